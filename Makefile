@@ -1,0 +1,89 @@
+# kejiyun — build, run and test.
+#   make          build ./kejiyun (release flags, warnings are errors)
+#   make run      install missing Debian packages, build, serve on :8080
+#   make test     the whole suite (unit + HTTP + browser), ASan+UBSan build
+#   make bench    benchmarks (not part of the test suite)
+
+PKGS    := libmicrohttpd sqlite3 libsodium jansson inih libutf8proc opencc \
+           libcurl zlib md4c-html
+CC      ?= cc
+ROOT    := $(CURDIR)
+CSTD    := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Debian ships friso, libstemmer, libmagic and libxlsxwriter without .pc files.
+EXTRA_CFLAGS := -I/usr/include/friso
+EXTRA_LIBS   := -lfriso -lstemmer -lmagic -lxlsxwriter -lpthread -lm
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+CFLAGS_COMMON := $(CSTD) $(WARN) $(PKG_CFLAGS) $(EXTRA_CFLAGS) -Isrc \
+                 -DKEJIYUN_ROOT='"$(ROOT)"' -DKEJIYUN_VERSION='"$(VERSION)"'
+
+SRC      := $(shell find src -name '*.c' | sort)
+LIB_SRC  := $(filter-out src/main.c,$(SRC))
+UNIT_SRC := $(shell find tests/unit -name '*.c' | sort)
+
+REL_DIR  := build/release
+SAN_DIR  := build/san
+REL_OBJ  := $(LIB_SRC:%.c=$(REL_DIR)/%.o)
+SAN_OBJ  := $(LIB_SRC:%.c=$(SAN_DIR)/%.o)
+
+REL_FLAGS := $(CFLAGS_COMMON) -O2 -g
+SAN_FLAGS := $(CFLAGS_COMMON) -O1 -g -fsanitize=address,undefined \
+             -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: all run test test-unit test-http test-browser bench bench-search clean deps san
+
+all: kejiyun
+
+kejiyun: $(REL_DIR)/kejiyun
+	@ln -sf $(REL_DIR)/kejiyun kejiyun
+
+$(REL_DIR)/kejiyun: $(REL_OBJ) $(REL_DIR)/src/main.o
+	$(CC) $(REL_FLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
+
+$(REL_DIR)/%.o: %.c $(shell find src -name '*.h')
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_FLAGS) -c -o $@ $<
+
+$(SAN_DIR)/%.o: %.c $(shell find src -name '*.h')
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -c -o $@ $<
+
+$(SAN_DIR)/kejiyun: $(SAN_OBJ) $(SAN_DIR)/src/main.o
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
+
+$(SAN_DIR)/unit: $(SAN_OBJ) $(UNIT_SRC) tests/unit/t.h
+	$(CC) $(SAN_FLAGS) -Itests/unit -o $@ $(SAN_OBJ) $(UNIT_SRC) $(PKG_LIBS) $(EXTRA_LIBS)
+
+san: $(SAN_DIR)/kejiyun $(SAN_DIR)/unit
+
+deps:
+	@bash scripts/deps.sh
+
+# First start: migrate and load the demo data (printing the demo accounts);
+# later starts find the demo loaded and just serve.
+run: deps kejiyun
+	./kejiyun demo --data ./data
+	./kejiyun serve --listen 127.0.0.1:8080 --data ./data
+
+# The suite runs against the sanitizer build; tests/run sums every part
+# into one closing line "N passed, N failed".
+test:
+	@bash scripts/deps.sh --test
+	@$(MAKE) --no-print-directory kejiyun san
+	@bash tests/run
+
+test-unit: san
+	$(SAN_DIR)/unit
+
+bench:
+	@bash scripts/deps.sh --bench
+	@$(MAKE) --no-print-directory kejiyun
+	@bash bench/run
+
+bench-search: kejiyun
+	@bash bench/search/run
+
+clean:
+	rm -rf build kejiyun

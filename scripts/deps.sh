@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages kejiyun needs to build, run and test.
+# A no-op when everything is already present. Pass --test to add the
+# packages only the test suite and benchmarks need.
+set -euo pipefail
+
+build_pkgs=(
+  build-essential pkg-config
+  libmicrohttpd-dev libsqlite3-dev libsodium-dev libjansson-dev libinih-dev
+  libutf8proc-dev libopencc-dev opencc libfriso-dev friso-dict libstemmer-dev
+  libmd4c-dev libmd4c-html0-dev libcurl4-openssl-dev libxlsxwriter-dev
+  libmagic-dev zlib1g-dev libpq-dev
+)
+test_pkgs=( python3 chromium sqlite3 python3-aiosmtpd )
+# Node.js may come from elsewhere than Debian (e.g. a newer build); only ask
+# Debian for it when no node/npm is on PATH.
+command -v node >/dev/null 2>&1 || test_pkgs+=( nodejs )
+command -v npm  >/dev/null 2>&1 || test_pkgs+=( npm )
+bench_pkgs=( wrk nginx )
+
+want=("${build_pkgs[@]}")
+for arg in "$@"; do
+  case "$arg" in
+    --test)  want+=("${test_pkgs[@]}") ;;
+    --bench) want+=("${bench_pkgs[@]}") ;;
+  esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,306 @@
+/*
+ * account.c — users, organizations, sessions, login limits (see account.h).
+ */
+#include "account/account.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/validate.h"
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const kj_roles[] = { "scientist", "org_member", "operator", "admin", NULL };
+const char *const kj_self_roles[] = { "scientist", "org_member", NULL };
+const char *const kj_org_types[] = { "enterprise", "university", "institute", "other", NULL };
+
+static bool in_list(const char *const *list, const char *v)
+{
+    for (; v && *list; list++) if (!strcmp(*list, v)) return true;
+    return false;
+}
+
+static int fail_with(kj_fail *f, const char *field, const char *key)
+{
+    if (f) { f->field = field; f->key = key; }
+    return -1;
+}
+
+/* Cached after first read; the meta row never changes once written. */
+static char instance_id[KJ_ID_LEN + 1];
+static pthread_once_t instance_once = PTHREAD_ONCE_INIT;
+static kj_db *instance_db;
+
+static void load_instance_id(void)
+{
+    char *v = kj_db_text(instance_db, "SELECT value FROM meta WHERE key = 'instance_id'", "");
+    if (!v) {
+        kj_id id = kj_id_new();
+        kj_db_exec(instance_db, "INSERT INTO meta(key, value) VALUES ('instance_id', ?) ON CONFLICT(key) DO NOTHING", "s", id.s);
+        v = kj_db_text(instance_db, "SELECT value FROM meta WHERE key = 'instance_id'", "");
+    }
+    snprintf(instance_id, sizeof instance_id, "%s", v ? v : "LOCAL");
+    free(v);
+}
+
+const char *kj_instance_id(kj_db *db)
+{
+    instance_db = db;
+    pthread_once(&instance_once, load_instance_id);
+    return instance_id;
+}
+
+int kj_password_hash(const char *pw, char *out, size_t n)
+{
+    if (n < crypto_pwhash_STRBYTES) return -1;
+    return crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             crypto_pwhash_MEMLIMIT_INTERACTIVE);
+}
+
+bool kj_password_verify(const char *hash, const char *pw)
+{
+    return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+}
+
+const char *kj_password_problem(const char *pw)
+{
+    size_t chars = kj_utf8_chars(pw, strlen(pw));
+    if (chars < 8) return "err.password.short";
+    if (chars > 128) return "err.password.long";
+    if (strspn(pw, "0123456789") == strlen(pw)) return "err.password.digits";
+    return NULL;
+}
+
+static int check_registration(kj_db *db, const kj_registration *r, bool allow_staff, kj_fail *fail)
+{
+    if (!r->email || !kj_valid_email(r->email)) return fail_with(fail, "email", "err.field.email");
+    const char *pw_bad = r->password ? kj_password_problem(r->password) : "err.field.required";
+    if (pw_bad) return fail_with(fail, "password", pw_bad);
+    if (!r->name || !*r->name) return fail_with(fail, "name", "err.field.required");
+    if (!in_list(allow_staff ? kj_roles : kj_self_roles, r->role)) return fail_with(fail, "role", "err.role.not_allowed");
+    if (r->region && *r->region && !kj_region_exists(db, r->region)) return fail_with(fail, "region", "err.region.unknown");
+    if (strcmp(r->role, "org_member") != 0) return 0;
+    if (!r->org_name || !*r->org_name) return fail_with(fail, "org_name", "err.field.required");
+    if (!in_list(kj_org_types, r->org_type)) return fail_with(fail, "org_type", "err.field.choice");
+    if (r->org_region && *r->org_region && !kj_region_exists(db, r->org_region)) return fail_with(fail, "org_region", "err.region.unknown");
+    if (!r->org_credit_code || !*r->org_credit_code) return fail_with(fail, "org_credit_code", "err.field.required");
+    char code[64];
+    snprintf(code, sizeof code, "%s", r->org_credit_code);
+    kj_normalize_credit_code(code);
+    const char *why = NULL;
+    if (!kj_valid_credit_code(code, &why)) return fail_with(fail, "org_credit_code", why ? why : "err.credit_code.check_digit");
+    return 0;
+}
+
+/* Finds the organization by credit code or creates it; writes its id. */
+static int find_or_create_org(kj_db *db, const kj_registration *r, const char *origin, int64_t now, char *org_id, kj_fail *fail)
+{
+    char code[64];
+    snprintf(code, sizeof code, "%s", r->org_credit_code);
+    kj_normalize_credit_code(code);
+    char *existing = kj_db_text(db, "SELECT id FROM orgs WHERE credit_code = ?", "s", code);
+    if (existing) {
+        snprintf(org_id, KJ_ID_LEN + 1, "%s", existing);
+        free(existing);
+        return 0;
+    }
+    kj_id id = kj_id_new();
+    int rc = kj_db_exec(db, "INSERT INTO orgs(id, origin, name, type, region, credit_code, created_at, updated_at) "
+                            "VALUES (?,?,?,?,?,?,?,?)", "ssssssii",
+                        id.s, origin, r->org_name, r->org_type,
+                        (r->org_region && *r->org_region) ? r->org_region : NULL, code, now, now);
+    if (rc < 0) return fail_with(fail, "org_credit_code", "err.internal");
+    snprintf(org_id, KJ_ID_LEN + 1, "%s", id.s);
+    return 0;
+}
+
+int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, char *id_out, kj_fail *fail)
+{
+    if (check_registration(db, r, allow_staff, fail)) return -1;
+    char hash[crypto_pwhash_STRBYTES];
+    if (kj_password_hash(r->password, hash, sizeof hash)) return fail_with(fail, "password", "err.internal");
+    const char *origin = kj_instance_id(db);
+    int64_t now = kj_now_ms();
+    if (kj_db_begin(db)) return fail_with(fail, "email", "err.internal");
+    char org_id[KJ_ID_LEN + 1] = "";
+    if (!strcmp(r->role, "org_member") && find_or_create_org(db, r, origin, now, org_id, fail)) {
+        kj_db_rollback(db);
+        return -1;
+    }
+    kj_id id = kj_id_new();
+    int rc = kj_db_exec(db, "INSERT INTO users(id, origin, email, name, password_hash, role, org_id, region, created_at, updated_at) "
+                            "VALUES (?,?,?,?,?,?,?,?,?,?)", "ssssssssii",
+                        id.s, origin, r->email, r->name, hash, r->role, *org_id ? org_id : NULL,
+                        (r->region && *r->region) ? r->region : NULL, now, now);
+    if (rc == KJ_DB_CONSTRAINT) { kj_db_rollback(db); return fail_with(fail, "email", "err.email.taken"); }
+    if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); return fail_with(fail, "email", "err.internal"); }
+    snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
+    return 0;
+}
+
+/* A fixed hash verified when the account does not exist, so that the
+ * response time does not tell whether it does. Made once (pthread_once). */
+static char dummy[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static void make_dummy(void) { kj_password_hash("no such account, no such password", dummy, sizeof dummy); }
+static const char *dummy_hash(void)
+{
+    pthread_once(&dummy_once, make_dummy);
+    return dummy;
+}
+
+enum kj_login_result kj_account_login(kj_db *db, const char *email, const char *password, const char *ip,
+                                      long max_account, long max_ip, long window_s,
+                                      char *user_id_out, long *retry_after_s)
+{
+    int64_t now = kj_now_ms();
+    int64_t since = now - window_s * 1000;
+    int64_t n_acc = kj_db_int(db, 0, "SELECT count(*) FROM login_failures WHERE account = ? AND at > ?", "si", email, since);
+    int64_t n_ip = kj_db_int(db, 0, "SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?", "si", ip, since);
+    if (n_acc >= max_account || n_ip >= max_ip) {
+        int64_t oldest = kj_db_int(db, now,
+            "SELECT min(at) FROM (SELECT at FROM login_failures WHERE (account = ? OR ip = ?) AND at > ? ORDER BY at DESC LIMIT ?)",
+            "ssii", email, ip, since, (int64_t)(n_acc >= max_account ? max_account : max_ip));
+        *retry_after_s = (long)((oldest + window_s * 1000 - now) / 1000) + 1;
+        return KJ_LOGIN_LIMITED;
+    }
+    json_t *u = kj_db_row(db, "SELECT id, password_hash, disabled FROM users WHERE email = ?", "s", email);
+    bool ok;
+    if (u) {
+        ok = kj_password_verify(json_string_value(json_object_get(u, "password_hash")), password) &&
+             json_integer_value(json_object_get(u, "disabled")) == 0;
+    } else {
+        kj_password_verify(dummy_hash(), password);
+        ok = false;
+    }
+    if (ok) {
+        snprintf(user_id_out, KJ_ID_LEN + 1, "%s", json_string_value(json_object_get(u, "id")));
+        kj_db_exec(db, "DELETE FROM login_failures WHERE account = ?", "s", email);
+    } else {
+        kj_db_exec(db, "INSERT INTO login_failures(account, ip, at) VALUES (?,?,?)", "ssi", email, ip, now);
+    }
+    json_decref(u);
+    return ok ? KJ_LOGIN_OK : KJ_LOGIN_BAD;
+}
+
+static void token_hash(const char *token, char out[65])
+{
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)token, strlen(token), NULL, 0);
+    sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+int kj_session_create(kj_db *db, const char *user_id, const char *kind, long ttl_s, const char *ip, char *token_out)
+{
+    kj_random_token(token_out, 64, 32);
+    char th[65];
+    token_hash(token_out, th);
+    int64_t now = kj_now_ms();
+    return kj_db_exec(db, "INSERT INTO sessions(token_hash, user_id, kind, created_at, expires_at, ip) VALUES (?,?,?,?,?,?)",
+                      "sssiis", th, user_id, kind, now, now + (int64_t)ttl_s * 1000, ip ? ip : "") < 0 ? -1 : 0;
+}
+
+#define USER_COLUMNS "u.id, u.email, u.name, u.role, u.org_id, u.region, u.phone, u.title, u.bio, " \
+                     "u.is_expert, u.created_at, o.name AS org_name, o.type AS org_type"
+
+json_t *kj_session_user(kj_db *db, const char *token)
+{
+    if (!token || strlen(token) > 128) return NULL;
+    char th[65];
+    token_hash(token, th);
+    return kj_db_row(db, "SELECT " USER_COLUMNS " FROM sessions s JOIN users u ON u.id = s.user_id "
+                         "LEFT JOIN orgs o ON o.id = u.org_id "
+                         "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0", "si", th, kj_now_ms());
+}
+
+void kj_session_delete(kj_db *db, const char *token)
+{
+    if (!token) return;
+    char th[65];
+    token_hash(token, th);
+    kj_db_exec(db, "DELETE FROM sessions WHERE token_hash = ?", "s", th);
+}
+
+int64_t kj_session_count(kj_db *db)
+{
+    return kj_db_int(db, 0, "SELECT count(*) FROM sessions WHERE expires_at > ?", "i", kj_now_ms());
+}
+
+json_t *kj_user_get(kj_db *db, const char *user_id)
+{
+    return kj_db_row(db, "SELECT " USER_COLUMNS " FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.id = ?", "s", user_id);
+}
+
+int kj_account_change_password(kj_db *db, const char *user_id, const char *old_pw, const char *new_pw,
+                               const char *keep_token, kj_fail *fail)
+{
+    char *hash = kj_db_text(db, "SELECT password_hash FROM users WHERE id = ?", "s", user_id);
+    bool ok = hash && kj_password_verify(hash, old_pw);
+    free(hash);
+    if (!ok) return fail_with(fail, "old_password", "err.password.wrong");
+    const char *bad = kj_password_problem(new_pw);
+    if (bad) return fail_with(fail, "new_password", bad);
+    char nh[crypto_pwhash_STRBYTES];
+    if (kj_password_hash(new_pw, nh, sizeof nh)) return fail_with(fail, "new_password", "err.internal");
+    char th[65] = "";
+    if (keep_token) token_hash(keep_token, th);
+    if (kj_db_begin(db)) return fail_with(fail, "new_password", "err.internal");
+    int rc = kj_db_exec(db, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", "sis", nh, kj_now_ms(), user_id);
+    if (rc >= 0) rc = kj_db_exec(db, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", "ss", user_id, th);
+    if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); return fail_with(fail, "new_password", "err.internal"); }
+    return 0;
+}
+
+int kj_account_update_profile(kj_db *db, const char *user_id, const char *name, const char *phone,
+                              const char *title, const char *bio, const char *region, kj_fail *fail)
+{
+    if (name && !*name) return fail_with(fail, "name", "err.field.required");
+    if (region && *region && !kj_region_exists(db, region)) return fail_with(fail, "region", "err.region.unknown");
+    int rc = kj_db_exec(db, "UPDATE users SET name = coalesce(?, name), phone = coalesce(?, phone), "
+                            "title = coalesce(?, title), bio = coalesce(?, bio), "
+                            "region = CASE WHEN ? IS NULL THEN region WHEN ? = '' THEN NULL ELSE ? END, updated_at = ? WHERE id = ?",
+                        "sssssssis", name, phone, title, bio, region, region, region, kj_now_ms(), user_id);
+    return rc < 0 ? fail_with(fail, "name", "err.internal") : 0;
+}
+
+json_t *kj_account_list(kj_db *db, int page, int per_page, int64_t *total)
+{
+    *total = kj_db_int(db, 0, "SELECT count(*) FROM users", "");
+    return kj_db_rows(db, "SELECT " USER_COLUMNS " FROM users u LEFT JOIN orgs o ON o.id = u.org_id "
+                          "ORDER BY u.id DESC LIMIT ? OFFSET ?", "ii", (int64_t)per_page, (int64_t)(page - 1) * per_page);
+}
+
+int kj_account_set_role(kj_db *db, const char *user_id, const char *role, bool is_expert, kj_fail *fail)
+{
+    if (!in_list(kj_roles, role)) return fail_with(fail, "role", "err.field.choice");
+    int rc = kj_db_exec(db, "UPDATE users SET role = ?, is_expert = ?, updated_at = ? WHERE id = ?", "sbis",
+                        role, (int)is_expert, kj_now_ms(), user_id);
+    if (rc < 0) return fail_with(fail, "role", "err.internal");
+    if (rc == 0) return fail_with(fail, "id", "err.not_found");
+    return 0;
+}
+
+json_t *kj_org_get(kj_db *db, const char *org_id)
+{
+    return kj_db_row(db, "SELECT id, name, type, region, credit_code, intro, created_at FROM orgs WHERE id = ?", "s", org_id);
+}
+
+bool kj_region_exists(kj_db *db, const char *code)
+{
+    return kj_db_int(db, 0, "SELECT count(*) FROM regions WHERE code = ?", "s", code) > 0;
+}
+
+char *kj_region_label(kj_db *db, const char *code, const char *lang)
+{
+    bool en = lang && !strcmp(lang, "en");
+    return kj_db_text(db, en ?
+        "WITH RECURSIVE up(code, parent, name, depth) AS ("
+        " SELECT code, parent, name_en, 0 FROM regions WHERE code = ?"
+        " UNION ALL SELECT r.code, r.parent, r.name_en, up.depth + 1 FROM regions r JOIN up ON r.code = up.parent)"
+        " SELECT group_concat(name, ', ') FROM (SELECT name FROM up ORDER BY depth ASC)" :
+        "WITH RECURSIVE up(code, parent, name, depth) AS ("
+        " SELECT code, parent, name_zh, 0 FROM regions WHERE code = ?"
+        " UNION ALL SELECT r.code, r.parent, r.name_zh, up.depth + 1 FROM regions r JOIN up ON r.code = up.parent)"
+        " SELECT group_concat(name, ' · ') FROM (SELECT name FROM up ORDER BY depth DESC)", "s", code);
+}

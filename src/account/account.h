@@ -1,0 +1,89 @@
+/*
+ * account.h — users, organizations, sessions and login rate limits.
+ *
+ * The domain of issue "accounts and organizations". Functions take a
+ * borrowed store connection and plain values; they never see HTTP. Errors
+ * come back as (field, message key) pairs so the web and API layers can
+ * show them next to the right input in the right language.
+ *
+ * Roles: "scientist", "org_member" (self-registration), "operator" and
+ * "admin" (granted by an administrator or `kejiyun user add`).
+ */
+#ifndef KJ_ACCOUNT_H
+#define KJ_ACCOUNT_H
+#include "store/store.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A failure explained: which input, and the i18n key of the message. */
+typedef struct {
+    const char *field;
+    const char *key;
+} kj_fail;
+
+typedef struct {
+    const char *email, *password, *name, *role;       /* required */
+    const char *region;                                 /* optional */
+    /* org_member only: the organization (created when its credit code is new,
+     * joined when it exists). */
+    const char *org_name, *org_type, *org_region, *org_credit_code;
+} kj_registration;
+
+/** The instance id (origin of records created here); generated on first use. */
+const char *kj_instance_id(kj_db *db);
+
+/** Hashes a password with argon2id (libsodium, interactive limits). The
+ *  result is written into out (≥ 128 bytes). 0 or -1 (out of memory). */
+int kj_password_hash(const char *password, char *out, size_t n);
+/** True when password matches the stored hash. */
+bool kj_password_verify(const char *hash, const char *password);
+/** Password policy: 8–128 characters, not all digits. NULL or a message key. */
+const char *kj_password_problem(const char *password);
+
+/** Creates a user (and organization). On success writes the id to id_out
+ *  (27 bytes) and returns 0; otherwise fills *fail and returns -1. Roles
+ *  operator/admin are accepted here only when allow_staff is true (the
+ *  command line); the web and API pass false. */
+int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, char *id_out, kj_fail *fail);
+
+enum kj_login_result { KJ_LOGIN_OK, KJ_LOGIN_BAD, KJ_LOGIN_LIMITED };
+/** Checks credentials and the rate limits. On OK writes the user id.
+ *  On LIMITED, *retry_after_s says when to try again. The result never
+ *  tells whether an account exists. */
+enum kj_login_result kj_account_login(kj_db *db, const char *email, const char *password, const char *ip,
+                                      long max_account, long max_ip, long window_s,
+                                      char *user_id_out, long *retry_after_s);
+
+/** Starts a session for user_id; writes the token (for the cookie or a
+ *  bearer header) into token_out (≥ 64 bytes). kind is "web" or "api". */
+int kj_session_create(kj_db *db, const char *user_id, const char *kind, long ttl_s, const char *ip, char *token_out);
+/** The user of a live session, without secrets (new ref), or NULL. */
+json_t *kj_session_user(kj_db *db, const char *token);
+/** Ends a session. */
+void kj_session_delete(kj_db *db, const char *token);
+/** Number of live sessions (for /metrics). */
+int64_t kj_session_count(kj_db *db);
+
+/** A user without secrets, with their organization embedded (new ref) or NULL. */
+json_t *kj_user_get(kj_db *db, const char *user_id);
+/** Changes a password after checking the old one; ends other sessions. */
+int kj_account_change_password(kj_db *db, const char *user_id, const char *old_pw, const char *new_pw,
+                               const char *keep_token, kj_fail *fail);
+/** Updates the editable profile fields (NULL leaves a field unchanged). */
+int kj_account_update_profile(kj_db *db, const char *user_id, const char *name, const char *phone,
+                              const char *title, const char *bio, const char *region, kj_fail *fail);
+/** Administration: a page of users (newest first) with total count. */
+json_t *kj_account_list(kj_db *db, int page, int per_page, int64_t *total);
+/** Administration: sets role and expert flag. */
+int kj_account_set_role(kj_db *db, const char *user_id, const char *role, bool is_expert, kj_fail *fail);
+/** Public organization profile (new ref) or NULL. */
+json_t *kj_org_get(kj_db *db, const char *org_id);
+/** True when code is a region code known to this instance. */
+bool kj_region_exists(kj_db *db, const char *code);
+/** Region display path "四川省 · 成都市 · 武侯区" in lang (malloc'd) or NULL. */
+char *kj_region_label(kj_db *db, const char *code, const char *lang);
+
+extern const char *const kj_roles[];           /* all roles */
+extern const char *const kj_self_roles[];      /* roles open to self-registration */
+extern const char *const kj_org_types[];
+#endif

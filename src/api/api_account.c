@@ -1,0 +1,153 @@
+/*
+ * api_account.c — the JSON API of accounts (/api/v1/register, login,
+ * logout, me, password, organizations, regions, user administration).
+ *
+ * Errors are RFC 9457 problem details: 422 with per-field "errors" for
+ * invalid input, 401/403 for access, 429 for rate limits.
+ */
+#include "web/app.h"
+#include "core/id.h"
+#include <string.h>
+
+static json_t *user_json(kj_req *req, json_t *u)
+{
+    json_t *out = json_deep_copy(u);
+    json_object_set_new(out, "is_expert", json_boolean(json_integer_value(json_object_get(u, "is_expert"))));
+    return out;
+}
+
+static void fail_422(kj_req *req, const kj_fail *f)
+{
+    kj_req_fail(req, f);
+    kj_api_invalid(req);
+}
+
+void kj_api_register(kj_req *req)
+{
+    kj_registration r = {
+        .email = kj_in_str(req, "email"), .password = kj_in_str(req, "password"),
+        .name = kj_in_str(req, "name"), .role = kj_in_str(req, "role"),
+        .region = kj_in_str(req, "region"),
+        .org_name = kj_in_str(req, "org_name"), .org_type = kj_in_str(req, "org_type"),
+        .org_region = kj_in_str(req, "org_region"), .org_credit_code = kj_in_str(req, "org_credit_code"),
+    };
+    char id[KJ_ID_LEN + 1];
+    kj_fail fail = { 0 };
+    if (kj_account_register(kj_req_db(req), &r, false, id, &fail)) {
+        if (fail.key && !strcmp(fail.key, "err.email.taken")) {
+            kj_resp_problem(req, 409, kj_tr(req, "err.http.409"), kj_tr(req, fail.key), NULL);
+            return;
+        }
+        fail_422(req, &fail);
+        return;
+    }
+    json_t *u = kj_user_get(kj_req_db(req), id);
+    kj_resp_header(req, "Location", "/api/v1/me");
+    kj_resp_json(req, 201, user_json(req, u));
+    json_decref(u);
+}
+
+void kj_api_login(kj_req *req)
+{
+    kj_app *app = kj_req_app(req);
+    char email[256], user_id[KJ_ID_LEN + 1];
+    snprintf(email, sizeof email, "%s", kj_in_str(req, "email"));
+    for (char *p = email; *p; p++) if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    long retry = 0;
+    enum kj_login_result r = kj_account_login(kj_req_db(req), email, kj_in_str(req, "password"), req->client_ip,
+                                              app->cfg.login_max_account, app->cfg.login_max_ip,
+                                              app->cfg.login_window_s, user_id, &retry);
+    if (r == KJ_LOGIN_LIMITED) {
+        kj_resp_header(req, "Retry-After", kj_arena_printf(req->arena, "%ld", retry));
+        kj_resp_problem(req, 429, kj_tr(req, "err.http.429"),
+                        kj_trf(req, "err.login.limited_s", kj_arena_printf(req->arena, "%ld", retry)), NULL);
+        return;
+    }
+    if (r == KJ_LOGIN_BAD) {
+        kj_resp_problem(req, 401, kj_tr(req, "err.http.401"), kj_tr(req, "err.login.bad"), NULL);
+        return;
+    }
+    char token[64];
+    if (kj_login_session(req, user_id, "api", token)) { kj_error(req, 500, "err.internal"); return; }
+    json_t *u = kj_user_get(kj_req_db(req), user_id);
+    kj_resp_json(req, 200, json_pack("{s:o, s:s, s:s}", "user", user_json(req, u), "token", token, "token_type", "Bearer"));
+    json_decref(u);
+}
+
+void kj_api_logout(kj_req *req)
+{
+    if (req->session_token) kj_session_delete(kj_req_db(req), req->session_token);
+    kj_resp_cookie(req, "kj_session", "", 0, true);
+    req->status = 204;
+    req->content_type = NULL;
+}
+
+void kj_api_me(kj_req *req) { kj_resp_json(req, 200, user_json(req, req->user)); }
+
+void kj_api_me_patch(kj_req *req)
+{
+    kj_fail fail = { 0 };
+    const char *uid = json_string_value(json_object_get(req->user, "id"));
+    if (kj_account_update_profile(kj_req_db(req), uid, kj_in_str(req, "name"), kj_in_str(req, "phone"),
+                                  kj_in_str(req, "title"), kj_in_str(req, "bio"), kj_in_str(req, "region"), &fail)) {
+        fail_422(req, &fail);
+        return;
+    }
+    json_t *u = kj_user_get(kj_req_db(req), uid);
+    kj_resp_json(req, 200, user_json(req, u));
+    json_decref(u);
+}
+
+void kj_api_password(kj_req *req)
+{
+    kj_fail fail = { 0 };
+    const char *uid = json_string_value(json_object_get(req->user, "id"));
+    if (kj_account_change_password(kj_req_db(req), uid, kj_in_str(req, "old_password"),
+                                   kj_in_str(req, "new_password"), req->session_token, &fail)) {
+        fail_422(req, &fail);
+        return;
+    }
+    req->status = 204;
+}
+
+void kj_api_org(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *org = kj_id_valid(id) ? kj_org_get(kj_req_db(req), id) : NULL;
+    if (!org) { kj_error(req, 404, "err.not_found"); return; }
+    kj_resp_json(req, 200, org);
+}
+
+void kj_api_regions(kj_req *req)
+{
+    kj_resp_json(req, 200, json_pack("{s:O}", "items", kj_req_app(req)->region_options));
+}
+
+void kj_api_admin_users(kj_req *req)
+{
+    int page = (int)kj_in_int(req, "page", 1), per_page = (int)kj_in_int(req, "per_page", 20);
+    int64_t total = 0;
+    json_t *users = kj_account_list(kj_req_db(req), page, per_page, &total);
+    json_t *items = json_array();
+    size_t i;
+    json_t *u;
+    json_array_foreach(users, i, u) json_array_append_new(items, user_json(req, u));
+    json_decref(users);
+    kj_resp_json(req, 200, json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total,
+                                     "page", page, "per_page", per_page));
+}
+
+void kj_api_admin_role(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    if (!kj_id_valid(id)) { kj_error(req, 404, "err.not_found"); return; }
+    kj_fail fail = { 0 };
+    if (kj_account_set_role(kj_req_db(req), id, kj_in_str(req, "role"), kj_in_bool(req, "is_expert"), &fail)) {
+        if (!strcmp(fail.key, "err.not_found")) { kj_error(req, 404, fail.key); return; }
+        fail_422(req, &fail);
+        return;
+    }
+    json_t *u = kj_user_get(kj_req_db(req), id);
+    kj_resp_json(req, 200, user_json(req, u));
+    json_decref(u);
+}

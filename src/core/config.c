@@ -1,0 +1,149 @@
+/*
+ * config.c — the settings table and its three sources (see config.h).
+ */
+#include "core/config.h"
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#ifndef KEJIYUN_ROOT
+#define KEJIYUN_ROOT "."
+#endif
+
+enum kind { K_STR, K_INT, K_BOOL };
+
+typedef struct {
+    const char *section, *key, *env, *flag;
+    enum kind kind;
+    size_t offset, size;
+    const char *dflt;
+    const char *help;
+} setting;
+
+#define S(sec, key, env, flag, kind, field, dflt, help) \
+    { sec, key, env, flag, kind, offsetof(kj_config, field), sizeof(((kj_config *)0)->field), dflt, help }
+
+static const setting settings[] = {
+    S("server", "listen", "KEJIYUN_LISTEN", "--listen", K_STR, listen, "127.0.0.1:8080", "address to serve on, HOST:PORT (port 0 picks a free port)"),
+    S("server", "data", "KEJIYUN_DATA", "--data", K_STR, data, "./data", "data directory: kejiyun.db and uploaded files"),
+    S("server", "root", "KEJIYUN_ROOT", "--root", K_STR, root, KEJIYUN_ROOT, "directory with templates/, static/, i18n/, migrations/ and reference data"),
+    S("server", "threads", "KEJIYUN_THREADS", "--threads", K_INT, threads, "0", "HTTP worker threads (0 = number of cores)"),
+    S("server", "public_url", "KEJIYUN_PUBLIC_URL", "--public-url", K_STR, public_url, "", "external URL of this instance, for links in e-mails and feeds"),
+    S("server", "instance_name", "KEJIYUN_INSTANCE_NAME", "--instance-name", K_STR, instance_name, "天府科技云", "name shown in the page header"),
+    S("server", "access_log", "KEJIYUN_ACCESS_LOG", "--access-log", K_BOOL, access_log, "true", "one log line per request"),
+    S("server", "trust_proxy", "KEJIYUN_TRUST_PROXY", "--trust-proxy", K_BOOL, trust_proxy, "false", "believe X-Forwarded-For/-Proto from a reverse proxy"),
+    S("server", "secure_cookies", "KEJIYUN_SECURE_COOKIES", "--secure-cookies", K_BOOL, secure_cookies, "false", "always mark cookies Secure (serving behind TLS)"),
+    S("limits", "max_body", "KEJIYUN_MAX_BODY", "--max-body", K_INT, max_body, "1048576", "largest request body in bytes (413 beyond)"),
+    S("limits", "max_upload", "KEJIYUN_MAX_UPLOAD", "--max-upload", K_INT, max_upload, "10485760", "largest upload body in bytes (413 beyond)"),
+    S("limits", "max_header", "KEJIYUN_MAX_HEADER", "--max-header", K_INT, max_header, "16384", "largest request line plus headers in bytes (431 beyond)"),
+    S("limits", "max_fields", "KEJIYUN_MAX_FIELDS", "--max-fields", K_INT, max_fields, "200", "most form fields in one request (400 beyond)"),
+    S("accounts", "session_days", "KEJIYUN_SESSION_DAYS", "--session-days", K_INT, session_days, "30", "days a login stays valid"),
+    S("accounts", "login_max_account", "KEJIYUN_LOGIN_MAX_ACCOUNT", "--login-max-account", K_INT, login_max_account, "5", "failed logins per account per window before refusing"),
+    S("accounts", "login_max_ip", "KEJIYUN_LOGIN_MAX_IP", "--login-max-ip", K_INT, login_max_ip, "20", "failed logins per client address per window before refusing"),
+    S("accounts", "login_window", "KEJIYUN_LOGIN_WINDOW", "--login-window", K_INT, login_window_s, "900", "rate-limit window for failed logins, seconds"),
+    S("testing", "test_mode", "KEJIYUN_TEST_MODE", "--test-mode", K_BOOL, test_mode, "false", "enable /__test endpoints (clock control); never in production"),
+};
+#define NSETTINGS (sizeof settings / sizeof *settings)
+
+static int set_value(kj_config *c, const setting *s, const char *v, const char *where, char *err, size_t errlen)
+{
+    char *field = (char *)c + s->offset;
+    switch (s->kind) {
+    case K_STR:
+        if (strlen(v) >= s->size) { snprintf(err, errlen, "%s: value too long", where); return -1; }
+        memcpy(field, v, strlen(v) + 1);
+        return 0;
+    case K_INT: {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n < 0) { snprintf(err, errlen, "%s: \"%s\" is not a non-negative integer", where, v); return -1; }
+        if (s->size == sizeof(int)) *(int *)field = (int)n; else *(long *)field = n;
+        return 0;
+    }
+    case K_BOOL:
+        if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes") || !strcasecmp(v, "on")) *(bool *)field = true;
+        else if (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no") || !strcasecmp(v, "off")) *(bool *)field = false;
+        else { snprintf(err, errlen, "%s: \"%s\" is not true/false", where, v); return -1; }
+        return 0;
+    }
+    return -1;
+}
+
+struct ini_ctx { kj_config *c; char *err; size_t errlen; int failed; const char *path; };
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+    struct ini_ctx *x = user;
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        if (strcmp(settings[i].section, section) || strcmp(settings[i].key, name)) continue;
+        char where[300];
+        snprintf(where, sizeof where, "%s: [%s] %s", x->path, section, name);
+        if (set_value(x->c, &settings[i], value, where, x->err, x->errlen)) { x->failed = 1; return 0; }
+        return 1;
+    }
+    snprintf(x->err, x->errlen, "%s: unknown setting [%s] %s", x->path, section, name);
+    x->failed = 1;
+    return 0;
+}
+
+int kj_config_load(kj_config *c, int argc, char **argv, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (set_value(c, &settings[i], settings[i].dflt, "default", err, errlen)) return -1;
+
+    const char *file = getenv("KEJIYUN_CONFIG");
+    for (int i = 0; i + 1 < argc; i++) if (!strcmp(argv[i], "--config")) file = argv[i + 1];
+    bool explicit = file != NULL;
+    if (!file) file = "kejiyun.conf";
+    if (explicit || access(file, R_OK) == 0) {
+        struct ini_ctx x = { c, err, errlen, 0, file };
+        int rc = ini_parse(file, on_ini, &x);
+        if (x.failed) return -1;
+        if (rc < 0) { snprintf(err, errlen, "cannot read config file %s", file); return -1; }
+        if (rc > 0) { snprintf(err, errlen, "%s:%d: syntax error", file, rc); return -1; }
+        snprintf(c->config_file, sizeof c->config_file, "%s", file);
+    }
+
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const char *v = getenv(settings[i].env);
+        if (v && set_value(c, &settings[i], v, settings[i].env, err, errlen)) return -1;
+    }
+
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--config")) { i++; continue; }
+        const setting *s = NULL;
+        const char *val = NULL;
+        for (size_t k = 0; k < NSETTINGS; k++) {
+            size_t fl = strlen(settings[k].flag);
+            if (!strncmp(argv[i], settings[k].flag, fl) && (argv[i][fl] == 0 || argv[i][fl] == '=')) {
+                s = &settings[k];
+                if (argv[i][fl] == '=') val = argv[i] + fl + 1;
+                else if (s->kind == K_BOOL && (i + 1 >= argc || argv[i + 1][0] == '-')) val = "true";
+                else if (i + 1 < argc) val = argv[++i];
+                break;
+            }
+        }
+        if (!s) { snprintf(err, errlen, "unknown option %s (see kejiyun help)", argv[i]); return -1; }
+        if (!val) { snprintf(err, errlen, "option %s needs a value", argv[i]); return -1; }
+        if (set_value(c, s, val, s->flag, err, errlen)) return -1;
+    }
+    if (c->threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        c->threads = n > 0 ? (int)n : 2;
+    }
+    return 0;
+}
+
+void kj_config_help(FILE *out)
+{
+    fprintf(out, "Settings (file kejiyun.conf < environment < flags):\n\n");
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting *s = &settings[i];
+        fprintf(out, "  %-22s [%s] %s, env %s\n      %s (default: %s)\n",
+                s->flag, s->section, s->key, s->env, s->help, *s->dflt ? s->dflt : "empty");
+    }
+    fprintf(out, "  %-22s path of the INI file (env KEJIYUN_CONFIG; default ./kejiyun.conf when present)\n", "--config");
+}

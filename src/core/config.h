@@ -1,0 +1,47 @@
+/*
+ * config.h — kejiyun's settings.
+ *
+ * One table lists every setting: its name in kejiyun.conf ([section] key),
+ * its environment variable, its command-line flag, default and help text.
+ * Values are layered: default < file < environment < flag. `kejiyun help`
+ * prints the table, so the documentation cannot drift from the code.
+ *
+ * The kj_config struct is filled once at start-up and read-only after.
+ */
+#ifndef KJ_CONFIG_H
+#define KJ_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct kj_config {
+    char listen[128];
+    char data[1024];          /* directory holding kejiyun.db and files/ */
+    char root[1024];          /* directory holding templates/, static/, i18n/, migrations/, data files */
+    char config_file[1024];
+    char instance_name[128];
+    char public_url[256];
+    int threads;
+    long max_body;
+    long max_upload;
+    long max_header;
+    long max_fields;
+    bool access_log;
+    bool trust_proxy;
+    bool secure_cookies;      /* force Secure on cookies (behind TLS) */
+    long session_days;
+    long login_max_account;   /* failures per account per window */
+    long login_max_ip;        /* failures per IP per window */
+    long login_window_s;
+    bool test_mode;           /* enables /__test endpoints (clock control) */
+} kj_config;
+
+/** Fills c with defaults, then kejiyun.conf (path from --config, env
+ *  KEJIYUN_CONFIG, or ./kejiyun.conf if present), then environment, then
+ *  the flags in argv (argv[0..argc) are options only, like
+ *  "--listen 127.0.0.1:8080"). Unknown flags and bad values are errors:
+ *  returns -1 with a one-line reason in err. */
+int kj_config_load(kj_config *c, int argc, char **argv, char *err, size_t errlen);
+/** Prints every setting with its file key, variable, flag, default, help. */
+void kj_config_help(FILE *out);
+#endif

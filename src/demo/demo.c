@@ -1,0 +1,69 @@
+/*
+ * demo.c — the demo data set: organizations, scientists, an operator and
+ * an administrator in Sichuan and Qinghai. Accounts are made through the
+ * same domain calls as real registrations, so demo data obeys every rule.
+ */
+#include "demo/demo.h"
+#include "account/account.h"
+#include "core/id.h"
+#include <string.h>
+
+typedef struct {
+    const char *email, *name, *role, *region;
+    const char *org_name, *org_type, *org_region, *org_code;
+} demo_user;
+
+/* Credit codes are valid per GB 32100-2015 (check digits computed), but
+ * made up: they belong to no real organization. */
+static const demo_user demo_users[] = {
+    { "admin@demo.kejiyun.cn", "平台管理员", "admin", "510000", NULL, NULL, NULL, NULL },
+    { "operator@demo.kejiyun.cn", "成都市科技服务中心 王敏", "operator", "510100", NULL, NULL, NULL, NULL },
+    { "zhang.wei@demo.kejiyun.cn", "张伟", "scientist", "510107", NULL, NULL, NULL, NULL },
+    { "li.na@demo.kejiyun.cn", "李娜", "scientist", "511102", NULL, NULL, NULL, NULL },
+    { "chen.jie@demo.kejiyun.cn", "陈杰", "scientist", "510703", NULL, NULL, NULL, NULL },
+    { "ma.lin@demo.kejiyun.cn", "马琳", "scientist", "630104", NULL, NULL, NULL, NULL },
+    { "liu.yang@demo.kejiyun.cn", "刘洋", "org_member", "510100",
+      "成都天翼低空科技有限公司", "enterprise", "510100", "91510100MA61RE0Q7E" },
+    { "zhao.min@demo.kejiyun.cn", "赵敏", "org_member", "510107",
+      "四川蜀禾农业科技有限公司", "enterprise", "510107", "91510107MA6CFJ3P6C" },
+    { "wang.fang@demo.kejiyun.cn", "王芳", "org_member", "630000",
+      "青海高原生态研究院", "institute", "630000", "12630000MB1K7T2N9R" },
+    { "sun.hao@demo.kejiyun.cn", "孙浩", "org_member", "630100",
+      "西宁锂能新材料有限公司", "enterprise", "630100", "91630100MA7527HJ8N" },
+};
+
+static const char *demo_password(const char *role)
+{
+    if (!strcmp(role, "admin")) return "Admin-2026!";
+    if (!strcmp(role, "operator")) return "Operator-2026!";
+    return "Demo-2026!";
+}
+
+int kj_demo_load(kj_db *db, FILE *out)
+{
+    if (kj_db_int(db, 0, "SELECT count(*) FROM meta WHERE key = 'demo_loaded'", "") > 0) {
+        fprintf(out, "demo data already loaded\n");
+        return 1;
+    }
+    fprintf(out, "Demo accounts (e-mail / password / role):\n");
+    for (size_t i = 0; i < sizeof demo_users / sizeof *demo_users; i++) {
+        const demo_user *u = &demo_users[i];
+        kj_registration r = {
+            .email = u->email, .password = demo_password(u->role), .name = u->name, .role = u->role,
+            .region = u->region, .org_name = u->org_name, .org_type = u->org_type,
+            .org_region = u->org_region, .org_credit_code = u->org_code,
+        };
+        char id[KJ_ID_LEN + 1];
+        kj_fail fail = { 0 };
+        if (kj_account_register(db, &r, true, id, &fail)) {
+            if (fail.key && !strcmp(fail.key, "err.email.taken")) continue;
+            fprintf(stderr, "demo: cannot create %s: %s %s\n", u->email, fail.field, fail.key);
+            return -1;
+        }
+        if (!strcmp(u->role, "scientist") && i % 2 == 0)
+            kj_db_exec(db, "UPDATE users SET is_expert = 1 WHERE id = ?", "s", id);
+        fprintf(out, "  %-28s %-16s %s\n", u->email, demo_password(u->role), u->role);
+    }
+    kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('demo_loaded', '1') ON CONFLICT(key) DO NOTHING", "");
+    return 0;
+}

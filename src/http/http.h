@@ -1,0 +1,239 @@
+/*
+ * http.h — kejiyun's HTTP layer: requests, responses, routes, the server.
+ *
+ * Owns everything between the socket (libmicrohttpd) and a handler:
+ * reading and limiting bodies, parsing query strings, urlencoded,
+ * multipart and JSON bodies, matching a route, validating the route's
+ * declared inputs, and turning a kj_req's response fields into bytes.
+ *
+ * A handler sees only a kj_req: its validated inputs (req->in), the raw
+ * typed values for re-filling a form (req->form), per-field errors
+ * (req->errors), uploads, and the response it fills in. Only parameters a
+ * route declares reach req->in. Everything a request allocates lives in
+ * req->arena or is owned by the req and freed when the response is sent.
+ *
+ * Threading: the server runs libmicrohttpd's epoll thread pool; one
+ * request is handled entirely by one thread.
+ */
+#ifndef KJ_HTTP_H
+#define KJ_HTTP_H
+#include "core/buf.h"
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum kj_method {
+    KJ_GET = 1, KJ_HEAD = 2, KJ_POST = 4, KJ_PUT = 8, KJ_PATCH = 16, KJ_DELETE = 32,
+};
+
+/* ---- declared inputs ---- */
+
+enum kj_field_type {
+    KJ_F_TEXT,      /* one line: control characters refused */
+    KJ_F_MULTILINE, /* text with newlines */
+    KJ_F_INT,       /* decimal integer within [min, max] */
+    KJ_F_BOOL,      /* "1","true","on","yes" / "0","false","off","no", JSON bool */
+    KJ_F_EMAIL,
+    KJ_F_ENUM,      /* one of choices */
+    KJ_F_ID,        /* a ULID */
+    KJ_F_DATE,      /* YYYY-MM-DD */
+    KJ_F_PASSWORD,  /* text, never echoed back into req->form */
+    KJ_F_LIST,      /* repeated form field or JSON array of strings */
+    KJ_F_JSON,      /* any JSON value (API bodies only) */
+};
+
+enum kj_field_flag {
+    KJ_REQUIRED = 1,
+    KJ_TRIM = 2,        /* strip surrounding white space (default for text) */
+};
+
+typedef struct kj_field {
+    const char *name;
+    enum kj_field_type type;
+    int flags;
+    long long min, max;         /* TEXT: length in characters; INT: value range */
+    const char *const *choices; /* ENUM: NULL-terminated */
+} kj_field;
+
+#define KJ_FIELDS_END { NULL, 0, 0, 0, 0, NULL }
+
+/* ---- uploads ---- */
+
+typedef struct kj_upload {
+    const char *field;
+    const char *filename;     /* as the client sent it; never trust it */
+    const char *content_type; /* as the client sent it; check content instead */
+    const char *data;
+    size_t size;
+    struct kj_upload *next;
+} kj_upload;
+
+/* ---- request ---- */
+
+typedef struct kj_route kj_route;
+typedef struct kj_req kj_req;
+typedef void (*kj_handler)(kj_req *req);
+
+struct kj_req {
+    kj_arena *arena;
+    void *conn;                 /* the libmicrohttpd connection (opaque) */
+    void *app;                  /* the application's context */
+
+    enum kj_method method;
+    const char *method_name;
+    const char *path;           /* decoded path, without query */
+    const char *client_ip;
+    bool tls;                   /* the client reached us over https (proxy header) */
+
+    const kj_route *route;      /* NULL for unmatched requests */
+    int route_index;
+    const char *path_params[8]; /* values of {name} segments, in order */
+
+    json_t *in;                 /* validated inputs by declared name (owned) */
+    json_t *form;               /* raw submitted values for re-display (owned) */
+    json_t *errors;             /* field name -> message key (owned) */
+    json_t *json_body;          /* parsed JSON body, if any (owned) */
+    kj_upload *uploads;
+    const char *body_kind;      /* "json", "form", "multipart", "" */
+    kj_buf raw_body;            /* the body as received (JSON and others) */
+
+    /* Filled by the application's pipeline. */
+    json_t *user;               /* the signed-in user's row, or NULL (owned) */
+    const char *session_token;
+    const char *lang;           /* "zh-CN" or "en" */
+    const char *csrf;
+    void *db;                   /* borrowed store connection, or NULL */
+
+    /* Response. */
+    int status;
+    const char *content_type;
+    kj_buf body;
+    struct kj_header { const char *name, *value; struct kj_header *next; } *headers;
+    bool no_gzip;
+    const char *file_path;      /* serve this file instead of body (static, attachments) */
+
+    /* Bookkeeping. */
+    int64_t start_us;
+    size_t body_limit;
+    size_t nfields;
+    int parse_error;            /* a kj_status: set when the body could not be taken */
+    void *post_processor;
+    kj_buf field_acc;           /* multipart: current field being accumulated */
+    char *field_acc_name, *field_acc_file, *field_acc_type;
+};
+
+/* ---- routes ---- */
+
+enum kj_route_flag {
+    KJ_API = 1,            /* errors as problem+json; JSON bodies accepted */
+    KJ_NO_CSRF = 2,        /* state-changing but exempt (e.g. JSON login) */
+    KJ_UPLOAD = 4,         /* accepts multipart up to the upload limit */
+};
+
+struct kj_route {
+    int methods;                /* kj_method bits */
+    const char *pattern;        /* "/listings/{id}"; {name} matches one segment */
+    kj_handler handler;
+    int access;                 /* application-defined (roles allowed) */
+    int flags;
+    const kj_field *fields;     /* declared inputs, or NULL */
+    const char *name;           /* label for metrics; defaults to pattern */
+};
+
+typedef struct kj_router kj_router;
+
+/** Builds a router over a route table ending with a zeroed entry. The table
+ *  must outlive the router. */
+kj_router *kj_router_new(const kj_route *routes);
+void kj_router_free(kj_router *r);
+/** Finds the route for method+path. Returns its index, -1 when no pattern
+ *  matches (404), -2 when a pattern matches but not the method (405; then
+ *  *allowed holds the methods that would match). Fills params. */
+int kj_router_match(const kj_router *r, enum kj_method m, const char *path,
+                    kj_arena *a, const char **params, int *allowed);
+const kj_route *kj_router_route(const kj_router *r, int index);
+int kj_router_count(const kj_router *r);
+
+/** Validates the route's declared fields from query, form and JSON inputs
+ *  into req->in / req->form / req->errors. Returns the number of errors. */
+int kj_validate_inputs(kj_req *req, json_t *raw_inputs);
+
+/* ---- reading the request ---- */
+
+const char *kj_req_header(kj_req *req, const char *name);
+const char *kj_req_cookie(kj_req *req, const char *name);
+/** A query-string argument (decoded), or NULL. */
+const char *kj_req_query(kj_req *req, const char *name);
+/** Adds every query-string argument to into (repeated names become arrays).
+ *  Values with invalid UTF-8 are kept as bytes for the validator to refuse. */
+void kj_http_each_query(kj_req *req, json_t *into);
+/** A path parameter by position (0-based). */
+const char *kj_req_param(kj_req *req, int i);
+/** Validated inputs. */
+const char *kj_in_str(kj_req *req, const char *name);        /* NULL when absent */
+long long   kj_in_int(kj_req *req, const char *name, long long dflt);
+bool        kj_in_bool(kj_req *req, const char *name);
+bool        kj_has_errors(kj_req *req);
+/** Records a field error (message key) found by a handler or domain. */
+void        kj_field_error(kj_req *req, const char *field, const char *msg_key);
+
+/* ---- writing the response ---- */
+
+void kj_resp_header(kj_req *req, const char *name, const char *value);
+/** Adds a Set-Cookie; max_age < 0 means a session cookie, 0 deletes. */
+void kj_resp_cookie(kj_req *req, const char *name, const char *value, long max_age, bool http_only);
+void kj_resp_text(kj_req *req, int status, const char *content_type, const char *body, size_t len);
+/** Sends a JSON value (steals the reference). */
+void kj_resp_json(kj_req *req, int status, json_t *v);
+/** RFC 9457 problem details; errors (optional, stolen) become "errors". */
+void kj_resp_problem(kj_req *req, int status, const char *title, const char *detail, json_t *errors);
+/** 303 See Other to a local path. */
+void kj_resp_redirect(kj_req *req, const char *location);
+
+/* ---- the server ---- */
+
+typedef struct kj_server_config {
+    const char *listen;         /* "HOST:PORT"; port 0 picks a free one */
+    int threads;
+    size_t max_body;            /* bytes, non-upload routes */
+    size_t max_upload;          /* bytes, KJ_UPLOAD routes */
+    size_t max_header;          /* bytes of request line + headers */
+    size_t max_fields;          /* form fields per request */
+    bool access_log;
+    bool trust_proxy;           /* believe X-Forwarded-Proto / -For */
+    /* The application: called once per request with the body parsed.
+     * It must set a response. */
+    void (*dispatch)(kj_req *req);
+    /* Called when a request is done (response sent or connection lost),
+     * to release what dispatch borrowed (e.g. the db connection). */
+    void (*cleanup)(kj_req *req);
+    /* Used to match the route before the body arrives (limits depend on it). */
+    const kj_router *router;
+    void *app;
+} kj_server_config;
+
+typedef struct kj_server kj_server;
+
+/** Starts serving; NULL with a one-line reason in err on failure. */
+kj_server *kj_server_start(const kj_server_config *cfg, char *err, size_t errlen);
+/** The port actually bound. */
+int kj_server_port(kj_server *s);
+/** Stops accepting, lets in-flight requests finish (up to grace_ms), stops. */
+void kj_server_stop(kj_server *s, int grace_ms);
+
+/* ---- metrics (server.c counts; /metrics prints) ---- */
+
+/** Appends the HTTP metrics in Prometheus text format. */
+void kj_http_metrics(kj_server *s, kj_buf *out);
+
+/* ---- small helpers ---- */
+
+/** Percent-decodes in place ('+' as space when plus_is_space); returns new length. */
+size_t kj_url_decode(char *s, size_t len, bool plus_is_space);
+/** Appends s percent-encoded as a URL component. */
+int kj_url_encode(kj_buf *b, const char *s);
+/** Parses "a=1&b=2" into the object (repeated names become arrays). Returns
+ *  -1 on too many fields. */
+int kj_parse_urlencoded(json_t *into, char *s, size_t len, size_t max_fields, size_t *count);
+#endif

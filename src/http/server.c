@@ -1,0 +1,460 @@
+/*
+ * server.c — libmicrohttpd glue: connection callbacks, body intake and
+ * limits, response emission, gzip, access log, metrics, graceful stop.
+ *
+ * Request life: libmicrohttpd calls on_request() once with the headers
+ * (we build the kj_req, match the route and check Content-Length against
+ * the route's limit), then once per body chunk (we buffer it, or feed the
+ * post processor for forms), then once more with no data (we parse, call
+ * the application's dispatch, and queue the response). on_completed()
+ * frees the request after the response is sent or the connection drops.
+ *
+ * Limits: headers beyond max_header get 431 from libmicrohttpd itself (its
+ * per-connection memory pool is sized to the limit); bodies beyond the
+ * route's limit get 413; more than max_fields form fields get 400.
+ */
+#include "http/http.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/validate.h"
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* Status codes we count per route; anything else is counted as "other". */
+static const int counted_status[] = {
+    200, 201, 204, 301, 302, 303, 304, 400, 401, 403, 404, 405, 409, 410,
+    413, 415, 422, 429, 431, 500, 503,
+};
+#define NSTATUS ((int)(sizeof counted_status / sizeof *counted_status) + 1)
+static const double latency_bounds_ms[] = { 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000 };
+#define NBUCKETS ((int)(sizeof latency_bounds_ms / sizeof *latency_bounds_ms))
+
+struct kj_server {
+    kj_server_config cfg;
+    struct MHD_Daemon *daemon;
+    int port;
+    atomic_int in_flight;
+    int nroutes;
+    _Atomic long long *counts;          /* [(nroutes+1) * NSTATUS] */
+    _Atomic long long buckets[NBUCKETS + 1];
+    _Atomic long long latency_sum_us;
+    _Atomic long long latency_count;
+};
+
+static int status_slot(int status)
+{
+    for (int i = 0; i < NSTATUS - 1; i++) if (counted_status[i] == status) return i;
+    return NSTATUS - 1;
+}
+
+static void record_metrics(kj_server *s, kj_req *req, int64_t us)
+{
+    int r = req->route ? req->route_index : s->nroutes;
+    atomic_fetch_add(&s->counts[r * NSTATUS + status_slot(req->status)], 1);
+    int b = 0;
+    while (b < NBUCKETS && (double)us / 1000.0 > latency_bounds_ms[b]) b++;
+    atomic_fetch_add(&s->buckets[b], 1);
+    atomic_fetch_add(&s->latency_sum_us, us);
+    atomic_fetch_add(&s->latency_count, 1);
+}
+
+void kj_http_metrics(kj_server *s, kj_buf *out)
+{
+    kj_buf_puts(out, "# HELP kejiyun_http_requests_total HTTP requests by route and status.\n"
+                     "# TYPE kejiyun_http_requests_total counter\n");
+    for (int r = 0; r <= s->nroutes; r++) {
+        const kj_route *rt = r < s->nroutes ? kj_router_route(s->cfg.router, r) : NULL;
+        const char *name = rt ? (rt->name ? rt->name : rt->pattern) : "unmatched";
+        for (int k = 0; k < NSTATUS; k++) {
+            long long n = atomic_load(&s->counts[r * NSTATUS + k]);
+            if (!n) continue;
+            if (k < NSTATUS - 1)
+                kj_buf_printf(out, "kejiyun_http_requests_total{route=\"%s\",status=\"%d\"} %lld\n", name, counted_status[k], n);
+            else
+                kj_buf_printf(out, "kejiyun_http_requests_total{route=\"%s\",status=\"other\"} %lld\n", name, n);
+        }
+    }
+    kj_buf_puts(out, "# HELP kejiyun_http_request_duration_seconds Request latency.\n"
+                     "# TYPE kejiyun_http_request_duration_seconds histogram\n");
+    long long cum = 0;
+    for (int b = 0; b <= NBUCKETS; b++) {
+        cum += atomic_load(&s->buckets[b]);
+        if (b < NBUCKETS)
+            kj_buf_printf(out, "kejiyun_http_request_duration_seconds_bucket{le=\"%g\"} %lld\n", latency_bounds_ms[b] / 1000.0, cum);
+        else
+            kj_buf_printf(out, "kejiyun_http_request_duration_seconds_bucket{le=\"+Inf\"} %lld\n", cum);
+    }
+    kj_buf_printf(out, "kejiyun_http_request_duration_seconds_sum %.6f\n", (double)atomic_load(&s->latency_sum_us) / 1e6);
+    kj_buf_printf(out, "kejiyun_http_request_duration_seconds_count %lld\n", (long long)atomic_load(&s->latency_count));
+    kj_buf_printf(out, "# TYPE kejiyun_http_in_flight gauge\nkejiyun_http_in_flight %d\n", atomic_load(&s->in_flight) - 1);
+}
+
+/* ---- helpers ---- */
+
+static enum kj_method parse_method(const char *m)
+{
+    static const struct { const char *name; enum kj_method m; } table[] = {
+        { "GET", KJ_GET }, { "HEAD", KJ_HEAD }, { "POST", KJ_POST }, { "PUT", KJ_PUT },
+        { "PATCH", KJ_PATCH }, { "DELETE", KJ_DELETE },
+    };
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (strcmp(m, table[i].name) == 0) return table[i].m;
+    return 0;
+}
+
+static bool is_text_type(const char *ct)
+{
+    return ct && (strncmp(ct, "text/", 5) == 0 || strstr(ct, "json") || strstr(ct, "javascript") ||
+                  strstr(ct, "xml") || strstr(ct, "svg"));
+}
+
+static bool accepts_gzip(kj_req *req)
+{
+    const char *ae = kj_req_header(req, "Accept-Encoding");
+    return ae && strstr(ae, "gzip");
+}
+
+/* gzip-compresses src; returns malloc'd output or NULL. */
+static char *gzip_bytes(const char *src, size_t n, size_t *out_len)
+{
+    z_stream z = { 0 };
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
+    size_t cap = deflateBound(&z, n) + 32;
+    char *out = malloc(cap);
+    z.next_in = (Bytef *)src;
+    z.avail_in = (uInt)n;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) { free(out); return NULL; }
+    return out;
+}
+
+/* ---- response ---- */
+
+static enum MHD_Result queue_response(kj_server *s, kj_req *req, struct MHD_Connection *conn)
+{
+    if (!req->status) kj_resp_problem(req, 500, "Internal error", "the handler produced no response", NULL);
+    size_t len = req->body.len;
+    char *data = kj_buf_steal(&req->body, &len);
+    bool gz = false;
+    if (!req->no_gzip && len > 860 && is_text_type(req->content_type) && accepts_gzip(req)) {
+        size_t zlen;
+        char *z = gzip_bytes(data, len, &zlen);
+        if (z) { free(data); data = z; len = zlen; gz = true; }
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!resp) { free(data); return MHD_NO; }
+    if (req->content_type) MHD_add_response_header(resp, "Content-Type", req->content_type);
+    if (gz) MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    if (!req->no_gzip && is_text_type(req->content_type)) MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    bool has_csp = false, has_xfo = false;
+    for (struct kj_header *h = req->headers; h; h = h->next) {
+        MHD_add_response_header(resp, h->name, h->value);
+        if (!strcasecmp(h->name, "Content-Security-Policy")) has_csp = true;
+        if (!strcasecmp(h->name, "X-Frame-Options")) has_xfo = true;
+    }
+    if (!has_csp)
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
+    if (!has_xfo) MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    enum MHD_Result rc = MHD_queue_response(conn, (unsigned)req->status, resp);
+    MHD_destroy_response(resp);
+    int64_t us = kj_mono_us() - req->start_us;
+    record_metrics(s, req, us);
+    if (s->cfg.access_log)
+        kj_log_info("%s %s %d %zu %lldus", req->method_name, req->path, req->status, len, (long long)us);
+    return rc;
+}
+
+/* ---- body intake ---- */
+
+static void flush_form_field(kj_req *req, json_t *into)
+{
+    if (!req->field_acc_name) return;
+    if (req->field_acc_file) {
+        kj_upload *u = kj_arena_alloc(req->arena, sizeof *u);
+        u->field = kj_arena_strdup(req->arena, req->field_acc_name);
+        u->filename = kj_arena_strdup(req->arena, req->field_acc_file);
+        u->content_type = kj_arena_strdup(req->arena, req->field_acc_type ? req->field_acc_type : "");
+        u->data = kj_arena_strndup(req->arena, req->field_acc.data ? req->field_acc.data : "", req->field_acc.len);
+        u->size = req->field_acc.len;
+        kj_upload **tail = &req->uploads;
+        while (*tail) tail = &(*tail)->next;
+        *tail = u;
+    } else {
+        json_t *v = json_stringn_nocheck(req->field_acc.data ? req->field_acc.data : "", req->field_acc.len);
+        json_t *old = json_object_get(into, req->field_acc_name);
+        if (!old) json_object_set_new(into, req->field_acc_name, v);
+        else if (json_is_array(old)) json_array_append_new(old, v);
+        else {
+            json_t *arr = json_array();
+            json_array_append(arr, old);
+            json_array_append_new(arr, v);
+            json_object_set_new(into, req->field_acc_name, arr);
+        }
+    }
+    free(req->field_acc_name); free(req->field_acc_file); free(req->field_acc_type);
+    req->field_acc_name = req->field_acc_file = req->field_acc_type = NULL;
+    kj_buf_reset(&req->field_acc);
+}
+
+static json_t *form_values(kj_req *req)
+{
+    if (!req->json_body) req->json_body = json_object();
+    return req->json_body;
+}
+
+static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *filename, const char *content_type,
+                                     const char *transfer_encoding, const char *data,
+                                     uint64_t off, size_t size)
+{
+    kj_req *req = cls;
+    bool same = req->field_acc_name && strcmp(req->field_acc_name, key) == 0 &&
+                ((filename == NULL) == (req->field_acc_file == NULL)) && off > 0;
+    if (!same) {
+        flush_form_field(req, form_values(req));
+        if (++req->nfields > 1000) { req->parse_error = 400; return MHD_NO; }
+        req->field_acc_name = strdup(key);
+        req->field_acc_file = filename ? strdup(filename) : NULL;
+        req->field_acc_type = content_type ? strdup(content_type) : NULL;
+    }
+    if (size) kj_buf_append(&req->field_acc, data, size);
+    return MHD_YES;
+}
+
+static void parse_body(kj_server *s, kj_req *req)
+{
+    if (req->parse_error) return;
+    if (req->post_processor) {
+        if (MHD_post_process(req->post_processor, NULL, 0) != MHD_YES && !req->parse_error) req->parse_error = 400;
+        flush_form_field(req, form_values(req));
+        if (req->nfields > s->cfg.max_fields) req->parse_error = 400;
+        return;
+    }
+    if (strcmp(req->body_kind, "json") == 0 && req->raw_body.len) {
+        json_error_t e;
+        req->json_body = json_loadb(req->raw_body.data, req->raw_body.len, JSON_REJECT_DUPLICATES, &e);
+        if (!req->json_body || !json_is_object(req->json_body)) {
+            json_decref(req->json_body);
+            req->json_body = NULL;
+            req->parse_error = 400;
+        }
+    }
+}
+
+static const char *classify_body(const char *ct)
+{
+    if (!ct) return "";
+    if (!strncasecmp(ct, "application/json", 16) || !strncasecmp(ct, "application/problem+json", 24) ||
+        !strncasecmp(ct, "application/merge-patch+json", 28)) return "json";
+    if (!strncasecmp(ct, "application/x-www-form-urlencoded", 33)) return "form";
+    if (!strncasecmp(ct, "multipart/form-data", 19)) return "multipart";
+    return "other";
+}
+
+static kj_req *new_request(kj_server *s, struct MHD_Connection *conn, const char *url, const char *method)
+{
+    kj_req *req = calloc(1, sizeof *req);
+    req->arena = kj_arena_new();
+    req->conn = conn;
+    req->app = s->cfg.app;
+    req->start_us = kj_mono_us();
+    req->method_name = kj_arena_strdup(req->arena, method);
+    req->method = parse_method(method);
+    /* libmicrohttpd has already percent-decoded url. */
+    req->path = kj_arena_strdup(req->arena, url);
+    req->route_index = -1;
+    req->lang = "zh-CN";
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char ip[INET6_ADDRSTRLEN] = "?";
+    if (ci && ci->client_addr) {
+        if (ci->client_addr->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((struct sockaddr_in *)ci->client_addr)->sin_addr, ip, sizeof ip);
+        else if (ci->client_addr->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ci->client_addr)->sin6_addr, ip, sizeof ip);
+    }
+    req->client_ip = kj_arena_strdup(req->arena, ip);
+    if (s->cfg.trust_proxy) {
+        const char *fwd = kj_req_header(req, "X-Forwarded-For");
+        if (fwd && *fwd) {
+            const char *comma = strchr(fwd, ',');
+            req->client_ip = kj_arena_strndup(req->arena, fwd, comma ? (size_t)(comma - fwd) : strlen(fwd));
+        }
+        const char *proto = kj_req_header(req, "X-Forwarded-Proto");
+        req->tls = proto && !strcasecmp(proto, "https");
+    }
+    const char *ct = kj_req_header(req, "Content-Type");
+    req->body_kind = classify_body(ct);
+    return req;
+}
+
+static void free_request(kj_req *req)
+{
+    if (req->post_processor) MHD_destroy_post_processor(req->post_processor);
+    json_decref(req->in);
+    json_decref(req->form);
+    json_decref(req->errors);
+    json_decref(req->json_body);
+    json_decref(req->user);
+    kj_buf_free(&req->raw_body);
+    kj_buf_free(&req->body);
+    kj_buf_free(&req->field_acc);
+    free(req->field_acc_name); free(req->field_acc_file); free(req->field_acc_type);
+    kj_arena_free(req->arena);
+    free(req);
+}
+
+/* First call: match the route early so that the body limit fits it. */
+static void start_request(kj_server *s, kj_req *req)
+{
+    int allowed = 0;
+    if (req->method) {
+        int idx = kj_router_match(s->cfg.router, req->method, req->path, req->arena, req->path_params, &allowed);
+        if (idx >= 0) { req->route_index = idx; req->route = kj_router_route(s->cfg.router, idx); }
+    }
+    req->body_limit = req->route && (req->route->flags & KJ_UPLOAD) ? s->cfg.max_upload : s->cfg.max_body;
+    const char *cl = kj_req_header(req, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > req->body_limit) { req->parse_error = 413; return; }
+    if (!strcmp(req->body_kind, "form") || !strcmp(req->body_kind, "multipart")) {
+        req->post_processor = MHD_create_post_processor(req->conn, 16 * 1024, on_post_field, req);
+        if (!req->post_processor) req->parse_error = 400;
+    }
+}
+
+static void take_chunk(kj_req *req, const char *data, size_t size)
+{
+    if (req->parse_error) return;
+    if (req->raw_body.len + size > req->body_limit) {
+        req->parse_error = 413;
+        return;
+    }
+    if (req->post_processor) {
+        req->raw_body.len += size; /* count only; the post processor keeps the data */
+        if (MHD_post_process(req->post_processor, data, size) != MHD_YES && !req->parse_error)
+            req->parse_error = 400;
+        return;
+    }
+    kj_buf_append(&req->raw_body, data, size);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    kj_server *s = cls;
+    kj_req *req = *con_cls;
+    if (!req) {
+        atomic_fetch_add(&s->in_flight, 1);
+        req = new_request(s, conn, url, method);
+        *con_cls = req;
+        start_request(s, req);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        take_chunk(req, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    parse_body(s, req);
+    s->cfg.dispatch(req);
+    return queue_response(s, req, conn);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    kj_server *s = cls;
+    kj_req *req = *con_cls;
+    if (!req) return;
+    if (s->cfg.cleanup) s->cfg.cleanup(req);
+    free_request(req);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n') msg[--n] = 0;
+    kj_log_info("http: %s", msg);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t errlen)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    const char *colon = strrchr(listen, ':');
+    if (!colon) { snprintf(err, errlen, "listen address \"%s\" is not HOST:PORT", listen); return -1; }
+    char host[256];
+    snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535) { snprintf(err, errlen, "bad port in \"%s\"", listen); return -1; }
+    if (!strcmp(host, "localhost")) snprintf(host, sizeof host, "127.0.0.1");
+    if (!*host) snprintf(host, sizeof host, "0.0.0.0");
+    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) { snprintf(err, errlen, "bad IPv4 host in \"%s\"", listen); return -1; }
+    sa->sin_port = htons((uint16_t)port);
+    return 0;
+}
+
+kj_server *kj_server_start(const kj_server_config *cfg, char *err, size_t errlen)
+{
+    struct sockaddr_in sa;
+    if (parse_listen(cfg->listen, &sa, err, errlen)) return NULL;
+    kj_server *s = calloc(1, sizeof *s);
+    s->cfg = *cfg;
+    s->nroutes = kj_router_count(cfg->router);
+    s->counts = calloc((size_t)(s->nroutes + 1) * NSTATUS, sizeof *s->counts);
+    atomic_store(&s->in_flight, 1); /* 1 = running; stop waits until only that is left */
+    int threads = cfg->threads > 0 ? cfg->threads : 2;
+    s->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC,
+        0, NULL, NULL, on_request, s,
+        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header + 16 * 1024,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        snprintf(err, errlen, "cannot listen on %s (address in use or not allowed)", cfg->listen);
+        free(s->counts);
+        free(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : ntohs(sa.sin_port);
+    return s;
+}
+
+int kj_server_port(kj_server *s) { return s->port; }
+
+void kj_server_stop(kj_server *s, int grace_ms)
+{
+    if (!s) return;
+    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    int64_t deadline = kj_mono_us() + (int64_t)grace_ms * 1000;
+    while (atomic_load(&s->in_flight) > 1 && kj_mono_us() < deadline) usleep(10000);
+    MHD_stop_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET) close(fd);
+    free(s->counts);
+    free(s);
+}

@@ -1,0 +1,26 @@
+/*
+ * refdata.h — reference data: regions, technology domains and the other
+ * code lists that ship as TSV files under <root>/data/.
+ *
+ * Loaded into the database at every start (idempotent upserts inside one
+ * transaction), so that an operator who extends a file sees the change
+ * after a restart, and so that queries can join on them.
+ */
+#ifndef KJ_REFDATA_H
+#define KJ_REFDATA_H
+#include "store/store.h"
+#include <stddef.h>
+
+/** Upserts every reference table from root/data. 0, or -1 with a reason. */
+int kj_refdata_seed(kj_db *db, const char *root, char *err, size_t errlen);
+/** Region choices for forms: [{code, level, zh, en, depth}] ordered as a
+ *  tree (province, its cities, each city's districts). New ref. */
+json_t *kj_refdata_region_options(kj_db *db);
+/** Store connection hook: prepares each new connection (e.g. registers
+ *  the search tokenizer once search exists). ctx is the kj_app. */
+int kj_refdata_conn_hook(void *raw_conn, void *ctx);
+
+/** Calls row(ctx, fields, n, lineno) for every data line of a TSV file
+ *  (header and '#' lines skipped). Returns 0, or -1 when unreadable. */
+int kj_tsv_each(const char *path, int (*row)(void *ctx, char **fields, int n, int lineno), void *ctx);
+#endif

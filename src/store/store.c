@@ -1,0 +1,293 @@
+/*
+ * store.c — backend-independent half of the storage layer: opening,
+ * binding by type string, rows as JSON, and migrations (see store.h).
+ */
+#include "store/store.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BE(db) (kj_db_store(db)->be)
+
+kj_store *kj_db_store(kj_db *db) { return ((struct kj_db_header *)db)->store; }
+
+kj_store *kj_store_open(const kj_store_backend *be, const char *uri, int pool_size,
+                        kj_conn_hook hook, void *hook_ctx, char *err, size_t errlen)
+{
+    kj_store *s = calloc(1, sizeof *s);
+    if (!s) { snprintf(err, errlen, "out of memory"); return NULL; }
+    s->be = be;
+    s->hook = hook;
+    s->hook_ctx = hook_ctx;
+    if (be->open(s, uri, pool_size, err, errlen) != 0) { free(s); return NULL; }
+    return s;
+}
+
+void kj_store_close(kj_store *s)
+{
+    if (!s) return;
+    s->be->close(s);
+    free(s);
+}
+
+kj_db *kj_store_acquire(kj_store *s) { return s->be->acquire(s); }
+void kj_store_release(kj_store *s, kj_db *db) { if (db) s->be->release(s, db); }
+int64_t kj_store_error_count(kj_store *s) { return __atomic_load_n(&s->errors, __ATOMIC_RELAXED); }
+
+static void count_error(kj_db *db, const char *sql)
+{
+    __atomic_add_fetch(&kj_db_store(db)->errors, 1, __ATOMIC_RELAXED);
+    kj_log_error("db: %s [%.120s]", BE(db)->errmsg(db), sql);
+}
+
+static int bind_args(kj_db *db, kj_stmt *st, const char *types, va_list ap)
+{
+    const kj_store_backend *be = BE(db);
+    int idx = 1, rc = 0;
+    for (const char *t = types ? types : ""; *t && rc == 0; t++, idx++) {
+        switch (*t) {
+        case 's': {
+            const char *v = va_arg(ap, const char *);
+            rc = v ? be->bind_text(st, idx, v, strlen(v)) : be->bind_null(st, idx);
+            break;
+        }
+        case 'i': rc = be->bind_int(st, idx, va_arg(ap, int64_t)); break;
+        case 'b': rc = be->bind_int(st, idx, va_arg(ap, int) ? 1 : 0); break;
+        case 'd': rc = be->bind_double(st, idx, va_arg(ap, double)); break;
+        case 'n': rc = be->bind_null(st, idx); break;
+        default:  rc = KJ_DB_ERROR; break;
+        }
+    }
+    return rc;
+}
+
+kj_stmt *kj_db_vprepare(kj_db *db, const char *sql, const char *types, va_list ap)
+{
+    kj_stmt *st = BE(db)->prepare(db, sql);
+    if (!st) { count_error(db, sql); return NULL; }
+    if (bind_args(db, st, types, ap) != 0) {
+        count_error(db, sql);
+        BE(db)->finish(st);
+        return NULL;
+    }
+    return st;
+}
+
+kj_stmt *kj_db_prepare(kj_db *db, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    kj_stmt *st = kj_db_vprepare(db, sql, types, ap);
+    va_end(ap);
+    return st;
+}
+
+int kj_stmt_step(kj_db *db, kj_stmt *st)
+{
+    int rc = BE(db)->step(st);
+    if (rc < 0 && rc != KJ_DB_CONSTRAINT) count_error(db, "step");
+    return rc;
+}
+
+void kj_stmt_finish(kj_db *db, kj_stmt *st) { if (st) BE(db)->finish(st); }
+
+json_t *kj_stmt_row_json(kj_db *db, kj_stmt *st)
+{
+    const kj_store_backend *be = BE(db);
+    json_t *row = json_object();
+    int n = be->column_count(st);
+    for (int c = 0; c < n; c++) {
+        const char *name = be->column_name(st, c);
+        size_t nlen = strlen(name);
+        json_t *v;
+        switch (be->column_type(st, c)) {
+        case KJ_COL_INT:  v = json_integer(be->column_int(st, c)); break;
+        case KJ_COL_REAL: v = json_real(be->column_double(st, c)); break;
+        case KJ_COL_TEXT: {
+            size_t len;
+            const char *txt = be->column_text(st, c, &len);
+            if (nlen > 6 && strcmp(name + nlen - 6, "__json") == 0) {
+                v = json_loadb(txt, len, JSON_DECODE_ANY, NULL);
+                if (!v) v = json_null();
+                char key[128];
+                snprintf(key, sizeof key, "%.*s", (int)(nlen - 6), name);
+                json_object_set_new(row, key, v);
+                continue;
+            }
+            v = json_stringn(txt, len);
+            if (!v) v = json_string("");  /* invalid UTF-8 never reaches the db; be safe */
+            break;
+        }
+        default: v = json_null(); break;
+        }
+        json_object_set_new(row, name, v);
+    }
+    return row;
+}
+
+static json_t *collect_rows(kj_db *db, const char *sql, const char *types, va_list ap, int limit)
+{
+    kj_stmt *st = kj_db_vprepare(db, sql, types, ap);
+    if (!st) return NULL;
+    json_t *rows = json_array();
+    int rc = KJ_DB_DONE;
+    while ((limit <= 0 || (int)json_array_size(rows) < limit) &&
+           (rc = kj_stmt_step(db, st)) == KJ_DB_ROW)
+        json_array_append_new(rows, kj_stmt_row_json(db, st));
+    if (rc < 0) {
+        json_decref(rows);
+        rows = NULL;
+    }
+    kj_stmt_finish(db, st);
+    return rows;
+}
+
+json_t *kj_db_rows(kj_db *db, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    json_t *rows = collect_rows(db, sql, types, ap, 0);
+    va_end(ap);
+    return rows;
+}
+
+json_t *kj_db_row(kj_db *db, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    json_t *rows = collect_rows(db, sql, types, ap, 1);
+    va_end(ap);
+    json_t *row = NULL;
+    if (rows && json_array_size(rows)) row = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return row;
+}
+
+int kj_db_exec(kj_db *db, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    kj_stmt *st = kj_db_vprepare(db, sql, types, ap);
+    va_end(ap);
+    if (!st) return KJ_DB_ERROR;
+    int rc;
+    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {}
+    kj_stmt_finish(db, st);
+    if (rc < 0) return rc;
+    return (int)BE(db)->changes(db);
+}
+
+int64_t kj_db_int(kj_db *db, int64_t dflt, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    kj_stmt *st = kj_db_vprepare(db, sql, types, ap);
+    va_end(ap);
+    if (!st) return dflt;
+    int64_t v = dflt;
+    if (kj_stmt_step(db, st) == KJ_DB_ROW && BE(db)->column_type(st, 0) != KJ_COL_NULL)
+        v = BE(db)->column_int(st, 0);
+    kj_stmt_finish(db, st);
+    return v;
+}
+
+char *kj_db_text(kj_db *db, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    kj_stmt *st = kj_db_vprepare(db, sql, types, ap);
+    va_end(ap);
+    if (!st) return NULL;
+    char *v = NULL;
+    if (kj_stmt_step(db, st) == KJ_DB_ROW && BE(db)->column_type(st, 0) != KJ_COL_NULL) {
+        size_t len;
+        const char *t = BE(db)->column_text(st, 0, &len);
+        v = strndup(t, len);
+    }
+    kj_stmt_finish(db, st);
+    return v;
+}
+
+int kj_db_begin(kj_db *db)    { return BE(db)->begin(db); }
+int kj_db_commit(kj_db *db)   { return BE(db)->commit(db); }
+int kj_db_rollback(kj_db *db) { return BE(db)->rollback(db); }
+const char *kj_db_errmsg(kj_db *db) { return BE(db)->errmsg(db); }
+
+/* ---- migrations ---- */
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *read_whole_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) { free(p); p = NULL; }
+    if (p) p[n] = 0;
+    fclose(f);
+    return p;
+}
+
+static int apply_one(kj_db *db, const char *dir, const char *file, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    char *sql = read_whole_file(path);
+    if (!sql) { snprintf(err, errlen, "cannot read migration %s", path); return -1; }
+    int version = atoi(file);
+    int rc = kj_db_begin(db);
+    if (rc == 0) rc = BE(db)->exec_script(db, sql);
+    if (rc == 0)
+        rc = kj_db_exec(db, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)",
+                        "isi", (int64_t)version, file, kj_now_ms()) < 0 ? -1 : 0;
+    if (rc == 0) rc = kj_db_commit(db);
+    if (rc != 0) {
+        snprintf(err, errlen, "migration %s failed: %s", file, kj_db_errmsg(db));
+        kj_db_rollback(db);
+    }
+    free(sql);
+    return rc ? -1 : 0;
+}
+
+int kj_store_migrate(kj_store *s, const char *dir, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) { snprintf(err, errlen, "cannot open migrations directory %s", dir); return -1; }
+    char *names[512];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 512) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0 && e->d_name[0] >= '0' && e->d_name[0] <= '9')
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof names[0], cmp_names);
+
+    kj_db *db = kj_store_acquire(s);
+    int applied = 0;
+    if (kj_db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                       "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)", "") < 0) {
+        snprintf(err, errlen, "cannot create schema_migrations: %s", kj_db_errmsg(db));
+        applied = -1;
+    }
+    for (int i = 0; i < n && applied >= 0; i++) {
+        int64_t have = kj_db_int(db, 0, "SELECT count(*) FROM schema_migrations WHERE version = ?",
+                                 "i", (int64_t)atoi(names[i]));
+        if (have) continue;
+        if (apply_one(db, dir, names[i], err, errlen) != 0) applied = -1;
+        else applied++;
+    }
+    kj_store_release(s, db);
+    for (int i = 0; i < n; i++) free(names[i]);
+    return applied;
+}

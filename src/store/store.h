@@ -1,0 +1,142 @@
+/*
+ * store.h — the storage layer: the only way kejiyun talks to a database.
+ *
+ * Two levels:
+ *  1. kj_store_backend, a table of functions (prepare, bind, step, columns,
+ *     transactions) that a database backend implements. SQLite is the
+ *     first (store_sqlite.c); PostgreSQL slots in by filling the same table.
+ *     SQL text uses '?' placeholders; a backend that numbers them ($1...)
+ *     rewrites them when it prepares.
+ *  2. Convenience calls on top (kj_db_exec, kj_db_rows, kj_db_row, ...)
+ *     that bind by a small type string and return rows as jansson objects,
+ *     which is what domain modules use. Domain modules never see a backend
+ *     type.
+ *
+ * Connections: a kj_store holds a pool of connections. A thread borrows
+ * one with kj_store_acquire() and gives it back with kj_store_release();
+ * between the two, the kj_db belongs to that thread alone. Prepared
+ * statements are cached per connection, keyed by their SQL text.
+ *
+ * Bind types for the convenience calls:
+ *   's' const char * (NULL binds NULL)   'i' int64_t   'b' int (as 0/1)
+ *   'd' double                           'n' NULL (consumes no argument)
+ *
+ * Column names: a result column whose name ends in "__json" holds JSON
+ * text; it is decoded and appears under the name without the suffix.
+ */
+#ifndef KJ_STORE_H
+#define KJ_STORE_H
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct kj_store kj_store;
+typedef struct kj_db kj_db;
+typedef struct kj_stmt kj_stmt;
+
+/* Results of step and of the convenience calls. */
+enum {
+    KJ_DB_OK = 0,
+    KJ_DB_ROW = 1,
+    KJ_DB_DONE = 2,
+    KJ_DB_ERROR = -1,
+    KJ_DB_CONSTRAINT = -2, /* unique / foreign-key / check violated */
+    KJ_DB_BUSY = -3,
+};
+
+enum { KJ_COL_NULL, KJ_COL_INT, KJ_COL_REAL, KJ_COL_TEXT };
+
+/* Called on every new low-level connection (e.g. to register the search
+ * tokenizer); raw is the backend's own handle. Non-zero fails the open. */
+typedef int (*kj_conn_hook)(void *raw, void *ctx);
+
+typedef struct kj_store_backend {
+    const char *name;                                  /* "sqlite" */
+    int      (*open)(kj_store *s, const char *uri, int pool_size, char *err, size_t errlen);
+    void     (*close)(kj_store *s);
+    kj_db   *(*acquire)(kj_store *s);
+    void     (*release)(kj_store *s, kj_db *db);
+    kj_stmt *(*prepare)(kj_db *db, const char *sql);   /* cached; NULL on error */
+    int      (*bind_text)(kj_stmt *st, int idx, const char *s, size_t len);
+    int      (*bind_int)(kj_stmt *st, int idx, int64_t v);
+    int      (*bind_double)(kj_stmt *st, int idx, double v);
+    int      (*bind_null)(kj_stmt *st, int idx);
+    int      (*step)(kj_stmt *st);                     /* KJ_DB_ROW / DONE / <0 */
+    int      (*column_count)(kj_stmt *st);
+    const char *(*column_name)(kj_stmt *st, int col);
+    int      (*column_type)(kj_stmt *st, int col);
+    int64_t  (*column_int)(kj_stmt *st, int col);
+    double   (*column_double)(kj_stmt *st, int col);
+    const char *(*column_text)(kj_stmt *st, int col, size_t *len);
+    void     (*finish)(kj_stmt *st);                   /* reset, clear, back to cache */
+    int      (*exec_script)(kj_db *db, const char *sql);
+    int      (*begin)(kj_db *db);                      /* write transaction */
+    int      (*commit)(kj_db *db);
+    int      (*rollback)(kj_db *db);
+    int64_t  (*changes)(kj_db *db);
+    const char *(*errmsg)(kj_db *db);
+} kj_store_backend;
+
+/* The backends compiled in. */
+extern const kj_store_backend kj_sqlite_backend;
+
+/** Opens a store. uri is a backend-specific location (SQLite: a file
+ *  path). hook, if set, runs on each new connection. On failure returns
+ *  NULL and a one-line reason in err. */
+kj_store *kj_store_open(const kj_store_backend *be, const char *uri, int pool_size,
+                        kj_conn_hook hook, void *hook_ctx, char *err, size_t errlen);
+/** Closes every connection; no kj_db may be borrowed any more. */
+void kj_store_close(kj_store *s);
+/** Borrows a connection, waiting if all are in use. Never NULL. */
+kj_db *kj_store_acquire(kj_store *s);
+/** Returns a borrowed connection; an open transaction is rolled back. */
+void kj_store_release(kj_store *s, kj_db *db);
+/** Counters for /metrics: errors seen by the convenience calls. */
+int64_t kj_store_error_count(kj_store *s);
+
+/** Applies every migration in dir not applied yet (files NNN_name.sql in
+ *  order, each in its own transaction). Returns the number applied, or -1
+ *  with a one-line reason in err. */
+int kj_store_migrate(kj_store *s, const char *dir, char *err, size_t errlen);
+
+/** Runs one statement; returns the number of rows changed (≥ 0) or a
+ *  negative KJ_DB_ error. */
+int kj_db_exec(kj_db *db, const char *sql, const char *types, ...);
+/** Runs a query; returns a new JSON array of row objects (caller owns,
+ *  json_decref), or NULL on error. */
+json_t *kj_db_rows(kj_db *db, const char *sql, const char *types, ...);
+/** The first row as a new object, or NULL when there is none or on error. */
+json_t *kj_db_row(kj_db *db, const char *sql, const char *types, ...);
+/** The first column of the first row as an integer; dflt when no row. */
+int64_t kj_db_int(kj_db *db, int64_t dflt, const char *sql, const char *types, ...);
+/** The first column of the first row as a malloc'd string (caller frees) or NULL. */
+char *kj_db_text(kj_db *db, const char *sql, const char *types, ...);
+/** Transactions: begin takes the write lock at once (no upgrade deadlocks). */
+int kj_db_begin(kj_db *db);
+int kj_db_commit(kj_db *db);
+int kj_db_rollback(kj_db *db);
+/** The backend's last error message for this connection. */
+const char *kj_db_errmsg(kj_db *db);
+/** Low-level access for code that streams rows (e.g. exports): prepare and
+ *  bind with a type string; then step with kj_stmt_step and read columns;
+ *  always kj_stmt_finish. */
+kj_stmt *kj_db_prepare(kj_db *db, const char *sql, const char *types, ...);
+kj_stmt *kj_db_vprepare(kj_db *db, const char *sql, const char *types, va_list ap);
+int      kj_stmt_step(kj_db *db, kj_stmt *st);
+json_t  *kj_stmt_row_json(kj_db *db, kj_stmt *st);
+void     kj_stmt_finish(kj_db *db, kj_stmt *st);
+/** The store a connection belongs to. */
+kj_store *kj_db_store(kj_db *db);
+
+/* ---- for backends only ---- */
+struct kj_store {
+    const kj_store_backend *be;
+    void *impl;              /* the backend's state */
+    kj_conn_hook hook;
+    void *hook_ctx;
+    int64_t errors;          /* atomic add */
+};
+struct kj_db_header { kj_store *store; };
+#endif

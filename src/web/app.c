@@ -1,0 +1,350 @@
+/*
+ * app.c — application start-up and the request pipeline (see app.h).
+ */
+#include "web/app.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "web/i18n.h"
+#include "ref/refdata.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#define COOKIE_SESSION "kj_session"
+#define COOKIE_CSRF "kj_csrf"
+#define COOKIE_LANG "kj_lang"
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) { free(p); p = NULL; }
+    if (p) { p[n] = 0; *len = (size_t)n; }
+    fclose(f);
+    return p;
+}
+
+int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errlen)
+{
+    app->cfg = *cfg;
+    if (mkdir(cfg->data, 0750) != 0) {
+        struct stat st;
+        if (stat(cfg->data, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "cannot create data directory %s", cfg->data);
+            return -1;
+        }
+    }
+    char path[2048], dir[2048];
+    snprintf(path, sizeof path, "%s/kejiyun.db", cfg->data);
+    app->store = kj_store_open(&kj_sqlite_backend, path, cfg->threads + 2, kj_refdata_conn_hook, app, err, errlen);
+    if (!app->store) return -1;
+    snprintf(dir, sizeof dir, "%s/migrations/sqlite", cfg->root);
+    if (kj_store_migrate(app->store, dir, err, errlen) < 0) return -1;
+    kj_db *db = kj_store_acquire(app->store);
+    snprintf(app->instance_id, sizeof app->instance_id, "%s", kj_instance_id(db));
+    int rc = kj_refdata_seed(db, cfg->root, err, errlen);
+    if (rc == 0) app->region_options = kj_refdata_region_options(db);
+    kj_store_release(app->store, db);
+    return rc;
+}
+
+int kj_app_open(kj_app *app, const kj_config *cfg, char *err, size_t errlen)
+{
+    if (kj_app_open_store(app, cfg, err, errlen)) return -1;
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s/i18n", cfg->root);
+    if (kj_i18n_load(dir, err, errlen)) return -1;
+    snprintf(dir, sizeof dir, "%s/templates", cfg->root);
+    app->tmpl = kj_tmpl_load_dir(dir, err, errlen);
+    if (!app->tmpl) return -1;
+    snprintf(dir, sizeof dir, "%s/static", cfg->root);
+    app->statics = kj_static_load(dir, err, errlen);
+    if (!app->statics) return -1;
+    snprintf(dir, sizeof dir, "%s/docs/openapi.json", cfg->root);
+    app->openapi = read_file(dir, &app->openapi_len);
+    if (!app->openapi) { snprintf(err, errlen, "cannot read %s", dir); return -1; }
+    app->router = kj_router_new(kj_routes);
+    return 0;
+}
+
+void kj_app_close(kj_app *app)
+{
+    kj_router_free(app->router);
+    kj_static_free(app->statics);
+    kj_tmpl_free(app->tmpl);
+    kj_store_close(app->store);
+    json_decref(app->region_options);
+    free(app->openapi);
+    kj_i18n_free();
+    memset(app, 0, sizeof *app);
+}
+
+/* ---- helpers for handlers ---- */
+
+kj_app *kj_req_app(kj_req *req) { return req->app; }
+
+kj_db *kj_req_db(kj_req *req)
+{
+    if (!req->db) req->db = kj_store_acquire(kj_req_app(req)->store);
+    return req->db;
+}
+
+const char *kj_tr(kj_req *req, const char *key) { return kj_i18n_get(req->lang, key); }
+
+const char *kj_trf(kj_req *req, const char *key, const char *arg)
+{
+    const char *msg = kj_tr(req, key);
+    const char *at = strstr(msg, "{0}");
+    if (!at) return msg;
+    return kj_arena_printf(req->arena, "%.*s%s%s", (int)(at - msg), msg, arg, at + 3);
+}
+
+int kj_req_role(kj_req *req)
+{
+    static const struct { const char *role; int bit; } bits[] = {
+        { "scientist", KJ_R_SCIENTIST }, { "org_member", KJ_R_ORG },
+        { "operator", KJ_R_OPERATOR }, { "admin", KJ_R_ADMIN },
+    };
+    const char *role = req->user ? json_string_value(json_object_get(req->user, "role")) : NULL;
+    for (size_t i = 0; role && i < sizeof bits / sizeof *bits; i++)
+        if (!strcmp(bits[i].role, role)) return bits[i].bit;
+    return 0;
+}
+
+bool kj_wants_json(kj_req *req)
+{
+    if (req->route && (req->route->flags & KJ_API)) return true;
+    if (!strncmp(req->path, "/api/", 5)) return true;
+    const char *accept = kj_req_header(req, "Accept");
+    return accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
+}
+
+static json_t *translated_errors(kj_req *req)
+{
+    json_t *out = json_object();
+    const char *field;
+    json_t *key;
+    json_object_foreach(req->errors, field, key)
+        json_object_set_new(out, field, json_string(kj_tr(req, json_string_value(key))));
+    return out;
+}
+
+void kj_render(kj_req *req, int status, const char *tmpl, json_t *data)
+{
+    kj_app *app = kj_req_app(req);
+    if (!data) data = json_object();
+    json_object_set_new(data, "lang", json_string(req->lang));
+    json_object_set_new(data, "is_en", json_boolean(!strcmp(req->lang, "en")));
+    json_object_set_new(data, "csrf", json_string(req->csrf ? req->csrf : ""));
+    json_object_set_new(data, "path", json_string(req->path));
+    json_object_set_new(data, "instance_name", json_string(app->cfg.instance_name));
+    if (req->user) {
+        json_object_set(data, "me", req->user);
+        int role = kj_req_role(req);
+        json_object_set_new(data, "is_admin", json_boolean(role == KJ_R_ADMIN));
+        json_object_set_new(data, "is_staff", json_boolean(role & KJ_STAFF));
+    }
+    if (!json_object_get(data, "form") && req->form) json_object_set(data, "form", req->form);
+    if (!json_object_get(data, "errors") && kj_has_errors(req)) json_object_set_new(data, "errors", translated_errors(req));
+    if (kj_has_errors(req)) json_object_set_new(data, "has_errors", json_true());
+    kj_buf_reset(&req->body);
+    if (kj_tmpl_render(app->tmpl, tmpl, data, kj_i18n_translate, (void *)req->lang, kj_buf_sink, &req->body) != 0) {
+        kj_log_error("render %s failed", tmpl);
+        json_decref(data);
+        kj_resp_text(req, 500, "text/plain; charset=utf-8", "internal error\n", 15);
+        return;
+    }
+    json_decref(data);
+    req->status = status;
+    req->content_type = "text/html; charset=utf-8";
+    kj_resp_header(req, "Cache-Control", "no-store");
+}
+
+static const char *status_title_key(int status)
+{
+    static const struct { int status; const char *key; } titles[] = {
+        { 400, "err.http.400" }, { 401, "err.http.401" }, { 403, "err.http.403" }, { 404, "err.http.404" },
+        { 405, "err.http.405" }, { 409, "err.http.409" }, { 413, "err.http.413" }, { 415, "err.http.415" },
+        { 422, "err.http.422" }, { 429, "err.http.429" }, { 431, "err.http.431" }, { 500, "err.http.500" },
+        { 503, "err.http.503" },
+    };
+    for (size_t i = 0; i < sizeof titles / sizeof *titles; i++) if (titles[i].status == status) return titles[i].key;
+    return "err.http.500";
+}
+
+void kj_error(kj_req *req, int status, const char *msg_key)
+{
+    const char *title = kj_tr(req, status_title_key(status));
+    const char *detail = msg_key ? kj_tr(req, msg_key) : NULL;
+    if (kj_wants_json(req)) {
+        kj_resp_problem(req, status, title, detail, NULL);
+        return;
+    }
+    json_t *d = json_pack("{s:s, s:i}", "title", title, "status", status);
+    if (detail) json_object_set_new(d, "detail", json_string(detail));
+    kj_render(req, status, "error", d);
+}
+
+void kj_api_invalid(kj_req *req)
+{
+    json_t *list = json_array();
+    const char *field;
+    json_t *key;
+    json_object_foreach(req->errors, field, key)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "field", field,
+                                              "code", json_string_value(key),
+                                              "message", kj_tr(req, json_string_value(key))));
+    kj_resp_problem(req, 422, kj_tr(req, "err.http.422"), kj_tr(req, "err.form.check"), list);
+}
+
+void kj_req_fail(kj_req *req, const kj_fail *f)
+{
+    kj_field_error(req, f->field ? f->field : "form", f->key ? f->key : "err.internal");
+}
+
+int kj_login_session(kj_req *req, const char *user_id, const char *kind, char *token_out)
+{
+    kj_app *app = kj_req_app(req);
+    long ttl = app->cfg.session_days * 86400;
+    if (kj_session_create(kj_req_db(req), user_id, kind, ttl, req->client_ip, token_out)) return -1;
+    kj_resp_cookie(req, COOKIE_SESSION, token_out, ttl, true);
+    return 0;
+}
+
+/* ---- pipeline ---- */
+
+static void pick_language(kj_req *req)
+{
+    const char *lang = kj_i18n_supported(kj_req_cookie(req, COOKIE_LANG));
+    if (!lang) lang = kj_i18n_from_accept(kj_req_header(req, "Accept-Language"));
+    req->lang = lang;
+}
+
+static void load_session(kj_req *req)
+{
+    const char *token = NULL;
+    const char *auth = kj_req_header(req, "Authorization");
+    if (auth && !strncasecmp(auth, "Bearer ", 7)) token = auth + 7;
+    else token = kj_req_cookie(req, COOKIE_SESSION);
+    if (!token || !*token) return;
+    req->user = kj_session_user(kj_req_db(req), token);
+    if (req->user) req->session_token = kj_arena_strdup(req->arena, token);
+}
+
+static bool is_unsafe(kj_req *req) { return req->method & (KJ_POST | KJ_PUT | KJ_PATCH | KJ_DELETE); }
+
+/* Forms carry _csrf equal to the kj_csrf cookie (double submit; the cookie
+ * is SameSite=Lax and HttpOnly). API calls authenticated by cookie must
+ * send JSON, which a cross-site form cannot; bearer-token calls carry no
+ * ambient credential at all. */
+static bool csrf_ok(kj_req *req, json_t *raw)
+{
+    if (!is_unsafe(req) || (req->route->flags & KJ_NO_CSRF)) return true;
+    if (req->route->flags & KJ_API) {
+        const char *auth = kj_req_header(req, "Authorization");
+        if (auth && !strncasecmp(auth, "Bearer ", 7)) return true;
+        return !strcmp(req->body_kind, "json") || !strcmp(req->body_kind, "");
+    }
+    json_t *sent = json_object_get(raw, "_csrf");
+    const char *cookie = kj_req_cookie(req, COOKIE_CSRF);
+    return json_is_string(sent) && cookie && *cookie && !strcmp(json_string_value(sent), cookie);
+}
+
+static void ensure_csrf_cookie(kj_req *req)
+{
+    const char *c = kj_req_cookie(req, COOKIE_CSRF);
+    if (c && strlen(c) >= 20 && strlen(c) < 100) { req->csrf = c; return; }
+    char tok[64];
+    kj_random_token(tok, sizeof tok, 24);
+    req->csrf = kj_arena_strdup(req->arena, tok);
+    kj_resp_cookie(req, COOKIE_CSRF, tok, -1, true);
+}
+
+/* Query-string arguments and the body's fields merged into one object;
+ * body fields win over query arguments of the same name. */
+static json_t *raw_inputs(kj_req *req)
+{
+    json_t *raw = json_object();
+    kj_http_each_query(req, raw);
+    if (req->json_body) json_object_update(raw, req->json_body);
+    return raw;
+}
+
+static bool body_kind_allowed(kj_req *req)
+{
+    if (!is_unsafe(req)) return true;
+    const char *k = req->body_kind;
+    if (!*k) return true;                      /* no body */
+    if (req->route->flags & KJ_API) return !strcmp(k, "json") || ((req->route->flags & KJ_UPLOAD) && !strcmp(k, "multipart"));
+    return !strcmp(k, "form") || !strcmp(k, "multipart");
+}
+
+void kj_app_dispatch(kj_req *req)
+{
+    pick_language(req);
+    if (!req->method) { kj_error(req, 405, NULL); return; }
+    if (!req->route) {
+        int allowed = 0;
+        const char *params[8];
+        int m = kj_router_match(kj_req_app(req)->router, req->method, req->path, req->arena, params, &allowed);
+        if (m == -2) {
+            kj_error(req, 405, NULL);
+            kj_buf allow = { 0 };
+            static const struct { int bit; const char *name; } names[] = {
+                { KJ_GET, "GET, HEAD" }, { KJ_POST, "POST" }, { KJ_PUT, "PUT" }, { KJ_PATCH, "PATCH" }, { KJ_DELETE, "DELETE" } };
+            for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+                if (allowed & names[i].bit) { if (allow.len) kj_buf_puts(&allow, ", "); kj_buf_puts(&allow, names[i].name); }
+            kj_resp_header(req, "Allow", allow.data ? allow.data : "");
+            kj_buf_free(&allow);
+        } else {
+            kj_error(req, 404, "err.not_found");
+        }
+        return;
+    }
+    if (req->parse_error) {
+        kj_error(req, req->parse_error, req->parse_error == 413 ? "err.body.too_large" : "err.body.malformed");
+        return;
+    }
+    if (req->route->handler == kj_ops_static) { req->route->handler(req); return; }
+    if (!body_kind_allowed(req)) { kj_error(req, 415, "err.body.content_type"); return; }
+    if (!(req->route->flags & KJ_API)) ensure_csrf_cookie(req);
+    load_session(req);
+
+    int need = req->route->access;
+    if (need && !req->user) {
+        if (kj_wants_json(req)) { kj_error(req, 401, "err.auth.required"); return; }
+        kj_buf to = { 0 };
+        kj_buf_puts(&to, "/login?next=");
+        kj_url_encode(&to, req->path);
+        kj_resp_redirect(req, to.data);
+        kj_buf_free(&to);
+        return;
+    }
+    if (need && !(need & kj_req_role(req))) { kj_error(req, 403, "err.auth.forbidden"); return; }
+
+    json_t *raw = raw_inputs(req);
+    if (!csrf_ok(req, raw)) {
+        json_decref(raw);
+        kj_error(req, 403, "err.csrf");
+        return;
+    }
+    int nerr = kj_validate_inputs(req, raw);
+    json_decref(raw);
+    if (nerr && (req->route->flags & KJ_API)) { kj_api_invalid(req); return; }
+    req->route->handler(req);
+}
+
+void kj_app_cleanup(kj_req *req)
+{
+    if (req->db) {
+        kj_store_release(kj_req_app(req)->store, req->db);
+        req->db = NULL;
+    }
+}

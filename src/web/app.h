@@ -1,0 +1,126 @@
+/*
+ * app.h — the kejiyun application: what every handler can reach.
+ *
+ * Owns the process-wide context (configuration, store, templates, router,
+ * server) and the request pipeline that runs before a handler:
+ *   route matched → body taken → language → session → access check →
+ *   CSRF check → declared inputs validated → handler.
+ * Handlers stay thin: validate (declared), call the domain, then render a
+ * template (kj_render) or JSON (kj_resp_json / kj_api_*).
+ *
+ * The kj_app is built once at start-up (single thread) and read-only
+ * while serving, except through the locks of the objects it holds.
+ */
+#ifndef KJ_APP_H
+#define KJ_APP_H
+#include "account/account.h"
+#include "core/config.h"
+#include "http/http.h"
+#include "store/store.h"
+#include "web/tmpl.h"
+
+/* Who may use a route (kj_route.access). 0 = anyone, signed in or not. */
+enum kj_access {
+    KJ_PUBLIC = 0,
+    KJ_R_SCIENTIST = 1,
+    KJ_R_ORG = 2,
+    KJ_R_OPERATOR = 4,
+    KJ_R_ADMIN = 8,
+    KJ_SIGNED_IN = 15,
+    KJ_STAFF = KJ_R_OPERATOR | KJ_R_ADMIN,
+};
+
+typedef struct kj_static kj_static;
+
+typedef struct kj_app {
+    kj_config cfg;
+    kj_store *store;
+    kj_tmpl_set *tmpl;
+    kj_router *router;
+    kj_server *server;
+    kj_static *statics;
+    char *openapi;            /* the OpenAPI document, served as is */
+    size_t openapi_len;
+    json_t *region_options;   /* [{code, level, zh, en, depth}] for selects */
+    char instance_id[32];
+} kj_app;
+
+/** The route table (routes.c). */
+extern const kj_route kj_routes[];
+
+/** Builds the app: store (migrated, reference data loaded), templates,
+ *  catalogs, static files, router. 0, or -1 with a one-line reason. */
+int  kj_app_open(kj_app *app, const kj_config *cfg, char *err, size_t errlen);
+void kj_app_close(kj_app *app);
+/** Opens only the store (migrated, reference data loaded): for commands. */
+int  kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errlen);
+/** The server's dispatch and cleanup callbacks. */
+void kj_app_dispatch(kj_req *req);
+void kj_app_cleanup(kj_req *req);
+
+/** The app a request belongs to. */
+kj_app *kj_req_app(kj_req *req);
+/** The request's store connection (borrowed on first use, returned at the end). */
+kj_db *kj_req_db(kj_req *req);
+/** A message in the request's language. */
+const char *kj_tr(kj_req *req, const char *key);
+/** A message with "{0}" replaced by arg (arena string). */
+const char *kj_trf(kj_req *req, const char *key, const char *arg);
+/** The user's role bit (0 when signed out). */
+int kj_req_role(kj_req *req);
+/** True when the client wants JSON (API route or Accept: application/json). */
+bool kj_wants_json(kj_req *req);
+
+/** Renders template tmpl with data (stolen) plus the common page context
+ *  (user, lang, csrf, nav, form, errors) as an HTML response. */
+void kj_render(kj_req *req, int status, const char *tmpl, json_t *data);
+/** An error as an HTML page or problem+json, message from the catalog. */
+void kj_error(kj_req *req, int status, const char *msg_key);
+/** 422 problem+json listing req->errors (translated). */
+void kj_api_invalid(kj_req *req);
+/** Records a domain failure as a field error. */
+void kj_req_fail(kj_req *req, const kj_fail *f);
+/** Starts a web session for user_id and sets the cookie; writes the token. */
+int kj_login_session(kj_req *req, const char *user_id, const char *kind, char *token_out);
+
+/* Handlers, by page family. */
+void kj_page_home(kj_req *req);
+void kj_page_register(kj_req *req);
+void kj_page_register_post(kj_req *req);
+void kj_page_login(kj_req *req);
+void kj_page_login_post(kj_req *req);
+void kj_page_logout(kj_req *req);
+void kj_page_dashboard(kj_req *req);
+void kj_page_profile(kj_req *req);
+void kj_page_profile_post(kj_req *req);
+void kj_page_password(kj_req *req);
+void kj_page_password_post(kj_req *req);
+void kj_page_lang(kj_req *req);
+void kj_page_admin_users(kj_req *req);
+void kj_page_admin_role_post(kj_req *req);
+void kj_page_org(kj_req *req);
+void kj_page_about_roles(kj_req *req);
+
+void kj_api_register(kj_req *req);
+void kj_api_login(kj_req *req);
+void kj_api_logout(kj_req *req);
+void kj_api_me(kj_req *req);
+void kj_api_me_patch(kj_req *req);
+void kj_api_password(kj_req *req);
+void kj_api_admin_users(kj_req *req);
+void kj_api_admin_role(kj_req *req);
+void kj_api_org(kj_req *req);
+void kj_api_regions(kj_req *req);
+
+void kj_ops_healthz(kj_req *req);
+void kj_ops_metrics(kj_req *req);
+void kj_ops_openapi(kj_req *req);
+void kj_ops_static(kj_req *req);
+void kj_ops_test_clock(kj_req *req);
+
+/* Static files (static.c). */
+kj_static *kj_static_load(const char *dir, char *err, size_t errlen);
+void kj_static_free(kj_static *s);
+/** Serves path (relative to the static dir) with caching headers. */
+void kj_static_serve(kj_static *s, kj_req *req, const char *path);
+#endif

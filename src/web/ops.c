@@ -1,0 +1,58 @@
+/*
+ * ops.c — operations endpoints: health, metrics, OpenAPI, static files,
+ * and the test-only clock control.
+ */
+#include "web/app.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include <string.h>
+
+void kj_ops_healthz(kj_req *req)
+{
+    kj_db *db = kj_req_db(req);
+    int64_t one = kj_db_int(db, -1, "SELECT 1", "");
+    if (one != 1) {
+        kj_resp_problem(req, 503, "Service Unavailable", "database not answering", NULL);
+        return;
+    }
+    kj_resp_json(req, 200, json_pack("{s:s, s:s}", "status", "ok", "database", "ok"));
+}
+
+void kj_ops_metrics(kj_req *req)
+{
+    kj_app *app = kj_req_app(req);
+    kj_buf out = { 0 };
+    kj_http_metrics(app->server, &out);
+    kj_db *db = kj_req_db(req);
+    kj_buf_printf(&out, "# HELP kejiyun_db_errors_total Database errors seen by the storage layer.\n"
+                        "# TYPE kejiyun_db_errors_total counter\nkejiyun_db_errors_total %lld\n",
+                  (long long)kj_store_error_count(app->store));
+    kj_buf_printf(&out, "# HELP kejiyun_sessions_active Live sessions.\n"
+                        "# TYPE kejiyun_sessions_active gauge\nkejiyun_sessions_active %lld\n",
+                  (long long)kj_session_count(db));
+    kj_buf_printf(&out, "# TYPE kejiyun_users gauge\nkejiyun_users %lld\n",
+                  (long long)kj_db_int(db, 0, "SELECT count(*) FROM users", ""));
+    kj_resp_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "", out.len);
+    kj_buf_free(&out);
+}
+
+void kj_ops_openapi(kj_req *req)
+{
+    kj_app *app = kj_req_app(req);
+    kj_resp_text(req, 200, "application/json; charset=utf-8", app->openapi, app->openapi_len);
+}
+
+void kj_ops_static(kj_req *req)
+{
+    kj_static_serve(kj_req_app(req)->statics, req, kj_req_param(req, 0));
+}
+
+void kj_ops_test_clock(kj_req *req)
+{
+    if (!kj_req_app(req)->cfg.test_mode) { kj_error(req, 404, "err.not_found"); return; }
+    json_t *off = json_object_get(req->in, "offset_ms");
+    json_t *frz = json_object_get(req->in, "freeze_ms");
+    if (off) kj_clock_set_offset(json_integer_value(off));
+    if (frz) kj_clock_freeze(json_integer_value(frz));
+    kj_resp_json(req, 200, json_pack("{s:I}", "now_ms", (json_int_t)kj_now_ms()));
+}

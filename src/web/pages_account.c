@@ -1,0 +1,290 @@
+/*
+ * pages_account.c — the web pages of accounts: home, register, login,
+ * logout, dashboard, profile, password, language switch, organizations,
+ * and user administration.
+ *
+ * Each handler: read validated inputs → call the account domain → render
+ * a template or redirect. A rejected form is re-rendered with what the
+ * user typed (req->form) and a message next to each bad field.
+ */
+#include "web/app.h"
+#include "core/id.h"
+#include "web/i18n.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* Region choices with the current value marked, for a <select>. */
+static json_t *region_choices(kj_req *req, const char *selected)
+{
+    json_t *src = kj_req_app(req)->region_options, *out = json_array();
+    size_t i;
+    json_t *r;
+    bool en = !strcmp(req->lang, "en");
+    json_array_foreach(src, i, r) {
+        const char *code = json_string_value(json_object_get(r, "code"));
+        int depth = (int)json_integer_value(json_object_get(r, "depth"));
+        const char *name = json_string_value(json_object_get(r, en ? "en" : "zh"));
+        static const char *indent[] = { "", "\xe3\x80\x80", "\xe3\x80\x80\xe3\x80\x80" }; /* ideographic spaces */
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", code,
+            "label", kj_arena_printf(req->arena, "%s%s", indent[depth < 3 ? depth : 2], name),
+            "selected", selected && !strcmp(selected, code)));
+    }
+    return out;
+}
+
+static json_t *choice_list(kj_req *req, const char *const *codes, const char *prefix, const char *selected)
+{
+    json_t *out = json_array();
+    for (; *codes; codes++) {
+        char key[128];
+        snprintf(key, sizeof key, "%s%s", prefix, *codes);
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", *codes, "label", kj_tr(req, key),
+                                             "selected", selected && !strcmp(selected, *codes)));
+    }
+    return out;
+}
+
+static const char *form_str(kj_req *req, const char *name)
+{
+    json_t *v = req->form ? json_object_get(req->form, name) : NULL;
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Local paths only, so that ?next= cannot send a user to another site. */
+static const char *safe_next(const char *next, const char *dflt)
+{
+    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n")) return dflt;
+    return next;
+}
+
+void kj_page_home(kj_req *req)
+{
+    kj_db *db = kj_req_db(req);
+    json_t *d = json_pack("{s:I, s:I}",
+        "n_users", (json_int_t)kj_db_int(db, 0, "SELECT count(*) FROM users", ""),
+        "n_orgs", (json_int_t)kj_db_int(db, 0, "SELECT count(*) FROM orgs", ""));
+    kj_render(req, 200, "home", d);
+}
+
+static void render_register(kj_req *req, int status)
+{
+    const char *role = form_str(req, "role");
+    json_t *d = json_object();
+    json_object_set_new(d, "regions", region_choices(req, form_str(req, "region")));
+    json_object_set_new(d, "org_regions", region_choices(req, form_str(req, "org_region")));
+    json_object_set_new(d, "roles", choice_list(req, kj_self_roles, "role.", role ? role : "scientist"));
+    json_object_set_new(d, "org_types", choice_list(req, kj_org_types, "org_type.", form_str(req, "org_type")));
+    kj_render(req, status, "register", d);
+}
+
+void kj_page_register(kj_req *req) { render_register(req, 200); }
+
+static kj_registration registration_from(kj_req *req)
+{
+    kj_registration r = {
+        .email = kj_in_str(req, "email"), .password = kj_in_str(req, "password"),
+        .name = kj_in_str(req, "name"), .role = kj_in_str(req, "role"),
+        .region = kj_in_str(req, "region"),
+        .org_name = kj_in_str(req, "org_name"), .org_type = kj_in_str(req, "org_type"),
+        .org_region = kj_in_str(req, "org_region"), .org_credit_code = kj_in_str(req, "org_credit_code"),
+    };
+    return r;
+}
+
+void kj_page_register_post(kj_req *req)
+{
+    if (kj_has_errors(req)) { render_register(req, 422); return; }
+    kj_registration r = registration_from(req);
+    char id[KJ_ID_LEN + 1];
+    kj_fail fail = { 0 };
+    if (kj_account_register(kj_req_db(req), &r, false, id, &fail)) {
+        kj_req_fail(req, &fail);
+        render_register(req, 422);
+        return;
+    }
+    char token[64];
+    if (kj_login_session(req, id, "web", token)) { kj_error(req, 500, "err.internal"); return; }
+    kj_resp_redirect(req, "/dashboard?welcome=1");
+}
+
+void kj_page_login(kj_req *req)
+{
+    if (req->user) { kj_resp_redirect(req, safe_next(kj_in_str(req, "next"), "/dashboard")); return; }
+    kj_render(req, 200, "login", json_pack("{s:s}", "next", safe_next(kj_in_str(req, "next"), "")));
+}
+
+void kj_page_login_post(kj_req *req)
+{
+    kj_app *app = kj_req_app(req);
+    const char *next = safe_next(kj_in_str(req, "next"), "/dashboard");
+    if (kj_has_errors(req)) {
+        kj_render(req, 422, "login", json_pack("{s:s}", "next", next));
+        return;
+    }
+    char user_id[KJ_ID_LEN + 1];
+    long retry = 0;
+    char email[256];
+    snprintf(email, sizeof email, "%s", kj_in_str(req, "email"));
+    for (char *p = email; *p; p++) if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    enum kj_login_result r = kj_account_login(kj_req_db(req), email, kj_in_str(req, "password"), req->client_ip,
+                                              app->cfg.login_max_account, app->cfg.login_max_ip,
+                                              app->cfg.login_window_s, user_id, &retry);
+    if (r == KJ_LOGIN_LIMITED) {
+        char secs[32];
+        snprintf(secs, sizeof secs, "%ld", (retry + 59) / 60);
+        kj_resp_header(req, "Retry-After", kj_arena_printf(req->arena, "%ld", retry));
+        kj_render(req, 429, "login", json_pack("{s:s, s:s}", "next", next, "limited_minutes", secs));
+        return;
+    }
+    if (r == KJ_LOGIN_BAD) {
+        kj_render(req, 401, "login", json_pack("{s:s, s:b}", "next", next, "bad_login", 1));
+        return;
+    }
+    char token[64];
+    if (kj_login_session(req, user_id, "web", token)) { kj_error(req, 500, "err.internal"); return; }
+    kj_resp_redirect(req, next);
+}
+
+void kj_page_logout(kj_req *req)
+{
+    if (req->session_token) kj_session_delete(kj_req_db(req), req->session_token);
+    kj_resp_cookie(req, "kj_session", "", 0, true);
+    kj_resp_redirect(req, "/");
+}
+
+void kj_page_dashboard(kj_req *req)
+{
+    json_t *d = json_object();
+    const char *role = json_string_value(json_object_get(req->user, "role"));
+    char key[64];
+    snprintf(key, sizeof key, "role.%s", role);
+    json_object_set_new(d, "role_label", json_string(kj_tr(req, key)));
+    json_object_set_new(d, "welcome", json_boolean(kj_req_query(req, "welcome") != NULL));
+    json_object_set_new(d, "is_scientist", json_boolean(!strcmp(role, "scientist")));
+    json_object_set_new(d, "is_org_member", json_boolean(!strcmp(role, "org_member")));
+    json_object_set_new(d, "is_operator", json_boolean(!strcmp(role, "operator")));
+    const char *region = json_string_value(json_object_get(req->user, "region"));
+    if (region) {
+        char *label = kj_region_label(kj_req_db(req), region, req->lang);
+        if (label) { json_object_set_new(d, "region_label", json_string(label)); free(label); }
+    }
+    const char *org_type = json_string_value(json_object_get(req->user, "org_type"));
+    if (org_type) {
+        snprintf(key, sizeof key, "org_type.%s", org_type);
+        json_object_set_new(d, "org_type_label", json_string(kj_tr(req, key)));
+    }
+    kj_render(req, 200, "dashboard", d);
+}
+
+static void render_profile(kj_req *req, int status, bool saved)
+{
+    json_t *d = json_object();
+    if (!json_object_size(req->form)) {
+        json_t *form = json_object();
+        static const char *fields[] = { "name", "phone", "title", "bio", "region" };
+        for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+            json_t *v = json_object_get(req->user, fields[i]);
+            if (json_is_string(v)) json_object_set(form, fields[i], v);
+        }
+        json_object_set_new(d, "form", form);
+        json_object_set_new(d, "regions", region_choices(req, json_string_value(json_object_get(form, "region"))));
+    } else {
+        json_object_set_new(d, "regions", region_choices(req, form_str(req, "region")));
+    }
+    json_object_set_new(d, "saved", json_boolean(saved));
+    kj_render(req, status, "profile", d);
+}
+
+void kj_page_profile(kj_req *req) { render_profile(req, 200, kj_req_query(req, "saved") != NULL); }
+
+void kj_page_profile_post(kj_req *req)
+{
+    if (kj_has_errors(req)) { render_profile(req, 422, false); return; }
+    kj_fail fail = { 0 };
+    const char *uid = json_string_value(json_object_get(req->user, "id"));
+    const char *region = kj_in_str(req, "region");
+    if (kj_account_update_profile(kj_req_db(req), uid, kj_in_str(req, "name"),
+                                  kj_in_str(req, "phone") ? kj_in_str(req, "phone") : "",
+                                  kj_in_str(req, "title") ? kj_in_str(req, "title") : "",
+                                  kj_in_str(req, "bio") ? kj_in_str(req, "bio") : "",
+                                  region ? region : "", &fail)) {
+        kj_req_fail(req, &fail);
+        render_profile(req, 422, false);
+        return;
+    }
+    kj_resp_redirect(req, "/account/profile?saved=1");
+}
+
+void kj_page_password(kj_req *req)
+{
+    kj_render(req, 200, "password", json_pack("{s:b}", "saved", kj_req_query(req, "saved") != NULL));
+}
+
+void kj_page_password_post(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_render(req, 422, "password", NULL); return; }
+    kj_fail fail = { 0 };
+    const char *uid = json_string_value(json_object_get(req->user, "id"));
+    if (kj_account_change_password(kj_req_db(req), uid, kj_in_str(req, "old_password"),
+                                   kj_in_str(req, "new_password"), req->session_token, &fail)) {
+        kj_req_fail(req, &fail);
+        kj_render(req, 422, "password", NULL);
+        return;
+    }
+    kj_resp_redirect(req, "/account/password?saved=1");
+}
+
+void kj_page_lang(kj_req *req)
+{
+    const char *lang = kj_i18n_supported(kj_req_param(req, 0));
+    if (!lang) { kj_error(req, 404, "err.lang.unknown"); return; }
+    kj_resp_cookie(req, "kj_lang", lang, 365L * 86400, false);
+    kj_resp_redirect(req, safe_next(kj_in_str(req, "next"), "/"));
+}
+
+void kj_page_org(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *org = kj_id_valid(id) ? kj_org_get(kj_req_db(req), id) : NULL;
+    if (!org) { kj_error(req, 404, "err.not_found"); return; }
+    char key[64];
+    snprintf(key, sizeof key, "org_type.%s", json_string_value(json_object_get(org, "type")));
+    json_object_set_new(org, "type_label", json_string(kj_tr(req, key)));
+    const char *region = json_string_value(json_object_get(org, "region"));
+    if (region) {
+        char *label = kj_region_label(kj_req_db(req), region, req->lang);
+        if (label) { json_object_set_new(org, "region_label", json_string(label)); free(label); }
+    }
+    kj_render(req, 200, "org", json_pack("{s:o}", "org", org));
+}
+
+void kj_page_about_roles(kj_req *req) { kj_render(req, 200, "help_roles", NULL); }
+
+void kj_page_admin_users(kj_req *req)
+{
+    int page = (int)kj_in_int(req, "page", 1);
+    int64_t total = 0;
+    json_t *users = kj_account_list(kj_req_db(req), page, 50, &total);
+    size_t i;
+    json_t *u;
+    json_array_foreach(users, i, u) {
+        const char *role = json_string_value(json_object_get(u, "role"));
+        json_object_set_new(u, "roles", choice_list(req, kj_roles, "role.", role));
+    }
+    json_t *d = json_pack("{s:o, s:I, s:i}", "users", users ? users : json_array(), "total", (json_int_t)total, "page", page);
+    if (page > 1) json_object_set_new(d, "prev_page", json_integer(page - 1));
+    if ((int64_t)page * 50 < total) json_object_set_new(d, "next_page", json_integer(page + 1));
+    kj_render(req, 200, "admin_users", d);
+}
+
+void kj_page_admin_role_post(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    if (kj_has_errors(req) || !kj_id_valid(id)) { kj_error(req, 400, "err.form.check"); return; }
+    kj_fail fail = { 0 };
+    if (kj_account_set_role(kj_req_db(req), id, kj_in_str(req, "role"), kj_in_bool(req, "is_expert"), &fail)) {
+        kj_error(req, strcmp(fail.key, "err.not_found") ? 400 : 404, fail.key);
+        return;
+    }
+    kj_resp_redirect(req, "/admin/users");
+}

@@ -1,0 +1,120 @@
+/*
+ * routes.c — every URL kejiyun answers, as data.
+ *
+ * Each route names its methods, pattern, handler, who may use it, flags
+ * and the inputs it accepts. The pipeline (app.c) enforces access, CSRF
+ * and input validation from this table before a handler runs; only the
+ * inputs declared here reach a handler. `kejiyun routes` prints the table
+ * and a test checks it against docs/openapi.json.
+ */
+#include "web/app.h"
+
+static const char *const self_roles[] = { "scientist", "org_member", NULL };
+static const char *const all_roles[] = { "scientist", "org_member", "operator", "admin", NULL };
+static const char *const org_types[] = { "enterprise", "university", "institute", "other", NULL };
+
+#define NEXT_FIELD { "next", KJ_F_TEXT, 0, 0, 500, NULL }
+
+static const kj_field register_fields[] = {
+    { "email", KJ_F_EMAIL, KJ_REQUIRED, 0, 254, NULL },
+    { "password", KJ_F_PASSWORD, KJ_REQUIRED, 0, 1024, NULL },
+    { "name", KJ_F_TEXT, KJ_REQUIRED, 1, 60, NULL },
+    { "role", KJ_F_ENUM, KJ_REQUIRED, 0, 0, self_roles },
+    { "region", KJ_F_TEXT, 0, 0, 12, NULL },
+    { "org_name", KJ_F_TEXT, 0, 0, 100, NULL },
+    { "org_type", KJ_F_ENUM, 0, 0, 0, org_types },
+    { "org_region", KJ_F_TEXT, 0, 0, 12, NULL },
+    { "org_credit_code", KJ_F_TEXT, 0, 0, 40, NULL },
+    KJ_FIELDS_END
+};
+
+static const kj_field login_fields[] = {
+    { "email", KJ_F_TEXT, KJ_REQUIRED, 0, 254, NULL },
+    { "password", KJ_F_PASSWORD, KJ_REQUIRED, 0, 1024, NULL },
+    NEXT_FIELD,
+    KJ_FIELDS_END
+};
+
+static const kj_field next_fields[] = { NEXT_FIELD, KJ_FIELDS_END };
+
+static const kj_field profile_fields[] = {
+    { "name", KJ_F_TEXT, KJ_REQUIRED, 1, 60, NULL },
+    { "phone", KJ_F_TEXT, 0, 0, 30, NULL },
+    { "title", KJ_F_TEXT, 0, 0, 60, NULL },
+    { "bio", KJ_F_MULTILINE, 0, 0, 2000, NULL },
+    { "region", KJ_F_TEXT, 0, 0, 12, NULL },
+    KJ_FIELDS_END
+};
+
+static const kj_field profile_patch_fields[] = {
+    { "name", KJ_F_TEXT, 0, 1, 60, NULL },
+    { "phone", KJ_F_TEXT, 0, 0, 30, NULL },
+    { "title", KJ_F_TEXT, 0, 0, 60, NULL },
+    { "bio", KJ_F_MULTILINE, 0, 0, 2000, NULL },
+    { "region", KJ_F_TEXT, 0, 0, 12, NULL },
+    KJ_FIELDS_END
+};
+
+static const kj_field password_fields[] = {
+    { "old_password", KJ_F_PASSWORD, KJ_REQUIRED, 0, 1024, NULL },
+    { "new_password", KJ_F_PASSWORD, KJ_REQUIRED, 0, 1024, NULL },
+    KJ_FIELDS_END
+};
+
+static const kj_field page_fields[] = {
+    { "page", KJ_F_INT, 0, 1, 100000, NULL },
+    { "per_page", KJ_F_INT, 0, 1, 100, NULL },
+    KJ_FIELDS_END
+};
+
+static const kj_field role_fields[] = {
+    { "role", KJ_F_ENUM, KJ_REQUIRED, 0, 0, all_roles },
+    { "is_expert", KJ_F_BOOL, 0, 0, 0, NULL },
+    KJ_FIELDS_END
+};
+
+static const kj_field clock_fields[] = {
+    { "offset_ms", KJ_F_INT, 0, -(1LL << 50), 1LL << 50, NULL },
+    { "freeze_ms", KJ_F_INT, 0, 0, 1LL << 50, NULL },
+    KJ_FIELDS_END
+};
+
+const kj_route kj_routes[] = {
+    /* Pages */
+    { KJ_GET,  "/",                        kj_page_home,           KJ_PUBLIC,    0, NULL, "home" },
+    { KJ_GET,  "/register",                kj_page_register,       KJ_PUBLIC,    0, NULL, "register" },
+    { KJ_POST, "/register",                kj_page_register_post,  KJ_PUBLIC,    0, register_fields, "register" },
+    { KJ_GET,  "/login",                   kj_page_login,          KJ_PUBLIC,    0, next_fields, "login" },
+    { KJ_POST, "/login",                   kj_page_login_post,     KJ_PUBLIC,    0, login_fields, "login" },
+    { KJ_POST, "/logout",                  kj_page_logout,         KJ_PUBLIC,    0, NULL, "logout" },
+    { KJ_GET,  "/dashboard",               kj_page_dashboard,      KJ_SIGNED_IN, 0, NULL, "dashboard" },
+    { KJ_GET,  "/account/profile",         kj_page_profile,        KJ_SIGNED_IN, 0, NULL, "profile" },
+    { KJ_POST, "/account/profile",         kj_page_profile_post,   KJ_SIGNED_IN, 0, profile_fields, "profile" },
+    { KJ_GET,  "/account/password",        kj_page_password,       KJ_SIGNED_IN, 0, NULL, "password" },
+    { KJ_POST, "/account/password",        kj_page_password_post,  KJ_SIGNED_IN, 0, password_fields, "password" },
+    { KJ_GET,  "/lang/{code}",             kj_page_lang,           KJ_PUBLIC,    0, next_fields, "lang" },
+    { KJ_GET,  "/orgs/{id}",               kj_page_org,            KJ_PUBLIC,    0, NULL, "org" },
+    { KJ_GET,  "/help/roles",              kj_page_about_roles,    KJ_PUBLIC,    0, NULL, "help_roles" },
+    { KJ_GET,  "/admin/users",             kj_page_admin_users,    KJ_R_ADMIN,   0, page_fields, "admin_users" },
+    { KJ_POST, "/admin/users/{id}/role",   kj_page_admin_role_post, KJ_R_ADMIN,  0, role_fields, "admin_role" },
+
+    /* API */
+    { KJ_POST, "/api/v1/register",         kj_api_register,        KJ_PUBLIC,    KJ_API, register_fields, "api_register" },
+    { KJ_POST, "/api/v1/login",            kj_api_login,           KJ_PUBLIC,    KJ_API, login_fields, "api_login" },
+    { KJ_POST, "/api/v1/logout",           kj_api_logout,          KJ_PUBLIC,    KJ_API, NULL, "api_logout" },
+    { KJ_GET,  "/api/v1/me",               kj_api_me,              KJ_SIGNED_IN, KJ_API, NULL, "api_me" },
+    { KJ_PATCH, "/api/v1/me",              kj_api_me_patch,        KJ_SIGNED_IN, KJ_API, profile_patch_fields, "api_me" },
+    { KJ_POST, "/api/v1/me/password",      kj_api_password,        KJ_SIGNED_IN, KJ_API, password_fields, "api_password" },
+    { KJ_GET,  "/api/v1/orgs/{id}",        kj_api_org,             KJ_PUBLIC,    KJ_API, NULL, "api_org" },
+    { KJ_GET,  "/api/v1/regions",          kj_api_regions,         KJ_PUBLIC,    KJ_API, NULL, "api_regions" },
+    { KJ_GET,  "/api/v1/admin/users",      kj_api_admin_users,     KJ_R_ADMIN,   KJ_API, page_fields, "api_admin_users" },
+    { KJ_POST, "/api/v1/admin/users/{id}/role", kj_api_admin_role, KJ_R_ADMIN,   KJ_API, role_fields, "api_admin_role" },
+    { KJ_GET,  "/api/v1/openapi.json",     kj_ops_openapi,         KJ_PUBLIC,    KJ_API, NULL, "openapi" },
+
+    /* Operations */
+    { KJ_GET,  "/healthz",                 kj_ops_healthz,         KJ_PUBLIC,    KJ_API, NULL, "healthz" },
+    { KJ_GET,  "/metrics",                 kj_ops_metrics,         KJ_PUBLIC,    0, NULL, "metrics" },
+    { KJ_GET,  "/static/*",                kj_ops_static,          KJ_PUBLIC,    0, NULL, "static" },
+    { KJ_POST, "/__test/clock",            kj_ops_test_clock,      KJ_PUBLIC,    KJ_API, clock_fields, "test_clock" },
+    { 0, NULL, NULL, 0, 0, NULL, NULL },
+};
