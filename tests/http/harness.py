@@ -1,0 +1,230 @@
+"""harness.py — start a real kejiyun server and talk HTTP to it.
+
+Tests are plain functions named test_* taking a Server; run.py finds and
+runs them. A Server is started on a free loopback port with a fresh data
+directory (demo data loaded) and stopped with SIGTERM afterwards.
+"""
+import http.client
+import json as jsonlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("KEJIYUN_BIN", os.path.join(ROOT, "build", "san", "kejiyun"))
+
+DEMO = {
+    "admin": ("admin@demo.kejiyun.cn", "Admin-2026!"),
+    "operator": ("operator@demo.kejiyun.cn", "Operator-2026!"),
+    "scientist": ("zhang.wei@demo.kejiyun.cn", "Demo-2026!"),
+    "scientist2": ("li.na@demo.kejiyun.cn", "Demo-2026!"),
+    "org_member": ("liu.yang@demo.kejiyun.cn", "Demo-2026!"),
+    "org_member2": ("wang.fang@demo.kejiyun.cn", "Demo-2026!"),
+}
+
+# Valid per GB 32100-2015 (check digit computed), belonging to no one.
+VALID_CREDIT_CODE = "91510107MA6CFJ3P6C"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    def __init__(self, extra_args=(), demo=True, env=None, data_dir=None):
+        self.dir = data_dir or tempfile.mkdtemp(prefix="kejiyun-test-")
+        self.port = free_port()
+        self.base = "127.0.0.1:%d" % self.port
+        self.log = open(os.path.join(self.dir, "server-%d.log" % self.port), "w+")
+        environment = dict(os.environ)
+        environment.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        environment.update(env or {})
+        if demo:
+            subprocess.run([BIN, "demo", "--data", self.dir], check=True, stdout=subprocess.DEVNULL,
+                           env=environment, cwd=ROOT)
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--data", self.dir, "--listen", self.base, "--test-mode", *extra_args],
+            stdout=self.log, stderr=self.log, env=environment, cwd=ROOT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited early:\n" + self.read_log())
+            try:
+                r = Client(self).get("/healthz")
+                if r.status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("server did not become healthy")
+
+    def read_log(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stops the server; returns (exit code, log)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode, self.read_log()
+
+    def cleanup(self):
+        self.stop()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers          # list of (name, value)
+        self.body = body                # bytes
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def headers_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    @property
+    def json(self):
+        return jsonlib.loads(self.body)
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.text[:300])
+
+
+class Client:
+    """One browser-like user: keeps cookies, knows the CSRF token."""
+
+    def __init__(self, server):
+        self.server = server
+        self.cookies = {}
+        self.token = None   # bearer token, when set
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection(self.server.base, timeout=30)
+        h = {"Accept-Language": "zh-CN"}
+        if self.cookies:
+            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
+        if self.token:
+            h["Authorization"] = "Bearer " + self.token
+        h.update(headers or {})
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        resp = Response(r.status, r.getheaders(), r.read())
+        conn.close()
+        for v in resp.headers_all("Set-Cookie"):
+            name, _, rest = v.partition("=")
+            value = rest.split(";")[0]
+            if "Max-Age=0" in v:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return resp
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers=headers)
+
+    def csrf(self):
+        if "kj_csrf" not in self.cookies:
+            self.get("/login")
+        return self.cookies.get("kj_csrf")
+
+    def post_form(self, path, fields, with_csrf=True, headers=None):
+        fields = dict(fields)
+        if with_csrf:
+            fields.setdefault("_csrf", self.csrf())
+        body = urllib.parse.urlencode(fields, doseq=True)
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        h.update(headers or {})
+        return self.request("POST", path, body=body, headers=h)
+
+    def api(self, method, path, obj=None, headers=None):
+        h = {"Accept": "application/json"}
+        body = None
+        if obj is not None:
+            body = jsonlib.dumps(obj)
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        return self.request(method, path, body=body, headers=h)
+
+    def login(self, email, password):
+        r = self.post_form("/login", {"email": email, "password": password})
+        assert r.status == 303, r
+        return r
+
+    def login_as(self, role):
+        return self.login(*DEMO[role])
+
+
+def raw_request(server, data, timeout=10):
+    """Sends raw bytes and returns the raw response (for malformed requests)."""
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
+    s.sendall(data)
+    chunks = []
+    try:
+        while True:
+            c = s.recv(65536)
+            if not c:
+                break
+            chunks.append(c)
+            if b"\r\n\r\n" in b"".join(chunks) and len(b"".join(chunks)) > 0:
+                # read until the server closes or the body is complete
+                head, _, rest = b"".join(chunks).partition(b"\r\n\r\n")
+                m = re.search(rb"Content-Length: (\d+)", head, re.I)
+                if m and len(rest) >= int(m.group(1)):
+                    break
+    except socket.timeout:
+        pass
+    s.close()
+    return b"".join(chunks)
+
+
+def status_of(raw):
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", raw)
+    return int(m.group(1)) if m else None
+
+
+_counter = [0]
+
+
+def unique_email(prefix="user"):
+    _counter[0] += 1
+    return "%s.%d.%d@example.cn" % (prefix, os.getpid(), _counter[0] + int(time.time() * 1000) % 1000000)
+
+
+_CC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+def credit_code(seq, division="510107"):
+    """A fresh unified social credit code (GB 32100-2015 check digit) for tests."""
+    org = "MA%07d" % seq
+    body = "91" + division + org[:9]
+    total = sum(_CC_CHARS.index(ch) * w for ch, w in zip(body, _CC_WEIGHTS))
+    check = (31 - total % 31) % 31
+    return body + _CC_CHARS[check]

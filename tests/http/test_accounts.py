@@ -1,0 +1,206 @@
+"""Accounts over HTTP: register, login, dashboard, logout, profile,
+password, language, CSRF, credit codes — through pages and the API."""
+import os
+import time
+
+from harness import Client, DEMO, VALID_CREDIT_CODE, credit_code, unique_email
+
+
+def test_register_login_dashboard_logout(server):
+    c = Client(server)
+    email = unique_email("sci")
+    r = c.post_form("/register", {"role": "scientist", "name": "王小明", "email": email,
+                                  "password": "correct horse 1", "region": "510107"})
+    assert r.status == 303 and r.header("Location").startswith("/dashboard"), r
+    assert "kj_session" in c.cookies
+    session_cookie = [v for v in r.headers_all("Set-Cookie") if v.startswith("kj_session=")][0]
+    assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+    r = c.get("/dashboard")
+    assert r.status == 200 and "王小明" in r.text and "科技工作者" in r.text, r
+    assert "四川省 · 成都市 · 武侯区" in r.text
+    r = c.post_form("/logout", {})
+    assert r.status == 303
+    assert "kj_session" not in c.cookies
+    r = c.get("/dashboard")
+    assert r.status == 303 and r.header("Location") == "/login?next=%2Fdashboard", r
+    r = c.post_form("/login", {"email": email.upper(), "password": "correct horse 1", "next": "/account/profile"})
+    assert r.status == 303 and r.header("Location") == "/account/profile", r
+    assert c.get("/dashboard").status == 200
+
+
+def test_login_next_is_local_only(server):
+    c = Client(server)
+    r = c.post_form("/login", {"email": DEMO["scientist"][0], "password": DEMO["scientist"][1],
+                               "next": "//evil.example/x"})
+    assert r.status == 303 and r.header("Location") == "/dashboard", r
+
+
+def test_wrong_password_does_not_reveal_account(server):
+    c = Client(server)
+    r1 = c.post_form("/login", {"email": DEMO["org_member2"][0], "password": "wrong-password"})
+    r2 = c.post_form("/login", {"email": "nobody.here@example.cn", "password": "wrong-password"})
+    assert r1.status == 401 and r2.status == 401
+    assert "邮箱或密码不正确" in r1.text and "邮箱或密码不正确" in r2.text
+    a1 = Client(server).api("POST", "/api/v1/login", {"email": DEMO["org_member2"][0], "password": "nope-nope"})
+    a2 = Client(server).api("POST", "/api/v1/login", {"email": "nobody@example.cn", "password": "nope-nope"})
+    assert a1.status == a2.status == 401
+    assert a1.json["detail"] == a2.json["detail"]
+    assert a1.header("Content-Type").startswith("application/problem+json")
+
+
+def test_register_keeps_typed_values_and_marks_fields(server):
+    c = Client(server)
+    r = c.post_form("/register", {"role": "org_member", "name": "李四", "email": "not-an-email",
+                                  "password": "short", "org_name": "成都某某科技有限公司",
+                                  "org_type": "enterprise", "org_credit_code": "915101"})
+    assert r.status == 422, r
+    assert 'value="李四"' in r.text and 'value="not-an-email"' in r.text
+    assert 'value="成都某某科技有限公司"' in r.text
+    assert "请填写有效的电子邮箱地址" in r.text
+    assert 'value="short"' not in r.text, "passwords are never echoed"
+
+
+def test_invalid_credit_code_html_and_api(server):
+    c = Client(server)
+    base = {"role": "org_member", "name": "赵六", "email": unique_email("org"),
+            "password": "long enough pw", "org_name": "测试企业", "org_type": "enterprise",
+            "org_region": "510100"}
+    bad = dict(base, org_credit_code=VALID_CREDIT_CODE[:-1] + ("A" if VALID_CREDIT_CODE[-1] != "A" else "B"))
+    r = c.post_form("/register", bad)
+    assert r.status == 422 and "校验位不正确" in r.text and 'id="credit-code-error"' in r.text, r
+    r = Client(server).api("POST", "/api/v1/register", bad)
+    assert r.status == 422, r
+    errs = {e["field"]: e["code"] for e in r.json["errors"]}
+    assert errs == {"org_credit_code": "err.credit_code.check_digit"}, errs
+    r = Client(server).api("POST", "/api/v1/register", dict(bad, org_credit_code="9151010"))
+    assert r.json["errors"][0]["code"] == "err.credit_code.length"
+    fresh = credit_code(int(time.time() * 1000) % 10000000)
+    r = Client(server).api("POST", "/api/v1/register", dict(base, org_credit_code=" " + fresh.lower() + " "))
+    assert r.status == 201, r   # normalized: case and spaces
+    assert r.json["org_name"] == "测试企业" and r.json["role"] == "org_member"
+    org = Client(server).api("GET", "/api/v1/orgs/" + r.json["org_id"]).json
+    assert org["credit_code"] == fresh
+    # A second member of the same organization joins it instead of creating another.
+    r2 = Client(server).api("POST", "/api/v1/register", dict(base, email=unique_email("org2"), org_credit_code=fresh))
+    assert r2.status == 201 and r2.json["org_id"] == r.json["org_id"]
+
+
+def test_api_register_login_me_logout(server):
+    c = Client(server)
+    email = unique_email("api")
+    r = c.api("POST", "/api/v1/register", {"email": email, "password": "api password 9",
+                                           "name": "Ada", "role": "scientist"})
+    assert r.status == 201 and r.json["email"] == email and "password_hash" not in r.text, r
+    assert c.api("GET", "/api/v1/me").status == 401
+    r = c.api("POST", "/api/v1/login", {"email": email, "password": "api password 9"})
+    assert r.status == 200 and r.json["user"]["name"] == "Ada" and r.json["token"], r
+    token = r.json["token"]
+    me = c.api("GET", "/api/v1/me")
+    assert me.status == 200 and me.json["email"] == email
+    bearer = Client(server)
+    bearer.token = token
+    assert bearer.api("GET", "/api/v1/me").json["email"] == email
+    assert c.api("POST", "/api/v1/logout").status == 204
+    assert c.api("GET", "/api/v1/me").status == 401
+    assert bearer.api("GET", "/api/v1/me").status == 401, "logout ends the session for its token"
+
+
+def test_api_staff_roles_not_self_granted(server):
+    r = Client(server).api("POST", "/api/v1/register", {"email": unique_email("x"), "password": "abcdefgh12",
+                                                      "name": "X", "role": "admin"})
+    assert r.status == 422 and r.json["errors"][0]["field"] == "role", r
+
+
+def test_duplicate_email(server):
+    email = unique_email("dup")
+    body = {"email": email, "password": "abcdefgh12", "name": "D", "role": "scientist"}
+    assert Client(server).api("POST", "/api/v1/register", body).status == 201
+    r = Client(server).api("POST", "/api/v1/register", dict(body, email=email.upper()))
+    assert r.status == 409, r
+
+
+def test_profile_and_password_change(server):
+    c = Client(server)
+    email = unique_email("pw")
+    assert c.api("POST", "/api/v1/register", {"email": email, "password": "first password",
+                                              "name": "P", "role": "scientist"}).status == 201
+    c.login(email, "first password")
+    other = Client(server)
+    other.login(email, "first password")
+    r = c.post_form("/account/profile", {"name": "P2", "title": "研究员", "phone": "028-1234",
+                                         "bio": "多行\n简介", "region": "630104"})
+    assert r.status == 303
+    r = c.get("/account/profile?saved=1")
+    assert 'value="P2"' in r.text and 'value="研究员"' in r.text and "已保存" in r.text
+    r = c.post_form("/account/password", {"old_password": "wrong", "new_password": "second password"})
+    assert r.status == 422 and "当前密码不正确" in r.text
+    r = c.post_form("/account/password", {"old_password": "first password", "new_password": "second password"})
+    assert r.status == 303
+    assert c.get("/dashboard").status == 200, "the session that changed the password stays"
+    assert other.get("/dashboard").status == 303, "other sessions end"
+    assert Client(server).api("POST", "/api/v1/login", {"email": email, "password": "second password"}).status == 200
+    r = c.api("PATCH", "/api/v1/me", {"title": "教授", "region": "999999"})
+    assert r.status == 422 and r.json["errors"][0]["field"] == "region"
+    r = c.api("PATCH", "/api/v1/me", {"title": "教授"})
+    assert r.status == 200 and r.json["title"] == "教授" and r.json["name"] == "P2"
+
+
+def test_csrf_rejected(server):
+    c = Client(server)
+    c.login_as("scientist")
+    r = c.post_form("/account/profile", {"name": "Hacker"}, with_csrf=False)
+    assert r.status == 403 and "表单已过期" in r.text, r
+    r = c.post_form("/account/profile", {"name": "Hacker", "_csrf": "forged-token-value-xxxxxxxx"}, with_csrf=False)
+    assert r.status == 403
+    # A cookie-authenticated API write that is not JSON (what a cross-site form could send) is refused.
+    r = c.request("PATCH", "/api/v1/me", body="name=Hacker",
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 415, r
+    assert "Hacker" not in c.api("GET", "/api/v1/me").text
+
+
+def test_language_switch_and_accept_language(server):
+    c = Client(server)
+    r = c.get("/")
+    assert '<html lang="zh-CN">' in r.text and "首页" in r.text
+    r = c.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert '<html lang="en">' in r.text and "Home" in r.text
+    r = c.get("/lang/en?next=/login")
+    assert r.status == 303 and r.header("Location") == "/login"
+    assert c.cookies.get("kj_lang") == "en"
+    r = c.get("/login")
+    assert '<html lang="en">' in r.text and "Log in" in r.text, "the switch is remembered"
+    r = c.api("POST", "/api/v1/login", {"email": "x@y.cn"})
+    assert r.json["errors"][0]["message"] == "This field is required.", r
+    c.get("/lang/zh-CN")
+    assert "登录" in c.get("/login").text
+    assert c.get("/lang/xx").status == 404
+
+
+def test_admin_grants_roles(server):
+    admin = Client(server)
+    admin.login_as("admin")
+    email = unique_email("future.op")
+    r = Client(server).api("POST", "/api/v1/register", {"email": email, "password": "abcdefgh12",
+                                                      "name": "Op", "role": "scientist"})
+    uid = r.json["id"]
+    r = admin.api("POST", "/api/v1/admin/users/%s/role" % uid, {"role": "operator", "is_expert": True})
+    assert r.status == 200 and r.json["role"] == "operator" and r.json["is_expert"] is True, r
+    r = admin.get("/admin/users")
+    assert r.status == 200 and email in r.text
+    r = admin.post_form("/admin/users/%s/role" % uid, {"role": "scientist"})
+    assert r.status == 303
+    r = admin.api("GET", "/api/v1/admin/users?per_page=100")
+    assert any(u["id"] == uid and u["role"] == "scientist" and u["is_expert"] is False for u in r.json["items"])
+    assert admin.api("POST", "/api/v1/admin/users/01ARZ3NDEKTSV4RRFFQ69G5FAV/role", {"role": "admin"}).status == 404
+
+
+def test_org_page(server):
+    c = Client(server)
+    c.login_as("org_member")
+    me = c.api("GET", "/api/v1/me").json
+    r = Client(server).get("/orgs/" + me["org_id"])
+    assert r.status == 200 and "成都天翼低空科技有限公司" in r.text
+    r = Client(server).api("GET", "/api/v1/orgs/" + me["org_id"])
+    assert r.json["name"] == "成都天翼低空科技有限公司"
+    assert Client(server).get("/orgs/nonsense").status == 404

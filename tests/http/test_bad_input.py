@@ -1,0 +1,95 @@
+"""Malformed, oversized and mistyped requests sent to a real server: each
+gets the right 4xx with a readable body, and the server keeps serving."""
+from harness import Client, raw_request, status_of
+
+
+def test_unknown_route_html_and_json(server):
+    r = Client(server).get("/no/such/page")
+    assert r.status == 404 and r.header("Content-Type").startswith("text/html") and "页面不存在" in r.text
+    r = Client(server).get("/api/v1/nothing")
+    assert r.status == 404 and r.header("Content-Type").startswith("application/problem+json")
+    assert r.json["status"] == 404
+
+
+def test_method_not_allowed(server):
+    r = Client(server).request("DELETE", "/login")
+    assert r.status == 405 and "GET" in (r.header("Allow") or ""), r
+    r = Client(server).request("BREW", "/")
+    assert r.status in (400, 405, 501), r
+
+
+def test_malformed_json(server):
+    for body in ['{"email": ', '[1,2,3]', '"just a string"', '{"a":1,"a":2}', '\xff\xfe']:
+        r = Client(server).request("POST", "/api/v1/login", body=body.encode("latin-1"),
+                                   headers={"Content-Type": "application/json"})
+        assert r.status == 400 and r.json["status"] == 400, (body, r)
+
+
+def test_wrong_content_type(server):
+    r = Client(server).request("POST", "/api/v1/login", body="<xml/>", headers={"Content-Type": "application/xml"})
+    assert r.status == 415, r
+    c = Client(server)
+    c.csrf()
+    r = c.request("POST", "/login", body='{"email":"a"}', headers={"Content-Type": "application/json"})
+    assert r.status == 415, r
+
+
+def test_oversized_body(server):
+    big = b"x" * (1024 * 1024 + 10)
+    r = Client(server).request("POST", "/api/v1/login", body=big, headers={"Content-Type": "application/json"})
+    assert r.status == 413 and r.json["status"] == 413, r
+    c = Client(server)
+    r = c.post_form("/login", {"email": "a@b.cn", "password": "x" * (1024 * 1024 + 10)})
+    assert r.status == 413 and "内容太大" in r.text
+
+
+def test_oversized_headers(server):
+    raw = raw_request(server, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 64000 + b"\r\n\r\n")
+    assert status_of(raw) == 431, raw[:200]
+
+
+def test_too_many_fields(server):
+    c = Client(server)
+    fields = {"f%d" % i: "v" for i in range(300)}
+    r = c.post_form("/login", fields)
+    assert r.status == 400, r
+
+
+def test_invalid_utf8_in_fields(server):
+    c = Client(server)
+    r = c.request("POST", "/api/v1/register", body=b'{"email":"a@b.cn","password":"abcdefgh1","name":"\\udc80x","role":"scientist"}',
+                  headers={"Content-Type": "application/json"})
+    assert r.status in (400, 422), r
+    csrf = c.csrf()
+    body = b"_csrf=" + csrf.encode() + b"&email=a%40b.cn&password=abcdefgh1&role=scientist&name=%FF%FEbad"
+    r = c.request("POST", "/register", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 422 and "UTF-8" in r.text, r
+    r = c.get("/login?next=%FF")
+    assert r.status == 200
+
+
+def test_control_characters_refused(server):
+    r = Client(server).api("POST", "/api/v1/register", {"email": "c@d.cn", "password": "abcdefgh12",
+                                                      "name": "bad\u0001name", "role": "scientist"})
+    assert r.status == 422 and r.json["errors"][0]["code"] == "err.field.control", r
+
+
+def test_wrong_types_in_json(server):
+    r = Client(server).api("POST", "/api/v1/register", {"email": ["a"], "password": {"x": 1}, "name": 5, "role": None})
+    assert r.status == 422, r
+    fields = {e["field"] for e in r.json["errors"]}
+    assert {"email", "password", "role"} <= fields, fields
+
+
+def test_malformed_request_line(server):
+    for raw in [b"GARBAGE\r\n\r\n", b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"\x00\x01\x02\r\n\r\n"]:
+        out = raw_request(server, raw, timeout=2)
+        st = status_of(out)
+        assert st is None or 400 <= st < 506, (raw, out[:100])
+    assert Client(server).get("/healthz").status == 200
+
+
+def test_path_traversal_static(server):
+    for p in ["/static/../src/main.c", "/static/%2e%2e/Makefile", "/static/css/../../README.md"]:
+        r = Client(server).get(p)
+        assert r.status == 404, (p, r)

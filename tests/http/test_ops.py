@@ -1,0 +1,107 @@
+"""Operations: health, metrics, static files and caching, OpenAPI in sync
+with the route table, access log."""
+import gzip
+import json
+import subprocess
+
+from harness import BIN, ROOT, Client
+
+
+def test_healthz(server):
+    r = Client(server).get("/healthz")
+    assert r.status == 200 and r.json["database"] == "ok"
+
+
+def test_metrics(server):
+    c = Client(server)
+    c.get("/")
+    c.get("/nope")
+    c.login_as("scientist")
+    r = c.get("/metrics")
+    assert r.status == 200 and r.header("Content-Type").startswith("text/plain")
+    t = r.text
+    assert 'kejiyun_http_requests_total{route="home",status="200"}' in t
+    assert 'kejiyun_http_requests_total{route="unmatched",status="404"}' in t
+    assert "kejiyun_http_request_duration_seconds_bucket{le=\"+Inf\"}" in t
+    assert "kejiyun_db_errors_total" in t
+    active = [l for l in t.splitlines() if l.startswith("kejiyun_sessions_active ")]
+    assert active and int(active[0].split()[1]) >= 1
+
+
+def test_static_caching_and_gzip(server):
+    c = Client(server)
+    r = c.get("/static/css/site.css")
+    assert r.status == 200 and r.header("Content-Type").startswith("text/css")
+    etag, lm = r.header("ETag"), r.header("Last-Modified")
+    assert etag and lm and "max-age" in r.header("Cache-Control")
+    assert c.get("/static/css/site.css", headers={"If-None-Match": etag}).status == 304
+    assert c.get("/static/css/site.css", headers={"If-Modified-Since": lm}).status == 304
+    z = c.get("/static/css/site.css", headers={"Accept-Encoding": "gzip"})
+    assert z.header("Content-Encoding") == "gzip" and gzip.decompress(z.body) == r.body
+    h = c.get("/", headers={"Accept-Encoding": "gzip, br"})
+    assert h.header("Content-Encoding") == "gzip" and b"<!doctype html>" in gzip.decompress(h.body)
+
+
+def test_security_headers(server):
+    r = Client(server).get("/")
+    assert "default-src 'self'" in r.header("Content-Security-Policy")
+    assert r.header("X-Content-Type-Options") == "nosniff"
+    assert r.header("X-Frame-Options") == "DENY"
+
+
+def test_openapi_matches_routes(server):
+    doc = Client(server).get("/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.")
+    documented = set()
+    for path, ops in doc["paths"].items():
+        for method in ops:
+            documented.add((method.upper(), path))
+    out = subprocess.run([BIN, "routes"], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    routed = set()
+    for line in out.splitlines():
+        method, path = line.split(" ", 1)
+        if path.startswith("/api/v1/"):
+            routed.add((method, path))
+    assert routed == documented, "in routes only: %s; in openapi only: %s" % (
+        sorted(routed - documented), sorted(documented - routed))
+
+
+def test_access_log_line(server):
+    Client(server).get("/help/roles?x=1")
+    log = server.read_log()
+    lines = [l for l in log.splitlines() if " GET /help/roles 200 " in l]
+    assert lines, log[-500:]
+    parts = lines[-1].split()
+    assert parts[-1].endswith("us") and parts[-2].isdigit()
+
+
+
+
+def test_cli(server):
+    v = subprocess.run([BIN, "version"], capture_output=True, text=True, cwd=ROOT)
+    assert v.returncode == 0 and v.stdout.startswith("kejiyun ")
+    h = subprocess.run([BIN, "help"], capture_output=True, text=True, cwd=ROOT)
+    for word in ["serve", "migrate", "user add", "demo", "--listen", "KEJIYUN_LISTEN", "--data", "KEJIYUN_DATA",
+                 "[limits] max_body"]:
+        assert word in h.stdout, word
+    bad = subprocess.run([BIN, "serve", "--no-such-flag"], capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "unknown option" in bad.stderr
+    m = subprocess.run([BIN, "migrate", "--data", server.dir], capture_output=True, text=True, cwd=ROOT)
+    assert m.returncode == 0 and "schema version" in m.stdout
+    u = subprocess.run([BIN, "user", "add", "--data", server.dir, "--email", "ops@example.cn", "--name", "Ops",
+                        "--role", "operator", "--password", "operator pass 1"], capture_output=True, text=True, cwd=ROOT)
+    assert u.returncode == 0, u.stderr
+    c = Client(server)
+    c.login("ops@example.cn", "operator pass 1")
+    assert c.api("GET", "/api/v1/me").json["role"] == "operator"
+
+
+def test_bad_database_stops_startup(server):
+    import os
+    import tempfile
+    d = tempfile.mkdtemp()
+    with open(os.path.join(d, "kejiyun.db"), "wb") as f:
+        f.write(b"this is not a database" * 100)
+    r = subprocess.run([BIN, "serve", "--data", d, "--listen", "127.0.0.1:0"], capture_output=True, text=True,
+                       cwd=ROOT, timeout=30)
+    assert r.returncode == 1 and "database" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
