@@ -162,7 +162,7 @@ static int cmd_routes(int argc, char **argv)
 {
     static const struct { int bit; const char *name; } methods[] = {
         { KJ_GET, "GET" }, { KJ_POST, "POST" }, { KJ_PUT, "PUT" }, { KJ_PATCH, "PATCH" }, { KJ_DELETE, "DELETE" } };
-    for (const kj_route *r = kj_routes; r->pattern; r++)
+    for (const kj_route *r = kj_route_table(); r->pattern; r++)
         for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
             if (r->methods & methods[i].bit) printf("%s %s\n", methods[i].name, r->pattern);
     return 0;

@@ -256,7 +256,7 @@ static const char *as_text(kj_req *req, json_t *v)
     if (json_is_integer(v)) return kj_arena_printf(req->arena, "%lld", (long long)json_integer_value(v));
     if (json_is_true(v)) return "true";
     if (json_is_false(v)) return "false";
-    if (json_is_real(v)) return kj_arena_printf(req->arena, "%.17g", json_real_value(v));
+    if (json_is_real(v)) return kj_arena_printf(req->arena, "%.10g", json_real_value(v));
     return NULL;
 }
 

@@ -45,7 +45,7 @@ static int seed_row(void *c, char **f, int n, int lineno)
     }
     int rc;
     switch (x->ncols) {
-    case 3: rc = kj_db_exec(x->db, x->sql, "sss", f[0], f[1], f[2]); break;
+    case 3: rc = kj_db_exec(x->db, x->sql, "sssi", f[0], f[1], f[2], (int64_t)lineno); break;
     case 4: rc = kj_db_exec(x->db, x->sql, "ssss", f[0], *f[1] ? f[1] : NULL, f[2], f[3]); break;
     case 5: rc = kj_db_exec(x->db, x->sql, "sssss", f[0], *f[1] ? f[1] : NULL, f[2], f[3], f[4]); break;
     default: rc = -1;
@@ -73,11 +73,11 @@ static const ref_file ref_files[] = {
       "INSERT INTO domains(code, parent, name_zh, name_en) VALUES (?,?,?,?) "
       "ON CONFLICT(code) DO UPDATE SET parent=excluded.parent, name_zh=excluded.name_zh, name_en=excluded.name_en", 4 },
     { "coop_modes.tsv", "coop_modes",
-      "INSERT INTO coop_modes(code, name_zh, name_en) VALUES (?,?,?) "
-      "ON CONFLICT(code) DO UPDATE SET name_zh=excluded.name_zh, name_en=excluded.name_en", 3 },
+      "INSERT INTO coop_modes(code, name_zh, name_en, seq) VALUES (?,?,?,?) "
+      "ON CONFLICT(code) DO UPDATE SET name_zh=excluded.name_zh, name_en=excluded.name_en, seq=excluded.seq", 3 },
     { "ip_types.tsv", "ip_types",
-      "INSERT INTO ip_types(code, name_zh, name_en) VALUES (?,?,?) "
-      "ON CONFLICT(code) DO UPDATE SET name_zh=excluded.name_zh, name_en=excluded.name_en", 3 },
+      "INSERT INTO ip_types(code, name_zh, name_en, seq) VALUES (?,?,?,?) "
+      "ON CONFLICT(code) DO UPDATE SET name_zh=excluded.name_zh, name_en=excluded.name_en, seq=excluded.seq", 3 },
 };
 
 int kj_refdata_seed(kj_db *db, const char *root, char *err, size_t errlen)

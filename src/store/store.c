@@ -43,6 +43,20 @@ static void count_error(kj_db *db, const char *sql)
     kj_log_error("db: %s [%.120s]", BE(db)->errmsg(db), sql);
 }
 
+static int bind_json(const kj_store_backend *be, kj_stmt *st, int idx, json_t *v)
+{
+    if (!v || json_is_null(v)) return be->bind_null(st, idx);
+    if (json_is_integer(v)) return be->bind_int(st, idx, json_integer_value(v));
+    if (json_is_real(v)) return be->bind_double(st, idx, json_real_value(v));
+    if (json_is_boolean(v)) return be->bind_int(st, idx, json_is_true(v) ? 1 : 0);
+    if (json_is_string(v)) return be->bind_text(st, idx, json_string_value(v), json_string_length(v));
+    char *text = json_dumps(v, JSON_COMPACT);
+    if (!text) return KJ_DB_ERROR;
+    int rc = be->bind_text(st, idx, text, strlen(text));
+    free(text);
+    return rc;
+}
+
 static int bind_args(kj_db *db, kj_stmt *st, const char *types, va_list ap)
 {
     const kj_store_backend *be = BE(db);
@@ -58,6 +72,7 @@ static int bind_args(kj_db *db, kj_stmt *st, const char *types, va_list ap)
         case 'b': rc = be->bind_int(st, idx, va_arg(ap, int) ? 1 : 0); break;
         case 'd': rc = be->bind_double(st, idx, va_arg(ap, double)); break;
         case 'n': rc = be->bind_null(st, idx); break;
+        case 'j': rc = bind_json(be, st, idx, va_arg(ap, json_t *)); break;
         default:  rc = KJ_DB_ERROR; break;
         }
     }
@@ -207,6 +222,44 @@ char *kj_db_text(kj_db *db, const char *sql, const char *types, ...)
         const char *t = BE(db)->column_text(st, 0, &len);
         v = strndup(t, len);
     }
+    kj_stmt_finish(db, st);
+    return v;
+}
+
+static kj_stmt *prepare_j(kj_db *db, const char *sql, json_t *params)
+{
+    kj_stmt *st = BE(db)->prepare(db, sql);
+    if (!st) { count_error(db, sql); return NULL; }
+    size_t i;
+    json_t *v;
+    json_array_foreach(params, i, v) {
+        if (bind_json(BE(db), st, (int)i + 1, v) != 0) {
+            count_error(db, sql);
+            BE(db)->finish(st);
+            return NULL;
+        }
+    }
+    return st;
+}
+
+json_t *kj_db_rows_j(kj_db *db, const char *sql, json_t *params)
+{
+    kj_stmt *st = prepare_j(db, sql, params);
+    if (!st) return NULL;
+    json_t *rows = json_array();
+    int rc;
+    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) json_array_append_new(rows, kj_stmt_row_json(db, st));
+    kj_stmt_finish(db, st);
+    if (rc < 0) { json_decref(rows); return NULL; }
+    return rows;
+}
+
+int64_t kj_db_int_j(kj_db *db, int64_t dflt, const char *sql, json_t *params)
+{
+    kj_stmt *st = prepare_j(db, sql, params);
+    if (!st) return dflt;
+    int64_t v = dflt;
+    if (kj_stmt_step(db, st) == KJ_DB_ROW && BE(db)->column_type(st, 0) != KJ_COL_NULL) v = BE(db)->column_int(st, 0);
     kj_stmt_finish(db, st);
     return v;
 }

@@ -20,6 +20,8 @@
  * Bind types for the convenience calls:
  *   's' const char * (NULL binds NULL)   'i' int64_t   'b' int (as 0/1)
  *   'd' double                           'n' NULL (consumes no argument)
+ *   'j' json_t * bound by its JSON type: null/missing → NULL, integer,
+ *       real, string; true/false → 1/0; arrays and objects → JSON text
  *
  * Column names: a result column whose name ends in "__json" holds JSON
  * text; it is decoded and appears under the name without the suffix.
@@ -113,6 +115,10 @@ json_t *kj_db_row(kj_db *db, const char *sql, const char *types, ...);
 int64_t kj_db_int(kj_db *db, int64_t dflt, const char *sql, const char *types, ...);
 /** The first column of the first row as a malloc'd string (caller frees) or NULL. */
 char *kj_db_text(kj_db *db, const char *sql, const char *types, ...);
+/** Like kj_db_rows / kj_db_int, with parameters bound from a JSON array
+ *  (each element as by 'j'): for queries assembled from optional filters. */
+json_t *kj_db_rows_j(kj_db *db, const char *sql, json_t *params);
+int64_t kj_db_int_j(kj_db *db, int64_t dflt, const char *sql, json_t *params);
 /** Transactions: begin takes the write lock at once (no upgrade deadlocks). */
 int kj_db_begin(kj_db *db);
 int kj_db_commit(kj_db *db);

@@ -70,7 +70,7 @@ int kj_app_open(kj_app *app, const kj_config *cfg, char *err, size_t errlen)
     snprintf(dir, sizeof dir, "%s/docs/openapi.json", cfg->root);
     app->openapi = read_file(dir, &app->openapi_len);
     if (!app->openapi) { snprintf(err, errlen, "cannot read %s", dir); return -1; }
-    app->router = kj_router_new(kj_routes);
+    app->router = kj_router_new(kj_route_table());
     return 0;
 }
 

@@ -45,8 +45,12 @@ typedef struct kj_app {
     char instance_id[32];
 } kj_app;
 
-/** The route table (routes.c). */
-extern const kj_route kj_routes[];
+/** All routes: the feature tables joined (routes.c). Ends with a zeroed
+ *  entry. A feature adds its table (kj_routes_<feature>) to route_tables
+ *  in routes.c. */
+const kj_route *kj_route_table(void);
+extern const kj_route kj_routes_core[];
+extern const kj_route kj_routes_market[];
 
 /** Builds the app: store (migrated, reference data loaded), templates,
  *  catalogs, static files, router. 0, or -1 with a one-line reason. */

@@ -2,6 +2,7 @@
  * i18n.c — catalogs in open-addressing hash tables (see i18n.h).
  */
 #include "web/i18n.h"
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,34 @@ static int load_file(catalog *c, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int load_parts(catalog *c, const char *dir, const char *code, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) { snprintf(err, errlen, "cannot open %s", dir); return -1; }
+    char *names[256];
+    int n = 0;
+    size_t cl = strlen(code);
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256) {
+        size_t len = strlen(e->d_name);
+        if (len > cl + 5 && !strncmp(e->d_name, code, cl) && e->d_name[cl] == '.' &&
+            !strcmp(e->d_name + len - 4, ".tsv"))
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (rc == 0) rc = load_file(c, path, err, errlen);
+        free(names[i]);
+    }
+    return rc;
+}
+
 int kj_i18n_load(const char *dir, char *err, size_t errlen)
 {
     static const char *codes[] = { "zh-CN", "en" };
@@ -99,9 +128,11 @@ int kj_i18n_load(const char *dir, char *err, size_t errlen)
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
         catalog *c = &langs[nlangs++];
         snprintf(c->code, sizeof c->code, "%s", codes[i]);
+        /* <lang>.tsv first, then every <lang>.<part>.tsv (one per feature). */
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.tsv", dir, codes[i]);
         if (load_file(c, path, err, errlen)) return -1;
+        if (load_parts(c, dir, codes[i], err, errlen)) return -1;
     }
     return 0;
 }

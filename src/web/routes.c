@@ -8,6 +8,8 @@
  * and a test checks it against docs/openapi.json.
  */
 #include "web/app.h"
+#include <pthread.h>
+#include <stdlib.h>
 
 static const char *const self_roles[] = { "scientist", "org_member", NULL };
 static const char *const all_roles[] = { "scientist", "org_member", "operator", "admin", NULL };
@@ -79,7 +81,7 @@ static const kj_field clock_fields[] = {
     KJ_FIELDS_END
 };
 
-const kj_route kj_routes[] = {
+const kj_route kj_routes_core[] = {
     /* Pages */
     { KJ_GET,  "/",                        kj_page_home,           KJ_PUBLIC,    0, NULL, "home" },
     { KJ_GET,  "/register",                kj_page_register,       KJ_PUBLIC,    0, NULL, "register" },
@@ -118,3 +120,30 @@ const kj_route kj_routes[] = {
     { KJ_POST, "/__test/clock",            kj_ops_test_clock,      KJ_PUBLIC,    KJ_API, clock_fields, "test_clock" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };
+
+/* Every feature contributes a table; they are joined once into one. */
+static const kj_route *const route_tables[] = {
+    kj_routes_core,
+    kj_routes_market,
+    NULL,
+};
+
+static kj_route *all_routes;
+static pthread_once_t all_routes_once = PTHREAD_ONCE_INIT;
+
+static void join_tables(void)
+{
+    size_t n = 0;
+    for (const kj_route *const *t = route_tables; *t; t++)
+        for (const kj_route *r = *t; r->pattern; r++) n++;
+    all_routes = calloc(n + 1, sizeof *all_routes);
+    n = 0;
+    for (const kj_route *const *t = route_tables; *t; t++)
+        for (const kj_route *r = *t; r->pattern; r++) all_routes[n++] = *r;
+}
+
+const kj_route *kj_route_table(void)
+{
+    pthread_once(&all_routes_once, join_tables);
+    return all_routes;
+}

@@ -1,0 +1,259 @@
+/*
+ * api_market.c — the marketplace's JSON API (/api/v1/listings, eois,
+ * threads, favourites, notifications, review queue, reference lists).
+ * Lists are paginated: {items, total, page, per_page}.
+ */
+#include "core/id.h"
+#include "web/app.h"
+#include "web/market_view.h"
+#include "web/pages_market.h"
+#include <string.h>
+
+json_t *kj_listing_transitions(void);
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void problem(kj_req *req, int status, const char *key)
+{
+    kj_resp_problem(req, status, kj_tr(req, status == 404 ? "err.http.404" : status == 403 ? "err.http.403" :
+                                             status == 409 ? "err.http.409" : status == 422 ? "err.http.422" : "err.http.500"),
+                    kj_tr(req, key), NULL);
+}
+
+/* Domain errors (field → key) as a 422 problem with per-field messages. */
+static void invalid(kj_req *req, json_t *errors)
+{
+    json_decref(req->errors);
+    req->errors = json_incref(errors);
+    kj_api_invalid(req);
+}
+
+static json_t *api_listing(json_t *l)
+{
+    kj_listing_api_prices(l);
+    json_object_set_new(l, "anonymous", json_boolean(json_integer_value(json_object_get(l, "anonymous"))));
+    if (json_object_get(l, "open_for_interest"))
+        json_object_set_new(l, "open_for_interest", json_boolean(json_integer_value(json_object_get(l, "open_for_interest"))));
+    json_object_del(l, "domain_zh");
+    json_object_del(l, "domain_en");
+    json_object_del(l, "region_zh");
+    json_object_del(l, "region_en");
+    return l;
+}
+
+void kj_api_listings(kj_req *req)
+{
+    kj_listing_query q;
+    kj_listing_query_from(req, &q, NULL);
+    int64_t total = 0;
+    json_t *items = kj_listing_browse(kj_req_db(req), &q, &total);
+    size_t i;
+    json_t *l;
+    json_array_foreach(items, i, l) api_listing(l);
+    kj_resp_json(req, 200, json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total,
+                                     "page", q.page, "per_page", q.per_page));
+}
+
+static void respond_listing(kj_req *req, const char *id, int status_code)
+{
+    int status = 0;
+    json_t *l = kj_listing_view(kj_req_db(req), id, req->user, &status);
+    if (!l) { problem(req, status, "err.not_found"); return; }
+    kj_resp_json(req, status_code, api_listing(l));
+}
+
+void kj_api_listing_create(kj_req *req)
+{
+    json_t *errors = json_object();
+    char id[KJ_ID_LEN + 1];
+    if (kj_listing_create(kj_req_db(req), req->user, kj_in_str(req, "kind"), req->in, kj_in_bool(req, "submit"), id, errors)) {
+        invalid(req, errors);
+        json_decref(errors);
+        return;
+    }
+    json_decref(errors);
+    kj_resp_header(req, "Location", kj_arena_printf(req->arena, "/api/v1/listings/%s", id));
+    respond_listing(req, id, 201);
+}
+
+void kj_api_lifecycle(kj_req *req) { kj_resp_json(req, 200, json_pack("{s:o}", "transitions", kj_listing_transitions())); }
+
+void kj_api_listing(kj_req *req) { respond_listing(req, kj_req_param(req, 0), 200); }
+
+void kj_api_listing_patch(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    int status = 0;
+    json_t *view = kj_listing_view(kj_req_db(req), id, req->user, &status);
+    if (!view) { problem(req, 404, "err.not_found"); return; }
+    bool owner = json_is_true(json_object_get(view, "is_owner"));
+    json_decref(view);
+    if (!owner) { problem(req, 403, "err.auth.forbidden"); return; }
+    /* PATCH: fields not sent keep their current values. */
+    json_t *current = kj_listing_get(kj_req_db(req), id);
+    kj_listing_api_prices(current);
+    json_t *merged = json_object();
+    static const char *const fields[] = { "title", "summary", "description", "domain", "keywords", "region", "valid_until",
+        "contact_name", "contact_phone", "contact_email", "anonymous", "studio_id", "subtype", "trl", "trl_min", "ip_type",
+        "ip_numbers", "coop_modes", "price_kind", "price_min", "price_max", "delivery_mode", "duration", "indicators", "deadline" };
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        json_t *v = json_object_get(req->in, fields[i]);
+        if (!v && json_object_get(req->form, fields[i])) v = json_null();   /* sent empty: cleared */
+        if (!v) v = json_object_get(current, fields[i]);
+        if (v) json_object_set(merged, fields[i], v);
+    }
+    json_object_set_new(merged, "anonymous", json_boolean(json_is_true(json_object_get(merged, "anonymous")) ||
+                                                          json_integer_value(json_object_get(merged, "anonymous"))));
+    json_decref(current);
+    json_t *errors = json_object();
+    int rc = kj_listing_update(kj_req_db(req), req->user, id, merged, kj_in_bool(req, "submit"), errors);
+    json_decref(merged);
+    if (rc) {
+        const char *form = jstr(errors, "form");
+        if (form && !strcmp(form, "err.listing.not_editable")) problem(req, 409, form);
+        else invalid(req, errors);
+        json_decref(errors);
+        return;
+    }
+    json_decref(errors);
+    respond_listing(req, id, 200);
+}
+
+void kj_api_listing_act(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    const char *err = NULL;
+    int status = 0;
+    if (kj_listing_act(kj_req_db(req), req->user, id, kj_in_str(req, "action"), kj_in_str(req, "reason"), &err, &status)) {
+        problem(req, status, err);
+        return;
+    }
+    respond_listing(req, id, 200);
+}
+
+void kj_api_listing_history(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    int status = 0;
+    json_t *l = kj_listing_view(kj_req_db(req), id, req->user, &status);
+    if (!l) { problem(req, 404, "err.not_found"); return; }
+    bool ok = json_is_true(json_object_get(l, "is_owner")) || json_is_true(json_object_get(l, "can_review"));
+    json_decref(l);
+    if (!ok) { problem(req, 403, "err.auth.forbidden"); return; }
+    kj_resp_json(req, 200, kj_listing_history(kj_req_db(req), id));
+}
+
+void kj_api_listing_interest(kj_req *req)
+{
+    char eoi[KJ_ID_LEN + 1];
+    const char *err = NULL;
+    int status = 0;
+    if (kj_eoi_send(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "message"),
+                    kj_in_str(req, "related_id"), eoi, &err, &status)) {
+        problem(req, status, err);
+        return;
+    }
+    kj_resp_json(req, 201, kj_eoi_get(kj_req_db(req), req->user, eoi));
+}
+
+void kj_api_my_listings(kj_req *req)
+{
+    json_t *items = kj_listing_mine(kj_req_db(req), req->user);
+    size_t i;
+    json_t *l;
+    json_array_foreach(items, i, l) api_listing(l);
+    kj_resp_json(req, 200, json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
+}
+
+void kj_api_review_queue(kj_req *req)
+{
+    json_t *q = kj_review_queue(kj_req_db(req), req->user);
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(q, "items"), i, l) api_listing(l);
+    kj_resp_json(req, 200, q);
+}
+
+void kj_api_eois(kj_req *req) { kj_resp_json(req, 200, kj_eoi_lists(kj_req_db(req), req->user)); }
+
+void kj_api_eoi(kj_req *req)
+{
+    json_t *e = kj_eoi_get(kj_req_db(req), req->user, kj_req_param(req, 0));
+    if (!e) { problem(req, 404, "err.not_found"); return; }
+    kj_resp_json(req, 200, e);
+}
+
+void kj_api_eoi_decide(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    const char *err = NULL;
+    int status = 0;
+    bool accept = !strcmp(kj_in_str(req, "decision"), "accept");
+    if (kj_eoi_decide(kj_req_db(req), req->user, id, accept, kj_in_str(req, "reason"), kj_in_str(req, "note"), &err, &status)) {
+        problem(req, status, err);
+        return;
+    }
+    kj_resp_json(req, 200, kj_eoi_get(kj_req_db(req), req->user, id));
+}
+
+void kj_api_threads(kj_req *req)
+{
+    json_t *items = kj_thread_list(kj_req_db(req), req->user);
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
+void kj_api_thread(kj_req *req)
+{
+    json_t *t = kj_thread_get(kj_req_db(req), req->user, kj_req_param(req, 0));
+    if (!t) { problem(req, 404, "err.not_found"); return; }
+    kj_resp_json(req, 200, t);
+}
+
+void kj_api_thread_post(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    const char *err = NULL;
+    int status = 0;
+    if (kj_thread_post(kj_req_db(req), req->user, id, kj_in_str(req, "body"), &err, &status)) {
+        problem(req, status, err);
+        return;
+    }
+    kj_resp_json(req, 201, kj_thread_get(kj_req_db(req), req->user, id));
+}
+
+void kj_api_favourites(kj_req *req)
+{
+    json_t *items = kj_favourite_list(kj_req_db(req), req->user);
+    size_t i;
+    json_t *l;
+    json_array_foreach(items, i, l) api_listing(l);
+    kj_resp_json(req, 200, json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
+}
+
+void kj_api_favourite_set(kj_req *req)
+{
+    bool on = !json_object_get(req->in, "on") || kj_in_bool(req, "on");
+    if (kj_favourite_set(kj_req_db(req), req->user, kj_in_str(req, "listing_id"), on)) { problem(req, 404, "err.not_found"); return; }
+    kj_api_favourites(req);
+}
+
+void kj_api_notifications(kj_req *req)
+{
+    json_t *items = kj_notifications(kj_req_db(req), req->user, 100);
+    kj_resp_json(req, 200, json_pack("{s:o, s:I}", "items", items, "unread", (json_int_t)kj_unread_notifications(kj_req_db(req), req->user)));
+}
+
+void kj_api_reference(kj_req *req)
+{
+    kj_db *db = kj_req_db(req);
+    json_t *d = json_pack("{s:o, s:o, s:o, s:o}",
+        "domains", kj_db_rows(db, "SELECT code, parent, name_zh, name_en FROM domains ORDER BY code", ""),
+        "coop_modes", kj_db_rows(db, "SELECT code, name_zh, name_en FROM coop_modes ORDER BY seq", ""),
+        "ip_types", kj_db_rows(db, "SELECT code, name_zh, name_en FROM ip_types ORDER BY seq", ""),
+        "trl_levels", kj_db_rows(db, "SELECT level, name_zh, desc_zh, name_en, desc_en FROM trl_levels ORDER BY level", ""));
+    kj_resp_json(req, 200, d);
+}

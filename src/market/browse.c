@@ -1,0 +1,247 @@
+/*
+ * browse.c — finding listings: filtered, sorted, paged browse; a user's own
+ * listings; the review queue; expiry and reminders; favourites and
+ * notifications.
+ *
+ * Browse SQL is assembled from fixed fragments, one per filter; every
+ * value is a bound parameter, never text pasted into the SQL.
+ */
+#include "market/market.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include <stdio.h>
+#include <string.h>
+
+#define DAY_MS (86400LL * 1000)
+
+void kj_listing_redact(json_t *l, bool can_see_private);
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+#define SUMMARY_COLUMNS \
+    "l.id, l.kind, l.subtype, l.title, l.summary, l.domain, l.region, l.trl, l.trl_min, l.price_kind, " \
+    "l.price_min_fen, l.price_max_fen, l.coop_modes AS coop_modes__json, l.keywords AS keywords__json, " \
+    "l.valid_until, l.deadline, l.published_at, l.anonymous, l.open_for_interest, l.status, " \
+    "l.owner_id, l.studio_id, l.org_id, u.name AS owner_name, s.name AS studio_name, o.name AS org_name, " \
+    "d.name_zh AS domain_zh, d.name_en AS domain_en, r.name_zh AS region_zh, r.name_en AS region_en"
+
+#define SUMMARY_FROM \
+    " FROM listings l JOIN users u ON u.id = l.owner_id LEFT JOIN studios s ON s.id = l.studio_id " \
+    "LEFT JOIN orgs o ON o.id = l.org_id LEFT JOIN domains d ON d.code = l.domain " \
+    "LEFT JOIN regions r ON r.code = l.region"
+
+typedef struct { const char *name, *sql; } sort_order;
+
+static const sort_order sorts[] = {
+    { "newest",     " ORDER BY l.published_at DESC, l.id DESC" },
+    { "deadline",   " ORDER BY coalesce(l.deadline, l.valid_until) ASC, l.id" },
+    { "price_asc",  " ORDER BY l.price_min_fen IS NULL, l.price_min_fen ASC, l.id" },
+    { "price_desc", " ORDER BY l.price_max_fen IS NULL, l.price_max_fen DESC, l.id" },
+};
+
+static const char *order_sql(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof sorts / sizeof *sorts; i++)
+        if (!strcmp(sorts[i].name, name)) return sorts[i].sql;
+    return sorts[0].sql;
+}
+
+/* Appends "AND <fragment>" with its parameter. */
+static void where_s(kj_buf *sql, json_t *params, const char *fragment, const char *value)
+{
+    kj_buf_puts(sql, fragment);
+    json_array_append_new(params, json_string(value));
+}
+
+static void where_i(kj_buf *sql, json_t *params, const char *fragment, int64_t value)
+{
+    kj_buf_puts(sql, fragment);
+    json_array_append_new(params, json_integer(value));
+}
+
+static void build_filters(const kj_listing_query *q, kj_buf *sql, json_t *params)
+{
+    char today[16];
+    kj_format_date(kj_now_ms(), today, sizeof today);
+    if (q->status) where_s(sql, params, " AND l.status = ?", q->status);
+    else where_s(sql, params, " AND l.status = 'published' AND l.valid_until >= ?", today);
+    if (q->kind) where_s(sql, params, " AND l.kind = ?", q->kind);
+    if (q->domain) where_s(sql, params, strlen(q->domain) == 3 ? " AND l.domain1 = ?" : " AND l.domain = ?", q->domain);
+    if (q->region) {
+        const char *col = " AND l.region = ?";
+        if (strlen(q->region) == 6 && !strcmp(q->region + 2, "0000")) col = " AND l.region_province = ?";
+        else if (strlen(q->region) == 6 && !strcmp(q->region + 4, "00")) col = " AND l.region_city = ?";
+        where_s(sql, params, col, q->region);
+    }
+    /* TRL: offers by their level, demands by their minimum. */
+    if (q->trl_min > 0) where_i(sql, params, " AND coalesce(l.trl, l.trl_min) >= ?", q->trl_min);
+    if (q->trl_max > 0) where_i(sql, params, " AND coalesce(l.trl, l.trl_min) <= ?", q->trl_max);
+    if (q->mode) where_s(sql, params, " AND EXISTS (SELECT 1 FROM listing_modes m WHERE m.listing_id = l.id AND m.mode = ?)", q->mode);
+    /* Price/budget ranges overlap the wanted range; 面议 listings never match a price filter. */
+    if (q->price_min_fen >= 0) where_i(sql, params, " AND l.price_max_fen >= ?", q->price_min_fen);
+    if (q->price_max_fen >= 0) where_i(sql, params, " AND l.price_min_fen <= ?", q->price_max_fen);
+    if (q->within_days > 0) where_i(sql, params, " AND l.published_at >= ?", kj_now_ms() - q->within_days * DAY_MS);
+    if (q->studio_id) where_s(sql, params, " AND l.studio_id = ? AND l.anonymous = 0", q->studio_id);
+    if (q->org_id) where_s(sql, params, " AND l.org_id = ? AND l.anonymous = 0", q->org_id);
+    if (q->owner_id) where_s(sql, params, " AND l.owner_id = ?", q->owner_id);
+    if (q->q_title && *q->q_title) {
+        kj_buf like = { 0 };
+        kj_buf_puts(&like, "%");
+        for (const char *p = q->q_title; *p; p++) {
+            if (*p == '%' || *p == '_' || *p == '\\') kj_buf_puts(&like, "\\");
+            kj_buf_append(&like, p, 1);
+        }
+        kj_buf_puts(&like, "%");
+        where_s(sql, params, " AND l.title LIKE ? ESCAPE '\\'", like.data);
+        kj_buf_free(&like);
+    }
+}
+
+json_t *kj_listing_browse(kj_db *db, const kj_listing_query *q, int64_t *total)
+{
+    kj_buf where = { 0 };
+    json_t *params = json_array();
+    build_filters(q, &where, params);
+    kj_buf sql = { 0 };
+    kj_buf_printf(&sql, "SELECT count(*) FROM listings l WHERE 1=1%s", where.data ? where.data : "");
+    *total = kj_db_int_j(db, 0, sql.data, params);
+    kj_buf_reset(&sql);
+    int per_page = q->per_page > 0 ? q->per_page : 20;
+    int page = q->page > 0 ? q->page : 1;
+    kj_buf_printf(&sql, "SELECT " SUMMARY_COLUMNS SUMMARY_FROM " WHERE 1=1%s%s LIMIT ? OFFSET ?",
+                  where.data ? where.data : "", order_sql(q->sort));
+    json_array_append_new(params, json_integer(per_page));
+    json_array_append_new(params, json_integer((int64_t)(page - 1) * per_page));
+    json_t *rows = kj_db_rows_j(db, sql.data, params);
+    kj_buf_free(&sql);
+    kj_buf_free(&where);
+    json_decref(params);
+    if (!rows) return json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) kj_listing_redact(r, false);
+    return rows;
+}
+
+json_t *kj_listing_mine(kj_db *db, json_t *user)
+{
+    json_t *rows = kj_db_rows(db, "SELECT " SUMMARY_COLUMNS ", l.reject_reason, l.pending_revision, l.updated_at, "
+                                  "(SELECT count(*) FROM eois e WHERE e.listing_id = l.id AND e.status = 'pending') AS pending_eois"
+                                  SUMMARY_FROM " WHERE l.owner_id = ? OR l.studio_id IN "
+                                  "(SELECT studio_id FROM studio_members WHERE user_id = ? AND status = 'active') "
+                                  "ORDER BY l.updated_at DESC", "ss", jstr(user, "id"), jstr(user, "id"));
+    return rows ? rows : json_array();
+}
+
+json_t *kj_review_queue(kj_db *db, json_t *user)
+{
+    json_t *rows = kj_db_rows(db, "SELECT " SUMMARY_COLUMNS ", l.pending_revision, l.updated_at" SUMMARY_FROM
+                                  " WHERE (l.status = 'submitted' OR (l.status = 'published' AND l.pending_revision IS NOT NULL))"
+                                  " AND l.owner_id <> ? ORDER BY l.updated_at ASC", "s", jstr(user, "id"));
+    json_t *items = json_array(), *counts = json_pack("{s:i, s:i, s:i, s:i, s:i}", "achievement", 0, "service", 0,
+                                                      "demand", 0, "new", 0, "edits", 0);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        if (!kj_can_review_region(user, jstr(r, "region"))) continue;
+        const char *kind = jstr(r, "kind");
+        json_object_set_new(counts, kind, json_integer(json_integer_value(json_object_get(counts, kind)) + 1));
+        bool edit = !strcmp(jstr(r, "status"), "published");
+        json_object_set_new(counts, edit ? "edits" : "new", json_integer(json_integer_value(json_object_get(counts, edit ? "edits" : "new")) + 1));
+        json_object_set_new(r, "is_edit", json_boolean(edit));
+        json_array_append(items, r);
+    }
+    json_decref(rows);
+    json_object_set_new(counts, "total", json_integer((json_int_t)json_array_size(items)));
+    return json_pack("{s:o, s:o}", "items", items, "counts", counts);
+}
+
+int kj_market_tick(kj_db *db)
+{
+    char today[16], soon[16];
+    kj_format_date(kj_now_ms(), today, sizeof today);
+    kj_format_date(kj_now_ms() + 14 * DAY_MS, soon, sizeof soon);
+    int changed = 0;
+    json_t *due = kj_db_rows(db, "SELECT id, owner_id, title, status FROM listings WHERE status = 'published' AND valid_until < ?",
+                             "s", today);
+    size_t i;
+    json_t *r;
+    json_array_foreach(due, i, r) {
+        const char *id = jstr(r, "id");
+        kj_id ev = kj_id_new();
+        char link[64];
+        snprintf(link, sizeof link, "/listings/%s", id);
+        if (kj_db_begin(db)) continue;
+        int rc = kj_db_exec(db, "UPDATE listings SET status = 'expired', updated_at = ? WHERE id = ? AND status = 'published'",
+                            "is", kj_now_ms(), id);
+        if (rc > 0) {
+            kj_db_exec(db, "INSERT INTO listing_events(id, listing_id, actor_id, action, from_status, to_status, created_at) "
+                           "VALUES (?,?,NULL,'expire','published','expired',?)", "ssi", ev.s, id, kj_now_ms());
+            kj_notify(db, jstr(r, "owner_id"), "listing_expired", jstr(r, "title"), link);
+            changed++;
+        }
+        kj_db_commit(db);
+    }
+    json_decref(due);
+    json_t *remind = kj_db_rows(db, "SELECT id, owner_id, title FROM listings WHERE status = 'published' AND reminder_sent = 0 "
+                                    "AND valid_until <= ? AND valid_until >= ?", "ss", soon, today);
+    json_array_foreach(remind, i, r) {
+        char link[64];
+        snprintf(link, sizeof link, "/listings/%s", jstr(r, "id"));
+        kj_notify(db, jstr(r, "owner_id"), "listing_expiring", jstr(r, "title"), link);
+        kj_db_exec(db, "UPDATE listings SET reminder_sent = 1 WHERE id = ?", "s", jstr(r, "id"));
+        changed++;
+    }
+    json_decref(remind);
+    return changed;
+}
+
+/* ---- favourites ---- */
+
+int kj_favourite_set(kj_db *db, json_t *user, const char *listing_id, bool on)
+{
+    if (!on) return kj_db_exec(db, "DELETE FROM favourites WHERE user_id = ? AND listing_id = ?", "ss", jstr(user, "id"), listing_id) < 0 ? -1 : 0;
+    if (!kj_db_int(db, 0, "SELECT count(*) FROM listings WHERE id = ? AND status IN ('published','closed','expired')", "s", listing_id))
+        return -1;
+    return kj_db_exec(db, "INSERT INTO favourites(user_id, listing_id, created_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
+                      "ssi", jstr(user, "id"), listing_id, kj_now_ms()) < 0 ? -1 : 0;
+}
+
+json_t *kj_favourite_list(kj_db *db, json_t *user)
+{
+    json_t *rows = kj_db_rows(db, "SELECT " SUMMARY_COLUMNS SUMMARY_FROM " JOIN favourites f ON f.listing_id = l.id "
+                                  "WHERE f.user_id = ? AND l.status IN ('published','closed','expired') ORDER BY f.created_at DESC",
+                              "s", jstr(user, "id"));
+    if (!rows) return json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) kj_listing_redact(r, false);
+    return rows;
+}
+
+/* ---- notifications ---- */
+
+void kj_notify(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link)
+{
+    if (!user_id) return;
+    kj_id id = kj_id_new();
+    kj_db_exec(db, "INSERT INTO notifications(id, user_id, kind, subject, link, created_at) VALUES (?,?,?,?,?,?)",
+               "sssssi", id.s, user_id, kind, subject ? subject : "", link ? link : "", kj_now_ms());
+}
+
+json_t *kj_notifications(kj_db *db, json_t *user, int limit)
+{
+    json_t *rows = kj_db_rows(db, "SELECT id, kind, subject, link, created_at, read_at FROM notifications "
+                                  "WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?", "si", jstr(user, "id"), (int64_t)limit);
+    return rows ? rows : json_array();
+}
+
+int64_t kj_unread_notifications(kj_db *db, json_t *user)
+{
+    return kj_db_int(db, 0, "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", "s", jstr(user, "id"));
+}

@@ -1,0 +1,758 @@
+/*
+ * listing.c — listings: validation, creation, edits with revisions, the
+ * life-cycle table, review, confidentiality (see market.h).
+ */
+#include "market/market.h"
+#include "account/account.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/validate.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const kj_listing_kinds[] = { "achievement", "service", "demand", NULL };
+const char *const kj_listing_statuses[] = { "draft", "submitted", "published", "rejected", "expired", "withdrawn", "closed", NULL };
+const char *const kj_decline_reasons[] = { "too_early", "benefit_unclear", "route_unclear", "description_unclear", "not_our_field", "other", NULL };
+const char *const kj_price_kinds[] = { "fixed", "range", "negotiable", NULL };
+const char *const kj_delivery_modes[] = { "onsite", "remote", "hybrid", NULL };
+
+#define DAY_MS (86400LL * 1000)
+#define MAX_WAN_FEN (10000000LL * 1000000LL) /* 一千万万元: beyond any real deal */
+
+static bool in_list(const char *const *list, const char *v)
+{
+    for (; v && *list; list++) if (!strcmp(*list, v)) return true;
+    return false;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static size_t chars(const char *s) { return s ? kj_utf8_chars(s, strlen(s)) : 0; }
+
+/* An integer given as a JSON number or a decimal string; dflt when absent. */
+static int jint(json_t *o, const char *k, int dflt, bool *bad)
+{
+    json_t *v = json_object_get(o, k);
+    if (!v || json_is_null(v)) return dflt;
+    if (json_is_integer(v)) return (int)json_integer_value(v);
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (!*s) return dflt;
+        char *end;
+        long n = strtol(s, &end, 10);
+        if (!*end && n > -1000000 && n < 1000000) return (int)n;
+    }
+    *bad = true;
+    return dflt;
+}
+
+static void today_plus(int days, char *out, size_t n) { kj_format_date(kj_now_ms() + days * DAY_MS, out, n); }
+
+static const char *user_id_of(json_t *user) { return user ? jstr(user, "id") : NULL; }
+static const char *role_of(json_t *user) { return user ? jstr(user, "role") : ""; }
+
+/* ---- who may do what ---- */
+
+/* "510107" lies under "510100" and "510000". */
+static bool region_contains(const char *outer, const char *inner)
+{
+    if (!outer || !inner || strlen(outer) != 6 || strlen(inner) != 6) return false;
+    if (!strcmp(outer + 2, "0000")) return !strncmp(outer, inner, 2);
+    if (!strcmp(outer + 4, "00")) return !strncmp(outer, inner, 4);
+    return !strcmp(outer, inner);
+}
+
+bool kj_can_review_region(json_t *user, const char *region)
+{
+    const char *role = role_of(user);
+    if (!strcmp(role, "admin")) return true;
+    if (strcmp(role, "operator")) return false;
+    return region_contains(jstr(user, "region"), region);
+}
+
+bool kj_listing_is_owner(kj_db *db, json_t *listing, json_t *user)
+{
+    const char *uid = user_id_of(user);
+    if (!uid || !listing) return false;
+    if (!strcmp(uid, jstr(listing, "owner_id") ? jstr(listing, "owner_id") : "")) return true;
+    const char *studio = jstr(listing, "studio_id");
+    return studio && kj_db_int(db, 0, "SELECT count(*) FROM studio_members WHERE studio_id = ? AND user_id = ? "
+                                      "AND status = 'active'", "ss", studio, uid) > 0;
+}
+
+static bool is_reviewer(json_t *listing, json_t *user)
+{
+    const char *uid = user_id_of(user);
+    if (!uid || !strcmp(uid, jstr(listing, "owner_id"))) return false;  /* nobody reviews their own */
+    return kj_can_review_region(user, jstr(listing, "region"));
+}
+
+bool kj_listing_can_see_private(kj_db *db, json_t *listing, json_t *user)
+{
+    if (!user || !listing) return false;
+    if (kj_listing_is_owner(db, listing, user) || is_reviewer(listing, user)) return true;
+    return kj_db_int(db, 0, "SELECT count(*) FROM eois WHERE listing_id = ? AND sender_id = ? AND status = 'accepted'",
+                     "ss", jstr(listing, "id"), user_id_of(user)) > 0;
+}
+
+/* ---- validation and normalisation ---- */
+
+static void err(json_t *errors, const char *field, const char *key)
+{
+    if (!json_object_get(errors, field)) json_object_set_new(errors, field, json_string(key));
+}
+
+static bool exists_code(kj_db *db, const char *table_sql, const char *code)
+{
+    return code && kj_db_int(db, 0, table_sql, "s", code) > 0;
+}
+
+/* Splits s on newlines, commas (ASCII and full-width), semicolons and the
+ * enumeration comma 、, trimming each item; appends non-empty items. */
+static void split_items(const char *s, json_t *out)
+{
+    static const char *const seps[] = { "\n", ",", ";", "\xef\xbc\x8c", "\xe3\x80\x81", "\xef\xbc\x9b" };
+    while (*s) {
+        size_t n = strlen(s), skip = 0;
+        for (size_t k = 0; k < sizeof seps / sizeof *seps; k++) {
+            const char *hit = strstr(s, seps[k]);
+            if (hit && (size_t)(hit - s) < n) { n = (size_t)(hit - s); skip = strlen(seps[k]); }
+        }
+        size_t a = 0, b = n;
+        while (a < b && isspace((unsigned char)s[a])) a++;
+        while (b > a && isspace((unsigned char)s[b - 1])) b--;
+        if (b > a) json_array_append_new(out, json_stringn(s + a, b - a));
+        s += n + skip;
+    }
+}
+
+/* A list given as a JSON array of strings or as one string of items
+ * (each possibly holding several separated items). Duplicates dropped,
+ * order kept. New ref. */
+static json_t *string_list(json_t *v)
+{
+    json_t *out = json_array();
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item) if (json_is_string(item)) split_items(json_string_value(item), out);
+    } else if (json_is_string(v)) {
+        split_items(json_string_value(v), out);
+    }
+    json_t *uniq = json_array();
+    size_t i, j;
+    json_t *a, *b;
+    json_array_foreach(out, i, a) {
+        bool dup = false;
+        json_array_foreach(uniq, j, b) if (json_equal(a, b)) dup = true;
+        if (!dup) json_array_append(uniq, a);
+    }
+    json_decref(out);
+    return uniq;
+}
+
+/* Indicators: JSON [{name, target, unit}] or text lines "name | target | unit". */
+static json_t *indicator_list(json_t *v)
+{
+    json_t *out = json_array();
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *it;
+        json_array_foreach(v, i, it) {
+            if (!json_is_object(it)) { json_array_append_new(out, json_pack("{s:s}", "invalid", "1")); continue; }
+            json_array_append_new(out, json_pack("{s:s, s:s, s:s}",
+                "name", jstr(it, "name") ? jstr(it, "name") : "",
+                "target", jstr(it, "target") ? jstr(it, "target") : "",
+                "unit", jstr(it, "unit") ? jstr(it, "unit") : ""));
+        }
+        return out;
+    }
+    if (!json_is_string(v)) return out;
+    const char *s = json_string_value(v);
+    while (*s) {
+        size_t n = strcspn(s, "\n");
+        char line[1024];
+        snprintf(line, sizeof line, "%.*s", (int)(n < 1023 ? n : 1023), s);
+        char *parts[3] = { line, "", "" };
+        char *bar = strchr(line, '|');
+        if (bar) { *bar = 0; parts[1] = bar + 1; bar = strchr(parts[1], '|'); if (bar) { *bar = 0; parts[2] = bar + 1; } }
+        for (int k = 0; k < 3; k++) {
+            while (isspace((unsigned char)*parts[k])) parts[k]++;
+            size_t l = strlen(parts[k]);
+            while (l && isspace((unsigned char)parts[k][l - 1])) parts[k][--l] = 0;
+        }
+        if (*parts[0] || *parts[1])
+            json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "name", parts[0], "target", parts[1], "unit", parts[2]));
+        s += n;
+        if (*s) s++;
+    }
+    return out;
+}
+
+static void check_text(json_t *in, json_t *errors, const char *field, bool required, size_t min, size_t max)
+{
+    const char *s = jstr(in, field);
+    if (!s || !*s) { if (required) err(errors, field, "err.field.required"); return; }
+    size_t n = chars(s);
+    if (n < min) err(errors, field, "err.field.too_short");
+    else if (n > max) err(errors, field, "err.field.too_long");
+}
+
+static bool parse_price(json_t *in, const char *field, int64_t *fen, json_t *errors)
+{
+    json_t *v = json_object_get(in, field);
+    *fen = -1;
+    if (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v))) return false;
+    char buf[64];
+    if (json_is_integer(v)) snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v)) snprintf(buf, sizeof buf, "%.6f", json_real_value(v));
+    else if (json_is_string(v)) snprintf(buf, sizeof buf, "%s", json_string_value(v));
+    else { err(errors, field, "err.listing.price"); return false; }
+    if (!kj_parse_money_wan(buf, fen) || *fen > MAX_WAN_FEN) { err(errors, field, "err.listing.price"); *fen = -1; return false; }
+    return true;
+}
+
+static bool is_patent_type(const char *t)
+{
+    return t && (!strcmp(t, "invention_patent") || !strcmp(t, "utility_model") || !strcmp(t, "design"));
+}
+
+/* Validates in for kind and builds the normalized content (column values)
+ * into *content (new ref, even when there are errors). */
+static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, json_t *errors, json_t **content)
+{
+    json_t *c = json_object();
+    *content = c;
+    bool offer = strcmp(kind, "demand") != 0;
+    bool bad = false;
+
+    if (!in_list(kj_listing_kinds, kind)) { err(errors, "kind", "err.field.choice"); return 1; }
+    const char *role = role_of(user);
+    if (!offer && strcmp(role, "org_member") && strcmp(role, "admin")) err(errors, "kind", "err.listing.demand_role");
+    if (offer && strcmp(role, "scientist") && strcmp(role, "org_member") && strcmp(role, "admin"))
+        err(errors, "kind", "err.listing.offer_role");
+
+    check_text(in, errors, "title", true, 4, 100);
+    check_text(in, errors, "summary", true, 1, 300);
+    check_text(in, errors, "description", false, 0, 20000);
+    check_text(in, errors, "contact_name", false, 0, 30);
+    check_text(in, errors, "contact_phone", false, 0, 30);
+    check_text(in, errors, "duration", false, 0, 30);
+    const char *email = jstr(in, "contact_email");
+    if (email && *email && !kj_valid_email(email)) err(errors, "contact_email", "err.field.email");
+    json_object_set_new(c, "title", json_string(jstr(in, "title") ? jstr(in, "title") : ""));
+    json_object_set_new(c, "summary", json_string(jstr(in, "summary") ? jstr(in, "summary") : ""));
+    json_object_set_new(c, "description", json_string(jstr(in, "description") ? jstr(in, "description") : ""));
+    json_object_set_new(c, "contact_name", json_string(jstr(in, "contact_name") ? jstr(in, "contact_name") : ""));
+    json_object_set_new(c, "contact_phone", json_string(jstr(in, "contact_phone") ? jstr(in, "contact_phone") : ""));
+    json_object_set_new(c, "contact_email", json_string(email ? email : ""));
+
+    const char *domain = jstr(in, "domain");
+    if (!domain || !*domain) err(errors, "domain", "err.field.required");
+    else if (!exists_code(db, "SELECT count(*) FROM domains WHERE code = ?", domain)) err(errors, "domain", "err.listing.domain");
+    json_object_set_new(c, "domain", domain && *domain ? json_string(domain) : json_null());
+    json_object_set_new(c, "domain1", domain && strlen(domain) >= 3 ? json_stringn(domain, 3) : json_null());
+
+    json_t *kw = string_list(json_object_get(in, "keywords"));
+    if (json_array_size(kw) > 8) err(errors, "keywords", "err.listing.keywords_many");
+    size_t i;
+    json_t *k;
+    json_array_foreach(kw, i, k) if (chars(json_string_value(k)) > 20) err(errors, "keywords", "err.listing.keyword_long");
+    json_object_set_new(c, "keywords", kw);
+
+    const char *region = jstr(in, "region");
+    if (!region || !*region) err(errors, "region", "err.field.required");
+    else if (!kj_region_exists(db, region)) err(errors, "region", "err.region.unknown");
+    bool region_ok = region && strlen(region) == 6;
+    json_object_set_new(c, "region", region && *region ? json_string(region) : json_null());
+    if (region_ok) {
+        char prov[7], city[7];
+        snprintf(prov, sizeof prov, "%.2s0000", region);
+        snprintf(city, sizeof city, "%.4s00", region);
+        json_object_set_new(c, "region_province", json_string(prov));
+        json_object_set_new(c, "region_city", strcmp(region + 2, "0000") ? json_string(city) : json_null());
+    } else {
+        json_object_set_new(c, "region_province", json_null());
+        json_object_set_new(c, "region_city", json_null());
+    }
+
+    char today[16], dflt[16], latest[16];
+    today_plus(0, today, sizeof today);
+    today_plus(365, dflt, sizeof dflt);
+    today_plus(3 * 365, latest, sizeof latest);
+    const char *vu = jstr(in, "valid_until");
+    if (vu && *vu) {
+        if (!kj_valid_date(vu)) err(errors, "valid_until", "err.field.date");
+        else if (strcmp(vu, today) <= 0) err(errors, "valid_until", "err.listing.date_past");
+        else if (strcmp(vu, latest) > 0) err(errors, "valid_until", "err.listing.date_far");
+    }
+    json_object_set_new(c, "valid_until", json_string(vu && *vu ? vu : dflt));
+
+    json_t *anon = json_object_get(in, "anonymous");
+    bool anonymous = json_is_true(anon) || (json_is_string(anon) && (!strcmp(json_string_value(anon), "1") ||
+                                                                     !strcmp(json_string_value(anon), "on") ||
+                                                                     !strcmp(json_string_value(anon), "true")));
+    json_object_set_new(c, "anonymous", json_integer(anonymous));
+
+    const char *studio = jstr(in, "studio_id");
+    if (studio && *studio) {
+        if (!offer) err(errors, "studio_id", "err.listing.studio_demand");
+        else if (!kj_id_valid(studio) || kj_db_int(db, 0, "SELECT count(*) FROM studio_members WHERE studio_id = ? "
+                                                   "AND user_id = ? AND status = 'active'", "ss", studio, user_id_of(user)) == 0)
+            err(errors, "studio_id", "err.listing.studio");
+    }
+    json_object_set_new(c, "studio_id", studio && *studio ? json_string(studio) : json_null());
+
+    json_t *modes = string_list(json_object_get(in, "coop_modes"));
+    json_array_foreach(modes, i, k)
+        if (!exists_code(db, "SELECT count(*) FROM coop_modes WHERE code = ?", json_string_value(k))) err(errors, "coop_modes", "err.field.choice");
+    if (json_array_size(modes) == 0 && strcmp(kind, "service") != 0) err(errors, "coop_modes", "err.listing.modes_required");
+    json_object_set_new(c, "coop_modes", modes);
+
+    const char *pk = jstr(in, "price_kind");
+    if (!pk || !*pk) pk = "negotiable";
+    if (!in_list(kj_price_kinds, pk)) { err(errors, "price_kind", "err.field.choice"); pk = "negotiable"; }
+    int64_t pmin = -1, pmax = -1;
+    bool has_min = parse_price(in, "price_min", &pmin, errors), has_max = parse_price(in, "price_max", &pmax, errors);
+    if (!strcmp(pk, "fixed")) {
+        if (!has_min && !json_object_get(errors, "price_min")) err(errors, "price_min", "err.field.required");
+        pmax = pmin;
+    } else if (!strcmp(pk, "range")) {
+        if (!has_min && !json_object_get(errors, "price_min")) err(errors, "price_min", "err.field.required");
+        if (!has_max && !json_object_get(errors, "price_max")) err(errors, "price_max", "err.field.required");
+        if (has_min && has_max && pmin > pmax) err(errors, "price_max", "err.listing.price_order");
+    } else {
+        pmin = pmax = -1;
+    }
+    json_object_set_new(c, "price_kind", json_string(pk));
+    json_object_set_new(c, "price_min_fen", pmin >= 0 ? json_integer(pmin) : json_null());
+    json_object_set_new(c, "price_max_fen", pmax >= 0 ? json_integer(pmax) : json_null());
+
+    if (offer) {
+        int trl = jint(in, "trl", 0, &bad);
+        if (bad || (trl && (trl < 1 || trl > 9))) { err(errors, "trl", "err.listing.trl"); trl = 0; bad = false; }
+        if (!trl && !strcmp(kind, "achievement")) err(errors, "trl", "err.field.required");
+        json_object_set_new(c, "trl", trl ? json_integer(trl) : json_null());
+        const char *ipt = jstr(in, "ip_type");
+        if (!ipt || !*ipt) ipt = "none";
+        if (!exists_code(db, "SELECT count(*) FROM ip_types WHERE code = ?", ipt)) { err(errors, "ip_type", "err.field.choice"); ipt = "none"; }
+        json_object_set_new(c, "ip_type", json_string(ipt));
+        json_t *nums = string_list(json_object_get(in, "ip_numbers"));
+        if (json_array_size(nums) > 20) err(errors, "ip_numbers", "err.listing.too_many");
+        json_array_foreach(nums, i, k) {
+            const char *why = NULL;
+            if (chars(json_string_value(k)) > 40) err(errors, "ip_numbers", "err.field.too_long");
+            else if (is_patent_type(ipt) && !kj_valid_cn_patent_app_no(json_string_value(k), NULL, &why))
+                err(errors, "ip_numbers", why ? why : "err.patent_no.check_digit");
+        }
+        if (json_array_size(nums) && !strcmp(ipt, "none")) err(errors, "ip_numbers", "err.listing.ip_none");
+        json_object_set_new(c, "ip_numbers", nums);
+        const char *dm = jstr(in, "delivery_mode");
+        if (!strcmp(kind, "service")) {
+            if (!dm || !*dm) err(errors, "delivery_mode", "err.field.required");
+            else if (!in_list(kj_delivery_modes, dm)) err(errors, "delivery_mode", "err.field.choice");
+        }
+        json_object_set_new(c, "delivery_mode", json_string(dm && !strcmp(kind, "service") ? dm : ""));
+        json_object_set_new(c, "duration", json_string(jstr(in, "duration") && !strcmp(kind, "service") ? jstr(in, "duration") : ""));
+        json_object_set_new(c, "indicators", json_array());
+        json_object_set_new(c, "trl_min", json_null());
+        json_object_set_new(c, "deadline", json_null());
+        json_object_set_new(c, "subtype", json_string(""));
+    } else {
+        json_t *ind = indicator_list(json_object_get(in, "indicators"));
+        if (json_array_size(ind) == 0) err(errors, "indicators", "err.listing.indicators_required");
+        if (json_array_size(ind) > 20) err(errors, "indicators", "err.listing.too_many");
+        json_array_foreach(ind, i, k) {
+            if (json_object_get(k, "invalid") || !*jstr(k, "name") || !*jstr(k, "target")) err(errors, "indicators", "err.listing.indicator");
+            else if (chars(jstr(k, "name")) > 60 || chars(jstr(k, "target")) > 60 || chars(jstr(k, "unit")) > 20)
+                err(errors, "indicators", "err.field.too_long");
+        }
+        json_object_set_new(c, "indicators", ind);
+        int tmin = jint(in, "trl_min", 0, &bad);
+        if (bad || (tmin && (tmin < 1 || tmin > 9))) { err(errors, "trl_min", "err.listing.trl"); tmin = 0; bad = false; }
+        json_object_set_new(c, "trl_min", tmin ? json_integer(tmin) : json_null());
+        const char *dl = jstr(in, "deadline");
+        if (dl && *dl) {
+            if (!kj_valid_date(dl)) err(errors, "deadline", "err.field.date");
+            else if (strcmp(dl, today) < 0) err(errors, "deadline", "err.listing.date_past");
+        }
+        json_object_set_new(c, "deadline", dl && *dl ? json_string(dl) : json_null());
+        const char *st = jstr(in, "subtype");
+        if (st && *st && strcmp(st, "problem")) err(errors, "subtype", "err.field.choice");
+        json_object_set_new(c, "subtype", json_string(st && !strcmp(st, "problem") ? "problem" : ""));
+        json_object_set_new(c, "trl", json_null());
+        json_object_set_new(c, "ip_type", json_null());
+        json_object_set_new(c, "ip_numbers", json_array());
+        json_object_set_new(c, "delivery_mode", json_string(""));
+        json_object_set_new(c, "duration", json_string(""));
+    }
+    return (int)json_object_size(errors);
+}
+
+int kj_listing_check(kj_db *db, const char *kind, json_t *in, json_t *user, json_t *errors)
+{
+    json_t *content = NULL;
+    int n = build_content(db, kind, in, user, errors, &content);
+    json_decref(content);
+    return n;
+}
+
+/* Writes the content columns of a listing row and its mode rows. */
+static int apply_content(kj_db *db, const char *id, json_t *c)
+{
+#define J(k) json_object_get(c, k)
+    int rc = kj_db_exec(db,
+        "UPDATE listings SET title = ?, summary = ?, description = ?, domain = ?, domain1 = ?, keywords = ?, "
+        "region = ?, region_city = ?, region_province = ?, valid_until = ?, contact_name = ?, contact_phone = ?, "
+        "contact_email = ?, trl = ?, trl_min = ?, ip_type = ?, ip_numbers = ?, coop_modes = ?, price_kind = ?, "
+        "price_min_fen = ?, price_max_fen = ?, delivery_mode = ?, duration = ?, indicators = ?, deadline = ?, "
+        "subtype = ?, anonymous = ?, studio_id = ?, updated_at = ? WHERE id = ?",
+        "jjjjjjjjjjjjjjjjjjjjjjjjjjjjis",
+        J("title"), J("summary"), J("description"), J("domain"), J("domain1"), J("keywords"),
+        J("region"), J("region_city"), J("region_province"), J("valid_until"), J("contact_name"), J("contact_phone"),
+        J("contact_email"), J("trl"), J("trl_min"), J("ip_type"), J("ip_numbers"), J("coop_modes"), J("price_kind"),
+        J("price_min_fen"), J("price_max_fen"), J("delivery_mode"), J("duration"), J("indicators"), J("deadline"),
+        J("subtype"), J("anonymous"), J("studio_id"), kj_now_ms(), id);
+    if (rc < 0) return -1;
+    if (kj_db_exec(db, "DELETE FROM listing_modes WHERE listing_id = ?", "s", id) < 0) return -1;
+    size_t i;
+    json_t *m;
+    json_array_foreach(J("coop_modes"), i, m)
+        if (kj_db_exec(db, "INSERT INTO listing_modes(listing_id, mode) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                       "sj", id, m) < 0) return -1;
+#undef J
+    return 0;
+}
+
+static void add_event(kj_db *db, const char *listing_id, const char *actor, const char *action,
+                      const char *from, const char *to, const char *note)
+{
+    kj_id id = kj_id_new();
+    kj_db_exec(db, "INSERT INTO listing_events(id, listing_id, actor_id, action, from_status, to_status, note, created_at) "
+                   "VALUES (?,?,?,?,?,?,?,?)", "sssssssi", id.s, listing_id, actor, action, from, to, note, kj_now_ms());
+}
+
+static int add_revision(kj_db *db, const char *listing_id, int rev, json_t *content, const char *author, const char *state)
+{
+    return kj_db_exec(db, "INSERT INTO listing_revisions(listing_id, rev, data, author_id, state, created_at) "
+                          "VALUES (?,?,?,?,?,?) ON CONFLICT(listing_id, rev) DO UPDATE SET data = excluded.data, "
+                          "author_id = excluded.author_id, state = excluded.state, created_at = excluded.created_at",
+                      "sijssi", listing_id, (int64_t)rev, content, author, state, kj_now_ms()) < 0 ? -1 : 0;
+}
+
+int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, const char *status,
+                      char *id_out, json_t *errors)
+{
+    json_t *content = NULL;
+    if (build_content(db, kind, in, user, errors, &content)) { json_decref(content); return -1; }
+    kj_id id = kj_id_new();
+    int64_t now = kj_now_ms();
+    const char *org = !strcmp(role_of(user), "org_member") ? jstr(user, "org_id") : NULL;
+    bool live = !strcmp(status, "published");
+    json_t *published_at = live ? json_integer(now) : NULL;
+    int rc = kj_db_exec(db, "INSERT INTO listings(id, origin, kind, owner_id, org_id, status, title, valid_until, "
+                            "published_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "ssssssssjii",
+                        id.s, kj_instance_id(db), kind, user_id_of(user), org, status, "", "",
+                        published_at, now, now) < 0 ? -1 : 0;
+    json_decref(published_at);
+    if (rc == 0) rc = apply_content(db, id.s, content);
+    if (rc == 0) rc = add_revision(db, id.s, 1, content, user_id_of(user),
+                                   live ? "approved" : !strcmp(status, "submitted") ? "pending" : "draft");
+    if (rc == 0) add_event(db, id.s, user_id_of(user), "create", NULL, status, NULL);
+    json_decref(content);
+    if (rc) { err(errors, "form", "err.internal"); return -1; }
+    snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
+    return 0;
+}
+
+int kj_listing_create(kj_db *db, json_t *user, const char *kind, json_t *in, bool submit, char *id_out, json_t *errors)
+{
+    if (kj_db_begin(db)) { err(errors, "form", "err.internal"); return -1; }
+    if (kj_listing_insert(db, user, kind, in, submit ? "submitted" : "draft", id_out, errors)) {
+        kj_db_rollback(db);
+        return -1;
+    }
+    if (kj_db_commit(db)) { kj_db_rollback(db); err(errors, "form", "err.internal"); return -1; }
+    return 0;
+}
+
+int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool submit, json_t *errors)
+{
+    json_t *l = kj_listing_get(db, id);
+    if (!l) { err(errors, "form", "err.not_found"); return -1; }
+    if (!kj_listing_is_owner(db, l, user)) { json_decref(l); err(errors, "form", "err.auth.forbidden"); return -1; }
+    const char *status = jstr(l, "status");
+    if (!strcmp(status, "closed") || !strcmp(status, "expired")) {
+        json_decref(l);
+        err(errors, "form", "err.listing.not_editable");
+        return -1;
+    }
+    json_t *content = NULL;
+    if (build_content(db, jstr(l, "kind"), in, user, errors, &content)) { json_decref(content); json_decref(l); return -1; }
+    int rev = (int)kj_db_int(db, 1, "SELECT max(rev) FROM listing_revisions WHERE listing_id = ?", "s", id) + 1;
+    int rc = kj_db_begin(db);
+    bool live = !strcmp(status, "published");
+    if (live) {
+        /* Stays online; the edit waits for review (one pending edit at a time). */
+        int pending = (int)kj_db_int(db, 0, "SELECT pending_revision FROM listings WHERE id = ?", "s", id);
+        if (pending) rev = pending;
+        if (rc == 0) rc = add_revision(db, id, rev, content, user_id_of(user), "pending");
+        if (rc == 0) rc = kj_db_exec(db, "UPDATE listings SET pending_revision = ?, updated_at = ? WHERE id = ?", "iis",
+                                     (int64_t)rev, kj_now_ms(), id) < 0 ? -1 : 0;
+        if (rc == 0) add_event(db, id, user_id_of(user), "edit_submitted", status, status, NULL);
+    } else {
+        const char *to = submit ? "submitted" : (!strcmp(status, "withdrawn") ? "draft" : status);
+        if (submit && strcmp(status, "draft") && strcmp(status, "rejected") && strcmp(status, "submitted") && strcmp(status, "withdrawn"))
+            to = status;
+        if (rc == 0) rc = apply_content(db, id, content);
+        if (rc == 0) rc = add_revision(db, id, rev, content, user_id_of(user), !strcmp(to, "submitted") ? "pending" : "draft");
+        if (rc == 0) rc = kj_db_exec(db, "UPDATE listings SET status = ?, revision = ?, reject_reason = CASE WHEN ? = 'submitted' "
+                                         "THEN NULL ELSE reject_reason END WHERE id = ?", "siss", to, (int64_t)rev, to, id) < 0 ? -1 : 0;
+        if (rc == 0) add_event(db, id, user_id_of(user), "edit", status, to, NULL);
+    }
+    if (rc == 0) rc = kj_db_commit(db);
+    json_decref(content);
+    json_decref(l);
+    if (rc) { kj_db_rollback(db); err(errors, "form", "err.internal"); return -1; }
+    return 0;
+}
+
+#define LISTING_COLUMNS \
+    "l.id, l.origin, l.kind, l.subtype, l.owner_id, l.studio_id, l.org_id, l.status, l.open_for_interest, " \
+    "l.anonymous, l.title, l.summary, l.description, l.domain, l.domain1, l.keywords AS keywords__json, l.region, " \
+    "l.valid_until, l.contact_name, l.contact_phone, l.contact_email, l.trl, l.trl_min, l.ip_type, " \
+    "l.ip_numbers AS ip_numbers__json, l.coop_modes AS coop_modes__json, l.price_kind, l.price_min_fen, " \
+    "l.price_max_fen, l.delivery_mode, l.duration, l.indicators AS indicators__json, l.deadline, l.reject_reason, " \
+    "l.extended, l.revision, l.pending_revision, l.published_at, l.created_at, l.updated_at, " \
+    "u.name AS owner_name, s.name AS studio_name, o.name AS org_name, " \
+    "d.name_zh AS domain_zh, d.name_en AS domain_en"
+
+#define LISTING_FROM \
+    " FROM listings l JOIN users u ON u.id = l.owner_id LEFT JOIN studios s ON s.id = l.studio_id " \
+    "LEFT JOIN orgs o ON o.id = l.org_id LEFT JOIN domains d ON d.code = l.domain"
+
+json_t *kj_listing_get(kj_db *db, const char *id)
+{
+    if (!id || !kj_id_valid(id)) return NULL;
+    return kj_db_row(db, "SELECT " LISTING_COLUMNS LISTING_FROM " WHERE l.id = ?", "s", id);
+}
+
+/* Fields that identify or reach the owner. */
+static const char *const private_fields[] = {
+    "owner_id", "owner_name", "studio_id", "studio_name", "org_id", "org_name",
+    "contact_name", "contact_phone", "contact_email", NULL,
+};
+static const char *const contact_fields[] = { "contact_phone", "contact_email", NULL };
+
+void kj_listing_redact(json_t *l, bool can_see_private);
+void kj_listing_redact(json_t *l, bool can_see_private)
+{
+    if (can_see_private) return;
+    const char *const *fields = json_integer_value(json_object_get(l, "anonymous")) ? private_fields : contact_fields;
+    for (; *fields; fields++) json_object_del(l, *fields);
+    json_object_del(l, "reject_reason");
+    json_object_del(l, "pending_revision");
+}
+
+static bool is_current(json_t *l)
+{
+    char today[16];
+    today_plus(0, today, sizeof today);
+    const char *vu = jstr(l, "valid_until");
+    return !strcmp(jstr(l, "status"), "published") && vu && strcmp(vu, today) >= 0;
+}
+
+json_t *kj_listing_view(kj_db *db, const char *id, json_t *viewer, int *status)
+{
+    json_t *l = kj_listing_get(db, id);
+    if (!l) { *status = 404; return NULL; }
+    bool owner = kj_listing_is_owner(db, l, viewer);
+    bool reviewer = is_reviewer(l, viewer);
+    const char *st = jstr(l, "status");
+    bool public_state = !strcmp(st, "published") || !strcmp(st, "closed") || !strcmp(st, "expired");
+    if (!public_state && !owner && !reviewer) { json_decref(l); *status = 404; return NULL; }
+    bool priv = kj_listing_can_see_private(db, l, viewer);
+    kj_listing_redact(l, priv);
+    json_object_set_new(l, "can_edit", json_boolean(owner && strcmp(st, "closed") && strcmp(st, "expired")));
+    json_object_set_new(l, "is_owner", json_boolean(owner));
+    json_object_set_new(l, "can_review", json_boolean(reviewer));
+    json_object_set_new(l, "can_see_private", json_boolean(priv));
+    json_object_set_new(l, "is_current", json_boolean(is_current(l)));
+    *status = 200;
+    return l;
+}
+
+/* ---- life cycle ---- */
+
+enum actor { OWNER = 1, REVIEWER = 2, SYSTEM = 4 };
+
+typedef struct {
+    const char *action, *from, *to;
+    int who;
+} transition;
+
+/* The whole life cycle: (action, from) → to, and who may do it. */
+static const transition transitions[] = {
+    { "submit",         "draft",     "submitted", OWNER },
+    { "submit",         "rejected",  "submitted", OWNER },
+    { "approve",        "submitted", "published", REVIEWER },
+    { "reject",         "submitted", "rejected",  REVIEWER },
+    { "withdraw",       "submitted", "withdrawn", OWNER },
+    { "withdraw",       "published", "withdrawn", OWNER },
+    { "reopen",         "withdrawn", "draft",     OWNER },
+    { "close",          "published", "closed",    OWNER },
+    { "extend",         "published", "published", OWNER },
+    { "extend",         "expired",   "published", OWNER },
+    { "approve_edit",   "published", "published", REVIEWER },
+    { "reject_edit",    "published", "published", REVIEWER },
+    { "open_interest",  "published", "published", OWNER },
+    { "close_interest", "published", "published", OWNER },
+    { "expire",         "published", "expired",   SYSTEM },
+};
+
+json_t *kj_listing_transitions(void);
+json_t *kj_listing_transitions(void)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; i < sizeof transitions / sizeof *transitions; i++) {
+        const transition *t = &transitions[i];
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}", "action", t->action, "from", t->from, "to", t->to,
+            "who", t->who == OWNER ? "owner" : t->who == REVIEWER ? "reviewer" : "system"));
+    }
+    return out;
+}
+
+static const transition *find_transition(const char *action, const char *from)
+{
+    for (size_t i = 0; i < sizeof transitions / sizeof *transitions; i++)
+        if (!strcmp(transitions[i].action, action) && !strcmp(transitions[i].from, from)) return &transitions[i];
+    return NULL;
+}
+
+static bool known_action(const char *action)
+{
+    for (size_t i = 0; i < sizeof transitions / sizeof *transitions; i++)
+        if (!strcmp(transitions[i].action, action)) return true;
+    return false;
+}
+
+static int refuse(const char **err_key, int *http_status, const char *key, int status)
+{
+    *err_key = key;
+    *http_status = status;
+    return -1;
+}
+
+/* Applies the pending revision's content to the live row. */
+static int apply_pending(kj_db *db, const char *id, int rev, const char *reviewer)
+{
+    char *data = kj_db_text(db, "SELECT data FROM listing_revisions WHERE listing_id = ? AND rev = ?", "si", id, (int64_t)rev);
+    json_t *content = data ? json_loads(data, 0, NULL) : NULL;
+    free(data);
+    if (!content) return -1;
+    int rc = apply_content(db, id, content);
+    json_decref(content);
+    if (rc == 0) rc = kj_db_exec(db, "UPDATE listing_revisions SET state = 'approved', reviewer_id = ?, reviewed_at = ? "
+                                     "WHERE listing_id = ? AND rev = ?", "sisi", reviewer, kj_now_ms(), id, (int64_t)rev) < 0 ? -1 : 0;
+    if (rc == 0) rc = kj_db_exec(db, "UPDATE listings SET revision = ?, pending_revision = NULL WHERE id = ?", "is", (int64_t)rev, id) < 0 ? -1 : 0;
+    return rc;
+}
+
+static int do_transition(kj_db *db, json_t *l, json_t *user, const transition *t, const char *reason)
+{
+    const char *id = jstr(l, "id");
+    const char *uid = user_id_of(user);
+    int64_t now = kj_now_ms();
+    int rc = 0;
+    const char *a = t->action;
+    char link[64];
+    snprintf(link, sizeof link, "/listings/%s", id);
+    if (!strcmp(a, "approve")) {
+        rc = kj_db_exec(db, "UPDATE listings SET status = 'published', published_at = coalesce(published_at, ?), "
+                            "reject_reason = NULL, updated_at = ? WHERE id = ?", "iis", now, now, id) < 0 ? -1 : 0;
+        if (rc == 0) rc = kj_db_exec(db, "UPDATE listing_revisions SET state = 'approved', reviewer_id = ?, reviewed_at = ? "
+                                         "WHERE listing_id = ? AND state = 'pending'", "sis", uid, now, id) < 0 ? -1 : 0;
+        kj_notify(db, jstr(l, "owner_id"), "listing_published", jstr(l, "title"), link);
+    } else if (!strcmp(a, "reject")) {
+        rc = kj_db_exec(db, "UPDATE listings SET status = 'rejected', reject_reason = ?, updated_at = ? WHERE id = ?",
+                        "sis", reason, now, id) < 0 ? -1 : 0;
+        if (rc == 0) rc = kj_db_exec(db, "UPDATE listing_revisions SET state = 'rejected', reviewer_id = ?, reason = ?, reviewed_at = ? "
+                                         "WHERE listing_id = ? AND state = 'pending'", "ssis", uid, reason, now, id) < 0 ? -1 : 0;
+        kj_notify(db, jstr(l, "owner_id"), "listing_rejected", jstr(l, "title"), link);
+    } else if (!strcmp(a, "approve_edit")) {
+        rc = apply_pending(db, id, (int)json_integer_value(json_object_get(l, "pending_revision")), uid);
+        kj_notify(db, jstr(l, "owner_id"), "edit_approved", jstr(l, "title"), link);
+    } else if (!strcmp(a, "reject_edit")) {
+        rc = kj_db_exec(db, "UPDATE listing_revisions SET state = 'rejected', reviewer_id = ?, reason = ?, reviewed_at = ? "
+                            "WHERE listing_id = ? AND rev = ?", "ssisj", uid, reason, now, id, json_object_get(l, "pending_revision")) < 0 ? -1 : 0;
+        if (rc == 0) rc = kj_db_exec(db, "UPDATE listings SET pending_revision = NULL, updated_at = ? WHERE id = ?", "is", now, id) < 0 ? -1 : 0;
+        kj_notify(db, jstr(l, "owner_id"), "edit_rejected", jstr(l, "title"), link);
+    } else if (!strcmp(a, "extend")) {
+        char until[16];
+        today_plus(365, until, sizeof until);
+        rc = kj_db_exec(db, "UPDATE listings SET status = 'published', extended = 1, reminder_sent = 0, valid_until = ?, "
+                            "updated_at = ? WHERE id = ?", "sis", until, now, id) < 0 ? -1 : 0;
+    } else if (!strcmp(a, "open_interest") || !strcmp(a, "close_interest")) {
+        rc = kj_db_exec(db, "UPDATE listings SET open_for_interest = ?, updated_at = ? WHERE id = ?", "bis",
+                        !strcmp(a, "open_interest"), now, id) < 0 ? -1 : 0;
+    } else {
+        rc = kj_db_exec(db, "UPDATE listings SET status = ?, updated_at = ? WHERE id = ?", "sis", t->to, now, id) < 0 ? -1 : 0;
+        if (rc == 0 && !strcmp(a, "submit"))
+            rc = kj_db_exec(db, "UPDATE listing_revisions SET state = 'pending' WHERE listing_id = ? AND rev = ?", "sj",
+                            id, json_object_get(l, "revision")) < 0 ? -1 : 0;
+    }
+    if (rc == 0) add_event(db, id, uid, a, jstr(l, "status"), t->to, reason);
+    return rc;
+}
+
+int kj_listing_act(kj_db *db, json_t *user, const char *id, const char *action, const char *reason,
+                   const char **err_key, int *http_status)
+{
+    if (!known_action(action) || !strcmp(action, "expire")) return refuse(err_key, http_status, "err.listing.action", 422);
+    json_t *l = kj_listing_get(db, id);
+    if (!l) return refuse(err_key, http_status, "err.not_found", 404);
+    bool owner = kj_listing_is_owner(db, l, user), reviewer = is_reviewer(l, user);
+    const char *st = jstr(l, "status");
+    if (!owner && !reviewer) {
+        bool visible = !strcmp(st, "published") || !strcmp(st, "closed") || !strcmp(st, "expired");
+        json_decref(l);
+        return refuse(err_key, http_status, visible ? "err.auth.forbidden" : "err.not_found", visible ? 403 : 404);
+    }
+    const transition *t = find_transition(action, st);
+    int rc = 0;
+    if (!t) rc = refuse(err_key, http_status, "err.listing.transition", 409);
+    else if (!((t->who == OWNER && owner) || (t->who == REVIEWER && reviewer)))
+        rc = refuse(err_key, http_status, "err.auth.forbidden", 403);
+    else if ((!strcmp(action, "reject") || !strcmp(action, "reject_edit")) && (!reason || !*reason))
+        rc = refuse(err_key, http_status, "err.listing.reason_required", 422);
+    else if ((!strcmp(action, "approve_edit") || !strcmp(action, "reject_edit")) && !json_integer_value(json_object_get(l, "pending_revision")))
+        rc = refuse(err_key, http_status, "err.listing.no_pending_edit", 409);
+    else if (!strcmp(action, "extend") && json_integer_value(json_object_get(l, "extended")))
+        rc = refuse(err_key, http_status, "err.listing.extended_once", 409);
+    if (rc == 0) {
+        if (kj_db_begin(db) || do_transition(db, l, user, t, reason) || kj_db_commit(db)) {
+            kj_db_rollback(db);
+            rc = refuse(err_key, http_status, "err.internal", 500);
+        }
+    }
+    json_decref(l);
+    return rc;
+}
+
+json_t *kj_listing_history(kj_db *db, const char *id)
+{
+    json_t *revs = kj_db_rows(db, "SELECT r.rev, r.state, r.reason, r.created_at, r.reviewed_at, r.data AS data__json, "
+                                  "a.name AS author_name, v.name AS reviewer_name FROM listing_revisions r "
+                                  "JOIN users a ON a.id = r.author_id LEFT JOIN users v ON v.id = r.reviewer_id "
+                                  "WHERE r.listing_id = ? ORDER BY r.rev", "s", id);
+    json_t *events = kj_db_rows(db, "SELECT e.action, e.from_status, e.to_status, e.note, e.created_at, u.name AS actor_name "
+                                    "FROM listing_events e LEFT JOIN users u ON u.id = e.actor_id "
+                                    "WHERE e.listing_id = ? ORDER BY e.created_at, e.id", "s", id);
+    return json_pack("{s:o, s:o}", "revisions", revs ? revs : json_array(), "events", events ? events : json_array());
+}

@@ -1,0 +1,136 @@
+/*
+ * market.h — the marketplace domain: listings (achievements, services,
+ * demands), their life cycle and review, confidentiality, expressions of
+ * interest (EOI), conversation threads, favourites and notifications.
+ *
+ * Listings are exchanged as jansson objects whose field names are the
+ * same in web forms, API JSON and the listings table:
+ *   title, summary, description (Markdown), domain, keywords[], region,
+ *   valid_until, contact_name, contact_phone, contact_email, anonymous,
+ *   studio_id, subtype ("" or "problem", demands)
+ *   offers:   trl, ip_type, ip_numbers[], coop_modes[], price_kind,
+ *             price_min, price_max (万元 as decimal strings),
+ *             delivery_mode, duration (services)
+ *   demands:  indicators[] ({name, target, unit}), coop_modes[], trl_min,
+ *             deadline, price_kind, price_min, price_max (the budget)
+ * Money is stored in integer fen (price_min_fen, price_max_fen).
+ *
+ * Life cycle (one table in listing.c, enforced here):
+ *   draft → submitted → published | rejected(reason) ; published → expired
+ *   (valid_until passed) / withdrawn / closed ; an edit of a published
+ *   listing stays online and waits for review as a pending revision.
+ * Reviewers: administrators, and operators whose region contains the
+ * listing's region.
+ *
+ * Errors come back as (field → i18n key) pairs in a json object.
+ */
+#ifndef KJ_MARKET_H
+#define KJ_MARKET_H
+#include "store/store.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+extern const char *const kj_listing_kinds[];     /* achievement, service, demand */
+extern const char *const kj_listing_statuses[];
+extern const char *const kj_decline_reasons[];    /* too_early, benefit_unclear, ... */
+extern const char *const kj_price_kinds[];        /* fixed, range, negotiable */
+extern const char *const kj_delivery_modes[];     /* onsite, remote, hybrid */
+
+/* ---- who is looking ---- */
+
+/** True when user (a users row as from kj_session_user, or NULL) may
+ *  review listings of region (admins: all; operators: their region and
+ *  everything under it). */
+bool kj_can_review_region(json_t *user, const char *region);
+/** True when user owns the listing or is an active member of its studio. */
+bool kj_listing_is_owner(kj_db *db, json_t *listing, json_t *user);
+/** True when user may see the owner's identity, contact details and
+ *  confidential attachments of listing: the owner, its reviewers, and the
+ *  sender of an accepted EOI. */
+bool kj_listing_can_see_private(kj_db *db, json_t *listing, json_t *user);
+
+/* ---- listings ---- */
+
+/** Checks a listing's content for kind; adds field → message key pairs to
+ *  errors. Returns the number of problems. */
+int kj_listing_check(kj_db *db, const char *kind, json_t *in, json_t *user, json_t *errors);
+/** Creates a listing owned by user (draft, or submitted when submit).
+ *  Returns 0 and writes the id (27 bytes), or -1 with errors filled. */
+int kj_listing_create(kj_db *db, json_t *user, const char *kind, json_t *in, bool submit, char *id_out, json_t *errors);
+/** Like kj_listing_create with an explicit status (draft, submitted or
+ *  published — the last for trusted imports and demo data), inside the
+ *  caller's transaction (no begin/commit here). */
+int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, const char *status,
+                      char *id_out, json_t *errors);
+/** Edits a listing's content. Drafts and rejected listings change in
+ *  place; a published listing keeps its live content and the edit waits
+ *  for review. Returns 0, or -1 with errors (a "form" key for refusals). */
+int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool submit, json_t *errors);
+/** The listing row with JSON columns decoded, or NULL. New ref. */
+json_t *kj_listing_get(kj_db *db, const char *id);
+/** The listing as viewer may see it (new ref), or NULL with *status set
+ *  to 404 (absent, or not visible to viewer: drafts of others). Anonymous
+ *  listings lose owner, studio, organization and contact fields unless
+ *  the viewer may see them. Adds "can_edit", "can_review", "can_see_private". */
+json_t *kj_listing_view(kj_db *db, const char *id, json_t *viewer, int *status);
+/** Performs a life-cycle action (submit, withdraw, close, extend, approve,
+ *  reject, approve_edit, reject_edit, open_interest, close_interest,
+ *  reopen). Returns 0, or -1 with *err_key and *http_status (403/404/409/422). */
+int kj_listing_act(kj_db *db, json_t *user, const char *id, const char *action, const char *reason,
+                   const char **err_key, int *http_status);
+/** Revisions and events of a listing, oldest first (owner and reviewers only). */
+json_t *kj_listing_history(kj_db *db, const char *id);
+
+/* A browse query; NULL / 0 fields are not filtered on. */
+typedef struct {
+    const char *kind, *domain, *region, *mode, *q_title, *sort; /* sort: newest, deadline, price_asc, price_desc */
+    int trl_min, trl_max, within_days;
+    int64_t price_min_fen, price_max_fen;  /* -1 = unset */
+    const char *studio_id, *org_id, *owner_id, *status; /* status: only for owner views */
+    int page, per_page;
+} kj_listing_query;
+
+/** Published, current listings matching q, as public summaries (anonymous
+ *  ones redacted). *total is the count without paging. New ref. */
+json_t *kj_listing_browse(kj_db *db, const kj_listing_query *q, int64_t *total);
+/** A user's own listings, every status. */
+json_t *kj_listing_mine(kj_db *db, json_t *user);
+/** The review queue for user: submitted listings and pending edits in the
+ *  reviewer's regions, with counts by kind. New ref {items, counts}. */
+json_t *kj_review_queue(kj_db *db, json_t *user);
+/** Expires listings past valid_until and sends 14-day reminders. Returns
+ *  the number of listings changed. */
+int kj_market_tick(kj_db *db);
+
+/* ---- expressions of interest and threads ---- */
+
+/** Sends an EOI from user about listing id. Returns 0 with the EOI id, or
+ *  -1 with *err_key and *http_status. */
+int kj_eoi_send(kj_db *db, json_t *user, const char *listing_id, const char *message, const char *related_id,
+                char *id_out, const char **err_key, int *http_status);
+/** The listing owner accepts (opening a thread; both sides then see each
+ *  other's contacts) or declines (reason from kj_decline_reasons). */
+int kj_eoi_decide(kj_db *db, json_t *user, const char *eoi_id, bool accept, const char *reason,
+                  const char *note, const char **err_key, int *http_status);
+/** EOIs user received and sent: {received: [...], sent: [...]}. New ref. */
+json_t *kj_eoi_lists(kj_db *db, json_t *user);
+/** One EOI as user may see it, or NULL (404). */
+json_t *kj_eoi_get(kj_db *db, json_t *user, const char *eoi_id);
+
+/** A thread with messages, if user is a member (marks it read). */
+json_t *kj_thread_get(kj_db *db, json_t *user, const char *thread_id);
+/** Posts a message; 0, or -1 with *err_key and *http_status. */
+int kj_thread_post(kj_db *db, json_t *user, const char *thread_id, const char *body,
+                   const char **err_key, int *http_status);
+/** The user's threads with unread counts. */
+json_t *kj_thread_list(kj_db *db, json_t *user);
+
+/* ---- favourites and notifications ---- */
+
+int kj_favourite_set(kj_db *db, json_t *user, const char *listing_id, bool on);
+json_t *kj_favourite_list(kj_db *db, json_t *user);
+/** Adds an in-app notification (kind is an i18n key suffix notify.<kind>). */
+void kj_notify(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link);
+json_t *kj_notifications(kj_db *db, json_t *user, int limit);
+int64_t kj_unread_notifications(kj_db *db, json_t *user);
+#endif

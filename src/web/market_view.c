@@ -1,0 +1,191 @@
+/*
+ * market_view.c — display fields for listings (see market_view.h).
+ */
+#include "web/market_view.h"
+#include "account/account.h"
+#include "core/validate.h"
+#include "text/markdown.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool en(kj_req *req) { return !strcmp(req->lang, "en"); }
+
+static char *ref_name(kj_req *req, const char *table_sql_zh, const char *table_sql_en, const char *code)
+{
+    if (!code) return NULL;
+    return kj_db_text(kj_req_db(req), en(req) ? table_sql_en : table_sql_zh, "s", code);
+}
+
+static void set_owned(json_t *o, const char *k, char *v)
+{
+    if (v) { json_object_set_new(o, k, json_string(v)); free(v); }
+}
+
+static void price_text(kj_req *req, json_t *l)
+{
+    const char *kind = jstr(l, "price_kind");
+    json_t *mn = json_object_get(l, "price_min_fen"), *mx = json_object_get(l, "price_max_fen");
+    char a[32] = "", b[32] = "";
+    if (json_is_integer(mn)) kj_format_fen_as_wan(json_integer_value(mn), a, sizeof a);
+    if (json_is_integer(mx)) kj_format_fen_as_wan(json_integer_value(mx), b, sizeof b);
+    const char *text;
+    if (kind && !strcmp(kind, "fixed") && *a) text = kj_trf(req, "listing.price.fixed", a);
+    else if (kind && !strcmp(kind, "range") && *a && *b)
+        text = kj_trf(req, "listing.price.range", kj_arena_printf(req->arena, "%s–%s", a, b));
+    else text = kj_tr(req, "listing.price.negotiable");
+    json_object_set_new(l, "price_text", json_string(text));
+}
+
+void kj_listing_api_prices(json_t *l)
+{
+    char a[32];
+    json_t *mn = json_object_get(l, "price_min_fen"), *mx = json_object_get(l, "price_max_fen");
+    if (json_is_integer(mn) && kj_format_fen_as_wan(json_integer_value(mn), a, sizeof a)) json_object_set_new(l, "price_min", json_string(a));
+    if (json_is_integer(mx) && kj_format_fen_as_wan(json_integer_value(mx), a, sizeof a)) json_object_set_new(l, "price_max", json_string(a));
+}
+
+void kj_listing_decorate(kj_req *req, json_t *l, bool full)
+{
+    char key[64];
+    snprintf(key, sizeof key, "kind.%s", jstr(l, "kind") ? jstr(l, "kind") : "");
+    json_object_set_new(l, "kind_label", json_string(kj_tr(req, key)));
+    if (jstr(l, "status")) {
+        snprintf(key, sizeof key, "status.%s", jstr(l, "status"));
+        json_object_set_new(l, "status_label", json_string(kj_tr(req, key)));
+        json_object_set_new(l, "status_class", json_string(jstr(l, "status")));
+    }
+    json_object_set_new(l, "is_demand", json_boolean(jstr(l, "kind") && !strcmp(jstr(l, "kind"), "demand")));
+    json_object_set_new(l, "is_service", json_boolean(jstr(l, "kind") && !strcmp(jstr(l, "kind"), "service")));
+    json_object_set_new(l, "is_problem", json_boolean(jstr(l, "subtype") && !strcmp(jstr(l, "subtype"), "problem")));
+    json_object_set_new(l, "is_anonymous", json_boolean(json_integer_value(json_object_get(l, "anonymous"))));
+    json_object_set_new(l, "open_interest", json_boolean(json_integer_value(json_object_get(l, "open_for_interest"))));
+    const char *dn = jstr(l, en(req) ? "domain_en" : "domain_zh");
+    if (dn) json_object_set_new(l, "domain_name", json_string(dn));
+    const char *rn = jstr(l, en(req) ? "region_en" : "region_zh");
+    if (full && jstr(l, "region")) set_owned(l, "region_label", kj_region_label(kj_req_db(req), jstr(l, "region"), req->lang));
+    else if (rn) json_object_set_new(l, "region_label", json_string(rn));
+    json_t *trl = json_object_get(l, "trl");
+    if (!json_is_integer(trl)) trl = json_object_get(l, "trl_min");
+    if (json_is_integer(trl)) {
+        char lvl[8];
+        snprintf(lvl, sizeof lvl, "%lld", (long long)json_integer_value(trl));
+        json_object_set_new(l, "trl_level", json_string(lvl));
+        json_t *row = kj_db_row(kj_req_db(req), "SELECT name_zh, desc_zh, name_en, desc_en FROM trl_levels WHERE level = ?", "s", lvl);
+        if (row) {
+            json_object_set(l, "trl_name", json_object_get(row, en(req) ? "name_en" : "name_zh"));
+            json_object_set(l, "trl_desc", json_object_get(row, en(req) ? "desc_en" : "desc_zh"));
+            json_decref(row);
+        }
+    }
+    json_t *modes = json_array(), *codes = json_object_get(l, "coop_modes");
+    size_t i;
+    json_t *m;
+    json_array_foreach(codes, i, m) {
+        char *name = ref_name(req, "SELECT name_zh FROM coop_modes WHERE code = ?", "SELECT name_en FROM coop_modes WHERE code = ?",
+                              json_string_value(m));
+        json_array_append_new(modes, json_string(name ? name : json_string_value(m)));
+        free(name);
+    }
+    json_object_set_new(l, "modes", modes);
+    if (jstr(l, "ip_type"))
+        set_owned(l, "ip_type_name", ref_name(req, "SELECT name_zh FROM ip_types WHERE code = ?",
+                                              "SELECT name_en FROM ip_types WHERE code = ?", jstr(l, "ip_type")));
+    price_text(req, l);
+    if (full) {
+        const char *md = jstr(l, "description");
+        if (md && *md) {
+            size_t n;
+            char *html = kj_markdown_to_html(md, strlen(md), &n);
+            if (html) { json_object_set_new(l, "description_html", json_stringn(html, n)); free(html); }
+        }
+        if (jstr(l, "delivery_mode")) {
+            snprintf(key, sizeof key, "delivery.%s", jstr(l, "delivery_mode"));
+            if (*jstr(l, "delivery_mode")) json_object_set_new(l, "delivery_label", json_string(kj_tr(req, key)));
+        }
+    }
+}
+
+void kj_listing_decorate_all(kj_req *req, json_t *list)
+{
+    size_t i;
+    json_t *l;
+    json_array_foreach(list, i, l) kj_listing_decorate(req, l, false);
+}
+
+static bool is_selected(json_t *selected, const char *code)
+{
+    if (json_is_string(selected)) return !strcmp(json_string_value(selected), code);
+    size_t i;
+    json_t *v;
+    json_array_foreach(selected, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), code)) return true;
+    if (json_is_integer(selected)) return atoll(code) == json_integer_value(selected);
+    return false;
+}
+
+json_t *kj_ref_options(kj_req *req, const char *table, json_t *selected)
+{
+    static const struct { const char *table, *zh, *en; } queries[] = {
+        { "domains", "SELECT code, name_zh AS label, parent FROM domains ORDER BY code",
+                     "SELECT code, name_en AS label, parent FROM domains ORDER BY code" },
+        { "coop_modes", "SELECT code, name_zh AS label FROM coop_modes ORDER BY seq",
+                        "SELECT code, name_en AS label FROM coop_modes ORDER BY seq" },
+        { "ip_types", "SELECT code, name_zh AS label FROM ip_types ORDER BY seq",
+                      "SELECT code, name_en AS label FROM ip_types ORDER BY seq" },
+        { "trl_levels", "SELECT level AS code, level || ' · ' || name_zh AS label, desc_zh AS help FROM trl_levels ORDER BY level",
+                        "SELECT level AS code, level || ' · ' || name_en AS label, desc_en AS help FROM trl_levels ORDER BY level" },
+    };
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+        if (strcmp(queries[i].table, table)) continue;
+        json_t *rows = kj_db_rows(kj_req_db(req), en(req) ? queries[i].en : queries[i].zh, "");
+        size_t k;
+        json_t *r;
+        json_array_foreach(rows, k, r) {
+            json_object_set_new(r, "selected", json_boolean(is_selected(selected, jstr(r, "code"))));
+            json_object_set_new(r, "child", json_boolean(jstr(r, "parent") != NULL));
+        }
+        return rows ? rows : json_array();
+    }
+    return json_array();
+}
+
+json_t *kj_region_options(kj_req *req, const char *selected)
+{
+    json_t *src = kj_req_app(req)->region_options, *out = json_array();
+    size_t i;
+    json_t *r;
+    static const char *indent[] = { "", "\xe3\x80\x80", "\xe3\x80\x80\xe3\x80\x80" };
+    json_array_foreach(src, i, r) {
+        const char *code = jstr(r, "code");
+        int depth = (int)json_integer_value(json_object_get(r, "depth"));
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", code,
+            "label", kj_arena_printf(req->arena, "%s%s", indent[depth < 3 ? depth : 2], jstr(r, en(req) ? "en" : "zh")),
+            "selected", selected && !strcmp(selected, code)));
+    }
+    return out;
+}
+
+void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind)
+{
+    memset(q, 0, sizeof *q);
+    q->kind = kind ? kind : kj_in_str(req, "kind");
+    q->domain = kj_in_str(req, "domain");
+    q->region = kj_in_str(req, "region");
+    q->mode = kj_in_str(req, "mode");
+    q->q_title = kj_in_str(req, "q");
+    q->sort = kj_in_str(req, "sort");
+    q->trl_min = (int)kj_in_int(req, "trl_min", 0);
+    q->trl_max = (int)kj_in_int(req, "trl_max", 0);
+    q->within_days = (int)kj_in_int(req, "within", 0);
+    q->price_min_fen = q->price_max_fen = -1;
+    int64_t fen;
+    if (kj_in_str(req, "price_min") && kj_parse_money_wan(kj_in_str(req, "price_min"), &fen)) q->price_min_fen = fen;
+    if (kj_in_str(req, "price_max") && kj_parse_money_wan(kj_in_str(req, "price_max"), &fen)) q->price_max_fen = fen;
+    q->page = (int)kj_in_int(req, "page", 1);
+    q->per_page = (int)kj_in_int(req, "per_page", 20);
+}

@@ -1,0 +1,28 @@
+/*
+ * market_view.h — turning listing rows into what pages and the API show:
+ * names for codes in the request's language, prices in 万元, rendered
+ * Markdown, status labels. Shared by pages_market.c and api_market.c.
+ */
+#ifndef KJ_MARKET_VIEW_H
+#define KJ_MARKET_VIEW_H
+#include "web/app.h"
+#include "market/market.h"
+
+/** Adds display fields to a listing (summary or full) in req's language:
+ *  kind_label, status_label, domain_name, region_label, trl_name,
+ *  trl_desc, modes (names), ip_type_name, price_text, and, when full,
+ *  description_html (sanitized Markdown). */
+void kj_listing_decorate(kj_req *req, json_t *l, bool full);
+/** Decorates every listing of an array. */
+void kj_listing_decorate_all(kj_req *req, json_t *list);
+/** Prices as 万元 strings for the API: price_min, price_max. */
+void kj_listing_api_prices(json_t *l);
+/** Options for a <select>/<checkbox> list from a reference table:
+ *  [{code, label, selected}], labels in req's language. table is one of
+ *  "domains", "coop_modes", "ip_types", "trl_levels". */
+json_t *kj_ref_options(kj_req *req, const char *table, json_t *selected);
+/** Region options (see pages_account.c) with selected marked. */
+json_t *kj_region_options(kj_req *req, const char *selected);
+/** Fills a browse query from validated inputs (req->in). */
+void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind);
+#endif

@@ -1,0 +1,564 @@
+/*
+ * pages_market.c — marketplace pages: browse, listing detail, create and
+ * edit forms, life-cycle actions, history, review queue, EOIs, threads,
+ * favourites, notifications.
+ */
+#include "web/pages_market.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "web/app.h"
+#include "web/market_view.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static const char *user_id(kj_req *req) { return req->user ? jstr(req->user, "id") : NULL; }
+
+/* ---- browse ---- */
+
+/* The active filters as [{name, value}] for pager and export links
+ * (the template percent-encodes each value). */
+static json_t *filter_list(kj_req *req)
+{
+    static const char *const names[] = { "domain", "region", "trl_min", "trl_max", "mode", "price_min",
+                                         "price_max", "within", "sort", "q" };
+    json_t *out = json_array();
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        json_t *v = json_object_get(req->in, names[i]);
+        if (!v) continue;
+        char num[32];
+        const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+        if (json_is_integer(v)) { snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v)); s = num; }
+        if (s && *s) json_array_append_new(out, json_pack("{s:s, s:s}", "name", names[i], "value", s));
+    }
+    return out;
+}
+
+static void browse(kj_req *req, const char *kind)
+{
+    kj_listing_query q;
+    kj_listing_query_from(req, &q, kind);
+    if (q.per_page > 50) q.per_page = 50;
+    int64_t total = 0;
+    json_t *items = kj_listing_browse(kj_req_db(req), &q, &total);
+    kj_listing_decorate_all(req, items);
+    int pages = (int)((total + q.per_page - 1) / q.per_page);
+    json_t *d = json_pack("{s:o, s:I, s:i, s:i, s:s, s:s, s:o}", "items", items, "total", (json_int_t)total,
+                          "page", q.page, "pages", pages ? pages : 1, "kind", kind,
+                          "base", kj_arena_printf(req->arena, "/%s", !strcmp(kind, "achievement") ? "achievements" :
+                                                  !strcmp(kind, "service") ? "services" : "demands"),
+                          "filters", filter_list(req));
+    char key[64];
+    snprintf(key, sizeof key, "browse.title.%s", kind);
+    json_object_set_new(d, "page_title", json_string(kj_tr(req, key)));
+    if (q.page > 1) json_object_set_new(d, "prev_page", json_integer(q.page - 1));
+    if (q.page < pages) json_object_set_new(d, "next_page", json_integer(q.page + 1));
+    json_object_set_new(d, "domains", kj_ref_options(req, "domains", json_object_get(req->in, "domain")));
+    json_object_set_new(d, "modes", kj_ref_options(req, "coop_modes", json_object_get(req->in, "mode")));
+    json_object_set_new(d, "trls", kj_ref_options(req, "trl_levels", NULL));
+    json_object_set_new(d, "regions", kj_region_options(req, kj_in_str(req, "region")));
+    json_object_set_new(d, "is_demand", json_boolean(!strcmp(kind, "demand")));
+    static const char *const sort_names[] = { "newest", "deadline", "price_asc", "price_desc", NULL };
+    json_t *sorts = json_array();
+    const char *cur = kj_in_str(req, "sort") ? kj_in_str(req, "sort") : "newest";
+    for (const char *const *s = sort_names; *s; s++) {
+        snprintf(key, sizeof key, "browse.sort.%s", *s);
+        json_array_append_new(sorts, json_pack("{s:s, s:s, s:b}", "code", *s, "label", kj_tr(req, key), "selected", !strcmp(cur, *s)));
+    }
+    json_object_set_new(d, "sorts", sorts);
+    if (kj_has_errors(req)) { kj_render(req, 400, "listing_browse", d); return; }
+    kj_render(req, 200, "listing_browse", d);
+}
+
+void kj_page_browse_achievements(kj_req *req) { browse(req, "achievement"); }
+void kj_page_browse_services(kj_req *req) { browse(req, "service"); }
+void kj_page_browse_demands(kj_req *req) { browse(req, "demand"); }
+
+/* ---- forms ---- */
+
+static json_t *string_or_join(json_t *v)
+{
+    if (json_is_string(v)) return json_incref(v);
+    if (!json_is_array(v)) return json_string("");
+    kj_buf b = { 0 };
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) if (json_is_string(x)) { if (b.len) kj_buf_puts(&b, ", "); kj_buf_puts(&b, json_string_value(x)); }
+    json_t *out = json_string(b.data ? b.data : "");
+    kj_buf_free(&b);
+    return out;
+}
+
+static json_t *indicators_text(json_t *v)
+{
+    if (json_is_string(v)) return json_incref(v);
+    kj_buf b = { 0 };
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x)
+        kj_buf_printf(&b, "%s | %s | %s\n", jstr(x, "name") ? jstr(x, "name") : "", jstr(x, "target") ? jstr(x, "target") : "",
+                      jstr(x, "unit") ? jstr(x, "unit") : "");
+    json_t *out = json_string(b.data ? b.data : "");
+    kj_buf_free(&b);
+    return out;
+}
+
+/* The form's values: what the user typed (after a refusal), or the listing. */
+static json_t *form_values(kj_req *req, json_t *listing)
+{
+    json_t *f = json_object();
+    if (listing) {
+        static const char *const copy[] = { "title", "summary", "description", "domain", "region", "valid_until", "contact_name",
+                                            "contact_phone", "contact_email", "ip_type", "price_kind", "delivery_mode", "duration",
+                                            "deadline", "subtype", "studio_id" };
+        for (size_t i = 0; i < sizeof copy / sizeof *copy; i++)
+            if (json_object_get(listing, copy[i])) json_object_set(f, copy[i], json_object_get(listing, copy[i]));
+        json_object_set_new(f, "keywords", string_or_join(json_object_get(listing, "keywords")));
+        json_object_set_new(f, "ip_numbers", string_or_join(json_object_get(listing, "ip_numbers")));
+        json_object_set_new(f, "indicators", indicators_text(json_object_get(listing, "indicators")));
+        json_object_set(f, "coop_modes", json_object_get(listing, "coop_modes"));
+        json_object_set(f, "trl", json_object_get(listing, "trl"));
+        json_object_set(f, "trl_min", json_object_get(listing, "trl_min"));
+        json_object_set_new(f, "anonymous", json_boolean(json_integer_value(json_object_get(listing, "anonymous"))));
+        kj_listing_api_prices(listing);
+        if (json_object_get(listing, "price_min")) json_object_set(f, "price_min", json_object_get(listing, "price_min"));
+        if (json_object_get(listing, "price_max")) json_object_set(f, "price_max", json_object_get(listing, "price_max"));
+    } else if (req->form) {
+        json_object_update(f, req->form);
+        json_object_set_new(f, "keywords", string_or_join(json_object_get(req->form, "keywords")));
+        json_object_set_new(f, "ip_numbers", string_or_join(json_object_get(req->form, "ip_numbers")));
+        json_object_set_new(f, "indicators", indicators_text(json_object_get(req->form, "indicators")));
+        json_t *m = json_object_get(req->form, "coop_modes");
+        if (json_is_string(m)) { json_t *a = json_array(); json_array_append(a, m); json_object_set_new(f, "coop_modes", a); }
+        json_t *an = json_object_get(req->form, "anonymous");
+        json_object_set_new(f, "anonymous", json_boolean(json_is_string(an) && *json_string_value(an) && strcmp(json_string_value(an), "0")));
+    }
+    return f;
+}
+
+static json_t *simple_options(kj_req *req, const char *const *codes, const char *prefix, const char *selected)
+{
+    json_t *out = json_array();
+    for (; *codes; codes++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s%s", prefix, *codes);
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", *codes, "label", kj_tr(req, key),
+                                             "selected", selected && !strcmp(selected, *codes)));
+    }
+    return out;
+}
+
+static void render_form(kj_req *req, int status, const char *kind, json_t *listing, json_t *errors)
+{
+    json_t *f = form_values(req, listing);
+    json_t *d = json_object();
+    json_object_set_new(d, "kind", json_string(kind));
+    char key[64];
+    snprintf(key, sizeof key, "kind.%s", kind);
+    json_object_set_new(d, "kind_label", json_string(kj_tr(req, key)));
+    json_object_set_new(d, "is_demand", json_boolean(!strcmp(kind, "demand")));
+    json_object_set_new(d, "is_service", json_boolean(!strcmp(kind, "service")));
+    json_object_set_new(d, "is_offer", json_boolean(strcmp(kind, "demand") != 0));
+    json_object_set_new(d, "domains", kj_ref_options(req, "domains", json_object_get(f, "domain")));
+    json_object_set_new(d, "modes", kj_ref_options(req, "coop_modes", json_object_get(f, "coop_modes")));
+    json_object_set_new(d, "ip_types", kj_ref_options(req, "ip_types", json_object_get(f, "ip_type")));
+    json_t *trl_sel = json_object_get(f, "trl");
+    if (json_is_integer(trl_sel)) trl_sel = json_string(kj_arena_printf(req->arena, "%lld", (long long)json_integer_value(trl_sel)));
+    else trl_sel = json_incref(trl_sel);
+    json_object_set_new(d, "trls", kj_ref_options(req, "trl_levels", trl_sel));
+    json_decref(trl_sel);
+    json_t *tmin_sel = json_object_get(f, "trl_min");
+    if (json_is_integer(tmin_sel)) tmin_sel = json_string(kj_arena_printf(req->arena, "%lld", (long long)json_integer_value(tmin_sel)));
+    else tmin_sel = json_incref(tmin_sel);
+    json_object_set_new(d, "trl_mins", kj_ref_options(req, "trl_levels", tmin_sel));
+    json_decref(tmin_sel);
+    json_object_set_new(d, "regions", kj_region_options(req, jstr(f, "region")));
+    static const char *const pk[] = { "negotiable", "fixed", "range", NULL };
+    static const char *const dm[] = { "onsite", "remote", "hybrid", NULL };
+    json_object_set_new(d, "price_kinds", simple_options(req, pk, "price_kind.", jstr(f, "price_kind") ? jstr(f, "price_kind") : "negotiable"));
+    json_object_set_new(d, "delivery_modes", simple_options(req, dm, "delivery.", jstr(f, "delivery_mode")));
+    json_t *studios = kj_db_rows(kj_req_db(req), "SELECT s.id AS code, s.name AS label FROM studios s JOIN studio_members m "
+                                 "ON m.studio_id = s.id WHERE m.user_id = ? AND m.status = 'active' ORDER BY s.name", "s", user_id(req));
+    size_t i;
+    json_t *s;
+    json_array_foreach(studios, i, s)
+        json_object_set_new(s, "selected", json_boolean(jstr(f, "studio_id") && !strcmp(jstr(f, "studio_id"), jstr(s, "code"))));
+    json_object_set_new(d, "studios", studios ? studios : json_array());
+    json_object_set_new(d, "has_studios", json_boolean(studios && json_array_size(studios)));
+    if (listing) {
+        json_object_set_new(d, "listing_id", json_string(jstr(listing, "id")));
+        json_object_set_new(d, "is_live", json_boolean(!strcmp(jstr(listing, "status"), "published")));
+        json_object_set_new(d, "page_title", json_string(kj_tr(req, "listing.edit")));
+    } else {
+        json_object_set_new(d, "page_title", json_string(kj_tr(req, "listing.new")));
+    }
+    json_object_set_new(d, "form", f);
+    if (errors && json_object_size(errors)) {
+        json_t *tr = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(errors, k, v) json_object_set_new(tr, k, json_string(kj_tr(req, json_string_value(v))));
+        json_object_set_new(d, "errors", tr);
+        json_object_set_new(d, "has_errors", json_true());
+    }
+    kj_render(req, status, "listing_form", d);
+}
+
+void kj_page_listing_new(kj_req *req)
+{
+    const char *kind = kj_in_str(req, "kind");
+    if (!kind) {
+        const char *role = jstr(req->user, "role");
+        kind = !strcmp(role, "org_member") ? "demand" : "achievement";
+    }
+    render_form(req, 200, kind, NULL, NULL);
+}
+
+void kj_page_listing_create(kj_req *req)
+{
+    const char *kind = kj_in_str(req, "kind");
+    if (!kind) { kj_error(req, 400, "err.form.check"); return; }
+    json_t *errors = json_deep_copy(req->errors);
+    char id[KJ_ID_LEN + 1];
+    if (json_object_size(errors) == 0) {
+        const char *action = kj_in_str(req, "action");
+        bool submit = action && !strcmp(action, "submit");
+        if (kj_listing_create(kj_req_db(req), req->user, kind, req->in, submit, id, errors) == 0) {
+            json_decref(errors);
+            kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s?saved=1", id));
+            return;
+        }
+    }
+    render_form(req, 422, kind, NULL, errors);
+    json_decref(errors);
+}
+
+static json_t *own_listing(kj_req *req, const char *id)
+{
+    json_t *l = kj_listing_get(kj_req_db(req), id);
+    if (!l) { kj_error(req, 404, "err.not_found"); return NULL; }
+    if (!kj_listing_is_owner(kj_req_db(req), l, req->user)) {
+        int status = 0;
+        json_t *v = kj_listing_view(kj_req_db(req), id, req->user, &status);
+        kj_error(req, v ? 403 : 404, v ? "err.auth.forbidden" : "err.not_found");
+        json_decref(v);
+        json_decref(l);
+        return NULL;
+    }
+    return l;
+}
+
+void kj_page_listing_edit(kj_req *req)
+{
+    json_t *l = own_listing(req, kj_req_param(req, 0));
+    if (!l) return;
+    /* A pending edit is what the owner continues from. */
+    if (json_integer_value(json_object_get(l, "pending_revision"))) {
+        char *data = kj_db_text(kj_req_db(req), "SELECT data FROM listing_revisions WHERE listing_id = ? AND rev = ?", "sj",
+                                jstr(l, "id"), json_object_get(l, "pending_revision"));
+        json_t *pending = data ? json_loads(data, 0, NULL) : NULL;
+        free(data);
+        if (pending) { json_object_update(l, pending); json_decref(pending); }
+    }
+    render_form(req, 200, jstr(l, "kind"), l, NULL);
+    json_decref(l);
+}
+
+void kj_page_listing_update(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *l = own_listing(req, id);
+    if (!l) return;
+    json_t *errors = json_deep_copy(req->errors);
+    if (json_object_size(errors) == 0) {
+        const char *action = kj_in_str(req, "action");
+        if (kj_listing_update(kj_req_db(req), req->user, id, req->in, action && !strcmp(action, "submit"), errors) == 0) {
+            json_decref(errors);
+            json_decref(l);
+            kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s?saved=1", id));
+            return;
+        }
+    }
+    render_form(req, 422, jstr(l, "kind"), NULL, errors);
+    json_decref(errors);
+    json_decref(l);
+}
+
+/* ---- detail ---- */
+
+static json_t *owner_actions(kj_req *req, json_t *l)
+{
+    static const struct { const char *action; const char *status; } table[] = {
+        { "submit", "draft" }, { "submit", "rejected" }, { "withdraw", "submitted" }, { "withdraw", "published" },
+        { "reopen", "withdrawn" }, { "close", "published" }, { "extend", "published" }, { "extend", "expired" },
+    };
+    json_t *out = json_array();
+    const char *st = jstr(l, "status");
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        if (strcmp(table[i].status, st)) continue;
+        if (!strcmp(table[i].action, "extend") && json_integer_value(json_object_get(l, "extended"))) continue;
+        char key[64];
+        snprintf(key, sizeof key, "action.%s", table[i].action);
+        json_array_append_new(out, json_pack("{s:s, s:s}", "action", table[i].action, "label", kj_tr(req, key)));
+    }
+    if (!strcmp(st, "published")) {
+        bool open = json_integer_value(json_object_get(l, "open_for_interest"));
+        const char *a = open ? "close_interest" : "open_interest";
+        char key[64];
+        snprintf(key, sizeof key, "action.%s", a);
+        json_array_append_new(out, json_pack("{s:s, s:s}", "action", a, "label", kj_tr(req, key)));
+    }
+    return out;
+}
+
+void kj_page_listing(kj_req *req)
+{
+    int status = 0;
+    kj_db *db = kj_req_db(req);
+    json_t *l = kj_listing_view(db, kj_req_param(req, 0), req->user, &status);
+    if (!l) { kj_error(req, status, "err.not_found"); return; }
+    kj_listing_decorate(req, l, true);
+    json_object_set_new(l, "page_title", json_string(jstr(l, "title")));
+    json_object_set_new(l, "saved", json_boolean(kj_req_query(req, "saved") != NULL));
+    json_object_set_new(l, "done", json_boolean(kj_req_query(req, "done") != NULL));
+    if (json_is_true(json_object_get(l, "is_owner"))) json_object_set_new(l, "actions", owner_actions(req, l));
+    bool reviewer = json_is_true(json_object_get(l, "can_review"));
+    json_object_set_new(l, "review_new", json_boolean(reviewer && !strcmp(jstr(l, "status"), "submitted")));
+    json_object_set_new(l, "review_edit", json_boolean(reviewer && json_integer_value(json_object_get(l, "pending_revision"))));
+    bool can_eoi = req->user && !json_is_true(json_object_get(l, "is_owner")) && json_is_true(json_object_get(l, "is_current")) &&
+                   json_integer_value(json_object_get(l, "open_for_interest"));
+    json_object_set_new(l, "can_eoi", json_boolean(can_eoi));
+    if (req->user) {
+        json_object_set_new(l, "is_favourite", json_boolean(kj_db_int(db, 0, "SELECT count(*) FROM favourites WHERE user_id = ? "
+                                                                      "AND listing_id = ?", "ss", user_id(req), jstr(l, "id")) > 0));
+        if (can_eoi) {
+            json_t *mine = kj_db_rows(db, "SELECT id, title FROM listings WHERE owner_id = ? AND status = 'published' "
+                                          "ORDER BY updated_at DESC LIMIT 50", "s", user_id(req));
+            json_object_set_new(l, "my_listings", mine ? mine : json_array());
+        }
+        json_t *sent = kj_db_row(db, "SELECT id, status FROM eois WHERE listing_id = ? AND sender_id = ? ORDER BY created_at DESC",
+                                 "ss", jstr(l, "id"), user_id(req));
+        if (sent) json_object_set_new(l, "my_eoi", sent);
+    }
+    /* Attachments: confidential ones only for those who may see private details. */
+    bool priv = json_is_true(json_object_get(l, "can_see_private"));
+    json_t *files = kj_db_rows(db, "SELECT id, filename, mime, size, confidential FROM attachments WHERE listing_id = ? "
+                                   "ORDER BY created_at", "s", jstr(l, "id"));
+    json_t *shown = json_array();
+    size_t i;
+    json_t *f;
+    json_array_foreach(files, i, f) {
+        if (json_integer_value(json_object_get(f, "confidential")) && !priv) continue;
+        if (!priv && json_integer_value(json_object_get(l, "anonymous")))
+            json_object_set_new(f, "filename", json_string(kj_arena_printf(req->arena, "attachment-%zu", i + 1)));
+        json_object_set_new(f, "is_image", json_boolean(!strncmp(jstr(f, "mime"), "image/", 6)));
+        json_array_append(shown, f);
+    }
+    json_decref(files);
+    json_object_set_new(l, "attachments", shown);
+    json_object_set_new(l, "can_upload", json_boolean(json_is_true(json_object_get(l, "can_edit"))));
+    json_t *reasons = json_array();
+    for (const char *const *r = kj_decline_reasons; *r; r++) {
+        char key[64];
+        snprintf(key, sizeof key, "decline.%s", *r);
+        json_array_append_new(reasons, json_pack("{s:s, s:s}", "code", *r, "label", kj_tr(req, key)));
+    }
+    json_object_set_new(l, "decline_reasons", reasons);
+    kj_render(req, 200, "listing_detail", l);
+}
+
+void kj_page_listing_act(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    if (kj_has_errors(req)) { kj_error(req, 422, "err.form.check"); return; }
+    const char *err = NULL;
+    int status = 0;
+    if (kj_listing_act(kj_req_db(req), req->user, id, kj_in_str(req, "action"), kj_in_str(req, "reason"), &err, &status)) {
+        kj_error(req, status, err);
+        return;
+    }
+    const char *action = kj_in_str(req, "action");
+    bool reviewer_action = !strncmp(action, "approve", 7) || !strncmp(action, "reject", 6);
+    kj_resp_redirect(req, reviewer_action ? "/review?done=1" : kj_arena_printf(req->arena, "/listings/%s?done=1", id));
+}
+
+void kj_page_listing_history(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    int status = 0;
+    json_t *l = kj_listing_view(kj_req_db(req), id, req->user, &status);
+    if (!l) { kj_error(req, status, "err.not_found"); return; }
+    if (!json_is_true(json_object_get(l, "is_owner")) && !json_is_true(json_object_get(l, "can_review"))) {
+        json_decref(l);
+        kj_error(req, 403, "err.auth.forbidden");
+        return;
+    }
+    json_t *h = kj_listing_history(kj_req_db(req), id);
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(h, "events"), i, x) {
+        char key[64];
+        snprintf(key, sizeof key, "event.%s", jstr(x, "action"));
+        json_object_set_new(x, "action_label", json_string(kj_tr(req, key)));
+    }
+    json_array_foreach(json_object_get(h, "revisions"), i, x) {
+        char key[64];
+        snprintf(key, sizeof key, "revision.%s", jstr(x, "state"));
+        json_object_set_new(x, "state_label", json_string(kj_tr(req, key)));
+        json_t *data = json_object_get(x, "data");
+        json_object_set(x, "title", json_object_get(data, "title"));
+        json_object_set(x, "summary", json_object_get(data, "summary"));
+    }
+    json_object_set_new(h, "listing", l);
+    kj_render(req, 200, "listing_history", h);
+}
+
+void kj_page_listing_interest(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    if (kj_has_errors(req)) { kj_error(req, 422, "err.eoi.message"); return; }
+    char eoi[KJ_ID_LEN + 1];
+    const char *err = NULL;
+    int status = 0;
+    if (kj_eoi_send(kj_req_db(req), req->user, id, kj_in_str(req, "message"), kj_in_str(req, "related_id"), eoi, &err, &status)) {
+        kj_error(req, status, err);
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/eois/%s?sent=1", eoi));
+}
+
+void kj_page_listing_favourite(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    if (!kj_id_valid(id) || kj_favourite_set(kj_req_db(req), req->user, id, kj_in_bool(req, "on"))) {
+        kj_error(req, 404, "err.not_found");
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s", id));
+}
+
+/* ---- lists of mine ---- */
+
+void kj_page_my_listings(kj_req *req)
+{
+    json_t *items = kj_listing_mine(kj_req_db(req), req->user);
+    kj_listing_decorate_all(req, items);
+    kj_render(req, 200, "my_listings", json_pack("{s:o, s:s}", "items", items, "page_title", kj_tr(req, "nav.my_listings")));
+}
+
+void kj_page_review_queue(kj_req *req)
+{
+    json_t *q = kj_review_queue(kj_req_db(req), req->user);
+    kj_listing_decorate_all(req, json_object_get(q, "items"));
+    json_object_set_new(q, "page_title", json_string(kj_tr(req, "nav.review")));
+    json_object_set_new(q, "done", json_boolean(kj_req_query(req, "done") != NULL));
+    kj_render(req, 200, "review_queue", q);
+}
+
+static void label_eois(kj_req *req, json_t *list)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e) {
+        char key[64];
+        snprintf(key, sizeof key, "eoi.status.%s", jstr(e, "status"));
+        json_object_set_new(e, "status_label", json_string(kj_tr(req, key)));
+        if (jstr(e, "decline_reason")) {
+            snprintf(key, sizeof key, "decline.%s", jstr(e, "decline_reason"));
+            json_object_set_new(e, "decline_label", json_string(kj_tr(req, key)));
+        }
+        json_object_set_new(e, "is_pending", json_boolean(!strcmp(jstr(e, "status"), "pending")));
+    }
+}
+
+void kj_page_eois(kj_req *req)
+{
+    json_t *d = kj_eoi_lists(kj_req_db(req), req->user);
+    label_eois(req, json_object_get(d, "received"));
+    label_eois(req, json_object_get(d, "sent"));
+    json_object_set_new(d, "threads", kj_thread_list(kj_req_db(req), req->user));
+    json_object_set_new(d, "page_title", json_string(kj_tr(req, "nav.eois")));
+    kj_render(req, 200, "eois", d);
+}
+
+void kj_page_eoi(kj_req *req)
+{
+    json_t *e = kj_eoi_get(kj_req_db(req), req->user, kj_req_param(req, 0));
+    if (!e) { kj_error(req, 404, "err.not_found"); return; }
+    json_t *list = json_array();
+    json_array_append(list, e);
+    label_eois(req, list);
+    json_decref(list);
+    json_t *reasons = json_array();
+    for (const char *const *r = kj_decline_reasons; *r; r++) {
+        char key[64];
+        snprintf(key, sizeof key, "decline.%s", *r);
+        json_array_append_new(reasons, json_pack("{s:s, s:s}", "code", *r, "label", kj_tr(req, key)));
+    }
+    json_object_set_new(e, "decline_reasons", reasons);
+    json_object_set_new(e, "sent", json_boolean(kj_req_query(req, "sent") != NULL));
+    json_object_set_new(e, "can_decide", json_boolean(json_is_true(json_object_get(e, "is_owner")) && !strcmp(jstr(e, "status"), "pending")));
+    kj_render(req, 200, "eoi_detail", e);
+}
+
+void kj_page_eoi_decide(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    if (kj_has_errors(req)) { kj_error(req, 422, "err.form.check"); return; }
+    const char *err = NULL;
+    int status = 0;
+    bool accept = !strcmp(kj_in_str(req, "decision"), "accept");
+    if (kj_eoi_decide(kj_req_db(req), req->user, id, accept, kj_in_str(req, "reason"), kj_in_str(req, "note"), &err, &status)) {
+        kj_error(req, status, err);
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/eois/%s", id));
+}
+
+void kj_page_thread(kj_req *req)
+{
+    json_t *t = kj_thread_get(kj_req_db(req), req->user, kj_req_param(req, 0));
+    if (!t) { kj_error(req, 404, "err.not_found"); return; }
+    json_object_set_new(t, "page_title", json_string(jstr(t, "subject")));
+    kj_render(req, 200, "thread", t);
+}
+
+void kj_page_thread_post(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    if (kj_has_errors(req)) { kj_error(req, 422, "err.field.required"); return; }
+    const char *err = NULL;
+    int status = 0;
+    if (kj_thread_post(kj_req_db(req), req->user, id, kj_in_str(req, "body"), &err, &status)) {
+        kj_error(req, status, err);
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/threads/%s#last", id));
+}
+
+void kj_page_favourites(kj_req *req)
+{
+    json_t *items = kj_favourite_list(kj_req_db(req), req->user);
+    kj_listing_decorate_all(req, items);
+    kj_render(req, 200, "favourites", json_pack("{s:o, s:s}", "items", items, "page_title", kj_tr(req, "nav.favourites")));
+}
+
+void kj_page_notifications(kj_req *req)
+{
+    json_t *items = kj_notifications(kj_req_db(req), req->user, 100);
+    size_t i;
+    json_t *n;
+    json_array_foreach(items, i, n) {
+        char key[64];
+        snprintf(key, sizeof key, "notify.%s", jstr(n, "kind"));
+        json_object_set_new(n, "text", json_string(kj_trf(req, key, jstr(n, "subject"))));
+    }
+    kj_db_exec(kj_req_db(req), "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL", "is",
+               kj_now_ms(), user_id(req));
+    kj_render(req, 200, "notifications", json_pack("{s:o, s:s}", "items", items, "page_title", kj_tr(req, "nav.notifications")));
+}

@@ -1,0 +1,50 @@
+/*
+ * pages_market.h — handlers of the marketplace pages and API.
+ */
+#ifndef KJ_PAGES_MARKET_H
+#define KJ_PAGES_MARKET_H
+#include "http/http.h"
+
+void kj_page_browse_achievements(kj_req *req);
+void kj_page_browse_services(kj_req *req);
+void kj_page_browse_demands(kj_req *req);
+void kj_page_listing_new(kj_req *req);
+void kj_page_listing_create(kj_req *req);
+void kj_page_listing(kj_req *req);
+void kj_page_listing_edit(kj_req *req);
+void kj_page_listing_update(kj_req *req);
+void kj_page_listing_act(kj_req *req);
+void kj_page_listing_history(kj_req *req);
+void kj_page_listing_interest(kj_req *req);
+void kj_page_listing_favourite(kj_req *req);
+void kj_page_my_listings(kj_req *req);
+void kj_page_review_queue(kj_req *req);
+void kj_page_eois(kj_req *req);
+void kj_page_eoi(kj_req *req);
+void kj_page_eoi_decide(kj_req *req);
+void kj_page_thread(kj_req *req);
+void kj_page_thread_post(kj_req *req);
+void kj_page_favourites(kj_req *req);
+void kj_page_notifications(kj_req *req);
+
+void kj_api_listings(kj_req *req);
+void kj_api_listing_create(kj_req *req);
+void kj_api_lifecycle(kj_req *req);
+void kj_api_listing(kj_req *req);
+void kj_api_listing_patch(kj_req *req);
+void kj_api_listing_act(kj_req *req);
+void kj_api_listing_history(kj_req *req);
+void kj_api_listing_interest(kj_req *req);
+void kj_api_my_listings(kj_req *req);
+void kj_api_review_queue(kj_req *req);
+void kj_api_eois(kj_req *req);
+void kj_api_eoi(kj_req *req);
+void kj_api_eoi_decide(kj_req *req);
+void kj_api_threads(kj_req *req);
+void kj_api_thread(kj_req *req);
+void kj_api_thread_post(kj_req *req);
+void kj_api_favourites(kj_req *req);
+void kj_api_favourite_set(kj_req *req);
+void kj_api_notifications(kj_req *req);
+void kj_api_reference(kj_req *req);
+#endif

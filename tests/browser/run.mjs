@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// tests/browser/run.mjs — the browser test suite. Starts a real kejiyun
+// server (binary from KEJIYUN_BIN, default ./kejiyun) with demo data, drives
+// Debian's /usr/bin/chromium headless through playwright-core and prints one
+// line per test ("ok - name" / "not ok - name: reason"), then exactly
+// "browser: N passed, N failed"; exits 1 if anything failed. A missing
+// browser, library or server counts as failure, never as a silent skip.
+//
+// Environment: KEJIYUN_BIN (server binary), CHROMIUM_BIN (browser,
+// default /usr/bin/chromium), KEJIYUN_BROWSER_TIMEOUT_MS (per-action cap,
+// default 20000; the ASan server is slow, so the default is generous).
+// Artifacts (screenshots, failure shots) go to tests/artifacts/.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tests } from './tests.mjs';
+import { startServer } from './server.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = path.resolve(process.env.KEJIYUN_BIN || './kejiyun');
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const ACTION_TIMEOUT_MS = Number(process.env.KEJIYUN_BROWSER_TIMEOUT_MS) || 20000;
+const TEST_TIMEOUT_MS = 6 * ACTION_TIMEOUT_MS;
+const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--disable-gpu'];
+// Printed with "sanitizer" failures: what a server log must not contain.
+const SANITIZER_MARKERS = [/ERROR: AddressSanitizer/, /ERROR: LeakSanitizer/, /runtime error:/];
+
+let passed = 0;
+let failed = 0;
+const report = (name, error) => {
+  if (!error) { passed++; console.log(`ok - ${name}`); return; }
+  failed++;
+  const reason = String(error && error.message ? error.message : error).replace(/\s+/g, ' ').trim();
+  console.log(`not ok - ${name}: ${reason}`);
+};
+
+function finish() {
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+/** Loads playwright-core or returns the reason it cannot be used. */
+async function loadPlaywright() {
+  if (!fs.existsSync(path.join(ROOT, 'node_modules', 'playwright-core'))) {
+    return { reason: 'node_modules/playwright-core is missing: run "npm ci" (or "npm install") in the repository root' };
+  }
+  try {
+    const mod = await import('playwright-core');
+    return { chromium: mod.chromium };
+  } catch (e) {
+    return { reason: `cannot load playwright-core: ${e.message}` };
+  }
+}
+
+/** Reads i18n/<lang>.tsv into a key → message map (tests assert catalog texts). */
+function loadCatalog(lang) {
+  const map = new Map();
+  for (const line of fs.readFileSync(path.join(ROOT, 'i18n', `${lang}.tsv`), 'utf8').split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const tab = line.indexOf('\t');
+    if (tab > 0) map.set(line.slice(0, tab), line.slice(tab + 1));
+  }
+  return (key, ...args) => {
+    const msg = map.get(key);
+    if (msg === undefined) throw new Error(`i18n/${lang}.tsv has no key ${key}`);
+    return msg.replace(/\{(\d+)\}/g, (_, i) => String(args[Number(i)]));
+  };
+}
+
+const withTimeout = (promise, ms, what) => {
+  let timer;
+  const limit = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms); });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+};
+
+/** Runs one test in its own browser context; failures leave a screenshot. */
+async function runTest(browser, test, env) {
+  const contexts = [];
+  const t = {
+    ...env,
+    // Opens a fresh context (own cookies); Chinese is the default language,
+    // as for most visitors. Subresource failures (CSS 404, …) fail the test.
+    async newPage(options = {}) {
+      const context = await browser.newContext({ locale: 'zh-CN', ...options });
+      context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+      context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (e) => t.problems.push(`script error: ${e.message}`));
+      page.on('response', (r) => {
+        const type = r.request().resourceType();
+        if (type !== 'document' && r.status() >= 400 && !r.url().endsWith('/favicon.ico')) {
+          t.problems.push(`${type} ${r.url()} answered ${r.status()}`);
+        }
+      });
+      return page;
+    },
+    problems: [],
+  };
+  let error = null;
+  try {
+    await withTimeout(test.fn(t), TEST_TIMEOUT_MS, 'test');
+    if (t.problems.length) throw new Error(t.problems.join('; '));
+  } catch (e) {
+    error = e;
+    const page = contexts.at(-1)?.pages().at(-1);
+    if (page) {
+      const shot = path.join(ARTIFACTS, `fail-${test.name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+      await page.screenshot({ path: shot, fullPage: true, timeout: 5000 }).catch(() => {});
+      error = new Error(`${e.message} (at ${page.url()}; screenshot ${path.relative(ROOT, shot)})`);
+    }
+  } finally {
+    for (const c of contexts) await c.close().catch(() => {});
+  }
+  report(test.name, error);
+}
+
+async function main() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const notRun = (reason) => {
+    for (const test of tests) report(test.name, `not run: ${reason}`);
+  };
+
+  const pw = await loadPlaywright();
+  if (!pw.chromium) { report('setup: playwright-core', pw.reason); notRun('no playwright-core'); return; }
+  if (!fs.existsSync(CHROMIUM)) {
+    report('setup: chromium', `${CHROMIUM} not found (apt-get install -y chromium, or set CHROMIUM_BIN)`);
+    notRun('no browser');
+    return;
+  }
+
+  let server;
+  try {
+    server = await startServer(BIN, { healthTimeoutMs: Math.max(60000, 3 * ACTION_TIMEOUT_MS) });
+  } catch (e) {
+    report('setup: server', e);
+    notRun('no server');
+    return;
+  }
+
+  let browser;
+  try {
+    browser = await pw.chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60000 });
+  } catch (e) {
+    report('setup: chromium launch', e);
+    notRun('browser did not start');
+  }
+
+  if (browser) {
+    const env = { base: server.base, artifacts: ARTIFACTS, zh: loadCatalog('zh-CN'), en: loadCatalog('en') };
+    for (const test of tests) await runTest(browser, test, env);
+    await browser.close().catch(() => {});
+  }
+
+  // The server must survive the whole session and stop cleanly; under the
+  // sanitizer build this is where memory errors seen in the browser surface.
+  const { code, signal, log } = await server.stop();
+  const marker = SANITIZER_MARKERS.find((re) => re.test(log));
+  report('server exits cleanly on SIGTERM',
+    code !== 0 ? `exit code ${code}, signal ${signal}` : marker ? `sanitizer report in server log (${marker})` : null);
+  if (failed) {
+    const tail = log.trimEnd().split('\n').slice(-40);
+    console.log('# server log (last lines):');
+    for (const line of tail) console.log(`#   ${line}`);
+  }
+}
+
+main().catch((e) => report('runner', e)).finally(finish);
