@@ -11,7 +11,7 @@ build_pkgs=(
   libmd4c-dev libmd4c-html0-dev libcurl4-openssl-dev libxlsxwriter-dev
   libmagic-dev zlib1g-dev libpq-dev
 )
-test_pkgs=( python3 chromium sqlite3 python3-aiosmtpd )
+test_pkgs=( python3 chromium fonts-wqy-microhei sqlite3 python3-aiosmtpd )
 # Node.js may come from elsewhere than Debian (e.g. a newer build); only ask
 # Debian for it when no node/npm is on PATH.
 command -v node >/dev/null 2>&1 || test_pkgs+=( nodejs )

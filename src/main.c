@@ -10,6 +10,14 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "demo/demo.h"
+#include "market/market.h"
+#include "market/transfer.h"
+#include "web/i18n.h"
+#include "core/clock.h"
+#include "search/search.h"
+#include "text/analyzer.h"
+#include <pthread.h>
+#include <time.h>
 #include "web/app.h"
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +38,31 @@ static int load_config(kj_config *cfg, int argc, char **argv)
         return -1;
     }
     return 0;
+}
+
+/* The background jobs: listing expiry and reminders, once a minute. One
+ * thread; it stops when stop_jobs is set (under jobs_lock). */
+static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jobs_wake = PTHREAD_COND_INITIALIZER;
+static bool stop_jobs;
+
+static void *run_jobs(void *arg)
+{
+    kj_app *app = arg;
+    pthread_mutex_lock(&jobs_lock);
+    while (!stop_jobs) {
+        pthread_mutex_unlock(&jobs_lock);
+        kj_db *db = kj_store_acquire(app->store);
+        kj_market_tick(db);
+        kj_store_release(app->store, db);
+        pthread_mutex_lock(&jobs_lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 60;
+        if (!stop_jobs) pthread_cond_timedwait(&jobs_wake, &jobs_lock, &until);
+    }
+    pthread_mutex_unlock(&jobs_lock);
+    return NULL;
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -67,10 +100,17 @@ static int cmd_serve(int argc, char **argv)
     }
     fprintf(stderr, "kejiyun %s serving on http://%.*s:%d (data %s, %d threads)\n", KEJIYUN_VERSION,
             (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen, kj_server_port(app.server), cfg.data, cfg.threads);
+    pthread_t jobs;
+    pthread_create(&jobs, NULL, run_jobs, &app);
     int sig = 0;
     sigwait(&stop, &sig);
     fprintf(stderr, "kejiyun: %s received, finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     kj_server_stop(app.server, 10000);
+    pthread_mutex_lock(&jobs_lock);
+    stop_jobs = true;
+    pthread_cond_signal(&jobs_wake);
+    pthread_mutex_unlock(&jobs_lock);
+    pthread_join(jobs, NULL);
     kj_app_close(&app);
     fprintf(stderr, "kejiyun: stopped\n");
     return 0;
@@ -90,6 +130,7 @@ static int with_store(int argc, char **argv, int (*fn)(kj_app *app, kj_db *db, v
     int rc = fn(&app, db, ctx);
     kj_store_release(app.store, db);
     kj_store_close(app.store);
+    kj_analyzer_close(app.analyzer);
     json_decref(app.region_options);
     return rc;
 }
@@ -105,7 +146,7 @@ static int cmd_migrate(int argc, char **argv) { return with_store(argc, argv, do
 
 static int do_demo(kj_app *app, kj_db *db, void *ctx)
 {
-    int rc = kj_demo_load(db, stdout);
+    int rc = kj_demo_load(db, app->cfg.root, stdout);
     return rc < 0 ? 1 : 0;
 }
 
@@ -121,6 +162,20 @@ static int cmd_demo(int argc, char **argv)
     (void)if_empty; /* kj_demo_load is idempotent: a loaded demo is never loaded twice */
     return with_store(n, argv, do_demo, NULL);
 }
+
+static int do_reindex(kj_app *app, kj_db *db, void *ctx)
+{
+    int64_t t0 = kj_mono_us();
+    int n = kj_search_reindex(db);
+    if (n < 0) { fprintf(stderr, "kejiyun: reindex failed: %s\n", kj_db_errmsg(db)); return 1; }
+    json_t *st = kj_search_stats(db);
+    printf("indexed %d documents, %lld matches, in %.1f s\n", n, (long long)json_integer_value(json_object_get(st, "matches")),
+           (double)(kj_mono_us() - t0) / 1e6);
+    json_decref(st);
+    return 0;
+}
+
+static int cmd_reindex(int argc, char **argv) { return with_store(argc, argv, do_reindex, NULL); }
 
 struct user_add { const char *email, *name, *role, *password; };
 
@@ -158,6 +213,109 @@ static int cmd_user(int argc, char **argv)
     return with_store(n, rest, do_user_add, &u);
 }
 
+/* Moves "--name VALUE" options listed in names (values into vals) and the
+ * flag --partial out of argv; configuration flags stay. Returns how many
+ * arguments are left. */
+static int take_options(int argc, char **argv, const char *const *names, const char **vals, bool *partial)
+{
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        int k = 0;
+        while (names[k] && strcmp(names[k], argv[i])) k++;
+        if (names[k] && i + 1 < argc) vals[k] = argv[++i];
+        else if (partial && !strcmp(argv[i], "--partial")) *partial = true;
+        else argv[n++] = argv[i];
+    }
+    return n;
+}
+
+struct import_args { const char *file, *owner; bool partial; };
+
+static int do_import(kj_app *app, kj_db *db, void *ctx)
+{
+    struct import_args *a = ctx;
+    char err[512], dir[2048];
+    snprintf(dir, sizeof dir, "%s/i18n", app->cfg.root);
+    if (kj_i18n_load(dir, err, sizeof err)) { fprintf(stderr, "kejiyun: %s\n", err); return 1; }
+    const char *lang = getenv("LANG") && !strncmp(getenv("LANG"), "zh", 2) ? "zh-CN" : "en";
+    json_t *owner = kj_transfer_importer(db, a->owner);
+    FILE *f = fopen(a->file, "rb");
+    kj_buf data = { 0 };
+    char chunk[65536];
+    size_t got;
+    while (f && (got = fread(chunk, 1, sizeof chunk, f)) > 0) kj_buf_append(&data, chunk, got);
+    int rc = 1;
+    if (!owner) fprintf(stderr, "kejiyun: %s\n", a->owner ? "no active user with that --owner e-mail" : "no administrator to own the listings (use --owner)");
+    else if (!f || ferror(f)) fprintf(stderr, "kejiyun: cannot read %s\n", a->file);
+    else {
+        int64_t t0 = kj_mono_us();
+        kj_import_report rep;
+        int r = kj_listing_import(db, owner, data.data ? data.data : "", data.len, &(kj_import_opts){ .partial = a->partial }, &rep);
+        double s = (double)(kj_mono_us() - t0) / 1e6;
+        size_t i;
+        json_t *e;
+        json_array_foreach(rep.errors, i, e) {
+            const char *code = json_string_value(json_object_get(e, "code")), *col = json_string_value(json_object_get(e, "column"));
+            printf("line %lld, column %s: %s (%s)\n", (long long)json_integer_value(json_object_get(e, "line")),
+                   *col ? col : "-", kj_i18n_get(lang, code), code);
+        }
+        printf("imported %ld of %ld rows (%ld with errors) in %.2f s, %.0f listings/s\n", rep.imported, rep.rows,
+               rep.error_rows, s, s > 0 ? (double)rep.imported / s : 0.0);
+        rc = r == 0 ? 0 : 1;
+        kj_import_report_free(&rep);
+    }
+    if (f) fclose(f);
+    kj_buf_free(&data);
+    json_decref(owner);
+    kj_i18n_free();
+    return rc;
+}
+
+/* import FILE [--owner EMAIL] [--partial] [--data DIR]: exits 1 when any row had a problem. */
+static int cmd_import(int argc, char **argv)
+{
+    static const char *const names[] = { "--owner", NULL };
+    const char *vals[1] = { NULL };
+    struct import_args a = { argc > 0 ? argv[0] : NULL, NULL, false };
+    if (!a.file || a.file[0] == '-') { fprintf(stderr, "usage: kejiyun import FILE [--data DIR] [--owner EMAIL] [--partial]\n"); return 2; }
+    int n = take_options(argc - 1, argv + 1, names, vals, &a.partial);
+    a.owner = vals[0];
+    return with_store(n, argv + 1, do_import, &a);
+}
+
+struct export_args { kj_listing_query q; kj_export_format format; const char *out; };
+
+static int file_sink(void *ctx, const char *p, size_t n) { return fwrite(p, 1, n, ctx) == n ? 0 : -1; }
+
+static int do_export(kj_app *app, kj_db *db, void *ctx)
+{
+    struct export_args *a = ctx;
+    FILE *f = a->out ? fopen(a->out, "wb") : stdout;
+    if (!f) { fprintf(stderr, "kejiyun: cannot write %s\n", a->out); return 1; }
+    long n = kj_listing_export(db, &a->q, a->format, true, file_sink, f);
+    if (a->out && fclose(f) != 0) n = -1;
+    if (n < 0) { fprintf(stderr, "kejiyun: export failed\n"); return 1; }
+    fprintf(stderr, "exported %ld listings\n", n);
+    return 0;
+}
+
+/* export [--kind K] [--format csv|xlsx|json] [--out FILE] [--domain D] [--region R] [--data DIR] */
+static int cmd_export(int argc, char **argv)
+{
+    static const char *const names[] = { "--kind", "--format", "--out", "--domain", "--region", NULL };
+    const char *vals[5] = { NULL };
+    int n = take_options(argc, argv, names, vals, NULL);
+    struct export_args a = { .q = { .kind = vals[0], .domain = vals[3], .region = vals[4], .price_min_fen = -1, .price_max_fen = -1 },
+                             .out = vals[2] };
+    bool kind_ok = !vals[0];
+    for (const char *const *k = kj_listing_kinds; *k && !kind_ok; k++) kind_ok = !strcmp(*k, vals[0]);
+    if (!kind_ok || !kj_export_format_parse(vals[1] ? vals[1] : "csv", &a.format)) {
+        fprintf(stderr, "usage: kejiyun export [--kind achievement|service|demand] [--format csv|xlsx|json] [--out FILE]\n");
+        return 2;
+    }
+    return with_store(n, argv, do_export, &a);
+}
+
 static int cmd_routes(int argc, char **argv)
 {
     static const struct { int bit; const char *name; } methods[] = {
@@ -181,6 +339,9 @@ static const struct {
     { "migrate", cmd_migrate, "migrate [--data DIR]                          create or upgrade the database" },
     { "user", cmd_user, "user add --email E --name N --role ROLE [--password P]   add an account (any role)" },
     { "demo", cmd_demo, "demo [--data DIR]                             load demo data (prints the demo accounts)" },
+    { "reindex", cmd_reindex, "reindex [--data DIR]                          rebuild the search index and all matches" },
+    { "import", cmd_import, "import FILE [--owner EMAIL] [--partial] [--data DIR]   import listings (CSV or JSON)" },
+    { "export", cmd_export, "export [--kind K] [--format csv|xlsx|json] [--out FILE]   export published listings" },
     { "routes", cmd_routes, "routes                                        list every route" },
     { "version", cmd_version, "version                                       print the version" },
     { "help", cmd_help, "help                                          this text and every setting" },

@@ -7,6 +7,7 @@
 #include "web/app.h"
 #include "web/market_view.h"
 #include "web/pages_market.h"
+#include <stdlib.h>
 #include <string.h>
 
 json_t *kj_listing_transitions(void);
@@ -49,6 +50,7 @@ void kj_api_listings(kj_req *req)
 {
     kj_listing_query q;
     kj_listing_query_from(req, &q, NULL);
+    if (kj_has_errors(req)) { kj_api_invalid(req); return; }
     int64_t total = 0;
     json_t *items = kj_listing_browse(kj_req_db(req), &q, &total);
     size_t i;
@@ -95,6 +97,14 @@ void kj_api_listing_patch(kj_req *req)
     if (!owner) { problem(req, 403, "err.auth.forbidden"); return; }
     /* PATCH: fields not sent keep their current values. */
     json_t *current = kj_listing_get(kj_req_db(req), id);
+    /* A pending edit of a published listing is what a partial PATCH continues from. */
+    if (json_integer_value(json_object_get(current, "pending_revision"))) {
+        char *data = kj_db_text(kj_req_db(req), "SELECT data FROM listing_revisions WHERE listing_id = ? AND rev = ?", "sj",
+                                id, json_object_get(current, "pending_revision"));
+        json_t *pending = data ? json_loads(data, 0, NULL) : NULL;
+        free(data);
+        if (pending) { json_object_update(current, pending); json_decref(pending); }
+    }
     kj_listing_api_prices(current);
     json_t *merged = json_object();
     static const char *const fields[] = { "title", "summary", "description", "domain", "keywords", "region", "valid_until",

@@ -1,7 +1,8 @@
 /*
  * demo.c — the demo data set: organizations, scientists, an operator and
  * an administrator in Sichuan and Qinghai. Accounts are made through the
- * same domain calls as real registrations, so demo data obeys every rule.
+ * same domain calls as real registrations, so demo data obeys every rule;
+ * the marketplace listings come from data/demo/listings.tsv (demo_listings.c).
  */
 #include "demo/demo.h"
 #include "account/account.h"
@@ -39,7 +40,7 @@ static const char *demo_password(const char *role)
     return "Demo-2026!";
 }
 
-int kj_demo_load(kj_db *db, FILE *out)
+int kj_demo_load(kj_db *db, const char *root, FILE *out)
 {
     if (kj_db_int(db, 0, "SELECT count(*) FROM meta WHERE key = 'demo_loaded'", "") > 0) {
         fprintf(out, "demo data already loaded\n");
@@ -64,6 +65,8 @@ int kj_demo_load(kj_db *db, FILE *out)
             kj_db_exec(db, "UPDATE users SET is_expert = 1 WHERE id = ?", "s", id);
         fprintf(out, "  %-28s %-16s %s\n", u->email, demo_password(u->role), u->role);
     }
+    fprintf(out, "Demo marketplace:\n");
+    if (kj_demo_listings(db, root, out)) return -1;
     kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('demo_loaded', '1') ON CONFLICT(key) DO NOTHING", "");
     return 0;
 }

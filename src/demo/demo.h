@@ -6,7 +6,23 @@
 #include "store/store.h"
 #include <stdio.h>
 
-/** Loads the demo data set unless it is already there (then returns 1).
- *  Prints the demo accounts and passwords to out. 0 loaded, -1 failed. */
-int kj_demo_load(kj_db *db, FILE *out);
+/** Loads the demo data set unless it is already there (then returns 1):
+ *  accounts, then the listings of root/data/demo/listings.tsv (root is
+ *  the app's root directory). Prints the demo accounts and passwords to
+ *  out, problems to stderr. 0 loaded, -1 failed. Single-threaded use:
+ *  call it from a command, not from request handlers. */
+int kj_demo_load(kj_db *db, const char *root, FILE *out);
+
+/** Publishes every listing of root/data/demo/listings.tsv (UTF-8 TSV: a
+ *  header line naming the columns kind, owner, domain, region, title,
+ *  summary, keywords, trl, coop_modes, price_kind, price_min, price_max,
+ *  ip_type, ip_number, delivery_mode, duration, indicators, subtype,
+ *  anonymous, days_ago, description; '#' lines are comments) for the demo
+ *  user whose e-mail is in owner, back-dated by days_ago days. All rows
+ *  go in one transaction: any invalid row loads none, prints
+ *  "data/demo/listings.tsv:LINE: field: key" to stderr and returns -1.
+ *  Prints "  N demo listings" to out and returns 0 on success. The demo
+ *  users must exist. Not thread-safe with respect to db (it owns the
+ *  connection's transaction while it runs). */
+int kj_demo_listings(kj_db *db, const char *root, FILE *out);
 #endif

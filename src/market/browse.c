@@ -7,6 +7,7 @@
  * value is a bound parameter, never text pasted into the SQL.
  */
 #include "market/market.h"
+#include "search/search.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -14,8 +15,6 @@
 #include <string.h>
 
 #define DAY_MS (86400LL * 1000)
-
-void kj_listing_redact(json_t *l, bool can_see_private);
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -64,7 +63,7 @@ static void where_i(kj_buf *sql, json_t *params, const char *fragment, int64_t v
     json_array_append_new(params, json_integer(value));
 }
 
-static void build_filters(const kj_listing_query *q, kj_buf *sql, json_t *params)
+void kj_listing_filter_sql(const kj_listing_query *q, kj_buf *sql, json_t *params)
 {
     char today[16];
     kj_format_date(kj_now_ms(), today, sizeof today);
@@ -106,7 +105,7 @@ json_t *kj_listing_browse(kj_db *db, const kj_listing_query *q, int64_t *total)
 {
     kj_buf where = { 0 };
     json_t *params = json_array();
-    build_filters(q, &where, params);
+    kj_listing_filter_sql(q, &where, params);
     kj_buf sql = { 0 };
     kj_buf_printf(&sql, "SELECT count(*) FROM listings l WHERE 1=1%s", where.data ? where.data : "");
     *total = kj_db_int_j(db, 0, sql.data, params);
@@ -183,6 +182,7 @@ int kj_market_tick(kj_db *db)
             kj_db_exec(db, "INSERT INTO listing_events(id, listing_id, actor_id, action, from_status, to_status, created_at) "
                            "VALUES (?,?,NULL,'expire','published','expired',?)", "ssi", ev.s, id, kj_now_ms());
             kj_notify(db, jstr(r, "owner_id"), "listing_expired", jstr(r, "title"), link);
+            kj_search_sync_listing(db, id, false);
             changed++;
         }
         kj_db_commit(db);

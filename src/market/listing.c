@@ -3,6 +3,7 @@
  * life-cycle table, review, confidentiality (see market.h).
  */
 #include "market/market.h"
+#include "search/search.h"
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *const kj_listing_kinds[] = { "achievement", "service", "demand", NULL };
 const char *const kj_listing_statuses[] = { "draft", "submitted", "published", "rejected", "expired", "withdrawn", "closed", NULL };
@@ -465,6 +467,7 @@ int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, con
     if (rc == 0) rc = add_revision(db, id.s, 1, content, user_id_of(user),
                                    live ? "approved" : !strcmp(status, "submitted") ? "pending" : "draft");
     if (rc == 0) add_event(db, id.s, user_id_of(user), "create", NULL, status, NULL);
+    if (rc == 0 && live) rc = kj_search_sync_listing(db, id.s, true);
     json_decref(content);
     if (rc) { err(errors, "form", "err.internal"); return -1; }
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
@@ -550,7 +553,6 @@ static const char *const private_fields[] = {
 };
 static const char *const contact_fields[] = { "contact_phone", "contact_email", NULL };
 
-void kj_listing_redact(json_t *l, bool can_see_private);
 void kj_listing_redact(json_t *l, bool can_see_private)
 {
     if (can_see_private) return;
@@ -694,20 +696,33 @@ static int do_transition(kj_db *db, json_t *l, json_t *user, const transition *t
         if (rc == 0) rc = kj_db_exec(db, "UPDATE listings SET pending_revision = NULL, updated_at = ? WHERE id = ?", "is", now, id) < 0 ? -1 : 0;
         kj_notify(db, jstr(l, "owner_id"), "edit_rejected", jstr(l, "title"), link);
     } else if (!strcmp(a, "extend")) {
-        char until[16];
-        today_plus(365, until, sizeof until);
+        /* One more year from the current end date (from today when already expired). */
+        char until[16], today[16];
+        today_plus(0, today, sizeof today);
+        const char *from = jstr(l, "valid_until");
+        if (!from || strcmp(from, today) < 0) from = today;
+        struct tm tm = { 0 };
+        if (sscanf(from, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) return -1;
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        kj_format_date(((int64_t)timegm(&tm) + 365LL * 86400) * 1000, until, sizeof until);
         rc = kj_db_exec(db, "UPDATE listings SET status = 'published', extended = 1, reminder_sent = 0, valid_until = ?, "
                             "updated_at = ? WHERE id = ?", "sis", until, now, id) < 0 ? -1 : 0;
     } else if (!strcmp(a, "open_interest") || !strcmp(a, "close_interest")) {
         rc = kj_db_exec(db, "UPDATE listings SET open_for_interest = ?, updated_at = ? WHERE id = ?", "bis",
                         !strcmp(a, "open_interest"), now, id) < 0 ? -1 : 0;
     } else {
-        rc = kj_db_exec(db, "UPDATE listings SET status = ?, updated_at = ? WHERE id = ?", "sis", t->to, now, id) < 0 ? -1 : 0;
+        rc = kj_db_exec(db, "UPDATE listings SET status = ?, updated_at = ?, reject_reason = CASE WHEN ? = 'submitted' "
+                            "THEN NULL ELSE reject_reason END WHERE id = ?", "siss", t->to, now, t->to, id) < 0 ? -1 : 0;
         if (rc == 0 && !strcmp(a, "submit"))
             rc = kj_db_exec(db, "UPDATE listing_revisions SET state = 'pending' WHERE listing_id = ? AND rev = ?", "sj",
                             id, json_object_get(l, "revision")) < 0 ? -1 : 0;
     }
     if (rc == 0) add_event(db, id, uid, a, jstr(l, "status"), t->to, reason);
+    /* Search and matches follow the live content and visibility at once. */
+    static const char *const reindex[] = { "approve", "approve_edit", "withdraw", "close", "extend", NULL };
+    for (const char *const *r = reindex; rc == 0 && *r; r++)
+        if (!strcmp(*r, a)) rc = kj_search_sync_listing(db, id, !strcmp(a, "approve"));
     return rc;
 }
 

@@ -26,6 +26,7 @@
  */
 #ifndef KJ_MARKET_H
 #define KJ_MARKET_H
+#include "core/buf.h"
 #include "store/store.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -90,6 +91,12 @@ typedef struct {
     int page, per_page;
 } kj_listing_query;
 
+/** Appends q's filters as " AND ..." SQL fragments over the alias l
+ *  (listings) to sql and their values to params (a JSON array). */
+void kj_listing_filter_sql(const kj_listing_query *q, kj_buf *sql, json_t *params);
+/** Removes what identifies an anonymous listing's owner (and contacts)
+ *  unless can_see_private. */
+void kj_listing_redact(json_t *l, bool can_see_private);
 /** Published, current listings matching q, as public summaries (anonymous
  *  ones redacted). *total is the count without paging. New ref. */
 json_t *kj_listing_browse(kj_db *db, const kj_listing_query *q, int64_t *total);

@@ -111,4 +111,3 @@ json_t *kj_refdata_region_options(kj_db *db)
     return rows ? rows : json_array();
 }
 
-int kj_refdata_conn_hook(void *raw_conn, void *ctx) { return 0; }

@@ -16,9 +16,6 @@ int kj_refdata_seed(kj_db *db, const char *root, char *err, size_t errlen);
 /** Region choices for forms: [{code, level, zh, en, depth}] ordered as a
  *  tree (province, its cities, each city's districts). New ref. */
 json_t *kj_refdata_region_options(kj_db *db);
-/** Store connection hook: prepares each new connection (e.g. registers
- *  the search tokenizer once search exists). ctx is the kj_app. */
-int kj_refdata_conn_hook(void *raw_conn, void *ctx);
 
 /** Calls row(ctx, fields, n, lineno) for every data line of a TSV file
  *  (header and '#' lines skipped). Returns 0, or -1 when unreadable. */

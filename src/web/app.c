@@ -7,6 +7,8 @@
 #include "core/log.h"
 #include "web/i18n.h"
 #include "ref/refdata.h"
+#include "search/search.h"
+int kj_search_conn_hook(void *raw_conn, void *ctx);
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +44,12 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
         }
     }
     char path[2048], dir[2048];
+    snprintf(dir, sizeof dir, "%s/data/text", cfg->root);
+    app->analyzer = kj_analyzer_open(dir, err, errlen);
+    if (!app->analyzer) return -1;
+    kj_search_set_analyzer(app->analyzer);
     snprintf(path, sizeof path, "%s/kejiyun.db", cfg->data);
-    app->store = kj_store_open(&kj_sqlite_backend, path, cfg->threads + 2, kj_refdata_conn_hook, app, err, errlen);
+    app->store = kj_store_open(&kj_sqlite_backend, path, cfg->threads + 2, kj_search_conn_hook, app->analyzer, err, errlen);
     if (!app->store) return -1;
     snprintf(dir, sizeof dir, "%s/migrations/sqlite", cfg->root);
     if (kj_store_migrate(app->store, dir, err, errlen) < 0) return -1;
@@ -80,6 +86,7 @@ void kj_app_close(kj_app *app)
     kj_static_free(app->statics);
     kj_tmpl_free(app->tmpl);
     kj_store_close(app->store);
+    kj_analyzer_close(app->analyzer);
     json_decref(app->region_options);
     free(app->openapi);
     kj_i18n_free();

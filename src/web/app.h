@@ -42,6 +42,7 @@ typedef struct kj_app {
     char *openapi;            /* the OpenAPI document, served as is */
     size_t openapi_len;
     json_t *region_options;   /* [{code, level, zh, en, depth}] for selects */
+    struct kj_analyzer *analyzer; /* text analysis for search (shared, immutable) */
     char instance_id[32];
 } kj_app;
 
@@ -51,6 +52,9 @@ typedef struct kj_app {
 const kj_route *kj_route_table(void);
 extern const kj_route kj_routes_core[];
 extern const kj_route kj_routes_market[];
+extern const kj_route kj_routes_transfer[];
+extern const kj_route kj_routes_search[];
+extern const kj_route kj_routes_studio[];
 
 /** Builds the app: store (migrated, reference data loaded), templates,
  *  catalogs, static files, router. 0, or -1 with a one-line reason. */
@@ -121,6 +125,7 @@ void kj_ops_metrics(kj_req *req);
 void kj_ops_openapi(kj_req *req);
 void kj_ops_static(kj_req *req);
 void kj_ops_test_clock(kj_req *req);
+void kj_ops_test_tick(kj_req *req);
 
 /* Static files (static.c). */
 kj_static *kj_static_load(const char *dir, char *err, size_t errlen);

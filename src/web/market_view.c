@@ -183,9 +183,15 @@ void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind)
     q->trl_max = (int)kj_in_int(req, "trl_max", 0);
     q->within_days = (int)kj_in_int(req, "within", 0);
     q->price_min_fen = q->price_max_fen = -1;
-    int64_t fen;
-    if (kj_in_str(req, "price_min") && kj_parse_money_wan(kj_in_str(req, "price_min"), &fen)) q->price_min_fen = fen;
-    if (kj_in_str(req, "price_max") && kj_parse_money_wan(kj_in_str(req, "price_max"), &fen)) q->price_max_fen = fen;
+    /* Prices are 万元 decimals; anything else is refused, not ignored. */
+    static const char *const price_fields[] = { "price_min", "price_max" };
+    for (int i = 0; i < 2; i++) {
+        const char *v = kj_in_str(req, price_fields[i]);
+        int64_t fen;
+        if (!v) continue;
+        if (!kj_parse_money_wan(v, &fen)) { kj_field_error(req, price_fields[i], "err.listing.price"); continue; }
+        if (i == 0) q->price_min_fen = fen; else q->price_max_fen = fen;
+    }
     q->page = (int)kj_in_int(req, "page", 1);
     q->per_page = (int)kj_in_int(req, "per_page", 20);
 }

@@ -5,6 +5,8 @@
 #include "web/app.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "market/market.h"
+#include "search/search.h"
 #include <string.h>
 
 void kj_ops_healthz(kj_req *req)
@@ -22,6 +24,8 @@ void kj_ops_metrics(kj_req *req)
 {
     kj_app *app = kj_req_app(req);
     kj_buf out = { 0 };
+    char today[16];
+    kj_format_date(kj_now_ms(), today, sizeof today);
     kj_http_metrics(app->server, &out);
     kj_db *db = kj_req_db(req);
     kj_buf_printf(&out, "# HELP kejiyun_db_errors_total Database errors seen by the storage layer.\n"
@@ -32,6 +36,19 @@ void kj_ops_metrics(kj_req *req)
                   (long long)kj_session_count(db));
     kj_buf_printf(&out, "# TYPE kejiyun_users gauge\nkejiyun_users %lld\n",
                   (long long)kj_db_int(db, 0, "SELECT count(*) FROM users", ""));
+    json_t *idx = kj_search_stats(db);
+    kj_buf_printf(&out, "# HELP kejiyun_search_documents Documents in the search index.\n"
+                        "# TYPE kejiyun_search_documents gauge\n"
+                        "kejiyun_search_documents{kind=\"listing\"} %lld\nkejiyun_search_documents{kind=\"studio\"} %lld\n"
+                        "# HELP kejiyun_search_published_unindexed Published listings missing from the index (should be 0).\n"
+                        "# TYPE kejiyun_search_published_unindexed gauge\nkejiyun_search_published_unindexed %lld\n"
+                        "# TYPE kejiyun_matches gauge\nkejiyun_matches %lld\n",
+                  (long long)json_integer_value(json_object_get(idx, "listings")),
+                  (long long)json_integer_value(json_object_get(idx, "studios")),
+                  (long long)kj_db_int(db, 0, "SELECT count(*) FROM listings l WHERE l.status = 'published' AND l.valid_until >= ? "
+                                              "AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.doc_id = l.id)", "s", today),
+                  (long long)json_integer_value(json_object_get(idx, "matches")));
+    json_decref(idx);
     kj_resp_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "", out.len);
     kj_buf_free(&out);
 }
@@ -55,4 +72,11 @@ void kj_ops_test_clock(kj_req *req)
     if (off) kj_clock_set_offset(json_integer_value(off));
     if (frz) kj_clock_freeze(json_integer_value(frz));
     kj_resp_json(req, 200, json_pack("{s:I}", "now_ms", (json_int_t)kj_now_ms()));
+}
+
+void kj_ops_test_tick(kj_req *req)
+{
+    if (!kj_req_app(req)->cfg.test_mode) { kj_error(req, 404, "err.not_found"); return; }
+    int changed = kj_market_tick(kj_req_db(req));
+    kj_resp_json(req, 200, json_pack("{s:i}", "changed", changed));
 }

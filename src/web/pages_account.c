@@ -9,7 +9,10 @@
  */
 #include "web/app.h"
 #include "core/id.h"
+#include "market/studio.h"
+#include "web/pages_studio.h"
 #include "web/i18n.h"
+#include "market/market.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +176,7 @@ void kj_page_dashboard(kj_req *req)
         snprintf(key, sizeof key, "org_type.%s", org_type);
         json_object_set_new(d, "org_type_label", json_string(kj_tr(req, key)));
     }
+    json_object_set_new(d, "unread", json_integer(kj_unread_notifications(kj_req_db(req), req->user)));
     kj_render(req, 200, "dashboard", d);
 }
 
@@ -255,7 +259,11 @@ void kj_page_org(kj_req *req)
         char *label = kj_region_label(kj_req_db(req), region, req->lang);
         if (label) { json_object_set_new(org, "region_label", json_string(label)); free(label); }
     }
-    kj_render(req, 200, "org", json_pack("{s:o}", "org", org));
+    /* Its published listings, never the anonymous ones (they would name it). */
+    json_t *listings = kj_org_listings(kj_req_db(req), id);
+    kj_showcase_decorate(req, listings);
+    kj_render(req, 200, "org", json_pack("{s:o, s:o, s:s}", "org", org, "listings", listings,
+                                         "page_title", json_string_value(json_object_get(org, "name"))));
 }
 
 void kj_page_about_roles(kj_req *req) { kj_render(req, 200, "help_roles", NULL); }

@@ -8,6 +8,7 @@
 #include "core/id.h"
 #include "web/app.h"
 #include "web/market_view.h"
+#include "market/attach.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,7 @@ static const char *user_id(kj_req *req) { return req->user ? jstr(req->user, "id
 static json_t *filter_list(kj_req *req)
 {
     static const char *const names[] = { "domain", "region", "trl_min", "trl_max", "mode", "price_min",
-                                         "price_max", "within", "sort", "q" };
+                                         "price_max", "within", "sort", "q", "per_page" };
     json_t *out = json_array();
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         json_t *v = json_object_get(req->in, names[i]);
@@ -357,6 +358,8 @@ void kj_page_listing(kj_req *req)
         if (!priv && json_integer_value(json_object_get(l, "anonymous")))
             json_object_set_new(f, "filename", json_string(kj_arena_printf(req->arena, "attachment-%zu", i + 1)));
         json_object_set_new(f, "is_image", json_boolean(!strncmp(jstr(f, "mime"), "image/", 6)));
+        json_object_set(f, "att_id", json_object_get(f, "id"));
+        json_object_set(f, "lid", json_object_get(l, "id"));
         json_array_append(shown, f);
     }
     json_decref(files);
@@ -561,4 +564,77 @@ void kj_page_notifications(kj_req *req)
     kj_db_exec(kj_req_db(req), "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL", "is",
                kj_now_ms(), user_id(req));
     kj_render(req, 200, "notifications", json_pack("{s:o, s:s}", "items", items, "page_title", kj_tr(req, "nav.notifications")));
+}
+
+/* ---- attachments ---- */
+
+/* Stores each uploaded file of the form for listing id (owner only).
+ * Returns the number stored, or -1 with *err_key. */
+static int store_uploads(kj_req *req, const char *id, bool confidential, const char **err_key, char *first_id)
+{
+    kj_app *app = kj_req_app(req);
+    int n = 0;
+    for (kj_upload *u = req->uploads; u; u = u->next) {
+        if (!u->filename || !*u->filename) continue;
+        char att[KJ_ID_LEN + 1];
+        if (kj_attach_store(kj_req_db(req), app->cfg.data, (size_t)app->cfg.max_upload, user_id(req), id, NULL,
+                            u->filename, u->data, u->size, confidential, att, err_key))
+            return -1;
+        if (!n && first_id) snprintf(first_id, KJ_ID_LEN + 1, "%s", att);
+        n++;
+    }
+    if (!n) *err_key = "err.attach.empty";
+    return n ? n : -1;
+}
+
+void kj_page_listing_upload(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *l = own_listing(req, id);
+    if (!l) return;
+    json_decref(l);
+    const char *err = NULL;
+    if (store_uploads(req, id, kj_in_bool(req, "confidential"), &err, NULL) < 0) {
+        kj_error(req, !strcmp(err, "err.attach.too_large") ? 413 : 422, err);
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s?saved=1", id));
+}
+
+void kj_page_listing_attachment_delete(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0), *att = kj_req_param(req, 1);
+    json_t *l = own_listing(req, id);
+    if (!l) return;
+    json_decref(l);
+    json_t *a = kj_id_valid(att) ? kj_attach_get(kj_req_db(req), att) : NULL;
+    if (!a || !json_is_string(json_object_get(a, "listing_id")) || strcmp(jstr(a, "listing_id"), id)) {
+        json_decref(a);
+        kj_error(req, 404, "err.not_found");
+        return;
+    }
+    json_decref(a);
+    kj_attach_delete(kj_req_db(req), kj_req_app(req)->cfg.data, att);
+    if (kj_wants_json(req)) { req->status = 204; return; }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s", id));
+}
+
+void kj_api_listing_upload(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    int status = 0;
+    json_t *l = kj_listing_view(kj_req_db(req), id, req->user, &status);
+    if (!l) { kj_error(req, 404, "err.not_found"); return; }
+    bool owner = json_is_true(json_object_get(l, "is_owner"));
+    json_decref(l);
+    if (!owner) { kj_error(req, 403, "err.auth.forbidden"); return; }
+    const char *err = NULL;
+    char first[KJ_ID_LEN + 1] = "";
+    if (store_uploads(req, id, kj_in_bool(req, "confidential"), &err, first) < 0) {
+        kj_error(req, !strcmp(err, "err.attach.too_large") ? 413 : 422, err);
+        return;
+    }
+    json_t *a = kj_attach_get(kj_req_db(req), first);
+    json_object_del(a, "sha256");
+    kj_resp_json(req, 201, a);
 }

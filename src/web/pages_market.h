@@ -26,6 +26,9 @@ void kj_page_thread(kj_req *req);
 void kj_page_thread_post(kj_req *req);
 void kj_page_favourites(kj_req *req);
 void kj_page_notifications(kj_req *req);
+void kj_page_listing_upload(kj_req *req);
+void kj_page_listing_attachment_delete(kj_req *req);
+void kj_api_listing_upload(kj_req *req);
 
 void kj_api_listings(kj_req *req);
 void kj_api_listing_create(kj_req *req);

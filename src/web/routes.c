@@ -118,6 +118,7 @@ const kj_route kj_routes_core[] = {
     { KJ_GET,  "/metrics",                 kj_ops_metrics,         KJ_PUBLIC,    0, NULL, "metrics" },
     { KJ_GET,  "/static/*",                kj_ops_static,          KJ_PUBLIC,    0, NULL, "static" },
     { KJ_POST, "/__test/clock",            kj_ops_test_clock,      KJ_PUBLIC,    KJ_API, clock_fields, "test_clock" },
+    { KJ_POST, "/__test/tick",             kj_ops_test_tick,       KJ_PUBLIC,    KJ_API, NULL, "test_tick" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };
 
@@ -125,6 +126,9 @@ const kj_route kj_routes_core[] = {
 static const kj_route *const route_tables[] = {
     kj_routes_core,
     kj_routes_market,
+    kj_routes_transfer,
+    kj_routes_search,
+    kj_routes_studio,
     NULL,
 };
 

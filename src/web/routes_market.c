@@ -77,6 +77,7 @@ static const kj_field decide_fields[] = {
     { "decision", KJ_F_ENUM, KJ_REQUIRED, 0, 0, decisions }, { "reason", KJ_F_TEXT, 0, 0, 40, NULL },
     { "note", KJ_F_MULTILINE, 0, 0, 1000, NULL }, KJ_FIELDS_END };
 static const kj_field message_fields[] = { { "body", KJ_F_MULTILINE, KJ_REQUIRED, 1, 5000, NULL }, KJ_FIELDS_END };
+static const kj_field upload_fields[] = { { "confidential", KJ_F_BOOL, 0, 0, 0, NULL }, KJ_FIELDS_END };
 static const kj_field fav_fields[] = { { "on", KJ_F_BOOL, 0, 0, 0, NULL }, KJ_FIELDS_END };
 static const kj_field api_fav_fields[] = {
     { "listing_id", KJ_F_ID, KJ_REQUIRED, 0, 0, NULL }, { "on", KJ_F_BOOL, 0, 0, 0, NULL }, KJ_FIELDS_END };
@@ -96,6 +97,8 @@ const kj_route kj_routes_market[] = {
     { KJ_GET,  "/listings/{id}/history",   kj_page_listing_history,     SIGNED,    0, NULL, "listing_history" },
     { KJ_POST, "/listings/{id}/interest",  kj_page_listing_interest,    SIGNED,    0, interest_fields, "listing_interest" },
     { KJ_POST, "/listings/{id}/favourite", kj_page_listing_favourite,   SIGNED,    0, fav_fields, "favourite" },
+    { KJ_POST, "/listings/{id}/attachments", kj_page_listing_upload, SIGNED,   KJ_UPLOAD, upload_fields, "listing_upload" },
+    { KJ_POST, "/listings/{id}/attachments/{att}/delete", kj_page_listing_attachment_delete, SIGNED, 0, NULL, "listing_attachment_delete" },
     { KJ_GET,  "/my/listings",             kj_page_my_listings,         SIGNED,    0, NULL, "my_listings" },
     { KJ_GET,  "/review",                  kj_page_review_queue,        KJ_STAFF,  0, NULL, "review" },
     { KJ_GET,  "/eois",                    kj_page_eois,                SIGNED,    0, NULL, "eois" },
@@ -114,6 +117,8 @@ const kj_route kj_routes_market[] = {
     { KJ_POST, "/api/v1/listings/{id}/actions",  kj_api_listing_act,     SIGNED,    KJ_API, act_fields, "api_listing_act" },
     { KJ_GET,  "/api/v1/listings/{id}/history",  kj_api_listing_history, SIGNED,    KJ_API, NULL, "api_listing_history" },
     { KJ_POST, "/api/v1/listings/{id}/interest", kj_api_listing_interest, SIGNED,   KJ_API, interest_fields, "api_interest" },
+    { KJ_POST, "/api/v1/listings/{id}/attachments", kj_api_listing_upload, SIGNED, KJ_API | KJ_UPLOAD, upload_fields, "api_listing_upload" },
+    { KJ_DELETE, "/api/v1/listings/{id}/attachments/{att}", kj_page_listing_attachment_delete, SIGNED, KJ_API, NULL, "api_listing_attachment_delete" },
     { KJ_GET,  "/api/v1/my/listings",            kj_api_my_listings,     SIGNED,    KJ_API, NULL, "api_my_listings" },
     { KJ_GET,  "/api/v1/review-queue",           kj_api_review_queue,    KJ_STAFF,  KJ_API, NULL, "api_review" },
     { KJ_GET,  "/api/v1/eois",                   kj_api_eois,            SIGNED,    KJ_API, NULL, "api_eois" },

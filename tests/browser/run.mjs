@@ -6,22 +6,31 @@
 // "browser: N passed, N failed"; exits 1 if anything failed. A missing
 // browser, library or server counts as failure, never as a silent skip.
 //
+// Tests come from tests.mjs (accounts, language, layout) and market.mjs
+// (the marketplace journeys), in that order, all against one server.
+//
 // Environment: KEJIYUN_BIN (server binary), CHROMIUM_BIN (browser,
 // default /usr/bin/chromium), KEJIYUN_BROWSER_TIMEOUT_MS (per-action cap,
-// default 20000; the ASan server is slow, so the default is generous).
+// default 20000; the ASan server is slow, so the default is generous; a
+// test's own cap is its budget, default 6, times this), KEJIYUN_BROWSER_ONLY
+// (a regular expression: run only the tests whose name matches).
 // Artifacts (screenshots, failure shots) go to tests/artifacts/.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tests } from './tests.mjs';
+import { tests as basicTests } from './tests.mjs';
+import { tests as marketTests } from './market.mjs';
 import { startServer } from './server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.resolve(process.env.KEJIYUN_BIN || './kejiyun');
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const ACTION_TIMEOUT_MS = Number(process.env.KEJIYUN_BROWSER_TIMEOUT_MS) || 20000;
-const TEST_TIMEOUT_MS = 6 * ACTION_TIMEOUT_MS;
+const DEFAULT_BUDGET = 6; // a test's time cap, in per-action timeouts
+const ONLY = process.env.KEJIYUN_BROWSER_ONLY ? new RegExp(process.env.KEJIYUN_BROWSER_ONLY) : null;
+const tests = [...basicTests, ...marketTests].filter((test) => !ONLY || ONLY.test(test.name));
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--disable-gpu'];
@@ -30,11 +39,12 @@ const SANITIZER_MARKERS = [/ERROR: AddressSanitizer/, /ERROR: LeakSanitizer/, /r
 
 let passed = 0;
 let failed = 0;
-const report = (name, error) => {
-  if (!error) { passed++; console.log(`ok - ${name}`); return; }
+const report = (name, error, ms) => {
+  const took = ms === undefined ? '' : ` (${(ms / 1000).toFixed(1)} s)`;
+  if (!error) { passed++; console.log(`ok - ${name}${took}`); return; }
   failed++;
   const reason = String(error && error.message ? error.message : error).replace(/\s+/g, ' ').trim();
-  console.log(`not ok - ${name}: ${reason}`);
+  console.log(`not ok - ${name}${took}: ${reason}`);
 };
 
 function finish() {
@@ -55,17 +65,25 @@ async function loadPlaywright() {
   }
 }
 
-/** Reads i18n/<lang>.tsv into a key → message map (tests assert catalog texts). */
+/**
+ * Reads i18n/<lang>.tsv and every i18n/<lang>.<part>.tsv (one per feature,
+ * as the server does) into a key → message map; tests assert catalog texts.
+ */
 function loadCatalog(lang) {
   const map = new Map();
-  for (const line of fs.readFileSync(path.join(ROOT, 'i18n', `${lang}.tsv`), 'utf8').split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const tab = line.indexOf('\t');
-    if (tab > 0) map.set(line.slice(0, tab), line.slice(tab + 1));
+  const dir = path.join(ROOT, 'i18n');
+  const files = [`${lang}.tsv`, ...fs.readdirSync(dir).filter((f) => f.startsWith(`${lang}.`) && f.endsWith('.tsv')
+    && f !== `${lang}.tsv`).sort()];
+  for (const file of files) {
+    for (const line of fs.readFileSync(path.join(dir, file), 'utf8').split('\n')) {
+      if (!line || line.startsWith('#')) continue;
+      const tab = line.indexOf('\t');
+      if (tab > 0) map.set(line.slice(0, tab), line.slice(tab + 1));
+    }
   }
   return (key, ...args) => {
     const msg = map.get(key);
-    if (msg === undefined) throw new Error(`i18n/${lang}.tsv has no key ${key}`);
+    if (msg === undefined) throw new Error(`i18n/${lang}*.tsv has no key ${key}`);
     return msg.replace(/\{(\d+)\}/g, (_, i) => String(args[Number(i)]));
   };
 }
@@ -101,25 +119,43 @@ async function runTest(browser, test, env) {
     problems: [],
   };
   let error = null;
+  const started = Date.now();
   try {
-    await withTimeout(test.fn(t), TEST_TIMEOUT_MS, 'test');
+    await withTimeout(test.fn(t), (test.budget || DEFAULT_BUDGET) * ACTION_TIMEOUT_MS, 'test');
     if (t.problems.length) throw new Error(t.problems.join('; '));
   } catch (e) {
-    error = e;
-    const page = contexts.at(-1)?.pages().at(-1);
-    if (page) {
-      const shot = path.join(ARTIFACTS, `fail-${test.name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+    // Journeys use several contexts (one per user) and the failing step may
+    // be in any of them, so every context's page is shot, numbered in the
+    // order the contexts were opened.
+    const pages = contexts.map((c) => c.pages().at(-1)).filter(Boolean);
+    const stem = `fail-${test.name.replace(/[^a-z0-9]+/gi, '-')}`;
+    const where = [];
+    for (const [i, page] of pages.entries()) {
+      const shot = path.join(ARTIFACTS, pages.length > 1 ? `${stem}-${i + 1}.png` : `${stem}.png`);
       await page.screenshot({ path: shot, fullPage: true, timeout: 5000 }).catch(() => {});
-      error = new Error(`${e.message} (at ${page.url()}; screenshot ${path.relative(ROOT, shot)})`);
+      where.push(`${page.url()}: ${path.relative(ROOT, shot)}`);
     }
+    error = where.length ? new Error(`${e.message} (pages: ${where.join('; ')})`) : e;
   } finally {
     for (const c of contexts) await c.close().catch(() => {});
   }
-  report(test.name, error);
+  report(test.name, error, Date.now() - started);
+}
+
+/** Screenshots of Chinese pages are useless without a CJK font (tofu boxes). */
+function noteMissingCjkFont() {
+  const r = spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' });
+  if (r.status === 0 && !r.stdout.trim()) {
+    console.log('# note: no Chinese font installed (fc-list :lang=zh is empty); screenshots will show boxes.'
+      + ' apt-get install -y fonts-wqy-microhei (or fonts-noto-cjk) fixes that.');
+  }
 }
 
 async function main() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  // Failure shots of an earlier run would be mistaken for this run's.
+  for (const f of fs.readdirSync(ARTIFACTS)) if (/^fail-.*\.png$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
+  noteMissingCjkFont();
   const notRun = (reason) => {
     for (const test of tests) report(test.name, `not run: ${reason}`);
   };

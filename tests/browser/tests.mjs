@@ -1,7 +1,9 @@
 // tests/browser/tests.mjs — the browser tests themselves, as a list of
 // { name, fn } run in order by run.mjs. Each fn gets a test handle t with
 // t.base (server URL), t.newPage(contextOptions) (fresh cookies, zh-CN
-// default), t.zh / t.en (catalog lookups from i18n/*.tsv) and t.artifacts.
+// default), t.zh / t.en (catalog lookups from i18n/<lang>[.<part>].tsv) and
+// t.artifacts. An optional budget caps a test's time in per-action
+// timeouts (default 6).
 // Tests register their own accounts with unique e-mails, so they neither
 // depend on nor disturb each other or the demo data.
 
@@ -154,11 +156,18 @@ async function homeOnPhone(t) {
   await page.goto(`${t.base}/`);
   const shot = path.join(t.artifacts, 'home-390.png');
   await page.screenshot({ path: shot, fullPage: true });
+  await expectNoHorizontalOverflow(page, width);
+}
+
+/**
+ * Asserts that a page laid out at width px scrolls only vertically and that
+ * every element stays within the viewport (catches overflow hidden by a
+ * parent's overflow rule). Elements parked wholly left of it on purpose,
+ * like the skip link until focused, are fine. Shared with market.mjs.
+ */
+export async function expectNoHorizontalOverflow(page, width) {
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(scrollWidth <= width, `no horizontal scroll: scrollWidth ${scrollWidth} > ${width}`);
-  // Every element stays within the viewport (catches overflow hidden by a
-  // parent's overflow rule). Elements parked wholly left of it on purpose,
-  // like the skip link until focused, are fine.
   const wide = await page.evaluate((w) => [...document.querySelectorAll('body *')]
     .filter((el) => { const r = el.getBoundingClientRect(); return r.width > 0 && (r.right > w + 0.5 || (r.left < -0.5 && r.right > 0)); })
     .map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className ? '.' + String(el.className).split(' ')[0] : ''}`)

@@ -24,6 +24,7 @@ def test_metrics(server):
     assert 'kejiyun_http_requests_total{route="unmatched",status="404"}' in t
     assert "kejiyun_http_request_duration_seconds_bucket{le=\"+Inf\"}" in t
     assert "kejiyun_db_errors_total" in t
+    assert "kejiyun_search_published_unindexed 0" in t, "every published listing is in the index"
     active = [l for l in t.splitlines() if l.startswith("kejiyun_sessions_active ")]
     assert active and int(active[0].split()[1]) >= 1
 

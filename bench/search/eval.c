@@ -1,0 +1,670 @@
+/*
+ * eval.c — search-quality benchmark of kejiyun's Chinese-aware search
+ * against plain SQLite FTS5 (unicode61, trigram) on the CSL corpus
+ * (../shared/data/csl, described in ../shared/data/README.md).
+ *
+ * Owns: loading the corpus, building one FTS5 index per system, running
+ * tasks K (keywords → paper) and P (title → paper), and printing the
+ * metrics table with the PASS/FAIL targets. bench/search/run builds and
+ * starts it; bench/search/README.md explains the method and the reading of
+ * the data README.
+ *
+ * "Index that paper without X" is applied exactly, one query at a time:
+ * every system has ONE index of all 1,000 papers (all fields) plus the
+ * 8,000 title-only distractors; for each query, inside a transaction, the
+ * queried paper's column X is blanked (FTS5 UPDATE), the query runs, and
+ * the transaction is rolled back. So each query sees precisely the corpus
+ * the README describes, BM25 statistics included, at the cost of one tiny
+ * update instead of one index per query.
+ *
+ * Single-threaded by design (one connection at a time, no shared state
+ * besides the analyzer, which is immutable).
+ */
+#include "core/buf.h"
+#include "text/analyzer.h"
+#include "text/csv.h"
+#include "text/fts5_tokenizer.h"
+#include "search/search.h"
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Not in search.h: search.c exports it for match.c and alerts.c. */
+char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
+
+/* Same term cap as src/search/search.c; its BM25 field weights reach us
+ * through --weights (bench/search/run reads them from search.c). */
+#define MAX_QUERY_TERMS 48
+#define TOP_K 100        /* results fetched per query: MRR and recall@100 */
+#define NDCG_K 10
+
+/* ---- corpus ------------------------------------------------------------ */
+
+typedef struct {
+    char *id, *title, *abstract, *keywords, *discipline; /* keywords: "a b c" */
+    char **kw;                                           /* split keywords */
+    int nkw;
+} paper;
+
+typedef struct {
+    paper *papers;   /* rowid i+1 in every index */
+    int np;
+    char **titles;   /* distractors, rowid np+1+j */
+    int nt;
+    int *disc_size;  /* per paper: papers sharing its discipline (itself included) */
+} corpus;
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    kj_buf b = { 0 };
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (kj_buf_append(&b, chunk, n)) { fclose(f); kj_buf_free(&b); return NULL; }
+    fclose(f);
+    if (!b.data) kj_buf_append(&b, "", 0);
+    return kj_buf_steal(&b, len);
+}
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (!d) { fputs("out of memory\n", stderr); exit(1); }
+    return d;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n);
+    if (!p) { fputs("out of memory\n", stderr); exit(1); }
+    return p;
+}
+
+/* Index of column name in the header row, or -1. */
+static int column(const kj_csv_row *hdr, const char *name)
+{
+    for (int i = 0; i < hdr->nfields; i++)
+        if (!strcmp(hdr->fields[i], name)) return i;
+    return -1;
+}
+
+/* Calls row_cb for every data row of a TSV file whose header has all of
+ * cols[0..ncols); idx[] receives their positions. -1 with a message. */
+typedef void (*row_fn)(void *ctx, const kj_csv_row *row, const int *idx);
+
+static int read_tsv(const char *path, const char *const *cols, int ncols, row_fn cb, void *ctx)
+{
+    size_t len;
+    char *text = read_file(path, &len);
+    if (!text) { fprintf(stderr, "cannot read %s: %s\n", path, strerror(errno)); return -1; }
+    kj_csv_reader r;
+    kj_csv_reader_init(&r, text, len, '\t');
+    kj_csv_row row;
+    int idx[8], rc = kj_csv_next_row(&r, &row);
+    for (int i = 0; rc == 1 && i < ncols; i++)
+        if ((idx[i] = column(&row, cols[i])) < 0) {
+            fprintf(stderr, "%s: header lacks column '%s'\n", path, cols[i]);
+            rc = -2;
+        }
+    while (rc == 1 && (rc = kj_csv_next_row(&r, &row)) == 1) {
+        for (int i = 0; i < ncols; i++)
+            if (idx[i] >= row.nfields) {
+                fprintf(stderr, "%s:%zu: only %d fields\n", path, row.line, row.nfields);
+                rc = -2;
+            }
+        if (rc == 1) cb(ctx, &row, idx);
+    }
+    if (rc == -1) fprintf(stderr, "%s:%zu: %s\n", path, r.err_line, r.err_key);
+    kj_csv_reader_free(&r);
+    free(text);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Splits the '|'-separated keywords; the indexed keywords field joins them
+ * with spaces, as search.c's join_keywords does for listings. */
+static void split_keywords(paper *p, const char *field)
+{
+    p->keywords = xstrdup(field);
+    p->kw = NULL;
+    p->nkw = 0;
+    char *copy = xstrdup(field), *save = NULL;
+    for (char *k = strtok_r(copy, "|", &save); k; k = strtok_r(NULL, "|", &save)) {
+        while (*k == ' ') k++;
+        if (!*k) continue;
+        p->kw = xrealloc(p->kw, sizeof *p->kw * (size_t)(p->nkw + 1));
+        p->kw[p->nkw++] = xstrdup(k);
+    }
+    free(copy);
+    for (char *c = p->keywords; *c; c++) if (*c == '|') *c = ' ';
+}
+
+static void add_paper(void *ctx, const kj_csv_row *row, const int *idx)
+{
+    corpus *c = ctx;
+    c->papers = xrealloc(c->papers, sizeof *c->papers * (size_t)(c->np + 1));
+    paper *p = &c->papers[c->np++];
+    p->id = xstrdup(row->fields[idx[0]]);
+    p->title = xstrdup(row->fields[idx[1]]);
+    p->abstract = xstrdup(row->fields[idx[2]]);
+    split_keywords(p, row->fields[idx[3]]);
+    p->discipline = xstrdup(row->fields[idx[4]]);
+}
+
+static void add_title(void *ctx, const kj_csv_row *row, const int *idx)
+{
+    corpus *c = ctx;
+    c->titles = xrealloc(c->titles, sizeof *c->titles * (size_t)(c->nt + 1));
+    c->titles[c->nt++] = xstrdup(row->fields[idx[0]]);
+}
+
+static void count_disciplines(corpus *c)
+{
+    c->disc_size = calloc((size_t)c->np, sizeof *c->disc_size);
+    if (!c->disc_size) { fputs("out of memory\n", stderr); exit(1); }
+    for (int i = 0; i < c->np; i++)
+        for (int j = 0; j < c->np; j++)
+            c->disc_size[i] += !strcmp(c->papers[i].discipline, c->papers[j].discipline);
+}
+
+static int load_corpus(const char *csl_dir, corpus *c)
+{
+    static const char *const pcols[] = { "id", "title", "abstract", "keywords", "discipline" };
+    static const char *const tcols[] = { "title" };
+    char path[4096];
+    memset(c, 0, sizeof *c);
+    snprintf(path, sizeof path, "%s/papers.tsv", csl_dir);
+    if (read_tsv(path, pcols, 5, add_paper, c)) return -1;
+    snprintf(path, sizeof path, "%s/titles.tsv", csl_dir);
+    if (read_tsv(path, tcols, 1, add_title, c)) return -1;
+    count_disciplines(c);
+    return 0;
+}
+
+/* ---- query builders ------------------------------------------------------ */
+
+/* Per-query facts a builder reports besides the expression. */
+typedef struct {
+    int pieces;        /* whitespace-separated pieces (baselines) */
+    int short_pieces;  /* pieces of fewer than 3 characters */
+} query_info;
+
+typedef char *(*query_fn)(const char *text, query_info *qi);
+
+static int utf8_chars(const char *s, size_t n)
+{
+    int c = 0;
+    for (size_t i = 0; i < n; i++) c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* Length of the whitespace at s (ASCII or U+3000 ideographic space), 0 if none. */
+static size_t space_len(const char *s)
+{
+    if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' || *s == '\v') return 1;
+    return strncmp(s, "\xE3\x80\x80", 3) == 0 ? 3 : 0;
+}
+
+/* Baseline: the text split on whitespace, each piece double-quoted ('"'
+ * doubled), OR-joined — what a plain FTS5 integration would do. */
+static char *whitespace_expr(const char *text, query_info *qi)
+{
+    kj_buf b = { 0 };
+    const char *s = text;
+    while (*s) {
+        size_t sp = space_len(s);
+        if (sp) { s += sp; continue; }
+        const char *start = s;
+        while (*s && !space_len(s)) s++;
+        qi->pieces++;
+        qi->short_pieces += utf8_chars(start, (size_t)(s - start)) < 3;
+        if (b.len) kj_buf_puts(&b, " OR ");
+        kj_buf_puts(&b, "\"");
+        for (const char *p = start; p < s; p++) kj_buf_append(&b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+        kj_buf_puts(&b, "\"");
+    }
+    return b.data ? kj_buf_steal(&b, NULL) : NULL;
+}
+
+/* kejiyun: exactly what the product's search does (search.c). */
+static char *kejiyun_expr(const char *text, query_info *qi)
+{
+    return kj_search_match_expr(text, strlen(text), MAX_QUERY_TERMS, NULL);
+}
+
+typedef struct {
+    const char *name, *tokenize;
+    query_fn build_query;
+} system_def;
+
+static const system_def SYSTEMS[] = {
+    { "kejiyun",   "kejiyun",   kejiyun_expr },
+    { "unicode61", "unicode61", whitespace_expr },
+    { "trigram",   "trigram",   whitespace_expr },
+};
+enum { NSYS = sizeof SYSTEMS / sizeof SYSTEMS[0] };
+
+/* ---- tasks --------------------------------------------------------------- */
+
+/* The user's text for paper p (malloc'd), or NULL when p takes no part. */
+typedef char *(*task_query_fn)(const paper *p, int nkw);
+
+typedef struct {
+    const char *code, *what;
+    const char *blanked;       /* column emptied for the queried paper */
+    task_query_fn query_text;
+} task_def;
+
+/* Task K: the first nkw keywords (the authors' order), space-separated,
+ * for papers with at least 3 keywords. */
+static char *keywords_query(const paper *p, int nkw)
+{
+    if (p->nkw < 3) return NULL;
+    kj_buf b = { 0 };
+    for (int i = 0; i < nkw && i < p->nkw; i++) {
+        if (i) kj_buf_puts(&b, " ");
+        kj_buf_puts(&b, p->kw[i]);
+    }
+    return kj_buf_steal(&b, NULL);
+}
+
+/* Task P: the title. */
+static char *title_query(const paper *p, int nkw)
+{
+    return *p->title ? xstrdup(p->title) : NULL;
+}
+
+static const task_def TASKS[] = {
+    { "K", "keywords -> paper indexed without its keywords", "keywords", keywords_query },
+    { "P", "title -> paper indexed without its title",       "title",    title_query },
+};
+enum { NTASK = sizeof TASKS / sizeof TASKS[0] };
+
+/* ---- measurements ---------------------------------------------------------- */
+
+typedef struct {
+    int n;                       /* queries */
+    double ndcg, rr;             /* sums */
+    double ndcg_exact;           /* the part of ndcg due to the paper itself */
+    long top10_peer, top10_other, top10_distractor; /* top-10 slots, summed */
+    int found;                   /* exact paper within TOP_K */
+    int top1;                    /* exact paper ranked first */
+    int no_hits, errors, no_terms;
+    int with_short, all_short;   /* queries with some / only pieces < 3 chars */
+    double *lat_ms;              /* n latencies */
+    long hits_sum;               /* results returned (≤ TOP_K), summed */
+} task_stats;
+
+typedef struct {
+    double build_s;
+    long long index_bytes, content_bytes, file_bytes;
+    int have_dbstat;
+    task_stats t[NTASK];
+} system_stats;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double ideal_dcg(int disc_size)
+{
+    double d = 3.0;
+    for (int r = 2; r <= NDCG_K && r - 1 < disc_size; r++) d += 1.0 / log2(r + 1.0);
+    return d;
+}
+
+static int gain(const corpus *c, int q, sqlite3_int64 rowid)
+{
+    if (rowid == q + 1) return 3;
+    if (rowid >= 1 && rowid <= c->np && !strcmp(c->papers[rowid - 1].discipline, c->papers[q].discipline)) return 1;
+    return 0;
+}
+
+/* Scores one ranked list for paper q. */
+static void score(task_stats *ts, const corpus *c, int q, const sqlite3_int64 *rows, int n)
+{
+    double dcg = 0, dcg_exact = 0;
+    for (int r = 1; r <= n; r++) {
+        if (r <= NDCG_K) {
+            int g = gain(c, q, rows[r - 1]);
+            dcg += g / log2(r + 1.0);
+            if (g == 3) dcg_exact = g / log2(r + 1.0);
+            ts->top10_peer += g == 1;
+            ts->top10_other += g == 0 && rows[r - 1] <= c->np;
+            ts->top10_distractor += rows[r - 1] > c->np;
+        }
+        if (rows[r - 1] == q + 1) {
+            ts->rr += 1.0 / r;
+            ts->found++;
+            ts->top1 += r == 1;
+        }
+    }
+    ts->ndcg += dcg / ideal_dcg(c->disc_size[q]);
+    ts->ndcg_exact += dcg_exact / ideal_dcg(c->disc_size[q]);
+    ts->no_hits += n == 0;
+    ts->hits_sum += n;
+}
+
+/* ---- SQLite ---------------------------------------------------------------- */
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK) return 0;
+    fprintf(stderr, "sqlite: %s\n  in: %s\n", err ? err : "?", sql);
+    sqlite3_free(err);
+    return -1;
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "sqlite: %s\n  in: %s\n", sqlite3_errmsg(db), sql);
+        return NULL;
+    }
+    return st;
+}
+
+static int insert_doc(sqlite3_stmt *ins, sqlite3_int64 rowid, const char *title, const char *kw, const char *summary)
+{
+    sqlite3_reset(ins);
+    sqlite3_bind_int64(ins, 1, rowid);
+    sqlite3_bind_text(ins, 2, title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 3, kw, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 4, summary, -1, SQLITE_STATIC);
+    return sqlite3_step(ins) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Creates the table "docs" and loads every paper (rowid i+1, all fields,
+ * abstract as summary, empty body) and every distractor (title only). */
+static int build_index(sqlite3 *db, const system_def *sys, const corpus *c)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "CREATE VIRTUAL TABLE docs USING fts5(title, keywords, summary, body, tokenize='%s')",
+             sys->tokenize);
+    if (exec(db, sql) || exec(db, "BEGIN")) return -1;
+    sqlite3_stmt *ins = prepare(db, "INSERT INTO docs(rowid, title, keywords, summary, body) VALUES (?,?,?,?,'')");
+    int rc = ins ? 0 : -1;
+    for (int i = 0; rc == 0 && i < c->np; i++)
+        rc = insert_doc(ins, i + 1, c->papers[i].title, c->papers[i].keywords, c->papers[i].abstract);
+    for (int j = 0; rc == 0 && j < c->nt; j++)
+        rc = insert_doc(ins, c->np + 1 + j, c->titles[j], "", "");
+    if (rc) fprintf(stderr, "insert into %s index: %s\n", sys->name, sqlite3_errmsg(db));
+    sqlite3_finalize(ins);
+    if (rc || exec(db, "COMMIT")) return -1;
+    /* One segment, like a freshly rebuilt production index; makes sizes comparable. */
+    return exec(db, "INSERT INTO docs(docs) VALUES('optimize')");
+}
+
+static long long pragma_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = prepare(db, sql);
+    long long v = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Sizes after VACUUM: the FTS index proper (docs_data, docs_idx,
+ * docs_docsize, docs_config) and the stored copy of the text (docs_content)
+ * from dbstat when this SQLite has it; the file size in any case. */
+static void measure_size(sqlite3 *db, system_stats *ss)
+{
+    exec(db, "VACUUM");
+    ss->file_bytes = pragma_int(db, "PRAGMA page_count") * pragma_int(db, "PRAGMA page_size");
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE 'docs%' GROUP BY name",
+                           -1, &st, NULL) != SQLITE_OK) return;
+    ss->have_dbstat = 1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        long long bytes = sqlite3_column_int64(st, 1);
+        if (!strcmp(name, "docs_content")) ss->content_bytes += bytes;
+        else ss->index_bytes += bytes;
+    }
+    sqlite3_finalize(st);
+}
+
+/* ---- running a task ---------------------------------------------------------- */
+
+typedef struct {
+    sqlite3 *db;
+    sqlite3_stmt *blank, *search;
+    const system_def *sys;
+    const corpus *c;
+    int nkw;
+} runner;
+
+/* Runs the query for paper q with its column blanked; fills rows. */
+static int run_one(runner *r, task_stats *ts, int q, const char *text, sqlite3_int64 *rows)
+{
+    if (exec(r->db, "BEGIN")) return -1;
+    sqlite3_reset(r->blank);
+    sqlite3_bind_int64(r->blank, 1, q + 1);
+    if (sqlite3_step(r->blank) != SQLITE_DONE) {
+        fprintf(stderr, "blanking paper %d: %s\n", q, sqlite3_errmsg(r->db));
+        exec(r->db, "ROLLBACK");
+        return -1;
+    }
+    query_info qi = { 0, 0 };
+    int n = 0;
+    double t0 = now_s();
+    char *expr = r->sys->build_query(text, &qi);
+    if (expr) {
+        sqlite3_reset(r->search);
+        sqlite3_bind_text(r->search, 1, expr, -1, SQLITE_STATIC);
+        int rc;
+        while ((rc = sqlite3_step(r->search)) == SQLITE_ROW && n < TOP_K) rows[n++] = sqlite3_column_int64(r->search, 0);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) { ts->errors++; n = 0; }
+        sqlite3_reset(r->search);
+    }
+    ts->lat_ms[ts->n] = (now_s() - t0) * 1e3;
+    free(expr);
+    ts->no_terms += !expr;
+    ts->with_short += qi.short_pieces > 0;
+    ts->all_short += qi.pieces > 0 && qi.short_pieces == qi.pieces;
+    ts->n++;
+    exec(r->db, "ROLLBACK");
+    return n;
+}
+
+static int run_task(runner *r, const task_def *task, task_stats *ts)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE docs SET %s = '' WHERE rowid = ?", task->blanked);
+    r->blank = prepare(r->db, sql);
+    ts->lat_ms = calloc((size_t)r->c->np, sizeof *ts->lat_ms);
+    if (!r->blank || !ts->lat_ms) return -1;
+    sqlite3_int64 rows[TOP_K];
+    int rc = 0;
+    for (int q = 0; q < r->c->np && rc == 0; q++) {
+        char *text = task->query_text(&r->c->papers[q], r->nkw);
+        if (!text) continue;
+        int n = run_one(r, ts, q, text, rows);
+        free(text);
+        if (n < 0) rc = -1;
+        else score(ts, r->c, q, rows, n);
+    }
+    sqlite3_finalize(r->blank);
+    r->blank = NULL;
+    return rc;
+}
+
+static sqlite3 *open_db(const char *path, kj_analyzer *a)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open(path, &db) != SQLITE_OK || kj_fts5_register(db, a) != SQLITE_OK ||
+        exec(db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536")) {
+        fprintf(stderr, "cannot open %s: %s\n", path, db ? sqlite3_errmsg(db) : "?");
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static int run_system(const system_def *sys, const corpus *c, kj_analyzer *a, const char *tmpdir, int nkw,
+                      system_stats *ss)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.db", tmpdir, sys->name);
+    unlink(path);
+    sqlite3 *db = open_db(path, a);
+    if (!db) return -1;
+    double t0 = now_s();
+    int rc = build_index(db, sys, c);
+    ss->build_s = now_s() - t0;
+    if (rc == 0) measure_size(db, ss);
+    runner r = { db, NULL, NULL, sys, c, nkw };
+    r.search = rc ? NULL : prepare(db, "SELECT rowid FROM docs WHERE docs MATCH ?1 "
+                                       "ORDER BY bm25(docs, " BM25_ARGS "), rowid LIMIT " "100");
+    if (!r.search) rc = -1;
+    for (int t = 0; t < NTASK && rc == 0; t++) rc = run_task(&r, &TASKS[t], &ss->t[t]);
+    sqlite3_finalize(r.search);
+    sqlite3_close(db);
+    unlink(path);
+    return rc;
+}
+
+/* ---- report ---------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of n sorted values. */
+static double percentile(const double *v, int n, double p)
+{
+    if (n == 0) return 0;
+    int k = (int)ceil(p / 100.0 * n);
+    return v[k < 1 ? 0 : k - 1];
+}
+
+static void print_table(FILE *out, system_stats *ss, int nkw)
+{
+    for (int t = 0; t < NTASK; t++) {
+        fprintf(out, "\nTask %s — %s (n = %d queries%s)\n", TASKS[t].code, TASKS[t].what, ss[0].t[t].n,
+                t == 0 ? (nkw == 3 ? ", query = first 3 keywords" : ", query = first 2 keywords") : "");
+        fprintf(out, "%-10s %8s %7s %7s %7s %8s %8s %8s %6s\n", "system", "nDCG@10", "MRR", "R@100", "P@1",
+                "p50 ms", "p99 ms", "no hits", "errors");
+        for (int s = 0; s < NSYS; s++) {
+            task_stats *ts = &ss[s].t[t];
+            qsort(ts->lat_ms, (size_t)ts->n, sizeof *ts->lat_ms, cmp_double);
+            double n = ts->n ? ts->n : 1;
+            fprintf(out, "%-10s %8.4f %7.4f %7.4f %7.4f %8.3f %8.3f %8d %6d\n", SYSTEMS[s].name, ts->ndcg / n,
+                    ts->rr / n, ts->found / n, ts->top1 / n, percentile(ts->lat_ms, ts->n, 50),
+                    percentile(ts->lat_ms, ts->n, 99), ts->no_hits, ts->errors);
+        }
+        task_stats *tri = &ss[2].t[t];
+        fprintf(out, "  trigram: %d of %d queries have a piece of < 3 characters (cannot match trigram), "
+                     "%d have only such pieces\n", tri->with_short, tri->n, tri->all_short);
+        if (ss[0].t[t].no_terms)
+            fprintf(out, "  kejiyun: %d queries analyzed to no terms\n", ss[0].t[t].no_terms);
+        fprintf(out, "  mean results returned (of %d): ", TOP_K);
+        for (int s = 0; s < NSYS; s++)
+            fprintf(out, "%s %.1f%s", SYSTEMS[s].name, ss[s].t[t].hits_sum / (double)(ss[s].t[t].n ? ss[s].t[t].n : 1),
+                    s + 1 < NSYS ? ", " : "\n");
+    }
+    fprintf(out, "\nIndex (9,000 documents; sizes after optimize + VACUUM)\n");
+    fprintf(out, "%-10s %10s %14s %14s %14s\n", "system", "build s", "FTS index B", "content B", "file B");
+    for (int s = 0; s < NSYS; s++) {
+        if (ss[s].have_dbstat)
+            fprintf(out, "%-10s %10.2f %14lld %14lld %14lld\n", SYSTEMS[s].name, ss[s].build_s, ss[s].index_bytes,
+                    ss[s].content_bytes, ss[s].file_bytes);
+        else
+            fprintf(out, "%-10s %10.2f %14s %14s %14lld\n", SYSTEMS[s].name, ss[s].build_s, "n/a", "n/a",
+                    ss[s].file_bytes);
+    }
+    if (!ss[0].have_dbstat) fprintf(out, "  (this SQLite lacks dbstat: only the whole file is measured)\n");
+}
+
+/* Prints the targets; returns how many failed. */
+static int print_targets(FILE *out, const system_stats *ss)
+{
+    const task_stats *k = ss[0].t, *p = &ss[0].t[1];
+    double nk = k->n ? k->n : 1, np = p->n ? p->n : 1;
+    double best = 0;
+    const char *best_name = "-";
+    for (int s = 1; s < NSYS; s++)
+        if (ss[s].t[0].ndcg / nk > best) { best = ss[s].t[0].ndcg / nk; best_name = SYSTEMS[s].name; }
+    double kej = k->ndcg / nk, mrr = p->rr / np;
+    int fk = !(kej >= 1.15 * best), fp = !(mrr >= 0.6);
+    fprintf(out, "\nTargets\n");
+    fprintf(out, "  task K nDCG@10 kejiyun %.4f >= 1.15 x best baseline (%s %.4f -> %.4f): %s  (ratio %.2f)\n",
+            kej, best_name, best, 1.15 * best, fk ? "FAIL" : "PASS", best > 0 ? kej / best : 0.0);
+    fprintf(out, "  task P MRR kejiyun %.4f >= 0.6: %s\n", mrr, fp ? "FAIL" : "PASS");
+    return fk + fp;
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+static void usage(void)
+{
+    fputs("usage: eval --data CSL_DIR --text TEXT_DIR --tmp DIR [--out FILE] [--kw 2|3]\n"
+          "  CSL_DIR   ../shared/data/csl (papers.tsv, titles.tsv)\n"
+          "  TEXT_DIR  the analyzer's data (data/text)\n", stderr);
+}
+
+typedef struct { const char *data, *text, *tmp, *out; int nkw; } options;
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    *o = (options){ NULL, NULL, NULL, NULL, 3 };
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--data")) o->data = argv[i + 1];
+        else if (!strcmp(argv[i], "--text")) o->text = argv[i + 1];
+        else if (!strcmp(argv[i], "--tmp")) o->tmp = argv[i + 1];
+        else if (!strcmp(argv[i], "--out")) o->out = argv[i + 1];
+        else if (!strcmp(argv[i], "--kw")) o->nkw = atoi(argv[i + 1]);
+        else return -1;
+    }
+    return o->data && o->text && o->tmp && (o->nkw == 2 || o->nkw == 3) && argc % 2 == 1 ? 0 : -1;
+}
+
+static void report(FILE *out, const options *o, const corpus *c, system_stats *ss, double total_s)
+{
+    fprintf(out, "kejiyun search benchmark — CSL corpus: %d papers + %d title-only distractors (%s)\n",
+            c->np, c->nt, o->data);
+    fprintf(out, "BM25 weights title/keywords/summary/body = " BM25_ARGS " for all systems; "
+                 "gains 3 = the paper, 1 = same discipline; SQLite %s\n", sqlite3_libversion());
+    print_table(out, ss, o->nkw);
+    fprintf(out, "\ntotal run time %.1f s\n", total_s);
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    if (parse_args(argc, argv, &o)) { usage(); return 2; }
+    double t0 = now_s();
+    corpus c;
+    if (load_corpus(o.data, &c)) return 1;
+    char err[512] = "";
+    kj_analyzer *a = kj_analyzer_open(o.text, err, sizeof err);
+    if (!a) { fprintf(stderr, "analyzer: %s\n", err); return 1; }
+    kj_search_set_analyzer(a);
+    system_stats ss[NSYS];
+    memset(ss, 0, sizeof ss);
+    for (int s = 0; s < NSYS; s++) {
+        fprintf(stderr, "  %s: indexing and querying...\n", SYSTEMS[s].name);
+        if (run_system(&SYSTEMS[s], &c, a, o.tmp, o.nkw, &ss[s])) { fprintf(stderr, "%s failed\n", SYSTEMS[s].name); return 1; }
+    }
+    FILE *out = o.out ? fopen(o.out, "w") : NULL;
+    report(stdout, &o, &c, ss, now_s() - t0);
+    print_targets(stdout, ss);
+    if (out) {
+        report(out, &o, &c, ss, now_s() - t0);
+        print_targets(out, ss);
+        fclose(out);
+    }
+    kj_analyzer_close(a);
+    return 0;
+}

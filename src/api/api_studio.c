@@ -1,0 +1,114 @@
+/*
+ * api_studio.c — the JSON API of studios (/api/v1/studios...).
+ *
+ * Errors are RFC 9457 problem details: 422 with per-field "errors" for
+ * invalid input, 401/403 for access, 404, 409 for repeated invitations.
+ * directions and skills are accepted as JSON arrays of strings or as one
+ * string with an item per line, and always returned as arrays.
+ */
+#include "web/app.h"
+#include "core/id.h"
+#include "market/studio.h"
+#include "web/pages_studio.h"
+#include <string.h>
+
+/* A domain refusal as problem+json. */
+static void refuse(kj_req *req, int status, json_t *errors)
+{
+    const char *key = kj_studio_take_errors(req, errors);
+    json_decref(errors);
+    if (status == 422) kj_api_invalid(req);
+    else kj_error(req, status, key);
+}
+
+static void send_studio(kj_req *req, int status, const char *id)
+{
+    json_t *s = kj_studio_view(req, id);
+    if (!s) { kj_error(req, 404, "err.not_found"); return; }
+    kj_resp_json(req, status, s);
+}
+
+/* A PATCH field: the validated value; "" when the client sent an empty
+ * value (validation leaves empties out of req->in, but here they mean
+ * "clear"); NULL when it was not sent. */
+static const char *patch_str(kj_req *req, const char *name)
+{
+    const char *v = kj_in_str(req, name);
+    if (v) return v;
+    return req->json_body && json_object_get(req->json_body, name) ? "" : NULL;
+}
+
+static json_t *patch_list(kj_req *req, json_t *keep, const char *name)
+{
+    json_t *v = json_object_get(req->in, name);
+    if (v) return v;
+    if (!req->json_body || !json_object_get(req->json_body, name)) return NULL;
+    json_object_set_new(keep, name, json_string(""));
+    return json_object_get(keep, name);
+}
+
+void kj_api_studios(kj_req *req)
+{
+    int page = (int)kj_in_int(req, "page", 1), per_page = (int)kj_in_int(req, "per_page", 20);
+    int64_t total = 0;
+    json_t *items = kj_studio_list(kj_req_db(req), kj_in_str(req, "region"), page, per_page, &total);
+    if (!items) { kj_error(req, 500, "err.internal"); return; }
+    kj_resp_json(req, 200, json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total,
+                                     "page", page, "per_page", per_page));
+}
+
+void kj_api_studio_create(kj_req *req)
+{
+    kj_studio_input in = {
+        .name = kj_in_str(req, "name"), .intro = kj_in_str(req, "intro"),
+        .affiliation = kj_in_str(req, "affiliation"), .region = kj_in_str(req, "region"),
+        .directions = json_object_get(req->in, "directions"), .skills = json_object_get(req->in, "skills"),
+    };
+    char id[KJ_ID_LEN + 1];
+    json_t *errors = json_object();
+    int st = kj_studio_create(kj_req_db(req), req->user, &in, id, errors);
+    if (st) { refuse(req, st, errors); return; }
+    json_decref(errors);
+    kj_resp_header(req, "Location", kj_arena_printf(req->arena, "/api/v1/studios/%s", id));
+    send_studio(req, 201, id);
+}
+
+void kj_api_studio(kj_req *req) { send_studio(req, 200, kj_req_param(req, 0)); }
+
+void kj_api_studio_patch(kj_req *req)
+{
+    json_t *keep = json_object();
+    kj_studio_input in = {
+        .name = patch_str(req, "name"), .intro = patch_str(req, "intro"),
+        .affiliation = patch_str(req, "affiliation"), .region = patch_str(req, "region"),
+        .directions = patch_list(req, keep, "directions"), .skills = patch_list(req, keep, "skills"),
+    };
+    const char *id = kj_req_param(req, 0);
+    json_t *errors = json_object();
+    int st = kj_studio_update(kj_req_db(req), req->user, id, &in, errors);
+    json_decref(keep);
+    if (st) { refuse(req, st, errors); return; }
+    json_decref(errors);
+    send_studio(req, 200, id);
+}
+
+void kj_api_studio_invite(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *errors = json_object();
+    int st = kj_studio_invite(kj_req_db(req), req->user, id, kj_in_str(req, "email"), errors);
+    if (st) { refuse(req, st, errors); return; }
+    json_decref(errors);
+    kj_resp_json(req, 201, json_pack("{s:s, s:s, s:s, s:s}", "studio_id", id, "email", kj_in_str(req, "email"),
+                                     "role", "member", "status", "invited"));
+}
+
+void kj_api_studio_join(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *errors = json_object();
+    int st = kj_studio_join(kj_req_db(req), req->user, id, errors);
+    if (st) { refuse(req, st, errors); return; }
+    json_decref(errors);
+    send_studio(req, 200, id);
+}

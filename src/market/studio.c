@@ -1,0 +1,453 @@
+/*
+ * studio.c — studios, their members and invitations (see studio.h).
+ */
+#include "market/studio.h"
+#include "search/search.h"
+#include "account/account.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/validate.h"
+#include "market/attach.h"
+#include "market/market.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static const char *user_id_of(json_t *user) { return user ? jstr(user, "id") : NULL; }
+
+/* Records the first problem of a field and returns status. */
+static int refuse(json_t *errors, int status, const char *field, const char *key)
+{
+    if (errors && !json_object_get(errors, field)) json_object_set_new(errors, field, json_string(key));
+    return status;
+}
+
+bool kj_studio_user_may_join(json_t *user)
+{
+    const char *role = user ? jstr(user, "role") : NULL;
+    return role && !strcmp(role, "scientist");
+}
+
+/* ---- checking what users type ---- */
+
+static size_t chars(const char *s, size_t n) { return kj_utf8_chars(s, n); }
+
+/* Control characters other than the line breaks and tabs of multi-line text. */
+static bool has_control(const char *s, size_t n, bool multiline)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0x7F || (c < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t')))) return true;
+    }
+    return false;
+}
+
+/* NULL when s (if given) is valid text of min..max characters, else a key. */
+static const char *text_problem(const char *s, bool multiline, size_t min, size_t max, const char *length_key)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s);
+    if (!kj_valid_utf8(s, n) || has_control(s, n, multiline)) return "err.field.invalid";
+    size_t c = chars(s, n);
+    return c < min || c > max ? length_key : NULL;
+}
+
+/* Trims ASCII white space and ideographic spaces (U+3000) at both ends. */
+static void trim(const char **s, size_t *n)
+{
+    for (;;) {
+        if (*n && isspace((unsigned char)**s)) { (*s)++; (*n)--; }
+        else if (*n >= 3 && !memcmp(*s, "\xe3\x80\x80", 3)) { *s += 3; *n -= 3; }
+        else break;
+    }
+    for (;;) {
+        if (*n && isspace((unsigned char)(*s)[*n - 1])) (*n)--;
+        else if (*n >= 3 && !memcmp(*s + *n - 3, "\xe3\x80\x80", 3)) *n -= 3;
+        else break;
+    }
+}
+
+static const char *add_item(json_t *out, const char *s, size_t n)
+{
+    trim(&s, &n);
+    if (!n) return NULL;
+    if (!kj_valid_utf8(s, n) || has_control(s, n, false)) return "err.field.invalid";
+    if (chars(s, n) > KJ_STUDIO_ITEM_MAX) return "err.studio.item_too_long";
+    size_t i;
+    json_t *v;
+    json_array_foreach(out, i, v)
+        if (json_string_length(v) == n && !memcmp(json_string_value(v), s, n)) return NULL;  /* a repeat */
+    if (json_array_size(out) >= KJ_STUDIO_LIST_MAX) return "err.studio.list_too_long";
+    json_array_append_new(out, json_stringn(s, n));
+    return NULL;
+}
+
+json_t *kj_studio_parse_list(json_t *v, const char **err_key)
+{
+    json_t *out = json_array();
+    const char *bad = NULL;
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v), *end = s + json_string_length(v);
+        while (!bad && s < end) {
+            const char *nl = memchr(s, '\n', (size_t)(end - s));
+            size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+            bad = add_item(out, s, n);
+            s += n + 1;
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item) {
+            if (!json_is_string(item)) { bad = "err.field.invalid"; break; }
+            if ((bad = add_item(out, json_string_value(item), json_string_length(item)))) break;
+        }
+    } else if (v && !json_is_null(v)) {
+        bad = "err.field.invalid";
+    }
+    if (bad) { json_decref(out); if (err_key) *err_key = bad; return NULL; }
+    return out;
+}
+
+/* Items one per line, as stored. New string (caller frees). */
+static char *join_lines(json_t *list)
+{
+    kj_buf b = { 0 };
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        if (i) kj_buf_puts(&b, "\n");
+        kj_buf_puts(&b, json_string_value(v));
+    }
+    size_t len;
+    char *s = kj_buf_steal(&b, &len);
+    return s ? s : strdup("");
+}
+
+/* The stored text as an array. New ref. */
+static json_t *split_lines(const char *s)
+{
+    json_t *v = json_string(s ? s : "");
+    json_t *out = kj_studio_parse_list(v, NULL);
+    json_decref(v);
+    return out ? out : json_array();
+}
+
+/* Checked values ready for the row; lists as stored text (owned). */
+typedef struct {
+    const char *name, *intro, *affiliation, *region;
+    char *directions, *skills;
+} checked;
+
+static void checked_free(checked *c) { free(c->directions); free(c->skills); }
+
+static void check_list(json_t *v, const char *field, char **out, json_t *errors)
+{
+    if (!v) return;
+    const char *bad = NULL;
+    json_t *list = kj_studio_parse_list(v, &bad);
+    if (!list) { refuse(errors, 422, field, bad); return; }
+    *out = join_lines(list);
+    json_decref(list);
+}
+
+/* Fills c from in (NULL stays NULL: unchanged). Returns 0 or 422. */
+static int check_input(kj_db *db, const kj_studio_input *in, bool creating, checked *c, json_t *errors)
+{
+    const char *bad;
+    c->name = in->name;
+    if (creating && !in->name) refuse(errors, 422, "name", "err.field.required");
+    if ((bad = text_problem(in->name, false, KJ_STUDIO_NAME_MIN, KJ_STUDIO_NAME_MAX, "err.studio.name_length")))
+        refuse(errors, 422, "name", bad);
+    if ((bad = text_problem(in->intro, true, 0, KJ_STUDIO_INTRO_MAX, "err.studio.intro_too_long")))
+        refuse(errors, 422, "intro", bad);
+    if ((bad = text_problem(in->affiliation, false, 0, KJ_STUDIO_AFFILIATION_MAX, "err.field.too_long")))
+        refuse(errors, 422, "affiliation", bad);
+    if (in->region && *in->region && !kj_region_exists(db, in->region))
+        refuse(errors, 422, "region", "err.region.unknown");
+    c->intro = in->intro;
+    c->affiliation = in->affiliation;
+    c->region = in->region;
+    check_list(in->directions, "directions", &c->directions, errors);
+    check_list(in->skills, "skills", &c->skills, errors);
+    return json_object_size(errors) ? 422 : 0;
+}
+
+static const char *or_empty(const char *s) { return s ? s : ""; }
+static const char *region_or_null(const char *s) { return s && *s ? s : NULL; }
+
+/* ---- studios ---- */
+
+int kj_studio_create(kj_db *db, json_t *user, const kj_studio_input *in, char *id_out, json_t *errors)
+{
+    if (!kj_studio_user_may_join(user)) return refuse(errors, 403, "form", "err.studio.scientists_only");
+    checked c = { 0 };
+    if (check_input(db, in, true, &c, errors)) { checked_free(&c); return 422; }
+    kj_id id = kj_id_new();
+    int64_t now = kj_now_ms();
+    int rc = kj_db_begin(db);
+    if (rc == 0)
+        rc = kj_db_exec(db, "INSERT INTO studios(id, origin, name, intro, directions, skills, affiliation, region, "
+                            "created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "sssssssssii",
+                        id.s, kj_instance_id(db), c.name, or_empty(c.intro), or_empty(c.directions), or_empty(c.skills),
+                        or_empty(c.affiliation), region_or_null(c.region), user_id_of(user), now, now);
+    if (rc >= 0)
+        rc = kj_db_exec(db, "INSERT INTO studio_members(studio_id, email, user_id, role, status, created_at) "
+                            "VALUES (?,?,?,'owner','active',?)", "sssi", id.s, jstr(user, "email"), user_id_of(user), now);
+    if (rc >= 0) rc = kj_search_sync_studio(db, id.s);   /* searchable and matched at once */
+    checked_free(&c);
+    if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); return refuse(errors, 500, "form", "err.internal"); }
+    snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
+    return 0;
+}
+
+/* 0 when user owns the studio, else 404 (no studio) or 403, with errors. */
+static int owner_check(kj_db *db, json_t *user, const char *studio_id, json_t *errors)
+{
+    if (!kj_id_valid(studio_id) || !kj_db_int(db, 0, "SELECT count(*) FROM studios WHERE id = ?", "s", studio_id))
+        return refuse(errors, 404, "form", "err.not_found");
+    const char *rel = kj_studio_relation(db, studio_id, user);
+    return rel && !strcmp(rel, "owner") ? 0 : refuse(errors, 403, "form", "err.studio.owner_only");
+}
+
+int kj_studio_update(kj_db *db, json_t *user, const char *id, const kj_studio_input *in, json_t *errors)
+{
+    int st = owner_check(db, user, id, errors);
+    if (st) return st;
+    checked c = { 0 };
+    if (check_input(db, in, false, &c, errors)) { checked_free(&c); return 422; }
+    json_t *row = kj_db_row(db, "SELECT name, intro, directions, skills, affiliation, region FROM studios WHERE id = ?", "s", id);
+    if (!row) { checked_free(&c); return refuse(errors, 500, "form", "err.internal"); }
+    const char *region = c.region ? region_or_null(c.region) : jstr(row, "region");
+    int rc = kj_db_exec(db, "UPDATE studios SET name = ?, intro = ?, directions = ?, skills = ?, affiliation = ?, "
+                            "region = ?, updated_at = ? WHERE id = ?", "ssssssis",
+                        c.name ? c.name : jstr(row, "name"), c.intro ? c.intro : jstr(row, "intro"),
+                        c.directions ? c.directions : jstr(row, "directions"), c.skills ? c.skills : jstr(row, "skills"),
+                        c.affiliation ? c.affiliation : jstr(row, "affiliation"), region, kj_now_ms(), id);
+    if (rc >= 0) rc = kj_search_sync_studio(db, id);
+    json_decref(row);
+    checked_free(&c);
+    return rc < 0 ? refuse(errors, 500, "form", "err.internal") : 0;
+}
+
+static void add_avatar_url(json_t *o)
+{
+    const char *avatar = jstr(o, "avatar_id");
+    if (avatar) json_object_set_new(o, "avatar_url", json_sprintf("/files/%s", avatar));
+}
+
+json_t *kj_studio_get(kj_db *db, const char *id)
+{
+    if (!kj_id_valid(id)) return NULL;
+    json_t *s = kj_db_row(db, "SELECT id, name, intro, directions, skills, affiliation, region, avatar_id, created_by, "
+                              "created_at, updated_at FROM studios WHERE id = ?", "s", id);
+    if (!s) return NULL;
+    json_object_set_new(s, "directions", split_lines(jstr(s, "directions")));
+    json_object_set_new(s, "skills", split_lines(jstr(s, "skills")));
+    add_avatar_url(s);
+    json_t *members = kj_db_rows(db, "SELECT m.user_id, u.name, u.title, m.role FROM studio_members m "
+                                     "JOIN users u ON u.id = m.user_id WHERE m.studio_id = ? AND m.status = 'active' "
+                                     "ORDER BY CASE m.role WHEN 'owner' THEN 0 ELSE 1 END, m.created_at", "s", id);
+    json_object_set_new(s, "members", members ? members : json_array());
+    return s;
+}
+
+const char *kj_studio_relation(kj_db *db, const char *studio_id, json_t *user)
+{
+    const char *uid = user_id_of(user), *email = user ? jstr(user, "email") : NULL;
+    if (!uid || !email) return NULL;
+    json_t *row = kj_db_row(db, "SELECT role, status FROM studio_members WHERE studio_id = ? AND "
+                                "(user_id = ? OR (email = ? AND user_id IS NULL)) "
+                                "ORDER BY CASE status WHEN 'active' THEN 0 ELSE 1 END", "sss", studio_id, uid, email);
+    const char *rel = NULL;
+    if (row && !strcmp(or_empty(jstr(row, "status")), "invited")) rel = "invited";
+    else if (row) rel = !strcmp(or_empty(jstr(row, "role")), "owner") ? "owner" : "member";
+    json_decref(row);
+    return rel;
+}
+
+json_t *kj_studio_roster(kj_db *db, const char *studio_id)
+{
+    json_t *rows = kj_db_rows(db, "SELECT m.email, m.user_id, u.name, m.role, m.status, m.created_at FROM studio_members m "
+                                  "LEFT JOIN users u ON u.id = m.user_id WHERE m.studio_id = ? "
+                                  "ORDER BY CASE m.role WHEN 'owner' THEN 0 ELSE 1 END, m.created_at, m.email", "s", studio_id);
+    return rows ? rows : json_array();
+}
+
+/* A LIKE pattern selecting region and everything under it: GB/T 2260
+ * codes nest by prefix (51xxxx in province 510000, 5101xx in city 510100). */
+static const char *region_pattern(const char *region, char *buf, size_t n)
+{
+    size_t len = strlen(region);
+    bool digits = len == 6;
+    for (size_t i = 0; digits && i < len; i++) digits = isdigit((unsigned char)region[i]);
+    if (!digits) return region;                       /* matches nothing but itself */
+    if (!strcmp(region + 2, "0000")) snprintf(buf, n, "%.2s%%", region);
+    else if (!strcmp(region + 4, "00")) snprintf(buf, n, "%.4s%%", region);
+    else snprintf(buf, n, "%s", region);
+    return buf;
+}
+
+json_t *kj_studio_list(kj_db *db, const char *region, int page, int per_page, int64_t *total)
+{
+    char pat[16];
+    json_t *params = json_array();
+    const char *where = "";
+    if (region && *region) {
+        where = " WHERE s.region LIKE ?";
+        json_array_append_new(params, json_string(region_pattern(region, pat, sizeof pat)));
+    }
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM studios s%s", where);
+    *total = kj_db_int_j(db, 0, sql, params);
+    snprintf(sql, sizeof sql,
+             "SELECT s.id, s.name, substr(s.intro, 1, 120) AS intro_excerpt, s.affiliation, s.region, s.avatar_id, "
+             "s.created_at, (SELECT count(*) FROM studio_members m WHERE m.studio_id = s.id AND m.status = 'active') "
+             "AS members FROM studios s%s ORDER BY s.created_at DESC, s.id DESC LIMIT ? OFFSET ?", where);
+    json_array_append_new(params, json_integer(per_page));
+    json_array_append_new(params, json_integer((json_int_t)(page - 1) * per_page));
+    json_t *rows = kj_db_rows_j(db, sql, params);
+    json_decref(params);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) add_avatar_url(r);
+    return rows;
+}
+
+json_t *kj_studio_mine(kj_db *db, json_t *user)
+{
+    json_t *studios = kj_db_rows(db, "SELECT s.id, s.name, m.role FROM studio_members m JOIN studios s ON s.id = m.studio_id "
+                                     "WHERE m.user_id = ? AND m.status = 'active' ORDER BY s.name, s.id", "s", user_id_of(user));
+    json_t *invites = kj_db_rows(db, "SELECT s.id, s.name, m.created_at AS invited_at FROM studio_members m "
+                                     "JOIN studios s ON s.id = m.studio_id WHERE m.email = ? AND m.status = 'invited' "
+                                     "ORDER BY m.created_at DESC", "s", jstr(user, "email"));
+    return json_pack("{s:o, s:o}", "studios", studios ? studios : json_array(),
+                     "invitations", invites ? invites : json_array());
+}
+
+/* ---- membership ---- */
+
+/* Trimmed, lower-cased address into out, or NULL when it is not one. */
+static const char *normal_email(const char *in, char *out, size_t n)
+{
+    const char *s = or_empty(in);
+    size_t len = strlen(s);
+    trim(&s, &len);
+    if (len >= n) return NULL;
+    for (size_t i = 0; i < len; i++) out[i] = (char)tolower((unsigned char)s[i]);
+    out[len] = 0;
+    return kj_valid_email(out) ? out : NULL;
+}
+
+int kj_studio_invite(kj_db *db, json_t *user, const char *studio_id, const char *email, json_t *errors)
+{
+    int st = owner_check(db, user, studio_id, errors);
+    if (st) return st;
+    char addr[256];
+    if (!normal_email(email, addr, sizeof addr)) return refuse(errors, 422, "email", "err.field.email");
+    int rc = kj_db_exec(db, "INSERT INTO studio_members(studio_id, email, user_id, role, status, created_at) "
+                            "VALUES (?,?,NULL,'member','invited',?) ON CONFLICT (studio_id, email) DO NOTHING",
+                        "ssi", studio_id, addr, kj_now_ms());
+    if (rc < 0) return refuse(errors, 500, "form", "err.internal");
+    if (rc == 0) return refuse(errors, 409, "email", "err.studio.already_invited");
+    /* Tell the invitee in the app if they already have an account; the
+     * inviter learns nothing either way. */
+    char *invitee = kj_db_text(db, "SELECT id FROM users WHERE email = ?", "s", addr);
+    if (invitee) {
+        char *name = kj_db_text(db, "SELECT name FROM studios WHERE id = ?", "s", studio_id);
+        kj_notify(db, invitee, "studio_invite", name ? name : "", "/studios/mine");
+        free(name);
+        free(invitee);
+    }
+    return 0;
+}
+
+int kj_studio_remove(kj_db *db, json_t *user, const char *studio_id, const char *email, json_t *errors)
+{
+    int st = owner_check(db, user, studio_id, errors);
+    if (st) return st;
+    char addr[256];
+    if (!normal_email(email, addr, sizeof addr)) return refuse(errors, 404, "email", "err.studio.not_member");
+    char *role = kj_db_text(db, "SELECT role FROM studio_members WHERE studio_id = ? AND email = ?", "ss", studio_id, addr);
+    if (!role) return refuse(errors, 404, "email", "err.studio.not_member");
+    bool owner = !strcmp(role, "owner");
+    free(role);
+    if (owner) return refuse(errors, 409, "email", "err.studio.cannot_remove_owner");
+    if (kj_db_exec(db, "DELETE FROM studio_members WHERE studio_id = ? AND email = ? AND role = 'member'",
+                   "ss", studio_id, addr) < 0)
+        return refuse(errors, 500, "form", "err.internal");
+    return 0;
+}
+
+int kj_studio_join(kj_db *db, json_t *user, const char *studio_id, json_t *errors)
+{
+    if (!kj_id_valid(studio_id) || !kj_db_int(db, 0, "SELECT count(*) FROM studios WHERE id = ?", "s", studio_id))
+        return refuse(errors, 404, "form", "err.not_found");
+    if (!kj_studio_user_may_join(user)) return refuse(errors, 403, "form", "err.studio.scientists_only");
+    const char *rel = kj_studio_relation(db, studio_id, user);
+    if (rel && strcmp(rel, "invited")) return 0;        /* already in */
+    if (!rel) return refuse(errors, 404, "form", "err.studio.no_invitation");
+    int rc = kj_db_exec(db, "UPDATE studio_members SET user_id = ?, status = 'active' WHERE studio_id = ? AND email = ? "
+                            "AND status = 'invited'", "sss", user_id_of(user), studio_id, jstr(user, "email"));
+    return rc < 0 ? refuse(errors, 500, "form", "err.internal") : 0;
+}
+
+/* ---- avatar ---- */
+
+static int attach_status(const char *key)
+{
+    static const struct { const char *key; int status; } map[] = {
+        { "err.attach.too_large", 413 }, { "err.internal", 500 },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++) if (!strcmp(map[i].key, key)) return map[i].status;
+    return 422;
+}
+
+int kj_studio_set_avatar(kj_db *db, json_t *user, const char *studio_id, const char *data_dir, size_t max_size,
+                         const char *filename, const void *data, size_t size, json_t *errors)
+{
+    int st = owner_check(db, user, studio_id, errors);
+    if (st) return st;
+    const char *key = NULL;
+    if (!data || !size) return refuse(errors, 422, "avatar", "err.attach.empty");
+    if (size > max_size) return refuse(errors, 413, "avatar", "err.attach.too_large");
+    const char *mime = kj_attach_sniff(data, size, &key);
+    if (mime && strncmp(mime, "image/", 6)) key = "err.attach.not_image";
+    if (!mime || key) return refuse(errors, attach_status(key), "avatar", key);
+    char id[KJ_ID_LEN + 1];
+    if (kj_attach_store(db, data_dir, max_size, user_id_of(user), NULL, studio_id, filename, data, size, false, id, &key))
+        return refuse(errors, attach_status(key), "avatar", key);
+    char *old = kj_db_text(db, "SELECT avatar_id FROM studios WHERE id = ?", "s", studio_id);
+    if (kj_db_exec(db, "UPDATE studios SET avatar_id = ?, updated_at = ? WHERE id = ?", "sis", id, kj_now_ms(), studio_id) < 0) {
+        kj_attach_delete(db, data_dir, id);
+        free(old);
+        return refuse(errors, 500, "form", "err.internal");
+    }
+    if (old) kj_attach_delete(db, data_dir, old);
+    free(old);
+    return 0;
+}
+
+/* ---- public showcase ---- */
+
+json_t *kj_studio_listings(kj_db *db, const char *studio_id)
+{
+    json_t *rows = kj_db_rows(db, "SELECT id, kind, title, summary, domain, region, published_at FROM listings "
+                                  "WHERE studio_id = ? AND status = 'published' AND anonymous = 0 "
+                                  "ORDER BY published_at DESC LIMIT 100", "s", studio_id);
+    return rows ? rows : json_array();
+}
+
+json_t *kj_org_listings(kj_db *db, const char *org_id)
+{
+    json_t *rows = kj_db_rows(db, "SELECT id, kind, title, summary, domain, region, published_at FROM listings "
+                                  "WHERE org_id = ? AND status = 'published' AND anonymous = 0 "
+                                  "ORDER BY published_at DESC LIMIT 100", "s", org_id);
+    return rows ? rows : json_array();
+}

@@ -1,0 +1,141 @@
+/*
+ * alerts.c — subscriptions and the alerts raised when a listing is
+ * published: a saved search that the new listing satisfies (its query
+ * matches and its filters hold), or a new match above the subscriber's
+ * threshold for one of their listings. Alerts are in-app notifications;
+ * kj_alert_hook lets the e-mail digest (a later issue) hear about them.
+ */
+#include "search/search.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/validate.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
+
+static void no_hook(kj_db *db, const char *user_id, const char *kind, const char *listing_id) {}
+void (*kj_alert_hook)(kj_db *db, const char *user_id, const char *kind, const char *listing_id) = no_hook;
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Browse filters stored with a saved search, back into a query. The
+ * strings stay owned by filters. */
+static void filters_to_query(json_t *filters, kj_listing_query *q)
+{
+    memset(q, 0, sizeof *q);
+    q->kind = jstr(filters, "kind");
+    q->domain = jstr(filters, "domain");
+    q->region = jstr(filters, "region");
+    q->mode = jstr(filters, "mode");
+    q->trl_min = (int)json_integer_value(json_object_get(filters, "trl_min"));
+    q->trl_max = (int)json_integer_value(json_object_get(filters, "trl_max"));
+    q->price_min_fen = q->price_max_fen = -1;
+    int64_t fen;
+    if (jstr(filters, "price_min") && kj_parse_money_wan(jstr(filters, "price_min"), &fen)) q->price_min_fen = fen;
+    if (jstr(filters, "price_max") && kj_parse_money_wan(jstr(filters, "price_max"), &fen)) q->price_max_fen = fen;
+}
+
+static bool search_matches(kj_db *db, json_t *sub, const char *listing_id)
+{
+    const char *query = jstr(sub, "query");
+    char *expr = kj_search_match_expr(query, strlen(query), 32, NULL);
+    if (!expr) return false;
+    kj_listing_query q;
+    filters_to_query(json_object_get(sub, "filters"), &q);
+    kj_buf sql = { 0 };
+    json_t *params = json_array();
+    kj_buf_puts(&sql, "SELECT count(*) FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid "
+                      "JOIN listings l ON l.id = d.doc_id WHERE search_fts MATCH ? AND d.doc_id = ?");
+    json_array_append_new(params, json_string(expr));
+    json_array_append_new(params, json_string(listing_id));
+    kj_listing_filter_sql(&q, &sql, params);
+    bool hit = kj_db_int_j(db, 0, sql.data, params) > 0;
+    kj_buf_free(&sql);
+    json_decref(params);
+    free(expr);
+    return hit;
+}
+
+int kj_alerts_for_new_listing(kj_db *db, const char *listing_id);
+int kj_alerts_for_new_listing(kj_db *db, const char *listing_id)
+{
+    json_t *l = kj_db_row(db, "SELECT id, title, owner_id FROM listings WHERE id = ?", "s", listing_id);
+    if (!l) return 0;
+    char link[64];
+    snprintf(link, sizeof link, "/listings/%s", listing_id);
+    int raised = 0;
+    json_t *subs = kj_db_rows(db, "SELECT id, user_id, query, filters AS filters__json FROM subscriptions "
+                                  "WHERE kind = 'search' AND user_id <> ?", "s", jstr(l, "owner_id"));
+    size_t i;
+    json_t *s;
+    json_array_foreach(subs, i, s) {
+        if (!search_matches(db, s, listing_id)) continue;
+        kj_notify(db, jstr(s, "user_id"), "alert_search", jstr(l, "title"), link);
+        kj_alert_hook(db, jstr(s, "user_id"), "alert_search", listing_id);
+        raised++;
+    }
+    json_decref(subs);
+    /* Subscribers to matches of their own listings that now pair with this one. */
+    json_t *pairs = kj_db_rows(db,
+        "SELECT s.user_id, s.threshold, m.score FROM matches m JOIN subscriptions s ON s.kind = 'matches' "
+        " AND s.listing_id = CASE WHEN m.demand_id = ? THEN m.offer_id ELSE m.demand_id END "
+        "WHERE (m.demand_id = ? OR m.offer_id = ?) AND m.score >= s.threshold", "sss", listing_id, listing_id, listing_id);
+    json_array_foreach(pairs, i, s) {
+        kj_notify(db, jstr(s, "user_id"), "alert_match", jstr(l, "title"), link);
+        kj_alert_hook(db, jstr(s, "user_id"), "alert_match", listing_id);
+        raised++;
+    }
+    json_decref(pairs);
+    json_decref(l);
+    return raised;
+}
+
+int kj_subscribe(kj_db *db, json_t *user, const char *kind, const char *query, json_t *filters,
+                 const char *listing_id, double threshold, char *id_out, const char **err_key)
+{
+    if (!kind || (strcmp(kind, "search") && strcmp(kind, "matches"))) { *err_key = "err.field.choice"; return -1; }
+    if (!strcmp(kind, "search")) {
+        char *expr = query ? kj_search_match_expr(query, strlen(query), 32, NULL) : NULL;
+        if (!expr) { *err_key = "err.search.empty"; return -1; }
+        free(expr);
+    } else {
+        json_t *l = listing_id ? kj_listing_get(db, listing_id) : NULL;
+        bool owner = l && kj_listing_is_owner(db, l, user);
+        json_decref(l);
+        if (!owner) { *err_key = "err.not_found"; return -1; }
+    }
+    if (threshold < 0 || threshold > 1) { *err_key = "err.field.range"; return -1; }
+    if (kj_db_int(db, 0, "SELECT count(*) FROM subscriptions WHERE user_id = ?", "s", jstr(user, "id")) >= 100) {
+        *err_key = "err.subscription.too_many";
+        return -1;
+    }
+    kj_id id = kj_id_new();
+    if (kj_db_exec(db, "INSERT INTO subscriptions(id, user_id, kind, query, filters, listing_id, threshold, created_at) "
+                       "VALUES (?,?,?,?,?,?,?,?)", "ssssjsdi", id.s, jstr(user, "id"), kind, query ? query : "",
+                   filters, !strcmp(kind, "matches") ? listing_id : NULL, threshold, kj_now_ms()) < 0) {
+        *err_key = "err.internal";
+        return -1;
+    }
+    snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
+    return 0;
+}
+
+json_t *kj_subscriptions(kj_db *db, json_t *user)
+{
+    json_t *rows = kj_db_rows(db, "SELECT s.id, s.kind, s.query, s.filters AS filters__json, s.listing_id, s.threshold, "
+                                  "s.created_at, l.title AS listing_title FROM subscriptions s "
+                                  "LEFT JOIN listings l ON l.id = s.listing_id WHERE s.user_id = ? ORDER BY s.created_at DESC",
+                              "s", jstr(user, "id"));
+    return rows ? rows : json_array();
+}
+
+int kj_unsubscribe(kj_db *db, json_t *user, const char *id)
+{
+    return kj_db_exec(db, "DELETE FROM subscriptions WHERE id = ? AND user_id = ?", "ss", id, jstr(user, "id")) > 0 ? 0 : -1;
+}

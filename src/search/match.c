@@ -1,0 +1,232 @@
+/*
+ * match.c — two-way matching between demands and offers (achievements,
+ * services) or studios, with reasons a person can check.
+ *
+ * For one listing, candidates come from the search index (its own title,
+ * keywords, summary and description as an OR query; top 200 by BM25).
+ * Each candidate gets a score: relative text relevance plus structured fit
+ * (the table `fit_weights` below), and an explanation: the shared key terms
+ * and, field by field, what agreed and what did not. The best pairs are
+ * stored in `matches`, once per (demand, offer) pair, so both sides read
+ * the same row. Only the pairs of the listing being computed change: this
+ * is what keeps publishing incremental.
+ */
+#include "search/search.h"
+#include "core/clock.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
+
+#define CANDIDATES 200
+#define KEEP 50
+#define MIN_SCORE 0.15
+
+/* How much each signal adds to a match score (text relevance is 0..1). */
+static const struct { const char *signal; double weight; } fit_weights[] = {
+    { "text",            0.45 },
+    { "domain_l2",       0.20 },   /* same second-level domain */
+    { "domain_l1",       0.10 },   /* same first-level domain only */
+    { "trl",             0.08 },   /* the offer meets the demand's minimum */
+    { "modes",           0.08 },   /* at least one cooperation mode in common */
+    { "price",           0.07 },   /* price range overlaps the budget */
+    { "region_district", 0.07 },
+    { "region_city",     0.05 },
+    { "region_province", 0.03 },
+    { "fresh",           0.02 },   /* published in the last 30 days */
+};
+
+static double weight(const char *signal)
+{
+    for (size_t i = 0; i < sizeof fit_weights / sizeof *fit_weights; i++)
+        if (!strcmp(fit_weights[i].signal, signal)) return fit_weights[i].weight;
+    return 0;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool jnull(json_t *o, const char *k) { return !json_is_integer(json_object_get(o, k)); }
+static int64_t jint(json_t *o, const char *k) { return json_integer_value(json_object_get(o, k)); }
+
+static void note(json_t *list, const char *field, const char *code)
+{
+    json_array_append_new(list, json_pack("{s:s, s:s}", "field", field, "code", code));
+}
+
+/* Structured fit of a demand d against an offer o (both listing rows). */
+static double listing_fit(json_t *d, json_t *o, json_t *agree, json_t *disagree)
+{
+    double s = 0;
+    const char *dd = jstr(d, "domain"), *od = jstr(o, "domain");
+    if (dd && od && !strcmp(dd, od)) { s += weight("domain_l2"); note(agree, "domain", "same_l2"); }
+    else if (dd && od && !strncmp(dd, od, 3)) { s += weight("domain_l1"); note(agree, "domain", "same_l1"); }
+    else note(disagree, "domain", "different");
+
+    if (!jnull(d, "trl_min") && !jnull(o, "trl")) {
+        if (jint(o, "trl") >= jint(d, "trl_min")) { s += weight("trl"); note(agree, "trl", "meets_min"); }
+        else note(disagree, "trl", "below_min");
+    }
+
+    json_t *dm = json_object_get(d, "coop_modes"), *om = json_object_get(o, "coop_modes");
+    bool common = false;
+    size_t i, j;
+    json_t *a, *b;
+    json_array_foreach(dm, i, a) json_array_foreach(om, j, b) if (json_equal(a, b)) common = true;
+    if (common) { s += weight("modes"); note(agree, "coop_modes", "overlap"); }
+    else if (json_array_size(dm) && json_array_size(om)) note(disagree, "coop_modes", "no_overlap");
+
+    if (!jnull(d, "price_max_fen") && !jnull(o, "price_min_fen")) {
+        if (jint(o, "price_min_fen") <= jint(d, "price_max_fen") &&
+            (jnull(d, "price_min_fen") || jnull(o, "price_max_fen") || jint(o, "price_max_fen") >= jint(d, "price_min_fen"))) {
+            s += weight("price");
+            note(agree, "price", "within_budget");
+        } else {
+            note(disagree, "price", "over_budget");
+        }
+    }
+    return s;
+}
+
+static double region_fit(const char *r1, const char *r2, json_t *agree, json_t *disagree)
+{
+    if (!r1 || !r2 || strlen(r1) != 6 || strlen(r2) != 6) return 0;
+    if (!strcmp(r1, r2)) { note(agree, "region", "same_district"); return weight("region_district"); }
+    if (!strncmp(r1, r2, 4)) { note(agree, "region", "same_city"); return weight("region_city"); }
+    if (!strncmp(r1, r2, 2)) { note(agree, "region", "same_province"); return weight("region_province"); }
+    note(disagree, "region", "elsewhere");
+    return 0;
+}
+
+static json_t *shared_terms(kj_db *db, const char *a, const char *b)
+{
+    json_t *ta = kj_db_row(db, "SELECT terms AS t__json FROM search_docs WHERE doc_id = ?", "s", a);
+    json_t *tb = kj_db_row(db, "SELECT terms AS t__json FROM search_docs WHERE doc_id = ?", "s", b);
+    json_t *out = json_array();
+    size_t i, j;
+    json_t *x, *y;
+    json_array_foreach(json_object_get(ta, "t"), i, x)
+        json_array_foreach(json_object_get(tb, "t"), j, y)
+            if (json_equal(x, y) && json_array_size(out) < 12) { json_array_append(out, x); break; }
+    json_decref(ta);
+    json_decref(tb);
+    return out;
+}
+
+#define FIT_COLUMNS "id, kind, domain, region, trl, trl_min, coop_modes AS coop_modes__json, price_kind, " \
+                    "price_min_fen, price_max_fen, published_at, title"
+
+int kj_match_compute(kj_db *db, const char *id)
+{
+    json_t *self = kj_db_row(db, "SELECT " FIT_COLUMNS ", keywords, summary, description FROM listings WHERE id = ?", "s", id);
+    bool is_studio = false;
+    if (!self) {
+        self = kj_db_row(db, "SELECT id, 'studio' AS kind, region, name AS title, directions AS keywords, skills AS summary, "
+                             "intro AS description FROM studios WHERE id = ?", "s", id);
+        is_studio = true;
+    }
+    if (!self) return 0;
+    bool demand = !strcmp(jstr(self, "kind"), "demand");
+    kj_buf text = { 0 };
+    kj_buf_printf(&text, "%s\n%s\n%s\n%.2000s", jstr(self, "title") ? jstr(self, "title") : "", jstr(self, "keywords") ? jstr(self, "keywords") : "",
+                  jstr(self, "summary") ? jstr(self, "summary") : "", jstr(self, "description") ? jstr(self, "description") : "");
+    char *expr = kj_search_match_expr(text.data, text.len, 32, NULL);
+    kj_buf_free(&text);
+    /* The pairs of this listing are recomputed from scratch; others stay. */
+    const char *del = demand ? "DELETE FROM matches WHERE demand_id = ?" : "DELETE FROM matches WHERE offer_id = ?";
+    if (kj_db_exec(db, del, "s", id) < 0) { free(expr); json_decref(self); return -1; }
+    if (!expr) { json_decref(self); return 0; }
+    char today[16];
+    kj_format_date(kj_now_ms(), today, sizeof today);
+    json_t *cands = kj_db_rows(db,
+        "SELECT d.doc_id, d.doc_kind, -bm25(search_fts, 10.0, 6.0, 3.0, 1.0) AS relevance "
+        "FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid "
+        "LEFT JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
+        "WHERE search_fts MATCH ? AND d.doc_id <> ? AND ("
+        "  (? = 1 AND (d.doc_kind = 'studio' OR l.kind IN ('achievement','service'))) OR "
+        "  (? = 0 AND l.kind = 'demand')) "
+        "ORDER BY bm25(search_fts, 10.0, 6.0, 3.0, 1.0) LIMIT ?", "ssbbi", expr, id, (int)demand, (int)demand, (int64_t)CANDIDATES);
+    free(expr);
+    if (is_studio && !cands) { json_decref(self); return 0; }
+    double best = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(cands, i, c) if (json_real_value(json_object_get(c, "relevance")) > best) best = json_real_value(json_object_get(c, "relevance"));
+    int kept = 0;
+    int64_t now = kj_now_ms();
+    json_array_foreach(cands, i, c) {
+        if (kept >= KEEP) break;
+        const char *other_id = jstr(c, "doc_id");
+        bool other_studio = !strcmp(jstr(c, "doc_kind"), "studio");
+        json_t *other = other_studio ? kj_db_row(db, "SELECT id, 'studio' AS kind, region, created_at AS published_at FROM studios WHERE id = ?", "s", other_id)
+                                     : kj_db_row(db, "SELECT " FIT_COLUMNS " FROM listings WHERE id = ?", "s", other_id);
+        if (!other) continue;
+        json_t *agree = json_array(), *disagree = json_array();
+        double text_rel = best > 0 ? json_real_value(json_object_get(c, "relevance")) / best : 0;
+        double score = weight("text") * text_rel;
+        json_t *d = demand ? self : other, *o = demand ? other : self;
+        if (!other_studio && !is_studio) score += listing_fit(d, o, agree, disagree);
+        score += region_fit(jstr(self, "region"), jstr(other, "region"), agree, disagree);
+        int64_t pub = jint(o, "published_at");
+        if (pub && now - pub < 30LL * 86400 * 1000) { score += weight("fresh"); note(agree, "published", "recent"); }
+        json_t *terms = shared_terms(db, id, other_id);
+        if (score >= MIN_SCORE && json_array_size(terms)) {
+            json_t *reasons = json_pack("{s:o, s:o, s:o, s:f}", "terms", terms, "agree", agree, "disagree", disagree,
+                                        "text", round(text_rel * 100) / 100);
+            const char *offer_kind = other_studio ? "studio" : is_studio ? "studio" : jstr(o, "kind");
+            kj_db_exec(db, "INSERT INTO matches(demand_id, offer_id, offer_kind, score, reasons, computed_at) VALUES (?,?,?,?,?,?) "
+                           "ON CONFLICT(demand_id, offer_id) DO UPDATE SET score = excluded.score, reasons = excluded.reasons, "
+                           "computed_at = excluded.computed_at",
+                       "sssdji", jstr(d, "id"), jstr(o, "id"), offer_kind, round(score * 1000) / 1000, reasons, now);
+            json_decref(reasons);
+            kept++;
+        } else {
+            json_decref(terms);
+            json_decref(agree);
+            json_decref(disagree);
+        }
+        json_decref(other);
+    }
+    json_decref(cands);
+    json_decref(self);
+    return kept;
+}
+
+json_t *kj_match_list(kj_db *db, const char *listing_id, int limit)
+{
+    json_t *rows = kj_db_rows(db,
+        "SELECT CASE WHEN m.demand_id = ? THEN m.offer_id ELSE m.demand_id END AS id, "
+        "       CASE WHEN m.demand_id = ? THEN m.offer_kind ELSE 'demand' END AS kind, "
+        "       m.score, m.reasons AS reasons__json, coalesce(l.title, s.name) AS title, "
+        "       coalesce(l.summary, s.intro) AS summary "
+        "FROM matches m "
+        "LEFT JOIN listings l ON l.id = CASE WHEN m.demand_id = ? THEN m.offer_id ELSE m.demand_id END "
+        "LEFT JOIN studios s ON s.id = m.offer_id AND m.offer_kind = 'studio' "
+        "WHERE (m.demand_id = ? OR m.offer_id = ?) "
+        "AND (l.id IS NULL OR l.status = 'published') "
+        "AND NOT EXISTS (SELECT 1 FROM match_feedback f WHERE f.listing_id = ? "
+        "                AND f.other_id = CASE WHEN m.demand_id = ? THEN m.offer_id ELSE m.demand_id END) "
+        "ORDER BY m.score DESC LIMIT ?", "sssssssi",
+        listing_id, listing_id, listing_id, listing_id, listing_id, listing_id, listing_id, (int64_t)limit);
+    return rows ? rows : json_array();
+}
+
+int kj_match_feedback(kj_db *db, json_t *user, const char *listing_id, const char *other_id)
+{
+    json_t *l = kj_listing_get(db, listing_id);
+    bool owner = l && kj_listing_is_owner(db, l, user);
+    json_decref(l);
+    if (!owner) return -1;
+    double score = 0;
+    json_t *m = kj_db_row(db, "SELECT score FROM matches WHERE (demand_id = ? AND offer_id = ?) OR (demand_id = ? AND offer_id = ?)",
+                          "ssss", listing_id, other_id, other_id, listing_id);
+    if (m) score = json_real_value(json_object_get(m, "score"));
+    json_decref(m);
+    return kj_db_exec(db, "INSERT INTO match_feedback(listing_id, other_id, user_id, verdict, score, created_at) "
+                          "VALUES (?,?,?,'not_relevant',?,?) ON CONFLICT(listing_id, other_id) DO NOTHING",
+                      "sssdi", listing_id, other_id, jstr(user, "id"), score, kj_now_ms()) < 0 ? -1 : 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * search.h — Chinese-aware full-text search and explainable two-way
+ * matching over listings and studios.
+ *
+ * Owns the search index (search_fts + search_docs), the query builder (a
+ * user's text is analyzed into terms, each quoted — never passed raw into
+ * FTS5 syntax), BM25 ranking with field weights (title > keywords >
+ * summary > body), facets, snippets and suggestions; the match table
+ * between demands and offers/studios with reasons; "not relevant"
+ * feedback; and alerts (saved searches, new matches for a listing).
+ *
+ * Index maintenance is incremental: kj_search_sync_listing() is called in
+ * the same transaction as every change of a listing's live content or
+ * visibility, so a listing is searchable the moment it is published, and
+ * its matches are recomputed then (only that listing's pairs).
+ *
+ * The analyzer is process-wide, set once at start-up by
+ * kj_search_set_analyzer() before any thread serves requests.
+ */
+#ifndef KJ_SEARCH_H
+#define KJ_SEARCH_H
+#include "market/market.h"
+#include "store/store.h"
+#include "text/analyzer.h"
+
+/** Sets the analyzer used for queries and explanations (start-up only). */
+void kj_search_set_analyzer(kj_analyzer *a);
+kj_analyzer *kj_search_analyzer(void);
+
+/** Brings the index and matches of one listing up to date: indexed and
+ *  matched when published and current, removed otherwise. Runs inside
+ *  the caller's transaction. Also raises alerts for a newly published
+ *  listing when notify is true. 0 or -1. */
+int kj_search_sync_listing(kj_db *db, const char *listing_id, bool notify);
+/** Same for a studio (always public). */
+int kj_search_sync_studio(kj_db *db, const char *studio_id);
+/** Rebuilds the whole index and every match from the database. Returns the
+ *  number of documents indexed, or -1. */
+int kj_search_reindex(kj_db *db);
+/** Index statistics for /metrics: {documents, listings, studios, matches}. */
+json_t *kj_search_stats(kj_db *db);
+
+typedef struct {
+    const char *q;               /* the user's text */
+    kj_listing_query filters;    /* browse filters (kind, domain, region, trl, mode, price, within) */
+    bool include_studios;        /* also search studios (when no listing-only filter is set) */
+    int page, per_page;
+} kj_search_query;
+
+/** Searches. Returns a new object {items: [{id, doc_kind, kind, title,
+ *  summary, snippet (text with \x02…\x03 around hits), score, ...listing
+ *  summary fields}], total, facets: {kind, domain, region, trl}, terms}, or
+ *  NULL with *err_key on a query that cannot be run. An empty or
+ *  punctuation-only query gives zero hits. */
+json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key);
+/** Search-as-you-type: up to limit titles and keywords starting with or
+ *  containing the typed text. New array [{text, id, kind}]. */
+json_t *kj_search_suggest(kj_db *db, const char *prefix, int limit);
+
+/** The ranked matches of a listing (a demand → offers and studios; an
+ *  offer → demands), best first, each {id, kind, title, score, reasons}.
+ *  Pairs the listing's owner marked not relevant are left out. */
+json_t *kj_match_list(kj_db *db, const char *listing_id, int limit);
+/** Computes (again) the matches of one listing against current listings
+ *  and studios; stores the top pairs. Returns how many pairs were kept. */
+int kj_match_compute(kj_db *db, const char *listing_id);
+/** Marks a proposed match not relevant (by the listing's owner). */
+int kj_match_feedback(kj_db *db, json_t *user, const char *listing_id, const char *other_id);
+
+/** Alerts. */
+int kj_subscribe(kj_db *db, json_t *user, const char *kind, const char *query, json_t *filters,
+                 const char *listing_id, double threshold, char *id_out, const char **err_key);
+json_t *kj_subscriptions(kj_db *db, json_t *user);
+int kj_unsubscribe(kj_db *db, json_t *user, const char *id);
+
+/** Hook for e-mail digests (issue "deals"): called for every alert raised.
+ *  The default does nothing; the mail queue replaces it when it exists. */
+extern void (*kj_alert_hook)(kj_db *db, const char *user_id, const char *kind, const char *listing_id);
+#endif

@@ -1,0 +1,320 @@
+/*
+ * pages_search.c — the search page and API, suggestions, the matches of a
+ * listing with their reasons, "not relevant" feedback, and alerts.
+ */
+#include "web/pages_search.h"
+#include "core/id.h"
+#include "search/search.h"
+#include "web/app.h"
+#include "web/market_view.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void query_from(kj_req *req, kj_search_query *q)
+{
+    memset(q, 0, sizeof *q);
+    q->q = kj_in_str(req, "q");
+    kj_listing_query_from(req, &q->filters, NULL);
+    q->filters.q_title = NULL;   /* q is the full-text query here, not a title filter */
+    q->include_studios = true;
+    q->page = q->filters.page;
+    q->per_page = q->filters.per_page;
+}
+
+/* Snippet text carries \x02 … \x03 around matched terms: escape it for HTML,
+ * then turn the markers into <mark>. */
+static void snippet_html(json_t *hit)
+{
+    const char *s = jstr(hit, "snippet");
+    if (!s) return;
+    kj_buf b = { 0 };
+    for (; *s; s++) {
+        if (*s == '\x02') kj_buf_puts(&b, "<mark>");
+        else if (*s == '\x03') kj_buf_puts(&b, "</mark>");
+        else { char c[2] = { *s, 0 }; kj_buf_html(&b, c); }
+    }
+    json_object_set_new(hit, "snippet_html", json_string(b.data ? b.data : ""));
+    kj_buf_free(&b);
+}
+
+static void strip_markers(json_t *hit)
+{
+    const char *s = jstr(hit, "snippet");
+    if (!s) return;
+    char *copy = strdup(s), *o = copy;
+    for (const char *p = s; *p; p++) if (*p != '\x02' && *p != '\x03') *o++ = *p;
+    *o = 0;
+    json_object_set_new(hit, "snippet", json_string(copy));
+    free(copy);
+}
+
+static void label_facets(kj_req *req, json_t *facets)
+{
+    bool en = !strcmp(req->lang, "en");
+    json_t *list;
+    size_t i;
+    json_t *f;
+    list = json_object_get(facets, "kind");
+    json_array_foreach(list, i, f) {
+        char key[64];
+        snprintf(key, sizeof key, "kind.%s", jstr(f, "code") ? jstr(f, "code") : "");
+        json_object_set_new(f, "label", json_string(kj_tr(req, key)));
+        json_object_set_new(f, "param", json_string("kind"));
+    }
+    list = json_object_get(facets, "domain");
+    json_array_foreach(list, i, f) {
+        char *name = jstr(f, "code") ? kj_db_text(kj_req_db(req), en ? "SELECT name_en FROM domains WHERE code = ?" :
+                                                  "SELECT name_zh FROM domains WHERE code = ?", "s", jstr(f, "code")) : NULL;
+        json_object_set_new(f, "label", json_string(name ? name : "—"));
+        json_object_set_new(f, "param", json_string("domain"));
+        free(name);
+    }
+    list = json_object_get(facets, "region");
+    json_array_foreach(list, i, f) {
+        char *name = jstr(f, "code") ? kj_db_text(kj_req_db(req), en ? "SELECT name_en FROM regions WHERE code = ?" :
+                                                  "SELECT name_zh FROM regions WHERE code = ?", "s", jstr(f, "code")) : NULL;
+        json_object_set_new(f, "label", json_string(name ? name : "—"));
+        json_object_set_new(f, "param", json_string("region"));
+        free(name);
+    }
+    list = json_object_get(facets, "trl");
+    json_array_foreach(list, i, f) {
+        json_t *c = json_object_get(f, "code");
+        json_object_set_new(f, "label", json_is_integer(c) ? json_sprintf("TRL %lld", (long long)json_integer_value(c)) : json_string("—"));
+        json_object_set_new(f, "param", json_string("trl_min"));
+    }
+}
+
+void kj_page_search(kj_req *req)
+{
+    kj_search_query q;
+    query_from(req, &q);
+    if (q.per_page > 50) q.per_page = 50;
+    json_t *d = NULL;
+    const char *err = NULL;
+    if (!kj_has_errors(req) && q.q && *q.q) d = kj_search(kj_req_db(req), &q, &err);
+    if (!d) d = json_pack("{s:[], s:i, s:{}}", "items", "total", 0, "facets");
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(d, "items"), i, h) {
+        if (strcmp(jstr(h, "doc_kind"), "studio")) kj_listing_decorate(req, h, false);
+        else json_object_set_new(h, "is_studio", json_true());
+        snippet_html(h);
+        json_object_set_new(h, "score_text", json_sprintf("%.2f", json_real_value(json_object_get(h, "score"))));
+    }
+    label_facets(req, json_object_get(d, "facets"));
+    json_object_set_new(d, "q", json_string(q.q ? q.q : ""));
+    json_object_set_new(d, "searched", json_boolean(q.q && *q.q));
+    json_object_set_new(d, "page", json_integer(q.page > 0 ? q.page : 1));
+    int64_t total = json_integer_value(json_object_get(d, "total"));
+    int per = q.per_page > 0 ? q.per_page : 20, page = q.page > 0 ? q.page : 1;
+    if (page > 1) json_object_set_new(d, "prev_page", json_integer(page - 1));
+    if ((int64_t)page * per < total) json_object_set_new(d, "next_page", json_integer(page + 1));
+    json_object_set_new(d, "page_title", json_string(kj_tr(req, "search.title")));
+    json_object_set_new(d, "domains", kj_ref_options(req, "domains", json_object_get(req->in, "domain")));
+    json_object_set_new(d, "regions", kj_region_options(req, kj_in_str(req, "region")));
+    static const char *const kinds[] = { "achievement", "service", "demand", "studio", NULL };
+    json_t *kind_opts = json_array();
+    for (const char *const *k = kinds; *k; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "kind.%s", *k);
+        json_array_append_new(kind_opts, json_pack("{s:s, s:s, s:b}", "code", *k, "label", kj_tr(req, key),
+                                                   "selected", kj_in_str(req, "kind") && !strcmp(kj_in_str(req, "kind"), *k)));
+    }
+    json_object_set_new(d, "kinds", kind_opts);
+    kj_render(req, kj_has_errors(req) ? 400 : 200, "search", d);
+}
+
+void kj_api_search(kj_req *req)
+{
+    kj_search_query q;
+    query_from(req, &q);
+    const char *err = NULL;
+    json_t *d = kj_search(kj_req_db(req), &q, &err);
+    if (!d) { kj_resp_problem(req, 400, kj_tr(req, "err.http.400"), kj_tr(req, err), NULL); return; }
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(d, "items"), i, h) {
+        strip_markers(h);
+        kj_listing_api_prices(h);
+        json_object_set_new(h, "anonymous", json_boolean(json_integer_value(json_object_get(h, "anonymous"))));
+    }
+    json_object_set_new(d, "page", json_integer(q.page > 0 ? q.page : 1));
+    json_object_set_new(d, "per_page", json_integer(q.per_page > 0 ? q.per_page : 20));
+    kj_resp_json(req, 200, d);
+}
+
+void kj_api_suggest(kj_req *req)
+{
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", kj_search_suggest(kj_req_db(req), kj_in_str(req, "q"), 8)));
+}
+
+/* ---- matches ---- */
+
+static void explain(kj_req *req, json_t *m)
+{
+    json_t *r = json_object_get(m, "reasons");
+    json_t *lines = json_array();
+    const char *sides[] = { "agree", "disagree" };
+    for (int s = 0; s < 2; s++) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(json_object_get(r, sides[s]), i, x) {
+            char key[96];
+            snprintf(key, sizeof key, "match.%s.%s", jstr(x, "field"), jstr(x, "code"));
+            json_array_append_new(lines, json_pack("{s:s, s:b}", "text", kj_tr(req, key), "agree", s == 0));
+        }
+    }
+    json_object_set_new(m, "reason_lines", lines);
+    json_object_set(m, "terms", json_object_get(r, "terms"));
+    json_object_set_new(m, "score_pct", json_integer((json_int_t)(json_real_value(json_object_get(m, "score")) * 100 + 0.5)));
+    char key[32];
+    snprintf(key, sizeof key, "kind.%s", jstr(m, "kind"));
+    json_object_set_new(m, "kind_label", json_string(kj_tr(req, key)));
+    json_object_set_new(m, "is_studio", json_boolean(!strcmp(jstr(m, "kind"), "studio")));
+}
+
+static json_t *visible_listing(kj_req *req, const char *id, int *status)
+{
+    json_t *l = kj_listing_view(kj_req_db(req), id, req->user, status);
+    if (l && strcmp(jstr(l, "status"), "published") && !json_is_true(json_object_get(l, "is_owner"))) {
+        json_decref(l);
+        *status = 404;
+        return NULL;
+    }
+    return l;
+}
+
+void kj_page_matches(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    int status = 0;
+    json_t *l = visible_listing(req, id, &status);
+    if (!l) { kj_error(req, status ? status : 404, "err.not_found"); return; }
+    json_t *items = kj_match_list(kj_req_db(req), id, 50);
+    size_t i;
+    json_t *m;
+    json_array_foreach(items, i, m) {
+        explain(req, m);
+        json_object_set(m, "lid", json_object_get(l, "id"));
+    }
+    json_t *d = json_pack("{s:o, s:o, s:s, s:O}", "listing", l, "items", items, "page_title", kj_tr(req, "match.title"),
+                          "is_owner", json_object_get(l, "is_owner"));
+    kj_render(req, 200, "matches", d);
+}
+
+void kj_api_matches(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    int status = 0;
+    json_t *l = visible_listing(req, id, &status);
+    if (!l) { kj_error(req, 404, "err.not_found"); return; }
+    json_decref(l);
+    json_t *items = kj_match_list(kj_req_db(req), id, (int)kj_in_int(req, "limit", 20));
+    size_t i;
+    json_t *m;
+    json_array_foreach(items, i, m) explain(req, m);
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
+static int feedback(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0), *other = kj_req_param(req, 1);
+    if (!kj_id_valid(id) || !kj_id_valid(other) || kj_match_feedback(kj_req_db(req), req->user, id, other)) {
+        kj_error(req, 404, "err.not_found");
+        return -1;
+    }
+    return 0;
+}
+
+void kj_page_match_not_relevant(kj_req *req)
+{
+    if (feedback(req) == 0) kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s/matches", kj_req_param(req, 0)));
+}
+
+void kj_api_match_not_relevant(kj_req *req)
+{
+    if (feedback(req) == 0) req->status = 204;
+}
+
+/* ---- alerts ---- */
+
+static json_t *filters_of(kj_req *req)
+{
+    static const char *const names[] = { "kind", "domain", "region", "mode", "price_min", "price_max", "trl_min", "trl_max" };
+    json_t *f = json_object();
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        json_t *v = json_object_get(req->in, names[i]);
+        if (v) json_object_set(f, names[i], v);
+    }
+    return f;
+}
+
+static int subscribe(kj_req *req, char *id, const char **err)
+{
+    double threshold = kj_in_str(req, "threshold") ? atof(kj_in_str(req, "threshold")) : 0.5;
+    json_t *f = filters_of(req);
+    int rc = kj_subscribe(kj_req_db(req), req->user, kj_in_str(req, "type"), kj_in_str(req, "q"), f,
+                          kj_in_str(req, "listing_id"), threshold, id, err);
+    json_decref(f);
+    return rc;
+}
+
+void kj_page_subscribe(kj_req *req)
+{
+    char id[KJ_ID_LEN + 1];
+    const char *err = NULL;
+    if (kj_has_errors(req)) { kj_error(req, 422, "err.form.check"); return; }
+    if (subscribe(req, id, &err)) { kj_error(req, !strcmp(err, "err.not_found") ? 404 : 422, err); return; }
+    kj_resp_redirect(req, "/subscriptions?saved=1");
+}
+
+void kj_api_subscribe(kj_req *req)
+{
+    char id[KJ_ID_LEN + 1];
+    const char *err = NULL;
+    if (subscribe(req, id, &err)) {
+        kj_resp_problem(req, !strcmp(err, "err.not_found") ? 404 : 422, kj_tr(req, "err.http.422"), kj_tr(req, err), NULL);
+        return;
+    }
+    kj_resp_json(req, 201, json_pack("{s:s}", "id", id));
+}
+
+void kj_page_subscriptions(kj_req *req)
+{
+    json_t *items = kj_subscriptions(kj_req_db(req), req->user);
+    size_t i;
+    json_t *s;
+    json_array_foreach(items, i, s) json_object_set_new(s, "is_search", json_boolean(!strcmp(jstr(s, "kind"), "search")));
+    kj_render(req, 200, "subscriptions", json_pack("{s:o, s:s, s:b}", "items", items, "page_title", kj_tr(req, "alert.title"),
+                                                   "saved", kj_req_query(req, "saved") != NULL));
+}
+
+void kj_api_subscriptions(kj_req *req)
+{
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", kj_subscriptions(kj_req_db(req), req->user)));
+}
+
+void kj_page_unsubscribe(kj_req *req)
+{
+    if (!kj_id_valid(kj_req_param(req, 0)) || kj_unsubscribe(kj_req_db(req), req->user, kj_req_param(req, 0))) {
+        kj_error(req, 404, "err.not_found");
+        return;
+    }
+    kj_resp_redirect(req, "/subscriptions");
+}
+
+void kj_api_unsubscribe(kj_req *req)
+{
+    if (!kj_id_valid(kj_req_param(req, 0)) || kj_unsubscribe(kj_req_db(req), req->user, kj_req_param(req, 0))) {
+        kj_error(req, 404, "err.not_found");
+        return;
+    }
+    req->status = 204;
+}

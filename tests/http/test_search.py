@@ -1,0 +1,187 @@
+"""Search and matching over HTTP: Chinese-aware queries, filters, facets,
+snippets, suggestions, hostile queries, anonymity, incremental matching
+with reasons, "not relevant", and alerts without a reindex."""
+import time
+import urllib.parse
+
+from harness import Client, DEMO
+
+RUN = str(int(time.time() * 1000) % 100000000)
+
+
+def q(params):
+    return urllib.parse.urlencode(params)
+
+
+def publish(server, role, body, admin=None):
+    c = Client(server)
+    c.login_as(role)
+    r = c.api("POST", "/api/v1/listings", dict(body, submit=True))
+    assert r.status == 201, r
+    lid = r.json["id"]
+    admin = admin or Client(server)
+    if "kj_session" not in admin.cookies:
+        admin.login_as("admin")
+    r = admin.api("POST", "/api/v1/listings/%s/actions" % lid, {"action": "approve"})
+    assert r.status == 200 and r.json["status"] == "published", r
+    return lid
+
+
+def offer(title, summary, keywords, domain="D0401", region="510107", trl=6, modes=("joint_dev",), price=("50", "100"), anonymous=False):
+    return {"kind": "achievement", "title": title, "summary": summary, "keywords": list(keywords), "domain": domain,
+            "region": region, "trl": trl, "coop_modes": list(modes), "price_kind": "range",
+            "price_min": price[0], "price_max": price[1], "anonymous": anonymous,
+            "contact_phone": "028-8888" + RUN[-4:], "contact_email": "secret.%s@example.cn" % RUN}
+
+
+def demand(title, summary, keywords, domain="D0401", region="510104", trl_min=5, modes=("joint_dev",), budget=("30", "120")):
+    return {"kind": "demand", "title": title, "summary": summary, "keywords": list(keywords), "domain": domain,
+            "region": region, "trl_min": trl_min, "coop_modes": list(modes), "price_kind": "range",
+            "price_min": budget[0], "price_max": budget[1], "indicators": [{"name": "精度", "target": "≥95", "unit": "%"}]}
+
+
+def search(server, text, **filters):
+    params = dict(filters, q=text)
+    r = Client(server).api("GET", "/api/v1/search?" + q(params))
+    assert r.status == 200, r
+    return r.json
+
+
+def test_chinese_aware_search_and_ordering(server):
+    admin = Client(server)
+    admin.login_as("admin")
+    a = publish(server, "scientist", offer("植保无人机变量喷洒系统%s" % RUN, "面向水稻病虫害防治的植保无人机精准施药", ["植保无人机", "水稻"]), admin)
+    b = publish(server, "scientist2", offer("水稻田间管理的物联网监测%s" % RUN, "土壤墒情与病虫害监测，手机查看", ["物联网", "水稻"],
+                                            domain="D1003", region="511102"), admin)
+    # Title hits outrank body-only hits; traditional and synonyms find simplified text.
+    res = search(server, "植保无人机 " + RUN)
+    ids = [h["id"] for h in res["items"]]
+    assert a in ids and ids.index(a) == 0, res
+    for variant in ["植保無人機", "UAV 水稻", "drone"]:
+        ids = [h["id"] for h in search(server, variant)["items"]]
+        assert a in ids, (variant, ids)
+    # Out-of-dictionary words still match through character bigrams.
+    assert a in [h["id"] for h in search(server, "变量喷洒")["items"]]
+    # Snippets mark nothing dangerous and come back as plain text in the API.
+    hit = [h for h in search(server, "水稻 " + RUN)["items"] if h["id"] == b][0]
+    assert "\x02" not in hit["snippet"] and hit["title"].startswith("水稻田间管理")
+    # Filters and facets apply to the query.
+    res = search(server, "水稻", region="510000")
+    assert all(h.get("region", "51").startswith("51") for h in res["items"] if h["doc_kind"] == "listing")
+    facets = res["facets"]
+    assert {"kind", "domain", "region", "trl"} <= set(facets), facets
+    assert any(f["code"] == "510000" for f in facets["region"])
+    res = search(server, "水稻 " + RUN, domain="D04")
+    assert a in [h["id"] for h in res["items"]] and b not in [h["id"] for h in res["items"]]
+    # The HTML page highlights hits with <mark> and escapes everything else.
+    r = Client(server).get("/search?" + q({"q": "植保无人机 " + RUN}))
+    assert r.status == 200 and "<mark>" in r.text and "植保无人机变量喷洒系统" in r.text
+
+
+def test_hostile_queries_never_500(server):
+    for text in ['"', '""', 'NEAR(a b)', 'title:x', '*', 'a OR', '(((', 'AND', '   ', '！！！，。', 'x' * 10000,
+                 '无人机" OR "1', "'; DROP TABLE listings; --"]:
+        r = Client(server).api("GET", "/api/v1/search?" + q({"q": text}))
+        assert r.status in (200, 422), (text[:30], r)
+        if r.status == 200:
+            assert isinstance(r.json["items"], list)
+    r = Client(server).request("GET", "/api/v1/search?q=%FF%FE", headers={"Accept": "application/json"})
+    assert r.status in (400, 422), r
+    assert Client(server).get("/search?q=%22NEAR%28").status == 200
+    assert Client(server).api("GET", "/api/v1/search").json["total"] == 0
+
+
+def test_suggestions(server):
+    admin = Client(server)
+    admin.login_as("admin")
+    publish(server, "scientist", offer("青稞抗倒伏品种选育%s" % RUN, "川西高原青稞新品种", ["青稞", "良种"], domain="D1001",
+                                        region="513300"), admin)
+    r = Client(server).api("GET", "/api/v1/suggest?" + q({"q": "青稞"}))
+    assert r.status == 200
+    texts = [s["text"] for s in r.json["items"]]
+    assert any(t.startswith("青稞抗倒伏品种选育") for t in texts) and "青稞" in texts, texts
+
+
+def test_anonymous_owner_never_in_search(server):
+    admin = Client(server)
+    admin.login_as("admin")
+    lid = publish(server, "scientist", offer("匿名钒钛磁铁矿综合利用技术%s" % RUN, "攀西钒钛资源高值化利用", ["钒钛"],
+                                             domain="D0601", region="510400", anonymous=True), admin)
+    owner_name = "张伟"
+    res = search(server, "钒钛 " + RUN)
+    hit = [h for h in res["items"] if h["id"] == lid][0]
+    text = str(hit)
+    assert owner_name not in text and DEMO["scientist"][0] not in text and "owner_id" not in hit
+    assert "secret.%s" % RUN not in text
+    # Searching for the owner's name does not find the anonymous listing.
+    assert lid not in [h["id"] for h in search(server, owner_name)["items"]]
+    page = Client(server).get("/search?" + q({"q": "钒钛 " + RUN}))
+    assert owner_name not in page.text.split("<main", 1)[1]
+    sug = Client(server).api("GET", "/api/v1/suggest?" + q({"q": "匿名钒钛"})).text
+    assert owner_name not in sug
+    m = Client(server).api("GET", "/api/v1/listings/%s/matches" % lid).text
+    assert owner_name not in m and "secret." not in m
+
+
+def test_new_demand_gets_matches_and_alert_without_reindex(server):
+    admin = Client(server)
+    admin.login_as("admin")
+    good = publish(server, "scientist", offer("输电线路无人机智能巡检系统%s" % RUN, "无人机自动巡检输电线路，识别绝缘子缺陷",
+                                              ["无人机", "巡检", "输电线路"]), admin)
+    far = publish(server, "scientist2", offer("茶叶加工无人机运输%s" % RUN, "山区茶园无人机运输鲜叶", ["无人机", "茶叶"],
+                                              domain="D1005", region="630104", trl=3, modes=("transfer",), price=("500", "800")), admin)
+    # The offer's owner subscribes to new matches for their listing.
+    sci = Client(server)
+    sci.login_as("scientist")
+    r = sci.api("POST", "/api/v1/subscriptions", {"type": "matches", "listing_id": good, "threshold": "0.3"})
+    assert r.status == 201, r
+    before = sci.api("GET", "/api/v1/notifications").json["unread"]
+    # A saved search by another user.
+    org2 = Client(server)
+    org2.login_as("org_member2")
+    r = org2.api("POST", "/api/v1/subscriptions", {"type": "search", "q": "绝缘子 缺陷 " + RUN})
+    assert r.status == 201, r
+    d = publish(server, "org_member", demand("寻求输电线路绝缘子缺陷无人机检测%s" % RUN, "需要无人机巡检输电线路并自动识别绝缘子缺陷",
+                                             ["无人机", "绝缘子"]), admin)
+    r = Client(server).api("GET", "/api/v1/listings/%s/matches" % d)
+    assert r.status == 200
+    items = r.json["items"]
+    ids = [m["id"] for m in items]
+    assert good in ids, items
+    top = items[0]
+    assert top["id"] == good, [(m["title"], m["score"]) for m in items]
+    assert "无人机" in top["reasons"]["terms"] and top["score"] > 0
+    fields = {a["field"] for a in top["reasons"]["agree"]}
+    assert {"domain", "trl", "coop_modes", "price", "region"} <= fields, top["reasons"]
+    if far in ids:
+        f = items[ids.index(far)]
+        assert f["score"] < top["score"]
+        assert {x["field"] for x in f["reasons"]["disagree"]} & {"trl", "domain", "coop_modes", "price"}
+    # The same pair is visible from the offer's side.
+    assert d in [m["id"] for m in Client(server).api("GET", "/api/v1/listings/%s/matches" % good).json["items"]]
+    # Alerts were raised at publication, with no reindex.
+    after = sci.api("GET", "/api/v1/notifications").json
+    assert after["unread"] > before and any(n["kind"] == "alert_match" for n in after["items"]), after
+    assert any(n["kind"] == "alert_search" for n in org2.api("GET", "/api/v1/notifications").json["items"])
+    # The page explains why.
+    page = Client(server).get("/listings/%s/matches" % d)
+    assert page.status == 200 and "推荐理由" in page.text and "技术领域相同" in page.text
+    # The owner marks a match not relevant; it disappears; others cannot.
+    org = Client(server)
+    org.login_as("org_member")
+    assert Client(server).api("POST", "/api/v1/listings/%s/matches/%s/not-relevant" % (d, good)).status == 401
+    assert sci.api("POST", "/api/v1/listings/%s/matches/%s/not-relevant" % (d, good)).status == 404
+    assert org.api("POST", "/api/v1/listings/%s/matches/%s/not-relevant" % (d, good)).status == 204
+    assert good not in [m["id"] for m in Client(server).api("GET", "/api/v1/listings/%s/matches" % d).json["items"]]
+
+
+def test_withdrawn_listing_leaves_index_at_once(server):
+    admin = Client(server)
+    admin.login_as("admin")
+    lid = publish(server, "scientist", offer("锂电池正极材料低成本制备%s" % RUN, "磷酸铁锂正极材料工艺", ["锂电池"],
+                                             domain="D0602", region="630100"), admin)
+    assert lid in [h["id"] for h in search(server, "锂电池 " + RUN)["items"]]
+    sci = Client(server)
+    sci.login_as("scientist")
+    assert sci.api("POST", "/api/v1/listings/%s/actions" % lid, {"action": "withdraw"}).status == 200
+    assert lid not in [h["id"] for h in search(server, "锂电池 " + RUN)["items"]]
