@@ -40,7 +40,8 @@ static int load_config(kj_config *cfg, int argc, char **argv)
     return 0;
 }
 
-/* The background jobs: listing expiry and reminders, once a minute. One
+/* The background jobs: listing expiry and reminders once a minute, and the
+ * queued matching of bulk-published listings as soon as there is some. One
  * thread; it stops when stop_jobs is set (under jobs_lock). */
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t jobs_wake = PTHREAD_COND_INITIALIZER;
@@ -49,16 +50,19 @@ static bool stop_jobs;
 static void *run_jobs(void *arg)
 {
     kj_app *app = arg;
+    int64_t last_tick_us = 0;
     pthread_mutex_lock(&jobs_lock);
     while (!stop_jobs) {
         pthread_mutex_unlock(&jobs_lock);
         kj_db *db = kj_store_acquire(app->store);
-        kj_market_tick(db);
+        int64_t t0 = kj_mono_us();
+        if (t0 - last_tick_us > 60LL * 1000000 || !last_tick_us) { kj_market_tick(db); last_tick_us = t0; }
+        int matched = kj_match_drain(db, 100);
         kj_store_release(app->store, db);
         pthread_mutex_lock(&jobs_lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 60;
+        until.tv_sec += matched ? 0 : 1;   /* queued matching drains without pause */
         if (!stop_jobs) pthread_cond_timedwait(&jobs_wake, &jobs_lock, &until);
     }
     pthread_mutex_unlock(&jobs_lock);
@@ -167,6 +171,7 @@ static int do_reindex(kj_app *app, kj_db *db, void *ctx)
 {
     int64_t t0 = kj_mono_us();
     int n = kj_search_reindex(db);
+    while (n >= 0 && kj_match_drain(db, 500) > 0) {}
     if (n < 0) { fprintf(stderr, "kejiyun: reindex failed: %s\n", kj_db_errmsg(db)); return 1; }
     json_t *st = kj_search_stats(db);
     printf("indexed %d documents, %lld matches, in %.1f s\n", n, (long long)json_integer_value(json_object_get(st, "matches")),

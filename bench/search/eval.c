@@ -210,42 +210,147 @@ static size_t space_len(const char *s)
     return strncmp(s, "\xE3\x80\x80", 3) == 0 ? 3 : 0;
 }
 
-/* Baseline: the text split on whitespace, each piece double-quoted ('"'
- * doubled), OR-joined — what a plain FTS5 integration would do. */
-static char *whitespace_expr(const char *text, query_info *qi)
+/* Calls fn for each whitespace-separated piece of text. */
+static void each_piece(const char *text, void (*fn)(void *ctx, const char *p, size_t n), void *ctx)
 {
-    kj_buf b = { 0 };
     const char *s = text;
     while (*s) {
         size_t sp = space_len(s);
         if (sp) { s += sp; continue; }
         const char *start = s;
         while (*s && !space_len(s)) s++;
-        qi->pieces++;
-        qi->short_pieces += utf8_chars(start, (size_t)(s - start)) < 3;
-        if (b.len) kj_buf_puts(&b, " OR ");
-        kj_buf_puts(&b, "\"");
-        for (const char *p = start; p < s; p++) kj_buf_append(&b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
-        kj_buf_puts(&b, "\"");
+        fn(ctx, start, (size_t)(s - start));
     }
-    return b.data ? kj_buf_steal(&b, NULL) : NULL;
+}
+
+/* Appends p[0..n) as one FTS5 string ('"' doubled), OR-joined to what is there. */
+static void or_quoted(kj_buf *b, const char *p, size_t n)
+{
+    if (b->len) kj_buf_puts(b, " OR ");
+    kj_buf_puts(b, "\"");
+    for (size_t i = 0; i < n; i++) kj_buf_append(b, p[i] == '"' ? "\"\"" : p + i, p[i] == '"' ? 2 : 1);
+    kj_buf_puts(b, "\"");
+}
+
+typedef struct { kj_buf b; query_info *qi; } piece_ctx;
+
+static void quote_piece(void *ctx, const char *p, size_t n)
+{
+    piece_ctx *pc = ctx;
+    pc->qi->pieces++;
+    pc->qi->short_pieces += utf8_chars(p, n) < 3;
+    or_quoted(&pc->b, p, n);
+}
+
+/* Baseline: the text split on whitespace, each piece double-quoted ('"'
+ * doubled), OR-joined — what a plain FTS5 integration would do. */
+static char *whitespace_expr(const char *text, query_info *qi)
+{
+    piece_ctx pc = { { 0 }, qi };
+    each_piece(text, quote_piece, &pc);
+    return pc.b.data ? kj_buf_steal(&pc.b, NULL) : NULL;
 }
 
 /* kejiyun: exactly what the product's search does (search.c). */
-static char *kejiyun_expr(const char *text, query_info *qi)
+static char *product_expr(const char *text, query_info *qi)
 {
     return kj_search_match_expr(text, strlen(text), MAX_QUERY_TERMS, NULL);
 }
 
+/* ---- experimental query builders (tuning on aggregate figures only) ---- */
+
+/* Set in main before any query; read-only afterwards. */
+static kj_analyzer *analyzer;
+
+static int is_cjk_term(const char *t)
+{
+    return (unsigned char)t[0] >= 0xE3 && (unsigned char)t[0] <= 0xE9;
+}
+
+typedef struct { kj_buf *b; int ntok; } phrase_ctx;
+
+static int phrase_token(void *ctx, int flags, const char *tok, int len, int start, int end)
+{
+    phrase_ctx *pc = ctx;
+    if (flags & KJ_TOKEN_COLOCATED) return 0;
+    kj_buf_puts(pc->b, pc->ntok++ ? " + \"" : "\"");
+    for (int i = 0; i < len; i++) kj_buf_append(pc->b, tok[i] == '"' ? "\"\"" : tok + i, tok[i] == '"' ? 2 : 1);
+    kj_buf_puts(pc->b, "\"");
+    return 0;
+}
+
+static void add_piece_phrase(void *ctx, const char *p, size_t n)
+{
+    kj_buf *expr = ctx, ph = { 0 };
+    phrase_ctx pc = { &ph, 0 };
+    kj_analyze(analyzer, KJ_ANALYZE_QUERY, p, (int)n, phrase_token, &pc);
+    if (pc.ntok >= 2) { kj_buf_puts(expr, " OR "); kj_buf_puts(expr, ph.data); }
+    kj_buf_free(&ph);
+}
+
+/* Product terms, plus each whitespace piece of 2+ terms as a phrase (a
+ * proximity bonus for documents that contain the user's exact wording). */
+static char *phrase_expr(const char *text, query_info *qi)
+{
+    char *base = product_expr(text, qi);
+    if (!base) return NULL;
+    kj_buf b = { 0 };
+    kj_buf_puts(&b, base);
+    free(base);
+    each_piece(text, add_piece_phrase, &b);
+    return kj_buf_steal(&b, NULL);
+}
+
+/* Product terms, plus the bigrams inside CJK terms of 3+ characters (the
+ * index holds every bigram, so they find other segmentations too). */
+static char *bigram_expr(const char *text, query_info *qi)
+{
+    int n = 0;
+    char **terms = kj_analyze_terms(analyzer, KJ_ANALYZE_QUERY, text, (int)strlen(text), &n);
+    if (!terms) return NULL;
+    kj_buf b = { 0 };
+    for (int i = 0; i < n && i < MAX_QUERY_TERMS; i++) or_quoted(&b, terms[i], strlen(terms[i]));
+    for (int i = 0; i < n && i < MAX_QUERY_TERMS; i++) {
+        size_t len = strlen(terms[i]);
+        if (!is_cjk_term(terms[i]) || len < 9 || len % 3) continue;   /* 3+ three-byte characters */
+        for (size_t k = 0; k + 6 <= len; k += 3) or_quoted(&b, terms[i] + k, 6);
+    }
+    kj_terms_free(terms, n);
+    return kj_buf_steal(&b, NULL);
+}
+
+/* Product terms without single CJK characters (lone characters friso
+ * could not attach to a word: 汤, 期, 大). */
+static char *no_single_expr(const char *text, query_info *qi)
+{
+    int n = 0;
+    char **terms = kj_analyze_terms(analyzer, KJ_ANALYZE_QUERY, text, (int)strlen(text), &n);
+    kj_buf b = { 0 };
+    for (int i = 0; i < n && i < MAX_QUERY_TERMS; i++)
+        if (!(is_cjk_term(terms[i]) && strlen(terms[i]) == 3)) or_quoted(&b, terms[i], strlen(terms[i]));
+    kj_terms_free(terms, n);
+    return b.data ? kj_buf_steal(&b, NULL) : product_expr(text, qi);
+}
+
+typedef struct { const char *name, *what; query_fn build; } variant_def;
+
+static const variant_def VARIANTS[] = {
+    { "product",   "kj_search_match_expr of src/search/search.c", product_expr },
+    { "phrase",    "product + each whitespace piece of 2+ terms as a phrase", phrase_expr },
+    { "bigrams",   "product + the bigrams inside CJK terms of 3+ characters", bigram_expr },
+    { "no-single", "product without single-character CJK terms", no_single_expr },
+};
+enum { NVARIANT = sizeof VARIANTS / sizeof VARIANTS[0] };
+
 typedef struct {
     const char *name, *tokenize;
-    query_fn build_query;
+    int is_kejiyun;   /* query built by the chosen variant, product weights */
 } system_def;
 
 static const system_def SYSTEMS[] = {
-    { "kejiyun",   "kejiyun",   kejiyun_expr },
-    { "unicode61", "unicode61", whitespace_expr },
-    { "trigram",   "trigram",   whitespace_expr },
+    { "kejiyun",   "kejiyun",   1 },
+    { "unicode61", "unicode61", 0 },
+    { "trigram",   "trigram",   0 },
 };
 enum { NSYS = sizeof SYSTEMS / sizeof SYSTEMS[0] };
 
@@ -433,33 +538,54 @@ static void measure_size(sqlite3 *db, system_stats *ss)
     sqlite3_finalize(st);
 }
 
+/* ---- settings ---------------------------------------------------------------- */
+
+typedef struct {
+    const char *data, *text, *tmp, *out;
+    int nkw;                    /* keywords per task-K query */
+    const char *weights;        /* bm25() field weights of kejiyun, e.g. "10.0, 6.0, 3.0, 1.0" */
+    const char *base_weights;   /* of the baselines; default: the same */
+    const variant_def *variant; /* kejiyun's query builder */
+    const char *only;           /* run just this system (tuning); NULL = all */
+    int blank_all;              /* --blank all: blank the column of every paper, not just the queried one */
+    int parity;                 /* -1 all papers; 0 / 1: only even / odd ones (tune on one half, check on the other) */
+} options;
+
 /* ---- running a task ---------------------------------------------------------- */
 
 typedef struct {
     sqlite3 *db;
     sqlite3_stmt *blank, *search;
-    const system_def *sys;
+    query_fn build_query;
     const corpus *c;
-    int nkw;
+    int nkw, parity;
+    int blank_all;   /* the column is blanked for all papers for the whole task */
 } runner;
+
+/* Blanks the task's column of paper q (undone by the caller's rollback). */
+static int blank_paper(runner *r, int q)
+{
+    if (r->blank_all) return 0;   /* already done for every paper */
+    sqlite3_reset(r->blank);
+    sqlite3_bind_int64(r->blank, 1, q + 1);
+    if (sqlite3_step(r->blank) == SQLITE_DONE) return 0;
+    fprintf(stderr, "blanking paper %d: %s\n", q, sqlite3_errmsg(r->db));
+    return -1;
+}
 
 /* Runs the query for paper q with its column blanked; fills rows. */
 static int run_one(runner *r, task_stats *ts, int q, const char *text, sqlite3_int64 *rows)
 {
-    if (exec(r->db, "BEGIN")) return -1;
-    sqlite3_reset(r->blank);
-    sqlite3_bind_int64(r->blank, 1, q + 1);
-    if (sqlite3_step(r->blank) != SQLITE_DONE) {
-        fprintf(stderr, "blanking paper %d: %s\n", q, sqlite3_errmsg(r->db));
-        exec(r->db, "ROLLBACK");
+    if (exec(r->db, "SAVEPOINT q")) return -1;
+    if (blank_paper(r, q)) {
+        exec(r->db, "ROLLBACK TO q; RELEASE q");
         return -1;
     }
     query_info qi = { 0, 0 };
     int n = 0;
     double t0 = now_s();
-    char *expr = r->sys->build_query(text, &qi);
+    char *expr = r->build_query(text, &qi);
     if (expr) {
-        sqlite3_reset(r->search);
         sqlite3_bind_text(r->search, 1, expr, -1, SQLITE_STATIC);
         int rc;
         while ((rc = sqlite3_step(r->search)) == SQLITE_ROW && n < TOP_K) rows[n++] = sqlite3_column_int64(r->search, 0);
@@ -472,7 +598,7 @@ static int run_one(runner *r, task_stats *ts, int q, const char *text, sqlite3_i
     ts->with_short += qi.short_pieces > 0;
     ts->all_short += qi.pieces > 0 && qi.short_pieces == qi.pieces;
     ts->n++;
-    exec(r->db, "ROLLBACK");
+    exec(r->db, "ROLLBACK TO q; RELEASE q");
     return n;
 }
 
@@ -485,7 +611,12 @@ static int run_task(runner *r, const task_def *task, task_stats *ts)
     if (!r->blank || !ts->lat_ms) return -1;
     sqlite3_int64 rows[TOP_K];
     int rc = 0;
+    if (r->blank_all) {
+        snprintf(sql, sizeof sql, "SAVEPOINT task; UPDATE docs SET %s = '' WHERE rowid <= %d", task->blanked, r->c->np);
+        rc = exec(r->db, sql);
+    }
     for (int q = 0; q < r->c->np && rc == 0; q++) {
+        if (r->parity >= 0 && q % 2 != r->parity) continue;
         char *text = task->query_text(&r->c->papers[q], r->nkw);
         if (!text) continue;
         int n = run_one(r, ts, q, text, rows);
@@ -493,6 +624,7 @@ static int run_task(runner *r, const task_def *task, task_stats *ts)
         if (n < 0) rc = -1;
         else score(ts, r->c, q, rows, n);
     }
+    if (r->blank_all) exec(r->db, "ROLLBACK TO task; RELEASE task");
     sqlite3_finalize(r->blank);
     r->blank = NULL;
     return rc;
@@ -510,11 +642,11 @@ static sqlite3 *open_db(const char *path, kj_analyzer *a)
     return db;
 }
 
-static int run_system(const system_def *sys, const corpus *c, kj_analyzer *a, const char *tmpdir, int nkw,
-                      system_stats *ss)
+/* Builds the system's index, measures it, runs every task on it. */
+static int run_system(const system_def *sys, const corpus *c, kj_analyzer *a, const options *o, system_stats *ss)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.db", tmpdir, sys->name);
+    char path[4096], sql[256];
+    snprintf(path, sizeof path, "%s/%s.db", o->tmp, sys->name);
     unlink(path);
     sqlite3 *db = open_db(path, a);
     if (!db) return -1;
@@ -522,9 +654,10 @@ static int run_system(const system_def *sys, const corpus *c, kj_analyzer *a, co
     int rc = build_index(db, sys, c);
     ss->build_s = now_s() - t0;
     if (rc == 0) measure_size(db, ss);
-    runner r = { db, NULL, NULL, sys, c, nkw };
-    r.search = rc ? NULL : prepare(db, "SELECT rowid FROM docs WHERE docs MATCH ?1 "
-                                       "ORDER BY bm25(docs, " BM25_ARGS "), rowid LIMIT " "100");
+    runner r = { db, NULL, NULL, sys->is_kejiyun ? o->variant->build : whitespace_expr, c, o->nkw, o->parity, o->blank_all };
+    snprintf(sql, sizeof sql, "SELECT rowid FROM docs WHERE docs MATCH ?1 ORDER BY bm25(docs, %s), rowid LIMIT %d",
+             sys->is_kejiyun ? o->weights : o->base_weights, TOP_K);
+    r.search = rc ? NULL : prepare(db, sql);
     if (!r.search) rc = -1;
     for (int t = 0; t < NTASK && rc == 0; t++) rc = run_task(&r, &TASKS[t], &ss->t[t]);
     sqlite3_finalize(r.search);
@@ -549,34 +682,44 @@ static double percentile(const double *v, int n, double p)
     return v[k < 1 ? 0 : k - 1];
 }
 
-static void print_table(FILE *out, system_stats *ss, int nkw)
+static int ran(const options *o, int s) { return !o->only || !strcmp(o->only, SYSTEMS[s].name); }
+
+static void print_task(FILE *out, const options *o, system_stats *ss, int t)
 {
-    for (int t = 0; t < NTASK; t++) {
-        fprintf(out, "\nTask %s — %s (n = %d queries%s)\n", TASKS[t].code, TASKS[t].what, ss[0].t[t].n,
-                t == 0 ? (nkw == 3 ? ", query = first 3 keywords" : ", query = first 2 keywords") : "");
-        fprintf(out, "%-10s %8s %7s %7s %7s %8s %8s %8s %6s\n", "system", "nDCG@10", "MRR", "R@100", "P@1",
-                "p50 ms", "p99 ms", "no hits", "errors");
-        for (int s = 0; s < NSYS; s++) {
-            task_stats *ts = &ss[s].t[t];
-            qsort(ts->lat_ms, (size_t)ts->n, sizeof *ts->lat_ms, cmp_double);
-            double n = ts->n ? ts->n : 1;
-            fprintf(out, "%-10s %8.4f %7.4f %7.4f %7.4f %8.3f %8.3f %8d %6d\n", SYSTEMS[s].name, ts->ndcg / n,
-                    ts->rr / n, ts->found / n, ts->top1 / n, percentile(ts->lat_ms, ts->n, 50),
-                    percentile(ts->lat_ms, ts->n, 99), ts->no_hits, ts->errors);
-        }
-        task_stats *tri = &ss[2].t[t];
-        fprintf(out, "  trigram: %d of %d queries have a piece of < 3 characters (cannot match trigram), "
-                     "%d have only such pieces\n", tri->with_short, tri->n, tri->all_short);
-        if (ss[0].t[t].no_terms)
-            fprintf(out, "  kejiyun: %d queries analyzed to no terms\n", ss[0].t[t].no_terms);
-        fprintf(out, "  mean results returned (of %d): ", TOP_K);
-        for (int s = 0; s < NSYS; s++)
-            fprintf(out, "%s %.1f%s", SYSTEMS[s].name, ss[s].t[t].hits_sum / (double)(ss[s].t[t].n ? ss[s].t[t].n : 1),
-                    s + 1 < NSYS ? ", " : "\n");
+    fprintf(out, "\nTask %s — %s (n = %d queries)\n", TASKS[t].code, TASKS[t].what, ss[o->only ? 0 : 0].t[t].n);
+    fprintf(out, "%-10s %8s %7s %7s %7s %8s %8s %8s %6s\n", "system", "nDCG@10", "MRR", "R@100", "P@1",
+            "p50 ms", "p99 ms", "no hits", "errors");
+    for (int s = 0; s < NSYS; s++) {
+        task_stats *ts = &ss[s].t[t];
+        if (!ran(o, s)) continue;
+        qsort(ts->lat_ms, (size_t)ts->n, sizeof *ts->lat_ms, cmp_double);
+        double n = ts->n ? ts->n : 1;
+        fprintf(out, "%-10s %8.4f %7.4f %7.4f %7.4f %8.3f %8.3f %8d %6d\n", SYSTEMS[s].name, ts->ndcg / n,
+                ts->rr / n, ts->found / n, ts->top1 / n, percentile(ts->lat_ms, ts->n, 50),
+                percentile(ts->lat_ms, ts->n, 99), ts->no_hits, ts->errors);
     }
-    fprintf(out, "\nIndex (9,000 documents; sizes after optimize + VACUUM)\n");
+    if (ran(o, 2))
+        fprintf(out, "  trigram: %d of %d queries have a piece of < 3 characters (it cannot match trigram), "
+                     "%d have only such pieces\n", ss[2].t[t].with_short, ss[2].t[t].n, ss[2].t[t].all_short);
+    if (ran(o, 0) && ss[0].t[t].no_terms)
+        fprintf(out, "  kejiyun: %d queries analyzed to no terms\n", ss[0].t[t].no_terms);
+    fprintf(out, "  breakdown    nDCG: paper  peers | top 10 per query: peers  other papers  distractors | results\n");
+    for (int s = 0; s < NSYS; s++) {
+        task_stats *ts = &ss[s].t[t];
+        if (!ran(o, s)) continue;
+        double n = ts->n ? ts->n : 1;
+        fprintf(out, "  %-10s      %6.4f %6.4f |                  %5.2f  %12.2f  %11.2f | %7.1f\n", SYSTEMS[s].name,
+                ts->ndcg_exact / n, (ts->ndcg - ts->ndcg_exact) / n, ts->top10_peer / n, ts->top10_other / n,
+                ts->top10_distractor / n, ts->hits_sum / n);
+    }
+}
+
+static void print_sizes(FILE *out, const options *o, const system_stats *ss)
+{
+    fprintf(out, "\nIndex (all 9,000 documents; sizes after 'optimize' and VACUUM)\n");
     fprintf(out, "%-10s %10s %14s %14s %14s\n", "system", "build s", "FTS index B", "content B", "file B");
     for (int s = 0; s < NSYS; s++) {
+        if (!ran(o, s)) continue;
         if (ss[s].have_dbstat)
             fprintf(out, "%-10s %10.2f %14lld %14lld %14lld\n", SYSTEMS[s].name, ss[s].build_s, ss[s].index_bytes,
                     ss[s].content_bytes, ss[s].file_bytes);
@@ -584,13 +727,14 @@ static void print_table(FILE *out, system_stats *ss, int nkw)
             fprintf(out, "%-10s %10.2f %14s %14s %14lld\n", SYSTEMS[s].name, ss[s].build_s, "n/a", "n/a",
                     ss[s].file_bytes);
     }
-    if (!ss[0].have_dbstat) fprintf(out, "  (this SQLite lacks dbstat: only the whole file is measured)\n");
+    fprintf(out, "  FTS index = docs_data + docs_idx + docs_docsize + docs_config (dbstat); content = docs_content,\n"
+                 "  the stored copy of the text (the product keeps it; an external-content table would not)\n");
 }
 
 /* Prints the targets; returns how many failed. */
 static int print_targets(FILE *out, const system_stats *ss)
 {
-    const task_stats *k = ss[0].t, *p = &ss[0].t[1];
+    const task_stats *k = &ss[0].t[0], *p = &ss[0].t[1];
     double nk = k->n ? k->n : 1, np = p->n ? p->n : 1;
     double best = 0;
     const char *best_name = "-";
@@ -599,45 +743,88 @@ static int print_targets(FILE *out, const system_stats *ss)
     double kej = k->ndcg / nk, mrr = p->rr / np;
     int fk = !(kej >= 1.15 * best), fp = !(mrr >= 0.6);
     fprintf(out, "\nTargets\n");
-    fprintf(out, "  task K nDCG@10 kejiyun %.4f >= 1.15 x best baseline (%s %.4f -> %.4f): %s  (ratio %.2f)\n",
+    fprintf(out, "  task K nDCG@10: kejiyun %.4f >= 1.15 x best baseline (%s %.4f x 1.15 = %.4f): %s  (ratio %.3f)\n",
             kej, best_name, best, 1.15 * best, fk ? "FAIL" : "PASS", best > 0 ? kej / best : 0.0);
-    fprintf(out, "  task P MRR kejiyun %.4f >= 0.6: %s\n", mrr, fp ? "FAIL" : "PASS");
+    fprintf(out, "  task P MRR: kejiyun %.4f >= 0.6: %s\n", mrr, fp ? "FAIL" : "PASS");
     return fk + fp;
+}
+
+static void report(FILE *out, const options *o, const corpus *c, system_stats *ss, double total_s)
+{
+    fprintf(out, "kejiyun search benchmark — CSL: %d papers + %d title-only distractors (%s), SQLite %s\n",
+            c->np, c->nt, o->data, sqlite3_libversion());
+    fprintf(out, "Task K query = the paper's first %d keywords, space-separated. Gains: 3 the paper, 1 same discipline.\n",
+            o->nkw);
+    fprintf(out, "bm25() weights title, keywords, summary, body: kejiyun %s; baselines %s\n", o->weights,
+            o->base_weights);
+    if (o->blank_all)
+        fprintf(out, "VARIANT READING: the blanked column is empty for ALL papers (not only the queried one)\n");
+    if (o->parity >= 0) fprintf(out, "SUBSET: only papers of %s index\n", o->parity ? "odd" : "even");
+    if (o->variant != &VARIANTS[0])
+        fprintf(out, "EXPERIMENT: kejiyun query builder = '%s' (%s)\n", o->variant->name, o->variant->what);
+    for (int t = 0; t < NTASK; t++) print_task(out, o, ss, t);
+    print_sizes(out, o, ss);
+    fprintf(out, "\ntotal run time %.1f s\n", total_s);
+    if (!o->only) print_targets(out, ss);
 }
 
 /* ---- main ------------------------------------------------------------------ */
 
 static void usage(void)
 {
-    fputs("usage: eval --data CSL_DIR --text TEXT_DIR --tmp DIR [--out FILE] [--kw 2|3]\n"
+    fputs("usage: eval --data CSL_DIR --text TEXT_DIR --tmp DIR --weights 'W,W,W,W' [--out FILE]\n"
+          "            [--kw 2|3] [--base-weights 'W,W,W,W'] [--variant NAME] [--only SYSTEM]\n"
+          "            [--half even|odd] [--blank one|all]\n"
           "  CSL_DIR   ../shared/data/csl (papers.tsv, titles.tsv)\n"
-          "  TEXT_DIR  the analyzer's data (data/text)\n", stderr);
+          "  TEXT_DIR  the analyzer's data (data/text)\n"
+          "  --weights bm25() field weights of search.c (title, keywords, summary, body)\n"
+          "  --variant kejiyun's query builder, for tuning:", stderr);
+    for (int i = 0; i < NVARIANT; i++) fprintf(stderr, " %s", VARIANTS[i].name);
+    fputs("\n", stderr);
 }
 
-typedef struct { const char *data, *text, *tmp, *out; int nkw; } options;
+static const variant_def *find_variant(const char *name)
+{
+    for (int i = 0; i < NVARIANT; i++)
+        if (!strcmp(VARIANTS[i].name, name)) return &VARIANTS[i];
+    return NULL;
+}
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    *o = (options){ NULL, NULL, NULL, NULL, 3 };
+    *o = (options){ .nkw = 3, .variant = &VARIANTS[0], .parity = -1 };
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--data")) o->data = argv[i + 1];
-        else if (!strcmp(argv[i], "--text")) o->text = argv[i + 1];
-        else if (!strcmp(argv[i], "--tmp")) o->tmp = argv[i + 1];
-        else if (!strcmp(argv[i], "--out")) o->out = argv[i + 1];
-        else if (!strcmp(argv[i], "--kw")) o->nkw = atoi(argv[i + 1]);
+        const char *k = argv[i], *v = argv[i + 1];
+        if (!strcmp(k, "--data")) o->data = v;
+        else if (!strcmp(k, "--text")) o->text = v;
+        else if (!strcmp(k, "--tmp")) o->tmp = v;
+        else if (!strcmp(k, "--out")) o->out = v;
+        else if (!strcmp(k, "--kw")) o->nkw = atoi(v);
+        else if (!strcmp(k, "--weights")) o->weights = v;
+        else if (!strcmp(k, "--base-weights")) o->base_weights = *v ? v : NULL;
+        else if (!strcmp(k, "--only")) o->only = *v ? v : NULL;
+        else if (!strcmp(k, "--blank")) o->blank_all = !strcmp(v, "all") ? 1 : !strcmp(v, "one") ? 0 : -1;
+        else if (!strcmp(k, "--half")) o->parity = !strcmp(v, "even") ? 0 : !strcmp(v, "odd") ? 1 : -2;
+        else if (!strcmp(k, "--variant")) { if (!(o->variant = find_variant(v))) return -1; }
         else return -1;
     }
-    return o->data && o->text && o->tmp && (o->nkw == 2 || o->nkw == 3) && argc % 2 == 1 ? 0 : -1;
+    if (!o->base_weights) o->base_weights = o->weights;
+    return o->data && o->text && o->tmp && o->weights && (o->nkw == 2 || o->nkw == 3) && o->parity >= -1 && o->blank_all >= 0 &&
+           argc % 2 == 1 ? 0 : -1;
 }
 
-static void report(FILE *out, const options *o, const corpus *c, system_stats *ss, double total_s)
+static void free_corpus(corpus *c)
 {
-    fprintf(out, "kejiyun search benchmark — CSL corpus: %d papers + %d title-only distractors (%s)\n",
-            c->np, c->nt, o->data);
-    fprintf(out, "BM25 weights title/keywords/summary/body = " BM25_ARGS " for all systems; "
-                 "gains 3 = the paper, 1 = same discipline; SQLite %s\n", sqlite3_libversion());
-    print_table(out, ss, o->nkw);
-    fprintf(out, "\ntotal run time %.1f s\n", total_s);
+    for (int i = 0; i < c->np; i++) {
+        paper *p = &c->papers[i];
+        for (int k = 0; k < p->nkw; k++) free(p->kw[k]);
+        free(p->kw);
+        free(p->id); free(p->title); free(p->abstract); free(p->keywords); free(p->discipline);
+    }
+    for (int j = 0; j < c->nt; j++) free(c->titles[j]);
+    free(c->papers);
+    free(c->titles);
+    free(c->disc_size);
 }
 
 int main(int argc, char **argv)
@@ -648,23 +835,27 @@ int main(int argc, char **argv)
     corpus c;
     if (load_corpus(o.data, &c)) return 1;
     char err[512] = "";
-    kj_analyzer *a = kj_analyzer_open(o.text, err, sizeof err);
-    if (!a) { fprintf(stderr, "analyzer: %s\n", err); return 1; }
-    kj_search_set_analyzer(a);
+    analyzer = kj_analyzer_open(o.text, err, sizeof err);
+    if (!analyzer) { fprintf(stderr, "analyzer: %s\n", err); return 1; }
+    kj_search_set_analyzer(analyzer);
     system_stats ss[NSYS];
     memset(ss, 0, sizeof ss);
-    for (int s = 0; s < NSYS; s++) {
+    int rc = 0;
+    for (int s = 0; s < NSYS && rc == 0; s++) {
+        if (!ran(&o, s)) continue;
         fprintf(stderr, "  %s: indexing and querying...\n", SYSTEMS[s].name);
-        if (run_system(&SYSTEMS[s], &c, a, o.tmp, o.nkw, &ss[s])) { fprintf(stderr, "%s failed\n", SYSTEMS[s].name); return 1; }
+        if ((rc = run_system(&SYSTEMS[s], &c, analyzer, &o, &ss[s]))) fprintf(stderr, "%s failed\n", SYSTEMS[s].name);
     }
-    FILE *out = o.out ? fopen(o.out, "w") : NULL;
-    report(stdout, &o, &c, ss, now_s() - t0);
-    print_targets(stdout, ss);
-    if (out) {
-        report(out, &o, &c, ss, now_s() - t0);
-        print_targets(out, ss);
-        fclose(out);
+    if (rc == 0) {
+        double total = now_s() - t0;
+        report(stdout, &o, &c, ss, total);
+        FILE *out = o.out ? fopen(o.out, "w") : NULL;
+        if (out) { report(out, &o, &c, ss, total); fclose(out); }
+        else if (o.out) { fprintf(stderr, "cannot write %s: %s\n", o.out, strerror(errno)); rc = 1; }
     }
-    kj_analyzer_close(a);
-    return 0;
+    for (int s = 0; s < NSYS; s++)
+        for (int t = 0; t < NTASK; t++) free(ss[s].t[t].lat_ms);
+    free_corpus(&c);
+    kj_analyzer_close(analyzer);
+    return rc ? 1 : 0;
 }

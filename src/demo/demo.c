@@ -5,6 +5,7 @@
  * the marketplace listings come from data/demo/listings.tsv (demo_listings.c).
  */
 #include "demo/demo.h"
+#include "search/search.h"
 #include "account/account.h"
 #include "core/id.h"
 #include <string.h>
@@ -67,6 +68,9 @@ int kj_demo_load(kj_db *db, const char *root, FILE *out)
     }
     fprintf(out, "Demo marketplace:\n");
     if (kj_demo_listings(db, root, out)) return -1;
+    /* Match the demo listings now (freshness from their back-dated days),
+     * so that a server started on the demo shows matches at once. */
+    while (kj_match_drain(db, 500) > 0) {}
     kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('demo_loaded', '1') ON CONFLICT(key) DO NOTHING", "");
     return 0;
 }

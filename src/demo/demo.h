@@ -20,7 +20,8 @@ int kj_demo_load(kj_db *db, const char *root, FILE *out);
  *  anonymous, days_ago, description; '#' lines are comments) for the demo
  *  user whose e-mail is in owner, back-dated by days_ago days. All rows
  *  go in one transaction: any invalid row loads none, prints
- *  "data/demo/listings.tsv:LINE: field: key" to stderr and returns -1.
+ *  "demo: data/demo/listings.tsv:LINE: field: key" (key: the i18n error
+ *  key of kj_listing_insert, or the demo's own) to stderr and returns -1.
  *  Prints "  N demo listings" to out and returns 0 on success. The demo
  *  users must exist. Not thread-safe with respect to db (it owns the
  *  connection's transaction while it runs). */

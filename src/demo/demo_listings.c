@@ -152,8 +152,8 @@ static int parse_days_ago(const char *s)
 /* Moves a fresh listing's dates days back (plus a few hours, so that the
  * demo's listings were not all published at the same time of day) and
  * gives it the usual one-year validity from then. Its matches were
- * computed at insertion with "published now"; they are computed again so
- * that freshness counts from the back-dated day. */
+ * queued at insertion and computed after the whole file is loaded (see
+ * kj_demo_load), so that freshness counts from the back-dated day. */
 static int backdate(kj_db *db, const char *id, int days_ago, int lineno)
 {
     int64_t at = kj_now_ms() - days_ago * DAY_MS - (int64_t)(lineno * 7919 % 36000) * 1000;
@@ -162,8 +162,7 @@ static int backdate(kj_db *db, const char *id, int days_ago, int lineno)
     if (kj_db_exec(db, "UPDATE listings SET published_at = ?, created_at = ?, updated_at = ?, valid_until = ? "
                        "WHERE id = ?", "iiiss", at, at, at, valid_until, id) < 0) return -1;
     if (kj_db_exec(db, "UPDATE listing_revisions SET created_at = ? WHERE listing_id = ?", "is", at, id) < 0) return -1;
-    if (kj_db_exec(db, "UPDATE listing_events SET created_at = ? WHERE listing_id = ?", "is", at, id) < 0) return -1;
-    return kj_match_compute(db, id) < 0 ? -1 : 0;
+    return kj_db_exec(db, "UPDATE listing_events SET created_at = ? WHERE listing_id = ?", "is", at, id) < 0 ? -1 : 0;
 }
 
 static int check_header(demo_reader *r, char *line)

@@ -467,7 +467,9 @@ int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, con
     if (rc == 0) rc = add_revision(db, id.s, 1, content, user_id_of(user),
                                    live ? "approved" : !strcmp(status, "submitted") ? "pending" : "draft");
     if (rc == 0) add_event(db, id.s, user_id_of(user), "create", NULL, status, NULL);
-    if (rc == 0 && live) rc = kj_search_sync_listing(db, id.s, true);
+    /* Created already published: a bulk path (import, demo). Searchable now;
+     * matches and alerts follow from the queue. */
+    if (rc == 0 && live) rc = kj_search_sync_listing_deferred(db, id.s, true);
     json_decref(content);
     if (rc) { err(errors, "form", "err.internal"); return -1; }
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);

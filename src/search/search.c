@@ -118,8 +118,43 @@ static int add_doc(kj_db *db, const char *doc_id, const char *kind, const char *
 }
 
 int kj_alerts_for_new_listing(kj_db *db, const char *listing_id);
+int kj_match_drain(kj_db *db, int max);
+
+static int sync_listing(kj_db *db, const char *listing_id, bool notify, bool defer);
 
 int kj_search_sync_listing(kj_db *db, const char *listing_id, bool notify)
+{
+    return sync_listing(db, listing_id, notify, false);
+}
+
+int kj_search_sync_listing_deferred(kj_db *db, const char *listing_id, bool notify)
+{
+    return sync_listing(db, listing_id, notify, true);
+}
+
+int kj_match_drain(kj_db *db, int max)
+{
+    json_t *due = kj_db_rows(db, "SELECT listing_id, notify FROM match_queue ORDER BY queued_at, listing_id LIMIT ?", "i", (int64_t)max);
+    int done = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(due, i, r) {
+        const char *id = jstr(r, "listing_id");
+        if (kj_db_begin(db)) break;
+        int rc = 0;
+        if (kj_db_int(db, 0, "SELECT count(*) FROM search_docs WHERE doc_id = ?", "s", id)) {
+            rc = kj_match_compute(db, id) < 0 ? -1 : 0;
+            if (rc == 0 && json_integer_value(json_object_get(r, "notify"))) kj_alerts_for_new_listing(db, id);
+        }
+        if (rc == 0) rc = kj_db_exec(db, "DELETE FROM match_queue WHERE listing_id = ?", "s", id) < 0 ? -1 : 0;
+        if (rc || kj_db_commit(db)) { kj_db_rollback(db); break; }
+        done++;
+    }
+    json_decref(due);
+    return done;
+}
+
+static int sync_listing(kj_db *db, const char *listing_id, bool notify, bool defer)
 {
     char today[16];
     kj_format_date(kj_now_ms(), today, sizeof today);
@@ -132,8 +167,14 @@ int kj_search_sync_listing(kj_db *db, const char *listing_id, bool notify)
         char *kw = join_keywords(json_object_get(l, "keywords"));
         rc = add_doc(db, listing_id, "listing", jstr(l, "title"), kw, jstr(l, "summary"), jstr(l, "description"));
         free(kw);
-        if (rc == 0 && kj_match_compute(db, listing_id) < 0) rc = -1;
-        if (rc == 0 && notify) kj_alerts_for_new_listing(db, listing_id);
+        if (defer) {
+            if (rc == 0) rc = kj_db_exec(db, "INSERT INTO match_queue(listing_id, notify, queued_at) VALUES (?,?,?) "
+                                             "ON CONFLICT(listing_id) DO UPDATE SET notify = excluded.notify",
+                                         "sbi", listing_id, (int)notify, kj_now_ms()) < 0 ? -1 : 0;
+        } else {
+            if (rc == 0 && kj_match_compute(db, listing_id) < 0) rc = -1;
+            if (rc == 0 && notify) kj_alerts_for_new_listing(db, listing_id);
+        }
     } else {
         rc = kj_db_exec(db, "DELETE FROM matches WHERE demand_id = ? OR offer_id = ?", "ss", listing_id, listing_id) < 0 ? -1 : 0;
     }
@@ -162,7 +203,7 @@ int kj_search_reindex(kj_db *db)
     if (kj_db_begin(db)) return -1;
     int n = 0;
     int rc = kj_db_exec(db, "DELETE FROM search_fts", "") < 0 || kj_db_exec(db, "DELETE FROM search_docs", "") < 0 ||
-             kj_db_exec(db, "DELETE FROM matches", "") < 0 ? -1 : 0;
+             kj_db_exec(db, "DELETE FROM matches", "") < 0 || kj_db_exec(db, "DELETE FROM match_queue", "") < 0 ? -1 : 0;
     json_t *ids = rc ? NULL : kj_db_rows(db, "SELECT id FROM listings WHERE status = 'published'", "");
     json_t *studios = rc ? NULL : kj_db_rows(db, "SELECT id FROM studios", "");
     size_t i;

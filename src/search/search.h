@@ -32,6 +32,13 @@ kj_analyzer *kj_search_analyzer(void);
  *  the caller's transaction. Also raises alerts for a newly published
  *  listing when notify is true. 0 or -1. */
 int kj_search_sync_listing(kj_db *db, const char *listing_id, bool notify);
+/** Like kj_search_sync_listing, but the matching (and alerts) is queued
+ *  for kj_match_drain: for bulk paths (imports, demo data). The text is
+ *  indexed at once all the same. */
+int kj_search_sync_listing_deferred(kj_db *db, const char *listing_id, bool notify);
+/** Computes the matches (and raises the alerts) of up to max queued
+ *  listings, one transaction each. Returns how many were done. */
+int kj_match_drain(kj_db *db, int max);
 /** Same for a studio (always public). */
 int kj_search_sync_studio(kj_db *db, const char *studio_id);
 /** Rebuilds the whole index and every match from the database. Returns the

@@ -22,11 +22,46 @@ const unique = () => `${Date.now().toString(36)}${crypto.randomBytes(3).toString
 const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
 const pathOf = (page) => new URL(page.url()).pathname;
 
-/** Waits until the page is at a path matching re; returns the capture groups. */
-async function waitForPath(page, re) {
-  await page.waitForURL((u) => re.test(u.pathname));
+/**
+ * Text of the one element sel on a loaded page; fails at once (instead of
+ * after the action timeout) when it is missing.
+ */
+async function textOf(page, sel) {
+  const n = await page.locator(sel).count();
+  assert.equal(n, 1, `${sel} on ${pathOf(page)}: expected one element, found ${n}`);
+  return text(page.locator(sel));
+}
+
+/**
+ * Clicks target (a selector or a locator) and waits for the page it leads
+ * to (after any POST → redirect) to load. Waiting for the main frame to
+ * navigate, not for a URL, matters: many forms here come back to the very
+ * URL they were sent from (an EOI page after 接受), where a URL wait would
+ * return before the click had any effect.
+ */
+async function follow(page, target) {
+  // Promise.all so that a failed click does not leave the navigation wait
+  // to reject unhandled later.
+  await Promise.all([
+    page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }),
+    (typeof target === 'string' ? page.locator(target) : target).click(),
+  ]);
   await page.waitForLoadState('load');
-  return pathOf(page).match(re);
+}
+
+/**
+ * follow(), then asserts the new path matches re; returns its capture
+ * groups. On a mismatch the message quotes the page's errors and heading
+ * (a refused form comes back with them).
+ */
+async function followTo(page, target, re) {
+  await follow(page, target);
+  const m = pathOf(page).match(re);
+  if (!m) {
+    const said = await page.locator('main h1, main [role="alert"], .field-error').allInnerTexts();
+    assert.fail(`after clicking ${target}: at ${pathOf(page)}, expected ${re}; page says: ${said.join(' | ')}`);
+  }
+  return m;
 }
 
 /**
@@ -46,9 +81,8 @@ async function logIn(page, base, who) {
   await page.goto(`${base}/login`);
   await page.fill('#email', who.email);
   await page.fill('#password', who.password);
-  await page.click('form.form button[type="submit"]');
-  await page.waitForURL((u) => u.pathname !== '/login');
-  await page.waitForLoadState('load');
+  await follow(page, 'form.form button[type="submit"]');
+  assert.notEqual(pathOf(page), '/login', `${who.email} logged in`);
 }
 
 /** Opens a fresh context for who, logged in; returns its page. */
@@ -67,8 +101,7 @@ async function openStudio(page, t, studio) {
   await page.fill('#directions', studio.directions.join('\n'));
   await page.fill('#skills', studio.skills.join('\n'));
   await page.selectOption('#region', WUHOU);
-  await page.click('#studio-form button[type="submit"]');
-  const [, id] = await waitForPath(page, /^\/studios\/([^/]+)$/);
+  const [, id] = await followTo(page, '#studio-form button[type="submit"]', /^\/studios\/([^/]+)$/);
   assert.equal(await text(page.locator('main h1')), studio.name, 'studio page heading');
   assert.deepEqual(await page.locator('#studio-directions li').allInnerTexts(), studio.directions, 'studio directions');
   assert.deepEqual(await page.locator('#studio-skills li').allInnerTexts(), studio.skills, 'studio skills');
@@ -99,10 +132,9 @@ async function submitAchievement(page, t, l) {
   await page.fill('#contact_phone', l.phone);
   await page.fill('#contact_email', l.contactEmail);
   if (l.anonymous) await page.check('input[name="anonymous"]');
-  await page.click('#submit-review');
-  const [, id] = await waitForPath(page, /^\/listings\/([^/]+)$/);
+  const [, id] = await followTo(page, '#submit-review', /^\/listings\/([^/]+)$/);
   assert.equal(await page.locator('.field-error').count(), 0, 'no field errors after 提交审核');
-  assert.equal(await text(page.locator('#listing-status')), t.zh('status.submitted'), '#listing-status after 提交审核');
+  assert.equal(await textOf(page, '#listing-status'), t.zh('status.submitted'), '#listing-status after 提交审核');
   assert.equal(await text(page.locator('main h1')), l.title, 'listing heading');
   return id;
 }
@@ -112,14 +144,12 @@ async function approve(page, t, id, title) {
   await page.goto(`${t.base}/review`);
   const entry = page.locator('main .list h3 a', { hasText: title });
   assert.equal(await entry.count(), 1, `"${title}" once in the review queue`);
-  await entry.click();
-  await waitForPath(page, new RegExp(`^/listings/${id}$`));
-  assert.equal(await text(page.locator('#listing-status')), t.zh('status.submitted'), 'status seen by the operator');
-  await page.click('#approve');
-  await waitForPath(page, /^\/review$/);
+  await followTo(page, entry, new RegExp(`^/listings/${id}$`));
+  assert.equal(await textOf(page, '#listing-status'), t.zh('status.submitted'), 'status seen by the operator');
+  await followTo(page, '#approve', /^\/review$/);
   assert.equal(await page.locator('main .list h3 a', { hasText: title }).count(), 0, 'approved listing left the queue');
   await page.goto(`${t.base}/listings/${id}`);
-  assert.equal(await text(page.locator('#listing-status')), t.zh('status.published'), '#listing-status after 通过');
+  assert.equal(await textOf(page, '#listing-status'), t.zh('status.published'), '#listing-status after 通过');
 }
 
 /**
@@ -133,8 +163,8 @@ async function findByDomain(page, t, id, title) {
   if (!(await box.evaluate((d) => d.open))) await box.locator('summary').click();
   await page.selectOption('#f-domain', DOMAIN);
   const domainName = (await page.locator(`#f-domain option[value="${DOMAIN}"]`).innerText()).trim();
-  await page.click('form.filters button[type="submit"]');
-  await page.waitForURL((u) => u.searchParams.get('domain') === DOMAIN);
+  await follow(page, 'form.filters button[type="submit"]');
+  assert.equal(new URL(page.url()).searchParams.get('domain'), DOMAIN, 'domain filter in the URL');
   for (let pageNo = 1; ; pageNo++) {
     const domains = await page.locator('.listing-card').evaluateAll(
       (cards) => cards.map((c) => c.querySelector('.meta span:not(.tag)')?.textContent.trim()));
@@ -147,17 +177,16 @@ async function findByDomain(page, t, id, title) {
     }
     const next = page.locator('nav.pager a[rel="next"]');
     assert.ok(await next.count(), `"${title}" not among the ${pageNo} page(s) of ${domainName} results`);
-    await next.click();
-    await page.waitForURL((u) => u.searchParams.get('page') === String(pageNo + 1));
+    await follow(page, next);
+    assert.equal(new URL(page.url()).searchParams.get('page'), String(pageNo + 1), 'next page');
   }
 }
 
 /** On a listing page: sends an EOI; returns the EOI id. */
 async function sendInterest(page, t, message) {
   await page.fill('#eoi-form #message', message);
-  await page.click('#send-eoi');
-  const [, eoi] = await waitForPath(page, /^\/eois\/([^/]+)$/);
-  assert.equal(await text(page.locator('#eoi-status')), t.zh('eoi.status.pending'), '#eoi-status after sending');
+  const [, eoi] = await followTo(page, '#send-eoi', /^\/eois\/([^/]+)$/);
+  assert.equal(await textOf(page, '#eoi-status'), t.zh('eoi.status.pending'), '#eoi-status after sending');
   return eoi;
 }
 
@@ -166,15 +195,12 @@ async function openEoi(page, t, table, eoi, title) {
   await page.goto(`${t.base}/eois`);
   const link = page.locator(`#eois-${table} a`, { hasText: title });
   assert.equal(await link.count(), 1, `"${title}" once in #eois-${table}`);
-  await link.click();
-  await waitForPath(page, new RegExp(`^/eois/${eoi}$`));
+  await followTo(page, link, new RegExp(`^/eois/${eoi}$`));
 }
 
 async function postMessage(page, body) {
   await page.fill('#body', body);
-  await page.click('#send-message');
-  await page.waitForURL((u) => /^\/threads\/[^/]+$/.test(u.pathname) && u.hash === '#last');
-  await page.waitForLoadState('load');
+  await followTo(page, '#send-message', /^\/threads\/[^/]+$/);
 }
 
 const messages = (page) => page.locator('ol.messages li.msg').evaluateAll((lis) => lis.map((li) => ({
@@ -225,9 +251,9 @@ async function marketJourney(t) {
 
   // 4. The enterprise user finds it by domain; no contact before the EOI.
   const enterprise = await pageFor(t, ENTERPRISE);
-  await (await findByDomain(enterprise, t, listingId, l.title)).locator('h3 a').click();
-  await waitForPath(enterprise, new RegExp(`^/listings/${listingId}$`));
-  assert.equal(await text(enterprise.locator('#listing-status')), t.zh('status.published'));
+  const card = await findByDomain(enterprise, t, listingId, l.title);
+  await followTo(enterprise, card.locator('h3 a'), new RegExp(`^/listings/${listingId}$`));
+  assert.equal(await textOf(enterprise, '#listing-status'), t.zh('status.published'));
   assert.equal(await enterprise.locator('#contact').count(), 0, 'no #contact before the EOI');
   let html = await enterprise.content();
   assert.ok(!html.includes(l.phone), 'contact phone hidden before the EOI');
@@ -240,27 +266,24 @@ async function marketJourney(t) {
   // 5. The scientist accepts and sees who is interested.
   await openEoi(scientist, t, 'received', eoi, l.title);
   assert.equal(await text(scientist.locator('blockquote')), message, 'EOI message');
-  await scientist.click('#accept-eoi');
-  await waitForPath(scientist, new RegExp(`^/eois/${eoi}$`));
-  assert.equal(await text(scientist.locator('#eoi-status')), t.zh('eoi.status.accepted'), '#eoi-status after 接受');
-  assert.ok((await text(scientist.locator('#counterpart'))).includes(ENTERPRISE.email), 'scientist sees the enterprise e-mail');
+  await followTo(scientist, '#accept-eoi', new RegExp(`^/eois/${eoi}$`));
+  assert.equal(await textOf(scientist, '#eoi-status'), t.zh('eoi.status.accepted'), '#eoi-status after 接受');
+  assert.ok((await textOf(scientist, '#counterpart')).includes(ENTERPRISE.email), 'scientist sees the enterprise e-mail');
 
   // 6. The enterprise user now sees the contact and writes in the thread.
   await openEoi(enterprise, t, 'sent', eoi, l.title);
-  assert.equal(await text(enterprise.locator('#eoi-status')), t.zh('eoi.status.accepted'));
-  assert.ok((await text(enterprise.locator('#counterpart'))).includes(l.phone), '#counterpart shows the contact phone');
+  assert.equal(await textOf(enterprise, '#eoi-status'), t.zh('eoi.status.accepted'));
+  assert.ok((await textOf(enterprise, '#counterpart')).includes(l.phone), '#counterpart shows the contact phone');
   await enterprise.goto(`${t.base}/listings/${listingId}`);
-  assert.ok((await text(enterprise.locator('#contact'))).includes(l.phone), 'listing shows the contact after acceptance');
+  assert.ok((await textOf(enterprise, '#contact')).includes(l.phone), 'listing shows the contact after acceptance');
   await openEoi(enterprise, t, 'sent', eoi, l.title);
-  await enterprise.click('#open-thread');
-  const [, threadId] = await waitForPath(enterprise, /^\/threads\/([^/]+)$/);
+  const [, threadId] = await followTo(enterprise, '#open-thread', /^\/threads\/([^/]+)$/);
   const hello = `请问可以安排一次线上交流吗？(${id})`;
   await postMessage(enterprise, hello);
   assert.deepEqual((await messages(enterprise)).at(-1), { mine: true, body: hello }, 'own message in the thread');
 
   await openEoi(scientist, t, 'received', eoi, l.title);
-  await scientist.click('#open-thread');
-  await waitForPath(scientist, new RegExp(`^/threads/${threadId}$`));
+  await followTo(scientist, '#open-thread', new RegExp(`^/threads/${threadId}$`));
   assert.deepEqual((await messages(scientist)).at(-1), { mine: false, body: hello }, 'scientist sees the message');
   const reply = `可以，周三下午方便。(${id})`;
   await postMessage(scientist, reply);
@@ -287,8 +310,8 @@ async function anonymousListing(t) {
 
   const enterprise = await pageFor(t, ENTERPRISE);
   await enterprise.goto(`${t.base}/listings/${listingId}`);
-  assert.equal(await text(enterprise.locator('#listing-status')), t.zh('status.published'));
-  assert.equal(await text(enterprise.locator('#anonymous-owner')), t.zh('listing.anonymous_owner_long'), '#anonymous-owner');
+  assert.equal(await textOf(enterprise, '#listing-status'), t.zh('status.published'));
+  assert.equal(await textOf(enterprise, '#anonymous-owner'), t.zh('listing.anonymous_owner_long'), '#anonymous-owner');
   assert.equal(await enterprise.locator('#owner-identity').count(), 0, 'no #owner-identity');
   const html = await enterprise.content();
   for (const secret of [SCIENTIST.name, SCIENTIST.email, l.phone]) {
