@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Not in search.h: search.c exports it for match.c and alerts.c. */
+/* Not in search.h: search.c exports it for match.c and alerts.c, which declare it too. */
 char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
 
 /* Same term cap as src/search/search.c; its BM25 field weights reach us
@@ -686,7 +686,9 @@ static int ran(const options *o, int s) { return !o->only || !strcmp(o->only, SY
 
 static void print_task(FILE *out, const options *o, system_stats *ss, int t)
 {
-    fprintf(out, "\nTask %s — %s (n = %d queries)\n", TASKS[t].code, TASKS[t].what, ss[o->only ? 0 : 0].t[t].n);
+    int nq = 0;
+    for (int s = 0; s < NSYS; s++) if (ran(o, s)) nq = ss[s].t[t].n;
+    fprintf(out, "\nTask %s — %s (n = %d queries)\n", TASKS[t].code, TASKS[t].what, nq);
     fprintf(out, "%-10s %8s %7s %7s %7s %8s %8s %8s %6s\n", "system", "nDCG@10", "MRR", "R@100", "P@1",
             "p50 ms", "p99 ms", "no hits", "errors");
     for (int s = 0; s < NSYS; s++) {

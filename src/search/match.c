@@ -14,10 +14,12 @@
 #include "search/search.h"
 #include "core/clock.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
+extern const char *const kj_bm25_weights;
 
 #define CANDIDATES 200
 #define KEEP 50
@@ -142,14 +144,17 @@ int kj_match_compute(kj_db *db, const char *id)
     if (!expr) { json_decref(self); return 0; }
     char today[16];
     kj_format_date(kj_now_ms(), today, sizeof today);
-    json_t *cands = kj_db_rows(db,
-        "SELECT d.doc_id, d.doc_kind, -bm25(search_fts, 10.0, 6.0, 3.0, 1.0) AS relevance "
+    /* The same field weights as search (BM25_WEIGHTS in search.c). */
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+        "SELECT d.doc_id, d.doc_kind, -bm25(search_fts, %s) AS relevance "
         "FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid "
         "LEFT JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
         "WHERE search_fts MATCH ? AND d.doc_id <> ? AND ("
         "  (? = 1 AND (d.doc_kind = 'studio' OR l.kind IN ('achievement','service'))) OR "
         "  (? = 0 AND l.kind = 'demand')) "
-        "ORDER BY bm25(search_fts, 10.0, 6.0, 3.0, 1.0) LIMIT ?", "ssbbi", expr, id, (int)demand, (int)demand, (int64_t)CANDIDATES);
+        "ORDER BY relevance DESC LIMIT ?", kj_bm25_weights);
+    json_t *cands = kj_db_rows(db, sql, "ssbbi", expr, id, (int)demand, (int)demand, (int64_t)CANDIDATES);
     free(expr);
     if (is_studio && !cands) { json_decref(self); return 0; }
     double best = 0;

@@ -331,9 +331,14 @@ void kj_page_listing(kj_req *req)
     bool reviewer = json_is_true(json_object_get(l, "can_review"));
     json_object_set_new(l, "review_new", json_boolean(reviewer && !strcmp(jstr(l, "status"), "submitted")));
     json_object_set_new(l, "review_edit", json_boolean(reviewer && json_integer_value(json_object_get(l, "pending_revision"))));
-    bool can_eoi = req->user && !json_is_true(json_object_get(l, "is_owner")) && json_is_true(json_object_get(l, "is_current")) &&
-                   json_integer_value(json_object_get(l, "open_for_interest"));
+    json_t *sent = req->user ? kj_db_row(db, "SELECT id, status FROM eois WHERE listing_id = ? AND sender_id = ? "
+                                             "ORDER BY created_at DESC", "ss", jstr(l, "id"), user_id(req)) : NULL;
+    bool pending = sent && !strcmp(jstr(sent, "status"), "pending");
+    /* One pending expression of interest at a time: no form while one waits. */
+    bool can_eoi = req->user && !pending && !json_is_true(json_object_get(l, "is_owner")) &&
+                   json_is_true(json_object_get(l, "is_current")) && json_integer_value(json_object_get(l, "open_for_interest"));
     json_object_set_new(l, "can_eoi", json_boolean(can_eoi));
+    if (sent) json_object_set_new(l, "my_eoi", sent);
     if (req->user) {
         json_object_set_new(l, "is_favourite", json_boolean(kj_db_int(db, 0, "SELECT count(*) FROM favourites WHERE user_id = ? "
                                                                       "AND listing_id = ?", "ss", user_id(req), jstr(l, "id")) > 0));
@@ -342,9 +347,6 @@ void kj_page_listing(kj_req *req)
                                           "ORDER BY updated_at DESC LIMIT 50", "s", user_id(req));
             json_object_set_new(l, "my_listings", mine ? mine : json_array());
         }
-        json_t *sent = kj_db_row(db, "SELECT id, status FROM eois WHERE listing_id = ? AND sender_id = ? ORDER BY created_at DESC",
-                                 "ss", jstr(l, "id"), user_id(req));
-        if (sent) json_object_set_new(l, "my_eoi", sent);
     }
     /* Attachments: confidential ones only for those who may see private details. */
     bool priv = json_is_true(json_object_get(l, "can_see_private"));

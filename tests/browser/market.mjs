@@ -42,10 +42,18 @@ async function textOf(page, sel) {
 async function follow(page, target) {
   // Promise.all so that a failed click does not leave the navigation wait
   // to reject unhandled later.
-  await Promise.all([
-    page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }),
-    (typeof target === 'string' ? page.locator(target) : target).click(),
-  ]);
+  try {
+    await Promise.all([
+      page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }),
+      (typeof target === 'string' ? page.locator(target) : target).click(),
+    ]);
+  } catch (e) {
+    // The usual reason for no navigation: the browser's own form
+    // validation stopped the submission; name the fields it complained of.
+    const invalid = await page.evaluate(() => [...document.querySelectorAll('form :invalid:not(fieldset)')]
+      .map((el) => `#${el.id || el.name}: ${el.validationMessage}`)).catch(() => []);
+    throw invalid.length ? new Error(`clicking ${target} did not submit; invalid fields: ${invalid.join('; ')}`) : e;
+  }
   await page.waitForLoadState('load');
 }
 
@@ -255,7 +263,7 @@ async function marketJourney(t) {
   await followTo(enterprise, card.locator('h3 a'), new RegExp(`^/listings/${listingId}$`));
   assert.equal(await textOf(enterprise, '#listing-status'), t.zh('status.published'));
   assert.equal(await enterprise.locator('#contact').count(), 0, 'no #contact before the EOI');
-  let html = await enterprise.content();
+  const html = await enterprise.content();
   assert.ok(!html.includes(l.phone), 'contact phone hidden before the EOI');
   assert.ok(!html.includes(l.contactEmail), 'contact e-mail hidden before the EOI');
   assert.ok(html.includes(l.patent), 'patent number shown');

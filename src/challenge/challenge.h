@@ -1,0 +1,141 @@
+/*
+ * challenge.h — 揭榜挂帅 (two-way challenge lists): lists, entries,
+ * applications (揭榜), expert review, selection, publicity (公示) with
+ * objections, task agreement with milestones, acceptance and evaluation.
+ *
+ * Owns the tables of migration 008 and the one life-cycle table
+ * (state × action × role → next state) in challenge.c, which every
+ * operation below consults before it changes anything; GET
+ * /api/v1/challenges/lifecycle publishes it.
+ *
+ * Entry states: submitted → published | rejected(reason); rejected →
+ * submitted; published → reviewing (after the application deadline);
+ * reviewing → publicity (winners selected, once every assigned reviewer
+ * has scored) | no_award (流标, reason); publicity → agreement (objection
+ * period over, objections answered); agreement → executing (agreement
+ * with milestones recorded); executing → completed (graded).
+ *
+ * Roles an operation may be done in (bits of the table's "roles"):
+ * issuer (the entry's creator, or a member of the organization it was
+ * issued for), staff (administrators; operators of the entry's region),
+ * applicant (the author of the application concerned), reviewer
+ * (assigned, not recused), winner (author of a selected application),
+ * user (anyone signed in).
+ *
+ * Confidentiality: applications and scores are seen only by their
+ * applicant, the issuer, staff and the assigned reviewers; a reviewer
+ * sees other reviewers' scores of an application only after scoring it.
+ * Public pages show entries from publication on and a timeline of
+ * public events (who, when, why) without confidential content.
+ *
+ * Errors: functions return 0, or -1 and fill a kj_ch_err (HTTP status,
+ * i18n key, and the field concerned or NULL).
+ * Thread-safety: everything works on the kj_db given (one thread per
+ * connection); no global mutable state.
+ */
+#ifndef KJ_CHALLENGE_H
+#define KJ_CHALLENGE_H
+#include "store/store.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    int status;         /* 403, 404, 409, 422 */
+    const char *key;    /* i18n key (static) */
+    const char *field;  /* input concerned, or NULL */
+} kj_ch_err;
+
+/** The life-cycle table as a new JSON array of {action, from, to, roles[],
+ *  via} — via is "actions" for POST /challenges/{id}/actions, otherwise the
+ *  sub-resource that performs it. */
+json_t *kj_challenge_transitions(void);
+
+/** True when the (action, state) pair is in the table. */
+bool kj_challenge_allowed(const char *action, const char *state);
+
+/** Converts "YYYY-MM-DD" to the ms at which that day ends in China
+ *  (UTC+8); -1 when the date is invalid. Pure. */
+int64_t kj_challenge_day_end_ms(const char *date);
+
+/** Weighted total (0..100) of scores against rubric [{name, weight, max}];
+ *  -1 when a score is missing, not a number, or outside [0, max]. Pure. */
+double kj_challenge_weighted(json_t *rubric, json_t *scores);
+
+/* ---- lists ---- */
+
+/** Creates a list (staff only): in has title, description, period_start,
+ *  period_end (dates). Writes the id (27 bytes). */
+int kj_challenge_list_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_ch_err *e);
+/** Every list, newest first, with entry counts. New ref. */
+json_t *kj_challenge_lists(kj_db *db);
+/** A list with its entries as viewer may see them (published ones and
+ *  later for the public; the viewer's own and, for staff, all), each with
+ *  its winners once selected. New ref or NULL (404). */
+json_t *kj_challenge_list_view(kj_db *db, const char *id, json_t *viewer);
+
+/* ---- entries ---- */
+
+/** Submits an entry to list_id for review. in: direction, title, domain,
+ *  problem, difficulties, indicators [{name,target,unit,verification}],
+ *  deliverables, bounty (万元 string), payment_terms, task_period,
+ *  eligibility, ip_terms, deadline (date), contact, org_id (staff issuing
+ *  on behalf of an organization). */
+int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in, char *id_out, kj_ch_err *e);
+/** Edits an entry's content (issuer, while submitted or rejected). */
+int kj_challenge_update(kj_db *db, json_t *user, const char *id, json_t *in, kj_ch_err *e);
+/** The entry as viewer may see it (new ref) or NULL with e (404): public
+ *  fields, winners, public timeline, and the viewer's rights
+ *  (is_issuer, is_staff, is_reviewer, can_apply, my_application_id,
+ *  actions[] the viewer may take now). */
+json_t *kj_challenge_view(kj_db *db, const char *id, json_t *viewer, kj_ch_err *e);
+/** An entry-level action from the table (approve, reject, resubmit,
+ *  close_applications, select, no_award, end_publicity, sign, evaluate).
+ *  in carries: reason; winners (array of application ids); publicity_days;
+ *  agreement {parties, amount, milestones: [{title, due, criteria}]};
+ *  grade (excellent|good|pass|fail). */
+int kj_challenge_act(kj_db *db, json_t *user, const char *id, const char *action, json_t *in, kj_ch_err *e);
+
+/* ---- applications ---- */
+
+/** Applies before the deadline (server clock). in: team, approach,
+ *  indicator_plan, schedule, budget (万元), studio_id (optional). */
+int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, json_t *in, char *id_out, kj_ch_err *e);
+/** Edits one's application before the deadline. */
+int kj_application_update(kj_db *db, json_t *user, const char *app_id, json_t *in, kj_ch_err *e);
+/** Withdraws one's application. */
+int kj_application_withdraw(kj_db *db, json_t *user, const char *app_id, kj_ch_err *e);
+/** Applications of an entry user may see (all for issuer/staff/reviewers,
+ *  one's own otherwise). New ref, or NULL with e. */
+json_t *kj_applications(kj_db *db, json_t *user, const char *challenge_id, kj_ch_err *e);
+/** One application, if user may see it. New ref or NULL with e (404). */
+json_t *kj_application_get(kj_db *db, json_t *user, const char *app_id, kj_ch_err *e);
+
+/* ---- review ---- */
+
+/** Assigns reviewers (user ids of experts) and the rubric
+ *  [{name, weight (1..100), max (1..100)}] (issuer or staff). */
+int kj_review_setup(kj_db *db, json_t *user, const char *challenge_id, json_t *reviewers, json_t *rubric, kj_ch_err *e);
+/** A reviewer's conflict-of-interest declaration; conflict recuses them. */
+int kj_review_declare(kj_db *db, json_t *user, const char *challenge_id, bool conflict, const char *note, kj_ch_err *e);
+/** A reviewer scores an application once (scores: array per criterion). */
+int kj_review_score(kj_db *db, json_t *user, const char *app_id, json_t *scores, const char *comment, kj_ch_err *e);
+/** The review state as user may see it: {rubric, reviewers, complete,
+ *  scores[] (filtered by the visibility rule), ranking[] (issuer/staff,
+ *  once complete)}. New ref or NULL with e. */
+json_t *kj_review_state(kj_db *db, json_t *user, const char *challenge_id, kj_ch_err *e);
+
+/* ---- publicity, milestones ---- */
+
+/** Files an objection during publicity (any signed-in user). */
+int kj_objection_file(kj_db *db, json_t *user, const char *challenge_id, const char *body, char *id_out, kj_ch_err *e);
+/** Staff answer an objection. */
+int kj_objection_answer(kj_db *db, json_t *user, const char *objection_id, const char *answer, kj_ch_err *e);
+/** Objections of an entry (public: bodies and answers, no filer names). New ref. */
+json_t *kj_objections(kj_db *db, const char *challenge_id);
+/** The winner reports a milestone (report, evidence). */
+int kj_milestone_report(kj_db *db, json_t *user, const char *milestone_id, const char *report, const char *evidence, kj_ch_err *e);
+/** The issuer accepts or returns (with reason) a reported milestone. */
+int kj_milestone_decide(kj_db *db, json_t *user, const char *milestone_id, bool accept, const char *reason, kj_ch_err *e);
+/** Milestones of an entry, in order. New ref. */
+json_t *kj_milestones(kj_db *db, const char *challenge_id);
+#endif

@@ -1,0 +1,179 @@
+/*
+ * popsci.h — popular science (科普): content and its scientific review,
+ * corrections, images, the reader's needs profile and reading history,
+ * the personal feed with reasons, urgent regional notices, anonymous
+ * statistics, Atom feeds, and the ask-an-expert service (questions,
+ * answers, expert registrations, volunteer teams).
+ *
+ * Content (kind article | video | course | notice) is exchanged as jansson
+ * objects with the field names of the popsci_content table: title,
+ * summary, body (Markdown), topic (a popsci_topics code), audience
+ * (rural|urban|youth|elderly|everyone), regions (array of region codes,
+ * empty = everywhere), lang, source, video_url (https only), transcript,
+ * items (course: array of content ids).
+ * Life cycle: submitted → published | rejected(reason); rejected →
+ * submitted (resubmission). Reviewers are administrators and operators
+ * whose region contains one of the content's regions (any operator for
+ * content meant for everywhere); nobody reviews their own content.
+ *
+ * Privacy: a profile and reading events are only ever read for their own
+ * user; statistics are aggregates with every cell of fewer than
+ * KJ_POPSCI_K distinct people suppressed.
+ *
+ * Errors: functions return 0 or an HTTP status (403/404/409/422) and fill
+ * errors (field → i18n key; "form" for refusals of the whole request).
+ * Every function may be called from any thread with its own kj_db.
+ */
+#ifndef KJ_POPSCI_H
+#define KJ_POPSCI_H
+#include "core/buf.h"
+#include "store/store.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+#define KJ_POPSCI_K 5              /* k-anonymity threshold of statistics */
+#define KJ_POPSCI_TITLE_MAX 120
+#define KJ_POPSCI_SUMMARY_MAX 300
+#define KJ_POPSCI_BODY_MAX 50000
+#define KJ_POPSCI_FEED_MAX 50
+
+extern const char *const kj_popsci_kinds[];      /* article, video, course (authored; notices by operators) */
+extern const char *const kj_popsci_audiences[];  /* rural, urban, youth, elderly, everyone */
+extern const char *const kj_popsci_event_kinds[];/* open, finish, like, useful */
+
+/* ---- topics and regions ---- */
+
+/** Loads root/data/popsci_topics.tsv into popsci_topics once per process
+ *  (later calls return at once). 0, or -1 when the file is unreadable. */
+int kj_popsci_ensure_topics(kj_db *db, const char *root);
+/** Topics [{code, name_zh, name_en, months}] in file order. New ref. */
+json_t *kj_popsci_topics(kj_db *db);
+/** True when code is a known topic / region. */
+bool kj_popsci_topic_known(kj_db *db, const char *code);
+bool kj_popsci_region_known(kj_db *db, const char *code);
+/** "510107" lies under "510100" and "510000" (and itself). */
+bool kj_popsci_region_within(const char *outer, const char *inner);
+/** The display name of a topic / region in lang ("zh-CN" or "en"), or
+ *  NULL. malloc'd, caller frees. */
+char *kj_popsci_topic_name(kj_db *db, const char *code, const char *lang);
+char *kj_popsci_region_name(kj_db *db, const char *code, const char *lang);
+
+/* ---- content ---- */
+
+/** Creates content by user, submitted for review. Returns 0 and writes the
+ *  id (KJ_ID_LEN + 1 bytes), or a status with errors filled. */
+int kj_popsci_create(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *errors);
+/** Links an uploaded image (attachments row attach_id) to content or a
+ *  question (exactly one of content_id / question_id). If poster, it
+ *  becomes the content's poster. 0 or -1. */
+int kj_popsci_image_link(kj_db *db, const char *attach_id, const char *owner_id,
+                         const char *content_id, const char *question_id, bool poster);
+/** True when the image may be shown to anyone (its content is published,
+ *  or it belongs to a question), or viewer_id uploaded it. */
+bool kj_popsci_image_visible(kj_db *db, const char *attach_id, const char *viewer_id);
+/** The content as viewer may see it, or NULL (absent, or not published and
+ *  viewer is neither author nor reviewer). Adds body_html (sanitized),
+ *  regions (array), items (array), images (attachment ids), corrections
+ *  [{note, created_at}], can_review, is_author, counts {views, useful}.
+ *  New ref. */
+json_t *kj_popsci_view(kj_db *db, const char *id, json_t *viewer);
+/** Approves or rejects (reason required) submitted content; resubmits
+ *  rejected content ("submit", its author). Notifies the author. */
+int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action, const char *reason,
+                     json_t *errors);
+/** Adds a visible correction note to published content (its author or a
+ *  reviewer). */
+int kj_popsci_correct(kj_db *db, json_t *user, const char *id, const char *note, json_t *errors);
+/** Published content, newest first, optionally by topic / within region;
+ *  summaries only. New ref. */
+json_t *kj_popsci_list(kj_db *db, const char *topic, const char *region, int limit, int offset);
+/** Submitted content user may review, oldest first. New ref. */
+json_t *kj_popsci_review_queue(kj_db *db, json_t *user);
+/** The user's own content, every status. New ref. */
+json_t *kj_popsci_mine(kj_db *db, json_t *user);
+
+/* ---- urgent notices ---- */
+
+/** An operator's (or admin's) urgent notice for region and audience,
+ *  published at once and on top of feeds there for hours. Notifies the
+ *  profiles in the region in-app and calls kj_popsci_notice_hook. */
+int kj_popsci_notice(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *errors);
+/** Hook for e-mail to subscribers (the mail queue replaces it): called
+ *  once per user whose profile region lies in the notice's region. The
+ *  default does nothing. Set once at start-up, before serving. */
+extern void (*kj_popsci_notice_hook)(kj_db *db, const char *user_id, const char *notice_id);
+
+/* ---- profile and history ---- */
+
+/** The user's profile {topics[], region, crops, audience, updated_at,
+ *  learned_topics[{topic, n}], events n} or an empty profile. New ref. */
+json_t *kj_popsci_profile(kj_db *db, const char *user_id);
+/** Replaces the profile from in {topics[] or "a b", region, crops,
+ *  audience}; unknown topics / regions are errors. */
+int kj_popsci_profile_set(kj_db *db, const char *user_id, json_t *in, json_t *errors);
+/** Deletes the profile and the whole reading history of the user. */
+int kj_popsci_profile_delete(kj_db *db, const char *user_id);
+/** Records a reading event (open, finish, like, useful) on published
+ *  content; repeated events are kept once. */
+int kj_popsci_event(kj_db *db, json_t *user, const char *content_id, const char *kind, json_t *errors);
+
+/* ---- the feed ---- */
+
+/** The user's ranked feed at time now_ms: up to limit items, each a
+ *  content summary plus score and reason {code: urgent|topic|crop|region|
+ *  history|audience|fresh, topic, region} (names in lang). New ref. */
+json_t *kj_popsci_feed(kj_db *db, json_t *user, const char *lang, int64_t now_ms, int limit);
+
+/* ---- statistics and syndication ---- */
+
+/** Per topic and reader region: views, completions, useful marks,
+ *  people; and questions asked / answered per topic and region. Cells of
+ *  fewer than KJ_POPSCI_K distinct people are left out and counted in
+ *  "suppressed". New ref {reading: [...], questions: [...], suppressed, k}. */
+json_t *kj_popsci_stats(kj_db *db);
+/** Appends an Atom 1.0 feed of the newest published content (by topic
+ *  and/or within region when set) to out. base_url prefixes links. */
+int kj_popsci_atom(kj_db *db, const char *base_url, const char *topic, const char *region, kj_buf *out);
+
+/* ---- questions, answers, experts, teams (questions.c) ---- */
+
+/** A resident's question {title, body, topic, region}; notifies experts
+ *  registered for the topic in a region containing the question's, and
+ *  users with is_expert in the same province. */
+int kj_popsci_ask(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *errors);
+/** Questions, newest first (topic filter optional). New ref. */
+json_t *kj_popsci_questions(kj_db *db, const char *topic, int limit);
+/** One question with answers (accepted first), photos, can_accept for
+ *  viewer. NULL when absent. New ref. */
+json_t *kj_popsci_question(kj_db *db, const char *id, json_t *viewer);
+/** An answer by user; notifies the asker. */
+int kj_popsci_answer(kj_db *db, json_t *user, const char *question_id, const char *body, char *id_out,
+                     json_t *errors);
+/** Marks an answer accepted (the asker or staff). */
+int kj_popsci_accept(kj_db *db, json_t *user, const char *answer_id, json_t *errors);
+/** Turns an answered question into a published article (operators). */
+int kj_popsci_question_publish(kj_db *db, json_t *user, const char *question_id, char *id_out,
+                               json_t *errors);
+/** Registers user as a volunteer/expert for topics × regions (replaces
+ *  the user's registrations). */
+int kj_popsci_expert_set(kj_db *db, const char *user_id, json_t *topics, json_t *regions, json_t *errors);
+/** The user's registrations [{topic, region}]. New ref. */
+json_t *kj_popsci_expert_get(kj_db *db, const char *user_id);
+/** Creates a team {name, intro, regions[]} with its creator as member. */
+int kj_popsci_team_create(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *errors);
+/** Adds a member by e-mail (the team's creator or staff). */
+int kj_popsci_team_add(kj_db *db, json_t *user, const char *team_id, const char *email, json_t *errors);
+/** A team with members, service areas and what it did (answers given,
+ *  accepted answers, content published by members). New ref or NULL. */
+json_t *kj_popsci_team(kj_db *db, const char *id);
+/** All teams. New ref. */
+json_t *kj_popsci_teams(kj_db *db);
+
+/* ---- helpers shared with the web layer ---- */
+
+/** Normalises a list value (JSON array of strings, or one string with
+ *  items separated by spaces, commas or newlines) to " a b " form in out. */
+void kj_popsci_join_list(json_t *v, kj_buf *out);
+/** Splits " a b " into a new JSON array. */
+json_t *kj_popsci_split_list(const char *s);
+#endif

@@ -1,0 +1,29 @@
+/*
+ * popsci_int.h — helpers shared by the files of src/popsci/ only (not a
+ * public interface). All are pure functions over their arguments.
+ */
+#ifndef KJ_POPSCI_INT_H
+#define KJ_POPSCI_INT_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/** o[k] when it is a string (borrowed), else NULL. */
+const char *kj_ps_str(json_t *o, const char *k);
+/** s, or "" for NULL. */
+const char *kj_ps_or(const char *s);
+/** Sets errors[field] = key unless the field already has an error. */
+void kj_ps_err(json_t *errors, const char *field, const char *key);
+/** The user's id, or NULL when signed out. */
+const char *kj_ps_uid(json_t *user);
+/** True for operators and administrators. */
+bool kj_ps_staff(json_t *user);
+/** True when v is one of the NULL-terminated set. */
+bool kj_ps_in_set(const char *const *set, const char *v);
+/** Length of UTF-8 s in code points (0 for NULL). */
+size_t kj_ps_chars(const char *s);
+/** True when w is one of the space-separated words of list. */
+bool kj_ps_has_word(const char *list, const char *w);
+/** True when user may review content row c (see popsci.h). */
+bool kj_ps_may_review(json_t *user, json_t *c);
+#endif
