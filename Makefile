@@ -39,8 +39,10 @@ all: kejiyun
 kejiyun: $(REL_DIR)/kejiyun
 	@ln -sf $(REL_DIR)/kejiyun kejiyun
 
+# Linked to a temporary name and renamed, so that a running server (a
+# benchmark, say) does not make the link fail with "text file busy".
 $(REL_DIR)/kejiyun: $(REL_OBJ) $(REL_DIR)/src/main.o
-	$(CC) $(REL_FLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
+	$(CC) $(REL_FLAGS) -o $@.tmp $^ $(PKG_LIBS) $(EXTRA_LIBS) && mv -f $@.tmp $@
 
 $(REL_DIR)/%.o: %.c $(shell find src -name '*.h')
 	@mkdir -p $(dir $@)
@@ -51,7 +53,7 @@ $(SAN_DIR)/%.o: %.c $(shell find src -name '*.h')
 	$(CC) $(SAN_FLAGS) -c -o $@ $<
 
 $(SAN_DIR)/kejiyun: $(SAN_OBJ) $(SAN_DIR)/src/main.o
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
+	$(CC) $(SAN_FLAGS) -o $@.tmp $^ $(PKG_LIBS) $(EXTRA_LIBS) && mv -f $@.tmp $@
 
 $(SAN_DIR)/unit: $(SAN_OBJ) $(UNIT_SRC) tests/unit/t.h
 	$(CC) $(SAN_FLAGS) -Itests/unit -o $@ $(SAN_OBJ) $(UNIT_SRC) $(PKG_LIBS) $(EXTRA_LIBS)

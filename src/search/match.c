@@ -106,13 +106,13 @@ static double region_fit(const char *r1, const char *r2, json_t *agree, json_t *
 
 static json_t *shared_terms(kj_db *db, const char *a, const char *b)
 {
-    json_t *ta = kj_db_row(db, "SELECT terms AS t__json FROM search_docs WHERE doc_id = ?", "s", a);
-    json_t *tb = kj_db_row(db, "SELECT terms AS t__json FROM search_docs WHERE doc_id = ?", "s", b);
+    json_t *ta = kj_search_doc_terms(db, a);
+    json_t *tb = kj_search_doc_terms(db, b);
     json_t *out = json_array();
     size_t i, j;
     json_t *x, *y;
-    json_array_foreach(json_object_get(ta, "t"), i, x)
-        json_array_foreach(json_object_get(tb, "t"), j, y)
+    json_array_foreach(ta, i, x)
+        json_array_foreach(tb, j, y)
             if (json_equal(x, y) && json_array_size(out) < 12) { json_array_append(out, x); break; }
     json_decref(ta);
     json_decref(tb);

@@ -97,6 +97,22 @@ static json_t *key_terms(const char *title, const char *keywords_text, const cha
     return out;
 }
 
+json_t *kj_search_doc_terms(kj_db *db, const char *doc_id)
+{
+    json_t *row = kj_db_row(db, "SELECT doc_kind, terms AS t__json FROM search_docs WHERE doc_id = ?", "s", doc_id);
+    if (!row) return json_array();
+    json_t *t = json_object_get(row, "t");
+    if (json_is_array(t)) { json_incref(t); json_decref(row); return t; }
+    json_t *src = !strcmp(jstr(row, "doc_kind"), "studio")
+        ? kj_db_row(db, "SELECT name AS title, directions || ' ' || skills AS kw, affiliation AS summary FROM studios WHERE id = ?", "s", doc_id)
+        : kj_db_row(db, "SELECT title, keywords AS kw, summary FROM listings WHERE id = ?", "s", doc_id);
+    json_decref(row);
+    json_t *terms = key_terms(jstr(src, "title"), jstr(src, "kw"), jstr(src, "summary"));
+    json_decref(src);
+    kj_db_exec(db, "UPDATE search_docs SET terms = ? WHERE doc_id = ?", "js", terms, doc_id);
+    return terms;
+}
+
 static char *join_keywords(json_t *kw)
 {
     kj_buf b = { 0 };
@@ -117,10 +133,10 @@ static int remove_doc(kj_db *db, const char *doc_id)
 static int add_doc(kj_db *db, const char *doc_id, const char *kind, const char *title, const char *keywords,
                    const char *summary, const char *body)
 {
-    json_t *terms = key_terms(title, keywords, summary);
-    int64_t rowid = kj_db_int(db, 0, "INSERT INTO search_docs(doc_id, doc_kind, terms, indexed_at) VALUES (?,?,?,?) "
-                                     "RETURNING rowid", "ssji", doc_id, kind, terms, kj_now_ms());
-    json_decref(terms);
+    /* Key terms are computed when a match first needs them (kj_search_doc_terms),
+     * which keeps bulk indexing to one analysis of the text. */
+    int64_t rowid = kj_db_int(db, 0, "INSERT INTO search_docs(doc_id, doc_kind, terms, indexed_at) VALUES (?,?,'null',?) "
+                                     "RETURNING rowid", "ssi", doc_id, kind, kj_now_ms());
     if (!rowid) return -1;
     return kj_db_exec(db, "INSERT INTO search_fts(rowid, title, keywords, summary, body) VALUES (?,?,?,?,?)",
                       "issss", rowid, title ? title : "", keywords ? keywords : "", summary ? summary : "",

@@ -44,6 +44,9 @@ int kj_search_sync_studio(kj_db *db, const char *studio_id);
 /** Rebuilds the whole index and every match from the database. Returns the
  *  number of documents indexed, or -1. */
 int kj_search_reindex(kj_db *db);
+/** The key terms of an indexed document (computed on first use and kept).
+ *  New ref; an empty array when the document is not indexed. */
+json_t *kj_search_doc_terms(kj_db *db, const char *doc_id);
 /** Index statistics for /metrics: {documents, listings, studios, matches}. */
 json_t *kj_search_stats(kj_db *db);
 
