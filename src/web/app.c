@@ -295,6 +295,8 @@ static bool body_kind_allowed(kj_req *req)
 
 void kj_app_dispatch(kj_req *req)
 {
+    /* Behind a TLS terminator that does not send X-Forwarded-Proto. */
+    if (kj_req_app(req)->cfg.secure_cookies) req->tls = true;
     pick_language(req);
     if (!req->method) { kj_error(req, 405, NULL); return; }
     if (!req->route) {
