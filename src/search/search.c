@@ -291,6 +291,7 @@ static void search_where(const kj_search_query *q, const char *expr, kj_buf *sql
 {
     kj_buf_puts(sql, " FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid "
                      "LEFT JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
+                     "LEFT JOIN domains dm ON dm.code = l.domain LEFT JOIN regions rg ON rg.code = l.region "
                      "WHERE search_fts MATCH ? AND (");
     json_array_append_new(params, json_string(expr));
     if (studios) kj_buf_puts(sql, "d.doc_kind = 'studio' OR ");
@@ -307,7 +308,7 @@ static json_t *facet(kj_db *db, const kj_search_query *q, const char *expr, bool
     json_t *params = json_array();
     kj_buf_printf(&sql, "SELECT %s AS code, count(*) AS n", col);
     search_where(q, expr, &sql, params, studios);
-    kj_buf_printf(&sql, " GROUP BY 1 ORDER BY n DESC, code LIMIT 50");
+    kj_buf_printf(&sql, " AND %s IS NOT NULL GROUP BY 1 ORDER BY n DESC, code LIMIT 50", col);
     json_t *rows = kj_db_rows_j(db, sql.data, params);
     kj_buf_free(&sql);
     json_decref(params);
@@ -319,7 +320,8 @@ static json_t *facet(kj_db *db, const kj_search_query *q, const char *expr, bool
     "snippet(search_fts, -1, char(2), char(3), '…', 24) AS snippet, " \
     "l.kind, l.subtype, l.title, l.summary, l.domain, l.region, l.trl, l.trl_min, l.price_kind, l.price_min_fen, " \
     "l.price_max_fen, l.coop_modes AS coop_modes__json, l.keywords AS keywords__json, l.valid_until, l.deadline, " \
-    "l.published_at, l.anonymous, l.open_for_interest, l.status, l.owner_id, l.studio_id, l.org_id"
+    "l.published_at, l.anonymous, l.open_for_interest, l.status, l.owner_id, l.studio_id, l.org_id, " \
+    "dm.name_zh AS domain_zh, dm.name_en AS domain_en, rg.name_zh AS region_zh, rg.name_en AS region_en"
 
 json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
 {

@@ -54,40 +54,68 @@ static void strip_markers(json_t *hit)
     free(copy);
 }
 
+/* The active search parameters as [{name, value}], leaving out skip (and
+ * always the page): pager and facet links keep the user's filters. */
+static json_t *active_params(kj_req *req, const char *const *skip)
+{
+    static const char *const names[] = { "q", "kind", "domain", "region", "trl_min", "trl_max", "mode",
+                                         "price_min", "price_max", "within", "per_page" };
+    json_t *out = json_array();
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        bool skipped = false;
+        for (const char *const *k = skip; k && *k; k++) if (!strcmp(*k, names[i])) skipped = true;
+        json_t *v = json_object_get(req->in, names[i]);
+        if (skipped || !v) continue;
+        char num[32];
+        const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+        if (json_is_integer(v)) { snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v)); s = num; }
+        if (s && *s) json_array_append_new(out, json_pack("{s:s, s:s}", "name", names[i], "value", s));
+    }
+    return out;
+}
+
+/* Facet groups: (group, parameters it sets, label source). A facet link
+ * keeps every other active filter and replaces its own. */
 static void label_facets(kj_req *req, json_t *facets)
 {
     bool en = !strcmp(req->lang, "en");
-    json_t *list;
-    size_t i;
-    json_t *f;
-    list = json_object_get(facets, "kind");
-    json_array_foreach(list, i, f) {
-        char key[64];
-        snprintf(key, sizeof key, "kind.%s", jstr(f, "code") ? jstr(f, "code") : "");
-        json_object_set_new(f, "label", json_string(kj_tr(req, key)));
-        json_object_set_new(f, "param", json_string("kind"));
-    }
-    list = json_object_get(facets, "domain");
-    json_array_foreach(list, i, f) {
-        char *name = jstr(f, "code") ? kj_db_text(kj_req_db(req), en ? "SELECT name_en FROM domains WHERE code = ?" :
-                                                  "SELECT name_zh FROM domains WHERE code = ?", "s", jstr(f, "code")) : NULL;
-        json_object_set_new(f, "label", json_string(name ? name : "—"));
-        json_object_set_new(f, "param", json_string("domain"));
-        free(name);
-    }
-    list = json_object_get(facets, "region");
-    json_array_foreach(list, i, f) {
-        char *name = jstr(f, "code") ? kj_db_text(kj_req_db(req), en ? "SELECT name_en FROM regions WHERE code = ?" :
-                                                  "SELECT name_zh FROM regions WHERE code = ?", "s", jstr(f, "code")) : NULL;
-        json_object_set_new(f, "label", json_string(name ? name : "—"));
-        json_object_set_new(f, "param", json_string("region"));
-        free(name);
-    }
-    list = json_object_get(facets, "trl");
-    json_array_foreach(list, i, f) {
-        json_t *c = json_object_get(f, "code");
-        json_object_set_new(f, "label", json_is_integer(c) ? json_sprintf("TRL %lld", (long long)json_integer_value(c)) : json_string("—"));
-        json_object_set_new(f, "param", json_string("trl_min"));
+    static const char *const kind_skip[] = { "kind", NULL }, *const domain_skip[] = { "domain", NULL },
+                      *const region_skip[] = { "region", NULL }, *const trl_skip[] = { "trl_min", "trl_max", NULL };
+    static const struct { const char *group; const char *const *skip; } groups[] = {
+        { "kind", kind_skip }, { "domain", domain_skip }, { "region", region_skip }, { "trl", trl_skip },
+    };
+    for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
+        json_t *list = json_object_get(facets, groups[g].group);
+        size_t i;
+        json_t *f;
+        json_array_foreach(list, i, f) {
+            json_t *c = json_object_get(f, "code");
+            char code[32];
+            if (json_is_integer(c)) snprintf(code, sizeof code, "%lld", (long long)json_integer_value(c));
+            else snprintf(code, sizeof code, "%s", json_is_string(c) ? json_string_value(c) : "");
+            json_t *params = active_params(req, groups[g].skip);
+            const char *group = groups[g].group;
+            char *name = NULL;
+            if (!strcmp(group, "kind")) {
+                char key[64];
+                snprintf(key, sizeof key, "kind.%s", code);
+                json_object_set_new(f, "label", json_string(kj_tr(req, key)));
+                json_array_append_new(params, json_pack("{s:s, s:s}", "name", "kind", "value", code));
+            } else if (!strcmp(group, "trl")) {
+                json_object_set_new(f, "label", json_sprintf("TRL %s", code));
+                json_array_append_new(params, json_pack("{s:s, s:s}", "name", "trl_min", "value", code));
+                json_array_append_new(params, json_pack("{s:s, s:s}", "name", "trl_max", "value", code));
+            } else {
+                bool dom = !strcmp(group, "domain");
+                name = kj_db_text(kj_req_db(req), dom ? (en ? "SELECT name_en FROM domains WHERE code = ?" : "SELECT name_zh FROM domains WHERE code = ?")
+                                                      : (en ? "SELECT name_en FROM regions WHERE code = ?" : "SELECT name_zh FROM regions WHERE code = ?"),
+                                  "s", code);
+                json_object_set_new(f, "label", json_string(name ? name : code));
+                json_array_append_new(params, json_pack("{s:s, s:s}", "name", group, "value", code));
+                free(name);
+            }
+            json_object_set_new(f, "params", params);
+        }
     }
 }
 
@@ -109,6 +137,7 @@ void kj_page_search(kj_req *req)
         json_object_set_new(h, "score_text", json_sprintf("%.2f", json_real_value(json_object_get(h, "score"))));
     }
     label_facets(req, json_object_get(d, "facets"));
+    json_object_set_new(d, "params", active_params(req, NULL));
     json_object_set_new(d, "q", json_string(q.q ? q.q : ""));
     json_object_set_new(d, "searched", json_boolean(q.q && *q.q));
     json_object_set_new(d, "page", json_integer(q.page > 0 ? q.page : 1));
