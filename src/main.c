@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "demo/demo.h"
 #include "market/market.h"
+#include "challenge/challenge.h"
 #include "market/transfer.h"
 #include "web/i18n.h"
 #include "core/clock.h"
@@ -19,6 +20,8 @@
 #include <pthread.h>
 #include <time.h>
 #include "web/app.h"
+#include "deal/deal.h"  /* kj_cmd_audit (deal feature) */
+#include "mail/mail.h"  /* the e-mail worker (deal feature) */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +59,11 @@ static void *run_jobs(void *arg)
         pthread_mutex_unlock(&jobs_lock);
         kj_db *db = kj_store_acquire(app->store);
         int64_t t0 = kj_mono_us();
-        if (t0 - last_tick_us > 60LL * 1000000 || !last_tick_us) { kj_market_tick(db); last_tick_us = t0; }
+        if (t0 - last_tick_us > 60LL * 1000000 || !last_tick_us) {
+            kj_market_tick(db);
+            kj_challenge_tick(db);
+            last_tick_us = t0;
+        }
         int matched = kj_match_drain(db, 100);
         kj_store_release(app->store, db);
         pthread_mutex_lock(&jobs_lock);
@@ -104,8 +111,10 @@ static int cmd_serve(int argc, char **argv)
     }
     fprintf(stderr, "kejiyun %s serving on http://%.*s:%d (data %s, %d threads)\n", KEJIYUN_VERSION,
             (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen, kj_server_port(app.server), cfg.data, cfg.threads);
+    kj_mail_install_hooks();
     pthread_t jobs;
     pthread_create(&jobs, NULL, run_jobs, &app);
+    kj_mail_worker *mail = kj_mail_worker_start(app.store, &app.cfg);  /* deal feature: sends the e-mail queue */
     int sig = 0;
     sigwait(&stop, &sig);
     fprintf(stderr, "kejiyun: %s received, finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -115,6 +124,7 @@ static int cmd_serve(int argc, char **argv)
     pthread_cond_signal(&jobs_wake);
     pthread_mutex_unlock(&jobs_lock);
     pthread_join(jobs, NULL);
+    kj_mail_worker_stop(mail);  /* deal feature */
     kj_app_close(&app);
     fprintf(stderr, "kejiyun: stopped\n");
     return 0;
@@ -347,6 +357,7 @@ static const struct {
     { "reindex", cmd_reindex, "reindex [--data DIR]                          rebuild the search index and all matches" },
     { "import", cmd_import, "import FILE [--owner EMAIL] [--partial] [--data DIR]   import listings (CSV or JSON)" },
     { "export", cmd_export, "export [--kind K] [--format csv|xlsx|json] [--out FILE]   export published listings" },
+    { "audit", kj_cmd_audit, "audit verify [--data DIR]                     check the deal log's hash chain" },
     { "routes", cmd_routes, "routes                                        list every route" },
     { "version", cmd_version, "version                                       print the version" },
     { "help", cmd_help, "help                                          this text and every setting" },

@@ -54,6 +54,15 @@ CREATE TABLE deal_offers (
 );
 CREATE INDEX deal_offers_deal ON deal_offers(deal_id, created_at);
 
+-- Files sent in a deal's conversation (stored by market/attach.c, confidential).
+CREATE TABLE deal_attachments (
+    attachment_id TEXT PRIMARY KEY REFERENCES attachments(id),
+    deal_id       TEXT NOT NULL REFERENCES deals(id),
+    message_id    TEXT NOT NULL REFERENCES messages(id),
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX deal_attachments_deal ON deal_attachments(deal_id);
+
 CREATE TABLE deal_signatures (
     deal_id       TEXT NOT NULL REFERENCES deals(id),
     user_id       TEXT NOT NULL REFERENCES users(id),
@@ -74,6 +83,7 @@ CREATE TABLE deal_milestones (
     status       TEXT NOT NULL CHECK (status IN ('open','delivered','accepted')),
     delivered_at INTEGER,
     accepted_at  INTEGER,
+    reminded_at  INTEGER,                             -- "milestone due" notice sent
     created_at   INTEGER NOT NULL
 );
 CREATE INDEX deal_milestones_deal ON deal_milestones(deal_id, due_date);
@@ -129,7 +139,7 @@ CREATE TABLE mail_queue (
     category    TEXT NOT NULL,
     subject     TEXT NOT NULL,
     body        TEXT NOT NULL,
-    status      TEXT NOT NULL CHECK (status IN ('queued','digest','sent','failed')),
+    status      TEXT NOT NULL CHECK (status IN ('queued','digest','digested','sent','failed')),
     attempts    INTEGER NOT NULL DEFAULT 0,
     next_try_at INTEGER NOT NULL,
     last_error  TEXT,

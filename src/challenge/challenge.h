@@ -20,7 +20,7 @@
  * issued for), staff (administrators; operators of the entry's region),
  * applicant (the author of the application concerned), reviewer
  * (assigned, not recused), winner (author of a selected application),
- * user (anyone signed in).
+ * user (anyone signed in), system (the periodic job, kj_challenge_tick).
  *
  * Confidentiality: applications and scores are seen only by their
  * applicant, the issuer, staff and the assigned reviewers; a reviewer
@@ -60,6 +60,12 @@ int64_t kj_challenge_day_end_ms(const char *date);
 /** Weighted total (0..100) of scores against rubric [{name, weight, max}];
  *  -1 when a score is missing, not a number, or outside [0, max]. Pure. */
 double kj_challenge_weighted(json_t *rubric, json_t *scores);
+
+/** The periodic job: closes applications of published entries whose
+ *  deadline has passed, and ends publicity periods that are over with
+ *  every objection answered (both as the "system" role of the table,
+ *  recorded on the timeline). Returns the number of entries changed. */
+int kj_challenge_tick(kj_db *db);
 
 /* ---- lists ---- */
 
@@ -115,6 +121,9 @@ json_t *kj_application_get(kj_db *db, json_t *user, const char *app_id, kj_ch_er
 /** Assigns reviewers (user ids of experts) and the rubric
  *  [{name, weight (1..100), max (1..100)}] (issuer or staff). */
 int kj_review_setup(kj_db *db, json_t *user, const char *challenge_id, json_t *reviewers, json_t *rubric, kj_ch_err *e);
+/** True when reviewer_id may not judge application app (a row as from
+ *  kj_applications): the applicant, or of the same organization or studio. */
+bool kj_challenge_reviewer_excluded(kj_db *db, const char *reviewer_id, json_t *app);
 /** A reviewer's conflict-of-interest declaration; conflict recuses them. */
 int kj_review_declare(kj_db *db, json_t *user, const char *challenge_id, bool conflict, const char *note, kj_ch_err *e);
 /** A reviewer scores an application once (scores: array per criterion). */

@@ -43,6 +43,12 @@ static const setting settings[] = {
     S("accounts", "login_max_account", "KEJIYUN_LOGIN_MAX_ACCOUNT", "--login-max-account", K_INT, login_max_account, "5", "failed logins per account per window before refusing"),
     S("accounts", "login_max_ip", "KEJIYUN_LOGIN_MAX_IP", "--login-max-ip", K_INT, login_max_ip, "20", "failed logins per client address per window before refusing"),
     S("accounts", "login_window", "KEJIYUN_LOGIN_WINDOW", "--login-window", K_INT, login_window_s, "900", "rate-limit window for failed logins, seconds"),
+    S("mail", "smtp_host", "KEJIYUN_SMTP_HOST", "--smtp-host", K_STR, smtp_host, "", "SMTP server for e-mail notifications (empty: e-mails stay queued)"),
+    S("mail", "smtp_port", "KEJIYUN_SMTP_PORT", "--smtp-port", K_INT, smtp_port, "25", "SMTP port (587 for STARTTLS, 465 for TLS)"),
+    S("mail", "smtp_tls", "KEJIYUN_SMTP_TLS", "--smtp-tls", K_STR, smtp_tls, "starttls", "none, starttls (required when set) or tls (implicit, smtps)"),
+    S("mail", "smtp_user", "KEJIYUN_SMTP_USER", "--smtp-user", K_STR, smtp_user, "", "SMTP user name (empty: no authentication)"),
+    S("mail", "smtp_password", "KEJIYUN_SMTP_PASSWORD", "--smtp-password", K_STR, smtp_password, "", "SMTP password (prefer the environment variable)"),
+    S("mail", "mail_from", "KEJIYUN_MAIL_FROM", "--mail-from", K_STR, mail_from, "noreply@kejiyun.invalid", "sender address of notification e-mails"),
     S("testing", "test_mode", "KEJIYUN_TEST_MODE", "--test-mode", K_BOOL, test_mode, "false", "enable /__test endpoints (clock control); never in production"),
 };
 #define NSETTINGS (sizeof settings / sizeof *settings)

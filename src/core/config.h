@@ -34,6 +34,13 @@ typedef struct kj_config {
     long login_max_ip;        /* failures per IP per window */
     long login_window_s;
     bool test_mode;           /* enables /__test endpoints (clock control) */
+    /* E-mail (src/mail): SMTP server for notifications; empty host = no sending. */
+    char smtp_host[256];
+    long smtp_port;
+    char smtp_tls[16];        /* none | starttls | tls */
+    char smtp_user[256];
+    char smtp_password[256];
+    char mail_from[256];
 } kj_config;
 
 /** Fills c with defaults, then kejiyun.conf (path from --config, env

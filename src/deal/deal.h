@@ -92,6 +92,19 @@ int kj_deal_order(kj_db *db, json_t *user, const char *listing_id, char *id_out,
 int kj_deal_act(kj_db *db, json_t *user, const char *deal_id, const char *action, json_t *args,
                 const char *client_ip, json_t *errors, char *result_id, const char **err_key, int *http_status);
 
+/** Sends a file in the deal's conversation: stores it with the
+ *  attachment rules of listings (market/attach.h: type from content,
+ *  size ≤ max_size, image metadata stripped, confidential) and posts a
+ *  message naming it — the "message" action of the table, so only
+ *  members in a state that allows messages may. Writes the attachment id
+ *  (27 bytes). 0, or -1 with *err_key / *http_status (413 too large, 422
+ *  type, 404, 409); a refused file is not kept. */
+int kj_deal_attach(kj_db *db, json_t *user, const char *deal_id, const char *data_dir, size_t max_size,
+                   const char *filename, const void *data, size_t size, char *att_out,
+                   const char **err_key, int *http_status);
+/** The deal's attachment row {id, filename, mime, size, sha256} if
+ *  user may download it (a member of the deal's conversation), else NULL. */
+json_t *kj_deal_attachment(kj_db *db, json_t *user, const char *deal_id, const char *attachment_id);
 /** The deal as user may see it (new ref) or NULL when user may not:
  *  parties, offers, milestones, signatures, contract, reviews, the
  *  actions user may take now ("actions": [names]), and — for thread
@@ -102,6 +115,9 @@ json_t *kj_deal_get(kj_db *db, json_t *user, const char *deal_id);
 json_t *kj_deal_list(kj_db *db, json_t *user);
 /** Accepted EOIs of user that have no deal yet (to start one). New ref. */
 json_t *kj_deal_startable(kj_db *db, json_t *user);
+/** Operators who may be invited as broker of the deal (those whose
+ *  region contains the deal's region): [{id, name}]. New ref. */
+json_t *kj_deal_broker_candidates(kj_db *db, const char *deal_id);
 /** Offers of a deal, oldest first (caller checked visibility). New ref. */
 json_t *kj_deal_offers(kj_db *db, const char *deal_id);
 /** Milestones of a deal by due date. New ref. */
@@ -145,4 +161,8 @@ int kj_ledger_append(kj_db *db, const char *deal_id, const char *actor_id, const
 int64_t kj_ledger_verify(kj_db *db, int64_t *bad_seq, char *bad_id, char *why, size_t whylen);
 /** The log entries of one deal, in order (new ref). */
 json_t *kj_ledger_events(kj_db *db, const char *deal_id);
+/** The command `kejiyun audit verify [--data DIR]` (audit_cmd.c): prints
+ *  the result; exit status 0 intact, 1 broken, 2 usage. argv starts after
+ *  "audit". Single-threaded (command line). */
+int kj_cmd_audit(int argc, char **argv);
 #endif

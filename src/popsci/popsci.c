@@ -243,7 +243,7 @@ static int insert_content(kj_db *db, const char *uid, const char *kind, json_t *
         "INSERT INTO popsci_content(id, origin, kind, title, summary, body, topic, audience, regions, lang, source, "
         "video_url, transcript, items, author_id, status, reviewer_id, urgent_until, question_id, created_at, published_at) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "sssssssssssssssssissii", id.s, kj_instance_id(db), kind, content_in_str(in, "title"),
+        "sssssssssssssssss" "isii", id.s, kj_instance_id(db), kind, content_in_str(in, "title"),
         content_in_str(in, "summary"), content_in_str(in, "body"), content_in_str(in, "topic"),
         aud && *aud ? aud : "everyone", regions, lang && *lang ? lang : "zh-CN", content_in_str(in, "source"),
         content_in_str(in, "video_url"), content_in_str(in, "transcript"), items, uid, status,

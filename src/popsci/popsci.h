@@ -30,6 +30,7 @@
 #include "store/store.h"
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define KJ_POPSCI_K 5              /* k-anonymity threshold of statistics */
 #define KJ_POPSCI_TITLE_MAX 120
@@ -168,6 +169,15 @@ int kj_popsci_team_add(kj_db *db, json_t *user, const char *team_id, const char 
 json_t *kj_popsci_team(kj_db *db, const char *id);
 /** All teams. New ref. */
 json_t *kj_popsci_teams(kj_db *db);
+
+/* ---- demo data (demo_popsci.c) ---- */
+
+/** Loads root/data/demo/popsci.tsv (published, back-dated content), an
+ *  expert registration (li.na: plantprot, rice in Sichuan) and a volunteer
+ *  team, in one transaction. Demo users must exist. Prints a summary line
+ *  to out, problems to stderr. 0, or -1 (nothing loaded). Single-threaded
+ *  use: from the demo command only. */
+int kj_popsci_demo(kj_db *db, const char *root, FILE *out);
 
 /* ---- helpers shared with the web layer ---- */
 

@@ -55,6 +55,9 @@ extern const kj_route kj_routes_market[];
 extern const kj_route kj_routes_transfer[];
 extern const kj_route kj_routes_search[];
 extern const kj_route kj_routes_studio[];
+extern const kj_route kj_routes_popsci[];
+extern const kj_route kj_routes_challenge[];
+extern const kj_route kj_routes_deal[];
 
 /** Builds the app: store (migrated, reference data loaded), templates,
  *  catalogs, static files, router. 0, or -1 with a one-line reason. */

@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "market/market.h"
+#include "challenge/challenge.h"
 #include "search/search.h"
 #include <string.h>
 
@@ -77,6 +78,6 @@ void kj_ops_test_clock(kj_req *req)
 void kj_ops_test_tick(kj_req *req)
 {
     if (!kj_req_app(req)->cfg.test_mode) { kj_error(req, 404, "err.not_found"); return; }
-    int changed = kj_market_tick(kj_req_db(req));
+    int changed = kj_market_tick(kj_req_db(req)) + kj_challenge_tick(kj_req_db(req));
     kj_resp_json(req, 200, json_pack("{s:i}", "changed", changed));
 }

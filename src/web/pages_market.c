@@ -338,6 +338,11 @@ void kj_page_listing(kj_req *req)
     bool can_eoi = req->user && !pending && !json_is_true(json_object_get(l, "is_owner")) &&
                    json_is_true(json_object_get(l, "is_current")) && json_integer_value(json_object_get(l, "open_for_interest"));
     json_object_set_new(l, "can_eoi", json_boolean(can_eoi));
+    /* A listed service with a fixed price can be ordered directly (a deal at "agreed"). */
+    json_object_set_new(l, "can_order", json_boolean(req->user && !json_is_true(json_object_get(l, "is_owner")) &&
+                                                     json_is_true(json_object_get(l, "is_current")) &&
+                                                     !strcmp(jstr(l, "kind"), "service") && jstr(l, "price_kind") &&
+                                                     !strcmp(jstr(l, "price_kind"), "fixed")));
     if (sent) json_object_set_new(l, "my_eoi", sent);
     if (req->user) {
         json_object_set_new(l, "is_favourite", json_boolean(kj_db_int(db, 0, "SELECT count(*) FROM favourites WHERE user_id = ? "
@@ -530,6 +535,9 @@ void kj_page_thread(kj_req *req)
     json_t *t = kj_thread_get(kj_req_db(req), req->user, kj_req_param(req, 0));
     if (!t) { kj_error(req, 404, "err.not_found"); return; }
     json_object_set_new(t, "page_title", json_string(jstr(t, "subject")));
+    /* Once a deal runs on this thread, its messages belong on the deal page (and in its log). */
+    char *deal = kj_db_text(kj_req_db(req), "SELECT id FROM deals WHERE thread_id = ?", "s", jstr(t, "id"));
+    if (deal) { json_object_set_new(t, "deal_id", json_string(deal)); free(deal); }
     kj_render(req, 200, "thread", t);
 }
 

@@ -129,6 +129,9 @@ static const kj_route *const route_tables[] = {
     kj_routes_transfer,
     kj_routes_search,
     kj_routes_studio,
+    kj_routes_popsci,
+    kj_routes_challenge,
+    kj_routes_deal,
     NULL,
 };
 

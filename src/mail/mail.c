@@ -1,0 +1,199 @@
+/*
+ * mail.c — the e-mail queue (see mail.h): enqueueing by preference,
+ * preferences, digests, milestone reminders and the sending pass.
+ *
+ * E-mails are bilingual (Chinese first): the worker has no request
+ * language, and a notification must be readable by every user.
+ */
+#include "mail/mail.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MINUTE_MS (60LL * 1000)
+#define DAY_MS (86400LL * 1000)
+#define MAX_ATTEMPTS 20
+/* Links are stored as BASE_MARK + path: the public URL is a setting the
+ * sender knows, not the request that queued the e-mail. */
+#define BASE_MARK "@@BASE@@"
+
+const char *const kj_mail_categories[] = { "message", "offer", "contract", "milestone", "review", "alert", "notice", NULL };
+const char *const kj_mail_modes[] = { "each", "digest", "off", NULL };
+
+/* Subject lines per category: {0} is the deal's title. */
+static const struct { const char *category, *zh, *en; } subjects[] = {
+    { "message", "交易有新消息：", "New message: " },
+    { "offer", "收到新的报价：", "Offer received: " },
+    { "contract", "有合同等待你签署：", "Contract to sign: " },
+    { "milestone", "里程碑即将到期：", "Milestone due: " },
+    { "review", "你收到了一条评价：", "Review received: " },
+    { "alert", "有新的发布符合你的订阅：", "New listing for your alert: " },
+    { "notice", "紧急科普通知：", "Urgent notice: " },
+};
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool in_list(const char *const *list, const char *s)
+{
+    for (; s && *list; list++) if (!strcmp(*list, s)) return true;
+    return false;
+}
+
+static const char *mode_of(kj_db *db, const char *user_id, const char *category)
+{
+    char *m = kj_db_text(db, "SELECT mode FROM mail_prefs WHERE user_id = ? AND category = ?", "ss", user_id, category);
+    const char *mode = "each";
+    for (const char *const *p = kj_mail_modes; m && *p; p++) if (!strcmp(*p, m)) mode = *p;
+    free(m);
+    return mode;
+}
+
+static int insert(kj_db *db, const char *user_id, const char *to, const char *category, const char *subject,
+                  const char *body, const char *status)
+{
+    kj_id id = kj_id_new();
+    int64_t now = kj_now_ms();
+    return kj_db_exec(db, "INSERT INTO mail_queue(id, user_id, to_addr, category, subject, body, status, next_try_at, created_at) "
+                          "VALUES (?,?,?,?,?,?,?,?,?)", "sssssssii", id.s, user_id, to, category, subject, body, status, now, now) < 1 ? -1 : 0;
+}
+
+int kj_mail_enqueue(kj_db *db, const char *user_id, const char *category, const char *subject, const char *link)
+{
+    size_t k = 0;
+    while (k < sizeof subjects / sizeof *subjects && strcmp(subjects[k].category, category)) k++;
+    if (k == sizeof subjects / sizeof *subjects) return -1;
+    const char *mode = mode_of(db, user_id, category);
+    if (!strcmp(mode, "off")) return 0;
+    char *to = kj_db_text(db, "SELECT email FROM users WHERE id = ?", "s", user_id);
+    if (!to) return -1;
+    kj_buf subj = { 0 }, body = { 0 };
+    kj_buf_printf(&subj, "%s%s", subjects[k].zh, subject ? subject : "");
+    kj_buf_printf(&body, "%s%s\n%s%s\n\n%s%s\n", subjects[k].zh, subject ? subject : "", subjects[k].en, subject ? subject : "",
+                  BASE_MARK, link ? link : "");
+    int rc = insert(db, user_id, to, category, subj.data, body.data, !strcmp(mode, "digest") ? "digest" : "queued");
+    kj_buf_free(&subj);
+    kj_buf_free(&body);
+    free(to);
+    return rc;
+}
+
+json_t *kj_mail_prefs(kj_db *db, const char *user_id)
+{
+    json_t *out = json_object();
+    for (const char *const *c = kj_mail_categories; *c; c++) json_object_set_new(out, *c, json_string(mode_of(db, user_id, *c)));
+    return out;
+}
+
+int kj_mail_pref_set(kj_db *db, const char *user_id, const char *category, const char *mode)
+{
+    if (!in_list(kj_mail_categories, category) || !in_list(kj_mail_modes, mode)) return -1;
+    return kj_db_exec(db, "INSERT INTO mail_prefs(user_id, category, mode) VALUES (?,?,?) "
+                          "ON CONFLICT (user_id, category) DO UPDATE SET mode = excluded.mode", "sss", user_id, category, mode) < 0 ? -1 : 0;
+}
+
+/* Open milestones due within three days get one reminder to both parties. */
+static int milestone_reminders(kj_db *db)
+{
+    char soon[16];
+    kj_format_date(kj_now_ms() + 3 * DAY_MS, soon, sizeof soon);
+    json_t *due = kj_db_rows(db, "SELECT m.id, m.title, m.due_date, d.id AS deal_id, d.title AS deal_title, d.provider_id, d.client_id "
+                                 "FROM deal_milestones m JOIN deals d ON d.id = m.deal_id WHERE m.status = 'open' "
+                                 "AND m.reminded_at IS NULL AND m.due_date <= ? AND d.state = 'in_progress'", "s", soon);
+    int n = 0;
+    size_t i;
+    json_t *m;
+    json_array_foreach(due, i, m) {
+        char link[64], subject[512];
+        snprintf(link, sizeof link, "/deals/%s", jstr(m, "deal_id"));
+        snprintf(subject, sizeof subject, "%s · %s (%s)", jstr(m, "deal_title"), jstr(m, "title"), jstr(m, "due_date"));
+        if (kj_db_begin(db)) continue;
+        int rc = kj_db_exec(db, "UPDATE deal_milestones SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL", "is",
+                            kj_now_ms(), jstr(m, "id")) == 1 &&
+                 kj_mail_enqueue(db, jstr(m, "provider_id"), "milestone", subject, link) == 0 &&
+                 kj_mail_enqueue(db, jstr(m, "client_id"), "milestone", subject, link) == 0 ? 0 : -1;
+        if (rc == 0 && kj_db_commit(db) == 0) n += 2;
+        else kj_db_rollback(db);
+    }
+    json_decref(due);
+    return n;
+}
+
+/* Digest items of a user whose oldest is a day old become one e-mail. */
+static int fold_digests(kj_db *db)
+{
+    json_t *users = kj_db_rows(db, "SELECT user_id, to_addr, min(created_at) AS oldest FROM mail_queue WHERE status = 'digest' "
+                                   "GROUP BY user_id, to_addr", "");
+    int n = 0;
+    size_t i;
+    json_t *u;
+    int64_t now = kj_now_ms();
+    json_array_foreach(users, i, u) {
+        if (json_integer_value(json_object_get(u, "oldest")) > now - DAY_MS) continue;
+        const char *uid = jstr(u, "user_id");
+        if (kj_db_begin(db)) continue;
+        json_t *items = kj_db_rows(db, "SELECT id, body FROM mail_queue WHERE user_id = ? AND status = 'digest' ORDER BY created_at", "s", uid);
+        kj_buf body = { 0 };
+        kj_buf_printf(&body, "科技云每日摘要 / kejiyun daily digest (%zu)\n\n", json_array_size(items));
+        size_t j;
+        json_t *it;
+        json_array_foreach(items, j, it) kj_buf_printf(&body, "• %s\n", jstr(it, "body"));
+        int rc = insert(db, uid, jstr(u, "to_addr"), "digest", "科技云每日摘要 / Daily digest", body.data, "queued");
+        json_array_foreach(items, j, it)
+            if (rc == 0 && kj_db_exec(db, "UPDATE mail_queue SET status = 'digested', sent_at = ? WHERE id = ?", "is", now, jstr(it, "id")) < 1)
+                rc = -1;
+        if (rc == 0 && kj_db_commit(db) == 0) n++;
+        else kj_db_rollback(db);
+        kj_buf_free(&body);
+        json_decref(items);
+    }
+    json_decref(users);
+    return n;
+}
+
+int kj_mail_housekeeping(kj_db *db)
+{
+    return milestone_reminders(db) + fold_digests(db);
+}
+
+int kj_mail_send_due(kj_db *db, const kj_config *cfg, int max)
+{
+    json_t *due = kj_db_rows(db, "SELECT id, to_addr, subject, body, attempts FROM mail_queue WHERE status = 'queued' "
+                                 "AND next_try_at <= ? ORDER BY next_try_at, id LIMIT ?", "ii", kj_now_ms(), (int64_t)max);
+    int sent = 0;
+    size_t i;
+    json_t *m;
+    json_array_foreach(due, i, m) {
+        char err[256] = "";
+        kj_buf body = { 0 };
+        const char *p = jstr(m, "body"), *q;
+        while ((q = strstr(p, BASE_MARK))) {
+            kj_buf_append(&body, p, (size_t)(q - p));
+            kj_buf_puts(&body, cfg->public_url);
+            p = q + strlen(BASE_MARK);
+        }
+        kj_buf_puts(&body, p);
+        int rc = kj_smtp_send(cfg, jstr(m, "to_addr"), jstr(m, "subject"), body.data, err, sizeof err);
+        kj_buf_free(&body);
+        int64_t now = kj_now_ms();
+        if (rc == 0) {
+            kj_db_exec(db, "UPDATE mail_queue SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                       "is", now, jstr(m, "id"));
+            sent++;
+        } else {
+            int64_t attempts = json_integer_value(json_object_get(m, "attempts")) + 1;
+            int64_t delay = MINUTE_MS << (attempts < 7 ? attempts - 1 : 6);
+            if (delay > 60 * MINUTE_MS) delay = 60 * MINUTE_MS;
+            kj_db_exec(db, "UPDATE mail_queue SET attempts = ?, next_try_at = ?, last_error = ?, status = ? WHERE id = ?", "iisss",
+                       attempts, now + delay, err, attempts >= MAX_ATTEMPTS ? "failed" : "queued", jstr(m, "id"));
+        }
+    }
+    json_decref(due);
+    return sent;
+}

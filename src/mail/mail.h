@@ -1,0 +1,64 @@
+/*
+ * mail.h — e-mail notifications: a durable queue in the database, each
+ * user's choices per category, daily digests, "milestone due" reminders,
+ * and a background worker that sends over SMTP (libcurl) with retries.
+ *
+ * Requests only ever insert into mail_queue (inside their own
+ * transaction), so a slow or unreachable mail server never slows a
+ * request, and a queued e-mail survives a restart. The worker is the only
+ * sender: one thread, started from `kejiyun serve`.
+ *
+ * Categories: message, offer, contract, milestone, review. Per user and
+ * category the mode is "each" (default), "digest" (one e-mail a day with
+ * everything) or "off".
+ */
+#ifndef KJ_MAIL_H
+#define KJ_MAIL_H
+#include "core/config.h"
+#include "store/store.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+/** The categories (NULL-terminated) and modes. */
+extern const char *const kj_mail_categories[];
+extern const char *const kj_mail_modes[];
+
+/** Queues an e-mail about category for user_id (subject line and body
+ *  text, link an absolute path like /deals/ID), honouring the user's
+ *  preference: nothing when off, a digest item when digest. Runs in the
+ *  caller's transaction if any. 0, or -1 on a storage error (the caller
+ *  decides; the in-app notification is independent). */
+int kj_mail_enqueue(kj_db *db, const char *user_id, const char *category, const char *subject, const char *link);
+/** Routes search alerts and urgent popular-science notices into the queue
+ *  (start-up only: sets two hooks). */
+void kj_mail_install_hooks(void);
+/** The user's mode per category: {category: mode}. New ref. */
+json_t *kj_mail_prefs(kj_db *db, const char *user_id);
+/** Sets the user's mode for category. 0, or -1 for an unknown category
+ *  or mode. */
+int kj_mail_pref_set(kj_db *db, const char *user_id, const char *category, const char *mode);
+
+/** One pass of the worker's duties, without sending: queues "milestone
+ *  due" reminders (open milestones due within 3 days, once each) and
+ *  folds each user's digest items older than a day into one e-mail.
+ *  Returns the number of e-mails queued. */
+int kj_mail_housekeeping(kj_db *db);
+/** Sends up to max due e-mails through cfg's SMTP server; failures are
+ *  retried with growing delays (1 min, 2, 4 … up to 1 h; given up after
+ *  20 attempts: status failed). Returns the number sent. Does not hold a
+ *  transaction while talking to the server. */
+int kj_mail_send_due(kj_db *db, const kj_config *cfg, int max);
+
+/** Sends one message over SMTP (libcurl). 0, or -1 with a one-line reason
+ *  in err. Thread-safe (libcurl easy handle per call; curl_global_init
+ *  must have run, see kj_mail_worker_start). */
+int kj_smtp_send(const kj_config *cfg, const char *to, const char *subject, const char *body, char *err, size_t errlen);
+
+/* The worker thread. */
+typedef struct kj_mail_worker kj_mail_worker;
+/** Starts the worker over store with cfg (both must outlive it). Returns
+ *  NULL when no SMTP host is configured (e-mails stay queued). */
+kj_mail_worker *kj_mail_worker_start(kj_store *store, const kj_config *cfg);
+/** Stops the worker (finishes the e-mail in flight) and frees it. NULL is fine. */
+void kj_mail_worker_stop(kj_mail_worker *w);
+#endif

@@ -1,0 +1,502 @@
+/*
+ * pages_challenge.c — the challenge lists' HTML pages: the index of lists
+ * (with the staff's form to open one), a list's public page (entries,
+ * status, winners), the entry form, and an entry's page (details, public
+ * timeline, winners, objections, milestones, and the forms the viewer may
+ * use now: apply, object, life-cycle actions).
+ */
+#include "web/pages_challenge.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "web/app.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Sets o[label_key] to the message prefix + o[key] (codes become words). */
+static void label(kj_req *req, json_t *o, const char *key, const char *prefix, const char *label_key)
+{
+    const char *code = jstr(o, key);
+    if (!code) return;
+    json_object_set_new(o, label_key, json_string(kj_tr(req, kj_arena_printf(req->arena, "%s%s", prefix, code))));
+}
+
+static void when(json_t *o, const char *key, const char *out_key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v)) return;
+    char buf[32];
+    kj_format_iso(json_integer_value(v), buf, sizeof buf);
+    buf[16] = 0;            /* YYYY-MM-DDTHH:MM */
+    buf[10] = ' ';
+    json_object_set_new(o, out_key, json_string(buf));
+}
+
+static void decorate_entry(kj_req *req, json_t *c)
+{
+    label(req, c, "status", "challenge.status.", "status_label");
+    label(req, c, "direction", "challenge.direction.", "direction_label");
+    label(req, c, "ip_terms", "challenge.ip.", "ip_label");
+    label(req, c, "grade", "challenge.grade.", "grade_label");
+}
+
+/* ---- lists ---- */
+
+void kj_page_challenge_lists(kj_req *req)
+{
+    json_t *d = json_pack("{s:o, s:s, s:b}", "items", kj_challenge_lists(kj_req_db(req)),
+                          "page_title", kj_tr(req, "challenge.lists.title"), "can_create", kj_req_role(req) & KJ_STAFF);
+    kj_render(req, kj_has_errors(req) ? 422 : 200, "challenge_lists", d);
+}
+
+void kj_page_challenge_list_create(kj_req *req)
+{
+    char id[KJ_ID_LEN + 1];
+    kj_ch_err e = { 0 };
+    if (kj_has_errors(req) || kj_challenge_list_create(kj_req_db(req), req->user, req->in, id, &e)) {
+        if (e.key) kj_field_error(req, e.field ? e.field : "form", e.key);
+        kj_page_challenge_lists(req);
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenge-lists/%s", id));
+}
+
+void kj_page_challenge_list(kj_req *req)
+{
+    json_t *l = kj_challenge_list_view(kj_req_db(req), kj_req_param(req, 0), req->user);
+    if (!l) { kj_error(req, 404, "err.not_found"); return; }
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(l, "entries"), i, c) decorate_entry(req, c);
+    json_object_set_new(l, "page_title", json_string(jstr(l, "title")));
+    json_object_set_new(l, "can_submit", json_boolean(req->user != NULL));
+    kj_render(req, 200, "challenge_list", l);
+}
+
+/* ---- the entry form ---- */
+
+static json_t *list_options(kj_req *req, const char *const *codes, const char *prefix, const char *selected)
+{
+    json_t *out = json_array();
+    for (; *codes; codes++)
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", *codes, "label",
+                                             kj_tr(req, kj_arena_printf(req->arena, "%s%s", prefix, *codes)),
+                                             "selected", selected && !strcmp(selected, *codes)));
+    return out;
+}
+
+static void render_form(kj_req *req, int status)
+{
+    static const char *const directions[] = { "tech_wanted", "market_wanted", NULL };
+    static const char *const ips[] = { "applicant_keeps", "nonexclusive_licence", "exclusive_licence", "transfer", NULL };
+    json_t *form = req->form ? req->form : json_object();
+    json_t *l = kj_challenge_list_view(kj_req_db(req), kj_req_param(req, 0), req->user);
+    if (!l) { if (form != req->form) json_decref(form); kj_error(req, 404, "err.not_found"); return; }
+    json_t *d = json_pack("{s:s, s:O, s:o, s:o, s:b}", "page_title", kj_tr(req, "challenge.new"), "list", l,
+                          "directions", list_options(req, directions, "challenge.direction.", jstr(form, "direction")),
+                          "ip_options", list_options(req, ips, "challenge.ip.", jstr(form, "ip_terms")),
+                          "is_staff", kj_req_role(req) & KJ_STAFF);
+    json_decref(l);
+    if (form != req->form) json_decref(form);
+    kj_render(req, status, "challenge_form", d);
+}
+
+void kj_page_challenge_new(kj_req *req) { render_form(req, 200); }
+
+/* Form indicators: one per line, "name | target | unit | verification". */
+static json_t *parse_indicators(const char *text)
+{
+    json_t *out = json_array();
+    char *copy = strdup(text ? text : ""), *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *parts[4] = { "", "", "", "" }, *p = line;
+        for (int i = 0; i < 4 && p; i++) {
+            char *bar = strchr(p, '|');
+            if (bar) *bar = 0;
+            parts[i] = p;
+            p = bar ? bar + 1 : NULL;
+        }
+        for (int i = 0; i < 4; i++) {
+            while (*parts[i] == ' ' || *parts[i] == '\t') parts[i]++;
+            size_t n = strlen(parts[i]);
+            while (n && (parts[i][n - 1] == ' ' || parts[i][n - 1] == '\r' || parts[i][n - 1] == '\t')) parts[i][--n] = 0;
+        }
+        if (!*parts[0] && !*parts[1]) continue;
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}", "name", parts[0], "target", parts[1],
+                                             "unit", parts[2], "verification", parts[3]));
+    }
+    free(copy);
+    return out;
+}
+
+void kj_page_challenge_create(kj_req *req)
+{
+    if (kj_has_errors(req)) { render_form(req, 422); return; }
+    json_object_set_new(req->in, "indicators", parse_indicators(kj_in_str(req, "indicators")));
+    char id[KJ_ID_LEN + 1];
+    kj_ch_err e = { 0 };
+    if (kj_challenge_create(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e)) {
+        if (e.status == 404) { kj_error(req, 404, e.key); return; }
+        kj_field_error(req, e.field ? e.field : "form", e.key);
+        render_form(req, e.status == 403 ? 403 : 422);
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenges/%s", id));
+}
+
+/* ---- an entry ---- */
+
+static json_t *action_options(kj_req *req, json_t *actions)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *a;
+    json_array_foreach(actions, i, a)
+        json_array_append_new(out, json_pack("{s:O, s:s}", "code", a, "label",
+                              kj_tr(req, kj_arena_printf(req->arena, "challenge.action.%s", json_string_value(a)))));
+    return out;
+}
+
+
+static bool state_in(json_t *c, const char *const *states)
+{
+    const char *st = jstr(c, "status");
+    for (; st && *states; states++) if (!strcmp(st, *states)) return true;
+    return false;
+}
+
+/* Rubric text for the form: one criterion per line, "name | weight | max". */
+static json_t *rubric_text(json_t *rubric)
+{
+    kj_buf b = { 0 };
+    size_t i;
+    json_t *r;
+    json_array_foreach(rubric, i, r)
+        kj_buf_printf(&b, "%s | %lld | %lld\n", jstr(r, "name"), (long long)json_integer_value(json_object_get(r, "weight")),
+                      (long long)json_integer_value(json_object_get(r, "max")));
+    json_t *out = json_string(b.data ? b.data : "");
+    kj_buf_free(&b);
+    return out;
+}
+
+/* Issuer/staff: reviewer set-up; reviewers: declaration and score forms;
+ * issuer/staff once complete: the ranking. Applications appear only here,
+ * to those who may see them. */
+static void add_review_section(kj_req *req, json_t *c)
+{
+    static const char *const setup_states[] = { "submitted", "published", "reviewing", NULL };
+    static const char *const declare_states[] = { "published", "reviewing", NULL };
+    kj_db *db = kj_req_db(req);
+    const char *id = jstr(c, "id");
+    bool insider = json_is_true(json_object_get(c, "is_issuer")) || json_is_true(json_object_get(c, "is_staff"));
+    kj_ch_err e = { 0 };
+    json_t *rs = req->user ? kj_review_state(db, req->user, id, &e) : NULL;
+    if (!rs) return;
+    bool scoring_started = kj_db_int(db, 0, "SELECT count(*) FROM challenge_scores WHERE challenge_id = ?", "s", id) > 0;
+    if (insider && state_in(c, setup_states) && !scoring_started) {
+        json_t *experts = kj_db_rows(db, "SELECT id, name FROM users WHERE is_expert = 1 ORDER BY name", "");
+        size_t i;
+        json_t *x, *r;
+        json_array_foreach(experts, i, x) {
+            bool on = false;
+            size_t j;
+            json_array_foreach(json_object_get(rs, "reviewers"), j, r) if (!strcmp(jstr(r, "user_id"), jstr(x, "id"))) on = true;
+            json_object_set_new(x, "selected", json_boolean(on));
+        }
+        json_object_set_new(c, "experts", experts ? experts : json_array());
+        json_object_set_new(c, "rubric_text", rubric_text(json_object_get(rs, "rubric")));
+        json_object_set_new(c, "can_setup_review", json_true());
+    }
+    const char *me = jstr(req->user, "id");
+    bool assigned = false;
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(rs, "reviewers"), i, r) if (!strcmp(jstr(r, "user_id"), me)) assigned = true;
+    json_object_set_new(c, "can_declare", json_boolean(assigned && state_in(c, declare_states)));
+    json_t *apps = kj_applications(db, req->user, id, &e);
+    bool reviewing = !strcmp(jstr(c, "status"), "reviewing") && json_is_true(json_object_get(c, "is_reviewer"));
+    json_t *a;
+    json_array_foreach(apps, i, a) {
+        json_t *mine = NULL, *others = json_array(), *s;
+        size_t j;
+        json_array_foreach(json_object_get(rs, "scores"), j, s) {
+            if (strcmp(jstr(s, "application_id"), jstr(a, "id"))) continue;
+            if (!strcmp(jstr(s, "reviewer_id"), me)) mine = s; else json_array_append(others, s);
+        }
+        bool excluded = kj_challenge_reviewer_excluded(db, me, a);
+        json_object_set_new(a, "excluded", json_boolean(reviewing && excluded));
+        json_object_set_new(a, "can_score", json_boolean(reviewing && !excluded && !mine));
+        if (mine) json_object_set(a, "my_score", mine);
+        json_object_set_new(a, "other_scores", others);
+    }
+    if (json_is_true(json_object_get(c, "is_reviewer")) || insider) json_object_set_new(c, "review_apps", apps ? apps : json_array());
+    else json_decref(apps);
+    json_object_set(c, "criteria", json_object_get(rs, "rubric"));
+    json_object_set(c, "ranking", json_object_get(rs, "ranking"));
+    json_object_set(c, "review_complete", json_object_get(rs, "complete"));
+    json_object_set(c, "reviewers", json_object_get(rs, "reviewers"));
+    json_decref(rs);
+}
+
+/* The viewer's own application, with its withdraw button. */
+static void add_my_application(kj_req *req, json_t *c)
+{
+    static const char *const withdraw_states[] = { "published", "reviewing", NULL };
+    const char *app_id = jstr(c, "my_application_id");
+    if (!app_id) return;
+    kj_ch_err e = { 0 };
+    json_t *a = kj_application_get(kj_req_db(req), req->user, app_id, &e);
+    if (!a) return;
+    json_object_set_new(a, "can_withdraw", json_boolean(state_in(c, withdraw_states) && !strcmp(jstr(a, "status"), "submitted")));
+    json_object_set_new(c, "my_application", a);
+}
+
+/* Milestones: reports for the parties only; the forms each party may use. */
+static void add_milestones(kj_req *req, json_t *c)
+{
+    bool executing = !strcmp(jstr(c, "status"), "executing");
+    bool winner = json_is_true(json_object_get(c, "is_winner")), issuer = json_is_true(json_object_get(c, "is_issuer"));
+    bool insider = winner || issuer || json_is_true(json_object_get(c, "is_staff"));
+    json_t *ms = kj_milestones(kj_req_db(req), jstr(c, "id"));
+    size_t i;
+    json_t *x;
+    json_array_foreach(ms, i, x) {
+        const char *st = jstr(x, "status");
+        if (!insider) { json_object_del(x, "report"); json_object_del(x, "evidence"); }
+        label(req, x, "status", "challenge.milestone.", "status_label");
+        json_object_set_new(x, "can_report", json_boolean(executing && winner && (!strcmp(st, "pending") || !strcmp(st, "returned"))));
+        json_object_set_new(x, "can_decide", json_boolean(executing && issuer && !strcmp(st, "reported")));
+    }
+    json_object_set_new(c, "milestones", ms);
+}
+
+static void render_entry(kj_req *req, int status)
+{
+    kj_ch_err e = { 0 };
+    kj_db *db = kj_req_db(req);
+    const char *id = kj_req_param(req, 0);
+    json_t *c = kj_challenge_view(db, id, req->user, &e);
+    if (!c) { kj_error(req, e.status, e.key); return; }
+    decorate_entry(req, c);
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(c, "timeline"), i, x) {
+        label(req, x, "action", "challenge.event.", "action_label");
+        label(req, x, "to_status", "challenge.status.", "to_label");
+        when(x, "created_at", "at");
+    }
+    json_t *actions = json_object_get(c, "actions");
+    json_object_set_new(c, "action_options", action_options(req, actions));
+    json_object_set_new(c, "has_actions", json_boolean(json_array_size(actions) > 0));
+    const char *st = jstr(c, "status");
+    if (json_is_true(json_object_get(c, "is_issuer")) && st && !strcmp(st, "reviewing")) {
+        kj_ch_err e2 = { 0 };
+        json_t *apps = kj_applications(db, req->user, id, &e2);
+        json_object_set_new(c, "candidates", apps ? apps : json_array());
+    }
+    add_review_section(req, c);
+    add_my_application(req, c);
+    json_t *obs = kj_objections(db, id);
+    bool can_answer = json_is_true(json_object_get(c, "is_staff")) && st && !strcmp(st, "publicity");
+    json_array_foreach(obs, i, x) json_object_set_new(x, "can_answer", json_boolean(can_answer && !jstr(x, "answer")));
+    json_object_set_new(c, "objections", obs);
+    json_object_set_new(c, "can_object", json_boolean(req->user && st && !strcmp(st, "publicity")));
+    add_milestones(req, c);
+    json_object_set_new(c, "page_title", json_string(jstr(c, "title")));
+    char deadline[32];
+    kj_format_iso(json_integer_value(json_object_get(c, "deadline_ms")), deadline, sizeof deadline);
+    json_object_set_new(c, "deadline_at", json_string(deadline));
+    kj_render(req, status, "challenge_detail", c);
+}
+
+void kj_page_challenge(kj_req *req) { render_entry(req, kj_has_errors(req) ? 422 : 200); }
+
+/* Form milestones: one per line, "title | due (YYYY-MM-DD) | criteria". */
+static json_t *form_agreement(kj_req *req)
+{
+    json_t *ms = json_array();
+    json_t *lines = parse_indicators(kj_in_str(req, "milestones"));
+    size_t i;
+    json_t *l;
+    json_array_foreach(lines, i, l)
+        json_array_append_new(ms, json_pack("{s:O, s:O, s:O}", "title", json_object_get(l, "name"),
+                                            "due", json_object_get(l, "target"), "criteria", json_object_get(l, "unit")));
+    json_decref(lines);
+    const char *parties = kj_in_str(req, "parties"), *amount = kj_in_str(req, "amount");
+    return json_pack("{s:s, s:s, s:o}", "parties", parties ? parties : "", "amount", amount ? amount : "", "milestones", ms);
+}
+
+static void back_to_entry(kj_req *req) { kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenges/%s", kj_req_param(req, 0))); }
+
+/* The fields the entry page shows errors next to; others go to the top. */
+static const char *page_field(const char *field)
+{
+    static const char *const shown[] = { "reason", "agreement", "winners", "grade", "team", "approach", "indicator_plan",
+                                         "schedule", "budget", "body", "reviewers", "rubric", NULL };
+    for (const char *const *f = shown; field && *f; f++) if (!strcmp(*f, field)) return field;
+    return "form";
+}
+
+static void refuse_on_page(kj_req *req, const kj_ch_err *e)
+{
+    if (e->status == 404 || e->status == 403) { kj_error(req, e->status, e->key); return; }
+    kj_field_error(req, page_field(e->field), e->key);
+    render_entry(req, e->status == 409 ? 409 : 422);
+}
+
+void kj_page_challenge_act(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_page_challenge(req); return; }
+    if (kj_in_str(req, "action") && !strcmp(kj_in_str(req, "action"), "sign"))
+        json_object_set_new(req->in, "agreement", form_agreement(req));
+    kj_ch_err e = { 0 };
+    if (kj_challenge_act(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "action"), req->in, &e)) {
+        refuse_on_page(req, &e);
+        return;
+    }
+    back_to_entry(req);
+}
+
+void kj_page_challenge_apply(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_page_challenge(req); return; }
+    char id[KJ_ID_LEN + 1];
+    kj_ch_err e = { 0 };
+    if (kj_application_submit(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e)) { refuse_on_page(req, &e); return; }
+    back_to_entry(req);
+}
+
+void kj_page_challenge_object(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_page_challenge(req); return; }
+    char id[KJ_ID_LEN + 1];
+    kj_ch_err e = { 0 };
+    if (kj_objection_file(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "body"), id, &e)) {
+        refuse_on_page(req, &e);
+        return;
+    }
+    back_to_entry(req);
+}
+
+/* ---- review, objections, milestones (forms) ---- */
+
+/* True when sub-resource sub_id of table belongs to the entry in the path;
+ * otherwise answers 404. */
+static bool sub_belongs(kj_req *req, const char *count_sql)
+{
+    const char *sub = kj_req_param(req, 1);
+    if (sub && kj_id_valid(sub) && kj_db_int(kj_req_db(req), 0, count_sql, "ss", sub, kj_req_param(req, 0)) > 0) return true;
+    kj_error(req, 404, "err.not_found");
+    return false;
+}
+#define APP_OF_ENTRY "SELECT count(*) FROM challenge_applications WHERE id = ? AND challenge_id = ?"
+
+/* Form rubric: one criterion per line, "name | weight | max". */
+static json_t *parse_rubric(const char *text)
+{
+    json_t *lines = parse_indicators(text), *out = json_array();
+    size_t i;
+    json_t *l;
+    json_array_foreach(lines, i, l)
+        json_array_append_new(out, json_pack("{s:O, s:I, s:I}", "name", json_object_get(l, "name"),
+                                             "weight", (json_int_t)atoll(jstr(l, "target")), "max", (json_int_t)atoll(jstr(l, "unit"))));
+    json_decref(lines);
+    return out;
+}
+
+void kj_page_challenge_reviewers(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_page_challenge(req); return; }
+    json_t *rubric = parse_rubric(kj_in_str(req, "rubric"));
+    json_t *reviewers = json_object_get(req->in, "reviewers");
+    json_t *none = json_array();
+    kj_ch_err e = { 0 };
+    int rc = kj_review_setup(kj_req_db(req), req->user, kj_req_param(req, 0), reviewers ? reviewers : none, rubric, &e);
+    json_decref(none);
+    json_decref(rubric);
+    if (rc) { refuse_on_page(req, &e); return; }
+    back_to_entry(req);
+}
+
+void kj_page_challenge_declare(kj_req *req)
+{
+    kj_ch_err e = { 0 };
+    if (kj_has_errors(req)) { kj_page_challenge(req); return; }
+    if (kj_review_declare(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_bool(req, "conflict"), kj_in_str(req, "note"), &e)) {
+        refuse_on_page(req, &e);
+        return;
+    }
+    back_to_entry(req);
+}
+
+void kj_page_challenge_score(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_page_challenge(req); return; }
+    if (!sub_belongs(req, APP_OF_ENTRY)) return;
+    json_t *scores = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(req->in, "scores"), i, v) {
+        char *end = NULL;
+        double d = strtod(json_string_value(v), &end);
+        json_array_append_new(scores, end && *end == 0 && end != json_string_value(v) ? json_real(d) : json_null());
+    }
+    kj_ch_err e = { 0 };
+    int rc = kj_review_score(kj_req_db(req), req->user, kj_req_param(req, 1), scores, kj_in_str(req, "comment"), &e);
+    json_decref(scores);
+    if (rc) { refuse_on_page(req, &e); return; }
+    back_to_entry(req);
+}
+
+void kj_page_challenge_withdraw(kj_req *req)
+{
+    if (!sub_belongs(req, APP_OF_ENTRY)) return;
+    kj_ch_err e = { 0 };
+    if (kj_application_withdraw(kj_req_db(req), req->user, kj_req_param(req, 1), &e)) { refuse_on_page(req, &e); return; }
+    back_to_entry(req);
+}
+
+void kj_page_challenge_answer(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_page_challenge(req); return; }
+    if (!sub_belongs(req, "SELECT count(*) FROM challenge_objections WHERE id = ? AND challenge_id = ?")) return;
+    kj_ch_err e = { 0 };
+    if (kj_objection_answer(kj_req_db(req), req->user, kj_req_param(req, 1), kj_in_str(req, "answer"), &e)) {
+        refuse_on_page(req, &e);
+        return;
+    }
+    back_to_entry(req);
+}
+
+#define MILESTONE_OF_ENTRY "SELECT count(*) FROM challenge_milestones WHERE id = ? AND challenge_id = ?"
+
+void kj_page_challenge_report(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_page_challenge(req); return; }
+    if (!sub_belongs(req, MILESTONE_OF_ENTRY)) return;
+    kj_ch_err e = { 0 };
+    if (kj_milestone_report(kj_req_db(req), req->user, kj_req_param(req, 1), kj_in_str(req, "report"), kj_in_str(req, "evidence"), &e)) {
+        refuse_on_page(req, &e);
+        return;
+    }
+    back_to_entry(req);
+}
+
+void kj_page_challenge_decide(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_page_challenge(req); return; }
+    if (!sub_belongs(req, MILESTONE_OF_ENTRY)) return;
+    kj_ch_err e = { 0 };
+    const char *d = kj_in_str(req, "decision");
+    if (kj_milestone_decide(kj_req_db(req), req->user, kj_req_param(req, 1), d && !strcmp(d, "accept"), kj_in_str(req, "reason"), &e)) {
+        refuse_on_page(req, &e);
+        return;
+    }
+    back_to_entry(req);
+}

@@ -1,0 +1,58 @@
+/*
+ * pages_challenge.h — handlers of the challenge-list (揭榜挂帅) pages
+ * (pages_challenge.c) and JSON API (api/api_challenge.c). Each takes the
+ * request after the pipeline (session, access, CSRF, declared inputs) and
+ * fills its response; none keeps state between requests.
+ */
+#ifndef KJ_PAGES_CHALLENGE_H
+#define KJ_PAGES_CHALLENGE_H
+#include "challenge/challenge.h"
+#include "http/http.h"
+
+/** Sends a domain refusal: 422 as field errors, others as problem+json
+ *  with errors [{field, code, message}] (API) or an error page (HTML). */
+void kj_challenge_fail(kj_req *req, const kj_ch_err *e);
+
+/* Pages. */
+void kj_page_challenge_lists(kj_req *req);
+void kj_page_challenge_list_create(kj_req *req);
+void kj_page_challenge_list(kj_req *req);
+void kj_page_challenge_new(kj_req *req);
+void kj_page_challenge_create(kj_req *req);
+void kj_page_challenge(kj_req *req);
+void kj_page_challenge_act(kj_req *req);
+void kj_page_challenge_apply(kj_req *req);
+void kj_page_challenge_object(kj_req *req);
+void kj_page_challenge_reviewers(kj_req *req);
+void kj_page_challenge_declare(kj_req *req);
+void kj_page_challenge_score(kj_req *req);
+void kj_page_challenge_withdraw(kj_req *req);
+void kj_page_challenge_answer(kj_req *req);
+void kj_page_challenge_report(kj_req *req);
+void kj_page_challenge_decide(kj_req *req);
+
+/* API. */
+void kj_api_challenge_lists(kj_req *req);
+void kj_api_challenge_list_create(kj_req *req);
+void kj_api_challenge_list(kj_req *req);
+void kj_api_challenge_create(kj_req *req);
+void kj_api_challenge_lifecycle(kj_req *req);
+void kj_api_challenge(kj_req *req);
+void kj_api_challenge_patch(kj_req *req);
+void kj_api_challenge_act(kj_req *req);
+void kj_api_challenge_applications(kj_req *req);
+void kj_api_challenge_apply(kj_req *req);
+void kj_api_challenge_application(kj_req *req);
+void kj_api_challenge_application_patch(kj_req *req);
+void kj_api_challenge_application_withdraw(kj_req *req);
+void kj_api_challenge_reviewers(kj_req *req);
+void kj_api_challenge_declare(kj_req *req);
+void kj_api_challenge_reviews(kj_req *req);
+void kj_api_challenge_score(kj_req *req);
+void kj_api_challenge_objections(kj_req *req);
+void kj_api_challenge_object(kj_req *req);
+void kj_api_challenge_answer(kj_req *req);
+void kj_api_challenge_milestones(kj_req *req);
+void kj_api_challenge_milestone_report(kj_req *req);
+void kj_api_challenge_milestone_decide(kj_req *req);
+#endif

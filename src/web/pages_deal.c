@@ -1,0 +1,306 @@
+/*
+ * pages_deal.c — the deal pages: my deals, one deal (state, parties,
+ * the actions the viewer may take now, offers and the offer form, the
+ * contract and signatures, milestones, conversation, reviews), the
+ * printable contract, and the process help page generated from the
+ * state table. Every form posts to /deals/{id}/act (kj_deal_act).
+ */
+#include "web/pages_deal.h"
+#include "core/validate.h"
+#include "deal/deal.h"
+#include "mail/mail.h"
+#include "market/attach.h"
+#include <stdlib.h>
+#include "web/app.h"
+#include <stdio.h>
+#include <string.h>
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static const char *label(kj_req *req, const char *prefix, const char *code)
+{
+    char key[96];
+    snprintf(key, sizeof key, "%s.%s", prefix, code ? code : "");
+    return kj_tr(req, key);
+}
+
+static void set_label(kj_req *req, json_t *o, const char *field, const char *prefix, const char *code)
+{
+    json_object_set_new(o, field, json_string(label(req, prefix, code)));
+}
+
+static void set_wan(json_t *o, const char *fen_field, const char *out_field)
+{
+    char w[48];
+    kj_format_fen_as_wan(json_integer_value(json_object_get(o, fen_field)), w, sizeof w);
+    json_object_set_new(o, out_field, json_string(w));
+}
+
+static void decorate_offer(kj_req *req, json_t *o)
+{
+    set_label(req, o, "price_kind_label", "deal.price_kind", jstr(o, "price_kind"));
+    set_label(req, o, "contract_type_label", "deal.ctype", jstr(o, "contract_type"));
+    set_label(req, o, "status_label", "deal.offer_status", jstr(o, "status"));
+    set_wan(o, "amount_fen", "amount_wan");
+    set_wan(o, "entry_fee_fen", "entry_fee_wan");
+    long long bp = (long long)json_integer_value(json_object_get(o, "royalty_bp"));
+    json_object_set_new(o, "royalty_pct", json_string(kj_arena_printf(req->arena, "%lld.%02lld", bp / 100, bp % 100)));
+    const char *k = jstr(o, "price_kind");
+    json_object_set_new(o, "has_amount", json_boolean(k && (!strcmp(k, "lump_sum") || !strcmp(k, "instalments"))));
+    json_object_set_new(o, "has_instalments", json_boolean(k && !strcmp(k, "instalments")));
+    json_object_set_new(o, "has_royalty", json_boolean(k && strstr(k, "royalty")));
+    json_object_set_new(o, "has_entry", json_boolean(k && !strcmp(k, "entry_royalty")));
+    json_object_set_new(o, "is_open", json_boolean(jstr(o, "status") && !strcmp(jstr(o, "status"), "open")));
+}
+
+/* can.<action> flags for the template, from the actions the viewer may take. */
+static json_t *can_flags(json_t *actions)
+{
+    json_t *can = json_object();
+    size_t i;
+    json_t *a;
+    json_array_foreach(actions, i, a) json_object_set_new(can, json_string_value(a), json_true());
+    return can;
+}
+
+static json_t *options(kj_req *req, const char *const *codes, const char *prefix)
+{
+    json_t *out = json_array();
+    for (; *codes; codes++) json_array_append_new(out, json_pack("{s:s, s:s}", "code", *codes, "label", label(req, prefix, *codes)));
+    return out;
+}
+
+static void decorate_deal(kj_req *req, json_t *d)
+{
+    const char *uid = jstr(req->user, "id");
+    json_t *can = can_flags(json_object_get(d, "actions"));
+    set_label(req, d, "state_label", "deal.state", jstr(d, "state"));
+    set_label(req, d, "role_label", "deal.role", jstr(d, "role"));
+    if (jstr(d, "contract_type")) set_label(req, d, "contract_type_label", "deal.ctype", jstr(d, "contract_type"));
+    set_wan(d, "amount_fen", "amount_wan");
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(d, "offers"), i, x) {
+        decorate_offer(req, x);
+        json_object_set_new(x, "can_accept", json_boolean(json_is_true(json_object_get(x, "is_open")) && json_is_true(json_object_get(can, "accept_offer"))));
+    }
+    json_array_foreach(json_object_get(d, "milestones"), i, x) {
+        set_label(req, x, "status_label", "deal.milestone_status", jstr(x, "status"));
+        set_wan(x, "amount_fen", "amount_wan");
+        const char *st = jstr(x, "status");
+        json_object_set_new(x, "can_deliver", json_boolean(!strcmp(st, "open") && json_is_true(json_object_get(can, "deliver_milestone"))));
+        json_object_set_new(x, "can_accept", json_boolean(!strcmp(st, "delivered") && json_is_true(json_object_get(can, "accept_milestone"))));
+    }
+    bool reviewed = false;
+    json_array_foreach(json_object_get(d, "reviews"), i, x) {
+        bool mine = jstr(x, "author_id") && !strcmp(jstr(x, "author_id"), uid);
+        reviewed |= mine;
+        json_object_set_new(x, "stars", json_string(kj_arena_printf(req->arena, "%.*s", (int)json_integer_value(json_object_get(x, "rating")) * 3, "★★★★★")));
+        json_object_set_new(x, "can_reply", json_boolean(!jstr(x, "reply") && jstr(x, "subject_id") && !strcmp(jstr(x, "subject_id"), uid) &&
+                                                         json_is_true(json_object_get(can, "reply_review"))));
+        json_object_set_new(x, "can_hide", json_boolean(!json_integer_value(json_object_get(x, "hidden")) && json_is_true(json_object_get(can, "hide_review"))));
+        json_object_set_new(x, "is_hidden", json_boolean(json_integer_value(json_object_get(x, "hidden"))));
+    }
+    if (reviewed) json_object_del(can, "review");
+    bool signed_by_me = false;
+    json_array_foreach(json_object_get(d, "signatures"), i, x) if (!strcmp(jstr(x, "user_id"), uid)) signed_by_me = true;
+    if (signed_by_me) json_object_del(can, "sign");
+    json_object_set_new(d, "signed_by_me", json_boolean(signed_by_me));
+    if (jstr(d, "cancel_requested_by"))
+        json_object_set_new(d, "cancel_pending_mine", json_boolean(!strcmp(jstr(d, "cancel_requested_by"), uid)));
+    json_object_set_new(d, "has_contract", json_boolean(jstr(d, "contract_hash") != NULL));
+    json_object_set_new(d, "ctypes", options(req, kj_contract_types, "deal.ctype"));
+    json_object_set_new(d, "price_kinds", options(req, kj_deal_price_kinds, "deal.price_kind"));
+    if (json_is_true(json_object_get(can, "invite_broker")))
+        json_object_set_new(d, "brokers", kj_deal_broker_candidates(kj_req_db(req), jstr(d, "id")));
+    json_object_set_new(d, "can", can);
+    json_object_set_new(d, "page_title", json_string(jstr(d, "title")));
+}
+
+void kj_page_deals(kj_req *req)
+{
+    json_t *items = kj_deal_list(kj_req_db(req), req->user);
+    size_t i;
+    json_t *x;
+    json_array_foreach(items, i, x) {
+        set_label(req, x, "state_label", "deal.state", jstr(x, "state"));
+        set_wan(x, "amount_fen", "amount_wan");
+    }
+    kj_render(req, 200, "deal_list", json_pack("{s:o, s:o, s:s}", "items", items, "startable",
+                                               kj_deal_startable(kj_req_db(req), req->user), "page_title", kj_tr(req, "deal.list.title")));
+}
+
+void kj_page_deal_process(kj_req *req)
+{
+    json_t *rows = kj_deal_state_table();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        set_label(req, r, "from_label", "deal.state", jstr(r, "from"));
+        set_label(req, r, "action_label", "deal.action", jstr(r, "action"));
+        set_label(req, r, "who_label", "deal.who", jstr(r, "who"));
+        if (jstr(r, "to")) set_label(req, r, "to_label", "deal.state", jstr(r, "to"));
+    }
+    json_t *states = json_array();
+    for (const char *const *s = kj_deal_states; *s; s++)
+        json_array_append_new(states, json_pack("{s:s, s:s}", "code", *s, "label", label(req, "deal.state", *s)));
+    kj_render(req, 200, "deal_process", json_pack("{s:o, s:o, s:o, s:s}", "rows", rows, "states", states,
+                                                  "ctypes", options(req, kj_contract_types, "deal.ctype"),
+                                                  "page_title", kj_tr(req, "deal.process.title")));
+}
+
+static void render_deal(kj_req *req, int status)
+{
+    json_t *d = kj_deal_get(kj_req_db(req), req->user, kj_req_param(req, 0));
+    if (!d) { kj_error(req, 404, "err.deal.not_found"); return; }
+    decorate_deal(req, d);
+    kj_render(req, status, "deal_detail", d);
+}
+
+void kj_page_deal(kj_req *req) { render_deal(req, 200); }
+
+void kj_page_deal_act(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    if (kj_has_errors(req)) { render_deal(req, 422); return; }
+    json_t *errors = json_object();
+    const char *err = NULL;
+    int status = 0;
+    int rc = kj_deal_act(kj_req_db(req), req->user, id, kj_in_str(req, "action"), req->in, req->client_ip, errors, NULL, &err, &status);
+    if (rc && status == 422 && json_object_size(errors)) {
+        json_object_update(req->errors, errors);
+        json_decref(errors);
+        render_deal(req, 422);
+        return;
+    }
+    json_decref(errors);
+    if (rc) { kj_error(req, status, err); return; }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/deals/%s?done=%s", id, kj_in_str(req, "action")));
+}
+
+void kj_page_deal_contract(kj_req *req)
+{
+    json_t *d = kj_deal_get(kj_req_db(req), req->user, kj_req_param(req, 0));
+    if (!d) { kj_error(req, 404, "err.deal.not_found"); return; }
+    if (!json_is_object(json_object_get(d, "contract"))) { json_decref(d); kj_error(req, 409, "err.deal.no_contract"); return; }
+    decorate_deal(req, d);
+    kj_render(req, 200, "deal_contract", d);
+}
+
+static void started(kj_req *req, int rc, const char *id, const char *err, int status)
+{
+    if (rc) { kj_error(req, status, err); return; }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/deals/%s", id));
+}
+
+void kj_page_deal_start_eoi(kj_req *req)
+{
+    char id[32] = "";
+    const char *err = NULL;
+    int status = 0;
+    int rc = kj_deal_start_from_eoi(kj_req_db(req), req->user, kj_req_param(req, 0), id, &err, &status);
+    started(req, rc, id, err, status);
+}
+
+void kj_page_deal_order(kj_req *req)
+{
+    char id[32] = "";
+    const char *err = NULL;
+    int status = 0;
+    int rc = kj_deal_order(kj_req_db(req), req->user, kj_req_param(req, 0), id, &err, &status);
+    started(req, rc, id, err, status);
+}
+
+/* ---- e-mail preferences ---- */
+
+void kj_page_mail_prefs(kj_req *req)
+{
+    json_t *prefs = kj_mail_prefs(kj_req_db(req), jstr(req->user, "id"));
+    json_t *rows = json_array();
+    for (const char *const *c = kj_mail_categories; *c; c++) {
+        json_t *modes = json_array();
+        for (const char *const *m = kj_mail_modes; *m; m++)
+            json_array_append_new(modes, json_pack("{s:s, s:s, s:b}", "code", *m, "label", label(req, "mail.mode", *m),
+                                                   "selected", !strcmp(*m, jstr(prefs, *c))));
+        json_array_append_new(rows, json_pack("{s:s, s:s, s:o}", "category", *c, "label", label(req, "mail.category", *c), "modes", modes));
+    }
+    json_decref(prefs);
+    kj_render(req, 200, "deal_mail_prefs", json_pack("{s:o, s:b, s:s}", "rows", rows, "saved", kj_req_query(req, "saved") != NULL,
+                                                     "page_title", kj_tr(req, "mail.title")));
+}
+
+/* Stores each declared category present in the inputs. */
+static int save_prefs(kj_req *req)
+{
+    for (const char *const *c = kj_mail_categories; *c; c++)
+        if (kj_in_str(req, *c) && kj_mail_pref_set(kj_req_db(req), jstr(req->user, "id"), *c, kj_in_str(req, *c))) return -1;
+    return 0;
+}
+
+void kj_page_mail_prefs_post(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_error(req, 422, "err.form.check"); return; }
+    if (save_prefs(req)) { kj_error(req, 500, "err.internal"); return; }
+    kj_resp_redirect(req, "/settings/mail?saved=1");
+}
+
+void kj_api_mail_prefs(kj_req *req) { kj_resp_json(req, 200, kj_mail_prefs(kj_req_db(req), jstr(req->user, "id"))); }
+
+void kj_api_mail_prefs_put(kj_req *req)
+{
+    if (save_prefs(req)) { kj_error(req, 500, "err.internal"); return; }
+    kj_api_mail_prefs(req);
+}
+
+/* ---- files in the conversation ---- */
+
+/* Stores the request's first file; 0 with the attachment id, or -1 with the error sent. */
+static int attach_upload(kj_req *req, char *att)
+{
+    kj_upload *u = req->uploads;
+    while (u && (!u->filename || !*u->filename)) u = u->next;
+    if (!u) { kj_error(req, 422, "err.attach.empty"); return -1; }
+    kj_app *app = kj_req_app(req);
+    const char *err = NULL;
+    int status = 0;
+    if (kj_deal_attach(kj_req_db(req), req->user, kj_req_param(req, 0), app->cfg.data, (size_t)app->cfg.max_upload,
+                       u->filename, u->data, u->size, att, &err, &status)) {
+        kj_error(req, status, err);
+        return -1;
+    }
+    return 0;
+}
+
+void kj_page_deal_attach(kj_req *req)
+{
+    char att[32];
+    if (attach_upload(req, att) == 0) kj_resp_redirect(req, kj_arena_printf(req->arena, "/deals/%s#messages", kj_req_param(req, 0)));
+}
+
+void kj_api_deal_attach(kj_req *req)
+{
+    char att[32];
+    if (attach_upload(req, att)) return;
+    kj_resp_json(req, 201, json_pack("{s:s, s:o}", "id", att, "deal", kj_deal_get(kj_req_db(req), req->user, kj_req_param(req, 0))));
+}
+
+void kj_page_deal_file(kj_req *req)
+{
+    json_t *a = kj_deal_attachment(kj_req_db(req), req->user, kj_req_param(req, 0), kj_req_param(req, 1));
+    size_t len = 0;
+    char *bytes = a ? kj_attach_read(kj_req_app(req)->cfg.data, jstr(a, "id"), &len) : NULL;
+    if (!bytes) { json_decref(a); kj_error(req, 404, "err.not_found"); return; }
+    kj_buf disp = { 0 };
+    kj_attach_disposition(&disp, jstr(a, "mime"), jstr(a, "filename"));
+    kj_resp_header(req, "Content-Disposition", kj_arena_strdup(req->arena, disp.data ? disp.data : "attachment"));
+    kj_resp_header(req, "X-Content-Type-Options", "nosniff");
+    kj_resp_header(req, "Cache-Control", "private, no-store");
+    kj_resp_text(req, 200, kj_arena_strdup(req->arena, jstr(a, "mime")), bytes, len);
+    kj_buf_free(&disp);
+    free(bytes);
+    json_decref(a);
+}

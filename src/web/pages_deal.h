@@ -1,0 +1,56 @@
+/*
+ * pages_deal.h — handlers of the deal pages (pages_deal.c) and of
+ * /api/v1/deals (api/api_deal.c). Routes in routes_deal.c.
+ * Each handler runs on one request thread; see web/app.h for the pipeline.
+ */
+#ifndef KJ_PAGES_DEAL_H
+#define KJ_PAGES_DEAL_H
+#include "http/http.h"
+
+/** /deals: the user's deals and accepted EOIs that can start one. */
+void kj_page_deals(kj_req *req);
+/** /deals/process: the state table as a help page (public). */
+void kj_page_deal_process(kj_req *req);
+/** /deals/{id}: state, parties, actions, offers, contract, milestones, messages, reviews. */
+void kj_page_deal(kj_req *req);
+/** POST /deals/{id}/act: any action of the table (form field "action"). */
+void kj_page_deal_act(kj_req *req);
+/** /deals/{id}/contract: the printable contract with its signatures. */
+void kj_page_deal_contract(kj_req *req);
+/** POST /deals/{id}/attachments (multipart, field "file"): a file in the
+ *  conversation; GET /deals/{id}/files/{att}: its download (members only). */
+void kj_page_deal_attach(kj_req *req);
+void kj_page_deal_file(kj_req *req);
+void kj_api_deal_attach(kj_req *req);
+/** POST /eois/{id}/deal and /listings/{id}/order: start a deal. */
+void kj_page_deal_start_eoi(kj_req *req);
+void kj_page_deal_order(kj_req *req);
+/** /settings/mail: e-mail notification choices per category (each, digest, off). */
+void kj_page_mail_prefs(kj_req *req);
+void kj_page_mail_prefs_post(kj_req *req);
+
+void kj_api_mail_prefs(kj_req *req);
+void kj_api_mail_prefs_put(kj_req *req);
+void kj_api_deals(kj_req *req);
+void kj_api_deal_create(kj_req *req);
+void kj_api_deal_states(kj_req *req);
+void kj_api_deal_stats(kj_req *req);
+void kj_api_deal(kj_req *req);
+void kj_api_deal_act(kj_req *req);
+void kj_api_deal_messages(kj_req *req);
+void kj_api_deal_message(kj_req *req);
+void kj_api_deal_offers(kj_req *req);
+void kj_api_deal_offer(kj_req *req);
+void kj_api_deal_offer_accept(kj_req *req);
+void kj_api_deal_contract(kj_req *req);
+void kj_api_deal_sign(kj_req *req);
+void kj_api_deal_milestones(kj_req *req);
+void kj_api_deal_milestone_add(kj_req *req);
+void kj_api_deal_milestone_act(kj_req *req);
+void kj_api_deal_reviews(kj_req *req);
+void kj_api_deal_review(kj_req *req);
+void kj_api_deal_review_reply(kj_req *req);
+void kj_api_deal_review_hide(kj_req *req);
+void kj_api_deal_events(kj_req *req);
+void kj_api_ratings(kj_req *req);
+#endif

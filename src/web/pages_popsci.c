@@ -1,0 +1,615 @@
+/*
+ * pages_popsci.c — the popular-science pages: content list, detail,
+ * authoring with images, review queue, corrections, the needs profile,
+ * the personal feed with reasons, questions and answers, expert
+ * registration, urgent notices, teams, image serving and the Atom feed.
+ *
+ * Pages are plain HTML forms (no JavaScript needed) and light: the detail
+ * page carries only the text, its images (lazy, sized) and small forms.
+ */
+#include "web/pages_popsci.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "market/attach.h"
+#include "popsci/popsci.h"
+#include "web/app.h"
+#include "web/market_view.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static const char *or_empty(const char *s) { return s ? s : ""; }
+
+static const char *uid(kj_req *req) { return jstr(req->user, "id"); }
+
+/* ---- shared helpers ---- */
+
+kj_db *kj_popsci_db(kj_req *req)
+{
+    kj_db *db = kj_req_db(req);
+    if (kj_popsci_ensure_topics(db, kj_req_app(req)->cfg.root)) kj_log_error("popsci: cannot load data/popsci_topics.tsv");
+    return db;
+}
+
+const char *kj_popsci_take_errors(kj_req *req, json_t *errors)
+{
+    const char *field, *whole = NULL;
+    json_t *key;
+    json_object_foreach(errors, field, key) {
+        kj_field_error(req, field, json_string_value(key));
+        if (!whole || !strcmp(field, "form")) whole = kj_arena_strdup(req->arena, json_string_value(key));
+    }
+    json_decref(errors);
+    return whole ? whole : "err.internal";
+}
+
+bool kj_popsci_check_images(kj_req *req, const char *field)
+{
+    for (const kj_upload *u = req->uploads; u; u = u->next) {
+        if (!u->field || strcmp(u->field, field)) continue;
+        if (!u->size && (!u->filename || !*u->filename)) continue;   /* an empty file input */
+        const char *key = NULL, *mime = NULL;
+        if (!u->size) key = "err.attach.empty";
+        else if (u->size > KJ_POPSCI_IMAGE_MAX) key = "popsci.err.image_large";
+        else if (!(mime = kj_attach_sniff(u->data, u->size, &key)) || !kj_attach_is_inline(mime)) key = "popsci.err.image_type";
+        if (key) { kj_field_error(req, field, key); return false; }
+    }
+    return true;
+}
+
+int kj_popsci_store_images(kj_req *req, const char *field, const char *content_id, const char *question_id)
+{
+    kj_app *app = kj_req_app(req);
+    bool poster = !strcmp(field, "poster");
+    for (const kj_upload *u = req->uploads; u; u = u->next) {
+        if (!u->field || strcmp(u->field, field) || !u->size) continue;
+        char id[KJ_ID_LEN + 1];
+        const char *key = NULL;
+        if (kj_attach_store(kj_req_db(req), app->cfg.data, KJ_POPSCI_IMAGE_MAX, uid(req), NULL, NULL, u->filename,
+                            u->data, u->size, false, id, &key)) {
+            kj_field_error(req, field, key ? key : "err.internal");
+            return -1;
+        }
+        if (kj_popsci_image_link(kj_req_db(req), id, uid(req), content_id, question_id, poster)) return -1;
+        poster = false;
+    }
+    return 0;
+}
+
+void kj_popsci_reason_texts(kj_req *req, json_t *items)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        json_t *r = json_object_get(it, "reason");
+        const char *code = or_empty(jstr(r, "code"));
+        const char *what = jstr(r, "topic_name") ? jstr(r, "topic_name") : jstr(r, "word");
+        const char *where = jstr(r, "region_name");
+        const char *arg = what && where ? kj_arena_printf(req->arena, "%s · %s", what, where)
+                                        : what ? what : where ? where : "";
+        char key[48];
+        snprintf(key, sizeof key, "popsci.reason.%s", code);
+        json_object_set_new(it, "reason_text", json_string(kj_trf(req, key, arg)));
+    }
+}
+
+/* Topic choices [{code, label, selected}] with the codes of the " a b "
+ * list selected marked. */
+static json_t *topic_options(kj_req *req, const char *selected)
+{
+    json_t *all = kj_popsci_topics(kj_popsci_db(req)), *out = json_array();
+    bool en = !strcmp(req->lang, "en");
+    char want[64];
+    size_t i;
+    json_t *t;
+    json_array_foreach(all, i, t) {
+        snprintf(want, sizeof want, " %s ", or_empty(jstr(t, "code")));
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", jstr(t, "code"),
+                                             "label", jstr(t, en ? "name_en" : "name_zh"),
+                                             "selected", selected && strstr(selected, want) != NULL));
+    }
+    json_decref(all);
+    return out;
+}
+
+static json_t *audience_options(kj_req *req, const char *selected)
+{
+    json_t *out = json_array();
+    for (const char *const *a = kj_popsci_audiences; *a; a++) {
+        char key[48];
+        snprintf(key, sizeof key, "popsci.aud.%s", *a);
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", *a, "label", kj_tr(req, key),
+                                             "selected", selected ? !strcmp(selected, *a) : !strcmp(*a, "everyone")));
+    }
+    return out;
+}
+
+/* Adds topic_label and a readable date to content or question rows. */
+static void label_rows(kj_req *req, json_t *rows)
+{
+    bool en = !strcmp(req->lang, "en");
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        const char *t = jstr(r, en ? "topic_en" : "topic_zh");
+        if (t) json_object_set_new(r, "topic_label", json_string(t));
+        char key[48];
+        snprintf(key, sizeof key, "popsci.kind.%s", or_empty(jstr(r, "kind")));
+        if (jstr(r, "kind")) json_object_set_new(r, "kind_label", json_string(kj_tr(req, key)));
+        if (jstr(r, "poster_id")) json_object_set_new(r, "poster_url", json_string(kj_arena_printf(req->arena,
+                                                      "/popsci/images/%s", jstr(r, "poster_id"))));
+    }
+}
+
+static json_t *page_data(kj_req *req, const char *title_key)
+{
+    return json_pack("{s:s}", "page_title", kj_tr(req, title_key));
+}
+
+/* A redirect target: prefix, id, suffix. */
+static const char *path_id(kj_req *req, const char *prefix, const char *id, const char *suffix)
+{
+    return kj_arena_printf(req->arena, "%s%s%s", prefix, id, suffix);
+}
+
+/* ---- content ---- */
+
+void kj_page_popsci_home(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    const char *topic = kj_in_str(req, "topic"), *region = kj_in_str(req, "region");
+    if (topic && !kj_popsci_topic_known(db, topic)) kj_field_error(req, "topic", "popsci.err.topic_unknown");
+    if (region && !kj_popsci_region_known(db, region)) kj_field_error(req, "region", "popsci.err.region_unknown");
+    int status = kj_has_errors(req) ? 422 : 200;
+    json_t *items = status == 200 ? kj_popsci_list(db, topic, region, 30, 0) : json_array();
+    label_rows(req, items);
+    json_t *d = page_data(req, "popsci.home.title");
+    json_object_set_new(d, "items", items);
+    json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
+    json_object_set_new(d, "regions", kj_region_options(req, region));
+    json_object_set_new(d, "atom", json_string(kj_arena_printf(req->arena, "/feeds/popsci.atom%s%s%s%s",
+                        topic || region ? "?" : "", topic ? "topic=" : "", or_empty(topic),
+                        region ? kj_arena_printf(req->arena, "%sregion=%s", topic ? "&" : "", region) : "")));
+    kj_render(req, status, "popsci_home", d);
+}
+
+static void render_form(kj_req *req, int status)
+{
+    json_t *d = page_data(req, "popsci.new.title");
+    const char *topic = req->form ? jstr(req->form, "topic") : NULL;
+    json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
+    json_object_set_new(d, "audiences", audience_options(req, req->form ? jstr(req->form, "audience") : NULL));
+    kj_render(req, status, "popsci_form", d);
+}
+
+void kj_page_popsci_new(kj_req *req) { render_form(req, 200); }
+
+void kj_page_popsci_create(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    if (kj_has_errors(req) || !kj_popsci_check_images(req, "image") || !kj_popsci_check_images(req, "poster"))
+        { render_form(req, 422); return; }
+    json_t *in = json_deep_copy(req->in), *errors = json_object();
+    char id[KJ_ID_LEN + 1];
+    kj_db_begin(db);
+    int st = kj_popsci_create(db, req->user, in, id, errors);
+    json_decref(in);
+    if (!st && (kj_popsci_store_images(req, "image", id, NULL) || kj_popsci_store_images(req, "poster", id, NULL))) st = 422;
+    if (st) {
+        kj_db_rollback(db);
+        kj_popsci_take_errors(req, errors);
+        render_form(req, st == 500 ? 500 : 422);
+        return;
+    }
+    json_decref(errors);
+    kj_db_commit(db);
+    kj_resp_redirect(req, path_id(req, "/popsci/", id, "?submitted=1"));
+}
+
+void kj_page_popsci_show(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    const char *id = kj_req_param(req, 0);
+    json_t *c = kj_popsci_view(db, id, req->user);
+    if (!c) { kj_error(req, 404, "err.not_found"); return; }
+    bool published = !strcmp(or_empty(jstr(c, "status")), "published");
+    if (req->user && published) {
+        json_t *e = json_object();
+        kj_popsci_event(db, req->user, id, "open", e);
+        json_decref(e);
+    }
+    bool en = !strcmp(req->lang, "en");
+    json_object_set_new(c, "page_title", json_string(or_empty(jstr(c, "title"))));
+    json_object_set_new(c, "topic_label", json_string(or_empty(jstr(c, en ? "topic_en" : "topic_zh"))));
+    char key[48];
+    snprintf(key, sizeof key, "popsci.aud.%s", or_empty(jstr(c, "audience")));
+    json_object_set_new(c, "audience_label", json_string(kj_tr(req, key)));
+    snprintf(key, sizeof key, "popsci.status.%s", or_empty(jstr(c, "status")));
+    json_object_set_new(c, "status_label", json_string(kj_tr(req, key)));
+    json_object_set_new(c, "published", json_boolean(published));
+    json_object_set_new(c, "signed_in", json_boolean(req->user != NULL));
+    json_object_set_new(c, "is_video", json_boolean(!strcmp(or_empty(jstr(c, "kind")), "video")));
+    json_object_set_new(c, "is_notice", json_boolean(json_integer_value(json_object_get(c, "urgent_until")) > 0));
+    json_object_set_new(c, "is_rejected", json_boolean(!strcmp(or_empty(jstr(c, "status")), "rejected")));
+    json_object_set_new(c, "is_submitted", json_boolean(!strcmp(or_empty(jstr(c, "status")), "submitted")));
+    if (jstr(c, "poster_id")) json_object_set_new(c, "poster_url", json_string(kj_arena_printf(req->arena,
+                                                  "/popsci/images/%s", jstr(c, "poster_id"))));
+    /* Course items as links with titles. */
+    json_t *links = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(c, "items"), i, e) {
+        char *t = kj_db_text(db, "SELECT title FROM popsci_content WHERE id = ? AND status = 'published'", "s",
+                             json_string_value(e));
+        if (t) json_array_append_new(links, json_pack("{s:s, s:s}", "id", json_string_value(e), "title", t));
+        free(t);
+    }
+    json_object_set_new(c, "item_links", links);
+    json_t *regs = json_array();
+    json_array_foreach(json_object_get(c, "regions"), i, e) {
+        char *n = kj_popsci_region_name(db, json_string_value(e), req->lang);
+        json_array_append_new(regs, json_string(n ? n : json_string_value(e)));
+        free(n);
+    }
+    json_object_set_new(c, "region_names", regs);
+    static const char *const notices[] = { "submitted", "marked", "reviewed", "corrected" };
+    for (size_t k = 0; k < sizeof notices / sizeof *notices; k++)
+        if (kj_req_query(req, notices[k])) json_object_set_new(c, notices[k], json_true());
+    kj_render(req, 200, "popsci_show", c);
+}
+
+void kj_page_popsci_mark(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *errors = json_object();
+    int st = kj_popsci_event(kj_popsci_db(req), req->user, id, or_empty(kj_in_str(req, "kind")), errors);
+    if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
+    json_decref(errors);
+    kj_resp_redirect(req, path_id(req, "/popsci/", id, "?marked=1"));
+}
+
+void kj_page_popsci_review(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *errors = json_object();
+    int st = kj_popsci_review(kj_popsci_db(req), req->user, id, kj_in_str(req, "action"), kj_in_str(req, "reason"), errors);
+    if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
+    json_decref(errors);
+    kj_resp_redirect(req, path_id(req, "/popsci/", id, "?reviewed=1"));
+}
+
+void kj_page_popsci_correct(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *errors = json_object();
+    int st = kj_popsci_correct(kj_popsci_db(req), req->user, id, kj_in_str(req, "note"), errors);
+    if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
+    json_decref(errors);
+    kj_resp_redirect(req, path_id(req, "/popsci/", id, "?corrected=1"));
+}
+
+void kj_page_popsci_queue(kj_req *req)
+{
+    json_t *items = kj_popsci_review_queue(kj_popsci_db(req), req->user);
+    label_rows(req, items);
+    json_t *d = page_data(req, "popsci.queue.title");
+    json_object_set_new(d, "items", items);
+    kj_render(req, 200, "popsci_queue", d);
+}
+
+void kj_page_popsci_mine(kj_req *req)
+{
+    json_t *items = kj_popsci_mine(kj_popsci_db(req), req->user);
+    label_rows(req, items);
+    size_t i;
+    json_t *r;
+    json_array_foreach(items, i, r) {
+        char key[48];
+        snprintf(key, sizeof key, "popsci.status.%s", or_empty(jstr(r, "status")));
+        json_object_set_new(r, "status_label", json_string(kj_tr(req, key)));
+    }
+    json_t *d = page_data(req, "popsci.mine.title");
+    json_object_set_new(d, "items", items);
+    kj_render(req, 200, "popsci_mine", d);
+}
+
+/* ---- feed and profile ---- */
+
+void kj_page_popsci_feed(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    json_t *items = kj_popsci_feed(db, req->user, req->lang, kj_now_ms(), 30);
+    label_rows(req, items);
+    kj_popsci_reason_texts(req, items);
+    json_t *d = page_data(req, "popsci.feed.title");
+    json_object_set_new(d, "items", items);
+    json_t *p = kj_popsci_profile(db, uid(req));
+    json_object_set_new(d, "has_profile", json_incref(json_object_get(p, "exists")));
+    json_decref(p);
+    kj_render(req, 200, "popsci_feed", d);
+}
+
+static void render_profile(kj_req *req, int status)
+{
+    kj_db *db = kj_popsci_db(req);
+    json_t *p = kj_popsci_profile(db, uid(req));
+    json_t *d = page_data(req, "popsci.profile.title");
+    kj_buf topics = { 0 };
+    json_t *src = kj_has_errors(req) && req->form ? json_object_get(req->form, "topics") : json_object_get(p, "topics");
+    kj_popsci_join_list(src, &topics);
+    json_object_set_new(d, "topics", topic_options(req, topics.data));
+    kj_buf_free(&topics);
+    const char *region = kj_has_errors(req) && req->form ? jstr(req->form, "region") : jstr(p, "region");
+    json_object_set_new(d, "regions", kj_region_options(req, region));
+    json_object_set_new(d, "audiences", audience_options(req, kj_has_errors(req) && req->form ? jstr(req->form, "audience")
+                                                                                              : jstr(p, "audience")));
+    json_object_set_new(d, "crops", json_string(or_empty(kj_has_errors(req) && req->form ? jstr(req->form, "crops")
+                                                                                          : jstr(p, "crops"))));
+    json_t *learned = json_object_get(p, "learned_topics");
+    size_t i;
+    json_t *l;
+    json_array_foreach(learned, i, l) {
+        char *n = kj_popsci_topic_name(db, jstr(l, "topic"), req->lang);
+        json_object_set_new(l, "label", json_string(n ? n : or_empty(jstr(l, "topic"))));
+        free(n);
+    }
+    json_object_set(d, "learned", learned);
+    json_object_set(d, "events", json_object_get(p, "events"));
+    json_object_set(d, "exists", json_object_get(p, "exists"));
+    static const char *const notices[] = { "saved", "deleted" };
+    for (size_t k = 0; k < sizeof notices / sizeof *notices; k++)
+        if (kj_req_query(req, notices[k])) json_object_set_new(d, notices[k], json_true());
+    json_decref(p);
+    kj_render(req, status, "popsci_profile", d);
+}
+
+void kj_page_popsci_profile(kj_req *req) { render_profile(req, 200); }
+
+void kj_page_popsci_profile_post(kj_req *req)
+{
+    if (kj_has_errors(req)) { render_profile(req, 422); return; }
+    json_t *errors = json_object();
+    int st = kj_popsci_profile_set(kj_popsci_db(req), uid(req), req->in, errors);
+    if (st) { kj_popsci_take_errors(req, errors); render_profile(req, st == 500 ? 500 : 422); return; }
+    json_decref(errors);
+    kj_resp_redirect(req, "/popsci/profile?saved=1");
+}
+
+void kj_page_popsci_profile_delete(kj_req *req)
+{
+    if (kj_popsci_profile_delete(kj_popsci_db(req), uid(req))) { kj_error(req, 500, "err.internal"); return; }
+    kj_resp_redirect(req, "/popsci/profile?deleted=1");
+}
+
+/* ---- questions ---- */
+
+void kj_page_popsci_questions(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    const char *topic = kj_in_str(req, "topic");
+    json_t *items = kj_popsci_questions(db, topic, 50);
+    label_rows(req, items);
+    json_t *d = page_data(req, "popsci.questions.title");
+    json_object_set_new(d, "items", items);
+    kj_render(req, 200, "popsci_questions", d);
+}
+
+static void render_ask(kj_req *req, int status)
+{
+    json_t *d = page_data(req, "popsci.ask.title");
+    const char *topic = req->form ? jstr(req->form, "topic") : NULL;
+    json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
+    const char *region = req->form && jstr(req->form, "region") ? jstr(req->form, "region") : jstr(req->user, "region");
+    json_object_set_new(d, "regions", kj_region_options(req, region));
+    kj_render(req, status, "popsci_ask", d);
+}
+
+void kj_page_popsci_ask_form(kj_req *req) { render_ask(req, 200); }
+
+void kj_page_popsci_ask(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    if (!kj_popsci_check_images(req, "photo")) { render_ask(req, 422); return; }
+    json_t *errors = json_object();
+    char id[KJ_ID_LEN + 1];
+    kj_db_begin(db);
+    int st = kj_popsci_ask(db, req->user, req->in, id, errors);
+    if (!st && kj_popsci_store_images(req, "photo", NULL, id)) st = 422;
+    if (st || kj_has_errors(req)) {
+        kj_db_rollback(db);
+        kj_popsci_take_errors(req, errors);
+        render_ask(req, st == 500 ? 500 : 422);
+        return;
+    }
+    json_decref(errors);
+    kj_db_commit(db);
+    kj_resp_redirect(req, path_id(req, "/popsci/questions/", id, "?asked=1"));
+}
+
+void kj_page_popsci_question(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    json_t *q = kj_popsci_question(db, kj_req_param(req, 0), req->user);
+    if (!q) { kj_error(req, 404, "err.not_found"); return; }
+    bool en = !strcmp(req->lang, "en");
+    json_object_set_new(q, "page_title", json_string(or_empty(jstr(q, "title"))));
+    json_object_set_new(q, "topic_label", json_string(or_empty(jstr(q, en ? "topic_en" : "topic_zh"))));
+    char *rn = kj_popsci_region_name(db, jstr(q, "region"), req->lang);
+    json_object_set_new(q, "region_label", json_string(rn ? rn : ""));
+    free(rn);
+    json_object_set_new(q, "signed_in", json_boolean(req->user != NULL));
+    json_object_set_new(q, "answered", json_boolean(!strcmp(or_empty(jstr(q, "status")), "answered")));
+    static const char *const notices[] = { "asked", "answered_now", "accepted" };
+    for (size_t k = 0; k < sizeof notices / sizeof *notices; k++)
+        if (kj_req_query(req, notices[k])) json_object_set_new(q, notices[k], json_true());
+    kj_render(req, kj_has_errors(req) ? 422 : 200, "popsci_question", q);
+}
+
+void kj_page_popsci_answer(kj_req *req)
+{
+    const char *qid = kj_req_param(req, 0);
+    json_t *errors = json_object();
+    char id[KJ_ID_LEN + 1];
+    int st = kj_popsci_answer(kj_popsci_db(req), req->user, qid, kj_in_str(req, "body"), id, errors);
+    if (st == 422) { kj_popsci_take_errors(req, errors); kj_page_popsci_question(req); return; }
+    if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
+    json_decref(errors);
+    kj_resp_redirect(req, path_id(req, "/popsci/questions/", qid, "?answered_now=1"));
+}
+
+void kj_page_popsci_accept(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    const char *aid = kj_req_param(req, 0);
+    json_t *errors = json_object();
+    int st = kj_popsci_accept(db, req->user, aid, errors);
+    if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
+    json_decref(errors);
+    char *qid = kj_db_text(db, "SELECT question_id FROM popsci_answers WHERE id = ?", "s", aid);
+    kj_resp_redirect(req, path_id(req, "/popsci/questions/", qid ? qid : "", "?accepted=1"));
+    free(qid);
+}
+
+void kj_page_popsci_publish_q(kj_req *req)
+{
+    json_t *errors = json_object();
+    char id[KJ_ID_LEN + 1];
+    int st = kj_popsci_question_publish(kj_popsci_db(req), req->user, kj_req_param(req, 0), id, errors);
+    if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
+    json_decref(errors);
+    kj_resp_redirect(req, path_id(req, "/popsci/", id, ""));
+}
+
+/* ---- experts, notices, teams ---- */
+
+static void render_experts(kj_req *req, int status)
+{
+    kj_db *db = kj_popsci_db(req);
+    json_t *regs = kj_popsci_expert_get(db, uid(req));
+    kj_buf topics = { 0 }, regions = { 0 };
+    kj_buf_puts(&topics, " ");
+    kj_buf_puts(&regions, " ");
+    size_t i;
+    json_t *r;
+    json_array_foreach(regs, i, r) {
+        kj_buf_printf(&topics, "%s ", or_empty(jstr(r, "topic")));
+        if (!strstr(regions.data, or_empty(jstr(r, "region")))) kj_buf_printf(&regions, "%s ", or_empty(jstr(r, "region")));
+    }
+    json_t *d = page_data(req, "popsci.experts.title");
+    json_object_set_new(d, "topics", topic_options(req, topics.data));
+    json_object_set_new(d, "my_regions", json_string(kj_has_errors(req) && req->form ? or_empty(jstr(req->form, "regions"))
+                                                                                       : regions.data + 1));
+    json_object_set_new(d, "registered", json_boolean(json_array_size(regs) > 0));
+    if (kj_req_query(req, "saved")) json_object_set_new(d, "saved", json_true());
+    kj_buf_free(&topics);
+    kj_buf_free(&regions);
+    json_decref(regs);
+    kj_render(req, status, "popsci_experts", d);
+}
+
+void kj_page_popsci_experts(kj_req *req) { render_experts(req, 200); }
+
+void kj_page_popsci_experts_post(kj_req *req)
+{
+    if (kj_has_errors(req)) { render_experts(req, 422); return; }
+    json_t *errors = json_object();
+    int st = kj_popsci_expert_set(kj_popsci_db(req), uid(req), json_object_get(req->in, "topics"),
+                                  json_object_get(req->in, "regions"), errors);
+    if (st) { kj_popsci_take_errors(req, errors); render_experts(req, 422); return; }
+    json_decref(errors);
+    kj_resp_redirect(req, "/popsci/experts?saved=1");
+}
+
+static void render_notice(kj_req *req, int status)
+{
+    json_t *d = page_data(req, "popsci.notice.title");
+    const char *topic = req->form ? jstr(req->form, "topic") : NULL;
+    json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : " disaster "));
+    json_object_set_new(d, "audiences", audience_options(req, req->form ? jstr(req->form, "audience") : NULL));
+    json_object_set_new(d, "regions", kj_region_options(req, req->form && jstr(req->form, "region")
+                                                             ? jstr(req->form, "region") : jstr(req->user, "region")));
+    kj_render(req, status, "popsci_notice", d);
+}
+
+void kj_page_popsci_notice_form(kj_req *req) { render_notice(req, 200); }
+
+void kj_page_popsci_notice(kj_req *req)
+{
+    if (kj_has_errors(req)) { render_notice(req, 422); return; }
+    json_t *errors = json_object();
+    char id[KJ_ID_LEN + 1];
+    int st = kj_popsci_notice(kj_popsci_db(req), req->user, req->in, id, errors);
+    if (st == 422) { kj_popsci_take_errors(req, errors); render_notice(req, 422); return; }
+    if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
+    json_decref(errors);
+    kj_resp_redirect(req, path_id(req, "/popsci/", id, ""));
+}
+
+void kj_page_popsci_teams(kj_req *req)
+{
+    json_t *d = page_data(req, "popsci.teams.title");
+    json_object_set_new(d, "items", kj_popsci_teams(kj_popsci_db(req)));
+    kj_render(req, 200, "popsci_teams", d);
+}
+
+void kj_page_popsci_team(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    json_t *t = kj_popsci_team(db, kj_req_param(req, 0));
+    if (!t) { kj_error(req, 404, "err.not_found"); return; }
+    json_t *names = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(t, "regions"), i, e) {
+        char *n = kj_popsci_region_name(db, json_string_value(e), req->lang);
+        json_array_append_new(names, json_string(n ? n : json_string_value(e)));
+        free(n);
+    }
+    json_object_set_new(t, "region_names", names);
+    json_object_set_new(t, "page_title", json_string(or_empty(jstr(t, "name"))));
+    kj_render(req, 200, "popsci_team", t);
+}
+
+/* ---- images and Atom ---- */
+
+void kj_page_popsci_image(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    const char *id = kj_req_param(req, 0);
+    json_t *a = kj_popsci_image_visible(db, id, uid(req)) ? kj_attach_get(db, id) : NULL;
+    if (!a) { kj_error(req, 404, "err.not_found"); return; }
+    const char *mime = kj_arena_strdup(req->arena, or_empty(jstr(a, "mime")));
+    const char *etag = kj_arena_printf(req->arena, "\"%s\"", or_empty(jstr(a, "sha256")));
+    json_decref(a);
+    req->no_gzip = true;
+    kj_resp_header(req, "Cache-Control", "public, max-age=86400");
+    kj_resp_header(req, "Content-Security-Policy", "default-src 'none'");
+    kj_resp_header(req, "ETag", etag);
+    const char *inm = kj_req_header(req, "If-None-Match");
+    if (inm && !strcmp(inm, etag)) { req->status = 304; req->content_type = NULL; kj_buf_reset(&req->body); return; }
+    size_t len = 0;
+    char *bytes = kj_attach_read(kj_req_app(req)->cfg.data, id, &len);
+    if (!bytes) { kj_error(req, 404, "err.not_found"); return; }
+    kj_resp_text(req, 200, mime, bytes, len);
+    free(bytes);
+}
+
+void kj_page_popsci_atom(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    const char *topic = kj_in_str(req, "topic"), *region = kj_in_str(req, "region");
+    const char *bad = topic && !kj_popsci_topic_known(db, topic) ? "popsci.err.topic_unknown"
+                    : region && !kj_popsci_region_known(db, region) ? "popsci.err.region_unknown" : NULL;
+    if (bad) { kj_resp_problem(req, 400, kj_tr(req, "err.http.400"), kj_tr(req, bad), NULL); return; }
+    kj_buf out = { 0 };
+    kj_popsci_atom(db, kj_req_app(req)->cfg.public_url, topic, region, &out);
+    kj_resp_text(req, 200, "application/atom+xml; charset=utf-8", out.data, out.len);
+    kj_resp_header(req, "Cache-Control", "public, max-age=300");
+    kj_buf_free(&out);
+}

@@ -1,0 +1,92 @@
+/*
+ * pages_popsci.h — handlers of the popular-science (科普) pages, API,
+ * image and Atom routes; routes in routes_popsci.c, domain in
+ * popsci/popsci.h.
+ *
+ * Handlers follow app.h: validated inputs in, domain calls, then a
+ * template, a redirect or JSON. Each runs on the request's thread and
+ * owns nothing beyond the request.
+ */
+#ifndef KJ_PAGES_POPSCI_H
+#define KJ_PAGES_POPSCI_H
+#include "http/http.h"
+#include "store/store.h"
+#include <jansson.h>
+
+/* Largest accepted image, in bytes. */
+#define KJ_POPSCI_IMAGE_MAX (5 * 1024 * 1024)
+
+/* Shared by pages and API (pages_popsci.c). */
+/** The request's db with the topic taxonomy loaded. */
+kj_db *kj_popsci_db(kj_req *req);
+/** Copies domain errors (field → key) into req->errors; returns the key of
+ *  "form" (or of the first field) for an error page. Decrefs errors. */
+const char *kj_popsci_take_errors(kj_req *req, json_t *errors);
+/** Checks every upload of field: non-empty, ≤ KJ_POPSCI_IMAGE_MAX, an image
+ *  by content. Records a field error and returns false on the first bad one. */
+bool kj_popsci_check_images(kj_req *req, const char *field);
+/** Stores every upload of field as an image of content_id or question_id
+ *  (the first of "poster" becomes the poster). 0, or -1 on failure. */
+int kj_popsci_store_images(kj_req *req, const char *field, const char *content_id, const char *question_id);
+/** Adds the reason's text ("因为你关注 水稻种植 · 乐山市") as reason_text to
+ *  every feed item. */
+void kj_popsci_reason_texts(kj_req *req, json_t *items);
+
+/* Pages (pages_popsci.c). */
+void kj_page_popsci_home(kj_req *req);        /* GET  /popsci?topic=&region= */
+void kj_page_popsci_new(kj_req *req);         /* GET  /popsci/new */
+void kj_page_popsci_create(kj_req *req);      /* POST /popsci (multipart: image*, poster) */
+void kj_page_popsci_show(kj_req *req);        /* GET  /popsci/{id} */
+void kj_page_popsci_mark(kj_req *req);        /* POST /popsci/{id}/mark kind= */
+void kj_page_popsci_review(kj_req *req);      /* POST /popsci/{id}/review action=&reason= */
+void kj_page_popsci_correct(kj_req *req);     /* POST /popsci/{id}/correction note= */
+void kj_page_popsci_queue(kj_req *req);       /* GET  /popsci/review */
+void kj_page_popsci_mine(kj_req *req);        /* GET  /popsci/mine */
+void kj_page_popsci_feed(kj_req *req);        /* GET  /popsci/feed */
+void kj_page_popsci_profile(kj_req *req);     /* GET  /popsci/profile */
+void kj_page_popsci_profile_post(kj_req *req);/* POST /popsci/profile */
+void kj_page_popsci_profile_delete(kj_req *req); /* POST /popsci/profile/delete */
+void kj_page_popsci_questions(kj_req *req);   /* GET  /popsci/questions */
+void kj_page_popsci_ask_form(kj_req *req);    /* GET  /popsci/questions/new */
+void kj_page_popsci_ask(kj_req *req);         /* POST /popsci/questions (multipart: photo*) */
+void kj_page_popsci_question(kj_req *req);    /* GET  /popsci/questions/{id} */
+void kj_page_popsci_answer(kj_req *req);      /* POST /popsci/questions/{id}/answers */
+void kj_page_popsci_publish_q(kj_req *req);   /* POST /popsci/questions/{id}/publish */
+void kj_page_popsci_accept(kj_req *req);      /* POST /popsci/answers/{id}/accept */
+void kj_page_popsci_experts(kj_req *req);     /* GET  /popsci/experts */
+void kj_page_popsci_experts_post(kj_req *req);/* POST /popsci/experts */
+void kj_page_popsci_notice_form(kj_req *req); /* GET  /popsci/notices/new */
+void kj_page_popsci_notice(kj_req *req);      /* POST /popsci/notices */
+void kj_page_popsci_teams(kj_req *req);       /* GET  /popsci/teams */
+void kj_page_popsci_team(kj_req *req);        /* GET  /popsci/teams/{id} */
+void kj_page_popsci_image(kj_req *req);       /* GET  /popsci/images/{id} */
+void kj_page_popsci_atom(kj_req *req);        /* GET  /feeds/popsci.atom?topic=&region= */
+
+/* API (api_popsci.c). */
+void kj_api_popsci_list(kj_req *req);         /* GET    /api/v1/popsci */
+void kj_api_popsci_create(kj_req *req);       /* POST   /api/v1/popsci */
+void kj_api_popsci_get(kj_req *req);          /* GET    /api/v1/popsci/{id} */
+void kj_api_popsci_review(kj_req *req);       /* POST   /api/v1/popsci/{id}/review */
+void kj_api_popsci_correct(kj_req *req);      /* POST   /api/v1/popsci/{id}/corrections */
+void kj_api_popsci_event(kj_req *req);        /* POST   /api/v1/popsci/{id}/events */
+void kj_api_popsci_queue(kj_req *req);        /* GET    /api/v1/popsci/review */
+void kj_api_popsci_topics(kj_req *req);       /* GET    /api/v1/popsci/topics */
+void kj_api_popsci_profile(kj_req *req);      /* GET    /api/v1/popsci/profile */
+void kj_api_popsci_profile_put(kj_req *req);  /* PUT    /api/v1/popsci/profile */
+void kj_api_popsci_profile_delete(kj_req *req); /* DELETE /api/v1/popsci/profile */
+void kj_api_popsci_notice(kj_req *req);       /* POST   /api/v1/popsci/notices */
+void kj_api_popsci_stats(kj_req *req);        /* GET    /api/v1/popsci/stats */
+void kj_api_popsci_experts(kj_req *req);      /* GET    /api/v1/popsci/experts */
+void kj_api_popsci_experts_put(kj_req *req);  /* PUT    /api/v1/popsci/experts */
+void kj_api_popsci_teams(kj_req *req);        /* GET    /api/v1/popsci/teams */
+void kj_api_popsci_team_create(kj_req *req);  /* POST   /api/v1/popsci/teams */
+void kj_api_popsci_team(kj_req *req);         /* GET    /api/v1/popsci/teams/{id} */
+void kj_api_popsci_team_add(kj_req *req);     /* POST   /api/v1/popsci/teams/{id}/members */
+void kj_api_feed(kj_req *req);                /* GET    /api/v1/feed */
+void kj_api_questions(kj_req *req);           /* GET    /api/v1/questions */
+void kj_api_question_create(kj_req *req);     /* POST   /api/v1/questions */
+void kj_api_question(kj_req *req);            /* GET    /api/v1/questions/{id} */
+void kj_api_question_answer(kj_req *req);     /* POST   /api/v1/questions/{id}/answers */
+void kj_api_question_publish(kj_req *req);    /* POST   /api/v1/questions/{id}/publish */
+void kj_api_answer_accept(kj_req *req);       /* POST   /api/v1/answers/{id}/accept */
+#endif

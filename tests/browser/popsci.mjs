@@ -1,0 +1,121 @@
+// tests/browser/popsci.mjs — popular science (科普) in the browser: a
+// resident on a 360 px phone sets a needs profile, finds an article in the
+// personal feed with its reason, reads it, marks it useful and asks an
+// expert a question with a photo. A scientist writes the article and the
+// operator approves it through the pages first. Run by run.mjs (export
+// tests), like market.mjs.
+
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import { expectNoHorizontalOverflow } from './tests.mjs';
+
+const SCIENTIST = { email: 'zhang.wei@demo.kejiyun.cn', password: 'Demo-2026!' };
+const OPERATOR = { email: 'operator@demo.kejiyun.cn', password: 'Operator-2026!' };
+const RESIDENT = { email: 'liu.yang@demo.kejiyun.cn', password: 'Demo-2026!' };
+const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
+
+const unique = () => `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
+const pathOf = (page) => new URL(page.url()).pathname;
+
+async function follow(page, selector) {
+  await Promise.all([
+    page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }),
+    page.locator(selector).click(),
+  ]);
+  await page.waitForLoadState('load');
+}
+
+async function logIn(t, who, options) {
+  const page = await t.newPage(options);
+  await page.goto(`${t.base}/login`);
+  await page.fill('#email', who.email);
+  await page.fill('#password', who.password);
+  await follow(page, 'form.form button[type="submit"]');
+  assert.notEqual(pathOf(page), '/login', `${who.email} logged in`);
+  return page;
+}
+
+/** A valid 1×1 PNG (a "diseased leaf"). */
+function png() {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(zlib.crc32 ? zlib.crc32(body) : crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.from([0, 0x33, 0x99, 0x33]))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+function crc32(buf) {
+  let c, crc = 0xffffffff;
+  for (const b of buf) {
+    c = (crc ^ b) & 0xff;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    crc = (crc >>> 8) ^ c;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+async function residentJourney(t) {
+  const title = `水稻纹枯病防治 ${unique()}`;
+  const sci = await logIn(t, SCIENTIST);
+  await sci.goto(`${t.base}/popsci/new`);
+  await sci.fill('#title', title);
+  await sci.fill('#summary', '分蘖末期到孕穗期是防治关键期');
+  await sci.fill('#body', '## 症状\n\n叶鞘上出现云纹状病斑。\n\n## 防治\n\n1. 控制氮肥\n2. 适时晒田');
+  await sci.selectOption('#topic', 'rice');
+  await sci.selectOption('#audience', 'rural');
+  await follow(sci, '#popsci-form button[type="submit"]');
+  const id = pathOf(sci).match(/^\/popsci\/([0-9A-Z]{26})$/)?.[1];
+  assert.ok(id, `article submitted (at ${pathOf(sci)})`);
+
+  const op = await logIn(t, OPERATOR);
+  await op.goto(`${t.base}/popsci/${id}`);
+  await follow(op, '#review-form button[value="approve"]');
+  assert.ok((await op.locator('main').innerText()).includes(title));
+
+  const phone = await logIn(t, RESIDENT, PHONE);
+  await phone.goto(`${t.base}/popsci/profile`);
+  await phone.check('input[name="topics"][value="rice"]');
+  await phone.selectOption('#region', '510107');
+  await phone.fill('#crops', '水稻');
+  await follow(phone, '#profile-form button[type="submit"]');
+  assert.equal(pathOf(phone), '/popsci/profile');
+  await expectNoHorizontalOverflow(phone, 360);
+
+  await phone.goto(`${t.base}/popsci/feed`);
+  const item = phone.locator('#feed li', { hasText: title });
+  assert.equal(await item.count(), 1, 'the article is in the feed');
+  assert.match(await item.locator('.popsci-reason').innerText(), /因为你/);
+  await expectNoHorizontalOverflow(phone, 360);
+  await Promise.all([phone.waitForEvent('framenavigated'), item.locator('a').click()]);
+  await phone.waitForLoadState('load');
+  assert.equal(pathOf(phone), `/popsci/${id}`);
+  assert.equal(await phone.locator('.popsci-body h3').first().innerText(), '症状', 'Markdown heading rendered');
+  await expectNoHorizontalOverflow(phone, 360);
+  await follow(phone, '#mark-useful');
+  assert.ok(await phone.locator('[role="status"]').count() > 0, `marked useful (at ${phone.url()}: ${await phone.locator('main').innerText()})`);
+
+  await phone.goto(`${t.base}/popsci/questions/new`);
+  const q = `稻叶发黄有斑点 ${unique()}`;
+  await phone.fill('#title', q);
+  await phone.fill('#body', '最近一周叶片发黄，见照片');
+  await phone.selectOption('#topic', 'plantprot');
+  await phone.selectOption('#region', '510107');
+  await phone.setInputFiles('#photo', { name: 'leaf.png', mimeType: 'image/png', buffer: png() });
+  await expectNoHorizontalOverflow(phone, 360);
+  await follow(phone, '#ask-form button[type="submit"]');
+  assert.match(pathOf(phone), /^\/popsci\/questions\/[0-9A-Z]{26}$/);
+  assert.equal(await phone.locator('main h1').innerText(), q);
+  const img = phone.locator('img.popsci-img');
+  assert.equal(await img.count(), 1, 'the photo is shown');
+  assert.ok(await img.evaluate((e) => e.complete && e.naturalWidth === 1), 'the photo loads');
+  await expectNoHorizontalOverflow(phone, 360);
+}
+
+export const tests = [
+  { name: 'popsci: article reviewed; resident at 360 px sets profile, reads from feed, marks useful, asks with photo', fn: residentJourney, budget: 20 },
+];

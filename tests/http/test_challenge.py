@@ -1,0 +1,542 @@
+"""Challenge lists (揭榜挂帅) over HTTP: the whole life cycle end to end,
+every entry-level action refused outside the states the life-cycle table
+allows (iterating GET /api/v1/challenges/lifecycle), the authorization
+matrix of applications and scores, exclusion of reviewers from the
+applicant's organization, and the application deadline under a controlled
+clock. Runs on its own server because it moves the clock."""
+import datetime
+import html as htmllib
+import itertools
+
+from harness import Client, DEMO, unique_email
+
+SERVER_ARGS = []
+DAY_MS = 86400 * 1000
+_seq = itertools.count(1)
+EXTRA = {"ma.lin": ("ma.lin@demo.kejiyun.cn", "Demo-2026!"), "chen.jie": ("chen.jie@demo.kejiyun.cn", "Demo-2026!")}
+_offset = [0]
+
+
+def login(server, who):
+    c = Client(server)
+    c.login(*(DEMO.get(who) or EXTRA[who]))
+    return c
+
+
+def me(c):
+    r = c.api("GET", "/api/v1/me")
+    assert r.status == 200, r
+    return r.json["id"]
+
+
+def shift_days(server, days):
+    _offset[0] += int(days * DAY_MS)
+    r = Client(server).api("POST", "/__test/clock", {"offset_ms": _offset[0]})
+    assert r.status in (200, 204), r
+
+
+def today_plus(days):
+    base = datetime.datetime.utcnow() + datetime.timedelta(milliseconds=_offset[0])
+    return (base + datetime.timedelta(days=days)).strftime("%Y-%m-%d")
+
+
+def code_of(r):
+    return [e.get("code") for e in r.json.get("errors", [])]
+
+
+def new_list(server):
+    op = login(server, "operator")
+    r = op.api("POST", "/api/v1/challenge-lists", {"title": "2026 四川 人工智能 双向揭榜挂帅 第%d批" % next(_seq),
+                                                   "description": "测试榜单", "period_start": today_plus(0),
+                                                   "period_end": today_plus(60)})
+    assert r.status == 201, r
+    return r.json["id"]
+
+
+def entry_body(**over):
+    body = {"direction": "tech_wanted", "title": "长航时无人机电源系统攻关-%d" % next(_seq), "domain": "D0401",
+            "problem": "需要一套能让多旋翼无人机续航超过 60 分钟的电源系统。", "difficulties": "能量密度与安全性",
+            "indicators": [{"name": "续航", "target": "≥ 60", "unit": "分钟", "verification": "第三方飞行测试"}],
+            "deliverables": "样机一套、测试报告", "bounty": "300", "payment_terms": "签约 30%，中期 40%，验收 30%",
+            "task_period": "18 个月", "eligibility": "不设年龄、职称、学历门槛", "ip_terms": "nonexclusive_licence",
+            "deadline": today_plus(10), "contact": "刘洋 028-00000000"}
+    body.update(over)
+    return body
+
+
+APP = {"team": "李娜（负责人）、王强", "approach": "采用固态锂电池与能量管理算法相结合的技术路线，分三阶段验证。",
+       "indicator_plan": "续航：通过高能量密度电芯与轻量化结构达到 65 分钟", "schedule": "6 个月样机，12 个月定型",
+       "budget": "280"}
+
+
+def act(c, cid, action, **extra):
+    body = dict(extra, action=action)
+    return c.api("POST", "/api/v1/challenges/%s/actions" % cid, body)
+
+
+def published_entry(server, issuer="org_member"):
+    """A published entry issued by issuer's organization: (list id, entry id, issuer client)."""
+    lid = new_list(server)
+    org = login(server, issuer)
+    r = org.api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body())
+    assert r.status == 201, r
+    cid = r.json["id"]
+    r = act(login(server, "admin"), cid, "approve")
+    assert r.status == 200 and r.json["status"] == "published", r
+    return lid, cid, org
+
+
+def lifecycle(server):
+    r = Client(server).api("GET", "/api/v1/challenges/lifecycle")
+    assert r.status == 200, r
+    return r.json["transitions"]
+
+
+def refuse_others(server, c, cid, state):
+    """Every entry-level action the table does not allow in state is refused (409)."""
+    table = lifecycle(server)
+    allowed = {t["action"] for t in table if t["from"] == state}
+    actions = {t["action"] for t in table if t["via"] == "actions"}
+    for a in sorted(actions - allowed):
+        r = act(c, cid, a, reason="测试理由")
+        assert r.status == 409, (state, a, r)
+        assert "err.challenge.state" in code_of(r), (state, a, r)
+    # Sub-resource actions follow the same table: a third party applying or
+    # objecting, the issuer changing reviewers.
+    outsider = login(server, "ma.lin")
+    hidden = state in ("submitted", "rejected")        # not public: 404 for outsiders
+    if "apply" not in allowed:
+        r = outsider.api("POST", "/api/v1/challenges/%s/applications" % cid, APP)
+        assert r.status == (404 if hidden else 409), (state, "apply", r)
+    if "object" not in allowed:
+        r = outsider.api("POST", "/api/v1/challenges/%s/objections" % cid, {"body": "对结果有异议，请说明。"})
+        assert r.status == (404 if hidden else 409), (state, "object", r)
+    if "setup_review" not in allowed:
+        r = c.api("PUT", "/api/v1/challenges/%s/reviewers" % cid,
+                  {"reviewers": [me(login(server, "scientist"))], "rubric": [{"name": "总体", "weight": 1, "max": 10}]})
+        assert r.status == 409 and "err.challenge.state" in code_of(r), (state, "setup_review", r)
+    r = c.api("GET", "/api/v1/challenges/%s" % cid)
+    assert r.json["status"] == state, r
+
+
+def test_lifecycle_table_is_published(server):
+    table = lifecycle(server)
+    pairs = {(t["action"], t["from"]): t["to"] for t in table}
+    assert pairs[("approve", "submitted")] == "published"
+    assert pairs[("select", "reviewing")] == "publicity"
+    assert pairs[("no_award", "reviewing")] == "no_award"
+    assert pairs[("evaluate", "executing")] == "completed"
+    assert ("select", "published") not in pairs
+    for t in table:
+        assert t["roles"] and t["via"], t
+
+
+def test_full_lifecycle(server):
+    lid = new_list(server)
+    org, op, anon = login(server, "org_member"), login(server, "operator"), Client(server)
+    sci2, org2, zhang, ma = login(server, "scientist2"), login(server, "org_member2"), login(server, "scientist"), login(server, "chen.jie")
+    # Submit: not public until approved.
+    r = org.api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body(bounty="0"))
+    assert r.status == 422 and "bounty" in [e["field"] for e in r.json["errors"]], r
+    body = entry_body()
+    r = org.api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, body)
+    assert r.status == 201, r
+    cid = r.json["id"]
+    assert anon.api("GET", "/api/v1/challenges/%s" % cid).status == 404
+    refuse_others(server, org, cid, "submitted")
+    # Review by the operator: a rejection needs a reason.
+    r = act(op, cid, "reject")
+    assert r.status == 422 and "err.challenge.reason_required" in code_of(r), r
+    assert act(org, cid, "approve").status == 403
+    r = act(op, cid, "reject", reason="指标验证方式不明确")
+    assert r.status == 200 and r.json["status"] == "rejected" and r.json["reject_reason"] == "指标验证方式不明确", r
+    refuse_others(server, org, cid, "rejected")
+    r = org.api("PATCH", "/api/v1/challenges/%s" % cid, dict(body, problem=body["problem"] + "（已补充验证方式）"))
+    assert r.status == 200, r
+    assert act(org, cid, "resubmit").status == 200
+    r = act(op, cid, "approve")
+    assert r.status == 200 and r.json["status"] == "published", r
+    refuse_others(server, org, cid, "published")
+    pub = anon.api("GET", "/api/v1/challenges/%s" % cid).json
+    assert pub["status"] == "published" and pub["bounty"] == "300"
+    assert "reject_reason" not in pub and [e["action"] for e in pub["timeline"]][-1] == "approve"
+    # Applications.
+    r = sci2.api("POST", "/api/v1/challenges/%s/applications" % cid, APP)
+    assert r.status == 201, r
+    app1 = r.json["id"]
+    r = sci2.api("POST", "/api/v1/challenges/%s/applications" % cid, APP)
+    assert r.status == 409 and "err.challenge.applied_twice" in code_of(r), r
+    r = org.api("POST", "/api/v1/challenges/%s/applications" % cid, APP)
+    assert r.status == 403 and "err.challenge.own_entry" in code_of(r), r
+    r = org2.api("POST", "/api/v1/challenges/%s/applications" % cid, dict(APP, approach="另一条技术路线：氢燃料电池混合动力方案。"))
+    assert r.status == 201, r
+    app2 = r.json["id"]
+    r = sci2.api("PATCH", "/api/v1/challenges/%s/applications/%s" % (cid, app1), dict(APP, budget="250"))
+    assert r.status == 200 and r.json["budget"] == "250", r
+    # Reviewers and rubric.
+    rubric = [{"name": "技术路线", "weight": 60, "max": 10}, {"name": "团队能力", "weight": 40, "max": 10}]
+    r = org.api("PUT", "/api/v1/challenges/%s/reviewers" % cid, {"reviewers": [me(sci2)], "rubric": rubric})
+    assert r.status == 422 and "err.challenge.not_expert" in code_of(r), r
+    r = org.api("PUT", "/api/v1/challenges/%s/reviewers" % cid, {"reviewers": [me(zhang), me(ma)], "rubric": rubric})
+    assert r.status == 200 and len(r.json["reviewers"]) == 2, r
+    # The deadline: no closing before it, no applying after it.
+    r = act(org, cid, "close_applications")
+    assert r.status == 409 and "err.challenge.deadline_not_passed" in code_of(r), r
+    shift_days(server, 11)
+    r = login(server, "ma.lin").api("POST", "/api/v1/challenges/%s/applications" % cid, APP)
+    assert r.status == 409 and "err.challenge.deadline_passed" in code_of(r), r
+    r = sci2.api("PATCH", "/api/v1/challenges/%s/applications/%s" % (cid, app1), APP)
+    assert r.status == 409 and "err.challenge.deadline_passed" in code_of(r), r
+    assert act(org, cid, "close_applications").json["status"] == "reviewing"
+    refuse_others(server, org, cid, "reviewing")
+    # Scoring: within the rubric, once each, blind until one's own is in.
+    r = act(org, cid, "select", winners=[app1])
+    assert r.status == 409 and "err.challenge.review_incomplete" in code_of(r), r
+    score = lambda c, a, s: c.api("POST", "/api/v1/challenges/%s/applications/%s/scores" % (cid, a), {"scores": s})
+    r = score(zhang, app1, [11, 5])
+    assert r.status == 422 and "err.challenge.score_range" in code_of(r), r
+    assert score(zhang, app1, [9, 8]).status == 200
+    assert score(zhang, app1, [9, 8]).status == 409
+    assert score(zhang, app2, [6, 6]).status == 200
+    seen = ma.api("GET", "/api/v1/challenges/%s/reviews" % cid).json
+    assert seen["scores"] == [] and seen["complete"] is False, seen
+    r = org.api("GET", "/api/v1/challenges/%s/reviews" % cid).json
+    assert r["scores"] == [] and "ranking" not in r, r
+    assert score(ma, app1, [8, 8]).status == 200
+    seen = ma.api("GET", "/api/v1/challenges/%s/reviews" % cid).json
+    assert {(s["application_id"], s["reviewer_id"]) for s in seen["scores"]} == {(app1, me(zhang)), (app1, me(ma))}, seen
+    assert act(org, cid, "select", winners=[app1]).status == 409
+    assert score(ma, app2, [5, 7]).status == 200
+    rev = org.api("GET", "/api/v1/challenges/%s/reviews" % cid).json
+    assert rev["complete"] is True and rev["ranking"][0]["application_id"] == app1, rev
+    assert abs(rev["ranking"][0]["average"] - (86.0 + 80.0) / 2) < 0.01, rev
+    # Selection and publicity.
+    r = act(org, cid, "select", winners=[app1], publicity_days=3)
+    assert r.status == 200 and r.json["status"] == "publicity", r
+    refuse_others(server, org, cid, "publicity")
+    lst = anon.api("GET", "/api/v1/challenge-lists/%s" % lid).json
+    entry = [e for e in lst["entries"] if e["id"] == cid][0]
+    assert [w["applicant_name"] for w in entry["winners"]] == ["李娜"], entry
+    kinds = [n["kind"] for n in sci2.api("GET", "/api/v1/notifications").json["items"]]
+    assert "challenge_selected" in kinds, kinds
+    kinds = [n["kind"] for n in org2.api("GET", "/api/v1/notifications").json["items"]]
+    assert "challenge_result" in kinds, kinds
+    r = act(org, cid, "end_publicity")
+    assert r.status == 409 and "err.challenge.publicity_running" in code_of(r), r
+    r = login(server, "ma.lin").api("POST", "/api/v1/challenges/%s/objections" % cid, {"body": "揭榜方的团队资质需要进一步说明。"})
+    assert r.status == 201, r
+    ob = r.json["id"]
+    assert anon.api("POST", "/api/v1/challenges/%s/objections" % cid, {"body": "匿名异议内容"}).status in (401, 403)
+    shift_days(server, 4)
+    r = act(org, cid, "end_publicity")
+    assert r.status == 409 and "err.challenge.objections_open" in code_of(r), r
+    assert org.api("POST", "/api/v1/challenges/%s/objections/%s/answer" % (cid, ob), {"answer": "已核实"}).status == 403
+    r = op.api("POST", "/api/v1/challenges/%s/objections/%s/answer" % (cid, ob), {"answer": "经核实，揭榜团队资质符合要求。"})
+    assert r.status == 200 and r.json["items"][0]["answer"].startswith("经核实"), r
+    assert act(org, cid, "end_publicity").json["status"] == "agreement"
+    refuse_others(server, org, cid, "agreement")
+    # Agreement with milestones.
+    agreement = {"parties": "成都天翼低空科技有限公司；李娜团队", "amount": "280",
+                 "milestones": [{"title": "样机", "due": today_plus(180), "criteria": "续航 ≥ 45 分钟"},
+                                {"title": "定型", "due": today_plus(360), "criteria": "续航 ≥ 60 分钟"}]}
+    r = act(org, cid, "sign", agreement=dict(agreement, milestones=[]))
+    assert r.status == 422, r
+    r = act(org, cid, "sign", agreement=agreement)
+    assert r.status == 200 and r.json["status"] == "executing" and r.json["agreement"]["amount"] == "280", r
+    refuse_others(server, org, cid, "executing")
+    ms = anon.api("GET", "/api/v1/challenges/%s/milestones" % cid).json["items"]
+    m1, m2 = ms[0]["id"], ms[1]["id"]
+    mpath = "/api/v1/challenges/%s/milestones/%s/" % (cid, "%s")
+    assert org2.api("POST", mpath % m1 + "report", {"report": "样机完成，续航 50 分钟。"}).status == 403
+    r = org.api("POST", mpath % m1 + "decision", {"decision": "accept"})
+    assert r.status == 409 and "err.challenge.milestone_not_reported" in code_of(r), r
+    assert sci2.api("POST", mpath % m1 + "report", {"report": "样机完成，续航 50 分钟。", "evidence": "测试报告编号 T-1"}).status == 200
+    assert org.api("POST", mpath % m1 + "decision", {"decision": "accept"}).status == 200
+    r = org.api("POST", mpath % m1 + "decision", {"decision": "accept"})
+    assert r.status == 409 and "err.challenge.milestone_already_accepted" in code_of(r), r
+    r = act(org, cid, "evaluate", grade="good")
+    assert r.status == 409 and "err.challenge.milestones_open" in code_of(r), r
+    assert sci2.api("POST", mpath % m2 + "report", {"report": "定型完成，续航 58 分钟。"}).status == 200
+    r = org.api("POST", mpath % m2 + "decision", {"decision": "return"})
+    assert r.status == 422, r
+    assert org.api("POST", mpath % m2 + "decision", {"decision": "return", "reason": "续航未达到 60 分钟"}).status == 200
+    assert sci2.api("POST", mpath % m2 + "report", {"report": "改进后续航 62 分钟。"}).status == 200
+    assert org.api("POST", mpath % m2 + "decision", {"decision": "accept"}).status == 200
+    r = act(org, cid, "evaluate", grade="good")
+    assert r.status == 200 and r.json["status"] == "completed" and r.json["grade"] == "good", r
+    refuse_others(server, org, cid, "completed")
+    # Public page: timeline and winners, no confidential content.
+    page = anon.get("/challenges/%s" % cid)
+    assert page.status == 200, page
+    text = htmllib.unescape(page.text)
+    for word in ("李娜", "良好", "审核通过", "确定揭榜方", "任务书登记"):
+        assert word in text, word
+    assert APP["approach"] not in text and "另一条技术路线" not in text
+    assert "收到揭榜申请" not in text          # application events stay out of the public timeline
+    lp = htmllib.unescape(anon.get("/challenge-lists/%s" % lid).text)
+    assert body["title"] in lp and "李娜" in lp and "已验收" in lp
+
+
+def reviewing_entry(server):
+    """An entry under review with applications from scientist2 and org_member2, reviewer zhang.wei."""
+    lid, cid, org = published_entry(server)
+    apps = {}
+    for who in ("scientist2", "org_member2"):
+        r = login(server, who).api("POST", "/api/v1/challenges/%s/applications" % cid, APP)
+        assert r.status == 201, r
+        apps[who] = r.json["id"]
+    zhang = login(server, "scientist")
+    r = org.api("PUT", "/api/v1/challenges/%s/reviewers" % cid,
+                {"reviewers": [me(zhang)], "rubric": [{"name": "总体", "weight": 100, "max": 100}]})
+    assert r.status == 200, r
+    return cid, apps, org
+
+
+def test_confidentiality_matrix(server):
+    cid, apps, org = reviewing_entry(server)
+    a1 = apps["scientist2"]
+    clients = {"anonymous": Client(server)}
+    for who in ("admin", "operator", "scientist", "scientist2", "org_member", "org_member2", "ma.lin"):
+        clients[who] = login(server, who)
+    # (who) -> (list of application ids seen, GET one status, GET reviews status)
+    expect = {
+        "anonymous":   (None, (401, 403), (401, 403)),
+        "admin":       ({a1, apps["org_member2"]}, 200, 200),
+        "operator":    ({a1, apps["org_member2"]}, 200, 200),
+        "scientist":   ({a1, apps["org_member2"]}, 200, 200),   # the assigned reviewer
+        "scientist2":  ({a1}, 200, 403),                        # the applicant: own only
+        "org_member":  ({a1, apps["org_member2"]}, 200, 200),   # the issuer
+        "org_member2": ({apps["org_member2"]}, 404, 403),       # another applicant
+        "ma.lin":      (set(), 404, 403),                       # anyone else
+    }
+    for who, (seen, one, reviews) in expect.items():
+        c = clients[who]
+        r = c.api("GET", "/api/v1/challenges/%s/applications" % cid)
+        if seen is None:
+            assert r.status in (401, 403), (who, r)
+        else:
+            assert r.status == 200 and {a["id"] for a in r.json["items"]} == seen, (who, r)
+        r = c.api("GET", "/api/v1/challenges/%s/applications/%s" % (cid, a1))
+        assert (r.status in one) if isinstance(one, tuple) else r.status == one, (who, r)
+        if r.status == 200:
+            assert r.json["approach"] == APP["approach"]
+        r = c.api("GET", "/api/v1/challenges/%s/reviews" % cid)
+        assert (r.status in reviews) if isinstance(reviews, tuple) else r.status == reviews, (who, r)
+        # Only the assigned reviewer may score; others are refused whatever the state.
+        r = c.api("POST", "/api/v1/challenges/%s/applications/%s/scores" % (cid, a1), {"scores": [50]})
+        assert r.status in ((401, 403) if who == "anonymous" else (403, 404, 409)), (who, r)
+    # The public entry never lists applications.
+    pub = clients["anonymous"].api("GET", "/api/v1/challenges/%s" % cid).json
+    assert "applications" not in pub and pub["applications_count"] == 2
+
+
+def test_conflict_of_interest(server):
+    # A second member of liu.yang's company, made an expert by the administrator.
+    email = unique_email("coi")
+    r = Client(server).api("POST", "/api/v1/register", {"email": email, "password": "Coi-Test-2026!", "name": "同事",
+                                                         "role": "org_member", "org_name": "成都天翼低空科技有限公司",
+                                                         "org_type": "enterprise", "org_region": "510100",
+                                                         "org_credit_code": "91510100MA61RE0Q7E", "region": "510100"})
+    assert r.status in (200, 201), r
+    colleague = Client(server)
+    colleague.login(email, "Coi-Test-2026!")
+    admin = login(server, "admin")
+    r = admin.api("POST", "/api/v1/admin/users/%s/role" % me(colleague), {"role": "org_member", "is_expert": True})
+    assert r.status == 200, r
+    # wang.fang's institute issues; liu.yang (the colleague's company) and li.na apply.
+    lid, cid, issuer = published_entry(server, issuer="org_member2")
+    liu, li = login(server, "org_member"), login(server, "scientist2")
+    a_liu = liu.api("POST", "/api/v1/challenges/%s/applications" % cid, APP).json["id"]
+    a_li = li.api("POST", "/api/v1/challenges/%s/applications" % cid, APP).json["id"]
+    zhang, ma = login(server, "scientist"), login(server, "chen.jie")  # both experts
+    r = issuer.api("PUT", "/api/v1/challenges/%s/reviewers" % cid,
+                   {"reviewers": [me(colleague), me(zhang), me(ma)], "rubric": [{"name": "总体", "weight": 1, "max": 100}]})
+    assert r.status == 200, r
+    # chen.jie declares a conflict and is recused.
+    r = ma.api("POST", "/api/v1/challenges/%s/reviews/declaration" % cid, {"conflict": True, "note": "曾与申请人合作"})
+    assert r.status == 200, r
+    shift_days(server, 11)
+    assert act(issuer, cid, "close_applications").status == 200
+    score = lambda c, a, v: c.api("POST", "/api/v1/challenges/%s/applications/%s/scores" % (cid, a), {"scores": [v]})
+    r = score(colleague, a_liu, 90)
+    assert r.status == 403 and "err.challenge.coi_own_org" in code_of(r), r
+    # A recused reviewer loses access to the applications altogether.
+    assert score(ma, a_li, 80).status == 404
+    assert ma.api("GET", "/api/v1/challenges/%s/applications/%s" % (cid, a_li)).status == 404
+    assert score(colleague, a_li, 70).status == 200
+    assert score(zhang, a_liu, 75).status == 200
+    assert act(issuer, cid, "select", winners=[a_liu]).status == 409
+    assert score(zhang, a_li, 85).status == 200
+    # Complete without the excluded pair and without the recused reviewer.
+    rev = issuer.api("GET", "/api/v1/challenges/%s/reviews" % cid).json
+    assert rev["complete"] is True and rev["ranking"][0]["application_id"] == a_li, rev
+    r = act(issuer, cid, "no_award")
+    assert r.status == 422, r
+    r = act(issuer, cid, "no_award", reason="两个方案均未达到核心指标要求")
+    assert r.status == 200 and r.json["status"] == "no_award", r
+    refuse_others(server, issuer, cid, "no_award")
+
+
+def test_withdraw_and_deadline_edges(server):
+    lid, cid, org = published_entry(server)
+    li = login(server, "scientist2")
+    a = li.api("POST", "/api/v1/challenges/%s/applications" % cid, APP).json["id"]
+    r = li.api("POST", "/api/v1/challenges/%s/applications/%s/withdraw" % (cid, a))
+    assert r.status == 200 and r.json["status"] == "withdrawn", r
+    assert li.api("POST", "/api/v1/challenges/%s/applications/%s/withdraw" % (cid, a)).status == 409
+    # Re-applying after withdrawal is allowed before the deadline.
+    assert li.api("POST", "/api/v1/challenges/%s/applications" % cid, APP).status == 201
+    # The deadline is the end of the day (UTC+8): 10 days and a little later it is still open,
+    # 11 days later it is closed.
+    shift_days(server, 10.2)
+    r = login(server, "ma.lin").api("POST", "/api/v1/challenges/%s/applications" % cid, APP)
+    assert r.status == 201, r
+    shift_days(server, 1)
+    r = login(server, "org_member2").api("POST", "/api/v1/challenges/%s/applications" % cid, APP)
+    assert r.status == 409 and "err.challenge.deadline_passed" in code_of(r), r
+    assert "截止" in r.json["detail"]
+
+
+def test_html_pages(server):
+    lid, cid, org = published_entry(server)
+    anon = Client(server)
+    r = anon.get("/challenge-lists")
+    assert r.status == 200 and "/challenge-lists/%s" % lid in r.text
+    assert anon.get("/challenge-lists/%s" % lid).status == 200
+    li = login(server, "scientist2")
+    page = li.get("/challenges/%s" % cid)
+    assert page.status == 200 and 'id="challenge-apply-form"' in page.text
+    r = li.post_form("/challenges/%s/apply" % cid, dict(APP))
+    assert r.status == 303, r
+    page = li.get("/challenges/%s" % cid)
+    assert 'id="challenge-applied"' in page.text and 'id="challenge-apply-form"' not in page.text
+    # The issuer's form: refused actions come back with the message on the page.
+    r = org.post_form("/challenges/%s/act" % cid, {"action": "close_applications"})
+    assert r.status == 409 and "截止日期还没到" in htmllib.unescape(r.text), r
+    # Staff open a list through the form; others may not.
+    assert li.post_form("/challenge-lists", {"title": "不应成功的榜单", "period_start": today_plus(0),
+                                             "period_end": today_plus(5)}).status == 403
+    op = login(server, "operator")
+    r = op.post_form("/challenge-lists", {"title": "表单创建的榜单", "period_start": today_plus(0), "period_end": today_plus(5)})
+    assert r.status == 303, r
+    # Entry form through HTML, indicators as lines.
+    r = org.get("/challenge-lists/%s/new" % lid)
+    assert r.status == 200 and 'id="challenge-form"' in r.text
+    fields = entry_body()
+    fields["indicators"] = "续航 | ≥ 60 | 分钟 | 第三方飞行测试\n载重 | 5 | kg | 现场测试"
+    r = org.post_form("/challenge-lists/%s/challenges" % lid, fields)
+    assert r.status == 303, r
+    new_id = r.header("Location").rsplit("/", 1)[1]
+    d = org.api("GET", "/api/v1/challenges/%s" % new_id).json
+    assert d["status"] == "submitted" and len(d["indicators"]) == 2 and d["indicators"][1]["unit"] == "kg", d
+    fields["indicators"] = ""
+    r = org.post_form("/challenge-lists/%s/challenges" % lid, fields)
+    assert r.status == 422 and 'class="field-error"' in r.text
+
+
+def test_html_workflow_through_forms(server):
+    """Issuer → applicant → reviewer → selection → publicity → acceptance, using only the HTML forms."""
+    import re
+    lid = new_list(server)
+    org, op, li, zhang = login(server, "org_member"), login(server, "operator"), login(server, "scientist2"), login(server, "scientist")
+    fields = entry_body()
+    fields["indicators"] = "续航 | ≥ 60 | 分钟 | 第三方飞行测试"
+    r = org.post_form("/challenge-lists/%s/challenges" % lid, fields)
+    assert r.status == 303, r
+    cid = r.header("Location").rsplit("/", 1)[1]
+    entry = "/challenges/%s" % cid
+    # Reviewers and rubric by the issuer, before publication.
+    page = org.get(entry).text
+    assert 'id="challenge-reviewers-form"' in page
+    r = org.post_form(entry + "/reviewers", {"reviewers": [me(zhang)], "rubric": "技术路线 | 70 | 10\n团队 | 30 | 10"})
+    assert r.status == 303, r
+    r = org.post_form(entry + "/reviewers", {"reviewers": [me(zhang)], "rubric": "技术路线 | 0 | 10"})
+    assert r.status == 422 and "评分规则" in htmllib.unescape(r.text), r
+    assert op.post_form(entry + "/act", {"action": "approve"}).status == 303
+    # The applicant applies and sees their application; the public does not.
+    assert li.post_form(entry + "/apply", dict(APP)).status == 303
+    page = li.get(entry).text
+    assert 'id="challenge-my-application"' in page and htmllib.escape(APP["approach"]) in page
+    assert htmllib.escape(APP["approach"]) not in Client(server).get(entry).text
+    shift_days(server, 11)
+    assert org.post_form(entry + "/act", {"action": "close_applications"}).status == 303
+    # The reviewer scores through the form; the issuer then selects.
+    page = zhang.get(entry).text
+    m = re.search(r'action="(/challenges/%s/applications/[0-9A-Z]{26}/score)"' % cid, page)
+    assert m, page[-3000:]
+    r = zhang.post_form(m.group(1), {"scores": ["11", "5"]})
+    assert r.status == 422 and "评分规则规定的范围" in htmllib.unescape(r.text), r
+    assert zhang.post_form(m.group(1), {"scores": ["9", "8"], "comment": "路线清晰"}).status == 303
+    page = org.get(entry).text
+    assert 'id="challenge-ranking"' in page
+    app_id = m.group(1).split("/")[4]
+    r = org.post_form(entry + "/act", {"action": "select", "winners": [app_id], "publicity_days": "2"})
+    assert r.status == 303, r
+    # Publicity: an objection, answered by the operator.
+    outsider = login(server, "ma.lin")
+    assert outsider.post_form(entry + "/objections", {"body": "请公开揭榜团队的资质证明。"}).status == 303
+    page = op.get(entry).text
+    m = re.search(r'action="(/challenges/%s/objections/[0-9A-Z]{26}/answer)"' % cid, page)
+    assert m, page[-2000:]
+    assert op.post_form(m.group(1), {"answer": "资质证明已核验。"}).status == 303
+    shift_days(server, 3)
+    assert org.post_form(entry + "/act", {"action": "end_publicity"}).status == 303
+    r = org.post_form(entry + "/act", {"action": "sign", "parties": "天翼公司；李娜团队", "amount": "250",
+                                       "milestones": "样机 | %s | 续航 ≥ 60 分钟" % today_plus(100)})
+    assert r.status == 303, r
+    # Execution: report, accept, evaluate.
+    page = li.get(entry).text
+    m = re.search(r'action="(/challenges/%s/milestones/[0-9A-Z]{26})/report"' % cid, page)
+    assert m, page[-2000:]
+    assert li.post_form(m.group(1) + "/report", {"report": "样机完成，续航 61 分钟。", "evidence": "测试报告"}).status == 303
+    assert org.post_form(m.group(1) + "/decision", {"decision": "accept"}).status == 303
+    r = org.post_form(m.group(1) + "/decision", {"decision": "accept"})
+    assert r.status == 409 and "不能重复验收" in htmllib.unescape(r.text), r
+    assert org.post_form(entry + "/act", {"action": "evaluate", "grade": "excellent"}).status == 303
+    text = htmllib.unescape(Client(server).get(entry).text)
+    assert "已验收" in text and "优秀" in text and "李娜" in text
+
+
+def test_write_authorization_matrix(server):
+    """Who may do what, role by role: open a list, approve, set reviewers, answer objections."""
+    roles = ["anonymous", "admin", "operator", "scientist", "scientist2", "org_member", "org_member2"]
+    clients = {r: (Client(server) if r == "anonymous" else login(server, r)) for r in roles}
+    lid = new_list(server)
+    # Opening a list: staff only.
+    for who, c in clients.items():
+        r = c.api("POST", "/api/v1/challenge-lists", {"title": "权限矩阵测试榜单", "period_start": today_plus(0),
+                                                      "period_end": today_plus(9)})
+        assert r.status == (201 if who in ("admin", "operator") else 401 if who == "anonymous" else 403), (who, r)
+    # Approving a submitted entry: staff of the region only (the issuer may not approve its own).
+    org = clients["org_member"]
+    for who, c in clients.items():
+        cid = org.api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body()).json["id"]
+        r = act(c, cid, "approve")
+        want = {"admin": 200, "operator": 200, "anonymous": 401, "org_member": 403}.get(who, 404)
+        assert r.status == want, (who, r)
+    # Setting reviewers: the issuer and staff only; an unpublished entry is invisible to others.
+    cid = org.api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body()).json["id"]
+    body = {"reviewers": [me(clients["scientist"])], "rubric": [{"name": "总体", "weight": 1, "max": 10}]}
+    for who, c in clients.items():
+        r = c.api("PUT", "/api/v1/challenges/%s/reviewers" % cid, body)
+        want = {"admin": 200, "operator": 200, "org_member": 200, "anonymous": 401}.get(who, 404)
+        assert r.status == want, (who, r)
+    # A scientist may issue only 成果找市场 entries; org members any direction.
+    r = clients["scientist2"].api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body())
+    assert r.status == 403 and "err.challenge.scientist_direction" in code_of(r), r
+    r = clients["scientist2"].api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body(direction="market_wanted"))
+    assert r.status == 201, r
+    # Staff issue on behalf of a named organization.
+    r = clients["admin"].api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body())
+    assert r.status == 422 and "org_id" in [e["field"] for e in r.json["errors"]], r
+    org_id = clients["org_member"].api("GET", "/api/v1/me").json["org_id"]
+    r = clients["admin"].api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body(org_id=org_id))
+    assert r.status == 201, r
+    d = clients["org_member"].api("GET", "/api/v1/challenges/%s" % r.json["id"]).json
+    assert d["org_id"] == org_id and d["is_issuer"] is True, d      # the organization's members act as issuer
+    # HTML pages: public ones for everybody; forms only signed in.
+    for who, c in clients.items():
+        assert c.get("/challenge-lists").status == 200
+        assert c.get("/challenge-lists/%s" % lid).status == 200
+        r = c.get("/challenge-lists/%s/new" % lid)
+        assert r.status == (303 if who == "anonymous" else 200), (who, r)
