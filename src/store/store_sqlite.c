@@ -73,7 +73,8 @@ static int open_conn(kj_store *s, sq_conn *c, const char *path, char *err, size_
         "PRAGMA foreign_keys=ON;"
         "PRAGMA synchronous=FULL;"
         "PRAGMA temp_store=MEMORY;"
-        "PRAGMA cache_size=-16000;";
+        "PRAGMA cache_size=-16000;"
+        "PRAGMA mmap_size=268435456;";   /* read pages in place instead of copying them per connection */
     char *msg = NULL;
     if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "cannot configure database %s: %s", path, msg ? msg : "?");
