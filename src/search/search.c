@@ -289,7 +289,9 @@ static bool has_listing_filters(const kj_listing_query *f)
 /* FROM + WHERE shared by hits, counts and facets. */
 static void search_where(const kj_search_query *q, const char *expr, kj_buf *sql, json_t *params, bool studios)
 {
-    kj_buf_puts(sql, " FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid "
+    /* CROSS JOIN keeps the full-text match as the driving loop: otherwise the
+     * planner may walk every published listing and test MATCH row by row. */
+    kj_buf_puts(sql, " FROM search_fts CROSS JOIN search_docs d ON d.rowid = search_fts.rowid "
                      "LEFT JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
                      "LEFT JOIN domains dm ON dm.code = l.domain LEFT JOIN regions rg ON rg.code = l.region "
                      "WHERE search_fts MATCH ? AND (");
