@@ -34,7 +34,6 @@
 #include <unistd.h>
 
 /* Not in search.h: search.c exports it for match.c and alerts.c, which declare it too. */
-char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
 
 /* Same term cap as src/search/search.c; its BM25 field weights reach us
  * through --weights (bench/search/run reads them from search.c). */
@@ -251,10 +250,20 @@ static char *whitespace_expr(const char *text, query_info *qi)
     return pc.b.data ? kj_buf_steal(&pc.b, NULL) : NULL;
 }
 
-/* kejiyun: exactly what the product's search does (search.c). */
+/* kejiyun: exactly what the product's search does (kj_search in search.c):
+ * every term required first (product_strict_expr); the runner falls back to
+ * this expression, any term, only when the strict one finds nothing. */
 static char *product_expr(const char *text, query_info *qi)
 {
     return kj_search_match_expr(text, strlen(text), MAX_QUERY_TERMS, NULL);
+}
+
+static char *product_strict_expr(const char *text, query_info *qi)
+{
+    int n = 0;
+    char *expr = kj_search_expr(text, strlen(text), MAX_QUERY_TERMS, true, NULL, &n);
+    if (n < 2) { free(expr); return NULL; }   /* one term: strict = relaxed */
+    return expr;
 }
 
 /* ---- experimental query builders (tuning on aggregate figures only) ---- */
@@ -332,13 +341,14 @@ static char *no_single_expr(const char *text, query_info *qi)
     return b.data ? kj_buf_steal(&b, NULL) : product_expr(text, qi);
 }
 
-typedef struct { const char *name, *what; query_fn build; } variant_def;
+typedef struct { const char *name, *what; query_fn build, strict; } variant_def;
 
 static const variant_def VARIANTS[] = {
-    { "product",   "kj_search_match_expr of src/search/search.c", product_expr },
-    { "phrase",    "product + each whitespace piece of 2+ terms as a phrase", phrase_expr },
-    { "bigrams",   "product + the bigrams inside CJK terms of 3+ characters", bigram_expr },
-    { "no-single", "product without single-character CJK terms", no_single_expr },
+    { "product",   "kj_search of src/search/search.c: all terms, else any term", product_expr, product_strict_expr },
+    { "any-term",  "any term only (the product before strict-first)", product_expr, NULL },
+    { "phrase",    "product + each whitespace piece of 2+ terms as a phrase", phrase_expr, product_strict_expr },
+    { "bigrams",   "product + the bigrams inside CJK terms of 3+ characters", bigram_expr, product_strict_expr },
+    { "no-single", "product without single-character CJK terms", no_single_expr, product_strict_expr },
 };
 enum { NVARIANT = sizeof VARIANTS / sizeof VARIANTS[0] };
 
@@ -557,6 +567,7 @@ typedef struct {
     sqlite3 *db;
     sqlite3_stmt *blank, *search;
     query_fn build_query;
+    query_fn build_strict;      /* when set: tried first, build_query only if it finds nothing */
     const corpus *c;
     int nkw, parity;
     int blank_all;   /* the column is blanked for all papers for the whole task */
@@ -573,6 +584,17 @@ static int blank_paper(runner *r, int q)
     return -1;
 }
 
+/* The top TOP_K rows of one expression; 0 on an error (counted). */
+static int fetch(runner *r, task_stats *ts, const char *expr, sqlite3_int64 *rows)
+{
+    int n = 0, rc;
+    sqlite3_bind_text(r->search, 1, expr, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(r->search)) == SQLITE_ROW && n < TOP_K) rows[n++] = sqlite3_column_int64(r->search, 0);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) { ts->errors++; n = 0; }
+    sqlite3_reset(r->search);
+    return n;
+}
+
 /* Runs the query for paper q with its column blanked; fills rows. */
 static int run_one(runner *r, task_stats *ts, int q, const char *text, sqlite3_int64 *rows)
 {
@@ -584,13 +606,12 @@ static int run_one(runner *r, task_stats *ts, int q, const char *text, sqlite3_i
     query_info qi = { 0, 0 };
     int n = 0;
     double t0 = now_s();
-    char *expr = r->build_query(text, &qi);
-    if (expr) {
-        sqlite3_bind_text(r->search, 1, expr, -1, SQLITE_STATIC);
-        int rc;
-        while ((rc = sqlite3_step(r->search)) == SQLITE_ROW && n < TOP_K) rows[n++] = sqlite3_column_int64(r->search, 0);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) { ts->errors++; n = 0; }
-        sqlite3_reset(r->search);
+    char *expr = r->build_strict ? r->build_strict(text, &qi) : NULL;
+    if (expr) n = fetch(r, ts, expr, rows);
+    if (n < KJ_SEARCH_STRICT_MIN) {
+        free(expr);
+        expr = r->build_query(text, &qi);
+        if (expr) n = fetch(r, ts, expr, rows);
     }
     ts->lat_ms[ts->n] = (now_s() - t0) * 1e3;
     free(expr);
@@ -654,7 +675,8 @@ static int run_system(const system_def *sys, const corpus *c, kj_analyzer *a, co
     int rc = build_index(db, sys, c);
     ss->build_s = now_s() - t0;
     if (rc == 0) measure_size(db, ss);
-    runner r = { db, NULL, NULL, sys->is_kejiyun ? o->variant->build : whitespace_expr, c, o->nkw, o->parity, o->blank_all };
+    runner r = { db, NULL, NULL, sys->is_kejiyun ? o->variant->build : whitespace_expr,
+                 sys->is_kejiyun ? o->variant->strict : NULL, c, o->nkw, o->parity, o->blank_all };
     snprintf(sql, sizeof sql, "SELECT rowid FROM docs WHERE docs MATCH ?1 ORDER BY bm25(docs, %s), rowid LIMIT %d",
              sys->is_kejiyun ? o->weights : o->base_weights, TOP_K);
     r.search = rc ? NULL : prepare(db, sql);

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
 
 static void no_hook(kj_db *db, const char *user_id, const char *kind, const char *listing_id) {}
 void (*kj_alert_hook)(kj_db *db, const char *user_id, const char *kind, const char *listing_id) = no_hook;

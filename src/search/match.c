@@ -2,8 +2,10 @@
  * match.c — two-way matching between demands and offers (achievements,
  * services) or studios, with reasons a person can check.
  *
- * For one listing, candidates come from the search index (its own title,
- * keywords, summary and description as an OR query; top 200 by BM25).
+ * For one listing, candidates come from the search index: an OR query of
+ * the discriminating terms of its title, keywords, summary and description
+ * (candidate_expr: rare terms, not the words every listing uses), the top
+ * 200 by BM25 among the newest documents that hold any (best_candidates).
  * Each candidate gets a score: relative text relevance plus structured fit
  * (the table `fit_weights` below), and an explanation: the shared key terms
  * and, field by field, what agreed and what did not. The best pairs are
@@ -18,12 +20,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
-extern const char *const kj_bm25_weights;
 
 #define CANDIDATES 200
 #define KEEP 50
 #define MIN_SCORE 0.15
+/* Candidate terms: the rarest MAX_KEY_TERMS of a listing's text, leaving
+ * out terms held by more than COMMON_SHARE of all documents — the words
+ * every listing uses (方案, 合作, 需求): they match everything and explain
+ * nothing. In a small index (under COMMON_FLOOR documents per term) no term
+ * counts as common. When every term is common, the MIN_KEY_TERMS rarest. */
+#define MAX_KEY_TERMS 12
+#define MIN_KEY_TERMS 3
+#define COMMON_SHARE 0.08
+#define COMMON_FLOOR 50
+/* At most this many of the newest documents holding a candidate term are
+ * ranked: bounds the work for terms shared by a large part of a big index
+ * (make bench: ≈3 µs a document), at the cost of older documents when more
+ * than this many share the rarest terms. */
+#define CANDIDATE_WINDOW 5000
 
 /* How much each signal adds to a match score (text relevance is 0..1). */
 static const struct { const char *signal; double weight; } fit_weights[] = {
@@ -122,6 +136,88 @@ static json_t *shared_terms(kj_db *db, const char *a, const char *b)
 #define FIT_COLUMNS "id, kind, domain, region, trl, trl_min, coop_modes AS coop_modes__json, price_kind, " \
                     "price_min_fen, price_max_fen, published_at, title"
 
+typedef struct { const char *term; int64_t docs; } term_docs;
+
+static int rarest_first(const void *a, const void *b)
+{
+    const term_docs *x = a, *y = b;
+    return (x->docs > y->docs) - (x->docs < y->docs);
+}
+
+/* The OR expression of the discriminating terms of text (see
+ * MAX_KEY_TERMS); NULL when the text has no terms. */
+static char *candidate_expr(kj_db *db, const char *text, size_t len)
+{
+    int n = 0;
+    char **terms = kj_analyze_terms(kj_search_analyzer(), KJ_ANALYZE_QUERY, text, (int)(len > 16000 ? 16000 : len), &n);
+    if (!terms) return NULL;
+    term_docs *td = calloc((size_t)n, sizeof *td);
+    int m = 0;
+    for (int i = 0; td && i < n && m < 64; i++)
+        if (*terms[i]) td[m++] = (term_docs){ terms[i], kj_search_term_docs(db, terms[i]) };
+    qsort(td, (size_t)m, sizeof *td, rarest_first);
+    double common = COMMON_SHARE * (double)kj_search_doc_estimate(db);
+    if (common < COMMON_FLOOR) common = COMMON_FLOOR;
+    kj_buf expr = { 0 };
+    for (int i = 0, used = 0; i < m && used < MAX_KEY_TERMS; i++) {
+        if (td[i].docs == 0) continue;                      /* in no other document */
+        if (td[i].docs > common && used >= MIN_KEY_TERMS) break;
+        kj_search_quote_term(&expr, td[i].term, " OR ");
+        used++;
+    }
+    free(td);
+    kj_terms_free(terms, n);
+    return expr.len ? kj_buf_steal(&expr, NULL) : (kj_buf_free(&expr), NULL);
+}
+
+typedef struct { double relevance; char *doc_id; bool studio; } candidate;
+
+static int most_relevant_first(const void *a, const void *b)
+{
+    const candidate *x = a, *y = b;
+    return (x->relevance < y->relevance) - (x->relevance > y->relevance);
+}
+
+/* The CANDIDATES most relevant documents on the other side (offers and
+ * studios for a demand, demands for an offer or a studio) among the
+ * CANDIDATE_WINDOW newest ones matching expr, best first:
+ * [{doc_id, doc_kind, relevance}]. */
+static json_t *best_candidates(kj_db *db, const char *expr, const char *id, bool demand)
+{
+    char sql[1024];
+    /* The same field weights as search (BM25_WEIGHTS in search.c); FTS5
+     * walks its doclists newest rowid first and stops at the window. */
+    snprintf(sql, sizeof sql,
+        "SELECT d.doc_id, d.doc_kind = 'studio', -bm25(search_fts, %s) "
+        "FROM search_fts CROSS JOIN search_docs d ON d.rowid = search_fts.rowid "
+        "LEFT JOIN listings l INDEXED BY listings_search ON l.id = d.doc_id AND d.doc_kind = 'listing' "
+        "WHERE search_fts MATCH ? AND d.doc_id <> ? AND ("
+        "  (? = 1 AND (d.doc_kind = 'studio' OR l.kind IN ('achievement','service'))) OR "
+        "  (? = 0 AND l.kind = 'demand')) "
+        "ORDER BY search_fts.rowid DESC LIMIT ?", kj_bm25_weights);
+    kj_stmt *st = kj_db_prepare(db, sql, "ssbbi", expr, id, (int)demand, (int)demand, (int64_t)CANDIDATE_WINDOW);
+    if (!st) return NULL;
+    candidate *c = malloc(CANDIDATE_WINDOW * sizeof *c);
+    int n = 0, rc;
+    while (c && (rc = kj_stmt_step(db, st)) == KJ_DB_ROW && n < CANDIDATE_WINDOW) {
+        size_t len;
+        const char *doc = kj_stmt_text(db, st, 0, &len);
+        c[n++] = (candidate){ kj_stmt_double(db, st, 2, 0), strndup(doc ? doc : "", len), kj_stmt_int(db, st, 1, 0) != 0 };
+    }
+    kj_stmt_finish(db, st);
+    if (!c) return NULL;
+    qsort(c, (size_t)n, sizeof *c, most_relevant_first);
+    json_t *out = json_array();
+    for (int i = 0; i < n; i++) {
+        if (i < CANDIDATES)
+            json_array_append_new(out, json_pack("{s:s, s:s, s:f}", "doc_id", c[i].doc_id,
+                                                 "doc_kind", c[i].studio ? "studio" : "listing", "relevance", c[i].relevance));
+        free(c[i].doc_id);
+    }
+    free(c);
+    return out;
+}
+
 int kj_match_compute(kj_db *db, const char *id)
 {
     json_t *self = kj_db_row(db, "SELECT " FIT_COLUMNS ", keywords, summary, description FROM listings WHERE id = ?", "s", id);
@@ -136,7 +232,7 @@ int kj_match_compute(kj_db *db, const char *id)
     kj_buf text = { 0 };
     kj_buf_printf(&text, "%s\n%s\n%s\n%.2000s", jstr(self, "title") ? jstr(self, "title") : "", jstr(self, "keywords") ? jstr(self, "keywords") : "",
                   jstr(self, "summary") ? jstr(self, "summary") : "", jstr(self, "description") ? jstr(self, "description") : "");
-    char *expr = kj_search_match_expr(text.data, text.len, 32, NULL);
+    char *expr = candidate_expr(db, text.data, text.len);
     kj_buf_free(&text);
     /* The pairs of this listing are recomputed from scratch; others stay. */
     const char *del = demand ? "DELETE FROM matches WHERE demand_id = ?" : "DELETE FROM matches WHERE offer_id = ?";
@@ -144,17 +240,7 @@ int kj_match_compute(kj_db *db, const char *id)
     if (!expr) { json_decref(self); return 0; }
     char today[16];
     kj_format_date(kj_now_ms(), today, sizeof today);
-    /* The same field weights as search (BM25_WEIGHTS in search.c). */
-    char sql[1024];
-    snprintf(sql, sizeof sql,
-        "SELECT d.doc_id, d.doc_kind, -bm25(search_fts, %s) AS relevance "
-        "FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid "
-        "LEFT JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
-        "WHERE search_fts MATCH ? AND d.doc_id <> ? AND ("
-        "  (? = 1 AND (d.doc_kind = 'studio' OR l.kind IN ('achievement','service'))) OR "
-        "  (? = 0 AND l.kind = 'demand')) "
-        "ORDER BY relevance DESC LIMIT ?", kj_bm25_weights);
-    json_t *cands = kj_db_rows(db, sql, "ssbbi", expr, id, (int)demand, (int)demand, (int64_t)CANDIDATES);
+    json_t *cands = best_candidates(db, expr, id, demand);
     free(expr);
     if (is_studio && !cands) { json_decref(self); return 0; }
     double best = 0;
@@ -178,7 +264,9 @@ int kj_match_compute(kj_db *db, const char *id)
         score += region_fit(jstr(self, "region"), jstr(other, "region"), agree, disagree);
         int64_t pub = jint(o, "published_at");
         if (pub && now - pub < 30LL * 86400 * 1000) { score += weight("fresh"); note(agree, "published", "recent"); }
-        json_t *terms = shared_terms(db, id, other_id);
+        /* Key terms are computed (and kept) per document on first use:
+         * only for candidates whose score can make them a match. */
+        json_t *terms = score >= MIN_SCORE ? shared_terms(db, id, other_id) : json_array();
         if (score >= MIN_SCORE && json_array_size(terms)) {
             json_t *reasons = json_pack("{s:o, s:o, s:o, s:f}", "terms", terms, "agree", agree, "disagree", disagree,
                                         "text", round(text_rel * 100) / 100);

@@ -10,6 +10,7 @@
 #include "search/search.h"
 #include "core/clock.h"
 #include "core/id.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,13 +47,22 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
     return n;
 }
 
-/* The FTS5 expression for text: quoted terms OR-ed (malloc'd), or NULL when
- * the text has no terms. terms_out (optional) receives the terms. */
 const char *const kj_bm25_weights = BM25_WEIGHTS;
 
-char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
-char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out)
+void kj_search_quote_term(kj_buf *expr, const char *term, const char *op)
 {
+    if (expr->len) kj_buf_puts(expr, op);
+    kj_buf_puts(expr, "\"");
+    for (const char *p = term; *p; p++) {
+        if (*p == '"') kj_buf_puts(expr, "\"\"");
+        else kj_buf_append(expr, p, 1);
+    }
+    kj_buf_puts(expr, "\"");
+}
+
+char *kj_search_expr(const char *text, size_t len, int max_terms, bool all, json_t *terms_out, int *nterms)
+{
+    if (nterms) *nterms = 0;
     if (!the_analyzer || !text) return NULL;
     len = utf8_cut(text, len, MAX_QUERY_BYTES * 4);
     int n = 0;
@@ -62,18 +72,58 @@ char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *
     int used = 0;
     for (int i = 0; i < n && used < max_terms; i++) {
         if (!*terms[i]) continue;
-        if (used++) kj_buf_puts(&expr, " OR ");
-        kj_buf_puts(&expr, "\"");
-        for (const char *p = terms[i]; *p; p++) {
-            if (*p == '"') kj_buf_puts(&expr, "\"\"");
-            else kj_buf_append(&expr, p, 1);
-        }
-        kj_buf_puts(&expr, "\"");
+        kj_search_quote_term(&expr, terms[i], all ? " AND " : " OR ");
+        used++;
         if (terms_out) json_array_append_new(terms_out, json_string(terms[i]));
     }
     kj_terms_free(terms, n);
+    if (nterms) *nterms = used;
     if (!used) { kj_buf_free(&expr); return NULL; }
     return kj_buf_steal(&expr, NULL);
+}
+
+/* ---- term statistics ----
+ * How many documents hold a term: counting walks the term's whole doclist
+ * (≈2 ms for a term in all of 100k documents), and the answer moves slowly,
+ * so answers are kept per process for DF_TTL_MS. df_cache (term → [docs,
+ * counted_at]) is shared by all request threads: only touched under
+ * df_lock, and emptied when it grows past DF_MAX_TERMS. */
+#define DF_TTL_MS (10 * 60 * 1000)
+#define DF_MAX_TERMS 50000
+static pthread_mutex_t df_lock = PTHREAD_MUTEX_INITIALIZER;
+static json_t *df_cache;
+
+int64_t kj_search_term_docs(kj_db *db, const char *term)
+{
+    /* A term in no document has no vocabulary row: 0. */
+    int64_t now = kj_now_ms(), docs = -1;
+    pthread_mutex_lock(&df_lock);
+    json_t *hit = df_cache ? json_object_get(df_cache, term) : NULL;
+    if (hit && now - json_integer_value(json_array_get(hit, 1)) < DF_TTL_MS) docs = json_integer_value(json_array_get(hit, 0));
+    pthread_mutex_unlock(&df_lock);
+    if (docs >= 0) return docs;
+    docs = kj_db_int(db, 0, "SELECT doc FROM search_vocab WHERE term = ?", "s", term);
+    if (docs < 0) return docs;
+    pthread_mutex_lock(&df_lock);
+    if (!df_cache || json_object_size(df_cache) >= DF_MAX_TERMS) {
+        json_decref(df_cache);
+        df_cache = json_object();
+    }
+    json_object_set_new(df_cache, term, json_pack("[I, I]", (json_int_t)docs, (json_int_t)now));
+    pthread_mutex_unlock(&df_lock);
+    return docs;
+}
+
+int64_t kj_search_doc_estimate(kj_db *db)
+{
+    /* max(rowid) is one B-tree descent; count(*) would walk the table.
+     * Deleted documents leave gaps, so this errs high. */
+    return kj_db_int(db, 0, "SELECT max(rowid) FROM search_docs", "");
+}
+
+char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out)
+{
+    return kj_search_expr(text, len, max_terms, false, terms_out, NULL);
 }
 
 /* Key terms of a document (title, keywords, summary): what a match
@@ -286,101 +336,236 @@ static bool has_listing_filters(const kj_listing_query *f)
            f->price_min_fen >= 0 || f->price_max_fen >= 0;
 }
 
-/* FROM + WHERE shared by hits, counts and facets. */
+/* FROM + WHERE shared by the hits and the scan of all matches. The
+ * domain and region names are joined by the hits query only. */
 static void search_where(const kj_search_query *q, const char *expr, kj_buf *sql, json_t *params, bool studios)
 {
     /* CROSS JOIN keeps the full-text match as the driving loop: otherwise the
-     * planner may walk every published listing and test MATCH row by row. */
-    kj_buf_puts(sql, " FROM search_fts CROSS JOIN search_docs d ON d.rowid = search_fts.rowid "
-                     "LEFT JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
-                     "LEFT JOIN domains dm ON dm.code = l.domain LEFT JOIN regions rg ON rg.code = l.region "
-                     "WHERE search_fts MATCH ? AND (");
+     * planner may walk every published listing of a filter and test MATCH row
+     * by row. Without studios the listing filter turns a LEFT JOIN into an
+     * inner join that the planner may reorder, so it is a CROSS JOIN too.
+     * listings_search (migration 015) holds every column read here; without
+     * ANALYZE statistics the planner would take the primary key and read
+     * each listing's row, long description and all. */
+    kj_buf_puts(sql, " FROM search_fts CROSS JOIN search_docs d ON d.rowid = search_fts.rowid ");
+    kj_buf_puts(sql, studios ? "LEFT JOIN listings l INDEXED BY listings_search ON l.id = d.doc_id AND d.doc_kind = 'listing' "
+                             : "CROSS JOIN listings l INDEXED BY listings_search ON l.id = d.doc_id AND d.doc_kind = 'listing' ");
+    kj_buf_puts(sql, "WHERE search_fts MATCH ? AND (");
     json_array_append_new(params, json_string(expr));
     if (studios) kj_buf_puts(sql, "d.doc_kind = 'studio' OR ");
     kj_buf_puts(sql, "(d.doc_kind = 'listing'");
-    kj_listing_query f = q->filters;
-    f.page = 0;
-    kj_listing_filter_sql(&f, sql, params);
+    kj_listing_filter_sql(&q->filters, sql, params);
     kj_buf_puts(sql, "))");
 }
 
-static json_t *facet(kj_db *db, const kj_search_query *q, const char *expr, bool studios, const char *col)
+/* ---- facets: counted in one pass over all matches ---- */
+
+#define FACET_MAX_VALUES 50
+
+typedef struct { char code[24]; int64_t n; } facet_count;
+typedef struct { facet_count v[FACET_MAX_VALUES * 4]; int len; } facet_counts;
+
+/* Adds one to value code (NULL: not counted). The number of distinct codes
+ * is bounded by the reference data (kinds, domains, provinces, TRL 1–9);
+ * values past the array's room are dropped rather than grown. */
+static void facet_add(facet_counts *f, const char *code, size_t len)
+{
+    if (!code || !len || len >= sizeof f->v[0].code) return;
+    for (int i = 0; i < f->len; i++)
+        if (!strncmp(f->v[i].code, code, len) && !f->v[i].code[len]) { f->v[i].n++; return; }
+    if (f->len == (int)(sizeof f->v / sizeof *f->v)) return;
+    memcpy(f->v[f->len].code, code, len);
+    f->v[f->len].code[len] = 0;
+    f->v[f->len++].n = 1;
+}
+
+static int by_count_then_code(const void *a, const void *b)
+{
+    const facet_count *x = a, *y = b;
+    if (x->n != y->n) return x->n < y->n ? 1 : -1;
+    return strcmp(x->code, y->code);
+}
+
+/* [{code, n}] by count, then code; numeric codes (TRL) as integers. */
+static json_t *facet_json(facet_counts *f, bool numeric)
+{
+    qsort(f->v, (size_t)f->len, sizeof *f->v, by_count_then_code);
+    json_t *out = json_array();
+    for (int i = 0; i < f->len && i < FACET_MAX_VALUES; i++)
+        json_array_append_new(out, json_pack("{s:o, s:I}", "code",
+            numeric ? json_integer(atoll(f->v[i].code)) : json_string(f->v[i].code), "n", (json_int_t)f->v[i].n));
+    return out;
+}
+
+enum { FACET_KIND, FACET_DOMAIN, FACET_REGION, FACET_TRL, NFACETS };
+
+/* ---- ranking: the best k matches, kept in a bounded heap ---- */
+
+typedef struct { double score; int64_t rowid; } ranked;
+typedef struct { ranked *v; int len, cap; } top_k;
+
+/* a ranks below b: lower score, or the same score and a later rowid. */
+static bool ranks_below(const ranked *a, const ranked *b)
+{
+    return a->score < b->score || (a->score == b->score && a->rowid > b->rowid);
+}
+
+static void swap_ranked(ranked *a, ranked *b) { ranked t = *a; *a = *b; *b = t; }
+
+/* Min-heap on rank: v[0] is the worst of the best cap seen so far. */
+static void top_k_offer(top_k *t, double score, int64_t rowid)
+{
+    ranked r = { score, rowid };
+    if (t->len < t->cap) {
+        int i = t->len++;
+        t->v[i] = r;
+        while (i > 0 && ranks_below(&t->v[i], &t->v[(i - 1) / 2])) {
+            swap_ranked(&t->v[i], &t->v[(i - 1) / 2]);
+            i = (i - 1) / 2;
+        }
+        return;
+    }
+    if (t->cap == 0 || !ranks_below(&t->v[0], &r)) return;
+    t->v[0] = r;
+    for (int i = 0;;) {
+        int l = 2 * i + 1, rt = l + 1, m = i;
+        if (l < t->len && ranks_below(&t->v[l], &t->v[m])) m = l;
+        if (rt < t->len && ranks_below(&t->v[rt], &t->v[m])) m = rt;
+        if (m == i) break;
+        swap_ranked(&t->v[i], &t->v[m]);
+        i = m;
+    }
+}
+
+static int best_first(const void *a, const void *b)
+{
+    return ranks_below(b, a) ? -1 : ranks_below(a, b) ? 1 : 0;
+}
+
+/* Walks every match of expr under the query's filters once: counts it,
+ * adds it to the facets and offers it to the top k by BM25. Only rowids and
+ * scores are kept; snippets and listing columns are read for the page's
+ * hits alone (page_of_hits). Returns the total, or -1 when the query fails. */
+static int64_t scan_matches(kj_db *db, const kj_search_query *q, const char *expr, bool studios,
+                            facet_counts *facets, top_k *best)
 {
     kj_buf sql = { 0 };
     json_t *params = json_array();
-    kj_buf_printf(&sql, "SELECT %s AS code, count(*) AS n", col);
+    kj_buf_puts(&sql, "SELECT coalesce(l.kind, d.doc_kind), l.domain1, l.region_province, coalesce(l.trl, l.trl_min), "
+                      "d.rowid, -bm25(search_fts, " BM25_WEIGHTS ")");
     search_where(q, expr, &sql, params, studios);
-    kj_buf_printf(&sql, " AND %s IS NOT NULL GROUP BY 1 ORDER BY n DESC, code LIMIT 50", col);
-    json_t *rows = kj_db_rows_j(db, sql.data, params);
+    kj_stmt *st = kj_db_prepare_j(db, sql.data, params);
     kj_buf_free(&sql);
     json_decref(params);
-    return rows ? rows : json_array();
+    if (!st) return -1;
+    int64_t total = 0;
+    int rc;
+    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
+        total++;
+        for (int c = 0; c < NFACETS; c++) {
+            size_t len;
+            const char *v = kj_stmt_text(db, st, c, &len);
+            facet_add(&facets[c], v, len);
+        }
+        top_k_offer(best, kj_stmt_double(db, st, NFACETS + 1, 0), kj_stmt_int(db, st, NFACETS, 0));
+    }
+    kj_stmt_finish(db, st);
+    return rc < 0 ? -1 : total;
 }
 
 #define HIT_COLUMNS \
-    "d.doc_id AS id, d.doc_kind, -bm25(search_fts, " BM25_WEIGHTS ") AS score, " \
+    "d.doc_id AS id, d.doc_kind, " \
     "snippet(search_fts, -1, char(2), char(3), '…', 24) AS snippet, " \
     "l.kind, l.subtype, l.title, l.summary, l.domain, l.region, l.trl, l.trl_min, l.price_kind, l.price_min_fen, " \
     "l.price_max_fen, l.coop_modes AS coop_modes__json, l.keywords AS keywords__json, l.valid_until, l.deadline, " \
     "l.published_at, l.anonymous, l.open_for_interest, l.status, l.owner_id, l.studio_id, l.org_id, " \
     "dm.name_zh AS domain_zh, dm.name_en AS domain_en, rg.name_zh AS region_zh, rg.name_en AS region_en"
 
-json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
+/* The hits ranked from..to (0-based, to exclusive) of the sorted best, each
+ * read on its own: its snippet needs the match, so the rowid is looked up
+ * inside the same MATCH (FTS5 seeks to it). */
+static json_t *page_of_hits(kj_db *db, const char *expr, const ranked *best, int from, int to)
 {
-    const char *text = q->q ? q->q : "";
-    json_t *terms = json_array();
-    char *expr = kj_search_match_expr(text, strlen(text), MAX_QUERY_TERMS, terms);
-    json_t *out = json_object();
-    json_object_set_new(out, "terms", terms);
-    if (!expr) {
-        json_object_set_new(out, "items", json_array());
-        json_object_set_new(out, "total", json_integer(0));
-        json_object_set_new(out, "facets", json_pack("{s:[], s:[], s:[], s:[]}", "kind", "domain", "region", "trl"));
-        return out;
-    }
-    bool studios = q->include_studios && !has_listing_filters(&q->filters);
-    int per_page = q->per_page > 0 ? q->per_page : 20, page = q->page > 0 ? q->page : 1;
-    kj_buf sql = { 0 };
-    json_t *params = json_array();
-    kj_buf_puts(&sql, "SELECT count(*)");
-    search_where(q, expr, &sql, params, studios);
-    int64_t total = kj_db_int_j(db, -1, sql.data, params);
-    if (total < 0) {
-        kj_buf_free(&sql);
-        json_decref(params);
-        json_decref(out);
-        free(expr);
-        *err_key = "err.search.failed";
-        return NULL;
-    }
-    kj_buf_reset(&sql);
-    json_array_clear(params);
-    kj_buf_puts(&sql, "SELECT " HIT_COLUMNS);
-    search_where(q, expr, &sql, params, studios);
-    kj_buf_puts(&sql, " ORDER BY bm25(search_fts, " BM25_WEIGHTS ") LIMIT ? OFFSET ?");
-    json_array_append_new(params, json_integer(per_page));
-    json_array_append_new(params, json_integer((int64_t)(page - 1) * per_page));
-    json_t *hits = kj_db_rows_j(db, sql.data, params);
-    kj_buf_free(&sql);
-    json_decref(params);
-    size_t i;
-    json_t *h;
-    json_array_foreach(hits, i, h) {
+    json_t *hits = json_array();
+    for (int i = from; i < to; i++) {
+        json_t *h = kj_db_row(db, "SELECT " HIT_COLUMNS " FROM search_fts CROSS JOIN search_docs d ON d.rowid = search_fts.rowid "
+                                  "LEFT JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
+                                  "LEFT JOIN domains dm ON dm.code = l.domain LEFT JOIN regions rg ON rg.code = l.region "
+                                  "WHERE search_fts MATCH ? AND search_fts.rowid = ?", "si", expr, best[i].rowid);
+        if (!h) continue;   /* withdrawn since the scan */
+        /* The scan's score: bm25() here would recount every term's documents
+         * for its IDF, once per hit. */
+        json_object_set_new(h, "score", json_real(best[i].score));
         if (!strcmp(jstr(h, "doc_kind"), "studio")) {
             json_t *s = kj_db_row(db, "SELECT name AS title, intro AS summary, region FROM studios WHERE id = ?", "s", jstr(h, "id"));
             if (s) { json_object_update(h, s); json_decref(s); }
             json_object_set_new(h, "kind", json_string("studio"));
         }
         kj_listing_redact(h, false);
+        json_array_append_new(hits, h);
     }
-    json_object_set_new(out, "items", hits ? hits : json_array());
-    json_object_set_new(out, "total", json_integer(total));
-    json_object_set_new(out, "facets", json_pack("{s:o, s:o, s:o, s:o}",
-        "kind", facet(db, q, expr, studios, "coalesce(l.kind, d.doc_kind)"),
-        "domain", facet(db, q, expr, false, "l.domain1"),
-        "region", facet(db, q, expr, false, "l.region_province"),
-        "trl", facet(db, q, expr, false, "coalesce(l.trl, l.trl_min)")));
+    return hits;
+}
+
+
+json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
+{
+    const char *text = q->q ? q->q : "";
+    json_t *terms = json_array();
+    int nterms = 0;
+    /* Strict first: documents holding every word of the query. When fewer
+     * than KJ_SEARCH_STRICT_MIN do, the query is relaxed to any word (BM25
+     * still puts the documents holding more of them first), which is what
+     * keeps recall on specific queries (make bench-search: the same nDCG as
+     * any-word alone). Strict keeps the result sets of common words, and so
+     * the cost of counting and faceting them, proportionate. */
+    char *expr = kj_search_expr(text, strlen(text), MAX_QUERY_TERMS, true, terms, &nterms);
+    json_t *out = json_object();
+    json_object_set_new(out, "terms", terms);
+    if (!expr) {
+        json_object_set_new(out, "items", json_array());
+        json_object_set_new(out, "total", json_integer(0));
+        json_object_set_new(out, "relaxed", json_false());
+        json_object_set_new(out, "facets", json_pack("{s:[], s:[], s:[], s:[]}", "kind", "domain", "region", "trl"));
+        return out;
+    }
+    bool studios = q->include_studios && !has_listing_filters(&q->filters);
+    int per_page = q->per_page > 0 ? q->per_page : 20, page = q->page > 0 ? q->page : 1;
+    int from = (page - 1) * per_page, to = from + per_page;
+    if (to > KJ_SEARCH_MAX_RANKED) to = KJ_SEARCH_MAX_RANKED;
+    if (from > to) from = to;
+    facet_counts *facets = calloc(NFACETS, sizeof *facets);
+    top_k best = { calloc((size_t)to + 1, sizeof(ranked)), 0, to };
+    int64_t total = facets && best.v ? scan_matches(db, q, expr, studios, facets, &best) : -1;
+    bool relaxed = false;
+    if (total >= 0 && total < KJ_SEARCH_STRICT_MIN && nterms > 1) {
+        memset(facets, 0, NFACETS * sizeof *facets);
+        best.len = 0;
+        free(expr);
+        expr = kj_search_expr(text, strlen(text), MAX_QUERY_TERMS, false, NULL, NULL);
+        relaxed = true;
+        total = expr ? scan_matches(db, q, expr, studios, facets, &best) : -1;
+    }
+    json_t *hits = NULL;
+    if (total >= 0) {
+        qsort(best.v, (size_t)best.len, sizeof *best.v, best_first);
+        hits = page_of_hits(db, expr, best.v, from < best.len ? from : best.len, to < best.len ? to : best.len);
+    }
+    free(best.v);
     free(expr);
+    if (!hits) {
+        free(facets);
+        json_decref(out);
+        *err_key = "err.search.failed";
+        return NULL;
+    }
+    json_object_set_new(out, "items", hits);
+    json_object_set_new(out, "total", json_integer(total));
+    json_object_set_new(out, "relaxed", json_boolean(relaxed));
+    json_object_set_new(out, "facets", json_pack("{s:o, s:o, s:o, s:o}",
+        "kind", facet_json(&facets[FACET_KIND], false), "domain", facet_json(&facets[FACET_DOMAIN], false),
+        "region", facet_json(&facets[FACET_REGION], false), "trl", facet_json(&facets[FACET_TRL], true)));
+    free(facets);
     return out;
 }
 

@@ -50,6 +50,31 @@ json_t *kj_search_doc_terms(kj_db *db, const char *doc_id);
 /** Index statistics for /metrics: {documents, listings, studios, matches}. */
 json_t *kj_search_stats(kj_db *db);
 
+/** The FTS5 MATCH expression for a user's text: its analyzed query terms
+ *  (at most max_terms), each double-quoted with '"' doubled — so nothing a
+ *  user types is FTS5 syntax — joined with AND when all is true, else OR.
+ *  malloc'd; NULL when the text has no terms. terms_out (optional) receives
+ *  the terms as strings, *nterms (optional) their number. Thread-safe. */
+char *kj_search_expr(const char *text, size_t len, int max_terms, bool all, json_t *terms_out, int *nterms);
+/** kj_search answers with the documents holding every query term when there
+ *  are at least this many, else relaxes the query to any term. */
+#define KJ_SEARCH_STRICT_MIN 10
+/** The deepest result kj_search pages to (ranking keeps this many in
+ *  memory); later pages are empty, though "total" counts every match. */
+#define KJ_SEARCH_MAX_RANKED 2000
+/** Appends term to an FTS5 expression as a double-quoted string ('"'
+ *  doubled), preceded by op (" AND " / " OR ") unless expr is empty. */
+void kj_search_quote_term(kj_buf *expr, const char *term, const char *op);
+/** How many indexed documents hold term (one analyzed term), from a
+ *  per-process cache refreshed every 10 minutes. Thread-safe. */
+int64_t kj_search_term_docs(kj_db *db, const char *term);
+/** The number of indexed documents, estimated from above in O(log n). */
+int64_t kj_search_doc_estimate(kj_db *db);
+/** kj_search_expr with OR: what matching and alerts rank candidates by. */
+char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
+/** The bm25() column weights of search_fts: title, keywords, summary, body. */
+extern const char *const kj_bm25_weights;
+
 typedef struct {
     const char *q;               /* the user's text */
     kj_listing_query filters;    /* browse filters (kind, domain, region, trl, mode, price, within) */
@@ -57,10 +82,12 @@ typedef struct {
     int page, per_page;
 } kj_search_query;
 
-/** Searches. Returns a new object {items: [{id, doc_kind, kind, title,
- *  summary, snippet (text with \x02…\x03 around hits), score, ...listing
- *  summary fields}], total, facets: {kind, domain, region, trl}, terms}, or
- *  NULL with *err_key on a query that cannot be run. An empty or
+/** Searches. Documents holding every query term, when there are at least
+ *  KJ_SEARCH_STRICT_MIN; otherwise documents holding any ("relaxed": true).
+ *  Returns a new object {items: [{id, doc_kind, kind, title, summary,
+ *  snippet (text with \x02…\x03 around hits), score, ...listing summary
+ *  fields}], total, relaxed, facets: {kind, domain, region, trl}, terms},
+ *  or NULL with *err_key on a query that cannot be run. An empty or
  *  punctuation-only query gives zero hits. */
 json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key);
 /** Search-as-you-type: up to limit titles and keywords starting with or

@@ -242,6 +242,27 @@ static kj_stmt *prepare_j(kj_db *db, const char *sql, json_t *params)
     return st;
 }
 
+kj_stmt *kj_db_prepare_j(kj_db *db, const char *sql, json_t *params) { return prepare_j(db, sql, params); }
+
+int64_t kj_stmt_int(kj_db *db, kj_stmt *st, int col, int64_t dflt)
+{
+    return BE(db)->column_type(st, col) == KJ_COL_NULL ? dflt : BE(db)->column_int(st, col);
+}
+
+double kj_stmt_double(kj_db *db, kj_stmt *st, int col, double dflt)
+{
+    return BE(db)->column_type(st, col) == KJ_COL_NULL ? dflt : BE(db)->column_double(st, col);
+}
+
+const char *kj_stmt_text(kj_db *db, kj_stmt *st, int col, size_t *len)
+{
+    if (BE(db)->column_type(st, col) == KJ_COL_NULL) { if (len) *len = 0; return NULL; }
+    size_t n = 0;
+    const char *t = BE(db)->column_text(st, col, &n);
+    if (len) *len = n;
+    return t;
+}
+
 json_t *kj_db_rows_j(kj_db *db, const char *sql, json_t *params)
 {
     kj_stmt *st = prepare_j(db, sql, params);

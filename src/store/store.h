@@ -133,6 +133,15 @@ kj_stmt *kj_db_vprepare(kj_db *db, const char *sql, const char *types, va_list a
 int      kj_stmt_step(kj_db *db, kj_stmt *st);
 json_t  *kj_stmt_row_json(kj_db *db, kj_stmt *st);
 void     kj_stmt_finish(kj_db *db, kj_stmt *st);
+/** Like kj_db_prepare, binding the elements of the JSON array params. */
+kj_stmt *kj_db_prepare_j(kj_db *db, const char *sql, json_t *params);
+/** Column col of the current row as an integer; dflt when it is NULL. */
+int64_t  kj_stmt_int(kj_db *db, kj_stmt *st, int col, int64_t dflt);
+/** Column col of the current row as a double; dflt when it is NULL. */
+double   kj_stmt_double(kj_db *db, kj_stmt *st, int col, double dflt);
+/** Column col of the current row as text (not NUL-terminated for sure:
+ *  use *len), valid until the next step; NULL when the column is NULL. */
+const char *kj_stmt_text(kj_db *db, kj_stmt *st, int col, size_t *len);
 /** The store a connection belongs to. */
 kj_store *kj_db_store(kj_db *db);
 

@@ -144,7 +144,7 @@ void kj_page_search(kj_req *req)
     int64_t total = json_integer_value(json_object_get(d, "total"));
     int per = q.per_page > 0 ? q.per_page : 20, page = q.page > 0 ? q.page : 1;
     if (page > 1) json_object_set_new(d, "prev_page", json_integer(page - 1));
-    if ((int64_t)page * per < total) json_object_set_new(d, "next_page", json_integer(page + 1));
+    if ((int64_t)page * per < total && page * per < KJ_SEARCH_MAX_RANKED) json_object_set_new(d, "next_page", json_integer(page + 1));
     json_object_set_new(d, "page_title", json_string(kj_tr(req, "search.title")));
     json_object_set_new(d, "domains", kj_ref_options(req, "domains", json_object_get(req->in, "domain")));
     json_object_set_new(d, "regions", kj_region_options(req, kj_in_str(req, "region")));

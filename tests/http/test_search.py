@@ -185,3 +185,30 @@ def test_withdrawn_listing_leaves_index_at_once(server):
     sci.login_as("scientist")
     assert sci.api("POST", "/api/v1/listings/%s/actions" % lid, {"action": "withdraw"}).status == 200
     assert lid not in [h["id"] for h in search(server, "锂电池 " + RUN)["items"]]
+
+
+def test_every_word_first_then_any_word(server):
+    """Documents holding every query word answer alone when there are at
+    least 10 (KJ_SEARCH_STRICT_MIN); fewer, and the query is relaxed to any
+    word and says so — in the API and on the page."""
+    admin = Client(server)
+    admin.login_as("admin")
+    both, one = "alpha%s" % RUN, "beta%s" % RUN
+    with_both = [publish(server, "scientist", offer("储能电池热管理 %s %s 第%d号" % (both, one, i), "液冷板设计", ["储能"]), admin)
+                 for i in range(10)]
+    only_first = publish(server, "scientist2", offer("储能电池回收 %s" % both, "梯次利用", ["储能"]), admin)
+    res = search(server, "%s %s" % (both, one))
+    ids = {h["id"] for h in res["items"]}
+    assert res["relaxed"] is False and res["total"] == 10 and ids == set(with_both), res
+    assert sum(f["n"] for f in res["facets"]["kind"]) == 10, res["facets"]
+    # One document holds the first word and not the made-up second: fewer than 10, so any word counts.
+    res = search(server, "%s nosuchword%s" % (both, RUN))
+    assert res["relaxed"] is True and res["total"] == 11 and only_first in {h["id"] for h in res["items"]}, res
+    assert sum(f["n"] for f in res["facets"]["kind"]) == 11, res["facets"]
+    page = Client(server).get("/search?" + q({"q": "%s nosuchword%s" % (both, RUN)}))
+    assert page.status == 200 and 'id="search-relaxed"' in page.text
+    page = Client(server).get("/search?" + q({"q": "%s %s" % (both, one)}))
+    assert page.status == 200 and 'id="search-relaxed"' not in page.text
+    # A single word is never "relaxed".
+    res = search(server, one)
+    assert res["relaxed"] is False and res["total"] == 10, res
