@@ -203,6 +203,7 @@ int kj_application_withdraw(kj_db *db, json_t *user, const char *app_id, kj_ch_e
     kj_db_exec(db, "UPDATE challenge_applications SET status = 'withdrawn', updated_at = ? WHERE id = ?", "is", kj_now_ms(), app_id);
     kj_db_exec(db, "DELETE FROM challenge_scores WHERE application_id = ?", "s", app_id);
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "withdraw_application", NULL, NULL, NULL, false);
+    kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_withdrawn", ch);
     kj_db_commit(db);
     rc = 0;
 out:
@@ -248,9 +249,10 @@ json_t *kj_application_get(kj_db *db, json_t *user, const char *app_id, kj_ch_er
 
 json_t *kj_application_files(kj_db *db, const char *app_id)
 {
-    json_t *r = kj_db_rows(db, "SELECT a.id, a.filename, a.mime, a.size, a.created_at FROM challenge_attachments ca "
-                           "JOIN attachments a ON a.id = ca.attachment_id WHERE ca.application_id = ? "
-                           "ORDER BY ca.created_at, a.id", "s", app_id);
+    json_t *r = kj_db_rows(db, "SELECT a.id, a.filename, a.mime, a.size, a.created_at, "
+                           "'/challenges/' || p.challenge_id || '/files/' || a.id AS url FROM challenge_attachments ca "
+                           "JOIN attachments a ON a.id = ca.attachment_id JOIN challenge_applications p ON p.id = ca.application_id "
+                           "WHERE ca.application_id = ? ORDER BY ca.created_at, a.id", "s", app_id);
     return r ? r : json_array();
 }
 

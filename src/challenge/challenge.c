@@ -132,8 +132,9 @@ static size_t chars(const char *s) { return s ? kj_utf8_chars(s, strlen(s)) : 0;
     "c.deliverables, c.bounty_fen, c.payment_terms, c.task_period, c.eligibility, c.ip_terms, c.deadline, c.deadline_ms, " \
     "c.contact, c.region, c.issuer_id, c.org_id, o.name AS org_name, c.status, c.reject_reason, c.rubric AS rubric__json, " \
     "c.publicity_until, c.outcome_reason, c.grade, c.agreement AS agreement__json, c.created_at, c.updated_at, " \
-    "l.title AS list_title"
-#define CH_FROM " FROM challenges c JOIN challenge_lists l ON l.id = c.list_id LEFT JOIN orgs o ON o.id = c.org_id "
+    "l.title AS list_title, d.name_zh AS domain_zh, d.name_en AS domain_en"
+#define CH_FROM " FROM challenges c JOIN challenge_lists l ON l.id = c.list_id LEFT JOIN orgs o ON o.id = c.org_id " \
+    "LEFT JOIN domains d ON d.code = c.domain "
 
 json_t *kj_ch_load(kj_db *db, const char *id)
 {
@@ -403,7 +404,7 @@ static const text_rule entry_texts[] = {
 
 /* Checks entry content; fills *fen and *deadline_ms and a normalized
  * indicators array (new ref). */
-static int check_entry(json_t *in, int64_t *fen, int64_t *deadline_ms, json_t **indicators, kj_ch_err *e)
+static int check_entry(kj_db *db, json_t *in, int64_t *fen, int64_t *deadline_ms, json_t **indicators, kj_ch_err *e)
 {
     for (size_t i = 0; i < sizeof entry_texts / sizeof *entry_texts; i++) {
         size_t n = chars(kj_ch_str(in, entry_texts[i].name));
@@ -417,6 +418,9 @@ static int check_entry(json_t *in, int64_t *fen, int64_t *deadline_ms, json_t **
     *deadline_ms = kj_challenge_day_end_ms(kj_ch_str(in, "deadline"));
     if (*deadline_ms < 0) return kj_ch_fail(e, 422, "err.field.required", "deadline");
     if (*deadline_ms <= kj_now_ms()) return kj_ch_fail(e, 422, "err.challenge.deadline_past", "deadline");
+    const char *domain = kj_ch_str(in, "domain");
+    if (domain && *domain && kj_db_int(db, 0, "SELECT count(*) FROM domains WHERE code = ?", "s", domain) == 0)
+        return kj_ch_fail(e, 422, "err.challenge.domain", "domain");
     *indicators = check_indicators(json_object_get(in, "indicators"));
     if (!*indicators) return kj_ch_fail(e, 422, "err.challenge.indicators", "indicators");
     return 0;
@@ -451,7 +455,7 @@ int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in
     if (issuer_org(db, user, in, &org_id, &region, e)) return -1;
     int64_t fen, deadline_ms;
     json_t *ind;
-    if (check_entry(in, &fen, &deadline_ms, &ind, e)) return -1;
+    if (check_entry(db, in, &fen, &deadline_ms, &ind, e)) return -1;
     char *org_region = org_id ? kj_db_text(db, "SELECT region FROM orgs WHERE id = ?", "s", org_id) : NULL;
     kj_id id = kj_id_new();
     int64_t now = kj_now_ms();
@@ -487,7 +491,7 @@ int kj_challenge_update(kj_db *db, json_t *user, const char *id, json_t *in, kj_
     if (kj_ch_rule("edit", kj_ch_str(ch, "status"), kj_ch_roles(db, ch, user), e)) goto out;
     /* The direction decides who may issue; it stays as submitted. */
     json_object_set(in, "direction", json_object_get(ch, "direction"));
-    if (check_entry(in, &fen, &deadline_ms, &ind, e)) goto out;
+    if (check_entry(db, in, &fen, &deadline_ms, &ind, e)) goto out;
     if (kj_db_exec(db, "UPDATE challenges SET title = ?, domain = ?, problem = ?, difficulties = ?, indicators = ?, "
                    "deliverables = ?, bounty_fen = ?, payment_terms = ?, task_period = ?, eligibility = ?, ip_terms = ?, "
                    "deadline = ?, deadline_ms = ?, contact = ?, updated_at = ? WHERE id = ?", "ssssjsisssssisis",

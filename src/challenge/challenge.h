@@ -156,7 +156,8 @@ int kj_application_attach(kj_db *db, json_t *user, const char *app_id, const cha
 int kj_application_detach(kj_db *db, json_t *user, const char *app_id, const char *att_id, const char *data_dir,
                           kj_ch_err *e);
 /** The files of an application, oldest first: [{id, filename, mime,
- *  size, created_at}]. No access check (callers hold the application). */
+ *  size, created_at, url (the download path)}]. No access check (callers
+ *  hold the application). */
 json_t *kj_application_files(kj_db *db, const char *app_id);
 /** File att_id of an application of entry challenge_id, when user may see
  *  that application (applicant, issuer, staff, assigned reviewers):

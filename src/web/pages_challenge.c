@@ -10,6 +10,7 @@
 #include "core/id.h"
 #include "market/attach.h"
 #include "web/app.h"
+#include "web/market_view.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ static void when(json_t *o, const char *key, const char *out_key)
 
 static void decorate_entry(kj_req *req, json_t *c)
 {
+    const char *dn = jstr(c, strcmp(req->lang, "en") ? "domain_zh" : "domain_en");
+    if (dn) json_object_set_new(c, "domain_name", json_string(dn));
     label(req, c, "status", "challenge.status.", "status_label");
     label(req, c, "direction", "challenge.direction.", "direction_label");
     label(req, c, "ip_terms", "challenge.ip.", "ip_label");
@@ -108,6 +111,7 @@ static void render_form(kj_req *req, int status, const char *list_id, const char
     json_object_set_new(d, "form_action", json_string(edit_id ? kj_arena_printf(req->arena, "/challenges/%s/edit", edit_id)
                                                               : kj_arena_printf(req->arena, "/challenge-lists/%s/challenges", list_id)));
     if (edit_id) json_object_set_new(d, "edit_id", json_string(edit_id));
+    json_object_set_new(d, "domains", kj_ref_options(req, "domains", json_object_get(form, "domain")));
     json_decref(l);
     kj_render(req, status, "challenge_form", d);
 }

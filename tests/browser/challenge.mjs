@@ -117,7 +117,7 @@ async function challengeJourney(t) {
     const title = `长航时无人机电源系统攻关 ${id}`;
     await issuer.selectOption('#c-direction', 'tech_wanted');
     await issuer.fill('#c-title', title);
-    await issuer.fill('#c-domain', '低空经济');
+    await issuer.selectOption('#c-domain', 'D0401');
     await issuer.fill('#c-problem', '需要一套能让多旋翼无人机续航超过 60 分钟的电源系统。');
     await issuer.fill('#c-difficulties', '能量密度与安全性难以兼顾。');
     await issuer.fill('#c-indicators', '续航 | ≥ 60 | 分钟 | 第三方飞行测试');
@@ -131,6 +131,7 @@ async function challengeJourney(t) {
     await issuer.fill('#c-contact', '刘洋 028-00000000');
     const [, cid] = await followTo(issuer, '#challenge-form-submit', /^\/challenges\/([0-9A-Z]{26})$/);
     assert.equal(await statusOf(issuer), t.zh('challenge.status.submitted'), 'status after submitting');
+    assert.equal((await issuer.locator('#challenge-domain').innerText()).trim(), '无人机整机', 'domain by name');
 
     // …corrects it on the edit page (a second indicator) before review…
     await followTo(issuer, '#challenge-edit-link', new RegExp(`^/challenges/${cid}/edit$`));

@@ -136,6 +136,8 @@ def test_full_lifecycle(server):
     org, op, anon = login(server, "org_member"), login(server, "operator"), Client(server)
     sci2, org2, zhang, ma = login(server, "scientist2"), login(server, "org_member2"), login(server, "scientist"), login(server, "chen.jie")
     # Submit: not public until approved.
+    r = org.api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body(domain="D9999"))
+    assert r.status == 422 and "err.challenge.domain" in code_of(r), r
     r = org.api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body(bounty="0"))
     assert r.status == 422 and "bounty" in [e["field"] for e in r.json["errors"]], r
     body = entry_body()
@@ -384,6 +386,7 @@ def test_withdraw_and_deadline_edges(server):
     r = li.api("POST", "/api/v1/challenges/%s/applications/%s/withdraw" % (cid, a))
     assert r.status == 200 and r.json["status"] == "withdrawn", r
     assert li.api("POST", "/api/v1/challenges/%s/applications/%s/withdraw" % (cid, a)).status == 409
+    assert "challenge_withdrawn" in kinds_about(org, cid)
     # Re-applying after withdrawal is allowed before the deadline.
     assert li.api("POST", "/api/v1/challenges/%s/applications" % cid, APP).status == 201
     # The deadline is the end of its day in China (UTC+8): an hour before it applications are
@@ -642,6 +645,7 @@ def test_application_attachments(server):
     files = li.api("GET", "/api/v1/challenges/%s/applications/%s" % (cid, a1)).json["attachments"]
     assert [f["filename"] for f in files] == ["测试报告 照片.png", "技术方案.pdf"], files
     png_id = files[0]["id"]
+    assert files[0]["url"] == "/challenges/%s/files/%s" % (cid, png_id), files
     # Type from the content, whatever the name says; nobody else attaches to this application.
     r = post_multipart(li, base, [], [("file", ("x.pdf", "application/pdf", b"MZ\x90\x00 not a pdf"))])
     assert r.status == 422, r
