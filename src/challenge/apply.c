@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/validate.h"
+#include "market/attach.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,6 +144,32 @@ static int app_context(kj_db *db, json_t *user, const char *app_id, json_t **app
     return 0;
 }
 
+/* The rule of changing an application (its text or its files): the
+ * table's edit_application for the applicant, before the deadline, while
+ * not withdrawn. */
+static int check_editable(json_t *app, json_t *ch, int roles, kj_ch_err *e)
+{
+    if (kj_ch_rule("edit_application", kj_ch_str(ch, "status"), roles & CH_APPLICANT, e)) {
+        if (e->status == 409 && !before_deadline(ch)) e->key = "err.challenge.deadline_passed";
+        return -1;
+    }
+    if (!before_deadline(ch)) return kj_ch_fail(e, 409, "err.challenge.deadline_passed", NULL);
+    if (!same(kj_ch_str(app, "status"), "submitted")) return kj_ch_fail(e, 409, "err.challenge.application_withdrawn", NULL);
+    return 0;
+}
+
+bool kj_application_editable(kj_db *db, json_t *user, const char *app_id)
+{
+    json_t *app, *ch;
+    int roles;
+    kj_ch_err e = { 0 };
+    if (!user || app_context(db, user, app_id, &app, &ch, &roles, &e)) return false;
+    bool ok = check_editable(app, ch, roles, &e) == 0;
+    json_decref(app);
+    json_decref(ch);
+    return ok;
+}
+
 int kj_application_update(kj_db *db, json_t *user, const char *app_id, json_t *in, kj_ch_err *e)
 {
     json_t *app, *ch;
@@ -150,9 +177,7 @@ int kj_application_update(kj_db *db, json_t *user, const char *app_id, json_t *i
     int64_t budget;
     const char *studio_id;
     if (app_context(db, user, app_id, &app, &ch, &roles, e)) return -1;
-    if (kj_ch_rule("edit_application", kj_ch_str(ch, "status"), roles & CH_APPLICANT, e)) goto out;
-    if (!before_deadline(ch)) { kj_ch_fail(e, 409, "err.challenge.deadline_passed", NULL); goto out; }
-    if (!same(kj_ch_str(app, "status"), "submitted")) { kj_ch_fail(e, 409, "err.challenge.application_withdrawn", NULL); goto out; }
+    if (check_editable(app, ch, roles, e)) goto out;
     if (check_app(in, &budget, e) || applicant_side(db, user, in, &studio_id, e)) goto out;
     json_t *bj = budget >= 0 ? json_integer(budget) : json_null();
     kj_db_exec(db, "UPDATE challenge_applications SET team = ?, approach = ?, indicator_plan = ?, schedule = ?, budget_fen = ?, "
@@ -178,6 +203,7 @@ int kj_application_withdraw(kj_db *db, json_t *user, const char *app_id, kj_ch_e
     kj_db_exec(db, "UPDATE challenge_applications SET status = 'withdrawn', updated_at = ? WHERE id = ?", "is", kj_now_ms(), app_id);
     kj_db_exec(db, "DELETE FROM challenge_scores WHERE application_id = ?", "s", app_id);
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "withdraw_application", NULL, NULL, NULL, false);
+    kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_withdrawn", ch);
     kj_db_commit(db);
     rc = 0;
 out:
@@ -201,7 +227,10 @@ json_t *kj_applications(kj_db *db, json_t *user, const char *challenge_id, kj_ch
                    challenge_id, uid(user));
     size_t i;
     json_t *a;
-    json_array_foreach(rows, i, a) app_money(a);
+    json_array_foreach(rows, i, a) {
+        app_money(a);
+        json_object_set_new(a, "attachments", kj_application_files(db, kj_ch_str(a, "id")));
+    }
     return rows ? rows : json_array();
 }
 
@@ -212,7 +241,102 @@ json_t *kj_application_get(kj_db *db, json_t *user, const char *app_id, kj_ch_er
     if (app_context(db, user, app_id, &app, &ch, &roles, e)) return NULL;
     json_decref(ch);
     app_money(app);
+    json_object_set_new(app, "attachments", kj_application_files(db, app_id));
     return app;
+}
+
+/* ---- application attachments ---- */
+
+json_t *kj_application_files(kj_db *db, const char *app_id)
+{
+    json_t *r = kj_db_rows(db, "SELECT a.id, a.filename, a.mime, a.size, a.created_at, "
+                           "'/challenges/' || p.challenge_id || '/files/' || a.id AS url FROM challenge_attachments ca "
+                           "JOIN attachments a ON a.id = ca.attachment_id JOIN challenge_applications p ON p.id = ca.application_id "
+                           "WHERE ca.application_id = ? ORDER BY ca.created_at, a.id", "s", app_id);
+    return r ? r : json_array();
+}
+
+/* The HTTP status of a refusal from market/attach.c. */
+static int attach_status(const char *key)
+{
+    return !strcmp(key, "err.attach.too_large") ? 413 : !strcmp(key, "err.internal") ? 500 : 422;
+}
+
+int kj_application_attach(kj_db *db, json_t *user, const char *app_id, const char *data_dir, size_t max_size,
+                          const char *filename, const void *data, size_t size, char *att_out, kj_ch_err *e)
+{
+    json_t *app, *ch;
+    int roles, rc = -1;
+    if (app_context(db, user, app_id, &app, &ch, &roles, e)) return -1;
+    if (check_editable(app, ch, roles, e)) goto out;
+    if (kj_db_int(db, 0, "SELECT count(*) FROM challenge_attachments WHERE application_id = ?", "s", app_id) >= KJ_CH_MAX_FILES) {
+        kj_ch_fail(e, 409, "err.challenge.too_many_files", "file");
+        goto out;
+    }
+    const char *key = NULL;
+    char att[KJ_ID_LEN + 1];
+    if (kj_attach_store(db, data_dir, max_size, uid(user), NULL, NULL, filename, data, size, true, att, &key)) {
+        kj_ch_fail(e, attach_status(key), key, "file");
+        goto out;
+    }
+    kj_db_begin(db);
+    if (kj_db_exec(db, "INSERT INTO challenge_attachments(attachment_id, application_id, created_at) VALUES (?,?,?)", "ssi",
+                   att, app_id, kj_now_ms()) < 1) {
+        kj_db_rollback(db);
+        kj_attach_delete(db, data_dir, att);
+        kj_ch_fail(e, 500, "err.internal", NULL);
+        goto out;
+    }
+    kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "attach_file", NULL, NULL, NULL, false);
+    if (kj_db_commit(db)) { kj_attach_delete(db, data_dir, att); kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    memcpy(att_out, att, sizeof att);
+    rc = 0;
+out:
+    json_decref(app);
+    json_decref(ch);
+    return rc;
+}
+
+int kj_application_detach(kj_db *db, json_t *user, const char *app_id, const char *att_id, const char *data_dir,
+                          kj_ch_err *e)
+{
+    json_t *app, *ch;
+    int roles, rc = -1;
+    if (app_context(db, user, app_id, &app, &ch, &roles, e)) return -1;
+    if (!(roles & CH_APPLICANT)) { kj_ch_fail(e, 403, "err.challenge.role", NULL); goto out; }
+    if (!att_id || !kj_id_valid(att_id) ||
+        kj_db_int(db, 0, "SELECT count(*) FROM challenge_attachments WHERE attachment_id = ? AND application_id = ?", "ss",
+                  att_id, app_id) == 0) {
+        kj_ch_fail(e, 404, "err.not_found", NULL);
+        goto out;
+    }
+    if (check_editable(app, ch, roles, e)) goto out;
+    kj_db_begin(db);
+    kj_db_exec(db, "DELETE FROM challenge_attachments WHERE attachment_id = ?", "s", att_id);
+    kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "detach_file", NULL, NULL, NULL, false);
+    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    kj_attach_delete(db, data_dir, att_id);
+    rc = 0;
+out:
+    json_decref(app);
+    json_decref(ch);
+    return rc;
+}
+
+json_t *kj_challenge_file(kj_db *db, json_t *user, const char *challenge_id, const char *att_id)
+{
+    if (!user || !att_id || !kj_id_valid(att_id)) return NULL;
+    char *app_id = kj_db_text(db, "SELECT ca.application_id FROM challenge_attachments ca JOIN challenge_applications p "
+                              "ON p.id = ca.application_id WHERE ca.attachment_id = ? AND p.challenge_id = ?", "ss",
+                              att_id, challenge_id ? challenge_id : "");
+    json_t *out = NULL;
+    kj_ch_err e = { 0 };
+    json_t *app = app_id ? kj_application_get(db, user, app_id, &e) : NULL;
+    if (app) out = kj_db_row(db, "SELECT id, filename, mime, size, sha256 FROM attachments WHERE id = ?", "s", att_id);
+    if (out) json_object_set_new(out, "application_id", json_string(app_id));
+    json_decref(app);
+    free(app_id);
+    return out;
 }
 
 /* ---- review ---- */
@@ -359,6 +483,8 @@ int kj_review_score(kj_db *db, json_t *user, const char *app_id, json_t *scores,
         goto out;
     }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "score", NULL, NULL, NULL, false);
+    /* The last score due completes the review: the issuer may now select. */
+    if (kj_ch_review_complete(db, kj_ch_str(ch, "id"))) kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_review_complete", ch);
     rc = 0;
 out:
     json_decref(app);
@@ -437,13 +563,7 @@ int kj_objection_file(kj_db *db, json_t *user, const char *challenge_id, const c
                "sssssi", id.s, kj_instance_id(db), challenge_id, uid(user), body, kj_now_ms());
     kj_ch_event(db, challenge_id, uid(user), "object", NULL, NULL, NULL, true);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_objection", ch);
-    json_t *staff = kj_db_rows(db, "SELECT id, role, region FROM users WHERE role IN ('admin','operator')", "");
-    size_t i;
-    json_t *s;
-    json_array_foreach(staff, i, s)
-        if (same(kj_ch_str(s, "role"), "admin") || (kj_ch_roles(db, ch, s) & CH_STAFF))
-            kj_ch_notify(db, kj_ch_str(s, "id"), "challenge_objection", ch);
-    json_decref(staff);
+    kj_ch_notify_staff(db, ch, "challenge_objection", NULL);
     kj_db_commit(db);
     memcpy(id_out, id.s, sizeof id.s);
     rc = 0;

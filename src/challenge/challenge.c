@@ -132,8 +132,9 @@ static size_t chars(const char *s) { return s ? kj_utf8_chars(s, strlen(s)) : 0;
     "c.deliverables, c.bounty_fen, c.payment_terms, c.task_period, c.eligibility, c.ip_terms, c.deadline, c.deadline_ms, " \
     "c.contact, c.region, c.issuer_id, c.org_id, o.name AS org_name, c.status, c.reject_reason, c.rubric AS rubric__json, " \
     "c.publicity_until, c.outcome_reason, c.grade, c.agreement AS agreement__json, c.created_at, c.updated_at, " \
-    "l.title AS list_title"
-#define CH_FROM " FROM challenges c JOIN challenge_lists l ON l.id = c.list_id LEFT JOIN orgs o ON o.id = c.org_id "
+    "l.title AS list_title, d.name_zh AS domain_zh, d.name_en AS domain_en"
+#define CH_FROM " FROM challenges c JOIN challenge_lists l ON l.id = c.list_id LEFT JOIN orgs o ON o.id = c.org_id " \
+    "LEFT JOIN domains d ON d.code = c.domain "
 
 json_t *kj_ch_load(kj_db *db, const char *id)
 {
@@ -168,11 +169,52 @@ void kj_ch_event(kj_db *db, const char *challenge_id, const char *actor_id, cons
                challenge_id, actor_id, action, from, to, reason, (int)public, kj_now_ms());
 }
 
+static void no_mail(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link) {}
+void (*kj_challenge_mail_hook)(kj_db *db, const char *user_id, const char *kind, const char *subject,
+                               const char *link) = no_mail;
+
 void kj_ch_notify(kj_db *db, const char *user_id, const char *kind, json_t *ch)
 {
+    if (!user_id) return;
     char link[64];
     snprintf(link, sizeof link, "/challenges/%s", kj_ch_str(ch, "id"));
     kj_notify(db, user_id, kind, kj_ch_str(ch, "title"), link);
+    kj_challenge_mail_hook(db, user_id, kind, kj_ch_str(ch, "title"), link);
+}
+
+void kj_ch_notify_staff(kj_db *db, json_t *ch, const char *kind, const char *except_id)
+{
+    json_t *staff = kj_db_rows(db, "SELECT id, role, region FROM users WHERE role IN ('admin','operator')", "");
+    size_t i;
+    json_t *s;
+    json_array_foreach(staff, i, s)
+        if (!same(kj_ch_str(s, "id"), except_id) && kj_can_review_region(s, kj_ch_str(ch, "region")))
+            kj_ch_notify(db, kj_ch_str(s, "id"), kind, ch);
+    json_decref(staff);
+}
+
+/* Who a step concerns, as bits of an audience. */
+enum { AUD_ISSUER = 1, AUD_APPLICANTS = 2, AUD_REVIEWERS = 4, AUD_WINNERS = 8, AUD_STAFF = 16 };
+
+/* Notifies audience aud of entry ch about kind, except the actor (NULL:
+ * the system, who is never notified). */
+static void notify_audience(kj_db *db, json_t *ch, int aud, const char *kind, const char *actor_id)
+{
+    static const struct { int bit; const char *sql; } whom[] = {
+        { AUD_APPLICANTS, "SELECT applicant_id AS id FROM challenge_applications WHERE challenge_id = ? AND status = 'submitted'" },
+        { AUD_REVIEWERS,  "SELECT user_id AS id FROM challenge_reviewers WHERE challenge_id = ? AND recused = 0" },
+        { AUD_WINNERS,    "SELECT applicant_id AS id FROM challenge_applications WHERE challenge_id = ? AND status = 'selected'" },
+    };
+    if ((aud & AUD_ISSUER) && !same(kj_ch_str(ch, "issuer_id"), actor_id)) kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), kind, ch);
+    if (aud & AUD_STAFF) kj_ch_notify_staff(db, ch, kind, actor_id);
+    for (size_t k = 0; k < sizeof whom / sizeof *whom; k++) {
+        if (!(aud & whom[k].bit)) continue;
+        json_t *rows = kj_db_rows(db, whom[k].sql, "s", kj_ch_str(ch, "id"));
+        size_t i;
+        json_t *r;
+        json_array_foreach(rows, i, r) if (!same(kj_ch_str(r, "id"), actor_id)) kj_ch_notify(db, kj_ch_str(r, "id"), kind, ch);
+        json_decref(rows);
+    }
 }
 
 static bool public_state(const char *s);
@@ -244,6 +286,19 @@ int kj_challenge_list_create(kj_db *db, json_t *user, json_t *in, char *id_out, 
         return kj_ch_fail(e, 500, "err.internal", NULL);
     memcpy(id_out, id.s, sizeof id.s);
     return 0;
+}
+
+json_t *kj_challenge_review_queue(kj_db *db, json_t *user)
+{
+    json_t *out = json_array();
+    if (!is_staff_user(user)) return out;
+    json_t *rows = kj_db_rows(db, "SELECT c.id, c.title, c.list_id, l.title AS list_title, o.name AS org_name, c.direction, "
+                              "c.region, c.created_at" CH_FROM "WHERE c.status = 'submitted' ORDER BY c.created_at, c.id", "");
+    size_t i;
+    json_t *c;
+    json_array_foreach(rows, i, c) if (kj_can_review_region(user, kj_ch_str(c, "region"))) json_array_append(out, c);
+    json_decref(rows);
+    return out;
 }
 
 json_t *kj_challenge_lists(kj_db *db)
@@ -349,7 +404,7 @@ static const text_rule entry_texts[] = {
 
 /* Checks entry content; fills *fen and *deadline_ms and a normalized
  * indicators array (new ref). */
-static int check_entry(json_t *in, int64_t *fen, int64_t *deadline_ms, json_t **indicators, kj_ch_err *e)
+static int check_entry(kj_db *db, json_t *in, int64_t *fen, int64_t *deadline_ms, json_t **indicators, kj_ch_err *e)
 {
     for (size_t i = 0; i < sizeof entry_texts / sizeof *entry_texts; i++) {
         size_t n = chars(kj_ch_str(in, entry_texts[i].name));
@@ -363,6 +418,9 @@ static int check_entry(json_t *in, int64_t *fen, int64_t *deadline_ms, json_t **
     *deadline_ms = kj_challenge_day_end_ms(kj_ch_str(in, "deadline"));
     if (*deadline_ms < 0) return kj_ch_fail(e, 422, "err.field.required", "deadline");
     if (*deadline_ms <= kj_now_ms()) return kj_ch_fail(e, 422, "err.challenge.deadline_past", "deadline");
+    const char *domain = kj_ch_str(in, "domain");
+    if (domain && *domain && kj_db_int(db, 0, "SELECT count(*) FROM domains WHERE code = ?", "s", domain) == 0)
+        return kj_ch_fail(e, 422, "err.challenge.domain", "domain");
     *indicators = check_indicators(json_object_get(in, "indicators"));
     if (!*indicators) return kj_ch_fail(e, 422, "err.challenge.indicators", "indicators");
     return 0;
@@ -397,7 +455,7 @@ int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in
     if (issuer_org(db, user, in, &org_id, &region, e)) return -1;
     int64_t fen, deadline_ms;
     json_t *ind;
-    if (check_entry(in, &fen, &deadline_ms, &ind, e)) return -1;
+    if (check_entry(db, in, &fen, &deadline_ms, &ind, e)) return -1;
     char *org_region = org_id ? kj_db_text(db, "SELECT region FROM orgs WHERE id = ?", "s", org_id) : NULL;
     kj_id id = kj_id_new();
     int64_t now = kj_now_ms();
@@ -415,6 +473,9 @@ int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in
     json_decref(ind);
     if (rc < 0) { kj_db_rollback(db); return kj_ch_fail(e, 500, "err.internal", NULL); }
     kj_ch_event(db, id.s, uid(user), "submit", NULL, "submitted", NULL, false);
+    json_t *ch = kj_ch_load(db, id.s);
+    if (ch) kj_ch_notify_staff(db, ch, "challenge_submitted", uid(user));
+    json_decref(ch);
     if (kj_db_commit(db)) return kj_ch_fail(e, 500, "err.internal", NULL);
     memcpy(id_out, id.s, sizeof id.s);
     return 0;
@@ -430,7 +491,7 @@ int kj_challenge_update(kj_db *db, json_t *user, const char *id, json_t *in, kj_
     if (kj_ch_rule("edit", kj_ch_str(ch, "status"), kj_ch_roles(db, ch, user), e)) goto out;
     /* The direction decides who may issue; it stays as submitted. */
     json_object_set(in, "direction", json_object_get(ch, "direction"));
-    if (check_entry(in, &fen, &deadline_ms, &ind, e)) goto out;
+    if (check_entry(db, in, &fen, &deadline_ms, &ind, e)) goto out;
     if (kj_db_exec(db, "UPDATE challenges SET title = ?, domain = ?, problem = ?, difficulties = ?, indicators = ?, "
                    "deliverables = ?, bounty_fen = ?, payment_terms = ?, task_period = ?, eligibility = ?, ip_terms = ?, "
                    "deadline = ?, deadline_ms = ?, contact = ?, updated_at = ? WHERE id = ?", "ssssjsisssssisis",
@@ -650,22 +711,18 @@ static int act_evaluate(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_e
     return 0;
 }
 
-static int act_notify_issuer(kj_db *db, json_t *ch, const char *kind)
-{
-    kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), kind, ch);
-    return 0;
-}
-
-static const struct { const char *action; act_fn fn; const char *notify_issuer; } action_impl[] = {
-    { "approve",            act_approve,       "challenge_approved" },
-    { "reject",             act_reject,        "challenge_rejected" },
-    { "resubmit",           act_plain,         NULL },
-    { "close_applications", act_close,         NULL },
-    { "select",             act_select,        NULL },
-    { "no_award",           act_no_award,      NULL },
-    { "end_publicity",      act_end_publicity, NULL },
-    { "sign",               act_sign,          NULL },
-    { "evaluate",           act_evaluate,      NULL },
+/* Each entry-level action: its own rules and effects, then whom the step
+ * concerns beyond what fn notifies itself (audience bits, kind). */
+static const struct { const char *action; act_fn fn; int audience; const char *kind; } action_impl[] = {
+    { "approve",            act_approve,       AUD_ISSUER, "challenge_approved" },
+    { "reject",             act_reject,        AUD_ISSUER, "challenge_rejected" },
+    { "resubmit",           act_plain,         AUD_STAFF,  "challenge_submitted" },
+    { "close_applications", act_close,         AUD_ISSUER | AUD_APPLICANTS | AUD_REVIEWERS, "challenge_closed" },
+    { "select",             act_select,        0, NULL },
+    { "no_award",           act_no_award,      0, NULL },
+    { "end_publicity",      act_end_publicity, AUD_ISSUER | AUD_WINNERS, "challenge_publicity_over" },
+    { "sign",               act_sign,          0, NULL },
+    { "evaluate",           act_evaluate,      0, NULL },
 };
 
 /* Runs action k of action_impl on entry ch for user (NULL: the system)
@@ -680,7 +737,7 @@ static int perform(kj_db *db, json_t *user, json_t *ch, size_t k, json_t *in, in
     const char *next = kj_ch_next(action, state);
     kj_db_exec(db, "UPDATE challenges SET status = ?, updated_at = ? WHERE id = ?", "sis", next, kj_now_ms(), id);
     kj_ch_event(db, id, uid(user), action, state, next, kj_ch_str(in, "reason"), public_state(next));
-    if (action_impl[k].notify_issuer) act_notify_issuer(db, ch, action_impl[k].notify_issuer);
+    if (action_impl[k].kind) notify_audience(db, ch, action_impl[k].audience, action_impl[k].kind, uid(user));
     if (kj_db_commit(db)) return kj_ch_fail(e, 500, "err.internal", NULL);
     return 0;
 }

@@ -28,6 +28,11 @@
  * Public pages show entries from publication on and a timeline of
  * public events (who, when, why) without confidential content.
  *
+ * Notifications: every step notifies the people concerned in-app
+ * (notifications table, kind notify.<kind>) and, through
+ * kj_challenge_mail_hook, by e-mail (category "challenge"); the automatic
+ * steps of kj_challenge_tick notify like the people's steps do.
+ *
  * Errors: functions return 0, or -1 and fill a kj_ch_err (HTTP status,
  * i18n key, and the field concerned or NULL).
  * Thread-safety: everything works on the kj_db given (one thread per
@@ -61,10 +66,18 @@ int64_t kj_challenge_day_end_ms(const char *date);
  *  -1 when a score is missing, not a number, or outside [0, max]. Pure. */
 double kj_challenge_weighted(json_t *rubric, json_t *scores);
 
+/** Called with every challenge notification (user, kind, entry title,
+ *  link); a no-op until mail/hooks.c routes it to the e-mail queue. Set
+ *  once at start-up, before threads start. */
+extern void (*kj_challenge_mail_hook)(kj_db *db, const char *user_id, const char *kind, const char *subject,
+                                      const char *link);
+
 /** The periodic job: closes applications of published entries whose
  *  deadline has passed, and ends publicity periods that are over with
  *  every objection answered (both as the "system" role of the table,
- *  recorded on the timeline). Returns the number of entries changed. */
+ *  recorded on the timeline, notifying issuer, applicants, reviewers or
+ *  winners as the step concerns them). Returns the number of entries
+ *  changed. */
 int kj_challenge_tick(kj_db *db);
 
 /* ---- lists ---- */
@@ -72,6 +85,11 @@ int kj_challenge_tick(kj_db *db);
 /** Creates a list (staff only): in has title, description, period_start,
  *  period_end (dates). Writes the id (27 bytes). */
 int kj_challenge_list_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_ch_err *e);
+/** Entries waiting for review (status submitted) that user, as staff,
+ *  may approve (admins: all; operators: their region), oldest first:
+ *  [{id, title, list_id, list_title, org_name, direction, created_at}].
+ *  Empty for others. New ref. */
+json_t *kj_challenge_review_queue(kj_db *db, json_t *user);
 /** Every list, newest first, with entry counts. New ref. */
 json_t *kj_challenge_lists(kj_db *db);
 /** A list with its entries as viewer may see them (published ones and
@@ -87,7 +105,8 @@ json_t *kj_challenge_list_view(kj_db *db, const char *id, json_t *viewer);
  *  eligibility, ip_terms, deadline (date), contact, org_id (staff issuing
  *  on behalf of an organization). */
 int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in, char *id_out, kj_ch_err *e);
-/** Edits an entry's content (issuer, while submitted or rejected). */
+/** Edits an entry's content (issuer, while submitted or rejected): the
+ *  fields of kj_challenge_create except direction and org_id. */
 int kj_challenge_update(kj_db *db, json_t *user, const char *id, json_t *in, kj_ch_err *e);
 /** The entry as viewer may see it (new ref) or NULL with e (404): public
  *  fields, winners, public timeline, and the viewer's rights
@@ -108,6 +127,9 @@ int kj_challenge_act(kj_db *db, json_t *user, const char *id, const char *action
 int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, json_t *in, char *id_out, kj_ch_err *e);
 /** Edits one's application before the deadline. */
 int kj_application_update(kj_db *db, json_t *user, const char *app_id, json_t *in, kj_ch_err *e);
+/** True when user may edit application app_id now (the applicant, entry
+ *  published, before the deadline, application not withdrawn). */
+bool kj_application_editable(kj_db *db, json_t *user, const char *app_id);
 /** Withdraws one's application. */
 int kj_application_withdraw(kj_db *db, json_t *user, const char *app_id, kj_ch_err *e);
 /** Applications of an entry user may see (all for issuer/staff/reviewers,
@@ -115,6 +137,33 @@ int kj_application_withdraw(kj_db *db, json_t *user, const char *app_id, kj_ch_e
 json_t *kj_applications(kj_db *db, json_t *user, const char *challenge_id, kj_ch_err *e);
 /** One application, if user may see it. New ref or NULL with e (404). */
 json_t *kj_application_get(kj_db *db, json_t *user, const char *app_id, kj_ch_err *e);
+
+/* ---- application attachments ---- */
+
+/** Most files one application may carry. */
+#define KJ_CH_MAX_FILES 10
+
+/** Attaches a file to one's application, under the rule of editing it
+ *  (see kj_application_editable). The bytes go through market/attach.c:
+ *  type from the content (libmagic), image metadata removed, stored under
+ *  <data_dir>/files (outside the web root), always confidential. Writes
+ *  the attachment id (KJ_ID_LEN + 1 bytes). Refusals: 404, 403, 409
+ *  (deadline, withdrawn, too many files), 413 (too large), 422 (type,
+ *  empty, corrupt). */
+int kj_application_attach(kj_db *db, json_t *user, const char *app_id, const char *data_dir, size_t max_size,
+                          const char *filename, const void *data, size_t size, char *att_out, kj_ch_err *e);
+/** Removes a file from one's application (same rule as attaching). */
+int kj_application_detach(kj_db *db, json_t *user, const char *app_id, const char *att_id, const char *data_dir,
+                          kj_ch_err *e);
+/** The files of an application, oldest first: [{id, filename, mime,
+ *  size, created_at, url (the download path)}]. No access check (callers
+ *  hold the application). */
+json_t *kj_application_files(kj_db *db, const char *app_id);
+/** File att_id of an application of entry challenge_id, when user may see
+ *  that application (applicant, issuer, staff, assigned reviewers):
+ *  {id, application_id, filename, mime, size, sha256}. New ref, or NULL
+ *  (the caller answers 404 whatever the reason). */
+json_t *kj_challenge_file(kj_db *db, json_t *user, const char *challenge_id, const char *att_id);
 
 /* ---- review ---- */
 

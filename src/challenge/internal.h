@@ -34,6 +34,9 @@ void kj_ch_event(kj_db *db, const char *challenge_id, const char *actor_id, cons
                  const char *from, const char *to, const char *reason, bool public);
 /** Notifies user about challenge ch (kind: notify.<kind>, subject = title). */
 void kj_ch_notify(kj_db *db, const char *user_id, const char *kind, json_t *ch);
+/** Notifies the staff who may review ch (admins; operators of its
+ *  region) except except_id (may be NULL). */
+void kj_ch_notify_staff(kj_db *db, json_t *ch, const char *kind, const char *except_id);
 /** True when every assigned, non-recused reviewer has scored every active
  *  application they are not excluded from (and at least one is assigned). */
 bool kj_ch_review_complete(kj_db *db, const char *challenge_id);

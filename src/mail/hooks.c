@@ -1,10 +1,11 @@
 /*
  * hooks.c — connects the features that raise e-mail-worthy events before
- * the mail queue existed (search alerts, urgent popular-science notices)
- * to the queue. kj_mail_install_hooks() runs once at start-up, before the
- * server threads start (it writes two function pointers).
+ * the mail queue existed (search alerts, urgent popular-science notices,
+ * challenge-list steps) to the queue. kj_mail_install_hooks() runs once at
+ * start-up, before the server threads start (it writes function pointers).
  */
 #include "mail/mail.h"
+#include "challenge/challenge.h"
 #include "popsci/popsci.h"
 #include "search/search.h"
 #include <stdio.h>
@@ -28,8 +29,16 @@ static void notice_to_mail(kj_db *db, const char *user_id, const char *notice_id
     free(title);
 }
 
+/* Every challenge notification (the issuer's, applicants', reviewers',
+ * winners', staff's) as an e-mail of category "challenge". */
+static void challenge_to_mail(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link)
+{
+    kj_mail_enqueue(db, user_id, "challenge", subject, link);
+}
+
 void kj_mail_install_hooks(void)
 {
+    kj_challenge_mail_hook = challenge_to_mail;
     kj_alert_hook = alert_to_mail;
     kj_popsci_notice_hook = notice_to_mail;
 }

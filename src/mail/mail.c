@@ -20,7 +20,7 @@
  * sender knows, not the request that queued the e-mail. */
 #define BASE_MARK "@@BASE@@"
 
-const char *const kj_mail_categories[] = { "message", "offer", "contract", "milestone", "review", "alert", "notice", NULL };
+const char *const kj_mail_categories[] = { "message", "offer", "contract", "milestone", "review", "alert", "notice", "challenge", NULL };
 const char *const kj_mail_modes[] = { "each", "digest", "off", NULL };
 
 /* Subject lines per category: {0} is the deal's title. */
@@ -32,6 +32,7 @@ static const struct { const char *category, *zh, *en; } subjects[] = {
     { "review", "你收到了一条评价：", "Review received: " },
     { "alert", "有新的发布符合你的订阅：", "New listing for your alert: " },
     { "notice", "紧急科普通知：", "Urgent notice: " },
+    { "challenge", "揭榜挂帅项目有新进展：", "Challenge list update: " },
 };
 
 static const char *jstr(json_t *o, const char *k)

@@ -8,7 +8,8 @@
  * request, and a queued e-mail survives a restart. The worker is the only
  * sender: one thread, started from `kejiyun serve`.
  *
- * Categories: message, offer, contract, milestone, review. Per user and
+ * Categories: message, offer, contract, milestone, review, alert, notice,
+ * challenge. Per user and
  * category the mode is "each" (default), "digest" (one e-mail a day with
  * everything) or "off".
  */

@@ -8,7 +8,9 @@
 #include "web/pages_challenge.h"
 #include "core/clock.h"
 #include "core/id.h"
+#include "market/attach.h"
 #include "web/app.h"
+#include "web/market_view.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,8 @@ static void when(json_t *o, const char *key, const char *out_key)
 
 static void decorate_entry(kj_req *req, json_t *c)
 {
+    const char *dn = jstr(c, strcmp(req->lang, "en") ? "domain_zh" : "domain_en");
+    if (dn) json_object_set_new(c, "domain_name", json_string(dn));
     label(req, c, "status", "challenge.status.", "status_label");
     label(req, c, "direction", "challenge.direction.", "direction_label");
     label(req, c, "ip_terms", "challenge.ip.", "ip_label");
@@ -91,23 +95,35 @@ static json_t *list_options(kj_req *req, const char *const *codes, const char *p
     return out;
 }
 
-static void render_form(kj_req *req, int status)
+/* The entry form: a new entry of list list_id (action: the list's
+ * challenges), or, with edit_id, the edit of that entry (direction fixed,
+ * org as issued). form holds the values to show (borrowed). */
+static void render_form(kj_req *req, int status, const char *list_id, const char *edit_id, json_t *form)
 {
     static const char *const directions[] = { "tech_wanted", "market_wanted", NULL };
     static const char *const ips[] = { "applicant_keeps", "nonexclusive_licence", "exclusive_licence", "transfer", NULL };
-    json_t *form = req->form ? req->form : json_object();
-    json_t *l = kj_challenge_list_view(kj_req_db(req), kj_req_param(req, 0), req->user);
-    if (!l) { if (form != req->form) json_decref(form); kj_error(req, 404, "err.not_found"); return; }
-    json_t *d = json_pack("{s:s, s:O, s:o, s:o, s:b}", "page_title", kj_tr(req, "challenge.new"), "list", l,
-                          "directions", list_options(req, directions, "challenge.direction.", jstr(form, "direction")),
+    json_t *l = kj_challenge_list_view(kj_req_db(req), list_id, req->user);
+    if (!l) { kj_error(req, 404, "err.not_found"); return; }
+    json_t *d = json_pack("{s:s, s:O, s:o, s:o, s:b, s:O}", "page_title", kj_tr(req, edit_id ? "challenge.edit" : "challenge.new"),
+                          "list", l, "directions", list_options(req, directions, "challenge.direction.", jstr(form, "direction")),
                           "ip_options", list_options(req, ips, "challenge.ip.", jstr(form, "ip_terms")),
-                          "is_staff", kj_req_role(req) & KJ_STAFF);
+                          "is_staff", !edit_id && (kj_req_role(req) & KJ_STAFF), "form", form);
+    json_object_set_new(d, "form_action", json_string(edit_id ? kj_arena_printf(req->arena, "/challenges/%s/edit", edit_id)
+                                                              : kj_arena_printf(req->arena, "/challenge-lists/%s/challenges", list_id)));
+    if (edit_id) json_object_set_new(d, "edit_id", json_string(edit_id));
+    json_object_set_new(d, "domains", kj_ref_options(req, "domains", json_object_get(form, "domain")));
     json_decref(l);
-    if (form != req->form) json_decref(form);
     kj_render(req, status, "challenge_form", d);
 }
 
-void kj_page_challenge_new(kj_req *req) { render_form(req, 200); }
+static void render_new_form(kj_req *req, int status)
+{
+    json_t *form = req->form ? json_incref(req->form) : json_object();
+    render_form(req, status, kj_req_param(req, 0), NULL, form);
+    json_decref(form);
+}
+
+void kj_page_challenge_new(kj_req *req) { render_new_form(req, 200); }
 
 /* Form indicators: one per line, "name | target | unit | verification". */
 static json_t *parse_indicators(const char *text)
@@ -137,17 +153,81 @@ static json_t *parse_indicators(const char *text)
 
 void kj_page_challenge_create(kj_req *req)
 {
-    if (kj_has_errors(req)) { render_form(req, 422); return; }
+    if (kj_has_errors(req)) { render_new_form(req, 422); return; }
     json_object_set_new(req->in, "indicators", parse_indicators(kj_in_str(req, "indicators")));
     char id[KJ_ID_LEN + 1];
     kj_ch_err e = { 0 };
     if (kj_challenge_create(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e)) {
         if (e.status == 404) { kj_error(req, 404, e.key); return; }
         kj_field_error(req, e.field ? e.field : "form", e.key);
-        render_form(req, e.status == 403 ? 403 : 422);
+        render_new_form(req, e.status == 403 ? 403 : 422);
         return;
     }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenges/%s", id));
+}
+
+/* ---- editing an entry (issuer, before publication) ---- */
+
+/* Indicators as the form's lines: "name | target | unit | verification". */
+static json_t *indicators_text(json_t *indicators)
+{
+    kj_buf b = { 0 };
+    size_t i;
+    json_t *x;
+    json_array_foreach(indicators, i, x)
+        kj_buf_printf(&b, "%s | %s | %s | %s\n", jstr(x, "name"), jstr(x, "target"), jstr(x, "unit") ? jstr(x, "unit") : "",
+                      jstr(x, "verification"));
+    json_t *out = json_string(b.data ? b.data : "");
+    kj_buf_free(&b);
+    return out;
+}
+
+/* The entry if the viewer may edit it now; otherwise answers (404/403/409). */
+static json_t *editable_entry(kj_req *req)
+{
+    kj_ch_err e = { 0 };
+    json_t *c = kj_challenge_view(kj_req_db(req), kj_req_param(req, 0), req->user, &e);
+    if (!c) { kj_error(req, e.status, e.key); return NULL; }
+    const char *st = jstr(c, "status");
+    if (!json_is_true(json_object_get(c, "is_issuer"))) { json_decref(c); kj_error(req, 403, "err.challenge.role"); return NULL; }
+    if (!kj_challenge_allowed("edit", st)) { json_decref(c); kj_error(req, 409, "err.challenge.state"); return NULL; }
+    return c;
+}
+
+void kj_page_challenge_edit(kj_req *req)
+{
+    json_t *c = editable_entry(req);
+    if (!c) return;
+    static const char *const keep[] = { "direction", "title", "domain", "problem", "difficulties", "deliverables", "bounty",
+                                        "payment_terms", "task_period", "eligibility", "ip_terms", "deadline", "contact", NULL };
+    json_t *form = json_object();
+    for (const char *const *k = keep; *k; k++) if (jstr(c, *k)) json_object_set(form, *k, json_object_get(c, *k));
+    json_object_set_new(form, "indicators", indicators_text(json_object_get(c, "indicators")));
+    render_form(req, 200, jstr(c, "list_id"), jstr(c, "id"), form);
+    json_decref(form);
+    json_decref(c);
+}
+
+void kj_page_challenge_update(kj_req *req)
+{
+    json_t *c = editable_entry(req);
+    if (!c) return;
+    json_t *form = req->form ? json_incref(req->form) : json_object();
+    json_object_set(form, "direction", json_object_get(c, "direction"));
+    kj_ch_err e = { 0 };
+    if (!kj_has_errors(req)) {
+        json_object_set_new(req->in, "indicators", parse_indicators(kj_in_str(req, "indicators")));
+        if (kj_challenge_update(kj_req_db(req), req->user, jstr(c, "id"), req->in, &e) == 0) {
+            kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenges/%s", jstr(c, "id")));
+            json_decref(form);
+            json_decref(c);
+            return;
+        }
+        kj_field_error(req, e.field ? e.field : "form", e.key);
+    }
+    render_form(req, e.status == 403 || e.status == 409 ? e.status : 422, jstr(c, "list_id"), jstr(c, "id"), form);
+    json_decref(form);
+    json_decref(c);
 }
 
 /* ---- an entry ---- */
@@ -169,6 +249,19 @@ static bool state_in(json_t *c, const char *const *states)
     const char *st = jstr(c, "status");
     for (; st && *states; states++) if (!strcmp(st, *states)) return true;
     return false;
+}
+
+/* The studios the viewer is an active member of, as options (may apply
+ * for one of them); selected marks current. */
+static json_t *studio_options(kj_req *req, const char *current)
+{
+    json_t *rows = req->user ? kj_db_rows(kj_req_db(req), "SELECT s.id, s.name FROM studios s JOIN studio_members m ON "
+                                          "m.studio_id = s.id WHERE m.user_id = ? AND m.status = 'active' ORDER BY s.name",
+                                          "s", jstr(req->user, "id")) : NULL;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) json_object_set_new(r, "selected", json_boolean(current && !strcmp(current, jstr(r, "id"))));
+    return rows ? rows : json_array();
 }
 
 /* Rubric text for the form: one criterion per line, "name | weight | max". */
@@ -254,6 +347,15 @@ static void add_my_application(kj_req *req, json_t *c)
     json_t *a = kj_application_get(kj_req_db(req), req->user, app_id, &e);
     if (!a) return;
     json_object_set_new(a, "can_withdraw", json_boolean(state_in(c, withdraw_states) && !strcmp(jstr(a, "status"), "submitted")));
+    bool editable = kj_application_editable(kj_req_db(req), req->user, app_id);
+    json_object_set_new(a, "can_edit", json_boolean(editable));
+    json_object_set_new(a, "can_attach", json_boolean(editable &&
+        json_array_size(json_object_get(a, "attachments")) < KJ_CH_MAX_FILES));
+    label(req, a, "status", "challenge.app_status.", "status_label");
+    /* The edit form shows what the user typed when it came back refused. */
+    json_t *shown = kj_has_errors(req) && req->form ? json_incref(req->form) : json_copy(a);
+    json_object_set_new(a, "studios", studio_options(req, jstr(shown, "studio_id")));
+    json_object_set_new(a, "edit", shown);
     json_object_set_new(c, "my_application", a);
 }
 
@@ -308,6 +410,9 @@ static void render_entry(kj_req *req, int status)
     json_object_set_new(c, "objections", obs);
     json_object_set_new(c, "can_object", json_boolean(req->user && st && !strcmp(st, "publicity")));
     add_milestones(req, c);
+    if (json_is_true(json_object_get(c, "can_apply")))
+        json_object_set_new(c, "studios", studio_options(req, req->form ? jstr(req->form, "studio_id") : NULL));
+    json_object_set_new(c, "can_edit", json_boolean(json_is_true(json_object_get(c, "is_issuer")) && kj_challenge_allowed("edit", st)));
     json_object_set_new(c, "page_title", json_string(jstr(c, "title")));
     char deadline[32];
     kj_format_iso(json_integer_value(json_object_get(c, "deadline_ms")), deadline, sizeof deadline);
@@ -499,4 +604,93 @@ void kj_page_challenge_decide(kj_req *req)
         return;
     }
     back_to_entry(req);
+}
+
+/* ---- one's application: edit, files ---- */
+
+void kj_page_challenge_app_update(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_page_challenge(req); return; }
+    if (!sub_belongs(req, APP_OF_ENTRY)) return;
+    kj_ch_err e = { 0 };
+    if (kj_application_update(kj_req_db(req), req->user, kj_req_param(req, 1), req->in, &e)) {
+        /* Field errors are shown in the edit form, not in the apply form. */
+        if (e.status == 422) {
+            kj_field_error(req, e.field ? kj_arena_printf(req->arena, "edit_%s", e.field) : "form", e.key);
+            render_entry(req, 422);
+            return;
+        }
+        refuse_on_page(req, &e);
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenges/%s?saved=1#challenge-my-application", kj_req_param(req, 0)));
+}
+
+/* The request's uploaded files, attached one by one to application
+ * app_id; 0, or -1 with e (files stored before the refusal stay). */
+static int attach_uploads(kj_req *req, const char *app_id, char *first, kj_ch_err *e)
+{
+    kj_app *app = kj_req_app(req);
+    int n = 0;
+    for (kj_upload *u = req->uploads; u; u = u->next) {
+        if (!u->filename || !*u->filename) continue;
+        char att[KJ_ID_LEN + 1];
+        if (kj_application_attach(kj_req_db(req), req->user, app_id, app->cfg.data, (size_t)app->cfg.max_upload,
+                                  u->filename, u->data, u->size, att, e))
+            return -1;
+        if (!n++ && first) memcpy(first, att, sizeof att);
+    }
+    if (!n) { e->status = 422; e->key = "err.attach.empty"; e->field = "file"; return -1; }
+    return 0;
+}
+
+void kj_page_challenge_app_attach(kj_req *req)
+{
+    if (!sub_belongs(req, APP_OF_ENTRY)) return;
+    kj_ch_err e = { 0 };
+    if (attach_uploads(req, kj_req_param(req, 1), NULL, &e)) { kj_error(req, e.status, e.key); return; }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenges/%s#challenge-my-application", kj_req_param(req, 0)));
+}
+
+void kj_api_challenge_app_attach(kj_req *req)
+{
+    if (!sub_belongs(req, APP_OF_ENTRY)) return;
+    kj_ch_err e = { 0 };
+    char first[KJ_ID_LEN + 1];
+    if (attach_uploads(req, kj_req_param(req, 1), first, &e)) { kj_challenge_fail(req, &e); return; }
+    json_t *a = kj_application_get(kj_req_db(req), req->user, kj_req_param(req, 1), &e);
+    kj_resp_header(req, "Location", kj_arena_printf(req->arena, "/challenges/%s/files/%s", kj_req_param(req, 0), first));
+    kj_resp_json(req, 201, json_pack("{s:s, s:o}", "id", first, "application", a ? a : json_object()));
+}
+
+void kj_page_challenge_app_detach(kj_req *req)
+{
+    if (!sub_belongs(req, APP_OF_ENTRY)) return;
+    kj_ch_err e = { 0 };
+    if (kj_application_detach(kj_req_db(req), req->user, kj_req_param(req, 1), kj_req_param(req, 2), kj_req_app(req)->cfg.data, &e)) {
+        kj_challenge_fail(req, &e);
+        return;
+    }
+    if (kj_wants_json(req)) { req->status = 204; return; }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenges/%s#challenge-my-application", kj_req_param(req, 0)));
+}
+
+/* Downloads a file of an application: the applicant, issuer, staff and
+ * assigned reviewers only; 404 for everybody else, as if it did not exist. */
+void kj_page_challenge_file(kj_req *req)
+{
+    json_t *a = kj_challenge_file(kj_req_db(req), req->user, kj_req_param(req, 0), kj_req_param(req, 1));
+    size_t len = 0;
+    char *bytes = a ? kj_attach_read(kj_req_app(req)->cfg.data, jstr(a, "id"), &len) : NULL;
+    if (!bytes) { json_decref(a); kj_error(req, 404, "err.not_found"); return; }
+    kj_buf disp = { 0 };
+    kj_attach_disposition(&disp, jstr(a, "mime"), jstr(a, "filename"));
+    kj_resp_header(req, "Content-Disposition", kj_arena_strdup(req->arena, disp.data ? disp.data : "attachment"));
+    kj_resp_header(req, "Cache-Control", "private, no-store");
+    kj_resp_header(req, "Content-Security-Policy", "default-src 'none'");
+    req->no_gzip = true;
+    kj_resp_text(req, 200, kj_arena_strdup(req->arena, jstr(a, "mime")), bytes, len);
+    kj_buf_free(&disp);
+    free(bytes);
+    json_decref(a);
 }

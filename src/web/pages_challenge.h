@@ -30,6 +30,12 @@ void kj_page_challenge_withdraw(kj_req *req);
 void kj_page_challenge_answer(kj_req *req);
 void kj_page_challenge_report(kj_req *req);
 void kj_page_challenge_decide(kj_req *req);
+void kj_page_challenge_edit(kj_req *req);
+void kj_page_challenge_update(kj_req *req);
+void kj_page_challenge_app_update(kj_req *req);
+void kj_page_challenge_app_attach(kj_req *req);
+void kj_page_challenge_app_detach(kj_req *req);
+void kj_page_challenge_file(kj_req *req);
 
 /* API. */
 void kj_api_challenge_lists(kj_req *req);
@@ -55,4 +61,5 @@ void kj_api_challenge_answer(kj_req *req);
 void kj_api_challenge_milestones(kj_req *req);
 void kj_api_challenge_milestone_report(kj_req *req);
 void kj_api_challenge_milestone_decide(kj_req *req);
+void kj_api_challenge_app_attach(kj_req *req);
 #endif

@@ -9,6 +9,7 @@
 #include "web/app.h"
 #include "web/market_view.h"
 #include "market/attach.h"
+#include "challenge/challenge.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -467,6 +468,15 @@ void kj_page_review_queue(kj_req *req)
     kj_listing_decorate_all(req, json_object_get(q, "items"));
     json_object_set_new(q, "page_title", json_string(kj_tr(req, "nav.review")));
     json_object_set_new(q, "done", json_boolean(kj_req_query(req, "done") != NULL));
+    /* Challenge-list entries wait for the same staff (揭榜挂帅, challenge.c). */
+    json_t *entries = kj_challenge_review_queue(kj_req_db(req), req->user);
+    size_t i;
+    json_t *c;
+    json_array_foreach(entries, i, c) {
+        const char *d = jstr(c, "direction");
+        json_object_set_new(c, "direction_label", json_string(kj_tr(req, kj_arena_printf(req->arena, "challenge.direction.%s", d ? d : ""))));
+    }
+    json_object_set_new(q, "challenges", entries);
     kj_render(req, 200, "review_queue", q);
 }
 

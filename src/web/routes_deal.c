@@ -54,7 +54,7 @@ static const kj_field mail_pref_fields[] = {
     { "message", KJ_F_ENUM, 0, 0, 0, mail_modes }, { "offer", KJ_F_ENUM, 0, 0, 0, mail_modes },
     { "contract", KJ_F_ENUM, 0, 0, 0, mail_modes }, { "milestone", KJ_F_ENUM, 0, 0, 0, mail_modes },
     { "review", KJ_F_ENUM, 0, 0, 0, mail_modes }, { "alert", KJ_F_ENUM, 0, 0, 0, mail_modes },
-    { "notice", KJ_F_ENUM, 0, 0, 0, mail_modes }, KJ_FIELDS_END };
+    { "notice", KJ_F_ENUM, 0, 0, 0, mail_modes }, { "challenge", KJ_F_ENUM, 0, 0, 0, mail_modes }, KJ_FIELDS_END };
 
 #define SIGNED KJ_SIGNED_IN
 

@@ -145,6 +145,8 @@ def test_full_lifecycle(server):
     org, op, anon = login(server, "org_member"), login(server, "operator"), Client(server)
     sci2, org2, zhang, ma = login(server, "scientist2"), login(server, "org_member2"), login(server, "scientist"), login(server, "chen.jie")
     # Submit: not public until approved.
+    r = org.api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body(domain="D9999"))
+    assert r.status == 422 and "err.challenge.domain" in code_of(r), r
     r = org.api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body(bounty="0"))
     assert r.status == 422 and "bounty" in [e["field"] for e in r.json["errors"]], r
     body = entry_body()
@@ -394,14 +396,18 @@ def test_withdraw_and_deadline_edges(server):
     r = li.api("POST", "/api/v1/challenges/%s/applications/%s/withdraw" % (cid, a))
     assert r.status == 200 and r.json["status"] == "withdrawn", r
     assert li.api("POST", "/api/v1/challenges/%s/applications/%s/withdraw" % (cid, a)).status == 409
+    assert "challenge_withdrawn" in kinds_about(org, cid)
     # Re-applying after withdrawal is allowed before the deadline.
     assert li.api("POST", "/api/v1/challenges/%s/applications" % cid, APP).status == 201
-    # The deadline is the end of the day (UTC+8): 10 days and a little later it is still open,
-    # 11 days later it is closed.
-    shift_days(server, 10.2)
+    # The deadline is the end of its day in China (UTC+8): an hour before it applications are
+    # still open, an hour after it they are closed.
+    deadline_ms = li.api("GET", "/api/v1/challenges/%s" % cid).json["deadline_ms"]
+    assert deadline_ms % DAY_MS == 16 * 3600 * 1000
+    now_ms = Client(server).api("POST", "/__test/clock", {"offset_ms": _offset[0]}).json["now_ms"]
+    shift_days(server, (deadline_ms - now_ms - 3600 * 1000) / DAY_MS)
     r = login(server, "ma.lin").api("POST", "/api/v1/challenges/%s/applications" % cid, APP)
     assert r.status == 201, r
-    shift_days(server, 1)
+    shift_days(server, 2 / 24)
     r = login(server, "org_member2").api("POST", "/api/v1/challenges/%s/applications" % cid, APP)
     assert r.status == 409 and "err.challenge.deadline_passed" in code_of(r), r
     assert "截止" in r.json["detail"]
@@ -550,3 +556,242 @@ def test_write_authorization_matrix(server):
         assert c.get("/challenge-lists/%s" % lid).status == 200
         r = c.get("/challenge-lists/%s/new" % lid)
         assert r.status == (303 if who == "anonymous" else 200), (who, r)
+
+
+# ---- editing through the pages, the review queue ----
+
+def test_edit_pages_and_review_queue(server):
+    lid = new_list(server)
+    org, op, li = login(server, "org_member"), login(server, "operator"), login(server, "scientist2")
+    fields = entry_body()
+    fields["indicators"] = "续航 | ≥ 60 | 分钟 | 第三方飞行测试"
+    r = org.post_form("/challenge-lists/%s/challenges" % lid, fields)
+    assert r.status == 303, r
+    cid = r.header("Location").rsplit("/", 1)[1]
+    # The operator finds it in the review queue; it leaves the queue once approved.
+    q = op.get("/review")
+    assert q.status == 200 and 'id="challenge-queue"' in q.text and "/challenges/%s" % cid in q.text, q
+    assert li.get("/review").status == 403
+    # The issuer's edit form comes filled in; nobody else gets it.
+    page = org.get("/challenges/%s" % cid).text
+    assert 'id="challenge-edit-link"' in page
+    r = org.get("/challenges/%s/edit" % cid)
+    text = htmllib.unescape(r.text)
+    assert r.status == 200 and fields["title"] in text and "续航 | ≥ 60 | 分钟 | 第三方飞行测试" in text, r
+    assert 'action="/challenges/%s/edit"' % cid in r.text
+    assert li.get("/challenges/%s/edit" % cid).status == 404         # not public yet: invisible
+    assert op.get("/challenges/%s/edit" % cid).status == 403         # staff review, they do not edit
+    # A bad value comes back with the message next to the field; a good edit is saved.
+    r = org.post_form("/challenges/%s/edit" % cid, dict(fields, bounty="-3"))
+    assert r.status == 422 and 'class="field-error"' in r.text and fields["title"] in htmllib.unescape(r.text), r
+    new_fields = dict(fields, title=fields["title"] + "（修订）",
+                      indicators="续航 | ≥ 60 | 分钟 | 第三方飞行测试\n载重 | 5 | kg | 现场称重")
+    r = org.post_form("/challenges/%s/edit" % cid, new_fields)
+    assert r.status == 303 and r.header("Location") == "/challenges/%s" % cid, r
+    d = org.api("GET", "/api/v1/challenges/%s" % cid).json
+    assert d["title"] == new_fields["title"] and len(d["indicators"]) == 2 and d["direction"] == "tech_wanted", d
+    assert [e["action"] for e in d["timeline"]][-1] == "edit"
+    # After publication the entry is fixed.
+    assert op.post_form("/challenges/%s/act" % cid, {"action": "approve"}).status == 303
+    assert "/challenges/%s" % cid not in op.get("/review").text
+    assert org.get("/challenges/%s/edit" % cid).status == 409
+    assert org.post_form("/challenges/%s/edit" % cid, new_fields).status == 409
+    assert 'id="challenge-edit-link"' not in org.get("/challenges/%s" % cid).text
+    # The applicant edits the application through the page until the deadline.
+    assert li.post_form("/challenges/%s/apply" % cid, dict(APP)).status == 303
+    app_id = li.api("GET", "/api/v1/challenges/%s" % cid).json["my_application_id"]
+    page = li.get("/challenges/%s" % cid).text
+    assert 'id="challenge-edit-app-form"' in page and 'id="challenge-attach-form"' in page
+    path = "/challenges/%s/applications/%s" % (cid, app_id)
+    r = li.post_form(path, dict(APP, approach="短"))
+    assert r.status == 422 and 'id="challenge-edit-application" open' in r.text, r
+    r = li.post_form(path, dict(APP, approach="改为固态电池与氢燃料电池混合的技术路线，分两阶段验证。", budget="260"))
+    assert r.status == 303, r
+    a = li.api("GET", "/api/v1/challenges/%s/applications/%s" % (cid, app_id)).json
+    assert a["approach"].startswith("改为固态电池") and a["budget"] == "260", a
+    assert login(server, "ma.lin").post_form(path, dict(APP)).status == 404
+    assert org.post_form(path, dict(APP)).status == 403               # the issuer sees it but may not change it
+    shift_days(server, 11)
+    r = li.post_form(path, dict(APP))
+    assert r.status == 409 and "截止" in htmllib.unescape(r.text), r
+    page = li.get("/challenges/%s" % cid).text
+    assert 'id="challenge-edit-app-form"' not in page and 'id="challenge-attach-form"' not in page
+
+
+# ---- application attachments ----
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def bearer(server, who):
+    c = Client(server)
+    email, password = DEMO.get(who) or EXTRA[who]
+    r = c.api("POST", "/api/v1/login", {"email": email, "password": password})
+    assert r.status == 200, r
+    c.token = r.json["token"]
+    c.cookies = {}
+    return c
+
+
+def test_application_attachments(server):
+    from test_popsci import png, post_multipart
+    lid, cid, org = published_entry(server)
+    li, zhang, chen = login(server, "scientist2"), login(server, "scientist"), login(server, "chen.jie")
+    a1 = li.api("POST", "/api/v1/challenges/%s/applications" % cid, APP).json["id"]
+    a2 = login(server, "org_member2").api("POST", "/api/v1/challenges/%s/applications" % cid, APP).json["id"]
+    r = org.api("PUT", "/api/v1/challenges/%s/reviewers" % cid,
+                {"reviewers": [me(zhang), me(chen)], "rubric": [{"name": "总体", "weight": 1, "max": 100}]})
+    assert r.status == 200, r
+    assert chen.api("POST", "/api/v1/challenges/%s/reviews/declaration" % cid, {"conflict": True}).status == 200
+    base = "/challenges/%s/applications/%s/attachments" % (cid, a1)
+    # The applicant uploads through the page and through the API (bearer token).
+    r = post_multipart(li, base, [], [("file", ("测试报告 照片.png", "image/png", png(b"GPS 30.6N")))])
+    assert r.status == 303, r
+    api = bearer(server, "scientist2")
+    r = post_multipart(api, "/api/v1" + base, [], [("file", ("技术方案.pdf", "application/pdf", PDF))])
+    assert r.status == 201 and r.json["application"]["attachments"][-1]["mime"] == "application/pdf", r
+    pdf_id = r.json["id"]
+    assert r.header("Location") == "/challenges/%s/files/%s" % (cid, pdf_id)
+    files = li.api("GET", "/api/v1/challenges/%s/applications/%s" % (cid, a1)).json["attachments"]
+    assert [f["filename"] for f in files] == ["测试报告 照片.png", "技术方案.pdf"], files
+    png_id = files[0]["id"]
+    assert files[0]["url"] == "/challenges/%s/files/%s" % (cid, png_id), files
+    # Type from the content, whatever the name says; nobody else attaches to this application.
+    r = post_multipart(li, base, [], [("file", ("x.pdf", "application/pdf", b"MZ\x90\x00 not a pdf"))])
+    assert r.status == 422, r
+    r = post_multipart(api, "/api/v1" + base, [], [])
+    assert r.status == 422 and "err.attach.empty" in code_of(r), r
+    assert post_multipart(org, base, [], [("file", ("a.png", "image/png", png()))]).status == 403
+    assert post_multipart(login(server, "ma.lin"), base, [], [("file", ("a.png", "image/png", png()))]).status == 404
+    # A file id under another application or another entry is not found.
+    assert post_multipart(li, "/challenges/%s/applications/%s/attachments" % (cid, a2), [],
+                          [("file", ("a.png", "image/png", png()))]).status in (403, 404)
+    # Download: applicant, issuer, staff and the assigned reviewer; nobody else (404, as if absent).
+    url = "/challenges/%s/files/%s" % (cid, png_id)
+    expect = {"scientist2": 200, "org_member": 200, "admin": 200, "operator": 200, "scientist": 200,
+              "chen.jie": 404, "org_member2": 404, "ma.lin": 404}
+    for who, want in expect.items():
+        got = login(server, who).get(url)
+        assert got.status == want, (who, got)
+        if want == 200:
+            assert got.body.startswith(b"\x89PNG") and b"GPS" not in got.body, who
+            assert got.header("Content-Type") == "image/png" and "filename*=UTF-8''" in got.header("Content-Disposition")
+    assert Client(server).get(url).status in (302, 303, 401)
+    assert bearer(server, "org_member").get(url).status == 200
+    # Only under its own entry, and the generic /files route does not leak it.
+    other = published_entry(server)[1]
+    assert li.get("/challenges/%s/files/%s" % (other, png_id)).status == 404
+    assert org.get("/files/%s" % png_id).status == 404
+    assert zhang.get("/files/%s" % pdf_id).status == 404
+    # The public entry page names no file; the reviewer's page links them.
+    assert png_id not in Client(server).get("/challenges/%s" % cid).text
+    assert url in zhang.get("/challenges/%s" % cid).text
+    # Deleting: the applicant only (the issuer is refused), by page form and by API.
+    r = org.api("DELETE", "/api/v1/challenges/%s/applications/%s/attachments/%s" % (cid, a1, pdf_id))
+    assert r.status == 403, r
+    r = api.request("DELETE", "/api/v1/challenges/%s/applications/%s/attachments/%s" % (cid, a1, pdf_id),
+                    headers={"Accept": "application/json"})
+    assert r.status == 204, r
+    assert login(server, "admin").get("/challenges/%s/files/%s" % (cid, pdf_id)).status == 404
+    assert api.request("DELETE", "/api/v1/challenges/%s/applications/%s/attachments/%s" % (cid, a1, pdf_id),
+                       headers={"Accept": "application/json"}).status == 404
+    # After the deadline files are fixed too, and still readable by the panel.
+    shift_days(server, 11)
+    r = post_multipart(li, base, [], [("file", ("late.png", "image/png", png()))])
+    assert r.status == 409, r
+    r = post_multipart(api, "/api/v1" + base, [], [("file", ("late.png", "image/png", png()))])
+    assert r.status == 409 and "err.challenge.deadline_passed" in code_of(r), r
+    r = li.post_form("/challenges/%s/applications/%s/attachments/%s/delete" % (cid, a1, png_id), {})
+    assert r.status == 409, r
+    assert zhang.get(url).status == 200
+
+
+def test_attachment_limit(server):
+    from test_popsci import png, post_multipart
+    lid, cid, org = published_entry(server)
+    li = login(server, "scientist2")
+    a1 = li.api("POST", "/api/v1/challenges/%s/applications" % cid, APP).json["id"]
+    base = "/challenges/%s/applications/%s/attachments" % (cid, a1)
+    for i in range(10):
+        assert post_multipart(li, base, [], [("file", ("p%d.png" % i, "image/png", png()))]).status == 303
+    r = post_multipart(li, base, [], [("file", ("p11.png", "image/png", png()))])
+    assert r.status == 409 and "上限" in htmllib.unescape(r.text), r
+    assert 'id="challenge-attach-form"' not in li.get("/challenges/%s" % cid).text
+
+
+# ---- notifications of the automatic steps ----
+
+def mail_queue(server, where="1=1", *args):
+    import os
+    import sqlite3
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "kejiyun.db"), uri=True)
+    db.row_factory = sqlite3.Row
+    rows = [dict(r) for r in db.execute("SELECT * FROM mail_queue WHERE " + where + " ORDER BY created_at", args)]
+    db.close()
+    return rows
+
+
+def kinds_about(c, cid):
+    items = c.api("GET", "/api/v1/notifications").json["items"]
+    return [n["kind"] for n in items if n["link"] == "/challenges/%s" % cid]
+
+
+def tick(server):
+    r = Client(server).api("POST", "/__test/tick", {})
+    assert r.status == 200, r
+    return r.json["changed"]
+
+
+def test_automatic_steps_notify(server):
+    op = login(server, "operator")
+    lid, cid, org = published_entry(server)
+    assert "challenge_submitted" in kinds_about(op, cid)            # the staff hear of a new entry
+    assert "challenge_approved" in kinds_about(org, cid)
+    li, zhang = login(server, "scientist2"), login(server, "scientist")
+    a1 = li.api("POST", "/api/v1/challenges/%s/applications" % cid, APP).json["id"]
+    r = org.api("PUT", "/api/v1/challenges/%s/reviewers" % cid,
+                {"reviewers": [me(zhang)], "rubric": [{"name": "总体", "weight": 1, "max": 100}]})
+    assert r.status == 200, r
+    # Before the deadline the job changes nothing.
+    tick(server)
+    assert org.api("GET", "/api/v1/challenges/%s" % cid).json["status"] == "published"
+    assert "challenge_closed" not in kinds_about(li, cid)
+    # The deadline passes: the job closes applications and tells issuer, applicant and reviewer.
+    shift_days(server, 11)
+    assert tick(server) >= 1
+    d = org.api("GET", "/api/v1/challenges/%s" % cid).json
+    assert d["status"] == "reviewing", d
+    last = d["timeline"][-1]
+    assert last["action"] == "close_applications" and last.get("actor_name") is None, last
+    for who, c in (("issuer", org), ("applicant", li), ("reviewer", zhang)):
+        assert "challenge_closed" in kinds_about(c, cid), who
+    assert "challenge_closed" not in kinds_about(login(server, "ma.lin"), cid)
+    page = htmllib.unescape(li.get("/notifications").text)
+    assert "揭榜已截止，进入评审" in page and d["title"] in page
+    # The same steps go to the e-mail queue (category "challenge").
+    li_id = me(li)
+    mails = mail_queue(server, "user_id = ? AND category = 'challenge'", li_id)
+    assert any(d["title"] in m["subject"] and ("/challenges/%s" % cid) in m["body"] for m in mails), mails
+    # The last score completes the review: the issuer hears the selection may start.
+    r = zhang.api("POST", "/api/v1/challenges/%s/applications/%s/scores" % (cid, a1), {"scores": [88]})
+    assert r.status == 200, r
+    assert "challenge_review_complete" in kinds_about(org, cid)
+    assert act(org, cid, "select", winners=[a1], publicity_days=2).status == 200
+    # Publicity ends by itself once over (no open objections): issuer and winner are told.
+    shift_days(server, 1)
+    tick(server)
+    assert org.api("GET", "/api/v1/challenges/%s" % cid).json["status"] == "publicity"
+    shift_days(server, 2)
+    assert tick(server) >= 1
+    d = org.api("GET", "/api/v1/challenges/%s" % cid).json
+    assert d["status"] == "agreement" and d["timeline"][-1]["action"] == "end_publicity", d
+    assert "challenge_publicity_over" in kinds_about(org, cid)
+    assert "challenge_publicity_over" in kinds_about(li, cid)
+    # Someone who turned challenge e-mails off gets the in-app notification only.
+    assert li.post_form("/settings/mail", {"challenge": "off"}).status in (200, 303)
+    before = len(mail_queue(server, "user_id = ? AND category = 'challenge'", li_id))
+    assert org.api("POST", "/api/v1/challenges/%s/actions" % cid, {"action": "sign", "agreement": {
+        "parties": "天翼公司；李娜团队", "amount": "100",
+        "milestones": [{"title": "样机", "due": today_plus(90), "criteria": "续航 ≥ 60 分钟"}]}}).status == 200
+    assert "challenge_agreement" in kinds_about(li, cid)
+    assert len(mail_queue(server, "user_id = ? AND category = 'challenge'", li_id)) == before
