@@ -35,15 +35,6 @@ def shift_days(server, days):
     assert r.status in (200, 204), r
 
 
-def align_to_utc_midnight(server):
-    """Moves the server clock forward to the next 00:00 UTC (08:00 in UTC+8,
-    where deadlines end), so that "N days and a little later" means the same
-    whatever the time of day the test runs at."""
-    now = datetime.datetime.utcnow() + datetime.timedelta(milliseconds=_offset[0])
-    midnight = datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time())
-    shift_days(server, (midnight - now).total_seconds() / 86400 + 1e-6)
-
-
 def today_plus(days):
     base = datetime.datetime.utcnow() + datetime.timedelta(milliseconds=_offset[0])
     return (base + datetime.timedelta(days=days)).strftime("%Y-%m-%d")
@@ -389,7 +380,6 @@ def test_conflict_of_interest(server):
 
 
 def test_withdraw_and_deadline_edges(server):
-    align_to_utc_midnight(server)
     lid, cid, org = published_entry(server)
     li = login(server, "scientist2")
     a = li.api("POST", "/api/v1/challenges/%s/applications" % cid, APP).json["id"]
