@@ -569,29 +569,61 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
     return out;
 }
 
+/* The FTS5 expression for text being typed: every term required, the last
+ * one as a prefix ("青" finds 青稞) unless the text ends in a space, all
+ * within the title and keywords columns. NULL when there are no terms. */
+static char *typing_expr(const char *text)
+{
+    size_t len = strlen(text);
+    int n = 0;
+    char **terms = kj_analyze_terms(the_analyzer, KJ_ANALYZE_QUERY, text, (int)utf8_cut(text, len, 300), &n);
+    if (!terms) return NULL;
+    kj_buf expr = { 0 };
+    kj_buf_puts(&expr, "{title keywords} : (");
+    size_t empty = expr.len;
+    for (int i = 0; i < n && i < 8; i++) {
+        kj_buf inner = { 0 };
+        kj_search_quote_term(&inner, terms[i], "");
+        if (expr.len > empty) kj_buf_puts(&expr, " AND ");
+        kj_buf_append(&expr, inner.data, inner.len);
+        if (i == n - 1 && len && text[len - 1] != ' ') kj_buf_puts(&expr, "*");
+        kj_buf_free(&inner);
+    }
+    kj_terms_free(terms, n);
+    if (expr.len == empty) { kj_buf_free(&expr); return NULL; }
+    kj_buf_puts(&expr, ")");
+    return kj_buf_steal(&expr, NULL);
+}
+
+/* Newest first: FTS5 walks its doclists from the highest rowid and stops at
+ * the limit, so a common prefix costs no more than a rare one. */
+#define SUGGEST_SCAN 200
+
 json_t *kj_search_suggest(kj_db *db, const char *prefix, int limit)
 {
     json_t *out = json_array();
-    if (!prefix || !*prefix) return out;
-    kj_buf like = { 0 };
-    kj_buf_puts(&like, "%");
-    for (const char *p = prefix; *p && like.len < 200; p++) {
-        if (*p == '%' || *p == '_' || *p == '\\') kj_buf_puts(&like, "\\");
-        kj_buf_append(&like, p, 1);
-    }
-    kj_buf_puts(&like, "%");
-    json_t *rows = kj_db_rows(db, "SELECT id, kind, title FROM listings WHERE status = 'published' AND title LIKE ? ESCAPE '\\' "
-                                  "ORDER BY (instr(title, ?) = 1) DESC, published_at DESC LIMIT ?", "ssi", like.data, prefix, (int64_t)limit);
+    char *expr = prefix && *prefix && the_analyzer ? typing_expr(prefix) : NULL;
+    if (!expr) return out;
+    json_t *rows = kj_db_rows(db, "SELECT l.id, l.kind, l.title, l.keywords AS kw__json FROM search_fts "
+                                  "CROSS JOIN search_docs d ON d.rowid = search_fts.rowid "
+                                  "CROSS JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
+                                  "WHERE search_fts MATCH ? AND l.status = 'published' "
+                                  "ORDER BY search_fts.rowid DESC LIMIT ?", "si", expr, (int64_t)SUGGEST_SCAN);
+    free(expr);
+    /* Titles holding the typed text as it is first, then the others. */
     size_t i;
     json_t *r;
-    json_array_foreach(rows, i, r)
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "text", jstr(r, "title"), "id", jstr(r, "id"), "kind", jstr(r, "kind")));
-    json_decref(rows);
-    /* Keywords: distinct ones containing the text. */
-    json_t *kws = kj_db_rows(db, "SELECT keywords AS kw__json FROM listings WHERE status = 'published' AND keywords LIKE ? ESCAPE '\\' "
-                                 "ORDER BY published_at DESC LIMIT 200", "s", like.data);
+    for (int pass = 0; pass < 2; pass++)
+        json_array_foreach(rows, i, r) {
+            if ((int)json_array_size(out) >= limit) break;
+            bool literal = strstr(jstr(r, "title"), prefix) != NULL;
+            if (literal == (pass == 0))
+                json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "text", jstr(r, "title"), "id", jstr(r, "id"),
+                                                     "kind", jstr(r, "kind")));
+        }
+    /* Keywords of those listings that hold the typed text, each once. */
     json_t *seen = json_object();
-    json_array_foreach(kws, i, r) {
+    json_array_foreach(rows, i, r) {
         size_t j;
         json_t *k;
         json_array_foreach(json_object_get(r, "kw"), j, k) {
@@ -602,7 +634,6 @@ json_t *kj_search_suggest(kj_db *db, const char *prefix, int limit)
         }
     }
     json_decref(seen);
-    json_decref(kws);
-    kj_buf_free(&like);
+    json_decref(rows);
     return out;
 }

@@ -100,6 +100,13 @@ def test_suggestions(server):
     assert r.status == 200
     texts = [s["text"] for s in r.json["items"]]
     assert any(t.startswith("青稞抗倒伏品种选育") for t in texts) and "青稞" in texts, texts
+    # While typing: one character, and a word cut short in the middle of a title.
+    for typed in ["青", "倒伏品", "青稞 抗倒"]:
+        r = Client(server).api("GET", "/api/v1/suggest?" + q({"q": typed}))
+        assert r.status == 200 and any(s["text"].startswith("青稞抗倒伏品种选育") for s in r.json["items"]), (typed, r.json)
+    # Typed FTS5 syntax is text, never an error.
+    for typed in ['"', '*', 'title:x', 'NEAR(', '{title}']:
+        assert Client(server).api("GET", "/api/v1/suggest?" + q({"q": typed})).status == 200, typed
 
 
 def test_anonymous_owner_never_in_search(server):
@@ -212,3 +219,10 @@ def test_every_word_first_then_any_word(server):
     # A single word is never "relaxed".
     res = search(server, one)
     assert res["relaxed"] is False and res["total"] == 10, res
+    # Pages partition the ranking: best first, no document twice, none lost.
+    seen, scores = [], []
+    for page in (1, 2, 3):
+        res = search(server, "%s %s" % (both, one), per_page=4, page=page)
+        seen += [h["id"] for h in res["items"]]
+        scores += [h["score"] for h in res["items"]]
+    assert sorted(seen) == sorted(with_both) and scores == sorted(scores, reverse=True), (seen, scores)
