@@ -40,10 +40,13 @@ static void filters_to_query(json_t *filters, kj_listing_query *q)
     if (jstr(filters, "price_max") && kj_parse_money_wan(jstr(filters, "price_max"), &fen)) q->price_max_fen = fen;
 }
 
+/* Whether a new listing answers a saved search: it passes the search's
+ * filters and holds every word of its query — the listings that search
+ * shows first; one sharing a single common word is not news. */
 static bool search_matches(kj_db *db, json_t *sub, const char *listing_id)
 {
     const char *query = jstr(sub, "query");
-    char *expr = kj_search_match_expr(query, strlen(query), 32, NULL);
+    char *expr = kj_search_expr(query, strlen(query), 32, true, NULL, NULL);
     if (!expr) return false;
     kj_listing_query q;
     filters_to_query(json_object_get(sub, "filters"), &q);
