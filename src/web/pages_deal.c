@@ -7,6 +7,7 @@
  */
 #include "web/pages_deal.h"
 #include "core/validate.h"
+#include "deal/contract_pdf.h"
 #include "deal/deal.h"
 #include "mail/mail.h"
 #include "market/attach.h"
@@ -189,6 +190,30 @@ void kj_page_deal_contract(kj_req *req)
     if (!json_is_object(json_object_get(d, "contract"))) { json_decref(d); kj_error(req, 409, "err.deal.no_contract"); return; }
     decorate_deal(req, d);
     kj_render(req, 200, "deal_contract", d);
+}
+
+/* The contract as a PDF download: the deal domain renders, this only serves. */
+void kj_page_deal_contract_pdf(kj_req *req)
+{
+    json_t *d = kj_deal_get(kj_req_db(req), req->user, kj_req_param(req, 0));
+    if (!d) { kj_error(req, 404, "err.deal.not_found"); return; }
+    if (!json_is_object(json_object_get(d, "contract"))) { json_decref(d); kj_error(req, 409, "err.deal.no_contract"); return; }
+    const kj_contract_pdf_labels lb = {
+        .client = kj_tr(req, "deal.client"), .provider = kj_tr(req, "deal.provider"),
+        .signatures = kj_tr(req, "deal.contract.signatures"), .signed_at = kj_tr(req, "deal.pdf.signed_at"),
+        .unsigned_ = kj_tr(req, "deal.pdf.unsigned"), .hash = kj_tr(req, "deal.contract.hash"),
+        .page = kj_tr(req, "deal.pdf.page"), .note = kj_tr(req, "deal.contract.language_note"),
+    };
+    size_t len = 0;
+    unsigned char *pdf = kj_contract_pdf(d, &lb, &len);
+    if (!pdf) { json_decref(d); kj_error(req, 500, "err.internal"); return; }
+    kj_resp_header(req, "Content-Disposition",
+                   kj_arena_printf(req->arena, "attachment; filename=\"contract-%s.pdf\"", jstr(d, "id")));
+    kj_resp_header(req, "X-Content-Type-Options", "nosniff");
+    kj_resp_header(req, "Cache-Control", "private, no-store");
+    kj_resp_text(req, 200, "application/pdf", (const char *)pdf, len);
+    free(pdf);
+    json_decref(d);
 }
 
 static void started(kj_req *req, int rc, const char *id, const char *err, int status)

@@ -17,6 +17,10 @@ void kj_page_deal(kj_req *req);
 void kj_page_deal_act(kj_req *req);
 /** /deals/{id}/contract: the printable contract with its signatures. */
 void kj_page_deal_contract(kj_req *req);
+/** GET /deals/{id}/contract.pdf and /api/v1/deals/{id}/contract.pdf: the
+ *  contract as a PDF download (whoever may see the deal; 409 before terms
+ *  are agreed). */
+void kj_page_deal_contract_pdf(kj_req *req);
 /** POST /deals/{id}/attachments (multipart, field "file"): a file in the
  *  conversation; GET /deals/{id}/files/{att}: its download (members only). */
 void kj_page_deal_attach(kj_req *req);

@@ -1,6 +1,6 @@
 /*
  * routes_deal.c — the deal routes: the deal pages (list, detail, actions,
- * printable contract, process help), starting a deal from an accepted EOI
+ * printable contract and its PDF, process help), starting a deal from an accepted EOI
  * or an order, and /api/v1/deals with its sub-resources (messages,
  * offers, contract and signatures, milestones, reviews, log), ratings and
  * the operators' statistics, and each user's e-mail preferences.
@@ -64,6 +64,7 @@ const kj_route kj_routes_deal[] = {
     { KJ_GET,  "/deals/{id}",                kj_page_deal,           SIGNED,    0, NULL, "deal" },
     { KJ_POST, "/deals/{id}/act",            kj_page_deal_act,       SIGNED,    0, act_fields, "deal_act" },
     { KJ_GET,  "/deals/{id}/contract",       kj_page_deal_contract,  SIGNED,    0, NULL, "deal_contract" },
+    { KJ_GET,  "/deals/{id}/contract.pdf",   kj_page_deal_contract_pdf, SIGNED, 0, NULL, "deal_contract_pdf" },
     { KJ_POST, "/deals/{id}/attachments",    kj_page_deal_attach,    SIGNED,    KJ_UPLOAD, NULL, "deal_attach" },
     { KJ_GET,  "/deals/{id}/files/{att}",    kj_page_deal_file,      SIGNED,    0, NULL, "deal_file" },
     { KJ_POST, "/eois/{id}/deal",            kj_page_deal_start_eoi, SIGNED,    0, NULL, "deal_start" },
@@ -84,6 +85,7 @@ const kj_route kj_routes_deal[] = {
     { KJ_POST, "/api/v1/deals/{id}/offers",            kj_api_deal_offer,     SIGNED,    KJ_API, sub_fields, "api_deal_offers" },
     { KJ_POST, "/api/v1/deals/{id}/offers/{offer}/accept", kj_api_deal_offer_accept, SIGNED, KJ_API, NULL, "api_deal_offer_accept" },
     { KJ_GET,  "/api/v1/deals/{id}/contract",          kj_api_deal_contract,  SIGNED,    KJ_API, NULL, "api_deal_contract" },
+    { KJ_GET,  "/api/v1/deals/{id}/contract.pdf",      kj_page_deal_contract_pdf, SIGNED, KJ_API, NULL, "api_deal_contract_pdf" },
     { KJ_POST, "/api/v1/deals/{id}/contract/signatures", kj_api_deal_sign,    SIGNED,    KJ_API, sub_fields, "api_deal_sign" },
     { KJ_GET,  "/api/v1/deals/{id}/milestones",        kj_api_deal_milestones, SIGNED,   KJ_API, NULL, "api_deal_milestones" },
     { KJ_POST, "/api/v1/deals/{id}/milestones",        kj_api_deal_milestone_add, SIGNED, KJ_API, sub_fields, "api_deal_milestones" },
