@@ -904,25 +904,38 @@ json_t *kj_deal_startable(kj_db *db, json_t *user)
     return rows ? rows : json_array();
 }
 
-json_t *kj_deal_ratings(kj_db *db, const char *kind, const char *id)
+json_t *kj_deal_ratings(kj_db *db, const char *kind, const char *id, int limit)
 {
     static const struct { const char *kind, *column; } kinds[] = {
         { "user", "subject_id" }, { "org", "subject_org_id" }, { "studio", "subject_studio_id" } };
     const char *col = NULL;
-    for (size_t i = 0; i < 3; i++) if (same(kinds[i].kind, kind)) col = kinds[i].column;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) if (same(kinds[i].kind, kind)) col = kinds[i].column;
     if (!col || !id) return NULL;
-    char sql[512];
-    snprintf(sql, sizeof sql, "SELECT r.id, r.deal_id, r.rating, r.body, r.reply, r.created_at, a.name AS author_name, s.name AS subject_name "
-                              "FROM deal_reviews r JOIN users a ON a.id = r.author_id JOIN users s ON s.id = r.subject_id "
-                              "WHERE r.%s = ? AND r.hidden = 0 ORDER BY r.created_at DESC", col);
-    json_t *items = kj_db_rows(db, sql, "s", id);
-    if (!items) items = json_array();
-    int64_t sum = 0;
+    char sql[640];
+    /* The summary counts every visible review; the items are the latest. */
+    snprintf(sql, sizeof sql, "SELECT rating, count(*) AS n FROM deal_reviews WHERE %s = ? AND hidden = 0 GROUP BY rating", col);
+    json_t *groups = kj_db_rows(db, sql, "s", id);
+    int64_t dist[5] = { 0 }, count = 0, sum = 0;
     size_t i;
-    json_t *r;
-    json_array_foreach(items, i, r) sum += json_integer_value(json_object_get(r, "rating"));
-    size_t n = json_array_size(items);
-    return json_pack("{s:I, s:I, s:o}", "count", (json_int_t)n, "average_x100", (json_int_t)(n ? (sum * 100 + (int64_t)n / 2) / (int64_t)n : 0),
+    json_t *g;
+    json_array_foreach(groups, i, g) {
+        int64_t r = json_integer_value(json_object_get(g, "rating")), n = json_integer_value(json_object_get(g, "n"));
+        if (r < 1 || r > 5) continue;
+        dist[r - 1] = n;
+        count += n;
+        sum += r * n;
+    }
+    json_decref(groups);
+    snprintf(sql, sizeof sql, "SELECT r.id, r.deal_id, r.rating, r.body, r.reply, r.replied_at, r.created_at, a.name AS author_name, "
+                              "s.name AS subject_name FROM deal_reviews r JOIN users a ON a.id = r.author_id "
+                              "JOIN users s ON s.id = r.subject_id WHERE r.%s = ? AND r.hidden = 0 "
+                              "ORDER BY r.created_at DESC, r.id DESC LIMIT ?", col);
+    json_t *items = kj_db_rows(db, sql, "si", id, (int64_t)(limit > 0 ? limit : 20));
+    if (!items) items = json_array();
+    json_t *distribution = json_array();
+    for (int k = 0; k < 5; k++) json_array_append_new(distribution, json_integer(dist[k]));
+    return json_pack("{s:I, s:I, s:o, s:o}", "count", (json_int_t)count,
+                     "average_x100", (json_int_t)(count ? (sum * 100 + count / 2) / count : 0), "distribution", distribution,
                      "items", items);
 }
 

@@ -125,9 +125,12 @@ json_t *kj_deal_milestones(kj_db *db, const char *deal_id);
 /** Visible reviews of a deal (hidden ones only when include_hidden). */
 json_t *kj_deal_reviews(kj_db *db, const char *deal_id, bool include_hidden);
 /** Ratings received by a user, an organization or a studio (kind "user",
- *  "org", "studio"): {count, average_x100, items:[visible reviews]}.
- *  For the studio and organization pages. New ref. */
-json_t *kj_deal_ratings(kj_db *db, const char *kind, const char *id);
+ *  "org", "studio"; a studio is rated through deals on its listings, an
+ *  organization through its members' deals): {count, average_x100
+ *  (integer, the mean × 100 rounded), distribution:[count of 1★ … 5★],
+ *  items:[the latest `limit` visible reviews, newest first; limit ≤ 0:
+ *  20]}. Hidden reviews count nowhere. NULL for an unknown kind. New ref. */
+json_t *kj_deal_ratings(kj_db *db, const char *kind, const char *id, int limit);
 /** Deal counts and agreed amounts (fen) by domain, region, contract type
  *  and month (YYYY-MM, UTC), over the deals user may oversee (operators:
  *  their region; administrators: all). New ref. */

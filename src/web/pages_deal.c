@@ -6,6 +6,7 @@
  * state table. Every form posts to /deals/{id}/act (kj_deal_act).
  */
 #include "web/pages_deal.h"
+#include "core/clock.h"
 #include "core/validate.h"
 #include "deal/contract_pdf.h"
 #include "deal/deal.h"
@@ -238,6 +239,43 @@ void kj_page_deal_order(kj_req *req)
     int status = 0;
     int rc = kj_deal_order(kj_req_db(req), req->user, kj_req_param(req, 0), id, &err, &status);
     started(req, rc, id, err, status);
+}
+
+/* ---- ratings on studio and organization pages ---- */
+
+/* n filled stars then empty ones up to five (UTF-8, 3 bytes each). */
+static const char *stars(kj_req *req, int64_t n)
+{
+    if (n < 0) n = 0;
+    if (n > 5) n = 5;
+    return kj_arena_printf(req->arena, "%.*s%.*s", (int)n * 3, "★★★★★", (int)(5 - n) * 3, "☆☆☆☆☆");
+}
+
+json_t *kj_ratings_view(kj_req *req, const char *kind, const char *id)
+{
+    json_t *r = kj_deal_ratings(kj_req_db(req), kind, id, 5);
+    if (!r) return json_object();
+    int64_t avg = json_integer_value(json_object_get(r, "average_x100")), tenths = (avg + 5) / 10;
+    json_object_set_new(r, "average", json_string(kj_arena_printf(req->arena, "%lld.%lld", (long long)(tenths / 10),
+                                                                  (long long)(tenths % 10))));
+    json_object_set_new(r, "stars", json_string(stars(req, (avg + 50) / 100)));
+    json_object_set_new(r, "has_reviews", json_boolean(json_integer_value(json_object_get(r, "count")) > 0));
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(r, "items"), i, x) {
+        char date[16];
+        kj_format_date(json_integer_value(json_object_get(x, "created_at")), date, sizeof date);
+        json_object_set_new(x, "date", json_string(date));
+        json_object_set_new(x, "stars", json_string(stars(req, json_integer_value(json_object_get(x, "rating")))));
+    }
+    return r;
+}
+
+json_t *kj_ratings_summary(kj_req *req, const char *kind, const char *id)
+{
+    json_t *r = kj_deal_ratings(kj_req_db(req), kind, id, 1);
+    if (r) json_object_del(r, "items");
+    return r ? r : json_object();
 }
 
 /* ---- e-mail preferences ---- */

@@ -56,6 +56,8 @@ static const kj_field mail_pref_fields[] = {
     { "review", KJ_F_ENUM, 0, 0, 0, mail_modes }, { "alert", KJ_F_ENUM, 0, 0, 0, mail_modes },
     { "notice", KJ_F_ENUM, 0, 0, 0, mail_modes }, KJ_FIELDS_END };
 
+static const kj_field ratings_fields[] = { { "limit", KJ_F_INT, 0, 1, 100, NULL }, KJ_FIELDS_END };
+
 #define SIGNED KJ_SIGNED_IN
 
 const kj_route kj_routes_deal[] = {
@@ -97,6 +99,6 @@ const kj_route kj_routes_deal[] = {
     { KJ_GET,  "/api/v1/deals/{id}/events",            kj_api_deal_events,    SIGNED,    KJ_API, NULL, "api_deal_events" },
     { KJ_GET,  "/api/v1/mail-prefs",                   kj_api_mail_prefs,     SIGNED,    KJ_API, NULL, "api_mail_prefs" },
     { KJ_PUT,  "/api/v1/mail-prefs",                   kj_api_mail_prefs_put, SIGNED,    KJ_API, mail_pref_fields, "api_mail_prefs" },
-    { KJ_GET,  "/api/v1/ratings/{kind}/{id}",          kj_api_ratings,        KJ_PUBLIC, KJ_API, NULL, "api_ratings" },
+    { KJ_GET,  "/api/v1/ratings/{kind}/{id}",          kj_api_ratings,        KJ_PUBLIC, KJ_API, ratings_fields, "api_ratings" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };
