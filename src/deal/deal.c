@@ -894,6 +894,11 @@ json_t *kj_deal_list(kj_db *db, json_t *user)
     return rows ? rows : json_array();
 }
 
+char *kj_deal_of_eoi(kj_db *db, const char *eoi_id)
+{
+    return eoi_id ? kj_db_text(db, "SELECT id FROM deals WHERE source = 'eoi' AND source_id = ?", "s", eoi_id) : NULL;
+}
+
 json_t *kj_deal_startable(kj_db *db, json_t *user)
 {
     const char *uid = jstr(user, "id");

@@ -113,6 +113,10 @@ json_t *kj_deal_get(kj_db *db, json_t *user, const char *deal_id);
 /** The deals user takes part in (or brokers; administrators: all), newest
  *  first, each with unread message count. New ref. */
 json_t *kj_deal_list(kj_db *db, json_t *user);
+/** The id of the deal started from the EOI eoi_id (malloc'd, caller
+ *  frees), or NULL when none was started. Callers have checked that the
+ *  user may see the EOI. */
+char *kj_deal_of_eoi(kj_db *db, const char *eoi_id);
 /** Accepted EOIs of user that have no deal yet (to start one). New ref. */
 json_t *kj_deal_startable(kj_db *db, json_t *user);
 /** Operators who may be invited as broker of the deal (those whose
