@@ -83,6 +83,19 @@ int kj_deal_start_from_eoi(kj_db *db, json_t *user, const char *eoi_id, char *id
 int kj_deal_order(kj_db *db, json_t *user, const char *listing_id, char *id_out,
                   const char **err_key, int *http_status);
 
+/** Deals for a signed 揭榜挂帅 task agreement, inside the caller's
+ *  transaction (the challenge module calls it when the issuer signs): one
+ *  deal per selected application, the applicant providing and client_id
+ *  (the signing issuer) paying, starting at "agreed" with a 技术开发
+ *  contract generated from agreement {parties, amount_fen, milestones:
+ *  [{title, due, criteria}]}: lump sum = the agreed amount when there is
+ *  one winner (with several, each winner's own budget, else an equal
+ *  share), duration up to the last milestone, and the agreement's
+ *  milestones as the deal's (deliverable = acceptance criteria). Each
+ *  deal reuses no thread (a new conversation). 0, or -1 with *err_key. */
+int kj_deal_from_challenge(kj_db *db, const char *challenge_id, const char *client_id, json_t *agreement,
+                           const char **err_key, int *http_status);
+
 /** Performs action on deal_id for user, with the action's inputs in args
  *  (offer fields; body; milestone fields and milestone_id; rating, body,
  *  review_id; broker_id; reason). client_ip is recorded with signatures.
