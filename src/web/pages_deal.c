@@ -190,6 +190,13 @@ void kj_page_deal_contract(kj_req *req)
     if (!d) { kj_error(req, 404, "err.deal.not_found"); return; }
     if (!json_is_object(json_object_get(d, "contract"))) { json_decref(d); kj_error(req, 409, "err.deal.no_contract"); return; }
     decorate_deal(req, d);
+    size_t i;
+    json_t *sig;
+    json_array_foreach(json_object_get(d, "signatures"), i, sig) {
+        char when[32];
+        kj_format_iso(json_integer_value(json_object_get(sig, "signed_at")), when, sizeof when);
+        json_object_set_new(sig, "signed_text", json_string(when));
+    }
     kj_render(req, 200, "deal_contract", d);
 }
 

@@ -58,6 +58,10 @@ def test_contract_pdf_content(server):
     text, _ = pdf_text(download(d.client, d, api=False).body)
     t = flat(text)
     assert t.count("电子确认于") == 1 and t.count("尚未确认") == 1, text
+    # The printable page shows the confirmation time as a date and time (not milliseconds).
+    page = d.client.get("/deals/%s/contract" % d.id).text
+    assert re.search(r'<time class="sig-time" datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">', page), page
+    assert 'id="contract-pdf"' in page
     # The frame follows the reader's language; the contract text stays Chinese.
     r = d.provider.get("/deals/%s/contract.pdf" % d.id, headers={"Accept-Language": "en"})
     text, _ = pdf_text(r.body)
