@@ -5,7 +5,8 @@
 // answers with an offer, the enterprise user accepts it, both confirm the
 // generated contract (and can download it as a PDF), a milestone is added,
 // delivered and accepted, the delivery is accepted, the deal completed and
-// reviewed; the review then shows on the studio's page. Run by run.mjs
+// reviewed by both (the scientist answers the review it got); the review
+// then shows on the studio's page. Run by run.mjs
 // (export tests), like market.mjs.
 //
 // The studio and the listing (not what this test is about) are set up
@@ -186,13 +187,26 @@ async function dealJourney(t) {
   await act(enterprise, t, '#send-review', 'completed');
   assert.ok((await text(enterprise.locator('#reviews'))).includes(praise), 'the review is on the deal page');
   assert.equal(await enterprise.locator('#review-form').count(), 0, 'no second review offered');
+  // The scientist reviews the enterprise user in turn and answers the review (once).
+  await scientist.reload();
+  const reply = `感谢认可，期待再次合作。(${id})`;
+  await scientist.fill('#reviews form:has(input[value="reply_review"]) textarea', reply);
+  await act(scientist, t, '#reviews form:has(input[value="reply_review"]) button', 'completed');
+  assert.equal(await scientist.locator('#reviews form:has(input[value="reply_review"])').count(), 0, 'answered once');
+  await scientist.selectOption('#rating', '4');
+  await scientist.fill('#review-body', `需求明确，验收及时。(${id})`);
+  await act(scientist, t, '#send-review', 'completed');
+  const reviews = await text(scientist.locator('#reviews'));
+  assert.ok(reviews.includes(reply) && reviews.includes('需求明确，验收及时。'), `both reviews and the reply: ${reviews}`);
   const visitor = await t.newPage();
   await visitor.goto(`${t.base}/studios/${studio.id}`);
   assert.equal(await text(visitor.locator('#rating-average')), '5.0');
   assert.equal(await text(visitor.locator('#rating-count')), t.zh('deal.rating.count', 1));
-  assert.ok((await text(visitor.locator('#recent-reviews'))).includes(praise), 'the review is on the studio page');
+  const onStudio = await text(visitor.locator('#recent-reviews'));
+  assert.ok(onStudio.includes(praise) && onStudio.includes(reply), 'the review and its reply are on the studio page');
+  assert.ok(!onStudio.includes('需求明确'), "the enterprise's review is not the studio's");
 }
 
 export const tests = [
-  { name: 'deal: inquiry, offer, agreement, contract (page and PDF) confirmed by both, milestone, acceptance, review on the studio page', fn: dealJourney, budget: 30 },
+  { name: 'deal: inquiry, offer, agreement, contract (page and PDF) confirmed by both, milestone, acceptance, reviews (one answered) on the studio page', fn: dealJourney, budget: 30 },
 ];
