@@ -93,7 +93,8 @@ def test_contract_pdf_authorization_matrix(server):
     the PDF; other users and the region's operator (not broker, no
     dispute) are told it does not exist; anonymous users must sign in;
     before terms are agreed there is no contract (409). Once disputed, the
-    region's operator (mediator) may read it too."""
+    region's operator (mediator) may read it too, and so may an operator
+    invited as broker."""
     d = Deal(server)
     clients = {role: (Client(server) if role == "anonymous" else user(server, role)) for role in ROLES}
     page_anon = (302, 303, 401)
@@ -124,6 +125,14 @@ def test_contract_pdf_authorization_matrix(server):
     d.ok(d.provider, "sign")
     d.ok(d.client, "dispute", reason="对方未按约定提供资料")
     check(disputed)
+    # An operator invited as broker (科服保姆) may read it without any dispute.
+    d2 = Deal(server)
+    to_agreed(d2)
+    assert d2.operator.api("GET", d2.path("/contract.pdf")).status == 404
+    d2.ok(d2.client, "invite_broker", broker_id=d2.operator_id)
+    r = d2.operator.api("GET", d2.path("/contract.pdf"))
+    assert r.status == 200 and r.body.startswith(b"%PDF-"), r
+    assert d2.outsider.api("GET", d2.path("/contract.pdf")).status == 404
     # A deal id that does not exist, and one that is not an id at all.
     problem(d.client.api("GET", "/api/v1/deals/01ARZ3NDEKTSV4RRFFQ69G5FAV/contract.pdf"), 404)
     problem(d.client.api("GET", "/api/v1/deals/not-an-id/contract.pdf"), 404)
