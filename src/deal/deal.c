@@ -1,6 +1,6 @@
 /*
  * deal.c — the deal process: the state table, creation from an EOI, an
- * order or another source, and every action (offers, acceptance,
+ * order or a signed 揭榜挂帅 task agreement, and every action (offers, acceptance,
  * signatures, milestones, delivery, cancellation by agreement, disputes
  * and mediation, messages, broker invitation, reviews).
  *
@@ -333,11 +333,14 @@ int kj_deal_from_challenge(kj_db *db, const char *challenge_id, const char *clie
         if (rc || same(jstr(x, "applicant_id"), client_id)) continue;
         int64_t budget = json_integer_value(json_object_get(x, "budget_fen"));
         int64_t amount = n == 1 ? total : budget > 0 ? budget : total / (int64_t)n;
-        char scope[1600];
-        snprintf(scope, sizeof scope, "按揭榜挂帅任务“%s”的任务协议（协议方：%s）完成攻关，各里程碑按协议约定的验收标准交付", jstr0(ch, "title"),
-                 jstr0(agreement, "parties"));
+        kj_buf scope = { 0 };   /* whole (never cut inside a character): title and parties are length-checked */
+        kj_buf_printf(&scope, "按揭榜挂帅任务“%s”的任务协议（协议方：%s）完成攻关，各里程碑按协议约定的验收标准交付",
+                      jstr0(ch, "title"), jstr0(agreement, "parties"));
         json_t *terms = json_pack("{s:s, s:s, s:I, s:s, s:I}", "contract_type", "development", "price_kind", "lump_sum",
-                                  "amount_fen", (json_int_t)amount, "scope", scope, "duration_days", (json_int_t)last);
+                                  "amount_fen", (json_int_t)amount, "scope", scope.data ? scope.data : "", "duration_days",
+                                  (json_int_t)last);
+        kj_buf_free(&scope);
+        if (!terms) { rc = refuse(err_key, http_status, "err.internal", 500); continue; }
         char id[KJ_ID_LEN + 1];
         rc = kj_deal_create_from(db, "challenge", jstr(x, "id"), NULL, jstr(x, "applicant_id"), client_id, jstr0(ch, "title"),
                                  jstr0(ch, "domain"), jstr0(ch, "region"), NULL, terms, id, err_key, http_status);
