@@ -10,8 +10,9 @@ build_pkgs=(
   libutf8proc-dev libopencc-dev opencc libfriso-dev friso-dict libstemmer-dev
   libmd4c-dev libmd4c-html0-dev libcurl4-openssl-dev libxlsxwriter-dev
   libmagic-dev zlib1g-dev libpq-dev
+  libcairo2-dev libpango1.0-dev fonts-wqy-microhei   # contract PDFs: cairo + pango, CJK glyphs
 )
-test_pkgs=( python3 chromium fonts-wqy-microhei sqlite3 python3-aiosmtpd )
+test_pkgs=( python3 chromium fonts-wqy-microhei sqlite3 python3-aiosmtpd poppler-utils )
 # Node.js may come from elsewhere than Debian (e.g. a newer build); only ask
 # Debian for it when no node/npm is on PATH.
 command -v node >/dev/null 2>&1 || test_pkgs+=( nodejs )

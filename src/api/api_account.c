@@ -7,6 +7,7 @@
  */
 #include "web/app.h"
 #include "core/id.h"
+#include "web/pages_deal.h"
 #include <string.h>
 
 static json_t *user_json(kj_req *req, json_t *u)
@@ -115,6 +116,7 @@ void kj_api_org(kj_req *req)
     const char *id = kj_req_param(req, 0);
     json_t *org = kj_id_valid(id) ? kj_org_get(kj_req_db(req), id) : NULL;
     if (!org) { kj_error(req, 404, "err.not_found"); return; }
+    json_object_set_new(org, "rating", kj_ratings_summary(req, "org", id));
     kj_resp_json(req, 200, org);
 }
 

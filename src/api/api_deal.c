@@ -159,7 +159,8 @@ void kj_api_deal_events(kj_req *req)
 
 void kj_api_ratings(kj_req *req)
 {
-    json_t *r = kj_deal_ratings(kj_req_db(req), kj_req_param(req, 0), kj_req_param(req, 1));
+    json_t *r = kj_deal_ratings(kj_req_db(req), kj_req_param(req, 0), kj_req_param(req, 1),
+                               (int)kj_in_int(req, "limit", 20));
     if (!r) { problem(req, 404, "err.not_found"); return; }
     kj_resp_json(req, 200, r);
 }

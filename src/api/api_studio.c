@@ -9,6 +9,7 @@
 #include "web/app.h"
 #include "core/id.h"
 #include "market/studio.h"
+#include "web/pages_deal.h"
 #include "web/pages_studio.h"
 #include <string.h>
 
@@ -25,6 +26,7 @@ static void send_studio(kj_req *req, int status, const char *id)
 {
     json_t *s = kj_studio_view(req, id);
     if (!s) { kj_error(req, 404, "err.not_found"); return; }
+    json_object_set_new(s, "rating", kj_ratings_summary(req, "studio", id));
     kj_resp_json(req, status, s);
 }
 

@@ -7,6 +7,7 @@
  */
 #include "challenge/internal.h"
 #include "account/account.h"
+#include "deal/deal.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/validate.h"
@@ -688,7 +689,12 @@ static int act_sign(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *
                               kj_ch_str(m, "title"), "due", kj_ch_str(m, "due"), "criteria", kj_ch_str(m, "criteria")));
     }
     kj_db_exec(db, "UPDATE challenges SET agreement = ? WHERE id = ?", "js", stored, id);
+    /* The agreement carries on as a deal per winner: contract, signatures, conversation, reviews (deal/deal.h). */
+    const char *dkey = NULL;
+    int dstatus = 0;
+    int drc = kj_deal_from_challenge(db, id, uid(user), stored, &dkey, &dstatus);
     json_decref(stored);
+    if (drc) return kj_ch_fail(e, dstatus ? dstatus : 500, dkey ? dkey : "err.internal", NULL);
     json_t *apps = kj_db_rows(db, "SELECT applicant_id FROM challenge_applications WHERE challenge_id = ? AND status = 'selected'", "s", id);
     json_array_foreach(apps, i, m) kj_ch_notify(db, kj_ch_str(m, "applicant_id"), "challenge_agreement", ch);
     json_decref(apps);

@@ -1,6 +1,6 @@
 /*
  * deal.c — the deal process: the state table, creation from an EOI, an
- * order or another source, and every action (offers, acceptance,
+ * order or a signed 揭榜挂帅 task agreement, and every action (offers, acceptance,
  * signatures, milestones, delivery, cancellation by agreement, disputes
  * and mediation, messages, broker invitation, reviews).
  *
@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DAY_MS (86400LL * 1000)
 
@@ -283,6 +284,71 @@ int kj_deal_order(kj_db *db, json_t *user, const char *listing_id, char *id_out,
         json_decref(terms);
     }
     json_decref(l);
+    return rc;
+}
+
+/* Days from today (the platform clock) to the date YYYY-MM-DD, at least 1. */
+static int64_t days_until(const char *date)
+{
+    struct tm tm = { 0 };
+    if (!date || !kj_valid_date(date) || sscanf(date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) return 1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    int64_t days = ((int64_t)timegm(&tm) * 1000 - kj_now_ms()) / DAY_MS + 1;
+    return days < 1 ? 1 : days > 3650 ? 3650 : days;
+}
+
+/* The agreement's milestones as the deal's (caller's transaction), each logged. */
+static int copy_milestones(kj_db *db, const char *deal_id, const char *actor_id, json_t *milestones)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(milestones, i, m) {
+        kj_id id = kj_id_new();
+        if (kj_db_exec(db, "INSERT INTO deal_milestones(id, origin, deal_id, title, deliverable, due_date, amount_fen, status, "
+                           "created_at) VALUES (?,?,?,?,?,?,0,'open',?)", "ssssssi", id.s, kj_instance_id(db), deal_id,
+                       jstr0(m, "title"), jstr0(m, "criteria"), jstr0(m, "due"), kj_now_ms()) < 1)
+            return -1;
+        json_t *ev = json_pack("{s:s, s:s, s:i}", "milestone_id", id.s, "due_date", jstr0(m, "due"), "amount_fen", 0);
+        int rc = kj_ledger_append(db, deal_id, actor_id, "add_milestone", ev);
+        json_decref(ev);
+        if (rc) return -1;
+    }
+    return 0;
+}
+
+int kj_deal_from_challenge(kj_db *db, const char *challenge_id, const char *client_id, json_t *agreement,
+                           const char **err_key, int *http_status)
+{
+    json_t *ch = kj_db_row(db, "SELECT title, domain, coalesce(region, '') AS region FROM challenges WHERE id = ?", "s", challenge_id);
+    json_t *apps = kj_db_rows(db, "SELECT id, applicant_id, budget_fen FROM challenge_applications WHERE challenge_id = ? "
+                                  "AND status = 'selected' ORDER BY created_at, id", "s", challenge_id);
+    json_t *ms = json_object_get(agreement, "milestones");
+    int64_t total = json_integer_value(json_object_get(agreement, "amount_fen")), last = 1;
+    size_t n = json_array_size(apps), i;
+    json_t *x;
+    json_array_foreach(ms, i, x) { int64_t d = days_until(jstr(x, "due")); if (d > last) last = d; }
+    int rc = ch ? 0 : refuse(err_key, http_status, "err.not_found", 404);
+    json_array_foreach(apps, i, x) {
+        if (rc || same(jstr(x, "applicant_id"), client_id)) continue;
+        int64_t budget = json_integer_value(json_object_get(x, "budget_fen"));
+        int64_t amount = n == 1 ? total : budget > 0 ? budget : total / (int64_t)n;
+        kj_buf scope = { 0 };   /* whole (never cut inside a character): title and parties are length-checked */
+        kj_buf_printf(&scope, "按揭榜挂帅任务“%s”的任务协议（协议方：%s）完成攻关，各里程碑按协议约定的验收标准交付",
+                      jstr0(ch, "title"), jstr0(agreement, "parties"));
+        json_t *terms = json_pack("{s:s, s:s, s:I, s:s, s:I}", "contract_type", "development", "price_kind", "lump_sum",
+                                  "amount_fen", (json_int_t)amount, "scope", scope.data ? scope.data : "", "duration_days",
+                                  (json_int_t)last);
+        kj_buf_free(&scope);
+        if (!terms) { rc = refuse(err_key, http_status, "err.internal", 500); continue; }
+        char id[KJ_ID_LEN + 1];
+        rc = kj_deal_create_from(db, "challenge", jstr(x, "id"), NULL, jstr(x, "applicant_id"), client_id, jstr0(ch, "title"),
+                                 jstr0(ch, "domain"), jstr0(ch, "region"), NULL, terms, id, err_key, http_status);
+        if (rc == 0 && copy_milestones(db, id, client_id, ms)) rc = refuse(err_key, http_status, "err.internal", 500);
+        json_decref(terms);
+    }
+    json_decref(apps);
+    json_decref(ch);
     return rc;
 }
 
@@ -674,9 +740,12 @@ static int do_review(act_ctx *c)
         return fail(c, "err.deal.reviewed_twice", 409);
     const char *subject = other_party(c);
     char *org = kj_db_text(c->db, "SELECT org_id FROM users WHERE id = ?", "s", subject);
-    /* A provider offering through a studio listing is rated with the studio too. */
-    char *studio = same(subject, jstr(c->deal, "provider_id")) && jstr(c->deal, "listing_id")
-                       ? kj_db_text(c->db, "SELECT studio_id FROM listings WHERE id = ?", "s", jstr(c->deal, "listing_id")) : NULL;
+    /* A provider offering through a studio (its listing, or its 揭榜 application) is rated with the studio too. */
+    char *studio = NULL;
+    if (same(subject, jstr(c->deal, "provider_id")) && jstr(c->deal, "listing_id"))
+        studio = kj_db_text(c->db, "SELECT studio_id FROM listings WHERE id = ?", "s", jstr(c->deal, "listing_id"));
+    else if (same(subject, jstr(c->deal, "provider_id")) && same(jstr(c->deal, "source"), "challenge"))
+        studio = kj_db_text(c->db, "SELECT studio_id FROM challenge_applications WHERE id = ?", "s", jstr(c->deal, "source_id"));
     kj_id id = kj_id_new();
     int rc = kj_db_exec(c->db, "INSERT INTO deal_reviews(id, origin, deal_id, author_id, subject_id, subject_org_id, subject_studio_id, "
                                "rating, body, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)", "sssssssisi", id.s, kj_instance_id(c->db),
@@ -894,6 +963,11 @@ json_t *kj_deal_list(kj_db *db, json_t *user)
     return rows ? rows : json_array();
 }
 
+char *kj_deal_of_eoi(kj_db *db, const char *eoi_id)
+{
+    return eoi_id ? kj_db_text(db, "SELECT id FROM deals WHERE source = 'eoi' AND source_id = ?", "s", eoi_id) : NULL;
+}
+
 json_t *kj_deal_startable(kj_db *db, json_t *user)
 {
     const char *uid = jstr(user, "id");
@@ -904,25 +978,38 @@ json_t *kj_deal_startable(kj_db *db, json_t *user)
     return rows ? rows : json_array();
 }
 
-json_t *kj_deal_ratings(kj_db *db, const char *kind, const char *id)
+json_t *kj_deal_ratings(kj_db *db, const char *kind, const char *id, int limit)
 {
     static const struct { const char *kind, *column; } kinds[] = {
         { "user", "subject_id" }, { "org", "subject_org_id" }, { "studio", "subject_studio_id" } };
     const char *col = NULL;
-    for (size_t i = 0; i < 3; i++) if (same(kinds[i].kind, kind)) col = kinds[i].column;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) if (same(kinds[i].kind, kind)) col = kinds[i].column;
     if (!col || !id) return NULL;
-    char sql[512];
-    snprintf(sql, sizeof sql, "SELECT r.id, r.deal_id, r.rating, r.body, r.reply, r.created_at, a.name AS author_name, s.name AS subject_name "
-                              "FROM deal_reviews r JOIN users a ON a.id = r.author_id JOIN users s ON s.id = r.subject_id "
-                              "WHERE r.%s = ? AND r.hidden = 0 ORDER BY r.created_at DESC", col);
-    json_t *items = kj_db_rows(db, sql, "s", id);
-    if (!items) items = json_array();
-    int64_t sum = 0;
+    char sql[640];
+    /* The summary counts every visible review; the items are the latest. */
+    snprintf(sql, sizeof sql, "SELECT rating, count(*) AS n FROM deal_reviews WHERE %s = ? AND hidden = 0 GROUP BY rating", col);
+    json_t *groups = kj_db_rows(db, sql, "s", id);
+    int64_t dist[5] = { 0 }, count = 0, sum = 0;
     size_t i;
-    json_t *r;
-    json_array_foreach(items, i, r) sum += json_integer_value(json_object_get(r, "rating"));
-    size_t n = json_array_size(items);
-    return json_pack("{s:I, s:I, s:o}", "count", (json_int_t)n, "average_x100", (json_int_t)(n ? (sum * 100 + (int64_t)n / 2) / (int64_t)n : 0),
+    json_t *g;
+    json_array_foreach(groups, i, g) {
+        int64_t r = json_integer_value(json_object_get(g, "rating")), n = json_integer_value(json_object_get(g, "n"));
+        if (r < 1 || r > 5) continue;
+        dist[r - 1] = n;
+        count += n;
+        sum += r * n;
+    }
+    json_decref(groups);
+    snprintf(sql, sizeof sql, "SELECT r.id, r.deal_id, r.rating, r.body, r.reply, r.replied_at, r.created_at, a.name AS author_name, "
+                              "s.name AS subject_name FROM deal_reviews r JOIN users a ON a.id = r.author_id "
+                              "JOIN users s ON s.id = r.subject_id WHERE r.%s = ? AND r.hidden = 0 "
+                              "ORDER BY r.created_at DESC, r.id DESC LIMIT ?", col);
+    json_t *items = kj_db_rows(db, sql, "si", id, (int64_t)(limit > 0 ? limit : 20));
+    if (!items) items = json_array();
+    json_t *distribution = json_array();
+    for (int k = 0; k < 5; k++) json_array_append_new(distribution, json_integer(dist[k]));
+    return json_pack("{s:I, s:I, s:o, s:o}", "count", (json_int_t)count,
+                     "average_x100", (json_int_t)(count ? (sum * 100 + count / 2) / count : 0), "distribution", distribution,
                      "items", items);
 }
 

@@ -83,6 +83,19 @@ int kj_deal_start_from_eoi(kj_db *db, json_t *user, const char *eoi_id, char *id
 int kj_deal_order(kj_db *db, json_t *user, const char *listing_id, char *id_out,
                   const char **err_key, int *http_status);
 
+/** Deals for a signed 揭榜挂帅 task agreement, inside the caller's
+ *  transaction (the challenge module calls it when the issuer signs): one
+ *  deal per selected application, the applicant providing and client_id
+ *  (the signing issuer) paying, starting at "agreed" with a 技术开发
+ *  contract generated from agreement {parties, amount_fen, milestones:
+ *  [{title, due, criteria}]}: lump sum = the agreed amount when there is
+ *  one winner (with several, each winner's own budget, else an equal
+ *  share), duration up to the last milestone, and the agreement's
+ *  milestones as the deal's (deliverable = acceptance criteria). Each
+ *  deal reuses no thread (a new conversation). 0, or -1 with *err_key. */
+int kj_deal_from_challenge(kj_db *db, const char *challenge_id, const char *client_id, json_t *agreement,
+                           const char **err_key, int *http_status);
+
 /** Performs action on deal_id for user, with the action's inputs in args
  *  (offer fields; body; milestone fields and milestone_id; rating, body,
  *  review_id; broker_id; reason). client_ip is recorded with signatures.
@@ -113,6 +126,10 @@ json_t *kj_deal_get(kj_db *db, json_t *user, const char *deal_id);
 /** The deals user takes part in (or brokers; administrators: all), newest
  *  first, each with unread message count. New ref. */
 json_t *kj_deal_list(kj_db *db, json_t *user);
+/** The id of the deal started from the EOI eoi_id (malloc'd, caller
+ *  frees), or NULL when none was started. Callers have checked that the
+ *  user may see the EOI. */
+char *kj_deal_of_eoi(kj_db *db, const char *eoi_id);
 /** Accepted EOIs of user that have no deal yet (to start one). New ref. */
 json_t *kj_deal_startable(kj_db *db, json_t *user);
 /** Operators who may be invited as broker of the deal (those whose
@@ -125,9 +142,12 @@ json_t *kj_deal_milestones(kj_db *db, const char *deal_id);
 /** Visible reviews of a deal (hidden ones only when include_hidden). */
 json_t *kj_deal_reviews(kj_db *db, const char *deal_id, bool include_hidden);
 /** Ratings received by a user, an organization or a studio (kind "user",
- *  "org", "studio"): {count, average_x100, items:[visible reviews]}.
- *  For the studio and organization pages. New ref. */
-json_t *kj_deal_ratings(kj_db *db, const char *kind, const char *id);
+ *  "org", "studio"; a studio is rated through deals on its listings, an
+ *  organization through its members' deals): {count, average_x100
+ *  (integer, the mean × 100 rounded), distribution:[count of 1★ … 5★],
+ *  items:[the latest `limit` visible reviews, newest first; limit ≤ 0:
+ *  20]}. Hidden reviews count nowhere. NULL for an unknown kind. New ref. */
+json_t *kj_deal_ratings(kj_db *db, const char *kind, const char *id, int limit);
 /** Deal counts and agreed amounts (fen) by domain, region, contract type
  *  and month (YYYY-MM, UTC), over the deals user may oversee (operators:
  *  their region; administrators: all). New ref. */

@@ -10,6 +10,7 @@
 #include "web/app.h"
 #include "core/id.h"
 #include "market/studio.h"
+#include "web/pages_deal.h"
 #include "web/pages_studio.h"
 #include "web/i18n.h"
 #include "market/market.h"
@@ -262,7 +263,8 @@ void kj_page_org(kj_req *req)
     /* Its published listings, never the anonymous ones (they would name it). */
     json_t *listings = kj_org_listings(kj_req_db(req), id);
     kj_showcase_decorate(req, listings);
-    kj_render(req, 200, "org", json_pack("{s:o, s:o, s:s}", "org", org, "listings", listings,
+    kj_render(req, 200, "org", json_pack("{s:o, s:o, s:o, s:s}", "org", org, "listings", listings,
+                                         "ratings", kj_ratings_view(req, "org", id),
                                          "page_title", json_string_value(json_object_get(org, "name"))));
 }
 

@@ -6,7 +6,9 @@
  * state table. Every form posts to /deals/{id}/act (kj_deal_act).
  */
 #include "web/pages_deal.h"
+#include "core/clock.h"
 #include "core/validate.h"
+#include "deal/contract_pdf.h"
 #include "deal/deal.h"
 #include "mail/mail.h"
 #include "market/attach.h"
@@ -188,7 +190,38 @@ void kj_page_deal_contract(kj_req *req)
     if (!d) { kj_error(req, 404, "err.deal.not_found"); return; }
     if (!json_is_object(json_object_get(d, "contract"))) { json_decref(d); kj_error(req, 409, "err.deal.no_contract"); return; }
     decorate_deal(req, d);
+    size_t i;
+    json_t *sig;
+    json_array_foreach(json_object_get(d, "signatures"), i, sig) {
+        char when[32];
+        kj_format_iso(json_integer_value(json_object_get(sig, "signed_at")), when, sizeof when);
+        json_object_set_new(sig, "signed_text", json_string(when));
+    }
     kj_render(req, 200, "deal_contract", d);
+}
+
+/* The contract as a PDF download: the deal domain renders, this only serves. */
+void kj_page_deal_contract_pdf(kj_req *req)
+{
+    json_t *d = kj_deal_get(kj_req_db(req), req->user, kj_req_param(req, 0));
+    if (!d) { kj_error(req, 404, "err.deal.not_found"); return; }
+    if (!json_is_object(json_object_get(d, "contract"))) { json_decref(d); kj_error(req, 409, "err.deal.no_contract"); return; }
+    const kj_contract_pdf_labels lb = {
+        .client = kj_tr(req, "deal.client"), .provider = kj_tr(req, "deal.provider"),
+        .signatures = kj_tr(req, "deal.contract.signatures"), .signed_at = kj_tr(req, "deal.pdf.signed_at"),
+        .unsigned_ = kj_tr(req, "deal.pdf.unsigned"), .hash = kj_tr(req, "deal.contract.hash"),
+        .page = kj_tr(req, "deal.pdf.page"), .note = kj_tr(req, "deal.contract.language_note"),
+    };
+    size_t len = 0;
+    unsigned char *pdf = kj_contract_pdf(d, &lb, &len);
+    if (!pdf) { json_decref(d); kj_error(req, 500, "err.internal"); return; }
+    kj_resp_header(req, "Content-Disposition",
+                   kj_arena_printf(req->arena, "attachment; filename=\"contract-%s.pdf\"", jstr(d, "id")));
+    kj_resp_header(req, "X-Content-Type-Options", "nosniff");
+    kj_resp_header(req, "Cache-Control", "private, no-store");
+    kj_resp_text(req, 200, "application/pdf", (const char *)pdf, len);
+    free(pdf);
+    json_decref(d);
 }
 
 static void started(kj_req *req, int rc, const char *id, const char *err, int status)
@@ -213,6 +246,43 @@ void kj_page_deal_order(kj_req *req)
     int status = 0;
     int rc = kj_deal_order(kj_req_db(req), req->user, kj_req_param(req, 0), id, &err, &status);
     started(req, rc, id, err, status);
+}
+
+/* ---- ratings on studio and organization pages ---- */
+
+/* n filled stars then empty ones up to five (UTF-8, 3 bytes each). */
+static const char *stars(kj_req *req, int64_t n)
+{
+    if (n < 0) n = 0;
+    if (n > 5) n = 5;
+    return kj_arena_printf(req->arena, "%.*s%.*s", (int)n * 3, "★★★★★", (int)(5 - n) * 3, "☆☆☆☆☆");
+}
+
+json_t *kj_ratings_view(kj_req *req, const char *kind, const char *id)
+{
+    json_t *r = kj_deal_ratings(kj_req_db(req), kind, id, 5);
+    if (!r) return json_object();
+    int64_t avg = json_integer_value(json_object_get(r, "average_x100")), tenths = (avg + 5) / 10;
+    json_object_set_new(r, "average", json_string(kj_arena_printf(req->arena, "%lld.%lld", (long long)(tenths / 10),
+                                                                  (long long)(tenths % 10))));
+    json_object_set_new(r, "stars", json_string(stars(req, (avg + 50) / 100)));
+    json_object_set_new(r, "has_reviews", json_boolean(json_integer_value(json_object_get(r, "count")) > 0));
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(r, "items"), i, x) {
+        char date[16];
+        kj_format_date(json_integer_value(json_object_get(x, "created_at")), date, sizeof date);
+        json_object_set_new(x, "date", json_string(date));
+        json_object_set_new(x, "stars", json_string(stars(req, json_integer_value(json_object_get(x, "rating")))));
+    }
+    return r;
+}
+
+json_t *kj_ratings_summary(kj_req *req, const char *kind, const char *id)
+{
+    json_t *r = kj_deal_ratings(kj_req_db(req), kind, id, 1);
+    if (r) json_object_del(r, "items");
+    return r ? r : json_object();
 }
 
 /* ---- e-mail preferences ---- */

@@ -17,6 +17,10 @@ void kj_page_deal(kj_req *req);
 void kj_page_deal_act(kj_req *req);
 /** /deals/{id}/contract: the printable contract with its signatures. */
 void kj_page_deal_contract(kj_req *req);
+/** GET /deals/{id}/contract.pdf and /api/v1/deals/{id}/contract.pdf: the
+ *  contract as a PDF download (whoever may see the deal; 409 before terms
+ *  are agreed). */
+void kj_page_deal_contract_pdf(kj_req *req);
 /** POST /deals/{id}/attachments (multipart, field "file"): a file in the
  *  conversation; GET /deals/{id}/files/{att}: its download (members only). */
 void kj_page_deal_attach(kj_req *req);
@@ -25,6 +29,13 @@ void kj_api_deal_attach(kj_req *req);
 /** POST /eois/{id}/deal and /listings/{id}/order: start a deal. */
 void kj_page_deal_start_eoi(kj_req *req);
 void kj_page_deal_order(kj_req *req);
+/** The ratings of a studio or an organization (kind "studio", "org") for
+ *  its page: count, average ("4.5"), stars ("★★★★☆"), has_reviews, and
+ *  the five latest visible reviews with date and stars. New ref. */
+json_t *kj_ratings_view(kj_req *req, const char *kind, const char *id);
+/** The same without the reviews ({count, average_x100, distribution}),
+ *  for the studio and organization API objects. New ref. */
+json_t *kj_ratings_summary(kj_req *req, const char *kind, const char *id);
 /** /settings/mail: e-mail notification choices per category (each, digest, off). */
 void kj_page_mail_prefs(kj_req *req);
 void kj_page_mail_prefs_post(kj_req *req);

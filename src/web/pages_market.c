@@ -4,6 +4,7 @@
  * favourites, notifications.
  */
 #include "web/pages_market.h"
+#include "deal/deal.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "web/app.h"
@@ -523,6 +524,10 @@ void kj_page_eoi(kj_req *req)
     json_object_set_new(e, "decline_reasons", reasons);
     json_object_set_new(e, "sent", json_boolean(kj_req_query(req, "sent") != NULL));
     json_object_set_new(e, "can_decide", json_boolean(json_is_true(json_object_get(e, "is_owner")) && !strcmp(jstr(e, "status"), "pending")));
+    /* Once a deal was started from it, the page leads there instead of offering a second start. */
+    char *deal = kj_deal_of_eoi(kj_req_db(req), jstr(e, "id"));
+    if (deal) json_object_set_new(e, "deal_id", json_string(deal));
+    free(deal);
     kj_render(req, 200, "eoi_detail", e);
 }
 

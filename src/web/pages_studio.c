@@ -15,6 +15,7 @@
 #include "market/studio.h"
 #include "web/app.h"
 #include "web/market_view.h"
+#include "web/pages_deal.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -362,6 +363,7 @@ void kj_page_studio(kj_req *req)
         snprintf(key, sizeof key, "studio.role.%s", or_empty(jstr(m, "role")));
         json_object_set_new(m, "role_label", json_string(kj_tr(req, key)));
     }
+    json_object_set_new(s, "ratings", kj_ratings_view(req, "studio", id));
     kj_render(req, 200, "studio_detail", s);
 }
 

@@ -1,6 +1,6 @@
 /*
  * routes_deal.c — the deal routes: the deal pages (list, detail, actions,
- * printable contract, process help), starting a deal from an accepted EOI
+ * printable contract and its PDF, process help), starting a deal from an accepted EOI
  * or an order, and /api/v1/deals with its sub-resources (messages,
  * offers, contract and signatures, milestones, reviews, log), ratings and
  * the operators' statistics, and each user's e-mail preferences.
@@ -56,6 +56,8 @@ static const kj_field mail_pref_fields[] = {
     { "review", KJ_F_ENUM, 0, 0, 0, mail_modes }, { "alert", KJ_F_ENUM, 0, 0, 0, mail_modes },
     { "notice", KJ_F_ENUM, 0, 0, 0, mail_modes }, { "challenge", KJ_F_ENUM, 0, 0, 0, mail_modes }, KJ_FIELDS_END };
 
+static const kj_field ratings_fields[] = { { "limit", KJ_F_INT, 0, 1, 100, NULL }, KJ_FIELDS_END };
+
 #define SIGNED KJ_SIGNED_IN
 
 const kj_route kj_routes_deal[] = {
@@ -64,6 +66,7 @@ const kj_route kj_routes_deal[] = {
     { KJ_GET,  "/deals/{id}",                kj_page_deal,           SIGNED,    0, NULL, "deal" },
     { KJ_POST, "/deals/{id}/act",            kj_page_deal_act,       SIGNED,    0, act_fields, "deal_act" },
     { KJ_GET,  "/deals/{id}/contract",       kj_page_deal_contract,  SIGNED,    0, NULL, "deal_contract" },
+    { KJ_GET,  "/deals/{id}/contract.pdf",   kj_page_deal_contract_pdf, SIGNED, 0, NULL, "deal_contract_pdf" },
     { KJ_POST, "/deals/{id}/attachments",    kj_page_deal_attach,    SIGNED,    KJ_UPLOAD, NULL, "deal_attach" },
     { KJ_GET,  "/deals/{id}/files/{att}",    kj_page_deal_file,      SIGNED,    0, NULL, "deal_file" },
     { KJ_POST, "/eois/{id}/deal",            kj_page_deal_start_eoi, SIGNED,    0, NULL, "deal_start" },
@@ -84,6 +87,7 @@ const kj_route kj_routes_deal[] = {
     { KJ_POST, "/api/v1/deals/{id}/offers",            kj_api_deal_offer,     SIGNED,    KJ_API, sub_fields, "api_deal_offers" },
     { KJ_POST, "/api/v1/deals/{id}/offers/{offer}/accept", kj_api_deal_offer_accept, SIGNED, KJ_API, NULL, "api_deal_offer_accept" },
     { KJ_GET,  "/api/v1/deals/{id}/contract",          kj_api_deal_contract,  SIGNED,    KJ_API, NULL, "api_deal_contract" },
+    { KJ_GET,  "/api/v1/deals/{id}/contract.pdf",      kj_page_deal_contract_pdf, SIGNED, KJ_API, NULL, "api_deal_contract_pdf" },
     { KJ_POST, "/api/v1/deals/{id}/contract/signatures", kj_api_deal_sign,    SIGNED,    KJ_API, sub_fields, "api_deal_sign" },
     { KJ_GET,  "/api/v1/deals/{id}/milestones",        kj_api_deal_milestones, SIGNED,   KJ_API, NULL, "api_deal_milestones" },
     { KJ_POST, "/api/v1/deals/{id}/milestones",        kj_api_deal_milestone_add, SIGNED, KJ_API, sub_fields, "api_deal_milestones" },
@@ -95,6 +99,6 @@ const kj_route kj_routes_deal[] = {
     { KJ_GET,  "/api/v1/deals/{id}/events",            kj_api_deal_events,    SIGNED,    KJ_API, NULL, "api_deal_events" },
     { KJ_GET,  "/api/v1/mail-prefs",                   kj_api_mail_prefs,     SIGNED,    KJ_API, NULL, "api_mail_prefs" },
     { KJ_PUT,  "/api/v1/mail-prefs",                   kj_api_mail_prefs_put, SIGNED,    KJ_API, mail_pref_fields, "api_mail_prefs" },
-    { KJ_GET,  "/api/v1/ratings/{kind}/{id}",          kj_api_ratings,        KJ_PUBLIC, KJ_API, NULL, "api_ratings" },
+    { KJ_GET,  "/api/v1/ratings/{kind}/{id}",          kj_api_ratings,        KJ_PUBLIC, KJ_API, ratings_fields, "api_ratings" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };

@@ -8,8 +8,8 @@
 //
 // Tests come from tests.mjs (accounts, language, layout), market.mjs (the
 // marketplace journeys), search.mjs (search, facets, matches,
-// suggestions), popsci.mjs (popular science) and challenge.mjs (揭榜挂帅),
-// in that order, all against one server.
+// suggestions), popsci.mjs (科普), challenge.mjs (揭榜挂帅) and deal.mjs (a deal
+// from inquiry to reviews), in that order, all against one server.
 //
 // Environment: KEJIYUN_BIN (server binary), CHROMIUM_BIN (browser,
 // default /usr/bin/chromium), KEJIYUN_BROWSER_TIMEOUT_MS (per-action cap,
@@ -27,6 +27,7 @@ import { tests as marketTests } from './market.mjs';
 import { tests as searchTests } from './search.mjs';
 import { tests as popsciTests } from './popsci.mjs';
 import { tests as challengeTests } from './challenge.mjs';
+import { tests as dealTests } from './deal.mjs';
 import { startServer } from './server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,7 +36,8 @@ const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const ACTION_TIMEOUT_MS = Number(process.env.KEJIYUN_BROWSER_TIMEOUT_MS) || 20000;
 const DEFAULT_BUDGET = 6; // a test's time cap, in per-action timeouts
 const ONLY = process.env.KEJIYUN_BROWSER_ONLY ? new RegExp(process.env.KEJIYUN_BROWSER_ONLY) : null;
-const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests].filter((test) => !ONLY || ONLY.test(test.name));
+const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests, ...dealTests]
+  .filter((test) => !ONLY || ONLY.test(test.name));
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--disable-gpu'];

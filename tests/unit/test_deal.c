@@ -3,10 +3,13 @@
  * of the five Civil Code technology contract types (type-specific clauses,
  * the standard clauses, parties, price formulas in words, no placeholder
  * left), SHA-256, and the state table's consistency (known states, every
- * state but the terminal ones has an exit, no duplicate rows).
+ * state but the terminal ones has an exit, no duplicate rows), and the
+ * contract PDF (a complete document; none without a contract).
  */
 #include "t.h"
+#include "deal/contract_pdf.h"
 #include "deal/deal.h"
+#include <stdlib.h>
 #include <string.h>
 
 static json_t *terms(const char *price_kind)
@@ -103,4 +106,31 @@ TEST(deal_state_table_consistent)
     json_t *j = kj_deal_state_table();
     CHECK_INT(json_array_size(j), rows);
     json_decref(j);
+}
+
+/* The PDF of a generated contract: a complete PDF document (header, end
+ * marker, the embedded font), and nothing for a deal without a contract. */
+TEST(deal_contract_pdf)
+{
+    json_t *t = terms("lump_sum");
+    json_t *deal = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:I}]}", "id", "01ABCDEFGHJKMNPQRSTVWXYZ00",
+                             "contract", kj_contract_generate("transfer", t), "contract_hash", "ab12",
+                             "client_id", "c1", "client_name", "刘洋", "provider_id", "p1", "provider_name", "张伟",
+                             "signatures", "user_id", "c1", "signed_at", (json_int_t)1767225600000);
+    const kj_contract_pdf_labels lb = { "甲方", "乙方", "电子确认", "确认于", "尚未确认", "摘要", "页码", "" };
+    size_t len = 0;
+    unsigned char *pdf = kj_contract_pdf(deal, &lb, &len);
+    CHECK(pdf != NULL);
+    if (pdf) {
+        CHECK(len > 1000);
+        CHECK(memcmp(pdf, "%PDF-", 5) == 0);
+        CHECK(memmem(pdf, len, "%%EOF", 5) != NULL);
+        CHECK(memmem(pdf, len, "FontFile", 8) != NULL);   /* glyphs embedded */
+    }
+    free(pdf);
+    json_object_del(deal, "contract");
+    CHECK(kj_contract_pdf(deal, &lb, &len) == NULL);
+    CHECK(kj_contract_pdf(NULL, &lb, &len) == NULL);
+    json_decref(deal);
+    json_decref(t);
 }
