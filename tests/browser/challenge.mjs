@@ -12,7 +12,7 @@
 // market.mjs. The clock is moved through /__test/clock and always put back.
 
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
+import { follow, followTo, pageFor, unique } from './pages.mjs';
 
 const OPERATOR = { email: 'operator@demo.kejiyun.cn', password: 'Operator-2026!' };
 const ISSUER = { email: 'liu.yang@demo.kejiyun.cn', password: 'Demo-2026!' };
@@ -21,46 +21,7 @@ const REVIEWER = { email: 'zhang.wei@demo.kejiyun.cn', password: 'Demo-2026!', n
 const OUTSIDER = { email: 'ma.lin@demo.kejiyun.cn', password: 'Demo-2026!' };
 const DAY_MS = 86400 * 1000;
 
-const unique = () => `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
-const pathOf = (page) => new URL(page.url()).pathname;
 const squash = (s) => s.replace(/\s+/g, ' ').trim();
-
-/** Clicks selector and waits for the page it leads to (after POST → redirect). */
-async function follow(page, target) {
-  const locator = typeof target === 'string' ? page.locator(target) : target;
-  try {
-    await Promise.all([
-      page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }),
-      locator.click(),
-    ]);
-  } catch (e) {
-    const invalid = await page.evaluate(() => [...document.querySelectorAll('form :invalid:not(fieldset)')]
-      .map((el) => `#${el.id || el.name}: ${el.validationMessage}`)).catch(() => []);
-    throw invalid.length ? new Error(`clicking ${target} did not submit; invalid fields: ${invalid.join('; ')}`) : e;
-  }
-  await page.waitForLoadState('load');
-}
-
-/** follow(), then the new path must match re; returns its groups. */
-async function followTo(page, target, re) {
-  await follow(page, target);
-  const m = pathOf(page).match(re);
-  if (!m) {
-    const said = await page.locator('main h1, main [role="alert"], .field-error').allInnerTexts();
-    assert.fail(`after clicking ${target}: at ${pathOf(page)}, expected ${re}; page says: ${said.join(' | ')}`);
-  }
-  return m;
-}
-
-async function logIn(t, who) {
-  const page = await t.newPage();
-  await page.goto(`${t.base}/login`);
-  await page.fill('#email', who.email);
-  await page.fill('#password', who.password);
-  await follow(page, 'form.form button[type="submit"]');
-  assert.notEqual(pathOf(page), '/login', `${who.email} logged in`);
-  return page;
-}
 
 /** Sets the server clock's offset (test mode); returns the server's now. */
 async function setClock(t, offsetMs) {
@@ -100,7 +61,7 @@ async function challengeJourney(t) {
   let now = await setClock(t, 0);
   try {
     // 1. The operator opens a list.
-    const op = await logIn(t, OPERATOR);
+    const op = await pageFor(t, OPERATOR);
     await op.goto(`${t.base}/challenge-lists`);
     const listTitle = `2026 四川 人工智能 双向揭榜挂帅 浏览器测试 ${id}`;
     await op.fill('#cl-title', listTitle);
@@ -111,7 +72,7 @@ async function challengeJourney(t) {
     assert.equal(squash(await op.locator('main h1').innerText()), listTitle, 'list heading');
 
     // 2. The issuer submits an entry through the form…
-    const issuer = await logIn(t, ISSUER);
+    const issuer = await pageFor(t, ISSUER);
     await issuer.goto(`${t.base}/challenge-lists/${listId}`);
     await followTo(issuer, `a[href="/challenge-lists/${listId}/new"]`, /\/new$/);
     const title = `长航时无人机电源系统攻关 ${id}`;
@@ -157,7 +118,7 @@ async function challengeJourney(t) {
     assert.equal(await statusOf(op), t.zh('challenge.status.published'), 'status after approval');
 
     // 4. The scientist finds it on the list, applies, attaches a PDF and edits the application.
-    const sci = await logIn(t, APPLICANT);
+    const sci = await pageFor(t, APPLICANT);
     await sci.goto(`${t.base}/challenge-lists/${listId}`);
     await followTo(sci, sci.locator('#challenge-entries a', { hasText: title }), new RegExp(`^/challenges/${cid}$`));
     await sci.fill('#a-team', '李娜（负责人）、王强、赵敏');
@@ -186,7 +147,7 @@ async function challengeJourney(t) {
     const publicHtml = await anon.content();
     assert.ok(!publicHtml.includes(approach) && !publicHtml.includes('技术方案.pdf'), 'application hidden from the public');
     assert.equal(squash(await anon.locator('#challenge-app-count').innerText()), '1', 'application count is public');
-    const outsider = await logIn(t, OUTSIDER);
+    const outsider = await pageFor(t, OUTSIDER);
     assert.equal((await outsider.request.get(`${t.base}${fileUrl}`)).status(), 404, 'outsider cannot download');
 
     // 5. The deadline passes; the scheduled job closes applications and tells the issuer.
@@ -204,7 +165,7 @@ async function challengeJourney(t) {
     assert.equal(await sci.locator('#challenge-edit-app-form').count(), 0, 'no editing after the deadline');
 
     // 6. The reviewer opens the attachment and scores.
-    const rev = await logIn(t, REVIEWER);
+    const rev = await pageFor(t, REVIEWER);
     await rev.goto(`${t.base}/challenges/${cid}`);
     const card = rev.locator('article.challenge-app', { hasText: APPLICANT.name });
     assert.equal(await card.count(), 1, 'the application on the reviewer page');

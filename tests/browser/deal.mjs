@@ -14,43 +14,19 @@
 // through the pages, and ids are only read from URLs.
 
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
+import { follow, pageFor, pathOf, unique } from './pages.mjs';
 
 const SCIENTIST = { email: 'zhang.wei@demo.kejiyun.cn', password: 'Demo-2026!', name: '张伟' };
 const OPERATOR = { email: 'operator@demo.kejiyun.cn', password: 'Operator-2026!' };
 const ENTERPRISE = { email: 'liu.yang@demo.kejiyun.cn', password: 'Demo-2026!', name: '刘洋' };
 
-const unique = () => `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
-const pathOf = (page) => new URL(page.url()).pathname;
 const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
 
-/** Clicks target and waits for the page it leads to (after POST → 303) to load. */
-async function follow(page, target) {
-  const locator = typeof target === 'string' ? page.locator(target) : target;
-  assert.equal(await locator.count(), 1, `${target} on ${pathOf(page)}: expected one element`);
-  try {
-    await Promise.all([
-      page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }),
-      locator.click(),
-    ]);
-  } catch (e) {
-    const invalid = await page.evaluate(() => [...document.querySelectorAll('form :invalid:not(fieldset)')]
-      .map((el) => `#${el.id || el.name}: ${el.validationMessage}`)).catch(() => []);
-    throw invalid.length ? new Error(`clicking ${target} did not submit; invalid fields: ${invalid.join('; ')}`) : e;
-  }
-  await page.waitForLoadState('load');
+/** follow(), then no error may show on the page it leads to. */
+async function followOk(page, target) {
+  await follow(page, target);
   const errors = await page.locator('main [role="alert"], .field-error').allInnerTexts();
   assert.equal(errors.length, 0, `after clicking ${target}: ${errors.join(' | ')}`);
-}
-
-async function pageFor(t, who) {
-  const page = await t.newPage();
-  await page.goto(`${t.base}/login`);
-  await page.fill('#email', who.email);
-  await page.fill('#password', who.password);
-  await follow(page, 'form.form button[type="submit"]');
-  assert.notEqual(pathOf(page), '/login', `${who.email} logged in`);
-  return page;
 }
 
 /** A JSON API call with the page's session; asserts the status, returns the body. */
@@ -72,7 +48,7 @@ async function expectState(page, t, state) {
 
 /** Posts one of the deal page's action forms and checks where the deal is then. */
 async function act(page, t, button, state) {
-  await follow(page, button);
+  await followOk(page, button);
   assert.match(pathOf(page), /^\/deals\/[0-9A-Z]{26}$/, `back on the deal page after ${button}`);
   if (state) assert.equal(await stateOf(page), t.zh(`deal.state.${state}`), `#deal-state after ${button}`);
 }
@@ -96,16 +72,16 @@ async function dealJourney(t) {
   // 1. The enterprise user's inquiry on the listing.
   await enterprise.goto(`${t.base}/listings/${listing.id}`);
   await enterprise.fill('#eoi-form #message', `您好，我们希望了解「${title}」的转让条件。`);
-  await follow(enterprise, '#send-eoi');
+  await followOk(enterprise, '#send-eoi');
   const eoi = pathOf(enterprise).match(/^\/eois\/([0-9A-Z]{26})$/)?.[1];
   assert.ok(eoi, `EOI sent (at ${pathOf(enterprise)})`);
 
   // 2. The scientist accepts it; the enterprise user opens a deal and asks for a price.
   await scientist.goto(`${t.base}/eois/${eoi}`);
-  await follow(scientist, '#accept-eoi');
+  await followOk(scientist, '#accept-eoi');
   assert.equal(await text(scientist.locator('#eoi-status')), t.zh('eoi.status.accepted'));
   await enterprise.goto(`${t.base}/eois/${eoi}`);
-  await follow(enterprise, '#start-deal');
+  await followOk(enterprise, '#start-deal');
   const deal = pathOf(enterprise).match(/^\/deals\/([0-9A-Z]{26})$/)?.[1];
   assert.ok(deal, `deal started (at ${pathOf(enterprise)})`);
   assert.equal(await stateOf(enterprise), t.zh('deal.state.inquiry'));
@@ -115,7 +91,7 @@ async function dealJourney(t) {
   // The EOI page now leads to the deal instead of offering a second one.
   await enterprise.goto(`${t.base}/eois/${eoi}`);
   assert.equal(await enterprise.locator('#start-deal').count(), 0, 'no second start');
-  await follow(enterprise, '#open-deal');
+  await followOk(enterprise, '#open-deal');
   assert.equal(pathOf(enterprise), `/deals/${deal}`);
 
   // 3. The scientist sees the unread question in the deal list and answers with an offer.
@@ -123,7 +99,7 @@ async function dealJourney(t) {
   const row = scientist.locator('.deal-table tr', { has: scientist.locator(`a[href="/deals/${deal}"]`) });
   assert.equal(await row.count(), 1, 'the deal is listed for the scientist');
   assert.equal(await text(row.locator('td').last()), '1', 'one unread message');
-  await follow(scientist, row.locator('a'));
+  await followOk(scientist, row.locator('a'));
   assert.ok((await text(scientist.locator('#messages'))).includes(ask), 'the question is in the conversation');
   await scientist.selectOption('#contract_type', 'transfer');
   await scientist.selectOption('#price_kind', 'lump_sum');
@@ -136,7 +112,7 @@ async function dealJourney(t) {
   await enterprise.reload();
   assert.match(await text(enterprise.locator('#offers')), /18\.5/, 'the offer shows its amount');
   await act(enterprise, t, '#accept-offer', 'agreed');
-  await follow(enterprise, '#contract-link');
+  await followOk(enterprise, '#contract-link');
   assert.equal(pathOf(enterprise), `/deals/${deal}/contract`);
   const contract = await text(enterprise.locator('#contract'));
   for (const s of ['技术转让合同', title, SCIENTIST.name, ENTERPRISE.name, '合同总价18.5万元']) {

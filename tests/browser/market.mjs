@@ -7,9 +7,9 @@
 // the demo data's order nor the other tests matter.
 
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { expectNoHorizontalOverflow } from './tests.mjs';
+import { follow, followTo, pageFor, pathOf, unique } from './pages.mjs';
 
 const SCIENTIST = { email: 'zhang.wei@demo.kejiyun.cn', password: 'Demo-2026!', name: '张伟' };
 const OPERATOR = { email: 'operator@demo.kejiyun.cn', password: 'Operator-2026!' };
@@ -18,9 +18,7 @@ const WUHOU = '510107'; // 成都市武侯区, the scientist's region
 const DOMAIN = 'D0202'; // a second-level domain (自然语言处理)
 const PHONE_WIDTH = 390;
 
-const unique = () => `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
 const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
-const pathOf = (page) => new URL(page.url()).pathname;
 
 /**
  * Text of the one element sel on a loaded page; fails at once (instead of
@@ -33,46 +31,6 @@ async function textOf(page, sel) {
 }
 
 /**
- * Clicks target (a selector or a locator) and waits for the page it leads
- * to (after any POST → redirect) to load. Waiting for the main frame to
- * navigate, not for a URL, matters: many forms here come back to the very
- * URL they were sent from (an EOI page after 接受), where a URL wait would
- * return before the click had any effect.
- */
-async function follow(page, target) {
-  // Promise.all so that a failed click does not leave the navigation wait
-  // to reject unhandled later.
-  try {
-    await Promise.all([
-      page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }),
-      (typeof target === 'string' ? page.locator(target) : target).click(),
-    ]);
-  } catch (e) {
-    // The usual reason for no navigation: the browser's own form
-    // validation stopped the submission; name the fields it complained of.
-    const invalid = await page.evaluate(() => [...document.querySelectorAll('form :invalid:not(fieldset)')]
-      .map((el) => `#${el.id || el.name}: ${el.validationMessage}`)).catch(() => []);
-    throw invalid.length ? new Error(`clicking ${target} did not submit; invalid fields: ${invalid.join('; ')}`) : e;
-  }
-  await page.waitForLoadState('load');
-}
-
-/**
- * follow(), then asserts the new path matches re; returns its capture
- * groups. On a mismatch the message quotes the page's errors and heading
- * (a refused form comes back with them).
- */
-async function followTo(page, target, re) {
-  await follow(page, target);
-  const m = pathOf(page).match(re);
-  if (!m) {
-    const said = await page.locator('main h1, main [role="alert"], .field-error').allInnerTexts();
-    assert.fail(`after clicking ${target}: at ${pathOf(page)}, expected ${re}; page says: ${said.join(' | ')}`);
-  }
-  return m;
-}
-
-/**
  * A CNIPA application number (12 digits: year, type 1 = invention, serial)
  * with its check character, written the usual way "202410123456.7".
  * The check character is the digit sum weighted 2..9,2..5, mod 11 (X = 10).
@@ -82,22 +40,6 @@ function inventionPatentNo(serial) {
   const weights = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5];
   const sum = [...digits].reduce((s, d, i) => s + Number(d) * weights[i], 0) % 11;
   return `${digits}.${sum === 10 ? 'X' : sum}`;
-}
-
-/** Logs in through /login and waits to leave it. */
-async function logIn(page, base, who) {
-  await page.goto(`${base}/login`);
-  await page.fill('#email', who.email);
-  await page.fill('#password', who.password);
-  await follow(page, 'form.form button[type="submit"]');
-  assert.notEqual(pathOf(page), '/login', `${who.email} logged in`);
-}
-
-/** Opens a fresh context for who, logged in; returns its page. */
-async function pageFor(t, who, options) {
-  const page = await t.newPage(options);
-  await logIn(page, t.base, who);
-  return page;
 }
 
 /** Fills /studios/new and submits; returns the new studio's id. */
