@@ -3,6 +3,7 @@
  */
 #include "web/market_view.h"
 #include "account/account.h"
+#include "market/attach.h"
 #include "core/validate.h"
 #include "text/markdown.h"
 #include <stdlib.h>
@@ -194,4 +195,22 @@ void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind)
     }
     q->page = (int)kj_in_int(req, "page", 1);
     q->per_page = (int)kj_in_int(req, "per_page", 20);
+}
+
+void kj_send_private_attachment(kj_req *req, json_t *a)
+{
+    size_t len = 0;
+    char *bytes = a ? kj_attach_read(kj_req_app(req)->cfg.data, jstr(a, "id"), &len) : NULL;
+    if (!bytes) { json_decref(a); kj_error(req, 404, "err.not_found"); return; }
+    kj_buf disp = { 0 };
+    kj_attach_disposition(&disp, jstr(a, "mime"), jstr(a, "filename"));
+    kj_resp_header(req, "Content-Disposition", kj_arena_strdup(req->arena, disp.data ? disp.data : "attachment"));
+    kj_resp_header(req, "X-Content-Type-Options", "nosniff");
+    kj_resp_header(req, "Cache-Control", "private, no-store");
+    kj_resp_header(req, "Content-Security-Policy", "default-src 'none'");
+    req->no_gzip = true;
+    kj_resp_text(req, 200, kj_arena_strdup(req->arena, jstr(a, "mime")), bytes, len);
+    kj_buf_free(&disp);
+    free(bytes);
+    json_decref(a);
 }

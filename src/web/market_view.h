@@ -15,6 +15,11 @@
 void kj_listing_decorate(kj_req *req, json_t *l, bool full);
 /** Decorates every listing of an array. */
 void kj_listing_decorate_all(kj_req *req, json_t *list);
+/** Answers with a confidential attachment row a ({id, mime, filename}, as
+ *  the domain returned it after its access check): the stored bytes as a
+ *  download, never cached, never sniffed, no active content. NULL (not
+ *  allowed or unknown) or a missing file answer 404. Takes a's reference. */
+void kj_send_private_attachment(kj_req *req, json_t *a);
 /** Prices as 万元 strings for the API: price_min, price_max. */
 void kj_listing_api_prices(json_t *l);
 /** Options for a <select>/<checkbox> list from a reference table:

@@ -679,18 +679,5 @@ void kj_page_challenge_app_detach(kj_req *req)
  * assigned reviewers only; 404 for everybody else, as if it did not exist. */
 void kj_page_challenge_file(kj_req *req)
 {
-    json_t *a = kj_challenge_file(kj_req_db(req), req->user, kj_req_param(req, 0), kj_req_param(req, 1));
-    size_t len = 0;
-    char *bytes = a ? kj_attach_read(kj_req_app(req)->cfg.data, jstr(a, "id"), &len) : NULL;
-    if (!bytes) { json_decref(a); kj_error(req, 404, "err.not_found"); return; }
-    kj_buf disp = { 0 };
-    kj_attach_disposition(&disp, jstr(a, "mime"), jstr(a, "filename"));
-    kj_resp_header(req, "Content-Disposition", kj_arena_strdup(req->arena, disp.data ? disp.data : "attachment"));
-    kj_resp_header(req, "Cache-Control", "private, no-store");
-    kj_resp_header(req, "Content-Security-Policy", "default-src 'none'");
-    req->no_gzip = true;
-    kj_resp_text(req, 200, kj_arena_strdup(req->arena, jstr(a, "mime")), bytes, len);
-    kj_buf_free(&disp);
-    free(bytes);
-    json_decref(a);
+    kj_send_private_attachment(req, kj_challenge_file(kj_req_db(req), req->user, kj_req_param(req, 0), kj_req_param(req, 1)));
 }

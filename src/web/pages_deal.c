@@ -14,6 +14,7 @@
 #include "market/attach.h"
 #include <stdlib.h>
 #include "web/app.h"
+#include "web/market_view.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -360,17 +361,5 @@ void kj_api_deal_attach(kj_req *req)
 
 void kj_page_deal_file(kj_req *req)
 {
-    json_t *a = kj_deal_attachment(kj_req_db(req), req->user, kj_req_param(req, 0), kj_req_param(req, 1));
-    size_t len = 0;
-    char *bytes = a ? kj_attach_read(kj_req_app(req)->cfg.data, jstr(a, "id"), &len) : NULL;
-    if (!bytes) { json_decref(a); kj_error(req, 404, "err.not_found"); return; }
-    kj_buf disp = { 0 };
-    kj_attach_disposition(&disp, jstr(a, "mime"), jstr(a, "filename"));
-    kj_resp_header(req, "Content-Disposition", kj_arena_strdup(req->arena, disp.data ? disp.data : "attachment"));
-    kj_resp_header(req, "X-Content-Type-Options", "nosniff");
-    kj_resp_header(req, "Cache-Control", "private, no-store");
-    kj_resp_text(req, 200, kj_arena_strdup(req->arena, jstr(a, "mime")), bytes, len);
-    kj_buf_free(&disp);
-    free(bytes);
-    json_decref(a);
+    kj_send_private_attachment(req, kj_deal_attachment(kj_req_db(req), req->user, kj_req_param(req, 0), kj_req_param(req, 1)));
 }
