@@ -5,7 +5,7 @@
 #   make bench    benchmarks (not part of the test suite)
 
 PKGS    := libmicrohttpd sqlite3 libsodium jansson inih libutf8proc opencc \
-           libcurl zlib md4c-html
+           libcurl zlib md4c-html gdlib libexif
 CC      ?= cc
 ROOT    := $(CURDIR)
 CSTD    := -std=c11 -D_GNU_SOURCE

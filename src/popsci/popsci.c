@@ -199,7 +199,7 @@ static const char *content_in_str(json_t *in, const char *k) { return kj_ps_or(k
 
 /* Validates in for kind (article/video/course/notice); fills regions and
  * items in " a b " form. */
-static void check_content(kj_db *db, const char *kind, json_t *in, kj_buf *regions, kj_buf *items, json_t *errors)
+void kj_ps_check_content(kj_db *db, const char *kind, json_t *in, kj_buf *regions, kj_buf *items, json_t *errors)
 {
     const char *title = content_in_str(in, "title"), *body = content_in_str(in, "body");
     if (!*title) kj_ps_err(errors, "title", "popsci.err.title_required");
@@ -261,7 +261,7 @@ int kj_popsci_create(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *
     if (!kind || !*kind) kind = "article";
     if (!kj_ps_in_set(kj_popsci_kinds, kind)) { kj_ps_err(errors, "kind", "popsci.err.kind"); return 422; }
     kj_buf regions = { 0 }, items = { 0 };
-    check_content(db, kind, in, &regions, &items, errors);
+    kj_ps_check_content(db, kind, in, &regions, &items, errors);
     int st = json_object_size(errors) ? 422 : 0;
     if (!st && insert_content(db, kj_ps_uid(user), kind, in, regions.data, items.data, "submitted", 0, NULL, id_out))
         { kj_ps_err(errors, "form", "err.internal"); st = 500; }
@@ -308,7 +308,7 @@ bool kj_ps_may_review(json_t *user, json_t *c)
     return ok;
 }
 
-static json_t *content_row(kj_db *db, const char *id)
+json_t *kj_ps_content_row(kj_db *db, const char *id)
 {
     return kj_db_row(db, "SELECT c.*, u.name AS author_name, t.name_zh AS topic_zh, t.name_en AS topic_en "
                      "FROM popsci_content c JOIN users u ON u.id = c.author_id "
@@ -317,7 +317,7 @@ static json_t *content_row(kj_db *db, const char *id)
 
 json_t *kj_popsci_view(kj_db *db, const char *id, json_t *viewer)
 {
-    json_t *c = content_row(db, id);
+    json_t *c = kj_ps_content_row(db, id);
     if (!c) return NULL;
     const char *uid = kj_ps_uid(viewer);
     bool author = uid && !strcmp(uid, kj_ps_or(kj_ps_str(c, "author_id")));
@@ -341,14 +341,21 @@ json_t *kj_popsci_view(kj_db *db, const char *id, json_t *viewer)
                         "content_id = ? AND kind = 'useful'", "s", kj_ps_str(c, "id"))));
     json_object_set_new(c, "is_author", json_boolean(author));
     json_object_set_new(c, "can_review", json_boolean(reviewer));
+    json_t *rev = author || reviewer ? kj_popsci_revision(db, kj_ps_str(c, "id")) : NULL;
+    if (rev) json_object_set_new(c, "revision", rev);
     return c;
 }
 
 int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action, const char *reason, json_t *errors)
 {
-    json_t *c = content_row(db, id);
+    json_t *c = kj_ps_content_row(db, id);
     if (!c) { kj_ps_err(errors, "form", "err.not_found"); return 404; }
     const char *status = kj_ps_or(kj_ps_str(c, "status"));
+    if (!strcmp(status, "published") && kj_ps_revision_pending(db, id)) {
+        int rst = kj_ps_review_revision(db, user, c, action, reason, errors);
+        json_decref(c);
+        return rst;
+    }
     bool submit = action && !strcmp(action, "submit");
     int st = 0;
     if (submit ? strcmp(kj_ps_or(kj_ps_uid(user)), kj_ps_str(c, "author_id")) : !kj_ps_may_review(user, c))
@@ -377,7 +384,7 @@ int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action
 
 int kj_popsci_correct(kj_db *db, json_t *user, const char *id, const char *note, json_t *errors)
 {
-    json_t *c = content_row(db, id);
+    json_t *c = kj_ps_content_row(db, id);
     if (!c) { kj_ps_err(errors, "form", "err.not_found"); return 404; }
     bool author = !strcmp(kj_ps_or(kj_ps_uid(user)), kj_ps_or(kj_ps_str(c, "author_id")));
     int st = 0;
@@ -428,12 +435,21 @@ json_t *kj_popsci_review_queue(kj_db *db, json_t *user)
     json_t *all = kj_db_rows(db, "SELECT " SUMMARY_COLS ", c.author_id FROM popsci_content c "
                              "LEFT JOIN popsci_topics t ON t.code = c.topic WHERE c.status = 'submitted' "
                              "ORDER BY c.created_at", "");
+    json_t *edits = kj_db_rows(db, "SELECT " SUMMARY_COLS ", c.author_id, 1 AS revision FROM popsci_revisions r "
+                               "JOIN popsci_content c ON c.id = r.content_id LEFT JOIN popsci_topics t ON t.code = c.topic "
+                               "WHERE r.status = 'submitted' ORDER BY r.created_at", "");
     json_t *out = json_array();
-    size_t i;
-    json_t *c;
-    json_array_foreach(all, i, c)
-        if (kj_ps_may_review(user, c)) json_array_append(out, c);
-    json_decref(all);
+    json_t *lists[2] = { all, edits };
+    for (int k = 0; k < 2; k++) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(lists[k], i, c)
+            if (kj_ps_may_review(user, c)) {
+                if (k) json_object_set_new(c, "revision", json_true());
+                json_array_append(out, c);
+            }
+        json_decref(lists[k]);
+    }
     return out;
 }
 
@@ -456,7 +472,7 @@ int kj_popsci_notice(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *
     json_t *copy = json_deep_copy(in);
     json_object_set_new(copy, "regions", json_string(region));
     kj_buf regions = { 0 }, items = { 0 };
-    check_content(db, "notice", copy, &regions, &items, errors);
+    kj_ps_check_content(db, "notice", copy, &regions, &items, errors);
     json_int_t hours = json_integer_value(json_object_get(in, "hours"));
     if (hours <= 0) hours = 72;
     int st = json_object_size(errors) ? 422 : 0;
