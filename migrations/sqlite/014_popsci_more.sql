@@ -25,3 +25,14 @@ CREATE TABLE popsci_revisions (
 );
 
 ALTER TABLE popsci_content ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+
+-- Uploaded short videos (MP4/WebM by content); bytes in <data>/files/<id>.
+CREATE TABLE media_videos (
+    id         TEXT PRIMARY KEY,
+    origin     TEXT NOT NULL,
+    owner_id   TEXT NOT NULL REFERENCES users(id),
+    mime       TEXT NOT NULL CHECK (mime IN ('video/mp4','video/webm')),
+    size       INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+ALTER TABLE popsci_content ADD COLUMN video_id TEXT REFERENCES media_videos(id);

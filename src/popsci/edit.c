@@ -18,7 +18,8 @@
 #define NOTE_MAX 500
 
 static const char *const editable[] = {
-    "title", "summary", "body", "topic", "audience", "regions", "lang", "source", "video_url", "transcript", "items", NULL
+    "title", "summary", "body", "topic", "audience", "regions", "lang", "source", "video_url", "transcript", "items",
+    "video_id", NULL
 };
 
 /* The editable fields of content row c, overlaid with those present (and
@@ -44,12 +45,12 @@ static int write_fields(kj_db *db, const char *id, json_t *f, bool draft)
     const char *aud = field(f, "audience"), *lang = field(f, "lang");
     return kj_db_exec(db,
         "UPDATE popsci_content SET title = ?, summary = ?, body = ?, topic = ?, audience = ?, regions = ?, lang = ?, "
-        "source = ?, video_url = ?, transcript = ?, items = ?, updated_at = ?, "
+        "source = ?, video_url = ?, transcript = ?, items = ?, video_id = NULLIF(?, ''), updated_at = ?, "
         "status = CASE WHEN ? THEN 'submitted' ELSE status END, "
         "reject_reason = CASE WHEN ? THEN '' ELSE reject_reason END WHERE id = ?",
-        "sssssssssss" "iiis", field(f, "title"), field(f, "summary"), field(f, "body"), field(f, "topic"),
+        "ssssssssssss" "iiis", field(f, "title"), field(f, "summary"), field(f, "body"), field(f, "topic"),
         *aud ? aud : "everyone", field(f, "regions"), *lang ? lang : "zh-CN", field(f, "source"),
-        field(f, "video_url"), field(f, "transcript"), field(f, "items"), kj_now_ms(), (int64_t)draft,
+        field(f, "video_url"), field(f, "transcript"), field(f, "items"), field(f, "video_id"), kj_now_ms(), (int64_t)draft,
         (int64_t)draft, id) < 0 ? -1 : 0;
 }
 

@@ -214,9 +214,12 @@ void kj_ps_check_content(kj_db *db, const char *kind, json_t *in, kj_buf *region
     kj_popsci_join_list(json_object_get(in, "items"), items);
     if (!strcmp(kind, "article") && !*body) kj_ps_err(errors, "body", "popsci.err.body_required");
     if (!strcmp(kind, "video")) {
-        const char *url = content_in_str(in, "video_url");
-        if (strncmp(url, "https://", 8) || strlen(url) < 12 || strpbrk(url, " \"<>'"))
-            kj_ps_err(errors, "video_url", "popsci.err.video_url");
+        /* A link (https) or an uploaded file (video_id, set by the web
+         * layer after storing it), or both. */
+        const char *url = content_in_str(in, "video_url"), *vid = content_in_str(in, "video_id");
+        bool have_file = *vid && kj_db_int(db, 0, "SELECT count(*) FROM media_videos WHERE id = ?", "s", vid) > 0;
+        if ((*url || !have_file) && (strncmp(url, "https://", 8) || strlen(url) < 12 || strpbrk(url, " \"<>'")))
+            kj_ps_err(errors, "video_url", have_file || *url ? "popsci.err.video_url" : "popsci.err.video_required");
     }
     if (!strcmp(kind, "course")) {
         json_t *a = kj_popsci_split_list(items->data);
@@ -241,14 +244,14 @@ static int insert_content(kj_db *db, const char *uid, const char *kind, json_t *
     const char *lang = kj_ps_str(in, "lang");
     int rc = kj_db_exec(db,
         "INSERT INTO popsci_content(id, origin, kind, title, summary, body, topic, audience, regions, lang, source, "
-        "video_url, transcript, items, author_id, status, reviewer_id, urgent_until, question_id, created_at, published_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "sssssssssssssssss" "isii", id.s, kj_instance_id(db), kind, content_in_str(in, "title"),
+        "video_url, transcript, items, author_id, status, reviewer_id, urgent_until, question_id, created_at, published_at, "
+        "video_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "sssssssssssssssss" "isii" "s", id.s, kj_instance_id(db), kind, content_in_str(in, "title"),
         content_in_str(in, "summary"), content_in_str(in, "body"), content_in_str(in, "topic"),
         aud && *aud ? aud : "everyone", regions, lang && *lang ? lang : "zh-CN", content_in_str(in, "source"),
         content_in_str(in, "video_url"), content_in_str(in, "transcript"), items, uid, status,
         !strcmp(status, "published") ? uid : NULL, urgent_until, question_id, now,
-        !strcmp(status, "published") ? now : (int64_t)0);
+        !strcmp(status, "published") ? now : (int64_t)0, *content_in_str(in, "video_id") ? kj_ps_str(in, "video_id") : NULL);
     if (rc < 0) return -1;
     memcpy(id_out, id.s, KJ_ID_LEN + 1);
     return 0;
@@ -290,6 +293,15 @@ bool kj_popsci_image_visible(kj_db *db, const char *attach_id, const char *viewe
               (viewer_id && !strcmp(viewer_id, kj_ps_or(kj_ps_str(r, "owner_id"))));
     json_decref(r);
     return ok;
+}
+
+bool kj_popsci_video_visible(kj_db *db, const char *video_id, const char *viewer_id)
+{
+    if (!video_id || !*video_id) return false;
+    if (kj_db_int(db, 0, "SELECT count(*) FROM popsci_content WHERE video_id = ? AND status = 'published'", "s",
+                  video_id) > 0) return true;
+    return viewer_id && kj_db_int(db, 0, "SELECT count(*) FROM media_videos WHERE id = ? AND owner_id = ?", "ss",
+                                  video_id, viewer_id) > 0;
 }
 
 bool kj_ps_may_review(json_t *user, json_t *c)

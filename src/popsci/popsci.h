@@ -9,7 +9,8 @@
  * objects with the field names of the popsci_content table: title,
  * summary, body (Markdown), topic (a popsci_topics code), audience
  * (rural|urban|youth|elderly|everyone), regions (array of region codes,
- * empty = everywhere), lang, source, video_url (https only), transcript,
+ * empty = everywhere), lang, source, video_url (https only) and/or
+ * video_id (an uploaded file, media/video.h; set by the web layer), transcript,
  * items (course: array of content ids).
  * Life cycle: submitted → published | rejected(reason); rejected →
  * submitted (resubmission). Reviewers are administrators and operators
@@ -72,6 +73,9 @@ int kj_popsci_image_link(kj_db *db, const char *attach_id, const char *owner_id,
 /** True when the image may be shown to anyone (its content is published,
  *  or it belongs to a question), or viewer_id uploaded it. */
 bool kj_popsci_image_visible(kj_db *db, const char *attach_id, const char *viewer_id);
+/** True when the uploaded video may be shown to anyone (content using it
+ *  is published), or viewer_id uploaded it. */
+bool kj_popsci_video_visible(kj_db *db, const char *video_id, const char *viewer_id);
 /** The content as viewer may see it, or NULL (absent, or not published and
  *  viewer is neither author nor reviewer). Adds body_html (sanitized),
  *  regions (array), items (array), images (attachment ids), corrections

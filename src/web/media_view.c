@@ -3,6 +3,8 @@
  */
 #include "web/media_view.h"
 #include "media/variants.h"
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 int kj_img_attrs(kj_db *db, kj_buf *out, const char *base, const char *attach_id, const char *sizes)
@@ -45,4 +47,44 @@ void kj_img_html(kj_db *db, kj_buf *out, const char *base, const char *attach_id
     }
     kj_buf_puts(out, " loading=\"lazy\">");
     kj_buf_free(&attrs);
+}
+
+/* Reads decimal digits at *p into *v; false when there are none or too many. */
+static bool digits(const char **p, int64_t *v)
+{
+    const char *s = *p;
+    int64_t x = 0;
+    int n = 0;
+    while (isdigit((unsigned char)*s) && n < 18) { x = x * 10 + (*s - '0'); s++; n++; }
+    if (!n || isdigit((unsigned char)*s)) return false;
+    *v = x;
+    *p = s;
+    return true;
+}
+
+int kj_range_parse(const char *h, int64_t size, int64_t cap, int64_t *start, int64_t *len)
+{
+    if (!h || strncmp(h, "bytes=", 6) || strchr(h, ',')) return 0;
+    const char *p = h + 6;
+    int64_t a = 0, b = -1;
+    bool open_end = false;
+    if (*p == '-') {                                  /* suffix: the last n bytes */
+        p++;
+        int64_t n;
+        if (!digits(&p, &n) || *p) return 0;
+        if (n == 0 || size == 0) return -1;
+        a = n >= size ? 0 : size - n;
+        b = size - 1;
+    } else {
+        if (!digits(&p, &a) || *p++ != '-') return 0;
+        if (*p && (!digits(&p, &b) || *p)) return 0;
+        if (b >= 0 && b < a) return 0;
+        if (a >= size) return -1;
+        open_end = b < 0;
+        if (b < 0 || b >= size) b = size - 1;
+    }
+    if (open_end && cap > 0 && b - a + 1 > cap) b = a + cap - 1;
+    *start = a;
+    *len = b - a + 1;
+    return 1;
 }

@@ -17,6 +17,7 @@
 #define KJ_WEB_MEDIA_VIEW_H
 #include "core/buf.h"
 #include "store/store.h"
+#include <stdint.h>
 
 /* The layout hint of images in a content column (.narrow, 560 px). */
 #define KJ_IMG_SIZES_COLUMN "(max-width: 600px) 100vw, 560px"
@@ -32,4 +33,14 @@ void kj_img_html(kj_db *db, kj_buf *out, const char *base, const char *attach_id
  *  variant's width (0 when none): for rewriting an <img> written by
  *  someone else (the Markdown renderer). */
 int kj_img_attrs(kj_db *db, kj_buf *out, const char *base, const char *attach_id, const char *sizes);
+/* Most bytes sent for an open-ended range ("bytes=N-"): a player asks
+ * again for the next part, so seeking never loads a whole video. */
+#define KJ_RANGE_CHUNK (2 * 1024 * 1024)
+
+/** Parses a Range header value for a resource of size bytes (RFC 9110,
+ *  one range of "bytes"; several ranges or another unit are ignored).
+ *  Returns 0 for "send it all" (no or ignored header), 1 with *start and
+ *  *len set for a partial answer (an open-ended range is cut to cap
+ *  bytes), -1 when the range cannot be satisfied (416). */
+int kj_range_parse(const char *h, int64_t size, int64_t cap, int64_t *start, int64_t *len);
 #endif

@@ -14,6 +14,7 @@
 #include "market/attach.h"
 #include "media/image.h"
 #include "media/variants.h"
+#include "media/video.h"
 #include "popsci/popsci.h"
 #include "web/app.h"
 #include "web/market_view.h"
@@ -103,6 +104,32 @@ int kj_popsci_store_images(kj_req *req, const char *field, const char *content_i
         if (rc) { kj_field_error(req, field, key ? key : "err.internal"); return -1; }
         if (kj_popsci_image_link(kj_req_db(req), id, uid(req), content_id, question_id, poster)) return -1;
         poster = false;
+    }
+    return 0;
+}
+
+/* Stores the "video" upload (if any) and sets in.video_id. 0, or -1 with
+ * a field error. Call inside the request's transaction. */
+static int store_video(kj_req *req, json_t *in)
+{
+    static const char *const map[][2] = {
+        { "err.video.type", "popsci.err.video_type" }, { "err.video.too_large", "popsci.err.video_large" },
+        { "err.video.empty", "err.attach.empty" },
+    };
+    kj_app *app = kj_req_app(req);
+    for (const kj_upload *u = req->uploads; u; u = u->next) {
+        if (!u->field || strcmp(u->field, "video") || (!u->size && (!u->filename || !*u->filename))) continue;
+        char id[KJ_ID_LEN + 1];
+        const char *key = NULL;
+        if (kj_video_store(kj_req_db(req), app->cfg.data, (size_t)app->cfg.max_video, uid(req), u->data, u->size, id,
+                           &key)) {
+            for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+                if (key && !strcmp(key, map[i][0])) key = map[i][1];
+            kj_field_error(req, "video", key ? key : "err.internal");
+            return -1;
+        }
+        json_object_set_new(in, "video_id", json_string(id));
+        return 0;
     }
     return 0;
 }
@@ -361,7 +388,7 @@ void kj_page_popsci_edit_post(kj_req *req)
         if (!json_object_get(in, fields[i])) json_object_set_new(in, fields[i], json_string(""));
     bool pending = false;
     kj_db_begin(db);
-    int st = kj_popsci_edit(db, req->user, id, in, &pending, errors);
+    int st = draft && store_video(req, in) ? 422 : kj_popsci_edit(db, req->user, id, in, &pending, errors);
     json_decref(in);
     if (!st && draft && (kj_popsci_store_images(req, "image", id, NULL) || kj_popsci_store_images(req, "poster", id, NULL)))
         st = 422;
@@ -386,7 +413,7 @@ void kj_page_popsci_create(kj_req *req)
     json_t *in = json_deep_copy(req->in), *errors = json_object();
     char id[KJ_ID_LEN + 1];
     kj_db_begin(db);
-    int st = kj_popsci_create(db, req->user, in, id, errors);
+    int st = store_video(req, in) ? 422 : kj_popsci_create(db, req->user, in, id, errors);
     json_decref(in);
     if (!st && (kj_popsci_store_images(req, "image", id, NULL) || kj_popsci_store_images(req, "poster", id, NULL))) st = 422;
     if (st) {
@@ -427,6 +454,10 @@ void kj_page_popsci_show(kj_req *req)
     json_object_set_new(c, "is_rejected", json_boolean(!strcmp(or_empty(jstr(c, "status")), "rejected")));
     json_object_set_new(c, "is_submitted", json_boolean(!strcmp(or_empty(jstr(c, "status")), "submitted")));
     content_images(req, c);
+    if (jstr(c, "video_id") && *jstr(c, "video_id"))
+        json_object_set_new(c, "video_src", json_string(kj_arena_printf(req->arena, "/popsci/videos/%s", jstr(c, "video_id"))));
+    if (jstr(c, "poster_id"))
+        json_object_set_new(c, "poster_src", json_string(kj_arena_printf(req->arena, "/popsci/images/%s", jstr(c, "poster_id"))));
     /* Course items as links with titles. */
     json_t *links = json_array();
     size_t i;
@@ -887,6 +918,35 @@ void kj_page_popsci_image_variant(kj_req *req)
     long width = w ? strtol(w, &end, 10) : 0;
     bool ok = width > 0 && width <= 100000 && end && !*end && kj_popsci_image_visible(kj_popsci_db(req), id, uid(req));
     if (!ok || !send_variant(req, id, (int)width)) kj_error(req, 404, "err.not_found");
+}
+
+void kj_page_popsci_video(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    const char *id = kj_req_param(req, 0);
+    json_t *v = kj_popsci_video_visible(db, id, uid(req)) ? kj_video_get(db, id) : NULL;
+    if (!v) { kj_error(req, 404, "err.not_found"); return; }
+    const char *mime = kj_arena_strdup(req->arena, or_empty(jstr(v, "mime")));
+    int64_t size = json_integer_value(json_object_get(v, "size")), start = 0, len = size;
+    json_decref(v);
+    req->no_gzip = true;
+    kj_resp_header(req, "Accept-Ranges", "bytes");
+    kj_resp_header(req, "Cache-Control", "public, max-age=86400");
+    kj_resp_header(req, "Content-Security-Policy", "default-src 'none'");
+    kj_resp_header(req, "ETag", kj_arena_printf(req->arena, "\"%s\"", id));
+    int r = kj_range_parse(kj_req_header(req, "Range"), size, KJ_RANGE_CHUNK, &start, &len);
+    if (r < 0) {
+        kj_resp_header(req, "Content-Range", kj_arena_printf(req->arena, "bytes */%lld", (long long)size));
+        kj_resp_text(req, 416, "text/plain; charset=utf-8", "", 0);
+        return;
+    }
+    char *bytes = kj_video_read(kj_req_app(req)->cfg.data, id, start, (size_t)len);
+    if (!bytes) { kj_error(req, 404, "err.not_found"); return; }
+    if (r > 0)
+        kj_resp_header(req, "Content-Range", kj_arena_printf(req->arena, "bytes %lld-%lld/%lld", (long long)start,
+                                                             (long long)(start + len - 1), (long long)size));
+    kj_resp_text(req, r > 0 ? 206 : 200, mime, bytes, (size_t)len);
+    free(bytes);
 }
 
 void kj_page_popsci_atom(kj_req *req)

@@ -35,7 +35,7 @@ void kj_popsci_reason_texts(kj_req *req, json_t *items);
 /* Pages (pages_popsci.c). */
 void kj_page_popsci_home(kj_req *req);        /* GET  /popsci?topic=&region= */
 void kj_page_popsci_new(kj_req *req);         /* GET  /popsci/new */
-void kj_page_popsci_create(kj_req *req);      /* POST /popsci (multipart: image*, poster) */
+void kj_page_popsci_create(kj_req *req);      /* POST /popsci (multipart: image*, poster, video) */
 void kj_page_popsci_show(kj_req *req);        /* GET  /popsci/{id} */
 void kj_page_popsci_edit(kj_req *req);        /* GET  /popsci/{id}/edit */
 void kj_page_popsci_edit_post(kj_req *req);   /* POST /popsci/{id}/edit (multipart: image* for drafts) */
@@ -66,6 +66,7 @@ void kj_page_popsci_team_create(kj_req *req); /* POST /popsci/teams name=&intro=
 void kj_page_popsci_team_member(kj_req *req); /* POST /popsci/teams/{id}/members email= */
 void kj_page_popsci_image(kj_req *req);       /* GET  /popsci/images/{id} */
 void kj_page_popsci_image_variant(kj_req *req); /* GET /popsci/images/{id}/{width} */
+void kj_page_popsci_video(kj_req *req);       /* GET  /popsci/videos/{id} (Range) */
 void kj_page_popsci_atom(kj_req *req);        /* GET  /feeds/popsci.atom?topic=&region= */
 
 /* API (api_popsci.c). */
