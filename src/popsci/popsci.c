@@ -284,24 +284,41 @@ int kj_popsci_image_link(kj_db *db, const char *attach_id, const char *owner_id,
     return 0;
 }
 
-bool kj_popsci_image_visible(kj_db *db, const char *attach_id, const char *viewer_id)
+/* True when viewer may review (or authored) unpublished content id. */
+static bool reviews_content(kj_db *db, const char *content_id, json_t *viewer)
 {
-    json_t *r = kj_db_row(db, "SELECT i.owner_id, i.question_id, c.status FROM popsci_images i "
+    json_t *c = content_id && kj_ps_uid(viewer)
+        ? kj_db_row(db, "SELECT author_id, regions FROM popsci_content WHERE id = ?", "s", content_id) : NULL;
+    bool ok = c && (kj_ps_may_review(viewer, c) || !strcmp(kj_ps_uid(viewer), kj_ps_or(kj_ps_str(c, "author_id"))));
+    json_decref(c);
+    return ok;
+}
+
+bool kj_popsci_image_visible(kj_db *db, const char *attach_id, json_t *viewer)
+{
+    json_t *r = kj_db_row(db, "SELECT i.owner_id, i.question_id, i.content_id, c.status FROM popsci_images i "
                           "LEFT JOIN popsci_content c ON c.id = i.content_id WHERE i.attach_id = ?", "s", attach_id);
     if (!r) return false;
+    const char *viewer_id = kj_ps_uid(viewer);
     bool ok = kj_ps_str(r, "question_id") || !strcmp(kj_ps_or(kj_ps_str(r, "status")), "published") ||
-              (viewer_id && !strcmp(viewer_id, kj_ps_or(kj_ps_str(r, "owner_id"))));
+              (viewer_id && !strcmp(viewer_id, kj_ps_or(kj_ps_str(r, "owner_id")))) ||
+              reviews_content(db, kj_ps_str(r, "content_id"), viewer);
     json_decref(r);
     return ok;
 }
 
-bool kj_popsci_video_visible(kj_db *db, const char *video_id, const char *viewer_id)
+bool kj_popsci_video_visible(kj_db *db, const char *video_id, json_t *viewer)
 {
     if (!video_id || !*video_id) return false;
     if (kj_db_int(db, 0, "SELECT count(*) FROM popsci_content WHERE video_id = ? AND status = 'published'", "s",
                   video_id) > 0) return true;
-    return viewer_id && kj_db_int(db, 0, "SELECT count(*) FROM media_videos WHERE id = ? AND owner_id = ?", "ss",
-                                  video_id, viewer_id) > 0;
+    const char *viewer_id = kj_ps_uid(viewer);
+    if (viewer_id && kj_db_int(db, 0, "SELECT count(*) FROM media_videos WHERE id = ? AND owner_id = ?", "ss",
+                               video_id, viewer_id) > 0) return true;
+    char *cid = viewer_id ? kj_db_text(db, "SELECT id FROM popsci_content WHERE video_id = ? LIMIT 1", "s", video_id) : NULL;
+    bool ok = reviews_content(db, cid, viewer);
+    free(cid);
+    return ok;
 }
 
 bool kj_ps_may_review(json_t *user, json_t *c)

@@ -71,11 +71,13 @@ int kj_popsci_create(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *
 int kj_popsci_image_link(kj_db *db, const char *attach_id, const char *owner_id,
                          const char *content_id, const char *question_id, bool poster);
 /** True when the image may be shown to anyone (its content is published,
- *  or it belongs to a question), or viewer_id uploaded it. */
-bool kj_popsci_image_visible(kj_db *db, const char *attach_id, const char *viewer_id);
+ *  or it belongs to a question), or viewer (NULL when signed out)
+ *  uploaded it, wrote its content or may review it. */
+bool kj_popsci_image_visible(kj_db *db, const char *attach_id, json_t *viewer);
 /** True when the uploaded video may be shown to anyone (content using it
- *  is published), or viewer_id uploaded it. */
-bool kj_popsci_video_visible(kj_db *db, const char *video_id, const char *viewer_id);
+ *  is published), or viewer uploaded it, wrote its content or may review
+ *  it. */
+bool kj_popsci_video_visible(kj_db *db, const char *video_id, json_t *viewer);
 /** The content as viewer may see it, or NULL (absent, or not published and
  *  viewer is neither author nor reviewer). Adds body_html (sanitized),
  *  regions (array), items (array), images (attachment ids), corrections

@@ -895,7 +895,7 @@ void kj_page_popsci_image(kj_req *req)
 {
     kj_db *db = kj_popsci_db(req);
     const char *id = kj_req_param(req, 0);
-    json_t *a = kj_popsci_image_visible(db, id, uid(req)) ? kj_attach_get(db, id) : NULL;
+    json_t *a = kj_popsci_image_visible(db, id, req->user) ? kj_attach_get(db, id) : NULL;
     if (!a) { kj_error(req, 404, "err.not_found"); return; }
     const char *mime = kj_arena_strdup(req->arena, or_empty(jstr(a, "mime")));
     const char *etag = kj_arena_printf(req->arena, "\"%s\"", or_empty(jstr(a, "sha256")));
@@ -916,7 +916,7 @@ void kj_page_popsci_image_variant(kj_req *req)
     const char *id = kj_req_param(req, 0), *w = kj_req_param(req, 1);
     char *end = NULL;
     long width = w ? strtol(w, &end, 10) : 0;
-    bool ok = width > 0 && width <= 100000 && end && !*end && kj_popsci_image_visible(kj_popsci_db(req), id, uid(req));
+    bool ok = width > 0 && width <= 100000 && end && !*end && kj_popsci_image_visible(kj_popsci_db(req), id, req->user);
     if (!ok || !send_variant(req, id, (int)width)) kj_error(req, 404, "err.not_found");
 }
 
@@ -924,7 +924,7 @@ void kj_page_popsci_video(kj_req *req)
 {
     kj_db *db = kj_popsci_db(req);
     const char *id = kj_req_param(req, 0);
-    json_t *v = kj_popsci_video_visible(db, id, uid(req)) ? kj_video_get(db, id) : NULL;
+    json_t *v = kj_popsci_video_visible(db, id, req->user) ? kj_video_get(db, id) : NULL;
     if (!v) { kj_error(req, 404, "err.not_found"); return; }
     const char *mime = kj_arena_strdup(req->arena, or_empty(jstr(v, "mime")));
     int64_t size = json_integer_value(json_object_get(v, "size")), start = 0, len = size;

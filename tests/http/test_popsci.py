@@ -295,6 +295,8 @@ def test_uploaded_images_resized_with_srcset(server):
     assert len(imgs) == 2
     big, small = imgs
     assert client(server).get("/popsci/images/%s/360" % big).status == 404, "private until published"
+    assert client(server, "scientist2").get("/popsci/images/%s/360" % big).status == 404
+    assert client(server, "operator").get("/popsci/images/%s/360" % big).status == 200, "the reviewer sees it"
     publish(server, cid)
     anon = client(server)
     for w, h in ((360, 180), (720, 360), (1280, 640)):

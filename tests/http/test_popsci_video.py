@@ -46,6 +46,8 @@ def test_video_served_with_ranges_after_publication(server):
     vid = c.api("GET", "/api/v1/popsci/" + cid).json["video_id"]
     assert vid and client(server).get("/popsci/videos/" + vid).status == 404, "private until published"
     assert c.get("/popsci/videos/" + vid).status == 200, "the uploader may watch it"
+    assert client(server, "operator").get("/popsci/videos/" + vid).status == 200, "and the reviewer"
+    assert client(server, "scientist2").get("/popsci/videos/" + vid).status == 404
     publish(server, cid)
     anon = client(server)
     full = anon.get("/popsci/videos/" + vid)
