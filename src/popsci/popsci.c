@@ -339,8 +339,9 @@ bool kj_ps_may_review(json_t *user, json_t *c)
 
 json_t *kj_ps_content_row(kj_db *db, const char *id)
 {
-    return kj_db_row(db, "SELECT c.*, u.name AS author_name, t.name_zh AS topic_zh, t.name_en AS topic_en "
-                     "FROM popsci_content c JOIN users u ON u.id = c.author_id "
+    return kj_db_row(db, "SELECT c.*, u.name AS author_name, rv.name AS reviewer_name, t.name_zh AS topic_zh, "
+                     "t.name_en AS topic_en FROM popsci_content c JOIN users u ON u.id = c.author_id "
+                     "LEFT JOIN users rv ON rv.id = c.reviewer_id "
                      "LEFT JOIN popsci_topics t ON t.code = c.topic WHERE c.id = ?", "s", id ? id : "");
 }
 

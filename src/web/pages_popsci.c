@@ -182,6 +182,17 @@ static json_t *audience_options(kj_req *req, const char *selected)
     return out;
 }
 
+/* Content languages [{code, label, selected}] (zh-CN by default). */
+static json_t *lang_options(kj_req *req, const char *selected)
+{
+    static const char *const langs[][2] = { { "zh-CN", "popsci.lang.zh-CN" }, { "en", "popsci.lang.en" } };
+    json_t *out = json_array();
+    for (size_t i = 0; i < sizeof langs / sizeof *langs; i++)
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", langs[i][0], "label", kj_tr(req, langs[i][1]),
+                                             "selected", selected ? !strcmp(selected, langs[i][0]) : i == 0));
+    return out;
+}
+
 /* Adds topic_label and a readable date to content or question rows. */
 static void label_rows(kj_req *req, json_t *rows)
 {
@@ -320,6 +331,7 @@ static void render_form(kj_req *req, int status, json_t *c)
     const char *topic = jstr(src, "topic"), *aud = jstr(src, "audience");
     json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
     json_object_set_new(d, "audiences", audience_options(req, aud));
+    json_object_set_new(d, "langs", lang_options(req, jstr(src, "lang")));
     json_object_set_new(d, "form_action", json_string(c ? kj_arena_printf(req->arena, "/popsci/%s/edit", jstr(c, "id"))
                                                         : "/popsci"));
     if (c) {
@@ -332,7 +344,7 @@ static void render_form(kj_req *req, int status, json_t *c)
         json_object_set(d, "existing_images", json_object_get(c, "images"));
         if (!posted) {
             json_t *f = json_object();
-            static const char *const text[] = { "title", "summary", "body", "source", "video_url", "transcript" };
+            static const char *const text[] = { "title", "summary", "body", "source", "video_url", "transcript", "lang" };
             for (size_t i = 0; i < sizeof text / sizeof *text; i++)
                 json_object_set_new(f, text[i], json_string(or_empty(jstr(c, text[i]))));
             kj_buf b = { 0 };
@@ -382,7 +394,7 @@ void kj_page_popsci_edit_post(kj_req *req)
         { render_form(req, 422, c); json_decref(c); return; }
     /* The form sends every field: one left empty is cleared, not kept. */
     static const char *const fields[] = { "title", "summary", "body", "topic", "audience", "regions", "source",
-                                          "video_url", "transcript", "items" };
+                                          "video_url", "transcript", "items", "lang" };
     json_t *in = json_deep_copy(req->in), *errors = json_object();
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
         if (!json_object_get(in, fields[i])) json_object_set_new(in, fields[i], json_string(""));
@@ -447,6 +459,8 @@ void kj_page_popsci_show(kj_req *req)
     json_object_set_new(c, "audience_label", json_string(kj_tr(req, key)));
     snprintf(key, sizeof key, "popsci.status.%s", or_empty(jstr(c, "status")));
     json_object_set_new(c, "status_label", json_string(kj_tr(req, key)));
+    snprintf(key, sizeof key, "popsci.lang.%s", !strcmp(or_empty(jstr(c, "lang")), "en") ? "en" : "zh-CN");
+    json_object_set_new(c, "lang_label", json_string(kj_tr(req, key)));
     json_object_set_new(c, "published", json_boolean(published));
     json_object_set_new(c, "signed_in", json_boolean(req->user != NULL));
     json_object_set_new(c, "is_video", json_boolean(!strcmp(or_empty(jstr(c, "kind")), "video")));

@@ -148,11 +148,12 @@ def test_edit_draft_in_place_and_back_to_review(server):
     title = uniq("改好的草稿")
     r = post_multipart(author, "/popsci/%s/edit" % cid,
                        [("title", title), ("summary", "新摘要"), ("body", "正文"), ("topic", "rice"),
-                        ("audience", "rural"), ("regions", "510100"), ("source", "农业农村部")],
+                        ("audience", "rural"), ("regions", "510100"), ("source", "农业农村部"), ("lang", "en")],
                        [("image", ("leaf.png", "image/png", rgb_png(500, 250)))])
     assert r.status == 303 and r.header("Location").endswith("?edited=1"), r
     v = author.api("GET", "/api/v1/popsci/" + cid).json
     assert v["status"] == "submitted" and v["reject_reason"] == "" and v["title"] == title and v["source"] == "农业农村部"
+    assert v["lang"] == "en" and '<option value="en" selected>' in author.get("/popsci/%s/edit" % cid).text
     assert len(v["images"]) == 1
     r = post_multipart(author, "/popsci/%s/edit" % cid, [("title", ""), ("topic", "rice"), ("body", "x")], [])
     assert r.status == 422 and "popsci-form" in r.text
@@ -196,6 +197,7 @@ def test_edit_of_published_content_is_reviewed_then_shown_with_correction(server
     assert r.status == 303
     page = anon.get("/popsci/" + cid).text
     assert new in page and "新正文 0.1%" in page and "popsci-correction" in page and "用药浓度改为 0.1%" in page
+    assert re.search(r'<span id="reviewer">[^<]*王敏</span>', page), "the reviewer is named"
     v = anon.api("GET", "/api/v1/popsci/" + cid).json
     assert v["status"] == "published" and v["corrections"][-1]["note"] == "用药浓度改为 0.1%"
     assert op.api("GET", "/api/v1/popsci/%s" % cid).json.get("revision") is None
