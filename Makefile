@@ -2,10 +2,10 @@
 #   make          build ./kejiyun (release flags, warnings are errors)
 #   make run      install missing Debian packages, build, serve on :8080
 #   make test     the whole suite (unit + HTTP + browser), ASan+UBSan build
-#   make bench    benchmarks (not part of the test suite)
+#   make bench    benchmarks (not part of the test suite; also bench-search, bench-popsci)
 
 PKGS    := libmicrohttpd sqlite3 libsodium jansson inih libutf8proc opencc \
-           libcurl zlib md4c-html cairo pangocairo
+           libcurl zlib md4c-html cairo pangocairo gdlib libexif
 CC      ?= cc
 ROOT    := $(CURDIR)
 CSTD    := -std=c11 -D_GNU_SOURCE
@@ -32,7 +32,7 @@ REL_FLAGS := $(CFLAGS_COMMON) -O2 -g
 SAN_FLAGS := $(CFLAGS_COMMON) -O1 -g -fsanitize=address,undefined \
              -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all run test test-unit test-http test-browser bench bench-search clean deps san
+.PHONY: all run test test-unit test-http test-browser bench bench-search bench-popsci clean deps san
 
 all: kejiyun
 
@@ -86,6 +86,11 @@ bench:
 
 bench-search: kejiyun
 	@bash bench/search/run
+
+# Issue 7: the popular-science feed at 100k items / 1M reading events and
+# the article page's weight (bench/popsci/run; not part of make test).
+bench-popsci: kejiyun
+	@bash bench/popsci/run
 
 clean:
 	rm -rf build kejiyun

@@ -98,6 +98,7 @@ static int cmd_serve(int argc, char **argv)
     kj_server_config sc = {
         .listen = cfg.listen, .threads = cfg.threads,
         .max_body = (size_t)cfg.max_body, .max_upload = (size_t)cfg.max_upload,
+        .max_large_upload = (size_t)cfg.max_video + (size_t)cfg.max_upload,
         .max_header = (size_t)cfg.max_header, .max_fields = (size_t)cfg.max_fields,
         .access_log = cfg.access_log, .trust_proxy = cfg.trust_proxy,
         .dispatch = kj_app_dispatch, .cleanup = kj_app_cleanup,

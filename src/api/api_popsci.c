@@ -65,6 +65,19 @@ void kj_api_popsci_get(kj_req *req)
     kj_resp_json(req, 200, c);
 }
 
+void kj_api_popsci_edit(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *errors = json_object();
+    bool pending = false;
+    int st = kj_popsci_edit(kj_popsci_db(req), req->user, id, req->in, &pending, errors);
+    if (st) { refuse(req, st, errors); return; }
+    json_decref(errors);
+    json_t *c = kj_popsci_view(kj_req_db(req), id, req->user);
+    json_object_set_new(c, "edit_pending", json_boolean(pending));
+    kj_resp_json(req, 200, c);
+}
+
 void kj_api_popsci_review(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);

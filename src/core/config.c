@@ -37,6 +37,7 @@ static const setting settings[] = {
     S("server", "secure_cookies", "KEJIYUN_SECURE_COOKIES", "--secure-cookies", K_BOOL, secure_cookies, "false", "always mark cookies Secure (serving behind TLS)"),
     S("limits", "max_body", "KEJIYUN_MAX_BODY", "--max-body", K_INT, max_body, "1048576", "largest request body in bytes (413 beyond)"),
     S("limits", "max_upload", "KEJIYUN_MAX_UPLOAD", "--max-upload", K_INT, max_upload, "10485760", "largest upload body in bytes (413 beyond)"),
+    S("limits", "max_video", "KEJIYUN_MAX_VIDEO", "--max-video", K_INT, max_video, "52428800", "largest uploaded video in bytes (popular-science short videos)"),
     S("limits", "max_header", "KEJIYUN_MAX_HEADER", "--max-header", K_INT, max_header, "16384", "largest request line plus headers in bytes (431 beyond)"),
     S("limits", "max_fields", "KEJIYUN_MAX_FIELDS", "--max-fields", K_INT, max_fields, "200", "most form fields in one request (400 beyond)"),
     S("accounts", "session_days", "KEJIYUN_SESSION_DAYS", "--session-days", K_INT, session_days, "30", "days a login stays valid"),

@@ -24,6 +24,7 @@ typedef struct kj_config {
     int threads;
     long max_body;
     long max_upload;
+    long max_video;           /* largest uploaded video (popular science), bytes */
     long max_header;
     long max_fields;
     bool access_log;

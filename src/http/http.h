@@ -129,6 +129,7 @@ enum kj_route_flag {
     KJ_API = 1,            /* errors as problem+json; JSON bodies accepted */
     KJ_NO_CSRF = 2,        /* state-changing but exempt (e.g. JSON login) */
     KJ_UPLOAD = 4,         /* accepts multipart up to the upload limit */
+    KJ_UPLOAD_LARGE = 8,   /* accepts multipart up to the large-upload limit (video) */
 };
 
 struct kj_route {
@@ -198,6 +199,7 @@ typedef struct kj_server_config {
     int threads;
     size_t max_body;            /* bytes, non-upload routes */
     size_t max_upload;          /* bytes, KJ_UPLOAD routes */
+    size_t max_large_upload;    /* bytes, KJ_UPLOAD_LARGE routes */
     size_t max_header;          /* bytes of request line + headers */
     size_t max_fields;          /* form fields per request */
     bool access_log;

@@ -326,7 +326,9 @@ static void start_request(kj_server *s, kj_req *req)
         int idx = kj_router_match(s->cfg.router, req->method, req->path, req->arena, req->path_params, &allowed);
         if (idx >= 0) { req->route_index = idx; req->route = kj_router_route(s->cfg.router, idx); }
     }
-    req->body_limit = req->route && (req->route->flags & KJ_UPLOAD) ? s->cfg.max_upload : s->cfg.max_body;
+    int flags = req->route ? req->route->flags : 0;
+    req->body_limit = (flags & KJ_UPLOAD_LARGE) ? s->cfg.max_large_upload
+                    : (flags & KJ_UPLOAD) ? s->cfg.max_upload : s->cfg.max_body;
     const char *cl = kj_req_header(req, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > req->body_limit) { req->parse_error = 413; return; }
     if (!strcmp(req->body_kind, "form") || !strcmp(req->body_kind, "multipart")) {

@@ -5,7 +5,7 @@
  *
  * Candidates come from three indexed queries (up to 50 active urgent
  * notices, the newest 300 items, the newest 100 of each of the user's
- * followed and learned topics) so the cost
+ * followed topics and of the LEARNED_FETCH topics read most) so the cost
  * does not grow with the size of the catalogue. Scores are a sum of the
  * weights below; the largest contribution names the reason.
  */
@@ -18,12 +18,18 @@
 #include <time.h>
 
 #define DAY_MS 86400000.0
+/* Learned topics whose newest items are fetched as candidates (all of
+ * them still count in the score): a long reading history touches every
+ * topic, and fetching each would double the feed's cost for items the
+ * newest-300 query mostly brings anyway. */
+#define LEARNED_FETCH 4
 
 /* Weights of the ranking; the reason of an item is its strongest term. */
 enum { W_URGENT = 1000, W_TOPIC = 40, W_CROP = 25, W_REGION = 30, W_HISTORY = 8, W_AUDIENCE = 10,
        W_SEASON = 10, W_FRESH = 30, W_OPENED = -20, W_FINISHED = -40 };
 
 typedef struct {
+    const char *uid;
     const char *region;     /* the reader's region (profile, else account), or "" */
     const char *topics;     /* " a b " from the profile */
     const char *audience;
@@ -156,9 +162,14 @@ static json_t *candidates(kj_db *db, feed_ctx *f)
     r = kj_db_rows(db, CAND_COLS "ORDER BY c.published_at DESC LIMIT 300", "");
     if (r) add_candidates(all, r);
     json_t *topics = kj_popsci_split_list(f->topics);
-    const char *t;
-    json_t *n;
-    json_object_foreach(f->learned, t, n) json_array_append_new(topics, json_string(t));
+    json_t *top = kj_db_rows(db, "SELECT topic FROM popsci_events WHERE user_id = ? AND kind IN ('finish','like','useful') "
+                             "GROUP BY topic ORDER BY count(*) DESC, topic LIMIT ?", "si", f->uid, (int64_t)LEARNED_FETCH);
+    size_t k;
+    json_t *t;
+    json_array_foreach(top, k, t)
+        if (!kj_ps_has_word(f->topics, kj_ps_str(t, "topic")))
+            json_array_append_new(topics, json_string(kj_ps_str(t, "topic")));
+    json_decref(top);
     size_t i;
     json_t *e;
     json_array_foreach(topics, i, e) {
@@ -209,7 +220,7 @@ json_t *kj_popsci_feed(kj_db *db, json_t *user, const char *lang, int64_t now_ms
     const char *uid = kj_ps_or(kj_ps_uid(user));
     json_t *prof = kj_db_row(db, "SELECT topics, region, crops, audience FROM popsci_profiles WHERE user_id = ?", "s", uid);
     if (!prof) prof = json_object();
-    feed_ctx f = { .now = now_ms };
+    feed_ctx f = { .now = now_ms, .uid = uid };
     f.region = kj_ps_str(prof, "region") ? kj_ps_str(prof, "region") : kj_ps_or(kj_ps_str(user, "region"));
     f.topics = kj_ps_or(kj_ps_str(prof, "topics"));
     f.audience = kj_ps_str(prof, "audience") ? kj_ps_str(prof, "audience") : "everyone";

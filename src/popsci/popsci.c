@@ -199,7 +199,7 @@ static const char *content_in_str(json_t *in, const char *k) { return kj_ps_or(k
 
 /* Validates in for kind (article/video/course/notice); fills regions and
  * items in " a b " form. */
-static void check_content(kj_db *db, const char *kind, json_t *in, kj_buf *regions, kj_buf *items, json_t *errors)
+void kj_ps_check_content(kj_db *db, const char *kind, json_t *in, kj_buf *regions, kj_buf *items, json_t *errors)
 {
     const char *title = content_in_str(in, "title"), *body = content_in_str(in, "body");
     if (!*title) kj_ps_err(errors, "title", "popsci.err.title_required");
@@ -214,9 +214,12 @@ static void check_content(kj_db *db, const char *kind, json_t *in, kj_buf *regio
     kj_popsci_join_list(json_object_get(in, "items"), items);
     if (!strcmp(kind, "article") && !*body) kj_ps_err(errors, "body", "popsci.err.body_required");
     if (!strcmp(kind, "video")) {
-        const char *url = content_in_str(in, "video_url");
-        if (strncmp(url, "https://", 8) || strlen(url) < 12 || strpbrk(url, " \"<>'"))
-            kj_ps_err(errors, "video_url", "popsci.err.video_url");
+        /* A link (https) or an uploaded file (video_id, set by the web
+         * layer after storing it), or both. */
+        const char *url = content_in_str(in, "video_url"), *vid = content_in_str(in, "video_id");
+        bool have_file = *vid && kj_db_int(db, 0, "SELECT count(*) FROM media_videos WHERE id = ?", "s", vid) > 0;
+        if ((*url || !have_file) && (strncmp(url, "https://", 8) || strlen(url) < 12 || strpbrk(url, " \"<>'")))
+            kj_ps_err(errors, "video_url", have_file || *url ? "popsci.err.video_url" : "popsci.err.video_required");
     }
     if (!strcmp(kind, "course")) {
         json_t *a = kj_popsci_split_list(items->data);
@@ -241,14 +244,14 @@ static int insert_content(kj_db *db, const char *uid, const char *kind, json_t *
     const char *lang = kj_ps_str(in, "lang");
     int rc = kj_db_exec(db,
         "INSERT INTO popsci_content(id, origin, kind, title, summary, body, topic, audience, regions, lang, source, "
-        "video_url, transcript, items, author_id, status, reviewer_id, urgent_until, question_id, created_at, published_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "sssssssssssssssss" "isii", id.s, kj_instance_id(db), kind, content_in_str(in, "title"),
+        "video_url, transcript, items, author_id, status, reviewer_id, urgent_until, question_id, created_at, published_at, "
+        "video_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "sssssssssssssssss" "isii" "s", id.s, kj_instance_id(db), kind, content_in_str(in, "title"),
         content_in_str(in, "summary"), content_in_str(in, "body"), content_in_str(in, "topic"),
         aud && *aud ? aud : "everyone", regions, lang && *lang ? lang : "zh-CN", content_in_str(in, "source"),
         content_in_str(in, "video_url"), content_in_str(in, "transcript"), items, uid, status,
         !strcmp(status, "published") ? uid : NULL, urgent_until, question_id, now,
-        !strcmp(status, "published") ? now : (int64_t)0);
+        !strcmp(status, "published") ? now : (int64_t)0, *content_in_str(in, "video_id") ? kj_ps_str(in, "video_id") : NULL);
     if (rc < 0) return -1;
     memcpy(id_out, id.s, KJ_ID_LEN + 1);
     return 0;
@@ -261,7 +264,7 @@ int kj_popsci_create(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *
     if (!kind || !*kind) kind = "article";
     if (!kj_ps_in_set(kj_popsci_kinds, kind)) { kj_ps_err(errors, "kind", "popsci.err.kind"); return 422; }
     kj_buf regions = { 0 }, items = { 0 };
-    check_content(db, kind, in, &regions, &items, errors);
+    kj_ps_check_content(db, kind, in, &regions, &items, errors);
     int st = json_object_size(errors) ? 422 : 0;
     if (!st && insert_content(db, kj_ps_uid(user), kind, in, regions.data, items.data, "submitted", 0, NULL, id_out))
         { kj_ps_err(errors, "form", "err.internal"); st = 500; }
@@ -281,14 +284,40 @@ int kj_popsci_image_link(kj_db *db, const char *attach_id, const char *owner_id,
     return 0;
 }
 
-bool kj_popsci_image_visible(kj_db *db, const char *attach_id, const char *viewer_id)
+/* True when viewer may review (or authored) unpublished content id. */
+static bool reviews_content(kj_db *db, const char *content_id, json_t *viewer)
 {
-    json_t *r = kj_db_row(db, "SELECT i.owner_id, i.question_id, c.status FROM popsci_images i "
+    json_t *c = content_id && kj_ps_uid(viewer)
+        ? kj_db_row(db, "SELECT author_id, regions FROM popsci_content WHERE id = ?", "s", content_id) : NULL;
+    bool ok = c && (kj_ps_may_review(viewer, c) || !strcmp(kj_ps_uid(viewer), kj_ps_or(kj_ps_str(c, "author_id"))));
+    json_decref(c);
+    return ok;
+}
+
+bool kj_popsci_image_visible(kj_db *db, const char *attach_id, json_t *viewer)
+{
+    json_t *r = kj_db_row(db, "SELECT i.owner_id, i.question_id, i.content_id, c.status FROM popsci_images i "
                           "LEFT JOIN popsci_content c ON c.id = i.content_id WHERE i.attach_id = ?", "s", attach_id);
     if (!r) return false;
+    const char *viewer_id = kj_ps_uid(viewer);
     bool ok = kj_ps_str(r, "question_id") || !strcmp(kj_ps_or(kj_ps_str(r, "status")), "published") ||
-              (viewer_id && !strcmp(viewer_id, kj_ps_or(kj_ps_str(r, "owner_id"))));
+              (viewer_id && !strcmp(viewer_id, kj_ps_or(kj_ps_str(r, "owner_id")))) ||
+              reviews_content(db, kj_ps_str(r, "content_id"), viewer);
     json_decref(r);
+    return ok;
+}
+
+bool kj_popsci_video_visible(kj_db *db, const char *video_id, json_t *viewer)
+{
+    if (!video_id || !*video_id) return false;
+    if (kj_db_int(db, 0, "SELECT count(*) FROM popsci_content WHERE video_id = ? AND status = 'published'", "s",
+                  video_id) > 0) return true;
+    const char *viewer_id = kj_ps_uid(viewer);
+    if (viewer_id && kj_db_int(db, 0, "SELECT count(*) FROM media_videos WHERE id = ? AND owner_id = ?", "ss",
+                               video_id, viewer_id) > 0) return true;
+    char *cid = viewer_id ? kj_db_text(db, "SELECT id FROM popsci_content WHERE video_id = ? LIMIT 1", "s", video_id) : NULL;
+    bool ok = reviews_content(db, cid, viewer);
+    free(cid);
     return ok;
 }
 
@@ -308,16 +337,17 @@ bool kj_ps_may_review(json_t *user, json_t *c)
     return ok;
 }
 
-static json_t *content_row(kj_db *db, const char *id)
+json_t *kj_ps_content_row(kj_db *db, const char *id)
 {
-    return kj_db_row(db, "SELECT c.*, u.name AS author_name, t.name_zh AS topic_zh, t.name_en AS topic_en "
-                     "FROM popsci_content c JOIN users u ON u.id = c.author_id "
+    return kj_db_row(db, "SELECT c.*, u.name AS author_name, rv.name AS reviewer_name, t.name_zh AS topic_zh, "
+                     "t.name_en AS topic_en FROM popsci_content c JOIN users u ON u.id = c.author_id "
+                     "LEFT JOIN users rv ON rv.id = c.reviewer_id "
                      "LEFT JOIN popsci_topics t ON t.code = c.topic WHERE c.id = ?", "s", id ? id : "");
 }
 
 json_t *kj_popsci_view(kj_db *db, const char *id, json_t *viewer)
 {
-    json_t *c = content_row(db, id);
+    json_t *c = kj_ps_content_row(db, id);
     if (!c) return NULL;
     const char *uid = kj_ps_uid(viewer);
     bool author = uid && !strcmp(uid, kj_ps_or(kj_ps_str(c, "author_id")));
@@ -341,14 +371,21 @@ json_t *kj_popsci_view(kj_db *db, const char *id, json_t *viewer)
                         "content_id = ? AND kind = 'useful'", "s", kj_ps_str(c, "id"))));
     json_object_set_new(c, "is_author", json_boolean(author));
     json_object_set_new(c, "can_review", json_boolean(reviewer));
+    json_t *rev = author || reviewer ? kj_popsci_revision(db, kj_ps_str(c, "id")) : NULL;
+    if (rev) json_object_set_new(c, "revision", rev);
     return c;
 }
 
 int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action, const char *reason, json_t *errors)
 {
-    json_t *c = content_row(db, id);
+    json_t *c = kj_ps_content_row(db, id);
     if (!c) { kj_ps_err(errors, "form", "err.not_found"); return 404; }
     const char *status = kj_ps_or(kj_ps_str(c, "status"));
+    if (!strcmp(status, "published") && kj_ps_revision_pending(db, id)) {
+        int rst = kj_ps_review_revision(db, user, c, action, reason, errors);
+        json_decref(c);
+        return rst;
+    }
     bool submit = action && !strcmp(action, "submit");
     int st = 0;
     if (submit ? strcmp(kj_ps_or(kj_ps_uid(user)), kj_ps_str(c, "author_id")) : !kj_ps_may_review(user, c))
@@ -377,7 +414,7 @@ int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action
 
 int kj_popsci_correct(kj_db *db, json_t *user, const char *id, const char *note, json_t *errors)
 {
-    json_t *c = content_row(db, id);
+    json_t *c = kj_ps_content_row(db, id);
     if (!c) { kj_ps_err(errors, "form", "err.not_found"); return 404; }
     bool author = !strcmp(kj_ps_or(kj_ps_uid(user)), kj_ps_or(kj_ps_str(c, "author_id")));
     int st = 0;
@@ -428,12 +465,21 @@ json_t *kj_popsci_review_queue(kj_db *db, json_t *user)
     json_t *all = kj_db_rows(db, "SELECT " SUMMARY_COLS ", c.author_id FROM popsci_content c "
                              "LEFT JOIN popsci_topics t ON t.code = c.topic WHERE c.status = 'submitted' "
                              "ORDER BY c.created_at", "");
+    json_t *edits = kj_db_rows(db, "SELECT " SUMMARY_COLS ", c.author_id, 1 AS revision FROM popsci_revisions r "
+                               "JOIN popsci_content c ON c.id = r.content_id LEFT JOIN popsci_topics t ON t.code = c.topic "
+                               "WHERE r.status = 'submitted' ORDER BY r.created_at", "");
     json_t *out = json_array();
-    size_t i;
-    json_t *c;
-    json_array_foreach(all, i, c)
-        if (kj_ps_may_review(user, c)) json_array_append(out, c);
-    json_decref(all);
+    json_t *lists[2] = { all, edits };
+    for (int k = 0; k < 2; k++) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(lists[k], i, c)
+            if (kj_ps_may_review(user, c)) {
+                if (k) json_object_set_new(c, "revision", json_true());
+                json_array_append(out, c);
+            }
+        json_decref(lists[k]);
+    }
     return out;
 }
 
@@ -456,7 +502,7 @@ int kj_popsci_notice(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *
     json_t *copy = json_deep_copy(in);
     json_object_set_new(copy, "regions", json_string(region));
     kj_buf regions = { 0 }, items = { 0 };
-    check_content(db, "notice", copy, &regions, &items, errors);
+    kj_ps_check_content(db, "notice", copy, &regions, &items, errors);
     json_int_t hours = json_integer_value(json_object_get(in, "hours"));
     if (hours <= 0) hours = 72;
     int st = json_object_size(errors) ? 422 : 0;

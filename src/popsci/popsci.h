@@ -9,7 +9,8 @@
  * objects with the field names of the popsci_content table: title,
  * summary, body (Markdown), topic (a popsci_topics code), audience
  * (rural|urban|youth|elderly|everyone), regions (array of region codes,
- * empty = everywhere), lang, source, video_url (https only), transcript,
+ * empty = everywhere), lang, source, video_url (https only) and/or
+ * video_id (an uploaded file, media/video.h; set by the web layer), transcript,
  * items (course: array of content ids).
  * Life cycle: submitted → published | rejected(reason); rejected →
  * submitted (resubmission). Reviewers are administrators and operators
@@ -70,25 +71,46 @@ int kj_popsci_create(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *
 int kj_popsci_image_link(kj_db *db, const char *attach_id, const char *owner_id,
                          const char *content_id, const char *question_id, bool poster);
 /** True when the image may be shown to anyone (its content is published,
- *  or it belongs to a question), or viewer_id uploaded it. */
-bool kj_popsci_image_visible(kj_db *db, const char *attach_id, const char *viewer_id);
+ *  or it belongs to a question), or viewer (NULL when signed out)
+ *  uploaded it, wrote its content or may review it. */
+bool kj_popsci_image_visible(kj_db *db, const char *attach_id, json_t *viewer);
+/** True when the uploaded video may be shown to anyone (content using it
+ *  is published), or viewer uploaded it, wrote its content or may review
+ *  it. */
+bool kj_popsci_video_visible(kj_db *db, const char *video_id, json_t *viewer);
 /** The content as viewer may see it, or NULL (absent, or not published and
  *  viewer is neither author nor reviewer). Adds body_html (sanitized),
  *  regions (array), items (array), images (attachment ids), corrections
- *  [{note, created_at}], can_review, is_author, counts {views, useful}.
+ *  [{note, created_at}], can_review, is_author, counts {views, useful},
+ *  and for its author and reviewers the revision (kj_popsci_revision).
  *  New ref. */
 json_t *kj_popsci_view(kj_db *db, const char *id, json_t *viewer);
-/** Approves or rejects (reason required) submitted content; resubmits
- *  rejected content ("submit", its author). Notifies the author. */
+/** Approves or rejects (reason required) submitted content, or the
+ *  waiting edit of published content; resubmits rejected content
+ *  ("submit", its author). Notifies the author. */
 int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action, const char *reason,
                      json_t *errors);
 /** Adds a visible correction note to published content (its author or a
  *  reviewer). */
 int kj_popsci_correct(kj_db *db, json_t *user, const char *id, const char *note, json_t *errors);
+/** Edits content (its author only; notices cannot be edited): in holds
+ *  the fields to change (absent or null ones are kept). A draft
+ *  (submitted or rejected) is changed in place and goes to review again.
+ *  Published content stays as it is and the edit waits for review
+ *  (*pending set): in must then carry a "note" (the correction note
+ *  shown once approved). A newer edit replaces a waiting one. Approval
+ *  and rejection go through kj_popsci_review (approve | reject with a
+ *  reason). */
+int kj_popsci_edit(kj_db *db, json_t *user, const char *id, json_t *in, bool *pending, json_t *errors);
+/** The waiting or rejected edit of content id {author_id, title, summary,
+ *  body, body_html, note, status: submitted|rejected, reject_reason,
+ *  created_at}, or NULL. Only for its author and reviewers. New ref. */
+json_t *kj_popsci_revision(kj_db *db, const char *id);
 /** Published content, newest first, optionally by topic / within region;
  *  summaries only. New ref. */
 json_t *kj_popsci_list(kj_db *db, const char *topic, const char *region, int limit, int offset);
-/** Submitted content user may review, oldest first. New ref. */
+/** Submitted content user may review, oldest first, then published
+ *  content with a waiting edit (revision: true). New ref. */
 json_t *kj_popsci_review_queue(kj_db *db, json_t *user);
 /** The user's own content, every status. New ref. */
 json_t *kj_popsci_mine(kj_db *db, json_t *user);
@@ -165,9 +187,12 @@ int kj_popsci_team_create(kj_db *db, json_t *user, json_t *in, char *id_out, jso
 /** Adds a member by e-mail (the team's creator or staff). */
 int kj_popsci_team_add(kj_db *db, json_t *user, const char *team_id, const char *email, json_t *errors);
 /** A team with members, service areas and what it did (answers given,
- *  accepted answers, content published by members). New ref or NULL. */
+ *  accepted answers, content published by members; the ten latest
+ *  answers as recent_answers [{question_id, title, accepted, created_at,
+ *  author_name}] and published content as recent_content [{id, title,
+ *  published_at}]). New ref or NULL. */
 json_t *kj_popsci_team(kj_db *db, const char *id);
-/** All teams. New ref. */
+/** All teams [{id, name, intro, regions (" a b "), members}]. New ref. */
 json_t *kj_popsci_teams(kj_db *db);
 
 /* ---- demo data (demo_popsci.c) ---- */

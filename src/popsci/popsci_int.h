@@ -4,6 +4,8 @@
  */
 #ifndef KJ_POPSCI_INT_H
 #define KJ_POPSCI_INT_H
+#include "core/buf.h"
+#include "store/store.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,4 +28,14 @@ size_t kj_ps_chars(const char *s);
 bool kj_ps_has_word(const char *list, const char *w);
 /** True when user may review content row c (see popsci.h). */
 bool kj_ps_may_review(json_t *user, json_t *c);
+/** The content row (with author_name, topic_zh, topic_en) or NULL. */
+json_t *kj_ps_content_row(kj_db *db, const char *id);
+/** Validates content fields in for kind; fills regions and items in
+ *  " a b " form and errors. */
+void kj_ps_check_content(kj_db *db, const char *kind, json_t *in, kj_buf *regions, kj_buf *items, json_t *errors);
+/** True when content id has an edit waiting for review (edit.c). */
+bool kj_ps_revision_pending(kj_db *db, const char *id);
+/** Approves or rejects the pending edit of published content row c
+ *  (edit.c); statuses as kj_popsci_review. */
+int kj_ps_review_revision(kj_db *db, json_t *user, json_t *c, const char *action, const char *reason, json_t *errors);
 #endif

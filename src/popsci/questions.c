@@ -271,12 +271,21 @@ json_t *kj_popsci_team(kj_db *db, const char *id)
     json_object_set_new(t, "published", json_integer(kj_db_int(db, 0, "SELECT count(*) FROM popsci_content c JOIN "
                         "popsci_team_members m ON m.user_id = c.author_id WHERE m.team_id = ? AND c.status = 'published'",
                         "s", id)));
+    json_t *ra = kj_db_rows(db, "SELECT q.id AS question_id, q.title, a.accepted, a.created_at, u.name AS author_name "
+                            "FROM popsci_answers a JOIN popsci_team_members m ON m.user_id = a.author_id "
+                            "JOIN popsci_questions q ON q.id = a.question_id JOIN users u ON u.id = a.author_id "
+                            "WHERE m.team_id = ? ORDER BY a.created_at DESC LIMIT 10", "s", id);
+    json_object_set_new(t, "recent_answers", ra ? ra : json_array());
+    json_t *rc = kj_db_rows(db, "SELECT c.id, c.title, c.published_at FROM popsci_content c JOIN popsci_team_members m "
+                            "ON m.user_id = c.author_id WHERE m.team_id = ? AND c.status = 'published' "
+                            "ORDER BY c.published_at DESC LIMIT 10", "s", id);
+    json_object_set_new(t, "recent_content", rc ? rc : json_array());
     return t;
 }
 
 json_t *kj_popsci_teams(kj_db *db)
 {
-    json_t *r = kj_db_rows(db, "SELECT t.id, t.name, t.intro, (SELECT count(*) FROM popsci_team_members m "
+    json_t *r = kj_db_rows(db, "SELECT t.id, t.name, t.intro, t.regions, (SELECT count(*) FROM popsci_team_members m "
                            "WHERE m.team_id = t.id) AS members FROM popsci_teams t ORDER BY t.name", "");
     return r ? r : json_array();
 }

@@ -12,9 +12,13 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "market/attach.h"
+#include "media/image.h"
+#include "media/variants.h"
+#include "media/video.h"
 #include "popsci/popsci.h"
 #include "web/app.h"
 #include "web/market_view.h"
+#include "web/media_view.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +53,19 @@ const char *kj_popsci_take_errors(kj_req *req, json_t *errors)
     return whole ? whole : "err.internal";
 }
 
+/* The message of an image processing error (media/image.h keys). */
+static const char *image_error_key(const char *key)
+{
+    static const char *const map[][2] = {
+        { "err.image.type", "popsci.err.image_type" },
+        { "err.image.corrupt", "popsci.err.image_corrupt" },
+        { "err.image.pixels", "popsci.err.image_pixels" },
+    };
+    for (size_t i = 0; key && i < sizeof map / sizeof *map; i++)
+        if (!strcmp(map[i][0], key)) return map[i][1];
+    return key ? key : "err.internal";
+}
+
 bool kj_popsci_check_images(kj_req *req, const char *field)
 {
     for (const kj_upload *u = req->uploads; u; u = u->next) {
@@ -70,14 +87,49 @@ int kj_popsci_store_images(kj_req *req, const char *field, const char *content_i
     for (const kj_upload *u = req->uploads; u; u = u->next) {
         if (!u->field || strcmp(u->field, field) || !u->size) continue;
         char id[KJ_ID_LEN + 1];
-        const char *key = NULL;
-        if (kj_attach_store(kj_req_db(req), app->cfg.data, KJ_POPSCI_IMAGE_MAX, uid(req), NULL, NULL, u->filename,
-                            u->data, u->size, false, id, &key)) {
-            kj_field_error(req, field, key ? key : "err.internal");
+        const char *key = NULL, *mime = kj_attach_sniff(u->data, u->size, &key);
+        /* Variants first: an image libgd cannot read is refused before
+         * anything is written. They come from the upload as sent, whose
+         * EXIF orientation the stored original has lost. */
+        kj_image_set set = { 0 };
+        if (!mime || kj_image_variants(u->data, u->size, mime, kj_image_widths, &set, &key)) {
+            kj_image_set_free(&set);
+            kj_field_error(req, field, image_error_key(key));
             return -1;
         }
+        int rc = kj_attach_store(kj_req_db(req), app->cfg.data, KJ_POPSCI_IMAGE_MAX, uid(req), NULL, NULL, u->filename,
+                                 u->data, u->size, false, id, &key);
+        if (!rc) rc = kj_media_save_variants(kj_req_db(req), app->cfg.data, id, &set);
+        kj_image_set_free(&set);
+        if (rc) { kj_field_error(req, field, key ? key : "err.internal"); return -1; }
         if (kj_popsci_image_link(kj_req_db(req), id, uid(req), content_id, question_id, poster)) return -1;
         poster = false;
+    }
+    return 0;
+}
+
+/* Stores the "video" upload (if any) and sets in.video_id. 0, or -1 with
+ * a field error. Call inside the request's transaction. */
+static int store_video(kj_req *req, json_t *in)
+{
+    static const char *const map[][2] = {
+        { "err.video.type", "popsci.err.video_type" }, { "err.video.too_large", "popsci.err.video_large" },
+        { "err.video.empty", "err.attach.empty" },
+    };
+    kj_app *app = kj_req_app(req);
+    for (const kj_upload *u = req->uploads; u; u = u->next) {
+        if (!u->field || strcmp(u->field, "video") || (!u->size && (!u->filename || !*u->filename))) continue;
+        char id[KJ_ID_LEN + 1];
+        const char *key = NULL;
+        if (kj_video_store(kj_req_db(req), app->cfg.data, (size_t)app->cfg.max_video, uid(req), u->data, u->size, id,
+                           &key)) {
+            for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+                if (key && !strcmp(key, map[i][0])) key = map[i][1];
+            kj_field_error(req, "video", key ? key : "err.internal");
+            return -1;
+        }
+        json_object_set_new(in, "video_id", json_string(id));
+        return 0;
     }
     return 0;
 }
@@ -130,6 +182,17 @@ static json_t *audience_options(kj_req *req, const char *selected)
     return out;
 }
 
+/* Content languages [{code, label, selected}] (zh-CN by default). */
+static json_t *lang_options(kj_req *req, const char *selected)
+{
+    static const char *const langs[][2] = { { "zh-CN", "popsci.lang.zh-CN" }, { "en", "popsci.lang.en" } };
+    json_t *out = json_array();
+    for (size_t i = 0; i < sizeof langs / sizeof *langs; i++)
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", langs[i][0], "label", kj_tr(req, langs[i][1]),
+                                             "selected", selected ? !strcmp(selected, langs[i][0]) : i == 0));
+    return out;
+}
+
 /* Adds topic_label and a readable date to content or question rows. */
 static void label_rows(kj_req *req, json_t *rows)
 {
@@ -158,6 +221,74 @@ static const char *path_id(kj_req *req, const char *prefix, const char *id, cons
     return kj_arena_printf(req->arena, "%s%s%s", prefix, id, suffix);
 }
 
+/* ---- responsive images ---- */
+
+/* The <img> tag of popsci image id: variants and srcset when it has them. */
+static const char *image_html(kj_req *req, const char *id, const char *alt)
+{
+    kj_buf b = { 0 };
+    kj_img_html(kj_popsci_db(req), &b, kj_arena_printf(req->arena, "/popsci/images/%s", id), id, alt,
+                KJ_IMG_SIZES_COLUMN, "popsci-img");
+    const char *s = kj_arena_strdup(req->arena, b.data ? b.data : "");
+    kj_buf_free(&b);
+    return s;
+}
+
+/* Rewrites the <img src="/popsci/images/ID"> tags of the rendered body
+ * (Markdown images of uploaded pictures) into responsive ones; sets
+ * used[ID] for each. */
+static void responsive_body(kj_req *req, json_t *c, json_t *used)
+{
+    static const char prefix[] = "<img src=\"/popsci/images/";
+    const char *html = jstr(c, "body_html");
+    if (!html || !strstr(html, prefix)) return;
+    kj_buf out = { 0 };
+    const char *p = html, *hit;
+    while ((hit = strstr(p, prefix))) {
+        const char *idp = hit + sizeof prefix - 1;
+        char id[KJ_ID_LEN + 1];
+        snprintf(id, sizeof id, "%.*s", KJ_ID_LEN, idp);
+        kj_buf_append(&out, p, (size_t)(hit - p));
+        p = hit + sizeof prefix - 1;
+        if (strlen(id) != KJ_ID_LEN || idp[KJ_ID_LEN] != '"' || !kj_id_valid(id)) { kj_buf_puts(&out, prefix); continue; }
+        const char *base = kj_arena_printf(req->arena, "/popsci/images/%s", id);
+        kj_buf attrs = { 0 };
+        int smallest = kj_img_attrs(kj_popsci_db(req), &attrs, base, id, KJ_IMG_SIZES_COLUMN);
+        kj_buf_printf(&out, "<img src=\"%s", base);
+        if (smallest) kj_buf_printf(&out, "/%d", smallest);
+        kj_buf_puts(&out, "\"");
+        if (attrs.len) kj_buf_append(&out, attrs.data, attrs.len);
+        kj_buf_free(&attrs);
+        json_object_set_new(used, id, json_true());
+        p = idp + KJ_ID_LEN + 1;
+    }
+    kj_buf_puts(&out, p);
+    json_object_set_new(c, "body_html", json_string(out.data ? out.data : ""));
+    kj_buf_free(&out);
+}
+
+/* Adds img_html to every image of the content not shown already (the
+ * poster, or in the body), poster_html for the poster. */
+static void content_images(kj_req *req, json_t *c)
+{
+    json_t *used = json_object(), *shown = json_array();
+    responsive_body(req, c, used);
+    const char *poster = jstr(c, "poster_id");
+    if (poster) {
+        json_object_set_new(c, "poster_html", json_string(image_html(req, poster, kj_tr(req, "popsci.poster_alt"))));
+        json_object_set_new(used, poster, json_true());
+    }
+    size_t i;
+    json_t *im;
+    json_array_foreach(json_object_get(c, "images"), i, im) {
+        const char *id = jstr(im, "id");
+        if (!id || json_object_get(used, id)) continue;
+        json_array_append_new(shown, json_pack("{s:s, s:s}", "id", id, "img_html", image_html(req, id, "")));
+    }
+    json_object_set_new(c, "images", shown);
+    json_decref(used);
+}
+
 /* ---- content ---- */
 
 void kj_page_popsci_home(kj_req *req)
@@ -179,32 +310,128 @@ void kj_page_popsci_home(kj_req *req)
     kj_render(req, status, "popsci_home", d);
 }
 
-static void render_form(kj_req *req, int status)
+/* " a b " → "a b" for a form field. */
+static const char *trimmed(kj_req *req, const char *list)
 {
-    json_t *d = page_data(req, "popsci.new.title");
-    const char *topic = req->form ? jstr(req->form, "topic") : NULL;
+    const char *p = or_empty(list);
+    while (*p == ' ') p++;
+    size_t n = strlen(p);
+    while (n && p[n - 1] == ' ') n--;
+    return kj_arena_strndup(req->arena, p, n);
+}
+
+/* The authoring form: new content (c NULL) or an edit of c (a view with
+ * is_author). Values come from the submitted form after an error, else
+ * from c. */
+static void render_form(kj_req *req, int status, json_t *c)
+{
+    json_t *d = page_data(req, c ? "popsci.edit.title" : "popsci.new.title");
+    bool posted = req->form && req->method == KJ_POST;
+    json_t *src = posted ? req->form : c;
+    const char *topic = jstr(src, "topic"), *aud = jstr(src, "audience");
     json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
-    json_object_set_new(d, "audiences", audience_options(req, req->form ? jstr(req->form, "audience") : NULL));
+    json_object_set_new(d, "audiences", audience_options(req, aud));
+    json_object_set_new(d, "langs", lang_options(req, jstr(src, "lang")));
+    json_object_set_new(d, "form_action", json_string(c ? kj_arena_printf(req->arena, "/popsci/%s/edit", jstr(c, "id"))
+                                                        : "/popsci"));
+    if (c) {
+        bool published = !strcmp(or_empty(jstr(c, "status")), "published");
+        json_object_set_new(d, "editing", json_true());
+        json_object_set_new(d, published ? "edit_published" : "edit_draft", json_true());
+        json_object_set_new(d, "content_id", json_string(or_empty(jstr(c, "id"))));
+        json_object_set_new(d, "kind_label", json_string(kj_tr(req, kj_arena_printf(req->arena, "popsci.kind.%s",
+                                                                                   or_empty(jstr(c, "kind"))))));
+        json_object_set(d, "existing_images", json_object_get(c, "images"));
+        if (!posted) {
+            json_t *f = json_object();
+            static const char *const text[] = { "title", "summary", "body", "source", "video_url", "transcript", "lang" };
+            for (size_t i = 0; i < sizeof text / sizeof *text; i++)
+                json_object_set_new(f, text[i], json_string(or_empty(jstr(c, text[i]))));
+            kj_buf b = { 0 };
+            kj_popsci_join_list(json_object_get(c, "regions"), &b);
+            json_object_set_new(f, "regions", json_string(trimmed(req, b.data)));
+            kj_buf_reset(&b);
+            kj_popsci_join_list(json_object_get(c, "items"), &b);
+            json_object_set_new(f, "items", json_string(trimmed(req, b.data)));
+            kj_buf_free(&b);
+            json_object_set_new(d, "form", f);
+        }
+    }
     kj_render(req, status, "popsci_form", d);
 }
 
-void kj_page_popsci_new(kj_req *req) { render_form(req, 200); }
+void kj_page_popsci_new(kj_req *req) { render_form(req, 200, NULL); }
+
+/* The content the signed-in author may edit, or NULL after an error page. */
+static json_t *editable_content(kj_req *req)
+{
+    json_t *c = kj_popsci_view(kj_popsci_db(req), kj_req_param(req, 0), req->user);
+    if (!c) { kj_error(req, 404, "err.not_found"); return NULL; }
+    const char *why = !json_is_true(json_object_get(c, "is_author")) ? "err.forbidden"
+                    : json_integer_value(json_object_get(c, "urgent_until")) > 0 ? "popsci.err.state" : NULL;
+    if (why) { kj_error(req, !strcmp(why, "err.forbidden") ? 403 : 409, why); json_decref(c); return NULL; }
+    return c;
+}
+
+void kj_page_popsci_edit(kj_req *req)
+{
+    json_t *c = editable_content(req);
+    if (!c) return;
+    render_form(req, 200, c);
+    json_decref(c);
+}
+
+void kj_page_popsci_edit_post(kj_req *req)
+{
+    json_t *c = editable_content(req);
+    if (!c) return;
+    kj_db *db = kj_popsci_db(req);
+    const char *id = kj_arena_strdup(req->arena, or_empty(jstr(c, "id")));
+    bool draft = strcmp(or_empty(jstr(c, "status")), "published") != 0;
+    /* Images of published content would be public before review: only
+     * drafts take new ones. */
+    if (kj_has_errors(req) || (draft && (!kj_popsci_check_images(req, "image") || !kj_popsci_check_images(req, "poster"))))
+        { render_form(req, 422, c); json_decref(c); return; }
+    /* The form sends every field: one left empty is cleared, not kept. */
+    static const char *const fields[] = { "title", "summary", "body", "topic", "audience", "regions", "source",
+                                          "video_url", "transcript", "items", "lang" };
+    json_t *in = json_deep_copy(req->in), *errors = json_object();
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        if (!json_object_get(in, fields[i])) json_object_set_new(in, fields[i], json_string(""));
+    bool pending = false;
+    kj_db_begin(db);
+    int st = draft && store_video(req, in) ? 422 : kj_popsci_edit(db, req->user, id, in, &pending, errors);
+    json_decref(in);
+    if (!st && draft && (kj_popsci_store_images(req, "image", id, NULL) || kj_popsci_store_images(req, "poster", id, NULL)))
+        st = 422;
+    if (st) {
+        kj_db_rollback(db);
+        kj_popsci_take_errors(req, errors);
+        render_form(req, st == 500 ? 500 : 422, c);
+        json_decref(c);
+        return;
+    }
+    json_decref(errors);
+    json_decref(c);
+    kj_db_commit(db);
+    kj_resp_redirect(req, path_id(req, "/popsci/", id, pending ? "?edit_pending=1" : "?edited=1"));
+}
 
 void kj_page_popsci_create(kj_req *req)
 {
     kj_db *db = kj_popsci_db(req);
     if (kj_has_errors(req) || !kj_popsci_check_images(req, "image") || !kj_popsci_check_images(req, "poster"))
-        { render_form(req, 422); return; }
+        { render_form(req, 422, NULL); return; }
     json_t *in = json_deep_copy(req->in), *errors = json_object();
     char id[KJ_ID_LEN + 1];
     kj_db_begin(db);
-    int st = kj_popsci_create(db, req->user, in, id, errors);
+    int st = store_video(req, in) ? 422 : kj_popsci_create(db, req->user, in, id, errors);
     json_decref(in);
     if (!st && (kj_popsci_store_images(req, "image", id, NULL) || kj_popsci_store_images(req, "poster", id, NULL))) st = 422;
     if (st) {
         kj_db_rollback(db);
         kj_popsci_take_errors(req, errors);
-        render_form(req, st == 500 ? 500 : 422);
+        render_form(req, st == 500 ? 500 : 422, NULL);
         return;
     }
     json_decref(errors);
@@ -232,14 +459,19 @@ void kj_page_popsci_show(kj_req *req)
     json_object_set_new(c, "audience_label", json_string(kj_tr(req, key)));
     snprintf(key, sizeof key, "popsci.status.%s", or_empty(jstr(c, "status")));
     json_object_set_new(c, "status_label", json_string(kj_tr(req, key)));
+    snprintf(key, sizeof key, "popsci.lang.%s", !strcmp(or_empty(jstr(c, "lang")), "en") ? "en" : "zh-CN");
+    json_object_set_new(c, "lang_label", json_string(kj_tr(req, key)));
     json_object_set_new(c, "published", json_boolean(published));
     json_object_set_new(c, "signed_in", json_boolean(req->user != NULL));
     json_object_set_new(c, "is_video", json_boolean(!strcmp(or_empty(jstr(c, "kind")), "video")));
     json_object_set_new(c, "is_notice", json_boolean(json_integer_value(json_object_get(c, "urgent_until")) > 0));
     json_object_set_new(c, "is_rejected", json_boolean(!strcmp(or_empty(jstr(c, "status")), "rejected")));
     json_object_set_new(c, "is_submitted", json_boolean(!strcmp(or_empty(jstr(c, "status")), "submitted")));
-    if (jstr(c, "poster_id")) json_object_set_new(c, "poster_url", json_string(kj_arena_printf(req->arena,
-                                                  "/popsci/images/%s", jstr(c, "poster_id"))));
+    content_images(req, c);
+    if (jstr(c, "video_id") && *jstr(c, "video_id"))
+        json_object_set_new(c, "video_src", json_string(kj_arena_printf(req->arena, "/popsci/videos/%s", jstr(c, "video_id"))));
+    if (jstr(c, "poster_id"))
+        json_object_set_new(c, "poster_src", json_string(kj_arena_printf(req->arena, "/popsci/images/%s", jstr(c, "poster_id"))));
     /* Course items as links with titles. */
     json_t *links = json_array();
     size_t i;
@@ -258,7 +490,14 @@ void kj_page_popsci_show(kj_req *req)
         free(n);
     }
     json_object_set_new(c, "region_names", regs);
-    static const char *const notices[] = { "submitted", "marked", "reviewed", "corrected" };
+    json_t *rev = json_object_get(c, "revision");
+    if (rev) {
+        const char *rs = or_empty(jstr(rev, "status"));
+        json_object_set_new(rev, !strcmp(rs, "rejected") ? "rev_rejected" : "rev_waiting", json_true());
+    }
+    json_object_set_new(c, "editable", json_boolean(json_is_true(json_object_get(c, "is_author")) &&
+                                                    json_integer_value(json_object_get(c, "urgent_until")) == 0));
+    static const char *const notices[] = { "submitted", "marked", "reviewed", "corrected", "edited", "edit_pending" };
     for (size_t k = 0; k < sizeof notices / sizeof *notices; k++)
         if (kj_req_query(req, notices[k])) json_object_set_new(c, notices[k], json_true());
     kj_render(req, 200, "popsci_show", c);
@@ -313,6 +552,7 @@ void kj_page_popsci_mine(kj_req *req)
         char key[48];
         snprintf(key, sizeof key, "popsci.status.%s", or_empty(jstr(r, "status")));
         json_object_set_new(r, "status_label", json_string(kj_tr(req, key)));
+        json_object_set_new(r, "editable", json_boolean(json_integer_value(json_object_get(r, "urgent_until")) == 0));
     }
     json_t *d = page_data(req, "popsci.mine.title");
     json_object_set_new(d, "items", items);
@@ -444,6 +684,11 @@ void kj_page_popsci_question(kj_req *req)
     json_object_set_new(q, "region_label", json_string(rn ? rn : ""));
     free(rn);
     json_object_set_new(q, "signed_in", json_boolean(req->user != NULL));
+    size_t i;
+    json_t *ph;
+    json_array_foreach(json_object_get(q, "photos"), i, ph)
+        json_object_set_new(ph, "img_html", json_string(image_html(req, or_empty(jstr(ph, "id")),
+                                                                     kj_tr(req, "popsci.ask.photo_alt"))));
     json_object_set_new(q, "answered", json_boolean(!strcmp(or_empty(jstr(q, "status")), "answered")));
     static const char *const notices[] = { "asked", "answered_now", "accepted" };
     for (size_t k = 0; k < sizeof notices / sizeof *notices; k++)
@@ -551,52 +796,170 @@ void kj_page_popsci_notice(kj_req *req)
     kj_resp_redirect(req, path_id(req, "/popsci/", id, ""));
 }
 
+/* Region names of a " a b " list or array, in the request's language. */
+static json_t *region_names(kj_req *req, json_t *list)
+{
+    kj_buf b = { 0 };
+    kj_popsci_join_list(list, &b);
+    json_t *codes = kj_popsci_split_list(b.data), *names = json_array();
+    kj_buf_free(&b);
+    size_t i;
+    json_t *e;
+    json_array_foreach(codes, i, e) {
+        char *n = kj_popsci_region_name(kj_popsci_db(req), json_string_value(e), req->lang);
+        json_array_append_new(names, json_string(n ? n : json_string_value(e)));
+        free(n);
+    }
+    json_decref(codes);
+    return names;
+}
+
 void kj_page_popsci_teams(kj_req *req)
 {
     json_t *d = page_data(req, "popsci.teams.title");
-    json_object_set_new(d, "items", kj_popsci_teams(kj_popsci_db(req)));
+    json_t *items = kj_popsci_teams(kj_popsci_db(req));
+    size_t i;
+    json_t *t;
+    json_array_foreach(items, i, t) json_object_set_new(t, "region_names", region_names(req, json_object_get(t, "regions")));
+    json_object_set_new(d, "items", items);
+    json_object_set_new(d, "signed_in", json_boolean(req->user != NULL));
     kj_render(req, 200, "popsci_teams", d);
 }
 
-void kj_page_popsci_team(kj_req *req)
+static void render_team_form(kj_req *req, int status)
+{
+    json_t *d = page_data(req, "popsci.team.new");
+    kj_render(req, status, "popsci_team_form", d);
+}
+
+void kj_page_popsci_team_new(kj_req *req) { render_team_form(req, 200); }
+
+void kj_page_popsci_team_create(kj_req *req)
+{
+    if (kj_has_errors(req)) { render_team_form(req, 422); return; }
+    json_t *errors = json_object();
+    char id[KJ_ID_LEN + 1];
+    int st = kj_popsci_team_create(kj_popsci_db(req), req->user, req->in, id, errors);
+    if (st) { kj_popsci_take_errors(req, errors); render_team_form(req, st == 500 ? 500 : 422); return; }
+    json_decref(errors);
+    kj_resp_redirect(req, path_id(req, "/popsci/teams/", id, "?created=1"));
+}
+
+static void render_team(kj_req *req, int status)
 {
     kj_db *db = kj_popsci_db(req);
     json_t *t = kj_popsci_team(db, kj_req_param(req, 0));
     if (!t) { kj_error(req, 404, "err.not_found"); return; }
-    json_t *names = json_array();
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(t, "regions"), i, e) {
-        char *n = kj_popsci_region_name(db, json_string_value(e), req->lang);
-        json_array_append_new(names, json_string(n ? n : json_string_value(e)));
-        free(n);
-    }
-    json_object_set_new(t, "region_names", names);
+    json_object_set_new(t, "region_names", region_names(req, json_object_get(t, "regions")));
     json_object_set_new(t, "page_title", json_string(or_empty(jstr(t, "name"))));
-    kj_render(req, 200, "popsci_team", t);
+    bool manager = req->user && (!strcmp(or_empty(uid(req)), or_empty(jstr(t, "created_by"))) ||
+                                 !strcmp(or_empty(jstr(req->user, "role")), "operator") ||
+                                 !strcmp(or_empty(jstr(req->user, "role")), "admin"));
+    json_object_set_new(t, "can_manage", json_boolean(manager));
+    json_object_del(t, "created_by");
+    static const char *const notices[] = { "created", "added" };
+    for (size_t k = 0; k < sizeof notices / sizeof *notices; k++)
+        if (kj_req_query(req, notices[k])) json_object_set_new(t, notices[k], json_true());
+    kj_render(req, status, "popsci_team", t);
+}
+
+void kj_page_popsci_team(kj_req *req) { render_team(req, 200); }
+
+void kj_page_popsci_team_member(kj_req *req)
+{
+    if (kj_has_errors(req)) { render_team(req, 422); return; }
+    const char *id = kj_req_param(req, 0);
+    json_t *errors = json_object();
+    int st = kj_popsci_team_add(kj_popsci_db(req), req->user, id, kj_in_str(req, "email"), errors);
+    if (st == 422) { kj_popsci_take_errors(req, errors); render_team(req, 422); return; }
+    if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
+    json_decref(errors);
+    kj_resp_redirect(req, path_id(req, "/popsci/teams/", id, "?added=1"));
 }
 
 /* ---- images and Atom ---- */
 
-void kj_page_popsci_image(kj_req *req)
+/* Sends image bytes with caching headers; 304 when the client has them. */
+static void send_image(kj_req *req, const char *etag, const char *mime, const char *bytes, size_t len)
 {
-    kj_db *db = kj_popsci_db(req);
-    const char *id = kj_req_param(req, 0);
-    json_t *a = kj_popsci_image_visible(db, id, uid(req)) ? kj_attach_get(db, id) : NULL;
-    if (!a) { kj_error(req, 404, "err.not_found"); return; }
-    const char *mime = kj_arena_strdup(req->arena, or_empty(jstr(a, "mime")));
-    const char *etag = kj_arena_printf(req->arena, "\"%s\"", or_empty(jstr(a, "sha256")));
-    json_decref(a);
     req->no_gzip = true;
     kj_resp_header(req, "Cache-Control", "public, max-age=86400");
     kj_resp_header(req, "Content-Security-Policy", "default-src 'none'");
     kj_resp_header(req, "ETag", etag);
     const char *inm = kj_req_header(req, "If-None-Match");
     if (inm && !strcmp(inm, etag)) { req->status = 304; req->content_type = NULL; kj_buf_reset(&req->body); return; }
+    kj_resp_text(req, 200, mime, bytes, len);
+}
+
+/* Serves variant width of image id; false when it has no such variant. */
+static bool send_variant(kj_req *req, const char *id, int width)
+{
+    size_t len = 0;
+    const char *mime = NULL;
+    char *bytes = kj_media_variant_read(kj_popsci_db(req), kj_req_app(req)->cfg.data, id, width, &len, &mime);
+    if (!bytes) return false;
+    send_image(req, kj_arena_printf(req->arena, "\"%s-w%d\"", id, width), mime, bytes, len);
+    free(bytes);
+    return true;
+}
+
+/* The original: its largest variant when it has variants (upright, no
+ * metadata), else the stored file. */
+void kj_page_popsci_image(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    const char *id = kj_req_param(req, 0);
+    json_t *a = kj_popsci_image_visible(db, id, req->user) ? kj_attach_get(db, id) : NULL;
+    if (!a) { kj_error(req, 404, "err.not_found"); return; }
+    const char *mime = kj_arena_strdup(req->arena, or_empty(jstr(a, "mime")));
+    const char *etag = kj_arena_printf(req->arena, "\"%s\"", or_empty(jstr(a, "sha256")));
+    json_decref(a);
+    json_t *vs = kj_media_variants(db, id);
+    int largest = (int)json_integer_value(json_object_get(json_array_get(vs, json_array_size(vs) - 1), "width"));
+    json_decref(vs);
+    if (largest > 0 && send_variant(req, id, largest)) return;
     size_t len = 0;
     char *bytes = kj_attach_read(kj_req_app(req)->cfg.data, id, &len);
     if (!bytes) { kj_error(req, 404, "err.not_found"); return; }
-    kj_resp_text(req, 200, mime, bytes, len);
+    send_image(req, etag, mime, bytes, len);
+    free(bytes);
+}
+
+void kj_page_popsci_image_variant(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0), *w = kj_req_param(req, 1);
+    char *end = NULL;
+    long width = w ? strtol(w, &end, 10) : 0;
+    bool ok = width > 0 && width <= 100000 && end && !*end && kj_popsci_image_visible(kj_popsci_db(req), id, req->user);
+    if (!ok || !send_variant(req, id, (int)width)) kj_error(req, 404, "err.not_found");
+}
+
+void kj_page_popsci_video(kj_req *req)
+{
+    kj_db *db = kj_popsci_db(req);
+    const char *id = kj_req_param(req, 0);
+    json_t *v = kj_popsci_video_visible(db, id, req->user) ? kj_video_get(db, id) : NULL;
+    if (!v) { kj_error(req, 404, "err.not_found"); return; }
+    const char *mime = kj_arena_strdup(req->arena, or_empty(jstr(v, "mime")));
+    int64_t size = json_integer_value(json_object_get(v, "size")), start = 0, len = size;
+    json_decref(v);
+    req->no_gzip = true;
+    kj_resp_header(req, "Accept-Ranges", "bytes");
+    kj_resp_header(req, "Cache-Control", "public, max-age=86400");
+    kj_resp_header(req, "Content-Security-Policy", "default-src 'none'");
+    kj_resp_header(req, "ETag", kj_arena_printf(req->arena, "\"%s\"", id));
+    int r = kj_range_parse(kj_req_header(req, "Range"), size, KJ_RANGE_CHUNK, &start, &len);
+    if (r < 0) {
+        kj_resp_header(req, "Content-Range", kj_arena_printf(req->arena, "bytes */%lld", (long long)size));
+        kj_resp_text(req, 416, "text/plain; charset=utf-8", "", 0);
+        return;
+    }
+    char *bytes = kj_video_read(kj_req_app(req)->cfg.data, id, start, (size_t)len);
+    if (!bytes) { kj_error(req, 404, "err.not_found"); return; }
+    if (r > 0)
+        kj_resp_header(req, "Content-Range", kj_arena_printf(req->arena, "bytes %lld-%lld/%lld", (long long)start,
+                                                             (long long)(start + len - 1), (long long)size));
+    kj_resp_text(req, r > 0 ? 206 : 200, mime, bytes, (size_t)len);
     free(bytes);
 }
 

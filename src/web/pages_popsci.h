@@ -35,8 +35,10 @@ void kj_popsci_reason_texts(kj_req *req, json_t *items);
 /* Pages (pages_popsci.c). */
 void kj_page_popsci_home(kj_req *req);        /* GET  /popsci?topic=&region= */
 void kj_page_popsci_new(kj_req *req);         /* GET  /popsci/new */
-void kj_page_popsci_create(kj_req *req);      /* POST /popsci (multipart: image*, poster) */
+void kj_page_popsci_create(kj_req *req);      /* POST /popsci (multipart: image*, poster, video) */
 void kj_page_popsci_show(kj_req *req);        /* GET  /popsci/{id} */
+void kj_page_popsci_edit(kj_req *req);        /* GET  /popsci/{id}/edit */
+void kj_page_popsci_edit_post(kj_req *req);   /* POST /popsci/{id}/edit (multipart: image* for drafts) */
 void kj_page_popsci_mark(kj_req *req);        /* POST /popsci/{id}/mark kind= */
 void kj_page_popsci_review(kj_req *req);      /* POST /popsci/{id}/review action=&reason= */
 void kj_page_popsci_correct(kj_req *req);     /* POST /popsci/{id}/correction note= */
@@ -59,13 +61,19 @@ void kj_page_popsci_notice_form(kj_req *req); /* GET  /popsci/notices/new */
 void kj_page_popsci_notice(kj_req *req);      /* POST /popsci/notices */
 void kj_page_popsci_teams(kj_req *req);       /* GET  /popsci/teams */
 void kj_page_popsci_team(kj_req *req);        /* GET  /popsci/teams/{id} */
+void kj_page_popsci_team_new(kj_req *req);    /* GET  /popsci/teams/new */
+void kj_page_popsci_team_create(kj_req *req); /* POST /popsci/teams name=&intro=&regions= */
+void kj_page_popsci_team_member(kj_req *req); /* POST /popsci/teams/{id}/members email= */
 void kj_page_popsci_image(kj_req *req);       /* GET  /popsci/images/{id} */
+void kj_page_popsci_image_variant(kj_req *req); /* GET /popsci/images/{id}/{width} */
+void kj_page_popsci_video(kj_req *req);       /* GET  /popsci/videos/{id} (Range) */
 void kj_page_popsci_atom(kj_req *req);        /* GET  /feeds/popsci.atom?topic=&region= */
 
 /* API (api_popsci.c). */
 void kj_api_popsci_list(kj_req *req);         /* GET    /api/v1/popsci */
 void kj_api_popsci_create(kj_req *req);       /* POST   /api/v1/popsci */
 void kj_api_popsci_get(kj_req *req);          /* GET    /api/v1/popsci/{id} */
+void kj_api_popsci_edit(kj_req *req);         /* PUT    /api/v1/popsci/{id} */
 void kj_api_popsci_review(kj_req *req);       /* POST   /api/v1/popsci/{id}/review */
 void kj_api_popsci_correct(kj_req *req);      /* POST   /api/v1/popsci/{id}/corrections */
 void kj_api_popsci_event(kj_req *req);        /* POST   /api/v1/popsci/{id}/events */

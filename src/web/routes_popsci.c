@@ -33,6 +33,9 @@ static const char *const actions[] = { "approve", "reject", "submit", NULL };
 
 static const kj_field content_form[] = { CONTENT_FIELDS(KJ_F_TEXT), KJ_FIELDS_END };
 static const kj_field content_api[] = { CONTENT_FIELDS(KJ_F_JSON), KJ_FIELDS_END };
+/* Edits: the same fields and the correction note (published content). */
+static const kj_field edit_form[] = { CONTENT_FIELDS(KJ_F_TEXT), { "note", KJ_F_MULTILINE, 0, 0, 2000, NULL }, KJ_FIELDS_END };
+static const kj_field edit_api[] = { CONTENT_FIELDS(KJ_F_JSON), { "note", KJ_F_MULTILINE, 0, 0, 2000, NULL }, KJ_FIELDS_END };
 static const kj_field notice_form[] = {
     { "title", KJ_F_TEXT, 0, 0, 480, NULL },
     { "summary", KJ_F_MULTILINE, 0, 0, 1200, NULL },
@@ -89,6 +92,12 @@ static const kj_field team_api[] = {
     { "regions", KJ_F_JSON, 0, 0, 0, NULL },
     KJ_FIELDS_END
 };
+static const kj_field team_form[] = {
+    { "name", KJ_F_TEXT, 0, 0, 320, NULL },
+    { "intro", KJ_F_MULTILINE, 0, 0, 8000, NULL },
+    { "regions", KJ_F_TEXT, 0, 0, 400, NULL },
+    KJ_FIELDS_END
+};
 static const kj_field email_fields[] = { { "email", KJ_F_EMAIL, KJ_REQUIRED, 0, 254, NULL }, KJ_FIELDS_END };
 
 #define SIGNED KJ_SIGNED_IN
@@ -97,7 +106,7 @@ static const kj_field email_fields[] = { { "email", KJ_F_EMAIL, KJ_REQUIRED, 0, 
 const kj_route kj_routes_popsci[] = {
     /* Literal segments before {id}: the first match wins. */
     { KJ_GET,  "/popsci",                         kj_page_popsci_home,        KJ_PUBLIC, 0, list_fields, "popsci" },
-    { KJ_POST, "/popsci",                         kj_page_popsci_create,      SIGNED, KJ_UPLOAD, content_form, "popsci_new" },
+    { KJ_POST, "/popsci",                         kj_page_popsci_create,      SIGNED, KJ_UPLOAD | KJ_UPLOAD_LARGE, content_form, "popsci_new" },
     { KJ_GET,  "/popsci/new",                     kj_page_popsci_new,         SIGNED, 0, NULL, "popsci_new" },
     { KJ_GET,  "/popsci/review",                  kj_page_popsci_queue,       STAFF,  0, NULL, "popsci_review" },
     { KJ_GET,  "/popsci/mine",                    kj_page_popsci_mine,        SIGNED, 0, NULL, "popsci_mine" },
@@ -117,9 +126,16 @@ const kj_route kj_routes_popsci[] = {
     { KJ_GET,  "/popsci/notices/new",             kj_page_popsci_notice_form, STAFF,  0, NULL, "popsci_notice" },
     { KJ_POST, "/popsci/notices",                 kj_page_popsci_notice,      STAFF,  0, notice_form, "popsci_notice" },
     { KJ_GET,  "/popsci/teams",                   kj_page_popsci_teams,       KJ_PUBLIC, 0, NULL, "popsci_teams" },
+    { KJ_POST, "/popsci/teams",                   kj_page_popsci_team_create, SIGNED, 0, team_form, "popsci_teams" },
+    { KJ_GET,  "/popsci/teams/new",               kj_page_popsci_team_new,    SIGNED, 0, NULL, "popsci_teams" },
     { KJ_GET,  "/popsci/teams/{id}",              kj_page_popsci_team,        KJ_PUBLIC, 0, NULL, "popsci_team" },
+    { KJ_POST, "/popsci/teams/{id}/members",      kj_page_popsci_team_member, SIGNED, 0, email_fields, "popsci_team" },
     { KJ_GET,  "/popsci/images/{id}",             kj_page_popsci_image,       KJ_PUBLIC, 0, NULL, "popsci_image" },
+    { KJ_GET,  "/popsci/videos/{id}",             kj_page_popsci_video,       KJ_PUBLIC, 0, NULL, "popsci_video" },
+    { KJ_GET,  "/popsci/images/{id}/{w}",         kj_page_popsci_image_variant, KJ_PUBLIC, 0, NULL, "popsci_image" },
     { KJ_GET,  "/popsci/{id}",                    kj_page_popsci_show,        KJ_PUBLIC, 0, NULL, "popsci_show" },
+    { KJ_GET,  "/popsci/{id}/edit",               kj_page_popsci_edit,        SIGNED, 0, NULL, "popsci_edit" },
+    { KJ_POST, "/popsci/{id}/edit",               kj_page_popsci_edit_post,   SIGNED, KJ_UPLOAD | KJ_UPLOAD_LARGE, edit_form, "popsci_edit" },
     { KJ_POST, "/popsci/{id}/mark",               kj_page_popsci_mark,        SIGNED, 0, mark_fields, "popsci_mark" },
     { KJ_POST, "/popsci/{id}/review",             kj_page_popsci_review,      SIGNED, 0, review_fields, "popsci_review" },
     { KJ_POST, "/popsci/{id}/correction",         kj_page_popsci_correct,     SIGNED, 0, note_fields, "popsci_correct" },
@@ -141,6 +157,7 @@ const kj_route kj_routes_popsci[] = {
     { KJ_GET,    "/api/v1/popsci/teams/{id}",     kj_api_popsci_team,         KJ_PUBLIC, KJ_API, NULL, "api_popsci_team" },
     { KJ_POST,   "/api/v1/popsci/teams/{id}/members", kj_api_popsci_team_add, SIGNED, KJ_API, email_fields, "api_popsci_team" },
     { KJ_GET,    "/api/v1/popsci/{id}",           kj_api_popsci_get,          KJ_PUBLIC, KJ_API, NULL, "api_popsci_item" },
+    { KJ_PUT,    "/api/v1/popsci/{id}",           kj_api_popsci_edit,         SIGNED, KJ_API, edit_api, "api_popsci_item" },
     { KJ_POST,   "/api/v1/popsci/{id}/review",    kj_api_popsci_review,       SIGNED, KJ_API, review_fields, "api_popsci_review" },
     { KJ_POST,   "/api/v1/popsci/{id}/corrections", kj_api_popsci_correct,    SIGNED, KJ_API, note_fields, "api_popsci_correct" },
     { KJ_POST,   "/api/v1/popsci/{id}/events",    kj_api_popsci_event,        SIGNED, KJ_API, mark_fields, "api_popsci_events" },

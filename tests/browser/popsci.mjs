@@ -1,8 +1,9 @@
 // tests/browser/popsci.mjs — popular science (科普) in the browser: a
 // resident on a 360 px phone sets a needs profile, finds an article in the
 // personal feed with its reason, reads it, marks it useful and asks an
-// expert a question with a photo. A scientist writes the article and the
-// operator approves it through the pages first. Run by run.mjs (export
+// expert a question with a photo. A scientist writes the article (with a
+// 1600 px wide photo, resized on upload) and the operator approves it
+// through the pages first; the phone must download a small variant. Run by run.mjs (export
 // tests), like market.mjs.
 
 import assert from 'node:assert/strict';
@@ -36,17 +37,21 @@ async function logIn(t, who, options) {
   return page;
 }
 
-/** A valid 1×1 PNG (a "diseased leaf"). */
-function png() {
+/** A valid w×h PNG (default 1×1, a "diseased leaf"): green, a red left half. */
+function png(w = 1, h = 1) {
   const chunk = (type, data) => {
     const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
     const body = Buffer.concat([Buffer.from(type), data]);
     const crc = Buffer.alloc(4); crc.writeUInt32BE(zlib.crc32 ? zlib.crc32(body) : crc32(body));
     return Buffer.concat([len, body, crc]);
   };
-  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
+  const row = Buffer.alloc(1 + 3 * w);
+  for (let x = 0; x < w; x++) row.set(x < w / 2 && w > 1 ? [0xcc, 0x22, 0x22] : [0x33, 0x99, 0x33], 1 + 3 * x);
+  const raw = Buffer.concat(Array.from({ length: h }, () => row));
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(Buffer.from([0, 0x33, 0x99, 0x33]))), chunk('IEND', Buffer.alloc(0))]);
+    chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 function crc32(buf) {
@@ -68,6 +73,7 @@ async function residentJourney(t) {
   await sci.fill('#body', '## 症状\n\n叶鞘上出现云纹状病斑。\n\n## 防治\n\n1. 控制氮肥\n2. 适时晒田');
   await sci.selectOption('#topic', 'rice');
   await sci.selectOption('#audience', 'rural');
+  await sci.setInputFiles('#image', { name: 'field.png', mimeType: 'image/png', buffer: png(1600, 800) });
   await follow(sci, '#popsci-form button[type="submit"]');
   const id = pathOf(sci).match(/^\/popsci\/([0-9A-Z]{26})$/)?.[1];
   assert.ok(id, `article submitted (at ${pathOf(sci)})`);
@@ -95,6 +101,15 @@ async function residentJourney(t) {
   await phone.waitForLoadState('load');
   assert.equal(pathOf(phone), `/popsci/${id}`);
   assert.equal(await phone.locator('.popsci-body h3').first().innerText(), '症状', 'Markdown heading rendered');
+  // The photo: srcset lets the phone take a small variant, never the 1280 one.
+  const photo = phone.locator('article img.popsci-img').first();
+  await photo.scrollIntoViewIfNeeded();
+  await phone.waitForFunction((sel) => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; },
+    'article img.popsci-img');
+  const got = await photo.evaluate((e) => ({ src: e.currentSrc, w: e.naturalWidth, h: e.naturalHeight, shown: e.clientWidth }));
+  assert.match(got.src, /\/popsci\/images\/[0-9A-Z]{26}\/(360|720)$/, `small variant chosen (${got.src})`);
+  assert.equal(got.h * 2, got.w, 'aspect ratio kept');
+  assert.ok(got.shown <= 360, `fits the phone (${got.shown} px)`);
   await expectNoHorizontalOverflow(phone, 360);
   await follow(phone, '#mark-useful');
   assert.ok(await phone.locator('[role="status"]').count() > 0, `marked useful (at ${phone.url()}: ${await phone.locator('main').innerText()})`);
@@ -112,7 +127,11 @@ async function residentJourney(t) {
   assert.equal(await phone.locator('main h1').innerText(), q);
   const img = phone.locator('img.popsci-img');
   assert.equal(await img.count(), 1, 'the photo is shown');
-  assert.ok(await img.evaluate((e) => e.complete && e.naturalWidth === 1), 'the photo loads');
+  await img.scrollIntoViewIfNeeded();
+  await phone.waitForFunction(() => { const i = document.querySelector('img.popsci-img'); return i && i.complete; });
+  // (naturalWidth is scaled by the srcset width descriptor: check the file.)
+  assert.ok(await img.evaluate((e) => e.naturalWidth > 0 && /\/popsci\/images\/[0-9A-Z]{26}\/1$/.test(e.currentSrc)),
+    'the photo loads');
   await expectNoHorizontalOverflow(phone, 360);
 }
 

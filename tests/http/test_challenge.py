@@ -36,7 +36,8 @@ def shift_days(server, days):
 
 
 def today_plus(days):
-    base = datetime.datetime.utcnow() + datetime.timedelta(milliseconds=_offset[0])
+    # Deadlines are calendar days in China (UTC+8), like the server's.
+    base = datetime.datetime.utcnow() + datetime.timedelta(hours=8, milliseconds=_offset[0])
     return (base + datetime.timedelta(days=days)).strftime("%Y-%m-%d")
 
 

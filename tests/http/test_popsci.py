@@ -124,6 +124,86 @@ def test_markdown_is_sanitized_and_correction_visible(server):
                                              {"note": "x"}).status == 403
 
 
+# ---- editing ----
+
+def test_edit_draft_in_place_and_back_to_review(server):
+    author = client(server, "scientist")
+    cid = create(author, title=uniq("草稿"))
+    assert client(server, "scientist2").api("PUT", "/api/v1/popsci/" + cid, {"title": "别人的"}).status == 403
+    assert client(server, "admin").api("PUT", "/api/v1/popsci/" + cid, {"title": "管理员"}).status == 403
+    r = author.api("PUT", "/api/v1/popsci/" + cid, {"title": "长" * 200, "topic": "nosuch"})
+    assert r.status == 422 and set(field_codes(r)) >= {"title", "topic"}, r
+    r = author.api("PUT", "/api/v1/popsci/" + cid, {"summary": "新摘要", "regions": ["510100"]})
+    assert r.status == 200 and r.json["edit_pending"] is False and r.json["status"] == "submitted", r
+    assert r.json["summary"] == "新摘要" and r.json["regions"] == ["510100"] and r.json["body"].startswith("# 小标题")
+    op = client(server, "operator")
+    assert op.api("POST", "/api/v1/popsci/%s/review" % cid, {"action": "reject", "reason": "请补充来源"}).status == 200
+    # A rejected draft edited through the web form goes back to review.
+    form = author.get("/popsci/%s/edit" % cid)
+    assert form.status == 200 and 'action="/popsci/%s/edit"' % cid in form.text and "新摘要" in form.text
+    assert 'name="note"' not in form.text and 'name="image"' in form.text
+    assert client(server, "scientist2").get("/popsci/%s/edit" % cid).status == 404, "a draft stays hidden"
+    assert client(server, "operator").get("/popsci/%s/edit" % cid).status == 403, "reviewers do not edit"
+    assert client(server).get("/popsci/%s/edit" % cid).status in (302, 303, 401)
+    title = uniq("改好的草稿")
+    r = post_multipart(author, "/popsci/%s/edit" % cid,
+                       [("title", title), ("summary", "新摘要"), ("body", "正文"), ("topic", "rice"),
+                        ("audience", "rural"), ("regions", "510100"), ("source", "农业农村部"), ("lang", "en")],
+                       [("image", ("leaf.png", "image/png", rgb_png(500, 250)))])
+    assert r.status == 303 and r.header("Location").endswith("?edited=1"), r
+    v = author.api("GET", "/api/v1/popsci/" + cid).json
+    assert v["status"] == "submitted" and v["reject_reason"] == "" and v["title"] == title and v["source"] == "农业农村部"
+    assert v["lang"] == "en" and '<option value="en" selected>' in author.get("/popsci/%s/edit" % cid).text
+    assert len(v["images"]) == 1
+    r = post_multipart(author, "/popsci/%s/edit" % cid, [("title", ""), ("topic", "rice"), ("body", "x")], [])
+    assert r.status == 422 and "popsci-form" in r.text
+
+
+def test_edit_of_published_content_is_reviewed_then_shown_with_correction(server):
+    author = client(server, "scientist")
+    old = uniq("已发布")
+    cid = publish(server, create(author, title=old, body="旧正文"))
+    r = author.api("PUT", "/api/v1/popsci/" + cid, {"body": "新正文"})
+    assert r.status == 422 and "note" in field_codes(r), "an edit of published content needs a note"
+    new = uniq("修订后")
+    r = author.api("PUT", "/api/v1/popsci/" + cid, {"title": new, "body": "新正文", "note": "更正用药浓度"})
+    assert r.status == 200 and r.json["edit_pending"] is True and r.json["status"] == "published", r
+    anon = client(server)
+    page = anon.get("/popsci/" + cid).text
+    assert old in page and new not in page and "新正文" not in page, "unchanged until reviewed"
+    assert "revision" not in anon.api("GET", "/api/v1/popsci/" + cid).json
+    assert author.api("GET", "/api/v1/popsci/" + cid).json["revision"]["title"] == new
+    op = client(server, "operator")
+    q = op.api("GET", "/api/v1/popsci/review").json["items"]
+    assert any(i["id"] == cid and i.get("revision") for i in q), q
+    assert "popsci-edit-tag" in op.get("/popsci/review").text
+    shown = op.get("/popsci/" + cid).text
+    assert 'id="revision-review-form"' in shown and "新正文" in shown and "更正用药浓度" in shown
+    assert author.api("POST", "/api/v1/popsci/%s/review" % cid, {"action": "approve"}).status == 403
+    r = op.api("POST", "/api/v1/popsci/%s/review" % cid, {"action": "reject"})
+    assert r.status == 422 and "reason" in field_codes(r)
+    r = op.api("POST", "/api/v1/popsci/%s/review" % cid, {"action": "reject", "reason": "浓度仍不对"})
+    assert r.status == 200 and r.json["revision"]["status"] == "rejected"
+    assert "浓度仍不对" in author.get("/popsci/" + cid).text and new not in anon.get("/popsci/" + cid).text
+    notes = author.api("GET", "/api/v1/notifications").json["items"]
+    assert any(n["kind"] == "popsci_revision_rejected" for n in notes)
+    # Resubmitted through the web form, then approved in the web page.
+    form = author.get("/popsci/%s/edit" % cid).text
+    assert 'name="note"' in form and 'name="image"' not in form and 'id="edit-review-help"' in form
+    r = author.post_form("/popsci/%s/edit" % cid, {"title": new, "body": "新正文 0.1%", "topic": "rice",
+                                                    "audience": "rural", "note": "用药浓度改为 0.1%"})
+    assert r.status == 303 and r.header("Location").endswith("?edit_pending=1"), r
+    r = op.post_form("/popsci/%s/review" % cid, {"action": "approve"})
+    assert r.status == 303
+    page = anon.get("/popsci/" + cid).text
+    assert new in page and "新正文 0.1%" in page and "popsci-correction" in page and "用药浓度改为 0.1%" in page
+    assert re.search(r'<span id="reviewer">[^<]*王敏</span>', page), "the reviewer is named"
+    v = anon.api("GET", "/api/v1/popsci/" + cid).json
+    assert v["status"] == "published" and v["corrections"][-1]["note"] == "用药浓度改为 0.1%"
+    assert op.api("GET", "/api/v1/popsci/%s" % cid).json.get("revision") is None
+    assert any(n["kind"] == "popsci_revision_ok" for n in author.api("GET", "/api/v1/notifications").json["items"])
+
+
 # ---- bad input ----
 
 def test_bad_content_input_has_clear_messages(server):
@@ -162,11 +242,108 @@ def test_article_page_with_images_and_non_image_refused(server):
     assert c.get("/popsci/images/" + img).status == 200, "the uploader sees it"
     publish(server, cid)
     got = client(server).get("/popsci/images/" + img)
-    assert got.status == 200 and got.header("Content-Type") == "image/png" and b"gps secret" not in got.body
+    # The original URL serves the largest variant: re-encoded, no metadata.
+    assert got.status == 200 and got.header("Content-Type") == "image/jpeg" and b"gps secret" not in got.body
     assert 'action="/popsci/%s/mark"' % cid in c.get("/popsci/" + cid).text
     page = client(server).get("/popsci/" + cid)
     assert len(page.body) <= 100 * 1024 and "<script" not in page.text
     assert 'name="viewport"' in page.text and "/popsci/images/" + img in page.text
+
+
+def rgb_png(w, h, alpha=False):
+    """A w × h PNG, left half red and right half blue (transparent with alpha)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    half = w // 2
+    if alpha:
+        row = b"\x00" + b"\xff\x00\x00\xff" * half + b"\x00\x00\xff\x00" * (w - half)
+    else:
+        row = b"\x00" + b"\xff\x00\x00" * half + b"\x00\x00\xff" * (w - half)
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 6 if alpha else 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(row * h))
+            + chunk(b"IEND", b""))
+
+
+def image_size(data):
+    """(width, height) of a PNG or JPEG, from its header."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return struct.unpack(">II", data[16:24])
+    assert data[:2] == b"\xff\xd8", data[:4]
+    i = 2
+    while i < len(data):
+        marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            h, w = struct.unpack(">HH", data[i + 5:i + 9])
+            return w, h
+        i += 2 + length
+    raise AssertionError("no frame header")
+
+
+def test_uploaded_images_resized_with_srcset(server):
+    c = client(server, "scientist")
+    form = [("kind", "article"), ("title", uniq("无人机飞防作业")), ("topic", "rice"), ("audience", "rural"),
+            ("body", "正文\n\n![田间照片](/popsci/images/%s)")]
+    # A damaged picture (right signature, broken data) gets a clear message.
+    broken = rgb_png(40, 20)[:60] + b"\x00" * 40
+    r = post_multipart(c, "/popsci", [(k, v % ("0" * 26) if k == "body" else v) for k, v in form],
+                       [("image", ("bad.png", "image/png", broken))])
+    assert r.status == 422 and ("图片无法读取" in r.text or "只能上传" in r.text), r
+    r = post_multipart(c, "/popsci", [(k, v % ("0" * 26) if k == "body" else v) for k, v in form],
+                       [("image", ("field.png", "image/png", rgb_png(2000, 1000))),
+                        ("image", ("logo.png", "image/png", rgb_png(300, 150, alpha=True)))])
+    assert r.status == 303, r
+    cid = re.match(r"^/popsci/([0-9A-Z]{26})", r.header("Location")).group(1)
+    imgs = [i["id"] for i in c.api("GET", "/api/v1/popsci/" + cid).json["images"]]
+    assert len(imgs) == 2
+    big, small = imgs
+    assert client(server).get("/popsci/images/%s/360" % big).status == 404, "private until published"
+    assert client(server, "scientist2").get("/popsci/images/%s/360" % big).status == 404
+    assert client(server, "operator").get("/popsci/images/%s/360" % big).status == 200, "the reviewer sees it"
+    publish(server, cid)
+    anon = client(server)
+    for w, h in ((360, 180), (720, 360), (1280, 640)):
+        got = anon.get("/popsci/images/%s/%d" % (big, w))
+        assert got.status == 200 and got.header("Content-Type") == "image/jpeg", got
+        assert image_size(got.body) == (w, h), (w, image_size(got.body))
+        assert "max-age" in got.header("Cache-Control") and got.header("ETag")
+        again = anon.get("/popsci/images/%s/%d" % (big, w), headers={"If-None-Match": got.header("ETag")})
+        assert again.status == 304
+    assert len(anon.get("/popsci/images/%s/360" % big).body) < len(anon.get("/popsci/images/%s/1280" % big).body)
+    assert anon.get("/popsci/images/%s/500" % big).status == 404
+    assert anon.get("/popsci/images/%s/abc" % big).status == 404
+    assert image_size(anon.get("/popsci/images/" + big).body) == (1280, 640), "original URL: largest variant"
+    # Smaller than 360: one variant of its own width; transparency keeps PNG.
+    got = anon.get("/popsci/images/%s/300" % small)
+    assert got.status == 200 and got.header("Content-Type") == "image/png" and image_size(got.body) == (300, 150)
+    assert anon.get("/popsci/images/%s/360" % small).status == 404, "never scaled up"
+    page = anon.get("/popsci/" + cid).text
+    srcset = "/popsci/images/{0}/360 360w, /popsci/images/{0}/720 720w, /popsci/images/{0}/1280 1280w".format(big)
+    tag = re.search(r'<img src="/popsci/images/%s/360"[^>]*>' % big, page)
+    assert tag, page
+    assert 'srcset="%s"' % srcset in tag.group(0)
+    assert 'sizes="(max-width: 600px) 100vw, 560px"' in tag.group(0)
+    assert 'width="1280" height="640"' in tag.group(0) and 'loading="lazy"' in tag.group(0)
+    assert re.search(r'<img src="/popsci/images/%s/300" srcset="/popsci/images/%s/300 300w"' % (small, small), page)
+    assert page.count("/popsci/images/%s/360 360w" % big) == 1
+
+
+def test_markdown_image_of_an_upload_becomes_responsive(server):
+    c = client(server, "scientist")
+    r = post_multipart(c, "/popsci", [("kind", "article"), ("title", uniq("稻田管理")), ("topic", "rice"),
+                                      ("body", "先写正文")],
+                       [("image", ("f.png", "image/png", rgb_png(1000, 500)))])
+    assert r.status == 303, r
+    cid = re.match(r"^/popsci/([0-9A-Z]{26})", r.header("Location")).group(1)
+    img = c.api("GET", "/api/v1/popsci/" + cid).json["images"][0]["id"]
+    # Body referring to the upload (an edit of the draft).
+    r = c.api("PUT", "/api/v1/popsci/" + cid, {"title": uniq("稻田管理"), "topic": "rice",
+                                               "body": "看图：\n\n![稻田](/popsci/images/%s)\n" % img})
+    assert r.status == 200, r
+    publish(server, cid)
+    page = client(server).get("/popsci/" + cid).text
+    tag = re.search(r'<img src="/popsci/images/%s/360"[^>]*>' % img, page)
+    assert tag and "720w" in tag.group(0) and "1000w" in tag.group(0) and 'alt="稻田"' in tag.group(0), page
+    assert page.count('src="/popsci/images/%s' % img) == 1, "shown once, where the text puts it"
 
 
 # ---- profile ----
@@ -399,3 +576,47 @@ def test_team_page_shows_members_areas_and_record(server):
     page = client(server).get("/popsci/teams/" + tid)
     assert page.status == 200 and "成都市" in page.text and "team-record" in page.text
     assert tid in client(server).get("/popsci/teams").text
+
+
+def test_team_web_pages_create_add_member_and_show_work(server):
+    lead = client(server, "scientist2")
+    assert 'id="new-team"' in lead.get("/popsci/teams").text
+    assert 'id="new-team"' not in client(server).get("/popsci/teams").text
+    assert client(server).get("/popsci/teams/new").status in (302, 303, 401)
+    form = lead.get("/popsci/teams/new")
+    assert form.status == 200 and 'id="team-form"' in form.text
+    r = lead.post_form("/popsci/teams", {"name": "", "intro": "x", "regions": "510100"})
+    assert r.status == 422 and "请填写名称" in r.text
+    r = lead.post_form("/popsci/teams", {"name": "队", "regions": "999999"})
+    assert r.status == 422 and "未知的地区" in r.text
+    name = uniq("乐山植保服务队")
+    r = lead.post_form("/popsci/teams", {"name": name, "intro": "稻瘟病、飞防作业指导", "regions": "511100 510100"})
+    assert r.status == 303, r
+    tid = re.match(r"^/popsci/teams/([0-9A-Z]{26})", r.header("Location")).group(1)
+    page = lead.get("/popsci/teams/" + tid).text
+    assert name in page and "乐山市" in page and "成都市" in page and 'id="member-form"' in page
+    # Only the team's creator (or staff) adds members; unknown e-mail is a clear error.
+    assert 'id="member-form"' not in client(server, "org_member").get("/popsci/teams/" + tid).text
+    assert client(server, "org_member").post_form("/popsci/teams/%s/members" % tid,
+                                                   {"email": "liu.yang@demo.kejiyun.cn"}).status == 403
+    r = lead.post_form("/popsci/teams/%s/members" % tid, {"email": "nobody@example.cn"})
+    assert r.status == 422 and "没有使用这个邮箱的用户" in r.text
+    r = lead.post_form("/popsci/teams/%s/members" % tid, {"email": "zhang.wei@demo.kejiyun.cn"})
+    assert r.status == 303 and r.header("Location").endswith("?added=1")
+    # What the team did: a member's answer and published content are listed.
+    asker = resident(server)
+    q = asker.api("POST", "/api/v1/questions", {"title": uniq("秧苗发黄怎么办"), "body": "叶尖发黄", "topic": "rice",
+                                                "region": "511102"})
+    assert q.status == 201, q
+    a = client(server, "scientist").api("POST", "/api/v1/questions/%s/answers" % q.json["id"], {"body": "先查根系"})
+    assert a.status == 201, a
+    assert asker.post_form("/popsci/answers/%s/accept" % a.json["answer_id"], {}).status == 303
+    cid = publish(server, create(client(server, "scientist"), title=uniq("秧苗管理要点")))
+    anon = client(server)
+    page = anon.get("/popsci/teams/" + tid)
+    assert page.status == 200 and q.json["title"] in page.text and "/popsci/" + cid in page.text
+    assert "已采纳" in page.text and "zhang.wei" not in page.text, "names only, never e-mail addresses"
+    members = re.search(r'<ul id="team-members">(.*?)</ul>', page.text).group(1)
+    assert members.count("<li>") == 2
+    assert name in anon.get("/popsci/teams").text
+    assert anon.get("/popsci/teams/" + "0" * 26).status == 404

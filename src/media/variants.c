@@ -1,0 +1,112 @@
+/*
+ * variants.c — image variants on disk and in media_variants. See
+ * variants.h.
+ */
+#include "media/variants.h"
+#include "core/id.h"
+#include "core/log.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const mimes[] = { "image/jpeg", "image/png", NULL };
+
+static void variant_path(const char *data_dir, const char *id, int width, const char *suffix, char *out, size_t n)
+{
+    snprintf(out, n, "%s/files/%s.w%d%s", data_dir, id, width, suffix);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int write_variant(const char *data_dir, const char *id, const kj_image_variant *v)
+{
+    char dir[2048], tmp[2100], final[2100];
+    snprintf(dir, sizeof dir, "%s/files", data_dir);
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) { kj_log_error("media: mkdir %s: %s", dir, strerror(errno)); return -1; }
+    variant_path(data_dir, id, v->width, ".part", tmp, sizeof tmp);
+    variant_path(data_dir, id, v->width, "", final, sizeof final);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) { kj_log_error("media: open %s: %s", tmp, strerror(errno)); return -1; }
+    int rc = write_all(fd, v->data.data ? v->data.data : "", v->data.len);
+    if (rc == 0) rc = fsync(fd);
+    if (close(fd) != 0) rc = -1;
+    if (rc == 0) rc = rename(tmp, final);
+    if (rc != 0) { kj_log_error("media: write %s: %s", final, strerror(errno)); unlink(tmp); }
+    return rc;
+}
+
+static void remove_variants(const char *data_dir, const char *id, const kj_image_set *s, int upto)
+{
+    char path[2100];
+    for (int i = 0; i < upto; i++) {
+        variant_path(data_dir, id, s->v[i].width, "", path, sizeof path);
+        unlink(path);
+    }
+}
+
+int kj_media_save_variants(kj_db *db, const char *data_dir, const char *attach_id, const kj_image_set *s)
+{
+    if (!kj_id_valid(attach_id)) return -1;
+    for (int i = 0; i < s->n; i++) {
+        const kj_image_variant *v = &s->v[i];
+        if (write_variant(data_dir, attach_id, v) ||
+            kj_db_exec(db, "INSERT OR REPLACE INTO media_variants(attach_id, width, height, mime, size) "
+                       "VALUES (?,?,?,?,?)", "siisi", attach_id, (int64_t)v->width, (int64_t)v->height, v->mime,
+                       (int64_t)v->data.len) < 0) {
+            remove_variants(data_dir, attach_id, s, i + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+json_t *kj_media_variants(kj_db *db, const char *attach_id)
+{
+    json_t *r = kj_db_rows(db, "SELECT width, height, mime, size FROM media_variants WHERE attach_id = ? "
+                           "ORDER BY width", "s", attach_id ? attach_id : "");
+    return r ? r : json_array();
+}
+
+char *kj_media_variant_read(kj_db *db, const char *data_dir, const char *attach_id, int width, size_t *len,
+                            const char **mime)
+{
+    if (!kj_id_valid(attach_id)) return NULL;
+    char *m = kj_db_text(db, "SELECT mime FROM media_variants WHERE attach_id = ? AND width = ?", "si", attach_id,
+                         (int64_t)width);
+    *mime = NULL;
+    for (const char *const *p = mimes; m && *p; p++)
+        if (!strcmp(*p, m)) *mime = *p;
+    free(m);
+    if (!*mime) return NULL;
+    char path[2100];
+    variant_path(data_dir, attach_id, width, "", path, sizeof path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    struct stat st;
+    char *buf = NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) buf = malloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    while (buf && got < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) { free(buf); buf = NULL; break; }
+        got += (size_t)r;
+    }
+    close(fd);
+    if (buf) { buf[got] = 0; *len = got; }
+    return buf;
+}

@@ -1,0 +1,118 @@
+/*
+ * video.c — uploaded short videos: type by content, storage, ranges.
+ * See video.h.
+ */
+#include "media/video.h"
+#include "account/account.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/log.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <magic.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const video_mimes[] = { "video/mp4", "video/webm", NULL };
+
+static pthread_mutex_t magic_lock = PTHREAD_MUTEX_INITIALIZER;
+static magic_t cookie;   /* guarded by magic_lock; opened on first use */
+
+const char *kj_video_sniff(const void *data, size_t size, const char **err_key)
+{
+    const char *found = NULL;
+    bool broken = false;
+    pthread_mutex_lock(&magic_lock);
+    if (!cookie && (cookie = magic_open(MAGIC_MIME_TYPE)) && magic_load(cookie, NULL) != 0) {
+        magic_close(cookie);
+        cookie = NULL;
+    }
+    const char *m = cookie ? magic_buffer(cookie, data, size) : NULL;
+    broken = !cookie;
+    for (const char *const *v = video_mimes; m && *v; v++)
+        if (!strcmp(*v, m)) found = *v;
+    pthread_mutex_unlock(&magic_lock);
+    if (!found && err_key) *err_key = broken ? "err.internal" : "err.video.type";
+    return found;
+}
+
+static void file_path(const char *data_dir, const char *id, const char *suffix, char *out, size_t n)
+{
+    snprintf(out, n, "%s/files/%s%s", data_dir, id, suffix);
+}
+
+static int write_file(const char *data_dir, const char *id, const void *data, size_t size)
+{
+    char dir[2048], tmp[2100], final[2100];
+    snprintf(dir, sizeof dir, "%s/files", data_dir);
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) { kj_log_error("video: mkdir %s: %s", dir, strerror(errno)); return -1; }
+    file_path(data_dir, id, ".part", tmp, sizeof tmp);
+    file_path(data_dir, id, "", final, sizeof final);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) { kj_log_error("video: open %s: %s", tmp, strerror(errno)); return -1; }
+    const char *p = data;
+    size_t left = size;
+    int rc = 0;
+    while (left && rc == 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) rc = -1;
+        else { p += w; left -= (size_t)w; }
+    }
+    if (rc == 0) rc = fsync(fd);
+    if (close(fd) != 0) rc = -1;
+    if (rc == 0) rc = rename(tmp, final);
+    if (rc != 0) { kj_log_error("video: write %s: %s", final, strerror(errno)); unlink(tmp); }
+    return rc;
+}
+
+static int fail(const char **err_key, const char *key) { if (err_key) *err_key = key; return -1; }
+
+int kj_video_store(kj_db *db, const char *data_dir, size_t max_size, const char *owner_id, const void *data,
+                   size_t size, char *id_out, const char **err_key)
+{
+    if (!data || !size) return fail(err_key, "err.video.empty");
+    if (size > max_size) return fail(err_key, "err.video.too_large");
+    const char *mime = kj_video_sniff(data, size, err_key);
+    if (!mime) return -1;
+    kj_id id = kj_id_new();
+    if (write_file(data_dir, id.s, data, size)) return fail(err_key, "err.internal");
+    if (kj_db_exec(db, "INSERT INTO media_videos(id, origin, owner_id, mime, size, created_at) VALUES (?,?,?,?,?,?)",
+                   "ssssii", id.s, kj_instance_id(db), owner_id, mime, (int64_t)size, kj_now_ms()) < 0) {
+        char path[2100];
+        file_path(data_dir, id.s, "", path, sizeof path);
+        unlink(path);
+        return fail(err_key, "err.internal");
+    }
+    memcpy(id_out, id.s, KJ_ID_LEN + 1);
+    return 0;
+}
+
+json_t *kj_video_get(kj_db *db, const char *id)
+{
+    return kj_db_row(db, "SELECT id, owner_id, mime, size, created_at FROM media_videos WHERE id = ?", "s", id ? id : "");
+}
+
+char *kj_video_read(const char *data_dir, const char *id, int64_t start, size_t len)
+{
+    if (!kj_id_valid(id) || start < 0) return NULL;
+    char path[2100];
+    file_path(data_dir, id, "", path, sizeof path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    char *buf = malloc(len + 1);
+    size_t got = 0;
+    while (buf && got < len) {
+        ssize_t r = pread(fd, buf + got, len - got, (off_t)(start + (int64_t)got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) { free(buf); buf = NULL; break; }
+        got += (size_t)r;
+    }
+    close(fd);
+    if (buf) buf[got] = 0;
+    return buf;
+}
