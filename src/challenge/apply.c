@@ -126,15 +126,24 @@ out:
     return rc;
 }
 
+/* A reviewer who is not also issuer or staff: excluded from an
+ * application of their own organization, they do not see it at all. */
+static bool reviewer_only(int roles)
+{
+    return (roles & CH_REVIEWER) && !(roles & (CH_ISSUER | CH_STAFF));
+}
+
 /* Loads an application and its entry; the user's role bits include
  * applicant when it is theirs. 404 when the user may not see it. */
-static int app_context(kj_db *db, json_t *user, const char *app_id, json_t **app, json_t **ch, int *roles, kj_ch_err *e)
+static int app_context_as(kj_db *db, json_t *user, const char *app_id, json_t **app, json_t **ch, int *roles, kj_ch_err *e,
+                          bool hide_excluded)
 {
     *app = load_app(db, app_id);
     *ch = *app ? kj_ch_load(db, kj_ch_str(*app, "challenge_id")) : NULL;
     if (!*ch) { json_decref(*app); *app = NULL; return kj_ch_fail(e, 404, "err.not_found", NULL); }
     *roles = kj_ch_roles(db, *ch, user);
     if (same(uid(user), kj_ch_str(*app, "applicant_id"))) *roles |= CH_APPLICANT;
+    if (hide_excluded && reviewer_only(*roles) && kj_ch_excluded(db, uid(user), *app)) *roles &= ~CH_REVIEWER;
     if (!(*roles & (CH_APPLICANT | CH_ISSUER | CH_STAFF | CH_REVIEWER))) {
         json_decref(*app);
         json_decref(*ch);
@@ -142,6 +151,11 @@ static int app_context(kj_db *db, json_t *user, const char *app_id, json_t **app
         return kj_ch_fail(e, 404, "err.not_found", NULL);
     }
     return 0;
+}
+
+static int app_context(kj_db *db, json_t *user, const char *app_id, json_t **app, json_t **ch, int *roles, kj_ch_err *e)
+{
+    return app_context_as(db, user, app_id, app, ch, roles, e, true);
 }
 
 /* The rule of changing an application (its text or its files): the
@@ -227,9 +241,15 @@ json_t *kj_applications(kj_db *db, json_t *user, const char *challenge_id, kj_ch
                    challenge_id, uid(user));
     size_t i;
     json_t *a;
-    json_array_foreach(rows, i, a) {
+    for (i = 0; rows && i < json_array_size(rows);) {
+        a = json_array_get(rows, i);
+        if (reviewer_only(roles) && !same(uid(user), kj_ch_str(a, "applicant_id")) && kj_ch_excluded(db, uid(user), a)) {
+            json_array_remove(rows, i);
+            continue;
+        }
         app_money(a);
         json_object_set_new(a, "attachments", kj_application_files(db, kj_ch_str(a, "id")));
+        i++;
     }
     return rows ? rows : json_array();
 }
@@ -469,7 +489,8 @@ int kj_review_score(kj_db *db, json_t *user, const char *app_id, json_t *scores,
 {
     json_t *app, *ch;
     int roles, rc = -1;
-    if (app_context(db, user, app_id, &app, &ch, &roles, e)) return -1;
+    /* An excluded reviewer is told why, not "not found". */
+    if (app_context_as(db, user, app_id, &app, &ch, &roles, e, false)) return -1;
     if (kj_ch_rule("score", kj_ch_str(ch, "status"), roles & CH_REVIEWER, e)) goto out;
     if (kj_ch_excluded(db, uid(user), app)) { kj_ch_fail(e, 403, "err.challenge.coi_own_org", NULL); goto out; }
     if (!same(kj_ch_str(app, "status"), "submitted")) { kj_ch_fail(e, 409, "err.challenge.application_withdrawn", NULL); goto out; }

@@ -312,11 +312,17 @@ int kj_search_reindex(kj_db *db)
     json_t *demands = rc ? NULL : kj_db_rows(db, "SELECT l.id FROM listings l JOIN search_docs d ON d.doc_id = l.id "
                                                  "WHERE l.kind = 'demand'", "");
     json_array_foreach(demands, i, r) if (rc == 0 && kj_match_compute(db, jstr(r, "id")) < 0) rc = -1;
+    if (rc == 0) rc = kj_search_optimize(db);
     json_decref(ids);
     json_decref(studios);
     json_decref(demands);
     if (rc || kj_db_commit(db)) { kj_db_rollback(db); return -1; }
     return n;
+}
+
+int kj_search_optimize(kj_db *db)
+{
+    return kj_db_exec(db, "INSERT INTO search_fts(search_fts) VALUES ('optimize')", "") < 0 ? -1 : 0;
 }
 
 json_t *kj_search_stats(kj_db *db)

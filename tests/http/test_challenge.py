@@ -363,6 +363,10 @@ def test_conflict_of_interest(server):
     score = lambda c, a, v: c.api("POST", "/api/v1/challenges/%s/applications/%s/scores" % (cid, a), {"scores": [v]})
     r = score(colleague, a_liu, 90)
     assert r.status == 403 and "err.challenge.coi_own_org" in code_of(r), r
+    # Excluded from their organization's application, the reviewer does not see it either.
+    assert colleague.api("GET", "/api/v1/challenges/%s/applications/%s" % (cid, a_liu)).status == 404
+    listed = [x["id"] for x in colleague.api("GET", "/api/v1/challenges/%s/applications" % cid).json["items"]]
+    assert a_liu not in listed and a_li in listed, listed
     # A recused reviewer loses access to the applications altogether.
     assert score(ma, a_li, 80).status == 404
     assert ma.api("GET", "/api/v1/challenges/%s/applications/%s" % (cid, a_li)).status == 404
