@@ -481,8 +481,13 @@ int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, con
         if (rc == 0 && kj_db_exec(db, "INSERT INTO listing_modes(listing_id, mode) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                   "sj", id.s, mode) < 0) rc = -1;
 #undef J
-    if (rc == 0) rc = add_revision(db, id.s, 1, content, user_id_of(user),
-                                   live ? "approved" : !strcmp(status, "submitted") ? "pending" : "draft");
+    /* Revision 1 of a new id: a plain INSERT. The upsert of add_revision
+     * makes SQLite open a statement savepoint, and every savepoint makes
+     * FTS5 flush its pending terms — one tiny segment per listing in a bulk
+     * import (a sixth of its time, with the merging that follows). */
+    if (rc == 0) rc = kj_db_exec(db, "INSERT INTO listing_revisions(listing_id, rev, data, author_id, state, created_at) "
+                                     "VALUES (?,1,?,?,?,?)", "sjssi", id.s, content, user_id_of(user),
+                                 live ? "approved" : !strcmp(status, "submitted") ? "pending" : "draft", kj_now_ms()) < 0 ? -1 : 0;
     if (rc == 0) add_event(db, id.s, user_id_of(user), "create", NULL, status, NULL);
     /* Created already published: a bulk path (import, demo). Searchable now;
      * matches and alerts follow from the queue. */
