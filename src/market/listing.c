@@ -137,7 +137,7 @@ static void split_items(const char *s, json_t *out)
 /* A list given as a JSON array of strings or as one string of items
  * (each possibly holding several separated items). Duplicates dropped,
  * order kept. New ref. */
-static json_t *string_list(json_t *v)
+json_t *kj_listing_list_items(json_t *v)
 {
     json_t *out = json_array();
     if (json_is_array(v)) {
@@ -261,7 +261,7 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
     json_object_set_new(c, "domain", domain && *domain ? json_string(domain) : json_null());
     json_object_set_new(c, "domain1", domain && strlen(domain) >= 3 ? json_stringn(domain, 3) : json_null());
 
-    json_t *kw = string_list(json_object_get(in, "keywords"));
+    json_t *kw = kj_listing_list_items(json_object_get(in, "keywords"));
     if (json_array_size(kw) > 8) err(errors, "keywords", "err.listing.keywords_many");
     size_t i;
     json_t *k;
@@ -311,7 +311,7 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
     }
     json_object_set_new(c, "studio_id", studio && *studio ? json_string(studio) : json_null());
 
-    json_t *modes = string_list(json_object_get(in, "coop_modes"));
+    json_t *modes = kj_listing_list_items(json_object_get(in, "coop_modes"));
     json_array_foreach(modes, i, k)
         if (!exists_code(db, "SELECT count(*) FROM coop_modes WHERE code = ?", json_string_value(k))) err(errors, "coop_modes", "err.field.choice");
     if (json_array_size(modes) == 0 && strcmp(kind, "service") != 0) err(errors, "coop_modes", "err.listing.modes_required");
@@ -345,7 +345,7 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
         if (!ipt || !*ipt) ipt = "none";
         if (!exists_code(db, "SELECT count(*) FROM ip_types WHERE code = ?", ipt)) { err(errors, "ip_type", "err.field.choice"); ipt = "none"; }
         json_object_set_new(c, "ip_type", json_string(ipt));
-        json_t *nums = string_list(json_object_get(in, "ip_numbers"));
+        json_t *nums = kj_listing_list_items(json_object_get(in, "ip_numbers"));
         if (json_array_size(nums) > 20) err(errors, "ip_numbers", "err.listing.too_many");
         json_array_foreach(nums, i, k) {
             const char *why = NULL;
@@ -481,12 +481,20 @@ int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, con
         if (rc == 0 && kj_db_exec(db, "INSERT INTO listing_modes(listing_id, mode) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                   "sj", id.s, mode) < 0) rc = -1;
 #undef J
-    if (rc == 0) rc = add_revision(db, id.s, 1, content, user_id_of(user),
-                                   live ? "approved" : !strcmp(status, "submitted") ? "pending" : "draft");
+    /* Revision 1 of a new id: a plain INSERT. The upsert of add_revision
+     * makes SQLite open a statement savepoint, and every savepoint makes
+     * FTS5 flush its pending terms — one tiny segment per listing in a bulk
+     * import (a sixth of its time, with the merging that follows). */
+    if (rc == 0) rc = kj_db_exec(db, "INSERT INTO listing_revisions(listing_id, rev, data, author_id, state, created_at) "
+                                     "VALUES (?,1,?,?,?,?)", "sjssi", id.s, content, user_id_of(user),
+                                 live ? "approved" : !strcmp(status, "submitted") ? "pending" : "draft", kj_now_ms()) < 0 ? -1 : 0;
     if (rc == 0) add_event(db, id.s, user_id_of(user), "create", NULL, status, NULL);
     /* Created already published: a bulk path (import, demo). Searchable now;
      * matches and alerts follow from the queue. */
-    if (rc == 0 && live) rc = kj_search_sync_listing_deferred(db, id.s, true);
+    if (rc == 0 && live) {
+        json_object_set_new(content, "status", json_string(status));
+        rc = kj_search_add_listing_deferred(db, id.s, content, true);
+    }
     json_decref(content);
     if (rc) { err(errors, "form", "err.internal"); return -1; }
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);

@@ -55,6 +55,10 @@ bool kj_listing_can_see_private(kj_db *db, json_t *listing, json_t *user);
 /** Checks a listing's content for kind; adds field → message key pairs to
  *  errors. Returns the number of problems. */
 int kj_listing_check(kj_db *db, const char *kind, json_t *in, json_t *user, json_t *errors);
+/** A list field (keywords, coop_modes, ip_numbers) as a listing stores it:
+ *  from a JSON array of strings or one string, split on newlines, commas,
+ *  semicolons and 、, trimmed, empty items and duplicates dropped. New ref. */
+json_t *kj_listing_list_items(json_t *v);
 /** Creates a listing owned by user (draft, or submitted when submit).
  *  Returns 0 and writes the id (27 bytes), or -1 with errors filled. */
 int kj_listing_create(kj_db *db, json_t *user, const char *kind, json_t *in, bool submit, char *id_out, json_t *errors);

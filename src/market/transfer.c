@@ -12,8 +12,12 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/validate.h"
+#include "search/search.h"
+#include "text/analyzer.h"
 #include "text/encoding.h"
 #include <ctype.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -577,6 +581,13 @@ static json_t *owner_by_email(importer *im, const char *email)
     return json_is_object(u) ? u : NULL;
 }
 
+/* Drops ASCII white space around s[0..*n). */
+static void trim_span(const char **s, size_t *n)
+{
+    while (*n && isspace((unsigned char)**s)) { (*s)++; (*n)--; }
+    while (*n && isspace((unsigned char)(*s)[*n - 1])) (*n)--;
+}
+
 /* A cell as a trimmed string (description keeps its white space). */
 static json_t *text_value(const column *c, json_t *v)
 {
@@ -589,8 +600,7 @@ static json_t *text_value(const column *c, json_t *v)
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (!strcmp(c->name, "description")) return json_incref(v);
-    while (n && isspace((unsigned char)*s)) { s++; n--; }
-    while (n && isspace((unsigned char)s[n - 1])) n--;
+    trim_span(&s, &n);
     return json_stringn(s, n);
 }
 
@@ -761,24 +771,196 @@ static json_t *row_object(const kj_csv_row *row, const column **map, int ncols, 
     return raw;
 }
 
+/* ---- import: analysis ahead ----
+ * Segmenting the text is about 40% of an import's work, and the database
+ * writes cannot start before it. So while the importing thread checks and
+ * inserts row n, a worker thread reads the same CSV with its own reader
+ * and records the token streams of the searchable text of rows n+1 ..
+ * n+AHEAD — title, keywords, summary, description, normalized exactly as
+ * the listing will store them and the index will be fed them. Inserting a
+ * row then replays them (kj_analyze_replay): an index text that is not
+ * byte-identical to a recorded one (a cell the worker read differently)
+ * is simply analyzed then, so the index never depends on the worker. */
+#define AHEAD 32
+
+enum { T_TITLE, T_KEYWORDS, T_SUMMARY, T_DESCRIPTION, N_TEXTS };
+static const char *const text_columns[N_TEXTS] = { "title", "keywords", "summary", "description" };
+
+typedef struct {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    kj_analyzer *a;
+    kj_csv_reader r;              /* the worker's own reader of the text */
+    int col[N_TEXTS];             /* CSV field of each text, or -1 */
+    kj_tokens *slot[AHEAD];       /* row k's streams: slot[k % AHEAD] */
+    long produced, consumed;      /* rows recorded, rows used (under mu) */
+    long resume_at;               /* the worker sleeps until consumed >= this (under mu) */
+    bool stop, finished;          /* under mu */
+    bool worker_waits, user_waits; /* under mu: who is in pthread_cond_wait */
+} ahead;
+
+/* One cell as the listing stores it (see row_object and take_cell). */
+static void cell_span(const kj_csv_row *row, int f, const char **p, size_t *n)
+{
+    *p = "";
+    *n = 0;
+    if (f < 0 || f >= row->nfields) return;
+    *p = row->fields[f];
+    *n = row->lens[f];
+    size_t skip = kj_transfer_unguard(*p, *n);
+    *p += skip;
+    *n -= skip;
+}
+
+static void record_row(ahead *h, const kj_csv_row *row, kj_tokens *t)
+{
+    for (int k = 0; k < N_TEXTS; k++) {
+        const char *p;
+        size_t n;
+        cell_span(row, h->col[k], &p, &n);
+        if (k == T_KEYWORDS) {
+            json_t *items = kj_transfer_split_list(p), *kw = kj_listing_list_items(items);
+            char *text = kj_search_keywords_text(kw);
+            if (text) kj_tokens_add(t, h->a, text, (int)strlen(text));
+            free(text);
+            json_decref(kw);
+            json_decref(items);
+            continue;
+        }
+        if (k != T_DESCRIPTION) trim_span(&p, &n);
+        if (n && n < INT_MAX) kj_tokens_add(t, h->a, p, (int)n);
+    }
+}
+
+static void *ahead_main(void *arg)
+{
+    ahead *h = arg;
+    kj_csv_row row;
+    for (long k = 0; kj_csv_next_row(&h->r, &row) == 1; k++) {
+        pthread_mutex_lock(&h->mu);
+        /* Full: sleep until half the window is free, not one wake-up per row. */
+        h->resume_at = k - AHEAD / 2;
+        while (!h->stop && k - h->consumed >= AHEAD) {
+            h->worker_waits = true;
+            pthread_cond_wait(&h->cv, &h->mu);
+            h->worker_waits = false;
+        }
+        bool stop = h->stop;
+        pthread_mutex_unlock(&h->mu);
+        if (stop) break;
+        kj_tokens_clear(h->slot[k % AHEAD]);   /* row k - AHEAD is done with it */
+        record_row(h, &row, h->slot[k % AHEAD]);
+        pthread_mutex_lock(&h->mu);
+        h->produced = k + 1;
+        if (h->user_waits) pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+    }
+    pthread_mutex_lock(&h->mu);
+    h->finished = true;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+static void ahead_free(ahead *h)
+{
+    for (int i = 0; i < AHEAD; i++) kj_tokens_free(h->slot[i]);
+    kj_csv_reader_free(&h->r);
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+    free(h);
+}
+
+/* Starts the worker on the rows after the header (map: field → column).
+ * NULL when there is no analyzer or no thread: the import runs as before. */
+static ahead *ahead_start(const char *text, size_t len, char delim, const column **map, int ncols)
+{
+    kj_analyzer *a = kj_search_analyzer();
+    ahead *h = a ? calloc(1, sizeof *h) : NULL;
+    if (!h) return NULL;
+    h->a = a;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    kj_csv_reader_init(&h->r, text, len, delim);
+    for (int k = 0; k < N_TEXTS; k++) {
+        h->col[k] = -1;
+        for (int i = 0; i < ncols; i++) if (!strcmp(map[i]->name, text_columns[k])) h->col[k] = i;
+    }
+    bool ok = true;
+    for (int i = 0; i < AHEAD; i++) ok = (h->slot[i] = kj_tokens_new()) != NULL && ok;
+    kj_csv_row header;
+    if (!ok || kj_csv_next_row(&h->r, &header) != 1 || pthread_create(&h->thread, NULL, ahead_main, h) != 0) {
+        ahead_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+/* Installs row k's recorded streams on this thread, once the worker has
+ * them (or has given up before row k). */
+static void ahead_use(ahead *h, long k)
+{
+    if (!h) return;
+    pthread_mutex_lock(&h->mu);
+    while (h->produced <= k && !h->finished) {
+        h->user_waits = true;
+        pthread_cond_wait(&h->cv, &h->mu);
+        h->user_waits = false;
+    }
+    bool have = h->produced > k;
+    pthread_mutex_unlock(&h->mu);
+    kj_analyze_replay(have ? h->slot[k % AHEAD] : NULL);
+}
+
+/* Row k is inserted: its slot may be refilled. */
+static void ahead_done(ahead *h, long k)
+{
+    if (!h) return;
+    kj_analyze_replay(NULL);
+    pthread_mutex_lock(&h->mu);
+    h->consumed = k + 1;
+    if (h->worker_waits && h->consumed >= h->resume_at) pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+}
+
+static void ahead_stop(ahead *h)
+{
+    if (!h) return;
+    kj_analyze_replay(NULL);
+    pthread_mutex_lock(&h->mu);
+    h->stop = true;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(h->thread, NULL);
+    ahead_free(h);
+}
+
 static void import_csv(importer *im, const char *text, size_t len)
 {
     kj_csv_reader r;
-    kj_csv_reader_init(&r, text, len, kj_transfer_sniff_delimiter(text, len));
+    char delim = kj_transfer_sniff_delimiter(text, len);
+    kj_csv_reader_init(&r, text, len, delim);
     kj_csv_row row;
     int rc = kj_csv_next_row(&r, &row);
     int ncols = rc == 1 ? row.nfields : 0;
     const column **map = rc == 1 ? calloc((size_t)ncols, sizeof *map) : NULL;
     bool header_ok = rc == 1 && map && read_header(im, &row, map) == 0;
-    while (header_ok && !im->failed && (rc = kj_csv_next_row(&r, &row)) == 1) {
+    ahead *h = header_ok ? ahead_start(text, len, delim, map, ncols) : NULL;
+    for (long k = 0; header_ok && !im->failed && (rc = kj_csv_next_row(&r, &row)) == 1; k++) {
         json_t *problems = json_object();
         json_t *raw = row_object(&row, map, ncols, problems);
         if (raw || json_object_size(problems)) im->rep->rows++;
         if (json_object_size(problems)) report_row(im, (long)row.line, problems);
-        else if (raw) import_row(im, raw, (long)row.line);
+        else if (raw) {
+            ahead_use(h, k);
+            import_row(im, raw, (long)row.line);
+        }
+        ahead_done(h, k);
         json_decref(raw);
         json_decref(problems);
     }
+    ahead_stop(h);
     if (rc < 0) {   /* a broken quote swallows the rest of the file: no row after it is trustworthy */
         report(im, (long)r.err_line, "", r.err_key ? r.err_key : "err.csv.out_of_memory");
         im->rep->error_rows++;
@@ -821,13 +1003,25 @@ static void import_json_text(importer *im, const char *text, size_t len)
 
 /* ---- import: the transaction ---- */
 
+#define IMPORT_CACHE_KIB "262144"   /* page cache during an import: at most 256 MiB */
+
 static int run_import(kj_db *db, json_t *importer_user, const kj_import_opts *opts, kj_import_report *rep,
                       void (*body)(importer *im, const void *a, size_t b), const void *a, size_t b)
 {
     memset(rep, 0, sizeof *rep);
     rep->errors = json_array();
     importer im = { .db = db, .importer = importer_user, .owners = json_object(), .rep = rep };
+    /* Each row lands at random places in a dozen indexes of listings and
+     * in the search index: with the connection's usual 16 MB cache, dirty
+     * pages spill to the WAL and are read back again and again. A larger
+     * cache for this transaction only (memory is taken as pages are
+     * touched and given back after): on 100k listings, sys time 5.5 s →
+     * 3.4 s and about 10% less CPU in all. */
+    char restore[64];   /* a PRAGMA takes no bound parameters: an integer of our own */
+    snprintf(restore, sizeof restore, "PRAGMA cache_size = %lld", (long long)kj_db_int(db, -16000, "PRAGMA cache_size", ""));
+    kj_db_exec(db, "PRAGMA cache_size = -" IMPORT_CACHE_KIB, "");
     if (kj_db_begin(db)) {
+        kj_db_exec(db, restore, "");
         report(&im, 0, "", "err.internal");
         json_decref(im.owners);
         return -1;
@@ -840,6 +1034,7 @@ static int run_import(kj_db *db, json_t *importer_user, const kj_import_opts *op
         kj_db_rollback(db);
         rep->imported = 0;
     }
+    kj_db_exec(db, restore, "");
     json_decref(im.owners);
     if (im.failed) {
         report(&im, 0, "", "err.internal");

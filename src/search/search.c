@@ -163,7 +163,7 @@ json_t *kj_search_doc_terms(kj_db *db, const char *doc_id)
     return terms;
 }
 
-static char *join_keywords(json_t *kw)
+char *kj_search_keywords_text(json_t *kw)
 {
     kj_buf b = { 0 };
     size_t i;
@@ -184,9 +184,14 @@ static int add_doc(kj_db *db, const char *doc_id, const char *kind, const char *
                    const char *summary, const char *body)
 {
     /* Key terms are computed when a match first needs them (kj_search_doc_terms),
-     * which keeps bulk indexing to one analysis of the text. */
-    int64_t rowid = kj_db_int(db, 0, "INSERT INTO search_docs(doc_id, doc_kind, terms, indexed_at) VALUES (?,?,'null',?) "
-                                     "RETURNING rowid", "ssi", doc_id, kind, kj_now_ms());
+     * which keeps bulk indexing to one analysis of the text.
+     * No RETURNING (nor upsert) here: such a statement opens a statement
+     * savepoint, and FTS5 flushes its pending terms to a new segment at
+     * every savepoint — once per document in a bulk import, which then
+     * spends a sixth of its time writing and merging tiny segments. */
+    if (kj_db_exec(db, "INSERT INTO search_docs(doc_id, doc_kind, terms, indexed_at) VALUES (?,?,'null',?)",
+                   "ssi", doc_id, kind, kj_now_ms()) != 1) return -1;
+    int64_t rowid = kj_db_int(db, 0, "SELECT last_insert_rowid()", "");
     if (!rowid) return -1;
     return kj_db_exec(db, "INSERT INTO search_fts(rowid, title, keywords, summary, body) VALUES (?,?,?,?,?)",
                       "issss", rowid, title ? title : "", keywords ? keywords : "", summary ? summary : "",
@@ -230,32 +235,51 @@ int kj_match_drain(kj_db *db, int max)
     return done;
 }
 
-static int sync_listing(kj_db *db, const char *listing_id, bool notify, bool defer)
+/* Whether listing l (status, valid_until) belongs in the index today. */
+static bool is_live(json_t *l)
 {
     char today[16];
     kj_format_date(kj_now_ms(), today, sizeof today);
+    const char *status = jstr(l, "status"), *vu = jstr(l, "valid_until");
+    return status && vu && !strcmp(status, "published") && strcmp(vu, today) >= 0;
+}
+
+/* Indexes live listing l (title, keywords, summary, description), then
+ * matches it now or queues the matching. */
+static int index_live(kj_db *db, const char *listing_id, json_t *l, bool notify, bool defer)
+{
+    char *kw = kj_search_keywords_text(json_object_get(l, "keywords"));
+    int rc = add_doc(db, listing_id, "listing", jstr(l, "title"), kw, jstr(l, "summary"), jstr(l, "description"));
+    free(kw);
+    if (defer) {
+        if (rc == 0) rc = kj_db_exec(db, "INSERT INTO match_queue(listing_id, notify, queued_at) VALUES (?,?,?) "
+                                         "ON CONFLICT(listing_id) DO UPDATE SET notify = excluded.notify",
+                                     "sbi", listing_id, (int)notify, kj_now_ms()) < 0 ? -1 : 0;
+    } else {
+        if (rc == 0 && kj_match_compute(db, listing_id) < 0) rc = -1;
+        if (rc == 0 && notify) kj_alerts_for_new_listing(db, listing_id);
+    }
+    return rc;
+}
+
+static int sync_listing(kj_db *db, const char *listing_id, bool notify, bool defer)
+{
     json_t *l = kj_db_row(db, "SELECT id, kind, status, valid_until, title, keywords AS keywords__json, summary, description "
                               "FROM listings WHERE id = ?", "s", listing_id);
     if (remove_doc(db, listing_id)) { json_decref(l); return -1; }
-    bool live = l && !strcmp(jstr(l, "status"), "published") && strcmp(jstr(l, "valid_until"), today) >= 0;
     int rc = 0;
-    if (live) {
-        char *kw = join_keywords(json_object_get(l, "keywords"));
-        rc = add_doc(db, listing_id, "listing", jstr(l, "title"), kw, jstr(l, "summary"), jstr(l, "description"));
-        free(kw);
-        if (defer) {
-            if (rc == 0) rc = kj_db_exec(db, "INSERT INTO match_queue(listing_id, notify, queued_at) VALUES (?,?,?) "
-                                             "ON CONFLICT(listing_id) DO UPDATE SET notify = excluded.notify",
-                                         "sbi", listing_id, (int)notify, kj_now_ms()) < 0 ? -1 : 0;
-        } else {
-            if (rc == 0 && kj_match_compute(db, listing_id) < 0) rc = -1;
-            if (rc == 0 && notify) kj_alerts_for_new_listing(db, listing_id);
-        }
+    if (l && is_live(l)) {
+        rc = index_live(db, listing_id, l, notify, defer);
     } else {
         rc = kj_db_exec(db, "DELETE FROM matches WHERE demand_id = ? OR offer_id = ?", "ss", listing_id, listing_id) < 0 ? -1 : 0;
     }
     json_decref(l);
     return rc;
+}
+
+int kj_search_add_listing_deferred(kj_db *db, const char *listing_id, json_t *listing, bool notify)
+{
+    return is_live(listing) ? index_live(db, listing_id, listing, notify, true) : 0;
 }
 
 int kj_search_sync_studio(kj_db *db, const char *studio_id)
@@ -292,7 +316,7 @@ int kj_search_reindex(kj_db *db)
         char today[16];
         kj_format_date(kj_now_ms(), today, sizeof today);
         if (l && strcmp(jstr(l, "valid_until"), today) >= 0) {
-            char *kw = join_keywords(json_object_get(l, "keywords"));
+            char *kw = kj_search_keywords_text(json_object_get(l, "keywords"));
             rc = add_doc(db, jstr(r, "id"), "listing", jstr(l, "title"), kw, jstr(l, "summary"), jstr(l, "description"));
             free(kw);
             n++;

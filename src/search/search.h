@@ -36,6 +36,14 @@ int kj_search_sync_listing(kj_db *db, const char *listing_id, bool notify);
  *  for kj_match_drain: for bulk paths (imports, demo data). The text is
  *  indexed at once all the same. */
 int kj_search_sync_listing_deferred(kj_db *db, const char *listing_id, bool notify);
+/** kj_search_sync_listing_deferred for a listing just inserted in the
+ *  caller's transaction (so never indexed yet), given as its row or
+ *  content: status, valid_until, title, keywords (JSON array), summary,
+ *  description — it saves reading back what the caller has in hand. */
+int kj_search_add_listing_deferred(kj_db *db, const char *listing_id, json_t *listing, bool notify);
+/** The text a listing's keywords (JSON array of strings) are indexed as
+ *  (the keywords column of the index). malloc'd; NULL when there are none. */
+char *kj_search_keywords_text(json_t *keywords);
 /** Computes the matches (and raises the alerts) of up to max queued
  *  listings, one transaction each. Returns how many were done. */
 int kj_match_drain(kj_db *db, int max);

@@ -854,12 +854,100 @@ static int emit_query(emitter *e)
     return 0;
 }
 
+/* ---- analysis ahead: recorded streams, replayed per thread -------------- */
+
+typedef struct { int flags, off, len, start, end; } rec_tok;
+typedef struct { int off, len, first, count; } rec_text;
+
+struct kj_tokens {
+    char *bytes; int nbytes, capbytes;   /* text copies and token bytes */
+    rec_tok *tok; int ntok, captok;
+    rec_text *txt; int ntxt, captxt;
+    int oom;
+};
+
+/* The recording kj_analyze replays on this thread (kj_analyze_replay). */
+static _Thread_local const kj_tokens *tl_replay;
+
+static int put_bytes(kj_tokens *t, const char *p, int n, int *off)
+{
+    if (grow(&t->bytes, &t->capbytes, (long)t->nbytes + n, 1) < 0) return -1;
+    if (n) memcpy(t->bytes + t->nbytes, p, (size_t)n);
+    *off = t->nbytes;
+    t->nbytes += n;
+    return 0;
+}
+
+static int record_token(void *ctx, int flags, const char *tok, int len, int start, int end)
+{
+    kj_tokens *t = ctx;
+    int off;
+    if (put_bytes(t, tok, len, &off) < 0 || grow(&t->tok, &t->captok, (long)t->ntok + 1, sizeof *t->tok) < 0) {
+        t->oom = 1;
+        return 1;
+    }
+    t->tok[t->ntok++] = (rec_tok){ flags, off, len, start, end };
+    return 0;
+}
+
+kj_tokens *kj_tokens_new(void) { return calloc(1, sizeof(kj_tokens)); }
+
+void kj_tokens_free(kj_tokens *t)
+{
+    if (!t) return;
+    free(t->bytes); free(t->tok); free(t->txt);
+    free(t);
+}
+
+void kj_tokens_clear(kj_tokens *t)
+{
+    t->nbytes = t->ntok = t->ntxt = 0;
+    t->oom = 0;
+}
+
+int kj_tokens_add(kj_tokens *t, kj_analyzer *a, const char *text, int len)
+{
+    if (!t || !text || len < 0) return -1;
+    int off, ntok0 = t->ntok, nbytes0 = t->nbytes;
+    if (grow(&t->txt, &t->captxt, (long)t->ntxt + 1, sizeof *t->txt) < 0 || put_bytes(t, text, len, &off) < 0) return -1;
+    t->oom = 0;
+    if (kj_analyze(a, KJ_ANALYZE_INDEX, text, len, record_token, t) != 0 || t->oom) {
+        t->ntok = ntok0;   /* not kept: this text will be analyzed when used */
+        t->nbytes = nbytes0;
+        return -1;
+    }
+    t->txt[t->ntxt++] = (rec_text){ off, len, ntok0, t->ntok - ntok0 };
+    return 0;
+}
+
+void kj_analyze_replay(const kj_tokens *t) { tl_replay = t; }
+
+/* The recorded stream of a text byte-identical to text[0..len), or NULL. */
+static const rec_text *recorded(const kj_tokens *t, const char *text, int len)
+{
+    for (int i = 0; t && i < t->ntxt; i++)
+        if (t->txt[i].len == len && !memcmp(t->bytes + t->txt[i].off, text, (size_t)len)) return &t->txt[i];
+    return NULL;
+}
+
+static int replay(const kj_tokens *t, const rec_text *r, kj_token_cb cb, void *ctx)
+{
+    for (int i = r->first; i < r->first + r->count; i++) {
+        const rec_tok *k = &t->tok[i];
+        int rc = cb(ctx, k->flags, t->bytes + k->off, k->len, k->start, k->end);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 int kj_analyze(kj_analyzer *a, int mode, const char *text, int len,
                kj_token_cb cb, void *ctx)
 {
     if (!a || !cb || (mode != KJ_ANALYZE_INDEX && mode != KJ_ANALYZE_QUERY)) return -1;
     if (!text) { if (len > 0) return -1; text = ""; len = 0; }
     if (len < 0) { size_t n = strlen(text); len = n > INT_MAX ? INT_MAX : (int)n; }
+    const rec_text *r = mode == KJ_ANALYZE_INDEX ? recorded(tl_replay, text, len) : NULL;
+    if (r) return replay(tl_replay, r, cb, ctx);
     kj_ws *ws = ws_acquire(a);
     if (!ws) return -1;
     int rc = to_words(a, ws, text, len) < 0 || mark_synonyms(a, ws) < 0 ? -1 : 0;

@@ -128,4 +128,38 @@ char **kj_analyze_terms(kj_analyzer *a, int mode, const char *text, int len,
 /** Frees what kj_analyze_terms returned; NULL is a no-op. */
 void kj_terms_free(char **terms, int n);
 
+/*
+ * Analysis ahead of use. A kj_tokens records the INDEX-mode token streams
+ * of some texts (with a copy of each text), e.g. on a worker thread while
+ * another thread writes to the database. Installed on a thread with
+ * kj_analyze_replay, it makes kj_analyze(INDEX) on that thread replay the
+ * recorded stream of any text byte-identical to a recorded one instead of
+ * analyzing it again; every other call analyzes as usual. Tokens are a
+ * pure function of (text, mode), so the result is the same either way.
+ * A kj_tokens has one user at a time: fill it, then hand it over.
+ */
+typedef struct kj_tokens kj_tokens;
+
+/** An empty recording, or NULL when out of memory. Free: kj_tokens_free. */
+kj_tokens *kj_tokens_new(void);
+
+/** Frees t; NULL is a no-op. Must not be installed on any thread. */
+void kj_tokens_free(kj_tokens *t);
+
+/** Forgets every recorded text (keeps the memory for reuse). */
+void kj_tokens_clear(kj_tokens *t);
+
+/**
+ * Analyzes text[0..len) in INDEX mode and records its tokens. Returns 0,
+ * or -1 on bad arguments or out of memory (the text is then not recorded
+ * and will simply be analyzed when used). Thread-safe for distinct t.
+ */
+int kj_tokens_add(kj_tokens *t, kj_analyzer *a, const char *text, int len);
+
+/**
+ * Makes kj_analyze on the calling thread replay t's recorded streams (see
+ * above); NULL stops it. t must stay alive and unchanged while installed.
+ */
+void kj_analyze_replay(const kj_tokens *t);
+
 #endif

@@ -472,3 +472,106 @@ TEST(fts5_register_rejects_bad_arguments)
                        NULL, NULL, NULL) != SQLITE_OK);
     sqlite3_close(db);
 }
+
+/* ---- analysis ahead: recorded streams replayed per thread ---------------- */
+
+/* An analyzer without stop words or synonyms, so that its streams differ
+ * from the shared one's and a replay can be told from an analysis. */
+static kj_analyzer *bare_analyzer(char *dir, size_t dirlen)
+{
+    snprintf(dir, dirlen, "/tmp/kj-bare-XXXXXX");
+    if (!mkdtemp(dir)) return NULL;
+    static const char *const files[] = { "stopwords-zh.txt", "stopwords-en.txt", "synonyms.tsv" };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        FILE *f = fopen(path, "w");
+        if (!f) return NULL;
+        fclose(f);
+    }
+    char err[256];
+    return kj_analyzer_open(dir, err, sizeof err);
+}
+
+static void remove_bare(const char *dir)
+{
+    static const char *const files[] = { "stopwords-zh.txt", "stopwords-en.txt", "synonyms.tsv" };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+static int same_recs(const recs *a, const recs *b)
+{
+    if (a->n != b->n) return 0;
+    for (int i = 0; i < a->n; i++)
+        if (strcmp(a->r[i].tok, b->r[i].tok) || a->r[i].flags != b->r[i].flags ||
+            a->r[i].start != b->r[i].start || a->r[i].end != b->r[i].end) return 0;
+    return 1;
+}
+
+typedef struct { const char *text; recs out; } other_thread_job;
+
+static void *analyze_on_other_thread(void *arg)
+{
+    other_thread_job *j = arg;
+    kj_analyze(analyzer(), KJ_ANALYZE_INDEX, j->text, -1, record, &j->out);
+    return NULL;
+}
+
+TEST(analyzer_replays_recorded_streams_on_its_thread_only)
+{
+    REQUIRE(analyzer());
+    char dir[64];
+    kj_analyzer *bare = bare_analyzer(dir, sizeof dir);
+    REQUIRE(bare);
+    const char *text = "the UAV 无人机 for the farmers", *other = "the drone";
+    int len = (int)strlen(text);
+    recs direct_bare = { .len = len }, direct = { .len = len }, replayed = { .len = len };
+    kj_analyze(bare, KJ_ANALYZE_INDEX, text, len, record, &direct_bare);
+    kj_analyze(analyzer(), KJ_ANALYZE_INDEX, text, len, record, &direct);
+    CHECK(find_rec(&direct_bare, "the") && !find_rec(&direct, "the"));   /* the two differ */
+
+    kj_tokens *t = kj_tokens_new();
+    REQUIRE(t);
+    CHECK_INT(kj_tokens_add(t, bare, "unrelated", 9), 0);
+    CHECK_INT(kj_tokens_add(t, bare, text, len), 0);
+    kj_analyze_replay(t);
+    /* The same bytes in INDEX mode: the recorded stream, token for token. */
+    CHECK_INT(kj_analyze(analyzer(), KJ_ANALYZE_INDEX, text, len, record, &replayed), 0);
+    CHECK(same_recs(&replayed, &direct_bare));
+    /* A prefix, another text, or QUERY mode: analyzed as usual. */
+    recs prefix = { .len = len - 1 };
+    kj_analyze(analyzer(), KJ_ANALYZE_INDEX, text, len - 1, record, &prefix);
+    CHECK(!find_rec(&prefix, "the"));
+    CHECK(!has_term(iterms(other), "the"));
+    CHECK(!has_term(qterms(text), "the"));
+    /* Another thread does not see this thread's recording. */
+    other_thread_job j = { .text = text, .out = { .len = len } };
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, analyze_on_other_thread, &j) == 0);
+    pthread_join(th, NULL);
+    CHECK(same_recs(&j.out, &direct));
+    /* A callback can still stop a replay. */
+    int count = 0;
+    CHECK_INT(kj_analyze(analyzer(), KJ_ANALYZE_INDEX, text, len, stop_after_two, &count), 42);
+    CHECK_INT(count, 2);
+    kj_analyze_replay(NULL);
+    recs after = { .len = len };
+    kj_analyze(analyzer(), KJ_ANALYZE_INDEX, text, len, record, &after);
+    CHECK(same_recs(&after, &direct));
+    /* Cleared, nothing is replayed. */
+    kj_tokens_clear(t);
+    kj_analyze_replay(t);
+    recs cleared = { .len = len };
+    kj_analyze(analyzer(), KJ_ANALYZE_INDEX, text, len, record, &cleared);
+    CHECK(same_recs(&cleared, &direct));
+    kj_analyze_replay(NULL);
+    CHECK_INT(kj_tokens_add(t, bare, NULL, 0), -1);
+    kj_tokens_free(t);
+    kj_analyzer_close(bare);
+    remove_bare(dir);
+}
