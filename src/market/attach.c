@@ -264,22 +264,21 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-/* Writes the file under a temporary name and renames it into place, so a
- * reader never sees half a file. */
-static int write_file(const char *data_dir, const char *id, const kj_buf *b)
+int kj_attach_write_file(const char *data_dir, const char *name, const void *data, size_t size)
 {
     char dir[2048], tmp[2100], final[2100];
     snprintf(dir, sizeof dir, "%s/files", data_dir);
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) { kj_log_error("attach: mkdir %s: %s", dir, strerror(errno)); return -1; }
-    file_path(data_dir, id, ".part", tmp, sizeof tmp);
-    file_path(data_dir, id, "", final, sizeof final);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) { kj_log_error("attach: open %s: %s", tmp, strerror(errno)); return -1; }
-    int rc = write_all(fd, b->data ? b->data : "", b->len);
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) { kj_log_error("files: mkdir %s: %s", dir, strerror(errno)); return -1; }
+    file_path(data_dir, name, ".part", tmp, sizeof tmp);
+    file_path(data_dir, name, "", final, sizeof final);
+    /* O_TRUNC, not O_EXCL: a .part left by a crash is overwritten. */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) { kj_log_error("files: open %s: %s", tmp, strerror(errno)); return -1; }
+    int rc = write_all(fd, data ? data : "", size);
     if (rc == 0) rc = fsync(fd);
     if (close(fd) != 0) rc = -1;
     if (rc == 0) rc = rename(tmp, final);
-    if (rc != 0) { kj_log_error("attach: write %s: %s", final, strerror(errno)); unlink(tmp); }
+    if (rc != 0) { kj_log_error("files: write %s: %s", final, strerror(errno)); unlink(tmp); }
     return rc;
 }
 
@@ -333,7 +332,7 @@ int kj_attach_store(kj_db *db, const char *data_dir, size_t max_size,
     kj_attach_clean_name(filename, mime, name, sizeof name);
 
     kj_id id = kj_id_new();
-    if (write_file(data_dir, id.s, &stored)) { kj_buf_free(&stored); return fail(err_key, "err.internal"); }
+    if (kj_attach_write_file(data_dir, id.s, stored.data, stored.len)) { kj_buf_free(&stored); return fail(err_key, "err.internal"); }
     rc = kj_db_exec(db, "INSERT INTO attachments(id, origin, owner_id, listing_id, studio_id, filename, mime, size, "
                         "sha256, confidential, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "sssssssisbi",
                     id.s, kj_instance_id(db), owner_id, listing_id, studio_id, name, mime, (int64_t)stored.len,

@@ -3,6 +3,7 @@
  * variants.h.
  */
 #include "media/variants.h"
+#include "market/attach.h"
 #include "core/id.h"
 #include "core/log.h"
 #include <errno.h>
@@ -20,33 +21,11 @@ static void variant_path(const char *data_dir, const char *id, int width, const 
     snprintf(out, n, "%s/files/%s.w%d%s", data_dir, id, width, suffix);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int write_variant(const char *data_dir, const char *id, const kj_image_variant *v)
 {
-    char dir[2048], tmp[2100], final[2100];
-    snprintf(dir, sizeof dir, "%s/files", data_dir);
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) { kj_log_error("media: mkdir %s: %s", dir, strerror(errno)); return -1; }
-    variant_path(data_dir, id, v->width, ".part", tmp, sizeof tmp);
-    variant_path(data_dir, id, v->width, "", final, sizeof final);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0) { kj_log_error("media: open %s: %s", tmp, strerror(errno)); return -1; }
-    int rc = write_all(fd, v->data.data ? v->data.data : "", v->data.len);
-    if (rc == 0) rc = fsync(fd);
-    if (close(fd) != 0) rc = -1;
-    if (rc == 0) rc = rename(tmp, final);
-    if (rc != 0) { kj_log_error("media: write %s: %s", final, strerror(errno)); unlink(tmp); }
-    return rc;
+    char name[128];
+    snprintf(name, sizeof name, "%s.w%d", id, v->width);
+    return kj_attach_write_file(data_dir, name, v->data.data, v->data.len);
 }
 
 static void remove_variants(const char *data_dir, const char *id, const kj_image_set *s, int upto)

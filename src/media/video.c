@@ -3,6 +3,7 @@
  * See video.h.
  */
 #include "media/video.h"
+#include "market/attach.h"
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -45,30 +46,6 @@ static void file_path(const char *data_dir, const char *id, const char *suffix, 
     snprintf(out, n, "%s/files/%s%s", data_dir, id, suffix);
 }
 
-static int write_file(const char *data_dir, const char *id, const void *data, size_t size)
-{
-    char dir[2048], tmp[2100], final[2100];
-    snprintf(dir, sizeof dir, "%s/files", data_dir);
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) { kj_log_error("video: mkdir %s: %s", dir, strerror(errno)); return -1; }
-    file_path(data_dir, id, ".part", tmp, sizeof tmp);
-    file_path(data_dir, id, "", final, sizeof final);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) { kj_log_error("video: open %s: %s", tmp, strerror(errno)); return -1; }
-    const char *p = data;
-    size_t left = size;
-    int rc = 0;
-    while (left && rc == 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) rc = -1;
-        else { p += w; left -= (size_t)w; }
-    }
-    if (rc == 0) rc = fsync(fd);
-    if (close(fd) != 0) rc = -1;
-    if (rc == 0) rc = rename(tmp, final);
-    if (rc != 0) { kj_log_error("video: write %s: %s", final, strerror(errno)); unlink(tmp); }
-    return rc;
-}
 
 static int fail(const char **err_key, const char *key) { if (err_key) *err_key = key; return -1; }
 
@@ -80,7 +57,7 @@ int kj_video_store(kj_db *db, const char *data_dir, size_t max_size, const char 
     const char *mime = kj_video_sniff(data, size, err_key);
     if (!mime) return -1;
     kj_id id = kj_id_new();
-    if (write_file(data_dir, id.s, data, size)) return fail(err_key, "err.internal");
+    if (kj_attach_write_file(data_dir, id.s, data, size)) return fail(err_key, "err.internal");
     if (kj_db_exec(db, "INSERT INTO media_videos(id, origin, owner_id, mime, size, created_at) VALUES (?,?,?,?,?,?)",
                    "ssssii", id.s, kj_instance_id(db), owner_id, mime, (int64_t)size, kj_now_ms()) < 0) {
         char path[2100];
