@@ -282,11 +282,10 @@ int kj_attach_write_file(const char *data_dir, const char *name, const void *dat
     return rc;
 }
 
-char *kj_attach_read(const char *data_dir, const char *id, size_t *len)
+char *kj_attach_read_file(const char *data_dir, const char *name, size_t *len)
 {
-    if (!kj_id_valid(id)) return NULL;
     char path[2100];
-    file_path(data_dir, id, "", path, sizeof path);
+    file_path(data_dir, name, "", path, sizeof path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return NULL;
     struct stat st;
@@ -302,6 +301,11 @@ char *kj_attach_read(const char *data_dir, const char *id, size_t *len)
     close(fd);
     if (buf) { buf[got] = 0; *len = got; }
     return buf;
+}
+
+char *kj_attach_read(const char *data_dir, const char *id, size_t *len)
+{
+    return kj_id_valid(id) ? kj_attach_read_file(data_dir, id, len) : NULL;
 }
 
 /* ---- rows ---- */

@@ -6,25 +6,23 @@
 #include "market/attach.h"
 #include "core/id.h"
 #include "core/log.h"
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const mimes[] = { "image/jpeg", "image/png", NULL };
 
-static void variant_path(const char *data_dir, const char *id, int width, const char *suffix, char *out, size_t n)
+/* A variant's file name under data_dir/files: the original's id and its width. */
+static void variant_name(const char *id, int width, char *out, size_t n)
 {
-    snprintf(out, n, "%s/files/%s.w%d%s", data_dir, id, width, suffix);
+    snprintf(out, n, "%s.w%d", id, width);
 }
 
 static int write_variant(const char *data_dir, const char *id, const kj_image_variant *v)
 {
     char name[128];
-    snprintf(name, sizeof name, "%s.w%d", id, v->width);
+    variant_name(id, v->width, name, sizeof name);
     return kj_attach_write_file(data_dir, name, v->data.data, v->data.len);
 }
 
@@ -32,7 +30,9 @@ static void remove_variants(const char *data_dir, const char *id, const kj_image
 {
     char path[2100];
     for (int i = 0; i < upto; i++) {
-        variant_path(data_dir, id, s->v[i].width, "", path, sizeof path);
+        char name[128];
+        variant_name(id, s->v[i].width, name, sizeof name);
+        snprintf(path, sizeof path, "%s/files/%s", data_dir, name);
         unlink(path);
     }
 }
@@ -71,21 +71,7 @@ char *kj_media_variant_read(kj_db *db, const char *data_dir, const char *attach_
         if (!strcmp(*p, m)) *mime = *p;
     free(m);
     if (!*mime) return NULL;
-    char path[2100];
-    variant_path(data_dir, attach_id, width, "", path, sizeof path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NULL;
-    struct stat st;
-    char *buf = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) buf = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (buf && got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) { free(buf); buf = NULL; break; }
-        got += (size_t)r;
-    }
-    close(fd);
-    if (buf) { buf[got] = 0; *len = got; }
-    return buf;
+    char name[128];
+    variant_name(attach_id, width, name, sizeof name);
+    return kj_attach_read_file(data_dir, name, len);
 }

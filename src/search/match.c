@@ -160,7 +160,6 @@ static char *candidate_expr(kj_db *db, const char *text, size_t len)
     if (common < COMMON_FLOOR) common = COMMON_FLOOR;
     kj_buf expr = { 0 };
     for (int i = 0, used = 0; i < m && used < MAX_KEY_TERMS; i++) {
-        if (td[i].docs == 0) continue;                      /* in no other document */
         if (td[i].docs > common && used >= MIN_KEY_TERMS) break;
         kj_search_quote_term(&expr, td[i].term, " OR ");
         used++;
