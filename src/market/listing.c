@@ -110,9 +110,37 @@ static void err(json_t *errors, const char *field, const char *key)
     if (!json_object_get(errors, field)) json_object_set_new(errors, field, json_string(key));
 }
 
+/* Codes found in a reference table during a bulk load on this thread
+ * (kj_listing_bulk), keyed by query and code: an import asks for the same
+ * few dozen codes on every row, and reference tables only change when
+ * kejiyun starts (refdata.c). NULL when no bulk load runs here. */
+static _Thread_local json_t *known_codes;
+
+void kj_listing_bulk(bool on)
+{
+    json_decref(known_codes);
+    known_codes = on ? json_object() : NULL;
+}
+
 static bool exists_code(kj_db *db, const char *table_sql, const char *code)
 {
-    return code && kj_db_int(db, 0, table_sql, "s", code) > 0;
+    if (!code) return false;
+    char key[128];
+    bool memo = known_codes && snprintf(key, sizeof key, "%p %s", (const void *)table_sql, code) < (int)sizeof key;
+    if (memo && json_object_get(known_codes, key)) return true;
+    bool found = kj_db_int(db, 0, table_sql, "s", code) > 0;
+    if (found && memo) json_object_set_new(known_codes, key, json_true());
+    return found;
+}
+
+/* The string at in[k], shared rather than copied, or "" (a NUL inside
+ * ends it, as a copy by json_string did). */
+static json_t *text_or_empty(json_t *in, const char *k)
+{
+    json_t *v = json_object_get(in, k);
+    if (!json_is_string(v)) return json_string("");
+    if (strlen(json_string_value(v)) != json_string_length(v)) return json_string(json_string_value(v));
+    return json_incref(v);
 }
 
 /* Splits s on newlines, commas (ASCII and full-width), semicolons and the
@@ -248,12 +276,8 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
     check_text(in, errors, "duration", false, 0, 30);
     const char *email = jstr(in, "contact_email");
     if (email && *email && !kj_valid_email(email)) err(errors, "contact_email", "err.field.email");
-    json_object_set_new(c, "title", json_string(jstr(in, "title") ? jstr(in, "title") : ""));
-    json_object_set_new(c, "summary", json_string(jstr(in, "summary") ? jstr(in, "summary") : ""));
-    json_object_set_new(c, "description", json_string(jstr(in, "description") ? jstr(in, "description") : ""));
-    json_object_set_new(c, "contact_name", json_string(jstr(in, "contact_name") ? jstr(in, "contact_name") : ""));
-    json_object_set_new(c, "contact_phone", json_string(jstr(in, "contact_phone") ? jstr(in, "contact_phone") : ""));
-    json_object_set_new(c, "contact_email", json_string(email ? email : ""));
+    static const char *const texts[] = { "title", "summary", "description", "contact_name", "contact_phone", "contact_email" };
+    for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) json_object_set_new(c, texts[t], text_or_empty(in, texts[t]));
 
     const char *domain = jstr(in, "domain");
     if (!domain || !*domain) err(errors, "domain", "err.field.required");
@@ -270,7 +294,7 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
 
     const char *region = jstr(in, "region");
     if (!region || !*region) err(errors, "region", "err.field.required");
-    else if (!kj_region_exists(db, region)) err(errors, "region", "err.region.unknown");
+    else if (!exists_code(db, "SELECT count(*) FROM regions WHERE code = ?", region)) err(errors, "region", "err.region.unknown");
     bool region_ok = region && strlen(region) == 6;
     json_object_set_new(c, "region", region && *region ? json_string(region) : json_null());
     if (region_ok) {

@@ -62,6 +62,10 @@ json_t *kj_listing_list_items(json_t *v);
 /** Creates a listing owned by user (draft, or submitted when submit).
  *  Returns 0 and writes the id (27 bytes), or -1 with errors filled. */
 int kj_listing_create(kj_db *db, json_t *user, const char *kind, json_t *in, bool submit, char *id_out, json_t *errors);
+/** Starts (on) or ends (off) a bulk load on the calling thread: until it
+ *  ends, reference codes found once (domains, regions, modes, IP types)
+ *  are not looked up again. For imports; a thread's own state. */
+void kj_listing_bulk(bool on);
 /** Like kj_listing_create with an explicit status (draft, submitted or
  *  published — the last for trusted imports and demo data), inside the
  *  caller's transaction (no begin/commit here). */

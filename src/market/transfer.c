@@ -509,6 +509,9 @@ static const column import_only[] = {
 
 static const column *find_column(const char *name)
 {
+    /* Names as spelled here first: every cell of every row comes this way. */
+    for (size_t i = 0; i < NCOLUMNS; i++)
+        if (columns[i].name[0] == name[0] && !strcmp(columns[i].name, name)) return &columns[i];
     for (size_t i = 0; i < NCOLUMNS; i++) if (!strcasecmp(columns[i].name, name)) return &columns[i];
     for (size_t i = 0; i < sizeof import_only / sizeof *import_only; i++)
         if (!strcasecmp(import_only[i].name, name)) return &import_only[i];
@@ -1003,7 +1006,6 @@ static void import_json_text(importer *im, const char *text, size_t len)
 
 /* ---- import: the transaction ---- */
 
-#define IMPORT_CACHE_KIB "262144"   /* page cache during an import: at most 256 MiB */
 #define IMPORT_OPTIMIZE_ROWS 10000  /* imports this large end with a merge of the search index */
 
 static int run_import(kj_db *db, json_t *importer_user, const kj_import_opts *opts, kj_import_report *rep,
@@ -1012,22 +1014,16 @@ static int run_import(kj_db *db, json_t *importer_user, const kj_import_opts *op
     memset(rep, 0, sizeof *rep);
     rep->errors = json_array();
     importer im = { .db = db, .importer = importer_user, .owners = json_object(), .rep = rep };
-    /* Each row lands at random places in a dozen indexes of listings and
-     * in the search index: with the connection's usual 16 MB cache, dirty
-     * pages spill to the WAL and are read back again and again. A larger
-     * cache for this transaction only (memory is taken as pages are
-     * touched and given back after): on 100k listings, sys time 5.5 s →
-     * 3.4 s and about 10% less CPU in all. */
-    char restore[64];   /* a PRAGMA takes no bound parameters: an integer of our own */
-    snprintf(restore, sizeof restore, "PRAGMA cache_size = %lld", (long long)kj_db_int(db, -16000, "PRAGMA cache_size", ""));
-    kj_db_exec(db, "PRAGMA cache_size = -" IMPORT_CACHE_KIB, "");
+    kj_db_bulk(db, true);   /* every value is checked below, row by row */
     if (kj_db_begin(db)) {
-        kj_db_exec(db, restore, "");
+        kj_db_bulk(db, false);
         report(&im, 0, "", "err.internal");
         json_decref(im.owners);
         return -1;
     }
+    kj_listing_bulk(true);
     body(&im, a, b);
+    kj_listing_bulk(false);
     bool problems = json_array_size(rep->errors) > 0;
     bool keep = !im.failed && !im.fatal && rep->imported > 0 && (!problems || (opts && opts->partial));
     if (keep && kj_db_commit(db)) { im.failed = true; keep = false; }
@@ -1039,8 +1035,12 @@ static int run_import(kj_db *db, json_t *importer_user, const kj_import_opts *op
      * query reads; merged into one, searches and matching at 1M listings
      * ran 3-5x faster (29 s of merging there). Small imports leave it to
      * FTS5's own incremental merging. */
-    if (keep && rep->imported >= IMPORT_OPTIMIZE_ROWS) kj_search_optimize(db);
-    kj_db_exec(db, restore, "");
+    if (keep && rep->imported >= IMPORT_OPTIMIZE_ROWS) {
+        int64_t t0 = kj_mono_us();
+        kj_search_optimize(db);
+        rep->merge_us = kj_mono_us() - t0;
+    }
+    kj_db_bulk(db, false);
     json_decref(im.owners);
     if (im.failed) {
         report(&im, 0, "", "err.internal");

@@ -93,6 +93,7 @@ typedef struct {
     long imported;     /* listings created (and committed) */
     long rows;         /* data rows or items seen */
     long error_rows;   /* rows with at least one problem */
+    int64_t merge_us;  /* of the time taken, merging the search index after a large import */
     json_t *errors;
 } kj_import_report;
 

@@ -3,6 +3,7 @@
  * binding by type string, rows as JSON, and migrations (see store.h).
  */
 #include "store/store.h"
+#include "core/json_text.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include <dirent.h>
@@ -50,10 +51,9 @@ static int bind_json(const kj_store_backend *be, kj_stmt *st, int idx, json_t *v
     if (json_is_real(v)) return be->bind_double(st, idx, json_real_value(v));
     if (json_is_boolean(v)) return be->bind_int(st, idx, json_is_true(v) ? 1 : 0);
     if (json_is_string(v)) return be->bind_text(st, idx, json_string_value(v), json_string_length(v));
-    char *text = json_dumps(v, JSON_COMPACT);
-    if (!text) return KJ_DB_ERROR;
-    int rc = be->bind_text(st, idx, text, strlen(text));
-    free(text);
+    kj_buf text = { 0 };
+    int rc = kj_json_text(&text, v) ? KJ_DB_ERROR : be->bind_text(st, idx, text.data, text.len);
+    kj_buf_free(&text);
     return rc;
 }
 
@@ -288,6 +288,7 @@ int64_t kj_db_int_j(kj_db *db, int64_t dflt, const char *sql, json_t *params)
 int kj_db_begin(kj_db *db)    { return BE(db)->begin(db); }
 int kj_db_commit(kj_db *db)   { return BE(db)->commit(db); }
 int kj_db_rollback(kj_db *db) { return BE(db)->rollback(db); }
+int kj_db_bulk(kj_db *db, bool on) { return BE(db)->bulk ? BE(db)->bulk(db, on) : 0; }
 const char *kj_db_errmsg(kj_db *db) { return BE(db)->errmsg(db); }
 
 /* ---- migrations ---- */

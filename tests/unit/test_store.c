@@ -1,0 +1,70 @@
+/*
+ * test_store.c — unit tests of the storage layer's SQLite backend: a bulk
+ * load skips CHECK constraints only while it lasts, keeps the caller's
+ * cache size afterwards, and JSON values are bound as the text jansson
+ * reads back.
+ */
+#include "t.h"
+#include "store/store.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+static kj_store *open_scratch(char *dir, char *err, size_t errlen)
+{
+    char path[64];
+    if (!mkdtemp(dir)) return NULL;
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    return kj_store_open(&kj_sqlite_backend, path, 1, NULL, NULL, err, errlen);
+}
+
+static void remove_scratch(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "  could not remove %s\n", dir);
+}
+
+TEST(store_bulk_skips_checks_only_while_on)
+{
+    char dir[] = "/tmp/kj-store-XXXXXX", err[200];
+    kj_store *store = open_scratch(dir, err, sizeof err);
+    REQUIRE(store);
+    kj_db *db = kj_store_acquire(store);
+    REQUIRE(kj_db_exec(db, "CREATE TABLE t (state TEXT NOT NULL CHECK (state IN ('a','b','c')))", "") >= 0);
+    int64_t cache = kj_db_int(db, 0, "PRAGMA cache_size", "");
+
+    CHECK(kj_db_exec(db, "INSERT INTO t(state) VALUES (?)", "s", "z") == KJ_DB_CONSTRAINT);
+    REQUIRE(kj_db_bulk(db, true) == 0);
+    CHECK(kj_db_int(db, 0, "PRAGMA cache_size", "") == -262144);
+    CHECK(kj_db_exec(db, "INSERT INTO t(state) VALUES (?)", "s", "a") == 1);
+    CHECK(kj_db_exec(db, "INSERT INTO t(state) VALUES (?)", "s", "y") == 1);   /* the caller's duty now */
+    CHECK(kj_db_exec(db, "INSERT INTO t(state) VALUES (?)", "n") == KJ_DB_CONSTRAINT);   /* NOT NULL still holds */
+    REQUIRE(kj_db_bulk(db, false) == 0);
+    CHECK(kj_db_int(db, 0, "PRAGMA cache_size", "") == cache);
+    CHECK(kj_db_exec(db, "INSERT INTO t(state) VALUES (?)", "s", "z") == KJ_DB_CONSTRAINT);
+    CHECK(kj_db_int(db, 0, "SELECT count(*) FROM t", "") == 2);
+
+    kj_store_release(store, db);
+    kj_store_close(store);
+    remove_scratch(dir);
+}
+
+TEST(store_binds_json_as_text_jansson_reads_back)
+{
+    char dir[] = "/tmp/kj-store-XXXXXX", err[200];
+    kj_store *store = open_scratch(dir, err, sizeof err);
+    REQUIRE(store);
+    kj_db *db = kj_store_acquire(store);
+    REQUIRE(kj_db_exec(db, "CREATE TABLE j (data TEXT)", "") >= 0);
+    json_t *v = json_pack("{s:s, s:[s,s], s:i, s:b, s:n}", "title", "引号\" 反斜杠\\ 换行\n", "keywords", "新材料", "节能",
+                          "trl", 6, "anonymous", 0, "studio_id");
+    REQUIRE(v);
+    CHECK(kj_db_exec(db, "INSERT INTO j(data) VALUES (?)", "j", v) == 1);
+    json_t *row = kj_db_row(db, "SELECT data AS data__json FROM j", "");
+    CHECK(row && json_equal(json_object_get(row, "data"), v));
+    json_decref(row);
+    json_decref(v);
+    kj_store_release(store, db);
+    kj_store_close(store);
+    remove_scratch(dir);
+}
