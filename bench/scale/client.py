@@ -190,6 +190,8 @@ def cmd_seq(a):
     when it is spent: a slow endpoint yields fewer samples (reported as n,
     with truncated=1) rather than a run of hours."""
     paths = [p.strip() for p in open(a.paths, encoding="utf-8") if p.strip()] if a.paths else [a.path]
+    headers = dict(h.split(":", 1) for h in a.header)
+    headers = {k.strip(): v.strip() for k, v in headers.items()}
     c = Conn(a.base, timeout=a.timeout)
     start = time.monotonic()
     spent = lambda: time.monotonic() - start  # noqa: E731
@@ -197,13 +199,13 @@ def cmd_seq(a):
     for i in range(a.warmup):
         if a.budget and spent() > a.budget / 4:
             break
-        c.request("GET", paths[i % len(paths)])
+        c.request("GET", paths[i % len(paths)], headers=headers)
     truncated = 0
     for i in range(a.count):
         if a.budget and samples and spent() > a.budget:
             truncated = 1
             break
-        status, body, dt = c.request("GET", paths[i % len(paths)])
+        status, body, dt = c.request("GET", paths[i % len(paths)], headers=headers)
         if status != 200:
             errors += 1
             if errors <= 3:
@@ -305,6 +307,7 @@ def main():
     s.add_argument("--warmup", type=int, default=10)
     s.add_argument("--budget", type=float, default=0, help="seconds; 0 = no limit")
     s.add_argument("--timeout", type=float, default=300, help="per-request socket timeout, seconds")
+    s.add_argument("--header", action="append", default=[], help="'Name: value' sent with every request")
     t = sub.add_parser("total", help="the 'total' of an API browse answer")
     t.add_argument("base")
     t.add_argument("path")

@@ -33,6 +33,7 @@ static const setting settings[] = {
     S("server", "public_url", "KEJIYUN_PUBLIC_URL", "--public-url", K_STR, public_url, "", "external URL of this instance, for links in e-mails and feeds"),
     S("server", "instance_name", "KEJIYUN_INSTANCE_NAME", "--instance-name", K_STR, instance_name, "天府科技云", "name shown in the page header"),
     S("server", "access_log", "KEJIYUN_ACCESS_LOG", "--access-log", K_BOOL, access_log, "true", "one log line per request"),
+    S("server", "page_cache_ms", "KEJIYUN_PAGE_CACHE_MS", "--page-cache-ms", K_INT, page_cache_ms, "5000", "how long anonymous visitors may get browse lists from memory, in ms (0 = never); any write ends it sooner"),
     S("server", "trust_proxy", "KEJIYUN_TRUST_PROXY", "--trust-proxy", K_BOOL, trust_proxy, "false", "believe X-Forwarded-For/-Proto from a reverse proxy"),
     S("server", "secure_cookies", "KEJIYUN_SECURE_COOKIES", "--secure-cookies", K_BOOL, secure_cookies, "false", "always mark cookies Secure (serving behind TLS)"),
     S("limits", "max_body", "KEJIYUN_MAX_BODY", "--max-body", K_INT, max_body, "1048576", "largest request body in bytes (413 beyond)"),

@@ -28,6 +28,7 @@ typedef struct kj_config {
     long max_header;
     long max_fields;
     bool access_log;
+    long page_cache_ms;       /* anonymous browse pages served from memory this long at most (0 = off) */
     bool trust_proxy;
     bool secure_cookies;      /* force Secure on cookies (behind TLS) */
     long session_days;

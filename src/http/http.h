@@ -111,6 +111,7 @@ struct kj_req {
     kj_buf body;
     struct kj_header { const char *name, *value; struct kj_header *next; } *headers;
     bool no_gzip;
+    bool body_gzipped;          /* body is gzip already (from a response cache) */
     const char *file_path;      /* serve this file instead of body (static, attachments) */
 
     /* Bookkeeping. */
@@ -130,6 +131,7 @@ enum kj_route_flag {
     KJ_NO_CSRF = 2,        /* state-changing but exempt (e.g. JSON login) */
     KJ_UPLOAD = 4,         /* accepts multipart up to the upload limit */
     KJ_UPLOAD_LARGE = 8,   /* accepts multipart up to the large-upload limit (video) */
+    KJ_CACHE = 16,         /* anonymous GETs may be answered from the response cache */
 };
 
 struct kj_route {
@@ -180,6 +182,12 @@ bool        kj_has_errors(kj_req *req);
 void        kj_field_error(kj_req *req, const char *field, const char *msg_key);
 
 /* ---- writing the response ---- */
+
+/** The request's Accept-Encoding admits gzip. */
+bool kj_req_accepts_gzip(kj_req *req);
+/** gzip-compresses n bytes of src; returns malloc'd output (its length in
+ *  *out_len) or NULL. */
+char *kj_gzip_bytes(const char *src, size_t n, size_t *out_len);
 
 void kj_resp_header(kj_req *req, const char *name, const char *value);
 /** Adds a Set-Cookie; max_age < 0 means a session cookie, 0 deletes. */

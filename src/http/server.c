@@ -116,14 +116,13 @@ static bool is_text_type(const char *ct)
                   strstr(ct, "xml") || strstr(ct, "svg"));
 }
 
-static bool accepts_gzip(kj_req *req)
+bool kj_req_accepts_gzip(kj_req *req)
 {
     const char *ae = kj_req_header(req, "Accept-Encoding");
     return ae && strstr(ae, "gzip");
 }
 
-/* gzip-compresses src; returns malloc'd output or NULL. */
-static char *gzip_bytes(const char *src, size_t n, size_t *out_len)
+char *kj_gzip_bytes(const char *src, size_t n, size_t *out_len)
 {
     z_stream z = { 0 };
     if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
@@ -147,10 +146,10 @@ static enum MHD_Result queue_response(kj_server *s, kj_req *req, struct MHD_Conn
     if (!req->status) kj_resp_problem(req, 500, "Internal error", "the handler produced no response", NULL);
     size_t len = req->body.len;
     char *data = kj_buf_steal(&req->body, &len);
-    bool gz = false;
-    if (!req->no_gzip && len > 860 && is_text_type(req->content_type) && accepts_gzip(req)) {
+    bool gz = req->body_gzipped;
+    if (!gz && !req->no_gzip && len > 860 && is_text_type(req->content_type) && kj_req_accepts_gzip(req)) {
         size_t zlen;
-        char *z = gzip_bytes(data, len, &zlen);
+        char *z = kj_gzip_bytes(data, len, &zlen);
         if (z) { free(data); data = z; len = zlen; gz = true; }
     }
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);

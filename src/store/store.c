@@ -37,6 +37,8 @@ void kj_store_close(kj_store *s)
 kj_db *kj_store_acquire(kj_store *s) { return s->be->acquire(s); }
 void kj_store_release(kj_store *s, kj_db *db) { if (db) s->be->release(s, db); }
 int64_t kj_store_error_count(kj_store *s) { return __atomic_load_n(&s->errors, __ATOMIC_RELAXED); }
+uint64_t kj_store_generation(kj_store *s) { return __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE); }
+static void wrote(kj_db *db) { __atomic_add_fetch(&kj_db_store(db)->generation, 1, __ATOMIC_RELEASE); }
 
 static void count_error(kj_db *db, const char *sql)
 {
@@ -192,7 +194,9 @@ int kj_db_exec(kj_db *db, const char *sql, const char *types, ...)
     while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {}
     kj_stmt_finish(db, st);
     if (rc < 0) return rc;
-    return (int)BE(db)->changes(db);
+    int changed = (int)BE(db)->changes(db);
+    if (changed > 0) wrote(db);
+    return changed;
 }
 
 int64_t kj_db_int(kj_db *db, int64_t dflt, const char *sql, const char *types, ...)
@@ -286,7 +290,12 @@ int64_t kj_db_int_j(kj_db *db, int64_t dflt, const char *sql, json_t *params)
 }
 
 int kj_db_begin(kj_db *db)    { return BE(db)->begin(db); }
-int kj_db_commit(kj_db *db)   { return BE(db)->commit(db); }
+int kj_db_commit(kj_db *db)
+{
+    int rc = BE(db)->commit(db);
+    wrote(db);   /* even when the commit failed: a rollback is a change too, for a cache */
+    return rc;
+}
 int kj_db_rollback(kj_db *db) { return BE(db)->rollback(db); }
 int kj_db_bulk(kj_db *db, bool on) { return BE(db)->bulk ? BE(db)->bulk(db, on) : 0; }
 const char *kj_db_errmsg(kj_db *db) { return BE(db)->errmsg(db); }

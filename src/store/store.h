@@ -98,6 +98,12 @@ kj_db *kj_store_acquire(kj_store *s);
 void kj_store_release(kj_store *s, kj_db *db);
 /** Counters for /metrics: errors seen by the convenience calls. */
 int64_t kj_store_error_count(kj_store *s);
+/** A number that grows after every write this process makes through the
+ *  store: a statement of kj_db_exec that changed rows, and every commit.
+ *  It grows after the write is done, so a reader that sees a value has
+ *  every write before it. Response caches compare it to know whether what
+ *  they keep may be stale. Writes by other processes do not move it. */
+uint64_t kj_store_generation(kj_store *s);
 
 /** Applies every migration in dir not applied yet (files NNN_name.sql in
  *  order, each in its own transaction). Returns the number applied, or -1
@@ -158,6 +164,7 @@ struct kj_store {
     kj_conn_hook hook;
     void *hook_ctx;
     int64_t errors;          /* atomic add */
+    uint64_t generation;     /* atomic add: see kj_store_generation */
 };
 struct kj_db_header { kj_store *store; };
 #endif

@@ -2,6 +2,7 @@
  * app.c — application start-up and the request pipeline (see app.h).
  */
 #include "web/app.h"
+#include "http/resp_cache.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -17,6 +18,7 @@ int kj_search_conn_hook(void *raw_conn, void *ctx);
 
 #define COOKIE_SESSION "kj_session"
 #define COOKIE_CSRF "kj_csrf"
+#define PAGE_CACHE_SLOTS 512   /* distinct browse pages kept (direct-mapped) */
 #define COOKIE_LANG "kj_lang"
 
 static char *read_file(const char *path, size_t *len)
@@ -77,11 +79,13 @@ int kj_app_open(kj_app *app, const kj_config *cfg, char *err, size_t errlen)
     app->openapi = read_file(dir, &app->openapi_len);
     if (!app->openapi) { snprintf(err, errlen, "cannot read %s", dir); return -1; }
     app->router = kj_router_new(kj_route_table());
+    app->page_cache = kj_resp_cache_new(PAGE_CACHE_SLOTS, cfg->page_cache_ms);
     return 0;
 }
 
 void kj_app_close(kj_app *app)
 {
+    kj_resp_cache_free(app->page_cache);
     kj_router_free(app->router);
     kj_static_free(app->statics);
     kj_tmpl_free(app->tmpl);
@@ -293,6 +297,21 @@ static bool body_kind_allowed(kj_req *req)
     return !strcmp(k, "form") || !strcmp(k, "multipart");
 }
 
+/* The response-cache key of a request that may use the cache, or NULL:
+ * a GET (or HEAD) of a KJ_CACHE route by an anonymous visitor. The page
+ * depends on the route, the language and the inputs (sorted, so that the
+ * order of query arguments does not matter); nothing else of the request
+ * reaches a KJ_CACHE handler. */
+static char *page_cache_key(kj_req *req, json_t *raw)
+{
+    if (!kj_req_app(req)->page_cache || !(req->route->flags & KJ_CACHE) || !(req->method & KJ_GET) || req->user) return NULL;
+    char *inputs = json_dumps(raw, JSON_SORT_KEYS | JSON_COMPACT);
+    kj_buf key = { 0 };
+    kj_buf_printf(&key, "%d\n%s\n%s\n%s", req->route_index, req->lang ? req->lang : "", req->path, inputs ? inputs : "");
+    free(inputs);
+    return kj_buf_steal(&key, NULL);
+}
+
 void kj_app_dispatch(kj_req *req)
 {
     /* Behind a TLS terminator that does not send X-Forwarded-Proto. */
@@ -345,9 +364,23 @@ void kj_app_dispatch(kj_req *req)
         return;
     }
     int nerr = kj_validate_inputs(req, raw);
+    char *cache_key = nerr ? NULL : page_cache_key(req, raw);
     json_decref(raw);
     if (nerr && (req->route->flags & KJ_API)) { kj_api_invalid(req); return; }
-    req->route->handler(req);
+    if (!cache_key) { req->route->handler(req); return; }
+    /* The generation is read before the handler reads any data: a write in
+     * between leaves the entry made here stale at once, never wrongly fresh. */
+    kj_app *app = kj_req_app(req);
+    uint64_t generation = kj_store_generation(app->store);
+    int64_t now = kj_now_ms();
+    const char *cc = kj_req_header(req, "Cache-Control");
+    bool revalidate = cc && strstr(cc, "no-cache");   /* the visitor asks for a fresh page */
+    if (revalidate || !kj_resp_cache_get(app->page_cache, cache_key, generation, now, kj_req_accepts_gzip(req), req)) {
+        const struct kj_header *before = req->headers;
+        req->route->handler(req);
+        kj_resp_cache_put(app->page_cache, cache_key, generation, now, req, before);
+    }
+    free(cache_key);
 }
 
 void kj_app_cleanup(kj_req *req)

@@ -3,6 +3,7 @@
  * and the test-only clock control.
  */
 #include "web/app.h"
+#include "http/resp_cache.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "market/market.h"
@@ -37,6 +38,12 @@ void kj_ops_metrics(kj_req *req)
                   (long long)kj_session_count(db));
     kj_buf_printf(&out, "# TYPE kejiyun_users gauge\nkejiyun_users %lld\n",
                   (long long)kj_db_int(db, 0, "SELECT count(*) FROM users", ""));
+    int64_t hits, misses;
+    kj_resp_cache_counts(app->page_cache, &hits, &misses);
+    kj_buf_printf(&out, "# HELP kejiyun_page_cache_requests_total Anonymous browse requests by response-cache outcome.\n"
+                        "# TYPE kejiyun_page_cache_requests_total counter\n"
+                        "kejiyun_page_cache_requests_total{result=\"hit\"} %lld\n"
+                        "kejiyun_page_cache_requests_total{result=\"miss\"} %lld\n", (long long)hits, (long long)misses);
     json_t *idx = kj_search_stats(db);
     kj_buf_printf(&out, "# HELP kejiyun_search_documents Documents in the search index.\n"
                         "# TYPE kejiyun_search_documents gauge\n"

@@ -85,9 +85,9 @@ static const kj_field api_fav_fields[] = {
 #define SIGNED KJ_SIGNED_IN
 
 const kj_route kj_routes_market[] = {
-    { KJ_GET,  "/achievements",            kj_page_browse_achievements, KJ_PUBLIC, 0, browse_fields, "browse" },
-    { KJ_GET,  "/services",                kj_page_browse_services,     KJ_PUBLIC, 0, browse_fields, "browse" },
-    { KJ_GET,  "/demands",                 kj_page_browse_demands,      KJ_PUBLIC, 0, browse_fields, "browse" },
+    { KJ_GET,  "/achievements",            kj_page_browse_achievements, KJ_PUBLIC, KJ_CACHE, browse_fields, "browse" },
+    { KJ_GET,  "/services",                kj_page_browse_services,     KJ_PUBLIC, KJ_CACHE, browse_fields, "browse" },
+    { KJ_GET,  "/demands",                 kj_page_browse_demands,      KJ_PUBLIC, KJ_CACHE, browse_fields, "browse" },
     { KJ_GET,  "/listings/new",            kj_page_listing_new,         SIGNED,    0, new_form_fields, "listing_new" },
     { KJ_POST, "/listings",                kj_page_listing_create,      SIGNED,    0, create_fields, "listing_new" },
     { KJ_GET,  "/listings/{id}",           kj_page_listing,             KJ_PUBLIC, 0, NULL, "listing" },
@@ -109,7 +109,7 @@ const kj_route kj_routes_market[] = {
     { KJ_GET,  "/favourites",              kj_page_favourites,          SIGNED,    0, NULL, "favourites" },
     { KJ_GET,  "/notifications",           kj_page_notifications,       SIGNED,    0, NULL, "notifications" },
 
-    { KJ_GET,  "/api/v1/listings",               kj_api_listings,        KJ_PUBLIC, KJ_API, api_browse_fields, "api_listings" },
+    { KJ_GET,  "/api/v1/listings",               kj_api_listings,        KJ_PUBLIC, KJ_API | KJ_CACHE, api_browse_fields, "api_listings" },
     { KJ_POST, "/api/v1/listings",               kj_api_listing_create,  SIGNED,    KJ_API, api_create_fields, "api_listings" },
     { KJ_GET,  "/api/v1/listings/lifecycle",     kj_api_lifecycle,       KJ_PUBLIC, KJ_API, NULL, "api_lifecycle" },
     { KJ_GET,  "/api/v1/listings/{id}",          kj_api_listing,         KJ_PUBLIC, KJ_API, NULL, "api_listing" },
