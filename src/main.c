@@ -43,8 +43,9 @@ static int load_config(kj_config *cfg, int argc, char **argv)
     return 0;
 }
 
-/* The background jobs: listing expiry and reminders once a minute, and the
- * queued matching of bulk-published listings as soon as there is some. One
+/* The background jobs: listing expiry and reminders once a minute, the
+ * queued matching of bulk-published listings as soon as there is some, and
+ * a checkpoint of the database's write-ahead log each round. One
  * thread; it stops when stop_jobs is set (under jobs_lock). */
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t jobs_wake = PTHREAD_COND_INITIALIZER;
@@ -67,6 +68,10 @@ static void *run_jobs(void *arg)
         /* Small batches: a stop request waits for at most one batch, and a
          * match costs up to ≈200 ms at 1M listings (make bench). */
         int matched = kj_match_drain(db, 5);
+        /* Every second or so: the write-ahead log then rarely reaches the
+         * size at which a committing request would copy it back itself
+         * (at 1M listings that took up to 300 ms of one approve). */
+        kj_db_checkpoint(db);
         kj_store_release(app->store, db);
         pthread_mutex_lock(&jobs_lock);
         struct timespec until;

@@ -298,6 +298,7 @@ int kj_db_commit(kj_db *db)
 }
 int kj_db_rollback(kj_db *db) { return BE(db)->rollback(db); }
 int kj_db_bulk(kj_db *db, bool on) { return BE(db)->bulk ? BE(db)->bulk(db, on) : 0; }
+int kj_db_checkpoint(kj_db *db) { return BE(db)->checkpoint ? BE(db)->checkpoint(db) : 0; }
 const char *kj_db_errmsg(kj_db *db) { return BE(db)->errmsg(db); }
 
 /* ---- migrations ---- */

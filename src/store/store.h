@@ -78,6 +78,7 @@ typedef struct kj_store_backend {
     int      (*commit)(kj_db *db);
     int      (*rollback)(kj_db *db);
     int      (*bulk)(kj_db *db, bool on);              /* see kj_db_bulk */
+    int      (*checkpoint)(kj_db *db);                 /* see kj_db_checkpoint */
     int64_t  (*changes)(kj_db *db);
     const char *(*errmsg)(kj_db *db);
 } kj_store_backend;
@@ -130,11 +131,17 @@ int64_t kj_db_int_j(kj_db *db, int64_t dflt, const char *sql, json_t *params);
 int kj_db_begin(kj_db *db);
 int kj_db_commit(kj_db *db);
 int kj_db_rollback(kj_db *db);
-/** Bulk-load mode for this connection, on until turned off: the backend
- *  trades memory for speed and skips re-checking CHECK constraints, so
- *  the caller must have validated every value it writes (as an import
- *  does, row by row, through the domain's checks). */
+/** Bulk-load mode for this connection, on until turned off; call it
+ *  outside a transaction. The backend trades memory for speed and skips
+ *  re-checking CHECK and foreign-key constraints, so the caller must have
+ *  validated every value it writes and every row it refers to (as an
+ *  import does, row by row, through the domain's checks). */
 int kj_db_bulk(kj_db *db, bool on);
+/** Moves what the log of recent writes holds into the database file, as far
+ *  as readers allow, without waiting for anyone. For a background thread:
+ *  otherwise the commit that fills the log pays for this (and for its
+ *  fsync) in some request's time. No-op for backends without such a log. */
+int kj_db_checkpoint(kj_db *db);
 /** The backend's last error message for this connection. */
 const char *kj_db_errmsg(kj_db *db);
 /** Low-level access for code that streams rows (e.g. exports): prepare and

@@ -1,6 +1,6 @@
 /*
  * test_store.c — unit tests of the storage layer's SQLite backend: a bulk
- * load skips CHECK constraints only while it lasts, keeps the caller's
+ * load skips CHECK and foreign-key constraints only while it lasts, keeps the caller's
  * cache size afterwards, and JSON values are bound as the text jansson
  * reads back.
  */
@@ -31,10 +31,14 @@ TEST(store_bulk_skips_checks_only_while_on)
     REQUIRE(store);
     kj_db *db = kj_store_acquire(store);
     REQUIRE(kj_db_exec(db, "CREATE TABLE t (state TEXT NOT NULL CHECK (state IN ('a','b','c')))", "") >= 0);
+    REQUIRE(kj_db_exec(db, "CREATE TABLE p (id TEXT PRIMARY KEY)", "") >= 0);
+    REQUIRE(kj_db_exec(db, "CREATE TABLE c (pid TEXT NOT NULL REFERENCES p(id))", "") >= 0);
     int64_t cache = kj_db_int(db, 0, "PRAGMA cache_size", "");
 
     CHECK(kj_db_exec(db, "INSERT INTO t(state) VALUES (?)", "s", "z") == KJ_DB_CONSTRAINT);
+    CHECK(kj_db_exec(db, "INSERT INTO c(pid) VALUES (?)", "s", "nobody") == KJ_DB_CONSTRAINT);
     REQUIRE(kj_db_bulk(db, true) == 0);
+    CHECK(kj_db_exec(db, "INSERT INTO c(pid) VALUES (?)", "s", "nobody") == 1);   /* references unchecked too */
     CHECK(kj_db_int(db, 0, "PRAGMA cache_size", "") == -262144);
     CHECK(kj_db_exec(db, "INSERT INTO t(state) VALUES (?)", "s", "a") == 1);
     CHECK(kj_db_exec(db, "INSERT INTO t(state) VALUES (?)", "s", "y") == 1);   /* the caller's duty now */
@@ -42,6 +46,7 @@ TEST(store_bulk_skips_checks_only_while_on)
     REQUIRE(kj_db_bulk(db, false) == 0);
     CHECK(kj_db_int(db, 0, "PRAGMA cache_size", "") == cache);
     CHECK(kj_db_exec(db, "INSERT INTO t(state) VALUES (?)", "s", "z") == KJ_DB_CONSTRAINT);
+    CHECK(kj_db_exec(db, "INSERT INTO c(pid) VALUES (?)", "s", "nobody else") == KJ_DB_CONSTRAINT);
     CHECK(kj_db_int(db, 0, "SELECT count(*) FROM t", "") == 2);
 
     kj_store_release(store, db);
