@@ -7,6 +7,8 @@
 #include "web/app.h"
 #include "web/market_view.h"
 #include "web/pages_market.h"
+#include "search/search.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,9 +140,17 @@ void kj_api_listing_act(kj_req *req)
     const char *id = kj_req_param(req, 0);
     const char *err = NULL;
     int status = 0;
+    kj_match_timer_reset();
     if (kj_listing_act(kj_req_db(req), req->user, id, kj_in_str(req, "action"), kj_in_str(req, "reason"), &err, &status)) {
         problem(req, status, err);
         return;
+    }
+    /* An approve computes the listing's matches inline: say how long that took. */
+    int64_t match_us = kj_match_timer();
+    if (match_us >= 0) {
+        char timing[64];
+        snprintf(timing, sizeof timing, "match;dur=%.2f", (double)match_us / 1000.0);
+        kj_resp_header(req, "Server-Timing", timing);
     }
     respond_listing(req, id, 200);
 }

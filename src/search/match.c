@@ -217,7 +217,23 @@ static json_t *best_candidates(kj_db *db, const char *expr, const char *id, bool
     return out;
 }
 
+/* Per thread: a request's handler reads what its own computations took. */
+static _Thread_local int64_t compute_us = -1;
+
+int64_t kj_match_timer(void) { return compute_us; }
+void kj_match_timer_reset(void) { compute_us = -1; }
+
+static int compute(kj_db *db, const char *id);
+
 int kj_match_compute(kj_db *db, const char *id)
+{
+    int64_t t0 = kj_mono_us();
+    int kept = compute(db, id);
+    compute_us = (compute_us < 0 ? 0 : compute_us) + (kj_mono_us() - t0);
+    return kept;
+}
+
+static int compute(kj_db *db, const char *id)
 {
     json_t *self = kj_db_row(db, "SELECT " FIT_COLUMNS ", keywords, summary, description FROM listings WHERE id = ?", "s", id);
     bool is_studio = false;

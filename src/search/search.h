@@ -114,6 +114,11 @@ json_t *kj_match_list(kj_db *db, const char *listing_id, int limit);
 /** Computes (again) the matches of one listing against current listings
  *  and studios; stores the top pairs. Returns how many pairs were kept. */
 int kj_match_compute(kj_db *db, const char *listing_id);
+/** Microseconds the calling thread spent in kj_match_compute since the last
+ *  kj_match_timer_reset (-1: no computation since). Lets a handler tell in
+ *  its answer (Server-Timing) how much of an approve was matching. */
+int64_t kj_match_timer(void);
+void kj_match_timer_reset(void);
 /** Marks a proposed match not relevant (by the listing's owner). */
 int kj_match_feedback(kj_db *db, json_t *user, const char *listing_id, const char *other_id);
 

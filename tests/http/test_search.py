@@ -1,6 +1,7 @@
 """Search and matching over HTTP: Chinese-aware queries, filters, facets,
 snippets, suggestions, hostile queries, anonymity, incremental matching
 with reasons, "not relevant", and alerts without a reindex."""
+import re
 import time
 import urllib.parse
 
@@ -24,6 +25,9 @@ def publish(server, role, body, admin=None):
         admin.login_as("admin")
     r = admin.api("POST", "/api/v1/listings/%s/actions" % lid, {"action": "approve"})
     assert r.status == 200 and r.json["status"] == "published", r
+    # The approve computed the matches inline and says how long that took.
+    timing = r.header("Server-Timing") or ""
+    assert re.fullmatch(r"match;dur=\d+\.\d\d", timing), timing
     return lid
 
 
