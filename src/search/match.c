@@ -146,7 +146,7 @@ static int rarest_first(const void *a, const void *b)
 
 /* The OR expression of the discriminating terms of text (see
  * MAX_KEY_TERMS); NULL when the text has no terms. */
-static char *candidate_expr(kj_db *db, const char *text, size_t len)
+static char *candidate_expr(kj_db *db, const char *text, size_t len, char **counts)
 {
     int n = 0;
     char **terms = kj_analyze_terms(kj_search_analyzer(), KJ_ANALYZE_QUERY, text, (int)(len > 16000 ? 16000 : len), &n);
@@ -159,11 +159,15 @@ static char *candidate_expr(kj_db *db, const char *text, size_t len)
     double common = COMMON_SHARE * (double)kj_search_doc_estimate(db);
     if (common < COMMON_FLOOR) common = COMMON_FLOOR;
     kj_buf expr = { 0 };
+    json_t *used_terms = json_array();
     for (int i = 0, used = 0; i < m && used < MAX_KEY_TERMS; i++) {
         if (td[i].docs > common && used >= MIN_KEY_TERMS) break;
         kj_search_quote_term(&expr, td[i].term, " OR ");
+        json_array_append_new(used_terms, json_string(td[i].term));
         used++;
     }
+    *counts = kj_search_bm25_counts(db, used_terms);
+    json_decref(used_terms);
     free(td);
     kj_terms_free(terms, n);
     return expr.len ? kj_buf_steal(&expr, NULL) : (kj_buf_free(&expr), NULL);
@@ -181,20 +185,20 @@ static int most_relevant_first(const void *a, const void *b)
  * studios for a demand, demands for an offer or a studio) among the
  * CANDIDATE_WINDOW newest ones matching expr, best first:
  * [{doc_id, doc_kind, relevance}]. */
-static json_t *best_candidates(kj_db *db, const char *expr, const char *id, bool demand)
+static json_t *best_candidates(kj_db *db, const char *expr, const char *counts, const char *id, bool demand)
 {
     char sql[1024];
     /* The same field weights as search (BM25_WEIGHTS in search.c); FTS5
      * walks its doclists newest rowid first and stops at the window. */
     snprintf(sql, sizeof sql,
-        "SELECT d.doc_id, d.doc_kind = 'studio', -bm25(search_fts, %s) "
+        "SELECT d.doc_id, d.doc_kind = 'studio', -kj_bm25(search_fts, %s, ?) "
         "FROM search_fts CROSS JOIN search_docs d ON d.rowid = search_fts.rowid "
         "LEFT JOIN listings l INDEXED BY listings_search ON l.id = d.doc_id AND d.doc_kind = 'listing' "
         "WHERE search_fts MATCH ? AND d.doc_id <> ? AND ("
         "  (? = 1 AND (d.doc_kind = 'studio' OR l.kind IN ('achievement','service'))) OR "
         "  (? = 0 AND l.kind = 'demand')) "
         "ORDER BY search_fts.rowid DESC LIMIT ?", kj_bm25_weights);
-    kj_stmt *st = kj_db_prepare(db, sql, "ssbbi", expr, id, (int)demand, (int)demand, (int64_t)CANDIDATE_WINDOW);
+    kj_stmt *st = kj_db_prepare(db, sql, "sssbbi", counts, expr, id, (int)demand, (int)demand, (int64_t)CANDIDATE_WINDOW);
     if (!st) return NULL;
     candidate *c = malloc(CANDIDATE_WINDOW * sizeof *c);
     int n = 0, rc;
@@ -247,16 +251,18 @@ static int compute(kj_db *db, const char *id)
     kj_buf text = { 0 };
     kj_buf_printf(&text, "%s\n%s\n%s\n%.2000s", jstr(self, "title") ? jstr(self, "title") : "", jstr(self, "keywords") ? jstr(self, "keywords") : "",
                   jstr(self, "summary") ? jstr(self, "summary") : "", jstr(self, "description") ? jstr(self, "description") : "");
-    char *expr = candidate_expr(db, text.data, text.len);
+    char *counts = NULL;
+    char *expr = candidate_expr(db, text.data, text.len, &counts);
     kj_buf_free(&text);
     /* The pairs of this listing are recomputed from scratch; others stay. */
     const char *del = demand ? "DELETE FROM matches WHERE demand_id = ?" : "DELETE FROM matches WHERE offer_id = ?";
-    if (kj_db_exec(db, del, "s", id) < 0) { free(expr); json_decref(self); return -1; }
-    if (!expr) { json_decref(self); return 0; }
+    if (kj_db_exec(db, del, "s", id) < 0) { free(expr); free(counts); json_decref(self); return -1; }
+    if (!expr) { free(counts); json_decref(self); return 0; }
     char today[16];
     kj_format_date(kj_now_ms(), today, sizeof today);
-    json_t *cands = best_candidates(db, expr, id, demand);
+    json_t *cands = best_candidates(db, expr, counts, id, demand);
     free(expr);
+    free(counts);
     if (is_studio && !cands) { json_decref(self); return 0; }
     double best = 0;
     size_t i;

@@ -49,6 +49,25 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
 
 const char *const kj_bm25_weights = BM25_WEIGHTS;
 
+/* From this many documents on, rankings pass kj_bm25() the document count
+ * of each term from the cache (kj_search_term_docs) instead of letting it
+ * walk each term's doclist; below, the walk is cheap and exact (the cache
+ * may be minutes old), so small indexes rank exactly as FTS5's bm25(). */
+#define BM25_COUNTS_MIN_DOCS 50000
+
+char *kj_search_bm25_counts(kj_db *db, json_t *terms)
+{
+    if (kj_search_doc_estimate(db) < BM25_COUNTS_MIN_DOCS) return NULL;
+    kj_buf out = { 0 };
+    size_t i;
+    json_t *t;
+    json_array_foreach(terms, i, t) {
+        int64_t n = json_is_string(t) ? kj_search_term_docs(db, json_string_value(t)) : 0;
+        kj_buf_printf(&out, "%s%lld", i ? " " : "", (long long)(n > 0 ? n : -1));
+    }
+    return out.len ? kj_buf_steal(&out, NULL) : (kj_buf_free(&out), NULL);
+}
+
 void kj_search_quote_term(kj_buf *expr, const char *term, const char *op)
 {
     if (expr->len) kj_buf_puts(expr, op);
@@ -476,13 +495,14 @@ static int best_first(const void *a, const void *b)
  * adds it to the facets and offers it to the top k by BM25. Only rowids and
  * scores are kept; snippets and listing columns are read for the page's
  * hits alone (page_of_hits). Returns the total, or -1 when the query fails. */
-static int64_t scan_matches(kj_db *db, const kj_search_query *q, const char *expr, bool studios,
+static int64_t scan_matches(kj_db *db, const kj_search_query *q, const char *expr, const char *counts, bool studios,
                             facet_counts *facets, top_k *best)
 {
     kj_buf sql = { 0 };
     json_t *params = json_array();
     kj_buf_puts(&sql, "SELECT coalesce(l.kind, d.doc_kind), l.domain1, l.region_province, coalesce(l.trl, l.trl_min), "
-                      "d.rowid, -bm25(search_fts, " BM25_WEIGHTS ")");
+                      "d.rowid, -kj_bm25(search_fts, " BM25_WEIGHTS ", ?)");
+    json_array_append_new(params, counts ? json_string(counts) : json_null());
     search_where(q, expr, &sql, params, studios);
     kj_stmt *st = kj_db_prepare_j(db, sql.data, params);
     kj_buf_free(&sql);
@@ -566,7 +586,8 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
     if (from > to) from = to;
     facet_counts *facets = calloc(NFACETS, sizeof *facets);
     top_k best = { calloc((size_t)to + 1, sizeof(ranked)), 0, to };
-    int64_t total = facets && best.v ? scan_matches(db, q, expr, studios, facets, &best) : -1;
+    char *counts = kj_search_bm25_counts(db, terms);   /* strict and relaxed: the same terms in the same order */
+    int64_t total = facets && best.v ? scan_matches(db, q, expr, counts, studios, facets, &best) : -1;
     bool relaxed = false;
     if (total >= 0 && total < KJ_SEARCH_STRICT_MIN && nterms > 1) {
         memset(facets, 0, NFACETS * sizeof *facets);
@@ -574,7 +595,7 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
         free(expr);
         expr = kj_search_expr(text, strlen(text), MAX_QUERY_TERMS, false, NULL, NULL);
         relaxed = true;
-        total = expr ? scan_matches(db, q, expr, studios, facets, &best) : -1;
+        total = expr ? scan_matches(db, q, expr, counts, studios, facets, &best) : -1;
     }
     json_t *hits = NULL;
     if (total >= 0) {
@@ -583,6 +604,7 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
     }
     free(best.v);
     free(expr);
+    free(counts);
     if (!hits) {
         free(facets);
         json_decref(out);

@@ -114,6 +114,11 @@ json_t *kj_match_list(kj_db *db, const char *listing_id, int limit);
 /** Computes (again) the matches of one listing against current listings
  *  and studios; stores the top pairs. Returns how many pairs were kept. */
 int kj_match_compute(kj_db *db, const char *listing_id);
+/** The last argument of kj_bm25() (search_sqlite.c) for a query of these
+ *  terms (a JSON array, in the query's order): their document counts from
+ *  the cache, "n1 n2 …", when the index is large enough for that to pay;
+ *  NULL otherwise (kj_bm25 then counts, exactly as bm25()). Caller frees. */
+char *kj_search_bm25_counts(kj_db *db, json_t *terms);
 /** Microseconds the calling thread spent in kj_match_compute since the last
  *  kj_match_timer_reset (-1: no computation since). Lets a handler tell in
  *  its answer (Server-Timing) how much of an approve was matching. */

@@ -43,7 +43,7 @@ static int tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char *text, 
 }
 
 /* FTS5 hands out its API only through this pointer-passing query. */
-static fts5_api *get_fts5_api(sqlite3 *db)
+fts5_api *kj_fts5_api(sqlite3 *db)
 {
     fts5_api *api = NULL;
     sqlite3_stmt *st = NULL;
@@ -57,7 +57,7 @@ static fts5_api *get_fts5_api(sqlite3 *db)
 int kj_fts5_register(sqlite3 *db, kj_analyzer *a)
 {
     if (!db || !a) return SQLITE_MISUSE;
-    fts5_api *api = get_fts5_api(db);
+    fts5_api *api = kj_fts5_api(db);
     if (!api || api->iVersion < 2) return SQLITE_ERROR;
     fts5_tokenizer methods = { create_tok, delete_tok, tokenize };
     return api->xCreateTokenizer(api, "kejiyun", a, &methods, NULL);

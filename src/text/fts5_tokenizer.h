@@ -25,4 +25,8 @@
  */
 int kj_fts5_register(sqlite3 *db, kj_analyzer *a);
 
+/** The FTS5 API of connection db (to register tokenizers and auxiliary
+ *  functions), or NULL when this SQLite lacks FTS5. */
+fts5_api *kj_fts5_api(sqlite3 *db);
+
 #endif
