@@ -132,8 +132,8 @@ int kj_db_begin(kj_db *db);
 int kj_db_commit(kj_db *db);
 int kj_db_rollback(kj_db *db);
 /** Bulk-load mode for this connection, on until turned off; call it
- *  outside a transaction. The backend trades memory for speed and skips
- *  re-checking CHECK and foreign-key constraints, so the caller must have
+ *  outside a transaction. The backend skips re-checking CHECK and
+ *  foreign-key constraints, so the caller must have
  *  validated every value it writes and every row it refers to (as an
  *  import does, row by row, through the domain's checks). */
 int kj_db_bulk(kj_db *db, bool on);

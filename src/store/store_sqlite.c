@@ -34,7 +34,6 @@ typedef struct sq_conn {
     sqlite3 *db;
     struct kj_stmt *cache[STMT_CACHE];
     int in_tx;
-    int64_t cache_before_bulk;   /* PRAGMA cache_size to restore when a bulk load ends */
     struct sq_conn *next_free;
 } sq_conn;
 
@@ -290,30 +289,17 @@ static int sq_rollback(kj_db *db)
     return sq_simple(db, "ROLLBACK");
 }
 
-/* A bulk load: a page cache of at most 256 MiB (memory is taken as pages
- * are touched and given back after), because each row lands at random
- * places in a dozen indexes and the usual 16 MB cache spills dirty pages
- * to the WAL and reads them back; no CHECK constraints, because SQLite
- * builds a temporary b-tree for every `CHECK (x IN (...))` on every INSERT
- * (a tenth of an import's time) while the caller has checked each value
- * already; and no foreign-key lookups (a dozen index searches a listing,
- * 8% of an import) for rows the caller has just written or looked up.
- * foreign_keys is a no-op inside a transaction: hence "outside one". */
+/* A bulk load (each connection's page cache is large enough already):
+ * no CHECK constraints, because SQLite builds a temporary b-tree for every
+ * `CHECK (x IN (...))` on every INSERT (a tenth of an import's time) while
+ * the caller has checked each value already; and no foreign-key lookups (a
+ * dozen index searches a listing, 8% of an import) for rows the caller has
+ * just written or looked up. foreign_keys is a no-op inside a transaction:
+ * hence "outside one". */
 static int sq_bulk(kj_db *db, bool on)
 {
-    sq_conn *c = (sq_conn *)db;
-    char sql[160];   /* a PRAGMA takes no bound parameters: integers of our own */
-    if (on) {
-        sqlite3_stmt *st = NULL;
-        c->cache_before_bulk = -16000;
-        if (sqlite3_prepare_v2(c->db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-            c->cache_before_bulk = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return sq_simple(db, "PRAGMA cache_size = -262144; PRAGMA ignore_check_constraints = ON; PRAGMA foreign_keys = OFF");
-    }
-    snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld; PRAGMA ignore_check_constraints = OFF; PRAGMA foreign_keys = ON",
-             (long long)c->cache_before_bulk);
-    return sq_simple(db, sql);
+    return sq_simple(db, on ? "PRAGMA ignore_check_constraints = ON; PRAGMA foreign_keys = OFF"
+                            : "PRAGMA ignore_check_constraints = OFF; PRAGMA foreign_keys = ON");
 }
 
 static int sq_checkpoint(kj_db *db)
