@@ -14,6 +14,7 @@
  * is what keeps publishing incremental.
  */
 #include "search/search.h"
+#include "search/scan.h"
 #include "core/clock.h"
 #include <math.h>
 #include <stdio.h>
@@ -173,7 +174,7 @@ static char *candidate_expr(kj_db *db, const char *text, size_t len, char **coun
     return expr.len ? kj_buf_steal(&expr, NULL) : (kj_buf_free(&expr), NULL);
 }
 
-typedef struct { double relevance; char *doc_id; bool studio; } candidate;
+typedef struct { double relevance; int64_t rowid; } candidate;
 
 static int most_relevant_first(const void *a, const void *b)
 {
@@ -181,43 +182,65 @@ static int most_relevant_first(const void *a, const void *b)
     return (x->relevance < y->relevance) - (x->relevance > y->relevance);
 }
 
+/* The walk over expr's matches: the other side's documents, ranked. */
+typedef struct {
+    kj_fts_scan scan;            /* first: the scan's callbacks get this walk */
+    kj_db *db;
+    int64_t self;                /* the listing's own rowid */
+    int want[3];                 /* kind codes on the other side (0: none) */
+    bool studios;                /* studios are on the other side */
+    candidate *c;
+    int n;
+} candidate_walk;
+
+static int candidate_visit(kj_fts_scan *s, int64_t rowid, int *ntok)
+{
+    candidate_walk *w = (candidate_walk *)s;
+    if (rowid == w->self || w->n >= CANDIDATE_WINDOW) return 0;
+    kj_doc_attrs read;
+    const kj_doc_hot *a = kj_search_doc_hot(w->db, rowid, &read);
+    if (!a) return 0;
+    bool other_side = a->studio ? w->studios : a->kind && (a->kind == w->want[0] || a->kind == w->want[1] || a->kind == w->want[2]);
+    if (!other_side) return 0;
+    *ntok = a->tokens;
+    return 1;
+}
+
+static void candidate_scored(kj_fts_scan *s, int64_t rowid, double score)
+{
+    candidate_walk *w = (candidate_walk *)s;
+    if (w->n < CANDIDATE_WINDOW) w->c[w->n++] = (candidate){ score, rowid };
+}
+
+static int kind_code(const char *kind) { return kj_doc_code(KJ_CODES_KIND, kind, strlen(kind), false); }
+
 /* The CANDIDATES most relevant documents on the other side (offers and
  * studios for a demand, demands for an offer or a studio) among the
  * CANDIDATE_WINDOW newest ones matching expr, best first:
- * [{doc_id, doc_kind, relevance}]. */
+ * [{doc_id, doc_kind, relevance}]. The same field weights as search
+ * (BM25_WEIGHTS in search.c); FTS5 walks its doclists newest rowid first
+ * and the walk stops at the window. */
 static json_t *best_candidates(kj_db *db, const char *expr, const char *counts, const char *id, bool demand)
 {
-    char sql[1024];
-    /* The same field weights as search (BM25_WEIGHTS in search.c); FTS5
-     * walks its doclists newest rowid first and stops at the window. */
-    snprintf(sql, sizeof sql,
-        "SELECT d.doc_id, d.doc_kind = 'studio', -kj_bm25(search_fts, %s, ?) "
-        "FROM search_fts CROSS JOIN search_docs d ON d.rowid = search_fts.rowid "
-        "LEFT JOIN listings l INDEXED BY listings_search ON l.id = d.doc_id AND d.doc_kind = 'listing' "
-        "WHERE search_fts MATCH ? AND d.doc_id <> ? AND ("
-        "  (? = 1 AND (d.doc_kind = 'studio' OR l.kind IN ('achievement','service'))) OR "
-        "  (? = 0 AND l.kind = 'demand')) "
-        "ORDER BY search_fts.rowid DESC LIMIT ?", kj_bm25_weights);
-    kj_stmt *st = kj_db_prepare(db, sql, "sssbbi", counts, expr, id, (int)demand, (int)demand, (int64_t)CANDIDATE_WINDOW);
-    if (!st) return NULL;
-    candidate *c = malloc(CANDIDATE_WINDOW * sizeof *c);
-    int n = 0, rc;
-    while (c && (rc = kj_stmt_step(db, st)) == KJ_DB_ROW && n < CANDIDATE_WINDOW) {
-        size_t len;
-        const char *doc = kj_stmt_text(db, st, 0, &len);
-        c[n++] = (candidate){ kj_stmt_double(db, st, 2, 0), strndup(doc ? doc : "", len), kj_stmt_int(db, st, 1, 0) != 0 };
-    }
-    kj_stmt_finish(db, st);
-    if (!c) return NULL;
-    qsort(c, (size_t)n, sizeof *c, most_relevant_first);
+    candidate_walk w = {
+        .scan = { candidate_visit, candidate_scored, { 0 }, counts },
+        .db = db, .self = kj_db_int(db, 0, "SELECT rowid FROM search_docs WHERE doc_id = ?", "s", id),
+        .studios = demand, .c = malloc(CANDIDATE_WINDOW * sizeof(candidate)),
+    };
+    memcpy(w.scan.weights, kj_bm25_column_weights, sizeof w.scan.weights);
+    if (demand) { w.want[0] = kind_code("achievement"); w.want[1] = kind_code("service"); }
+    else w.want[0] = kind_code("demand");
+    kj_doc_attrs_bind(kj_store_serial(kj_db_store(db)));
+    if (!w.c || kj_fts_scan_run(db, expr, true, CANDIDATE_WINDOW, &w.scan) < 0) { free(w.c); return NULL; }
+    qsort(w.c, (size_t)w.n, sizeof *w.c, most_relevant_first);
     json_t *out = json_array();
-    for (int i = 0; i < n; i++) {
-        if (i < CANDIDATES)
-            json_array_append_new(out, json_pack("{s:s, s:s, s:f}", "doc_id", c[i].doc_id,
-                                                 "doc_kind", c[i].studio ? "studio" : "listing", "relevance", c[i].relevance));
-        free(c[i].doc_id);
+    for (int i = 0; i < w.n && i < CANDIDATES; i++) {
+        json_t *d = kj_db_row(db, "SELECT doc_id, doc_kind FROM search_docs WHERE rowid = ?", "i", w.c[i].rowid);
+        if (d) json_array_append_new(out, json_pack("{s:O, s:O, s:f}", "doc_id", json_object_get(d, "doc_id"),
+                                                    "doc_kind", json_object_get(d, "doc_kind"), "relevance", w.c[i].relevance));
+        json_decref(d);
     }
-    free(c);
+    free(w.c);
     return out;
 }
 

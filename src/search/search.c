@@ -8,6 +8,8 @@
  * ranks documents that share more (and rarer) terms first.
  */
 #include "search/search.h"
+#include "search/doc_attrs.h"
+#include "search/scan.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include <pthread.h>
@@ -30,7 +32,10 @@ kj_analyzer *kj_search_analyzer(void) { return the_analyzer; }
  * normalizes by the length of the whole row, so a summary hit in a long
  * document needs a high weight to count at all (make bench-search: summary
  * 3 → 10 raised nDCG and MRR on both CSL tasks; see bench/search/README.md). */
-#define BM25_WEIGHTS "15.0, 12.0, 10.0, 1.0"
+#define BM25_WEIGHT_LIST 15.0, 12.0, 10.0, 1.0
+#define STR2(...) #__VA_ARGS__
+#define STR(...) STR2(__VA_ARGS__)
+#define BM25_WEIGHTS STR(BM25_WEIGHT_LIST)   /* "15.0, 12.0, 10.0, 1.0" */
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -48,6 +53,7 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
 }
 
 const char *const kj_bm25_weights = BM25_WEIGHTS;
+const double kj_bm25_column_weights[4] = { BM25_WEIGHT_LIST };
 
 /* From this many documents on, rankings pass kj_bm25() the document count
  * of each term from the cache (kj_search_term_docs) instead of letting it
@@ -103,21 +109,65 @@ char *kj_search_expr(const char *text, size_t len, int max_terms, bool all, json
 
 /* ---- term statistics ----
  * How many documents hold a term: counting walks the term's whole doclist
- * (≈2 ms for a term in all of 100k documents), and the answer moves slowly,
- * so answers are kept per process for DF_TTL_MS. df_cache (term → [docs,
- * counted_at]) is shared by all request threads: only touched under
- * df_lock, and emptied when it grows past DF_MAX_TERMS. */
+ * (a term in 300,000 of 1M documents: 10–60 ms), and the answer moves
+ * slowly. Two tables, both shared by all request threads and only touched
+ * under df_lock:
+ *  - frequent: every term held by at least FREQUENT_MIN documents, from one
+ *    walk of the whole index (kj_search_refresh_term_stats, by the jobs
+ *    thread: 2.5 s at 1M listings, every FREQUENT_TTL_MS). A term not in it
+ *    held fewer documents then, so counting it is cheap.
+ *  - df_cache: the terms counted one by one, kept for DF_TTL_MS, emptied
+ *    when it grows past DF_MAX_TERMS. */
 #define DF_TTL_MS (10 * 60 * 1000)
 #define DF_MAX_TERMS 50000
+#define FREQUENT_MIN 500
+#define FREQUENT_TTL_MS (15 * 60 * 1000)
 static pthread_mutex_t df_lock = PTHREAD_MUTEX_INITIALIZER;
 static json_t *df_cache;
+static json_t *frequent;          /* term → documents; NULL until the first walk */
+static int64_t frequent_at;       /* kj_now_ms of that walk */
+static uint64_t frequent_store;   /* kj_store_serial of its database */
+
+int kj_search_refresh_term_stats(kj_db *db)
+{
+    int64_t now = kj_now_ms();
+    json_t *rows = kj_db_rows(db, "SELECT term, doc FROM search_vocab WHERE doc >= ?", "i", (int64_t)FREQUENT_MIN);
+    if (!rows) return -1;
+    json_t *terms = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+        json_object_set(terms, json_string_value(json_object_get(r, "term")), json_object_get(r, "doc"));
+    json_decref(rows);
+    int n = (int)json_object_size(terms);
+    pthread_mutex_lock(&df_lock);
+    json_decref(frequent);
+    frequent = terms;
+    frequent_at = now;
+    frequent_store = kj_store_serial(kj_db_store(db));
+    pthread_mutex_unlock(&df_lock);
+    return n;
+}
+
+bool kj_search_term_stats_due(kj_db *db)
+{
+    pthread_mutex_lock(&df_lock);
+    bool due = !frequent || frequent_store != kj_store_serial(kj_db_store(db)) || kj_now_ms() - frequent_at >= FREQUENT_TTL_MS;
+    pthread_mutex_unlock(&df_lock);
+    return due;
+}
 
 int64_t kj_search_term_docs(kj_db *db, const char *term)
 {
     /* A term in no document has no vocabulary row: 0. */
     int64_t now = kj_now_ms(), docs = -1;
+    uint64_t store = kj_store_serial(kj_db_store(db));
     pthread_mutex_lock(&df_lock);
-    json_t *hit = df_cache ? json_object_get(df_cache, term) : NULL;
+    if (frequent && frequent_store == store && now - frequent_at < FREQUENT_TTL_MS) {
+        json_t *n = json_object_get(frequent, term);
+        if (n) docs = json_integer_value(n);
+    }
+    json_t *hit = docs < 0 && df_cache ? json_object_get(df_cache, term) : NULL;
     if (hit && now - json_integer_value(json_array_get(hit, 1)) < DF_TTL_MS) docs = json_integer_value(json_array_get(hit, 0));
     pthread_mutex_unlock(&df_lock);
     if (docs >= 0) return docs;
@@ -370,7 +420,8 @@ int kj_search_optimize(kj_db *db)
 
 json_t *kj_search_stats(kj_db *db)
 {
-    return json_pack("{s:I, s:I, s:I, s:I}",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I}",
+        "in_memory", (json_int_t)kj_doc_attrs_count(),
         "documents", (json_int_t)kj_db_int(db, 0, "SELECT count(*) FROM search_docs", ""),
         "listings", (json_int_t)kj_db_int(db, 0, "SELECT count(*) FROM search_docs WHERE doc_kind = 'listing'", ""),
         "studios", (json_int_t)kj_db_int(db, 0, "SELECT count(*) FROM search_docs WHERE doc_kind = 'studio'", ""),
@@ -417,16 +468,18 @@ typedef struct { facet_count v[FACET_MAX_VALUES * 4]; int len; } facet_counts;
 /* Adds one to value code (NULL: not counted). The number of distinct codes
  * is bounded by the reference data (kinds, domains, provinces, TRL 1–9);
  * values past the array's room are dropped rather than grown. */
-static void facet_add(facet_counts *f, const char *code, size_t len)
+static void facet_add_n(facet_counts *f, const char *code, size_t len, int64_t n)
 {
     if (!code || !len || len >= sizeof f->v[0].code) return;
     for (int i = 0; i < f->len; i++)
-        if (!strncmp(f->v[i].code, code, len) && !f->v[i].code[len]) { f->v[i].n++; return; }
+        if (!strncmp(f->v[i].code, code, len) && !f->v[i].code[len]) { f->v[i].n += n; return; }
     if (f->len == (int)(sizeof f->v / sizeof *f->v)) return;
     memcpy(f->v[f->len].code, code, len);
     f->v[f->len].code[len] = 0;
-    f->v[f->len++].n = 1;
+    f->v[f->len++].n = n;
 }
+
+static void facet_add(facet_counts *f, const char *code, size_t len) { facet_add_n(f, code, len, 1); }
 
 static int by_count_then_code(const void *a, const void *b)
 {
@@ -523,6 +576,170 @@ static int64_t scan_matches(kj_db *db, const kj_search_query *q, const char *exp
     return rc < 0 ? -1 : total;
 }
 
+/* ---- the same walk with the documents' attributes in memory ----
+ * What scan_matches computes, without a table row read per match: the
+ * filters and facets read doc_attrs (filled from the database the first
+ * time a document is met, or by kj_search_warm), and only rows the filter
+ * keeps are ranked. */
+
+#define SQL_ATTRS \
+    "SELECT d.rowid, d.doc_kind, l.kind, l.domain1, l.domain, l.region_province, l.region_city, l.region, " \
+    "coalesce(l.trl, l.trl_min), (SELECT group_concat(m.mode) FROM listing_modes m WHERE m.listing_id = l.id), " \
+    "l.price_min_fen, l.price_max_fen, l.published_at, l.valid_until, l.status, z.sz " \
+    "FROM search_docs d LEFT JOIN listings l INDEXED BY listings_search ON l.id = d.doc_id AND d.doc_kind = 'listing' " \
+    "LEFT JOIN search_fts_docsize z ON z.id = d.rowid "
+
+/* Reads the attributes of the documents after rowid `after` (at most
+ * limit, by rowid), or of the one document `only` when it is > 0, and keeps
+ * them when it may (doc_attrs.h: outside a transaction). With out set, the
+ * attributes of `only` are copied there. *last (optional) receives the last
+ * rowid read. Returns the documents read (0: `only` is gone or cannot be
+ * kept), -1 on error. */
+static int64_t load_attrs(kj_db *db, int64_t after, int64_t only, int64_t limit, kj_doc_attrs *out, int64_t *last)
+{
+    kj_stmt *st = only > 0 ? kj_db_prepare(db, SQL_ATTRS "WHERE d.rowid = ?", "i", only)
+                           : kj_db_prepare(db, SQL_ATTRS "WHERE d.rowid > ? ORDER BY d.rowid LIMIT ?", "ii", after, limit);
+    if (!st) return -1;
+    bool keep = !kj_db_in_transaction(db);
+    int64_t n = 0;
+    int rc;
+    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
+        char *text[14] = { 0 };
+        for (int c = 1; c <= 14; c++) {
+            if (c == 8 || c == 10 || c == 11 || c == 12) continue;
+            size_t len;
+            const char *v = kj_stmt_text(db, st, c, &len);
+            if (v) text[c - 1] = strndup(v, len);
+        }
+        kj_doc_row r = {
+            .doc_kind = text[0], .kind = text[1], .domain1 = text[2], .domain = text[3], .province = text[4],
+            .city = text[5], .region = text[6], .trl = kj_stmt_int(db, st, 8, 0), .modes_csv = text[8],
+            .has_price_min = kj_stmt_int(db, st, 10, INT64_MIN) != INT64_MIN, .price_min = kj_stmt_int(db, st, 10, 0),
+            .has_price_max = kj_stmt_int(db, st, 11, INT64_MIN) != INT64_MIN, .price_max = kj_stmt_int(db, st, 11, 0),
+            .has_published_at = kj_stmt_int(db, st, 12, INT64_MIN) != INT64_MIN, .published_at = kj_stmt_int(db, st, 12, 0),
+            .valid_until = text[12], .status = text[13],
+        };
+        size_t sizes_len = 0;
+        r.sizes = (const unsigned char *)kj_stmt_text(db, st, 15, &sizes_len);
+        r.sizes_len = sizes_len;
+        kj_doc_attrs a;
+        int64_t rowid = kj_stmt_int(db, st, 0, 0);
+        bool ok = kj_doc_attrs_from_row(&r, &a);
+        for (int c = 0; c < 14; c++) free(text[c]);
+        if (ok && keep) kj_doc_attrs_put(rowid, &a);
+        if (out && ok && rowid == only) *out = a;
+        if (last) *last = rowid;
+        n++;
+        if (out && !ok) { n = 0; break; }
+    }
+    kj_stmt_finish(db, st);
+    return rc < 0 ? -1 : n;
+}
+
+const kj_doc_hot *kj_search_doc_hot(kj_db *db, int64_t rowid, kj_doc_attrs *read)
+{
+    const kj_doc_hot *h = kj_doc_hot_find(rowid);
+    if (h) return h;
+    /* Not met yet (or not to be kept: read inside a transaction). The
+     * scan's statement is still stepping: SQLite runs this one beside it. */
+    return load_attrs(db, 0, rowid, 1, read, NULL) > 0 ? &read->hot : NULL;
+}
+
+/* Facet counts by code number while walking; turned into facet_counts
+ * (by text) at the end. */
+typedef struct {
+    int64_t kind[65], domain1[4097], province[4097], trl[256];
+} code_counts;
+
+typedef struct {
+    kj_fts_scan scan;            /* first: the scan's callbacks get this walk */
+    kj_db *db;
+    kj_doc_filter filter;
+    code_counts *counts;
+    top_k *best;
+    int64_t total;
+} search_walk;
+
+static void walk_count(search_walk *w, const kj_doc_hot *a)
+{
+    w->total++;
+    code_counts *c = w->counts;
+    if (a->kind < 65) c->kind[a->kind]++;
+    if (a->domain1 < 4097) c->domain1[a->domain1]++;
+    if (a->province < 4097) c->province[a->province]++;
+    c->trl[a->trl]++;
+}
+
+static int walk_visit(kj_fts_scan *s, int64_t rowid, int *ntok)
+{
+    search_walk *w = (search_walk *)s;
+    kj_doc_attrs read;
+    const kj_doc_hot *a = kj_search_doc_hot(w->db, rowid, &read);
+    if (!a || !(a == &read.hot ? kj_doc_filter_pass(&w->filter, &read) : kj_doc_filter_pass_hot(&w->filter, rowid, a)))
+        return 0;
+    *ntok = a->tokens;
+    walk_count(w, a);
+    return 1;
+}
+
+static void walk_scored(kj_fts_scan *s, int64_t rowid, double score)
+{
+    top_k_offer(((search_walk *)s)->best, score, rowid);
+}
+
+static void facets_from_codes(const code_counts *c, facet_counts *facets)
+{
+    struct { const int64_t *n; int len; kj_code_table table; int facet; } map[] = {
+        { c->kind, 65, KJ_CODES_KIND, FACET_KIND }, { c->domain1, 4097, KJ_CODES_DOMAIN1, FACET_DOMAIN },
+        { c->province, 4097, KJ_CODES_PROVINCE, FACET_REGION },
+    };
+    for (size_t m = 0; m < sizeof map / sizeof *map; m++)
+        for (int i = 1; i < map[m].len; i++)
+            if (map[m].n[i]) {
+                const char *code = kj_doc_code_name(map[m].table, i);
+                facet_add_n(&facets[map[m].facet], code, strlen(code), map[m].n[i]);
+            }
+    for (int t = 1; t < 256; t++)
+        if (c->trl[t]) {
+            char code[8];
+            int len = snprintf(code, sizeof code, "%d", t);
+            facet_add_n(&facets[FACET_TRL], code, (size_t)len, c->trl[t]);
+        }
+}
+
+/* scan_matches over doc_attrs. Returns the total, -1 when the query fails,
+ * -2 when the query's filters need SQL (kj_doc_filter_compile). */
+static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *expr, const char *counts, bool studios,
+                            facet_counts *facets, top_k *best)
+{
+    kj_doc_attrs_bind(kj_store_serial(kj_db_store(db)));
+    search_walk w = { .scan = { walk_visit, walk_scored, { BM25_WEIGHT_LIST }, counts }, .db = db, .best = best };
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!kj_doc_filter_compile(&q->filters, studios, kj_now_ms(), &w.filter)) return -2;
+        if (attempt == 1 && w.filter.unknown) break;   /* still unknown: the first scan's answer stands */
+        free(w.counts);
+        w.counts = calloc(1, sizeof *w.counts);
+        w.total = 0;
+        best->len = 0;
+        if (!w.counts || kj_fts_scan_run(db, expr, false, 0, &w.scan) < 0) { w.total = -1; break; }
+        if (!w.filter.unknown) break;
+        /* A filter value no document held when compiled: once more if one
+         * does now (a document first met by this very scan, or meanwhile). */
+    }
+    if (w.total >= 0) facets_from_codes(w.counts, facets);
+    free(w.counts);
+    return w.total;
+}
+
+int64_t kj_search_warm(kj_db *db, int64_t *cursor, int64_t limit)
+{
+    kj_doc_attrs_bind(kj_store_serial(kj_db_store(db)));
+    int64_t last = *cursor;
+    int64_t n = load_attrs(db, *cursor, 0, limit, NULL, &last);
+    if (n > 0) *cursor = last;
+    return n;
+}
+
 #define HIT_COLUMNS \
     "d.doc_id AS id, d.doc_kind, " \
     "snippet(search_fts, -1, char(2), char(3), '…', 24) AS snippet, " \
@@ -558,6 +775,21 @@ static json_t *page_of_hits(kj_db *db, const char *expr, const ranked *best, int
 }
 
 
+/* Set by tests only, while no search runs (kj_search_set_memory). */
+static bool memory_walk = true;
+
+void kj_search_set_memory(bool on) { memory_walk = on; }
+
+/* The walk in memory when the filters allow, else the SQL scan. */
+static int64_t find_matches(kj_db *db, const kj_search_query *q, const char *expr, const char *counts, bool studios,
+                            facet_counts *facets, top_k *best)
+{
+    int64_t total = memory_walk ? walk_matches(db, q, expr, counts, studios, facets, best) : -2;
+    if (total != -2) return total;
+    best->len = 0;
+    return scan_matches(db, q, expr, counts, studios, facets, best);
+}
+
 json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
 {
     const char *text = q->q ? q->q : "";
@@ -587,7 +819,7 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
     facet_counts *facets = calloc(NFACETS, sizeof *facets);
     top_k best = { calloc((size_t)to + 1, sizeof(ranked)), 0, to };
     char *counts = kj_search_bm25_counts(db, terms);   /* strict and relaxed: the same terms in the same order */
-    int64_t total = facets && best.v ? scan_matches(db, q, expr, counts, studios, facets, &best) : -1;
+    int64_t total = facets && best.v ? find_matches(db, q, expr, counts, studios, facets, &best) : -1;
     bool relaxed = false;
     if (total >= 0 && total < KJ_SEARCH_STRICT_MIN && nterms > 1) {
         memset(facets, 0, NFACETS * sizeof *facets);
@@ -595,7 +827,7 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
         free(expr);
         expr = kj_search_expr(text, strlen(text), MAX_QUERY_TERMS, false, NULL, NULL);
         relaxed = true;
-        total = expr ? scan_matches(db, q, expr, counts, studios, facets, &best) : -1;
+        total = expr ? find_matches(db, q, expr, counts, studios, facets, &best) : -1;
     }
     json_t *hits = NULL;
     if (total >= 0) {

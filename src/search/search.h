@@ -60,7 +60,13 @@ json_t *kj_search_doc_terms(kj_db *db, const char *doc_id);
  *  reads each: merging took 29 s there and made matching 3–5× faster.
  *  Called after reindex and large imports. 0 or -1. */
 int kj_search_optimize(kj_db *db);
-/** Index statistics for /metrics: {documents, listings, studios, matches}. */
+/** Reads the in-memory attributes (doc_attrs.h) of up to limit indexed
+ *  documents after rowid *cursor, and moves *cursor past them: a
+ *  background thread calls it from 0 until it returns 0, so that searches
+ *  rarely meet a document they must read from its table. -1 on error. */
+int64_t kj_search_warm(kj_db *db, int64_t *cursor, int64_t limit);
+/** Index statistics for /metrics: {documents, listings, studios, matches,
+ *  in_memory (documents whose attributes searches read from memory)}. */
 json_t *kj_search_stats(kj_db *db);
 
 /** The FTS5 MATCH expression for a user's text: its analyzed query terms
@@ -78,9 +84,16 @@ char *kj_search_expr(const char *text, size_t len, int max_terms, bool all, json
 /** Appends term to an FTS5 expression as a double-quoted string ('"'
  *  doubled), preceded by op (" AND " / " OR ") unless expr is empty. */
 void kj_search_quote_term(kj_buf *expr, const char *term, const char *op);
-/** How many indexed documents hold term (one analyzed term), from a
- *  per-process cache refreshed every 10 minutes. Thread-safe. */
+/** How many indexed documents hold term (one analyzed term), from
+ *  per-process caches refreshed every 10–15 minutes. Thread-safe. */
 int64_t kj_search_term_docs(kj_db *db, const char *term);
+/** Counts, in one walk of the whole index, the documents of every term
+ *  held by many (what kj_search_term_docs would otherwise count one term at
+ *  a time, at up to 60 ms a term at 1M listings). For a background thread,
+ *  when kj_search_term_stats_due says so. Returns the number of such
+ *  terms, or -1. */
+int kj_search_refresh_term_stats(kj_db *db);
+bool kj_search_term_stats_due(kj_db *db);
 /** The number of indexed documents, estimated from above in O(log n). */
 int64_t kj_search_doc_estimate(kj_db *db);
 /** kj_search_expr with OR: what matching and alerts rank candidates by. */
@@ -94,6 +107,12 @@ typedef struct {
     bool include_studios;        /* also search studios (when no listing-only filter is set) */
     int page, per_page;
 } kj_search_query;
+
+/** Whether kj_search filters, counts and ranks its matches with the
+ *  documents' attributes in memory (doc_attrs.h; the default) or joins the
+ *  tables for each match (the SQL scan, which the walk must equal). For
+ *  tests that compare the two: set it while no other thread searches. */
+void kj_search_set_memory(bool on);
 
 /** Searches. Documents holding every query term, when there are at least
  *  KJ_SEARCH_STRICT_MIN; otherwise documents holding any ("relaxed": true).

@@ -22,6 +22,7 @@
  * by FTS5 as bm25() does. The value is bm25()'s: negative, better first.
  */
 #include "search/search.h"
+#include "search/scan.h"
 #include "text/fts5_tokenizer.h"
 #include <math.h>
 #include <stdlib.h>
@@ -53,7 +54,7 @@ static int count_rows(const Fts5ExtensionApi *api, Fts5Context *fts, void *ctx)
 }
 
 /* Per query (kept as FTS5 auxiliary data): average row length and IDFs. */
-static bm25_query *bm25_setup(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_value *counts, int *rc)
+static bm25_query *bm25_setup(const Fts5ExtensionApi *api, Fts5Context *fts, const char *counts, int *rc)
 {
     bm25_query *q = api->xGetAuxdata(fts, 0);
     if (q) return q;
@@ -69,7 +70,7 @@ static bm25_query *bm25_setup(const Fts5ExtensionApi *api, Fts5Context *fts, sql
     *rc = api->xRowCount(fts, &nrow);
     if (*rc == SQLITE_OK) *rc = api->xColumnTotalSize(fts, -1, &ntok);
     q->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
-    const char *p = counts && sqlite3_value_type(counts) == SQLITE_TEXT ? (const char *)sqlite3_value_text(counts) : NULL;
+    const char *p = counts;
     for (int i = 0; *rc == SQLITE_OK && i < np; i++) {
         sqlite3_int64 hit = -1;
         if (p) {
@@ -90,30 +91,85 @@ static bm25_query *bm25_setup(const Fts5ExtensionApi *api, Fts5Context *fts, sql
     return *rc == SQLITE_OK ? q : NULL;
 }
 
-static void kj_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval, sqlite3_value **val)
+/* The row's BM25 with column weights w[0..nw) (a column past them weighs 1).
+ * ntok: the row's length in tokens when the caller knows it, else -1. */
+static int bm25_row(const Fts5ExtensionApi *api, Fts5Context *fts, const double *w, int nw, const char *counts, int ntok,
+                    double *score)
 {
     const double k1 = 1.2, b = 0.75;
-    int ncol = api->xColumnCount(fts);
-    sqlite3_value *counts = nval > ncol ? val[ncol] : NULL;
     int rc = SQLITE_OK;
     bm25_query *q = bm25_setup(api, fts, counts, &rc);
-    int ninst = 0;
-    if (rc == SQLITE_OK) {
-        for (int i = 0; i < q->nphrase; i++) q->freq[i] = 0;
-        rc = api->xInstCount(fts, &ninst);
+    /* Each phrase's hits, column by column (xPhraseFirst/Next read one
+     * phrase's positions; xInst would first merge all phrases' in order). */
+    for (int i = 0; rc == SQLITE_OK && i < q->nphrase; i++) {
+        Fts5PhraseIter it;
+        int col = -1, off = -1;
+        q->freq[i] = 0;
+        rc = api->xPhraseFirst(fts, i, &it, &col, &off);
+        for (; rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+            q->freq[i] += col < nw ? w[col] : 1.0;
     }
-    for (int i = 0; rc == SQLITE_OK && i < ninst; i++) {
-        int phrase, col, off;
-        rc = api->xInst(fts, i, &phrase, &col, &off);
-        if (rc == SQLITE_OK && phrase >= 0 && phrase < q->nphrase)
-            q->freq[phrase] += col < nval && col < ncol ? sqlite3_value_double(val[col]) : 1.0;
+    if (rc == SQLITE_OK && ntok < 0) rc = api->xColumnSize(fts, -1, &ntok);
+    if (rc != SQLITE_OK) return rc;
+    double sum = 0, norm = k1 * (1 - b + b * (double)ntok / q->avgdl);
+    for (int i = 0; i < q->nphrase; i++) sum += q->idf[i] * (q->freq[i] * (k1 + 1.0)) / (q->freq[i] + norm);
+    *score = sum;
+    return SQLITE_OK;
+}
+
+static void kj_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+    int ncol = api->xColumnCount(fts);
+    double w[16];
+    int nw = nval < ncol ? nval : ncol;
+    if (nw > 16) nw = 16;
+    for (int i = 0; i < nw; i++) w[i] = sqlite3_value_double(val[i]);
+    const char *counts = nval > ncol && sqlite3_value_type(val[ncol]) == SQLITE_TEXT ? (const char *)sqlite3_value_text(val[ncol]) : NULL;
+    double score = 0;
+    int rc = bm25_row(api, fts, w, nw, counts, -1, &score);
+    if (rc != SQLITE_OK) sqlite3_result_error_code(ctx, rc);
+    else sqlite3_result_double(ctx, -score);
+}
+
+/* ---- kj_scan: the walk of scan.h ----
+ * The scan in progress on this thread: kj_fts_scan_run sets it around its
+ * step loop, and kj_scan(search_fts) — called by that statement only —
+ * reads it. A thread runs one scan at a time. */
+static _Thread_local kj_fts_scan *current_scan;
+
+static void kj_scan(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+    (void)nval;
+    (void)val;
+    kj_fts_scan *s = current_scan;
+    if (!s) { sqlite3_result_error(ctx, "kj_scan outside kj_fts_scan_run", -1); return; }
+    int64_t rowid = api->xRowid(fts);
+    int ntok = -1;
+    int rank = s->visit(s, rowid, &ntok);
+    if (rank > 0) {
+        double score = 0;
+        int rc = bm25_row(api, fts, s->weights, 4, s->counts, ntok, &score);
+        if (rc != SQLITE_OK) { sqlite3_result_error_code(ctx, rc); return; }
+        s->scored(s, rowid, score);
     }
-    int ntok = 0;
-    if (rc == SQLITE_OK) rc = api->xColumnSize(fts, -1, &ntok);
-    if (rc != SQLITE_OK) { sqlite3_result_error_code(ctx, rc); return; }
-    double score = 0, norm = k1 * (1 - b + b * (double)ntok / q->avgdl);
-    for (int i = 0; i < q->nphrase; i++) score += q->idf[i] * (q->freq[i] * (k1 + 1.0)) / (q->freq[i] + norm);
-    sqlite3_result_double(ctx, -score);
+    sqlite3_result_int(ctx, rank);
+}
+
+int64_t kj_fts_scan_run(kj_db *db, const char *expr, bool newest_first, int64_t stop_after, kj_fts_scan *s)
+{
+    kj_stmt *st = kj_db_prepare(db, newest_first
+        ? "SELECT kj_scan(search_fts) FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC"
+        : "SELECT kj_scan(search_fts) FROM search_fts WHERE search_fts MATCH ?", "s", expr);
+    if (!st) return -1;
+    kj_fts_scan *outer = current_scan;
+    current_scan = s;
+    int64_t ranked = 0;
+    int rc;
+    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW)
+        if (kj_stmt_int(db, st, 0, 0) > 0 && ++ranked == stop_after) break;
+    current_scan = outer;
+    kj_stmt_finish(db, st);
+    return rc < 0 ? -1 : ranked;
 }
 
 int kj_search_conn_hook(void *raw_conn, void *ctx)
@@ -122,5 +178,6 @@ int kj_search_conn_hook(void *raw_conn, void *ctx)
     sqlite3 *db = raw_conn;
     if (!a || kj_fts5_register(db, a) != SQLITE_OK) return -1;
     fts5_api *api = kj_fts5_api(db);
-    return api && api->xCreateFunction(api, "kj_bm25", NULL, kj_bm25, NULL) == SQLITE_OK ? 0 : -1;
+    return api && api->xCreateFunction(api, "kj_bm25", NULL, kj_bm25, NULL) == SQLITE_OK &&
+           api->xCreateFunction(api, "kj_scan", NULL, kj_scan, NULL) == SQLITE_OK ? 0 : -1;
 }

@@ -20,6 +20,8 @@ kj_store *kj_store_open(const kj_store_backend *be, const char *uri, int pool_si
 {
     kj_store *s = calloc(1, sizeof *s);
     if (!s) { snprintf(err, errlen, "out of memory"); return NULL; }
+    static uint64_t opened;   /* atomic add */
+    s->serial = __atomic_add_fetch(&opened, 1, __ATOMIC_RELAXED);
     s->be = be;
     s->hook = hook;
     s->hook_ctx = hook_ctx;
@@ -37,6 +39,7 @@ void kj_store_close(kj_store *s)
 kj_db *kj_store_acquire(kj_store *s) { return s->be->acquire(s); }
 void kj_store_release(kj_store *s, kj_db *db) { if (db) s->be->release(s, db); }
 int64_t kj_store_error_count(kj_store *s) { return __atomic_load_n(&s->errors, __ATOMIC_RELAXED); }
+uint64_t kj_store_serial(kj_store *s) { return s->serial; }
 uint64_t kj_store_generation(kj_store *s) { return __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE); }
 static void wrote(kj_db *db) { __atomic_add_fetch(&kj_db_store(db)->generation, 1, __ATOMIC_RELEASE); }
 
@@ -297,6 +300,7 @@ int kj_db_commit(kj_db *db)
     return rc;
 }
 int kj_db_rollback(kj_db *db) { return BE(db)->rollback(db); }
+bool kj_db_in_transaction(kj_db *db) { return BE(db)->in_transaction(db); }
 int kj_db_bulk(kj_db *db, bool on) { return BE(db)->bulk ? BE(db)->bulk(db, on) : 0; }
 int kj_db_checkpoint(kj_db *db) { return BE(db)->checkpoint ? BE(db)->checkpoint(db) : 0; }
 const char *kj_db_errmsg(kj_db *db) { return BE(db)->errmsg(db); }

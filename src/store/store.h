@@ -79,6 +79,7 @@ typedef struct kj_store_backend {
     int      (*rollback)(kj_db *db);
     int      (*bulk)(kj_db *db, bool on);              /* see kj_db_bulk */
     int      (*checkpoint)(kj_db *db);                 /* see kj_db_checkpoint */
+    bool     (*in_transaction)(kj_db *db);             /* see kj_db_in_transaction */
     int64_t  (*changes)(kj_db *db);
     const char *(*errmsg)(kj_db *db);
 } kj_store_backend;
@@ -105,6 +106,11 @@ int64_t kj_store_error_count(kj_store *s);
  *  every write before it. Response caches compare it to know whether what
  *  they keep may be stale. Writes by other processes do not move it. */
 uint64_t kj_store_generation(kj_store *s);
+
+/** A number no other store opened by this process has: lets a
+ *  process-wide cache of one database's rows tell that it is asked about
+ *  another (tests open many). */
+uint64_t kj_store_serial(kj_store *s);
 
 /** Applies every migration in dir not applied yet (files NNN_name.sql in
  *  order, each in its own transaction). Returns the number applied, or -1
@@ -142,6 +148,9 @@ int kj_db_bulk(kj_db *db, bool on);
  *  otherwise the commit that fills the log pays for this (and for its
  *  fsync) in some request's time. No-op for backends without such a log. */
 int kj_db_checkpoint(kj_db *db);
+/** Whether a transaction is open on this connection: what it reads may
+ *  then include its own writes, which a rollback can still undo. */
+bool kj_db_in_transaction(kj_db *db);
 /** The backend's last error message for this connection. */
 const char *kj_db_errmsg(kj_db *db);
 /** Low-level access for code that streams rows (e.g. exports): prepare and
@@ -172,6 +181,7 @@ struct kj_store {
     void *hook_ctx;
     int64_t errors;          /* atomic add */
     uint64_t generation;     /* atomic add: see kj_store_generation */
+    uint64_t serial;         /* see kj_store_serial */
 };
 struct kj_db_header { kj_store *store; };
 #endif

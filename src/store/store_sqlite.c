@@ -307,6 +307,7 @@ static int sq_checkpoint(kj_db *db)
     return map_rc(sqlite3_wal_checkpoint_v2(((sq_conn *)db)->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL));
 }
 
+static bool sq_in_transaction(kj_db *db) { return !sqlite3_get_autocommit(((sq_conn *)db)->db); }
 static int64_t sq_changes(kj_db *db) { return sqlite3_changes64(((sq_conn *)db)->db); }
 static const char *sq_errmsg(kj_db *db) { return sqlite3_errmsg(((sq_conn *)db)->db); }
 
@@ -324,6 +325,6 @@ const kj_store_backend kj_sqlite_backend = {
     .finish = sq_finish,
     .exec_script = sq_exec_script,
     .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
-    .bulk = sq_bulk, .checkpoint = sq_checkpoint,
+    .bulk = sq_bulk, .checkpoint = sq_checkpoint, .in_transaction = sq_in_transaction,
     .changes = sq_changes, .errmsg = sq_errmsg,
 };

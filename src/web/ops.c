@@ -50,12 +50,15 @@ void kj_ops_metrics(kj_req *req)
                         "kejiyun_search_documents{kind=\"listing\"} %lld\nkejiyun_search_documents{kind=\"studio\"} %lld\n"
                         "# HELP kejiyun_search_published_unindexed Published listings missing from the index (should be 0).\n"
                         "# TYPE kejiyun_search_published_unindexed gauge\nkejiyun_search_published_unindexed %lld\n"
-                        "# TYPE kejiyun_matches gauge\nkejiyun_matches %lld\n",
+                        "# TYPE kejiyun_matches gauge\nkejiyun_matches %lld\n"
+                        "# HELP kejiyun_search_documents_in_memory Indexed documents whose filter fields searches read from memory.\n"
+                        "# TYPE kejiyun_search_documents_in_memory gauge\nkejiyun_search_documents_in_memory %lld\n",
                   (long long)json_integer_value(json_object_get(idx, "listings")),
                   (long long)json_integer_value(json_object_get(idx, "studios")),
                   (long long)kj_db_int(db, 0, "SELECT count(*) FROM listings l WHERE l.status = 'published' AND l.valid_until >= ? "
                                               "AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.doc_id = l.id)", "s", today),
-                  (long long)json_integer_value(json_object_get(idx, "matches")));
+                  (long long)json_integer_value(json_object_get(idx, "matches")),
+                  (long long)json_integer_value(json_object_get(idx, "in_memory")));
     json_decref(idx);
     kj_resp_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "", out.len);
     kj_buf_free(&out);

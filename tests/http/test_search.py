@@ -230,3 +230,40 @@ def test_every_word_first_then_any_word(server):
         seen += [h["id"] for h in res["items"]]
         scores += [h["score"] for h in res["items"]]
     assert sorted(seen) == sorted(with_both) and scores == sorted(scores, reverse=True), (seen, scores)
+
+
+def test_filters_after_a_document_leaves_and_another_comes(server):
+    """Searches keep each indexed document's filter fields in memory by its
+    index rowid. A rowid is never given to another document: were it, the
+    listing published after a withdrawal would take the withdrawn one's
+    rowid and be filtered and counted by the withdrawn one's domain."""
+    admin = Client(server)
+    admin.login_as("admin")
+    word = "gamma%s" % RUN
+    first = publish(server, "scientist", offer("钙钛矿电池封装 %s" % word, "湿热老化", ["钙钛矿"], domain="D0401",
+                                               region="510107", trl=6), admin)
+    res = search(server, word, domain="D04")   # the search that keeps first's fields
+    assert [h["id"] for h in res["items"]] == [first] and res["total"] == 1, res
+    assert res["facets"]["domain"] == [{"code": "D04", "n": 1}], res["facets"]
+    sci = Client(server)
+    sci.login_as("scientist")
+    assert sci.api("POST", "/api/v1/listings/%s/actions" % first, {"action": "withdraw"}).status == 200
+    second = publish(server, "scientist2", offer("钙钛矿组件回收 %s" % word, "铅回收", ["钙钛矿"], domain="D1003",
+                                                 region="630100", trl=3), admin)
+    res = search(server, word, domain="D04")
+    assert res["items"] == [] and res["total"] == 0, res
+    res = search(server, word)
+    assert [h["id"] for h in res["items"]] == [second], res
+    assert res["facets"]["domain"] == [{"code": "D10", "n": 1}], res["facets"]
+    assert res["facets"]["region"] == [{"code": "630000", "n": 1}], res["facets"]
+    assert res["facets"]["trl"] == [{"code": 3, "n": 1}], res["facets"]
+    for filters, found in [({"trl_min": 4}, []), ({"trl_max": 3}, [second]), ({"region": "630100"}, [second]),
+                           ({"region": "510000"}, []), ({"kind": "demand"}, []), ({"kind": "achievement"}, [second]),
+                           ({"domain": "D1003"}, [second]), ({"domain": "D0401"}, []), ({"mode": "joint_dev"}, [second]),
+                           ({"mode": "no_such_mode"}, []), ({"price_min": "101"}, []), ({"price_max": "49"}, []),
+                           ({"price_min": "60", "price_max": "70"}, [second]), ({"within": 1}, [second])]:
+        res = search(server, word, **filters)
+        assert [h["id"] for h in res["items"]] == found and res["total"] == len(found), (filters, res)
+    metrics = Client(server).api("GET", "/metrics").body.decode()
+    in_memory = re.search(r"^kejiyun_search_documents_in_memory (\d+)$", metrics, re.M)
+    assert in_memory and int(in_memory.group(1)) >= 2, metrics[-600:]

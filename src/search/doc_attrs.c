@@ -1,0 +1,300 @@
+/*
+ * doc_attrs.c — the in-memory attributes of indexed documents and the
+ * browse filters evaluated over them (see doc_attrs.h for the invariants
+ * that keep the cache exact).
+ *
+ * Layout: a two-level table. The top level is a fixed array of page
+ * pointers (never moved, so readers need no lock); a page of PAGE_ROWS
+ * entries is allocated the first time one of its rowids is kept. Each
+ * entry carries an atomic state, stored with release order after the
+ * fields, and read with acquire order before them.
+ */
+#include "search/doc_attrs.h"
+#include "core/clock.h"
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- code tables ---- */
+
+/* Capacity per table: well above the reference data (4 kinds, ~20 + ~200
+ * domains, 34 provinces, ~400 cities, ~3,000 districts, ~10 modes). The
+ * mode table is bounded by the 64 bits of kj_doc_attrs.modes. */
+static const int code_capacity[KJ_NCODE_TABLES] = {
+    [KJ_CODES_KIND] = 64, [KJ_CODES_DOMAIN1] = 4096,   /* kinds fit kj_doc_hot's 8 bits, domain1 and provinces its 16 */ [KJ_CODES_DOMAIN] = 16384, [KJ_CODES_PROVINCE] = 4096,
+    [KJ_CODES_CITY] = 16384, [KJ_CODES_REGION] = 65535, [KJ_CODES_MODE] = 64,
+};
+
+typedef struct {
+    json_t *numbers;                 /* text → number, under codes_lock */
+    _Atomic(_Atomic(char *) *) names; /* number → text; allocated once; an element is written once, before its number is handed out */
+    int n;
+} code_table;
+
+/* All code tables share one lock: they change only while documents are
+ * first seen, a few thousand times in a process's life. */
+static pthread_mutex_t codes_lock = PTHREAD_MUTEX_INITIALIZER;
+static code_table codes[KJ_NCODE_TABLES];
+
+int kj_doc_code(kj_code_table t, const char *s, size_t len, bool add)
+{
+    if (!s || !len || len > 64) return 0;
+    char key[65];
+    memcpy(key, s, len);
+    key[len] = 0;
+    pthread_mutex_lock(&codes_lock);
+    code_table *c = &codes[t];
+    if (!c->numbers) {
+        c->numbers = json_object();
+        atomic_store_explicit(&c->names, calloc((size_t)code_capacity[t] + 1, sizeof(_Atomic(char *))), memory_order_release);
+    }
+    int n = (int)json_integer_value(json_object_get(c->numbers, key));
+    if (!n && add) {
+        _Atomic(char *) *names = atomic_load_explicit(&c->names, memory_order_relaxed);
+        if (!names || c->n >= code_capacity[t]) n = -1;
+        else {
+            n = ++c->n;
+            atomic_store_explicit(&names[n], strdup(key), memory_order_release);
+            json_object_set_new(c->numbers, key, json_integer(n));
+        }
+    }
+    pthread_mutex_unlock(&codes_lock);
+    return n;
+}
+
+const char *kj_doc_code_name(kj_code_table t, int n)
+{
+    if (n <= 0 || n > code_capacity[t]) return "";
+    _Atomic(char *) *names = atomic_load_explicit(&codes[t].names, memory_order_acquire);
+    char *s = names ? atomic_load_explicit(&names[n], memory_order_acquire) : NULL;
+    return s ? s : "";
+}
+
+/* ---- the rowid table ---- */
+
+#define PAGE_BITS 12
+#define PAGE_ROWS (1 << PAGE_BITS)
+#define MAX_PAGES (1 << 16)          /* rowids up to 268M */
+
+/* A page: the packed entries together (what searches walk), the full ones
+ * apart. An entry is known once its state is 1. */
+typedef struct {
+    atomic_uchar state[PAGE_ROWS];
+    kj_doc_hot hot[PAGE_ROWS];
+    kj_doc_attrs full[PAGE_ROWS];
+} page;
+
+static _Atomic(page *) pages[MAX_PAGES];
+static pthread_mutex_t pages_lock = PTHREAD_MUTEX_INITIALIZER;   /* writers */
+static atomic_llong known;
+
+static page *page_of(int64_t rowid)
+{
+    if (rowid <= 0 || rowid >= (int64_t)MAX_PAGES * PAGE_ROWS) return NULL;
+    return atomic_load_explicit(&pages[rowid >> PAGE_BITS], memory_order_acquire);
+}
+
+const kj_doc_hot *kj_doc_hot_find(int64_t rowid)
+{
+    page *p = page_of(rowid);
+    int i = (int)(rowid & (PAGE_ROWS - 1));
+    return p && atomic_load_explicit(&p->state[i], memory_order_acquire) == 1 ? &p->hot[i] : NULL;
+}
+
+const kj_doc_attrs *kj_doc_attrs_find(int64_t rowid)
+{
+    page *p = page_of(rowid);
+    int i = (int)(rowid & (PAGE_ROWS - 1));
+    return p && atomic_load_explicit(&p->state[i], memory_order_acquire) == 1 ? &p->full[i] : NULL;
+}
+
+void kj_doc_attrs_put(int64_t rowid, const kj_doc_attrs *a)
+{
+    if (rowid <= 0 || rowid >= (int64_t)MAX_PAGES * PAGE_ROWS) return;
+    pthread_mutex_lock(&pages_lock);
+    page *p = atomic_load_explicit(&pages[rowid >> PAGE_BITS], memory_order_relaxed);
+    if (!p && (p = calloc(1, sizeof *p))) atomic_store_explicit(&pages[rowid >> PAGE_BITS], p, memory_order_release);
+    int i = (int)(rowid & (PAGE_ROWS - 1));
+    if (p && atomic_load_explicit(&p->state[i], memory_order_relaxed) != 1) {
+        p->full[i] = *a;
+        p->hot[i] = a->hot;
+        atomic_store_explicit(&p->state[i], 1, memory_order_release);
+        atomic_fetch_add(&known, 1);
+    }
+    pthread_mutex_unlock(&pages_lock);
+}
+
+int64_t kj_doc_attrs_count(void) { return atomic_load(&known); }
+
+static _Atomic uint64_t bound_serial;
+
+void kj_doc_attrs_bind(uint64_t store_serial)
+{
+    if (atomic_load(&bound_serial) == store_serial) return;
+    pthread_mutex_lock(&pages_lock);
+    if (atomic_load(&bound_serial) != store_serial) {
+        for (int i = 0; i < MAX_PAGES; i++) free(atomic_exchange(&pages[i], NULL));
+        atomic_store(&known, 0);
+        atomic_store(&bound_serial, store_serial);
+    }
+    pthread_mutex_unlock(&pages_lock);
+}
+
+/* ---- attributes from a document's columns ---- */
+
+static int code_of(kj_code_table t, const char *s, bool *full)
+{
+    int n = kj_doc_code(t, s, s ? strlen(s) : 0, true);
+    if (n < 0) { *full = true; return 0; }
+    return n;
+}
+
+/* "YYYY-MM-DD" → YYYYMMDD; 0 when it is not a date. */
+static uint32_t date_number(const char *s)
+{
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;
+    uint32_t v = 0;
+    for (int i = 0; i < 10; i++) {
+        if (i == 4 || i == 7) continue;
+        if (s[i] < '0' || s[i] > '9') return 0;
+        v = v * 10 + (uint32_t)(s[i] - '0');
+    }
+    return v;
+}
+
+/* The sum of a row of SQLite-format varints (big-endian groups of 7 bits,
+ * high bit set on all but the last; a ninth byte carries 8 bits), as FTS5
+ * writes a row's token counts per column; -1 when malformed. */
+static int32_t total_tokens(const unsigned char *p, size_t len)
+{
+    int64_t sum = 0;
+    size_t i = 0;
+    while (i < len) {
+        uint64_t v = 0;
+        int n = 0;
+        for (;;) {
+            if (i >= len) return -1;
+            unsigned char c = p[i++];
+            if (++n == 9) { v = (v << 8) | c; break; }
+            v = (v << 7) | (c & 0x7f);
+            if (!(c & 0x80)) break;
+        }
+        sum += (int64_t)v;
+        if (sum > INT32_MAX) return -1;
+    }
+    return (int32_t)sum;
+}
+
+bool kj_doc_attrs_from_row(const kj_doc_row *r, kj_doc_attrs *a)
+{
+    bool full = false;
+    bool studio = r->doc_kind && !strcmp(r->doc_kind, "studio");
+    memset(a, 0, sizeof *a);
+    a->studio = studio;
+    a->kind = (uint16_t)code_of(KJ_CODES_KIND, studio ? "studio" : r->kind, &full);
+    a->domain1 = (uint16_t)code_of(KJ_CODES_DOMAIN1, r->domain1, &full);
+    a->domain = (uint16_t)code_of(KJ_CODES_DOMAIN, r->domain, &full);
+    a->province = (uint16_t)code_of(KJ_CODES_PROVINCE, r->province, &full);
+    a->city = (uint16_t)code_of(KJ_CODES_CITY, r->city, &full);
+    a->region = (uint16_t)code_of(KJ_CODES_REGION, r->region, &full);
+    a->trl = r->trl > 0 && r->trl < 256 ? (uint8_t)r->trl : 0;
+    a->tokens = r->sizes ? total_tokens(r->sizes, r->sizes_len) : -1;
+    a->published = studio || (r->status && !strcmp(r->status, "published"));
+    a->valid_until = date_number(r->valid_until);
+    a->published_at = r->has_published_at ? r->published_at : INT64_MIN;
+    a->price_min = r->has_price_min ? r->price_min : INT64_MAX;
+    a->price_max = r->has_price_max ? r->price_max : INT64_MIN;
+    for (const char *m = r->modes_csv; m && *m;) {
+        const char *end = strchr(m, ',');
+        size_t len = end ? (size_t)(end - m) : strlen(m);
+        int n = kj_doc_code(KJ_CODES_MODE, m, len, true);
+        if (n < 0) full = true;
+        else if (n > 0) a->modes |= 1ULL << (n - 1);
+        m = end ? end + 1 : m + len;
+    }
+    a->hot = (kj_doc_hot){ .kind = (uint8_t)a->kind, .trl = a->trl, .studio = a->studio, .published = a->published,
+                           .domain1 = a->domain1, .province = a->province, .valid_until = a->valid_until, .tokens = a->tokens };
+    return !full;
+}
+
+/* ---- filters ---- */
+
+/* The code of a filter value: -1 (nothing passes) when no document seen
+ * so far holds it. Values a user types are never added (they would fill
+ * the tables); f->unknown tells the caller to compile again after the scan,
+ * in case a document holding the value was first seen meanwhile. */
+static int filter_code(kj_doc_filter *f, kj_code_table t, const char *s)
+{
+    int n = kj_doc_code(t, s, strlen(s), false);
+    if (n <= 0) f->unknown = true;
+    return n > 0 ? n : -1;
+}
+
+bool kj_doc_filter_compile(const kj_listing_query *q, bool studios, int64_t now_ms, kj_doc_filter *f)
+{
+    if (q->status || q->studio_id || q->org_id || q->owner_id || (q->q_title && *q->q_title)) return false;
+    memset(f, 0, sizeof *f);
+    f->studios = studios;
+    f->price_min = q->price_min_fen;
+    f->price_max = q->price_max_fen;
+    f->published_since = INT64_MIN;
+    f->trl_min = q->trl_min;
+    f->trl_max = q->trl_max;
+    if (q->kind) f->kind = filter_code(f, KJ_CODES_KIND, q->kind);
+    if (q->domain) f->domain1 = strlen(q->domain) == 3 ? filter_code(f, KJ_CODES_DOMAIN1, q->domain) : 0;
+    if (q->domain && strlen(q->domain) != 3) f->domain = filter_code(f, KJ_CODES_DOMAIN, q->domain);
+    if (q->region) {
+        size_t len = strlen(q->region);
+        if (len == 6 && !strcmp(q->region + 2, "0000")) f->province = filter_code(f, KJ_CODES_PROVINCE, q->region);
+        else if (len == 6 && !strcmp(q->region + 4, "00")) f->city = filter_code(f, KJ_CODES_CITY, q->region);
+        else f->region = filter_code(f, KJ_CODES_REGION, q->region);
+    }
+    if (q->mode) {
+        int n = filter_code(f, KJ_CODES_MODE, q->mode);
+        if (n > 0) f->mode_bit = 1ULL << (n - 1);
+        else f->no_mode = true;
+    }
+    if (q->within_days > 0) f->published_since = now_ms - (int64_t)q->within_days * 86400000LL;
+    f->beyond_hot = f->domain || f->city || f->region || f->mode_bit || f->no_mode || f->price_min >= 0 || f->price_max >= 0 ||
+                    f->published_since != INT64_MIN;
+    f->listings_only = (q->kind && strcmp(q->kind, "studio")) || q->domain || q->region || q->mode || q->trl_min ||
+                       q->trl_max || q->within_days || q->price_min_fen >= 0 || q->price_max_fen >= 0;
+    char today[16];
+    kj_format_date(now_ms, today, sizeof today);
+    f->today = date_number(today);
+    return true;
+}
+
+/* A filter on a code: 0 passes all, -1 none, else equality. */
+static bool code_passes(int want, uint16_t have) { return want == 0 || (want > 0 && want == have); }
+
+bool kj_doc_filter_pass_hot(const kj_doc_filter *f, int64_t rowid, const kj_doc_hot *h)
+{
+    if (h->studio) return f->studios && !f->listings_only;
+    if (!h->published || h->valid_until < f->today || !code_passes(f->kind, h->kind) ||
+        !code_passes(f->domain1, h->domain1) || !code_passes(f->province, h->province))
+        return false;
+    if (f->trl_min > 0 && (!h->trl || h->trl < f->trl_min)) return false;
+    if (f->trl_max > 0 && (!h->trl || h->trl > f->trl_max)) return false;
+    if (!f->beyond_hot) return true;
+    const kj_doc_attrs *a = kj_doc_attrs_find(rowid);
+    return a && kj_doc_filter_pass(f, a);
+}
+
+bool kj_doc_filter_pass(const kj_doc_filter *f, const kj_doc_attrs *a)
+{
+    if (a->studio) return f->studios && !f->listings_only;
+    if (!a->published || a->valid_until < f->today) return false;
+    if (!code_passes(f->kind, a->kind) || !code_passes(f->domain1, a->domain1) || !code_passes(f->domain, a->domain) ||
+        !code_passes(f->province, a->province) || !code_passes(f->city, a->city) || !code_passes(f->region, a->region))
+        return false;
+    if (f->trl_min > 0 && (!a->trl || a->trl < f->trl_min)) return false;
+    if (f->trl_max > 0 && (!a->trl || a->trl > f->trl_max)) return false;
+    if (f->no_mode || (f->mode_bit && !(a->modes & f->mode_bit))) return false;
+    if (f->price_min >= 0 && !(a->price_max >= f->price_min)) return false;
+    if (f->price_max >= 0 && !(a->price_min <= f->price_max)) return false;
+    if (f->published_since != INT64_MIN && !(a->published_at >= f->published_since)) return false;
+    return true;
+}
