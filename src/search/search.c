@@ -402,12 +402,20 @@ int kj_search_reindex(kj_db *db)
         json_decref(s);
         n++;
     }
-    json_t *demands = rc ? NULL : kj_db_rows(db, "SELECT l.id FROM listings l JOIN search_docs d ON d.doc_id = l.id "
-                                                 "WHERE l.kind = 'demand'", "");
-    json_array_foreach(demands, i, r) if (rc == 0 && kj_match_compute(db, jstr(r, "id")) < 0) rc = -1;
     if (rc == 0) rc = kj_search_optimize(db);
     json_decref(ids);
     json_decref(studios);
+    if (rc || kj_db_commit(db)) { kj_db_rollback(db); return -1; }
+    /* Then the matches, in a second transaction: the index is committed, so
+     * the documents' attributes can be read into memory first (doc_attrs.h
+     * keeps nothing read inside a transaction) — else every candidate of
+     * every demand would be read from its table. */
+    int64_t cursor = 0;
+    while ((rc = (int)kj_search_warm(db, &cursor, 50000)) > 0) {}
+    if (rc < 0 || kj_db_begin(db)) return -1;
+    json_t *demands = kj_db_rows(db, "SELECT l.id FROM listings l JOIN search_docs d ON d.doc_id = l.id "
+                                     "WHERE l.kind = 'demand'", "");
+    json_array_foreach(demands, i, r) if (rc == 0 && kj_match_compute(db, jstr(r, "id")) < 0) rc = -1;
     json_decref(demands);
     if (rc || kj_db_commit(db)) { kj_db_rollback(db); return -1; }
     return n;

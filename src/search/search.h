@@ -49,8 +49,10 @@ char *kj_search_keywords_text(json_t *keywords);
 int kj_match_drain(kj_db *db, int max);
 /** Same for a studio (always public). */
 int kj_search_sync_studio(kj_db *db, const char *studio_id);
-/** Rebuilds the whole index and every match from the database. Returns the
- *  number of documents indexed, or -1. */
+/** Rebuilds the whole index and every match from the database, in two
+ *  transactions: the index, then the matches (between the two, readers see
+ *  the new index and no matches). Returns the number of documents indexed,
+ *  or -1. */
 int kj_search_reindex(kj_db *db);
 /** The key terms of an indexed document (computed on first use and kept).
  *  New ref; an empty array when the document is not indexed. */

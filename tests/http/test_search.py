@@ -267,3 +267,31 @@ def test_filters_after_a_document_leaves_and_another_comes(server):
     metrics = Client(server).api("GET", "/metrics").body.decode()
     in_memory = re.search(r"^kejiyun_search_documents_in_memory (\d+)$", metrics, re.M)
     assert in_memory and int(in_memory.group(1)) >= 2, metrics[-600:]
+
+
+def test_reindex_while_serving(server):
+    """`kejiyun reindex` rebuilds the index and the matches from the tables
+    while the server runs: every document comes back under a new rowid, and
+    the server's searches (filters, facets) and matches follow."""
+    import subprocess
+    from harness import BIN
+    admin = Client(server)
+    admin.login_as("admin")
+    word = "delta%s" % RUN
+    o = publish(server, "scientist", offer("光伏组件清洗机器人 %s" % word, "光伏电站组件自动清洗", ["光伏", "清洗机器人"],
+                                           domain="D0602", region="630100"), admin)
+    d = publish(server, "org_member", demand("寻求光伏组件清洗机器人 %s" % word, "光伏电站需要组件自动清洗机器人",
+                                             ["光伏", "清洗机器人"], domain="D0602"), admin)
+    before = search(server, word, domain="D06")
+    assert {h["id"] for h in before["items"]} == {o, d}, before
+    matches = lambda: [m["id"] for m in Client(server).api("GET", "/api/v1/listings/%s/matches" % d).json["items"]]
+    assert o in matches()
+    out = subprocess.run([BIN, "reindex", "--data", server.dir], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert re.match(r"indexed \d+ documents, \d+ matches, in [0-9.]+ s", out.stdout), out.stdout
+    after = search(server, word, domain="D06")
+    assert {h["id"] for h in after["items"]} == {o, d} and after["total"] == 2, after
+    assert after["facets"] == before["facets"], (before["facets"], after["facets"])
+    assert search(server, word, domain="D04")["total"] == 0
+    assert search(server, word, kind="demand")["items"][0]["id"] == d
+    assert o in matches()
