@@ -57,7 +57,7 @@ static void *run_jobs(void *arg)
     int64_t last_tick_us = 0;
     /* Reading every indexed document's attributes for searches (about
      * 2 s a million), a batch a round so that a stop request waits little. */
-    int64_t warm_cursor = 0, warm_docs = 0, warm_start_us = kj_mono_us();
+    int64_t warm_cursor = 0, warm_docs = 0, warm_start_us = kj_mono_us(), fast_tried_us = 0;
     bool warming = true;
     pthread_mutex_lock(&jobs_lock);
     while (!stop_jobs) {
@@ -84,6 +84,18 @@ static void *run_jobs(void *arg)
             int64_t t_us = kj_mono_us();
             int n = kj_search_refresh_term_stats(db);
             kj_log_info("search: %d frequent terms counted in %.1f s", n, (double)(kj_mono_us() - t_us) / 1e6);
+        }
+        /* A failed build is tried again a minute later, not every round. */
+        if (!warming && kj_mono_us() - fast_tried_us > 60LL * 1000000 && kj_search_fast_due(db)) {
+            int64_t t_us = fast_tried_us = kj_mono_us();
+            int n = kj_search_fast_build(db);
+            if (n >= 0) fast_tried_us = 0;
+            json_t *st = kj_search_fast_stats(db);
+            if (n > 0)
+                kj_log_info("search: bitmaps of %d frequent terms (%lld MB) built in %.1f s", n,
+                            (long long)(json_integer_value(json_object_get(st, "bytes")) >> 20),
+                            (double)(kj_mono_us() - t_us) / 1e6);
+            json_decref(st);
         }
         /* Every second or so: the write-ahead log then rarely reaches the
          * size at which a committing request would copy it back itself

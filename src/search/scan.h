@@ -24,7 +24,15 @@ struct kj_fts_scan {
     void (*scored)(kj_fts_scan *s, int64_t rowid, double score);
     double weights[4];        /* per column: title, keywords, summary, body */
     const char *counts;       /* the phrases' document counts, as kj_bm25's last argument; NULL: counted */
+    /** Optional, instead of scored(): each phrase's weighted hits in the row
+     *  (the sum of the weights of the columns of its occurrences). */
+    void (*counted)(kj_fts_scan *s, int64_t rowid, const double *hits, int nphrase);
+    int64_t after_rowid, up_to_rowid;   /* only rows in (after, up_to]; 0: no bound */
 };
+
+/** The number of rows of the index and of tokens in them, as the ranking
+ *  counts them (FTS5's totals record). 0, or -1. */
+int kj_search_index_totals(kj_db *db, int64_t *rows, int64_t *tokens);
 
 /** The column weights of ranking (kj_bm25_weights, as numbers). */
 extern const double kj_bm25_column_weights[4];

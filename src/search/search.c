@@ -10,6 +10,8 @@
 #include "search/search.h"
 #include "search/doc_attrs.h"
 #include "search/scan.h"
+#include "search/fast_terms.h"
+#include <math.h>
 #include "core/clock.h"
 #include "core/id.h"
 #include <pthread.h>
@@ -60,10 +62,24 @@ const double kj_bm25_column_weights[4] = { BM25_WEIGHT_LIST };
  * walk each term's doclist; below, the walk is cheap and exact (the cache
  * may be minutes old), so small indexes rank exactly as FTS5's bm25(). */
 #define BM25_COUNTS_MIN_DOCS 50000
+/* A term is given a bitmap (fast_terms.h) when at least this share of the
+ * documents hold it, and never under FAST_TERM_MIN_DOCS: below, FTS5 steps
+ * through its doclist quickly enough. */
+#define FAST_TERM_SHARE 0.01
+#define FAST_TERM_MIN_DOCS 1000
+
+/* Set once at start-up by tests (kj_search_set_scale), read-only after. */
+static int64_t large_index_docs = BM25_COUNTS_MIN_DOCS, fast_term_min_docs = FAST_TERM_MIN_DOCS;
+
+void kj_search_set_scale(int64_t large_index, int64_t fast_term_docs)
+{
+    large_index_docs = large_index > 0 ? large_index : BM25_COUNTS_MIN_DOCS;
+    fast_term_min_docs = fast_term_docs > 0 ? fast_term_docs : FAST_TERM_MIN_DOCS;
+}
 
 char *kj_search_bm25_counts(kj_db *db, json_t *terms)
 {
-    if (kj_search_doc_estimate(db) < BM25_COUNTS_MIN_DOCS) return NULL;
+    if (kj_search_doc_estimate(db) < large_index_docs) return NULL;
     kj_buf out = { 0 };
     size_t i;
     json_t *t;
@@ -245,6 +261,7 @@ static int remove_doc(kj_db *db, const char *doc_id)
 {
     int64_t rowid = kj_db_int(db, 0, "SELECT rowid FROM search_docs WHERE doc_id = ?", "s", doc_id);
     if (!rowid) return 0;
+    if (kj_db_exec(db, "INSERT INTO search_removed(doc_rowid) VALUES (?)", "i", rowid) < 0) return -1;
     if (kj_db_exec(db, "DELETE FROM search_fts WHERE rowid = ?", "i", rowid) < 0) return -1;
     return kj_db_exec(db, "DELETE FROM search_docs WHERE rowid = ?", "i", rowid) < 0 ? -1 : 0;
 }
@@ -371,7 +388,8 @@ int kj_search_reindex(kj_db *db)
 {
     if (kj_db_begin(db)) return -1;
     int n = 0;
-    int rc = kj_db_exec(db, "DELETE FROM search_fts", "") < 0 || kj_db_exec(db, "DELETE FROM search_docs", "") < 0 ||
+    int rc = kj_db_exec(db, "INSERT INTO search_removed(doc_rowid) SELECT rowid FROM search_docs", "") < 0 ||
+             kj_db_exec(db, "DELETE FROM search_fts", "") < 0 || kj_db_exec(db, "DELETE FROM search_docs", "") < 0 ||
              kj_db_exec(db, "DELETE FROM matches", "") < 0 || kj_db_exec(db, "DELETE FROM match_queue", "") < 0 ? -1 : 0;
     json_t *ids = rc ? NULL : kj_db_rows(db, "SELECT id FROM listings WHERE status = 'published'", "");
     json_t *studios = rc ? NULL : kj_db_rows(db, "SELECT id FROM studios", "");
@@ -717,8 +735,79 @@ static void facets_from_codes(const code_counts *c, facet_counts *facets)
 
 /* scan_matches over doc_attrs. Returns the total, -1 when the query fails,
  * -2 when the query's filters need SQL (kj_doc_filter_compile). */
-static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *expr, const char *counts, bool studios,
-                            facet_counts *facets, top_k *best)
+/* ---- the walk through the frequent terms' bitmaps ----
+ * When every word of an all-words query has a bitmap (fast_terms.h), the
+ * documents up to the bitmaps' last rowid come from their intersection,
+ * ranked here exactly as kj_bm25 ranks them (the same IDFs from the same
+ * counts, the same sum in the same order); the documents added since come
+ * from FTS5 as usual. */
+
+typedef struct {
+    search_walk *w;
+    int n;
+    double idf[64], avgdl;
+} fast_walk;
+
+static int fast_row(void *ctx, int64_t rowid, const uint16_t *hits)
+{
+    fast_walk *f = ctx;
+    int ntok = -1;
+    if (!walk_visit(&f->w->scan, rowid, &ntok)) return 0;
+    const double k1 = 1.2, b = 0.75;
+    double sum = 0, norm = k1 * (1 - b + b * (double)(ntok >= 0 ? ntok : 0) / f->avgdl);
+    for (int i = 0; i < f->n; i++) sum += f->idf[i] * ((double)hits[i] * (k1 + 1.0)) / ((double)hits[i] + norm);
+    top_k_offer(f->w->best, sum, rowid);
+    return 0;
+}
+
+/* Marks the documents removed from the index since ix last looked. */
+static int read_removals(kj_db *db, kj_fast_index *ix)
+{
+    int64_t seq = kj_fast_removed_seq(ix);
+    kj_stmt *st = kj_db_prepare(db, "SELECT seq, doc_rowid FROM search_removed WHERE seq > ? ORDER BY seq", "i", seq);
+    if (!st) return -1;
+    int rc;
+    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
+        kj_fast_mark_dead(ix, kj_stmt_int(db, st, 1, 0));
+        seq = kj_stmt_int(db, st, 0, seq);
+    }
+    kj_stmt_finish(db, st);
+    if (rc < 0) return -1;
+    if (seq > kj_fast_removed_seq(ix)) kj_fast_set_removed_seq(ix, seq);
+    return 0;
+}
+
+/* The walk of w through ix's bitmaps for the all-words query of terms:
+ * 1 when done, 0 when it does not apply (a word without a bitmap, counts
+ * missing), -1 on error. */
+static int fast_matches(kj_db *db, kj_fast_index *ix, search_walk *w, const char *expr, json_t *terms, const char *counts)
+{
+    fast_walk f = { .w = w, .n = (int)json_array_size(terms) };
+    const kj_fast_term *t[64];
+    if (f.n < 1 || f.n > 64 || !counts) return 0;
+    for (int i = 0; i < f.n; i++)
+        if (!(t[i] = kj_fast_term_find(ix, json_string_value(json_array_get(terms, i))))) return 0;
+    int64_t rows = 0, tokens = 0;
+    if (kj_search_index_totals(db, &rows, &tokens) || rows <= 0) return 0;
+    const char *p = counts;
+    for (int i = 0; i < f.n; i++) {
+        char *end;
+        long long hit = strtoll(p, &end, 10);
+        if (end == p || hit < 0) return 0;
+        p = end;
+        double idf = log(((double)rows - (double)hit + 0.5) / ((double)hit + 0.5));
+        f.idf[i] = idf <= 0.0 ? 1e-6 : idf;
+    }
+    f.avgdl = (double)tokens / (double)rows;
+    if (read_removals(db, ix)) return -1;
+    kj_fast_and(ix, t, f.n, fast_row, &f);
+    w->scan.after_rowid = kj_fast_built_max(ix);
+    /* The rest: the documents added since the bitmaps were built. */
+    return kj_fts_scan_run(db, expr, false, 0, &w->scan) < 0 ? -1 : 1;
+}
+
+static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *expr, json_t *terms, bool every,
+                            const char *counts, bool studios, facet_counts *facets, top_k *best)
 {
     kj_doc_attrs_bind(kj_store_serial(kj_db_store(db)));
     search_walk w = { .scan = { walk_visit, walk_scored, { BM25_WEIGHT_LIST }, counts }, .db = db, .best = best };
@@ -729,7 +818,12 @@ static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *exp
         w.counts = calloc(1, sizeof *w.counts);
         w.total = 0;
         best->len = 0;
-        if (!w.counts || kj_fts_scan_run(db, expr, false, 0, &w.scan) < 0) { w.total = -1; break; }
+        if (!w.counts) { w.total = -1; break; }
+        kj_fast_index *ix = every && !kj_db_in_transaction(db) ? kj_fast_acquire(kj_store_serial(kj_db_store(db))) : NULL;
+        int fast = ix ? fast_matches(db, ix, &w, expr, terms, counts) : 0;
+        kj_fast_release(ix);
+        w.scan.after_rowid = 0;
+        if (fast < 0 || (fast == 0 && kj_fts_scan_run(db, expr, false, 0, &w.scan) < 0)) { w.total = -1; break; }
         if (!w.filter.unknown) break;
         /* A filter value no document held when compiled: once more if one
          * does now (a document first met by this very scan, or meanwhile). */
@@ -737,6 +831,101 @@ static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *exp
     if (w.total >= 0) facets_from_codes(w.counts, facets);
     free(w.counts);
     return w.total;
+}
+
+/* ---- building the bitmaps ---- */
+
+typedef struct {
+    kj_fts_scan scan;
+    int64_t *rowids;
+    uint16_t *hits;
+    size_t n, cap;
+    bool failed;
+} term_collect;
+
+static int collect_visit(kj_fts_scan *s, int64_t rowid, int *ntok) { (void)s; (void)rowid; (void)ntok; return 1; }
+
+static void collect_counted(kj_fts_scan *s, int64_t rowid, const double *hits, int nphrase)
+{
+    term_collect *c = (term_collect *)s;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        int64_t *r = realloc(c->rowids, cap * sizeof *r);
+        if (r) c->rowids = r;
+        uint16_t *h = r ? realloc(c->hits, cap * sizeof *h) : NULL;
+        if (h) c->hits = h;
+        if (!r || !h) { c->failed = true; return; }
+        c->cap = cap;
+    }
+    /* The weights are whole numbers, so the sum is exact; past 65,535 hits
+     * (never seen) the count saturates. */
+    double f = nphrase > 0 ? hits[0] : 0;
+    c->rowids[c->n] = rowid;
+    c->hits[c->n++] = f >= 65535 ? 65535 : (uint16_t)f;
+}
+
+int kj_search_fast_build(kj_db *db)
+{
+    for (int i = 0; i < 4; i++)
+        if (kj_bm25_column_weights[i] != (double)(int)kj_bm25_column_weights[i]) return 0;   /* hits must be whole */
+    int64_t docs = kj_search_doc_estimate(db);
+    uint64_t serial = kj_store_serial(kj_db_store(db));
+    if (docs < large_index_docs) { kj_fast_install(NULL); return 0; }
+    /* The log position first: a removal after it is read by searches. */
+    int64_t seq = kj_db_int(db, -1, "SELECT coalesce(max(seq), 0) FROM search_removed", "");
+    int64_t built_max = kj_db_int(db, -1, "SELECT coalesce(max(rowid), 0) FROM search_docs", "");
+    int64_t min_docs = (int64_t)(FAST_TERM_SHARE * (double)docs);
+    if (min_docs < fast_term_min_docs) min_docs = fast_term_min_docs;
+    json_t *terms = seq < 0 || built_max < 0 ? NULL
+                  : kj_db_rows(db, "SELECT term FROM search_vocab WHERE doc >= ?", "i", min_docs);
+    kj_fast_index *ix = terms ? kj_fast_new(built_max, serial) : NULL;
+    if (!ix) { json_decref(terms); return -1; }
+    kj_fast_set_removed_seq(ix, seq);
+    term_collect c = { .scan = { collect_visit, NULL, { BM25_WEIGHT_LIST }, NULL, collect_counted, 0, built_max } };
+    size_t i;
+    json_t *r;
+    int rc = 0;
+    json_array_foreach(terms, i, r) {
+        const char *term = json_string_value(json_object_get(r, "term"));
+        kj_buf expr = { 0 };
+        kj_search_quote_term(&expr, term, "");
+        c.n = 0;
+        /* The same phrase a search's word becomes: what it matches, the bitmap holds. */
+        if (kj_fts_scan_run(db, expr.data, false, 0, &c.scan) < 0 || c.failed ||
+            kj_fast_add_term(ix, term, c.rowids, c.hits, c.n) < 0) rc = -1;
+        kj_buf_free(&expr);
+        if (rc) break;
+    }
+    json_decref(terms);
+    free(c.rowids);
+    free(c.hits);
+    if (rc) { kj_fast_free(ix); return -1; }
+    int n = (int)kj_fast_term_count(ix);
+    read_removals(db, ix);
+    kj_fast_install(ix);
+    /* Entries older than the bitmaps now in use are read by no one. */
+    kj_db_exec(db, "DELETE FROM search_removed WHERE seq <= ?", "i", seq);
+    return n;
+}
+
+bool kj_search_fast_due(kj_db *db)
+{
+    kj_fast_index *ix = kj_fast_acquire(kj_store_serial(kj_db_store(db)));
+    if (!ix) return kj_search_doc_estimate(db) >= large_index_docs;
+    /* Rebuilt when a twentieth of the documents came after the build, or left. */
+    int64_t built = kj_fast_built_max(ix), newest = kj_db_int(db, 0, "SELECT coalesce(max(rowid), 0) FROM search_docs", "");
+    bool due = newest - built > built / 20 + 100 || kj_fast_dead_count(ix) > built / 20 + 100;
+    kj_fast_release(ix);
+    return due;
+}
+
+json_t *kj_search_fast_stats(kj_db *db)
+{
+    kj_fast_index *ix = kj_fast_acquire(kj_store_serial(kj_db_store(db)));
+    json_t *out = json_pack("{s:I, s:I, s:I}", "terms", (json_int_t)(ix ? kj_fast_term_count(ix) : 0),
+                            "bytes", (json_int_t)(ix ? kj_fast_bytes(ix) : 0), "built_max", (json_int_t)(ix ? kj_fast_built_max(ix) : 0));
+    kj_fast_release(ix);
+    return out;
 }
 
 int64_t kj_search_warm(kj_db *db, int64_t *cursor, int64_t limit)
@@ -789,10 +978,10 @@ static bool memory_walk = true;
 void kj_search_set_memory(bool on) { memory_walk = on; }
 
 /* The walk in memory when the filters allow, else the SQL scan. */
-static int64_t find_matches(kj_db *db, const kj_search_query *q, const char *expr, const char *counts, bool studios,
-                            facet_counts *facets, top_k *best)
+static int64_t find_matches(kj_db *db, const kj_search_query *q, const char *expr, json_t *terms, bool every,
+                            const char *counts, bool studios, facet_counts *facets, top_k *best)
 {
-    int64_t total = memory_walk ? walk_matches(db, q, expr, counts, studios, facets, best) : -2;
+    int64_t total = memory_walk ? walk_matches(db, q, expr, terms, every, counts, studios, facets, best) : -2;
     if (total != -2) return total;
     best->len = 0;
     return scan_matches(db, q, expr, counts, studios, facets, best);
@@ -827,7 +1016,7 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
     facet_counts *facets = calloc(NFACETS, sizeof *facets);
     top_k best = { calloc((size_t)to + 1, sizeof(ranked)), 0, to };
     char *counts = kj_search_bm25_counts(db, terms);   /* strict and relaxed: the same terms in the same order */
-    int64_t total = facets && best.v ? find_matches(db, q, expr, counts, studios, facets, &best) : -1;
+    int64_t total = facets && best.v ? find_matches(db, q, expr, terms, true, counts, studios, facets, &best) : -1;
     bool relaxed = false;
     if (total >= 0 && total < KJ_SEARCH_STRICT_MIN && nterms > 1) {
         memset(facets, 0, NFACETS * sizeof *facets);
@@ -835,7 +1024,7 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
         free(expr);
         expr = kj_search_expr(text, strlen(text), MAX_QUERY_TERMS, false, NULL, NULL);
         relaxed = true;
-        total = expr ? find_matches(db, q, expr, counts, studios, facets, &best) : -1;
+        total = expr ? find_matches(db, q, expr, terms, false, counts, studios, facets, &best) : -1;
     }
     json_t *hits = NULL;
     if (total >= 0) {

@@ -67,6 +67,20 @@ int kj_search_optimize(kj_db *db);
  *  background thread calls it from 0 until it returns 0, so that searches
  *  rarely meet a document they must read from its table. -1 on error. */
 int64_t kj_search_warm(kj_db *db, int64_t *cursor, int64_t limit);
+/** Builds the bitmaps of the frequent terms (fast_terms.h) from the index
+ *  and puts them in use; removes nothing when the index is small (under
+ *  50,000 documents, where FTS5 alone is quick). For the jobs thread, when
+ *  kj_search_fast_due says so: at 1M listings it walks a few hundred
+ *  doclists (seconds). Returns the number of terms, or -1. */
+int kj_search_fast_build(kj_db *db);
+bool kj_search_fast_due(kj_db *db);
+/** {terms, bytes, built_max} of the bitmaps in use (zeros: none). */
+json_t *kj_search_fast_stats(kj_db *db);
+/** Tests only, before any search: the index size from which searches use
+ *  the cached term counts and the bitmaps (default 50,000 documents), and
+ *  the fewest documents a term needs for a bitmap (default 1,000, and at
+ *  least 1 % of the documents). */
+void kj_search_set_scale(int64_t large_index_docs, int64_t fast_term_docs);
 /** Index statistics for /metrics: {documents, listings, studios, matches,
  *  in_memory (documents whose attributes searches read from memory)}. */
 json_t *kj_search_stats(kj_db *db);

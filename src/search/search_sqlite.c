@@ -25,6 +25,7 @@
 #include "search/scan.h"
 #include "text/fts5_tokenizer.h"
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 int kj_search_conn_hook(void *raw_conn, void *ctx);
@@ -146,7 +147,20 @@ static void kj_scan(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     int64_t rowid = api->xRowid(fts);
     int ntok = -1;
     int rank = s->visit(s, rowid, &ntok);
-    if (rank > 0) {
+    if (rank > 0 && s->counted) {
+        double hits[64];
+        int np = api->xPhraseCount(fts), rc = SQLITE_OK;
+        if (np > 64) np = 64;
+        for (int i = 0; rc == SQLITE_OK && i < np; i++) {
+            Fts5PhraseIter it;
+            int col = -1, off = -1;
+            hits[i] = 0;
+            rc = api->xPhraseFirst(fts, i, &it, &col, &off);
+            for (; rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off)) hits[i] += col < 4 ? s->weights[col] : 1.0;
+        }
+        if (rc != SQLITE_OK) { sqlite3_result_error_code(ctx, rc); return; }
+        s->counted(s, rowid, hits, np);
+    } else if (rank > 0) {
         double score = 0;
         int rc = bm25_row(api, fts, s->weights, 4, s->counts, ntok, &score);
         if (rc != SQLITE_OK) { sqlite3_result_error_code(ctx, rc); return; }
@@ -158,8 +172,9 @@ static void kj_scan(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
 int64_t kj_fts_scan_run(kj_db *db, const char *expr, bool newest_first, int64_t stop_after, kj_fts_scan *s)
 {
     kj_stmt *st = kj_db_prepare(db, newest_first
-        ? "SELECT kj_scan(search_fts) FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC"
-        : "SELECT kj_scan(search_fts) FROM search_fts WHERE search_fts MATCH ?", "s", expr);
+        ? "SELECT kj_scan(search_fts) FROM search_fts WHERE search_fts MATCH ? AND rowid > ? AND rowid <= ? ORDER BY rowid DESC"
+        : "SELECT kj_scan(search_fts) FROM search_fts WHERE search_fts MATCH ? AND rowid > ? AND rowid <= ?",
+        "sii", expr, s->after_rowid, s->up_to_rowid > 0 ? s->up_to_rowid : INT64_MAX);
     if (!st) return -1;
     kj_fts_scan *outer = current_scan;
     current_scan = s;
@@ -170,6 +185,40 @@ int64_t kj_fts_scan_run(kj_db *db, const char *expr, bool newest_first, int64_t 
     current_scan = outer;
     kj_stmt_finish(db, st);
     return rc < 0 ? -1 : ranked;
+}
+
+/* FTS5's totals record (%_data row 1): SQLite varints — the number of
+ * rows, then the tokens of each column. */
+int kj_search_index_totals(kj_db *db, int64_t *rows, int64_t *tokens)
+{
+    kj_stmt *st = kj_db_prepare(db, "SELECT block FROM search_fts_data WHERE id = 1", "");
+    if (!st) return -1;
+    int rc = -1;
+    if (kj_stmt_step(db, st) == KJ_DB_ROW) {
+        size_t len = 0;
+        const unsigned char *p = (const unsigned char *)kj_stmt_text(db, st, 0, &len);
+        int64_t v[8] = { 0 };
+        int n = 0;
+        for (size_t i = 0; p && i < len && n < 8; n++) {
+            uint64_t x = 0;
+            for (int k = 1;; k++) {
+                if (i >= len) return kj_stmt_finish(db, st), -1;
+                unsigned char c = p[i++];
+                if (k == 9) { x = (x << 8) | c; break; }
+                x = (x << 7) | (c & 0x7f);
+                if (!(c & 0x80)) break;
+            }
+            v[n] = (int64_t)x;
+        }
+        if (n >= 2) {
+            *rows = v[0];
+            *tokens = 0;
+            for (int c = 1; c < n; c++) *tokens += v[c];
+            rc = 0;
+        }
+    }
+    kj_stmt_finish(db, st);
+    return rc;
 }
 
 int kj_search_conn_hook(void *raw_conn, void *ctx)

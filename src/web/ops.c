@@ -44,7 +44,7 @@ void kj_ops_metrics(kj_req *req)
                         "# TYPE kejiyun_page_cache_requests_total counter\n"
                         "kejiyun_page_cache_requests_total{result=\"hit\"} %lld\n"
                         "kejiyun_page_cache_requests_total{result=\"miss\"} %lld\n", (long long)hits, (long long)misses);
-    json_t *idx = kj_search_stats(db);
+    json_t *idx = kj_search_stats(db), *fast = kj_search_fast_stats(db);
     kj_buf_printf(&out, "# HELP kejiyun_search_documents Documents in the search index.\n"
                         "# TYPE kejiyun_search_documents gauge\n"
                         "kejiyun_search_documents{kind=\"listing\"} %lld\nkejiyun_search_documents{kind=\"studio\"} %lld\n"
@@ -52,14 +52,20 @@ void kj_ops_metrics(kj_req *req)
                         "# TYPE kejiyun_search_published_unindexed gauge\nkejiyun_search_published_unindexed %lld\n"
                         "# TYPE kejiyun_matches gauge\nkejiyun_matches %lld\n"
                         "# HELP kejiyun_search_documents_in_memory Indexed documents whose filter fields searches read from memory.\n"
-                        "# TYPE kejiyun_search_documents_in_memory gauge\nkejiyun_search_documents_in_memory %lld\n",
+                        "# TYPE kejiyun_search_documents_in_memory gauge\nkejiyun_search_documents_in_memory %lld\n"
+                        "# HELP kejiyun_search_bitmap_terms Frequent terms searched through bitmaps (large indexes only).\n"
+                        "# TYPE kejiyun_search_bitmap_terms gauge\nkejiyun_search_bitmap_terms %lld\n"
+                        "# TYPE kejiyun_search_bitmap_bytes gauge\nkejiyun_search_bitmap_bytes %lld\n",
                   (long long)json_integer_value(json_object_get(idx, "listings")),
                   (long long)json_integer_value(json_object_get(idx, "studios")),
                   (long long)kj_db_int(db, 0, "SELECT count(*) FROM listings l WHERE l.status = 'published' AND l.valid_until >= ? "
                                               "AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.doc_id = l.id)", "s", today),
                   (long long)json_integer_value(json_object_get(idx, "matches")),
-                  (long long)json_integer_value(json_object_get(idx, "in_memory")));
+                  (long long)json_integer_value(json_object_get(idx, "in_memory")),
+                  (long long)json_integer_value(json_object_get(fast, "terms")),
+                  (long long)json_integer_value(json_object_get(fast, "bytes")));
     json_decref(idx);
+    json_decref(fast);
     kj_resp_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "", out.len);
     kj_buf_free(&out);
 }

@@ -1,0 +1,167 @@
+/*
+ * fast_terms.c — the frequent terms' bitmaps (see fast_terms.h).
+ */
+#include "search/fast_terms.h"
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct kj_fast_term {
+    uint64_t *bits;          /* nwords */
+    uint32_t *before;        /* nwords: set bits in the words before */
+    uint16_t *hits;          /* one per set bit, in rowid order */
+};
+
+struct kj_fast_index {
+    int refs;                /* under install_lock: installed (1) + readers */
+    uint64_t store_serial;
+    int64_t built_max;
+    size_t nwords, bytes;
+    json_t *by_term;         /* term → index in terms */
+    kj_fast_term *terms;
+    size_t nterms, cap;
+    _Atomic uint64_t *dead;  /* nwords */
+    atomic_llong ndead, removed_seq;
+};
+
+kj_fast_index *kj_fast_new(int64_t built_max, uint64_t store_serial)
+{
+    kj_fast_index *ix = calloc(1, sizeof *ix);
+    if (!ix) return NULL;
+    ix->store_serial = store_serial;
+    ix->built_max = built_max > 0 ? built_max : 0;
+    ix->nwords = (size_t)(ix->built_max / 64 + 1);
+    ix->by_term = json_object();
+    ix->dead = calloc(ix->nwords, sizeof *ix->dead);
+    ix->bytes = ix->nwords * sizeof *ix->dead;
+    if (!ix->by_term || !ix->dead) { kj_fast_free(ix); return NULL; }
+    return ix;
+}
+
+int kj_fast_add_term(kj_fast_index *ix, const char *term, const int64_t *rowids, const uint16_t *hits, size_t n)
+{
+    if (ix->nterms == ix->cap) {
+        size_t cap = ix->cap ? ix->cap * 2 : 64;
+        kj_fast_term *t = realloc(ix->terms, cap * sizeof *t);
+        if (!t) return -1;
+        ix->terms = t;
+        ix->cap = cap;
+    }
+    kj_fast_term t = { calloc(ix->nwords, sizeof(uint64_t)), calloc(ix->nwords, sizeof(uint32_t)),
+                       malloc((n ? n : 1) * sizeof(uint16_t)) };
+    if (!t.bits || !t.before || !t.hits) { free(t.bits); free(t.before); free(t.hits); return -1; }
+    size_t kept = 0;
+    int64_t last = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t r = rowids[i];
+        if (r <= last || r > ix->built_max) continue;   /* ascending and in range, or left out */
+        t.bits[r >> 6] |= 1ULL << (r & 63);
+        t.hits[kept++] = hits[i];
+        last = r;
+    }
+    uint32_t seen = 0;
+    for (size_t w = 0; w < ix->nwords; w++) {
+        t.before[w] = seen;
+        seen += (uint32_t)__builtin_popcountll(t.bits[w]);
+    }
+    ix->terms[ix->nterms] = t;
+    json_object_set_new(ix->by_term, term, json_integer((json_int_t)ix->nterms));
+    ix->nterms++;
+    ix->bytes += ix->nwords * (sizeof(uint64_t) + sizeof(uint32_t)) + kept * sizeof(uint16_t);
+    return 0;
+}
+
+void kj_fast_free(kj_fast_index *ix)
+{
+    if (!ix) return;
+    for (size_t i = 0; i < ix->nterms; i++) {
+        free(ix->terms[i].bits);
+        free(ix->terms[i].before);
+        free(ix->terms[i].hits);
+    }
+    free(ix->terms);
+    free(ix->dead);
+    json_decref(ix->by_term);
+    free(ix);
+}
+
+/* ---- the installed index ---- */
+
+static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
+static kj_fast_index *installed;   /* under install_lock */
+
+static void drop(kj_fast_index *ix)   /* with install_lock held */
+{
+    if (ix && --ix->refs == 0) kj_fast_free(ix);
+}
+
+void kj_fast_install(kj_fast_index *ix)
+{
+    pthread_mutex_lock(&install_lock);
+    drop(installed);
+    installed = ix;
+    if (ix) ix->refs = 1;
+    pthread_mutex_unlock(&install_lock);
+}
+
+kj_fast_index *kj_fast_acquire(uint64_t store_serial)
+{
+    pthread_mutex_lock(&install_lock);
+    kj_fast_index *ix = installed && installed->store_serial == store_serial ? installed : NULL;
+    if (ix) ix->refs++;
+    pthread_mutex_unlock(&install_lock);
+    return ix;
+}
+
+void kj_fast_release(kj_fast_index *ix)
+{
+    if (!ix) return;
+    pthread_mutex_lock(&install_lock);
+    drop(ix);
+    pthread_mutex_unlock(&install_lock);
+}
+
+/* ---- reading ---- */
+
+int64_t kj_fast_built_max(const kj_fast_index *ix) { return ix->built_max; }
+size_t kj_fast_term_count(const kj_fast_index *ix) { return ix->nterms; }
+size_t kj_fast_bytes(const kj_fast_index *ix) { return ix->bytes; }
+
+const kj_fast_term *kj_fast_term_find(const kj_fast_index *ix, const char *term)
+{
+    json_t *i = json_object_get(ix->by_term, term);
+    return i ? &ix->terms[json_integer_value(i)] : NULL;
+}
+
+int64_t kj_fast_removed_seq(const kj_fast_index *ix) { return atomic_load(&((kj_fast_index *)ix)->removed_seq); }
+void kj_fast_set_removed_seq(kj_fast_index *ix, int64_t seq) { atomic_store(&ix->removed_seq, seq); }
+
+void kj_fast_mark_dead(kj_fast_index *ix, int64_t rowid)
+{
+    if (rowid <= 0 || rowid > ix->built_max) return;
+    uint64_t bit = 1ULL << (rowid & 63);
+    if (!(atomic_fetch_or(&ix->dead[rowid >> 6], bit) & bit)) atomic_fetch_add(&ix->ndead, 1);
+}
+
+int64_t kj_fast_dead_count(const kj_fast_index *ix) { return atomic_load(&((kj_fast_index *)ix)->ndead); }
+
+void kj_fast_and(const kj_fast_index *ix, const kj_fast_term *const *terms, int n,
+                 int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits), void *ctx)
+{
+    if (n < 1 || n > 64) return;
+    uint16_t hits[64];
+    for (size_t w = 0; w < ix->nwords; w++) {
+        uint64_t m = ~atomic_load_explicit(&ix->dead[w], memory_order_relaxed);
+        for (int t = 0; t < n && m; t++) m &= terms[t]->bits[w];
+        while (m) {
+            int b = __builtin_ctzll(m);
+            uint64_t below = (1ULL << b) - 1;
+            for (int t = 0; t < n; t++)
+                hits[t] = terms[t]->hits[terms[t]->before[w] + (uint32_t)__builtin_popcountll(terms[t]->bits[w] & below)];
+            if (fn(ctx, (int64_t)(w * 64 + (size_t)b), hits)) return;
+            m &= m - 1;
+        }
+    }
+}

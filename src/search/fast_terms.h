@@ -1,0 +1,66 @@
+/*
+ * fast_terms.h — bitmaps of the documents holding each frequent term, so
+ * that a search whose words are all common intersects a few bitmaps
+ * instead of stepping through FTS5 doclists of 200,000+ entries each.
+ *
+ * For each term held by many documents: one bit per index rowid up to
+ * built_max (1M bits = 122 KB), a prefix count of set bits per 64-bit word
+ * (to find a document's place among the term's documents), and per document
+ * the term's weighted hits (the sum of the column weights of its
+ * occurrences, as kj_bm25 counts them), in rowid order. Dead rowids (the
+ * documents that left the index since the build, from the removal log)
+ * are a bitmap of their own. Documents added after the build have rowids
+ * above built_max: searches read those from FTS5.
+ *
+ * Lifetime: built whole by one thread (kj_fast_new, kj_fast_add_term), then
+ * installed (kj_fast_install) and read by many; readers hold a reference
+ * (kj_fast_acquire / kj_fast_release), so a rebuilt index can replace it
+ * while searches still read the old one. Only kj_fast_mark_dead changes an
+ * installed index (atomic OR, one word).
+ */
+#ifndef KJ_FAST_TERMS_H
+#define KJ_FAST_TERMS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct kj_fast_index kj_fast_index;
+typedef struct kj_fast_term kj_fast_term;
+
+/** A new, empty index for rowids 1..built_max, of the database of store
+ *  serial (kj_store_serial). NULL when out of memory. */
+kj_fast_index *kj_fast_new(int64_t built_max, uint64_t store_serial);
+/** Adds term with its n documents (rowids ascending, all ≤ built_max) and
+ *  their weighted hits. 0, or -1 when out of memory. */
+int kj_fast_add_term(kj_fast_index *ix, const char *term, const int64_t *rowids, const uint16_t *hits, size_t n);
+/** Frees an index no one else holds (one never installed). */
+void kj_fast_free(kj_fast_index *ix);
+
+/** Makes ix the index searches use (NULL: none), dropping the previous
+ *  one when its last reader releases it. */
+void kj_fast_install(kj_fast_index *ix);
+/** The installed index, held until kj_fast_release; NULL when there is
+ *  none or it describes another database than store_serial. */
+kj_fast_index *kj_fast_acquire(uint64_t store_serial);
+void kj_fast_release(kj_fast_index *ix);
+
+int64_t kj_fast_built_max(const kj_fast_index *ix);
+size_t kj_fast_term_count(const kj_fast_index *ix);
+/** Bytes the index holds (for /metrics and the notes). */
+size_t kj_fast_bytes(const kj_fast_index *ix);
+/** The term, or NULL when it is not one of the index's. */
+const kj_fast_term *kj_fast_term_find(const kj_fast_index *ix, const char *term);
+
+/** The removal log position the index has read up to (see search.c). */
+int64_t kj_fast_removed_seq(const kj_fast_index *ix);
+void kj_fast_set_removed_seq(kj_fast_index *ix, int64_t seq);
+/** Marks a document gone since the build. */
+void kj_fast_mark_dead(kj_fast_index *ix, int64_t rowid);
+int64_t kj_fast_dead_count(const kj_fast_index *ix);
+
+/** Calls fn for each live rowid held by all n terms (1 ≤ n ≤ 64), in
+ *  ascending order, with each term's weighted hits in hits[0..n). Stops
+ *  when fn returns non-zero. */
+void kj_fast_and(const kj_fast_index *ix, const kj_fast_term *const *terms, int n,
+                 int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits), void *ctx);
+#endif
