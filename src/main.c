@@ -313,7 +313,9 @@ static int do_import(kj_app *app, kj_db *db, void *ctx)
         }
         printf("imported %ld of %ld rows (%ld with errors) in %.2f s, %.0f listings/s", rep.imported, rep.rows,
                rep.error_rows, s, s > 0 ? (double)rep.imported / s : 0.0);
-        if (rep.merge_us) printf(" (of which %.2f s merging the search index)", (double)rep.merge_us / 1e6);
+        if (rep.merge_us || rep.index_us)
+            printf(" (of which %.2f s merging the search index, %.2f s building the listings' indexes)",
+                   (double)rep.merge_us / 1e6, (double)rep.index_us / 1e6);
         printf("\n");
         rc = r == 0 ? 0 : 1;
         kj_import_report_free(&rep);

@@ -1008,8 +1008,14 @@ static void import_json_text(importer *im, const char *text, size_t len)
 
 #define IMPORT_OPTIMIZE_ROWS 10000  /* imports this large end with a merge of the search index */
 
+/* An import of at least this many rows, and at least as many as the
+ * listings already there, builds the listings' indexes once at its end
+ * (kj_db_defer_indexes) rather than keeping them up to date row by row:
+ * at 100k rows into an empty table, 13.5 s → 12.1 s with the rebuild. */
+#define IMPORT_DEFER_INDEX_ROWS 20000
+
 static int run_import(kj_db *db, json_t *importer_user, const kj_import_opts *opts, kj_import_report *rep,
-                      void (*body)(importer *im, const void *a, size_t b), const void *a, size_t b)
+                      void (*body)(importer *im, const void *a, size_t b), const void *a, size_t b, int64_t expected_rows)
 {
     memset(rep, 0, sizeof *rep);
     rep->errors = json_array();
@@ -1021,11 +1027,21 @@ static int run_import(kj_db *db, json_t *importer_user, const kj_import_opts *op
         json_decref(im.owners);
         return -1;
     }
+    char *rebuild = NULL;
+    if (expected_rows >= IMPORT_DEFER_INDEX_ROWS &&
+        expected_rows >= kj_db_int(db, INT64_MAX, "SELECT count(*) FROM listings", "") &&
+        !(rebuild = kj_db_defer_indexes(db, "listings"))) im.failed = true;
     kj_listing_bulk(true);
-    body(&im, a, b);
+    if (!im.failed) body(&im, a, b);
     kj_listing_bulk(false);
     bool problems = json_array_size(rep->errors) > 0;
     bool keep = !im.failed && !im.fatal && rep->imported > 0 && (!problems || (opts && opts->partial));
+    if (keep && rebuild && *rebuild) {
+        int64_t t0 = kj_mono_us();
+        if (kj_db_run_script(db, rebuild) < 0) { im.failed = true; keep = false; }
+        rep->index_us = kj_mono_us() - t0;
+    }
+    free(rebuild);
     if (keep && kj_db_commit(db)) { im.failed = true; keep = false; }
     if (!keep) {
         kj_db_rollback(db);
@@ -1071,13 +1087,15 @@ static void body_items(importer *im, const void *a, size_t unused)
 int kj_listing_import(kj_db *db, json_t *importer_user, const char *data, size_t len,
                       const kj_import_opts *opts, kj_import_report *rep)
 {
-    return run_import(db, importer_user, opts, rep, body_text, data, len);
+    int64_t lines = 0;
+    for (const char *p = data, *end = data + len; p && p < end; p = memchr(p, '\n', (size_t)(end - p)), p = p ? p + 1 : NULL) lines++;
+    return run_import(db, importer_user, opts, rep, body_text, data, len, lines);
 }
 
 int kj_listing_import_items(kj_db *db, json_t *importer_user, json_t *items,
                             const kj_import_opts *opts, kj_import_report *rep)
 {
-    return run_import(db, importer_user, opts, rep, body_items, items, 0);
+    return run_import(db, importer_user, opts, rep, body_items, items, 0, (int64_t)json_array_size(items));
 }
 
 json_t *kj_transfer_importer(kj_db *db, const char *email)

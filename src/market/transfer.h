@@ -94,6 +94,7 @@ typedef struct {
     long rows;         /* data rows or items seen */
     long error_rows;   /* rows with at least one problem */
     int64_t merge_us;  /* of the time taken, merging the search index after a large import */
+    int64_t index_us;  /* of the time taken, building the listings' indexes (a large import defers them) */
     json_t *errors;
 } kj_import_report;
 

@@ -300,6 +300,18 @@ int kj_db_commit(kj_db *db)
     return rc;
 }
 int kj_db_rollback(kj_db *db) { return BE(db)->rollback(db); }
+char *kj_db_defer_indexes(kj_db *db, const char *table)
+{
+    return BE(db)->defer_indexes ? BE(db)->defer_indexes(db, table) : strdup("");
+}
+
+int kj_db_run_script(kj_db *db, const char *sql)
+{
+    int rc = BE(db)->exec_script(db, sql);
+    wrote(db);
+    return rc;
+}
+
 bool kj_db_in_transaction(kj_db *db) { return BE(db)->in_transaction(db); }
 int kj_db_bulk(kj_db *db, bool on) { return BE(db)->bulk ? BE(db)->bulk(db, on) : 0; }
 int kj_db_checkpoint(kj_db *db) { return BE(db)->checkpoint ? BE(db)->checkpoint(db) : 0; }

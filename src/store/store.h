@@ -80,6 +80,7 @@ typedef struct kj_store_backend {
     int      (*bulk)(kj_db *db, bool on);              /* see kj_db_bulk */
     int      (*checkpoint)(kj_db *db);                 /* see kj_db_checkpoint */
     bool     (*in_transaction)(kj_db *db);             /* see kj_db_in_transaction */
+    char    *(*defer_indexes)(kj_db *db, const char *table);   /* see kj_db_defer_indexes; NULL: not offered */
     int64_t  (*changes)(kj_db *db);
     const char *(*errmsg)(kj_db *db);
 } kj_store_backend;
@@ -148,6 +149,17 @@ int kj_db_bulk(kj_db *db, bool on);
  *  otherwise the commit that fills the log pays for this (and for its
  *  fsync) in some request's time. No-op for backends without such a log. */
 int kj_db_checkpoint(kj_db *db);
+/** For a bulk load, inside its transaction: drops table's secondary
+ *  indexes (never one that enforces uniqueness) and returns the script that
+ *  builds them again (malloc'd; "" when there are none or the backend does
+ *  not do this), or NULL on error. Building an index once from all its rows
+ *  is faster than keeping it in order row by row when most rows are new
+ *  (1M listings: see bench/README.md). The caller runs the script with
+ *  kj_db_run_script before it commits; a rollback brings the indexes back
+ *  by itself. Queries in between go without those indexes. */
+char *kj_db_defer_indexes(kj_db *db, const char *table);
+/** Runs statements separated by ';' (no parameters). 0 or < 0. */
+int kj_db_run_script(kj_db *db, const char *sql);
 /** Whether a transaction is open on this connection: what it reads may
  *  then include its own writes, which a rollback can still undo. */
 bool kj_db_in_transaction(kj_db *db);

@@ -13,6 +13,7 @@
  * variable; a borrowed connection is used by one thread only.
  */
 #include "store/store.h"
+#include <jansson.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -307,6 +308,36 @@ static int sq_checkpoint(kj_db *db)
     return map_rc(sqlite3_wal_checkpoint_v2(((sq_conn *)db)->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL));
 }
 
+static char *sq_defer_indexes(kj_db *db, const char *table)
+{
+    sqlite3 *h = ((sq_conn *)db)->db;
+    sqlite3_stmt *st;
+    /* sql IS NULL: the indexes of PRIMARY KEY and UNIQUE constraints. */
+    if (sqlite3_prepare_v2(h, "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 "
+                              "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", -1, &st, NULL) != SQLITE_OK) return NULL;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_TRANSIENT);
+    char *script = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&script, &len);
+    json_t *names = json_array();
+    while (out && sqlite3_step(st) == SQLITE_ROW) {
+        fprintf(out, "%s;\n", (const char *)sqlite3_column_text(st, 1));
+        json_array_append_new(names, json_string((const char *)sqlite3_column_text(st, 0)));
+    }
+    sqlite3_finalize(st);
+    if (!out || fclose(out)) { free(script); json_decref(names); return NULL; }
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n) {
+        char *drop = sqlite3_mprintf("DROP INDEX \"%w\"", json_string_value(n));
+        int rc = drop ? sqlite3_exec(h, drop, NULL, NULL, NULL) : SQLITE_NOMEM;
+        sqlite3_free(drop);
+        if (rc != SQLITE_OK) { free(script); script = NULL; break; }
+    }
+    json_decref(names);
+    return script;
+}
+
 static bool sq_in_transaction(kj_db *db) { return !sqlite3_get_autocommit(((sq_conn *)db)->db); }
 static int64_t sq_changes(kj_db *db) { return sqlite3_changes64(((sq_conn *)db)->db); }
 static const char *sq_errmsg(kj_db *db) { return sqlite3_errmsg(((sq_conn *)db)->db); }
@@ -326,5 +357,6 @@ const kj_store_backend kj_sqlite_backend = {
     .exec_script = sq_exec_script,
     .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
     .bulk = sq_bulk, .checkpoint = sq_checkpoint, .in_transaction = sq_in_transaction,
+    .defer_indexes = sq_defer_indexes,
     .changes = sq_changes, .errmsg = sq_errmsg,
 };

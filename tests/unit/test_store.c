@@ -73,3 +73,51 @@ TEST(store_binds_json_as_text_jansson_reads_back)
     kj_store_close(store);
     remove_scratch(dir);
 }
+
+TEST(store_defers_indexes_within_a_transaction)
+{
+    char dir[] = "/tmp/kj-store-XXXXXX", err[200];
+    kj_store *store = open_scratch(dir, err, sizeof err);
+    REQUIRE(store);
+    kj_db *db = kj_store_acquire(store);
+    REQUIRE(kj_db_exec(db, "CREATE TABLE t (id TEXT PRIMARY KEY, a INTEGER, b TEXT)", "") >= 0);
+    REQUIRE(kj_db_exec(db, "CREATE INDEX t_a ON t(a)", "") >= 0);
+    REQUIRE(kj_db_exec(db, "CREATE INDEX \"t b\" ON t(b, a)", "") >= 0);
+    REQUIRE(kj_db_exec(db, "CREATE UNIQUE INDEX t_ab ON t(a, b)", "") >= 0);
+    const char *count = "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 't'";
+    REQUIRE(kj_db_int(db, 0, count, "") == 4);   /* with the primary key's */
+
+    /* Rolled back: the indexes are back by themselves. */
+    REQUIRE(kj_db_begin(db) == 0);
+    char *script = kj_db_defer_indexes(db, "t");
+    REQUIRE(script);
+    CHECK(kj_db_int(db, 0, count, "") == 2);     /* the unique ones stay */
+    CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('x', 1, 'p')", "") == 1);
+    CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('y', 1, 'p')", "") == KJ_DB_CONSTRAINT);   /* still unique */
+    free(script);
+    REQUIRE(kj_db_rollback(db) == 0);
+    CHECK(kj_db_int(db, 0, count, "") == 4);
+
+    /* Committed after the script: the same indexes, over the new rows. */
+    REQUIRE(kj_db_begin(db) == 0);
+    script = kj_db_defer_indexes(db, "t");
+    REQUIRE(script);
+    for (int i = 0; i < 100; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%d", i);
+        CHECK(kj_db_exec(db, "INSERT INTO t VALUES (?, ?, ?)", "sis", id, (int64_t)(i % 7), id) == 1);
+    }
+    CHECK(kj_db_run_script(db, script) == 0);
+    free(script);
+    REQUIRE(kj_db_commit(db) == 0);
+    CHECK(kj_db_int(db, 0, count, "") == 4);
+    CHECK(kj_db_int(db, 0, "SELECT count(*) FROM t INDEXED BY t_a WHERE a = 3", "") == 14);
+    CHECK(kj_db_int(db, 0, "SELECT count(*) FROM t INDEXED BY \"t b\" WHERE b = 'r10'", "") == 1);
+    char *check = kj_db_text(db, "PRAGMA integrity_check", "");
+    CHECK(check && !strcmp(check, "ok"));
+    free(check);
+
+    kj_store_release(store, db);
+    kj_store_close(store);
+    remove_scratch(dir);
+}
