@@ -21,7 +21,7 @@ struct kj_fast_index {
     size_t nwords, bytes;
     json_t *by_term;         /* term → index in terms */
     kj_fast_term *terms;
-    size_t nterms, cap;
+    size_t nterms, cap, nranked;   /* nranked: the terms with hits (not filter values) */
     _Atomic uint64_t *dead;  /* nwords */
     atomic_llong ndead, removed_seq;
 };
@@ -49,27 +49,29 @@ int kj_fast_add_term(kj_fast_index *ix, const char *term, const int64_t *rowids,
         ix->terms = t;
         ix->cap = cap;
     }
-    kj_fast_term t = { calloc(ix->nwords, sizeof(uint64_t)), calloc(ix->nwords, sizeof(uint32_t)),
-                       malloc((n ? n : 1) * sizeof(uint16_t)) };
-    if (!t.bits || !t.before || !t.hits) { free(t.bits); free(t.before); free(t.hits); return -1; }
+    kj_fast_term t = { calloc(ix->nwords, sizeof(uint64_t)), hits ? calloc(ix->nwords, sizeof(uint32_t)) : NULL,
+                       hits ? malloc((n ? n : 1) * sizeof(uint16_t)) : NULL };
+    if (!t.bits || (hits && (!t.before || !t.hits))) { free(t.bits); free(t.before); free(t.hits); return -1; }
     size_t kept = 0;
     int64_t last = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t r = rowids[i];
         if (r <= last || r > ix->built_max) continue;   /* ascending and in range, or left out */
         t.bits[r >> 6] |= 1ULL << (r & 63);
-        t.hits[kept++] = hits[i];
+        if (hits) t.hits[kept] = hits[i];
+        kept++;
         last = r;
     }
     uint32_t seen = 0;
-    for (size_t w = 0; w < ix->nwords; w++) {
+    for (size_t w = 0; hits && w < ix->nwords; w++) {
         t.before[w] = seen;
         seen += (uint32_t)__builtin_popcountll(t.bits[w]);
     }
     ix->terms[ix->nterms] = t;
     json_object_set_new(ix->by_term, term, json_integer((json_int_t)ix->nterms));
     ix->nterms++;
-    ix->bytes += ix->nwords * (sizeof(uint64_t) + sizeof(uint32_t)) + kept * sizeof(uint16_t);
+    if (hits) ix->nranked++;
+    ix->bytes += ix->nwords * sizeof(uint64_t) + (hits ? ix->nwords * sizeof(uint32_t) + kept * sizeof(uint16_t) : 0);
     return 0;
 }
 
@@ -126,7 +128,7 @@ void kj_fast_release(kj_fast_index *ix)
 /* ---- reading ---- */
 
 int64_t kj_fast_built_max(const kj_fast_index *ix) { return ix->built_max; }
-size_t kj_fast_term_count(const kj_fast_index *ix) { return ix->nterms; }
+size_t kj_fast_term_count(const kj_fast_index *ix) { return ix->nranked; }
 size_t kj_fast_bytes(const kj_fast_index *ix) { return ix->bytes; }
 
 const kj_fast_term *kj_fast_term_find(const kj_fast_index *ix, const char *term)
@@ -147,10 +149,10 @@ void kj_fast_mark_dead(kj_fast_index *ix, int64_t rowid)
 
 int64_t kj_fast_dead_count(const kj_fast_index *ix) { return atomic_load(&((kj_fast_index *)ix)->ndead); }
 
-void kj_fast_and(const kj_fast_index *ix, const kj_fast_term *const *terms, int n,
+void kj_fast_and(const kj_fast_index *ix, const kj_fast_term *const *terms, int n, int nhits,
                  int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits), void *ctx)
 {
-    if (n < 1 || n > 64) return;
+    if (n < 1 || n > 64 || nhits > n) return;
     uint16_t hits[64];
     for (size_t w = 0; w < ix->nwords; w++) {
         uint64_t m = ~atomic_load_explicit(&ix->dead[w], memory_order_relaxed);
@@ -158,7 +160,7 @@ void kj_fast_and(const kj_fast_index *ix, const kj_fast_term *const *terms, int 
         while (m) {
             int b = __builtin_ctzll(m);
             uint64_t below = (1ULL << b) - 1;
-            for (int t = 0; t < n; t++)
+            for (int t = 0; t < nhits; t++)
                 hits[t] = terms[t]->hits[terms[t]->before[w] + (uint32_t)__builtin_popcountll(terms[t]->bits[w] & below)];
             if (fn(ctx, (int64_t)(w * 64 + (size_t)b), hits)) return;
             m &= m - 1;

@@ -12,6 +12,10 @@
  * are a bitmap of their own. Documents added after the build have rowids
  * above built_max: searches read those from FTS5.
  *
+ * Filter values get bitmaps too (no hits): the documents of a kind, a
+ * first-level domain, a province, a TRL of at least t — so that a filtered
+ * search only visits the documents its filter may keep.
+ *
  * Lifetime: built whole by one thread (kj_fast_new, kj_fast_add_term), then
  * installed (kj_fast_install) and read by many; readers hold a reference
  * (kj_fast_acquire / kj_fast_release), so a rebuilt index can replace it
@@ -31,7 +35,8 @@ typedef struct kj_fast_term kj_fast_term;
  *  serial (kj_store_serial). NULL when out of memory. */
 kj_fast_index *kj_fast_new(int64_t built_max, uint64_t store_serial);
 /** Adds term with its n documents (rowids ascending, all ≤ built_max) and
- *  their weighted hits. 0, or -1 when out of memory. */
+ *  their weighted hits (NULL: a set of documents only, such as those of a
+ *  filter value). 0, or -1 when out of memory. */
 int kj_fast_add_term(kj_fast_index *ix, const char *term, const int64_t *rowids, const uint16_t *hits, size_t n);
 /** Frees an index no one else holds (one never installed). */
 void kj_fast_free(kj_fast_index *ix);
@@ -45,6 +50,7 @@ kj_fast_index *kj_fast_acquire(uint64_t store_serial);
 void kj_fast_release(kj_fast_index *ix);
 
 int64_t kj_fast_built_max(const kj_fast_index *ix);
+/** The number of terms with hits (filter values' bitmaps not counted). */
 size_t kj_fast_term_count(const kj_fast_index *ix);
 /** Bytes the index holds (for /metrics and the notes). */
 size_t kj_fast_bytes(const kj_fast_index *ix);
@@ -59,8 +65,8 @@ void kj_fast_mark_dead(kj_fast_index *ix, int64_t rowid);
 int64_t kj_fast_dead_count(const kj_fast_index *ix);
 
 /** Calls fn for each live rowid held by all n terms (1 ≤ n ≤ 64), in
- *  ascending order, with each term's weighted hits in hits[0..n). Stops
- *  when fn returns non-zero. */
-void kj_fast_and(const kj_fast_index *ix, const kj_fast_term *const *terms, int n,
+ *  ascending order, with the weighted hits of the first nhits terms (which
+ *  must have them) in hits[0..nhits). Stops when fn returns non-zero. */
+void kj_fast_and(const kj_fast_index *ix, const kj_fast_term *const *terms, int n, int nhits,
                  int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits), void *ctx);
 #endif

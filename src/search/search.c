@@ -800,7 +800,20 @@ static int fast_matches(kj_db *db, kj_fast_index *ix, search_walk *w, const char
     }
     f.avgdl = (double)tokens / (double)rows;
     if (read_removals(db, ix)) return -1;
-    kj_fast_and(ix, t, f.n, fast_row, &f);
+    /* The filter's own bitmaps, where there are: only the documents it may
+     * keep are visited (walk_visit still checks each). */
+    int nall = f.n;
+    const struct { char field; int code; } narrow[] = {
+        { 'k', w->filter.kind }, { 'd', w->filter.domain1 }, { 'p', w->filter.province },
+        { 't', w->filter.trl_min > 0 && w->filter.trl_min <= 9 ? w->filter.trl_min : 0 },
+    };
+    for (size_t i = 0; i < sizeof narrow / sizeof *narrow && nall < 64; i++) {
+        char key[24];
+        snprintf(key, sizeof key, "\x01%c%d", narrow[i].field, narrow[i].code);
+        const kj_fast_term *ft = narrow[i].code > 0 ? kj_fast_term_find(ix, key) : NULL;
+        if (ft) t[nall++] = ft;
+    }
+    kj_fast_and(ix, t, nall, f.n, fast_row, &f);
     w->scan.after_rowid = kj_fast_built_max(ix);
     /* The rest: the documents added since the bitmaps were built. */
     return kj_fts_scan_run(db, expr, false, 0, &w->scan) < 0 ? -1 : 1;
@@ -864,6 +877,61 @@ static void collect_counted(kj_fts_scan *s, int64_t rowid, const double *hits, i
     c->hits[c->n++] = f >= 65535 ? 65535 : (uint16_t)f;
 }
 
+typedef struct { int64_t *v; size_t n, cap; } rowid_list;
+
+static bool rowid_push(rowid_list *l, int64_t r)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        int64_t *v = realloc(l->v, cap * sizeof *v);
+        if (!v) return false;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = r;
+    return true;
+}
+
+/* The bitmaps of the filter values (fast_terms.h), named "\x01" + field +
+ * code, which no analyzed term can be: per kind ('k'), first-level domain
+ * ('d') and province ('p') code, and per TRL level t ('t': a TRL of at
+ * least t), the documents up to built_max holding it — and every rowid
+ * whose fields were not in memory then, so that each is a superset of what
+ * the filter keeps. 0 or -1. */
+static int add_filter_bitmaps(kj_fast_index *ix, int64_t built_max)
+{
+    enum { KINDS = 65, DOMAINS = 4097, PROVINCES = 4097, LEVELS = 10, SETS = KINDS + DOMAINS + PROVINCES + LEVELS };
+    rowid_list *sets = calloc(SETS, sizeof *sets), unknown = { 0 }, merged = { 0 };
+    bool ok = sets != NULL;
+    for (int64_t r = 1; ok && r <= built_max; r++) {
+        const kj_doc_hot *h = kj_doc_hot_find(r);
+        if (!h) { ok = rowid_push(&unknown, r); continue; }
+        if (h->kind > 0 && h->kind < KINDS) ok = rowid_push(&sets[h->kind], r);
+        if (ok && h->domain1 > 0 && h->domain1 < DOMAINS) ok = rowid_push(&sets[KINDS + h->domain1], r);
+        if (ok && h->province > 0 && h->province < PROVINCES) ok = rowid_push(&sets[KINDS + DOMAINS + h->province], r);
+        for (int t = 1; ok && t <= h->trl && t < LEVELS; t++) ok = rowid_push(&sets[KINDS + DOMAINS + PROVINCES + t], r);
+    }
+    for (int i = 0; ok && i < SETS; i++) {
+        if (!sets[i].n) continue;
+        /* this set and the unknown rowids, in order */
+        merged.n = 0;
+        size_t a = 0, b = 0;
+        while (ok && (a < sets[i].n || b < unknown.n))
+            ok = rowid_push(&merged, b >= unknown.n || (a < sets[i].n && sets[i].v[a] < unknown.v[b]) ? sets[i].v[a++] : unknown.v[b++]);
+        char name[24];
+        char field = i < KINDS ? 'k' : i < KINDS + DOMAINS ? 'd' : i < KINDS + DOMAINS + PROVINCES ? 'p' : 't';
+        int code = i < KINDS ? i : i < KINDS + DOMAINS ? i - KINDS : i < KINDS + DOMAINS + PROVINCES ? i - KINDS - DOMAINS
+                 : i - KINDS - DOMAINS - PROVINCES;
+        snprintf(name, sizeof name, "\x01%c%d", field, code);
+        if (ok) ok = kj_fast_add_term(ix, name, merged.v, NULL, merged.n) == 0;
+    }
+    for (int i = 0; sets && i < SETS; i++) free(sets[i].v);
+    free(sets);
+    free(unknown.v);
+    free(merged.v);
+    return ok ? 0 : -1;
+}
+
 int kj_search_fast_build(kj_db *db)
 {
     for (int i = 0; i < 4; i++)
@@ -899,8 +967,9 @@ int kj_search_fast_build(kj_db *db)
     json_decref(terms);
     free(c.rowids);
     free(c.hits);
-    if (rc) { kj_fast_free(ix); return -1; }
     int n = (int)kj_fast_term_count(ix);
+    if (rc == 0) rc = add_filter_bitmaps(ix, built_max);
+    if (rc) { kj_fast_free(ix); return -1; }
     read_removals(db, ix);
     kj_fast_install(ix);
     /* Entries older than the bitmaps now in use are read by no one. */
