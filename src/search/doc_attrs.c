@@ -164,27 +164,31 @@ static uint32_t date_number(const char *s)
     return v;
 }
 
-/* The sum of a row of SQLite-format varints (big-endian groups of 7 bits,
- * high bit set on all but the last; a ninth byte carries 8 bits), as FTS5
- * writes a row's token counts per column; -1 when malformed. */
-static int32_t total_tokens(const unsigned char *p, size_t len)
+int kj_fts5_varints(const unsigned char *p, size_t len, int64_t *out, int max)
 {
-    int64_t sum = 0;
-    size_t i = 0;
-    while (i < len) {
+    int n = 0;
+    for (size_t i = 0; i < len; n++) {
         uint64_t v = 0;
-        int n = 0;
-        for (;;) {
+        for (int k = 1;; k++) {
             if (i >= len) return -1;
             unsigned char c = p[i++];
-            if (++n == 9) { v = (v << 8) | c; break; }
+            if (k == 9) { v = (v << 8) | c; break; }
             v = (v << 7) | (c & 0x7f);
             if (!(c & 0x80)) break;
         }
-        sum += (int64_t)v;
-        if (sum > INT32_MAX) return -1;
+        if (n < max) out[n] = (int64_t)v;
     }
-    return (int32_t)sum;
+    return n;
+}
+
+/* A row's tokens: the sum of its columns' counts; -1 when malformed. */
+static int32_t total_tokens(const unsigned char *p, size_t len)
+{
+    int64_t v[16], sum = 0;
+    int n = kj_fts5_varints(p, len, v, 16);
+    if (n < 0 || n > 16) return -1;
+    for (int i = 0; i < n; i++) sum += v[i];
+    return sum >= 0 && sum <= INT32_MAX ? (int32_t)sum : -1;
 }
 
 bool kj_doc_attrs_from_row(const kj_doc_row *r, kj_doc_attrs *a)

@@ -124,4 +124,9 @@ typedef struct {
     int64_t price_min, price_max, published_at;
 } kj_doc_row;
 bool kj_doc_attrs_from_row(const kj_doc_row *r, kj_doc_attrs *a);
+/** Reads a record of SQLite-format varints (big-endian groups of 7 bits,
+ *  the high bit set on all but the last; a ninth byte carries 8 bits), as
+ *  FTS5 writes a row's token counts and its totals: the first max values
+ *  into out. Returns how many the record holds, or -1 when it is cut short. */
+int kj_fts5_varints(const unsigned char *p, size_t len, int64_t *out, int max);
 #endif

@@ -10,6 +10,7 @@
  */
 #ifndef KJ_SEARCH_SCAN_H
 #define KJ_SEARCH_SCAN_H
+#include "search/doc_attrs.h"
 #include "store/store.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -46,6 +47,5 @@ int64_t kj_fts_scan_run(kj_db *db, const char *expr, bool newest_first, int64_t 
  *  from memory, or read from the database — and then kept, outside a
  *  transaction; *read holds them when they are not kept. NULL when the
  *  document is gone. May run while a scan's statement steps. */
-#include "search/doc_attrs.h"
 const kj_doc_hot *kj_search_doc_hot(kj_db *db, int64_t rowid, kj_doc_attrs *read);
 #endif

@@ -68,8 +68,8 @@ int kj_search_optimize(kj_db *db);
  *  rarely meet a document they must read from its table. -1 on error. */
 int64_t kj_search_warm(kj_db *db, int64_t *cursor, int64_t limit);
 /** Builds the bitmaps of the frequent terms (fast_terms.h) from the index
- *  and puts them in use; removes nothing when the index is small (under
- *  50,000 documents, where FTS5 alone is quick). For the jobs thread, when
+ *  and puts them in use; on a small index (under 50,000 documents, where
+ *  FTS5 alone is quick) it puts none in use and returns 0. For the jobs thread, when
  *  kj_search_fast_due says so: at 1M listings it walks a few hundred
  *  doclists (seconds). Returns the number of terms, or -1. */
 int kj_search_fast_build(kj_db *db);

@@ -198,18 +198,8 @@ int kj_search_index_totals(kj_db *db, int64_t *rows, int64_t *tokens)
         size_t len = 0;
         const unsigned char *p = (const unsigned char *)kj_stmt_text(db, st, 0, &len);
         int64_t v[8] = { 0 };
-        int n = 0;
-        for (size_t i = 0; p && i < len && n < 8; n++) {
-            uint64_t x = 0;
-            for (int k = 1;; k++) {
-                if (i >= len) return kj_stmt_finish(db, st), -1;
-                unsigned char c = p[i++];
-                if (k == 9) { x = (x << 8) | c; break; }
-                x = (x << 7) | (c & 0x7f);
-                if (!(c & 0x80)) break;
-            }
-            v[n] = (int64_t)x;
-        }
+        int n = p ? kj_fts5_varints(p, len, v, 8) : -1;
+        if (n > 8) n = 8;
         if (n >= 2) {
             *rows = v[0];
             *tokens = 0;

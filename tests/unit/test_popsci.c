@@ -6,6 +6,7 @@
  * reason), profile deletion, and statistics hiding cells under 5 people.
  */
 #include "t.h"
+#include "scratch.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/id.h"
@@ -46,11 +47,7 @@ TEST(popsci_lists)
     json_decref(arr);
 }
 
-typedef struct {
-    char dir[64];
-    kj_app app;
-    kj_db *db;
-} scratch;
+typedef kj_scratch scratch;
 
 static json_t *add_user(scratch *s, const char *email, const char *role)
 {
@@ -63,32 +60,10 @@ static json_t *add_user(scratch *s, const char *email, const char *role)
 
 static int scratch_open(scratch *s)
 {
-    memset(s, 0, sizeof *s);
-    snprintf(s->dir, sizeof s->dir, "/tmp/kj-popsci-XXXXXX");
-    if (!mkdtemp(s->dir)) return -1;
-    char *argv[] = { "--data", s->dir };
-    kj_config cfg;
-    char err[512];
-    kj_random_init();
-    if (kj_config_load(&cfg, 2, argv, err, sizeof err) || kj_app_open_store(&s->app, &cfg, err, sizeof err)) {
-        fprintf(stderr, "  scratch store: %s\n", err);
-        return -1;
-    }
-    s->db = kj_store_acquire(s->app.store);
-    return kj_popsci_ensure_topics(s->db, cfg.root);
+    return kj_scratch_open(s, "popsci") ? -1 : kj_popsci_ensure_topics(s->db, s->app.cfg.root);
 }
 
-static void scratch_close(scratch *s)
-{
-    if (s->db) kj_store_release(s->app.store, s->db);
-    kj_store_close(s->app.store);
-    kj_search_set_analyzer(NULL);
-    kj_analyzer_close(s->app.analyzer);
-    json_decref(s->app.region_options);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
-    if (system(cmd)) {}
-}
+static void scratch_close(scratch *s) { kj_scratch_close(s); }
 
 /* Creates and publishes content by author, reviewed by admin. */
 static void publish(scratch *s, json_t *author, json_t *admin, const char *json_in, char *id)

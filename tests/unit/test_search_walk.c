@@ -6,6 +6,7 @@
  * Also the pieces: code tables, and filters on values no document holds.
  */
 #include "t.h"
+#include "scratch.h"
 #include "core/config.h"
 #include "core/id.h"
 #include "market/transfer.h"
@@ -15,48 +16,6 @@
 #include "web/app.h"
 #include <stdlib.h>
 #include <unistd.h>
-
-typedef struct {
-    char dir[64];
-    kj_app app;
-    kj_db *db;
-    json_t *admin;
-} walk_db;
-
-static int walk_db_open(walk_db *s)
-{
-    memset(s, 0, sizeof *s);
-    snprintf(s->dir, sizeof s->dir, "/tmp/kj-walk-XXXXXX");
-    if (!mkdtemp(s->dir)) return -1;
-    char *argv[] = { "--data", s->dir };
-    kj_config cfg;
-    char err[512];
-    kj_random_init();
-    if (kj_config_load(&cfg, 2, argv, err, sizeof err) || kj_app_open_store(&s->app, &cfg, err, sizeof err)) {
-        fprintf(stderr, "  scratch store: %s\n", err);
-        return -1;
-    }
-    s->db = kj_store_acquire(s->app.store);
-    kj_registration r = { .email = "walker@example.cn", .password = "Walk-2026!x", .name = "Walker", .role = "admin" };
-    char id[KJ_ID_LEN + 1];
-    kj_fail fail;
-    if (kj_account_register(s->db, &r, true, id, &fail)) return -1;
-    s->admin = kj_transfer_importer(s->db, NULL);
-    return s->admin ? 0 : -1;
-}
-
-static void walk_db_close(walk_db *s)
-{
-    json_decref(s->admin);
-    if (s->db) kj_store_release(s->app.store, s->db);
-    kj_store_close(s->app.store);
-    kj_search_set_analyzer(NULL);
-    kj_analyzer_close(s->app.analyzer);
-    json_decref(s->app.region_options);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
-    if (system(cmd)) {}
-}
 
 /* 120 listings whose fields vary independently of one another. */
 static char *walk_csv(int count)
@@ -98,8 +57,8 @@ static int compare_all(kj_db *db, int *compared, int *nonempty);
 
 TEST(search_walk_equals_sql_scan)
 {
-    walk_db s;
-    REQUIRE(walk_db_open(&s) == 0);
+    kj_scratch s;
+    REQUIRE(kj_scratch_open(&s, "walk") == 0 && kj_scratch_importer(&s) == 0);
     char *csv = walk_csv(120);
     kj_import_report rep;
     kj_import_opts opts = { .partial = false };
@@ -155,7 +114,7 @@ TEST(search_walk_equals_sql_scan)
     json_decref(st);
     kj_search_set_scale(0, 0);
     CHECK_INT(kj_search_fast_build(s.db), 0);   /* small again: the bitmaps go */
-    walk_db_close(&s);
+    kj_scratch_close(&s);
 }
 
 /* Every query below, with every filter, with and without studios, twice

@@ -7,6 +7,7 @@
  * round trip.
  */
 #include "t.h"
+#include "scratch.h"
 #include "core/config.h"
 #include "core/id.h"
 #include "market/transfer.h"
@@ -106,47 +107,14 @@ TEST(transfer_delimiter_and_bool)
 
 /* ---- against a scratch database ---- */
 
-typedef struct {
-    char dir[64];
-    kj_app app;
-    kj_db *db;
-    json_t *admin;
-} scratch;
+typedef kj_scratch scratch;
 
 static int scratch_open(scratch *s)
 {
-    memset(s, 0, sizeof *s);
-    snprintf(s->dir, sizeof s->dir, "/tmp/kj-transfer-XXXXXX");
-    if (!mkdtemp(s->dir)) return -1;
-    char *argv[] = { "--data", s->dir };
-    kj_config cfg;
-    char err[512];
-    kj_random_init();
-    if (kj_config_load(&cfg, 2, argv, err, sizeof err) || kj_app_open_store(&s->app, &cfg, err, sizeof err)) {
-        fprintf(stderr, "  scratch store: %s\n", err);
-        return -1;
-    }
-    s->db = kj_store_acquire(s->app.store);
-    kj_registration r = { .email = "importer@example.cn", .password = "Import-2026!", .name = "Importer", .role = "admin" };
-    char id[KJ_ID_LEN + 1];
-    kj_fail fail;
-    if (kj_account_register(s->db, &r, true, id, &fail)) return -1;
-    s->admin = kj_transfer_importer(s->db, NULL);
-    return s->admin ? 0 : -1;
+    return kj_scratch_open(s, "transfer") || kj_scratch_importer(s) ? -1 : 0;
 }
 
-static void scratch_close(scratch *s)
-{
-    json_decref(s->admin);
-    if (s->db) kj_store_release(s->app.store, s->db);
-    kj_store_close(s->app.store);
-    kj_search_set_analyzer(NULL);   /* the store set it process-wide; it goes now */
-    kj_analyzer_close(s->app.analyzer);
-    json_decref(s->app.region_options);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
-    if (system(cmd)) {}
-}
+static void scratch_close(scratch *s) { kj_scratch_close(s); }
 
 static int64_t count_listings(scratch *s)
 {
