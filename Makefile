@@ -44,13 +44,17 @@ kejiyun: $(REL_DIR)/kejiyun
 $(REL_DIR)/kejiyun: $(REL_OBJ) $(REL_DIR)/src/main.o
 	$(CC) $(REL_FLAGS) -o $@.tmp $^ $(PKG_LIBS) $(EXTRA_LIBS) && mv -f $@.tmp $@
 
-$(REL_DIR)/%.o: %.c $(shell find src -name '*.h')
+# Each object depends on the headers it includes (-MMD -MP writes the .d
+# files read below), not on every header of the tree.
+$(REL_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_FLAGS) -c -o $@ $<
+	$(CC) $(REL_FLAGS) -MMD -MP -c -o $@ $<
 
-$(SAN_DIR)/%.o: %.c $(shell find src -name '*.h')
+$(SAN_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find build -name '*.d' 2>/dev/null)
 
 $(SAN_DIR)/kejiyun: $(SAN_OBJ) $(SAN_DIR)/src/main.o
 	$(CC) $(SAN_FLAGS) -o $@.tmp $^ $(PKG_LIBS) $(EXTRA_LIBS) && mv -f $@.tmp $@

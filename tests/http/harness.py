@@ -56,8 +56,19 @@ class Server:
             [BIN, "serve", "--data", self.dir, "--listen", self.base, "--test-mode", *extra_args],
             stdout=self.log, stderr=self.log, env=environment, cwd=ROOT)
         deadline = time.time() + 30
+        tries = 1
         while time.time() < deadline:
             if self.proc.poll() is not None:
+                # Test lanes run in parallel: another lane's server may have
+                # taken the port between free_port() and the bind. Retry.
+                if "address in use" in self.read_log() and tries < 5 and "--listen" not in extra_args:
+                    tries += 1
+                    self.port = free_port()
+                    self.base = "127.0.0.1:%d" % self.port
+                    self.proc = subprocess.Popen(
+                        [BIN, "serve", "--data", self.dir, "--listen", self.base, "--test-mode", *extra_args],
+                        stdout=self.log, stderr=self.log, env=environment, cwd=ROOT)
+                    continue
                 raise RuntimeError("server exited early:\n" + self.read_log())
             try:
                 r = Client(self).get("/healthz")

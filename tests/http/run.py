@@ -3,10 +3,23 @@
 One shared server (demo data) serves the tests that do not need special
 settings; a test module may define SERVER_ARGS to get its own server.
 Prints one line per test and ends with "http: N passed, N failed".
+
+Modules run in parallel lanes (--jobs N, or KEJIYUN_HTTP_JOBS; default 3):
+each lane is a child process with its own shared server, so modules never
+share state across lanes. The tests mostly wait on the ASan server and the
+network, so three lanes on two cores finish well before one lane does.
+Lanes are balanced by the module times of the previous run
+(tests/artifacts/http-times.json), or by test count on a first run. Each
+lane's output is printed whole when it ends, so lines never interleave.
+
+Usage: run.py [PATTERN] [--jobs N]     (PATTERN: a substring of module names)
 """
 import importlib.util
 import glob
+import json
 import os
+import re
+import subprocess
 import sys
 import time
 import traceback
@@ -15,12 +28,23 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 
 
-def load_modules(pattern):
-    mods = []
-    for path in sorted(glob.glob(os.path.join(os.path.dirname(__file__), "test_*.py"))):
+HERE = os.path.dirname(os.path.abspath(__file__))
+TIMES = os.path.join(HERE, "..", "artifacts", "http-times.json")
+
+
+def module_names(pattern):
+    names = []
+    for path in sorted(glob.glob(os.path.join(HERE, "test_*.py"))):
         name = os.path.splitext(os.path.basename(path))[0]
-        if pattern and pattern not in name:
-            continue
+        if not pattern or pattern in name:
+            names.append(name)
+    return names
+
+
+def load_modules(names):
+    mods = []
+    for name in names:
+        path = os.path.join(HERE, name + ".py")
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
@@ -28,12 +52,81 @@ def load_modules(pattern):
     return mods
 
 
+def weight(name, times):
+    if name in times:
+        return times[name]
+    with open(os.path.join(HERE, name + ".py"), encoding="utf-8") as f:
+        return 2.0 * len(re.findall(r"^def test_", f.read(), re.M))
+
+
+def parallel(names, jobs):
+    """Runs names in `jobs` child lanes; returns the exit code."""
+    try:
+        with open(TIMES, encoding="utf-8") as f:
+            times = json.load(f)
+    except (OSError, ValueError):
+        times = {}
+    lanes = [[] for _ in range(jobs)]
+    load = [0.0] * jobs
+    for name in sorted(names, key=lambda n: -weight(n, times)):
+        i = load.index(min(load))
+        lanes[i].append(name)
+        load[i] += weight(name, times)
+    started = time.time()
+    procs = []
+    for lane in lanes:
+        if lane:
+            procs.append(subprocess.Popen([sys.executable, os.path.abspath(__file__), "--lane", ",".join(lane)],
+                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    passed = failed = 0
+    for p in procs:
+        out, _ = p.communicate()
+        sys.stdout.write(out)
+        m = re.search(r"^lane: (\d+) passed, (\d+) failed$", out, re.M)
+        if m:
+            passed += int(m.group(1))
+            failed += int(m.group(2))
+        else:
+            failed += 1
+            print("not ok - a test lane ended without a summary (exit %s)" % p.returncode)
+        for name, secs in re.findall(r"^lane-time: (\S+) ([0-9.]+)$", out, re.M):
+            times[name] = float(secs)
+    try:
+        os.makedirs(os.path.dirname(TIMES), exist_ok=True)
+        with open(TIMES, "w", encoding="utf-8") as f:
+            json.dump(times, f, indent=1, sort_keys=True)
+    except OSError:
+        pass
+    print("http: took %.1fs in %d lanes" % (time.time() - started, len(procs)))
+    print("http: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
 def main():
-    pattern = sys.argv[1] if len(sys.argv) > 1 else None
+    argv = sys.argv[1:]
+    jobs = int(os.environ.get("KEJIYUN_HTTP_JOBS", "3"))
+    lane = None
+    pattern = None
+    while argv:
+        a = argv.pop(0)
+        if a == "--jobs":
+            jobs = int(argv.pop(0))
+        elif a == "--lane":
+            lane = argv.pop(0).split(",")
+        else:
+            pattern = a
+    if lane is None:
+        names = module_names(pattern)
+        if jobs > 1 and len(names) > 1:
+            return parallel(names, min(jobs, len(names)))
+        lane_names, tag = names, "http"
+    else:
+        lane_names, tag = lane, "lane"
     passed = failed = 0
     shared = None
     started = time.time()
-    for mod in load_modules(pattern):
+    for mod in load_modules(lane_names):
+        mod_started = time.time()
         args = getattr(mod, "SERVER_ARGS", None)
         if args is None:
             if shared is None:
@@ -59,6 +152,7 @@ def main():
             if "ERROR: AddressSanitizer" in log or "runtime error:" in log:
                 failed += 1
                 print("not ok - %s: sanitizer report in server log\n%s" % (mod.__name__, log[-4000:]))
+        print("lane-time: %s %.1f" % (mod.__name__, time.time() - mod_started), flush=True)
     if shared:
         code, log = shared.stop()
         if "ERROR: AddressSanitizer" in log or "runtime error:" in log or "LeakSanitizer" in log:
@@ -71,8 +165,8 @@ def main():
             passed += 1
             print("ok - shared server stopped cleanly on SIGTERM")
         shared.cleanup()
-    print("http: took %.1fs" % (time.time() - started))
-    print("http: %d passed, %d failed" % (passed, failed))
+    print("%s: took %.1fs" % (tag, time.time() - started))
+    print("%s: %d passed, %d failed" % (tag, passed, failed))
     return 1 if failed else 0
 
 
