@@ -5,9 +5,8 @@
 #   make bench    benchmarks (not part of the test suite; also bench-search, bench-popsci)
 
 PKGS    := libmicrohttpd sqlite3 libsodium jansson inih libutf8proc opencc \
-           libcurl zlib md4c-html cairo pangocairo gdlib libexif
+           libcurl zlib md4c cairo pangocairo gdlib libexif
 CC      ?= cc
-ROOT    := $(CURDIR)
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -17,7 +16,7 @@ EXTRA_CFLAGS := -I/usr/include/friso
 EXTRA_LIBS   := -lfriso -lstemmer -lmagic -lxlsxwriter -lpthread -lm
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 CFLAGS_COMMON := $(CSTD) $(WARN) $(PKG_CFLAGS) $(EXTRA_CFLAGS) -Isrc \
-                 -DKEJIYUN_ROOT='"$(ROOT)"' -DKEJIYUN_VERSION='"$(VERSION)"'
+                 -DKEJIYUN_VERSION='"$(VERSION)"'
 
 SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
@@ -32,7 +31,7 @@ REL_FLAGS := $(CFLAGS_COMMON) -O2 -g
 SAN_FLAGS := $(CFLAGS_COMMON) -O1 -g -fsanitize=address,undefined \
              -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all run test test-unit test-http test-browser bench bench-search bench-popsci clean deps san
+.PHONY: all install run test test-unit test-http test-browser bench bench-search bench-popsci clean deps san
 
 all: kejiyun
 
@@ -95,6 +94,26 @@ bench-search: kejiyun
 # the article page's weight (bench/popsci/run; not part of make test).
 bench-popsci: kejiyun
 	@bash bench/popsci/run
+
+# FHS install: the binary in PREFIX/bin, read-only data in PREFIX/share/kejiyun
+# (found at run time relative to the binary), the example config and (once)
+# a config in SYSCONFDIR/kejiyun, a sandboxed systemd unit. DESTDIR stages it.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SHARE_DIRS := templates static i18n migrations data docs
+install: kejiyun
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kejiyun $(DESTDIR)$(SYSCONFDIR)/kejiyun $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(REL_DIR)/kejiyun $(DESTDIR)$(PREFIX)/bin/kejiyun
+	for d in $(SHARE_DIRS); do \
+	  (git ls-files -z -- $$d 2>/dev/null || find $$d -type f -print0) | \
+	    xargs -0 -I{} install -D -m 0644 {} $(DESTDIR)$(PREFIX)/share/kejiyun/{}; \
+	done
+	install -m 0644 kejiyun.conf.example $(DESTDIR)$(SYSCONFDIR)/kejiyun/kejiyun.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/kejiyun/kejiyun.conf ] || \
+	  install -m 0640 kejiyun.conf.example $(DESTDIR)$(SYSCONFDIR)/kejiyun/kejiyun.conf
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/kejiyun.service \
+	  > $(DESTDIR)$(UNITDIR)/kejiyun.service
 
 clean:
 	rm -rf build kejiyun

@@ -8,8 +8,8 @@ build_pkgs=(
   build-essential pkg-config
   libmicrohttpd-dev libsqlite3-dev libsodium-dev libjansson-dev libinih-dev
   libutf8proc-dev libopencc-dev opencc libfriso-dev friso-dict libstemmer-dev
-  libmd4c-dev libmd4c-html0-dev libcurl4-openssl-dev libxlsxwriter-dev
-  libmagic-dev zlib1g-dev libpq-dev libgd-dev libexif-dev   # images: resizing, EXIF orientation
+  libmd4c-dev libcurl4-openssl-dev libxlsxwriter-dev
+  libmagic-dev zlib1g-dev libgd-dev libexif-dev   # images: resizing, EXIF orientation
   libcairo2-dev libpango1.0-dev fonts-wqy-microhei   # contract PDFs: cairo + pango, CJK glyphs
 )
 test_pkgs=( python3 chromium fonts-wqy-microhei sqlite3 python3-aiosmtpd poppler-utils )

@@ -3,14 +3,12 @@
  */
 #include "core/config.h"
 #include <ini.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-#ifndef KEJIYUN_ROOT
-#define KEJIYUN_ROOT "."
-#endif
 
 enum kind { K_STR, K_INT, K_BOOL };
 
@@ -28,7 +26,7 @@ typedef struct {
 static const setting settings[] = {
     S("server", "listen", "KEJIYUN_LISTEN", "--listen", K_STR, listen, "127.0.0.1:8080", "address to serve on, HOST:PORT (port 0 picks a free port)"),
     S("server", "data", "KEJIYUN_DATA", "--data", K_STR, data, "./data", "data directory: kejiyun.db and uploaded files"),
-    S("server", "root", "KEJIYUN_ROOT", "--root", K_STR, root, KEJIYUN_ROOT, "directory with templates/, static/, i18n/, migrations/ and reference data"),
+    S("server", "root", "KEJIYUN_ROOT", "--root", K_STR, root, "", "directory with templates/, static/, i18n/, migrations/ and reference data (empty: found at start, see kj_config_find_root)"),
     S("server", "threads", "KEJIYUN_THREADS", "--threads", K_INT, threads, "0", "HTTP worker threads (0 = number of cores)"),
     S("server", "public_url", "KEJIYUN_PUBLIC_URL", "--public-url", K_STR, public_url, "", "external URL of this instance, for links in e-mails and feeds"),
     S("server", "instance_name", "KEJIYUN_INSTANCE_NAME", "--instance-name", K_STR, instance_name, "天府科技云", "name shown in the page header"),
@@ -142,7 +140,48 @@ int kj_config_load(kj_config *c, int argc, char **argv, char *err, size_t errlen
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         c->threads = n > 0 ? (int)n : 2;
     }
+    if (!*c->root && kj_config_find_root(c->root, sizeof c->root)) {
+        snprintf(err, errlen, "cannot find kejiyun's templates and migrations next to the binary, in ../share/kejiyun "
+                              "or the current directory; set --root (KEJIYUN_ROOT)");
+        return -1;
+    }
     return 0;
+}
+
+/* A directory is a data root when it holds both templates/ and
+ * migrations/sqlite/: either alone could be a coincidence. */
+static bool is_root(const char *dir)
+{
+    char p[PATH_MAX + 32];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/templates", dir);
+    if (stat(p, &st) || !S_ISDIR(st.st_mode)) return false;
+    snprintf(p, sizeof p, "%s/migrations/sqlite", dir);
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int kj_config_find_root(char *out, size_t n)
+{
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = 0;
+        /* next to the binary; an FHS install (PREFIX/bin → PREFIX/share/kejiyun);
+         * a build tree (build/<variant>/kejiyun → the source tree). */
+        static const char *const rel[] = { "", "/../share/kejiyun", "/../.." };
+        for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+            char cand[PATH_MAX + 32], real[PATH_MAX];
+            snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
+            if (is_root(cand) && realpath(cand, real) && strlen(real) < n) {
+                memcpy(out, real, strlen(real) + 1);
+                return 0;
+            }
+        }
+    }
+    if (is_root(".")) { snprintf(out, n, "."); return 0; }
+    return -1;
 }
 
 void kj_config_help(FILE *out)

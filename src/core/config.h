@@ -53,4 +53,10 @@ typedef struct kj_config {
 int kj_config_load(kj_config *c, int argc, char **argv, char *err, size_t errlen);
 /** Prints every setting with its file key, variable, flag, default, help. */
 void kj_config_help(FILE *out);
+/** Finds the data root when the root setting is empty: next to the binary,
+ *  then PREFIX/share/kejiyun for a binary in PREFIX/bin, then the source tree
+ *  of a binary in build/<variant>/, then the current directory. Writes the
+ *  resolved path; 0, or -1 when none holds templates/ and migrations/sqlite/.
+ *  Nothing about the build machine is compiled in. */
+int kj_config_find_root(char *out, size_t n);
 #endif
