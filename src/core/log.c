@@ -8,6 +8,9 @@
 #include <stdio.h>
 
 static atomic_bool quiet;
+static _Thread_local const char *request_id;   /* per thread: see kj_log_set_request */
+
+void kj_log_set_request(const char *id) { request_id = id; }
 
 void kj_log_set_quiet(bool q) { atomic_store(&quiet, q); }
 
@@ -16,7 +19,8 @@ static void emit(const char *level, const char *fmt, va_list ap)
     char msg[2048], ts[32];
     vsnprintf(msg, sizeof msg, fmt, ap);
     kj_format_iso(kj_now_ms(), ts, sizeof ts);
-    fprintf(stderr, "%s %s %s\n", ts, level, msg);
+    if (request_id) fprintf(stderr, "%s %s [req %s] %s\n", ts, level, request_id, msg);
+    else fprintf(stderr, "%s %s %s\n", ts, level, msg);
 }
 
 void kj_log_info(const char *fmt, ...)

@@ -84,6 +84,7 @@ struct kj_req {
     const char *method_name;
     const char *path;           /* decoded path, without query */
     const char *client_ip;
+    const char *id;             /* this request's id: X-Request-Id, log lines, error pages */
     bool tls;                   /* the client reached us over https (proxy header) */
 
     const kj_route *route;      /* NULL for unmatched requests */

@@ -108,6 +108,7 @@ void kj_resp_problem(kj_req *req, int status, const char *title, const char *det
     json_t *p = json_pack("{s:s, s:s, s:i}", "type", "about:blank", "title", title, "status", status);
     if (detail) json_object_set_new(p, "detail", json_string(detail));
     if (req->path) json_object_set_new(p, "instance", json_string(req->path));
+    if (status >= 500 && req->id) json_object_set_new(p, "request_id", json_string(req->id));
     if (errors) json_object_set_new(p, "errors", errors);
     kj_resp_json(req, status, p);
     req->content_type = "application/problem+json; charset=utf-8";

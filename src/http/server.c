@@ -15,6 +15,7 @@
  */
 #include "http/http.h"
 #include "core/clock.h"
+#include "core/id.h"
 #include "core/log.h"
 #include "core/validate.h"
 #include <arpa/inet.h>
@@ -159,6 +160,7 @@ static enum MHD_Result queue_response(kj_server *s, kj_req *req, struct MHD_Conn
     if (!req->no_gzip && is_text_type(req->content_type)) MHD_add_response_header(resp, "Vary", "Accept-Encoding");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(resp, "X-Request-Id", req->id);
     bool has_csp = false, has_xfo = false;
     for (struct kj_header *h = req->headers; h; h = h->next) {
         MHD_add_response_header(resp, h->name, h->value);
@@ -278,6 +280,9 @@ static kj_req *new_request(kj_server *s, struct MHD_Connection *conn, const char
     req->path = kj_arena_strdup(req->arena, url);
     req->route_index = -1;
     req->lang = "zh-CN";
+    char rid[24];
+    kj_random_token(rid, sizeof rid, 12);
+    req->id = kj_arena_strdup(req->arena, rid);
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char ip[INET6_ADDRSTRLEN] = "?";
     if (ci && ci->client_addr) {
@@ -371,8 +376,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     parse_body(s, req);
+    kj_log_set_request(req->id);
     s->cfg.dispatch(req);
-    return queue_response(s, req, conn);
+    enum MHD_Result rc = queue_response(s, req, conn);
+    kj_log_set_request(NULL);
+    return rc;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define BE(db) (kj_db_store(db)->be)
 
@@ -25,7 +26,8 @@ kj_store *kj_store_open(const kj_store_backend *be, const char *uri, int pool_si
     s->be = be;
     s->hook = hook;
     s->hook_ctx = hook_ctx;
-    if (be->open(s, uri, pool_size, err, errlen) != 0) { free(s); return NULL; }
+    pthread_mutex_init(&s->fault_lock, NULL);
+    if (be->open(s, uri, pool_size, err, errlen) != 0) { pthread_mutex_destroy(&s->fault_lock); free(s); return NULL; }
     return s;
 }
 
@@ -33,20 +35,87 @@ void kj_store_close(kj_store *s)
 {
     if (!s) return;
     s->be->close(s);
+    pthread_mutex_destroy(&s->fault_lock);
     free(s);
 }
 
-kj_db *kj_store_acquire(kj_store *s) { return s->be->acquire(s); }
+static struct kj_db_header *H(kj_db *db) { return (struct kj_db_header *)db; }
+
+kj_db *kj_store_acquire(kj_store *s)
+{
+    kj_db *db = s->be->acquire(s);
+    struct kj_db_header *h = H(db);
+    h->failures = 0;
+    h->tx_failed = false;
+    h->fault_commits = h->fault_reads = 0;
+    return db;
+}
 void kj_store_release(kj_store *s, kj_db *db) { if (db) s->be->release(s, db); }
 int64_t kj_store_error_count(kj_store *s) { return __atomic_load_n(&s->errors, __ATOMIC_RELAXED); }
 uint64_t kj_store_serial(kj_store *s) { return s->serial; }
 uint64_t kj_store_generation(kj_store *s) { return __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE); }
 static void wrote(kj_db *db) { __atomic_add_fetch(&kj_db_store(db)->generation, 1, __ATOMIC_RELEASE); }
 
-static void count_error(kj_db *db, const char *sql)
+/* Every failure but a constraint violation: counted for /metrics, logged
+ * (with the request id, see log.h), recorded on the connection for
+ * kj_db_failed and, inside a transaction, so that it cannot commit. */
+static void failed(kj_db *db, const char *msg, const char *sql)
 {
     __atomic_add_fetch(&kj_db_store(db)->errors, 1, __ATOMIC_RELAXED);
-    kj_log_error("db: %s [%.120s]", BE(db)->errmsg(db), sql);
+    H(db)->failures++;
+    if (BE(db)->in_transaction(db)) H(db)->tx_failed = true;
+    kj_log_error("db: %s [%.120s]", msg, sql);
+}
+
+static void count_error(kj_db *db, const char *sql) { failed(db, BE(db)->errmsg(db), sql); }
+
+bool kj_db_failed(kj_db *db) { return H(db)->failures > 0; }
+
+void kj_store_inject_faults(kj_store *s, int commits, int reads, const char *sql_part)
+{
+    pthread_mutex_lock(&s->fault_lock);
+    s->fault_commits = commits;
+    s->fault_reads = reads;
+    snprintf(s->fault_sql, sizeof s->fault_sql, "%s", sql_part ? sql_part : "");
+    pthread_mutex_unlock(&s->fault_lock);
+}
+
+void kj_db_take_faults(kj_db *db)
+{
+    kj_store *s = kj_db_store(db);
+    struct kj_db_header *h = H(db);
+    pthread_mutex_lock(&s->fault_lock);
+    if (s->fault_commits || s->fault_reads) {
+        h->fault_commits = s->fault_commits;
+        h->fault_reads = s->fault_reads;
+        memcpy(h->fault_sql, s->fault_sql, sizeof h->fault_sql);
+        s->fault_commits = s->fault_reads = 0;
+    }
+    pthread_mutex_unlock(&s->fault_lock);
+}
+
+static bool is_read(const char *sql)
+{
+    while (*sql == ' ' || *sql == '\n' || *sql == '(') sql++;
+    return !strncasecmp(sql, "SELECT", 6) || !strncasecmp(sql, "WITH", 4);
+}
+
+/* An injected read fault for this statement (test mode only). */
+static bool read_fault(kj_db *db, const char *sql)
+{
+    struct kj_db_header *h = H(db);
+    if (h->fault_reads <= 0 || !is_read(sql) || (h->fault_sql[0] && !strstr(sql, h->fault_sql))) return false;
+    h->fault_reads--;
+    failed(db, "injected read fault (test mode)", sql);
+    return true;
+}
+
+/* An injected commit fault (test mode only). */
+static bool commit_fault(kj_db *db)
+{
+    if (H(db)->fault_commits <= 0) return false;
+    H(db)->fault_commits--;
+    return true;
 }
 
 static int bind_json(const kj_store_backend *be, kj_stmt *st, int idx, json_t *v)
@@ -86,6 +155,7 @@ static int bind_args(kj_db *db, kj_stmt *st, const char *types, va_list ap)
 
 kj_stmt *kj_db_vprepare(kj_db *db, const char *sql, const char *types, va_list ap)
 {
+    if (read_fault(db, sql)) return NULL;
     kj_stmt *st = BE(db)->prepare(db, sql);
     if (!st) { count_error(db, sql); return NULL; }
     if (bind_args(db, st, types, ap) != 0) {
@@ -186,12 +256,15 @@ json_t *kj_db_row(kj_db *db, const char *sql, const char *types, ...)
     return row;
 }
 
-int kj_db_exec(kj_db *db, const char *sql, const char *types, ...)
+static int vexec(kj_db *db, const char *sql, const char *types, va_list ap)
 {
-    va_list ap;
-    va_start(ap, types);
+    /* Outside a transaction the statement commits by itself: an injected
+     * commit fault fails it before it changes anything. */
+    if (!BE(db)->in_transaction(db) && !is_read(sql) && commit_fault(db)) {
+        failed(db, "injected commit fault (test mode)", sql);
+        return KJ_DB_ERROR;
+    }
     kj_stmt *st = kj_db_vprepare(db, sql, types, ap);
-    va_end(ap);
     if (!st) return KJ_DB_ERROR;
     int rc;
     while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {}
@@ -200,6 +273,31 @@ int kj_db_exec(kj_db *db, const char *sql, const char *types, ...)
     int changed = (int)BE(db)->changes(db);
     if (changed > 0) wrote(db);
     return changed;
+}
+
+int kj_db_exec(kj_db *db, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int rc = vexec(db, sql, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+int kj_db_exec_optional(kj_db *db, const char *why, const char *sql, const char *types, ...)
+{
+    int before = H(db)->failures;
+    bool tx_failed = H(db)->tx_failed;
+    va_list ap;
+    va_start(ap, types);
+    int rc = vexec(db, sql, types, ap);
+    va_end(ap);
+    if (rc < 0) {
+        kj_log_error("db: warning: best-effort write lost (%s): %s [%.120s]", why, kj_db_errmsg(db), sql);
+        H(db)->failures = before;
+        H(db)->tx_failed = tx_failed;
+    }
+    return rc;
 }
 
 int64_t kj_db_int(kj_db *db, int64_t dflt, const char *sql, const char *types, ...)
@@ -235,6 +333,7 @@ char *kj_db_text(kj_db *db, const char *sql, const char *types, ...)
 
 static kj_stmt *prepare_j(kj_db *db, const char *sql, json_t *params)
 {
+    if (read_fault(db, sql)) return NULL;
     kj_stmt *st = BE(db)->prepare(db, sql);
     if (!st) { count_error(db, sql); return NULL; }
     size_t i;
@@ -292,14 +391,43 @@ int64_t kj_db_int_j(kj_db *db, int64_t dflt, const char *sql, json_t *params)
     return v;
 }
 
-int kj_db_begin(kj_db *db)    { return BE(db)->begin(db); }
+int kj_db_begin(kj_db *db)
+{
+    H(db)->tx_failed = false;
+    int rc = BE(db)->begin(db);
+    if (rc != 0) failed(db, BE(db)->errmsg(db), "BEGIN");
+    return rc;
+}
+
 int kj_db_commit(kj_db *db)
 {
-    int rc = BE(db)->commit(db);
+    int rc;
+    if (H(db)->tx_failed) {
+        /* A statement of it failed and its caller went on: what it wrote
+         * may be half of what it meant to. */
+        kj_log_error("db: commit refused: a statement of this transaction failed");
+        rc = KJ_DB_ERROR;
+    } else if (commit_fault(db)) {
+        failed(db, "injected commit fault (test mode)", "COMMIT");
+        rc = KJ_DB_ERROR;
+    } else {
+        rc = BE(db)->commit(db);
+        if (rc != 0) failed(db, BE(db)->errmsg(db), "COMMIT");
+    }
+    /* A failed commit (busy, disk full, I/O) may leave the transaction
+     * open: end it, so that nothing of it remains and the next statement
+     * does not run inside it. */
+    if (rc != 0) BE(db)->rollback(db);
+    H(db)->tx_failed = false;
     wrote(db);   /* even when the commit failed: a rollback is a change too, for a cache */
     return rc;
 }
-int kj_db_rollback(kj_db *db) { return BE(db)->rollback(db); }
+
+int kj_db_rollback(kj_db *db)
+{
+    H(db)->tx_failed = false;
+    return BE(db)->rollback(db);
+}
 char *kj_db_defer_indexes(kj_db *db, const char *table)
 {
     return BE(db)->defer_indexes ? BE(db)->defer_indexes(db, table) : strdup("");
@@ -308,6 +436,7 @@ char *kj_db_defer_indexes(kj_db *db, const char *table)
 int kj_db_run_script(kj_db *db, const char *sql)
 {
     int rc = BE(db)->exec_script(db, sql);
+    if (rc != 0) failed(db, BE(db)->errmsg(db), "script");
     wrote(db);
     return rc;
 }

@@ -25,14 +25,45 @@
  *
  * Column names: a result column whose name ends in "__json" holds JSON
  * text; it is decoded and appears under the name without the suffix.
+ *
+ * Failing closed (the contract every caller relies on):
+ *  - Writes: the result of every call that writes or delimits a
+ *    transaction (kj_db_exec, kj_db_begin, kj_db_commit, kj_db_run_script,
+ *    kj_db_bulk) must be used: KJ_MUST_USE makes ignoring it a compile
+ *    error under -Werror. Inside a transaction a failed statement means:
+ *    roll back and return an error to the caller, up to the handler, which
+ *    answers an error (never a success). A write whose loss is harmless
+ *    (a counter, a cache) goes through kj_db_exec_optional, which logs a
+ *    warning and names why it may be lost.
+ *  - A transaction in which any statement failed (other than a constraint
+ *    violation, which its caller is told about and may handle) cannot
+ *    commit: kj_db_commit rolls it back and returns KJ_DB_ERROR. A failed
+ *    commit always leaves the transaction rolled back: nothing of it
+ *    remains, and the caller need not (but may) call kj_db_rollback.
+ *  - Reads: kj_db_rows returns NULL only on error (an empty array when
+ *    nothing matched); kj_db_row, kj_db_int and kj_db_text cannot tell an
+ *    error from "nothing" by their value. So every failure (other than a
+ *    constraint violation) is also recorded on the connection:
+ *    kj_db_failed() says whether this connection saw one since it was
+ *    acquired. The web layer (app.c) checks it after each handler and
+ *    replaces the response by a 500 (problem+json or error page) carrying
+ *    the request id that the log lines of the failure carry too: a failed
+ *    read is never a silently empty page. Code outside a request (jobs,
+ *    commands) checks kj_db_failed itself where "nothing" would decide
+ *    something.
  */
 #ifndef KJ_STORE_H
 #define KJ_STORE_H
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* A result that must be looked at: ignoring it is a compile error
+ * (-Werror). See "Failing closed" above. */
+#define KJ_MUST_USE __attribute__((warn_unused_result))
 
 typedef struct kj_store kj_store;
 typedef struct kj_db kj_db;
@@ -121,6 +152,25 @@ int kj_store_migrate(kj_store *s, const char *dir, char *err, size_t errlen);
 /** Runs one statement; returns the number of rows changed (≥ 0) or a
  *  negative KJ_DB_ error. */
 int kj_db_exec(kj_db *db, const char *sql, const char *types, ...);
+/** A write whose loss is harmless (a view counter, a cache, a last-seen
+ *  time), outside any transaction: like kj_db_exec, but a failure is only
+ *  logged as a warning naming why (a short reason), and does not count
+ *  as a failure of the connection (kj_db_failed). Never for a write that
+ *  a user is told has happened. */
+int kj_db_exec_optional(kj_db *db, const char *why, const char *sql, const char *types, ...);
+/** Whether a statement on this connection failed (other than a
+ *  constraint violation) since it was acquired: what the caller read may
+ *  then be incomplete, and the request must answer an error. */
+bool kj_db_failed(kj_db *db);
+/** Test mode only (the /__test/faults endpoint): the next connection that
+ *  calls kj_db_take_faults gets the faults: its next `commits` commits
+ *  fail (the transaction is rolled back; an autocommit write counts as a
+ *  commit) and its next `reads` queries (prepared SELECT/WITH statements)
+ *  fail, counting only statements whose SQL contains sql_part when that
+ *  is set. */
+void kj_store_inject_faults(kj_store *s, int commits, int reads, const char *sql_part);
+/** Moves the injected faults, if any, onto this connection (a request's). */
+void kj_db_take_faults(kj_db *db);
 /** Runs a query; returns a new JSON array of row objects (caller owns,
  *  json_decref), or NULL on error. */
 json_t *kj_db_rows(kj_db *db, const char *sql, const char *types, ...);
@@ -134,7 +184,11 @@ char *kj_db_text(kj_db *db, const char *sql, const char *types, ...);
  *  (each element as by 'j'): for queries assembled from optional filters. */
 json_t *kj_db_rows_j(kj_db *db, const char *sql, json_t *params);
 int64_t kj_db_int_j(kj_db *db, int64_t dflt, const char *sql, json_t *params);
-/** Transactions: begin takes the write lock at once (no upgrade deadlocks). */
+/** Transactions: begin takes the write lock at once (no upgrade deadlocks).
+ *  A failed begin leaves no transaction: the caller must not go on
+ *  writing (each statement would commit on its own). A failed commit
+ *  leaves the transaction rolled back. Rollback's result may be ignored:
+ *  it runs on error paths, and a connection given back rolls back anyway. */
 int kj_db_begin(kj_db *db);
 int kj_db_commit(kj_db *db);
 int kj_db_rollback(kj_db *db);
@@ -194,6 +248,18 @@ struct kj_store {
     int64_t errors;          /* atomic add */
     uint64_t generation;     /* atomic add: see kj_store_generation */
     uint64_t serial;         /* see kj_store_serial */
+    /* Injected faults waiting for a connection (kj_store_inject_faults),
+     * guarded by fault_lock; test mode only. */
+    int fault_commits, fault_reads;
+    char fault_sql[128];
+    pthread_mutex_t fault_lock;
 };
-struct kj_db_header { kj_store *store; };
+/* Per connection, used by the thread that borrowed it only. */
+struct kj_db_header {
+    kj_store *store;
+    int failures;            /* see kj_db_failed; reset when acquired */
+    bool tx_failed;          /* a statement of the open transaction failed */
+    int fault_commits, fault_reads;   /* taken by kj_db_take_faults */
+    char fault_sql[128];
+};
 #endif

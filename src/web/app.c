@@ -103,7 +103,10 @@ kj_app *kj_req_app(kj_req *req) { return req->app; }
 
 kj_db *kj_req_db(kj_req *req)
 {
-    if (!req->db) req->db = kj_store_acquire(kj_req_app(req)->store);
+    if (!req->db) {
+        req->db = kj_store_acquire(kj_req_app(req)->store);
+        if (kj_req_app(req)->cfg.test_mode) kj_db_take_faults(req->db);   /* /__test/faults */
+    }
     return req->db;
 }
 
@@ -200,6 +203,7 @@ void kj_error(kj_req *req, int status, const char *msg_key)
     }
     json_t *d = json_pack("{s:s, s:i}", "title", title, "status", status);
     if (detail) json_object_set_new(d, "detail", json_string(detail));
+    if (status >= 500 && req->id) json_object_set_new(d, "request_id", json_string(req->id));
     kj_render(req, status, "error", d);
 }
 
@@ -312,7 +316,7 @@ static char *page_cache_key(kj_req *req, json_t *raw)
     return kj_buf_steal(&key, NULL);
 }
 
-void kj_app_dispatch(kj_req *req)
+static void dispatch(kj_req *req)
 {
     /* Behind a TLS terminator that does not send X-Forwarded-Proto. */
     if (kj_req_app(req)->cfg.secure_cookies) req->tls = true;
@@ -378,9 +382,32 @@ void kj_app_dispatch(kj_req *req)
     if (revalidate || !kj_resp_cache_get(app->page_cache, cache_key, generation, now, kj_req_accepts_gzip(req), req)) {
         const struct kj_header *before = req->headers;
         req->route->handler(req);
-        kj_resp_cache_put(app->page_cache, cache_key, generation, now, req, before);
+        /* A page made while a read failed may lack what it shows: never kept. */
+        if (!req->db || !kj_db_failed(req->db)) kj_resp_cache_put(app->page_cache, cache_key, generation, now, req, before);
     }
     free(cache_key);
+}
+
+/* Fail closed: when a statement of this request failed (see store.h), its
+ * answer may show "nothing" where there was something, or a success where
+ * a write was lost. Unless the handler answered a server error itself, the
+ * answer is replaced by a 500 that names the request id; the log line of
+ * the failure carries the same id. Headers the handler set (cookies, a
+ * redirect) go with the answer they belonged to. */
+static void fail_closed(kj_req *req)
+{
+    if (!req->db || !kj_db_failed(req->db) || req->status >= 500) return;
+    kj_log_error("%s %s: a storage operation failed; answering 500 instead of %d", req->method_name, req->path, req->status);
+    req->headers = NULL;
+    req->file_path = NULL;
+    req->body_gzipped = false;
+    kj_error(req, 500, "err.storage");
+}
+
+void kj_app_dispatch(kj_req *req)
+{
+    dispatch(req);
+    fail_closed(req);
 }
 
 void kj_app_cleanup(kj_req *req)

@@ -130,6 +130,7 @@ void kj_ops_openapi(kj_req *req);
 void kj_ops_static(kj_req *req);
 void kj_ops_test_clock(kj_req *req);
 void kj_ops_test_tick(kj_req *req);
+void kj_ops_test_faults(kj_req *req);
 
 /* Static files (static.c). */
 kj_static *kj_static_load(const char *dir, char *err, size_t errlen);

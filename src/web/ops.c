@@ -91,6 +91,19 @@ void kj_ops_test_clock(kj_req *req)
     kj_resp_json(req, 200, json_pack("{s:I}", "now_ms", (json_int_t)kj_now_ms()));
 }
 
+/* POST /__test/faults {"commits":N, "reads":N, "sql":"part"}: the next
+ * request that uses the database fails that many commits / reads (see
+ * kj_store_inject_faults), so that tests can check that a failure is told
+ * and nothing half-written remains. */
+void kj_ops_test_faults(kj_req *req)
+{
+    if (!kj_req_app(req)->cfg.test_mode) { kj_error(req, 404, "err.not_found"); return; }
+    int commits = (int)json_integer_value(json_object_get(req->in, "commits"));
+    int reads = (int)json_integer_value(json_object_get(req->in, "reads"));
+    kj_store_inject_faults(kj_req_app(req)->store, commits, reads, json_string_value(json_object_get(req->in, "sql")));
+    kj_resp_json(req, 200, json_pack("{s:i, s:i}", "commits", commits, "reads", reads));
+}
+
 void kj_ops_test_tick(kj_req *req)
 {
     if (!kj_req_app(req)->cfg.test_mode) { kj_error(req, 404, "err.not_found"); return; }

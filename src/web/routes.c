@@ -81,6 +81,13 @@ static const kj_field clock_fields[] = {
     KJ_FIELDS_END
 };
 
+static const kj_field fault_fields[] = {
+    { "commits", KJ_F_INT, 0, 0, 1000, NULL },
+    { "reads", KJ_F_INT, 0, 0, 1000, NULL },
+    { "sql", KJ_F_TEXT, 0, 0, 120, NULL },
+    KJ_FIELDS_END
+};
+
 const kj_route kj_routes_core[] = {
     /* Pages */
     { KJ_GET,  "/",                        kj_page_home,           KJ_PUBLIC,    0, NULL, "home" },
@@ -119,6 +126,7 @@ const kj_route kj_routes_core[] = {
     { KJ_GET,  "/static/*",                kj_ops_static,          KJ_PUBLIC,    0, NULL, "static" },
     { KJ_POST, "/__test/clock",            kj_ops_test_clock,      KJ_PUBLIC,    KJ_API, clock_fields, "test_clock" },
     { KJ_POST, "/__test/tick",             kj_ops_test_tick,       KJ_PUBLIC,    KJ_API, NULL, "test_tick" },
+    { KJ_POST, "/__test/faults",           kj_ops_test_faults,     KJ_PUBLIC,    KJ_API, fault_fields, "test_faults" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };
 
