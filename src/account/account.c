@@ -4,6 +4,7 @@
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
+#include "core/log.h"
 #include "core/validate.h"
 #include <pthread.h>
 #include <sodium.h>
@@ -37,7 +38,8 @@ static void load_instance_id(void)
     char *v = kj_db_text(instance_db, "SELECT value FROM meta WHERE key = 'instance_id'", "");
     if (!v) {
         kj_id id = kj_id_new();
-        kj_db_exec(instance_db, "INSERT INTO meta(key, value) VALUES ('instance_id', ?) ON CONFLICT(key) DO NOTHING", "s", id.s);
+        if (kj_db_exec(instance_db, "INSERT INTO meta(key, value) VALUES ('instance_id', ?) ON CONFLICT(key) DO NOTHING", "s", id.s) < 0)
+            kj_log_error("cannot record this instance's id: %s", kj_db_errmsg(instance_db));
         v = kj_db_text(instance_db, "SELECT value FROM meta WHERE key = 'instance_id'", "");
     }
     snprintf(instance_id, sizeof instance_id, "%s", v ? v : "LOCAL");
@@ -176,9 +178,12 @@ enum kj_login_result kj_account_login(kj_db *db, const char *email, const char *
     }
     if (ok) {
         snprintf(user_id_out, KJ_ID_LEN + 1, "%s", json_string_value(json_object_get(u, "id")));
-        kj_db_exec(db, "DELETE FROM login_failures WHERE account = ?", "s", email);
-    } else {
-        kj_db_exec(db, "INSERT INTO login_failures(account, ip, at) VALUES (?,?,?)", "ssi", email, ip, now);
+        /* Best effort: failures left behind expire with their window. */
+        kj_db_exec_optional(db, "failed-login reset", "DELETE FROM login_failures WHERE account = ?", "s", email);
+    } else if (kj_db_exec(db, "INSERT INTO login_failures(account, ip, at) VALUES (?,?,?)", "ssi", email, ip, now) < 0) {
+        /* Not optional: an attempt not counted escapes the limit. The
+         * connection records the failure and the request answers 500. */
+        kj_log_error("login: a failed attempt could not be counted");
     }
     json_decref(u);
     return ok ? KJ_LOGIN_OK : KJ_LOGIN_BAD;
@@ -214,12 +219,12 @@ json_t *kj_session_user(kj_db *db, const char *token)
                          "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0", "si", th, kj_now_ms());
 }
 
-void kj_session_delete(kj_db *db, const char *token)
+int kj_session_delete(kj_db *db, const char *token)
 {
-    if (!token) return;
+    if (!token) return 0;
     char th[65];
     token_hash(token, th);
-    kj_db_exec(db, "DELETE FROM sessions WHERE token_hash = ?", "s", th);
+    return kj_db_exec(db, "DELETE FROM sessions WHERE token_hash = ?", "s", th);
 }
 
 int64_t kj_session_count(kj_db *db)

@@ -60,7 +60,7 @@ int kj_session_create(kj_db *db, const char *user_id, const char *kind, long ttl
 /** The user of a live session, without secrets (new ref), or NULL. */
 json_t *kj_session_user(kj_db *db, const char *token);
 /** Ends a session. */
-void kj_session_delete(kj_db *db, const char *token);
+int kj_session_delete(kj_db *db, const char *token);
 /** Number of live sessions (for /metrics). */
 int64_t kj_session_count(kj_db *db);
 

@@ -102,7 +102,7 @@ int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, jso
     if (prev) memcpy(id.s, kj_ch_str(prev, "id"), sizeof id.s);
     int64_t now = kj_now_ms();
     json_t *bj = budget >= 0 ? json_integer(budget) : json_null();
-    kj_db_begin(db);
+    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
     int w = prev ?
         kj_db_exec(db, "UPDATE challenge_applications SET team = ?, approach = ?, indicator_plan = ?, schedule = ?, "
                    "budget_fen = ?, studio_id = ?, org_id = ?, status = 'submitted', updated_at = ? WHERE id = ?", "ssss"
@@ -114,7 +114,12 @@ int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, jso
                    uid(user), kj_ch_str(user, "org_id"), studio_id, kj_ch_str(in, "team"), kj_ch_str(in, "approach"),
                    opt(in, "indicator_plan"), opt(in, "schedule"), bj, now, now);
     json_decref(bj);
-    if (w < 0) { kj_db_rollback(db); kj_ch_fail(e, 409, "err.challenge.applied_twice", NULL); goto out; }
+    if (w < 0) {
+        kj_db_rollback(db);
+        if (w == KJ_DB_CONSTRAINT) kj_ch_fail(e, 409, "err.challenge.applied_twice", NULL);
+        else kj_ch_fail(e, 500, "err.internal", NULL);
+        goto out;
+    }
     kj_ch_event(db, challenge_id, uid(user), "apply", "published", "published", NULL, false);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_application", ch);
     if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
@@ -194,10 +199,11 @@ int kj_application_update(kj_db *db, json_t *user, const char *app_id, json_t *i
     if (check_editable(app, ch, roles, e)) goto out;
     if (check_app(in, &budget, e) || applicant_side(db, user, in, &studio_id, e)) goto out;
     json_t *bj = budget >= 0 ? json_integer(budget) : json_null();
-    kj_db_exec(db, "UPDATE challenge_applications SET team = ?, approach = ?, indicator_plan = ?, schedule = ?, budget_fen = ?, "
+    int w = kj_db_exec(db, "UPDATE challenge_applications SET team = ?, approach = ?, indicator_plan = ?, schedule = ?, budget_fen = ?, "
                "studio_id = ?, updated_at = ? WHERE id = ?", "ssssjsis", kj_ch_str(in, "team"), kj_ch_str(in, "approach"),
                opt(in, "indicator_plan"), opt(in, "schedule"), bj, studio_id, kj_now_ms(), app_id);
     json_decref(bj);
+    if (w < 0) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "edit_application", NULL, NULL, NULL, false);
     rc = 0;
 out:
@@ -213,12 +219,16 @@ int kj_application_withdraw(kj_db *db, json_t *user, const char *app_id, kj_ch_e
     if (app_context(db, user, app_id, &app, &ch, &roles, e)) return -1;
     if (kj_ch_rule("withdraw_application", kj_ch_str(ch, "status"), roles & CH_APPLICANT, e)) goto out;
     if (!same(kj_ch_str(app, "status"), "submitted")) { kj_ch_fail(e, 409, "err.challenge.application_withdrawn", NULL); goto out; }
-    kj_db_begin(db);
-    kj_db_exec(db, "UPDATE challenge_applications SET status = 'withdrawn', updated_at = ? WHERE id = ?", "is", kj_now_ms(), app_id);
-    kj_db_exec(db, "DELETE FROM challenge_scores WHERE application_id = ?", "s", app_id);
+    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_exec(db, "UPDATE challenge_applications SET status = 'withdrawn', updated_at = ? WHERE id = ?", "is", kj_now_ms(), app_id) < 0 ||
+        kj_db_exec(db, "DELETE FROM challenge_scores WHERE application_id = ?", "s", app_id) < 0) {
+        kj_db_rollback(db);
+        kj_ch_fail(e, 500, "err.internal", NULL);
+        goto out;
+    }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "withdraw_application", NULL, NULL, NULL, false);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_withdrawn", ch);
-    kj_db_commit(db);
+    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
     rc = 0;
 out:
     json_decref(app);
@@ -299,8 +309,7 @@ int kj_application_attach(kj_db *db, json_t *user, const char *app_id, const cha
         kj_ch_fail(e, attach_status(key), key, "file");
         goto out;
     }
-    kj_db_begin(db);
-    if (kj_db_exec(db, "INSERT INTO challenge_attachments(attachment_id, application_id, created_at) VALUES (?,?,?)", "ssi",
+    if (kj_db_begin(db) || kj_db_exec(db, "INSERT INTO challenge_attachments(attachment_id, application_id, created_at) VALUES (?,?,?)", "ssi",
                    att, app_id, kj_now_ms()) < 1) {
         kj_db_rollback(db);
         kj_attach_delete(db, data_dir, att);
@@ -331,8 +340,12 @@ int kj_application_detach(kj_db *db, json_t *user, const char *app_id, const cha
         goto out;
     }
     if (check_editable(app, ch, roles, e)) goto out;
-    kj_db_begin(db);
-    kj_db_exec(db, "DELETE FROM challenge_attachments WHERE attachment_id = ?", "s", att_id);
+    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_exec(db, "DELETE FROM challenge_attachments WHERE attachment_id = ?", "s", att_id) < 0) {
+        kj_db_rollback(db);
+        kj_ch_fail(e, 500, "err.internal", NULL);
+        goto out;
+    }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "detach_file", NULL, NULL, NULL, false);
     if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
     kj_attach_delete(db, data_dir, att_id);
@@ -447,14 +460,15 @@ int kj_review_setup(kj_db *db, json_t *user, const char *challenge_id, json_t *r
         }
         if (same(rid, kj_ch_str(ch, "issuer_id"))) { kj_ch_fail(e, 422, "err.challenge.reviewer_is_issuer", "reviewers"); goto out; }
     }
-    kj_db_begin(db);
-    kj_db_exec(db, "DELETE FROM challenge_reviewers WHERE challenge_id = ?", "s", challenge_id);
+    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    int w = kj_db_exec(db, "DELETE FROM challenge_reviewers WHERE challenge_id = ?", "s", challenge_id);
     json_array_foreach(reviewers, i, r) {
-        kj_db_exec(db, "INSERT INTO challenge_reviewers(challenge_id, user_id, assigned_at) VALUES (?,?,?) "
-                   "ON CONFLICT(challenge_id, user_id) DO NOTHING", "ssi", challenge_id, json_string_value(r), kj_now_ms());
+        if (w >= 0) w = kj_db_exec(db, "INSERT INTO challenge_reviewers(challenge_id, user_id, assigned_at) VALUES (?,?,?) "
+                                   "ON CONFLICT(challenge_id, user_id) DO NOTHING", "ssi", challenge_id, json_string_value(r), kj_now_ms());
         kj_ch_notify(db, json_string_value(r), "challenge_reviewer", ch);
     }
-    kj_db_exec(db, "UPDATE challenges SET rubric = ?, updated_at = ? WHERE id = ?", "jis", rb, kj_now_ms(), challenge_id);
+    if (w >= 0) w = kj_db_exec(db, "UPDATE challenges SET rubric = ?, updated_at = ? WHERE id = ?", "jis", rb, kj_now_ms(), challenge_id);
+    if (w < 0) { kj_db_rollback(db); kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
     kj_ch_event(db, challenge_id, uid(user), "setup_review", NULL, NULL, NULL, true);
     if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
     rc = 0;
@@ -476,8 +490,11 @@ int kj_review_declare(kj_db *db, json_t *user, const char *challenge_id, bool co
         kj_ch_fail(e, 409, "err.challenge.already_scored", NULL);
         goto out;
     }
-    kj_db_exec(db, "UPDATE challenge_reviewers SET recused = ?, coi_note = ? WHERE challenge_id = ? AND user_id = ?", "bsss",
-               (int)conflict, note, challenge_id, uid(user));
+    if (kj_db_exec(db, "UPDATE challenge_reviewers SET recused = ?, coi_note = ? WHERE challenge_id = ? AND user_id = ?", "bsss",
+                   (int)conflict, note, challenge_id, uid(user)) < 0) {
+        kj_ch_fail(e, 500, "err.internal", NULL);
+        goto out;
+    }
     kj_ch_event(db, challenge_id, uid(user), conflict ? "recuse" : "declare_no_conflict", NULL, NULL, NULL, false);
     rc = 0;
 out:
@@ -579,13 +596,17 @@ int kj_objection_file(kj_db *db, json_t *user, const char *challenge_id, const c
     }
     if (chars(body) < 5 || chars(body) > 5000) { kj_ch_fail(e, 422, "err.challenge.objection_short", "body"); goto out; }
     kj_id id = kj_id_new();
-    kj_db_begin(db);
-    kj_db_exec(db, "INSERT INTO challenge_objections(id, origin, challenge_id, user_id, body, created_at) VALUES (?,?,?,?,?,?)",
-               "sssssi", id.s, kj_instance_id(db), challenge_id, uid(user), body, kj_now_ms());
+    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_exec(db, "INSERT INTO challenge_objections(id, origin, challenge_id, user_id, body, created_at) VALUES (?,?,?,?,?,?)",
+                   "sssssi", id.s, kj_instance_id(db), challenge_id, uid(user), body, kj_now_ms()) < 0) {
+        kj_db_rollback(db);
+        kj_ch_fail(e, 500, "err.internal", NULL);
+        goto out;
+    }
     kj_ch_event(db, challenge_id, uid(user), "object", NULL, NULL, NULL, true);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_objection", ch);
     kj_ch_notify_staff(db, ch, "challenge_objection", NULL);
-    kj_db_commit(db);
+    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
     memcpy(id_out, id.s, sizeof id.s);
     rc = 0;
 out:
@@ -603,12 +624,16 @@ int kj_objection_answer(kj_db *db, json_t *user, const char *objection_id, const
     if (kj_ch_rule("answer_objection", kj_ch_str(ch, "status"), kj_ch_roles(db, ch, user), e)) goto out;
     if (kj_ch_str(ob, "answer")) { kj_ch_fail(e, 409, "err.challenge.objection_answered", NULL); goto out; }
     if (chars(answer) < 2 || chars(answer) > 5000) { kj_ch_fail(e, 422, "err.challenge.reason_required", "answer"); goto out; }
-    kj_db_begin(db);
-    kj_db_exec(db, "UPDATE challenge_objections SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ?", "ssis",
-               answer, uid(user), kj_now_ms(), objection_id);
+    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_exec(db, "UPDATE challenge_objections SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ?", "ssis",
+                   answer, uid(user), kj_now_ms(), objection_id) < 0) {
+        kj_db_rollback(db);
+        kj_ch_fail(e, 500, "err.internal", NULL);
+        goto out;
+    }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "answer_objection", NULL, NULL, answer, true);
     kj_ch_notify(db, kj_ch_str(ob, "user_id"), "challenge_answer", ch);
-    kj_db_commit(db);
+    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
     rc = 0;
 out:
     json_decref(ob);
@@ -645,12 +670,16 @@ int kj_milestone_report(kj_db *db, json_t *user, const char *milestone_id, const
     if (same(st, "accepted")) { kj_ch_fail(e, 409, "err.challenge.milestone_already_accepted", NULL); goto out; }
     if (same(st, "reported")) { kj_ch_fail(e, 409, "err.challenge.milestone_reported", NULL); goto out; }
     if (chars(report) < 5 || chars(report) > 10000) { kj_ch_fail(e, 422, "err.challenge.report_short", "report"); goto out; }
-    kj_db_begin(db);
-    kj_db_exec(db, "UPDATE challenge_milestones SET status = 'reported', report = ?, evidence = ?, updated_at = ? WHERE id = ?",
-               "ssis", report, evidence ? evidence : "", kj_now_ms(), milestone_id);
+    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_exec(db, "UPDATE challenge_milestones SET status = 'reported', report = ?, evidence = ?, updated_at = ? WHERE id = ?",
+                   "ssis", report, evidence ? evidence : "", kj_now_ms(), milestone_id) < 0) {
+        kj_db_rollback(db);
+        kj_ch_fail(e, 500, "err.internal", NULL);
+        goto out;
+    }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "report_milestone", NULL, NULL, kj_ch_str(m, "title"), true);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_milestone_reported", ch);
-    kj_db_commit(db);
+    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
     rc = 0;
 out:
     json_decref(m);
@@ -669,9 +698,13 @@ int kj_milestone_decide(kj_db *db, json_t *user, const char *milestone_id, bool 
     if (same(st, "accepted")) { kj_ch_fail(e, 409, "err.challenge.milestone_already_accepted", NULL); goto out; }
     if (!same(st, "reported")) { kj_ch_fail(e, 409, "err.challenge.milestone_not_reported", NULL); goto out; }
     if (!accept && chars(reason) < 2) { kj_ch_fail(e, 422, "err.challenge.reason_required", "reason"); goto out; }
-    kj_db_begin(db);
-    kj_db_exec(db, "UPDATE challenge_milestones SET status = ?, return_reason = ?, updated_at = ? WHERE id = ?", "ssis",
-               accept ? "accepted" : "returned", accept ? NULL : reason, kj_now_ms(), milestone_id);
+    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_exec(db, "UPDATE challenge_milestones SET status = ?, return_reason = ?, updated_at = ? WHERE id = ?", "ssis",
+                   accept ? "accepted" : "returned", accept ? NULL : reason, kj_now_ms(), milestone_id) < 0) {
+        kj_db_rollback(db);
+        kj_ch_fail(e, 500, "err.internal", NULL);
+        goto out;
+    }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), action, NULL, NULL, accept ? kj_ch_str(m, "title") : reason, true);
     json_t *w = kj_db_rows(db, "SELECT applicant_id FROM challenge_applications WHERE challenge_id = ? AND status = 'selected'",
                            "s", kj_ch_str(ch, "id"));
@@ -680,7 +713,7 @@ int kj_milestone_decide(kj_db *db, json_t *user, const char *milestone_id, bool 
     json_array_foreach(w, i, a)
         kj_ch_notify(db, kj_ch_str(a, "applicant_id"), accept ? "challenge_milestone_accepted" : "challenge_milestone_returned", ch);
     json_decref(w);
-    kj_db_commit(db);
+    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
     rc = 0;
 out:
     json_decref(m);

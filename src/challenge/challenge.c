@@ -161,11 +161,11 @@ int kj_ch_roles(kj_db *db, json_t *ch, json_t *user)
     return roles;
 }
 
-void kj_ch_event(kj_db *db, const char *challenge_id, const char *actor_id, const char *action,
-                 const char *from, const char *to, const char *reason, bool public)
+int kj_ch_event(kj_db *db, const char *challenge_id, const char *actor_id, const char *action,
+                const char *from, const char *to, const char *reason, bool public)
 {
     kj_id id = kj_id_new();
-    kj_db_exec(db, "INSERT INTO challenge_events(id, origin, challenge_id, actor_id, action, from_status, to_status, "
+    return kj_db_exec(db, "INSERT INTO challenge_events(id, origin, challenge_id, actor_id, action, from_status, to_status, "
                "reason, public, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)", "ssssssssbi", id.s, kj_instance_id(db),
                challenge_id, actor_id, action, from, to, reason, (int)public, kj_now_ms());
 }
@@ -460,8 +460,8 @@ int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in
     char *org_region = org_id ? kj_db_text(db, "SELECT region FROM orgs WHERE id = ?", "s", org_id) : NULL;
     kj_id id = kj_id_new();
     int64_t now = kj_now_ms();
-    kj_db_begin(db);
-    int rc = kj_db_exec(db, "INSERT INTO challenges(id, origin, list_id, direction, title, domain, problem, difficulties, "
+    int rc = kj_db_begin(db);
+    if (rc == 0) rc = kj_db_exec(db, "INSERT INTO challenges(id, origin, list_id, direction, title, domain, problem, difficulties, "
                         "indicators, deliverables, bounty_fen, payment_terms, task_period, eligibility, ip_terms, deadline, "
                         "deadline_ms, contact, region, issuer_id, org_id, status, created_at, updated_at) "
                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'submitted',?,?)",
@@ -593,7 +593,8 @@ static int act_approve(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_er
 static int act_reject(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *e)
 {
     if (need_reason(in, e)) return -1;
-    kj_db_exec(db, "UPDATE challenges SET reject_reason = ? WHERE id = ?", "ss", kj_ch_str(in, "reason"), kj_ch_str(ch, "id"));
+    if (kj_db_exec(db, "UPDATE challenges SET reject_reason = ? WHERE id = ?", "ss", kj_ch_str(in, "reason"), kj_ch_str(ch, "id")) < 0)
+        return kj_ch_fail(e, 500, "err.internal", NULL);
     return 0;
 }
 
@@ -621,10 +622,12 @@ static int act_select(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err
     if (!days) days = 5;
     if (days < 1 || days > 30) return kj_ch_fail(e, 422, "err.challenge.publicity_days", "publicity_days");
     json_array_foreach(winners, i, w)
-        kj_db_exec(db, "UPDATE challenge_applications SET status = 'selected', updated_at = ? WHERE id = ?", "is",
-                   kj_now_ms(), json_string_value(w));
-    kj_db_exec(db, "UPDATE challenges SET publicity_until = ?, outcome_reason = ? WHERE id = ?", "iss",
-               kj_now_ms() + days * DAY_MS, kj_ch_str(in, "reason"), id);
+        if (kj_db_exec(db, "UPDATE challenge_applications SET status = 'selected', updated_at = ? WHERE id = ?", "is",
+                       kj_now_ms(), json_string_value(w)) < 0)
+            return kj_ch_fail(e, 500, "err.internal", NULL);
+    if (kj_db_exec(db, "UPDATE challenges SET publicity_until = ?, outcome_reason = ? WHERE id = ?", "iss",
+                   kj_now_ms() + days * DAY_MS, kj_ch_str(in, "reason"), id) < 0)
+        return kj_ch_fail(e, 500, "err.internal", NULL);
     json_t *apps = kj_db_rows(db, "SELECT applicant_id, status FROM challenge_applications WHERE challenge_id = ? AND "
                               "status IN ('submitted','selected')", "s", id);
     json_array_foreach(apps, i, w)
@@ -641,7 +644,8 @@ static int act_no_award(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_e
     bool any = kj_db_int(db, 0, "SELECT count(*) FROM challenge_applications WHERE challenge_id = ? AND status = 'submitted'",
                          "s", id) > 0;
     if (any && !kj_ch_review_complete(db, id)) return kj_ch_fail(e, 409, "err.challenge.review_incomplete", "action");
-    kj_db_exec(db, "UPDATE challenges SET outcome_reason = ? WHERE id = ?", "ss", kj_ch_str(in, "reason"), id);
+    if (kj_db_exec(db, "UPDATE challenges SET outcome_reason = ? WHERE id = ?", "ss", kj_ch_str(in, "reason"), id) < 0)
+        return kj_ch_fail(e, 500, "err.internal", NULL);
     json_t *apps = kj_db_rows(db, "SELECT applicant_id FROM challenge_applications WHERE challenge_id = ? AND status = 'submitted'", "s", id);
     size_t i;
     json_t *a;
@@ -682,13 +686,19 @@ static int act_sign(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *
     json_t *stored = json_pack("{s:s, s:I, s:[]}", "parties", parties, "amount_fen", (json_int_t)fen, "milestones");
     json_array_foreach(ms, i, m) {
         kj_id mid = kj_id_new();
-        kj_db_exec(db, "INSERT INTO challenge_milestones(id, origin, challenge_id, seq, title, due, criteria, updated_at) "
-                   "VALUES (?,?,?,?,?,?,?,?)", "sssisssi", mid.s, kj_instance_id(db), id, (int64_t)i + 1,
-                   kj_ch_str(m, "title"), kj_ch_str(m, "due"), kj_ch_str(m, "criteria"), kj_now_ms());
+        if (kj_db_exec(db, "INSERT INTO challenge_milestones(id, origin, challenge_id, seq, title, due, criteria, updated_at) "
+                       "VALUES (?,?,?,?,?,?,?,?)", "sssisssi", mid.s, kj_instance_id(db), id, (int64_t)i + 1,
+                       kj_ch_str(m, "title"), kj_ch_str(m, "due"), kj_ch_str(m, "criteria"), kj_now_ms()) < 0) {
+            json_decref(stored);
+            return kj_ch_fail(e, 500, "err.internal", NULL);
+        }
         json_array_append_new(json_object_get(stored, "milestones"), json_pack("{s:s, s:s, s:s}", "title",
                               kj_ch_str(m, "title"), "due", kj_ch_str(m, "due"), "criteria", kj_ch_str(m, "criteria")));
     }
-    kj_db_exec(db, "UPDATE challenges SET agreement = ? WHERE id = ?", "js", stored, id);
+    if (kj_db_exec(db, "UPDATE challenges SET agreement = ? WHERE id = ?", "js", stored, id) < 0) {
+        json_decref(stored);
+        return kj_ch_fail(e, 500, "err.internal", NULL);
+    }
     /* The agreement carries on as a deal per winner: contract, signatures, conversation, reviews (deal/deal.h). */
     const char *dkey = NULL;
     int dstatus = 0;
@@ -708,7 +718,8 @@ static int act_evaluate(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_e
     if (strcmp(grade, "fail") && kj_db_int(db, 0, "SELECT count(*) FROM challenge_milestones WHERE challenge_id = ? AND "
                                            "status <> 'accepted'", "s", id) > 0)
         return kj_ch_fail(e, 409, "err.challenge.milestones_open", "grade");
-    kj_db_exec(db, "UPDATE challenges SET grade = ? WHERE id = ?", "ss", grade, id);
+    if (kj_db_exec(db, "UPDATE challenges SET grade = ? WHERE id = ?", "ss", grade, id) < 0)
+        return kj_ch_fail(e, 500, "err.internal", NULL);
     json_t *apps = kj_db_rows(db, "SELECT applicant_id FROM challenge_applications WHERE challenge_id = ? AND status = 'selected'", "s", id);
     size_t i;
     json_t *a;
@@ -738,11 +749,14 @@ static int perform(kj_db *db, json_t *user, json_t *ch, size_t k, json_t *in, in
 {
     const char *action = action_impl[k].action, *state = kj_ch_str(ch, "status"), *id = kj_ch_str(ch, "id");
     if (kj_ch_rule(action, state, roles, e)) return -1;
-    kj_db_begin(db);
+    if (kj_db_begin(db)) return kj_ch_fail(e, 500, "err.internal", NULL);
     if (action_impl[k].fn(db, user, ch, in, e)) { kj_db_rollback(db); return -1; }
     const char *next = kj_ch_next(action, state);
-    kj_db_exec(db, "UPDATE challenges SET status = ?, updated_at = ? WHERE id = ?", "sis", next, kj_now_ms(), id);
-    kj_ch_event(db, id, uid(user), action, state, next, kj_ch_str(in, "reason"), public_state(next));
+    if (kj_db_exec(db, "UPDATE challenges SET status = ?, updated_at = ? WHERE id = ?", "sis", next, kj_now_ms(), id) < 0 ||
+        kj_ch_event(db, id, uid(user), action, state, next, kj_ch_str(in, "reason"), public_state(next)) < 0) {
+        kj_db_rollback(db);
+        return kj_ch_fail(e, 500, "err.internal", NULL);
+    }
     if (action_impl[k].kind) notify_audience(db, ch, action_impl[k].audience, action_impl[k].kind, uid(user));
     if (kj_db_commit(db)) return kj_ch_fail(e, 500, "err.internal", NULL);
     return 0;

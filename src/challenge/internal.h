@@ -30,7 +30,7 @@ int kj_ch_rule(const char *action, const char *state, int roles, kj_ch_err *e);
 /** The next state of (action, state), or NULL. */
 const char *kj_ch_next(const char *action, const char *state);
 /** Appends to the audit trail (public = shown on the public timeline). */
-void kj_ch_event(kj_db *db, const char *challenge_id, const char *actor_id, const char *action,
+int kj_ch_event(kj_db *db, const char *challenge_id, const char *actor_id, const char *action,
                  const char *from, const char *to, const char *reason, bool public);
 /** Notifies user about challenge ch (kind: notify.<kind>, subject = title). */
 void kj_ch_notify(kj_db *db, const char *user_id, const char *kind, json_t *ch);

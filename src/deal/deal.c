@@ -840,7 +840,8 @@ static int run_action(act_ctx *c, const kj_deal_transition *row, const char *act
                        "siss", c->next, kj_now_ms(), c->deal_id, state) < 1)
             return fail(c, "err.deal.changed", 409);
     } else {
-        kj_db_exec(c->db, "UPDATE deals SET updated_at = ? WHERE id = ?", "is", kj_now_ms(), c->deal_id);
+        if (kj_db_exec(c->db, "UPDATE deals SET updated_at = ? WHERE id = ?", "is", kj_now_ms(), c->deal_id) < 0)
+            return fail(c, "err.internal", 500);
     }
     if (kj_ledger_append(c->db, c->deal_id, c->uid, action, c->event)) return fail(c, "err.internal", 500);
     return 0;

@@ -63,8 +63,11 @@ int kj_demo_load(kj_db *db, const char *root, FILE *out)
             fprintf(stderr, "demo: cannot create %s: %s %s\n", u->email, fail.field, fail.key);
             return -1;
         }
-        if (!strcmp(u->role, "scientist") && i % 2 == 0)
-            kj_db_exec(db, "UPDATE users SET is_expert = 1 WHERE id = ?", "s", id);
+        if (!strcmp(u->role, "scientist") && i % 2 == 0 &&
+            kj_db_exec(db, "UPDATE users SET is_expert = 1 WHERE id = ?", "s", id) < 0) {
+            fprintf(stderr, "demo: cannot mark %s as an expert: %s\n", u->email, kj_db_errmsg(db));
+            return -1;
+        }
         fprintf(out, "  %-28s %-16s %s\n", u->email, demo_password(u->role), u->role);
     }
     fprintf(out, "Demo marketplace:\n");
@@ -73,6 +76,9 @@ int kj_demo_load(kj_db *db, const char *root, FILE *out)
     /* Match the demo listings now (freshness from their back-dated days),
      * so that a server started on the demo shows matches at once. */
     while (kj_match_drain(db, 500) > 0) {}
-    kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('demo_loaded', '1') ON CONFLICT(key) DO NOTHING", "");
+    if (kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('demo_loaded', '1') ON CONFLICT(key) DO NOTHING", "") < 0) {
+        fprintf(stderr, "demo: cannot record that the demo is loaded: %s\n", kj_db_errmsg(db));
+        return -1;
+    }
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/id.h"
+#include "core/log.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,15 +185,17 @@ int kj_mail_send_due(kj_db *db, const kj_config *cfg, int max)
         kj_buf_free(&body);
         int64_t now = kj_now_ms();
         if (rc == 0) {
-            kj_db_exec(db, "UPDATE mail_queue SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-                       "is", now, jstr(m, "id"));
+            if (kj_db_exec(db, "UPDATE mail_queue SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                           "is", now, jstr(m, "id")) < 0)
+                kj_log_error("mail: %s sent but not marked sent; it may be sent again", jstr(m, "id"));
             sent++;
         } else {
             int64_t attempts = json_integer_value(json_object_get(m, "attempts")) + 1;
             int64_t delay = MINUTE_MS << (attempts < 7 ? attempts - 1 : 6);
             if (delay > 60 * MINUTE_MS) delay = 60 * MINUTE_MS;
-            kj_db_exec(db, "UPDATE mail_queue SET attempts = ?, next_try_at = ?, last_error = ?, status = ? WHERE id = ?", "iisss",
-                       attempts, now + delay, err, attempts >= MAX_ATTEMPTS ? "failed" : "queued", jstr(m, "id"));
+            if (kj_db_exec(db, "UPDATE mail_queue SET attempts = ?, next_try_at = ?, last_error = ?, status = ? WHERE id = ?", "iisss",
+                           attempts, now + delay, err, attempts >= MAX_ATTEMPTS ? "failed" : "queued", jstr(m, "id")) < 0)
+                kj_log_error("mail: failed attempt on %s not recorded; it is tried again at once", jstr(m, "id"));
         }
     }
     json_decref(due);
