@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/id.h"
+#include "core/log.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -184,14 +185,16 @@ int kj_market_tick(kj_db *db)
         if (kj_db_begin(db)) continue;
         int rc = kj_db_exec(db, "UPDATE listings SET status = 'expired', updated_at = ? WHERE id = ? AND status = 'published'",
                             "is", kj_now_ms(), id);
+        if (rc > 0 && kj_db_exec(db, "INSERT INTO listing_events(id, listing_id, actor_id, action, from_status, to_status, created_at) "
+                                     "VALUES (?,?,NULL,'expire','published','expired',?)", "ssi", ev.s, id, kj_now_ms()) < 0) rc = -1;
         if (rc > 0) {
-            kj_db_exec(db, "INSERT INTO listing_events(id, listing_id, actor_id, action, from_status, to_status, created_at) "
-                           "VALUES (?,?,NULL,'expire','published','expired',?)", "ssi", ev.s, id, kj_now_ms());
             kj_notify(db, jstr(r, "owner_id"), "listing_expired", jstr(r, "title"), link);
             kj_search_sync_listing(db, id, false);
-            changed++;
         }
-        kj_db_commit(db);
+        /* No one to tell here: a failure is logged and the listing expires on a later round. */
+        if (rc < 0) kj_db_rollback(db);
+        if (rc < 0 || kj_db_commit(db)) kj_log_error("market: expiring listing %s failed; tried again next round", id);
+        else if (rc > 0) changed++;
     }
     json_decref(due);
     json_t *remind = kj_db_rows(db, "SELECT id, owner_id, title FROM listings WHERE status = 'published' AND reminder_sent = 0 "
@@ -200,7 +203,8 @@ int kj_market_tick(kj_db *db)
         char link[64];
         snprintf(link, sizeof link, "/listings/%s", jstr(r, "id"));
         kj_notify(db, jstr(r, "owner_id"), "listing_expiring", jstr(r, "title"), link);
-        kj_db_exec(db, "UPDATE listings SET reminder_sent = 1 WHERE id = ?", "s", jstr(r, "id"));
+        if (kj_db_exec(db, "UPDATE listings SET reminder_sent = 1 WHERE id = ?", "s", jstr(r, "id")) < 0)
+            kj_log_error("market: reminder for listing %s not marked sent; it may be sent again", jstr(r, "id"));
         changed++;
     }
     json_decref(remind);
@@ -232,11 +236,11 @@ json_t *kj_favourite_list(kj_db *db, json_t *user)
 
 /* ---- notifications ---- */
 
-void kj_notify(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link)
+int kj_notify(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link)
 {
-    if (!user_id) return;
+    if (!user_id) return 0;
     kj_id id = kj_id_new();
-    kj_db_exec(db, "INSERT INTO notifications(id, user_id, kind, subject, link, created_at) VALUES (?,?,?,?,?,?)",
+    return kj_db_exec(db, "INSERT INTO notifications(id, user_id, kind, subject, link, created_at) VALUES (?,?,?,?,?,?)",
                "sssssi", id.s, user_id, kind, subject ? subject : "", link ? link : "", kj_now_ms());
 }
 

@@ -67,8 +67,8 @@ int kj_eoi_send(kj_db *db, json_t *user, const char *listing_id, const char *mes
             rc = refuse(err_key, http_status, "err.internal", 500);
         } else {
             kj_notify(db, jstr(l, "owner_id"), "eoi_received", jstr(l, "title"), link);
-            kj_db_commit(db);
-            snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
+            if (kj_db_commit(db)) rc = refuse(err_key, http_status, "err.internal", 500);
+            else snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
         }
     }
     json_decref(l);
@@ -215,7 +215,9 @@ json_t *kj_thread_get(kj_db *db, json_t *user, const char *thread_id)
                 read = true;
         json_object_set_new(m, "read_by_other", json_boolean(read));
     }
-    kj_db_exec(db, "UPDATE thread_members SET last_read_at = ? WHERE thread_id = ? AND user_id = ?", "iss", kj_now_ms(), thread_id, uid);
+    /* Best effort: a lost read mark only shows the messages as unread once more. */
+    kj_db_exec_optional(db, "read mark", "UPDATE thread_members SET last_read_at = ? WHERE thread_id = ? AND user_id = ?", "iss",
+                        kj_now_ms(), thread_id, uid);
     json_object_set_new(t, "messages", msgs ? msgs : json_array());
     json_object_set_new(t, "members", members ? members : json_array());
     return t;
@@ -233,7 +235,9 @@ int kj_thread_post(kj_db *db, json_t *user, const char *thread_id, const char *b
     if (kj_db_exec(db, "INSERT INTO messages(id, origin, thread_id, sender_id, body, created_at) "
                        "SELECT ?, origin, ?, ?, ?, ? FROM threads WHERE id = ?", "ssssis", id.s, thread_id, uid, body, now, thread_id) < 1)
         return refuse(err_key, http_status, "err.internal", 500);
-    kj_db_exec(db, "UPDATE thread_members SET last_read_at = ? WHERE thread_id = ? AND user_id = ?", "iss", now, thread_id, uid);
+    /* Best effort: the message is saved; a lost read mark only shows the thread as unread. */
+    kj_db_exec_optional(db, "read mark", "UPDATE thread_members SET last_read_at = ? WHERE thread_id = ? AND user_id = ?", "iss",
+                        now, thread_id, uid);
     return 0;
 }
 

@@ -456,11 +456,11 @@ static int apply_content(kj_db *db, const char *id, json_t *c)
     return 0;
 }
 
-static void add_event(kj_db *db, const char *listing_id, const char *actor, const char *action,
-                      const char *from, const char *to, const char *note)
+static int add_event(kj_db *db, const char *listing_id, const char *actor, const char *action,
+                     const char *from, const char *to, const char *note)
 {
     kj_id id = kj_id_new();
-    kj_db_exec(db, "INSERT INTO listing_events(id, listing_id, actor_id, action, from_status, to_status, note, created_at) "
+    return kj_db_exec(db, "INSERT INTO listing_events(id, listing_id, actor_id, action, from_status, to_status, note, created_at) "
                    "VALUES (?,?,?,?,?,?,?,?)", "sssssssi", id.s, listing_id, actor, action, from, to, note, kj_now_ms());
 }
 
@@ -512,7 +512,7 @@ int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, con
     if (rc == 0) rc = kj_db_exec(db, "INSERT INTO listing_revisions(listing_id, rev, data, author_id, state, created_at) "
                                      "VALUES (?,1,?,?,?,?)", "sjssi", id.s, content, user_id_of(user),
                                  live ? "approved" : !strcmp(status, "submitted") ? "pending" : "draft", kj_now_ms()) < 0 ? -1 : 0;
-    if (rc == 0) add_event(db, id.s, user_id_of(user), "create", NULL, status, NULL);
+    if (rc == 0) rc = add_event(db, id.s, user_id_of(user), "create", NULL, status, NULL) < 0 ? -1 : 0;
     /* Created already published: a bulk path (import, demo). Searchable now;
      * matches and alerts follow from the queue. */
     if (rc == 0 && live) {
@@ -559,7 +559,7 @@ int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool 
         if (rc == 0) rc = add_revision(db, id, rev, content, user_id_of(user), "pending");
         if (rc == 0) rc = kj_db_exec(db, "UPDATE listings SET pending_revision = ?, updated_at = ? WHERE id = ?", "iis",
                                      (int64_t)rev, kj_now_ms(), id) < 0 ? -1 : 0;
-        if (rc == 0) add_event(db, id, user_id_of(user), "edit_submitted", status, status, NULL);
+        if (rc == 0) rc = add_event(db, id, user_id_of(user), "edit_submitted", status, status, NULL) < 0 ? -1 : 0;
     } else {
         const char *to = submit ? "submitted" : (!strcmp(status, "withdrawn") ? "draft" : status);
         if (submit && strcmp(status, "draft") && strcmp(status, "rejected") && strcmp(status, "submitted") && strcmp(status, "withdrawn"))
@@ -568,7 +568,7 @@ int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool 
         if (rc == 0) rc = add_revision(db, id, rev, content, user_id_of(user), !strcmp(to, "submitted") ? "pending" : "draft");
         if (rc == 0) rc = kj_db_exec(db, "UPDATE listings SET status = ?, revision = ?, reject_reason = CASE WHEN ? = 'submitted' "
                                          "THEN NULL ELSE reject_reason END WHERE id = ?", "siss", to, (int64_t)rev, to, id) < 0 ? -1 : 0;
-        if (rc == 0) add_event(db, id, user_id_of(user), "edit", status, to, NULL);
+        if (rc == 0) rc = add_event(db, id, user_id_of(user), "edit", status, to, NULL) < 0 ? -1 : 0;
     }
     if (rc == 0) rc = kj_db_commit(db);
     json_decref(content);
@@ -769,7 +769,7 @@ static int do_transition(kj_db *db, json_t *l, json_t *user, const transition *t
             rc = kj_db_exec(db, "UPDATE listing_revisions SET state = 'pending' WHERE listing_id = ? AND rev = ?", "sj",
                             id, json_object_get(l, "revision")) < 0 ? -1 : 0;
     }
-    if (rc == 0) add_event(db, id, uid, a, jstr(l, "status"), t->to, reason);
+    if (rc == 0) rc = add_event(db, id, uid, a, jstr(l, "status"), t->to, reason) < 0 ? -1 : 0;
     /* Search and matches follow the live content and visibility at once. */
     static const char *const reindex[] = { "approve", "approve_edit", "withdraw", "close", "extend", NULL };
     for (const char *const *r = reindex; rc == 0 && *r; r++)

@@ -145,7 +145,7 @@ json_t *kj_thread_list(kj_db *db, json_t *user);
 int kj_favourite_set(kj_db *db, json_t *user, const char *listing_id, bool on);
 json_t *kj_favourite_list(kj_db *db, json_t *user);
 /** Adds an in-app notification (kind is an i18n key suffix notify.<kind>). */
-void kj_notify(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link);
+int kj_notify(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link);
 json_t *kj_notifications(kj_db *db, json_t *user, int limit);
 int64_t kj_unread_notifications(kj_db *db, json_t *user);
 #endif

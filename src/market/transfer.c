@@ -10,6 +10,7 @@
  */
 #include "market/transfer.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/id.h"
 #include "core/validate.h"
 #include "search/search.h"
@@ -1020,9 +1021,11 @@ static int run_import(kj_db *db, json_t *importer_user, const kj_import_opts *op
     memset(rep, 0, sizeof *rep);
     rep->errors = json_array();
     importer im = { .db = db, .importer = importer_user, .owners = json_object(), .rep = rep };
-    kj_db_bulk(db, true);   /* every value is checked below, row by row */
+    /* Every value is checked below, row by row. Without bulk mode the
+     * import is only slower: the database checks again. */
+    if (kj_db_bulk(db, true)) kj_log_error("import: bulk mode unavailable (%s); importing with checks", kj_db_errmsg(db));
     if (kj_db_begin(db)) {
-        kj_db_bulk(db, false);
+        if (kj_db_bulk(db, false)) kj_log_error("import: cannot leave bulk mode: %s", kj_db_errmsg(db));
         report(&im, 0, "", "err.internal");
         json_decref(im.owners);
         return -1;
@@ -1056,7 +1059,8 @@ static int run_import(kj_db *db, json_t *importer_user, const kj_import_opts *op
         kj_search_optimize(db);
         rep->merge_us = kj_mono_us() - t0;
     }
-    kj_db_bulk(db, false);
+    /* What was imported stays (committed or not, as reported below). */
+    if (kj_db_bulk(db, false)) kj_log_error("import: cannot leave bulk mode: %s", kj_db_errmsg(db));
     json_decref(im.owners);
     if (im.failed) {
         report(&im, 0, "", "err.internal");
