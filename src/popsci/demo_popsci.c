@@ -67,18 +67,19 @@ int kj_popsci_demo(kj_db *db, const char *root, FILE *out)
     if (!rc && !x.failed) {
         char *expert = kj_db_text(db, "SELECT id FROM users WHERE email = 'li.na@demo.kejiyun.cn'", "");
         json_t *topics = json_pack("[s, s]", "plantprot", "rice");
-        if (expert) kj_db_exec(db, "DELETE FROM popsci_experts WHERE user_id = ?", "s", expert);
+        if (expert && kj_db_exec(db, "DELETE FROM popsci_experts WHERE user_id = ?", "s", expert) < 0) x.failed = 1;
         for (size_t i = 0; expert && i < json_array_size(topics); i++)
-            kj_db_exec(db, "INSERT INTO popsci_experts(user_id, topic, region, created_at) VALUES (?,?,?,?) "
+            if (kj_db_exec(db, "INSERT INTO popsci_experts(user_id, topic, region, created_at) VALUES (?,?,?,?) "
                        "ON CONFLICT DO NOTHING", "sssi", expert, json_string_value(json_array_get(topics, i)),
-                       "510000", kj_now_ms());
+                       "510000", kj_now_ms()) < 0) x.failed = 1;
         kj_id team = kj_id_new();
         if (expert) {
-            kj_db_exec(db, "INSERT INTO popsci_teams(id, origin, name, intro, regions, created_by, created_at) "
-                       "VALUES (?,?,'四川农技服务队','水稻、油菜病虫害诊断与飞防指导。',' 510100 511100 ',?,?)",
-                       "sssi", team.s, kj_instance_id(db), expert, kj_now_ms());
-            kj_db_exec(db, "INSERT INTO popsci_team_members(team_id, user_id) SELECT ?, id FROM users WHERE email IN "
-                       "('li.na@demo.kejiyun.cn', 'zhang.wei@demo.kejiyun.cn')", "s", team.s);
+            if (kj_db_exec(db, "INSERT INTO popsci_teams(id, origin, name, intro, regions, created_by, created_at) "
+                           "VALUES (?,?,'四川农技服务队','水稻、油菜病虫害诊断与飞防指导。',' 510100 511100 ',?,?)",
+                           "sssi", team.s, kj_instance_id(db), expert, kj_now_ms()) < 0 ||
+                kj_db_exec(db, "INSERT INTO popsci_team_members(team_id, user_id) SELECT ?, id FROM users WHERE email IN "
+                           "('li.na@demo.kejiyun.cn', 'zhang.wei@demo.kejiyun.cn')", "s", team.s) < 0)
+                x.failed = 1;
         }
         free(expert);
         json_decref(topics);

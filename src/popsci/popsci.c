@@ -96,7 +96,7 @@ int kj_popsci_ensure_topics(kj_db *db, const char *root)
         if (kj_db_begin(db) == 0) {
             rc = kj_tsv_each(path, topic_row, db);
             if (rc) kj_db_rollback(db);
-            else kj_db_commit(db);
+            else rc = kj_db_commit(db);
         }
         topics_loaded = rc == 0;
     }
@@ -279,8 +279,9 @@ int kj_popsci_image_link(kj_db *db, const char *attach_id, const char *owner_id,
     if (kj_db_exec(db, "INSERT INTO popsci_images(attach_id, owner_id, content_id, question_id, created_at) "
                    "VALUES (?,?,?,?,?)", "ssssi", attach_id, owner_id, content_id, question_id, kj_now_ms()) < 0)
         return -1;
-    if (poster && content_id)
-        kj_db_exec(db, "UPDATE popsci_content SET poster_id = ? WHERE id = ?", "ss", attach_id, content_id);
+    if (poster && content_id &&
+        kj_db_exec(db, "UPDATE popsci_content SET poster_id = ? WHERE id = ?", "ss", attach_id, content_id) < 0)
+        return -1;
     return 0;
 }
 
@@ -400,11 +401,11 @@ int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action
         char link[64];
         snprintf(link, sizeof link, "/popsci/%s", id);
         const char *to = submit ? "submitted" : !strcmp(action, "approve") ? "published" : "rejected";
-        kj_db_exec(db, "UPDATE popsci_content SET status = ?, reject_reason = ?, reviewer_id = ?, "
-                   "published_at = CASE WHEN ? = 'published' THEN ? ELSE published_at END WHERE id = ?",
-                   "ssssis", to, !strcmp(to, "rejected") ? reason : "", submit ? NULL : kj_ps_uid(user), to,
-                   kj_now_ms(), id);
-        if (!submit)
+        if (kj_db_exec(db, "UPDATE popsci_content SET status = ?, reject_reason = ?, reviewer_id = ?, "
+                       "published_at = CASE WHEN ? = 'published' THEN ? ELSE published_at END WHERE id = ?",
+                       "ssssis", to, !strcmp(to, "rejected") ? reason : "", submit ? NULL : kj_ps_uid(user), to,
+                       kj_now_ms(), id) < 0) { kj_ps_err(errors, "form", "err.internal"); st = 500; }
+        else if (!submit)
             kj_notify(db, kj_ps_str(c, "author_id"), !strcmp(to, "published") ? "popsci_published" : "popsci_rejected",
                       kj_ps_str(c, "title"), link);
     }
@@ -423,8 +424,9 @@ int kj_popsci_correct(kj_db *db, json_t *user, const char *id, const char *note,
     else if (!note || !*note) { kj_ps_err(errors, "note", "popsci.err.note_required"); st = 422; }
     else {
         kj_id cid = kj_id_new();
-        kj_db_exec(db, "INSERT INTO popsci_corrections(id, origin, content_id, author_id, note, created_at) "
-                   "VALUES (?,?,?,?,?,?)", "sssssi", cid.s, kj_instance_id(db), id, kj_ps_uid(user), note, kj_now_ms());
+        if (kj_db_exec(db, "INSERT INTO popsci_corrections(id, origin, content_id, author_id, note, created_at) "
+                       "VALUES (?,?,?,?,?,?)", "sssssi", cid.s, kj_instance_id(db), id, kj_ps_uid(user), note, kj_now_ms()) < 0)
+            { kj_ps_err(errors, "form", "err.internal"); st = 500; }
     }
     json_decref(c);
     return st;
@@ -507,8 +509,7 @@ int kj_popsci_notice(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *
     if (hours <= 0) hours = 72;
     int st = json_object_size(errors) ? 422 : 0;
     if (!st) {
-        kj_db_begin(db);
-        if (insert_content(db, kj_ps_uid(user), "notice", copy, regions.data, "", "published",
+        if (kj_db_begin(db) || insert_content(db, kj_ps_uid(user), "notice", copy, regions.data, "", "published",
                            kj_now_ms() + (int64_t)hours * 3600000, NULL, id_out)) {
             kj_db_rollback(db);
             kj_ps_err(errors, "form", "err.internal");
@@ -525,7 +526,7 @@ int kj_popsci_notice(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *
                     kj_popsci_notice_hook(db, kj_ps_str(s, "user_id"), id_out);
                 }
             json_decref(subs);
-            kj_db_commit(db);
+            if (kj_db_commit(db)) { kj_ps_err(errors, "form", "err.internal"); st = 500; }
         }
     }
     kj_buf_free(&regions);

@@ -132,15 +132,15 @@ int kj_popsci_accept(kj_db *db, json_t *user, const char *answer_id, json_t *err
     if (strcmp(kj_ps_or(kj_ps_uid(user)), kj_ps_or(kj_ps_str(a, "asker_id"))) && !kj_ps_staff(user))
         { kj_ps_err(errors, "form", "err.forbidden"); st = 403; }
     else {
-        kj_db_begin(db);
-        kj_db_exec(db, "UPDATE popsci_answers SET accepted = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE question_id = ?",
-                   "ss", answer_id, kj_ps_str(a, "question_id"));
-        kj_db_exec(db, "UPDATE popsci_questions SET status = 'answered', accepted_answer_id = ? WHERE id = ?", "ss",
-                   answer_id, kj_ps_str(a, "question_id"));
+        int rc = kj_db_begin(db);
+        if (rc >= 0) rc = kj_db_exec(db, "UPDATE popsci_answers SET accepted = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE question_id = ?",
+                                     "ss", answer_id, kj_ps_str(a, "question_id"));
+        if (rc >= 0) rc = kj_db_exec(db, "UPDATE popsci_questions SET status = 'answered', accepted_answer_id = ? WHERE id = ?", "ss",
+                                     answer_id, kj_ps_str(a, "question_id"));
         char link[64];
         snprintf(link, sizeof link, "/popsci/questions/%s", kj_ps_str(a, "question_id"));
-        kj_notify(db, kj_ps_str(a, "author_id"), "popsci_accepted", kj_ps_str(a, "title"), link);
-        kj_db_commit(db);
+        if (rc >= 0) kj_notify(db, kj_ps_str(a, "author_id"), "popsci_accepted", kj_ps_str(a, "title"), link);
+        if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = 500; }
     }
     json_decref(a);
     return st;
@@ -160,15 +160,15 @@ int kj_popsci_question_publish(kj_db *db, json_t *user, const char *question_id,
         kj_buf_printf(&body, "**问：** %s\n\n**答：**\n\n%s\n", kj_ps_or(kj_ps_str(q, "body")), kj_ps_or(kj_ps_str(q, "answer")));
         kj_id id = kj_id_new();
         int64_t now = kj_now_ms();
-        kj_db_begin(db);
-        int rc = kj_db_exec(db, "INSERT INTO popsci_content(id, origin, kind, title, summary, body, topic, audience, "
+        int rc = kj_db_begin(db);
+        if (rc >= 0) rc = kj_db_exec(db, "INSERT INTO popsci_content(id, origin, kind, title, summary, body, topic, audience, "
                             "regions, source, author_id, status, reviewer_id, question_id, created_at, published_at) "
                             "VALUES (?,?,'article',?,'',?,?,'rural',?,'农技问答',?,'published',?,?,?,?)",
                             "sssssssssii", id.s, kj_instance_id(db), kj_ps_str(q, "title"), body.data,
                             kj_ps_str(q, "topic"), "", kj_ps_uid(user), kj_ps_uid(user), question_id, now, now);
         if (rc >= 0) rc = kj_db_exec(db, "UPDATE popsci_questions SET content_id = ? WHERE id = ?", "ss", id.s, question_id);
-        if (rc < 0) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = 500; }
-        else { kj_db_commit(db); memcpy(id_out, id.s, KJ_ID_LEN + 1); }
+        if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = 500; }
+        else memcpy(id_out, id.s, KJ_ID_LEN + 1);
         kj_buf_free(&body);
     }
     json_decref(q);
@@ -192,12 +192,12 @@ int kj_popsci_expert_set(kj_db *db, const char *user_id, json_t *topics, json_t 
     if (json_array_size(ta) && !json_array_size(ra)) kj_ps_err(errors, "regions", "popsci.err.region_required");
     int st = json_object_size(errors) ? 422 : 0;
     if (!st) {
-        kj_db_begin(db);
-        kj_db_exec(db, "DELETE FROM popsci_experts WHERE user_id = ?", "s", user_id);
+        int rc = kj_db_begin(db);
+        if (rc >= 0) rc = kj_db_exec(db, "DELETE FROM popsci_experts WHERE user_id = ?", "s", user_id);
         json_array_foreach(ta, i, a) json_array_foreach(ra, j, b)
-            kj_db_exec(db, "INSERT INTO popsci_experts(user_id, topic, region, created_at) VALUES (?,?,?,?) "
-                       "ON CONFLICT DO NOTHING", "sssi", user_id, json_string_value(a), json_string_value(b), kj_now_ms());
-        kj_db_commit(db);
+            if (rc >= 0) rc = kj_db_exec(db, "INSERT INTO popsci_experts(user_id, topic, region, created_at) VALUES (?,?,?,?) "
+                                         "ON CONFLICT DO NOTHING", "sssi", user_id, json_string_value(a), json_string_value(b), kj_now_ms());
+        if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = 500; }
     }
     json_decref(ta);
     json_decref(ra);
@@ -227,12 +227,12 @@ int kj_popsci_team_create(kj_db *db, json_t *user, json_t *in, char *id_out, jso
     int st = json_object_size(errors) ? 422 : 0;
     if (!st) {
         kj_id id = kj_id_new();
-        kj_db_begin(db);
-        kj_db_exec(db, "INSERT INTO popsci_teams(id, origin, name, intro, regions, created_by, created_at) VALUES (?,?,?,?,?,?,?)",
-                   "ssssssi", id.s, kj_instance_id(db), name, kj_ps_or(kj_ps_str(in, "intro")), r.data, kj_ps_uid(user), kj_now_ms());
-        kj_db_exec(db, "INSERT INTO popsci_team_members(team_id, user_id) VALUES (?,?)", "ss", id.s, kj_ps_uid(user));
-        kj_db_commit(db);
-        memcpy(id_out, id.s, KJ_ID_LEN + 1);
+        int rc = kj_db_begin(db);
+        if (rc >= 0) rc = kj_db_exec(db, "INSERT INTO popsci_teams(id, origin, name, intro, regions, created_by, created_at) VALUES (?,?,?,?,?,?,?)",
+                                     "ssssssi", id.s, kj_instance_id(db), name, kj_ps_or(kj_ps_str(in, "intro")), r.data, kj_ps_uid(user), kj_now_ms());
+        if (rc >= 0) rc = kj_db_exec(db, "INSERT INTO popsci_team_members(team_id, user_id) VALUES (?,?)", "ss", id.s, kj_ps_uid(user));
+        if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = 500; }
+        else memcpy(id_out, id.s, KJ_ID_LEN + 1);
     }
     kj_buf_free(&r);
     return st;
@@ -247,8 +247,8 @@ int kj_popsci_team_add(kj_db *db, json_t *user, const char *team_id, const char 
     else {
         char *uid = kj_db_text(db, "SELECT id FROM users WHERE email = ?", "s", email ? email : "");
         if (!uid) { kj_ps_err(errors, "email", "popsci.err.user_unknown"); st = 422; }
-        else kj_db_exec(db, "INSERT INTO popsci_team_members(team_id, user_id) VALUES (?,?) ON CONFLICT DO NOTHING",
-                        "ss", team_id, uid);
+        else if (kj_db_exec(db, "INSERT INTO popsci_team_members(team_id, user_id) VALUES (?,?) ON CONFLICT DO NOTHING",
+                            "ss", team_id, uid) < 0) { kj_ps_err(errors, "form", "err.internal"); st = 500; }
         free(uid);
     }
     free(owner);

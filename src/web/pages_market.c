@@ -586,8 +586,9 @@ void kj_page_notifications(kj_req *req)
         snprintf(key, sizeof key, "notify.%s", jstr(n, "kind"));
         json_object_set_new(n, "text", json_string(kj_trf(req, key, jstr(n, "subject"))));
     }
-    kj_db_exec(kj_req_db(req), "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL", "is",
-               kj_now_ms(), user_id(req));
+    /* Best effort: a lost read mark only leaves the notifications shown as new. */
+    kj_db_exec_optional(kj_req_db(req), "read mark", "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL", "is",
+                        kj_now_ms(), user_id(req));
     kj_render(req, 200, "notifications", json_pack("{s:o, s:s}", "items", items, "page_title", kj_tr(req, "nav.notifications")));
 }
 

@@ -399,7 +399,7 @@ void kj_page_popsci_edit_post(kj_req *req)
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
         if (!json_object_get(in, fields[i])) json_object_set_new(in, fields[i], json_string(""));
     bool pending = false;
-    kj_db_begin(db);
+    if (kj_db_begin(db)) { json_decref(in); json_decref(errors); json_decref(c); kj_error(req, 500, "err.storage"); return; }
     int st = draft && store_video(req, in) ? 422 : kj_popsci_edit(db, req->user, id, in, &pending, errors);
     json_decref(in);
     if (!st && draft && (kj_popsci_store_images(req, "image", id, NULL) || kj_popsci_store_images(req, "poster", id, NULL)))
@@ -413,7 +413,7 @@ void kj_page_popsci_edit_post(kj_req *req)
     }
     json_decref(errors);
     json_decref(c);
-    kj_db_commit(db);
+    if (kj_db_commit(db)) { kj_error(req, 500, "err.storage"); return; }
     kj_resp_redirect(req, path_id(req, "/popsci/", id, pending ? "?edit_pending=1" : "?edited=1"));
 }
 
@@ -424,7 +424,7 @@ void kj_page_popsci_create(kj_req *req)
         { render_form(req, 422, NULL); return; }
     json_t *in = json_deep_copy(req->in), *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    kj_db_begin(db);
+    if (kj_db_begin(db)) { json_decref(in); json_decref(errors); kj_error(req, 500, "err.storage"); return; }
     int st = store_video(req, in) ? 422 : kj_popsci_create(db, req->user, in, id, errors);
     json_decref(in);
     if (!st && (kj_popsci_store_images(req, "image", id, NULL) || kj_popsci_store_images(req, "poster", id, NULL))) st = 422;
@@ -435,7 +435,7 @@ void kj_page_popsci_create(kj_req *req)
         return;
     }
     json_decref(errors);
-    kj_db_commit(db);
+    if (kj_db_commit(db)) { kj_error(req, 500, "err.storage"); return; }
     kj_resp_redirect(req, path_id(req, "/popsci/", id, "?submitted=1"));
 }
 
@@ -658,7 +658,7 @@ void kj_page_popsci_ask(kj_req *req)
     if (!kj_popsci_check_images(req, "photo")) { render_ask(req, 422); return; }
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    kj_db_begin(db);
+    if (kj_db_begin(db)) { json_decref(errors); kj_error(req, 500, "err.storage"); return; }
     int st = kj_popsci_ask(db, req->user, req->in, id, errors);
     if (!st && kj_popsci_store_images(req, "photo", NULL, id)) st = 422;
     if (st || kj_has_errors(req)) {
@@ -668,7 +668,7 @@ void kj_page_popsci_ask(kj_req *req)
         return;
     }
     json_decref(errors);
-    kj_db_commit(db);
+    if (kj_db_commit(db)) { kj_error(req, 500, "err.storage"); return; }
     kj_resp_redirect(req, path_id(req, "/popsci/questions/", id, "?asked=1"));
 }
 
