@@ -292,6 +292,7 @@ static int compute(kj_db *db, const char *id)
     json_t *c;
     json_array_foreach(cands, i, c) if (json_real_value(json_object_get(c, "relevance")) > best) best = json_real_value(json_object_get(c, "relevance"));
     int kept = 0;
+    bool failed = false;
     int64_t now = kj_now_ms();
     json_array_foreach(cands, i, c) {
         if (kept >= KEEP) break;
@@ -315,10 +316,11 @@ static int compute(kj_db *db, const char *id)
             json_t *reasons = json_pack("{s:o, s:o, s:o, s:f}", "terms", terms, "agree", agree, "disagree", disagree,
                                         "text", round(text_rel * 100) / 100);
             const char *offer_kind = other_studio ? "studio" : is_studio ? "studio" : jstr(o, "kind");
-            kj_db_exec(db, "INSERT INTO matches(demand_id, offer_id, offer_kind, score, reasons, computed_at) VALUES (?,?,?,?,?,?) "
-                           "ON CONFLICT(demand_id, offer_id) DO UPDATE SET score = excluded.score, reasons = excluded.reasons, "
-                           "computed_at = excluded.computed_at",
-                       "sssdji", jstr(d, "id"), jstr(o, "id"), offer_kind, round(score * 1000) / 1000, reasons, now);
+            if (kj_db_exec(db, "INSERT INTO matches(demand_id, offer_id, offer_kind, score, reasons, computed_at) VALUES (?,?,?,?,?,?) "
+                               "ON CONFLICT(demand_id, offer_id) DO UPDATE SET score = excluded.score, reasons = excluded.reasons, "
+                               "computed_at = excluded.computed_at",
+                           "sssdji", jstr(d, "id"), jstr(o, "id"), offer_kind, round(score * 1000) / 1000, reasons, now) < 0)
+                failed = true;
             json_decref(reasons);
             kept++;
         } else {
@@ -330,7 +332,7 @@ static int compute(kj_db *db, const char *id)
     }
     json_decref(cands);
     json_decref(self);
-    return kept;
+    return failed ? -1 : kept;
 }
 
 json_t *kj_match_list(kj_db *db, const char *listing_id, int limit)

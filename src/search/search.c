@@ -244,7 +244,8 @@ json_t *kj_search_doc_terms(kj_db *db, const char *doc_id)
     json_decref(row);
     json_t *terms = key_terms(jstr(src, "title"), jstr(src, "kw"), jstr(src, "summary"));
     json_decref(src);
-    kj_db_exec(db, "UPDATE search_docs SET terms = ? WHERE doc_id = ?", "js", terms, doc_id);
+    /* Best effort: the terms are a cache, computed again when missing. */
+    kj_db_exec_optional(db, "key-term cache", "UPDATE search_docs SET terms = ? WHERE doc_id = ?", "js", terms, doc_id);
     return terms;
 }
 
@@ -973,7 +974,8 @@ int kj_search_fast_build(kj_db *db)
     read_removals(db, ix);
     kj_fast_install(ix);
     /* Entries older than the bitmaps now in use are read by no one. */
-    kj_db_exec(db, "DELETE FROM search_removed WHERE seq <= ?", "i", seq);
+    /* Best effort: entries left behind are read by no one and go with the next build. */
+    kj_db_exec_optional(db, "old removals", "DELETE FROM search_removed WHERE seq <= ?", "i", seq);
     return n;
 }
 

@@ -100,12 +100,12 @@ TEST(challenge_tick_closes_applications_after_the_deadline)
     REQUIRE(kj_store_migrate(store, mdir, err, sizeof err) >= 0);
     kj_db *db = kj_store_acquire(store);
     kj_id uid = kj_id_new(), aid = kj_id_new(), lid = kj_id_new();
-    kj_db_exec(db, "INSERT INTO users(id, origin, email, name, password_hash, role, created_at, updated_at) "
-               "VALUES (?, 'x', 'sci@example.cn', '科学家', '-', 'scientist', 0, 0)", "s", uid.s);
-    kj_db_exec(db, "INSERT INTO users(id, origin, email, name, password_hash, role, created_at, updated_at) "
-               "VALUES (?, 'x', 'admin@example.cn', '管理员', '-', 'admin', 0, 0)", "s", aid.s);
-    kj_db_exec(db, "INSERT INTO challenge_lists(id, origin, title, period_start, period_end, created_by, created_at) "
-               "VALUES (?, 'x', '测试榜单', '2026-01-01', '2026-12-31', ?, 0)", "ss", lid.s, aid.s);
+    REQUIRE(kj_db_exec(db, "INSERT INTO users(id, origin, email, name, password_hash, role, created_at, updated_at) "
+                       "VALUES (?, 'x', 'sci@example.cn', '科学家', '-', 'scientist', 0, 0)", "s", uid.s) == 1);
+    REQUIRE(kj_db_exec(db, "INSERT INTO users(id, origin, email, name, password_hash, role, created_at, updated_at) "
+                       "VALUES (?, 'x', 'admin@example.cn', '管理员', '-', 'admin', 0, 0)", "s", aid.s) == 1);
+    REQUIRE(kj_db_exec(db, "INSERT INTO challenge_lists(id, origin, title, period_start, period_end, created_by, created_at) "
+                       "VALUES (?, 'x', '测试榜单', '2026-01-01', '2026-12-31', ?, 0)", "ss", lid.s, aid.s) == 1);
     json_t *sci = json_pack("{s:s, s:s}", "id", uid.s, "role", "scientist");
     json_t *admin = json_pack("{s:s, s:s}", "id", aid.s, "role", "admin");
     char deadline[16], id[KJ_ID_LEN + 1];

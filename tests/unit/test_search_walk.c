@@ -95,7 +95,7 @@ TEST(search_walk_equals_sql_scan)
     json_t *g;
     json_array_foreach(gone, i, g) {
         REQUIRE(kj_db_begin(s.db) == 0);
-        kj_db_exec(s.db, "UPDATE listings SET status = 'withdrawn' WHERE id = ?", "s", json_string_value(json_object_get(g, "id")));
+        CHECK(kj_db_exec(s.db, "UPDATE listings SET status = 'withdrawn' WHERE id = ?", "s", json_string_value(json_object_get(g, "id"))) == 1);
         CHECK(kj_search_sync_listing(s.db, json_string_value(json_object_get(g, "id")), false) == 0);
         CHECK(kj_db_commit(s.db) == 0);
     }
