@@ -151,7 +151,7 @@ int kj_store_migrate(kj_store *s, const char *dir, char *err, size_t errlen);
 
 /** Runs one statement; returns the number of rows changed (≥ 0) or a
  *  negative KJ_DB_ error. */
-int kj_db_exec(kj_db *db, const char *sql, const char *types, ...);
+KJ_MUST_USE int kj_db_exec(kj_db *db, const char *sql, const char *types, ...);
 /** A write whose loss is harmless (a view counter, a cache, a last-seen
  *  time), outside any transaction: like kj_db_exec, but a failure is only
  *  logged as a warning naming why (a short reason), and does not count
@@ -189,15 +189,15 @@ int64_t kj_db_int_j(kj_db *db, int64_t dflt, const char *sql, json_t *params);
  *  writing (each statement would commit on its own). A failed commit
  *  leaves the transaction rolled back. Rollback's result may be ignored:
  *  it runs on error paths, and a connection given back rolls back anyway. */
-int kj_db_begin(kj_db *db);
-int kj_db_commit(kj_db *db);
+KJ_MUST_USE int kj_db_begin(kj_db *db);
+KJ_MUST_USE int kj_db_commit(kj_db *db);
 int kj_db_rollback(kj_db *db);
 /** Bulk-load mode for this connection, on until turned off; call it
  *  outside a transaction. The backend skips re-checking CHECK and
  *  foreign-key constraints, so the caller must have
  *  validated every value it writes and every row it refers to (as an
  *  import does, row by row, through the domain's checks). */
-int kj_db_bulk(kj_db *db, bool on);
+KJ_MUST_USE int kj_db_bulk(kj_db *db, bool on);
 /** Moves what the log of recent writes holds into the database file, as far
  *  as readers allow, without waiting for anyone. For a background thread:
  *  otherwise the commit that fills the log pays for this (and for its
@@ -213,7 +213,7 @@ int kj_db_checkpoint(kj_db *db);
  *  by itself. Queries in between go without those indexes. */
 char *kj_db_defer_indexes(kj_db *db, const char *table);
 /** Runs statements separated by ';' (no parameters). 0 or < 0. */
-int kj_db_run_script(kj_db *db, const char *sql);
+KJ_MUST_USE int kj_db_run_script(kj_db *db, const char *sql);
 /** Whether a transaction is open on this connection: what it reads may
  *  then include its own writes, which a rollback can still undo. */
 bool kj_db_in_transaction(kj_db *db);
