@@ -163,11 +163,12 @@ int kj_db_exec_optional(kj_db *db, const char *why, const char *sql, const char 
  *  then be incomplete, and the request must answer an error. */
 bool kj_db_failed(kj_db *db);
 /** Test mode only (the /__test/faults endpoint): the next connection that
- *  calls kj_db_take_faults gets the faults: its next `commits` commits
- *  fail (the transaction is rolled back; an autocommit write counts as a
- *  commit) and its next `reads` queries (prepared SELECT/WITH statements)
- *  fail, counting only statements whose SQL contains sql_part when that
- *  is set. */
+ *  calls kj_db_take_faults gets the faults: its next `commits` calls of
+ *  kj_db_commit fail (the transaction is rolled back, as when the disk
+ *  refuses it) and its next `reads` queries (prepared SELECT/WITH
+ *  statements) fail, counting only statements whose SQL contains
+ *  sql_part when that is set. Statements outside a transaction (such as
+ *  a session's last-seen time) do not use up commit faults. */
 void kj_store_inject_faults(kj_store *s, int commits, int reads, const char *sql_part);
 /** Moves the injected faults, if any, onto this connection (a request's). */
 void kj_db_take_faults(kj_db *db);

@@ -121,3 +121,116 @@ TEST(store_defers_indexes_within_a_transaction)
     kj_store_close(store);
     remove_scratch(dir);
 }
+
+/* Failing closed (store.h): an error is told apart from "nothing", recorded
+ * on the connection, and keeps a transaction from committing. */
+TEST(store_tells_a_failed_read_from_nothing)
+{
+    char dir[] = "/tmp/kj-store-XXXXXX", err[200];
+    kj_store *store = open_scratch(dir, err, sizeof err);
+    REQUIRE(store);
+    kj_db *db = kj_store_acquire(store);
+    REQUIRE(kj_db_exec(db, "CREATE TABLE t (id TEXT PRIMARY KEY)", "") >= 0);
+    json_t *none = kj_db_rows(db, "SELECT id FROM t", "");
+    CHECK(json_is_array(none) && json_array_size(none) == 0);   /* nothing: an empty array */
+    json_decref(none);
+    CHECK(!kj_db_row(db, "SELECT id FROM t", ""));
+    CHECK(!kj_db_failed(db));
+    CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('a')", "") == 1);
+    CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('a')", "") == KJ_DB_CONSTRAINT);
+    CHECK(!kj_db_failed(db));                                     /* told to its caller: not a failure */
+    CHECK(!kj_db_rows(db, "SELECT nope FROM t", ""));             /* an error: NULL */
+    CHECK(kj_db_failed(db));
+    kj_store_release(store, db);
+    db = kj_store_acquire(store);
+    CHECK(!kj_db_failed(db));                                     /* per borrowing */
+    CHECK(kj_db_int(db, -1, "SELECT nope FROM t", "") == -1);     /* the default, but recorded */
+    CHECK(kj_db_failed(db));
+    kj_store_release(store, db);
+
+    /* Injected read faults: only a connection that takes them, only the
+     * statements they name, only as many as asked. */
+    kj_store_inject_faults(store, 0, 1, "FROM t WHERE");
+    db = kj_store_acquire(store);
+    CHECK(kj_db_int(db, 0, "SELECT count(*) FROM t WHERE id = 'a'", "") == 1);   /* not taken yet */
+    kj_db_take_faults(db);
+    CHECK(kj_db_int(db, 0, "SELECT count(*) FROM t", "") == 1);                  /* not named */
+    CHECK(!kj_db_failed(db));
+    CHECK(!kj_db_row(db, "SELECT id FROM t WHERE id = 'a'", ""));
+    CHECK(kj_db_failed(db));
+    json_t *row = kj_db_row(db, "SELECT id FROM t WHERE id = 'a'", "");           /* used up */
+    CHECK(row);
+    json_decref(row);
+    kj_store_release(store, db);
+    db = kj_store_acquire(store);
+    kj_db_take_faults(db);                                                         /* none left */
+    row = kj_db_row(db, "SELECT id FROM t WHERE id = 'a'", "");
+    CHECK(row && !kj_db_failed(db));
+    json_decref(row);
+
+    /* A best-effort write: logged, not a failure of the connection. */
+    CHECK(kj_db_exec_optional(db, "test", "UPDATE nope SET x = 1", "") < 0);
+    CHECK(!kj_db_failed(db));
+    kj_store_release(store, db);
+    kj_store_close(store);
+    remove_scratch(dir);
+}
+
+TEST(store_never_commits_half_a_transaction)
+{
+    char dir[] = "/tmp/kj-store-XXXXXX", err[200];
+    kj_store *store = open_scratch(dir, err, sizeof err);
+    REQUIRE(store);
+    kj_db *db = kj_store_acquire(store);
+    REQUIRE(kj_db_exec(db, "CREATE TABLE t (id TEXT PRIMARY KEY)", "") >= 0);
+    const char *count = "SELECT count(*) FROM t";
+
+    /* A statement failed and its caller went on: the commit is refused
+     * and nothing of the transaction remains. */
+    REQUIRE(kj_db_begin(db) == 0);
+    CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('a')", "") == 1);
+    CHECK(kj_db_exec(db, "INSERT INTO nope VALUES ('b')", "") < 0);
+    CHECK(kj_db_commit(db) == KJ_DB_ERROR);
+    CHECK(!kj_db_in_transaction(db));
+    CHECK_INT(kj_db_int(db, -1, count, ""), 0);
+
+    /* A constraint violation the caller handled does not stop the commit. */
+    REQUIRE(kj_db_begin(db) == 0);
+    CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('a')", "") == 1);
+    CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('a')", "") == KJ_DB_CONSTRAINT);
+    CHECK(kj_db_commit(db) == 0);
+    CHECK_INT(kj_db_int(db, -1, count, ""), 1);
+
+    /* A commit the database refuses (a deferred foreign key): rolled back,
+     * not left open for the next statement to run inside it. */
+    REQUIRE(kj_db_exec(db, "CREATE TABLE c (pid TEXT REFERENCES t(id) DEFERRABLE INITIALLY DEFERRED)", "") >= 0);
+    REQUIRE(kj_db_begin(db) == 0);
+    CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('b')", "") == 1);
+    CHECK(kj_db_exec(db, "INSERT INTO c VALUES ('nobody')", "") == 1);
+    CHECK(kj_db_commit(db) < 0);
+    CHECK(!kj_db_in_transaction(db));
+    CHECK_INT(kj_db_int(db, -1, count, ""), 1);
+    CHECK_INT(kj_db_int(db, -1, "SELECT count(*) FROM c", ""), 0);
+    CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('c')", "") == 1);   /* autocommits, as it should */
+    kj_store_release(store, db);
+
+    /* An injected commit fault: the same, for the connection that took it;
+     * statements outside a transaction are not affected. */
+    kj_store_inject_faults(store, 1, 0, NULL);
+    db = kj_store_acquire(store);
+    kj_db_take_faults(db);
+    CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('d')", "") == 1);
+    REQUIRE(kj_db_begin(db) == 0);
+    CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('e')", "") == 1);
+    CHECK(kj_db_commit(db) == KJ_DB_ERROR);
+    CHECK(kj_db_failed(db));
+    CHECK(!kj_db_in_transaction(db));
+    CHECK_INT(kj_db_int(db, -1, "SELECT count(*) FROM t WHERE id = 'e'", ""), 0);
+    REQUIRE(kj_db_begin(db) == 0);
+    CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('e')", "") == 1);
+    CHECK(kj_db_commit(db) == 0);                                   /* used up */
+    CHECK_INT(kj_db_int(db, -1, count, ""), 4);       /* a, c, d, e */
+    kj_store_release(store, db);
+    kj_store_close(store);
+    remove_scratch(dir);
+}
