@@ -6,8 +6,13 @@ an empty page. Failures are injected through POST /__test/faults (test
 mode only), which makes the next request that uses the database fail its
 next commits or reads. Runs on its own server: it reads the server's log."""
 import re
+import shutil
+import subprocess
+import tempfile
+import time
+import types
 
-from harness import Client, DEMO, unique_email
+from harness import BIN, ROOT, Client, free_port, unique_email
 from test_market_lifecycle import create, listing_body, publish, user, _form
 from test_market_eoi import MSG, send
 from test_challenge import APP, published_entry, login
@@ -56,11 +61,35 @@ def test_every_answer_has_a_request_id(server):
 
 
 def test_faults_are_test_mode_only(server):
-    # The endpoint exists (this server is in test mode) and checks its input.
+    # The endpoint checks its input, and injecting nothing changes nothing.
     r = Client(server).api("POST", "/__test/faults", {"commits": -1})
     assert r.status == 422, r
-    inject(server)   # nothing injected: the next request is untouched
+    inject(server)
     assert Client(server).get("/help/roles").status == 200
+    # Without --test-mode it does not exist.
+    data = tempfile.mkdtemp(prefix="kejiyun-test-")
+    port = free_port()
+    proc = subprocess.Popen([BIN, "serve", "--data", data, "--listen", "127.0.0.1:%d" % port],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        plain = types.SimpleNamespace(base="127.0.0.1:%d" % port, port=port)
+        deadline = time.time() + 30
+        while True:
+            try:
+                if Client(plain).get("/healthz").status == 200:
+                    break
+            except OSError:
+                pass
+            assert time.time() < deadline and proc.poll() is None, "server did not start"
+            time.sleep(0.1)
+        r = Client(plain).api("POST", "/__test/faults", {"commits": 1})
+        assert r.status == 404, r
+        r = Client(plain).api("GET", "/api/v1/listings", headers={"Cache-Control": "no-cache"})
+        assert r.status == 200, r   # no fault was injected
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def test_listing_create_api_failed_commit(server):
