@@ -199,12 +199,20 @@ int kj_application_update(kj_db *db, json_t *user, const char *app_id, json_t *i
     if (check_editable(app, ch, roles, e)) goto out;
     if (check_app(in, &budget, e) || applicant_side(db, user, in, &studio_id, e)) goto out;
     json_t *bj = budget >= 0 ? json_integer(budget) : json_null();
+    /* The edit and its record go together; the application must still be
+     * submitted when the write lands (a withdrawal may have come between). */
+    if (kj_db_begin(db)) { json_decref(bj); kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
     int w = kj_db_exec(db, "UPDATE challenge_applications SET team = ?, approach = ?, indicator_plan = ?, schedule = ?, budget_fen = ?, "
-               "studio_id = ?, updated_at = ? WHERE id = ?", "ssssjsis", kj_ch_str(in, "team"), kj_ch_str(in, "approach"),
-               opt(in, "indicator_plan"), opt(in, "schedule"), bj, studio_id, kj_now_ms(), app_id);
+               "studio_id = ?, updated_at = ? WHERE id = ? AND status = 'submitted'", "ssssjsis", kj_ch_str(in, "team"),
+               kj_ch_str(in, "approach"), opt(in, "indicator_plan"), opt(in, "schedule"), bj, studio_id, kj_now_ms(), app_id);
     json_decref(bj);
-    if (w < 0) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
-    kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "edit_application", NULL, NULL, NULL, false);
+    if (w == 0) { kj_db_rollback(db); kj_ch_fail(e, 409, "err.challenge.application_withdrawn", NULL); goto out; }
+    if (w < 0 || kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "edit_application", NULL, NULL, NULL, false) < 0 ||
+        kj_db_commit(db)) {
+        kj_db_rollback(db);
+        kj_ch_fail(e, 500, "err.internal", NULL);
+        goto out;
+    }
     rc = 0;
 out:
     json_decref(app);
@@ -485,17 +493,23 @@ int kj_review_declare(kj_db *db, json_t *user, const char *challenge_id, bool co
     int rc = -1, roles = kj_ch_roles(db, ch, user);
     if (!kj_ch_visible(ch, roles)) { kj_ch_fail(e, 404, "err.not_found", NULL); goto out; }
     if (kj_ch_rule("declare_coi", kj_ch_str(ch, "status"), roles, e)) goto out;
+    /* "Has not scored yet" decides the recusal: it is read inside the
+     * write's transaction, so a score cannot slip in between. */
+    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
     if (conflict && kj_db_int(db, 0, "SELECT count(*) FROM challenge_scores WHERE challenge_id = ? AND reviewer_id = ?", "ss",
                               challenge_id, uid(user)) > 0) {
+        kj_db_rollback(db);
         kj_ch_fail(e, 409, "err.challenge.already_scored", NULL);
         goto out;
     }
     if (kj_db_exec(db, "UPDATE challenge_reviewers SET recused = ?, coi_note = ? WHERE challenge_id = ? AND user_id = ?", "bsss",
-                   (int)conflict, note, challenge_id, uid(user)) < 0) {
+                   (int)conflict, note, challenge_id, uid(user)) < 0 ||
+        kj_ch_event(db, challenge_id, uid(user), conflict ? "recuse" : "declare_no_conflict", NULL, NULL, NULL, false) < 0 ||
+        kj_db_commit(db)) {
+        kj_db_rollback(db);
         kj_ch_fail(e, 500, "err.internal", NULL);
         goto out;
     }
-    kj_ch_event(db, challenge_id, uid(user), conflict ? "recuse" : "declare_no_conflict", NULL, NULL, NULL, false);
     rc = 0;
 out:
     json_decref(ch);
@@ -514,13 +528,23 @@ int kj_review_score(kj_db *db, json_t *user, const char *app_id, json_t *scores,
     double total = kj_challenge_weighted(json_object_get(ch, "rubric"), scores);
     if (total < 0) { kj_ch_fail(e, 422, "err.challenge.score_range", "scores"); goto out; }
     kj_id id = kj_id_new();
-    if (kj_db_exec(db, "INSERT INTO challenge_scores(id, origin, challenge_id, application_id, reviewer_id, scores, total, "
-                   "comment, created_at) VALUES (?,?,?,?,?,?,?,?,?)", "sssssjdsi", id.s, kj_instance_id(db),
-                   kj_ch_str(ch, "id"), app_id, uid(user), scores, total, comment ? comment : "", kj_now_ms()) < 0) {
-        kj_ch_fail(e, 409, "err.challenge.scored_twice", NULL);
+    /* The score, the application's state it depends on (still submitted:
+     * a withdrawal may have come between) and its record, in one transaction. */
+    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    int w = kj_db_exec(db, "INSERT INTO challenge_scores(id, origin, challenge_id, application_id, reviewer_id, scores, total, "
+                   "comment, created_at) SELECT ?,?,?,?,?,?,?,?,? WHERE EXISTS (SELECT 1 FROM challenge_applications "
+                   "WHERE id = ? AND status = 'submitted')", "sssssjdsis", id.s, kj_instance_id(db),
+                   kj_ch_str(ch, "id"), app_id, uid(user), scores, total, comment ? comment : "", kj_now_ms(), app_id);
+    if (w == 0 || w == KJ_DB_CONSTRAINT) {
+        kj_db_rollback(db);
+        kj_ch_fail(e, 409, w == 0 ? "err.challenge.application_withdrawn" : "err.challenge.scored_twice", NULL);
         goto out;
     }
-    kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "score", NULL, NULL, NULL, false);
+    if (w < 0 || kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "score", NULL, NULL, NULL, false) < 0 || kj_db_commit(db)) {
+        kj_db_rollback(db);
+        kj_ch_fail(e, 500, "err.internal", NULL);
+        goto out;
+    }
     /* The last score due completes the review: the issuer may now select. */
     if (kj_ch_review_complete(db, kj_ch_str(ch, "id"))) kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_review_complete", ch);
     rc = 0;
