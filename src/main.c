@@ -7,10 +7,12 @@
  */
 #include "account/account.h"
 #include "core/config.h"
+#include "core/heavy.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "demo/demo.h"
 #include "market/market.h"
+#include "media/image.h"
 #include "challenge/challenge.h"
 #include "market/transfer.h"
 #include "web/i18n.h"
@@ -40,6 +42,10 @@ static int load_config(kj_config *cfg, int argc, char **argv)
         fprintf(stderr, "kejiyun: %s\n", err);
         return -1;
     }
+    /* Process-wide limits, set before any thread starts (core/heavy.h,
+     * media/image.h). */
+    kj_hash_gate_set(cfg->password_hashes);
+    kj_image_set_max_pixels(cfg->max_image_pixels);
     return 0;
 }
 
@@ -137,6 +143,7 @@ static int cmd_serve(int argc, char **argv)
         .max_large_upload = (size_t)cfg.max_video + (size_t)cfg.max_upload,
         .max_header = (size_t)cfg.max_header, .max_fields = (size_t)cfg.max_fields,
         .access_log = cfg.access_log, .trust_proxy = cfg.trust_proxy,
+        .heavy_jobs = cfg.heavy_jobs, .heavy_queue = (int)cfg.heavy_queue, .busy = kj_app_busy,
         .dispatch = kj_app_dispatch, .cleanup = kj_app_cleanup,
         .router = app.router, .app = &app,
     };

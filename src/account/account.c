@@ -3,6 +3,7 @@
  */
 #include "account/account.h"
 #include "core/clock.h"
+#include "core/heavy.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/validate.h"
@@ -56,13 +57,19 @@ const char *kj_instance_id(kj_db *db)
 int kj_password_hash(const char *pw, char *out, size_t n)
 {
     if (n < crypto_pwhash_STRBYTES) return -1;
-    return crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                             crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    kj_hash_gate_enter();                 /* 64 MiB each: a bounded number at once (core/heavy.h) */
+    int rc = crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                               crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    kj_hash_gate_leave();
+    return rc;
 }
 
 bool kj_password_verify(const char *hash, const char *pw)
 {
-    return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+    kj_hash_gate_enter();
+    bool ok = crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+    kj_hash_gate_leave();
+    return ok;
 }
 
 const char *kj_password_problem(const char *pw)

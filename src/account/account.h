@@ -33,7 +33,10 @@ typedef struct {
 const char *kj_instance_id(kj_db *db);
 
 /** Hashes a password with argon2id (libsodium, interactive limits). The
- *  result is written into out (≥ 128 bytes). 0 or -1 (out of memory). */
+ *  result is written into out (≥ 128 bytes). 0 or -1 (out of memory).
+ *  Hash and verify wait at the password hash gate (core/heavy.h); CPU
+ *  heavy: call them from a KJ_HEAVY route or a command, never inside a
+ *  write transaction. */
 int kj_password_hash(const char *password, char *out, size_t n);
 /** True when password matches the stored hash. */
 bool kj_password_verify(const char *hash, const char *password);

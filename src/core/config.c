@@ -4,6 +4,7 @@
 #include "core/config.h"
 #include <ini.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,6 +29,8 @@ static const setting settings[] = {
     S("server", "data", "KEJIYUN_DATA", "--data", K_STR, data, "./data", "data directory: kejiyun.db and uploaded files"),
     S("server", "root", "KEJIYUN_ROOT", "--root", K_STR, root, "", "directory with templates/, static/, i18n/, migrations/ and reference data (empty: found at start, see kj_config_find_root)"),
     S("server", "threads", "KEJIYUN_THREADS", "--threads", K_INT, threads, "0", "HTTP worker threads (0 = number of cores)"),
+    S("server", "heavy_jobs", "KEJIYUN_HEAVY_JOBS", "--heavy-jobs", K_INT, heavy_jobs, "0", "worker threads for CPU-heavy requests (password hashing, image variants, contract PDFs), never the HTTP threads (0 = number of cores)"),
+    S("server", "heavy_queue", "KEJIYUN_HEAVY_QUEUE", "--heavy-queue", K_INT, heavy_queue, "32", "CPU-heavy requests that may wait for a worker; more get 503 with Retry-After"),
     S("server", "public_url", "KEJIYUN_PUBLIC_URL", "--public-url", K_STR, public_url, "", "external URL of this instance, for links in e-mails and feeds"),
     S("server", "instance_name", "KEJIYUN_INSTANCE_NAME", "--instance-name", K_STR, instance_name, "天府科技云", "name shown in the page header"),
     S("server", "access_log", "KEJIYUN_ACCESS_LOG", "--access-log", K_BOOL, access_log, "true", "one log line per request"),
@@ -37,9 +40,11 @@ static const setting settings[] = {
     S("limits", "max_body", "KEJIYUN_MAX_BODY", "--max-body", K_INT, max_body, "1048576", "largest request body in bytes (413 beyond)"),
     S("limits", "max_upload", "KEJIYUN_MAX_UPLOAD", "--max-upload", K_INT, max_upload, "10485760", "largest upload body in bytes (413 beyond)"),
     S("limits", "max_video", "KEJIYUN_MAX_VIDEO", "--max-video", K_INT, max_video, "52428800", "largest uploaded video in bytes (popular-science short videos)"),
+    S("limits", "max_image_pixels", "KEJIYUN_MAX_IMAGE_PIXELS", "--max-image-pixels", K_INT, max_image_pixels, "24000000", "largest width x height an uploaded image may declare, read from its header before decoding (24 MP: 6000x4000 cameras and 12 MP phone photos pass, 6000x6000 is refused)"),
     S("limits", "max_header", "KEJIYUN_MAX_HEADER", "--max-header", K_INT, max_header, "16384", "largest request line plus headers in bytes (431 beyond)"),
     S("limits", "max_fields", "KEJIYUN_MAX_FIELDS", "--max-fields", K_INT, max_fields, "200", "most form fields in one request (400 beyond)"),
     S("accounts", "session_days", "KEJIYUN_SESSION_DAYS", "--session-days", K_INT, session_days, "30", "days a login stays valid"),
+    S("accounts", "password_hashes", "KEJIYUN_PASSWORD_HASHES", "--password-hashes", K_INT, password_hashes, "0", "password hashes (argon2id, 64 MiB each) computed at once; more wait (0 = cores, at most 4)"),
     S("accounts", "login_max_account", "KEJIYUN_LOGIN_MAX_ACCOUNT", "--login-max-account", K_INT, login_max_account, "5", "failed logins per account per window before refusing"),
     S("accounts", "login_max_ip", "KEJIYUN_LOGIN_MAX_IP", "--login-max-ip", K_INT, login_max_ip, "20", "failed logins per client address per window before refusing"),
     S("accounts", "login_window", "KEJIYUN_LOGIN_WINDOW", "--login-window", K_INT, login_window_s, "900", "rate-limit window for failed logins, seconds"),
@@ -136,10 +141,12 @@ int kj_config_load(kj_config *c, int argc, char **argv, char *err, size_t errlen
         if (!val) { snprintf(err, errlen, "option %s needs a value", argv[i]); return -1; }
         if (set_value(c, s, val, s->flag, err, errlen)) return -1;
     }
-    if (c->threads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        c->threads = n > 0 ? (int)n : 2;
-    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1) cores = 2;
+    if (c->threads == 0) c->threads = (int)cores;
+    if (c->heavy_jobs == 0) c->heavy_jobs = (int)cores;
+    if (c->password_hashes == 0) c->password_hashes = cores < 4 ? (int)cores : 4;
+    if (c->max_image_pixels == 0) { snprintf(err, errlen, "max_image_pixels must be at least 1"); return -1; }
     if (!*c->root && kj_config_find_root(c->root, sizeof c->root)) {
         snprintf(err, errlen, "cannot find kejiyun's templates and migrations next to the binary, in ../share/kejiyun "
                               "or the current directory; set --root (KEJIYUN_ROOT)");

@@ -22,6 +22,10 @@ typedef struct kj_config {
     char instance_name[128];
     char public_url[256];
     int threads;
+    int heavy_jobs;           /* workers for CPU-heavy requests (core/heavy.h); 0 in the file = cores */
+    long heavy_queue;         /* heavy requests that may wait for a worker; beyond: 503 */
+    int password_hashes;      /* argon2id hashes at once (64 MiB each); 0 in the file = min(cores, 4) */
+    long max_image_pixels;    /* largest width × height an uploaded image may declare */
     long max_body;
     long max_upload;
     long max_video;           /* largest uploaded video (popular science), bytes */

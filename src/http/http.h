@@ -120,6 +120,7 @@ struct kj_req {
     size_t body_limit;
     size_t nfields;
     int parse_error;            /* a kj_status: set when the body could not be taken */
+    int heavy_state;            /* KJ_HEAVY routes: 0 not handed over, 1 on a worker, 2 handled */
     void *post_processor;
     kj_buf field_acc;           /* multipart: current field being accumulated */
     char *field_acc_name, *field_acc_file, *field_acc_type;
@@ -133,6 +134,9 @@ enum kj_route_flag {
     KJ_UPLOAD = 4,         /* accepts multipart up to the upload limit */
     KJ_UPLOAD_LARGE = 8,   /* accepts multipart up to the large-upload limit (video) */
     KJ_CACHE = 16,         /* anonymous GETs may be answered from the response cache */
+    KJ_HEAVY = 32,         /* CPU-heavy (password hashing, image decoding, PDF rendering): the
+                            * handler runs on the heavy worker pool (core/heavy.h), never on an
+                            * HTTP thread; 503 with Retry-After when the pool's queue is full */
 };
 
 struct kj_route {
@@ -219,6 +223,11 @@ typedef struct kj_server_config {
     /* Called when a request is done (response sent or connection lost),
      * to release what dispatch borrowed (e.g. the db connection). */
     void (*cleanup)(kj_req *req);
+    /* KJ_HEAVY routes: their handlers run on heavy_jobs worker threads
+     * (0: on the HTTP thread, as other routes), heavy_queue more may wait;
+     * beyond, busy(req) must set the refusal (a 503). */
+    int heavy_jobs, heavy_queue;
+    void (*busy)(kj_req *req);
     /* Used to match the route before the body arrives (limits depend on it). */
     const kj_router *router;
     void *app;
@@ -235,7 +244,7 @@ void kj_server_stop(kj_server *s, int grace_ms);
 
 /* ---- metrics (server.c counts; /metrics prints) ---- */
 
-/** Appends the HTTP metrics in Prometheus text format. */
+/** Appends the HTTP metrics (and the heavy pool's) in Prometheus text format. */
 void kj_http_metrics(kj_server *s, kj_buf *out);
 
 /* ---- small helpers ---- */

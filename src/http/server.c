@@ -9,12 +9,20 @@
  * the application's dispatch, and queue the response). on_completed()
  * frees the request after the response is sent or the connection drops.
  *
+ * Heavy routes (KJ_HEAVY): on the last call the connection is suspended
+ * and the request handed to the heavy worker pool (core/heavy.h); the
+ * worker dispatches it and resumes the connection, and libmicrohttpd then
+ * calls on_request once more, which queues the response. The HTTP thread
+ * meanwhile serves its other connections. A full pool is answered at once
+ * through cfg.busy (503).
+ *
  * Limits: headers beyond max_header get 431 from libmicrohttpd itself (its
  * per-connection memory pool is sized to the limit); bodies beyond the
  * route's limit get 413; more than max_fields form fields get 400.
  */
 #include "http/http.h"
 #include "core/clock.h"
+#include "core/heavy.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/validate.h"
@@ -41,6 +49,7 @@ static const double latency_bounds_ms[] = { 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 
 struct kj_server {
     kj_server_config cfg;
     struct MHD_Daemon *daemon;
+    kj_heavy *heavy;                    /* NULL: heavy routes run on the HTTP threads */
     int port;
     atomic_int in_flight;
     int nroutes;
@@ -96,6 +105,15 @@ void kj_http_metrics(kj_server *s, kj_buf *out)
     kj_buf_printf(out, "kejiyun_http_request_duration_seconds_sum %.6f\n", (double)atomic_load(&s->latency_sum_us) / 1e6);
     kj_buf_printf(out, "kejiyun_http_request_duration_seconds_count %lld\n", (long long)atomic_load(&s->latency_count));
     kj_buf_printf(out, "# TYPE kejiyun_http_in_flight gauge\nkejiyun_http_in_flight %d\n", atomic_load(&s->in_flight) - 1);
+    kj_heavy_counts h;
+    kj_heavy_stats(s->heavy, &h);
+    kj_buf_printf(out, "# HELP kejiyun_heavy_running CPU-heavy requests on a worker now.\n"
+                       "# TYPE kejiyun_heavy_running gauge\nkejiyun_heavy_running %d\n"
+                       "# TYPE kejiyun_heavy_queued gauge\nkejiyun_heavy_queued %d\n"
+                       "# TYPE kejiyun_heavy_done_total counter\nkejiyun_heavy_done_total %lld\n"
+                       "# HELP kejiyun_heavy_refused_total CPU-heavy requests refused with 503 (queue full).\n"
+                       "# TYPE kejiyun_heavy_refused_total counter\nkejiyun_heavy_refused_total %lld\n",
+                  h.running, h.queued, (long long)h.done, (long long)h.refused);
 }
 
 /* ---- helpers ---- */
@@ -357,6 +375,41 @@ static void take_chunk(kj_req *req, const char *data, size_t size)
     kj_buf_append(&req->raw_body, data, size);
 }
 
+/* A heavy request on its worker. */
+struct heavy_job { kj_server *s; kj_req *req; struct MHD_Connection *conn; };
+
+enum { HEAVY_NONE, HEAVY_RUNNING, HEAVY_HANDLED };
+
+static void run_heavy(void *arg)
+{
+    struct heavy_job *j = arg;
+    kj_log_set_request(j->req->id);
+    j->s->cfg.dispatch(j->req);
+    kj_log_set_request(NULL);
+    j->req->heavy_state = HEAVY_HANDLED;
+    /* libmicrohttpd takes a lock here: what dispatch wrote is visible to
+     * the HTTP thread that queues the response. */
+    MHD_resume_connection(j->conn);
+}
+
+/* Hands a heavy request to the pool (1), refuses it (0: the response is
+ * set), or leaves it to this thread (-1: no pool). */
+static int offload(kj_server *s, kj_req *req, struct MHD_Connection *conn)
+{
+    if (!s->heavy || req->parse_error || !req->route || !(req->route->flags & KJ_HEAVY)) return -1;
+    if (kj_heavy_reserve(s->heavy)) {
+        if (s->cfg.busy) s->cfg.busy(req);
+        else kj_resp_problem(req, 503, "Busy", "too many heavy requests at once", NULL);
+        return 0;
+    }
+    struct heavy_job *j = kj_arena_alloc(req->arena, sizeof *j);
+    *j = (struct heavy_job){ s, req, conn };
+    req->heavy_state = HEAVY_RUNNING;
+    MHD_suspend_connection(conn);
+    kj_heavy_submit(s->heavy, run_heavy, j);
+    return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -370,6 +423,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         start_request(s, req);
         return MHD_YES;
     }
+    if (req->heavy_state == HEAVY_HANDLED) {                  /* resumed by its worker */
+        kj_log_set_request(req->id);
+        enum MHD_Result rc = queue_response(s, req, conn);
+        kj_log_set_request(NULL);
+        return rc;
+    }
+    if (req->heavy_state == HEAVY_RUNNING) return MHD_YES;
     if (*upload_data_size) {
         take_chunk(req, upload_data, *upload_data_size);
         *upload_data_size = 0;
@@ -377,8 +437,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     parse_body(s, req);
     kj_log_set_request(req->id);
-    s->cfg.dispatch(req);
-    enum MHD_Result rc = queue_response(s, req, conn);
+    int off = offload(s, req, conn);
+    enum MHD_Result rc = MHD_YES;
+    if (off < 0) s->cfg.dispatch(req);
+    if (off != 1) rc = queue_response(s, req, conn);
     kj_log_set_request(NULL);
     return rc;
 }
@@ -432,8 +494,14 @@ kj_server *kj_server_start(const kj_server_config *cfg, char *err, size_t errlen
     s->counts = calloc((size_t)(s->nroutes + 1) * NSTATUS, sizeof *s->counts);
     atomic_store(&s->in_flight, 1); /* 1 = running; stop waits until only that is left */
     int threads = cfg->threads > 0 ? cfg->threads : 2;
+    if (cfg->heavy_jobs > 0 && !(s->heavy = kj_heavy_start(cfg->heavy_jobs, cfg->heavy_queue))) {
+        snprintf(err, errlen, "cannot start the heavy-work threads");
+        free(s->counts);
+        free(s);
+        return NULL;
+    }
     s->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
         0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -445,6 +513,7 @@ kj_server *kj_server_start(const kj_server_config *cfg, char *err, size_t errlen
         MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s (address in use or not allowed)", cfg->listen);
+        kj_heavy_stop(s->heavy);
         free(s->counts);
         free(s);
         return NULL;
@@ -462,6 +531,9 @@ void kj_server_stop(kj_server *s, int grace_ms)
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
     int64_t deadline = kj_mono_us() + (int64_t)grace_ms * 1000;
     while (atomic_load(&s->in_flight) > 1 && kj_mono_us() < deadline) usleep(10000);
+    /* Every suspended connection must be resumed before the daemon stops:
+     * the pool finishes what it holds first. */
+    kj_heavy_stop(s->heavy);
     MHD_stop_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET) close(fd);
     free(s->counts);

@@ -8,6 +8,7 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "core/validate.h"
+#include "media/image.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <magic.h>
@@ -324,6 +325,11 @@ int kj_attach_store(kj_db *db, const char *data_dir, size_t max_size,
     const char *mime = kj_attach_sniff(data, size, err_key);
     if (!mime) return -1;
     const struct kind *k = kind_of(mime);
+    /* The pixel budget, from the header: whoever shows or decodes the
+     * image later (a browser, libgd) pays for its pixels, not its bytes. */
+    const char *pixels_key = NULL;
+    if (kj_image_check_pixels(data, size, mime, &pixels_key))
+        return fail(err_key, !strcmp(pixels_key, "err.image.pixels") ? "err.attach.pixels" : "err.attach.corrupt");
     kj_buf stored = { 0 };
     int rc = k->strip ? k->strip(data, size, &stored) : kj_buf_append(&stored, data, size);
     if (rc != 0) { kj_buf_free(&stored); return fail(err_key, "err.attach.corrupt"); }

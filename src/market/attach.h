@@ -60,13 +60,15 @@ int kj_attach_strip_webp(const unsigned char *in, size_t n, kj_buf *out);
 void kj_attach_clean_name(const char *filename, const char *mime, char *out, size_t n);
 
 /** Stores an upload: checks size (1..max_size bytes), detects the type,
+ *  refuses an image whose header declares more pixels than
+ *  kj_image_max_pixels() (media/image.h; before anything decodes it),
  *  strips image metadata, writes <data_dir>/files/<id> (created 0750 if
  *  missing; written to a temporary name, flushed, then renamed) and
  *  inserts the attachments row (owner_id required; listing_id and
  *  studio_id may be NULL). On success writes the new id (KJ_ID_LEN + 1
  *  bytes) and returns 0. On failure returns -1 with *err_key one of
  *  "err.attach.empty", "err.attach.too_large", "err.attach.type",
- *  "err.attach.corrupt", "err.internal"; nothing is left behind. */
+ *  "err.attach.pixels", "err.attach.corrupt", "err.internal"; nothing is left behind. */
 int kj_attach_store(kj_db *db, const char *data_dir, size_t max_size,
                     const char *owner_id, const char *listing_id, const char *studio_id,
                     const char *filename, const void *data, size_t size, bool confidential,

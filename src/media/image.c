@@ -7,6 +7,7 @@
 #include <libexif/exif-data.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -76,6 +77,8 @@ static int probe_webp(const unsigned char *p, size_t n, uint32_t *w, uint32_t *h
     return 0;
 }
 
+static int fail(const char **err_key, const char *key) { if (err_key) *err_key = key; return -1; }
+
 typedef gdImagePtr (*decode_fn)(int size, void *data);
 typedef int (*probe_fn)(const unsigned char *p, size_t n, uint32_t *w, uint32_t *h);
 
@@ -106,6 +109,22 @@ int kj_image_probe(const void *data, size_t size, const char *mime, int *w, int 
     if (!f || !data || f->probe(data, size, &pw, &ph) || pw == 0 || ph == 0 || pw > 65535 || ph > 65535) return -1;
     *w = (int)pw;
     *h = (int)ph;
+    return 0;
+}
+
+/* ---- pixel budget ---- */
+
+static _Atomic long max_pixels = KJ_IMAGE_DEFAULT_MAX_PIXELS;
+
+void kj_image_set_max_pixels(long n) { if (n > 0) atomic_store(&max_pixels, n); }
+long kj_image_max_pixels(void) { return atomic_load(&max_pixels); }
+
+int kj_image_check_pixels(const void *data, size_t size, const char *mime, const char **err_key)
+{
+    if (!format_of(mime)) return 0;
+    int w, h;
+    if (kj_image_probe(data, size, mime, &w, &h)) return fail(err_key, "err.image.corrupt");
+    if ((long long)w * h > kj_image_max_pixels()) return fail(err_key, "err.image.pixels");
     return 0;
 }
 
@@ -221,8 +240,6 @@ static void quiet(int priority, const char *fmt, va_list args) { (void)priority;
 static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
 static void set_quiet(void) { gdSetErrorMethod(quiet); }
 
-static int fail(const char **err_key, const char *key) { if (err_key) *err_key = key; return -1; }
-
 int kj_image_variants(const void *data, size_t size, const char *mime, const int *widths, kj_image_set *out,
                       const char **err_key)
 {
@@ -230,9 +247,8 @@ int kj_image_variants(const void *data, size_t size, const char *mime, const int
     pthread_once(&quiet_once, set_quiet);
     const struct format *f = format_of(mime);
     if (!f) return fail(err_key, "err.image.type");
-    int w, h;
-    if (size > INT32_MAX || kj_image_probe(data, size, mime, &w, &h)) return fail(err_key, "err.image.corrupt");
-    if ((long)w * h > KJ_IMAGE_MAX_PIXELS) return fail(err_key, "err.image.pixels");
+    if (size > INT32_MAX) return fail(err_key, "err.image.corrupt");
+    if (kj_image_check_pixels(data, size, mime, err_key)) return -1;
     gdImagePtr im = f->decode((int)size, (void *)data);
     if (!im) return fail(err_key, "err.image.corrupt");
     if (!gdImageTrueColor(im)) gdImagePaletteToTrueColor(im);

@@ -23,10 +23,27 @@
 #include <stddef.h>
 
 #define KJ_IMAGE_MAX_VARIANTS 6
-/* Largest accepted image: width × height of the upload (decoded it takes
- * 4 bytes a pixel). */
-#define KJ_IMAGE_MAX_PIXELS (36L * 1000 * 1000)
+/* Default pixel budget: the largest width × height an upload's header may
+ * declare (setting max_image_pixels). 24 MP takes a 6000 × 4000 camera
+ * picture and every phone's default photo (12–13 MP: 4032 × 3024,
+ * 4080 × 3072) and refuses 6000 × 6000 (36 MP). Decoded, libgd keeps 4
+ * bytes a pixel: 96 MiB for 24 MP, and decoding time grows with the
+ * pixels, not the file size — a 100 KB PNG of one colour can declare
+ * 36 MP and took 12–20 s to decode here. */
+#define KJ_IMAGE_DEFAULT_MAX_PIXELS (24L * 1000 * 1000)
 #define KJ_IMAGE_JPEG_QUALITY 80
+
+/** Sets the pixel budget (> 0). Call at start-up, before requests are
+ *  served; the value is atomic all the same, so a later call is safe. */
+void kj_image_set_max_pixels(long max_pixels);
+/** The pixel budget in force. */
+long kj_image_max_pixels(void);
+
+/** Checks the pixel budget of an image of type mime from its header,
+ *  before anything decodes it: 0 when within, else -1 with *err_key
+ *  "err.image.pixels" (over the budget) or "err.image.corrupt" (no
+ *  readable header). Not an image type: 0 (nothing to decode). */
+int kj_image_check_pixels(const void *data, size_t size, const char *mime, const char **err_key);
 
 /** The default widths in CSS pixels, ascending, 0-terminated:
  *  360 (a phone), 720 (a phone at 2× or a tablet), 1280 (desktop). */
@@ -60,7 +77,8 @@ int kj_image_orientation(const void *data, size_t size);
  *  (free with kj_image_set_free, also after a failure). Returns 0, or
  *  -1 with *err_key "err.image.type" (not a decodable image type),
  *  "err.image.corrupt", "err.image.pixels" (more than
- *  KJ_IMAGE_MAX_PIXELS) or "err.internal". */
+ *  kj_image_max_pixels(), checked from the header before decoding) or
+ *  "err.internal". */
 int kj_image_variants(const void *data, size_t size, const char *mime, const int *widths, kj_image_set *out,
                       const char **err_key);
 

@@ -4,6 +4,7 @@
 #include "web/app.h"
 #include "http/resp_cache.h"
 #include "core/clock.h"
+#include "core/heavy.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "web/i18n.h"
@@ -51,7 +52,10 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     if (!app->analyzer) return -1;
     kj_search_set_analyzer(app->analyzer);
     snprintf(path, sizeof path, "%s/kejiyun.db", cfg->data);
-    app->store = kj_store_open(&kj_sqlite_backend, path, cfg->threads + 2, kj_search_conn_hook, app->analyzer, err, errlen);
+    /* One connection per HTTP thread and per heavy worker (both run
+     * handlers), and two for the background jobs. */
+    app->store = kj_store_open(&kj_sqlite_backend, path, cfg->threads + cfg->heavy_jobs + 2, kj_search_conn_hook,
+                               app->analyzer, err, errlen);
     if (!app->store) return -1;
     snprintf(dir, sizeof dir, "%s/migrations/sqlite", cfg->root);
     if (kj_store_migrate(app->store, dir, err, errlen) < 0) return -1;
@@ -408,6 +412,15 @@ void kj_app_dispatch(kj_req *req)
 {
     dispatch(req);
     fail_closed(req);
+}
+
+void kj_app_busy(kj_req *req)
+{
+    pick_language(req);
+    kj_error(req, 503, "err.busy");
+    char s[16];
+    snprintf(s, sizeof s, "%d", KJ_HEAVY_RETRY_AFTER_S);
+    kj_resp_header(req, "Retry-After", kj_arena_strdup(req->arena, s));
 }
 
 void kj_app_cleanup(kj_req *req)

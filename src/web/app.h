@@ -69,6 +69,9 @@ int  kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errl
 /** The server's dispatch and cleanup callbacks. */
 void kj_app_dispatch(kj_req *req);
 void kj_app_cleanup(kj_req *req);
+/** The refusal of a KJ_HEAVY request when the heavy pool is full: 503
+ *  (page or problem+json, in the visitor's language) with Retry-After. */
+void kj_app_busy(kj_req *req);
 
 /** The app a request belongs to. */
 kj_app *kj_req_app(kj_req *req);

@@ -60,14 +60,33 @@ static const char *image_error_key(const char *key)
         { "err.image.type", "popsci.err.image_type" },
         { "err.image.corrupt", "popsci.err.image_corrupt" },
         { "err.image.pixels", "popsci.err.image_pixels" },
+        { "err.attach.pixels", "popsci.err.image_pixels" },
     };
     for (size_t i = 0; key && i < sizeof map / sizeof *map; i++)
         if (!strcmp(map[i][0], key)) return map[i][1];
     return key ? key : "err.internal";
 }
 
-bool kj_popsci_check_images(kj_req *req, const char *field)
+struct kj_popsci_images {
+    const char *field;
+    int n;
+    struct prepared { const kj_upload *u; kj_image_set set; } *img;
+};
+
+void kj_popsci_images_free(kj_popsci_images *imgs)
 {
+    if (!imgs) return;
+    for (int i = 0; i < imgs->n; i++) kj_image_set_free(&imgs->img[i].set);
+    free(imgs->img);
+    free(imgs);
+}
+
+bool kj_popsci_check_images(kj_req *req, const char *field, kj_popsci_images **out)
+{
+    kj_popsci_images *imgs = *out = calloc(1, sizeof *imgs);
+    if (!imgs) { kj_field_error(req, field, "err.internal"); return false; }
+    imgs->field = field;
+    int cap = 0;
     for (const kj_upload *u = req->uploads; u; u = u->next) {
         if (!u->field || strcmp(u->field, field)) continue;
         if (!u->size && (!u->filename || !*u->filename)) continue;   /* an empty file input */
@@ -76,32 +95,37 @@ bool kj_popsci_check_images(kj_req *req, const char *field)
         else if (u->size > KJ_POPSCI_IMAGE_MAX) key = "popsci.err.image_large";
         else if (!(mime = kj_attach_sniff(u->data, u->size, &key)) || !kj_attach_is_inline(mime)) key = "popsci.err.image_type";
         if (key) { kj_field_error(req, field, key); return false; }
+        if (imgs->n == cap) {
+            struct prepared *more = realloc(imgs->img, (size_t)(cap = cap ? 2 * cap : 4) * sizeof *more);
+            if (!more) { kj_field_error(req, field, "err.internal"); return false; }
+            imgs->img = more;
+        }
+        struct prepared *p = &imgs->img[imgs->n++];
+        p->u = u;
+        /* The variants now, outside any transaction: an image libgd cannot
+         * read (or over the pixel budget, refused from its header) is
+         * refused before anything is written. They come from the upload as
+         * sent, whose EXIF orientation the stored original loses. */
+        if (kj_image_variants(u->data, u->size, mime, kj_image_widths, &p->set, &key)) {
+            kj_field_error(req, field, image_error_key(key));
+            return false;
+        }
     }
     return true;
 }
 
-int kj_popsci_store_images(kj_req *req, const char *field, const char *content_id, const char *question_id)
+int kj_popsci_store_images(kj_req *req, const kj_popsci_images *imgs, const char *content_id, const char *question_id)
 {
     kj_app *app = kj_req_app(req);
-    bool poster = !strcmp(field, "poster");
-    for (const kj_upload *u = req->uploads; u; u = u->next) {
-        if (!u->field || strcmp(u->field, field) || !u->size) continue;
+    bool poster = !strcmp(imgs->field, "poster");
+    for (int i = 0; i < imgs->n; i++) {
+        const kj_upload *u = imgs->img[i].u;
         char id[KJ_ID_LEN + 1];
-        const char *key = NULL, *mime = kj_attach_sniff(u->data, u->size, &key);
-        /* Variants first: an image libgd cannot read is refused before
-         * anything is written. They come from the upload as sent, whose
-         * EXIF orientation the stored original has lost. */
-        kj_image_set set = { 0 };
-        if (!mime || kj_image_variants(u->data, u->size, mime, kj_image_widths, &set, &key)) {
-            kj_image_set_free(&set);
-            kj_field_error(req, field, image_error_key(key));
-            return -1;
-        }
+        const char *key = NULL;
         int rc = kj_attach_store(kj_req_db(req), app->cfg.data, KJ_POPSCI_IMAGE_MAX, uid(req), NULL, NULL, u->filename,
                                  u->data, u->size, false, id, &key);
-        if (!rc) rc = kj_media_save_variants(kj_req_db(req), app->cfg.data, id, &set);
-        kj_image_set_free(&set);
-        if (rc) { kj_field_error(req, field, key ? key : "err.internal"); return -1; }
+        if (!rc) rc = kj_media_save_variants(kj_req_db(req), app->cfg.data, id, &imgs->img[i].set);
+        if (rc) { kj_field_error(req, imgs->field, key ? image_error_key(key) : "err.internal"); return -1; }
         if (kj_popsci_image_link(kj_req_db(req), id, uid(req), content_id, question_id, poster)) return -1;
         poster = false;
     }
@@ -389,9 +413,16 @@ void kj_page_popsci_edit_post(kj_req *req)
     const char *id = kj_arena_strdup(req->arena, or_empty(jstr(c, "id")));
     bool draft = strcmp(or_empty(jstr(c, "status")), "published") != 0;
     /* Images of published content would be public before review: only
-     * drafts take new ones. */
-    if (kj_has_errors(req) || (draft && (!kj_popsci_check_images(req, "image") || !kj_popsci_check_images(req, "poster"))))
-        { render_form(req, 422, c); json_decref(c); return; }
+     * drafts take new ones. Checked and decoded before the transaction. */
+    kj_popsci_images *images = NULL, *posters = NULL;
+    if (kj_has_errors(req) || (draft && (!kj_popsci_check_images(req, "image", &images) ||
+                                         !kj_popsci_check_images(req, "poster", &posters)))) {
+        kj_popsci_images_free(images);
+        kj_popsci_images_free(posters);
+        render_form(req, 422, c);
+        json_decref(c);
+        return;
+    }
     /* The form sends every field: one left empty is cleared, not kept. */
     static const char *const fields[] = { "title", "summary", "body", "topic", "audience", "regions", "source",
                                           "video_url", "transcript", "items", "lang" };
@@ -402,8 +433,10 @@ void kj_page_popsci_edit_post(kj_req *req)
     if (kj_db_begin(db)) { json_decref(in); json_decref(errors); json_decref(c); kj_error(req, 500, "err.storage"); return; }
     int st = draft && store_video(req, in) ? 422 : kj_popsci_edit(db, req->user, id, in, &pending, errors);
     json_decref(in);
-    if (!st && draft && (kj_popsci_store_images(req, "image", id, NULL) || kj_popsci_store_images(req, "poster", id, NULL)))
+    if (!st && draft && (kj_popsci_store_images(req, images, id, NULL) || kj_popsci_store_images(req, posters, id, NULL)))
         st = 422;
+    kj_popsci_images_free(images);
+    kj_popsci_images_free(posters);
     if (st) {
         kj_db_rollback(db);
         kj_popsci_take_errors(req, errors);
@@ -420,14 +453,22 @@ void kj_page_popsci_edit_post(kj_req *req)
 void kj_page_popsci_create(kj_req *req)
 {
     kj_db *db = kj_popsci_db(req);
-    if (kj_has_errors(req) || !kj_popsci_check_images(req, "image") || !kj_popsci_check_images(req, "poster"))
-        { render_form(req, 422, NULL); return; }
+    kj_popsci_images *images = NULL, *posters = NULL;    /* decoded before the transaction */
+    if (kj_has_errors(req) || !kj_popsci_check_images(req, "image", &images) ||
+        !kj_popsci_check_images(req, "poster", &posters)) {
+        kj_popsci_images_free(images);
+        kj_popsci_images_free(posters);
+        render_form(req, 422, NULL);
+        return;
+    }
     json_t *in = json_deep_copy(req->in), *errors = json_object();
     char id[KJ_ID_LEN + 1];
     if (kj_db_begin(db)) { json_decref(in); json_decref(errors); kj_error(req, 500, "err.storage"); return; }
     int st = store_video(req, in) ? 422 : kj_popsci_create(db, req->user, in, id, errors);
     json_decref(in);
-    if (!st && (kj_popsci_store_images(req, "image", id, NULL) || kj_popsci_store_images(req, "poster", id, NULL))) st = 422;
+    if (!st && (kj_popsci_store_images(req, images, id, NULL) || kj_popsci_store_images(req, posters, id, NULL))) st = 422;
+    kj_popsci_images_free(images);
+    kj_popsci_images_free(posters);
     if (st) {
         kj_db_rollback(db);
         kj_popsci_take_errors(req, errors);
@@ -655,12 +696,14 @@ void kj_page_popsci_ask_form(kj_req *req) { render_ask(req, 200); }
 void kj_page_popsci_ask(kj_req *req)
 {
     kj_db *db = kj_popsci_db(req);
-    if (!kj_popsci_check_images(req, "photo")) { render_ask(req, 422); return; }
+    kj_popsci_images *photos = NULL;                     /* decoded before the transaction */
+    if (!kj_popsci_check_images(req, "photo", &photos)) { kj_popsci_images_free(photos); render_ask(req, 422); return; }
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
     if (kj_db_begin(db)) { json_decref(errors); kj_error(req, 500, "err.storage"); return; }
     int st = kj_popsci_ask(db, req->user, req->in, id, errors);
-    if (!st && kj_popsci_store_images(req, "photo", NULL, id)) st = 422;
+    if (!st && kj_popsci_store_images(req, photos, NULL, id)) st = 422;
+    kj_popsci_images_free(photos);
     if (st || kj_has_errors(req)) {
         kj_db_rollback(db);
         kj_popsci_take_errors(req, errors);

@@ -22,12 +22,21 @@ kj_db *kj_popsci_db(kj_req *req);
 /** Copies domain errors (field → key) into req->errors; returns the key of
  *  "form" (or of the first field) for an error page. Decrefs errors. */
 const char *kj_popsci_take_errors(kj_req *req, json_t *errors);
-/** Checks every upload of field: non-empty, ≤ KJ_POPSCI_IMAGE_MAX, an image
- *  by content. Records a field error and returns false on the first bad one. */
-bool kj_popsci_check_images(kj_req *req, const char *field);
-/** Stores every upload of field as an image of content_id or question_id
- *  (the first of "poster" becomes the poster). 0, or -1 on failure. */
-int kj_popsci_store_images(kj_req *req, const char *field, const char *content_id, const char *question_id);
+/** The images of one form field, checked and made into their variants. */
+typedef struct kj_popsci_images kj_popsci_images;
+/** Checks every upload of field — non-empty, ≤ KJ_POPSCI_IMAGE_MAX, an image
+ *  by content, within the pixel budget (media/image.h, read from the
+ *  header) — and makes its variants (the decoding: seconds for a large
+ *  picture). Call it BEFORE the write transaction, never inside: a write
+ *  lock held across decoding stalls every other writer. Sets *out (free
+ *  with kj_popsci_images_free, also after a failure); records a field
+ *  error and returns false on the first bad upload. */
+bool kj_popsci_check_images(kj_req *req, const char *field, kj_popsci_images **out);
+/** Stores the checked images as images of content_id or question_id (the
+ *  first of field "poster" becomes the poster): files and rows only, for
+ *  inside the transaction. 0, or -1 with a field error. */
+int kj_popsci_store_images(kj_req *req, const kj_popsci_images *imgs, const char *content_id, const char *question_id);
+void kj_popsci_images_free(kj_popsci_images *imgs);
 /** Adds the reason's text ("因为你关注 水稻种植 · 乐山市") as reason_text to
  *  every feed item. */
 void kj_popsci_reason_texts(kj_req *req, json_t *items);
