@@ -355,7 +355,7 @@ static int do_export(kj_app *app, kj_db *db, void *ctx)
     struct export_args *a = ctx;
     FILE *f = a->out ? fopen(a->out, "wb") : stdout;
     if (!f) { fprintf(stderr, "kejiyun: cannot write %s\n", a->out); return 1; }
-    long n = kj_listing_export(db, &a->q, a->format, true, file_sink, f);
+    long n = kj_listing_export(db, &a->q, a->format, true, NULL, file_sink, f);
     if (a->out && fclose(f) != 0) n = -1;
     if (n < 0) { fprintf(stderr, "kejiyun: export failed\n"); return 1; }
     fprintf(stderr, "exported %ld listings\n", n);

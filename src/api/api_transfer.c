@@ -21,7 +21,7 @@ static void export_as(kj_req *req, kj_export_format fmt)
     kj_listing_query_from(req, &q, NULL);
     bool privileged = kj_req_role(req) == KJ_R_ADMIN;
     kj_buf_reset(&req->body);
-    long n = kj_listing_export(kj_req_db(req), &q, fmt, privileged, kj_buf_sink, &req->body);
+    long n = kj_listing_export(kj_req_db(req), &q, fmt, privileged, req->user, kj_buf_sink, &req->body);
     if (n < 0) {
         kj_buf_reset(&req->body);
         kj_error(req, 500, "err.export.failed");

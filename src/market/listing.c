@@ -597,10 +597,11 @@ json_t *kj_listing_get(kj_db *db, const char *id)
     return kj_db_row(db, "SELECT " LISTING_COLUMNS LISTING_FROM " WHERE l.id = ?", "s", id);
 }
 
-/* Fields that identify or reach the owner. */
+/* Fields that identify or reach the owner. The patent/registration
+ * numbers are among them: a public register names the holder of each. */
 static const char *const private_fields[] = {
     "owner_id", "owner_name", "studio_id", "studio_name", "org_id", "org_name",
-    "contact_name", "contact_phone", "contact_email", NULL,
+    "contact_name", "contact_phone", "contact_email", "ip_numbers", NULL,
 };
 static const char *const contact_fields[] = { "contact_phone", "contact_email", NULL };
 

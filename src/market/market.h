@@ -102,8 +102,8 @@ typedef struct {
 /** Appends q's filters as " AND ..." SQL fragments over the alias l
  *  (listings) to sql and their values to params (a JSON array). */
 void kj_listing_filter_sql(const kj_listing_query *q, kj_buf *sql, json_t *params);
-/** Removes what identifies an anonymous listing's owner (and contacts)
- *  unless can_see_private. */
+/** Removes what identifies an anonymous listing's owner (and contacts,
+ *  and its patent/registration numbers) unless can_see_private. */
 void kj_listing_redact(json_t *l, bool can_see_private);
 /** Published, current listings matching q, as public summaries (anonymous
  *  ones redacted). *total is the count without paging. New ref. */

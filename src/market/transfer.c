@@ -81,7 +81,8 @@ const char *kj_transfer_column(int i)
     "l.region, l.valid_until, l.trl, l.trl_min, l.ip_type, l.ip_numbers AS ip_numbers__json, " \
     "l.coop_modes AS coop_modes__json, l.price_kind, l.price_min_fen, l.price_max_fen, l.delivery_mode, " \
     "l.duration, l.indicators AS indicators__json, l.deadline, l.anonymous, l.contact_name, l.contact_phone, " \
-    "l.contact_email, u.email AS owner_email FROM listings l JOIN users u ON u.id = l.owner_id WHERE 1=1"
+    "l.contact_email, u.email AS owner_email, l.owner_id, l.studio_id " \
+    "FROM listings l JOIN users u ON u.id = l.owner_id WHERE 1=1"
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -477,7 +478,19 @@ static kj_stmt *prepare_export(kj_db *db, const kj_listing_query *q)
     return st;
 }
 
-long kj_listing_export(kj_db *db, const kj_listing_query *q, kj_export_format fmt, bool privileged,
+/* The patent/registration numbers of an anonymous listing identify its
+ * owner as surely as a name: they go only to whoever may see the owner
+ * (kj_listing_can_see_private: the owner, its reviewers, the sender of an
+ * accepted EOI), or to a privileged export without a viewer (the command
+ * line). */
+static void redact_ip_numbers(kj_db *db, json_t *row, bool privileged, json_t *viewer)
+{
+    if (!json_integer_value(json_object_get(row, "anonymous"))) return;
+    if (viewer ? kj_listing_can_see_private(db, row, viewer) : privileged) return;
+    json_object_del(row, "ip_numbers");
+}
+
+long kj_listing_export(kj_db *db, const kj_listing_query *q, kj_export_format fmt, bool privileged, json_t *viewer,
                        kj_csv_sink sink, void *ctx)
 {
     if ((size_t)fmt >= sizeof writers / sizeof *writers) return -1;
@@ -488,6 +501,7 @@ long kj_listing_export(kj_db *db, const kj_listing_query *q, kj_export_format fm
     int step = KJ_DB_DONE;
     while (rc == 0 && (step = kj_stmt_step(db, st)) == KJ_DB_ROW) {
         json_t *row = kj_stmt_row_json(db, st);
+        redact_ip_numbers(db, row, privileged, viewer);
         rc = w.row(&w, row);
         json_decref(row);
         if (rc == 0) w.rows++;

@@ -73,12 +73,15 @@ const char *kj_export_ext(kj_export_format f);
  * Writes the listings matching q's filters (status, paging and sort are
  * ignored: published and current, newest first) through sink in format
  * fmt. privileged adds contact_phone, contact_email and owner_email of
- * non-anonymous listings. Rows are streamed from one statement; only the
+ * non-anonymous listings. The ip_numbers of an anonymous listing are
+ * exported only to a viewer who may see its owner
+ * (kj_listing_can_see_private), or with privileged and no viewer (the
+ * command line). Rows are streamed from one statement; only the
  * XLSX writer buffers, in a temporary file it removes. Returns the number
  * of listings written, or -1 when the database, the sink or the XLSX
  * writer failed (output may then be truncated).
  */
-long kj_listing_export(kj_db *db, const kj_listing_query *q, kj_export_format fmt, bool privileged,
+long kj_listing_export(kj_db *db, const kj_listing_query *q, kj_export_format fmt, bool privileged, json_t *viewer,
                        kj_csv_sink sink, void *ctx);
 
 typedef struct {

@@ -260,7 +260,7 @@ TEST(transfer_export_import_round_trip)
 
     kj_listing_query q = { .price_min_fen = -1, .price_max_fen = -1 };
     kj_buf out = { 0 };
-    CHECK_INT(kj_listing_export(s.db, &q, KJ_EXPORT_CSV, true, sink_buf, &out), 2);
+    CHECK_INT(kj_listing_export(s.db, &q, KJ_EXPORT_CSV, true, NULL, sink_buf, &out), 2);
     REQUIRE(out.data && !memcmp(out.data, "\xef\xbb\xbf" "id,kind,", 11));
     CHECK(strstr(out.data, "\"'=HYPERLINK(\"\"x\"\") 需求\""));      /* guarded (and quoted for its quotes) */
     CHECK(strstr(out.data, ",''=c|a\\|b,"));                        /* extra guard quote, list escapes */
@@ -268,7 +268,7 @@ TEST(transfer_export_import_round_trip)
     CHECK(strstr(out.data, "a@b.cn"));                              /* privileged: contact of the other */
 
     kj_buf pub = { 0 };
-    CHECK_INT(kj_listing_export(s.db, &q, KJ_EXPORT_JSON, false, sink_buf, &pub), 2);
+    CHECK_INT(kj_listing_export(s.db, &q, KJ_EXPORT_JSON, false, NULL, sink_buf, &pub), 2);
     scratch_close(&s);
 
     /* The CSV goes into a fresh database and comes out the same (ids aside). */
@@ -278,7 +278,7 @@ TEST(transfer_export_import_round_trip)
     CHECK_INT(rep.imported, 2);
     kj_import_report_free(&rep);
     kj_buf again = { 0 };
-    CHECK_INT(kj_listing_export(s2.db, &q, KJ_EXPORT_CSV, true, sink_buf, &again), 2);
+    CHECK_INT(kj_listing_export(s2.db, &q, KJ_EXPORT_CSV, true, NULL, sink_buf, &again), 2);
     scratch_close(&s2);
     CHECK(same_rows_but_ids(out.data, out.len, again.data, again.len));
 
