@@ -5,6 +5,7 @@
 #include "core/heavy.h"
 #include "core/log.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,11 @@
 #define WORKER_NICE 5
 
 struct job { kj_heavy_fn fn; void *arg; };
+
+/* Whether this thread is a pool worker, and whether a pool serves (then a
+ * password hash anywhere else is a route that lacks KJ_HEAVY). */
+static _Thread_local bool on_worker;
+static _Atomic int pools;
 
 struct kj_heavy {
     pthread_mutex_t lock;
@@ -32,6 +38,7 @@ struct kj_heavy {
 static void *worker(void *arg)
 {
     kj_heavy *h = arg;
+    on_worker = true;
     /* Per-thread on Linux: the thread's id names it. Lowering one's own
      * priority needs no privilege. */
     int tid = (int)syscall(SYS_gettid);
@@ -75,6 +82,7 @@ kj_heavy *kj_heavy_start(int workers, int queue)
         kj_heavy_stop(h);
         return NULL;
     }
+    atomic_fetch_add(&pools, 1);
     return h;
 }
 
@@ -117,6 +125,7 @@ void kj_heavy_stats(kj_heavy *h, kj_heavy_counts *out)
 void kj_heavy_stop(kj_heavy *h)
 {
     if (!h) return;
+    if (h->nworkers) atomic_fetch_sub(&pools, 1);
     pthread_mutex_lock(&h->lock);
     h->stopping = true;
     pthread_cond_broadcast(&h->wake);
@@ -145,6 +154,8 @@ void kj_hash_gate_set(int n)
 
 void kj_hash_gate_enter(void)
 {
+    if (!on_worker && atomic_load(&pools) > 0)
+        kj_log_error("heavy: a password hash on an HTTP thread; its route needs the KJ_HEAVY flag");
     pthread_mutex_lock(&gate_lock);
     while (gate_used >= gate_max) pthread_cond_wait(&gate_free, &gate_lock);
     gate_used++;

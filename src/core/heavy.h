@@ -7,10 +7,14 @@
  * per core, 2 on the reference machine), and every connection belongs to
  * one of them. A request that computes for seconds on such a thread
  * stalls every connection of that thread; two of them stall the server.
- * Measured on main before this module (2 cores, sanitizer build): four
- * clients logging in in a loop (argon2id, 64 MiB and ~0.1–0.3 s each)
- * pushed /healthz to 12 s; a 105 KB PNG declaring 6000 × 6000 pixels kept
- * a thread (and the database write lock) for 12–20 s.
+ * Measured before this module (2 shared cores): four clients logging in
+ * in a loop (argon2id: 64 MiB and 0.2–0.35 s of one core each) pushed
+ * /healthz to 12 s in the review, 8.8 s in tests/http/test_heavy.py (with
+ * a 36 MP PNG uploaded alongside); that PNG (35 KB, 6000 × 6000) took
+ * 2.8 s to decode on an idle machine, 12–20 s under load, inside the
+ * write transaction. After (same test): /healthz worst 0.13–0.40 s over
+ * ~90 probes, another user's writes 1–170 ms, the PNG refused from its
+ * header in 0.01 s (media/image.h).
  *
  * How. Routes marked KJ_HEAVY (http.h: login, registration, password
  * change, popular-science image uploads, contract PDFs) are handed whole
@@ -28,7 +32,9 @@
  * kj_password_hash/verify, whoever calls them — a worker, the command
  * line): argon2id takes 64 MiB each, so the gate (setting password_hashes,
  * default min(cores, 4): 256 MiB at most) bounds the memory a login storm
- * can take. Waiting at the gate is bounded by the pool's size.
+ * can take. Waiting at the gate is bounded by the pool's size. A hash
+ * outside the pool while a pool serves is logged as an error: a route
+ * that hashes passwords lacks KJ_HEAVY.
  *
  * Threading: every function may be called from any thread, except
  * kj_heavy_stop (once, by the owner) and kj_hash_gate_set (start-up).

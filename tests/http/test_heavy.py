@@ -227,6 +227,7 @@ def test_healthz_and_writes_answer_during_login_loops_and_bomb_uploads(server):
     assert sum(logins) >= 4, logins                     # the logins did run
     assert not errors, errors[:5]
     assert writer.api("GET", "/api/v1/me").json.get("title", "").startswith("研究员")
+    assert "needs the KJ_HEAVY flag" not in server.read_log(), "a password was hashed on an HTTP thread"
 
 
 def test_full_pool_answers_503_with_retry_after(server):
