@@ -234,11 +234,13 @@ def test_full_pool_answers_503_with_retry_after(server):
     """One heavy worker and no queue: of six simultaneous logins some are
     refused at once with 503 and Retry-After, none waits for a thread, and
     /healthz still answers."""
-    s = harness.Server(["--heavy-jobs", "1", "--heavy-queue", "0"])
+    s = harness.Server(["--heavy-jobs", "1", "--heavy-queue", "0"], demo=False)   # no demo data: quick to start
     try:
         results = []
         lock = threading.Lock()
-        email, pw = DEMO["scientist2"]
+        email, pw = unique_email("busy"), "busy pool pw 9"
+        r = Client(s).api("POST", "/api/v1/register", {"email": email, "password": pw, "name": "忙", "role": "scientist"})
+        assert r.status == 201, r
 
         def one():
             c = Client(s)
