@@ -430,7 +430,15 @@ void kj_page_popsci_edit_post(kj_req *req)
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
         if (!json_object_get(in, fields[i])) json_object_set_new(in, fields[i], json_string(""));
     bool pending = false;
-    if (kj_db_begin(db)) { json_decref(in); json_decref(errors); json_decref(c); kj_error(req, 500, "err.storage"); return; }
+    if (kj_db_begin(db)) {
+        kj_popsci_images_free(images);
+        kj_popsci_images_free(posters);
+        json_decref(in);
+        json_decref(errors);
+        json_decref(c);
+        kj_error(req, 500, "err.storage");
+        return;
+    }
     int st = draft && store_video(req, in) ? 422 : kj_popsci_edit(db, req->user, id, in, &pending, errors);
     json_decref(in);
     if (!st && draft && (kj_popsci_store_images(req, images, id, NULL) || kj_popsci_store_images(req, posters, id, NULL)))
@@ -463,7 +471,14 @@ void kj_page_popsci_create(kj_req *req)
     }
     json_t *in = json_deep_copy(req->in), *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    if (kj_db_begin(db)) { json_decref(in); json_decref(errors); kj_error(req, 500, "err.storage"); return; }
+    if (kj_db_begin(db)) {
+        kj_popsci_images_free(images);
+        kj_popsci_images_free(posters);
+        json_decref(in);
+        json_decref(errors);
+        kj_error(req, 500, "err.storage");
+        return;
+    }
     int st = store_video(req, in) ? 422 : kj_popsci_create(db, req->user, in, id, errors);
     json_decref(in);
     if (!st && (kj_popsci_store_images(req, images, id, NULL) || kj_popsci_store_images(req, posters, id, NULL))) st = 422;
@@ -700,7 +715,7 @@ void kj_page_popsci_ask(kj_req *req)
     if (!kj_popsci_check_images(req, "photo", &photos)) { kj_popsci_images_free(photos); render_ask(req, 422); return; }
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    if (kj_db_begin(db)) { json_decref(errors); kj_error(req, 500, "err.storage"); return; }
+    if (kj_db_begin(db)) { kj_popsci_images_free(photos); json_decref(errors); kj_error(req, 500, "err.storage"); return; }
     int st = kj_popsci_ask(db, req->user, req->in, id, errors);
     if (!st && kj_popsci_store_images(req, photos, NULL, id)) st = 422;
     kj_popsci_images_free(photos);
