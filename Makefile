@@ -11,9 +11,9 @@ CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# Debian ships friso, libstemmer, libmagic and libxlsxwriter without .pc files.
+# Debian ships friso, libstemmer, libmagic, libxlsxwriter and libzxcvbn without .pc files.
 EXTRA_CFLAGS := -I/usr/include/friso
-EXTRA_LIBS   := -lfriso -lstemmer -lmagic -lxlsxwriter -lpthread -lm
+EXTRA_LIBS   := -lfriso -lstemmer -lmagic -lxlsxwriter -lzxcvbn -lpthread -lm
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 CFLAGS_COMMON := $(CSTD) $(WARN) $(PKG_CFLAGS) $(EXTRA_CFLAGS) -Isrc \
                  -DKEJIYUN_VERSION='"$(VERSION)"'

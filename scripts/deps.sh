@@ -10,6 +10,7 @@ build_pkgs=(
   libutf8proc-dev libopencc-dev opencc libfriso-dev friso-dict libstemmer-dev
   libmd4c-dev libcurl4-openssl-dev libxlsxwriter-dev
   libmagic-dev zlib1g-dev libgd-dev libexif-dev   # images: resizing, EXIF orientation
+  libzxcvbn-dev                                   # password strength (src/account/password.c)
   libcairo2-dev libpango1.0-dev fonts-wqy-microhei   # contract PDFs: cairo + pango, CJK glyphs
 )
 test_pkgs=( python3 chromium fonts-wqy-microhei sqlite3 python3-aiosmtpd poppler-utils )

@@ -2,6 +2,7 @@
  * account.c — users, organizations, sessions, login limits (see account.h).
  */
 #include "account/account.h"
+#include "account/security.h"
 #include "core/clock.h"
 #include "core/heavy.h"
 #include "core/id.h"
@@ -72,19 +73,10 @@ bool kj_password_verify(const char *hash, const char *pw)
     return ok;
 }
 
-const char *kj_password_problem(const char *pw)
-{
-    size_t chars = kj_utf8_chars(pw, strlen(pw));
-    if (chars < 8) return "err.password.short";
-    if (chars > 128) return "err.password.long";
-    if (strspn(pw, "0123456789") == strlen(pw)) return "err.password.digits";
-    return NULL;
-}
-
 static int check_registration(kj_db *db, const kj_registration *r, bool allow_staff, kj_fail *fail)
 {
     if (!r->email || !kj_valid_email(r->email)) return fail_with(fail, "email", "err.field.email");
-    const char *pw_bad = r->password ? kj_password_problem(r->password) : "err.field.required";
+    const char *pw_bad = r->password ? kj_password_problem_for(r->password, r->email, r->name) : "err.field.required";
     if (pw_bad) return fail_with(fail, "password", pw_bad);
     if (!r->name || !*r->name) return fail_with(fail, "name", "err.field.required");
     if (!in_list(allow_staff ? kj_roles : kj_self_roles, r->role)) return fail_with(fail, "role", "err.role.not_allowed");
@@ -138,10 +130,15 @@ int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, c
         return -1;
     }
     kj_id id = kj_id_new();
-    int rc = kj_db_exec(db, "INSERT INTO users(id, origin, email, name, password_hash, role, org_id, region, created_at, updated_at) "
-                            "VALUES (?,?,?,?,?,?,?,?,?,?)", "ssssssssii",
+    /* Accounts made by the command line (and the demo loader) need not
+     * prove their address; self-registered ones follow a link (verify.c). */
+    json_t *verified = allow_staff ? json_integer(now) : NULL;   /* NULL binds SQL NULL */
+    int rc = kj_db_exec(db, "INSERT INTO users(id, origin, email, name, password_hash, role, org_id, region, created_at, updated_at, "
+                            "email_verified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "ssssssssiij",
                         id.s, origin, r->email, r->name, hash, r->role, *org_id ? org_id : NULL,
-                        (r->region && *r->region) ? r->region : NULL, now, now);
+                        (r->region && *r->region) ? r->region : NULL, now, now,
+                        verified);
+    json_decref(verified);
     if (rc == KJ_DB_CONSTRAINT) { kj_db_rollback(db); return fail_with(fail, "email", "err.email.taken"); }
     if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); return fail_with(fail, "email", "err.internal"); }
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
@@ -160,20 +157,12 @@ static const char *dummy_hash(void)
 }
 
 enum kj_login_result kj_account_login(kj_db *db, const char *email, const char *password, const char *ip,
-                                      long max_account, long max_ip, long window_s,
-                                      char *user_id_out, long *retry_after_s)
+                                      const kj_login_limits *limits, char *user_id_out, long *retry_after_s)
 {
-    int64_t now = kj_now_ms();
-    int64_t since = now - window_s * 1000;
-    int64_t n_acc = kj_db_int(db, 0, "SELECT count(*) FROM login_failures WHERE account = ? AND at > ?", "si", email, since);
-    int64_t n_ip = kj_db_int(db, 0, "SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?", "si", ip, since);
-    if (n_acc >= max_account || n_ip >= max_ip) {
-        int64_t oldest = kj_db_int(db, now,
-            "SELECT min(at) FROM (SELECT at FROM login_failures WHERE (account = ? OR ip = ?) AND at > ? ORDER BY at DESC LIMIT ?)",
-            "ssii", email, ip, since, (int64_t)(n_acc >= max_account ? max_account : max_ip));
-        *retry_after_s = (long)((oldest + window_s * 1000 - now) / 1000) + 1;
-        return KJ_LOGIN_LIMITED;
-    }
+    /* Counted as a failure before the (slow) check, atomically with the
+     * check of the counters; taken back when right (throttle.c). */
+    enum kj_login_result gate = kj_login_reserve(db, email, ip ? ip : "", limits, retry_after_s);
+    if (gate != KJ_LOGIN_OK) return gate;
     json_t *u = kj_db_row(db, "SELECT id, password_hash, disabled FROM users WHERE email = ?", "s", email);
     bool ok;
     if (u) {
@@ -183,54 +172,58 @@ enum kj_login_result kj_account_login(kj_db *db, const char *email, const char *
         kj_password_verify(dummy_hash(), password);
         ok = false;
     }
-    if (ok) {
-        snprintf(user_id_out, KJ_ID_LEN + 1, "%s", json_string_value(json_object_get(u, "id")));
-        /* Best effort: failures left behind expire with their window. */
-        kj_db_exec_optional(db, "failed-login reset", "DELETE FROM login_failures WHERE account = ?", "s", email);
-    } else if (kj_db_exec(db, "INSERT INTO login_failures(account, ip, at) VALUES (?,?,?)", "ssi", email, ip, now) < 0) {
-        /* Not optional: an attempt not counted escapes the limit. The
-         * connection records the failure and the request answers 500. */
-        kj_log_error("login: a failed attempt could not be counted");
-    }
+    if (ok) snprintf(user_id_out, KJ_ID_LEN + 1, "%s", json_string_value(json_object_get(u, "id")));
     json_decref(u);
+    if (ok && kj_login_succeeded(db, email, ip ? ip : "")) return KJ_LOGIN_ERROR;
     return ok ? KJ_LOGIN_OK : KJ_LOGIN_BAD;
 }
 
-static void token_hash(const char *token, char out[65])
-{
-    unsigned char h[32];
-    crypto_generichash(h, sizeof h, (const unsigned char *)token, strlen(token), NULL, 0);
-    sodium_bin2hex(out, 65, h, sizeof h);
-}
-
-int kj_session_create(kj_db *db, const char *user_id, const char *kind, long ttl_s, const char *ip, char *token_out)
+int kj_session_create(kj_db *db, const char *user_id, const char *kind, long ttl_s, const char *ip,
+                      const char *user_agent, char *token_out)
 {
     kj_random_token(token_out, 64, 32);
-    char th[65];
-    token_hash(token_out, th);
+    char th[65], ua[256];
+    kj_token_hash(token_out, th);
+    /* Kept short and valid UTF-8 (it is shown back to the user). */
+    snprintf(ua, sizeof ua, "%s", user_agent ? user_agent : "");
+    size_t len = strlen(ua);
+    while (len && !kj_valid_utf8(ua, len)) ua[--len] = 0;
     int64_t now = kj_now_ms();
-    return kj_db_exec(db, "INSERT INTO sessions(token_hash, user_id, kind, created_at, expires_at, ip) VALUES (?,?,?,?,?,?)",
-                      "sssiis", th, user_id, kind, now, now + (int64_t)ttl_s * 1000, ip ? ip : "") < 0 ? -1 : 0;
+    kj_id id = kj_id_new();
+    return kj_db_exec(db, "INSERT INTO sessions(token_hash, id, user_id, kind, created_at, expires_at, last_seen_at, ip, user_agent) "
+                          "VALUES (?,?,?,?,?,?,?,?,?)", "ssssiiiss", th, id.s, user_id, kind, now,
+                      now + (int64_t)ttl_s * 1000, now, ip ? ip : "", ua) < 1 ? -1 : 0;
 }
 
 #define USER_COLUMNS "u.id, u.email, u.name, u.role, u.org_id, u.region, u.phone, u.title, u.bio, " \
-                     "u.is_expert, u.created_at, o.name AS org_name, o.type AS org_type"
+                     "u.is_expert, u.created_at, u.email_verified_at, o.name AS org_name, o.type AS org_type"
+
+/* How stale a session's last_seen_at may get: one write a minute per
+ * session at most, not one per request. */
+#define SEEN_EVERY_MS (60LL * 1000)
 
 json_t *kj_session_user(kj_db *db, const char *token)
 {
     if (!token || strlen(token) > 128) return NULL;
     char th[65];
-    token_hash(token, th);
-    return kj_db_row(db, "SELECT " USER_COLUMNS " FROM sessions s JOIN users u ON u.id = s.user_id "
-                         "LEFT JOIN orgs o ON o.id = u.org_id "
-                         "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0", "si", th, kj_now_ms());
+    kj_token_hash(token, th);
+    int64_t now = kj_now_ms();
+    json_t *u = kj_db_row(db, "SELECT " USER_COLUMNS ", s.last_seen_at AS session_seen_at FROM sessions s "
+                              "JOIN users u ON u.id = s.user_id LEFT JOIN orgs o ON o.id = u.org_id "
+                              "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0", "si", th, now);
+    if (!u) return NULL;
+    if (now - json_integer_value(json_object_get(u, "session_seen_at")) >= SEEN_EVERY_MS)
+        kj_db_exec_optional(db, "session last-seen time", "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? "
+                            "AND coalesce(last_seen_at, 0) < ?", "isi", now, th, now - SEEN_EVERY_MS);
+    json_object_del(u, "session_seen_at");
+    return u;
 }
 
 int kj_session_delete(kj_db *db, const char *token)
 {
     if (!token) return 0;
     char th[65];
-    token_hash(token, th);
+    kj_token_hash(token, th);
     return kj_db_exec(db, "DELETE FROM sessions WHERE token_hash = ?", "s", th);
 }
 
@@ -256,7 +249,7 @@ int kj_account_change_password(kj_db *db, const char *user_id, const char *old_p
     char nh[crypto_pwhash_STRBYTES];
     if (kj_password_hash(new_pw, nh, sizeof nh)) return fail_with(fail, "new_password", "err.internal");
     char th[65] = "";
-    if (keep_token) token_hash(keep_token, th);
+    if (keep_token) kj_token_hash(keep_token, th);
     if (kj_db_begin(db)) return fail_with(fail, "new_password", "err.internal");
     int rc = kj_db_exec(db, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", "sis", nh, kj_now_ms(), user_id);
     if (rc >= 0) rc = kj_db_exec(db, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", "ss", user_id, th);

@@ -40,8 +40,13 @@ const char *kj_instance_id(kj_db *db);
 int kj_password_hash(const char *password, char *out, size_t n);
 /** True when password matches the stored hash. */
 bool kj_password_verify(const char *hash, const char *password);
-/** Password policy: 8–128 characters, not all digits. NULL or a message key. */
+/** Password policy: 8–128 characters, not all digits, and not guessable
+ *  (password.c: a dictionary and pattern estimate, libzxcvbn). NULL or a
+ *  message key. */
 const char *kj_password_problem(const char *password);
+/** The same, also refusing passwords built on the account's own words
+ *  (the e-mail address's parts, the name; either may be NULL). */
+const char *kj_password_problem_for(const char *password, const char *email, const char *name);
 
 /** Creates a user (and organization). On success writes the id to id_out
  *  (27 bytes) and returns 0; otherwise fills *fail and returns -1. Roles
@@ -49,18 +54,37 @@ const char *kj_password_problem(const char *password);
  *  command line); the web and API pass false. */
 int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, char *id_out, kj_fail *fail);
 
-enum kj_login_result { KJ_LOGIN_OK, KJ_LOGIN_BAD, KJ_LOGIN_LIMITED };
-/** Checks credentials and the rate limits. On OK writes the user id.
- *  On LIMITED, *retry_after_s says when to try again. The result never
- *  tells whether an account exists. */
+/** True when user_id's e-mail address is verified (a link sent to it was
+ *  followed; accounts made by the command line or demo loader, and those
+ *  that existed before verification, count as verified). Whatever acts for
+ *  an address (studio invitations, organization requests) asks this. */
+bool kj_account_email_verified(kj_db *db, const char *user_id);
+
+enum kj_login_result { KJ_LOGIN_OK, KJ_LOGIN_BAD, KJ_LOGIN_LIMITED, KJ_LOGIN_ERROR };
+/** Failed-login throttling (throttle.c explains the design). */
+typedef struct {
+    long per_pair;      /* free failures per (account, address) pair */
+    long per_ip;        /* free failures per address, any account */
+    long per_account;   /* free failures per account from all addresses;
+                           beyond, only addresses that have failed are slowed */
+    long window_s;      /* a counter forgets after this long without failures;
+                           also the longest wait */
+    long delay_s;       /* first wait beyond the free failures; doubles with each further one */
+} kj_login_limits;
+/** Checks credentials under the throttle. On OK writes the user id. On
+ *  LIMITED (no password was checked), *retry_after_s says when to try
+ *  again. ERROR: the store failed. The result never tells whether an
+ *  account exists. */
 enum kj_login_result kj_account_login(kj_db *db, const char *email, const char *password, const char *ip,
-                                      long max_account, long max_ip, long window_s,
-                                      char *user_id_out, long *retry_after_s);
+                                      const kj_login_limits *limits, char *user_id_out, long *retry_after_s);
 
 /** Starts a session for user_id; writes the token (for the cookie or a
- *  bearer header) into token_out (≥ 64 bytes). kind is "web" or "api". */
-int kj_session_create(kj_db *db, const char *user_id, const char *kind, long ttl_s, const char *ip, char *token_out);
-/** The user of a live session, without secrets (new ref), or NULL. */
+ *  bearer header) into token_out (≥ 64 bytes). kind is "web" or "api";
+ *  ip and user_agent (may be NULL) are shown in the user's session list. */
+int kj_session_create(kj_db *db, const char *user_id, const char *kind, long ttl_s, const char *ip,
+                      const char *user_agent, char *token_out);
+/** The user of a live session, without secrets (new ref), or NULL. Notes
+ *  the session's use (last_seen_at) at most once a minute. */
 json_t *kj_session_user(kj_db *db, const char *token);
 /** Ends a session. */
 int kj_session_delete(kj_db *db, const char *token);

@@ -6,6 +6,7 @@
  * invalid input, 401/403 for access, 429 for rate limits.
  */
 #include "web/app.h"
+#include "account/security.h"
 #include "core/id.h"
 #include "web/pages_deal.h"
 #include <string.h>
@@ -14,6 +15,9 @@ static json_t *user_json(kj_req *req, json_t *u)
 {
     json_t *out = json_deep_copy(u);
     json_object_set_new(out, "is_expert", json_boolean(json_integer_value(json_object_get(u, "is_expert"))));
+    json_t *verified = json_object_get(u, "email_verified_at");
+    json_object_set_new(out, "email_verified", json_boolean(verified && !json_is_null(verified)));
+    json_object_del(out, "email_verified_at");
     return out;
 }
 
@@ -32,32 +36,28 @@ void kj_api_register(kj_req *req)
         .org_name = kj_in_str(req, "org_name"), .org_type = kj_in_str(req, "org_type"),
         .org_region = kj_in_str(req, "org_region"), .org_credit_code = kj_in_str(req, "org_credit_code"),
     };
-    char id[KJ_ID_LEN + 1];
     kj_fail fail = { 0 };
-    if (kj_account_register(kj_req_db(req), &r, false, id, &fail)) {
-        if (fail.key && !strcmp(fail.key, "err.email.taken")) {
-            kj_resp_problem(req, 409, kj_tr(req, "err.http.409"), kj_tr(req, fail.key), NULL);
-            return;
-        }
+    if (kj_account_signup(kj_req_db(req), &r, &fail)) {
+        if (fail.key && !strcmp(fail.key, "err.internal")) { kj_error(req, 500, "err.internal"); return; }
         fail_422(req, &fail);
         return;
     }
-    json_t *u = kj_user_get(kj_req_db(req), id);
-    kj_resp_header(req, "Location", "/api/v1/me");
-    kj_resp_json(req, 201, user_json(req, u));
-    json_decref(u);
+    /* The same answer for a new address and for one already registered
+     * (no account enumeration): no id, no session; the account, if new,
+     * signs in with /api/v1/login. */
+    kj_resp_json(req, 202, json_pack("{s:s, s:s}", "status", "verification_sent", "detail", kj_tr(req, "register.check_mail")));
 }
 
 void kj_api_login(kj_req *req)
 {
-    kj_app *app = kj_req_app(req);
     char email[256], user_id[KJ_ID_LEN + 1];
     snprintf(email, sizeof email, "%s", kj_in_str(req, "email"));
     for (char *p = email; *p; p++) if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
     long retry = 0;
+    kj_login_limits limits = kj_req_login_limits(req);
     enum kj_login_result r = kj_account_login(kj_req_db(req), email, kj_in_str(req, "password"), req->client_ip,
-                                              app->cfg.login_max_account, app->cfg.login_max_ip,
-                                              app->cfg.login_window_s, user_id, &retry);
+                                              &limits, user_id, &retry);
+    if (r == KJ_LOGIN_ERROR) { kj_error(req, 500, "err.internal"); return; }
     if (r == KJ_LOGIN_LIMITED) {
         kj_resp_header(req, "Retry-After", kj_arena_printf(req->arena, "%ld", retry));
         kj_resp_problem(req, 429, kj_tr(req, "err.http.429"),
@@ -79,6 +79,7 @@ void kj_api_logout(kj_req *req)
 {
     if (req->session_token) kj_session_delete(kj_req_db(req), req->session_token);
     kj_resp_cookie(req, "kj_session", "", 0, true);
+    kj_csrf_rotate(req);
     req->status = 204;
     req->content_type = NULL;
 }

@@ -36,9 +36,11 @@ typedef struct kj_config {
     bool trust_proxy;
     bool secure_cookies;      /* force Secure on cookies (behind TLS) */
     long session_days;
-    long login_max_account;   /* failures per account per window */
-    long login_max_ip;        /* failures per IP per window */
-    long login_window_s;
+    long login_max_account;   /* free failures per (account, address) pair */
+    long login_max_ip;        /* free failures per address */
+    long login_max_account_total; /* free failures per account from all addresses */
+    long login_window_s;      /* counters forget after this; longest wait */
+    long login_delay_s;       /* first wait beyond the free failures (doubles)*/
     bool test_mode;           /* enables /__test endpoints (clock control) */
     /* E-mail (src/mail): SMTP server for notifications; empty host = no sending. */
     char smtp_host[256];

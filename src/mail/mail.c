@@ -86,6 +86,37 @@ int kj_mail_enqueue(kj_db *db, const char *user_id, const char *category, const 
     return rc;
 }
 
+/* Account-security e-mails: subject, then the body's text in each
+ * language; the link follows. */
+static const struct { const char *what, *subject, *zh, *en; } account_mails[] = {
+    { "verify", "请验证你的邮箱 / Verify your e-mail address",
+      "请在 48 小时内打开下面的链接，确认这个邮箱属于你。如果你没有在科技云注册，请忽略本邮件。",
+      "Open the link below within 48 hours to confirm that this address is yours. "
+      "If you did not register with kejiyun, ignore this message." },
+    { "signup_again", "有人尝试用你的邮箱注册 / Someone tried to register with your address",
+      "有人尝试用这个邮箱地址在科技云注册新账号。这个地址已经有账号，所以没有创建新账号。"
+      "如果是你本人，请直接登录（忘记密码请联系管理员）；如果不是，无需任何操作。",
+      "Someone tried to register a new kejiyun account with this address. It already has an account, "
+      "so none was created. If it was you, just sign in; if not, there is nothing to do." },
+};
+
+int kj_mail_enqueue_account(kj_db *db, const char *user_id, const char *what, const char *link)
+{
+    size_t k = 0;
+    while (k < sizeof account_mails / sizeof *account_mails && strcmp(account_mails[k].what, what)) k++;
+    if (k == sizeof account_mails / sizeof *account_mails) return -1;
+    char *to = kj_db_text(db, "SELECT email FROM users WHERE id = ?", "s", user_id);
+    if (!to) return -1;
+    kj_buf body = { 0 };
+    kj_buf_printf(&body, "%s\n\n%s\n\n%s%s\n", account_mails[k].zh, account_mails[k].en, BASE_MARK, link ? link : "");
+    char category[64];
+    snprintf(category, sizeof category, "account.%s", what);
+    int rc = insert(db, user_id, to, category, account_mails[k].subject, body.data, "queued");
+    kj_buf_free(&body);
+    free(to);
+    return rc;
+}
+
 json_t *kj_mail_prefs(kj_db *db, const char *user_id)
 {
     json_t *out = json_object();

@@ -30,6 +30,12 @@ extern const char *const kj_mail_modes[];
  *  caller's transaction if any. 0, or -1 on a storage error (the caller
  *  decides; the in-app notification is independent). */
 int kj_mail_enqueue(kj_db *db, const char *user_id, const char *category, const char *subject, const char *link);
+/** Queues an account-security e-mail to user_id's current address,
+ *  whatever the user's preferences (these cannot be turned off; category
+ *  "account.<what>"): what is "verify" (link: the verification link) or
+ *  "signup_again" (someone tried to register with the address; link: the
+ *  login page). Runs in the caller's transaction if any. 0 or -1. */
+int kj_mail_enqueue_account(kj_db *db, const char *user_id, const char *what, const char *link);
 /** Routes search alerts and urgent popular-science notices into the queue
  *  (start-up only: sets two hooks). */
 void kj_mail_install_hooks(void);

@@ -266,7 +266,9 @@ const char *kj_studio_relation(kj_db *db, const char *studio_id, json_t *user)
                                 "(user_id = ? OR (email = ? AND user_id IS NULL)) "
                                 "ORDER BY CASE status WHEN 'active' THEN 0 ELSE 1 END", "sss", studio_id, uid, email);
     const char *rel = NULL;
-    if (row && !strcmp(or_empty(jstr(row, "status")), "invited")) rel = "invited";
+    /* An invitation is for whoever owns the address: it waits until the
+     * account has proven that it does. */
+    if (row && !strcmp(or_empty(jstr(row, "status")), "invited")) rel = kj_account_email_verified(db, uid) ? "invited" : NULL;
     else if (row) rel = !strcmp(or_empty(jstr(row, "role")), "owner") ? "owner" : "member";
     json_decref(row);
     return rel;
@@ -324,7 +326,8 @@ json_t *kj_studio_mine(kj_db *db, json_t *user)
 {
     json_t *studios = kj_db_rows(db, "SELECT s.id, s.name, m.role FROM studio_members m JOIN studios s ON s.id = m.studio_id "
                                      "WHERE m.user_id = ? AND m.status = 'active' ORDER BY s.name, s.id", "s", user_id_of(user));
-    json_t *invites = kj_db_rows(db, "SELECT s.id, s.name, m.created_at AS invited_at FROM studio_members m "
+    json_t *invites = !kj_account_email_verified(db, user_id_of(user)) ? json_array() :
+                      kj_db_rows(db, "SELECT s.id, s.name, m.created_at AS invited_at FROM studio_members m "
                                      "JOIN studios s ON s.id = m.studio_id WHERE m.email = ? AND m.status = 'invited' "
                                      "ORDER BY m.created_at DESC", "s", jstr(user, "email"));
     return json_pack("{s:o, s:o}", "studios", studios ? studios : json_array(),
@@ -358,7 +361,7 @@ int kj_studio_invite(kj_db *db, json_t *user, const char *studio_id, const char 
     if (rc == 0) return refuse(errors, 409, "email", "err.studio.already_invited");
     /* Tell the invitee in the app if they already have an account; the
      * inviter learns nothing either way. */
-    char *invitee = kj_db_text(db, "SELECT id FROM users WHERE email = ?", "s", addr);
+    char *invitee = kj_db_text(db, "SELECT id FROM users WHERE email = ? AND email_verified_at IS NOT NULL", "s", addr);
     if (invitee) {
         char *name = kj_db_text(db, "SELECT name FROM studios WHERE id = ?", "s", studio_id);
         kj_notify(db, invitee, "studio_invite", name ? name : "", "/studios/mine");
@@ -391,10 +394,19 @@ int kj_studio_join(kj_db *db, json_t *user, const char *studio_id, json_t *error
         return refuse(errors, 404, "form", "err.not_found");
     if (!kj_studio_user_may_join(user)) return refuse(errors, 403, "form", "err.studio.scientists_only");
     const char *rel = kj_studio_relation(db, studio_id, user);
+    if (!rel && !kj_account_email_verified(db, user_id_of(user)) &&
+        kj_db_int(db, 0, "SELECT count(*) FROM studio_members WHERE studio_id = ? AND email = ? AND status = 'invited'",
+                  "ss", studio_id, jstr(user, "email")) > 0)
+        return refuse(errors, 403, "form", "err.email.unverified");
     if (rel && strcmp(rel, "invited")) return 0;        /* already in */
     if (!rel) return refuse(errors, 404, "form", "err.studio.no_invitation");
+    /* The address's ownership is part of the claim's own statement, so a
+     * change between the check above and here cannot slip through. */
     int rc = kj_db_exec(db, "UPDATE studio_members SET user_id = ?, status = 'active' WHERE studio_id = ? AND email = ? "
-                            "AND status = 'invited'", "sss", user_id_of(user), studio_id, jstr(user, "email"));
+                            "AND status = 'invited' AND EXISTS (SELECT 1 FROM users WHERE id = ? AND email = ? "
+                            "AND email_verified_at IS NOT NULL)", "sssss", user_id_of(user), studio_id, jstr(user, "email"),
+                        user_id_of(user), jstr(user, "email"));
+    if (rc == 0) return refuse(errors, 403, "form", "err.email.unverified");
     return rc < 0 ? refuse(errors, 500, "form", "err.internal") : 0;
 }
 

@@ -86,7 +86,8 @@ int kj_studio_invite(kj_db *db, json_t *user, const char *studio_id, const char 
  *  owners cannot be removed). 0, or 403 / 404 / 409 / 500. */
 int kj_studio_remove(kj_db *db, json_t *user, const char *studio_id, const char *email, json_t *errors);
 /** user accepts the invitation sent to their address. 0, or 403 (not a
- *  scientist) / 404 (no such studio or no invitation) / 500. Accepting
+ *  scientist, or the address is not verified yet: err.email.unverified) /
+ *  404 (no such studio or no invitation) / 500. Accepting
  *  again once active is 0. */
 int kj_studio_join(kj_db *db, json_t *user, const char *studio_id, json_t *errors);
 

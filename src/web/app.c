@@ -228,13 +228,32 @@ void kj_req_fail(kj_req *req, const kj_fail *f)
     kj_field_error(req, f->field ? f->field : "form", f->key ? f->key : "err.internal");
 }
 
+/* A new CSRF token for the rest of the browser's visit: one known before
+ * the login (planted, or read on a shared computer) is worth nothing after. */
+void kj_csrf_rotate(kj_req *req)
+{
+    char tok[64];
+    kj_random_token(tok, sizeof tok, 24);
+    req->csrf = kj_arena_strdup(req->arena, tok);
+    kj_resp_cookie(req, COOKIE_CSRF, tok, -1, true);
+}
+
 int kj_login_session(kj_req *req, const char *user_id, const char *kind, char *token_out)
 {
     kj_app *app = kj_req_app(req);
     long ttl = app->cfg.session_days * 86400;
-    if (kj_session_create(kj_req_db(req), user_id, kind, ttl, req->client_ip, token_out)) return -1;
+    if (kj_session_create(kj_req_db(req), user_id, kind, ttl, req->client_ip, kj_req_header(req, "User-Agent"), token_out))
+        return -1;
     kj_resp_cookie(req, COOKIE_SESSION, token_out, ttl, true);
+    kj_csrf_rotate(req);
     return 0;
+}
+
+kj_login_limits kj_req_login_limits(kj_req *req)
+{
+    const kj_config *c = &kj_req_app(req)->cfg;
+    kj_login_limits l = { c->login_max_account, c->login_max_ip, c->login_max_account_total, c->login_window_s, c->login_delay_s };
+    return l;
 }
 
 /* ---- pipeline ---- */

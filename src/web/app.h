@@ -52,6 +52,7 @@ typedef struct kj_app {
  *  in routes.c. */
 const kj_route *kj_route_table(void);
 extern const kj_route kj_routes_core[];
+extern const kj_route kj_routes_account[];
 extern const kj_route kj_routes_market[];
 extern const kj_route kj_routes_transfer[];
 extern const kj_route kj_routes_search[];
@@ -97,6 +98,11 @@ void kj_api_invalid(kj_req *req);
 void kj_req_fail(kj_req *req, const kj_fail *f);
 /** Starts a web session for user_id and sets the cookie; writes the token. */
 int kj_login_session(kj_req *req, const char *user_id, const char *kind, char *token_out);
+/** Sets a new CSRF cookie (and req->csrf): at login (kj_login_session
+ *  does it) and logout. */
+void kj_csrf_rotate(kj_req *req);
+/** The failed-login throttle's settings (core/config.h). */
+kj_login_limits kj_req_login_limits(kj_req *req);
 
 /* Handlers, by page family. */
 void kj_page_home(kj_req *req);

@@ -8,6 +8,8 @@
  * user typed (req->form) and a message next to each bad field.
  */
 #include "web/app.h"
+#include "account/security.h"
+#include "web/pages_security.h"
 #include "core/id.h"
 #include "market/studio.h"
 #include "web/pages_deal.h"
@@ -99,27 +101,28 @@ void kj_page_register_post(kj_req *req)
 {
     if (kj_has_errors(req)) { render_register(req, 422); return; }
     kj_registration r = registration_from(req);
-    char id[KJ_ID_LEN + 1];
     kj_fail fail = { 0 };
-    if (kj_account_register(kj_req_db(req), &r, false, id, &fail)) {
+    if (kj_account_signup(kj_req_db(req), &r, &fail)) {
+        if (fail.key && !strcmp(fail.key, "err.internal")) { kj_error(req, 500, "err.internal"); return; }
         kj_req_fail(req, &fail);
         render_register(req, 422);
         return;
     }
-    char token[64];
-    if (kj_login_session(req, id, "web", token)) { kj_error(req, 500, "err.internal"); return; }
-    kj_resp_redirect(req, "/dashboard?welcome=1");
+    /* The same answer whether the address was new (a verification link
+     * went out) or already registered (its owner was told): no session,
+     * no cookie but the CSRF one the form already had. */
+    kj_resp_redirect(req, "/login?registered=1");
 }
 
 void kj_page_login(kj_req *req)
 {
     if (req->user) { kj_resp_redirect(req, safe_next(kj_in_str(req, "next"), "/dashboard")); return; }
-    kj_render(req, 200, "login", json_pack("{s:s}", "next", safe_next(kj_in_str(req, "next"), "")));
+    kj_render(req, 200, "login", json_pack("{s:s, s:b}", "next", safe_next(kj_in_str(req, "next"), ""),
+                                           "registered", kj_req_query(req, "registered") != NULL));
 }
 
 void kj_page_login_post(kj_req *req)
 {
-    kj_app *app = kj_req_app(req);
     const char *next = safe_next(kj_in_str(req, "next"), "/dashboard");
     if (kj_has_errors(req)) {
         kj_render(req, 422, "login", json_pack("{s:s}", "next", next));
@@ -130,9 +133,10 @@ void kj_page_login_post(kj_req *req)
     char email[256];
     snprintf(email, sizeof email, "%s", kj_in_str(req, "email"));
     for (char *p = email; *p; p++) if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    kj_login_limits limits = kj_req_login_limits(req);
     enum kj_login_result r = kj_account_login(kj_req_db(req), email, kj_in_str(req, "password"), req->client_ip,
-                                              app->cfg.login_max_account, app->cfg.login_max_ip,
-                                              app->cfg.login_window_s, user_id, &retry);
+                                              &limits, user_id, &retry);
+    if (r == KJ_LOGIN_ERROR) { kj_error(req, 500, "err.internal"); return; }
     if (r == KJ_LOGIN_LIMITED) {
         char secs[32];
         snprintf(secs, sizeof secs, "%ld", (retry + 59) / 60);
@@ -153,6 +157,7 @@ void kj_page_logout(kj_req *req)
 {
     if (req->session_token) kj_session_delete(kj_req_db(req), req->session_token);
     kj_resp_cookie(req, "kj_session", "", 0, true);
+    kj_csrf_rotate(req);
     kj_resp_redirect(req, "/");
 }
 
@@ -178,6 +183,7 @@ void kj_page_dashboard(kj_req *req)
         json_object_set_new(d, "org_type_label", json_string(kj_tr(req, key)));
     }
     json_object_set_new(d, "unread", json_integer(kj_unread_notifications(kj_req_db(req), req->user)));
+    kj_verify_banner(req, d);
     kj_render(req, 200, "dashboard", d);
 }
 
@@ -197,6 +203,7 @@ static void render_profile(kj_req *req, int status, bool saved)
         json_object_set_new(d, "regions", region_choices(req, form_str(req, "region")));
     }
     json_object_set_new(d, "saved", json_boolean(saved));
+    kj_verify_banner(req, d);
     kj_render(req, status, "profile", d);
 }
 

@@ -133,6 +133,7 @@ const kj_route kj_routes_core[] = {
 /* Every feature contributes a table; they are joined once into one. */
 static const kj_route *const route_tables[] = {
     kj_routes_core,
+    kj_routes_account,
     kj_routes_market,
     kj_routes_transfer,
     kj_routes_search,

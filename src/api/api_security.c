@@ -1,0 +1,53 @@
+/*
+ * api_security.c — the JSON API of e-mail verification and of the user's
+ * sessions (see web/pages_security.h).
+ */
+#include "web/pages_security.h"
+#include "account/security.h"
+#include "core/id.h"
+#include "web/app.h"
+#include <string.h>
+
+static const char *uid_of(kj_req *req) { return json_string_value(json_object_get(req->user, "id")); }
+
+void kj_api_verify_resend(kj_req *req)
+{
+    switch (kj_email_verification_resend(kj_req_db(req), uid_of(req))) {
+    case KJ_RESEND_SENT:
+        kj_resp_json(req, 202, json_pack("{s:s}", "status", "verification_sent"));
+        return;
+    case KJ_RESEND_ALREADY:
+        kj_resp_json(req, 200, json_pack("{s:s}", "status", "verified"));
+        return;
+    case KJ_RESEND_TOO_SOON:
+        kj_resp_header(req, "Retry-After", kj_arena_printf(req->arena, "%lld", KJ_VERIFY_RESEND_MS / 1000));
+        kj_error(req, 429, "err.verify.too_soon");
+        return;
+    case KJ_RESEND_ERROR: break;
+    }
+    kj_error(req, 500, "err.internal");
+}
+
+void kj_api_sessions(kj_req *req)
+{
+    json_t *list = kj_session_list(kj_req_db(req), uid_of(req), req->session_token);
+    if (!list) { kj_error(req, 500, "err.internal"); return; }
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", list));
+}
+
+void kj_api_session_end(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    int rc = kj_id_valid(id) ? kj_session_end(kj_req_db(req), uid_of(req), id) : 0;
+    if (rc < 0) { kj_error(req, 500, "err.internal"); return; }
+    if (rc == 0) { kj_error(req, 404, "err.not_found"); return; }
+    req->status = 204;
+    req->content_type = NULL;
+}
+
+void kj_api_sessions_end_others(kj_req *req)
+{
+    int n = kj_session_end_others(kj_req_db(req), uid_of(req), req->session_token);
+    if (n < 0) { kj_error(req, 500, "err.internal"); return; }
+    kj_resp_json(req, 200, json_pack("{s:i}", "ended", n));
+}

@@ -1,0 +1,102 @@
+/*
+ * pages_security.c — the pages of e-mail verification and of the user's
+ * sessions (see pages_security.h).
+ */
+#include "web/pages_security.h"
+#include "account/security.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "web/app.h"
+#include <string.h>
+
+static const char *uid_of(kj_req *req) { return json_string_value(json_object_get(req->user, "id")); }
+
+void kj_verify_banner(kj_req *req, json_t *data)
+{
+    json_t *v = json_object_get(req->user, "email_verified_at");
+    if (v && !json_is_null(v)) return;
+    json_object_set_new(data, "unverified", json_true());
+    const char *resent = kj_req_query(req, "resent");
+    if (resent) json_object_set_new(data, !strcmp(resent, "soon") ? "resend_soon" : "resent", json_true());
+}
+
+void kj_page_verify_email(kj_req *req)
+{
+    static const struct { enum kj_verify_result r; int status; const char *state; } outcomes[] = {
+        { KJ_VERIFY_OK, 200, "ok" }, { KJ_VERIFY_UNKNOWN, 404, "unknown" }, { KJ_VERIFY_USED, 410, "used" },
+        { KJ_VERIFY_EXPIRED, 410, "expired" },
+    };
+    enum kj_verify_result r = kj_email_verify(kj_req_db(req), kj_in_str(req, "token"));
+    for (size_t i = 0; i < sizeof outcomes / sizeof *outcomes; i++) {
+        if (outcomes[i].r != r) continue;
+        json_t *d = json_pack("{s:s, s:b}", "state", outcomes[i].state, outcomes[i].state, 1);
+        kj_render(req, outcomes[i].status, "verify_email", d);
+        return;
+    }
+    kj_error(req, 500, "err.internal");
+}
+
+void kj_page_verify_resend(kj_req *req)
+{
+    switch (kj_email_verification_resend(kj_req_db(req), uid_of(req))) {
+    case KJ_RESEND_SENT: kj_resp_redirect(req, "/dashboard?resent=1"); return;
+    case KJ_RESEND_ALREADY: kj_resp_redirect(req, "/dashboard"); return;
+    case KJ_RESEND_TOO_SOON: kj_resp_redirect(req, "/dashboard?resent=soon"); return;
+    case KJ_RESEND_ERROR: break;
+    }
+    kj_error(req, 500, "err.internal");
+}
+
+void kj_page_sessions(kj_req *req)
+{
+    json_t *list = kj_session_list(kj_req_db(req), uid_of(req), req->session_token);
+    if (!list) { kj_error(req, 500, "err.internal"); return; }
+    size_t i;
+    json_t *s;
+    json_array_foreach(list, i, s) {
+        char created[40], seen[40];
+        kj_format_iso(json_integer_value(json_object_get(s, "created_at")), created, sizeof created);
+        kj_format_iso(json_integer_value(json_object_get(s, "last_seen_at")), seen, sizeof seen);
+        json_object_set_new(s, "created_text", json_string(created));
+        json_object_set_new(s, "seen_text", json_string(seen));
+    }
+    json_t *d = json_pack("{s:o, s:b, s:b}", "sessions", list, "ended", kj_req_query(req, "ended") != NULL,
+                          "has_others", json_array_size(list) > 1);
+    kj_render(req, 200, "sessions", d);
+}
+
+/* Ending the session in use is logging out. */
+static bool is_current(kj_req *req, const char *session_id)
+{
+    json_t *list = kj_session_list(kj_req_db(req), uid_of(req), req->session_token);
+    size_t i;
+    json_t *s;
+    bool cur = false;
+    json_array_foreach(list, i, s)
+        if (json_is_true(json_object_get(s, "current")) && !strcmp(json_string_value(json_object_get(s, "id")), session_id)) cur = true;
+    json_decref(list);
+    return cur;
+}
+
+void kj_page_session_end(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    if (!kj_id_valid(id)) { kj_error(req, 404, "err.not_found"); return; }
+    bool current = is_current(req, id);
+    int rc = kj_session_end(kj_req_db(req), uid_of(req), id);
+    if (rc < 0) { kj_error(req, 500, "err.internal"); return; }
+    if (rc == 0) { kj_error(req, 404, "err.not_found"); return; }
+    if (current) {
+        kj_resp_cookie(req, "kj_session", "", 0, true);
+        kj_csrf_rotate(req);
+        kj_resp_redirect(req, "/");
+        return;
+    }
+    kj_resp_redirect(req, "/account/sessions?ended=1");
+}
+
+void kj_page_sessions_end_others(kj_req *req)
+{
+    if (kj_session_end_others(kj_req_db(req), uid_of(req), req->session_token) < 0) { kj_error(req, 500, "err.internal"); return; }
+    kj_resp_redirect(req, "/account/sessions?ended=1");
+}

@@ -1,0 +1,25 @@
+/*
+ * routes_account.c — routes of e-mail verification and of the user's own
+ * sessions (issue 12 items 3 and 6), as data (see routes.c).
+ */
+#include "web/app.h"
+#include "web/pages_security.h"
+
+static const kj_field token_fields[] = {
+    { "token", KJ_F_TEXT, KJ_REQUIRED, 0, 128, NULL },
+    KJ_FIELDS_END
+};
+
+const kj_route kj_routes_account[] = {
+    { KJ_GET,  "/verify-email",                  kj_page_verify_email,        KJ_PUBLIC,    0, token_fields, "verify_email" },
+    { KJ_POST, "/account/verify-email",          kj_page_verify_resend,       KJ_SIGNED_IN, 0, NULL, "verify_resend" },
+    { KJ_GET,  "/account/sessions",              kj_page_sessions,            KJ_SIGNED_IN, 0, NULL, "sessions" },
+    { KJ_POST, "/account/sessions/end-others",   kj_page_sessions_end_others, KJ_SIGNED_IN, 0, NULL, "sessions_end_others" },
+    { KJ_POST, "/account/sessions/{id}/end",     kj_page_session_end,         KJ_SIGNED_IN, 0, NULL, "session_end" },
+
+    { KJ_POST,   "/api/v1/me/email-verification",   kj_api_verify_resend,       KJ_SIGNED_IN, KJ_API, NULL, "api_verify_resend" },
+    { KJ_GET,    "/api/v1/me/sessions",             kj_api_sessions,            KJ_SIGNED_IN, KJ_API, NULL, "api_sessions" },
+    { KJ_POST,   "/api/v1/me/sessions/end-others",  kj_api_sessions_end_others, KJ_SIGNED_IN, KJ_API, NULL, "api_sessions_end_others" },
+    { KJ_DELETE, "/api/v1/me/sessions/{id}",        kj_api_session_end,         KJ_SIGNED_IN, KJ_API, NULL, "api_session_end" },
+    { 0, NULL, NULL, 0, 0, NULL, NULL },
+};
