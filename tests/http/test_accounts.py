@@ -3,7 +3,7 @@ password, language, CSRF, credit codes — through pages and the API."""
 import os
 import time
 
-from harness import Client, DEMO, VALID_CREDIT_CODE, credit_code, unique_email
+from harness import Client, DEMO, VALID_CREDIT_CODE, credit_code, register, unique_email, verify_email
 
 
 def test_register_login_dashboard_logout(server):
@@ -11,8 +11,12 @@ def test_register_login_dashboard_logout(server):
     email = unique_email("sci")
     r = c.post_form("/register", {"role": "scientist", "name": "王小明", "email": email,
                                   "password": "correct horse 1", "region": "510107"})
-    assert r.status == 303 and r.header("Location").startswith("/dashboard"), r
-    assert "kj_session" in c.cookies
+    # No session yet: the same answer as for an address already registered.
+    assert r.status == 303 and r.header("Location") == "/login?registered=1", r
+    assert "kj_session" not in c.cookies
+    assert 'id="login-registered"' in c.get("/login?registered=1").text
+    r = c.post_form("/login", {"email": email, "password": "correct horse 1"})
+    assert r.status == 303 and r.header("Location") == "/dashboard", r
     session_cookie = [v for v in r.headers_all("Set-Cookie") if v.startswith("kj_session=")][0]
     assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
     r = c.get("/dashboard")
@@ -75,14 +79,16 @@ def test_invalid_credit_code_html_and_api(server):
     r = Client(server).api("POST", "/api/v1/register", dict(bad, org_credit_code="9151010"))
     assert r.json["errors"][0]["code"] == "err.credit_code.length"
     fresh = credit_code(int(time.time() * 1000) % 10000000)
-    r = Client(server).api("POST", "/api/v1/register", dict(base, org_credit_code=" " + fresh.lower() + " "))
-    assert r.status == 201, r   # normalized: case and spaces
-    assert r.json["org_name"] == "测试企业" and r.json["role"] == "org_member"
-    org = Client(server).api("GET", "/api/v1/orgs/" + r.json["org_id"]).json
+    fields = {k: v for k, v in base.items() if k not in ("email", "password", "name", "role")}
+    _, me = register(server, base["email"], base["password"], base["name"], "org_member",
+                     **dict(fields, org_credit_code=" " + fresh.lower() + " "))   # normalized: case and spaces
+    assert me["org_name"] == "测试企业" and me["role"] == "org_member"
+    org = Client(server).api("GET", "/api/v1/orgs/" + me["org_id"]).json
     assert org["credit_code"] == fresh
     # A second member of the same organization joins it instead of creating another.
-    r2 = Client(server).api("POST", "/api/v1/register", dict(base, email=unique_email("org2"), org_credit_code=fresh))
-    assert r2.status == 201 and r2.json["org_id"] == r.json["org_id"]
+    _, me2 = register(server, unique_email("org2"), base["password"], base["name"], "org_member",
+                      **dict(fields, org_credit_code=fresh))
+    assert me2["org_id"] == me["org_id"]
 
 
 def test_api_register_login_me_logout(server):
@@ -90,13 +96,14 @@ def test_api_register_login_me_logout(server):
     email = unique_email("api")
     r = c.api("POST", "/api/v1/register", {"email": email, "password": "api password 9",
                                            "name": "Ada", "role": "scientist"})
-    assert r.status == 201 and r.json["email"] == email and "password_hash" not in r.text, r
-    assert c.api("GET", "/api/v1/me").status == 401
+    assert r.status == 202 and r.json["status"] == "verification_sent" and "id" not in r.json, r
+    assert not r.headers_all("Set-Cookie") and c.api("GET", "/api/v1/me").status == 401
     r = c.api("POST", "/api/v1/login", {"email": email, "password": "api password 9"})
     assert r.status == 200 and r.json["user"]["name"] == "Ada" and r.json["token"], r
     token = r.json["token"]
     me = c.api("GET", "/api/v1/me")
-    assert me.status == 200 and me.json["email"] == email
+    assert me.status == 200 and me.json["email"] == email and me.json["email_verified"] is False
+    assert "password_hash" not in me.text
     bearer = Client(server)
     bearer.token = token
     assert bearer.api("GET", "/api/v1/me").json["email"] == email
@@ -106,39 +113,41 @@ def test_api_register_login_me_logout(server):
 
 
 def test_api_staff_roles_not_self_granted(server):
-    r = Client(server).api("POST", "/api/v1/register", {"email": unique_email("x"), "password": "abcdefgh12",
+    r = Client(server).api("POST", "/api/v1/register", {"email": unique_email("x"), "password": "Kj-Test-2026!",
                                                       "name": "X", "role": "admin"})
     assert r.status == 422 and r.json["errors"][0]["field"] == "role", r
 
 
-def test_duplicate_email(server):
+def test_duplicate_email_cannot_be_registered_again(server):
     email = unique_email("dup")
-    body = {"email": email, "password": "abcdefgh12", "name": "D", "role": "scientist"}
-    assert Client(server).api("POST", "/api/v1/register", body).status == 201
-    r = Client(server).api("POST", "/api/v1/register", dict(body, email=email.upper()))
-    assert r.status == 409, r
+    body = {"email": email, "password": "Dup-Test-2026!", "name": "D", "role": "scientist"}
+    assert Client(server).api("POST", "/api/v1/register", body).status == 202
+    r = Client(server).api("POST", "/api/v1/register", dict(body, email=email.upper(), password="Other-Pass-2026!"))
+    assert r.status == 202, r
+    assert Client(server).api("POST", "/api/v1/login", {"email": email, "password": "Other-Pass-2026!"}).status == 401
+    assert Client(server).api("POST", "/api/v1/login", {"email": email, "password": "Dup-Test-2026!"}).status == 200
 
 
 def test_profile_and_password_change(server):
     c = Client(server)
     email = unique_email("pw")
-    assert c.api("POST", "/api/v1/register", {"email": email, "password": "first password",
-                                              "name": "P", "role": "scientist"}).status == 201
-    c.login(email, "first password")
+    assert c.api("POST", "/api/v1/register", {"email": email, "password": "first secret 11",
+                                              "name": "P", "role": "scientist"}).status == 202
+    c.login(email, "first secret 11")
     other = Client(server)
-    other.login(email, "first password")
+    other.login(email, "first secret 11")
     r = c.post_form("/account/profile", {"name": "P2", "title": "研究员", "phone": "028-1234",
                                          "bio": "多行\n简介", "region": "630104"})
     assert r.status == 303
     r = c.get("/account/profile?saved=1")
     assert 'value="P2"' in r.text and 'value="研究员"' in r.text and "已保存" in r.text
-    r = c.post_form("/account/password", {"old_password": "wrong", "new_password": "second password"})
+    r = c.post_form("/account/password", {"old_password": "wrong", "new_password": "second secret 22"})
     assert r.status == 422 and "当前密码不正确" in r.text
-    r = c.post_form("/account/password", {"old_password": "first password", "new_password": "second password"})
+    r = c.post_form("/account/password", {"old_password": "first secret 11", "new_password": "second secret 22"})
     assert r.status == 303
     assert c.get("/dashboard").status == 200, "the session that changed the password stays"
     assert other.get("/dashboard").status == 303, "other sessions end"
-    assert Client(server).api("POST", "/api/v1/login", {"email": email, "password": "second password"}).status == 200
+    assert Client(server).api("POST", "/api/v1/login", {"email": email, "password": "second secret 22"}).status == 200
     r = c.api("PATCH", "/api/v1/me", {"title": "教授", "region": "999999"})
     assert r.status == 422 and r.json["errors"][0]["field"] == "region"
     r = c.api("PATCH", "/api/v1/me", {"title": "教授"})
@@ -181,9 +190,8 @@ def test_admin_grants_roles(server):
     admin = Client(server)
     admin.login_as("admin")
     email = unique_email("future.op")
-    r = Client(server).api("POST", "/api/v1/register", {"email": email, "password": "abcdefgh12",
-                                                      "name": "Op", "role": "scientist"})
-    uid = r.json["id"]
+    _, me = register(server, email, name="Op")
+    uid = me["id"]
     r = admin.api("POST", "/api/v1/admin/users/%s/role" % uid, {"role": "operator", "is_expert": True})
     assert r.status == 200 and r.json["role"] == "operator" and r.json["is_expert"] is True, r
     r = admin.get("/admin/users")

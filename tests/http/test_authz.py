@@ -9,6 +9,8 @@ SIGNED_IN = {"anonymous": "login", "scientist": "ok", "org_member": "ok", "opera
 ADMIN_ONLY = {"anonymous": "login", "scientist": "forbidden", "org_member": "forbidden",
               "operator": "forbidden", "admin": "ok"}
 PUBLIC = {r: "ok" for r in ROLES}
+# Another user's session: unknown to everyone signed in (never ended).
+OTHERS_SESSION = {r: ("login" if r == "anonymous" else "not found") for r in ROLES}
 
 # (method, path, kind, expectation); kind is "page" or "api".
 MATRIX = [
@@ -17,10 +19,18 @@ MATRIX = [
     ("GET", "/dashboard", "page", SIGNED_IN),
     ("GET", "/account/profile", "page", SIGNED_IN),
     ("GET", "/account/password", "page", SIGNED_IN),
+    ("GET", "/account/sessions", "page", SIGNED_IN),
+    ("POST", "/account/sessions/{sid}/end", "page", OTHERS_SESSION),
+    ("POST", "/account/sessions/end-others", "page", SIGNED_IN),
+    ("POST", "/account/verify-email", "page", SIGNED_IN),
     ("GET", "/admin/users", "page", ADMIN_ONLY),
     ("POST", "/admin/users/{uid}/role", "page", ADMIN_ONLY),
     ("GET", "/api/v1/me", "api", SIGNED_IN),
     ("PATCH", "/api/v1/me", "api", SIGNED_IN),
+    ("GET", "/api/v1/me/sessions", "api", SIGNED_IN),
+    ("DELETE", "/api/v1/me/sessions/{sid}", "api", OTHERS_SESSION),
+    ("POST", "/api/v1/me/sessions/end-others", "api", SIGNED_IN),
+    ("POST", "/api/v1/me/email-verification", "api", SIGNED_IN),
     ("GET", "/api/v1/admin/users", "api", ADMIN_ONLY),
     ("POST", "/api/v1/admin/users/{uid}/role", "api", ADMIN_ONLY),
     ("GET", "/api/v1/regions", "api", PUBLIC),
@@ -40,6 +50,8 @@ def outcome(r):
         return "login"
     if r.status == 403:
         return "forbidden"
+    if r.status == 404:
+        return "not found"
     if 200 <= r.status < 400:
         return "ok"
     return "status %d" % r.status
@@ -49,11 +61,12 @@ def test_authorization_matrix(server):
     victim = Client(server)
     victim.login_as("scientist2")
     uid = victim.api("GET", "/api/v1/me").json["id"]
+    sid = [s["id"] for s in victim.api("GET", "/api/v1/me/sessions").json["items"] if s["current"]][0]
     failures = []
     for role in ROLES:
         c = client_for(server, role)
         for method, path, kind, expect in MATRIX:
-            p = path.format(uid=uid)
+            p = path.format(uid=uid, sid=sid)
             if kind == "api":
                 body = {"role": "scientist"} if "role" in p else ({"bio": "x"} if method == "PATCH" else None)
                 r = c.api(method, p, body)
@@ -65,8 +78,10 @@ def test_authorization_matrix(server):
             if got != expect[role]:
                 failures.append("%s %s as %s: expected %s, got %s" % (method, p, role, expect[role], got))
     assert not failures, "\n".join(failures)
-    # The victim's role is unchanged by the refused attempts.
+    # The victim's role is unchanged by the refused attempts, and their
+    # session was ended by no one.
     assert victim.api("GET", "/api/v1/me").json["role"] == "scientist"
+    assert sid in [s["id"] for s in victim.api("GET", "/api/v1/me/sessions").json["items"]]
 
 
 def test_session_of_one_user_cannot_act_as_another(server):

@@ -13,7 +13,7 @@ def test_write_survives_kill_9(server):
     email = unique_email("durable")
     r = Client(server).api("POST", "/api/v1/register", {"email": email, "password": "durable pw 1",
                                                       "name": "D", "role": "scientist"})
-    assert r.status == 201
+    assert r.status == 202
     server.proc.send_signal(signal.SIGKILL)
     server.proc.wait()
     again = Server(demo=False, data_dir=server.dir)

@@ -10,7 +10,7 @@ import io
 import json
 import urllib.parse
 
-from harness import Client, unique_email
+from harness import Client, register, unique_email
 from test_market_lifecycle import (RUN, act, create, get_listing, listing_body, ok_act, problem, publish,
                                    user, utitle)
 
@@ -21,10 +21,8 @@ NO_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 def make_operator(server, admin, region):
     """A new operator whose region is region (returns a signed-in client)."""
     email = unique_email("op" + region)
-    r = Client(server).api("POST", "/api/v1/register", {"email": email, "password": "operator pw 1", "name": "运营" + region,
-                                                      "role": "scientist", "region": region})
-    assert r.status == 201, r
-    r = admin.api("POST", "/api/v1/admin/users/%s/role" % r.json["id"], {"role": "operator"})
+    _, me = register(server, email, "operator pw 1", "运营" + region, "scientist", region=region)
+    r = admin.api("POST", "/api/v1/admin/users/%s/role" % me["id"], {"role": "operator"})
     assert r.status == 200 and r.json["role"] == "operator" and r.json["region"] == region, r
     c = Client(server)
     c.login(email, "operator pw 1")

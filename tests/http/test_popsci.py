@@ -30,7 +30,7 @@ def resident(server, role="scientist"):
     c = Client(server)
     email = unique_email("res")
     r = c.api("POST", "/api/v1/register", {"email": email, "password": "resident pw 9", "name": "居民", "role": role})
-    assert r.status == 201, r
+    assert r.status == 202, r
     c.login(email, "resident pw 9")
     return c
 

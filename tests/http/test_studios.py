@@ -7,7 +7,7 @@ import time
 import uuid
 import zlib
 
-from harness import Client, DEMO, unique_email
+from harness import Client, DEMO, unique_email, verify_email
 
 _seq = [0]
 
@@ -273,6 +273,18 @@ def test_invitation_for_an_address_without_account_yet(server):
     r = newcomer.post_form("/register", {"role": "scientist", "name": "新来的研究员", "email": email,
                                          "password": "long enough pw 1"})
     assert r.status == 303, r
+    newcomer.login(email, "long enough pw 1")
+    # Whoever registered the address has not shown that they own it: the
+    # invitation waits (issue 12: it could be claimed by the first comer).
+    assert "/studios/%s/join" % sid not in newcomer.get("/studios/mine").text
+    r = newcomer.api("POST", "/api/v1/studios/%s/join" % sid)
+    assert r.status == 403 and "验证" in r.json["detail"], r
+    r = newcomer.post_form("/studios/%s/join" % sid, {})
+    assert r.status == 403, r
+    members = owner.api("GET", "/api/v1/studios/%s" % sid).json["members"]
+    assert "新来的研究员" not in [m["name"] for m in members], members
+    # Once the address is verified (the link from the e-mail), the claim works.
+    verify_email(server, email)
     assert "/studios/%s/join" % sid in newcomer.get("/studios/mine").text
     r = newcomer.api("POST", "/api/v1/studios/%s/join" % sid)
     assert r.status == 200 and "新来的研究员" in [m["name"] for m in r.json["members"]], r
