@@ -11,6 +11,10 @@ ADMIN_ONLY = {"anonymous": "login", "scientist": "forbidden", "org_member": "for
 PUBLIC = {r: "ok" for r in ROLES}
 # Another user's session: unknown to everyone signed in (never ended).
 OTHERS_SESSION = {r: ("login" if r == "anonymous" else "not found") for r in ROLES}
+# Checked for anonymous visitors only: signed in, it would end the demo
+# users' other sessions, which modules sharing this lane's server keep
+# (test_account_security checks it for a user of its own).
+ANONYMOUS_ONLY = {"anonymous": "login"}
 
 # (method, path, kind, expectation); kind is "page" or "api".
 MATRIX = [
@@ -21,7 +25,7 @@ MATRIX = [
     ("GET", "/account/password", "page", SIGNED_IN),
     ("GET", "/account/sessions", "page", SIGNED_IN),
     ("POST", "/account/sessions/{sid}/end", "page", OTHERS_SESSION),
-    ("POST", "/account/sessions/end-others", "page", SIGNED_IN),
+    ("POST", "/account/sessions/end-others", "page", ANONYMOUS_ONLY),
     ("POST", "/account/verify-email", "page", SIGNED_IN),
     ("GET", "/admin/users", "page", ADMIN_ONLY),
     ("POST", "/admin/users/{uid}/role", "page", ADMIN_ONLY),
@@ -29,7 +33,7 @@ MATRIX = [
     ("PATCH", "/api/v1/me", "api", SIGNED_IN),
     ("GET", "/api/v1/me/sessions", "api", SIGNED_IN),
     ("DELETE", "/api/v1/me/sessions/{sid}", "api", OTHERS_SESSION),
-    ("POST", "/api/v1/me/sessions/end-others", "api", SIGNED_IN),
+    ("POST", "/api/v1/me/sessions/end-others", "api", ANONYMOUS_ONLY),
     ("POST", "/api/v1/me/email-verification", "api", SIGNED_IN),
     ("GET", "/api/v1/admin/users", "api", ADMIN_ONLY),
     ("POST", "/api/v1/admin/users/{uid}/role", "api", ADMIN_ONLY),
@@ -66,6 +70,8 @@ def test_authorization_matrix(server):
     for role in ROLES:
         c = client_for(server, role)
         for method, path, kind, expect in MATRIX:
+            if role not in expect:
+                continue
             p = path.format(uid=uid, sid=sid)
             if kind == "api":
                 body = {"role": "scientist"} if "role" in p else ({"bio": "x"} if method == "PATCH" else None)
