@@ -5,6 +5,7 @@
 #include "t.h"
 #include "account/account.h"
 #include "account/security.h"
+#include <stdlib.h>
 #include <time.h>
 
 TEST(password_policy_refuses_guessable)
@@ -65,4 +66,39 @@ TEST(user_agent_summary)
     CHECK_STR(out, "");
     kj_user_agent_summary(NULL, out, sizeof out);
     CHECK_STR(out, "");
+}
+
+#include "scratch.h"
+#include "core/clock.h"
+
+/* Self-registered accounts start unverified; command-line (and demo)
+ * accounts verified. A link verifies once, and not after 48 hours. */
+TEST(email_verification_states)
+{
+    kj_scratch s;
+    REQUIRE(kj_scratch_open(&s, "verify") == 0);
+    kj_registration cli = { .email = "cli@example.cn", .password = "Kj-Test-2026!", .name = "CLI", .role = "admin" };
+    kj_registration self = { .email = "self@example.cn", .password = "Kj-Test-2026!", .name = "Self", .role = "scientist" };
+    char a[32], b[32];
+    kj_fail f = { 0 };
+    REQUIRE(kj_account_register(s.db, &cli, true, a, &f) == 0);
+    REQUIRE(kj_account_signup(s.db, &self, &f) == 0);
+    char *bid = kj_db_text(s.db, "SELECT id FROM users WHERE email = 'self@example.cn'", "");
+    REQUIRE(bid);
+    snprintf(b, sizeof b, "%s", bid);
+    free(bid);
+    CHECK(kj_account_email_verified(s.db, a));
+    CHECK(!kj_account_email_verified(s.db, b));
+    CHECK(!kj_account_email_verified(s.db, "no such user"));
+    CHECK_INT(kj_email_verify(s.db, "not-a-token"), KJ_VERIFY_UNKNOWN);
+    CHECK_INT(kj_email_verification_resend(s.db, b), KJ_RESEND_TOO_SOON);
+    kj_clock_set_offset(KJ_VERIFY_RESEND_MS + 1000);
+    CHECK_INT(kj_email_verification_resend(s.db, b), KJ_RESEND_SENT);
+    CHECK_INT(kj_email_verification_resend(s.db, a), KJ_RESEND_ALREADY);
+    kj_clock_set_offset(0);
+    /* Signing up again with a taken address changes nothing and succeeds. */
+    CHECK(kj_account_signup(s.db, &self, &f) == 0);
+    CHECK_INT(kj_db_int(s.db, 0, "SELECT count(*) FROM users WHERE email = 'self@example.cn'", ""), 1);
+    CHECK_INT(kj_db_int(s.db, 0, "SELECT count(*) FROM mail_queue WHERE category = 'account.signup_again'", ""), 1);
+    kj_scratch_close(&s);
 }
