@@ -190,7 +190,7 @@ def test_healthz_and_writes_answer_during_login_loops_and_bomb_uploads(server):
     writer = Client(server)
     email = unique_email("heavy")
     assert writer.api("POST", "/api/v1/register", {"email": email, "password": "writer pw 9", "name": "写入者",
-                                                    "role": "scientist"}).status == 201
+                                                    "role": "scientist"}).status == 202
     token = writer.api("POST", "/api/v1/login", {"email": email, "password": "writer pw 9"}).json["token"]
     writer.token = token
 
@@ -240,7 +240,7 @@ def test_full_pool_answers_503_with_retry_after(server):
         lock = threading.Lock()
         email, pw = unique_email("busy"), "busy pool pw 9"
         r = Client(s).api("POST", "/api/v1/register", {"email": email, "password": pw, "name": "忙", "role": "scientist"})
-        assert r.status == 201, r
+        assert r.status == 202, r
 
         def free_pool():                                  # its worker may still be finishing up
             for _ in range(50):
