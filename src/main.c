@@ -25,6 +25,7 @@
 #include "deal/deal.h"  /* kj_cmd_audit (deal feature) */
 #include "mail/mail.h"  /* the e-mail worker (deal feature) */
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,10 +119,36 @@ static void *run_jobs(void *arg)
     return NULL;
 }
 
+/* Every connection is a descriptor: the open-file limit must hold
+ * max_conns plus the database, uploads and libmicrohttpd's own (256).
+ * Raises the soft limit as far as the hard one allows; lowers max_conns
+ * (with a warning) when even that is too small. */
+static void fit_open_files(kj_config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    rlim_t need = (rlim_t)cfg->max_conns + 256;
+    if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < need) {
+        long fit = rl.rlim_cur > 512 ? (long)rl.rlim_cur - 256 : 256;
+        fprintf(stderr, "kejiyun: open-file limit %llu is too small for max_conns %ld; serving at most %ld connections\n",
+                (unsigned long long)rl.rlim_cur, cfg->max_conns, fit);
+        cfg->max_conns = fit;
+    }
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     kj_config cfg;
     if (load_config(&cfg, argc, argv)) return 2;
+    if (*cfg.metrics_token && strlen(cfg.metrics_token) < 16) {
+        fprintf(stderr, "kejiyun: metrics_token must have at least 16 characters\n");
+        return 2;
+    }
+    fit_open_files(&cfg);
     kj_log_set_quiet(!cfg.access_log);
     static kj_app app;   /* lives until exit; handlers reach it through req->app */
     char err[512];
@@ -142,6 +169,9 @@ static int cmd_serve(int argc, char **argv)
         .max_body = (size_t)cfg.max_body, .max_upload = (size_t)cfg.max_upload,
         .max_large_upload = (size_t)cfg.max_video + (size_t)cfg.max_upload,
         .max_header = (size_t)cfg.max_header, .max_fields = (size_t)cfg.max_fields,
+        .max_conns = (int)cfg.max_conns, .max_conns_per_ip = (int)cfg.max_conns_per_ip,
+        .header_timeout_s = (int)cfg.header_timeout_s, .body_timeout_s = (int)cfg.body_timeout_s,
+        .body_min_rate = cfg.body_min_rate,
         .access_log = cfg.access_log, .trust_proxy = cfg.trust_proxy,
         .heavy_jobs = cfg.heavy_jobs, .heavy_queue = (int)cfg.heavy_queue, .busy = kj_app_busy,
         .dispatch = kj_app_dispatch, .cleanup = kj_app_cleanup,
@@ -155,6 +185,27 @@ static int cmd_serve(int argc, char **argv)
     }
     fprintf(stderr, "kejiyun %s serving on http://%.*s:%d (data %s, %d threads)\n", KEJIYUN_VERSION,
             (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen, kj_server_port(app.server), cfg.data, cfg.threads);
+    if (*cfg.metrics_listen) {
+        /* Its own small pool and limits: monitoring keeps answering when
+         * the public listener is saturated. */
+        app.ops_router = kj_router_new(kj_routes_ops_listener);
+        kj_server_config oc = sc;
+        oc.listen = cfg.metrics_listen;
+        oc.threads = 1;
+        oc.max_conns = 64;
+        oc.trust_proxy = false;
+        oc.router = app.ops_router;
+        app.ops_server = kj_server_start(&oc, err, sizeof err);
+        if (!app.ops_server) {
+            fprintf(stderr, "kejiyun: metrics_listen: %s\n", err);
+            kj_server_stop(app.server, 0);
+            kj_router_free(app.ops_router);
+            kj_app_close(&app);
+            return 1;
+        }
+        fprintf(stderr, "kejiyun: /metrics and /healthz on http://%.*s:%d\n",
+                (int)(strrchr(cfg.metrics_listen, ':') - cfg.metrics_listen), cfg.metrics_listen, kj_server_port(app.ops_server));
+    }
     kj_mail_install_hooks();
     pthread_t jobs;
     pthread_create(&jobs, NULL, run_jobs, &app);
@@ -163,6 +214,7 @@ static int cmd_serve(int argc, char **argv)
     sigwait(&stop, &sig);
     fprintf(stderr, "kejiyun: %s received, finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     kj_server_stop(app.server, 10000);
+    if (app.ops_server) { kj_server_stop(app.ops_server, 1000); kj_router_free(app.ops_router); }
     pthread_mutex_lock(&jobs_lock);
     stop_jobs = true;
     pthread_cond_signal(&jobs_wake);

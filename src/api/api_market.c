@@ -228,7 +228,8 @@ void kj_api_threads(kj_req *req)
 
 void kj_api_thread(kj_req *req)
 {
-    json_t *t = kj_thread_get(kj_req_db(req), req->user, kj_req_param(req, 0));
+    json_t *t = kj_thread_page(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "before"),
+                               (int)kj_in_int(req, "limit", KJ_THREAD_PAGE));
     if (!t) { problem(req, 404, "err.not_found"); return; }
     kj_resp_json(req, 200, t);
 }
@@ -238,11 +239,17 @@ void kj_api_thread_post(kj_req *req)
     const char *id = kj_req_param(req, 0);
     const char *err = NULL;
     int status = 0;
-    if (kj_thread_post(kj_req_db(req), req->user, id, kj_in_str(req, "body"), &err, &status)) {
+    char mid[KJ_ID_LEN + 1];
+    if (kj_thread_post(kj_req_db(req), req->user, id, kj_in_str(req, "body"), mid, &err, &status)) {
         problem(req, status, err);
         return;
     }
-    kj_resp_json(req, 201, kj_thread_get(kj_req_db(req), req->user, id));
+    /* The new message only: re-sending the thread on every post made a
+     * long conversation cost its whole size per message. */
+    json_t *m = kj_thread_message(kj_req_db(req), req->user, mid);
+    if (!m) { problem(req, 500, "err.internal"); return; }
+    kj_resp_header(req, "Location", kj_arena_printf(req->arena, "/api/v1/threads/%s", id));
+    kj_resp_json(req, 201, m);
 }
 
 void kj_api_favourites(kj_req *req)

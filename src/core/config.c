@@ -42,6 +42,11 @@ static const setting settings[] = {
     S("limits", "max_video", "KEJIYUN_MAX_VIDEO", "--max-video", K_INT, max_video, "52428800", "largest uploaded video in bytes (popular-science short videos)"),
     S("limits", "max_image_pixels", "KEJIYUN_MAX_IMAGE_PIXELS", "--max-image-pixels", K_INT, max_image_pixels, "24000000", "largest width x height an uploaded image may declare, read from its header before decoding (24 MP: 6000x4000 cameras and 12 MP phone photos pass, 6000x6000 is refused)"),
     S("limits", "max_header", "KEJIYUN_MAX_HEADER", "--max-header", K_INT, max_header, "16384", "largest request line plus headers in bytes (431 beyond)"),
+    S("limits", "max_conns", "KEJIYUN_MAX_CONNS", "--max-conns", K_INT, max_conns, "4096", "most open client connections in total; more are accepted and closed at once (the open-file limit is raised to fit)"),
+    S("limits", "max_conns_per_ip", "KEJIYUN_MAX_CONNS_PER_IP", "--max-conns-per-ip", K_INT, max_conns_per_ip, "64", "most open connections from one client address (0 = no limit); not applied with trust_proxy, where every client shares the proxy's address: bound clients at the proxy"),
+    S("limits", "header_timeout", "KEJIYUN_HEADER_TIMEOUT", "--header-timeout", K_INT, header_timeout_s, "10", "seconds a connection has to send a request line and headers, however steadily it trickles (also how long a kept-alive connection may idle)"),
+    S("limits", "body_timeout", "KEJIYUN_BODY_TIMEOUT", "--body-timeout", K_INT, body_timeout_s, "60", "seconds a request has to send its body after its headers, plus one second per body_min_rate bytes it declares"),
+    S("limits", "body_min_rate", "KEJIYUN_BODY_MIN_RATE", "--body-min-rate", K_INT, body_min_rate, "16384", "slowest upload accepted in bytes per second (16 KiB/s: a 128 kbit/s mobile uplink), extending body_timeout for large bodies"),
     S("limits", "max_fields", "KEJIYUN_MAX_FIELDS", "--max-fields", K_INT, max_fields, "200", "most form fields in one request (400 beyond)"),
     S("accounts", "session_days", "KEJIYUN_SESSION_DAYS", "--session-days", K_INT, session_days, "30", "days a login stays valid"),
     S("accounts", "password_hashes", "KEJIYUN_PASSWORD_HASHES", "--password-hashes", K_INT, password_hashes, "0", "password hashes (argon2id, 64 MiB each) computed at once; more wait (0 = cores, at most 4)"),
@@ -56,6 +61,8 @@ static const setting settings[] = {
     S("mail", "smtp_user", "KEJIYUN_SMTP_USER", "--smtp-user", K_STR, smtp_user, "", "SMTP user name (empty: no authentication)"),
     S("mail", "smtp_password", "KEJIYUN_SMTP_PASSWORD", "--smtp-password", K_STR, smtp_password, "", "SMTP password (prefer the environment variable)"),
     S("mail", "mail_from", "KEJIYUN_MAIL_FROM", "--mail-from", K_STR, mail_from, "noreply@kejiyun.invalid", "sender address of notification e-mails"),
+    S("server", "metrics_token", "KEJIYUN_METRICS_TOKEN", "--metrics-token", K_STR, metrics_token, "", "/metrics answers only requests with \"Authorization: Bearer TOKEN\" (at least 16 characters; prefer the environment variable); empty: 404 on the public listener"),
+    S("server", "metrics_listen", "KEJIYUN_METRICS_LISTEN", "--metrics-listen", K_STR, metrics_listen, "", "a second address, HOST:PORT, serving only /metrics and /healthz without a token (e.g. 127.0.0.1:9090 for a local Prometheus); empty: none"),
     S("testing", "test_mode", "KEJIYUN_TEST_MODE", "--test-mode", K_BOOL, test_mode, "false", "enable /__test endpoints (clock control); never in production"),
 };
 #define NSETTINGS (sizeof settings / sizeof *settings)

@@ -31,6 +31,13 @@ typedef struct kj_config {
     long max_video;           /* largest uploaded video (popular science), bytes */
     long max_header;
     long max_fields;
+    long max_conns;           /* open connections in total */
+    long max_conns_per_ip;    /* open connections per client address (not with trust_proxy) */
+    long header_timeout_s;    /* deadline for a request line and headers */
+    long body_timeout_s;      /* deadline for a body after its headers ... */
+    long body_min_rate;       /* ... plus a second per this many declared bytes */
+    char metrics_token[128];  /* bearer token for /metrics on the public listener ("" = none) */
+    char metrics_listen[128]; /* separate listener for /metrics and /healthz ("" = none) */
     bool access_log;
     long page_cache_ms;       /* anonymous browse pages served from memory this long at most (0 = off) */
     bool trust_proxy;

@@ -79,3 +79,12 @@ void kj_random_token(char *out, size_t out_size, size_t n_bytes)
     randombytes_buf(raw, n_bytes);
     sodium_bin2base64(out, out_size, raw, n_bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
+
+bool kj_secret_equal(const char *a, const char *b)
+{
+    if (!a || !b) return false;
+    unsigned char ha[32], hb[32];
+    crypto_generichash(ha, sizeof ha, (const unsigned char *)a, strlen(a), NULL, 0);
+    crypto_generichash(hb, sizeof hb, (const unsigned char *)b, strlen(b), NULL, 0);
+    return sodium_memcmp(ha, hb, sizeof ha) == 0;
+}

@@ -29,4 +29,8 @@ bool kj_id_valid(const char *s);
 int64_t kj_id_time_ms(const char *s);
 /** n random bytes as URL-safe base64 without padding into out (size ≥ 4n/3+2). */
 void kj_random_token(char *out, size_t out_size, size_t n_bytes);
+/** True when a and b (NUL-terminated secrets, either may be NULL) are equal.
+ *  Takes the same time wherever they differ, and whatever their lengths:
+ *  both are hashed first, then the digests compared in constant time. */
+bool kj_secret_equal(const char *a, const char *b);
 #endif

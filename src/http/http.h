@@ -215,6 +215,11 @@ typedef struct kj_server_config {
     size_t max_large_upload;    /* bytes, KJ_UPLOAD_LARGE routes */
     size_t max_header;          /* bytes of request line + headers */
     size_t max_fields;          /* form fields per request */
+    int max_conns;              /* open connections in total (0 = 4096) */
+    int max_conns_per_ip;       /* open connections per client address (0 = no limit; off with trust_proxy) */
+    int header_timeout_s;       /* a request's line and headers must arrive within this (0 = 10) */
+    int body_timeout_s;         /* its body within this after the headers (0 = 60) ... */
+    long body_min_rate;         /* ... plus a second per this many declared bytes (0 = none) */
     bool access_log;
     bool trust_proxy;           /* believe X-Forwarded-Proto / -For */
     /* The application: called once per request with the body parsed.

@@ -16,9 +16,22 @@
  * meanwhile serves its other connections. A full pool is answered at once
  * through cfg.busy (503).
  *
- * Limits: headers beyond max_header get 431 from libmicrohttpd itself (its
- * per-connection memory pool is sized to the limit); bodies beyond the
+ * Limits: a request line plus headers beyond max_header bytes get 431
+ * (counted here as "METHOD SP target SP version CRLF", "Name: value CRLF"
+ * per header and the final CRLF; libmicrohttpd's per-connection memory
+ * pool is larger, so that we, not it, draw the line); bodies beyond the
  * route's limit get 413; more than max_fields form fields get 400.
+ *
+ * Slow clients (slowloris): libmicrohttpd bounds connections in total
+ * (max_conns) and per client address (max_conns_per_ip; off behind a
+ * trusted proxy, whose one address all clients share). Its inactivity
+ * timeout alone does not stop a client that sends one byte every few
+ * seconds, so every connection also carries an absolute deadline: its
+ * headers must be complete header_timeout seconds after it opened (or
+ * after its previous response on a kept-alive connection), its body
+ * body_timeout seconds (plus a second per body_min_rate bytes declared)
+ * after its headers. A reaper thread shuts overdue sockets down; the
+ * deadline is also checked when the headers and the body complete.
  */
 #include "http/http.h"
 #include "core/clock.h"
@@ -29,11 +42,13 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -46,11 +61,32 @@ static const int counted_status[] = {
 static const double latency_bounds_ms[] = { 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000 };
 #define NBUCKETS ((int)(sizeof latency_bounds_ms / sizeof *latency_bounds_ms))
 
+/* One open connection, for the deadlines (see the top). Created and
+ * destroyed by libmicrohttpd's connection notifications; its fields are
+ * guarded by the server's conns_lock. The close notification arrives
+ * before libmicrohttpd closes the socket and takes the lock, so the reaper
+ * never shuts down a descriptor that has been closed (and maybe reused). */
+typedef struct kj_conn {
+    struct kj_conn *prev, *next;
+    int fd;
+    int64_t deadline_us;   /* kj_mono_us() by which the current phase must end; 0 = none */
+    size_t target_len;     /* raw request-target length of the current request */
+    bool reaped;
+} kj_conn;
+
 struct kj_server {
     kj_server_config cfg;
     struct MHD_Daemon *daemon;
     kj_heavy *heavy;                    /* NULL: heavy routes run on the HTTP threads */
     int port;
+    pthread_mutex_t conns_lock;
+    pthread_cond_t reaper_wake;
+    kj_conn conns;                      /* list head (sentinel) */
+    bool reaper_stop;
+    bool reaper_started;
+    pthread_t reaper;
+    _Atomic long long reaped_total;     /* connections closed by a deadline */
+    _Atomic long long open_conns;
     atomic_int in_flight;
     int nroutes;
     _Atomic long long *counts;          /* [(nroutes+1) * NSTATUS] */
@@ -114,6 +150,123 @@ void kj_http_metrics(kj_server *s, kj_buf *out)
                        "# HELP kejiyun_heavy_refused_total CPU-heavy requests refused with 503 (queue full).\n"
                        "# TYPE kejiyun_heavy_refused_total counter\nkejiyun_heavy_refused_total %lld\n",
                   h.running, h.queued, (long long)h.done, (long long)h.refused);
+    kj_buf_printf(out, "# HELP kejiyun_http_connections Open client connections.\n"
+                       "# TYPE kejiyun_http_connections gauge\nkejiyun_http_connections %lld\n"
+                       "# HELP kejiyun_http_deadline_closed_total Connections closed for sending headers or body too slowly.\n"
+                       "# TYPE kejiyun_http_deadline_closed_total counter\nkejiyun_http_deadline_closed_total %lld\n",
+                  (long long)atomic_load(&s->open_conns), (long long)atomic_load(&s->reaped_total));
+}
+
+/* ---- connection deadlines ---- */
+
+static kj_conn *conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    kj_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        kj_conn *c = calloc(1, sizeof *c);
+        if (!c) return;
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        c->fd = ci ? ci->connect_fd : -1;
+        pthread_mutex_lock(&s->conns_lock);
+        c->deadline_us = kj_mono_us() + (int64_t)s->cfg.header_timeout_s * 1000000;
+        c->next = s->conns.next;
+        c->prev = &s->conns;
+        s->conns.next->prev = c;
+        s->conns.next = c;
+        pthread_mutex_unlock(&s->conns_lock);
+        atomic_fetch_add(&s->open_conns, 1);
+        *socket_context = c;
+        return;
+    }
+    kj_conn *c = *socket_context;
+    if (!c) return;
+    pthread_mutex_lock(&s->conns_lock);
+    c->prev->next = c->next;
+    c->next->prev = c->prev;
+    pthread_mutex_unlock(&s->conns_lock);
+    atomic_fetch_sub(&s->open_conns, 1);
+    free(c);
+    *socket_context = NULL;
+}
+
+/* Starts the connection's next phase: its deadline becomes now + us (0 =
+ * none). Returns false when the phase that ends now was already overdue. */
+static bool next_phase(kj_server *s, kj_conn *c, int64_t us)
+{
+    if (!c) return true;
+    int64_t now = kj_mono_us();
+    pthread_mutex_lock(&s->conns_lock);
+    bool in_time = !c->reaped && (!c->deadline_us || now <= c->deadline_us);
+    c->deadline_us = us > 0 ? now + us : 0;
+    pthread_mutex_unlock(&s->conns_lock);
+    return in_time;
+}
+
+static bool phase_in_time(kj_server *s, kj_conn *c)
+{
+    if (!c) return true;
+    int64_t now = kj_mono_us();
+    pthread_mutex_lock(&s->conns_lock);
+    bool in_time = !c->reaped && (!c->deadline_us || now <= c->deadline_us);
+    pthread_mutex_unlock(&s->conns_lock);
+    return in_time;
+}
+
+/* Every quarter second: shuts down the sockets of overdue connections.
+ * libmicrohttpd then sees the end of the stream and closes them itself
+ * (the socket stays its own; we never close it). */
+static void *reaper_main(void *arg)
+{
+    kj_server *s = arg;
+    pthread_mutex_lock(&s->conns_lock);
+    while (!s->reaper_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 250 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&s->reaper_wake, &s->conns_lock, &until);
+        int64_t now = kj_mono_us();
+        for (kj_conn *c = s->conns.next; c != &s->conns; c = c->next) {
+            if (c->reaped || !c->deadline_us || now <= c->deadline_us || c->fd < 0) continue;
+            shutdown(c->fd, SHUT_RDWR);
+            c->reaped = true;
+            atomic_fetch_add(&s->reaped_total, 1);
+        }
+    }
+    pthread_mutex_unlock(&s->conns_lock);
+    return NULL;
+}
+
+/* libmicrohttpd reports the raw request target (with its query) as soon as
+ * the request line is read: its length counts toward max_header. The
+ * return value becomes the request's context, which must start NULL. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    kj_conn *c = conn_of(conn);
+    if (c) c->target_len = uri ? strlen(uri) : 0;   /* only this connection's thread touches it */
+    return NULL;
+}
+
+static enum MHD_Result add_header_len(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    size_t *n = cls;
+    *n += strlen(key) + 2 + (value ? strlen(value) : 0) + 2;
+    return MHD_YES;
+}
+
+/* Bytes of the request line and headers, as counted for max_header. */
+static size_t header_bytes(struct MHD_Connection *conn, kj_conn *c, const char *method, const char *version)
+{
+    size_t n = strlen(method) + 1 + (c ? c->target_len : 0) + 1 + strlen(version) + 2 + 2;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_len, &n);
+    return n;
 }
 
 /* ---- helpers ---- */
@@ -417,10 +570,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     kj_server *s = cls;
     kj_req *req = *con_cls;
     if (!req) {
+        /* The headers are complete: they were due by now. */
+        kj_conn *c = conn_of(conn);
+        if (!phase_in_time(s, c)) {
+            kj_log_info("http: closed a connection that sent its headers after the %d s deadline", s->cfg.header_timeout_s);
+            return MHD_NO;
+        }
         atomic_fetch_add(&s->in_flight, 1);
         req = new_request(s, conn, url, method);
         *con_cls = req;
         start_request(s, req);
+        if (s->cfg.max_header && header_bytes(conn, c, method, version) > s->cfg.max_header)
+            req->parse_error = 431;   /* answered once the body (if any) has been skipped */
+        /* The body is due body_timeout from now, plus a second per
+         * body_min_rate bytes it may still bring (what it declares, up to
+         * the route's limit: a refused body is skipped at the same pace). */
+        const char *cl = kj_req_header(req, "Content-Length");
+        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if (declared > req->body_limit) declared = req->body_limit;
+        int64_t body_us = (int64_t)s->cfg.body_timeout_s * 1000000;
+        if (s->cfg.body_min_rate > 0) body_us += (int64_t)(declared / (unsigned long long)s->cfg.body_min_rate) * 1000000;
+        next_phase(s, c, body_us);
         return MHD_YES;
     }
     if (req->heavy_state == HEAVY_HANDLED) {                  /* resumed by its worker */
@@ -431,9 +601,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (req->heavy_state == HEAVY_RUNNING) return MHD_YES;
     if (*upload_data_size) {
+        if (!phase_in_time(s, conn_of(conn))) {
+            kj_log_info("http: closed a connection that sent its body after its deadline");
+            return MHD_NO;
+        }
         take_chunk(req, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
+    }
+    /* The body is complete: handling and sending have no deadline of ours
+     * (libmicrohttpd's inactivity timeout still applies). */
+    if (!next_phase(s, conn_of(conn), 0)) {
+        kj_log_info("http: closed a connection that sent its body after its deadline");
+        return MHD_NO;
     }
     parse_body(s, req);
     kj_log_set_request(req->id);
@@ -449,6 +629,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     kj_server *s = cls;
+    /* A kept-alive connection's next request must arrive with its headers
+     * within header_timeout, like a new connection's. */
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        next_phase(s, conn_of(conn), (int64_t)s->cfg.header_timeout_s * 1000000);
     kj_req *req = *con_cls;
     if (!req) return;
     if (s->cfg.cleanup) s->cfg.cleanup(req);
@@ -493,6 +677,11 @@ kj_server *kj_server_start(const kj_server_config *cfg, char *err, size_t errlen
     s->nroutes = kj_router_count(cfg->router);
     s->counts = calloc((size_t)(s->nroutes + 1) * NSTATUS, sizeof *s->counts);
     atomic_store(&s->in_flight, 1); /* 1 = running; stop waits until only that is left */
+    if (s->cfg.header_timeout_s <= 0) s->cfg.header_timeout_s = 10;
+    if (s->cfg.body_timeout_s <= 0) s->cfg.body_timeout_s = 60;
+    pthread_mutex_init(&s->conns_lock, NULL);
+    pthread_cond_init(&s->reaper_wake, NULL);
+    s->conns.next = s->conns.prev = &s->conns;
     int threads = cfg->threads > 0 ? cfg->threads : 2;
     if (cfg->heavy_jobs > 0 && !(s->heavy = kj_heavy_start(cfg->heavy_jobs, cfg->heavy_queue))) {
         snprintf(err, errlen, "cannot start the heavy-work threads");
@@ -500,6 +689,15 @@ kj_server *kj_server_start(const kj_server_config *cfg, char *err, size_t errlen
         free(s);
         return NULL;
     }
+    /* libmicrohttpd splits the total among its threads; each needs some. */
+    unsigned total = cfg->max_conns > 0 ? (unsigned)cfg->max_conns : 4096;
+    if (total < (unsigned)threads * 4) total = (unsigned)threads * 4;
+    /* Behind a trusted proxy every client arrives from the proxy's address:
+     * a per-address limit would cap the whole site, so the proxy bounds
+     * its clients instead (see README, "Slow clients"). */
+    unsigned per_ip = cfg->trust_proxy ? 0 : (unsigned)cfg->max_conns_per_ip;
+    /* The memory pool holds the headers and the first body bytes; it is
+     * larger than max_header so that our count (431) decides, not its. */
     s->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
         0, NULL, NULL, on_request, s,
@@ -508,16 +706,24 @@ kj_server *kj_server_start(const kj_server_config *cfg, char *err, size_t errlen
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header + 16 * 1024,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        MHD_OPTION_CONNECTION_LIMIT, total,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s (address in use or not allowed)", cfg->listen);
         kj_heavy_stop(s->heavy);
+        pthread_mutex_destroy(&s->conns_lock);
+        pthread_cond_destroy(&s->reaper_wake);
         free(s->counts);
         free(s);
         return NULL;
     }
+    s->reaper_started = pthread_create(&s->reaper, NULL, reaper_main, s) == 0;
+    if (!s->reaper_started) kj_log_error("http: cannot start the deadline reaper; slow clients are bounded by the inactivity timeout only");
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : ntohs(sa.sin_port);
     return s;
@@ -534,8 +740,17 @@ void kj_server_stop(kj_server *s, int grace_ms)
     /* Every suspended connection must be resumed before the daemon stops:
      * the pool finishes what it holds first. */
     kj_heavy_stop(s->heavy);
+    if (s->reaper_started) {
+        pthread_mutex_lock(&s->conns_lock);
+        s->reaper_stop = true;
+        pthread_cond_signal(&s->reaper_wake);
+        pthread_mutex_unlock(&s->conns_lock);
+        pthread_join(s->reaper, NULL);
+    }
     MHD_stop_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET) close(fd);
+    pthread_mutex_destroy(&s->conns_lock);
+    pthread_cond_destroy(&s->reaper_wake);
     free(s->counts);
     free(s);
 }

@@ -192,15 +192,41 @@ static bool thread_member(kj_db *db, const char *thread_id, const char *user_id)
            kj_db_int(db, 0, "SELECT count(*) FROM thread_members WHERE thread_id = ? AND user_id = ?", "ss", thread_id, user_id) > 0;
 }
 
-json_t *kj_thread_get(kj_db *db, json_t *user, const char *thread_id)
+#define MSG_COLS "m.id, m.body, m.created_at, m.sender_id, u.name AS sender_name, (m.sender_id = ?) AS mine " \
+                 "FROM messages m JOIN users u ON u.id = m.sender_id "
+
+/* limit 0: every message. A page reads limit + 1 rows, newest first, to
+ * know whether an older page exists; a long thread is then never read (nor
+ * sent) whole. */
+static json_t *thread_read(kj_db *db, json_t *user, const char *thread_id, const char *before, int limit)
 {
     const char *uid = jstr(user, "id");
     if (!thread_member(db, thread_id, uid)) return NULL;
     json_t *t = kj_db_row(db, "SELECT t.id, t.subject, t.eoi_id, t.created_at, e.listing_id FROM threads t "
                               "LEFT JOIN eois e ON e.id = t.eoi_id WHERE t.id = ?", "s", thread_id);
-    json_t *msgs = kj_db_rows(db, "SELECT m.id, m.body, m.created_at, m.sender_id, u.name AS sender_name, "
-                                  "(m.sender_id = ?) AS mine FROM messages m JOIN users u ON u.id = m.sender_id "
-                                  "WHERE m.thread_id = ? ORDER BY m.created_at, m.id", "ss", uid, thread_id);
+    if (!t) return NULL;
+    json_t *msgs;
+    if (!limit)
+        msgs = kj_db_rows(db, "SELECT " MSG_COLS "WHERE m.thread_id = ? ORDER BY m.created_at, m.id", "ss", uid, thread_id);
+    else if (!before)
+        msgs = kj_db_rows(db, "SELECT " MSG_COLS "WHERE m.thread_id = ? ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
+                          "ssi", uid, thread_id, (int64_t)limit + 1);
+    else
+        msgs = kj_db_rows(db, "SELECT " MSG_COLS "WHERE m.thread_id = ? AND (m.created_at, m.id) < "
+                              "(SELECT c.created_at, c.id FROM messages c WHERE c.id = ? AND c.thread_id = ?) "
+                              "ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
+                          "ssssi", uid, thread_id, before, thread_id, (int64_t)limit + 1);
+    if (!msgs) msgs = json_array();
+    if (limit) {
+        bool more = json_array_size(msgs) > (size_t)limit;
+        if (more) json_array_remove(msgs, (size_t)limit);
+        /* Newest first from the query; the page reads oldest first. */
+        json_t *asc = json_array();
+        for (size_t k = json_array_size(msgs); k-- > 0;) json_array_append(asc, json_array_get(msgs, k));
+        json_decref(msgs);
+        msgs = asc;
+        json_object_set_new(t, "older", more ? json_string(jstr(json_array_get(msgs, 0), "id")) : json_null());
+    }
     json_t *members = kj_db_rows(db, "SELECT u.id, u.name, tm.last_read_at FROM thread_members tm JOIN users u ON u.id = tm.user_id "
                                      "WHERE tm.thread_id = ?", "s", thread_id);
     /* Read marks: a message is read by the others once their last_read_at passes it. */
@@ -218,12 +244,31 @@ json_t *kj_thread_get(kj_db *db, json_t *user, const char *thread_id)
     /* Best effort: a lost read mark only shows the messages as unread once more. */
     kj_db_exec_optional(db, "read mark", "UPDATE thread_members SET last_read_at = ? WHERE thread_id = ? AND user_id = ?", "iss",
                         kj_now_ms(), thread_id, uid);
-    json_object_set_new(t, "messages", msgs ? msgs : json_array());
+    json_object_set_new(t, "messages", msgs);
     json_object_set_new(t, "members", members ? members : json_array());
     return t;
 }
 
-int kj_thread_post(kj_db *db, json_t *user, const char *thread_id, const char *body,
+json_t *kj_thread_get(kj_db *db, json_t *user, const char *thread_id) { return thread_read(db, user, thread_id, NULL, 0); }
+
+json_t *kj_thread_page(kj_db *db, json_t *user, const char *thread_id, const char *before, int limit)
+{
+    if (limit < 1) limit = 1;
+    if (limit > 200) limit = 200;
+    return thread_read(db, user, thread_id, before, limit);
+}
+
+json_t *kj_thread_message(kj_db *db, json_t *user, const char *message_id)
+{
+    const char *uid = jstr(user, "id");
+    if (!kj_id_valid(message_id)) return NULL;
+    json_t *m = kj_db_row(db, "SELECT " MSG_COLS "JOIN thread_members tm ON tm.thread_id = m.thread_id AND tm.user_id = ? "
+                              "WHERE m.id = ?", "sss", uid, uid, message_id);
+    if (m) json_object_set_new(m, "mine", json_boolean(json_integer_value(json_object_get(m, "mine"))));
+    return m;
+}
+
+int kj_thread_post(kj_db *db, json_t *user, const char *thread_id, const char *body, char *id_out,
                    const char **err_key, int *http_status)
 {
     const char *uid = jstr(user, "id");
@@ -238,6 +283,7 @@ int kj_thread_post(kj_db *db, json_t *user, const char *thread_id, const char *b
     /* Best effort: the message is saved; a lost read mark only shows the thread as unread. */
     kj_db_exec_optional(db, "read mark", "UPDATE thread_members SET last_read_at = ? WHERE thread_id = ? AND user_id = ?", "iss",
                         now, thread_id, uid);
+    if (id_out) memcpy(id_out, id.s, KJ_ID_LEN + 1);
     return 0;
 }
 

@@ -132,11 +132,22 @@ json_t *kj_eoi_lists(kj_db *db, json_t *user);
 /** One EOI as user may see it, or NULL (404). */
 json_t *kj_eoi_get(kj_db *db, json_t *user, const char *eoi_id);
 
-/** A thread with messages, if user is a member (marks it read). */
+/** A thread with all its messages, if user is a member (marks it read). */
 json_t *kj_thread_get(kj_db *db, json_t *user, const char *thread_id);
-/** Posts a message; 0, or -1 with *err_key and *http_status. */
-int kj_thread_post(kj_db *db, json_t *user, const char *thread_id, const char *body,
+/** Most messages on one page of a thread. */
+#define KJ_THREAD_PAGE 50
+/** One page of a thread, if user is a member (marks it read): the newest
+ *  limit messages (1..200), or, with before (a message id from "older"),
+ *  the limit messages just before that one; oldest first in "messages".
+ *  "older" names the cursor for the page before, when there is one; a
+ *  before that is no message of this thread gives an empty page. */
+json_t *kj_thread_page(kj_db *db, json_t *user, const char *thread_id, const char *before, int limit);
+/** Posts a message; 0 with its id in id_out (KJ_ID_LEN + 1 bytes, may be
+ *  NULL), or -1 with *err_key and *http_status. */
+int kj_thread_post(kj_db *db, json_t *user, const char *thread_id, const char *body, char *id_out,
                    const char **err_key, int *http_status);
+/** One message of a thread user is a member of, or NULL. */
+json_t *kj_thread_message(kj_db *db, json_t *user, const char *message_id);
 /** The user's threads with unread counts. */
 json_t *kj_thread_list(kj_db *db, json_t *user);
 

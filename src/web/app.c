@@ -165,6 +165,9 @@ void kj_render(kj_req *req, int status, const char *tmpl, json_t *data)
     json_object_set_new(data, "instance_name", json_string(app->cfg.instance_name));
     if (req->user) {
         json_object_set(data, "me", req->user);
+        /* For a page's scripts: API writes echo it as X-CSRF-Token. Signed-in
+         * pages only, which are never shared through the page cache. */
+        if (req->csrf) json_object_set_new(data, "csrf_meta", json_string(req->csrf));
         int role = kj_req_role(req);
         json_object_set_new(data, "is_admin", json_boolean(role == KJ_R_ADMIN));
         json_object_set_new(data, "is_staff", json_boolean(role & KJ_STAFF));
@@ -278,21 +281,28 @@ static void load_session(kj_req *req)
 
 static bool is_unsafe(kj_req *req) { return req->method & (KJ_POST | KJ_PUT | KJ_PATCH | KJ_DELETE); }
 
-/* Forms carry _csrf equal to the kj_csrf cookie (double submit; the cookie
- * is SameSite=Lax and HttpOnly). API calls authenticated by cookie must
- * send JSON, which a cross-site form cannot; bearer-token calls carry no
- * ambient credential at all. */
+/* Double submit: the kj_csrf cookie (HttpOnly, SameSite=Lax) must come
+ * back in the request itself, which another site cannot read. Forms carry
+ * it as _csrf. API writes authenticated by the session cookie carry it in
+ * the X-CSRF-Token header (a page's script reads it from the csrf-token
+ * meta tag): a JSON-only rule is not enough, since some browsers and
+ * plugins have let cross-site requests set a JSON Content-Type. Bearer
+ * calls carry no ambient credential and need no token; an API write with
+ * no session cookie at all acts for nobody (the route's access decides).
+ * Compared in constant time. */
 static bool csrf_ok(kj_req *req, json_t *raw)
 {
     if (!is_unsafe(req) || (req->route->flags & KJ_NO_CSRF)) return true;
+    const char *cookie = kj_req_cookie(req, COOKIE_CSRF);
+    if (!cookie || !*cookie) cookie = NULL;
     if (req->route->flags & KJ_API) {
         const char *auth = kj_req_header(req, "Authorization");
         if (auth && !strncasecmp(auth, "Bearer ", 7)) return true;
-        return !strcmp(req->body_kind, "json") || !strcmp(req->body_kind, "");
+        if (!kj_req_cookie(req, COOKIE_SESSION)) return !strcmp(req->body_kind, "json") || !strcmp(req->body_kind, "");
+        return cookie && kj_secret_equal(kj_req_header(req, "X-CSRF-Token"), cookie);
     }
     json_t *sent = json_object_get(raw, "_csrf");
-    const char *cookie = kj_req_cookie(req, COOKIE_CSRF);
-    return json_is_string(sent) && cookie && *cookie && !strcmp(json_string_value(sent), cookie);
+    return json_is_string(sent) && cookie && kj_secret_equal(json_string_value(sent), cookie);
 }
 
 static void ensure_csrf_cookie(kj_req *req)
@@ -305,12 +315,14 @@ static void ensure_csrf_cookie(kj_req *req)
     kj_resp_cookie(req, COOKIE_CSRF, tok, -1, true);
 }
 
-/* Query-string arguments and the body's fields merged into one object;
- * body fields win over query arguments of the same name. */
+/* A GET's (or HEAD's) inputs are its query-string arguments; a
+ * state-changing request's are its body's fields only. A query argument
+ * never reaches a write: a link (which anyone can plant) must not be able
+ * to supply or override what a form or API call submits. */
 static json_t *raw_inputs(kj_req *req)
 {
     json_t *raw = json_object();
-    kj_http_each_query(req, raw);
+    if (!is_unsafe(req)) kj_http_each_query(req, raw);
     if (req->json_body) json_object_update(raw, req->json_body);
     return raw;
 }
@@ -344,6 +356,7 @@ static void dispatch(kj_req *req)
     /* Behind a TLS terminator that does not send X-Forwarded-Proto. */
     if (kj_req_app(req)->cfg.secure_cookies) req->tls = true;
     pick_language(req);
+    if (req->parse_error == 431) { kj_error(req, 431, "err.headers.too_large"); return; }
     if (!req->method) { kj_error(req, 405, NULL); return; }
     if (!req->route) {
         int allowed = 0;
@@ -364,12 +377,15 @@ static void dispatch(kj_req *req)
         return;
     }
     if (req->parse_error) {
-        kj_error(req, req->parse_error, req->parse_error == 413 ? "err.body.too_large" : "err.body.malformed");
+        kj_error(req, req->parse_error, req->parse_error == 413 ? "err.body.too_large" : req->parse_error == 431 ? "err.headers.too_large"
+                                                                                                              : "err.body.malformed");
         return;
     }
     if (req->route->handler == kj_ops_static) { req->route->handler(req); return; }
     if (!body_kind_allowed(req)) { kj_error(req, 415, "err.body.content_type"); return; }
-    if (!(req->route->flags & KJ_API)) ensure_csrf_cookie(req);
+    /* Pages always; API calls when they come with a session cookie, so that
+     * a cookie client has the token its writes must echo. */
+    if (!(req->route->flags & KJ_API) || kj_req_cookie(req, COOKIE_SESSION)) ensure_csrf_cookie(req);
     load_session(req);
 
     int need = req->route->access;
@@ -387,7 +403,7 @@ static void dispatch(kj_req *req)
     json_t *raw = raw_inputs(req);
     if (!csrf_ok(req, raw)) {
         json_decref(raw);
-        kj_error(req, 403, "err.csrf");
+        kj_error(req, 403, (req->route->flags & KJ_API) ? "err.csrf.api" : "err.csrf");
         return;
     }
     int nerr = kj_validate_inputs(req, raw);

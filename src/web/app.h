@@ -38,6 +38,8 @@ typedef struct kj_app {
     kj_tmpl_set *tmpl;
     kj_router *router;
     kj_server *server;
+    kj_router *ops_router;    /* the metrics listener's routes, when metrics_listen is set */
+    kj_server *ops_server;    /* the metrics listener, or NULL */
     kj_static *statics;
     char *openapi;            /* the OpenAPI document, served as is */
     size_t openapi_len;
@@ -53,6 +55,9 @@ typedef struct kj_app {
 const kj_route *kj_route_table(void);
 extern const kj_route kj_routes_core[];
 extern const kj_route kj_routes_account[];
+/** The routes of the separate operations listener (metrics_listen): only
+ *  /metrics (no token) and /healthz. Not part of kj_route_table(). */
+extern const kj_route kj_routes_ops_listener[];
 extern const kj_route kj_routes_market[];
 extern const kj_route kj_routes_transfer[];
 extern const kj_route kj_routes_search[];
@@ -134,7 +139,10 @@ void kj_api_org(kj_req *req);
 void kj_api_regions(kj_req *req);
 
 void kj_ops_healthz(kj_req *req);
+/** /metrics on the public listener: only with the configured token, else 404. */
 void kj_ops_metrics(kj_req *req);
+/** /metrics on the operations listener (metrics_listen): no token. */
+void kj_ops_metrics_local(kj_req *req);
 void kj_ops_openapi(kj_req *req);
 void kj_ops_static(kj_req *req);
 void kj_ops_test_clock(kj_req *req);

@@ -5,11 +5,13 @@
 #include "web/app.h"
 #include "http/resp_cache.h"
 #include "core/clock.h"
+#include "core/id.h"
 #include "core/log.h"
 #include "market/market.h"
 #include "challenge/challenge.h"
 #include "search/search.h"
 #include <string.h>
+#include <strings.h>
 
 void kj_ops_healthz(kj_req *req)
 {
@@ -22,7 +24,24 @@ void kj_ops_healthz(kj_req *req)
     kj_resp_json(req, 200, json_pack("{s:s, s:s}", "status", "ok", "database", "ok"));
 }
 
+static void metrics(kj_req *req);
+
+/* The figures (user and session counts, routes, errors) help an attacker
+ * more than a visitor: the public listener shows them only to the bearer
+ * of metrics_token, compared in constant time; to everyone else /metrics
+ * does not exist. */
 void kj_ops_metrics(kj_req *req)
+{
+    const char *token = kj_req_app(req)->cfg.metrics_token;
+    const char *auth = kj_req_header(req, "Authorization");
+    const char *sent = auth && !strncasecmp(auth, "Bearer ", 7) ? auth + 7 : NULL;
+    if (!*token || !kj_secret_equal(sent, token)) { kj_error(req, 404, "err.not_found"); return; }
+    metrics(req);
+}
+
+void kj_ops_metrics_local(kj_req *req) { metrics(req); }
+
+static void metrics(kj_req *req)
 {
     kj_app *app = kj_req_app(req);
     kj_buf out = { 0 };

@@ -547,9 +547,13 @@ void kj_page_eoi_decide(kj_req *req)
 
 void kj_page_thread(kj_req *req)
 {
-    json_t *t = kj_thread_get(kj_req_db(req), req->user, kj_req_param(req, 0));
+    /* The newest page; "older" links to the one before (a long thread is
+     * never sent whole). */
+    const char *before = kj_in_str(req, "before");
+    json_t *t = kj_thread_page(kj_req_db(req), req->user, kj_req_param(req, 0), before, KJ_THREAD_PAGE);
     if (!t) { kj_error(req, 404, "err.not_found"); return; }
     json_object_set_new(t, "page_title", json_string(jstr(t, "subject")));
+    if (before) json_object_set_new(t, "paged", json_true());
     /* Once a deal runs on this thread, its messages belong on the deal page (and in its log). */
     char *deal = kj_db_text(kj_req_db(req), "SELECT id FROM deals WHERE thread_id = ?", "s", jstr(t, "id"));
     if (deal) { json_object_set_new(t, "deal_id", json_string(deal)); free(deal); }
@@ -562,7 +566,7 @@ void kj_page_thread_post(kj_req *req)
     if (kj_has_errors(req)) { kj_error(req, 422, "err.field.required"); return; }
     const char *err = NULL;
     int status = 0;
-    if (kj_thread_post(kj_req_db(req), req->user, id, kj_in_str(req, "body"), &err, &status)) {
+    if (kj_thread_post(kj_req_db(req), req->user, id, kj_in_str(req, "body"), NULL, &err, &status)) {
         kj_error(req, status, err);
         return;
     }

@@ -130,6 +130,14 @@ const kj_route kj_routes_core[] = {
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };
 
+/* The operations listener (metrics_listen) answers only these: an address
+ * reachable by the monitoring system alone, so no token. */
+const kj_route kj_routes_ops_listener[] = {
+    { KJ_GET,  "/healthz",                 kj_ops_healthz,         KJ_PUBLIC,    KJ_API, NULL, "healthz" },
+    { KJ_GET,  "/metrics",                 kj_ops_metrics_local,   KJ_PUBLIC,    0, NULL, "metrics" },
+    { 0, NULL, NULL, 0, 0, NULL, NULL },
+};
+
 /* Every feature contributes a table; they are joined once into one. */
 static const kj_route *const route_tables[] = {
     kj_routes_core,

@@ -76,6 +76,9 @@ static const kj_field interest_fields[] = {
 static const kj_field decide_fields[] = {
     { "decision", KJ_F_ENUM, KJ_REQUIRED, 0, 0, decisions }, { "reason", KJ_F_TEXT, 0, 0, 40, NULL },
     { "note", KJ_F_MULTILINE, 0, 0, 1000, NULL }, KJ_FIELDS_END };
+static const kj_field thread_page_fields[] = { { "before", KJ_F_ID, 0, 0, 0, NULL }, KJ_FIELDS_END };
+static const kj_field api_thread_fields[] = {
+    { "before", KJ_F_ID, 0, 0, 0, NULL }, { "limit", KJ_F_INT, 0, 1, 200, NULL }, KJ_FIELDS_END };
 static const kj_field message_fields[] = { { "body", KJ_F_MULTILINE, KJ_REQUIRED, 1, 5000, NULL }, KJ_FIELDS_END };
 static const kj_field upload_fields[] = { { "confidential", KJ_F_BOOL, 0, 0, 0, NULL }, KJ_FIELDS_END };
 static const kj_field fav_fields[] = { { "on", KJ_F_BOOL, 0, 0, 0, NULL }, KJ_FIELDS_END };
@@ -104,7 +107,7 @@ const kj_route kj_routes_market[] = {
     { KJ_GET,  "/eois",                    kj_page_eois,                SIGNED,    0, NULL, "eois" },
     { KJ_GET,  "/eois/{id}",               kj_page_eoi,                 SIGNED,    0, NULL, "eoi" },
     { KJ_POST, "/eois/{id}/decide",        kj_page_eoi_decide,          SIGNED,    0, decide_fields, "eoi_decide" },
-    { KJ_GET,  "/threads/{id}",            kj_page_thread,              SIGNED,    0, NULL, "thread" },
+    { KJ_GET,  "/threads/{id}",            kj_page_thread,              SIGNED,    0, thread_page_fields, "thread" },
     { KJ_POST, "/threads/{id}/messages",   kj_page_thread_post,         SIGNED,    0, message_fields, "thread_post" },
     { KJ_GET,  "/favourites",              kj_page_favourites,          SIGNED,    0, NULL, "favourites" },
     { KJ_GET,  "/notifications",           kj_page_notifications,       SIGNED,    0, NULL, "notifications" },
@@ -125,7 +128,7 @@ const kj_route kj_routes_market[] = {
     { KJ_GET,  "/api/v1/eois/{id}",              kj_api_eoi,             SIGNED,    KJ_API, NULL, "api_eoi" },
     { KJ_POST, "/api/v1/eois/{id}/decision",     kj_api_eoi_decide,      SIGNED,    KJ_API, decide_fields, "api_eoi_decide" },
     { KJ_GET,  "/api/v1/threads",                kj_api_threads,         SIGNED,    KJ_API, NULL, "api_threads" },
-    { KJ_GET,  "/api/v1/threads/{id}",           kj_api_thread,          SIGNED,    KJ_API, NULL, "api_thread" },
+    { KJ_GET,  "/api/v1/threads/{id}",           kj_api_thread,          SIGNED,    KJ_API, api_thread_fields, "api_thread" },
     { KJ_POST, "/api/v1/threads/{id}/messages",  kj_api_thread_post,     SIGNED,    KJ_API, message_fields, "api_thread_post" },
     { KJ_GET,  "/api/v1/favourites",             kj_api_favourites,      SIGNED,    KJ_API, NULL, "api_favourites" },
     { KJ_POST, "/api/v1/favourites",             kj_api_favourite_set,   SIGNED,    KJ_API, api_fav_fields, "api_favourites" },

@@ -33,6 +33,11 @@ DEMO = {
 VALID_CREDIT_CODE = "91510107MA6CFJ3P6C"
 
 
+# The bearer token for /metrics that every test server is started with
+# (--metrics-token); a module's SERVER_ARGS may override it.
+METRICS_TOKEN = "test-metrics-token-0123456789"
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -54,7 +59,8 @@ class Server:
             subprocess.run([BIN, "demo", "--data", self.dir], check=True, stdout=subprocess.DEVNULL,
                            env=environment, cwd=ROOT)
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--data", self.dir, "--listen", self.base, "--test-mode", *extra_args],
+            [BIN, "serve", "--data", self.dir, "--listen", self.base, "--test-mode",
+             "--metrics-token", METRICS_TOKEN, *extra_args],
             stdout=self.log, stderr=self.log, env=environment, cwd=ROOT)
         deadline = time.time() + 30
         tries = 1
@@ -165,6 +171,12 @@ class Client:
     def get(self, path, headers=None):
         return self.request("GET", path, headers=headers)
 
+    def metrics(self):
+        """The /metrics text, with the servers' metrics token."""
+        r = self.request("GET", "/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN})
+        assert r.status == 200, r
+        return r.text
+
     def csrf(self):
         if "kj_csrf" not in self.cookies:
             self.get("/login")
@@ -179,8 +191,16 @@ class Client:
         h.update(headers or {})
         return self.request("POST", path, body=body, headers=h)
 
-    def api(self, method, path, obj=None, headers=None):
+    def api(self, method, path, obj=None, headers=None, with_csrf=True):
+        """A JSON API call. Like a page's script, a write signed in by the
+        session cookie echoes the kj_csrf cookie in X-CSRF-Token (an API
+        GET with the session cookie hands one out when missing)."""
         h = {"Accept": "application/json"}
+        if with_csrf and method not in ("GET", "HEAD") and "kj_session" in self.cookies:
+            if "kj_csrf" not in self.cookies:
+                self.request("GET", "/api/v1/me", headers={"Accept": "application/json"})
+            if "kj_csrf" in self.cookies:
+                h["X-CSRF-Token"] = self.cookies["kj_csrf"]
         body = None
         if obj is not None:
             body = jsonlib.dumps(obj)

@@ -189,3 +189,45 @@ def test_accept_opens_thread_messages_unread_and_read_marks(server):
         assert c.get("/eois/" + eid).status == 404
     assert Client(server).api("GET", "/api/v1/threads/" + tid).status == 401
     assert "偷看" not in str(p.owner.api("GET", "/api/v1/threads/" + tid).json)
+
+
+def test_long_thread_is_paginated(server):
+    # Issue 12: a 768-message thread came whole (155 KB) on every read and
+    # every post. Now a page holds the newest 50 with a cursor to older
+    # ones, and a post answers with the new message only.
+    p = Parties(server)
+    eid = send(p.sender, p.lid).json["id"]
+    tid = decide(p.owner, eid, "accept").json["thread_id"]
+    n = 130
+    for i in range(n):
+        who = p.owner if i % 2 == 0 else p.sender
+        r = who.api("POST", "/api/v1/threads/%s/messages" % tid, {"body": "第%03d条消息" % i})
+        assert r.status == 201, r
+        assert r.json["body"] == "第%03d条消息" % i and r.json["mine"] is True and "messages" not in r.json, r.json
+        assert len(r.body) < 600, len(r.body)
+    t = p.owner.api("GET", "/api/v1/threads/" + tid).json
+    assert [m["body"] for m in t["messages"]] == ["第%03d条消息" % i for i in range(n - 50, n)]
+    assert t["older"] == t["messages"][0]["id"]
+    # Walking the cursor back gives every message once, in order.
+    seen, cursor = [m["body"] for m in t["messages"]], t["older"]
+    while cursor:
+        page = p.sender.api("GET", "/api/v1/threads/%s?before=%s&limit=40" % (tid, cursor)).json
+        assert 1 <= len(page["messages"]) <= 40
+        seen = [m["body"] for m in page["messages"]] + seen
+        cursor = page["older"]
+    assert seen == ["第%03d条消息" % i for i in range(n)]
+    problem(p.owner.api("GET", "/api/v1/threads/%s?limit=0" % tid), 422)
+    problem(p.owner.api("GET", "/api/v1/threads/%s?before=nonsense" % tid), 422)
+    # A cursor from another thread gives nothing of this one.
+    assert p.owner.api("GET", "/api/v1/threads/%s?before=%s" % (tid, eid)).json["messages"] == []
+    # The page: the newest 50, a link to earlier ones, and back.
+    page = p.owner.get("/threads/" + tid).text
+    assert "第129条消息" in page and "第079条消息" not in page and "第080条消息" in page
+    m = re.search(r'href="(/threads/%s\?before=[0-9A-Z]{26})" id="older-messages"' % tid, page)
+    assert m, page[-2000:]
+    older = p.owner.get(m.group(1).replace("&amp;", "&")).text
+    assert "第079条消息" in older and "第030条消息" in older and "第029条消息" not in older and "第080条消息" not in older
+    assert 'id="newest-messages"' in older and 'id="older-messages"' in older
+    # A post through the page redirects to the newest page.
+    r = p.sender.post_form("/threads/%s/messages" % tid, {"body": "最后一条"})
+    assert r.status == 303 and "最后一条" in p.sender.get(r.header("Location").split("#")[0]).text

@@ -4,7 +4,24 @@ import gzip
 import json
 import subprocess
 
-from harness import BIN, ROOT, Client
+from harness import BIN, METRICS_TOKEN, ROOT, Client
+
+
+def test_metrics_need_the_token(server):
+    # User and session counts are for the operators' monitoring only: to
+    # anyone without the token (a visitor, a signed-in administrator, a
+    # wrong or truncated token) /metrics does not exist.
+    admin = Client(server)
+    admin.login_as("admin")
+    for c, headers in ((Client(server), None), (admin, None),
+                       (Client(server), {"Authorization": "Bearer wrong-token-0123456789"}),
+                       (Client(server), {"Authorization": "Bearer " + METRICS_TOKEN[:-1]}),
+                       (Client(server), {"Authorization": "Bearer " + METRICS_TOKEN + "x"}),
+                       (Client(server), {"Authorization": METRICS_TOKEN})):
+        r = c.get("/metrics", headers=headers)
+        assert r.status == 404 and "kejiyun_users" not in r.text, r
+    r = Client(server).get("/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN})
+    assert r.status == 200 and "kejiyun_users" in r.text, r
 
 
 def test_healthz(server):
@@ -17,7 +34,7 @@ def test_metrics(server):
     c.get("/")
     c.get("/nope")
     c.login_as("scientist")
-    r = c.get("/metrics")
+    r = c.get("/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN})
     assert r.status == 200 and r.header("Content-Type").startswith("text/plain")
     t = r.text
     assert 'kejiyun_http_requests_total{route="home",status="200"}' in t

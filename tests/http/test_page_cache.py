@@ -21,7 +21,7 @@ MARK = "PGC%s" % RUN
 
 
 def counts(server):
-    text = Client(server).get("/metrics").text
+    text = Client(server).metrics()
     got = dict(re.findall(r'kejiyun_page_cache_requests_total\{result="(\w+)"\} (\d+)', text))
     return int(got.get("hit", -1)), int(got.get("miss", -1))
 

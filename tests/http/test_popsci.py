@@ -620,3 +620,14 @@ def test_team_web_pages_create_add_member_and_show_work(server):
     assert members.count("<li>") == 2
     assert name in anon.get("/popsci/teams").text
     assert anon.get("/popsci/teams/" + "0" * 26).status == 404
+
+
+def test_forbidden_edit_page_is_translated(server):
+    # Issue 12: the raw key "err.forbidden" showed on this page.
+    cid = create(client(server, "scientist"))
+    publish(server, cid)
+    for lang, text in (("zh-CN", "你没有权限进行此操作。"), ("en", "You are not allowed to do this.")):
+        r = client(server, "scientist2").get("/popsci/%s/edit" % cid, headers={"Accept-Language": lang})
+        assert r.status == 403, r
+        raw_keys = re.findall(r">[^<]*\b((?:err|popsci|nav|common)\.[a-z_.]+)", r.text)
+        assert not raw_keys and text in r.text, (raw_keys, r.text[-1500:])

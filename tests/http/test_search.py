@@ -264,7 +264,7 @@ def test_filters_after_a_document_leaves_and_another_comes(server):
                            ({"price_min": "60", "price_max": "70"}, [second]), ({"within": 1}, [second])]:
         res = search(server, word, **filters)
         assert [h["id"] for h in res["items"]] == found and res["total"] == len(found), (filters, res)
-    metrics = Client(server).api("GET", "/metrics").body.decode()
+    metrics = Client(server).metrics()
     in_memory = re.search(r"^kejiyun_search_documents_in_memory (\d+)$", metrics, re.M)
     assert in_memory and int(in_memory.group(1)) >= 2, metrics[-600:]
 

@@ -1,9 +1,13 @@
-/* Every message key a template uses exists in every catalog, and the
- * catalogs have the same keys (nothing shown half-translated). */
+/* Every message key a template or a source file uses exists in every
+ * catalog, and the catalogs have the same keys (nothing shown
+ * half-translated). */
 #include "t.h"
 #include "web/i18n.h"
 #include "web/tmpl.h"
+#include <dirent.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 struct missing { int count; };
 
@@ -52,5 +56,117 @@ TEST(i18n_catalogs_have_the_same_keys)
     kj_i18n_each_key("en", check_other, &en_in_zh);
     CHECK_INT(zh_in_en.count, 0);
     CHECK_INT(en_in_zh.count, 0);
+    kj_i18n_free();
+}
+
+/* Every message key written as a literal in src/ exists in every catalog
+ * (issue 12: "err.forbidden" showed raw on a page, since no template
+ * names it and only templates were checked). A literal counts as a key
+ * when it looks like one ("a.b" of lower-case words) and its first word
+ * is the first word of some catalog key (err, nav, deal, ...). */
+struct prefixes { char words[256][32]; int n; };
+
+static void add_prefix(void *ctx, const char *key)
+{
+    struct prefixes *p = ctx;
+    const char *dot = strchr(key, '.');
+    size_t len = dot ? (size_t)(dot - key) : strlen(key);
+    if (!dot || len >= sizeof p->words[0]) return;
+    for (int i = 0; i < p->n; i++) if (strlen(p->words[i]) == len && !strncmp(p->words[i], key, len)) return;
+    if (p->n < 256) { memcpy(p->words[p->n], key, len); p->words[p->n][len] = 0; p->n++; }
+}
+
+static bool looks_like_key(const char *s, size_t n, const struct prefixes *p)
+{
+    if (n < 3 || n > 80) return false;
+    bool dot = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '.') { if (i == 0 || i + 1 == n || s[i - 1] == '.') return false; dot = true; }
+        else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    }
+    if (!dot) return false;
+    size_t first = (size_t)((const char *)memchr(s, '.', n) - s);
+    for (int i = 0; i < p->n; i++) if (strlen(p->words[i]) == first && !strncmp(p->words[i], s, first)) return true;
+    return false;
+}
+
+struct scan { const struct prefixes *p; int keys, missing; };
+
+/* "deal.state" names the family deal.state.<value> (a label looked up
+ * with its value appended), not a key of its own. */
+struct family { const char *prefix; size_t len; bool found; };
+
+static void find_family(void *ctx, const char *key)
+{
+    struct family *f = ctx;
+    if (!strncmp(key, f->prefix, f->len) && key[f->len] == '.') f->found = true;
+}
+
+static bool is_family(const char *prefix)
+{
+    struct family f = { prefix, strlen(prefix), false };
+    for (int l = 0; l < kj_i18n_count() && !f.found; l++) kj_i18n_each_key(kj_i18n_lang(l), find_family, &f);
+    return f.found;
+}
+
+static void scan_source(const char *path, struct scan *sc)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    static char text[1 << 21];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '/' && text[i + 1] == '/') { while (i < n && text[i] != '\n') i++; continue; }
+        if (text[i] == '/' && text[i + 1] == '*') { char *e = strstr(text + i + 2, "*/"); if (!e) break; i = (size_t)(e - text) + 1; continue; }
+        if (text[i] == '\'') { i++; while (i < n && text[i] != '\'') { if (text[i] == '\\') i++; i++; } continue; }
+        if (text[i] != '"') continue;
+        size_t start = ++i;
+        while (i < n && text[i] != '"') { if (text[i] == '\\') i++; i++; }
+        if (!looks_like_key(text + start, i - start, sc->p)) continue;
+        char key[96];
+        snprintf(key, sizeof key, "%.*s", (int)(i - start), text + start);
+        if (is_family(key)) continue;
+        sc->keys++;
+        for (int l = 0; l < kj_i18n_count(); l++)
+            if (!kj_i18n_has(kj_i18n_lang(l), key)) {
+                fprintf(stderr, "  %s uses \"%s\", missing in %s\n", path, key, kj_i18n_lang(l));
+                sc->missing++;
+            }
+    }
+}
+
+static void scan_dir(const char *dir, struct scan *sc)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0) continue;
+        size_t len = strlen(e->d_name);
+        if (S_ISDIR(st.st_mode)) scan_dir(path, sc);
+        else if (len > 2 && !strcmp(e->d_name + len - 2, ".c")) scan_source(path, sc);
+    }
+    closedir(d);
+}
+
+TEST(i18n_keys_in_sources_exist)
+{
+    char err[512];
+    REQUIRE(kj_i18n_load("i18n", err, sizeof err) == 0);
+    static struct prefixes p;
+    p.n = 0;
+    kj_i18n_each_key("zh-CN", add_prefix, &p);
+    REQUIRE(p.n > 5);
+    struct scan sc = { &p, 0, 0 };
+    scan_dir("src", &sc);
+    CHECK(sc.keys > 100);   /* the scan finds the keys at all */
+    CHECK_INT(sc.missing, 0);
     kj_i18n_free();
 }
