@@ -288,12 +288,13 @@ static int do_reindex(kj_app *app, kj_db *db, void *ctx)
 
 static int cmd_reindex(int argc, char **argv) { return with_store(argc, argv, do_reindex, NULL); }
 
-struct user_add { const char *email, *name, *role, *password; };
+struct user_add { const char *email, *name, *role, *password, *jurisdiction; };
 
 static int do_user_add(kj_app *app, kj_db *db, void *ctx)
 {
     struct user_add *u = ctx;
-    kj_registration r = { .email = u->email, .password = u->password, .name = u->name, .role = u->role };
+    kj_registration r = { .email = u->email, .password = u->password, .name = u->name, .role = u->role,
+                          .jurisdiction = u->jurisdiction };
     char id[KJ_ID_LEN + 1];
     kj_fail fail = { 0 };
     if (kj_account_register(db, &r, true, id, &fail)) {
@@ -304,16 +305,18 @@ static int do_user_add(kj_app *app, kj_db *db, void *ctx)
     return 0;
 }
 
-/* user add --email E --name N --role R [--password P | env KEJIYUN_PASSWORD] */
+/* user add --email E --name N --role R [--password P | env KEJIYUN_PASSWORD]
+ *          [--jurisdiction REGION]  (operators: where they review; logged) */
 static int cmd_user(int argc, char **argv)
 {
-    if (argc < 1 || strcmp(argv[0], "add")) { fprintf(stderr, "usage: kejiyun user add --email E --name N --role ROLE [--password P]\n"); return 2; }
-    struct user_add u = { NULL, NULL, "scientist", getenv("KEJIYUN_PASSWORD") };
+    if (argc < 1 || strcmp(argv[0], "add")) { fprintf(stderr, "usage: kejiyun user add --email E --name N --role ROLE [--password P] [--jurisdiction REGION]\n"); return 2; }
+    struct user_add u = { NULL, NULL, "scientist", getenv("KEJIYUN_PASSWORD"), NULL };
     int n = 0;
     char **rest = argv + 1;
     for (int i = 1; i < argc; i++) {
         const char **slot = !strcmp(argv[i], "--email") ? &u.email : !strcmp(argv[i], "--name") ? &u.name :
-                            !strcmp(argv[i], "--role") ? &u.role : !strcmp(argv[i], "--password") ? &u.password : NULL;
+                            !strcmp(argv[i], "--role") ? &u.role : !strcmp(argv[i], "--password") ? &u.password :
+                            !strcmp(argv[i], "--jurisdiction") ? &u.jurisdiction : NULL;
         if (slot && i + 1 < argc) *slot = argv[++i];
         else rest[n++] = argv[i];
     }
@@ -452,7 +455,7 @@ static const struct {
 } commands[] = {
     { "serve", cmd_serve, "serve [--listen HOST:PORT] [--data DIR] ...   run the web server" },
     { "migrate", cmd_migrate, "migrate [--data DIR]                          create or upgrade the database" },
-    { "user", cmd_user, "user add --email E --name N --role ROLE [--password P]   add an account (any role)" },
+    { "user", cmd_user, "user add --email E --name N --role ROLE [--password P] [--jurisdiction REGION]   add an account (any role; an operator reviews only in its jurisdiction)" },
     { "demo", cmd_demo, "demo [--data DIR]                             load demo data (prints the demo accounts)" },
     { "reindex", cmd_reindex, "reindex [--data DIR]                          rebuild the search index and all matches" },
     { "import", cmd_import, "import FILE [--owner EMAIL] [--partial] [--data DIR]   import listings (CSV or JSON)" },

@@ -3,6 +3,7 @@
  */
 #include "account/account.h"
 #include "account/security.h"
+#include "account/membership.h"
 #include "core/clock.h"
 #include "core/heavy.h"
 #include "core/id.h"
@@ -81,6 +82,10 @@ static int check_registration(kj_db *db, const kj_registration *r, bool allow_st
     if (!r->name || !*r->name) return fail_with(fail, "name", "err.field.required");
     if (!in_list(allow_staff ? kj_roles : kj_self_roles, r->role)) return fail_with(fail, "role", "err.role.not_allowed");
     if (r->region && *r->region && !kj_region_exists(db, r->region)) return fail_with(fail, "region", "err.region.unknown");
+    if (r->jurisdiction && *r->jurisdiction) {
+        if (!allow_staff || strcmp(r->role, "operator")) return fail_with(fail, "jurisdiction", "err.jurisdiction.not_operator");
+        if (!kj_region_exists(db, r->jurisdiction)) return fail_with(fail, "jurisdiction", "err.region.unknown");
+    }
     if (strcmp(r->role, "org_member") != 0) return 0;
     if (!r->org_name || !*r->org_name) return fail_with(fail, "org_name", "err.field.required");
     if (!in_list(kj_org_types, r->org_type)) return fail_with(fail, "org_type", "err.field.choice");
@@ -94,8 +99,11 @@ static int check_registration(kj_db *db, const kj_registration *r, bool allow_st
     return 0;
 }
 
-/* Finds the organization by credit code or creates it; writes its id. */
-static int find_or_create_org(kj_db *db, const kj_registration *r, const char *origin, int64_t now, char *org_id, kj_fail *fail)
+/* Finds the organization by credit code (existing: *created = false) or
+ * creates it (*created = true); writes its id. Inside the registration's
+ * transaction, so two registrants of one new code cannot both create it. */
+static int find_or_create_org(kj_db *db, const kj_registration *r, const char *origin, int64_t now, char *org_id,
+                              bool *created, kj_fail *fail)
 {
     char code[64];
     snprintf(code, sizeof code, "%s", r->org_credit_code);
@@ -104,6 +112,7 @@ static int find_or_create_org(kj_db *db, const kj_registration *r, const char *o
     if (existing) {
         snprintf(org_id, KJ_ID_LEN + 1, "%s", existing);
         free(existing);
+        *created = false;
         return 0;
     }
     kj_id id = kj_id_new();
@@ -111,8 +120,9 @@ static int find_or_create_org(kj_db *db, const kj_registration *r, const char *o
                             "VALUES (?,?,?,?,?,?,?,?)", "ssssssii",
                         id.s, origin, r->org_name, r->org_type,
                         (r->org_region && *r->org_region) ? r->org_region : NULL, code, now, now);
-    if (rc < 0) return fail_with(fail, "org_credit_code", "err.internal");
+    if (rc < 1) return fail_with(fail, "org_credit_code", "err.internal");
     snprintf(org_id, KJ_ID_LEN + 1, "%s", id.s);
+    *created = true;
     return 0;
 }
 
@@ -125,22 +135,34 @@ int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, c
     int64_t now = kj_now_ms();
     if (kj_db_begin(db)) return fail_with(fail, "email", "err.internal");
     char org_id[KJ_ID_LEN + 1] = "";
-    if (!strcmp(r->role, "org_member") && find_or_create_org(db, r, origin, now, org_id, fail)) {
+    bool created = false;
+    if (!strcmp(r->role, "org_member") && find_or_create_org(db, r, origin, now, org_id, &created, fail)) {
         kj_db_rollback(db);
         return -1;
     }
+    /* Membership is granted, never claimed: the founder of a new
+     * organization is its admin; naming an existing one only asks to join. */
     kj_id id = kj_id_new();
     /* Accounts made by the command line (and the demo loader) need not
      * prove their address; self-registered ones follow a link (verify.c). */
     json_t *verified = allow_staff ? json_integer(now) : NULL;   /* NULL binds SQL NULL */
-    int rc = kj_db_exec(db, "INSERT INTO users(id, origin, email, name, password_hash, role, org_id, region, created_at, updated_at, "
-                            "email_verified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "ssssssssiij",
-                        id.s, origin, r->email, r->name, hash, r->role, *org_id ? org_id : NULL,
-                        (r->region && *r->region) ? r->region : NULL, now, now,
-                        verified);
+    int rc = kj_db_exec(db, "INSERT INTO users(id, origin, email, name, password_hash, role, org_id, org_role, region, "
+                            "created_at, updated_at, email_verified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", "sssssssssiij",
+                        id.s, origin, r->email, r->name, hash, r->role, created ? org_id : NULL,
+                        created ? "admin" : NULL, (r->region && *r->region) ? r->region : NULL, now, now, verified);
     json_decref(verified);
     if (rc == KJ_DB_CONSTRAINT) { kj_db_rollback(db); return fail_with(fail, "email", "err.email.taken"); }
-    if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); return fail_with(fail, "email", "err.internal"); }
+    if (rc < 1) { kj_db_rollback(db); return fail_with(fail, "email", "err.internal"); }
+    kj_fail inner = { 0 };
+    if (*org_id && !created && kj_org_request_insert(db, id.s, org_id, "", NULL, &inner)) {
+        kj_db_rollback(db);
+        return fail_with(fail, "org_credit_code", inner.key ? inner.key : "err.internal");
+    }
+    if (r->jurisdiction && *r->jurisdiction && kj_jurisdiction_write(db, NULL, id.s, NULL, r->jurisdiction)) {
+        kj_db_rollback(db);
+        return fail_with(fail, "jurisdiction", "err.internal");
+    }
+    if (kj_db_commit(db)) { kj_db_rollback(db); return fail_with(fail, "email", "err.internal"); }
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
     return 0;
 }
@@ -195,7 +217,8 @@ int kj_session_create(kj_db *db, const char *user_id, const char *kind, long ttl
                       now + (int64_t)ttl_s * 1000, now, ip ? ip : "", ua) < 1 ? -1 : 0;
 }
 
-#define USER_COLUMNS "u.id, u.email, u.name, u.role, u.org_id, u.region, u.phone, u.title, u.bio, " \
+/* org_id is an approved membership only; jurisdiction is set by administrators. */
+#define USER_COLUMNS "u.id, u.email, u.name, u.role, u.org_id, u.org_role, u.region, u.jurisdiction, u.phone, u.title, u.bio, " \
                      "u.is_expert, u.created_at, u.email_verified_at, o.name AS org_name, o.type AS org_type"
 
 /* How stale a session's last_seen_at may get: one write a minute per

@@ -8,6 +8,10 @@
  *
  * Roles: "scientist", "org_member" (self-registration), "operator" and
  * "admin" (granted by an administrator or `kejiyun user add`).
+ * Organization membership (users.org_id, org_role) is granted, never
+ * claimed: see account/membership.h. An operator's jurisdiction is set by
+ * an administrator; the profile's region is only the home region. Who may
+ * act where is answered by authz/authz.h.
  */
 #ifndef KJ_ACCOUNT_H
 #define KJ_ACCOUNT_H
@@ -24,9 +28,13 @@ typedef struct {
 typedef struct {
     const char *email, *password, *name, *role;       /* required */
     const char *region;                                 /* optional */
-    /* org_member only: the organization (created when its credit code is new,
-     * joined when it exists). */
+    /* org_member only: the organization. A new credit code creates it with
+     * the registrant as its admin; an existing one files a pending request
+     * to join it (no membership until its admins approve). */
     const char *org_name, *org_type, *org_region, *org_credit_code;
+    /* operator only, and only with allow_staff (the command line): the
+     * region the operator reviews for; logged like an administrator's change. */
+    const char *jurisdiction;
 } kj_registration;
 
 /** The instance id (origin of records created here); generated on first use. */
@@ -48,10 +56,11 @@ const char *kj_password_problem(const char *password);
  *  (the e-mail address's parts, the name; either may be NULL). */
 const char *kj_password_problem_for(const char *password, const char *email, const char *name);
 
-/** Creates a user (and organization). On success writes the id to id_out
- *  (27 bytes) and returns 0; otherwise fills *fail and returns -1. Roles
- *  operator/admin are accepted here only when allow_staff is true (the
- *  command line); the web and API pass false. */
+/** Creates a user (and organization, or a pending request to join an
+ *  existing one), all in one transaction. On success writes the id to
+ *  id_out (27 bytes) and returns 0; otherwise fills *fail and returns -1.
+ *  Roles operator/admin and a jurisdiction are accepted here only when
+ *  allow_staff is true (the command line); the web and API pass false. */
 int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, char *id_out, kj_fail *fail);
 
 /** True when user_id's e-mail address is verified (a link sent to it was
@@ -96,7 +105,8 @@ json_t *kj_user_get(kj_db *db, const char *user_id);
 /** Changes a password after checking the old one; ends other sessions. */
 int kj_account_change_password(kj_db *db, const char *user_id, const char *old_pw, const char *new_pw,
                                const char *keep_token, kj_fail *fail);
-/** Updates the editable profile fields (NULL leaves a field unchanged). */
+/** Updates the editable profile fields (NULL leaves a field unchanged).
+ *  region is the home region: it grants no authority (jurisdiction does). */
 int kj_account_update_profile(kj_db *db, const char *user_id, const char *name, const char *phone,
                               const char *title, const char *bio, const char *region, kj_fail *fail);
 /** Administration: a page of users (newest first) with total count. */

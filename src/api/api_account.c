@@ -8,6 +8,7 @@
 #include "web/app.h"
 #include "account/security.h"
 #include "core/id.h"
+#include "account/membership.h"
 #include "web/pages_deal.h"
 #include <string.h>
 
@@ -18,6 +19,21 @@ static json_t *user_json(kj_req *req, json_t *u)
     json_t *verified = json_object_get(u, "email_verified_at");
     json_object_set_new(out, "email_verified", json_boolean(verified && !json_is_null(verified)));
     json_object_del(out, "email_verified_at");
+    return out;
+}
+
+/* A user about themself: org_id is an approved membership only (the
+ * column means nothing else); a pending one shows as org_request. */
+static json_t *self_json(kj_req *req, json_t *u)
+{
+    json_t *out = user_json(req, u);
+    const char *id = json_string_value(json_object_get(u, "id"));
+    json_t *p = id ? kj_org_request_pending(kj_req_db(req), id) : NULL;
+    json_object_set_new(out, "org_request", p ? json_pack("{s:O, s:O, s:O, s:s}", "id", json_object_get(p, "id"),
+                                                          "org_id", json_object_get(p, "org_id"),
+                                                          "org_name", json_object_get(p, "org_name"), "status", "pending")
+                                              : json_null());
+    json_decref(p);
     return out;
 }
 
@@ -71,7 +87,7 @@ void kj_api_login(kj_req *req)
     char token[64];
     if (kj_login_session(req, user_id, "api", token)) { kj_error(req, 500, "err.internal"); return; }
     json_t *u = kj_user_get(kj_req_db(req), user_id);
-    kj_resp_json(req, 200, json_pack("{s:o, s:s, s:s}", "user", user_json(req, u), "token", token, "token_type", "Bearer"));
+    kj_resp_json(req, 200, json_pack("{s:o, s:s, s:s}", "user", self_json(req, u), "token", token, "token_type", "Bearer"));
     json_decref(u);
 }
 
@@ -84,7 +100,7 @@ void kj_api_logout(kj_req *req)
     req->content_type = NULL;
 }
 
-void kj_api_me(kj_req *req) { kj_resp_json(req, 200, user_json(req, req->user)); }
+void kj_api_me(kj_req *req) { kj_resp_json(req, 200, self_json(req, req->user)); }
 
 void kj_api_me_patch(kj_req *req)
 {
@@ -96,7 +112,7 @@ void kj_api_me_patch(kj_req *req)
         return;
     }
     json_t *u = kj_user_get(kj_req_db(req), uid);
-    kj_resp_json(req, 200, user_json(req, u));
+    kj_resp_json(req, 200, self_json(req, u));
     json_decref(u);
 }
 

@@ -6,6 +6,7 @@
  * milestones are in apply.c.
  */
 #include "challenge/internal.h"
+#include "authz/authz.h"
 #include "account/account.h"
 #include "deal/deal.h"
 #include "core/clock.h"
@@ -148,9 +149,9 @@ int kj_ch_roles(kj_db *db, json_t *ch, json_t *user)
     if (!user) return 0;
     int roles = CH_USER;
     if (same(uid(user), kj_ch_str(ch, "issuer_id")) ||
-        (is_role(user, "org_member") && same(kj_ch_str(user, "org_id"), kj_ch_str(ch, "org_id"))))
+        (is_role(user, "org_member") && kj_authz_is_org_member(user, kj_ch_str(ch, "org_id"))))
         roles |= CH_ISSUER;
-    if (is_role(user, "admin") || (is_role(user, "operator") && kj_can_review_region(user, kj_ch_str(ch, "region"))))
+    if (kj_authz_can_review_region(user, kj_ch_str(ch, "region")))
         roles |= CH_STAFF;
     if (kj_db_int(db, 0, "SELECT count(*) FROM challenge_reviewers WHERE challenge_id = ? AND user_id = ? AND recused = 0",
                   "ss", kj_ch_str(ch, "id"), uid(user)) > 0)
@@ -185,11 +186,11 @@ void kj_ch_notify(kj_db *db, const char *user_id, const char *kind, json_t *ch)
 
 void kj_ch_notify_staff(kj_db *db, json_t *ch, const char *kind, const char *except_id)
 {
-    json_t *staff = kj_db_rows(db, "SELECT id, role, region FROM users WHERE role IN ('admin','operator')", "");
+    json_t *staff = kj_db_rows(db, "SELECT id, role, jurisdiction FROM users WHERE role IN ('admin','operator')", "");
     size_t i;
     json_t *s;
     json_array_foreach(staff, i, s)
-        if (!same(kj_ch_str(s, "id"), except_id) && kj_can_review_region(s, kj_ch_str(ch, "region")))
+        if (!same(kj_ch_str(s, "id"), except_id) && kj_authz_can_review_region(s, kj_ch_str(ch, "region")))
             kj_ch_notify(db, kj_ch_str(s, "id"), kind, ch);
     json_decref(staff);
 }
@@ -297,7 +298,7 @@ json_t *kj_challenge_review_queue(kj_db *db, json_t *user)
                               "c.region, c.created_at" CH_FROM "WHERE c.status = 'submitted' ORDER BY c.created_at, c.id", "");
     size_t i;
     json_t *c;
-    json_array_foreach(rows, i, c) if (kj_can_review_region(user, kj_ch_str(c, "region"))) json_array_append(out, c);
+    json_array_foreach(rows, i, c) if (kj_authz_can_review_region(user, kj_ch_str(c, "region"))) json_array_append(out, c);
     json_decref(rows);
     return out;
 }

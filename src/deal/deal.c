@@ -9,6 +9,7 @@
  * and appends the event to the hash-chained log — all in one transaction.
  */
 #include "deal/deal.h"
+#include "authz/authz.h"
 #include "account/account.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -368,7 +369,7 @@ static bool is_provider(act_ctx *c) { return same(c->uid, jstr(c->deal, "provide
 static bool is_client(act_ctx *c) { return same(c->uid, jstr(c->deal, "client_id")); }
 static bool is_party(act_ctx *c) { return is_provider(c) || is_client(c); }
 static bool is_broker(act_ctx *c) { return same(c->uid, jstr(c->deal, "broker_id")); }
-static bool is_staff(act_ctx *c) { return is_broker(c) || kj_can_review_region(c->user, jstr(c->deal, "region")); }
+static bool is_staff(act_ctx *c) { return is_broker(c) || kj_authz_can_review_region(c->user, jstr(c->deal, "region")); }
 static const char *other_party(act_ctx *c) { return jstr(c->deal, is_provider(c) ? "client_id" : "provider_id"); }
 static int fail(act_ctx *c, const char *key, int status) { return refuse(c->err_key, c->http_status, key, status); }
 
@@ -687,7 +688,7 @@ static int do_invite_broker(act_ctx *c)
     json_t *b = bid && kj_id_valid(bid) ? kj_user_get(c->db, bid) : NULL;
     int rc = 0;
     if (jstr(c->deal, "broker_id")) rc = fail(c, "err.deal.broker_present", 409);
-    else if (!b || !same(jstr(b, "role"), "operator") || !kj_can_review_region(b, jstr(c->deal, "region")))
+    else if (!b || !same(jstr(b, "role"), "operator") || !kj_authz_can_review_region(b, jstr(c->deal, "region")))
         rc = field_fail(c, "broker_id", "err.deal.broker");
     else if (kj_db_exec(c->db, "UPDATE deals SET broker_id = ? WHERE id = ?", "ss", bid, c->deal_id) < 1 ||
              kj_db_exec(c->db, "INSERT INTO thread_members(thread_id, user_id) VALUES (?,?) ON CONFLICT DO NOTHING", "ss",
@@ -819,7 +820,7 @@ static bool may_view(act_ctx *c)
     if (is_party(c) || is_broker(c)) return true;
     if (same(jstr(c->user, "role"), "admin")) return true;
     static const char *const mediated[] = { "disputed", "mediation", "resolved", "completed", NULL };
-    return kj_can_review_region(c->user, jstr(c->deal, "region")) && in_list(mediated, jstr(c->deal, "state"));
+    return kj_authz_can_review_region(c->user, jstr(c->deal, "region")) && in_list(mediated, jstr(c->deal, "state"));
 }
 
 static json_t *load_deal(kj_db *db, const char *id)
@@ -1032,7 +1033,7 @@ json_t *kj_deal_stats(kj_db *db, json_t *user)
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r) {
-        if (!kj_can_review_region(user, jstr(r, "region"))) continue;
+        if (!kj_authz_can_review_region(user, jstr(r, "region"))) continue;
         /* Amounts count once terms are agreed; earlier deals have none. */
         int64_t fen = json_integer_value(json_object_get(r, "amount_fen"));
         char month[16];
@@ -1054,12 +1055,12 @@ json_t *kj_deal_stats(kj_db *db, json_t *user)
 json_t *kj_deal_broker_candidates(kj_db *db, const char *deal_id)
 {
     char *region = kj_db_text(db, "SELECT region FROM deals WHERE id = ?", "s", deal_id);
-    json_t *ops = kj_db_rows(db, "SELECT id, name, role, region FROM users WHERE role = 'operator' ORDER BY name", "");
+    json_t *ops = kj_db_rows(db, "SELECT id, name, role, jurisdiction FROM users WHERE role = 'operator' ORDER BY name", "");
     json_t *out = json_array();
     size_t i;
     json_t *u;
     json_array_foreach(ops, i, u)
-        if (kj_can_review_region(u, region)) json_array_append_new(out, json_pack("{s:s, s:s}", "id", jstr0(u, "id"), "name", jstr0(u, "name")));
+        if (kj_authz_can_review_region(u, region)) json_array_append_new(out, json_pack("{s:s, s:s}", "id", jstr0(u, "id"), "name", jstr0(u, "name")));
     json_decref(ops);
     free(region);
     return out;

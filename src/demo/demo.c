@@ -7,6 +7,7 @@
 #include "demo/demo.h"
 #include "search/search.h"
 #include "account/account.h"
+#include "account/membership.h"
 #include "core/id.h"
 #include "popsci/popsci.h"
 #include <string.h>
@@ -14,26 +15,48 @@
 typedef struct {
     const char *email, *name, *role, *region;
     const char *org_name, *org_type, *org_region, *org_code;
+    const char *jurisdiction;   /* operators: where they review */
 } demo_user;
 
 /* Credit codes are valid per GB 32100-2015 (check digits computed), but
  * made up: they belong to no real organization. */
 static const demo_user demo_users[] = {
-    { "admin@demo.kejiyun.cn", "平台管理员", "admin", "510000", NULL, NULL, NULL, NULL },
-    { "operator@demo.kejiyun.cn", "成都市科技服务中心 王敏", "operator", "510100", NULL, NULL, NULL, NULL },
-    { "zhang.wei@demo.kejiyun.cn", "张伟", "scientist", "510107", NULL, NULL, NULL, NULL },
-    { "li.na@demo.kejiyun.cn", "李娜", "scientist", "511102", NULL, NULL, NULL, NULL },
-    { "chen.jie@demo.kejiyun.cn", "陈杰", "scientist", "510703", NULL, NULL, NULL, NULL },
-    { "ma.lin@demo.kejiyun.cn", "马琳", "scientist", "630104", NULL, NULL, NULL, NULL },
+    { "admin@demo.kejiyun.cn", "平台管理员", "admin", "510000", NULL, NULL, NULL, NULL, NULL },
+    { "operator@demo.kejiyun.cn", "成都市科技服务中心 王敏", "operator", "510100", NULL, NULL, NULL, NULL, "510100" },
+    { "zhang.wei@demo.kejiyun.cn", "张伟", "scientist", "510107", NULL, NULL, NULL, NULL, NULL },
+    { "li.na@demo.kejiyun.cn", "李娜", "scientist", "511102", NULL, NULL, NULL, NULL, NULL },
+    { "chen.jie@demo.kejiyun.cn", "陈杰", "scientist", "510703", NULL, NULL, NULL, NULL, NULL },
+    { "ma.lin@demo.kejiyun.cn", "马琳", "scientist", "630104", NULL, NULL, NULL, NULL, NULL },
     { "liu.yang@demo.kejiyun.cn", "刘洋", "org_member", "510100",
-      "成都天翼低空科技有限公司", "enterprise", "510100", "91510100MA61RE0Q7E" },
+      "成都天翼低空科技有限公司", "enterprise", "510100", "91510100MA61RE0Q7E", NULL },
     { "zhao.min@demo.kejiyun.cn", "赵敏", "org_member", "510107",
-      "四川蜀禾农业科技有限公司", "enterprise", "510107", "91510107MA6CFJ3P6C" },
+      "四川蜀禾农业科技有限公司", "enterprise", "510107", "91510107MA6CFJ3P6C", NULL },
     { "wang.fang@demo.kejiyun.cn", "王芳", "org_member", "630000",
-      "青海高原生态研究院", "institute", "630000", "12630000MB1K7T2N9R" },
+      "青海高原生态研究院", "institute", "630000", "12630000MB1K7T2N9R", NULL },
     { "sun.hao@demo.kejiyun.cn", "孙浩", "org_member", "630100",
-      "西宁锂能新材料有限公司", "enterprise", "630100", "91630100MA7527HJ8N" },
+      "西宁锂能新材料有限公司", "enterprise", "630100", "91630100MA7527HJ8N", NULL },
+    /* Added later: the positions above decide who is an expert (i % 2). */
+    { "operator.xining@demo.kejiyun.cn", "西宁市科技服务中心 韩雪", "operator", "630100", NULL, NULL, NULL, NULL, "630100" },
+    /* Names 刘洋's company: asks to join it, and 刘洋 (its admin) approves below. */
+    { "zhou.qiang@demo.kejiyun.cn", "周强", "org_member", "510100",
+      "成都天翼低空科技有限公司", "enterprise", "510100", "91510100MA61RE0Q7E", NULL },
 };
+
+/* The first registrant of each demo organization founded it and is its
+ * admin; a later one is a member once an admin approves the request. */
+static int approve_pending(kj_db *db, const char *email)
+{
+    json_t *r = kj_db_row(db, "SELECT r.id, (SELECT a.id FROM users a WHERE a.org_id = r.org_id AND a.org_role = 'admin' "
+                              "ORDER BY a.created_at LIMIT 1) AS admin_id FROM org_requests r JOIN users u ON u.id = r.user_id "
+                              "WHERE u.email = ? AND r.status = 'pending'", "s", email);
+    if (!r) return 0;
+    kj_fail fail = { 0 };
+    int st = kj_org_request_decide(db, json_string_value(json_object_get(r, "admin_id")),
+                                   json_string_value(json_object_get(r, "id")), true, "", &fail);
+    json_decref(r);
+    if (st) fprintf(stderr, "demo: cannot approve %s: %s\n", email, fail.key);
+    return st ? -1 : 0;
+}
 
 static const char *demo_password(const char *role)
 {
@@ -54,7 +77,7 @@ int kj_demo_load(kj_db *db, const char *root, FILE *out)
         kj_registration r = {
             .email = u->email, .password = demo_password(u->role), .name = u->name, .role = u->role,
             .region = u->region, .org_name = u->org_name, .org_type = u->org_type,
-            .org_region = u->org_region, .org_credit_code = u->org_code,
+            .org_region = u->org_region, .org_credit_code = u->org_code, .jurisdiction = u->jurisdiction,
         };
         char id[KJ_ID_LEN + 1];
         kj_fail fail = { 0 };
@@ -68,8 +91,9 @@ int kj_demo_load(kj_db *db, const char *root, FILE *out)
             fprintf(stderr, "demo: cannot mark %s as an expert: %s\n", u->email, kj_db_errmsg(db));
             return -1;
         }
-        fprintf(out, "  %-28s %-16s %s\n", u->email, demo_password(u->role), u->role);
+        fprintf(out, "  %-32s %-16s %s\n", u->email, demo_password(u->role), u->role);
     }
+    if (approve_pending(db, "zhou.qiang@demo.kejiyun.cn")) return -1;
     fprintf(out, "Demo marketplace:\n");
     if (kj_demo_listings(db, root, out)) return -1;
     if (kj_popsci_demo(db, root, out)) return -1;

@@ -7,6 +7,7 @@
  * value is a bound parameter, never text pasted into the SQL.
  */
 #include "market/market.h"
+#include "authz/authz.h"
 #include "search/search.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -154,7 +155,7 @@ json_t *kj_review_queue(kj_db *db, json_t *user)
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r) {
-        if (!kj_can_review_region(user, jstr(r, "region"))) continue;
+        if (!kj_authz_can_review_region(user, jstr(r, "region"))) continue;
         const char *kind = jstr(r, "kind");
         json_object_set_new(counts, kind, json_integer(json_integer_value(json_object_get(counts, kind)) + 1));
         bool edit = !strcmp(jstr(r, "status"), "published");

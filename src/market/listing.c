@@ -3,6 +3,7 @@
  * life-cycle table, review, confidentiality (see market.h).
  */
 #include "market/market.h"
+#include "authz/authz.h"
 #include "search/search.h"
 #include "account/account.h"
 #include "core/clock.h"
@@ -61,23 +62,6 @@ static const char *role_of(json_t *user) { return user ? jstr(user, "role") : ""
 
 /* ---- who may do what ---- */
 
-/* "510107" lies under "510100" and "510000". */
-static bool region_contains(const char *outer, const char *inner)
-{
-    if (!outer || !inner || strlen(outer) != 6 || strlen(inner) != 6) return false;
-    if (!strcmp(outer + 2, "0000")) return !strncmp(outer, inner, 2);
-    if (!strcmp(outer + 4, "00")) return !strncmp(outer, inner, 4);
-    return !strcmp(outer, inner);
-}
-
-bool kj_can_review_region(json_t *user, const char *region)
-{
-    const char *role = role_of(user);
-    if (!strcmp(role, "admin")) return true;
-    if (strcmp(role, "operator")) return false;
-    return region_contains(jstr(user, "region"), region);
-}
-
 bool kj_listing_is_owner(kj_db *db, json_t *listing, json_t *user)
 {
     const char *uid = user_id_of(user);
@@ -92,7 +76,7 @@ static bool is_reviewer(json_t *listing, json_t *user)
 {
     const char *uid = user_id_of(user);
     if (!uid || !strcmp(uid, jstr(listing, "owner_id"))) return false;  /* nobody reviews their own */
-    return kj_can_review_region(user, jstr(listing, "region"));
+    return kj_authz_can_review_region(user, jstr(listing, "region"));
 }
 
 bool kj_listing_can_see_private(kj_db *db, json_t *listing, json_t *user)

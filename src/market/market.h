@@ -19,8 +19,8 @@
  *   draft → submitted → published | rejected(reason) ; published → expired
  *   (valid_until passed) / withdrawn / closed ; an edit of a published
  *   listing stays online and waits for review as a pending revision.
- * Reviewers: administrators, and operators whose region contains the
- * listing's region.
+ * Reviewers: administrators, and operators whose jurisdiction contains
+ * the listing's region (authz/authz.h decides).
  *
  * Errors come back as (field → i18n key) pairs in a json object.
  */
@@ -39,10 +39,6 @@ extern const char *const kj_delivery_modes[];     /* onsite, remote, hybrid */
 
 /* ---- who is looking ---- */
 
-/** True when user (a users row as from kj_session_user, or NULL) may
- *  review listings of region (admins: all; operators: their region and
- *  everything under it). */
-bool kj_can_review_region(json_t *user, const char *region);
 /** True when user owns the listing or is an active member of its studio. */
 bool kj_listing_is_owner(kj_db *db, json_t *listing, json_t *user);
 /** True when user may see the owner's identity, contact details and

@@ -592,7 +592,7 @@ static json_t *owner_by_email(importer *im, const char *email)
     for (size_t i = 0; i <= n; i++) key[i] = (char)tolower((unsigned char)email[i]);
     json_t *u = json_object_get(im->owners, key);
     if (!u) {
-        u = kj_db_row(im->db, "SELECT id, email, name, role, org_id, region FROM users "
+        u = kj_db_row(im->db, "SELECT id, email, name, role, org_id, org_role, region, jurisdiction FROM users "
                               "WHERE lower(email) = ? AND disabled = 0", "s", key);
         json_object_set_new(im->owners, key, u ? u : json_null());
     }
@@ -1118,9 +1118,9 @@ int kj_listing_import_items(kj_db *db, json_t *importer_user, json_t *items,
 
 json_t *kj_transfer_importer(kj_db *db, const char *email)
 {
-    if (email) return kj_db_row(db, "SELECT id, email, name, role, org_id, region FROM users "
+    if (email) return kj_db_row(db, "SELECT id, email, name, role, org_id, org_role, region, jurisdiction FROM users "
                                     "WHERE lower(email) = lower(?) AND disabled = 0", "s", email);
-    return kj_db_row(db, "SELECT id, email, name, role, org_id, region FROM users WHERE role = 'admin' AND disabled = 0 "
+    return kj_db_row(db, "SELECT id, email, name, role, org_id, org_role, region, jurisdiction FROM users WHERE role = 'admin' AND disabled = 0 "
                          "ORDER BY created_at, id LIMIT 1", "");
 }
 

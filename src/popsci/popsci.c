@@ -5,6 +5,7 @@
  * ask-an-expert service in questions.c.
  */
 #include "popsci/popsci.h"
+#include "authz/authz.h"
 #include "popsci/popsci_int.h"
 #include "account/account.h"
 #include "core/clock.h"
@@ -333,7 +334,7 @@ bool kj_ps_may_review(json_t *user, json_t *c)
     size_t i;
     json_t *e;
     json_array_foreach(regs, i, e)
-        if (kj_popsci_region_within(kj_ps_str(user, "region"), json_string_value(e))) ok = true;
+        if (kj_authz_can_review_region(user, json_string_value(e))) ok = true;
     json_decref(regs);
     return ok;
 }
@@ -500,7 +501,7 @@ int kj_popsci_notice(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *
     if (!kj_ps_staff(user)) { kj_ps_err(errors, "form", "err.forbidden"); return 403; }
     const char *region = kj_ps_str(in, "region");
     if (!kj_popsci_region_known(db, region)) { kj_ps_err(errors, "region", "popsci.err.region_unknown"); return 422; }
-    if (!kj_can_review_region(user, region)) { kj_ps_err(errors, "region", "popsci.err.region_not_yours"); return 403; }
+    if (!kj_authz_can_review_region(user, region)) { kj_ps_err(errors, "region", "popsci.err.region_not_yours"); return 403; }
     json_t *copy = json_deep_copy(in);
     json_object_set_new(copy, "regions", json_string(region));
     kj_buf regions = { 0 }, items = { 0 };

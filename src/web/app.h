@@ -65,6 +65,7 @@ extern const kj_route kj_routes_studio[];
 extern const kj_route kj_routes_popsci[];
 extern const kj_route kj_routes_challenge[];
 extern const kj_route kj_routes_deal[];
+extern const kj_route kj_routes_org[];
 
 /** Builds the app: store (migrated, reference data loaded), templates,
  *  catalogs, static files, router. 0, or -1 with a one-line reason. */

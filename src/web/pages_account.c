@@ -10,7 +10,11 @@
 #include "web/app.h"
 #include "account/security.h"
 #include "web/pages_security.h"
+#include "authz/authz.h"
 #include "core/id.h"
+#include "web/pages_org.h"
+#include "account/membership.h"
+#include "core/clock.h"
 #include "market/studio.h"
 #include "web/pages_deal.h"
 #include "web/pages_studio.h"
@@ -161,6 +165,33 @@ void kj_page_logout(kj_req *req)
     kj_resp_redirect(req, "/");
 }
 
+/* Membership and jurisdiction as the dashboard and profile show them: a
+ * pending request, the org role, whether the user may ask to join or
+ * decide others' requests, and the operator's jurisdiction. */
+static void add_org_state(kj_req *req, json_t *d)
+{
+    json_t *u = req->user;
+    const char *org_id = json_string_value(json_object_get(u, "org_id"));
+    const char *org_role = json_string_value(json_object_get(u, "org_role"));
+    json_t *pending = kj_org_request_view(req);
+    if (pending) json_object_set_new(d, "org_request", pending);
+    if (org_id && org_role) {
+        char key[64];
+        snprintf(key, sizeof key, "org_role.%s", org_role);
+        json_object_set_new(d, "org_role_label", json_string(kj_tr(req, key)));
+    }
+    json_object_set_new(d, "is_org_admin", json_boolean(org_id && kj_authz_is_org_admin(u, org_id)));
+    json_object_set_new(d, "may_join", json_boolean(!org_id && !pending));
+    json_object_set_new(d, "may_decide", json_boolean(kj_authz_is_admin(u) || kj_authz_is_operator(u) ||
+                                                      (org_id && kj_authz_is_org_admin(u, org_id))));
+    const char *jur = json_string_value(json_object_get(u, "jurisdiction"));
+    if (kj_authz_is_operator(u)) {
+        char *label = jur ? kj_region_label(kj_req_db(req), jur, req->lang) : NULL;
+        json_object_set_new(d, "jurisdiction_label", json_string(label ? label : kj_tr(req, "jurisdiction.none")));
+        free(label);
+    }
+}
+
 void kj_page_dashboard(kj_req *req)
 {
     json_t *d = json_object();
@@ -184,6 +215,7 @@ void kj_page_dashboard(kj_req *req)
     }
     json_object_set_new(d, "unread", json_integer(kj_unread_notifications(kj_req_db(req), req->user)));
     kj_verify_banner(req, d);
+    add_org_state(req, d);
     kj_render(req, 200, "dashboard", d);
 }
 
@@ -204,6 +236,7 @@ static void render_profile(kj_req *req, int status, bool saved)
     }
     json_object_set_new(d, "saved", json_boolean(saved));
     kj_verify_banner(req, d);
+    add_org_state(req, d);
     kj_render(req, status, "profile", d);
 }
 
@@ -287,8 +320,25 @@ void kj_page_admin_users(kj_req *req)
     json_array_foreach(users, i, u) {
         const char *role = json_string_value(json_object_get(u, "role"));
         json_object_set_new(u, "roles", choice_list(req, kj_roles, "role.", role));
+        /* Only operators review: only they get a jurisdiction to set. */
+        if (role && !strcmp(role, "operator"))
+            json_object_set_new(u, "jurisdictions", region_choices(req, json_string_value(json_object_get(u, "jurisdiction"))));
     }
-    json_t *d = json_pack("{s:o, s:I, s:i}", "users", users ? users : json_array(), "total", (json_int_t)total, "page", page);
+    json_t *log = kj_jurisdiction_log(kj_req_db(req), 50);
+    json_array_foreach(log, i, u) {
+        static const char *const cols[] = { "old_region", "new_region" };
+        for (int k = 0; k < 2; k++) {
+            const char *code = json_string_value(json_object_get(u, cols[k]));
+            char *label = code ? kj_region_label(kj_req_db(req), code, req->lang) : NULL;
+            json_object_set_new(u, k ? "new_label" : "old_label", json_string(label ? label : "—"));
+            free(label);
+        }
+        char when[32];
+        kj_format_date(json_integer_value(json_object_get(u, "created_at")), when, sizeof when);
+        json_object_set_new(u, "when", json_string(when));
+    }
+    json_t *d = json_pack("{s:o, s:I, s:i, s:o}", "users", users ? users : json_array(), "total", (json_int_t)total,
+                          "page", page, "jurisdiction_log", log ? log : json_array());
     if (page > 1) json_object_set_new(d, "prev_page", json_integer(page - 1));
     if ((int64_t)page * 50 < total) json_object_set_new(d, "next_page", json_integer(page + 1));
     kj_render(req, 200, "admin_users", d);

@@ -27,7 +27,14 @@ DEMO = {
     "scientist2": ("li.na@demo.kejiyun.cn", "Demo-2026!"),
     "org_member": ("liu.yang@demo.kejiyun.cn", "Demo-2026!"),
     "org_member2": ("wang.fang@demo.kejiyun.cn", "Demo-2026!"),
+    # A plain member (not admin) of org_member's company, approved by its admin.
+    "org_plain": ("zhou.qiang@demo.kejiyun.cn", "Demo-2026!"),
+    # The operator of another service center (Xining, Qinghai).
+    "operator2": ("operator.xining@demo.kejiyun.cn", "Operator-2026!"),
 }
+
+# Credit codes of the demo organizations (src/demo/demo.c).
+ORG_CODE = {"org_member": "91510100MA61RE0Q7E", "org_member2": "12630000MB1K7T2N9R"}
 
 # Valid per GB 32100-2015 (check digit computed), belonging to no one.
 VALID_CREDIT_CODE = "91510107MA6CFJ3P6C"

@@ -85,10 +85,13 @@ def test_invalid_credit_code_html_and_api(server):
     assert me["org_name"] == "测试企业" and me["role"] == "org_member"
     org = Client(server).api("GET", "/api/v1/orgs/" + me["org_id"]).json
     assert org["credit_code"] == fresh
-    # A second member of the same organization joins it instead of creating another.
+    assert me["org_role"] == "admin", "the founder of a new organization is its admin"
+    # A second registrant naming the same organization only asks to join it
+    # (issue 12: membership is granted, never claimed).
     _, me2 = register(server, unique_email("org2"), base["password"], base["name"], "org_member",
                       **dict(fields, org_credit_code=fresh))
-    assert me2["org_id"] == me["org_id"]
+    assert me2["org_id"] is None, me2
+    assert me2["org_request"]["org_id"] == me["org_id"] and me2["org_request"]["status"] == "pending"
 
 
 def test_api_register_login_me_logout(server):

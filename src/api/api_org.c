@@ -1,0 +1,142 @@
+/*
+ * api_org.c — the JSON API of organization membership and jurisdiction:
+ * join requests (file, list, approve, refuse, withdraw), members and org
+ * roles, and operators' jurisdiction (administrators).
+ *
+ * Who may act is decided by the domain (account/membership.h asking
+ * authz/authz.h); a refusal comes back as problem+json with its status.
+ */
+#include "web/app.h"
+#include "account/membership.h"
+#include "core/id.h"
+#include "web/pages_org.h"
+#include <string.h>
+
+static const char *uid_of(kj_req *req) { return json_string_value(json_object_get(req->user, "id")); }
+
+/* A domain refusal: 422 names the field; others are a problem with a message. */
+static void refuse(kj_req *req, int status, const kj_fail *f)
+{
+    if (status == 422) { kj_req_fail(req, f); kj_api_invalid(req); return; }
+    kj_error(req, status, f->key ? f->key : "err.internal");
+}
+
+json_t *kj_org_request_view(kj_req *req)
+{
+    json_t *p = req->user ? kj_org_request_pending(kj_req_db(req), uid_of(req)) : NULL;
+    if (!p) return NULL;
+    json_t *out = json_pack("{s:O?, s:O?, s:O?, s:s, s:O?}", "id", json_object_get(p, "id"),
+                            "org_id", json_object_get(p, "org_id"), "org_name", json_object_get(p, "org_name"),
+                            "status", "pending", "created_at", json_object_get(p, "created_at"));
+    json_decref(p);
+    return out;
+}
+
+static void send_request(kj_req *req, int status, const char *id)
+{
+    json_t *r = kj_org_request_get(kj_req_db(req), id);
+    if (!r) { kj_error(req, 404, "err.not_found"); return; }
+    json_object_del(r, "user_email");
+    kj_resp_json(req, status, r);
+}
+
+void kj_api_org_request_file(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_api_invalid(req); return; }
+    char id[KJ_ID_LEN + 1];
+    kj_fail f = { 0 };
+    int st = kj_org_request_file(kj_req_db(req), uid_of(req), kj_in_str(req, "credit_code"), kj_in_str(req, "note"), id, &f);
+    if (st) { refuse(req, st, &f); return; }
+    send_request(req, 201, id);
+}
+
+void kj_api_org_requests(kj_req *req)
+{
+    json_t *items = kj_org_requests_decidable(kj_req_db(req), req->user);
+    json_t *mine = kj_org_request_view(req);
+    kj_resp_json(req, 200, json_pack("{s:o, s:o}", "items", items, "mine", mine ? mine : json_null()));
+}
+
+static void decide(kj_req *req, bool approve)
+{
+    if (kj_has_errors(req)) { kj_api_invalid(req); return; }
+    const char *id = kj_req_param(req, 0);
+    kj_fail f = { 0 };
+    int st = kj_org_request_decide(kj_req_db(req), uid_of(req), id, approve, kj_in_str(req, "reason"), &f);
+    if (st) { refuse(req, st, &f); return; }
+    send_request(req, 200, id);
+}
+
+void kj_api_org_request_approve(kj_req *req) { decide(req, true); }
+void kj_api_org_request_refuse(kj_req *req) { decide(req, false); }
+
+void kj_api_org_request_withdraw(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    kj_fail f = { 0 };
+    int st = kj_org_request_withdraw(kj_req_db(req), uid_of(req), id, &f);
+    if (st) { refuse(req, st, &f); return; }
+    send_request(req, 200, id);
+}
+
+void kj_api_org_members(kj_req *req)
+{
+    const char *org = kj_req_param(req, 0);
+    json_t *m = kj_id_valid(org) ? kj_org_members(kj_req_db(req), req->user, org) : NULL;
+    if (!m) { kj_error(req, 403, "err.org.not_admin"); return; }
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", m));
+}
+
+void kj_api_org_pending(kj_req *req)
+{
+    const char *org = kj_req_param(req, 0);
+    json_t *m = kj_id_valid(org) ? kj_org_requests_pending_for(kj_req_db(req), req->user, org) : NULL;
+    if (!m) { kj_error(req, 403, "err.org.forbidden"); return; }
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", m));
+}
+
+void kj_api_org_member_role(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_api_invalid(req); return; }
+    kj_fail f = { 0 };
+    int st = kj_org_member_set_role(kj_req_db(req), uid_of(req), kj_req_param(req, 0), kj_req_param(req, 1),
+                                    kj_in_str(req, "org_role"), &f);
+    if (st) { refuse(req, st, &f); return; }
+    kj_api_org_members(req);
+}
+
+void kj_api_org_member_remove(kj_req *req)
+{
+    kj_fail f = { 0 };
+    int st = kj_org_member_remove(kj_req_db(req), uid_of(req), kj_req_param(req, 0), kj_req_param(req, 1), &f);
+    if (st) { refuse(req, st, &f); return; }
+    req->status = 204;
+    req->content_type = NULL;
+}
+
+void kj_api_admin_jurisdiction(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_api_invalid(req); return; }
+    /* The field must be sent; null or "" takes the jurisdiction away. */
+    if (!req->json_body || !json_object_get(req->json_body, "jurisdiction")) {
+        kj_field_error(req, "jurisdiction", "err.field.required");
+        kj_api_invalid(req);
+        return;
+    }
+    const char *id = kj_req_param(req, 0);
+    kj_fail f = { 0 };
+    int st = kj_account_set_jurisdiction(kj_req_db(req), uid_of(req), id, kj_in_str(req, "jurisdiction"), &f);
+    if (st) { refuse(req, st, &f); return; }
+    json_t *u = kj_user_get(kj_req_db(req), id);
+    if (!u) { kj_error(req, 404, "err.not_found"); return; }
+    kj_resp_json(req, 200, json_pack("{s:O, s:O}", "id", json_object_get(u, "id"),
+                                     "jurisdiction", json_object_get(u, "jurisdiction") ? json_object_get(u, "jurisdiction") : json_null()));
+    json_decref(u);
+}
+
+void kj_api_jurisdiction_log(kj_req *req)
+{
+    json_t *items = kj_jurisdiction_log(kj_req_db(req), (int)kj_in_int(req, "limit", 100));
+    if (!items) { kj_error(req, 500, "err.internal"); return; }
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", items));
+}

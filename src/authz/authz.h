@@ -1,0 +1,58 @@
+/*
+ * authz.h — who may act where: the one module every domain asks.
+ *
+ * Every answer is computed from a user as the store knows it (a users row
+ * as kj_session_user or kj_user_get return it, or as a domain reloads it
+ * inside its write transaction) and never from a field its holder can
+ * edit:
+ *   role          set by an administrator (or `kejiyun user add`);
+ *                 self-registration offers only scientist / org_member
+ *   org_id        an APPROVED membership only (a claim is an org_request,
+ *                 see account/membership.h); NULL otherwise
+ *   org_role      "admin" or "member" inside org_id, set by the
+ *                 organization's admins
+ *   jurisdiction  the region an operator reviews for, set by an
+ *                 administrator only (logged); the profile's "region" is
+ *                 the home region and grants nothing
+ *
+ * Regions are GB/T 2260 six-digit codes: a province ("510000") covers its
+ * cities and districts ("51xxxx"), a city ("510100") its districts
+ * ("5101xx"), a district only itself.
+ *
+ * Pure functions of their arguments: no database, no HTTP, thread-safe.
+ * A domain that decides a write with them calls them on a user row it
+ * read inside that write's transaction.
+ */
+#ifndef KJ_AUTHZ_H
+#define KJ_AUTHZ_H
+#include <jansson.h>
+#include <stdbool.h>
+
+/** True when region outer contains region inner (see the tree above). */
+bool kj_authz_region_covers(const char *outer, const char *inner);
+
+/** An administrator (role "admin"). */
+bool kj_authz_is_admin(json_t *user);
+/** An operator (role "operator"), whatever their jurisdiction. */
+bool kj_authz_is_operator(json_t *user);
+/** Staff who may review in region: administrators everywhere; operators
+ *  whose jurisdiction covers region. An operator without a jurisdiction
+ *  reviews nowhere. */
+bool kj_authz_can_review_region(json_t *user, const char *region);
+
+/** An approved member (any org role) of organization org_id. */
+bool kj_authz_is_org_member(json_t *user, const char *org_id);
+/** An approved member of org_id whose org role is "admin". */
+bool kj_authz_is_org_admin(json_t *user, const char *org_id);
+/** May approve or refuse requests to join org (an object with "id" and
+ *  "region"): its org admins, operators whose jurisdiction covers the
+ *  organization's region, administrators. Nobody decides their own. */
+bool kj_authz_may_decide_org_request(json_t *user, json_t *org, const char *requester_id);
+/** May list the members of org_id, change their org roles and remove
+ *  them: the organization's admins only. */
+bool kj_authz_may_manage_members(json_t *user, const char *org_id);
+/** May see an organization's pending requests: whoever may decide them. */
+bool kj_authz_may_see_org_requests(json_t *user, json_t *org);
+/** May set an operator's jurisdiction and read its log: administrators. */
+bool kj_authz_may_set_jurisdiction(json_t *user);
+#endif
