@@ -1,22 +1,45 @@
 """Authorization matrix: every protected page and endpoint × every role.
 
 Expected outcome per role: "ok" (2xx/3xx to a non-login page), "login"
-(anonymous: redirect to /login or 401), "forbidden" (403)."""
-from harness import Client, DEMO
+(anonymous: redirect to /login or 401), "forbidden" (403), "missing" (404:
+not yours, not disclosed), "conflict" (409: allowed, but not in this state).
 
-ROLES = ["anonymous", "scientist", "org_member", "operator", "admin"]
-SIGNED_IN = {"anonymous": "login", "scientist": "ok", "org_member": "ok", "operator": "ok", "admin": "ok"}
-ADMIN_ONLY = {"anonymous": "login", "scientist": "forbidden", "org_member": "forbidden",
-              "operator": "forbidden", "admin": "ok"}
-PUBLIC = {r: "ok" for r in ROLES}
+Roles beyond the five account roles: "org_plain" is a plain member (not
+admin) of org_member's organization, "another_org" the admin of another
+organization (org_member2), "another_center" the operator of another
+service center (Xining; org_member's organization is in Chengdu)."""
+from harness import Client, DEMO, ORG_CODE, register
+
+ROLES = ["anonymous", "scientist", "org_member", "org_plain", "another_org", "operator", "another_center", "admin"]
+LOGIN_AS = {"another_org": "org_member2", "another_center": "operator2"}
+
+
+def expect(dflt, **roles):
+    out = {r: dflt for r in ROLES}
+    out["anonymous"] = "login"
+    out.update(roles)
+    return out
+
+
+SIGNED_IN = expect("ok")
+ADMIN_ONLY = expect("forbidden", admin="ok")
+PUBLIC = dict(expect("ok"), anonymous="ok")
+ORG_ADMIN_ONLY = expect("forbidden", org_member="ok")
+# Requests to join org_member's organization: its admins, the operator of its
+# region, administrators.
+ORG_DECIDERS = expect("forbidden", org_member="ok", operator="ok", admin="ok")
 # Another user's session: unknown to everyone signed in (never ended).
-OTHERS_SESSION = {r: ("login" if r == "anonymous" else "not found") for r in ROLES}
+OTHERS_SESSION = expect("missing")
 # Checked for anonymous visitors only: signed in, it would end the demo
 # users' other sessions, which modules sharing this lane's server keep
 # (test_account_security checks it for a user of its own).
 ANONYMOUS_ONLY = {"anonymous": "login"}
 
-# (method, path, kind, expectation); kind is "page" or "api".
+# (method, path, kind, expectation[, body]); kind is "page" or "api".
+# {uid}: a scientist (victim); {oid}: org_member's organization; {plain}: its
+# plain member; {rid}: a pending request to join it, made fresh for each
+# role that may decide it; {member}: a member approved fresh for each role
+# that may remove one; {other_rid}: someone else's pending request.
 MATRIX = [
     ("GET", "/", "page", PUBLIC),
     ("GET", "/help/roles", "page", PUBLIC),
@@ -28,25 +51,61 @@ MATRIX = [
     ("POST", "/account/sessions/end-others", "page", ANONYMOUS_ONLY),
     ("POST", "/account/verify-email", "page", SIGNED_IN),
     ("GET", "/admin/users", "page", ADMIN_ONLY),
-    ("POST", "/admin/users/{uid}/role", "page", ADMIN_ONLY),
+    ("POST", "/admin/users/{uid}/role", "page", ADMIN_ONLY, {"role": "scientist"}),
     ("GET", "/api/v1/me", "api", SIGNED_IN),
-    ("PATCH", "/api/v1/me", "api", SIGNED_IN),
+    ("PATCH", "/api/v1/me", "api", SIGNED_IN, {"bio": "x"}),
     ("GET", "/api/v1/me/sessions", "api", SIGNED_IN),
     ("DELETE", "/api/v1/me/sessions/{sid}", "api", OTHERS_SESSION),
     ("POST", "/api/v1/me/sessions/end-others", "api", ANONYMOUS_ONLY),
     ("POST", "/api/v1/me/email-verification", "api", SIGNED_IN),
     ("GET", "/api/v1/admin/users", "api", ADMIN_ONLY),
-    ("POST", "/api/v1/admin/users/{uid}/role", "api", ADMIN_ONLY),
+    ("POST", "/api/v1/admin/users/{uid}/role", "api", ADMIN_ONLY, {"role": "scientist"}),
     ("GET", "/api/v1/regions", "api", PUBLIC),
     ("GET", "/healthz", "api", PUBLIC),
+    # Organization membership (issue 12 item 1).
+    ("GET", "/account/org-request", "page", SIGNED_IN),
+    # Only org_member accounts in no organization may ask to join one.
+    ("POST", "/account/org-request", "page",
+     expect("forbidden", org_member="conflict", org_plain="conflict", another_org="conflict"),
+     {"credit_code": ORG_CODE["org_member"]}),
+    ("POST", "/account/org-request/withdraw", "page", expect("missing")),
+    ("GET", "/org-requests", "page", SIGNED_IN),
+    ("POST", "/org-requests/{rid}/approve", "page", ORG_DECIDERS, {}),
+    ("POST", "/org-requests/{rid}/refuse", "page", ORG_DECIDERS, {}),
+    ("GET", "/orgs/{oid}/members", "page", ORG_DECIDERS),
+    ("POST", "/orgs/{oid}/members/{plain}/role", "page", ORG_ADMIN_ONLY, {"org_role": "member"}),
+    ("POST", "/orgs/{oid}/members/{member}/remove", "page", ORG_ADMIN_ONLY, {}),
+    ("POST", "/api/v1/org-requests", "api",
+     expect("forbidden", org_member="conflict", org_plain="conflict", another_org="conflict"),
+     {"credit_code": ORG_CODE["org_member"]}),
+    ("GET", "/api/v1/org-requests", "api", SIGNED_IN),
+    ("POST", "/api/v1/org-requests/{rid}/approve", "api", ORG_DECIDERS, {}),
+    ("POST", "/api/v1/org-requests/{rid}/refuse", "api", ORG_DECIDERS, {}),
+    ("POST", "/api/v1/org-requests/{other_rid}/withdraw", "api", expect("missing"), {}),
+    ("GET", "/api/v1/orgs/{oid}/members", "api", ORG_ADMIN_ONLY),
+    ("GET", "/api/v1/orgs/{oid}/requests", "api", ORG_DECIDERS),
+    ("PUT", "/api/v1/orgs/{oid}/members/{plain}", "api", ORG_ADMIN_ONLY, {"org_role": "member"}),
+    ("DELETE", "/api/v1/orgs/{oid}/members/{member}", "api", ORG_ADMIN_ONLY),
+    # Jurisdiction (issue 12 item 2): administrators only.
+    ("POST", "/admin/users/{uid}/jurisdiction", "page", ADMIN_ONLY, {"jurisdiction": ""}),
+    ("PUT", "/api/v1/admin/users/{uid}/jurisdiction", "api", ADMIN_ONLY, {"jurisdiction": ""}),
+    ("GET", "/api/v1/admin/jurisdiction-log", "api", ADMIN_ONLY),
 ]
 
 
 def client_for(server, role):
     c = Client(server)
     if role != "anonymous":
-        c.login_as(role)
+        c.login_as(LOGIN_AS.get(role, role))
     return c
+
+
+def claimant(server):
+    """A newcomer (address verified) who named org_member's organization:
+    (client, request id)."""
+    c, me = register(server, name="矩阵申请人", role="org_member", org_name="x", org_type="enterprise",
+                     org_credit_code=ORG_CODE["org_member"])
+    return c, me["org_request"]["id"]
 
 
 def outcome(r):
@@ -55,7 +114,9 @@ def outcome(r):
     if r.status == 403:
         return "forbidden"
     if r.status == 404:
-        return "not found"
+        return "missing"
+    if r.status == 409:
+        return "conflict"
     if 200 <= r.status < 400:
         return "ok"
     return "status %d" % r.status
@@ -66,28 +127,49 @@ def test_authorization_matrix(server):
     victim.login_as("scientist2")
     uid = victim.api("GET", "/api/v1/me").json["id"]
     sid = [s["id"] for s in victim.api("GET", "/api/v1/me/sessions").json["items"] if s["current"]][0]
+    org_admin = client_for(server, "org_member")
+    oid = org_admin.api("GET", "/api/v1/me").json["org_id"]
+    plain = client_for(server, "org_plain").api("GET", "/api/v1/me").json["id"]
+    _, other_rid = claimant(server)
     failures = []
     for role in ROLES:
         c = client_for(server, role)
-        for method, path, kind, expect in MATRIX:
-            if role not in expect:
+        for entry in MATRIX:
+            method, path, kind, exp = entry[:4]
+            if role not in exp:
                 continue
-            p = path.format(uid=uid, sid=sid)
+            body = entry[4] if len(entry) > 4 else None
+            values = {"uid": uid, "sid": sid, "oid": oid, "plain": plain, "other_rid": other_rid, "rid": other_rid, "member": plain}
+            # A write that may succeed gets its own object, so that the
+            # next role meets the same state.
+            if "{rid}" in path and exp[role] == "ok":
+                values["rid"] = claimant(server)[1]
+            if "{member}" in path and exp[role] == "ok":
+                cl, rid = claimant(server)
+                assert org_admin.api("POST", "/api/v1/org-requests/%s/approve" % rid, {}).status == 200
+                values["member"] = cl.api("GET", "/api/v1/me").json["id"]
+            p = path.format(**values)
             if kind == "api":
-                body = {"role": "scientist"} if "role" in p else ({"bio": "x"} if method == "PATCH" else None)
                 r = c.api(method, p, body)
             elif method == "POST":
-                r = c.post_form(p, {"role": "scientist"})
+                r = c.post_form(p, body or {})
             else:
                 r = c.get(p)
             got = outcome(r)
-            if got != expect[role]:
-                failures.append("%s %s as %s: expected %s, got %s" % (method, p, role, expect[role], got))
+            if got != exp[role]:
+                failures.append("%s %s as %s: expected %s, got %s" % (method, p, role, exp[role], got))
+    # Members approved above leave again (the shared server's organization stays as demo).
+    for m in client_for(server, "org_member").api("GET", "/api/v1/orgs/%s/members" % oid).json["items"]:
+        if m["name"] == "矩阵申请人":
+            org_admin.api("DELETE", "/api/v1/orgs/%s/members/%s" % (oid, m["id"]))
     assert not failures, "\n".join(failures)
-    # The victim's role is unchanged by the refused attempts, and their
-    # session was ended by no one.
+    # The refused attempts changed nothing: the victim's role and session,
+    # the plain member's membership, the organization's admin.
     assert victim.api("GET", "/api/v1/me").json["role"] == "scientist"
     assert sid in [s["id"] for s in victim.api("GET", "/api/v1/me/sessions").json["items"]]
+    pm = client_for(server, "org_plain").api("GET", "/api/v1/me").json
+    assert pm["org_id"] == oid and pm["org_role"] == "member", pm
+    assert org_admin.api("GET", "/api/v1/me").json["org_role"] == "admin"
 
 
 def test_session_of_one_user_cannot_act_as_another(server):

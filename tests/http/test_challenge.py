@@ -345,6 +345,9 @@ def test_conflict_of_interest(server):
     harness.verify_email(server, email)
     colleague = Client(server)
     colleague.login(email, "Coi-Test-2026!")
+    # Naming the company only asks to join it; liu.yang, its admin, approves.
+    rid = colleague.api("GET", "/api/v1/me").json["org_request"]["id"]
+    assert login(server, "org_member").api("POST", "/api/v1/org-requests/%s/approve" % rid, {}).status == 200
     admin = login(server, "admin")
     r = admin.api("POST", "/api/v1/admin/users/%s/role" % me(colleague), {"role": "org_member", "is_expert": True})
     assert r.status == 200, r

@@ -1,0 +1,116 @@
+/*
+ * test_authz.c — who may act where (src/authz) and the migration that
+ * split membership and jurisdiction from editable fields (018).
+ */
+#include "t.h"
+#include "authz/authz.h"
+#include "store/store.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+static json_t *user(const char *role, const char *region, const char *jurisdiction, const char *org_id, const char *org_role)
+{
+    return json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "id", "01HUSER00000000000000000000", "role", role,
+                     "region", region, "jurisdiction", jurisdiction, "org_id", org_id, "org_role", org_role);
+}
+
+TEST(authz_region_tree)
+{
+    CHECK(kj_authz_region_covers("510000", "510107"));
+    CHECK(kj_authz_region_covers("510000", "510100"));
+    CHECK(kj_authz_region_covers("510100", "510107"));
+    CHECK(kj_authz_region_covers("510107", "510107"));
+    CHECK(!kj_authz_region_covers("510100", "511102"));
+    CHECK(!kj_authz_region_covers("510107", "510100"));
+    CHECK(!kj_authz_region_covers("630000", "510107"));
+    CHECK(!kj_authz_region_covers(NULL, "510107"));
+    CHECK(!kj_authz_region_covers("51", "510107"));
+}
+
+TEST(authz_review_uses_jurisdiction_never_home_region)
+{
+    json_t *op = user("operator", "630100", "510100", NULL, NULL);
+    CHECK(kj_authz_can_review_region(op, "510107"));
+    CHECK(!kj_authz_can_review_region(op, "630100"));   /* the home region grants nothing */
+    json_t *none = user("operator", "510100", NULL, NULL, NULL);
+    CHECK(!kj_authz_can_review_region(none, "510100"));
+    json_t *sci = user("scientist", "510100", "510100", NULL, NULL);
+    CHECK(!kj_authz_can_review_region(sci, "510100"));  /* jurisdiction counts for operators only */
+    json_t *admin = user("admin", NULL, NULL, NULL, NULL);
+    CHECK(kj_authz_can_review_region(admin, "630100"));
+    CHECK(!kj_authz_can_review_region(NULL, "510100"));
+    json_decref(op), json_decref(none), json_decref(sci), json_decref(admin);
+}
+
+TEST(authz_org_roles_and_decisions)
+{
+    json_t *org = json_pack("{s:s, s:s}", "id", "01HORGA0000000000000000000", "region", "510100");
+    json_t *adm = user("org_member", NULL, NULL, "01HORGA0000000000000000000", "admin");
+    json_t *mem = user("org_member", NULL, NULL, "01HORGA0000000000000000000", "member");
+    json_t *other = user("org_member", NULL, NULL, "01HORGB0000000000000000000", "admin");
+    json_t *op = user("operator", NULL, "510000", NULL, NULL);
+    json_t *op2 = user("operator", "510100", "630100", NULL, NULL);
+    json_t *pending = user("org_member", NULL, NULL, NULL, NULL);
+    CHECK(kj_authz_is_org_member(mem, "01HORGA0000000000000000000"));
+    CHECK(!kj_authz_is_org_member(pending, "01HORGA0000000000000000000"));
+    CHECK(kj_authz_is_org_admin(adm, "01HORGA0000000000000000000"));
+    CHECK(!kj_authz_is_org_admin(mem, "01HORGA0000000000000000000"));
+    CHECK(!kj_authz_is_org_admin(other, "01HORGA0000000000000000000"));
+    CHECK(kj_authz_may_manage_members(adm, "01HORGA0000000000000000000"));
+    CHECK(!kj_authz_may_manage_members(mem, "01HORGA0000000000000000000"));
+    CHECK(!kj_authz_may_manage_members(op, "01HORGA0000000000000000000"));
+    CHECK(kj_authz_may_decide_org_request(adm, org, "01HREQUESTER00000000000000"));
+    CHECK(kj_authz_may_decide_org_request(op, org, "01HREQUESTER00000000000000"));
+    CHECK(!kj_authz_may_decide_org_request(op2, org, "01HREQUESTER00000000000000"));
+    CHECK(!kj_authz_may_decide_org_request(mem, org, "01HREQUESTER00000000000000"));
+    CHECK(!kj_authz_may_decide_org_request(other, org, "01HREQUESTER00000000000000"));
+    CHECK(!kj_authz_may_decide_org_request(adm, org, "01HUSER00000000000000000000"));  /* never one's own */
+    CHECK(!kj_authz_may_set_jurisdiction(op));
+    json_decref(org), json_decref(adm), json_decref(mem), json_decref(other);
+    json_decref(op), json_decref(op2), json_decref(pending);
+}
+
+/* Migration 018 on a database that has memberships and operators: the
+ * earliest member of each organization becomes its admin, the others stay
+ * members, operators keep reviewing where their region said. */
+TEST(authz_migration_018_keeps_memberships)
+{
+    char dir[] = "/tmp/kj-authz-XXXXXX", cmd[512], err[200], path[128];
+    REQUIRE(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/m && for f in migrations/sqlite/0*.sql; do case $f in *018_*) ;; "
+             "*) n=$(basename $f); [ \"${n%%%%_*}\" -lt 18 ] && cp $f %s/m/;; esac; done", dir, dir);
+    REQUIRE(system(cmd) == 0);
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    kj_store *store = kj_store_open(&kj_sqlite_backend, path, 1, NULL, NULL, err, sizeof err);
+    REQUIRE(store);
+    snprintf(path, sizeof path, "%s/m", dir);
+    CHECK(kj_store_migrate(store, path, err, sizeof err) >= 17);
+    kj_db *db = kj_store_acquire(store);
+    CHECK(kj_db_run_script(db,
+        "INSERT INTO regions VALUES ('510000', NULL, 'province', '四川省', 'Sichuan');"
+        "INSERT INTO regions VALUES ('510100', '510000', 'city', '成都市', 'Chengdu');"
+        "INSERT INTO orgs(id, origin, name, type, region, credit_code, created_at, updated_at) "
+        " VALUES ('O1', 'X', 'A', 'enterprise', '510100', 'C1', 1, 1);"
+        "INSERT INTO users(id, origin, email, name, password_hash, role, org_id, region, created_at, updated_at) VALUES "
+        " ('U2', 'X', 'b@x', 'B', 'h', 'org_member', 'O1', NULL, 2, 2),"
+        " ('U1', 'X', 'a@x', 'A', 'h', 'org_member', 'O1', NULL, 1, 1),"
+        " ('U3', 'X', 'c@x', 'C', 'h', 'operator', NULL, '510100', 3, 3),"
+        " ('U4', 'X', 'd@x', 'D', 'h', 'scientist', NULL, '510000', 4, 4)") == 0);
+    kj_store_release(store, db);
+    snprintf(cmd, sizeof cmd, "cp migrations/sqlite/018_*.sql %s/m/", dir);
+    REQUIRE(system(cmd) == 0);
+    CHECK(kj_store_migrate(store, path, err, sizeof err) == 1);
+    db = kj_store_acquire(store);
+    char *r1 = kj_db_text(db, "SELECT org_id || ':' || org_role FROM users WHERE id = 'U1'", "");
+    char *r2 = kj_db_text(db, "SELECT org_id || ':' || org_role FROM users WHERE id = 'U2'", "");
+    char *j3 = kj_db_text(db, "SELECT jurisdiction FROM users WHERE id = 'U3'", "");
+    CHECK_STR(r1, "O1:admin");
+    CHECK_STR(r2, "O1:member");
+    CHECK_STR(j3, "510100");
+    CHECK_INT(kj_db_int(db, -1, "SELECT count(*) FROM users WHERE id = 'U4' AND jurisdiction IS NULL", ""), 1);
+    free(r1), free(r2), free(j3);
+    kj_store_release(store, db);
+    kj_store_close(store);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "  could not remove %s\n", dir);
+}
