@@ -77,18 +77,21 @@ TEST(authz_migration_018_keeps_memberships)
 {
     char dir[] = "/tmp/kj-authz-XXXXXX", cmd[512], err[200], path[128];
     REQUIRE(mkdtemp(dir));
-    snprintf(cmd, sizeof cmd, "mkdir -p %s/m && for f in migrations/sqlite/0*.sql; do case $f in *018_*) ;; "
-             "*) n=$(basename $f); [ \"${n%%%%_*}\" -lt 18 ] && cp $f %s/m/;; esac; done", dir, dir);
+    /* 018 needs only the accounts and the regions (001, 002); later ones
+     * need the search tokenizer, which a bare store does not register. */
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/m && cp migrations/sqlite/001_*.sql migrations/sqlite/002_*.sql %s/m/", dir, dir);
     REQUIRE(system(cmd) == 0);
     snprintf(path, sizeof path, "%s/t.db", dir);
     kj_store *store = kj_store_open(&kj_sqlite_backend, path, 1, NULL, NULL, err, sizeof err);
     REQUIRE(store);
     snprintf(path, sizeof path, "%s/m", dir);
-    CHECK(kj_store_migrate(store, path, err, sizeof err) >= 17);
+    int n = kj_store_migrate(store, path, err, sizeof err);
+    if (n < 2) fprintf(stderr, "  migrate: %d %s\n", n, err);
+    CHECK(n == 2);
     kj_db *db = kj_store_acquire(store);
     CHECK(kj_db_run_script(db,
-        "INSERT INTO regions VALUES ('510000', NULL, 'province', '四川省', 'Sichuan');"
-        "INSERT INTO regions VALUES ('510100', '510000', 'city', '成都市', 'Chengdu');"
+        "INSERT OR IGNORE INTO regions VALUES ('510000', NULL, 'province', '四川省', 'Sichuan');"
+        "INSERT OR IGNORE INTO regions VALUES ('510100', '510000', 'city', '成都市', 'Chengdu');"
         "INSERT INTO orgs(id, origin, name, type, region, credit_code, created_at, updated_at) "
         " VALUES ('O1', 'X', 'A', 'enterprise', '510100', 'C1', 1, 1);"
         "INSERT INTO users(id, origin, email, name, password_hash, role, org_id, region, created_at, updated_at) VALUES "
