@@ -835,8 +835,10 @@ static void render_notice(kj_req *req, int status)
     const char *topic = req->form ? jstr(req->form, "topic") : NULL;
     json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : " disaster "));
     json_object_set_new(d, "audiences", audience_options(req, req->form ? jstr(req->form, "audience") : NULL));
+    /* Preselect where the sender may send: the operator's jurisdiction. */
+    const char *where = jstr(req->user, "jurisdiction") ? jstr(req->user, "jurisdiction") : jstr(req->user, "region");
     json_object_set_new(d, "regions", kj_region_options(req, req->form && jstr(req->form, "region")
-                                                             ? jstr(req->form, "region") : jstr(req->user, "region")));
+                                                             ? jstr(req->form, "region") : where));
     kj_render(req, status, "popsci_notice", d);
 }
 

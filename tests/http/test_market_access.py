@@ -19,11 +19,15 @@ NO_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
 
 def make_operator(server, admin, region):
-    """A new operator whose region is region (returns a signed-in client)."""
+    """A new operator whose jurisdiction is region, set by the administrator
+    (returns a signed-in client)."""
     email = unique_email("op" + region)
     _, me = register(server, email, "operator pw 1", "运营" + region, "scientist", region=region)
     r = admin.api("POST", "/api/v1/admin/users/%s/role" % me["id"], {"role": "operator"})
     assert r.status == 200 and r.json["role"] == "operator" and r.json["region"] == region, r
+    uid = r.json["id"]
+    r = admin.api("PUT", "/api/v1/admin/users/%s/jurisdiction" % uid, {"jurisdiction": region})
+    assert r.status == 200 and r.json["jurisdiction"] == region, r
     c = Client(server)
     c.login(email, "operator pw 1")
     return c
