@@ -72,9 +72,11 @@ int kj_org_request_insert(kj_db *db, const char *user_id, const char *org_id, co
     snprintf(link, sizeof link, "/orgs/%s/members", org_id);
     size_t i;
     json_t *a;
-    json_array_foreach(admins, i, a) kj_notify(db, str(a, "id"), "org_request", org_name ? org_name : "", link);
+    int bad = !admins;
+    json_array_foreach(admins, i, a) if (kj_notify(db, str(a, "id"), "org_request", org_name ? org_name : "", link) < 0) bad = 1;
     json_decref(admins);
     free(org_name);
+    if (bad) return fail_st(fail, 500, "form", "err.internal");
     if (id_out) snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
     return 0;
 }
@@ -153,7 +155,8 @@ int kj_org_request_decide(kj_db *db, const char *actor_id, const char *request_i
     if (!st) {
         char link[80];
         snprintf(link, sizeof link, "/orgs/%s", str(req, "org_id"));
-        kj_notify(db, str(req, "user_id"), approve ? "org_approved" : "org_refused", str(req, "org_name"), link);
+        if (kj_notify(db, str(req, "user_id"), approve ? "org_approved" : "org_refused", str(req, "org_name"), link) < 0)
+            st = fail_st(fail, 500, "form", "err.internal");
     }
     json_decref(req);
     json_decref(actor);

@@ -75,14 +75,14 @@ TEST(authz_org_roles_and_decisions)
  * members, operators keep reviewing where their region said. */
 TEST(authz_migration_018_keeps_memberships)
 {
-    char dir[] = "/tmp/kj-authz-XXXXXX", cmd[512], err[200], path[128];
+    char dir[] = "/tmp/kj-authz-XXXXXX", cmd[512], err[200], file[128], path[128];
     REQUIRE(mkdtemp(dir));
     /* 018 needs only the accounts and the regions (001, 002); later ones
      * need the search tokenizer, which a bare store does not register. */
     snprintf(cmd, sizeof cmd, "mkdir -p %s/m && cp migrations/sqlite/001_*.sql migrations/sqlite/002_*.sql %s/m/", dir, dir);
     REQUIRE(system(cmd) == 0);
-    snprintf(path, sizeof path, "%s/t.db", dir);
-    kj_store *store = kj_store_open(&kj_sqlite_backend, path, 1, NULL, NULL, err, sizeof err);
+    snprintf(file, sizeof file, "%s/t.db", dir);   /* the store keeps this path: a buffer of its own */
+    kj_store *store = kj_store_open(&kj_sqlite_backend, file, 1, NULL, NULL, err, sizeof err);
     REQUIRE(store);
     snprintf(path, sizeof path, "%s/m", dir);
     int n = kj_store_migrate(store, path, err, sizeof err);
