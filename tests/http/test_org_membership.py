@@ -12,7 +12,7 @@ Runs on its own server: it changes memberships of the demo organization."""
 import datetime
 import itertools
 
-from harness import Client, DEMO, ORG_CODE, unique_email
+from harness import Client, DEMO, ORG_CODE, register, unique_email, verify_email
 
 SERVER_ARGS = []
 _seq = itertools.count(1)
@@ -36,16 +36,12 @@ def me(c):
     return r.json
 
 
-def register_claimant(server, code=ORG_CODE["org_member"], name="冒名者"):
-    """A newcomer naming an existing organization: (client, user id)."""
-    email = unique_email("claim")
-    r = Client(server).api("POST", "/api/v1/register", {
-        "email": email, "password": PW, "name": name, "role": "org_member", "region": "510100",
-        "org_name": "随便填的名字", "org_type": "enterprise", "org_region": "510100", "org_credit_code": code})
-    assert r.status == 201, r
-    c = Client(server)
-    c.login(email, PW)
-    return c, r.json["id"]
+def register_claimant(server, code=ORG_CODE["org_member"], name="冒名者", verify=True):
+    """A newcomer naming an existing organization: (client, user id). The
+    address is verified unless verify is False."""
+    c, m = register(server, unique_email("claim"), PW, name, "org_member", verify=verify, region="510100",
+                    org_name="随便填的名字", org_type="enterprise", org_region="510100", org_credit_code=code)
+    return c, m["id"]
 
 
 def org_a(server):
@@ -229,10 +225,8 @@ def test_home_region_is_not_jurisdiction(server):
 
 def test_admin_sets_jurisdiction_logged_and_review_rights_follow(server):
     email = unique_email("newop")
-    r = Client(server).api("POST", "/api/v1/register", {"email": email, "password": PW, "name": "新运营",
-                                                         "role": "scientist", "region": "630100"})
-    assert r.status == 201, r
-    uid = r.json["id"]
+    _, m = register(server, email, PW, "新运营", "scientist", region="630100")
+    uid = m["id"]
     admin = login(server, "admin")
     assert admin.api("POST", "/api/v1/admin/users/%s/role" % uid, {"role": "operator"}).status == 200
     op = Client(server)
@@ -270,3 +264,18 @@ def test_admin_sets_jurisdiction_logged_and_review_rights_follow(server):
     # Scientists have no jurisdiction to set.
     sci = me(login(server, "scientist"))["id"]
     assert admin.api("PUT", "/api/v1/admin/users/%s/jurisdiction" % sci, {"jurisdiction": "510000"}).status == 422
+
+
+def test_an_unverified_address_is_not_approved(server):
+    c, uid = register_claimant(server, verify=False)
+    rid = pending_id(c)
+    admin_a = login(server, "org_member")
+    r = admin_a.api("POST", "/api/v1/org-requests/%s/approve" % rid, {})
+    assert r.status == 403 and r.json["detail"] == "申请人的电子邮箱尚未验证，暂不能批准。", r
+    assert me(c)["org_id"] is None and me(c)["org_request"]["status"] == "pending"
+    r = admin_a.post_form("/org-requests/%s/approve" % rid, {})
+    assert r.status == 403 and "申请人的电子邮箱尚未验证" in r.text, r
+    # Once the requester follows the link, the same request can be approved.
+    verify_email(server, me(c)["email"])
+    assert admin_a.api("POST", "/api/v1/org-requests/%s/approve" % rid, {}).status == 200
+    assert me(c)["org_id"] == org_a(server)
