@@ -29,10 +29,15 @@ async function followOk(page, target) {
   assert.equal(errors.length, 0, `after clicking ${target}: ${errors.join(' | ')}`);
 }
 
-/** A JSON API call with the page's session; asserts the status, returns the body. */
+/** A JSON API call with the page's session, carrying the CSRF token as a
+ *  signed-in page's script would (the <meta name="csrf-token"> of the page);
+ *  asserts the status, returns the body. */
 async function api(page, t, method, path, body, status) {
+  const token = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+  assert.ok(token, 'a signed-in page carries its CSRF token');
   const r = await page.request.fetch(`${t.base}${path}`, {
-    method, data: body, headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    method, data: body,
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': token },
   });
   assert.equal(r.status(), status, `${method} ${path}: ${await r.text()}`);
   return r.json();
