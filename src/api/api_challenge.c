@@ -41,15 +41,15 @@ static void created(kj_req *req, const char *location, const char *id)
     kj_resp_json(req, 201, json_pack("{s:s}", "id", id));
 }
 
-/* True when sub-resource row id of table belongs to challenge {id}. */
-static bool belongs(kj_req *req, const char *table_sql, const char *sub_id)
+/* True when part sub_id belongs to challenge {id}. */
+static bool belongs(kj_req *req, kj_ch_part part, const char *sub_id)
 {
-    return sub_id && kj_id_valid(sub_id) && kj_db_int(kj_req_db(req), 0, table_sql, "ss", sub_id, param(req, 0)) > 0;
+    return kj_challenge_part_of(kj_req_db(req), part, sub_id, param(req, 0));
 }
 
 static bool app_belongs(kj_req *req)
 {
-    if (belongs(req, "SELECT count(*) FROM challenge_applications WHERE id = ? AND challenge_id = ?", param(req, 1))) return true;
+    if (belongs(req, KJ_CH_APPLICATION, param(req, 1))) return true;
     kj_ch_err e = { 404, "err.not_found", NULL };
     kj_challenge_fail(req, &e);
     return false;
@@ -231,7 +231,7 @@ void kj_api_challenge_object(kj_req *req)
 void kj_api_challenge_answer(kj_req *req)
 {
     kj_ch_err e = { 404, "err.not_found", NULL };
-    if (!belongs(req, "SELECT count(*) FROM challenge_objections WHERE id = ? AND challenge_id = ?", param(req, 1)) ||
+    if (!belongs(req, KJ_CH_OBJECTION, param(req, 1)) ||
         kj_objection_answer(kj_req_db(req), req->user, param(req, 1), kj_in_str(req, "answer"), &e)) {
         kj_challenge_fail(req, &e);
         return;
@@ -257,7 +257,7 @@ void kj_api_challenge_milestones(kj_req *req)
 
 static bool milestone_belongs(kj_req *req)
 {
-    if (belongs(req, "SELECT count(*) FROM challenge_milestones WHERE id = ? AND challenge_id = ?", param(req, 1))) return true;
+    if (belongs(req, KJ_CH_MILESTONE, param(req, 1))) return true;
     kj_ch_err e = { 404, "err.not_found", NULL };
     kj_challenge_fail(req, &e);
     return false;

@@ -8,6 +8,8 @@
 #include "web/market_view.h"
 #include "web/pages_market.h"
 #include "search/search.h"
+#include "market/lookup.h"
+#include "ref/refdata.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,13 +102,7 @@ void kj_api_listing_patch(kj_req *req)
     /* PATCH: fields not sent keep their current values. */
     json_t *current = kj_listing_get(kj_req_db(req), id);
     /* A pending edit of a published listing is what a partial PATCH continues from. */
-    if (json_integer_value(json_object_get(current, "pending_revision"))) {
-        char *data = kj_db_text(kj_req_db(req), "SELECT data FROM listing_revisions WHERE listing_id = ? AND rev = ?", "sj",
-                                id, json_object_get(current, "pending_revision"));
-        json_t *pending = data ? json_loads(data, 0, NULL) : NULL;
-        free(data);
-        if (pending) { json_object_update(current, pending); json_decref(pending); }
-    }
+    kj_listing_merge_pending(kj_req_db(req), current);
     kj_listing_api_prices(current);
     json_t *merged = json_object();
     static const char *const fields[] = { "title", "summary", "description", "domain", "keywords", "region", "valid_until",
@@ -276,11 +272,5 @@ void kj_api_notifications(kj_req *req)
 
 void kj_api_reference(kj_req *req)
 {
-    kj_db *db = kj_req_db(req);
-    json_t *d = json_pack("{s:o, s:o, s:o, s:o}",
-        "domains", kj_db_rows(db, "SELECT code, parent, name_zh, name_en FROM domains ORDER BY code", ""),
-        "coop_modes", kj_db_rows(db, "SELECT code, name_zh, name_en FROM coop_modes ORDER BY seq", ""),
-        "ip_types", kj_db_rows(db, "SELECT code, name_zh, name_en FROM ip_types ORDER BY seq", ""),
-        "trl_levels", kj_db_rows(db, "SELECT level, name_zh, desc_zh, name_en, desc_en FROM trl_levels ORDER BY level", ""));
-    kj_resp_json(req, 200, d);
+    kj_resp_json(req, 200, kj_refdata_tables(kj_req_db(req)));
 }

@@ -273,7 +273,7 @@ void kj_api_answer_accept(kj_req *req)
     int st = kj_popsci_accept(db, req->user, aid, errors);
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
-    char *qid = kj_db_text(db, "SELECT question_id FROM popsci_answers WHERE id = ?", "s", aid);
+    char *qid = kj_popsci_answer_question(db, aid);
     json_t *q = kj_popsci_question(db, qid, req->user);
     free(qid);
     kj_resp_json(req, 200, q ? q : json_object());

@@ -196,4 +196,19 @@ int kj_milestone_report(kj_db *db, json_t *user, const char *milestone_id, const
 int kj_milestone_decide(kj_db *db, json_t *user, const char *milestone_id, bool accept, const char *reason, kj_ch_err *e);
 /** Milestones of an entry, in order. New ref. */
 json_t *kj_milestones(kj_db *db, const char *challenge_id);
+
+/* ---- lookups for pages and the API (lookup.c) ---- */
+
+/** The parts of an entry that have their own ids in a path
+ *  (/challenges/{id}/applications/{sub}...). */
+typedef enum { KJ_CH_APPLICATION, KJ_CH_OBJECTION, KJ_CH_MILESTONE } kj_ch_part;
+/** True when sub_id is a well-formed id of a part of that kind belonging
+ *  to entry challenge_id: a path may not reach another entry's part. */
+bool kj_challenge_part_of(kj_db *db, kj_ch_part part, const char *sub_id, const char *challenge_id);
+/** True once any reviewer has scored an application of challenge_id (the
+ *  reviewer set-up is closed then). */
+bool kj_challenge_scoring_started(kj_db *db, const char *challenge_id);
+/** The experts that may be assigned as reviewers [{id, name}] by name.
+ *  New ref, NULL on a failed read. */
+json_t *kj_challenge_expert_pool(kj_db *db);
 #endif

@@ -918,6 +918,11 @@ static json_t *available_actions(act_ctx *c)
     return out;
 }
 
+char *kj_deal_of_thread(kj_db *db, const char *thread_id)
+{
+    return kj_db_text(db, "SELECT id FROM deals WHERE thread_id = ?", "s", thread_id);
+}
+
 json_t *kj_deal_get(kj_db *db, json_t *user, const char *deal_id)
 {
     act_ctx c = { .db = db, .user = user, .uid = jstr(user, "id"), .deal_id = deal_id };

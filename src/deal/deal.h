@@ -123,6 +123,9 @@ json_t *kj_deal_attachment(kj_db *db, json_t *user, const char *deal_id, const c
  *  actions user may take now ("actions": [names]), and — for thread
  *  members — messages with read marks (reading marks them read). */
 json_t *kj_deal_get(kj_db *db, json_t *user, const char *deal_id);
+/** The id of the deal that runs on conversation thread_id (its messages
+ *  belong on the deal page once there is one). Malloc'd, or NULL. */
+char *kj_deal_of_thread(kj_db *db, const char *thread_id);
 /** The deals user takes part in (or brokers; administrators: all), newest
  *  first, each with unread message count. New ref. */
 json_t *kj_deal_list(kj_db *db, json_t *user);

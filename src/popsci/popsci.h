@@ -204,6 +204,20 @@ json_t *kj_popsci_teams(kj_db *db);
  *  use: from the demo command only. */
 int kj_popsci_demo(kj_db *db, const char *root, FILE *out);
 
+/* ---- lookups and transactions for pages and the API (lookup.c) ---- */
+
+/** The title of content id when it is published, else NULL. Malloc'd. */
+char *kj_popsci_published_title(kj_db *db, const char *id);
+/** The question answer_id answers, or NULL. Malloc'd. */
+char *kj_popsci_answer_question(kj_db *db, const char *answer_id);
+/** Runs steps(db, ctx) as one transaction: commits when steps returns 0;
+ *  rolls back and returns steps' value when it is not 0. A form that
+ *  stores files (images, a video) next to the content it creates uses it,
+ *  so that content and files are kept or dropped together. Returns -1 when
+ *  the transaction cannot begin (steps not run) or cannot commit (nothing
+ *  of it stays); steps must not return -1 itself. */
+int kj_popsci_atomic(kj_db *db, int (*steps)(kj_db *db, void *ctx), void *ctx);
+
 /* ---- helpers shared with the web layer ---- */
 
 /** Normalises a list value (JSON array of strings, or one string with

@@ -4,6 +4,7 @@
 #include "web/market_view.h"
 #include "account/account.h"
 #include "market/attach.h"
+#include "ref/refdata.h"
 #include "core/validate.h"
 #include "text/markdown.h"
 #include <stdlib.h>
@@ -17,10 +18,9 @@ static const char *jstr(json_t *o, const char *k)
 
 static bool en(kj_req *req) { return !strcmp(req->lang, "en"); }
 
-static char *ref_name(kj_req *req, const char *table_sql_zh, const char *table_sql_en, const char *code)
+static char *ref_name(kj_req *req, const char *table, const char *code)
 {
-    if (!code) return NULL;
-    return kj_db_text(kj_req_db(req), en(req) ? table_sql_en : table_sql_zh, "s", code);
+    return kj_refdata_name(kj_req_db(req), table, code, en(req));
 }
 
 static void set_owned(json_t *o, const char *k, char *v)
@@ -77,7 +77,7 @@ void kj_listing_decorate(kj_req *req, json_t *l, bool full)
         char lvl[8];
         snprintf(lvl, sizeof lvl, "%lld", (long long)json_integer_value(trl));
         json_object_set_new(l, "trl_level", json_string(lvl));
-        json_t *row = kj_db_row(kj_req_db(req), "SELECT name_zh, desc_zh, name_en, desc_en FROM trl_levels WHERE level = ?", "s", lvl);
+        json_t *row = kj_refdata_trl(kj_req_db(req), lvl);
         if (row) {
             json_object_set(l, "trl_name", json_object_get(row, en(req) ? "name_en" : "name_zh"));
             json_object_set(l, "trl_desc", json_object_get(row, en(req) ? "desc_en" : "desc_zh"));
@@ -88,15 +88,13 @@ void kj_listing_decorate(kj_req *req, json_t *l, bool full)
     size_t i;
     json_t *m;
     json_array_foreach(codes, i, m) {
-        char *name = ref_name(req, "SELECT name_zh FROM coop_modes WHERE code = ?", "SELECT name_en FROM coop_modes WHERE code = ?",
-                              json_string_value(m));
+        char *name = ref_name(req, "coop_modes", json_string_value(m));
         json_array_append_new(modes, json_string(name ? name : json_string_value(m)));
         free(name);
     }
     json_object_set_new(l, "modes", modes);
     if (jstr(l, "ip_type"))
-        set_owned(l, "ip_type_name", ref_name(req, "SELECT name_zh FROM ip_types WHERE code = ?",
-                                              "SELECT name_en FROM ip_types WHERE code = ?", jstr(l, "ip_type")));
+        set_owned(l, "ip_type_name", ref_name(req, "ip_types", jstr(l, "ip_type")));
     price_text(req, l);
     if (full) {
         const char *md = jstr(l, "description");
@@ -131,28 +129,14 @@ static bool is_selected(json_t *selected, const char *code)
 
 json_t *kj_ref_options(kj_req *req, const char *table, json_t *selected)
 {
-    static const struct { const char *table, *zh, *en; } queries[] = {
-        { "domains", "SELECT code, name_zh AS label, parent FROM domains ORDER BY code",
-                     "SELECT code, name_en AS label, parent FROM domains ORDER BY code" },
-        { "coop_modes", "SELECT code, name_zh AS label FROM coop_modes ORDER BY seq",
-                        "SELECT code, name_en AS label FROM coop_modes ORDER BY seq" },
-        { "ip_types", "SELECT code, name_zh AS label FROM ip_types ORDER BY seq",
-                      "SELECT code, name_en AS label FROM ip_types ORDER BY seq" },
-        { "trl_levels", "SELECT level AS code, level || ' · ' || name_zh AS label, desc_zh AS help FROM trl_levels ORDER BY level",
-                        "SELECT level AS code, level || ' · ' || name_en AS label, desc_en AS help FROM trl_levels ORDER BY level" },
-    };
-    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
-        if (strcmp(queries[i].table, table)) continue;
-        json_t *rows = kj_db_rows(kj_req_db(req), en(req) ? queries[i].en : queries[i].zh, "");
-        size_t k;
-        json_t *r;
-        json_array_foreach(rows, k, r) {
-            json_object_set_new(r, "selected", json_boolean(is_selected(selected, jstr(r, "code"))));
-            json_object_set_new(r, "child", json_boolean(jstr(r, "parent") != NULL));
-        }
-        return rows ? rows : json_array();
+    json_t *rows = kj_refdata_labelled(kj_req_db(req), table, en(req));
+    size_t k;
+    json_t *r;
+    json_array_foreach(rows, k, r) {
+        json_object_set_new(r, "selected", json_boolean(is_selected(selected, jstr(r, "code"))));
+        json_object_set_new(r, "child", json_boolean(jstr(r, "parent") != NULL));
     }
-    return json_array();
+    return rows ? rows : json_array();
 }
 
 json_t *kj_region_options(kj_req *req, const char *selected)

@@ -10,14 +10,13 @@
 #include "market/market.h"
 #include "challenge/challenge.h"
 #include "search/search.h"
+#include "ops/figures.h"
 #include <string.h>
 #include <strings.h>
 
 void kj_ops_healthz(kj_req *req)
 {
-    kj_db *db = kj_req_db(req);
-    int64_t one = kj_db_int(db, -1, "SELECT 1", "");
-    if (one != 1) {
+    if (!kj_figures_db_alive(kj_req_db(req))) {
         kj_resp_problem(req, 503, "Service Unavailable", "database not answering", NULL);
         return;
     }
@@ -56,7 +55,7 @@ static void metrics(kj_req *req)
                         "# TYPE kejiyun_sessions_active gauge\nkejiyun_sessions_active %lld\n",
                   (long long)kj_session_count(db));
     kj_buf_printf(&out, "# TYPE kejiyun_users gauge\nkejiyun_users %lld\n",
-                  (long long)kj_db_int(db, 0, "SELECT count(*) FROM users", ""));
+                  (long long)kj_figures_users(db));
     int64_t hits, misses;
     kj_resp_cache_counts(app->page_cache, &hits, &misses);
     kj_buf_printf(&out, "# HELP kejiyun_page_cache_requests_total Anonymous browse requests by response-cache outcome.\n"
@@ -77,8 +76,7 @@ static void metrics(kj_req *req)
                         "# TYPE kejiyun_search_bitmap_bytes gauge\nkejiyun_search_bitmap_bytes %lld\n",
                   (long long)json_integer_value(json_object_get(idx, "listings")),
                   (long long)json_integer_value(json_object_get(idx, "studios")),
-                  (long long)kj_db_int(db, 0, "SELECT count(*) FROM listings l WHERE l.status = 'published' AND l.valid_until >= ? "
-                                              "AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.doc_id = l.id)", "s", today),
+                  (long long)kj_figures_published_unindexed(db, today),
                   (long long)json_integer_value(json_object_get(idx, "matches")),
                   (long long)json_integer_value(json_object_get(idx, "in_memory")),
                   (long long)json_integer_value(json_object_get(fast, "terms")),

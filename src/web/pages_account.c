@@ -20,6 +20,7 @@
 #include "web/pages_studio.h"
 #include "web/i18n.h"
 #include "market/market.h"
+#include "ops/figures.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,9 +71,7 @@ static const char *safe_next(const char *next, const char *dflt)
 void kj_page_home(kj_req *req)
 {
     kj_db *db = kj_req_db(req);
-    json_t *d = json_pack("{s:I, s:I}",
-        "n_users", (json_int_t)kj_db_int(db, 0, "SELECT count(*) FROM users", ""),
-        "n_orgs", (json_int_t)kj_db_int(db, 0, "SELECT count(*) FROM orgs", ""));
+    json_t *d = json_pack("{s:I, s:I}", "n_users", (json_int_t)kj_figures_users(db), "n_orgs", (json_int_t)kj_figures_orgs(db));
     kj_render(req, 200, "home", d);
 }
 

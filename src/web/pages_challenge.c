@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "market/attach.h"
+#include "market/lookup.h"
 #include "web/app.h"
 #include "web/market_view.h"
 #include <stdio.h>
@@ -255,9 +256,7 @@ static bool state_in(json_t *c, const char *const *states)
  * for one of them); selected marks current. */
 static json_t *studio_options(kj_req *req, const char *current)
 {
-    json_t *rows = req->user ? kj_db_rows(kj_req_db(req), "SELECT s.id, s.name FROM studios s JOIN studio_members m ON "
-                                          "m.studio_id = s.id WHERE m.user_id = ? AND m.status = 'active' ORDER BY s.name",
-                                          "s", jstr(req->user, "id")) : NULL;
+    json_t *rows = req->user ? kj_studio_active_of(kj_req_db(req), jstr(req->user, "id")) : NULL;
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r) json_object_set_new(r, "selected", json_boolean(current && !strcmp(current, jstr(r, "id"))));
@@ -291,9 +290,9 @@ static void add_review_section(kj_req *req, json_t *c)
     kj_ch_err e = { 0 };
     json_t *rs = req->user ? kj_review_state(db, req->user, id, &e) : NULL;
     if (!rs) return;
-    bool scoring_started = kj_db_int(db, 0, "SELECT count(*) FROM challenge_scores WHERE challenge_id = ?", "s", id) > 0;
+    bool scoring_started = kj_challenge_scoring_started(db, id);
     if (insider && state_in(c, setup_states) && !scoring_started) {
-        json_t *experts = kj_db_rows(db, "SELECT id, name FROM users WHERE is_expert = 1 ORDER BY name", "");
+        json_t *experts = kj_challenge_expert_pool(db);
         size_t i;
         json_t *x, *r;
         json_array_foreach(experts, i, x) {
@@ -491,16 +490,14 @@ void kj_page_challenge_object(kj_req *req)
 
 /* ---- review, objections, milestones (forms) ---- */
 
-/* True when sub-resource sub_id of table belongs to the entry in the path;
- * otherwise answers 404. */
-static bool sub_belongs(kj_req *req, const char *count_sql)
+/* True when the part in the path (second parameter) belongs to the entry
+ * in the path; otherwise answers 404. */
+static bool sub_belongs(kj_req *req, kj_ch_part part)
 {
-    const char *sub = kj_req_param(req, 1);
-    if (sub && kj_id_valid(sub) && kj_db_int(kj_req_db(req), 0, count_sql, "ss", sub, kj_req_param(req, 0)) > 0) return true;
+    if (kj_challenge_part_of(kj_req_db(req), part, kj_req_param(req, 1), kj_req_param(req, 0))) return true;
     kj_error(req, 404, "err.not_found");
     return false;
 }
-#define APP_OF_ENTRY "SELECT count(*) FROM challenge_applications WHERE id = ? AND challenge_id = ?"
 
 /* Form rubric: one criterion per line, "name | weight | max". */
 static json_t *parse_rubric(const char *text)
@@ -543,7 +540,7 @@ void kj_page_challenge_declare(kj_req *req)
 void kj_page_challenge_score(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
-    if (!sub_belongs(req, APP_OF_ENTRY)) return;
+    if (!sub_belongs(req, KJ_CH_APPLICATION)) return;
     json_t *scores = json_array();
     size_t i;
     json_t *v;
@@ -561,7 +558,7 @@ void kj_page_challenge_score(kj_req *req)
 
 void kj_page_challenge_withdraw(kj_req *req)
 {
-    if (!sub_belongs(req, APP_OF_ENTRY)) return;
+    if (!sub_belongs(req, KJ_CH_APPLICATION)) return;
     kj_ch_err e = { 0 };
     if (kj_application_withdraw(kj_req_db(req), req->user, kj_req_param(req, 1), &e)) { refuse_on_page(req, &e); return; }
     back_to_entry(req);
@@ -570,7 +567,7 @@ void kj_page_challenge_withdraw(kj_req *req)
 void kj_page_challenge_answer(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
-    if (!sub_belongs(req, "SELECT count(*) FROM challenge_objections WHERE id = ? AND challenge_id = ?")) return;
+    if (!sub_belongs(req, KJ_CH_OBJECTION)) return;
     kj_ch_err e = { 0 };
     if (kj_objection_answer(kj_req_db(req), req->user, kj_req_param(req, 1), kj_in_str(req, "answer"), &e)) {
         refuse_on_page(req, &e);
@@ -579,12 +576,10 @@ void kj_page_challenge_answer(kj_req *req)
     back_to_entry(req);
 }
 
-#define MILESTONE_OF_ENTRY "SELECT count(*) FROM challenge_milestones WHERE id = ? AND challenge_id = ?"
-
 void kj_page_challenge_report(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
-    if (!sub_belongs(req, MILESTONE_OF_ENTRY)) return;
+    if (!sub_belongs(req, KJ_CH_MILESTONE)) return;
     kj_ch_err e = { 0 };
     if (kj_milestone_report(kj_req_db(req), req->user, kj_req_param(req, 1), kj_in_str(req, "report"), kj_in_str(req, "evidence"), &e)) {
         refuse_on_page(req, &e);
@@ -596,7 +591,7 @@ void kj_page_challenge_report(kj_req *req)
 void kj_page_challenge_decide(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
-    if (!sub_belongs(req, MILESTONE_OF_ENTRY)) return;
+    if (!sub_belongs(req, KJ_CH_MILESTONE)) return;
     kj_ch_err e = { 0 };
     const char *d = kj_in_str(req, "decision");
     if (kj_milestone_decide(kj_req_db(req), req->user, kj_req_param(req, 1), d && !strcmp(d, "accept"), kj_in_str(req, "reason"), &e)) {
@@ -611,7 +606,7 @@ void kj_page_challenge_decide(kj_req *req)
 void kj_page_challenge_app_update(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
-    if (!sub_belongs(req, APP_OF_ENTRY)) return;
+    if (!sub_belongs(req, KJ_CH_APPLICATION)) return;
     kj_ch_err e = { 0 };
     if (kj_application_update(kj_req_db(req), req->user, kj_req_param(req, 1), req->in, &e)) {
         /* Field errors are shown in the edit form, not in the apply form. */
@@ -646,7 +641,7 @@ static int attach_uploads(kj_req *req, const char *app_id, char *first, kj_ch_er
 
 void kj_page_challenge_app_attach(kj_req *req)
 {
-    if (!sub_belongs(req, APP_OF_ENTRY)) return;
+    if (!sub_belongs(req, KJ_CH_APPLICATION)) return;
     kj_ch_err e = { 0 };
     if (attach_uploads(req, kj_req_param(req, 1), NULL, &e)) { kj_error(req, e.status, e.key); return; }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenges/%s#challenge-my-application", kj_req_param(req, 0)));
@@ -654,7 +649,7 @@ void kj_page_challenge_app_attach(kj_req *req)
 
 void kj_api_challenge_app_attach(kj_req *req)
 {
-    if (!sub_belongs(req, APP_OF_ENTRY)) return;
+    if (!sub_belongs(req, KJ_CH_APPLICATION)) return;
     kj_ch_err e = { 0 };
     char first[KJ_ID_LEN + 1];
     if (attach_uploads(req, kj_req_param(req, 1), first, &e)) { kj_challenge_fail(req, &e); return; }
@@ -665,7 +660,7 @@ void kj_api_challenge_app_attach(kj_req *req)
 
 void kj_page_challenge_app_detach(kj_req *req)
 {
-    if (!sub_belongs(req, APP_OF_ENTRY)) return;
+    if (!sub_belongs(req, KJ_CH_APPLICATION)) return;
     kj_ch_err e = { 0 };
     if (kj_application_detach(kj_req_db(req), req->user, kj_req_param(req, 1), kj_req_param(req, 2), kj_req_app(req)->cfg.data, &e)) {
         kj_challenge_fail(req, &e);

@@ -11,6 +11,7 @@
 #include "web/market_view.h"
 #include "market/attach.h"
 #include "challenge/challenge.h"
+#include "market/lookup.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,12 +186,16 @@ static void render_form(kj_req *req, int status, const char *kind, json_t *listi
     static const char *const dm[] = { "onsite", "remote", "hybrid", NULL };
     json_object_set_new(d, "price_kinds", simple_options(req, pk, "price_kind.", jstr(f, "price_kind") ? jstr(f, "price_kind") : "negotiable"));
     json_object_set_new(d, "delivery_modes", simple_options(req, dm, "delivery.", jstr(f, "delivery_mode")));
-    json_t *studios = kj_db_rows(kj_req_db(req), "SELECT s.id AS code, s.name AS label FROM studios s JOIN studio_members m "
-                                 "ON m.studio_id = s.id WHERE m.user_id = ? AND m.status = 'active' ORDER BY s.name", "s", user_id(req));
+    json_t *studios = kj_studio_active_of(kj_req_db(req), user_id(req));
     size_t i;
     json_t *s;
-    json_array_foreach(studios, i, s)
+    json_array_foreach(studios, i, s) {   /* as options: {code, label, selected} */
+        json_object_set_new(s, "code", json_string(jstr(s, "id")));
+        json_object_set_new(s, "label", json_string(jstr(s, "name")));
+        json_object_del(s, "id");
+        json_object_del(s, "name");
         json_object_set_new(s, "selected", json_boolean(jstr(f, "studio_id") && !strcmp(jstr(f, "studio_id"), jstr(s, "code"))));
+    }
     json_object_set_new(d, "studios", studios ? studios : json_array());
     json_object_set_new(d, "has_studios", json_boolean(studios && json_array_size(studios)));
     if (listing) {
@@ -261,13 +266,7 @@ void kj_page_listing_edit(kj_req *req)
     json_t *l = own_listing(req, kj_req_param(req, 0));
     if (!l) return;
     /* A pending edit is what the owner continues from. */
-    if (json_integer_value(json_object_get(l, "pending_revision"))) {
-        char *data = kj_db_text(kj_req_db(req), "SELECT data FROM listing_revisions WHERE listing_id = ? AND rev = ?", "sj",
-                                jstr(l, "id"), json_object_get(l, "pending_revision"));
-        json_t *pending = data ? json_loads(data, 0, NULL) : NULL;
-        free(data);
-        if (pending) { json_object_update(l, pending); json_decref(pending); }
-    }
+    kj_listing_merge_pending(kj_req_db(req), l);
     render_form(req, 200, jstr(l, "kind"), l, NULL);
     json_decref(l);
 }
@@ -333,8 +332,7 @@ void kj_page_listing(kj_req *req)
     bool reviewer = json_is_true(json_object_get(l, "can_review"));
     json_object_set_new(l, "review_new", json_boolean(reviewer && !strcmp(jstr(l, "status"), "submitted")));
     json_object_set_new(l, "review_edit", json_boolean(reviewer && json_integer_value(json_object_get(l, "pending_revision"))));
-    json_t *sent = req->user ? kj_db_row(db, "SELECT id, status FROM eois WHERE listing_id = ? AND sender_id = ? "
-                                             "ORDER BY created_at DESC", "ss", jstr(l, "id"), user_id(req)) : NULL;
+    json_t *sent = req->user ? kj_eoi_latest_sent(db, jstr(l, "id"), user_id(req)) : NULL;
     bool pending = sent && !strcmp(jstr(sent, "status"), "pending");
     /* One pending expression of interest at a time: no form while one waits. */
     bool can_eoi = req->user && !pending && !json_is_true(json_object_get(l, "is_owner")) &&
@@ -347,18 +345,15 @@ void kj_page_listing(kj_req *req)
                                                      !strcmp(jstr(l, "price_kind"), "fixed")));
     if (sent) json_object_set_new(l, "my_eoi", sent);
     if (req->user) {
-        json_object_set_new(l, "is_favourite", json_boolean(kj_db_int(db, 0, "SELECT count(*) FROM favourites WHERE user_id = ? "
-                                                                      "AND listing_id = ?", "ss", user_id(req), jstr(l, "id")) > 0));
+        json_object_set_new(l, "is_favourite", json_boolean(kj_favourite_has(db, user_id(req), jstr(l, "id"))));
         if (can_eoi) {
-            json_t *mine = kj_db_rows(db, "SELECT id, title FROM listings WHERE owner_id = ? AND status = 'published' "
-                                          "ORDER BY updated_at DESC LIMIT 50", "s", user_id(req));
+            json_t *mine = kj_listing_mine_published(db, user_id(req));
             json_object_set_new(l, "my_listings", mine ? mine : json_array());
         }
     }
     /* Attachments: confidential ones only for those who may see private details. */
     bool priv = json_is_true(json_object_get(l, "can_see_private"));
-    json_t *files = kj_db_rows(db, "SELECT id, filename, mime, size, confidential FROM attachments WHERE listing_id = ? "
-                                   "ORDER BY created_at", "s", jstr(l, "id"));
+    json_t *files = kj_listing_attachments(db, jstr(l, "id"));
     json_t *shown = json_array();
     size_t i;
     json_t *f;
@@ -555,7 +550,7 @@ void kj_page_thread(kj_req *req)
     json_object_set_new(t, "page_title", json_string(jstr(t, "subject")));
     if (before) json_object_set_new(t, "paged", json_true());
     /* Once a deal runs on this thread, its messages belong on the deal page (and in its log). */
-    char *deal = kj_db_text(kj_req_db(req), "SELECT id FROM deals WHERE thread_id = ?", "s", jstr(t, "id"));
+    char *deal = kj_deal_of_thread(kj_req_db(req), jstr(t, "id"));
     if (deal) { json_object_set_new(t, "deal_id", json_string(deal)); free(deal); }
     kj_render(req, 200, "thread", t);
 }
@@ -591,8 +586,7 @@ void kj_page_notifications(kj_req *req)
         json_object_set_new(n, "text", json_string(kj_trf(req, key, jstr(n, "subject"))));
     }
     /* Best effort: a lost read mark only leaves the notifications shown as new. */
-    kj_db_exec_optional(kj_req_db(req), "read mark", "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL", "is",
-                        kj_now_ms(), user_id(req));
+    kj_notifications_mark_read(kj_req_db(req), user_id(req));
     kj_render(req, 200, "notifications", json_pack("{s:o, s:s}", "items", items, "page_title", kj_tr(req, "nav.notifications")));
 }
 

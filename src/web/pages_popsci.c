@@ -405,6 +405,48 @@ void kj_page_popsci_edit(kj_req *req)
     json_decref(c);
 }
 
+/* What a content or question form stores in one transaction (see
+ * kj_popsci_atomic): the record, then its video and images. Each step
+ * answers 0 or an HTTP status (422 form errors, 500). */
+typedef struct {
+    kj_req *req;
+    json_t *in, *errors;
+    const kj_popsci_images *images, *posters;
+    const char *id;    /* edit: the content */
+    char *new_id;      /* create/ask: filled with the new id */
+    bool draft;        /* edit: files only while not published; ask: unused */
+    bool *pending;     /* edit: set when the edit waits for review */
+} content_steps;
+
+static int edit_steps(kj_db *db, void *ctx)
+{
+    content_steps *x = ctx;
+    int st = x->draft && store_video(x->req, x->in) ? 422 : kj_popsci_edit(db, x->req->user, x->id, x->in, x->pending, x->errors);
+    if (!st && x->draft && (kj_popsci_store_images(x->req, x->images, x->id, NULL) ||
+                            kj_popsci_store_images(x->req, x->posters, x->id, NULL)))
+        st = 422;
+    return st;
+}
+
+static int create_steps(kj_db *db, void *ctx)
+{
+    content_steps *x = ctx;
+    int st = store_video(x->req, x->in) ? 422 : kj_popsci_create(db, x->req->user, x->in, x->new_id, x->errors);
+    if (!st && (kj_popsci_store_images(x->req, x->images, x->new_id, NULL) ||
+                kj_popsci_store_images(x->req, x->posters, x->new_id, NULL)))
+        st = 422;
+    return st;
+}
+
+static int ask_steps(kj_db *db, void *ctx)
+{
+    content_steps *x = ctx;
+    int st = kj_popsci_ask(db, x->req->user, x->in, x->new_id, x->errors);
+    if (!st && kj_popsci_store_images(x->req, x->images, NULL, x->new_id)) st = 422;
+    if (!st && kj_has_errors(x->req)) st = 422;   /* an upload refused on the way */
+    return st;
+}
+
 void kj_page_popsci_edit_post(kj_req *req)
 {
     json_t *c = editable_content(req);
@@ -430,23 +472,12 @@ void kj_page_popsci_edit_post(kj_req *req)
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
         if (!json_object_get(in, fields[i])) json_object_set_new(in, fields[i], json_string(""));
     bool pending = false;
-    if (kj_db_begin(db)) {
-        kj_popsci_images_free(images);
-        kj_popsci_images_free(posters);
-        json_decref(in);
-        json_decref(errors);
-        json_decref(c);
-        kj_error(req, 500, "err.storage");
-        return;
-    }
-    int st = draft && store_video(req, in) ? 422 : kj_popsci_edit(db, req->user, id, in, &pending, errors);
+    content_steps x = { req, in, errors, images, posters, id, NULL, draft, &pending };
+    int st = kj_popsci_atomic(db, edit_steps, &x);
     json_decref(in);
-    if (!st && draft && (kj_popsci_store_images(req, images, id, NULL) || kj_popsci_store_images(req, posters, id, NULL)))
-        st = 422;
     kj_popsci_images_free(images);
     kj_popsci_images_free(posters);
-    if (st) {
-        kj_db_rollback(db);
+    if (st > 0) {
         kj_popsci_take_errors(req, errors);
         render_form(req, st == 500 ? 500 : 422, c);
         json_decref(c);
@@ -454,7 +485,7 @@ void kj_page_popsci_edit_post(kj_req *req)
     }
     json_decref(errors);
     json_decref(c);
-    if (kj_db_commit(db)) { kj_error(req, 500, "err.storage"); return; }
+    if (st) { kj_error(req, 500, "err.storage"); return; }
     kj_resp_redirect(req, path_id(req, "/popsci/", id, pending ? "?edit_pending=1" : "?edited=1"));
 }
 
@@ -470,28 +501,19 @@ void kj_page_popsci_create(kj_req *req)
         return;
     }
     json_t *in = json_deep_copy(req->in), *errors = json_object();
-    char id[KJ_ID_LEN + 1];
-    if (kj_db_begin(db)) {
-        kj_popsci_images_free(images);
-        kj_popsci_images_free(posters);
-        json_decref(in);
-        json_decref(errors);
-        kj_error(req, 500, "err.storage");
-        return;
-    }
-    int st = store_video(req, in) ? 422 : kj_popsci_create(db, req->user, in, id, errors);
+    char id[KJ_ID_LEN + 1] = "";
+    content_steps x = { req, in, errors, images, posters, NULL, id, true, NULL };
+    int st = kj_popsci_atomic(db, create_steps, &x);
     json_decref(in);
-    if (!st && (kj_popsci_store_images(req, images, id, NULL) || kj_popsci_store_images(req, posters, id, NULL))) st = 422;
     kj_popsci_images_free(images);
     kj_popsci_images_free(posters);
-    if (st) {
-        kj_db_rollback(db);
+    if (st > 0) {
         kj_popsci_take_errors(req, errors);
         render_form(req, st == 500 ? 500 : 422, NULL);
         return;
     }
     json_decref(errors);
-    if (kj_db_commit(db)) { kj_error(req, 500, "err.storage"); return; }
+    if (st) { kj_error(req, 500, "err.storage"); return; }
     kj_resp_redirect(req, path_id(req, "/popsci/", id, "?submitted=1"));
 }
 
@@ -533,8 +555,7 @@ void kj_page_popsci_show(kj_req *req)
     size_t i;
     json_t *e;
     json_array_foreach(json_object_get(c, "items"), i, e) {
-        char *t = kj_db_text(db, "SELECT title FROM popsci_content WHERE id = ? AND status = 'published'", "s",
-                             json_string_value(e));
+        char *t = kj_popsci_published_title(db, json_string_value(e));
         if (t) json_array_append_new(links, json_pack("{s:s, s:s}", "id", json_string_value(e), "title", t));
         free(t);
     }
@@ -714,19 +735,17 @@ void kj_page_popsci_ask(kj_req *req)
     kj_popsci_images *photos = NULL;                     /* decoded before the transaction */
     if (!kj_popsci_check_images(req, "photo", &photos)) { kj_popsci_images_free(photos); render_ask(req, 422); return; }
     json_t *errors = json_object();
-    char id[KJ_ID_LEN + 1];
-    if (kj_db_begin(db)) { kj_popsci_images_free(photos); json_decref(errors); kj_error(req, 500, "err.storage"); return; }
-    int st = kj_popsci_ask(db, req->user, req->in, id, errors);
-    if (!st && kj_popsci_store_images(req, photos, NULL, id)) st = 422;
+    char id[KJ_ID_LEN + 1] = "";
+    content_steps x = { req, req->in, errors, photos, NULL, NULL, id, false, NULL };
+    int st = kj_popsci_atomic(db, ask_steps, &x);
     kj_popsci_images_free(photos);
-    if (st || kj_has_errors(req)) {
-        kj_db_rollback(db);
+    if (st > 0) {
         kj_popsci_take_errors(req, errors);
         render_ask(req, st == 500 ? 500 : 422);
         return;
     }
     json_decref(errors);
-    if (kj_db_commit(db)) { kj_error(req, 500, "err.storage"); return; }
+    if (st) { kj_error(req, 500, "err.storage"); return; }
     kj_resp_redirect(req, path_id(req, "/popsci/questions/", id, "?asked=1"));
 }
 
@@ -774,7 +793,7 @@ void kj_page_popsci_accept(kj_req *req)
     int st = kj_popsci_accept(db, req->user, aid, errors);
     if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
     json_decref(errors);
-    char *qid = kj_db_text(db, "SELECT question_id FROM popsci_answers WHERE id = ?", "s", aid);
+    char *qid = kj_popsci_answer_question(db, aid);
     kj_resp_redirect(req, path_id(req, "/popsci/questions/", qid ? qid : "", "?accepted=1"));
     free(qid);
 }

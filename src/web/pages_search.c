@@ -7,6 +7,7 @@
 #include "search/search.h"
 #include "web/app.h"
 #include "web/market_view.h"
+#include "ref/refdata.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,9 +108,7 @@ static void label_facets(kj_req *req, json_t *facets)
                 json_array_append_new(params, json_pack("{s:s, s:s}", "name", "trl_max", "value", code));
             } else {
                 bool dom = !strcmp(group, "domain");
-                name = kj_db_text(kj_req_db(req), dom ? (en ? "SELECT name_en FROM domains WHERE code = ?" : "SELECT name_zh FROM domains WHERE code = ?")
-                                                      : (en ? "SELECT name_en FROM regions WHERE code = ?" : "SELECT name_zh FROM regions WHERE code = ?"),
-                                  "s", code);
+                name = kj_refdata_name(kj_req_db(req), dom ? "domains" : "regions", code, en);
                 json_object_set_new(f, "label", json_string(name ? name : code));
                 json_array_append_new(params, json_pack("{s:s, s:s}", "name", group, "value", code));
                 free(name);
