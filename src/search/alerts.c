@@ -6,6 +6,7 @@
  * kj_alert_hook lets the e-mail digest (a later issue) hear about them.
  */
 #include "search/search.h"
+#include "search/backend.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/validate.h"
@@ -46,20 +47,12 @@ static void filters_to_query(json_t *filters, kj_listing_query *q)
 static bool search_matches(kj_db *db, json_t *sub, const char *listing_id)
 {
     const char *query = jstr(sub, "query");
-    char *expr = kj_search_expr(query, strlen(query), 32, true, NULL, NULL);
+    const kj_search_backend *sb = kj_search_backend_of(db);
+    char *expr = kj_search_expr_in(sb, query, strlen(query), 32, true, NULL, NULL);
     if (!expr) return false;
     kj_listing_query q;
     filters_to_query(json_object_get(sub, "filters"), &q);
-    kj_buf sql = { 0 };
-    json_t *params = json_array();
-    kj_buf_puts(&sql, "SELECT count(*) FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid "
-                      "JOIN listings l ON l.id = d.doc_id WHERE search_fts MATCH ? AND d.doc_id = ?");
-    json_array_append_new(params, json_string(expr));
-    json_array_append_new(params, json_string(listing_id));
-    kj_listing_filter_sql(&q, &sql, params);
-    bool hit = kj_db_int_j(db, 0, sql.data, params) > 0;
-    kj_buf_free(&sql);
-    json_decref(params);
+    bool hit = sb->doc_matches(db, expr, listing_id, &q);
     free(expr);
     return hit;
 }

@@ -163,7 +163,7 @@ static char *candidate_expr(kj_db *db, const char *text, size_t len, char **coun
     json_t *used_terms = json_array();
     for (int i = 0, used = 0; i < m && used < MAX_KEY_TERMS; i++) {
         if (td[i].docs > common && used >= MIN_KEY_TERMS) break;
-        kj_search_quote_term(&expr, td[i].term, " OR ");
+        kj_search_backend_of(db)->add_term(&expr, td[i].term, false);
         json_array_append_new(used_terms, json_string(td[i].term));
         used++;
     }
@@ -184,7 +184,7 @@ static int most_relevant_first(const void *a, const void *b)
 
 /* The walk over expr's matches: the other side's documents, ranked. */
 typedef struct {
-    kj_fts_scan scan;            /* first: the scan's callbacks get this walk */
+    kj_search_scan scan;            /* first: the scan's callbacks get this walk */
     kj_db *db;
     int64_t self;                /* the listing's own rowid */
     int want[3];                 /* kind codes on the other side (0: none) */
@@ -193,7 +193,7 @@ typedef struct {
     int n;
 } candidate_walk;
 
-static int candidate_visit(kj_fts_scan *s, int64_t rowid, int *ntok)
+static int candidate_visit(kj_search_scan *s, int64_t rowid, int *ntok)
 {
     candidate_walk *w = (candidate_walk *)s;
     if (rowid == w->self || w->n >= CANDIDATE_WINDOW) return 0;
@@ -206,7 +206,7 @@ static int candidate_visit(kj_fts_scan *s, int64_t rowid, int *ntok)
     return 1;
 }
 
-static void candidate_scored(kj_fts_scan *s, int64_t rowid, double score)
+static void candidate_scored(kj_search_scan *s, int64_t rowid, double score)
 {
     candidate_walk *w = (candidate_walk *)s;
     if (w->n < CANDIDATE_WINDOW) w->c[w->n++] = (candidate){ score, rowid };
@@ -218,24 +218,25 @@ static int kind_code(const char *kind) { return kj_doc_code(KJ_CODES_KIND, kind,
  * studios for a demand, demands for an offer or a studio) among the
  * CANDIDATE_WINDOW newest ones matching expr, best first:
  * [{doc_id, doc_kind, relevance}]. The same field weights as search
- * (BM25_WEIGHTS in search.c); FTS5 walks its doclists newest rowid first
+ * (BM25_WEIGHTS in search.c); the backend walks the matches newest first
  * and the walk stops at the window. */
 static json_t *best_candidates(kj_db *db, const char *expr, const char *counts, const char *id, bool demand)
 {
+    const kj_search_backend *sb = kj_search_backend_of(db);
     candidate_walk w = {
         .scan = { candidate_visit, candidate_scored, { 0 }, counts },
-        .db = db, .self = kj_db_int(db, 0, "SELECT rowid FROM search_docs WHERE doc_id = ?", "s", id),
+        .db = db, .self = sb->doc_number(db, id),
         .studios = demand, .c = malloc(CANDIDATE_WINDOW * sizeof(candidate)),
     };
     memcpy(w.scan.weights, kj_bm25_column_weights, sizeof w.scan.weights);
     if (demand) { w.want[0] = kind_code("achievement"); w.want[1] = kind_code("service"); }
     else w.want[0] = kind_code("demand");
     kj_doc_attrs_bind(kj_store_serial(kj_db_store(db)));
-    if (!w.c || kj_fts_scan_run(db, expr, true, CANDIDATE_WINDOW, &w.scan) < 0) { free(w.c); return NULL; }
+    if (!w.c || sb->scan(db, expr, true, CANDIDATE_WINDOW, &w.scan) < 0) { free(w.c); return NULL; }
     qsort(w.c, (size_t)w.n, sizeof *w.c, most_relevant_first);
     json_t *out = json_array();
     for (int i = 0; i < w.n && i < CANDIDATES; i++) {
-        json_t *d = kj_db_row(db, "SELECT doc_id, doc_kind FROM search_docs WHERE rowid = ?", "i", w.c[i].rowid);
+        json_t *d = sb->doc_of(db, w.c[i].rowid);
         if (d) json_array_append_new(out, json_pack("{s:O, s:O, s:f}", "doc_id", json_object_get(d, "doc_id"),
                                                     "doc_kind", json_object_get(d, "doc_kind"), "relevance", w.c[i].relevance));
         json_decref(d);

@@ -1,13 +1,19 @@
 /*
  * search.c — the search index, queries, facets, snippets, suggestions
- * (see search.h). Matching lives in match.c, alerts in alerts.c.
+ * (see search.h): the backend-independent side of the search seam
+ * (backend.h). What to index and when, query planning (strict, then
+ * relaxed), the ranking policy, filters and facets over the documents'
+ * attributes in memory, and result shaping are here; the full-text engine
+ * (FTS5: search/fts5/) is reached through kj_search_backend_of(db) only.
+ * Matching lives in match.c, alerts in alerts.c.
  *
- * Query safety: the user's text never reaches FTS5 syntax. It is analyzed
- * into terms (the same analyzer as the index), each term is put in double
- * quotes with any '"' doubled, and the terms are joined with OR; BM25 then
- * ranks documents that share more (and rarer) terms first.
+ * Query safety: the user's text never reaches the engine's syntax. It is
+ * analyzed into terms (the same analyzer as the index), and the backend
+ * quotes each term (add_term); BM25 then ranks documents that share more
+ * (and rarer) terms first.
  */
 #include "search/search.h"
+#include "search/backend.h"
 #include "search/doc_attrs.h"
 #include "search/scan.h"
 #include "search/fast_terms.h"
@@ -57,6 +63,17 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
 const char *const kj_bm25_weights = BM25_WEIGHTS;
 const double kj_bm25_column_weights[4] = { BM25_WEIGHT_LIST };
 
+/* The backends compiled in, by the store backend they run on. */
+static const kj_search_backend *const backends[] = { &kj_search_fts5 };
+
+const kj_search_backend *kj_search_backend_of(kj_db *db)
+{
+    const char *store = kj_db_store(db)->be->name;
+    for (size_t i = 0; i < sizeof backends / sizeof *backends; i++)
+        if (!strcmp(backends[i]->store, store)) return backends[i];
+    return backends[0];
+}
+
 /* From this many documents on, rankings pass kj_bm25() the document count
  * of each term from the cache (kj_search_term_docs) instead of letting it
  * walk each term's doclist; below, the walk is cheap and exact (the cache
@@ -90,18 +107,13 @@ char *kj_search_bm25_counts(kj_db *db, json_t *terms)
     return out.len ? kj_buf_steal(&out, NULL) : (kj_buf_free(&out), NULL);
 }
 
-void kj_search_quote_term(kj_buf *expr, const char *term, const char *op)
+char *kj_search_expr(const char *text, size_t len, int max_terms, bool all, json_t *terms_out, int *nterms)
 {
-    if (expr->len) kj_buf_puts(expr, op);
-    kj_buf_puts(expr, "\"");
-    for (const char *p = term; *p; p++) {
-        if (*p == '"') kj_buf_puts(expr, "\"\"");
-        else kj_buf_append(expr, p, 1);
-    }
-    kj_buf_puts(expr, "\"");
+    return kj_search_expr_in(&kj_search_fts5, text, len, max_terms, all, terms_out, nterms);
 }
 
-char *kj_search_expr(const char *text, size_t len, int max_terms, bool all, json_t *terms_out, int *nterms)
+char *kj_search_expr_in(const kj_search_backend *sb, const char *text, size_t len, int max_terms, bool all,
+                        json_t *terms_out, int *nterms)
 {
     if (nterms) *nterms = 0;
     if (!the_analyzer || !text) return NULL;
@@ -113,7 +125,7 @@ char *kj_search_expr(const char *text, size_t len, int max_terms, bool all, json
     int used = 0;
     for (int i = 0; i < n && used < max_terms; i++) {
         if (!*terms[i]) continue;
-        kj_search_quote_term(&expr, terms[i], all ? " AND " : " OR ");
+        sb->add_term(&expr, terms[i], all);
         used++;
         if (terms_out) json_array_append_new(terms_out, json_string(terms[i]));
     }
@@ -147,7 +159,7 @@ static uint64_t frequent_store;   /* kj_store_serial of its database */
 int kj_search_refresh_term_stats(kj_db *db)
 {
     int64_t now = kj_now_ms();
-    json_t *rows = kj_db_rows(db, "SELECT term, doc FROM search_vocab WHERE doc >= ?", "i", (int64_t)FREQUENT_MIN);
+    json_t *rows = kj_search_backend_of(db)->frequent_terms(db, FREQUENT_MIN);
     if (!rows) return -1;
     json_t *terms = json_object();
     size_t i;
@@ -175,7 +187,6 @@ bool kj_search_term_stats_due(kj_db *db)
 
 int64_t kj_search_term_docs(kj_db *db, const char *term)
 {
-    /* A term in no document has no vocabulary row: 0. */
     int64_t now = kj_now_ms(), docs = -1;
     uint64_t store = kj_store_serial(kj_db_store(db));
     pthread_mutex_lock(&df_lock);
@@ -187,7 +198,7 @@ int64_t kj_search_term_docs(kj_db *db, const char *term)
     if (hit && now - json_integer_value(json_array_get(hit, 1)) < DF_TTL_MS) docs = json_integer_value(json_array_get(hit, 0));
     pthread_mutex_unlock(&df_lock);
     if (docs >= 0) return docs;
-    docs = kj_db_int(db, 0, "SELECT doc FROM search_vocab WHERE term = ?", "s", term);
+    docs = kj_search_backend_of(db)->term_docs(db, term);
     if (docs < 0) return docs;
     pthread_mutex_lock(&df_lock);
     if (!df_cache || json_object_size(df_cache) >= DF_MAX_TERMS) {
@@ -201,9 +212,8 @@ int64_t kj_search_term_docs(kj_db *db, const char *term)
 
 int64_t kj_search_doc_estimate(kj_db *db)
 {
-    /* max(rowid) is one B-tree descent; count(*) would walk the table.
-     * Deleted documents leave gaps, so this errs high. */
-    return kj_db_int(db, 0, "SELECT max(rowid) FROM search_docs", "");
+    int64_t n = kj_search_backend_of(db)->max_docno(db);
+    return n > 0 ? n : 0;
 }
 
 char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out)
@@ -234,7 +244,8 @@ static json_t *key_terms(const char *title, const char *keywords_text, const cha
 
 json_t *kj_search_doc_terms(kj_db *db, const char *doc_id)
 {
-    json_t *row = kj_db_row(db, "SELECT doc_kind, terms AS t__json FROM search_docs WHERE doc_id = ?", "s", doc_id);
+    const kj_search_backend *sb = kj_search_backend_of(db);
+    json_t *row = sb->terms_get(db, doc_id);
     if (!row) return json_array();
     json_t *t = json_object_get(row, "t");
     if (json_is_array(t)) { json_incref(t); json_decref(row); return t; }
@@ -244,8 +255,7 @@ json_t *kj_search_doc_terms(kj_db *db, const char *doc_id)
     json_decref(row);
     json_t *terms = key_terms(jstr(src, "title"), jstr(src, "kw"), jstr(src, "summary"));
     json_decref(src);
-    /* Best effort: the terms are a cache, computed again when missing. */
-    kj_db_exec_optional(db, "key-term cache", "UPDATE search_docs SET terms = ? WHERE doc_id = ?", "js", terms, doc_id);
+    sb->terms_put(db, doc_id, terms);
     return terms;
 }
 
@@ -260,29 +270,14 @@ char *kj_search_keywords_text(json_t *kw)
 
 static int remove_doc(kj_db *db, const char *doc_id)
 {
-    int64_t rowid = kj_db_int(db, 0, "SELECT rowid FROM search_docs WHERE doc_id = ?", "s", doc_id);
-    if (!rowid) return 0;
-    if (kj_db_exec(db, "INSERT INTO search_removed(doc_rowid) VALUES (?)", "i", rowid) < 0) return -1;
-    if (kj_db_exec(db, "DELETE FROM search_fts WHERE rowid = ?", "i", rowid) < 0) return -1;
-    return kj_db_exec(db, "DELETE FROM search_docs WHERE rowid = ?", "i", rowid) < 0 ? -1 : 0;
+    return kj_search_backend_of(db)->remove(db, doc_id);
 }
 
 static int add_doc(kj_db *db, const char *doc_id, const char *kind, const char *title, const char *keywords,
                    const char *summary, const char *body)
 {
-    /* Key terms are computed when a match first needs them (kj_search_doc_terms),
-     * which keeps bulk indexing to one analysis of the text.
-     * No RETURNING (nor upsert) here: such a statement opens a statement
-     * savepoint, and FTS5 flushes its pending terms to a new segment at
-     * every savepoint — once per document in a bulk import, which then
-     * spends a sixth of its time writing and merging tiny segments. */
-    if (kj_db_exec(db, "INSERT INTO search_docs(doc_id, doc_kind, terms, indexed_at) VALUES (?,?,'null',?)",
-                   "ssi", doc_id, kind, kj_now_ms()) != 1) return -1;
-    int64_t rowid = kj_db_int(db, 0, "SELECT last_insert_rowid()", "");
-    if (!rowid) return -1;
-    return kj_db_exec(db, "INSERT INTO search_fts(rowid, title, keywords, summary, body) VALUES (?,?,?,?,?)",
-                      "issss", rowid, title ? title : "", keywords ? keywords : "", summary ? summary : "",
-                      body ? body : "") < 0 ? -1 : 0;
+    kj_search_doc d = { doc_id, kind, title, keywords, summary, body };
+    return kj_search_backend_of(db)->add(db, &d);
 }
 
 int kj_alerts_for_new_listing(kj_db *db, const char *listing_id);
@@ -310,7 +305,7 @@ int kj_match_drain(kj_db *db, int max)
         const char *id = jstr(r, "listing_id");
         if (kj_db_begin(db)) break;
         int rc = 0;
-        if (kj_db_int(db, 0, "SELECT count(*) FROM search_docs WHERE doc_id = ?", "s", id)) {
+        if (kj_search_backend_of(db)->doc_number(db, id)) {
             rc = kj_match_compute(db, id) < 0 ? -1 : 0;
             if (rc == 0 && json_integer_value(json_object_get(r, "notify"))) kj_alerts_for_new_listing(db, id);
         }
@@ -389,17 +384,16 @@ int kj_search_reindex(kj_db *db)
 {
     if (kj_db_begin(db)) return -1;
     int n = 0;
-    int rc = kj_db_exec(db, "INSERT INTO search_removed(doc_rowid) SELECT rowid FROM search_docs", "") < 0 ||
-             kj_db_exec(db, "DELETE FROM search_fts", "") < 0 || kj_db_exec(db, "DELETE FROM search_docs", "") < 0 ||
-             kj_db_exec(db, "DELETE FROM matches", "") < 0 || kj_db_exec(db, "DELETE FROM match_queue", "") < 0 ? -1 : 0;
+    int rc = kj_search_backend_of(db)->clear(db) < 0 || kj_db_exec(db, "DELETE FROM matches", "") < 0 || kj_db_exec(db, "DELETE FROM match_queue", "") < 0 ? -1 : 0;
     json_t *ids = rc ? NULL : kj_db_rows(db, "SELECT id FROM listings WHERE status = 'published'", "");
     json_t *studios = rc ? NULL : kj_db_rows(db, "SELECT id FROM studios", "");
+    json_t *demands = json_array();   /* the demands indexed: matched below */
     size_t i;
     json_t *r;
     /* Index everything first, then match, so that early documents see late ones. */
     json_array_foreach(ids, i, r) {
         if (rc) break;
-        json_t *l = kj_db_row(db, "SELECT title, keywords AS keywords__json, summary, description, valid_until FROM listings "
+        json_t *l = kj_db_row(db, "SELECT kind, title, keywords AS keywords__json, summary, description, valid_until FROM listings "
                                   "WHERE id = ?", "s", jstr(r, "id"));
         char today[16];
         kj_format_date(kj_now_ms(), today, sizeof today);
@@ -407,6 +401,7 @@ int kj_search_reindex(kj_db *db)
             char *kw = kj_search_keywords_text(json_object_get(l, "keywords"));
             rc = add_doc(db, jstr(r, "id"), "listing", jstr(l, "title"), kw, jstr(l, "summary"), jstr(l, "description"));
             free(kw);
+            if (jstr(l, "kind") && !strcmp(jstr(l, "kind"), "demand")) json_array_append(demands, json_object_get(r, "id"));
             n++;
         }
         json_decref(l);
@@ -424,17 +419,15 @@ int kj_search_reindex(kj_db *db)
     if (rc == 0) rc = kj_search_optimize(db);
     json_decref(ids);
     json_decref(studios);
-    if (rc || kj_db_commit(db)) { kj_db_rollback(db); return -1; }
+    if (rc || kj_db_commit(db)) { kj_db_rollback(db); json_decref(demands); return -1; }
     /* Then the matches, in a second transaction: the index is committed, so
      * the documents' attributes can be read into memory first (doc_attrs.h
      * keeps nothing read inside a transaction) — else every candidate of
      * every demand would be read from its table. */
     int64_t cursor = 0;
     while ((rc = (int)kj_search_warm(db, &cursor, 50000)) > 0) {}
-    if (rc < 0 || kj_db_begin(db)) return -1;
-    json_t *demands = kj_db_rows(db, "SELECT l.id FROM listings l JOIN search_docs d ON d.doc_id = l.id "
-                                     "WHERE l.kind = 'demand'", "");
-    json_array_foreach(demands, i, r) if (rc == 0 && kj_match_compute(db, jstr(r, "id")) < 0) rc = -1;
+    if (rc < 0 || kj_db_begin(db)) { json_decref(demands); return -1; }
+    json_array_foreach(demands, i, r) if (rc == 0 && kj_match_compute(db, json_string_value(r)) < 0) rc = -1;
     json_decref(demands);
     if (rc || kj_db_commit(db)) { kj_db_rollback(db); return -1; }
     return n;
@@ -442,17 +435,18 @@ int kj_search_reindex(kj_db *db)
 
 int kj_search_optimize(kj_db *db)
 {
-    return kj_db_exec(db, "INSERT INTO search_fts(search_fts) VALUES ('optimize')", "") < 0 ? -1 : 0;
+    return kj_search_backend_of(db)->optimize(db);
 }
 
 json_t *kj_search_stats(kj_db *db)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I}",
-        "in_memory", (json_int_t)kj_doc_attrs_count(),
-        "documents", (json_int_t)kj_db_int(db, 0, "SELECT count(*) FROM search_docs", ""),
-        "listings", (json_int_t)kj_db_int(db, 0, "SELECT count(*) FROM search_docs WHERE doc_kind = 'listing'", ""),
-        "studios", (json_int_t)kj_db_int(db, 0, "SELECT count(*) FROM search_docs WHERE doc_kind = 'studio'", ""),
+    json_t *index = kj_search_backend_of(db)->stats(db);
+    json_t *out = json_pack("{s:I, s:O, s:O, s:O, s:I}", "in_memory", (json_int_t)kj_doc_attrs_count(),
+        "documents", json_object_get(index, "documents"), "listings", json_object_get(index, "listings"),
+        "studios", json_object_get(index, "studios"),
         "matches", (json_int_t)kj_db_int(db, 0, "SELECT count(*) FROM matches", ""));
+    json_decref(index);
+    return out;
 }
 
 /* ---- queries ---- */
@@ -461,28 +455,6 @@ static bool has_listing_filters(const kj_listing_query *f)
 {
     return (f->kind && strcmp(f->kind, "studio")) || f->domain || f->region || f->mode || f->trl_min || f->trl_max || f->within_days ||
            f->price_min_fen >= 0 || f->price_max_fen >= 0;
-}
-
-/* FROM + WHERE shared by the hits and the scan of all matches. The
- * domain and region names are joined by the hits query only. */
-static void search_where(const kj_search_query *q, const char *expr, kj_buf *sql, json_t *params, bool studios)
-{
-    /* CROSS JOIN keeps the full-text match as the driving loop: otherwise the
-     * planner may walk every published listing of a filter and test MATCH row
-     * by row. Without studios the listing filter turns a LEFT JOIN into an
-     * inner join that the planner may reorder, so it is a CROSS JOIN too.
-     * listings_search (migration 015) holds every column read here; without
-     * ANALYZE statistics the planner would take the primary key and read
-     * each listing's row, long description and all. */
-    kj_buf_puts(sql, " FROM search_fts CROSS JOIN search_docs d ON d.rowid = search_fts.rowid ");
-    kj_buf_puts(sql, studios ? "LEFT JOIN listings l INDEXED BY listings_search ON l.id = d.doc_id AND d.doc_kind = 'listing' "
-                             : "CROSS JOIN listings l INDEXED BY listings_search ON l.id = d.doc_id AND d.doc_kind = 'listing' ");
-    kj_buf_puts(sql, "WHERE search_fts MATCH ? AND (");
-    json_array_append_new(params, json_string(expr));
-    if (studios) kj_buf_puts(sql, "d.doc_kind = 'studio' OR ");
-    kj_buf_puts(sql, "(d.doc_kind = 'listing'");
-    kj_listing_filter_sql(&q->filters, sql, params);
-    kj_buf_puts(sql, "))");
 }
 
 /* ---- facets: counted in one pass over all matches ---- */
@@ -571,36 +543,25 @@ static int best_first(const void *a, const void *b)
     return ranks_below(b, a) ? -1 : ranks_below(a, b) ? 1 : 0;
 }
 
-/* Walks every match of expr under the query's filters once: counts it,
- * adds it to the facets and offers it to the top k by BM25. Only rowids and
+/* Walks every match of expr under the query's filters once, with the
+ * backend's own filtering (scan_filtered): counts it, adds it to the
+ * facets and offers it to the top k by BM25. Only document numbers and
  * scores are kept; snippets and listing columns are read for the page's
  * hits alone (page_of_hits). Returns the total, or -1 when the query fails. */
+typedef struct { facet_counts *facets; top_k *best; } scan_sink;
+
+static void scan_row(void *ctx, const kj_search_facet_row *row, int64_t docno, double score)
+{
+    scan_sink *k = ctx;
+    for (int c = 0; c < NFACETS; c++) facet_add(&k->facets[c], row->value[c], row->len[c]);
+    top_k_offer(k->best, score, docno);
+}
+
 static int64_t scan_matches(kj_db *db, const kj_search_query *q, const char *expr, const char *counts, bool studios,
                             facet_counts *facets, top_k *best)
 {
-    kj_buf sql = { 0 };
-    json_t *params = json_array();
-    kj_buf_puts(&sql, "SELECT coalesce(l.kind, d.doc_kind), l.domain1, l.region_province, coalesce(l.trl, l.trl_min), "
-                      "d.rowid, -kj_bm25(search_fts, " BM25_WEIGHTS ", ?)");
-    json_array_append_new(params, counts ? json_string(counts) : json_null());
-    search_where(q, expr, &sql, params, studios);
-    kj_stmt *st = kj_db_prepare_j(db, sql.data, params);
-    kj_buf_free(&sql);
-    json_decref(params);
-    if (!st) return -1;
-    int64_t total = 0;
-    int rc;
-    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
-        total++;
-        for (int c = 0; c < NFACETS; c++) {
-            size_t len;
-            const char *v = kj_stmt_text(db, st, c, &len);
-            facet_add(&facets[c], v, len);
-        }
-        top_k_offer(best, kj_stmt_double(db, st, NFACETS + 1, 0), kj_stmt_int(db, st, NFACETS, 0));
-    }
-    kj_stmt_finish(db, st);
-    return rc < 0 ? -1 : total;
+    scan_sink k = { facets, best };
+    return kj_search_backend_of(db)->scan_filtered(db, expr, &q->filters, studios, counts, scan_row, &k);
 }
 
 /* ---- the same walk with the documents' attributes in memory ----
@@ -609,58 +570,29 @@ static int64_t scan_matches(kj_db *db, const kj_search_query *q, const char *exp
  * time a document is met, or by kj_search_warm), and only rows the filter
  * keeps are ranked. */
 
-#define SQL_ATTRS \
-    "SELECT d.rowid, d.doc_kind, l.kind, l.domain1, l.domain, l.region_province, l.region_city, l.region, " \
-    "coalesce(l.trl, l.trl_min), (SELECT group_concat(m.mode) FROM listing_modes m WHERE m.listing_id = l.id), " \
-    "l.price_min_fen, l.price_max_fen, l.published_at, l.valid_until, l.status, z.sz " \
-    "FROM search_docs d LEFT JOIN listings l INDEXED BY listings_search ON l.id = d.doc_id AND d.doc_kind = 'listing' " \
-    "LEFT JOIN search_fts_docsize z ON z.id = d.rowid "
+/* Reads the attributes of the documents after number `after` (at most
+ * limit, in order), or of the one document `only` when it is > 0, and
+ * keeps them when it may (doc_attrs.h: outside a transaction). With out
+ * set, the attributes of `only` are copied there. *last (optional)
+ * receives the last number read. Returns the documents read (0: `only` is
+ * gone or cannot be kept), -1 on error. */
+typedef struct { bool keep; int64_t only; kj_doc_attrs *out; int64_t *last; } attrs_sink;
 
-/* Reads the attributes of the documents after rowid `after` (at most
- * limit, by rowid), or of the one document `only` when it is > 0, and keeps
- * them when it may (doc_attrs.h: outside a transaction). With out set, the
- * attributes of `only` are copied there. *last (optional) receives the last
- * rowid read. Returns the documents read (0: `only` is gone or cannot be
- * kept), -1 on error. */
+static bool attrs_row(void *ctx, int64_t docno, const kj_doc_row *r)
+{
+    attrs_sink *k = ctx;
+    kj_doc_attrs a;
+    bool ok = kj_doc_attrs_from_row(r, &a);
+    if (ok && k->keep) kj_doc_attrs_put(docno, &a);
+    if (k->out && ok && docno == k->only) *k->out = a;
+    if (k->last) *k->last = docno;
+    return !(k->out && !ok);
+}
+
 static int64_t load_attrs(kj_db *db, int64_t after, int64_t only, int64_t limit, kj_doc_attrs *out, int64_t *last)
 {
-    kj_stmt *st = only > 0 ? kj_db_prepare(db, SQL_ATTRS "WHERE d.rowid = ?", "i", only)
-                           : kj_db_prepare(db, SQL_ATTRS "WHERE d.rowid > ? ORDER BY d.rowid LIMIT ?", "ii", after, limit);
-    if (!st) return -1;
-    bool keep = !kj_db_in_transaction(db);
-    int64_t n = 0;
-    int rc;
-    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
-        char *text[14] = { 0 };
-        for (int c = 1; c <= 14; c++) {
-            if (c == 8 || c == 10 || c == 11 || c == 12) continue;
-            size_t len;
-            const char *v = kj_stmt_text(db, st, c, &len);
-            if (v) text[c - 1] = strndup(v, len);
-        }
-        kj_doc_row r = {
-            .doc_kind = text[0], .kind = text[1], .domain1 = text[2], .domain = text[3], .province = text[4],
-            .city = text[5], .region = text[6], .trl = kj_stmt_int(db, st, 8, 0), .modes_csv = text[8],
-            .has_price_min = kj_stmt_int(db, st, 10, INT64_MIN) != INT64_MIN, .price_min = kj_stmt_int(db, st, 10, 0),
-            .has_price_max = kj_stmt_int(db, st, 11, INT64_MIN) != INT64_MIN, .price_max = kj_stmt_int(db, st, 11, 0),
-            .has_published_at = kj_stmt_int(db, st, 12, INT64_MIN) != INT64_MIN, .published_at = kj_stmt_int(db, st, 12, 0),
-            .valid_until = text[12], .status = text[13],
-        };
-        size_t sizes_len = 0;
-        r.sizes = (const unsigned char *)kj_stmt_text(db, st, 15, &sizes_len);
-        r.sizes_len = sizes_len;
-        kj_doc_attrs a;
-        int64_t rowid = kj_stmt_int(db, st, 0, 0);
-        bool ok = kj_doc_attrs_from_row(&r, &a);
-        for (int c = 0; c < 14; c++) free(text[c]);
-        if (ok && keep) kj_doc_attrs_put(rowid, &a);
-        if (out && ok && rowid == only) *out = a;
-        if (last) *last = rowid;
-        n++;
-        if (out && !ok) { n = 0; break; }
-    }
-    kj_stmt_finish(db, st);
-    return rc < 0 ? -1 : n;
+    attrs_sink k = { !kj_db_in_transaction(db), only, out, last };
+    return kj_search_backend_of(db)->attrs(db, after, only, limit, attrs_row, &k);
 }
 
 const kj_doc_hot *kj_search_doc_hot(kj_db *db, int64_t rowid, kj_doc_attrs *read)
@@ -679,7 +611,7 @@ typedef struct {
 } code_counts;
 
 typedef struct {
-    kj_fts_scan scan;            /* first: the scan's callbacks get this walk */
+    kj_search_scan scan;            /* first: the scan's callbacks get this walk */
     kj_db *db;
     kj_doc_filter filter;
     code_counts *counts;
@@ -697,7 +629,7 @@ static void walk_count(search_walk *w, const kj_doc_hot *a)
     c->trl[a->trl]++;
 }
 
-static int walk_visit(kj_fts_scan *s, int64_t rowid, int *ntok)
+static int walk_visit(kj_search_scan *s, int64_t rowid, int *ntok)
 {
     search_walk *w = (search_walk *)s;
     kj_doc_attrs read;
@@ -709,7 +641,7 @@ static int walk_visit(kj_fts_scan *s, int64_t rowid, int *ntok)
     return 1;
 }
 
-static void walk_scored(kj_fts_scan *s, int64_t rowid, double score)
+static void walk_scored(kj_search_scan *s, int64_t rowid, double score)
 {
     top_k_offer(((search_walk *)s)->best, score, rowid);
 }
@@ -762,19 +694,20 @@ static int fast_row(void *ctx, int64_t rowid, const uint16_t *hits)
 }
 
 /* Marks the documents removed from the index since ix last looked. */
+typedef struct { kj_fast_index *ix; int64_t seq; } removals;
+
+static void removed_one(void *ctx, int64_t seq, int64_t docno)
+{
+    removals *r = ctx;
+    kj_fast_mark_dead(r->ix, docno);
+    r->seq = seq;
+}
+
 static int read_removals(kj_db *db, kj_fast_index *ix)
 {
-    int64_t seq = kj_fast_removed_seq(ix);
-    kj_stmt *st = kj_db_prepare(db, "SELECT seq, doc_rowid FROM search_removed WHERE seq > ? ORDER BY seq", "i", seq);
-    if (!st) return -1;
-    int rc;
-    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
-        kj_fast_mark_dead(ix, kj_stmt_int(db, st, 1, 0));
-        seq = kj_stmt_int(db, st, 0, seq);
-    }
-    kj_stmt_finish(db, st);
-    if (rc < 0) return -1;
-    if (seq > kj_fast_removed_seq(ix)) kj_fast_set_removed_seq(ix, seq);
+    removals r = { ix, kj_fast_removed_seq(ix) };
+    if (kj_search_backend_of(db)->removed_since(db, r.seq, removed_one, &r)) return -1;
+    if (r.seq > kj_fast_removed_seq(ix)) kj_fast_set_removed_seq(ix, r.seq);
     return 0;
 }
 
@@ -789,7 +722,7 @@ static int fast_matches(kj_db *db, kj_fast_index *ix, search_walk *w, const char
     for (int i = 0; i < f.n; i++)
         if (!(t[i] = kj_fast_term_find(ix, json_string_value(json_array_get(terms, i))))) return 0;
     int64_t rows = 0, tokens = 0;
-    if (kj_search_index_totals(db, &rows, &tokens) || rows <= 0) return 0;
+    if (kj_search_backend_of(db)->totals(db, &rows, &tokens) || rows <= 0) return 0;
     const char *p = counts;
     for (int i = 0; i < f.n; i++) {
         char *end;
@@ -815,9 +748,9 @@ static int fast_matches(kj_db *db, kj_fast_index *ix, search_walk *w, const char
         if (ft) t[nall++] = ft;
     }
     kj_fast_and(ix, t, nall, f.n, fast_row, &f);
-    w->scan.after_rowid = kj_fast_built_max(ix);
+    w->scan.after_docno = kj_fast_built_max(ix);
     /* The rest: the documents added since the bitmaps were built. */
-    return kj_fts_scan_run(db, expr, false, 0, &w->scan) < 0 ? -1 : 1;
+    return kj_search_backend_of(db)->scan(db, expr, false, 0, &w->scan) < 0 ? -1 : 1;
 }
 
 static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *expr, json_t *terms, bool every,
@@ -836,8 +769,8 @@ static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *exp
         kj_fast_index *ix = every && !kj_db_in_transaction(db) ? kj_fast_acquire(kj_store_serial(kj_db_store(db))) : NULL;
         int fast = ix ? fast_matches(db, ix, &w, expr, terms, counts) : 0;
         kj_fast_release(ix);
-        w.scan.after_rowid = 0;
-        if (fast < 0 || (fast == 0 && kj_fts_scan_run(db, expr, false, 0, &w.scan) < 0)) { w.total = -1; break; }
+        w.scan.after_docno = 0;
+        if (fast < 0 || (fast == 0 && kj_search_backend_of(db)->scan(db, expr, false, 0, &w.scan) < 0)) { w.total = -1; break; }
         if (!w.filter.unknown) break;
         /* A filter value no document held when compiled: once more if one
          * does now (a document first met by this very scan, or meanwhile). */
@@ -850,16 +783,16 @@ static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *exp
 /* ---- building the bitmaps ---- */
 
 typedef struct {
-    kj_fts_scan scan;
+    kj_search_scan scan;
     int64_t *rowids;
     uint16_t *hits;
     size_t n, cap;
     bool failed;
 } term_collect;
 
-static int collect_visit(kj_fts_scan *s, int64_t rowid, int *ntok) { (void)s; (void)rowid; (void)ntok; return 1; }
+static int collect_visit(kj_search_scan *s, int64_t rowid, int *ntok) { (void)s; (void)rowid; (void)ntok; return 1; }
 
-static void collect_counted(kj_fts_scan *s, int64_t rowid, const double *hits, int nphrase)
+static void collect_counted(kj_search_scan *s, int64_t rowid, const double *hits, int nphrase)
 {
     term_collect *c = (term_collect *)s;
     if (c->n == c->cap) {
@@ -941,12 +874,12 @@ int kj_search_fast_build(kj_db *db)
     uint64_t serial = kj_store_serial(kj_db_store(db));
     if (docs < large_index_docs) { kj_fast_install(NULL); return 0; }
     /* The log position first: a removal after it is read by searches. */
-    int64_t seq = kj_db_int(db, -1, "SELECT coalesce(max(seq), 0) FROM search_removed", "");
-    int64_t built_max = kj_db_int(db, -1, "SELECT coalesce(max(rowid), 0) FROM search_docs", "");
+    const kj_search_backend *sb = kj_search_backend_of(db);
+    int64_t seq = sb->removed_seq(db);
+    int64_t built_max = seq < 0 ? -1 : sb->max_docno(db);
     int64_t min_docs = (int64_t)(FAST_TERM_SHARE * (double)docs);
     if (min_docs < fast_term_min_docs) min_docs = fast_term_min_docs;
-    json_t *terms = seq < 0 || built_max < 0 ? NULL
-                  : kj_db_rows(db, "SELECT term FROM search_vocab WHERE doc >= ?", "i", min_docs);
+    json_t *terms = seq < 0 || built_max < 0 ? NULL : sb->frequent_terms(db, min_docs);
     kj_fast_index *ix = terms ? kj_fast_new(built_max, serial) : NULL;
     if (!ix) { json_decref(terms); return -1; }
     kj_fast_set_removed_seq(ix, seq);
@@ -957,10 +890,10 @@ int kj_search_fast_build(kj_db *db)
     json_array_foreach(terms, i, r) {
         const char *term = json_string_value(json_object_get(r, "term"));
         kj_buf expr = { 0 };
-        kj_search_quote_term(&expr, term, "");
+        sb->add_term(&expr, term, true);
         c.n = 0;
         /* The same phrase a search's word becomes: what it matches, the bitmap holds. */
-        if (kj_fts_scan_run(db, expr.data, false, 0, &c.scan) < 0 || c.failed ||
+        if (sb->scan(db, expr.data, false, 0, &c.scan) < 0 || c.failed ||
             kj_fast_add_term(ix, term, c.rowids, c.hits, c.n) < 0) rc = -1;
         kj_buf_free(&expr);
         if (rc) break;
@@ -974,8 +907,7 @@ int kj_search_fast_build(kj_db *db)
     read_removals(db, ix);
     kj_fast_install(ix);
     /* Entries older than the bitmaps now in use are read by no one. */
-    /* Best effort: entries left behind are read by no one and go with the next build. */
-    kj_db_exec_optional(db, "old removals", "DELETE FROM search_removed WHERE seq <= ?", "i", seq);
+    sb->removed_prune(db, seq);
     return n;
 }
 
@@ -984,7 +916,7 @@ bool kj_search_fast_due(kj_db *db)
     kj_fast_index *ix = kj_fast_acquire(kj_store_serial(kj_db_store(db)));
     if (!ix) return kj_search_doc_estimate(db) >= large_index_docs;
     /* Rebuilt when a twentieth of the documents came after the build, or left. */
-    int64_t built = kj_fast_built_max(ix), newest = kj_db_int(db, 0, "SELECT coalesce(max(rowid), 0) FROM search_docs", "");
+    int64_t built = kj_fast_built_max(ix), newest = kj_search_backend_of(db)->max_docno(db);
     bool due = newest - built > built / 20 + 100 || kj_fast_dead_count(ix) > built / 20 + 100;
     kj_fast_release(ix);
     return due;
@@ -1008,21 +940,13 @@ int64_t kj_search_warm(kj_db *db, int64_t *cursor, int64_t limit)
     return n;
 }
 
-#define HIT_COLUMNS \
-    "d.doc_id AS id, d.doc_kind, " \
-    "f.title AS f0, f.keywords AS f1, f.summary AS f2, f.body AS f3, " \
-    "l.kind, l.subtype, l.title, l.summary, l.domain, l.region, l.trl, l.trl_min, l.price_kind, l.price_min_fen, " \
-    "l.price_max_fen, l.coop_modes AS coop_modes__json, l.keywords AS keywords__json, l.valid_until, l.deadline, " \
-    "l.published_at, l.anonymous, l.open_for_interest, l.status, l.owner_id, l.studio_id, l.org_id, " \
-    "dm.name_zh AS domain_zh, dm.name_en AS domain_en, rg.name_zh AS region_zh, rg.name_en AS region_en"
-
 /* ---- snippets ----
  * A hit's snippet is cut from its own text where the query's terms occur
  * as they are written: that needs neither a full-text seek nor a second
  * tokenization of the hit's columns, which FTS5's snippet() costs (130 µs a
  * hit at 1M listings, a third of a search). A text that holds no term as
  * written (traditional characters, full-width letters, an inflected English
- * word) gets FTS5's snippet() as before. */
+ * word) gets the backend's snippet (FTS5's snippet()) as before. */
 
 #define SNIPPET_CHARS 40     /* about FTS5's 24 tokens of Chinese text */
 #define SNIPPET_BEFORE 8     /* characters shown before the first hit */
@@ -1108,20 +1032,16 @@ static char *literal_snippet(json_t *hit, json_t *terms)
 }
 
 /* The hits ranked from..to (0-based, to exclusive) of the sorted best, each
- * read on its own by rowid. */
+ * read on its own by document number. */
 static json_t *page_of_hits(kj_db *db, const char *expr, json_t *terms, const ranked *best, int from, int to)
 {
+    const kj_search_backend *sb = kj_search_backend_of(db);
     json_t *hits = json_array();
     for (int i = from; i < to; i++) {
-        json_t *h = kj_db_row(db, "SELECT " HIT_COLUMNS " FROM search_docs d CROSS JOIN search_fts f ON f.rowid = d.rowid "
-                                  "LEFT JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
-                                  "LEFT JOIN domains dm ON dm.code = l.domain LEFT JOIN regions rg ON rg.code = l.region "
-                                  "WHERE d.rowid = ?", "i", best[i].rowid);
+        json_t *h = sb->hit(db, best[i].rowid);
         if (!h) continue;   /* withdrawn since the scan */
         char *snippet = literal_snippet(h, terms);
-        if (!snippet)
-            snippet = kj_db_text(db, "SELECT snippet(search_fts, -1, char(2), char(3), '…', 24) FROM search_fts "
-                                     "WHERE search_fts MATCH ? AND rowid = ?", "si", expr, best[i].rowid);
+        if (!snippet) snippet = sb->snippet(db, expr, best[i].rowid);
         json_object_set_new(h, "snippet", json_string(snippet ? snippet : ""));
         free(snippet);
         for (const char *const *c = (const char *const[]){ "f0", "f1", "f2", "f3", NULL }; *c; c++) json_object_del(h, *c);
@@ -1165,7 +1085,8 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
      * keeps recall on specific queries (make bench-search: the same nDCG as
      * any-word alone). Strict keeps the result sets of common words, and so
      * the cost of counting and faceting them, proportionate. */
-    char *expr = kj_search_expr(text, strlen(text), MAX_QUERY_TERMS, true, terms, &nterms);
+    const kj_search_backend *sb = kj_search_backend_of(db);
+    char *expr = kj_search_expr_in(sb, text, strlen(text), MAX_QUERY_TERMS, true, terms, &nterms);
     json_t *out = json_object();
     json_object_set_new(out, "terms", terms);
     if (!expr) {
@@ -1189,7 +1110,7 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
         memset(facets, 0, NFACETS * sizeof *facets);
         best.len = 0;
         free(expr);
-        expr = kj_search_expr(text, strlen(text), MAX_QUERY_TERMS, false, NULL, NULL);
+        expr = kj_search_expr_in(sb, text, strlen(text), MAX_QUERY_TERMS, false, NULL, NULL);
         relaxed = true;
         total = expr ? find_matches(db, q, expr, terms, false, counts, studios, facets, &best) : -1;
     }
@@ -1217,46 +1138,32 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
     return out;
 }
 
-/* The FTS5 expression for text being typed: every term required, the last
- * one as a prefix ("青" finds 青稞) unless the text ends in a space, all
- * within the title and keywords columns. NULL when there are no terms. */
-static char *typing_expr(const char *text)
+/* The backend's expression for text being typed: every term (the first 8)
+ * required, the last one as a prefix ("青" finds 青稞) unless the text ends
+ * in a space (only when it is within the first 8), all within the title
+ * and keywords. NULL when there are no terms. */
+static char *typing_expr(const kj_search_backend *sb, const char *text)
 {
     size_t len = strlen(text);
     int n = 0;
     char **terms = kj_analyze_terms(the_analyzer, KJ_ANALYZE_QUERY, text, (int)utf8_cut(text, len, 300), &n);
     if (!terms) return NULL;
-    kj_buf expr = { 0 };
-    kj_buf_puts(&expr, "{title keywords} : (");
-    size_t empty = expr.len;
-    for (int i = 0; i < n && i < 8; i++) {
-        kj_buf inner = { 0 };
-        kj_search_quote_term(&inner, terms[i], "");
-        if (expr.len > empty) kj_buf_puts(&expr, " AND ");
-        kj_buf_append(&expr, inner.data, inner.len);
-        if (i == n - 1 && len && text[len - 1] != ' ') kj_buf_puts(&expr, "*");
-        kj_buf_free(&inner);
-    }
+    char *expr = n ? sb->typing(terms, n < 8 ? n : 8, n <= 8 && len && text[len - 1] != ' ') : NULL;
     kj_terms_free(terms, n);
-    if (expr.len == empty) { kj_buf_free(&expr); return NULL; }
-    kj_buf_puts(&expr, ")");
-    return kj_buf_steal(&expr, NULL);
+    return expr;
 }
 
-/* Newest first: FTS5 walks its doclists from the highest rowid and stops at
- * the limit, so a common prefix costs no more than a rare one. */
+/* Newest first, at most this many: a common prefix costs no more than a
+ * rare one. */
 #define SUGGEST_SCAN 200
 
 json_t *kj_search_suggest(kj_db *db, const char *prefix, int limit)
 {
     json_t *out = json_array();
-    char *expr = prefix && *prefix && the_analyzer ? typing_expr(prefix) : NULL;
+    const kj_search_backend *sb = kj_search_backend_of(db);
+    char *expr = prefix && *prefix && the_analyzer ? typing_expr(sb, prefix) : NULL;
     if (!expr) return out;
-    json_t *rows = kj_db_rows(db, "SELECT l.id, l.kind, l.title, l.keywords AS kw__json FROM search_fts "
-                                  "CROSS JOIN search_docs d ON d.rowid = search_fts.rowid "
-                                  "CROSS JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
-                                  "WHERE search_fts MATCH ? AND l.status = 'published' "
-                                  "ORDER BY search_fts.rowid DESC LIMIT ?", "si", expr, (int64_t)SUGGEST_SCAN);
+    json_t *rows = sb->suggest(db, expr, SUGGEST_SCAN);
     free(expr);
     /* Titles holding the typed text as it is first, then the others. */
     size_t i;

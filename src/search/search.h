@@ -2,9 +2,10 @@
  * search.h — Chinese-aware full-text search and explainable two-way
  * matching over listings and studios.
  *
- * Owns the search index (search_fts + search_docs), the query builder (a
- * user's text is analyzed into terms, each quoted — never passed raw into
- * FTS5 syntax), BM25 ranking with field weights (title > keywords >
+ * Owns the search index (through a full-text backend, backend.h: FTS5 in
+ * search/fts5/), the query builder (a user's text is analyzed into terms,
+ * each quoted by the backend — never passed raw into its syntax), BM25
+ * ranking with field weights (title > keywords >
  * summary > body), facets, snippets and suggestions; the match table
  * between demands and offers/studios with reasons; "not relevant"
  * feedback; and alerts (saved searches, new matches for a listing).
@@ -22,6 +23,8 @@
 #include "market/market.h"
 #include "store/store.h"
 #include "text/analyzer.h"
+
+struct kj_search_backend;   /* search/backend.h */
 
 /** Sets the analyzer used for queries and explanations (start-up only). */
 void kj_search_set_analyzer(kj_analyzer *a);
@@ -63,7 +66,7 @@ json_t *kj_search_doc_terms(kj_db *db, const char *doc_id);
  *  Called after reindex and large imports. 0 or -1. */
 int kj_search_optimize(kj_db *db);
 /** Reads the in-memory attributes (doc_attrs.h) of up to limit indexed
- *  documents after rowid *cursor, and moves *cursor past them: a
+ *  documents after document number *cursor (backend.h), and moves *cursor past them: a
  *  background thread calls it from 0 until it returns 0, so that searches
  *  rarely meet a document they must read from its table. -1 on error. */
 int64_t kj_search_warm(kj_db *db, int64_t *cursor, int64_t limit);
@@ -85,11 +88,16 @@ void kj_search_set_scale(int64_t large_index_docs, int64_t fast_term_docs);
  *  in_memory (documents whose attributes searches read from memory)}. */
 json_t *kj_search_stats(kj_db *db);
 
-/** The FTS5 MATCH expression for a user's text: its analyzed query terms
- *  (at most max_terms), each double-quoted with '"' doubled — so nothing a
- *  user types is FTS5 syntax — joined with AND when all is true, else OR.
- *  malloc'd; NULL when the text has no terms. terms_out (optional) receives
- *  the terms as strings, *nterms (optional) their number. Thread-safe. */
+/** The full-text expression for a user's text, in the syntax of backend
+ *  sb (backend.h): its analyzed query terms (at most max_terms), each
+ *  quoted by the backend — so nothing a user types is the engine's syntax —
+ *  joined with AND when all is true, else OR. malloc'd; NULL when the text
+ *  has no terms. terms_out (optional) receives the terms as strings,
+ *  *nterms (optional) their number. Thread-safe. */
+char *kj_search_expr_in(const struct kj_search_backend *sb, const char *text, size_t len, int max_terms, bool all,
+                        json_t *terms_out, int *nterms);
+/** kj_search_expr_in for the FTS5 backend (what bench/search/eval.c runs
+ *  on its own FTS5 tables). */
 char *kj_search_expr(const char *text, size_t len, int max_terms, bool all, json_t *terms_out, int *nterms);
 /** kj_search answers with the documents holding every query term when there
  *  are at least this many, else relaxes the query to any term. */
@@ -97,9 +105,6 @@ char *kj_search_expr(const char *text, size_t len, int max_terms, bool all, json
 /** The deepest result kj_search pages to (ranking keeps this many in
  *  memory); later pages are empty, though "total" counts every match. */
 #define KJ_SEARCH_MAX_RANKED 2000
-/** Appends term to an FTS5 expression as a double-quoted string ('"'
- *  doubled), preceded by op (" AND " / " OR ") unless expr is empty. */
-void kj_search_quote_term(kj_buf *expr, const char *term, const char *op);
 /** How many indexed documents hold term (one analyzed term), from
  *  per-process caches refreshed every 10–15 minutes. Thread-safe. */
 int64_t kj_search_term_docs(kj_db *db, const char *term);
@@ -110,7 +115,8 @@ int64_t kj_search_term_docs(kj_db *db, const char *term);
  *  terms, or -1. */
 int kj_search_refresh_term_stats(kj_db *db);
 bool kj_search_term_stats_due(kj_db *db);
-/** The number of indexed documents, estimated from above in O(log n). */
+/** The number of indexed documents, estimated from above in O(log n)
+ *  (0 when none or on error). */
 int64_t kj_search_doc_estimate(kj_db *db);
 /** kj_search_expr with OR: what matching and alerts rank candidates by. */
 char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
@@ -149,7 +155,8 @@ json_t *kj_match_list(kj_db *db, const char *listing_id, int limit);
 /** Computes (again) the matches of one listing against current listings
  *  and studios; stores the top pairs. Returns how many pairs were kept. */
 int kj_match_compute(kj_db *db, const char *listing_id);
-/** The last argument of kj_bm25() (search_sqlite.c) for a query of these
+/** The document counts a scan ranks with (kj_search_scan.counts in
+ *  backend.h; FTS5: kj_bm25's last argument, fts5/fts5_rank.c) for a query of these
  *  terms (a JSON array, in the query's order): their document counts from
  *  the cache, "n1 n2 …", when the index is large enough for that to pay;
  *  NULL otherwise (kj_bm25 then counts, exactly as bm25()). Caller frees. */

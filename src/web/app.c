@@ -10,7 +10,7 @@
 #include "web/i18n.h"
 #include "ref/refdata.h"
 #include "search/search.h"
-int kj_search_conn_hook(void *raw_conn, void *ctx);
+#include "search/backend.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +54,7 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     snprintf(path, sizeof path, "%s/kejiyun.db", cfg->data);
     /* One connection per HTTP thread and per heavy worker (both run
      * handlers), and two for the background jobs. */
-    app->store = kj_store_open(&kj_sqlite_backend, path, cfg->threads + cfg->heavy_jobs + 2, kj_search_conn_hook,
+    app->store = kj_store_open(&kj_sqlite_backend, path, cfg->threads + cfg->heavy_jobs + 2, kj_search_fts5.conn_hook,
                                app->analyzer, err, errlen);
     if (!app->store) return -1;
     snprintf(dir, sizeof dir, "%s/migrations/sqlite", cfg->root);

@@ -1,5 +1,5 @@
 /*
- * search_sqlite.c — the SQLite-specific pieces of search, set up on each
+ * fts5_rank.c — the FTS5 backend's ranking (backend.h), set up on each
  * new connection by the storage layer's hook (before migrations, since the
  * search table is declared with the tokenizer):
  *  - the analyzer as the FTS5 tokenizer 'kejiyun';
@@ -21,14 +21,12 @@
  * phrases in their order; a count that is missing or negative is counted
  * by FTS5 as bm25() does. The value is bm25()'s: negative, better first.
  */
+#include "search/fts5/fts5.h"
 #include "search/search.h"
-#include "search/scan.h"
 #include "text/fts5_tokenizer.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-
-int kj_search_conn_hook(void *raw_conn, void *ctx);
 
 typedef struct {
     int nphrase;
@@ -132,18 +130,18 @@ static void kj_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     else sqlite3_result_double(ctx, -score);
 }
 
-/* ---- kj_scan: the walk of scan.h ----
- * The scan in progress on this thread: kj_fts_scan_run sets it around its
+/* ---- kj_scan: the backend's scan (backend.h, kj_search_scan) ----
+ * The scan in progress on this thread: kj_fts5_scan_run sets it around its
  * step loop, and kj_scan(search_fts) — called by that statement only —
  * reads it. A thread runs one scan at a time. */
-static _Thread_local kj_fts_scan *current_scan;
+static _Thread_local kj_search_scan *current_scan;
 
 static void kj_scan(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval, sqlite3_value **val)
 {
     (void)nval;
     (void)val;
-    kj_fts_scan *s = current_scan;
-    if (!s) { sqlite3_result_error(ctx, "kj_scan outside kj_fts_scan_run", -1); return; }
+    kj_search_scan *s = current_scan;
+    if (!s) { sqlite3_result_error(ctx, "kj_scan outside kj_fts5_scan_run", -1); return; }
     int64_t rowid = api->xRowid(fts);
     int ntok = -1;
     int rank = s->visit(s, rowid, &ntok);
@@ -169,14 +167,14 @@ static void kj_scan(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     sqlite3_result_int(ctx, rank);
 }
 
-int64_t kj_fts_scan_run(kj_db *db, const char *expr, bool newest_first, int64_t stop_after, kj_fts_scan *s)
+int64_t kj_fts5_scan_run(kj_db *db, const char *expr, bool newest_first, int64_t stop_after, kj_search_scan *s)
 {
     kj_stmt *st = kj_db_prepare(db, newest_first
         ? "SELECT kj_scan(search_fts) FROM search_fts WHERE search_fts MATCH ? AND rowid > ? AND rowid <= ? ORDER BY rowid DESC"
         : "SELECT kj_scan(search_fts) FROM search_fts WHERE search_fts MATCH ? AND rowid > ? AND rowid <= ?",
-        "sii", expr, s->after_rowid, s->up_to_rowid > 0 ? s->up_to_rowid : INT64_MAX);
+        "sii", expr, s->after_docno, s->up_to_docno > 0 ? s->up_to_docno : INT64_MAX);
     if (!st) return -1;
-    kj_fts_scan *outer = current_scan;
+    kj_search_scan *outer = current_scan;
     current_scan = s;
     int64_t ranked = 0;
     int rc;
@@ -189,7 +187,7 @@ int64_t kj_fts_scan_run(kj_db *db, const char *expr, bool newest_first, int64_t 
 
 /* FTS5's totals record (%_data row 1): SQLite varints — the number of
  * rows, then the tokens of each column. */
-int kj_search_index_totals(kj_db *db, int64_t *rows, int64_t *tokens)
+int kj_fts5_totals(kj_db *db, int64_t *rows, int64_t *tokens)
 {
     kj_stmt *st = kj_db_prepare(db, "SELECT block FROM search_fts_data WHERE id = 1", "");
     if (!st) return -1;
