@@ -7,6 +7,7 @@
  * value is a bound parameter, never text pasted into the SQL.
  */
 #include "market/market.h"
+#include "market/filters.h"
 #include "authz/authz.h"
 #include "search/search.h"
 #include "core/buf.h"
@@ -59,12 +60,6 @@ static void where_s(kj_buf *sql, json_t *params, const char *fragment, const cha
     json_array_append_new(params, json_string(value));
 }
 
-static void where_i(kj_buf *sql, json_t *params, const char *fragment, int64_t value)
-{
-    kj_buf_puts(sql, fragment);
-    json_array_append_new(params, json_integer(value));
-}
-
 void kj_listing_filter_sql(const kj_listing_query *q, kj_buf *sql, json_t *params)
 {
     char today[16];
@@ -72,21 +67,8 @@ void kj_listing_filter_sql(const kj_listing_query *q, kj_buf *sql, json_t *param
     if (q->status) where_s(sql, params, " AND l.status = ?", q->status);
     else where_s(sql, params, " AND l.status = 'published' AND l.valid_until >= ?", today);
     if (q->kind) where_s(sql, params, " AND l.kind = ?", q->kind);
-    if (q->domain) where_s(sql, params, strlen(q->domain) == 3 ? " AND l.domain1 = ?" : " AND l.domain = ?", q->domain);
-    if (q->region) {
-        const char *col = " AND l.region = ?";
-        if (strlen(q->region) == 6 && !strcmp(q->region + 2, "0000")) col = " AND l.region_province = ?";
-        else if (strlen(q->region) == 6 && !strcmp(q->region + 4, "00")) col = " AND l.region_city = ?";
-        where_s(sql, params, col, q->region);
-    }
-    /* TRL: offers by their level, demands by their minimum. */
-    if (q->trl_min > 0) where_i(sql, params, " AND coalesce(l.trl, l.trl_min) >= ?", q->trl_min);
-    if (q->trl_max > 0) where_i(sql, params, " AND coalesce(l.trl, l.trl_min) <= ?", q->trl_max);
-    if (q->mode) where_s(sql, params, " AND EXISTS (SELECT 1 FROM listing_modes m WHERE m.listing_id = l.id AND m.mode = ?)", q->mode);
-    /* Price/budget ranges overlap the wanted range; 面议 listings never match a price filter. */
-    if (q->price_min_fen >= 0) where_i(sql, params, " AND l.price_max_fen >= ?", q->price_min_fen);
-    if (q->price_max_fen >= 0) where_i(sql, params, " AND l.price_min_fen <= ?", q->price_max_fen);
-    if (q->within_days > 0) where_i(sql, params, " AND l.published_at >= ?", kj_now_ms() - q->within_days * DAY_MS);
+    /* The browse filters, in their table's order (filters.h). */
+    for (const kj_listing_filter *f = kj_listing_filters; f->name; f++) f->sql(q, sql, params);
     if (q->studio_id) where_s(sql, params, " AND l.studio_id = ? AND l.anonymous = 0", q->studio_id);
     if (q->org_id) where_s(sql, params, " AND l.org_id = ? AND l.anonymous = 0", q->org_id);
     if (q->owner_id) where_s(sql, params, " AND l.owner_id = ?", q->owner_id);

@@ -7,6 +7,7 @@
  */
 #include "search/search.h"
 #include "search/backend.h"
+#include "market/filters.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/validate.h"
@@ -30,15 +31,8 @@ static void filters_to_query(json_t *filters, kj_listing_query *q)
 {
     memset(q, 0, sizeof *q);
     q->kind = jstr(filters, "kind");
-    q->domain = jstr(filters, "domain");
-    q->region = jstr(filters, "region");
-    q->mode = jstr(filters, "mode");
-    q->trl_min = (int)json_integer_value(json_object_get(filters, "trl_min"));
-    q->trl_max = (int)json_integer_value(json_object_get(filters, "trl_max"));
     q->price_min_fen = q->price_max_fen = -1;
-    int64_t fen;
-    if (jstr(filters, "price_min") && kj_parse_money_wan(jstr(filters, "price_min"), &fen)) q->price_min_fen = fen;
-    if (jstr(filters, "price_max") && kj_parse_money_wan(jstr(filters, "price_max"), &fen)) q->price_max_fen = fen;
+    kj_listing_filters_from_json(q, filters);
 }
 
 /* Whether a new listing answers a saved search: it passes the search's

@@ -14,6 +14,7 @@
  */
 #include "search/search.h"
 #include "search/backend.h"
+#include "market/filters.h"
 #include "search/doc_attrs.h"
 #include "search/scan.h"
 #include "search/fast_terms.h"
@@ -453,8 +454,10 @@ json_t *kj_search_stats(kj_db *db)
 
 static bool has_listing_filters(const kj_listing_query *f)
 {
-    return (f->kind && strcmp(f->kind, "studio")) || f->domain || f->region || f->mode || f->trl_min || f->trl_max || f->within_days ||
-           f->price_min_fen >= 0 || f->price_max_fen >= 0;
+    if (f->kind && strcmp(f->kind, "studio")) return true;
+    for (const kj_listing_filter *k = kj_listing_filters; k->name; k++)
+        if (k->active(f)) return true;
+    return false;
 }
 
 /* ---- facets: counted in one pass over all matches ---- */

@@ -6,6 +6,7 @@
 #include "market/attach.h"
 #include "ref/refdata.h"
 #include "core/validate.h"
+#include "market/filters.h"
 #include "text/markdown.h"
 #include <stdlib.h>
 #include <string.h>
@@ -159,23 +160,24 @@ void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind)
 {
     memset(q, 0, sizeof *q);
     q->kind = kind ? kind : kj_in_str(req, "kind");
-    q->domain = kj_in_str(req, "domain");
-    q->region = kj_in_str(req, "region");
-    q->mode = kj_in_str(req, "mode");
     q->q_title = kj_in_str(req, "q");
     q->sort = kj_in_str(req, "sort");
-    q->trl_min = (int)kj_in_int(req, "trl_min", 0);
-    q->trl_max = (int)kj_in_int(req, "trl_max", 0);
-    q->within_days = (int)kj_in_int(req, "within", 0);
     q->price_min_fen = q->price_max_fen = -1;
-    /* Prices are 万元 decimals; anything else is refused, not ignored. */
-    static const char *const price_fields[] = { "price_min", "price_max" };
-    for (int i = 0; i < 2; i++) {
-        const char *v = kj_in_str(req, price_fields[i]);
+    /* The browse filters (market/filters.h), validated by the route's
+     * fields (web/filter_fields.h). */
+    for (const kj_listing_filter *f = kj_listing_filters; f->name; f++) {
+        const char *v = f->value == KJ_FILTER_INT ? NULL : kj_in_str(req, f->name);
         int64_t fen;
-        if (!v) continue;
-        if (!kj_parse_money_wan(v, &fen)) { kj_field_error(req, price_fields[i], "err.listing.price"); continue; }
-        if (i == 0) q->price_min_fen = fen; else q->price_max_fen = fen;
+        switch (f->value) {
+        case KJ_FILTER_TEXT: f->set(q, v, 0); break;
+        case KJ_FILTER_INT: f->set(q, NULL, kj_in_int(req, f->name, 0)); break;
+        case KJ_FILTER_MONEY:
+            /* Prices are 万元 decimals; anything else is refused, not ignored. */
+            if (!v) break;
+            if (!kj_parse_money_wan(v, &fen)) { kj_field_error(req, f->name, "err.listing.price"); break; }
+            f->set(q, NULL, fen);
+            break;
+        }
     }
     q->page = (int)kj_in_int(req, "page", 1);
     q->per_page = (int)kj_in_int(req, "per_page", 20);

@@ -10,6 +10,7 @@
 #include "web/app.h"
 #include "web/market_view.h"
 #include "market/attach.h"
+#include "market/filters.h"
 #include "challenge/challenge.h"
 #include "market/lookup.h"
 #include <stdlib.h>
@@ -29,8 +30,11 @@ static const char *user_id(kj_req *req) { return req->user ? jstr(req->user, "id
  * (the template percent-encodes each value). */
 static json_t *filter_list(kj_req *req)
 {
-    static const char *const names[] = { "domain", "region", "trl_min", "trl_max", "mode", "price_min",
-                                         "price_max", "within", "sort", "q", "per_page" };
+    /* The browse filters (market/filters.h), then sort, text and page size. */
+    enum { NFILTERS = KJ_NLISTING_FILTERS };
+    static const char *const more[] = { "sort", "q", "per_page" };
+    const char *names[NFILTERS + sizeof more / sizeof *more];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) names[i] = i < NFILTERS ? kj_listing_filters[i].name : more[i - NFILTERS];
     json_t *out = json_array();
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         json_t *v = json_object_get(req->in, names[i]);

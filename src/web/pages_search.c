@@ -4,6 +4,7 @@
  */
 #include "web/pages_search.h"
 #include "core/id.h"
+#include "market/filters.h"
 #include "search/search.h"
 #include "web/app.h"
 #include "web/market_view.h"
@@ -55,16 +56,22 @@ static void strip_markers(json_t *hit)
     free(copy);
 }
 
-/* The active search parameters as [{name, value}], leaving out skip (and
- * always the page): pager and facet links keep the user's filters. */
-static json_t *active_params(kj_req *req, const char *const *skip)
+/* The active search parameters as [{name, value}], leaving out those of
+ * facet group facet (NULL: none) and always the page: pager and facet links
+ * keep the user's filters. */
+static json_t *active_params(kj_req *req, const char *facet)
 {
-    static const char *const names[] = { "q", "kind", "domain", "region", "trl_min", "trl_max", "mode",
-                                         "price_min", "price_max", "within", "per_page" };
+    /* The text and kind, the browse filters (market/filters.h), the page size. */
+    const char *names[2 + KJ_NLISTING_FILTERS + 1] = { "q", "kind" };
+    for (int i = 0; i < KJ_NLISTING_FILTERS; i++) names[2 + i] = kj_listing_filters[i].name;
+    names[2 + KJ_NLISTING_FILTERS] = "per_page";
     json_t *out = json_array();
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        bool skipped = false;
-        for (const char *const *k = skip; k && *k; k++) if (!strcmp(*k, names[i])) skipped = true;
+        /* A facet link replaces the filters of its group (the kind's: the kind). */
+        bool skipped = facet && !strcmp(facet, "kind") && !strcmp(names[i], "kind");
+        for (int f = 0; facet && f < KJ_NLISTING_FILTERS; f++)
+            if (kj_listing_filters[f].facet && !strcmp(kj_listing_filters[f].facet, facet) && !strcmp(kj_listing_filters[f].name, names[i]))
+                skipped = true;
         json_t *v = json_object_get(req->in, names[i]);
         if (skipped || !v) continue;
         char num[32];
@@ -75,18 +82,25 @@ static json_t *active_params(kj_req *req, const char *const *skip)
     return out;
 }
 
+/* What a facet link of group sets: each filter of the group (market/filters.h)
+ * to the facet's code (TRL n: trl_min = trl_max = n). */
+static void facet_params(json_t *params, const char *group, const char *code)
+{
+    for (const kj_listing_filter *k = kj_listing_filters; k->name; k++)
+        if (k->facet && !strcmp(k->facet, group))
+            json_array_append_new(params, json_pack("{s:s, s:s}", "name", k->name, "value", code));
+}
+
 /* Facet groups: (group, parameters it sets, label source). A facet link
  * keeps every other active filter and replaces its own. */
 static void label_facets(kj_req *req, json_t *facets)
 {
     bool en = !strcmp(req->lang, "en");
-    static const char *const kind_skip[] = { "kind", NULL }, *const domain_skip[] = { "domain", NULL },
-                      *const region_skip[] = { "region", NULL }, *const trl_skip[] = { "trl_min", "trl_max", NULL };
-    static const struct { const char *group; const char *const *skip; } groups[] = {
-        { "kind", kind_skip }, { "domain", domain_skip }, { "region", region_skip }, { "trl", trl_skip },
-    };
+    /* The groups kj_search returns; each replaces the filters of its group
+     * (market/filters.h: the facet of each filter). */
+    static const char *const groups[] = { "kind", "domain", "region", "trl" };
     for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
-        json_t *list = json_object_get(facets, groups[g].group);
+        json_t *list = json_object_get(facets, groups[g]);
         size_t i;
         json_t *f;
         json_array_foreach(list, i, f) {
@@ -94,8 +108,8 @@ static void label_facets(kj_req *req, json_t *facets)
             char code[32];
             if (json_is_integer(c)) snprintf(code, sizeof code, "%lld", (long long)json_integer_value(c));
             else snprintf(code, sizeof code, "%s", json_is_string(c) ? json_string_value(c) : "");
-            json_t *params = active_params(req, groups[g].skip);
-            const char *group = groups[g].group;
+            json_t *params = active_params(req, groups[g]);
+            const char *group = groups[g];
             char *name = NULL;
             if (!strcmp(group, "kind")) {
                 char key[64];
@@ -104,13 +118,12 @@ static void label_facets(kj_req *req, json_t *facets)
                 json_array_append_new(params, json_pack("{s:s, s:s}", "name", "kind", "value", code));
             } else if (!strcmp(group, "trl")) {
                 json_object_set_new(f, "label", json_sprintf("TRL %s", code));
-                json_array_append_new(params, json_pack("{s:s, s:s}", "name", "trl_min", "value", code));
-                json_array_append_new(params, json_pack("{s:s, s:s}", "name", "trl_max", "value", code));
+                facet_params(params, group, code);
             } else {
                 bool dom = !strcmp(group, "domain");
                 name = kj_refdata_name(kj_req_db(req), dom ? "domains" : "regions", code, en);
                 json_object_set_new(f, "label", json_string(name ? name : code));
-                json_array_append_new(params, json_pack("{s:s, s:s}", "name", group, "value", code));
+                facet_params(params, group, code);
                 free(name);
             }
             json_object_set_new(f, "params", params);
@@ -275,11 +288,13 @@ void kj_api_match_not_relevant(kj_req *req)
 
 static json_t *filters_of(kj_req *req)
 {
-    static const char *const names[] = { "kind", "domain", "region", "mode", "price_min", "price_max", "trl_min", "trl_max" };
+    /* The kind and the filters a saved search keeps (market/filters.h). */
     json_t *f = json_object();
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        json_t *v = json_object_get(req->in, names[i]);
-        if (v) json_object_set(f, names[i], v);
+    json_t *kind = json_object_get(req->in, "kind");
+    if (kind) json_object_set(f, "kind", kind);
+    for (const kj_listing_filter *k = kj_listing_filters; k->name; k++) {
+        json_t *v = k->saved ? json_object_get(req->in, k->name) : NULL;
+        if (v) json_object_set(f, k->name, v);
     }
     return f;
 }

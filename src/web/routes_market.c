@@ -4,6 +4,7 @@
  * notifications, and the same through the API.
  */
 #include "web/app.h"
+#include "web/filter_fields.h"
 #include "web/pages_market.h"
 
 static const char *const kinds[] = { "achievement", "service", "demand", NULL };
@@ -14,15 +15,9 @@ static const char *const delivery[] = { "onsite", "remote", "hybrid", "", NULL }
 static const char *const subtypes[] = { "", "problem", NULL };
 static const char *const decisions[] = { "accept", "decline", NULL };
 
+/* The browse filters (market/filters.h), then sort, text and paging. */
 #define BROWSE_FIELDS \
-    { "domain", KJ_F_TEXT, 0, 0, 10, NULL }, \
-    { "region", KJ_F_TEXT, 0, 0, 6, NULL }, \
-    { "trl_min", KJ_F_INT, 0, 1, 9, NULL }, \
-    { "trl_max", KJ_F_INT, 0, 1, 9, NULL }, \
-    { "mode", KJ_F_TEXT, 0, 0, 40, NULL }, \
-    { "price_min", KJ_F_TEXT, 0, 0, 20, NULL }, \
-    { "price_max", KJ_F_TEXT, 0, 0, 20, NULL }, \
-    { "within", KJ_F_INT, 0, 1, 3650, NULL }, \
+    KJ_FILTER_FIELDS \
     { "sort", KJ_F_ENUM, 0, 0, 0, sorts }, \
     { "q", KJ_F_TEXT, 0, 0, 100, NULL }, \
     { "page", KJ_F_INT, 0, 1, 100000, NULL }, \

@@ -2,6 +2,7 @@
  * routes_search.c — search, suggestions, matches and alerts.
  */
 #include "web/app.h"
+#include "web/filter_fields.h"
 #include "web/pages_search.h"
 
 static const char *const kinds[] = { "achievement", "service", "demand", "studio", NULL };
@@ -11,14 +12,7 @@ static const char *const sub_kinds[] = { "search", "matches", NULL };
 #define SEARCH_FIELDS \
     { "q", KJ_F_TEXT, 0, 0, 10000, NULL }, \
     { "kind", KJ_F_ENUM, 0, 0, 0, kinds }, \
-    { "domain", KJ_F_TEXT, 0, 0, 10, NULL }, \
-    { "region", KJ_F_TEXT, 0, 0, 6, NULL }, \
-    { "trl_min", KJ_F_INT, 0, 1, 9, NULL }, \
-    { "trl_max", KJ_F_INT, 0, 1, 9, NULL }, \
-    { "mode", KJ_F_TEXT, 0, 0, 40, NULL }, \
-    { "price_min", KJ_F_TEXT, 0, 0, 20, NULL }, \
-    { "price_max", KJ_F_TEXT, 0, 0, 20, NULL }, \
-    { "within", KJ_F_INT, 0, 1, 3650, NULL }, \
+    KJ_FILTER_FIELDS \
     { "page", KJ_F_INT, 0, 1, 1000, NULL }, \
     { "per_page", KJ_F_INT, 0, 1, 100, NULL }
 

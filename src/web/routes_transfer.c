@@ -4,23 +4,17 @@
  * formats, the admin import page and the import API.
  */
 #include "web/app.h"
+#include "web/filter_fields.h"
 #include "web/pages_transfer.h"
 
 static const char *const kinds[] = { "achievement", "service", "demand", NULL };
 static const char *const import_formats[] = { "json", NULL };
 
-/* The browse filters (routes_market.c) and kind; paging and sort do not
+/* The browse filters (market/filters.h) and kind; paging and sort do not
  * apply to an export. */
 static const kj_field export_fields[] = {
     { "kind", KJ_F_ENUM, 0, 0, 0, kinds },
-    { "domain", KJ_F_TEXT, 0, 0, 10, NULL },
-    { "region", KJ_F_TEXT, 0, 0, 6, NULL },
-    { "trl_min", KJ_F_INT, 0, 1, 9, NULL },
-    { "trl_max", KJ_F_INT, 0, 1, 9, NULL },
-    { "mode", KJ_F_TEXT, 0, 0, 40, NULL },
-    { "price_min", KJ_F_TEXT, 0, 0, 20, NULL },
-    { "price_max", KJ_F_TEXT, 0, 0, 20, NULL },
-    { "within", KJ_F_INT, 0, 1, 3650, NULL },
+    KJ_FILTER_FIELDS
     { "q", KJ_F_TEXT, 0, 0, 100, NULL },
     KJ_FIELDS_END
 };
