@@ -120,6 +120,9 @@ typedef struct kj_search_backend {
     json_t *(*terms_get)(kj_db *db, const char *doc_id);
     /** Keeps a document's key terms (a cache: failure is only logged). */
     void (*terms_put)(kj_db *db, const char *doc_id, json_t *terms);
+    /** How many listings are published and current on day today
+     *  (YYYY-MM-DD) but not indexed (for /metrics: should be 0). */
+    int64_t (*unindexed)(kj_db *db, const char *today);
     /** {documents, listings, studios} indexed. New ref. */
     json_t *(*stats)(kj_db *db);
     /** Calls fn with the attributes (doc_attrs.h) of the documents after

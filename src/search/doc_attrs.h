@@ -1,9 +1,11 @@
 /*
  * doc_attrs.h — what the search filters and facets read of an indexed
- * document, kept in memory by its search rowid, so that a search walking
- * 40,000 matches does not join two tables 40,000 times.
+ * document, kept in memory by its document number (search/backend.h; for
+ * FTS5 the rowid of search_docs, called rowid below), so that a search
+ * walking 40,000 matches does not join two tables 40,000 times.
  *
- * Why a cache keyed by rowid can never be stale (the invariants):
+ * Why a cache keyed by rowid can never be stale (the invariants, which
+ * backend.h asks of every backend's document numbers):
  *  - a document's rowid is never reused: search_docs allocates rowids with
  *    AUTOINCREMENT (migration 016);
  *  - the listing columns read here (kind, domain, region, TRL, modes,

@@ -76,6 +76,12 @@ static void fts5_terms_put(kj_db *db, const char *doc_id, json_t *terms)
     kj_db_exec_optional(db, "key-term cache", "UPDATE search_docs SET terms = ? WHERE doc_id = ?", "js", terms, doc_id);
 }
 
+static int64_t fts5_unindexed(kj_db *db, const char *today)
+{
+    return kj_db_int(db, 0, "SELECT count(*) FROM listings l WHERE l.status = 'published' AND l.valid_until >= ? "
+                            "AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.doc_id = l.id)", "s", today);
+}
+
 static json_t *fts5_stats(kj_db *db)
 {
     return json_pack("{s:I, s:I, s:I}",
@@ -317,6 +323,7 @@ const kj_search_backend kj_search_fts5 = {
     .doc_of = fts5_doc_of,
     .terms_get = fts5_terms_get,
     .terms_put = fts5_terms_put,
+    .unindexed = fts5_unindexed,
     .stats = fts5_stats,
     .attrs = fts5_attrs,
     .add_term = fts5_add_term,
