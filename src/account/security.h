@@ -26,7 +26,9 @@
  *  storage error (fail->key "err.internal"). */
 int kj_account_signup(kj_db *db, const kj_registration *r, kj_fail *fail);
 
-enum kj_verify_result { KJ_VERIFY_OK, KJ_VERIFY_UNKNOWN, KJ_VERIFY_USED, KJ_VERIFY_EXPIRED, KJ_VERIFY_ERROR };
+/** What following an e-mail link (verification or password reset) gave;
+ *  KJ_VERIFY_INVALID: a reset's new password was refused (see kj_fail). */
+enum kj_verify_result { KJ_VERIFY_OK, KJ_VERIFY_UNKNOWN, KJ_VERIFY_USED, KJ_VERIFY_EXPIRED, KJ_VERIFY_INVALID, KJ_VERIFY_ERROR };
 /** Follows a verification link: marks the token used and the user's
  *  address verified, in one transaction. A token serves once, until it
  *  expires, and only while the account still has the address it was sent
@@ -37,6 +39,29 @@ enum kj_resend_result { KJ_RESEND_SENT, KJ_RESEND_ALREADY, KJ_RESEND_TOO_SOON, K
 /** Sends a new verification link to user_id's address (older links stop
  *  serving). At most one per KJ_VERIFY_RESEND_MS. */
 enum kj_resend_result kj_email_verification_resend(kj_db *db, const char *user_id);
+
+/* Password reset by e-mail (reset.c). */
+/** How long a reset link serves, and how often one goes to an address. */
+#define KJ_RESET_TTL_MS (3600LL * 1000)
+#define KJ_RESET_EVERY_MS (5LL * 60 * 1000)
+/** Someone forgot the password of email: when the address belongs to an
+ *  enabled account and no link went to it within KJ_RESET_EVERY_MS, older
+ *  reset links stop serving and a new one is mailed (its token stored as a
+ *  hash only). Does the same work, in one transaction, whether or not the
+ *  address has an account, so the caller answers identically: 0 either
+ *  way (also when throttled), -1 on a storage error only. */
+int kj_password_forgot(kj_db *db, const char *email);
+/** Whether a reset link still serves: KJ_VERIFY_OK, _UNKNOWN (also for
+ *  a link sent to an address the account no longer has), _USED,
+ *  _EXPIRED or _ERROR. Changes nothing. */
+enum kj_verify_result kj_password_reset_check(kj_db *db, const char *token);
+/** Follows a reset link: new_pw must pass the password policy (else
+ *  KJ_VERIFY_INVALID with *fail); then, in one transaction, the token is
+ *  used (once), the password replaced, the address marked verified (the
+ *  link proves it), every session of the user ended and the user's other
+ *  reset links voided. The password is hashed before the transaction
+ *  (slow: call from a KJ_HEAVY route). */
+enum kj_verify_result kj_password_reset(kj_db *db, const char *token, const char *new_pw, kj_fail *fail);
 
 /** The user's live sessions, newest use first: [{id, kind, ip, device,
  *  user_agent, created_at, last_seen_at, current}] where current marks

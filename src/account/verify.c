@@ -41,18 +41,20 @@ static enum kj_resend_result send_link(kj_db *db, const char *user_id, bool limi
         kj_db_rollback(db);
         return KJ_RESEND_ALREADY;
     }
-    if (limit && kj_db_int(db, 0, "SELECT count(*) FROM email_tokens WHERE user_id = ? AND created_at > ?", "si",
+    if (limit && kj_db_int(db, 0, "SELECT count(*) FROM email_tokens WHERE user_id = ? AND purpose = 'verify' AND created_at > ?", "si",
                            user_id, now - KJ_VERIFY_RESEND_MS) > 0) {
         kj_db_rollback(db);
         return KJ_RESEND_TOO_SOON;
     }
     char link[128];
     snprintf(link, sizeof link, "/verify-email?token=%s", token);
-    int rc = kj_db_exec(db, "UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL", "is", now, user_id);
+    int rc = kj_db_exec(db, "UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND purpose = 'verify' AND used_at IS NULL",
+                        "is", now, user_id);
+    if (rc >= 0) rc = kj_mail_withdraw_account(db, user_id, "verify");
     if (rc >= 0)
-        rc = kj_db_exec(db, "INSERT INTO email_tokens(token_hash, user_id, email, created_at, expires_at) "
-                            "SELECT ?, id, email, ?, ? FROM users WHERE id = ?", "siis", th, now, now + KJ_VERIFY_TTL_MS, user_id);
-    if (rc == 1) rc = kj_mail_enqueue_account(db, user_id, "verify", link);
+        rc = kj_db_exec(db, "INSERT INTO email_tokens(token_hash, user_id, email, created_at, expires_at, purpose) "
+                            "SELECT ?, id, email, ?, ?, 'verify' FROM users WHERE id = ?", "siis", th, now, now + KJ_VERIFY_TTL_MS, user_id);
+    if (rc == 1) rc = kj_mail_enqueue_account(db, user_id, "verify", link, now + KJ_VERIFY_TTL_MS);
     else rc = -1;
     if (rc < 0 || kj_db_commit(db)) {
         kj_db_rollback(db);
@@ -73,7 +75,7 @@ static int notify_owner(kj_db *db, const char *email)
     if (kj_db_begin(db)) { free(owner); return -1; }
     if (kj_db_int(db, 0, "SELECT count(*) FROM mail_queue WHERE user_id = ? AND category = 'account.signup_again' "
                          "AND created_at > ?", "si", owner, now - SIGNUP_NOTICE_EVERY_MS) == 0)
-        rc = kj_mail_enqueue_account(db, owner, "signup_again", "/login");
+        rc = kj_mail_enqueue_account(db, owner, "signup_again", "/password/forgot", 0);
     if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); rc = -1; }
     free(owner);
     return rc;
@@ -103,7 +105,8 @@ enum kj_verify_result kj_email_verify(kj_db *db, const char *token)
     int64_t now = kj_now_ms();
     if (kj_db_begin(db)) return KJ_VERIFY_ERROR;
     json_t *t = kj_db_row(db, "SELECT t.user_id, t.expires_at, t.used_at, t.email = u.email AS same_address "
-                              "FROM email_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?", "s", th);
+                              "FROM email_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.purpose = 'verify'",
+                              "s", th);
     enum kj_verify_result res = KJ_VERIFY_OK;
     if (!t || !json_integer_value(json_object_get(t, "same_address"))) res = KJ_VERIFY_UNKNOWN;
     else if (!json_is_null(json_object_get(t, "used_at")) && json_object_get(t, "used_at")) res = KJ_VERIFY_USED;

@@ -8,6 +8,7 @@
  * record answers 201 {id, deal}; other actions answer 200 with the deal.
  */
 #include "deal/deal.h"
+#include "market/market.h"
 #include "web/app.h"
 #include "web/pages_deal.h"
 #include <string.h>
@@ -98,7 +99,18 @@ static void sub_list(kj_req *req, const char *key, const char *missing_key, int 
     json_decref(d);
 }
 
-void kj_api_deal_messages(kj_req *req) { sub_list(req, "messages", "err.deal.not_in_thread", 403); }
+/* One page of the deal's conversation, like /api/v1/threads/{id}: the newest
+ * by default, ?before=<older cursor> for the page before; ?limit= 1..200. */
+void kj_api_deal_messages(kj_req *req)
+{
+    json_t *d = kj_deal_get_page(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "before"),
+                                 (int)kj_in_int(req, "limit", KJ_THREAD_PAGE));
+    if (!d) { problem(req, 404, "err.deal.not_found"); return; }
+    json_t *items = json_object_get(d, "messages");
+    if (!items) problem(req, 403, "err.deal.not_in_thread");
+    else kj_resp_json(req, 200, json_pack("{s:O, s:O}", "items", items, "older", json_object_get(d, "messages_older")));
+    json_decref(d);
+}
 void kj_api_deal_message(kj_req *req) { act(req, "message", NULL, 201); }
 void kj_api_deal_offers(kj_req *req) { sub_list(req, "offers", "err.deal.not_found", 404); }
 void kj_api_deal_offer(kj_req *req) { act(req, "offer", NULL, 201); }

@@ -51,3 +51,29 @@ void kj_api_sessions_end_others(kj_req *req)
     if (n < 0) { kj_error(req, 500, "err.internal"); return; }
     kj_resp_json(req, 200, json_pack("{s:i}", "ended", n));
 }
+
+/* The same 202 and body whether or not the address has an account. */
+void kj_api_password_forgot(kj_req *req)
+{
+    if (kj_password_forgot(kj_req_db(req), kj_in_str(req, "email"))) { kj_error(req, 500, "err.internal"); return; }
+    kj_resp_json(req, 202, json_pack("{s:s, s:s}", "status", "reset_sent", "detail", kj_tr(req, "reset.sent")));
+}
+
+void kj_api_password_reset(kj_req *req)
+{
+    kj_fail fail = { 0 };
+    switch (kj_password_reset(kj_req_db(req), kj_in_str(req, "token"), kj_in_str(req, "password"), &fail)) {
+    case KJ_VERIFY_OK:
+        kj_resp_json(req, 200, json_pack("{s:s}", "status", "password_reset"));
+        return;
+    case KJ_VERIFY_INVALID:
+        kj_req_fail(req, &fail);
+        kj_api_invalid(req);
+        return;
+    case KJ_VERIFY_UNKNOWN: kj_error(req, 404, "reset.unknown"); return;
+    case KJ_VERIFY_USED: kj_error(req, 410, "reset.used"); return;
+    case KJ_VERIFY_EXPIRED: kj_error(req, 410, "reset.expired"); return;
+    case KJ_VERIFY_ERROR: break;
+    }
+    kj_error(req, 500, "err.internal");
+}

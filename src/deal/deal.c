@@ -925,6 +925,11 @@ char *kj_deal_of_thread(kj_db *db, const char *thread_id)
 
 json_t *kj_deal_get(kj_db *db, json_t *user, const char *deal_id)
 {
+    return kj_deal_get_page(db, user, deal_id, NULL, KJ_THREAD_PAGE);
+}
+
+json_t *kj_deal_get_page(kj_db *db, json_t *user, const char *deal_id, const char *before, int limit)
+{
     act_ctx c = { .db = db, .user = user, .uid = jstr(user, "id"), .deal_id = deal_id };
     c.deal = load_deal(db, deal_id);
     if (!c.deal || !may_view(&c)) { json_decref(c.deal); return NULL; }
@@ -945,8 +950,12 @@ json_t *kj_deal_get(kj_db *db, json_t *user, const char *deal_id)
     const char *tid = jstr(d, "thread_id");
     bool member = kj_db_int(db, 0, "SELECT count(*) FROM thread_members WHERE thread_id = ? AND user_id = ?", "ss", tid, c.uid) > 0;
     if (member) {
-        json_t *t = kj_thread_get(db, user, tid);  /* marks the thread read */
+        /* One page of the conversation (marks it read): a deal answers every
+         * action with itself, so a long thread must never ride along whole. */
+        json_t *t = kj_thread_page(db, user, tid, before, limit);
+        if (!t) { json_decref(d); return NULL; }
         json_object_set(d, "messages", json_object_get(t, "messages"));
+        json_object_set(d, "messages_older", json_object_get(t, "older"));
         json_decref(t);
         json_t *files = kj_db_rows(db, "SELECT a.id, a.filename, a.mime, a.size, da.message_id, da.deal_id FROM deal_attachments da "
                                        "JOIN attachments a ON a.id = da.attachment_id WHERE da.deal_id = ? ORDER BY da.created_at",

@@ -121,8 +121,14 @@ json_t *kj_deal_attachment(kj_db *db, json_t *user, const char *deal_id, const c
 /** The deal as user may see it (new ref) or NULL when user may not:
  *  parties, offers, milestones, signatures, contract, reviews, the
  *  actions user may take now ("actions": [names]), and — for thread
- *  members — messages with read marks (reading marks them read). */
+ *  members — the newest page (KJ_THREAD_PAGE) of messages with read marks
+ *  (reading marks them read) and "messages_older", the cursor of the page
+ *  before (null when there is none). */
 json_t *kj_deal_get(kj_db *db, json_t *user, const char *deal_id);
+/** kj_deal_get with the page of messages chosen as kj_thread_page does:
+ *  the newest limit (1..200) messages, or those just before the message
+ *  before (a "messages_older" cursor). */
+json_t *kj_deal_get_page(kj_db *db, json_t *user, const char *deal_id, const char *before, int limit);
 /** The id of the deal that runs on conversation thread_id (its messages
  *  belong on the deal page once there is one). Malloc'd, or NULL. */
 char *kj_deal_of_thread(kj_db *db, const char *thread_id);

@@ -57,13 +57,17 @@ static const char *mode_of(kj_db *db, const char *user_id, const char *category)
     return mode;
 }
 
+/* secret_expires_at: 0 for an ordinary e-mail; else the body carries a
+ * secret (a one-time link) that stops serving then: the e-mail is marked
+ * sensitive and is not sent after that. */
 static int insert(kj_db *db, const char *user_id, const char *to, const char *category, const char *subject,
-                  const char *body, const char *status)
+                  const char *body, const char *status, int64_t secret_expires_at)
 {
     kj_id id = kj_id_new();
     int64_t now = kj_now_ms();
-    return kj_db_exec(db, "INSERT INTO mail_queue(id, user_id, to_addr, category, subject, body, status, next_try_at, created_at) "
-                          "VALUES (?,?,?,?,?,?,?,?,?)", "sssssssii", id.s, user_id, to, category, subject, body, status, now, now) < 1 ? -1 : 0;
+    return kj_db_exec(db, "INSERT INTO mail_queue(id, user_id, to_addr, category, subject, body, status, next_try_at, created_at, "
+                          "sensitive, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,nullif(?, 0))", "sssssssiibi", id.s, user_id, to,
+                      category, subject, body, status, now, now, secret_expires_at > 0, secret_expires_at) < 1 ? -1 : 0;
 }
 
 int kj_mail_enqueue(kj_db *db, const char *user_id, const char *category, const char *subject, const char *link)
@@ -79,7 +83,7 @@ int kj_mail_enqueue(kj_db *db, const char *user_id, const char *category, const 
     kj_buf_printf(&subj, "%s%s", subjects[k].zh, subject ? subject : "");
     kj_buf_printf(&body, "%s%s\n%s%s\n\n%s%s\n", subjects[k].zh, subject ? subject : "", subjects[k].en, subject ? subject : "",
                   BASE_MARK, link ? link : "");
-    int rc = insert(db, user_id, to, category, subj.data, body.data, !strcmp(mode, "digest") ? "digest" : "queued");
+    int rc = insert(db, user_id, to, category, subj.data, body.data, !strcmp(mode, "digest") ? "digest" : "queued", 0);
     kj_buf_free(&subj);
     kj_buf_free(&body);
     free(to);
@@ -95,12 +99,19 @@ static const struct { const char *what, *subject, *zh, *en; } account_mails[] = 
       "If you did not register with kejiyun, ignore this message." },
     { "signup_again", "有人尝试用你的邮箱注册 / Someone tried to register with your address",
       "有人尝试用这个邮箱地址在科技云注册新账号。这个地址已经有账号，所以没有创建新账号。"
-      "如果是你本人，请直接登录（忘记密码请联系管理员）；如果不是，无需任何操作。",
+      "如果是你本人，请直接登录；忘记了密码，可以通过下面的链接重置。如果不是你本人，无需任何操作。",
       "Someone tried to register a new kejiyun account with this address. It already has an account, "
-      "so none was created. If it was you, just sign in; if not, there is nothing to do." },
+      "so none was created. If it was you, just sign in; if you forgot your password, reset it at the link below. "
+      "If it was not you, there is nothing to do." },
+    { "reset", "重置你的科技云密码 / Reset your kejiyun password",
+      "有人（希望是你本人）请求重置这个账号的密码。请在 1 小时内打开下面的链接设置新密码，链接只能使用一次；"
+      "设置后，所有已登录的设备都会退出。如果不是你本人，请忽略本邮件，你的密码不会改变。",
+      "Someone (hopefully you) asked to reset the password of this account. Open the link below within an hour "
+      "to set a new one; it works once, and signs out every device. If it was not you, ignore this message: "
+      "your password stays as it is." },
 };
 
-int kj_mail_enqueue_account(kj_db *db, const char *user_id, const char *what, const char *link)
+int kj_mail_enqueue_account(kj_db *db, const char *user_id, const char *what, const char *link, int64_t secret_expires_at)
 {
     size_t k = 0;
     while (k < sizeof account_mails / sizeof *account_mails && strcmp(account_mails[k].what, what)) k++;
@@ -111,10 +122,19 @@ int kj_mail_enqueue_account(kj_db *db, const char *user_id, const char *what, co
     kj_buf_printf(&body, "%s\n\n%s\n\n%s%s\n", account_mails[k].zh, account_mails[k].en, BASE_MARK, link ? link : "");
     char category[64];
     snprintf(category, sizeof category, "account.%s", what);
-    int rc = insert(db, user_id, to, category, account_mails[k].subject, body.data, "queued");
+    int rc = insert(db, user_id, to, category, account_mails[k].subject, body.data, "queued", secret_expires_at);
     kj_buf_free(&body);
     free(to);
     return rc;
+}
+
+int kj_mail_withdraw_account(kj_db *db, const char *user_id, const char *what)
+{
+    char category[64];
+    snprintf(category, sizeof category, "account.%s", what);
+    return kj_db_exec(db, "UPDATE mail_queue SET status = 'failed', last_error = 'withdrawn', body = ? "
+                          "WHERE user_id = ? AND category = ? AND sensitive = 1 AND status = 'queued'", "sss",
+                      KJ_MAIL_SECRET_REMOVED, user_id, category) < 0 ? -1 : 0;
 }
 
 json_t *kj_mail_prefs(kj_db *db, const char *user_id)
@@ -177,7 +197,7 @@ static int fold_digests(kj_db *db)
         size_t j;
         json_t *it;
         json_array_foreach(items, j, it) kj_buf_printf(&body, "• %s\n", jstr(it, "body"));
-        int rc = insert(db, uid, jstr(u, "to_addr"), "digest", "科技云每日摘要 / Daily digest", body.data, "queued");
+        int rc = insert(db, uid, jstr(u, "to_addr"), "digest", "科技云每日摘要 / Daily digest", body.data, "queued", 0);
         json_array_foreach(items, j, it)
             if (rc == 0 && kj_db_exec(db, "UPDATE mail_queue SET status = 'digested', sent_at = ? WHERE id = ?", "is", now, jstr(it, "id")) < 1)
                 rc = -1;
@@ -190,15 +210,26 @@ static int fold_digests(kj_db *db)
     return n;
 }
 
+/* Queued e-mails whose one-time link has expired are abandoned unsent,
+ * their body (the dead link) removed. */
+static void expire_secrets(kj_db *db)
+{
+    kj_db_exec_optional(db, "expired one-time links", "UPDATE mail_queue SET status = 'failed', last_error = 'expired', body = ? "
+                        "WHERE sensitive = 1 AND status = 'queued' AND expires_at <= ?", "si", KJ_MAIL_SECRET_REMOVED, kj_now_ms());
+}
+
 int kj_mail_housekeeping(kj_db *db)
 {
+    expire_secrets(db);
     return milestone_reminders(db) + fold_digests(db);
 }
 
 int kj_mail_send_due(kj_db *db, const kj_config *cfg, int max)
 {
+    int64_t start = kj_now_ms();
     json_t *due = kj_db_rows(db, "SELECT id, to_addr, subject, body, attempts FROM mail_queue WHERE status = 'queued' "
-                                 "AND next_try_at <= ? ORDER BY next_try_at, id LIMIT ?", "ii", kj_now_ms(), (int64_t)max);
+                                 "AND next_try_at <= ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY next_try_at, id LIMIT ?",
+                             "iii", start, start, (int64_t)max);
     int sent = 0;
     size_t i;
     json_t *m;
@@ -216,16 +247,20 @@ int kj_mail_send_due(kj_db *db, const kj_config *cfg, int max)
         kj_buf_free(&body);
         int64_t now = kj_now_ms();
         if (rc == 0) {
-            if (kj_db_exec(db, "UPDATE mail_queue SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-                           "is", now, jstr(m, "id")) < 0)
+            /* A one-time link has reached its owner: the queue keeps no copy. */
+            if (kj_db_exec(db, "UPDATE mail_queue SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL, "
+                               "body = CASE WHEN sensitive = 1 THEN ? ELSE body END WHERE id = ?",
+                           "iss", now, KJ_MAIL_SECRET_REMOVED, jstr(m, "id")) < 0)
                 kj_log_error("mail: %s sent but not marked sent; it may be sent again", jstr(m, "id"));
             sent++;
         } else {
             int64_t attempts = json_integer_value(json_object_get(m, "attempts")) + 1;
             int64_t delay = MINUTE_MS << (attempts < 7 ? attempts - 1 : 6);
             if (delay > 60 * MINUTE_MS) delay = 60 * MINUTE_MS;
-            if (kj_db_exec(db, "UPDATE mail_queue SET attempts = ?, next_try_at = ?, last_error = ?, status = ? WHERE id = ?", "iisss",
-                           attempts, now + delay, err, attempts >= MAX_ATTEMPTS ? "failed" : "queued", jstr(m, "id")) < 0)
+            bool give_up = attempts >= MAX_ATTEMPTS;
+            if (kj_db_exec(db, "UPDATE mail_queue SET attempts = ?, next_try_at = ?, last_error = ?, status = ?, "
+                               "body = CASE WHEN sensitive = 1 AND ? THEN ? ELSE body END WHERE id = ?", "iissbss",
+                           attempts, now + delay, err, give_up ? "failed" : "queued", give_up, KJ_MAIL_SECRET_REMOVED, jstr(m, "id")) < 0)
                 kj_log_error("mail: failed attempt on %s not recorded; it is tried again at once", jstr(m, "id"));
         }
     }

@@ -32,10 +32,21 @@ extern const char *const kj_mail_modes[];
 int kj_mail_enqueue(kj_db *db, const char *user_id, const char *category, const char *subject, const char *link);
 /** Queues an account-security e-mail to user_id's current address,
  *  whatever the user's preferences (these cannot be turned off; category
- *  "account.<what>"): what is "verify" (link: the verification link) or
- *  "signup_again" (someone tried to register with the address; link: the
- *  login page). Runs in the caller's transaction if any. 0 or -1. */
-int kj_mail_enqueue_account(kj_db *db, const char *user_id, const char *what, const char *link);
+ *  "account.<what>"): what is "verify" (link: the verification link),
+ *  "reset" (link: the password reset link) or "signup_again" (someone
+ *  tried to register with the address; link: the reset page).
+ *  secret_expires_at: 0, or — when link carries a secret — when it stops
+ *  serving: the e-mail is then "sensitive": not sent after that time, and
+ *  its body is replaced by KJ_MAIL_SECRET_REMOVED once sent, given up or
+ *  expired, so that the queue keeps no usable link. Runs in the caller's
+ *  transaction if any. 0 or -1. */
+int kj_mail_enqueue_account(kj_db *db, const char *user_id, const char *what, const char *link, int64_t secret_expires_at);
+/** What a sensitive e-mail's body becomes once it may no longer be sent. */
+#define KJ_MAIL_SECRET_REMOVED "[removed: this e-mail carried a one-time link]"
+/** Withdraws user_id's queued, unsent sensitive "account.<what>" e-mails
+ *  (their link was superseded): status failed, body removed. Runs in the
+ *  caller's transaction. 0 or -1. */
+int kj_mail_withdraw_account(kj_db *db, const char *user_id, const char *what);
 /** Routes search alerts and urgent popular-science notices into the queue
  *  (start-up only: sets two hooks). */
 void kj_mail_install_hooks(void);
@@ -47,7 +58,8 @@ int kj_mail_pref_set(kj_db *db, const char *user_id, const char *category, const
 
 /** One pass of the worker's duties, without sending: queues "milestone
  *  due" reminders (open milestones due within 3 days, once each) and
- *  folds each user's digest items older than a day into one e-mail.
+ *  folds each user's digest items older than a day into one e-mail; and
+ *  abandons sensitive e-mails whose link expired unsent (body removed).
  *  Returns the number of e-mails queued. */
 int kj_mail_housekeeping(kj_db *db);
 /** Sends up to max due e-mails through cfg's SMTP server; failures are

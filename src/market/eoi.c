@@ -195,9 +195,9 @@ static bool thread_member(kj_db *db, const char *thread_id, const char *user_id)
 #define MSG_COLS "m.id, m.body, m.created_at, m.sender_id, u.name AS sender_name, (m.sender_id = ?) AS mine " \
                  "FROM messages m JOIN users u ON u.id = m.sender_id "
 
-/* limit 0: every message. A page reads limit + 1 rows, newest first, to
- * know whether an older page exists; a long thread is then never read (nor
- * sent) whole. */
+/* A page reads limit + 1 rows, newest first, to know whether an older page
+ * exists; a long thread is then never read (nor sent) whole — there is
+ * deliberately no "every message" reader. */
 static json_t *thread_read(kj_db *db, json_t *user, const char *thread_id, const char *before, int limit)
 {
     const char *uid = jstr(user, "id");
@@ -206,9 +206,7 @@ static json_t *thread_read(kj_db *db, json_t *user, const char *thread_id, const
                               "LEFT JOIN eois e ON e.id = t.eoi_id WHERE t.id = ?", "s", thread_id);
     if (!t) return NULL;
     json_t *msgs;
-    if (!limit)
-        msgs = kj_db_rows(db, "SELECT " MSG_COLS "WHERE m.thread_id = ? ORDER BY m.created_at, m.id", "ss", uid, thread_id);
-    else if (!before)
+    if (!before)
         msgs = kj_db_rows(db, "SELECT " MSG_COLS "WHERE m.thread_id = ? ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
                           "ssi", uid, thread_id, (int64_t)limit + 1);
     else
@@ -217,16 +215,14 @@ static json_t *thread_read(kj_db *db, json_t *user, const char *thread_id, const
                               "ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
                           "ssssi", uid, thread_id, before, thread_id, (int64_t)limit + 1);
     if (!msgs) msgs = json_array();
-    if (limit) {
-        bool more = json_array_size(msgs) > (size_t)limit;
-        if (more) json_array_remove(msgs, (size_t)limit);
-        /* Newest first from the query; the page reads oldest first. */
-        json_t *asc = json_array();
-        for (size_t k = json_array_size(msgs); k-- > 0;) json_array_append(asc, json_array_get(msgs, k));
-        json_decref(msgs);
-        msgs = asc;
-        json_object_set_new(t, "older", more ? json_string(jstr(json_array_get(msgs, 0), "id")) : json_null());
-    }
+    bool more = json_array_size(msgs) > (size_t)limit;
+    if (more) json_array_remove(msgs, (size_t)limit);
+    /* Newest first from the query; the page reads oldest first. */
+    json_t *asc = json_array();
+    for (size_t k = json_array_size(msgs); k-- > 0;) json_array_append(asc, json_array_get(msgs, k));
+    json_decref(msgs);
+    msgs = asc;
+    json_object_set_new(t, "older", more ? json_string(jstr(json_array_get(msgs, 0), "id")) : json_null());
     json_t *members = kj_db_rows(db, "SELECT u.id, u.name, tm.last_read_at FROM thread_members tm JOIN users u ON u.id = tm.user_id "
                                      "WHERE tm.thread_id = ?", "s", thread_id);
     /* Read marks: a message is read by the others once their last_read_at passes it. */
@@ -249,7 +245,6 @@ static json_t *thread_read(kj_db *db, json_t *user, const char *thread_id, const
     return t;
 }
 
-json_t *kj_thread_get(kj_db *db, json_t *user, const char *thread_id) { return thread_read(db, user, thread_id, NULL, 0); }
 
 json_t *kj_thread_page(kj_db *db, json_t *user, const char *thread_id, const char *before, int limit)
 {

@@ -128,8 +128,6 @@ json_t *kj_eoi_lists(kj_db *db, json_t *user);
 /** One EOI as user may see it, or NULL (404). */
 json_t *kj_eoi_get(kj_db *db, json_t *user, const char *eoi_id);
 
-/** A thread with all its messages, if user is a member (marks it read). */
-json_t *kj_thread_get(kj_db *db, json_t *user, const char *thread_id);
 /** Most messages on one page of a thread. */
 #define KJ_THREAD_PAGE 50
 /** One page of a thread, if user is a member (marks it read): the newest

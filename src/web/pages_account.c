@@ -120,8 +120,9 @@ void kj_page_register_post(kj_req *req)
 void kj_page_login(kj_req *req)
 {
     if (req->user) { kj_resp_redirect(req, safe_next(kj_in_str(req, "next"), "/dashboard")); return; }
-    kj_render(req, 200, "login", json_pack("{s:s, s:b}", "next", safe_next(kj_in_str(req, "next"), ""),
-                                           "registered", kj_req_query(req, "registered") != NULL));
+    kj_render(req, 200, "login", json_pack("{s:s, s:b, s:b}", "next", safe_next(kj_in_str(req, "next"), ""),
+                                           "registered", kj_req_query(req, "registered") != NULL,
+                                           "reset", kj_req_query(req, "reset") != NULL));
 }
 
 void kj_page_login_post(kj_req *req)

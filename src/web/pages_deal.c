@@ -10,6 +10,7 @@
 #include "core/validate.h"
 #include "deal/contract_pdf.h"
 #include "deal/deal.h"
+#include "market/market.h"
 #include "mail/mail.h"
 #include "market/attach.h"
 #include <stdlib.h>
@@ -158,9 +159,13 @@ void kj_page_deal_process(kj_req *req)
 
 static void render_deal(kj_req *req, int status)
 {
-    json_t *d = kj_deal_get(kj_req_db(req), req->user, kj_req_param(req, 0));
+    /* The newest page of messages; "messages_older" links to the one before
+     * (a long conversation is never sent whole). */
+    const char *before = kj_in_str(req, "before");
+    json_t *d = kj_deal_get_page(kj_req_db(req), req->user, kj_req_param(req, 0), before, KJ_THREAD_PAGE);
     if (!d) { kj_error(req, 404, "err.deal.not_found"); return; }
     decorate_deal(req, d);
+    if (before) json_object_set_new(d, "messages_paged", json_true());
     kj_render(req, status, "deal_detail", d);
 }
 

@@ -100,3 +100,74 @@ void kj_page_sessions_end_others(kj_req *req)
     if (kj_session_end_others(kj_req_db(req), uid_of(req), req->session_token) < 0) { kj_error(req, 500, "err.internal"); return; }
     kj_resp_redirect(req, "/account/sessions?ended=1");
 }
+
+/* ---- password reset by e-mail ---- */
+
+void kj_page_password_forgot(kj_req *req)
+{
+    kj_render(req, 200, "password_forgot", json_pack("{s:b, s:s}", "sent", kj_req_query(req, "sent") != NULL,
+                                                     "page_title", kj_tr(req, "reset.forgot_title")));
+}
+
+/* The same redirect whether or not the address has an account. */
+void kj_page_password_forgot_post(kj_req *req)
+{
+    if (kj_has_errors(req)) {
+        kj_render(req, 422, "password_forgot", json_pack("{s:s}", "page_title", kj_tr(req, "reset.forgot_title")));
+        return;
+    }
+    if (kj_password_forgot(kj_req_db(req), kj_in_str(req, "email"))) { kj_error(req, 500, "err.internal"); return; }
+    kj_resp_redirect(req, "/password/forgot?sent=1");
+}
+
+/* A link that no longer serves: the same page as a bad verification link
+ * would get, with the way to ask for a new one. */
+static bool reset_refused(kj_req *req, enum kj_verify_result r)
+{
+    static const struct { enum kj_verify_result r; int status; const char *state; } outcomes[] = {
+        { KJ_VERIFY_UNKNOWN, 404, "unknown" }, { KJ_VERIFY_USED, 410, "used" }, { KJ_VERIFY_EXPIRED, 410, "expired" },
+    };
+    if (r == KJ_VERIFY_OK || r == KJ_VERIFY_INVALID) return false;
+    for (size_t i = 0; i < sizeof outcomes / sizeof *outcomes; i++) {
+        if (outcomes[i].r != r) continue;
+        kj_render(req, outcomes[i].status, "password_reset",
+                  json_pack("{s:s, s:b, s:b, s:s}", "state", outcomes[i].state, outcomes[i].state, 1, "refused", 1,
+                            "page_title", kj_tr(req, "reset.title")));
+        return true;
+    }
+    kj_error(req, 500, "err.internal");
+    return true;
+}
+
+void kj_page_password_reset(kj_req *req)
+{
+    const char *token = kj_in_str(req, "token");
+    if (reset_refused(req, kj_password_reset_check(kj_req_db(req), token))) return;
+    /* The token never leaves in a Referer: every answer carries
+     * Referrer-Policy: same-origin (http/server.c). */
+    kj_render(req, 200, "password_reset", json_pack("{s:s, s:s}", "token", token, "page_title", kj_tr(req, "reset.title")));
+}
+
+void kj_page_password_reset_post(kj_req *req)
+{
+    const char *token = kj_in_str(req, "token");
+    if (kj_has_errors(req)) {
+        if (reset_refused(req, kj_password_reset_check(kj_req_db(req), token))) return;
+        kj_render(req, 422, "password_reset", json_pack("{s:s, s:s}", "token", token ? token : "", "page_title", kj_tr(req, "reset.title")));
+        return;
+    }
+    kj_fail fail = { 0 };
+    enum kj_verify_result r = kj_password_reset(kj_req_db(req), token, kj_in_str(req, "password"), &fail);
+    if (r == KJ_VERIFY_INVALID) {
+        kj_req_fail(req, &fail);
+        kj_render(req, 422, "password_reset", json_pack("{s:s, s:s}", "token", token, "page_title", kj_tr(req, "reset.title")));
+        return;
+    }
+    if (reset_refused(req, r)) return;
+    /* Every session of the account ended, this browser's included. */
+    if (req->user) {
+        kj_resp_cookie(req, "kj_session", "", 0, true);
+        kj_csrf_rotate(req);
+    }
+    kj_resp_redirect(req, "/login?reset=1");
+}

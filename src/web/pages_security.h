@@ -1,6 +1,6 @@
 /*
- * pages_security.h — handlers of e-mail verification and of the user's
- * own sessions, pages (pages_security.c) and API (api/api_security.c);
+ * pages_security.h — handlers of e-mail verification, of password reset
+ * by e-mail and of the user's own sessions, pages (pages_security.c) and API (api/api_security.c);
  * routes in routes_account.c. Domain: account/security.h.
  */
 #ifndef KJ_PAGES_SECURITY_H
@@ -19,6 +19,13 @@ void kj_page_sessions(kj_req *req);            /* GET  /account/sessions */
 void kj_page_session_end(kj_req *req);         /* POST /account/sessions/{id}/end */
 void kj_page_sessions_end_others(kj_req *req); /* POST /account/sessions/end-others */
 
+void kj_page_password_forgot(kj_req *req);       /* GET  /password/forgot */
+void kj_page_password_forgot_post(kj_req *req);  /* POST /password/forgot */
+void kj_page_password_reset(kj_req *req);        /* GET  /password/reset?token= */
+void kj_page_password_reset_post(kj_req *req);   /* POST /password/reset (heavy: hashes) */
+
+void kj_api_password_forgot(kj_req *req);      /* POST   /api/v1/password/forgot */
+void kj_api_password_reset(kj_req *req);       /* POST   /api/v1/password/reset (heavy) */
 void kj_api_verify_resend(kj_req *req);        /* POST   /api/v1/me/email-verification */
 void kj_api_sessions(kj_req *req);             /* GET    /api/v1/me/sessions */
 void kj_api_session_end(kj_req *req);          /* DELETE /api/v1/me/sessions/{id} */

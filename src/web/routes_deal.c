@@ -60,10 +60,14 @@ static const kj_field ratings_fields[] = { { "limit", KJ_F_INT, 0, 1, 100, NULL 
 
 #define SIGNED KJ_SIGNED_IN
 
+static const kj_field deal_page_fields[] = { { "before", KJ_F_ID, 0, 0, 0, NULL }, KJ_FIELDS_END };
+static const kj_field api_messages_fields[] = {
+    { "before", KJ_F_ID, 0, 0, 0, NULL }, { "limit", KJ_F_INT, 0, 1, 200, NULL }, KJ_FIELDS_END };
+
 const kj_route kj_routes_deal[] = {
     { KJ_GET,  "/deals",                     kj_page_deals,          SIGNED,    0, NULL, "deals" },
     { KJ_GET,  "/deals/process",             kj_page_deal_process,   KJ_PUBLIC, 0, NULL, "deal_process" },
-    { KJ_GET,  "/deals/{id}",                kj_page_deal,           SIGNED,    0, NULL, "deal" },
+    { KJ_GET,  "/deals/{id}",                kj_page_deal,           SIGNED,    0, deal_page_fields, "deal" },
     { KJ_POST, "/deals/{id}/act",            kj_page_deal_act,       SIGNED,    0, act_fields, "deal_act" },
     { KJ_GET,  "/deals/{id}/contract",       kj_page_deal_contract,  SIGNED,    0, NULL, "deal_contract" },
     { KJ_GET,  "/deals/{id}/contract.pdf",   kj_page_deal_contract_pdf, SIGNED, KJ_HEAVY, NULL, "deal_contract_pdf" },
@@ -80,7 +84,7 @@ const kj_route kj_routes_deal[] = {
     { KJ_GET,  "/api/v1/deals/stats",                  kj_api_deal_stats,     KJ_STAFF,  KJ_API, NULL, "api_deal_stats" },
     { KJ_GET,  "/api/v1/deals/{id}",                   kj_api_deal,           SIGNED,    KJ_API, NULL, "api_deal" },
     { KJ_POST, "/api/v1/deals/{id}/actions",           kj_api_deal_act,       SIGNED,    KJ_API, act_fields, "api_deal_act" },
-    { KJ_GET,  "/api/v1/deals/{id}/messages",          kj_api_deal_messages,  SIGNED,    KJ_API, NULL, "api_deal_messages" },
+    { KJ_GET,  "/api/v1/deals/{id}/messages",          kj_api_deal_messages,  SIGNED,    KJ_API, api_messages_fields, "api_deal_messages" },
     { KJ_POST, "/api/v1/deals/{id}/messages",          kj_api_deal_message,   SIGNED,    KJ_API, sub_fields, "api_deal_messages" },
     { KJ_POST, "/api/v1/deals/{id}/attachments",       kj_api_deal_attach,    SIGNED,    KJ_API | KJ_UPLOAD, NULL, "api_deal_attach" },
     { KJ_GET,  "/api/v1/deals/{id}/offers",            kj_api_deal_offers,    SIGNED,    KJ_API, NULL, "api_deal_offers" },

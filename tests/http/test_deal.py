@@ -640,3 +640,44 @@ def test_attachments_in_the_conversation(server):
     r = post_multipart(api, d.path("/attachments"), [], [("file", ("报告.pdf", "application/pdf",
                                                                           b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"))])
     assert r.status == 201 and r.json["deal"]["attachments"][-1]["mime"] == "application/pdf", r
+
+
+def test_long_deal_thread_is_paginated(server):
+    # Issue 12: the deal page, the deal API and every action's answer carried
+    # the whole conversation. Now they carry its newest 50 messages with a
+    # cursor to older ones, and a post answers without the whole thread.
+    d = Deal(server)
+    n = 130
+    for i in range(n):
+        who = d.client if i % 2 == 0 else d.provider
+        r = who.api("POST", d.path("/messages"), {"body": "洽谈第%03d条" % i})
+        assert r.status == 201, r
+        assert len(r.json["deal"]["messages"]) <= 50, len(r.json["deal"]["messages"])
+    want = ["洽谈第%03d条" % i for i in range(n)]
+    got = d.provider.api("GET", d.path()).json
+    assert [m["body"] for m in got["messages"]] == want[n - 50:]
+    assert got["messages_older"] == got["messages"][0]["id"]
+    # The messages sub-resource walks back with the cursor: every message once, in order.
+    page = d.client.api("GET", d.path("/messages")).json
+    assert [m["body"] for m in page["items"]] == want[n - 50:] and page["older"] == page["items"][0]["id"]
+    seen, cursor = [m["body"] for m in page["items"]], page["older"]
+    while cursor:
+        page = d.client.api("GET", d.path("/messages?before=%s&limit=40" % cursor)).json
+        assert 1 <= len(page["items"]) <= 40
+        seen = [m["body"] for m in page["items"]] + seen
+        cursor = page["older"]
+    assert seen == want
+    problem(d.client.api("GET", d.path("/messages?limit=0")), 422)
+    problem(d.client.api("GET", d.path("/messages?before=nope")), 422)
+    # The page shows the newest 50 and links to the earlier ones, and back.
+    html = d.client.get("/deals/" + d.id).text
+    assert "洽谈第129条" in html and "洽谈第080条" in html and "洽谈第079条" not in html
+    assert 'id="older-messages"' in html and 'id="newest-messages"' not in html
+    older = html.split('id="older-messages"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    assert older.startswith("/deals/%s?before=" % d.id), older
+    html = d.client.get(older.split("#")[0]).text
+    assert "洽谈第079条" in html and "洽谈第030条" in html and "洽谈第029条" not in html and "洽谈第080条" not in html
+    assert 'id="newest-messages"' in html and 'id="older-messages"' in html
+    assert d.client.get("/deals/%s?before=bad" % d.id).status == 422
+    # An outsider sees no page of it.
+    assert d.outsider.api("GET", d.path("/messages")).status == 404
