@@ -5,6 +5,7 @@
 #include "web/pages_security.h"
 #include "account/security.h"
 #include "core/id.h"
+#include "core/log.h"
 #include "web/app.h"
 #include <string.h>
 
@@ -74,6 +75,31 @@ void kj_api_password_reset(kj_req *req)
     case KJ_VERIFY_USED: kj_error(req, 410, "reset.used"); return;
     case KJ_VERIFY_EXPIRED: kj_error(req, 410, "reset.expired"); return;
     case KJ_VERIFY_ERROR: break;
+    }
+    kj_error(req, 500, "err.internal");
+}
+
+/* An administrator sends a user's verification link again (the same
+ * once-a-minute limit as the user's own resend). */
+void kj_api_admin_verify_resend(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *u = kj_id_valid(id) ? kj_user_get(kj_req_db(req), id) : NULL;
+    if (!u) { kj_error(req, 404, "err.not_found"); return; }
+    json_decref(u);
+    switch (kj_email_verification_resend(kj_req_db(req), id)) {
+    case KJ_RESEND_SENT:
+        kj_log_info("admin %s resent the verification link of %s", uid_of(req), id);
+        kj_resp_json(req, 202, json_pack("{s:s}", "status", "verification_sent"));
+        return;
+    case KJ_RESEND_ALREADY:
+        kj_resp_json(req, 200, json_pack("{s:s}", "status", "verified"));
+        return;
+    case KJ_RESEND_TOO_SOON:
+        kj_resp_header(req, "Retry-After", kj_arena_printf(req->arena, "%lld", KJ_VERIFY_RESEND_MS / 1000));
+        kj_error(req, 429, "err.verify.too_soon");
+        return;
+    case KJ_RESEND_ERROR: break;
     }
     kj_error(req, 500, "err.internal");
 }

@@ -199,7 +199,6 @@ void kj_page_dashboard(kj_req *req)
     char key[64];
     snprintf(key, sizeof key, "role.%s", role);
     json_object_set_new(d, "role_label", json_string(kj_tr(req, key)));
-    json_object_set_new(d, "welcome", json_boolean(kj_req_query(req, "welcome") != NULL));
     json_object_set_new(d, "is_scientist", json_boolean(!strcmp(role, "scientist")));
     json_object_set_new(d, "is_org_member", json_boolean(!strcmp(role, "org_member")));
     json_object_set_new(d, "is_operator", json_boolean(!strcmp(role, "operator")));
@@ -320,6 +319,8 @@ void kj_page_admin_users(kj_req *req)
     json_array_foreach(users, i, u) {
         const char *role = json_string_value(json_object_get(u, "role"));
         json_object_set_new(u, "roles", choice_list(req, kj_roles, "role.", role));
+        json_t *verified = json_object_get(u, "email_verified_at");
+        json_object_set_new(u, "verified", json_boolean(verified && !json_is_null(verified)));
         /* Only operators review: only they get a jurisdiction to set. */
         if (role && !strcmp(role, "operator"))
             json_object_set_new(u, "jurisdictions", region_choices(req, json_string_value(json_object_get(u, "jurisdiction"))));
@@ -339,6 +340,9 @@ void kj_page_admin_users(kj_req *req)
     }
     json_t *d = json_pack("{s:o, s:I, s:i, s:o}", "users", users ? users : json_array(), "total", (json_int_t)total,
                           "page", page, "jurisdiction_log", log ? log : json_array());
+    const char *resent = kj_req_query(req, "resent");
+    if (resent) json_object_set_new(d, !strcmp(resent, "soon") ? "resend_soon" : !strcmp(resent, "already") ? "resend_already" : "resent",
+                                    json_true());
     if (page > 1) json_object_set_new(d, "prev_page", json_integer(page - 1));
     if ((int64_t)page * 50 < total) json_object_set_new(d, "next_page", json_integer(page + 1));
     kj_render(req, 200, "admin_users", d);

@@ -6,6 +6,7 @@
 #include "account/security.h"
 #include "core/clock.h"
 #include "core/id.h"
+#include "core/log.h"
 #include "web/app.h"
 #include <string.h>
 
@@ -170,4 +171,19 @@ void kj_page_password_reset_post(kj_req *req)
         kj_csrf_rotate(req);
     }
     kj_resp_redirect(req, "/login?reset=1");
+}
+
+/* ---- administrators: resending a user's verification link ---- */
+
+void kj_page_admin_verify_resend(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *u = kj_id_valid(id) ? kj_user_get(kj_req_db(req), id) : NULL;
+    if (!u) { kj_error(req, 404, "err.not_found"); return; }
+    json_decref(u);
+    enum kj_resend_result r = kj_email_verification_resend(kj_req_db(req), id);
+    if (r == KJ_RESEND_ERROR) { kj_error(req, 500, "err.internal"); return; }
+    if (r == KJ_RESEND_SENT) kj_log_info("admin %s resent the verification link of %s", uid_of(req), id);
+    kj_resp_redirect(req, r == KJ_RESEND_SENT ? "/admin/users?resent=1" : r == KJ_RESEND_TOO_SOON ? "/admin/users?resent=soon"
+                                                                                                 : "/admin/users?resent=already");
 }

@@ -24,6 +24,9 @@ void kj_page_password_forgot_post(kj_req *req);  /* POST /password/forgot */
 void kj_page_password_reset(kj_req *req);        /* GET  /password/reset?token= */
 void kj_page_password_reset_post(kj_req *req);   /* POST /password/reset (heavy: hashes) */
 
+void kj_page_admin_verify_resend(kj_req *req);   /* POST /admin/users/{id}/verification */
+
+void kj_api_admin_verify_resend(kj_req *req);  /* POST   /api/v1/admin/users/{id}/email-verification */
 void kj_api_password_forgot(kj_req *req);      /* POST   /api/v1/password/forgot */
 void kj_api_password_reset(kj_req *req);       /* POST   /api/v1/password/reset (heavy) */
 void kj_api_verify_resend(kj_req *req);        /* POST   /api/v1/me/email-verification */

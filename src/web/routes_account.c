@@ -45,5 +45,8 @@ const kj_route kj_routes_account[] = {
     { KJ_GET,    "/api/v1/me/sessions",             kj_api_sessions,            KJ_SIGNED_IN, KJ_API, NULL, "api_sessions" },
     { KJ_POST,   "/api/v1/me/sessions/end-others",  kj_api_sessions_end_others, KJ_SIGNED_IN, KJ_API, NULL, "api_sessions_end_others" },
     { KJ_DELETE, "/api/v1/me/sessions/{id}",        kj_api_session_end,         KJ_SIGNED_IN, KJ_API, NULL, "api_session_end" },
+    /* Administrators: the verification state shows in the user list; a link can be sent again. */
+    { KJ_POST,   "/admin/users/{id}/verification",  kj_page_admin_verify_resend, KJ_R_ADMIN, 0, NULL, "admin_verify_resend" },
+    { KJ_POST,   "/api/v1/admin/users/{id}/email-verification", kj_api_admin_verify_resend, KJ_R_ADMIN, KJ_API, NULL, "api_admin_verify_resend" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };

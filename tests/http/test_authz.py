@@ -34,6 +34,8 @@ OTHERS_SESSION = expect("missing")
 # users' other sessions, which modules sharing this lane's server keep
 # (test_account_security checks it for a user of its own).
 ANONYMOUS_ONLY = {"anonymous": "login"}
+# A password reset link that was never sent: unknown to everyone.
+NO_SUCH_LINK = {r: "missing" for r in ROLES}
 
 # (method, path, kind, expectation[, body]); kind is "page" or "api".
 # {uid}: a scientist (victim); {oid}: org_member's organization; {plain}: its
@@ -90,6 +92,16 @@ MATRIX = [
     ("POST", "/admin/users/{uid}/jurisdiction", "page", ADMIN_ONLY, {"jurisdiction": ""}),
     ("PUT", "/api/v1/admin/users/{uid}/jurisdiction", "api", ADMIN_ONLY, {"jurisdiction": ""}),
     ("GET", "/api/v1/admin/jurisdiction-log", "api", ADMIN_ONLY),
+    # Password reset by e-mail: open to everyone; a link that is no link is
+    # unknown to everyone. Administrators see and resend verification links.
+    ("GET", "/password/forgot", "page", PUBLIC),
+    ("POST", "/password/forgot", "page", PUBLIC, {"email": "matrix.nobody@example.cn"}),
+    ("POST", "/api/v1/password/forgot", "api", PUBLIC, {"email": "matrix.nobody@example.cn"}),
+    ("GET", "/password/reset?token=" + "x" * 43, "page", NO_SUCH_LINK),
+    ("POST", "/password/reset", "page", NO_SUCH_LINK, {"token": "x" * 43, "password": "Matrix-Reset-2026"}),
+    ("POST", "/api/v1/password/reset", "api", NO_SUCH_LINK, {"token": "x" * 43, "password": "Matrix-Reset-2026"}),
+    ("POST", "/admin/users/{uid}/verification", "page", ADMIN_ONLY, {}),
+    ("POST", "/api/v1/admin/users/{uid}/email-verification", "api", ADMIN_ONLY),
 ]
 
 
