@@ -8,8 +8,11 @@
 //
 // Tests come from tests.mjs (accounts, language, layout), market.mjs (the
 // marketplace journeys), search.mjs (search, facets, matches,
-// suggestions), popsci.mjs (科普), challenge.mjs (揭榜挂帅) and deal.mjs (a deal
-// from inquiry to reviews), in that order, all against one server.
+// suggestions), popsci.mjs (科普), challenge.mjs (揭榜挂帅), deal.mjs (a deal
+// from inquiry to reviews) and trust.mjs (organization membership, sessions,
+// password reset, issue 12's pages on phones), in that order, all against one
+// server, which sends its e-mails to a real SMTP server (mail.mjs): journeys
+// read them as t.mail.wait(pred).
 //
 // Environment: KEJIYUN_BIN (server binary), CHROMIUM_BIN (browser,
 // default /usr/bin/chromium), KEJIYUN_BROWSER_TIMEOUT_MS (per-action cap,
@@ -28,6 +31,8 @@ import { tests as searchTests } from './search.mjs';
 import { tests as popsciTests } from './popsci.mjs';
 import { tests as challengeTests } from './challenge.mjs';
 import { tests as dealTests } from './deal.mjs';
+import { tests as trustTests } from './trust.mjs';
+import { startMailSink } from './mail.mjs';
 import { startServer } from './server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,7 +41,7 @@ const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const ACTION_TIMEOUT_MS = Number(process.env.KEJIYUN_BROWSER_TIMEOUT_MS) || 20000;
 const DEFAULT_BUDGET = 6; // a test's time cap, in per-action timeouts
 const ONLY = process.env.KEJIYUN_BROWSER_ONLY ? new RegExp(process.env.KEJIYUN_BROWSER_ONLY) : null;
-const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests, ...dealTests]
+const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests, ...dealTests, ...trustTests]
   .filter((test) => !ONLY || ONLY.test(test.name));
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
@@ -175,10 +180,19 @@ async function main() {
     return;
   }
 
+  let mail;
+  try {
+    mail = await startMailSink();
+  } catch (e) {
+    report('setup: SMTP server', e);
+    notRun('no SMTP server');
+    return;
+  }
   let server;
   try {
-    server = await startServer(BIN, { healthTimeoutMs: Math.max(60000, 3 * ACTION_TIMEOUT_MS) });
+    server = await startServer(BIN, { healthTimeoutMs: Math.max(60000, 3 * ACTION_TIMEOUT_MS), extraArgs: mail.serverArgs });
   } catch (e) {
+    mail.stop();
     report('setup: server', e);
     notRun('no server');
     return;
@@ -193,7 +207,7 @@ async function main() {
   }
 
   if (browser) {
-    const env = { base: server.base, artifacts: ARTIFACTS, zh: loadCatalog('zh-CN'), en: loadCatalog('en') };
+    const env = { base: server.base, artifacts: ARTIFACTS, zh: loadCatalog('zh-CN'), en: loadCatalog('en'), mail };
     for (const test of tests) await runTest(browser, test, env);
     await browser.close().catch(() => {});
   }
@@ -201,6 +215,7 @@ async function main() {
   // The server must survive the whole session and stop cleanly; under the
   // sanitizer build this is where memory errors seen in the browser surface.
   const { code, signal, log } = await server.stop();
+  mail.stop();
   const marker = SANITIZER_MARKERS.find((re) => re.test(log));
   report('server exits cleanly on SIGTERM',
     code !== 0 ? `exit code ${code}, signal ${signal}` : marker ? `sanitizer report in server log (${marker})` : null);

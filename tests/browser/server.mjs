@@ -28,10 +28,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Starts `bin demo` then `bin serve` on a free port. Resolves to a handle
  * { base, dataDir, logPath, log(), stop() }; the caller must call stop()
+ * (extraArgs: more `serve` options, e.g. the SMTP server of mail.mjs)
  * (also on failure paths) so the process and the data directory go away.
  * healthTimeoutMs is generous because the ASan build starts slowly.
  */
-export async function startServer(bin, { healthTimeoutMs = 60000 } = {}) {
+export async function startServer(bin, { healthTimeoutMs = 60000, extraArgs = [] } = {}) {
   if (!fs.existsSync(bin)) throw new Error(`server binary not found: ${bin} (build it with "make kejiyun")`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kejiyun-browser-'));
   const cleanup = () => fs.rmSync(dataDir, { recursive: true, force: true });
@@ -45,7 +46,8 @@ export async function startServer(bin, { healthTimeoutMs = 60000 } = {}) {
   const base = `http://127.0.0.1:${port}`;
   const logPath = path.join(dataDir, 'server.log');
   const logFd = fs.openSync(logPath, 'w');
-  const proc = spawn(bin, ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--test-mode', '--access-log', 'false'],
+  const proc = spawn(bin, ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--test-mode', '--access-log', 'false',
+    ...extraArgs],
     { stdio: ['ignore', logFd, logFd] });
   fs.closeSync(logFd);
   let exit = null;
