@@ -165,7 +165,9 @@ void kj_page_password_reset_post(kj_req *req)
         return;
     }
     if (reset_refused(req, r)) return;
-    /* Every session of the account ended, this browser's included. */
+    /* Every session of the account has ended. This browser leaves signed
+     * out whoever it was signed in as, so that the sign-in page (which sends
+     * a signed-in visitor on) shows the notice and takes the new password. */
     if (req->user) {
         kj_resp_cookie(req, "kj_session", "", 0, true);
         kj_csrf_rotate(req);
