@@ -3,6 +3,8 @@
 #   make run      install missing Debian packages, build, serve on :8080
 #   make test     the whole suite (unit + HTTP + browser), ASan+UBSan build
 #   make bench    benchmarks (not part of the test suite; also bench-search, bench-popsci)
+#   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 600)
+#   make fuzz-replay  each fuzz target over its corpus only (part of make test)
 
 PKGS    := libmicrohttpd sqlite3 libsodium jansson inih libutf8proc opencc \
            libcurl zlib md4c cairo pangocairo gdlib libexif
@@ -31,6 +33,7 @@ REL_FLAGS := $(CFLAGS_COMMON) -O2 -g
 SAN_FLAGS := $(CFLAGS_COMMON) -O1 -g -fsanitize=address,undefined \
              -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
+.PHONY: fuzz fuzz-build fuzz-replay
 .PHONY: all install run test test-unit test-http test-browser bench bench-search bench-popsci clean deps san
 
 all: kejiyun
@@ -76,7 +79,7 @@ run: deps kejiyun
 # into one closing line "N passed, N failed".
 test:
 	@bash scripts/deps.sh --test
-	@$(MAKE) --no-print-directory kejiyun san
+	@$(MAKE) --no-print-directory kejiyun san fuzz-build
 	@bash tests/run
 
 test-unit: san
@@ -114,6 +117,41 @@ install: kejiyun
 	  install -m 0640 kejiyun.conf.example $(DESTDIR)$(SYSCONFDIR)/kejiyun/kejiyun.conf
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/kejiyun.service \
 	  > $(DESTDIR)$(UNITDIR)/kejiyun.service
+
+# ---- fuzzing (tests/fuzz/README.md) ----
+# The library is compiled again with clang, instrumented for libFuzzer
+# (coverage only: -fsanitize=fuzzer-no-link) and ASan+UBSan; each target
+# links one tests/fuzz/fuzz_*.c against it with libFuzzer's main.
+FUZZ_CC      := clang
+FUZZ_DIR     := build/fuzz
+FUZZ_FLAGS   := $(CFLAGS_COMMON) -O1 -g -fno-omit-frame-pointer \
+                -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_SECONDS ?= 600
+FUZZ_PARALLEL ?= 2
+
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) $(EXTRA_LIBS)
+
+# Objects are prerequisites of a pattern rule: keep them (not intermediate).
+.SECONDARY: $(FUZZ_OBJ)
+
+fuzz-build: $(FUZZ_TARGETS)
+
+# FUZZ_TARGET=markdown limits either to one target.
+fuzz:
+	@bash scripts/deps.sh --fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_PARALLEL=$(FUZZ_PARALLEL) bash tests/fuzz/run fuzz $(FUZZ_TARGET)
+
+fuzz-replay: fuzz-build
+	@bash tests/fuzz/run replay $(FUZZ_TARGET)
 
 clean:
 	rm -rf build kejiyun

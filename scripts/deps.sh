@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kejiyun needs to build, run and test.
 # A no-op when everything is already present. Pass --test to add the
-# packages only the test suite and benchmarks need.
+# packages only the test suite needs (the fuzz targets' corpus replay is
+# part of it), --fuzz for just the fuzzing toolchain, --bench for the
+# benchmarks.
 set -euo pipefail
 
 build_pkgs=(
@@ -19,11 +21,15 @@ test_pkgs=( python3 chromium fonts-wqy-microhei sqlite3 python3-aiosmtpd poppler
 command -v node >/dev/null 2>&1 || test_pkgs+=( nodejs )
 command -v npm  >/dev/null 2>&1 || test_pkgs+=( npm )
 bench_pkgs=( wrk nginx )
+# clang's libFuzzer and sanitizer runtimes (tests/fuzz): make fuzz, and the
+# corpus replay that make test runs.
+fuzz_pkgs=( clang libfuzzer-14-dev libclang-rt-14-dev )
 
 want=("${build_pkgs[@]}")
 for arg in "$@"; do
   case "$arg" in
-    --test)  want+=("${test_pkgs[@]}") ;;
+    --test)  want+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
+    --fuzz)  want+=("${fuzz_pkgs[@]}") ;;
     --bench) want+=("${bench_pkgs[@]}") ;;
   esac
 done

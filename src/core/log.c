@@ -14,6 +14,9 @@ void kj_log_set_request(const char *id) { request_id = id; }
 
 void kj_log_set_quiet(bool q) { atomic_store(&quiet, q); }
 
+/* The format attribute lets the compiler check callers and accept the
+ * non-literal format here (clang warns otherwise). */
+__attribute__((format(printf, 2, 0)))
 static void emit(const char *level, const char *fmt, va_list ap)
 {
     char msg[2048], ts[32];

@@ -395,6 +395,10 @@ static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const c
                                      uint64_t off, size_t size)
 {
     kj_req *req = cls;
+    /* A multipart part without a name (Content-Disposition: form-data and
+     * nothing more) reaches us with key NULL: a malformed body, not a field
+     * (found by tests/fuzz/fuzz_multipart; strdup(NULL) crashed the server). */
+    if (!key) { req->parse_error = 400; return MHD_NO; }
     bool same = req->field_acc_name && strcmp(req->field_acc_name, key) == 0 &&
                 ((filename == NULL) == (req->field_acc_file == NULL)) && off > 0;
     if (!same) {
@@ -641,6 +645,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&s->in_flight, 1);
 }
 
+__attribute__((format(printf, 2, 0)))   /* checked callers; clang accepts the vsnprintf */
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];

@@ -139,7 +139,20 @@ int kj_transfer_join_indicators(json_t *indicators, kj_buf *out)
     json_array_foreach(indicators, i, v) {
         const char *unit = jstr(v, "unit");
         if (i && kj_buf_append(out, "|", 1)) return -1;
-        if (put_escaped(out, jstr(v, "name"), "|:") || kj_buf_append(out, ":", 1) ||
+        /* A cell whose first non-blank byte is '[' is read as JSON: escape
+         * the first name's leading '[' (its leading blanks would be trimmed
+         * by the import anyway) so that "[A] speed" comes back (found by
+         * tests/fuzz/fuzz_csv_import). */
+        const char *name = jstr(v, "name");
+        if (i == 0 && name) {
+            const char *p = name;
+            while (isspace((unsigned char)*p)) p++;
+            if (*p == '[') {
+                if (kj_buf_append(out, "\\", 1)) return -1;
+                name = p;
+            }
+        }
+        if (put_escaped(out, name, "|:") || kj_buf_append(out, ":", 1) ||
             put_escaped(out, jstr(v, "target"), "|:")) return -1;
         if (unit && *unit && (kj_buf_append(out, ":", 1) || put_escaped(out, unit, "|:"))) return -1;
     }

@@ -224,7 +224,7 @@ static json_t *best_candidates(kj_db *db, const char *expr, const char *counts, 
 {
     const kj_search_backend *sb = kj_search_backend_of(db);
     candidate_walk w = {
-        .scan = { candidate_visit, candidate_scored, { 0 }, counts },
+        .scan = { .visit = candidate_visit, .scored = candidate_scored, .counts = counts },
         .db = db, .self = sb->doc_number(db, id),
         .studios = demand, .c = malloc(CANDIDATE_WINDOW * sizeof(candidate)),
     };

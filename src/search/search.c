@@ -760,7 +760,7 @@ static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *exp
                             const char *counts, bool studios, facet_counts *facets, top_k *best)
 {
     kj_doc_attrs_bind(kj_store_serial(kj_db_store(db)));
-    search_walk w = { .scan = { walk_visit, walk_scored, { BM25_WEIGHT_LIST }, counts }, .db = db, .best = best };
+    search_walk w = { .scan = { .visit = walk_visit, .scored = walk_scored, .weights = { BM25_WEIGHT_LIST }, .counts = counts }, .db = db, .best = best };
     for (int attempt = 0; attempt < 2; attempt++) {
         if (!kj_doc_filter_compile(&q->filters, studios, kj_now_ms(), &w.filter)) return -2;
         if (attempt == 1 && w.filter.unknown) break;   /* still unknown: the first scan's answer stands */

@@ -557,7 +557,23 @@ static int scan_alnum(const kj_ws *ws, int i)
     }
 }
 
-/* Snowball output is only valid until the next call: copy it to the arena. */
+static int stemmable(const char *s, int n)
+{
+    if (n < 3) return 0;
+    for (int i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '\'')) return 0;
+    return 1;
+}
+
+/* Snowball output is only valid until the next call: copy it to the arena.
+ * The stem is taken to a fixed point: Snowball's English stemmer is not
+ * idempotent ("agreed" → "agre" → "agr", "abasement" → "abas" → "aba": about
+ * 4% of a word list), and a query term is quoted into an FTS5 MATCH that
+ * analyzes it again, so a term that did not re-analyze to itself could
+ * never match the documents it came from (found by tests/fuzz/fuzz_analyzer).
+ * A round that changes the stem shortens it or rewrites a letter in place
+ * (y → i), so a word of n bytes settles within 2n rounds ("…eeee" loses one
+ * e per round); words are at most MAX_LATIN_BYTES. */
 static int stem_into_arena(kj_ws *ws, const char *s, int n, int *off, int *len)
 {
     const sb_symbol *st = sb_stemmer_stem(ws->stem, (const sb_symbol *)s, n);
@@ -565,18 +581,19 @@ static int stem_into_arena(kj_ws *ws, const char *s, int n, int *off, int *len)
     int sl = sb_stemmer_length(ws->stem);
     if (grow(&ws->arena, &ws->capa, (long)ws->alen + sl, 1) < 0) return -1;
     memcpy(ws->arena + ws->alen, st, (size_t)sl);
+    for (int round = 0; round < 2 * n + 2 && stemmable(ws->arena + ws->alen, sl); round++) {
+        st = sb_stemmer_stem(ws->stem, (const sb_symbol *)(ws->arena + ws->alen), sl);
+        if (!st) return -1;
+        int al = sb_stemmer_length(ws->stem);
+        if (al == sl && !memcmp(st, ws->arena + ws->alen, (size_t)sl)) break;
+        if (grow(&ws->arena, &ws->capa, (long)ws->alen + al, 1) < 0) return -1;
+        memcpy(ws->arena + ws->alen, st, (size_t)al);
+        sl = al;
+    }
     *off = ws->alen;
     *len = sl;
     ws->alen += sl;
     return 0;
-}
-
-static int stemmable(const char *s, int n)
-{
-    if (n < 3) return 0;
-    for (int i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '\'')) return 0;
-    return 1;
 }
 
 static int add_latin_word(kj_analyzer *a, kj_ws *ws, int i, int j, int brk)

@@ -190,6 +190,9 @@ static bool needs_guard(const char *p, size_t n)
 static bool needs_quotes(const char *p, size_t n, char delim)
 {
     if (n && (p[0] == ' ' || p[0] == '\t' || p[n - 1] == ' ' || p[n - 1] == '\t')) return true;
+    /* A first field starting with U+FEFF would be read as a byte-order mark
+     * and lose it (found by tests/fuzz/fuzz_csv_import): quote it. */
+    if (n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) return true;
     for (size_t i = 0; i < n; i++)
         if (p[i] == delim || p[i] == '"' || p[i] == '\r' || p[i] == '\n') return true;
     return false;

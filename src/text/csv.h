@@ -97,7 +97,8 @@ enum {
 /**
  * Writes one field (no delimiter, no line end) of n bytes at p, p == NULL
  * meaning empty. It is quoted when it contains delim, '"', CR or LF, or
- * starts or ends with a space or tab; inner quotes are doubled. Returns 0,
+ * starts or ends with a space or tab, or starts with U+FEFF (which a reader
+ * would skip as a byte-order mark); inner quotes are doubled. Returns 0,
  * or -1 when the sink failed.
  */
 int kj_csv_write_field(kj_csv_sink sink, void *ctx, const char *p, size_t n,

@@ -109,10 +109,25 @@ typedef struct {
     bool   oom;
     int    img_depth;     /* > 0 while inside an image's alt text */
     bool   img_ok;        /* the outermost open image got an <img> tag */
-    uint64_t link_open;   /* bit per nesting level: <a> was written */
-    int    link_depth;
+    struct { MD_SPANTYPE type; const char *close; } open[64];  /* open spans, innermost last */
+    int    nopen;
+    int    untracked;     /* spans entered beyond open[]: written as text */
     bool   first_cell;    /* plain-text renderer: no separator yet in row */
+    bool   after_nullchar; /* the last text callback was MD_TEXT_NULLCHAR */
 } render;
+
+/* md4c reports a NUL byte as MD_TEXT_NULLCHAR, printed as U+FFFD. In an
+ * indented or fenced code block it then also passes the byte itself as the
+ * code text, and in a code span it passes only the byte. So: a NUL right
+ * after a NULLCHAR was already printed and is skipped; any other NUL is
+ * printed as U+FFFD too. Never a raw NUL, which would end the page's C
+ * strings early (found by tests/fuzz/fuzz_markdown). */
+static void skip_reported_nul(render *r, MD_TEXTTYPE type, const MD_CHAR **text, MD_SIZE *size)
+{
+    bool after = r->after_nullchar;
+    r->after_nullchar = type == MD_TEXT_NULLCHAR;
+    if (after && type != MD_TEXT_NULLCHAR && *size && **text == 0) { (*text)++; (*size)--; }
+}
 
 static int put(render *r, const char *p, size_t n)
 {
@@ -134,6 +149,7 @@ static int put_escaped(render *r, const char *p, size_t n)
         case '>': e = "&gt;"; break;
         case '"': e = "&quot;"; break;
         case '\'': e = "&#39;"; break;
+        case '\0': e = "\xEF\xBF\xBD"; break;   /* see skip_reported_nul */
         default: continue;
         }
         put(r, p + run, i - run);
@@ -329,10 +345,13 @@ static int html_enter_block(MD_BLOCKTYPE type, void *detail, void *ud)
     }
 }
 
+static int close_all_spans(render *r);
+
 static int html_leave_block(MD_BLOCKTYPE type, void *detail, void *ud)
 {
     render *r = ud;
     char tag[16];
+    close_all_spans(r);
     switch (type) {
     case MD_BLOCK_QUOTE: return puts_(r, "</blockquote>\n");
     case MD_BLOCK_UL:    return puts_(r, "</ul>\n");
@@ -355,8 +374,60 @@ static int html_leave_block(MD_BLOCKTYPE type, void *detail, void *ud)
     }
 }
 
+/* md4c does not always pair its span callbacks (found by fuzzing: "**"
+ * runs around a link gave two STRONG enters and one leave), so the renderer
+ * keeps its own stack of open spans: a leave closes the innermost open span
+ * of its type and any opened after it, a leave matching no open span is
+ * ignored, and the end of a block closes whatever is still open (an image's
+ * alt attribute included). The HTML is well nested whatever md4c reports. */
+#define MAX_OPEN ((int)(sizeof ((render *)0)->open / sizeof ((render *)0)->open[0]))
+
+static bool span_room(render *r)
+{
+    if (r->nopen < MAX_OPEN) return true;
+    r->untracked++;
+    return false;
+}
+
+static void push_span(render *r, MD_SPANTYPE type, const char *close)
+{
+    r->open[r->nopen].type = type;
+    r->open[r->nopen].close = close;
+    r->nopen++;
+}
+
+static int close_span(render *r, MD_SPANTYPE type)
+{
+    int k = r->nopen;
+    while (k > 0 && r->open[k - 1].type != type) k--;
+    if (k == 0) {
+        if (r->untracked) r->untracked--;
+        return 0;
+    }
+    while (r->nopen >= k) {
+        const char *c = r->open[--r->nopen].close;
+        if (c) puts_(r, c);
+    }
+    return r->oom ? -1 : 0;
+}
+
+static int close_all_spans(render *r)
+{
+    if (r->img_depth) {
+        r->img_depth = 0;
+        if (r->img_ok) puts_(r, "\" loading=\"lazy\">");
+    }
+    while (r->nopen) {
+        const char *c = r->open[--r->nopen].close;
+        if (c) puts_(r, c);
+    }
+    r->untracked = 0;
+    return r->oom ? -1 : 0;
+}
+
 static int enter_link(render *r, const MD_SPAN_A_DETAIL *a)
 {
+    if (!span_room(r)) return 0;
     kj_buf u = {0};
     int ok = vet_url(&a->href, &u);
     if (ok > 0) {
@@ -368,22 +439,8 @@ static int enter_link(render *r, const MD_SPAN_A_DETAIL *a)
     }
     kj_buf_free(&u);
     if (ok < 0) r->oom = true;
-    /* CommonMark forbids links inside links; the depth guard is for safety
-     * against a parser that thinks otherwise, not for real documents. */
-    if (r->link_depth < 64) {
-        if (ok > 0) r->link_open |= (uint64_t)1 << r->link_depth;
-        else r->link_open &= ~((uint64_t)1 << r->link_depth);
-    }
-    r->link_depth++;
+    push_span(r, MD_SPAN_A, ok > 0 ? "</a>" : NULL);
     return r->oom ? -1 : 0;
-}
-
-static int leave_link(render *r)
-{
-    r->link_depth--;
-    if (r->link_depth < 64 && (r->link_open >> r->link_depth & 1))
-        return puts_(r, "</a>");
-    return 0;
 }
 
 static int enter_image(render *r, const MD_SPAN_IMG_DETAIL *img)
@@ -435,7 +492,9 @@ static int html_enter_span(MD_SPANTYPE type, void *detail, void *ud)
     if (type == MD_SPAN_A) return enter_link(r, detail);
     if (type == MD_SPAN_IMG) return enter_image(r, detail);
     const char *t = span_tag(type, 0);
-    return t ? puts_(r, t) : 0;
+    if (!t || !span_room(r)) return 0;
+    push_span(r, type, span_tag(type, 1));
+    return puts_(r, t);
 }
 
 static int html_leave_span(MD_SPANTYPE type, void *detail, void *ud)
@@ -445,14 +504,14 @@ static int html_leave_span(MD_SPANTYPE type, void *detail, void *ud)
         if (type == MD_SPAN_IMG && --r->img_depth == 0) return leave_image(r, detail);
         return 0;
     }
-    if (type == MD_SPAN_A) return leave_link(r);
-    const char *t = span_tag(type, 1);
-    return t ? puts_(r, t) : 0;
+    if (type == MD_SPAN_A || span_tag(type, 1)) return close_span(r, type);
+    return 0;
 }
 
 static int html_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud)
 {
     render *r = ud;
+    skip_reported_nul(r, type, &text, &size);
     switch (type) {
     case MD_TEXT_NULLCHAR: return put_replacement_char(r);
     case MD_TEXT_BR:       return puts_(r, r->img_depth ? " " : "<br>\n");
@@ -491,9 +550,23 @@ static int text_leave_block(MD_BLOCKTYPE type, void *detail, void *ud)
 
 static int text_span(MD_SPANTYPE type, void *detail, void *ud) { return 0; }
 
+/* Text as is, NUL bytes as U+FFFD (see skip_reported_nul). */
+static int put_without_nul(render *r, const char *p, size_t n)
+{
+    const char *nul;
+    while ((nul = memchr(p, 0, n))) {
+        put(r, p, (size_t)(nul - p));
+        put_replacement_char(r);
+        n -= (size_t)(nul - p) + 1;
+        p = nul + 1;
+    }
+    return put(r, p, n);
+}
+
 static int text_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud)
 {
     render *r = ud;
+    skip_reported_nul(r, type, &text, &size);
     char u[4];
     size_t k;
     switch (type) {
@@ -503,7 +576,7 @@ static int text_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *
     case MD_TEXT_ENTITY:
         k = decode_entity(text, size, u);
         return k ? put(r, u, k) : put(r, text, size);
-    default:               return put(r, text, size);
+    default:               return put_without_nul(r, text, size);
     }
 }
 
@@ -518,6 +591,14 @@ static char *run(const MD_PARSER *p, const char *md, size_t len, size_t *out_len
         return NULL;
     }
     while (trim && r.out.len && r.out.data[r.out.len - 1] == '\n') r.out.data[--r.out.len] = 0;
+    /* A first block whose text is empty (an image without alt text, say)
+     * still ends its line: drop that leading newline too (found by fuzzing). */
+    size_t lead = 0;
+    while (trim && lead < r.out.len && r.out.data[lead] == '\n') lead++;
+    if (lead) {
+        memmove(r.out.data, r.out.data + lead, r.out.len - lead + 1);
+        r.out.len -= lead;
+    }
     return kj_buf_steal(&r.out, out_len);
 }
 

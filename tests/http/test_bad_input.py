@@ -113,6 +113,20 @@ def test_malformed_request_line(server):
     assert Client(server).get("/healthz").status == 200
 
 
+def test_multipart_part_without_name(server):
+    """Found by tests/fuzz/fuzz_multipart: a multipart part whose
+    Content-Disposition has no name reached the field callback with a NULL
+    name and crashed the whole server (strdup(NULL)), for anyone, before
+    any sign-in or CSRF check. Now it is a malformed body: 400."""
+    body = (b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nno name\r\n"
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\na@b.cn\r\n--XyZ--\r\n")
+    for path in ["/login", "/api/v1/login"]:
+        r = Client(server).request("POST", path, body=body,
+                                   headers={"Content-Type": "multipart/form-data; boundary=XyZ"})
+        assert r.status in (400, 415), (path, r)
+    assert Client(server).get("/healthz").status == 200
+
+
 def test_path_traversal_static(server):
     for p in ["/static/../src/main.c", "/static/%2e%2e/Makefile", "/static/css/../../README.md"]:
         r = Client(server).get(p)

@@ -156,6 +156,16 @@ TEST(csv_writer_quotes_only_when_needed)
     CHECK_STR(write_row(plain, 0, 0), "\r\n");
 }
 
+/* Found by tests/fuzz/fuzz_csv_import: a first field starting with U+FEFF
+ * was written bare, and the reader skipped it as a byte-order mark. */
+TEST(csv_writer_quotes_a_leading_bom_character)
+{
+    const char *f[] = {"\xEF\xBB\xBFx", "y"};
+    const char *out = write_row(f, 2, 0);
+    CHECK_STR(out, "\"\xEF\xBB\xBFx\",y\r\n");
+    CHECK_STR(DUMP(out), "1:\xEF\xBB\xBFx|y\n");
+}
+
 TEST(csv_writer_guards_formulas)
 {
     const char *evil[] = {"=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",

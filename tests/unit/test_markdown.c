@@ -314,3 +314,32 @@ TEST(md_to_text)
     CHECK_TEXT("<script>x</script>", "<script>x</script>");
     CHECK_TEXT("a\nb", "a\nb");
 }
+
+/* Found by tests/fuzz/fuzz_markdown: md4c reports a NUL in a code block as
+ * U+FFFD and then passes the byte itself as code text too (in a code span,
+ * only the byte), which came out raw and cut the HTML short for every C
+ * string after it. Each NUL must become exactly one U+FFFD. */
+TEST(md_nul_in_code)
+{
+    static const char block[] = "\t\0\0\r", span[] = "`\0`";
+    size_t n = 0;
+    char *h = kj_markdown_to_html(block, sizeof block - 1, &n);
+    CHECK(h != NULL && strlen(h) == n);
+    CHECK_STR(h, "<pre><code>\xEF\xBF\xBD\xEF\xBF\xBD\n</code></pre>\n");
+    free(h);
+    h = kj_markdown_to_html(span, sizeof span - 1, &n);
+    CHECK(h != NULL && strlen(h) == n);
+    CHECK_STR(h, "<p><code>\xEF\xBF\xBD</code></p>\n");
+    free(h);
+    char *t = kj_markdown_to_text(block, sizeof block - 1);
+    CHECK_STR(t, "\xEF\xBF\xBD\xEF\xBF\xBD");
+    free(t);
+}
+
+/* Also from the fuzzer: a first block with no text (an image without alt
+ * text) left a leading newline in the plain text. */
+TEST(md_to_text_no_leading_newline)
+{
+    CHECK_TEXT("![](/a.png)\nb", "b");
+    CHECK_TEXT("![](/a.png)\n\nb", "b");
+}

@@ -69,6 +69,23 @@ TEST(transfer_indicators)
     CHECK(kj_transfer_split_indicators("[not json") == NULL);
 }
 
+/* Found by tests/fuzz/fuzz_csv_import: an indicator whose name starts with
+ * '[' was exported as "[A] speed:10:m", which the import reads as (bad)
+ * JSON, so an export could not be imported back. */
+TEST(transfer_indicator_name_starting_with_bracket)
+{
+    json_t *ind = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}]", "name", "[A] speed", "target", "10", "unit", "m/s",
+                            "name", "[B]", "target", "[1,2]", "unit", "");
+    kj_buf b = { 0 };
+    REQUIRE(kj_transfer_join_indicators(ind, &b) == 0);
+    CHECK_STR(b.data, "\\[A] speed:10:m/s|[B]:[1,2]");
+    json_t *back = kj_transfer_split_indicators(b.data);
+    CHECK(back && json_equal(back, ind));
+    json_decref(back);
+    kj_buf_free(&b);
+    json_decref(ind);
+}
+
 TEST(transfer_formula_guard)
 {
     CHECK(kj_transfer_needs_quote_guard("'=SUM(A1)", 9));
