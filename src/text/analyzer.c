@@ -615,7 +615,11 @@ static int add_latin_word(kj_analyzer *a, kj_ws *ws, int i, int j, int brk)
         int off, len;
         if (stem_into_arena(ws, s, w->tlen, &off, &len) < 0) return -1;
         w = &ws->w[ws->nw - 1];
-        w->toff = off; w->tlen = len; w->in_arena = 1;
+        /* A stem that is a stop word ("ons" → "on") would vanish when a
+         * query term is analyzed again: such a word keeps its own form
+         * (found by tests/fuzz/fuzz_analyzer). */
+        if (is_stop(a, ws->arena + off, len)) ws->alen -= len;
+        else { w->toff = off; w->tlen = len; w->in_arena = 1; }
     }
     return 0;
 }
