@@ -336,6 +336,23 @@ TEST(md_nul_in_code)
     free(t);
 }
 
+/* Found by tests/fuzz/fuzz_markdown: md4c entered STRONG twice and left it
+ * once for this input, and the renderer mirrored it: <strong><strong>…
+ * </strong>, an unclosed tag for the rest of the page. */
+TEST(md_tags_balanced_when_md4c_spans_are_not)
+{
+    static const char md[] = "\xa6\x0a&\xff\xb1><gt:\xc1\x90\x9c&gg\x00t;****&><\x0agt:\xc1\x90\x9c&ggt;**>\x0a\xff[\xd4\xd5\xcb****\x00*\xffx\x00R";
+    size_t n = 0;
+    char *h = kj_markdown_to_html(md, sizeof md - 1, &n);
+    REQUIRE(h != NULL);
+    int open = 0, close = 0;
+    for (const char *p = h; (p = strstr(p, "<strong>")); p++) open++;
+    for (const char *p = h; (p = strstr(p, "</strong>")); p++) close++;
+    CHECK(open > 0);
+    CHECK_INT(open, close);
+    free(h);
+}
+
 /* Also from the fuzzer: a first block with no text (an image without alt
  * text) left a leading newline in the plain text. */
 TEST(md_to_text_no_leading_newline)
