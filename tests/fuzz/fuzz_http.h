@@ -136,9 +136,15 @@ static void fuzz_check_inputs(kj_req *req)
     }
 }
 
+/* Requests dispatched and completed: printed when an answer is late. */
+static _Atomic long fuzz_dispatched, fuzz_completed;
+
+static void fuzz_cleanup(kj_req *req) { (void)req; fuzz_completed++; }
+
 /* What src/web/app.c does with a request's inputs, then the checks. */
 static void fuzz_dispatch(kj_req *req)
 {
+    fuzz_dispatched++;
     if (!req->method) { kj_resp_text(req, 405, "text/plain", "method", 6); return; }
     if (!req->route) { kj_resp_text(req, 404, "text/plain", "none", 4); return; }
     if (req->parse_error) {
@@ -174,7 +180,7 @@ static void fuzz_http_start(void)
         .listen = "127.0.0.1:0", .threads = 1,
         .max_body = 64 * 1024, .max_upload = 256 * 1024, .max_large_upload = 256 * 1024,
         .max_header = 16 * 1024, .max_fields = 1000,
-        .dispatch = fuzz_dispatch, .router = fuzz_router,
+        .dispatch = fuzz_dispatch, .cleanup = fuzz_cleanup, .router = fuzz_router,
     };
     char err[256];
     fuzz_server = kj_server_start(&cfg, err, sizeof err);
@@ -190,7 +196,10 @@ static void fuzz_http_send(const char *head, size_t hlen, const char *body, size
     FUZZ_CHECK(fd >= 0, "socket");
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)fuzz_port) };
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    FUZZ_CHECK(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "connect to the server");
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        perror("fuzz: connect");
+        FUZZ_CHECK(0, "connect to the server");
+    }
     /* The server may answer (and close) before it has read everything,
      * e.g. 400 for a bad request line: a failed send is fine then. */
     for (int part = 0; part < 2; part++) {
@@ -203,12 +212,30 @@ static void fuzz_http_send(const char *head, size_t hlen, const char *body, size
             n -= (size_t)w;
         }
     }
-    shutdown(fd, SHUT_WR);
+    /* A complete request is answered and closed by the server (Connection:
+     * close). Only when no answer comes at once is the sending side closed,
+     * so that an incomplete request ends too: a client that closes first
+     * keeps its port in TIME_WAIT, and thousands of connections a second
+     * then run out of ports (connect failed, or a connection hung). */
+    struct pollfd early = { .fd = fd, .events = POLLIN };
+    if (poll(&early, 1, 200) <= 0) shutdown(fd, SHUT_WR);
     char buf[4096], first[16] = "";
     size_t got = 0;
+    long dispatched = fuzz_dispatched, completed = fuzz_completed;
     for (;;) {
         struct pollfd pf = { .fd = fd, .events = POLLIN };
         int pr = poll(&pf, 1, 60000);
+        if (pr <= 0) {
+            struct sockaddr_in me;
+            socklen_t ml = sizeof me;
+            getsockname(fd, (struct sockaddr *)&me, &ml);
+            fprintf(stderr, "fuzz: no answer after 60 s; got %zu bytes; requests dispatched %ld -> %ld, "
+                            "completed %ld -> %ld; client port %d, server port %d\n", got, dispatched,
+                    (long)fuzz_dispatched, completed, (long)fuzz_completed, ntohs(me.sin_port), fuzz_port);
+            char cmd[160];
+            snprintf(cmd, sizeof cmd, "ss -tanoi '( sport = :%d or dport = :%d )' | head -20 >&2", fuzz_port, fuzz_port);
+            if (system(cmd) != 0) fprintf(stderr, "fuzz: (ss failed)\n");
+        }
         FUZZ_CHECK(pr > 0, "the server answers within 60 s");
         ssize_t r = recv(fd, buf, sizeof buf, 0);
         if (r < 0 && errno == ECONNRESET) break;
@@ -219,6 +246,8 @@ static void fuzz_http_send(const char *head, size_t hlen, const char *body, size
             got += k;
         }
     }
+    struct linger no_linger = { .l_onoff = 1, .l_linger = 0 };   /* no TIME_WAIT either way */
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof no_linger);
     close(fd);
     /* No answer at all happens only when the request never became one
      * (libmicrohttpd closes silently on some malformed input). */

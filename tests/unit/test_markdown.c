@@ -353,6 +353,23 @@ TEST(md_tags_balanced_when_md4c_spans_are_not)
     free(h);
 }
 
+/* Found by tests/fuzz/fuzz_markdown: md4c 0.4.8 reads past the end of its
+ * input when a link destination is left open at the end. With ')' bytes
+ * after the 6 bytes given, it took "(t)" as a link and crashed; the output
+ * must depend on the given bytes only. */
+TEST(md_reads_only_its_input)
+{
+    static const char buf[] = "[af](t)))))))))))))))))))))))))))))))))";
+    size_t n1 = 0, n2 = 0;
+    char *beyond = kj_markdown_to_html(buf, 6, &n1);
+    char *exact = kj_markdown_to_html("[af](t", 6, &n2);
+    REQUIRE(beyond != NULL && exact != NULL);
+    CHECK_STR(beyond, exact);
+    CHECK(strstr(beyond, "href") == NULL);
+    free(beyond);
+    free(exact);
+}
+
 /* Also from the fuzzer: a first block with no text (an image without alt
  * text) left a leading newline in the plain text. */
 TEST(md_to_text_no_leading_newline)
