@@ -203,18 +203,26 @@ def cmd_seq(a):
             break
         c.request("GET", paths[i % len(paths)], headers=headers)
     truncated = 0
+    statements, db_ms = [], []
     for i in range(a.count):
         if a.budget and samples and spent() > a.budget:
             truncated = 1
             break
         status, body, dt = c.request("GET", paths[i % len(paths)], headers=headers)
+        # Server-Timing: db;desc="N statements";dur=MS (src/web/app.c)
+        m = re.search(r'db;desc="(\d+) statements";dur=([0-9.]+)', c.headers.get("server-timing", ""))
+        if m:
+            statements.append(int(m.group(1)))
+            db_ms.append(float(m.group(2)))
         if status != 200:
             errors += 1
             if errors <= 3:
                 print("seq: %s -> %d %s" % (paths[i % len(paths)], status, body[:200]), file=sys.stderr)
         nbytes += len(body)
         samples.append(dt * 1000)
-    result(errors=errors, avg_bytes=nbytes // max(1, len(samples)), truncated=truncated, **stats(samples))
+    db = stats(db_ms) if db_ms else {"p50_ms": "-"}
+    result(errors=errors, avg_bytes=nbytes // max(1, len(samples)), truncated=truncated,
+           statements=max(statements) if statements else "-", db_p50_ms=db["p50_ms"], **stats(samples))
 
 
 # ---------------------------------------------------------------- total
@@ -234,6 +242,15 @@ def login(c, email, password):
     if status != 200:
         sys.exit("demands: login as %s failed: %d %s" % (email, status, body[:200]))
     return {"Authorization": "Bearer " + json.loads(body)["token"]}
+
+
+def cmd_login(a):
+    """A session token for a signed-in scenario (sent as the kj_session
+    cookie, as a browser does)."""
+    status, body, _ = Conn(a.base).request("POST", "/api/v1/login", {"email": a.email, "password": a.password})
+    if status != 200:
+        sys.exit("login as %s failed: %d %s" % (a.email, status, body[:200]))
+    result(token=json.loads(body)["token"])
 
 
 def demand_body(row, i, tag):
@@ -321,6 +338,10 @@ def main():
     t = sub.add_parser("total", help="the 'total' of an API browse answer")
     t.add_argument("base")
     t.add_argument("path")
+    g = sub.add_parser("login", help="log in; prints the session token")
+    g.add_argument("base")
+    g.add_argument("--email", default="zhang.wei@demo.kejiyun.cn", help="a demo scientist")
+    g.add_argument("--password", default="Demo-2026!")
     d = sub.add_parser("demands", help="create, approve and read matches of new demands")
     d.add_argument("base")
     d.add_argument("csv")
@@ -333,7 +354,7 @@ def main():
     d.add_argument("--admin", default="admin@demo.kejiyun.cn")
     d.add_argument("--admin-password", default="Admin-2026!")
     a = ap.parse_args()
-    {"queries": cmd_queries, "seq": cmd_seq, "total": cmd_total, "demands": cmd_demands}[a.cmd](a)
+    {"queries": cmd_queries, "seq": cmd_seq, "total": cmd_total, "login": cmd_login, "demands": cmd_demands}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -239,6 +239,13 @@ double   kj_stmt_double(kj_db *db, kj_stmt *st, int col, double dflt);
 const char *kj_stmt_text(kj_db *db, kj_stmt *st, int col, size_t *len);
 /** The store a connection belongs to. */
 kj_store *kj_db_store(kj_db *db);
+/** How many statements this connection ran since it was acquired (each
+ *  prepared statement once, however many rows it stepped through, and each
+ *  BEGIN, COMMIT, ROLLBACK and script), and the microseconds spent in the
+ *  backend preparing and stepping them: the web layer reports both for
+ *  each request (Server-Timing), so that a page that starts issuing a
+ *  query per row shows it at once. */
+void kj_db_statements(kj_db *db, int64_t *count, int64_t *us);
 
 /* ---- for backends only ---- */
 struct kj_store {
@@ -262,5 +269,7 @@ struct kj_db_header {
     bool tx_failed;          /* a statement of the open transaction failed */
     int fault_commits, fault_reads;   /* taken by kj_db_take_faults */
     char fault_sql[128];
+    int64_t statements;      /* see kj_db_statements; reset when acquired */
+    int64_t statement_us;
 };
 #endif
