@@ -8,6 +8,7 @@
  */
 #include "market/market.h"
 #include "market/filters.h"
+#include "market/browse_memo.h"
 #include "authz/authz.h"
 #include "search/search.h"
 #include "core/buf.h"
@@ -92,12 +93,23 @@ json_t *kj_listing_browse(kj_db *db, const kj_listing_query *q, int64_t *total)
     kj_listing_filter_sql(q, &where, params);
     kj_buf sql = { 0 };
     kj_buf_printf(&sql, "SELECT count(*) FROM listings l WHERE 1=1%s", where.data ? where.data : "");
-    *total = kj_db_int_j(db, 0, sql.data, params);
+    /* The count is the part whose cost grows with the data: remembered
+     * until the next write (browse_memo.c). */
+    uint64_t generation;
+    int64_t remembered = 0;
+    if (kj_browse_memo_get(db, sql.data, params, &remembered, &generation) && !q->fresh) {
+        *total = remembered;
+    } else {
+        *total = kj_db_int_j(db, 0, sql.data, params);
+        kj_browse_memo_put(db, sql.data, params, generation, *total);
+    }
     kj_buf_reset(&sql);
     int per_page = q->per_page > 0 ? q->per_page : 20;
     int page = q->page > 0 ? q->page : 1;
-    /* The page's ids first (from the covering indexes of migration 011),
-     * then only those rows with their joins. */
+    /* The page's ids first (from the covering indexes of migrations 011
+     * and 022: in newest-first order, the walk stops after the page), then
+     * only those rows with their joins: owner, studio, organization, domain
+     * and region names in the same statement. */
     const char *order = order_sql(q->sort);
     kj_buf_printf(&sql, "SELECT " SUMMARY_COLUMNS " FROM (SELECT l.id FROM listings l WHERE 1=1%s%s LIMIT ? OFFSET ?) page "
                         "JOIN listings l ON l.id = page.id JOIN users u ON u.id = l.owner_id "

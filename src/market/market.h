@@ -93,6 +93,7 @@ typedef struct {
     int64_t price_min_fen, price_max_fen;  /* -1 = unset */
     const char *studio_id, *org_id, *owner_id, *status; /* status: only for owner views */
     int page, per_page;
+    bool fresh;   /* count afresh, not from the memo (the visitor sent Cache-Control: no-cache) */
 } kj_listing_query;
 
 /** Appends q's filters as " AND ..." SQL fragments over the alias l
@@ -104,6 +105,10 @@ void kj_listing_redact(json_t *l, bool can_see_private);
 /** Published, current listings matching q, as public summaries (anonymous
  *  ones redacted). *total is the count without paging. New ref. */
 json_t *kj_listing_browse(kj_db *db, const kj_listing_query *q, int64_t *total);
+/** How long kj_listing_browse may reuse a count (browse_memo.c), in ms;
+ *  0 (the default) never. Set once before serving: the response cache's
+ *  time to live (page_cache_ms), whose rules the memo follows. */
+void kj_listing_count_memo_ttl(int64_t ms);
 /** A user's own listings, every status. */
 json_t *kj_listing_mine(kj_db *db, json_t *user);
 /** The review queue for user: submitted listings and pending edits in the

@@ -9,6 +9,8 @@
 #include "core/log.h"
 #include "web/i18n.h"
 #include "ref/refdata.h"
+#include "ref/refcache.h"
+#include "market/market.h"
 #include "search/search.h"
 #include "search/backend.h"
 #include <stdio.h>
@@ -70,6 +72,12 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
 int kj_app_open(kj_app *app, const kj_config *cfg, char *err, size_t errlen)
 {
     if (kj_app_open_store(app, cfg, err, errlen)) return -1;
+    /* After the seed, so the snapshot holds what it wrote (refcache.h).
+     * Pages only: the commands, which share kj_app_open_store, show none. */
+    kj_db *db = kj_store_acquire(app->store);
+    app->ref = kj_refcache_load(db, err, errlen);
+    kj_store_release(app->store, db);
+    if (!app->ref) return -1;
     char dir[2048];
     snprintf(dir, sizeof dir, "%s/i18n", cfg->root);
     if (kj_i18n_load(dir, err, errlen)) return -1;
@@ -84,6 +92,8 @@ int kj_app_open(kj_app *app, const kj_config *cfg, char *err, size_t errlen)
     if (!app->openapi) { snprintf(err, errlen, "cannot read %s", dir); return -1; }
     app->router = kj_router_new(kj_route_table());
     app->page_cache = kj_resp_cache_new(PAGE_CACHE_SLOTS, cfg->page_cache_ms);
+    /* Browse counts follow the response cache's rules (browse_memo.c). */
+    kj_listing_count_memo_ttl(cfg->page_cache_ms);
     return 0;
 }
 
@@ -96,6 +106,7 @@ void kj_app_close(kj_app *app)
     kj_store_close(app->store);
     kj_analyzer_close(app->analyzer);
     json_decref(app->region_options);
+    kj_refcache_free(app->ref);
     free(app->openapi);
     kj_i18n_free();
     memset(app, 0, sizeof *app);

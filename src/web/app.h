@@ -44,6 +44,7 @@ typedef struct kj_app {
     char *openapi;            /* the OpenAPI document, served as is */
     size_t openapi_len;
     json_t *region_options;   /* [{code, level, zh, en, depth}] for selects */
+    struct kj_refcache *ref;  /* reference tables in memory (ref/refcache.h); immutable once open */
     struct kj_analyzer *analyzer; /* text analysis for search (shared, immutable) */
     char instance_id[32];
     struct kj_resp_cache *page_cache; /* KJ_CACHE routes for anonymous visitors; NULL: off */

@@ -4,7 +4,7 @@
 #include "web/market_view.h"
 #include "account/account.h"
 #include "market/attach.h"
-#include "ref/refdata.h"
+#include "ref/refcache.h"
 #include "core/validate.h"
 #include "market/filters.h"
 #include "text/markdown.h"
@@ -19,9 +19,11 @@ static const char *jstr(json_t *o, const char *k)
 
 static bool en(kj_req *req) { return !strcmp(req->lang, "en"); }
 
-static char *ref_name(kj_req *req, const char *table, const char *code)
+/* Reference names come from memory (refcache.h): asking the database per
+ * listing made a 20-item browse page 29 statements instead of 3. */
+static const char *ref_name(kj_req *req, kj_ref_list list, const char *code)
 {
-    return kj_refdata_name(kj_req_db(req), table, code, en(req));
+    return kj_refcache_name(kj_req_app(req)->ref, list, code, req->lang);
 }
 
 static void set_owned(json_t *o, const char *k, char *v)
@@ -70,7 +72,7 @@ void kj_listing_decorate(kj_req *req, json_t *l, bool full)
     const char *dn = jstr(l, en(req) ? "domain_en" : "domain_zh");
     if (dn) json_object_set_new(l, "domain_name", json_string(dn));
     const char *rn = jstr(l, en(req) ? "region_en" : "region_zh");
-    if (full && jstr(l, "region")) set_owned(l, "region_label", kj_region_label(kj_req_db(req), jstr(l, "region"), req->lang));
+    if (full && jstr(l, "region")) set_owned(l, "region_label", kj_refcache_region_label(kj_req_app(req)->ref, jstr(l, "region"), req->lang));
     else if (rn) json_object_set_new(l, "region_label", json_string(rn));
     json_t *trl = json_object_get(l, "trl");
     if (!json_is_integer(trl)) trl = json_object_get(l, "trl_min");
@@ -78,24 +80,22 @@ void kj_listing_decorate(kj_req *req, json_t *l, bool full)
         char lvl[8];
         snprintf(lvl, sizeof lvl, "%lld", (long long)json_integer_value(trl));
         json_object_set_new(l, "trl_level", json_string(lvl));
-        json_t *row = kj_refdata_trl(kj_req_db(req), lvl);
-        if (row) {
-            json_object_set(l, "trl_name", json_object_get(row, en(req) ? "name_en" : "name_zh"));
-            json_object_set(l, "trl_desc", json_object_get(row, en(req) ? "desc_en" : "desc_zh"));
-            json_decref(row);
+        const char *name = ref_name(req, KJ_REF_TRL_LEVELS, lvl);
+        if (name) {
+            json_object_set_new(l, "trl_name", json_string(name));
+            json_object_set_new(l, "trl_desc", json_string(kj_refcache_trl_desc(kj_req_app(req)->ref, lvl, req->lang)));
         }
     }
     json_t *modes = json_array(), *codes = json_object_get(l, "coop_modes");
     size_t i;
     json_t *m;
     json_array_foreach(codes, i, m) {
-        char *name = ref_name(req, "coop_modes", json_string_value(m));
+        const char *name = ref_name(req, KJ_REF_COOP_MODES, json_string_value(m));
         json_array_append_new(modes, json_string(name ? name : json_string_value(m)));
-        free(name);
     }
     json_object_set_new(l, "modes", modes);
-    if (jstr(l, "ip_type"))
-        set_owned(l, "ip_type_name", ref_name(req, "ip_types", jstr(l, "ip_type")));
+    const char *ipt = ref_name(req, KJ_REF_IP_TYPES, jstr(l, "ip_type"));
+    if (ipt) json_object_set_new(l, "ip_type_name", json_string(ipt));
     price_text(req, l);
     if (full) {
         const char *md = jstr(l, "description");
@@ -130,14 +130,22 @@ static bool is_selected(json_t *selected, const char *code)
 
 json_t *kj_ref_options(kj_req *req, const char *table, json_t *selected)
 {
-    json_t *rows = kj_refdata_labelled(kj_req_db(req), table, en(req));
-    size_t k;
-    json_t *r;
-    json_array_foreach(rows, k, r) {
-        json_object_set_new(r, "selected", json_boolean(is_selected(selected, jstr(r, "code"))));
-        json_object_set_new(r, "child", json_boolean(jstr(r, "parent") != NULL));
+    static const struct { const char *table; kj_ref_list list; } tables[] = {
+        { "domains", KJ_REF_DOMAINS }, { "coop_modes", KJ_REF_COOP_MODES },
+        { "ip_types", KJ_REF_IP_TYPES }, { "trl_levels", KJ_REF_TRL_LEVELS },
+    };
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+        if (strcmp(tables[i].table, table)) continue;
+        json_t *rows = kj_refcache_options(kj_req_app(req)->ref, tables[i].list, req->lang);
+        size_t k;
+        json_t *r;
+        json_array_foreach(rows, k, r) {
+            json_object_set_new(r, "selected", json_boolean(is_selected(selected, jstr(r, "code"))));
+            json_object_set_new(r, "child", json_boolean(jstr(r, "parent") != NULL));
+        }
+        return rows;
     }
-    return rows ? rows : json_array();
+    return json_array();
 }
 
 json_t *kj_region_options(kj_req *req, const char *selected)
@@ -181,6 +189,8 @@ void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind)
     }
     q->page = (int)kj_in_int(req, "page", 1);
     q->per_page = (int)kj_in_int(req, "per_page", 20);
+    const char *cc = kj_req_header(req, "Cache-Control");
+    q->fresh = cc && strstr(cc, "no-cache");   /* as for the response cache (app.c) */
 }
 
 void kj_send_private_attachment(kj_req *req, json_t *a)

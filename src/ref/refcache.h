@@ -1,0 +1,51 @@
+/*
+ * refcache.h — the reference tables (domains, regions, TRL levels,
+ * cooperation modes, IP types) held in memory for display.
+ *
+ * Why: a browse page decorated each listing by asking the database for its
+ * TRL name and each cooperation mode's name, and each page built its
+ * filter menus from three more queries: 29 statements for a 20-item page,
+ * 56 for the unfiltered one (Server-Timing, issue 13). From memory they
+ * cost nothing, and the page is down to its session, count and rows.
+ *
+ * Loaded once, never refreshed: these tables are written only by
+ * kj_refdata_seed at start-up (and by migrations, which run before it);
+ * nothing in a running server writes them (refdata.h: an operator who
+ * extends a TSV file restarts). So the snapshot is immutable after
+ * kj_refcache_load, and any thread may read it without a lock. If a
+ * writer ever appears, it must build a new snapshot and swap it
+ * atomically (or bump a generation this module checks).
+ *
+ * Every string returned is borrowed from the snapshot and lives as long
+ * as it: callers copy it (json_string), never incref the snapshot's JSON
+ * values (their reference counts are not shared between threads).
+ */
+#ifndef KJ_REFCACHE_H
+#define KJ_REFCACHE_H
+#include "store/store.h"
+#include <stdbool.h>
+
+typedef struct kj_refcache kj_refcache;
+
+/* The code lists held. */
+typedef enum { KJ_REF_DOMAINS, KJ_REF_COOP_MODES, KJ_REF_IP_TYPES, KJ_REF_TRL_LEVELS, KJ_REF_REGIONS, KJ_REF_N } kj_ref_list;
+
+/** Reads every reference table; NULL (with a reason in err) on error. */
+kj_refcache *kj_refcache_load(kj_db *db, char *err, size_t errlen);
+void kj_refcache_free(kj_refcache *r);
+
+/** The display name of code in list, in lang ("en" or Chinese), or NULL
+ *  when the code is unknown. For TRL levels the code is the level ("1".."9"). */
+const char *kj_refcache_name(const kj_refcache *r, kj_ref_list list, const char *code, const char *lang);
+/** A TRL level's description in lang, or NULL. */
+const char *kj_refcache_trl_desc(const kj_refcache *r, const char *level, const char *lang);
+/** The rows of list in display order (domains by code, modes and IP types
+ *  by their sequence, TRL by level) as a new array of new objects:
+ *  {code, label[, parent][, help]} — the label in lang (TRL: "N · name"),
+ *  parent for domains, help (the description) for TRL levels. */
+json_t *kj_refcache_options(const kj_refcache *r, kj_ref_list list, const char *lang);
+/** A region's path for display (malloc'd) or NULL when unknown: Chinese
+ *  "四川省 · 成都市 · 武侯区", English "Wuhou, Chengdu, Sichuan" — the same
+ *  text kj_region_label (account.h) reads from the database. */
+char *kj_refcache_region_label(const kj_refcache *r, const char *code, const char *lang);
+#endif
