@@ -98,3 +98,25 @@ def test_reference_names_from_memory_on_the_detail_page(server):
     r = sci.get("/achievements?domain=D0101&mode=transfer")
     assert re.search(r'<option value="D0101" selected>', r.text), "domain not selected"
     assert re.search(r'<option value="transfer" selected>所有权转让</option>', r.text), "mode not selected"
+
+
+def test_signed_in_count_is_remembered_until_a_write(server):
+    """The browse count is kept between requests (src/market/browse_memo.c)
+    and any write through the server ends it: a signed-in visitor sees a
+    new listing in the count at once; Cache-Control: no-cache counts afresh."""
+    made = listings(server)
+    sci, admin = user(server, "scientist"), user(server, "admin")
+    page = "/achievements?q=%s&domain=D01&trl_min=1" % MARK   # a filter set no other test counted
+
+    def count(r):
+        m = re.search(r'id="result-count">共 (\d+) 条<', r.text)
+        assert r.status == 200 and m, r
+        return int(m.group(1))
+    first = sci.get(page)
+    again = sci.get(page)
+    assert count(first) == count(again) == len(made)
+    assert db_timing(again)[0] < db_timing(first)[0], "the repeated page counted again"
+    fresh = sci.get(page, headers={"Cache-Control": "no-cache"})
+    assert count(fresh) == len(made) and db_timing(fresh)[0] == db_timing(first)[0]
+    publish(sci, admin, title="%s-new" % MARK, domain="D0102", region="510107")
+    assert count(sci.get(page)) == len(made) + 1
