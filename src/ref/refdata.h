@@ -18,7 +18,7 @@ int kj_refdata_seed(kj_db *db, const char *root, char *err, size_t errlen);
  *  tree (province, its cities, each city's districts). New ref. */
 json_t *kj_refdata_region_options(kj_db *db);
 
-/* ---- lookups for pages and the API (names.c) ---- */
+/* ---- the API's copy (names.c); pages read refcache.h ---- */
 
 /** Every code list but regions, both languages, as GET
  *  /api/v1/reference publishes it: {domains: [{code, parent, name_zh,
@@ -26,18 +26,6 @@ json_t *kj_refdata_region_options(kj_db *db);
  *  trl_levels: [{level, name_zh, desc_zh, name_en, desc_en}]}. New ref,
  *  NULL when a read failed. */
 json_t *kj_refdata_tables(kj_db *db);
-/** The name of code in table ("domains", "regions", "coop_modes",
- *  "ip_types"), English when en, else Chinese. Malloc'd, or NULL when
- *  code is NULL, unknown, or table is not one of those. */
-char *kj_refdata_name(kj_db *db, const char *table, const char *code, bool en);
-/** TRL level ("1".."9") as {name_zh, desc_zh, name_en, desc_en}, or NULL.
- *  New ref. */
-json_t *kj_refdata_trl(kj_db *db, const char *level);
-/** A code list as form options in one language: domains [{code, label,
- *  parent}] by code; coop_modes, ip_types [{code, label}] by seq;
- *  trl_levels [{code, label "N · name", help}] by level. New ref; NULL
- *  for another table or a failed read. */
-json_t *kj_refdata_labelled(kj_db *db, const char *table, bool en);
 
 /** Calls row(ctx, fields, n, lineno) for every data line of a TSV file
  *  (header and '#' lines skipped). Returns 0, or -1 when unreadable. */
