@@ -2,6 +2,7 @@
  * refcache.c — the reference tables in memory (see refcache.h).
  */
 #include "ref/refcache.h"
+#include "ref/refdata.h"
 #include "core/buf.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 struct kj_refcache {
     json_t *rows[KJ_REF_N];    /* [{code, parent, name_zh, name_en, desc_zh, desc_en}] in display order */
     json_t *index[KJ_REF_N];   /* code → the same row objects */
+    json_t *tree;              /* regions as a tree (kj_refdata_region_options), for their menu */
+    json_t *menu[KJ_REF_N][2]; /* kj_refcache_menu: [list][0 Chinese, 1 English] */
 };
 
 /* One query per list, all with the same column names. */
@@ -29,6 +32,8 @@ static const char *jstr(json_t *o, const char *k)
 
 static bool is_en(const char *lang) { return lang && !strcmp(lang, "en"); }
 
+static json_t *build_menu(const kj_refcache *r, kj_ref_list list, bool en);
+
 kj_refcache *kj_refcache_load(kj_db *db, char *err, size_t errlen)
 {
     kj_refcache *r = calloc(1, sizeof *r);
@@ -46,6 +51,19 @@ kj_refcache *kj_refcache_load(kj_db *db, char *err, size_t errlen)
         json_array_foreach(r->rows[i], k, row)
             if (jstr(row, "code")) json_object_set(r->index[i], jstr(row, "code"), row);
     }
+    r->tree = kj_refdata_region_options(db);
+    for (int i = 0; i < KJ_REF_N; i++)
+        for (int en = 0; en < 2; en++) {
+            if (i == KJ_REF_REGIONS) {
+                /* The menu walks the tree, not the code order. */
+                json_t *flat = r->rows[i];
+                r->rows[i] = r->tree;
+                r->menu[i][en] = build_menu(r, i, en);
+                r->rows[i] = flat;
+            } else {
+                r->menu[i][en] = build_menu(r, i, en);
+            }
+        }
     return r;
 }
 
@@ -55,7 +73,10 @@ void kj_refcache_free(kj_refcache *r)
     for (int i = 0; i < KJ_REF_N; i++) {
         json_decref(r->index[i]);
         json_decref(r->rows[i]);
+        json_decref(r->menu[i][0]);
+        json_decref(r->menu[i][1]);
     }
+    json_decref(r->tree);
     free(r);
 }
 
@@ -74,11 +95,10 @@ const char *kj_refcache_trl_desc(const kj_refcache *r, const char *level, const 
     return jstr(row_of(r, KJ_REF_TRL_LEVELS, level), is_en(lang) ? "desc_en" : "desc_zh");
 }
 
-json_t *kj_refcache_options(const kj_refcache *r, kj_ref_list list, const char *lang)
+/* One select's choices (see kj_refcache_menu). */
+static json_t *build_menu(const kj_refcache *r, kj_ref_list list, bool en)
 {
     json_t *out = json_array();
-    if (!r || list < 0 || list >= KJ_REF_N) return out;
-    bool en = is_en(lang);
     size_t i;
     json_t *row;
     json_array_foreach(r->rows[list], i, row) {
@@ -86,22 +106,34 @@ json_t *kj_refcache_options(const kj_refcache *r, kj_ref_list list, const char *
         json_t *o = json_object();
         json_object_set_new(o, "code", json_string(code));
         if (list == KJ_REF_TRL_LEVELS) {
-            size_t n = strlen(code) + strlen(name) + 8;
-            char *label = malloc(n);
-            if (label) {
-                snprintf(label, n, "%s \xc2\xb7 %s", code, name);   /* "N · name", as the options query wrote it */
-                json_object_set_new(o, "label", json_string(label));
-                free(label);
-            }
+            kj_buf label = { 0 };
+            kj_buf_printf(&label, "%s \xc2\xb7 %s", code, name);   /* "N · name" */
+            json_object_set_new(o, "label", json_string(label.data ? label.data : ""));
+            kj_buf_free(&label);
             const char *help = jstr(row, en ? "desc_en" : "desc_zh");
             if (help) json_object_set_new(o, "help", json_string(help));
+        } else if (list == KJ_REF_REGIONS) {
+            /* The tree's rows carry their depth: indented by full-width spaces. */
+            static const char *const indent[] = { "", "\xe3\x80\x80", "\xe3\x80\x80\xe3\x80\x80" };
+            int depth = (int)json_integer_value(json_object_get(row, "depth"));
+            kj_buf label = { 0 };
+            kj_buf_printf(&label, "%s%s", indent[depth < 0 ? 0 : depth < 3 ? depth : 2], jstr(row, en ? "en" : "zh"));
+            json_object_set_new(o, "label", json_string(label.data ? label.data : ""));
+            kj_buf_free(&label);
         } else {
             json_object_set_new(o, "label", json_string(name));
         }
-        if (jstr(row, "parent")) json_object_set_new(o, "parent", json_string(jstr(row, "parent")));
+        json_object_set_new(o, "child", json_boolean(jstr(row, "parent") != NULL));
+        json_object_set_new(o, "selected", json_false());
         json_array_append_new(out, o);
     }
     return out;
+}
+
+const json_t *kj_refcache_menu(const kj_refcache *r, kj_ref_list list, const char *lang)
+{
+    if (!r || list < 0 || list >= KJ_REF_N) return NULL;
+    return r->menu[list][is_en(lang)];
 }
 
 char *kj_refcache_region_label(const kj_refcache *r, const char *code, const char *lang)

@@ -128,6 +128,23 @@ static bool is_selected(json_t *selected, const char *code)
     return false;
 }
 
+/* The shared choices of a select (kj_refcache_menu), the selected ones
+ * copied and marked: a page owns its array, never a shared element it
+ * changes. */
+static json_t *with_selection(const json_t *menu, json_t *selected)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *o;
+    json_array_foreach((json_t *)menu, i, o) {
+        if (!is_selected(selected, jstr(o, "code"))) { json_array_append(out, o); continue; }
+        json_t *copy = json_copy(o);
+        json_object_set_new(copy, "selected", json_true());
+        json_array_append_new(out, copy);
+    }
+    return out;
+}
+
 json_t *kj_ref_options(kj_req *req, const char *table, json_t *selected)
 {
     static const struct { const char *table; kj_ref_list list; } tables[] = {
@@ -136,31 +153,16 @@ json_t *kj_ref_options(kj_req *req, const char *table, json_t *selected)
     };
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
         if (strcmp(tables[i].table, table)) continue;
-        json_t *rows = kj_refcache_options(kj_req_app(req)->ref, tables[i].list, req->lang);
-        size_t k;
-        json_t *r;
-        json_array_foreach(rows, k, r) {
-            json_object_set_new(r, "selected", json_boolean(is_selected(selected, jstr(r, "code"))));
-            json_object_set_new(r, "child", json_boolean(jstr(r, "parent") != NULL));
-        }
-        return rows;
+        return with_selection(kj_refcache_menu(kj_req_app(req)->ref, tables[i].list, req->lang), selected);
     }
     return json_array();
 }
 
 json_t *kj_region_options(kj_req *req, const char *selected)
 {
-    json_t *src = kj_req_app(req)->region_options, *out = json_array();
-    size_t i;
-    json_t *r;
-    static const char *indent[] = { "", "\xe3\x80\x80", "\xe3\x80\x80\xe3\x80\x80" };
-    json_array_foreach(src, i, r) {
-        const char *code = jstr(r, "code");
-        int depth = (int)json_integer_value(json_object_get(r, "depth"));
-        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", code,
-            "label", kj_arena_printf(req->arena, "%s%s", indent[depth < 3 ? depth : 2], jstr(r, en(req) ? "en" : "zh")),
-            "selected", selected && !strcmp(selected, code)));
-    }
+    json_t *sel = selected ? json_string(selected) : NULL;
+    json_t *out = with_selection(kj_refcache_menu(kj_req_app(req)->ref, KJ_REF_REGIONS, req->lang), sel);
+    json_decref(sel);
     return out;
 }
 
