@@ -701,15 +701,22 @@ kj_server *kj_server_start(const kj_server_config *cfg, char *err, size_t errlen
      * a per-address limit would cap the whole site, so the proxy bounds
      * its clients instead (see README, "Slow clients"). */
     unsigned per_ip = cfg->trust_proxy ? 0 : (unsigned)cfg->max_conns_per_ip;
-    /* The memory pool holds the headers and the first body bytes; it is
-     * larger than max_header so that our count (431) decides, not its. */
+    /* The memory pool holds the request line and headers, a 64-byte record
+     * for every header and query argument (a record per "&" of "/?&&&…":
+     * up to one per byte of the line), the response's header buffer and the
+     * first body bytes. Sized for the worst case so that our count (431)
+     * decides, never libmicrohttpd's pool: with max_header + 16 KiB, 250
+     * empty query arguments (500 bytes) were enough to make it close the
+     * connection unanswered (found by tests/fuzz, request target). A pool
+     * this large is mapped, not touched: a connection costs the pages its
+     * request really fills (a few KiB for an ordinary request). */
     s->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
         0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header + 16 * 1024,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header * 64 + 64 * 1024,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_CONNECTION_LIMIT, total,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,

@@ -284,13 +284,7 @@ static void fuzz_http_send(const char *head, size_t hlen, const char *body, size
         /* 501 (method) and 505 (HTTP version) are libmicrohttpd's right
          * answers to a request line it does not implement; anything else
          * from 500 up is a failure of ours. */
-        /* Known and left to the HTTP limits work (issue 12, item 10): a
-         * request line of hundreds of empty query arguments ("/?&&&&...")
-         * fills libmicrohttpd's per-connection pool, which then answers
-         * its own 500 page (or logs 431 and sends nothing until its 30 s
-         * timeout). That page is tolerated here; any other 5xx is ours. */
-        bool mhd_pool_500 = strstr(first, "carefully read the GNU libmicrohttpd documentation") != NULL;
-        if (first[9] == '5' && !mhd_pool_500 && !(first[10] == '0' && (first[11] == '1' || first[11] == '5'))) {
+        if (first[9] == '5' && !(first[10] == '0' && (first[11] == '1' || first[11] == '5'))) {
             fprintf(stderr, "fuzz: answer %.12s\n", first);
             FUZZ_CHECK(0, "never a 5xx (but 501, 505)");
         }
