@@ -204,7 +204,7 @@ bool kj_doc_attrs_from_row(const kj_doc_row *r, kj_doc_attrs *a)
     a->city = (uint16_t)code_of(KJ_CODES_CITY, r->city, &full);
     a->region = (uint16_t)code_of(KJ_CODES_REGION, r->region, &full);
     a->trl = r->trl > 0 && r->trl < 256 ? (uint8_t)r->trl : 0;
-    a->tokens = r->sizes ? total_tokens(r->sizes, r->sizes_len) : -1;
+    a->tokens = r->sizes ? total_tokens(r->sizes, r->sizes_len) : r->tokens > 0 ? r->tokens : -1;
     a->published = studio || (r->status && !strcmp(r->status, "published"));
     a->valid_until = date_number(r->valid_until);
     a->published_at = r->has_published_at ? r->published_at : INT64_MIN;

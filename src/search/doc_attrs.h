@@ -120,8 +120,14 @@ bool kj_doc_filter_pass_hot(const kj_doc_filter *f, int64_t rowid, const kj_doc_
 typedef struct {
     const char *doc_kind, *kind, *domain1, *domain, *province, *city, *region, *modes_csv, *valid_until, *status;
     int64_t trl;              /* 0: none */
-    const unsigned char *sizes;   /* the index's token counts per column (FTS5 %_docsize record: varints) */
+    /* The document's length in tokens, as the ranking counts it: either a
+     * record of per-column counts as SQLite varints (what FTS5 keeps in its
+     * %_docsize table, which the FTS5 backend hands over as it is), or,
+     * when sizes is NULL, the total (0: unknown) from a backend that keeps
+     * it otherwise. */
+    const unsigned char *sizes;
     size_t sizes_len;
+    int32_t tokens;
     bool has_price_min, has_price_max, has_published_at;
     int64_t price_min, price_max, published_at;
 } kj_doc_row;

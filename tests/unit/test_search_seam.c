@@ -150,3 +150,16 @@ TEST(saved_search_filters_read_back_through_the_table)
     CHECK_INT(q.within_days, 0);      /* a saved search keeps no recency */
     json_decref(in);
 }
+
+TEST(doc_attrs_take_a_length_from_a_backend_without_fts5_records)
+{
+    kj_doc_row r = { .doc_kind = "listing", .kind = "achievement", .status = "published", .valid_until = "2030-01-31",
+                     .tokens = 42 };
+    kj_doc_attrs a;
+    CHECK(kj_doc_attrs_from_row(&r, &a));
+    CHECK_INT(a.tokens, 42);
+    CHECK_INT(a.hot.tokens, 42);
+    r.tokens = 0;   /* unknown: the ranking reads it from the index */
+    CHECK(kj_doc_attrs_from_row(&r, &a));
+    CHECK_INT(a.tokens, -1);
+}
