@@ -19,9 +19,9 @@ static const char *status_title(int status)
     return "err.http.500";
 }
 
-void kj_challenge_fail(kj_req *req, const kj_ch_err *e)
+void kj_challenge_fail(kj_req *req, const kj_err *e)
 {
-    int status = e->status ? e->status : 500;
+    int status = kj_err_status(e);
     const char *key = e->key ? e->key : "err.internal";
     if (!kj_wants_json(req)) { kj_error(req, status, key); return; }
     if (status == 422) {
@@ -50,7 +50,7 @@ static bool belongs(kj_req *req, kj_ch_part part, const char *sub_id)
 static bool app_belongs(kj_req *req)
 {
     if (belongs(req, KJ_CH_APPLICATION, param(req, 1))) return true;
-    kj_ch_err e = { 404, "err.not_found", NULL };
+    kj_err e = { KJ_E_NOT_FOUND, "err.not_found", NULL, NULL };
     kj_challenge_fail(req, &e);
     return false;
 }
@@ -65,7 +65,7 @@ void kj_api_challenge_lists(kj_req *req)
 void kj_api_challenge_list_create(kj_req *req)
 {
     char id[KJ_ID_LEN + 1];
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_challenge_list_create(kj_req_db(req), req->user, req->in, id, &e)) { kj_challenge_fail(req, &e); return; }
     created(req, kj_arena_printf(req->arena, "/api/v1/challenge-lists/%s", id), id);
 }
@@ -73,7 +73,7 @@ void kj_api_challenge_list_create(kj_req *req)
 void kj_api_challenge_list(kj_req *req)
 {
     json_t *l = kj_challenge_list_view(kj_req_db(req), param(req, 0), req->user);
-    kj_ch_err e = { 404, "err.not_found", NULL };
+    kj_err e = { KJ_E_NOT_FOUND, "err.not_found", NULL, NULL };
     if (!l) { kj_challenge_fail(req, &e); return; }
     kj_resp_json(req, 200, l);
 }
@@ -83,7 +83,7 @@ void kj_api_challenge_list(kj_req *req)
 void kj_api_challenge_create(kj_req *req)
 {
     char id[KJ_ID_LEN + 1];
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_challenge_create(kj_req_db(req), req->user, param(req, 0), req->in, id, &e)) { kj_challenge_fail(req, &e); return; }
     created(req, kj_arena_printf(req->arena, "/api/v1/challenges/%s", id), id);
 }
@@ -95,7 +95,7 @@ void kj_api_challenge_lifecycle(kj_req *req)
 
 void kj_api_challenge(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     json_t *c = kj_challenge_view(kj_req_db(req), param(req, 0), req->user, &e);
     if (!c) { kj_challenge_fail(req, &e); return; }
     kj_resp_json(req, 200, c);
@@ -103,14 +103,14 @@ void kj_api_challenge(kj_req *req)
 
 void kj_api_challenge_patch(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_challenge_update(kj_req_db(req), req->user, param(req, 0), req->in, &e)) { kj_challenge_fail(req, &e); return; }
     kj_api_challenge(req);
 }
 
 void kj_api_challenge_act(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_challenge_act(kj_req_db(req), req->user, param(req, 0), kj_in_str(req, "action"), req->in, &e)) {
         kj_challenge_fail(req, &e);
         return;
@@ -122,7 +122,7 @@ void kj_api_challenge_act(kj_req *req)
 
 void kj_api_challenge_applications(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     json_t *items = kj_applications(kj_req_db(req), req->user, param(req, 0), &e);
     if (!items) { kj_challenge_fail(req, &e); return; }
     kj_resp_json(req, 200, json_pack("{s:o}", "items", items));
@@ -131,14 +131,14 @@ void kj_api_challenge_applications(kj_req *req)
 void kj_api_challenge_apply(kj_req *req)
 {
     char id[KJ_ID_LEN + 1];
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_application_submit(kj_req_db(req), req->user, param(req, 0), req->in, id, &e)) { kj_challenge_fail(req, &e); return; }
     created(req, kj_arena_printf(req->arena, "/api/v1/challenges/%s/applications/%s", param(req, 0), id), id);
 }
 
 void kj_api_challenge_application(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (!app_belongs(req)) return;
     json_t *a = kj_application_get(kj_req_db(req), req->user, param(req, 1), &e);
     if (!a) { kj_challenge_fail(req, &e); return; }
@@ -147,7 +147,7 @@ void kj_api_challenge_application(kj_req *req)
 
 void kj_api_challenge_application_patch(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (!app_belongs(req)) return;
     if (kj_application_update(kj_req_db(req), req->user, param(req, 1), req->in, &e)) { kj_challenge_fail(req, &e); return; }
     kj_api_challenge_application(req);
@@ -155,7 +155,7 @@ void kj_api_challenge_application_patch(kj_req *req)
 
 void kj_api_challenge_application_withdraw(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (!app_belongs(req)) return;
     if (kj_application_withdraw(kj_req_db(req), req->user, param(req, 1), &e)) { kj_challenge_fail(req, &e); return; }
     kj_api_challenge_application(req);
@@ -165,7 +165,7 @@ void kj_api_challenge_application_withdraw(kj_req *req)
 
 void kj_api_challenge_reviewers(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_review_setup(kj_req_db(req), req->user, param(req, 0), json_object_get(req->in, "reviewers"),
                         json_object_get(req->in, "rubric"), &e)) { kj_challenge_fail(req, &e); return; }
     kj_api_challenge_reviews(req);
@@ -173,7 +173,7 @@ void kj_api_challenge_reviewers(kj_req *req)
 
 void kj_api_challenge_declare(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_review_declare(kj_req_db(req), req->user, param(req, 0), kj_in_bool(req, "conflict"), kj_in_str(req, "note"), &e)) {
         kj_challenge_fail(req, &e);
         return;
@@ -183,7 +183,7 @@ void kj_api_challenge_declare(kj_req *req)
 
 void kj_api_challenge_reviews(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     json_t *s = kj_review_state(kj_req_db(req), req->user, param(req, 0), &e);
     if (!s) { kj_challenge_fail(req, &e); return; }
     kj_resp_json(req, 200, s);
@@ -191,7 +191,7 @@ void kj_api_challenge_reviews(kj_req *req)
 
 void kj_api_challenge_score(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (!app_belongs(req)) return;
     if (kj_review_score(kj_req_db(req), req->user, param(req, 1), json_object_get(req->in, "scores"),
                         kj_in_str(req, "comment"), &e)) { kj_challenge_fail(req, &e); return; }
@@ -203,7 +203,7 @@ void kj_api_challenge_score(kj_req *req)
 /* Public parts of an entry exist only for those who may see the entry. */
 static bool entry_visible(kj_req *req, json_t **view)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     *view = kj_challenge_view(kj_req_db(req), param(req, 0), req->user, &e);
     if (!*view) kj_challenge_fail(req, &e);
     return *view != NULL;
@@ -220,7 +220,7 @@ void kj_api_challenge_objections(kj_req *req)
 void kj_api_challenge_object(kj_req *req)
 {
     char id[KJ_ID_LEN + 1];
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_objection_file(kj_req_db(req), req->user, param(req, 0), kj_in_str(req, "body"), id, &e)) {
         kj_challenge_fail(req, &e);
         return;
@@ -230,7 +230,7 @@ void kj_api_challenge_object(kj_req *req)
 
 void kj_api_challenge_answer(kj_req *req)
 {
-    kj_ch_err e = { 404, "err.not_found", NULL };
+    kj_err e = { KJ_E_NOT_FOUND, "err.not_found", NULL, NULL };
     if (!belongs(req, KJ_CH_OBJECTION, param(req, 1)) ||
         kj_objection_answer(kj_req_db(req), req->user, param(req, 1), kj_in_str(req, "answer"), &e)) {
         kj_challenge_fail(req, &e);
@@ -258,14 +258,14 @@ void kj_api_challenge_milestones(kj_req *req)
 static bool milestone_belongs(kj_req *req)
 {
     if (belongs(req, KJ_CH_MILESTONE, param(req, 1))) return true;
-    kj_ch_err e = { 404, "err.not_found", NULL };
+    kj_err e = { KJ_E_NOT_FOUND, "err.not_found", NULL, NULL };
     kj_challenge_fail(req, &e);
     return false;
 }
 
 void kj_api_challenge_milestone_report(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (!milestone_belongs(req)) return;
     if (kj_milestone_report(kj_req_db(req), req->user, param(req, 1), kj_in_str(req, "report"), kj_in_str(req, "evidence"), &e)) {
         kj_challenge_fail(req, &e);
@@ -276,7 +276,7 @@ void kj_api_challenge_milestone_report(kj_req *req)
 
 void kj_api_challenge_milestone_decide(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (!milestone_belongs(req)) return;
     const char *d = kj_in_str(req, "decision");
     if (kj_milestone_decide(kj_req_db(req), req->user, param(req, 1), d && !strcmp(d, "accept"), kj_in_str(req, "reason"), &e)) {

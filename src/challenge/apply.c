@@ -47,16 +47,16 @@ static const text_rule app_texts[] = {
     { "team", 2, 3000 }, { "approach", 10, 10000 }, { "indicator_plan", 1, 5000 }, { "schedule", 1, 3000 },
 };
 
-static int check_app(json_t *in, int64_t *budget, kj_ch_err *e)
+static int check_app(json_t *in, int64_t *budget, kj_err *e)
 {
     for (size_t i = 0; i < sizeof app_texts / sizeof *app_texts; i++) {
         size_t n = chars(kj_ch_str(in, app_texts[i].name));
-        if (n < app_texts[i].min) return kj_ch_fail(e, 422, "err.field.required", app_texts[i].name);
-        if (n > app_texts[i].max) return kj_ch_fail(e, 422, "err.field.too_long", app_texts[i].name);
+        if (n < app_texts[i].min) return kj_err_set(e, KJ_E_INVALID, "err.field.required", app_texts[i].name);
+        if (n > app_texts[i].max) return kj_err_set(e, KJ_E_INVALID, "err.field.too_long", app_texts[i].name);
     }
     *budget = -1;
     const char *b = kj_ch_str(in, "budget");
-    if (b && *b && (!kj_parse_money_wan(b, budget) || *budget < 0)) return kj_ch_fail(e, 422, "err.challenge.bounty", "budget");
+    if (b && *b && (!kj_parse_money_wan(b, budget) || *budget < 0)) return kj_err_set(e, KJ_E_INVALID, "err.challenge.bounty", "budget");
     return 0;
 }
 
@@ -64,45 +64,45 @@ static bool before_deadline(json_t *ch) { return kj_now_ms() < json_integer_valu
 
 /* The organization an application speaks for: the studio's members apply
  * for it; org members for their organization. */
-static int applicant_side(kj_db *db, json_t *user, json_t *in, const char **studio_id, kj_ch_err *e)
+static int applicant_side(kj_db *db, json_t *user, json_t *in, const char **studio_id, kj_err *e)
 {
     *studio_id = kj_ch_str(in, "studio_id");
     if (*studio_id && !**studio_id) *studio_id = NULL;
     if (*studio_id && kj_db_int(db, 0, "SELECT count(*) FROM studio_members WHERE studio_id = ? AND user_id = ? AND "
                                 "status = 'active'", "ss", *studio_id, uid(user)) == 0)
-        return kj_ch_fail(e, 422, "err.challenge.studio_not_member", "studio_id");
+        return kj_err_set(e, KJ_E_INVALID, "err.challenge.studio_not_member", "studio_id");
     return 0;
 }
 
-int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, json_t *in, char *id_out, kj_ch_err *e)
+int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, json_t *in, char *id_out, kj_err *e)
 {
     json_t *ch = kj_ch_load(db, challenge_id);
-    if (!ch) return kj_ch_fail(e, 404, "err.not_found", NULL);
+    if (!ch) return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     int rc = -1, roles = kj_ch_roles(db, ch, user);
     int64_t budget;
     const char *studio_id;
     json_t *prev = NULL;
     const char *st = kj_ch_str(ch, "status");
     if ((same(st, "submitted") || same(st, "rejected")) && !(roles & (CH_ISSUER | CH_STAFF))) {
-        kj_ch_fail(e, 404, "err.not_found", NULL);          /* not public yet */
+        kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);          /* not public yet */
         goto out;
     }
     if (kj_ch_rule("apply", st, roles, e)) {
         /* After publication, "closed" is what an applicant needs to hear. */
-        if (e->status == 409 && !before_deadline(ch)) e->key = "err.challenge.deadline_passed";
+        if (e->kind == KJ_E_CONFLICT && !before_deadline(ch)) e->key = "err.challenge.deadline_passed";
         goto out;
     }
-    if (!before_deadline(ch)) { kj_ch_fail(e, 409, "err.challenge.deadline_passed", NULL); goto out; }
-    if (roles & (CH_ISSUER | CH_REVIEWER)) { kj_ch_fail(e, 403, "err.challenge.own_entry", NULL); goto out; }
+    if (!before_deadline(ch)) { kj_err_set(e, KJ_E_CONFLICT, "err.challenge.deadline_passed", NULL); goto out; }
+    if (roles & (CH_ISSUER | CH_REVIEWER)) { kj_err_set(e, KJ_E_FORBIDDEN, "err.challenge.own_entry", NULL); goto out; }
     prev = kj_db_row(db, "SELECT id, status FROM challenge_applications WHERE challenge_id = ? AND applicant_id = ?", "ss",
                      challenge_id, uid(user));
-    if (prev && strcmp(kj_ch_str(prev, "status"), "withdrawn")) { kj_ch_fail(e, 409, "err.challenge.applied_twice", NULL); goto out; }
+    if (prev && strcmp(kj_ch_str(prev, "status"), "withdrawn")) { kj_err_set(e, KJ_E_CONFLICT, "err.challenge.applied_twice", NULL); goto out; }
     if (check_app(in, &budget, e) || applicant_side(db, user, in, &studio_id, e)) goto out;
     kj_id id = kj_id_new();
     if (prev) memcpy(id.s, kj_ch_str(prev, "id"), sizeof id.s);
     int64_t now = kj_now_ms();
     json_t *bj = budget >= 0 ? json_integer(budget) : json_null();
-    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     int w = prev ?
         kj_db_exec(db, "UPDATE challenge_applications SET team = ?, approach = ?, indicator_plan = ?, schedule = ?, "
                    "budget_fen = ?, studio_id = ?, org_id = ?, status = 'submitted', updated_at = ? WHERE id = ?", "ssss"
@@ -116,13 +116,13 @@ int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, jso
     json_decref(bj);
     if (w < 0) {
         kj_db_rollback(db);
-        if (w == KJ_DB_CONSTRAINT) kj_ch_fail(e, 409, "err.challenge.applied_twice", NULL);
-        else kj_ch_fail(e, 500, "err.internal", NULL);
+        if (w == KJ_DB_CONSTRAINT) kj_err_set(e, KJ_E_CONFLICT, "err.challenge.applied_twice", NULL);
+        else kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
     kj_ch_event(db, challenge_id, uid(user), "apply", "published", "published", NULL, false);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_application", ch);
-    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     memcpy(id_out, id.s, sizeof id.s);
     rc = 0;
 out:
@@ -140,12 +140,12 @@ static bool reviewer_only(int roles)
 
 /* Loads an application and its entry; the user's role bits include
  * applicant when it is theirs. 404 when the user may not see it. */
-static int app_context_as(kj_db *db, json_t *user, const char *app_id, json_t **app, json_t **ch, int *roles, kj_ch_err *e,
+static int app_context_as(kj_db *db, json_t *user, const char *app_id, json_t **app, json_t **ch, int *roles, kj_err *e,
                           bool hide_excluded)
 {
     *app = load_app(db, app_id);
     *ch = *app ? kj_ch_load(db, kj_ch_str(*app, "challenge_id")) : NULL;
-    if (!*ch) { json_decref(*app); *app = NULL; return kj_ch_fail(e, 404, "err.not_found", NULL); }
+    if (!*ch) { json_decref(*app); *app = NULL; return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); }
     *roles = kj_ch_roles(db, *ch, user);
     if (same(uid(user), kj_ch_str(*app, "applicant_id"))) *roles |= CH_APPLICANT;
     if (hide_excluded && reviewer_only(*roles) && kj_ch_excluded(db, uid(user), *app)) *roles &= ~CH_REVIEWER;
@@ -153,12 +153,12 @@ static int app_context_as(kj_db *db, json_t *user, const char *app_id, json_t **
         json_decref(*app);
         json_decref(*ch);
         *app = *ch = NULL;
-        return kj_ch_fail(e, 404, "err.not_found", NULL);
+        return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     }
     return 0;
 }
 
-static int app_context(kj_db *db, json_t *user, const char *app_id, json_t **app, json_t **ch, int *roles, kj_ch_err *e)
+static int app_context(kj_db *db, json_t *user, const char *app_id, json_t **app, json_t **ch, int *roles, kj_err *e)
 {
     return app_context_as(db, user, app_id, app, ch, roles, e, true);
 }
@@ -166,14 +166,14 @@ static int app_context(kj_db *db, json_t *user, const char *app_id, json_t **app
 /* The rule of changing an application (its text or its files): the
  * table's edit_application for the applicant, before the deadline, while
  * not withdrawn. */
-static int check_editable(json_t *app, json_t *ch, int roles, kj_ch_err *e)
+static int check_editable(json_t *app, json_t *ch, int roles, kj_err *e)
 {
     if (kj_ch_rule("edit_application", kj_ch_str(ch, "status"), roles & CH_APPLICANT, e)) {
-        if (e->status == 409 && !before_deadline(ch)) e->key = "err.challenge.deadline_passed";
+        if (e->kind == KJ_E_CONFLICT && !before_deadline(ch)) e->key = "err.challenge.deadline_passed";
         return -1;
     }
-    if (!before_deadline(ch)) return kj_ch_fail(e, 409, "err.challenge.deadline_passed", NULL);
-    if (!same(kj_ch_str(app, "status"), "submitted")) return kj_ch_fail(e, 409, "err.challenge.application_withdrawn", NULL);
+    if (!before_deadline(ch)) return kj_err_set(e, KJ_E_CONFLICT, "err.challenge.deadline_passed", NULL);
+    if (!same(kj_ch_str(app, "status"), "submitted")) return kj_err_set(e, KJ_E_CONFLICT, "err.challenge.application_withdrawn", NULL);
     return 0;
 }
 
@@ -181,7 +181,7 @@ bool kj_application_editable(kj_db *db, json_t *user, const char *app_id)
 {
     json_t *app, *ch;
     int roles;
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (!user || app_context(db, user, app_id, &app, &ch, &roles, &e)) return false;
     bool ok = check_editable(app, ch, roles, &e) == 0;
     json_decref(app);
@@ -189,7 +189,7 @@ bool kj_application_editable(kj_db *db, json_t *user, const char *app_id)
     return ok;
 }
 
-int kj_application_update(kj_db *db, json_t *user, const char *app_id, json_t *in, kj_ch_err *e)
+int kj_application_update(kj_db *db, json_t *user, const char *app_id, json_t *in, kj_err *e)
 {
     json_t *app, *ch;
     int roles, rc = -1;
@@ -201,16 +201,16 @@ int kj_application_update(kj_db *db, json_t *user, const char *app_id, json_t *i
     json_t *bj = budget >= 0 ? json_integer(budget) : json_null();
     /* The edit and its record go together; the application must still be
      * submitted when the write lands (a withdrawal may have come between). */
-    if (kj_db_begin(db)) { json_decref(bj); kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_begin(db)) { json_decref(bj); kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     int w = kj_db_exec(db, "UPDATE challenge_applications SET team = ?, approach = ?, indicator_plan = ?, schedule = ?, budget_fen = ?, "
                "studio_id = ?, updated_at = ? WHERE id = ? AND status = 'submitted'", "ssssjsis", kj_ch_str(in, "team"),
                kj_ch_str(in, "approach"), opt(in, "indicator_plan"), opt(in, "schedule"), bj, studio_id, kj_now_ms(), app_id);
     json_decref(bj);
-    if (w == 0) { kj_db_rollback(db); kj_ch_fail(e, 409, "err.challenge.application_withdrawn", NULL); goto out; }
+    if (w == 0) { kj_db_rollback(db); kj_err_set(e, KJ_E_CONFLICT, "err.challenge.application_withdrawn", NULL); goto out; }
     if (w < 0 || kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "edit_application", NULL, NULL, NULL, false) < 0 ||
         kj_db_commit(db)) {
         kj_db_rollback(db);
-        kj_ch_fail(e, 500, "err.internal", NULL);
+        kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
     rc = 0;
@@ -220,23 +220,23 @@ out:
     return rc;
 }
 
-int kj_application_withdraw(kj_db *db, json_t *user, const char *app_id, kj_ch_err *e)
+int kj_application_withdraw(kj_db *db, json_t *user, const char *app_id, kj_err *e)
 {
     json_t *app, *ch;
     int roles, rc = -1;
     if (app_context(db, user, app_id, &app, &ch, &roles, e)) return -1;
     if (kj_ch_rule("withdraw_application", kj_ch_str(ch, "status"), roles & CH_APPLICANT, e)) goto out;
-    if (!same(kj_ch_str(app, "status"), "submitted")) { kj_ch_fail(e, 409, "err.challenge.application_withdrawn", NULL); goto out; }
-    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (!same(kj_ch_str(app, "status"), "submitted")) { kj_err_set(e, KJ_E_CONFLICT, "err.challenge.application_withdrawn", NULL); goto out; }
+    if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     if (kj_db_exec(db, "UPDATE challenge_applications SET status = 'withdrawn', updated_at = ? WHERE id = ?", "is", kj_now_ms(), app_id) < 0 ||
         kj_db_exec(db, "DELETE FROM challenge_scores WHERE application_id = ?", "s", app_id) < 0) {
         kj_db_rollback(db);
-        kj_ch_fail(e, 500, "err.internal", NULL);
+        kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "withdraw_application", NULL, NULL, NULL, false);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_withdrawn", ch);
-    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     rc = 0;
 out:
     json_decref(app);
@@ -244,14 +244,14 @@ out:
     return rc;
 }
 
-json_t *kj_applications(kj_db *db, json_t *user, const char *challenge_id, kj_ch_err *e)
+json_t *kj_applications(kj_db *db, json_t *user, const char *challenge_id, kj_err *e)
 {
     json_t *ch = kj_ch_load(db, challenge_id);
-    if (!ch) { kj_ch_fail(e, 404, "err.not_found", NULL); return NULL; }
+    if (!ch) { kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); return NULL; }
     int roles = kj_ch_roles(db, ch, user);
     bool visible = kj_ch_visible(ch, roles);
     json_decref(ch);
-    if (!visible) { kj_ch_fail(e, 404, "err.not_found", NULL); return NULL; }
+    if (!visible) { kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); return NULL; }
     json_t *rows = roles & (CH_ISSUER | CH_STAFF | CH_REVIEWER) ?
         kj_db_rows(db, "SELECT " APP_COLUMNS APP_FROM "WHERE a.challenge_id = ? AND a.status <> 'withdrawn' "
                    "ORDER BY a.created_at", "s", challenge_id) :
@@ -272,7 +272,7 @@ json_t *kj_applications(kj_db *db, json_t *user, const char *challenge_id, kj_ch
     return rows ? rows : json_array();
 }
 
-json_t *kj_application_get(kj_db *db, json_t *user, const char *app_id, kj_ch_err *e)
+json_t *kj_application_get(kj_db *db, json_t *user, const char *app_id, kj_err *e)
 {
     json_t *app, *ch;
     int roles;
@@ -295,37 +295,37 @@ json_t *kj_application_files(kj_db *db, const char *app_id)
 }
 
 /* The HTTP status of a refusal from market/attach.c. */
-static int attach_status(const char *key)
+static kj_err_kind attach_kind(const char *key)
 {
-    return !strcmp(key, "err.attach.too_large") ? 413 : !strcmp(key, "err.internal") ? 500 : 422;
+    return !strcmp(key, "err.attach.too_large") ? KJ_E_TOO_LARGE : !strcmp(key, "err.internal") ? KJ_E_INTERNAL : KJ_E_INVALID;
 }
 
 int kj_application_attach(kj_db *db, json_t *user, const char *app_id, const char *data_dir, size_t max_size,
-                          const char *filename, const void *data, size_t size, char *att_out, kj_ch_err *e)
+                          const char *filename, const void *data, size_t size, char *att_out, kj_err *e)
 {
     json_t *app, *ch;
     int roles, rc = -1;
     if (app_context(db, user, app_id, &app, &ch, &roles, e)) return -1;
     if (check_editable(app, ch, roles, e)) goto out;
     if (kj_db_int(db, 0, "SELECT count(*) FROM challenge_attachments WHERE application_id = ?", "s", app_id) >= KJ_CH_MAX_FILES) {
-        kj_ch_fail(e, 409, "err.challenge.too_many_files", "file");
+        kj_err_set(e, KJ_E_CONFLICT, "err.challenge.too_many_files", "file");
         goto out;
     }
     const char *key = NULL;
     char att[KJ_ID_LEN + 1];
     if (kj_attach_store(db, data_dir, max_size, uid(user), NULL, NULL, filename, data, size, true, att, &key)) {
-        kj_ch_fail(e, attach_status(key), key, "file");
+        kj_err_set(e, attach_kind(key), key, "file");
         goto out;
     }
     if (kj_db_begin(db) || kj_db_exec(db, "INSERT INTO challenge_attachments(attachment_id, application_id, created_at) VALUES (?,?,?)", "ssi",
                    att, app_id, kj_now_ms()) < 1) {
         kj_db_rollback(db);
         kj_attach_delete(db, data_dir, att);
-        kj_ch_fail(e, 500, "err.internal", NULL);
+        kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "attach_file", NULL, NULL, NULL, false);
-    if (kj_db_commit(db)) { kj_attach_delete(db, data_dir, att); kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_commit(db)) { kj_attach_delete(db, data_dir, att); kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     memcpy(att_out, att, sizeof att);
     rc = 0;
 out:
@@ -335,27 +335,27 @@ out:
 }
 
 int kj_application_detach(kj_db *db, json_t *user, const char *app_id, const char *att_id, const char *data_dir,
-                          kj_ch_err *e)
+                          kj_err *e)
 {
     json_t *app, *ch;
     int roles, rc = -1;
     if (app_context(db, user, app_id, &app, &ch, &roles, e)) return -1;
-    if (!(roles & CH_APPLICANT)) { kj_ch_fail(e, 403, "err.challenge.role", NULL); goto out; }
+    if (!(roles & CH_APPLICANT)) { kj_err_set(e, KJ_E_FORBIDDEN, "err.challenge.role", NULL); goto out; }
     if (!att_id || !kj_id_valid(att_id) ||
         kj_db_int(db, 0, "SELECT count(*) FROM challenge_attachments WHERE attachment_id = ? AND application_id = ?", "ss",
                   att_id, app_id) == 0) {
-        kj_ch_fail(e, 404, "err.not_found", NULL);
+        kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
         goto out;
     }
     if (check_editable(app, ch, roles, e)) goto out;
-    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     if (kj_db_exec(db, "DELETE FROM challenge_attachments WHERE attachment_id = ?", "s", att_id) < 0) {
         kj_db_rollback(db);
-        kj_ch_fail(e, 500, "err.internal", NULL);
+        kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "detach_file", NULL, NULL, NULL, false);
-    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     kj_attach_delete(db, data_dir, att_id);
     rc = 0;
 out:
@@ -371,7 +371,7 @@ json_t *kj_challenge_file(kj_db *db, json_t *user, const char *challenge_id, con
                               "ON p.id = ca.application_id WHERE ca.attachment_id = ? AND p.challenge_id = ?", "ss",
                               att_id, challenge_id ? challenge_id : "");
     json_t *out = NULL;
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     json_t *app = app_id ? kj_application_get(db, user, app_id, &e) : NULL;
     if (app) out = kj_db_row(db, "SELECT id, filename, mime, size, sha256 FROM attachments WHERE id = ?", "s", att_id);
     if (out) json_object_set_new(out, "application_id", json_string(app_id));
@@ -436,26 +436,26 @@ static json_t *check_rubric(json_t *v)
     return out;
 }
 
-int kj_review_setup(kj_db *db, json_t *user, const char *challenge_id, json_t *reviewers, json_t *rubric, kj_ch_err *e)
+int kj_review_setup(kj_db *db, json_t *user, const char *challenge_id, json_t *reviewers, json_t *rubric, kj_err *e)
 {
     json_t *ch = kj_ch_load(db, challenge_id);
-    if (!ch) return kj_ch_fail(e, 404, "err.not_found", NULL);
+    if (!ch) return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     int rc = -1, roles = kj_ch_roles(db, ch, user);
     json_t *rb = NULL;
     const char *st = kj_ch_str(ch, "status");
     if (!(roles & (CH_ISSUER | CH_STAFF)) && (same(st, "submitted") || same(st, "rejected"))) {
-        kj_ch_fail(e, 404, "err.not_found", NULL);
+        kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
         goto out;
     }
     if (kj_ch_rule("setup_review", kj_ch_str(ch, "status"), roles, e)) goto out;
     if (kj_db_int(db, 0, "SELECT count(*) FROM challenge_scores WHERE challenge_id = ?", "s", challenge_id) > 0) {
-        kj_ch_fail(e, 409, "err.challenge.scoring_started", NULL);
+        kj_err_set(e, KJ_E_CONFLICT, "err.challenge.scoring_started", NULL);
         goto out;
     }
     rb = check_rubric(rubric);
-    if (!rb) { kj_ch_fail(e, 422, "err.challenge.rubric", "rubric"); goto out; }
+    if (!rb) { kj_err_set(e, KJ_E_INVALID, "err.challenge.rubric", "rubric"); goto out; }
     if (!json_is_array(reviewers) || !json_array_size(reviewers) || json_array_size(reviewers) > 30) {
-        kj_ch_fail(e, 422, "err.challenge.reviewers_required", "reviewers");
+        kj_err_set(e, KJ_E_INVALID, "err.challenge.reviewers_required", "reviewers");
         goto out;
     }
     size_t i;
@@ -463,12 +463,12 @@ int kj_review_setup(kj_db *db, json_t *user, const char *challenge_id, json_t *r
     json_array_foreach(reviewers, i, r) {
         const char *rid = json_string_value(r);
         if (!rid || kj_db_int(db, 0, "SELECT count(*) FROM users WHERE id = ? AND is_expert = 1", "s", rid) == 0) {
-            kj_ch_fail(e, 422, "err.challenge.not_expert", "reviewers");
+            kj_err_set(e, KJ_E_INVALID, "err.challenge.not_expert", "reviewers");
             goto out;
         }
-        if (same(rid, kj_ch_str(ch, "issuer_id"))) { kj_ch_fail(e, 422, "err.challenge.reviewer_is_issuer", "reviewers"); goto out; }
+        if (same(rid, kj_ch_str(ch, "issuer_id"))) { kj_err_set(e, KJ_E_INVALID, "err.challenge.reviewer_is_issuer", "reviewers"); goto out; }
     }
-    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     int w = kj_db_exec(db, "DELETE FROM challenge_reviewers WHERE challenge_id = ?", "s", challenge_id);
     json_array_foreach(reviewers, i, r) {
         if (w >= 0) w = kj_db_exec(db, "INSERT INTO challenge_reviewers(challenge_id, user_id, assigned_at) VALUES (?,?,?) "
@@ -476,9 +476,9 @@ int kj_review_setup(kj_db *db, json_t *user, const char *challenge_id, json_t *r
         kj_ch_notify(db, json_string_value(r), "challenge_reviewer", ch);
     }
     if (w >= 0) w = kj_db_exec(db, "UPDATE challenges SET rubric = ?, updated_at = ? WHERE id = ?", "jis", rb, kj_now_ms(), challenge_id);
-    if (w < 0) { kj_db_rollback(db); kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (w < 0) { kj_db_rollback(db); kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     kj_ch_event(db, challenge_id, uid(user), "setup_review", NULL, NULL, NULL, true);
-    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     rc = 0;
 out:
     json_decref(rb);
@@ -486,20 +486,20 @@ out:
     return rc;
 }
 
-int kj_review_declare(kj_db *db, json_t *user, const char *challenge_id, bool conflict, const char *note, kj_ch_err *e)
+int kj_review_declare(kj_db *db, json_t *user, const char *challenge_id, bool conflict, const char *note, kj_err *e)
 {
     json_t *ch = kj_ch_load(db, challenge_id);
-    if (!ch) return kj_ch_fail(e, 404, "err.not_found", NULL);
+    if (!ch) return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     int rc = -1, roles = kj_ch_roles(db, ch, user);
-    if (!kj_ch_visible(ch, roles)) { kj_ch_fail(e, 404, "err.not_found", NULL); goto out; }
+    if (!kj_ch_visible(ch, roles)) { kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); goto out; }
     if (kj_ch_rule("declare_coi", kj_ch_str(ch, "status"), roles, e)) goto out;
     /* "Has not scored yet" decides the recusal: it is read inside the
      * write's transaction, so a score cannot slip in between. */
-    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     if (conflict && kj_db_int(db, 0, "SELECT count(*) FROM challenge_scores WHERE challenge_id = ? AND reviewer_id = ?", "ss",
                               challenge_id, uid(user)) > 0) {
         kj_db_rollback(db);
-        kj_ch_fail(e, 409, "err.challenge.already_scored", NULL);
+        kj_err_set(e, KJ_E_CONFLICT, "err.challenge.already_scored", NULL);
         goto out;
     }
     if (kj_db_exec(db, "UPDATE challenge_reviewers SET recused = ?, coi_note = ? WHERE challenge_id = ? AND user_id = ?", "bsss",
@@ -507,7 +507,7 @@ int kj_review_declare(kj_db *db, json_t *user, const char *challenge_id, bool co
         kj_ch_event(db, challenge_id, uid(user), conflict ? "recuse" : "declare_no_conflict", NULL, NULL, NULL, false) < 0 ||
         kj_db_commit(db)) {
         kj_db_rollback(db);
-        kj_ch_fail(e, 500, "err.internal", NULL);
+        kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
     rc = 0;
@@ -516,33 +516,33 @@ out:
     return rc;
 }
 
-int kj_review_score(kj_db *db, json_t *user, const char *app_id, json_t *scores, const char *comment, kj_ch_err *e)
+int kj_review_score(kj_db *db, json_t *user, const char *app_id, json_t *scores, const char *comment, kj_err *e)
 {
     json_t *app, *ch;
     int roles, rc = -1;
     /* An excluded reviewer is told why, not "not found". */
     if (app_context_as(db, user, app_id, &app, &ch, &roles, e, false)) return -1;
     if (kj_ch_rule("score", kj_ch_str(ch, "status"), roles & CH_REVIEWER, e)) goto out;
-    if (kj_ch_excluded(db, uid(user), app)) { kj_ch_fail(e, 403, "err.challenge.coi_own_org", NULL); goto out; }
-    if (!same(kj_ch_str(app, "status"), "submitted")) { kj_ch_fail(e, 409, "err.challenge.application_withdrawn", NULL); goto out; }
+    if (kj_ch_excluded(db, uid(user), app)) { kj_err_set(e, KJ_E_FORBIDDEN, "err.challenge.coi_own_org", NULL); goto out; }
+    if (!same(kj_ch_str(app, "status"), "submitted")) { kj_err_set(e, KJ_E_CONFLICT, "err.challenge.application_withdrawn", NULL); goto out; }
     double total = kj_challenge_weighted(json_object_get(ch, "rubric"), scores);
-    if (total < 0) { kj_ch_fail(e, 422, "err.challenge.score_range", "scores"); goto out; }
+    if (total < 0) { kj_err_set(e, KJ_E_INVALID, "err.challenge.score_range", "scores"); goto out; }
     kj_id id = kj_id_new();
     /* The score, the application's state it depends on (still submitted:
      * a withdrawal may have come between) and its record, in one transaction. */
-    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     int w = kj_db_exec(db, "INSERT INTO challenge_scores(id, origin, challenge_id, application_id, reviewer_id, scores, total, "
                    "comment, created_at) SELECT ?,?,?,?,?,?,?,?,? WHERE EXISTS (SELECT 1 FROM challenge_applications "
                    "WHERE id = ? AND status = 'submitted')", "sssssjdsis", id.s, kj_instance_id(db),
                    kj_ch_str(ch, "id"), app_id, uid(user), scores, total, comment ? comment : "", kj_now_ms(), app_id);
     if (w == 0 || w == KJ_DB_CONSTRAINT) {
         kj_db_rollback(db);
-        kj_ch_fail(e, 409, w == 0 ? "err.challenge.application_withdrawn" : "err.challenge.scored_twice", NULL);
+        kj_err_set(e, KJ_E_CONFLICT, w == 0 ? "err.challenge.application_withdrawn" : "err.challenge.scored_twice", NULL);
         goto out;
     }
     if (w < 0 || kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "score", NULL, NULL, NULL, false) < 0 || kj_db_commit(db)) {
         kj_db_rollback(db);
-        kj_ch_fail(e, 500, "err.internal", NULL);
+        kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
     /* The last score due completes the review: the issuer may now select. */
@@ -569,18 +569,18 @@ static json_t *ranking(kj_db *db, const char *challenge_id)
     return r ? r : json_array();
 }
 
-json_t *kj_review_state(kj_db *db, json_t *user, const char *challenge_id, kj_ch_err *e)
+json_t *kj_review_state(kj_db *db, json_t *user, const char *challenge_id, kj_err *e)
 {
     json_t *ch = kj_ch_load(db, challenge_id);
-    if (!ch) { kj_ch_fail(e, 404, "err.not_found", NULL); return NULL; }
+    if (!ch) { kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); return NULL; }
     int roles = kj_ch_roles(db, ch, user);
     bool is_rev = kj_db_int(db, 0, "SELECT count(*) FROM challenge_reviewers WHERE challenge_id = ? AND user_id = ?", "ss",
                             challenge_id, uid(user)) > 0;
     if (!(roles & (CH_ISSUER | CH_STAFF)) && !is_rev) {
         bool visible = kj_ch_visible(ch, roles);
         json_decref(ch);
-        if (visible) kj_ch_fail(e, 403, "err.challenge.confidential", NULL);
-        else kj_ch_fail(e, 404, "err.not_found", NULL);
+        if (visible) kj_err_set(e, KJ_E_FORBIDDEN, "err.challenge.confidential", NULL);
+        else kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
         return NULL;
     }
     bool complete = kj_ch_review_complete(db, challenge_id);
@@ -607,30 +607,30 @@ json_t *kj_review_state(kj_db *db, json_t *user, const char *challenge_id, kj_ch
 
 /* ---- publicity: objections ---- */
 
-int kj_objection_file(kj_db *db, json_t *user, const char *challenge_id, const char *body, char *id_out, kj_ch_err *e)
+int kj_objection_file(kj_db *db, json_t *user, const char *challenge_id, const char *body, char *id_out, kj_err *e)
 {
     json_t *ch = kj_ch_load(db, challenge_id);
-    if (!ch) return kj_ch_fail(e, 404, "err.not_found", NULL);
+    if (!ch) return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     int rc = -1, roles = kj_ch_roles(db, ch, user);
-    if (!kj_ch_visible(ch, roles)) { kj_ch_fail(e, 404, "err.not_found", NULL); goto out; }
+    if (!kj_ch_visible(ch, roles)) { kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); goto out; }
     if (kj_ch_rule("object", kj_ch_str(ch, "status"), roles, e)) goto out;
     if (kj_now_ms() >= json_integer_value(json_object_get(ch, "publicity_until"))) {
-        kj_ch_fail(e, 409, "err.challenge.publicity_over", NULL);
+        kj_err_set(e, KJ_E_CONFLICT, "err.challenge.publicity_over", NULL);
         goto out;
     }
-    if (chars(body) < 5 || chars(body) > 5000) { kj_ch_fail(e, 422, "err.challenge.objection_short", "body"); goto out; }
+    if (chars(body) < 5 || chars(body) > 5000) { kj_err_set(e, KJ_E_INVALID, "err.challenge.objection_short", "body"); goto out; }
     kj_id id = kj_id_new();
-    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     if (kj_db_exec(db, "INSERT INTO challenge_objections(id, origin, challenge_id, user_id, body, created_at) VALUES (?,?,?,?,?,?)",
                    "sssssi", id.s, kj_instance_id(db), challenge_id, uid(user), body, kj_now_ms()) < 0) {
         kj_db_rollback(db);
-        kj_ch_fail(e, 500, "err.internal", NULL);
+        kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
     kj_ch_event(db, challenge_id, uid(user), "object", NULL, NULL, NULL, true);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_objection", ch);
     kj_ch_notify_staff(db, ch, "challenge_objection", NULL);
-    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     memcpy(id_out, id.s, sizeof id.s);
     rc = 0;
 out:
@@ -638,26 +638,26 @@ out:
     return rc;
 }
 
-int kj_objection_answer(kj_db *db, json_t *user, const char *objection_id, const char *answer, kj_ch_err *e)
+int kj_objection_answer(kj_db *db, json_t *user, const char *objection_id, const char *answer, kj_err *e)
 {
-    if (!objection_id || !kj_id_valid(objection_id)) return kj_ch_fail(e, 404, "err.not_found", NULL);
+    if (!objection_id || !kj_id_valid(objection_id)) return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     json_t *ob = kj_db_row(db, "SELECT challenge_id, user_id, answer FROM challenge_objections WHERE id = ?", "s", objection_id);
     json_t *ch = ob ? kj_ch_load(db, kj_ch_str(ob, "challenge_id")) : NULL;
     int rc = -1;
-    if (!ch) { kj_ch_fail(e, 404, "err.not_found", NULL); goto out; }
+    if (!ch) { kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); goto out; }
     if (kj_ch_rule("answer_objection", kj_ch_str(ch, "status"), kj_ch_roles(db, ch, user), e)) goto out;
-    if (kj_ch_str(ob, "answer")) { kj_ch_fail(e, 409, "err.challenge.objection_answered", NULL); goto out; }
-    if (chars(answer) < 2 || chars(answer) > 5000) { kj_ch_fail(e, 422, "err.challenge.reason_required", "answer"); goto out; }
-    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_ch_str(ob, "answer")) { kj_err_set(e, KJ_E_CONFLICT, "err.challenge.objection_answered", NULL); goto out; }
+    if (chars(answer) < 2 || chars(answer) > 5000) { kj_err_set(e, KJ_E_INVALID, "err.challenge.reason_required", "answer"); goto out; }
+    if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     if (kj_db_exec(db, "UPDATE challenge_objections SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ?", "ssis",
                    answer, uid(user), kj_now_ms(), objection_id) < 0) {
         kj_db_rollback(db);
-        kj_ch_fail(e, 500, "err.internal", NULL);
+        kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "answer_objection", NULL, NULL, answer, true);
     kj_ch_notify(db, kj_ch_str(ob, "user_id"), "challenge_answer", ch);
-    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     rc = 0;
 out:
     json_decref(ob);
@@ -674,36 +674,36 @@ json_t *kj_objections(kj_db *db, const char *challenge_id)
 
 /* ---- milestones ---- */
 
-static int milestone_context(kj_db *db, json_t *user, const char *mid, json_t **m, json_t **ch, int *roles, kj_ch_err *e)
+static int milestone_context(kj_db *db, json_t *user, const char *mid, json_t **m, json_t **ch, int *roles, kj_err *e)
 {
     *m = mid && kj_id_valid(mid) ? kj_db_row(db, "SELECT id, challenge_id, seq, title, status FROM challenge_milestones "
                                              "WHERE id = ?", "s", mid) : NULL;
     *ch = *m ? kj_ch_load(db, kj_ch_str(*m, "challenge_id")) : NULL;
-    if (!*ch) { json_decref(*m); *m = NULL; return kj_ch_fail(e, 404, "err.not_found", NULL); }
+    if (!*ch) { json_decref(*m); *m = NULL; return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); }
     *roles = kj_ch_roles(db, *ch, user);
     return 0;
 }
 
-int kj_milestone_report(kj_db *db, json_t *user, const char *milestone_id, const char *report, const char *evidence, kj_ch_err *e)
+int kj_milestone_report(kj_db *db, json_t *user, const char *milestone_id, const char *report, const char *evidence, kj_err *e)
 {
     json_t *m, *ch;
     int roles, rc = -1;
     if (milestone_context(db, user, milestone_id, &m, &ch, &roles, e)) return -1;
     if (kj_ch_rule("report_milestone", kj_ch_str(ch, "status"), roles, e)) goto out;
     const char *st = kj_ch_str(m, "status");
-    if (same(st, "accepted")) { kj_ch_fail(e, 409, "err.challenge.milestone_already_accepted", NULL); goto out; }
-    if (same(st, "reported")) { kj_ch_fail(e, 409, "err.challenge.milestone_reported", NULL); goto out; }
-    if (chars(report) < 5 || chars(report) > 10000) { kj_ch_fail(e, 422, "err.challenge.report_short", "report"); goto out; }
-    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (same(st, "accepted")) { kj_err_set(e, KJ_E_CONFLICT, "err.challenge.milestone_already_accepted", NULL); goto out; }
+    if (same(st, "reported")) { kj_err_set(e, KJ_E_CONFLICT, "err.challenge.milestone_reported", NULL); goto out; }
+    if (chars(report) < 5 || chars(report) > 10000) { kj_err_set(e, KJ_E_INVALID, "err.challenge.report_short", "report"); goto out; }
+    if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     if (kj_db_exec(db, "UPDATE challenge_milestones SET status = 'reported', report = ?, evidence = ?, updated_at = ? WHERE id = ?",
                    "ssis", report, evidence ? evidence : "", kj_now_ms(), milestone_id) < 0) {
         kj_db_rollback(db);
-        kj_ch_fail(e, 500, "err.internal", NULL);
+        kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "report_milestone", NULL, NULL, kj_ch_str(m, "title"), true);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_milestone_reported", ch);
-    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     rc = 0;
 out:
     json_decref(m);
@@ -711,7 +711,7 @@ out:
     return rc;
 }
 
-int kj_milestone_decide(kj_db *db, json_t *user, const char *milestone_id, bool accept, const char *reason, kj_ch_err *e)
+int kj_milestone_decide(kj_db *db, json_t *user, const char *milestone_id, bool accept, const char *reason, kj_err *e)
 {
     json_t *m, *ch;
     int roles, rc = -1;
@@ -719,14 +719,14 @@ int kj_milestone_decide(kj_db *db, json_t *user, const char *milestone_id, bool 
     const char *action = accept ? "accept_milestone" : "return_milestone";
     if (kj_ch_rule(action, kj_ch_str(ch, "status"), roles, e)) goto out;
     const char *st = kj_ch_str(m, "status");
-    if (same(st, "accepted")) { kj_ch_fail(e, 409, "err.challenge.milestone_already_accepted", NULL); goto out; }
-    if (!same(st, "reported")) { kj_ch_fail(e, 409, "err.challenge.milestone_not_reported", NULL); goto out; }
-    if (!accept && chars(reason) < 2) { kj_ch_fail(e, 422, "err.challenge.reason_required", "reason"); goto out; }
-    if (kj_db_begin(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (same(st, "accepted")) { kj_err_set(e, KJ_E_CONFLICT, "err.challenge.milestone_already_accepted", NULL); goto out; }
+    if (!same(st, "reported")) { kj_err_set(e, KJ_E_CONFLICT, "err.challenge.milestone_not_reported", NULL); goto out; }
+    if (!accept && chars(reason) < 2) { kj_err_set(e, KJ_E_INVALID, "err.challenge.reason_required", "reason"); goto out; }
+    if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     if (kj_db_exec(db, "UPDATE challenge_milestones SET status = ?, return_reason = ?, updated_at = ? WHERE id = ?", "ssis",
                    accept ? "accepted" : "returned", accept ? NULL : reason, kj_now_ms(), milestone_id) < 0) {
         kj_db_rollback(db);
-        kj_ch_fail(e, 500, "err.internal", NULL);
+        kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), action, NULL, NULL, accept ? kj_ch_str(m, "title") : reason, true);
@@ -737,7 +737,7 @@ int kj_milestone_decide(kj_db *db, json_t *user, const char *milestone_id, bool 
     json_array_foreach(w, i, a)
         kj_ch_notify(db, kj_ch_str(a, "applicant_id"), accept ? "challenge_milestone_accepted" : "challenge_milestone_returned", ch);
     json_decref(w);
-    if (kj_db_commit(db)) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+    if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     rc = 0;
 out:
     json_decref(m);

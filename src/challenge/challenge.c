@@ -99,12 +99,12 @@ const char *kj_ch_next(const char *action, const char *state)
     return t ? t->to : NULL;
 }
 
-int kj_ch_rule(const char *action, const char *state, int roles, kj_ch_err *e)
+int kj_ch_rule(const char *action, const char *state, int roles, kj_err *e)
 {
-    if (!known_action(action)) return kj_ch_fail(e, 422, "err.challenge.unknown_action", "action");
+    if (!known_action(action)) return kj_err_set(e, KJ_E_INVALID, "err.challenge.unknown_action", "action");
     const transition *t = find(action, state);
-    if (!t) return kj_ch_fail(e, 409, "err.challenge.state", "action");
-    if (!(t->roles & roles)) return kj_ch_fail(e, 403, "err.challenge.role", "action");
+    if (!t) return kj_err_set(e, KJ_E_CONFLICT, "err.challenge.state", "action");
+    if (!(t->roles & roles)) return kj_err_set(e, KJ_E_FORBIDDEN, "err.challenge.role", "action");
     return 0;
 }
 
@@ -116,12 +116,17 @@ const char *kj_ch_str(json_t *o, const char *k)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-int kj_ch_fail(kj_ch_err *e, int status, const char *key, const char *field)
+/* deal.c still answers HTTP statuses (its own convention, issue 13 item 4
+ * converts it next); read back into a kind here until then. */
+static kj_err_kind deal_kind(int status)
 {
-    e->status = status;
-    e->key = key;
-    e->field = field;
-    return -1;
+    switch (status) {
+    case 403: return KJ_E_FORBIDDEN;
+    case 404: return KJ_E_NOT_FOUND;
+    case 409: return KJ_E_CONFLICT;
+    case 422: return KJ_E_INVALID;
+    default: return KJ_E_INTERNAL;
+    }
 }
 
 static const char *uid(json_t *user) { return user ? kj_ch_str(user, "id") : NULL; }
@@ -272,20 +277,20 @@ double kj_challenge_weighted(json_t *rubric, json_t *scores)
 
 static bool is_staff_user(json_t *user) { return is_role(user, "admin") || is_role(user, "operator"); }
 
-int kj_challenge_list_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_ch_err *e)
+int kj_challenge_list_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *e)
 {
-    if (!is_staff_user(user)) return kj_ch_fail(e, 403, "err.challenge.role", NULL);
+    if (!is_staff_user(user)) return kj_err_set(e, KJ_E_FORBIDDEN, "err.challenge.role", NULL);
     const char *title = kj_ch_str(in, "title"), *start = kj_ch_str(in, "period_start"), *end = kj_ch_str(in, "period_end");
-    if (chars(title) < 4) return kj_ch_fail(e, 422, "err.challenge.title_short", "title");
-    if (!start || !kj_valid_date(start)) return kj_ch_fail(e, 422, "err.field.required", "period_start");
-    if (!end || !kj_valid_date(end)) return kj_ch_fail(e, 422, "err.field.required", "period_end");
-    if (strcmp(end, start) < 0) return kj_ch_fail(e, 422, "err.challenge.period_order", "period_end");
+    if (chars(title) < 4) return kj_err_set(e, KJ_E_INVALID, "err.challenge.title_short", "title");
+    if (!start || !kj_valid_date(start)) return kj_err_set(e, KJ_E_INVALID, "err.field.required", "period_start");
+    if (!end || !kj_valid_date(end)) return kj_err_set(e, KJ_E_INVALID, "err.field.required", "period_end");
+    if (strcmp(end, start) < 0) return kj_err_set(e, KJ_E_INVALID, "err.challenge.period_order", "period_end");
     kj_id id = kj_id_new();
     const char *desc = kj_ch_str(in, "description");
     if (kj_db_exec(db, "INSERT INTO challenge_lists(id, origin, title, description, period_start, period_end, created_by, "
                    "created_at) VALUES (?,?,?,?,?,?,?,?)", "sssssssi", id.s, kj_instance_id(db), title, desc ? desc : "",
                    start, end, uid(user), kj_now_ms()) < 0)
-        return kj_ch_fail(e, 500, "err.internal", NULL);
+        return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     memcpy(id_out, id.s, sizeof id.s);
     return 0;
 }
@@ -406,25 +411,25 @@ static const text_rule entry_texts[] = {
 
 /* Checks entry content; fills *fen and *deadline_ms and a normalized
  * indicators array (new ref). */
-static int check_entry(kj_db *db, json_t *in, int64_t *fen, int64_t *deadline_ms, json_t **indicators, kj_ch_err *e)
+static int check_entry(kj_db *db, json_t *in, int64_t *fen, int64_t *deadline_ms, json_t **indicators, kj_err *e)
 {
     for (size_t i = 0; i < sizeof entry_texts / sizeof *entry_texts; i++) {
         size_t n = chars(kj_ch_str(in, entry_texts[i].name));
-        if (n < entry_texts[i].min) return kj_ch_fail(e, 422, "err.field.required", entry_texts[i].name);
-        if (n > entry_texts[i].max) return kj_ch_fail(e, 422, "err.field.too_long", entry_texts[i].name);
+        if (n < entry_texts[i].min) return kj_err_set(e, KJ_E_INVALID, "err.field.required", entry_texts[i].name);
+        if (n > entry_texts[i].max) return kj_err_set(e, KJ_E_INVALID, "err.field.too_long", entry_texts[i].name);
     }
-    if (!in_list(directions, kj_ch_str(in, "direction"))) return kj_ch_fail(e, 422, "err.field.required", "direction");
-    if (!in_list(ip_terms, kj_ch_str(in, "ip_terms"))) return kj_ch_fail(e, 422, "err.field.required", "ip_terms");
+    if (!in_list(directions, kj_ch_str(in, "direction"))) return kj_err_set(e, KJ_E_INVALID, "err.field.required", "direction");
+    if (!in_list(ip_terms, kj_ch_str(in, "ip_terms"))) return kj_err_set(e, KJ_E_INVALID, "err.field.required", "ip_terms");
     if (!kj_ch_str(in, "bounty") || !kj_parse_money_wan(kj_ch_str(in, "bounty"), fen) || *fen <= 0)
-        return kj_ch_fail(e, 422, "err.challenge.bounty", "bounty");
+        return kj_err_set(e, KJ_E_INVALID, "err.challenge.bounty", "bounty");
     *deadline_ms = kj_challenge_day_end_ms(kj_ch_str(in, "deadline"));
-    if (*deadline_ms < 0) return kj_ch_fail(e, 422, "err.field.required", "deadline");
-    if (*deadline_ms <= kj_now_ms()) return kj_ch_fail(e, 422, "err.challenge.deadline_past", "deadline");
+    if (*deadline_ms < 0) return kj_err_set(e, KJ_E_INVALID, "err.field.required", "deadline");
+    if (*deadline_ms <= kj_now_ms()) return kj_err_set(e, KJ_E_INVALID, "err.challenge.deadline_past", "deadline");
     const char *domain = kj_ch_str(in, "domain");
     if (domain && *domain && kj_db_int(db, 0, "SELECT count(*) FROM domains WHERE code = ?", "s", domain) == 0)
-        return kj_ch_fail(e, 422, "err.challenge.domain", "domain");
+        return kj_err_set(e, KJ_E_INVALID, "err.challenge.domain", "domain");
     *indicators = check_indicators(json_object_get(in, "indicators"));
-    if (!*indicators) return kj_ch_fail(e, 422, "err.challenge.indicators", "indicators");
+    if (!*indicators) return kj_err_set(e, KJ_E_INVALID, "err.challenge.indicators", "indicators");
     return 0;
 }
 
@@ -432,27 +437,27 @@ static const char *opt(json_t *in, const char *k) { const char *s = kj_ch_str(in
 
 /* Who issues for which organization: org members for their own; staff for
  * an organization they name; scientists only 成果找市场 entries. */
-static int issuer_org(kj_db *db, json_t *user, json_t *in, const char **org_id, const char **region, kj_ch_err *e)
+static int issuer_org(kj_db *db, json_t *user, json_t *in, const char **org_id, const char **region, kj_err *e)
 {
     const char *role = kj_ch_str(user, "role");
     *region = kj_ch_str(user, "region");
     *org_id = kj_ch_str(user, "org_id");
-    if (same(role, "org_member")) return *org_id ? 0 : kj_ch_fail(e, 403, "err.challenge.role", NULL);
+    if (same(role, "org_member")) return *org_id ? 0 : kj_err_set(e, KJ_E_FORBIDDEN, "err.challenge.role", NULL);
     if (same(role, "scientist"))
-        return same(kj_ch_str(in, "direction"), "market_wanted") ? 0 : kj_ch_fail(e, 403, "err.challenge.scientist_direction", "direction");
+        return same(kj_ch_str(in, "direction"), "market_wanted") ? 0 : kj_err_set(e, KJ_E_FORBIDDEN, "err.challenge.scientist_direction", "direction");
     *org_id = kj_ch_str(in, "org_id");
-    if (!*org_id) return kj_ch_fail(e, 422, "err.challenge.org_required", "org_id");
+    if (!*org_id) return kj_err_set(e, KJ_E_INVALID, "err.challenge.org_required", "org_id");
     json_t *o = kj_db_row(db, "SELECT region FROM orgs WHERE id = ?", "s", *org_id);
-    if (!o) return kj_ch_fail(e, 422, "err.challenge.org_unknown", "org_id");
+    if (!o) return kj_err_set(e, KJ_E_INVALID, "err.challenge.org_unknown", "org_id");
     json_decref(o);
     return 0;
 }
 
-int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in, char *id_out, kj_ch_err *e)
+int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in, char *id_out, kj_err *e)
 {
     if (!list_id || !kj_id_valid(list_id) ||
         kj_db_int(db, 0, "SELECT count(*) FROM challenge_lists WHERE id = ?", "s", list_id) == 0)
-        return kj_ch_fail(e, 404, "err.not_found", NULL);
+        return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     const char *org_id, *region;
     if (issuer_org(db, user, in, &org_id, &region, e)) return -1;
     int64_t fen, deadline_ms;
@@ -473,20 +478,20 @@ int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in
                         kj_ch_str(in, "contact"), org_region ? org_region : region, uid(user), org_id, now, now);
     free(org_region);
     json_decref(ind);
-    if (rc < 0) { kj_db_rollback(db); return kj_ch_fail(e, 500, "err.internal", NULL); }
+    if (rc < 0) { kj_db_rollback(db); return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); }
     kj_ch_event(db, id.s, uid(user), "submit", NULL, "submitted", NULL, false);
     json_t *ch = kj_ch_load(db, id.s);
     if (ch) kj_ch_notify_staff(db, ch, "challenge_submitted", uid(user));
     json_decref(ch);
-    if (kj_db_commit(db)) return kj_ch_fail(e, 500, "err.internal", NULL);
+    if (kj_db_commit(db)) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     memcpy(id_out, id.s, sizeof id.s);
     return 0;
 }
 
-int kj_challenge_update(kj_db *db, json_t *user, const char *id, json_t *in, kj_ch_err *e)
+int kj_challenge_update(kj_db *db, json_t *user, const char *id, json_t *in, kj_err *e)
 {
     json_t *ch = kj_ch_load(db, id);
-    if (!ch) return kj_ch_fail(e, 404, "err.not_found", NULL);
+    if (!ch) return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     int rc = -1;
     int64_t fen, deadline_ms;
     json_t *ind = NULL;
@@ -500,7 +505,7 @@ int kj_challenge_update(kj_db *db, json_t *user, const char *id, json_t *in, kj_
                    kj_ch_str(in, "title"), opt(in, "domain"), kj_ch_str(in, "problem"), opt(in, "difficulties"), ind,
                    kj_ch_str(in, "deliverables"), fen, kj_ch_str(in, "payment_terms"), kj_ch_str(in, "task_period"),
                    opt(in, "eligibility"), kj_ch_str(in, "ip_terms"), kj_ch_str(in, "deadline"), deadline_ms,
-                   kj_ch_str(in, "contact"), kj_now_ms(), id) < 0) { kj_ch_fail(e, 500, "err.internal", NULL); goto out; }
+                   kj_ch_str(in, "contact"), kj_now_ms(), id) < 0) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     kj_ch_event(db, id, uid(user), "edit", kj_ch_str(ch, "status"), kj_ch_str(ch, "status"), NULL, false);
     rc = 0;
 out:
@@ -534,15 +539,15 @@ static json_t *available(json_t *ch, int roles)
     return out;
 }
 
-json_t *kj_challenge_view(kj_db *db, const char *id, json_t *viewer, kj_ch_err *e)
+json_t *kj_challenge_view(kj_db *db, const char *id, json_t *viewer, kj_err *e)
 {
     json_t *ch = kj_ch_load(db, id);
-    if (!ch) { kj_ch_fail(e, 404, "err.not_found", NULL); return NULL; }
+    if (!ch) { kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); return NULL; }
     int roles = kj_ch_roles(db, ch, viewer);
     const char *state = kj_ch_str(ch, "status");
     if (!public_state(state) && !(roles & (CH_ISSUER | CH_STAFF))) {
         json_decref(ch);
-        kj_ch_fail(e, 404, "err.not_found", NULL);
+        kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
         return NULL;
     }
     bool insider = roles & (CH_ISSUER | CH_STAFF);
@@ -574,61 +579,61 @@ json_t *kj_challenge_view(kj_db *db, const char *id, json_t *viewer, kj_ch_err *
 
 /* ---- entries: actions ---- */
 
-typedef int (*act_fn)(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *e);
+typedef int (*act_fn)(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e);
 
-static int need_reason(json_t *in, kj_ch_err *e)
+static int need_reason(json_t *in, kj_err *e)
 {
     const char *r = kj_ch_str(in, "reason");
-    return chars(r) >= 2 ? 0 : kj_ch_fail(e, 422, "err.challenge.reason_required", "reason");
+    return chars(r) >= 2 ? 0 : kj_err_set(e, KJ_E_INVALID, "err.challenge.reason_required", "reason");
 }
 
-static int act_plain(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *e) { return 0; }
+static int act_plain(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e) { return 0; }
 
-static int act_approve(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *e)
+static int act_approve(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e)
 {
     if (kj_now_ms() >= json_integer_value(json_object_get(ch, "deadline_ms")))
-        return kj_ch_fail(e, 409, "err.challenge.deadline_passed", "deadline");
+        return kj_err_set(e, KJ_E_CONFLICT, "err.challenge.deadline_passed", "deadline");
     return kj_db_exec(db, "UPDATE challenges SET reject_reason = NULL WHERE id = ?", "s", kj_ch_str(ch, "id")) < 0 ? -1 : 0;
 }
 
-static int act_reject(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *e)
+static int act_reject(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e)
 {
     if (need_reason(in, e)) return -1;
     if (kj_db_exec(db, "UPDATE challenges SET reject_reason = ? WHERE id = ?", "ss", kj_ch_str(in, "reason"), kj_ch_str(ch, "id")) < 0)
-        return kj_ch_fail(e, 500, "err.internal", NULL);
+        return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     return 0;
 }
 
-static int act_close(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *e)
+static int act_close(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e)
 {
     if (kj_now_ms() < json_integer_value(json_object_get(ch, "deadline_ms")))
-        return kj_ch_fail(e, 409, "err.challenge.deadline_not_passed", "action");
+        return kj_err_set(e, KJ_E_CONFLICT, "err.challenge.deadline_not_passed", "action");
     return 0;
 }
 
-static int act_select(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *e)
+static int act_select(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e)
 {
     const char *id = kj_ch_str(ch, "id");
-    if (!kj_ch_review_complete(db, id)) return kj_ch_fail(e, 409, "err.challenge.review_incomplete", "action");
+    if (!kj_ch_review_complete(db, id)) return kj_err_set(e, KJ_E_CONFLICT, "err.challenge.review_incomplete", "action");
     json_t *winners = json_object_get(in, "winners");
-    if (!json_is_array(winners) || !json_array_size(winners)) return kj_ch_fail(e, 422, "err.challenge.winners_required", "winners");
+    if (!json_is_array(winners) || !json_array_size(winners)) return kj_err_set(e, KJ_E_INVALID, "err.challenge.winners_required", "winners");
     size_t i;
     json_t *w;
     json_array_foreach(winners, i, w) {
         if (!json_is_string(w) || kj_db_int(db, 0, "SELECT count(*) FROM challenge_applications WHERE id = ? AND "
                                             "challenge_id = ? AND status = 'submitted'", "ss", json_string_value(w), id) == 0)
-            return kj_ch_fail(e, 422, "err.challenge.winner_unknown", "winners");
+            return kj_err_set(e, KJ_E_INVALID, "err.challenge.winner_unknown", "winners");
     }
     json_int_t days = json_integer_value(json_object_get(in, "publicity_days"));
     if (!days) days = 5;
-    if (days < 1 || days > 30) return kj_ch_fail(e, 422, "err.challenge.publicity_days", "publicity_days");
+    if (days < 1 || days > 30) return kj_err_set(e, KJ_E_INVALID, "err.challenge.publicity_days", "publicity_days");
     json_array_foreach(winners, i, w)
         if (kj_db_exec(db, "UPDATE challenge_applications SET status = 'selected', updated_at = ? WHERE id = ?", "is",
                        kj_now_ms(), json_string_value(w)) < 0)
-            return kj_ch_fail(e, 500, "err.internal", NULL);
+            return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     if (kj_db_exec(db, "UPDATE challenges SET publicity_until = ?, outcome_reason = ? WHERE id = ?", "iss",
                    kj_now_ms() + days * DAY_MS, kj_ch_str(in, "reason"), id) < 0)
-        return kj_ch_fail(e, 500, "err.internal", NULL);
+        return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     json_t *apps = kj_db_rows(db, "SELECT applicant_id, status FROM challenge_applications WHERE challenge_id = ? AND "
                               "status IN ('submitted','selected')", "s", id);
     json_array_foreach(apps, i, w)
@@ -638,15 +643,15 @@ static int act_select(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err
     return 0;
 }
 
-static int act_no_award(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *e)
+static int act_no_award(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e)
 {
     if (need_reason(in, e)) return -1;
     const char *id = kj_ch_str(ch, "id");
     bool any = kj_db_int(db, 0, "SELECT count(*) FROM challenge_applications WHERE challenge_id = ? AND status = 'submitted'",
                          "s", id) > 0;
-    if (any && !kj_ch_review_complete(db, id)) return kj_ch_fail(e, 409, "err.challenge.review_incomplete", "action");
+    if (any && !kj_ch_review_complete(db, id)) return kj_err_set(e, KJ_E_CONFLICT, "err.challenge.review_incomplete", "action");
     if (kj_db_exec(db, "UPDATE challenges SET outcome_reason = ? WHERE id = ?", "ss", kj_ch_str(in, "reason"), id) < 0)
-        return kj_ch_fail(e, 500, "err.internal", NULL);
+        return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     json_t *apps = kj_db_rows(db, "SELECT applicant_id FROM challenge_applications WHERE challenge_id = ? AND status = 'submitted'", "s", id);
     size_t i;
     json_t *a;
@@ -655,34 +660,34 @@ static int act_no_award(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_e
     return 0;
 }
 
-static int act_end_publicity(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *e)
+static int act_end_publicity(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e)
 {
     if (kj_now_ms() < json_integer_value(json_object_get(ch, "publicity_until")))
-        return kj_ch_fail(e, 409, "err.challenge.publicity_running", "action");
+        return kj_err_set(e, KJ_E_CONFLICT, "err.challenge.publicity_running", "action");
     if (kj_db_int(db, 0, "SELECT count(*) FROM challenge_objections WHERE challenge_id = ? AND answer IS NULL", "s",
                   kj_ch_str(ch, "id")) > 0)
-        return kj_ch_fail(e, 409, "err.challenge.objections_open", "action");
+        return kj_err_set(e, KJ_E_CONFLICT, "err.challenge.objections_open", "action");
     return 0;
 }
 
 /* The agreement: {parties, amount (万元), milestones: [{title, due, criteria}]}. */
-static int act_sign(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *e)
+static int act_sign(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e)
 {
     json_t *ag = json_object_get(in, "agreement");
     const char *parties = kj_ch_str(ag, "parties");
     int64_t fen;
-    if (!json_is_object(ag) || chars(parties) < 2 || chars(parties) > 500) return kj_ch_fail(e, 422, "err.challenge.agreement_parties", "agreement");
+    if (!json_is_object(ag) || chars(parties) < 2 || chars(parties) > 500) return kj_err_set(e, KJ_E_INVALID, "err.challenge.agreement_parties", "agreement");
     if (!kj_ch_str(ag, "amount") || !kj_parse_money_wan(kj_ch_str(ag, "amount"), &fen) || fen <= 0)
-        return kj_ch_fail(e, 422, "err.challenge.bounty", "agreement");
+        return kj_err_set(e, KJ_E_INVALID, "err.challenge.bounty", "agreement");
     json_t *ms = json_object_get(ag, "milestones");
     if (!json_is_array(ms) || !json_array_size(ms) || json_array_size(ms) > 20)
-        return kj_ch_fail(e, 422, "err.challenge.milestones_required", "agreement");
+        return kj_err_set(e, KJ_E_INVALID, "err.challenge.milestones_required", "agreement");
     size_t i;
     json_t *m;
     json_array_foreach(ms, i, m)
         if (chars(kj_ch_str(m, "title")) < 2 || !kj_ch_str(m, "due") || !kj_valid_date(kj_ch_str(m, "due")) ||
             chars(kj_ch_str(m, "criteria")) < 2)
-            return kj_ch_fail(e, 422, "err.challenge.milestone_invalid", "agreement");
+            return kj_err_set(e, KJ_E_INVALID, "err.challenge.milestone_invalid", "agreement");
     const char *id = kj_ch_str(ch, "id");
     json_t *stored = json_pack("{s:s, s:I, s:[]}", "parties", parties, "amount_fen", (json_int_t)fen, "milestones");
     json_array_foreach(ms, i, m) {
@@ -691,36 +696,36 @@ static int act_sign(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *
                        "VALUES (?,?,?,?,?,?,?,?)", "sssisssi", mid.s, kj_instance_id(db), id, (int64_t)i + 1,
                        kj_ch_str(m, "title"), kj_ch_str(m, "due"), kj_ch_str(m, "criteria"), kj_now_ms()) < 0) {
             json_decref(stored);
-            return kj_ch_fail(e, 500, "err.internal", NULL);
+            return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         }
         json_array_append_new(json_object_get(stored, "milestones"), json_pack("{s:s, s:s, s:s}", "title",
                               kj_ch_str(m, "title"), "due", kj_ch_str(m, "due"), "criteria", kj_ch_str(m, "criteria")));
     }
     if (kj_db_exec(db, "UPDATE challenges SET agreement = ? WHERE id = ?", "js", stored, id) < 0) {
         json_decref(stored);
-        return kj_ch_fail(e, 500, "err.internal", NULL);
+        return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     }
     /* The agreement carries on as a deal per winner: contract, signatures, conversation, reviews (deal/deal.h). */
     const char *dkey = NULL;
     int dstatus = 0;
     int drc = kj_deal_from_challenge(db, id, uid(user), stored, &dkey, &dstatus);
     json_decref(stored);
-    if (drc) return kj_ch_fail(e, dstatus ? dstatus : 500, dkey ? dkey : "err.internal", NULL);
+    if (drc) return kj_err_set(e, deal_kind(dstatus), dkey ? dkey : "err.internal", NULL);
     json_t *apps = kj_db_rows(db, "SELECT applicant_id FROM challenge_applications WHERE challenge_id = ? AND status = 'selected'", "s", id);
     json_array_foreach(apps, i, m) kj_ch_notify(db, kj_ch_str(m, "applicant_id"), "challenge_agreement", ch);
     json_decref(apps);
     return 0;
 }
 
-static int act_evaluate(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_ch_err *e)
+static int act_evaluate(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e)
 {
     const char *grade = kj_ch_str(in, "grade"), *id = kj_ch_str(ch, "id");
-    if (!in_list(grades, grade)) return kj_ch_fail(e, 422, "err.challenge.grade", "grade");
+    if (!in_list(grades, grade)) return kj_err_set(e, KJ_E_INVALID, "err.challenge.grade", "grade");
     if (strcmp(grade, "fail") && kj_db_int(db, 0, "SELECT count(*) FROM challenge_milestones WHERE challenge_id = ? AND "
                                            "status <> 'accepted'", "s", id) > 0)
-        return kj_ch_fail(e, 409, "err.challenge.milestones_open", "grade");
+        return kj_err_set(e, KJ_E_CONFLICT, "err.challenge.milestones_open", "grade");
     if (kj_db_exec(db, "UPDATE challenges SET grade = ? WHERE id = ?", "ss", grade, id) < 0)
-        return kj_ch_fail(e, 500, "err.internal", NULL);
+        return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     json_t *apps = kj_db_rows(db, "SELECT applicant_id FROM challenge_applications WHERE challenge_id = ? AND status = 'selected'", "s", id);
     size_t i;
     json_t *a;
@@ -746,20 +751,20 @@ static const struct { const char *action; act_fn fn; int audience; const char *k
 /* Runs action k of action_impl on entry ch for user (NULL: the system)
  * holding roles: the table's check, the action's own rules, the state
  * change and the audit record, in one transaction. */
-static int perform(kj_db *db, json_t *user, json_t *ch, size_t k, json_t *in, int roles, kj_ch_err *e)
+static int perform(kj_db *db, json_t *user, json_t *ch, size_t k, json_t *in, int roles, kj_err *e)
 {
     const char *action = action_impl[k].action, *state = kj_ch_str(ch, "status"), *id = kj_ch_str(ch, "id");
     if (kj_ch_rule(action, state, roles, e)) return -1;
-    if (kj_db_begin(db)) return kj_ch_fail(e, 500, "err.internal", NULL);
+    if (kj_db_begin(db)) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     if (action_impl[k].fn(db, user, ch, in, e)) { kj_db_rollback(db); return -1; }
     const char *next = kj_ch_next(action, state);
     if (kj_db_exec(db, "UPDATE challenges SET status = ?, updated_at = ? WHERE id = ?", "sis", next, kj_now_ms(), id) < 0 ||
         kj_ch_event(db, id, uid(user), action, state, next, kj_ch_str(in, "reason"), public_state(next)) < 0) {
         kj_db_rollback(db);
-        return kj_ch_fail(e, 500, "err.internal", NULL);
+        return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     }
     if (action_impl[k].kind) notify_audience(db, ch, action_impl[k].audience, action_impl[k].kind, uid(user));
-    if (kj_db_commit(db)) return kj_ch_fail(e, 500, "err.internal", NULL);
+    if (kj_db_commit(db)) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     return 0;
 }
 
@@ -770,16 +775,16 @@ static size_t impl_index(const char *action)
     return k;
 }
 
-int kj_challenge_act(kj_db *db, json_t *user, const char *id, const char *action, json_t *in, kj_ch_err *e)
+int kj_challenge_act(kj_db *db, json_t *user, const char *id, const char *action, json_t *in, kj_err *e)
 {
     json_t *ch = kj_ch_load(db, id);
-    if (!ch) return kj_ch_fail(e, 404, "err.not_found", NULL);
+    if (!ch) return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     const char *state = kj_ch_str(ch, "status");
     int roles = kj_ch_roles(db, ch, user), rc = -1;
     size_t k = impl_index(action);
-    if (!public_state(state) && !(roles & (CH_ISSUER | CH_STAFF))) kj_ch_fail(e, 404, "err.not_found", NULL);
+    if (!public_state(state) && !(roles & (CH_ISSUER | CH_STAFF))) kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     else if (kj_ch_rule(action ? action : "", state, roles, e)) {}
-    else if (k == sizeof action_impl / sizeof *action_impl) kj_ch_fail(e, 422, "err.challenge.unknown_action", "action"); /* a sub-resource's */
+    else if (k == sizeof action_impl / sizeof *action_impl) kj_err_set(e, KJ_E_INVALID, "err.challenge.unknown_action", "action"); /* a sub-resource's */
     else rc = perform(db, user, ch, k, in, roles, e);
     json_decref(ch);
     return rc;
@@ -800,7 +805,7 @@ int kj_challenge_tick(kj_db *db)
         json_t *row;
         json_array_foreach(ids, i, row) {
             json_t *ch = kj_ch_load(db, kj_ch_str(row, "id"));
-            kj_ch_err e = { 0 };
+            kj_err e = { 0 };
             if (ch && !perform(db, NULL, ch, impl_index(due[d].action), in, CH_SYSTEM, &e)) changed++;
             json_decref(ch);
         }

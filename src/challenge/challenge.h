@@ -33,22 +33,18 @@
  * kj_challenge_mail_hook, by e-mail (category "challenge"); the automatic
  * steps of kj_challenge_tick notify like the people's steps do.
  *
- * Errors: functions return 0, or -1 and fill a kj_ch_err (HTTP status,
- * i18n key, and the field concerned or NULL).
+ * Errors: functions return 0, or -1 (NULL) and fill a kj_err (core/err.h:
+ * kind, i18n key, and the field concerned or NULL).
  * Thread-safety: everything works on the kj_db given (one thread per
  * connection); no global mutable state.
  */
 #ifndef KJ_CHALLENGE_H
 #define KJ_CHALLENGE_H
+#include "core/err.h"
 #include "store/store.h"
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef struct {
-    int status;         /* 403, 404, 409, 422 */
-    const char *key;    /* i18n key (static) */
-    const char *field;  /* input concerned, or NULL */
-} kj_ch_err;
 
 /** The life-cycle table as a new JSON array of {action, from, to, roles[],
  *  via} — via is "actions" for POST /challenges/{id}/actions, otherwise the
@@ -84,7 +80,7 @@ int kj_challenge_tick(kj_db *db);
 
 /** Creates a list (staff only): in has title, description, period_start,
  *  period_end (dates). Writes the id (27 bytes). */
-int kj_challenge_list_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_ch_err *e);
+int kj_challenge_list_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *e);
 /** Entries waiting for review (status submitted) that user, as staff,
  *  may approve (admins: all; operators: their region), oldest first:
  *  [{id, title, list_id, list_title, org_name, direction, created_at}].
@@ -104,39 +100,39 @@ json_t *kj_challenge_list_view(kj_db *db, const char *id, json_t *viewer);
  *  deliverables, bounty (万元 string), payment_terms, task_period,
  *  eligibility, ip_terms, deadline (date), contact, org_id (staff issuing
  *  on behalf of an organization). */
-int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in, char *id_out, kj_ch_err *e);
+int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in, char *id_out, kj_err *e);
 /** Edits an entry's content (issuer, while submitted or rejected): the
  *  fields of kj_challenge_create except direction and org_id. */
-int kj_challenge_update(kj_db *db, json_t *user, const char *id, json_t *in, kj_ch_err *e);
+int kj_challenge_update(kj_db *db, json_t *user, const char *id, json_t *in, kj_err *e);
 /** The entry as viewer may see it (new ref) or NULL with e (404): public
  *  fields, winners, public timeline, and the viewer's rights
  *  (is_issuer, is_staff, is_reviewer, can_apply, my_application_id,
  *  actions[] the viewer may take now). */
-json_t *kj_challenge_view(kj_db *db, const char *id, json_t *viewer, kj_ch_err *e);
+json_t *kj_challenge_view(kj_db *db, const char *id, json_t *viewer, kj_err *e);
 /** An entry-level action from the table (approve, reject, resubmit,
  *  close_applications, select, no_award, end_publicity, sign, evaluate).
  *  in carries: reason; winners (array of application ids); publicity_days;
  *  agreement {parties, amount, milestones: [{title, due, criteria}]};
  *  grade (excellent|good|pass|fail). */
-int kj_challenge_act(kj_db *db, json_t *user, const char *id, const char *action, json_t *in, kj_ch_err *e);
+int kj_challenge_act(kj_db *db, json_t *user, const char *id, const char *action, json_t *in, kj_err *e);
 
 /* ---- applications ---- */
 
 /** Applies before the deadline (server clock). in: team, approach,
  *  indicator_plan, schedule, budget (万元), studio_id (optional). */
-int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, json_t *in, char *id_out, kj_ch_err *e);
+int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, json_t *in, char *id_out, kj_err *e);
 /** Edits one's application before the deadline. */
-int kj_application_update(kj_db *db, json_t *user, const char *app_id, json_t *in, kj_ch_err *e);
+int kj_application_update(kj_db *db, json_t *user, const char *app_id, json_t *in, kj_err *e);
 /** True when user may edit application app_id now (the applicant, entry
  *  published, before the deadline, application not withdrawn). */
 bool kj_application_editable(kj_db *db, json_t *user, const char *app_id);
 /** Withdraws one's application. */
-int kj_application_withdraw(kj_db *db, json_t *user, const char *app_id, kj_ch_err *e);
+int kj_application_withdraw(kj_db *db, json_t *user, const char *app_id, kj_err *e);
 /** Applications of an entry user may see (all for issuer/staff/reviewers,
  *  one's own otherwise). New ref, or NULL with e. */
-json_t *kj_applications(kj_db *db, json_t *user, const char *challenge_id, kj_ch_err *e);
+json_t *kj_applications(kj_db *db, json_t *user, const char *challenge_id, kj_err *e);
 /** One application, if user may see it. New ref or NULL with e (404). */
-json_t *kj_application_get(kj_db *db, json_t *user, const char *app_id, kj_ch_err *e);
+json_t *kj_application_get(kj_db *db, json_t *user, const char *app_id, kj_err *e);
 
 /* ---- application attachments ---- */
 
@@ -151,10 +147,10 @@ json_t *kj_application_get(kj_db *db, json_t *user, const char *app_id, kj_ch_er
  *  (deadline, withdrawn, too many files), 413 (too large), 422 (type,
  *  empty, corrupt). */
 int kj_application_attach(kj_db *db, json_t *user, const char *app_id, const char *data_dir, size_t max_size,
-                          const char *filename, const void *data, size_t size, char *att_out, kj_ch_err *e);
+                          const char *filename, const void *data, size_t size, char *att_out, kj_err *e);
 /** Removes a file from one's application (same rule as attaching). */
 int kj_application_detach(kj_db *db, json_t *user, const char *app_id, const char *att_id, const char *data_dir,
-                          kj_ch_err *e);
+                          kj_err *e);
 /** The files of an application, oldest first: [{id, filename, mime,
  *  size, created_at, url (the download path)}]. No access check (callers
  *  hold the application). */
@@ -169,31 +165,31 @@ json_t *kj_challenge_file(kj_db *db, json_t *user, const char *challenge_id, con
 
 /** Assigns reviewers (user ids of experts) and the rubric
  *  [{name, weight (1..100), max (1..100)}] (issuer or staff). */
-int kj_review_setup(kj_db *db, json_t *user, const char *challenge_id, json_t *reviewers, json_t *rubric, kj_ch_err *e);
+int kj_review_setup(kj_db *db, json_t *user, const char *challenge_id, json_t *reviewers, json_t *rubric, kj_err *e);
 /** True when reviewer_id may not judge application app (a row as from
  *  kj_applications): the applicant, or of the same organization or studio. */
 bool kj_challenge_reviewer_excluded(kj_db *db, const char *reviewer_id, json_t *app);
 /** A reviewer's conflict-of-interest declaration; conflict recuses them. */
-int kj_review_declare(kj_db *db, json_t *user, const char *challenge_id, bool conflict, const char *note, kj_ch_err *e);
+int kj_review_declare(kj_db *db, json_t *user, const char *challenge_id, bool conflict, const char *note, kj_err *e);
 /** A reviewer scores an application once (scores: array per criterion). */
-int kj_review_score(kj_db *db, json_t *user, const char *app_id, json_t *scores, const char *comment, kj_ch_err *e);
+int kj_review_score(kj_db *db, json_t *user, const char *app_id, json_t *scores, const char *comment, kj_err *e);
 /** The review state as user may see it: {rubric, reviewers, complete,
  *  scores[] (filtered by the visibility rule), ranking[] (issuer/staff,
  *  once complete)}. New ref or NULL with e. */
-json_t *kj_review_state(kj_db *db, json_t *user, const char *challenge_id, kj_ch_err *e);
+json_t *kj_review_state(kj_db *db, json_t *user, const char *challenge_id, kj_err *e);
 
 /* ---- publicity, milestones ---- */
 
 /** Files an objection during publicity (any signed-in user). */
-int kj_objection_file(kj_db *db, json_t *user, const char *challenge_id, const char *body, char *id_out, kj_ch_err *e);
+int kj_objection_file(kj_db *db, json_t *user, const char *challenge_id, const char *body, char *id_out, kj_err *e);
 /** Staff answer an objection. */
-int kj_objection_answer(kj_db *db, json_t *user, const char *objection_id, const char *answer, kj_ch_err *e);
+int kj_objection_answer(kj_db *db, json_t *user, const char *objection_id, const char *answer, kj_err *e);
 /** Objections of an entry (public: bodies and answers, no filer names). New ref. */
 json_t *kj_objections(kj_db *db, const char *challenge_id);
 /** The winner reports a milestone (report, evidence). */
-int kj_milestone_report(kj_db *db, json_t *user, const char *milestone_id, const char *report, const char *evidence, kj_ch_err *e);
+int kj_milestone_report(kj_db *db, json_t *user, const char *milestone_id, const char *report, const char *evidence, kj_err *e);
 /** The issuer accepts or returns (with reason) a reported milestone. */
-int kj_milestone_decide(kj_db *db, json_t *user, const char *milestone_id, bool accept, const char *reason, kj_ch_err *e);
+int kj_milestone_decide(kj_db *db, json_t *user, const char *milestone_id, bool accept, const char *reason, kj_err *e);
 /** Milestones of an entry, in order. New ref. */
 json_t *kj_milestones(kj_db *db, const char *challenge_id);
 

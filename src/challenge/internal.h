@@ -14,8 +14,6 @@ enum {
 
 /** String member or NULL. */
 const char *kj_ch_str(json_t *o, const char *k);
-/** Records a refusal; always returns -1. */
-int kj_ch_fail(kj_ch_err *e, int status, const char *key, const char *field);
 /** The challenges row (JSON columns decoded) or NULL. New ref. */
 json_t *kj_ch_load(kj_db *db, const char *id);
 /** The role bits user holds on challenge row ch (applicant and winner are
@@ -26,7 +24,7 @@ int kj_ch_roles(kj_db *db, json_t *ch, json_t *user);
 bool kj_ch_visible(json_t *ch, int roles);
 /** Checks (action, state) is in the table and that roles meet its roles:
  *  0, or -1 with 409 (state) / 403 (role). */
-int kj_ch_rule(const char *action, const char *state, int roles, kj_ch_err *e);
+int kj_ch_rule(const char *action, const char *state, int roles, kj_err *e);
 /** The next state of (action, state), or NULL. */
 const char *kj_ch_next(const char *action, const char *state);
 /** Appends to the audit trail (public = shown on the public timeline). */

@@ -237,6 +237,18 @@ void kj_api_invalid(kj_req *req)
     kj_resp_problem(req, 422, kj_tr(req, "err.http.422"), kj_tr(req, "err.form.check"), list);
 }
 
+/* Domain modules say what kind of refusal it is (core/err.h); how HTTP
+ * shows it is decided here and nowhere else. */
+int kj_err_status(const kj_err *e)
+{
+    static const int status[] = {
+        [KJ_E_NONE] = 500,        [KJ_E_INVALID] = 422,  [KJ_E_BAD_REQUEST] = 400, [KJ_E_FORBIDDEN] = 403,
+        [KJ_E_NOT_FOUND] = 404,   [KJ_E_CONFLICT] = 409, [KJ_E_GONE] = 410,        [KJ_E_TOO_LARGE] = 413,
+        [KJ_E_LIMITED] = 429,     [KJ_E_INTERNAL] = 500,
+    };
+    return e && (unsigned)e->kind < sizeof status / sizeof *status ? status[e->kind] : 500;
+}
+
 void kj_req_fail(kj_req *req, const kj_fail *f)
 {
     kj_field_error(req, f->field ? f->field : "form", f->key ? f->key : "err.internal");

@@ -15,6 +15,7 @@
 #define KJ_APP_H
 #include "account/account.h"
 #include "core/config.h"
+#include "core/err.h"
 #include "http/http.h"
 #include "store/store.h"
 #include "web/tmpl.h"
@@ -101,6 +102,10 @@ void kj_render(kj_req *req, int status, const char *tmpl, json_t *data);
 void kj_error(kj_req *req, int status, const char *msg_key);
 /** 422 problem+json listing req->errors (translated). */
 void kj_api_invalid(kj_req *req);
+/** The HTTP status that answers a domain error of e's kind (the one
+ *  kind → status table; KJ_E_NONE answers 500: an error without a kind is
+ *  a bug, not a success). */
+int kj_err_status(const kj_err *e);
 /** Records a domain failure as a field error. */
 void kj_req_fail(kj_req *req, const kj_fail *f);
 /** Starts a web session for user_id and sets the cookie; writes the token. */

@@ -63,7 +63,7 @@ void kj_page_challenge_lists(kj_req *req)
 void kj_page_challenge_list_create(kj_req *req)
 {
     char id[KJ_ID_LEN + 1];
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_has_errors(req) || kj_challenge_list_create(kj_req_db(req), req->user, req->in, id, &e)) {
         if (e.key) kj_field_error(req, e.field ? e.field : "form", e.key);
         kj_page_challenge_lists(req);
@@ -157,11 +157,11 @@ void kj_page_challenge_create(kj_req *req)
     if (kj_has_errors(req)) { render_new_form(req, 422); return; }
     json_object_set_new(req->in, "indicators", parse_indicators(kj_in_str(req, "indicators")));
     char id[KJ_ID_LEN + 1];
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_challenge_create(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e)) {
-        if (e.status == 404) { kj_error(req, 404, e.key); return; }
+        if (e.kind == KJ_E_NOT_FOUND) { kj_error(req, 404, e.key); return; }
         kj_field_error(req, e.field ? e.field : "form", e.key);
-        render_new_form(req, e.status == 403 ? 403 : 422);
+        render_new_form(req, e.kind == KJ_E_FORBIDDEN ? 403 : 422);
         return;
     }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenges/%s", id));
@@ -186,9 +186,9 @@ static json_t *indicators_text(json_t *indicators)
 /* The entry if the viewer may edit it now; otherwise answers (404/403/409). */
 static json_t *editable_entry(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     json_t *c = kj_challenge_view(kj_req_db(req), kj_req_param(req, 0), req->user, &e);
-    if (!c) { kj_error(req, e.status, e.key); return NULL; }
+    if (!c) { kj_error(req, kj_err_status(&e), e.key); return NULL; }
     const char *st = jstr(c, "status");
     if (!json_is_true(json_object_get(c, "is_issuer"))) { json_decref(c); kj_error(req, 403, "err.challenge.role"); return NULL; }
     if (!kj_challenge_allowed("edit", st)) { json_decref(c); kj_error(req, 409, "err.challenge.state"); return NULL; }
@@ -215,7 +215,7 @@ void kj_page_challenge_update(kj_req *req)
     if (!c) return;
     json_t *form = req->form ? json_incref(req->form) : json_object();
     json_object_set(form, "direction", json_object_get(c, "direction"));
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (!kj_has_errors(req)) {
         json_object_set_new(req->in, "indicators", parse_indicators(kj_in_str(req, "indicators")));
         if (kj_challenge_update(kj_req_db(req), req->user, jstr(c, "id"), req->in, &e) == 0) {
@@ -226,7 +226,7 @@ void kj_page_challenge_update(kj_req *req)
         }
         kj_field_error(req, e.field ? e.field : "form", e.key);
     }
-    render_form(req, e.status == 403 || e.status == 409 ? e.status : 422, jstr(c, "list_id"), jstr(c, "id"), form);
+    render_form(req, e.kind == KJ_E_FORBIDDEN || e.kind == KJ_E_CONFLICT ? kj_err_status(&e) : 422, jstr(c, "list_id"), jstr(c, "id"), form);
     json_decref(form);
     json_decref(c);
 }
@@ -287,7 +287,7 @@ static void add_review_section(kj_req *req, json_t *c)
     kj_db *db = kj_req_db(req);
     const char *id = jstr(c, "id");
     bool insider = json_is_true(json_object_get(c, "is_issuer")) || json_is_true(json_object_get(c, "is_staff"));
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     json_t *rs = req->user ? kj_review_state(db, req->user, id, &e) : NULL;
     if (!rs) return;
     bool scoring_started = kj_challenge_scoring_started(db, id);
@@ -342,7 +342,7 @@ static void add_my_application(kj_req *req, json_t *c)
     static const char *const withdraw_states[] = { "published", "reviewing", NULL };
     const char *app_id = jstr(c, "my_application_id");
     if (!app_id) return;
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     json_t *a = kj_application_get(kj_req_db(req), req->user, app_id, &e);
     if (!a) return;
     json_object_set_new(a, "can_withdraw", json_boolean(state_in(c, withdraw_states) && !strcmp(jstr(a, "status"), "submitted")));
@@ -379,11 +379,11 @@ static void add_milestones(kj_req *req, json_t *c)
 
 static void render_entry(kj_req *req, int status)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     kj_db *db = kj_req_db(req);
     const char *id = kj_req_param(req, 0);
     json_t *c = kj_challenge_view(db, id, req->user, &e);
-    if (!c) { kj_error(req, e.status, e.key); return; }
+    if (!c) { kj_error(req, kj_err_status(&e), e.key); return; }
     decorate_entry(req, c);
     size_t i;
     json_t *x;
@@ -397,7 +397,7 @@ static void render_entry(kj_req *req, int status)
     json_object_set_new(c, "has_actions", json_boolean(json_array_size(actions) > 0));
     const char *st = jstr(c, "status");
     if (json_is_true(json_object_get(c, "is_issuer")) && st && !strcmp(st, "reviewing")) {
-        kj_ch_err e2 = { 0 };
+        kj_err e2 = { 0 };
         json_t *apps = kj_applications(db, req->user, id, &e2);
         json_object_set_new(c, "candidates", apps ? apps : json_array());
     }
@@ -447,11 +447,11 @@ static const char *page_field(const char *field)
     return "form";
 }
 
-static void refuse_on_page(kj_req *req, const kj_ch_err *e)
+static void refuse_on_page(kj_req *req, const kj_err *e)
 {
-    if (e->status == 404 || e->status == 403) { kj_error(req, e->status, e->key); return; }
+    if (e->kind == KJ_E_NOT_FOUND || e->kind == KJ_E_FORBIDDEN) { kj_error(req, kj_err_status(e), e->key); return; }
     kj_field_error(req, page_field(e->field), e->key);
-    render_entry(req, e->status == 409 ? 409 : 422);
+    render_entry(req, e->kind == KJ_E_CONFLICT ? 409 : 422);
 }
 
 void kj_page_challenge_act(kj_req *req)
@@ -459,7 +459,7 @@ void kj_page_challenge_act(kj_req *req)
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
     if (kj_in_str(req, "action") && !strcmp(kj_in_str(req, "action"), "sign"))
         json_object_set_new(req->in, "agreement", form_agreement(req));
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_challenge_act(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "action"), req->in, &e)) {
         refuse_on_page(req, &e);
         return;
@@ -471,7 +471,7 @@ void kj_page_challenge_apply(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
     char id[KJ_ID_LEN + 1];
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_application_submit(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e)) { refuse_on_page(req, &e); return; }
     back_to_entry(req);
 }
@@ -480,7 +480,7 @@ void kj_page_challenge_object(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
     char id[KJ_ID_LEN + 1];
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_objection_file(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "body"), id, &e)) {
         refuse_on_page(req, &e);
         return;
@@ -518,7 +518,7 @@ void kj_page_challenge_reviewers(kj_req *req)
     json_t *rubric = parse_rubric(kj_in_str(req, "rubric"));
     json_t *reviewers = json_object_get(req->in, "reviewers");
     json_t *none = json_array();
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     int rc = kj_review_setup(kj_req_db(req), req->user, kj_req_param(req, 0), reviewers ? reviewers : none, rubric, &e);
     json_decref(none);
     json_decref(rubric);
@@ -528,7 +528,7 @@ void kj_page_challenge_reviewers(kj_req *req)
 
 void kj_page_challenge_declare(kj_req *req)
 {
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
     if (kj_review_declare(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_bool(req, "conflict"), kj_in_str(req, "note"), &e)) {
         refuse_on_page(req, &e);
@@ -549,7 +549,7 @@ void kj_page_challenge_score(kj_req *req)
         double d = strtod(json_string_value(v), &end);
         json_array_append_new(scores, end && *end == 0 && end != json_string_value(v) ? json_real(d) : json_null());
     }
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     int rc = kj_review_score(kj_req_db(req), req->user, kj_req_param(req, 1), scores, kj_in_str(req, "comment"), &e);
     json_decref(scores);
     if (rc) { refuse_on_page(req, &e); return; }
@@ -559,7 +559,7 @@ void kj_page_challenge_score(kj_req *req)
 void kj_page_challenge_withdraw(kj_req *req)
 {
     if (!sub_belongs(req, KJ_CH_APPLICATION)) return;
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_application_withdraw(kj_req_db(req), req->user, kj_req_param(req, 1), &e)) { refuse_on_page(req, &e); return; }
     back_to_entry(req);
 }
@@ -568,7 +568,7 @@ void kj_page_challenge_answer(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
     if (!sub_belongs(req, KJ_CH_OBJECTION)) return;
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_objection_answer(kj_req_db(req), req->user, kj_req_param(req, 1), kj_in_str(req, "answer"), &e)) {
         refuse_on_page(req, &e);
         return;
@@ -580,7 +580,7 @@ void kj_page_challenge_report(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
     if (!sub_belongs(req, KJ_CH_MILESTONE)) return;
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_milestone_report(kj_req_db(req), req->user, kj_req_param(req, 1), kj_in_str(req, "report"), kj_in_str(req, "evidence"), &e)) {
         refuse_on_page(req, &e);
         return;
@@ -592,7 +592,7 @@ void kj_page_challenge_decide(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
     if (!sub_belongs(req, KJ_CH_MILESTONE)) return;
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     const char *d = kj_in_str(req, "decision");
     if (kj_milestone_decide(kj_req_db(req), req->user, kj_req_param(req, 1), d && !strcmp(d, "accept"), kj_in_str(req, "reason"), &e)) {
         refuse_on_page(req, &e);
@@ -607,10 +607,10 @@ void kj_page_challenge_app_update(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_page_challenge(req); return; }
     if (!sub_belongs(req, KJ_CH_APPLICATION)) return;
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_application_update(kj_req_db(req), req->user, kj_req_param(req, 1), req->in, &e)) {
         /* Field errors are shown in the edit form, not in the apply form. */
-        if (e.status == 422) {
+        if (e.kind == KJ_E_INVALID) {
             kj_field_error(req, e.field ? kj_arena_printf(req->arena, "edit_%s", e.field) : "form", e.key);
             render_entry(req, 422);
             return;
@@ -623,7 +623,7 @@ void kj_page_challenge_app_update(kj_req *req)
 
 /* The request's uploaded files, attached one by one to application
  * app_id; 0, or -1 with e (files stored before the refusal stay). */
-static int attach_uploads(kj_req *req, const char *app_id, char *first, kj_ch_err *e)
+static int attach_uploads(kj_req *req, const char *app_id, char *first, kj_err *e)
 {
     kj_app *app = kj_req_app(req);
     int n = 0;
@@ -635,22 +635,22 @@ static int attach_uploads(kj_req *req, const char *app_id, char *first, kj_ch_er
             return -1;
         if (!n++ && first) memcpy(first, att, sizeof att);
     }
-    if (!n) { e->status = 422; e->key = "err.attach.empty"; e->field = "file"; return -1; }
+    if (!n) return kj_err_set(e, KJ_E_INVALID, "err.attach.empty", "file");
     return 0;
 }
 
 void kj_page_challenge_app_attach(kj_req *req)
 {
     if (!sub_belongs(req, KJ_CH_APPLICATION)) return;
-    kj_ch_err e = { 0 };
-    if (attach_uploads(req, kj_req_param(req, 1), NULL, &e)) { kj_error(req, e.status, e.key); return; }
+    kj_err e = { 0 };
+    if (attach_uploads(req, kj_req_param(req, 1), NULL, &e)) { kj_error(req, kj_err_status(&e), e.key); return; }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenges/%s#challenge-my-application", kj_req_param(req, 0)));
 }
 
 void kj_api_challenge_app_attach(kj_req *req)
 {
     if (!sub_belongs(req, KJ_CH_APPLICATION)) return;
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     char first[KJ_ID_LEN + 1];
     if (attach_uploads(req, kj_req_param(req, 1), first, &e)) { kj_challenge_fail(req, &e); return; }
     json_t *a = kj_application_get(kj_req_db(req), req->user, kj_req_param(req, 1), &e);
@@ -661,7 +661,7 @@ void kj_api_challenge_app_attach(kj_req *req)
 void kj_page_challenge_app_detach(kj_req *req)
 {
     if (!sub_belongs(req, KJ_CH_APPLICATION)) return;
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     if (kj_application_detach(kj_req_db(req), req->user, kj_req_param(req, 1), kj_req_param(req, 2), kj_req_app(req)->cfg.data, &e)) {
         kj_challenge_fail(req, &e);
         return;

@@ -11,7 +11,7 @@
 
 /** Sends a domain refusal: 422 as field errors, others as problem+json
  *  with errors [{field, code, message}] (API) or an error page (HTML). */
-void kj_challenge_fail(kj_req *req, const kj_ch_err *e);
+void kj_challenge_fail(kj_req *req, const kj_err *e);
 
 /* Pages. */
 void kj_page_challenge_lists(kj_req *req);

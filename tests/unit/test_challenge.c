@@ -116,7 +116,7 @@ TEST(challenge_tick_closes_applications_after_the_deadline)
                            "indicators", "name", "效率", "target", "90%", "verification", "检测报告",
                            "deliverables", "样品", "bounty", "10", "payment_terms", "一次性", "task_period", "6 个月",
                            "ip_terms", "transfer", "deadline", deadline, "contact", "科学家");
-    kj_ch_err e = { 0 };
+    kj_err e = { 0 };
     REQUIRE(kj_challenge_create(db, sci, lid.s, in, id, &e) == 0);
     json_t *none = json_object();
     REQUIRE(kj_challenge_act(db, admin, id, "approve", none, &e) == 0);
