@@ -296,7 +296,7 @@ static int do_user_add(kj_app *app, kj_db *db, void *ctx)
     kj_registration r = { .email = u->email, .password = u->password, .name = u->name, .role = u->role,
                           .jurisdiction = u->jurisdiction };
     char id[KJ_ID_LEN + 1];
-    kj_fail fail = { 0 };
+    kj_err fail = { 0 };
     if (kj_account_register(db, &r, true, id, &fail)) {
         fprintf(stderr, "kejiyun: cannot add user: %s (%s)\n", fail.key, fail.field);
         return 1;

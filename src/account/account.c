@@ -25,10 +25,10 @@ static bool in_list(const char *const *list, const char *v)
     return false;
 }
 
-static int fail_with(kj_fail *f, const char *field, const char *key)
+static int fail_with(kj_err *f, kj_err_kind kind, const char *field, const char *key)
 {
-    if (f) { f->field = field; f->key = key; }
-    return -1;
+    kj_err ignored;
+    return kj_err_set(f ? f : &ignored, kind, key, field);
 }
 
 /* Cached after first read; the meta row never changes once written. */
@@ -74,28 +74,28 @@ bool kj_password_verify(const char *hash, const char *pw)
     return ok;
 }
 
-static int check_registration(kj_db *db, const kj_registration *r, bool allow_staff, kj_fail *fail)
+static int check_registration(kj_db *db, const kj_registration *r, bool allow_staff, kj_err *fail)
 {
-    if (!r->email || !kj_valid_email(r->email)) return fail_with(fail, "email", "err.field.email");
+    if (!r->email || !kj_valid_email(r->email)) return fail_with(fail, KJ_E_INVALID, "email", "err.field.email");
     const char *pw_bad = r->password ? kj_password_problem_for(r->password, r->email, r->name) : "err.field.required";
-    if (pw_bad) return fail_with(fail, "password", pw_bad);
-    if (!r->name || !*r->name) return fail_with(fail, "name", "err.field.required");
-    if (!in_list(allow_staff ? kj_roles : kj_self_roles, r->role)) return fail_with(fail, "role", "err.role.not_allowed");
-    if (r->region && *r->region && !kj_region_exists(db, r->region)) return fail_with(fail, "region", "err.region.unknown");
+    if (pw_bad) return fail_with(fail, KJ_E_INVALID, "password", pw_bad);
+    if (!r->name || !*r->name) return fail_with(fail, KJ_E_INVALID, "name", "err.field.required");
+    if (!in_list(allow_staff ? kj_roles : kj_self_roles, r->role)) return fail_with(fail, KJ_E_INVALID, "role", "err.role.not_allowed");
+    if (r->region && *r->region && !kj_region_exists(db, r->region)) return fail_with(fail, KJ_E_INVALID, "region", "err.region.unknown");
     if (r->jurisdiction && *r->jurisdiction) {
-        if (!allow_staff || strcmp(r->role, "operator")) return fail_with(fail, "jurisdiction", "err.jurisdiction.not_operator");
-        if (!kj_region_exists(db, r->jurisdiction)) return fail_with(fail, "jurisdiction", "err.region.unknown");
+        if (!allow_staff || strcmp(r->role, "operator")) return fail_with(fail, KJ_E_INVALID, "jurisdiction", "err.jurisdiction.not_operator");
+        if (!kj_region_exists(db, r->jurisdiction)) return fail_with(fail, KJ_E_INVALID, "jurisdiction", "err.region.unknown");
     }
     if (strcmp(r->role, "org_member") != 0) return 0;
-    if (!r->org_name || !*r->org_name) return fail_with(fail, "org_name", "err.field.required");
-    if (!in_list(kj_org_types, r->org_type)) return fail_with(fail, "org_type", "err.field.choice");
-    if (r->org_region && *r->org_region && !kj_region_exists(db, r->org_region)) return fail_with(fail, "org_region", "err.region.unknown");
-    if (!r->org_credit_code || !*r->org_credit_code) return fail_with(fail, "org_credit_code", "err.field.required");
+    if (!r->org_name || !*r->org_name) return fail_with(fail, KJ_E_INVALID, "org_name", "err.field.required");
+    if (!in_list(kj_org_types, r->org_type)) return fail_with(fail, KJ_E_INVALID, "org_type", "err.field.choice");
+    if (r->org_region && *r->org_region && !kj_region_exists(db, r->org_region)) return fail_with(fail, KJ_E_INVALID, "org_region", "err.region.unknown");
+    if (!r->org_credit_code || !*r->org_credit_code) return fail_with(fail, KJ_E_INVALID, "org_credit_code", "err.field.required");
     char code[64];
     snprintf(code, sizeof code, "%s", r->org_credit_code);
     kj_normalize_credit_code(code);
     const char *why = NULL;
-    if (!kj_valid_credit_code(code, &why)) return fail_with(fail, "org_credit_code", why ? why : "err.credit_code.check_digit");
+    if (!kj_valid_credit_code(code, &why)) return fail_with(fail, KJ_E_INVALID, "org_credit_code", why ? why : "err.credit_code.check_digit");
     return 0;
 }
 
@@ -103,7 +103,7 @@ static int check_registration(kj_db *db, const kj_registration *r, bool allow_st
  * creates it (*created = true); writes its id. Inside the registration's
  * transaction, so two registrants of one new code cannot both create it. */
 static int find_or_create_org(kj_db *db, const kj_registration *r, const char *origin, int64_t now, char *org_id,
-                              bool *created, kj_fail *fail)
+                              bool *created, kj_err *fail)
 {
     char code[64];
     snprintf(code, sizeof code, "%s", r->org_credit_code);
@@ -120,20 +120,20 @@ static int find_or_create_org(kj_db *db, const kj_registration *r, const char *o
                             "VALUES (?,?,?,?,?,?,?,?)", "ssssssii",
                         id.s, origin, r->org_name, r->org_type,
                         (r->org_region && *r->org_region) ? r->org_region : NULL, code, now, now);
-    if (rc < 1) return fail_with(fail, "org_credit_code", "err.internal");
+    if (rc < 1) return fail_with(fail, KJ_E_INTERNAL, "org_credit_code", "err.internal");
     snprintf(org_id, KJ_ID_LEN + 1, "%s", id.s);
     *created = true;
     return 0;
 }
 
-int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, char *id_out, kj_fail *fail)
+int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, char *id_out, kj_err *fail)
 {
     if (check_registration(db, r, allow_staff, fail)) return -1;
     char hash[crypto_pwhash_STRBYTES];
-    if (kj_password_hash(r->password, hash, sizeof hash)) return fail_with(fail, "password", "err.internal");
+    if (kj_password_hash(r->password, hash, sizeof hash)) return fail_with(fail, KJ_E_INTERNAL, "password", "err.internal");
     const char *origin = kj_instance_id(db);
     int64_t now = kj_now_ms();
-    if (kj_db_begin(db)) return fail_with(fail, "email", "err.internal");
+    if (kj_db_begin(db)) return fail_with(fail, KJ_E_INTERNAL, "email", "err.internal");
     char org_id[KJ_ID_LEN + 1] = "";
     bool created = false;
     if (!strcmp(r->role, "org_member") && find_or_create_org(db, r, origin, now, org_id, &created, fail)) {
@@ -151,18 +151,18 @@ int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, c
                         id.s, origin, r->email, r->name, hash, r->role, created ? org_id : NULL,
                         created ? "admin" : NULL, (r->region && *r->region) ? r->region : NULL, now, now, verified);
     json_decref(verified);
-    if (rc == KJ_DB_CONSTRAINT) { kj_db_rollback(db); return fail_with(fail, "email", "err.email.taken"); }
-    if (rc < 1) { kj_db_rollback(db); return fail_with(fail, "email", "err.internal"); }
-    kj_fail inner = { 0 };
+    if (rc == KJ_DB_CONSTRAINT) { kj_db_rollback(db); return fail_with(fail, KJ_E_CONFLICT, "email", "err.email.taken"); }
+    if (rc < 1) { kj_db_rollback(db); return fail_with(fail, KJ_E_INTERNAL, "email", "err.internal"); }
+    kj_err inner = { 0 };
     if (*org_id && !created && kj_org_request_insert(db, id.s, org_id, "", NULL, &inner)) {
         kj_db_rollback(db);
-        return fail_with(fail, "org_credit_code", inner.key ? inner.key : "err.internal");
+        return fail_with(fail, inner.kind, "org_credit_code", inner.key ? inner.key : "err.internal");
     }
     if (r->jurisdiction && *r->jurisdiction && kj_jurisdiction_write(db, NULL, id.s, NULL, r->jurisdiction)) {
         kj_db_rollback(db);
-        return fail_with(fail, "jurisdiction", "err.internal");
+        return fail_with(fail, KJ_E_INTERNAL, "jurisdiction", "err.internal");
     }
-    if (kj_db_commit(db)) { kj_db_rollback(db); return fail_with(fail, "email", "err.internal"); }
+    if (kj_db_commit(db)) { kj_db_rollback(db); return fail_with(fail, KJ_E_INTERNAL, "email", "err.internal"); }
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
     return 0;
 }
@@ -261,35 +261,35 @@ json_t *kj_user_get(kj_db *db, const char *user_id)
 }
 
 int kj_account_change_password(kj_db *db, const char *user_id, const char *old_pw, const char *new_pw,
-                               const char *keep_token, kj_fail *fail)
+                               const char *keep_token, kj_err *fail)
 {
     char *hash = kj_db_text(db, "SELECT password_hash FROM users WHERE id = ?", "s", user_id);
     bool ok = hash && kj_password_verify(hash, old_pw);
     free(hash);
-    if (!ok) return fail_with(fail, "old_password", "err.password.wrong");
+    if (!ok) return fail_with(fail, KJ_E_INVALID, "old_password", "err.password.wrong");
     const char *bad = kj_password_problem(new_pw);
-    if (bad) return fail_with(fail, "new_password", bad);
+    if (bad) return fail_with(fail, KJ_E_INVALID, "new_password", bad);
     char nh[crypto_pwhash_STRBYTES];
-    if (kj_password_hash(new_pw, nh, sizeof nh)) return fail_with(fail, "new_password", "err.internal");
+    if (kj_password_hash(new_pw, nh, sizeof nh)) return fail_with(fail, KJ_E_INTERNAL, "new_password", "err.internal");
     char th[65] = "";
     if (keep_token) kj_token_hash(keep_token, th);
-    if (kj_db_begin(db)) return fail_with(fail, "new_password", "err.internal");
+    if (kj_db_begin(db)) return fail_with(fail, KJ_E_INTERNAL, "new_password", "err.internal");
     int rc = kj_db_exec(db, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", "sis", nh, kj_now_ms(), user_id);
     if (rc >= 0) rc = kj_db_exec(db, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", "ss", user_id, th);
-    if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); return fail_with(fail, "new_password", "err.internal"); }
+    if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); return fail_with(fail, KJ_E_INTERNAL, "new_password", "err.internal"); }
     return 0;
 }
 
 int kj_account_update_profile(kj_db *db, const char *user_id, const char *name, const char *phone,
-                              const char *title, const char *bio, const char *region, kj_fail *fail)
+                              const char *title, const char *bio, const char *region, kj_err *fail)
 {
-    if (name && !*name) return fail_with(fail, "name", "err.field.required");
-    if (region && *region && !kj_region_exists(db, region)) return fail_with(fail, "region", "err.region.unknown");
+    if (name && !*name) return fail_with(fail, KJ_E_INVALID, "name", "err.field.required");
+    if (region && *region && !kj_region_exists(db, region)) return fail_with(fail, KJ_E_INVALID, "region", "err.region.unknown");
     int rc = kj_db_exec(db, "UPDATE users SET name = coalesce(?, name), phone = coalesce(?, phone), "
                             "title = coalesce(?, title), bio = coalesce(?, bio), "
                             "region = CASE WHEN ? IS NULL THEN region WHEN ? = '' THEN NULL ELSE ? END, updated_at = ? WHERE id = ?",
                         "sssssssis", name, phone, title, bio, region, region, region, kj_now_ms(), user_id);
-    return rc < 0 ? fail_with(fail, "name", "err.internal") : 0;
+    return rc < 0 ? fail_with(fail, KJ_E_INTERNAL, "name", "err.internal") : 0;
 }
 
 json_t *kj_account_list(kj_db *db, int page, int per_page, int64_t *total)
@@ -299,13 +299,13 @@ json_t *kj_account_list(kj_db *db, int page, int per_page, int64_t *total)
                           "ORDER BY u.id DESC LIMIT ? OFFSET ?", "ii", (int64_t)per_page, (int64_t)(page - 1) * per_page);
 }
 
-int kj_account_set_role(kj_db *db, const char *user_id, const char *role, bool is_expert, kj_fail *fail)
+int kj_account_set_role(kj_db *db, const char *user_id, const char *role, bool is_expert, kj_err *fail)
 {
-    if (!in_list(kj_roles, role)) return fail_with(fail, "role", "err.field.choice");
+    if (!in_list(kj_roles, role)) return fail_with(fail, KJ_E_INVALID, "role", "err.field.choice");
     int rc = kj_db_exec(db, "UPDATE users SET role = ?, is_expert = ?, updated_at = ? WHERE id = ?", "sbis",
                         role, (int)is_expert, kj_now_ms(), user_id);
-    if (rc < 0) return fail_with(fail, "role", "err.internal");
-    if (rc == 0) return fail_with(fail, "id", "err.not_found");
+    if (rc < 0) return fail_with(fail, KJ_E_INTERNAL, "role", "err.internal");
+    if (rc == 0) return fail_with(fail, KJ_E_NOT_FOUND, "id", "err.not_found");
     return 0;
 }
 

@@ -3,8 +3,9 @@
  *
  * The domain of issue "accounts and organizations". Functions take a
  * borrowed store connection and plain values; they never see HTTP. Errors
- * come back as (field, message key) pairs so the web and API layers can
- * show them next to the right input in the right language.
+ * come back as a kj_err (core/err.h: kind, field, message key) so the web
+ * and API layers can show them next to the right input in the right
+ * language, with the status they choose for the kind.
  *
  * Roles: "scientist", "org_member" (self-registration), "operator" and
  * "admin" (granted by an administrator or `kejiyun user add`).
@@ -15,15 +16,10 @@
  */
 #ifndef KJ_ACCOUNT_H
 #define KJ_ACCOUNT_H
+#include "core/err.h"
 #include "store/store.h"
 #include <stdbool.h>
 #include <stdint.h>
-
-/* A failure explained: which input, and the i18n key of the message. */
-typedef struct {
-    const char *field;
-    const char *key;
-} kj_fail;
 
 typedef struct {
     const char *email, *password, *name, *role;       /* required */
@@ -61,7 +57,7 @@ const char *kj_password_problem_for(const char *password, const char *email, con
  *  id_out (27 bytes) and returns 0; otherwise fills *fail and returns -1.
  *  Roles operator/admin and a jurisdiction are accepted here only when
  *  allow_staff is true (the command line); the web and API pass false. */
-int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, char *id_out, kj_fail *fail);
+int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, char *id_out, kj_err *fail);
 
 /** True when user_id's e-mail address is verified (a link sent to it was
  *  followed; accounts made by the command line or demo loader, and those
@@ -104,15 +100,15 @@ int64_t kj_session_count(kj_db *db);
 json_t *kj_user_get(kj_db *db, const char *user_id);
 /** Changes a password after checking the old one; ends other sessions. */
 int kj_account_change_password(kj_db *db, const char *user_id, const char *old_pw, const char *new_pw,
-                               const char *keep_token, kj_fail *fail);
+                               const char *keep_token, kj_err *fail);
 /** Updates the editable profile fields (NULL leaves a field unchanged).
  *  region is the home region: it grants no authority (jurisdiction does). */
 int kj_account_update_profile(kj_db *db, const char *user_id, const char *name, const char *phone,
-                              const char *title, const char *bio, const char *region, kj_fail *fail);
+                              const char *title, const char *bio, const char *region, kj_err *fail);
 /** Administration: a page of users (newest first) with total count. */
 json_t *kj_account_list(kj_db *db, int page, int per_page, int64_t *total);
 /** Administration: sets role and expert flag. */
-int kj_account_set_role(kj_db *db, const char *user_id, const char *role, bool is_expert, kj_fail *fail);
+int kj_account_set_role(kj_db *db, const char *user_id, const char *role, bool is_expert, kj_err *fail);
 /** Public organization profile (new ref) or NULL. */
 json_t *kj_org_get(kj_db *db, const char *org_id);
 /** True when code is a region code known to this instance. */

@@ -15,10 +15,11 @@
 
 const char *const kj_org_roles[] = { "admin", "member", NULL };
 
-static int fail_st(kj_fail *f, int status, const char *field, const char *key)
+/* Every refusal below returns -1 with its kind in *f. */
+static int fail_st(kj_err *f, kj_err_kind kind, const char *field, const char *key)
 {
-    if (f) { f->field = field; f->key = key; }
-    return status;
+    kj_err ignored;
+    return kj_err_set(f ? f : &ignored, kind, key, field);
 }
 
 static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
@@ -33,15 +34,15 @@ static json_t *actor_row(kj_db *db, const char *user_id)
                      "s", user_id);
 }
 
-static int rollback_st(kj_db *db, kj_fail *f, int status, const char *field, const char *key)
+static int rollback_st(kj_db *db, kj_err *f, kj_err_kind kind, const char *field, const char *key)
 {
     kj_db_rollback(db);
-    return fail_st(f, status, field, key);
+    return fail_st(f, kind, field, key);
 }
 
-static int commit_st(kj_db *db, kj_fail *f)
+static int commit_st(kj_db *db, kj_err *f)
 {
-    if (kj_db_commit(db)) return rollback_st(db, f, 500, "form", "err.internal");
+    if (kj_db_commit(db)) return rollback_st(db, f, KJ_E_INTERNAL, "form", "err.internal");
     return 0;
 }
 
@@ -53,17 +54,17 @@ bool kj_org_request_user_ok(kj_db *db, const char *user_id)
 }
 
 int kj_org_request_insert(kj_db *db, const char *user_id, const char *org_id, const char *note,
-                          char *id_out, kj_fail *fail)
+                          char *id_out, kj_err *fail)
 {
     if (kj_db_int(db, 0, "SELECT count(*) FROM org_requests WHERE user_id = ? AND status = 'pending'", "s", user_id) > 0)
-        return fail_st(fail, 409, "form", "err.org.request_pending");
+        return fail_st(fail, KJ_E_CONFLICT, "form", "err.org.request_pending");
     kj_id id = kj_id_new();
     int64_t now = kj_now_ms();
     int rc = kj_db_exec(db, "INSERT INTO org_requests(id, origin, org_id, user_id, status, note, created_at, updated_at) "
                             "VALUES (?,?,?,?, 'pending', ?,?,?)", "sssssii",
                         id.s, kj_instance_id(db), org_id, user_id, note ? note : "", now, now);
-    if (rc == KJ_DB_CONSTRAINT) return fail_st(fail, 409, "form", "err.org.request_pending");
-    if (rc < 1) return fail_st(fail, 500, "form", "err.internal");
+    if (rc == KJ_DB_CONSTRAINT) return fail_st(fail, KJ_E_CONFLICT, "form", "err.org.request_pending");
+    if (rc < 1) return fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     /* Tell whoever decides inside the organization; operators and
      * administrators find it in their queue. */
     char *org_name = kj_db_text(db, "SELECT name FROM orgs WHERE id = ?", "s", org_id);
@@ -76,28 +77,28 @@ int kj_org_request_insert(kj_db *db, const char *user_id, const char *org_id, co
     json_array_foreach(admins, i, a) if (kj_notify(db, str(a, "id"), "org_request", org_name ? org_name : "", link) < 0) bad = 1;
     json_decref(admins);
     free(org_name);
-    if (bad) return fail_st(fail, 500, "form", "err.internal");
+    if (bad) return fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     if (id_out) snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
     return 0;
 }
 
 int kj_org_request_file(kj_db *db, const char *user_id, const char *credit_code, const char *note,
-                        char *id_out, kj_fail *fail)
+                        char *id_out, kj_err *fail)
 {
     char code[64];
     snprintf(code, sizeof code, "%s", credit_code ? credit_code : "");
     kj_normalize_credit_code(code);
     const char *why = NULL;
-    if (!*code) return fail_st(fail, 422, "credit_code", "err.field.required");
-    if (!kj_valid_credit_code(code, &why)) return fail_st(fail, 422, "credit_code", why ? why : "err.credit_code.check_digit");
-    if (kj_db_begin(db)) return fail_st(fail, 500, "form", "err.internal");
+    if (!*code) return fail_st(fail, KJ_E_INVALID, "credit_code", "err.field.required");
+    if (!kj_valid_credit_code(code, &why)) return fail_st(fail, KJ_E_INVALID, "credit_code", why ? why : "err.credit_code.check_digit");
+    if (kj_db_begin(db)) return fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     json_t *me = actor_row(db, user_id);
     char *org_id = kj_db_text(db, "SELECT id FROM orgs WHERE credit_code = ?", "s", code);
     int st = 0;
-    if (!me) st = fail_st(fail, 403, "form", "err.org.forbidden");
-    else if (!same(str(me, "role"), "org_member")) st = fail_st(fail, 403, "form", "err.org.request_role");
-    else if (str(me, "org_id")) st = fail_st(fail, 409, "form", "err.org.already_member");
-    else if (!org_id) st = fail_st(fail, 422, "credit_code", "err.org.unknown_code");
+    if (!me) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.forbidden");
+    else if (!same(str(me, "role"), "org_member")) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.request_role");
+    else if (str(me, "org_id")) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.already_member");
+    else if (!org_id) st = fail_st(fail, KJ_E_INVALID, "credit_code", "err.org.unknown_code");
     else st = kj_org_request_insert(db, user_id, org_id, note, id_out, fail);
     json_decref(me);
     free(org_id);
@@ -122,41 +123,41 @@ json_t *kj_org_request_get(kj_db *db, const char *request_id)
 }
 
 int kj_org_request_decide(kj_db *db, const char *actor_id, const char *request_id, bool approve,
-                          const char *reason, kj_fail *fail)
+                          const char *reason, kj_err *fail)
 {
-    if (!request_id || !kj_id_valid(request_id)) return fail_st(fail, 404, "form", "err.not_found");
-    if (kj_db_begin(db)) return fail_st(fail, 500, "form", "err.internal");
+    if (!request_id || !kj_id_valid(request_id)) return fail_st(fail, KJ_E_NOT_FOUND, "form", "err.not_found");
+    if (kj_db_begin(db)) return fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     json_t *req = kj_db_row(db, "SELECT r.id, r.org_id, r.user_id, r.status, o.name AS org_name, o.region "
                                 "FROM org_requests r JOIN orgs o ON o.id = r.org_id WHERE r.id = ?", "s", request_id);
     json_t *actor = actor_row(db, actor_id);
     json_t *org = req ? json_pack("{s:s?, s:s?}", "id", str(req, "org_id"), "region", str(req, "region")) : NULL;
     int st = 0;
-    if (!req) st = fail_st(fail, 404, "form", "err.not_found");
-    else if (!kj_authz_may_decide_org_request(actor, org, str(req, "user_id"))) st = fail_st(fail, 403, "form", "err.org.forbidden");
-    else if (!same(str(req, "status"), "pending")) st = fail_st(fail, 409, "form", "err.org.request_closed");
+    if (!req) st = fail_st(fail, KJ_E_NOT_FOUND, "form", "err.not_found");
+    else if (!kj_authz_may_decide_org_request(actor, org, str(req, "user_id"))) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.forbidden");
+    else if (!same(str(req, "status"), "pending")) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.request_closed");
     /* Only for a verified address (kj_org_request_user_ok). */
-    else if (approve && !kj_org_request_user_ok(db, str(req, "user_id"))) st = fail_st(fail, 403, "form", "err.org.unverified");
+    else if (approve && !kj_org_request_user_ok(db, str(req, "user_id"))) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.unverified");
     int64_t now = kj_now_ms();
     if (!st && approve) {
         /* The requester may have been given a membership meanwhile: only a
          * user in no organization becomes a member. */
         int rc = kj_db_exec(db, "UPDATE users SET org_id = ?, org_role = 'member', updated_at = ? "
                                 "WHERE id = ? AND org_id IS NULL", "sis", str(req, "org_id"), now, str(req, "user_id"));
-        if (rc < 0) st = fail_st(fail, 500, "form", "err.internal");
-        else if (rc == 0) st = fail_st(fail, 409, "form", "err.org.already_member");
+        if (rc < 0) st = fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
+        else if (rc == 0) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.already_member");
     }
     if (!st) {
         int rc = kj_db_exec(db, "UPDATE org_requests SET status = ?, decided_by = ?, decided_at = ?, updated_at = ?, "
                                 "note = CASE WHEN ? IS NULL OR ? = '' THEN note ELSE ? END "
                                 "WHERE id = ? AND status = 'pending'", "ssiissss",
                             approve ? "approved" : "refused", actor_id, now, now, reason, reason, reason, request_id);
-        if (rc != 1) st = fail_st(fail, 500, "form", "err.internal");
+        if (rc != 1) st = fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     }
     if (!st) {
         char link[80];
         snprintf(link, sizeof link, "/orgs/%s", str(req, "org_id"));
         if (kj_notify(db, str(req, "user_id"), approve ? "org_approved" : "org_refused", str(req, "org_name"), link) < 0)
-            st = fail_st(fail, 500, "form", "err.internal");
+            st = fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     }
     json_decref(req);
     json_decref(actor);
@@ -165,17 +166,17 @@ int kj_org_request_decide(kj_db *db, const char *actor_id, const char *request_i
     return commit_st(db, fail);
 }
 
-int kj_org_request_withdraw(kj_db *db, const char *user_id, const char *request_id, kj_fail *fail)
+int kj_org_request_withdraw(kj_db *db, const char *user_id, const char *request_id, kj_err *fail)
 {
-    if (!request_id || !kj_id_valid(request_id)) return fail_st(fail, 404, "form", "err.not_found");
-    if (kj_db_begin(db)) return fail_st(fail, 500, "form", "err.internal");
+    if (!request_id || !kj_id_valid(request_id)) return fail_st(fail, KJ_E_NOT_FOUND, "form", "err.not_found");
+    if (kj_db_begin(db)) return fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     json_t *req = kj_db_row(db, "SELECT user_id, status FROM org_requests WHERE id = ?", "s", request_id);
     int st = 0;
-    if (!req || !same(str(req, "user_id"), user_id)) st = fail_st(fail, 404, "form", "err.not_found");
-    else if (!same(str(req, "status"), "pending")) st = fail_st(fail, 409, "form", "err.org.request_closed");
+    if (!req || !same(str(req, "user_id"), user_id)) st = fail_st(fail, KJ_E_NOT_FOUND, "form", "err.not_found");
+    else if (!same(str(req, "status"), "pending")) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.request_closed");
     else if (kj_db_exec(db, "UPDATE org_requests SET status = 'withdrawn', updated_at = ? WHERE id = ? AND status = 'pending'",
                         "is", kj_now_ms(), request_id) != 1)
-        st = fail_st(fail, 500, "form", "err.internal");
+        st = fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     json_decref(req);
     if (st) { kj_db_rollback(db); return st; }
     return commit_st(db, fail);
@@ -221,15 +222,15 @@ json_t *kj_org_members(kj_db *db, json_t *user, const char *org_id)
 
 /* Inside a transaction: the acting user may manage org_id's members and
  * member_id is one of them. 0 or a status. */
-static int member_check(kj_db *db, const char *actor_id, const char *org_id, const char *member_id, kj_fail *fail)
+static int member_check(kj_db *db, const char *actor_id, const char *org_id, const char *member_id, kj_err *fail)
 {
     json_t *actor = actor_row(db, actor_id);
     bool ok = kj_authz_may_manage_members(actor, org_id);
     json_decref(actor);
-    if (!ok) return fail_st(fail, 403, "form", "err.org.forbidden");
+    if (!ok) return fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.forbidden");
     if (!member_id || !kj_id_valid(member_id) ||
         kj_db_int(db, 0, "SELECT count(*) FROM users WHERE id = ? AND org_id = ?", "ss", member_id, org_id) == 0)
-        return fail_st(fail, 404, "form", "err.not_found");
+        return fail_st(fail, KJ_E_NOT_FOUND, "form", "err.not_found");
     return 0;
 }
 
@@ -240,31 +241,31 @@ static bool has_admin(kj_db *db, const char *org_id)
 }
 
 int kj_org_member_set_role(kj_db *db, const char *actor_id, const char *org_id, const char *member_id,
-                           const char *org_role, kj_fail *fail)
+                           const char *org_role, kj_err *fail)
 {
     bool known = false;
     for (const char *const *r = kj_org_roles; *r; r++) if (same(*r, org_role)) known = true;
-    if (!known) return fail_st(fail, 422, "org_role", "err.field.choice");
-    if (!org_id || !kj_id_valid(org_id)) return fail_st(fail, 404, "form", "err.not_found");
-    if (kj_db_begin(db)) return fail_st(fail, 500, "form", "err.internal");
+    if (!known) return fail_st(fail, KJ_E_INVALID, "org_role", "err.field.choice");
+    if (!org_id || !kj_id_valid(org_id)) return fail_st(fail, KJ_E_NOT_FOUND, "form", "err.not_found");
+    if (kj_db_begin(db)) return fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     int st = member_check(db, actor_id, org_id, member_id, fail);
     if (!st && kj_db_exec(db, "UPDATE users SET org_role = ?, updated_at = ? WHERE id = ? AND org_id = ?", "siss",
                           org_role, kj_now_ms(), member_id, org_id) != 1)
-        st = fail_st(fail, 500, "form", "err.internal");
-    if (!st && !has_admin(db, org_id)) st = fail_st(fail, 409, "org_role", "err.org.last_admin");
+        st = fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
+    if (!st && !has_admin(db, org_id)) st = fail_st(fail, KJ_E_CONFLICT, "org_role", "err.org.last_admin");
     if (st) { kj_db_rollback(db); return st; }
     return commit_st(db, fail);
 }
 
-int kj_org_member_remove(kj_db *db, const char *actor_id, const char *org_id, const char *member_id, kj_fail *fail)
+int kj_org_member_remove(kj_db *db, const char *actor_id, const char *org_id, const char *member_id, kj_err *fail)
 {
-    if (!org_id || !kj_id_valid(org_id)) return fail_st(fail, 404, "form", "err.not_found");
-    if (kj_db_begin(db)) return fail_st(fail, 500, "form", "err.internal");
+    if (!org_id || !kj_id_valid(org_id)) return fail_st(fail, KJ_E_NOT_FOUND, "form", "err.not_found");
+    if (kj_db_begin(db)) return fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     int st = member_check(db, actor_id, org_id, member_id, fail);
     if (!st && kj_db_exec(db, "UPDATE users SET org_id = NULL, org_role = NULL, updated_at = ? WHERE id = ? AND org_id = ?",
                           "iss", kj_now_ms(), member_id, org_id) != 1)
-        st = fail_st(fail, 500, "form", "err.internal");
-    if (!st && !has_admin(db, org_id)) st = fail_st(fail, 409, "form", "err.org.last_admin");
+        st = fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
+    if (!st && !has_admin(db, org_id)) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.last_admin");
     if (st) { kj_db_rollback(db); return st; }
     return commit_st(db, fail);
 }
@@ -284,26 +285,26 @@ int kj_jurisdiction_write(kj_db *db, const char *actor_id, const char *user_id, 
 }
 
 int kj_account_set_jurisdiction(kj_db *db, const char *actor_id, const char *user_id, const char *region,
-                                kj_fail *fail)
+                                kj_err *fail)
 {
     if (region && !*region) region = NULL;
-    if (!user_id || !kj_id_valid(user_id)) return fail_st(fail, 404, "id", "err.not_found");
-    if (region && !kj_region_exists(db, region)) return fail_st(fail, 422, "jurisdiction", "err.region.unknown");
-    if (kj_db_begin(db)) return fail_st(fail, 500, "form", "err.internal");
+    if (!user_id || !kj_id_valid(user_id)) return fail_st(fail, KJ_E_NOT_FOUND, "id", "err.not_found");
+    if (region && !kj_region_exists(db, region)) return fail_st(fail, KJ_E_INVALID, "jurisdiction", "err.region.unknown");
+    if (kj_db_begin(db)) return fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     int st = 0;
     if (actor_id) {
         json_t *actor = actor_row(db, actor_id);
-        if (!kj_authz_may_set_jurisdiction(actor)) st = fail_st(fail, 403, "form", "err.org.forbidden");
+        if (!kj_authz_may_set_jurisdiction(actor)) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.forbidden");
         json_decref(actor);
     }
     json_t *target = st ? NULL : kj_db_row(db, "SELECT role, jurisdiction FROM users WHERE id = ?", "s", user_id);
-    if (!st && !target) st = fail_st(fail, 404, "id", "err.not_found");
+    if (!st && !target) st = fail_st(fail, KJ_E_NOT_FOUND, "id", "err.not_found");
     else if (!st && region && !same(str(target, "role"), "operator"))
-        st = fail_st(fail, 422, "jurisdiction", "err.jurisdiction.not_operator");
+        st = fail_st(fail, KJ_E_INVALID, "jurisdiction", "err.jurisdiction.not_operator");
     const char *old = target ? str(target, "jurisdiction") : NULL;
     bool changed = !(old == NULL && region == NULL) && !(old && region && !strcmp(old, region));
     if (!st && changed && kj_jurisdiction_write(db, actor_id, user_id, old, region))
-        st = fail_st(fail, 500, "form", "err.internal");
+        st = fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     json_decref(target);
     if (st) { kj_db_rollback(db); return st; }
     return commit_st(db, fail);

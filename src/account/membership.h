@@ -22,9 +22,10 @@
  *
  * Authority is asked of authz/authz.h, always on the acting user's row as
  * read inside the deciding write transaction (a role or membership taken
- * away a moment ago no longer counts). Functions return 0 on success or
- * the HTTP-like status of the failure (403, 404, 409, 422, 500) with
- * *fail naming the input and the i18n key of the message.
+ * away a moment ago no longer counts). Functions return 0 on success or -1
+ * with *fail (core/err.h) giving the kind of the failure (named below:
+ * FORBIDDEN, NOT_FOUND, CONFLICT, INVALID, INTERNAL), the input and the
+ * i18n key of the message.
  */
 #ifndef KJ_MEMBERSHIP_H
 #define KJ_MEMBERSHIP_H
@@ -37,29 +38,29 @@ extern const char *const kj_org_roles[];         /* admin, member */
 bool kj_org_request_user_ok(kj_db *db, const char *user_id);
 
 /** Inside the caller's transaction: files a pending request of user_id to
- *  join org_id. 0, 409 (a pending request exists) or 500. */
+ *  join org_id. 0, or -1: CONFLICT (a pending request exists) or INTERNAL. */
 int kj_org_request_insert(kj_db *db, const char *user_id, const char *org_id, const char *note,
-                          char *id_out, kj_fail *fail);
+                          char *id_out, kj_err *fail);
 
 /** A signed-in user's request to join the organization with credit_code.
- *  422: unknown or invalid code; 409: already in an organization or a
- *  request pending; 403: role not allowed (only org_member accounts join
+ *  INVALID: unknown or invalid code; CONFLICT: already in an organization
+ *  or a request pending; FORBIDDEN: role not allowed (only org_member accounts join
  *  organizations). Writes the request id (27 bytes). */
 int kj_org_request_file(kj_db *db, const char *user_id, const char *credit_code, const char *note,
-                        char *id_out, kj_fail *fail);
+                        char *id_out, kj_err *fail);
 /** The user's pending request {id, org_id, org_name, status, created_at}
  *  (new ref) or NULL. */
 json_t *kj_org_request_pending(kj_db *db, const char *user_id);
 /** One request with its organization and requester (new ref) or NULL. */
 json_t *kj_org_request_get(kj_db *db, const char *request_id);
 /** Approves (approve = true) or refuses a pending request, as actor_id.
- *  403 when authz says no (or the requester's address is unverified),
- *  404 unknown request, 409 no longer pending / requester already in an
+ *  FORBIDDEN when authz says no (or the requester's address is
+ *  unverified), NOT_FOUND unknown request, CONFLICT no longer pending / requester already in an
  *  organization. */
 int kj_org_request_decide(kj_db *db, const char *actor_id, const char *request_id, bool approve,
-                          const char *reason, kj_fail *fail);
+                          const char *reason, kj_err *fail);
 /** The requester withdraws their own pending request. */
-int kj_org_request_withdraw(kj_db *db, const char *user_id, const char *request_id, kj_fail *fail);
+int kj_org_request_withdraw(kj_db *db, const char *user_id, const char *request_id, kj_err *fail);
 /** The pending requests to join org_id, oldest first, as seen by user
  *  (new ref), or NULL when user may not see them. */
 json_t *kj_org_requests_pending_for(kj_db *db, json_t *user, const char *org_id);
@@ -70,20 +71,20 @@ json_t *kj_org_requests_decidable(kj_db *db, json_t *user);
 /** The members of org_id {id, name, email, org_role, created_at} (new ref)
  *  or NULL when user may not manage them. */
 json_t *kj_org_members(kj_db *db, json_t *user, const char *org_id);
-/** Sets a member's org role (admin | member), as actor_id. 409 when it
+/** Sets a member's org role (admin | member), as actor_id. CONFLICT when it
  *  would leave the organization without an admin. */
 int kj_org_member_set_role(kj_db *db, const char *actor_id, const char *org_id, const char *member_id,
-                           const char *org_role, kj_fail *fail);
-/** Removes a member from org_id, as actor_id. 409 for the last admin. */
+                           const char *org_role, kj_err *fail);
+/** Removes a member from org_id, as actor_id. CONFLICT for the last admin. */
 int kj_org_member_remove(kj_db *db, const char *actor_id, const char *org_id, const char *member_id,
-                         kj_fail *fail);
+                         kj_err *fail);
 
 /** Sets user_id's jurisdiction to region ("" or NULL: none), as actor_id
  *  (NULL: the command line, trusted). Logs the change in the same
- *  transaction. 403 unless actor is an administrator; 422 unknown region
- *  or the user is not an operator; 404 unknown user. */
+ *  transaction. FORBIDDEN unless actor is an administrator; INVALID unknown
+ *  region or the user is not an operator; NOT_FOUND unknown user. */
 int kj_account_set_jurisdiction(kj_db *db, const char *actor_id, const char *user_id, const char *region,
-                                kj_fail *fail);
+                                kj_err *fail);
 /** Inside the caller's transaction: the same without the checks, for
  *  registration from the command line. */
 int kj_jurisdiction_write(kj_db *db, const char *actor_id, const char *user_id, const char *old_region,

@@ -24,7 +24,7 @@
  *  about as long (the password is hashed either way). -1 with *fail for
  *  invalid input (the same whether or not the address is taken) or a
  *  storage error (fail->key "err.internal"). */
-int kj_account_signup(kj_db *db, const kj_registration *r, kj_fail *fail);
+int kj_account_signup(kj_db *db, const kj_registration *r, kj_err *fail);
 
 /** What following an e-mail link (verification or password reset) gave;
  *  KJ_VERIFY_INVALID: a reset's new password was refused (see kj_fail). */

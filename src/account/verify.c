@@ -16,10 +16,10 @@
  * someone's address cannot flood their mailbox. */
 #define SIGNUP_NOTICE_EVERY_MS (10LL * 60 * 1000)
 
-static int fail_with(kj_fail *f, const char *field, const char *key)
+static int fail_with(kj_err *f, kj_err_kind kind, const char *field, const char *key)
 {
-    if (f) { f->field = field; f->key = key; }
-    return -1;
+    kj_err ignored;
+    return kj_err_set(f ? f : &ignored, kind, key, field);
 }
 
 bool kj_account_email_verified(kj_db *db, const char *user_id)
@@ -81,20 +81,20 @@ static int notify_owner(kj_db *db, const char *email)
     return rc;
 }
 
-int kj_account_signup(kj_db *db, const kj_registration *r, kj_fail *fail)
+int kj_account_signup(kj_db *db, const kj_registration *r, kj_err *fail)
 {
     char id[KJ_ID_LEN + 1];
-    kj_fail f = { 0 };
+    kj_err f = { 0 };
     /* kj_account_register checks every input and hashes the password before
      * it tries the insert that finds the address taken: both outcomes cost
      * one argon2id hash. */
     if (kj_account_register(db, r, false, id, &f) == 0)
-        return send_link(db, id, false) == KJ_RESEND_SENT ? 0 : fail_with(fail, "email", "err.internal");
+        return send_link(db, id, false) == KJ_RESEND_SENT ? 0 : fail_with(fail, KJ_E_INTERNAL, "email", "err.internal");
     if (!f.key || strcmp(f.key, "err.email.taken")) {
         if (fail) *fail = f;
         return -1;
     }
-    return notify_owner(db, r->email) ? fail_with(fail, "email", "err.internal") : 0;
+    return notify_owner(db, r->email) ? fail_with(fail, KJ_E_INTERNAL, "email", "err.internal") : 0;
 }
 
 enum kj_verify_result kj_email_verify(kj_db *db, const char *token)

@@ -37,7 +37,7 @@ static json_t *self_json(kj_req *req, json_t *u)
     return out;
 }
 
-static void fail_422(kj_req *req, const kj_fail *f)
+static void fail_422(kj_req *req, const kj_err *f)
 {
     kj_req_fail(req, f);
     kj_api_invalid(req);
@@ -52,7 +52,7 @@ void kj_api_register(kj_req *req)
         .org_name = kj_in_str(req, "org_name"), .org_type = kj_in_str(req, "org_type"),
         .org_region = kj_in_str(req, "org_region"), .org_credit_code = kj_in_str(req, "org_credit_code"),
     };
-    kj_fail fail = { 0 };
+    kj_err fail = { 0 };
     if (kj_account_signup(kj_req_db(req), &r, &fail)) {
         if (fail.key && !strcmp(fail.key, "err.internal")) { kj_error(req, 500, "err.internal"); return; }
         fail_422(req, &fail);
@@ -104,7 +104,7 @@ void kj_api_me(kj_req *req) { kj_resp_json(req, 200, self_json(req, req->user));
 
 void kj_api_me_patch(kj_req *req)
 {
-    kj_fail fail = { 0 };
+    kj_err fail = { 0 };
     const char *uid = json_string_value(json_object_get(req->user, "id"));
     if (kj_account_update_profile(kj_req_db(req), uid, kj_in_str(req, "name"), kj_in_str(req, "phone"),
                                   kj_in_str(req, "title"), kj_in_str(req, "bio"), kj_in_str(req, "region"), &fail)) {
@@ -118,7 +118,7 @@ void kj_api_me_patch(kj_req *req)
 
 void kj_api_password(kj_req *req)
 {
-    kj_fail fail = { 0 };
+    kj_err fail = { 0 };
     const char *uid = json_string_value(json_object_get(req->user, "id"));
     if (kj_account_change_password(kj_req_db(req), uid, kj_in_str(req, "old_password"),
                                    kj_in_str(req, "new_password"), req->session_token, &fail)) {
@@ -160,7 +160,7 @@ void kj_api_admin_role(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     if (!kj_id_valid(id)) { kj_error(req, 404, "err.not_found"); return; }
-    kj_fail fail = { 0 };
+    kj_err fail = { 0 };
     if (kj_account_set_role(kj_req_db(req), id, kj_in_str(req, "role"), kj_in_bool(req, "is_expert"), &fail)) {
         if (!strcmp(fail.key, "err.not_found")) { kj_error(req, 404, fail.key); return; }
         fail_422(req, &fail);

@@ -15,7 +15,7 @@
 static const char *uid_of(kj_req *req) { return json_string_value(json_object_get(req->user, "id")); }
 
 /* A domain refusal: 422 names the field; others are a problem with a message. */
-static void refuse(kj_req *req, int status, const kj_fail *f)
+static void refuse(kj_req *req, int status, const kj_err *f)
 {
     if (status == 422) { kj_req_fail(req, f); kj_api_invalid(req); return; }
     kj_error(req, status, f->key ? f->key : "err.internal");
@@ -44,8 +44,8 @@ void kj_api_org_request_file(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
     char id[KJ_ID_LEN + 1];
-    kj_fail f = { 0 };
-    int st = kj_org_request_file(kj_req_db(req), uid_of(req), kj_in_str(req, "credit_code"), kj_in_str(req, "note"), id, &f);
+    kj_err f = { 0 };
+    int st = kj_org_request_file(kj_req_db(req), uid_of(req), kj_in_str(req, "credit_code"), kj_in_str(req, "note"), id, &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
     send_request(req, 201, id);
 }
@@ -61,8 +61,8 @@ static void decide(kj_req *req, bool approve)
 {
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
     const char *id = kj_req_param(req, 0);
-    kj_fail f = { 0 };
-    int st = kj_org_request_decide(kj_req_db(req), uid_of(req), id, approve, kj_in_str(req, "reason"), &f);
+    kj_err f = { 0 };
+    int st = kj_org_request_decide(kj_req_db(req), uid_of(req), id, approve, kj_in_str(req, "reason"), &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
     send_request(req, 200, id);
 }
@@ -73,8 +73,8 @@ void kj_api_org_request_refuse(kj_req *req) { decide(req, false); }
 void kj_api_org_request_withdraw(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
-    kj_fail f = { 0 };
-    int st = kj_org_request_withdraw(kj_req_db(req), uid_of(req), id, &f);
+    kj_err f = { 0 };
+    int st = kj_org_request_withdraw(kj_req_db(req), uid_of(req), id, &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
     send_request(req, 200, id);
 }
@@ -98,17 +98,17 @@ void kj_api_org_pending(kj_req *req)
 void kj_api_org_member_role(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
-    kj_fail f = { 0 };
+    kj_err f = { 0 };
     int st = kj_org_member_set_role(kj_req_db(req), uid_of(req), kj_req_param(req, 0), kj_req_param(req, 1),
-                                    kj_in_str(req, "org_role"), &f);
+                                    kj_in_str(req, "org_role"), &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
     kj_api_org_members(req);
 }
 
 void kj_api_org_member_remove(kj_req *req)
 {
-    kj_fail f = { 0 };
-    int st = kj_org_member_remove(kj_req_db(req), uid_of(req), kj_req_param(req, 0), kj_req_param(req, 1), &f);
+    kj_err f = { 0 };
+    int st = kj_org_member_remove(kj_req_db(req), uid_of(req), kj_req_param(req, 0), kj_req_param(req, 1), &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
     req->status = 204;
     req->content_type = NULL;
@@ -124,8 +124,8 @@ void kj_api_admin_jurisdiction(kj_req *req)
         return;
     }
     const char *id = kj_req_param(req, 0);
-    kj_fail f = { 0 };
-    int st = kj_account_set_jurisdiction(kj_req_db(req), uid_of(req), id, kj_in_str(req, "jurisdiction"), &f);
+    kj_err f = { 0 };
+    int st = kj_account_set_jurisdiction(kj_req_db(req), uid_of(req), id, kj_in_str(req, "jurisdiction"), &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
     json_t *u = kj_user_get(kj_req_db(req), id);
     if (!u) { kj_error(req, 404, "err.not_found"); return; }

@@ -50,7 +50,7 @@ static int approve_pending(kj_db *db, const char *email)
                               "ORDER BY a.created_at LIMIT 1) AS admin_id FROM org_requests r JOIN users u ON u.id = r.user_id "
                               "WHERE u.email = ? AND r.status = 'pending'", "s", email);
     if (!r) return 0;
-    kj_fail fail = { 0 };
+    kj_err fail = { 0 };
     int st = kj_org_request_decide(db, json_string_value(json_object_get(r, "admin_id")),
                                    json_string_value(json_object_get(r, "id")), true, "", &fail);
     json_decref(r);
@@ -80,7 +80,7 @@ int kj_demo_load(kj_db *db, const char *root, FILE *out)
             .org_region = u->org_region, .org_credit_code = u->org_code, .jurisdiction = u->jurisdiction,
         };
         char id[KJ_ID_LEN + 1];
-        kj_fail fail = { 0 };
+        kj_err fail = { 0 };
         if (kj_account_register(db, &r, true, id, &fail)) {
             if (fail.key && !strcmp(fail.key, "err.email.taken")) continue;
             fprintf(stderr, "demo: cannot create %s: %s %s\n", u->email, fail.field, fail.key);

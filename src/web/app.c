@@ -249,7 +249,7 @@ int kj_err_status(const kj_err *e)
     return e && (unsigned)e->kind < sizeof status / sizeof *status ? status[e->kind] : 500;
 }
 
-void kj_req_fail(kj_req *req, const kj_fail *f)
+void kj_req_fail(kj_req *req, const kj_err *f)
 {
     kj_field_error(req, f->field ? f->field : "form", f->key ? f->key : "err.internal");
 }

@@ -107,7 +107,7 @@ void kj_api_invalid(kj_req *req);
  *  a bug, not a success). */
 int kj_err_status(const kj_err *e);
 /** Records a domain failure as a field error. */
-void kj_req_fail(kj_req *req, const kj_fail *f);
+void kj_req_fail(kj_req *req, const kj_err *f);
 /** Starts a web session for user_id and sets the cookie; writes the token. */
 int kj_login_session(kj_req *req, const char *user_id, const char *kind, char *token_out);
 /** Sets a new CSRF cookie (and req->csrf): at login (kj_login_session

@@ -104,7 +104,7 @@ void kj_page_register_post(kj_req *req)
 {
     if (kj_has_errors(req)) { render_register(req, 422); return; }
     kj_registration r = registration_from(req);
-    kj_fail fail = { 0 };
+    kj_err fail = { 0 };
     if (kj_account_signup(kj_req_db(req), &r, &fail)) {
         if (fail.key && !strcmp(fail.key, "err.internal")) { kj_error(req, 500, "err.internal"); return; }
         kj_req_fail(req, &fail);
@@ -244,7 +244,7 @@ void kj_page_profile(kj_req *req) { render_profile(req, 200, kj_req_query(req, "
 void kj_page_profile_post(kj_req *req)
 {
     if (kj_has_errors(req)) { render_profile(req, 422, false); return; }
-    kj_fail fail = { 0 };
+    kj_err fail = { 0 };
     const char *uid = json_string_value(json_object_get(req->user, "id"));
     const char *region = kj_in_str(req, "region");
     if (kj_account_update_profile(kj_req_db(req), uid, kj_in_str(req, "name"),
@@ -267,7 +267,7 @@ void kj_page_password(kj_req *req)
 void kj_page_password_post(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_render(req, 422, "password", NULL); return; }
-    kj_fail fail = { 0 };
+    kj_err fail = { 0 };
     const char *uid = json_string_value(json_object_get(req->user, "id"));
     if (kj_account_change_password(kj_req_db(req), uid, kj_in_str(req, "old_password"),
                                    kj_in_str(req, "new_password"), req->session_token, &fail)) {
@@ -352,7 +352,7 @@ void kj_page_admin_role_post(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     if (kj_has_errors(req) || !kj_id_valid(id)) { kj_error(req, 400, "err.form.check"); return; }
-    kj_fail fail = { 0 };
+    kj_err fail = { 0 };
     if (kj_account_set_role(kj_req_db(req), id, kj_in_str(req, "role"), kj_in_bool(req, "is_expert"), &fail)) {
         kj_error(req, strcmp(fail.key, "err.not_found") ? 400 : 404, fail.key);
         return;

@@ -22,7 +22,7 @@ static const char *local_next(const char *next, const char *dflt)
     return next;
 }
 
-static void refused(kj_req *req, int status, const kj_fail *f)
+static void refused(kj_req *req, int status, const kj_err *f)
 {
     kj_error(req, status == 422 ? 400 : status, f->key ? f->key : "err.internal");
 }
@@ -46,9 +46,9 @@ void kj_page_org_request(kj_req *req) { render_request(req, 200, kj_req_query(re
 void kj_page_org_request_post(kj_req *req)
 {
     if (kj_has_errors(req)) { render_request(req, 422, false); return; }
-    kj_fail f = { 0 };
+    kj_err f = { 0 };
     char id[KJ_ID_LEN + 1];
-    int st = kj_org_request_file(kj_req_db(req), uid_of(req), kj_in_str(req, "credit_code"), kj_in_str(req, "note"), id, &f);
+    int st = kj_org_request_file(kj_req_db(req), uid_of(req), kj_in_str(req, "credit_code"), kj_in_str(req, "note"), id, &f) ? kj_err_status(&f) : 0;
     if (st) {
         kj_req_fail(req, &f);
         render_request(req, st == 500 ? 500 : st == 403 ? 403 : st == 409 ? 409 : 422, false);
@@ -61,8 +61,8 @@ void kj_page_org_request_withdraw(kj_req *req)
 {
     json_t *p = kj_org_request_pending(kj_req_db(req), uid_of(req));
     if (!p) { kj_error(req, 404, "err.not_found"); return; }
-    kj_fail f = { 0 };
-    int st = kj_org_request_withdraw(kj_req_db(req), uid_of(req), json_string_value(json_object_get(p, "id")), &f);
+    kj_err f = { 0 };
+    int st = kj_org_request_withdraw(kj_req_db(req), uid_of(req), json_string_value(json_object_get(p, "id")), &f) ? kj_err_status(&f) : 0;
     json_decref(p);
     if (st) { refused(req, st, &f); return; }
     kj_resp_redirect(req, "/account/org-request");
@@ -78,8 +78,8 @@ void kj_page_org_requests(kj_req *req)
 
 static void decide(kj_req *req, bool approve)
 {
-    kj_fail f = { 0 };
-    int st = kj_org_request_decide(kj_req_db(req), uid_of(req), kj_req_param(req, 0), approve, kj_in_str(req, "reason"), &f);
+    kj_err f = { 0 };
+    int st = kj_org_request_decide(kj_req_db(req), uid_of(req), kj_req_param(req, 0), approve, kj_in_str(req, "reason"), &f) ? kj_err_status(&f) : 0;
     if (st) { refused(req, st, &f); return; }
     kj_resp_redirect(req, local_next(kj_in_str(req, "next"), "/org-requests"));
 }
@@ -116,18 +116,18 @@ void kj_page_org_members(kj_req *req)
 void kj_page_org_member_role(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_error(req, 400, "err.form.check"); return; }
-    kj_fail f = { 0 };
+    kj_err f = { 0 };
     const char *org_id = kj_req_param(req, 0);
-    int st = kj_org_member_set_role(kj_req_db(req), uid_of(req), org_id, kj_req_param(req, 1), kj_in_str(req, "org_role"), &f);
+    int st = kj_org_member_set_role(kj_req_db(req), uid_of(req), org_id, kj_req_param(req, 1), kj_in_str(req, "org_role"), &f) ? kj_err_status(&f) : 0;
     if (st) { refused(req, st, &f); return; }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/orgs/%s/members", org_id));
 }
 
 void kj_page_org_member_remove(kj_req *req)
 {
-    kj_fail f = { 0 };
+    kj_err f = { 0 };
     const char *org_id = kj_req_param(req, 0);
-    int st = kj_org_member_remove(kj_req_db(req), uid_of(req), org_id, kj_req_param(req, 1), &f);
+    int st = kj_org_member_remove(kj_req_db(req), uid_of(req), org_id, kj_req_param(req, 1), &f) ? kj_err_status(&f) : 0;
     if (st) { refused(req, st, &f); return; }
     /* An admin who removed themself may no longer see the page. */
     kj_resp_redirect(req, !strcmp(kj_req_param(req, 1), uid_of(req)) ? "/dashboard"
@@ -139,8 +139,8 @@ void kj_page_org_member_remove(kj_req *req)
 void kj_page_admin_jurisdiction(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_error(req, 400, "err.form.check"); return; }
-    kj_fail f = { 0 };
-    int st = kj_account_set_jurisdiction(kj_req_db(req), uid_of(req), kj_req_param(req, 0), kj_in_str(req, "jurisdiction"), &f);
+    kj_err f = { 0 };
+    int st = kj_account_set_jurisdiction(kj_req_db(req), uid_of(req), kj_req_param(req, 0), kj_in_str(req, "jurisdiction"), &f) ? kj_err_status(&f) : 0;
     if (st) { refused(req, st, &f); return; }
     kj_resp_redirect(req, "/admin/users");
 }

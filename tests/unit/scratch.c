@@ -33,7 +33,7 @@ int kj_scratch_importer(kj_scratch *s)
 {
     kj_registration r = { .email = "importer@example.cn", .password = "Import-2026!", .name = "Importer", .role = "admin" };
     char id[KJ_ID_LEN + 1];
-    kj_fail fail;
+    kj_err fail;
     if (kj_account_register(s->db, &r, true, id, &fail)) return -1;
     s->admin = kj_transfer_importer(s->db, NULL);
     return s->admin ? 0 : -1;

@@ -80,7 +80,7 @@ TEST(email_verification_states)
     kj_registration cli = { .email = "cli@example.cn", .password = "Kj-Test-2026!", .name = "CLI", .role = "admin" };
     kj_registration self = { .email = "self@example.cn", .password = "Kj-Test-2026!", .name = "Self", .role = "scientist" };
     char a[32], b[32];
-    kj_fail f = { 0 };
+    kj_err f = { 0 };
     REQUIRE(kj_account_register(s.db, &cli, true, a, &f) == 0);
     REQUIRE(kj_account_signup(s.db, &self, &f) == 0);
     char *bid = kj_db_text(s.db, "SELECT id FROM users WHERE email = 'self@example.cn'", "");

@@ -53,7 +53,7 @@ static json_t *add_user(scratch *s, const char *email, const char *role)
 {
     kj_registration r = { .email = email, .password = "Popsci-2026!", .name = "P", .role = role };
     char id[KJ_ID_LEN + 1];
-    kj_fail fail;
+    kj_err fail;
     if (kj_account_register(s->db, &r, true, id, &fail)) return NULL;
     return kj_user_get(s->db, id);
 }
