@@ -66,9 +66,8 @@ void kj_api_listings(kj_req *req)
 
 static void respond_listing(kj_req *req, const char *id, int status_code)
 {
-    int status = 0;
-    json_t *l = kj_listing_view(kj_req_db(req), id, req->user, &status);
-    if (!l) { problem(req, status, "err.not_found"); return; }
+    json_t *l = kj_listing_view(kj_req_db(req), id, req->user);
+    if (!l) { problem(req, 404, "err.not_found"); return; }
     kj_resp_json(req, status_code, api_listing(l));
 }
 
@@ -93,8 +92,7 @@ void kj_api_listing(kj_req *req) { respond_listing(req, kj_req_param(req, 0), 20
 void kj_api_listing_patch(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
-    int status = 0;
-    json_t *view = kj_listing_view(kj_req_db(req), id, req->user, &status);
+    json_t *view = kj_listing_view(kj_req_db(req), id, req->user);
     if (!view) { problem(req, 404, "err.not_found"); return; }
     bool owner = json_is_true(json_object_get(view, "is_owner"));
     json_decref(view);
@@ -134,11 +132,10 @@ void kj_api_listing_patch(kj_req *req)
 void kj_api_listing_act(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
-    const char *err = NULL;
-    int status = 0;
+    kj_err fail = { 0 };
     kj_match_timer_reset();
-    if (kj_listing_act(kj_req_db(req), req->user, id, kj_in_str(req, "action"), kj_in_str(req, "reason"), &err, &status)) {
-        problem(req, status, err);
+    if (kj_listing_act(kj_req_db(req), req->user, id, kj_in_str(req, "action"), kj_in_str(req, "reason"), &fail)) {
+        problem(req, kj_err_status(&fail), fail.key);
         return;
     }
     /* An approve computes the listing's matches inline: say how long that took. */
@@ -154,8 +151,7 @@ void kj_api_listing_act(kj_req *req)
 void kj_api_listing_history(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
-    int status = 0;
-    json_t *l = kj_listing_view(kj_req_db(req), id, req->user, &status);
+    json_t *l = kj_listing_view(kj_req_db(req), id, req->user);
     if (!l) { problem(req, 404, "err.not_found"); return; }
     bool ok = json_is_true(json_object_get(l, "is_owner")) || json_is_true(json_object_get(l, "can_review"));
     json_decref(l);
@@ -166,11 +162,10 @@ void kj_api_listing_history(kj_req *req)
 void kj_api_listing_interest(kj_req *req)
 {
     char eoi[KJ_ID_LEN + 1];
-    const char *err = NULL;
-    int status = 0;
+    kj_err fail = { 0 };
     if (kj_eoi_send(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "message"),
-                    kj_in_str(req, "related_id"), eoi, &err, &status)) {
-        problem(req, status, err);
+                    kj_in_str(req, "related_id"), eoi, &fail)) {
+        problem(req, kj_err_status(&fail), fail.key);
         return;
     }
     kj_resp_json(req, 201, kj_eoi_get(kj_req_db(req), req->user, eoi));
@@ -206,11 +201,10 @@ void kj_api_eoi(kj_req *req)
 void kj_api_eoi_decide(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
-    const char *err = NULL;
-    int status = 0;
+    kj_err fail = { 0 };
     bool accept = !strcmp(kj_in_str(req, "decision"), "accept");
-    if (kj_eoi_decide(kj_req_db(req), req->user, id, accept, kj_in_str(req, "reason"), kj_in_str(req, "note"), &err, &status)) {
-        problem(req, status, err);
+    if (kj_eoi_decide(kj_req_db(req), req->user, id, accept, kj_in_str(req, "reason"), kj_in_str(req, "note"), &fail)) {
+        problem(req, kj_err_status(&fail), fail.key);
         return;
     }
     kj_resp_json(req, 200, kj_eoi_get(kj_req_db(req), req->user, id));
@@ -233,11 +227,10 @@ void kj_api_thread(kj_req *req)
 void kj_api_thread_post(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
-    const char *err = NULL;
-    int status = 0;
+    kj_err fail = { 0 };
     char mid[KJ_ID_LEN + 1];
-    if (kj_thread_post(kj_req_db(req), req->user, id, kj_in_str(req, "body"), mid, &err, &status)) {
-        problem(req, status, err);
+    if (kj_thread_post(kj_req_db(req), req->user, id, kj_in_str(req, "body"), mid, &fail)) {
+        problem(req, kj_err_status(&fail), fail.key);
         return;
     }
     /* The new message only: re-sending the thread on every post made a

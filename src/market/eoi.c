@@ -20,41 +20,40 @@ static const char *jstr(json_t *o, const char *k)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static int refuse(const char **err_key, int *http_status, const char *key, int status)
+/* Every refusal: -1 with its kind and message in *fail. */
+static int refuse(kj_err *fail, const char *key, kj_err_kind kind)
 {
-    *err_key = key;
-    *http_status = status;
-    return -1;
+    return kj_err_set(fail, kind, key, NULL);
 }
 
 int kj_eoi_send(kj_db *db, json_t *user, const char *listing_id, const char *message, const char *related_id,
-                char *id_out, const char **err_key, int *http_status)
+                char *id_out, kj_err *fail)
 {
     json_t *l = kj_listing_get(db, listing_id);
-    if (!l) return refuse(err_key, http_status, "err.not_found", 404);
+    if (!l) return refuse(fail, "err.not_found", KJ_E_NOT_FOUND);
     int rc = 0;
     char today[16];
     kj_format_date(kj_now_ms(), today, sizeof today);
     const char *uid = jstr(user, "id");
     if (strcmp(jstr(l, "status"), "published") || strcmp(jstr(l, "valid_until"), today) < 0)
-        rc = refuse(err_key, http_status, strcmp(jstr(l, "status"), "published") && strcmp(jstr(l, "status"), "closed") &&
+        rc = refuse(fail, strcmp(jstr(l, "status"), "published") && strcmp(jstr(l, "status"), "closed") &&
                     strcmp(jstr(l, "status"), "expired") ? "err.not_found" : "err.eoi.not_live",
                     strcmp(jstr(l, "status"), "published") && strcmp(jstr(l, "status"), "closed") &&
-                    strcmp(jstr(l, "status"), "expired") ? 404 : 409);
+                    strcmp(jstr(l, "status"), "expired") ? KJ_E_NOT_FOUND : KJ_E_CONFLICT);
     else if (!json_integer_value(json_object_get(l, "open_for_interest")))
-        rc = refuse(err_key, http_status, "err.eoi.closed", 409);
+        rc = refuse(fail, "err.eoi.closed", KJ_E_CONFLICT);
     else if (kj_listing_is_owner(db, l, user))
-        rc = refuse(err_key, http_status, "err.eoi.own", 409);
+        rc = refuse(fail, "err.eoi.own", KJ_E_CONFLICT);
     else if (!message || kj_utf8_chars(message, strlen(message)) < 5)
-        rc = refuse(err_key, http_status, "err.eoi.message", 422);
+        rc = refuse(fail, "err.eoi.message", KJ_E_INVALID);
     else if (kj_utf8_chars(message, strlen(message)) > 2000)
-        rc = refuse(err_key, http_status, "err.field.too_long", 422);
+        rc = refuse(fail, "err.field.too_long", KJ_E_INVALID);
     else if (kj_db_int(db, 0, "SELECT count(*) FROM eois WHERE listing_id = ? AND sender_id = ? AND status = 'pending'",
                        "ss", listing_id, uid) > 0)
-        rc = refuse(err_key, http_status, "err.eoi.duplicate", 409);
+        rc = refuse(fail, "err.eoi.duplicate", KJ_E_CONFLICT);
     else if (related_id && *related_id &&
              kj_db_int(db, 0, "SELECT count(*) FROM listings WHERE id = ? AND owner_id = ?", "ss", related_id, uid) == 0)
-        rc = refuse(err_key, http_status, "err.eoi.related", 422);
+        rc = refuse(fail, "err.eoi.related", KJ_E_INVALID);
     if (rc == 0) {
         kj_id id = kj_id_new();
         char link[64];
@@ -64,10 +63,10 @@ int kj_eoi_send(kj_db *db, json_t *user, const char *listing_id, const char *mes
                            "VALUES (?,?,?,?,?,?,'pending',?)", "ssssssi", id.s, jstr(l, "origin"), listing_id, uid, message,
                        related_id && *related_id ? related_id : NULL, kj_now_ms()) < 0) {
             kj_db_rollback(db);
-            rc = refuse(err_key, http_status, "err.internal", 500);
+            rc = refuse(fail, "err.internal", KJ_E_INTERNAL);
         } else {
             kj_notify(db, jstr(l, "owner_id"), "eoi_received", jstr(l, "title"), link);
-            if (kj_db_commit(db)) rc = refuse(err_key, http_status, "err.internal", 500);
+            if (kj_db_commit(db)) rc = refuse(fail, "err.internal", KJ_E_INTERNAL);
             else snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
         }
     }
@@ -122,22 +121,22 @@ json_t *kj_eoi_get(kj_db *db, json_t *user, const char *eoi_id)
 }
 
 int kj_eoi_decide(kj_db *db, json_t *user, const char *eoi_id, bool accept, const char *reason,
-                  const char *note, const char **err_key, int *http_status)
+                  const char *note, kj_err *fail)
 {
     json_t *e = kj_id_valid(eoi_id) ? kj_db_row(db, "SELECT " EOI_COLUMNS EOI_FROM " WHERE e.id = ?", "s", eoi_id) : NULL;
-    if (!e) return refuse(err_key, http_status, "err.not_found", 404);
+    if (!e) return refuse(fail, "err.not_found", KJ_E_NOT_FOUND);
     json_t *l = kj_listing_get(db, jstr(e, "listing_id"));
     int rc = 0;
     if (!kj_listing_is_owner(db, l, user)) {
         bool sender = !strcmp(jstr(e, "sender_id"), jstr(user, "id"));
-        rc = refuse(err_key, http_status, sender ? "err.auth.forbidden" : "err.not_found", sender ? 403 : 404);
+        rc = refuse(fail, sender ? "err.auth.forbidden" : "err.not_found", sender ? KJ_E_FORBIDDEN : KJ_E_NOT_FOUND);
     } else if (strcmp(jstr(e, "status"), "pending")) {
-        rc = refuse(err_key, http_status, "err.eoi.decided", 409);
+        rc = refuse(fail, "err.eoi.decided", KJ_E_CONFLICT);
     } else if (!accept) {
         bool known = false;
         for (const char *const *r = kj_decline_reasons; reason && *r; r++) if (!strcmp(*r, reason)) known = true;
-        if (!known) rc = refuse(err_key, http_status, "err.eoi.reason", 422);
-        else if (note && kj_utf8_chars(note, strlen(note)) > 1000) rc = refuse(err_key, http_status, "err.field.too_long", 422);
+        if (!known) rc = refuse(fail, "err.eoi.reason", KJ_E_INVALID);
+        else if (note && kj_utf8_chars(note, strlen(note)) > 1000) rc = refuse(fail, "err.field.too_long", KJ_E_INVALID);
     }
     if (rc == 0) {
         int64_t now = kj_now_ms();
@@ -163,7 +162,7 @@ int kj_eoi_decide(kj_db *db, json_t *user, const char *eoi_id, bool accept, cons
         }
         if (!ok || kj_db_commit(db)) {
             kj_db_rollback(db);
-            rc = refuse(err_key, http_status, "err.internal", 500);
+            rc = refuse(fail, "err.internal", KJ_E_INTERNAL);
         }
     }
     json_decref(l);
@@ -264,17 +263,17 @@ json_t *kj_thread_message(kj_db *db, json_t *user, const char *message_id)
 }
 
 int kj_thread_post(kj_db *db, json_t *user, const char *thread_id, const char *body, char *id_out,
-                   const char **err_key, int *http_status)
+                   kj_err *fail)
 {
     const char *uid = jstr(user, "id");
-    if (!thread_member(db, thread_id, uid)) return refuse(err_key, http_status, "err.not_found", 404);
-    if (!body || !*body) return refuse(err_key, http_status, "err.field.required", 422);
-    if (kj_utf8_chars(body, strlen(body)) > 5000) return refuse(err_key, http_status, "err.field.too_long", 422);
+    if (!thread_member(db, thread_id, uid)) return refuse(fail, "err.not_found", KJ_E_NOT_FOUND);
+    if (!body || !*body) return refuse(fail, "err.field.required", KJ_E_INVALID);
+    if (kj_utf8_chars(body, strlen(body)) > 5000) return refuse(fail, "err.field.too_long", KJ_E_INVALID);
     kj_id id = kj_id_new();
     int64_t now = kj_now_ms();
     if (kj_db_exec(db, "INSERT INTO messages(id, origin, thread_id, sender_id, body, created_at) "
                        "SELECT ?, origin, ?, ?, ?, ? FROM threads WHERE id = ?", "ssssis", id.s, thread_id, uid, body, now, thread_id) < 1)
-        return refuse(err_key, http_status, "err.internal", 500);
+        return refuse(fail, "err.internal", KJ_E_INTERNAL);
     /* Best effort: the message is saved; a lost read mark only shows the thread as unread. */
     kj_db_exec_optional(db, "read mark", "UPDATE thread_members SET last_read_at = ? WHERE thread_id = ? AND user_id = ?", "iss",
                         now, thread_id, uid);

@@ -606,15 +606,15 @@ static bool is_current(json_t *l)
     return !strcmp(jstr(l, "status"), "published") && vu && strcmp(vu, today) >= 0;
 }
 
-json_t *kj_listing_view(kj_db *db, const char *id, json_t *viewer, int *status)
+json_t *kj_listing_view(kj_db *db, const char *id, json_t *viewer)
 {
     json_t *l = kj_listing_get(db, id);
-    if (!l) { *status = 404; return NULL; }
+    if (!l) return NULL;
     bool owner = kj_listing_is_owner(db, l, viewer);
     bool reviewer = is_reviewer(l, viewer);
     const char *st = jstr(l, "status");
     bool public_state = !strcmp(st, "published") || !strcmp(st, "closed") || !strcmp(st, "expired");
-    if (!public_state && !owner && !reviewer) { json_decref(l); *status = 404; return NULL; }
+    if (!public_state && !owner && !reviewer) { json_decref(l); return NULL; }
     bool priv = kj_listing_can_see_private(db, l, viewer);
     kj_listing_redact(l, priv);
     json_object_set_new(l, "can_edit", json_boolean(owner && strcmp(st, "closed") && strcmp(st, "expired")));
@@ -622,7 +622,6 @@ json_t *kj_listing_view(kj_db *db, const char *id, json_t *viewer, int *status)
     json_object_set_new(l, "can_review", json_boolean(reviewer));
     json_object_set_new(l, "can_see_private", json_boolean(priv));
     json_object_set_new(l, "is_current", json_boolean(is_current(l)));
-    *status = 200;
     return l;
 }
 
@@ -680,11 +679,10 @@ static bool known_action(const char *action)
     return false;
 }
 
-static int refuse(const char **err_key, int *http_status, const char *key, int status)
+/* Every refusal: -1 with its kind and message in *fail. */
+static int refuse(kj_err *fail, const char *key, kj_err_kind kind)
 {
-    *err_key = key;
-    *http_status = status;
-    return -1;
+    return kj_err_set(fail, kind, key, NULL);
 }
 
 /* Applies the pending revision's content to the live row. */
@@ -763,33 +761,33 @@ static int do_transition(kj_db *db, json_t *l, json_t *user, const transition *t
 }
 
 int kj_listing_act(kj_db *db, json_t *user, const char *id, const char *action, const char *reason,
-                   const char **err_key, int *http_status)
+                   kj_err *fail)
 {
-    if (!known_action(action) || !strcmp(action, "expire")) return refuse(err_key, http_status, "err.listing.action", 422);
+    if (!known_action(action) || !strcmp(action, "expire")) return refuse(fail, "err.listing.action", KJ_E_INVALID);
     json_t *l = kj_listing_get(db, id);
-    if (!l) return refuse(err_key, http_status, "err.not_found", 404);
+    if (!l) return refuse(fail, "err.not_found", KJ_E_NOT_FOUND);
     bool owner = kj_listing_is_owner(db, l, user), reviewer = is_reviewer(l, user);
     const char *st = jstr(l, "status");
     if (!owner && !reviewer) {
         bool visible = !strcmp(st, "published") || !strcmp(st, "closed") || !strcmp(st, "expired");
         json_decref(l);
-        return refuse(err_key, http_status, visible ? "err.auth.forbidden" : "err.not_found", visible ? 403 : 404);
+        return refuse(fail, visible ? "err.auth.forbidden" : "err.not_found", visible ? KJ_E_FORBIDDEN : KJ_E_NOT_FOUND);
     }
     const transition *t = find_transition(action, st);
     int rc = 0;
-    if (!t) rc = refuse(err_key, http_status, "err.listing.transition", 409);
+    if (!t) rc = refuse(fail, "err.listing.transition", KJ_E_CONFLICT);
     else if (!((t->who == OWNER && owner) || (t->who == REVIEWER && reviewer)))
-        rc = refuse(err_key, http_status, "err.auth.forbidden", 403);
+        rc = refuse(fail, "err.auth.forbidden", KJ_E_FORBIDDEN);
     else if ((!strcmp(action, "reject") || !strcmp(action, "reject_edit")) && (!reason || !*reason))
-        rc = refuse(err_key, http_status, "err.listing.reason_required", 422);
+        rc = refuse(fail, "err.listing.reason_required", KJ_E_INVALID);
     else if ((!strcmp(action, "approve_edit") || !strcmp(action, "reject_edit")) && !json_integer_value(json_object_get(l, "pending_revision")))
-        rc = refuse(err_key, http_status, "err.listing.no_pending_edit", 409);
+        rc = refuse(fail, "err.listing.no_pending_edit", KJ_E_CONFLICT);
     else if (!strcmp(action, "extend") && json_integer_value(json_object_get(l, "extended")))
-        rc = refuse(err_key, http_status, "err.listing.extended_once", 409);
+        rc = refuse(fail, "err.listing.extended_once", KJ_E_CONFLICT);
     if (rc == 0) {
         if (kj_db_begin(db) || do_transition(db, l, user, t, reason) || kj_db_commit(db)) {
             kj_db_rollback(db);
-            rc = refuse(err_key, http_status, "err.internal", 500);
+            rc = refuse(fail, "err.internal", KJ_E_INTERNAL);
         }
     }
     json_decref(l);

@@ -27,6 +27,7 @@
 #ifndef KJ_MARKET_H
 #define KJ_MARKET_H
 #include "core/buf.h"
+#include "core/err.h"
 #include "store/store.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -73,16 +74,17 @@ int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, con
 int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool submit, json_t *errors);
 /** The listing row with JSON columns decoded, or NULL. New ref. */
 json_t *kj_listing_get(kj_db *db, const char *id);
-/** The listing as viewer may see it (new ref), or NULL with *status set
- *  to 404 (absent, or not visible to viewer: drafts of others). Anonymous
+/** The listing as viewer may see it (new ref), or NULL when it is absent
+ *  or not visible to viewer (drafts of others): "not found" either way. Anonymous
  *  listings lose owner, studio, organization and contact fields unless
  *  the viewer may see them. Adds "can_edit", "can_review", "can_see_private". */
-json_t *kj_listing_view(kj_db *db, const char *id, json_t *viewer, int *status);
+json_t *kj_listing_view(kj_db *db, const char *id, json_t *viewer);
 /** Performs a life-cycle action (submit, withdraw, close, extend, approve,
  *  reject, approve_edit, reject_edit, open_interest, close_interest,
- *  reopen). Returns 0, or -1 with *err_key and *http_status (403/404/409/422). */
+ *  reopen). Returns 0, or -1 with *fail (kind FORBIDDEN, NOT_FOUND, CONFLICT,
+ *  INVALID or INTERNAL). */
 int kj_listing_act(kj_db *db, json_t *user, const char *id, const char *action, const char *reason,
-                   const char **err_key, int *http_status);
+                   kj_err *fail);
 /** Revisions and events of a listing, oldest first (owner and reviewers only). */
 json_t *kj_listing_history(kj_db *db, const char *id);
 
@@ -121,13 +123,13 @@ int kj_market_tick(kj_db *db);
 /* ---- expressions of interest and threads ---- */
 
 /** Sends an EOI from user about listing id. Returns 0 with the EOI id, or
- *  -1 with *err_key and *http_status. */
+ *  -1 with *fail. */
 int kj_eoi_send(kj_db *db, json_t *user, const char *listing_id, const char *message, const char *related_id,
-                char *id_out, const char **err_key, int *http_status);
+                char *id_out, kj_err *fail);
 /** The listing owner accepts (opening a thread; both sides then see each
  *  other's contacts) or declines (reason from kj_decline_reasons). */
 int kj_eoi_decide(kj_db *db, json_t *user, const char *eoi_id, bool accept, const char *reason,
-                  const char *note, const char **err_key, int *http_status);
+                  const char *note, kj_err *fail);
 /** EOIs user received and sent: {received: [...], sent: [...]}. New ref. */
 json_t *kj_eoi_lists(kj_db *db, json_t *user);
 /** One EOI as user may see it, or NULL (404). */
@@ -142,9 +144,9 @@ json_t *kj_eoi_get(kj_db *db, json_t *user, const char *eoi_id);
  *  before that is no message of this thread gives an empty page. */
 json_t *kj_thread_page(kj_db *db, json_t *user, const char *thread_id, const char *before, int limit);
 /** Posts a message; 0 with its id in id_out (KJ_ID_LEN + 1 bytes, may be
- *  NULL), or -1 with *err_key and *http_status. */
+ *  NULL), or -1 with *fail. */
 int kj_thread_post(kj_db *db, json_t *user, const char *thread_id, const char *body, char *id_out,
-                   const char **err_key, int *http_status);
+                   kj_err *fail);
 /** One message of a thread user is a member of, or NULL. */
 json_t *kj_thread_message(kj_db *db, json_t *user, const char *message_id);
 /** The user's threads with unread counts. */

@@ -255,8 +255,7 @@ static json_t *own_listing(kj_req *req, const char *id)
     json_t *l = kj_listing_get(kj_req_db(req), id);
     if (!l) { kj_error(req, 404, "err.not_found"); return NULL; }
     if (!kj_listing_is_owner(kj_req_db(req), l, req->user)) {
-        int status = 0;
-        json_t *v = kj_listing_view(kj_req_db(req), id, req->user, &status);
+        json_t *v = kj_listing_view(kj_req_db(req), id, req->user);
         kj_error(req, v ? 403 : 404, v ? "err.auth.forbidden" : "err.not_found");
         json_decref(v);
         json_decref(l);
@@ -324,10 +323,9 @@ static json_t *owner_actions(kj_req *req, json_t *l)
 
 void kj_page_listing(kj_req *req)
 {
-    int status = 0;
     kj_db *db = kj_req_db(req);
-    json_t *l = kj_listing_view(db, kj_req_param(req, 0), req->user, &status);
-    if (!l) { kj_error(req, status, "err.not_found"); return; }
+    json_t *l = kj_listing_view(db, kj_req_param(req, 0), req->user);
+    if (!l) { kj_error(req, 404, "err.not_found"); return; }
     kj_listing_decorate(req, l, true);
     json_object_set_new(l, "page_title", json_string(jstr(l, "title")));
     json_object_set_new(l, "saved", json_boolean(kj_req_query(req, "saved") != NULL));
@@ -387,10 +385,9 @@ void kj_page_listing_act(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     if (kj_has_errors(req)) { kj_error(req, 422, "err.form.check"); return; }
-    const char *err = NULL;
-    int status = 0;
-    if (kj_listing_act(kj_req_db(req), req->user, id, kj_in_str(req, "action"), kj_in_str(req, "reason"), &err, &status)) {
-        kj_error(req, status, err);
+    kj_err fail = { 0 };
+    if (kj_listing_act(kj_req_db(req), req->user, id, kj_in_str(req, "action"), kj_in_str(req, "reason"), &fail)) {
+        kj_error(req, kj_err_status(&fail), fail.key);
         return;
     }
     const char *action = kj_in_str(req, "action");
@@ -401,9 +398,8 @@ void kj_page_listing_act(kj_req *req)
 void kj_page_listing_history(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
-    int status = 0;
-    json_t *l = kj_listing_view(kj_req_db(req), id, req->user, &status);
-    if (!l) { kj_error(req, status, "err.not_found"); return; }
+    json_t *l = kj_listing_view(kj_req_db(req), id, req->user);
+    if (!l) { kj_error(req, 404, "err.not_found"); return; }
     if (!json_is_true(json_object_get(l, "is_owner")) && !json_is_true(json_object_get(l, "can_review"))) {
         json_decref(l);
         kj_error(req, 403, "err.auth.forbidden");
@@ -434,10 +430,9 @@ void kj_page_listing_interest(kj_req *req)
     const char *id = kj_req_param(req, 0);
     if (kj_has_errors(req)) { kj_error(req, 422, "err.eoi.message"); return; }
     char eoi[KJ_ID_LEN + 1];
-    const char *err = NULL;
-    int status = 0;
-    if (kj_eoi_send(kj_req_db(req), req->user, id, kj_in_str(req, "message"), kj_in_str(req, "related_id"), eoi, &err, &status)) {
-        kj_error(req, status, err);
+    kj_err fail = { 0 };
+    if (kj_eoi_send(kj_req_db(req), req->user, id, kj_in_str(req, "message"), kj_in_str(req, "related_id"), eoi, &fail)) {
+        kj_error(req, kj_err_status(&fail), fail.key);
         return;
     }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/eois/%s?sent=1", eoi));
@@ -534,11 +529,10 @@ void kj_page_eoi_decide(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     if (kj_has_errors(req)) { kj_error(req, 422, "err.form.check"); return; }
-    const char *err = NULL;
-    int status = 0;
+    kj_err fail = { 0 };
     bool accept = !strcmp(kj_in_str(req, "decision"), "accept");
-    if (kj_eoi_decide(kj_req_db(req), req->user, id, accept, kj_in_str(req, "reason"), kj_in_str(req, "note"), &err, &status)) {
-        kj_error(req, status, err);
+    if (kj_eoi_decide(kj_req_db(req), req->user, id, accept, kj_in_str(req, "reason"), kj_in_str(req, "note"), &fail)) {
+        kj_error(req, kj_err_status(&fail), fail.key);
         return;
     }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/eois/%s", id));
@@ -563,10 +557,9 @@ void kj_page_thread_post(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     if (kj_has_errors(req)) { kj_error(req, 422, "err.field.required"); return; }
-    const char *err = NULL;
-    int status = 0;
-    if (kj_thread_post(kj_req_db(req), req->user, id, kj_in_str(req, "body"), NULL, &err, &status)) {
-        kj_error(req, status, err);
+    kj_err fail = { 0 };
+    if (kj_thread_post(kj_req_db(req), req->user, id, kj_in_str(req, "body"), NULL, &fail)) {
+        kj_error(req, kj_err_status(&fail), fail.key);
         return;
     }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/threads/%s#last", id));
@@ -650,8 +643,7 @@ void kj_page_listing_attachment_delete(kj_req *req)
 void kj_api_listing_upload(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
-    int status = 0;
-    json_t *l = kj_listing_view(kj_req_db(req), id, req->user, &status);
+    json_t *l = kj_listing_view(kj_req_db(req), id, req->user);
     if (!l) { kj_error(req, 404, "err.not_found"); return; }
     bool owner = json_is_true(json_object_get(l, "is_owner"));
     json_decref(l);

@@ -222,7 +222,8 @@ static void explain(kj_req *req, json_t *m)
 
 static json_t *visible_listing(kj_req *req, const char *id, int *status)
 {
-    json_t *l = kj_listing_view(kj_req_db(req), id, req->user, status);
+    json_t *l = kj_listing_view(kj_req_db(req), id, req->user);
+    if (!l) *status = 404;
     if (l && strcmp(jstr(l, "status"), "published") && !json_is_true(json_object_get(l, "is_owner"))) {
         json_decref(l);
         *status = 404;
