@@ -34,19 +34,18 @@ static void act(kj_req *req, const char *action, json_t *extra, int created_stat
     if (extra) json_object_update(args, extra);
     json_t *errors = json_object();
     char rid[32] = "";
-    const char *err = NULL;
-    int status = 0;
+    kj_err fail = { 0 };
     const char *id = kj_req_param(req, 0);
-    int rc = kj_deal_act(kj_req_db(req), req->user, id, action, args, req->client_ip, errors, rid, &err, &status);
+    int rc = kj_deal_act(kj_req_db(req), req->user, id, action, args, req->client_ip, errors, rid, &fail);
     json_decref(args);
-    if (rc && status == 422 && json_object_size(errors)) {
+    if (rc && fail.kind == KJ_E_INVALID && json_object_size(errors)) {
         json_decref(req->errors);
         req->errors = errors;
         kj_api_invalid(req);
         return;
     }
     json_decref(errors);
-    if (rc) { problem(req, status, err); return; }
+    if (rc) { problem(req, kj_err_status(&fail), fail.key); return; }
     json_t *d = kj_deal_get(kj_req_db(req), req->user, id);
     if (*rid) kj_resp_json(req, created_status, json_pack("{s:s, s:o}", "id", rid, "deal", d ? d : json_null()));
     else kj_resp_json(req, 200, d ? d : json_null());
@@ -63,11 +62,10 @@ void kj_api_deal_create(kj_req *req)
     const char *eoi = kj_in_str(req, "eoi_id"), *listing = kj_in_str(req, "listing_id");
     if (!eoi == !listing) { kj_field_error(req, "eoi_id", "err.deal.source"); kj_api_invalid(req); return; }
     char id[32];
-    const char *err = NULL;
-    int status = 0;
-    int rc = eoi ? kj_deal_start_from_eoi(kj_req_db(req), req->user, eoi, id, &err, &status)
-                 : kj_deal_order(kj_req_db(req), req->user, listing, id, &err, &status);
-    if (rc) { problem(req, status, err); return; }
+    kj_err fail = { 0 };
+    int rc = eoi ? kj_deal_start_from_eoi(kj_req_db(req), req->user, eoi, id, &fail)
+                 : kj_deal_order(kj_req_db(req), req->user, listing, id, &fail);
+    if (rc) { problem(req, kj_err_status(&fail), fail.key); return; }
     kj_resp_header(req, "Location", kj_arena_printf(req->arena, "/api/v1/deals/%s", id));
     kj_resp_json(req, 201, kj_deal_get(kj_req_db(req), req->user, id));
 }

@@ -116,18 +116,6 @@ const char *kj_ch_str(json_t *o, const char *k)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* deal.c still answers HTTP statuses (its own convention, issue 13 item 4
- * converts it next); read back into a kind here until then. */
-static kj_err_kind deal_kind(int status)
-{
-    switch (status) {
-    case 403: return KJ_E_FORBIDDEN;
-    case 404: return KJ_E_NOT_FOUND;
-    case 409: return KJ_E_CONFLICT;
-    case 422: return KJ_E_INVALID;
-    default: return KJ_E_INTERNAL;
-    }
-}
 
 static const char *uid(json_t *user) { return user ? kj_ch_str(user, "id") : NULL; }
 static bool is_role(json_t *user, const char *role) { return user && kj_ch_str(user, "role") && !strcmp(kj_ch_str(user, "role"), role); }
@@ -706,11 +694,9 @@ static int act_sign(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e)
         return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     }
     /* The agreement carries on as a deal per winner: contract, signatures, conversation, reviews (deal/deal.h). */
-    const char *dkey = NULL;
-    int dstatus = 0;
-    int drc = kj_deal_from_challenge(db, id, uid(user), stored, &dkey, &dstatus);
+    int drc = kj_deal_from_challenge(db, id, uid(user), stored, e);
     json_decref(stored);
-    if (drc) return kj_err_set(e, deal_kind(dstatus), dkey ? dkey : "err.internal", NULL);
+    if (drc) return -1;
     json_t *apps = kj_db_rows(db, "SELECT applicant_id FROM challenge_applications WHERE challenge_id = ? AND status = 'selected'", "s", id);
     json_array_foreach(apps, i, m) kj_ch_notify(db, kj_ch_str(m, "applicant_id"), "challenge_agreement", ch);
     json_decref(apps);

@@ -91,11 +91,10 @@ static const char *jstr(json_t *o, const char *k)
 static const char *jstr0(json_t *o, const char *k) { const char *s = jstr(o, k); return s ? s : ""; }
 static bool same(const char *a, const char *b) { return a && b && !strcmp(a, b); }
 
-static int refuse(const char **err_key, int *http_status, const char *key, int status)
+/* Every refusal: -1 with its kind and message in *derr. */
+static int refuse(kj_err *derr, const char *key, kj_err_kind kind)
 {
-    *err_key = key;
-    *http_status = status;
-    return -1;
+    return kj_err_set(derr, kind, key, NULL);
 }
 
 static bool in_list(const char *const *list, const char *s)
@@ -178,11 +177,11 @@ static void offer_defaults(json_t *o)
 int kj_deal_create_from(kj_db *db, const char *source, const char *source_id, const char *listing_id,
                         const char *provider_id, const char *client_id, const char *title, const char *domain,
                         const char *region, const char *thread_id, json_t *terms, char *id_out,
-                        const char **err_key, int *http_status)
+                        kj_err *derr)
 {
     static const char *const sources[] = { "eoi", "order", "challenge", NULL };
     if (!in_list(sources, source) || !provider_id || !client_id || same(provider_id, client_id) || !title)
-        return refuse(err_key, http_status, "err.deal.create", 422);
+        return refuse(derr, "err.deal.create", KJ_E_INVALID);
     kj_id id = kj_id_new();
     int64_t now = kj_now_ms();
     char tid[KJ_ID_LEN + 1];
@@ -193,19 +192,19 @@ int kj_deal_create_from(kj_db *db, const char *source, const char *source_id, co
         kj_id t = kj_id_new();
         snprintf(tid, sizeof tid, "%s", t.s);
         if (kj_db_exec(db, "INSERT INTO threads(id, origin, subject, created_at) VALUES (?,?,?,?)", "sssi", tid, origin, title, now) < 1)
-            return refuse(err_key, http_status, "err.internal", 500);
+            return refuse(derr, "err.internal", KJ_E_INTERNAL);
     }
     const char *members[] = { provider_id, client_id };
     for (int i = 0; i < 2; i++)
         if (kj_db_exec(db, "INSERT INTO thread_members(thread_id, user_id) VALUES (?,?) ON CONFLICT DO NOTHING", "ss", tid, members[i]) < 0)
-            return refuse(err_key, http_status, "err.internal", 500);
+            return refuse(derr, "err.internal", KJ_E_INTERNAL);
     const char *state = terms ? "agreed" : "inquiry";
     if (kj_db_exec(db, "INSERT INTO deals(id, origin, source, source_id, listing_id, thread_id, provider_id, client_id, title, "
                        "domain, region, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "ssssssssssssii",
                    id.s, origin, source, source_id, listing_id, tid, provider_id, client_id, title, domain ? domain : "",
                    region ? region : "", state, now, now) < 1)
-        return refuse(err_key, http_status, kj_db_int(db, 0, "SELECT count(*) FROM deals WHERE source = ? AND source_id = ?", "ss",
-                                                      source, source_id) ? "err.deal.exists" : "err.internal", 409);
+        return refuse(derr, kj_db_int(db, 0, "SELECT count(*) FROM deals WHERE source = ? AND source_id = ?", "ss",
+                                                      source, source_id) ? "err.deal.exists" : "err.internal", KJ_E_CONFLICT);
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s}", "source", source, "source_id", source_id, "provider_id", provider_id,
                            "client_id", client_id, "state", state);
     int rc = kj_ledger_append(db, id.s, client_id, "create", ev);
@@ -222,39 +221,39 @@ int kj_deal_create_from(kj_db *db, const char *source, const char *source_id, co
         }
         json_decref(o);
     }
-    if (rc) return refuse(err_key, http_status, "err.internal", 500);
+    if (rc) return refuse(derr, "err.internal", KJ_E_INTERNAL);
     notify_user(db, provider_id, terms ? "deal_to_sign" : "deal_started", title, id.s);
     if (terms) notify_user(db, client_id, "deal_to_sign", title, id.s);
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
     return 0;
 }
 
-static int finish_tx(kj_db *db, int rc, const char **err_key, int *http_status)
+static int finish_tx(kj_db *db, int rc, kj_err *derr)
 {
     if (rc == 0 && kj_db_commit(db) == 0) return 0;
     kj_db_rollback(db);
-    if (rc == 0) return refuse(err_key, http_status, "err.internal", 500);
+    if (rc == 0) return refuse(derr, "err.internal", KJ_E_INTERNAL);
     return -1;
 }
 
-int kj_deal_start_from_eoi(kj_db *db, json_t *user, const char *eoi_id, char *id_out, const char **err_key, int *http_status)
+int kj_deal_start_from_eoi(kj_db *db, json_t *user, const char *eoi_id, char *id_out, kj_err *derr)
 {
     json_t *e = kj_eoi_get(db, user, eoi_id);
-    if (!e) return refuse(err_key, http_status, "err.not_found", 404);
+    if (!e) return refuse(derr, "err.not_found", KJ_E_NOT_FOUND);
     int rc = 0;
     json_t *l = kj_listing_get(db, jstr(e, "listing_id"));
     char *sender = kj_db_text(db, "SELECT sender_id FROM eois WHERE id = ?", "s", eoi_id);
     if (!same(jstr(e, "status"), "accepted") || !l || !sender) {
-        rc = refuse(err_key, http_status, "err.deal.eoi_not_accepted", 409);
+        rc = refuse(derr, "err.deal.eoi_not_accepted", KJ_E_CONFLICT);
     } else {
         /* The offerer of the listing provides; for a demand the interested party does. */
         bool demand = same(jstr(l, "kind"), "demand");
         const char *owner = jstr(l, "owner_id");
-        if (kj_db_begin(db)) rc = refuse(err_key, http_status, "err.internal", 500);
+        if (kj_db_begin(db)) rc = refuse(derr, "err.internal", KJ_E_INTERNAL);
         else rc = finish_tx(db, kj_deal_create_from(db, "eoi", eoi_id, jstr(l, "id"), demand ? sender : owner,
                                                     demand ? owner : sender, jstr(l, "title"), jstr(l, "domain"),
-                                                    jstr(l, "region"), jstr(e, "thread_id"), NULL, id_out, err_key, http_status),
-                            err_key, http_status);
+                                                    jstr(l, "region"), jstr(e, "thread_id"), NULL, id_out, derr),
+                            derr);
     }
     free(sender);
     json_decref(l);
@@ -262,26 +261,26 @@ int kj_deal_start_from_eoi(kj_db *db, json_t *user, const char *eoi_id, char *id
     return rc;
 }
 
-int kj_deal_order(kj_db *db, json_t *user, const char *listing_id, char *id_out, const char **err_key, int *http_status)
+int kj_deal_order(kj_db *db, json_t *user, const char *listing_id, char *id_out, kj_err *derr)
 {
     json_t *l = kj_listing_get(db, listing_id);
-    if (!l || !same(jstr(l, "status"), "published")) { json_decref(l); return refuse(err_key, http_status, "err.not_found", 404); }
+    if (!l || !same(jstr(l, "status"), "published")) { json_decref(l); return refuse(derr, "err.not_found", KJ_E_NOT_FOUND); }
     int rc = 0;
     if (!same(jstr(l, "kind"), "service") || !same(jstr(l, "price_kind"), "fixed") ||
         !json_is_integer(json_object_get(l, "price_min_fen")))
-        rc = refuse(err_key, http_status, "err.deal.not_orderable", 409);
+        rc = refuse(derr, "err.deal.not_orderable", KJ_E_CONFLICT);
     else if (kj_listing_is_owner(db, l, user))
-        rc = refuse(err_key, http_status, "err.deal.own_listing", 409);
+        rc = refuse(derr, "err.deal.own_listing", KJ_E_CONFLICT);
     if (rc == 0) {
         int days = atoi(jstr0(l, "duration"));
         json_t *terms = json_pack("{s:s, s:s, s:O, s:s, s:i}", "contract_type", "service", "price_kind", "lump_sum",
                                   "amount_fen", json_object_get(l, "price_min_fen"), "scope", jstr0(l, "title"),
                                   "duration_days", days > 0 && days <= 3650 ? days : 30);
         kj_id src = kj_id_new(); /* each order is its own source */
-        if (kj_db_begin(db)) rc = refuse(err_key, http_status, "err.internal", 500);
+        if (kj_db_begin(db)) rc = refuse(derr, "err.internal", KJ_E_INTERNAL);
         else rc = finish_tx(db, kj_deal_create_from(db, "order", src.s, listing_id, jstr(l, "owner_id"), jstr(user, "id"),
                                                     jstr(l, "title"), jstr(l, "domain"), jstr(l, "region"), NULL, terms,
-                                                    id_out, err_key, http_status), err_key, http_status);
+                                                    id_out, derr), derr);
         json_decref(terms);
     }
     json_decref(l);
@@ -319,7 +318,7 @@ static int copy_milestones(kj_db *db, const char *deal_id, const char *actor_id,
 }
 
 int kj_deal_from_challenge(kj_db *db, const char *challenge_id, const char *client_id, json_t *agreement,
-                           const char **err_key, int *http_status)
+                           kj_err *derr)
 {
     json_t *ch = kj_db_row(db, "SELECT title, domain, coalesce(region, '') AS region FROM challenges WHERE id = ?", "s", challenge_id);
     json_t *apps = kj_db_rows(db, "SELECT id, applicant_id, budget_fen FROM challenge_applications WHERE challenge_id = ? "
@@ -329,7 +328,7 @@ int kj_deal_from_challenge(kj_db *db, const char *challenge_id, const char *clie
     size_t n = json_array_size(apps), i;
     json_t *x;
     json_array_foreach(ms, i, x) { int64_t d = days_until(jstr(x, "due")); if (d > last) last = d; }
-    int rc = ch ? 0 : refuse(err_key, http_status, "err.not_found", 404);
+    int rc = ch ? 0 : refuse(derr, "err.not_found", KJ_E_NOT_FOUND);
     json_array_foreach(apps, i, x) {
         if (rc || same(jstr(x, "applicant_id"), client_id)) continue;
         int64_t budget = json_integer_value(json_object_get(x, "budget_fen"));
@@ -341,11 +340,11 @@ int kj_deal_from_challenge(kj_db *db, const char *challenge_id, const char *clie
                                   "amount_fen", (json_int_t)amount, "scope", scope.data ? scope.data : "", "duration_days",
                                   (json_int_t)last);
         kj_buf_free(&scope);
-        if (!terms) { rc = refuse(err_key, http_status, "err.internal", 500); continue; }
+        if (!terms) { rc = refuse(derr, "err.internal", KJ_E_INTERNAL); continue; }
         char id[KJ_ID_LEN + 1];
         rc = kj_deal_create_from(db, "challenge", jstr(x, "id"), NULL, jstr(x, "applicant_id"), client_id, jstr0(ch, "title"),
-                                 jstr0(ch, "domain"), jstr0(ch, "region"), NULL, terms, id, err_key, http_status);
-        if (rc == 0 && copy_milestones(db, id, client_id, ms)) rc = refuse(err_key, http_status, "err.internal", 500);
+                                 jstr0(ch, "domain"), jstr0(ch, "region"), NULL, terms, id, derr);
+        if (rc == 0 && copy_milestones(db, id, client_id, ms)) rc = refuse(derr, "err.internal", KJ_E_INTERNAL);
         json_decref(terms);
     }
     json_decref(apps);
@@ -361,8 +360,7 @@ typedef struct act_ctx {
     const char *uid, *deal_id, *client_ip;
     const char *next;          /* the state after the action (may be changed by the effect) */
     char *result_id;
-    const char **err_key;
-    int *http_status;
+    kj_err *derr;
 } act_ctx;
 
 static bool is_provider(act_ctx *c) { return same(c->uid, jstr(c->deal, "provider_id")); }
@@ -371,12 +369,12 @@ static bool is_party(act_ctx *c) { return is_provider(c) || is_client(c); }
 static bool is_broker(act_ctx *c) { return same(c->uid, jstr(c->deal, "broker_id")); }
 static bool is_staff(act_ctx *c) { return is_broker(c) || kj_authz_can_review_region(c->user, jstr(c->deal, "region")); }
 static const char *other_party(act_ctx *c) { return jstr(c->deal, is_provider(c) ? "client_id" : "provider_id"); }
-static int fail(act_ctx *c, const char *key, int status) { return refuse(c->err_key, c->http_status, key, status); }
+static int fail(act_ctx *c, const char *key, kj_err_kind kind) { return refuse(c->derr, key, kind); }
 
 static int field_fail(act_ctx *c, const char *field, const char *key)
 {
     if (c->errors) json_object_set_new(c->errors, field, json_string(key));
-    return fail(c, key, 422);
+    return fail(c, key, KJ_E_INVALID);
 }
 
 static json_t *open_offer(act_ctx *c)
@@ -499,7 +497,7 @@ static int do_offer(act_ctx *c)
                           "coop_mode", has_text(c, "coop_mode") ? arg(c, "coop_mode") : "", "note", has_text(c, "note") ? arg(c, "note") : "",
                           "valid_days", (json_int_t)valid);
     int rc = kj_db_exec(c->db, "UPDATE deal_offers SET status = 'superseded' WHERE deal_id = ? AND status = 'open'", "s", c->deal_id) < 0 ||
-             insert_offer(c->db, c->deal_id, c->uid, o, "open", c->result_id) ? fail(c, "err.internal", 500) : 0;
+             insert_offer(c->db, c->deal_id, c->uid, o, "open", c->result_id) ? fail(c, "err.internal", KJ_E_INTERNAL) : 0;
     if (rc == 0) {
         json_object_set_new(c->event, "offer_id", json_string(jstr0(o, "id")));
         json_object_set(c->event, "amount_fen", json_object_get(o, "amount_fen"));
@@ -515,12 +513,12 @@ static int do_accept_offer(act_ctx *c)
 {
     json_t *o = open_offer(c);
     int rc = 0;
-    if (!o) rc = fail(c, "err.deal.no_offer", 409);
-    else if (has_text(c, "offer_id") && !same(arg(c, "offer_id"), jstr(o, "id"))) rc = fail(c, "err.deal.offer_stale", 409);
-    else if (json_integer_value(json_object_get(o, "expires_at")) < kj_now_ms()) rc = fail(c, "err.deal.offer_expired", 409);
+    if (!o) rc = fail(c, "err.deal.no_offer", KJ_E_CONFLICT);
+    else if (has_text(c, "offer_id") && !same(arg(c, "offer_id"), jstr(o, "id"))) rc = fail(c, "err.deal.offer_stale", KJ_E_CONFLICT);
+    else if (json_integer_value(json_object_get(o, "expires_at")) < kj_now_ms()) rc = fail(c, "err.deal.offer_expired", KJ_E_CONFLICT);
     else if (kj_db_exec(c->db, "UPDATE deal_offers SET status = 'accepted' WHERE id = ?", "s", jstr(o, "id")) < 1 ||
              freeze_contract(c->db, c->deal_id, o))
-        rc = fail(c, "err.internal", 500);
+        rc = fail(c, "err.internal", KJ_E_INTERNAL);
     if (rc == 0) {
         json_object_set_new(c->event, "offer_id", json_string(jstr(o, "id")));
         json_object_set(c->event, "amount_fen", json_object_get(o, "amount_fen"));
@@ -534,14 +532,14 @@ static int do_accept_offer(act_ctx *c)
 static int do_sign(act_ctx *c)
 {
     const char *hash = jstr(c->deal, "contract_hash");
-    if (!hash) return fail(c, "err.deal.no_contract", 409);
+    if (!hash) return fail(c, "err.deal.no_contract", KJ_E_CONFLICT);
     if (kj_db_int(c->db, 0, "SELECT count(*) FROM deal_signatures WHERE deal_id = ? AND user_id = ?", "ss", c->deal_id, c->uid))
-        return fail(c, "err.deal.signed_twice", 409);
+        return fail(c, "err.deal.signed_twice", KJ_E_CONFLICT);
     /* The signer confirms the text they saw: a stale page (another contract) is refused. */
-    if (has_text(c, "contract_hash") && !same(arg(c, "contract_hash"), hash)) return fail(c, "err.deal.contract_changed", 409);
+    if (has_text(c, "contract_hash") && !same(arg(c, "contract_hash"), hash)) return fail(c, "err.deal.contract_changed", KJ_E_CONFLICT);
     if (kj_db_exec(c->db, "INSERT INTO deal_signatures(deal_id, user_id, contract_hash, signed_at, client_ip) VALUES (?,?,?,?,?)",
                    "sssis", c->deal_id, c->uid, hash, kj_now_ms(), c->client_ip ? c->client_ip : "") < 1)
-        return fail(c, "err.internal", 500);
+        return fail(c, "err.internal", KJ_E_INTERNAL);
     int64_t n = kj_db_int(c->db, 0, "SELECT count(*) FROM deal_signatures WHERE deal_id = ?", "s", c->deal_id);
     if (n < 2) { c->next = NULL; notify(c, other_party(c), "deal_to_sign"); }
     json_object_set_new(c->event, "contract_hash", json_string(hash));
@@ -565,7 +563,7 @@ static int do_add_milestone(act_ctx *c)
     if (kj_db_exec(c->db, "INSERT INTO deal_milestones(id, origin, deal_id, title, deliverable, due_date, amount_fen, status, created_at) "
                           "VALUES (?,?,?,?,?,?,?,'open',?)", "ssssssii", id.s, kj_instance_id(c->db), c->deal_id, title,
                    deliverable, due, amount, kj_now_ms()) < 1)
-        return fail(c, "err.internal", 500);
+        return fail(c, "err.internal", KJ_E_INTERNAL);
     if (c->result_id) snprintf(c->result_id, KJ_ID_LEN + 1, "%s", id.s);
     json_object_set_new(c->event, "milestone_id", json_string(id.s));
     json_object_set_new(c->event, "due_date", json_string(due));
@@ -579,9 +577,9 @@ static int milestone_step(act_ctx *c, const char *from, const char *to, const ch
     const char *mid = arg(c, "milestone_id");
     json_t *m = mid ? kj_db_row(c->db, "SELECT id, status FROM deal_milestones WHERE id = ? AND deal_id = ?", "ss", mid, c->deal_id) : NULL;
     int rc = 0;
-    if (!m) rc = fail(c, "err.deal.milestone_missing", 404);
-    else if (!same(jstr(m, "status"), from)) rc = fail(c, "err.deal.milestone_state", 409);
-    else if (kj_db_exec(c->db, stamp_sql, "sis", to, kj_now_ms(), mid) < 1) rc = fail(c, "err.internal", 500);
+    if (!m) rc = fail(c, "err.deal.milestone_missing", KJ_E_NOT_FOUND);
+    else if (!same(jstr(m, "status"), from)) rc = fail(c, "err.deal.milestone_state", KJ_E_CONFLICT);
+    else if (kj_db_exec(c->db, stamp_sql, "sis", to, kj_now_ms(), mid) < 1) rc = fail(c, "err.internal", KJ_E_INTERNAL);
     if (rc == 0) json_object_set_new(c->event, "milestone_id", json_string(mid));
     json_decref(m);
     return rc;
@@ -602,14 +600,14 @@ static int do_accept_milestone(act_ctx *c)
 static int do_start(act_ctx *c)
 {
     if (kj_db_int(c->db, 0, "SELECT count(*) FROM deal_milestones WHERE deal_id = ?", "s", c->deal_id) == 0)
-        return fail(c, "err.deal.no_milestones", 409);
+        return fail(c, "err.deal.no_milestones", KJ_E_CONFLICT);
     return 0;
 }
 
 static int do_deliver(act_ctx *c)
 {
     if (kj_db_int(c->db, 0, "SELECT count(*) FROM deal_milestones WHERE deal_id = ? AND status = 'open'", "s", c->deal_id) > 0)
-        return fail(c, "err.deal.milestones_open", 409);
+        return fail(c, "err.deal.milestones_open", KJ_E_CONFLICT);
     notify(c, jstr(c->deal, "client_id"), "deal_delivered");
     return 0;
 }
@@ -617,7 +615,7 @@ static int do_deliver(act_ctx *c)
 static int do_accept_delivery(act_ctx *c)
 {
     return kj_db_exec(c->db, "UPDATE deal_milestones SET status = 'accepted', accepted_at = ? WHERE deal_id = ? AND status <> 'accepted'",
-                      "is", kj_now_ms(), c->deal_id) < 0 ? fail(c, "err.internal", 500) : 0;
+                      "is", kj_now_ms(), c->deal_id) < 0 ? fail(c, "err.internal", KJ_E_INTERNAL) : 0;
 }
 
 static int do_complete(act_ctx *c)
@@ -639,21 +637,21 @@ static int do_reject_delivery(act_ctx *c)
 {
     if (with_reason(c, true)) return -1;
     return kj_db_exec(c->db, "UPDATE deal_milestones SET status = 'open', delivered_at = NULL WHERE deal_id = ? AND status = 'delivered'",
-                      "s", c->deal_id) < 0 ? fail(c, "err.internal", 500) : 0;
+                      "s", c->deal_id) < 0 ? fail(c, "err.internal", KJ_E_INTERNAL) : 0;
 }
 
 static int do_request_cancel(act_ctx *c)
 {
-    if (jstr(c->deal, "cancel_requested_by")) return fail(c, "err.deal.cancel_pending", 409);
+    if (jstr(c->deal, "cancel_requested_by")) return fail(c, "err.deal.cancel_pending", KJ_E_CONFLICT);
     if (with_reason(c, false)) return -1;
     notify(c, other_party(c), "deal_cancel_requested");
     return kj_db_exec(c->db, "UPDATE deals SET cancel_requested_by = ? WHERE id = ?", "ss", c->uid, c->deal_id) < 1
-               ? fail(c, "err.internal", 500) : 0;
+               ? fail(c, "err.internal", KJ_E_INTERNAL) : 0;
 }
 
 static int do_agree_cancel(act_ctx *c)
 {
-    if (!jstr(c->deal, "cancel_requested_by")) return fail(c, "err.deal.no_cancel_request", 409);
+    if (!jstr(c->deal, "cancel_requested_by")) return fail(c, "err.deal.no_cancel_request", KJ_E_CONFLICT);
     notify(c, other_party(c), "deal_cancelled");
     return 0;
 }
@@ -663,14 +661,14 @@ static int do_dispute(act_ctx *c)
     if (with_reason(c, true)) return -1;
     notify(c, other_party(c), "deal_disputed");
     return kj_db_exec(c->db, "UPDATE deals SET state_before_dispute = state WHERE id = ?", "s", c->deal_id) < 1
-               ? fail(c, "err.internal", 500) : 0;
+               ? fail(c, "err.internal", KJ_E_INTERNAL) : 0;
 }
 
 static int do_mediate(act_ctx *c)
 {
     /* The mediator joins the conversation like a broker. */
     return kj_db_exec(c->db, "INSERT INTO thread_members(thread_id, user_id) VALUES (?,?) ON CONFLICT DO NOTHING", "ss",
-                      jstr(c->deal, "thread_id"), c->uid) < 0 ? fail(c, "err.internal", 500) : 0;
+                      jstr(c->deal, "thread_id"), c->uid) < 0 ? fail(c, "err.internal", KJ_E_INTERNAL) : 0;
 }
 
 static int do_resolve(act_ctx *c)
@@ -679,7 +677,7 @@ static int do_resolve(act_ctx *c)
     if (with_reason(c, true)) return -1;
     notify(c, jstr(c->deal, "provider_id"), "deal_resolved");
     notify(c, jstr(c->deal, "client_id"), "deal_resolved");
-    return kj_db_exec(c->db, "UPDATE deals SET resolution = ? WHERE id = ?", "ss", r, c->deal_id) < 1 ? fail(c, "err.internal", 500) : 0;
+    return kj_db_exec(c->db, "UPDATE deals SET resolution = ? WHERE id = ?", "ss", r, c->deal_id) < 1 ? fail(c, "err.internal", KJ_E_INTERNAL) : 0;
 }
 
 static int do_invite_broker(act_ctx *c)
@@ -687,13 +685,13 @@ static int do_invite_broker(act_ctx *c)
     const char *bid = arg(c, "broker_id");
     json_t *b = bid && kj_id_valid(bid) ? kj_user_get(c->db, bid) : NULL;
     int rc = 0;
-    if (jstr(c->deal, "broker_id")) rc = fail(c, "err.deal.broker_present", 409);
+    if (jstr(c->deal, "broker_id")) rc = fail(c, "err.deal.broker_present", KJ_E_CONFLICT);
     else if (!b || !same(jstr(b, "role"), "operator") || !kj_authz_can_review_region(b, jstr(c->deal, "region")))
         rc = field_fail(c, "broker_id", "err.deal.broker");
     else if (kj_db_exec(c->db, "UPDATE deals SET broker_id = ? WHERE id = ?", "ss", bid, c->deal_id) < 1 ||
              kj_db_exec(c->db, "INSERT INTO thread_members(thread_id, user_id) VALUES (?,?) ON CONFLICT DO NOTHING", "ss",
                         jstr(c->deal, "thread_id"), bid) < 0)
-        rc = fail(c, "err.internal", 500);
+        rc = fail(c, "err.internal", KJ_E_INTERNAL);
     if (rc == 0) { json_object_set_new(c->event, "broker_id", json_string(bid)); notify(c, bid, "deal_broker"); }
     json_decref(b);
     return rc;
@@ -710,7 +708,7 @@ static int do_message(act_ctx *c)
     if (kj_db_exec(c->db, "INSERT INTO messages(id, origin, thread_id, sender_id, body, created_at) VALUES (?,?,?,?,?,?)",
                    "sssssi", id.s, kj_instance_id(c->db), tid, c->uid, body, now) < 1 ||
         kj_db_exec(c->db, "UPDATE thread_members SET last_read_at = ? WHERE thread_id = ? AND user_id = ?", "iss", now, tid, c->uid) < 0)
-        return fail(c, "err.internal", 500);
+        return fail(c, "err.internal", KJ_E_INTERNAL);
     /* The log keeps metadata only: who, when, and a digest of the body. */
     char h[65];
     kj_sha256_hex(body, strlen(body), h);
@@ -721,7 +719,7 @@ static int do_message(act_ctx *c)
     const char *att = arg(c, "attachment_id");
     if (att && kj_db_exec(c->db, "INSERT INTO deal_attachments(attachment_id, deal_id, message_id, created_at) VALUES (?,?,?,?)",
                           "sssi", att, c->deal_id, id.s, now) < 1)
-        return fail(c, "err.internal", 500);
+        return fail(c, "err.internal", KJ_E_INTERNAL);
     if (att) json_object_set_new(c->event, "attachment_id", json_string(att));
     json_t *others = kj_db_rows(c->db, "SELECT user_id FROM thread_members WHERE thread_id = ? AND user_id <> ?", "ss", tid, c->uid);
     size_t i;
@@ -738,7 +736,7 @@ static int do_review(act_ctx *c)
     if (rating < 1 || rating > 5) return field_fail(c, "rating", "err.deal.rating");
     if (!body || !*body || kj_utf8_chars(body, strlen(body)) > 2000) return field_fail(c, "body", "err.deal.review_body");
     if (kj_db_int(c->db, 0, "SELECT count(*) FROM deal_reviews WHERE deal_id = ? AND author_id = ?", "ss", c->deal_id, c->uid))
-        return fail(c, "err.deal.reviewed_twice", 409);
+        return fail(c, "err.deal.reviewed_twice", KJ_E_CONFLICT);
     const char *subject = other_party(c);
     char *org = kj_db_text(c->db, "SELECT org_id FROM users WHERE id = ?", "s", subject);
     /* A provider offering through a studio (its listing, or its 揭榜 application) is rated with the studio too. */
@@ -750,7 +748,7 @@ static int do_review(act_ctx *c)
     kj_id id = kj_id_new();
     int rc = kj_db_exec(c->db, "INSERT INTO deal_reviews(id, origin, deal_id, author_id, subject_id, subject_org_id, subject_studio_id, "
                                "rating, body, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)", "sssssssisi", id.s, kj_instance_id(c->db),
-                        c->deal_id, c->uid, subject, org, studio, rating, body, kj_now_ms()) < 1 ? fail(c, "err.internal", 500) : 0;
+                        c->deal_id, c->uid, subject, org, studio, rating, body, kj_now_ms()) < 1 ? fail(c, "err.internal", KJ_E_INTERNAL) : 0;
     free(org);
     free(studio);
     if (rc) return rc;
@@ -772,13 +770,13 @@ static int do_reply_review(act_ctx *c)
     json_t *r = review_of(c);
     const char *body = arg(c, "body");
     int rc = 0;
-    if (!r) rc = fail(c, "err.deal.review_missing", 404);
-    else if (!same(jstr(r, "subject_id"), c->uid)) rc = fail(c, "err.deal.reply_not_yours", 403);
-    else if (jstr(r, "reply")) rc = fail(c, "err.deal.replied_twice", 409);
+    if (!r) rc = fail(c, "err.deal.review_missing", KJ_E_NOT_FOUND);
+    else if (!same(jstr(r, "subject_id"), c->uid)) rc = fail(c, "err.deal.reply_not_yours", KJ_E_FORBIDDEN);
+    else if (jstr(r, "reply")) rc = fail(c, "err.deal.replied_twice", KJ_E_CONFLICT);
     else if (!body || !*body || kj_utf8_chars(body, strlen(body)) > 2000) rc = field_fail(c, "body", "err.deal.review_body");
     else if (kj_db_exec(c->db, "UPDATE deal_reviews SET reply = ?, replied_at = ? WHERE id = ? AND reply IS NULL", "sis", body,
                         kj_now_ms(), jstr(r, "id")) < 1)
-        rc = fail(c, "err.internal", 500);
+        rc = fail(c, "err.internal", KJ_E_INTERNAL);
     if (rc == 0) json_object_set_new(c->event, "review_id", json_string(jstr(r, "id")));
     json_decref(r);
     return rc;
@@ -788,12 +786,12 @@ static int do_hide_review(act_ctx *c)
 {
     json_t *r = review_of(c);
     int rc = 0;
-    if (!r) rc = fail(c, "err.deal.review_missing", 404);
-    else if (json_integer_value(json_object_get(r, "hidden"))) rc = fail(c, "err.deal.hidden_twice", 409);
+    if (!r) rc = fail(c, "err.deal.review_missing", KJ_E_NOT_FOUND);
+    else if (json_integer_value(json_object_get(r, "hidden"))) rc = fail(c, "err.deal.hidden_twice", KJ_E_CONFLICT);
     else if (with_reason(c, true)) rc = -1;
     else if (kj_db_exec(c->db, "UPDATE deal_reviews SET hidden = 1, hidden_by = ?, hidden_reason = ? WHERE id = ?", "sss", c->uid,
                         arg(c, "reason"), jstr(r, "id")) < 1)
-        rc = fail(c, "err.internal", 500);
+        rc = fail(c, "err.internal", KJ_E_INTERNAL);
     if (rc == 0) json_object_set_new(c->event, "review_id", json_string(jstr(r, "id")));
     json_decref(r);
     return rc;
@@ -839,29 +837,29 @@ static int run_action(act_ctx *c, const kj_deal_transition *row, const char *act
         json_object_set_new(c->event, "to", json_string(c->next));
         if (kj_db_exec(c->db, "UPDATE deals SET state = ?, updated_at = ?, cancel_requested_by = NULL WHERE id = ? AND state = ?",
                        "siss", c->next, kj_now_ms(), c->deal_id, state) < 1)
-            return fail(c, "err.deal.changed", 409);
+            return fail(c, "err.deal.changed", KJ_E_CONFLICT);
     } else {
         if (kj_db_exec(c->db, "UPDATE deals SET updated_at = ? WHERE id = ?", "is", kj_now_ms(), c->deal_id) < 0)
-            return fail(c, "err.internal", 500);
+            return fail(c, "err.internal", KJ_E_INTERNAL);
     }
-    if (kj_ledger_append(c->db, c->deal_id, c->uid, action, c->event)) return fail(c, "err.internal", 500);
+    if (kj_ledger_append(c->db, c->deal_id, c->uid, action, c->event)) return fail(c, "err.internal", KJ_E_INTERNAL);
     return 0;
 }
 
 int kj_deal_act(kj_db *db, json_t *user, const char *deal_id, const char *action, json_t *args,
-                const char *client_ip, json_t *errors, char *result_id, const char **err_key, int *http_status)
+                const char *client_ip, json_t *errors, char *result_id, kj_err *derr)
 {
-    if (!action || !effect_of(action)) return refuse(err_key, http_status, "err.deal.unknown_action", 422);
-    if (kj_db_begin(db)) return refuse(err_key, http_status, "err.internal", 500);
+    if (!action || !effect_of(action)) return refuse(derr, "err.deal.unknown_action", KJ_E_INVALID);
+    if (kj_db_begin(db)) return refuse(derr, "err.internal", KJ_E_INTERNAL);
     /* Read inside the write transaction: two actions on one deal are serialized. */
     act_ctx c = { .db = db, .user = user, .uid = jstr(user, "id"), .deal_id = deal_id, .args = args, .errors = errors,
-                  .client_ip = client_ip, .result_id = result_id, .err_key = err_key, .http_status = http_status };
+                  .client_ip = client_ip, .result_id = result_id, .derr = derr };
     c.deal = load_deal(db, deal_id);
     c.event = json_object();
     int rc = 0;
     const kj_deal_transition *row = NULL;
     if (!c.deal || !may_view(&c)) {
-        rc = fail(&c, "err.deal.not_found", 404);
+        rc = fail(&c, "err.deal.not_found", KJ_E_NOT_FOUND);
     } else {
         bool known_in_state = false;
         for (const kj_deal_transition *t = kj_deal_transitions; t->action && !row; t++) {
@@ -869,11 +867,11 @@ int kj_deal_act(kj_db *db, json_t *user, const char *deal_id, const char *action
             known_in_state = true;
             if (may_act(&c, t->who, action)) row = t;
         }
-        if (!known_in_state) rc = fail(&c, "err.deal.wrong_state", 409);
-        else if (!row) rc = fail(&c, is_party(&c) || is_broker(&c) ? "err.deal.out_of_turn" : "err.deal.not_participant", 403);
+        if (!known_in_state) rc = fail(&c, "err.deal.wrong_state", KJ_E_CONFLICT);
+        else if (!row) rc = fail(&c, is_party(&c) || is_broker(&c) ? "err.deal.out_of_turn" : "err.deal.not_participant", KJ_E_FORBIDDEN);
         else rc = run_action(&c, row, action);
     }
-    rc = finish_tx(db, rc, err_key, http_status);
+    rc = finish_tx(db, rc, derr);
     json_decref(c.event);
     json_decref(c.deal);
     return rc;
@@ -1082,20 +1080,21 @@ json_t *kj_deal_broker_candidates(kj_db *db, const char *deal_id)
 
 int kj_deal_attach(kj_db *db, json_t *user, const char *deal_id, const char *data_dir, size_t max_size,
                    const char *filename, const void *data, size_t size, char *att_out,
-                   const char **err_key, int *http_status)
+                   kj_err *derr)
 {
     json_t *d = kj_deal_get(db, user, deal_id);
     bool member = d && json_object_get(d, "messages");
     json_decref(d);
-    if (!member) return refuse(err_key, http_status, "err.deal.not_found", 404);
+    if (!member) return refuse(derr, "err.deal.not_found", KJ_E_NOT_FOUND);
     char att[KJ_ID_LEN + 1];
-    if (kj_attach_store(db, data_dir, max_size, jstr(user, "id"), NULL, NULL, filename, data, size, true, att, err_key))
-        return refuse(err_key, http_status, *err_key, !strcmp(*err_key, "err.attach.too_large") ? 413 :
-                                                      !strcmp(*err_key, "err.internal") ? 500 : 422);
+    const char *key = NULL;
+    if (kj_attach_store(db, data_dir, max_size, jstr(user, "id"), NULL, NULL, filename, data, size, true, att, &key))
+        return refuse(derr, key, !strcmp(key, "err.attach.too_large") ? KJ_E_TOO_LARGE :
+                                 !strcmp(key, "err.internal") ? KJ_E_INTERNAL : KJ_E_INVALID);
     json_t *a = kj_attach_get(db, att);
     json_t *args = json_pack("{s:s, s:s}", "body", a ? json_string_value(json_object_get(a, "filename")) : "", "attachment_id", att);
     json_decref(a);
-    int rc = kj_deal_act(db, user, deal_id, "message", args, NULL, NULL, NULL, err_key, http_status);
+    int rc = kj_deal_act(db, user, deal_id, "message", args, NULL, NULL, NULL, derr);
     json_decref(args);
     if (rc) { kj_attach_delete(db, data_dir, att); return -1; }
     snprintf(att_out, KJ_ID_LEN + 1, "%s", att);

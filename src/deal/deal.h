@@ -16,12 +16,14 @@
  * region and administrators mediate disputes and may hide abusive reviews.
  *
  * Money is integer fen; royalties are integer basis points (1/100 %).
- * Errors: an i18n key and an HTTP status (403 out of turn, 404 not found
- * or not a participant, 409 wrong state / expired / twice, 422 bad input);
+ * Errors: a kj_err (core/err.h): kind FORBIDDEN out of turn, NOT_FOUND not
+ * found or not a participant, CONFLICT wrong state / expired / twice,
+ * INVALID bad input, TOO_LARGE a file over the limit, INTERNAL;
  * per-field problems go to the caller's errors object (field → key).
  */
 #ifndef KJ_DEAL_H
 #define KJ_DEAL_H
+#include "core/err.h"
 #include "store/store.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,22 +68,22 @@ json_t *kj_deal_state_table(void);
  *  (contract_type, price_kind, amount_fen, instalments, entry_fee_fen,
  *  royalty_bp, scope, duration_days, coop_mode) to start at "agreed" with
  *  that offer accepted and the contract generated. Writes the id (27
- *  bytes). 0, or -1 with *err_key / *http_status. Not thread-safe on the
+ *  bytes). 0, or -1 with *derr. Not thread-safe on the
  *  same db (a kj_db belongs to one thread). */
 int kj_deal_create_from(kj_db *db, const char *source, const char *source_id, const char *listing_id,
                         const char *provider_id, const char *client_id, const char *title, const char *domain,
                         const char *region, const char *thread_id, json_t *terms, char *id_out,
-                        const char **err_key, int *http_status);
+                        kj_err *derr);
 
 /** Starts a deal from an accepted EOI (either side may), reusing its
  *  thread; the listing's offerer is the provider (for a demand: the EOI
  *  sender). One deal per EOI. Own transaction. */
 int kj_deal_start_from_eoi(kj_db *db, json_t *user, const char *eoi_id, char *id_out,
-                           const char **err_key, int *http_status);
+                           kj_err *derr);
 /** Orders a published service with a fixed price: the deal starts at
  *  "agreed" (技术服务 contract, lump sum = the price). Own transaction. */
 int kj_deal_order(kj_db *db, json_t *user, const char *listing_id, char *id_out,
-                  const char **err_key, int *http_status);
+                  kj_err *derr);
 
 /** Deals for a signed 揭榜挂帅 task agreement, inside the caller's
  *  transaction (the challenge module calls it when the issuer signs): one
@@ -92,29 +94,29 @@ int kj_deal_order(kj_db *db, json_t *user, const char *listing_id, char *id_out,
  *  one winner (with several, each winner's own budget, else an equal
  *  share), duration up to the last milestone, and the agreement's
  *  milestones as the deal's (deliverable = acceptance criteria). Each
- *  deal reuses no thread (a new conversation). 0, or -1 with *err_key. */
+ *  deal reuses no thread (a new conversation). 0, or -1 with *derr. */
 int kj_deal_from_challenge(kj_db *db, const char *challenge_id, const char *client_id, json_t *agreement,
-                           const char **err_key, int *http_status);
+                           kj_err *derr);
 
 /** Performs action on deal_id for user, with the action's inputs in args
  *  (offer fields; body; milestone fields and milestone_id; rating, body,
  *  review_id; broker_id; reason). client_ip is recorded with signatures.
- *  Field problems go to errors (status 422). On success *result_id (may be
+ *  Field problems go to errors (kind INVALID). On success *result_id (may be
  *  NULL) receives the id of a created record (offer, message, milestone,
- *  review), 27 bytes. 0, or -1 with *err_key and *http_status. */
+ *  review), 27 bytes. 0, or -1 with *derr. */
 int kj_deal_act(kj_db *db, json_t *user, const char *deal_id, const char *action, json_t *args,
-                const char *client_ip, json_t *errors, char *result_id, const char **err_key, int *http_status);
+                const char *client_ip, json_t *errors, char *result_id, kj_err *derr);
 
 /** Sends a file in the deal's conversation: stores it with the
  *  attachment rules of listings (market/attach.h: type from content,
  *  size ≤ max_size, image metadata stripped, confidential) and posts a
  *  message naming it — the "message" action of the table, so only
  *  members in a state that allows messages may. Writes the attachment id
- *  (27 bytes). 0, or -1 with *err_key / *http_status (413 too large, 422
- *  type, 404, 409); a refused file is not kept. */
+ *  (27 bytes). 0, or -1 with *derr (TOO_LARGE, INVALID
+ *  type, NOT_FOUND, CONFLICT); a refused file is not kept. */
 int kj_deal_attach(kj_db *db, json_t *user, const char *deal_id, const char *data_dir, size_t max_size,
                    const char *filename, const void *data, size_t size, char *att_out,
-                   const char **err_key, int *http_status);
+                   kj_err *derr);
 /** The deal's attachment row {id, filename, mime, size, sha256} if
  *  user may download it (a member of the deal's conversation), else NULL. */
 json_t *kj_deal_attachment(kj_db *db, json_t *user, const char *deal_id, const char *attachment_id);

@@ -176,17 +176,16 @@ void kj_page_deal_act(kj_req *req)
     const char *id = kj_req_param(req, 0);
     if (kj_has_errors(req)) { render_deal(req, 422); return; }
     json_t *errors = json_object();
-    const char *err = NULL;
-    int status = 0;
-    int rc = kj_deal_act(kj_req_db(req), req->user, id, kj_in_str(req, "action"), req->in, req->client_ip, errors, NULL, &err, &status);
-    if (rc && status == 422 && json_object_size(errors)) {
+    kj_err fail = { 0 };
+    int rc = kj_deal_act(kj_req_db(req), req->user, id, kj_in_str(req, "action"), req->in, req->client_ip, errors, NULL, &fail);
+    if (rc && fail.kind == KJ_E_INVALID && json_object_size(errors)) {
         json_object_update(req->errors, errors);
         json_decref(errors);
         render_deal(req, 422);
         return;
     }
     json_decref(errors);
-    if (rc) { kj_error(req, status, err); return; }
+    if (rc) { kj_error(req, kj_err_status(&fail), fail.key); return; }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/deals/%s?done=%s", id, kj_in_str(req, "action")));
 }
 
@@ -230,28 +229,26 @@ void kj_page_deal_contract_pdf(kj_req *req)
     json_decref(d);
 }
 
-static void started(kj_req *req, int rc, const char *id, const char *err, int status)
+static void started(kj_req *req, int rc, const char *id, const kj_err *fail)
 {
-    if (rc) { kj_error(req, status, err); return; }
+    if (rc) { kj_error(req, kj_err_status(fail), fail->key); return; }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/deals/%s", id));
 }
 
 void kj_page_deal_start_eoi(kj_req *req)
 {
     char id[32] = "";
-    const char *err = NULL;
-    int status = 0;
-    int rc = kj_deal_start_from_eoi(kj_req_db(req), req->user, kj_req_param(req, 0), id, &err, &status);
-    started(req, rc, id, err, status);
+    kj_err fail = { 0 };
+    int rc = kj_deal_start_from_eoi(kj_req_db(req), req->user, kj_req_param(req, 0), id, &fail);
+    started(req, rc, id, &fail);
 }
 
 void kj_page_deal_order(kj_req *req)
 {
     char id[32] = "";
-    const char *err = NULL;
-    int status = 0;
-    int rc = kj_deal_order(kj_req_db(req), req->user, kj_req_param(req, 0), id, &err, &status);
-    started(req, rc, id, err, status);
+    kj_err fail = { 0 };
+    int rc = kj_deal_order(kj_req_db(req), req->user, kj_req_param(req, 0), id, &fail);
+    started(req, rc, id, &fail);
 }
 
 /* ---- ratings on studio and organization pages ---- */
@@ -341,11 +338,10 @@ static int attach_upload(kj_req *req, char *att)
     while (u && (!u->filename || !*u->filename)) u = u->next;
     if (!u) { kj_error(req, 422, "err.attach.empty"); return -1; }
     kj_app *app = kj_req_app(req);
-    const char *err = NULL;
-    int status = 0;
+    kj_err fail = { 0 };
     if (kj_deal_attach(kj_req_db(req), req->user, kj_req_param(req, 0), app->cfg.data, (size_t)app->cfg.max_upload,
-                       u->filename, u->data, u->size, att, &err, &status)) {
-        kj_error(req, status, err);
+                       u->filename, u->data, u->size, att, &fail)) {
+        kj_error(req, kj_err_status(&fail), fail.key);
         return -1;
     }
     return 0;
