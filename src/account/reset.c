@@ -93,7 +93,7 @@ enum kj_verify_result kj_password_reset_check(kj_db *db, const char *token)
     return res;
 }
 
-enum kj_verify_result kj_password_reset(kj_db *db, const char *token, const char *new_pw, kj_fail *fail)
+enum kj_verify_result kj_password_reset(kj_db *db, const char *token, const char *new_pw, kj_err *fail)
 {
     if (!token_ok(token)) return KJ_VERIFY_UNKNOWN;
     char th[65];
@@ -106,7 +106,7 @@ enum kj_verify_result kj_password_reset(kj_db *db, const char *token, const char
                              : "err.field.required";
     if (bad) {
         json_decref(t);
-        if (fail) { fail->field = "password"; fail->key = bad; }
+        if (fail) kj_err_set(fail, KJ_E_INVALID, bad, "password");
         return KJ_VERIFY_INVALID;
     }
     /* Hashing is slow (argon2id): never inside the write transaction. */

@@ -27,7 +27,7 @@
 int kj_account_signup(kj_db *db, const kj_registration *r, kj_err *fail);
 
 /** What following an e-mail link (verification or password reset) gave;
- *  KJ_VERIFY_INVALID: a reset's new password was refused (see kj_fail). */
+ *  KJ_VERIFY_INVALID: a reset's new password was refused (*fail says why: kind INVALID, key, field). */
 enum kj_verify_result { KJ_VERIFY_OK, KJ_VERIFY_UNKNOWN, KJ_VERIFY_USED, KJ_VERIFY_EXPIRED, KJ_VERIFY_INVALID, KJ_VERIFY_ERROR };
 /** Follows a verification link: marks the token used and the user's
  *  address verified, in one transaction. A token serves once, until it
@@ -61,7 +61,7 @@ enum kj_verify_result kj_password_reset_check(kj_db *db, const char *token);
  *  link proves it), every session of the user ended and the user's other
  *  reset links voided. The password is hashed before the transaction
  *  (slow: call from a KJ_HEAVY route). */
-enum kj_verify_result kj_password_reset(kj_db *db, const char *token, const char *new_pw, kj_fail *fail);
+enum kj_verify_result kj_password_reset(kj_db *db, const char *token, const char *new_pw, kj_err *fail);
 
 /** The user's live sessions, newest use first: [{id, kind, ip, device,
  *  user_agent, created_at, last_seen_at, current}] where current marks

@@ -62,7 +62,7 @@ void kj_api_password_forgot(kj_req *req)
 
 void kj_api_password_reset(kj_req *req)
 {
-    kj_fail fail = { 0 };
+    kj_err fail = { 0 };
     switch (kj_password_reset(kj_req_db(req), kj_in_str(req, "token"), kj_in_str(req, "password"), &fail)) {
     case KJ_VERIFY_OK:
         kj_resp_json(req, 200, json_pack("{s:s}", "status", "password_reset"));

@@ -157,7 +157,7 @@ void kj_page_password_reset_post(kj_req *req)
         kj_render(req, 422, "password_reset", json_pack("{s:s, s:s}", "token", token ? token : "", "page_title", kj_tr(req, "reset.title")));
         return;
     }
-    kj_fail fail = { 0 };
+    kj_err fail = { 0 };
     enum kj_verify_result r = kj_password_reset(kj_req_db(req), token, kj_in_str(req, "password"), &fail);
     if (r == KJ_VERIFY_INVALID) {
         kj_req_fail(req, &fail);
