@@ -82,13 +82,15 @@ typedef struct {
     size_t len[4];
 } kj_search_facet_row;
 
-/* The columns (SQL) of a listing that a search hit shows, for backends
- * that read them together with the hit's text in one statement (hit). */
+/* The columns (SQL) of a listing (l, with its domain dm and region rg)
+ * and of a studio (s) that a search hit shows, for backends that read them
+ * together with the hits' text in one statement (hits). */
 #define KJ_SEARCH_HIT_LISTING_COLUMNS \
     "l.kind, l.subtype, l.title, l.summary, l.domain, l.region, l.trl, l.trl_min, l.price_kind, l.price_min_fen, " \
     "l.price_max_fen, l.coop_modes AS coop_modes__json, l.keywords AS keywords__json, l.valid_until, l.deadline, " \
     "l.published_at, l.anonymous, l.open_for_interest, l.status, l.owner_id, l.studio_id, l.org_id, " \
     "dm.name_zh AS domain_zh, dm.name_en AS domain_en, rg.name_zh AS region_zh, rg.name_en AS region_en"
+#define KJ_SEARCH_HIT_STUDIO_COLUMNS "s.name AS studio_name, s.intro AS studio_intro, s.region AS studio_region"
 
 typedef struct kj_search_backend {
     const char *name;                  /* "fts5" */
@@ -154,13 +156,18 @@ typedef struct kj_search_backend {
      *  kj_search_scan). Returns the number of matches, or -1. */
     int64_t (*scan_filtered)(kj_db *db, const char *expr, const kj_listing_query *f, bool studios, const char *counts,
                              void (*fn)(void *ctx, const kj_search_facet_row *facets, int64_t docno, double score), void *ctx);
-    /** A hit as a page shows it: {id, doc_kind, f0..f3 (the four indexed
-     *  columns' text), KJ_SEARCH_HIT_LISTING_COLUMNS (null for a studio)};
-     *  NULL when the document is gone. New ref. */
-    json_t *(*hit)(kj_db *db, int64_t docno);
-    /** The engine's own snippet of a hit for expr (\x02…\x03 around
-     *  matches, '…' where text is left out). malloc'd; NULL: none. */
-    char *(*snippet)(kj_db *db, const char *expr, int64_t docno);
+    /** The n hits of a results page (documents docnos[0..n-1]), read
+     *  together (one statement: a page of 20 read one by one was 20):
+     *  element i is docnos[i]'s hit as a page shows it, {id, doc_kind,
+     *  f0..f3 (the four indexed columns' text), KJ_SEARCH_HIT_LISTING_COLUMNS
+     *  (null for a studio), KJ_SEARCH_HIT_STUDIO_COLUMNS (null for a
+     *  listing)} in that order, or JSON null when the document is gone.
+     *  NULL on error. New ref. */
+    json_t *(*hits)(kj_db *db, const int64_t *docnos, int n);
+    /** The engine's own snippets of hits for expr (\x02…\x03 around
+     *  matches, '…' where text is left out), read together: element i is
+     *  docnos[i]'s, or JSON null when there is none. NULL on error. New ref. */
+    json_t *(*snippets)(kj_db *db, const char *expr, const int64_t *docnos, int n);
     /** Published listings matching a typing expression, newest first, at
      *  most limit: [{id, kind, title, kw (keywords array)}]. New ref. */
     json_t *(*suggest)(kj_db *db, const char *expr, int limit);

@@ -1034,31 +1034,60 @@ static char *literal_snippet(json_t *hit, json_t *terms)
     return kj_buf_steal(&out, NULL);
 }
 
-/* The hits ranked from..to (0-based, to exclusive) of the sorted best, each
- * read on its own by document number. */
+/* The hits ranked from..to (0-based, to exclusive) of the sorted best, read
+ * together (backend.h: hits; one statement per hit made a results page 23),
+ * in rank order; the engine's snippets, for the hits whose text holds no
+ * term as written, in one more statement. NULL when the store failed. */
 static json_t *page_of_hits(kj_db *db, const char *expr, json_t *terms, const ranked *best, int from, int to)
 {
     const kj_search_backend *sb = kj_search_backend_of(db);
-    json_t *hits = json_array();
-    for (int i = from; i < to; i++) {
-        json_t *h = sb->hit(db, best[i].rowid);
-        if (!h) continue;   /* withdrawn since the scan */
-        char *snippet = literal_snippet(h, terms);
-        if (!snippet) snippet = sb->snippet(db, expr, best[i].rowid);
-        json_object_set_new(h, "snippet", json_string(snippet ? snippet : ""));
+    int n = to - from;
+    if (n <= 0) return json_array();
+    int64_t *docnos = malloc((size_t)n * sizeof *docnos), *unsnipped = malloc((size_t)n * sizeof *unsnipped);
+    if (!docnos || !unsnipped) { free(docnos); free(unsnipped); return NULL; }
+    for (int i = 0; i < n; i++) docnos[i] = best[from + i].rowid;
+    json_t *read = sb->hits(db, docnos, n);
+    if (!read) { free(docnos); free(unsnipped); return NULL; }
+    /* The literal snippets first: the engine's only where none was found. */
+    json_t *literal = json_array(), *snippets = NULL;
+    int nun = 0;
+    for (int i = 0; i < n; i++) {
+        json_t *h = json_array_get(read, (size_t)i);
+        char *snippet = json_is_object(h) ? literal_snippet(h, terms) : NULL;
+        json_array_append_new(literal, snippet ? json_string(snippet) : json_null());
+        if (json_is_object(h) && !snippet) unsnipped[nun++] = docnos[i];
         free(snippet);
+    }
+    if (nun) snippets = sb->snippets(db, expr, unsnipped, nun);
+    json_t *hits = json_array();
+    for (int i = 0, u = 0; i < n; i++) {
+        json_t *h = json_array_get(read, (size_t)i);
+        if (!json_is_object(h)) continue;   /* withdrawn since the scan */
+        json_t *snippet = json_array_get(literal, (size_t)i);
+        if (json_is_null(snippet)) snippet = json_array_get(snippets, (size_t)u++);
+        json_object_set_new(h, "snippet", json_string(json_is_string(snippet) ? json_string_value(snippet) : ""));
         for (const char *const *c = (const char *const[]){ "f0", "f1", "f2", "f3", NULL }; *c; c++) json_object_del(h, *c);
         /* The scan's score: bm25() here would recount every term's documents
          * for its IDF, once per hit. */
-        json_object_set_new(h, "score", json_real(best[i].score));
+        json_object_set_new(h, "score", json_real(best[from + i].score));
         if (!strcmp(jstr(h, "doc_kind"), "studio")) {
-            json_t *s = kj_db_row(db, "SELECT name AS title, intro AS summary, region FROM studios WHERE id = ?", "s", jstr(h, "id"));
-            if (s) { json_object_update(h, s); json_decref(s); }
+            /* A studio shows its name, introduction and region (null when
+             * the studio is gone: the listing columns are null then). */
+            json_object_set(h, "title", json_object_get(h, "studio_name"));
+            json_object_set(h, "summary", json_object_get(h, "studio_intro"));
+            json_object_set(h, "region", json_object_get(h, "studio_region"));
             json_object_set_new(h, "kind", json_string("studio"));
         }
+        for (const char *const *c = (const char *const[]){ "studio_name", "studio_intro", "studio_region", NULL }; *c; c++)
+            json_object_del(h, *c);
         kj_listing_redact(h, false);
-        json_array_append_new(hits, h);
+        json_array_append(hits, h);
     }
+    json_decref(snippets);
+    json_decref(literal);
+    json_decref(read);
+    free(docnos);
+    free(unsnipped);
     return hits;
 }
 

@@ -120,3 +120,46 @@ def test_signed_in_count_is_remembered_until_a_write(server):
     assert count(fresh) == len(made) and db_timing(fresh)[0] == db_timing(first)[0]
     publish(sci, admin, title="%s-new" % MARK, domain="D0102", region="510107")
     assert count(sci.get(page)) == len(made) + 1
+
+
+def studio(server):
+    """A studio named with this run's marker (made once per server): search
+    shows studios next to listings when no listing filter is set."""
+    key = ("studio", id(server))
+    if key not in _made:
+        sci = user(server, "scientist")
+        r = sci.post_form("/studios", {"name": "%s 工作室" % MARK, "intro": "介绍 %s" % MARK, "region": "510107"})
+        assert r.status == 303, r
+        _made[key] = re.search(r"/studios/([0-9A-Z]{26})", r.header("Location") or "").group(1)
+    return _made[key]
+
+
+def test_signed_in_search_page_runs_at_most_five_statements(server):
+    """The search results page read each hit's row on its own (one statement
+    per hit, one more per studio: 23 for a page of twenty); the page's hits
+    are now read in one statement (search/backend.h: hits)."""
+    made, sid = listings(server), studio(server)
+    sci = user(server, "scientist")
+    for lang in ("zh-CN", "en"):
+        r = sci.get("/search?q=%s" % MARK, headers={"Accept-Language": lang})
+        assert r.status == 200, r
+        hits = re.findall(r'<h3><a href="/(listings|studios)/([0-9A-Z]{26})">([^<]*)</a></h3>', r.text)
+        assert {h[1] for h in hits} >= {m["id"] for m in made} | {sid}, hits   # (and the count test's new one)
+        assert ("studios", sid, "%s 工作室" % MARK) in hits, hits
+        n, _ = db_timing(r)
+        print("search page statements (%s): %d" % (lang, n))
+        assert n <= MAX_STATEMENTS, "signed-in search page ran %d statements (at most %d): a query per hit?" % (n, MAX_STATEMENTS)
+    # With filters (no studios then), and page 2 of a smaller page size.
+    r = sci.get("/search?q=%s&domain=D01&region=510000&trl_min=5" % MARK)
+    assert r.status == 200, r
+    found = re.findall(r'<h3><a href="/(listings|studios)/([0-9A-Z]{26})">', r.text)
+    assert {f[1] for f in found} >= {m["id"] for m in made} and "studios" not in {f[0] for f in found}, found
+    assert db_timing(r)[0] <= MAX_STATEMENTS
+    r = sci.get("/search?q=%s&per_page=4&page=2" % MARK)
+    assert r.status == 200 and len(re.findall(r'<h3><a href="/(?:listings|studios)/', r.text)) == 4, r
+    assert db_timing(r)[0] <= MAX_STATEMENTS
+    # The same search through the API.
+    r = sci.api("GET", "/api/v1/search?q=%s" % MARK)
+    assert r.status == 200 and r.json["total"] >= len(made) + 1, r
+    assert {h["id"] for h in r.json["items"]} >= {m["id"] for m in made} | {sid}
+    assert db_timing(r)[0] <= MAX_STATEMENTS

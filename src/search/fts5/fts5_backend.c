@@ -221,21 +221,69 @@ static int64_t fts5_scan_filtered(kj_db *db, const char *expr, const kj_listing_
     return rc < 0 ? -1 : total;
 }
 
-static json_t *fts5_hit(kj_db *db, int64_t docno)
+/* The documents of a page as one JSON array text, "[n1,n2,…]": a single
+ * statement text whatever their number (json_each), which the connection's
+ * statement cache keeps. */
+static char *docno_list(const int64_t *docnos, int n)
 {
-    return kj_db_row(db, "SELECT d.doc_id AS id, d.doc_kind, "
-                         "f.title AS f0, f.keywords AS f1, f.summary AS f2, f.body AS f3, "
-                         KJ_SEARCH_HIT_LISTING_COLUMNS
-                         " FROM search_docs d CROSS JOIN search_fts f ON f.rowid = d.rowid "
-                         "LEFT JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
-                         "LEFT JOIN domains dm ON dm.code = l.domain LEFT JOIN regions rg ON rg.code = l.region "
-                         "WHERE d.rowid = ?", "i", docno);
+    kj_buf b = { 0 };
+    kj_buf_puts(&b, "[");
+    for (int i = 0; i < n; i++) kj_buf_printf(&b, "%s%lld", i ? "," : "", (long long)docnos[i]);
+    kj_buf_puts(&b, "]");
+    return kj_buf_steal(&b, NULL);
 }
 
-static char *fts5_snippet(kj_db *db, const char *expr, int64_t docno)
+/* Steps st, whose last column is the document number (named docno), and
+ * puts each row (without that column) at its document's place in a new
+ * array of n (JSON null where no row came). NULL on error. */
+static json_t *rows_by_docno(kj_db *db, kj_stmt *st, const int64_t *docnos, int n)
 {
-    return kj_db_text(db, "SELECT snippet(search_fts, -1, char(2), char(3), '…', 24) FROM search_fts "
-                          "WHERE search_fts MATCH ? AND rowid = ?", "si", expr, docno);
+    json_t *out = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(out, json_null());
+    int rc;
+    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
+        json_t *row = kj_stmt_row_json(db, st);
+        int64_t docno = json_integer_value(json_object_get(row, "docno"));
+        json_object_del(row, "docno");
+        int i = 0;
+        while (i < n && docnos[i] != docno) i++;
+        if (i < n) json_array_set(out, (size_t)i, row);
+        json_decref(row);
+    }
+    kj_stmt_finish(db, st);
+    if (rc < 0) { json_decref(out); return NULL; }
+    return out;
+}
+
+static json_t *fts5_hits(kj_db *db, const int64_t *docnos, int n)
+{
+    char *list = docno_list(docnos, n);
+    kj_stmt *st = kj_db_prepare(db, "SELECT d.doc_id AS id, d.doc_kind, "
+                                    "f.title AS f0, f.keywords AS f1, f.summary AS f2, f.body AS f3, "
+                                    KJ_SEARCH_HIT_LISTING_COLUMNS ", " KJ_SEARCH_HIT_STUDIO_COLUMNS ", d.rowid AS docno"
+                                    " FROM search_docs d CROSS JOIN search_fts f ON f.rowid = d.rowid "
+                                    "LEFT JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
+                                    "LEFT JOIN domains dm ON dm.code = l.domain LEFT JOIN regions rg ON rg.code = l.region "
+                                    "LEFT JOIN studios s ON s.id = d.doc_id AND d.doc_kind = 'studio' "
+                                    "WHERE d.rowid IN (SELECT value FROM json_each(?))", "s", list);
+    free(list);
+    return st ? rows_by_docno(db, st, docnos, n) : NULL;
+}
+
+static json_t *fts5_snippets(kj_db *db, const char *expr, const int64_t *docnos, int n)
+{
+    char *list = docno_list(docnos, n);
+    kj_stmt *st = kj_db_prepare(db, "SELECT snippet(search_fts, -1, char(2), char(3), '…', 24) AS snippet, rowid AS docno "
+                                    "FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
+                                "ss", expr, list);
+    free(list);
+    json_t *rows = st ? rows_by_docno(db, st, docnos, n) : NULL;
+    /* Each row's snippet, not the row. */
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+        if (json_is_object(r)) json_array_set(rows, i, json_object_get(r, "snippet"));
+    return rows;
 }
 
 static json_t *fts5_suggest(kj_db *db, const char *expr, int limit)
@@ -330,8 +378,8 @@ const kj_search_backend kj_search_fts5 = {
     .typing = fts5_typing,
     .scan = kj_fts5_scan_run,
     .scan_filtered = fts5_scan_filtered,
-    .hit = fts5_hit,
-    .snippet = fts5_snippet,
+    .hits = fts5_hits,
+    .snippets = fts5_snippets,
     .suggest = fts5_suggest,
     .doc_matches = fts5_doc_matches,
     .term_docs = fts5_term_docs,
