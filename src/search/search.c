@@ -211,10 +211,44 @@ int64_t kj_search_term_docs(kj_db *db, const char *term)
     return docs;
 }
 
+/* The estimate as last read, for the store (serial) and generation it was
+ * read at: every search asks for it (whether the index is large enough for
+ * the cached term counts), and it cost a results page one of its five
+ * statements. Any write through the store ends it, as the response cache's
+ * pages; writes by other processes (an import command) within
+ * ESTIMATE_TTL_US. It only chooses between ways of counting (thresholds of
+ * thousands of documents): a second's lag changes nothing a user sees.
+ * Guarded by estimate_lock. */
+#define ESTIMATE_TTL_US 1000000
+static struct { uint64_t serial, generation; int64_t at_us, docs; } estimate_memo;
+static pthread_mutex_t estimate_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int64_t kj_search_doc_estimate(kj_db *db)
 {
+    kj_store *s = kj_db_store(db);
+    /* Inside a transaction the estimate may count its own uncommitted documents. */
+    bool memo = !kj_db_in_transaction(db);
+    uint64_t serial = kj_store_serial(s), generation = kj_store_generation(s);
+    int64_t now = kj_mono_us(), docs = -1;
+    if (memo) {
+        pthread_mutex_lock(&estimate_lock);
+        if (estimate_memo.at_us && estimate_memo.serial == serial && estimate_memo.generation == generation &&
+            now - estimate_memo.at_us < ESTIMATE_TTL_US)
+            docs = estimate_memo.docs;
+        pthread_mutex_unlock(&estimate_lock);
+        if (docs >= 0) return docs;
+    }
     int64_t n = kj_search_backend_of(db)->max_docno(db);
-    return n > 0 ? n : 0;
+    docs = n > 0 ? n : 0;
+    if (memo && n >= 0) {
+        pthread_mutex_lock(&estimate_lock);
+        estimate_memo.serial = serial;
+        estimate_memo.generation = generation;   /* read before: a write meanwhile leaves it stale at once */
+        estimate_memo.at_us = now;
+        estimate_memo.docs = docs;
+        pthread_mutex_unlock(&estimate_lock);
+    }
+    return docs;
 }
 
 char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out)
@@ -598,12 +632,26 @@ static int64_t load_attrs(kj_db *db, int64_t after, int64_t only, int64_t limit,
     return kj_search_backend_of(db)->attrs(db, after, only, limit, attrs_row, &k);
 }
 
+/* How many documents a search that meets one it has not met yet reads
+ * together, from that one on (kj_search_doc_hot). */
+#define ATTRS_CATCH_UP 128
+
 const kj_doc_hot *kj_search_doc_hot(kj_db *db, int64_t rowid, kj_doc_attrs *read)
 {
     const kj_doc_hot *h = kj_doc_hot_find(rowid);
     if (h) return h;
-    /* Not met yet (or not to be kept: read inside a transaction). The
-     * scan's statement is still stepping: SQLite runs this one beside it. */
+    /* Not met yet. The scan's statement is still stepping: SQLite runs
+     * this one beside it. Inside a transaction nothing read is kept: this
+     * document alone. Else it is mostly one indexed since the last search,
+     * and numbers grow with indexing: the documents after it are new too
+     * and the walk (in increasing order) meets them next, so they are read
+     * in the same statement (one statement per new document made the
+     * first search after ten listings were published 13 statements). */
+    if (!kj_db_in_transaction(db)) {
+        if (load_attrs(db, rowid - 1, 0, ATTRS_CATCH_UP, NULL, NULL) < 0) return NULL;
+        if ((h = kj_doc_hot_find(rowid))) return h;
+        /* Not kept (doc_attrs.h: beyond its pages, or out of memory): read for this walk alone. */
+    }
     return load_attrs(db, 0, rowid, 1, read, NULL) > 0 ? &read->hot : NULL;
 }
 

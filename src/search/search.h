@@ -116,7 +116,9 @@ int64_t kj_search_term_docs(kj_db *db, const char *term);
 int kj_search_refresh_term_stats(kj_db *db);
 bool kj_search_term_stats_due(kj_db *db);
 /** The number of indexed documents, estimated from above in O(log n)
- *  (0 when none or on error). */
+ *  (0 when none or on error). Remembered between calls outside a
+ *  transaction until the next write through the store, and for at most a
+ *  second (writes by other processes): a search asks for it every time. */
 int64_t kj_search_doc_estimate(kj_db *db);
 /** kj_search_expr with OR: what matching and alerts rank candidates by. */
 char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);

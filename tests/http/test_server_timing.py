@@ -147,7 +147,6 @@ def test_signed_in_search_page_runs_at_most_five_statements(server):
         assert {h[1] for h in hits} >= {m["id"] for m in made} | {sid}, hits   # (and the count test's new one)
         assert ("studios", sid, "%s 工作室" % MARK) in hits, hits
         n, _ = db_timing(r)
-        print("search page statements (%s): %d" % (lang, n))
         assert n <= MAX_STATEMENTS, "signed-in search page ran %d statements (at most %d): a query per hit?" % (n, MAX_STATEMENTS)
     # With filters (no studios then), and page 2 of a smaller page size.
     r = sci.get("/search?q=%s&domain=D01&region=510000&trl_min=5" % MARK)
