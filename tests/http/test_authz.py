@@ -100,6 +100,12 @@ MATRIX = [
     ("GET", "/password/reset?token=" + "x" * 43, "page", NO_SUCH_LINK),
     ("POST", "/password/reset", "page", NO_SUCH_LINK, {"token": "x" * 43, "password": "Matrix-Reset-2026"}),
     ("POST", "/api/v1/password/reset", "api", NO_SUCH_LINK, {"token": "x" * 43, "password": "Matrix-Reset-2026"}),
+    # A verification link that was never sent: unknown to everyone.
+    ("GET", "/verify-email?token=" + "x" * 43, "page", NO_SUCH_LINK),
+    # /metrics answers its token only (or its own listener): no session,
+    # an administrator's included, is that token.
+    ("GET", "/metrics", "page", NO_SUCH_LINK),
+    ("GET", "/metrics", "api", NO_SUCH_LINK),
     ("POST", "/admin/users/{uid}/verification", "page", ADMIN_ONLY, {}),
     ("POST", "/api/v1/admin/users/{uid}/email-verification", "api", ADMIN_ONLY),
 ]
