@@ -424,7 +424,10 @@ static int check_entry(kj_db *db, json_t *in, int64_t *fen, int64_t *deadline_ms
 static const char *opt(json_t *in, const char *k) { const char *s = kj_ch_str(in, k); return s ? s : ""; }
 
 /* Who issues for which organization: org members for their own; staff for
- * an organization they name; scientists only 成果找市场 entries. */
+ * an organization they name in their jurisdiction (the issuer reads the
+ * entry's confidential applications and selects its winners, so an
+ * operator of another center may not act in a distant organization's
+ * name); scientists only 成果找市场 entries. */
 static int issuer_org(kj_db *db, json_t *user, json_t *in, const char **org_id, const char **region, kj_err *e)
 {
     const char *role = kj_ch_str(user, "role");
@@ -437,8 +440,9 @@ static int issuer_org(kj_db *db, json_t *user, json_t *in, const char **org_id, 
     if (!*org_id) return kj_err_set(e, KJ_E_INVALID, "err.challenge.org_required", "org_id");
     json_t *o = kj_db_row(db, "SELECT region FROM orgs WHERE id = ?", "s", *org_id);
     if (!o) return kj_err_set(e, KJ_E_INVALID, "err.challenge.org_unknown", "org_id");
+    bool ours = kj_authz_can_review_region(user, kj_ch_str(o, "region"));
     json_decref(o);
-    return 0;
+    return ours ? 0 : kj_err_set(e, KJ_E_FORBIDDEN, "err.challenge.org_not_yours", "org_id");
 }
 
 int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in, char *id_out, kj_err *e)

@@ -560,6 +560,32 @@ def test_write_authorization_matrix(server):
 
 # ---- editing through the pages, the review queue ----
 
+
+def test_operators_issue_only_for_organizations_of_their_jurisdiction(server):
+    """The issuer reads an entry's confidential applications and picks its
+    winners: an operator of another center (Xining) may not issue in the
+    name of a Chengdu organization (issue 12, "another center"); the
+    center's own operator and administrators may; a Chengdu operator may
+    not for a Qinghai organization either."""
+    lid = new_list(server)
+    chengdu = login(server, "org_member").api("GET", "/api/v1/me").json["org_id"]
+    qinghai = login(server, "org_member2").api("GET", "/api/v1/me").json["org_id"]
+    xining_op = login(server, "operator2")
+    before = xining_op.api("GET", "/api/v1/challenge-lists/%s" % lid).text
+    r = xining_op.api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body(org_id=chengdu))
+    assert r.status == 403 and "err.challenge.org_not_yours" in code_of(r), r
+    assert "辖区" in r.json["errors"][0]["message"], r.json
+    r = xining_op.post_form("/challenge-lists/%s/challenges" % lid,
+                            dict(entry_body(org_id=chengdu), indicators="续航 | ≥ 60 | 分钟 | 第三方飞行测试"))
+    assert r.status == 403 and "辖区" in r.text and not r.header("Location"), r
+    r = login(server, "operator").api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body(org_id=qinghai))
+    assert r.status == 403 and "err.challenge.org_not_yours" in code_of(r), r
+    assert xining_op.api("GET", "/api/v1/challenge-lists/%s" % lid).text == before, "nothing was issued"
+    r = login(server, "admin").api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body(org_id=qinghai))
+    assert r.status == 201, r
+    r = login(server, "operator").api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body(org_id=chengdu))
+    assert r.status == 201, r
+
 def test_edit_pages_and_review_queue(server):
     lid = new_list(server)
     org, op, li = login(server, "org_member"), login(server, "operator"), login(server, "scientist2")
