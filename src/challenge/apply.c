@@ -317,11 +317,21 @@ int kj_application_attach(kj_db *db, json_t *user, const char *app_id, const cha
         kj_err_set(e, attach_kind(key), key, "file");
         goto out;
     }
-    if (kj_db_begin(db) || kj_db_exec(db, "INSERT INTO challenge_attachments(attachment_id, application_id, created_at) VALUES (?,?,?)", "ssi",
+    if (kj_db_begin(db)) {
+        kj_attach_delete(db, data_dir, att);
+        kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
+        goto out;
+    }
+    /* Counted again inside the write: uploads racing for the last place
+     * all passed the count above (a cheap early refusal, before storing). */
+    int64_t files = kj_db_int(db, -1, "SELECT count(*) FROM challenge_attachments WHERE application_id = ?", "s", app_id);
+    if (files < 0 || files >= KJ_CH_MAX_FILES ||
+        kj_db_exec(db, "INSERT INTO challenge_attachments(attachment_id, application_id, created_at) VALUES (?,?,?)", "ssi",
                    att, app_id, kj_now_ms()) < 1) {
         kj_db_rollback(db);
         kj_attach_delete(db, data_dir, att);
-        kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
+        if (files >= KJ_CH_MAX_FILES) kj_err_set(e, KJ_E_CONFLICT, "err.challenge.too_many_files", "file");
+        else kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
     kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "attach_file", NULL, NULL, NULL, false);

@@ -745,6 +745,31 @@ def test_attachment_limit(server):
     assert 'id="challenge-attach-form"' not in li.get("/challenges/%s" % cid).text
 
 
+
+def test_attachment_limit_holds_under_concurrent_uploads(server):
+    """The file count is checked inside the transaction that adds the
+    file: uploads racing for the last free place leave exactly the limit."""
+    import threading
+    from test_popsci import png, post_multipart
+    lid, cid, org = published_entry(server)
+    li = login(server, "scientist2")
+    a1 = li.api("POST", "/api/v1/challenges/%s/applications" % cid, APP).json["id"]
+    base = "/challenges/%s/applications/%s/attachments" % (cid, a1)
+    for i in range(8):
+        assert post_multipart(li, base, [], [("file", ("p%d.png" % i, "image/png", png()))]).status == 303
+    statuses = []
+
+    def upload(i):
+        statuses.append(post_multipart(li, base, [], [("file", ("r%d.png" % i, "image/png", png()))]).status)
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [303] * 2 + [409] * 10, statuses
+    files = li.api("GET", "/api/v1/challenges/%s/applications/%s" % (cid, a1)).json["attachments"]
+    assert len(files) == 10, len(files)
+
 # ---- notifications of the automatic steps ----
 
 def mail_queue(server, where="1=1", *args):
