@@ -100,15 +100,20 @@ int kj_subscribe(kj_db *db, json_t *user, const char *kind, const char *query, j
         if (!owner) { *err_key = "err.not_found"; return -1; }
     }
     if (threshold < 0 || threshold > 1) { *err_key = "err.field.range"; return -1; }
-    if (kj_db_int(db, 0, "SELECT count(*) FROM subscriptions WHERE user_id = ?", "s", jstr(user, "id")) >= 100) {
-        *err_key = "err.subscription.too_many";
+    /* The cap is counted by the insert itself (one statement, atomic):
+     * requests racing for the last place cannot all pass a count made
+     * before it. */
+    kj_id id = kj_id_new();
+    int added = kj_db_exec(db, "INSERT INTO subscriptions(id, user_id, kind, query, filters, listing_id, threshold, created_at) "
+                               "SELECT ?,?,?,?,?,?,?,? WHERE (SELECT count(*) FROM subscriptions WHERE user_id = ?2) < 100",
+                           "ssssjsdi", id.s, jstr(user, "id"), kind, query ? query : "",
+                           filters, !strcmp(kind, "matches") ? listing_id : NULL, threshold, kj_now_ms());
+    if (added < 0) {
+        *err_key = "err.internal";
         return -1;
     }
-    kj_id id = kj_id_new();
-    if (kj_db_exec(db, "INSERT INTO subscriptions(id, user_id, kind, query, filters, listing_id, threshold, created_at) "
-                       "VALUES (?,?,?,?,?,?,?,?)", "ssssjsdi", id.s, jstr(user, "id"), kind, query ? query : "",
-                   filters, !strcmp(kind, "matches") ? listing_id : NULL, threshold, kj_now_ms()) < 0) {
-        *err_key = "err.internal";
+    if (added == 0) {
+        *err_key = "err.subscription.too_many";
         return -1;
     }
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);

@@ -296,3 +296,27 @@ def test_reindex_while_serving(server):
     assert search(server, word, domain="D04")["total"] == 0
     assert search(server, word, kind="demand")["items"][0]["id"] == d
     assert o in matches()
+
+
+def test_alert_cap_holds_under_concurrent_requests(server):
+    """The cap of 100 alerts is counted by the insert itself: requests
+    racing for the last places cannot all pass a count made before it."""
+    import threading
+    from harness import register
+    c, _ = register(server)
+    for i in range(95):
+        r = c.api("POST", "/api/v1/subscriptions", {"type": "search", "q": "上限 %d" % i})
+        assert r.status == 201, r
+    statuses = []
+
+    def add(i):
+        statuses.append(c.api("POST", "/api/v1/subscriptions", {"type": "search", "q": "并发 %d" % i}).status)
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(201) == 5, statuses
+    assert len(c.api("GET", "/api/v1/subscriptions").json["items"]) == 100
+    r = c.api("POST", "/api/v1/subscriptions", {"type": "search", "q": "再多一个"})
+    assert r.status != 201 and "100" in r.text, r
