@@ -50,7 +50,7 @@ static bool belongs(kj_req *req, kj_ch_part part, const char *sub_id)
 static bool app_belongs(kj_req *req)
 {
     if (belongs(req, KJ_CH_APPLICATION, param(req, 1))) return true;
-    kj_err e = { KJ_E_NOT_FOUND, "err.not_found", NULL, NULL };
+    kj_err e = { .kind = KJ_E_NOT_FOUND, .key = "err.not_found" };
     kj_challenge_fail(req, &e);
     return false;
 }
@@ -73,7 +73,7 @@ void kj_api_challenge_list_create(kj_req *req)
 void kj_api_challenge_list(kj_req *req)
 {
     json_t *l = kj_challenge_list_view(kj_req_db(req), param(req, 0), req->user);
-    kj_err e = { KJ_E_NOT_FOUND, "err.not_found", NULL, NULL };
+    kj_err e = { .kind = KJ_E_NOT_FOUND, .key = "err.not_found" };
     if (!l) { kj_challenge_fail(req, &e); return; }
     kj_resp_json(req, 200, l);
 }
@@ -230,7 +230,7 @@ void kj_api_challenge_object(kj_req *req)
 
 void kj_api_challenge_answer(kj_req *req)
 {
-    kj_err e = { KJ_E_NOT_FOUND, "err.not_found", NULL, NULL };
+    kj_err e = { .kind = KJ_E_NOT_FOUND, .key = "err.not_found" };
     if (!belongs(req, KJ_CH_OBJECTION, param(req, 1)) ||
         kj_objection_answer(kj_req_db(req), req->user, param(req, 1), kj_in_str(req, "answer"), &e)) {
         kj_challenge_fail(req, &e);
@@ -258,7 +258,7 @@ void kj_api_challenge_milestones(kj_req *req)
 static bool milestone_belongs(kj_req *req)
 {
     if (belongs(req, KJ_CH_MILESTONE, param(req, 1))) return true;
-    kj_err e = { KJ_E_NOT_FOUND, "err.not_found", NULL, NULL };
+    kj_err e = { .kind = KJ_E_NOT_FOUND, .key = "err.not_found" };
     kj_challenge_fail(req, &e);
     return false;
 }

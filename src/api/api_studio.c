@@ -68,7 +68,8 @@ void kj_api_studio_create(kj_req *req)
     };
     char id[KJ_ID_LEN + 1];
     json_t *errors = json_object();
-    int st = kj_studio_create(kj_req_db(req), req->user, &in, id, errors);
+    kj_err se = { .fields = errors };
+    int st = kj_studio_create(kj_req_db(req), req->user, &in, id, &se) ? kj_err_status(&se) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     kj_resp_header(req, "Location", kj_arena_printf(req->arena, "/api/v1/studios/%s", id));
@@ -87,7 +88,8 @@ void kj_api_studio_patch(kj_req *req)
     };
     const char *id = kj_req_param(req, 0);
     json_t *errors = json_object();
-    int st = kj_studio_update(kj_req_db(req), req->user, id, &in, errors);
+    kj_err se = { .fields = errors };
+    int st = kj_studio_update(kj_req_db(req), req->user, id, &in, &se) ? kj_err_status(&se) : 0;
     json_decref(keep);
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
@@ -98,7 +100,8 @@ void kj_api_studio_invite(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     json_t *errors = json_object();
-    int st = kj_studio_invite(kj_req_db(req), req->user, id, kj_in_str(req, "email"), errors);
+    kj_err se = { .fields = errors };
+    int st = kj_studio_invite(kj_req_db(req), req->user, id, kj_in_str(req, "email"), &se) ? kj_err_status(&se) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     kj_resp_json(req, 201, json_pack("{s:s, s:s, s:s, s:s}", "studio_id", id, "email", kj_in_str(req, "email"),
@@ -109,7 +112,8 @@ void kj_api_studio_join(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     json_t *errors = json_object();
-    int st = kj_studio_join(kj_req_db(req), req->user, id, errors);
+    kj_err se = { .fields = errors };
+    int st = kj_studio_join(kj_req_db(req), req->user, id, &se) ? kj_err_status(&se) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     send_studio(req, 200, id);

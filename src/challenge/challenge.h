@@ -143,9 +143,9 @@ json_t *kj_application_get(kj_db *db, json_t *user, const char *app_id, kj_err *
  *  (see kj_application_editable). The bytes go through market/attach.c:
  *  type from the content (libmagic), image metadata removed, stored under
  *  <data_dir>/files (outside the web root), always confidential. Writes
- *  the attachment id (KJ_ID_LEN + 1 bytes). Refusals: 404, 403, 409
- *  (deadline, withdrawn, too many files), 413 (too large), 422 (type,
- *  empty, corrupt). */
+ *  the attachment id (KJ_ID_LEN + 1 bytes). Refusals (kinds): NOT_FOUND,
+ *  FORBIDDEN, CONFLICT (deadline, withdrawn, too many files), TOO_LARGE,
+ *  INVALID (type, empty, corrupt). */
 int kj_application_attach(kj_db *db, json_t *user, const char *app_id, const char *data_dir, size_t max_size,
                           const char *filename, const void *data, size_t size, char *att_out, kj_err *e);
 /** Removes a file from one's application (same rule as attaching). */

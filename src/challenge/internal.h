@@ -23,7 +23,7 @@ int kj_ch_roles(kj_db *db, json_t *ch, json_t *user);
  *  public (published or later), or user is its issuer or staff. */
 bool kj_ch_visible(json_t *ch, int roles);
 /** Checks (action, state) is in the table and that roles meet its roles:
- *  0, or -1 with 409 (state) / 403 (role). */
+ *  0, or -1 with CONFLICT (state) / FORBIDDEN (role). */
 int kj_ch_rule(const char *action, const char *state, int roles, kj_err *e);
 /** The next state of (action, state), or NULL. */
 const char *kj_ch_next(const char *action, const char *state);

@@ -14,6 +14,7 @@
  */
 #ifndef KJ_ERR_H
 #define KJ_ERR_H
+#include <jansson.h>
 
 typedef enum {
     KJ_E_NONE = 0,     /* no error (a zeroed kj_err) */
@@ -33,6 +34,10 @@ typedef struct {
     const char *key;    /* i18n message key */
     const char *field;  /* input concerned, or NULL */
     const char *arg;    /* argument of the message, or NULL */
+    json_t *fields;     /* forms that check every input at once: when the
+                           caller sets this to a JSON object, each refused
+                           input is added as field -> key (first key wins);
+                           owned by the caller, never reset by kj_err_set */
 } kj_err;
 
 /** Fills e and returns -1, so that a failing path can `return kj_err_set(...)`. */

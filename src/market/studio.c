@@ -23,10 +23,13 @@ static const char *jstr(json_t *o, const char *k)
 static const char *user_id_of(json_t *user) { return user ? jstr(user, "id") : NULL; }
 
 /* Records the first problem of a field and returns status. */
-static int refuse(json_t *errors, int status, const char *field, const char *key)
+/* Records a refusal: field -> key into e->fields (when the caller keeps
+ * them), and the first refusal's kind and key in e. Returns -1. */
+static int refuse(kj_err *e, kj_err_kind kind, const char *field, const char *key)
 {
-    if (errors && !json_object_get(errors, field)) json_object_set_new(errors, field, json_string(key));
-    return status;
+    if (e->fields && !json_object_get(e->fields, field)) json_object_set_new(e->fields, field, json_string(key));
+    if (e->kind == KJ_E_NONE) kj_err_set(e, kind, key, field);
+    return -1;
 }
 
 bool kj_studio_user_may_join(json_t *user)
@@ -147,36 +150,37 @@ typedef struct {
 
 static void checked_free(checked *c) { free(c->directions); free(c->skills); }
 
-static void check_list(json_t *v, const char *field, char **out, json_t *errors)
+static void check_list(json_t *v, const char *field, char **out, kj_err *e)
 {
     if (!v) return;
     const char *bad = NULL;
     json_t *list = kj_studio_parse_list(v, &bad);
-    if (!list) { refuse(errors, 422, field, bad); return; }
+    if (!list) { refuse(e, KJ_E_INVALID, field, bad); return; }
     *out = join_lines(list);
     json_decref(list);
 }
 
-/* Fills c from in (NULL stays NULL: unchanged). Returns 0 or 422. */
-static int check_input(kj_db *db, const kj_studio_input *in, bool creating, checked *c, json_t *errors)
+/* Fills c from in (NULL stays NULL: unchanged). Returns 0, or -1 with
+ * every refused input (kind INVALID). */
+static int check_input(kj_db *db, const kj_studio_input *in, bool creating, checked *c, kj_err *e)
 {
     const char *bad;
     c->name = in->name;
-    if (creating && !in->name) refuse(errors, 422, "name", "err.field.required");
+    if (creating && !in->name) refuse(e, KJ_E_INVALID, "name", "err.field.required");
     if ((bad = text_problem(in->name, false, KJ_STUDIO_NAME_MIN, KJ_STUDIO_NAME_MAX, "err.studio.name_length")))
-        refuse(errors, 422, "name", bad);
+        refuse(e, KJ_E_INVALID, "name", bad);
     if ((bad = text_problem(in->intro, true, 0, KJ_STUDIO_INTRO_MAX, "err.studio.intro_too_long")))
-        refuse(errors, 422, "intro", bad);
+        refuse(e, KJ_E_INVALID, "intro", bad);
     if ((bad = text_problem(in->affiliation, false, 0, KJ_STUDIO_AFFILIATION_MAX, "err.field.too_long")))
-        refuse(errors, 422, "affiliation", bad);
+        refuse(e, KJ_E_INVALID, "affiliation", bad);
     if (in->region && *in->region && !kj_region_exists(db, in->region))
-        refuse(errors, 422, "region", "err.region.unknown");
+        refuse(e, KJ_E_INVALID, "region", "err.region.unknown");
     c->intro = in->intro;
     c->affiliation = in->affiliation;
     c->region = in->region;
-    check_list(in->directions, "directions", &c->directions, errors);
-    check_list(in->skills, "skills", &c->skills, errors);
-    return json_object_size(errors) ? 422 : 0;
+    check_list(in->directions, "directions", &c->directions, e);
+    check_list(in->skills, "skills", &c->skills, e);
+    return e->kind != KJ_E_NONE ? -1 : 0;
 }
 
 static const char *or_empty(const char *s) { return s ? s : ""; }
@@ -184,11 +188,11 @@ static const char *region_or_null(const char *s) { return s && *s ? s : NULL; }
 
 /* ---- studios ---- */
 
-int kj_studio_create(kj_db *db, json_t *user, const kj_studio_input *in, char *id_out, json_t *errors)
+int kj_studio_create(kj_db *db, json_t *user, const kj_studio_input *in, char *id_out, kj_err *e)
 {
-    if (!kj_studio_user_may_join(user)) return refuse(errors, 403, "form", "err.studio.scientists_only");
+    if (!kj_studio_user_may_join(user)) return refuse(e, KJ_E_FORBIDDEN, "form", "err.studio.scientists_only");
     checked c = { 0 };
-    if (check_input(db, in, true, &c, errors)) { checked_free(&c); return 422; }
+    if (check_input(db, in, true, &c, e)) { checked_free(&c); return -1; }
     kj_id id = kj_id_new();
     int64_t now = kj_now_ms();
     int rc = kj_db_begin(db);
@@ -202,28 +206,28 @@ int kj_studio_create(kj_db *db, json_t *user, const kj_studio_input *in, char *i
                             "VALUES (?,?,?,'owner','active',?)", "sssi", id.s, jstr(user, "email"), user_id_of(user), now);
     if (rc >= 0) rc = kj_search_sync_studio(db, id.s);   /* searchable and matched at once */
     checked_free(&c);
-    if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); return refuse(errors, 500, "form", "err.internal"); }
+    if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); return refuse(e, KJ_E_INTERNAL, "form", "err.internal"); }
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
     return 0;
 }
 
-/* 0 when user owns the studio, else 404 (no studio) or 403, with errors. */
-static int owner_check(kj_db *db, json_t *user, const char *studio_id, json_t *errors)
+/* 0 when user owns the studio, else -1: NOT_FOUND (no studio) or FORBIDDEN. */
+static int owner_check(kj_db *db, json_t *user, const char *studio_id, kj_err *e)
 {
     if (!kj_id_valid(studio_id) || !kj_db_int(db, 0, "SELECT count(*) FROM studios WHERE id = ?", "s", studio_id))
-        return refuse(errors, 404, "form", "err.not_found");
+        return refuse(e, KJ_E_NOT_FOUND, "form", "err.not_found");
     const char *rel = kj_studio_relation(db, studio_id, user);
-    return rel && !strcmp(rel, "owner") ? 0 : refuse(errors, 403, "form", "err.studio.owner_only");
+    return rel && !strcmp(rel, "owner") ? 0 : refuse(e, KJ_E_FORBIDDEN, "form", "err.studio.owner_only");
 }
 
-int kj_studio_update(kj_db *db, json_t *user, const char *id, const kj_studio_input *in, json_t *errors)
+int kj_studio_update(kj_db *db, json_t *user, const char *id, const kj_studio_input *in, kj_err *e)
 {
-    int st = owner_check(db, user, id, errors);
+    int st = owner_check(db, user, id, e);
     if (st) return st;
     checked c = { 0 };
-    if (check_input(db, in, false, &c, errors)) { checked_free(&c); return 422; }
+    if (check_input(db, in, false, &c, e)) { checked_free(&c); return -1; }
     json_t *row = kj_db_row(db, "SELECT name, intro, directions, skills, affiliation, region FROM studios WHERE id = ?", "s", id);
-    if (!row) { checked_free(&c); return refuse(errors, 500, "form", "err.internal"); }
+    if (!row) { checked_free(&c); return refuse(e, KJ_E_INTERNAL, "form", "err.internal"); }
     const char *region = c.region ? region_or_null(c.region) : jstr(row, "region");
     int rc = kj_db_exec(db, "UPDATE studios SET name = ?, intro = ?, directions = ?, skills = ?, affiliation = ?, "
                             "region = ?, updated_at = ? WHERE id = ?", "ssssssis",
@@ -233,7 +237,7 @@ int kj_studio_update(kj_db *db, json_t *user, const char *id, const kj_studio_in
     if (rc >= 0) rc = kj_search_sync_studio(db, id);
     json_decref(row);
     checked_free(&c);
-    return rc < 0 ? refuse(errors, 500, "form", "err.internal") : 0;
+    return rc < 0 ? refuse(e, KJ_E_INTERNAL, "form", "err.internal") : 0;
 }
 
 static void add_avatar_url(json_t *o)
@@ -348,17 +352,17 @@ static const char *normal_email(const char *in, char *out, size_t n)
     return kj_valid_email(out) ? out : NULL;
 }
 
-int kj_studio_invite(kj_db *db, json_t *user, const char *studio_id, const char *email, json_t *errors)
+int kj_studio_invite(kj_db *db, json_t *user, const char *studio_id, const char *email, kj_err *e)
 {
-    int st = owner_check(db, user, studio_id, errors);
+    int st = owner_check(db, user, studio_id, e);
     if (st) return st;
     char addr[256];
-    if (!normal_email(email, addr, sizeof addr)) return refuse(errors, 422, "email", "err.field.email");
+    if (!normal_email(email, addr, sizeof addr)) return refuse(e, KJ_E_INVALID, "email", "err.field.email");
     int rc = kj_db_exec(db, "INSERT INTO studio_members(studio_id, email, user_id, role, status, created_at) "
                             "VALUES (?,?,NULL,'member','invited',?) ON CONFLICT (studio_id, email) DO NOTHING",
                         "ssi", studio_id, addr, kj_now_ms());
-    if (rc < 0) return refuse(errors, 500, "form", "err.internal");
-    if (rc == 0) return refuse(errors, 409, "email", "err.studio.already_invited");
+    if (rc < 0) return refuse(e, KJ_E_INTERNAL, "form", "err.internal");
+    if (rc == 0) return refuse(e, KJ_E_CONFLICT, "email", "err.studio.already_invited");
     /* Tell the invitee in the app if they already have an account; the
      * inviter learns nothing either way. */
     char *invitee = kj_db_text(db, "SELECT id FROM users WHERE email = ? AND email_verified_at IS NOT NULL", "s", addr);
@@ -371,75 +375,75 @@ int kj_studio_invite(kj_db *db, json_t *user, const char *studio_id, const char 
     return 0;
 }
 
-int kj_studio_remove(kj_db *db, json_t *user, const char *studio_id, const char *email, json_t *errors)
+int kj_studio_remove(kj_db *db, json_t *user, const char *studio_id, const char *email, kj_err *e)
 {
-    int st = owner_check(db, user, studio_id, errors);
+    int st = owner_check(db, user, studio_id, e);
     if (st) return st;
     char addr[256];
-    if (!normal_email(email, addr, sizeof addr)) return refuse(errors, 404, "email", "err.studio.not_member");
+    if (!normal_email(email, addr, sizeof addr)) return refuse(e, KJ_E_NOT_FOUND, "email", "err.studio.not_member");
     char *role = kj_db_text(db, "SELECT role FROM studio_members WHERE studio_id = ? AND email = ?", "ss", studio_id, addr);
-    if (!role) return refuse(errors, 404, "email", "err.studio.not_member");
+    if (!role) return refuse(e, KJ_E_NOT_FOUND, "email", "err.studio.not_member");
     bool owner = !strcmp(role, "owner");
     free(role);
-    if (owner) return refuse(errors, 409, "email", "err.studio.cannot_remove_owner");
+    if (owner) return refuse(e, KJ_E_CONFLICT, "email", "err.studio.cannot_remove_owner");
     if (kj_db_exec(db, "DELETE FROM studio_members WHERE studio_id = ? AND email = ? AND role = 'member'",
                    "ss", studio_id, addr) < 0)
-        return refuse(errors, 500, "form", "err.internal");
+        return refuse(e, KJ_E_INTERNAL, "form", "err.internal");
     return 0;
 }
 
-int kj_studio_join(kj_db *db, json_t *user, const char *studio_id, json_t *errors)
+int kj_studio_join(kj_db *db, json_t *user, const char *studio_id, kj_err *e)
 {
     if (!kj_id_valid(studio_id) || !kj_db_int(db, 0, "SELECT count(*) FROM studios WHERE id = ?", "s", studio_id))
-        return refuse(errors, 404, "form", "err.not_found");
-    if (!kj_studio_user_may_join(user)) return refuse(errors, 403, "form", "err.studio.scientists_only");
+        return refuse(e, KJ_E_NOT_FOUND, "form", "err.not_found");
+    if (!kj_studio_user_may_join(user)) return refuse(e, KJ_E_FORBIDDEN, "form", "err.studio.scientists_only");
     const char *rel = kj_studio_relation(db, studio_id, user);
     if (!rel && !kj_account_email_verified(db, user_id_of(user)) &&
         kj_db_int(db, 0, "SELECT count(*) FROM studio_members WHERE studio_id = ? AND email = ? AND status = 'invited'",
                   "ss", studio_id, jstr(user, "email")) > 0)
-        return refuse(errors, 403, "form", "err.email.unverified");
+        return refuse(e, KJ_E_FORBIDDEN, "form", "err.email.unverified");
     if (rel && strcmp(rel, "invited")) return 0;        /* already in */
-    if (!rel) return refuse(errors, 404, "form", "err.studio.no_invitation");
+    if (!rel) return refuse(e, KJ_E_NOT_FOUND, "form", "err.studio.no_invitation");
     /* The address's ownership is part of the claim's own statement, so a
      * change between the check above and here cannot slip through. */
     int rc = kj_db_exec(db, "UPDATE studio_members SET user_id = ?, status = 'active' WHERE studio_id = ? AND email = ? "
                             "AND status = 'invited' AND EXISTS (SELECT 1 FROM users WHERE id = ? AND email = ? "
                             "AND email_verified_at IS NOT NULL)", "sssss", user_id_of(user), studio_id, jstr(user, "email"),
                         user_id_of(user), jstr(user, "email"));
-    if (rc == 0) return refuse(errors, 403, "form", "err.email.unverified");
-    return rc < 0 ? refuse(errors, 500, "form", "err.internal") : 0;
+    if (rc == 0) return refuse(e, KJ_E_FORBIDDEN, "form", "err.email.unverified");
+    return rc < 0 ? refuse(e, KJ_E_INTERNAL, "form", "err.internal") : 0;
 }
 
 /* ---- avatar ---- */
 
-static int attach_status(const char *key)
+static kj_err_kind attach_kind(const char *key)
 {
-    static const struct { const char *key; int status; } map[] = {
-        { "err.attach.too_large", 413 }, { "err.internal", 500 },
+    static const struct { const char *key; kj_err_kind kind; } map[] = {
+        { "err.attach.too_large", KJ_E_TOO_LARGE }, { "err.internal", KJ_E_INTERNAL },
     };
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++) if (!strcmp(map[i].key, key)) return map[i].status;
-    return 422;
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++) if (!strcmp(map[i].key, key)) return map[i].kind;
+    return KJ_E_INVALID;
 }
 
 int kj_studio_set_avatar(kj_db *db, json_t *user, const char *studio_id, const char *data_dir, size_t max_size,
-                         const char *filename, const void *data, size_t size, json_t *errors)
+                         const char *filename, const void *data, size_t size, kj_err *e)
 {
-    int st = owner_check(db, user, studio_id, errors);
+    int st = owner_check(db, user, studio_id, e);
     if (st) return st;
     const char *key = NULL;
-    if (!data || !size) return refuse(errors, 422, "avatar", "err.attach.empty");
-    if (size > max_size) return refuse(errors, 413, "avatar", "err.attach.too_large");
+    if (!data || !size) return refuse(e, KJ_E_INVALID, "avatar", "err.attach.empty");
+    if (size > max_size) return refuse(e, KJ_E_TOO_LARGE, "avatar", "err.attach.too_large");
     const char *mime = kj_attach_sniff(data, size, &key);
     if (mime && strncmp(mime, "image/", 6)) key = "err.attach.not_image";
-    if (!mime || key) return refuse(errors, attach_status(key), "avatar", key);
+    if (!mime || key) return refuse(e, attach_kind(key), "avatar", key);
     char id[KJ_ID_LEN + 1];
     if (kj_attach_store(db, data_dir, max_size, user_id_of(user), NULL, studio_id, filename, data, size, false, id, &key))
-        return refuse(errors, attach_status(key), "avatar", key);
+        return refuse(e, attach_kind(key), "avatar", key);
     char *old = kj_db_text(db, "SELECT avatar_id FROM studios WHERE id = ?", "s", studio_id);
     if (kj_db_exec(db, "UPDATE studios SET avatar_id = ?, updated_at = ? WHERE id = ?", "sis", id, kj_now_ms(), studio_id) < 0) {
         kj_attach_delete(db, data_dir, id);
         free(old);
-        return refuse(errors, 500, "form", "err.internal");
+        return refuse(e, KJ_E_INTERNAL, "form", "err.internal");
     }
     if (old) kj_attach_delete(db, data_dir, old);
     free(old);

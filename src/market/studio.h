@@ -14,13 +14,16 @@
  * always succeeds, accepting checks the role.
  *
  * Functions take a borrowed connection and the acting user (a users row as
- * from kj_session_user, or NULL). Failures return an HTTP-like status
- * (403, 404, 409, 413, 422, 500) and put field → i18n key pairs into the
- * caller's errors object ("form" for failures that belong to no field).
+ * from kj_session_user, or NULL). Failures return -1 with a kj_err
+ * (core/err.h): its kind (FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE,
+ * INVALID, INTERNAL; the numbers below are the statuses the web layer
+ * answers for them) and, when the caller set e->fields, field → i18n key
+ * pairs ("form" for failures that belong to no field).
  * Thread-safe as far as the kj_db is (one thread per connection).
  */
 #ifndef KJ_STUDIO_H
 #define KJ_STUDIO_H
+#include "core/err.h"
 #include "store/store.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -54,9 +57,9 @@ bool kj_studio_user_may_join(json_t *user);
 
 /** Opens a studio owned by user. 0 with the id in id_out (KJ_ID_LEN + 1
  *  bytes), or 403 (not a scientist) / 422 (errors filled) / 500. */
-int kj_studio_create(kj_db *db, json_t *user, const kj_studio_input *in, char *id_out, json_t *errors);
+int kj_studio_create(kj_db *db, json_t *user, const kj_studio_input *in, char *id_out, kj_err *e);
 /** Edits a studio (owners only). 0, or 403 / 404 / 422 / 500. */
-int kj_studio_update(kj_db *db, json_t *user, const char *id, const kj_studio_input *in, json_t *errors);
+int kj_studio_update(kj_db *db, json_t *user, const char *id, const kj_studio_input *in, kj_err *e);
 
 /** The public profile: the studio row with directions and skills as
  *  arrays, avatar_url (or absent), and members [{user_id, name, title,
@@ -81,22 +84,22 @@ json_t *kj_studio_mine(kj_db *db, json_t *user);
 
 /** Invites email as a member (owners only). 0, or 403 / 404 / 409
  *  (already invited or a member) / 422 (bad address) / 500. */
-int kj_studio_invite(kj_db *db, json_t *user, const char *studio_id, const char *email, json_t *errors);
+int kj_studio_invite(kj_db *db, json_t *user, const char *studio_id, const char *email, kj_err *e);
 /** Removes a member or withdraws an invitation by address (owners only;
  *  owners cannot be removed). 0, or 403 / 404 / 409 / 500. */
-int kj_studio_remove(kj_db *db, json_t *user, const char *studio_id, const char *email, json_t *errors);
+int kj_studio_remove(kj_db *db, json_t *user, const char *studio_id, const char *email, kj_err *e);
 /** user accepts the invitation sent to their address. 0, or 403 (not a
  *  scientist, or the address is not verified yet: err.email.unverified) /
  *  404 (no such studio or no invitation) / 500. Accepting
  *  again once active is 0. */
-int kj_studio_join(kj_db *db, json_t *user, const char *studio_id, json_t *errors);
+int kj_studio_join(kj_db *db, json_t *user, const char *studio_id, kj_err *e);
 
 /** Replaces the avatar (owners only) with an uploaded image: stored by
  *  kj_attach_store under <data_dir>/files (images only, max_size bytes,
  *  metadata stripped); the previous avatar is deleted. 0, or 403 / 404 /
  *  413 / 422 (errors["avatar"]) / 500. */
 int kj_studio_set_avatar(kj_db *db, json_t *user, const char *studio_id, const char *data_dir, size_t max_size,
-                         const char *filename, const void *data, size_t size, json_t *errors);
+                         const char *filename, const void *data, size_t size, kj_err *e);
 
 /** Published, non-anonymous listings of a studio / an organization,
  *  newest first: [{id, kind, title, summary, domain, region,

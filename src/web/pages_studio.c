@@ -224,7 +224,8 @@ void kj_page_studio_create(kj_req *req)
     json_t *lists = json_object(), *errors = json_object();
     kj_studio_input in = form_input(req, lists);
     char id[KJ_ID_LEN + 1];
-    int st = kj_studio_create(kj_req_db(req), req->user, &in, id, errors);
+    kj_err se = { .fields = errors };
+    int st = kj_studio_create(kj_req_db(req), req->user, &in, id, &se) ? kj_err_status(&se) : 0;
     json_decref(lists);
     const char *key = st ? kj_studio_take_errors(req, errors) : NULL;
     json_decref(errors);
@@ -246,7 +247,8 @@ void kj_page_studio_update(kj_req *req)
     if (kj_has_errors(req)) { render_form(req, 422, s); return; }
     json_t *lists = json_object(), *errors = json_object();
     kj_studio_input in = form_input(req, lists);
-    int st = kj_studio_update(kj_req_db(req), req->user, jstr(s, "id"), &in, errors);
+    kj_err se = { .fields = errors };
+    int st = kj_studio_update(kj_req_db(req), req->user, jstr(s, "id"), &in, &se) ? kj_err_status(&se) : 0;
     json_decref(lists);
     const char *key = st ? kj_studio_take_errors(req, errors) : NULL;
     json_decref(errors);
@@ -264,7 +266,8 @@ void kj_page_studio_invite(kj_req *req)
     if (!s) return;
     if (kj_has_errors(req)) { render_form(req, 422, s); return; }
     json_t *errors = json_object();
-    int st = kj_studio_invite(kj_req_db(req), req->user, jstr(s, "id"), kj_in_str(req, "email"), errors);
+    kj_err se = { .fields = errors };
+    int st = kj_studio_invite(kj_req_db(req), req->user, jstr(s, "id"), kj_in_str(req, "email"), &se) ? kj_err_status(&se) : 0;
     const char *key = st ? kj_studio_take_errors(req, errors) : NULL;
     json_decref(errors);
     if (st == 422 || st == 409) { render_form(req, st, s); return; }
@@ -278,8 +281,9 @@ void kj_page_studio_remove(kj_req *req)
     json_t *s = owned_studio(req);
     if (!s) return;
     json_t *errors = json_object();
+    kj_err se = { .fields = errors };
     int st = kj_has_errors(req) ? 404
-                                : kj_studio_remove(kj_req_db(req), req->user, jstr(s, "id"), kj_in_str(req, "email"), errors);
+           : kj_studio_remove(kj_req_db(req), req->user, jstr(s, "id"), kj_in_str(req, "email"), &se) ? kj_err_status(&se) : 0;
     const char *key = st && json_object_size(errors) ? kj_studio_take_errors(req, errors) : "err.studio.not_member";
     json_decref(errors);
     if (st) kj_error(req, st, key);
@@ -308,7 +312,8 @@ void kj_page_studio_join(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     json_t *errors = json_object();
-    int st = kj_studio_join(kj_req_db(req), req->user, id, errors);
+    kj_err se = { .fields = errors };
+    int st = kj_studio_join(kj_req_db(req), req->user, id, &se) ? kj_err_status(&se) : 0;
     const char *key = st ? kj_studio_take_errors(req, errors) : NULL;
     json_decref(errors);
     if (st) kj_error(req, st, key);
@@ -331,8 +336,9 @@ void kj_page_studio_avatar(kj_req *req)
     kj_app *app = kj_req_app(req);
     const kj_upload *u = find_upload(req, "avatar");
     json_t *errors = json_object();
+    kj_err se = { .fields = errors };
     int st = kj_studio_set_avatar(kj_req_db(req), req->user, jstr(s, "id"), app->cfg.data, (size_t)app->cfg.max_upload,
-                                  u ? u->filename : NULL, u ? u->data : NULL, u ? u->size : 0, errors);
+                                  u ? u->filename : NULL, u ? u->data : NULL, u ? u->size : 0, &se) ? kj_err_status(&se) : 0;
     const char *key = st ? kj_studio_take_errors(req, errors) : NULL;
     json_decref(errors);
     if (st == 422 || st == 413) { render_form(req, st, s); return; }

@@ -26,10 +26,10 @@ TEST(err_kinds_map_to_their_http_status)
         { KJ_E_NONE, 500 },     /* an error without a kind is a bug, never a success */
     };
     for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
-        kj_err e = { table[i].kind, "k", NULL, NULL };
+        kj_err e = { .kind = table[i].kind, .key = "k" };
         CHECK_INT(kj_err_status(&e), table[i].status);
     }
-    kj_err bogus = { (kj_err_kind)999, "k", NULL, NULL };
+    kj_err bogus = { .kind = (kj_err_kind)999, .key = "k" };
     CHECK_INT(kj_err_status(&bogus), 500);
     CHECK_INT(kj_err_status(NULL), 500);
 }
