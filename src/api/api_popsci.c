@@ -52,7 +52,8 @@ void kj_api_popsci_create(kj_req *req)
 {
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    int st = kj_popsci_create(kj_popsci_db(req), req->user, req->in, id, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_create(kj_popsci_db(req), req->user, req->in, id, &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     created(req, "/api/v1/popsci/", id, kj_popsci_view(kj_req_db(req), id, req->user));
@@ -70,7 +71,8 @@ void kj_api_popsci_edit(kj_req *req)
     const char *id = kj_req_param(req, 0);
     json_t *errors = json_object();
     bool pending = false;
-    int st = kj_popsci_edit(kj_popsci_db(req), req->user, id, req->in, &pending, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_edit(kj_popsci_db(req), req->user, id, req->in, &pending, &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     json_t *c = kj_popsci_view(kj_req_db(req), id, req->user);
@@ -82,7 +84,8 @@ void kj_api_popsci_review(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     json_t *errors = json_object();
-    int st = kj_popsci_review(kj_popsci_db(req), req->user, id, kj_in_str(req, "action"), kj_in_str(req, "reason"), errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_review(kj_popsci_db(req), req->user, id, kj_in_str(req, "action"), kj_in_str(req, "reason"), &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     kj_resp_json(req, 200, kj_popsci_view(kj_req_db(req), id, req->user));
@@ -92,7 +95,8 @@ void kj_api_popsci_correct(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     json_t *errors = json_object();
-    int st = kj_popsci_correct(kj_popsci_db(req), req->user, id, kj_in_str(req, "note"), errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_correct(kj_popsci_db(req), req->user, id, kj_in_str(req, "note"), &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     kj_resp_json(req, 201, kj_popsci_view(kj_req_db(req), id, req->user));
@@ -101,7 +105,8 @@ void kj_api_popsci_correct(kj_req *req)
 void kj_api_popsci_event(kj_req *req)
 {
     json_t *errors = json_object();
-    int st = kj_popsci_event(kj_popsci_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "kind"), errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_event(kj_popsci_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "kind"), &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     kj_resp_json(req, 200, json_pack("{s:b}", "ok", 1));
@@ -127,7 +132,8 @@ void kj_api_popsci_profile(kj_req *req)
 void kj_api_popsci_profile_put(kj_req *req)
 {
     json_t *errors = json_object();
-    int st = kj_popsci_profile_set(kj_popsci_db(req), uid(req), req->in, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_profile_set(kj_popsci_db(req), uid(req), req->in, &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     kj_resp_json(req, 200, kj_popsci_profile(kj_req_db(req), uid(req)));
@@ -146,7 +152,8 @@ void kj_api_popsci_notice(kj_req *req)
 {
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    int st = kj_popsci_notice(kj_popsci_db(req), req->user, req->in, id, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_notice(kj_popsci_db(req), req->user, req->in, id, &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     created(req, "/api/v1/popsci/", id, kj_popsci_view(kj_req_db(req), id, req->user));
@@ -167,8 +174,9 @@ void kj_api_popsci_experts(kj_req *req)
 void kj_api_popsci_experts_put(kj_req *req)
 {
     json_t *errors = json_object();
+    kj_err pe = { .fields = errors };
     int st = kj_popsci_expert_set(kj_popsci_db(req), uid(req), json_object_get(req->in, "topics"),
-                                  json_object_get(req->in, "regions"), errors);
+                                  json_object_get(req->in, "regions"), &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     kj_api_popsci_experts(req);
@@ -183,7 +191,8 @@ void kj_api_popsci_team_create(kj_req *req)
 {
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    int st = kj_popsci_team_create(kj_popsci_db(req), req->user, req->in, id, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_team_create(kj_popsci_db(req), req->user, req->in, id, &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     created(req, "/api/v1/popsci/teams/", id, kj_popsci_team(kj_req_db(req), id));
@@ -199,7 +208,8 @@ void kj_api_popsci_team(kj_req *req)
 void kj_api_popsci_team_add(kj_req *req)
 {
     json_t *errors = json_object();
-    int st = kj_popsci_team_add(kj_popsci_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "email"), errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_team_add(kj_popsci_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "email"), &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     kj_api_popsci_team(req);
@@ -229,7 +239,8 @@ void kj_api_question_create(kj_req *req)
 {
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    int st = kj_popsci_ask(kj_popsci_db(req), req->user, req->in, id, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_ask(kj_popsci_db(req), req->user, req->in, id, &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     created(req, "/api/v1/questions/", id, kj_popsci_question(kj_req_db(req), id, req->user));
@@ -247,7 +258,8 @@ void kj_api_question_answer(kj_req *req)
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
     const char *qid = kj_req_param(req, 0);
-    int st = kj_popsci_answer(kj_popsci_db(req), req->user, qid, kj_in_str(req, "body"), id, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_answer(kj_popsci_db(req), req->user, qid, kj_in_str(req, "body"), id, &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     json_t *q = kj_popsci_question(kj_req_db(req), qid, req->user);
@@ -259,7 +271,8 @@ void kj_api_question_publish(kj_req *req)
 {
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    int st = kj_popsci_question_publish(kj_popsci_db(req), req->user, kj_req_param(req, 0), id, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_question_publish(kj_popsci_db(req), req->user, kj_req_param(req, 0), id, &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     created(req, "/api/v1/popsci/", id, kj_popsci_view(kj_req_db(req), id, req->user));
@@ -270,7 +283,8 @@ void kj_api_answer_accept(kj_req *req)
     kj_db *db = kj_popsci_db(req);
     const char *aid = kj_req_param(req, 0);
     json_t *errors = json_object();
-    int st = kj_popsci_accept(db, req->user, aid, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_accept(db, req->user, aid, &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     char *qid = kj_popsci_answer_question(db, aid);

@@ -73,35 +73,36 @@ static int save_revision(kj_db *db, const char *id, const char *uid, json_t *f, 
     return rc < 0 ? -1 : 0;
 }
 
-int kj_popsci_edit(kj_db *db, json_t *user, const char *id, json_t *in, bool *pending, json_t *errors)
+int kj_popsci_edit(kj_db *db, json_t *user, const char *id, json_t *in, bool *pending, kj_err *perr)
 {
+    json_t *errors = perr->fields;
     *pending = false;
     json_t *c = kj_ps_content_row(db, id);
-    if (!c) { kj_ps_err(errors, "form", "err.not_found"); return 404; }
+    if (!c) { kj_ps_err(errors, "form", "err.not_found"); return kj_ps_fail(perr, KJ_E_NOT_FOUND); }
     const char *uid = kj_ps_uid(user), *status = kj_ps_or(kj_ps_str(c, "status"));
     const char *kind = kj_ps_or(kj_ps_str(c, "kind"));
     int st = 0;
-    if (!uid || strcmp(uid, kj_ps_or(kj_ps_str(c, "author_id")))) { kj_ps_err(errors, "form", "err.forbidden"); st = 403; }
-    else if (!strcmp(kind, "notice")) { kj_ps_err(errors, "form", "popsci.err.state"); st = 409; }
-    if (st) { json_decref(c); return st; }
+    if (!uid || strcmp(uid, kj_ps_or(kj_ps_str(c, "author_id")))) { kj_ps_err(errors, "form", "err.forbidden"); st = KJ_E_FORBIDDEN; }
+    else if (!strcmp(kind, "notice")) { kj_ps_err(errors, "form", "popsci.err.state"); st = KJ_E_CONFLICT; }
+    if (st) { json_decref(c); return kj_ps_fail(perr, st); }
     bool published = !strcmp(status, "published");
     json_t *f = merged(c, in);
     kj_buf regions = { 0 }, items = { 0 };
     kj_ps_check_content(db, kind, f, &regions, &items, errors);
     if (published) check_note(kj_ps_str(in, "note"), errors);
-    if (json_object_size(errors)) st = 422;
+    if (json_object_size(errors)) st = KJ_E_INVALID;
     else {
         json_object_set_new(f, "regions", json_string(regions.data));
         json_object_set_new(f, "items", json_string(items.data));
         int rc = published ? save_revision(db, id, uid, f, kj_ps_str(in, "note")) : write_fields(db, id, f, true);
-        if (rc) { kj_ps_err(errors, "form", "err.internal"); st = 500; }
+        if (rc) { kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
         *pending = published;
     }
     kj_buf_free(&regions);
     kj_buf_free(&items);
     json_decref(f);
     json_decref(c);
-    return st;
+    return kj_ps_fail(perr, st);
 }
 
 bool kj_ps_revision_pending(kj_db *db, const char *id)
@@ -149,21 +150,22 @@ static int apply_revision(kj_db *db, json_t *c, json_t *user)
     return rc;
 }
 
-int kj_ps_review_revision(kj_db *db, json_t *user, json_t *c, const char *action, const char *reason, json_t *errors)
+int kj_ps_review_revision(kj_db *db, json_t *user, json_t *c, const char *action, const char *reason, kj_err *perr)
 {
-    if (!kj_ps_may_review(user, c)) { kj_ps_err(errors, "form", "err.forbidden"); return 403; }
+    json_t *errors = perr->fields;
+    if (!kj_ps_may_review(user, c)) { kj_ps_err(errors, "form", "err.forbidden"); return kj_ps_fail(perr, KJ_E_FORBIDDEN); }
     bool approve = action && !strcmp(action, "approve"), reject = action && !strcmp(action, "reject");
-    if (!approve && !reject) { kj_ps_err(errors, "action", "popsci.err.action"); return 422; }
-    if (reject && (!reason || !*reason)) { kj_ps_err(errors, "reason", "popsci.err.reason_required"); return 422; }
+    if (!approve && !reject) { kj_ps_err(errors, "action", "popsci.err.action"); return kj_ps_fail(perr, KJ_E_INVALID); }
+    if (reject && (!reason || !*reason)) { kj_ps_err(errors, "reason", "popsci.err.reason_required"); return kj_ps_fail(perr, KJ_E_INVALID); }
     const char *id = kj_ps_str(c, "id");
     char link[64];
     snprintf(link, sizeof link, "/popsci/%s", id);
-    if (kj_db_begin(db)) { kj_ps_err(errors, "form", "err.internal"); return 500; }
+    if (kj_db_begin(db)) { kj_ps_err(errors, "form", "err.internal"); return kj_ps_fail(perr, KJ_E_INTERNAL); }
     int rc = approve ? apply_revision(db, c, user)
                      : kj_db_exec(db, "UPDATE popsci_revisions SET status = 'rejected', reject_reason = ? "
                                   "WHERE content_id = ?", "ss", reason, id) < 0;
-    if (rc) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); return 500; }
+    if (rc) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); return kj_ps_fail(perr, KJ_E_INTERNAL); }
     kj_notify(db, kj_ps_str(c, "author_id"), approve ? "popsci_revision_ok" : "popsci_revision_rejected",
               kj_ps_str(c, "title"), link);
-    return kj_db_commit(db) ? (kj_ps_err(errors, "form", "err.internal"), 500) : 0;
+    return kj_db_commit(db) ? (kj_ps_err(errors, "form", "err.internal"), kj_ps_fail(perr, KJ_E_INTERNAL)) : 0;
 }

@@ -40,6 +40,20 @@ void kj_ps_err(json_t *errors, const char *field, const char *key)
     if (!json_object_get(errors, field)) json_object_set_new(errors, field, json_string(key));
 }
 
+int kj_ps_fail(kj_err *e, int kind)
+{
+    if (kind == KJ_E_NONE) return 0;
+    const char *field = "form";
+    json_t *key = json_object_get(e->fields, "form");
+    if (!key) {
+        const char *f;
+        json_t *v;
+        json_object_foreach(e->fields, f, v) { field = f; key = v; break; }
+    }
+    kj_err_set(e, (kj_err_kind)kind, json_is_string(key) ? json_string_value(key) : "err.internal", field);
+    return -1;
+}
+
 const char *kj_ps_uid(json_t *user) { return kj_ps_str(user, "id"); }
 
 bool kj_ps_staff(json_t *user)
@@ -258,20 +272,21 @@ static int insert_content(kj_db *db, const char *uid, const char *kind, json_t *
     return 0;
 }
 
-int kj_popsci_create(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *errors)
+int kj_popsci_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *perr)
 {
-    if (!kj_ps_uid(user)) { kj_ps_err(errors, "form", "err.forbidden"); return 403; }
+    json_t *errors = perr->fields;
+    if (!kj_ps_uid(user)) { kj_ps_err(errors, "form", "err.forbidden"); return kj_ps_fail(perr, KJ_E_FORBIDDEN); }
     const char *kind = kj_ps_str(in, "kind");
     if (!kind || !*kind) kind = "article";
-    if (!kj_ps_in_set(kj_popsci_kinds, kind)) { kj_ps_err(errors, "kind", "popsci.err.kind"); return 422; }
+    if (!kj_ps_in_set(kj_popsci_kinds, kind)) { kj_ps_err(errors, "kind", "popsci.err.kind"); return kj_ps_fail(perr, KJ_E_INVALID); }
     kj_buf regions = { 0 }, items = { 0 };
     kj_ps_check_content(db, kind, in, &regions, &items, errors);
-    int st = json_object_size(errors) ? 422 : 0;
+    int st = json_object_size(errors) ? KJ_E_INVALID : 0;
     if (!st && insert_content(db, kj_ps_uid(user), kind, in, regions.data, items.data, "submitted", 0, NULL, id_out))
-        { kj_ps_err(errors, "form", "err.internal"); st = 500; }
+        { kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
     kj_buf_free(&regions);
     kj_buf_free(&items);
-    return st;
+    return kj_ps_fail(perr, st);
 }
 
 int kj_popsci_image_link(kj_db *db, const char *attach_id, const char *owner_id, const char *content_id,
@@ -378,26 +393,27 @@ json_t *kj_popsci_view(kj_db *db, const char *id, json_t *viewer)
     return c;
 }
 
-int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action, const char *reason, json_t *errors)
+int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action, const char *reason, kj_err *perr)
 {
+    json_t *errors = perr->fields;
     json_t *c = kj_ps_content_row(db, id);
-    if (!c) { kj_ps_err(errors, "form", "err.not_found"); return 404; }
+    if (!c) { kj_ps_err(errors, "form", "err.not_found"); return kj_ps_fail(perr, KJ_E_NOT_FOUND); }
     const char *status = kj_ps_or(kj_ps_str(c, "status"));
     if (!strcmp(status, "published") && kj_ps_revision_pending(db, id)) {
-        int rst = kj_ps_review_revision(db, user, c, action, reason, errors);
+        int rst = kj_ps_review_revision(db, user, c, action, reason, perr);
         json_decref(c);
         return rst;
     }
     bool submit = action && !strcmp(action, "submit");
     int st = 0;
     if (submit ? strcmp(kj_ps_or(kj_ps_uid(user)), kj_ps_str(c, "author_id")) : !kj_ps_may_review(user, c))
-        { kj_ps_err(errors, "form", "err.forbidden"); st = 403; }
+        { kj_ps_err(errors, "form", "err.forbidden"); st = KJ_E_FORBIDDEN; }
     else if (strcmp(status, submit ? "rejected" : "submitted"))
-        { kj_ps_err(errors, "form", "popsci.err.state"); st = 409; }
+        { kj_ps_err(errors, "form", "popsci.err.state"); st = KJ_E_CONFLICT; }
     else if (action && !strcmp(action, "reject") && (!reason || !*reason))
-        { kj_ps_err(errors, "reason", "popsci.err.reason_required"); st = 422; }
+        { kj_ps_err(errors, "reason", "popsci.err.reason_required"); st = KJ_E_INVALID; }
     else if (!action || (!submit && strcmp(action, "approve") && strcmp(action, "reject")))
-        { kj_ps_err(errors, "action", "popsci.err.action"); st = 422; }
+        { kj_ps_err(errors, "action", "popsci.err.action"); st = KJ_E_INVALID; }
     if (!st) {
         char link[64];
         snprintf(link, sizeof link, "/popsci/%s", id);
@@ -405,32 +421,33 @@ int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action
         if (kj_db_exec(db, "UPDATE popsci_content SET status = ?, reject_reason = ?, reviewer_id = ?, "
                        "published_at = CASE WHEN ? = 'published' THEN ? ELSE published_at END WHERE id = ?",
                        "ssssis", to, !strcmp(to, "rejected") ? reason : "", submit ? NULL : kj_ps_uid(user), to,
-                       kj_now_ms(), id) < 0) { kj_ps_err(errors, "form", "err.internal"); st = 500; }
+                       kj_now_ms(), id) < 0) { kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
         else if (!submit)
             kj_notify(db, kj_ps_str(c, "author_id"), !strcmp(to, "published") ? "popsci_published" : "popsci_rejected",
                       kj_ps_str(c, "title"), link);
     }
     json_decref(c);
-    return st;
+    return kj_ps_fail(perr, st);
 }
 
-int kj_popsci_correct(kj_db *db, json_t *user, const char *id, const char *note, json_t *errors)
+int kj_popsci_correct(kj_db *db, json_t *user, const char *id, const char *note, kj_err *perr)
 {
+    json_t *errors = perr->fields;
     json_t *c = kj_ps_content_row(db, id);
-    if (!c) { kj_ps_err(errors, "form", "err.not_found"); return 404; }
+    if (!c) { kj_ps_err(errors, "form", "err.not_found"); return kj_ps_fail(perr, KJ_E_NOT_FOUND); }
     bool author = !strcmp(kj_ps_or(kj_ps_uid(user)), kj_ps_or(kj_ps_str(c, "author_id")));
     int st = 0;
-    if (!author && !kj_ps_may_review(user, c)) { kj_ps_err(errors, "form", "err.forbidden"); st = 403; }
-    else if (strcmp(kj_ps_or(kj_ps_str(c, "status")), "published")) { kj_ps_err(errors, "form", "popsci.err.state"); st = 409; }
-    else if (!note || !*note) { kj_ps_err(errors, "note", "popsci.err.note_required"); st = 422; }
+    if (!author && !kj_ps_may_review(user, c)) { kj_ps_err(errors, "form", "err.forbidden"); st = KJ_E_FORBIDDEN; }
+    else if (strcmp(kj_ps_or(kj_ps_str(c, "status")), "published")) { kj_ps_err(errors, "form", "popsci.err.state"); st = KJ_E_CONFLICT; }
+    else if (!note || !*note) { kj_ps_err(errors, "note", "popsci.err.note_required"); st = KJ_E_INVALID; }
     else {
         kj_id cid = kj_id_new();
         if (kj_db_exec(db, "INSERT INTO popsci_corrections(id, origin, content_id, author_id, note, created_at) "
                        "VALUES (?,?,?,?,?,?)", "sssssi", cid.s, kj_instance_id(db), id, kj_ps_uid(user), note, kj_now_ms()) < 0)
-            { kj_ps_err(errors, "form", "err.internal"); st = 500; }
+            { kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
     }
     json_decref(c);
-    return st;
+    return kj_ps_fail(perr, st);
 }
 
 #define SUMMARY_COLS "c.id, c.kind, c.title, c.summary, c.topic, c.audience, c.regions, c.published_at, " \
@@ -496,25 +513,26 @@ json_t *kj_popsci_mine(kj_db *db, json_t *user)
 
 /* ---- urgent notices ---- */
 
-int kj_popsci_notice(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *errors)
+int kj_popsci_notice(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *perr)
 {
-    if (!kj_ps_staff(user)) { kj_ps_err(errors, "form", "err.forbidden"); return 403; }
+    json_t *errors = perr->fields;
+    if (!kj_ps_staff(user)) { kj_ps_err(errors, "form", "err.forbidden"); return kj_ps_fail(perr, KJ_E_FORBIDDEN); }
     const char *region = kj_ps_str(in, "region");
-    if (!kj_popsci_region_known(db, region)) { kj_ps_err(errors, "region", "popsci.err.region_unknown"); return 422; }
-    if (!kj_authz_can_review_region(user, region)) { kj_ps_err(errors, "region", "popsci.err.region_not_yours"); return 403; }
+    if (!kj_popsci_region_known(db, region)) { kj_ps_err(errors, "region", "popsci.err.region_unknown"); return kj_ps_fail(perr, KJ_E_INVALID); }
+    if (!kj_authz_can_review_region(user, region)) { kj_ps_err(errors, "region", "popsci.err.region_not_yours"); return kj_ps_fail(perr, KJ_E_FORBIDDEN); }
     json_t *copy = json_deep_copy(in);
     json_object_set_new(copy, "regions", json_string(region));
     kj_buf regions = { 0 }, items = { 0 };
     kj_ps_check_content(db, "notice", copy, &regions, &items, errors);
     json_int_t hours = json_integer_value(json_object_get(in, "hours"));
     if (hours <= 0) hours = 72;
-    int st = json_object_size(errors) ? 422 : 0;
+    int st = json_object_size(errors) ? KJ_E_INVALID : 0;
     if (!st) {
         if (kj_db_begin(db) || insert_content(db, kj_ps_uid(user), "notice", copy, regions.data, "", "published",
                            kj_now_ms() + (int64_t)hours * 3600000, NULL, id_out)) {
             kj_db_rollback(db);
             kj_ps_err(errors, "form", "err.internal");
-            st = 500;
+            st = KJ_E_INTERNAL;
         } else {
             json_t *subs = kj_db_rows(db, "SELECT user_id, region FROM popsci_profiles WHERE region IS NOT NULL", "");
             size_t i;
@@ -527,13 +545,13 @@ int kj_popsci_notice(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *
                     kj_popsci_notice_hook(db, kj_ps_str(s, "user_id"), id_out);
                 }
             json_decref(subs);
-            if (kj_db_commit(db)) { kj_ps_err(errors, "form", "err.internal"); st = 500; }
+            if (kj_db_commit(db)) { kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
         }
     }
     kj_buf_free(&regions);
     kj_buf_free(&items);
     json_decref(copy);
-    return st;
+    return kj_ps_fail(perr, st);
 }
 
 /* ---- profile and history ---- */
@@ -556,8 +574,9 @@ json_t *kj_popsci_profile(kj_db *db, const char *user_id)
     return p;
 }
 
-int kj_popsci_profile_set(kj_db *db, const char *user_id, json_t *in, json_t *errors)
+int kj_popsci_profile_set(kj_db *db, const char *user_id, json_t *in, kj_err *perr)
 {
+    json_t *errors = perr->fields;
     kj_buf topics = { 0 };
     kj_popsci_join_list(json_object_get(in, "topics"), &topics);
     check_codes(db, topics.data, kj_popsci_topic_known, errors, "topics", "popsci.err.topic_unknown");
@@ -565,16 +584,16 @@ int kj_popsci_profile_set(kj_db *db, const char *user_id, json_t *in, json_t *er
     if (region && *region && !kj_popsci_region_known(db, region)) kj_ps_err(errors, "region", "popsci.err.region_unknown");
     if (aud && *aud && !kj_ps_in_set(kj_popsci_audiences, aud)) kj_ps_err(errors, "audience", "popsci.err.audience");
     if (kj_ps_chars(crops) > 200) kj_ps_err(errors, "crops", "popsci.err.crops_long");
-    int st = json_object_size(errors) ? 422 : 0;
+    int st = json_object_size(errors) ? KJ_E_INVALID : 0;
     if (!st && kj_db_exec(db, "INSERT INTO popsci_profiles(user_id, topics, region, crops, audience, updated_at) "
                           "VALUES (?,?,?,?,?,?) ON CONFLICT(user_id) DO UPDATE SET topics = excluded.topics, "
                           "region = excluded.region, crops = excluded.crops, audience = excluded.audience, "
                           "updated_at = excluded.updated_at", "sssssi", user_id, topics.data,
                           region && *region ? region : NULL, kj_ps_or(crops), aud && *aud ? aud : "everyone",
                           kj_now_ms()) < 0)
-        { kj_ps_err(errors, "form", "err.internal"); st = 500; }
+        { kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
     kj_buf_free(&topics);
-    return st;
+    return kj_ps_fail(perr, st);
 }
 
 int kj_popsci_profile_delete(kj_db *db, const char *user_id)
@@ -586,12 +605,13 @@ int kj_popsci_profile_delete(kj_db *db, const char *user_id)
     return kj_db_commit(db);
 }
 
-int kj_popsci_event(kj_db *db, json_t *user, const char *content_id, const char *kind, json_t *errors)
+int kj_popsci_event(kj_db *db, json_t *user, const char *content_id, const char *kind, kj_err *perr)
 {
-    if (!kj_ps_in_set(kj_popsci_event_kinds, kind)) { kj_ps_err(errors, "kind", "popsci.err.event_kind"); return 422; }
+    json_t *errors = perr->fields;
+    if (!kj_ps_in_set(kj_popsci_event_kinds, kind)) { kj_ps_err(errors, "kind", "popsci.err.event_kind"); return kj_ps_fail(perr, KJ_E_INVALID); }
     json_t *c = kj_db_row(db, "SELECT topic FROM popsci_content WHERE id = ? AND status = 'published'", "s",
                           content_id ? content_id : "");
-    if (!c) { kj_ps_err(errors, "form", "err.not_found"); return 404; }
+    if (!c) { kj_ps_err(errors, "form", "err.not_found"); return kj_ps_fail(perr, KJ_E_NOT_FOUND); }
     char *region = kj_db_text(db, "SELECT region FROM popsci_profiles WHERE user_id = ?", "s", kj_ps_uid(user));
     const char *r = region && *region ? region : kj_ps_or(kj_ps_str(user, "region"));
     int rc = kj_db_exec(db, "INSERT INTO popsci_events(user_id, content_id, kind, topic, region, at) VALUES (?,?,?,?,?,?) "
@@ -599,7 +619,7 @@ int kj_popsci_event(kj_db *db, json_t *user, const char *content_id, const char 
                         kj_now_ms());
     free(region);
     json_decref(c);
-    if (rc < 0) { kj_ps_err(errors, "form", "err.internal"); return 500; }
+    if (rc < 0) { kj_ps_err(errors, "form", "err.internal"); return kj_ps_fail(perr, KJ_E_INTERNAL); }
     return 0;
 }
 

@@ -21,13 +21,16 @@
  * user; statistics are aggregates with every cell of fewer than
  * KJ_POPSCI_K distinct people suppressed.
  *
- * Errors: functions return 0 or an HTTP status (403/404/409/422) and fill
- * errors (field → i18n key; "form" for refusals of the whole request).
+ * Errors: functions return 0, or -1 with a kj_err (core/err.h: kind
+ * FORBIDDEN, NOT_FOUND, CONFLICT, INVALID or INTERNAL). The caller must set
+ * e->fields to a JSON object: it receives field → i18n key for every refused
+ * input ("form" for refusals of the whole request).
  * Every function may be called from any thread with its own kj_db.
  */
 #ifndef KJ_POPSCI_H
 #define KJ_POPSCI_H
 #include "core/buf.h"
+#include "core/err.h"
 #include "store/store.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -64,7 +67,7 @@ char *kj_popsci_region_name(kj_db *db, const char *code, const char *lang);
 
 /** Creates content by user, submitted for review. Returns 0 and writes the
  *  id (KJ_ID_LEN + 1 bytes), or a status with errors filled. */
-int kj_popsci_create(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *errors);
+int kj_popsci_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *e);
 /** Links an uploaded image (attachments row attach_id) to content or a
  *  question (exactly one of content_id / question_id). If poster, it
  *  becomes the content's poster. 0 or -1. */
@@ -89,10 +92,10 @@ json_t *kj_popsci_view(kj_db *db, const char *id, json_t *viewer);
  *  waiting edit of published content; resubmits rejected content
  *  ("submit", its author). Notifies the author. */
 int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action, const char *reason,
-                     json_t *errors);
+                     kj_err *e);
 /** Adds a visible correction note to published content (its author or a
  *  reviewer). */
-int kj_popsci_correct(kj_db *db, json_t *user, const char *id, const char *note, json_t *errors);
+int kj_popsci_correct(kj_db *db, json_t *user, const char *id, const char *note, kj_err *e);
 /** Edits content (its author only; notices cannot be edited): in holds
  *  the fields to change (absent or null ones are kept). A draft
  *  (submitted or rejected) is changed in place and goes to review again.
@@ -101,7 +104,7 @@ int kj_popsci_correct(kj_db *db, json_t *user, const char *id, const char *note,
  *  shown once approved). A newer edit replaces a waiting one. Approval
  *  and rejection go through kj_popsci_review (approve | reject with a
  *  reason). */
-int kj_popsci_edit(kj_db *db, json_t *user, const char *id, json_t *in, bool *pending, json_t *errors);
+int kj_popsci_edit(kj_db *db, json_t *user, const char *id, json_t *in, bool *pending, kj_err *e);
 /** The waiting or rejected edit of content id {author_id, title, summary,
  *  body, body_html, note, status: submitted|rejected, reject_reason,
  *  created_at}, or NULL. Only for its author and reviewers. New ref. */
@@ -120,7 +123,7 @@ json_t *kj_popsci_mine(kj_db *db, json_t *user);
 /** An operator's (or admin's) urgent notice for region and audience,
  *  published at once and on top of feeds there for hours. Notifies the
  *  profiles in the region in-app and calls kj_popsci_notice_hook. */
-int kj_popsci_notice(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *errors);
+int kj_popsci_notice(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *e);
 /** Hook for e-mail to subscribers (the mail queue replaces it): called
  *  once per user whose profile region lies in the notice's region. The
  *  default does nothing. Set once at start-up, before serving. */
@@ -133,12 +136,12 @@ extern void (*kj_popsci_notice_hook)(kj_db *db, const char *user_id, const char 
 json_t *kj_popsci_profile(kj_db *db, const char *user_id);
 /** Replaces the profile from in {topics[] or "a b", region, crops,
  *  audience}; unknown topics / regions are errors. */
-int kj_popsci_profile_set(kj_db *db, const char *user_id, json_t *in, json_t *errors);
+int kj_popsci_profile_set(kj_db *db, const char *user_id, json_t *in, kj_err *e);
 /** Deletes the profile and the whole reading history of the user. */
 int kj_popsci_profile_delete(kj_db *db, const char *user_id);
 /** Records a reading event (open, finish, like, useful) on published
  *  content; repeated events are kept once. */
-int kj_popsci_event(kj_db *db, json_t *user, const char *content_id, const char *kind, json_t *errors);
+int kj_popsci_event(kj_db *db, json_t *user, const char *content_id, const char *kind, kj_err *e);
 
 /* ---- the feed ---- */
 
@@ -163,7 +166,7 @@ int kj_popsci_atom(kj_db *db, const char *base_url, const char *topic, const cha
 /** A resident's question {title, body, topic, region}; notifies experts
  *  registered for the topic in a region containing the question's, and
  *  users with is_expert in the same province. */
-int kj_popsci_ask(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *errors);
+int kj_popsci_ask(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *e);
 /** Questions, newest first (topic filter optional). New ref. */
 json_t *kj_popsci_questions(kj_db *db, const char *topic, int limit);
 /** One question with answers (accepted first), photos, can_accept for
@@ -171,21 +174,21 @@ json_t *kj_popsci_questions(kj_db *db, const char *topic, int limit);
 json_t *kj_popsci_question(kj_db *db, const char *id, json_t *viewer);
 /** An answer by user; notifies the asker. */
 int kj_popsci_answer(kj_db *db, json_t *user, const char *question_id, const char *body, char *id_out,
-                     json_t *errors);
+                     kj_err *e);
 /** Marks an answer accepted (the asker or staff). */
-int kj_popsci_accept(kj_db *db, json_t *user, const char *answer_id, json_t *errors);
+int kj_popsci_accept(kj_db *db, json_t *user, const char *answer_id, kj_err *e);
 /** Turns an answered question into a published article (operators). */
 int kj_popsci_question_publish(kj_db *db, json_t *user, const char *question_id, char *id_out,
-                               json_t *errors);
+                               kj_err *e);
 /** Registers user as a volunteer/expert for topics × regions (replaces
  *  the user's registrations). */
-int kj_popsci_expert_set(kj_db *db, const char *user_id, json_t *topics, json_t *regions, json_t *errors);
+int kj_popsci_expert_set(kj_db *db, const char *user_id, json_t *topics, json_t *regions, kj_err *e);
 /** The user's registrations [{topic, region}]. New ref. */
 json_t *kj_popsci_expert_get(kj_db *db, const char *user_id);
 /** Creates a team {name, intro, regions[]} with its creator as member. */
-int kj_popsci_team_create(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *errors);
+int kj_popsci_team_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *e);
 /** Adds a member by e-mail (the team's creator or staff). */
-int kj_popsci_team_add(kj_db *db, json_t *user, const char *team_id, const char *email, json_t *errors);
+int kj_popsci_team_add(kj_db *db, json_t *user, const char *team_id, const char *email, kj_err *e);
 /** A team with members, service areas and what it did (answers given,
  *  accepted answers, content published by members; the ten latest
  *  answers as recent_answers [{question_id, title, accepted, created_at,

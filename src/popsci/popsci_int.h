@@ -16,6 +16,10 @@ const char *kj_ps_str(json_t *o, const char *k);
 const char *kj_ps_or(const char *s);
 /** Sets errors[field] = key unless the field already has an error. */
 void kj_ps_err(json_t *errors, const char *field, const char *key);
+/** The end of a public function: 0 when kind is KJ_E_NONE, else fills e
+ *  (kind; key and field of the "form" error, or of the first one in
+ *  e->fields) and returns -1. */
+int kj_ps_fail(kj_err *e, int kind);
 /** The user's id, or NULL when signed out. */
 const char *kj_ps_uid(json_t *user);
 /** True for operators and administrators. */
@@ -37,5 +41,5 @@ void kj_ps_check_content(kj_db *db, const char *kind, json_t *in, kj_buf *region
 bool kj_ps_revision_pending(kj_db *db, const char *id);
 /** Approves or rejects the pending edit of published content row c
  *  (edit.c); statuses as kj_popsci_review. */
-int kj_ps_review_revision(kj_db *db, json_t *user, json_t *c, const char *action, const char *reason, json_t *errors);
+int kj_ps_review_revision(kj_db *db, json_t *user, json_t *c, const char *action, const char *reason, kj_err *perr);
 #endif

@@ -43,9 +43,10 @@ static void notify_experts(kj_db *db, const char *qid, const char *asker, const 
     json_decref(done);
 }
 
-int kj_popsci_ask(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *errors)
+int kj_popsci_ask(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *perr)
 {
-    if (!kj_ps_uid(user)) { kj_ps_err(errors, "form", "err.forbidden"); return 403; }
+    json_t *errors = perr->fields;
+    if (!kj_ps_uid(user)) { kj_ps_err(errors, "form", "err.forbidden"); return kj_ps_fail(perr, KJ_E_FORBIDDEN); }
     const char *title = kj_ps_or(kj_ps_str(in, "title")), *body = kj_ps_or(kj_ps_str(in, "body"));
     const char *topic = kj_ps_str(in, "topic"), *region = kj_ps_str(in, "region");
     if (!*title) kj_ps_err(errors, "title", "popsci.err.question_empty");
@@ -54,12 +55,12 @@ int kj_popsci_ask(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *err
     else if (kj_ps_chars(body) > Q_BODY_MAX) kj_ps_err(errors, "body", "popsci.err.body_long");
     if (!kj_popsci_topic_known(db, topic)) kj_ps_err(errors, "topic", "popsci.err.topic_unknown");
     if (!kj_popsci_region_known(db, region)) kj_ps_err(errors, "region", "popsci.err.region_unknown");
-    if (json_object_size(errors)) return 422;
+    if (json_object_size(errors)) return kj_ps_fail(perr, KJ_E_INVALID);
     kj_id id = kj_id_new();
     if (kj_db_exec(db, "INSERT INTO popsci_questions(id, origin, author_id, title, body, topic, region, created_at) "
                    "VALUES (?,?,?,?,?,?,?,?)", "sssssssi", id.s, kj_instance_id(db), kj_ps_uid(user), title, body,
                    topic, region, kj_now_ms()) < 0)
-        { kj_ps_err(errors, "form", "err.internal"); return 500; }
+        { kj_ps_err(errors, "form", "err.internal"); return kj_ps_fail(perr, KJ_E_INTERNAL); }
     notify_experts(db, id.s, kj_ps_uid(user), topic, region, title);
     memcpy(id_out, id.s, KJ_ID_LEN + 1);
     return 0;
@@ -99,18 +100,19 @@ json_t *kj_popsci_question(kj_db *db, const char *id, json_t *viewer)
     return q;
 }
 
-int kj_popsci_answer(kj_db *db, json_t *user, const char *question_id, const char *body, char *id_out, json_t *errors)
+int kj_popsci_answer(kj_db *db, json_t *user, const char *question_id, const char *body, char *id_out, kj_err *perr)
 {
+    json_t *errors = perr->fields;
     json_t *q = kj_db_row(db, "SELECT author_id, title FROM popsci_questions WHERE id = ?", "s", question_id ? question_id : "");
-    if (!q) { kj_ps_err(errors, "form", "err.not_found"); return 404; }
+    if (!q) { kj_ps_err(errors, "form", "err.not_found"); return kj_ps_fail(perr, KJ_E_NOT_FOUND); }
     int st = 0;
-    if (!body || !*body) { kj_ps_err(errors, "body", "popsci.err.answer_empty"); st = 422; }
-    else if (kj_ps_chars(body) > Q_BODY_MAX) { kj_ps_err(errors, "body", "popsci.err.body_long"); st = 422; }
+    if (!body || !*body) { kj_ps_err(errors, "body", "popsci.err.answer_empty"); st = KJ_E_INVALID; }
+    else if (kj_ps_chars(body) > Q_BODY_MAX) { kj_ps_err(errors, "body", "popsci.err.body_long"); st = KJ_E_INVALID; }
     else {
         kj_id id = kj_id_new();
         if (kj_db_exec(db, "INSERT INTO popsci_answers(id, origin, question_id, author_id, body, created_at) "
                        "VALUES (?,?,?,?,?,?)", "sssssi", id.s, kj_instance_id(db), question_id, kj_ps_uid(user), body,
-                       kj_now_ms()) < 0) { kj_ps_err(errors, "form", "err.internal"); st = 500; }
+                       kj_now_ms()) < 0) { kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
         else {
             memcpy(id_out, id.s, KJ_ID_LEN + 1);
             char link[64];
@@ -120,17 +122,18 @@ int kj_popsci_answer(kj_db *db, json_t *user, const char *question_id, const cha
         }
     }
     json_decref(q);
-    return st;
+    return kj_ps_fail(perr, st);
 }
 
-int kj_popsci_accept(kj_db *db, json_t *user, const char *answer_id, json_t *errors)
+int kj_popsci_accept(kj_db *db, json_t *user, const char *answer_id, kj_err *perr)
 {
+    json_t *errors = perr->fields;
     json_t *a = kj_db_row(db, "SELECT a.question_id, a.author_id, q.author_id AS asker_id, q.title FROM popsci_answers a "
                           "JOIN popsci_questions q ON q.id = a.question_id WHERE a.id = ?", "s", answer_id ? answer_id : "");
-    if (!a) { kj_ps_err(errors, "form", "err.not_found"); return 404; }
+    if (!a) { kj_ps_err(errors, "form", "err.not_found"); return kj_ps_fail(perr, KJ_E_NOT_FOUND); }
     int st = 0;
     if (strcmp(kj_ps_or(kj_ps_uid(user)), kj_ps_or(kj_ps_str(a, "asker_id"))) && !kj_ps_staff(user))
-        { kj_ps_err(errors, "form", "err.forbidden"); st = 403; }
+        { kj_ps_err(errors, "form", "err.forbidden"); st = KJ_E_FORBIDDEN; }
     else {
         int rc = kj_db_begin(db);
         if (rc >= 0) rc = kj_db_exec(db, "UPDATE popsci_answers SET accepted = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE question_id = ?",
@@ -140,21 +143,22 @@ int kj_popsci_accept(kj_db *db, json_t *user, const char *answer_id, json_t *err
         char link[64];
         snprintf(link, sizeof link, "/popsci/questions/%s", kj_ps_str(a, "question_id"));
         if (rc >= 0) kj_notify(db, kj_ps_str(a, "author_id"), "popsci_accepted", kj_ps_str(a, "title"), link);
-        if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = 500; }
+        if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
     }
     json_decref(a);
-    return st;
+    return kj_ps_fail(perr, st);
 }
 
-int kj_popsci_question_publish(kj_db *db, json_t *user, const char *question_id, char *id_out, json_t *errors)
+int kj_popsci_question_publish(kj_db *db, json_t *user, const char *question_id, char *id_out, kj_err *perr)
 {
-    if (!kj_ps_staff(user)) { kj_ps_err(errors, "form", "err.forbidden"); return 403; }
+    json_t *errors = perr->fields;
+    if (!kj_ps_staff(user)) { kj_ps_err(errors, "form", "err.forbidden"); return kj_ps_fail(perr, KJ_E_FORBIDDEN); }
     json_t *q = kj_db_row(db, "SELECT q.title, q.body, q.topic, q.region, q.content_id, a.body AS answer "
                           "FROM popsci_questions q JOIN popsci_answers a ON a.id = q.accepted_answer_id "
                           "WHERE q.id = ?", "s", question_id ? question_id : "");
-    if (!q) { kj_ps_err(errors, "form", "popsci.err.not_answered"); return 409; }
+    if (!q) { kj_ps_err(errors, "form", "popsci.err.not_answered"); return kj_ps_fail(perr, KJ_E_CONFLICT); }
     int st = 0;
-    if (kj_ps_str(q, "content_id")) { kj_ps_err(errors, "form", "popsci.err.state"); st = 409; }
+    if (kj_ps_str(q, "content_id")) { kj_ps_err(errors, "form", "popsci.err.state"); st = KJ_E_CONFLICT; }
     else {
         kj_buf body = { 0 };
         kj_buf_printf(&body, "**问：** %s\n\n**答：**\n\n%s\n", kj_ps_or(kj_ps_str(q, "body")), kj_ps_or(kj_ps_str(q, "answer")));
@@ -167,18 +171,19 @@ int kj_popsci_question_publish(kj_db *db, json_t *user, const char *question_id,
                             "sssssssssii", id.s, kj_instance_id(db), kj_ps_str(q, "title"), body.data,
                             kj_ps_str(q, "topic"), "", kj_ps_uid(user), kj_ps_uid(user), question_id, now, now);
         if (rc >= 0) rc = kj_db_exec(db, "UPDATE popsci_questions SET content_id = ? WHERE id = ?", "ss", id.s, question_id);
-        if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = 500; }
+        if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
         else memcpy(id_out, id.s, KJ_ID_LEN + 1);
         kj_buf_free(&body);
     }
     json_decref(q);
-    return st;
+    return kj_ps_fail(perr, st);
 }
 
 /* ---- experts ---- */
 
-int kj_popsci_expert_set(kj_db *db, const char *user_id, json_t *topics, json_t *regions, json_t *errors)
+int kj_popsci_expert_set(kj_db *db, const char *user_id, json_t *topics, json_t *regions, kj_err *perr)
 {
+    json_t *errors = perr->fields;
     kj_buf t = { 0 }, r = { 0 };
     kj_popsci_join_list(topics, &t);
     kj_popsci_join_list(regions, &r);
@@ -190,18 +195,18 @@ int kj_popsci_expert_set(kj_db *db, const char *user_id, json_t *topics, json_t 
     json_array_foreach(ta, i, a) if (!kj_popsci_topic_known(db, json_string_value(a))) kj_ps_err(errors, "topics", "popsci.err.topic_unknown");
     json_array_foreach(ra, i, a) if (!kj_popsci_region_known(db, json_string_value(a))) kj_ps_err(errors, "regions", "popsci.err.region_unknown");
     if (json_array_size(ta) && !json_array_size(ra)) kj_ps_err(errors, "regions", "popsci.err.region_required");
-    int st = json_object_size(errors) ? 422 : 0;
+    int st = json_object_size(errors) ? KJ_E_INVALID : 0;
     if (!st) {
         int rc = kj_db_begin(db);
         if (rc >= 0) rc = kj_db_exec(db, "DELETE FROM popsci_experts WHERE user_id = ?", "s", user_id);
         json_array_foreach(ta, i, a) json_array_foreach(ra, j, b)
             if (rc >= 0) rc = kj_db_exec(db, "INSERT INTO popsci_experts(user_id, topic, region, created_at) VALUES (?,?,?,?) "
                                          "ON CONFLICT DO NOTHING", "sssi", user_id, json_string_value(a), json_string_value(b), kj_now_ms());
-        if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = 500; }
+        if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
     }
     json_decref(ta);
     json_decref(ra);
-    return st;
+    return kj_ps_fail(perr, st);
 }
 
 json_t *kj_popsci_expert_get(kj_db *db, const char *user_id)
@@ -212,8 +217,9 @@ json_t *kj_popsci_expert_get(kj_db *db, const char *user_id)
 
 /* ---- teams ---- */
 
-int kj_popsci_team_create(kj_db *db, json_t *user, json_t *in, char *id_out, json_t *errors)
+int kj_popsci_team_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *perr)
 {
+    json_t *errors = perr->fields;
     const char *name = kj_ps_or(kj_ps_str(in, "name"));
     if (!*name) kj_ps_err(errors, "name", "popsci.err.name_required");
     else if (kj_ps_chars(name) > 80) kj_ps_err(errors, "name", "popsci.err.title_long");
@@ -224,35 +230,36 @@ int kj_popsci_team_create(kj_db *db, json_t *user, json_t *in, char *id_out, jso
     json_t *a;
     json_array_foreach(ra, i, a) if (!kj_popsci_region_known(db, json_string_value(a))) kj_ps_err(errors, "regions", "popsci.err.region_unknown");
     json_decref(ra);
-    int st = json_object_size(errors) ? 422 : 0;
+    int st = json_object_size(errors) ? KJ_E_INVALID : 0;
     if (!st) {
         kj_id id = kj_id_new();
         int rc = kj_db_begin(db);
         if (rc >= 0) rc = kj_db_exec(db, "INSERT INTO popsci_teams(id, origin, name, intro, regions, created_by, created_at) VALUES (?,?,?,?,?,?,?)",
                                      "ssssssi", id.s, kj_instance_id(db), name, kj_ps_or(kj_ps_str(in, "intro")), r.data, kj_ps_uid(user), kj_now_ms());
         if (rc >= 0) rc = kj_db_exec(db, "INSERT INTO popsci_team_members(team_id, user_id) VALUES (?,?)", "ss", id.s, kj_ps_uid(user));
-        if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = 500; }
+        if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
         else memcpy(id_out, id.s, KJ_ID_LEN + 1);
     }
     kj_buf_free(&r);
-    return st;
+    return kj_ps_fail(perr, st);
 }
 
-int kj_popsci_team_add(kj_db *db, json_t *user, const char *team_id, const char *email, json_t *errors)
+int kj_popsci_team_add(kj_db *db, json_t *user, const char *team_id, const char *email, kj_err *perr)
 {
+    json_t *errors = perr->fields;
     char *owner = kj_db_text(db, "SELECT created_by FROM popsci_teams WHERE id = ?", "s", team_id ? team_id : "");
-    if (!owner) { kj_ps_err(errors, "form", "err.not_found"); return 404; }
+    if (!owner) { kj_ps_err(errors, "form", "err.not_found"); return kj_ps_fail(perr, KJ_E_NOT_FOUND); }
     int st = 0;
-    if (strcmp(owner, kj_ps_or(kj_ps_uid(user))) && !kj_ps_staff(user)) { kj_ps_err(errors, "form", "err.forbidden"); st = 403; }
+    if (strcmp(owner, kj_ps_or(kj_ps_uid(user))) && !kj_ps_staff(user)) { kj_ps_err(errors, "form", "err.forbidden"); st = KJ_E_FORBIDDEN; }
     else {
         char *uid = kj_db_text(db, "SELECT id FROM users WHERE email = ?", "s", email ? email : "");
-        if (!uid) { kj_ps_err(errors, "email", "popsci.err.user_unknown"); st = 422; }
+        if (!uid) { kj_ps_err(errors, "email", "popsci.err.user_unknown"); st = KJ_E_INVALID; }
         else if (kj_db_exec(db, "INSERT INTO popsci_team_members(team_id, user_id) VALUES (?,?) ON CONFLICT DO NOTHING",
-                            "ss", team_id, uid) < 0) { kj_ps_err(errors, "form", "err.internal"); st = 500; }
+                            "ss", team_id, uid) < 0) { kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
         free(uid);
     }
     free(owner);
-    return st;
+    return kj_ps_fail(perr, st);
 }
 
 json_t *kj_popsci_team(kj_db *db, const char *id)

@@ -421,7 +421,9 @@ typedef struct {
 static int edit_steps(kj_db *db, void *ctx)
 {
     content_steps *x = ctx;
-    int st = x->draft && store_video(x->req, x->in) ? 422 : kj_popsci_edit(db, x->req->user, x->id, x->in, x->pending, x->errors);
+    kj_err pe = { .fields = x->errors };
+    int st = x->draft && store_video(x->req, x->in) ? 422
+           : kj_popsci_edit(db, x->req->user, x->id, x->in, x->pending, &pe) ? kj_err_status(&pe) : 0;
     if (!st && x->draft && (kj_popsci_store_images(x->req, x->images, x->id, NULL) ||
                             kj_popsci_store_images(x->req, x->posters, x->id, NULL)))
         st = 422;
@@ -431,7 +433,9 @@ static int edit_steps(kj_db *db, void *ctx)
 static int create_steps(kj_db *db, void *ctx)
 {
     content_steps *x = ctx;
-    int st = store_video(x->req, x->in) ? 422 : kj_popsci_create(db, x->req->user, x->in, x->new_id, x->errors);
+    kj_err pe = { .fields = x->errors };
+    int st = store_video(x->req, x->in) ? 422
+           : kj_popsci_create(db, x->req->user, x->in, x->new_id, &pe) ? kj_err_status(&pe) : 0;
     if (!st && (kj_popsci_store_images(x->req, x->images, x->new_id, NULL) ||
                 kj_popsci_store_images(x->req, x->posters, x->new_id, NULL)))
         st = 422;
@@ -441,7 +445,8 @@ static int create_steps(kj_db *db, void *ctx)
 static int ask_steps(kj_db *db, void *ctx)
 {
     content_steps *x = ctx;
-    int st = kj_popsci_ask(db, x->req->user, x->in, x->new_id, x->errors);
+    kj_err pe = { .fields = x->errors };
+    int st = kj_popsci_ask(db, x->req->user, x->in, x->new_id, &pe) ? kj_err_status(&pe) : 0;
     if (!st && kj_popsci_store_images(x->req, x->images, NULL, x->new_id)) st = 422;
     if (!st && kj_has_errors(x->req)) st = 422;   /* an upload refused on the way */
     return st;
@@ -525,9 +530,9 @@ void kj_page_popsci_show(kj_req *req)
     if (!c) { kj_error(req, 404, "err.not_found"); return; }
     bool published = !strcmp(or_empty(jstr(c, "status")), "published");
     if (req->user && published) {
-        json_t *e = json_object();
-        kj_popsci_event(db, req->user, id, "open", e);
-        json_decref(e);
+        kj_err ev = { .fields = json_object() };
+        kj_popsci_event(db, req->user, id, "open", &ev);
+        json_decref(ev.fields);
     }
     bool en = !strcmp(req->lang, "en");
     json_object_set_new(c, "page_title", json_string(or_empty(jstr(c, "title"))));
@@ -584,7 +589,8 @@ void kj_page_popsci_mark(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     json_t *errors = json_object();
-    int st = kj_popsci_event(kj_popsci_db(req), req->user, id, or_empty(kj_in_str(req, "kind")), errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_event(kj_popsci_db(req), req->user, id, or_empty(kj_in_str(req, "kind")), &pe) ? kj_err_status(&pe) : 0;
     if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
     json_decref(errors);
     kj_resp_redirect(req, path_id(req, "/popsci/", id, "?marked=1"));
@@ -594,7 +600,8 @@ void kj_page_popsci_review(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     json_t *errors = json_object();
-    int st = kj_popsci_review(kj_popsci_db(req), req->user, id, kj_in_str(req, "action"), kj_in_str(req, "reason"), errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_review(kj_popsci_db(req), req->user, id, kj_in_str(req, "action"), kj_in_str(req, "reason"), &pe) ? kj_err_status(&pe) : 0;
     if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
     json_decref(errors);
     kj_resp_redirect(req, path_id(req, "/popsci/", id, "?reviewed=1"));
@@ -604,7 +611,8 @@ void kj_page_popsci_correct(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     json_t *errors = json_object();
-    int st = kj_popsci_correct(kj_popsci_db(req), req->user, id, kj_in_str(req, "note"), errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_correct(kj_popsci_db(req), req->user, id, kj_in_str(req, "note"), &pe) ? kj_err_status(&pe) : 0;
     if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
     json_decref(errors);
     kj_resp_redirect(req, path_id(req, "/popsci/", id, "?corrected=1"));
@@ -692,7 +700,8 @@ void kj_page_popsci_profile_post(kj_req *req)
 {
     if (kj_has_errors(req)) { render_profile(req, 422); return; }
     json_t *errors = json_object();
-    int st = kj_popsci_profile_set(kj_popsci_db(req), uid(req), req->in, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_profile_set(kj_popsci_db(req), uid(req), req->in, &pe) ? kj_err_status(&pe) : 0;
     if (st) { kj_popsci_take_errors(req, errors); render_profile(req, st == 500 ? 500 : 422); return; }
     json_decref(errors);
     kj_resp_redirect(req, "/popsci/profile?saved=1");
@@ -778,7 +787,8 @@ void kj_page_popsci_answer(kj_req *req)
     const char *qid = kj_req_param(req, 0);
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    int st = kj_popsci_answer(kj_popsci_db(req), req->user, qid, kj_in_str(req, "body"), id, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_answer(kj_popsci_db(req), req->user, qid, kj_in_str(req, "body"), id, &pe) ? kj_err_status(&pe) : 0;
     if (st == 422) { kj_popsci_take_errors(req, errors); kj_page_popsci_question(req); return; }
     if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
     json_decref(errors);
@@ -790,7 +800,8 @@ void kj_page_popsci_accept(kj_req *req)
     kj_db *db = kj_popsci_db(req);
     const char *aid = kj_req_param(req, 0);
     json_t *errors = json_object();
-    int st = kj_popsci_accept(db, req->user, aid, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_accept(db, req->user, aid, &pe) ? kj_err_status(&pe) : 0;
     if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
     json_decref(errors);
     char *qid = kj_popsci_answer_question(db, aid);
@@ -802,7 +813,8 @@ void kj_page_popsci_publish_q(kj_req *req)
 {
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    int st = kj_popsci_question_publish(kj_popsci_db(req), req->user, kj_req_param(req, 0), id, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_question_publish(kj_popsci_db(req), req->user, kj_req_param(req, 0), id, &pe) ? kj_err_status(&pe) : 0;
     if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
     json_decref(errors);
     kj_resp_redirect(req, path_id(req, "/popsci/", id, ""));
@@ -841,8 +853,9 @@ void kj_page_popsci_experts_post(kj_req *req)
 {
     if (kj_has_errors(req)) { render_experts(req, 422); return; }
     json_t *errors = json_object();
+    kj_err pe = { .fields = errors };
     int st = kj_popsci_expert_set(kj_popsci_db(req), uid(req), json_object_get(req->in, "topics"),
-                                  json_object_get(req->in, "regions"), errors);
+                                  json_object_get(req->in, "regions"), &pe) ? kj_err_status(&pe) : 0;
     if (st) { kj_popsci_take_errors(req, errors); render_experts(req, 422); return; }
     json_decref(errors);
     kj_resp_redirect(req, "/popsci/experts?saved=1");
@@ -868,7 +881,8 @@ void kj_page_popsci_notice(kj_req *req)
     if (kj_has_errors(req)) { render_notice(req, 422); return; }
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    int st = kj_popsci_notice(kj_popsci_db(req), req->user, req->in, id, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_notice(kj_popsci_db(req), req->user, req->in, id, &pe) ? kj_err_status(&pe) : 0;
     if (st == 422) { kj_popsci_take_errors(req, errors); render_notice(req, 422); return; }
     if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
     json_decref(errors);
@@ -918,7 +932,8 @@ void kj_page_popsci_team_create(kj_req *req)
     if (kj_has_errors(req)) { render_team_form(req, 422); return; }
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
-    int st = kj_popsci_team_create(kj_popsci_db(req), req->user, req->in, id, errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_team_create(kj_popsci_db(req), req->user, req->in, id, &pe) ? kj_err_status(&pe) : 0;
     if (st) { kj_popsci_take_errors(req, errors); render_team_form(req, st == 500 ? 500 : 422); return; }
     json_decref(errors);
     kj_resp_redirect(req, path_id(req, "/popsci/teams/", id, "?created=1"));
@@ -949,7 +964,8 @@ void kj_page_popsci_team_member(kj_req *req)
     if (kj_has_errors(req)) { render_team(req, 422); return; }
     const char *id = kj_req_param(req, 0);
     json_t *errors = json_object();
-    int st = kj_popsci_team_add(kj_popsci_db(req), req->user, id, kj_in_str(req, "email"), errors);
+    kj_err pe = { .fields = errors };
+    int st = kj_popsci_team_add(kj_popsci_db(req), req->user, id, kj_in_str(req, "email"), &pe) ? kj_err_status(&pe) : 0;
     if (st == 422) { kj_popsci_take_errors(req, errors); render_team(req, 422); return; }
     if (st) { kj_error(req, st, kj_popsci_take_errors(req, errors)); return; }
     json_decref(errors);

@@ -69,7 +69,8 @@ static void scratch_close(scratch *s) { kj_scratch_close(s); }
 static void publish(scratch *s, json_t *author, json_t *admin, const char *json_in, char *id)
 {
     json_t *in = json_loads(json_in, 0, NULL), *errors = json_object();
-    if (kj_popsci_create(s->db, author, in, id, errors) || kj_popsci_review(s->db, admin, id, "approve", NULL, errors))
+    kj_err pe = { .fields = errors };
+    if (kj_popsci_create(s->db, author, in, id, &pe) || kj_popsci_review(s->db, admin, id, "approve", NULL, &pe))
         fprintf(stderr, "  publish failed: %s\n", json_dumps(errors, 0));
     json_decref(in);
     json_decref(errors);
@@ -98,11 +99,12 @@ TEST(popsci_feed_profile_and_stats)
     publish(&s, author, admin, "{\"title\":\"青海牦牛\",\"body\":\"b\",\"topic\":\"rice\",\"regions\":[\"630100\"]}", elsewhere);
     publish(&s, author, admin, "{\"title\":\"冬季养生\",\"body\":\"b\",\"topic\":\"health\"}", health);
     json_t *errors = json_object();
+    kj_err pe = { .fields = errors };
     json_t *notice = json_pack("{s:s, s:s, s:s, s:s, s:i}", "title", "暴雨预警", "body", "防汛", "topic", "disaster",
                                "region", "511100", "hours", 24);
-    CHECK_INT(kj_popsci_notice(s.db, admin, notice, alert, errors), 0);
+    CHECK_INT(kj_popsci_notice(s.db, admin, notice, alert, &pe), 0);
     json_t *prof = json_pack("{s:[s], s:s}", "topics", "rice", "region", "511102");
-    CHECK_INT(kj_popsci_profile_set(s.db, json_string_value(json_object_get(reader, "id")), prof, errors), 0);
+    CHECK_INT(kj_popsci_profile_set(s.db, json_string_value(json_object_get(reader, "id")), prof, &pe), 0);
 
     json_t *feed = kj_popsci_feed(s.db, reader, "zh-CN", kj_now_ms(), 20);
     CHECK_INT(index_of(feed, alert), 0);
@@ -115,8 +117,8 @@ TEST(popsci_feed_profile_and_stats)
     json_decref(feed);
 
     /* Reading events, then deletion removes profile and history. */
-    CHECK_INT(kj_popsci_event(s.db, reader, health, "useful", errors), 0);
-    CHECK_INT(kj_popsci_event(s.db, reader, health, "useful", errors), 0);   /* kept once */
+    CHECK_INT(kj_popsci_event(s.db, reader, health, "useful", &pe), 0);
+    CHECK_INT(kj_popsci_event(s.db, reader, health, "useful", &pe), 0);   /* kept once */
     const char *rid = json_string_value(json_object_get(reader, "id"));
     CHECK_INT(kj_db_int(s.db, -1, "SELECT count(*) FROM popsci_events WHERE user_id = ?", "s", rid), 1);
     CHECK_INT(kj_popsci_profile_delete(s.db, rid), 0);
@@ -130,8 +132,8 @@ TEST(popsci_feed_profile_and_stats)
         json_t *u = add_user(&s, email, "scientist");
         REQUIRE(u);
         json_t *p = json_pack("{s:s}", "region", i < 5 ? "630102" : "630103");
-        kj_popsci_profile_set(s.db, json_string_value(json_object_get(u, "id")), p, errors);
-        kj_popsci_event(s.db, u, rice, "open", errors);
+        kj_popsci_profile_set(s.db, json_string_value(json_object_get(u, "id")), p, &pe);
+        kj_popsci_event(s.db, u, rice, "open", &pe);
         json_decref(p);
         json_decref(u);
     }
