@@ -258,8 +258,12 @@ int kj_mail_send_due(kj_db *db, const kj_config *cfg, int max)
             int64_t delay = MINUTE_MS << (attempts < 7 ? attempts - 1 : 6);
             if (delay > 60 * MINUTE_MS) delay = 60 * MINUTE_MS;
             bool give_up = attempts >= MAX_ATTEMPTS;
+            /* Only a mail still queued: one withdrawn or expired while this
+             * attempt ran (status failed, its link removed) must not come
+             * back to the queue and go out with the placeholder body. */
             if (kj_db_exec(db, "UPDATE mail_queue SET attempts = ?, next_try_at = ?, last_error = ?, status = ?, "
-                               "body = CASE WHEN sensitive = 1 AND ? THEN ? ELSE body END WHERE id = ?", "iissbss",
+                               "body = CASE WHEN sensitive = 1 AND ? THEN ? ELSE body END WHERE id = ? AND status = 'queued'",
+                           "iissbss",
                            attempts, now + delay, err, give_up ? "failed" : "queued", give_up, KJ_MAIL_SECRET_REMOVED, jstr(m, "id")) < 0)
                 kj_log_error("mail: failed attempt on %s not recorded; it is tried again at once", jstr(m, "id"));
         }
