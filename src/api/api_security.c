@@ -11,9 +11,10 @@
 
 static const char *uid_of(kj_req *req) { return json_string_value(json_object_get(req->user, "id")); }
 
-void kj_api_verify_resend(kj_req *req)
+/* The answer to a resend, the user's own or an administrator's. */
+static void answer_resend(kj_req *req, enum kj_resend_result result)
 {
-    switch (kj_email_verification_resend(kj_req_db(req), uid_of(req))) {
+    switch (result) {
     case KJ_RESEND_SENT:
         kj_resp_json(req, 202, json_pack("{s:s}", "status", "verification_sent"));
         return;
@@ -27,6 +28,11 @@ void kj_api_verify_resend(kj_req *req)
     case KJ_RESEND_ERROR: break;
     }
     kj_error(req, 500, "err.internal");
+}
+
+void kj_api_verify_resend(kj_req *req)
+{
+    answer_resend(req, kj_email_verification_resend(kj_req_db(req), uid_of(req)));
 }
 
 void kj_api_sessions(kj_req *req)
@@ -87,19 +93,7 @@ void kj_api_admin_verify_resend(kj_req *req)
     json_t *u = kj_id_valid(id) ? kj_user_get(kj_req_db(req), id) : NULL;
     if (!u) { kj_error(req, 404, "err.not_found"); return; }
     json_decref(u);
-    switch (kj_email_verification_resend(kj_req_db(req), id)) {
-    case KJ_RESEND_SENT:
-        kj_log_info("admin %s resent the verification link of %s", uid_of(req), id);
-        kj_resp_json(req, 202, json_pack("{s:s}", "status", "verification_sent"));
-        return;
-    case KJ_RESEND_ALREADY:
-        kj_resp_json(req, 200, json_pack("{s:s}", "status", "verified"));
-        return;
-    case KJ_RESEND_TOO_SOON:
-        kj_resp_header(req, "Retry-After", kj_arena_printf(req->arena, "%lld", KJ_VERIFY_RESEND_MS / 1000));
-        kj_error(req, 429, "err.verify.too_soon");
-        return;
-    case KJ_RESEND_ERROR: break;
-    }
-    kj_error(req, 500, "err.internal");
+    enum kj_resend_result result = kj_email_verification_resend(kj_req_db(req), id);
+    if (result == KJ_RESEND_SENT) kj_log_info("admin %s resent the verification link of %s", uid_of(req), id);
+    answer_resend(req, result);
 }

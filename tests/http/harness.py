@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
+import uuid
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("KEJIYUN_BIN", os.path.join(ROOT, "build", "san", "kejiyun"))
@@ -222,6 +223,20 @@ class Client:
 
     def login_as(self, role):
         return self.login(*DEMO[role])
+
+
+def multipart_body(fields, files):
+    """A multipart/form-data body: fields [(name, value)], files [(name, (filename,
+    content type, bytes))]. Returns (body, Content-Type header value)."""
+    boundary = "----kj" + uuid.uuid4().hex
+    out = b""
+    for name, value in fields:
+        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n" % (boundary, name, value)).encode()
+    for name, (filename, ctype, data) in files:
+        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\nContent-Type: %s\r\n\r\n"
+                % (boundary, name, filename, ctype)).encode() + data + b"\r\n"
+    out += ("--%s--\r\n" % boundary).encode()
+    return out, "multipart/form-data; boundary=" + boundary
 
 
 def raw_request(server, data, timeout=10):

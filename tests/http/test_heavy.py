@@ -13,7 +13,7 @@ import uuid
 import zlib
 
 import harness
-from harness import DEMO, Client, unique_email
+from harness import multipart_body as multipart, DEMO, Client, unique_email
 
 SERVER_ARGS = []      # its own server: the login loops must not slow other modules' tests
 
@@ -38,18 +38,6 @@ def small_png(w=64, h=48):
 
 
 BOMB = bomb_png()
-
-
-def multipart(fields, files):
-    boundary = "----kj" + uuid.uuid4().hex
-    out = b""
-    for name, value in fields:
-        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n" % (boundary, name, value)).encode()
-    for name, (filename, ctype, data) in files:
-        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\nContent-Type: %s\r\n\r\n"
-                % (boundary, name, filename, ctype)).encode() + data + b"\r\n"
-    out += ("--%s--\r\n" % boundary).encode()
-    return out, "multipart/form-data; boundary=" + boundary
 
 
 def post_multipart(c, path, fields, files, api=False):

@@ -5,10 +5,9 @@ statistics with k-anonymity, light pages, and who may do what."""
 import re
 import struct
 import time
-import uuid
 import zlib
 
-from harness import Client, unique_email
+from harness import multipart_body as multipart, Client, unique_email
 
 _seq = [0]
 
@@ -41,18 +40,6 @@ def png(text=b"x"):
     ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"tEXt", b"c\x00" + text)
             + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
-
-
-def multipart(fields, files):
-    boundary = "----kj" + uuid.uuid4().hex
-    out = b""
-    for name, value in fields:
-        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n" % (boundary, name, value)).encode()
-    for name, (filename, ctype, data) in files:
-        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\nContent-Type: %s\r\n\r\n"
-                % (boundary, name, filename, ctype)).encode() + data + b"\r\n"
-    out += ("--%s--\r\n" % boundary).encode()
-    return out, "multipart/form-data; boundary=" + boundary
 
 
 def post_multipart(c, path, fields, files):
