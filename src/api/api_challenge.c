@@ -10,29 +10,6 @@
 #include "web/pages_challenge.h"
 #include <string.h>
 
-static const char *status_title(int status)
-{
-    static const struct { int status; const char *key; } titles[] = {
-        { 403, "err.http.403" }, { 404, "err.http.404" }, { 409, "err.http.409" }, { 422, "err.http.422" },
-    };
-    for (size_t i = 0; i < sizeof titles / sizeof *titles; i++) if (titles[i].status == status) return titles[i].key;
-    return "err.http.500";
-}
-
-void kj_challenge_fail(kj_req *req, const kj_err *e)
-{
-    int status = kj_err_status(e);
-    const char *key = e->key ? e->key : "err.internal";
-    if (!kj_wants_json(req)) { kj_error(req, status, key); return; }
-    if (status == 422) {
-        kj_field_error(req, e->field ? e->field : "form", key);
-        kj_api_invalid(req);
-        return;
-    }
-    json_t *errors = json_pack("[{s:s, s:s, s:s}]", "field", e->field ? e->field : "", "code", key, "message", kj_tr(req, key));
-    kj_resp_problem(req, status, kj_tr(req, status_title(status)), kj_tr(req, key), errors);
-}
-
 static const char *param(kj_req *req, int i) { return kj_req_param(req, i); }
 
 static void created(kj_req *req, const char *location, const char *id)
@@ -284,4 +261,15 @@ void kj_api_challenge_milestone_decide(kj_req *req)
         return;
     }
     kj_api_challenge_milestones(req);
+}
+
+void kj_api_challenge_app_attach(kj_req *req)
+{
+    if (!kj_challenge_app_in_path(req)) return;
+    kj_err e = { 0 };
+    char first[KJ_ID_LEN + 1];
+    if (kj_challenge_attach_uploads(req, kj_req_param(req, 1), first, &e)) { kj_challenge_fail(req, &e); return; }
+    json_t *a = kj_application_get(kj_req_db(req), req->user, kj_req_param(req, 1), &e);
+    kj_resp_header(req, "Location", kj_arena_printf(req->arena, "/challenges/%s/files/%s", kj_req_param(req, 0), first));
+    kj_resp_json(req, 201, json_pack("{s:s, s:o}", "id", first, "application", a ? a : json_object()));
 }

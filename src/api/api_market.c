@@ -10,6 +10,7 @@
 #include "search/search.h"
 #include "market/lookup.h"
 #include "ref/refdata.h"
+#include "notify/notify.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

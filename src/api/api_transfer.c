@@ -54,7 +54,7 @@ static void respond(kj_req *req, int rc, kj_import_report *rep)
 
 void kj_api_import(kj_req *req)
 {
-    kj_import_opts opts = { .partial = kj_in_bool(req, "partial") };
+    kj_import_opts opts = { .partial = kj_in_bool(req, "partial"), .analyzer = kj_req_app(req)->analyzer };
     kj_import_report rep;
     const kj_upload *file = NULL;
     for (const kj_upload *u = req->uploads; u && !file; u = u->next) file = u;

@@ -12,7 +12,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/validate.h"
-#include "market/market.h"
+#include "notify/notify.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

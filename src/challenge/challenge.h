@@ -63,8 +63,8 @@ int64_t kj_challenge_day_end_ms(const char *date);
 double kj_challenge_weighted(json_t *rubric, json_t *scores);
 
 /** Called with every challenge notification (user, kind, entry title,
- *  link); a no-op until mail/hooks.c routes it to the e-mail queue. Set
- *  once at start-up, before threads start. */
+ *  link); a no-op until the app's start-up routes it to the e-mail queue
+ *  (kj_mail_challenge). Set once at start-up, before threads start. */
 extern void (*kj_challenge_mail_hook)(kj_db *db, const char *user_id, const char *kind, const char *subject,
                                       const char *link);
 

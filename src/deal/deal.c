@@ -18,6 +18,7 @@
 #include "mail/mail.h"
 #include "market/attach.h"
 #include "market/market.h"
+#include "notify/notify.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

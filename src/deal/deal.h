@@ -192,8 +192,4 @@ int kj_ledger_append(kj_db *db, const char *deal_id, const char *actor_id, const
 int64_t kj_ledger_verify(kj_db *db, int64_t *bad_seq, char *bad_id, char *why, size_t whylen);
 /** The log entries of one deal, in order (new ref). */
 json_t *kj_ledger_events(kj_db *db, const char *deal_id);
-/** The command `kejiyun audit verify [--data DIR]` (audit_cmd.c): prints
- *  the result; exit status 0 intact, 1 broken, 2 usage. argv starts after
- *  "audit". Single-threaded (command line). */
-int kj_cmd_audit(int argc, char **argv);
 #endif

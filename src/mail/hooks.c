@@ -1,17 +1,14 @@
 /*
- * hooks.c — connects the features that raise e-mail-worthy events before
- * the mail queue existed (search alerts, urgent popular-science notices,
- * challenge-list steps) to the queue. kj_mail_install_hooks() runs once at
- * start-up, before the server threads start (it writes function pointers).
+ * hooks.c — the e-mail side of events raised by features that came before
+ * the mail queue (search alerts, urgent popular-science notices,
+ * challenge-list steps). Mail does not know those features: the app's
+ * start-up points their hooks here (kj_app_open, before serving).
  */
 #include "mail/mail.h"
-#include "challenge/challenge.h"
-#include "popsci/popsci.h"
-#include "search/search.h"
 #include <stdio.h>
 #include <stdlib.h>
 
-static void alert_to_mail(kj_db *db, const char *user_id, const char *kind, const char *listing_id)
+void kj_mail_alert(kj_db *db, const char *user_id, const char *kind, const char *listing_id)
 {
     char *title = kj_db_text(db, "SELECT title FROM listings WHERE id = ?", "s", listing_id);
     char link[64];
@@ -20,7 +17,7 @@ static void alert_to_mail(kj_db *db, const char *user_id, const char *kind, cons
     free(title);
 }
 
-static void notice_to_mail(kj_db *db, const char *user_id, const char *notice_id)
+void kj_mail_notice(kj_db *db, const char *user_id, const char *notice_id)
 {
     char *title = kj_db_text(db, "SELECT title FROM popsci_content WHERE id = ?", "s", notice_id);
     char link[64];
@@ -31,14 +28,7 @@ static void notice_to_mail(kj_db *db, const char *user_id, const char *notice_id
 
 /* Every challenge notification (the issuer's, applicants', reviewers',
  * winners', staff's) as an e-mail of category "challenge". */
-static void challenge_to_mail(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link)
+void kj_mail_challenge(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link)
 {
     kj_mail_enqueue(db, user_id, "challenge", subject, link);
-}
-
-void kj_mail_install_hooks(void)
-{
-    kj_challenge_mail_hook = challenge_to_mail;
-    kj_alert_hook = alert_to_mail;
-    kj_popsci_notice_hook = notice_to_mail;
 }

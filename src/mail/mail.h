@@ -47,9 +47,13 @@ int kj_mail_enqueue_account(kj_db *db, const char *user_id, const char *what, co
  *  (their link was superseded): status failed, body removed. Runs in the
  *  caller's transaction. 0 or -1. */
 int kj_mail_withdraw_account(kj_db *db, const char *user_id, const char *what);
-/** Routes search alerts and urgent popular-science notices into the queue
- *  (start-up only: sets two hooks). */
-void kj_mail_install_hooks(void);
+/** The e-mail of a search alert (kj_alert_hook), of an urgent
+ *  popular-science notice (kj_popsci_notice_hook) and of a challenge-list
+ *  step (kj_challenge_mail_hook): the app's start-up points those hooks
+ *  here before serving (mail itself depends on none of those features). */
+void kj_mail_alert(kj_db *db, const char *user_id, const char *kind, const char *listing_id);
+void kj_mail_notice(kj_db *db, const char *user_id, const char *notice_id);
+void kj_mail_challenge(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link);
 /** The user's mode per category: {category: mode}. New ref. */
 json_t *kj_mail_prefs(kj_db *db, const char *user_id);
 /** Sets the user's mode for category. 0, or -1 for an unknown category

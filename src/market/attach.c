@@ -8,6 +8,7 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "core/validate.h"
+#include "media/files.h"
 #include "media/image.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -246,67 +247,11 @@ int kj_attach_disposition(kj_buf *out, const char *mime, const char *filename)
     return rc;
 }
 
-/* ---- files ---- */
-
-static void file_path(const char *data_dir, const char *id, const char *suffix, char *out, size_t n)
-{
-    snprintf(out, n, "%s/files/%s%s", data_dir, id, suffix);
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-int kj_attach_write_file(const char *data_dir, const char *name, const void *data, size_t size)
-{
-    char dir[2048], tmp[2100], final[2100];
-    snprintf(dir, sizeof dir, "%s/files", data_dir);
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) { kj_log_error("files: mkdir %s: %s", dir, strerror(errno)); return -1; }
-    file_path(data_dir, name, ".part", tmp, sizeof tmp);
-    file_path(data_dir, name, "", final, sizeof final);
-    /* O_TRUNC, not O_EXCL: a .part left by a crash is overwritten. */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0) { kj_log_error("files: open %s: %s", tmp, strerror(errno)); return -1; }
-    int rc = write_all(fd, data ? data : "", size);
-    if (rc == 0) rc = fsync(fd);
-    if (close(fd) != 0) rc = -1;
-    if (rc == 0) rc = rename(tmp, final);
-    if (rc != 0) { kj_log_error("files: write %s: %s", final, strerror(errno)); unlink(tmp); }
-    return rc;
-}
-
-char *kj_attach_read_file(const char *data_dir, const char *name, size_t *len)
-{
-    char path[2100];
-    file_path(data_dir, name, "", path, sizeof path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NULL;
-    struct stat st;
-    char *buf = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) buf = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (buf && got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) { free(buf); buf = NULL; break; }
-        got += (size_t)r;
-    }
-    close(fd);
-    if (buf) { buf[got] = 0; *len = got; }
-    return buf;
-}
+/* ---- files (media/files.h) ---- */
 
 char *kj_attach_read(const char *data_dir, const char *id, size_t *len)
 {
-    return kj_id_valid(id) ? kj_attach_read_file(data_dir, id, len) : NULL;
+    return kj_id_valid(id) ? kj_file_read(data_dir, id, len) : NULL;
 }
 
 /* ---- rows ---- */
@@ -342,7 +287,7 @@ int kj_attach_store(kj_db *db, const char *data_dir, size_t max_size,
     kj_attach_clean_name(filename, mime, name, sizeof name);
 
     kj_id id = kj_id_new();
-    if (kj_attach_write_file(data_dir, id.s, stored.data, stored.len)) { kj_buf_free(&stored); return fail(err_key, "err.internal"); }
+    if (kj_file_write(data_dir, id.s, stored.data, stored.len)) { kj_buf_free(&stored); return fail(err_key, "err.internal"); }
     rc = kj_db_exec(db, "INSERT INTO attachments(id, origin, owner_id, listing_id, studio_id, filename, mime, size, "
                         "sha256, confidential, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "sssssssisbi",
                     id.s, kj_instance_id(db), owner_id, listing_id, studio_id, name, mime, (int64_t)stored.len,
@@ -350,7 +295,7 @@ int kj_attach_store(kj_db *db, const char *data_dir, size_t max_size,
     kj_buf_free(&stored);
     if (rc < 0) {
         char path[2100];
-        file_path(data_dir, id.s, "", path, sizeof path);
+        kj_file_path(data_dir, id.s, "", path, sizeof path);
         unlink(path);
         return fail(err_key, "err.internal");
     }
@@ -374,7 +319,7 @@ int kj_attach_delete(kj_db *db, const char *data_dir, const char *id)
 {
     if (!kj_id_valid(id) || kj_db_exec(db, "DELETE FROM attachments WHERE id = ?", "s", id) <= 0) return -1;
     char path[2100];
-    file_path(data_dir, id, "", path, sizeof path);
+    kj_file_path(data_dir, id, "", path, sizeof path);
     if (unlink(path) != 0 && errno != ENOENT) kj_log_error("attach: unlink %s: %s", path, strerror(errno));
     return 0;
 }

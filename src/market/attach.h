@@ -87,14 +87,6 @@ int kj_attach_delete(kj_db *db, const char *data_dir, const char *id);
 /** The stored bytes of attachment id (malloc'd, caller frees; length in
  *  *len), or NULL when the file is missing or unreadable. */
 char *kj_attach_read(const char *data_dir, const char *id, size_t *len);
-/** The whole of data_dir/files/name (malloc'd, NUL-terminated, its size in
- *  *len), or NULL when it is missing or unreadable. name is trusted: build
- *  it from a validated id. */
-char *kj_attach_read_file(const char *data_dir, const char *name, size_t *len);
-/** Writes size bytes as data_dir/files/name, whole or not at all: under a
- *  temporary name, synced, then renamed into place, so a reader never sees
- *  half a file. 0, or -1 (logged). */
-int kj_attach_write_file(const char *data_dir, const char *name, const void *data, size_t size);
 
 /** Appends a Content-Disposition value for a download named filename:
  *  "inline" for images and "attachment" otherwise, an ASCII fallback

@@ -1,7 +1,6 @@
 /*
  * browse.c — finding listings: filtered, sorted, paged browse; a user's own
- * listings; the review queue; expiry and reminders; favourites and
- * notifications.
+ * listings; the review queue; expiry and reminders; favourites.
  *
  * Browse SQL is assembled from fixed fragments, one per filter; every
  * value is a bound parameter, never text pasted into the SQL.
@@ -10,11 +9,11 @@
 #include "market/filters.h"
 #include "market/browse_memo.h"
 #include "authz/authz.h"
-#include "search/search.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "notify/notify.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -184,7 +183,7 @@ int kj_market_tick(kj_db *db)
                                      "VALUES (?,?,NULL,'expire','published','expired',?)", "ssi", ev.s, id, kj_now_ms()) < 0) rc = -1;
         if (rc > 0) {
             kj_notify(db, jstr(r, "owner_id"), "listing_expired", jstr(r, "title"), link);
-            kj_search_sync_listing(db, id, false);
+            kj_listing_publish(db, &(kj_listing_event){ .what = KJ_LISTING_CHANGED, .id = id });
         }
         /* No one to tell here: a failure is logged and the listing expires on a later round. */
         if (rc < 0) kj_db_rollback(db);
@@ -227,26 +226,4 @@ json_t *kj_favourite_list(kj_db *db, json_t *user)
     json_t *r;
     json_array_foreach(rows, i, r) kj_listing_redact(r, false);
     return rows;
-}
-
-/* ---- notifications ---- */
-
-int kj_notify(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link)
-{
-    if (!user_id) return 0;
-    kj_id id = kj_id_new();
-    return kj_db_exec(db, "INSERT INTO notifications(id, user_id, kind, subject, link, created_at) VALUES (?,?,?,?,?,?)",
-               "sssssi", id.s, user_id, kind, subject ? subject : "", link ? link : "", kj_now_ms());
-}
-
-json_t *kj_notifications(kj_db *db, json_t *user, int limit)
-{
-    json_t *rows = kj_db_rows(db, "SELECT id, kind, subject, link, created_at, read_at FROM notifications "
-                                  "WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?", "si", jstr(user, "id"), (int64_t)limit);
-    return rows ? rows : json_array();
-}
-
-int64_t kj_unread_notifications(kj_db *db, json_t *user)
-{
-    return kj_db_int(db, 0, "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", "s", jstr(user, "id"));
 }

@@ -4,11 +4,11 @@
  */
 #include "market/market.h"
 #include "authz/authz.h"
-#include "search/search.h"
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/validate.h"
+#include "notify/notify.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -501,7 +501,7 @@ int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, con
      * matches and alerts follow from the queue. */
     if (rc == 0 && live) {
         json_object_set_new(content, "status", json_string(status));
-        rc = kj_search_add_listing_deferred(db, id.s, content, true);
+        rc = kj_listing_publish(db, &(kj_listing_event){ .what = KJ_LISTING_ADDED, .id = id.s, .row = content, .notify = true });
     }
     json_decref(content);
     if (rc) { err(errors, "form", "err.internal"); return -1; }
@@ -753,10 +753,11 @@ static int do_transition(kj_db *db, json_t *l, json_t *user, const transition *t
                             id, json_object_get(l, "revision")) < 0 ? -1 : 0;
     }
     if (rc == 0) rc = add_event(db, id, uid, a, jstr(l, "status"), t->to, reason) < 0 ? -1 : 0;
-    /* Search and matches follow the live content and visibility at once. */
-    static const char *const reindex[] = { "approve", "approve_edit", "withdraw", "close", "extend", NULL };
-    for (const char *const *r = reindex; rc == 0 && *r; r++)
-        if (!strcmp(*r, a)) rc = kj_search_sync_listing(db, id, !strcmp(a, "approve"));
+    /* Listeners (search and matches) follow the live content and visibility at once. */
+    static const char *const changes[] = { "approve", "approve_edit", "withdraw", "close", "extend", NULL };
+    for (const char *const *r = changes; rc == 0 && *r; r++)
+        if (!strcmp(*r, a))
+            rc = kj_listing_publish(db, &(kj_listing_event){ .what = KJ_LISTING_CHANGED, .id = id, .notify = !strcmp(a, "approve") });
     return rc;
 }
 

@@ -152,12 +152,45 @@ json_t *kj_thread_message(kj_db *db, json_t *user, const char *message_id);
 /** The user's threads with unread counts. */
 json_t *kj_thread_list(kj_db *db, json_t *user);
 
-/* ---- favourites and notifications ---- */
+/* ---- favourites ---- */
 
 int kj_favourite_set(kj_db *db, json_t *user, const char *listing_id, bool on);
 json_t *kj_favourite_list(kj_db *db, json_t *user);
-/** Adds an in-app notification (kind is an i18n key suffix notify.<kind>). */
-int kj_notify(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link);
-json_t *kj_notifications(kj_db *db, json_t *user, int limit);
-int64_t kj_unread_notifications(kj_db *db, json_t *user);
+/* ---- listing changes, for whoever keeps a copy ----
+ * The market publishes every change of a listing's live content or
+ * visibility (and of a studio's) to the listeners registered at start-up,
+ * without knowing who they are: the search index registers one
+ * (kj_search_listen, called by the app's start-up), so the market does not
+ * depend on search. A listener runs inside the caller's transaction, and
+ * its failure fails the change (the index never disagrees with the
+ * listings). */
+typedef enum {
+    KJ_LISTING_CHANGED,   /* id: live content or visibility changed; notify: it was just approved */
+    KJ_LISTING_ADDED,     /* id, row: inserted already published in this transaction (bulk paths: imports, demo) */
+    KJ_STUDIO_CHANGED,    /* id: a studio created or edited */
+    KJ_LISTINGS_LOADED,   /* a large import committed (id NULL): a time to compact what follows the listings */
+} kj_listing_change;
+
+typedef struct {
+    kj_listing_change what;
+    const char *id;
+    json_t *row;          /* KJ_LISTING_ADDED: status, valid_until, title, keywords, summary, description */
+    bool notify;          /* raise alerts for a newly published listing */
+} kj_listing_event;
+
+typedef int (*kj_listing_listener)(void *ctx, kj_db *db, const kj_listing_event *ev);
+
+/** Registers fn (with ctx) to hear every listing event. Start-up only,
+ *  before any thread serves or works (the registry is then read-only, read
+ *  without a lock); registering the same fn and ctx again changes nothing.
+ *  0, or -1 when the registry is full (KJ_LISTING_LISTENERS_MAX). */
+#define KJ_LISTING_LISTENERS_MAX 8
+int kj_listing_listen(kj_listing_listener fn, void *ctx);
+/** Calls every listener in the order registered, stopping at the first
+ *  that fails. 0, or -1 when one failed. */
+int kj_listing_publish(kj_db *db, const kj_listing_event *ev);
+/** The text a listing's keywords (JSON array of strings) are indexed and
+ *  analyzed as: each string followed by a space. malloc'd; NULL when there
+ *  are none. */
+char *kj_listing_keywords_text(json_t *keywords);
 #endif

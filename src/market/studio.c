@@ -2,13 +2,13 @@
  * studio.c — studios, their members and invitations (see studio.h).
  */
 #include "market/studio.h"
-#include "search/search.h"
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/validate.h"
 #include "market/attach.h"
 #include "market/market.h"
+#include "notify/notify.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,7 +204,7 @@ int kj_studio_create(kj_db *db, json_t *user, const kj_studio_input *in, char *i
     if (rc >= 0)
         rc = kj_db_exec(db, "INSERT INTO studio_members(studio_id, email, user_id, role, status, created_at) "
                             "VALUES (?,?,?,'owner','active',?)", "sssi", id.s, jstr(user, "email"), user_id_of(user), now);
-    if (rc >= 0) rc = kj_search_sync_studio(db, id.s);   /* searchable and matched at once */
+    if (rc >= 0) rc = kj_listing_publish(db, &(kj_listing_event){ .what = KJ_STUDIO_CHANGED, .id = id.s });   /* searchable and matched at once */
     checked_free(&c);
     if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); return refuse(e, KJ_E_INTERNAL, "form", "err.internal"); }
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
@@ -234,7 +234,7 @@ int kj_studio_update(kj_db *db, json_t *user, const char *id, const kj_studio_in
                         c.name ? c.name : jstr(row, "name"), c.intro ? c.intro : jstr(row, "intro"),
                         c.directions ? c.directions : jstr(row, "directions"), c.skills ? c.skills : jstr(row, "skills"),
                         c.affiliation ? c.affiliation : jstr(row, "affiliation"), region, kj_now_ms(), id);
-    if (rc >= 0) rc = kj_search_sync_studio(db, id);
+    if (rc >= 0) rc = kj_listing_publish(db, &(kj_listing_event){ .what = KJ_STUDIO_CHANGED, .id = id });
     json_decref(row);
     checked_free(&c);
     return rc < 0 ? refuse(e, KJ_E_INTERNAL, "form", "err.internal") : 0;

@@ -13,7 +13,6 @@
 #include "core/log.h"
 #include "core/id.h"
 #include "core/validate.h"
-#include "search/search.h"
 #include "text/analyzer.h"
 #include "text/encoding.h"
 #include <ctype.h>
@@ -560,6 +559,7 @@ typedef struct {
     json_t *importer;
     json_t *owners;      /* lower-cased e-mail → users row, or null when unknown */
     kj_import_report *rep;
+    kj_analyzer *analyzer; /* for the analysis ahead (kj_import_opts), or NULL */
     bool failed;         /* the database failed: everything is rolled back */
     bool fatal;          /* the file itself is broken: nothing is kept, even with partial */
 } importer;
@@ -852,7 +852,7 @@ static void record_row(ahead *h, const kj_csv_row *row, kj_tokens *t)
         cell_span(row, h->col[k], &p, &n);
         if (k == T_KEYWORDS) {
             json_t *items = kj_transfer_split_list(p), *kw = kj_listing_list_items(items);
-            char *text = kj_search_keywords_text(kw);
+            char *text = kj_listing_keywords_text(kw);
             if (text) kj_tokens_add(t, h->a, text, (int)strlen(text));
             free(text);
             json_decref(kw);
@@ -905,9 +905,8 @@ static void ahead_free(ahead *h)
 
 /* Starts the worker on the rows after the header (map: field → column).
  * NULL when there is no analyzer or no thread: the import runs as before. */
-static ahead *ahead_start(const char *text, size_t len, char delim, const column **map, int ncols)
+static ahead *ahead_start(kj_analyzer *a, const char *text, size_t len, char delim, const column **map, int ncols)
 {
-    kj_analyzer *a = kj_search_analyzer();
     ahead *h = a ? calloc(1, sizeof *h) : NULL;
     if (!h) return NULL;
     h->a = a;
@@ -977,7 +976,7 @@ static void import_csv(importer *im, const char *text, size_t len)
     int ncols = rc == 1 ? row.nfields : 0;
     const column **map = rc == 1 ? calloc((size_t)ncols, sizeof *map) : NULL;
     bool header_ok = rc == 1 && map && read_header(im, &row, map) == 0;
-    ahead *h = header_ok ? ahead_start(text, len, delim, map, ncols) : NULL;
+    ahead *h = header_ok ? ahead_start(im->analyzer, text, len, delim, map, ncols) : NULL;
     for (long k = 0; header_ok && !im->failed && (rc = kj_csv_next_row(&r, &row)) == 1; k++) {
         json_t *problems = json_object();
         json_t *raw = row_object(&row, map, ncols, problems);
@@ -1047,7 +1046,7 @@ static int run_import(kj_db *db, json_t *importer_user, const kj_import_opts *op
 {
     memset(rep, 0, sizeof *rep);
     rep->errors = json_array();
-    importer im = { .db = db, .importer = importer_user, .owners = json_object(), .rep = rep };
+    importer im = { .db = db, .importer = importer_user, .owners = json_object(), .rep = rep, .analyzer = opts ? opts->analyzer : NULL };
     /* Every value is checked below, row by row. Without bulk mode the
      * import is only slower: the database checks again. */
     if (kj_db_bulk(db, true)) kj_log_error("import: bulk mode unavailable (%s); importing with checks", kj_db_errmsg(db));
@@ -1083,7 +1082,7 @@ static int run_import(kj_db *db, json_t *importer_user, const kj_import_opts *op
      * FTS5's own incremental merging. */
     if (keep && rep->imported >= IMPORT_OPTIMIZE_ROWS) {
         int64_t t0 = kj_mono_us();
-        kj_search_optimize(db);
+        kj_listing_publish(db, &(kj_listing_event){ .what = KJ_LISTINGS_LOADED });
         rep->merge_us = kj_mono_us() - t0;
     }
     /* What was imported stays (committed or not, as reported below). */

@@ -86,6 +86,10 @@ long kj_listing_export(kj_db *db, const kj_listing_query *q, kj_export_format fm
 
 typedef struct {
     bool partial;   /* keep the good rows when some are bad */
+    /* The analyzer the search index uses (the app's): with it, a worker
+     * thread segments the rows' text ahead of their insertion. NULL: the
+     * text is analyzed as it is indexed (same result, slower). */
+    struct kj_analyzer *analyzer;
 } kj_import_opts;
 
 /** The outcome of an import. errors is a JSON array of

@@ -3,7 +3,7 @@
  * variants.h.
  */
 #include "media/variants.h"
-#include "market/attach.h"
+#include "media/files.h"
 #include "core/id.h"
 #include "core/log.h"
 #include <stdio.h>
@@ -23,7 +23,7 @@ static int write_variant(const char *data_dir, const char *id, const kj_image_va
 {
     char name[128];
     variant_name(id, v->width, name, sizeof name);
-    return kj_attach_write_file(data_dir, name, v->data.data, v->data.len);
+    return kj_file_write(data_dir, name, v->data.data, v->data.len);
 }
 
 static void remove_variants(const char *data_dir, const char *id, const kj_image_set *s, int upto)
@@ -73,5 +73,5 @@ char *kj_media_variant_read(kj_db *db, const char *data_dir, const char *attach_
     if (!*mime) return NULL;
     char name[128];
     variant_name(attach_id, width, name, sizeof name);
-    return kj_attach_read_file(data_dir, name, len);
+    return kj_file_read(data_dir, name, len);
 }

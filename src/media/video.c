@@ -3,7 +3,7 @@
  * See video.h.
  */
 #include "media/video.h"
-#include "market/attach.h"
+#include "media/files.h"
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -57,7 +57,7 @@ int kj_video_store(kj_db *db, const char *data_dir, size_t max_size, const char 
     const char *mime = kj_video_sniff(data, size, err_key);
     if (!mime) return -1;
     kj_id id = kj_id_new();
-    if (kj_attach_write_file(data_dir, id.s, data, size)) return fail(err_key, "err.internal");
+    if (kj_file_write(data_dir, id.s, data, size)) return fail(err_key, "err.internal");
     if (kj_db_exec(db, "INSERT INTO media_videos(id, origin, owner_id, mime, size, created_at) VALUES (?,?,?,?,?,?)",
                    "ssssii", id.s, kj_instance_id(db), owner_id, mime, (int64_t)size, kj_now_ms()) < 0) {
         char path[2100];

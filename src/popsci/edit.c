@@ -10,8 +10,8 @@
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
-#include "market/market.h"
 #include "text/markdown.h"
+#include "notify/notify.h"
 #include <stdlib.h>
 #include <string.h>
 

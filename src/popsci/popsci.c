@@ -10,9 +10,9 @@
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
-#include "market/market.h"
 #include "ref/refdata.h"
 #include "text/markdown.h"
+#include "notify/notify.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

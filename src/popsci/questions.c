@@ -9,7 +9,7 @@
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
-#include "market/market.h"
+#include "notify/notify.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/validate.h"
+#include "notify/notify.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

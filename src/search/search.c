@@ -294,15 +294,6 @@ json_t *kj_search_doc_terms(kj_db *db, const char *doc_id)
     return terms;
 }
 
-char *kj_search_keywords_text(json_t *kw)
-{
-    kj_buf b = { 0 };
-    size_t i;
-    json_t *k;
-    json_array_foreach(kw, i, k) if (json_is_string(k)) { kj_buf_puts(&b, json_string_value(k)); kj_buf_puts(&b, " "); }
-    return kj_buf_steal(&b, NULL);
-}
-
 static int remove_doc(kj_db *db, const char *doc_id)
 {
     return kj_search_backend_of(db)->remove(db, doc_id);
@@ -365,7 +356,7 @@ static bool is_live(json_t *l)
  * matches it now or queues the matching. */
 static int index_live(kj_db *db, const char *listing_id, json_t *l, bool notify, bool defer)
 {
-    char *kw = kj_search_keywords_text(json_object_get(l, "keywords"));
+    char *kw = kj_listing_keywords_text(json_object_get(l, "keywords"));
     int rc = add_doc(db, listing_id, "listing", jstr(l, "title"), kw, jstr(l, "summary"), jstr(l, "description"));
     free(kw);
     if (defer) {
@@ -433,7 +424,7 @@ int kj_search_reindex(kj_db *db)
         char today[16];
         kj_format_date(kj_now_ms(), today, sizeof today);
         if (l && strcmp(jstr(l, "valid_until"), today) >= 0) {
-            char *kw = kj_search_keywords_text(json_object_get(l, "keywords"));
+            char *kw = kj_listing_keywords_text(json_object_get(l, "keywords"));
             rc = add_doc(db, jstr(r, "id"), "listing", jstr(l, "title"), kw, jstr(l, "summary"), jstr(l, "description"));
             free(kw);
             if (jstr(l, "kind") && !strcmp(jstr(l, "kind"), "demand")) json_array_append(demands, json_object_get(r, "id"));

@@ -10,9 +10,10 @@
  * between demands and offers/studios with reasons; "not relevant"
  * feedback; and alerts (saved searches, new matches for a listing).
  *
- * Index maintenance is incremental: kj_search_sync_listing() is called in
- * the same transaction as every change of a listing's live content or
- * visibility, so a listing is searchable the moment it is published, and
+ * Index maintenance is incremental: kj_search_sync_listing() runs in the
+ * same transaction as every change of a listing's live content or
+ * visibility (the market publishes the change, kj_search_listen's listener
+ * hears it), so a listing is searchable the moment it is published, and
  * its matches are recomputed then (only that listing's pairs).
  *
  * The analyzer is process-wide, set once at start-up by
@@ -25,6 +26,11 @@
 #include "text/analyzer.h"
 
 struct kj_search_backend;   /* search/backend.h */
+/** Registers the index's listener of listing changes with the market
+ *  (kj_listing_listen): listings and studios are indexed and matched as
+ *  they change, imports end with a merge. Start-up only, before serving;
+ *  idempotent. 0 or -1. */
+int kj_search_listen(void);
 
 /** Sets the analyzer used for queries and explanations (start-up only). */
 void kj_search_set_analyzer(kj_analyzer *a);
@@ -44,9 +50,6 @@ int kj_search_sync_listing_deferred(kj_db *db, const char *listing_id, bool noti
  *  content: status, valid_until, title, keywords (JSON array), summary,
  *  description — it saves reading back what the caller has in hand. */
 int kj_search_add_listing_deferred(kj_db *db, const char *listing_id, json_t *listing, bool notify);
-/** The text a listing's keywords (JSON array of strings) are indexed as
- *  (the keywords column of the index). malloc'd; NULL when there are none. */
-char *kj_search_keywords_text(json_t *keywords);
 /** Computes the matches (and raises the alerts) of up to max queued
  *  listings, one transaction each. Returns how many were done. */
 int kj_match_drain(kj_db *db, int max);

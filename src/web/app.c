@@ -13,6 +13,9 @@
 #include "market/market.h"
 #include "search/search.h"
 #include "search/backend.h"
+#include "challenge/challenge.h"
+#include "mail/mail.h"
+#include "popsci/popsci.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,8 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     app->analyzer = kj_analyzer_open(dir, err, errlen);
     if (!app->analyzer) return -1;
     kj_search_set_analyzer(app->analyzer);
+    /* The search index follows the market's listing changes (market.h). */
+    if (kj_search_listen()) { snprintf(err, errlen, "cannot register the search index's listener"); return -1; }
     snprintf(path, sizeof path, "%s/kejiyun.db", cfg->data);
     /* One connection per HTTP thread and per heavy worker (both run
      * handlers), and two for the background jobs. */
@@ -69,6 +74,17 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     return rc;
 }
 
+/* The e-mail of events raised by features older than the mail queue. Set
+ * here, by the thread that builds the app before any server or worker
+ * thread starts: the hooks are function pointers written only then and
+ * read without a lock afterwards (their headers' contract). */
+static void install_mail_hooks(void)
+{
+    kj_alert_hook = kj_mail_alert;
+    kj_popsci_notice_hook = kj_mail_notice;
+    kj_challenge_mail_hook = kj_mail_challenge;
+}
+
 int kj_app_open(kj_app *app, const kj_config *cfg, char *err, size_t errlen)
 {
     if (kj_app_open_store(app, cfg, err, errlen)) return -1;
@@ -78,6 +94,7 @@ int kj_app_open(kj_app *app, const kj_config *cfg, char *err, size_t errlen)
     app->ref = kj_refcache_load(db, err, errlen);
     kj_store_release(app->store, db);
     if (!app->ref) return -1;
+    install_mail_hooks();
     char dir[2048];
     snprintf(dir, sizeof dir, "%s/i18n", cfg->root);
     if (kj_i18n_load(dir, err, errlen)) return -1;

@@ -21,6 +21,7 @@
 #include "web/i18n.h"
 #include "market/market.h"
 #include "ops/figures.h"
+#include "notify/notify.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -62,4 +62,12 @@ void kj_api_challenge_milestones(kj_req *req);
 void kj_api_challenge_milestone_report(kj_req *req);
 void kj_api_challenge_milestone_decide(kj_req *req);
 void kj_api_challenge_app_attach(kj_req *req);
+
+/** True when the application in the path (param 1) belongs to the entry
+ *  in the path (param 0); otherwise answers 404 and returns false. */
+bool kj_challenge_app_in_path(kj_req *req);
+/** Attaches the request's uploaded files, one by one, to application
+ *  app_id; the first one's id goes to first (KJ_ID_LEN + 1 bytes, may be
+ *  NULL). 0, or -1 with e (files stored before the refusal stay). */
+int kj_challenge_attach_uploads(kj_req *req, const char *app_id, char *first, kj_err *e);
 #endif

@@ -13,6 +13,7 @@
 #include "market/filters.h"
 #include "challenge/challenge.h"
 #include "market/lookup.h"
+#include "notify/notify.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -55,7 +55,7 @@ void kj_page_admin_import_post(kj_req *req)
         render_page(req, 422, json_pack("{s:b}", "partial", partial));
         return;
     }
-    kj_import_opts opts = { .partial = partial };
+    kj_import_opts opts = { .partial = partial, .analyzer = kj_req_app(req)->analyzer };
     kj_import_report rep;
     int rc = kj_listing_import(kj_req_db(req), req->user, file->data, file->size, &opts, &rep);
     json_t *errors = kj_import_errors_view(req, &rep);

@@ -61,7 +61,7 @@ TEST(search_walk_equals_sql_scan)
     REQUIRE(kj_scratch_open(&s, "walk") == 0 && kj_scratch_importer(&s) == 0);
     char *csv = walk_csv(120);
     kj_import_report rep;
-    kj_import_opts opts = { .partial = false };
+    kj_import_opts opts = { .partial = false, .analyzer = s.app.analyzer };   /* with the analysis ahead, as the server imports */
     int rc = kj_listing_import(s.db, s.admin, csv, strlen(csv), &opts, &rep);
     free(csv);
     if (rep.error_rows) {

@@ -216,7 +216,7 @@ TEST(transfer_import_reports_every_bad_row)
     CHECK_INT(count_listings(&s), 0);
     kj_import_report_free(&rep);
 
-    kj_import_opts partial = { .partial = true };
+    kj_import_opts partial = { .partial = true, .analyzer = s.app.analyzer };
     rc = kj_listing_import(s.db, s.admin, csv, strlen(csv), &partial, &rep);
     CHECK_INT(rc, 1);
     CHECK_INT(rep.imported, 3);
