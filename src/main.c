@@ -456,7 +456,9 @@ static int cmd_routes(int argc, char **argv)
 {
     static const struct { int bit; const char *name; } methods[] = {
         { KJ_GET, "GET" }, { KJ_POST, "POST" }, { KJ_PUT, "PUT" }, { KJ_PATCH, "PATCH" }, { KJ_DELETE, "DELETE" } };
-    for (const kj_route *r = kj_route_table(); r->pattern; r++)
+    kj_config cfg;
+    if (load_config(&cfg, argc, argv)) return 2;
+    for (const kj_route *r = kj_route_table(cfg.test_mode); r->pattern; r++)
         for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
             if (r->methods & methods[i].bit) printf("%s %s\n", methods[i].name, r->pattern);
     return 0;
@@ -479,7 +481,7 @@ static const struct {
     { "import", cmd_import, "import FILE [--owner EMAIL] [--partial] [--data DIR]   import listings (CSV or JSON)" },
     { "export", cmd_export, "export [--kind K] [--format csv|xlsx|json] [--out FILE]   export published listings" },
     { "audit", cmd_audit, "audit verify [--data DIR]                     check the deal log's hash chain" },
-    { "routes", cmd_routes, "routes                                        list every route" },
+    { "routes", cmd_routes, "routes [--test-mode]                          list every route (/__test/... only with --test-mode)" },
     { "version", cmd_version, "version                                       print the version" },
     { "help", cmd_help, "help                                          this text and every setting" },
 };

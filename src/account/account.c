@@ -31,30 +31,8 @@ static int fail_with(kj_err *f, kj_err_kind kind, const char *field, const char 
     return kj_err_set(f ? f : &ignored, kind, key, field);
 }
 
-/* Cached after first read; the meta row never changes once written. */
-static char instance_id[KJ_ID_LEN + 1];
-static pthread_once_t instance_once = PTHREAD_ONCE_INIT;
-static kj_db *instance_db;
-
-static void load_instance_id(void)
-{
-    char *v = kj_db_text(instance_db, "SELECT value FROM meta WHERE key = 'instance_id'", "");
-    if (!v) {
-        kj_id id = kj_id_new();
-        if (kj_db_exec(instance_db, "INSERT INTO meta(key, value) VALUES ('instance_id', ?) ON CONFLICT(key) DO NOTHING", "s", id.s) < 0)
-            kj_log_error("cannot record this instance's id: %s", kj_db_errmsg(instance_db));
-        v = kj_db_text(instance_db, "SELECT value FROM meta WHERE key = 'instance_id'", "");
-    }
-    snprintf(instance_id, sizeof instance_id, "%s", v ? v : "LOCAL");
-    free(v);
-}
-
-const char *kj_instance_id(kj_db *db)
-{
-    instance_db = db;
-    pthread_once(&instance_once, load_instance_id);
-    return instance_id;
-}
+/* Kept by the store (per database, not per process): see store.h. */
+const char *kj_instance_id(kj_db *db) { return kj_store_instance_id(db); }
 
 int kj_password_hash(const char *pw, char *out, size_t n)
 {

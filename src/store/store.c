@@ -5,6 +5,7 @@
 #include "store/store.h"
 #include "core/json_text.h"
 #include "core/clock.h"
+#include "core/id.h"
 #include "core/log.h"
 #include <dirent.h>
 #include <stdio.h>
@@ -27,7 +28,13 @@ kj_store *kj_store_open(const kj_store_backend *be, const char *uri, int pool_si
     s->hook = hook;
     s->hook_ctx = hook_ctx;
     pthread_mutex_init(&s->fault_lock, NULL);
-    if (be->open(s, uri, pool_size, err, errlen) != 0) { pthread_mutex_destroy(&s->fault_lock); free(s); return NULL; }
+    pthread_mutex_init(&s->meta_lock, NULL);
+    if (be->open(s, uri, pool_size, err, errlen) != 0) {
+        pthread_mutex_destroy(&s->fault_lock);
+        pthread_mutex_destroy(&s->meta_lock);
+        free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -36,7 +43,27 @@ void kj_store_close(kj_store *s)
     if (!s) return;
     s->be->close(s);
     pthread_mutex_destroy(&s->fault_lock);
+    pthread_mutex_destroy(&s->meta_lock);
     free(s);
+}
+
+const char *kj_store_instance_id(kj_db *db)
+{
+    kj_store *s = kj_db_store(db);
+    pthread_mutex_lock(&s->meta_lock);
+    if (!*s->instance_id) {
+        char *v = kj_db_text(db, "SELECT value FROM meta WHERE key = 'instance_id'", "");
+        if (!v) {
+            kj_id id = kj_id_new();
+            if (kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('instance_id', ?) ON CONFLICT(key) DO NOTHING", "s", id.s) < 0)
+                kj_log_error("cannot record this instance's id: %s", kj_db_errmsg(db));
+            v = kj_db_text(db, "SELECT value FROM meta WHERE key = 'instance_id'", "");
+        }
+        snprintf(s->instance_id, sizeof s->instance_id, "%s", v ? v : "LOCAL");
+        free(v);
+    }
+    pthread_mutex_unlock(&s->meta_lock);
+    return s->instance_id;
 }
 
 static struct kj_db_header *H(kj_db *db) { return (struct kj_db_header *)db; }

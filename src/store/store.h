@@ -246,6 +246,13 @@ kj_store *kj_db_store(kj_db *db);
  *  each request (Server-Timing), so that a page that starts issuing a
  *  query per row shows it at once. */
 void kj_db_statements(kj_db *db, int64_t *count, int64_t *us);
+/** The id of the installation this database belongs to (the origin of the
+ *  records created here): the meta row 'instance_id', written on first use
+ *  (a ULID), then kept by the store — one per database, not one per
+ *  process, so two stores in one process (tests) each have their own.
+ *  Thread-safe (under the store's meta_lock); "LOCAL" when the database
+ *  cannot give one. The app reads it at start-up, before serving. */
+const char *kj_store_instance_id(kj_db *db);
 
 /* ---- for backends only ---- */
 struct kj_store {
@@ -261,6 +268,9 @@ struct kj_store {
     int fault_commits, fault_reads;
     char fault_sql[128];
     pthread_mutex_t fault_lock;
+    /* kj_store_instance_id: empty until first read, under meta_lock. */
+    char instance_id[32];
+    pthread_mutex_t meta_lock;
 };
 /* Per connection, used by the thread that borrowed it only. */
 struct kj_db_header {

@@ -51,10 +51,12 @@ typedef struct kj_app {
     struct kj_resp_cache *page_cache; /* KJ_CACHE routes for anonymous visitors; NULL: off */
 } kj_app;
 
-/** All routes: the feature tables joined (routes.c). Ends with a zeroed
- *  entry. A feature adds its table (kj_routes_<feature>) to route_tables
- *  in routes.c. */
-const kj_route *kj_route_table(void);
+/** All routes: the feature tables joined (routes.c), and with test_mode
+ *  (--test-mode) also kj_routes_test (/__test/...), which exist in no
+ *  other table. Ends with a zeroed entry. A feature adds its table
+ *  (kj_routes_<feature>) to route_tables in routes.c. */
+const kj_route *kj_route_table(bool test_mode);
+extern const kj_route kj_routes_test[];
 extern const kj_route kj_routes_core[];
 extern const kj_route kj_routes_account[];
 /** The routes of the separate operations listener (metrics_listen): only

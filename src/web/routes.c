@@ -124,6 +124,13 @@ const kj_route kj_routes_core[] = {
     { KJ_GET,  "/healthz",                 kj_ops_healthz,         KJ_PUBLIC,    KJ_API, NULL, "healthz" },
     { KJ_GET,  "/metrics",                 kj_ops_metrics,         KJ_PUBLIC,    0, NULL, "metrics" },
     { KJ_GET,  "/static/*",                kj_ops_static,          KJ_PUBLIC,    0, NULL, "static" },
+    { 0, NULL, NULL, 0, 0, NULL, NULL },
+};
+
+/* Test mode only (--test-mode): joined into the table only then, so that a
+ * production server has no such route at all (404 as for any unknown path)
+ * and `kejiyun routes` does not list them. */
+const kj_route kj_routes_test[] = {
     { KJ_POST, "/__test/clock",            kj_ops_test_clock,      KJ_PUBLIC,    KJ_API, clock_fields, "test_clock" },
     { KJ_POST, "/__test/tick",             kj_ops_test_tick,       KJ_PUBLIC,    KJ_API, NULL, "test_tick" },
     { KJ_POST, "/__test/faults",           kj_ops_test_faults,     KJ_PUBLIC,    KJ_API, fault_fields, "test_faults" },
@@ -153,22 +160,34 @@ static const kj_route *const route_tables[] = {
     NULL,
 };
 
-static kj_route *all_routes;
+/* The joined tables, without and with kj_routes_test: built once each
+ * (pthread_once), read-only afterwards. */
+static kj_route *all_routes[2];
 static pthread_once_t all_routes_once = PTHREAD_ONCE_INIT;
 
-static void join_tables(void)
+static kj_route *join(const kj_route *extra)
 {
     size_t n = 0;
     for (const kj_route *const *t = route_tables; *t; t++)
         for (const kj_route *r = *t; r->pattern; r++) n++;
-    all_routes = calloc(n + 1, sizeof *all_routes);
+    for (const kj_route *r = extra; r && r->pattern; r++) n++;
+    kj_route *all = calloc(n + 1, sizeof *all);
+    if (!all) abort();   /* start-up, a few kilobytes */
     n = 0;
     for (const kj_route *const *t = route_tables; *t; t++)
-        for (const kj_route *r = *t; r->pattern; r++) all_routes[n++] = *r;
+        for (const kj_route *r = *t; r->pattern; r++) all[n++] = *r;
+    for (const kj_route *r = extra; r && r->pattern; r++) all[n++] = *r;
+    return all;
 }
 
-const kj_route *kj_route_table(void)
+static void join_tables(void)
+{
+    all_routes[0] = join(NULL);
+    all_routes[1] = join(kj_routes_test);
+}
+
+const kj_route *kj_route_table(bool test_mode)
 {
     pthread_once(&all_routes_once, join_tables);
-    return all_routes;
+    return all_routes[test_mode ? 1 : 0];
 }

@@ -55,7 +55,7 @@ def free_port():
 
 
 class Server:
-    def __init__(self, extra_args=(), demo=True, env=None, data_dir=None):
+    def __init__(self, extra_args=(), demo=True, env=None, data_dir=None, test_mode=True):
         self.dir = data_dir or tempfile.mkdtemp(prefix="kejiyun-test-")
         self.port = free_port()
         self.base = "127.0.0.1:%d" % self.port
@@ -66,8 +66,10 @@ class Server:
         if demo:
             subprocess.run([BIN, "demo", "--data", self.dir], check=True, stdout=subprocess.DEVNULL,
                            env=environment, cwd=ROOT)
+        # test_mode=False: a server as in production, without /__test routes.
+        mode = ["--test-mode"] if test_mode else []
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--data", self.dir, "--listen", self.base, "--test-mode",
+            [BIN, "serve", "--data", self.dir, "--listen", self.base, *mode,
              "--metrics-token", METRICS_TOKEN, *extra_args],
             stdout=self.log, stderr=self.log, env=environment, cwd=ROOT)
         deadline = time.time() + 30
@@ -81,7 +83,7 @@ class Server:
                     self.port = free_port()
                     self.base = "127.0.0.1:%d" % self.port
                     self.proc = subprocess.Popen(
-                        [BIN, "serve", "--data", self.dir, "--listen", self.base, "--test-mode", *extra_args],
+                        [BIN, "serve", "--data", self.dir, "--listen", self.base, *mode, *extra_args],
                         stdout=self.log, stderr=self.log, env=environment, cwd=ROOT)
                     continue
                 raise RuntimeError("server exited early:\n" + self.read_log())

@@ -4,7 +4,7 @@ import gzip
 import json
 import subprocess
 
-from harness import BIN, METRICS_TOKEN, ROOT, Client
+from harness import BIN, METRICS_TOKEN, ROOT, Client, Server
 
 
 def test_metrics_need_the_token(server):
@@ -82,6 +82,34 @@ def test_openapi_matches_routes(server):
             routed.add((method, path))
     assert routed == documented, "in routes only: %s; in openapi only: %s" % (
         sorted(routed - documented), sorted(documented - routed))
+
+
+def test_routes_list_test_routes_only_in_test_mode(server):
+    """Issue 13: /__test routes exist only in test mode, also in `kejiyun routes`."""
+    plain = subprocess.run([BIN, "routes"], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert "POST /api/v1/login" in plain
+    assert "/__test" not in plain, [l for l in plain.splitlines() if "/__test" in l]
+    test = subprocess.run([BIN, "routes", "--test-mode"], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    for path in ("/__test/clock", "/__test/tick", "/__test/faults"):
+        assert "POST " + path in test.splitlines(), path
+
+
+def test_test_routes_absent_without_test_mode():
+    """Issue 13: a server started without --test-mode has no /__test route:
+    404 as for any unknown path (the route table itself lacks them)."""
+    prod = Server(demo=False, test_mode=False)
+    try:
+        c = Client(prod)
+        for path in ("/__test/clock", "/__test/tick", "/__test/faults"):
+            r = c.request("POST", path, body=b"{}", headers={"Content-Type": "application/json"})
+            assert r.status == 404, (path, r.status)
+            # A route that exists for POST answers GET with 405 and Allow:
+            # 404 here shows the table has no such route at all.
+            g = c.get(path)
+            assert g.status == 404 and not g.header("Allow"), (path, g.status, g.header("Allow"))
+        assert c.get("/healthz").status == 200
+    finally:
+        prod.stop()
 
 
 def test_access_log_line(server):
