@@ -2,6 +2,7 @@
  * account.c — users, organizations, sessions, login limits (see account.h).
  */
 #include "account/account.h"
+#include "core/json_util.h"
 #include "account/security.h"
 #include "account/membership.h"
 #include "core/clock.h"
@@ -18,12 +19,6 @@
 const char *const kj_roles[] = { "scientist", "org_member", "operator", "admin", NULL };
 const char *const kj_self_roles[] = { "scientist", "org_member", NULL };
 const char *const kj_org_types[] = { "enterprise", "university", "institute", "other", NULL };
-
-static bool in_list(const char *const *list, const char *v)
-{
-    for (; v && *list; list++) if (!strcmp(*list, v)) return true;
-    return false;
-}
 
 static int fail_with(kj_err *f, kj_err_kind kind, const char *field, const char *key)
 {
@@ -58,7 +53,7 @@ static int check_registration(kj_db *db, const kj_registration *r, bool allow_st
     const char *pw_bad = r->password ? kj_password_problem_for(r->password, r->email, r->name) : "err.field.required";
     if (pw_bad) return fail_with(fail, KJ_E_INVALID, "password", pw_bad);
     if (!r->name || !*r->name) return fail_with(fail, KJ_E_INVALID, "name", "err.field.required");
-    if (!in_list(allow_staff ? kj_roles : kj_self_roles, r->role)) return fail_with(fail, KJ_E_INVALID, "role", "err.role.not_allowed");
+    if (!kj_in_list(allow_staff ? kj_roles : kj_self_roles, r->role)) return fail_with(fail, KJ_E_INVALID, "role", "err.role.not_allowed");
     if (r->region && *r->region && !kj_region_exists(db, r->region)) return fail_with(fail, KJ_E_INVALID, "region", "err.region.unknown");
     if (r->jurisdiction && *r->jurisdiction) {
         if (!allow_staff || strcmp(r->role, "operator")) return fail_with(fail, KJ_E_INVALID, "jurisdiction", "err.jurisdiction.not_operator");
@@ -66,7 +61,7 @@ static int check_registration(kj_db *db, const kj_registration *r, bool allow_st
     }
     if (strcmp(r->role, "org_member") != 0) return 0;
     if (!r->org_name || !*r->org_name) return fail_with(fail, KJ_E_INVALID, "org_name", "err.field.required");
-    if (!in_list(kj_org_types, r->org_type)) return fail_with(fail, KJ_E_INVALID, "org_type", "err.field.choice");
+    if (!kj_in_list(kj_org_types, r->org_type)) return fail_with(fail, KJ_E_INVALID, "org_type", "err.field.choice");
     if (r->org_region && *r->org_region && !kj_region_exists(db, r->org_region)) return fail_with(fail, KJ_E_INVALID, "org_region", "err.region.unknown");
     if (!r->org_credit_code || !*r->org_credit_code) return fail_with(fail, KJ_E_INVALID, "org_credit_code", "err.field.required");
     char code[64];
@@ -279,7 +274,7 @@ json_t *kj_account_list(kj_db *db, int page, int per_page, int64_t *total)
 
 int kj_account_set_role(kj_db *db, const char *user_id, const char *role, bool is_expert, kj_err *fail)
 {
-    if (!in_list(kj_roles, role)) return fail_with(fail, KJ_E_INVALID, "role", "err.field.choice");
+    if (!kj_in_list(kj_roles, role)) return fail_with(fail, KJ_E_INVALID, "role", "err.field.choice");
     int rc = kj_db_exec(db, "UPDATE users SET role = ?, is_expert = ?, updated_at = ? WHERE id = ?", "sbis",
                         role, (int)is_expert, kj_now_ms(), user_id);
     if (rc < 0) return fail_with(fail, KJ_E_INTERNAL, "role", "err.internal");

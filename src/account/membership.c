@@ -4,6 +4,7 @@
  * user's row inside its write transaction and asks authz/authz.h.
  */
 #include "account/membership.h"
+#include "core/json_util.h"
 #include "authz/authz.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -22,7 +23,6 @@ static int fail_st(kj_err *f, kj_err_kind kind, const char *field, const char *k
     return kj_err_set(f ? f : &ignored, kind, key, field);
 }
 
-static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 static bool same(const char *a, const char *b) { return a && b && !strcmp(a, b); }
 
 /* The columns authz reads, straight from the table (never from a session
@@ -74,7 +74,7 @@ int kj_org_request_insert(kj_db *db, const char *user_id, const char *org_id, co
     size_t i;
     json_t *a;
     int bad = !admins;
-    json_array_foreach(admins, i, a) if (kj_notify(db, str(a, "id"), "org_request", org_name ? org_name : "", link) < 0) bad = 1;
+    json_array_foreach(admins, i, a) if (kj_notify(db, kj_jstr(a, "id"), "org_request", org_name ? org_name : "", link) < 0) bad = 1;
     json_decref(admins);
     free(org_name);
     if (bad) return fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
@@ -96,8 +96,8 @@ int kj_org_request_file(kj_db *db, const char *user_id, const char *credit_code,
     char *org_id = kj_db_text(db, "SELECT id FROM orgs WHERE credit_code = ?", "s", code);
     int st = 0;
     if (!me) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.forbidden");
-    else if (!same(str(me, "role"), "org_member")) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.request_role");
-    else if (str(me, "org_id")) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.already_member");
+    else if (!same(kj_jstr(me, "role"), "org_member")) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.request_role");
+    else if (kj_jstr(me, "org_id")) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.already_member");
     else if (!org_id) st = fail_st(fail, KJ_E_INVALID, "credit_code", "err.org.unknown_code");
     else st = kj_org_request_insert(db, user_id, org_id, note, id_out, fail);
     json_decref(me);
@@ -130,19 +130,19 @@ int kj_org_request_decide(kj_db *db, const char *actor_id, const char *request_i
     json_t *req = kj_db_row(db, "SELECT r.id, r.org_id, r.user_id, r.status, o.name AS org_name, o.region "
                                 "FROM org_requests r JOIN orgs o ON o.id = r.org_id WHERE r.id = ?", "s", request_id);
     json_t *actor = actor_row(db, actor_id);
-    json_t *org = req ? json_pack("{s:s?, s:s?}", "id", str(req, "org_id"), "region", str(req, "region")) : NULL;
+    json_t *org = req ? json_pack("{s:s?, s:s?}", "id", kj_jstr(req, "org_id"), "region", kj_jstr(req, "region")) : NULL;
     int st = 0;
     if (!req) st = fail_st(fail, KJ_E_NOT_FOUND, "form", "err.not_found");
-    else if (!kj_authz_may_decide_org_request(actor, org, str(req, "user_id"))) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.forbidden");
-    else if (!same(str(req, "status"), "pending")) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.request_closed");
+    else if (!kj_authz_may_decide_org_request(actor, org, kj_jstr(req, "user_id"))) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.forbidden");
+    else if (!same(kj_jstr(req, "status"), "pending")) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.request_closed");
     /* Only for a verified address (kj_org_request_user_ok). */
-    else if (approve && !kj_org_request_user_ok(db, str(req, "user_id"))) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.unverified");
+    else if (approve && !kj_org_request_user_ok(db, kj_jstr(req, "user_id"))) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.unverified");
     int64_t now = kj_now_ms();
     if (!st && approve) {
         /* The requester may have been given a membership meanwhile: only a
          * user in no organization becomes a member. */
         int rc = kj_db_exec(db, "UPDATE users SET org_id = ?, org_role = 'member', updated_at = ? "
-                                "WHERE id = ? AND org_id IS NULL", "sis", str(req, "org_id"), now, str(req, "user_id"));
+                                "WHERE id = ? AND org_id IS NULL", "sis", kj_jstr(req, "org_id"), now, kj_jstr(req, "user_id"));
         if (rc < 0) st = fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
         else if (rc == 0) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.already_member");
     }
@@ -155,8 +155,8 @@ int kj_org_request_decide(kj_db *db, const char *actor_id, const char *request_i
     }
     if (!st) {
         char link[80];
-        snprintf(link, sizeof link, "/orgs/%s", str(req, "org_id"));
-        if (kj_notify(db, str(req, "user_id"), approve ? "org_approved" : "org_refused", str(req, "org_name"), link) < 0)
+        snprintf(link, sizeof link, "/orgs/%s", kj_jstr(req, "org_id"));
+        if (kj_notify(db, kj_jstr(req, "user_id"), approve ? "org_approved" : "org_refused", kj_jstr(req, "org_name"), link) < 0)
             st = fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     }
     json_decref(req);
@@ -172,8 +172,8 @@ int kj_org_request_withdraw(kj_db *db, const char *user_id, const char *request_
     if (kj_db_begin(db)) return fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
     json_t *req = kj_db_row(db, "SELECT user_id, status FROM org_requests WHERE id = ?", "s", request_id);
     int st = 0;
-    if (!req || !same(str(req, "user_id"), user_id)) st = fail_st(fail, KJ_E_NOT_FOUND, "form", "err.not_found");
-    else if (!same(str(req, "status"), "pending")) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.request_closed");
+    if (!req || !same(kj_jstr(req, "user_id"), user_id)) st = fail_st(fail, KJ_E_NOT_FOUND, "form", "err.not_found");
+    else if (!same(kj_jstr(req, "status"), "pending")) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.request_closed");
     else if (kj_db_exec(db, "UPDATE org_requests SET status = 'withdrawn', updated_at = ? WHERE id = ? AND status = 'pending'",
                         "is", kj_now_ms(), request_id) != 1)
         st = fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
@@ -205,8 +205,8 @@ json_t *kj_org_requests_decidable(kj_db *db, json_t *user)
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r) {
-        json_t *org = json_pack("{s:s?, s:s?}", "id", str(r, "org_id"), "region", str(r, "org_region"));
-        if (kj_authz_may_decide_org_request(user, org, str(r, "user_id"))) json_array_append(out, r);
+        json_t *org = json_pack("{s:s?, s:s?}", "id", kj_jstr(r, "org_id"), "region", kj_jstr(r, "org_region"));
+        if (kj_authz_may_decide_org_request(user, org, kj_jstr(r, "user_id"))) json_array_append(out, r);
         json_decref(org);
     }
     json_decref(rows);
@@ -299,9 +299,9 @@ int kj_account_set_jurisdiction(kj_db *db, const char *actor_id, const char *use
     }
     json_t *target = st ? NULL : kj_db_row(db, "SELECT role, jurisdiction FROM users WHERE id = ?", "s", user_id);
     if (!st && !target) st = fail_st(fail, KJ_E_NOT_FOUND, "id", "err.not_found");
-    else if (!st && region && !same(str(target, "role"), "operator"))
+    else if (!st && region && !same(kj_jstr(target, "role"), "operator"))
         st = fail_st(fail, KJ_E_INVALID, "jurisdiction", "err.jurisdiction.not_operator");
-    const char *old = target ? str(target, "jurisdiction") : NULL;
+    const char *old = target ? kj_jstr(target, "jurisdiction") : NULL;
     bool changed = !(old == NULL && region == NULL) && !(old && region && !strcmp(old, region));
     if (!st && changed && kj_jurisdiction_write(db, actor_id, user_id, old, region))
         st = fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");

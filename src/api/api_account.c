@@ -6,6 +6,7 @@
  * invalid input, 401/403 for access, 429 for rate limits.
  */
 #include "web/app.h"
+#include "api/api.h"
 #include "account/security.h"
 #include "core/id.h"
 #include "account/membership.h"

@@ -6,6 +6,7 @@
  * problem+json carrying the domain's message key as "code".
  */
 #include "core/id.h"
+#include "api/api.h"
 #include "web/app.h"
 #include "web/pages_challenge.h"
 #include <string.h>

@@ -8,6 +8,7 @@
  * record answers 201 {id, deal}; other actions answer 200 with the deal.
  */
 #include "deal/deal.h"
+#include "api/api.h"
 #include "market/market.h"
 #include "web/app.h"
 #include "web/pages_deal.h"

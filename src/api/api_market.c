@@ -4,6 +4,8 @@
  * Lists are paginated: {items, total, page, per_page}.
  */
 #include "core/id.h"
+#include "api/api.h"
+#include "core/json_util.h"
 #include "web/app.h"
 #include "web/market_view.h"
 #include "web/pages_market.h"
@@ -14,14 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-json_t *kj_listing_transitions(void);
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static void problem(kj_req *req, int status, const char *key)
 {
@@ -120,7 +114,7 @@ void kj_api_listing_patch(kj_req *req)
     int rc = kj_listing_update(kj_req_db(req), req->user, id, merged, kj_in_bool(req, "submit"), errors);
     json_decref(merged);
     if (rc) {
-        const char *form = jstr(errors, "form");
+        const char *form = kj_jstr(errors, "form");
         if (form && !strcmp(form, "err.listing.not_editable")) problem(req, 409, form);
         else invalid(req, errors);
         json_decref(errors);

@@ -7,12 +7,12 @@
  * authz/authz.h); a refusal comes back as problem+json with its status.
  */
 #include "web/app.h"
+#include "api/api.h"
+#include "core/json_util.h"
 #include "account/membership.h"
 #include "core/id.h"
 #include "web/pages_org.h"
 #include <string.h>
-
-static const char *uid_of(kj_req *req) { return json_string_value(json_object_get(req->user, "id")); }
 
 /* A domain refusal: 422 names the field; others are a problem with a message. */
 static void refuse(kj_req *req, int status, const kj_err *f)
@@ -23,7 +23,7 @@ static void refuse(kj_req *req, int status, const kj_err *f)
 
 json_t *kj_org_request_view(kj_req *req)
 {
-    json_t *p = req->user ? kj_org_request_pending(kj_req_db(req), uid_of(req)) : NULL;
+    json_t *p = req->user ? kj_org_request_pending(kj_req_db(req), kj_user_id(req->user)) : NULL;
     if (!p) return NULL;
     json_t *out = json_pack("{s:O?, s:O?, s:O?, s:s, s:O?}", "id", json_object_get(p, "id"),
                             "org_id", json_object_get(p, "org_id"), "org_name", json_object_get(p, "org_name"),
@@ -45,7 +45,7 @@ void kj_api_org_request_file(kj_req *req)
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
     char id[KJ_ID_LEN + 1];
     kj_err f = { 0 };
-    int st = kj_org_request_file(kj_req_db(req), uid_of(req), kj_in_str(req, "credit_code"), kj_in_str(req, "note"), id, &f) ? kj_err_status(&f) : 0;
+    int st = kj_org_request_file(kj_req_db(req), kj_user_id(req->user), kj_in_str(req, "credit_code"), kj_in_str(req, "note"), id, &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
     send_request(req, 201, id);
 }
@@ -62,7 +62,7 @@ static void decide(kj_req *req, bool approve)
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
     const char *id = kj_req_param(req, 0);
     kj_err f = { 0 };
-    int st = kj_org_request_decide(kj_req_db(req), uid_of(req), id, approve, kj_in_str(req, "reason"), &f) ? kj_err_status(&f) : 0;
+    int st = kj_org_request_decide(kj_req_db(req), kj_user_id(req->user), id, approve, kj_in_str(req, "reason"), &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
     send_request(req, 200, id);
 }
@@ -74,7 +74,7 @@ void kj_api_org_request_withdraw(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     kj_err f = { 0 };
-    int st = kj_org_request_withdraw(kj_req_db(req), uid_of(req), id, &f) ? kj_err_status(&f) : 0;
+    int st = kj_org_request_withdraw(kj_req_db(req), kj_user_id(req->user), id, &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
     send_request(req, 200, id);
 }
@@ -99,7 +99,7 @@ void kj_api_org_member_role(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
     kj_err f = { 0 };
-    int st = kj_org_member_set_role(kj_req_db(req), uid_of(req), kj_req_param(req, 0), kj_req_param(req, 1),
+    int st = kj_org_member_set_role(kj_req_db(req), kj_user_id(req->user), kj_req_param(req, 0), kj_req_param(req, 1),
                                     kj_in_str(req, "org_role"), &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
     kj_api_org_members(req);
@@ -108,7 +108,7 @@ void kj_api_org_member_role(kj_req *req)
 void kj_api_org_member_remove(kj_req *req)
 {
     kj_err f = { 0 };
-    int st = kj_org_member_remove(kj_req_db(req), uid_of(req), kj_req_param(req, 0), kj_req_param(req, 1), &f) ? kj_err_status(&f) : 0;
+    int st = kj_org_member_remove(kj_req_db(req), kj_user_id(req->user), kj_req_param(req, 0), kj_req_param(req, 1), &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
     req->status = 204;
     req->content_type = NULL;
@@ -125,7 +125,7 @@ void kj_api_admin_jurisdiction(kj_req *req)
     }
     const char *id = kj_req_param(req, 0);
     kj_err f = { 0 };
-    int st = kj_account_set_jurisdiction(kj_req_db(req), uid_of(req), id, kj_in_str(req, "jurisdiction"), &f) ? kj_err_status(&f) : 0;
+    int st = kj_account_set_jurisdiction(kj_req_db(req), kj_user_id(req->user), id, kj_in_str(req, "jurisdiction"), &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
     json_t *u = kj_user_get(kj_req_db(req), id);
     if (!u) { kj_error(req, 404, "err.not_found"); return; }

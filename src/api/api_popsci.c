@@ -7,6 +7,8 @@
  * 401/403 for access, 404, 409 for wrong states.
  */
 #include "web/app.h"
+#include "core/json_util.h"
+#include "api/api.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "popsci/popsci.h"
@@ -14,11 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *uid(kj_req *req)
-{
-    json_t *v = json_object_get(req->user, "id");
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 /* A domain refusal as problem+json. */
 static void refuse(kj_req *req, int status, json_t *errors)
@@ -126,22 +123,22 @@ void kj_api_popsci_topics(kj_req *req)
 
 void kj_api_popsci_profile(kj_req *req)
 {
-    kj_resp_json(req, 200, kj_popsci_profile(kj_popsci_db(req), uid(req)));
+    kj_resp_json(req, 200, kj_popsci_profile(kj_popsci_db(req), kj_user_id(req->user)));
 }
 
 void kj_api_popsci_profile_put(kj_req *req)
 {
     json_t *errors = json_object();
     kj_err pe = { .fields = errors };
-    int st = kj_popsci_profile_set(kj_popsci_db(req), uid(req), req->in, &pe) ? kj_err_status(&pe) : 0;
+    int st = kj_popsci_profile_set(kj_popsci_db(req), kj_user_id(req->user), req->in, &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
-    kj_resp_json(req, 200, kj_popsci_profile(kj_req_db(req), uid(req)));
+    kj_resp_json(req, 200, kj_popsci_profile(kj_req_db(req), kj_user_id(req->user)));
 }
 
 void kj_api_popsci_profile_delete(kj_req *req)
 {
-    if (kj_popsci_profile_delete(kj_popsci_db(req), uid(req))) { kj_error(req, 500, "err.internal"); return; }
+    if (kj_popsci_profile_delete(kj_popsci_db(req), kj_user_id(req->user))) { kj_error(req, 500, "err.internal"); return; }
     req->status = 204;
     req->content_type = NULL;
 }
@@ -168,14 +165,14 @@ void kj_api_popsci_stats(kj_req *req)
 
 void kj_api_popsci_experts(kj_req *req)
 {
-    kj_resp_json(req, 200, json_pack("{s:o}", "items", kj_popsci_expert_get(kj_popsci_db(req), uid(req))));
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", kj_popsci_expert_get(kj_popsci_db(req), kj_user_id(req->user))));
 }
 
 void kj_api_popsci_experts_put(kj_req *req)
 {
     json_t *errors = json_object();
     kj_err pe = { .fields = errors };
-    int st = kj_popsci_expert_set(kj_popsci_db(req), uid(req), json_object_get(req->in, "topics"),
+    int st = kj_popsci_expert_set(kj_popsci_db(req), kj_user_id(req->user), json_object_get(req->in, "topics"),
                                   json_object_get(req->in, "regions"), &pe) ? kj_err_status(&pe) : 0;
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);

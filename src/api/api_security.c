@@ -3,13 +3,13 @@
  * sessions (see web/pages_security.h).
  */
 #include "web/pages_security.h"
+#include "api/api.h"
+#include "core/json_util.h"
 #include "account/security.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "web/app.h"
 #include <string.h>
-
-static const char *uid_of(kj_req *req) { return json_string_value(json_object_get(req->user, "id")); }
 
 /* The answer to a resend, the user's own or an administrator's. */
 static void answer_resend(kj_req *req, enum kj_resend_result result)
@@ -32,12 +32,12 @@ static void answer_resend(kj_req *req, enum kj_resend_result result)
 
 void kj_api_verify_resend(kj_req *req)
 {
-    answer_resend(req, kj_email_verification_resend(kj_req_db(req), uid_of(req)));
+    answer_resend(req, kj_email_verification_resend(kj_req_db(req), kj_user_id(req->user)));
 }
 
 void kj_api_sessions(kj_req *req)
 {
-    json_t *list = kj_session_list(kj_req_db(req), uid_of(req), req->session_token);
+    json_t *list = kj_session_list(kj_req_db(req), kj_user_id(req->user), req->session_token);
     if (!list) { kj_error(req, 500, "err.internal"); return; }
     kj_resp_json(req, 200, json_pack("{s:o}", "items", list));
 }
@@ -45,7 +45,7 @@ void kj_api_sessions(kj_req *req)
 void kj_api_session_end(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
-    int rc = kj_id_valid(id) ? kj_session_end(kj_req_db(req), uid_of(req), id) : 0;
+    int rc = kj_id_valid(id) ? kj_session_end(kj_req_db(req), kj_user_id(req->user), id) : 0;
     if (rc < 0) { kj_error(req, 500, "err.internal"); return; }
     if (rc == 0) { kj_error(req, 404, "err.not_found"); return; }
     req->status = 204;
@@ -54,7 +54,7 @@ void kj_api_session_end(kj_req *req)
 
 void kj_api_sessions_end_others(kj_req *req)
 {
-    int n = kj_session_end_others(kj_req_db(req), uid_of(req), req->session_token);
+    int n = kj_session_end_others(kj_req_db(req), kj_user_id(req->user), req->session_token);
     if (n < 0) { kj_error(req, 500, "err.internal"); return; }
     kj_resp_json(req, 200, json_pack("{s:i}", "ended", n));
 }
@@ -94,6 +94,6 @@ void kj_api_admin_verify_resend(kj_req *req)
     if (!u) { kj_error(req, 404, "err.not_found"); return; }
     json_decref(u);
     enum kj_resend_result result = kj_email_verification_resend(kj_req_db(req), id);
-    if (result == KJ_RESEND_SENT) kj_log_info("admin %s resent the verification link of %s", uid_of(req), id);
+    if (result == KJ_RESEND_SENT) kj_log_info("admin %s resent the verification link of %s", kj_user_id(req->user), id);
     answer_resend(req, result);
 }

@@ -7,6 +7,7 @@
  * string with an item per line, and always returned as arrays.
  */
 #include "web/app.h"
+#include "api/api.h"
 #include "core/id.h"
 #include "market/studio.h"
 #include "web/pages_deal.h"

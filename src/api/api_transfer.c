@@ -9,6 +9,7 @@
  * 422 when errors stopped the import.
  */
 #include "core/clock.h"
+#include "api/api.h"
 #include "web/app.h"
 #include "web/market_view.h"
 #include "web/pages_transfer.h"

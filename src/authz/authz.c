@@ -2,13 +2,8 @@
  * authz.c — who may act where (see authz.h).
  */
 #include "authz/authz.h"
+#include "core/json_util.h"
 #include <string.h>
-
-static const char *str(json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
-}
 
 static bool same(const char *a, const char *b) { return a && b && *a && !strcmp(a, b); }
 
@@ -20,33 +15,33 @@ bool kj_authz_region_covers(const char *outer, const char *inner)
     return !strcmp(outer, inner);
 }
 
-bool kj_authz_is_admin(json_t *user) { return user && !strcmp(str(user, "role"), "admin"); }
+bool kj_authz_is_admin(json_t *user) { return user && !strcmp(kj_jstr_or_empty(user, "role"), "admin"); }
 
-bool kj_authz_is_operator(json_t *user) { return user && !strcmp(str(user, "role"), "operator"); }
+bool kj_authz_is_operator(json_t *user) { return user && !strcmp(kj_jstr_or_empty(user, "role"), "operator"); }
 
 bool kj_authz_can_review_region(json_t *user, const char *region)
 {
     if (kj_authz_is_admin(user)) return true;
     /* jurisdiction, never "region": the home region is the holder's to edit. */
-    return kj_authz_is_operator(user) && kj_authz_region_covers(str(user, "jurisdiction"), region);
+    return kj_authz_is_operator(user) && kj_authz_region_covers(kj_jstr_or_empty(user, "jurisdiction"), region);
 }
 
 bool kj_authz_is_org_member(json_t *user, const char *org_id)
 {
-    return user && same(str(user, "org_id"), org_id);
+    return user && same(kj_jstr_or_empty(user, "org_id"), org_id);
 }
 
 bool kj_authz_is_org_admin(json_t *user, const char *org_id)
 {
-    return kj_authz_is_org_member(user, org_id) && !strcmp(str(user, "org_role"), "admin");
+    return kj_authz_is_org_member(user, org_id) && !strcmp(kj_jstr_or_empty(user, "org_role"), "admin");
 }
 
 bool kj_authz_may_decide_org_request(json_t *user, json_t *org, const char *requester_id)
 {
-    if (!user || !org || same(str(user, "id"), requester_id)) return false;
-    if (kj_authz_is_admin(user) || kj_authz_is_org_admin(user, str(org, "id"))) return true;
+    if (!user || !org || same(kj_jstr_or_empty(user, "id"), requester_id)) return false;
+    if (kj_authz_is_admin(user) || kj_authz_is_org_admin(user, kj_jstr_or_empty(org, "id"))) return true;
     /* An organization without a region belongs to no center: admins decide. */
-    return kj_authz_is_operator(user) && kj_authz_can_review_region(user, str(org, "region"));
+    return kj_authz_is_operator(user) && kj_authz_can_review_region(user, kj_jstr_or_empty(org, "region"));
 }
 
 bool kj_authz_may_manage_members(json_t *user, const char *org_id) { return kj_authz_is_org_admin(user, org_id); }

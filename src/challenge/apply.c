@@ -6,6 +6,7 @@
  * checked against the life-cycle table (challenge.c) first.
  */
 #include "challenge/internal.h"
+#include "core/json_util.h"
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *uid(json_t *user) { return user ? kj_ch_str(user, "id") : NULL; }
 static bool same(const char *a, const char *b) { return a && b && !strcmp(a, b); }
 static size_t chars(const char *s) { return s ? kj_utf8_chars(s, strlen(s)) : 0; }
 static const char *opt(json_t *in, const char *k) { const char *s = kj_ch_str(in, k); return s ? s : ""; }
@@ -69,7 +69,7 @@ static int applicant_side(kj_db *db, json_t *user, json_t *in, const char **stud
     *studio_id = kj_ch_str(in, "studio_id");
     if (*studio_id && !**studio_id) *studio_id = NULL;
     if (*studio_id && kj_db_int(db, 0, "SELECT count(*) FROM studio_members WHERE studio_id = ? AND user_id = ? AND "
-                                "status = 'active'", "ss", *studio_id, uid(user)) == 0)
+                                "status = 'active'", "ss", *studio_id, kj_user_id(user)) == 0)
         return kj_err_set(e, KJ_E_INVALID, "err.challenge.studio_not_member", "studio_id");
     return 0;
 }
@@ -95,7 +95,7 @@ int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, jso
     if (!before_deadline(ch)) { kj_err_set(e, KJ_E_CONFLICT, "err.challenge.deadline_passed", NULL); goto out; }
     if (roles & (CH_ISSUER | CH_REVIEWER)) { kj_err_set(e, KJ_E_FORBIDDEN, "err.challenge.own_entry", NULL); goto out; }
     prev = kj_db_row(db, "SELECT id, status FROM challenge_applications WHERE challenge_id = ? AND applicant_id = ?", "ss",
-                     challenge_id, uid(user));
+                     challenge_id, kj_user_id(user));
     if (prev && strcmp(kj_ch_str(prev, "status"), "withdrawn")) { kj_err_set(e, KJ_E_CONFLICT, "err.challenge.applied_twice", NULL); goto out; }
     if (check_app(in, &budget, e) || applicant_side(db, user, in, &studio_id, e)) goto out;
     kj_id id = kj_id_new();
@@ -111,7 +111,7 @@ int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, jso
         kj_db_exec(db, "INSERT INTO challenge_applications(id, origin, challenge_id, applicant_id, org_id, studio_id, team, "
                    "approach, indicator_plan, schedule, budget_fen, status, created_at, updated_at) VALUES "
                    "(?,?,?,?,?,?,?,?,?,?,?,'submitted',?,?)", "ssssssssssjii", id.s, kj_instance_id(db), challenge_id,
-                   uid(user), kj_ch_str(user, "org_id"), studio_id, kj_ch_str(in, "team"), kj_ch_str(in, "approach"),
+                   kj_user_id(user), kj_ch_str(user, "org_id"), studio_id, kj_ch_str(in, "team"), kj_ch_str(in, "approach"),
                    opt(in, "indicator_plan"), opt(in, "schedule"), bj, now, now);
     json_decref(bj);
     if (w < 0) {
@@ -120,7 +120,7 @@ int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, jso
         else kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
-    kj_ch_event(db, challenge_id, uid(user), "apply", "published", "published", NULL, false);
+    kj_ch_event(db, challenge_id, kj_user_id(user), "apply", "published", "published", NULL, false);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_application", ch);
     if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     memcpy(id_out, id.s, sizeof id.s);
@@ -147,8 +147,8 @@ static int app_context_as(kj_db *db, json_t *user, const char *app_id, json_t **
     *ch = *app ? kj_ch_load(db, kj_ch_str(*app, "challenge_id")) : NULL;
     if (!*ch) { json_decref(*app); *app = NULL; return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); }
     *roles = kj_ch_roles(db, *ch, user);
-    if (same(uid(user), kj_ch_str(*app, "applicant_id"))) *roles |= CH_APPLICANT;
-    if (hide_excluded && reviewer_only(*roles) && kj_ch_excluded(db, uid(user), *app)) *roles &= ~CH_REVIEWER;
+    if (same(kj_user_id(user), kj_ch_str(*app, "applicant_id"))) *roles |= CH_APPLICANT;
+    if (hide_excluded && reviewer_only(*roles) && kj_ch_excluded(db, kj_user_id(user), *app)) *roles &= ~CH_REVIEWER;
     if (!(*roles & (CH_APPLICANT | CH_ISSUER | CH_STAFF | CH_REVIEWER))) {
         json_decref(*app);
         json_decref(*ch);
@@ -207,7 +207,7 @@ int kj_application_update(kj_db *db, json_t *user, const char *app_id, json_t *i
                kj_ch_str(in, "approach"), opt(in, "indicator_plan"), opt(in, "schedule"), bj, studio_id, kj_now_ms(), app_id);
     json_decref(bj);
     if (w == 0) { kj_db_rollback(db); kj_err_set(e, KJ_E_CONFLICT, "err.challenge.application_withdrawn", NULL); goto out; }
-    if (w < 0 || kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "edit_application", NULL, NULL, NULL, false) < 0 ||
+    if (w < 0 || kj_ch_event(db, kj_ch_str(ch, "id"), kj_user_id(user), "edit_application", NULL, NULL, NULL, false) < 0 ||
         kj_db_commit(db)) {
         kj_db_rollback(db);
         kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
@@ -234,7 +234,7 @@ int kj_application_withdraw(kj_db *db, json_t *user, const char *app_id, kj_err 
         kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
-    kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "withdraw_application", NULL, NULL, NULL, false);
+    kj_ch_event(db, kj_ch_str(ch, "id"), kj_user_id(user), "withdraw_application", NULL, NULL, NULL, false);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_withdrawn", ch);
     if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     rc = 0;
@@ -256,12 +256,12 @@ json_t *kj_applications(kj_db *db, json_t *user, const char *challenge_id, kj_er
         kj_db_rows(db, "SELECT " APP_COLUMNS APP_FROM "WHERE a.challenge_id = ? AND a.status <> 'withdrawn' "
                    "ORDER BY a.created_at", "s", challenge_id) :
         kj_db_rows(db, "SELECT " APP_COLUMNS APP_FROM "WHERE a.challenge_id = ? AND a.applicant_id = ?", "ss",
-                   challenge_id, uid(user));
+                   challenge_id, kj_user_id(user));
     size_t i;
     json_t *a;
     for (i = 0; rows && i < json_array_size(rows);) {
         a = json_array_get(rows, i);
-        if (reviewer_only(roles) && !same(uid(user), kj_ch_str(a, "applicant_id")) && kj_ch_excluded(db, uid(user), a)) {
+        if (reviewer_only(roles) && !same(kj_user_id(user), kj_ch_str(a, "applicant_id")) && kj_ch_excluded(db, kj_user_id(user), a)) {
             json_array_remove(rows, i);
             continue;
         }
@@ -313,7 +313,7 @@ int kj_application_attach(kj_db *db, json_t *user, const char *app_id, const cha
     }
     const char *key = NULL;
     char att[KJ_ID_LEN + 1];
-    if (kj_attach_store(db, data_dir, max_size, uid(user), NULL, NULL, filename, data, size, true, att, &key)) {
+    if (kj_attach_store(db, data_dir, max_size, kj_user_id(user), NULL, NULL, filename, data, size, true, att, &key)) {
         kj_err_set(e, attach_kind(key), key, "file");
         goto out;
     }
@@ -334,7 +334,7 @@ int kj_application_attach(kj_db *db, json_t *user, const char *app_id, const cha
         else kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
-    kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "attach_file", NULL, NULL, NULL, false);
+    kj_ch_event(db, kj_ch_str(ch, "id"), kj_user_id(user), "attach_file", NULL, NULL, NULL, false);
     if (kj_db_commit(db)) { kj_attach_delete(db, data_dir, att); kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     memcpy(att_out, att, sizeof att);
     rc = 0;
@@ -364,7 +364,7 @@ int kj_application_detach(kj_db *db, json_t *user, const char *app_id, const cha
         kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
-    kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "detach_file", NULL, NULL, NULL, false);
+    kj_ch_event(db, kj_ch_str(ch, "id"), kj_user_id(user), "detach_file", NULL, NULL, NULL, false);
     if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     kj_attach_delete(db, data_dir, att_id);
     rc = 0;
@@ -487,7 +487,7 @@ int kj_review_setup(kj_db *db, json_t *user, const char *challenge_id, json_t *r
     }
     if (w >= 0) w = kj_db_exec(db, "UPDATE challenges SET rubric = ?, updated_at = ? WHERE id = ?", "jis", rb, kj_now_ms(), challenge_id);
     if (w < 0) { kj_db_rollback(db); kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
-    kj_ch_event(db, challenge_id, uid(user), "setup_review", NULL, NULL, NULL, true);
+    kj_ch_event(db, challenge_id, kj_user_id(user), "setup_review", NULL, NULL, NULL, true);
     if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     rc = 0;
 out:
@@ -507,14 +507,14 @@ int kj_review_declare(kj_db *db, json_t *user, const char *challenge_id, bool co
      * write's transaction, so a score cannot slip in between. */
     if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     if (conflict && kj_db_int(db, 0, "SELECT count(*) FROM challenge_scores WHERE challenge_id = ? AND reviewer_id = ?", "ss",
-                              challenge_id, uid(user)) > 0) {
+                              challenge_id, kj_user_id(user)) > 0) {
         kj_db_rollback(db);
         kj_err_set(e, KJ_E_CONFLICT, "err.challenge.already_scored", NULL);
         goto out;
     }
     if (kj_db_exec(db, "UPDATE challenge_reviewers SET recused = ?, coi_note = ? WHERE challenge_id = ? AND user_id = ?", "bsss",
-                   (int)conflict, note, challenge_id, uid(user)) < 0 ||
-        kj_ch_event(db, challenge_id, uid(user), conflict ? "recuse" : "declare_no_conflict", NULL, NULL, NULL, false) < 0 ||
+                   (int)conflict, note, challenge_id, kj_user_id(user)) < 0 ||
+        kj_ch_event(db, challenge_id, kj_user_id(user), conflict ? "recuse" : "declare_no_conflict", NULL, NULL, NULL, false) < 0 ||
         kj_db_commit(db)) {
         kj_db_rollback(db);
         kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
@@ -533,7 +533,7 @@ int kj_review_score(kj_db *db, json_t *user, const char *app_id, json_t *scores,
     /* An excluded reviewer is told why, not "not found". */
     if (app_context_as(db, user, app_id, &app, &ch, &roles, e, false)) return -1;
     if (kj_ch_rule("score", kj_ch_str(ch, "status"), roles & CH_REVIEWER, e)) goto out;
-    if (kj_ch_excluded(db, uid(user), app)) { kj_err_set(e, KJ_E_FORBIDDEN, "err.challenge.coi_own_org", NULL); goto out; }
+    if (kj_ch_excluded(db, kj_user_id(user), app)) { kj_err_set(e, KJ_E_FORBIDDEN, "err.challenge.coi_own_org", NULL); goto out; }
     if (!same(kj_ch_str(app, "status"), "submitted")) { kj_err_set(e, KJ_E_CONFLICT, "err.challenge.application_withdrawn", NULL); goto out; }
     double total = kj_challenge_weighted(json_object_get(ch, "rubric"), scores);
     if (total < 0) { kj_err_set(e, KJ_E_INVALID, "err.challenge.score_range", "scores"); goto out; }
@@ -544,13 +544,13 @@ int kj_review_score(kj_db *db, json_t *user, const char *app_id, json_t *scores,
     int w = kj_db_exec(db, "INSERT INTO challenge_scores(id, origin, challenge_id, application_id, reviewer_id, scores, total, "
                    "comment, created_at) SELECT ?,?,?,?,?,?,?,?,? WHERE EXISTS (SELECT 1 FROM challenge_applications "
                    "WHERE id = ? AND status = 'submitted')", "sssssjdsis", id.s, kj_instance_id(db),
-                   kj_ch_str(ch, "id"), app_id, uid(user), scores, total, comment ? comment : "", kj_now_ms(), app_id);
+                   kj_ch_str(ch, "id"), app_id, kj_user_id(user), scores, total, comment ? comment : "", kj_now_ms(), app_id);
     if (w == 0 || w == KJ_DB_CONSTRAINT) {
         kj_db_rollback(db);
         kj_err_set(e, KJ_E_CONFLICT, w == 0 ? "err.challenge.application_withdrawn" : "err.challenge.scored_twice", NULL);
         goto out;
     }
-    if (w < 0 || kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "score", NULL, NULL, NULL, false) < 0 || kj_db_commit(db)) {
+    if (w < 0 || kj_ch_event(db, kj_ch_str(ch, "id"), kj_user_id(user), "score", NULL, NULL, NULL, false) < 0 || kj_db_commit(db)) {
         kj_db_rollback(db);
         kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
@@ -585,7 +585,7 @@ json_t *kj_review_state(kj_db *db, json_t *user, const char *challenge_id, kj_er
     if (!ch) { kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); return NULL; }
     int roles = kj_ch_roles(db, ch, user);
     bool is_rev = kj_db_int(db, 0, "SELECT count(*) FROM challenge_reviewers WHERE challenge_id = ? AND user_id = ?", "ss",
-                            challenge_id, uid(user)) > 0;
+                            challenge_id, kj_user_id(user)) > 0;
     if (!(roles & (CH_ISSUER | CH_STAFF)) && !is_rev) {
         bool visible = kj_ch_visible(ch, roles);
         json_decref(ch);
@@ -608,7 +608,7 @@ json_t *kj_review_state(kj_db *db, json_t *user, const char *challenge_id, kj_er
         kj_db_rows(db, "SELECT s.application_id, s.reviewer_id, s.scores AS scores__json, s.total, s.comment "
                    "FROM challenge_scores s WHERE s.challenge_id = ? AND (s.reviewer_id = ? OR s.application_id IN "
                    "(SELECT m.application_id FROM challenge_scores m WHERE m.reviewer_id = ?)) ORDER BY s.created_at",
-                   "sss", challenge_id, uid(user), uid(user));
+                   "sss", challenge_id, kj_user_id(user), kj_user_id(user));
     json_object_set_new(out, "scores", scores ? scores : json_array());
     if (complete && (roles & (CH_ISSUER | CH_STAFF))) json_object_set_new(out, "ranking", ranking(db, challenge_id));
     json_decref(ch);
@@ -632,12 +632,12 @@ int kj_objection_file(kj_db *db, json_t *user, const char *challenge_id, const c
     kj_id id = kj_id_new();
     if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     if (kj_db_exec(db, "INSERT INTO challenge_objections(id, origin, challenge_id, user_id, body, created_at) VALUES (?,?,?,?,?,?)",
-                   "sssssi", id.s, kj_instance_id(db), challenge_id, uid(user), body, kj_now_ms()) < 0) {
+                   "sssssi", id.s, kj_instance_id(db), challenge_id, kj_user_id(user), body, kj_now_ms()) < 0) {
         kj_db_rollback(db);
         kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
-    kj_ch_event(db, challenge_id, uid(user), "object", NULL, NULL, NULL, true);
+    kj_ch_event(db, challenge_id, kj_user_id(user), "object", NULL, NULL, NULL, true);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_objection", ch);
     kj_ch_notify_staff(db, ch, "challenge_objection", NULL);
     if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
@@ -660,12 +660,12 @@ int kj_objection_answer(kj_db *db, json_t *user, const char *objection_id, const
     if (chars(answer) < 2 || chars(answer) > 5000) { kj_err_set(e, KJ_E_INVALID, "err.challenge.reason_required", "answer"); goto out; }
     if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     if (kj_db_exec(db, "UPDATE challenge_objections SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ?", "ssis",
-                   answer, uid(user), kj_now_ms(), objection_id) < 0) {
+                   answer, kj_user_id(user), kj_now_ms(), objection_id) < 0) {
         kj_db_rollback(db);
         kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
-    kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "answer_objection", NULL, NULL, answer, true);
+    kj_ch_event(db, kj_ch_str(ch, "id"), kj_user_id(user), "answer_objection", NULL, NULL, answer, true);
     kj_ch_notify(db, kj_ch_str(ob, "user_id"), "challenge_answer", ch);
     if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     rc = 0;
@@ -711,7 +711,7 @@ int kj_milestone_report(kj_db *db, json_t *user, const char *milestone_id, const
         kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
-    kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), "report_milestone", NULL, NULL, kj_ch_str(m, "title"), true);
+    kj_ch_event(db, kj_ch_str(ch, "id"), kj_user_id(user), "report_milestone", NULL, NULL, kj_ch_str(m, "title"), true);
     kj_ch_notify(db, kj_ch_str(ch, "issuer_id"), "challenge_milestone_reported", ch);
     if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     rc = 0;
@@ -739,7 +739,7 @@ int kj_milestone_decide(kj_db *db, json_t *user, const char *milestone_id, bool 
         kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
-    kj_ch_event(db, kj_ch_str(ch, "id"), uid(user), action, NULL, NULL, accept ? kj_ch_str(m, "title") : reason, true);
+    kj_ch_event(db, kj_ch_str(ch, "id"), kj_user_id(user), action, NULL, NULL, accept ? kj_ch_str(m, "title") : reason, true);
     json_t *w = kj_db_rows(db, "SELECT applicant_id FROM challenge_applications WHERE challenge_id = ? AND status = 'selected'",
                            "s", kj_ch_str(ch, "id"));
     size_t i;

@@ -6,6 +6,7 @@
  * milestones are in apply.c.
  */
 #include "challenge/internal.h"
+#include "core/json_util.h"
 #include "authz/authz.h"
 #include "account/account.h"
 #include "deal/deal.h"
@@ -17,8 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define DAY_MS (86400LL * 1000)
+#include <time.h>
 
 /* ---- the life-cycle table ---- */
 
@@ -110,14 +110,8 @@ int kj_ch_rule(const char *action, const char *state, int roles, kj_err *e)
 
 /* ---- small helpers ---- */
 
-const char *kj_ch_str(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
+const char *kj_ch_str(json_t *o, const char *k) { return kj_jstr(o, k); }
 
-
-static const char *uid(json_t *user) { return user ? kj_ch_str(user, "id") : NULL; }
 static bool is_role(json_t *user, const char *role) { return user && kj_ch_str(user, "role") && !strcmp(kj_ch_str(user, "role"), role); }
 static bool same(const char *a, const char *b) { return a && b && !strcmp(a, b); }
 static size_t chars(const char *s) { return s ? kj_utf8_chars(s, strlen(s)) : 0; }
@@ -141,16 +135,16 @@ int kj_ch_roles(kj_db *db, json_t *ch, json_t *user)
 {
     if (!user) return 0;
     int roles = CH_USER;
-    if (same(uid(user), kj_ch_str(ch, "issuer_id")) ||
+    if (same(kj_user_id(user), kj_ch_str(ch, "issuer_id")) ||
         (is_role(user, "org_member") && kj_authz_is_org_member(user, kj_ch_str(ch, "org_id"))))
         roles |= CH_ISSUER;
     if (kj_authz_can_review_region(user, kj_ch_str(ch, "region")))
         roles |= CH_STAFF;
     if (kj_db_int(db, 0, "SELECT count(*) FROM challenge_reviewers WHERE challenge_id = ? AND user_id = ? AND recused = 0",
-                  "ss", kj_ch_str(ch, "id"), uid(user)) > 0)
+                  "ss", kj_ch_str(ch, "id"), kj_user_id(user)) > 0)
         roles |= CH_REVIEWER;
     if (kj_db_int(db, 0, "SELECT count(*) FROM challenge_applications WHERE challenge_id = ? AND applicant_id = ? "
-                  "AND status = 'selected'", "ss", kj_ch_str(ch, "id"), uid(user)) > 0)
+                  "AND status = 'selected'", "ss", kj_ch_str(ch, "id"), kj_user_id(user)) > 0)
         roles |= CH_WINNER;
     return roles;
 }
@@ -221,23 +215,13 @@ bool kj_ch_visible(json_t *ch, int roles)
 
 /* ---- dates and scores ---- */
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int64_t kj_challenge_day_end_ms(const char *date)
 {
     int y, m, d;
     if (!date || !kj_valid_date(date) || sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3) return -1;
     /* The day ends at 24:00 China time, 16:00 UTC. */
-    return (days_from_civil(y, m, d) + 1) * DAY_MS - 8 * 3600 * 1000LL;
+    struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d };
+    return (int64_t)timegm(&tm) * 1000 + KJ_DAY_MS - 8 * 3600 * 1000LL;
 }
 
 double kj_challenge_weighted(json_t *rubric, json_t *scores)
@@ -277,7 +261,7 @@ int kj_challenge_list_create(kj_db *db, json_t *user, json_t *in, char *id_out, 
     const char *desc = kj_ch_str(in, "description");
     if (kj_db_exec(db, "INSERT INTO challenge_lists(id, origin, title, description, period_start, period_end, created_by, "
                    "created_at) VALUES (?,?,?,?,?,?,?,?)", "sssssssi", id.s, kj_instance_id(db), title, desc ? desc : "",
-                   start, end, uid(user), kj_now_ms()) < 0)
+                   start, end, kj_user_id(user), kj_now_ms()) < 0)
         return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     memcpy(id_out, id.s, sizeof id.s);
     return 0;
@@ -364,12 +348,6 @@ static const char *const directions[] = { "tech_wanted", "market_wanted", NULL }
 static const char *const ip_terms[] = { "applicant_keeps", "nonexclusive_licence", "exclusive_licence", "transfer", NULL };
 static const char *const grades[] = { "excellent", "good", "pass", "fail", NULL };
 
-static bool in_list(const char *const *list, const char *v)
-{
-    for (; v && *list; list++) if (!strcmp(*list, v)) return true;
-    return false;
-}
-
 /* Indicators: 1..20 of {name, target, unit, verification}, name and target
  * and verification required. Returns a new normalized array or NULL. */
 static json_t *check_indicators(json_t *v)
@@ -406,8 +384,8 @@ static int check_entry(kj_db *db, json_t *in, int64_t *fen, int64_t *deadline_ms
         if (n < entry_texts[i].min) return kj_err_set(e, KJ_E_INVALID, "err.field.required", entry_texts[i].name);
         if (n > entry_texts[i].max) return kj_err_set(e, KJ_E_INVALID, "err.field.too_long", entry_texts[i].name);
     }
-    if (!in_list(directions, kj_ch_str(in, "direction"))) return kj_err_set(e, KJ_E_INVALID, "err.field.required", "direction");
-    if (!in_list(ip_terms, kj_ch_str(in, "ip_terms"))) return kj_err_set(e, KJ_E_INVALID, "err.field.required", "ip_terms");
+    if (!kj_in_list(directions, kj_ch_str(in, "direction"))) return kj_err_set(e, KJ_E_INVALID, "err.field.required", "direction");
+    if (!kj_in_list(ip_terms, kj_ch_str(in, "ip_terms"))) return kj_err_set(e, KJ_E_INVALID, "err.field.required", "ip_terms");
     if (!kj_ch_str(in, "bounty") || !kj_parse_money_wan(kj_ch_str(in, "bounty"), fen) || *fen <= 0)
         return kj_err_set(e, KJ_E_INVALID, "err.challenge.bounty", "bounty");
     *deadline_ms = kj_challenge_day_end_ms(kj_ch_str(in, "deadline"));
@@ -467,13 +445,13 @@ int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in
                         kj_ch_str(in, "title"), opt(in, "domain"), kj_ch_str(in, "problem"), opt(in, "difficulties"), ind,
                         kj_ch_str(in, "deliverables"), fen, kj_ch_str(in, "payment_terms"), kj_ch_str(in, "task_period"),
                         opt(in, "eligibility"), kj_ch_str(in, "ip_terms"), kj_ch_str(in, "deadline"), deadline_ms,
-                        kj_ch_str(in, "contact"), org_region ? org_region : region, uid(user), org_id, now, now);
+                        kj_ch_str(in, "contact"), org_region ? org_region : region, kj_user_id(user), org_id, now, now);
     free(org_region);
     json_decref(ind);
     if (rc < 0) { kj_db_rollback(db); return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); }
-    kj_ch_event(db, id.s, uid(user), "submit", NULL, "submitted", NULL, false);
+    kj_ch_event(db, id.s, kj_user_id(user), "submit", NULL, "submitted", NULL, false);
     json_t *ch = kj_ch_load(db, id.s);
-    if (ch) kj_ch_notify_staff(db, ch, "challenge_submitted", uid(user));
+    if (ch) kj_ch_notify_staff(db, ch, "challenge_submitted", kj_user_id(user));
     json_decref(ch);
     if (kj_db_commit(db)) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     memcpy(id_out, id.s, sizeof id.s);
@@ -498,7 +476,7 @@ int kj_challenge_update(kj_db *db, json_t *user, const char *id, json_t *in, kj_
                    kj_ch_str(in, "deliverables"), fen, kj_ch_str(in, "payment_terms"), kj_ch_str(in, "task_period"),
                    opt(in, "eligibility"), kj_ch_str(in, "ip_terms"), kj_ch_str(in, "deadline"), deadline_ms,
                    kj_ch_str(in, "contact"), kj_now_ms(), id) < 0) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
-    kj_ch_event(db, id, uid(user), "edit", kj_ch_str(ch, "status"), kj_ch_str(ch, "status"), NULL, false);
+    kj_ch_event(db, id, kj_user_id(user), "edit", kj_ch_str(ch, "status"), kj_ch_str(ch, "status"), NULL, false);
     rc = 0;
 out:
     json_decref(ind);
@@ -556,7 +534,7 @@ json_t *kj_challenge_view(kj_db *db, const char *id, json_t *viewer, kj_err *e)
     json_object_set_new(ch, "is_reviewer", json_boolean(roles & CH_REVIEWER));
     json_object_set_new(ch, "is_winner", json_boolean(roles & CH_WINNER));
     char *mine = viewer ? kj_db_text(db, "SELECT id FROM challenge_applications WHERE challenge_id = ? AND applicant_id = ? "
-                                     "AND status <> 'withdrawn'", "ss", id, uid(viewer)) : NULL;
+                                     "AND status <> 'withdrawn'", "ss", id, kj_user_id(viewer)) : NULL;
     if (mine) json_object_set_new(ch, "my_application_id", json_string(mine));
     json_object_set_new(ch, "can_apply", json_boolean(viewer && !mine && !(roles & CH_ISSUER) && same(state, "published") &&
                                                       !json_is_true(json_object_get(ch, "deadline_passed"))));
@@ -624,7 +602,7 @@ static int act_select(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e
                        kj_now_ms(), json_string_value(w)) < 0)
             return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     if (kj_db_exec(db, "UPDATE challenges SET publicity_until = ?, outcome_reason = ? WHERE id = ?", "iss",
-                   kj_now_ms() + days * DAY_MS, kj_ch_str(in, "reason"), id) < 0)
+                   kj_now_ms() + days * KJ_DAY_MS, kj_ch_str(in, "reason"), id) < 0)
         return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     json_t *apps = kj_db_rows(db, "SELECT applicant_id, status FROM challenge_applications WHERE challenge_id = ? AND "
                               "status IN ('submitted','selected')", "s", id);
@@ -698,7 +676,7 @@ static int act_sign(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e)
         return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     }
     /* The agreement carries on as a deal per winner: contract, signatures, conversation, reviews (deal/deal.h). */
-    int drc = kj_deal_from_challenge(db, id, uid(user), stored, e);
+    int drc = kj_deal_from_challenge(db, id, kj_user_id(user), stored, e);
     json_decref(stored);
     if (drc) return -1;
     json_t *apps = kj_db_rows(db, "SELECT applicant_id FROM challenge_applications WHERE challenge_id = ? AND status = 'selected'", "s", id);
@@ -710,7 +688,7 @@ static int act_sign(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e)
 static int act_evaluate(kj_db *db, json_t *user, json_t *ch, json_t *in, kj_err *e)
 {
     const char *grade = kj_ch_str(in, "grade"), *id = kj_ch_str(ch, "id");
-    if (!in_list(grades, grade)) return kj_err_set(e, KJ_E_INVALID, "err.challenge.grade", "grade");
+    if (!kj_in_list(grades, grade)) return kj_err_set(e, KJ_E_INVALID, "err.challenge.grade", "grade");
     if (strcmp(grade, "fail") && kj_db_int(db, 0, "SELECT count(*) FROM challenge_milestones WHERE challenge_id = ? AND "
                                            "status <> 'accepted'", "s", id) > 0)
         return kj_err_set(e, KJ_E_CONFLICT, "err.challenge.milestones_open", "grade");
@@ -749,11 +727,11 @@ static int perform(kj_db *db, json_t *user, json_t *ch, size_t k, json_t *in, in
     if (action_impl[k].fn(db, user, ch, in, e)) { kj_db_rollback(db); return -1; }
     const char *next = kj_ch_next(action, state);
     if (kj_db_exec(db, "UPDATE challenges SET status = ?, updated_at = ? WHERE id = ?", "sis", next, kj_now_ms(), id) < 0 ||
-        kj_ch_event(db, id, uid(user), action, state, next, kj_ch_str(in, "reason"), public_state(next)) < 0) {
+        kj_ch_event(db, id, kj_user_id(user), action, state, next, kj_ch_str(in, "reason"), public_state(next)) < 0) {
         kj_db_rollback(db);
         return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     }
-    if (action_impl[k].kind) notify_audience(db, ch, action_impl[k].audience, action_impl[k].kind, uid(user));
+    if (action_impl[k].kind) notify_audience(db, ch, action_impl[k].audience, action_impl[k].kind, kj_user_id(user));
     if (kj_db_commit(db)) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     return 0;
 }

@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <stddef.h>
 
+/** One day in milliseconds. */
+#define KJ_DAY_MS (86400LL * 1000)
+
 /** Milliseconds since the Unix epoch, as this instance sees them. */
 int64_t kj_now_ms(void);
 /** Seconds since the epoch (kj_now_ms()/1000). */

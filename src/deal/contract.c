@@ -11,6 +11,7 @@
  * list of common clauses; "{name}" placeholders are filled from the terms.
  */
 #include "deal/deal.h"
+#include "core/json_util.h"
 #include "core/buf.h"
 #include "core/validate.h"
 #include <stdio.h>
@@ -68,12 +69,6 @@ static const char *const common_clauses[][2] = {
     { "第十条 合同生效", "本合同经双方在科技云平台以电子方式确认后生效，电子确认记录与本合同文本的摘要值一并存证，与书面签字具有同等效力。" },
 };
 
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : "";
-}
-
 static long long jint(json_t *o, const char *k) { return (long long)json_integer_value(json_object_get(o, k)); }
 
 static void wan(long long fen, char *out, size_t n)
@@ -89,7 +84,7 @@ void kj_contract_price_text(json_t *terms, char *out, size_t n)
     wan(jint(terms, "amount_fen"), a, sizeof a);
     wan(jint(terms, "entry_fee_fen"), e, sizeof e);
     long long bp = jint(terms, "royalty_bp");
-    const char *kind = jstr(terms, "price_kind");
+    const char *kind = kj_jstr_or_empty(terms, "price_kind");
     if (!strcmp(kind, "instalments"))
         snprintf(out, n, "合同总价%s，分%lld期支付", a, jint(terms, "instalments"));
     else if (!strcmp(kind, "royalty"))
@@ -108,7 +103,7 @@ static void fill(kj_buf *b, const char *tmpl, json_t *vars)
         if (close && close - p < 20) {
             char name[24];
             snprintf(name, sizeof name, "%.*s", (int)(close - p - 1), p + 1);
-            kj_buf_puts(b, jstr(vars, name));
+            kj_buf_puts(b, kj_jstr_or_empty(vars, name));
             p = close + 1;
         } else {
             kj_buf_append(b, p++, 1);
@@ -130,18 +125,18 @@ json_t *kj_contract_generate(const char *type, json_t *terms)
     char price[256], duration[24];
     kj_contract_price_text(terms, price, sizeof price);
     snprintf(duration, sizeof duration, "%lld", jint(terms, "duration_days"));
-    json_t *vars = json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", jstr(terms, "title"), "scope", jstr(terms, "scope"),
+    json_t *vars = json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", kj_jstr_or_empty(terms, "title"), "scope", kj_jstr_or_empty(terms, "scope"),
                              "price", price, "duration", duration,
-                             "mode", *jstr(terms, "coop_mode_label") ? jstr(terms, "coop_mode_label") :
-                                     *jstr(terms, "coop_mode") ? jstr(terms, "coop_mode") : "按本合同约定");
+                             "mode", *kj_jstr_or_empty(terms, "coop_mode_label") ? kj_jstr_or_empty(terms, "coop_mode_label") :
+                                     *kj_jstr_or_empty(terms, "coop_mode") ? kj_jstr_or_empty(terms, "coop_mode") : "按本合同约定");
     const char *own[] = { m->subject, m->improvements, m->acceptance, m->special };
     json_t *clauses = json_array();
     kj_buf all = { 0 };
     kj_buf_printf(&all, "%s\n合同编号：%s\n甲方（委托方/受让方/被许可方）：%s%s%s%s\n"
-                  "乙方（研发方/转让方/许可方/受托方）：%s%s%s%s\n项目名称：%s\n\n", m->title, jstr(terms, "deal_id"),
-                  jstr(terms, "client"), *jstr(terms, "client_org") ? "（" : "", jstr(terms, "client_org"),
-                  *jstr(terms, "client_org") ? "）" : "", jstr(terms, "provider"), *jstr(terms, "provider_org") ? "（" : "",
-                  jstr(terms, "provider_org"), *jstr(terms, "provider_org") ? "）" : "", jstr(terms, "title"));
+                  "乙方（研发方/转让方/许可方/受托方）：%s%s%s%s\n项目名称：%s\n\n", m->title, kj_jstr_or_empty(terms, "deal_id"),
+                  kj_jstr_or_empty(terms, "client"), *kj_jstr_or_empty(terms, "client_org") ? "（" : "", kj_jstr_or_empty(terms, "client_org"),
+                  *kj_jstr_or_empty(terms, "client_org") ? "）" : "", kj_jstr_or_empty(terms, "provider"), *kj_jstr_or_empty(terms, "provider_org") ? "（" : "",
+                  kj_jstr_or_empty(terms, "provider_org"), *kj_jstr_or_empty(terms, "provider_org") ? "）" : "", kj_jstr_or_empty(terms, "title"));
     size_t k = 0;
     for (size_t i = 0; i < sizeof common_clauses / sizeof *common_clauses; i++) {
         kj_buf t = { 0 };

@@ -15,6 +15,7 @@
  * turns (pango objects must not be used by two threads at once).
  */
 #include "deal/contract_pdf.h"
+#include "core/json_util.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include <cairo-pdf.h>
@@ -66,12 +67,6 @@ typedef struct pdf_doc {
 
 static pthread_mutex_t render_lock = PTHREAD_MUTEX_INITIALIZER;
 static PangoFontMap *font_map;   /* created once, kept for the process */
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : "";
-}
 
 static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int length)
 {
@@ -158,13 +153,13 @@ static void head_lines(pdf_doc *d, const char *text)
 /* "role: name · confirmed at …" (or "not yet confirmed") for one party. */
 static void party_line(pdf_doc *d, json_t *deal, const char *role, const char *id_key, const char *name_key)
 {
-    const char *uid = jstr(deal, id_key);
+    const char *uid = kj_jstr_or_empty(deal, id_key);
     json_t *sig = NULL, *s;
     size_t i;
     json_array_foreach(json_object_get(deal, "signatures"), i, s)
-        if (!strcmp(jstr(s, "user_id"), uid)) sig = s;
+        if (!strcmp(kj_jstr_or_empty(s, "user_id"), uid)) sig = s;
     kj_buf b = { 0 };
-    kj_buf_printf(&b, "%s：%s · ", role, jstr(deal, name_key));
+    kj_buf_printf(&b, "%s：%s · ", role, kj_jstr_or_empty(deal, name_key));
     if (sig) {
         char when[32];
         kj_format_iso(json_integer_value(json_object_get(sig, "signed_at")), when, sizeof when);
@@ -179,21 +174,21 @@ static void party_line(pdf_doc *d, json_t *deal, const char *role, const char *i
 static void body(pdf_doc *d, json_t *deal)
 {
     json_t *c = json_object_get(deal, "contract");
-    para(d, &S_TITLE, jstr(c, "title"));
+    para(d, &S_TITLE, kj_jstr_or_empty(c, "title"));
     para(d, &S_NOTE, d->lb->note);
-    head_lines(d, jstr(c, "text"));
+    head_lines(d, kj_jstr_or_empty(c, "text"));
     size_t i;
     json_t *cl;
     json_array_foreach(json_object_get(c, "clauses"), i, cl) {
-        para(d, &S_HEADING, jstr(cl, "heading"));
-        para(d, &S_BODY, jstr(cl, "text"));
+        para(d, &S_HEADING, kj_jstr_or_empty(cl, "heading"));
+        para(d, &S_BODY, kj_jstr_or_empty(cl, "text"));
     }
     d->y += 12;
     para(d, &S_SIG_HEADING, d->lb->signatures);
     party_line(d, deal, d->lb->client, "client_id", "client_name");
     party_line(d, deal, d->lb->provider, "provider_id", "provider_name");
     kj_buf h = { 0 };
-    kj_buf_printf(&h, "%s: %s", d->lb->hash, jstr(deal, "contract_hash"));
+    kj_buf_printf(&h, "%s: %s", d->lb->hash, kj_jstr_or_empty(deal, "contract_hash"));
     para(d, &S_HASH, h.data);
     kj_buf_free(&h);
 }
@@ -202,9 +197,9 @@ static void metadata(pdf_doc *d, json_t *deal)
 {
     json_t *c = json_object_get(deal, "contract");
     kj_buf t = { 0 };
-    kj_buf_printf(&t, "%s %s", jstr(c, "title"), jstr(deal, "id"));
+    kj_buf_printf(&t, "%s %s", kj_jstr_or_empty(c, "title"), kj_jstr_or_empty(deal, "id"));
     cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_TITLE, t.data);
-    cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_SUBJECT, jstr(deal, "title"));
+    cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_SUBJECT, kj_jstr_or_empty(deal, "title"));
     cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_CREATOR, "kejiyun");
     /* The platform's clock (tests shift it), not the wall clock cairo would read. */
     char when[32];
@@ -219,7 +214,7 @@ static int render(json_t *deal, const kj_contract_pdf_labels *lb, kj_buf *out)
     if (!font_map) font_map = pango_cairo_font_map_new();
     if (!font_map) return -1;
     pdf_doc d = { .page = 1, .y = MARGIN_TOP, .lb = lb };
-    snprintf(d.footer_id, sizeof d.footer_id, "%s", jstr(deal, "id"));
+    snprintf(d.footer_id, sizeof d.footer_id, "%s", kj_jstr_or_empty(deal, "id"));
     d.surface = cairo_pdf_surface_create_for_stream(to_buf, out, PAGE_W, PAGE_H);
     d.cr = cairo_create(d.surface);
     d.pc = pango_font_map_create_context(font_map);

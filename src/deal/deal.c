@@ -9,6 +9,7 @@
  * and appends the event to the hash-chained log — all in one transaction.
  */
 #include "deal/deal.h"
+#include "core/json_util.h"
 #include "authz/authz.h"
 #include "account/account.h"
 #include "core/buf.h"
@@ -23,8 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define DAY_MS (86400LL * 1000)
 
 const char *const kj_deal_states[] = { "inquiry", "negotiation", "agreed", "signed", "in_progress", "delivered",
                                        "accepted", "completed", "cancelled", "disputed", "mediation", "resolved", NULL };
@@ -83,25 +82,12 @@ json_t *kj_deal_state_table(void)
 
 /* ---- small helpers ---- */
 
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static const char *jstr0(json_t *o, const char *k) { const char *s = jstr(o, k); return s ? s : ""; }
 static bool same(const char *a, const char *b) { return a && b && !strcmp(a, b); }
 
 /* Every refusal: -1 with its kind and message in *derr. */
 static int refuse(kj_err *derr, const char *key, kj_err_kind kind)
 {
     return kj_err_set(derr, kind, key, NULL);
-}
-
-static bool in_list(const char *const *list, const char *s)
-{
-    for (; s && *list; list++) if (!strcmp(*list, s)) return true;
-    return false;
 }
 
 static void notify_user(kj_db *db, const char *user_id, const char *kind, const char *title, const char *deal_id);
@@ -113,10 +99,10 @@ static void add_party_names(kj_db *db, json_t *terms, const char *provider_id, c
 {
     static const char sql[] = "SELECT u.name, coalesce(o.name, '') AS org FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.id = ?";
     json_t *p = kj_db_row(db, sql, "s", provider_id), *c = kj_db_row(db, sql, "s", client_id);
-    json_object_set_new(terms, "provider", json_string(jstr0(p, "name")));
-    json_object_set_new(terms, "provider_org", json_string(jstr0(p, "org")));
-    json_object_set_new(terms, "client", json_string(jstr0(c, "name")));
-    json_object_set_new(terms, "client_org", json_string(jstr0(c, "org")));
+    json_object_set_new(terms, "provider", json_string(kj_jstr_or_empty(p, "name")));
+    json_object_set_new(terms, "provider_org", json_string(kj_jstr_or_empty(p, "org")));
+    json_object_set_new(terms, "client", json_string(kj_jstr_or_empty(c, "name")));
+    json_object_set_new(terms, "client_org", json_string(kj_jstr_or_empty(c, "org")));
     json_decref(p);
     json_decref(c);
 }
@@ -127,24 +113,24 @@ static int freeze_contract(kj_db *db, const char *deal_id, json_t *offer)
     json_t *d = kj_db_row(db, "SELECT title, provider_id, client_id FROM deals WHERE id = ?", "s", deal_id);
     if (!d) return -1;
     json_t *terms = json_deep_copy(offer);
-    json_object_set_new(terms, "title", json_string(jstr0(d, "title")));
+    json_object_set_new(terms, "title", json_string(kj_jstr_or_empty(d, "title")));
     json_object_set_new(terms, "deal_id", json_string(deal_id));
-    if (jstr(offer, "coop_mode") && *jstr(offer, "coop_mode")) {
-        char *label = kj_db_text(db, "SELECT name_zh FROM coop_modes WHERE code = ?", "s", jstr(offer, "coop_mode"));
+    if (kj_jstr(offer, "coop_mode") && *kj_jstr(offer, "coop_mode")) {
+        char *label = kj_db_text(db, "SELECT name_zh FROM coop_modes WHERE code = ?", "s", kj_jstr(offer, "coop_mode"));
         if (label) json_object_set_new(terms, "coop_mode_label", json_string(label));
         free(label);
     }
-    add_party_names(db, terms, jstr(d, "provider_id"), jstr(d, "client_id"));
-    json_t *c = kj_contract_generate(jstr(offer, "contract_type"), terms);
+    add_party_names(db, terms, kj_jstr(d, "provider_id"), kj_jstr(d, "client_id"));
+    json_t *c = kj_contract_generate(kj_jstr(offer, "contract_type"), terms);
     json_decref(terms);
     json_decref(d);
     if (!c) return -1;
     char hash[65];
-    const char *text = jstr(c, "text");
+    const char *text = kj_jstr(c, "text");
     kj_sha256_hex(text, strlen(text), hash);
     int rc = kj_db_exec(db, "UPDATE deals SET contract__json = ?, contract_hash = ?, contract_type = ?, amount_fen = ?, "
-                            "agreed_offer_id = ? WHERE id = ?", "jssjss", c, hash, jstr(offer, "contract_type"),
-                        json_object_get(offer, "amount_fen"), jstr(offer, "id"), deal_id);
+                            "agreed_offer_id = ? WHERE id = ?", "jssjss", c, hash, kj_jstr(offer, "contract_type"),
+                        json_object_get(offer, "amount_fen"), kj_jstr(offer, "id"), deal_id);
     json_decref(c);
     return rc < 1 ? -1 : 0;
 }
@@ -158,10 +144,10 @@ static int insert_offer(kj_db *db, const char *deal_id, const char *author_id, j
     int rc = kj_db_exec(db, "INSERT INTO deal_offers(id, origin, deal_id, author_id, contract_type, price_kind, amount_fen, "
                             "instalments, entry_fee_fen, royalty_bp, scope, duration_days, coop_mode, note, status, expires_at, created_at) "
                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "ssssssjjjjsjsssii", id.s, kj_instance_id(db), deal_id,
-                        author_id, jstr(o, "contract_type"), jstr(o, "price_kind"), json_object_get(o, "amount_fen"),
+                        author_id, kj_jstr(o, "contract_type"), kj_jstr(o, "price_kind"), json_object_get(o, "amount_fen"),
                         json_object_get(o, "instalments"), json_object_get(o, "entry_fee_fen"), json_object_get(o, "royalty_bp"),
-                        jstr0(o, "scope"), json_object_get(o, "duration_days"), jstr0(o, "coop_mode"), jstr0(o, "note"), status,
-                        now + (valid_days > 0 ? valid_days : 14) * DAY_MS, now);
+                        kj_jstr_or_empty(o, "scope"), json_object_get(o, "duration_days"), kj_jstr_or_empty(o, "coop_mode"), kj_jstr_or_empty(o, "note"), status,
+                        now + (valid_days > 0 ? valid_days : 14) * KJ_DAY_MS, now);
     if (id_out) snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
     return rc < 1 ? -1 : 0;
 }
@@ -181,7 +167,7 @@ int kj_deal_create_from(kj_db *db, const char *source, const char *source_id, co
                         kj_err *derr)
 {
     static const char *const sources[] = { "eoi", "order", "challenge", NULL };
-    if (!in_list(sources, source) || !provider_id || !client_id || same(provider_id, client_id) || !title)
+    if (!kj_in_list(sources, source) || !provider_id || !client_id || same(provider_id, client_id) || !title)
         return refuse(derr, "err.deal.create", KJ_E_INVALID);
     kj_id id = kj_id_new();
     int64_t now = kj_now_ms();
@@ -216,7 +202,7 @@ int kj_deal_create_from(kj_db *db, const char *source, const char *source_id, co
         rc = insert_offer(db, id.s, provider_id, o, "accepted", NULL);
         if (rc == 0) rc = freeze_contract(db, id.s, o);
         if (rc == 0) {
-            json_t *e2 = json_pack("{s:s, s:O}", "offer_id", jstr0(o, "id"), "amount_fen", json_object_get(o, "amount_fen"));
+            json_t *e2 = json_pack("{s:s, s:O}", "offer_id", kj_jstr_or_empty(o, "id"), "amount_fen", json_object_get(o, "amount_fen"));
             rc = kj_ledger_append(db, id.s, provider_id, "agreed", e2);
             json_decref(e2);
         }
@@ -242,18 +228,18 @@ int kj_deal_start_from_eoi(kj_db *db, json_t *user, const char *eoi_id, char *id
     json_t *e = kj_eoi_get(db, user, eoi_id);
     if (!e) return refuse(derr, "err.not_found", KJ_E_NOT_FOUND);
     int rc = 0;
-    json_t *l = kj_listing_get(db, jstr(e, "listing_id"));
+    json_t *l = kj_listing_get(db, kj_jstr(e, "listing_id"));
     char *sender = kj_db_text(db, "SELECT sender_id FROM eois WHERE id = ?", "s", eoi_id);
-    if (!same(jstr(e, "status"), "accepted") || !l || !sender) {
+    if (!same(kj_jstr(e, "status"), "accepted") || !l || !sender) {
         rc = refuse(derr, "err.deal.eoi_not_accepted", KJ_E_CONFLICT);
     } else {
         /* The offerer of the listing provides; for a demand the interested party does. */
-        bool demand = same(jstr(l, "kind"), "demand");
-        const char *owner = jstr(l, "owner_id");
+        bool demand = same(kj_jstr(l, "kind"), "demand");
+        const char *owner = kj_jstr(l, "owner_id");
         if (kj_db_begin(db)) rc = refuse(derr, "err.internal", KJ_E_INTERNAL);
-        else rc = finish_tx(db, kj_deal_create_from(db, "eoi", eoi_id, jstr(l, "id"), demand ? sender : owner,
-                                                    demand ? owner : sender, jstr(l, "title"), jstr(l, "domain"),
-                                                    jstr(l, "region"), jstr(e, "thread_id"), NULL, id_out, derr),
+        else rc = finish_tx(db, kj_deal_create_from(db, "eoi", eoi_id, kj_jstr(l, "id"), demand ? sender : owner,
+                                                    demand ? owner : sender, kj_jstr(l, "title"), kj_jstr(l, "domain"),
+                                                    kj_jstr(l, "region"), kj_jstr(e, "thread_id"), NULL, id_out, derr),
                             derr);
     }
     free(sender);
@@ -265,22 +251,22 @@ int kj_deal_start_from_eoi(kj_db *db, json_t *user, const char *eoi_id, char *id
 int kj_deal_order(kj_db *db, json_t *user, const char *listing_id, char *id_out, kj_err *derr)
 {
     json_t *l = kj_listing_get(db, listing_id);
-    if (!l || !same(jstr(l, "status"), "published")) { json_decref(l); return refuse(derr, "err.not_found", KJ_E_NOT_FOUND); }
+    if (!l || !same(kj_jstr(l, "status"), "published")) { json_decref(l); return refuse(derr, "err.not_found", KJ_E_NOT_FOUND); }
     int rc = 0;
-    if (!same(jstr(l, "kind"), "service") || !same(jstr(l, "price_kind"), "fixed") ||
+    if (!same(kj_jstr(l, "kind"), "service") || !same(kj_jstr(l, "price_kind"), "fixed") ||
         !json_is_integer(json_object_get(l, "price_min_fen")))
         rc = refuse(derr, "err.deal.not_orderable", KJ_E_CONFLICT);
     else if (kj_listing_is_owner(db, l, user))
         rc = refuse(derr, "err.deal.own_listing", KJ_E_CONFLICT);
     if (rc == 0) {
-        int days = atoi(jstr0(l, "duration"));
+        int days = atoi(kj_jstr_or_empty(l, "duration"));
         json_t *terms = json_pack("{s:s, s:s, s:O, s:s, s:i}", "contract_type", "service", "price_kind", "lump_sum",
-                                  "amount_fen", json_object_get(l, "price_min_fen"), "scope", jstr0(l, "title"),
+                                  "amount_fen", json_object_get(l, "price_min_fen"), "scope", kj_jstr_or_empty(l, "title"),
                                   "duration_days", days > 0 && days <= 3650 ? days : 30);
         kj_id src = kj_id_new(); /* each order is its own source */
         if (kj_db_begin(db)) rc = refuse(derr, "err.internal", KJ_E_INTERNAL);
-        else rc = finish_tx(db, kj_deal_create_from(db, "order", src.s, listing_id, jstr(l, "owner_id"), jstr(user, "id"),
-                                                    jstr(l, "title"), jstr(l, "domain"), jstr(l, "region"), NULL, terms,
+        else rc = finish_tx(db, kj_deal_create_from(db, "order", src.s, listing_id, kj_jstr(l, "owner_id"), kj_jstr(user, "id"),
+                                                    kj_jstr(l, "title"), kj_jstr(l, "domain"), kj_jstr(l, "region"), NULL, terms,
                                                     id_out, derr), derr);
         json_decref(terms);
     }
@@ -295,7 +281,7 @@ static int64_t days_until(const char *date)
     if (!date || !kj_valid_date(date) || sscanf(date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) return 1;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
-    int64_t days = ((int64_t)timegm(&tm) * 1000 - kj_now_ms()) / DAY_MS + 1;
+    int64_t days = ((int64_t)timegm(&tm) * 1000 - kj_now_ms()) / KJ_DAY_MS + 1;
     return days < 1 ? 1 : days > 3650 ? 3650 : days;
 }
 
@@ -308,9 +294,9 @@ static int copy_milestones(kj_db *db, const char *deal_id, const char *actor_id,
         kj_id id = kj_id_new();
         if (kj_db_exec(db, "INSERT INTO deal_milestones(id, origin, deal_id, title, deliverable, due_date, amount_fen, status, "
                            "created_at) VALUES (?,?,?,?,?,?,0,'open',?)", "ssssssi", id.s, kj_instance_id(db), deal_id,
-                       jstr0(m, "title"), jstr0(m, "criteria"), jstr0(m, "due"), kj_now_ms()) < 1)
+                       kj_jstr_or_empty(m, "title"), kj_jstr_or_empty(m, "criteria"), kj_jstr_or_empty(m, "due"), kj_now_ms()) < 1)
             return -1;
-        json_t *ev = json_pack("{s:s, s:s, s:i}", "milestone_id", id.s, "due_date", jstr0(m, "due"), "amount_fen", 0);
+        json_t *ev = json_pack("{s:s, s:s, s:i}", "milestone_id", id.s, "due_date", kj_jstr_or_empty(m, "due"), "amount_fen", 0);
         int rc = kj_ledger_append(db, deal_id, actor_id, "add_milestone", ev);
         json_decref(ev);
         if (rc) return -1;
@@ -328,23 +314,23 @@ int kj_deal_from_challenge(kj_db *db, const char *challenge_id, const char *clie
     int64_t total = json_integer_value(json_object_get(agreement, "amount_fen")), last = 1;
     size_t n = json_array_size(apps), i;
     json_t *x;
-    json_array_foreach(ms, i, x) { int64_t d = days_until(jstr(x, "due")); if (d > last) last = d; }
+    json_array_foreach(ms, i, x) { int64_t d = days_until(kj_jstr(x, "due")); if (d > last) last = d; }
     int rc = ch ? 0 : refuse(derr, "err.not_found", KJ_E_NOT_FOUND);
     json_array_foreach(apps, i, x) {
-        if (rc || same(jstr(x, "applicant_id"), client_id)) continue;
+        if (rc || same(kj_jstr(x, "applicant_id"), client_id)) continue;
         int64_t budget = json_integer_value(json_object_get(x, "budget_fen"));
         int64_t amount = n == 1 ? total : budget > 0 ? budget : total / (int64_t)n;
         kj_buf scope = { 0 };   /* whole (never cut inside a character): title and parties are length-checked */
         kj_buf_printf(&scope, "按揭榜挂帅任务“%s”的任务协议（协议方：%s）完成攻关，各里程碑按协议约定的验收标准交付",
-                      jstr0(ch, "title"), jstr0(agreement, "parties"));
+                      kj_jstr_or_empty(ch, "title"), kj_jstr_or_empty(agreement, "parties"));
         json_t *terms = json_pack("{s:s, s:s, s:I, s:s, s:I}", "contract_type", "development", "price_kind", "lump_sum",
                                   "amount_fen", (json_int_t)amount, "scope", scope.data ? scope.data : "", "duration_days",
                                   (json_int_t)last);
         kj_buf_free(&scope);
         if (!terms) { rc = refuse(derr, "err.internal", KJ_E_INTERNAL); continue; }
         char id[KJ_ID_LEN + 1];
-        rc = kj_deal_create_from(db, "challenge", jstr(x, "id"), NULL, jstr(x, "applicant_id"), client_id, jstr0(ch, "title"),
-                                 jstr0(ch, "domain"), jstr0(ch, "region"), NULL, terms, id, derr);
+        rc = kj_deal_create_from(db, "challenge", kj_jstr(x, "id"), NULL, kj_jstr(x, "applicant_id"), client_id, kj_jstr_or_empty(ch, "title"),
+                                 kj_jstr_or_empty(ch, "domain"), kj_jstr_or_empty(ch, "region"), NULL, terms, id, derr);
         if (rc == 0 && copy_milestones(db, id, client_id, ms)) rc = refuse(derr, "err.internal", KJ_E_INTERNAL);
         json_decref(terms);
     }
@@ -364,12 +350,12 @@ typedef struct act_ctx {
     kj_err *derr;
 } act_ctx;
 
-static bool is_provider(act_ctx *c) { return same(c->uid, jstr(c->deal, "provider_id")); }
-static bool is_client(act_ctx *c) { return same(c->uid, jstr(c->deal, "client_id")); }
+static bool is_provider(act_ctx *c) { return same(c->uid, kj_jstr(c->deal, "provider_id")); }
+static bool is_client(act_ctx *c) { return same(c->uid, kj_jstr(c->deal, "client_id")); }
 static bool is_party(act_ctx *c) { return is_provider(c) || is_client(c); }
-static bool is_broker(act_ctx *c) { return same(c->uid, jstr(c->deal, "broker_id")); }
-static bool is_staff(act_ctx *c) { return is_broker(c) || kj_authz_can_review_region(c->user, jstr(c->deal, "region")); }
-static const char *other_party(act_ctx *c) { return jstr(c->deal, is_provider(c) ? "client_id" : "provider_id"); }
+static bool is_broker(act_ctx *c) { return same(c->uid, kj_jstr(c->deal, "broker_id")); }
+static bool is_staff(act_ctx *c) { return is_broker(c) || kj_authz_can_review_region(c->user, kj_jstr(c->deal, "region")); }
+static const char *other_party(act_ctx *c) { return kj_jstr(c->deal, is_provider(c) ? "client_id" : "provider_id"); }
 static int fail(act_ctx *c, const char *key, kj_err_kind kind) { return refuse(c->derr, key, kind); }
 
 static int field_fail(act_ctx *c, const char *field, const char *key)
@@ -395,9 +381,9 @@ static bool may_act(act_ctx *c, enum kj_deal_who who, const char *action)
     case KJ_DW_STAFF: return is_staff(c);
     case KJ_DW_OTHER: {
         if (!is_party(c)) return false;
-        if (!strcmp(action, "agree_cancel")) return !same(jstr(c->deal, "cancel_requested_by"), c->uid);
+        if (!strcmp(action, "agree_cancel")) return !same(kj_jstr(c->deal, "cancel_requested_by"), c->uid);
         json_t *o = open_offer(c);
-        bool ok = !o || !same(jstr(o, "author_id"), c->uid);
+        bool ok = !o || !same(kj_jstr(o, "author_id"), c->uid);
         json_decref(o);
         return ok;
     }
@@ -423,10 +409,10 @@ static void notify_user(kj_db *db, const char *user_id, const char *kind, const 
 
 static void notify(act_ctx *c, const char *user_id, const char *kind)
 {
-    notify_user(c->db, user_id, kind, jstr0(c->deal, "title"), c->deal_id);
+    notify_user(c->db, user_id, kind, kj_jstr_or_empty(c->deal, "title"), c->deal_id);
 }
 
-static const char *arg(act_ctx *c, const char *k) { return jstr(c->args, k); }
+static const char *arg(act_ctx *c, const char *k) { return kj_jstr(c->args, k); }
 static bool has_text(act_ctx *c, const char *k) { return arg(c, k) && *arg(c, k); }
 
 /* Amount inputs: "<field>" in 万元 (decimal string) or "<field>_fen" (integer). */
@@ -477,8 +463,8 @@ static int do_offer(act_ctx *c)
     const char *type = arg(c, "contract_type"), *kind = arg(c, "price_kind");
     int64_t amount = 0, entry = 0, bp = 0;
     int64_t inst = int_arg(c, "instalments", 1), days = int_arg(c, "duration_days", 0), valid = int_arg(c, "valid_days", 14);
-    if (!in_list(kj_contract_types, type)) return field_fail(c, "contract_type", "err.deal.contract_type");
-    if (!in_list(kj_deal_price_kinds, kind)) return field_fail(c, "price_kind", "err.deal.price_kind");
+    if (!kj_in_list(kj_contract_types, type)) return field_fail(c, "contract_type", "err.deal.contract_type");
+    if (!kj_in_list(kj_deal_price_kinds, kind)) return field_fail(c, "price_kind", "err.deal.price_kind");
     if (!money_arg(c, "amount", &amount)) return field_fail(c, "amount", "err.deal.amount");
     if (!money_arg(c, "entry_fee", &entry)) return field_fail(c, "entry_fee", "err.deal.amount");
     if (!royalty_arg(c, &bp)) return field_fail(c, "royalty_pct", "err.deal.royalty");
@@ -500,7 +486,7 @@ static int do_offer(act_ctx *c)
     int rc = kj_db_exec(c->db, "UPDATE deal_offers SET status = 'superseded' WHERE deal_id = ? AND status = 'open'", "s", c->deal_id) < 0 ||
              insert_offer(c->db, c->deal_id, c->uid, o, "open", c->result_id) ? fail(c, "err.internal", KJ_E_INTERNAL) : 0;
     if (rc == 0) {
-        json_object_set_new(c->event, "offer_id", json_string(jstr0(o, "id")));
+        json_object_set_new(c->event, "offer_id", json_string(kj_jstr_or_empty(o, "id")));
         json_object_set(c->event, "amount_fen", json_object_get(o, "amount_fen"));
         json_object_set_new(c->event, "price_kind", json_string(kind));
         json_object_set_new(c->event, "contract_type", json_string(type));
@@ -515,16 +501,16 @@ static int do_accept_offer(act_ctx *c)
     json_t *o = open_offer(c);
     int rc = 0;
     if (!o) rc = fail(c, "err.deal.no_offer", KJ_E_CONFLICT);
-    else if (has_text(c, "offer_id") && !same(arg(c, "offer_id"), jstr(o, "id"))) rc = fail(c, "err.deal.offer_stale", KJ_E_CONFLICT);
+    else if (has_text(c, "offer_id") && !same(arg(c, "offer_id"), kj_jstr(o, "id"))) rc = fail(c, "err.deal.offer_stale", KJ_E_CONFLICT);
     else if (json_integer_value(json_object_get(o, "expires_at")) < kj_now_ms()) rc = fail(c, "err.deal.offer_expired", KJ_E_CONFLICT);
-    else if (kj_db_exec(c->db, "UPDATE deal_offers SET status = 'accepted' WHERE id = ?", "s", jstr(o, "id")) < 1 ||
+    else if (kj_db_exec(c->db, "UPDATE deal_offers SET status = 'accepted' WHERE id = ?", "s", kj_jstr(o, "id")) < 1 ||
              freeze_contract(c->db, c->deal_id, o))
         rc = fail(c, "err.internal", KJ_E_INTERNAL);
     if (rc == 0) {
-        json_object_set_new(c->event, "offer_id", json_string(jstr(o, "id")));
+        json_object_set_new(c->event, "offer_id", json_string(kj_jstr(o, "id")));
         json_object_set(c->event, "amount_fen", json_object_get(o, "amount_fen"));
-        notify(c, jstr(c->deal, "provider_id"), "deal_to_sign");
-        notify(c, jstr(c->deal, "client_id"), "deal_to_sign");
+        notify(c, kj_jstr(c->deal, "provider_id"), "deal_to_sign");
+        notify(c, kj_jstr(c->deal, "client_id"), "deal_to_sign");
     }
     json_decref(o);
     return rc;
@@ -532,7 +518,7 @@ static int do_accept_offer(act_ctx *c)
 
 static int do_sign(act_ctx *c)
 {
-    const char *hash = jstr(c->deal, "contract_hash");
+    const char *hash = kj_jstr(c->deal, "contract_hash");
     if (!hash) return fail(c, "err.deal.no_contract", KJ_E_CONFLICT);
     if (kj_db_int(c->db, 0, "SELECT count(*) FROM deal_signatures WHERE deal_id = ? AND user_id = ?", "ss", c->deal_id, c->uid))
         return fail(c, "err.deal.signed_twice", KJ_E_CONFLICT);
@@ -579,7 +565,7 @@ static int milestone_step(act_ctx *c, const char *from, const char *to, const ch
     json_t *m = mid ? kj_db_row(c->db, "SELECT id, status FROM deal_milestones WHERE id = ? AND deal_id = ?", "ss", mid, c->deal_id) : NULL;
     int rc = 0;
     if (!m) rc = fail(c, "err.deal.milestone_missing", KJ_E_NOT_FOUND);
-    else if (!same(jstr(m, "status"), from)) rc = fail(c, "err.deal.milestone_state", KJ_E_CONFLICT);
+    else if (!same(kj_jstr(m, "status"), from)) rc = fail(c, "err.deal.milestone_state", KJ_E_CONFLICT);
     else if (kj_db_exec(c->db, stamp_sql, "sis", to, kj_now_ms(), mid) < 1) rc = fail(c, "err.internal", KJ_E_INTERNAL);
     if (rc == 0) json_object_set_new(c->event, "milestone_id", json_string(mid));
     json_decref(m);
@@ -589,7 +575,7 @@ static int milestone_step(act_ctx *c, const char *from, const char *to, const ch
 static int do_deliver_milestone(act_ctx *c)
 {
     int rc = milestone_step(c, "open", "delivered", "UPDATE deal_milestones SET status = ?, delivered_at = ? WHERE id = ?");
-    if (rc == 0) notify(c, jstr(c->deal, "client_id"), "deal_delivered");
+    if (rc == 0) notify(c, kj_jstr(c->deal, "client_id"), "deal_delivered");
     return rc;
 }
 
@@ -609,7 +595,7 @@ static int do_deliver(act_ctx *c)
 {
     if (kj_db_int(c->db, 0, "SELECT count(*) FROM deal_milestones WHERE deal_id = ? AND status = 'open'", "s", c->deal_id) > 0)
         return fail(c, "err.deal.milestones_open", KJ_E_CONFLICT);
-    notify(c, jstr(c->deal, "client_id"), "deal_delivered");
+    notify(c, kj_jstr(c->deal, "client_id"), "deal_delivered");
     return 0;
 }
 
@@ -643,7 +629,7 @@ static int do_reject_delivery(act_ctx *c)
 
 static int do_request_cancel(act_ctx *c)
 {
-    if (jstr(c->deal, "cancel_requested_by")) return fail(c, "err.deal.cancel_pending", KJ_E_CONFLICT);
+    if (kj_jstr(c->deal, "cancel_requested_by")) return fail(c, "err.deal.cancel_pending", KJ_E_CONFLICT);
     if (with_reason(c, false)) return -1;
     notify(c, other_party(c), "deal_cancel_requested");
     return kj_db_exec(c->db, "UPDATE deals SET cancel_requested_by = ? WHERE id = ?", "ss", c->uid, c->deal_id) < 1
@@ -652,7 +638,7 @@ static int do_request_cancel(act_ctx *c)
 
 static int do_agree_cancel(act_ctx *c)
 {
-    if (!jstr(c->deal, "cancel_requested_by")) return fail(c, "err.deal.no_cancel_request", KJ_E_CONFLICT);
+    if (!kj_jstr(c->deal, "cancel_requested_by")) return fail(c, "err.deal.no_cancel_request", KJ_E_CONFLICT);
     notify(c, other_party(c), "deal_cancelled");
     return 0;
 }
@@ -669,15 +655,15 @@ static int do_mediate(act_ctx *c)
 {
     /* The mediator joins the conversation like a broker. */
     return kj_db_exec(c->db, "INSERT INTO thread_members(thread_id, user_id) VALUES (?,?) ON CONFLICT DO NOTHING", "ss",
-                      jstr(c->deal, "thread_id"), c->uid) < 0 ? fail(c, "err.internal", KJ_E_INTERNAL) : 0;
+                      kj_jstr(c->deal, "thread_id"), c->uid) < 0 ? fail(c, "err.internal", KJ_E_INTERNAL) : 0;
 }
 
 static int do_resolve(act_ctx *c)
 {
     const char *r = arg(c, "reason");
     if (with_reason(c, true)) return -1;
-    notify(c, jstr(c->deal, "provider_id"), "deal_resolved");
-    notify(c, jstr(c->deal, "client_id"), "deal_resolved");
+    notify(c, kj_jstr(c->deal, "provider_id"), "deal_resolved");
+    notify(c, kj_jstr(c->deal, "client_id"), "deal_resolved");
     return kj_db_exec(c->db, "UPDATE deals SET resolution = ? WHERE id = ?", "ss", r, c->deal_id) < 1 ? fail(c, "err.internal", KJ_E_INTERNAL) : 0;
 }
 
@@ -686,12 +672,12 @@ static int do_invite_broker(act_ctx *c)
     const char *bid = arg(c, "broker_id");
     json_t *b = bid && kj_id_valid(bid) ? kj_user_get(c->db, bid) : NULL;
     int rc = 0;
-    if (jstr(c->deal, "broker_id")) rc = fail(c, "err.deal.broker_present", KJ_E_CONFLICT);
-    else if (!b || !same(jstr(b, "role"), "operator") || !kj_authz_can_review_region(b, jstr(c->deal, "region")))
+    if (kj_jstr(c->deal, "broker_id")) rc = fail(c, "err.deal.broker_present", KJ_E_CONFLICT);
+    else if (!b || !same(kj_jstr(b, "role"), "operator") || !kj_authz_can_review_region(b, kj_jstr(c->deal, "region")))
         rc = field_fail(c, "broker_id", "err.deal.broker");
     else if (kj_db_exec(c->db, "UPDATE deals SET broker_id = ? WHERE id = ?", "ss", bid, c->deal_id) < 1 ||
              kj_db_exec(c->db, "INSERT INTO thread_members(thread_id, user_id) VALUES (?,?) ON CONFLICT DO NOTHING", "ss",
-                        jstr(c->deal, "thread_id"), bid) < 0)
+                        kj_jstr(c->deal, "thread_id"), bid) < 0)
         rc = fail(c, "err.internal", KJ_E_INTERNAL);
     if (rc == 0) { json_object_set_new(c->event, "broker_id", json_string(bid)); notify(c, bid, "deal_broker"); }
     json_decref(b);
@@ -705,7 +691,7 @@ static int do_message(act_ctx *c)
     if (kj_utf8_chars(body, strlen(body)) > 5000) return field_fail(c, "body", "err.field.too_long");
     kj_id id = kj_id_new();
     int64_t now = kj_now_ms();
-    const char *tid = jstr(c->deal, "thread_id");
+    const char *tid = kj_jstr(c->deal, "thread_id");
     if (kj_db_exec(c->db, "INSERT INTO messages(id, origin, thread_id, sender_id, body, created_at) VALUES (?,?,?,?,?,?)",
                    "sssssi", id.s, kj_instance_id(c->db), tid, c->uid, body, now) < 1 ||
         kj_db_exec(c->db, "UPDATE thread_members SET last_read_at = ? WHERE thread_id = ? AND user_id = ?", "iss", now, tid, c->uid) < 0)
@@ -725,7 +711,7 @@ static int do_message(act_ctx *c)
     json_t *others = kj_db_rows(c->db, "SELECT user_id FROM thread_members WHERE thread_id = ? AND user_id <> ?", "ss", tid, c->uid);
     size_t i;
     json_t *o;
-    json_array_foreach(others, i, o) notify(c, jstr(o, "user_id"), "deal_message");
+    json_array_foreach(others, i, o) notify(c, kj_jstr(o, "user_id"), "deal_message");
     json_decref(others);
     return 0;
 }
@@ -742,10 +728,10 @@ static int do_review(act_ctx *c)
     char *org = kj_db_text(c->db, "SELECT org_id FROM users WHERE id = ?", "s", subject);
     /* A provider offering through a studio (its listing, or its 揭榜 application) is rated with the studio too. */
     char *studio = NULL;
-    if (same(subject, jstr(c->deal, "provider_id")) && jstr(c->deal, "listing_id"))
-        studio = kj_db_text(c->db, "SELECT studio_id FROM listings WHERE id = ?", "s", jstr(c->deal, "listing_id"));
-    else if (same(subject, jstr(c->deal, "provider_id")) && same(jstr(c->deal, "source"), "challenge"))
-        studio = kj_db_text(c->db, "SELECT studio_id FROM challenge_applications WHERE id = ?", "s", jstr(c->deal, "source_id"));
+    if (same(subject, kj_jstr(c->deal, "provider_id")) && kj_jstr(c->deal, "listing_id"))
+        studio = kj_db_text(c->db, "SELECT studio_id FROM listings WHERE id = ?", "s", kj_jstr(c->deal, "listing_id"));
+    else if (same(subject, kj_jstr(c->deal, "provider_id")) && same(kj_jstr(c->deal, "source"), "challenge"))
+        studio = kj_db_text(c->db, "SELECT studio_id FROM challenge_applications WHERE id = ?", "s", kj_jstr(c->deal, "source_id"));
     kj_id id = kj_id_new();
     int rc = kj_db_exec(c->db, "INSERT INTO deal_reviews(id, origin, deal_id, author_id, subject_id, subject_org_id, subject_studio_id, "
                                "rating, body, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)", "sssssssisi", id.s, kj_instance_id(c->db),
@@ -772,13 +758,13 @@ static int do_reply_review(act_ctx *c)
     const char *body = arg(c, "body");
     int rc = 0;
     if (!r) rc = fail(c, "err.deal.review_missing", KJ_E_NOT_FOUND);
-    else if (!same(jstr(r, "subject_id"), c->uid)) rc = fail(c, "err.deal.reply_not_yours", KJ_E_FORBIDDEN);
-    else if (jstr(r, "reply")) rc = fail(c, "err.deal.replied_twice", KJ_E_CONFLICT);
+    else if (!same(kj_jstr(r, "subject_id"), c->uid)) rc = fail(c, "err.deal.reply_not_yours", KJ_E_FORBIDDEN);
+    else if (kj_jstr(r, "reply")) rc = fail(c, "err.deal.replied_twice", KJ_E_CONFLICT);
     else if (!body || !*body || kj_utf8_chars(body, strlen(body)) > 2000) rc = field_fail(c, "body", "err.deal.review_body");
     else if (kj_db_exec(c->db, "UPDATE deal_reviews SET reply = ?, replied_at = ? WHERE id = ? AND reply IS NULL", "sis", body,
-                        kj_now_ms(), jstr(r, "id")) < 1)
+                        kj_now_ms(), kj_jstr(r, "id")) < 1)
         rc = fail(c, "err.internal", KJ_E_INTERNAL);
-    if (rc == 0) json_object_set_new(c->event, "review_id", json_string(jstr(r, "id")));
+    if (rc == 0) json_object_set_new(c->event, "review_id", json_string(kj_jstr(r, "id")));
     json_decref(r);
     return rc;
 }
@@ -791,9 +777,9 @@ static int do_hide_review(act_ctx *c)
     else if (json_integer_value(json_object_get(r, "hidden"))) rc = fail(c, "err.deal.hidden_twice", KJ_E_CONFLICT);
     else if (with_reason(c, true)) rc = -1;
     else if (kj_db_exec(c->db, "UPDATE deal_reviews SET hidden = 1, hidden_by = ?, hidden_reason = ? WHERE id = ?", "sss", c->uid,
-                        arg(c, "reason"), jstr(r, "id")) < 1)
+                        arg(c, "reason"), kj_jstr(r, "id")) < 1)
         rc = fail(c, "err.internal", KJ_E_INTERNAL);
-    if (rc == 0) json_object_set_new(c->event, "review_id", json_string(jstr(r, "id")));
+    if (rc == 0) json_object_set_new(c->event, "review_id", json_string(kj_jstr(r, "id")));
     json_decref(r);
     return rc;
 }
@@ -817,9 +803,9 @@ static int (*effect_of(const char *action))(act_ctx *)
 static bool may_view(act_ctx *c)
 {
     if (is_party(c) || is_broker(c)) return true;
-    if (same(jstr(c->user, "role"), "admin")) return true;
+    if (same(kj_jstr(c->user, "role"), "admin")) return true;
     static const char *const mediated[] = { "disputed", "mediation", "resolved", "completed", NULL };
-    return kj_authz_can_review_region(c->user, jstr(c->deal, "region")) && in_list(mediated, jstr(c->deal, "state"));
+    return kj_authz_can_review_region(c->user, kj_jstr(c->deal, "region")) && kj_in_list(mediated, kj_jstr(c->deal, "state"));
 }
 
 static json_t *load_deal(kj_db *db, const char *id)
@@ -832,7 +818,7 @@ static int run_action(act_ctx *c, const kj_deal_transition *row, const char *act
     int (*fn)(act_ctx *) = effect_of(action);
     c->next = row->to;
     if (fn(c)) return -1;
-    const char *state = jstr(c->deal, "state");
+    const char *state = kj_jstr(c->deal, "state");
     if (c->next && strcmp(c->next, state)) {
         json_object_set_new(c->event, "from", json_string(state));
         json_object_set_new(c->event, "to", json_string(c->next));
@@ -853,7 +839,7 @@ int kj_deal_act(kj_db *db, json_t *user, const char *deal_id, const char *action
     if (!action || !effect_of(action)) return refuse(derr, "err.deal.unknown_action", KJ_E_INVALID);
     if (kj_db_begin(db)) return refuse(derr, "err.internal", KJ_E_INTERNAL);
     /* Read inside the write transaction: two actions on one deal are serialized. */
-    act_ctx c = { .db = db, .user = user, .uid = jstr(user, "id"), .deal_id = deal_id, .args = args, .errors = errors,
+    act_ctx c = { .db = db, .user = user, .uid = kj_jstr(user, "id"), .deal_id = deal_id, .args = args, .errors = errors,
                   .client_ip = client_ip, .result_id = result_id, .derr = derr };
     c.deal = load_deal(db, deal_id);
     c.event = json_object();
@@ -864,7 +850,7 @@ int kj_deal_act(kj_db *db, json_t *user, const char *deal_id, const char *action
     } else {
         bool known_in_state = false;
         for (const kj_deal_transition *t = kj_deal_transitions; t->action && !row; t++) {
-            if (strcmp(t->from, jstr(c.deal, "state")) || strcmp(t->action, action)) continue;
+            if (strcmp(t->from, kj_jstr(c.deal, "state")) || strcmp(t->action, action)) continue;
             known_in_state = true;
             if (may_act(&c, t->who, action)) row = t;
         }
@@ -907,7 +893,7 @@ static json_t *available_actions(act_ctx *c)
 {
     json_t *out = json_array();
     for (const kj_deal_transition *t = kj_deal_transitions; t->action; t++) {
-        if (strcmp(t->from, jstr(c->deal, "state")) || !may_act(c, t->who, t->action)) continue;
+        if (strcmp(t->from, kj_jstr(c->deal, "state")) || !may_act(c, t->who, t->action)) continue;
         bool dup = false;
         size_t i;
         json_t *a;
@@ -929,7 +915,7 @@ json_t *kj_deal_get(kj_db *db, json_t *user, const char *deal_id)
 
 json_t *kj_deal_get_page(kj_db *db, json_t *user, const char *deal_id, const char *before, int limit)
 {
-    act_ctx c = { .db = db, .user = user, .uid = jstr(user, "id"), .deal_id = deal_id };
+    act_ctx c = { .db = db, .user = user, .uid = kj_jstr(user, "id"), .deal_id = deal_id };
     c.deal = load_deal(db, deal_id);
     if (!c.deal || !may_view(&c)) { json_decref(c.deal); return NULL; }
     json_t *d = c.deal;
@@ -946,7 +932,7 @@ json_t *kj_deal_get_page(kj_db *db, json_t *user, const char *deal_id, const cha
                                   "u.id = s.user_id WHERE s.deal_id = ? ORDER BY s.signed_at", "s", deal_id);
     json_object_set_new(d, "signatures", sigs ? sigs : json_array());
     json_object_set_new(d, "reviews", kj_deal_reviews(db, deal_id, is_staff(&c)));
-    const char *tid = jstr(d, "thread_id");
+    const char *tid = kj_jstr(d, "thread_id");
     bool member = kj_db_int(db, 0, "SELECT count(*) FROM thread_members WHERE thread_id = ? AND user_id = ?", "ss", tid, c.uid) > 0;
     if (member) {
         /* One page of the conversation (marks it read): a deal answers every
@@ -966,8 +952,8 @@ json_t *kj_deal_get_page(kj_db *db, json_t *user, const char *deal_id, const cha
 
 json_t *kj_deal_list(kj_db *db, json_t *user)
 {
-    const char *uid = jstr(user, "id");
-    bool admin = same(jstr(user, "role"), "admin");
+    const char *uid = kj_jstr(user, "id");
+    bool admin = same(kj_jstr(user, "role"), "admin");
     json_t *rows = kj_db_rows(db, "SELECT d.id, d.title, d.state, d.contract_type, d.amount_fen, d.provider_id, d.client_id, "
                                   "d.broker_id, d.created_at, d.updated_at, p.name AS provider_name, c.name AS client_name, "
                                   "(SELECT count(*) FROM messages m JOIN thread_members tm ON tm.thread_id = m.thread_id AND tm.user_id = ? "
@@ -985,7 +971,7 @@ char *kj_deal_of_eoi(kj_db *db, const char *eoi_id)
 
 json_t *kj_deal_startable(kj_db *db, json_t *user)
 {
-    const char *uid = jstr(user, "id");
+    const char *uid = kj_jstr(user, "id");
     json_t *rows = kj_db_rows(db, "SELECT e.id, l.title AS listing_title, e.decided_at FROM eois e JOIN listings l ON l.id = e.listing_id "
                                   "WHERE e.status = 'accepted' AND (e.sender_id = ? OR l.owner_id = ?) "
                                   "AND NOT EXISTS (SELECT 1 FROM deals d WHERE d.source = 'eoi' AND d.source_id = e.id) "
@@ -1046,17 +1032,17 @@ json_t *kj_deal_stats(kj_db *db, json_t *user)
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r) {
-        if (!kj_authz_can_review_region(user, jstr(r, "region"))) continue;
+        if (!kj_authz_can_review_region(user, kj_jstr(r, "region"))) continue;
         /* Amounts count once terms are agreed; earlier deals have none. */
         int64_t fen = json_integer_value(json_object_get(r, "amount_fen"));
         char month[16];
         kj_format_date(json_integer_value(json_object_get(r, "created_at")), month, sizeof month);
         month[7] = 0;
-        bump(json_object_get(out, "by_domain"), jstr0(r, "domain"), fen);
-        bump(json_object_get(out, "by_region"), jstr0(r, "region"), fen);
-        bump(json_object_get(out, "by_contract_type"), *jstr0(r, "contract_type") ? jstr0(r, "contract_type") : "none", fen);
+        bump(json_object_get(out, "by_domain"), kj_jstr_or_empty(r, "domain"), fen);
+        bump(json_object_get(out, "by_region"), kj_jstr_or_empty(r, "region"), fen);
+        bump(json_object_get(out, "by_contract_type"), *kj_jstr_or_empty(r, "contract_type") ? kj_jstr_or_empty(r, "contract_type") : "none", fen);
         bump(json_object_get(out, "by_month"), month, fen);
-        bump(json_object_get(out, "by_state"), jstr0(r, "state"), fen);
+        bump(json_object_get(out, "by_state"), kj_jstr_or_empty(r, "state"), fen);
         total++;
         amount += fen;
     }
@@ -1073,7 +1059,7 @@ json_t *kj_deal_broker_candidates(kj_db *db, const char *deal_id)
     size_t i;
     json_t *u;
     json_array_foreach(ops, i, u)
-        if (kj_authz_can_review_region(u, region)) json_array_append_new(out, json_pack("{s:s, s:s}", "id", jstr0(u, "id"), "name", jstr0(u, "name")));
+        if (kj_authz_can_review_region(u, region)) json_array_append_new(out, json_pack("{s:s, s:s}", "id", kj_jstr_or_empty(u, "id"), "name", kj_jstr_or_empty(u, "name")));
     json_decref(ops);
     free(region);
     return out;
@@ -1089,7 +1075,7 @@ int kj_deal_attach(kj_db *db, json_t *user, const char *deal_id, const char *dat
     if (!member) return refuse(derr, "err.deal.not_found", KJ_E_NOT_FOUND);
     char att[KJ_ID_LEN + 1];
     const char *key = NULL;
-    if (kj_attach_store(db, data_dir, max_size, jstr(user, "id"), NULL, NULL, filename, data, size, true, att, &key))
+    if (kj_attach_store(db, data_dir, max_size, kj_jstr(user, "id"), NULL, NULL, filename, data, size, true, att, &key))
         return refuse(derr, key, !strcmp(key, "err.attach.too_large") ? KJ_E_TOO_LARGE :
                                  !strcmp(key, "err.internal") ? KJ_E_INTERNAL : KJ_E_INVALID);
     json_t *a = kj_attach_get(db, att);

@@ -18,7 +18,6 @@
 #include <string.h>
 
 #define DEMO_LISTINGS_FILE "data/demo/listings.tsv"
-#define DAY_MS (86400LL * 1000)
 #define MAX_DAYS_AGO 300
 
 /* The columns, in file order; the header line must name them so. */
@@ -156,9 +155,9 @@ static int parse_days_ago(const char *s)
  * kj_demo_load), so that freshness counts from the back-dated day. */
 static int backdate(kj_db *db, const char *id, int days_ago, int lineno)
 {
-    int64_t at = kj_now_ms() - days_ago * DAY_MS - (int64_t)(lineno * 7919 % 36000) * 1000;
+    int64_t at = kj_now_ms() - days_ago * KJ_DAY_MS - (int64_t)(lineno * 7919 % 36000) * 1000;
     char valid_until[16];
-    kj_format_date(at + 365 * DAY_MS, valid_until, sizeof valid_until);
+    kj_format_date(at + 365 * KJ_DAY_MS, valid_until, sizeof valid_until);
     if (kj_db_exec(db, "UPDATE listings SET published_at = ?, created_at = ?, updated_at = ?, valid_until = ? "
                        "WHERE id = ?", "iiiss", at, at, at, valid_until, id) < 0) return -1;
     if (kj_db_exec(db, "UPDATE listing_revisions SET created_at = ? WHERE listing_id = ?", "is", at, id) < 0) return -1;

@@ -258,7 +258,4 @@ void kj_http_metrics(kj_server *s, kj_buf *out);
 size_t kj_url_decode(char *s, size_t len, bool plus_is_space);
 /** Appends s percent-encoded as a URL component. */
 int kj_url_encode(kj_buf *b, const char *s);
-/** Parses "a=1&b=2" into the object (repeated names become arrays). Returns
- *  -1 on too many fields. */
-int kj_parse_urlencoded(json_t *into, char *s, size_t len, size_t max_fields, size_t *count);
 #endif

@@ -165,32 +165,3 @@ int kj_url_encode(kj_buf *b, const char *s)
     }
     return 0;
 }
-
-int kj_parse_urlencoded(json_t *into, char *s, size_t len, size_t max_fields, size_t *count)
-{
-    size_t n = 0;
-    char *end = s + len;
-    while (s < end) {
-        char *amp = memchr(s, '&', (size_t)(end - s));
-        char *stop = amp ? amp : end;
-        if (stop > s) {
-            if (++n > max_fields) return -1;
-            char *eq = memchr(s, '=', (size_t)(stop - s));
-            char *kend = eq ? eq : stop;
-            *kend = 0;
-            char *val = eq ? eq + 1 : kend;
-            *stop = 0;
-            kj_url_decode(s, strlen(s), true);
-            kj_url_decode(val, strlen(val), true);
-            json_t *v = json_string(val);
-            if (!v) v = json_string("\xef\xbf\xbd");
-            json_t *old = json_object_get(into, s);
-            if (!old) json_object_set_new(into, s, v);
-            else if (json_is_array(old)) json_array_append_new(old, v);
-            else { json_t *arr = json_array(); json_array_append(arr, old); json_array_append_new(arr, v); json_object_set_new(into, s, arr); }
-        }
-        s = stop + 1;
-    }
-    if (count) *count = n;
-    return 0;
-}

@@ -6,6 +6,7 @@
  * language, and a notification must be readable by every user.
  */
 #include "mail/mail.h"
+#include "core/json_util.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -15,7 +16,6 @@
 #include <string.h>
 
 #define MINUTE_MS (60LL * 1000)
-#define DAY_MS (86400LL * 1000)
 #define MAX_ATTEMPTS 20
 /* Links are stored as BASE_MARK + path: the public URL is a setting the
  * sender knows, not the request that queued the e-mail. */
@@ -35,18 +35,6 @@ static const struct { const char *category, *zh, *en; } subjects[] = {
     { "notice", "紧急科普通知：", "Urgent notice: " },
     { "challenge", "揭榜挂帅项目有新进展：", "Challenge list update: " },
 };
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static bool in_list(const char *const *list, const char *s)
-{
-    for (; s && *list; list++) if (!strcmp(*list, s)) return true;
-    return false;
-}
 
 static const char *mode_of(kj_db *db, const char *user_id, const char *category)
 {
@@ -146,7 +134,7 @@ json_t *kj_mail_prefs(kj_db *db, const char *user_id)
 
 int kj_mail_pref_set(kj_db *db, const char *user_id, const char *category, const char *mode)
 {
-    if (!in_list(kj_mail_categories, category) || !in_list(kj_mail_modes, mode)) return -1;
+    if (!kj_in_list(kj_mail_categories, category) || !kj_in_list(kj_mail_modes, mode)) return -1;
     return kj_db_exec(db, "INSERT INTO mail_prefs(user_id, category, mode) VALUES (?,?,?) "
                           "ON CONFLICT (user_id, category) DO UPDATE SET mode = excluded.mode", "sss", user_id, category, mode) < 0 ? -1 : 0;
 }
@@ -155,7 +143,7 @@ int kj_mail_pref_set(kj_db *db, const char *user_id, const char *category, const
 static int milestone_reminders(kj_db *db)
 {
     char soon[16];
-    kj_format_date(kj_now_ms() + 3 * DAY_MS, soon, sizeof soon);
+    kj_format_date(kj_now_ms() + 3 * KJ_DAY_MS, soon, sizeof soon);
     json_t *due = kj_db_rows(db, "SELECT m.id, m.title, m.due_date, d.id AS deal_id, d.title AS deal_title, d.provider_id, d.client_id "
                                  "FROM deal_milestones m JOIN deals d ON d.id = m.deal_id WHERE m.status = 'open' "
                                  "AND m.reminded_at IS NULL AND m.due_date <= ? AND d.state = 'in_progress'", "s", soon);
@@ -164,13 +152,13 @@ static int milestone_reminders(kj_db *db)
     json_t *m;
     json_array_foreach(due, i, m) {
         char link[64], subject[512];
-        snprintf(link, sizeof link, "/deals/%s", jstr(m, "deal_id"));
-        snprintf(subject, sizeof subject, "%s · %s (%s)", jstr(m, "deal_title"), jstr(m, "title"), jstr(m, "due_date"));
+        snprintf(link, sizeof link, "/deals/%s", kj_jstr(m, "deal_id"));
+        snprintf(subject, sizeof subject, "%s · %s (%s)", kj_jstr(m, "deal_title"), kj_jstr(m, "title"), kj_jstr(m, "due_date"));
         if (kj_db_begin(db)) continue;
         int rc = kj_db_exec(db, "UPDATE deal_milestones SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL", "is",
-                            kj_now_ms(), jstr(m, "id")) == 1 &&
-                 kj_mail_enqueue(db, jstr(m, "provider_id"), "milestone", subject, link) == 0 &&
-                 kj_mail_enqueue(db, jstr(m, "client_id"), "milestone", subject, link) == 0 ? 0 : -1;
+                            kj_now_ms(), kj_jstr(m, "id")) == 1 &&
+                 kj_mail_enqueue(db, kj_jstr(m, "provider_id"), "milestone", subject, link) == 0 &&
+                 kj_mail_enqueue(db, kj_jstr(m, "client_id"), "milestone", subject, link) == 0 ? 0 : -1;
         if (rc == 0 && kj_db_commit(db) == 0) n += 2;
         else kj_db_rollback(db);
     }
@@ -188,18 +176,18 @@ static int fold_digests(kj_db *db)
     json_t *u;
     int64_t now = kj_now_ms();
     json_array_foreach(users, i, u) {
-        if (json_integer_value(json_object_get(u, "oldest")) > now - DAY_MS) continue;
-        const char *uid = jstr(u, "user_id");
+        if (json_integer_value(json_object_get(u, "oldest")) > now - KJ_DAY_MS) continue;
+        const char *uid = kj_jstr(u, "user_id");
         if (kj_db_begin(db)) continue;
         json_t *items = kj_db_rows(db, "SELECT id, body FROM mail_queue WHERE user_id = ? AND status = 'digest' ORDER BY created_at", "s", uid);
         kj_buf body = { 0 };
         kj_buf_printf(&body, "科技云每日摘要 / kejiyun daily digest (%zu)\n\n", json_array_size(items));
         size_t j;
         json_t *it;
-        json_array_foreach(items, j, it) kj_buf_printf(&body, "• %s\n", jstr(it, "body"));
-        int rc = insert(db, uid, jstr(u, "to_addr"), "digest", "科技云每日摘要 / Daily digest", body.data, "queued", 0);
+        json_array_foreach(items, j, it) kj_buf_printf(&body, "• %s\n", kj_jstr(it, "body"));
+        int rc = insert(db, uid, kj_jstr(u, "to_addr"), "digest", "科技云每日摘要 / Daily digest", body.data, "queued", 0);
         json_array_foreach(items, j, it)
-            if (rc == 0 && kj_db_exec(db, "UPDATE mail_queue SET status = 'digested', sent_at = ? WHERE id = ?", "is", now, jstr(it, "id")) < 1)
+            if (rc == 0 && kj_db_exec(db, "UPDATE mail_queue SET status = 'digested', sent_at = ? WHERE id = ?", "is", now, kj_jstr(it, "id")) < 1)
                 rc = -1;
         if (rc == 0 && kj_db_commit(db) == 0) n++;
         else kj_db_rollback(db);
@@ -236,22 +224,22 @@ int kj_mail_send_due(kj_db *db, const kj_config *cfg, int max)
     json_array_foreach(due, i, m) {
         char err[256] = "";
         kj_buf body = { 0 };
-        const char *p = jstr(m, "body"), *q;
+        const char *p = kj_jstr(m, "body"), *q;
         while ((q = strstr(p, BASE_MARK))) {
             kj_buf_append(&body, p, (size_t)(q - p));
             kj_buf_puts(&body, cfg->public_url);
             p = q + strlen(BASE_MARK);
         }
         kj_buf_puts(&body, p);
-        int rc = kj_smtp_send(cfg, jstr(m, "to_addr"), jstr(m, "subject"), body.data, err, sizeof err);
+        int rc = kj_smtp_send(cfg, kj_jstr(m, "to_addr"), kj_jstr(m, "subject"), body.data, err, sizeof err);
         kj_buf_free(&body);
         int64_t now = kj_now_ms();
         if (rc == 0) {
             /* A one-time link has reached its owner: the queue keeps no copy. */
             if (kj_db_exec(db, "UPDATE mail_queue SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL, "
                                "body = CASE WHEN sensitive = 1 THEN ? ELSE body END WHERE id = ?",
-                           "iss", now, KJ_MAIL_SECRET_REMOVED, jstr(m, "id")) < 0)
-                kj_log_error("mail: %s sent but not marked sent; it may be sent again", jstr(m, "id"));
+                           "iss", now, KJ_MAIL_SECRET_REMOVED, kj_jstr(m, "id")) < 0)
+                kj_log_error("mail: %s sent but not marked sent; it may be sent again", kj_jstr(m, "id"));
             sent++;
         } else {
             int64_t attempts = json_integer_value(json_object_get(m, "attempts")) + 1;
@@ -264,8 +252,8 @@ int kj_mail_send_due(kj_db *db, const kj_config *cfg, int max)
             if (kj_db_exec(db, "UPDATE mail_queue SET attempts = ?, next_try_at = ?, last_error = ?, status = ?, "
                                "body = CASE WHEN sensitive = 1 AND ? THEN ? ELSE body END WHERE id = ? AND status = 'queued'",
                            "iissbss",
-                           attempts, now + delay, err, give_up ? "failed" : "queued", give_up, KJ_MAIL_SECRET_REMOVED, jstr(m, "id")) < 0)
-                kj_log_error("mail: failed attempt on %s not recorded; it is tried again at once", jstr(m, "id"));
+                           attempts, now + delay, err, give_up ? "failed" : "queued", give_up, KJ_MAIL_SECRET_REMOVED, kj_jstr(m, "id")) < 0)
+                kj_log_error("mail: failed attempt on %s not recorded; it is tried again at once", kj_jstr(m, "id"));
         }
     }
     json_decref(due);

@@ -6,6 +6,7 @@
  * value is a bound parameter, never text pasted into the SQL.
  */
 #include "market/market.h"
+#include "core/json_util.h"
 #include "market/filters.h"
 #include "market/browse_memo.h"
 #include "authz/authz.h"
@@ -16,14 +17,6 @@
 #include "notify/notify.h"
 #include <stdio.h>
 #include <string.h>
-
-#define DAY_MS (86400LL * 1000)
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 #define SUMMARY_COLUMNS \
     "l.id, l.kind, l.subtype, l.title, l.summary, l.domain, l.region, l.trl, l.trl_min, l.price_kind, " \
@@ -134,7 +127,7 @@ json_t *kj_listing_mine(kj_db *db, json_t *user)
                                   "(SELECT count(*) FROM eois e WHERE e.listing_id = l.id AND e.status = 'pending') AS pending_eois"
                                   SUMMARY_FROM " WHERE l.owner_id = ? OR l.studio_id IN "
                                   "(SELECT studio_id FROM studio_members WHERE user_id = ? AND status = 'active') "
-                                  "ORDER BY l.updated_at DESC", "ss", jstr(user, "id"), jstr(user, "id"));
+                                  "ORDER BY l.updated_at DESC", "ss", kj_jstr(user, "id"), kj_jstr(user, "id"));
     return rows ? rows : json_array();
 }
 
@@ -142,16 +135,16 @@ json_t *kj_review_queue(kj_db *db, json_t *user)
 {
     json_t *rows = kj_db_rows(db, "SELECT " SUMMARY_COLUMNS ", l.pending_revision, l.updated_at" SUMMARY_FROM
                                   " WHERE (l.status = 'submitted' OR (l.status = 'published' AND l.pending_revision IS NOT NULL))"
-                                  " AND l.owner_id <> ? ORDER BY l.updated_at ASC", "s", jstr(user, "id"));
+                                  " AND l.owner_id <> ? ORDER BY l.updated_at ASC", "s", kj_jstr(user, "id"));
     json_t *items = json_array(), *counts = json_pack("{s:i, s:i, s:i, s:i, s:i}", "achievement", 0, "service", 0,
                                                       "demand", 0, "new", 0, "edits", 0);
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r) {
-        if (!kj_authz_can_review_region(user, jstr(r, "region"))) continue;
-        const char *kind = jstr(r, "kind");
+        if (!kj_authz_can_review_region(user, kj_jstr(r, "region"))) continue;
+        const char *kind = kj_jstr(r, "kind");
         json_object_set_new(counts, kind, json_integer(json_integer_value(json_object_get(counts, kind)) + 1));
-        bool edit = !strcmp(jstr(r, "status"), "published");
+        bool edit = !strcmp(kj_jstr(r, "status"), "published");
         json_object_set_new(counts, edit ? "edits" : "new", json_integer(json_integer_value(json_object_get(counts, edit ? "edits" : "new")) + 1));
         json_object_set_new(r, "is_edit", json_boolean(edit));
         json_array_append(items, r);
@@ -165,14 +158,14 @@ int kj_market_tick(kj_db *db)
 {
     char today[16], soon[16];
     kj_format_date(kj_now_ms(), today, sizeof today);
-    kj_format_date(kj_now_ms() + 14 * DAY_MS, soon, sizeof soon);
+    kj_format_date(kj_now_ms() + 14 * KJ_DAY_MS, soon, sizeof soon);
     int changed = 0;
     json_t *due = kj_db_rows(db, "SELECT id, owner_id, title, status FROM listings WHERE status = 'published' AND valid_until < ?",
                              "s", today);
     size_t i;
     json_t *r;
     json_array_foreach(due, i, r) {
-        const char *id = jstr(r, "id");
+        const char *id = kj_jstr(r, "id");
         kj_id ev = kj_id_new();
         char link[64];
         snprintf(link, sizeof link, "/listings/%s", id);
@@ -182,7 +175,7 @@ int kj_market_tick(kj_db *db)
         if (rc > 0 && kj_db_exec(db, "INSERT INTO listing_events(id, listing_id, actor_id, action, from_status, to_status, created_at) "
                                      "VALUES (?,?,NULL,'expire','published','expired',?)", "ssi", ev.s, id, kj_now_ms()) < 0) rc = -1;
         if (rc > 0) {
-            kj_notify(db, jstr(r, "owner_id"), "listing_expired", jstr(r, "title"), link);
+            kj_notify(db, kj_jstr(r, "owner_id"), "listing_expired", kj_jstr(r, "title"), link);
             kj_listing_publish(db, &(kj_listing_event){ .what = KJ_LISTING_CHANGED, .id = id });
         }
         /* No one to tell here: a failure is logged and the listing expires on a later round. */
@@ -195,10 +188,10 @@ int kj_market_tick(kj_db *db)
                                     "AND valid_until <= ? AND valid_until >= ?", "ss", soon, today);
     json_array_foreach(remind, i, r) {
         char link[64];
-        snprintf(link, sizeof link, "/listings/%s", jstr(r, "id"));
-        kj_notify(db, jstr(r, "owner_id"), "listing_expiring", jstr(r, "title"), link);
-        if (kj_db_exec(db, "UPDATE listings SET reminder_sent = 1 WHERE id = ?", "s", jstr(r, "id")) < 0)
-            kj_log_error("market: reminder for listing %s not marked sent; it may be sent again", jstr(r, "id"));
+        snprintf(link, sizeof link, "/listings/%s", kj_jstr(r, "id"));
+        kj_notify(db, kj_jstr(r, "owner_id"), "listing_expiring", kj_jstr(r, "title"), link);
+        if (kj_db_exec(db, "UPDATE listings SET reminder_sent = 1 WHERE id = ?", "s", kj_jstr(r, "id")) < 0)
+            kj_log_error("market: reminder for listing %s not marked sent; it may be sent again", kj_jstr(r, "id"));
         changed++;
     }
     json_decref(remind);
@@ -209,18 +202,18 @@ int kj_market_tick(kj_db *db)
 
 int kj_favourite_set(kj_db *db, json_t *user, const char *listing_id, bool on)
 {
-    if (!on) return kj_db_exec(db, "DELETE FROM favourites WHERE user_id = ? AND listing_id = ?", "ss", jstr(user, "id"), listing_id) < 0 ? -1 : 0;
+    if (!on) return kj_db_exec(db, "DELETE FROM favourites WHERE user_id = ? AND listing_id = ?", "ss", kj_jstr(user, "id"), listing_id) < 0 ? -1 : 0;
     if (!kj_db_int(db, 0, "SELECT count(*) FROM listings WHERE id = ? AND status IN ('published','closed','expired')", "s", listing_id))
         return -1;
     return kj_db_exec(db, "INSERT INTO favourites(user_id, listing_id, created_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
-                      "ssi", jstr(user, "id"), listing_id, kj_now_ms()) < 0 ? -1 : 0;
+                      "ssi", kj_jstr(user, "id"), listing_id, kj_now_ms()) < 0 ? -1 : 0;
 }
 
 json_t *kj_favourite_list(kj_db *db, json_t *user)
 {
     json_t *rows = kj_db_rows(db, "SELECT " SUMMARY_COLUMNS SUMMARY_FROM " JOIN favourites f ON f.listing_id = l.id "
                                   "WHERE f.user_id = ? AND l.status IN ('published','closed','expired') ORDER BY f.created_at DESC",
-                              "s", jstr(user, "id"));
+                              "s", kj_jstr(user, "id"));
     if (!rows) return json_array();
     size_t i;
     json_t *r;

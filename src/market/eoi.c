@@ -8,18 +8,13 @@
  * the sender sees. Nobody else sees an EOI.
  */
 #include "market/market.h"
+#include "core/json_util.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/validate.h"
 #include "notify/notify.h"
 #include <stdio.h>
 #include <string.h>
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 /* Every refusal: -1 with its kind and message in *fail. */
 static int refuse(kj_err *fail, const char *key, kj_err_kind kind)
@@ -35,12 +30,12 @@ int kj_eoi_send(kj_db *db, json_t *user, const char *listing_id, const char *mes
     int rc = 0;
     char today[16];
     kj_format_date(kj_now_ms(), today, sizeof today);
-    const char *uid = jstr(user, "id");
-    if (strcmp(jstr(l, "status"), "published") || strcmp(jstr(l, "valid_until"), today) < 0)
-        rc = refuse(fail, strcmp(jstr(l, "status"), "published") && strcmp(jstr(l, "status"), "closed") &&
-                    strcmp(jstr(l, "status"), "expired") ? "err.not_found" : "err.eoi.not_live",
-                    strcmp(jstr(l, "status"), "published") && strcmp(jstr(l, "status"), "closed") &&
-                    strcmp(jstr(l, "status"), "expired") ? KJ_E_NOT_FOUND : KJ_E_CONFLICT);
+    const char *uid = kj_jstr(user, "id");
+    if (strcmp(kj_jstr(l, "status"), "published") || strcmp(kj_jstr(l, "valid_until"), today) < 0)
+        rc = refuse(fail, strcmp(kj_jstr(l, "status"), "published") && strcmp(kj_jstr(l, "status"), "closed") &&
+                    strcmp(kj_jstr(l, "status"), "expired") ? "err.not_found" : "err.eoi.not_live",
+                    strcmp(kj_jstr(l, "status"), "published") && strcmp(kj_jstr(l, "status"), "closed") &&
+                    strcmp(kj_jstr(l, "status"), "expired") ? KJ_E_NOT_FOUND : KJ_E_CONFLICT);
     else if (!json_integer_value(json_object_get(l, "open_for_interest")))
         rc = refuse(fail, "err.eoi.closed", KJ_E_CONFLICT);
     else if (kj_listing_is_owner(db, l, user))
@@ -61,12 +56,12 @@ int kj_eoi_send(kj_db *db, json_t *user, const char *listing_id, const char *mes
         snprintf(link, sizeof link, "/eois/%s", id.s);
         if (kj_db_begin(db) ||
             kj_db_exec(db, "INSERT INTO eois(id, origin, listing_id, sender_id, message, related_id, status, created_at) "
-                           "VALUES (?,?,?,?,?,?,'pending',?)", "ssssssi", id.s, jstr(l, "origin"), listing_id, uid, message,
+                           "VALUES (?,?,?,?,?,?,'pending',?)", "ssssssi", id.s, kj_jstr(l, "origin"), listing_id, uid, message,
                        related_id && *related_id ? related_id : NULL, kj_now_ms()) < 0) {
             kj_db_rollback(db);
             rc = refuse(fail, "err.internal", KJ_E_INTERNAL);
         } else {
-            kj_notify(db, jstr(l, "owner_id"), "eoi_received", jstr(l, "title"), link);
+            kj_notify(db, kj_jstr(l, "owner_id"), "eoi_received", kj_jstr(l, "title"), link);
             if (kj_db_commit(db)) rc = refuse(fail, "err.internal", KJ_E_INTERNAL);
             else snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
         }
@@ -87,12 +82,12 @@ int kj_eoi_send(kj_db *db, json_t *user, const char *listing_id, const char *mes
  * owner sees the sender's name only. */
 static void add_parties(kj_db *db, json_t *e, bool viewer_is_owner)
 {
-    bool accepted = !strcmp(jstr(e, "status"), "accepted");
+    bool accepted = !strcmp(kj_jstr(e, "status"), "accepted");
     json_t *sender = kj_db_row(db, "SELECT u.name, u.email, u.phone, o.name AS org_name FROM users u "
-                                   "LEFT JOIN orgs o ON o.id = u.org_id WHERE u.id = ?", "s", jstr(e, "sender_id"));
+                                   "LEFT JOIN orgs o ON o.id = u.org_id WHERE u.id = ?", "s", kj_jstr(e, "sender_id"));
     json_t *owner = kj_db_row(db, "SELECT u.name, u.email, u.phone, o.name AS org_name, l.contact_name, l.contact_phone, "
                                   "l.contact_email FROM listings l JOIN users u ON u.id = l.owner_id "
-                                  "LEFT JOIN orgs o ON o.id = l.org_id WHERE l.id = ?", "s", jstr(e, "listing_id"));
+                                  "LEFT JOIN orgs o ON o.id = l.org_id WHERE l.id = ?", "s", kj_jstr(e, "listing_id"));
     if (viewer_is_owner) {
         if (!accepted && sender) { json_object_del(sender, "email"); json_object_del(sender, "phone"); }
         json_object_set_new(e, "counterpart", sender ? sender : json_null());
@@ -111,9 +106,9 @@ json_t *kj_eoi_get(kj_db *db, json_t *user, const char *eoi_id)
     if (!kj_id_valid(eoi_id)) return NULL;
     json_t *e = kj_db_row(db, "SELECT " EOI_COLUMNS EOI_FROM " WHERE e.id = ?", "s", eoi_id);
     if (!e) return NULL;
-    json_t *l = kj_listing_get(db, jstr(e, "listing_id"));
+    json_t *l = kj_listing_get(db, kj_jstr(e, "listing_id"));
     bool owner = kj_listing_is_owner(db, l, user);
-    bool sender = !strcmp(jstr(e, "sender_id"), jstr(user, "id"));
+    bool sender = !strcmp(kj_jstr(e, "sender_id"), kj_jstr(user, "id"));
     json_decref(l);
     if (!owner && !sender) { json_decref(e); return NULL; }
     json_object_set_new(e, "is_owner", json_boolean(owner));
@@ -126,12 +121,12 @@ int kj_eoi_decide(kj_db *db, json_t *user, const char *eoi_id, bool accept, cons
 {
     json_t *e = kj_id_valid(eoi_id) ? kj_db_row(db, "SELECT " EOI_COLUMNS EOI_FROM " WHERE e.id = ?", "s", eoi_id) : NULL;
     if (!e) return refuse(fail, "err.not_found", KJ_E_NOT_FOUND);
-    json_t *l = kj_listing_get(db, jstr(e, "listing_id"));
+    json_t *l = kj_listing_get(db, kj_jstr(e, "listing_id"));
     int rc = 0;
     if (!kj_listing_is_owner(db, l, user)) {
-        bool sender = !strcmp(jstr(e, "sender_id"), jstr(user, "id"));
+        bool sender = !strcmp(kj_jstr(e, "sender_id"), kj_jstr(user, "id"));
         rc = refuse(fail, sender ? "err.auth.forbidden" : "err.not_found", sender ? KJ_E_FORBIDDEN : KJ_E_NOT_FOUND);
-    } else if (strcmp(jstr(e, "status"), "pending")) {
+    } else if (strcmp(kj_jstr(e, "status"), "pending")) {
         rc = refuse(fail, "err.eoi.decided", KJ_E_CONFLICT);
     } else if (!accept) {
         bool known = false;
@@ -148,18 +143,18 @@ int kj_eoi_decide(kj_db *db, json_t *user, const char *eoi_id, bool accept, cons
             kj_id tid = kj_id_new();
             ok = kj_db_exec(db, "UPDATE eois SET status = 'accepted', decided_at = ? WHERE id = ?", "is", now, eoi_id) >= 0 &&
                  kj_db_exec(db, "INSERT INTO threads(id, origin, eoi_id, subject, created_at) VALUES (?,?,?,?,?)",
-                            "ssssi", tid.s, jstr(l, "origin"), eoi_id, jstr(l, "title"), now) >= 0 &&
-                 kj_db_exec(db, "INSERT INTO thread_members(thread_id, user_id) VALUES (?,?)", "ss", tid.s, jstr(user, "id")) >= 0 &&
+                            "ssssi", tid.s, kj_jstr(l, "origin"), eoi_id, kj_jstr(l, "title"), now) >= 0 &&
+                 kj_db_exec(db, "INSERT INTO thread_members(thread_id, user_id) VALUES (?,?)", "ss", tid.s, kj_jstr(user, "id")) >= 0 &&
                  kj_db_exec(db, "INSERT INTO thread_members(thread_id, user_id) VALUES (?,?) ON CONFLICT DO NOTHING",
-                            "ss", tid.s, jstr(e, "sender_id")) >= 0;
-            if (ok && strcmp(jstr(user, "id"), jstr(l, "owner_id")))
+                            "ss", tid.s, kj_jstr(e, "sender_id")) >= 0;
+            if (ok && strcmp(kj_jstr(user, "id"), kj_jstr(l, "owner_id")))
                 ok = kj_db_exec(db, "INSERT INTO thread_members(thread_id, user_id) VALUES (?,?) ON CONFLICT DO NOTHING",
-                                "ss", tid.s, jstr(l, "owner_id")) >= 0;
-            if (ok) kj_notify(db, jstr(e, "sender_id"), "eoi_accepted", jstr(l, "title"), link);
+                                "ss", tid.s, kj_jstr(l, "owner_id")) >= 0;
+            if (ok) kj_notify(db, kj_jstr(e, "sender_id"), "eoi_accepted", kj_jstr(l, "title"), link);
         } else if (ok) {
             ok = kj_db_exec(db, "UPDATE eois SET status = 'declined', decline_reason = ?, decline_note = ?, decided_at = ? "
                                 "WHERE id = ?", "ssis", reason, note && *note ? note : NULL, now, eoi_id) >= 0;
-            if (ok) kj_notify(db, jstr(e, "sender_id"), "eoi_declined", jstr(l, "title"), link);
+            if (ok) kj_notify(db, kj_jstr(e, "sender_id"), "eoi_declined", kj_jstr(l, "title"), link);
         }
         if (!ok || kj_db_commit(db)) {
             kj_db_rollback(db);
@@ -173,7 +168,7 @@ int kj_eoi_decide(kj_db *db, json_t *user, const char *eoi_id, bool accept, cons
 
 json_t *kj_eoi_lists(kj_db *db, json_t *user)
 {
-    const char *uid = jstr(user, "id");
+    const char *uid = kj_jstr(user, "id");
     json_t *received = kj_db_rows(db, "SELECT " EOI_COLUMNS ", u.name AS sender_name" EOI_FROM " JOIN users u ON u.id = e.sender_id "
                                       "WHERE l.owner_id = ? OR l.studio_id IN (SELECT studio_id FROM studio_members "
                                       "WHERE user_id = ? AND status = 'active') ORDER BY e.created_at DESC", "ss", uid, uid);
@@ -200,7 +195,7 @@ static bool thread_member(kj_db *db, const char *thread_id, const char *user_id)
  * deliberately no "every message" reader. */
 static json_t *thread_read(kj_db *db, json_t *user, const char *thread_id, const char *before, int limit)
 {
-    const char *uid = jstr(user, "id");
+    const char *uid = kj_jstr(user, "id");
     if (!thread_member(db, thread_id, uid)) return NULL;
     json_t *t = kj_db_row(db, "SELECT t.id, t.subject, t.eoi_id, t.created_at, e.listing_id FROM threads t "
                               "LEFT JOIN eois e ON e.id = t.eoi_id WHERE t.id = ?", "s", thread_id);
@@ -222,7 +217,7 @@ static json_t *thread_read(kj_db *db, json_t *user, const char *thread_id, const
     for (size_t k = json_array_size(msgs); k-- > 0;) json_array_append(asc, json_array_get(msgs, k));
     json_decref(msgs);
     msgs = asc;
-    json_object_set_new(t, "older", more ? json_string(jstr(json_array_get(msgs, 0), "id")) : json_null());
+    json_object_set_new(t, "older", more ? json_string(kj_jstr(json_array_get(msgs, 0), "id")) : json_null());
     json_t *members = kj_db_rows(db, "SELECT u.id, u.name, tm.last_read_at FROM thread_members tm JOIN users u ON u.id = tm.user_id "
                                      "WHERE tm.thread_id = ?", "s", thread_id);
     /* Read marks: a message is read by the others once their last_read_at passes it. */
@@ -232,7 +227,7 @@ static json_t *thread_read(kj_db *db, json_t *user, const char *thread_id, const
         json_object_set_new(m, "mine", json_boolean(json_integer_value(json_object_get(m, "mine"))));
         bool read = false;
         json_array_foreach(members, j, mem)
-            if (strcmp(jstr(mem, "id"), jstr(m, "sender_id")) &&
+            if (strcmp(kj_jstr(mem, "id"), kj_jstr(m, "sender_id")) &&
                 json_integer_value(json_object_get(mem, "last_read_at")) >= json_integer_value(json_object_get(m, "created_at")))
                 read = true;
         json_object_set_new(m, "read_by_other", json_boolean(read));
@@ -245,7 +240,6 @@ static json_t *thread_read(kj_db *db, json_t *user, const char *thread_id, const
     return t;
 }
 
-
 json_t *kj_thread_page(kj_db *db, json_t *user, const char *thread_id, const char *before, int limit)
 {
     if (limit < 1) limit = 1;
@@ -255,7 +249,7 @@ json_t *kj_thread_page(kj_db *db, json_t *user, const char *thread_id, const cha
 
 json_t *kj_thread_message(kj_db *db, json_t *user, const char *message_id)
 {
-    const char *uid = jstr(user, "id");
+    const char *uid = kj_jstr(user, "id");
     if (!kj_id_valid(message_id)) return NULL;
     json_t *m = kj_db_row(db, "SELECT " MSG_COLS "JOIN thread_members tm ON tm.thread_id = m.thread_id AND tm.user_id = ? "
                               "WHERE m.id = ?", "sss", uid, uid, message_id);
@@ -266,7 +260,7 @@ json_t *kj_thread_message(kj_db *db, json_t *user, const char *message_id)
 int kj_thread_post(kj_db *db, json_t *user, const char *thread_id, const char *body, char *id_out,
                    kj_err *fail)
 {
-    const char *uid = jstr(user, "id");
+    const char *uid = kj_jstr(user, "id");
     if (!thread_member(db, thread_id, uid)) return refuse(fail, "err.not_found", KJ_E_NOT_FOUND);
     if (!body || !*body) return refuse(fail, "err.field.required", KJ_E_INVALID);
     if (kj_utf8_chars(body, strlen(body)) > 5000) return refuse(fail, "err.field.too_long", KJ_E_INVALID);
@@ -284,7 +278,7 @@ int kj_thread_post(kj_db *db, json_t *user, const char *thread_id, const char *b
 
 json_t *kj_thread_list(kj_db *db, json_t *user)
 {
-    const char *uid = jstr(user, "id");
+    const char *uid = kj_jstr(user, "id");
     json_t *rows = kj_db_rows(db, "SELECT t.id, t.subject, t.created_at, "
                                   "(SELECT count(*) FROM messages m WHERE m.thread_id = t.id AND m.sender_id <> ? "
                                   " AND m.created_at > tm.last_read_at) AS unread, "

@@ -7,8 +7,6 @@
 #include "core/validate.h"
 #include <string.h>
 
-#define DAY_MS (86400LL * 1000)
-
 /* Appends fragment with its parameter. */
 static void where_s(kj_buf *sql, json_t *params, const char *fragment, const char *value)
 {
@@ -85,7 +83,7 @@ static void sql_price_max(const kj_listing_query *q, kj_buf *sql, json_t *params
 
 static void sql_within(const kj_listing_query *q, kj_buf *sql, json_t *params)
 {
-    if (q->within_days > 0) where_i(sql, params, " AND l.published_at >= ?", kj_now_ms() - q->within_days * DAY_MS);
+    if (q->within_days > 0) where_i(sql, params, " AND l.published_at >= ?", kj_now_ms() - q->within_days * KJ_DAY_MS);
 }
 
 /* The facet groups and saved-search flags, per filter (the rest of each

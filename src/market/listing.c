@@ -3,6 +3,7 @@
  * life-cycle table, review, confidentiality (see market.h).
  */
 #include "market/market.h"
+#include "core/json_util.h"
 #include "authz/authz.h"
 #include "account/account.h"
 #include "core/clock.h"
@@ -21,20 +22,7 @@ const char *const kj_decline_reasons[] = { "too_early", "benefit_unclear", "rout
 const char *const kj_price_kinds[] = { "fixed", "range", "negotiable", NULL };
 const char *const kj_delivery_modes[] = { "onsite", "remote", "hybrid", NULL };
 
-#define DAY_MS (86400LL * 1000)
 #define MAX_WAN_FEN (10000000LL * 1000000LL) /* 一千万万元: beyond any real deal */
-
-static bool in_list(const char *const *list, const char *v)
-{
-    for (; v && *list; list++) if (!strcmp(*list, v)) return true;
-    return false;
-}
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static size_t chars(const char *s) { return s ? kj_utf8_chars(s, strlen(s)) : 0; }
 
@@ -55,28 +43,27 @@ static int jint(json_t *o, const char *k, int dflt, bool *bad)
     return dflt;
 }
 
-static void today_plus(int days, char *out, size_t n) { kj_format_date(kj_now_ms() + days * DAY_MS, out, n); }
+static void today_plus(int days, char *out, size_t n) { kj_format_date(kj_now_ms() + days * KJ_DAY_MS, out, n); }
 
-static const char *user_id_of(json_t *user) { return user ? jstr(user, "id") : NULL; }
-static const char *role_of(json_t *user) { return user ? jstr(user, "role") : ""; }
+static const char *role_of(json_t *user) { return user ? kj_jstr(user, "role") : ""; }
 
 /* ---- who may do what ---- */
 
 bool kj_listing_is_owner(kj_db *db, json_t *listing, json_t *user)
 {
-    const char *uid = user_id_of(user);
+    const char *uid = kj_user_id(user);
     if (!uid || !listing) return false;
-    if (!strcmp(uid, jstr(listing, "owner_id") ? jstr(listing, "owner_id") : "")) return true;
-    const char *studio = jstr(listing, "studio_id");
+    if (!strcmp(uid, kj_jstr(listing, "owner_id") ? kj_jstr(listing, "owner_id") : "")) return true;
+    const char *studio = kj_jstr(listing, "studio_id");
     return studio && kj_db_int(db, 0, "SELECT count(*) FROM studio_members WHERE studio_id = ? AND user_id = ? "
                                       "AND status = 'active'", "ss", studio, uid) > 0;
 }
 
 static bool is_reviewer(json_t *listing, json_t *user)
 {
-    const char *uid = user_id_of(user);
-    if (!uid || !strcmp(uid, jstr(listing, "owner_id"))) return false;  /* nobody reviews their own */
-    return kj_authz_can_review_region(user, jstr(listing, "region"));
+    const char *uid = kj_user_id(user);
+    if (!uid || !strcmp(uid, kj_jstr(listing, "owner_id"))) return false;  /* nobody reviews their own */
+    return kj_authz_can_review_region(user, kj_jstr(listing, "region"));
 }
 
 bool kj_listing_can_see_private(kj_db *db, json_t *listing, json_t *user)
@@ -84,7 +71,7 @@ bool kj_listing_can_see_private(kj_db *db, json_t *listing, json_t *user)
     if (!user || !listing) return false;
     if (kj_listing_is_owner(db, listing, user) || is_reviewer(listing, user)) return true;
     return kj_db_int(db, 0, "SELECT count(*) FROM eois WHERE listing_id = ? AND sender_id = ? AND status = 'accepted'",
-                     "ss", jstr(listing, "id"), user_id_of(user)) > 0;
+                     "ss", kj_jstr(listing, "id"), kj_user_id(user)) > 0;
 }
 
 /* ---- validation and normalisation ---- */
@@ -181,9 +168,9 @@ static json_t *indicator_list(json_t *v)
         json_array_foreach(v, i, it) {
             if (!json_is_object(it)) { json_array_append_new(out, json_pack("{s:s}", "invalid", "1")); continue; }
             json_array_append_new(out, json_pack("{s:s, s:s, s:s}",
-                "name", jstr(it, "name") ? jstr(it, "name") : "",
-                "target", jstr(it, "target") ? jstr(it, "target") : "",
-                "unit", jstr(it, "unit") ? jstr(it, "unit") : ""));
+                "name", kj_jstr(it, "name") ? kj_jstr(it, "name") : "",
+                "target", kj_jstr(it, "target") ? kj_jstr(it, "target") : "",
+                "unit", kj_jstr(it, "unit") ? kj_jstr(it, "unit") : ""));
         }
         return out;
     }
@@ -211,7 +198,7 @@ static json_t *indicator_list(json_t *v)
 
 static void check_text(json_t *in, json_t *errors, const char *field, bool required, size_t min, size_t max)
 {
-    const char *s = jstr(in, field);
+    const char *s = kj_jstr(in, field);
     if (!s || !*s) { if (required) err(errors, field, "err.field.required"); return; }
     size_t n = chars(s);
     if (n < min) err(errors, field, "err.field.too_short");
@@ -246,7 +233,7 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
     bool offer = strcmp(kind, "demand") != 0;
     bool bad = false;
 
-    if (!in_list(kj_listing_kinds, kind)) { err(errors, "kind", "err.field.choice"); return 1; }
+    if (!kj_in_list(kj_listing_kinds, kind)) { err(errors, "kind", "err.field.choice"); return 1; }
     const char *role = role_of(user);
     if (!offer && strcmp(role, "org_member") && strcmp(role, "admin")) err(errors, "kind", "err.listing.demand_role");
     if (offer && strcmp(role, "scientist") && strcmp(role, "org_member") && strcmp(role, "admin"))
@@ -258,12 +245,12 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
     check_text(in, errors, "contact_name", false, 0, 30);
     check_text(in, errors, "contact_phone", false, 0, 30);
     check_text(in, errors, "duration", false, 0, 30);
-    const char *email = jstr(in, "contact_email");
+    const char *email = kj_jstr(in, "contact_email");
     if (email && *email && !kj_valid_email(email)) err(errors, "contact_email", "err.field.email");
     static const char *const texts[] = { "title", "summary", "description", "contact_name", "contact_phone", "contact_email" };
     for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) json_object_set_new(c, texts[t], text_or_empty(in, texts[t]));
 
-    const char *domain = jstr(in, "domain");
+    const char *domain = kj_jstr(in, "domain");
     if (!domain || !*domain) err(errors, "domain", "err.field.required");
     else if (!exists_code(db, "SELECT count(*) FROM domains WHERE code = ?", domain)) err(errors, "domain", "err.listing.domain");
     json_object_set_new(c, "domain", domain && *domain ? json_string(domain) : json_null());
@@ -276,7 +263,7 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
     json_array_foreach(kw, i, k) if (chars(json_string_value(k)) > 20) err(errors, "keywords", "err.listing.keyword_long");
     json_object_set_new(c, "keywords", kw);
 
-    const char *region = jstr(in, "region");
+    const char *region = kj_jstr(in, "region");
     if (!region || !*region) err(errors, "region", "err.field.required");
     else if (!exists_code(db, "SELECT count(*) FROM regions WHERE code = ?", region)) err(errors, "region", "err.region.unknown");
     bool region_ok = region && strlen(region) == 6;
@@ -296,7 +283,7 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
     today_plus(0, today, sizeof today);
     today_plus(365, dflt, sizeof dflt);
     today_plus(3 * 365, latest, sizeof latest);
-    const char *vu = jstr(in, "valid_until");
+    const char *vu = kj_jstr(in, "valid_until");
     if (vu && *vu) {
         if (!kj_valid_date(vu)) err(errors, "valid_until", "err.field.date");
         else if (strcmp(vu, today) <= 0) err(errors, "valid_until", "err.listing.date_past");
@@ -310,11 +297,11 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
                                                                      !strcmp(json_string_value(anon), "true")));
     json_object_set_new(c, "anonymous", json_integer(anonymous));
 
-    const char *studio = jstr(in, "studio_id");
+    const char *studio = kj_jstr(in, "studio_id");
     if (studio && *studio) {
         if (!offer) err(errors, "studio_id", "err.listing.studio_demand");
         else if (!kj_id_valid(studio) || kj_db_int(db, 0, "SELECT count(*) FROM studio_members WHERE studio_id = ? "
-                                                   "AND user_id = ? AND status = 'active'", "ss", studio, user_id_of(user)) == 0)
+                                                   "AND user_id = ? AND status = 'active'", "ss", studio, kj_user_id(user)) == 0)
             err(errors, "studio_id", "err.listing.studio");
     }
     json_object_set_new(c, "studio_id", studio && *studio ? json_string(studio) : json_null());
@@ -325,9 +312,9 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
     if (json_array_size(modes) == 0 && strcmp(kind, "service") != 0) err(errors, "coop_modes", "err.listing.modes_required");
     json_object_set_new(c, "coop_modes", modes);
 
-    const char *pk = jstr(in, "price_kind");
+    const char *pk = kj_jstr(in, "price_kind");
     if (!pk || !*pk) pk = "negotiable";
-    if (!in_list(kj_price_kinds, pk)) { err(errors, "price_kind", "err.field.choice"); pk = "negotiable"; }
+    if (!kj_in_list(kj_price_kinds, pk)) { err(errors, "price_kind", "err.field.choice"); pk = "negotiable"; }
     int64_t pmin = -1, pmax = -1;
     bool has_min = parse_price(in, "price_min", &pmin, errors), has_max = parse_price(in, "price_max", &pmax, errors);
     if (!strcmp(pk, "fixed")) {
@@ -349,7 +336,7 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
         if (bad || (trl && (trl < 1 || trl > 9))) { err(errors, "trl", "err.listing.trl"); trl = 0; bad = false; }
         if (!trl && !strcmp(kind, "achievement")) err(errors, "trl", "err.field.required");
         json_object_set_new(c, "trl", trl ? json_integer(trl) : json_null());
-        const char *ipt = jstr(in, "ip_type");
+        const char *ipt = kj_jstr(in, "ip_type");
         if (!ipt || !*ipt) ipt = "none";
         if (!exists_code(db, "SELECT count(*) FROM ip_types WHERE code = ?", ipt)) { err(errors, "ip_type", "err.field.choice"); ipt = "none"; }
         json_object_set_new(c, "ip_type", json_string(ipt));
@@ -363,13 +350,13 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
         }
         if (json_array_size(nums) && !strcmp(ipt, "none")) err(errors, "ip_numbers", "err.listing.ip_none");
         json_object_set_new(c, "ip_numbers", nums);
-        const char *dm = jstr(in, "delivery_mode");
+        const char *dm = kj_jstr(in, "delivery_mode");
         if (!strcmp(kind, "service")) {
             if (!dm || !*dm) err(errors, "delivery_mode", "err.field.required");
-            else if (!in_list(kj_delivery_modes, dm)) err(errors, "delivery_mode", "err.field.choice");
+            else if (!kj_in_list(kj_delivery_modes, dm)) err(errors, "delivery_mode", "err.field.choice");
         }
         json_object_set_new(c, "delivery_mode", json_string(dm && !strcmp(kind, "service") ? dm : ""));
-        json_object_set_new(c, "duration", json_string(jstr(in, "duration") && !strcmp(kind, "service") ? jstr(in, "duration") : ""));
+        json_object_set_new(c, "duration", json_string(kj_jstr(in, "duration") && !strcmp(kind, "service") ? kj_jstr(in, "duration") : ""));
         json_object_set_new(c, "indicators", json_array());
         json_object_set_new(c, "trl_min", json_null());
         json_object_set_new(c, "deadline", json_null());
@@ -379,21 +366,21 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
         if (json_array_size(ind) == 0) err(errors, "indicators", "err.listing.indicators_required");
         if (json_array_size(ind) > 20) err(errors, "indicators", "err.listing.too_many");
         json_array_foreach(ind, i, k) {
-            if (json_object_get(k, "invalid") || !*jstr(k, "name") || !*jstr(k, "target")) err(errors, "indicators", "err.listing.indicator");
-            else if (chars(jstr(k, "name")) > 60 || chars(jstr(k, "target")) > 60 || chars(jstr(k, "unit")) > 20)
+            if (json_object_get(k, "invalid") || !*kj_jstr(k, "name") || !*kj_jstr(k, "target")) err(errors, "indicators", "err.listing.indicator");
+            else if (chars(kj_jstr(k, "name")) > 60 || chars(kj_jstr(k, "target")) > 60 || chars(kj_jstr(k, "unit")) > 20)
                 err(errors, "indicators", "err.field.too_long");
         }
         json_object_set_new(c, "indicators", ind);
         int tmin = jint(in, "trl_min", 0, &bad);
         if (bad || (tmin && (tmin < 1 || tmin > 9))) { err(errors, "trl_min", "err.listing.trl"); tmin = 0; bad = false; }
         json_object_set_new(c, "trl_min", tmin ? json_integer(tmin) : json_null());
-        const char *dl = jstr(in, "deadline");
+        const char *dl = kj_jstr(in, "deadline");
         if (dl && *dl) {
             if (!kj_valid_date(dl)) err(errors, "deadline", "err.field.date");
             else if (strcmp(dl, today) < 0) err(errors, "deadline", "err.listing.date_past");
         }
         json_object_set_new(c, "deadline", dl && *dl ? json_string(dl) : json_null());
-        const char *st = jstr(in, "subtype");
+        const char *st = kj_jstr(in, "subtype");
         if (st && *st && strcmp(st, "problem")) err(errors, "subtype", "err.field.choice");
         json_object_set_new(c, "subtype", json_string(st && !strcmp(st, "problem") ? "problem" : ""));
         json_object_set_new(c, "trl", json_null());
@@ -463,7 +450,7 @@ int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, con
     if (build_content(db, kind, in, user, errors, &content)) { json_decref(content); return -1; }
     kj_id id = kj_id_new();
     int64_t now = kj_now_ms();
-    const char *org = !strcmp(role_of(user), "org_member") ? jstr(user, "org_id") : NULL;
+    const char *org = !strcmp(role_of(user), "org_member") ? kj_jstr(user, "org_id") : NULL;
     bool live = !strcmp(status, "published");
     json_t *published_at = live ? json_integer(now) : NULL;
 #define J(k) json_object_get(content, k)
@@ -475,7 +462,7 @@ int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, con
         "price_min_fen, price_max_fen, delivery_mode, duration, indicators, deadline, subtype, anonymous, studio_id) "
         "VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?)",
         "ssssssjii" "jjjjjjjjjj" "jjjjjjjjj" "jjjjjjjjj",
-        id.s, kj_instance_id(db), kind, user_id_of(user), org, status, published_at, now, now,
+        id.s, kj_instance_id(db), kind, kj_user_id(user), org, status, published_at, now, now,
         J("title"), J("summary"), J("description"), J("domain"), J("domain1"), J("keywords"), J("region"),
         J("region_city"), J("region_province"), J("valid_until"),
         J("contact_name"), J("contact_phone"), J("contact_email"), J("trl"), J("trl_min"), J("ip_type"),
@@ -494,9 +481,9 @@ int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, con
      * FTS5 flush its pending terms — one tiny segment per listing in a bulk
      * import (a sixth of its time, with the merging that follows). */
     if (rc == 0) rc = kj_db_exec(db, "INSERT INTO listing_revisions(listing_id, rev, data, author_id, state, created_at) "
-                                     "VALUES (?,1,?,?,?,?)", "sjssi", id.s, content, user_id_of(user),
+                                     "VALUES (?,1,?,?,?,?)", "sjssi", id.s, content, kj_user_id(user),
                                  live ? "approved" : !strcmp(status, "submitted") ? "pending" : "draft", kj_now_ms()) < 0 ? -1 : 0;
-    if (rc == 0) rc = add_event(db, id.s, user_id_of(user), "create", NULL, status, NULL) < 0 ? -1 : 0;
+    if (rc == 0) rc = add_event(db, id.s, kj_user_id(user), "create", NULL, status, NULL) < 0 ? -1 : 0;
     /* Created already published: a bulk path (import, demo). Searchable now;
      * matches and alerts follow from the queue. */
     if (rc == 0 && live) {
@@ -525,14 +512,14 @@ int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool 
     json_t *l = kj_listing_get(db, id);
     if (!l) { err(errors, "form", "err.not_found"); return -1; }
     if (!kj_listing_is_owner(db, l, user)) { json_decref(l); err(errors, "form", "err.auth.forbidden"); return -1; }
-    const char *status = jstr(l, "status");
+    const char *status = kj_jstr(l, "status");
     if (!strcmp(status, "closed") || !strcmp(status, "expired")) {
         json_decref(l);
         err(errors, "form", "err.listing.not_editable");
         return -1;
     }
     json_t *content = NULL;
-    if (build_content(db, jstr(l, "kind"), in, user, errors, &content)) { json_decref(content); json_decref(l); return -1; }
+    if (build_content(db, kj_jstr(l, "kind"), in, user, errors, &content)) { json_decref(content); json_decref(l); return -1; }
     int rev = (int)kj_db_int(db, 1, "SELECT max(rev) FROM listing_revisions WHERE listing_id = ?", "s", id) + 1;
     int rc = kj_db_begin(db);
     bool live = !strcmp(status, "published");
@@ -540,19 +527,19 @@ int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool 
         /* Stays online; the edit waits for review (one pending edit at a time). */
         int pending = (int)kj_db_int(db, 0, "SELECT pending_revision FROM listings WHERE id = ?", "s", id);
         if (pending) rev = pending;
-        if (rc == 0) rc = add_revision(db, id, rev, content, user_id_of(user), "pending");
+        if (rc == 0) rc = add_revision(db, id, rev, content, kj_user_id(user), "pending");
         if (rc == 0) rc = kj_db_exec(db, "UPDATE listings SET pending_revision = ?, updated_at = ? WHERE id = ?", "iis",
                                      (int64_t)rev, kj_now_ms(), id) < 0 ? -1 : 0;
-        if (rc == 0) rc = add_event(db, id, user_id_of(user), "edit_submitted", status, status, NULL) < 0 ? -1 : 0;
+        if (rc == 0) rc = add_event(db, id, kj_user_id(user), "edit_submitted", status, status, NULL) < 0 ? -1 : 0;
     } else {
         const char *to = submit ? "submitted" : (!strcmp(status, "withdrawn") ? "draft" : status);
         if (submit && strcmp(status, "draft") && strcmp(status, "rejected") && strcmp(status, "submitted") && strcmp(status, "withdrawn"))
             to = status;
         if (rc == 0) rc = apply_content(db, id, content);
-        if (rc == 0) rc = add_revision(db, id, rev, content, user_id_of(user), !strcmp(to, "submitted") ? "pending" : "draft");
+        if (rc == 0) rc = add_revision(db, id, rev, content, kj_user_id(user), !strcmp(to, "submitted") ? "pending" : "draft");
         if (rc == 0) rc = kj_db_exec(db, "UPDATE listings SET status = ?, revision = ?, reject_reason = CASE WHEN ? = 'submitted' "
                                          "THEN NULL ELSE reject_reason END WHERE id = ?", "siss", to, (int64_t)rev, to, id) < 0 ? -1 : 0;
-        if (rc == 0) rc = add_event(db, id, user_id_of(user), "edit", status, to, NULL) < 0 ? -1 : 0;
+        if (rc == 0) rc = add_event(db, id, kj_user_id(user), "edit", status, to, NULL) < 0 ? -1 : 0;
     }
     if (rc == 0) rc = kj_db_commit(db);
     json_decref(content);
@@ -602,8 +589,8 @@ static bool is_current(json_t *l)
 {
     char today[16];
     today_plus(0, today, sizeof today);
-    const char *vu = jstr(l, "valid_until");
-    return !strcmp(jstr(l, "status"), "published") && vu && strcmp(vu, today) >= 0;
+    const char *vu = kj_jstr(l, "valid_until");
+    return !strcmp(kj_jstr(l, "status"), "published") && vu && strcmp(vu, today) >= 0;
 }
 
 json_t *kj_listing_view(kj_db *db, const char *id, json_t *viewer)
@@ -612,7 +599,7 @@ json_t *kj_listing_view(kj_db *db, const char *id, json_t *viewer)
     if (!l) return NULL;
     bool owner = kj_listing_is_owner(db, l, viewer);
     bool reviewer = is_reviewer(l, viewer);
-    const char *st = jstr(l, "status");
+    const char *st = kj_jstr(l, "status");
     bool public_state = !strcmp(st, "published") || !strcmp(st, "closed") || !strcmp(st, "expired");
     if (!public_state && !owner && !reviewer) { json_decref(l); return NULL; }
     bool priv = kj_listing_can_see_private(db, l, viewer);
@@ -653,7 +640,6 @@ static const transition transitions[] = {
     { "expire",         "published", "expired",   SYSTEM },
 };
 
-json_t *kj_listing_transitions(void);
 json_t *kj_listing_transitions(void)
 {
     json_t *out = json_array();
@@ -702,8 +688,8 @@ static int apply_pending(kj_db *db, const char *id, int rev, const char *reviewe
 
 static int do_transition(kj_db *db, json_t *l, json_t *user, const transition *t, const char *reason)
 {
-    const char *id = jstr(l, "id");
-    const char *uid = user_id_of(user);
+    const char *id = kj_jstr(l, "id");
+    const char *uid = kj_user_id(user);
     int64_t now = kj_now_ms();
     int rc = 0;
     const char *a = t->action;
@@ -714,26 +700,26 @@ static int do_transition(kj_db *db, json_t *l, json_t *user, const transition *t
                             "reject_reason = NULL, updated_at = ? WHERE id = ?", "iis", now, now, id) < 0 ? -1 : 0;
         if (rc == 0) rc = kj_db_exec(db, "UPDATE listing_revisions SET state = 'approved', reviewer_id = ?, reviewed_at = ? "
                                          "WHERE listing_id = ? AND state = 'pending'", "sis", uid, now, id) < 0 ? -1 : 0;
-        kj_notify(db, jstr(l, "owner_id"), "listing_published", jstr(l, "title"), link);
+        kj_notify(db, kj_jstr(l, "owner_id"), "listing_published", kj_jstr(l, "title"), link);
     } else if (!strcmp(a, "reject")) {
         rc = kj_db_exec(db, "UPDATE listings SET status = 'rejected', reject_reason = ?, updated_at = ? WHERE id = ?",
                         "sis", reason, now, id) < 0 ? -1 : 0;
         if (rc == 0) rc = kj_db_exec(db, "UPDATE listing_revisions SET state = 'rejected', reviewer_id = ?, reason = ?, reviewed_at = ? "
                                          "WHERE listing_id = ? AND state = 'pending'", "ssis", uid, reason, now, id) < 0 ? -1 : 0;
-        kj_notify(db, jstr(l, "owner_id"), "listing_rejected", jstr(l, "title"), link);
+        kj_notify(db, kj_jstr(l, "owner_id"), "listing_rejected", kj_jstr(l, "title"), link);
     } else if (!strcmp(a, "approve_edit")) {
         rc = apply_pending(db, id, (int)json_integer_value(json_object_get(l, "pending_revision")), uid);
-        kj_notify(db, jstr(l, "owner_id"), "edit_approved", jstr(l, "title"), link);
+        kj_notify(db, kj_jstr(l, "owner_id"), "edit_approved", kj_jstr(l, "title"), link);
     } else if (!strcmp(a, "reject_edit")) {
         rc = kj_db_exec(db, "UPDATE listing_revisions SET state = 'rejected', reviewer_id = ?, reason = ?, reviewed_at = ? "
                             "WHERE listing_id = ? AND rev = ?", "ssisj", uid, reason, now, id, json_object_get(l, "pending_revision")) < 0 ? -1 : 0;
         if (rc == 0) rc = kj_db_exec(db, "UPDATE listings SET pending_revision = NULL, updated_at = ? WHERE id = ?", "is", now, id) < 0 ? -1 : 0;
-        kj_notify(db, jstr(l, "owner_id"), "edit_rejected", jstr(l, "title"), link);
+        kj_notify(db, kj_jstr(l, "owner_id"), "edit_rejected", kj_jstr(l, "title"), link);
     } else if (!strcmp(a, "extend")) {
         /* One more year from the current end date (from today when already expired). */
         char until[16], today[16];
         today_plus(0, today, sizeof today);
-        const char *from = jstr(l, "valid_until");
+        const char *from = kj_jstr(l, "valid_until");
         if (!from || strcmp(from, today) < 0) from = today;
         struct tm tm = { 0 };
         if (sscanf(from, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) return -1;
@@ -752,7 +738,7 @@ static int do_transition(kj_db *db, json_t *l, json_t *user, const transition *t
             rc = kj_db_exec(db, "UPDATE listing_revisions SET state = 'pending' WHERE listing_id = ? AND rev = ?", "sj",
                             id, json_object_get(l, "revision")) < 0 ? -1 : 0;
     }
-    if (rc == 0) rc = add_event(db, id, uid, a, jstr(l, "status"), t->to, reason) < 0 ? -1 : 0;
+    if (rc == 0) rc = add_event(db, id, uid, a, kj_jstr(l, "status"), t->to, reason) < 0 ? -1 : 0;
     /* Listeners (search and matches) follow the live content and visibility at once. */
     static const char *const changes[] = { "approve", "approve_edit", "withdraw", "close", "extend", NULL };
     for (const char *const *r = changes; rc == 0 && *r; r++)
@@ -768,7 +754,7 @@ int kj_listing_act(kj_db *db, json_t *user, const char *id, const char *action, 
     json_t *l = kj_listing_get(db, id);
     if (!l) return refuse(fail, "err.not_found", KJ_E_NOT_FOUND);
     bool owner = kj_listing_is_owner(db, l, user), reviewer = is_reviewer(l, user);
-    const char *st = jstr(l, "status");
+    const char *st = kj_jstr(l, "status");
     if (!owner && !reviewer) {
         bool visible = !strcmp(st, "published") || !strcmp(st, "closed") || !strcmp(st, "expired");
         json_decref(l);

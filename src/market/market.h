@@ -79,6 +79,9 @@ json_t *kj_listing_get(kj_db *db, const char *id);
  *  listings lose owner, studio, organization and contact fields unless
  *  the viewer may see them. Adds "can_edit", "can_review", "can_see_private". */
 json_t *kj_listing_view(kj_db *db, const char *id, json_t *viewer);
+/** The listing life cycle as data (for the API and the docs): a new array
+ *  of {action, from, to, who}. */
+json_t *kj_listing_transitions(void);
 /** Performs a life-cycle action (submit, withdraw, close, extend, approve,
  *  reject, approve_edit, reject_edit, open_interest, close_interest,
  *  reopen). Returns 0, or -1 with *fail (kind FORBIDDEN, NOT_FOUND, CONFLICT,

@@ -2,6 +2,7 @@
  * studio.c — studios, their members and invitations (see studio.h).
  */
 #include "market/studio.h"
+#include "core/json_util.h"
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -14,13 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static const char *user_id_of(json_t *user) { return user ? jstr(user, "id") : NULL; }
 
 /* Records the first problem of a field and returns status. */
 /* Records a refusal: field -> key into e->fields (when the caller keeps
@@ -34,7 +28,7 @@ static int refuse(kj_err *e, kj_err_kind kind, const char *field, const char *ke
 
 bool kj_studio_user_may_join(json_t *user)
 {
-    const char *role = user ? jstr(user, "role") : NULL;
+    const char *role = user ? kj_jstr(user, "role") : NULL;
     return role && !strcmp(role, "scientist");
 }
 
@@ -200,10 +194,10 @@ int kj_studio_create(kj_db *db, json_t *user, const kj_studio_input *in, char *i
         rc = kj_db_exec(db, "INSERT INTO studios(id, origin, name, intro, directions, skills, affiliation, region, "
                             "created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "sssssssssii",
                         id.s, kj_instance_id(db), c.name, or_empty(c.intro), or_empty(c.directions), or_empty(c.skills),
-                        or_empty(c.affiliation), region_or_null(c.region), user_id_of(user), now, now);
+                        or_empty(c.affiliation), region_or_null(c.region), kj_user_id(user), now, now);
     if (rc >= 0)
         rc = kj_db_exec(db, "INSERT INTO studio_members(studio_id, email, user_id, role, status, created_at) "
-                            "VALUES (?,?,?,'owner','active',?)", "sssi", id.s, jstr(user, "email"), user_id_of(user), now);
+                            "VALUES (?,?,?,'owner','active',?)", "sssi", id.s, kj_jstr(user, "email"), kj_user_id(user), now);
     if (rc >= 0) rc = kj_listing_publish(db, &(kj_listing_event){ .what = KJ_STUDIO_CHANGED, .id = id.s });   /* searchable and matched at once */
     checked_free(&c);
     if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); return refuse(e, KJ_E_INTERNAL, "form", "err.internal"); }
@@ -228,12 +222,12 @@ int kj_studio_update(kj_db *db, json_t *user, const char *id, const kj_studio_in
     if (check_input(db, in, false, &c, e)) { checked_free(&c); return -1; }
     json_t *row = kj_db_row(db, "SELECT name, intro, directions, skills, affiliation, region FROM studios WHERE id = ?", "s", id);
     if (!row) { checked_free(&c); return refuse(e, KJ_E_INTERNAL, "form", "err.internal"); }
-    const char *region = c.region ? region_or_null(c.region) : jstr(row, "region");
+    const char *region = c.region ? region_or_null(c.region) : kj_jstr(row, "region");
     int rc = kj_db_exec(db, "UPDATE studios SET name = ?, intro = ?, directions = ?, skills = ?, affiliation = ?, "
                             "region = ?, updated_at = ? WHERE id = ?", "ssssssis",
-                        c.name ? c.name : jstr(row, "name"), c.intro ? c.intro : jstr(row, "intro"),
-                        c.directions ? c.directions : jstr(row, "directions"), c.skills ? c.skills : jstr(row, "skills"),
-                        c.affiliation ? c.affiliation : jstr(row, "affiliation"), region, kj_now_ms(), id);
+                        c.name ? c.name : kj_jstr(row, "name"), c.intro ? c.intro : kj_jstr(row, "intro"),
+                        c.directions ? c.directions : kj_jstr(row, "directions"), c.skills ? c.skills : kj_jstr(row, "skills"),
+                        c.affiliation ? c.affiliation : kj_jstr(row, "affiliation"), region, kj_now_ms(), id);
     if (rc >= 0) rc = kj_listing_publish(db, &(kj_listing_event){ .what = KJ_STUDIO_CHANGED, .id = id });
     json_decref(row);
     checked_free(&c);
@@ -242,7 +236,7 @@ int kj_studio_update(kj_db *db, json_t *user, const char *id, const kj_studio_in
 
 static void add_avatar_url(json_t *o)
 {
-    const char *avatar = jstr(o, "avatar_id");
+    const char *avatar = kj_jstr(o, "avatar_id");
     if (avatar) json_object_set_new(o, "avatar_url", json_sprintf("/files/%s", avatar));
 }
 
@@ -252,8 +246,8 @@ json_t *kj_studio_get(kj_db *db, const char *id)
     json_t *s = kj_db_row(db, "SELECT id, name, intro, directions, skills, affiliation, region, avatar_id, created_by, "
                               "created_at, updated_at FROM studios WHERE id = ?", "s", id);
     if (!s) return NULL;
-    json_object_set_new(s, "directions", split_lines(jstr(s, "directions")));
-    json_object_set_new(s, "skills", split_lines(jstr(s, "skills")));
+    json_object_set_new(s, "directions", split_lines(kj_jstr(s, "directions")));
+    json_object_set_new(s, "skills", split_lines(kj_jstr(s, "skills")));
     add_avatar_url(s);
     json_t *members = kj_db_rows(db, "SELECT m.user_id, u.name, u.title, m.role FROM studio_members m "
                                      "JOIN users u ON u.id = m.user_id WHERE m.studio_id = ? AND m.status = 'active' "
@@ -264,7 +258,7 @@ json_t *kj_studio_get(kj_db *db, const char *id)
 
 const char *kj_studio_relation(kj_db *db, const char *studio_id, json_t *user)
 {
-    const char *uid = user_id_of(user), *email = user ? jstr(user, "email") : NULL;
+    const char *uid = kj_user_id(user), *email = user ? kj_jstr(user, "email") : NULL;
     if (!uid || !email) return NULL;
     json_t *row = kj_db_row(db, "SELECT role, status FROM studio_members WHERE studio_id = ? AND "
                                 "(user_id = ? OR (email = ? AND user_id IS NULL)) "
@@ -272,8 +266,8 @@ const char *kj_studio_relation(kj_db *db, const char *studio_id, json_t *user)
     const char *rel = NULL;
     /* An invitation is for whoever owns the address: it waits until the
      * account has proven that it does. */
-    if (row && !strcmp(or_empty(jstr(row, "status")), "invited")) rel = kj_account_email_verified(db, uid) ? "invited" : NULL;
-    else if (row) rel = !strcmp(or_empty(jstr(row, "role")), "owner") ? "owner" : "member";
+    if (row && !strcmp(or_empty(kj_jstr(row, "status")), "invited")) rel = kj_account_email_verified(db, uid) ? "invited" : NULL;
+    else if (row) rel = !strcmp(or_empty(kj_jstr(row, "role")), "owner") ? "owner" : "member";
     json_decref(row);
     return rel;
 }
@@ -329,11 +323,11 @@ json_t *kj_studio_list(kj_db *db, const char *region, int page, int per_page, in
 json_t *kj_studio_mine(kj_db *db, json_t *user)
 {
     json_t *studios = kj_db_rows(db, "SELECT s.id, s.name, m.role FROM studio_members m JOIN studios s ON s.id = m.studio_id "
-                                     "WHERE m.user_id = ? AND m.status = 'active' ORDER BY s.name, s.id", "s", user_id_of(user));
-    json_t *invites = !kj_account_email_verified(db, user_id_of(user)) ? json_array() :
+                                     "WHERE m.user_id = ? AND m.status = 'active' ORDER BY s.name, s.id", "s", kj_user_id(user));
+    json_t *invites = !kj_account_email_verified(db, kj_user_id(user)) ? json_array() :
                       kj_db_rows(db, "SELECT s.id, s.name, m.created_at AS invited_at FROM studio_members m "
                                      "JOIN studios s ON s.id = m.studio_id WHERE m.email = ? AND m.status = 'invited' "
-                                     "ORDER BY m.created_at DESC", "s", jstr(user, "email"));
+                                     "ORDER BY m.created_at DESC", "s", kj_jstr(user, "email"));
     return json_pack("{s:o, s:o}", "studios", studios ? studios : json_array(),
                      "invitations", invites ? invites : json_array());
 }
@@ -398,9 +392,9 @@ int kj_studio_join(kj_db *db, json_t *user, const char *studio_id, kj_err *e)
         return refuse(e, KJ_E_NOT_FOUND, "form", "err.not_found");
     if (!kj_studio_user_may_join(user)) return refuse(e, KJ_E_FORBIDDEN, "form", "err.studio.scientists_only");
     const char *rel = kj_studio_relation(db, studio_id, user);
-    if (!rel && !kj_account_email_verified(db, user_id_of(user)) &&
+    if (!rel && !kj_account_email_verified(db, kj_user_id(user)) &&
         kj_db_int(db, 0, "SELECT count(*) FROM studio_members WHERE studio_id = ? AND email = ? AND status = 'invited'",
-                  "ss", studio_id, jstr(user, "email")) > 0)
+                  "ss", studio_id, kj_jstr(user, "email")) > 0)
         return refuse(e, KJ_E_FORBIDDEN, "form", "err.email.unverified");
     if (rel && strcmp(rel, "invited")) return 0;        /* already in */
     if (!rel) return refuse(e, KJ_E_NOT_FOUND, "form", "err.studio.no_invitation");
@@ -408,8 +402,8 @@ int kj_studio_join(kj_db *db, json_t *user, const char *studio_id, kj_err *e)
      * change between the check above and here cannot slip through. */
     int rc = kj_db_exec(db, "UPDATE studio_members SET user_id = ?, status = 'active' WHERE studio_id = ? AND email = ? "
                             "AND status = 'invited' AND EXISTS (SELECT 1 FROM users WHERE id = ? AND email = ? "
-                            "AND email_verified_at IS NOT NULL)", "sssss", user_id_of(user), studio_id, jstr(user, "email"),
-                        user_id_of(user), jstr(user, "email"));
+                            "AND email_verified_at IS NOT NULL)", "sssss", kj_user_id(user), studio_id, kj_jstr(user, "email"),
+                        kj_user_id(user), kj_jstr(user, "email"));
     if (rc == 0) return refuse(e, KJ_E_FORBIDDEN, "form", "err.email.unverified");
     return rc < 0 ? refuse(e, KJ_E_INTERNAL, "form", "err.internal") : 0;
 }
@@ -437,7 +431,7 @@ int kj_studio_set_avatar(kj_db *db, json_t *user, const char *studio_id, const c
     if (mime && strncmp(mime, "image/", 6)) key = "err.attach.not_image";
     if (!mime || key) return refuse(e, attach_kind(key), "avatar", key);
     char id[KJ_ID_LEN + 1];
-    if (kj_attach_store(db, data_dir, max_size, user_id_of(user), NULL, studio_id, filename, data, size, false, id, &key))
+    if (kj_attach_store(db, data_dir, max_size, kj_user_id(user), NULL, studio_id, filename, data, size, false, id, &key))
         return refuse(e, attach_kind(key), "avatar", key);
     char *old = kj_db_text(db, "SELECT avatar_id FROM studios WHERE id = ?", "s", studio_id);
     if (kj_db_exec(db, "UPDATE studios SET avatar_id = ?, updated_at = ? WHERE id = ?", "sis", id, kj_now_ms(), studio_id) < 0) {

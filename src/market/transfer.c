@@ -9,6 +9,7 @@
  * and inserted by kj_listing_insert, all in one transaction.
  */
 #include "market/transfer.h"
+#include "core/json_util.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/id.h"
@@ -83,12 +84,6 @@ const char *kj_transfer_column(int i)
     "l.contact_email, u.email AS owner_email, l.owner_id, l.studio_id " \
     "FROM listings l JOIN users u ON u.id = l.owner_id WHERE 1=1"
 
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* ---- formats ---- */
 
 static const struct { const char *name, *mime, *ext; } formats[] = {
@@ -136,13 +131,13 @@ int kj_transfer_join_indicators(json_t *indicators, kj_buf *out)
     size_t i;
     json_t *v;
     json_array_foreach(indicators, i, v) {
-        const char *unit = jstr(v, "unit");
+        const char *unit = kj_jstr(v, "unit");
         if (i && kj_buf_append(out, "|", 1)) return -1;
         /* A cell whose first non-blank byte is '[' is read as JSON: escape
          * the first name's leading '[' (its leading blanks would be trimmed
          * by the import anyway) so that "[A] speed" comes back (found by
          * tests/fuzz/fuzz_csv_import). */
-        const char *name = jstr(v, "name");
+        const char *name = kj_jstr(v, "name");
         if (i == 0 && name) {
             const char *p = name;
             while (isspace((unsigned char)*p)) p++;
@@ -152,7 +147,7 @@ int kj_transfer_join_indicators(json_t *indicators, kj_buf *out)
             }
         }
         if (put_escaped(out, name, "|:") || kj_buf_append(out, ":", 1) ||
-            put_escaped(out, jstr(v, "target"), "|:")) return -1;
+            put_escaped(out, kj_jstr(v, "target"), "|:")) return -1;
         if (unit && *unit && (kj_buf_append(out, ":", 1) || put_escaped(out, unit, "|:"))) return -1;
     }
     return 0;
@@ -703,12 +698,6 @@ static void take_cell(importer *im, row_input *ri, const column *c, json_t *v)
     }
 }
 
-static bool in_list(const char *const *list, const char *v)
-{
-    for (; v && *list; list++) if (!strcmp(*list, v)) return true;
-    return false;
-}
-
 /* Merges the market domain's findings; a role refusal is about the owner
  * when the owner came from the file. */
 static void take_domain_errors(row_input *ri, json_t *errors)
@@ -735,7 +724,7 @@ static void import_row(importer *im, json_t *raw, long line)
     }
     json_t *errors = json_object();
     if (!ri.kind) problem(ri.problems, "kind", "err.field.required");
-    else if (!in_list(kj_listing_kinds, ri.kind)) problem(ri.problems, "kind", "err.field.choice");
+    else if (!kj_in_list(kj_listing_kinds, ri.kind)) problem(ri.problems, "kind", "err.field.choice");
     else if (json_object_size(ri.problems)) {
         kj_listing_check(im->db, ri.kind, ri.in, ri.owner, errors);   /* report the rest of the row too */
     } else {

@@ -46,7 +46,6 @@ static void file_path(const char *data_dir, const char *id, const char *suffix, 
     snprintf(out, n, "%s/files/%s%s", data_dir, id, suffix);
 }
 
-
 static int fail(const char **err_key, const char *key) { if (err_key) *err_key = key; return -1; }
 
 int kj_video_store(kj_db *db, const char *data_dir, size_t max_size, const char *owner_id, const void *data,

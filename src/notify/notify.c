@@ -2,14 +2,9 @@
  * notify.c — in-app notifications (see notify.h).
  */
 #include "notify/notify.h"
+#include "core/json_util.h"
 #include "core/clock.h"
 #include "core/id.h"
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 int kj_notify(kj_db *db, const char *user_id, const char *kind, const char *subject, const char *link)
 {
@@ -22,11 +17,11 @@ int kj_notify(kj_db *db, const char *user_id, const char *kind, const char *subj
 json_t *kj_notifications(kj_db *db, json_t *user, int limit)
 {
     json_t *rows = kj_db_rows(db, "SELECT id, kind, subject, link, created_at, read_at FROM notifications "
-                                  "WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?", "si", jstr(user, "id"), (int64_t)limit);
+                                  "WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?", "si", kj_jstr(user, "id"), (int64_t)limit);
     return rows ? rows : json_array();
 }
 
 int64_t kj_unread_notifications(kj_db *db, json_t *user)
 {
-    return kj_db_int(db, 0, "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", "s", jstr(user, "id"));
+    return kj_db_int(db, 0, "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", "s", kj_jstr(user, "id"));
 }

@@ -10,6 +10,7 @@
  * weights below; the largest contribution names the reason.
  */
 #include "popsci/popsci.h"
+#include "core/clock.h"
 #include "popsci/popsci_int.h"
 #include <math.h>
 #include <stdio.h>
@@ -17,7 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-#define DAY_MS 86400000.0
 /* Learned topics whose newest items are fetched as candidates (all of
  * them still count in the score): a long reading history touches every
  * topic, and fetching each would double the feed's cost for items the
@@ -124,7 +124,7 @@ static bool score_item(feed_ctx *f, json_t *item, scored *s)
     const char *aud = kj_ps_or(kj_ps_str(item, "audience"));
     if (strcmp(aud, "everyone") && !strcmp(aud, f->audience)) add(s, W_AUDIENCE, "audience", &best);
     if (in_season(f, topic)) add(s, W_SEASON, "season", &best);
-    double age = (double)(f->now - json_integer_value(json_object_get(item, "published_at"))) / DAY_MS;
+    double age = (double)(f->now - json_integer_value(json_object_get(item, "published_at"))) / ((double)KJ_DAY_MS);
     s->score += age < 30 ? W_FRESH * (1.0 - age / 30.0) : 0;
     const char *seen = kj_ps_str(f->seen, kj_ps_or(kj_ps_str(item, "id")));
     if (seen) s->score += !strcmp(seen, "finish") ? W_FINISHED : W_OPENED;

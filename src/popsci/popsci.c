@@ -5,6 +5,7 @@
  * ask-an-expert service in questions.c.
  */
 #include "popsci/popsci.h"
+#include "core/json_util.h"
 #include "authz/authz.h"
 #include "popsci/popsci_int.h"
 #include "account/account.h"
@@ -27,11 +28,7 @@ void (*kj_popsci_notice_hook)(kj_db *db, const char *user_id, const char *notice
 
 /* ---- small helpers (shared through popsci_int.h) ---- */
 
-const char *kj_ps_str(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
+const char *kj_ps_str(json_t *o, const char *k) { return kj_jstr(o, k); }
 
 const char *kj_ps_or(const char *s) { return s ? s : ""; }
 

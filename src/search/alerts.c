@@ -6,6 +6,7 @@
  * kj_alert_hook lets the e-mail digest (a later issue) hear about them.
  */
 #include "search/search.h"
+#include "core/json_util.h"
 #include "search/backend.h"
 #include "market/filters.h"
 #include "core/clock.h"
@@ -16,22 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static void no_hook(kj_db *db, const char *user_id, const char *kind, const char *listing_id) {}
 void (*kj_alert_hook)(kj_db *db, const char *user_id, const char *kind, const char *listing_id) = no_hook;
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 /* Browse filters stored with a saved search, back into a query. The
  * strings stay owned by filters. */
 static void filters_to_query(json_t *filters, kj_listing_query *q)
 {
     memset(q, 0, sizeof *q);
-    q->kind = jstr(filters, "kind");
+    q->kind = kj_jstr(filters, "kind");
     q->price_min_fen = q->price_max_fen = -1;
     kj_listing_filters_from_json(q, filters);
 }
@@ -41,7 +35,7 @@ static void filters_to_query(json_t *filters, kj_listing_query *q)
  * shows first; one sharing a single common word is not news. */
 static bool search_matches(kj_db *db, json_t *sub, const char *listing_id)
 {
-    const char *query = jstr(sub, "query");
+    const char *query = kj_jstr(sub, "query");
     const kj_search_backend *sb = kj_search_backend_of(db);
     char *expr = kj_search_expr_in(sb, query, strlen(query), 32, true, NULL, NULL);
     if (!expr) return false;
@@ -61,13 +55,13 @@ int kj_alerts_for_new_listing(kj_db *db, const char *listing_id)
     snprintf(link, sizeof link, "/listings/%s", listing_id);
     int raised = 0;
     json_t *subs = kj_db_rows(db, "SELECT id, user_id, query, filters AS filters__json FROM subscriptions "
-                                  "WHERE kind = 'search' AND user_id <> ?", "s", jstr(l, "owner_id"));
+                                  "WHERE kind = 'search' AND user_id <> ?", "s", kj_jstr(l, "owner_id"));
     size_t i;
     json_t *s;
     json_array_foreach(subs, i, s) {
         if (!search_matches(db, s, listing_id)) continue;
-        kj_notify(db, jstr(s, "user_id"), "alert_search", jstr(l, "title"), link);
-        kj_alert_hook(db, jstr(s, "user_id"), "alert_search", listing_id);
+        kj_notify(db, kj_jstr(s, "user_id"), "alert_search", kj_jstr(l, "title"), link);
+        kj_alert_hook(db, kj_jstr(s, "user_id"), "alert_search", listing_id);
         raised++;
     }
     json_decref(subs);
@@ -77,8 +71,8 @@ int kj_alerts_for_new_listing(kj_db *db, const char *listing_id)
         " AND s.listing_id = CASE WHEN m.demand_id = ? THEN m.offer_id ELSE m.demand_id END "
         "WHERE (m.demand_id = ? OR m.offer_id = ?) AND m.score >= s.threshold", "sss", listing_id, listing_id, listing_id);
     json_array_foreach(pairs, i, s) {
-        kj_notify(db, jstr(s, "user_id"), "alert_match", jstr(l, "title"), link);
-        kj_alert_hook(db, jstr(s, "user_id"), "alert_match", listing_id);
+        kj_notify(db, kj_jstr(s, "user_id"), "alert_match", kj_jstr(l, "title"), link);
+        kj_alert_hook(db, kj_jstr(s, "user_id"), "alert_match", listing_id);
         raised++;
     }
     json_decref(pairs);
@@ -107,7 +101,7 @@ int kj_subscribe(kj_db *db, json_t *user, const char *kind, const char *query, j
     kj_id id = kj_id_new();
     int added = kj_db_exec(db, "INSERT INTO subscriptions(id, user_id, kind, query, filters, listing_id, threshold, created_at) "
                                "SELECT ?,?,?,?,?,?,?,? WHERE (SELECT count(*) FROM subscriptions WHERE user_id = ?2) < 100",
-                           "ssssjsdi", id.s, jstr(user, "id"), kind, query ? query : "",
+                           "ssssjsdi", id.s, kj_jstr(user, "id"), kind, query ? query : "",
                            filters, !strcmp(kind, "matches") ? listing_id : NULL, threshold, kj_now_ms());
     if (added < 0) {
         *err_key = "err.internal";
@@ -126,11 +120,11 @@ json_t *kj_subscriptions(kj_db *db, json_t *user)
     json_t *rows = kj_db_rows(db, "SELECT s.id, s.kind, s.query, s.filters AS filters__json, s.listing_id, s.threshold, "
                                   "s.created_at, l.title AS listing_title FROM subscriptions s "
                                   "LEFT JOIN listings l ON l.id = s.listing_id WHERE s.user_id = ? ORDER BY s.created_at DESC",
-                              "s", jstr(user, "id"));
+                              "s", kj_jstr(user, "id"));
     return rows ? rows : json_array();
 }
 
 int kj_unsubscribe(kj_db *db, json_t *user, const char *id)
 {
-    return kj_db_exec(db, "DELETE FROM subscriptions WHERE id = ? AND user_id = ?", "ss", id, jstr(user, "id")) > 0 ? 0 : -1;
+    return kj_db_exec(db, "DELETE FROM subscriptions WHERE id = ? AND user_id = ?", "ss", id, kj_jstr(user, "id")) > 0 ? 0 : -1;
 }

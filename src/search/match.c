@@ -14,13 +14,13 @@
  * is what keeps publishing incremental.
  */
 #include "search/search.h"
+#include "core/json_util.h"
 #include "search/scan.h"
 #include "core/clock.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 
 #define CANDIDATES 200
 #define KEEP 50
@@ -61,12 +61,6 @@ static double weight(const char *signal)
     return 0;
 }
 
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static bool jnull(json_t *o, const char *k) { return !json_is_integer(json_object_get(o, k)); }
 static int64_t jint(json_t *o, const char *k) { return json_integer_value(json_object_get(o, k)); }
 
@@ -79,7 +73,7 @@ static void note(json_t *list, const char *field, const char *code)
 static double listing_fit(json_t *d, json_t *o, json_t *agree, json_t *disagree)
 {
     double s = 0;
-    const char *dd = jstr(d, "domain"), *od = jstr(o, "domain");
+    const char *dd = kj_jstr(d, "domain"), *od = kj_jstr(o, "domain");
     if (dd && od && !strcmp(dd, od)) { s += weight("domain_l2"); note(agree, "domain", "same_l2"); }
     else if (dd && od && !strncmp(dd, od, 3)) { s += weight("domain_l1"); note(agree, "domain", "same_l1"); }
     else note(disagree, "domain", "different");
@@ -271,10 +265,10 @@ static int compute(kj_db *db, const char *id)
         is_studio = true;
     }
     if (!self) return 0;
-    bool demand = !strcmp(jstr(self, "kind"), "demand");
+    bool demand = !strcmp(kj_jstr(self, "kind"), "demand");
     kj_buf text = { 0 };
-    kj_buf_printf(&text, "%s\n%s\n%s\n%.2000s", jstr(self, "title") ? jstr(self, "title") : "", jstr(self, "keywords") ? jstr(self, "keywords") : "",
-                  jstr(self, "summary") ? jstr(self, "summary") : "", jstr(self, "description") ? jstr(self, "description") : "");
+    kj_buf_printf(&text, "%s\n%s\n%s\n%.2000s", kj_jstr(self, "title") ? kj_jstr(self, "title") : "", kj_jstr(self, "keywords") ? kj_jstr(self, "keywords") : "",
+                  kj_jstr(self, "summary") ? kj_jstr(self, "summary") : "", kj_jstr(self, "description") ? kj_jstr(self, "description") : "");
     char *counts = NULL;
     char *expr = candidate_expr(db, text.data, text.len, &counts);
     kj_buf_free(&text);
@@ -297,8 +291,8 @@ static int compute(kj_db *db, const char *id)
     int64_t now = kj_now_ms();
     json_array_foreach(cands, i, c) {
         if (kept >= KEEP) break;
-        const char *other_id = jstr(c, "doc_id");
-        bool other_studio = !strcmp(jstr(c, "doc_kind"), "studio");
+        const char *other_id = kj_jstr(c, "doc_id");
+        bool other_studio = !strcmp(kj_jstr(c, "doc_kind"), "studio");
         json_t *other = other_studio ? kj_db_row(db, "SELECT id, 'studio' AS kind, region, created_at AS published_at FROM studios WHERE id = ?", "s", other_id)
                                      : kj_db_row(db, "SELECT " FIT_COLUMNS " FROM listings WHERE id = ?", "s", other_id);
         if (!other) continue;
@@ -307,7 +301,7 @@ static int compute(kj_db *db, const char *id)
         double score = weight("text") * text_rel;
         json_t *d = demand ? self : other, *o = demand ? other : self;
         if (!other_studio && !is_studio) score += listing_fit(d, o, agree, disagree);
-        score += region_fit(jstr(self, "region"), jstr(other, "region"), agree, disagree);
+        score += region_fit(kj_jstr(self, "region"), kj_jstr(other, "region"), agree, disagree);
         int64_t pub = jint(o, "published_at");
         if (pub && now - pub < 30LL * 86400 * 1000) { score += weight("fresh"); note(agree, "published", "recent"); }
         /* Key terms are computed (and kept) per document on first use:
@@ -316,11 +310,11 @@ static int compute(kj_db *db, const char *id)
         if (score >= MIN_SCORE && json_array_size(terms)) {
             json_t *reasons = json_pack("{s:o, s:o, s:o, s:f}", "terms", terms, "agree", agree, "disagree", disagree,
                                         "text", round(text_rel * 100) / 100);
-            const char *offer_kind = other_studio ? "studio" : is_studio ? "studio" : jstr(o, "kind");
+            const char *offer_kind = other_studio ? "studio" : is_studio ? "studio" : kj_jstr(o, "kind");
             if (kj_db_exec(db, "INSERT INTO matches(demand_id, offer_id, offer_kind, score, reasons, computed_at) VALUES (?,?,?,?,?,?) "
                                "ON CONFLICT(demand_id, offer_id) DO UPDATE SET score = excluded.score, reasons = excluded.reasons, "
                                "computed_at = excluded.computed_at",
-                           "sssdji", jstr(d, "id"), jstr(o, "id"), offer_kind, round(score * 1000) / 1000, reasons, now) < 0)
+                           "sssdji", kj_jstr(d, "id"), kj_jstr(o, "id"), offer_kind, round(score * 1000) / 1000, reasons, now) < 0)
                 failed = true;
             json_decref(reasons);
             kept++;
@@ -368,5 +362,5 @@ int kj_match_feedback(kj_db *db, json_t *user, const char *listing_id, const cha
     json_decref(m);
     return kj_db_exec(db, "INSERT INTO match_feedback(listing_id, other_id, user_id, verdict, score, created_at) "
                           "VALUES (?,?,?,'not_relevant',?,?) ON CONFLICT(listing_id, other_id) DO NOTHING",
-                      "sssdi", listing_id, other_id, jstr(user, "id"), score, kj_now_ms()) < 0 ? -1 : 0;
+                      "sssdi", listing_id, other_id, kj_jstr(user, "id"), score, kj_now_ms()) < 0 ? -1 : 0;
 }

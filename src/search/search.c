@@ -13,6 +13,7 @@
  * (and rarer) terms first.
  */
 #include "search/search.h"
+#include "core/json_util.h"
 #include "search/backend.h"
 #include "market/filters.h"
 #include "search/doc_attrs.h"
@@ -45,12 +46,6 @@ kj_analyzer *kj_search_analyzer(void) { return the_analyzer; }
 #define STR2(...) #__VA_ARGS__
 #define STR(...) STR2(__VA_ARGS__)
 #define BM25_WEIGHTS STR(BM25_WEIGHT_LIST)   /* "15.0, 12.0, 10.0, 1.0" */
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 /* Valid UTF-8 prefix of s of at most max bytes. */
 static size_t utf8_cut(const char *s, size_t len, size_t max)
@@ -284,11 +279,11 @@ json_t *kj_search_doc_terms(kj_db *db, const char *doc_id)
     if (!row) return json_array();
     json_t *t = json_object_get(row, "t");
     if (json_is_array(t)) { json_incref(t); json_decref(row); return t; }
-    json_t *src = !strcmp(jstr(row, "doc_kind"), "studio")
+    json_t *src = !strcmp(kj_jstr(row, "doc_kind"), "studio")
         ? kj_db_row(db, "SELECT name AS title, directions || ' ' || skills AS kw, affiliation AS summary FROM studios WHERE id = ?", "s", doc_id)
         : kj_db_row(db, "SELECT title, keywords AS kw, summary FROM listings WHERE id = ?", "s", doc_id);
     json_decref(row);
-    json_t *terms = key_terms(jstr(src, "title"), jstr(src, "kw"), jstr(src, "summary"));
+    json_t *terms = key_terms(kj_jstr(src, "title"), kj_jstr(src, "kw"), kj_jstr(src, "summary"));
     json_decref(src);
     sb->terms_put(db, doc_id, terms);
     return terms;
@@ -328,7 +323,7 @@ int kj_match_drain(kj_db *db, int max)
     size_t i;
     json_t *r;
     json_array_foreach(due, i, r) {
-        const char *id = jstr(r, "listing_id");
+        const char *id = kj_jstr(r, "listing_id");
         if (kj_db_begin(db)) break;
         int rc = 0;
         if (kj_search_backend_of(db)->doc_number(db, id)) {
@@ -348,7 +343,7 @@ static bool is_live(json_t *l)
 {
     char today[16];
     kj_format_date(kj_now_ms(), today, sizeof today);
-    const char *status = jstr(l, "status"), *vu = jstr(l, "valid_until");
+    const char *status = kj_jstr(l, "status"), *vu = kj_jstr(l, "valid_until");
     return status && vu && !strcmp(status, "published") && strcmp(vu, today) >= 0;
 }
 
@@ -357,7 +352,7 @@ static bool is_live(json_t *l)
 static int index_live(kj_db *db, const char *listing_id, json_t *l, bool notify, bool defer)
 {
     char *kw = kj_listing_keywords_text(json_object_get(l, "keywords"));
-    int rc = add_doc(db, listing_id, "listing", jstr(l, "title"), kw, jstr(l, "summary"), jstr(l, "description"));
+    int rc = add_doc(db, listing_id, "listing", kj_jstr(l, "title"), kw, kj_jstr(l, "summary"), kj_jstr(l, "description"));
     free(kw);
     if (defer) {
         if (rc == 0) rc = kj_db_exec(db, "INSERT INTO match_queue(listing_id, notify, queued_at) VALUES (?,?,?) "
@@ -397,8 +392,8 @@ int kj_search_sync_studio(kj_db *db, const char *studio_id)
     int rc = 0;
     if (s) {
         kj_buf kw = { 0 };
-        kj_buf_printf(&kw, "%s\n%s", jstr(s, "directions") ? jstr(s, "directions") : "", jstr(s, "skills") ? jstr(s, "skills") : "");
-        rc = add_doc(db, studio_id, "studio", jstr(s, "name"), kw.data ? kw.data : "", jstr(s, "affiliation"), jstr(s, "intro"));
+        kj_buf_printf(&kw, "%s\n%s", kj_jstr(s, "directions") ? kj_jstr(s, "directions") : "", kj_jstr(s, "skills") ? kj_jstr(s, "skills") : "");
+        rc = add_doc(db, studio_id, "studio", kj_jstr(s, "name"), kw.data ? kw.data : "", kj_jstr(s, "affiliation"), kj_jstr(s, "intro"));
         kj_buf_free(&kw);
         if (rc == 0 && kj_match_compute(db, studio_id) < 0) rc = -1;
     }
@@ -420,24 +415,24 @@ int kj_search_reindex(kj_db *db)
     json_array_foreach(ids, i, r) {
         if (rc) break;
         json_t *l = kj_db_row(db, "SELECT kind, title, keywords AS keywords__json, summary, description, valid_until FROM listings "
-                                  "WHERE id = ?", "s", jstr(r, "id"));
+                                  "WHERE id = ?", "s", kj_jstr(r, "id"));
         char today[16];
         kj_format_date(kj_now_ms(), today, sizeof today);
-        if (l && strcmp(jstr(l, "valid_until"), today) >= 0) {
+        if (l && strcmp(kj_jstr(l, "valid_until"), today) >= 0) {
             char *kw = kj_listing_keywords_text(json_object_get(l, "keywords"));
-            rc = add_doc(db, jstr(r, "id"), "listing", jstr(l, "title"), kw, jstr(l, "summary"), jstr(l, "description"));
+            rc = add_doc(db, kj_jstr(r, "id"), "listing", kj_jstr(l, "title"), kw, kj_jstr(l, "summary"), kj_jstr(l, "description"));
             free(kw);
-            if (jstr(l, "kind") && !strcmp(jstr(l, "kind"), "demand")) json_array_append(demands, json_object_get(r, "id"));
+            if (kj_jstr(l, "kind") && !strcmp(kj_jstr(l, "kind"), "demand")) json_array_append(demands, json_object_get(r, "id"));
             n++;
         }
         json_decref(l);
     }
     json_array_foreach(studios, i, r) {
         if (rc) break;
-        json_t *s = kj_db_row(db, "SELECT name, directions, skills, intro, affiliation FROM studios WHERE id = ?", "s", jstr(r, "id"));
+        json_t *s = kj_db_row(db, "SELECT name, directions, skills, intro, affiliation FROM studios WHERE id = ?", "s", kj_jstr(r, "id"));
         kj_buf kw = { 0 };
-        kj_buf_printf(&kw, "%s\n%s", jstr(s, "directions") ? jstr(s, "directions") : "", jstr(s, "skills") ? jstr(s, "skills") : "");
-        rc = add_doc(db, jstr(r, "id"), "studio", jstr(s, "name"), kw.data ? kw.data : "", jstr(s, "affiliation"), jstr(s, "intro"));
+        kj_buf_printf(&kw, "%s\n%s", kj_jstr(s, "directions") ? kj_jstr(s, "directions") : "", kj_jstr(s, "skills") ? kj_jstr(s, "skills") : "");
+        rc = add_doc(db, kj_jstr(r, "id"), "studio", kj_jstr(s, "name"), kw.data ? kw.data : "", kj_jstr(s, "affiliation"), kj_jstr(s, "intro"));
         kj_buf_free(&kw);
         json_decref(s);
         n++;
@@ -1033,7 +1028,7 @@ static char *literal_snippet(json_t *hit, json_t *terms)
     size_t len = 0, first = 0;
     int most = 0;
     for (int c = 0; c < 4; c++) {
-        const char *t = jstr(hit, cols[c]);
+        const char *t = kj_jstr(hit, cols[c]);
         size_t n = t ? strlen(t) : 0;
         char *low = n ? ascii_lower(t, n) : NULL;
         int found = 0;
@@ -1109,7 +1104,7 @@ static json_t *page_of_hits(kj_db *db, const char *expr, json_t *terms, const ra
         /* The scan's score: bm25() here would recount every term's documents
          * for its IDF, once per hit. */
         json_object_set_new(h, "score", json_real(best[from + i].score));
-        if (!strcmp(jstr(h, "doc_kind"), "studio")) {
+        if (!strcmp(kj_jstr(h, "doc_kind"), "studio")) {
             /* A studio shows its name, introduction and region (null when
              * the studio is gone: the listing columns are null then). */
             json_object_set(h, "title", json_object_get(h, "studio_name"));
@@ -1242,10 +1237,10 @@ json_t *kj_search_suggest(kj_db *db, const char *prefix, int limit)
     for (int pass = 0; pass < 2; pass++)
         json_array_foreach(rows, i, r) {
             if ((int)json_array_size(out) >= limit) break;
-            bool literal = strstr(jstr(r, "title"), prefix) != NULL;
+            bool literal = strstr(kj_jstr(r, "title"), prefix) != NULL;
             if (literal == (pass == 0))
-                json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "text", jstr(r, "title"), "id", jstr(r, "id"),
-                                                     "kind", jstr(r, "kind")));
+                json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "text", kj_jstr(r, "title"), "id", kj_jstr(r, "id"),
+                                                     "kind", kj_jstr(r, "kind")));
         }
     /* Keywords of those listings that hold the typed text, each once. */
     json_t *seen = json_object();

@@ -136,17 +136,6 @@ void kj_page_admin_role_post(kj_req *req);
 void kj_page_org(kj_req *req);
 void kj_page_about_roles(kj_req *req);
 
-void kj_api_register(kj_req *req);
-void kj_api_login(kj_req *req);
-void kj_api_logout(kj_req *req);
-void kj_api_me(kj_req *req);
-void kj_api_me_patch(kj_req *req);
-void kj_api_password(kj_req *req);
-void kj_api_admin_users(kj_req *req);
-void kj_api_admin_role(kj_req *req);
-void kj_api_org(kj_req *req);
-void kj_api_regions(kj_req *req);
-
 void kj_ops_healthz(kj_req *req);
 /** /metrics on the public listener: only with the configured token, else 404. */
 void kj_ops_metrics(kj_req *req);

@@ -2,6 +2,7 @@
  * market_view.c — display fields for listings (see market_view.h).
  */
 #include "web/market_view.h"
+#include "core/json_util.h"
 #include "account/account.h"
 #include "market/attach.h"
 #include "ref/refcache.h"
@@ -10,12 +11,6 @@
 #include "text/markdown.h"
 #include <stdlib.h>
 #include <string.h>
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static bool en(kj_req *req) { return !strcmp(req->lang, "en"); }
 
@@ -33,7 +28,7 @@ static void set_owned(json_t *o, const char *k, char *v)
 
 static void price_text(kj_req *req, json_t *l)
 {
-    const char *kind = jstr(l, "price_kind");
+    const char *kind = kj_jstr(l, "price_kind");
     json_t *mn = json_object_get(l, "price_min_fen"), *mx = json_object_get(l, "price_max_fen");
     char a[32] = "", b[32] = "";
     if (json_is_integer(mn)) kj_format_fen_as_wan(json_integer_value(mn), a, sizeof a);
@@ -57,22 +52,22 @@ void kj_listing_api_prices(json_t *l)
 void kj_listing_decorate(kj_req *req, json_t *l, bool full)
 {
     char key[64];
-    snprintf(key, sizeof key, "kind.%s", jstr(l, "kind") ? jstr(l, "kind") : "");
+    snprintf(key, sizeof key, "kind.%s", kj_jstr(l, "kind") ? kj_jstr(l, "kind") : "");
     json_object_set_new(l, "kind_label", json_string(kj_tr(req, key)));
-    if (jstr(l, "status")) {
-        snprintf(key, sizeof key, "status.%s", jstr(l, "status"));
+    if (kj_jstr(l, "status")) {
+        snprintf(key, sizeof key, "status.%s", kj_jstr(l, "status"));
         json_object_set_new(l, "status_label", json_string(kj_tr(req, key)));
-        json_object_set_new(l, "status_class", json_string(jstr(l, "status")));
+        json_object_set_new(l, "status_class", json_string(kj_jstr(l, "status")));
     }
-    json_object_set_new(l, "is_demand", json_boolean(jstr(l, "kind") && !strcmp(jstr(l, "kind"), "demand")));
-    json_object_set_new(l, "is_service", json_boolean(jstr(l, "kind") && !strcmp(jstr(l, "kind"), "service")));
-    json_object_set_new(l, "is_problem", json_boolean(jstr(l, "subtype") && !strcmp(jstr(l, "subtype"), "problem")));
+    json_object_set_new(l, "is_demand", json_boolean(kj_jstr(l, "kind") && !strcmp(kj_jstr(l, "kind"), "demand")));
+    json_object_set_new(l, "is_service", json_boolean(kj_jstr(l, "kind") && !strcmp(kj_jstr(l, "kind"), "service")));
+    json_object_set_new(l, "is_problem", json_boolean(kj_jstr(l, "subtype") && !strcmp(kj_jstr(l, "subtype"), "problem")));
     json_object_set_new(l, "is_anonymous", json_boolean(json_integer_value(json_object_get(l, "anonymous"))));
     json_object_set_new(l, "open_interest", json_boolean(json_integer_value(json_object_get(l, "open_for_interest"))));
-    const char *dn = jstr(l, en(req) ? "domain_en" : "domain_zh");
+    const char *dn = kj_jstr(l, en(req) ? "domain_en" : "domain_zh");
     if (dn) json_object_set_new(l, "domain_name", json_string(dn));
-    const char *rn = jstr(l, en(req) ? "region_en" : "region_zh");
-    if (full && jstr(l, "region")) set_owned(l, "region_label", kj_refcache_region_label(kj_req_app(req)->ref, jstr(l, "region"), req->lang));
+    const char *rn = kj_jstr(l, en(req) ? "region_en" : "region_zh");
+    if (full && kj_jstr(l, "region")) set_owned(l, "region_label", kj_refcache_region_label(kj_req_app(req)->ref, kj_jstr(l, "region"), req->lang));
     else if (rn) json_object_set_new(l, "region_label", json_string(rn));
     json_t *trl = json_object_get(l, "trl");
     if (!json_is_integer(trl)) trl = json_object_get(l, "trl_min");
@@ -94,19 +89,19 @@ void kj_listing_decorate(kj_req *req, json_t *l, bool full)
         json_array_append_new(modes, json_string(name ? name : json_string_value(m)));
     }
     json_object_set_new(l, "modes", modes);
-    const char *ipt = ref_name(req, KJ_REF_IP_TYPES, jstr(l, "ip_type"));
+    const char *ipt = ref_name(req, KJ_REF_IP_TYPES, kj_jstr(l, "ip_type"));
     if (ipt) json_object_set_new(l, "ip_type_name", json_string(ipt));
     price_text(req, l);
     if (full) {
-        const char *md = jstr(l, "description");
+        const char *md = kj_jstr(l, "description");
         if (md && *md) {
             size_t n;
             char *html = kj_markdown_to_html(md, strlen(md), &n);
             if (html) { json_object_set_new(l, "description_html", json_stringn(html, n)); free(html); }
         }
-        if (jstr(l, "delivery_mode")) {
-            snprintf(key, sizeof key, "delivery.%s", jstr(l, "delivery_mode"));
-            if (*jstr(l, "delivery_mode")) json_object_set_new(l, "delivery_label", json_string(kj_tr(req, key)));
+        if (kj_jstr(l, "delivery_mode")) {
+            snprintf(key, sizeof key, "delivery.%s", kj_jstr(l, "delivery_mode"));
+            if (*kj_jstr(l, "delivery_mode")) json_object_set_new(l, "delivery_label", json_string(kj_tr(req, key)));
         }
     }
 }
@@ -137,7 +132,7 @@ static json_t *with_selection(const json_t *menu, json_t *selected)
     size_t i;
     json_t *o;
     json_array_foreach((json_t *)menu, i, o) {
-        if (!is_selected(selected, jstr(o, "code"))) { json_array_append(out, o); continue; }
+        if (!is_selected(selected, kj_jstr(o, "code"))) { json_array_append(out, o); continue; }
         json_t *copy = json_copy(o);
         json_object_set_new(copy, "selected", json_true());
         json_array_append_new(out, copy);
@@ -198,16 +193,16 @@ void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind)
 void kj_send_private_attachment(kj_req *req, json_t *a)
 {
     size_t len = 0;
-    char *bytes = a ? kj_attach_read(kj_req_app(req)->cfg.data, jstr(a, "id"), &len) : NULL;
+    char *bytes = a ? kj_attach_read(kj_req_app(req)->cfg.data, kj_jstr(a, "id"), &len) : NULL;
     if (!bytes) { json_decref(a); kj_error(req, 404, "err.not_found"); return; }
     kj_buf disp = { 0 };
-    kj_attach_disposition(&disp, jstr(a, "mime"), jstr(a, "filename"));
+    kj_attach_disposition(&disp, kj_jstr(a, "mime"), kj_jstr(a, "filename"));
     kj_resp_header(req, "Content-Disposition", kj_arena_strdup(req->arena, disp.data ? disp.data : "attachment"));
     kj_resp_header(req, "X-Content-Type-Options", "nosniff");
     kj_resp_header(req, "Cache-Control", "private, no-store");
     kj_resp_header(req, "Content-Security-Policy", "default-src 'none'");
     req->no_gzip = true;
-    kj_resp_text(req, 200, kj_arena_strdup(req->arena, jstr(a, "mime")), bytes, len);
+    kj_resp_text(req, 200, kj_arena_strdup(req->arena, kj_jstr(a, "mime")), bytes, len);
     kj_buf_free(&disp);
     free(bytes);
     json_decref(a);

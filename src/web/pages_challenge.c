@@ -6,6 +6,7 @@
  * use now: apply, object, life-cycle actions).
  */
 #include "web/pages_challenge.h"
+#include "core/json_util.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "market/attach.h"
@@ -16,16 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* Sets o[label_key] to the message prefix + o[key] (codes become words). */
 static void label(kj_req *req, json_t *o, const char *key, const char *prefix, const char *label_key)
 {
-    const char *code = jstr(o, key);
+    const char *code = kj_jstr(o, key);
     if (!code) return;
     json_object_set_new(o, label_key, json_string(kj_tr(req, kj_arena_printf(req->arena, "%s%s", prefix, code))));
 }
@@ -43,7 +38,7 @@ static void when(json_t *o, const char *key, const char *out_key)
 
 static void decorate_entry(kj_req *req, json_t *c)
 {
-    const char *dn = jstr(c, strcmp(req->lang, "en") ? "domain_zh" : "domain_en");
+    const char *dn = kj_jstr(c, strcmp(req->lang, "en") ? "domain_zh" : "domain_en");
     if (dn) json_object_set_new(c, "domain_name", json_string(dn));
     label(req, c, "status", "challenge.status.", "status_label");
     label(req, c, "direction", "challenge.direction.", "direction_label");
@@ -79,7 +74,7 @@ void kj_page_challenge_list(kj_req *req)
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(l, "entries"), i, c) decorate_entry(req, c);
-    json_object_set_new(l, "page_title", json_string(jstr(l, "title")));
+    json_object_set_new(l, "page_title", json_string(kj_jstr(l, "title")));
     json_object_set_new(l, "can_submit", json_boolean(req->user != NULL));
     kj_render(req, 200, "challenge_list", l);
 }
@@ -106,8 +101,8 @@ static void render_form(kj_req *req, int status, const char *list_id, const char
     json_t *l = kj_challenge_list_view(kj_req_db(req), list_id, req->user);
     if (!l) { kj_error(req, 404, "err.not_found"); return; }
     json_t *d = json_pack("{s:s, s:O, s:o, s:o, s:b, s:O}", "page_title", kj_tr(req, edit_id ? "challenge.edit" : "challenge.new"),
-                          "list", l, "directions", list_options(req, directions, "challenge.direction.", jstr(form, "direction")),
-                          "ip_options", list_options(req, ips, "challenge.ip.", jstr(form, "ip_terms")),
+                          "list", l, "directions", list_options(req, directions, "challenge.direction.", kj_jstr(form, "direction")),
+                          "ip_options", list_options(req, ips, "challenge.ip.", kj_jstr(form, "ip_terms")),
                           "is_staff", !edit_id && (kj_req_role(req) & KJ_STAFF), "form", form);
     json_object_set_new(d, "form_action", json_string(edit_id ? kj_arena_printf(req->arena, "/challenges/%s/edit", edit_id)
                                                               : kj_arena_printf(req->arena, "/challenge-lists/%s/challenges", list_id)));
@@ -176,8 +171,8 @@ static json_t *indicators_text(json_t *indicators)
     size_t i;
     json_t *x;
     json_array_foreach(indicators, i, x)
-        kj_buf_printf(&b, "%s | %s | %s | %s\n", jstr(x, "name"), jstr(x, "target"), jstr(x, "unit") ? jstr(x, "unit") : "",
-                      jstr(x, "verification"));
+        kj_buf_printf(&b, "%s | %s | %s | %s\n", kj_jstr(x, "name"), kj_jstr(x, "target"), kj_jstr(x, "unit") ? kj_jstr(x, "unit") : "",
+                      kj_jstr(x, "verification"));
     json_t *out = json_string(b.data ? b.data : "");
     kj_buf_free(&b);
     return out;
@@ -189,7 +184,7 @@ static json_t *editable_entry(kj_req *req)
     kj_err e = { 0 };
     json_t *c = kj_challenge_view(kj_req_db(req), kj_req_param(req, 0), req->user, &e);
     if (!c) { kj_error(req, kj_err_status(&e), e.key); return NULL; }
-    const char *st = jstr(c, "status");
+    const char *st = kj_jstr(c, "status");
     if (!json_is_true(json_object_get(c, "is_issuer"))) { json_decref(c); kj_error(req, 403, "err.challenge.role"); return NULL; }
     if (!kj_challenge_allowed("edit", st)) { json_decref(c); kj_error(req, 409, "err.challenge.state"); return NULL; }
     return c;
@@ -202,9 +197,9 @@ void kj_page_challenge_edit(kj_req *req)
     static const char *const keep[] = { "direction", "title", "domain", "problem", "difficulties", "deliverables", "bounty",
                                         "payment_terms", "task_period", "eligibility", "ip_terms", "deadline", "contact", NULL };
     json_t *form = json_object();
-    for (const char *const *k = keep; *k; k++) if (jstr(c, *k)) json_object_set(form, *k, json_object_get(c, *k));
+    for (const char *const *k = keep; *k; k++) if (kj_jstr(c, *k)) json_object_set(form, *k, json_object_get(c, *k));
     json_object_set_new(form, "indicators", indicators_text(json_object_get(c, "indicators")));
-    render_form(req, 200, jstr(c, "list_id"), jstr(c, "id"), form);
+    render_form(req, 200, kj_jstr(c, "list_id"), kj_jstr(c, "id"), form);
     json_decref(form);
     json_decref(c);
 }
@@ -218,15 +213,15 @@ void kj_page_challenge_update(kj_req *req)
     kj_err e = { 0 };
     if (!kj_has_errors(req)) {
         json_object_set_new(req->in, "indicators", parse_indicators(kj_in_str(req, "indicators")));
-        if (kj_challenge_update(kj_req_db(req), req->user, jstr(c, "id"), req->in, &e) == 0) {
-            kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenges/%s", jstr(c, "id")));
+        if (kj_challenge_update(kj_req_db(req), req->user, kj_jstr(c, "id"), req->in, &e) == 0) {
+            kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenges/%s", kj_jstr(c, "id")));
             json_decref(form);
             json_decref(c);
             return;
         }
         kj_field_error(req, e.field ? e.field : "form", e.key);
     }
-    render_form(req, e.kind == KJ_E_FORBIDDEN || e.kind == KJ_E_CONFLICT ? kj_err_status(&e) : 422, jstr(c, "list_id"), jstr(c, "id"), form);
+    render_form(req, e.kind == KJ_E_FORBIDDEN || e.kind == KJ_E_CONFLICT ? kj_err_status(&e) : 422, kj_jstr(c, "list_id"), kj_jstr(c, "id"), form);
     json_decref(form);
     json_decref(c);
 }
@@ -244,10 +239,9 @@ static json_t *action_options(kj_req *req, json_t *actions)
     return out;
 }
 
-
 static bool state_in(json_t *c, const char *const *states)
 {
-    const char *st = jstr(c, "status");
+    const char *st = kj_jstr(c, "status");
     for (; st && *states; states++) if (!strcmp(st, *states)) return true;
     return false;
 }
@@ -256,10 +250,10 @@ static bool state_in(json_t *c, const char *const *states)
  * for one of them); selected marks current. */
 static json_t *studio_options(kj_req *req, const char *current)
 {
-    json_t *rows = req->user ? kj_studio_active_of(kj_req_db(req), jstr(req->user, "id")) : NULL;
+    json_t *rows = req->user ? kj_studio_active_of(kj_req_db(req), kj_jstr(req->user, "id")) : NULL;
     size_t i;
     json_t *r;
-    json_array_foreach(rows, i, r) json_object_set_new(r, "selected", json_boolean(current && !strcmp(current, jstr(r, "id"))));
+    json_array_foreach(rows, i, r) json_object_set_new(r, "selected", json_boolean(current && !strcmp(current, kj_jstr(r, "id"))));
     return rows ? rows : json_array();
 }
 
@@ -270,7 +264,7 @@ static json_t *rubric_text(json_t *rubric)
     size_t i;
     json_t *r;
     json_array_foreach(rubric, i, r)
-        kj_buf_printf(&b, "%s | %lld | %lld\n", jstr(r, "name"), (long long)json_integer_value(json_object_get(r, "weight")),
+        kj_buf_printf(&b, "%s | %lld | %lld\n", kj_jstr(r, "name"), (long long)json_integer_value(json_object_get(r, "weight")),
                       (long long)json_integer_value(json_object_get(r, "max")));
     json_t *out = json_string(b.data ? b.data : "");
     kj_buf_free(&b);
@@ -285,7 +279,7 @@ static void add_review_section(kj_req *req, json_t *c)
     static const char *const setup_states[] = { "submitted", "published", "reviewing", NULL };
     static const char *const declare_states[] = { "published", "reviewing", NULL };
     kj_db *db = kj_req_db(req);
-    const char *id = jstr(c, "id");
+    const char *id = kj_jstr(c, "id");
     bool insider = json_is_true(json_object_get(c, "is_issuer")) || json_is_true(json_object_get(c, "is_staff"));
     kj_err e = { 0 };
     json_t *rs = req->user ? kj_review_state(db, req->user, id, &e) : NULL;
@@ -298,28 +292,28 @@ static void add_review_section(kj_req *req, json_t *c)
         json_array_foreach(experts, i, x) {
             bool on = false;
             size_t j;
-            json_array_foreach(json_object_get(rs, "reviewers"), j, r) if (!strcmp(jstr(r, "user_id"), jstr(x, "id"))) on = true;
+            json_array_foreach(json_object_get(rs, "reviewers"), j, r) if (!strcmp(kj_jstr(r, "user_id"), kj_jstr(x, "id"))) on = true;
             json_object_set_new(x, "selected", json_boolean(on));
         }
         json_object_set_new(c, "experts", experts ? experts : json_array());
         json_object_set_new(c, "rubric_text", rubric_text(json_object_get(rs, "rubric")));
         json_object_set_new(c, "can_setup_review", json_true());
     }
-    const char *me = jstr(req->user, "id");
+    const char *me = kj_jstr(req->user, "id");
     bool assigned = false;
     size_t i;
     json_t *r;
-    json_array_foreach(json_object_get(rs, "reviewers"), i, r) if (!strcmp(jstr(r, "user_id"), me)) assigned = true;
+    json_array_foreach(json_object_get(rs, "reviewers"), i, r) if (!strcmp(kj_jstr(r, "user_id"), me)) assigned = true;
     json_object_set_new(c, "can_declare", json_boolean(assigned && state_in(c, declare_states)));
     json_t *apps = kj_applications(db, req->user, id, &e);
-    bool reviewing = !strcmp(jstr(c, "status"), "reviewing") && json_is_true(json_object_get(c, "is_reviewer"));
+    bool reviewing = !strcmp(kj_jstr(c, "status"), "reviewing") && json_is_true(json_object_get(c, "is_reviewer"));
     json_t *a;
     json_array_foreach(apps, i, a) {
         json_t *mine = NULL, *others = json_array(), *s;
         size_t j;
         json_array_foreach(json_object_get(rs, "scores"), j, s) {
-            if (strcmp(jstr(s, "application_id"), jstr(a, "id"))) continue;
-            if (!strcmp(jstr(s, "reviewer_id"), me)) mine = s; else json_array_append(others, s);
+            if (strcmp(kj_jstr(s, "application_id"), kj_jstr(a, "id"))) continue;
+            if (!strcmp(kj_jstr(s, "reviewer_id"), me)) mine = s; else json_array_append(others, s);
         }
         bool excluded = kj_challenge_reviewer_excluded(db, me, a);
         json_object_set_new(a, "excluded", json_boolean(reviewing && excluded));
@@ -340,12 +334,12 @@ static void add_review_section(kj_req *req, json_t *c)
 static void add_my_application(kj_req *req, json_t *c)
 {
     static const char *const withdraw_states[] = { "published", "reviewing", NULL };
-    const char *app_id = jstr(c, "my_application_id");
+    const char *app_id = kj_jstr(c, "my_application_id");
     if (!app_id) return;
     kj_err e = { 0 };
     json_t *a = kj_application_get(kj_req_db(req), req->user, app_id, &e);
     if (!a) return;
-    json_object_set_new(a, "can_withdraw", json_boolean(state_in(c, withdraw_states) && !strcmp(jstr(a, "status"), "submitted")));
+    json_object_set_new(a, "can_withdraw", json_boolean(state_in(c, withdraw_states) && !strcmp(kj_jstr(a, "status"), "submitted")));
     bool editable = kj_application_editable(kj_req_db(req), req->user, app_id);
     json_object_set_new(a, "can_edit", json_boolean(editable));
     json_object_set_new(a, "can_attach", json_boolean(editable &&
@@ -353,7 +347,7 @@ static void add_my_application(kj_req *req, json_t *c)
     label(req, a, "status", "challenge.app_status.", "status_label");
     /* The edit form shows what the user typed when it came back refused. */
     json_t *shown = kj_has_errors(req) && req->form ? json_incref(req->form) : json_copy(a);
-    json_object_set_new(a, "studios", studio_options(req, jstr(shown, "studio_id")));
+    json_object_set_new(a, "studios", studio_options(req, kj_jstr(shown, "studio_id")));
     json_object_set_new(a, "edit", shown);
     json_object_set_new(c, "my_application", a);
 }
@@ -361,14 +355,14 @@ static void add_my_application(kj_req *req, json_t *c)
 /* Milestones: reports for the parties only; the forms each party may use. */
 static void add_milestones(kj_req *req, json_t *c)
 {
-    bool executing = !strcmp(jstr(c, "status"), "executing");
+    bool executing = !strcmp(kj_jstr(c, "status"), "executing");
     bool winner = json_is_true(json_object_get(c, "is_winner")), issuer = json_is_true(json_object_get(c, "is_issuer"));
     bool insider = winner || issuer || json_is_true(json_object_get(c, "is_staff"));
-    json_t *ms = kj_milestones(kj_req_db(req), jstr(c, "id"));
+    json_t *ms = kj_milestones(kj_req_db(req), kj_jstr(c, "id"));
     size_t i;
     json_t *x;
     json_array_foreach(ms, i, x) {
-        const char *st = jstr(x, "status");
+        const char *st = kj_jstr(x, "status");
         if (!insider) { json_object_del(x, "report"); json_object_del(x, "evidence"); }
         label(req, x, "status", "challenge.milestone.", "status_label");
         json_object_set_new(x, "can_report", json_boolean(executing && winner && (!strcmp(st, "pending") || !strcmp(st, "returned"))));
@@ -395,7 +389,7 @@ static void render_entry(kj_req *req, int status)
     json_t *actions = json_object_get(c, "actions");
     json_object_set_new(c, "action_options", action_options(req, actions));
     json_object_set_new(c, "has_actions", json_boolean(json_array_size(actions) > 0));
-    const char *st = jstr(c, "status");
+    const char *st = kj_jstr(c, "status");
     if (json_is_true(json_object_get(c, "is_issuer")) && st && !strcmp(st, "reviewing")) {
         kj_err e2 = { 0 };
         json_t *apps = kj_applications(db, req->user, id, &e2);
@@ -405,14 +399,14 @@ static void render_entry(kj_req *req, int status)
     add_my_application(req, c);
     json_t *obs = kj_objections(db, id);
     bool can_answer = json_is_true(json_object_get(c, "is_staff")) && st && !strcmp(st, "publicity");
-    json_array_foreach(obs, i, x) json_object_set_new(x, "can_answer", json_boolean(can_answer && !jstr(x, "answer")));
+    json_array_foreach(obs, i, x) json_object_set_new(x, "can_answer", json_boolean(can_answer && !kj_jstr(x, "answer")));
     json_object_set_new(c, "objections", obs);
     json_object_set_new(c, "can_object", json_boolean(req->user && st && !strcmp(st, "publicity")));
     add_milestones(req, c);
     if (json_is_true(json_object_get(c, "can_apply")))
-        json_object_set_new(c, "studios", studio_options(req, req->form ? jstr(req->form, "studio_id") : NULL));
+        json_object_set_new(c, "studios", studio_options(req, req->form ? kj_jstr(req->form, "studio_id") : NULL));
     json_object_set_new(c, "can_edit", json_boolean(json_is_true(json_object_get(c, "is_issuer")) && kj_challenge_allowed("edit", st)));
-    json_object_set_new(c, "page_title", json_string(jstr(c, "title")));
+    json_object_set_new(c, "page_title", json_string(kj_jstr(c, "title")));
     char deadline[32];
     kj_format_iso(json_integer_value(json_object_get(c, "deadline_ms")), deadline, sizeof deadline);
     json_object_set_new(c, "deadline_at", json_string(deadline));
@@ -530,7 +524,7 @@ static json_t *parse_rubric(const char *text)
     json_t *l;
     json_array_foreach(lines, i, l)
         json_array_append_new(out, json_pack("{s:O, s:I, s:I}", "name", json_object_get(l, "name"),
-                                             "weight", (json_int_t)atoll(jstr(l, "target")), "max", (json_int_t)atoll(jstr(l, "unit"))));
+                                             "weight", (json_int_t)atoll(kj_jstr(l, "target")), "max", (json_int_t)atoll(kj_jstr(l, "unit"))));
     json_decref(lines);
     return out;
 }

@@ -38,30 +38,6 @@ void kj_page_challenge_app_detach(kj_req *req);
 void kj_page_challenge_file(kj_req *req);
 
 /* API. */
-void kj_api_challenge_lists(kj_req *req);
-void kj_api_challenge_list_create(kj_req *req);
-void kj_api_challenge_list(kj_req *req);
-void kj_api_challenge_create(kj_req *req);
-void kj_api_challenge_lifecycle(kj_req *req);
-void kj_api_challenge(kj_req *req);
-void kj_api_challenge_patch(kj_req *req);
-void kj_api_challenge_act(kj_req *req);
-void kj_api_challenge_applications(kj_req *req);
-void kj_api_challenge_apply(kj_req *req);
-void kj_api_challenge_application(kj_req *req);
-void kj_api_challenge_application_patch(kj_req *req);
-void kj_api_challenge_application_withdraw(kj_req *req);
-void kj_api_challenge_reviewers(kj_req *req);
-void kj_api_challenge_declare(kj_req *req);
-void kj_api_challenge_reviews(kj_req *req);
-void kj_api_challenge_score(kj_req *req);
-void kj_api_challenge_objections(kj_req *req);
-void kj_api_challenge_object(kj_req *req);
-void kj_api_challenge_answer(kj_req *req);
-void kj_api_challenge_milestones(kj_req *req);
-void kj_api_challenge_milestone_report(kj_req *req);
-void kj_api_challenge_milestone_decide(kj_req *req);
-void kj_api_challenge_app_attach(kj_req *req);
 
 /** True when the application in the path (param 1) belongs to the entry
  *  in the path (param 0); otherwise answers 404 and returns false. */

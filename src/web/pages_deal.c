@@ -6,6 +6,7 @@
  * state table. Every form posts to /deals/{id}/act (kj_deal_act).
  */
 #include "web/pages_deal.h"
+#include "core/json_util.h"
 #include "core/clock.h"
 #include "core/validate.h"
 #include "deal/contract_pdf.h"
@@ -18,12 +19,6 @@
 #include "web/market_view.h"
 #include <stdio.h>
 #include <string.h>
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static const char *label(kj_req *req, const char *prefix, const char *code)
 {
@@ -46,19 +41,19 @@ static void set_wan(json_t *o, const char *fen_field, const char *out_field)
 
 static void decorate_offer(kj_req *req, json_t *o)
 {
-    set_label(req, o, "price_kind_label", "deal.price_kind", jstr(o, "price_kind"));
-    set_label(req, o, "contract_type_label", "deal.ctype", jstr(o, "contract_type"));
-    set_label(req, o, "status_label", "deal.offer_status", jstr(o, "status"));
+    set_label(req, o, "price_kind_label", "deal.price_kind", kj_jstr(o, "price_kind"));
+    set_label(req, o, "contract_type_label", "deal.ctype", kj_jstr(o, "contract_type"));
+    set_label(req, o, "status_label", "deal.offer_status", kj_jstr(o, "status"));
     set_wan(o, "amount_fen", "amount_wan");
     set_wan(o, "entry_fee_fen", "entry_fee_wan");
     long long bp = (long long)json_integer_value(json_object_get(o, "royalty_bp"));
     json_object_set_new(o, "royalty_pct", json_string(kj_arena_printf(req->arena, "%lld.%02lld", bp / 100, bp % 100)));
-    const char *k = jstr(o, "price_kind");
+    const char *k = kj_jstr(o, "price_kind");
     json_object_set_new(o, "has_amount", json_boolean(k && (!strcmp(k, "lump_sum") || !strcmp(k, "instalments"))));
     json_object_set_new(o, "has_instalments", json_boolean(k && !strcmp(k, "instalments")));
     json_object_set_new(o, "has_royalty", json_boolean(k && strstr(k, "royalty")));
     json_object_set_new(o, "has_entry", json_boolean(k && !strcmp(k, "entry_royalty")));
-    json_object_set_new(o, "is_open", json_boolean(jstr(o, "status") && !strcmp(jstr(o, "status"), "open")));
+    json_object_set_new(o, "is_open", json_boolean(kj_jstr(o, "status") && !strcmp(kj_jstr(o, "status"), "open")));
 }
 
 /* can.<action> flags for the template, from the actions the viewer may take. */
@@ -80,11 +75,11 @@ static json_t *options(kj_req *req, const char *const *codes, const char *prefix
 
 static void decorate_deal(kj_req *req, json_t *d)
 {
-    const char *uid = jstr(req->user, "id");
+    const char *uid = kj_jstr(req->user, "id");
     json_t *can = can_flags(json_object_get(d, "actions"));
-    set_label(req, d, "state_label", "deal.state", jstr(d, "state"));
-    set_label(req, d, "role_label", "deal.role", jstr(d, "role"));
-    if (jstr(d, "contract_type")) set_label(req, d, "contract_type_label", "deal.ctype", jstr(d, "contract_type"));
+    set_label(req, d, "state_label", "deal.state", kj_jstr(d, "state"));
+    set_label(req, d, "role_label", "deal.role", kj_jstr(d, "role"));
+    if (kj_jstr(d, "contract_type")) set_label(req, d, "contract_type_label", "deal.ctype", kj_jstr(d, "contract_type"));
     set_wan(d, "amount_fen", "amount_wan");
     size_t i;
     json_t *x;
@@ -93,36 +88,36 @@ static void decorate_deal(kj_req *req, json_t *d)
         json_object_set_new(x, "can_accept", json_boolean(json_is_true(json_object_get(x, "is_open")) && json_is_true(json_object_get(can, "accept_offer"))));
     }
     json_array_foreach(json_object_get(d, "milestones"), i, x) {
-        set_label(req, x, "status_label", "deal.milestone_status", jstr(x, "status"));
+        set_label(req, x, "status_label", "deal.milestone_status", kj_jstr(x, "status"));
         set_wan(x, "amount_fen", "amount_wan");
-        const char *st = jstr(x, "status");
+        const char *st = kj_jstr(x, "status");
         json_object_set_new(x, "can_deliver", json_boolean(!strcmp(st, "open") && json_is_true(json_object_get(can, "deliver_milestone"))));
         json_object_set_new(x, "can_accept", json_boolean(!strcmp(st, "delivered") && json_is_true(json_object_get(can, "accept_milestone"))));
     }
     bool reviewed = false;
     json_array_foreach(json_object_get(d, "reviews"), i, x) {
-        bool mine = jstr(x, "author_id") && !strcmp(jstr(x, "author_id"), uid);
+        bool mine = kj_jstr(x, "author_id") && !strcmp(kj_jstr(x, "author_id"), uid);
         reviewed |= mine;
         json_object_set_new(x, "stars", json_string(kj_arena_printf(req->arena, "%.*s", (int)json_integer_value(json_object_get(x, "rating")) * 3, "★★★★★")));
-        json_object_set_new(x, "can_reply", json_boolean(!jstr(x, "reply") && jstr(x, "subject_id") && !strcmp(jstr(x, "subject_id"), uid) &&
+        json_object_set_new(x, "can_reply", json_boolean(!kj_jstr(x, "reply") && kj_jstr(x, "subject_id") && !strcmp(kj_jstr(x, "subject_id"), uid) &&
                                                          json_is_true(json_object_get(can, "reply_review"))));
         json_object_set_new(x, "can_hide", json_boolean(!json_integer_value(json_object_get(x, "hidden")) && json_is_true(json_object_get(can, "hide_review"))));
         json_object_set_new(x, "is_hidden", json_boolean(json_integer_value(json_object_get(x, "hidden"))));
     }
     if (reviewed) json_object_del(can, "review");
     bool signed_by_me = false;
-    json_array_foreach(json_object_get(d, "signatures"), i, x) if (!strcmp(jstr(x, "user_id"), uid)) signed_by_me = true;
+    json_array_foreach(json_object_get(d, "signatures"), i, x) if (!strcmp(kj_jstr(x, "user_id"), uid)) signed_by_me = true;
     if (signed_by_me) json_object_del(can, "sign");
     json_object_set_new(d, "signed_by_me", json_boolean(signed_by_me));
-    if (jstr(d, "cancel_requested_by"))
-        json_object_set_new(d, "cancel_pending_mine", json_boolean(!strcmp(jstr(d, "cancel_requested_by"), uid)));
-    json_object_set_new(d, "has_contract", json_boolean(jstr(d, "contract_hash") != NULL));
+    if (kj_jstr(d, "cancel_requested_by"))
+        json_object_set_new(d, "cancel_pending_mine", json_boolean(!strcmp(kj_jstr(d, "cancel_requested_by"), uid)));
+    json_object_set_new(d, "has_contract", json_boolean(kj_jstr(d, "contract_hash") != NULL));
     json_object_set_new(d, "ctypes", options(req, kj_contract_types, "deal.ctype"));
     json_object_set_new(d, "price_kinds", options(req, kj_deal_price_kinds, "deal.price_kind"));
     if (json_is_true(json_object_get(can, "invite_broker")))
-        json_object_set_new(d, "brokers", kj_deal_broker_candidates(kj_req_db(req), jstr(d, "id")));
+        json_object_set_new(d, "brokers", kj_deal_broker_candidates(kj_req_db(req), kj_jstr(d, "id")));
     json_object_set_new(d, "can", can);
-    json_object_set_new(d, "page_title", json_string(jstr(d, "title")));
+    json_object_set_new(d, "page_title", json_string(kj_jstr(d, "title")));
 }
 
 void kj_page_deals(kj_req *req)
@@ -131,7 +126,7 @@ void kj_page_deals(kj_req *req)
     size_t i;
     json_t *x;
     json_array_foreach(items, i, x) {
-        set_label(req, x, "state_label", "deal.state", jstr(x, "state"));
+        set_label(req, x, "state_label", "deal.state", kj_jstr(x, "state"));
         set_wan(x, "amount_fen", "amount_wan");
     }
     kj_render(req, 200, "deal_list", json_pack("{s:o, s:o, s:s}", "items", items, "startable",
@@ -144,10 +139,10 @@ void kj_page_deal_process(kj_req *req)
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r) {
-        set_label(req, r, "from_label", "deal.state", jstr(r, "from"));
-        set_label(req, r, "action_label", "deal.action", jstr(r, "action"));
-        set_label(req, r, "who_label", "deal.who", jstr(r, "who"));
-        if (jstr(r, "to")) set_label(req, r, "to_label", "deal.state", jstr(r, "to"));
+        set_label(req, r, "from_label", "deal.state", kj_jstr(r, "from"));
+        set_label(req, r, "action_label", "deal.action", kj_jstr(r, "action"));
+        set_label(req, r, "who_label", "deal.who", kj_jstr(r, "who"));
+        if (kj_jstr(r, "to")) set_label(req, r, "to_label", "deal.state", kj_jstr(r, "to"));
     }
     json_t *states = json_array();
     for (const char *const *s = kj_deal_states; *s; s++)
@@ -221,7 +216,7 @@ void kj_page_deal_contract_pdf(kj_req *req)
     unsigned char *pdf = kj_contract_pdf(d, &lb, &len);
     if (!pdf) { json_decref(d); kj_error(req, 500, "err.internal"); return; }
     kj_resp_header(req, "Content-Disposition",
-                   kj_arena_printf(req->arena, "attachment; filename=\"contract-%s.pdf\"", jstr(d, "id")));
+                   kj_arena_printf(req->arena, "attachment; filename=\"contract-%s.pdf\"", kj_jstr(d, "id")));
     kj_resp_header(req, "X-Content-Type-Options", "nosniff");
     kj_resp_header(req, "Cache-Control", "private, no-store");
     kj_resp_text(req, 200, "application/pdf", (const char *)pdf, len);
@@ -292,13 +287,13 @@ json_t *kj_ratings_summary(kj_req *req, const char *kind, const char *id)
 
 void kj_page_mail_prefs(kj_req *req)
 {
-    json_t *prefs = kj_mail_prefs(kj_req_db(req), jstr(req->user, "id"));
+    json_t *prefs = kj_mail_prefs(kj_req_db(req), kj_jstr(req->user, "id"));
     json_t *rows = json_array();
     for (const char *const *c = kj_mail_categories; *c; c++) {
         json_t *modes = json_array();
         for (const char *const *m = kj_mail_modes; *m; m++)
             json_array_append_new(modes, json_pack("{s:s, s:s, s:b}", "code", *m, "label", label(req, "mail.mode", *m),
-                                                   "selected", !strcmp(*m, jstr(prefs, *c))));
+                                                   "selected", !strcmp(*m, kj_jstr(prefs, *c))));
         json_array_append_new(rows, json_pack("{s:s, s:s, s:o}", "category", *c, "label", label(req, "mail.category", *c), "modes", modes));
     }
     json_decref(prefs);
@@ -310,7 +305,7 @@ void kj_page_mail_prefs(kj_req *req)
 static int save_prefs(kj_req *req)
 {
     for (const char *const *c = kj_mail_categories; *c; c++)
-        if (kj_in_str(req, *c) && kj_mail_pref_set(kj_req_db(req), jstr(req->user, "id"), *c, kj_in_str(req, *c))) return -1;
+        if (kj_in_str(req, *c) && kj_mail_pref_set(kj_req_db(req), kj_jstr(req->user, "id"), *c, kj_in_str(req, *c))) return -1;
     return 0;
 }
 
@@ -321,7 +316,7 @@ void kj_page_mail_prefs_post(kj_req *req)
     kj_resp_redirect(req, "/settings/mail?saved=1");
 }
 
-void kj_api_mail_prefs(kj_req *req) { kj_resp_json(req, 200, kj_mail_prefs(kj_req_db(req), jstr(req->user, "id"))); }
+void kj_api_mail_prefs(kj_req *req) { kj_resp_json(req, 200, kj_mail_prefs(kj_req_db(req), kj_jstr(req->user, "id"))); }
 
 void kj_api_mail_prefs_put(kj_req *req)
 {

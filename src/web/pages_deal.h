@@ -42,26 +42,4 @@ void kj_page_mail_prefs_post(kj_req *req);
 
 void kj_api_mail_prefs(kj_req *req);
 void kj_api_mail_prefs_put(kj_req *req);
-void kj_api_deals(kj_req *req);
-void kj_api_deal_create(kj_req *req);
-void kj_api_deal_states(kj_req *req);
-void kj_api_deal_stats(kj_req *req);
-void kj_api_deal(kj_req *req);
-void kj_api_deal_act(kj_req *req);
-void kj_api_deal_messages(kj_req *req);
-void kj_api_deal_message(kj_req *req);
-void kj_api_deal_offers(kj_req *req);
-void kj_api_deal_offer(kj_req *req);
-void kj_api_deal_offer_accept(kj_req *req);
-void kj_api_deal_contract(kj_req *req);
-void kj_api_deal_sign(kj_req *req);
-void kj_api_deal_milestones(kj_req *req);
-void kj_api_deal_milestone_add(kj_req *req);
-void kj_api_deal_milestone_act(kj_req *req);
-void kj_api_deal_reviews(kj_req *req);
-void kj_api_deal_review(kj_req *req);
-void kj_api_deal_review_reply(kj_req *req);
-void kj_api_deal_review_hide(kj_req *req);
-void kj_api_deal_events(kj_req *req);
-void kj_api_ratings(kj_req *req);
 #endif

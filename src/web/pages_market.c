@@ -4,6 +4,7 @@
  * favourites, notifications.
  */
 #include "web/pages_market.h"
+#include "core/json_util.h"
 #include "deal/deal.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -17,13 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static const char *user_id(kj_req *req) { return req->user ? jstr(req->user, "id") : NULL; }
+static const char *user_id(kj_req *req) { return req->user ? kj_jstr(req->user, "id") : NULL; }
 
 /* ---- browse ---- */
 
@@ -110,8 +105,8 @@ static json_t *indicators_text(json_t *v)
     size_t i;
     json_t *x;
     json_array_foreach(v, i, x)
-        kj_buf_printf(&b, "%s | %s | %s\n", jstr(x, "name") ? jstr(x, "name") : "", jstr(x, "target") ? jstr(x, "target") : "",
-                      jstr(x, "unit") ? jstr(x, "unit") : "");
+        kj_buf_printf(&b, "%s | %s | %s\n", kj_jstr(x, "name") ? kj_jstr(x, "name") : "", kj_jstr(x, "target") ? kj_jstr(x, "target") : "",
+                      kj_jstr(x, "unit") ? kj_jstr(x, "unit") : "");
     json_t *out = json_string(b.data ? b.data : "");
     kj_buf_free(&b);
     return out;
@@ -186,26 +181,26 @@ static void render_form(kj_req *req, int status, const char *kind, json_t *listi
     else tmin_sel = json_incref(tmin_sel);
     json_object_set_new(d, "trl_mins", kj_ref_options(req, "trl_levels", tmin_sel));
     json_decref(tmin_sel);
-    json_object_set_new(d, "regions", kj_region_options(req, jstr(f, "region")));
+    json_object_set_new(d, "regions", kj_region_options(req, kj_jstr(f, "region")));
     static const char *const pk[] = { "negotiable", "fixed", "range", NULL };
     static const char *const dm[] = { "onsite", "remote", "hybrid", NULL };
-    json_object_set_new(d, "price_kinds", simple_options(req, pk, "price_kind.", jstr(f, "price_kind") ? jstr(f, "price_kind") : "negotiable"));
-    json_object_set_new(d, "delivery_modes", simple_options(req, dm, "delivery.", jstr(f, "delivery_mode")));
+    json_object_set_new(d, "price_kinds", simple_options(req, pk, "price_kind.", kj_jstr(f, "price_kind") ? kj_jstr(f, "price_kind") : "negotiable"));
+    json_object_set_new(d, "delivery_modes", simple_options(req, dm, "delivery.", kj_jstr(f, "delivery_mode")));
     json_t *studios = kj_studio_active_of(kj_req_db(req), user_id(req));
     size_t i;
     json_t *s;
     json_array_foreach(studios, i, s) {   /* as options: {code, label, selected} */
-        json_object_set_new(s, "code", json_string(jstr(s, "id")));
-        json_object_set_new(s, "label", json_string(jstr(s, "name")));
+        json_object_set_new(s, "code", json_string(kj_jstr(s, "id")));
+        json_object_set_new(s, "label", json_string(kj_jstr(s, "name")));
         json_object_del(s, "id");
         json_object_del(s, "name");
-        json_object_set_new(s, "selected", json_boolean(jstr(f, "studio_id") && !strcmp(jstr(f, "studio_id"), jstr(s, "code"))));
+        json_object_set_new(s, "selected", json_boolean(kj_jstr(f, "studio_id") && !strcmp(kj_jstr(f, "studio_id"), kj_jstr(s, "code"))));
     }
     json_object_set_new(d, "studios", studios ? studios : json_array());
     json_object_set_new(d, "has_studios", json_boolean(studios && json_array_size(studios)));
     if (listing) {
-        json_object_set_new(d, "listing_id", json_string(jstr(listing, "id")));
-        json_object_set_new(d, "is_live", json_boolean(!strcmp(jstr(listing, "status"), "published")));
+        json_object_set_new(d, "listing_id", json_string(kj_jstr(listing, "id")));
+        json_object_set_new(d, "is_live", json_boolean(!strcmp(kj_jstr(listing, "status"), "published")));
         json_object_set_new(d, "page_title", json_string(kj_tr(req, "listing.edit")));
     } else {
         json_object_set_new(d, "page_title", json_string(kj_tr(req, "listing.new")));
@@ -226,7 +221,7 @@ void kj_page_listing_new(kj_req *req)
 {
     const char *kind = kj_in_str(req, "kind");
     if (!kind) {
-        const char *role = jstr(req->user, "role");
+        const char *role = kj_jstr(req->user, "role");
         kind = !strcmp(role, "org_member") ? "demand" : "achievement";
     }
     render_form(req, 200, kind, NULL, NULL);
@@ -271,7 +266,7 @@ void kj_page_listing_edit(kj_req *req)
     if (!l) return;
     /* A pending edit is what the owner continues from. */
     kj_listing_merge_pending(kj_req_db(req), l);
-    render_form(req, 200, jstr(l, "kind"), l, NULL);
+    render_form(req, 200, kj_jstr(l, "kind"), l, NULL);
     json_decref(l);
 }
 
@@ -290,7 +285,7 @@ void kj_page_listing_update(kj_req *req)
             return;
         }
     }
-    render_form(req, 422, jstr(l, "kind"), NULL, errors);
+    render_form(req, 422, kj_jstr(l, "kind"), NULL, errors);
     json_decref(errors);
     json_decref(l);
 }
@@ -304,7 +299,7 @@ static json_t *owner_actions(kj_req *req, json_t *l)
         { "reopen", "withdrawn" }, { "close", "published" }, { "extend", "published" }, { "extend", "expired" },
     };
     json_t *out = json_array();
-    const char *st = jstr(l, "status");
+    const char *st = kj_jstr(l, "status");
     for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
         if (strcmp(table[i].status, st)) continue;
         if (!strcmp(table[i].action, "extend") && json_integer_value(json_object_get(l, "extended"))) continue;
@@ -328,15 +323,15 @@ void kj_page_listing(kj_req *req)
     json_t *l = kj_listing_view(db, kj_req_param(req, 0), req->user);
     if (!l) { kj_error(req, 404, "err.not_found"); return; }
     kj_listing_decorate(req, l, true);
-    json_object_set_new(l, "page_title", json_string(jstr(l, "title")));
+    json_object_set_new(l, "page_title", json_string(kj_jstr(l, "title")));
     json_object_set_new(l, "saved", json_boolean(kj_req_query(req, "saved") != NULL));
     json_object_set_new(l, "done", json_boolean(kj_req_query(req, "done") != NULL));
     if (json_is_true(json_object_get(l, "is_owner"))) json_object_set_new(l, "actions", owner_actions(req, l));
     bool reviewer = json_is_true(json_object_get(l, "can_review"));
-    json_object_set_new(l, "review_new", json_boolean(reviewer && !strcmp(jstr(l, "status"), "submitted")));
+    json_object_set_new(l, "review_new", json_boolean(reviewer && !strcmp(kj_jstr(l, "status"), "submitted")));
     json_object_set_new(l, "review_edit", json_boolean(reviewer && json_integer_value(json_object_get(l, "pending_revision"))));
-    json_t *sent = req->user ? kj_eoi_latest_sent(db, jstr(l, "id"), user_id(req)) : NULL;
-    bool pending = sent && !strcmp(jstr(sent, "status"), "pending");
+    json_t *sent = req->user ? kj_eoi_latest_sent(db, kj_jstr(l, "id"), user_id(req)) : NULL;
+    bool pending = sent && !strcmp(kj_jstr(sent, "status"), "pending");
     /* One pending expression of interest at a time: no form while one waits. */
     bool can_eoi = req->user && !pending && !json_is_true(json_object_get(l, "is_owner")) &&
                    json_is_true(json_object_get(l, "is_current")) && json_integer_value(json_object_get(l, "open_for_interest"));
@@ -344,11 +339,11 @@ void kj_page_listing(kj_req *req)
     /* A listed service with a fixed price can be ordered directly (a deal at "agreed"). */
     json_object_set_new(l, "can_order", json_boolean(req->user && !json_is_true(json_object_get(l, "is_owner")) &&
                                                      json_is_true(json_object_get(l, "is_current")) &&
-                                                     !strcmp(jstr(l, "kind"), "service") && jstr(l, "price_kind") &&
-                                                     !strcmp(jstr(l, "price_kind"), "fixed")));
+                                                     !strcmp(kj_jstr(l, "kind"), "service") && kj_jstr(l, "price_kind") &&
+                                                     !strcmp(kj_jstr(l, "price_kind"), "fixed")));
     if (sent) json_object_set_new(l, "my_eoi", sent);
     if (req->user) {
-        json_object_set_new(l, "is_favourite", json_boolean(kj_favourite_has(db, user_id(req), jstr(l, "id"))));
+        json_object_set_new(l, "is_favourite", json_boolean(kj_favourite_has(db, user_id(req), kj_jstr(l, "id"))));
         if (can_eoi) {
             json_t *mine = kj_listing_mine_published(db, user_id(req));
             json_object_set_new(l, "my_listings", mine ? mine : json_array());
@@ -356,7 +351,7 @@ void kj_page_listing(kj_req *req)
     }
     /* Attachments: confidential ones only for those who may see private details. */
     bool priv = json_is_true(json_object_get(l, "can_see_private"));
-    json_t *files = kj_listing_attachments(db, jstr(l, "id"));
+    json_t *files = kj_listing_attachments(db, kj_jstr(l, "id"));
     json_t *shown = json_array();
     size_t i;
     json_t *f;
@@ -364,7 +359,7 @@ void kj_page_listing(kj_req *req)
         if (json_integer_value(json_object_get(f, "confidential")) && !priv) continue;
         if (!priv && json_integer_value(json_object_get(l, "anonymous")))
             json_object_set_new(f, "filename", json_string(kj_arena_printf(req->arena, "attachment-%zu", i + 1)));
-        json_object_set_new(f, "is_image", json_boolean(!strncmp(jstr(f, "mime"), "image/", 6)));
+        json_object_set_new(f, "is_image", json_boolean(!strncmp(kj_jstr(f, "mime"), "image/", 6)));
         json_object_set(f, "att_id", json_object_get(f, "id"));
         json_object_set(f, "lid", json_object_get(l, "id"));
         json_array_append(shown, f);
@@ -411,12 +406,12 @@ void kj_page_listing_history(kj_req *req)
     json_t *x;
     json_array_foreach(json_object_get(h, "events"), i, x) {
         char key[64];
-        snprintf(key, sizeof key, "event.%s", jstr(x, "action"));
+        snprintf(key, sizeof key, "event.%s", kj_jstr(x, "action"));
         json_object_set_new(x, "action_label", json_string(kj_tr(req, key)));
     }
     json_array_foreach(json_object_get(h, "revisions"), i, x) {
         char key[64];
-        snprintf(key, sizeof key, "revision.%s", jstr(x, "state"));
+        snprintf(key, sizeof key, "revision.%s", kj_jstr(x, "state"));
         json_object_set_new(x, "state_label", json_string(kj_tr(req, key)));
         json_t *data = json_object_get(x, "data");
         json_object_set(x, "title", json_object_get(data, "title"));
@@ -469,7 +464,7 @@ void kj_page_review_queue(kj_req *req)
     size_t i;
     json_t *c;
     json_array_foreach(entries, i, c) {
-        const char *d = jstr(c, "direction");
+        const char *d = kj_jstr(c, "direction");
         json_object_set_new(c, "direction_label", json_string(kj_tr(req, kj_arena_printf(req->arena, "challenge.direction.%s", d ? d : ""))));
     }
     json_object_set_new(q, "challenges", entries);
@@ -482,13 +477,13 @@ static void label_eois(kj_req *req, json_t *list)
     json_t *e;
     json_array_foreach(list, i, e) {
         char key[64];
-        snprintf(key, sizeof key, "eoi.status.%s", jstr(e, "status"));
+        snprintf(key, sizeof key, "eoi.status.%s", kj_jstr(e, "status"));
         json_object_set_new(e, "status_label", json_string(kj_tr(req, key)));
-        if (jstr(e, "decline_reason")) {
-            snprintf(key, sizeof key, "decline.%s", jstr(e, "decline_reason"));
+        if (kj_jstr(e, "decline_reason")) {
+            snprintf(key, sizeof key, "decline.%s", kj_jstr(e, "decline_reason"));
             json_object_set_new(e, "decline_label", json_string(kj_tr(req, key)));
         }
-        json_object_set_new(e, "is_pending", json_boolean(!strcmp(jstr(e, "status"), "pending")));
+        json_object_set_new(e, "is_pending", json_boolean(!strcmp(kj_jstr(e, "status"), "pending")));
     }
 }
 
@@ -518,9 +513,9 @@ void kj_page_eoi(kj_req *req)
     }
     json_object_set_new(e, "decline_reasons", reasons);
     json_object_set_new(e, "sent", json_boolean(kj_req_query(req, "sent") != NULL));
-    json_object_set_new(e, "can_decide", json_boolean(json_is_true(json_object_get(e, "is_owner")) && !strcmp(jstr(e, "status"), "pending")));
+    json_object_set_new(e, "can_decide", json_boolean(json_is_true(json_object_get(e, "is_owner")) && !strcmp(kj_jstr(e, "status"), "pending")));
     /* Once a deal was started from it, the page leads there instead of offering a second start. */
-    char *deal = kj_deal_of_eoi(kj_req_db(req), jstr(e, "id"));
+    char *deal = kj_deal_of_eoi(kj_req_db(req), kj_jstr(e, "id"));
     if (deal) json_object_set_new(e, "deal_id", json_string(deal));
     free(deal);
     kj_render(req, 200, "eoi_detail", e);
@@ -546,10 +541,10 @@ void kj_page_thread(kj_req *req)
     const char *before = kj_in_str(req, "before");
     json_t *t = kj_thread_page(kj_req_db(req), req->user, kj_req_param(req, 0), before, KJ_THREAD_PAGE);
     if (!t) { kj_error(req, 404, "err.not_found"); return; }
-    json_object_set_new(t, "page_title", json_string(jstr(t, "subject")));
+    json_object_set_new(t, "page_title", json_string(kj_jstr(t, "subject")));
     if (before) json_object_set_new(t, "paged", json_true());
     /* Once a deal runs on this thread, its messages belong on the deal page (and in its log). */
-    char *deal = kj_deal_of_thread(kj_req_db(req), jstr(t, "id"));
+    char *deal = kj_deal_of_thread(kj_req_db(req), kj_jstr(t, "id"));
     if (deal) { json_object_set_new(t, "deal_id", json_string(deal)); free(deal); }
     kj_render(req, 200, "thread", t);
 }
@@ -580,8 +575,8 @@ void kj_page_notifications(kj_req *req)
     json_t *n;
     json_array_foreach(items, i, n) {
         char key[64];
-        snprintf(key, sizeof key, "notify.%s", jstr(n, "kind"));
-        json_object_set_new(n, "text", json_string(kj_trf(req, key, jstr(n, "subject"))));
+        snprintf(key, sizeof key, "notify.%s", kj_jstr(n, "kind"));
+        json_object_set_new(n, "text", json_string(kj_trf(req, key, kj_jstr(n, "subject"))));
     }
     /* Best effort: a lost read mark only leaves the notifications shown as new. */
     kj_notifications_mark_read(kj_req_db(req), user_id(req));
@@ -630,7 +625,7 @@ void kj_page_listing_attachment_delete(kj_req *req)
     if (!l) return;
     json_decref(l);
     json_t *a = kj_id_valid(att) ? kj_attach_get(kj_req_db(req), att) : NULL;
-    if (!a || !json_is_string(json_object_get(a, "listing_id")) || strcmp(jstr(a, "listing_id"), id)) {
+    if (!a || !json_is_string(json_object_get(a, "listing_id")) || strcmp(kj_jstr(a, "listing_id"), id)) {
         json_decref(a);
         kj_error(req, 404, "err.not_found");
         return;

@@ -30,24 +30,4 @@ void kj_page_listing_upload(kj_req *req);
 void kj_page_listing_attachment_delete(kj_req *req);
 void kj_api_listing_upload(kj_req *req);
 
-void kj_api_listings(kj_req *req);
-void kj_api_listing_create(kj_req *req);
-void kj_api_lifecycle(kj_req *req);
-void kj_api_listing(kj_req *req);
-void kj_api_listing_patch(kj_req *req);
-void kj_api_listing_act(kj_req *req);
-void kj_api_listing_history(kj_req *req);
-void kj_api_listing_interest(kj_req *req);
-void kj_api_my_listings(kj_req *req);
-void kj_api_review_queue(kj_req *req);
-void kj_api_eois(kj_req *req);
-void kj_api_eoi(kj_req *req);
-void kj_api_eoi_decide(kj_req *req);
-void kj_api_threads(kj_req *req);
-void kj_api_thread(kj_req *req);
-void kj_api_thread_post(kj_req *req);
-void kj_api_favourites(kj_req *req);
-void kj_api_favourite_set(kj_req *req);
-void kj_api_notifications(kj_req *req);
-void kj_api_reference(kj_req *req);
 #endif

@@ -7,13 +7,12 @@
  * asking authz/authz.h); these handlers only render it.
  */
 #include "web/pages_org.h"
+#include "core/json_util.h"
 #include "account/membership.h"
 #include "authz/authz.h"
 #include "core/id.h"
 #include <stdlib.h>
 #include <string.h>
-
-static const char *uid_of(kj_req *req) { return json_string_value(json_object_get(req->user, "id")); }
 
 /* Local paths only, so that ?next= cannot send a user elsewhere. */
 static const char *local_next(const char *next, const char *dflt)
@@ -48,7 +47,7 @@ void kj_page_org_request_post(kj_req *req)
     if (kj_has_errors(req)) { render_request(req, 422, false); return; }
     kj_err f = { 0 };
     char id[KJ_ID_LEN + 1];
-    int st = kj_org_request_file(kj_req_db(req), uid_of(req), kj_in_str(req, "credit_code"), kj_in_str(req, "note"), id, &f) ? kj_err_status(&f) : 0;
+    int st = kj_org_request_file(kj_req_db(req), kj_user_id(req->user), kj_in_str(req, "credit_code"), kj_in_str(req, "note"), id, &f) ? kj_err_status(&f) : 0;
     if (st) {
         kj_req_fail(req, &f);
         render_request(req, st == 500 ? 500 : st == 403 ? 403 : st == 409 ? 409 : 422, false);
@@ -59,10 +58,10 @@ void kj_page_org_request_post(kj_req *req)
 
 void kj_page_org_request_withdraw(kj_req *req)
 {
-    json_t *p = kj_org_request_pending(kj_req_db(req), uid_of(req));
+    json_t *p = kj_org_request_pending(kj_req_db(req), kj_user_id(req->user));
     if (!p) { kj_error(req, 404, "err.not_found"); return; }
     kj_err f = { 0 };
-    int st = kj_org_request_withdraw(kj_req_db(req), uid_of(req), json_string_value(json_object_get(p, "id")), &f) ? kj_err_status(&f) : 0;
+    int st = kj_org_request_withdraw(kj_req_db(req), kj_user_id(req->user), json_string_value(json_object_get(p, "id")), &f) ? kj_err_status(&f) : 0;
     json_decref(p);
     if (st) { refused(req, st, &f); return; }
     kj_resp_redirect(req, "/account/org-request");
@@ -79,7 +78,7 @@ void kj_page_org_requests(kj_req *req)
 static void decide(kj_req *req, bool approve)
 {
     kj_err f = { 0 };
-    int st = kj_org_request_decide(kj_req_db(req), uid_of(req), kj_req_param(req, 0), approve, kj_in_str(req, "reason"), &f) ? kj_err_status(&f) : 0;
+    int st = kj_org_request_decide(kj_req_db(req), kj_user_id(req->user), kj_req_param(req, 0), approve, kj_in_str(req, "reason"), &f) ? kj_err_status(&f) : 0;
     if (st) { refused(req, st, &f); return; }
     kj_resp_redirect(req, local_next(kj_in_str(req, "next"), "/org-requests"));
 }
@@ -100,7 +99,7 @@ void kj_page_org_members(kj_req *req)
     if (!members && !pending) { json_decref(org); kj_error(req, 403, "err.org.not_admin"); return; }
     size_t i;
     json_t *m;
-    const char *me = uid_of(req);
+    const char *me = kj_user_id(req->user);
     json_array_foreach(members, i, m) {
         const char *role = json_string_value(json_object_get(m, "org_role"));
         json_object_set_new(m, "is_admin", json_boolean(role && !strcmp(role, "admin")));
@@ -118,7 +117,7 @@ void kj_page_org_member_role(kj_req *req)
     if (kj_has_errors(req)) { kj_error(req, 400, "err.form.check"); return; }
     kj_err f = { 0 };
     const char *org_id = kj_req_param(req, 0);
-    int st = kj_org_member_set_role(kj_req_db(req), uid_of(req), org_id, kj_req_param(req, 1), kj_in_str(req, "org_role"), &f) ? kj_err_status(&f) : 0;
+    int st = kj_org_member_set_role(kj_req_db(req), kj_user_id(req->user), org_id, kj_req_param(req, 1), kj_in_str(req, "org_role"), &f) ? kj_err_status(&f) : 0;
     if (st) { refused(req, st, &f); return; }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/orgs/%s/members", org_id));
 }
@@ -127,10 +126,10 @@ void kj_page_org_member_remove(kj_req *req)
 {
     kj_err f = { 0 };
     const char *org_id = kj_req_param(req, 0);
-    int st = kj_org_member_remove(kj_req_db(req), uid_of(req), org_id, kj_req_param(req, 1), &f) ? kj_err_status(&f) : 0;
+    int st = kj_org_member_remove(kj_req_db(req), kj_user_id(req->user), org_id, kj_req_param(req, 1), &f) ? kj_err_status(&f) : 0;
     if (st) { refused(req, st, &f); return; }
     /* An admin who removed themself may no longer see the page. */
-    kj_resp_redirect(req, !strcmp(kj_req_param(req, 1), uid_of(req)) ? "/dashboard"
+    kj_resp_redirect(req, !strcmp(kj_req_param(req, 1), kj_user_id(req->user)) ? "/dashboard"
                                                                        : kj_arena_printf(req->arena, "/orgs/%s/members", org_id));
 }
 
@@ -140,7 +139,7 @@ void kj_page_admin_jurisdiction(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_error(req, 400, "err.form.check"); return; }
     kj_err f = { 0 };
-    int st = kj_account_set_jurisdiction(kj_req_db(req), uid_of(req), kj_req_param(req, 0), kj_in_str(req, "jurisdiction"), &f) ? kj_err_status(&f) : 0;
+    int st = kj_account_set_jurisdiction(kj_req_db(req), kj_user_id(req->user), kj_req_param(req, 0), kj_in_str(req, "jurisdiction"), &f) ? kj_err_status(&f) : 0;
     if (st) { refused(req, st, &f); return; }
     kj_resp_redirect(req, "/admin/users");
 }

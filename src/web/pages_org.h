@@ -17,18 +17,6 @@ void kj_page_org_member_role(kj_req *req);
 void kj_page_org_member_remove(kj_req *req);
 void kj_page_admin_jurisdiction(kj_req *req);
 
-void kj_api_org_request_file(kj_req *req);
-void kj_api_org_requests(kj_req *req);
-void kj_api_org_request_approve(kj_req *req);
-void kj_api_org_request_refuse(kj_req *req);
-void kj_api_org_request_withdraw(kj_req *req);
-void kj_api_org_members(kj_req *req);
-void kj_api_org_pending(kj_req *req);
-void kj_api_org_member_role(kj_req *req);
-void kj_api_org_member_remove(kj_req *req);
-void kj_api_admin_jurisdiction(kj_req *req);
-void kj_api_jurisdiction_log(kj_req *req);
-
 /** The signed-in user's pending organization request as /me and pages
  *  show it: {org_id, org_name, status: "pending"} (new ref) or NULL. */
 json_t *kj_org_request_view(kj_req *req);

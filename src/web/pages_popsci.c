@@ -8,6 +8,7 @@
  * page carries only the text, its images (lazy, sized) and small forms.
  */
 #include "web/pages_popsci.h"
+#include "core/json_util.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -22,15 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static const char *or_empty(const char *s) { return s ? s : ""; }
 
-static const char *uid(kj_req *req) { return jstr(req->user, "id"); }
 
 /* ---- shared helpers ---- */
 
@@ -122,11 +116,11 @@ int kj_popsci_store_images(kj_req *req, const kj_popsci_images *imgs, const char
         const kj_upload *u = imgs->img[i].u;
         char id[KJ_ID_LEN + 1];
         const char *key = NULL;
-        int rc = kj_attach_store(kj_req_db(req), app->cfg.data, KJ_POPSCI_IMAGE_MAX, uid(req), NULL, NULL, u->filename,
+        int rc = kj_attach_store(kj_req_db(req), app->cfg.data, KJ_POPSCI_IMAGE_MAX, kj_user_id(req->user), NULL, NULL, u->filename,
                                  u->data, u->size, false, id, &key);
         if (!rc) rc = kj_media_save_variants(kj_req_db(req), app->cfg.data, id, &imgs->img[i].set);
         if (rc) { kj_field_error(req, imgs->field, key ? image_error_key(key) : "err.internal"); return -1; }
-        if (kj_popsci_image_link(kj_req_db(req), id, uid(req), content_id, question_id, poster)) return -1;
+        if (kj_popsci_image_link(kj_req_db(req), id, kj_user_id(req->user), content_id, question_id, poster)) return -1;
         poster = false;
     }
     return 0;
@@ -145,7 +139,7 @@ static int store_video(kj_req *req, json_t *in)
         if (!u->field || strcmp(u->field, "video") || (!u->size && (!u->filename || !*u->filename))) continue;
         char id[KJ_ID_LEN + 1];
         const char *key = NULL;
-        if (kj_video_store(kj_req_db(req), app->cfg.data, (size_t)app->cfg.max_video, uid(req), u->data, u->size, id,
+        if (kj_video_store(kj_req_db(req), app->cfg.data, (size_t)app->cfg.max_video, kj_user_id(req->user), u->data, u->size, id,
                            &key)) {
             for (size_t i = 0; i < sizeof map / sizeof *map; i++)
                 if (key && !strcmp(key, map[i][0])) key = map[i][1];
@@ -164,9 +158,9 @@ void kj_popsci_reason_texts(kj_req *req, json_t *items)
     json_t *it;
     json_array_foreach(items, i, it) {
         json_t *r = json_object_get(it, "reason");
-        const char *code = or_empty(jstr(r, "code"));
-        const char *what = jstr(r, "topic_name") ? jstr(r, "topic_name") : jstr(r, "word");
-        const char *where = jstr(r, "region_name");
+        const char *code = or_empty(kj_jstr(r, "code"));
+        const char *what = kj_jstr(r, "topic_name") ? kj_jstr(r, "topic_name") : kj_jstr(r, "word");
+        const char *where = kj_jstr(r, "region_name");
         const char *arg = what && where ? kj_arena_printf(req->arena, "%s · %s", what, where)
                                         : what ? what : where ? where : "";
         char key[48];
@@ -185,9 +179,9 @@ static json_t *topic_options(kj_req *req, const char *selected)
     size_t i;
     json_t *t;
     json_array_foreach(all, i, t) {
-        snprintf(want, sizeof want, " %s ", or_empty(jstr(t, "code")));
-        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", jstr(t, "code"),
-                                             "label", jstr(t, en ? "name_en" : "name_zh"),
+        snprintf(want, sizeof want, " %s ", or_empty(kj_jstr(t, "code")));
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", kj_jstr(t, "code"),
+                                             "label", kj_jstr(t, en ? "name_en" : "name_zh"),
                                              "selected", selected && strstr(selected, want) != NULL));
     }
     json_decref(all);
@@ -224,13 +218,13 @@ static void label_rows(kj_req *req, json_t *rows)
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r) {
-        const char *t = jstr(r, en ? "topic_en" : "topic_zh");
+        const char *t = kj_jstr(r, en ? "topic_en" : "topic_zh");
         if (t) json_object_set_new(r, "topic_label", json_string(t));
         char key[48];
-        snprintf(key, sizeof key, "popsci.kind.%s", or_empty(jstr(r, "kind")));
-        if (jstr(r, "kind")) json_object_set_new(r, "kind_label", json_string(kj_tr(req, key)));
-        if (jstr(r, "poster_id")) json_object_set_new(r, "poster_url", json_string(kj_arena_printf(req->arena,
-                                                      "/popsci/images/%s", jstr(r, "poster_id"))));
+        snprintf(key, sizeof key, "popsci.kind.%s", or_empty(kj_jstr(r, "kind")));
+        if (kj_jstr(r, "kind")) json_object_set_new(r, "kind_label", json_string(kj_tr(req, key)));
+        if (kj_jstr(r, "poster_id")) json_object_set_new(r, "poster_url", json_string(kj_arena_printf(req->arena,
+                                                      "/popsci/images/%s", kj_jstr(r, "poster_id"))));
     }
 }
 
@@ -264,7 +258,7 @@ static const char *image_html(kj_req *req, const char *id, const char *alt)
 static void responsive_body(kj_req *req, json_t *c, json_t *used)
 {
     static const char prefix[] = "<img src=\"/popsci/images/";
-    const char *html = jstr(c, "body_html");
+    const char *html = kj_jstr(c, "body_html");
     if (!html || !strstr(html, prefix)) return;
     kj_buf out = { 0 };
     const char *p = html, *hit;
@@ -297,7 +291,7 @@ static void content_images(kj_req *req, json_t *c)
 {
     json_t *used = json_object(), *shown = json_array();
     responsive_body(req, c, used);
-    const char *poster = jstr(c, "poster_id");
+    const char *poster = kj_jstr(c, "poster_id");
     if (poster) {
         json_object_set_new(c, "poster_html", json_string(image_html(req, poster, kj_tr(req, "popsci.poster_alt"))));
         json_object_set_new(used, poster, json_true());
@@ -305,7 +299,7 @@ static void content_images(kj_req *req, json_t *c)
     size_t i;
     json_t *im;
     json_array_foreach(json_object_get(c, "images"), i, im) {
-        const char *id = jstr(im, "id");
+        const char *id = kj_jstr(im, "id");
         if (!id || json_object_get(used, id)) continue;
         json_array_append_new(shown, json_pack("{s:s, s:s}", "id", id, "img_html", image_html(req, id, "")));
     }
@@ -352,25 +346,25 @@ static void render_form(kj_req *req, int status, json_t *c)
     json_t *d = page_data(req, c ? "popsci.edit.title" : "popsci.new.title");
     bool posted = req->form && req->method == KJ_POST;
     json_t *src = posted ? req->form : c;
-    const char *topic = jstr(src, "topic"), *aud = jstr(src, "audience");
+    const char *topic = kj_jstr(src, "topic"), *aud = kj_jstr(src, "audience");
     json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
     json_object_set_new(d, "audiences", audience_options(req, aud));
-    json_object_set_new(d, "langs", lang_options(req, jstr(src, "lang")));
-    json_object_set_new(d, "form_action", json_string(c ? kj_arena_printf(req->arena, "/popsci/%s/edit", jstr(c, "id"))
+    json_object_set_new(d, "langs", lang_options(req, kj_jstr(src, "lang")));
+    json_object_set_new(d, "form_action", json_string(c ? kj_arena_printf(req->arena, "/popsci/%s/edit", kj_jstr(c, "id"))
                                                         : "/popsci"));
     if (c) {
-        bool published = !strcmp(or_empty(jstr(c, "status")), "published");
+        bool published = !strcmp(or_empty(kj_jstr(c, "status")), "published");
         json_object_set_new(d, "editing", json_true());
         json_object_set_new(d, published ? "edit_published" : "edit_draft", json_true());
-        json_object_set_new(d, "content_id", json_string(or_empty(jstr(c, "id"))));
+        json_object_set_new(d, "content_id", json_string(or_empty(kj_jstr(c, "id"))));
         json_object_set_new(d, "kind_label", json_string(kj_tr(req, kj_arena_printf(req->arena, "popsci.kind.%s",
-                                                                                   or_empty(jstr(c, "kind"))))));
+                                                                                   or_empty(kj_jstr(c, "kind"))))));
         json_object_set(d, "existing_images", json_object_get(c, "images"));
         if (!posted) {
             json_t *f = json_object();
             static const char *const text[] = { "title", "summary", "body", "source", "video_url", "transcript", "lang" };
             for (size_t i = 0; i < sizeof text / sizeof *text; i++)
-                json_object_set_new(f, text[i], json_string(or_empty(jstr(c, text[i]))));
+                json_object_set_new(f, text[i], json_string(or_empty(kj_jstr(c, text[i]))));
             kj_buf b = { 0 };
             kj_popsci_join_list(json_object_get(c, "regions"), &b);
             json_object_set_new(f, "regions", json_string(trimmed(req, b.data)));
@@ -457,8 +451,8 @@ void kj_page_popsci_edit_post(kj_req *req)
     json_t *c = editable_content(req);
     if (!c) return;
     kj_db *db = kj_popsci_db(req);
-    const char *id = kj_arena_strdup(req->arena, or_empty(jstr(c, "id")));
-    bool draft = strcmp(or_empty(jstr(c, "status")), "published") != 0;
+    const char *id = kj_arena_strdup(req->arena, or_empty(kj_jstr(c, "id")));
+    bool draft = strcmp(or_empty(kj_jstr(c, "status")), "published") != 0;
     /* Images of published content would be public before review: only
      * drafts take new ones. Checked and decoded before the transaction. */
     kj_popsci_images *images = NULL, *posters = NULL;
@@ -528,33 +522,33 @@ void kj_page_popsci_show(kj_req *req)
     const char *id = kj_req_param(req, 0);
     json_t *c = kj_popsci_view(db, id, req->user);
     if (!c) { kj_error(req, 404, "err.not_found"); return; }
-    bool published = !strcmp(or_empty(jstr(c, "status")), "published");
+    bool published = !strcmp(or_empty(kj_jstr(c, "status")), "published");
     if (req->user && published) {
         kj_err ev = { .fields = json_object() };
         kj_popsci_event(db, req->user, id, "open", &ev);
         json_decref(ev.fields);
     }
     bool en = !strcmp(req->lang, "en");
-    json_object_set_new(c, "page_title", json_string(or_empty(jstr(c, "title"))));
-    json_object_set_new(c, "topic_label", json_string(or_empty(jstr(c, en ? "topic_en" : "topic_zh"))));
+    json_object_set_new(c, "page_title", json_string(or_empty(kj_jstr(c, "title"))));
+    json_object_set_new(c, "topic_label", json_string(or_empty(kj_jstr(c, en ? "topic_en" : "topic_zh"))));
     char key[48];
-    snprintf(key, sizeof key, "popsci.aud.%s", or_empty(jstr(c, "audience")));
+    snprintf(key, sizeof key, "popsci.aud.%s", or_empty(kj_jstr(c, "audience")));
     json_object_set_new(c, "audience_label", json_string(kj_tr(req, key)));
-    snprintf(key, sizeof key, "popsci.status.%s", or_empty(jstr(c, "status")));
+    snprintf(key, sizeof key, "popsci.status.%s", or_empty(kj_jstr(c, "status")));
     json_object_set_new(c, "status_label", json_string(kj_tr(req, key)));
-    snprintf(key, sizeof key, "popsci.lang.%s", !strcmp(or_empty(jstr(c, "lang")), "en") ? "en" : "zh-CN");
+    snprintf(key, sizeof key, "popsci.lang.%s", !strcmp(or_empty(kj_jstr(c, "lang")), "en") ? "en" : "zh-CN");
     json_object_set_new(c, "lang_label", json_string(kj_tr(req, key)));
     json_object_set_new(c, "published", json_boolean(published));
     json_object_set_new(c, "signed_in", json_boolean(req->user != NULL));
-    json_object_set_new(c, "is_video", json_boolean(!strcmp(or_empty(jstr(c, "kind")), "video")));
+    json_object_set_new(c, "is_video", json_boolean(!strcmp(or_empty(kj_jstr(c, "kind")), "video")));
     json_object_set_new(c, "is_notice", json_boolean(json_integer_value(json_object_get(c, "urgent_until")) > 0));
-    json_object_set_new(c, "is_rejected", json_boolean(!strcmp(or_empty(jstr(c, "status")), "rejected")));
-    json_object_set_new(c, "is_submitted", json_boolean(!strcmp(or_empty(jstr(c, "status")), "submitted")));
+    json_object_set_new(c, "is_rejected", json_boolean(!strcmp(or_empty(kj_jstr(c, "status")), "rejected")));
+    json_object_set_new(c, "is_submitted", json_boolean(!strcmp(or_empty(kj_jstr(c, "status")), "submitted")));
     content_images(req, c);
-    if (jstr(c, "video_id") && *jstr(c, "video_id"))
-        json_object_set_new(c, "video_src", json_string(kj_arena_printf(req->arena, "/popsci/videos/%s", jstr(c, "video_id"))));
-    if (jstr(c, "poster_id"))
-        json_object_set_new(c, "poster_src", json_string(kj_arena_printf(req->arena, "/popsci/images/%s", jstr(c, "poster_id"))));
+    if (kj_jstr(c, "video_id") && *kj_jstr(c, "video_id"))
+        json_object_set_new(c, "video_src", json_string(kj_arena_printf(req->arena, "/popsci/videos/%s", kj_jstr(c, "video_id"))));
+    if (kj_jstr(c, "poster_id"))
+        json_object_set_new(c, "poster_src", json_string(kj_arena_printf(req->arena, "/popsci/images/%s", kj_jstr(c, "poster_id"))));
     /* Course items as links with titles. */
     json_t *links = json_array();
     size_t i;
@@ -574,7 +568,7 @@ void kj_page_popsci_show(kj_req *req)
     json_object_set_new(c, "region_names", regs);
     json_t *rev = json_object_get(c, "revision");
     if (rev) {
-        const char *rs = or_empty(jstr(rev, "status"));
+        const char *rs = or_empty(kj_jstr(rev, "status"));
         json_object_set_new(rev, !strcmp(rs, "rejected") ? "rev_rejected" : "rev_waiting", json_true());
     }
     json_object_set_new(c, "editable", json_boolean(json_is_true(json_object_get(c, "is_author")) &&
@@ -635,7 +629,7 @@ void kj_page_popsci_mine(kj_req *req)
     json_t *r;
     json_array_foreach(items, i, r) {
         char key[48];
-        snprintf(key, sizeof key, "popsci.status.%s", or_empty(jstr(r, "status")));
+        snprintf(key, sizeof key, "popsci.status.%s", or_empty(kj_jstr(r, "status")));
         json_object_set_new(r, "status_label", json_string(kj_tr(req, key)));
         json_object_set_new(r, "editable", json_boolean(json_integer_value(json_object_get(r, "urgent_until")) == 0));
     }
@@ -654,7 +648,7 @@ void kj_page_popsci_feed(kj_req *req)
     kj_popsci_reason_texts(req, items);
     json_t *d = page_data(req, "popsci.feed.title");
     json_object_set_new(d, "items", items);
-    json_t *p = kj_popsci_profile(db, uid(req));
+    json_t *p = kj_popsci_profile(db, kj_user_id(req->user));
     json_object_set_new(d, "has_profile", json_incref(json_object_get(p, "exists")));
     json_decref(p);
     kj_render(req, 200, "popsci_feed", d);
@@ -663,25 +657,25 @@ void kj_page_popsci_feed(kj_req *req)
 static void render_profile(kj_req *req, int status)
 {
     kj_db *db = kj_popsci_db(req);
-    json_t *p = kj_popsci_profile(db, uid(req));
+    json_t *p = kj_popsci_profile(db, kj_user_id(req->user));
     json_t *d = page_data(req, "popsci.profile.title");
     kj_buf topics = { 0 };
     json_t *src = kj_has_errors(req) && req->form ? json_object_get(req->form, "topics") : json_object_get(p, "topics");
     kj_popsci_join_list(src, &topics);
     json_object_set_new(d, "topics", topic_options(req, topics.data));
     kj_buf_free(&topics);
-    const char *region = kj_has_errors(req) && req->form ? jstr(req->form, "region") : jstr(p, "region");
+    const char *region = kj_has_errors(req) && req->form ? kj_jstr(req->form, "region") : kj_jstr(p, "region");
     json_object_set_new(d, "regions", kj_region_options(req, region));
-    json_object_set_new(d, "audiences", audience_options(req, kj_has_errors(req) && req->form ? jstr(req->form, "audience")
-                                                                                              : jstr(p, "audience")));
-    json_object_set_new(d, "crops", json_string(or_empty(kj_has_errors(req) && req->form ? jstr(req->form, "crops")
-                                                                                          : jstr(p, "crops"))));
+    json_object_set_new(d, "audiences", audience_options(req, kj_has_errors(req) && req->form ? kj_jstr(req->form, "audience")
+                                                                                              : kj_jstr(p, "audience")));
+    json_object_set_new(d, "crops", json_string(or_empty(kj_has_errors(req) && req->form ? kj_jstr(req->form, "crops")
+                                                                                          : kj_jstr(p, "crops"))));
     json_t *learned = json_object_get(p, "learned_topics");
     size_t i;
     json_t *l;
     json_array_foreach(learned, i, l) {
-        char *n = kj_popsci_topic_name(db, jstr(l, "topic"), req->lang);
-        json_object_set_new(l, "label", json_string(n ? n : or_empty(jstr(l, "topic"))));
+        char *n = kj_popsci_topic_name(db, kj_jstr(l, "topic"), req->lang);
+        json_object_set_new(l, "label", json_string(n ? n : or_empty(kj_jstr(l, "topic"))));
         free(n);
     }
     json_object_set(d, "learned", learned);
@@ -701,7 +695,7 @@ void kj_page_popsci_profile_post(kj_req *req)
     if (kj_has_errors(req)) { render_profile(req, 422); return; }
     json_t *errors = json_object();
     kj_err pe = { .fields = errors };
-    int st = kj_popsci_profile_set(kj_popsci_db(req), uid(req), req->in, &pe) ? kj_err_status(&pe) : 0;
+    int st = kj_popsci_profile_set(kj_popsci_db(req), kj_user_id(req->user), req->in, &pe) ? kj_err_status(&pe) : 0;
     if (st) { kj_popsci_take_errors(req, errors); render_profile(req, st == 500 ? 500 : 422); return; }
     json_decref(errors);
     kj_resp_redirect(req, "/popsci/profile?saved=1");
@@ -709,7 +703,7 @@ void kj_page_popsci_profile_post(kj_req *req)
 
 void kj_page_popsci_profile_delete(kj_req *req)
 {
-    if (kj_popsci_profile_delete(kj_popsci_db(req), uid(req))) { kj_error(req, 500, "err.internal"); return; }
+    if (kj_popsci_profile_delete(kj_popsci_db(req), kj_user_id(req->user))) { kj_error(req, 500, "err.internal"); return; }
     kj_resp_redirect(req, "/popsci/profile?deleted=1");
 }
 
@@ -729,9 +723,9 @@ void kj_page_popsci_questions(kj_req *req)
 static void render_ask(kj_req *req, int status)
 {
     json_t *d = page_data(req, "popsci.ask.title");
-    const char *topic = req->form ? jstr(req->form, "topic") : NULL;
+    const char *topic = req->form ? kj_jstr(req->form, "topic") : NULL;
     json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
-    const char *region = req->form && jstr(req->form, "region") ? jstr(req->form, "region") : jstr(req->user, "region");
+    const char *region = req->form && kj_jstr(req->form, "region") ? kj_jstr(req->form, "region") : kj_jstr(req->user, "region");
     json_object_set_new(d, "regions", kj_region_options(req, region));
     kj_render(req, status, "popsci_ask", d);
 }
@@ -764,18 +758,18 @@ void kj_page_popsci_question(kj_req *req)
     json_t *q = kj_popsci_question(db, kj_req_param(req, 0), req->user);
     if (!q) { kj_error(req, 404, "err.not_found"); return; }
     bool en = !strcmp(req->lang, "en");
-    json_object_set_new(q, "page_title", json_string(or_empty(jstr(q, "title"))));
-    json_object_set_new(q, "topic_label", json_string(or_empty(jstr(q, en ? "topic_en" : "topic_zh"))));
-    char *rn = kj_popsci_region_name(db, jstr(q, "region"), req->lang);
+    json_object_set_new(q, "page_title", json_string(or_empty(kj_jstr(q, "title"))));
+    json_object_set_new(q, "topic_label", json_string(or_empty(kj_jstr(q, en ? "topic_en" : "topic_zh"))));
+    char *rn = kj_popsci_region_name(db, kj_jstr(q, "region"), req->lang);
     json_object_set_new(q, "region_label", json_string(rn ? rn : ""));
     free(rn);
     json_object_set_new(q, "signed_in", json_boolean(req->user != NULL));
     size_t i;
     json_t *ph;
     json_array_foreach(json_object_get(q, "photos"), i, ph)
-        json_object_set_new(ph, "img_html", json_string(image_html(req, or_empty(jstr(ph, "id")),
+        json_object_set_new(ph, "img_html", json_string(image_html(req, or_empty(kj_jstr(ph, "id")),
                                                                      kj_tr(req, "popsci.ask.photo_alt"))));
-    json_object_set_new(q, "answered", json_boolean(!strcmp(or_empty(jstr(q, "status")), "answered")));
+    json_object_set_new(q, "answered", json_boolean(!strcmp(or_empty(kj_jstr(q, "status")), "answered")));
     static const char *const notices[] = { "asked", "answered_now", "accepted" };
     for (size_t k = 0; k < sizeof notices / sizeof *notices; k++)
         if (kj_req_query(req, notices[k])) json_object_set_new(q, notices[k], json_true());
@@ -825,19 +819,19 @@ void kj_page_popsci_publish_q(kj_req *req)
 static void render_experts(kj_req *req, int status)
 {
     kj_db *db = kj_popsci_db(req);
-    json_t *regs = kj_popsci_expert_get(db, uid(req));
+    json_t *regs = kj_popsci_expert_get(db, kj_user_id(req->user));
     kj_buf topics = { 0 }, regions = { 0 };
     kj_buf_puts(&topics, " ");
     kj_buf_puts(&regions, " ");
     size_t i;
     json_t *r;
     json_array_foreach(regs, i, r) {
-        kj_buf_printf(&topics, "%s ", or_empty(jstr(r, "topic")));
-        if (!strstr(regions.data, or_empty(jstr(r, "region")))) kj_buf_printf(&regions, "%s ", or_empty(jstr(r, "region")));
+        kj_buf_printf(&topics, "%s ", or_empty(kj_jstr(r, "topic")));
+        if (!strstr(regions.data, or_empty(kj_jstr(r, "region")))) kj_buf_printf(&regions, "%s ", or_empty(kj_jstr(r, "region")));
     }
     json_t *d = page_data(req, "popsci.experts.title");
     json_object_set_new(d, "topics", topic_options(req, topics.data));
-    json_object_set_new(d, "my_regions", json_string(kj_has_errors(req) && req->form ? or_empty(jstr(req->form, "regions"))
+    json_object_set_new(d, "my_regions", json_string(kj_has_errors(req) && req->form ? or_empty(kj_jstr(req->form, "regions"))
                                                                                        : regions.data + 1));
     json_object_set_new(d, "registered", json_boolean(json_array_size(regs) > 0));
     if (kj_req_query(req, "saved")) json_object_set_new(d, "saved", json_true());
@@ -854,7 +848,7 @@ void kj_page_popsci_experts_post(kj_req *req)
     if (kj_has_errors(req)) { render_experts(req, 422); return; }
     json_t *errors = json_object();
     kj_err pe = { .fields = errors };
-    int st = kj_popsci_expert_set(kj_popsci_db(req), uid(req), json_object_get(req->in, "topics"),
+    int st = kj_popsci_expert_set(kj_popsci_db(req), kj_user_id(req->user), json_object_get(req->in, "topics"),
                                   json_object_get(req->in, "regions"), &pe) ? kj_err_status(&pe) : 0;
     if (st) { kj_popsci_take_errors(req, errors); render_experts(req, 422); return; }
     json_decref(errors);
@@ -864,13 +858,13 @@ void kj_page_popsci_experts_post(kj_req *req)
 static void render_notice(kj_req *req, int status)
 {
     json_t *d = page_data(req, "popsci.notice.title");
-    const char *topic = req->form ? jstr(req->form, "topic") : NULL;
+    const char *topic = req->form ? kj_jstr(req->form, "topic") : NULL;
     json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : " disaster "));
-    json_object_set_new(d, "audiences", audience_options(req, req->form ? jstr(req->form, "audience") : NULL));
+    json_object_set_new(d, "audiences", audience_options(req, req->form ? kj_jstr(req->form, "audience") : NULL));
     /* Preselect where the sender may send: the operator's jurisdiction. */
-    const char *where = jstr(req->user, "jurisdiction") ? jstr(req->user, "jurisdiction") : jstr(req->user, "region");
-    json_object_set_new(d, "regions", kj_region_options(req, req->form && jstr(req->form, "region")
-                                                             ? jstr(req->form, "region") : where));
+    const char *where = kj_jstr(req->user, "jurisdiction") ? kj_jstr(req->user, "jurisdiction") : kj_jstr(req->user, "region");
+    json_object_set_new(d, "regions", kj_region_options(req, req->form && kj_jstr(req->form, "region")
+                                                             ? kj_jstr(req->form, "region") : where));
     kj_render(req, status, "popsci_notice", d);
 }
 
@@ -945,10 +939,10 @@ static void render_team(kj_req *req, int status)
     json_t *t = kj_popsci_team(db, kj_req_param(req, 0));
     if (!t) { kj_error(req, 404, "err.not_found"); return; }
     json_object_set_new(t, "region_names", region_names(req, json_object_get(t, "regions")));
-    json_object_set_new(t, "page_title", json_string(or_empty(jstr(t, "name"))));
-    bool manager = req->user && (!strcmp(or_empty(uid(req)), or_empty(jstr(t, "created_by"))) ||
-                                 !strcmp(or_empty(jstr(req->user, "role")), "operator") ||
-                                 !strcmp(or_empty(jstr(req->user, "role")), "admin"));
+    json_object_set_new(t, "page_title", json_string(or_empty(kj_jstr(t, "name"))));
+    bool manager = req->user && (!strcmp(or_empty(kj_user_id(req->user)), or_empty(kj_jstr(t, "created_by"))) ||
+                                 !strcmp(or_empty(kj_jstr(req->user, "role")), "operator") ||
+                                 !strcmp(or_empty(kj_jstr(req->user, "role")), "admin"));
     json_object_set_new(t, "can_manage", json_boolean(manager));
     json_object_del(t, "created_by");
     static const char *const notices[] = { "created", "added" };
@@ -1006,8 +1000,8 @@ void kj_page_popsci_image(kj_req *req)
     const char *id = kj_req_param(req, 0);
     json_t *a = kj_popsci_image_visible(db, id, req->user) ? kj_attach_get(db, id) : NULL;
     if (!a) { kj_error(req, 404, "err.not_found"); return; }
-    const char *mime = kj_arena_strdup(req->arena, or_empty(jstr(a, "mime")));
-    const char *etag = kj_arena_printf(req->arena, "\"%s\"", or_empty(jstr(a, "sha256")));
+    const char *mime = kj_arena_strdup(req->arena, or_empty(kj_jstr(a, "mime")));
+    const char *etag = kj_arena_printf(req->arena, "\"%s\"", or_empty(kj_jstr(a, "sha256")));
     json_decref(a);
     json_t *vs = kj_media_variants(db, id);
     int largest = (int)json_integer_value(json_object_get(json_array_get(vs, json_array_size(vs) - 1), "width"));
@@ -1035,7 +1029,7 @@ void kj_page_popsci_video(kj_req *req)
     const char *id = kj_req_param(req, 0);
     json_t *v = kj_popsci_video_visible(db, id, req->user) ? kj_video_get(db, id) : NULL;
     if (!v) { kj_error(req, 404, "err.not_found"); return; }
-    const char *mime = kj_arena_strdup(req->arena, or_empty(jstr(v, "mime")));
+    const char *mime = kj_arena_strdup(req->arena, or_empty(kj_jstr(v, "mime")));
     int64_t size = json_integer_value(json_object_get(v, "size")), start = 0, len = size;
     json_decref(v);
     req->no_gzip = true;

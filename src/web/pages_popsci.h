@@ -79,31 +79,4 @@ void kj_page_popsci_video(kj_req *req);       /* GET  /popsci/videos/{id} (Range
 void kj_page_popsci_atom(kj_req *req);        /* GET  /feeds/popsci.atom?topic=&region= */
 
 /* API (api_popsci.c). */
-void kj_api_popsci_list(kj_req *req);         /* GET    /api/v1/popsci */
-void kj_api_popsci_create(kj_req *req);       /* POST   /api/v1/popsci */
-void kj_api_popsci_get(kj_req *req);          /* GET    /api/v1/popsci/{id} */
-void kj_api_popsci_edit(kj_req *req);         /* PUT    /api/v1/popsci/{id} */
-void kj_api_popsci_review(kj_req *req);       /* POST   /api/v1/popsci/{id}/review */
-void kj_api_popsci_correct(kj_req *req);      /* POST   /api/v1/popsci/{id}/corrections */
-void kj_api_popsci_event(kj_req *req);        /* POST   /api/v1/popsci/{id}/events */
-void kj_api_popsci_queue(kj_req *req);        /* GET    /api/v1/popsci/review */
-void kj_api_popsci_topics(kj_req *req);       /* GET    /api/v1/popsci/topics */
-void kj_api_popsci_profile(kj_req *req);      /* GET    /api/v1/popsci/profile */
-void kj_api_popsci_profile_put(kj_req *req);  /* PUT    /api/v1/popsci/profile */
-void kj_api_popsci_profile_delete(kj_req *req); /* DELETE /api/v1/popsci/profile */
-void kj_api_popsci_notice(kj_req *req);       /* POST   /api/v1/popsci/notices */
-void kj_api_popsci_stats(kj_req *req);        /* GET    /api/v1/popsci/stats */
-void kj_api_popsci_experts(kj_req *req);      /* GET    /api/v1/popsci/experts */
-void kj_api_popsci_experts_put(kj_req *req);  /* PUT    /api/v1/popsci/experts */
-void kj_api_popsci_teams(kj_req *req);        /* GET    /api/v1/popsci/teams */
-void kj_api_popsci_team_create(kj_req *req);  /* POST   /api/v1/popsci/teams */
-void kj_api_popsci_team(kj_req *req);         /* GET    /api/v1/popsci/teams/{id} */
-void kj_api_popsci_team_add(kj_req *req);     /* POST   /api/v1/popsci/teams/{id}/members */
-void kj_api_feed(kj_req *req);                /* GET    /api/v1/feed */
-void kj_api_questions(kj_req *req);           /* GET    /api/v1/questions */
-void kj_api_question_create(kj_req *req);     /* POST   /api/v1/questions */
-void kj_api_question(kj_req *req);            /* GET    /api/v1/questions/{id} */
-void kj_api_question_answer(kj_req *req);     /* POST   /api/v1/questions/{id}/answers */
-void kj_api_question_publish(kj_req *req);    /* POST   /api/v1/questions/{id}/publish */
-void kj_api_answer_accept(kj_req *req);       /* POST   /api/v1/answers/{id}/accept */
 #endif

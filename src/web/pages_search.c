@@ -3,6 +3,7 @@
  * listing with their reasons, "not relevant" feedback, and alerts.
  */
 #include "web/pages_search.h"
+#include "core/json_util.h"
 #include "core/id.h"
 #include "market/filters.h"
 #include "search/search.h"
@@ -11,12 +12,6 @@
 #include "ref/refcache.h"
 #include <stdlib.h>
 #include <string.h>
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static void query_from(kj_req *req, kj_search_query *q)
 {
@@ -33,7 +28,7 @@ static void query_from(kj_req *req, kj_search_query *q)
  * then turn the markers into <mark>. */
 static void snippet_html(json_t *hit)
 {
-    const char *s = jstr(hit, "snippet");
+    const char *s = kj_jstr(hit, "snippet");
     if (!s) return;
     kj_buf b = { 0 };
     for (; *s; s++) {
@@ -47,7 +42,7 @@ static void snippet_html(json_t *hit)
 
 static void strip_markers(json_t *hit)
 {
-    const char *s = jstr(hit, "snippet");
+    const char *s = kj_jstr(hit, "snippet");
     if (!s) return;
     char *copy = strdup(s), *o = copy;
     for (const char *p = s; *p; p++) if (*p != '\x02' && *p != '\x03') *o++ = *p;
@@ -142,7 +137,7 @@ void kj_page_search(kj_req *req)
     size_t i;
     json_t *h;
     json_array_foreach(json_object_get(d, "items"), i, h) {
-        if (strcmp(jstr(h, "doc_kind"), "studio")) kj_listing_decorate(req, h, false);
+        if (strcmp(kj_jstr(h, "doc_kind"), "studio")) kj_listing_decorate(req, h, false);
         else json_object_set_new(h, "is_studio", json_true());
         snippet_html(h);
         json_object_set_new(h, "score_text", json_sprintf("%.2f", json_real_value(json_object_get(h, "score"))));
@@ -207,7 +202,7 @@ static void explain(kj_req *req, json_t *m)
         json_t *x;
         json_array_foreach(json_object_get(r, sides[s]), i, x) {
             char key[96];
-            snprintf(key, sizeof key, "match.%s.%s", jstr(x, "field"), jstr(x, "code"));
+            snprintf(key, sizeof key, "match.%s.%s", kj_jstr(x, "field"), kj_jstr(x, "code"));
             json_array_append_new(lines, json_pack("{s:s, s:b}", "text", kj_tr(req, key), "agree", s == 0));
         }
     }
@@ -215,16 +210,16 @@ static void explain(kj_req *req, json_t *m)
     json_object_set(m, "terms", json_object_get(r, "terms"));
     json_object_set_new(m, "score_pct", json_integer((json_int_t)(json_real_value(json_object_get(m, "score")) * 100 + 0.5)));
     char key[32];
-    snprintf(key, sizeof key, "kind.%s", jstr(m, "kind"));
+    snprintf(key, sizeof key, "kind.%s", kj_jstr(m, "kind"));
     json_object_set_new(m, "kind_label", json_string(kj_tr(req, key)));
-    json_object_set_new(m, "is_studio", json_boolean(!strcmp(jstr(m, "kind"), "studio")));
+    json_object_set_new(m, "is_studio", json_boolean(!strcmp(kj_jstr(m, "kind"), "studio")));
 }
 
 static json_t *visible_listing(kj_req *req, const char *id, int *status)
 {
     json_t *l = kj_listing_view(kj_req_db(req), id, req->user);
     if (!l) *status = 404;
-    if (l && strcmp(jstr(l, "status"), "published") && !json_is_true(json_object_get(l, "is_owner"))) {
+    if (l && strcmp(kj_jstr(l, "status"), "published") && !json_is_true(json_object_get(l, "is_owner"))) {
         json_decref(l);
         *status = 404;
         return NULL;
@@ -334,7 +329,7 @@ void kj_page_subscriptions(kj_req *req)
     json_t *items = kj_subscriptions(kj_req_db(req), req->user);
     size_t i;
     json_t *s;
-    json_array_foreach(items, i, s) json_object_set_new(s, "is_search", json_boolean(!strcmp(jstr(s, "kind"), "search")));
+    json_array_foreach(items, i, s) json_object_set_new(s, "is_search", json_boolean(!strcmp(kj_jstr(s, "kind"), "search")));
     kj_render(req, 200, "subscriptions", json_pack("{s:o, s:s, s:b}", "items", items, "page_title", kj_tr(req, "alert.title"),
                                                    "saved", kj_req_query(req, "saved") != NULL));
 }

@@ -3,14 +3,13 @@
  * sessions (see pages_security.h).
  */
 #include "web/pages_security.h"
+#include "core/json_util.h"
 #include "account/security.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "web/app.h"
 #include <string.h>
-
-static const char *uid_of(kj_req *req) { return json_string_value(json_object_get(req->user, "id")); }
 
 void kj_verify_banner(kj_req *req, json_t *data)
 {
@@ -39,7 +38,7 @@ void kj_page_verify_email(kj_req *req)
 
 void kj_page_verify_resend(kj_req *req)
 {
-    switch (kj_email_verification_resend(kj_req_db(req), uid_of(req))) {
+    switch (kj_email_verification_resend(kj_req_db(req), kj_user_id(req->user))) {
     case KJ_RESEND_SENT: kj_resp_redirect(req, "/dashboard?resent=1"); return;
     case KJ_RESEND_ALREADY: kj_resp_redirect(req, "/dashboard"); return;
     case KJ_RESEND_TOO_SOON: kj_resp_redirect(req, "/dashboard?resent=soon"); return;
@@ -50,7 +49,7 @@ void kj_page_verify_resend(kj_req *req)
 
 void kj_page_sessions(kj_req *req)
 {
-    json_t *list = kj_session_list(kj_req_db(req), uid_of(req), req->session_token);
+    json_t *list = kj_session_list(kj_req_db(req), kj_user_id(req->user), req->session_token);
     if (!list) { kj_error(req, 500, "err.internal"); return; }
     size_t i;
     json_t *s;
@@ -69,7 +68,7 @@ void kj_page_sessions(kj_req *req)
 /* Ending the session in use is logging out. */
 static bool is_current(kj_req *req, const char *session_id)
 {
-    json_t *list = kj_session_list(kj_req_db(req), uid_of(req), req->session_token);
+    json_t *list = kj_session_list(kj_req_db(req), kj_user_id(req->user), req->session_token);
     size_t i;
     json_t *s;
     bool cur = false;
@@ -84,7 +83,7 @@ void kj_page_session_end(kj_req *req)
     const char *id = kj_req_param(req, 0);
     if (!kj_id_valid(id)) { kj_error(req, 404, "err.not_found"); return; }
     bool current = is_current(req, id);
-    int rc = kj_session_end(kj_req_db(req), uid_of(req), id);
+    int rc = kj_session_end(kj_req_db(req), kj_user_id(req->user), id);
     if (rc < 0) { kj_error(req, 500, "err.internal"); return; }
     if (rc == 0) { kj_error(req, 404, "err.not_found"); return; }
     if (current) {
@@ -98,7 +97,7 @@ void kj_page_session_end(kj_req *req)
 
 void kj_page_sessions_end_others(kj_req *req)
 {
-    if (kj_session_end_others(kj_req_db(req), uid_of(req), req->session_token) < 0) { kj_error(req, 500, "err.internal"); return; }
+    if (kj_session_end_others(kj_req_db(req), kj_user_id(req->user), req->session_token) < 0) { kj_error(req, 500, "err.internal"); return; }
     kj_resp_redirect(req, "/account/sessions?ended=1");
 }
 
@@ -185,7 +184,7 @@ void kj_page_admin_verify_resend(kj_req *req)
     json_decref(u);
     enum kj_resend_result r = kj_email_verification_resend(kj_req_db(req), id);
     if (r == KJ_RESEND_ERROR) { kj_error(req, 500, "err.internal"); return; }
-    if (r == KJ_RESEND_SENT) kj_log_info("admin %s resent the verification link of %s", uid_of(req), id);
+    if (r == KJ_RESEND_SENT) kj_log_info("admin %s resent the verification link of %s", kj_user_id(req->user), id);
     kj_resp_redirect(req, r == KJ_RESEND_SENT ? "/admin/users?resent=1" : r == KJ_RESEND_TOO_SOON ? "/admin/users?resent=soon"
                                                                                                  : "/admin/users?resent=already");
 }

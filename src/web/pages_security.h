@@ -26,11 +26,4 @@ void kj_page_password_reset_post(kj_req *req);   /* POST /password/reset (heavy:
 
 void kj_page_admin_verify_resend(kj_req *req);   /* POST /admin/users/{id}/verification */
 
-void kj_api_admin_verify_resend(kj_req *req);  /* POST   /api/v1/admin/users/{id}/email-verification */
-void kj_api_password_forgot(kj_req *req);      /* POST   /api/v1/password/forgot */
-void kj_api_password_reset(kj_req *req);       /* POST   /api/v1/password/reset (heavy) */
-void kj_api_verify_resend(kj_req *req);        /* POST   /api/v1/me/email-verification */
-void kj_api_sessions(kj_req *req);             /* GET    /api/v1/me/sessions */
-void kj_api_session_end(kj_req *req);          /* DELETE /api/v1/me/sessions/{id} */
-void kj_api_sessions_end_others(kj_req *req);  /* POST   /api/v1/me/sessions/end-others */
 #endif

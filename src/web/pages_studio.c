@@ -7,6 +7,7 @@
  * typed and a message next to each bad field.
  */
 #include "web/pages_studio.h"
+#include "core/json_util.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -20,12 +21,6 @@
 #include <string.h>
 
 #define STUDIOS_PER_PAGE 20
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static const char *or_empty(const char *s) { return s ? s : ""; }
 
@@ -51,7 +46,7 @@ static void set_date(json_t *o, const char *from, const char *to)
 
 static void set_region_label(kj_req *req, json_t *o)
 {
-    const char *region = jstr(o, "region");
+    const char *region = kj_jstr(o, "region");
     char *label = region ? kj_region_label(kj_req_db(req), region, req->lang) : NULL;
     if (label) json_object_set_new(o, "region_label", json_string(label));
     free(label);
@@ -63,7 +58,7 @@ void kj_showcase_decorate(kj_req *req, json_t *rows)
     json_t *l;
     json_array_foreach(rows, i, l) {
         char key[64];
-        snprintf(key, sizeof key, "kind.%s", or_empty(jstr(l, "kind")));
+        snprintf(key, sizeof key, "kind.%s", or_empty(kj_jstr(l, "kind")));
         json_object_set_new(l, "kind_label", json_string(kj_tr(req, key)));
         set_date(l, "published_at", "published_date");
     }
@@ -150,7 +145,7 @@ static json_t *form_values(kj_req *req, json_t *studio)
     if (studio) {
         static const char *const plain[] = { "name", "intro", "affiliation", "region" };
         for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
-            json_object_set_new(form, plain[i], json_string(or_empty(jstr(studio, plain[i]))));
+            json_object_set_new(form, plain[i], json_string(or_empty(kj_jstr(studio, plain[i]))));
         join_into(form, studio, "directions");
         join_into(form, studio, "skills");
     }
@@ -165,10 +160,10 @@ static json_t *roster_view(kj_req *req, const char *studio_id)
     json_t *m;
     json_array_foreach(roster, i, m) {
         char key[64];
-        snprintf(key, sizeof key, "studio.member.%s.%s", or_empty(jstr(m, "role")), or_empty(jstr(m, "status")));
+        snprintf(key, sizeof key, "studio.member.%s.%s", or_empty(kj_jstr(m, "role")), or_empty(kj_jstr(m, "status")));
         json_object_set_new(m, "state_label", json_string(kj_tr(req, key)));
-        json_object_set_new(m, "removable", json_boolean(!strcmp(or_empty(jstr(m, "role")), "member")));
-        if (!jstr(m, "name")) json_object_set_new(m, "name", json_string(""));  /* invited: no account yet */
+        json_object_set_new(m, "removable", json_boolean(!strcmp(or_empty(kj_jstr(m, "role")), "member")));
+        if (!kj_jstr(m, "name")) json_object_set_new(m, "name", json_string(""));  /* invited: no account yet */
     }
     return roster;
 }
@@ -179,10 +174,10 @@ static void render_form(kj_req *req, int status, json_t *studio)
 {
     json_t *d = json_object();
     json_t *form = form_values(req, studio);
-    json_object_set_new(d, "regions", kj_region_options(req, jstr(form, "region")));
+    json_object_set_new(d, "regions", kj_region_options(req, kj_jstr(form, "region")));
     json_object_set_new(d, "form", form);
     if (studio) {
-        const char *id = jstr(studio, "id");
+        const char *id = kj_jstr(studio, "id");
         json_object_set_new(d, "action", json_sprintf("/studios/%s/edit", id));
         json_object_set_new(d, "roster", roster_view(req, id));
         json_object_set_new(d, "page_title", json_string(kj_tr(req, "studio.edit.title")));
@@ -248,13 +243,13 @@ void kj_page_studio_update(kj_req *req)
     json_t *lists = json_object(), *errors = json_object();
     kj_studio_input in = form_input(req, lists);
     kj_err se = { .fields = errors };
-    int st = kj_studio_update(kj_req_db(req), req->user, jstr(s, "id"), &in, &se) ? kj_err_status(&se) : 0;
+    int st = kj_studio_update(kj_req_db(req), req->user, kj_jstr(s, "id"), &in, &se) ? kj_err_status(&se) : 0;
     json_decref(lists);
     const char *key = st ? kj_studio_take_errors(req, errors) : NULL;
     json_decref(errors);
     if (st == 422) { render_form(req, 422, s); return; }
     if (st) kj_error(req, st, key);
-    else kj_resp_redirect(req, kj_arena_printf(req->arena, "/studios/%s/edit?saved=1", jstr(s, "id")));
+    else kj_resp_redirect(req, kj_arena_printf(req->arena, "/studios/%s/edit?saved=1", kj_jstr(s, "id")));
     json_decref(s);
 }
 
@@ -267,12 +262,12 @@ void kj_page_studio_invite(kj_req *req)
     if (kj_has_errors(req)) { render_form(req, 422, s); return; }
     json_t *errors = json_object();
     kj_err se = { .fields = errors };
-    int st = kj_studio_invite(kj_req_db(req), req->user, jstr(s, "id"), kj_in_str(req, "email"), &se) ? kj_err_status(&se) : 0;
+    int st = kj_studio_invite(kj_req_db(req), req->user, kj_jstr(s, "id"), kj_in_str(req, "email"), &se) ? kj_err_status(&se) : 0;
     const char *key = st ? kj_studio_take_errors(req, errors) : NULL;
     json_decref(errors);
     if (st == 422 || st == 409) { render_form(req, st, s); return; }
     if (st) kj_error(req, st, key);
-    else kj_resp_redirect(req, kj_arena_printf(req->arena, "/studios/%s/edit?invited=1", jstr(s, "id")));
+    else kj_resp_redirect(req, kj_arena_printf(req->arena, "/studios/%s/edit?invited=1", kj_jstr(s, "id")));
     json_decref(s);
 }
 
@@ -283,11 +278,11 @@ void kj_page_studio_remove(kj_req *req)
     json_t *errors = json_object();
     kj_err se = { .fields = errors };
     int st = kj_has_errors(req) ? 404
-           : kj_studio_remove(kj_req_db(req), req->user, jstr(s, "id"), kj_in_str(req, "email"), &se) ? kj_err_status(&se) : 0;
+           : kj_studio_remove(kj_req_db(req), req->user, kj_jstr(s, "id"), kj_in_str(req, "email"), &se) ? kj_err_status(&se) : 0;
     const char *key = st && json_object_size(errors) ? kj_studio_take_errors(req, errors) : "err.studio.not_member";
     json_decref(errors);
     if (st) kj_error(req, st, key);
-    else kj_resp_redirect(req, kj_arena_printf(req->arena, "/studios/%s/edit?removed=1", jstr(s, "id")));
+    else kj_resp_redirect(req, kj_arena_printf(req->arena, "/studios/%s/edit?removed=1", kj_jstr(s, "id")));
     json_decref(s);
 }
 
@@ -299,9 +294,9 @@ void kj_page_studios_mine(kj_req *req)
     json_t *s;
     json_array_foreach(json_object_get(d, "studios"), i, s) {
         char key[64];
-        snprintf(key, sizeof key, "studio.role.%s", or_empty(jstr(s, "role")));
+        snprintf(key, sizeof key, "studio.role.%s", or_empty(kj_jstr(s, "role")));
         json_object_set_new(s, "role_label", json_string(kj_tr(req, key)));
-        json_object_set_new(s, "is_owner", json_boolean(!strcmp(or_empty(jstr(s, "role")), "owner")));
+        json_object_set_new(s, "is_owner", json_boolean(!strcmp(or_empty(kj_jstr(s, "role")), "owner")));
     }
     json_array_foreach(json_object_get(d, "invitations"), i, s) set_date(s, "invited_at", "invited_date");
     json_object_set_new(d, "page_title", json_string(kj_tr(req, "studio.mine.title")));
@@ -337,13 +332,13 @@ void kj_page_studio_avatar(kj_req *req)
     const kj_upload *u = find_upload(req, "avatar");
     json_t *errors = json_object();
     kj_err se = { .fields = errors };
-    int st = kj_studio_set_avatar(kj_req_db(req), req->user, jstr(s, "id"), app->cfg.data, (size_t)app->cfg.max_upload,
+    int st = kj_studio_set_avatar(kj_req_db(req), req->user, kj_jstr(s, "id"), app->cfg.data, (size_t)app->cfg.max_upload,
                                   u ? u->filename : NULL, u ? u->data : NULL, u ? u->size : 0, &se) ? kj_err_status(&se) : 0;
     const char *key = st ? kj_studio_take_errors(req, errors) : NULL;
     json_decref(errors);
     if (st == 422 || st == 413) { render_form(req, st, s); return; }
     if (st) kj_error(req, st, key);
-    else kj_resp_redirect(req, kj_arena_printf(req->arena, "/studios/%s/edit?avatar=1", jstr(s, "id")));
+    else kj_resp_redirect(req, kj_arena_printf(req->arena, "/studios/%s/edit?avatar=1", kj_jstr(s, "id")));
     json_decref(s);
 }
 
@@ -357,7 +352,7 @@ void kj_page_studio(kj_req *req)
     const char *rel = kj_studio_relation(kj_req_db(req), id, req->user);
     json_object_set_new(s, "is_owner", json_boolean(rel && !strcmp(rel, "owner")));
     json_object_set_new(s, "is_invited", json_boolean(rel && !strcmp(rel, "invited")));
-    json_object_set_new(s, "page_title", json_string(jstr(s, "name")));
+    json_object_set_new(s, "page_title", json_string(kj_jstr(s, "name")));
     set_date(s, "created_at", "created_date");
     static const char *const notices[] = { "created", "joined" };
     for (size_t i = 0; i < sizeof notices / sizeof *notices; i++)
@@ -366,7 +361,7 @@ void kj_page_studio(kj_req *req)
     json_t *m;
     json_array_foreach(json_object_get(s, "members"), i, m) {
         char key[64];
-        snprintf(key, sizeof key, "studio.role.%s", or_empty(jstr(m, "role")));
+        snprintf(key, sizeof key, "studio.role.%s", or_empty(kj_jstr(m, "role")));
         json_object_set_new(m, "role_label", json_string(kj_tr(req, key)));
     }
     json_object_set_new(s, "ratings", kj_ratings_view(req, "studio", id));
@@ -385,20 +380,20 @@ static bool is_true_flag(json_t *o, const char *k)
 static bool may_download(kj_req *req, json_t *a, const char **name)
 {
     kj_db *db = kj_req_db(req);
-    const char *listing_id = jstr(a, "listing_id");
-    const char *me = req->user ? jstr(req->user, "id") : NULL;
-    *name = kj_arena_strdup(req->arena, or_empty(jstr(a, "filename")));
+    const char *listing_id = kj_jstr(a, "listing_id");
+    const char *me = req->user ? kj_jstr(req->user, "id") : NULL;
+    *name = kj_arena_strdup(req->arena, or_empty(kj_jstr(a, "filename")));
     if (!listing_id) {
-        if (jstr(a, "studio_id")) return true;                 /* studio avatars are public */
-        return me && !strcmp(me, or_empty(jstr(a, "owner_id"))); /* not attached yet: its uploader */
+        if (kj_jstr(a, "studio_id")) return true;                 /* studio avatars are public */
+        return me && !strcmp(me, or_empty(kj_jstr(a, "owner_id"))); /* not attached yet: its uploader */
     }
     json_t *l = kj_listing_get(db, listing_id);
     if (!l) return false;
     bool priv = kj_listing_can_see_private(db, l, req->user);
-    bool published = !strcmp(or_empty(jstr(l, "status")), "published");
+    bool published = !strcmp(or_empty(kj_jstr(l, "status")), "published");
     bool ok = priv || (published && !is_true_flag(a, "confidential"));
     if (ok && !priv && is_true_flag(l, "anonymous"))
-        *name = kj_arena_printf(req->arena, "attachment-%s.%s", jstr(a, "id"), kj_attach_ext(jstr(a, "mime")));
+        *name = kj_arena_printf(req->arena, "attachment-%s.%s", kj_jstr(a, "id"), kj_attach_ext(kj_jstr(a, "mime")));
     json_decref(l);
     return ok;
 }
@@ -422,9 +417,9 @@ void kj_page_file(kj_req *req)
     json_t *a = kj_attach_get(kj_req_db(req), kj_req_param(req, 0));
     const char *name = NULL;
     if (!a || !may_download(req, a, &name)) { json_decref(a); kj_error(req, 404, "err.not_found"); return; }
-    const char *id = kj_arena_strdup(req->arena, jstr(a, "id"));
-    const char *mime = kj_arena_strdup(req->arena, jstr(a, "mime"));
-    const char *etag = kj_arena_printf(req->arena, "\"%s\"", or_empty(jstr(a, "sha256")));
+    const char *id = kj_arena_strdup(req->arena, kj_jstr(a, "id"));
+    const char *mime = kj_arena_strdup(req->arena, kj_jstr(a, "mime"));
+    const char *etag = kj_arena_printf(req->arena, "\"%s\"", or_empty(kj_jstr(a, "sha256")));
     json_decref(a);
     const char *inm = kj_req_header(req, "If-None-Match");
     if (inm && !strcmp(inm, etag)) {

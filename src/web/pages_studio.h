@@ -31,12 +31,6 @@ void kj_page_studio_avatar(kj_req *req);    /* POST /studios/{id}/avatar (multip
 void kj_page_file(kj_req *req);
 
 /* API (api_studio.c). */
-void kj_api_studios(kj_req *req);           /* GET   /api/v1/studios */
-void kj_api_studio_create(kj_req *req);     /* POST  /api/v1/studios */
-void kj_api_studio(kj_req *req);            /* GET   /api/v1/studios/{id} */
-void kj_api_studio_patch(kj_req *req);      /* PATCH /api/v1/studios/{id} */
-void kj_api_studio_invite(kj_req *req);     /* POST  /api/v1/studios/{id}/members */
-void kj_api_studio_join(kj_req *req);       /* POST  /api/v1/studios/{id}/join */
 
 /** The public studio as pages and the API show it: kj_studio_get plus
  *  region_label and listings (published, non-anonymous; with kind_label

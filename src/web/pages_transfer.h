@@ -20,10 +20,6 @@ void kj_page_admin_import_post(kj_req *req);   /* POST /admin/import (multipart:
 /* API (api_transfer.c). Exports are public: published listings only, with
  * the browse filters and kind; administrators also get the contact
  * columns of non-anonymous listings. */
-void kj_api_export_csv(kj_req *req);           /* GET /api/v1/export.csv */
-void kj_api_export_xlsx(kj_req *req);          /* GET /api/v1/export.xlsx */
-void kj_api_export_json(kj_req *req);          /* GET /api/v1/export.json */
-void kj_api_import(kj_req *req);               /* POST /api/v1/import (multipart file, or {"format":"json","items":[...]}) */
 
 /** The errors of an import report for display: a new array of
  *  {line, column, code, message} with messages in req's language. */

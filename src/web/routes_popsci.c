@@ -7,6 +7,7 @@
  * (the domain further limits operators to their region).
  */
 #include "web/app.h"
+#include "api/api.h"
 #include "web/pages_popsci.h"
 
 static const char *const kinds[] = { "article", "video", "course", NULL };

@@ -20,9 +20,15 @@ SURFACE = {"web", "api"}
 # mail, media, text, ref, store, core, authz, http, ops and any new one) is
 # below it and must not include web/ or api/.
 TOP = {"(main)", "demo"}
-# Known edges that close a cycle, each with why it is tolerated for now.
-# Empty is the goal; an entry here is printed on every run.
-ALLOWED = {}
+# Known edges that close a cycle, each with why it is tolerated for now:
+# (from folder, to folder, file prefix) -> why. Only includes from files
+# under that prefix are tolerated; each is printed on every run.
+# Empty is the goal.
+ALLOWED = {
+    ("web", "api", "web/routes"): "the route tables name the API handlers (api/api.h) while api/ is built "
+                                  "on web/'s request pipeline (web/app.h); the tables belong in a folder "
+                                  "above both",
+}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_0-9]+)/[^"]+"')
 
 def graph(root):
@@ -75,10 +81,14 @@ def main():
         for a in froms:
             print("%-10s -> %s" % (a, " ".join(sorted(b for x, b in edges if x == a))))
     failed = 0
-    checked = {k: v for k, v in edges.items() if k not in ALLOWED}
-    for k, why in ALLOWED.items():
-        if k in edges:
-            print("folders: tolerated %s -> %s (%s)" % (k[0], k[1], why))
+    checked = {}
+    for (a, b), files in edges.items():
+        rest = [f for f in files if not any(a == x and b == y and f.startswith(pre) for x, y, pre in ALLOWED)]
+        if len(rest) < len(files):
+            why = next(w for (x, y, pre), w in ALLOWED.items() if a == x and b == y)
+            print("folders: tolerated %s -> %s from %s: %s" % (a, b, " ".join(sorted(set(files) - set(rest))), why))
+        if rest:
+            checked[(a, b)] = rest
     for comp in cycles(checked):
         failed += 1
         print("folders: cycle between folders %s:" % " ".join(comp))
