@@ -5,6 +5,7 @@
 #include "t.h"
 #include "scratch.h"
 #include "account/account.h"
+#include "market/market.h"
 #include "store/store.h"
 #include <stdlib.h>
 
@@ -27,4 +28,40 @@ TEST(instance_id_per_store)
     free(mb);
     kj_scratch_close(&b);
     kj_scratch_close(&a);
+}
+
+/* ---- the market's listing-change listeners (market.h) ---- */
+
+static int heard, fail_next;
+static const char *last_id;
+
+static int count_listener(void *ctx, kj_db *db, const kj_listing_event *ev)
+{
+    heard += *(int *)ctx;
+    last_id = ev->id;
+    return 0;
+}
+
+static int failing_listener(void *ctx, kj_db *db, const kj_listing_event *ev)
+{
+    return fail_next ? -1 : 0;
+}
+
+/* Every listener hears each event once, whatever the number of times it
+ * registered; one failing fails the publication (and so the change). The
+ * listeners stay registered (start-up only), so they do nothing harmful. */
+TEST(listing_listeners)
+{
+    static int one = 1;
+    REQUIRE(kj_listing_listen(count_listener, &one) == 0);
+    REQUIRE(kj_listing_listen(count_listener, &one) == 0);   /* again: no second call */
+    REQUIRE(kj_listing_listen(failing_listener, NULL) == 0);
+    heard = 0;
+    CHECK_INT(kj_listing_publish(NULL, &(kj_listing_event){ .what = KJ_STUDIO_CHANGED, .id = "S1" }), 0);
+    CHECK_INT(heard, 1);
+    CHECK_STR(last_id, "S1");
+    fail_next = 1;
+    CHECK_INT(kj_listing_publish(NULL, &(kj_listing_event){ .what = KJ_STUDIO_CHANGED, .id = "S2" }), -1);
+    fail_next = 0;
+    CHECK(kj_listing_listen(NULL, NULL) < 0);
 }
