@@ -94,7 +94,7 @@ def test_routes_list_test_routes_only_in_test_mode(server):
         assert "POST " + path in test.splitlines(), path
 
 
-def test_test_routes_absent_without_test_mode():
+def test_test_routes_absent_without_test_mode(server):
     """Issue 13: a server started without --test-mode has no /__test route:
     404 as for any unknown path (the route table itself lacks them)."""
     prod = Server(demo=False, test_mode=False)
