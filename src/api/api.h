@@ -9,7 +9,6 @@
 #define KJ_API_H
 #include "http/http.h"
 
-
 /* accounts: register, login, me, password, users, regions (api_account.c) */
 void kj_api_register(kj_req *req);
 void kj_api_login(kj_req *req);

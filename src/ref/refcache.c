@@ -2,6 +2,7 @@
  * refcache.c — the reference tables in memory (see refcache.h).
  */
 #include "ref/refcache.h"
+#include "core/json_util.h"
 #include "ref/refdata.h"
 #include "core/buf.h"
 #include <stdio.h>
@@ -24,12 +25,6 @@ static const struct { const char *name, *sql; } lists[KJ_REF_N] = {
     [KJ_REF_REGIONS] = { "regions", "SELECT code, parent, name_zh, name_en FROM regions ORDER BY code" },
 };
 
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static bool is_en(const char *lang) { return lang && !strcmp(lang, "en"); }
 
 static json_t *build_menu(const kj_refcache *r, kj_ref_list list, bool en);
@@ -49,7 +44,7 @@ kj_refcache *kj_refcache_load(kj_db *db, char *err, size_t errlen)
         size_t k;
         json_t *row;
         json_array_foreach(r->rows[i], k, row)
-            if (jstr(row, "code")) json_object_set(r->index[i], jstr(row, "code"), row);
+            if (kj_jstr(row, "code")) json_object_set(r->index[i], kj_jstr(row, "code"), row);
     }
     r->tree = kj_refdata_region_options(db);
     for (int i = 0; i < KJ_REF_N; i++)
@@ -87,12 +82,12 @@ static json_t *row_of(const kj_refcache *r, kj_ref_list list, const char *code)
 
 const char *kj_refcache_name(const kj_refcache *r, kj_ref_list list, const char *code, const char *lang)
 {
-    return jstr(row_of(r, list, code), is_en(lang) ? "name_en" : "name_zh");
+    return kj_jstr(row_of(r, list, code), is_en(lang) ? "name_en" : "name_zh");
 }
 
 const char *kj_refcache_trl_desc(const kj_refcache *r, const char *level, const char *lang)
 {
-    return jstr(row_of(r, KJ_REF_TRL_LEVELS, level), is_en(lang) ? "desc_en" : "desc_zh");
+    return kj_jstr(row_of(r, KJ_REF_TRL_LEVELS, level), is_en(lang) ? "desc_en" : "desc_zh");
 }
 
 /* One select's choices (see kj_refcache_menu). */
@@ -102,7 +97,7 @@ static json_t *build_menu(const kj_refcache *r, kj_ref_list list, bool en)
     size_t i;
     json_t *row;
     json_array_foreach(r->rows[list], i, row) {
-        const char *code = jstr(row, "code"), *name = jstr(row, en ? "name_en" : "name_zh");
+        const char *code = kj_jstr(row, "code"), *name = kj_jstr(row, en ? "name_en" : "name_zh");
         json_t *o = json_object();
         json_object_set_new(o, "code", json_string(code));
         if (list == KJ_REF_TRL_LEVELS) {
@@ -110,20 +105,20 @@ static json_t *build_menu(const kj_refcache *r, kj_ref_list list, bool en)
             kj_buf_printf(&label, "%s \xc2\xb7 %s", code, name);   /* "N · name" */
             json_object_set_new(o, "label", json_string(label.data ? label.data : ""));
             kj_buf_free(&label);
-            const char *help = jstr(row, en ? "desc_en" : "desc_zh");
+            const char *help = kj_jstr(row, en ? "desc_en" : "desc_zh");
             if (help) json_object_set_new(o, "help", json_string(help));
         } else if (list == KJ_REF_REGIONS) {
             /* The tree's rows carry their depth: indented by full-width spaces. */
             static const char *const indent[] = { "", "\xe3\x80\x80", "\xe3\x80\x80\xe3\x80\x80" };
             int depth = (int)json_integer_value(json_object_get(row, "depth"));
             kj_buf label = { 0 };
-            kj_buf_printf(&label, "%s%s", indent[depth < 0 ? 0 : depth < 3 ? depth : 2], jstr(row, en ? "en" : "zh"));
+            kj_buf_printf(&label, "%s%s", indent[depth < 0 ? 0 : depth < 3 ? depth : 2], kj_jstr(row, en ? "en" : "zh"));
             json_object_set_new(o, "label", json_string(label.data ? label.data : ""));
             kj_buf_free(&label);
         } else {
             json_object_set_new(o, "label", json_string(name));
         }
-        json_object_set_new(o, "child", json_boolean(jstr(row, "parent") != NULL));
+        json_object_set_new(o, "child", json_boolean(kj_jstr(row, "parent") != NULL));
         json_object_set_new(o, "selected", json_false());
         json_array_append_new(out, o);
     }
@@ -143,8 +138,8 @@ char *kj_refcache_region_label(const kj_refcache *r, const char *code, const cha
     const char *names[8];
     int n = 0;
     bool en = is_en(lang);
-    for (json_t *row = row_of(r, KJ_REF_REGIONS, code); row && n < 8; row = row_of(r, KJ_REF_REGIONS, jstr(row, "parent")))
-        names[n++] = jstr(row, en ? "name_en" : "name_zh");
+    for (json_t *row = row_of(r, KJ_REF_REGIONS, code); row && n < 8; row = row_of(r, KJ_REF_REGIONS, kj_jstr(row, "parent")))
+        names[n++] = kj_jstr(row, en ? "name_en" : "name_zh");
     if (!n) return NULL;
     kj_buf b = { 0 };
     /* Chinese from the province down, English from the district up. */
