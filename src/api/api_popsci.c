@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* A domain refusal as problem+json. */
 static void refuse(kj_req *req, int status, json_t *errors)
 {

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* Records the first problem of a field and returns status. */
 /* Records a refusal: field -> key into e->fields (when the caller keeps
  * them), and the first refusal's kind and key in e. Returns -1. */

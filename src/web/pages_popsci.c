@@ -25,7 +25,6 @@
 
 static const char *or_empty(const char *s) { return s ? s : ""; }
 
-
 /* ---- shared helpers ---- */
 
 kj_db *kj_popsci_db(kj_req *req)
