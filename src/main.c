@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <time.h>
 #include "web/app.h"
+#include "routes/routes.h"
 #include "deal/deal.h"  /* kj_ledger_verify (deal feature) */
 #include "mail/mail.h"  /* the e-mail worker (deal feature) */
 #include <signal.h>
@@ -152,7 +153,7 @@ static int cmd_serve(int argc, char **argv)
     kj_log_set_quiet(!cfg.access_log);
     static kj_app app;   /* lives until exit; handlers reach it through req->app */
     char err[512];
-    if (kj_app_open(&app, &cfg, err, sizeof err)) {
+    if (kj_app_open(&app, &cfg, kj_route_table(cfg.test_mode), err, sizeof err)) {
         fprintf(stderr, "kejiyun: %s\n", err);
         return 1;
     }

@@ -2,7 +2,7 @@
  * api.h — the JSON API's handlers (/api/v1/...), one family per file of
  * src/api/. Each takes a request whose inputs the pipeline (web/app.c) has
  * already checked against the route's declared fields, calls the domain,
- * and answers JSON or problem+json. The route tables (web/routes_*.c) name
+ * and answers JSON or problem+json. The route tables (routes/routes_*.c) name
  * them; nothing else calls them.
  */
 #ifndef KJ_API_H

@@ -85,7 +85,7 @@ static void install_mail_hooks(void)
     kj_challenge_mail_hook = kj_mail_challenge;
 }
 
-int kj_app_open(kj_app *app, const kj_config *cfg, char *err, size_t errlen)
+int kj_app_open(kj_app *app, const kj_config *cfg, const kj_route *routes, char *err, size_t errlen)
 {
     if (kj_app_open_store(app, cfg, err, errlen)) return -1;
     /* After the seed, so the snapshot holds what it wrote (refcache.h).
@@ -107,7 +107,7 @@ int kj_app_open(kj_app *app, const kj_config *cfg, char *err, size_t errlen)
     snprintf(dir, sizeof dir, "%s/docs/openapi.json", cfg->root);
     app->openapi = read_file(dir, &app->openapi_len);
     if (!app->openapi) { snprintf(err, errlen, "cannot read %s", dir); return -1; }
-    app->router = kj_router_new(kj_route_table(cfg->test_mode));
+    app->router = kj_router_new(routes);   /* the caller's tables (routes/routes.h) */
     app->page_cache = kj_resp_cache_new(PAGE_CACHE_SLOTS, cfg->page_cache_ms);
     /* Browse counts follow the response cache's rules (browse_memo.c). */
     kj_listing_count_memo_ttl(cfg->page_cache_ms);

@@ -51,29 +51,10 @@ typedef struct kj_app {
     struct kj_resp_cache *page_cache; /* KJ_CACHE routes for anonymous visitors; NULL: off */
 } kj_app;
 
-/** All routes: the feature tables joined (routes.c), and with test_mode
- *  (--test-mode) also kj_routes_test (/__test/...), which exist in no
- *  other table. Ends with a zeroed entry. A feature adds its table
- *  (kj_routes_<feature>) to route_tables in routes.c. */
-const kj_route *kj_route_table(bool test_mode);
-extern const kj_route kj_routes_test[];
-extern const kj_route kj_routes_core[];
-extern const kj_route kj_routes_account[];
-/** The routes of the separate operations listener (metrics_listen): only
- *  /metrics (no token) and /healthz. Not part of kj_route_table(). */
-extern const kj_route kj_routes_ops_listener[];
-extern const kj_route kj_routes_market[];
-extern const kj_route kj_routes_transfer[];
-extern const kj_route kj_routes_search[];
-extern const kj_route kj_routes_studio[];
-extern const kj_route kj_routes_popsci[];
-extern const kj_route kj_routes_challenge[];
-extern const kj_route kj_routes_deal[];
-extern const kj_route kj_routes_org[];
 
 /** Builds the app: store (migrated, reference data loaded), templates,
  *  catalogs, static files, router. 0, or -1 with a one-line reason. */
-int  kj_app_open(kj_app *app, const kj_config *cfg, char *err, size_t errlen);
+int  kj_app_open(kj_app *app, const kj_config *cfg, const kj_route *routes, char *err, size_t errlen);
 void kj_app_close(kj_app *app);
 /** Opens only the store (migrated, reference data loaded): for commands. */
 int  kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errlen);

@@ -4,6 +4,7 @@
  * notifications, and the same through the API.
  */
 #include "web/app.h"
+#include "routes/routes.h"
 #include "api/api.h"
 #include "web/filter_fields.h"
 #include "web/pages_market.h"

@@ -9,6 +9,7 @@
  * handlers ask it through account/membership.h and answer 403 otherwise.
  */
 #include "web/app.h"
+#include "routes/routes.h"
 #include "api/api.h"
 #include "web/pages_org.h"
 

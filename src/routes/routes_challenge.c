@@ -5,6 +5,7 @@
  * checks the rest (life-cycle table, deadlines, roles, ranges).
  */
 #include "web/app.h"
+#include "routes/routes.h"
 #include "api/api.h"
 #include "web/pages_challenge.h"
 

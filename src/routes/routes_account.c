@@ -3,6 +3,7 @@
  * e-mail and of the user's own sessions (issue 12 items 3 and 6), as data (see routes.c).
  */
 #include "web/app.h"
+#include "routes/routes.h"
 #include "api/api.h"
 #include "web/pages_security.h"
 

@@ -4,6 +4,7 @@
  * formats, the admin import page and the import API.
  */
 #include "web/app.h"
+#include "routes/routes.h"
 #include "api/api.h"
 #include "web/filter_fields.h"
 #include "web/pages_transfer.h"

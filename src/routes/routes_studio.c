@@ -7,6 +7,7 @@
  * for scientists, which the pipeline's generic 403 could not.
  */
 #include "web/app.h"
+#include "routes/routes.h"
 #include "api/api.h"
 #include "market/studio.h"
 #include "web/pages_studio.h"

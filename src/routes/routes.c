@@ -8,6 +8,7 @@
  * and a test checks it against docs/openapi.json.
  */
 #include "web/app.h"
+#include "routes/routes.h"
 #include "api/api.h"
 #include <pthread.h>
 #include <stdlib.h>

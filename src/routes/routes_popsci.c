@@ -7,6 +7,7 @@
  * (the domain further limits operators to their region).
  */
 #include "web/app.h"
+#include "routes/routes.h"
 #include "api/api.h"
 #include "web/pages_popsci.h"
 

@@ -6,6 +6,7 @@
  * the operators' statistics, and each user's e-mail preferences.
  */
 #include "web/app.h"
+#include "routes/routes.h"
 #include "api/api.h"
 #include "web/pages_deal.h"
 

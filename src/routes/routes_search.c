@@ -2,6 +2,7 @@
  * routes_search.c — search, suggestions, matches and alerts.
  */
 #include "web/app.h"
+#include "routes/routes.h"
 #include "web/filter_fields.h"
 #include "web/pages_search.h"
 

@@ -1,0 +1,35 @@
+/*
+ * routes.h — the route tables: every page and API endpoint with its
+ * method, handler, access rule, flags and declared inputs (kj_field).
+ *
+ * This folder sits above both web/ (pages, the request pipeline) and api/
+ * (JSON handlers): a table names handlers of both, and neither knows the
+ * tables. main.c hands kj_route_table() to kj_app_open, so the pipeline
+ * never includes this header (tests/layers/check_folders.py keeps the
+ * folder graph free of cycles).
+ */
+#ifndef KJ_ROUTES_H
+#define KJ_ROUTES_H
+#include "http/http.h"
+#include <stdbool.h>
+
+/** All routes: the feature tables joined (routes.c), and with test_mode
+ *  (--test-mode) also kj_routes_test (/__test/...), which exist in no
+ *  other table. Ends with a zeroed entry. A feature adds its table
+ *  (kj_routes_<feature>) to route_tables in routes.c. */
+const kj_route *kj_route_table(bool test_mode);
+extern const kj_route kj_routes_test[];
+extern const kj_route kj_routes_core[];
+extern const kj_route kj_routes_account[];
+/** The routes of the separate operations listener (metrics_listen): only
+ *  /metrics (no token) and /healthz. Not part of kj_route_table(). */
+extern const kj_route kj_routes_ops_listener[];
+extern const kj_route kj_routes_market[];
+extern const kj_route kj_routes_transfer[];
+extern const kj_route kj_routes_search[];
+extern const kj_route kj_routes_studio[];
+extern const kj_route kj_routes_popsci[];
+extern const kj_route kj_routes_challenge[];
+extern const kj_route kj_routes_deal[];
+extern const kj_route kj_routes_org[];
+#endif
