@@ -101,15 +101,17 @@ def test_slowloris_from_one_address_leaves_others_served(server):
             s.close()
 
 
-def test_trickled_headers_are_closed_at_the_deadline(server):
+def _trickle(server, start, byte):
+    """Sends start, then one byte every half second (never idle); returns
+    the seconds until the server closed the connection, or None (12 s)."""
     s = _open(server)
     t0 = time.time()
-    s.sendall(b"GET /healthz HTTP/1.1\r\n")
+    s.sendall(start)
     closed_after = None
     while time.time() - t0 < 12:
         time.sleep(0.5)
         try:
-            s.sendall(b"X")          # a byte every half second: never idle
+            s.sendall(byte)
         except OSError:
             closed_after = time.time() - t0
             break
@@ -117,28 +119,19 @@ def test_trickled_headers_are_closed_at_the_deadline(server):
             closed_after = time.time() - t0
             break
     s.close()
+    return closed_after
+
+
+def test_trickled_headers_are_closed_at_the_deadline(server):
+    closed_after = _trickle(server, b"GET /healthz HTTP/1.1\r\n", b"X")
     print("  headers trickled: closed after %s s (deadline 4 s)" % closed_after)
     assert closed_after is not None and 3.5 <= closed_after <= 6.5, closed_after
     assert _healthz_from(server, "127.0.0.1") < 1.0
 
 
 def test_trickled_body_is_closed_at_the_deadline(server):
-    s = _open(server)
-    t0 = time.time()
-    s.sendall(b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-              b"Content-Length: 200\r\n\r\n{")
-    closed_after = None
-    while time.time() - t0 < 12:
-        time.sleep(0.5)
-        try:
-            s.sendall(b" ")
-        except OSError:
-            closed_after = time.time() - t0
-            break
-        if _closed_by_server(s):
-            closed_after = time.time() - t0
-            break
-    s.close()
+    closed_after = _trickle(server, b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                    b"Content-Length: 200\r\n\r\n{", b" ")
     print("  body trickled: closed after %s s (deadline 3 s)" % closed_after)
     assert closed_after is not None and 2.5 <= closed_after <= 5.5, closed_after
 
