@@ -193,6 +193,7 @@ static int cmd_serve(int argc, char **argv)
         kj_server_config oc = sc;
         oc.listen = cfg.metrics_listen;
         oc.threads = 1;
+        oc.heavy_jobs = 0;      /* none of its routes is KJ_HEAVY: no pool */
         oc.max_conns = 64;
         oc.trust_proxy = false;
         oc.router = app.ops_router;

@@ -236,11 +236,12 @@ json_t *kj_user_get(kj_db *db, const char *user_id)
 int kj_account_change_password(kj_db *db, const char *user_id, const char *old_pw, const char *new_pw,
                                const char *keep_token, kj_err *fail)
 {
-    char *hash = kj_db_text(db, "SELECT password_hash FROM users WHERE id = ?", "s", user_id);
-    bool ok = hash && kj_password_verify(hash, old_pw);
-    free(hash);
+    json_t *u = kj_db_row(db, "SELECT password_hash, email, name FROM users WHERE id = ?", "s", user_id);
+    bool ok = u && kj_password_verify(kj_jstr(u, "password_hash"), old_pw);
+    /* The same policy as at sign-up and reset: the account's own words count. */
+    const char *bad = ok ? kj_password_problem_for(new_pw, kj_jstr(u, "email"), kj_jstr(u, "name")) : NULL;
+    json_decref(u);
     if (!ok) return fail_with(fail, KJ_E_INVALID, "old_password", "err.password.wrong");
-    const char *bad = kj_password_problem(new_pw);
     if (bad) return fail_with(fail, KJ_E_INVALID, "new_password", bad);
     char nh[crypto_pwhash_STRBYTES];
     if (kj_password_hash(new_pw, nh, sizeof nh)) return fail_with(fail, KJ_E_INTERNAL, "new_password", "err.internal");

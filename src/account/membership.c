@@ -134,6 +134,9 @@ int kj_org_request_decide(kj_db *db, const char *actor_id, const char *request_i
     int st = 0;
     if (!req) st = fail_st(fail, KJ_E_NOT_FOUND, "form", "err.not_found");
     else if (!kj_authz_may_decide_org_request(actor, org, kj_jstr(req, "user_id"))) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.forbidden");
+    /* An organization's power is used only from a verified address (a
+     * founder registers as its admin before verifying). */
+    else if (!kj_authz_is_admin(actor) && !kj_org_request_user_ok(db, actor_id)) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.actor_unverified");
     else if (!same(kj_jstr(req, "status"), "pending")) st = fail_st(fail, KJ_E_CONFLICT, "form", "err.org.request_closed");
     /* Only for a verified address (kj_org_request_user_ok). */
     else if (approve && !kj_org_request_user_ok(db, kj_jstr(req, "user_id"))) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.unverified");
@@ -226,8 +229,10 @@ static int member_check(kj_db *db, const char *actor_id, const char *org_id, con
 {
     json_t *actor = actor_row(db, actor_id);
     bool ok = kj_authz_may_manage_members(actor, org_id);
+    bool verified = kj_authz_is_admin(actor) || kj_org_request_user_ok(db, actor_id);
     json_decref(actor);
     if (!ok) return fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.forbidden");
+    if (!verified) return fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.actor_unverified");
     if (!member_id || !kj_id_valid(member_id) ||
         kj_db_int(db, 0, "SELECT count(*) FROM users WHERE id = ? AND org_id = ?", "ss", member_id, org_id) == 0)
         return fail_st(fail, KJ_E_NOT_FOUND, "form", "err.not_found");

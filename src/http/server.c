@@ -228,7 +228,7 @@ static void *reaper_main(void *arg)
     pthread_mutex_lock(&s->conns_lock);
     while (!s->reaper_stop) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
+        clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_nsec += 250 * 1000000L;
         if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
         pthread_cond_timedwait(&s->reaper_wake, &s->conns_lock, &until);
@@ -685,7 +685,13 @@ kj_server *kj_server_start(const kj_server_config *cfg, char *err, size_t errlen
     if (s->cfg.header_timeout_s <= 0) s->cfg.header_timeout_s = 10;
     if (s->cfg.body_timeout_s <= 0) s->cfg.body_timeout_s = 60;
     pthread_mutex_init(&s->conns_lock, NULL);
-    pthread_cond_init(&s->reaper_wake, NULL);
+    /* Deadlines on the monotonic clock: setting the system clock back
+     * must not suspend them. */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->reaper_wake, &ca);
+    pthread_condattr_destroy(&ca);
     s->conns.next = s->conns.prev = &s->conns;
     int threads = cfg->threads > 0 ? cfg->threads : 2;
     if (cfg->heavy_jobs > 0 && !(s->heavy = kj_heavy_start(cfg->heavy_jobs, cfg->heavy_queue))) {

@@ -60,8 +60,10 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     if (kj_search_listen()) { snprintf(err, errlen, "cannot register the search index's listener"); return -1; }
     snprintf(path, sizeof path, "%s/kejiyun.db", cfg->data);
     /* One connection per HTTP thread and per heavy worker (both run
-     * handlers), and two for the background jobs. */
-    app->store = kj_store_open(&kj_sqlite_backend, path, cfg->threads + cfg->heavy_jobs + 2, kj_search_fts5.conn_hook,
+     * handlers), one for the metrics listener's thread when it has one,
+     * and two for the background jobs. */
+    int conns = cfg->threads + cfg->heavy_jobs + 2 + (*cfg->metrics_listen ? 1 : 0);
+    app->store = kj_store_open(&kj_sqlite_backend, path, conns, kj_search_fts5.conn_hook,
                                app->analyzer, err, errlen);
     if (!app->store) return -1;
     snprintf(dir, sizeof dir, "%s/migrations/sqlite", cfg->root);
@@ -417,8 +419,7 @@ static void dispatch(kj_req *req)
         return;
     }
     if (req->parse_error) {
-        kj_error(req, req->parse_error, req->parse_error == 413 ? "err.body.too_large" : req->parse_error == 431 ? "err.headers.too_large"
-                                                                                                              : "err.body.malformed");
+        kj_error(req, req->parse_error, req->parse_error == 413 ? "err.body.too_large" : "err.body.malformed");
         return;
     }
     if (req->route->handler == kj_ops_static) { req->route->handler(req); return; }
@@ -509,6 +510,11 @@ void kj_app_dispatch(kj_req *req)
     dispatch(req);
     fail_closed(req);
     server_timing(req);
+    /* The answer is made: give the connection back now, not when the last
+     * byte has reached a slow reader (kj_app_cleanup), so that one HTTP
+     * thread serving many slow clients never holds many connections and
+     * blocks in the pool on connections only its own event loop frees. */
+    kj_app_cleanup(req);
 }
 
 void kj_app_busy(kj_req *req)

@@ -228,3 +228,14 @@ def test_weak_passwords_refused_page_and_api(server):
     r = c.post_form("/account/password", {"old_password": PASSWORD, "new_password": "password1"})
     assert r.status == 422 and "这个密码太容易被猜到" in r.text, r
     assert Client(server).api("POST", "/api/v1/register", form(unique_email("strong"), "Demo-2026!")).status == 202
+
+
+def test_password_change_counts_the_accounts_own_words(server):
+    # Sign-up and reset refuse a password made of the account's name and
+    # address; changing it did not.
+    word = "Qvtmrzkw"
+    c, m = harness.register(server, "%s.%s" % (word.lower(), harness.unique_email("pw")), name=word)
+    r = c.post_form("/account/password", {"old_password": harness.DEFAULT_PASSWORD, "new_password": word + "-2026"})
+    assert r.status == 422, r
+    r = c.post_form("/account/password", {"old_password": harness.DEFAULT_PASSWORD, "new_password": "Vjx-Pfl-8831-Tq"})
+    assert r.status in (200, 303), r

@@ -12,7 +12,7 @@ Runs on its own server: it changes memberships of the demo organization."""
 import datetime
 import itertools
 
-from harness import Client, DEMO, ORG_CODE, register, unique_email, verify_email
+from harness import Client, DEMO, ORG_CODE, credit_code, register, unique_email, verify_email
 
 SERVER_ARGS = []
 _seq = itertools.count(1)
@@ -279,3 +279,22 @@ def test_an_unverified_address_is_not_approved(server):
     verify_email(server, me(c)["email"])
     assert admin_a.api("POST", "/api/v1/org-requests/%s/approve" % rid, {}).status == 200
     assert me(c)["org_id"] == org_a(server)
+
+
+def test_an_unverified_founder_cannot_use_the_orgs_power(server):
+    # A new credit code makes the registrant its admin before the address is
+    # verified: deciding requests and managing members wait for the link.
+    code = credit_code(91, "510104")
+    founder, fm = register(server, unique_email("founder"), PW, "创始人", "org_member", verify=False, region="510100",
+                           org_name="新成立的机构", org_type="enterprise", org_region="510100", org_credit_code=code)
+    assert fm["org_role"] == "admin" and not fm["email_verified"], fm
+    c, uid = register_claimant(server, code=code)
+    rid = pending_id(c)
+    r = founder.api("POST", "/api/v1/org-requests/%s/approve" % rid, {})
+    assert r.status == 403 and "请先验证你的电子邮箱" in r.json["detail"], r
+    r = founder.api("PUT", "/api/v1/orgs/%s/members/%s" % (fm["org_id"], fm["id"]), {"org_role": "member"})
+    assert r.status == 403, r
+    assert me(c)["org_id"] is None
+    verify_email(server, fm["email"])
+    assert founder.api("POST", "/api/v1/org-requests/%s/approve" % rid, {}).status == 200
+    assert me(c)["org_id"] == fm["org_id"]
