@@ -190,9 +190,12 @@ int kj_session_create(kj_db *db, const char *user_id, const char *kind, long ttl
                       now + (int64_t)ttl_s * 1000, now, ip ? ip : "", ua) < 1 ? -1 : 0;
 }
 
-/* org_id is an approved membership only; jurisdiction is set by administrators. */
+/* org_id is an approved membership only; jurisdiction and the center come from
+ * center_staff (center/center.h). */
 #define USER_COLUMNS "u.id, u.email, u.name, u.role, u.org_id, u.org_role, u.region, u.jurisdiction, u.phone, u.title, u.bio, " \
-                     "u.is_expert, u.created_at, u.email_verified_at, o.name AS org_name, o.type AS org_type"
+                     "u.is_expert, u.created_at, u.email_verified_at, o.name AS org_name, o.type AS org_type, " \
+                     "(SELECT cs.center_id FROM center_staff cs WHERE cs.user_id = u.id) AS center_id, " \
+                     "(SELECT cs.role FROM center_staff cs WHERE cs.user_id = u.id) AS center_role"
 
 /* How stale a session's last_seen_at may get: one write a minute per
  * session at most, not one per request. */

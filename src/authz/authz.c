@@ -52,3 +52,27 @@ bool kj_authz_may_see_org_requests(json_t *user, json_t *org)
 }
 
 bool kj_authz_may_set_jurisdiction(json_t *user) { return kj_authz_is_admin(user); }
+
+bool kj_authz_may_manage_centers(json_t *user) { return kj_authz_is_admin(user); }
+
+bool kj_authz_is_center_staff(json_t *user, const char *center_id)
+{
+    const char *c = kj_jstr(user, "center_id");
+    return center_id && c && kj_authz_is_operator(user) && !strcmp(c, center_id);
+}
+
+bool kj_authz_is_center_head(json_t *user, const char *center_id)
+{
+    return kj_authz_is_center_staff(user, center_id) && !strcmp(kj_jstr_or_empty(user, "center_role"), "head");
+}
+
+bool kj_authz_may_edit_center(json_t *user, const char *center_id)
+{
+    return kj_authz_is_admin(user) || kj_authz_is_center_head(user, center_id);
+}
+
+bool kj_authz_may_appoint_staff(json_t *user, const char *center_id, const char *role)
+{
+    if (kj_authz_is_admin(user)) return true;
+    return role && !strcmp(role, "staff") && kj_authz_is_center_head(user, center_id);
+}

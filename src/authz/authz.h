@@ -11,9 +11,13 @@
  *                 see account/membership.h); NULL otherwise
  *   org_role      "admin" or "member" inside org_id, set by the
  *                 organization's admins
- *   jurisdiction  the region an operator reviews for, set by an
- *                 administrator only (logged); the profile's "region" is
- *                 the home region and grants nothing
+ *   jurisdiction  the region an operator reviews for: their service
+ *                 center's region, written only when the center appoints
+ *                 or removes them (center/center.h; logged); the
+ *                 profile's "region" is the home region and grants nothing
+ *   center_id,    the service center an operator works at and their role
+ *   center_role   there ("head" | "staff"), from center_staff (written by
+ *                 administrators and the center's head only)
  *
  * Regions are GB/T 2260 six-digit codes: a province ("510000") covers its
  * cities and districts ("51xxxx"), a city ("510100") its districts
@@ -55,4 +59,16 @@ bool kj_authz_may_manage_members(json_t *user, const char *org_id);
 bool kj_authz_may_see_org_requests(json_t *user, json_t *org);
 /** May set an operator's jurisdiction and read its log: administrators. */
 bool kj_authz_may_set_jurisdiction(json_t *user);
+
+/** May create service centers and appoint their heads: administrators. */
+bool kj_authz_may_manage_centers(json_t *user);
+/** Works at center_id (any center role). */
+bool kj_authz_is_center_staff(json_t *user, const char *center_id);
+/** Heads center_id. */
+bool kj_authz_is_center_head(json_t *user, const char *center_id);
+/** May edit center_id's contact details: administrators and its head. */
+bool kj_authz_may_edit_center(json_t *user, const char *center_id);
+/** May appoint (or remove) someone as role ("head" | "staff") at
+ *  center_id: administrators any role; the center's head "staff" only. */
+bool kj_authz_may_appoint_staff(json_t *user, const char *center_id, const char *role);
 #endif

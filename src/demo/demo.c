@@ -94,6 +94,7 @@ int kj_demo_load(kj_db *db, const char *root, FILE *out)
         fprintf(out, "  %-32s %-16s %s\n", u->email, demo_password(u->role), u->role);
     }
     if (approve_pending(db, "zhou.qiang@demo.kejiyun.cn")) return -1;
+    if (kj_demo_centers(db, out)) return -1;
     fprintf(out, "Demo marketplace:\n");
     if (kj_demo_listings(db, root, out)) return -1;
     if (kj_popsci_demo(db, root, out)) return -1;

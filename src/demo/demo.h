@@ -26,4 +26,8 @@ int kj_demo_load(kj_db *db, const char *root, FILE *out);
  *  users must exist. Not thread-safe with respect to db (it owns the
  *  connection's transaction while it runs). */
 int kj_demo_listings(kj_db *db, const char *root, FILE *out);
+/** Creates the demo's service centers (Sichuan province, 成都, 德阳, 旌阳区,
+ *  Qinghai province, 西宁) and appoints the demo operators as heads of
+ *  theirs. 0, or -1 with the reason on stderr. The demo users must exist. */
+int kj_demo_centers(kj_db *db, FILE *out);
 #endif
