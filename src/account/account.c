@@ -288,7 +288,13 @@ int kj_account_set_role(kj_db *db, const char *user_id, const char *role, bool i
 
 json_t *kj_org_get(kj_db *db, const char *org_id)
 {
-    return kj_db_row(db, "SELECT id, name, type, region, credit_code, intro, created_at FROM orgs WHERE id = ?", "s", org_id);
+    json_t *o = kj_db_row(db, "SELECT id, name, type, region, credit_code, intro, verified_at, created_at FROM orgs WHERE id = ?",
+                          "s", org_id);
+    /* verified_at is set exactly while an operator's verification stands
+     * (org/verify.h); the credit code alone proves nothing. */
+    json_t *v = o ? json_object_get(o, "verified_at") : NULL;
+    if (o) json_object_set_new(o, "verified", json_boolean(v && !json_is_null(v)));
+    return o;
 }
 
 bool kj_region_exists(kj_db *db, const char *code)

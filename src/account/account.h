@@ -109,7 +109,8 @@ int kj_account_update_profile(kj_db *db, const char *user_id, const char *name, 
 json_t *kj_account_list(kj_db *db, int page, int per_page, int64_t *total);
 /** Administration: sets role and expert flag. */
 int kj_account_set_role(kj_db *db, const char *user_id, const char *role, bool is_expert, kj_err *fail);
-/** Public organization profile (new ref) or NULL. */
+/** Public organization profile {id, name, type, region, credit_code, intro,
+ *  verified, verified_at, created_at} (new ref) or NULL. */
 json_t *kj_org_get(kj_db *db, const char *org_id);
 /** True when code is a region code known to this instance. */
 bool kj_region_exists(kj_db *db, const char *code);

@@ -99,10 +99,18 @@ void kj_api_org_member_role(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
     kj_err f = { 0 };
-    int st = kj_org_member_set_role(kj_req_db(req), kj_user_id(req->user), kj_req_param(req, 0), kj_req_param(req, 1),
-                                    kj_in_str(req, "org_role"), &f) ? kj_err_status(&f) : 0;
+    const char *org = kj_req_param(req, 0), *uid = kj_req_param(req, 1), *role = kj_in_str(req, "org_role");
+    int st = kj_org_member_set_role(kj_req_db(req), kj_user_id(req->user), org, uid, role, &f) ? kj_err_status(&f) : 0;
     if (st) { refuse(req, st, &f); return; }
-    kj_api_org_members(req);
+    /* The list is checked against the actor as the write left them (req->user
+     * is the row from before it): an admin who just stepped down no longer
+     * sees the members. */
+    json_t *now = kj_user_get(kj_req_db(req), kj_user_id(req->user));
+    json_t *items = now ? kj_org_members(kj_req_db(req), now, org) : NULL;
+    json_decref(now);
+    json_t *out = json_pack("{s:{s:s, s:s}}", "member", "id", uid, "org_role", role);
+    if (items) json_object_set_new(out, "items", items);
+    kj_resp_json(req, 200, out);
 }
 
 void kj_api_org_member_remove(kj_req *req)

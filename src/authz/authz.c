@@ -76,3 +76,23 @@ bool kj_authz_may_appoint_staff(json_t *user, const char *center_id, const char 
     if (kj_authz_is_admin(user)) return true;
     return role && !strcmp(role, "staff") && kj_authz_is_center_head(user, center_id);
 }
+
+bool kj_authz_may_apply_org_verification(json_t *user, const char *org_id) { return kj_authz_is_org_admin(user, org_id); }
+
+bool kj_authz_may_review_org_verification(json_t *user, json_t *org)
+{
+    if (!user || !org || kj_authz_is_org_member(user, kj_jstr_or_empty(org, "id"))) return false;
+    /* kj_authz_can_review_region answers false for a NULL region unless admin. */
+    return kj_authz_can_review_region(user, kj_jstr(org, "region"));
+}
+
+bool kj_authz_may_revoke_org_verification(json_t *user, json_t *org)
+{
+    return org && kj_authz_is_admin(user) && !kj_authz_is_org_member(user, kj_jstr_or_empty(org, "id"));
+}
+
+bool kj_authz_may_see_org_verification(json_t *user, json_t *org)
+{
+    if (!user || !org) return false;
+    return kj_authz_is_org_admin(user, kj_jstr_or_empty(org, "id")) || kj_authz_can_review_region(user, kj_jstr(org, "region"));
+}

@@ -57,6 +57,20 @@ bool kj_authz_may_decide_org_request(json_t *user, json_t *org, const char *requ
 bool kj_authz_may_manage_members(json_t *user, const char *org_id);
 /** May see an organization's pending requests: whoever may decide them. */
 bool kj_authz_may_see_org_requests(json_t *user, json_t *org);
+/* Verification of organizations (实名认证, org/verify.h). org is an
+ * object with "id" and "region". Nobody decides on an organization they
+ * are a member of, whatever their role. */
+/** May apply for org_id's verification: its org admins. */
+bool kj_authz_may_apply_org_verification(json_t *user, const char *org_id);
+/** May verify or refuse org's application: staff who may review its
+ *  region (kj_authz_can_review_region), unless a member of it. An
+ *  organization without a region: administrators only. */
+bool kj_authz_may_review_org_verification(json_t *user, json_t *org);
+/** May revoke org's verification: administrators, unless a member of it. */
+bool kj_authz_may_revoke_org_verification(json_t *user, json_t *org);
+/** May see org's applications and their licence files (never public): its
+ *  org admins and the staff who may review its region. */
+bool kj_authz_may_see_org_verification(json_t *user, json_t *org);
 /** May set an operator's jurisdiction and read its log: administrators. */
 bool kj_authz_may_set_jurisdiction(json_t *user);
 

@@ -260,10 +260,8 @@ char *kj_attach_read(const char *data_dir, const char *id, size_t *len)
 
 static int fail(const char **err_key, const char *key) { if (err_key) *err_key = key; return -1; }
 
-int kj_attach_store(kj_db *db, const char *data_dir, size_t max_size,
-                    const char *owner_id, const char *listing_id, const char *studio_id,
-                    const char *filename, const void *data, size_t size, bool confidential,
-                    char *id_out, const char **err_key)
+int kj_attach_prepare(const void *data, size_t size, size_t max_size, const char **mime_out,
+                      kj_buf *stored, const char **err_key)
 {
     if (!data || !size) return fail(err_key, "err.attach.empty");
     if (size > max_size) return fail(err_key, "err.attach.too_large");
@@ -275,9 +273,21 @@ int kj_attach_store(kj_db *db, const char *data_dir, size_t max_size,
     const char *pixels_key = NULL;
     if (kj_image_check_pixels(data, size, mime, &pixels_key))
         return fail(err_key, !strcmp(pixels_key, "err.image.pixels") ? "err.attach.pixels" : "err.attach.corrupt");
+    int rc = k->strip ? k->strip(data, size, stored) : kj_buf_append(stored, data, size);
+    if (rc != 0) return fail(err_key, "err.attach.corrupt");
+    *mime_out = mime;
+    return 0;
+}
+
+int kj_attach_store(kj_db *db, const char *data_dir, size_t max_size,
+                    const char *owner_id, const char *listing_id, const char *studio_id,
+                    const char *filename, const void *data, size_t size, bool confidential,
+                    char *id_out, const char **err_key)
+{
+    const char *mime = NULL;
     kj_buf stored = { 0 };
-    int rc = k->strip ? k->strip(data, size, &stored) : kj_buf_append(&stored, data, size);
-    if (rc != 0) { kj_buf_free(&stored); return fail(err_key, "err.attach.corrupt"); }
+    if (kj_attach_prepare(data, size, max_size, &mime, &stored, err_key)) { kj_buf_free(&stored); return -1; }
+    int rc;
 
     unsigned char digest[crypto_hash_sha256_BYTES];
     char hex[crypto_hash_sha256_BYTES * 2 + 1];

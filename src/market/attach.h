@@ -59,6 +59,17 @@ int kj_attach_strip_webp(const unsigned char *in, size_t n, kj_buf *out);
  *  ≥ KJ_ATTACH_NAME_MAX + 8). */
 void kj_attach_clean_name(const char *filename, const char *mime, char *out, size_t n);
 
+/** What kj_attach_store does before writing, for a module that keeps its
+ *  files elsewhere (an organization's business licence, org/verify.h):
+ *  checks size (1..max_size bytes), detects the type from the content,
+ *  refuses an image beyond the pixel budget, strips image metadata. On
+ *  success *mime_out is the detected type (static string) and stored
+ *  (appended to; the caller frees it) the bytes to keep: 0. Otherwise -1
+ *  with *err_key as for kj_attach_store; stored then holds nothing the
+ *  caller may keep. */
+int kj_attach_prepare(const void *data, size_t size, size_t max_size, const char **mime_out,
+                      kj_buf *stored, const char **err_key);
+
 /** Stores an upload: checks size (1..max_size bytes), detects the type,
  *  refuses an image whose header declares more pixels than
  *  kj_image_max_pixels() (media/image.h; before anything decodes it),

@@ -32,4 +32,5 @@ extern const kj_route kj_routes_popsci[];
 extern const kj_route kj_routes_challenge[];
 extern const kj_route kj_routes_deal[];
 extern const kj_route kj_routes_org[];
+extern const kj_route kj_routes_orgverify[];
 #endif

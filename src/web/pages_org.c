@@ -94,9 +94,11 @@ void kj_page_org_members(kj_req *req)
     const char *org_id = kj_req_param(req, 0);
     json_t *org = kj_id_valid(org_id) ? kj_org_get(db, org_id) : NULL;
     if (!org) { kj_error(req, 404, "err.not_found"); return; }
+    /* One rule for the page and the API (kj_authz_may_manage_members):
+     * operators and administrators decide requests on /org-requests. */
     json_t *members = kj_org_members(db, req->user, org_id);
+    if (!members) { json_decref(org); kj_error(req, 403, "err.org.not_admin"); return; }
     json_t *pending = kj_org_requests_pending_for(db, req->user, org_id);
-    if (!members && !pending) { json_decref(org); kj_error(req, 403, "err.org.not_admin"); return; }
     size_t i;
     json_t *m;
     const char *me = kj_user_id(req->user);
@@ -106,7 +108,7 @@ void kj_page_org_members(kj_req *req)
         json_object_set_new(m, "is_me", json_boolean(!strcmp(json_string_value(json_object_get(m, "id")), me)));
     }
     json_t *d = json_pack("{s:o, s:s}", "org", org, "next", kj_arena_printf(req->arena, "/orgs/%s/members", org_id));
-    if (members) json_object_set_new(d, "members", members);
+    json_object_set_new(d, "members", members);
     json_object_set_new(d, "requests", pending ? pending : json_array());
     json_object_set_new(d, "page_title", json_string(json_string_value(json_object_get(org, "name"))));
     kj_render(req, 200, "org_members", d);

@@ -8,7 +8,7 @@ Roles beyond the five account roles: "org_plain" is a plain member (not
 admin) of org_member's organization, "another_org" the admin of another
 organization (org_member2), "another_center" the operator of another
 service center (Xining; org_member's organization is in Chengdu)."""
-from harness import Client, DEMO, ORG_CODE, register
+from harness import Client, DEMO, ORG_CODE, multipart_body, register
 
 ROLES = ["anonymous", "scientist", "org_member", "org_plain", "another_org", "operator", "another_center", "admin"]
 LOGIN_AS = {"another_org": "org_member2", "another_center": "operator2"}
@@ -28,6 +28,12 @@ ORG_ADMIN_ONLY = expect("forbidden", org_member="ok")
 # Requests to join org_member's organization: its admins, the operator of its
 # region, administrators.
 ORG_DECIDERS = expect("forbidden", org_member="ok", operator="ok", admin="ok")
+# Staff: operators (whatever their center) and administrators.
+STAFF = expect("forbidden", operator="ok", another_center="ok", admin="ok")
+# An organization's verification: its admins and the staff of its region.
+ORG_VERIFY_SEERS = expect("forbidden", org_member="ok", operator="ok", admin="ok")
+# Deciding it: the staff of its region, never a member of it.
+ORG_VERIFY_DECIDERS = expect("forbidden", operator="ok", admin="ok")
 # Another user's session: unknown to everyone signed in (never ended).
 OTHERS_SESSION = expect("missing")
 # Checked for anonymous visitors only: signed in, it would end the demo
@@ -74,7 +80,8 @@ MATRIX = [
     ("GET", "/org-requests", "page", SIGNED_IN),
     ("POST", "/org-requests/{rid}/approve", "page", ORG_DECIDERS, {}),
     ("POST", "/org-requests/{rid}/refuse", "page", ORG_DECIDERS, {}),
-    ("GET", "/orgs/{oid}/members", "page", ORG_DECIDERS),
+    # One rule for the members page and the API (kj_authz_may_manage_members).
+    ("GET", "/orgs/{oid}/members", "page", ORG_ADMIN_ONLY),
     ("POST", "/orgs/{oid}/members/{plain}/role", "page", ORG_ADMIN_ONLY, {"org_role": "member"}),
     ("POST", "/orgs/{oid}/members/{member}/remove", "page", ORG_ADMIN_ONLY, {}),
     ("POST", "/api/v1/org-requests", "api",
@@ -88,6 +95,20 @@ MATRIX = [
     ("GET", "/api/v1/orgs/{oid}/requests", "api", ORG_DECIDERS),
     ("PUT", "/api/v1/orgs/{oid}/members/{plain}", "api", ORG_ADMIN_ONLY, {"org_role": "member"}),
     ("DELETE", "/api/v1/orgs/{oid}/members/{member}", "api", ORG_ADMIN_ONLY),
+    # Verified organizations (issue 14 §4). {vid}: an application of
+    # org_member's organization; "upload" posts a licence (multipart). The
+    # organization is only ever refused here (no badge appears for other
+    # modules of the lane).
+    ("GET", "/api/v1/org-verification/lifecycle", "api", PUBLIC),
+    ("GET", "/org-verifications", "page", STAFF),
+    ("GET", "/api/v1/org-verifications", "api", STAFF),
+    ("GET", "/orgs/{oid}/verification", "page", ORG_VERIFY_SEERS),
+    ("GET", "/api/v1/orgs/{oid}/verification", "api", ORG_VERIFY_SEERS),
+    ("GET", "/org-verifications/{vid}/licence", "page", expect("missing", org_member="ok", operator="ok", admin="ok")),
+    ("POST", "/orgs/{oid}/verification", "upload", ORG_ADMIN_ONLY),
+    ("POST", "/api/v1/orgs/{oid}/verification", "upload", ORG_ADMIN_ONLY),
+    ("POST", "/orgs/{oid}/verification/actions", "page", ORG_VERIFY_DECIDERS, {"action": "refuse", "reason": "矩阵测试"}),
+    ("POST", "/api/v1/orgs/{oid}/verification/actions", "api", ORG_VERIFY_DECIDERS, {"action": "refuse", "reason": "矩阵测试"}),
     # Jurisdiction (issue 12 item 2): administrators only.
     ("POST", "/admin/users/{uid}/jurisdiction", "page", ADMIN_ONLY, {"jurisdiction": ""}),
     ("PUT", "/api/v1/admin/users/{uid}/jurisdiction", "api", ADMIN_ONLY, {"jurisdiction": ""}),
@@ -126,6 +147,41 @@ def claimant(server):
     return c, me["org_request"]["id"]
 
 
+def licence_png():
+    from test_popsci import png
+    return png(b"matrix licence")
+
+
+def upload(c, path):
+    """A licence upload (multipart), CSRF token as form field and header."""
+    token = c.csrf()
+    body, ctype = multipart_body([("_csrf", token), ("legal_rep", "矩阵法人")],
+                                 [("licence", ("执照.png", "image/png", licence_png()))])
+    h = {"Content-Type": ctype, "X-CSRF-Token": token}
+    if path.startswith("/api/"):
+        h["Accept"] = "application/json"
+    return c.request("POST", path, body=body, headers=h)
+
+
+def verification(c, oid):
+    r = c.api("GET", "/api/v1/orgs/%s/verification" % oid)
+    assert r.status == 200, r
+    return r.json
+
+
+def verification_in(org_admin, admin, oid, want):
+    """Brings oid's verification into a state where an apply (want "open")
+    or a decision (want "pending") is allowed; returns the view. Never
+    verifies: the demo organization gets no badge."""
+    v = verification(org_admin, oid)
+    if v["state"] == "pending" and want == "open":
+        assert admin.api("POST", "/api/v1/orgs/%s/verification/actions" % oid,
+                         {"action": "refuse", "reason": "矩阵测试"}).status == 200
+    if v["state"] != "pending" and want == "pending":
+        assert upload(org_admin, "/api/v1/orgs/%s/verification" % oid).status == 201
+    return verification(org_admin, oid)
+
+
 def outcome(r):
     if r.status in (401,) or (r.status == 303 and (r.header("Location") or "").startswith("/login")):
         return "login"
@@ -149,6 +205,8 @@ def test_authorization_matrix(server):
     oid = org_admin.api("GET", "/api/v1/me").json["org_id"]
     plain = client_for(server, "org_plain").api("GET", "/api/v1/me").json["id"]
     _, other_rid = claimant(server)
+    site_admin = client_for(server, "admin")
+    vid = verification_in(org_admin, site_admin, oid, "pending")["application"]["id"]
     failures = []
     for role in ROLES:
         c = client_for(server, role)
@@ -157,7 +215,8 @@ def test_authorization_matrix(server):
             if role not in exp:
                 continue
             body = entry[4] if len(entry) > 4 else None
-            values = {"uid": uid, "sid": sid, "oid": oid, "plain": plain, "other_rid": other_rid, "rid": other_rid, "member": plain}
+            values = {"uid": uid, "sid": sid, "oid": oid, "plain": plain, "other_rid": other_rid, "rid": other_rid, "member": plain,
+                      "vid": vid}
             # A write that may succeed gets its own object, so that the
             # next role meets the same state.
             if "{rid}" in path and exp[role] == "ok":
@@ -166,8 +225,12 @@ def test_authorization_matrix(server):
                 cl, rid = claimant(server)
                 assert org_admin.api("POST", "/api/v1/org-requests/%s/approve" % rid, {}).status == 200
                 values["member"] = cl.api("GET", "/api/v1/me").json["id"]
+            if "/verification" in path and method == "POST" and exp[role] == "ok":
+                verification_in(org_admin, site_admin, oid, "pending" if path.endswith("/actions") else "open")
             p = path.format(**values)
-            if kind == "api":
+            if kind == "upload":
+                r = upload(c, p)
+            elif kind == "api":
                 r = c.api(method, p, body)
             elif method == "POST":
                 r = c.post_form(p, body or {})

@@ -1,0 +1,158 @@
+/*
+ * pages_orgverify.c — verified organizations (实名认证): an organization's
+ * verification page (its admins apply, the staff of its region decide, an
+ * administrator revokes), the staff's review queue and the licence file;
+ * the JSON API is api/api_orgverify.c, the routes routes/routes_orgverify.c.
+ *
+ * Who may see or do what is the domain's answer (org/verify.h asking
+ * authz/authz.h); these handlers only render it.
+ */
+#include "web/pages_orgverify.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/json_util.h"
+#include "market/attach.h"
+#include "media/files.h"
+#include "org/verify.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void set_date(json_t *o, const char *from, const char *to)
+{
+    json_t *v = json_object_get(o, from);
+    if (!json_is_integer(v)) return;
+    char d[32];
+    kj_format_date(json_integer_value(v), d, sizeof d);
+    json_object_set_new(o, to, json_string(d));
+}
+
+/* Labels and flags a template needs on one application row. */
+static void decorate_app(kj_req *req, json_t *a)
+{
+    char key[64];
+    snprintf(key, sizeof key, "orgverify.state.%s", kj_jstr_or_empty(a, "status"));
+    json_object_set_new(a, "status_label", json_string(kj_tr(req, key)));
+    set_date(a, "created_at", "created_date");
+    set_date(a, "decided_at", "decided_date");
+    set_date(a, "revoked_at", "revoked_date");
+    const char *reason = kj_jstr(a, "reason");
+    if (reason && *reason) json_object_set_new(a, "has_reason", json_true());
+}
+
+/* The page's data: the domain's view, labelled. */
+static json_t *page_data(kj_req *req, json_t *view)
+{
+    json_t *org = json_object_get(view, "org");
+    set_date(org, "verified_at", "verified_date");
+    char key[64];
+    snprintf(key, sizeof key, "orgverify.state.%s", kj_jstr_or_empty(view, "state"));
+    json_object_set_new(view, "state_label", json_string(kj_tr(req, key)));
+    json_t *can = json_object();
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(view, "actions"), i, a) json_object_set_new(can, json_string_value(a), json_true());
+    json_object_set_new(view, "can", can);
+    json_array_foreach(json_object_get(view, "history"), i, a) decorate_app(req, a);
+    json_t *app = json_object_get(view, "application");
+    if (app) decorate_app(req, app);
+    json_object_set_new(view, "page_title", json_string(kj_trf(req, "orgverify.title", kj_jstr_or_empty(org, "name"))));
+    return view;
+}
+
+static void render_page(kj_req *req, int status)
+{
+    kj_err f = { 0 };
+    json_t *view = kj_orgverify_view(kj_req_db(req), req->user, kj_req_param(req, 0), &f);
+    if (!view) { kj_error(req, kj_err_status(&f), f.key ? f.key : "err.internal"); return; }
+    if (kj_req_query(req, "sent")) json_object_set_new(view, "sent", json_true());
+    kj_render(req, status, "org_verification", page_data(req, view));
+}
+
+void kj_page_orgverify(kj_req *req) { render_page(req, 200); }
+
+kj_orgverify_licence_in kj_orgverify_licence_of(kj_req *req)
+{
+    kj_app *app = kj_req_app(req);
+    kj_orgverify_licence_in in = { .data_dir = app->cfg.data, .max_size = (size_t)app->cfg.max_upload };
+    for (kj_upload *u = req->uploads; u; u = u->next)
+        if (u->field && !strcmp(u->field, "licence") && u->filename && *u->filename) {
+            in.filename = u->filename;
+            in.data = u->data;
+            in.size = u->size;
+            break;
+        }
+    return in;
+}
+
+/* A refusal of the domain on a page: a field error shows the form again
+ * with it; anything else is an error page. */
+static void page_refused(kj_req *req, const kj_err *f)
+{
+    int st = kj_err_status(f);
+    if (st == 422 || st == 413) {
+        kj_req_fail(req, f);
+        kj_err vf = { 0 };
+        json_t *view = kj_orgverify_view(kj_req_db(req), req->user, kj_req_param(req, 0), &vf);
+        if (view) { kj_render(req, st, "org_verification", page_data(req, view)); return; }
+    }
+    kj_error(req, st == 422 ? 400 : st, f->key ? f->key : "err.internal");
+}
+
+void kj_page_orgverify_apply(kj_req *req)
+{
+    if (kj_has_errors(req)) { render_page(req, 422); return; }
+    kj_orgverify_licence_in lic = kj_orgverify_licence_of(req);
+    kj_err f = { 0 };
+    const char *org_id = kj_req_param(req, 0);
+    if (kj_orgverify_apply(kj_req_db(req), kj_user_id(req->user), org_id, kj_in_str(req, "legal_rep"), &lic, NULL, &f)) {
+        page_refused(req, &f);
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/orgs/%s/verification?sent=1", org_id));
+}
+
+void kj_page_orgverify_act(kj_req *req)
+{
+    if (kj_has_errors(req)) { render_page(req, 422); return; }
+    kj_err f = { 0 };
+    const char *org_id = kj_req_param(req, 0);
+    if (kj_orgverify_act(kj_req_db(req), kj_user_id(req->user), org_id, kj_in_str(req, "action"), kj_in_str(req, "reason"), &f)) {
+        page_refused(req, &f);
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/orgs/%s/verification", org_id));
+}
+
+void kj_page_orgverify_queue(kj_req *req)
+{
+    json_t *items = kj_orgverify_queue(kj_req_db(req), req->user);
+    size_t i;
+    json_t *a;
+    json_array_foreach(items, i, a) decorate_app(req, a);
+    kj_render(req, 200, "org_verifications", json_pack("{s:o, s:s}", "items", items, "page_title", kj_tr(req, "orgverify.queue.title")));
+}
+
+/* The licence, to its org's admins and the reviewing staff only: never
+ * cached by a shared cache, never run as active content. */
+void kj_page_orgverify_licence(kj_req *req)
+{
+    kj_err f = { 0 };
+    json_t *l = kj_orgverify_licence(kj_req_db(req), req->user, kj_req_param(req, 0), &f);
+    if (!l) { kj_error(req, kj_err_status(&f), f.key ? f.key : "err.internal"); return; }
+    const char *file = kj_jstr(l, "file");
+    size_t len = 0;
+    char *bytes = file && kj_id_valid(file) ? kj_file_read(kj_req_app(req)->cfg.data, file, &len) : NULL;
+    if (!bytes) { json_decref(l); kj_error(req, 404, "err.not_found"); return; }
+    const char *mime = kj_arena_strdup(req->arena, kj_jstr_or_empty(l, "mime"));
+    kj_buf disp = { 0 };
+    kj_attach_disposition(&disp, mime, kj_jstr_or_empty(l, "name"));
+    kj_resp_header(req, "Content-Disposition", disp.data ? kj_arena_strdup(req->arena, disp.data) : "attachment");
+    kj_buf_free(&disp);
+    json_decref(l);
+    kj_resp_header(req, "Cache-Control", "private, no-store");
+    kj_resp_header(req, "Content-Security-Policy", "default-src 'none'");
+    req->no_gzip = true;
+    kj_resp_text(req, 200, mime, bytes, len);
+    free(bytes);
+}

@@ -1,0 +1,308 @@
+"""Issue 14 §4: verified organizations (实名认证).
+
+An organization's admin applies with its business licence (an image or a
+PDF, recognised by content) and the legal representative's name; an
+operator whose jurisdiction covers the organization's region, or an
+administrator, verifies or refuses with a reason the applicant reads; the
+applicant may re-apply; an administrator may revoke. Nobody decides on
+their own organization. The licence is never public. The life cycle is
+published (GET /api/v1/org-verification/lifecycle) and every transition it
+does not allow is refused. Verified organizations carry a badge wherever
+they are shown, and only then.
+Runs on its own server: it verifies organizations and changes roles."""
+import itertools
+import json
+import os
+
+from harness import Client, DEMO, credit_code, multipart_body, register, unique_email
+
+SERVER_ARGS = []
+_seq = itertools.count(int.from_bytes(os.urandom(2), "big") * 10 + 7001)
+PW = "Verify-Test-2026!"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def png():
+    from test_popsci import png as make
+    return make(b"licence")
+
+
+def login(server, who):
+    c = Client(server)
+    c.login(*DEMO[who])
+    return c
+
+
+def me(c):
+    r = c.api("GET", "/api/v1/me")
+    assert r.status == 200, r
+    return r.json
+
+
+def new_org(server, region="510100"):
+    """A fresh organization in region, founded by a verified newcomer, its
+    admin: (client, org id, user id)."""
+    n = next(_seq)
+    c, m = register(server, unique_email("verify"), PW, "认证申请人%d" % n, "org_member", region=region,
+                    org_name="认证测试公司%d" % n, org_type="enterprise", org_region=region,
+                    org_credit_code=credit_code(n, region))
+    assert m["org_id"] and m["org_role"] == "admin", m
+    return c, m["org_id"], m["id"]
+
+
+def plain_member(server, admin, oid):
+    """A verified newcomer who asked to join oid and was approved by its
+    admin: their client."""
+    code = Client(server).api("GET", "/api/v1/orgs/%s" % oid).json["credit_code"]
+    n = next(_seq)
+    c, m = register(server, unique_email("vmember"), PW, "普通成员%d" % n, "org_member", region="510100",
+                    org_name="x", org_type="enterprise", org_region="510100", org_credit_code=code)
+    r = admin.api("POST", "/api/v1/org-requests/%s/approve" % m["org_request"]["id"], {})
+    assert r.status == 200, r
+    return c
+
+
+def upload(c, path, fields, files):
+    """A multipart POST signed in by cookie: the CSRF token as a form field
+    (pages) and as the header (API)."""
+    token = c.csrf()
+    body, ctype = multipart_body([("_csrf", token)] + list(fields), files)
+    return c.request("POST", path, body=body, headers={"Content-Type": ctype, "X-CSRF-Token": token,
+                                                      "Accept": "application/json"})
+
+
+def apply(c, oid, legal_rep="张法人", licence=None, name="营业执照.png", ctype="image/png"):
+    files = [("licence", (name, ctype, png() if licence is None else licence))]
+    fields = [("legal_rep", legal_rep)] if legal_rep is not None else []
+    return upload(c, "/api/v1/orgs/%s/verification" % oid, fields, files)
+
+
+def act(c, oid, action, reason=None):
+    body = {"action": action}
+    if reason is not None:
+        body["reason"] = reason
+    return c.api("POST", "/api/v1/orgs/%s/verification/actions" % oid, body)
+
+
+def state(c, oid):
+    r = c.api("GET", "/api/v1/orgs/%s/verification" % oid)
+    assert r.status == 200, r
+    return r.json["state"]
+
+
+def code_of(r):
+    return json.dumps(r.json, ensure_ascii=False) if r.body else ""
+
+
+def lifecycle(server):
+    r = Client(server).api("GET", "/api/v1/org-verification/lifecycle")
+    assert r.status == 200, r
+    return r.json
+
+
+def test_lifecycle_is_published(server):
+    lc = lifecycle(server)
+    assert lc["states"] == ["none", "pending", "verified", "refused", "revoked"], lc
+    pairs = {(t["action"], t["from"]): t["to"] for t in lc["transitions"]}
+    assert pairs == {("apply", "none"): "pending", ("apply", "refused"): "pending", ("apply", "revoked"): "pending",
+                     ("verify", "pending"): "verified", ("refuse", "pending"): "refused",
+                     ("revoke", "verified"): "revoked"}, pairs
+    for t in lc["transitions"]:
+        assert t["roles"] and t["via"] in ("apply", "actions"), t
+    assert [t["reason_required"] for t in lc["transitions"] if t["action"] in ("refuse", "revoke")] == [True, True]
+
+
+def test_only_the_org_admin_applies(server):
+    c, oid, _ = new_org(server)
+    # Anonymous: sign in first; a scientist, another organization's admin: no.
+    assert apply(Client(server), oid).status == 401
+    for who in ("scientist", "org_member2", "org_plain", "operator", "admin"):
+        r = apply(login(server, who), oid)
+        assert r.status == 403, (who, r)
+    # A plain member of this very organization: no.
+    member = plain_member(server, c, oid)
+    assert apply(member, oid).status == 403
+    assert state(c, oid) == "none"
+    # Bad input: a wrong file type (recognised by content, whatever the
+    # name says), no file, no legal representative.
+    r = apply(c, oid, licence=b"<html><script>alert(1)</script></html>", name="licence.png")
+    assert r.status == 422 and "err.attach.type" in code_of(r), r
+    r = upload(c, "/api/v1/orgs/%s/verification" % oid, [("legal_rep", "张法人")], [])
+    assert r.status == 422 and "licence" in code_of(r), r
+    r = apply(c, oid, legal_rep=None)
+    assert r.status == 422 and "legal_rep" in code_of(r), r
+    assert state(c, oid) == "none"
+    # The page refuses a wrong type with the form again, not a crash.
+    token = c.csrf()
+    body, ctype = multipart_body([("_csrf", token), ("legal_rep", "张法人")],
+                                 [("licence", ("x.pdf", "application/pdf", b"MZ\x90\x00not a pdf"))])
+    r = c.request("POST", "/orgs/%s/verification" % oid, body=body, headers={"Content-Type": ctype})
+    assert r.status == 422 and 'id="licence-error"' in r.text, r
+    # The admin applies with a PDF: pending, once.
+    r = apply(c, oid, licence=PDF, name="执照.pdf", ctype="application/pdf")
+    assert r.status == 201 and r.json["state"] == "pending", r
+    app = r.json["application"]
+    assert app["legal_rep"] == "张法人" and app["licence"]["mime"] == "application/pdf", app
+    assert apply(c, oid).status == 409
+
+
+def test_unknown_org_and_bad_ids(server):
+    c, _, _ = new_org(server)
+    assert apply(c, "01HZZZZZZZZZZZZZZZZZZZZZZZ").status in (403, 404)
+    assert c.api("GET", "/api/v1/orgs/nope/verification").status == 404
+    assert act(login(server, "admin"), "01HZZZZZZZZZZZZZZZZZZZZZZZ", "verify").status == 404
+    r = act(login(server, "admin"), "01HZZZZZZZZZZZZZZZZZZZZZZZ", "bless")
+    assert r.status == 422, r
+
+
+def test_operator_of_the_region_verifies_not_another_nor_own(server):
+    c, oid, uid = new_org(server)
+    assert apply(c, oid).status == 201
+    # The Xining operator: not their region. The org's own admin: their own.
+    r = act(login(server, "operator2"), oid, "verify")
+    assert r.status == 403, r
+    r = act(c, oid, "verify")
+    assert r.status == 403 and "err.orgverify.own" in code_of(r), r
+    assert oid not in [i["org_id"] for i in login(server, "operator2").api("GET", "/api/v1/org-verifications").json["items"]]
+    # An operator who is a member of the organization: its founder made an
+    # operator of this very region by an administrator.
+    admin = login(server, "admin")
+    assert admin.api("POST", "/api/v1/admin/users/%s/role" % uid, {"role": "operator"}).status == 200
+    assert admin.api("PUT", "/api/v1/admin/users/%s/jurisdiction" % uid, {"jurisdiction": "510100"}).status == 200
+    c = Client(server)
+    c.login(me_email(server, uid), PW)
+    r = act(c, oid, "verify")
+    assert r.status == 403 and "err.orgverify.own" in code_of(r), r
+    assert oid not in [i["org_id"] for i in c.api("GET", "/api/v1/org-verifications").json["items"]]
+    assert state(login(server, "operator"), oid) == "pending"
+    # The Chengdu operator sees it in the queue and verifies it.
+    op = login(server, "operator")
+    q = op.api("GET", "/api/v1/org-verifications")
+    assert q.status == 200 and oid in [i["org_id"] for i in q.json["items"]], q
+    page = op.get("/org-verifications")
+    assert page.status == 200 and "/orgs/%s/verification" % oid in page.text, page
+    r = act(op, oid, "verify")
+    assert r.status == 200 and r.json["state"] == "verified" and r.json["org"]["verified"] is True, r
+    pub = Client(server).api("GET", "/api/v1/orgs/%s" % oid)
+    assert pub.status == 200 and pub.json["verified"] is True and pub.json["verified_at"], pub
+
+
+def me_email(server, uid):
+    import sqlite3
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "kejiyun.db"), uri=True)
+    email = db.execute("SELECT email FROM users WHERE id = ?", (uid,)).fetchone()[0]
+    db.close()
+    return email
+
+
+def test_refuse_with_reason_shown_then_reapply(server):
+    c, oid, uid = new_org(server)
+    assert apply(c, oid).status == 201
+    op = login(server, "operator")
+    r = act(op, oid, "refuse")
+    assert r.status == 422 and "reason" in code_of(r), r
+    r = act(op, oid, "refuse", "执照照片模糊，无法辨认注册号")
+    assert r.status == 200 and r.json["state"] == "refused", r
+    # The applicant is told and reads the reason (API and page).
+    notes = c.api("GET", "/api/v1/notifications").json
+    assert any(n["kind"] == "orgverify_refused" and n["link"] == "/orgs/%s/verification" % oid
+               for n in notes["items"]), notes
+    v = c.api("GET", "/api/v1/orgs/%s/verification" % oid).json
+    assert v["application"]["reason"] == "执照照片模糊，无法辨认注册号" and v["actions"] == ["apply"], v
+    page = c.get("/orgs/%s/verification" % oid)
+    assert page.status == 200 and "执照照片模糊" in page.text and 'id="orgverify-apply"' in page.text, page
+    # Re-applying through the page form.
+    token = c.csrf()
+    body, ctype = multipart_body([("_csrf", token), ("legal_rep", "张法人")],
+                                 [("licence", ("执照-清晰.png", "image/png", png()))])
+    r = c.request("POST", "/orgs/%s/verification" % oid, body=body, headers={"Content-Type": ctype})
+    assert r.status == 303, r
+    v = c.api("GET", "/api/v1/orgs/%s/verification" % oid).json
+    assert v["state"] == "pending" and len(v["history"]) == 2, v
+    # The page form of a decision: the operator verifies.
+    r = op.post_form("/orgs/%s/verification/actions" % oid, {"action": "verify"})
+    assert r.status == 303, r
+    assert state(c, oid) == "verified"
+    assert any(n["kind"] == "orgverify_verified" for n in c.api("GET", "/api/v1/notifications").json["items"])
+    # Every decision is in the audit log: who, what, why.
+    op_id = me(op)["id"]
+    rows = audit_rows(server, oid)
+    assert [(r[0], r[1], r[2]) for r in rows] == [("org.verification.refuse", op_id, "执照照片模糊，无法辨认注册号"),
+                                                  ("org.verification.verify", op_id, "")], rows
+    assert json.loads(rows[0][3])["to"] == "refused", rows
+
+
+def audit_rows(server, oid):
+    import sqlite3
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "kejiyun.db"), uri=True)
+    rows = db.execute("SELECT action, actor_id, reason, detail FROM audit_log WHERE target_type = 'org' AND target_id = ? "
+                      "ORDER BY created_at, rowid", (oid,)).fetchall()
+    db.close()
+    return rows
+
+
+def test_licence_is_never_public(server):
+    c, oid, _ = new_org(server)
+    r = apply(c, oid)
+    assert r.status == 201, r
+    url = r.json["application"]["licence"]["url"]
+    vid = r.json["application"]["id"]
+    got = c.get(url)
+    assert got.status == 200 and got.body.startswith(b"\x89PNG"), got
+    assert (got.header("Cache-Control") or "").startswith("private"), got.header("Cache-Control")
+    assert login(server, "operator").get(url).status == 200
+    assert login(server, "admin").get(url).status == 200
+    r = Client(server).get(url)
+    assert r.status == 303 and r.header("Location").startswith("/login"), r
+    for who in ("scientist", "org_member", "org_member2", "operator2"):
+        assert login(server, who).get(url).status == 404, who
+    # The licence has no attachments row: /files/ never serves it.
+    assert c.get("/files/%s" % vid).status == 404
+    # The application itself: the org's admins and the reviewing staff.
+    for who in ("scientist", "org_member2", "operator2"):
+        assert login(server, who).api("GET", "/api/v1/orgs/%s/verification" % oid).status == 403, who
+    # The public org page says nothing of the licence.
+    page = Client(server).get("/orgs/%s" % oid)
+    assert page.status == 200 and url not in page.text
+
+
+def reach(server, state_name):
+    """A fresh organization whose verification is in state_name: (admin client, org id)."""
+    c, oid, _ = new_org(server)
+    op, admin = login(server, "operator"), login(server, "admin")
+    if state_name != "none":
+        assert apply(c, oid).status == 201
+    if state_name in ("verified", "revoked"):
+        assert act(op, oid, "verify").status == 200
+    if state_name == "refused":
+        assert act(op, oid, "refuse", "材料不全").status == 200
+    if state_name == "revoked":
+        assert act(admin, oid, "revoke", "执照已被吊销").status == 200
+    assert state(c, oid) == state_name
+    return c, oid
+
+
+def test_every_refused_transition(server):
+    lc = lifecycle(server)
+    admin = login(server, "admin")
+    for st in lc["states"]:
+        c, oid = reach(server, st)
+        allowed = {t["action"] for t in lc["transitions"] if t["from"] == st}
+        for t in {t["action"] for t in lc["transitions"]} - allowed:
+            if t == "apply":
+                r = apply(c, oid)
+            else:
+                r = act(admin, oid, t, "测试理由")
+            assert r.status == 409 and "err.orgverify.state" in code_of(r), (st, t, r)
+        assert state(c, oid) == st, st
+    # Only administrators revoke; a reason is required.
+    c, oid = reach(server, "verified")
+    r = act(login(server, "operator"), oid, "revoke", "理由")
+    assert r.status == 403, r
+    r = act(admin, oid, "revoke")
+    assert r.status == 422, r
+    r = act(admin, oid, "revoke", "执照已被吊销")
+    assert r.status == 200 and r.json["state"] == "revoked" and r.json["org"]["verified"] is False, r
+    assert Client(server).api("GET", "/api/v1/orgs/%s" % oid).json["verified"] is False
+    # Re-apply after a revocation.
+    assert apply(c, oid).status == 201
