@@ -14,6 +14,7 @@ build_pkgs=(
   libmagic-dev zlib1g-dev libgd-dev libexif-dev   # images: resizing, EXIF orientation
   libzxcvbn-dev                                   # password strength (src/account/password.c)
   libcairo2-dev libpango1.0-dev fonts-wqy-microhei   # contract PDFs: cairo + pango, CJK glyphs
+  tzdata                                          # the instance time zone (setting time_zone)
 )
 test_pkgs=( python3 chromium fonts-wqy-microhei sqlite3 python3-aiosmtpd poppler-utils )
 # Node.js may come from elsewhere than Debian (e.g. a newer build); only ask

@@ -48,6 +48,10 @@ static int load_config(kj_config *cfg, int argc, char **argv)
      * media/image.h). */
     kj_hash_gate_set(cfg->password_hashes);
     kj_image_set_max_pixels(cfg->max_image_pixels);
+    if (kj_clock_set_zone(cfg->time_zone, err, sizeof err)) {
+        fprintf(stderr, "kejiyun: %s\n", err);
+        return -1;
+    }
     return 0;
 }
 

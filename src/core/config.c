@@ -32,6 +32,7 @@ static const setting settings[] = {
     S("server", "heavy_jobs", "KEJIYUN_HEAVY_JOBS", "--heavy-jobs", K_INT, heavy_jobs, "0", "worker threads for CPU-heavy requests (password hashing, image variants, contract PDFs), never the HTTP threads (0 = number of cores)"),
     S("server", "heavy_queue", "KEJIYUN_HEAVY_QUEUE", "--heavy-queue", K_INT, heavy_queue, "32", "CPU-heavy requests that may wait for a worker; more get 503 with Retry-After"),
     S("server", "public_url", "KEJIYUN_PUBLIC_URL", "--public-url", K_STR, public_url, "", "external URL of this instance, for links in e-mails and feeds"),
+    S("server", "time_zone", "KEJIYUN_TIME_ZONE", "--time-zone", K_STR, time_zone, "Asia/Shanghai", "time zone in which pages show times and working days are counted (IANA name, or a POSIX rule such as CST-8)"),
     S("server", "instance_name", "KEJIYUN_INSTANCE_NAME", "--instance-name", K_STR, instance_name, "天府科技云", "name shown in the page header"),
     S("server", "access_log", "KEJIYUN_ACCESS_LOG", "--access-log", K_BOOL, access_log, "true", "one log line per request"),
     S("server", "page_cache_ms", "KEJIYUN_PAGE_CACHE_MS", "--page-cache-ms", K_INT, page_cache_ms, "5000", "how long anonymous visitors may get browse lists from memory, in ms (0 = never); any write ends it sooner"),

@@ -21,6 +21,7 @@ typedef struct kj_config {
     char config_file[1024];
     char instance_name[128];
     char public_url[256];
+    char time_zone[64];       /* the zone times are shown in (core/clock.h) */
     int threads;
     int heavy_jobs;           /* workers for CPU-heavy requests (core/heavy.h); 0 in the file = cores */
     long heavy_queue;         /* heavy requests that may wait for a worker; beyond: 503 */

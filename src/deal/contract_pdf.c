@@ -161,8 +161,8 @@ static void party_line(pdf_doc *d, json_t *deal, const char *role, const char *i
     kj_buf b = { 0 };
     kj_buf_printf(&b, "%s：%s · ", role, kj_jstr_or_empty(deal, name_key));
     if (sig) {
-        char when[32];
-        kj_format_iso(json_integer_value(json_object_get(sig, "signed_at")), when, sizeof when);
+        char when[48];
+        kj_format_local(json_integer_value(json_object_get(sig, "signed_at")), when, sizeof when);
         kj_buf_printf(&b, "%s %s", d->lb->signed_at, when);
     } else {
         kj_buf_puts(&b, d->lb->unsigned_);

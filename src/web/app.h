@@ -73,6 +73,20 @@ kj_db *kj_req_db(kj_req *req);
 const char *kj_tr(kj_req *req, const char *key);
 /** A message with "{0}" replaced by arg (arena string). */
 const char *kj_trf(kj_req *req, const char *key, const char *arg);
+/** A moment as people read it: the instance's time zone (core/clock.h),
+ *  in the request's language: "2026年12月5日 16:40" / "5 Dec 2026, 16:40".
+ *  Arena string; "" for ms <= 0. Pages never show UTC or ISO text. */
+const char *kj_when_text(kj_req *req, int64_t ms);
+/** The day only: "2026年12月5日" / "5 Dec 2026". */
+const char *kj_day_text(kj_req *req, int64_t ms);
+/** Time left until ms, in words: "还剩 3 天" / "3 days left", hours under
+ *  a day, "已截止" / "closed" after it. */
+const char *kj_left_text(kj_req *req, int64_t ms);
+/** o[out_key] = kj_when_text(o[key]) when o[key] is an integer (ms), and
+ *  o[out_key + "_iso"] its ISO 8601 UTC form for <time datetime>. */
+void kj_set_when(kj_req *req, json_t *o, const char *key, const char *out_key);
+/** o[out_key] = kj_day_text(o[key]) when o[key] is an integer (ms). */
+void kj_set_day(kj_req *req, json_t *o, const char *key, const char *out_key);
 /** The user's role bit (0 when signed out). */
 int kj_req_role(kj_req *req);
 /** True when the client wants JSON (API route or Accept: application/json). */

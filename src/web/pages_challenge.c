@@ -25,16 +25,6 @@ static void label(kj_req *req, json_t *o, const char *key, const char *prefix, c
     json_object_set_new(o, label_key, json_string(kj_tr(req, kj_arena_printf(req->arena, "%s%s", prefix, code))));
 }
 
-static void when(json_t *o, const char *key, const char *out_key)
-{
-    json_t *v = json_object_get(o, key);
-    if (!json_is_integer(v)) return;
-    char buf[32];
-    kj_format_iso(json_integer_value(v), buf, sizeof buf);
-    buf[16] = 0;            /* YYYY-MM-DDTHH:MM */
-    buf[10] = ' ';
-    json_object_set_new(o, out_key, json_string(buf));
-}
 
 static void decorate_entry(kj_req *req, json_t *c)
 {
@@ -384,7 +374,7 @@ static void render_entry(kj_req *req, int status)
     json_array_foreach(json_object_get(c, "timeline"), i, x) {
         label(req, x, "action", "challenge.event.", "action_label");
         label(req, x, "to_status", "challenge.status.", "to_label");
-        when(x, "created_at", "at");
+        kj_set_when(req, x, "created_at", "at");
     }
     json_t *actions = json_object_get(c, "actions");
     json_object_set_new(c, "action_options", action_options(req, actions));
@@ -407,9 +397,9 @@ static void render_entry(kj_req *req, int status)
         json_object_set_new(c, "studios", studio_options(req, req->form ? kj_jstr(req->form, "studio_id") : NULL));
     json_object_set_new(c, "can_edit", json_boolean(json_is_true(json_object_get(c, "is_issuer")) && kj_challenge_allowed("edit", st)));
     json_object_set_new(c, "page_title", json_string(kj_jstr(c, "title")));
-    char deadline[32];
-    kj_format_iso(json_integer_value(json_object_get(c, "deadline_ms")), deadline, sizeof deadline);
-    json_object_set_new(c, "deadline_at", json_string(deadline));
+    int64_t deadline = json_integer_value(json_object_get(c, "deadline_ms"));
+    json_object_set_new(c, "deadline_at", json_string(kj_arena_printf(req->arena, "%s（%s）", kj_when_text(req, deadline),
+                                                                       kj_left_text(req, deadline))));
     kj_render(req, status, "challenge_detail", c);
 }
 

@@ -193,9 +193,7 @@ void kj_page_deal_contract(kj_req *req)
     size_t i;
     json_t *sig;
     json_array_foreach(json_object_get(d, "signatures"), i, sig) {
-        char when[32];
-        kj_format_iso(json_integer_value(json_object_get(sig, "signed_at")), when, sizeof when);
-        json_object_set_new(sig, "signed_text", json_string(when));
+        kj_set_when(req, sig, "signed_at", "signed_text");
     }
     kj_render(req, 200, "deal_contract", d);
 }
@@ -268,9 +266,7 @@ json_t *kj_ratings_view(kj_req *req, const char *kind, const char *id)
     size_t i;
     json_t *x;
     json_array_foreach(json_object_get(r, "items"), i, x) {
-        char date[16];
-        kj_format_date(json_integer_value(json_object_get(x, "created_at")), date, sizeof date);
-        json_object_set_new(x, "date", json_string(date));
+        kj_set_day(req, x, "created_at", "date");
         json_object_set_new(x, "stars", json_string(stars(req, json_integer_value(json_object_get(x, "rating")))));
     }
     return r;

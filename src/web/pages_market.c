@@ -408,6 +408,7 @@ void kj_page_listing_history(kj_req *req)
         char key[64];
         snprintf(key, sizeof key, "event.%s", kj_jstr(x, "action"));
         json_object_set_new(x, "action_label", json_string(kj_tr(req, key)));
+        kj_set_when(req, x, "created_at", "at");
     }
     json_array_foreach(json_object_get(h, "revisions"), i, x) {
         char key[64];

@@ -54,11 +54,8 @@ void kj_page_sessions(kj_req *req)
     size_t i;
     json_t *s;
     json_array_foreach(list, i, s) {
-        char created[40], seen[40];
-        kj_format_iso(json_integer_value(json_object_get(s, "created_at")), created, sizeof created);
-        kj_format_iso(json_integer_value(json_object_get(s, "last_seen_at")), seen, sizeof seen);
-        json_object_set_new(s, "created_text", json_string(created));
-        json_object_set_new(s, "seen_text", json_string(seen));
+        kj_set_when(req, s, "created_at", "created_text");
+        kj_set_when(req, s, "last_seen_at", "seen_text");
     }
     json_t *d = json_pack("{s:o, s:b, s:b}", "sessions", list, "ended", kj_req_query(req, "ended") != NULL,
                           "has_others", json_array_size(list) > 1);

@@ -35,14 +35,6 @@ const char *kj_studio_take_errors(kj_req *req, json_t *errors)
     return whole ? whole : "err.internal";
 }
 
-static void set_date(json_t *o, const char *from, const char *to)
-{
-    json_t *v = json_object_get(o, from);
-    if (!json_is_integer(v)) return;
-    char d[16];
-    kj_format_date(json_integer_value(v), d, sizeof d);
-    json_object_set_new(o, to, json_string(d));
-}
 
 static void set_region_label(kj_req *req, json_t *o)
 {
@@ -60,7 +52,7 @@ void kj_showcase_decorate(kj_req *req, json_t *rows)
         char key[64];
         snprintf(key, sizeof key, "kind.%s", or_empty(kj_jstr(l, "kind")));
         json_object_set_new(l, "kind_label", json_string(kj_tr(req, key)));
-        set_date(l, "published_at", "published_date");
+        kj_set_day(req, l, "published_at", "published_date");
     }
 }
 
@@ -298,7 +290,7 @@ void kj_page_studios_mine(kj_req *req)
         json_object_set_new(s, "role_label", json_string(kj_tr(req, key)));
         json_object_set_new(s, "is_owner", json_boolean(!strcmp(or_empty(kj_jstr(s, "role")), "owner")));
     }
-    json_array_foreach(json_object_get(d, "invitations"), i, s) set_date(s, "invited_at", "invited_date");
+    json_array_foreach(json_object_get(d, "invitations"), i, s) kj_set_day(req, s, "invited_at", "invited_date");
     json_object_set_new(d, "page_title", json_string(kj_tr(req, "studio.mine.title")));
     kj_render(req, 200, "studio_mine", d);
 }
@@ -353,7 +345,7 @@ void kj_page_studio(kj_req *req)
     json_object_set_new(s, "is_owner", json_boolean(rel && !strcmp(rel, "owner")));
     json_object_set_new(s, "is_invited", json_boolean(rel && !strcmp(rel, "invited")));
     json_object_set_new(s, "page_title", json_string(kj_jstr(s, "name")));
-    set_date(s, "created_at", "created_date");
+    kj_set_day(req, s, "created_at", "created_date");
     static const char *const notices[] = { "created", "joined" };
     for (size_t i = 0; i < sizeof notices / sizeof *notices; i++)
         if (kj_req_query(req, notices[i])) json_object_set_new(s, notices[i], json_true());
