@@ -275,6 +275,23 @@ int kj_org_member_remove(kj_db *db, const char *actor_id, const char *org_id, co
     return commit_st(db, fail);
 }
 
+json_t *kj_org_public_members(kj_db *db, const char *org_id)
+{
+    json_t *rows = kj_db_rows(db, "SELECT id, name, title, org_role FROM users WHERE org_id = ? AND org_public = 1 AND disabled = 0 "
+                                  "ORDER BY org_role = 'admin' DESC, name, id LIMIT 200", "s", org_id);
+    return rows ? rows : json_array();
+}
+
+int kj_org_set_public(kj_db *db, const char *user_id, bool shown, kj_err *fail)
+{
+    /* One statement: the membership it needs is checked by the same write. */
+    int rc = kj_db_exec(db, "UPDATE users SET org_public = ?, updated_at = ? WHERE id = ? AND org_id IS NOT NULL", "bis",
+                        (int)shown, kj_now_ms(), user_id);
+    if (rc < 0) return fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
+    if (rc == 0) return fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.not_member");
+    return 0;
+}
+
 /* ---- jurisdiction ---- */
 
 int kj_jurisdiction_write(kj_db *db, const char *actor_id, const char *user_id, const char *old_region,

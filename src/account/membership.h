@@ -79,6 +79,14 @@ int kj_org_member_set_role(kj_db *db, const char *actor_id, const char *org_id, 
 int kj_org_member_remove(kj_db *db, const char *actor_id, const char *org_id, const char *member_id,
                          kj_err *fail);
 
+/** The members of org_id who chose to be shown on its public page
+ *  (users.org_public), admins first: [{id, name, title, org_role}] (new
+ *  ref; an empty array on error). No e-mail, no phone. */
+json_t *kj_org_public_members(kj_db *db, const char *org_id);
+/** The member's own choice to be shown on their organization's page (off
+ *  until they turn it on). FORBIDDEN when user_id is in no organization. */
+int kj_org_set_public(kj_db *db, const char *user_id, bool shown, kj_err *fail);
+
 /** Sets user_id's jurisdiction to region ("" or NULL: none), as actor_id
  *  (NULL: the command line, trusted). Logs the change in the same
  *  transaction. FORBIDDEN unless actor is an administrator; INVALID unknown

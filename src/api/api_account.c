@@ -10,6 +10,7 @@
 #include "account/security.h"
 #include "core/id.h"
 #include "account/membership.h"
+#include "market/studio.h"
 #include "web/pages_deal.h"
 #include <string.h>
 
@@ -135,6 +136,9 @@ void kj_api_org(kj_req *req)
     json_t *org = kj_id_valid(id) ? kj_org_get(kj_req_db(req), id) : NULL;
     if (!org) { kj_error(req, 404, "err.not_found"); return; }
     json_object_set_new(org, "rating", kj_ratings_summary(req, "org", id));
+    /* Members who chose to be shown, and the studios its members work in. */
+    json_object_set_new(org, "members", kj_org_public_members(kj_req_db(req), id));
+    json_object_set_new(org, "studios", kj_org_studios(kj_req_db(req), id));
     kj_resp_json(req, 200, org);
 }
 

@@ -9,6 +9,7 @@
 #include "web/app.h"
 #include "api/api.h"
 #include "core/json_util.h"
+#include "account/membership.h"
 #include "org/verify.h"
 #include "web/pages_orgverify.h"
 #include <stdio.h>
@@ -71,4 +72,18 @@ void kj_api_orgverify_act(kj_req *req)
 void kj_api_orgverify_queue(kj_req *req)
 {
     kj_resp_json(req, 200, json_pack("{s:o}", "items", kj_orgverify_queue(kj_req_db(req), req->user)));
+}
+
+void kj_api_org_public(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_api_invalid(req); return; }
+    if (!req->json_body || !json_is_boolean(json_object_get(req->json_body, "org_public"))) {
+        kj_field_error(req, "org_public", "err.field.bool");
+        kj_api_invalid(req);
+        return;
+    }
+    kj_err f = { 0 };
+    bool on = kj_in_bool(req, "org_public");
+    if (kj_org_set_public(kj_req_db(req), kj_user_id(req->user), on, &f)) { api_refused(req, &f); return; }
+    kj_resp_json(req, 200, json_pack("{s:b}", "org_public", on));
 }

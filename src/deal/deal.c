@@ -919,9 +919,23 @@ json_t *kj_deal_get_page(kj_db *db, json_t *user, const char *deal_id, const cha
     c.deal = load_deal(db, deal_id);
     if (!c.deal || !may_view(&c)) { json_decref(c.deal); return NULL; }
     json_t *d = c.deal;
-    json_t *names = kj_db_row(db, "SELECT p.name AS provider_name, cl.name AS client_name, b.name AS broker_name FROM deals d "
+    json_t *names = kj_db_row(db, "SELECT p.name AS provider_name, cl.name AS client_name, b.name AS broker_name, "
+                                  "po.id AS po_id, po.name AS po_name, po.verified_at IS NOT NULL AS po_verified, "
+                                  "co.id AS co_id, co.name AS co_name, co.verified_at IS NOT NULL AS co_verified FROM deals d "
                                   "JOIN users p ON p.id = d.provider_id JOIN users cl ON cl.id = d.client_id "
-                                  "LEFT JOIN users b ON b.id = d.broker_id WHERE d.id = ?", "s", deal_id);
+                                  "LEFT JOIN users b ON b.id = d.broker_id LEFT JOIN orgs po ON po.id = p.org_id "
+                                  "LEFT JOIN orgs co ON co.id = cl.org_id WHERE d.id = ?", "s", deal_id);
+    /* Each party's organization as every page shows one: {id, name,
+     * verified} (the verified-organization badge; null: none). */
+    static const char *const sides[][4] = { { "provider_org", "po_id", "po_name", "po_verified" },
+                                            { "client_org", "co_id", "co_name", "co_verified" } };
+    for (size_t k = 0; names && k < 2; k++) {
+        const char *oid = kj_jstr(names, sides[k][1]);
+        json_object_set_new(names, sides[k][0], oid ? json_pack("{s:s, s:s?, s:b}", "id", oid, "name", kj_jstr(names, sides[k][2]),
+                                                                 "verified", json_integer_value(json_object_get(names, sides[k][3])) != 0)
+                                                     : json_null());
+        for (int f = 1; f < 4; f++) json_object_del(names, sides[k][f]);
+    }
     json_object_update(d, names);
     json_decref(names);
     json_object_set_new(d, "role", json_string(is_provider(&c) ? "provider" : is_client(&c) ? "client" : is_broker(&c) ? "broker" : "staff"));

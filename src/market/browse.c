@@ -23,6 +23,7 @@
     "l.price_min_fen, l.price_max_fen, l.coop_modes AS coop_modes__json, l.keywords AS keywords__json, " \
     "l.valid_until, l.deadline, l.published_at, l.anonymous, l.open_for_interest, l.status, " \
     "l.owner_id, l.studio_id, l.org_id, u.name AS owner_name, s.name AS studio_name, o.name AS org_name, " \
+    "o.verified_at IS NOT NULL AS org_verified, " \
     "d.name_zh AS domain_zh, d.name_en AS domain_en, r.name_zh AS region_zh, r.name_en AS region_en"
 
 #define SUMMARY_FROM \

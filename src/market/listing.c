@@ -555,7 +555,7 @@ int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool 
     "l.ip_numbers AS ip_numbers__json, l.coop_modes AS coop_modes__json, l.price_kind, l.price_min_fen, " \
     "l.price_max_fen, l.delivery_mode, l.duration, l.indicators AS indicators__json, l.deadline, l.reject_reason, " \
     "l.extended, l.revision, l.pending_revision, l.published_at, l.created_at, l.updated_at, " \
-    "u.name AS owner_name, s.name AS studio_name, o.name AS org_name, " \
+    "u.name AS owner_name, s.name AS studio_name, o.name AS org_name, o.verified_at IS NOT NULL AS org_verified, " \
     "d.name_zh AS domain_zh, d.name_en AS domain_en"
 
 #define LISTING_FROM \
@@ -571,18 +571,33 @@ json_t *kj_listing_get(kj_db *db, const char *id)
 /* Fields that identify or reach the owner. The patent/registration
  * numbers are among them: a public register names the holder of each. */
 static const char *const private_fields[] = {
-    "owner_id", "owner_name", "studio_id", "studio_name", "org_id", "org_name",
+    "owner_id", "owner_name", "studio_id", "studio_name", "org_id", "org_name", "org_verified",
     "contact_name", "contact_phone", "contact_email", "ip_numbers", NULL,
 };
 static const char *const contact_fields[] = { "contact_phone", "contact_email", NULL };
 
+/* The organization as every representation shows it: org_verified as a
+ * boolean (the badge; a credit code alone proves nothing) and
+ * org: {id, name, verified} for API clients. */
+static void org_object(json_t *l)
+{
+    json_t *v = json_object_get(l, "org_verified");
+    bool verified = json_is_true(v) || (json_is_integer(v) && json_integer_value(v) != 0);
+    if (v) json_object_set_new(l, "org_verified", json_boolean(verified));
+    if (!kj_jstr(l, "org_id")) return;
+    json_object_set_new(l, "org", json_pack("{s:s, s:s?, s:b}", "id", kj_jstr(l, "org_id"), "name", kj_jstr(l, "org_name"),
+                                            "verified", verified));
+}
+
 void kj_listing_redact(json_t *l, bool can_see_private)
 {
-    if (can_see_private) return;
-    const char *const *fields = json_integer_value(json_object_get(l, "anonymous")) ? private_fields : contact_fields;
-    for (; *fields; fields++) json_object_del(l, *fields);
-    json_object_del(l, "reject_reason");
-    json_object_del(l, "pending_revision");
+    if (!can_see_private) {
+        const char *const *fields = json_integer_value(json_object_get(l, "anonymous")) ? private_fields : contact_fields;
+        for (; *fields; fields++) json_object_del(l, *fields);
+        json_object_del(l, "reject_reason");
+        json_object_del(l, "pending_revision");
+    }
+    org_object(l);
 }
 
 static bool is_current(json_t *l)

@@ -105,7 +105,9 @@ typedef struct {
  *  (listings) to sql and their values to params (a JSON array). */
 void kj_listing_filter_sql(const kj_listing_query *q, kj_buf *sql, json_t *params);
 /** Removes what identifies an anonymous listing's owner (and contacts,
- *  and its patent/registration numbers) unless can_see_private. */
+ *  and its patent/registration numbers) unless can_see_private; then,
+ *  where the organization is still shown, adds org: {id, name, verified}
+ *  and makes org_verified a boolean (the verified-organization badge). */
 void kj_listing_redact(json_t *l, bool can_see_private);
 /** Published, current listings matching q, as public summaries (anonymous
  *  ones redacted). *total is the count without paging. New ref. */

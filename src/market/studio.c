@@ -248,9 +248,22 @@ json_t *kj_studio_get(kj_db *db, const char *id)
     json_object_set_new(s, "directions", split_lines(kj_jstr(s, "directions")));
     json_object_set_new(s, "skills", split_lines(kj_jstr(s, "skills")));
     add_avatar_url(s);
-    json_t *members = kj_db_rows(db, "SELECT m.user_id, u.name, u.title, m.role FROM studio_members m "
-                                     "JOIN users u ON u.id = m.user_id WHERE m.studio_id = ? AND m.status = 'active' "
+    /* A member's organization only when they chose to be shown as its
+     * member (users.org_public), with the verified-organization badge. */
+    json_t *members = kj_db_rows(db, "SELECT m.user_id, u.name, u.title, m.role, o.id AS org_id, o.name AS org_name, "
+                                     "o.verified_at IS NOT NULL AS org_verified FROM studio_members m "
+                                     "JOIN users u ON u.id = m.user_id LEFT JOIN orgs o ON o.id = u.org_id AND u.org_public = 1 "
+                                     "WHERE m.studio_id = ? AND m.status = 'active' "
                                      "ORDER BY CASE m.role WHEN 'owner' THEN 0 ELSE 1 END, m.created_at", "s", id);
+    size_t i;
+    json_t *m;
+    json_array_foreach(members, i, m) {
+        bool verified = json_integer_value(json_object_get(m, "org_verified")) != 0;
+        if (kj_jstr(m, "org_id"))
+            json_object_set_new(m, "org", json_pack("{s:s, s:s?, s:b}", "id", kj_jstr(m, "org_id"), "name", kj_jstr(m, "org_name"),
+                                                    "verified", verified));
+        json_object_set_new(m, "org_verified", json_boolean(verified));
+    }
     json_object_set_new(s, "members", members ? members : json_array());
     return s;
 }
@@ -450,6 +463,14 @@ json_t *kj_studio_listings(kj_db *db, const char *studio_id)
     json_t *rows = kj_db_rows(db, "SELECT id, kind, title, summary, domain, region, published_at FROM listings "
                                   "WHERE studio_id = ? AND status = 'published' AND anonymous = 0 "
                                   "ORDER BY published_at DESC LIMIT 100", "s", studio_id);
+    return rows ? rows : json_array();
+}
+
+json_t *kj_org_studios(kj_db *db, const char *org_id)
+{
+    json_t *rows = kj_db_rows(db, "SELECT s.id, s.name, s.region FROM studios s WHERE EXISTS (SELECT 1 FROM studio_members m "
+                                  "JOIN users u ON u.id = m.user_id WHERE m.studio_id = s.id AND m.status = 'active' "
+                                  "AND u.org_id = ? AND u.disabled = 0) ORDER BY s.name, s.id LIMIT 100", "s", org_id);
     return rows ? rows : json_array();
 }
 

@@ -107,4 +107,8 @@ int kj_studio_set_avatar(kj_db *db, json_t *user, const char *studio_id, const c
  *  name their owner). New ref (empty array on error). */
 json_t *kj_studio_listings(kj_db *db, const char *studio_id);
 json_t *kj_org_listings(kj_db *db, const char *org_id);
+/** The studios members of org_id work in (active membership), by name:
+ *  [{id, name, region}] (new ref; an empty array on error). Names no
+ *  member: which of them works there is the member's to show. */
+json_t *kj_org_studios(kj_db *db, const char *org_id);
 #endif

@@ -22,6 +22,11 @@ static const kj_field act_fields[] = {
     KJ_FIELDS_END
 };
 
+static const kj_field public_fields[] = {
+    { "org_public", KJ_F_BOOL, 0, 0, 0, NULL },
+    KJ_FIELDS_END
+};
+
 #define SIGNED KJ_SIGNED_IN
 
 const kj_route kj_routes_orgverify[] = {
@@ -31,6 +36,9 @@ const kj_route kj_routes_orgverify[] = {
     { KJ_GET,  "/org-verifications",               kj_page_orgverify_queue,   KJ_STAFF, 0, NULL, "orgverify_queue" },
     { KJ_GET,  "/org-verifications/{id}/licence",  kj_page_orgverify_licence, SIGNED,   0, NULL, "orgverify_licence" },
 
+    { KJ_POST, "/account/org-public",              kj_page_org_public,        SIGNED,   0, public_fields, "org_public" },
+
+    { KJ_PUT,  "/api/v1/me/org-public",                  kj_api_org_public,          SIGNED,    KJ_API, public_fields, "api_org_public" },
     { KJ_GET,  "/api/v1/org-verification/lifecycle",     kj_api_orgverify_lifecycle, KJ_PUBLIC, KJ_API, NULL, "api_orgverify_lifecycle" },
     { KJ_GET,  "/api/v1/org-verifications",              kj_api_orgverify_queue,     KJ_STAFF,  KJ_API, NULL, "api_orgverify_queue" },
     { KJ_GET,  "/api/v1/orgs/{id}/verification",         kj_api_orgverify,           SIGNED,    KJ_API, NULL, "api_orgverify" },

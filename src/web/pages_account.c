@@ -287,26 +287,7 @@ void kj_page_lang(kj_req *req)
     kj_resp_redirect(req, safe_next(kj_in_str(req, "next"), "/"));
 }
 
-void kj_page_org(kj_req *req)
-{
-    const char *id = kj_req_param(req, 0);
-    json_t *org = kj_id_valid(id) ? kj_org_get(kj_req_db(req), id) : NULL;
-    if (!org) { kj_error(req, 404, "err.not_found"); return; }
-    char key[64];
-    snprintf(key, sizeof key, "org_type.%s", json_string_value(json_object_get(org, "type")));
-    json_object_set_new(org, "type_label", json_string(kj_tr(req, key)));
-    const char *region = json_string_value(json_object_get(org, "region"));
-    if (region) {
-        char *label = kj_region_label(kj_req_db(req), region, req->lang);
-        if (label) { json_object_set_new(org, "region_label", json_string(label)); free(label); }
-    }
-    /* Its published listings, never the anonymous ones (they would name it). */
-    json_t *listings = kj_org_listings(kj_req_db(req), id);
-    kj_showcase_decorate(req, listings);
-    kj_render(req, 200, "org", json_pack("{s:o, s:o, s:o, s:s}", "org", org, "listings", listings,
-                                         "ratings", kj_ratings_view(req, "org", id),
-                                         "page_title", json_string_value(json_object_get(org, "name"))));
-}
+/* kj_page_org (the public organization page) is in pages_orgverify.c. */
 
 void kj_page_about_roles(kj_req *req) { kj_render(req, 200, "help_roles", NULL); }
 

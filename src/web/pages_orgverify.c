@@ -2,12 +2,20 @@
  * pages_orgverify.c — verified organizations (实名认证): an organization's
  * verification page (its admins apply, the staff of its region decide, an
  * administrator revokes), the staff's review queue and the licence file;
- * the JSON API is api/api_orgverify.c, the routes routes/routes_orgverify.c.
+ * and the public organization page (verified status, members who chose to
+ * be shown, listings, studios its members work in, ratings); the JSON API
+ * is api/api_orgverify.c, the routes routes/routes_orgverify.c.
  *
  * Who may see or do what is the domain's answer (org/verify.h asking
  * authz/authz.h); these handlers only render it.
  */
 #include "web/pages_orgverify.h"
+#include "account/account.h"
+#include "account/membership.h"
+#include "authz/authz.h"
+#include "market/studio.h"
+#include "web/pages_deal.h"
+#include "web/pages_studio.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/json_util.h"
@@ -155,4 +163,56 @@ void kj_page_orgverify_licence(kj_req *req)
     req->no_gzip = true;
     kj_resp_text(req, 200, mime, bytes, len);
     free(bytes);
+}
+
+/* ---- the public organization page ---- */
+
+void kj_page_org(kj_req *req)
+{
+    kj_db *db = kj_req_db(req);
+    const char *id = kj_req_param(req, 0);
+    json_t *org = kj_id_valid(id) ? kj_org_get(db, id) : NULL;
+    if (!org) { kj_error(req, 404, "err.not_found"); return; }
+    char key[64];
+    snprintf(key, sizeof key, "org_type.%s", kj_jstr_or_empty(org, "type"));
+    json_object_set_new(org, "type_label", json_string(kj_tr(req, key)));
+    const char *region = kj_jstr(org, "region");
+    if (region) {
+        char *label = kj_region_label(db, region, req->lang);
+        if (label) { json_object_set_new(org, "region_label", json_string(label)); free(label); }
+    }
+    set_date(org, "verified_at", "verified_date");
+    /* Its published listings, never the anonymous ones (they would name it). */
+    json_t *listings = kj_org_listings(db, id);
+    kj_showcase_decorate(req, listings);
+    json_t *members = kj_org_public_members(db, id);
+    bool member = kj_authz_is_org_member(req->user, id), shown = false;
+    size_t i;
+    json_t *m;
+    json_array_foreach(members, i, m) {
+        snprintf(key, sizeof key, "org_role.%s", kj_jstr_or_empty(m, "org_role"));
+        json_object_set_new(m, "role_label", json_string(kj_tr(req, key)));
+        if (member && !strcmp(kj_jstr_or_empty(m, "id"), kj_user_id(req->user))) shown = true;
+    }
+    json_t *d = json_pack("{s:o, s:o, s:o, s:o, s:o, s:s}", "org", org, "listings", listings, "members", members,
+                          "studios", kj_org_studios(db, id), "ratings", kj_ratings_view(req, "org", id),
+                          "page_title", kj_jstr_or_empty(org, "name"));
+    json_object_set_new(d, "is_member", json_boolean(member));
+    json_object_set_new(d, "shown", json_boolean(shown));
+    json_object_set_new(d, "is_org_admin", json_boolean(kj_authz_is_org_admin(req->user, id)));
+    json_object_set_new(d, "may_see_verification", json_boolean(kj_authz_may_see_org_verification(req->user, org)));
+    kj_render(req, 200, "org", d);
+}
+
+/* A member's own choice: shown on their organization's page or not. */
+void kj_page_org_public(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_error(req, 400, "err.form.check"); return; }
+    kj_err f = { 0 };
+    if (kj_org_set_public(kj_req_db(req), kj_user_id(req->user), kj_in_bool(req, "org_public"), &f)) {
+        kj_error(req, kj_err_status(&f), f.key ? f.key : "err.internal");
+        return;
+    }
+    const char *org_id = kj_jstr(req->user, "org_id");
+    kj_resp_redirect(req, org_id ? kj_arena_printf(req->arena, "/orgs/%s#org-members", org_id) : "/dashboard");
 }

@@ -14,6 +14,9 @@ void kj_page_orgverify_act(kj_req *req);
 void kj_page_orgverify_queue(kj_req *req);
 void kj_page_orgverify_licence(kj_req *req);
 
+void kj_page_org_public(kj_req *req);
+void kj_api_org_public(kj_req *req);
+
 void kj_api_orgverify_lifecycle(kj_req *req);
 void kj_api_orgverify(kj_req *req);
 void kj_api_orgverify_apply(kj_req *req);

@@ -109,6 +109,11 @@ MATRIX = [
     ("POST", "/api/v1/orgs/{oid}/verification", "upload", ORG_ADMIN_ONLY),
     ("POST", "/orgs/{oid}/verification/actions", "page", ORG_VERIFY_DECIDERS, {"action": "refuse", "reason": "矩阵测试"}),
     ("POST", "/api/v1/orgs/{oid}/verification/actions", "api", ORG_VERIFY_DECIDERS, {"action": "refuse", "reason": "矩阵测试"}),
+    # "Show me on my organization's page": members of an organization only.
+    ("POST", "/account/org-public", "page", expect("forbidden", org_member="ok", org_plain="ok", another_org="ok"),
+     {"org_public": "0"}),
+    ("PUT", "/api/v1/me/org-public", "api", expect("forbidden", org_member="ok", org_plain="ok", another_org="ok"),
+     {"org_public": False}),
     # Jurisdiction (issue 12 item 2): administrators only.
     ("POST", "/admin/users/{uid}/jurisdiction", "page", ADMIN_ONLY, {"jurisdiction": ""}),
     ("PUT", "/api/v1/admin/users/{uid}/jurisdiction", "api", ADMIN_ONLY, {"jurisdiction": ""}),

@@ -306,3 +306,71 @@ def test_every_refused_transition(server):
     assert Client(server).api("GET", "/api/v1/orgs/%s" % oid).json["verified"] is False
     # Re-apply after a revocation.
     assert apply(c, oid).status == 201
+
+
+def test_badge_only_after_verification(server):
+    from test_market_lifecycle import publish
+    c, oid, _ = new_org(server)
+    op = login(server, "operator")
+    lid = publish(c, op)["id"]
+    anon_lid = publish(c, op, anonymous=True)["id"]
+    anon = Client(server)
+
+    def badge_shown():
+        api = anon.api("GET", "/api/v1/listings/%s" % lid).json
+        assert api["org"]["id"] == oid, api
+        page = anon.get("/listings/%s" % lid).text
+        org_page = anon.get("/orgs/%s" % oid).text
+        browse = anon.api("GET", "/api/v1/listings?q=&per_page=100").json
+        card = [i for i in browse["items"] if i["id"] == lid]
+        flags = {api["org"]["verified"], 'data-verified-org' in page, 'data-verified-org' in org_page,
+                 anon.api("GET", "/api/v1/orgs/%s" % oid).json["verified"]}
+        if card:
+            flags.add(card[0]["org"]["verified"])
+        assert len(flags) == 1, (flags, api["org"])
+        return flags.pop()
+
+    assert badge_shown() is False
+    # Applying changes nothing; a refusal neither.
+    assert apply(c, oid).status == 201
+    assert badge_shown() is False
+    assert act(op, oid, "refuse", "执照不清晰").status == 200
+    assert badge_shown() is False
+    assert apply(c, oid).status == 201
+    assert act(op, oid, "verify").status == 200
+    assert badge_shown() is True
+    # An anonymous listing shows no organization, verified or not.
+    a = anon.api("GET", "/api/v1/listings/%s" % anon_lid).json
+    assert "org" not in a and "org_id" not in a and "org_verified" not in a, a
+    assert 'data-verified-org' not in anon.get("/listings/%s" % anon_lid).text
+    # The members page of its admin shows it too; revoked, it goes.
+    assert 'data-verified-org' in c.get("/orgs/%s/members" % oid).text
+    assert act(login(server, "admin"), oid, "revoke", "执照已注销").status == 200
+    assert badge_shown() is False
+
+
+def test_org_page_public_members_by_choice(server):
+    c, oid, uid = new_org(server)
+    name = me(c)["name"]
+    anon = Client(server)
+    page = anon.get("/orgs/%s" % oid)
+    assert page.status == 200 and 'id="org-public-members-none"' in page.text and name not in page.text.split('id="org-members"')[1]
+    assert anon.api("GET", "/api/v1/orgs/%s" % oid).json["members"] == []
+    # The member's own choice (page form), off by default.
+    assert 'id="org-public-form"' in c.get("/orgs/%s" % oid).text
+    r = c.post_form("/account/org-public", {"org_public": "1"})
+    assert r.status == 303, r
+    page = anon.get("/orgs/%s" % oid)
+    assert name in page.text and 'id="org-public-members"' in page.text, page
+    members = anon.api("GET", "/api/v1/orgs/%s" % oid).json["members"]
+    assert [m["name"] for m in members] == [name] and "email" not in members[0], members
+    # The API turns it off again; bad input is refused; outsiders have no organization.
+    r = c.api("PUT", "/api/v1/me/org-public", {"org_public": False})
+    assert r.status == 200 and r.json == {"org_public": False}, r
+    assert anon.api("GET", "/api/v1/orgs/%s" % oid).json["members"] == []
+    assert c.api("PUT", "/api/v1/me/org-public", {"org_public": "maybe"}).status == 422
+    assert c.api("PUT", "/api/v1/me/org-public", {}).status == 422
+    assert login(server, "scientist").api("PUT", "/api/v1/me/org-public", {"org_public": True}).status == 403
+    assert Client(server).api("PUT", "/api/v1/me/org-public", {"org_public": True}).status == 401
+    # Phone-friendly: the page declares the viewport and uses no fixed-width table.
+    assert 'name="viewport"' in page.text
