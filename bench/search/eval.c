@@ -559,6 +559,7 @@ typedef struct {
     const char *only;           /* run just this system (tuning); NULL = all */
     int blank_all;              /* --blank all: blank the column of every paper, not just the queried one */
     int parity;                 /* -1 all papers; 0 / 1: only even / odd ones (tune on one half, check on the other) */
+    int no_rewrite;             /* --rewrite off: kejiyun analyzes the text as typed (no filler, terms, typos) */
 } options;
 
 /* ---- running a task ---------------------------------------------------------- */
@@ -571,7 +572,21 @@ typedef struct {
     const corpus *c;
     int nkw, parity;
     int blank_all;   /* the column is blanked for all papers for the whole task */
+    sqlite3_stmt *vocab;        /* kejiyun: documents per term, for the query rewriter's typo check */
+    sqlite3_int64 ndocs;
 } runner;
+
+/* kj_df_fn over the runner's own index (what kj_search_term_docs is to
+ * the product's): the fts5vocab row of the term, which sees the blanking. */
+static int64_t runner_df(void *ctx, const char *term)
+{
+    runner *r = ctx;
+    sqlite3_reset(r->vocab);
+    sqlite3_bind_text(r->vocab, 1, term, -1, SQLITE_STATIC);
+    int64_t n = sqlite3_step(r->vocab) == SQLITE_ROW ? sqlite3_column_int64(r->vocab, 0) : 0;
+    sqlite3_reset(r->vocab);
+    return n;
+}
 
 /* Blanks the task's column of paper q (undone by the caller's rollback). */
 static int blank_paper(runner *r, int q)
@@ -606,6 +621,10 @@ static int run_one(runner *r, task_stats *ts, int q, const char *text, sqlite3_i
     query_info qi = { 0, 0 };
     int n = 0;
     double t0 = now_s();
+    /* kejiyun reads the text as kj_search does (search.h: kj_search_rewrite). */
+    char *rewritten = r->vocab ? kj_search_rewrite(text, runner_df, r, r->ndocs, NULL) : NULL;
+    if (rewritten && getenv("KJ_EVAL_TRACE") && strcmp(rewritten, text)) fprintf(stderr, "rewrite: %s -> %s\n", text, rewritten);
+    if (rewritten) text = rewritten;
     char *expr = r->build_strict ? r->build_strict(text, &qi) : NULL;
     if (expr) n = fetch(r, ts, expr, rows);
     if (n < KJ_SEARCH_STRICT_MIN) {
@@ -615,6 +634,7 @@ static int run_one(runner *r, task_stats *ts, int q, const char *text, sqlite3_i
     }
     ts->lat_ms[ts->n] = (now_s() - t0) * 1e3;
     free(expr);
+    free(rewritten);
     ts->no_terms += !expr;
     ts->with_short += qi.short_pieces > 0;
     ts->all_short += qi.pieces > 0 && qi.short_pieces == qi.pieces;
@@ -676,13 +696,20 @@ static int run_system(const system_def *sys, const corpus *c, kj_analyzer *a, co
     ss->build_s = now_s() - t0;
     if (rc == 0) measure_size(db, ss);
     runner r = { db, NULL, NULL, sys->is_kejiyun ? o->variant->build : whitespace_expr,
-                 sys->is_kejiyun ? o->variant->strict : NULL, c, o->nkw, o->parity, o->blank_all };
+                 sys->is_kejiyun ? o->variant->strict : NULL, c, o->nkw, o->parity, o->blank_all, NULL, 0 };
     snprintf(sql, sizeof sql, "SELECT rowid FROM docs WHERE docs MATCH ?1 ORDER BY bm25(docs, %s), rowid LIMIT %d",
              sys->is_kejiyun ? o->weights : o->base_weights, TOP_K);
     r.search = rc ? NULL : prepare(db, sql);
     if (!r.search) rc = -1;
+    if (rc == 0 && sys->is_kejiyun && !o->no_rewrite) {
+        r.vocab = exec(db, "CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, docs, 'row')") ? NULL
+                : prepare(db, "SELECT doc FROM temp.vocab WHERE term = ?");
+        r.ndocs = c->np + c->nt;
+        if (!r.vocab) rc = -1;
+    }
     for (int t = 0; t < NTASK && rc == 0; t++) rc = run_task(&r, &TASKS[t], &ss->t[t]);
     sqlite3_finalize(r.search);
+    sqlite3_finalize(r.vocab);
     sqlite3_close(db);
     unlink(path);
     return rc;
@@ -798,7 +825,7 @@ static void usage(void)
 {
     fputs("usage: eval --data CSL_DIR --text TEXT_DIR --tmp DIR --weights 'W,W,W,W' [--out FILE]\n"
           "            [--kw 2|3] [--base-weights 'W,W,W,W'] [--variant NAME] [--only SYSTEM]\n"
-          "            [--half even|odd] [--blank one|all]\n"
+          "            [--half even|odd] [--blank one|all] [--rewrite on|off]\n"
           "  CSL_DIR   ../shared/data/csl (papers.tsv, titles.tsv)\n"
           "  TEXT_DIR  the analyzer's data (data/text)\n"
           "  --weights bm25() field weights of search.c (title, keywords, summary, body)\n"
@@ -827,6 +854,7 @@ static int parse_args(int argc, char **argv, options *o)
         else if (!strcmp(k, "--weights")) o->weights = v;
         else if (!strcmp(k, "--base-weights")) o->base_weights = *v ? v : NULL;
         else if (!strcmp(k, "--only")) o->only = *v ? v : NULL;
+        else if (!strcmp(k, "--rewrite")) o->no_rewrite = !strcmp(v, "off");
         else if (!strcmp(k, "--blank")) o->blank_all = !strcmp(v, "all") ? 1 : !strcmp(v, "one") ? 0 : -1;
         else if (!strcmp(k, "--half")) o->parity = !strcmp(v, "even") ? 0 : !strcmp(v, "odd") ? 1 : -2;
         else if (!strcmp(k, "--variant")) { if (!(o->variant = find_variant(v))) return -1; }
@@ -862,6 +890,9 @@ int main(int argc, char **argv)
     analyzer = kj_analyzer_open(o.text, err, sizeof err);
     if (!analyzer) { fprintf(stderr, "analyzer: %s\n", err); return 1; }
     kj_search_set_analyzer(analyzer);
+    kj_rewriter *rewriter = kj_rewriter_open(analyzer, o.text, err, sizeof err);
+    if (!rewriter) { fprintf(stderr, "rewriter: %s\n", err); return 1; }
+    kj_search_set_rewriter(rewriter);
     system_stats ss[NSYS];
     memset(ss, 0, sizeof ss);
     int rc = 0;
@@ -880,6 +911,8 @@ int main(int argc, char **argv)
     for (int s = 0; s < NSYS; s++)
         for (int t = 0; t < NTASK; t++) free(ss[s].t[t].lat_ms);
     free_corpus(&c);
+    kj_search_set_rewriter(NULL);
+    kj_rewriter_close(rewriter);
     kj_analyzer_close(analyzer);
     return rc ? 1 : 0;
 }

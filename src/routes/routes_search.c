@@ -12,6 +12,7 @@ static const char *const sub_kinds[] = { "search", "matches", NULL };
 /* The query may be long or odd: it is analyzed, never pasted into FTS5. */
 #define SEARCH_FIELDS \
     { "q", KJ_F_TEXT, 0, 0, 10000, NULL }, \
+    { "exact", KJ_F_BOOL, 0, 0, 0, NULL }, \
     { "kind", KJ_F_ENUM, 0, 0, 0, kinds }, \
     KJ_FILTER_FIELDS \
     { "page", KJ_F_INT, 0, 1, 1000, NULL }, \

@@ -34,6 +34,27 @@ static kj_analyzer *the_analyzer;
 void kj_search_set_analyzer(kj_analyzer *a) { the_analyzer = a; }
 kj_analyzer *kj_search_analyzer(void) { return the_analyzer; }
 
+/* Set once by kj_search_set_rewriter at start-up; read-only afterwards. */
+static kj_rewriter *the_rewriter;
+
+void kj_search_set_rewriter(kj_rewriter *r) { the_rewriter = r; }
+
+char *kj_search_rewrite(const char *text, kj_df_fn df, void *ctx, int64_t docs, char **corrected)
+{
+    if (corrected) *corrected = NULL;
+    if (!text) text = "";
+    if (!the_rewriter) return strdup(text);
+    kj_rewritten w;
+    if (kj_rewrite_query(the_rewriter, text, strlen(text), df, ctx, docs, &w)) return NULL;
+    char *out = w.text;
+    if (corrected) *corrected = w.corrected;
+    else free(w.corrected);
+    return out;
+}
+
+/* kj_df_fn over the index (the cached counts). */
+static int64_t index_df(void *ctx, const char *term) { return kj_search_term_docs(ctx, term); }
+
 #define MAX_QUERY_BYTES 2000
 #define MAX_QUERY_TERMS 48
 
@@ -1128,6 +1149,8 @@ static json_t *page_of_hits(kj_db *db, const char *expr, json_t *terms, const ra
 /* Set by tests only, while no search runs (kj_search_set_memory). */
 static bool memory_walk = true;
 
+static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text, const char **err_key);
+
 void kj_search_set_memory(bool on) { memory_walk = on; }
 
 /* The walk in memory when the filters allow, else the SQL scan. */
@@ -1142,7 +1165,24 @@ static int64_t find_matches(kj_db *db, const kj_search_query *q, const char *exp
 
 json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
 {
-    const char *text = q->q ? q->q : "";
+    /* What the user meant (text/rewrite.h): filler cut, English terms in
+     * Chinese, a typo corrected — said in the answer, with what was typed. */
+    char *corrected = NULL;
+    char *rewritten = kj_search_rewrite(q->q ? q->q : "", q->exact ? NULL : index_df, db,
+                                        q->exact ? 0 : kj_search_doc_estimate(db), &corrected);
+    if (!rewritten) { *err_key = "err.search.failed"; return NULL; }
+    json_t *out = search_text(db, q, rewritten, err_key);
+    if (out && corrected) {
+        json_object_set_new(out, "corrected_query", json_string(corrected));
+        json_object_set_new(out, "original_query", json_string(q->q ? q->q : ""));
+    }
+    free(corrected);
+    free(rewritten);
+    return out;
+}
+
+static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text, const char **err_key)
+{
     json_t *terms = json_array();
     int nterms = 0;
     /* Strict first: documents holding every word of the query. When fewer

@@ -24,6 +24,7 @@
 #include "market/market.h"
 #include "store/store.h"
 #include "text/analyzer.h"
+#include "text/rewrite.h"
 
 struct kj_search_backend;   /* search/backend.h */
 /** Registers the index's listener of listing changes with the market
@@ -35,6 +36,16 @@ int kj_search_listen(void);
 /** Sets the analyzer used for queries and explanations (start-up only). */
 void kj_search_set_analyzer(kj_analyzer *a);
 kj_analyzer *kj_search_analyzer(void);
+/** Sets the query rewriter (text/rewrite.h: filler, English terms, typos)
+ *  kj_search applies to a user's text before analyzing it (start-up only;
+ *  NULL: queries are analyzed as typed). */
+void kj_search_set_rewriter(kj_rewriter *r);
+/** The text kj_search analyzes for a user's text: rewritten by the
+ *  rewriter set (text/rewrite.h), typos corrected when df is given (docs:
+ *  the index's size). malloc'd; NULL when out of memory. *corrected
+ *  (optional) receives the corrected query as the user reads it, malloc'd,
+ *  or NULL when no typo was corrected. Thread-safe. */
+char *kj_search_rewrite(const char *text, kj_df_fn df, void *ctx, int64_t docs, char **corrected);
 
 /** Brings the index and matches of one listing up to date: indexed and
  *  matched when published and current, removed otherwise. Runs inside
@@ -132,6 +143,7 @@ typedef struct {
     const char *q;               /* the user's text */
     kj_listing_query filters;    /* browse filters (kind, domain, region, trl, mode, price, within) */
     bool include_studios;        /* also search studios (when no listing-only filter is set) */
+    bool exact;                  /* no typo correction: the text as typed (filler and English terms are still rewritten) */
     int page, per_page;
 } kj_search_query;
 
@@ -141,7 +153,10 @@ typedef struct {
  *  tests that compare the two: set it while no other thread searches. */
 void kj_search_set_memory(bool on);
 
-/** Searches. Documents holding every query term, when there are at least
+/** Searches. The text is rewritten first (kj_search_rewrite: filler cut,
+ *  English terms mapped, typos corrected unless q->exact; when a typo was
+ *  corrected the answer has "corrected_query" (what was searched) and
+ *  "original_query" (what was typed)). Documents holding every query term, when there are at least
  *  KJ_SEARCH_STRICT_MIN; otherwise documents holding any ("relaxed": true).
  *  Returns a new object {items: [{id, doc_kind, kind, title, summary,
  *  snippet (text with \x02…\x03 around hits), score, ...listing summary

@@ -980,6 +980,19 @@ int kj_analyze(kj_analyzer *a, int mode, const char *text, int len,
     return rc;
 }
 
+char *kj_analyze_normalize(kj_analyzer *a, const char *text, int len)
+{
+    if (!a || (!text && len > 0)) return NULL;
+    if (!text) { text = ""; len = 0; }
+    if (len < 0) { size_t n = strlen(text); len = n > INT_MAX ? INT_MAX : (int)n; }
+    kj_ws *ws = ws_acquire(a);
+    if (!ws) return NULL;
+    char *out = NULL;
+    if (normalize(ws, text, len) == 0 && t2s(a, ws) == 0 && encode_nb(ws) == 0) out = strdup(ws->nb);
+    ws_release(a, ws);
+    return out;
+}
+
 /* ---- distinct terms ------------------------------------------------------ */
 
 typedef struct { char **v; int n, cap; strtab seen; int oom; } term_list;

@@ -128,6 +128,14 @@ char **kj_analyze_terms(kj_analyzer *a, int mode, const char *text, int len,
 /** Frees what kj_analyze_terms returned; NULL is a no-op. */
 void kj_terms_free(char **terms, int n);
 
+/**
+ * The text as the analyzer sees it before splitting it into words: stages
+ * 1 and 2 (NFKC, case folding, traditional → simplified; invalid bytes
+ * become U+FFFD). Analyzing the result gives the same tokens as analyzing
+ * the text. malloc'd, NULL on bad arguments or out of memory. Thread-safe.
+ */
+char *kj_analyze_normalize(kj_analyzer *a, const char *text, int len);
+
 /*
  * Analysis ahead of use. A kj_tokens records the INDEX-mode token streams
  * of some texts (with a copy of each text), e.g. on a worker thread while

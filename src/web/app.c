@@ -56,6 +56,10 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     app->analyzer = kj_analyzer_open(dir, err, errlen);
     if (!app->analyzer) return -1;
     kj_search_set_analyzer(app->analyzer);
+    /* Queries are read as people type them (filler, English terms, typos). */
+    app->rewriter = kj_rewriter_open(app->analyzer, dir, err, errlen);
+    if (!app->rewriter) return -1;
+    kj_search_set_rewriter(app->rewriter);
     /* The search index follows the market's listing changes (market.h). */
     if (kj_search_listen()) { snprintf(err, errlen, "cannot register the search index's listener"); return -1; }
     snprintf(path, sizeof path, "%s/kejiyun.db", cfg->data);
@@ -123,6 +127,8 @@ void kj_app_close(kj_app *app)
     kj_static_free(app->statics);
     kj_tmpl_free(app->tmpl);
     kj_store_close(app->store);
+    kj_search_set_rewriter(NULL);
+    kj_rewriter_close(app->rewriter);
     kj_analyzer_close(app->analyzer);
     json_decref(app->region_options);
     kj_refcache_free(app->ref);

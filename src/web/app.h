@@ -47,6 +47,7 @@ typedef struct kj_app {
     json_t *region_options;   /* [{code, level, zh, en, depth}] for selects */
     struct kj_refcache *ref;  /* reference tables in memory (ref/refcache.h); immutable once open */
     struct kj_analyzer *analyzer; /* text analysis for search (shared, immutable) */
+    struct kj_rewriter *rewriter; /* query rewriting for search (shared, immutable) */
     char instance_id[32];
     struct kj_resp_cache *page_cache; /* KJ_CACHE routes for anonymous visitors; NULL: off */
 } kj_app;

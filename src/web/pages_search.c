@@ -20,6 +20,7 @@ static void query_from(kj_req *req, kj_search_query *q)
     kj_listing_query_from(req, &q->filters, NULL);
     q->filters.q_title = NULL;   /* q is the full-text query here, not a title filter */
     q->include_studios = true;
+    q->exact = kj_in_bool(req, "exact");
     q->page = q->filters.page;
     q->per_page = q->filters.per_page;
 }
@@ -144,6 +145,19 @@ void kj_page_search(kj_req *req)
     }
     label_facets(req, json_object_get(d, "facets"));
     json_object_set_new(d, "params", active_params(req, NULL));
+    if (json_object_get(d, "corrected_query")) {
+        /* "已按 X 搜索": and a link to the text as typed, with the same filters. */
+        kj_buf href = { 0 };
+        kj_buf_puts(&href, "/search?exact=1");
+        size_t pi;
+        json_t *pv;
+        json_array_foreach(json_object_get(d, "params"), pi, pv) {
+            kj_buf_printf(&href, "&%s=", kj_jstr(pv, "name"));
+            kj_url_encode(&href, kj_jstr(pv, "value"));
+        }
+        json_object_set_new(d, "original_href", json_string(href.data));
+        kj_buf_free(&href);
+    }
     json_object_set_new(d, "q", json_string(q.q ? q.q : ""));
     json_object_set_new(d, "searched", json_boolean(q.q && *q.q));
     json_object_set_new(d, "page", json_integer(q.page > 0 ? q.page : 1));

@@ -1,0 +1,161 @@
+/*
+ * test_rewrite.c — query rewriting (src/text/rewrite.h): filler cut on
+ * word boundaries, English terms mapped, typo candidates from homophones
+ * against document counts given by a fake index.
+ */
+#include "t.h"
+#include "text/rewrite.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static kj_analyzer *an;
+static kj_rewriter *rw;
+
+static const char *data_dir(void)
+{
+    static char dir[4096];
+    const char *root = getenv("KEJIYUN_ROOT");
+    snprintf(dir, sizeof dir, "%s/data/text", root && *root ? root : ".");
+#ifdef KEJIYUN_ROOT
+    if (access(dir, R_OK) != 0) snprintf(dir, sizeof dir, "%s/data/text", KEJIYUN_ROOT);
+#endif
+    return dir;
+}
+
+static kj_rewriter *rewriter(void)
+{
+    if (rw) return rw;
+    char err[256];
+    an = kj_analyzer_open(data_dir(), err, sizeof err);
+    if (!an) { fprintf(stderr, "  analyzer: %s\n", err); return NULL; }
+    rw = kj_rewriter_open(an, data_dir(), err, sizeof err);
+    if (!rw) fprintf(stderr, "  rewriter: %s\n", err);
+    return rw;
+}
+
+__attribute__((destructor)) static void close_rewriter(void)
+{
+    kj_rewriter_close(rw);
+    kj_analyzer_close(an);
+}
+
+/* The rewritten text with runs of spaces squeezed and the ends trimmed. */
+static const char *squeezed(char *s)
+{
+    static char buf[4][1024];
+    static int next;
+    char *o = buf[next++ % 4], *w = o;
+    for (const char *p = s ? s : ""; *p && w - o < 1000; p++) {
+        if (*p == ' ' && (w == o || w[-1] == ' ')) continue;
+        *w++ = *p;
+    }
+    while (w > o && w[-1] == ' ') w--;
+    *w = '\0';
+    free(s);
+    return o;
+}
+
+static const char *filler(const char *text)
+{
+    bool changed;
+    return squeezed(kj_rewrite_filler(rewriter(), text, &changed));
+}
+
+TEST(rewrite_filler_spoken_question)
+{
+    REQUIRE(rewriter());
+    /* the probe: only the content stays */
+    CHECK_STR(filler("请问有没有能把秸秆变成饲料的技术？"), "秸秆 饲料 ？");
+    CHECK_STR(filler("我们需要一种无人机植保的方案"), "无人机植保");
+    CHECK_STR(filler("哪里有水稻育秧技术吗"), "水稻育秧技术");
+    CHECK_STR(filler("求石墨烯散热膜"), "石墨烯散热膜");
+}
+
+TEST(rewrite_filler_whole_words_only)
+{
+    REQUIRE(rewriter());
+    /* 能 starts a clause here but is part of the word 能源 */
+    CHECK_STR(filler("能源管理系统"), "能源管理系统");
+    /* 求 inside 需求, 把 inside 把手: not filler */
+    CHECK_STR(filler("需求分析"), "需求分析");
+    CHECK_STR(filler("门把手模具"), "门把手模具");
+    /* filler alone is the content: kept as typed */
+    bool changed = true;
+    char *s = kj_rewrite_filler(rewriter(), "请问", &changed);
+    CHECK_STR(s, "请问");
+    CHECK(!changed);
+    free(s);
+}
+
+static const char *terms(const char *text)
+{
+    bool changed;
+    return squeezed(kj_rewrite_terms(rewriter(), text, &changed));
+}
+
+TEST(rewrite_terms_english_to_chinese)
+{
+    REQUIRE(rewriter());
+    CHECK_STR(terms("机器视觉 defect detection"), "机器视觉 缺陷检测");
+    /* the longest term wins, plurals and hyphens accepted */
+    CHECK_STR(terms("industrial robots"), "工业机器人");
+    CHECK_STR(terms("fuel-cell"), "燃料电池");
+    /* whole words only: "rice" is not inside "price" */
+    CHECK_STR(terms("price"), "price");
+    bool changed = true;
+    free(kj_rewrite_terms(rewriter(), "石墨烯", &changed));
+    CHECK(!changed);
+}
+
+/* A fake index: document counts per bigram. */
+typedef struct { const char *term; int64_t docs; } df_row;
+static const df_row fake_index[] = {
+    { "石墨", 40 }, { "墨烯", 30 }, { "墨西", 4 }, { "稀糖", 2 }, { "糖液", 2 },
+    { "能源", 50 }, { "源管", 3 }, { NULL, 0 },
+};
+
+static int lookups;
+
+static int64_t fake_df(void *ctx, const char *term)
+{
+    (void)ctx;
+    lookups++;
+    for (const df_row *r = fake_index; r->term; r++)
+        if (!strcmp(r->term, term)) return r->docs;
+    return 0;
+}
+
+TEST(rewrite_typo_homophone)
+{
+    REQUIRE(rewriter());
+    /* 墨稀 is in no document, 墨烯 in 30: 稀 (xi) → 烯 (xi), not 西 (fewer) */
+    char *s = kj_rewrite_typos(rewriter(), "石墨稀", fake_df, NULL, 1000);
+    CHECK_STR(s, "石墨烯");
+    free(s);
+    /* the full query: corrected text and what the user reads */
+    kj_rewritten w;
+    REQUIRE(kj_rewrite_query(rewriter(), "請問石墨稀", strlen("請問石墨稀"), fake_df, NULL, 1000, &w) == 0);
+    CHECK_STR(squeezed(strdup(w.text)), "石墨烯");
+    CHECK_STR(w.corrected, "石墨烯");
+    CHECK(w.filler);
+    kj_rewritten_free(&w);
+}
+
+TEST(rewrite_typo_leaves_known_text)
+{
+    REQUIRE(rewriter());
+    /* every bigram known: nothing to correct */
+    CHECK(kj_rewrite_typos(rewriter(), "石墨烯", fake_df, NULL, 1000) == NULL);
+    /* no counts given: no correction */
+    CHECK(kj_rewrite_typos(rewriter(), "石墨稀", NULL, NULL, 1000) == NULL);
+    /* a rare word without a frequent homophone stays (糖液: no bigram of a homophone is common) */
+    CHECK(kj_rewrite_typos(rewriter(), "稀糖液", fake_df, NULL, 1000) == NULL);
+    /* the correction asks a bounded number of counts */
+    lookups = 0;
+    free(kj_rewrite_typos(rewriter(), "石墨稀的稀糖液和能源管理", fake_df, NULL, 1000));
+    CHECK(lookups <= 600);
+    /* in a large index a bigram held by a few documents is still rare,
+     * and the replacement must be common in proportion */
+    CHECK(kj_rewrite_typos(rewriter(), "石墨稀", fake_df, NULL, 1000000) == NULL);
+}
