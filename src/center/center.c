@@ -88,6 +88,20 @@ json_t *kj_center_staff(kj_db *db, const char *center_id)
     return rows ? rows : json_array();
 }
 
+json_t *kj_center_children(kj_db *db, const char *id)
+{
+    json_t *rows = kj_db_rows(db, "SELECT " CENTER_COLUMNS CENTER_FROM "WHERE c.parent_id = ? ORDER BY c.region",
+                              "s", id ? id : "");
+    return rows ? rows : json_array();
+}
+
+char *kj_center_find_user(kj_db *db, const char *email_or_id)
+{
+    if (!email_or_id || !*email_or_id) return NULL;
+    return kj_db_text(db, "SELECT id FROM users WHERE (id = ?1 OR lower(email) = lower(?1)) AND disabled = 0 LIMIT 1",
+                      "s", email_or_id);
+}
+
 json_t *kj_center_of_user(kj_db *db, const char *user_id)
 {
     if (!user_id) return NULL;

@@ -64,6 +64,14 @@ json_t *kj_center_list(kj_db *db, const char *region, const char *level);
  *  first. Empty array when none. */
 json_t *kj_center_staff(kj_db *db, const char *center_id);
 
+/** The centers whose parent is id (the next level down), ordered by
+ *  region, each as kj_center_list returns them. Empty array when none. */
+json_t *kj_center_children(kj_db *db, const char *id);
+
+/** The enabled account that email_or_id names (an e-mail address, any
+ *  case, or a user id): a new string the caller frees, or NULL. */
+char *kj_center_find_user(kj_db *db, const char *email_or_id);
+
 /** The center a user works at, {center_id, role, name_zh, name_en, level,
  *  region}, or NULL. */
 json_t *kj_center_of_user(kj_db *db, const char *user_id);

@@ -40,6 +40,10 @@ static const demo_user demo_users[] = {
     /* Names 刘洋's company: asks to join it, and 刘洋 (its admin) approves below. */
     { "zhou.qiang@demo.kejiyun.cn", "周强", "org_member", "510100",
       "成都天翼低空科技有限公司", "enterprise", "510100", "91510100MA61RE0Q7E", NULL },
+    /* Staff (not heads) of the 德阳 and 旌阳区 centers: their jurisdiction
+     * comes from the appointment (demo_centers.c). */
+    { "staff.deyang@demo.kejiyun.cn", "德阳市科技服务中心 李静", "operator", "510600", NULL, NULL, NULL, NULL, NULL },
+    { "staff.jingyang@demo.kejiyun.cn", "旌阳区科技服务中心 赵磊", "operator", "510603", NULL, NULL, NULL, NULL, NULL },
 };
 
 /* The first registrant of each demo organization founded it and is its

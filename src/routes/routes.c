@@ -160,6 +160,7 @@ static const kj_route *const route_tables[] = {
     kj_routes_deal,
     kj_routes_org,
     kj_routes_orgverify,
+    kj_routes_center,
     NULL,
 };
 

@@ -32,6 +32,9 @@ DEMO = {
     "org_plain": ("zhou.qiang@demo.kejiyun.cn", "Demo-2026!"),
     # The operator of another service center (Xining, Qinghai).
     "operator2": ("operator.xining@demo.kejiyun.cn", "Operator-2026!"),
+    # Staff (not heads) of the 德阳 and 旌阳区 centers (旌阳区 lies under 德阳).
+    "center_staff": ("staff.deyang@demo.kejiyun.cn", "Operator-2026!"),
+    "county_staff": ("staff.jingyang@demo.kejiyun.cn", "Operator-2026!"),
 }
 
 # Credit codes of the demo organizations (src/demo/demo.c).

@@ -7,10 +7,15 @@ not yours, not disclosed), "conflict" (409: allowed, but not in this state).
 Roles beyond the five account roles: "org_plain" is a plain member (not
 admin) of org_member's organization, "another_org" the admin of another
 organization (org_member2), "another_center" the operator of another
-service center (Xining; org_member's organization is in Chengdu)."""
+service center (Xining; org_member's organization is in Chengdu).
+"operator" is the head of the 成都 center, the right center for objects in
+Chengdu ({cid}); "center_staff" is staff (not head) of the 德阳 center
+({dcid}), so staff of another center for Chengdu and of the right center
+for 德阳."""
 from harness import Client, DEMO, ORG_CODE, multipart_body, register
 
-ROLES = ["anonymous", "scientist", "org_member", "org_plain", "another_org", "operator", "another_center", "admin"]
+ROLES = ["anonymous", "scientist", "org_member", "org_plain", "another_org", "operator", "another_center", "center_staff",
+         "admin"]
 LOGIN_AS = {"another_org": "org_member2", "another_center": "operator2"}
 
 
@@ -40,6 +45,15 @@ OTHERS_SESSION = expect("missing")
 # users' other sessions, which modules sharing this lane's server keep
 # (test_account_security checks it for a user of its own).
 ANONYMOUS_ONLY = {"anonymous": "login"}
+# Service centers (issue 14 §2): the 成都 center's head and administrators
+# manage it; 德阳's staff may look at their own center but not appoint.
+CENTER_MANAGERS = expect("forbidden", operator="ok", admin="ok")
+DEYANG_STAFF_VIEW = expect("forbidden", center_staff="ok", admin="ok")
+# Appointing someone who works at another center: allowed to ask, refused
+# for the state (409); everyone else 403.
+CENTER_APPOINTERS = expect("forbidden", operator="conflict", admin="conflict")
+# A center's region is taken: administrators may create centers (409 here).
+CENTER_CREATORS = expect("forbidden", admin="conflict")
 # A password reset link that was never sent: unknown to everyone.
 NO_SUCH_LINK = {r: "missing" for r in ROLES}
 
@@ -134,6 +148,28 @@ MATRIX = [
     ("GET", "/metrics", "api", NO_SUCH_LINK),
     ("POST", "/admin/users/{uid}/verification", "page", ADMIN_ONLY, {}),
     ("POST", "/api/v1/admin/users/{uid}/email-verification", "api", ADMIN_ONLY),
+    # Service centers (issue 14 §2).
+    ("GET", "/centers", "page", PUBLIC),
+    ("GET", "/centers/{cid}", "page", PUBLIC),
+    ("GET", "/api/v1/service-centers", "api", PUBLIC),
+    ("GET", "/api/v1/service-centers/{cid}", "api", PUBLIC),
+    ("GET", "/centers/new", "page", ADMIN_ONLY),
+    ("POST", "/centers", "page", CENTER_CREATORS, {"name_zh": "x", "level": "city", "region": "510100", "parent_id": "{pcid}"}),
+    ("POST", "/api/v1/service-centers", "api", CENTER_CREATORS,
+     {"name_zh": "x", "level": "city", "region": "510100", "parent_id": "{pcid}"}),
+    ("GET", "/centers/{cid}/manage", "page", CENTER_MANAGERS),
+    ("GET", "/centers/{dcid}/manage", "page", DEYANG_STAFF_VIEW),
+    ("GET", "/api/v1/service-centers/{cid}/staff", "api", CENTER_MANAGERS),
+    ("GET", "/api/v1/service-centers/{dcid}/staff", "api", DEYANG_STAFF_VIEW),
+    ("POST", "/centers/{cid}/edit", "page", CENTER_MANAGERS, {"phone": "028-8600 0201"}),
+    ("PATCH", "/api/v1/service-centers/{cid}", "api", CENTER_MANAGERS, {"phone": "028-8600 0201"}),
+    ("PATCH", "/api/v1/service-centers/{dcid}", "api", expect("forbidden", admin="ok"), {"phone": "0838-260 0301"}),
+    ("POST", "/centers/{cid}/staff", "page", CENTER_APPOINTERS, {"user": "{xhead}", "role": "staff"}),
+    ("POST", "/api/v1/service-centers/{cid}/staff", "api", CENTER_APPOINTERS, {"user": "{xhead}", "role": "staff"}),
+    ("POST", "/api/v1/service-centers/{dcid}/staff", "api", expect("forbidden", admin="conflict"),
+     {"user": "{xhead}", "role": "staff"}),
+    ("POST", "/centers/{cid}/staff/{cstaff}/remove", "page", CENTER_MANAGERS, {"reason": "matrix"}),
+    ("DELETE", "/api/v1/service-centers/{cid}/staff/{cstaff}", "api", CENTER_MANAGERS),
 ]
 
 
@@ -187,6 +223,15 @@ def verification_in(org_admin, admin, oid, want):
     return verification(org_admin, oid)
 
 
+def center_staff_member(server, admin, cid):
+    """A fresh operator appointed as staff of center cid: its user id."""
+    c, me = register(server, name="矩阵工作人员")
+    assert admin.api("POST", "/api/v1/admin/users/%s/role" % me["id"], {"role": "operator"}).status == 200
+    r = admin.api("POST", "/api/v1/service-centers/%s/staff" % cid, {"user": me["id"], "role": "staff"})
+    assert r.status == 201, r
+    return me["id"]
+
+
 def outcome(r):
     if r.status in (401,) or (r.status == 303 and (r.header("Location") or "").startswith("/login")):
         return "login"
@@ -212,6 +257,9 @@ def test_authorization_matrix(server):
     _, other_rid = claimant(server)
     site_admin = client_for(server, "admin")
     vid = verification_in(org_admin, site_admin, oid, "pending")["application"]["id"]
+    admin = client_for(server, "admin")
+    cids = {c["region"]: c["id"] for c in admin.api("GET", "/api/v1/service-centers").json["items"]}
+    xhead = DEMO["operator2"][0]
     failures = []
     for role in ROLES:
         c = client_for(server, role)
@@ -221,7 +269,12 @@ def test_authorization_matrix(server):
                 continue
             body = entry[4] if len(entry) > 4 else None
             values = {"uid": uid, "sid": sid, "oid": oid, "plain": plain, "other_rid": other_rid, "rid": other_rid, "member": plain,
-                      "vid": vid}
+                      "vid": vid,
+                      "cid": cids["510100"], "dcid": cids["510600"], "pcid": cids["510000"], "xhead": xhead, "cstaff": uid}
+            # Removing a center's staff member: a fresh one for each role
+            # (refused roles meet one too, so that 403 is not 404).
+            if "{cstaff}" in path:
+                values["cstaff"] = center_staff_member(server, admin, cids["510100"])
             # A write that may succeed gets its own object, so that the
             # next role meets the same state.
             if "{rid}" in path and exp[role] == "ok":
@@ -233,6 +286,8 @@ def test_authorization_matrix(server):
             if "/verification" in path and method == "POST" and exp[role] == "ok":
                 verification_in(org_admin, site_admin, oid, "pending" if path.endswith("/actions") else "open")
             p = path.format(**values)
+            if isinstance(body, dict):
+                body = {k: v.format(**values) if isinstance(v, str) else v for k, v in body.items()}
             if kind == "upload":
                 r = upload(c, p)
             elif kind == "api":
@@ -248,6 +303,10 @@ def test_authorization_matrix(server):
     for m in client_for(server, "org_member").api("GET", "/api/v1/orgs/%s/members" % oid).json["items"]:
         if m["name"] == "矩阵申请人":
             org_admin.api("DELETE", "/api/v1/orgs/%s/members/%s" % (oid, m["id"]))
+    # Staff appointed above for refused roles leave the 成都 center again.
+    for m in admin.api("GET", "/api/v1/service-centers/%s/staff" % cids["510100"]).json["items"]:
+        if m["name"] == "矩阵工作人员":
+            admin.api("DELETE", "/api/v1/service-centers/%s/staff/%s" % (cids["510100"], m["user_id"]))
     assert not failures, "\n".join(failures)
     # The refused attempts changed nothing: the victim's role and session,
     # the plain member's membership, the organization's admin.

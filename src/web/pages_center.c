@@ -1,0 +1,338 @@
+/*
+ * pages_center.c — the service centers' pages: the public directory and
+ * center page, the administrators' form to create a center, the manage
+ * page (contact details, staff) for administrators and the center's head,
+ * and the administrators' "appoint to a center" form on the users page.
+ */
+#include "web/pages_center.h"
+#include "authz/authz.h"
+#include "center/center.h"
+#include "core/id.h"
+#include "core/json_util.h"
+#include "market/market.h"
+#include "popsci/popsci.h"
+#include "ref/refcache.h"
+#include "web/market_view.h"
+#include <stdlib.h>
+#include <string.h>
+
+bool kj_center_region_ok(kj_req *req, const char *code)
+{
+    if (!code || !*code) return true;
+    char *label = kj_refcache_region_label(kj_req_app(req)->ref, code, "zh-CN");
+    bool ok = label != NULL;
+    free(label);
+    return ok;
+}
+
+bool kj_center_may_see_staff(kj_req *req, const char *center_id)
+{
+    return kj_authz_is_admin(req->user) || kj_authz_is_center_staff(req->user, center_id);
+}
+
+static const char *pick(kj_req *req, json_t *o, const char *zh, const char *en)
+{
+    const char *e = kj_jstr(o, en);
+    return !strcmp(req->lang, "en") && e && *e ? e : kj_jstr_or_empty(o, zh);
+}
+
+/* Labels in the visitor's language: name, level, region. */
+static void label_center(kj_req *req, json_t *c)
+{
+    json_object_set_new(c, "name", json_string(pick(req, c, "name_zh", "name_en")));
+    const char *level = kj_jstr_or_empty(c, "level");
+    json_object_set_new(c, "level_label", json_string(kj_tr(req, kj_arena_printf(req->arena, "center.level.%s", level))));
+    const char *region = kj_jstr(c, "region");
+    char *label = region ? kj_refcache_region_label(kj_req_app(req)->ref, region, req->lang) : NULL;
+    json_object_set_new(c, "region_label", json_string(label ? label : kj_jstr_or_empty(c, "region_name_zh")));
+    free(label);
+    if (kj_jstr(c, "parent_id")) json_object_set_new(c, "parent_name", json_string(pick(req, c, "parent_name_zh", "parent_name_en")));
+    json_object_set_new(c, "url", json_string(kj_arena_printf(req->arena, "/centers/%s", kj_jstr_or_empty(c, "id"))));
+}
+
+static void label_all(kj_req *req, json_t *list)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(list, i, c) label_center(req, c);
+}
+
+json_t *kj_center_view(kj_req *req, const char *id, bool manage)
+{
+    kj_db *db = kj_req_db(req);
+    json_t *c = kj_center_get(db, id);
+    if (!c) return NULL;
+    label_center(req, c);
+    json_t *chain = kj_center_chain(db, id);
+    /* The parents, nearest first (the chain starts with the center itself). */
+    json_t *parents = json_array();
+    for (size_t i = 1; i < json_array_size(chain); i++) {
+        json_t *p = json_array_get(chain, i);
+        label_center(req, p);
+        json_array_append(parents, p);
+    }
+    json_decref(chain);
+    json_object_set_new(c, "parents", parents);
+    json_t *children = kj_center_children(db, id);
+    label_all(req, children);
+    json_object_set_new(c, "children", children);
+    /* Staff names are public (a public service's people); their contacts
+     * are the center's own: address and phone above are the public ones. */
+    json_t *staff = kj_center_staff(db, id), *pub = json_array();
+    size_t i;
+    json_t *s;
+    json_array_foreach(staff, i, s) {
+        const char *role = kj_jstr_or_empty(s, "role");
+        json_t *p = json_pack("{s:s, s:s, s:s, s:b}", "name", kj_jstr_or_empty(s, "name"), "role", role, "role_label",
+                              kj_tr(req, kj_arena_printf(req->arena, "center.role.%s", role)), "is_head", !strcmp(role, "head"));
+        if (!strcmp(role, "head")) json_object_set(c, "head", p);
+        json_array_append_new(pub, p);
+        json_object_set_new(s, "role_label", json_string(kj_tr(req, kj_arena_printf(req->arena, "center.role.%s", role))));
+        json_object_set_new(s, "is_head", json_boolean(!strcmp(role, "head")));
+    }
+    json_object_set_new(c, "staff", pub);
+    if (manage) json_object_set_new(c, "staff_contacts", staff);
+    else json_decref(staff);
+    return c;
+}
+
+/* ---- the directory ---- */
+
+void kj_page_centers(kj_req *req)
+{
+    const char *region = kj_in_str(req, "region"), *level = kj_in_str(req, "level");
+    if (!kj_has_errors(req) && !kj_center_region_ok(req, region)) kj_field_error(req, "region", "err.region.unknown");
+    int status = kj_has_errors(req) ? 422 : 200;
+    json_t *items = status == 200 ? kj_center_list(kj_req_db(req), region, level) : json_array();
+    label_all(req, items);
+    json_t *levels = json_array();
+    for (int i = 0; kj_center_levels[i]; i++)
+        json_array_append_new(levels, json_pack("{s:s, s:s, s:b}", "code", kj_center_levels[i], "label",
+                                                kj_tr(req, kj_arena_printf(req->arena, "center.level.%s", kj_center_levels[i])),
+                                                "selected", level && !strcmp(level, kj_center_levels[i])));
+    json_t *d = json_pack("{s:o, s:o, s:o, s:s, s:b, s:I}", "items", items, "levels", levels, "regions",
+                          kj_region_options(req, region), "page_title", kj_tr(req, "center.directory"), "may_create",
+                          kj_authz_may_manage_centers(req->user), "total", (json_int_t)json_array_size(items));
+    kj_render(req, status, "centers", d);
+}
+
+/* ---- a center's public page ---- */
+
+void kj_page_center(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *c = kj_center_view(req, id, false);
+    if (!c) { kj_error(req, 404, "err.not_found"); return; }
+    kj_db *db = kj_req_db(req);
+    /* Recent public activity in the center's region: listings published
+     * there (each went through review) and 科普 items. */
+    kj_listing_query q = { .region = kj_jstr(c, "region"), .sort = "newest", .page = 1, .per_page = 6 };
+    int64_t total = 0;
+    json_t *listings = kj_listing_browse(db, &q, &total);
+    if (listings) kj_listing_decorate_all(req, listings);
+    json_t *popsci = kj_popsci_list(db, NULL, kj_jstr(c, "region"), 6, 0);
+    json_t *d = json_pack("{s:o, s:o, s:o, s:I, s:s, s:b}", "center", c, "listings", listings ? listings : json_array(),
+                          "popsci", popsci ? popsci : json_array(), "listing_total", (json_int_t)total, "page_title",
+                          kj_jstr_or_empty(c, "name"), "may_manage",
+                          kj_authz_may_edit_center(req->user, id) || kj_authz_is_center_staff(req->user, id));
+    kj_render(req, 200, "center", d);
+}
+
+/* ---- creating a center (administrators) ---- */
+
+static json_t *parent_options(kj_req *req, const char *selected)
+{
+    json_t *all = kj_center_list(kj_req_db(req), NULL, NULL), *out = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(all, i, c) {
+        if (!strcmp(kj_jstr_or_empty(c, "level"), "township")) continue;   /* stations have no children */
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "id", kj_jstr_or_empty(c, "id"), "label",
+                                             pick(req, c, "name_zh", "name_en"),
+                                             "selected", selected && !strcmp(selected, kj_jstr_or_empty(c, "id"))));
+    }
+    json_decref(all);
+    return out;
+}
+
+static void render_new(kj_req *req, int status)
+{
+    const char *level = req->form ? kj_jstr(req->form, "level") : NULL;
+    json_t *levels = json_array();
+    for (int i = 0; kj_center_levels[i]; i++)
+        json_array_append_new(levels, json_pack("{s:s, s:s, s:b}", "code", kj_center_levels[i], "label",
+                                                kj_tr(req, kj_arena_printf(req->arena, "center.level.%s", kj_center_levels[i])),
+                                                "selected", level && !strcmp(level, kj_center_levels[i])));
+    json_t *d = json_pack("{s:o, s:o, s:o, s:s}", "levels", levels, "regions",
+                          kj_region_options(req, req->form ? kj_jstr(req->form, "region") : NULL), "parents",
+                          parent_options(req, req->form ? kj_jstr(req->form, "parent_id") : NULL), "page_title",
+                          kj_tr(req, "center.new"));
+    kj_render(req, status, "center_new", d);
+}
+
+void kj_page_center_new(kj_req *req) { render_new(req, 200); }
+
+/* The declared contact fields of a create or edit request. */
+static json_t *center_input(kj_req *req, bool create)
+{
+    static const char *const create_only[] = { "level", "region", "parent_id", NULL };
+    static const char *const fields[] = { "name_zh", "name_en", "address", "phone", "hours", "intro", NULL };
+    json_t *c = json_object();
+    for (int i = 0; fields[i]; i++) {
+        const char *v = kj_in_str(req, fields[i]);
+        /* A sent empty value clears it (the validator leaves empties out). */
+        if (!v && req->json_body && json_is_string(json_object_get(req->json_body, fields[i]))) v = "";
+        if (!v && !req->json_body && req->form && kj_jstr(req->form, fields[i])) v = "";
+        if (v) json_object_set_new(c, fields[i], json_string(v));
+    }
+    for (int i = 0; create && create_only[i]; i++) {
+        const char *v = kj_in_str(req, create_only[i]);
+        if (v) json_object_set_new(c, create_only[i], json_string(v));
+    }
+    return c;
+}
+
+void kj_page_center_create(kj_req *req)
+{
+    if (kj_has_errors(req)) { render_new(req, 422); return; }
+    json_t *c = center_input(req, true);
+    char id[KJ_ID_LEN + 1];
+    kj_err f = { 0 };
+    int st = kj_center_create(kj_req_db(req), kj_user_id(req->user), c, id, &f) ? kj_err_status(&f) : 0;
+    json_decref(c);
+    if (st) {
+        if (st == 403 || st == 500) { kj_error(req, st, f.key); return; }
+        kj_req_fail(req, &f);
+        render_new(req, st);
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/centers/%s/manage?created=1", id));
+}
+
+/* ---- managing a center: contact details and staff ---- */
+
+static void render_manage(kj_req *req, int status, const char *id)
+{
+    if (!kj_center_may_see_staff(req, id)) {
+        json_t *known = kj_center_get(kj_req_db(req), id);
+        kj_error(req, known ? 403 : 404, known ? "err.center.not_yours" : "err.not_found");
+        json_decref(known);
+        return;
+    }
+    json_t *c = kj_center_view(req, id, true);
+    if (!c) { kj_error(req, 404, "err.not_found"); return; }
+    bool admin = kj_authz_is_admin(req->user);
+    json_t *roles = json_array();
+    for (int i = 0; kj_center_roles[i]; i++)
+        if (admin || !strcmp(kj_center_roles[i], "staff"))
+            json_array_append_new(roles, json_pack("{s:s, s:s}", "code", kj_center_roles[i], "label",
+                                                   kj_tr(req, kj_arena_printf(req->arena, "center.role.%s", kj_center_roles[i]))));
+    json_t *staff = json_object_get(c, "staff_contacts");
+    size_t i;
+    json_t *s;
+    json_array_foreach(staff, i, s)
+        json_object_set_new(s, "may_remove", json_boolean(kj_authz_may_appoint_staff(req->user, id, kj_jstr(s, "role"))));
+    bool edit = kj_authz_may_edit_center(req->user, id);
+    json_t *d = json_pack("{s:o, s:o, s:b, s:b, s:b, s:s, s:b, s:b}", "center", c, "roles", roles, "may_edit", edit,
+                          "may_appoint", kj_authz_may_appoint_staff(req->user, id, "staff"), "is_admin_view", admin,
+                          "page_title", kj_tr(req, "center.manage"), "created", kj_req_query(req, "created") != NULL,
+                          "saved", kj_req_query(req, "saved") != NULL);
+    kj_render(req, status, "center_manage", d);
+}
+
+void kj_page_center_manage(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    if (!kj_id_valid(id)) { kj_error(req, 404, "err.not_found"); return; }
+    render_manage(req, 200, id);
+}
+
+/* A refusal on the manage page: the form again with the message (422,
+ * 409), or an error page (403, 404, 500). */
+static void manage_refused(kj_req *req, int st, const kj_err *f, const char *id)
+{
+    if (st == 403 || st == 404 || st == 500 || !kj_center_may_see_staff(req, id)) {
+        kj_error(req, st == 422 || st == 409 ? 403 : st, st == 422 || st == 409 ? "err.forbidden" : f->key);
+        return;
+    }
+    kj_req_fail(req, f);
+    render_manage(req, st, id);
+}
+
+void kj_page_center_edit(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    if (kj_has_errors(req)) {
+        if (!kj_authz_may_edit_center(req->user, id)) { kj_error(req, 403, "err.forbidden"); return; }
+        render_manage(req, 422, id);
+        return;
+    }
+    json_t *c = center_input(req, false);
+    kj_err f = { 0 };
+    int st = kj_center_update(kj_req_db(req), kj_user_id(req->user), id, c, &f) ? kj_err_status(&f) : 0;
+    json_decref(c);
+    if (st) { manage_refused(req, st, &f, id); return; }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/centers/%s/manage?saved=1", id));
+}
+
+void kj_page_center_staff_add(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    if (kj_has_errors(req)) {
+        if (!kj_authz_may_appoint_staff(req->user, id, "staff")) { kj_error(req, 403, "err.forbidden"); return; }
+        render_manage(req, 422, id);
+        return;
+    }
+    kj_db *db = kj_req_db(req);
+    char *uid = kj_center_find_user(db, kj_in_str(req, "user"));
+    kj_err f = { 0 };
+    const char *role = kj_in_str(req, "role");
+    int st;
+    if (!uid) {
+        kj_err_set(&f, KJ_E_INVALID, "err.center.no_user", "user");
+        st = kj_err_status(&f);
+    } else st = kj_center_appoint(db, kj_user_id(req->user), id, uid, role ? role : "staff", kj_in_str(req, "reason"), &f)
+                  ? kj_err_status(&f) : 0;
+    free(uid);
+    if (st) {
+        if (f.field && !strcmp(f.field, "user_id")) f.field = "user";
+        manage_refused(req, st, &f, id);
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/centers/%s/manage?saved=1", id));
+}
+
+void kj_page_center_staff_remove(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0), *uid = kj_req_param(req, 1);
+    json_t *at = kj_id_valid(uid) ? kj_center_of_user(kj_req_db(req), uid) : NULL;
+    bool here = at && !strcmp(kj_jstr_or_empty(at, "center_id"), id);
+    json_decref(at);
+    if (!here) { kj_error(req, 404, "err.not_found"); return; }
+    kj_err f = { 0 };
+    int st = kj_center_remove_staff(kj_req_db(req), kj_user_id(req->user), uid, kj_in_str(req, "reason"), &f) ? kj_err_status(&f) : 0;
+    if (st) { manage_refused(req, st, &f, id); return; }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/centers/%s/manage?saved=1", id));
+}
+
+/* ---- the users page: appoint an operator to a center (administrators) ---- */
+
+/* The one way an operator gets a jurisdiction: appointment to a center
+ * (its region's subtree). An empty center_id removes them from theirs. */
+void kj_page_admin_user_center(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_error(req, 400, "err.form.check"); return; }
+    const char *uid = kj_req_param(req, 0), *center = kj_in_str(req, "center_id");
+    kj_err f = { 0 };
+    int st;
+    if (center && *center) {
+        const char *role = kj_in_str(req, "role");
+        st = kj_center_appoint(kj_req_db(req), kj_user_id(req->user), center, uid, role ? role : "staff",
+                               kj_in_str(req, "reason"), &f) ? kj_err_status(&f) : 0;
+    } else {
+        st = kj_center_remove_staff(kj_req_db(req), kj_user_id(req->user), uid, kj_in_str(req, "reason"), &f)
+                 ? kj_err_status(&f) : 0;
+    }
+    if (st) { kj_error(req, st == 422 ? 400 : st, f.key ? f.key : "err.internal"); return; }
+    kj_resp_redirect(req, "/admin/users");
+}

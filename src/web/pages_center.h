@@ -1,0 +1,45 @@
+/*
+ * pages_center.h — service centers (issue 14 §2, §8): the public
+ * directory and center pages, the administrators' and heads' forms
+ * (create, edit contact details, appoint and remove staff), and the
+ * center staff's desk. Pages in pages_center.c, API in api/api_center.c,
+ * routes in routes/routes_center.c.
+ *
+ * Who may act is decided by center/center.h (asking authz/authz.h inside
+ * its write); these handlers render the answer.
+ */
+#ifndef KJ_PAGES_CENTER_H
+#define KJ_PAGES_CENTER_H
+#include "web/app.h"
+
+void kj_page_centers(kj_req *req);             /* GET  /centers */
+void kj_page_center(kj_req *req);              /* GET  /centers/{id} */
+void kj_page_center_new(kj_req *req);          /* GET  /centers/new (administrators) */
+void kj_page_center_create(kj_req *req);       /* POST /centers (administrators) */
+void kj_page_center_manage(kj_req *req);       /* GET  /centers/{id}/manage */
+void kj_page_center_edit(kj_req *req);         /* POST /centers/{id}/edit */
+void kj_page_center_staff_add(kj_req *req);    /* POST /centers/{id}/staff */
+void kj_page_center_staff_remove(kj_req *req); /* POST /centers/{id}/staff/{uid}/remove */
+void kj_page_admin_user_center(kj_req *req);   /* POST /admin/users/{id}/center */
+void kj_page_desk(kj_req *req);                /* GET  /desk */
+
+void kj_api_centers(kj_req *req);              /* GET    /api/v1/service-centers */
+void kj_api_center(kj_req *req);               /* GET    /api/v1/service-centers/{id} */
+void kj_api_center_create(kj_req *req);        /* POST   /api/v1/service-centers */
+void kj_api_center_patch(kj_req *req);         /* PATCH  /api/v1/service-centers/{id} */
+void kj_api_center_staff(kj_req *req);         /* GET    /api/v1/service-centers/{id}/staff */
+void kj_api_center_staff_add(kj_req *req);     /* POST   /api/v1/service-centers/{id}/staff */
+void kj_api_center_staff_remove(kj_req *req);  /* DELETE /api/v1/service-centers/{id}/staff/{uid} */
+void kj_api_desk(kj_req *req);                 /* GET    /api/v1/desk */
+
+/** A center as pages and the API show it to req's user (new ref), or NULL
+ *  when unknown: the public fields, its chain of parents, its children,
+ *  its head's and staff's names; with manage (administrators, its own
+ *  staff) also the staff's e-mail addresses and phones. */
+json_t *kj_center_view(kj_req *req, const char *id, bool manage);
+/** True when req's user may see a center's staff list with contacts:
+ *  administrators and the center's own staff. */
+bool kj_center_may_see_staff(kj_req *req, const char *center_id);
+/** Checks a region filter or field: NULL/"" or a known region code. */
+bool kj_center_region_ok(kj_req *req, const char *code);
+#endif

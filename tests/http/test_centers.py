@@ -1,0 +1,193 @@
+"""Issue 14 §2 and §8: service centers — the public directory and center
+pages, the API (list with region/level filters, detail, 404/422),
+administrators create centers and appoint heads, heads add and remove
+staff of their own center only, an operator's jurisdiction comes only from
+their center; review routing with escalation between centers (working
+days, the controlled clock) and the center staff's desk.
+
+Runs on its own server: it moves the clock and appoints staff."""
+import itertools
+
+from harness import Client, DEMO, register
+
+SERVER_ARGS = []
+_seq = itertools.count(1)
+
+
+def login(server, who):
+    c = Client(server)
+    c.login(*DEMO[who])
+    return c
+
+
+def centers(server, **q):
+    qs = "&".join("%s=%s" % kv for kv in q.items())
+    r = Client(server).api("GET", "/api/v1/service-centers" + ("?" + qs if qs else ""))
+    assert r.status == 200, r
+    return r.json["items"]
+
+
+def center_id(server, region):
+    return [c for c in centers(server) if c["region"] == region][0]["id"]
+
+
+def new_operator(server, admin, name="新工作人员"):
+    """A fresh operator account (role set by the administrator), in no
+    center yet: (client, user id, e-mail)."""
+    c, me = register(server, name="%s%d" % (name, next(_seq)))
+    r = admin.api("POST", "/api/v1/admin/users/%s/role" % me["id"], {"role": "operator"})
+    assert r.status == 200, r
+    return c, me["id"], me["email"]
+
+
+def test_directory_api_filters_and_detail(server):
+    items = centers(server)
+    regions = {c["region"] for c in items}
+    assert {"510000", "510100", "510600", "510603", "630000", "630100"} <= regions, regions
+    # Ordered by level: provinces first.
+    levels = [c["level"] for c in items]
+    assert levels == sorted(levels, key=["province", "city", "county", "township"].index), levels
+    # region: the centers in that region's subtree, the region itself included.
+    dy = {c["region"] for c in centers(server, region="510600")}
+    assert "510600" in dy and "510603" in dy and "510100" not in dy and "510000" not in dy, dy
+    qh = {c["region"] for c in centers(server, region="630000")}
+    assert qh >= {"630000", "630100"} and not any(r.startswith("51") for r in qh), qh
+    assert {c["level"] for c in centers(server, level="city")} == {"city"}
+    assert [c["region"] for c in centers(server, region="510600", level="county")][:1] == ["510603"]
+    # Bad filters: 422 naming the field, never an empty success.
+    for q, field in (("region=999999", "region"), ("level=galaxy", "level"), ("region=%E5%9B%9B", "region")):
+        r = Client(server).api("GET", "/api/v1/service-centers?" + q)
+        assert r.status == 422, (q, r)
+        assert field in r.text, r
+    # Detail: contact, parents, children, head's name; no e-mail addresses for the public.
+    cd = center_id(server, "510100")
+    r = Client(server).api("GET", "/api/v1/service-centers/" + center_id(server, "510600"))
+    assert r.status == 200, r
+    d = r.json
+    assert d["level"] == "city" and d["phone"] and d["address"] and d["hours"], d
+    assert [p["region"] for p in d["parents"]] == ["510000"], d["parents"]
+    assert "510603" in [c["region"] for c in d["children"]], d["children"]
+    assert "staff_contacts" not in d and "@" not in r.text, r.text
+    chengdu = Client(server).api("GET", "/api/v1/service-centers/" + cd).json
+    assert chengdu["head"]["name"], chengdu
+    assert Client(server).api("GET", "/api/v1/service-centers/01HZZZZZZZZZZZZZZZZZZZZZZZ").status == 404
+    assert Client(server).api("GET", "/api/v1/service-centers/nonsense").status == 404
+    # Its own staff and administrators see the contacts.
+    mine = login(server, "operator").api("GET", "/api/v1/service-centers/" + cd).json
+    assert any(s["email"] == DEMO["operator"][0] for s in mine["staff_contacts"]), mine
+
+
+def test_public_pages(server):
+    r = Client(server).get("/centers")
+    assert r.status == 200 and 'id="center-list"' in r.text and "德阳市科技云服务中心" in r.text, r
+    r = Client(server).get("/centers?region=510600&level=county")
+    assert r.status == 200 and "旌阳区科技云服务中心" in r.text and "成都市科技云服务中心" not in r.text, r
+    assert Client(server).get("/centers?region=999999").status == 422
+    assert Client(server).get("/centers?level=galaxy").status == 422
+    cd = center_id(server, "510100")
+    r = Client(server).get("/centers/" + cd)
+    assert r.status == 200, r
+    for part in ('id="center-contact"', 'id="center-staff"', 'id="center-parents"', 'id="center-listings"',
+                 "028-8600 0201", "四川省科技云服务中心"):
+        assert part in r.text, part
+    assert "operator@demo" not in r.text
+    assert 'id="center-manage-link"' not in r.text
+    assert 'id="center-manage-link"' in login(server, "operator").get("/centers/" + cd).text
+    assert Client(server).get("/centers/01HZZZZZZZZZZZZZZZZZZZZZZZ").status == 404
+    r = Client(server).get("/centers", headers={"Accept-Language": "en"})
+    assert r.status == 200
+
+
+def test_admin_creates_center_and_appoints_head(server):
+    admin = login(server, "admin")
+    dy = center_id(server, "510600")
+    # 510681 广汉市 under 德阳.
+    body = {"name_zh": "广汉市科技云服务中心", "name_en": "Guanghan", "level": "county", "region": "510681",
+            "parent_id": dy, "address": "广汉市", "phone": "0838-1", "hours": "9-17", "intro": "县级中心"}
+    for who in ("scientist", "org_member", "operator"):
+        assert login(server, who).api("POST", "/api/v1/service-centers", body).status == 403, who
+    assert Client(server).api("POST", "/api/v1/service-centers", body).status == 401
+    # Bad input: 422 naming the field.
+    for bad, field in (({"level": "galaxy"}, "level"), ({"region": "999999"}, "region"),
+                       ({"parent_id": center_id(server, "630000")}, "parent_id"), ({"name_zh": ""}, "name_zh")):
+        r = admin.api("POST", "/api/v1/service-centers", dict(body, **bad))
+        assert r.status == 422 and field in r.text, (bad, r)
+    r = admin.api("POST", "/api/v1/service-centers", body)
+    assert r.status == 201, r
+    cid = r.json["id"]
+    assert r.json["parent_id"] == dy and r.json["level"] == "county"
+    # One center per region.
+    assert admin.api("POST", "/api/v1/service-centers", body).status == 409
+    assert "510681" in [c["region"] for c in centers(server, region="510600")]
+    # Appoint a head: an operator account only.
+    sci = login(server, "scientist").api("GET", "/api/v1/me").json
+    r = admin.api("POST", "/api/v1/service-centers/%s/staff" % cid, {"user": sci["email"], "role": "head"})
+    assert r.status == 422 and "user" in r.text, r
+    r = admin.api("POST", "/api/v1/service-centers/%s/staff" % cid, {"user": "nobody@example.cn", "role": "head"})
+    assert r.status == 422, r
+    _, uid, email = new_operator(server, admin)
+    r = admin.api("POST", "/api/v1/service-centers/%s/staff" % cid, {"user": email, "role": "head", "reason": "任命"})
+    assert r.status == 201, r
+    assert [s["role"] for s in r.json["items"] if s["user_id"] == uid] == ["head"], r.json
+    # The jurisdiction followed the appointment.
+    users = admin.api("GET", "/api/v1/admin/users?per_page=100").json
+    row = [u for u in users["items"] if u["id"] == uid] if "items" in users else []
+    if row:
+        assert row[0]["jurisdiction"] == "510681", row
+    # Operators working elsewhere cannot be appointed here.
+    r = admin.api("POST", "/api/v1/service-centers/%s/staff" % cid, {"user": DEMO["operator"][0], "role": "staff"})
+    assert r.status == 409, r
+    # Contact details: the admin edits; the form works too.
+    r = admin.api("PATCH", "/api/v1/service-centers/" + cid, {"phone": "0838-5550000"})
+    assert r.status == 200 and r.json["phone"] == "0838-5550000", r
+    r = admin.post_form("/centers", {"name_zh": "", "level": "county", "region": "510682", "parent_id": dy})
+    assert r.status == 422 and "name_zh" in r.text or "field-error" in r.text, r
+    r = admin.post_form("/centers", {"name_zh": "什邡市科技云服务中心", "level": "county", "region": "510682", "parent_id": dy})
+    assert r.status == 303 and "/manage" in r.header("Location"), r
+    page = admin.get(r.header("Location"))
+    assert page.status == 200 and 'id="center-created"' in page.text
+    assert admin.get("/centers/new").status == 200
+    assert login(server, "operator").get("/centers/new").status == 403
+
+
+def test_head_manages_own_staff_only(server):
+    admin = login(server, "admin")
+    head = login(server, "operator")          # head of 成都
+    cd, xn = center_id(server, "510100"), center_id(server, "630100")
+    _, uid, email = new_operator(server, admin, "成都新人")
+    # The head adds staff to their own center ...
+    r = head.api("POST", "/api/v1/service-centers/%s/staff" % cd, {"user": email, "role": "staff", "reason": "新招"})
+    assert r.status == 201, r
+    # ... but never a head, and never elsewhere.
+    _, uid2, email2 = new_operator(server, admin, "西宁新人")
+    assert head.api("POST", "/api/v1/service-centers/%s/staff" % cd, {"user": email2, "role": "head"}).status == 403
+    r = head.api("POST", "/api/v1/service-centers/%s/staff" % xn, {"user": email2, "role": "staff"})
+    assert r.status == 403, r
+    r = head.post_form("/centers/%s/staff" % xn, {"user": email2, "role": "staff"})
+    assert r.status == 403, r
+    # Not an operator, not staff: refused.
+    for who in ("scientist", "org_member"):
+        c = login(server, who)
+        assert c.api("POST", "/api/v1/service-centers/%s/staff" % cd, {"user": email2, "role": "staff"}).status == 403
+        assert c.api("PATCH", "/api/v1/service-centers/" + cd, {"phone": "1"}).status == 403
+        assert c.get("/centers/%s/manage" % cd).status == 403
+    # The head of another center cannot edit or remove here.
+    xhead = login(server, "operator2")
+    assert xhead.api("PATCH", "/api/v1/service-centers/" + cd, {"phone": "1"}).status == 403
+    assert xhead.api("DELETE", "/api/v1/service-centers/%s/staff/%s" % (cd, uid)).status == 403
+    # The head edits contact details through the form.
+    r = head.post_form("/centers/%s/edit" % cd, {"name_zh": "成都市科技云服务中心", "hours": "工作日 8:30–17:30"})
+    assert r.status == 303, r
+    assert Client(server).api("GET", "/api/v1/service-centers/" + cd).json["hours"] == "工作日 8:30–17:30"
+    page = head.get("/centers/%s/manage" % cd)
+    assert page.status == 200 and email in page.text and 'id="center-staff-form"' in page.text
+    # The head removes their staff (a reason is audited); never themself.
+    me = head.api("GET", "/api/v1/me").json
+    assert head.api("DELETE", "/api/v1/service-centers/%s/staff/%s" % (cd, me["id"])).status == 403
+    assert head.api("DELETE", "/api/v1/service-centers/%s/staff/%s?reason=%s" % (xn, uid, "x")).status == 404
+    r = head.post_form("/centers/%s/staff/%s/remove" % (cd, uid), {"reason": "调岗"})
+    assert r.status == 303, r
+    staff = head.api("GET", "/api/v1/service-centers/%s/staff" % cd).json["items"]
+    assert uid not in [s["user_id"] for s in staff], staff
+    # Another center's staff list is not theirs to read.
+    assert head.api("GET", "/api/v1/service-centers/%s/staff" % xn).status == 403
