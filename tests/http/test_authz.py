@@ -34,7 +34,7 @@ ORG_ADMIN_ONLY = expect("forbidden", org_member="ok")
 # region, administrators.
 ORG_DECIDERS = expect("forbidden", org_member="ok", operator="ok", admin="ok")
 # Staff: operators (whatever their center) and administrators.
-STAFF = expect("forbidden", operator="ok", another_center="ok", admin="ok")
+STAFF = expect("forbidden", operator="ok", another_center="ok", center_staff="ok", admin="ok")
 # An organization's verification: its admins and the staff of its region.
 ORG_VERIFY_SEERS = expect("forbidden", org_member="ok", operator="ok", admin="ok")
 # Deciding it: the staff of its region, never a member of it.
