@@ -82,14 +82,16 @@ typedef struct {
     size_t len[4];
 } kj_search_facet_row;
 
-/* The columns (SQL) of a listing (l, with its domain dm and region rg)
+/* The columns (SQL) of a listing (l, with its domain dm, region rg and
+ * organization og: its name and verified-organization badge)
  * and of a studio (s) that a search hit shows, for backends that read them
  * together with the hits' text in one statement (hits). */
 #define KJ_SEARCH_HIT_LISTING_COLUMNS \
     "l.kind, l.subtype, l.title, l.summary, l.domain, l.region, l.trl, l.trl_min, l.price_kind, l.price_min_fen, " \
     "l.price_max_fen, l.coop_modes AS coop_modes__json, l.keywords AS keywords__json, l.valid_until, l.deadline, " \
     "l.published_at, l.anonymous, l.open_for_interest, l.status, l.owner_id, l.studio_id, l.org_id, " \
-    "dm.name_zh AS domain_zh, dm.name_en AS domain_en, rg.name_zh AS region_zh, rg.name_en AS region_en"
+    "dm.name_zh AS domain_zh, dm.name_en AS domain_en, rg.name_zh AS region_zh, rg.name_en AS region_en, " \
+    "og.name AS org_name, og.verified_at IS NOT NULL AS org_verified"
 #define KJ_SEARCH_HIT_STUDIO_COLUMNS "s.name AS studio_name, s.intro AS studio_intro, s.region AS studio_region"
 
 typedef struct kj_search_backend {

@@ -312,9 +312,22 @@ def test_badge_only_after_verification(server):
     from test_market_lifecycle import publish
     c, oid, _ = new_org(server)
     op = login(server, "operator")
-    lid = publish(c, op)["id"]
+    listing = publish(c, op)
+    lid, title = listing["id"], listing["title"]
     anon_lid = publish(c, op, anonymous=True)["id"]
     anon = Client(server)
+
+    def search_hit():
+        import time
+        import urllib.parse
+        for _ in range(50):
+            r = anon.api("GET", "/api/v1/search?q=" + urllib.parse.quote(title))
+            hits = [h for h in r.json.get("items", r.json.get("hits", [])) if h.get("id") == lid]
+            if hits:
+                page = anon.get("/search?q=" + urllib.parse.quote(title)).text
+                return hits[0], page
+            time.sleep(0.1)
+        raise AssertionError("listing never found by search: %r" % r.json)
 
     def badge_shown():
         api = anon.api("GET", "/api/v1/listings/%s" % lid).json
@@ -327,6 +340,9 @@ def test_badge_only_after_verification(server):
                  anon.api("GET", "/api/v1/orgs/%s" % oid).json["verified"]}
         if card:
             flags.add(card[0]["org"]["verified"])
+        hit, search_page = search_hit()
+        flags.add(hit["org"]["verified"])
+        flags.add('data-verified-org' in search_page)
         assert len(flags) == 1, (flags, api["org"])
         return flags.pop()
 

@@ -264,6 +264,7 @@ static json_t *fts5_hits(kj_db *db, const int64_t *docnos, int n)
                                     " FROM search_docs d CROSS JOIN search_fts f ON f.rowid = d.rowid "
                                     "LEFT JOIN listings l ON l.id = d.doc_id AND d.doc_kind = 'listing' "
                                     "LEFT JOIN domains dm ON dm.code = l.domain LEFT JOIN regions rg ON rg.code = l.region "
+                                    "LEFT JOIN orgs og ON og.id = l.org_id "
                                     "LEFT JOIN studios s ON s.id = d.doc_id AND d.doc_kind = 'studio' "
                                     "WHERE d.rowid IN (SELECT value FROM json_each(?))", "s", list);
     free(list);
