@@ -10,6 +10,7 @@
 #include "core/id.h"
 #include "core/validate.h"
 #include "notify/notify.h"
+#include "text/indicators.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,25 +176,8 @@ static json_t *indicator_list(json_t *v)
         return out;
     }
     if (!json_is_string(v)) return out;
-    const char *s = json_string_value(v);
-    while (*s) {
-        size_t n = strcspn(s, "\n");
-        char line[1024];
-        snprintf(line, sizeof line, "%.*s", (int)(n < 1023 ? n : 1023), s);
-        char *parts[3] = { line, "", "" };
-        char *bar = strchr(line, '|');
-        if (bar) { *bar = 0; parts[1] = bar + 1; bar = strchr(parts[1], '|'); if (bar) { *bar = 0; parts[2] = bar + 1; } }
-        for (int k = 0; k < 3; k++) {
-            while (isspace((unsigned char)*parts[k])) parts[k]++;
-            size_t l = strlen(parts[k]);
-            while (l && isspace((unsigned char)parts[k][l - 1])) parts[k][--l] = 0;
-        }
-        if (*parts[0] || *parts[1])
-            json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "name", parts[0], "target", parts[1], "unit", parts[2]));
-        s += n;
-        if (*s) s++;
-    }
-    return out;
+    json_decref(out);
+    return kj_indicators_parse(json_string_value(v), 3);
 }
 
 static void check_text(json_t *in, json_t *errors, const char *field, bool required, size_t min, size_t max)

@@ -31,8 +31,9 @@ static void price_text(kj_req *req, json_t *l)
     const char *kind = kj_jstr(l, "price_kind");
     json_t *mn = json_object_get(l, "price_min_fen"), *mx = json_object_get(l, "price_max_fen");
     char a[32] = "", b[32] = "";
-    if (json_is_integer(mn)) kj_format_fen_as_wan(json_integer_value(mn), a, sizeof a);
-    if (json_is_integer(mx)) kj_format_fen_as_wan(json_integer_value(mx), b, sizeof b);
+    /* A price of 0 is no price: "面议", never "0 万元". */
+    if (json_integer_value(mn) > 0) kj_format_fen_as_wan(json_integer_value(mn), a, sizeof a);
+    if (json_integer_value(mx) > 0) kj_format_fen_as_wan(json_integer_value(mx), b, sizeof b);
     const char *text;
     if (kind && !strcmp(kind, "fixed") && *a) text = kj_trf(req, "listing.price.fixed", a);
     else if (kind && !strcmp(kind, "range") && *a && *b)

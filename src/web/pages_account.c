@@ -84,6 +84,13 @@ static void render_register(kj_req *req, int status)
     json_object_set_new(d, "org_regions", region_choices(req, form_str(req, "org_region")));
     json_object_set_new(d, "roles", choice_list(req, kj_self_roles, "role.", role ? role : "scientist"));
     json_object_set_new(d, "org_types", choice_list(req, kj_org_types, "org_type.", form_str(req, "org_type")));
+    /* A refusal elsewhere (the address, the organization) keeps the
+     * password typed: retyping it on a phone is what makes people give up.
+     * A refused password is never echoed. */
+    const char *pw = kj_in_str(req, "password");
+    if (status == 422 && pw && !json_object_get(req->errors, "password") &&
+        !kj_password_problem_for(pw, kj_in_str(req, "email"), kj_in_str(req, "name")))
+        json_object_set_new(d, "kept_password", json_string(pw));
     kj_render(req, status, "register", d);
 }
 

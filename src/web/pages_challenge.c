@@ -6,6 +6,7 @@
  * use now: apply, object, life-cycle actions).
  */
 #include "web/pages_challenge.h"
+#include "text/indicators.h"
 #include "core/json_util.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -111,31 +112,10 @@ static void render_new_form(kj_req *req, int status)
 
 void kj_page_challenge_new(kj_req *req) { render_new_form(req, 200); }
 
-/* Form indicators: one per line, "name | target | unit | verification". */
-static json_t *parse_indicators(const char *text)
-{
-    json_t *out = json_array();
-    char *copy = strdup(text ? text : ""), *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *parts[4] = { "", "", "", "" }, *p = line;
-        for (int i = 0; i < 4 && p; i++) {
-            char *bar = strchr(p, '|');
-            if (bar) *bar = 0;
-            parts[i] = p;
-            p = bar ? bar + 1 : NULL;
-        }
-        for (int i = 0; i < 4; i++) {
-            while (*parts[i] == ' ' || *parts[i] == '\t') parts[i]++;
-            size_t n = strlen(parts[i]);
-            while (n && (parts[i][n - 1] == ' ' || parts[i][n - 1] == '\r' || parts[i][n - 1] == '\t')) parts[i][--n] = 0;
-        }
-        if (!*parts[0] && !*parts[1]) continue;
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}", "name", parts[0], "target", parts[1],
-                                             "unit", parts[2], "verification", parts[3]));
-    }
-    free(copy);
-    return out;
-}
+/* Form lines of up to four fields ("name | target | unit | verification"
+ * for indicators; milestones and rubrics reuse the shape): the one format
+ * of text/indicators.h, full-width separators included. */
+static json_t *parse_indicators(const char *text) { return kj_indicators_parse(text, 4); }
 
 void kj_page_challenge_create(kj_req *req)
 {
@@ -157,14 +137,9 @@ void kj_page_challenge_create(kj_req *req)
 /* Indicators as the form's lines: "name | target | unit | verification". */
 static json_t *indicators_text(json_t *indicators)
 {
-    kj_buf b = { 0 };
-    size_t i;
-    json_t *x;
-    json_array_foreach(indicators, i, x)
-        kj_buf_printf(&b, "%s | %s | %s | %s\n", kj_jstr(x, "name"), kj_jstr(x, "target"), kj_jstr(x, "unit") ? kj_jstr(x, "unit") : "",
-                      kj_jstr(x, "verification"));
-    json_t *out = json_string(b.data ? b.data : "");
-    kj_buf_free(&b);
+    char *text = kj_indicators_text(indicators, 4);
+    json_t *out = json_string(text);
+    free(text);
     return out;
 }
 

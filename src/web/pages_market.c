@@ -15,6 +15,7 @@
 #include "challenge/challenge.h"
 #include "market/lookup.h"
 #include "notify/notify.h"
+#include "text/indicators.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,14 +102,9 @@ static json_t *string_or_join(json_t *v)
 static json_t *indicators_text(json_t *v)
 {
     if (json_is_string(v)) return json_incref(v);
-    kj_buf b = { 0 };
-    size_t i;
-    json_t *x;
-    json_array_foreach(v, i, x)
-        kj_buf_printf(&b, "%s | %s | %s\n", kj_jstr(x, "name") ? kj_jstr(x, "name") : "", kj_jstr(x, "target") ? kj_jstr(x, "target") : "",
-                      kj_jstr(x, "unit") ? kj_jstr(x, "unit") : "");
-    json_t *out = json_string(b.data ? b.data : "");
-    kj_buf_free(&b);
+    char *text = kj_indicators_text(v, 3);
+    json_t *out = json_string(text);
+    free(text);
     return out;
 }
 
@@ -328,6 +324,10 @@ void kj_page_listing(kj_req *req)
     json_object_set_new(l, "done", json_boolean(kj_req_query(req, "done") != NULL));
     if (json_is_true(json_object_get(l, "is_owner"))) json_object_set_new(l, "actions", owner_actions(req, l));
     bool reviewer = json_is_true(json_object_get(l, "can_review"));
+    /* "已发布" tells the public nothing: the state shows to its owner and
+     * reviewers, and to everyone when it is anything but published. */
+    json_object_set_new(l, "show_status", json_boolean(reviewer || json_is_true(json_object_get(l, "is_owner")) ||
+                                                           strcmp(kj_jstr_or_empty(l, "status"), "published")));
     json_object_set_new(l, "review_new", json_boolean(reviewer && !strcmp(kj_jstr(l, "status"), "submitted")));
     json_object_set_new(l, "review_edit", json_boolean(reviewer && json_integer_value(json_object_get(l, "pending_revision"))));
     json_t *sent = req->user ? kj_eoi_latest_sent(db, kj_jstr(l, "id"), user_id(req)) : NULL;

@@ -141,7 +141,6 @@ void kj_page_search(kj_req *req)
         if (strcmp(kj_jstr(h, "doc_kind"), "studio")) kj_listing_decorate(req, h, false);
         else json_object_set_new(h, "is_studio", json_true());
         snippet_html(h);
-        json_object_set_new(h, "score_text", json_sprintf("%.2f", json_real_value(json_object_get(h, "score"))));
     }
     label_facets(req, json_object_get(d, "facets"));
     json_object_set_new(d, "params", active_params(req, NULL));

@@ -61,7 +61,11 @@ def test_register_keeps_typed_values_and_marks_fields(server):
     assert 'value="李四"' in r.text and 'value="not-an-email"' in r.text
     assert 'value="成都某某科技有限公司"' in r.text
     assert "请填写有效的电子邮箱地址" in r.text
-    assert 'value="short"' not in r.text, "passwords are never echoed"
+    assert 'value="short"' not in r.text, "a refused password is not echoed"
+    # An error elsewhere keeps the (acceptable) password typed (issue 15 item 5).
+    r = c.post_form("/register", {"role": "scientist", "name": "李四", "email": "not-an-email",
+                                  "password": "Qing-He-2026!xyz"})
+    assert r.status == 422 and 'value="Qing-He-2026!xyz"' in r.text, r
 
 
 def test_invalid_credit_code_html_and_api(server):
