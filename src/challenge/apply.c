@@ -22,7 +22,8 @@ static const char *opt(json_t *in, const char *k) { const char *s = kj_ch_str(in
 /* ---- applications ---- */
 
 #define APP_COLUMNS \
-    "a.id, a.challenge_id, a.applicant_id, u.name AS applicant_name, a.org_id, o.name AS org_name, a.studio_id, " \
+    "a.id, a.challenge_id, a.applicant_id, u.name AS applicant_name, a.org_id, o.name AS org_name, " \
+    "(CASE WHEN o.verified_at IS NULL THEN 'false' ELSE 'true' END) AS org_verified__json, a.studio_id, " \
     "s.name AS studio_name, a.team, a.approach, a.indicator_plan, a.schedule, a.budget_fen, a.status, a.created_at, " \
     "a.updated_at"
 #define APP_FROM " FROM challenge_applications a JOIN users u ON u.id = a.applicant_id LEFT JOIN orgs o ON o.id = a.org_id " \
@@ -568,6 +569,7 @@ out:
 static json_t *ranking(kj_db *db, const char *challenge_id)
 {
     json_t *r = kj_db_rows(db, "SELECT a.id AS application_id, u.name AS applicant_name, o.name AS org_name, "
+                           "(CASE WHEN o.verified_at IS NULL THEN 'false' ELSE 'true' END) AS org_verified__json, "
                            "avg(s.total) AS average, count(s.id) AS reviews FROM challenge_applications a "
                            "JOIN users u ON u.id = a.applicant_id LEFT JOIN orgs o ON o.id = a.org_id "
                            "LEFT JOIN challenge_scores s ON s.application_id = a.id "

@@ -116,10 +116,12 @@ static bool is_role(json_t *user, const char *role) { return user && kj_ch_str(u
 static bool same(const char *a, const char *b) { return a && b && !strcmp(a, b); }
 static size_t chars(const char *s) { return s ? kj_utf8_chars(s, strlen(s)) : 0; }
 
+/* The organization's verified-organization badge, as a JSON boolean. */
+#define OV "(CASE WHEN o.verified_at IS NULL THEN 'false' ELSE 'true' END) AS org_verified__json, "
 #define CH_COLUMNS \
     "c.id, c.list_id, c.direction, c.title, c.domain, c.problem, c.difficulties, c.indicators AS indicators__json, " \
     "c.deliverables, c.bounty_fen, c.payment_terms, c.task_period, c.eligibility, c.ip_terms, c.deadline, c.deadline_ms, " \
-    "c.contact, c.region, c.issuer_id, c.org_id, o.name AS org_name, c.status, c.reject_reason, c.rubric AS rubric__json, " \
+    "c.contact, c.region, c.issuer_id, c.org_id, o.name AS org_name, " OV "c.status, c.reject_reason, c.rubric AS rubric__json, " \
     "c.publicity_until, c.outcome_reason, c.grade, c.agreement AS agreement__json, c.created_at, c.updated_at, " \
     "l.title AS list_title, d.name_zh AS domain_zh, d.name_en AS domain_en"
 #define CH_FROM " FROM challenges c JOIN challenge_lists l ON l.id = c.list_id LEFT JOIN orgs o ON o.id = c.org_id " \
@@ -271,7 +273,7 @@ json_t *kj_challenge_review_queue(kj_db *db, json_t *user)
 {
     json_t *out = json_array();
     if (!is_staff_user(user)) return out;
-    json_t *rows = kj_db_rows(db, "SELECT c.id, c.title, c.list_id, l.title AS list_title, o.name AS org_name, c.direction, "
+    json_t *rows = kj_db_rows(db, "SELECT c.id, c.title, c.list_id, l.title AS list_title, o.name AS org_name, " OV "c.direction, "
                               "c.region, c.created_at" CH_FROM "WHERE c.status = 'submitted' ORDER BY c.created_at, c.id", "");
     size_t i;
     json_t *c;
@@ -300,7 +302,7 @@ static bool winners_public(const char *s)
 
 static json_t *winners_of(kj_db *db, const char *challenge_id)
 {
-    json_t *w = kj_db_rows(db, "SELECT a.id, u.name AS applicant_name, o.name AS org_name, s.name AS studio_name "
+    json_t *w = kj_db_rows(db, "SELECT a.id, u.name AS applicant_name, o.name AS org_name, " OV "s.name AS studio_name "
                            "FROM challenge_applications a JOIN users u ON u.id = a.applicant_id "
                            "LEFT JOIN orgs o ON o.id = a.org_id LEFT JOIN studios s ON s.id = a.studio_id "
                            "WHERE a.challenge_id = ? AND a.status = 'selected' ORDER BY a.created_at", "s", challenge_id);
@@ -332,6 +334,7 @@ json_t *kj_challenge_list_view(kj_db *db, const char *id, json_t *viewer)
                               "title", json_object_get(c, "title"), "direction", json_object_get(c, "direction"),
                               "status", json_object_get(c, "status"), "deadline", json_object_get(c, "deadline"),
                               "bounty_fen", json_object_get(c, "bounty_fen"), "org_name", json_object_get(c, "org_name"));
+        json_object_set(s, "org_verified", json_object_get(c, "org_verified"));
         money(s, "bounty_fen", "bounty");
         if (winners_public(kj_ch_str(c, "status"))) json_object_set_new(s, "winners", winners_of(db, kj_ch_str(c, "id")));
         if (kj_ch_str(c, "grade")) json_object_set(s, "grade", json_object_get(c, "grade"));

@@ -83,9 +83,9 @@ int kj_eoi_send(kj_db *db, json_t *user, const char *listing_id, const char *mes
 static void add_parties(kj_db *db, json_t *e, bool viewer_is_owner)
 {
     bool accepted = !strcmp(kj_jstr(e, "status"), "accepted");
-    json_t *sender = kj_db_row(db, "SELECT u.name, u.email, u.phone, o.name AS org_name FROM users u "
+    json_t *sender = kj_db_row(db, "SELECT u.name, u.email, u.phone, o.name AS org_name, (CASE WHEN o.verified_at IS NULL THEN 'false' ELSE 'true' END) AS org_verified__json FROM users u "
                                    "LEFT JOIN orgs o ON o.id = u.org_id WHERE u.id = ?", "s", kj_jstr(e, "sender_id"));
-    json_t *owner = kj_db_row(db, "SELECT u.name, u.email, u.phone, o.name AS org_name, l.contact_name, l.contact_phone, "
+    json_t *owner = kj_db_row(db, "SELECT u.name, u.email, u.phone, o.name AS org_name, (CASE WHEN o.verified_at IS NULL THEN 'false' ELSE 'true' END) AS org_verified__json, l.contact_name, l.contact_phone, "
                                   "l.contact_email FROM listings l JOIN users u ON u.id = l.owner_id "
                                   "LEFT JOIN orgs o ON o.id = l.org_id WHERE l.id = ?", "s", kj_jstr(e, "listing_id"));
     if (viewer_is_owner) {

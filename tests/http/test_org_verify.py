@@ -390,3 +390,28 @@ def test_org_page_public_members_by_choice(server):
     assert Client(server).api("PUT", "/api/v1/me/org-public", {"org_public": True}).status == 401
     # Phone-friendly: the page declares the viewport and uses no fixed-width table.
     assert 'name="viewport"' in page.text
+
+
+def test_badge_on_challenge_pages(server):
+    """A 揭榜 entry shows its issuing organization with the badge once verified."""
+    from test_org_membership import day
+    c, oid, _ = new_org(server)
+    op = login(server, "operator")
+    r = op.api("POST", "/api/v1/challenge-lists", {"title": "认证徽章测试榜单 %d" % next(_seq), "description": "测试",
+                                                   "period_start": day(0), "period_end": day(60)})
+    assert r.status == 201, r
+    body = {"direction": "tech_wanted", "title": "认证徽章攻关-%d" % next(_seq), "domain": "D0401",
+            "problem": "需要一套续航超过 60 分钟的电源系统。", "difficulties": "能量密度",
+            "indicators": [{"name": "续航", "target": "≥ 60", "unit": "分钟", "verification": "飞行测试"}],
+            "deliverables": "样机", "bounty": "300", "payment_terms": "分三期", "task_period": "18 个月",
+            "eligibility": "不限", "ip_terms": "nonexclusive_licence", "deadline": day(10), "contact": "测试"}
+    r = c.api("POST", "/api/v1/challenge-lists/%s/challenges" % r.json["id"], body)
+    assert r.status == 201, r
+    cid = r.json["id"]
+    assert login(server, "admin").api("POST", "/api/v1/challenges/%s/actions" % cid, {"action": "approve"}).status == 200
+    anon = Client(server)
+    assert anon.api("GET", "/api/v1/challenges/%s" % cid).json["org_verified"] is False
+    assert "data-verified-org" not in anon.get("/challenges/%s" % cid).text
+    assert apply(c, oid).status == 201 and act(op, oid, "verify").status == 200
+    assert anon.api("GET", "/api/v1/challenges/%s" % cid).json["org_verified"] is True
+    assert "data-verified-org" in anon.get("/challenges/%s" % cid).text
