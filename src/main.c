@@ -23,6 +23,7 @@
 #include <time.h>
 #include "web/app.h"
 #include "routes/routes.h"
+#include "workorder/workorder.h"
 #include "deal/deal.h"  /* kj_ledger_verify (deal feature) */
 #include "mail/mail.h"  /* the e-mail worker (deal feature) */
 #include <signal.h>
@@ -79,6 +80,7 @@ static void *run_jobs(void *arg)
         if (t0 - last_tick_us > 60LL * 1000000 || !last_tick_us) {
             kj_market_tick(db);
             kj_challenge_tick(db);
+            kj_workorder_tick(db, app->cfg.workorder_first_response_hours * 3600 * 1000);
             last_tick_us = t0;
         }
         /* Small batches: a stop request waits for at most one batch, and a

@@ -339,3 +339,8 @@ json_t *kj_jurisdiction_log(kj_db *db, int limit)
                           "JOIN users u ON u.id = j.user_id LEFT JOIN users a ON a.id = j.actor_id "
                           "ORDER BY j.created_at DESC, j.id DESC LIMIT ?", "i", (int64_t)limit);
 }
+
+json_t *kj_org_member_ids(kj_db *db, const char *org_id)
+{
+    return kj_db_rows(db, "SELECT id FROM users WHERE org_id = ? ORDER BY org_role = 'admin' DESC, id", "s", org_id ? org_id : "");
+}

@@ -99,4 +99,7 @@ int kj_jurisdiction_write(kj_db *db, const char *actor_id, const char *user_id, 
                           const char *new_region);
 /** The latest jurisdiction changes, newest first, with names (new ref). */
 json_t *kj_jurisdiction_log(kj_db *db, int limit);
+/** The ids [{id}] of org_id's members (admins first), for notifying them;
+ *  NULL on a database error. New ref. */
+json_t *kj_org_member_ids(kj_db *db, const char *org_id);
 #endif

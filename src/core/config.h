@@ -50,6 +50,7 @@ typedef struct kj_config {
     long login_window_s;      /* counters forget after this; longest wait */
     long login_delay_s;       /* first wait beyond the free failures (doubles)*/
     bool test_mode;           /* enables /__test endpoints (clock control) */
+    long workorder_first_response_hours; /* work orders escalate when not accepted within this */
     /* E-mail (src/mail): SMTP server for notifications; empty host = no sending. */
     char smtp_host[256];
     long smtp_port;

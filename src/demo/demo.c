@@ -99,6 +99,7 @@ int kj_demo_load(kj_db *db, const char *root, FILE *out)
     }
     if (approve_pending(db, "zhou.qiang@demo.kejiyun.cn")) return -1;
     if (kj_demo_centers(db, out)) return -1;
+    if (kj_demo_workorder_staff(db, out)) return -1;
     fprintf(out, "Demo marketplace:\n");
     if (kj_demo_listings(db, root, out)) return -1;
     if (kj_popsci_demo(db, root, out)) return -1;

@@ -30,4 +30,6 @@ int kj_demo_listings(kj_db *db, const char *root, FILE *out);
  *  Qinghai province, 西宁) and appoints the demo operators as heads of
  *  theirs. 0, or -1 with the reason on stderr. The demo users must exist. */
 int kj_demo_centers(kj_db *db, FILE *out);
+/** Operators appointed at the demo centers for work orders (demo_workorders.c). */
+int kj_demo_workorder_staff(kj_db *db, FILE *out);
 #endif

@@ -68,6 +68,11 @@ void kj_listing_bulk(bool on);
  *  caller's transaction (no begin/commit here). */
 int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, const char *status,
                       char *id_out, json_t *errors);
+/** 代发布 (issue 14 §3): marks draft listing_id as prepared by staff_id
+ *  from work order workorder_id, inside the caller's transaction. Only its
+ *  owner (a member of its organization) submits it for review. 0, or -1
+ *  when it is no draft or the write failed. (market/prepared.c) */
+int kj_listing_mark_prepared(kj_db *db, const char *listing_id, const char *staff_id, const char *workorder_id);
 /** Edits a listing's content. Drafts and rejected listings change in
  *  place; a published listing keeps its live content and the edit waits
  *  for review. Returns 0, or -1 with errors (a "form" key for refusals). */

@@ -161,6 +161,7 @@ static const kj_route *const route_tables[] = {
     kj_routes_org,
     kj_routes_orgverify,
     kj_routes_center,
+    kj_routes_workorder,
     NULL,
 };
 

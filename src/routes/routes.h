@@ -34,4 +34,5 @@ extern const kj_route kj_routes_deal[];
 extern const kj_route kj_routes_org[];
 extern const kj_route kj_routes_orgverify[];
 extern const kj_route kj_routes_center[];
+extern const kj_route kj_routes_workorder[];
 #endif

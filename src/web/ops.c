@@ -6,6 +6,7 @@
 #include "http/resp_cache.h"
 #include "core/clock.h"
 #include "core/id.h"
+#include "workorder/workorder.h"
 #include "core/log.h"
 #include "market/market.h"
 #include "challenge/challenge.h"
@@ -124,6 +125,7 @@ void kj_ops_test_faults(kj_req *req)
 void kj_ops_test_tick(kj_req *req)
 {
     if (!kj_req_app(req)->cfg.test_mode) { kj_error(req, 404, "err.not_found"); return; }
-    int changed = kj_market_tick(kj_req_db(req)) + kj_challenge_tick(kj_req_db(req));
+    int changed = kj_market_tick(kj_req_db(req)) + kj_challenge_tick(kj_req_db(req)) +
+                  kj_workorder_tick(kj_req_db(req), kj_req_app(req)->cfg.workorder_first_response_hours * 3600 * 1000);
     kj_resp_json(req, 200, json_pack("{s:i}", "changed", changed));
 }
