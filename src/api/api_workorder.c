@@ -59,7 +59,13 @@ void kj_api_workorder_act(kj_req *req)
     }
     json_decref(e.fields);
     if (rc) { kj_workorder_fail(req, &e); return; }
-    kj_api_workorder(req);
+    /* A transfer or escalation may take the order out of the actor's reach:
+     * they are told where it went, not shown its thread. */
+    kj_err ve = { 0 };
+    json_t *v = kj_workorder_view(kj_req_db(req), req->user, kj_req_param(req, 0), &ve);
+    if (!v) v = kj_workorder_summary(kj_req_db(req), kj_req_param(req, 0));
+    if (!v) { kj_workorder_fail(req, &ve); return; }
+    kj_resp_json(req, 200, v);
 }
 
 void kj_api_workorder_attach(kj_req *req)

@@ -18,7 +18,7 @@ static const kj_field create_fields[] = {
 
 static const kj_field list_fields[] = {
     { "scope", KJ_F_ENUM, 0, 0, 0, scopes }, { "state", KJ_F_ENUM, 0, 0, 0, states },
-    { "type", KJ_F_TEXT, 0, 0, 40, NULL }, KJ_FIELDS_END };
+    { "type", KJ_F_TEXT, 0, 0, 40, NULL }, { "done", KJ_F_TEXT, 0, 0, 40, NULL }, KJ_FIELDS_END };
 
 #define ACT_FIELDS \
     { "action", KJ_F_TEXT, KJ_REQUIRED, 1, 40, NULL }, { "body", KJ_F_MULTILINE, 0, 0, 5000, NULL }, \

@@ -114,6 +114,10 @@ static void decorate_deal(kj_req *req, json_t *d)
     json_object_set_new(d, "has_contract", json_boolean(kj_jstr(d, "contract_hash") != NULL));
     json_object_set_new(d, "ctypes", options(req, kj_contract_types, "deal.ctype"));
     json_object_set_new(d, "price_kinds", options(req, kj_deal_price_kinds, "deal.price_kind"));
+    /* The broker form sits inside the {{#brokers.0}} section, where "id" is
+     * the candidate's: it posts to deal_id (it posted the operator's id and
+     * answered 404). */
+    json_object_set(d, "deal_id", json_object_get(d, "id"));
     if (json_is_true(json_object_get(can, "invite_broker")))
         json_object_set_new(d, "brokers", kj_deal_broker_candidates(kj_req_db(req), kj_jstr(d, "id")));
     json_object_set_new(d, "can", can);

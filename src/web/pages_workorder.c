@@ -44,6 +44,10 @@ void kj_workorder_fail(kj_req *req, const kj_err *e)
 int kj_workorder_attach_uploads(kj_req *req, const char *id, bool internal, char *first, kj_err *e)
 {
     kj_app *app = kj_req_app(req);
+    /* Who may not see the order learns nothing, not even "no file". */
+    json_t *v = kj_workorder_view(kj_req_db(req), req->user, id, e);
+    if (!v) return -1;
+    json_decref(v);
     int n = 0;
     for (kj_upload *u = req->uploads; u; u = u->next) {
         if (!u->filename || !*u->filename) continue;
@@ -137,6 +141,12 @@ static void render_list(kj_req *req, const char *scope, const char *tmpl, const 
     json_array_foreach(items, i, r) decorate_row(req, r);
     json_t *d = json_pack("{s:o, s:o, s:o, s:s}", "items", items, "states", state_options(req, kj_in_str(req, "state")),
                           "types", type_options(req, kj_in_str(req, "type")), "page_title", kj_tr(req, title_key));
+    const char *done = kj_req_query(req, "done");
+    if (done && *done) {
+        char key[64];
+        snprintf(key, sizeof key, "workorder.done.%.40s", done);
+        json_object_set_new(d, "done_text", json_string(kj_tr(req, key)));
+    }
     const char *center = kj_jstr(req->user, "center_id");
     if (center) {
         json_object_set_new(d, "is_center_staff", json_true());
@@ -290,7 +300,12 @@ void kj_page_workorder_act(kj_req *req)
     }
     json_decref(in);
     if (rc) { kj_error(req, kj_err_status(&e), e.key); return; }
-    kj_resp_redirect(req, kj_arena_printf(req->arena, "/work-orders/%s?done=%s", id, action));
+    /* Moved out of the actor's reach: back to their queue. */
+    kj_err ve = { 0 };
+    json_t *v = kj_workorder_view(kj_req_db(req), req->user, id, &ve);
+    json_decref(v);
+    if (!v) kj_resp_redirect(req, kj_arena_printf(req->arena, "/work-orders/queue?done=%s", action));
+    else kj_resp_redirect(req, kj_arena_printf(req->arena, "/work-orders/%s?done=%s", id, action));
 }
 
 void kj_page_workorder_attach(kj_req *req)

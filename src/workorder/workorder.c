@@ -595,6 +595,13 @@ json_t *kj_workorder_view(kj_db *db, json_t *viewer, const char *id, kj_err *e)
     return wo;
 }
 
+json_t *kj_workorder_summary(kj_db *db, const char *id)
+{
+    if (!id || !kj_id_valid(id)) return NULL;
+    return kj_db_row(db, "SELECT w.id, w.state, w.center_id, c.name_zh AS center_name_zh, c.name_en AS center_name_en "
+                         "FROM workorders w JOIN service_centers c ON c.id = w.center_id WHERE w.id = ?", "s", id);
+}
+
 json_t *kj_workorder_list(kj_db *db, json_t *viewer, const char *scope, const char *state, const char *type)
 {
     const char *uid = kj_user_id(viewer);

@@ -91,6 +91,12 @@ int kj_workorder_create(kj_db *db, json_t *user, json_t *in, int64_t first_respo
  *  NOT_FOUND (not visible) or FORBIDDEN (err.workorder.other_center). */
 json_t *kj_workorder_view(kj_db *db, json_t *viewer, const char *id, kj_err *e);
 
+/** What an actor is told after moving an order out of their reach
+ *  (transfer, escalate): {id, state, center_id, center_name_zh,
+ *  center_name_en}, no thread. NULL when unknown. Only for the answer to
+ *  an action that succeeded. */
+json_t *kj_workorder_summary(kj_db *db, const char *id);
+
 /** Orders viewer sees in a list, newest activity first. scope "mine": the
  *  viewer's own requests; "queue": the orders of the viewer's center
  *  (administrators: every center), breaches of the first-response

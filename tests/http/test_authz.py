@@ -12,6 +12,8 @@ service center (Xining; org_member's organization is in Chengdu).
 Chengdu ({cid}); "center_staff" is staff (not head) of the 德阳 center
 ({dcid}), so staff of another center for Chengdu and of the right center
 for 德阳."""
+import base64
+
 from harness import Client, DEMO, ORG_CODE, multipart_body, register
 
 ROLES = ["anonymous", "scientist", "org_member", "org_plain", "another_org", "operator", "another_center", "center_staff",
@@ -54,6 +56,21 @@ DEYANG_STAFF_VIEW = expect("forbidden", center_staff="ok", admin="ok")
 CENTER_APPOINTERS = expect("forbidden", operator="conflict", admin="conflict")
 # A center's region is taken: administrators may create centers (409 here).
 CENTER_CREATORS = expect("forbidden", admin="conflict")
+# Work orders: seen by the requester (org_member), staff of the order's
+# center and administrators; staff of another center are told it is not
+# theirs (403), its files are not disclosed to them (404).
+WO_SEEN = expect("missing", org_member="ok", operator="ok", admin="ok", another_center="forbidden", center_staff="forbidden")
+WO_SEEN_DY = expect("missing", org_member="ok", center_staff="ok", admin="ok", another_center="forbidden", operator="forbidden")
+WO_FILE = dict(WO_SEEN, another_center="missing", center_staff="missing")
+WO_NEW = {"type": "other", "title": "矩阵工单", "description": "授权矩阵测试"}
+
+
+def upload_of(seen):
+    """An upload without a file: refused for the missing file (422) where
+    the order may be acted on, as seen otherwise."""
+    return {r: ("status 422" if v == "ok" else v) for r, v in seen.items()}
+
+
 # A password reset link that was never sent: unknown to everyone.
 NO_SUCH_LINK = {r: "missing" for r in ROLES}
 
@@ -170,6 +187,30 @@ MATRIX = [
      {"user": "{xhead}", "role": "staff"}),
     ("POST", "/centers/{cid}/staff/{cstaff}/remove", "page", CENTER_MANAGERS, {"reason": "matrix"}),
     ("DELETE", "/api/v1/service-centers/{cid}/staff/{cstaff}", "api", CENTER_MANAGERS),
+    # Work orders (issue 14 §3): {wo} is org_member's order at the 成都 center
+    # (operator heads it), {dwo} one at the 德阳 center (center_staff works
+    # there), {woatt} a file of {wo}. Anyone signed in asks; the requester
+    # and the center's staff see and act; staff of another center are
+    # refused (403), everybody else does not learn it exists (404).
+    ("GET", "/work-orders", "page", SIGNED_IN),
+    ("GET", "/work-orders/new", "page", SIGNED_IN),
+    ("POST", "/work-orders", "page", SIGNED_IN, WO_NEW),
+    ("GET", "/work-orders/queue", "page", STAFF),
+    ("GET", "/work-orders/{wo}", "page", WO_SEEN),
+    ("GET", "/work-orders/{dwo}", "page", WO_SEEN_DY),
+    ("POST", "/work-orders/{wo}/act", "page", WO_SEEN, {"action": "reply", "body": "矩阵回复"}),
+    ("POST", "/work-orders/{dwo}/act", "page", WO_SEEN_DY, {"action": "reply", "body": "矩阵回复"}),
+    ("POST", "/work-orders/{wo}/attachments", "page", upload_of(WO_SEEN), {}),
+    ("GET", "/work-orders/{wo}/files/{woatt}", "page", WO_FILE),
+    ("POST", "/api/v1/work-orders", "api", SIGNED_IN, WO_NEW),
+    ("GET", "/api/v1/work-orders", "api", SIGNED_IN),
+    ("GET", "/api/v1/work-orders/lifecycle", "api", PUBLIC),
+    ("GET", "/api/v1/work-orders/{wo}", "api", WO_SEEN),
+    ("GET", "/api/v1/work-orders/{dwo}", "api", WO_SEEN_DY),
+    ("POST", "/api/v1/work-orders/{wo}/actions", "api", WO_SEEN, {"action": "reply", "body": "矩阵回复"}),
+    ("POST", "/api/v1/work-orders/{dwo}/actions", "api", WO_SEEN_DY, {"action": "reply", "body": "矩阵回复"}),
+    ("POST", "/api/v1/work-orders/{wo}/attachments", "api", upload_of(WO_SEEN), {}),
+    ("POST", "/api/v1/work-orders/{dwo}/attachments", "api", upload_of(WO_SEEN_DY), {}),
 ]
 
 
@@ -232,6 +273,21 @@ def center_staff_member(server, admin, cid):
     return me["id"]
 
 
+def work_order(server, requester, region=None):
+    """org_member's work order (at the center of region, default its own)
+    with one file: (id, file id)."""
+    r = requester.api("POST", "/api/v1/work-orders", dict(WO_NEW, region=region) if region else WO_NEW)
+    assert r.status == 201, r
+    wo = r.json["id"]
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    body, ctype = multipart_body([], [("file", ("matrix.png", "image/png", png))])
+    requester.api("GET", "/api/v1/me")
+    r = requester.request("POST", "/api/v1/work-orders/%s/attachments" % wo, body,
+                          {"Content-Type": ctype, "X-CSRF-Token": requester.cookies["kj_csrf"], "Accept": "application/json"})
+    assert r.status == 201, r
+    return wo, r.json["id"]
+
+
 def outcome(r):
     if r.status in (401,) or (r.status == 303 and (r.header("Location") or "").startswith("/login")):
         return "login"
@@ -260,6 +316,8 @@ def test_authorization_matrix(server):
     admin = client_for(server, "admin")
     cids = {c["region"]: c["id"] for c in admin.api("GET", "/api/v1/service-centers").json["items"]}
     xhead = DEMO["operator2"][0]
+    wo, woatt = work_order(server, org_admin)
+    dwo, _ = work_order(server, org_admin, region="510600")
     failures = []
     for role in ROLES:
         c = client_for(server, role)
@@ -270,7 +328,8 @@ def test_authorization_matrix(server):
             body = entry[4] if len(entry) > 4 else None
             values = {"uid": uid, "sid": sid, "oid": oid, "plain": plain, "other_rid": other_rid, "rid": other_rid, "member": plain,
                       "vid": vid,
-                      "cid": cids["510100"], "dcid": cids["510600"], "pcid": cids["510000"], "xhead": xhead, "cstaff": uid}
+                      "cid": cids["510100"], "dcid": cids["510600"], "pcid": cids["510000"], "xhead": xhead, "cstaff": uid,
+                      "wo": wo, "dwo": dwo, "woatt": woatt}
             # Removing a center's staff member: a fresh one for each role
             # (refused roles meet one too, so that 403 is not 404).
             if "{cstaff}" in path:
