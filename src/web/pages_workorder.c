@@ -70,16 +70,8 @@ static void set_label(kj_req *req, json_t *o, const char *field, const char *pre
     json_object_set_new(o, field, json_string(kj_tr(req, key)));
 }
 
-static void set_time(json_t *o, const char *field, const char *out)
-{
-    json_t *v = json_object_get(o, field);
-    if (!json_is_integer(v)) return;
-    char buf[32];
-    kj_format_iso(json_integer_value(v), buf, sizeof buf);
-    buf[16] = 0;   /* YYYY-MM-DDTHH:MM */
-    buf[10] = ' ';
-    json_object_set_new(o, out, json_string(buf));
-}
+/* Moments in the instance's time zone and the reader's language (app.h). */
+static void set_time(kj_req *req, json_t *o, const char *field, const char *out) { kj_set_when(req, o, field, out); }
 
 static void decorate_row(kj_req *req, json_t *r)
 {
@@ -87,9 +79,11 @@ static void decorate_row(kj_req *req, json_t *r)
     set_label(req, r, "type_label", "workorder.type", kj_jstr(r, "type"));
     bool en = !strcmp(req->lang, "en") && kj_jstr(r, "center_name_en") && *kj_jstr(r, "center_name_en");
     json_object_set_new(r, "center_name", json_string(kj_jstr_or_empty(r, en ? "center_name_en" : "center_name_zh")));
-    set_time(r, "created_at", "created_text");
-    set_time(r, "updated_at", "updated_text");
-    set_time(r, "due_at", "due_text");
+    set_time(req, r, "created_at", "created_text");
+    set_time(req, r, "updated_at", "updated_text");
+    set_time(req, r, "due_at", "due_text");
+    json_t *due = json_object_get(r, "due_at");
+    if (json_is_integer(due)) json_object_set_new(r, "due_left", json_string(kj_left_text(req, json_integer_value(due))));
 }
 
 static json_t *type_options(kj_req *req, const char *selected)
@@ -225,7 +219,7 @@ static void render_order(kj_req *req, int status)
             json_array_append_new(buttons, b);
         }
     json_array_foreach(json_object_get(w, "entries"), i, x) {
-        set_time(x, "created_at", "created_text");
+        set_time(req, x, "created_at", "created_text");
         const char *kind = kj_jstr_or_empty(x, "kind");
         json_object_set_new(x, "is_note", json_boolean(!strcmp(kind, "note")));
         json_object_set_new(x, "is_reply", json_boolean(!strcmp(kind, "reply")));
