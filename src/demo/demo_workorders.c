@@ -1,7 +1,6 @@
-/* demo_workorders.c — staff (科服保姆) for the demo's service centers beyond
- * the two heads demo_centers.c appoints, so that work orders can be taken,
- * escalated and reassigned in the demo (issue 14 §3): the heads of the
- * 旌阳区 and 德阳市 centers, and a staff member (not head) in 成都. */
+/* demo_workorders.c — a staff member (科服保姆, not head) of the 成都
+ * center beside its head, so that work orders there can be reassigned
+ * between two people in the demo (issue 14 §3). */
 #include <string.h>
 #include "account/account.h"
 #include "center/center.h"
@@ -11,8 +10,6 @@
 static const struct {
     const char *email, *name, *region, *center_region, *role;
 } staff[] = {
-    { "staff.jingyang@demo.kejiyun.cn", "旌阳区科技服务中心 李强", "510603", "510603", "head" },
-    { "staff.deyang@demo.kejiyun.cn", "德阳市科技服务中心 周丽", "510600", "510600", "head" },
     { "staff.chengdu@demo.kejiyun.cn", "成都市科技服务中心 陈晨", "510100", "510100", "staff" },
 };
 

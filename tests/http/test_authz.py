@@ -135,7 +135,7 @@ MATRIX = [
     ("GET", "/api/v1/org-verifications", "api", STAFF),
     ("GET", "/orgs/{oid}/verification", "page", ORG_VERIFY_SEERS),
     ("GET", "/api/v1/orgs/{oid}/verification", "api", ORG_VERIFY_SEERS),
-    ("GET", "/org-verifications/{vid}/licence", "page", expect("missing", org_member="ok", operator="ok", center_staff="ok", admin="ok")),
+    ("GET", "/org-verifications/{vid}/licence", "page", expect("missing", org_member="ok", operator="ok", admin="ok")),
     ("POST", "/orgs/{oid}/verification", "upload", ORG_ADMIN_ONLY),
     ("POST", "/api/v1/orgs/{oid}/verification", "upload", ORG_ADMIN_ONLY),
     ("POST", "/orgs/{oid}/verification/actions", "page", ORG_VERIFY_DECIDERS, {"action": "refuse", "reason": "矩阵测试"}),

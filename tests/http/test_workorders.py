@@ -17,10 +17,10 @@ from test_market_lifecycle import has_notification, set_clock_offset
 
 SERVER_ARGS = ["--workorder-first-response-hours", "2"]
 HOUR_MS = 3600 * 1000
-STAFF = {  # demo staff beyond DEMO (src/demo/demo_workorders.c)
-    "jingyang": ("staff.jingyang@demo.kejiyun.cn", "Operator-2026!"),   # head, 旌阳区
-    "deyang": ("staff.deyang@demo.kejiyun.cn", "Operator-2026!"),       # head, 德阳市
-    "chengdu_staff": ("staff.chengdu@demo.kejiyun.cn", "Operator-2026!"),  # staff (not head), 成都
+STAFF = {  # demo staff (not heads): 旌阳区 and 德阳市 from harness.DEMO, 成都 from src/demo/demo_workorders.c
+    "jingyang": DEMO["county_staff"],
+    "deyang": DEMO["center_staff"],
+    "chengdu_staff": ("staff.chengdu@demo.kejiyun.cn", "Operator-2026!"),
 }
 _seq = itertools.count(1)
 _clients = {}
@@ -290,7 +290,7 @@ def test_escalation_when_first_response_is_late(server):
     finally:
         set_clock_offset(server, 0)
     assert sci.api("GET", "/api/v1/work-orders/%s" % w["id"]).json["center_name_zh"].startswith("德阳")
-    # By hand: the head escalates to the province center.
+    # By hand: 德阳市's staff escalate to the province center.
     w2 = ok(dy, w["id"], "escalate", reason="需要省中心协调")
     assert w2["center_name_zh"].startswith("四川") and w2["state"] == "new"
 
