@@ -540,7 +540,8 @@ int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool 
     "l.price_max_fen, l.delivery_mode, l.duration, l.indicators AS indicators__json, l.deadline, l.reject_reason, " \
     "l.extended, l.revision, l.pending_revision, l.published_at, l.created_at, l.updated_at, " \
     "u.name AS owner_name, s.name AS studio_name, o.name AS org_name, o.verified_at IS NOT NULL AS org_verified, " \
-    "d.name_zh AS domain_zh, d.name_en AS domain_en"
+    "d.name_zh AS domain_zh, d.name_en AS domain_en, l.prepared_by, l.prepared_for_workorder, " \
+    "(SELECT pb.name FROM users pb WHERE pb.id = l.prepared_by) AS prepared_by_name"
 
 #define LISTING_FROM \
     " FROM listings l JOIN users u ON u.id = l.owner_id LEFT JOIN studios s ON s.id = l.studio_id " \
@@ -580,6 +581,10 @@ void kj_listing_redact(json_t *l, bool can_see_private)
         for (; *fields; fields++) json_object_del(l, *fields);
         json_object_del(l, "reject_reason");
         json_object_del(l, "pending_revision");
+        /* 代发布: who drafted it from which work order is the owner's business. */
+        json_object_del(l, "prepared_by");
+        json_object_del(l, "prepared_by_name");
+        json_object_del(l, "prepared_for_workorder");
     }
     org_object(l);
 }

@@ -11,7 +11,7 @@
 // suggestions), popsci.mjs (科普), challenge.mjs (揭榜挂帅), deal.mjs (a deal
 // from inquiry to reviews) and trust.mjs (organization membership, sessions,
 // password reset, issue 12's pages on phones) and orgverify.mjs (verified
-// organizations, issue 14), in that order, all against one
+// organizations, issue 14) and workorder.mjs (work orders, issue 14), in that order, all against one
 // server, which sends its e-mails to a real SMTP server (mail.mjs): journeys
 // read them as t.mail.wait(pred).
 //
@@ -34,6 +34,7 @@ import { tests as challengeTests } from './challenge.mjs';
 import { tests as dealTests } from './deal.mjs';
 import { tests as trustTests } from './trust.mjs';
 import { tests as orgverifyTests } from './orgverify.mjs';
+import { tests as workorderTests } from './workorder.mjs';
 import { startMailSink } from './mail.mjs';
 import { startServer } from './server.mjs';
 
@@ -43,7 +44,7 @@ const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const ACTION_TIMEOUT_MS = Number(process.env.KEJIYUN_BROWSER_TIMEOUT_MS) || 20000;
 const DEFAULT_BUDGET = 6; // a test's time cap, in per-action timeouts
 const ONLY = process.env.KEJIYUN_BROWSER_ONLY ? new RegExp(process.env.KEJIYUN_BROWSER_ONLY) : null;
-const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests, ...dealTests, ...trustTests, ...orgverifyTests]
+const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests, ...dealTests, ...trustTests, ...orgverifyTests, ...workorderTests]
   .filter((test) => !ONLY || ONLY.test(test.name));
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',

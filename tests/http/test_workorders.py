@@ -354,7 +354,6 @@ def test_prepared_listing_confirmed_by_the_organization(server):
     lid = [e for e in w2["entries"] if e["action"] == "prepare_listing"][0]
     title = body["listing"]["title"]
     assert lid["body"] == title
-    mine = org.api("GET", "/api/v1/me/listings").json if org.api("GET", "/api/v1/me/listings").status == 200 else None
     # Both members of 刘洋's company are told; the draft is theirs.
     assert has_notification(org, "workorder_listing_prepared", title)
     assert has_notification(login(server, "org_plain"), "workorder_listing_prepared", title)
@@ -363,6 +362,10 @@ def test_prepared_listing_confirmed_by_the_organization(server):
     listing_id = link.rsplit("/", 1)[1]
     l = org.api("GET", "/api/v1/listings/" + listing_id).json
     assert l["status"] == "draft" and l["org_id"] == me(org)["org_id"] and l["owner_id"] == me(org)["id"], l
+    assert l["prepared_by"] == me(op)["id"] and l["prepared_for_workorder"] == w["id"], l
+    page = org.get("/listings/" + listing_id).text
+    assert 'id="listing-prepared"' in page and me(op)["name"] in page, page[:2000]
+    assert "/listings/" + listing_id in org.get("/work-orders/%s" % w["id"]).text
     # Staff never publish in the enterprise's name.
     r = op.api("POST", "/api/v1/listings/%s/actions" % listing_id, {"action": "submit"})
     assert r.status in (403, 404), r
@@ -373,7 +376,6 @@ def test_prepared_listing_confirmed_by_the_organization(server):
     ok(op, w3["id"], "accept")
     r = act(op, w3["id"], "prepare_listing", **body)
     assert r.status == 409 and "err.workorder.no_org" in code_of(r), r
-    assert mine is None or isinstance(mine, dict)
 
 
 def test_pages_journey_by_forms(server):
