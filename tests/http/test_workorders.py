@@ -426,3 +426,15 @@ def test_broker_invite_form_posts_the_deal(server):
     j = d.operator.api("GET", d.path()).json
     assert j["role"] == "broker", j
     assert d.operator.get("/deals/%s" % d.id).status == 200
+
+
+def test_failed_commit_changes_nothing(server):
+    """A store that refuses the commit: 500 naming the request, no success,
+    and the order is as before (fails closed)."""
+    w = create(login(server, "org_member"))
+    r = Client(server).api("POST", "/__test/faults", {"commits": 1})
+    assert r.status == 200, r
+    r = act(login(server, "operator"), w["id"], "accept")
+    assert r.status == 500 and r.header("X-Request-Id"), r
+    after = login(server, "org_member").api("GET", "/api/v1/work-orders/%s" % w["id"]).json
+    assert after["state"] == "new" and after["assignee_name"] is None and after["entries"] == w["entries"], after
