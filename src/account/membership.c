@@ -282,6 +282,11 @@ json_t *kj_org_public_members(kj_db *db, const char *org_id)
     return rows ? rows : json_array();
 }
 
+bool kj_org_member_public(kj_db *db, const char *user_id)
+{
+    return kj_db_int(db, 0, "SELECT org_public FROM users WHERE id = ? AND org_id IS NOT NULL", "s", user_id) != 0;
+}
+
 int kj_org_set_public(kj_db *db, const char *user_id, bool shown, kj_err *fail)
 {
     /* One statement: the membership it needs is checked by the same write. */

@@ -83,6 +83,8 @@ int kj_org_member_remove(kj_db *db, const char *actor_id, const char *org_id, co
  *  (users.org_public), admins first: [{id, name, title, org_role}] (new
  *  ref; an empty array on error). No e-mail, no phone. */
 json_t *kj_org_public_members(kj_db *db, const char *org_id);
+/** Whether user_id chose to be shown on their organization's page. */
+bool kj_org_member_public(kj_db *db, const char *user_id);
 /** The member's own choice to be shown on their organization's page (off
  *  until they turn it on). FORBIDDEN when user_id is in no organization. */
 int kj_org_set_public(kj_db *db, const char *user_id, bool shown, kj_err *fail);

@@ -24,6 +24,7 @@ static const kj_field act_fields[] = {
 
 static const kj_field public_fields[] = {
     { "org_public", KJ_F_BOOL, 0, 0, 0, NULL },
+    { "next", KJ_F_TEXT, 0, 0, 500, NULL },
     KJ_FIELDS_END
 };
 

@@ -244,6 +244,13 @@ static void render_profile(kj_req *req, int status, bool saved)
     json_object_set_new(d, "saved", json_boolean(saved));
     kj_verify_banner(req, d);
     add_org_state(req, d);
+    /* "Show me on my organization's page" (pages_orgverify.c saves it). */
+    const char *my_org = json_string_value(json_object_get(req->user, "org_id"));
+    if (my_org) {
+        json_object_set_new(d, "org_member_of", json_string(my_org));
+        json_object_set_new(d, "org_public", json_boolean(kj_org_member_public(kj_req_db(req),
+                                                                               json_string_value(json_object_get(req->user, "id")))));
+    }
     kj_render(req, status, "profile", d);
 }
 

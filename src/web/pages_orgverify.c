@@ -213,6 +213,10 @@ void kj_page_org_public(kj_req *req)
         kj_error(req, kj_err_status(&f), f.key ? f.key : "err.internal");
         return;
     }
+    /* Back where the form was (a local path only, so that ?next= cannot
+     * send anyone elsewhere), else to the organization's page. */
+    const char *next = kj_in_str(req, "next");
+    if (next && next[0] == '/' && next[1] != '/' && next[1] != '\\' && !strpbrk(next, "\r\n")) { kj_resp_redirect(req, next); return; }
     const char *org_id = kj_jstr(req->user, "org_id");
     kj_resp_redirect(req, org_id ? kj_arena_printf(req->arena, "/orgs/%s#org-members", org_id) : "/dashboard");
 }

@@ -388,7 +388,18 @@ def test_org_page_public_members_by_choice(server):
     assert c.api("PUT", "/api/v1/me/org-public", {}).status == 422
     assert login(server, "scientist").api("PUT", "/api/v1/me/org-public", {"org_public": True}).status == 403
     assert Client(server).api("PUT", "/api/v1/me/org-public", {"org_public": True}).status == 401
-    # Phone-friendly: the page declares the viewport and uses no fixed-width table.
+    # The same choice on the profile page (a checkbox; unchecked sends nothing).
+    prof = c.get("/account/profile")
+    assert 'id="profile-org-public"' in prof.text and 'checked aria-describedby="org-public-help"' not in prof.text, prof
+    r = c.post_form("/account/org-public", {"org_public": "1", "next": "/account/profile?saved=1"})
+    assert r.status == 303 and r.header("Location") == "/account/profile?saved=1", r
+    assert 'checked aria-describedby="org-public-help"' in c.get("/account/profile").text
+    assert [m["name"] for m in anon.api("GET", "/api/v1/orgs/%s" % oid).json["members"]] == [name]
+    r = c.post_form("/account/org-public", {"next": "//evil.example/"})
+    assert r.status == 303 and r.header("Location").startswith("/orgs/"), r
+    assert anon.api("GET", "/api/v1/orgs/%s" % oid).json["members"] == []
+    assert 'id="profile-org-public"' not in login(server, "scientist").get("/account/profile").text
+    # Phone-friendly: the page declares the viewport.
     assert 'name="viewport"' in page.text
 
 
@@ -415,3 +426,16 @@ def test_badge_on_challenge_pages(server):
     assert apply(c, oid).status == 201 and act(op, oid, "verify").status == 200
     assert anon.api("GET", "/api/v1/challenges/%s" % cid).json["org_verified"] is True
     assert "data-verified-org" in anon.get("/challenges/%s" % cid).text
+
+
+def test_unverified_founder_cannot_apply(server):
+    """An organization's power is used only from a verified address: a
+    founder who has not followed the e-mail link cannot apply yet."""
+    n = next(_seq)
+    c, m = register(server, unique_email("unverified"), PW, "未验证创始人%d" % n, "org_member", verify=False,
+                    region="510100", org_name="未验证公司%d" % n, org_type="enterprise", org_region="510100",
+                    org_credit_code=credit_code(n, "510100"))
+    assert m["org_role"] == "admin", m
+    r = apply(c, m["org_id"])
+    assert r.status == 403 and "err.org.actor_unverified" in code_of(r), r
+    assert state(c, m["org_id"]) == "none"
