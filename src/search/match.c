@@ -141,15 +141,23 @@ static int rarest_first(const void *a, const void *b)
 
 /* The OR expression of the discriminating terms of text (see
  * MAX_KEY_TERMS); NULL when the text has no terms. */
-static char *candidate_expr(kj_db *db, const char *text, size_t len, char **counts)
+static char *candidate_expr(kj_db *db, const char *text, size_t len, bool self_indexed, char **counts)
 {
     int n = 0;
     char **terms = kj_analyze_terms(kj_search_analyzer(), KJ_ANALYZE_QUERY, text, (int)(len > 16000 ? 16000 : len), &n);
     if (!terms) return NULL;
     term_docs *td = calloc((size_t)n, sizeof *td);
     int m = 0;
-    for (int i = 0; td && i < n && m < 64; i++)
-        if (*terms[i]) td[m++] = (term_docs){ terms[i], kj_search_term_docs(db, terms[i]) };
+    /* A term no other document holds matches nothing: it must not take the
+     * place of one that does. Rarest-first used to fill every slot with the
+     * listing's own words (注塑件、缩痕、飞边 …, held by it alone), leaving
+     * out the shared ones (机器视觉、缺陷、检测) — one match, or none. */
+    int64_t alone = self_indexed ? 1 : 0;
+    for (int i = 0; td && i < n && m < 64; i++) {
+        if (!*terms[i]) continue;
+        int64_t docs = kj_search_term_docs(db, terms[i]);
+        if (docs > alone) td[m++] = (term_docs){ terms[i], docs };
+    }
     qsort(td, (size_t)m, sizeof *td, rarest_first);
     double common = COMMON_SHARE * (double)kj_search_doc_estimate(db);
     if (common < COMMON_FLOOR) common = COMMON_FLOOR;
@@ -270,7 +278,7 @@ static int compute(kj_db *db, const char *id)
     kj_buf_printf(&text, "%s\n%s\n%s\n%.2000s", kj_jstr(self, "title") ? kj_jstr(self, "title") : "", kj_jstr(self, "keywords") ? kj_jstr(self, "keywords") : "",
                   kj_jstr(self, "summary") ? kj_jstr(self, "summary") : "", kj_jstr(self, "description") ? kj_jstr(self, "description") : "");
     char *counts = NULL;
-    char *expr = candidate_expr(db, text.data, text.len, &counts);
+    char *expr = candidate_expr(db, text.data, text.len, kj_search_backend_of(db)->doc_number(db, id) > 0, &counts);
     kj_buf_free(&text);
     /* The pairs of this listing are recomputed from scratch; others stay. */
     const char *del = demand ? "DELETE FROM matches WHERE demand_id = ?" : "DELETE FROM matches WHERE offer_id = ?";

@@ -70,3 +70,28 @@ def test_english_terms_find_chinese_listings(server):
     # English alone finds the same Chinese listing
     r2 = search(server, "machine vision defect detection")
     assert r2["items"] and r2["items"][0]["id"] == top["id"], [h["title"] for h in r2["items"]]
+
+
+def test_machine_vision_demand_matches_the_vision_inspection_service(server):
+    # The probe's demand: its rarest words (注塑件、缩痕、飞边 …) are in no other
+    # listing; matching must still search the words it shares with the demo
+    # service 工业视觉质检项目可行性评估与样机打样 (机器视觉、缺陷、检测).
+    c = Client(server)
+    c.login_as("org_member")
+    body = {"kind": "demand", "title": "注塑件外观缺陷机器视觉自动检测%s" % TAG,
+            "summary": "注塑车间的外壳件存在缩痕、飞边、缺料、划伤等外观缺陷，目前靠人工目检，希望引入机器视觉在线检测并自动剔除不良品。",
+            "keywords": ["注塑", "外观检测", "机器视觉", "缺陷识别"], "domain": "D0201", "region": "510107", "trl_min": 5,
+            "coop_modes": ["joint_dev"], "price_kind": "range", "price_min": "20", "price_max": "80",
+            "indicators": [{"name": "检出率", "target": "≥99", "unit": "%"}], "submit": True}
+    r = c.api("POST", "/api/v1/listings", body)
+    assert r.status == 201, r
+    lid = r.json["id"]
+    admin = Client(server)
+    admin.login_as("admin")
+    r = admin.api("POST", "/api/v1/listings/%s/actions" % lid, {"action": "approve"})
+    assert r.status == 200, r
+    m = Client(server).api("GET", "/api/v1/listings/%s/matches" % lid).json
+    items = m["items"] if isinstance(m, dict) else m
+    titles = [x["title"] for x in items]
+    assert "工业视觉质检项目可行性评估与样机打样" in titles[:5], titles
+    assert len(items) >= 3, titles
