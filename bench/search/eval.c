@@ -409,6 +409,7 @@ typedef struct {
     long top10_peer, top10_other, top10_distractor; /* top-10 slots, summed */
     int found;                   /* exact paper within TOP_K */
     int top1;                    /* exact paper ranked first */
+    int top10;                   /* exact paper within the first 10 */
     int no_hits, errors, no_terms;
     int with_short, all_short;   /* queries with some / only pieces < 3 chars */
     double *lat_ms;              /* n latencies */
@@ -460,6 +461,7 @@ static void score(task_stats *ts, const corpus *c, int q, const sqlite3_int64 *r
             ts->rr += 1.0 / r;
             ts->found++;
             ts->top1 += r == 1;
+            ts->top10 += r <= 10;
         }
     }
     ts->ndcg += dcg / ideal_dcg(c->disc_size[q]);
@@ -560,6 +562,8 @@ typedef struct {
     int blank_all;              /* --blank all: blank the column of every paper, not just the queried one */
     int parity;                 /* -1 all papers; 0 / 1: only even / odd ones (tune on one half, check on the other) */
     int no_rewrite;             /* --rewrite off: kejiyun analyzes the text as typed (no filler, terms, typos) */
+    const char *queries;        /* --queries FILE: "K|P<TAB>paper row<TAB>query" lines run instead (robustness sets) */
+    char **given[2];            /* read from it */
 } options;
 
 /* ---- running a task ---------------------------------------------------------- */
@@ -573,6 +577,7 @@ typedef struct {
     int nkw, parity;
     int blank_all;   /* the column is blanked for all papers for the whole task */
     sqlite3_stmt *vocab;        /* kejiyun: documents per term, for the query rewriter's typo check */
+    char **given[2];            /* --queries: per task (K, P) and paper, the query to run instead (NULL: skip the paper) */
     sqlite3_int64 ndocs;
 } runner;
 
@@ -658,7 +663,8 @@ static int run_task(runner *r, const task_def *task, task_stats *ts)
     }
     for (int q = 0; q < r->c->np && rc == 0; q++) {
         if (r->parity >= 0 && q % 2 != r->parity) continue;
-        char *text = task->query_text(&r->c->papers[q], r->nkw);
+        int ti = (int)(task - TASKS);
+        char *text = r->given[0] ? (r->given[ti][q] ? strdup(r->given[ti][q]) : NULL) : task->query_text(&r->c->papers[q], r->nkw);
         if (!text) continue;
         int n = run_one(r, ts, q, text, rows);
         free(text);
@@ -696,7 +702,8 @@ static int run_system(const system_def *sys, const corpus *c, kj_analyzer *a, co
     ss->build_s = now_s() - t0;
     if (rc == 0) measure_size(db, ss);
     runner r = { db, NULL, NULL, sys->is_kejiyun ? o->variant->build : whitespace_expr,
-                 sys->is_kejiyun ? o->variant->strict : NULL, c, o->nkw, o->parity, o->blank_all, NULL, 0 };
+                 sys->is_kejiyun ? o->variant->strict : NULL, c, o->nkw, o->parity, o->blank_all, NULL,
+                 { o->given[0], o->given[1] }, 0 };
     snprintf(sql, sizeof sql, "SELECT rowid FROM docs WHERE docs MATCH ?1 ORDER BY bm25(docs, %s), rowid LIMIT %d",
              sys->is_kejiyun ? o->weights : o->base_weights, TOP_K);
     r.search = rc ? NULL : prepare(db, sql);
@@ -763,6 +770,14 @@ static void print_task(FILE *out, const options *o, system_stats *ss, int t)
                 ts->ndcg_exact / n, (ts->ndcg - ts->ndcg_exact) / n, ts->top10_peer / n, ts->top10_other / n,
                 ts->top10_distractor / n, ts->hits_sum / n);
     }
+    /* one machine-readable line per system (bench/search/run's robustness table reads them) */
+    for (int s = 0; s < NSYS; s++) {
+        task_stats *ts = &ss[s].t[t];
+        if (!ran(o, s)) continue;
+        double n = ts->n ? ts->n : 1;
+        fprintf(out, "  RESULT %s %s n=%d ndcg10=%.4f mrr=%.4f r10=%.4f r100=%.4f p50=%.3f\n", SYSTEMS[s].name, TASKS[t].code,
+                ts->n, ts->ndcg / n, ts->rr / n, ts->top10 / n, ts->found / n, percentile(ts->lat_ms, ts->n, 50));
+    }
 }
 
 static void print_sizes(FILE *out, const options *o, const system_stats *ss)
@@ -819,13 +834,39 @@ static void report(FILE *out, const options *o, const corpus *c, system_stats *s
     if (!o->only) print_targets(out, ss);
 }
 
+/* ---- given queries (--queries) ------------------------------------------------ */
+
+/* Reads "K|P<TAB>row<TAB>query" lines into o->given (one array per task,
+ * indexed by paper row). 0, or -1 with a message. */
+static int load_given(options *o, const corpus *c)
+{
+    size_t len;
+    char *text = read_file(o->queries, &len);
+    if (!text) { fprintf(stderr, "cannot read %s\n", o->queries); return -1; }
+    for (int t = 0; t < 2; t++) o->given[t] = calloc((size_t)c->np, sizeof(char *));
+    if (!o->given[0] || !o->given[1]) { free(text); return -1; }
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+        if (!t2) continue;
+        int task = line[0] == 'K' ? 0 : line[0] == 'P' ? 1 : -1;
+        long row = strtol(t1 + 1, NULL, 10);
+        if (task < 0 || row < 0 || row >= c->np) continue;
+        free(o->given[task][row]);
+        o->given[task][row] = xstrdup(t2 + 1);
+    }
+    free(text);
+    return 0;
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 static void usage(void)
 {
     fputs("usage: eval --data CSL_DIR --text TEXT_DIR --tmp DIR --weights 'W,W,W,W' [--out FILE]\n"
           "            [--kw 2|3] [--base-weights 'W,W,W,W'] [--variant NAME] [--only SYSTEM]\n"
-          "            [--half even|odd] [--blank one|all] [--rewrite on|off]\n"
+          "            [--half even|odd] [--blank one|all] [--rewrite on|off] [--queries FILE]\n"
           "  CSL_DIR   ../shared/data/csl (papers.tsv, titles.tsv)\n"
           "  TEXT_DIR  the analyzer's data (data/text)\n"
           "  --weights bm25() field weights of search.c (title, keywords, summary, body)\n"
@@ -855,6 +896,7 @@ static int parse_args(int argc, char **argv, options *o)
         else if (!strcmp(k, "--base-weights")) o->base_weights = *v ? v : NULL;
         else if (!strcmp(k, "--only")) o->only = *v ? v : NULL;
         else if (!strcmp(k, "--rewrite")) o->no_rewrite = !strcmp(v, "off");
+        else if (!strcmp(k, "--queries")) o->queries = v;
         else if (!strcmp(k, "--blank")) o->blank_all = !strcmp(v, "all") ? 1 : !strcmp(v, "one") ? 0 : -1;
         else if (!strcmp(k, "--half")) o->parity = !strcmp(v, "even") ? 0 : !strcmp(v, "odd") ? 1 : -2;
         else if (!strcmp(k, "--variant")) { if (!(o->variant = find_variant(v))) return -1; }
@@ -887,6 +929,7 @@ int main(int argc, char **argv)
     corpus c;
     if (load_corpus(o.data, &c)) return 1;
     char err[512] = "";
+    if (o.queries && load_given(&o, &c)) return 1;
     analyzer = kj_analyzer_open(o.text, err, sizeof err);
     if (!analyzer) { fprintf(stderr, "analyzer: %s\n", err); return 1; }
     kj_search_set_analyzer(analyzer);
@@ -910,6 +953,10 @@ int main(int argc, char **argv)
     }
     for (int s = 0; s < NSYS; s++)
         for (int t = 0; t < NTASK; t++) free(ss[s].t[t].lat_ms);
+    for (int t = 0; t < 2 && o.given[0]; t++) {
+        for (int i = 0; i < c.np; i++) free(o.given[t][i]);
+        free(o.given[t]);
+    }
     free_corpus(&c);
     kj_search_set_rewriter(NULL);
     kj_rewriter_close(rewriter);
