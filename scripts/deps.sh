@@ -21,7 +21,10 @@ test_pkgs=( python3 chromium fonts-wqy-microhei sqlite3 python3-aiosmtpd poppler
 # Debian for it when no node/npm is on PATH.
 command -v node >/dev/null 2>&1 || test_pkgs+=( nodejs )
 command -v npm  >/dev/null 2>&1 || test_pkgs+=( npm )
-bench_pkgs=( wrk nginx )
+# sphinxsearch + python3-pymysql: Sphinx 2.2 as a peer ranker in make bench-search
+# (bench/search/sphinx.py talks SphinxQL over the MySQL protocol); icu-devtools:
+# uconv, for scripts/gen_pinyin.py when the homophone table is regenerated.
+bench_pkgs=( wrk nginx sphinxsearch python3-pymysql icu-devtools )
 # clang's libFuzzer and sanitizer runtimes (tests/fuzz): make fuzz, and the
 # corpus replay that make test runs.
 fuzz_pkgs=( clang libfuzzer-14-dev libclang-rt-14-dev )

@@ -562,6 +562,8 @@ typedef struct {
     int blank_all;              /* --blank all: blank the column of every paper, not just the queried one */
     int parity;                 /* -1 all papers; 0 / 1: only even / odd ones (tune on one half, check on the other) */
     int no_rewrite;             /* --rewrite off: kejiyun analyzes the text as typed (no filler, terms, typos) */
+    int bm25f;                  /* --rank bm25f: kejiyun ranks by per-column-normalized BM25F (experiment) */
+    double b;                   /* --b B: kejiyun's BM25 length normalization (default: the product's, kj_bm25_b) */
     const char *queries;        /* --queries FILE: "K|P<TAB>paper row<TAB>query" lines run instead (robustness sets) */
     char **given[2];            /* read from it */
 } options;
@@ -677,11 +679,72 @@ static int run_task(runner *r, const task_def *task, task_stats *ts)
     return rc;
 }
 
+/* ---- experiment: BM25F (per-column length normalization), --rank bm25f ----
+ * tf of a phrase = sum over columns of w_c * hits_c / (1 - b + b * len_c / avglen_c),
+ * then k1-saturated and IDF-weighted as bm25(); what Sphinx's bm25f() ranker
+ * computes. Returns bm25()'s sign (negative, better first). */
+typedef struct { int np; double avg[4], *idf; } bm25f_q;
+
+static int bm25f_count(const Fts5ExtensionApi *api, Fts5Context *fts, void *ctx)
+{
+    (void)api; (void)fts;
+    (*(sqlite3_int64 *)ctx)++;
+    return SQLITE_OK;
+}
+
+static void bm25f_free(void *p) { if (p) { free(((bm25f_q *)p)->idf); free(p); } }
+
+static double bm25f_k1 = 1.2, bm25f_b = 0.75;
+
+static void bm25f_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+    bm25f_q *q = api->xGetAuxdata(fts, 0);
+    if (!q) {
+        q = calloc(1, sizeof *q);
+        q->np = api->xPhraseCount(fts);
+        q->idf = calloc((size_t)q->np + 1, sizeof *q->idf);
+        sqlite3_int64 n = 0;
+        api->xRowCount(fts, &n);
+        for (int c = 0; c < 4; c++) {
+            sqlite3_int64 t = 0;
+            api->xColumnTotalSize(fts, c, &t);
+            q->avg[c] = n > 0 && t > 0 ? (double)t / (double)n : 1.0;
+        }
+        for (int i = 0; i < q->np; i++) {
+            sqlite3_int64 hit = 0;
+            api->xQueryPhrase(fts, i, &hit, bm25f_count);
+            double idf = log(((double)n - (double)hit + 0.5) / ((double)hit + 0.5));
+            q->idf[i] = idf <= 0 ? 1e-6 : idf;
+        }
+        api->xSetAuxdata(fts, q, bm25f_free);
+    }
+    double w[4] = { 1, 1, 1, 1 }, norm[4];
+    for (int c = 0; c < 4 && c < nval; c++) w[c] = sqlite3_value_double(val[c]);
+    for (int c = 0; c < 4; c++) {
+        int len = 0;
+        api->xColumnSize(fts, c, &len);
+        norm[c] = 1 - bm25f_b + bm25f_b * (double)len / q->avg[c];
+    }
+    double sum = 0;
+    for (int i = 0; i < q->np; i++) {
+        Fts5PhraseIter it;
+        int col = -1, off = -1;
+        double tf = 0;
+        api->xPhraseFirst(fts, i, &it, &col, &off);
+        for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off)) if (col < 4) tf += w[col] / norm[col];
+        sum += q->idf[i] * tf * (bm25f_k1 + 1) / (tf + bm25f_k1);
+    }
+    sqlite3_result_double(ctx, -sum);
+}
+
+int kj_search_conn_hook(void *raw_conn, void *ctx);   /* search/fts5: the tokenizer, kj_bm25, kj_scan */
+
 static sqlite3 *open_db(const char *path, kj_analyzer *a)
 {
     sqlite3 *db = NULL;
-    if (sqlite3_open(path, &db) != SQLITE_OK || kj_fts5_register(db, a) != SQLITE_OK ||
-        exec(db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536")) {
+    if (sqlite3_open(path, &db) != SQLITE_OK || kj_search_conn_hook(db, a) != 0 ||
+        exec(db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536") ||
+        kj_fts5_api(db)->xCreateFunction(kj_fts5_api(db), "kj_bm25f", NULL, bm25f_fn, NULL) != SQLITE_OK) {
         fprintf(stderr, "cannot open %s: %s\n", path, db ? sqlite3_errmsg(db) : "?");
         sqlite3_close(db);
         return NULL;
@@ -704,8 +767,13 @@ static int run_system(const system_def *sys, const corpus *c, kj_analyzer *a, co
     runner r = { db, NULL, NULL, sys->is_kejiyun ? o->variant->build : whitespace_expr,
                  sys->is_kejiyun ? o->variant->strict : NULL, c, o->nkw, o->parity, o->blank_all, NULL,
                  { o->given[0], o->given[1] }, 0 };
-    snprintf(sql, sizeof sql, "SELECT rowid FROM docs WHERE docs MATCH ?1 ORDER BY bm25(docs, %s), rowid LIMIT %d",
-             sys->is_kejiyun ? o->weights : o->base_weights, TOP_K);
+    /* kejiyun ranks as the product does: kj_bm25 with the product's b
+     * (search.h kj_bm25_b); the baselines with FTS5's bm25(). */
+    char b[48];
+    snprintf(b, sizeof b, ", NULL, %.17g", o->b >= 0 ? o->b : kj_bm25_b);
+    snprintf(sql, sizeof sql, "SELECT rowid FROM docs WHERE docs MATCH ?1 ORDER BY %s(docs, %s%s), rowid LIMIT %d",
+             sys->is_kejiyun ? (o->bm25f ? "kj_bm25f" : "kj_bm25") : "bm25", sys->is_kejiyun ? o->weights : o->base_weights,
+             sys->is_kejiyun && !o->bm25f ? b : "", TOP_K);
     r.search = rc ? NULL : prepare(db, sql);
     if (!r.search) rc = -1;
     if (rc == 0 && sys->is_kejiyun && !o->no_rewrite) {
@@ -884,7 +952,7 @@ static const variant_def *find_variant(const char *name)
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    *o = (options){ .nkw = 3, .variant = &VARIANTS[0], .parity = -1 };
+    *o = (options){ .nkw = 3, .variant = &VARIANTS[0], .parity = -1, .b = -1 };
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (!strcmp(k, "--data")) o->data = v;
@@ -897,6 +965,10 @@ static int parse_args(int argc, char **argv, options *o)
         else if (!strcmp(k, "--only")) o->only = *v ? v : NULL;
         else if (!strcmp(k, "--rewrite")) o->no_rewrite = !strcmp(v, "off");
         else if (!strcmp(k, "--queries")) o->queries = v;
+        else if (!strcmp(k, "--rank")) o->bm25f = !strcmp(v, "bm25f");
+        else if (!strcmp(k, "--b")) o->b = atof(v);
+        else if (!strcmp(k, "--bm25f-b")) bm25f_b = atof(v);
+        else if (!strcmp(k, "--bm25f-k1")) bm25f_k1 = atof(v);
         else if (!strcmp(k, "--blank")) o->blank_all = !strcmp(v, "all") ? 1 : !strcmp(v, "one") ? 0 : -1;
         else if (!strcmp(k, "--half")) o->parity = !strcmp(v, "even") ? 0 : !strcmp(v, "odd") ? 1 : -2;
         else if (!strcmp(k, "--variant")) { if (!(o->variant = find_variant(v))) return -1; }

@@ -58,15 +58,18 @@ static int64_t index_df(void *ctx, const char *term) { return kj_search_term_doc
 #define MAX_QUERY_BYTES 2000
 #define MAX_QUERY_TERMS 48
 
-/* Field weights for bm25(): title, keywords, summary, body. FTS5 multiplies
- * a column's term count by its weight before BM25 saturation and
- * normalizes by the length of the whole row, so a summary hit in a long
- * document needs a high weight to count at all (make bench-search: summary
- * 3 → 10 raised nDCG and MRR on both CSL tasks; see bench/search/README.md). */
-#define BM25_WEIGHT_LIST 15.0, 12.0, 10.0, 1.0
+/* Field weights for bm25(): title, keywords, summary, body. A column's term
+ * count is multiplied by its weight before BM25 saturation. With FTS5's
+ * length normalization they had to be high (15, 12, 10) for a summary hit
+ * in a long document to count at all; without it (kj_bm25_b = 0) lower
+ * weights saturate less, so a description naming a query word twice counts
+ * more than once (make bench-search, CSL dev: 15, 12, 10 → 5, 4, 3 with
+ * b = 0: K nDCG@10 0.5219 → 0.5244, P 0.5297 → 0.5324). Whole numbers: the
+ * frequent terms' bitmaps keep weighted hits as integers (fast_terms.h). */
+#define BM25_WEIGHT_LIST 5.0, 4.0, 3.0, 1.0
 #define STR2(...) #__VA_ARGS__
 #define STR(...) STR2(__VA_ARGS__)
-#define BM25_WEIGHTS STR(BM25_WEIGHT_LIST)   /* "15.0, 12.0, 10.0, 1.0" */
+#define BM25_WEIGHTS STR(BM25_WEIGHT_LIST)   /* "5.0, 4.0, 3.0, 1.0" */
 
 /* Valid UTF-8 prefix of s of at most max bytes. */
 static size_t utf8_cut(const char *s, size_t len, size_t max)
@@ -78,6 +81,16 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
 }
 
 const char *const kj_bm25_weights = BM25_WEIGHTS;
+/* BM25's length normalization b: none. FTS5's bm25() normalizes by the
+ * length of the whole row, so a short document (a title alone) whose one
+ * word is a query word beat every long description holding it too; with
+ * per-column normalization (BM25F, what Sphinx ranks with) that shrinks,
+ * and with none it is gone (make bench-search, CSL dev, kejiyun nDCG@10:
+ * b 0.75 → 0.4 → 0.2 → 0: task K 0.503 → 0.509 → 0.513 → 0.522, task P
+ * 0.506 → 0.515 → 0.521 → 0.530 under BM25F; see bench/search/README.md).
+ * Saturation (k1) still keeps a long text's repetitions from counting
+ * without end. */
+const double kj_bm25_b = 0.0;
 const double kj_bm25_column_weights[4] = { BM25_WEIGHT_LIST };
 
 /* The backends compiled in, by the store backend they run on. */
@@ -744,7 +757,7 @@ static int fast_row(void *ctx, int64_t rowid, const uint16_t *hits)
     fast_walk *f = ctx;
     int ntok = -1;
     if (!walk_visit(&f->w->scan, rowid, &ntok)) return 0;
-    const double k1 = 1.2, b = 0.75;
+    const double k1 = 1.2, b = kj_bm25_b;
     double sum = 0, norm = k1 * (1 - b + b * (double)(ntok >= 0 ? ntok : 0) / f->avgdl);
     for (int i = 0; i < f->n; i++) sum += f->idf[i] * ((double)hits[i] * (k1 + 1.0)) / ((double)hits[i] + norm);
     top_k_offer(f->w->best, sum, rowid);

@@ -138,6 +138,9 @@ int64_t kj_search_doc_estimate(kj_db *db);
 char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
 /** The bm25() column weights of search_fts: title, keywords, summary, body. */
 extern const char *const kj_bm25_weights;
+/** BM25's length normalization b the product ranks with (kj_bm25's last
+ *  argument, the scans, the bitmaps' walk): 0, none (search.c says why). */
+extern const double kj_bm25_b;
 
 typedef struct {
     const char *q;               /* the user's text */

@@ -202,7 +202,7 @@ static int64_t fts5_scan_filtered(kj_db *db, const char *expr, const kj_listing_
     kj_buf sql = { 0 };
     json_t *params = json_array();
     kj_buf_printf(&sql, "SELECT coalesce(l.kind, d.doc_kind), l.domain1, l.region_province, coalesce(l.trl, l.trl_min), "
-                        "d.rowid, -kj_bm25(search_fts, %s, ?)", kj_bm25_weights);
+                        "d.rowid, -kj_bm25(search_fts, %s, ?, %.17g)", kj_bm25_weights, kj_bm25_b);
     json_array_append_new(params, counts ? json_string(counts) : json_null());
     search_where(f, expr, &sql, params, studios);
     kj_stmt *st = kj_db_prepare_j(db, sql.data, params);

@@ -13,13 +13,15 @@
  * counts already (kj_search_term_docs, cached) and passes them when the
  * index is large. Everything else is bm25() as FTS5 computes it: k1 1.2,
  * b 0.75, column weights as arguments, IDF log((N - n + 0.5) / (n + 0.5))
- * kept above zero, length normalised by the row's tokens over the average.
+ * kept above zero, length normalised by the row's tokens over the average
+ * with bm25()'s b = 0.75 unless b is given (the product gives kj_bm25_b).
  *
- *   kj_bm25(search_fts, w_title, w_keywords, w_summary, w_body [, 'n1 n2 …'])
+ *   kj_bm25(search_fts, w_title, w_keywords, w_summary, w_body [, 'n1 n2 …' [, b]])
  *
- * The last argument, when text, lists the document counts of the query's
+ * The counts argument, when text, lists the document counts of the query's
  * phrases in their order; a count that is missing or negative is counted
- * by FTS5 as bm25() does. The value is bm25()'s: negative, better first.
+ * by FTS5 as bm25() does (NULL: all counted). The value is bm25()'s:
+ * negative, better first.
  */
 #include "search/fts5/fts5.h"
 #include "search/search.h"
@@ -93,9 +95,9 @@ static bm25_query *bm25_setup(const Fts5ExtensionApi *api, Fts5Context *fts, con
 /* The row's BM25 with column weights w[0..nw) (a column past them weighs 1).
  * ntok: the row's length in tokens when the caller knows it, else -1. */
 static int bm25_row(const Fts5ExtensionApi *api, Fts5Context *fts, const double *w, int nw, const char *counts, int ntok,
-                    double *score)
+                    double b, double *score)
 {
-    const double k1 = 1.2, b = 0.75;
+    const double k1 = 1.2;
     int rc = SQLITE_OK;
     bm25_query *q = bm25_setup(api, fts, counts, &rc);
     /* Each phrase's hits, column by column (xPhraseFirst/Next read one
@@ -108,7 +110,7 @@ static int bm25_row(const Fts5ExtensionApi *api, Fts5Context *fts, const double 
         for (; rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
             q->freq[i] += col < nw ? w[col] : 1.0;
     }
-    if (rc == SQLITE_OK && ntok < 0) rc = api->xColumnSize(fts, -1, &ntok);
+    if (rc == SQLITE_OK && ntok < 0 && b != 0.0) rc = api->xColumnSize(fts, -1, &ntok);   /* b = 0: length unused */
     if (rc != SQLITE_OK) return rc;
     double sum = 0, norm = k1 * (1 - b + b * (double)ntok / q->avgdl);
     for (int i = 0; i < q->nphrase; i++) sum += q->idf[i] * (q->freq[i] * (k1 + 1.0)) / (q->freq[i] + norm);
@@ -124,8 +126,9 @@ static void kj_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     if (nw > 16) nw = 16;
     for (int i = 0; i < nw; i++) w[i] = sqlite3_value_double(val[i]);
     const char *counts = nval > ncol && sqlite3_value_type(val[ncol]) == SQLITE_TEXT ? (const char *)sqlite3_value_text(val[ncol]) : NULL;
+    double b = nval > ncol + 1 ? sqlite3_value_double(val[ncol + 1]) : 0.75;
     double score = 0;
-    int rc = bm25_row(api, fts, w, nw, counts, -1, &score);
+    int rc = bm25_row(api, fts, w, nw, counts, -1, b, &score);
     if (rc != SQLITE_OK) sqlite3_result_error_code(ctx, rc);
     else sqlite3_result_double(ctx, -score);
 }
@@ -160,7 +163,7 @@ static void kj_scan(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
         s->counted(s, rowid, hits, np);
     } else if (rank > 0) {
         double score = 0;
-        int rc = bm25_row(api, fts, s->weights, 4, s->counts, ntok, &score);
+        int rc = bm25_row(api, fts, s->weights, 4, s->counts, ntok, kj_bm25_b, &score);
         if (rc != SQLITE_OK) { sqlite3_result_error_code(ctx, rc); return; }
         s->scored(s, rowid, score);
     }
