@@ -26,24 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void set_date(json_t *o, const char *from, const char *to)
-{
-    json_t *v = json_object_get(o, from);
-    if (!json_is_integer(v)) return;
-    char d[32];
-    kj_format_date(json_integer_value(v), d, sizeof d);
-    json_object_set_new(o, to, json_string(d));
-}
-
 /* Labels and flags a template needs on one application row. */
 static void decorate_app(kj_req *req, json_t *a)
 {
     char key[64];
     snprintf(key, sizeof key, "orgverify.state.%s", kj_jstr_or_empty(a, "status"));
     json_object_set_new(a, "status_label", json_string(kj_tr(req, key)));
-    set_date(a, "created_at", "created_date");
-    set_date(a, "decided_at", "decided_date");
-    set_date(a, "revoked_at", "revoked_date");
+    kj_set_when(req, a, "created_at", "created_date");
+    kj_set_when(req, a, "decided_at", "decided_date");
+    kj_set_when(req, a, "revoked_at", "revoked_date");
     const char *reason = kj_jstr(a, "reason");
     if (reason && *reason) json_object_set_new(a, "has_reason", json_true());
 }
@@ -52,7 +43,7 @@ static void decorate_app(kj_req *req, json_t *a)
 static json_t *page_data(kj_req *req, json_t *view)
 {
     json_t *org = json_object_get(view, "org");
-    set_date(org, "verified_at", "verified_date");
+    kj_set_day(req, org, "verified_at", "verified_date");
     char key[64];
     snprintf(key, sizeof key, "orgverify.state.%s", kj_jstr_or_empty(view, "state"));
     json_object_set_new(view, "state_label", json_string(kj_tr(req, key)));
@@ -181,7 +172,7 @@ void kj_page_org(kj_req *req)
         char *label = kj_region_label(db, region, req->lang);
         if (label) { json_object_set_new(org, "region_label", json_string(label)); free(label); }
     }
-    set_date(org, "verified_at", "verified_date");
+    kj_set_day(req, org, "verified_at", "verified_date");
     /* Its published listings, never the anonymous ones (they would name it). */
     json_t *listings = kj_org_listings(db, id);
     kj_showcase_decorate(req, listings);
