@@ -439,3 +439,28 @@ def test_unverified_founder_cannot_apply(server):
     r = apply(c, m["org_id"])
     assert r.status == 403 and "err.org.actor_unverified" in code_of(r), r
     assert state(c, m["org_id"]) == "none"
+
+
+def test_failed_commit_changes_nothing(server):
+    """A decision whose commit fails answers 500 and leaves no trace: the
+    state, the badge, the notification and the audit record go together."""
+    c, oid, _ = new_org(server)
+    assert apply(c, oid).status == 201
+    op = login(server, "operator")
+    r = Client(server).api("POST", "/__test/faults", {"commits": 1})
+    assert r.status == 200, r
+    r = act(op, oid, "verify")
+    assert r.status == 500, r
+    assert state(c, oid) == "pending"
+    assert Client(server).api("GET", "/api/v1/orgs/%s" % oid).json["verified"] is False
+    assert audit_rows(server, oid) == []
+    assert not any(n["kind"].startswith("orgverify_") for n in c.api("GET", "/api/v1/notifications").json["items"])
+    # An application whose commit fails leaves no application (and no file is served).
+    c2, oid2, _ = new_org(server)
+    files = os.path.join(server.dir, "files")
+    before = set(os.listdir(files))   # the first application above stored its licence there
+    assert Client(server).api("POST", "/__test/faults", {"commits": 1}).status == 200
+    assert apply(c2, oid2).status == 500
+    assert state(c2, oid2) == "none"
+    after = set(os.listdir(files))
+    assert after == before, after - before   # the licence written before the transaction is removed
