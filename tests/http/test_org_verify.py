@@ -16,7 +16,8 @@ import os
 
 from harness import Client, DEMO, credit_code, multipart_body, register, unique_email
 
-SERVER_ARGS = []
+# Its own server, with a small upload limit (the licence is size-limited).
+SERVER_ARGS = ["--max-upload", "200000"]
 _seq = itertools.count(int.from_bytes(os.urandom(2), "big") * 10 + 7001)
 PW = "Verify-Test-2026!"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -464,3 +465,16 @@ def test_failed_commit_changes_nothing(server):
     assert state(c2, oid2) == "none"
     after = set(os.listdir(files))
     assert after == before, after - before   # the licence written before the transaction is removed
+
+
+def test_oversized_licence_refused(server):
+    c, oid, _ = new_org(server)
+    big = PDF[:-6] + b"%" + b"x" * 300000 + b"\n%%EOF\n"
+    r = apply(c, oid, licence=big, name="大执照.pdf", ctype="application/pdf")
+    assert r.status == 413, r
+    assert state(c, oid) == "none"
+    # The page says so too (an error page, not a crash).
+    token = c.csrf()
+    body, ctype = multipart_body([("_csrf", token), ("legal_rep", "张法人")], [("licence", ("大执照.pdf", "application/pdf", big))])
+    r = c.request("POST", "/orgs/%s/verification" % oid, body=body, headers={"Content-Type": ctype})
+    assert r.status == 413 and "<html" in r.text.lower(), r
