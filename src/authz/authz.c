@@ -96,3 +96,13 @@ bool kj_authz_may_see_org_verification(json_t *user, json_t *org)
     if (!user || !org) return false;
     return kj_authz_is_org_admin(user, kj_jstr_or_empty(org, "id")) || kj_authz_can_review_region(user, kj_jstr(org, "region"));
 }
+
+bool kj_authz_may_post_listing(json_t *user, const char *kind)
+{
+    const char *role = user ? kj_jstr_or_empty(user, "role") : "";
+    if (!kind) return false;
+    if (!strcmp(kind, "demand")) return !strcmp(role, "org_member") || !strcmp(role, "admin");
+    if (!strcmp(kind, "achievement") || !strcmp(kind, "service"))
+        return !strcmp(role, "scientist") || !strcmp(role, "org_member") || !strcmp(role, "admin");
+    return false;
+}

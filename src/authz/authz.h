@@ -85,4 +85,10 @@ bool kj_authz_may_edit_center(json_t *user, const char *center_id);
 /** May appoint (or remove) someone as role ("head" | "staff") at
  *  center_id: administrators any role; the center's head "staff" only. */
 bool kj_authz_may_appoint_staff(json_t *user, const char *center_id, const char *role);
+/** May post a listing of kind: demands ("demand") by organization members
+ *  and administrators; offers ("achievement", "service") by scientists,
+ *  organization members and administrators. Operators post none (they
+ *  review). Pages ask it to show "发布需求" / "发布成果" only to those who
+ *  may; the market asks it when a listing is written. */
+bool kj_authz_may_post_listing(json_t *user, const char *kind);
 #endif

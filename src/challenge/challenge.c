@@ -290,6 +290,18 @@ json_t *kj_challenge_lists(kj_db *db)
     return rows ? rows : json_array();
 }
 
+json_t *kj_challenge_lists_open(kj_db *db, int64_t now_ms, const char *today, int limit)
+{
+    json_t *rows = kj_db_rows(db, "SELECT l.id, l.title, l.period_start, l.period_end, count(c.id) AS open_entries, "
+                              "min(c.deadline) AS next_deadline, min(c.deadline_ms) AS next_deadline_ms "
+                              "FROM challenge_lists l LEFT JOIN challenges c ON c.list_id = l.id "
+                              "AND c.status = 'published' AND c.deadline_ms > ? "
+                              "GROUP BY l.id HAVING count(c.id) > 0 OR l.period_end >= ? "
+                              "ORDER BY count(c.id) = 0, min(c.deadline_ms), l.period_end, l.id LIMIT ?",
+                              "isi", now_ms, today, (int64_t)limit);
+    return rows ? rows : json_array();
+}
+
 /* States in which an entry is public. */
 static bool public_state(const char *s) { return s && strcmp(s, "submitted") && strcmp(s, "rejected"); }
 /* States from which the selection is public. */

@@ -87,6 +87,14 @@ int kj_challenge_list_create(kj_db *db, json_t *user, json_t *in, char *id_out, 
  *  Empty for others. New ref. */
 json_t *kj_challenge_review_queue(kj_db *db, json_t *user);
 /** Every list, newest first, with entry counts. New ref. */
+/** Challenge lists still open at now_ms, for the home page: those with an
+ *  entry taking applications (published, deadline ahead) first, soonest
+ *  deadline first, then those whose period has not ended on day today
+ *  (UTC+8 date, "YYYY-MM-DD"); at most limit. Each: {id, title,
+ *  period_start, period_end, open_entries, next_deadline (date of the
+ *  soonest open entry's deadline, or absent), next_deadline_ms}. One
+ *  statement. New ref. */
+json_t *kj_challenge_lists_open(kj_db *db, int64_t now_ms, const char *today, int limit);
 json_t *kj_challenge_lists(kj_db *db);
 /** A list with its entries as viewer may see them (published ones and
  *  later for the public; the viewer's own and, for staff, all), each with

@@ -33,7 +33,12 @@ static const setting settings[] = {
     S("server", "heavy_queue", "KEJIYUN_HEAVY_QUEUE", "--heavy-queue", K_INT, heavy_queue, "32", "CPU-heavy requests that may wait for a worker; more get 503 with Retry-After"),
     S("server", "public_url", "KEJIYUN_PUBLIC_URL", "--public-url", K_STR, public_url, "", "external URL of this instance, for links in e-mails and feeds"),
     S("server", "time_zone", "KEJIYUN_TIME_ZONE", "--time-zone", K_STR, time_zone, "Asia/Shanghai", "time zone in which pages show times and working days are counted (IANA name, or a POSIX rule such as CST-8)"),
-    S("server", "instance_name", "KEJIYUN_INSTANCE_NAME", "--instance-name", K_STR, instance_name, "天府科技云", "name shown in the page header"),
+    /* The demo must not claim to be any government platform: an instance
+     * names itself (issue 15). instance_name is the older key, kept so that
+     * existing configuration files still load; it sets the Chinese name. */
+    S("server", "instance_name", "KEJIYUN_INSTANCE_NAME", "--instance-name", K_STR, site_name, "科技云 (demo)", "older name of site_name"),
+    S("server", "site_name", "KEJIYUN_SITE_NAME", "--site-name", K_STR, site_name, "科技云 (demo)", "the site's name in page headers and titles (Chinese pages; English ones too when site_name_en is empty)"),
+    S("server", "site_name_en", "KEJIYUN_SITE_NAME_EN", "--site-name-en", K_STR, site_name_en, "Kejiyun (demo)", "the site's name on English pages"),
     S("server", "access_log", "KEJIYUN_ACCESS_LOG", "--access-log", K_BOOL, access_log, "true", "one log line per request"),
     S("server", "page_cache_ms", "KEJIYUN_PAGE_CACHE_MS", "--page-cache-ms", K_INT, page_cache_ms, "5000", "how long anonymous visitors may get browse lists from memory, in ms (0 = never); any write ends it sooner"),
     S("server", "trust_proxy", "KEJIYUN_TRUST_PROXY", "--trust-proxy", K_BOOL, trust_proxy, "false", "believe X-Forwarded-For/-Proto from a reverse proxy"),

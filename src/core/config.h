@@ -19,7 +19,8 @@ typedef struct kj_config {
     char data[1024];          /* directory holding kejiyun.db and files/ */
     char root[1024];          /* directory holding templates/, static/, i18n/, migrations/, data files */
     char config_file[1024];
-    char instance_name[128];
+    char site_name[128];      /* the name pages show (zh-CN, and en when site_name_en is empty) */
+    char site_name_en[128];   /* the name English pages show */
     char public_url[256];
     char time_zone[64];       /* the zone times are shown in (core/clock.h) */
     int threads;

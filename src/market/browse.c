@@ -122,6 +122,46 @@ json_t *kj_listing_browse(kj_db *db, const kj_listing_query *q, int64_t *total)
     return rows;
 }
 
+json_t *kj_listing_newest(kj_db *db, const char *const *kinds, int per_kind)
+{
+    json_t *out = json_object();
+    if (per_kind < 1) per_kind = 1;
+    if (per_kind > 20) per_kind = 20;
+    char today[16];
+    kj_format_date(kj_now_ms(), today, sizeof today);
+    /* One arm per kind, each walking listings_browse_all newest first and
+     * stopping after per_kind entries (migration 022), then only those rows
+     * with their joins, as kj_listing_browse does. */
+    kj_buf sql = { 0 };
+    json_t *params = json_array();
+    kj_buf_puts(&sql, "SELECT " SUMMARY_COLUMNS " FROM (");
+    int n = 0;
+    for (const char *const *k = kinds; k && *k && n < 3; k++, n++) {
+        json_object_set_new(out, *k, json_array());
+        kj_buf_printf(&sql, "%sSELECT id FROM (SELECT l.id FROM listings l WHERE l.status = 'published' AND l.kind = ? "
+                            "AND l.valid_until >= ? ORDER BY l.published_at DESC, l.id DESC LIMIT ?)", n ? " UNION ALL " : "");
+        json_array_append_new(params, json_string(*k));
+        json_array_append_new(params, json_string(today));
+        json_array_append_new(params, json_integer(per_kind));
+    }
+    kj_buf_puts(&sql, ") page JOIN listings l ON l.id = page.id JOIN users u ON u.id = l.owner_id "
+                      "LEFT JOIN studios s ON s.id = l.studio_id LEFT JOIN orgs o ON o.id = l.org_id "
+                      "LEFT JOIN domains d ON d.code = l.domain LEFT JOIN regions r ON r.code = l.region "
+                      "ORDER BY l.published_at DESC, l.id DESC");
+    json_t *rows = n ? kj_db_rows_j(db, sql.data, params) : NULL;
+    kj_buf_free(&sql);
+    json_decref(params);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        kj_listing_redact(r, false);
+        json_t *list = json_object_get(out, kj_jstr(r, "kind"));
+        if (list) json_array_append(list, r);
+    }
+    json_decref(rows);
+    return out;
+}
+
 json_t *kj_listing_mine(kj_db *db, json_t *user)
 {
     json_t *rows = kj_db_rows(db, "SELECT " SUMMARY_COLUMNS ", l.reject_reason, l.pending_revision, l.updated_at, "

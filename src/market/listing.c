@@ -218,10 +218,7 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
     bool bad = false;
 
     if (!kj_in_list(kj_listing_kinds, kind)) { err(errors, "kind", "err.field.choice"); return 1; }
-    const char *role = role_of(user);
-    if (!offer && strcmp(role, "org_member") && strcmp(role, "admin")) err(errors, "kind", "err.listing.demand_role");
-    if (offer && strcmp(role, "scientist") && strcmp(role, "org_member") && strcmp(role, "admin"))
-        err(errors, "kind", "err.listing.offer_role");
+    if (!kj_authz_may_post_listing(user, kind)) err(errors, "kind", offer ? "err.listing.offer_role" : "err.listing.demand_role");
 
     check_text(in, errors, "title", true, 4, 100);
     check_text(in, errors, "summary", true, 1, 300);

@@ -117,6 +117,12 @@ void kj_listing_redact(json_t *l, bool can_see_private);
 /** Published, current listings matching q, as public summaries (anonymous
  *  ones redacted). *total is the count without paging. New ref. */
 json_t *kj_listing_browse(kj_db *db, const kj_listing_query *q, int64_t *total);
+/** The newest published, current listings of each kind in kinds (NULL-
+ *  terminated, at most 3), per_kind of each (1..20), as public summaries
+ *  like kj_listing_browse's, in one statement: {kind: [summary, ...]},
+ *  every kind present (an empty array when none). For the home page.
+ *  New ref. */
+json_t *kj_listing_newest(kj_db *db, const char *const *kinds, int per_kind);
 /** How long kj_listing_browse may reuse a count (browse_memo.c), in ms;
  *  0 (the default) never. Set once before serving: the response cache's
  *  time to live (page_cache_ms), whose rules the memo follows. */

@@ -40,6 +40,8 @@ static const kj_field login_fields[] = {
 };
 
 static const kj_field next_fields[] = { NEXT_FIELD, KJ_FIELDS_END };
+/* The visitor's region for the home page's service-center contacts. */
+static const kj_field region_choice_fields[] = { { "code", KJ_F_TEXT, 0, 0, 12, NULL }, NEXT_FIELD, KJ_FIELDS_END };
 
 static const kj_field profile_fields[] = {
     { "name", KJ_F_TEXT, KJ_REQUIRED, 1, 60, NULL },
@@ -92,7 +94,7 @@ static const kj_field fault_fields[] = {
 
 const kj_route kj_routes_core[] = {
     /* Pages */
-    { KJ_GET,  "/",                        kj_page_home,           KJ_PUBLIC,    0, NULL, "home" },
+    { KJ_GET,  "/",                        kj_page_home,           KJ_PUBLIC,    KJ_CACHE, NULL, "home" },
     { KJ_GET,  "/register",                kj_page_register,       KJ_PUBLIC,    0, NULL, "register" },
     { KJ_POST, "/register",                kj_page_register_post,  KJ_PUBLIC,    KJ_HEAVY, register_fields, "register" },
     { KJ_GET,  "/login",                   kj_page_login,          KJ_PUBLIC,    0, next_fields, "login" },
@@ -104,6 +106,7 @@ const kj_route kj_routes_core[] = {
     { KJ_GET,  "/account/password",        kj_page_password,       KJ_SIGNED_IN, 0, NULL, "password" },
     { KJ_POST, "/account/password",        kj_page_password_post,  KJ_SIGNED_IN, KJ_HEAVY, password_fields, "password" },
     { KJ_GET,  "/lang/{code}",             kj_page_lang,           KJ_PUBLIC,    0, next_fields, "lang" },
+    { KJ_GET,  "/region",                  kj_page_region_choose,  KJ_PUBLIC,    0, region_choice_fields, "region_choose" },
     { KJ_GET,  "/orgs/{id}",               kj_page_org,            KJ_PUBLIC,    0, NULL, "org" },
     { KJ_GET,  "/help/roles",              kj_page_about_roles,    KJ_PUBLIC,    0, NULL, "help_roles" },
     { KJ_GET,  "/admin/users",             kj_page_admin_users,    KJ_R_ADMIN,   0, page_fields, "admin_users" },

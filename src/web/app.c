@@ -2,6 +2,7 @@
  * app.c — application start-up and the request pipeline (see app.h).
  */
 #include "web/app.h"
+#include "web/nav.h"
 #include "http/resp_cache.h"
 #include "core/clock.h"
 #include "core/heavy.h"
@@ -198,7 +199,7 @@ void kj_render(kj_req *req, int status, const char *tmpl, json_t *data)
     json_object_set_new(data, "is_en", json_boolean(!strcmp(req->lang, "en")));
     json_object_set_new(data, "csrf", json_string(req->csrf ? req->csrf : ""));
     json_object_set_new(data, "path", json_string(req->path));
-    json_object_set_new(data, "instance_name", json_string(app->cfg.instance_name));
+    kj_nav_context(req, data);
     if (req->user) {
         json_object_set(data, "me", req->user);
         /* For a page's scripts: API writes echo it as X-CSRF-Token. Signed-in
@@ -386,15 +387,19 @@ static bool body_kind_allowed(kj_req *req)
 
 /* The response-cache key of a request that may use the cache, or NULL:
  * a GET (or HEAD) of a KJ_CACHE route by an anonymous visitor. The page
- * depends on the route, the language and the inputs (sorted, so that the
- * order of query arguments does not matter); nothing else of the request
- * reaches a KJ_CACHE handler. */
+ * depends on the route, the language, the inputs (sorted, so that the
+ * order of query arguments does not matter) and the visitor's chosen region
+ * (the home page's service centers); nothing else of the request reaches a
+ * KJ_CACHE handler. */
 static char *page_cache_key(kj_req *req, json_t *raw)
 {
     if (!kj_req_app(req)->page_cache || !(req->route->flags & KJ_CACHE) || !(req->method & KJ_GET) || req->user) return NULL;
     char *inputs = json_dumps(raw, JSON_SORT_KEYS | JSON_COMPACT);
     kj_buf key = { 0 };
-    kj_buf_printf(&key, "%d\n%s\n%s\n%s", req->route_index, req->lang ? req->lang : "", req->path, inputs ? inputs : "");
+    /* The visitor's chosen region (pages_home.c) shapes the home page. */
+    const char *region = kj_req_cookie(req, KJ_REGION_COOKIE);
+    kj_buf_printf(&key, "%d\n%s\n%s\n%s\n%s", req->route_index, req->lang ? req->lang : "", req->path, inputs ? inputs : "",
+                  region ? region : "");
     free(inputs);
     return kj_buf_steal(&key, NULL);
 }

@@ -116,6 +116,13 @@ kj_login_limits kj_req_login_limits(kj_req *req);
 
 /* Handlers, by page family. */
 void kj_page_home(kj_req *req);
+/** GET /region?code=&next=: remembers the visitor's region (cookie
+ *  kj_region; empty code forgets it) for the home page's service-center
+ *  contacts, then back to next. */
+void kj_page_region_choose(kj_req *req);
+/** The cookie kj_page_region_choose sets; part of the response-cache key
+ *  of anonymous pages (app.c), as the home page depends on it. */
+#define KJ_REGION_COOKIE "kj_region"
 void kj_page_register(kj_req *req);
 void kj_page_register_post(kj_req *req);
 void kj_page_login(kj_req *req);

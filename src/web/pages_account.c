@@ -1,5 +1,5 @@
 /*
- * pages_account.c — the web pages of accounts: home, register, login,
+ * pages_account.c — the web pages of accounts: register, login,
  * logout, dashboard, profile, password, language switch, organizations,
  * and user administration.
  *
@@ -19,8 +19,8 @@
 #include "web/pages_deal.h"
 #include "web/pages_studio.h"
 #include "web/i18n.h"
+#include "web/nav.h"
 #include "market/market.h"
-#include "ops/figures.h"
 #include "notify/notify.h"
 #include <stdlib.h>
 #include <string.h>
@@ -67,13 +67,6 @@ static const char *safe_next(const char *next, const char *dflt)
 {
     if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n")) return dflt;
     return next;
-}
-
-void kj_page_home(kj_req *req)
-{
-    kj_db *db = kj_req_db(req);
-    json_t *d = json_pack("{s:I, s:I}", "n_users", (json_int_t)kj_figures_users(db), "n_orgs", (json_int_t)kj_figures_orgs(db));
-    kj_render(req, 200, "home", d);
 }
 
 static void render_register(kj_req *req, int status)
@@ -221,6 +214,10 @@ void kj_page_dashboard(kj_req *req)
         json_object_set_new(d, "org_type_label", json_string(kj_tr(req, key)));
     }
     json_object_set_new(d, "unread", json_integer(kj_unread_notifications(kj_req_db(req), req->user)));
+    /* Posting where people look (issue 15): for the roles that may. */
+    const char *post_demand = kj_post_href(req, "demand"), *post_offer = kj_post_href(req, "achievement");
+    if (post_demand) json_object_set_new(d, "post_demand", json_string(post_demand));
+    if (post_offer) json_object_set_new(d, "post_offer", json_string(post_offer));
     kj_verify_banner(req, d);
     add_org_state(req, d);
     kj_render(req, 200, "dashboard", d);

@@ -10,6 +10,8 @@
 #include "core/id.h"
 #include "web/app.h"
 #include "web/market_view.h"
+#include "web/chips.h"
+#include "web/nav.h"
 #include "market/attach.h"
 #include "market/filters.h"
 #include "challenge/challenge.h"
@@ -76,6 +78,14 @@ static void browse(kj_req *req, const char *kind)
         json_array_append_new(sorts, json_pack("{s:s, s:s, s:b}", "code", *s, "label", kj_tr(req, key), "selected", !strcmp(cur, *s)));
     }
     json_object_set_new(d, "sorts", sorts);
+    /* Issue 15: the filter form folds away; the active filters show as
+     * chips that each remove one, and posting is one tap away. */
+    json_t *chips = kj_filter_chips(req, kj_jstr(d, "base"), json_object_get(d, "filters"), false);
+    if (json_array_size(chips)) json_object_set_new(d, "filters_n", json_integer((json_int_t)json_array_size(chips)));
+    json_object_set_new(d, "chips", chips);
+    const char *post = kj_post_href(req, kind);
+    if (post) json_object_set_new(d, "post_href", json_string(post));
+    json_object_set_new(d, "post_label", json_string(kj_tr(req, kj_arena_printf(req->arena, "post.%s", kind))));
     if (kj_has_errors(req)) { kj_render(req, 400, "listing_browse", d); return; }
     kj_render(req, 200, "listing_browse", d);
 }
@@ -234,7 +244,8 @@ void kj_page_listing_create(kj_req *req)
         bool submit = action && !strcmp(action, "submit");
         if (kj_listing_create(kj_req_db(req), req->user, kind, req->in, submit, id, errors) == 0) {
             json_decref(errors);
-            kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s?saved=1", id));
+            /* Sent for review: say so ("已提交，等待审核"), not "已保存". */
+            kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s?%s=1", id, submit ? "submitted" : "saved"));
             return;
         }
     }
@@ -274,10 +285,11 @@ void kj_page_listing_update(kj_req *req)
     json_t *errors = json_deep_copy(req->errors);
     if (json_object_size(errors) == 0) {
         const char *action = kj_in_str(req, "action");
-        if (kj_listing_update(kj_req_db(req), req->user, id, req->in, action && !strcmp(action, "submit"), errors) == 0) {
+        bool submit = action && !strcmp(action, "submit");
+        if (kj_listing_update(kj_req_db(req), req->user, id, req->in, submit, errors) == 0) {
             json_decref(errors);
             json_decref(l);
-            kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s?saved=1", id));
+            kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s?%s=1", id, submit ? "submitted" : "saved"));
             return;
         }
     }
@@ -301,7 +313,10 @@ static json_t *owner_actions(kj_req *req, json_t *l)
         if (!strcmp(table[i].action, "extend") && json_integer_value(json_object_get(l, "extended"))) continue;
         char key[64];
         snprintf(key, sizeof key, "action.%s", table[i].action);
-        json_array_append_new(out, json_pack("{s:s, s:s}", "action", table[i].action, "label", kj_tr(req, key)));
+        /* Moving forward is the primary button; withdrawing and closing
+         * never are (issue 15). */
+        bool primary = !strcmp(table[i].action, "submit") || !strcmp(table[i].action, "reopen") || !strcmp(table[i].action, "extend");
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "action", table[i].action, "label", kj_tr(req, key), "primary", primary));
     }
     if (!strcmp(st, "published")) {
         bool open = json_integer_value(json_object_get(l, "open_for_interest"));
@@ -322,6 +337,7 @@ void kj_page_listing(kj_req *req)
     json_object_set_new(l, "page_title", json_string(kj_jstr(l, "title")));
     json_object_set_new(l, "saved", json_boolean(kj_req_query(req, "saved") != NULL));
     json_object_set_new(l, "done", json_boolean(kj_req_query(req, "done") != NULL));
+    json_object_set_new(l, "submitted", json_boolean(kj_req_query(req, "submitted") != NULL));
     if (json_is_true(json_object_get(l, "is_owner"))) json_object_set_new(l, "actions", owner_actions(req, l));
     bool reviewer = json_is_true(json_object_get(l, "can_review"));
     /* "已发布" tells the public nothing: the state shows to its owner and
@@ -388,7 +404,8 @@ void kj_page_listing_act(kj_req *req)
     }
     const char *action = kj_in_str(req, "action");
     bool reviewer_action = !strncmp(action, "approve", 7) || !strncmp(action, "reject", 6);
-    kj_resp_redirect(req, reviewer_action ? "/review?done=1" : kj_arena_printf(req->arena, "/listings/%s?done=1", id));
+    kj_resp_redirect(req, reviewer_action ? "/review?done=1" :
+                          kj_arena_printf(req->arena, "/listings/%s?%s=1", id, !strcmp(action, "submit") ? "submitted" : "done"));
 }
 
 void kj_page_listing_history(kj_req *req)

@@ -9,6 +9,7 @@
 #include "search/search.h"
 #include "web/app.h"
 #include "web/market_view.h"
+#include "web/chips.h"
 #include "ref/refcache.h"
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,9 @@ void kj_page_search(kj_req *req)
         json_object_set_new(d, "original_href", json_string(href.data));
         kj_buf_free(&href);
     }
+    json_t *chips = kj_filter_chips(req, "/search", json_object_get(d, "params"), true);
+    if (json_array_size(chips)) json_object_set_new(d, "filters_n", json_integer((json_int_t)json_array_size(chips)));
+    json_object_set_new(d, "chips", chips);
     json_object_set_new(d, "q", json_string(q.q ? q.q : ""));
     json_object_set_new(d, "searched", json_boolean(q.q && *q.q));
     json_object_set_new(d, "page", json_integer(q.page > 0 ? q.page : 1));

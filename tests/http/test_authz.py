@@ -82,6 +82,7 @@ NO_SUCH_LINK = {r: "missing" for r in ROLES}
 MATRIX = [
     ("GET", "/", "page", PUBLIC),
     ("GET", "/help/roles", "page", PUBLIC),
+    ("GET", "/region?code=510107&next=/", "page", PUBLIC),
     ("GET", "/dashboard", "page", SIGNED_IN),
     ("GET", "/account/profile", "page", SIGNED_IN),
     ("GET", "/account/password", "page", SIGNED_IN),

@@ -88,11 +88,12 @@ TEST(challenge_tick_closes_applications_after_the_deadline)
     char dir[] = "/tmp/kj-challenge-XXXXXX", path[64], err[200], st[32], cmd[512];
     REQUIRE(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/t.db", dir);
-    /* Only the migrations this domain needs (018: the staff's jurisdiction):
+    /* Only the migrations this domain needs (018: the staff's jurisdiction;
+     * 026: the organizations' verified badge its entries show):
      * the search index's need the analyzer's tokenizer, which a unit test
      * does not load. */
     snprintf(cmd, sizeof cmd, "mkdir %s/m && cp migrations/sqlite/00[123]_*.sql migrations/sqlite/008_challenge.sql "
-             "migrations/sqlite/018_org_membership.sql %s/m/", dir, dir);
+             "migrations/sqlite/018_org_membership.sql migrations/sqlite/026_org_verification.sql %s/m/", dir, dir);
     REQUIRE(system(cmd) == 0);
     char mdir[64];
     snprintf(mdir, sizeof mdir, "%s/m", dir);
