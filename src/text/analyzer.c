@@ -740,13 +740,28 @@ static int emit_canon(emitter *e, int i)
     return emit(e, 1, ct, cl, e->ws->c[w->cs].ob, e->ws->c[last->ce - 1].oe);
 }
 
-/* Colocated bigrams starting at chars [cs, ce) of a run ending at run_end;
- * skip_at is a start whose bigram is already the position token. */
+/* The bigram at chars [from, from + 2) that crosses from one word into the
+ * next, colocated and marked (KJ_CROSSING_MARK): 品质|检测 holds 质检 only
+ * across the seam, and a query for the word 质检 must not find it there. */
+static int emit_crossing(emitter *e, int from)
+{
+    const kj_ws *ws = e->ws;
+    int s = ws->c[from].nb, n = nb_pos(ws, from + 2) - s;
+    char tok[16];
+    if (n + 1 > (int)sizeof tok) return emit_chars(e, 1, from, 2);
+    memcpy(tok, ws->nb + s, (size_t)n);
+    tok[n] = KJ_CROSSING_MARK[0];
+    return emit(e, 1, tok, n + 1, ws->c[from].ob, ws->c[from + 1].oe);
+}
+
+/* Colocated bigrams starting at chars [cs, ce) of a run ending at run_end
+ * (the last one, crossing into the next word, marked); skip_at is a start
+ * whose bigram is already the position token. */
 static int emit_bigrams(emitter *e, int cs, int ce, int run_end, int skip_at)
 {
     for (int c = cs; c < ce && c + 1 < run_end; c++) {
         if (c == skip_at) continue;
-        int rc = emit_chars(e, 1, c, 2);
+        int rc = c == ce - 1 ? emit_crossing(e, c) : emit_chars(e, 1, c, 2);
         if (rc) return rc;
     }
     return 0;

@@ -32,8 +32,8 @@
  *   - a Latin/number word: one position holding the (stemmed) word;
  *   - stop words: no position.
  * INDEX mode adds colocated extras: every CJK bigram starting inside the
- * word (including the one that crosses into the next word — so any two
- * consecutive characters of a document can be found), the single
+ * word (the one that crosses into the next word marked, KJ_CROSSING_MARK —
+ * a query's word never matches across a seam), the single
  * characters of a bigram-fallback run, the letter/digit parts of a mixed
  * word ("yolov5" → "yolov", "5"; parts of one letter are skipped), and the
  * canonical synonym token. QUERY mode emits only the position tokens, so
@@ -92,6 +92,12 @@ kj_analyzer *kj_analyzer_open(const char *data_dir, char *err, size_t errlen);
 void kj_analyzer_close(kj_analyzer *a);
 
 enum { KJ_ANALYZE_INDEX = 0, KJ_ANALYZE_QUERY = 1 };
+/* Appended to a bigram that crosses from the last character of a word into
+ * the next one (INDEX mode): 品质检测 (品质|检测) is indexed with "质检\x01",
+ * not "质检", so the word 质检 in a query does not match across the seam. No
+ * query term ever carries it: such bigrams still count for document
+ * statistics (a typo check adds both forms), never for matching. */
+#define KJ_CROSSING_MARK "\x01"
 enum { KJ_TOKEN_COLOCATED = 1 };
 
 /**

@@ -462,6 +462,8 @@ static int mark_loose(void *ctx, int flags, const char *tok, int len, int start,
     return 0;
 }
 
+/* Documents holding the two characters side by side: inside a word or
+ * across a seam (the index marks the latter, KJ_CROSSING_MARK). */
 static int64_t bigram_df(kj_df_fn df, void *ctx, uint32_t a, uint32_t b, int *lookups)
 {
     char t[16];
@@ -469,7 +471,10 @@ static int64_t bigram_df(kj_df_fn df, void *ctx, uint32_t a, uint32_t b, int *lo
     n += enc(b, t + n);
     t[n] = '\0';
     (*lookups)++;
-    return df(ctx, t);
+    int64_t inside = df(ctx, t);
+    memcpy(t + n, KJ_CROSSING_MARK, 2);
+    int64_t across = df(ctx, t);
+    return (inside > 0 ? inside : 0) + (across > 0 ? across : 0);
 }
 
 char *kj_rewrite_typos(const kj_rewriter *r, const char *text, kj_df_fn df, void *ctx, int64_t docs)

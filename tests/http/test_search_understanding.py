@@ -95,3 +95,19 @@ def test_machine_vision_demand_matches_the_vision_inspection_service(server):
     titles = [x["title"] for x in items]
     assert "工业视觉质检项目可行性评估与样机打样" in titles[:5], titles
     assert len(items) >= 3, titles
+
+
+def test_ai_quality_inspection_is_not_matched_across_a_word_seam(server):
+    # 品质检测 is 品质|检测: its 质检 straddles two words and must not count as
+    # the word 质检 (it used to: the 品质检测 listing ranked first).
+    admin = Client(server)
+    admin.login_as("admin")
+    real = publish(server, "scientist", offer("纺织面料人工智能质检系统%s" % TAG, "基于深度学习的布匹瑕疵在线质检，替代人工验布",
+                                              ["人工智能", "质检", "瑕疵检测"], domain="D0201"), admin)
+    other = publish(server, "scientist2", offer("人工智能驱动的食品品质检测平台%s" % TAG, "人工智能算法结合光谱实现食品品质检测与分级",
+                                                ["人工智能", "品质检测", "光谱"], domain="D0201"), admin)
+    r = search(server, "人工智能 质检")
+    ids = [h["id"] for h in r["items"]]
+    assert real in ids, [h["title"] for h in r["items"]]
+    assert other not in ids or ids.index(real) < ids.index(other), [h["title"] for h in r["items"]]
+    assert ids[0] == real, [h["title"] for h in r["items"]]
