@@ -24,39 +24,21 @@
 #include "ref/refcache.h"
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 enum { HOME_LISTINGS = 4, HOME_CHALLENGE_LISTS = 3, HOME_POPSCI = 4 };
 
-/* A date "YYYY-MM-DD" (China time, as deadlines are kept) in words:
- * "12月20日" this year, "2027年1月5日" another; "20 Dec" / "5 Jan 2027". */
-static const char *date_words(kj_req *req, const char *date, int this_year)
+/* "2026年12月20日截止 · 还剩 15 天", in the instance's time zone (when.c):
+ * the soonest open entry's deadline (the end of that day, UTC+8, as
+ * challenges keep it), else the end of the list's period. */
+static void deadline_words(kj_req *req, json_t *l)
 {
-    int y, m, d;
-    if (!date || sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12) return date ? date : "";
-    if (!strcmp(req->lang, "en")) {
-        static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-        return y == this_year ? kj_arena_printf(req->arena, "%d %s", d, months[m - 1])
-                              : kj_arena_printf(req->arena, "%d %s %d", d, months[m - 1], y);
-    }
-    return y == this_year ? kj_arena_printf(req->arena, "%d月%d日", m, d) : kj_arena_printf(req->arena, "%d年%d月%d日", y, m, d);
-}
-
-/* "12月20日截止 · 还有 15 天": the soonest open entry's deadline (the
- * end of that day, UTC+8), else the list's period end. */
-static void deadline_words(kj_req *req, json_t *l, int64_t now, int this_year)
-{
-    const char *date = kj_jstr(l, "next_deadline");
     int64_t end = json_integer_value(json_object_get(l, "next_deadline_ms"));
-    if (!date) {
-        date = kj_jstr(l, "period_end");
-        end = kj_challenge_day_end_ms(date);
-    }
-    json_object_set_new(l, "deadline_text", json_string(kj_trf(req, "home.deadline", date_words(req, date, this_year))));
-    if (end <= now) return;
-    int64_t days = (end - now + KJ_DAY_MS - 1) / KJ_DAY_MS;
-    char n[24];
-    snprintf(n, sizeof n, "%lld", (long long)days);
-    json_object_set_new(l, "left_text", json_string(days <= 1 ? kj_tr(req, "home.last_day") : kj_trf(req, "home.days_left", n)));
+    if (!kj_jstr(l, "next_deadline")) end = kj_challenge_day_end_ms(kj_jstr(l, "period_end"));
+    if (end <= 0) return;
+    /* The end of a day is the first moment of the next: show the day itself. */
+    json_object_set_new(l, "deadline_text", json_string(kj_trf(req, "home.deadline", kj_day_text(req, end - 1))));
+    if (end > kj_now_ms()) json_object_set_new(l, "left_text", json_string(kj_left_text(req, end)));
 }
 
 /* "发布需求" / "发布成果" where they lead this visitor (nav.h). */
@@ -135,11 +117,11 @@ void kj_page_home(kj_req *req)
 {
     kj_db *db = kj_req_db(req);
     int64_t now = kj_now_ms();
-    /* Dates as people in China read them (UTC+8), as deadlines are kept. */
-    char today[16];
-    kj_format_date(now + 8 * 3600 * 1000LL, today, sizeof today);
-    int this_year = 0;
-    sscanf(today, "%4d", &this_year);
+    /* Today in the instance's time zone, as people there read it. */
+    struct tm tm;
+    kj_local_time(now, &tm);
+    char today[40];
+    snprintf(today, sizeof today, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 
     json_t *d = json_object();
     static const char *const kinds[] = { "achievement", "demand", NULL };
@@ -152,7 +134,7 @@ void kj_page_home(kj_req *req)
     json_t *lists = kj_challenge_lists_open(db, now, today, HOME_CHALLENGE_LISTS);
     size_t i;
     json_t *l;
-    json_array_foreach(lists, i, l) deadline_words(req, l, now, this_year);
+    json_array_foreach(lists, i, l) deadline_words(req, l);
     json_object_set_new(d, "challenge_lists", lists);
 
     const char *region = req->user ? kj_jstr(req->user, "region") : NULL;
@@ -165,7 +147,10 @@ void kj_page_home(kj_req *req)
     }
     json_object_set_new(d, "popsci", picks);
 
-    json_object_set_new(d, "figures", figures(req, today));
+    /* Listings count as current the way browse counts them (market/browse.c). */
+    char utc_today[16];
+    kj_format_date(now, utc_today, sizeof utc_today);
+    json_object_set_new(d, "figures", figures(req, utc_today));
     centers(req, d);
     post_links(req, d);
     kj_render(req, 200, "home", d);
