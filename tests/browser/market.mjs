@@ -203,7 +203,8 @@ async function marketJourney(t) {
   const enterprise = await pageFor(t, ENTERPRISE);
   const card = await findByDomain(enterprise, t, listingId, l.title);
   await followTo(enterprise, card.locator('h3 a'), new RegExp(`^/listings/${listingId}$`));
-  assert.equal(await textOf(enterprise, '#listing-status'), t.zh('status.published'));
+  // Issue 15 §6: "已发布" tells the public nothing (owners and reviewers see it).
+  assert.equal(await enterprise.locator('#listing-status').count(), 0, 'no 已发布 badge for the public');
   assert.equal(await enterprise.locator('#contact').count(), 0, 'no #contact before the EOI');
   const html = await enterprise.content();
   assert.ok(!html.includes(l.phone), 'contact phone hidden before the EOI');
@@ -260,7 +261,8 @@ async function anonymousListing(t) {
 
   const enterprise = await pageFor(t, ENTERPRISE);
   await enterprise.goto(`${t.base}/listings/${listingId}`);
-  assert.equal(await textOf(enterprise, '#listing-status'), t.zh('status.published'));
+  // Issue 15 §6: "已发布" tells the public nothing (owners and reviewers see it).
+  assert.equal(await enterprise.locator('#listing-status').count(), 0, 'no 已发布 badge for the public');
   assert.equal(await textOf(enterprise, '#anonymous-owner'), t.zh('listing.anonymous_owner_long'), '#anonymous-owner');
   assert.equal(await enterprise.locator('#owner-identity').count(), 0, 'no #owner-identity');
   const html = await enterprise.content();
