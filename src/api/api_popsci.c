@@ -164,7 +164,8 @@ void kj_api_popsci_stats(kj_req *req)
 
 void kj_api_popsci_experts(kj_req *req)
 {
-    kj_resp_json(req, 200, json_pack("{s:o}", "items", kj_popsci_expert_get(kj_popsci_db(req), kj_user_id(req->user))));
+    kj_resp_json(req, 200, json_pack("{s:o, s:b}", "items", kj_popsci_expert_get(kj_popsci_db(req), kj_user_id(req->user)),
+                                     "public", kj_popsci_expert_is_public(kj_popsci_db(req), kj_user_id(req->user))));
 }
 
 void kj_api_popsci_experts_put(kj_req *req)
@@ -173,6 +174,13 @@ void kj_api_popsci_experts_put(kj_req *req)
     kj_err pe = { .fields = errors };
     int st = kj_popsci_expert_set(kj_popsci_db(req), kj_user_id(req->user), json_object_get(req->in, "topics"),
                                   json_object_get(req->in, "regions"), &pe) ? kj_err_status(&pe) : 0;
+    json_t *pub = json_object_get(req->in, "public");
+    kj_err de = { 0 };
+    if (!st && json_is_boolean(pub) &&
+        kj_popsci_expert_set_public(kj_popsci_db(req), kj_user_id(req->user), json_is_true(pub), &de)) {
+        json_object_set_new(errors, de.field ? de.field : "form", json_string(de.key));
+        st = kj_err_status(&de);
+    }
     if (st) { refuse(req, st, errors); return; }
     json_decref(errors);
     kj_api_popsci_experts(req);

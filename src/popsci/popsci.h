@@ -228,4 +228,26 @@ int kj_popsci_atomic(kj_db *db, int (*steps)(kj_db *db, void *ctx), void *ctx);
 void kj_popsci_join_list(json_t *v, kj_buf *out);
 /** Splits " a b " into a new JSON array. */
 json_t *kj_popsci_split_list(const char *s);
+/* ---- site search (search.c) ---- */
+
+typedef struct kj_analyzer kj_analyzer;
+/** Published 科普 content and questions matching q (the analyzer's query
+ *  words; at least half of them in each hit), best first: {items: [{kind:
+ *  "popsci" | "question", id, title, summary, topic, content_kind |
+ *  status}], total}. At most limit items. New reference, never NULL. */
+json_t *kj_popsci_search(kj_db *db, kj_analyzer *a, const char *q, int limit);
+
+/* ---- the public expert directory (experts.c) ---- */
+
+/** Shows (show = true) or hides user_id in the public expert directory;
+ *  showing needs answering topics (INVALID "public" otherwise). */
+int kj_popsci_expert_set_public(kj_db *db, const char *user_id, bool show, kj_err *e);
+/** Whether user_id chose to be listed. */
+bool kj_popsci_expert_is_public(kj_db *db, const char *user_id);
+/** Listed experts (optionally answering topic): id, name, title, org_name,
+ *  topics [codes], regions [codes], by name. New reference, never NULL. */
+json_t *kj_popsci_expert_directory(kj_db *db, const char *topic, int limit, int offset);
+/** Demo: lists every demo expert who answers questions. 0 or -1. */
+int kj_popsci_demo_experts_public(kj_db *db);
+
 #endif

@@ -81,11 +81,14 @@ static const kj_field answer_fields[] = { { "body", KJ_F_MULTILINE, 0, 0, 20000,
 static const kj_field experts_form[] = {
     { "topics", KJ_F_LIST, 0, 0, 32, NULL },
     { "regions", KJ_F_TEXT, 0, 0, 400, NULL },
+    { "public", KJ_F_BOOL, 0, 0, 0, NULL },
     KJ_FIELDS_END
 };
+static const kj_field directory_fields[] = { { "topic", KJ_F_TEXT, 0, 0, 32, NULL }, KJ_FIELDS_END };
 static const kj_field experts_api[] = {
     { "topics", KJ_F_JSON, 0, 0, 0, NULL },
     { "regions", KJ_F_JSON, 0, 0, 0, NULL },
+    { "public", KJ_F_BOOL, 0, 0, 0, NULL },
     KJ_FIELDS_END
 };
 static const kj_field team_api[] = {
@@ -124,6 +127,8 @@ const kj_route kj_routes_popsci[] = {
     { KJ_POST, "/popsci/questions/{id}/publish",  kj_page_popsci_publish_q,   STAFF,  0, NULL, "popsci_q_publish" },
     { KJ_POST, "/popsci/answers/{id}/accept",     kj_page_popsci_accept,      SIGNED, 0, NULL, "popsci_accept" },
     { KJ_GET,  "/popsci/experts",                 kj_page_popsci_experts,     SIGNED, 0, NULL, "popsci_experts" },
+    { KJ_GET,  "/experts",                        kj_page_expert_directory,   KJ_PUBLIC, 0, directory_fields, "experts" },
+    { KJ_GET,  "/api/v1/experts",                 kj_api_expert_directory,    KJ_PUBLIC, KJ_API, directory_fields, "api_experts" },
     { KJ_POST, "/popsci/experts",                 kj_page_popsci_experts_post, SIGNED, 0, experts_form, "popsci_experts" },
     { KJ_GET,  "/popsci/notices/new",             kj_page_popsci_notice_form, STAFF,  0, NULL, "popsci_notice" },
     { KJ_POST, "/popsci/notices",                 kj_page_popsci_notice,      STAFF,  0, notice_form, "popsci_notice" },

@@ -833,6 +833,8 @@ static void render_experts(kj_req *req, int status)
     json_object_set_new(d, "my_regions", json_string(kj_has_errors(req) && req->form ? or_empty(kj_jstr(req->form, "regions"))
                                                                                        : regions.data + 1));
     json_object_set_new(d, "registered", json_boolean(json_array_size(regs) > 0));
+    json_object_set_new(d, "listed", json_boolean(status == 422 && req->form ? kj_jstr(req->form, "public") != NULL
+                                                            : kj_popsci_expert_is_public(db, kj_user_id(req->user))));
     if (kj_req_query(req, "saved")) json_object_set_new(d, "saved", json_true());
     kj_buf_free(&topics);
     kj_buf_free(&regions);
@@ -849,6 +851,14 @@ void kj_page_popsci_experts_post(kj_req *req)
     kj_err pe = { .fields = errors };
     int st = kj_popsci_expert_set(kj_popsci_db(req), kj_user_id(req->user), json_object_get(req->in, "topics"),
                                   json_object_get(req->in, "regions"), &pe) ? kj_err_status(&pe) : 0;
+    if (!st) {
+        kj_err de = { 0 };
+        if (kj_popsci_expert_set_public(kj_popsci_db(req), kj_user_id(req->user),
+                                        json_is_true(json_object_get(req->in, "public")), &de)) {
+            json_object_set_new(errors, de.field ? de.field : "form", json_string(de.key));
+            st = kj_err_status(&de);
+        }
+    }
     if (st) { kj_popsci_take_errors(req, errors); render_experts(req, 422); return; }
     json_decref(errors);
     kj_resp_redirect(req, "/popsci/experts?saved=1");
@@ -1063,4 +1073,42 @@ void kj_page_popsci_atom(kj_req *req)
     kj_resp_text(req, 200, "application/atom+xml; charset=utf-8", out.data, out.len);
     kj_resp_header(req, "Cache-Control", "public, max-age=300");
     kj_buf_free(&out);
+}
+
+/* ---- the public expert directory (issue 15 item 7) ---- */
+
+static json_t *directory(kj_req *req, bool labels)
+{
+    const char *topic = kj_in_str(req, "topic");
+    json_t *items = kj_popsci_expert_directory(kj_popsci_db(req), topic, 100, 0);
+    if (!labels) return items;
+    json_t *all = kj_popsci_topics(kj_popsci_db(req));
+    bool en = !strcmp(req->lang, "en");
+    size_t i, j, k;
+    json_t *x, *t, *c;
+    json_array_foreach(items, i, x) {
+        json_t *names = json_array();
+        json_array_foreach(json_object_get(x, "topics"), j, c)
+            json_array_foreach(all, k, t)
+                if (!strcmp(or_empty(kj_jstr(t, "code")), or_empty(json_string_value(c))))
+                    json_array_append_new(names, json_string(kj_jstr(t, en ? "name_en" : "name_zh")));
+        json_object_set_new(x, "topic_names", names);
+        json_object_set_new(x, "region_names", region_names(req, json_object_get(x, "regions")));
+    }
+    json_decref(all);
+    return items;
+}
+
+void kj_page_expert_directory(kj_req *req)
+{
+    json_t *d = page_data(req, "popsci.directory.title");
+    const char *topic = kj_in_str(req, "topic");
+    json_object_set_new(d, "experts", directory(req, true));
+    json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
+    kj_render(req, 200, "expert_directory", d);
+}
+
+void kj_api_expert_directory(kj_req *req)
+{
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", directory(req, false)));
 }

@@ -79,4 +79,8 @@ void kj_page_popsci_video(kj_req *req);       /* GET  /popsci/videos/{id} (Range
 void kj_page_popsci_atom(kj_req *req);        /* GET  /feeds/popsci.atom?topic=&region= */
 
 /* API (api_popsci.c). */
+/** The public expert directory: GET /experts and GET /api/v1/experts
+ *  (?topic=CODE). */
+void kj_page_expert_directory(kj_req *req);
+void kj_api_expert_directory(kj_req *req);
 #endif

@@ -7,6 +7,7 @@
 #include "core/id.h"
 #include "market/filters.h"
 #include "search/search.h"
+#include "popsci/popsci.h"
 #include "web/app.h"
 #include "web/market_view.h"
 #include "web/chips.h"
@@ -163,6 +164,15 @@ void kj_page_search(kj_req *req)
     json_object_set_new(d, "chips", chips);
     json_object_set_new(d, "q", json_string(q.q ? q.q : ""));
     json_object_set_new(d, "searched", json_boolean(q.q && *q.q));
+    /* 科普 and questions too (issue 15 item 7), on the first page. */
+    if (q.q && *q.q && q.page <= 1 && !kj_has_errors(req)) {
+        json_t *ps = kj_popsci_search(kj_req_db(req), kj_req_app(req)->analyzer, q.q, 5);
+        json_t *it;
+        size_t k;
+        json_array_foreach(json_object_get(ps, "items"), k, it)
+            json_object_set_new(it, "is_question", json_boolean(!strcmp(kj_jstr_or_empty(it, "kind"), "question")));
+        json_object_set_new(d, "popsci", ps);
+    }
     json_object_set_new(d, "page", json_integer(q.page > 0 ? q.page : 1));
     int64_t total = json_integer_value(json_object_get(d, "total"));
     int per = q.per_page > 0 ? q.per_page : 20, page = q.page > 0 ? q.page : 1;
@@ -199,6 +209,7 @@ void kj_api_search(kj_req *req)
     }
     json_object_set_new(d, "page", json_integer(q.page > 0 ? q.page : 1));
     json_object_set_new(d, "per_page", json_integer(q.per_page > 0 ? q.per_page : 20));
+    if (q.q && *q.q && q.page <= 1) json_object_set_new(d, "popsci", kj_popsci_search(kj_req_db(req), kj_req_app(req)->analyzer, q.q, 5));
     kj_resp_json(req, 200, d);
 }
 

@@ -83,6 +83,8 @@ MATRIX = [
     ("GET", "/", "page", PUBLIC),
     ("GET", "/help/roles", "page", PUBLIC),
     ("GET", "/region?code=510107&next=/", "page", PUBLIC),
+    ("GET", "/experts", "page", PUBLIC),
+    ("GET", "/api/v1/experts", "api", PUBLIC),
     ("GET", "/dashboard", "page", SIGNED_IN),
     ("GET", "/account/profile", "page", SIGNED_IN),
     ("GET", "/account/password", "page", SIGNED_IN),
