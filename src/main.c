@@ -8,6 +8,7 @@
 #include "account/account.h"
 #include "core/config.h"
 #include "core/heavy.h"
+#include "review/route.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "demo/demo.h"
@@ -81,6 +82,10 @@ static void *run_jobs(void *arg)
             kj_market_tick(db);
             kj_challenge_tick(db);
             kj_workorder_tick(db, app->cfg.workorder_first_response_hours * 3600 * 1000);
+            /* Tells submitters (and the parent center) when an item waited
+             * too long for review; who sees it is computed at read time. */
+            kj_review_policy policy = { .escalate_days = app->cfg.review_escalate_days, .now = kj_now_ms() };
+            if (kj_review_escalate(db, &policy) < 0) kj_log_error("review: an escalation could not be recorded (retried next round)");
             last_tick_us = t0;
         }
         /* Small batches: a stop request waits for at most one batch, and a

@@ -5,6 +5,7 @@
  */
 #include "core/id.h"
 #include "api/api.h"
+#include "web/pages_center.h"
 #include "core/json_util.h"
 #include "web/app.h"
 #include "web/market_view.h"
@@ -177,7 +178,9 @@ void kj_api_my_listings(kj_req *req)
 
 void kj_api_review_queue(kj_req *req)
 {
-    json_t *q = kj_review_queue(kj_req_db(req), req->user);
+    kj_review_policy policy = kj_req_review_policy(req);
+    json_t *q = kj_review_listing_queue(kj_req_db(req), req->user, &policy);
+    json_object_set_new(q, "challenges", kj_review_challenge_queue(kj_req_db(req), req->user, &policy));
     size_t i;
     json_t *l;
     json_array_foreach(json_object_get(q, "items"), i, l) api_listing(l);

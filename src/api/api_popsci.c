@@ -9,6 +9,7 @@
 #include "web/app.h"
 #include "core/json_util.h"
 #include "api/api.h"
+#include "web/pages_center.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "popsci/popsci.h"
@@ -110,7 +111,8 @@ void kj_api_popsci_event(kj_req *req)
 
 void kj_api_popsci_queue(kj_req *req)
 {
-    kj_resp_json(req, 200, json_pack("{s:o}", "items", kj_popsci_review_queue(kj_popsci_db(req), req->user)));
+    kj_review_policy policy = kj_req_review_policy(req);
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", kj_review_popsci_queue(kj_popsci_db(req), req->user, &policy)));
 }
 
 void kj_api_popsci_topics(kj_req *req)

@@ -274,7 +274,8 @@ json_t *kj_challenge_review_queue(kj_db *db, json_t *user)
     json_t *out = json_array();
     if (!is_staff_user(user)) return out;
     json_t *rows = kj_db_rows(db, "SELECT c.id, c.title, c.list_id, l.title AS list_title, o.name AS org_name, " OV "c.direction, "
-                              "c.region, c.created_at" CH_FROM "WHERE c.status = 'submitted' ORDER BY c.created_at, c.id", "");
+                              "c.region, c.created_at, c.updated_at, c.issuer_id, (SELECT u.name FROM users u WHERE u.id = c.issuer_id) AS issuer_name"
+                              CH_FROM "WHERE c.status = 'submitted' ORDER BY c.created_at, c.id", "");
     size_t i;
     json_t *c;
     json_array_foreach(rows, i, c) if (kj_authz_can_review_region(user, kj_ch_str(c, "region"))) json_array_append(out, c);

@@ -70,6 +70,7 @@ static const setting settings[] = {
     S("server", "metrics_token", "KEJIYUN_METRICS_TOKEN", "--metrics-token", K_STR, metrics_token, "", "/metrics answers only requests with \"Authorization: Bearer TOKEN\" (at least 16 characters; prefer the environment variable); empty: 404 on the public listener"),
     S("server", "metrics_listen", "KEJIYUN_METRICS_LISTEN", "--metrics-listen", K_STR, metrics_listen, "", "a second address, HOST:PORT, serving only /metrics and /healthz without a token (e.g. 127.0.0.1:9090 for a local Prometheus); empty: none"),
     S("workorders", "workorder_first_response_hours", "KEJIYUN_WORKORDER_FIRST_RESPONSE_HOURS", "--workorder-first-response-hours", K_INT, workorder_first_response_hours, "48", "hours a service center has to accept a new work order before it escalates to the parent center (the requester is told)"),
+    S("review", "review_escalate_days", "KEJIYUN_REVIEW_ESCALATE_DAYS", "--review-escalate-days", K_INT, review_escalate_days, "3", "working days (Monday to Friday in time_zone) a listing, 揭榜 entry or 科普 item may wait for review at a service center before it escalates to the parent center, each step telling the submitter (0 = never escalate)"),
     S("testing", "test_mode", "KEJIYUN_TEST_MODE", "--test-mode", K_BOOL, test_mode, "false", "enable /__test endpoints (clock control); never in production"),
 };
 #define NSETTINGS (sizeof settings / sizeof *settings)

@@ -50,6 +50,7 @@ typedef struct kj_config {
     long login_max_account_total; /* free failures per account from all addresses */
     long login_window_s;      /* counters forget after this; longest wait */
     long login_delay_s;       /* first wait beyond the free failures (doubles)*/
+    long review_escalate_days; /* working days before an unreviewed item climbs to the parent center (0 = never) */
     bool test_mode;           /* enables /__test endpoints (clock control) */
     long workorder_first_response_hours; /* work orders escalate when not accepted within this */
     /* E-mail (src/mail): SMTP server for notifications; empty host = no sending. */

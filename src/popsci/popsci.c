@@ -479,10 +479,12 @@ json_t *kj_popsci_list(kj_db *db, const char *topic, const char *region, int lim
 
 json_t *kj_popsci_review_queue(kj_db *db, json_t *user)
 {
-    json_t *all = kj_db_rows(db, "SELECT " SUMMARY_COLS ", c.author_id FROM popsci_content c "
+    json_t *all = kj_db_rows(db, "SELECT " SUMMARY_COLS ", c.author_id, c.created_at AS submitted_at, "
+                             "(SELECT u.name FROM users u WHERE u.id = c.author_id) AS author_name FROM popsci_content c "
                              "LEFT JOIN popsci_topics t ON t.code = c.topic WHERE c.status = 'submitted' "
                              "ORDER BY c.created_at", "");
-    json_t *edits = kj_db_rows(db, "SELECT " SUMMARY_COLS ", c.author_id, 1 AS revision FROM popsci_revisions r "
+    json_t *edits = kj_db_rows(db, "SELECT " SUMMARY_COLS ", c.author_id, 1 AS revision, r.created_at AS submitted_at, "
+                               "(SELECT u.name FROM users u WHERE u.id = c.author_id) AS author_name FROM popsci_revisions r "
                                "JOIN popsci_content c ON c.id = r.content_id LEFT JOIN popsci_topics t ON t.code = c.topic "
                                "WHERE r.status = 'submitted' ORDER BY r.created_at", "");
     json_t *out = json_array();

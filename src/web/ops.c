@@ -12,6 +12,7 @@
 #include "challenge/challenge.h"
 #include "search/search.h"
 #include "ops/figures.h"
+#include "web/pages_center.h"
 #include <string.h>
 #include <strings.h>
 
@@ -125,7 +126,10 @@ void kj_ops_test_faults(kj_req *req)
 void kj_ops_test_tick(kj_req *req)
 {
     if (!kj_req_app(req)->cfg.test_mode) { kj_error(req, 404, "err.not_found"); return; }
+    kj_review_policy policy = kj_req_review_policy(req);
+    int escalated = kj_review_escalate(kj_req_db(req), &policy);
     int changed = kj_market_tick(kj_req_db(req)) + kj_challenge_tick(kj_req_db(req)) +
-                  kj_workorder_tick(kj_req_db(req), kj_req_app(req)->cfg.workorder_first_response_hours * 3600 * 1000);
+                  kj_workorder_tick(kj_req_db(req), kj_req_app(req)->cfg.workorder_first_response_hours * 3600 * 1000) +
+                  (escalated > 0 ? escalated : 0);
     kj_resp_json(req, 200, json_pack("{s:i}", "changed", changed));
 }

@@ -8,6 +8,7 @@
 #include "authz/authz.h"
 #include "center/center.h"
 #include "core/id.h"
+#include "core/clock.h"
 #include "core/json_util.h"
 #include "market/market.h"
 #include "popsci/popsci.h"
@@ -335,4 +336,37 @@ void kj_page_admin_user_center(kj_req *req)
     }
     if (st) { kj_error(req, st == 422 ? 400 : st, f.key ? f.key : "err.internal"); return; }
     kj_resp_redirect(req, "/admin/users");
+}
+
+/* ---- review routing, as queues show it ---- */
+
+kj_review_policy kj_req_review_policy(kj_req *req)
+{
+    return (kj_review_policy){ .escalate_days = kj_req_app(req)->cfg.review_escalate_days, .now = kj_now_ms() };
+}
+
+/* Working time left in words: days (rounded up) from a day on, hours
+ * under it, "overdue" once spent. */
+static const char *left_text(kj_req *req, json_t *it)
+{
+    if (!json_integer_value(json_object_get(it, "due_at"))) return "";
+    int64_t left = json_integer_value(json_object_get(it, "left_ms"));
+    if (left <= 0) return kj_tr(req, "review.overdue");
+    if (left >= KJ_DAY_MS) return kj_trf(req, "review.left.workdays", kj_arena_printf(req->arena, "%lld", (long long)((left + KJ_DAY_MS - 1) / KJ_DAY_MS)));
+    return kj_trf(req, "review.left.hours", kj_arena_printf(req->arena, "%lld", (long long)((left + 3599999) / 3600000)));
+}
+
+void kj_review_decorate(kj_req *req, json_t *items)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        kj_set_when(req, it, "submitted_at", "submitted_text");
+        if (kj_jstr(it, "center_id")) {
+            json_object_set_new(it, "center_name", json_string(pick(req, it, "center_name_zh", "center_name_en")));
+            json_object_set_new(it, "origin_name", json_string(pick(req, it, "origin_name_zh", "origin_name_en")));
+        }
+        json_object_set_new(it, "left_text", json_string(left_text(req, it)));
+        if (json_integer_value(json_object_get(it, "due_at")) > 0) kj_set_when(req, it, "due_at", "due_text");
+    }
 }

@@ -11,6 +11,7 @@
 #ifndef KJ_PAGES_CENTER_H
 #define KJ_PAGES_CENTER_H
 #include "web/app.h"
+#include "review/route.h"
 
 void kj_page_centers(kj_req *req);             /* GET  /centers */
 void kj_page_center(kj_req *req);              /* GET  /centers/{id} */
@@ -40,6 +41,13 @@ json_t *kj_center_view(kj_req *req, const char *id, bool manage);
 /** True when req's user may see a center's staff list with contacts:
  *  administrators and the center's own staff. */
 bool kj_center_may_see_staff(kj_req *req, const char *center_id);
+/** The review routing policy for req (setting review_escalate_days, now). */
+struct kj_review_policy kj_req_review_policy(kj_req *req);
+/** Adds what a review queue shows about routed items (review/route.h):
+ *  submitted_text (when), center_name and origin_name in req's language,
+ *  left_text (working time left in words, or overdue), due_text. */
+void kj_review_decorate(kj_req *req, json_t *items);
+
 /** Checks a region filter or field: NULL/"" or a known region code. */
 bool kj_center_region_ok(kj_req *req, const char *code);
 #endif

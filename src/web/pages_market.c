@@ -4,6 +4,7 @@
  * favourites, notifications.
  */
 #include "web/pages_market.h"
+#include "web/pages_center.h"
 #include "core/json_util.h"
 #include "deal/deal.h"
 #include "core/clock.h"
@@ -473,12 +474,17 @@ void kj_page_my_listings(kj_req *req)
 
 void kj_page_review_queue(kj_req *req)
 {
-    json_t *q = kj_review_queue(kj_req_db(req), req->user);
+    /* Routed to the lowest covering service center, escalating upward
+     * (review/route.h): who submitted, when, where it is, time left. */
+    kj_review_policy policy = kj_req_review_policy(req);
+    json_t *q = kj_review_listing_queue(kj_req_db(req), req->user, &policy);
     kj_listing_decorate_all(req, json_object_get(q, "items"));
+    kj_review_decorate(req, json_object_get(q, "items"));
     json_object_set_new(q, "page_title", json_string(kj_tr(req, "nav.review")));
     json_object_set_new(q, "done", json_boolean(kj_req_query(req, "done") != NULL));
     /* Challenge-list entries wait for the same staff (揭榜挂帅, challenge.c). */
-    json_t *entries = kj_challenge_review_queue(kj_req_db(req), req->user);
+    json_t *entries = kj_review_challenge_queue(kj_req_db(req), req->user, &policy);
+    kj_review_decorate(req, entries);
     size_t i;
     json_t *c;
     json_array_foreach(entries, i, c) {

@@ -8,6 +8,7 @@
  * page carries only the text, its images (lazy, sized) and small forms.
  */
 #include "web/pages_popsci.h"
+#include "web/pages_center.h"
 #include "core/json_util.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -613,8 +614,10 @@ void kj_page_popsci_correct(kj_req *req)
 
 void kj_page_popsci_queue(kj_req *req)
 {
-    json_t *items = kj_popsci_review_queue(kj_popsci_db(req), req->user);
+    kj_review_policy policy = kj_req_review_policy(req);
+    json_t *items = kj_review_popsci_queue(kj_popsci_db(req), req->user, &policy);
     label_rows(req, items);
+    kj_review_decorate(req, items);
     json_t *d = page_data(req, "popsci.queue.title");
     json_object_set_new(d, "items", items);
     kj_render(req, 200, "popsci_queue", d);

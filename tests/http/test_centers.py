@@ -191,3 +191,123 @@ def test_head_manages_own_staff_only(server):
     assert uid not in [s["user_id"] for s in staff], staff
     # Another center's staff list is not theirs to read.
     assert head.api("GET", "/api/v1/service-centers/%s/staff" % xn).status == 403
+
+
+# ---- review routing and escalation (the controlled clock) ----
+
+import datetime
+
+# Friday 2026-12-11, 10:00 Beijing time (02:00 UTC); escalation after 3
+# working days (the default review_escalate_days).
+FRIDAY_10 = int(datetime.datetime(2026, 12, 11, 2, 0, tzinfo=datetime.timezone.utc).timestamp() * 1000)
+DAY = 86400 * 1000
+
+
+def freeze(server, ms):
+    r = Client(server).api("POST", "/__test/clock", {"freeze_ms": ms})
+    assert r.status == 200, r
+
+
+def tick(server):
+    r = Client(server).api("POST", "/__test/tick")
+    assert r.status == 200, r
+
+
+def queue(c):
+    r = c.api("GET", "/api/v1/review-queue")
+    assert r.status == 200, r
+    return {i["id"]: i for i in r.json["items"]}
+
+
+def notifications(c, kind):
+    r = c.api("GET", "/api/v1/notifications")
+    assert r.status == 200, r
+    return [n for n in r.json["items"] if n["kind"] == kind]
+
+
+def submit_listing(c, region, title):
+    body = {"kind": "achievement", "title": title, "summary": "面向装备制造的在线检测成果。", "domain": "D0101",
+            "region": region, "trl": 5, "coop_modes": ["transfer"], "keywords": ["检测"], "submit": True}
+    r = c.api("POST", "/api/v1/listings", body)
+    assert r.status == 201, r
+    return r.json["id"]
+
+
+def test_review_routing_and_escalation_over_working_days(server):
+    try:
+        freeze(server, FRIDAY_10)
+        owner, me = register(server, name="旌阳提交人")
+        title = "旌阳区在线检测成果-%d" % next(_seq)
+        lid = submit_listing(owner, "510603", title)
+        county, city, chengdu, xining = (login(server, w) for w in ("county_staff", "center_staff", "operator", "operator2"))
+        jy = center_id(server, "510603")
+        # It goes to the lowest center covering 旌阳区: 旌阳区's staff, not 德阳's.
+        q = queue(county)
+        assert lid in q, q.keys()
+        item = q[lid]
+        assert item["center_id"] == jy and not item["escalated"] and item["level"] == 0, item
+        assert item["submitter_name"] == "旌阳提交人" and item["submitted_at"] == FRIDAY_10, item
+        assert item["left_ms"] == 3 * DAY and item["due_at"] == FRIDAY_10 + 5 * DAY, item   # Wednesday 10:00
+        assert lid not in queue(city) and lid not in queue(chengdu) and lid not in queue(xining)
+        page = county.get("/review")
+        assert page.status == 200 and "旌阳提交人" in page.text and "还剩 3 个工作日" in page.text, page.text[-3000:]
+        assert "旌阳区科技云服务中心" in page.text
+        # Staff of other centers may not review in 旌阳区 (nor see the
+        # submitted listing: 404, not disclosed).
+        for other in (chengdu, xining):
+            r = other.api("POST", "/api/v1/listings/%s/actions" % lid, {"action": "approve"})
+            assert r.status in (403, 404), r
+        # Tuesday 10:00: four calendar days, two working days (the weekend
+        # does not count): still 旌阳区's, one working day left.
+        freeze(server, FRIDAY_10 + 4 * DAY)
+        tick(server)
+        item = queue(county)[lid]
+        assert not item["escalated"] and item["left_ms"] == DAY, item
+        assert lid not in queue(city)
+        assert not notifications(owner, "review_escalated")
+        assert "还剩 1 个工作日" in county.get("/review").text
+        # Wednesday 10:01: three working days passed, nobody acted: 德阳's
+        # staff see it (marked escalated); 旌阳区 keeps seeing it.
+        freeze(server, FRIDAY_10 + 5 * DAY + 60000)
+        item = queue(city).get(lid)
+        assert item and item["escalated"] and item["center_id"] == center_id(server, "510600"), item
+        assert item["origin_center_id"] == jy and item["level"] == 1, item
+        assert lid in queue(county) and lid not in queue(chengdu)
+        page = city.get("/review")
+        assert 'data-escalated="yes"' in page.text and "已升级" in page.text
+        # The job tells the submitter (once) and 德阳's staff.
+        tick(server)
+        tick(server)
+        told = [n for n in notifications(owner, "review_escalated") if n["subject"] == title]
+        assert len(told) == 1, told
+        assert [n for n in notifications(city, "review_escalated_staff") if n["subject"] == title]
+        # The escalated center acts: 德阳 covers 旌阳区.
+        r = city.api("POST", "/api/v1/listings/%s/actions" % lid, {"action": "approve"})
+        assert r.status == 200, r
+        assert lid not in queue(county) and lid not in queue(city)
+    finally:
+        freeze(server, 0)
+
+
+def test_escalation_climbs_to_the_province_and_starts_on_monday(server):
+    try:
+        # Submitted on a Saturday: the clock starts on Monday 00:00.
+        saturday = FRIDAY_10 + DAY
+        freeze(server, saturday)
+        owner, _ = register(server, name="周末提交人")
+        lid = submit_listing(owner, "510603", "周末提交的成果-%d" % next(_seq))
+        county = login(server, "county_staff")
+        item = queue(county)[lid]
+        monday0 = FRIDAY_10 + 2 * DAY + 14 * 3600 * 1000
+        assert item["due_at"] == monday0 + 3 * DAY, (item["due_at"] - monday0) / 3600000
+        # Six working days later (Monday 00:00 + 8 calendar days): the
+        # province center's step (旌阳区 → 德阳 → 四川省).
+        freeze(server, monday0 + 8 * DAY + 1000)
+        item = queue(login(server, "admin"))[lid]
+        assert item["level"] == 2 and item["center_id"] == center_id(server, "510000"), item
+        assert item["at_top"] and item["due_at"] == monday0 + 11 * DAY, item
+        tick(server)
+        told = notifications(owner, "review_escalated")
+        assert len(told) == 2, told
+    finally:
+        freeze(server, 0)
