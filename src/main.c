@@ -8,6 +8,7 @@
 #include "account/account.h"
 #include "core/config.h"
 #include "core/heavy.h"
+#include "center/center.h"
 #include "review/route.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -319,17 +320,35 @@ static int cmd_audit(int argc, char **argv)
     return with_store(argc - 1, argv + 1, do_audit, NULL);
 }
 
-struct user_add { const char *email, *name, *role, *password, *jurisdiction; };
+struct user_add { const char *email, *name, *role, *password, *center; };
 
 static int do_user_add(kj_app *app, kj_db *db, void *ctx)
 {
     struct user_add *u = ctx;
-    kj_registration r = { .email = u->email, .password = u->password, .name = u->name, .role = u->role,
-                          .jurisdiction = u->jurisdiction };
+    kj_registration r = { .email = u->email, .password = u->password, .name = u->name, .role = u->role };
     char id[KJ_ID_LEN + 1];
     kj_err fail = { 0 };
+    /* --center: the service center of exactly that region, checked first
+     * so that a wrong region adds nobody. */
+    json_t *center = u->center ? kj_center_covering(db, u->center) : NULL;
+    bool center_ok = center && !strcmp(json_string_value(json_object_get(center, "region")), u->center);
+    if (u->center && (!center_ok || strcmp(u->role, "operator"))) {
+        fprintf(stderr, "kejiyun: cannot add user: %s\n", !center_ok ? "no service center for that region (--center)"
+                                                                     : "only operators work at a center (--center)");
+        json_decref(center);
+        return 1;
+    }
     if (kj_account_register(db, &r, true, id, &fail)) {
         fprintf(stderr, "kejiyun: cannot add user: %s (%s)\n", fail.key, fail.field);
+        json_decref(center);
+        return 1;
+    }
+    /* The jurisdiction comes from the appointment (logged and audited, actor: the command line). */
+    int rc = center ? kj_center_appoint(db, NULL, json_string_value(json_object_get(center, "id")), id, "staff",
+                                        "kejiyun user add --center", &fail) : 0;
+    json_decref(center);
+    if (rc) {
+        fprintf(stderr, "kejiyun: user %s added, but not appointed to the center: %s\n", id, fail.key);
         return 1;
     }
     printf("%s\n", id);
@@ -337,17 +356,17 @@ static int do_user_add(kj_app *app, kj_db *db, void *ctx)
 }
 
 /* user add --email E --name N --role R [--password P | env KEJIYUN_PASSWORD]
- *          [--jurisdiction REGION]  (operators: where they review; logged) */
+ *          [--center REGION]  (operators: staff of that region's service center, which is their jurisdiction) */
 static int cmd_user(int argc, char **argv)
 {
-    if (argc < 1 || strcmp(argv[0], "add")) { fprintf(stderr, "usage: kejiyun user add --email E --name N --role ROLE [--password P] [--jurisdiction REGION]\n"); return 2; }
+    if (argc < 1 || strcmp(argv[0], "add")) { fprintf(stderr, "usage: kejiyun user add --email E --name N --role ROLE [--password P] [--center REGION]\n"); return 2; }
     struct user_add u = { NULL, NULL, "scientist", getenv("KEJIYUN_PASSWORD"), NULL };
     int n = 0;
     char **rest = argv + 1;
     for (int i = 1; i < argc; i++) {
         const char **slot = !strcmp(argv[i], "--email") ? &u.email : !strcmp(argv[i], "--name") ? &u.name :
                             !strcmp(argv[i], "--role") ? &u.role : !strcmp(argv[i], "--password") ? &u.password :
-                            !strcmp(argv[i], "--jurisdiction") ? &u.jurisdiction : NULL;
+                            !strcmp(argv[i], "--center") ? &u.center : NULL;
         if (slot && i + 1 < argc) *slot = argv[++i];
         else rest[n++] = argv[i];
     }
@@ -488,7 +507,7 @@ static const struct {
 } commands[] = {
     { "serve", cmd_serve, "serve [--listen HOST:PORT] [--data DIR] ...   run the web server" },
     { "migrate", cmd_migrate, "migrate [--data DIR]                          create or upgrade the database" },
-    { "user", cmd_user, "user add --email E --name N --role ROLE [--password P] [--jurisdiction REGION]   add an account (any role; an operator reviews only in its jurisdiction)" },
+    { "user", cmd_user, "user add --email E --name N --role ROLE [--password P] [--center REGION]   add an account (any role; --center: an operator appointed staff of that region's service center, which is where they review)" },
     { "demo", cmd_demo, "demo [--data DIR]                             load demo data (prints the demo accounts)" },
     { "reindex", cmd_reindex, "reindex [--data DIR]                          rebuild the search index and all matches" },
     { "import", cmd_import, "import FILE [--owner EMAIL] [--partial] [--data DIR]   import listings (CSV or JSON)" },

@@ -55,10 +55,6 @@ static int check_registration(kj_db *db, const kj_registration *r, bool allow_st
     if (!r->name || !*r->name) return fail_with(fail, KJ_E_INVALID, "name", "err.field.required");
     if (!kj_in_list(allow_staff ? kj_roles : kj_self_roles, r->role)) return fail_with(fail, KJ_E_INVALID, "role", "err.role.not_allowed");
     if (r->region && *r->region && !kj_region_exists(db, r->region)) return fail_with(fail, KJ_E_INVALID, "region", "err.region.unknown");
-    if (r->jurisdiction && *r->jurisdiction) {
-        if (!allow_staff || strcmp(r->role, "operator")) return fail_with(fail, KJ_E_INVALID, "jurisdiction", "err.jurisdiction.not_operator");
-        if (!kj_region_exists(db, r->jurisdiction)) return fail_with(fail, KJ_E_INVALID, "jurisdiction", "err.region.unknown");
-    }
     if (strcmp(r->role, "org_member") != 0) return 0;
     if (!r->org_name || !*r->org_name) return fail_with(fail, KJ_E_INVALID, "org_name", "err.field.required");
     if (!kj_in_list(kj_org_types, r->org_type)) return fail_with(fail, KJ_E_INVALID, "org_type", "err.field.choice");
@@ -130,10 +126,6 @@ int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, c
     if (*org_id && !created && kj_org_request_insert(db, id.s, org_id, "", NULL, &inner)) {
         kj_db_rollback(db);
         return fail_with(fail, inner.kind, "org_credit_code", inner.key ? inner.key : "err.internal");
-    }
-    if (r->jurisdiction && *r->jurisdiction && kj_jurisdiction_write(db, NULL, id.s, NULL, r->jurisdiction)) {
-        kj_db_rollback(db);
-        return fail_with(fail, KJ_E_INTERNAL, "jurisdiction", "err.internal");
     }
     if (kj_db_commit(db)) { kj_db_rollback(db); return fail_with(fail, KJ_E_INTERNAL, "email", "err.internal"); }
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);

@@ -28,9 +28,8 @@ typedef struct {
      * the registrant as its admin; an existing one files a pending request
      * to join it (no membership until its admins approve). */
     const char *org_name, *org_type, *org_region, *org_credit_code;
-    /* operator only, and only with allow_staff (the command line): the
-     * region the operator reviews for; logged like an administrator's change. */
-    const char *jurisdiction;
+    /* No jurisdiction: an operator's comes only from appointment to a
+     * service center (center/center.h). */
 } kj_registration;
 
 /** The instance id (origin of records created here); generated on first use. */
@@ -55,7 +54,7 @@ const char *kj_password_problem_for(const char *password, const char *email, con
 /** Creates a user (and organization, or a pending request to join an
  *  existing one), all in one transaction. On success writes the id to
  *  id_out (27 bytes) and returns 0; otherwise fills *fail and returns -1.
- *  Roles operator/admin and a jurisdiction are accepted here only when
+ *  Roles operator/admin are accepted here only when
  *  allow_staff is true (the command line); the web and API pass false. */
 int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, char *id_out, kj_err *fail);
 

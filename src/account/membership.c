@@ -311,32 +311,6 @@ int kj_jurisdiction_write(kj_db *db, const char *actor_id, const char *user_id, 
                       kj_now_ms()) == 1 ? 0 : -1;
 }
 
-int kj_account_set_jurisdiction(kj_db *db, const char *actor_id, const char *user_id, const char *region,
-                                kj_err *fail)
-{
-    if (region && !*region) region = NULL;
-    if (!user_id || !kj_id_valid(user_id)) return fail_st(fail, KJ_E_NOT_FOUND, "id", "err.not_found");
-    if (region && !kj_region_exists(db, region)) return fail_st(fail, KJ_E_INVALID, "jurisdiction", "err.region.unknown");
-    if (kj_db_begin(db)) return fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
-    int st = 0;
-    if (actor_id) {
-        json_t *actor = actor_row(db, actor_id);
-        if (!kj_authz_may_set_jurisdiction(actor)) st = fail_st(fail, KJ_E_FORBIDDEN, "form", "err.org.forbidden");
-        json_decref(actor);
-    }
-    json_t *target = st ? NULL : kj_db_row(db, "SELECT role, jurisdiction FROM users WHERE id = ?", "s", user_id);
-    if (!st && !target) st = fail_st(fail, KJ_E_NOT_FOUND, "id", "err.not_found");
-    else if (!st && region && !same(kj_jstr(target, "role"), "operator"))
-        st = fail_st(fail, KJ_E_INVALID, "jurisdiction", "err.jurisdiction.not_operator");
-    const char *old = target ? kj_jstr(target, "jurisdiction") : NULL;
-    bool changed = !(old == NULL && region == NULL) && !(old && region && !strcmp(old, region));
-    if (!st && changed && kj_jurisdiction_write(db, actor_id, user_id, old, region))
-        st = fail_st(fail, KJ_E_INTERNAL, "form", "err.internal");
-    json_decref(target);
-    if (st) { kj_db_rollback(db); return st; }
-    return commit_st(db, fail);
-}
-
 json_t *kj_jurisdiction_log(kj_db *db, int limit)
 {
     return kj_db_rows(db, "SELECT j.id, j.user_id, u.name AS user_name, u.email AS user_email, j.actor_id, "

@@ -89,14 +89,9 @@ bool kj_org_member_public(kj_db *db, const char *user_id);
  *  until they turn it on). FORBIDDEN when user_id is in no organization. */
 int kj_org_set_public(kj_db *db, const char *user_id, bool shown, kj_err *fail);
 
-/** Sets user_id's jurisdiction to region ("" or NULL: none), as actor_id
- *  (NULL: the command line, trusted). Logs the change in the same
- *  transaction. FORBIDDEN unless actor is an administrator; INVALID unknown
- *  region or the user is not an operator; NOT_FOUND unknown user. */
-int kj_account_set_jurisdiction(kj_db *db, const char *actor_id, const char *user_id, const char *region,
-                                kj_err *fail);
-/** Inside the caller's transaction: the same without the checks, for
- *  registration from the command line. */
+/** Inside the caller's transaction, without checks: writes user_id's
+ *  jurisdiction and logs the change. Only service-center appointment and
+ *  removal call it (center/center.h): nobody sets a jurisdiction directly. */
 int kj_jurisdiction_write(kj_db *db, const char *actor_id, const char *user_id, const char *old_region,
                           const char *new_region);
 /** The latest jurisdiction changes, newest first, with names (new ref). */

@@ -103,7 +103,6 @@ void kj_api_org_members(kj_req *req);
 void kj_api_org_pending(kj_req *req);
 void kj_api_org_member_role(kj_req *req);
 void kj_api_org_member_remove(kj_req *req);
-void kj_api_admin_jurisdiction(kj_req *req);
 void kj_api_jurisdiction_log(kj_req *req);
 
 /* popular science (api_popsci.c) */

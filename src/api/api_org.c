@@ -1,7 +1,7 @@
 /*
  * api_org.c — the JSON API of organization membership and jurisdiction:
  * join requests (file, list, approve, refuse, withdraw), members and org
- * roles, and operators' jurisdiction (administrators).
+ * roles, and the log of operators' jurisdiction changes (administrators).
  *
  * Who may act is decided by the domain (account/membership.h asking
  * authz/authz.h); a refusal comes back as problem+json with its status.
@@ -120,26 +120,6 @@ void kj_api_org_member_remove(kj_req *req)
     if (st) { refuse(req, st, &f); return; }
     req->status = 204;
     req->content_type = NULL;
-}
-
-void kj_api_admin_jurisdiction(kj_req *req)
-{
-    if (kj_has_errors(req)) { kj_api_invalid(req); return; }
-    /* The field must be sent; null or "" takes the jurisdiction away. */
-    if (!req->json_body || !json_object_get(req->json_body, "jurisdiction")) {
-        kj_field_error(req, "jurisdiction", "err.field.required");
-        kj_api_invalid(req);
-        return;
-    }
-    const char *id = kj_req_param(req, 0);
-    kj_err f = { 0 };
-    int st = kj_account_set_jurisdiction(kj_req_db(req), kj_user_id(req->user), id, kj_in_str(req, "jurisdiction"), &f) ? kj_err_status(&f) : 0;
-    if (st) { refuse(req, st, &f); return; }
-    json_t *u = kj_user_get(kj_req_db(req), id);
-    if (!u) { kj_error(req, 404, "err.not_found"); return; }
-    kj_resp_json(req, 200, json_pack("{s:O, s:O}", "id", json_object_get(u, "id"),
-                                     "jurisdiction", json_object_get(u, "jurisdiction") ? json_object_get(u, "jurisdiction") : json_null()));
-    json_decref(u);
 }
 
 void kj_api_jurisdiction_log(kj_req *req)

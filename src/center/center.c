@@ -95,6 +95,20 @@ json_t *kj_center_children(kj_db *db, const char *id)
     return rows ? rows : json_array();
 }
 
+json_t *kj_center_orgs(kj_db *db, const char *region, int limit)
+{
+    json_t *rows = kj_db_rows(db,
+                              "WITH RECURSIVE up(oid, code, depth) AS (SELECT id, region, 0 FROM orgs WHERE region IS NOT NULL "
+                              "UNION ALL SELECT up.oid, r.parent, up.depth + 1 FROM up JOIN regions r ON r.code = up.code "
+                              "WHERE r.parent IS NOT NULL AND r.parent <> '' AND up.depth < 16) "
+                              "SELECT o.id, o.name, o.type, o.region, o.verified_at, "
+                              "(SELECT count(*) FROM listings l WHERE l.org_id = o.id AND l.status = 'published') AS listings, "
+                              "coalesce((SELECT max(l.updated_at) FROM listings l WHERE l.org_id = o.id), 0) AS last_activity "
+                              "FROM orgs o WHERE o.id IN (SELECT oid FROM up WHERE code = ?) "
+                              "ORDER BY last_activity DESC, o.name LIMIT ?", "si", region ? region : "", (int64_t)limit);
+    return rows ? rows : json_array();
+}
+
 char *kj_center_find_user(kj_db *db, const char *email_or_id)
 {
     if (!email_or_id || !*email_or_id) return NULL;

@@ -68,6 +68,12 @@ json_t *kj_center_staff(kj_db *db, const char *center_id);
  *  region, each as kj_center_list returns them. Empty array when none. */
 json_t *kj_center_children(kj_db *db, const char *id);
 
+/** Organizations in region's subtree (the center's "enterprises it
+ *  serves"), most recently active first: id, name, type, region,
+ *  verified_at, listings (published), last_activity (their newest listing
+ *  change, or 0). At most limit. New ref. */
+json_t *kj_center_orgs(kj_db *db, const char *region, int limit);
+
 /** The enabled account that email_or_id names (an e-mail address, any
  *  case, or a user id): a new string the caller frees, or NULL. */
 char *kj_center_find_user(kj_db *db, const char *email_or_id);

@@ -978,6 +978,30 @@ json_t *kj_deal_list(kj_db *db, json_t *user)
     return rows ? rows : json_array();
 }
 
+json_t *kj_deal_brokerable(kj_db *db, json_t *user, int limit)
+{
+    /* Open states: a broker can still help (not completed, cancelled or resolved). */
+    json_t *deals = kj_db_rows(db, "SELECT d.id, d.title, d.state, d.region, d.created_at, p.name AS provider_name, "
+                                   "c.name AS client_name FROM deals d JOIN users p ON p.id = d.provider_id "
+                                   "JOIN users c ON c.id = d.client_id WHERE d.broker_id IS NULL "
+                                   "AND d.state NOT IN ('completed','cancelled','resolved') "
+                                   "ORDER BY d.created_at DESC, d.id LIMIT 500", "");
+    json_t *eois = kj_db_rows(db, "SELECT e.id, e.listing_id, l.title AS listing_title, l.region, e.decided_at FROM eois e "
+                                  "JOIN listings l ON l.id = e.listing_id WHERE e.status = 'accepted' "
+                                  "AND NOT EXISTS (SELECT 1 FROM deals d WHERE d.source = 'eoi' AND d.source_id = e.id) "
+                                  "ORDER BY e.decided_at DESC, e.id LIMIT 500", "");
+    json_t *out[2] = { json_array(), json_array() }, *in[2] = { deals, eois };
+    for (int k = 0; k < 2; k++) {
+        size_t i;
+        json_t *r;
+        json_array_foreach(in[k], i, r)
+            if ((int)json_array_size(out[k]) < limit && kj_authz_can_review_region(user, kj_jstr(r, "region")))
+                json_array_append(out[k], r);
+        json_decref(in[k]);
+    }
+    return json_pack("{s:o, s:o}", "deals", out[0], "matches", out[1]);
+}
+
 char *kj_deal_of_eoi(kj_db *db, const char *eoi_id)
 {
     return eoi_id ? kj_db_text(db, "SELECT id FROM deals WHERE source = 'eoi' AND source_id = ?", "s", eoi_id) : NULL;

@@ -137,6 +137,13 @@ char *kj_deal_of_thread(kj_db *db, const char *thread_id);
 /** The deals user takes part in (or brokers; administrators: all), newest
  *  first, each with unread message count. New ref. */
 json_t *kj_deal_list(kj_db *db, json_t *user);
+/** For a service center's desk: open deals without a broker (科服保姆) in
+ *  user's jurisdiction ("deals": id, title, state, region, created_at,
+ *  provider_name, client_name), and recent matches there that became no
+ *  deal yet (accepted expressions of interest: "matches": id, listing_id,
+ *  listing_title, region, decided_at), newest first, at most limit each.
+ *  New ref {deals, matches}. */
+json_t *kj_deal_brokerable(kj_db *db, json_t *user, int limit);
 /** The id of the deal started from the EOI eoi_id (malloc'd, caller
  *  frees), or NULL when none was started. Callers have checked that the
  *  user may see the EOI. */

@@ -15,7 +15,8 @@
 typedef struct {
     const char *email, *name, *role, *region;
     const char *org_name, *org_type, *org_region, *org_code;
-    const char *jurisdiction;   /* operators: where they review */
+    const char *jurisdiction;   /* operators: documentation only; their jurisdiction comes from the
+                                 * center demo_centers.c appoints them to */
 } demo_user;
 
 /* Credit codes are valid per GB 32100-2015 (check digits computed), but
@@ -81,7 +82,7 @@ int kj_demo_load(kj_db *db, const char *root, FILE *out)
         kj_registration r = {
             .email = u->email, .password = demo_password(u->role), .name = u->name, .role = u->role,
             .region = u->region, .org_name = u->org_name, .org_type = u->org_type,
-            .org_region = u->org_region, .org_credit_code = u->org_code, .jurisdiction = u->jurisdiction,
+            .org_region = u->org_region, .org_credit_code = u->org_code, 
         };
         char id[KJ_ID_LEN + 1];
         kj_err fail = { 0 };

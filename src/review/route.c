@@ -134,8 +134,10 @@ static json_t *route_all(kj_db *db, json_t *items, const char *kind, json_t *use
         normalize(it, kind);
         json_t *visible = route_one(db, cache, it, p);
         /* Operators in no center keep the domain's answer (their legacy
-         * jurisdiction); center staff see what reached their center. */
-        bool show = all || !center || contains(visible, center);
+         * jurisdiction); center staff see what reached their center. An
+         * item no center covers (no region: "everywhere" 科普, or a region
+         * without a center yet) is routed nowhere: the domain's answer. */
+        bool show = all || !center || !json_array_size(visible) || contains(visible, center);
         if (!user) json_object_set(it, "route_centers", visible);
         json_decref(visible);
         if (show) json_array_append(out, it);

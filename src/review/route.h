@@ -26,7 +26,8 @@
  * Queues: administrators see everything; center staff the items routed to
  * their center or escalated to it; an operator in no center (a
  * jurisdiction given before centers existed) what the domain's own queue
- * gives them. Each item gains: submitter_id, submitter_name, submitted_at,
+ * gives them, and so does everyone for an item no center covers (科普 for
+ * everywhere, a region without a center). Each item gains: submitter_id, submitter_name, submitted_at,
  * center_id, center_name_zh/en (where it is now), origin_center_id,
  * origin_name_zh/en (where it started), level (0 = not escalated),
  * escalated, due_at (when it escalates further or, at the top, is overdue;

@@ -77,6 +77,7 @@ const kj_route kj_routes_center[] = {
     { KJ_POST, "/centers/{id}/edit",               kj_page_center_edit,         SIGNED,     0, edit_fields, "center_edit" },
     { KJ_POST, "/centers/{id}/staff",              kj_page_center_staff_add,    SIGNED,     0, staff_fields, "center_staff_add" },
     { KJ_POST, "/centers/{id}/staff/{uid}/remove", kj_page_center_staff_remove, SIGNED,     0, reason_fields, "center_staff_remove" },
+    { KJ_GET,  "/desk",                            kj_page_desk,                KJ_STAFF,   0, NULL, "desk" },
     { KJ_POST, "/admin/users/{id}/center",         kj_page_admin_user_center,   KJ_R_ADMIN, 0, appoint_fields, "admin_user_center" },
 
     { KJ_GET,    "/api/v1/service-centers",                 kj_api_centers,             KJ_PUBLIC,  KJ_API, filter_fields, "api_centers" },
@@ -86,5 +87,6 @@ const kj_route kj_routes_center[] = {
     { KJ_GET,    "/api/v1/service-centers/{id}/staff",      kj_api_center_staff,        SIGNED,     KJ_API, NULL, "api_center_staff" },
     { KJ_POST,   "/api/v1/service-centers/{id}/staff",      kj_api_center_staff_add,    SIGNED,     KJ_API, staff_fields, "api_center_staff" },
     { KJ_DELETE, "/api/v1/service-centers/{id}/staff/{uid}", kj_api_center_staff_remove, SIGNED,    KJ_API, reason_fields, "api_center_staff_member" },
+    { KJ_GET,    "/api/v1/desk",                            kj_api_desk,                KJ_STAFF,   KJ_API, NULL, "api_desk" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };

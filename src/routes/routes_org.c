@@ -29,11 +29,6 @@ static const kj_field member_role_fields[] = {
     { "org_role", KJ_F_ENUM, KJ_REQUIRED, 0, 0, org_roles },
     KJ_FIELDS_END
 };
-/* An empty jurisdiction takes it away (the operator then reviews nowhere). */
-static const kj_field jurisdiction_fields[] = {
-    { "jurisdiction", KJ_F_TEXT, 0, 0, 12, NULL },
-    KJ_FIELDS_END
-};
 static const kj_field log_fields[] = {
     { "limit", KJ_F_INT, 0, 1, 500, NULL },
     KJ_FIELDS_END
@@ -51,7 +46,6 @@ const kj_route kj_routes_org[] = {
     { KJ_GET,  "/orgs/{id}/members",               kj_page_org_members,          SIGNED,     0, NULL, "org_members" },
     { KJ_POST, "/orgs/{id}/members/{uid}/role",    kj_page_org_member_role,      SIGNED,     0, member_role_fields, "org_member_role" },
     { KJ_POST, "/orgs/{id}/members/{uid}/remove",  kj_page_org_member_remove,    SIGNED,     0, NULL, "org_member_remove" },
-    { KJ_POST, "/admin/users/{id}/jurisdiction",   kj_page_admin_jurisdiction,   KJ_R_ADMIN, 0, jurisdiction_fields, "admin_jurisdiction" },
 
     { KJ_POST,   "/api/v1/org-requests",                 kj_api_org_request_file,     SIGNED,     KJ_API, request_fields, "api_org_requests" },
     { KJ_GET,    "/api/v1/org-requests",                 kj_api_org_requests,         SIGNED,     KJ_API, NULL, "api_org_requests" },
@@ -62,7 +56,6 @@ const kj_route kj_routes_org[] = {
     { KJ_GET,    "/api/v1/orgs/{id}/requests",           kj_api_org_pending,          SIGNED,     KJ_API, NULL, "api_org_pending" },
     { KJ_PUT,    "/api/v1/orgs/{id}/members/{uid}",      kj_api_org_member_role,      SIGNED,     KJ_API, member_role_fields, "api_org_member" },
     { KJ_DELETE, "/api/v1/orgs/{id}/members/{uid}",      kj_api_org_member_remove,    SIGNED,     KJ_API, NULL, "api_org_member" },
-    { KJ_PUT,    "/api/v1/admin/users/{id}/jurisdiction", kj_api_admin_jurisdiction,  KJ_R_ADMIN, KJ_API, jurisdiction_fields, "api_admin_jurisdiction" },
     { KJ_GET,    "/api/v1/admin/jurisdiction-log",       kj_api_jurisdiction_log,     KJ_R_ADMIN, KJ_API, log_fields, "api_jurisdiction_log" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };

@@ -8,6 +8,8 @@
  * user typed (req->form) and a message next to each bad field.
  */
 #include "web/app.h"
+#include "web/pages_center.h"
+#include "center/center.h"
 #include "account/security.h"
 #include "web/pages_security.h"
 #include "authz/authz.h"
@@ -155,7 +157,10 @@ void kj_page_login_post(kj_req *req)
     }
     char token[64];
     if (kj_login_session(req, user_id, "web", token)) { kj_error(req, 500, "err.internal"); return; }
-    kj_resp_redirect(req, next);
+    /* A service center's staff start at their desk (issue 14 §8). */
+    json_t *center = kj_in_str(req, "next") ? NULL : kj_center_of_user(kj_req_db(req), user_id);
+    kj_resp_redirect(req, center ? "/desk" : next);
+    json_decref(center);
 }
 
 void kj_page_logout(kj_req *req)
@@ -314,9 +319,10 @@ void kj_page_admin_users(kj_req *req)
         json_object_set_new(u, "roles", choice_list(req, kj_roles, "role.", role));
         json_t *verified = json_object_get(u, "email_verified_at");
         json_object_set_new(u, "verified", json_boolean(verified && !json_is_null(verified)));
-        /* Only operators review: only they get a jurisdiction to set. */
+        /* Only operators review: an administrator appoints them to a
+         * service center, whose region is their jurisdiction. */
         if (role && !strcmp(role, "operator"))
-            json_object_set_new(u, "jurisdictions", region_choices(req, json_string_value(json_object_get(u, "jurisdiction"))));
+            json_object_set_new(u, "centers", kj_center_choices(req, json_string_value(json_object_get(u, "center_id"))));
     }
     json_t *log = kj_jurisdiction_log(kj_req_db(req), 50);
     json_array_foreach(log, i, u) {

@@ -10,6 +10,7 @@
 #include "core/id.h"
 #include "core/clock.h"
 #include "core/json_util.h"
+#include "deal/deal.h"
 #include "market/market.h"
 #include "popsci/popsci.h"
 #include "ref/refcache.h"
@@ -318,6 +319,19 @@ void kj_page_center_staff_remove(kj_req *req)
 
 /* ---- the users page: appoint an operator to a center (administrators) ---- */
 
+json_t *kj_center_choices(kj_req *req, const char *selected)
+{
+    json_t *all = kj_center_list(kj_req_db(req), NULL, NULL), *out = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(all, i, c)
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "id", kj_jstr_or_empty(c, "id"), "label",
+                                             pick(req, c, "name_zh", "name_en"),
+                                             "selected", selected && !strcmp(selected, kj_jstr_or_empty(c, "id"))));
+    json_decref(all);
+    return out;
+}
+
 /* The one way an operator gets a jurisdiction: appointment to a center
  * (its region's subtree). An empty center_id removes them from theirs. */
 void kj_page_admin_user_center(kj_req *req)
@@ -331,8 +345,11 @@ void kj_page_admin_user_center(kj_req *req)
         st = kj_center_appoint(kj_req_db(req), kj_user_id(req->user), center, uid, role ? role : "staff",
                                kj_in_str(req, "reason"), &f) ? kj_err_status(&f) : 0;
     } else {
-        st = kj_center_remove_staff(kj_req_db(req), kj_user_id(req->user), uid, kj_in_str(req, "reason"), &f)
+        /* "No center" for someone in none: nothing to change. */
+        json_t *at = kj_id_valid(uid) ? kj_center_of_user(kj_req_db(req), uid) : NULL;
+        st = !at ? 0 : kj_center_remove_staff(kj_req_db(req), kj_user_id(req->user), uid, kj_in_str(req, "reason"), &f)
                  ? kj_err_status(&f) : 0;
+        json_decref(at);
     }
     if (st) { kj_error(req, st == 422 ? 400 : st, f.key ? f.key : "err.internal"); return; }
     kj_resp_redirect(req, "/admin/users");
@@ -370,3 +387,64 @@ void kj_review_decorate(kj_req *req, json_t *items)
         if (json_integer_value(json_object_get(it, "due_at")) > 0) kj_set_when(req, it, "due_at", "due_text");
     }
 }
+
+/* ---- the center's desk (issue 14 §8) ---- */
+
+/* Sections other features add to the desk, each filling its key of desk
+ * for the staff member's center (center_id NULL for an administrator or
+ * an operator in no center). Work orders (issue 14 §3) join here with
+ * their counts by state and first-response (SLA) breaches, rendered by
+ * templates/_desk_workorders.html; NULL-terminated, read-only. */
+const kj_desk_section_fn kj_desk_sections[] = {
+    NULL,
+};
+
+static json_t *desk_data(kj_req *req)
+{
+    kj_db *db = kj_req_db(req);
+    const char *center = kj_jstr(req->user, "center_id");
+    kj_review_policy policy = kj_req_review_policy(req);
+    json_t *due = kj_review_due(db, req->user, &policy);
+    int escalated = 0, overdue = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(due, i, it) {
+        escalated += json_is_true(json_object_get(it, "escalated"));
+        overdue += json_is_true(json_object_get(it, "overdue"));
+        const char *kind = kj_jstr_or_empty(it, "review_kind");
+        json_object_set_new(it, "kind_label", json_string(kj_tr(req, kj_arena_printf(req->arena, "desk.kind.%s", kind))));
+    }
+    kj_review_decorate(req, due);
+    json_t *d = json_pack("{s:o, s:{s:I, s:i, s:i}}", "reviews", due, "review_counts", "total",
+                          (json_int_t)json_array_size(due), "escalated", escalated, "overdue", overdue);
+    json_t *c = center ? kj_center_view(req, center, false) : NULL;
+    if (c) {
+        json_t *orgs = kj_center_orgs(db, kj_jstr(c, "region"), 20);
+        json_array_foreach(orgs, i, it) {
+            const char *type = kj_jstr_or_empty(it, "type");
+            json_object_set_new(it, "type_label", json_string(kj_tr(req, kj_arena_printf(req->arena, "org_type.%s", type))));
+            json_object_set_new(it, "verified", json_boolean(json_integer_value(json_object_get(it, "verified_at")) > 0));
+            if (json_integer_value(json_object_get(it, "last_activity")) > 0) kj_set_when(req, it, "last_activity", "last_text");
+        }
+        json_object_set_new(d, "orgs", orgs);
+        json_object_set_new(d, "center", c);
+    }
+    json_t *b = kj_deal_brokerable(db, req->user, 20);
+    json_array_foreach(json_object_get(b, "deals"), i, it) kj_set_when(req, it, "created_at", "created_text");
+    json_array_foreach(json_object_get(b, "matches"), i, it) kj_set_when(req, it, "decided_at", "decided_text");
+    json_object_set(d, "deals", json_object_get(b, "deals"));
+    json_object_set(d, "matches", json_object_get(b, "matches"));
+    json_decref(b);
+    for (const kj_desk_section_fn *f = kj_desk_sections; *f; f++) (*f)(req, center, d);
+    return d;
+}
+
+void kj_page_desk(kj_req *req)
+{
+    json_t *d = desk_data(req);
+    json_object_set_new(d, "page_title", json_string(kj_tr(req, "desk.title")));
+    json_object_set_new(d, "no_center", json_boolean(!kj_jstr(req->user, "center_id") && !kj_authz_is_admin(req->user)));
+    kj_render(req, 200, "desk", d);
+}
+
+void kj_api_desk(kj_req *req) { kj_resp_json(req, 200, desk_data(req)); }

@@ -48,6 +48,16 @@ struct kj_review_policy kj_req_review_policy(kj_req *req);
  *  left_text (working time left in words, or overdue), due_text. */
 void kj_review_decorate(kj_req *req, json_t *items);
 
+/** Every center as select options {id, label, selected} (selected: the
+ *  one whose id is selected), for the users page's appointment form. */
+json_t *kj_center_choices(kj_req *req, const char *selected);
+
+/** A section of the center staff's desk (GET /desk): fills its key of
+ *  desk for center_id (NULL: an administrator, or an operator in no
+ *  center). Features add theirs to kj_desk_sections (pages_center.c). */
+typedef void (*kj_desk_section_fn)(kj_req *req, const char *center_id, json_t *desk);
+extern const kj_desk_section_fn kj_desk_sections[];
+
 /** Checks a region filter or field: NULL/"" or a known region code. */
 bool kj_center_region_ok(kj_req *req, const char *code);
 #endif

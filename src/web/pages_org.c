@@ -1,7 +1,7 @@
 /*
  * pages_org.c — the pages of organization membership: a user's join
  * request, the requests one may decide, an organization's members (its
- * admins only), and the administrator's jurisdiction form.
+ * admins only).
  *
  * Who may see or do what is the domain's answer (account/membership.h,
  * asking authz/authz.h); these handlers only render it.
@@ -133,15 +133,4 @@ void kj_page_org_member_remove(kj_req *req)
     /* An admin who removed themself may no longer see the page. */
     kj_resp_redirect(req, !strcmp(kj_req_param(req, 1), kj_user_id(req->user)) ? "/dashboard"
                                                                        : kj_arena_printf(req->arena, "/orgs/%s/members", org_id));
-}
-
-/* ---- jurisdiction (administrators) ---- */
-
-void kj_page_admin_jurisdiction(kj_req *req)
-{
-    if (kj_has_errors(req)) { kj_error(req, 400, "err.form.check"); return; }
-    kj_err f = { 0 };
-    int st = kj_account_set_jurisdiction(kj_req_db(req), kj_user_id(req->user), kj_req_param(req, 0), kj_in_str(req, "jurisdiction"), &f) ? kj_err_status(&f) : 0;
-    if (st) { refused(req, st, &f); return; }
-    kj_resp_redirect(req, "/admin/users");
 }

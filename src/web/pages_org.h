@@ -1,5 +1,5 @@
 /*
- * pages_org.h — handlers of organization membership and jurisdiction:
+ * pages_org.h — handlers of organization membership:
  * pages (pages_org.c) and API (api/api_org.c); routes in routes_org.c.
  */
 #ifndef KJ_PAGES_ORG_H
@@ -15,7 +15,6 @@ void kj_page_org_request_refuse(kj_req *req);
 void kj_page_org_members(kj_req *req);
 void kj_page_org_member_role(kj_req *req);
 void kj_page_org_member_remove(kj_req *req);
-void kj_page_admin_jurisdiction(kj_req *req);
 
 /** The signed-in user's pending organization request as /me and pages
  *  show it: {org_id, org_name, status: "pending"} (new ref) or NULL. */

@@ -149,8 +149,9 @@ MATRIX = [
     ("PUT", "/api/v1/me/org-public", "api", expect("forbidden", org_member="ok", org_plain="ok", another_org="ok"),
      {"org_public": False}),
     # Jurisdiction (issue 12 item 2): administrators only.
-    ("POST", "/admin/users/{uid}/jurisdiction", "page", ADMIN_ONLY, {"jurisdiction": ""}),
-    ("PUT", "/api/v1/admin/users/{uid}/jurisdiction", "api", ADMIN_ONLY, {"jurisdiction": ""}),
+    # A jurisdiction comes only from a service center (issue 14 §2): the
+    # users page appoints (center_id "" removes; the scientist is in none).
+    ("POST", "/admin/users/{uid}/center", "page", ADMIN_ONLY, {"center_id": ""}),
     ("GET", "/api/v1/admin/jurisdiction-log", "api", ADMIN_ONLY),
     # Password reset by e-mail: open to everyone; a link that is no link is
     # unknown to everyone. Administrators see and resend verification links.
@@ -214,6 +215,9 @@ MATRIX = [
     ("POST", "/api/v1/work-orders/{dwo}/actions", "api", WO_SEEN_DY, {"action": "reply", "body": "矩阵回复"}),
     ("POST", "/api/v1/work-orders/{wo}/attachments", "api", upload_of(WO_SEEN), {}),
     ("POST", "/api/v1/work-orders/{dwo}/attachments", "api", upload_of(WO_SEEN_DY), {}),
+    # The center's desk (issue 14 §8): staff (operators) and administrators.
+    ("GET", "/desk", "page", STAFF),
+    ("GET", "/api/v1/desk", "api", STAFF),
 ]
 
 

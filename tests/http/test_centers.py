@@ -311,3 +311,31 @@ def test_escalation_climbs_to_the_province_and_starts_on_monday(server):
         assert len(told) == 2, told
     finally:
         freeze(server, 0)
+
+
+def test_desk_is_the_staff_start_page(server):
+    owner, _ = register(server, name="工作台提交人")
+    title = "工作台待审成果-%d" % next(_seq)
+    lid = submit_listing(owner, "510603", title)
+    # Sign-in leads center staff to their desk (others to the dashboard).
+    c = Client(server)
+    r = c.post_form("/login", {"email": DEMO["county_staff"][0], "password": DEMO["county_staff"][1]})
+    assert r.status == 303 and r.header("Location") == "/desk", r
+    s = Client(server)
+    r = s.post_form("/login", {"email": DEMO["scientist"][0], "password": DEMO["scientist"][1]})
+    assert r.header("Location") == "/dashboard", r
+    page = c.get("/desk")
+    assert page.status == 200, page
+    for part in ('id="desk-reviews"', title, "工作台提交人", "还剩", 'id="desk-deals"', 'id="desk-matches"', 'id="nav-desk"',
+                 "旌阳区科技云服务中心"):
+        assert part in page.text, part
+    d = c.api("GET", "/api/v1/desk").json
+    assert lid in [i["id"] for i in d["reviews"]] and d["center"]["region"] == "510603", d
+    # 成都's head has their own desk: not this item; they see Chengdu's organizations.
+    op = login(server, "operator").api("GET", "/api/v1/desk").json
+    assert lid not in [i["id"] for i in op["reviews"]]
+    assert any(o["name"] == "成都天翼低空科技有限公司" for o in op["orgs"]), op["orgs"]
+    # Not for the public or scientists.
+    assert Client(server).get("/desk").status == 303
+    assert login(server, "scientist").get("/desk").status == 403
+    assert "nav-desk" not in login(server, "scientist").get("/dashboard").text

@@ -19,15 +19,17 @@ NO_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
 
 def make_operator(server, admin, region):
-    """A new operator whose jurisdiction is region, set by the administrator
-    (returns a signed-in client)."""
+    """A new operator appointed by the administrator as staff of the service
+    center of region, which makes region their jurisdiction (returns a
+    signed-in client)."""
     email = unique_email("op" + region)
     _, me = register(server, email, "operator pw 1", "运营" + region, "scientist", region=region)
     r = admin.api("POST", "/api/v1/admin/users/%s/role" % me["id"], {"role": "operator"})
     assert r.status == 200 and r.json["role"] == "operator" and r.json["region"] == region, r
     uid = r.json["id"]
-    r = admin.api("PUT", "/api/v1/admin/users/%s/jurisdiction" % uid, {"jurisdiction": region})
-    assert r.status == 200 and r.json["jurisdiction"] == region, r
+    cid = [c["id"] for c in admin.api("GET", "/api/v1/service-centers").json["items"] if c["region"] == region][0]
+    r = admin.api("POST", "/api/v1/service-centers/%s/staff" % cid, {"user": uid, "role": "staff"})
+    assert r.status == 201, r
     c = Client(server)
     c.login(email, "operator pw 1")
     return c

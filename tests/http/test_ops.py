@@ -135,22 +135,28 @@ def test_cli(server):
     m = subprocess.run([BIN, "migrate", "--data", server.dir], capture_output=True, text=True, cwd=ROOT)
     assert m.returncode == 0 and "schema version" in m.stdout
     u = subprocess.run([BIN, "user", "add", "--data", server.dir, "--email", "ops@example.cn", "--name", "Ops",
-                        "--role", "operator", "--password", "operator pass 1", "--jurisdiction", "630100"],
+                        "--role", "operator", "--password", "operator pass 1", "--center", "630100"],
                        capture_output=True, text=True, cwd=ROOT)
     assert u.returncode == 0, u.stderr
     c = Client(server)
     c.login("ops@example.cn", "operator pass 1")
     me = c.api("GET", "/api/v1/me").json
-    assert me["role"] == "operator" and me["jurisdiction"] == "630100", me
-    # The command line's setting is logged like an administrator's (actor: none).
+    # --center appoints the operator to that region's service center: the
+    # jurisdiction follows (no --jurisdiction any more).
+    assert me["role"] == "operator" and me["jurisdiction"] == "630100" and me["center_role"] == "staff", me
+    # The command line's appointment is logged like an administrator's (actor: none).
     admin = Client(server)
     admin.login_as("admin")
     log = admin.api("GET", "/api/v1/admin/jurisdiction-log").json["items"]
     assert any(e["user_id"] == me["id"] and e["new_region"] == "630100" and e["actor_id"] is None for e in log), log
     bad = subprocess.run([BIN, "user", "add", "--data", server.dir, "--email", "sci@example.cn", "--name", "Sci",
-                          "--role", "scientist", "--password", "scientist pass 1", "--jurisdiction", "630100"],
+                          "--role", "scientist", "--password", "scientist pass 1", "--center", "630100"],
                          capture_output=True, text=True, cwd=ROOT)
-    assert bad.returncode == 1 and "jurisdiction" in bad.stderr, bad.stderr
+    assert bad.returncode == 1 and "--center" in bad.stderr, bad.stderr
+    for args in (["--role", "operator", "--center", "510107"], ["--role", "operator", "--jurisdiction", "630100"]):
+        bad = subprocess.run([BIN, "user", "add", "--data", server.dir, "--email", "op2@example.cn", "--name", "Op2",
+                              "--password", "operator pass 2", *args], capture_output=True, text=True, cwd=ROOT)
+        assert bad.returncode != 0, (args, bad.stdout)
 
 
 def test_bad_database_stops_startup(server):

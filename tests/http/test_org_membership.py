@@ -1,5 +1,5 @@
 """Issue 12, items 1 and 2: organization membership is granted, never
-claimed; an operator's jurisdiction is set by an administrator only.
+claimed; an operator's jurisdiction comes only from their service center.
 
 Registering with an existing organization's credit code (or filing a join
 request later) gives a pending request and none of the organization's
@@ -7,7 +7,8 @@ rights until its admin, an operator of its region or an administrator
 approves; members of other organizations, operators of other centers and
 plain members cannot decide; only org admins manage members. PATCH /me
 "region" is the home region and never changes review rights; the
-jurisdiction is set by administrators, logged, and review rights follow it.
+jurisdiction is the center's region (appointment by administrators or the
+center's head), logged, and review rights follow it.
 Runs on its own server: it changes memberships of the demo organization."""
 import datetime
 import itertools
@@ -226,7 +227,10 @@ def test_home_region_is_not_jurisdiction(server):
     assert me(op)["jurisdiction"] == "510100", r
 
 
-def test_admin_sets_jurisdiction_logged_and_review_rights_follow(server):
+def test_jurisdiction_comes_only_from_the_center_logged_and_review_rights_follow(server):
+    """Issue 14 §2: an operator's jurisdiction is their service center's
+    region, set by appointment only (never directly: the old
+    PUT /api/v1/admin/users/{id}/jurisdiction is gone)."""
     email = unique_email("newop")
     _, m = register(server, email, PW, "新运营", "scientist", region="630100")
     uid = m["id"]
@@ -235,38 +239,47 @@ def test_admin_sets_jurisdiction_logged_and_review_rights_follow(server):
     op = Client(server)
     op.login(email, PW)
     notice = {"title": "管辖测试", "body": "x", "topic": "disaster", "region": "630100"}
-    # An operator without a jurisdiction reviews nowhere, whatever their home region.
+    # An operator without a center reviews nowhere, whatever their home region.
     assert me(op)["jurisdiction"] is None
     assert op.api("POST", "/api/v1/popsci/notices", notice).status == 403
-    # Only administrators set it.
-    for who in ("operator", "operator2", "org_member", "scientist"):
+    # No direct way to set a jurisdiction any more, for anyone.
+    for who in ("admin", "operator"):
         r = login(server, who).api("PUT", "/api/v1/admin/users/%s/jurisdiction" % uid, {"jurisdiction": "630000"})
-        assert r.status == 403, (who, r)
-    assert op.api("PUT", "/api/v1/admin/users/%s/jurisdiction" % uid, {"jurisdiction": "630000"}).status == 403
+        assert r.status in (404, 405), (who, r)
+        assert login(server, who).post_form("/admin/users/%s/jurisdiction" % uid, {"jurisdiction": "630000"}).status in (404, 405)
     assert me(op)["jurisdiction"] is None
-    r = admin.api("PUT", "/api/v1/admin/users/%s/jurisdiction" % uid, {"jurisdiction": "999999"})
-    assert r.status == 422, r
-    r = admin.api("PUT", "/api/v1/admin/users/%s/jurisdiction" % uid, {})
-    assert r.status == 422, r
-    r = admin.api("PUT", "/api/v1/admin/users/%s/jurisdiction" % uid, {"jurisdiction": "630000"})
-    assert r.status == 200 and r.json["jurisdiction"] == "630000", r
-    assert me(op)["jurisdiction"] == "630000"
+    cids = {c["region"]: c["id"] for c in Client(server).api("GET", "/api/v1/service-centers").json["items"]}
+    # Only administrators (and heads, for their own center) appoint.
+    for who in ("operator", "org_member", "scientist"):
+        r = login(server, who).api("POST", "/api/v1/service-centers/%s/staff" % cids["630000"], {"user": uid, "role": "staff"})
+        assert r.status == 403, (who, r)
+    assert me(op)["jurisdiction"] is None
+    r = admin.api("POST", "/api/v1/service-centers/%s/staff" % cids["630000"], {"user": uid, "role": "staff", "reason": "入职"})
+    assert r.status == 201, r
+    assert me(op)["jurisdiction"] == "630000" and me(op)["center_id"] == cids["630000"]
     assert op.api("POST", "/api/v1/popsci/notices", notice).status == 201
     assert op.api("POST", "/api/v1/popsci/notices", dict(notice, region="510100")).status == 403
-    # Through the admin page as well; the log says who, whom, old, new, when.
-    r = admin.post_form("/admin/users/%s/jurisdiction" % uid, {"jurisdiction": "632800"})
+    # Moving to another center: removed from the first, appointed through the
+    # users page's form; the log says who, whom, old, new, when.
+    r = admin.post_form("/admin/users/%s/center" % uid, {"center_id": "", "reason": "调动"})
     assert r.status == 303, r
-    assert me(op)["jurisdiction"] == "632800"
+    assert me(op)["jurisdiction"] is None
+    r = admin.post_form("/admin/users/%s/center" % uid, {"center_id": cids["630100"], "role": "staff", "reason": "调动"})
+    assert r.status == 303, r
+    assert me(op)["jurisdiction"] == "630100"
+    assert login(server, "operator").post_form("/admin/users/%s/center" % uid, {"center_id": cids["510100"]}).status == 403
     log = admin.api("GET", "/api/v1/admin/jurisdiction-log").json["items"]
     mine = [e for e in log if e["user_id"] == uid]
-    assert [(e["old_region"], e["new_region"]) for e in mine] == [("630000", "632800"), (None, "630000")], mine
+    assert [(e["old_region"], e["new_region"]) for e in mine] == [(None, "630100"), ("630000", None), (None, "630000")], mine
     assert all(e["actor_id"] == me(admin)["id"] and e["created_at"] > 0 for e in mine)
     page = admin.get("/admin/users")
-    assert 'id="jurisdiction-log"' in page.text and "新运营" in page.text
+    assert 'id="jurisdiction-log"' in page.text and "新运营" in page.text and 'action="/admin/users/%s/center"' % uid in page.text
     assert login(server, "operator").api("GET", "/api/v1/admin/jurisdiction-log").status == 403
-    # Scientists have no jurisdiction to set.
+    # Scientists work at no center.
     sci = me(login(server, "scientist"))["id"]
-    assert admin.api("PUT", "/api/v1/admin/users/%s/jurisdiction" % sci, {"jurisdiction": "510000"}).status == 422
+    r = admin.post_form("/admin/users/%s/center" % sci, {"center_id": cids["510000"], "role": "staff"})
+    assert r.status == 400, r
+    assert me(login(server, "scientist"))["jurisdiction"] is None
 
 
 def test_an_unverified_address_is_not_approved(server):
