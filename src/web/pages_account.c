@@ -321,8 +321,12 @@ void kj_page_admin_users(kj_req *req)
         json_object_set_new(u, "verified", json_boolean(verified && !json_is_null(verified)));
         /* Only operators review: an administrator appoints them to a
          * service center, whose region is their jurisdiction. */
-        if (role && !strcmp(role, "operator"))
+        if (role && !strcmp(role, "operator")) {
             json_object_set_new(u, "centers", kj_center_choices(req, json_string_value(json_object_get(u, "center_id"))));
+            json_object_set_new(u, "may_appoint", json_true());
+            const char *crole = json_string_value(json_object_get(u, "center_role"));
+            json_object_set_new(u, "is_center_head", json_boolean(crole && !strcmp(crole, "head")));
+        }
     }
     json_t *log = kj_jurisdiction_log(kj_req_db(req), 50);
     json_array_foreach(log, i, u) {

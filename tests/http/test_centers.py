@@ -339,3 +339,20 @@ def test_desk_is_the_staff_start_page(server):
     assert Client(server).get("/desk").status == 303
     assert login(server, "scientist").get("/desk").status == 403
     assert "nav-desk" not in login(server, "scientist").get("/dashboard").text
+
+
+def test_popsci_items_are_routed_too(server):
+    author, _ = register(server, name="科普作者")
+    r = author.api("POST", "/api/v1/popsci", {"title": "旌阳区水稻病虫害防治-%d" % next(_seq), "summary": "摘要",
+                                               "body": "正文", "topic": "rice", "audience": "rural", "regions": ["510603"]})
+    assert r.status == 201, r
+    cid = r.json["id"]
+
+    def popsci_queue(who):
+        q = login(server, who).api("GET", "/api/v1/popsci/review")
+        assert q.status == 200, q
+        return {i["id"]: i for i in q.json["items"]}
+    item = popsci_queue("county_staff").get(cid)
+    assert item and item["center_id"] == center_id(server, "510603") and item["submitter_name"] == "科普作者", item
+    assert cid not in popsci_queue("center_staff") and cid not in popsci_queue("operator")
+    assert cid in popsci_queue("admin")
