@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/json_util.h"
 #include "deal/deal.h"
+#include "workorder/workorder.h"
 #include "market/market.h"
 #include "popsci/popsci.h"
 #include "ref/refcache.h"
@@ -395,9 +396,28 @@ void kj_review_decorate(kj_req *req, json_t *items)
  * an operator in no center). Work orders (issue 14 §3) join here with
  * their counts by state and first-response (SLA) breaches, rendered by
  * templates/_desk_workorders.html; NULL-terminated, read-only. */
+static void desk_workorders(kj_req *req, const char *center_id, json_t *desk);
+
 const kj_desk_section_fn kj_desk_sections[] = {
+    desk_workorders,
     NULL,
 };
+
+/* Work orders at the staff member's center: counts by state, open,
+ * unassigned and first-response breaches (workorder/workorder.h). */
+static void desk_workorders(kj_req *req, const char *center_id, json_t *desk)
+{
+    if (!center_id) return;
+    json_t *counts = kj_workorder_desk_counts(kj_req_db(req), center_id);
+    if (!counts) return;
+    json_t *by = json_array();
+    for (const char *const *st = kj_workorder_states; *st; st++)
+        json_array_append_new(by, json_pack("{s:s, s:s, s:O}", "code", *st, "label",
+                                            kj_tr(req, kj_arena_printf(req->arena, "workorder.state.%s", *st)), "n",
+                                            json_object_get(json_object_get(counts, "states"), *st)));
+    json_object_set_new(counts, "by_state", by);
+    json_object_set_new(desk, "workorders", counts);
+}
 
 static json_t *desk_data(kj_req *req)
 {

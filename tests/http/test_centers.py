@@ -329,8 +329,10 @@ def test_desk_is_the_staff_start_page(server):
     for part in ('id="desk-reviews"', title, "工作台提交人", "还剩", 'id="desk-deals"', 'id="desk-matches"', 'id="nav-desk"',
                  "旌阳区科技云服务中心"):
         assert part in page.text, part
+    assert 'id="desk-workorders"' in page.text
     d = c.api("GET", "/api/v1/desk").json
     assert lid in [i["id"] for i in d["reviews"]] and d["center"]["region"] == "510603", d
+    assert "breached" in d["workorders"] and len(d["workorders"]["by_state"]) >= 5, d["workorders"]
     # 成都's head has their own desk: not this item; they see Chengdu's organizations.
     op = login(server, "operator").api("GET", "/api/v1/desk").json
     assert lid not in [i["id"] for i in op["reviews"]]
