@@ -5,8 +5,8 @@
  * Owns the search index (through a full-text backend, backend.h: FTS5 in
  * search/fts5/), the query builder (a user's text is analyzed into terms,
  * each quoted by the backend — never passed raw into its syntax), BM25
- * ranking with field weights (title > keywords >
- * summary > body), facets, snippets and suggestions; the match table
+ * ranking with field weights (title = keywords = summary > body, no length
+ * normalization: search.c says why), facets, snippets and suggestions; the match table
  * between demands and offers/studios with reasons; "not relevant"
  * feedback; and alerts (saved searches, new matches for a listing).
  *
