@@ -51,6 +51,12 @@ static int load_config(kj_config *cfg, int argc, char **argv)
      * media/image.h). */
     kj_hash_gate_set(cfg->password_hashes);
     kj_image_set_max_pixels(cfg->max_image_pixels);
+    const char *cp = cfg->contract_prefix;
+    if (!*cp || strspn(cp, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(cp)) {
+        fprintf(stderr, "kejiyun: contract_prefix: 1-16 capital letters or digits, not \"%s\"\n", cp);
+        return -1;
+    }
+    kj_deal_set_contract_prefix(cp);
     if (kj_clock_set_zone(cfg->time_zone, err, sizeof err)) {
         fprintf(stderr, "kejiyun: %s\n", err);
         return -1;

@@ -32,6 +32,7 @@ static const setting settings[] = {
     S("server", "heavy_jobs", "KEJIYUN_HEAVY_JOBS", "--heavy-jobs", K_INT, heavy_jobs, "0", "worker threads for CPU-heavy requests (password hashing, image variants, contract PDFs), never the HTTP threads (0 = number of cores)"),
     S("server", "heavy_queue", "KEJIYUN_HEAVY_QUEUE", "--heavy-queue", K_INT, heavy_queue, "32", "CPU-heavy requests that may wait for a worker; more get 503 with Retry-After"),
     S("server", "public_url", "KEJIYUN_PUBLIC_URL", "--public-url", K_STR, public_url, "", "external URL of this instance, for links in e-mails and feeds"),
+    S("server", "contract_prefix", "KEJIYUN_CONTRACT_PREFIX", "--contract-prefix", K_STR, contract_prefix, "KJY", "prefix of human contract numbers (KJY-2026-000123): 1-16 capital letters or digits"),
     S("server", "time_zone", "KEJIYUN_TIME_ZONE", "--time-zone", K_STR, time_zone, "Asia/Shanghai", "time zone in which pages show times and working days are counted (IANA name, or a POSIX rule such as CST-8)"),
     /* The demo must not claim to be any government platform: an instance
      * names itself (issue 15). instance_name is the older key, kept so that

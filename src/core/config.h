@@ -23,6 +23,7 @@ typedef struct kj_config {
     char site_name_en[128];   /* the name English pages show */
     char public_url[256];
     char time_zone[64];       /* the zone times are shown in (core/clock.h) */
+    char contract_prefix[17]; /* human contract numbers: PREFIX-YYYY-NNNNNN */
     int threads;
     int heavy_jobs;           /* workers for CPU-heavy requests (core/heavy.h); 0 in the file = cores */
     long heavy_queue;         /* heavy requests that may wait for a worker; beyond: 503 */

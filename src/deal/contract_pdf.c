@@ -197,7 +197,8 @@ static void metadata(pdf_doc *d, json_t *deal)
 {
     json_t *c = json_object_get(deal, "contract");
     kj_buf t = { 0 };
-    kj_buf_printf(&t, "%s %s", kj_jstr_or_empty(c, "title"), kj_jstr_or_empty(deal, "id"));
+    const char *number = kj_jstr(deal, "contract_no") ? kj_jstr(deal, "contract_no") : kj_jstr_or_empty(deal, "id");
+    kj_buf_printf(&t, "%s %s", kj_jstr_or_empty(c, "title"), number);
     cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_TITLE, t.data);
     cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_SUBJECT, kj_jstr_or_empty(deal, "title"));
     cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_CREATOR, "kejiyun");
@@ -214,7 +215,8 @@ static int render(json_t *deal, const kj_contract_pdf_labels *lb, kj_buf *out)
     if (!font_map) font_map = pango_cairo_font_map_new();
     if (!font_map) return -1;
     pdf_doc d = { .page = 1, .y = MARGIN_TOP, .lb = lb };
-    snprintf(d.footer_id, sizeof d.footer_id, "%s", kj_jstr_or_empty(deal, "id"));
+    snprintf(d.footer_id, sizeof d.footer_id, "%s",
+             kj_jstr(deal, "contract_no") ? kj_jstr(deal, "contract_no") : kj_jstr_or_empty(deal, "id"));
     d.surface = cairo_pdf_surface_create_for_stream(to_buf, out, PAGE_W, PAGE_H);
     d.cr = cairo_create(d.surface);
     d.pc = pango_font_map_create_context(font_map);

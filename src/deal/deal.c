@@ -132,7 +132,20 @@ static int freeze_contract(kj_db *db, const char *deal_id, json_t *offer)
                             "agreed_offer_id = ? WHERE id = ?", "jssjss", c, hash, kj_jstr(offer, "contract_type"),
                         json_object_get(offer, "amount_fen"), kj_jstr(offer, "id"), deal_id);
     json_decref(c);
-    return rc < 1 ? -1 : 0;
+    if (rc < 1) return -1;
+    /* The contract's human number, once (a renegotiated contract keeps it):
+     * the next in this year's sequence, read and written in this
+     * transaction (writers are serialized; the unique index is the guard). */
+    struct tm tm;
+    kj_local_time(kj_now_ms(), &tm);
+    char prefix[48];
+    snprintf(prefix, sizeof prefix, "%s-%04d-", kj_deal_contract_prefix(), tm.tm_year + 1900);
+    int64_t next = kj_db_int(db, 0, "SELECT coalesce(max(CAST(substr(contract_no, length(?1) + 1) AS INTEGER)), 0) + 1 "
+                                    "FROM deals WHERE substr(contract_no, 1, length(?1)) = ?1", "s", prefix);
+    char number[64];
+    snprintf(number, sizeof number, "%s%06lld", prefix, (long long)next);
+    return kj_db_exec(db, "UPDATE deals SET contract_no = coalesce(contract_no, ?) WHERE id = ?", "ss", number, deal_id) < 1
+               ? -1 : 0;
 }
 
 static int insert_offer(kj_db *db, const char *deal_id, const char *author_id, json_t *o, const char *status, char *id_out)
@@ -1135,3 +1148,14 @@ json_t *kj_deal_attachment(kj_db *db, json_t *user, const char *deal_id, const c
     return kj_db_row(db, "SELECT a.id, a.filename, a.mime, a.size, a.sha256 FROM deal_attachments da JOIN attachments a "
                          "ON a.id = da.attachment_id WHERE da.deal_id = ? AND da.attachment_id = ?", "ss", deal_id, attachment_id);
 }
+
+/* Set once at start (kj_deal_set_contract_prefix), read afterwards: the
+ * single-thread rule of process-wide settings (see main.c). */
+static char contract_prefix[17] = "KJY";
+
+void kj_deal_set_contract_prefix(const char *prefix)
+{
+    if (prefix && *prefix) snprintf(contract_prefix, sizeof contract_prefix, "%s", prefix);
+}
+
+const char *kj_deal_contract_prefix(void) { return contract_prefix; }

@@ -199,4 +199,8 @@ int kj_ledger_append(kj_db *db, const char *deal_id, const char *actor_id, const
 int64_t kj_ledger_verify(kj_db *db, int64_t *bad_seq, char *bad_id, char *why, size_t whylen);
 /** The log entries of one deal, in order (new ref). */
 json_t *kj_ledger_events(kj_db *db, const char *deal_id);
+/** The prefix of human contract numbers ("KJY" → KJY-2026-000123; setting
+ *  contract_prefix). Set once at start, before any thread; read anywhere. */
+void kj_deal_set_contract_prefix(const char *prefix);
+const char *kj_deal_contract_prefix(void);
 #endif

@@ -150,3 +150,25 @@ def test_contract_pdf_for_each_contract_type(server):
         assert title in flat(text), (ctype, text[:300])
         others = [t for c, t in titles.items() if c != ctype]
         assert not any(o in flat(text) for o in others), (ctype, text[:300])
+
+
+def test_contract_has_a_human_number(server):
+    """Issue 15 item 6: a contract is cited as KJY-YYYY-NNNNNN (page, PDF,
+    API), not by the deal's ULID; numbers are unique and kept."""
+    numbers = []
+    for _ in range(2):
+        d = Deal(server)
+        to_agreed(d)
+        j = d.client.api("GET", d.path("")).json
+        no = j.get("contract_no") or ""
+        assert re.fullmatch(r"KJY-20\d\d-\d{6}", no), j
+        numbers.append(no)
+        page = d.client.get("/deals/%s/contract" % d.id).text
+        assert '<strong id="contract-no">%s</strong>' % no in page, page
+        text, _ = pdf_text(download(d.client, d).body)
+        assert no in flat(text), text
+        # The number stays the same on the next look.
+        assert d.client.api("GET", d.path("")).json["contract_no"] == no
+    assert numbers[0] != numbers[1]
+    year, a, b = numbers[0][4:8], int(numbers[0][-6:]), int(numbers[1][-6:])
+    assert numbers[1][4:8] == year and b > a, numbers
