@@ -275,7 +275,7 @@ static int cmd_migrate(int argc, char **argv) { return with_store(argc, argv, do
 
 static int do_demo(kj_app *app, kj_db *db, void *ctx)
 {
-    int rc = kj_demo_load(db, app->cfg.root, stdout);
+    int rc = kj_demo_load(db, app->cfg.root, app->cfg.data, stdout);
     return rc < 0 ? 1 : 0;
 }
 

@@ -99,7 +99,8 @@ int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, c
 {
     if (check_registration(db, r, allow_staff, fail)) return -1;
     char hash[crypto_pwhash_STRBYTES];
-    if (kj_password_hash(r->password, hash, sizeof hash)) return fail_with(fail, KJ_E_INTERNAL, "password", "err.internal");
+    if (r->password_hash && strlen(r->password_hash) < sizeof hash) snprintf(hash, sizeof hash, "%s", r->password_hash);
+    else if (kj_password_hash(r->password, hash, sizeof hash)) return fail_with(fail, KJ_E_INTERNAL, "password", "err.internal");
     const char *origin = kj_instance_id(db);
     int64_t now = kj_now_ms();
     if (kj_db_begin(db)) return fail_with(fail, KJ_E_INTERNAL, "email", "err.internal");

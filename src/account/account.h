@@ -30,6 +30,12 @@ typedef struct {
     const char *org_name, *org_type, *org_region, *org_credit_code;
     /* No jurisdiction: an operator's comes only from appointment to a
      * service center (center/center.h). */
+    /* optional: kj_password_hash(password) made by the caller, stored
+     * instead of hashing again. Only the demo loader sets it: its many
+     * accounts share three passwords, and one argon2id hash per password
+     * (about 75 ms each) keeps `kejiyun demo` quick. The password itself
+     * is still checked against the policy. */
+    const char *password_hash;
 } kj_registration;
 
 /** The instance id (origin of records created here); generated on first use. */

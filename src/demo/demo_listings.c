@@ -18,6 +18,7 @@
 #include <string.h>
 
 #define DEMO_LISTINGS_FILE "data/demo/listings.tsv"
+#define C_STUDIO NCOLS     /* optional last column: the studio's name */
 #define MAX_DAYS_AGO 300
 
 /* The columns, in file order; the header line must name them so. */
@@ -44,13 +45,15 @@ static const struct { int col; const char *field; } plain_fields[] = {
 /* One file being read: where errors point to. */
 typedef struct {
     kj_db *db;
+    const char *file;
     int lineno;
     int loaded;
+    bool studio_column;     /* the header ends with "studio" */
 } demo_reader;
 
 static int row_error(const demo_reader *r, const char *field, const char *key)
 {
-    fprintf(stderr, "demo: " DEMO_LISTINGS_FILE ":%d: %s: %s\n", r->lineno, field, key);
+    fprintf(stderr, "demo: %s:%d: %s: %s\n", r->file, r->lineno, field, key);
     return -1;
 }
 
@@ -166,25 +169,35 @@ static int backdate(kj_db *db, const char *id, int days_ago, int lineno)
 
 static int check_header(demo_reader *r, char *line)
 {
-    char *f[NCOLS + 1];
-    int n = split_tabs(line, f, NCOLS + 1);
+    char *f[NCOLS + 2];
+    int n = split_tabs(line, f, NCOLS + 2);
     for (int i = 0; i < NCOLS; i++)
         if (i >= n || strcmp(f[i], column_names[i])) return row_error(r, "header", column_names[i]);
-    return n == NCOLS ? 0 : row_error(r, "header", "too many columns");
+    r->studio_column = n == NCOLS + 1 && !strcmp(f[C_STUDIO], "studio");
+    return n == NCOLS || r->studio_column ? 0 : row_error(r, "header", "too many columns");
 }
 
 /* Validates and publishes one data line. 0, or -1 after printing why. */
 static int load_row(demo_reader *r, char *line)
 {
-    char *f[NCOLS + 1];
-    int n = split_tabs(line, f, NCOLS + 1);
-    if (n != NCOLS) return row_error(r, "columns", n < NCOLS ? column_names[n] : "too many columns");
+    char *f[NCOLS + 2];
+    int want = NCOLS + r->studio_column;
+    int n = split_tabs(line, f, NCOLS + 2);
+    if (n != want) return row_error(r, "columns", n < NCOLS ? column_names[n] : n < want ? "studio" : "too many columns");
     int days_ago = parse_days_ago(f[C_DAYS_AGO]);
     if (days_ago < 0) return row_error(r, "days_ago", "err.field.range");
     if (strcmp(f[C_ANONYMOUS], "0") && strcmp(f[C_ANONYMOUS], "1")) return row_error(r, "anonymous", "err.field.choice");
     json_t *user = owner_by_email(r->db, f[C_OWNER]);
     if (!user) return row_error(r, "owner", "err.demo.owner_unknown");
     json_t *in = listing_input(f);
+    if (r->studio_column && *f[C_STUDIO]) {
+        /* Published under the studio: kj_listing_insert checks that the
+         * owner is one of its members, as for a listing made in the form. */
+        char *studio = kj_db_text(r->db, "SELECT id FROM studios WHERE name = ?", "s", f[C_STUDIO]);
+        if (!studio) { json_decref(in); json_decref(user); return row_error(r, "studio", "err.demo.studio_unknown"); }
+        json_object_set_new(in, "studio_id", json_string(studio));
+        free(studio);
+    }
     json_t *errors = json_object();
     char id[KJ_ID_LEN + 1];
     int rc = kj_listing_insert(r->db, user, f[C_KIND], in, "published", id, errors);
@@ -223,15 +236,20 @@ static int load_lines(demo_reader *r, FILE *f)
 
 int kj_demo_listings(kj_db *db, const char *root, FILE *out)
 {
+    return kj_demo_listings_file(db, root, DEMO_LISTINGS_FILE, out);
+}
+
+int kj_demo_listings_file(kj_db *db, const char *root, const char *file, FILE *out)
+{
     char path[2048];
-    snprintf(path, sizeof path, "%s/" DEMO_LISTINGS_FILE, root && *root ? root : ".");
+    snprintf(path, sizeof path, "%s/%s", root && *root ? root : ".", file);
     FILE *f = fopen(path, "r");
     if (!f) { fprintf(stderr, "demo: cannot read %s\n", path); return -1; }
-    demo_reader r = { .db = db };
+    demo_reader r = { .db = db, .file = file };
     int rc = kj_db_begin(db) ? row_error(&r, "form", kj_db_errmsg(db)) : load_lines(&r, f);
     fclose(f);
     if (rc == 0 && kj_db_commit(db)) rc = row_error(&r, "form", kj_db_errmsg(db));
     if (rc) { kj_db_rollback(db); return -1; }
-    fprintf(out, "  %d demo listings\n", r.loaded);
+    fprintf(out, "  %d demo listings (%s)\n", r.loaded, file);
     return 0;
 }

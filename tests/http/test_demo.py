@@ -2,6 +2,10 @@
 shared demo server shows it: enough listings, every technology domain,
 both provinces and all kinds covered, believable publication dates, and
 anonymous listings that do not reveal their owner."""
+import html as htmllib
+import os
+import time
+
 from harness import Client
 
 DOMAINS = ["D%02d" % i for i in range(1, 13)]
@@ -70,3 +74,76 @@ def test_anonymous_listing_hides_owner(server):
     assert detail["anonymous"] is True
     for field in ("owner_name", "owner_id", "org_name", "contact_email", "contact_phone"):
         assert field not in detail, (field, detail)
+
+
+# ---- the living platform (src/demo/demo_world.c and data/demo/*.tsv) ----
+
+
+DEMO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "demo")
+
+
+def demo_rows(name):
+    """The data rows of data/demo/NAME as dicts keyed by the header."""
+    rows, header = [], None
+    with open(os.path.join(DEMO_DIR, name), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            cells = line.split("\t")
+            if header is None:
+                header = cells
+            else:
+                rows.append(dict(zip(header, cells)))
+    return rows
+
+
+def test_demo_studios_show_members_avatars_and_listings(server):
+    c = Client(server)
+    studios = demo_rows("studios.tsv")
+    assert len(studios) >= 12
+    titles = {}
+    for l in demo_rows("studio_listings.tsv"):
+        titles.setdefault(l["studio"], []).append(l["title"])
+    items = c.api("GET", "/api/v1/studios?per_page=100").json["items"]
+    by_name = {s["name"]: s for s in items}
+    for row in studios:
+        assert row["name"] in by_name, row["name"]
+        s = c.api("GET", "/api/v1/studios/" + by_name[row["name"]]["id"]).json
+        assert len(s["members"]) == 1 + len(row["members"].split()), (row["name"], s["members"])
+        assert s["members"][0]["role"] == "owner"
+        avatar = c.get(s["avatar_url"])
+        assert avatar.status == 200 and avatar.header("Content-Type").startswith("image/"), (s["avatar_url"], avatar)
+        page = htmllib.unescape(c.get("/studios/" + s["id"]).text)
+        assert titles.get(row["name"]), "every demo studio publishes listings: %s" % row["name"]
+        for t in titles[row["name"]]:
+            assert t in page, (row["name"], t)
+        for m in s["members"]:
+            assert m["name"] in page, (row["name"], m["name"])
+        assert 'id="showcase-empty"' not in page
+
+
+def test_demo_has_twenty_answered_questions(server):
+    c = Client(server)
+    items = c.api("GET", "/api/v1/questions?limit=50").json["items"]
+    answered = [q for q in items if q["answers"] > 0]
+    assert len(answered) >= 20, len(answered)
+    assert len([q for q in items if q["status"] == "answered"]) >= 15
+    experts = {r["email"] for r in demo_rows("people.tsv") if r["expert"] == "1"}
+    wanted = {r["title"]: r for r in demo_rows("questions.tsv")}
+    for q in answered:
+        if q["title"] not in wanted:
+            continue
+        full = c.api("GET", "/api/v1/questions/" + q["id"]).json
+        assert full["answers"] and full["answers"][0]["body"], full
+        assert wanted[q["title"]]["expert"] in experts
+
+
+def test_demo_dates_are_in_the_past(server):
+    """The demo clock was put back: nothing the demo made lies in the future."""
+    c = Client(server)
+    now_ms = time.time() * 1000 + 60000
+    for q in c.api("GET", "/api/v1/questions?limit=50").json["items"]:
+        assert q["created_at"] <= now_ms, q
+    created = [s["created_at"] for s in c.api("GET", "/api/v1/studios?per_page=100").json["items"]]
+    assert max(created) - min(created) > 30 * DAY_MS, "demo studios should not all open at once"
