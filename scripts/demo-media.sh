@@ -6,6 +6,7 @@
 # data/demo/README.md). Needs: scripts/deps.sh --media (ffmpeg).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/deps.sh --media
 out=data/demo/media
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -3,7 +3,8 @@
 # A no-op when everything is already present. Pass --test to add the
 # packages only the test suite needs (the fuzz targets' corpus replay is
 # part of it), --fuzz for just the fuzzing toolchain, --bench for the
-# benchmarks.
+# benchmarks, --media for remaking the demo's pictures and video
+# (scripts/demo-media.sh).
 set -euo pipefail
 
 build_pkgs=(
@@ -25,6 +26,8 @@ command -v npm  >/dev/null 2>&1 || test_pkgs+=( npm )
 # (bench/search/sphinx.py talks SphinxQL over the MySQL protocol); icu-devtools:
 # uconv, for scripts/gen_pinyin.py when the homophone table is regenerated.
 bench_pkgs=( wrk nginx sphinxsearch python3-pymysql icu-devtools )
+# Only scripts/demo-media.sh encodes video; the server never runs ffmpeg.
+media_pkgs=( ffmpeg )
 # clang's libFuzzer and sanitizer runtimes (tests/fuzz): make fuzz, and the
 # corpus replay that make test runs.
 fuzz_pkgs=( clang libfuzzer-14-dev libclang-rt-14-dev )
@@ -35,6 +38,7 @@ for arg in "$@"; do
     --test)  want+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
     --fuzz)  want+=("${fuzz_pkgs[@]}") ;;
     --bench) want+=("${bench_pkgs[@]}") ;;
+    --media) want+=("${media_pkgs[@]}") ;;
   esac
 done
 

@@ -183,7 +183,7 @@ int kj_demo_world(kj_db *db, const char *root, const char *data_dir, FILE *out)
     kj_demo_src src = { .db = db, .root = root, .data_dir = data_dir };
     int (*const parts[])(kj_demo_src *, FILE *) = {
         kj_demo_people, kj_demo_studios, kj_demo_questions, kj_demo_challenges,
-        kj_demo_deals,
+        kj_demo_deals, kj_demo_popsci_media,
     };
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof parts / sizeof *parts; i++) rc = parts[i](&src, out);

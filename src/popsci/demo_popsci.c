@@ -47,7 +47,7 @@ static int demo_row(void *c, char **f, int n, int lineno)
         "VALUES (?,?,?,?,?,?,?,?,?,'kejiyun 演示',?,?,?,'published',?,?,?)",
         "sssssssssssssii", id.s, kj_instance_id(x->db), f[COL_KIND], f[COL_TITLE], f[COL_SUMMARY], body,
         f[COL_TOPIC], f[COL_AUDIENCE], regions,
-        strcmp(f[COL_KIND], "video") ? "" : "https://video.demo.kejiyun.cn/ai-pests.mp4",
+        "",   /* demo videos are files of the instance (demo_popsci_media.c), no outside host */
         strcmp(f[COL_KIND], "video") ? "" : body, author, x->reviewer, at, at) : -1;
     if (rc < 0) { fprintf(stderr, "demo: data/demo/popsci.tsv:%d: cannot insert\n", lineno); x->failed = 1; }
     else x->n++;

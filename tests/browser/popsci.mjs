@@ -135,6 +135,34 @@ async function residentJourney(t) {
   await expectNoHorizontalOverflow(phone, 360);
 }
 
+/** The demo's 科普 video (data/demo/popsci_media.tsv) on a 390 px phone: the
+ *  page embeds it from the instance's own store and the browser can play it. */
+async function demoVideoPlays(t) {
+  const page = await t.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const list = await (await page.request.get(`${t.base}/api/v1/popsci?per_page=50`)).json();
+  const item = list.items.find((i) => i.title === '三分钟看懂人工智能如何识别病虫害');
+  assert.ok(item, 'the demo video item is published');
+  await page.goto(`${t.base}/popsci/${item.id}`);
+  const video = page.locator('#video-player');
+  await video.waitFor();
+  assert.match(await video.getAttribute('src'), /^\/popsci\/videos\/[0-9A-Z]{26}$/, 'served by this instance');
+  const state = await page.evaluate(() => new Promise((resolve) => {
+    const v = document.getElementById('video-player');
+    const done = () => resolve({ readyState: v.readyState, duration: v.duration, time: v.currentTime,
+                                 error: v.error && v.error.code, width: v.getBoundingClientRect().width });
+    v.muted = true;
+    v.addEventListener('timeupdate', () => { if (v.currentTime > 0.2) done(); });
+    v.addEventListener('error', done);
+    v.play().catch(done);
+    setTimeout(done, 15000);
+  }));
+  assert.equal(state.error, null, `no media error (${JSON.stringify(state)})`);
+  assert.ok(state.readyState >= 2 && state.duration > 5 && state.time > 0.2, `the video plays: ${JSON.stringify(state)}`);
+  assert.ok(state.width > 200 && state.width <= 390, `the player fits the phone: ${state.width}`);
+  await expectNoHorizontalOverflow(page, 390);
+}
+
 export const tests = [
+  { name: 'popsci: the demo video plays in the page at 390 px', fn: demoVideoPlays, budget: 4 },
   { name: 'popsci: article reviewed; resident at 360 px sets profile, reads from feed, marks useful, asks with photo', fn: residentJourney, budget: 20 },
 ];

@@ -1,9 +1,13 @@
 """test_demo.py — the demo marketplace (data/demo/listings.tsv) as the
 shared demo server shows it: enough listings, every technology domain,
 both provinces and all kinds covered, believable publication dates, and
-anonymous listings that do not reveal their owner."""
+anonymous listings that do not reveal their owner; and the living platform
+on top (src/demo/demo_world.c): studios with members, avatars and
+listings, answered questions, 揭榜挂帅 lists with entries in every state,
+deals at several stages, 科普 pictures and a video served by the instance."""
 import html as htmllib
 import os
+import re
 import time
 
 from harness import Client
@@ -147,3 +151,85 @@ def test_demo_dates_are_in_the_past(server):
         assert q["created_at"] <= now_ms, q
     created = [s["created_at"] for s in c.api("GET", "/api/v1/studios?per_page=100").json["items"]]
     assert max(created) - min(created) > 30 * DAY_MS, "demo studios should not all open at once"
+
+
+def lifecycle_states(c):
+    table = c.api("GET", "/api/v1/challenges/lifecycle").json["transitions"]
+    return {t["from"] for t in table} | {t["to"] for t in table}
+
+
+def test_demo_challenge_lists_have_entries_in_every_state(server):
+    admin, anon = Client(server), Client(server)
+    admin.login_as("admin")
+    states = lifecycle_states(anon)
+    assert {"submitted", "completed", "no_award"} <= states, states
+    lists = {l["title"]: l for l in anon.api("GET", "/api/v1/challenge-lists").json["items"]}
+    wanted = demo_rows("challenge_lists.tsv")
+    assert len(wanted) == 2
+    public = {"published", "reviewing", "publicity", "no_award", "agreement", "executing", "completed"}
+    for row in wanted:
+        assert row["title"] in lists, row["title"]
+        lid = lists[row["title"]]["id"]
+        entries = admin.api("GET", "/api/v1/challenge-lists/" + lid).json["entries"]
+        seen = {e["status"] for e in entries}
+        assert states <= seen, (row["title"], sorted(states - seen))
+        shown = {e["status"] for e in anon.api("GET", "/api/v1/challenge-lists/" + lid).json["entries"]}
+        assert shown == public & states, (row["title"], shown)
+        page = htmllib.unescape(anon.get("/challenge-lists/" + lid).text)
+        for e in entries:
+            assert (e["title"] in page) == (e["status"] in public), (e["title"], e["status"])
+    # One list is in the seed's fields: 人工智能、医药健康、低空经济、高端能源装备.
+    seed = [r for r in wanted if all(w in r["description"] for w in ("人工智能", "医药健康", "低空经济", "高端能源装备"))]
+    assert seed, "a list in the seed's fields"
+    entries = admin.api("GET", "/api/v1/challenge-lists/" + lists[seed[0]["title"]]["id"]).json["entries"]
+    assert {e["domain"][:3] for e in entries} >= {"D02", "D04", "D05", "D08"}, entries
+
+
+def test_demo_deals_at_several_stages_with_contracts_and_reviews(server):
+    admin = Client(server)
+    admin.login_as("admin")
+    titles = {r["listing"] for r in demo_rows("deals.tsv")}
+    deals = [d for d in admin.api("GET", "/api/v1/deals").json["items"] if d["title"] in titles]
+    states = {d["state"] for d in deals}
+    assert len(deals) == len(demo_rows("deals.tsv")) and len(states) >= 3, states
+    contract_states = {"agreed", "signed", "in_progress", "delivered", "accepted", "completed"}
+    for d in deals:
+        full = admin.api("GET", "/api/v1/deals/" + d["id"]).json
+        if d["state"] in contract_states:
+            assert full.get("contract") and len(full.get("contract_hash") or "") == 64, (d["title"], d["state"])
+        if d["state"] == "completed":
+            assert len(full["reviews"]) == 2 and all(1 <= r["rating"] <= 5 for r in full["reviews"]), full["reviews"]
+    # A studio is rated through the deals on its listings, on its page too.
+    anon = Client(server)
+    studios = {s["name"]: s["id"] for s in anon.api("GET", "/api/v1/studios?per_page=100").json["items"]}
+    rated = anon.api("GET", "/api/v1/ratings/studio/" + studios["慧眼机器视觉工作室"]).json
+    assert rated["count"] >= 1 and rated["average_x100"] >= 400, rated
+    assert 'id="no-ratings"' not in anon.get("/studios/" + studios["慧眼机器视觉工作室"]).text
+
+
+def test_demo_popsci_pictures_and_video_are_served(server):
+    c = Client(server)
+    items = {i["title"]: i for i in c.api("GET", "/api/v1/popsci?per_page=50").json["items"]}
+    rows = demo_rows("popsci_media.tsv")
+    assert any(r["video"] for r in rows)
+    for row in rows:
+        assert row["title"] in items, row["title"]
+        page = c.get("/popsci/" + items[row["title"]]["id"])
+        assert page.status == 200, page
+        imgs = re.findall(r'<img[^>]+src="(/popsci/images/[^"]+)"', page.text)
+        assert imgs, row["title"]
+        for src in imgs[:2]:
+            r = c.get(htmllib.unescape(src))
+            assert r.status == 200 and r.header("Content-Type").startswith("image/"), (src, r)
+            assert len(r.body) > 1000
+        if not row["video"]:
+            continue
+        m = re.search(r'<video[^>]+src="(/popsci/videos/[0-9A-Z]{26})"', page.text)
+        assert m, "the video plays in the page"
+        r = c.get(m.group(1))
+        size = os.path.getsize(os.path.join(DEMO_DIR, "media", row["video"]))
+        assert r.status == 200 and r.header("Content-Type") == "video/mp4" and len(r.body) == size, r
+        part = c.get(m.group(1), headers={"Range": "bytes=0-99"})
+        assert part.status == 206 and len(part.body) == 100, part
+        assert part.header("Content-Range") == "bytes 0-99/%d" % size, part.header("Content-Range")
+        assert "video.demo.kejiyun.cn" not in page.text
