@@ -6,7 +6,7 @@
  * is drawn here from simple geometry: no outside image is used.
  *
  *   art avatars DIR          studio-01.png … studio-12.png (256×256)
- *   art posters DIR          popsci-*.png (800×450)
+ *   art posters DIR          popsci-*.png (720×405: the widths a phone and the article column use)
  *   art frames DIR N         frame-0001.png … (640×360), N frames at 12 fps
  */
 #define _GNU_SOURCE
@@ -394,8 +394,9 @@ int main(int argc, char **argv)
             { "popsci-storm.png", poster_storm }, { "popsci-pills.png", poster_pills },
         };
         for (size_t i = 0; i <= sizeof posters / sizeof *posters && !rc; i++) {
-            cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 800, 450);
+            cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 720, 405);
             C *c = cairo_create(s);
+            cairo_scale(c, 0.9, 0.9);   /* drawn on an 800×450 plan */
             if (i < sizeof posters / sizeof *posters) { posters[i].draw(c, 800, 450); rc = save(s, dir, posters[i].name); }
             else { phone_scene(c, 800, 450, 0.9, false); rc = save(s, dir, "popsci-ai-scan.png"); }
             cairo_destroy(c);

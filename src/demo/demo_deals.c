@@ -39,8 +39,9 @@ static int step(step_ctx *s, json_t *who, double days_ago, const char *action, j
 {
     kj_err e = { 0 };
     json_t *errors = json_object();
+    if (!args) args = json_object();
     kj_demo_clock(days_ago);
-    int rc = kj_deal_act(s->src->db, who, s->deal, action, args ? args : json_object(), "127.0.0.1", errors, result, &e);
+    int rc = kj_deal_act(s->src->db, who, s->deal, action, args, "127.0.0.1", errors, result, &e);
     if (rc) {
         const char *field = json_object_iter_key(json_object_iter(errors));
         kj_demo_fail(s->src, action, field ? json_string_value(json_object_get(errors, field)) : e.key);
