@@ -60,7 +60,7 @@ static void drone(C *c, double x, double y, double s, unsigned body, double t)
     line(c, x + s * 0.35, y, x + s * 0.75, y - s * 0.12);
     cairo_stroke(c);
     for (int k = -1; k <= 1; k += 2) {
-        double rx = x + k * s * 0.75, ry = y - s * 0.18, w = s * 0.32 * fabs(cos(t * 9 + k));
+        double rx = x + k * s * 0.75, ry = y - s * 0.18, w = s * 0.32 * (0.8 + 0.2 * fabs(cos(t * 9 + k)));
         rgba(c, 0x222222, 0.8);
         cairo_save(c);
         cairo_translate(c, rx, ry);
