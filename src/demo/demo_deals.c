@@ -83,6 +83,10 @@ static int deal_row(kj_demo_src *src, char **f, void *c)
     int goal = rank(f[D_TARGET]);
     double d0 = atof(f[D_DAYS]);
     if (goal < 0) return kj_demo_fail(src, "target", f[D_TARGET]);
+    /* A title names one listing: a demo title used twice would make this,
+     * and anybody's labelled set built from the demo, ambiguous. */
+    if (kj_db_int(src->db, 0, "SELECT count(*) FROM listings WHERE title = ?", "s", f[D_LISTING]) != 1)
+        return kj_demo_fail(src, "listing", "not exactly one listing with this title");
     char *listing = kj_db_text(src->db, "SELECT id FROM listings WHERE title = ? AND status = 'published'", "s", f[D_LISTING]);
     json_t *l = listing ? kj_listing_get(src->db, listing) : NULL;
     json_t *client = kj_demo_user(src->db, f[D_CLIENT]);
