@@ -110,8 +110,8 @@ int kj_demo_load(kj_db *db, const char *root, const char *data_dir, FILE *out)
     fprintf(out, "Demo marketplace:\n");
     if (kj_demo_listings(db, root, out)) return -1;
     if (kj_popsci_demo(db, root, out)) return -1;
-    if (kj_popsci_demo_experts_public(db)) return -1;
     if (kj_demo_world(db, root, data_dir, out)) return -1;
+    if (kj_popsci_demo_experts_public(db)) return -1;   /* after the world: its experts too */
     /* Match the demo listings now (freshness from their back-dated days),
      * so that a server started on the demo shows matches at once. */
     while (kj_match_drain(db, 500) > 0) {}

@@ -180,6 +180,10 @@ def test_demo_has_twenty_answered_questions(server):
         full = c.api("GET", "/api/v1/questions/" + q["id"]).json
         assert full["answers"] and full["answers"][0]["body"], full
         assert wanted[q["title"]]["expert"] in experts
+    # The experts who answer are in the public expert directory.
+    listed = {e["name"] for e in c.api("GET", "/api/v1/experts").json["items"]}
+    names = {r["email"]: r["name"] for r in demo_rows("people.tsv")}
+    assert {names[r["expert"]] for r in wanted.values()} <= listed, listed
 
 
 def test_demo_dates_are_in_the_past(server):
