@@ -1315,3 +1315,26 @@ json_t *kj_search_suggest(kj_db *db, const char *prefix, int limit)
     json_decref(rows);
     return out;
 }
+
+/* The index's format: what the analyzer and the indexer write for a
+ * document. Raise it whenever a change makes an old index match
+ * differently (2: issue 15, bigrams across a word seam are marked), so
+ * that an upgraded instance rebuilds its index once at start instead of
+ * matching by the old rules until someone runs `kejiyun reindex`. */
+#define KJ_SEARCH_FORMAT "2"
+
+int kj_search_ensure_format(kj_db *db, int *reindexed)
+{
+    if (reindexed) *reindexed = -1;
+    char *v = kj_db_text(db, "SELECT value FROM meta WHERE key = 'search_format'", "");
+    bool same = v && !strcmp(v, KJ_SEARCH_FORMAT);
+    free(v);
+    if (same) return 0;
+    if (kj_db_int(db, 0, "SELECT count(*) FROM listings", "") > 0) {
+        int n = kj_search_reindex(db);
+        if (n < 0) return -1;
+        if (reindexed) *reindexed = n;
+    }
+    return kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('search_format', ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", "s", KJ_SEARCH_FORMAT) < 0 ? -1 : 0;
+}

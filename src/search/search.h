@@ -71,6 +71,11 @@ int kj_search_sync_studio(kj_db *db, const char *studio_id);
  *  the new index and no matches). Returns the number of documents indexed,
  *  or -1. */
 int kj_search_reindex(kj_db *db);
+/** At start: when the stored index was built in an older format (see
+ *  KJ_SEARCH_FORMAT in search.c), rebuilds it (kj_search_reindex) and
+ *  records the current format. *reindexed (may be NULL) gets the number
+ *  of documents indexed, or -1 when nothing was needed. 0, or -1. */
+int kj_search_ensure_format(kj_db *db, int *reindexed);
 /** The key terms of an indexed document (computed on first use and kept).
  *  New ref; an empty array when the document is not indexed. */
 json_t *kj_search_doc_terms(kj_db *db, const char *doc_id);

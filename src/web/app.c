@@ -77,6 +77,13 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     snprintf(app->instance_id, sizeof app->instance_id, "%s", kj_instance_id(db));
     int rc = kj_refdata_seed(db, cfg->root, err, errlen);
     if (rc == 0) app->region_options = kj_refdata_region_options(db);
+    int reindexed = -1;
+    if (rc == 0 && kj_search_ensure_format(db, &reindexed)) {
+        snprintf(err, errlen, "cannot rebuild the search index in its new format: %s", kj_db_errmsg(db));
+        rc = -1;
+    } else if (reindexed >= 0) {
+        fprintf(stderr, "kejiyun: the search index was rebuilt in its new format (%d documents)\n", reindexed);
+    }
     kj_store_release(app->store, db);
     return rc;
 }
