@@ -87,6 +87,13 @@ static int load_file(catalog *c, const char *path, char *err, size_t errlen)
         if (!tab) { snprintf(err, errlen, "%s:%d: no tab between key and message", path, lineno); fclose(f); return -1; }
         *tab = 0;
         unescape(tab + 1);
+        /* One definition per key and language: a second one (often in
+         * another part file) would silently win by load order. */
+        if (cat_get(c, line)) {
+            snprintf(err, errlen, "%s:%d: key %s is already defined for this language", path, lineno, line);
+            fclose(f);
+            return -1;
+        }
         cat_put(c, line, tab + 1);
     }
     fclose(f);

@@ -105,7 +105,7 @@ def test_decline_with_structured_reason(server):
     assert re.search(r'id="eoi-status">已婉拒<', page) and re.search(r'id="decline-reason">效益不明确<', page), page
     assert note in page
     lst = p.sender2.get("/eois").text
-    assert "已婉拒: 效益不明确" in lst
+    assert "已婉拒：效益不明确" in lst
     assert has_notification(p.sender2, "eoi_declined", p.listing["title"])
     # Declined, the sender may try again with a better proposal.
     r = send(p.sender2, p.lid, message="补充了效益测算，请再看看。")

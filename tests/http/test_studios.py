@@ -130,7 +130,7 @@ def test_validation_keeps_typed_values(server):
     t = r.text
     assert 'value="A"' in t and "我的介绍&lt;script&gt;" in t and "方向20" in t and 'value="某研究所"' in t
     assert "工作室名称应为 2–60 个字符" in t and "最多填写 20 项" in t and "每一项不能超过 100 个字符" in t
-    assert "未知的地区" in t
+    assert "没有这个地区" in t
     r = c.post_form("/studios", {"name": "", "intro": "x"})
     assert r.status == 422 and "此项必填" in r.text
     r = c.post_form("/studios", {"name": "好名字工作室", "intro": "长" * 2001})

@@ -170,3 +170,28 @@ TEST(i18n_keys_in_sources_exist)
     CHECK_INT(sc.missing, 0);
     kj_i18n_free();
 }
+
+/* A key defined twice for one language (in two part files, say) is refused
+ * at load with the place of the second definition: otherwise whichever
+ * file loads last would silently win. */
+TEST(i18n_duplicate_key_refused_at_load)
+{
+    char dir[] = "/tmp/kj-i18n-XXXXXX", path[128], err[512];
+    REQUIRE(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/zh-CN.tsv", dir);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    fputs("a.key\t甲\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/zh-CN.more.tsv", dir);
+    f = fopen(path, "w");
+    REQUIRE(f);
+    fputs("# part\nb.key\t乙\na.key\t丙\n", f);
+    fclose(f);
+    CHECK(kj_i18n_load(dir, err, sizeof err) == -1);
+    CHECK(strstr(err, "zh-CN.more.tsv:3") && strstr(err, "a.key"));
+    kj_i18n_free();
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
