@@ -260,7 +260,7 @@ static int with_store(int argc, char **argv, int (*fn)(kj_app *app, kj_db *db, v
     kj_store_release(app.store, db);
     kj_store_close(app.store);
     kj_analyzer_close(app.analyzer);
-    json_decref(app.region_options);
+    kj_app_close_ref(&app);
     return rc;
 }
 

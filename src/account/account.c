@@ -2,6 +2,7 @@
  * account.c — users, organizations, sessions, login limits (see account.h).
  */
 #include "account/account.h"
+#include "ref/regions.h"
 #include "core/json_util.h"
 #include "account/security.h"
 #include "account/membership.h"
@@ -297,14 +298,7 @@ bool kj_region_exists(kj_db *db, const char *code)
 
 char *kj_region_label(kj_db *db, const char *code, const char *lang)
 {
-    bool en = lang && !strcmp(lang, "en");
-    return kj_db_text(db, en ?
-        "WITH RECURSIVE up(code, parent, name, depth) AS ("
-        " SELECT code, parent, name_en, 0 FROM regions WHERE code = ?"
-        " UNION ALL SELECT r.code, r.parent, r.name_en, up.depth + 1 FROM regions r JOIN up ON r.code = up.parent)"
-        " SELECT group_concat(name, ', ') FROM (SELECT name FROM up ORDER BY depth ASC)" :
-        "WITH RECURSIVE up(code, parent, name, depth) AS ("
-        " SELECT code, parent, name_zh, 0 FROM regions WHERE code = ?"
-        " UNION ALL SELECT r.code, r.parent, r.name_zh, up.depth + 1 FROM regions r JOIN up ON r.code = up.parent)"
-        " SELECT group_concat(name, ' · ') FROM (SELECT name FROM up ORDER BY depth DESC)", "s", code);
+    /* One way to name a place (ref/names.c), from the tree in memory. */
+    (void)db;
+    return kj_region_full_name(kj_regions_current(), code, lang);
 }

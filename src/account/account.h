@@ -119,7 +119,7 @@ int kj_account_set_role(kj_db *db, const char *user_id, const char *role, bool i
 json_t *kj_org_get(kj_db *db, const char *org_id);
 /** True when code is a region code known to this instance. */
 bool kj_region_exists(kj_db *db, const char *code);
-/** Region display path "四川省 · 成都市 · 武侯区" in lang (malloc'd) or NULL. */
+/** A region's full name in lang (ref/regions.h: kj_region_full_name, "成都市武侯区"), malloc'd, or NULL. */
 char *kj_region_label(kj_db *db, const char *code, const char *lang);
 
 extern const char *const kj_roles[];           /* all roles */

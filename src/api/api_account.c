@@ -142,11 +142,6 @@ void kj_api_org(kj_req *req)
     kj_resp_json(req, 200, org);
 }
 
-void kj_api_regions(kj_req *req)
-{
-    kj_resp_json(req, 200, json_pack("{s:O}", "items", kj_req_app(req)->region_options));
-}
-
 void kj_api_admin_users(kj_req *req)
 {
     int page = (int)kj_in_int(req, "page", 1), per_page = (int)kj_in_int(req, "per_page", 20);

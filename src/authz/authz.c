@@ -7,12 +7,23 @@
 
 static bool same(const char *a, const char *b) { return a && b && *a && !strcmp(a, b); }
 
+/* Written once before threads start (authz.h). */
+static kj_region_lookup_fn region_lookup;
+
+void kj_authz_set_region_lookup(kj_region_lookup_fn fn) { region_lookup = fn; }
+
 bool kj_authz_region_covers(const char *outer, const char *inner)
 {
-    if (!outer || !inner || strlen(outer) != 6 || strlen(inner) != 6) return false;
-    if (!strcmp(outer + 2, "0000")) return !strncmp(outer, inner, 2);
-    if (!strcmp(outer + 4, "00")) return !strncmp(outer, inner, 4);
-    return !strcmp(outer, inner);
+    if (!outer || !inner || !*outer || !*inner || !region_lookup) return false;
+    /* Up from inner; the bound only guards a cycle in data. */
+    const char *code = inner;
+    for (int depth = 0; code && depth < 32; depth++) {
+        const char *parent = NULL;
+        if (!region_lookup(code, &parent)) return false;
+        if (!strcmp(code, outer)) return true;
+        code = parent;
+    }
+    return false;
 }
 
 bool kj_authz_is_admin(json_t *user) { return user && !strcmp(kj_jstr_or_empty(user, "role"), "admin"); }

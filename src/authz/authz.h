@@ -19,11 +19,15 @@
  *   center_role   there ("head" | "staff"), from center_staff (written by
  *                 administrators and the center's head only)
  *
- * Regions are GB/T 2260 six-digit codes: a province ("510000") covers its
- * cities and districts ("51xxxx"), a city ("510100") its districts
- * ("5101xx"), a district only itself.
+ * Regions form a tree by their parent, never by code prefixes: a province
+ * ("510000") covers its cities, counties and townships, a county
+ * ("510603") its townships ("510603101"), a township only itself; an
+ * instance's own divisions (regions.d, codes of any shape) by their own
+ * parents. The tree is the reference cache's, handed over once by
+ * kj_authz_set_region_lookup.
  *
- * Pure functions of their arguments: no database, no HTTP, thread-safe.
+ * Pure functions of their arguments and that lookup: no database, no
+ * HTTP, thread-safe.
  * A domain that decides a write with them calls them on a user row it
  * read inside that write's transaction.
  */
@@ -32,7 +36,16 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-/** True when region outer contains region inner (see the tree above). */
+/** Answers whether code is a known region and, if so, its parent (NULL
+ *  at the top level). Must be thread-safe (ref/regions.h's is). */
+typedef bool (*kj_region_lookup_fn)(const char *code, const char **parent);
+/** Sets the lookup kj_authz_region_covers follows. Called by the thread
+ *  that opens the application before any other thread starts (and by
+ *  unit tests); read without a lock afterwards. NULL: no region is known. */
+void kj_authz_set_region_lookup(kj_region_lookup_fn fn);
+/** True when region outer is inner or one of inner's ancestors. False
+ *  when either is NULL or empty, or inner is not a known region (an
+ *  unknown code is covered by nothing, not even a look-alike prefix). */
 bool kj_authz_region_covers(const char *outer, const char *inner);
 
 /** An administrator (role "admin"). */

@@ -3,6 +3,7 @@
  * kj_listing_query and the SQL it adds.
  */
 #include "market/filters.h"
+#include "ref/regions.h"
 #include "core/clock.h"
 #include "core/validate.h"
 #include <string.h>
@@ -44,13 +45,15 @@ static void sql_domain(const kj_listing_query *q, kj_buf *sql, json_t *params)
     if (q->domain) where_s(sql, params, strlen(q->domain) == 3 ? " AND l.domain1 = ?" : " AND l.domain = ?", q->domain);
 }
 
-/* A province (PP0000) or city (PPCC00) code takes the places in it. */
+/* A region takes the places under it, by the tree (ref/regions.h): a
+ * province and a city through the listing's own columns (indexed), a
+ * county through its subtree (its townships), an unknown code only itself. */
 static void sql_region(const kj_listing_query *q, kj_buf *sql, json_t *params)
 {
     if (!q->region) return;
-    const char *col = " AND l.region = ?";
-    if (strlen(q->region) == 6 && !strcmp(q->region + 2, "0000")) col = " AND l.region_province = ?";
-    else if (strlen(q->region) == 6 && !strcmp(q->region + 4, "00")) col = " AND l.region_city = ?";
+    int depth = kj_region_depth(q->region);
+    const char *col = depth == 0 ? " AND l.region_province = ?" : depth == 1 ? " AND l.region_city = ?"
+                    : depth > 1 ? " AND l.region IN " KJ_REGION_SUBTREE_SQL : " AND l.region = ?";
     where_s(sql, params, col, q->region);
 }
 

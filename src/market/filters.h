@@ -33,7 +33,7 @@
  * of at most max bytes, read as fen). */
 #define KJ_LISTING_FILTERS(X) \
     X(domain,    TEXT,  0, 10)   \
-    X(region,    TEXT,  0, 6)    \
+    X(region,    TEXT,  0, 32)   \
     X(trl_min,   INT,   1, 9)    \
     X(trl_max,   INT,   1, 9)    \
     X(mode,      TEXT,  0, 40)   \

@@ -3,6 +3,7 @@
  * life-cycle table, review, confidentiality (see market.h).
  */
 #include "market/market.h"
+#include "ref/regions.h"
 #include "core/json_util.h"
 #include "authz/authz.h"
 #include "account/account.h"
@@ -247,18 +248,13 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
     const char *region = kj_jstr(in, "region");
     if (!region || !*region) err(errors, "region", "err.field.required");
     else if (!exists_code(db, "SELECT count(*) FROM regions WHERE code = ?", region)) err(errors, "region", "err.region.unknown");
-    bool region_ok = region && strlen(region) == 6;
     json_object_set_new(c, "region", region && *region ? json_string(region) : json_null());
-    if (region_ok) {
-        char prov[7], city[7];
-        snprintf(prov, sizeof prov, "%.2s0000", region);
-        snprintf(city, sizeof city, "%.4s00", region);
-        json_object_set_new(c, "region_province", json_string(prov));
-        json_object_set_new(c, "region_city", strcmp(region + 2, "0000") ? json_string(city) : json_null());
-    } else {
-        json_object_set_new(c, "region_province", json_null());
-        json_object_set_new(c, "region_city", json_null());
-    }
+    /* The province and city above it, by the tree (a township's too; an
+     * instance's own codes by their parents): the browse filters' columns. */
+    const char *prov = region ? kj_region_ancestor_code(region, 0) : NULL;
+    const char *city = region && kj_region_depth(region) >= 1 ? kj_region_ancestor_code(region, 1) : NULL;
+    json_object_set_new(c, "region_province", prov ? json_string(prov) : json_null());
+    json_object_set_new(c, "region_city", city ? json_string(city) : json_null());
 
     char today[16], dflt[16], latest[16];
     today_plus(0, today, sizeof today);

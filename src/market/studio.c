@@ -9,6 +9,7 @@
 #include "core/validate.h"
 #include "market/attach.h"
 #include "market/market.h"
+#include "ref/regions.h"
 #include "notify/notify.h"
 #include <ctype.h>
 #include <stdio.h>
@@ -292,30 +293,16 @@ json_t *kj_studio_roster(kj_db *db, const char *studio_id)
     return rows ? rows : json_array();
 }
 
-/* A LIKE pattern selecting region and everything under it: GB/T 2260
- * codes nest by prefix (51xxxx in province 510000, 5101xx in city 510100). */
-static const char *region_pattern(const char *region, char *buf, size_t n)
-{
-    size_t len = strlen(region);
-    bool digits = len == 6;
-    for (size_t i = 0; digits && i < len; i++) digits = isdigit((unsigned char)region[i]);
-    if (!digits) return region;                       /* matches nothing but itself */
-    if (!strcmp(region + 2, "0000")) snprintf(buf, n, "%.2s%%", region);
-    else if (!strcmp(region + 4, "00")) snprintf(buf, n, "%.4s%%", region);
-    else snprintf(buf, n, "%s", region);
-    return buf;
-}
-
 json_t *kj_studio_list(kj_db *db, const char *region, int page, int per_page, int64_t *total)
 {
-    char pat[16];
     json_t *params = json_array();
     const char *where = "";
     if (region && *region) {
-        where = " WHERE s.region LIKE ?";
-        json_array_append_new(params, json_string(region_pattern(region, pat, sizeof pat)));
+        /* The region and everything under it, by the tree (ref/regions.h). */
+        where = " WHERE s.region IN " KJ_REGION_SUBTREE_SQL;
+        json_array_append_new(params, json_string(region));
     }
-    char sql[1024];
+    char sql[2048];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM studios s%s", where);
     *total = kj_db_int_j(db, 0, sql, params);
     snprintf(sql, sizeof sql,

@@ -10,6 +10,7 @@
  * weights below; the largest contribution names the reason.
  */
 #include "popsci/popsci.h"
+#include "ref/regions.h"
 #include "core/clock.h"
 #include "popsci/popsci_int.h"
 #include <math.h>
@@ -50,10 +51,12 @@ typedef struct {
     const char *word;       /* the matched crop word */
 } scored;
 
-/* 2 for a district, 1 for a city, 0 for a province. */
+/* The region's depth in the tree: 0 for a province, 1 a city, 2 a
+ * county, 3 a township (ref/regions.h); 0 for an unknown code. */
 static int region_level(const char *r)
 {
-    return !strcmp(r + 2, "0000") ? 0 : !strcmp(r + 4, "00") ? 1 : 2;
+    int d = kj_region_depth(r);
+    return d < 0 ? 0 : d;
 }
 
 /* The most specific of the item's regions that contains the reader's. */

@@ -5,6 +5,7 @@
  * ask-an-expert service in questions.c.
  */
 #include "popsci/popsci.h"
+#include "ref/regions.h"
 #include "core/json_util.h"
 #include "authz/authz.h"
 #include "popsci/popsci_int.h"
@@ -134,10 +135,7 @@ bool kj_popsci_region_known(kj_db *db, const char *code)
 
 bool kj_popsci_region_within(const char *outer, const char *inner)
 {
-    if (!outer || !inner || strlen(outer) != 6 || strlen(inner) != 6) return false;
-    if (!strcmp(outer + 2, "0000")) return !strncmp(outer, inner, 2);
-    if (!strcmp(outer + 4, "00")) return !strncmp(outer, inner, 4);
-    return !strcmp(outer, inner);
+    return kj_authz_region_covers(outer, inner);   /* the tree's parents, not prefixes */
 }
 
 static bool is_en(const char *lang) { return lang && !strncmp(lang, "en", 2); }
@@ -458,17 +456,16 @@ json_t *kj_popsci_list(kj_db *db, const char *topic, const char *region, int lim
                       "WHERE c.status = 'published'");
     if (topic && *topic) { kj_buf_puts(&sql, " AND c.topic = ?"); json_array_append_new(p, json_string(topic)); }
     if (region && *region) {
-        /* Content for everywhere, or naming the region, one of its ancestors or descendants. */
-        kj_buf_puts(&sql, " AND (c.regions = '' OR c.regions LIKE ? OR c.regions LIKE ? OR c.regions LIKE ? OR c.regions LIKE ?)");
-        char a[16], b[16], d[16], e[16];
-        snprintf(a, sizeof a, "%% %.6s %%", region);
-        snprintf(b, sizeof b, "%% %.4s00 %%", region);
-        snprintf(d, sizeof d, "%% %.2s0000 %%", region);
-        snprintf(e, sizeof e, "%% %.*s%%", !strcmp(region + 2, "0000") ? 2 : !strcmp(region + 4, "00") ? 4 : 6, region);
-        json_array_append_new(p, json_string(a));
-        json_array_append_new(p, json_string(b));
-        json_array_append_new(p, json_string(d));
-        json_array_append_new(p, json_string(e));
+        /* Content for everywhere, or naming the region, one of its
+         * ancestors (by the tree) or one of its descendants (its subtree). */
+        kj_buf_puts(&sql, " AND (c.regions = '' OR EXISTS (SELECT 1 FROM " KJ_REGION_SUBTREE_SQL
+                          " s WHERE instr(c.regions, ' ' || s.code || ' ') > 0)");
+        json_array_append_new(p, json_string(region));
+        for (int d = kj_region_depth(region) - 1; d >= 0; d--) {
+            kj_buf_puts(&sql, " OR instr(c.regions, ?) > 0");
+            json_array_append_new(p, json_pack("s+++", " ", kj_region_ancestor_code(region, d), " ", ""));
+        }
+        kj_buf_puts(&sql, ")");
     }
     kj_buf_printf(&sql, " ORDER BY c.published_at DESC, c.id DESC LIMIT %d OFFSET %d", limit, offset);
     json_t *r = kj_db_rows_j(db, sql.data, p);

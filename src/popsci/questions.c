@@ -6,6 +6,7 @@
  */
 #include "popsci/popsci.h"
 #include "popsci/popsci_int.h"
+#include "ref/regions.h"
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -22,9 +23,10 @@
 static void notify_experts(kj_db *db, const char *qid, const char *asker, const char *topic, const char *region,
                            const char *title)
 {
-    char link[64], prov[8];
+    char link[64];
     snprintf(link, sizeof link, "/popsci/questions/%s", qid);
-    snprintf(prov, sizeof prov, "%.2s%%", region);
+    /* Experts at home in the same province (by the tree, ref/regions.h). */
+    const char *province = kj_region_ancestor_code(region, 0);
     json_t *regs = kj_db_rows(db, "SELECT DISTINCT user_id, region FROM popsci_experts WHERE topic = ? AND user_id <> ?",
                               "ss", topic, asker);
     json_t *done = json_object();
@@ -33,8 +35,8 @@ static void notify_experts(kj_db *db, const char *qid, const char *asker, const 
     json_array_foreach(regs, i, r)
         if (kj_popsci_region_within(kj_ps_str(r, "region"), region)) json_object_set_new(done, kj_ps_str(r, "user_id"), json_true());
     json_decref(regs);
-    json_t *experts = kj_db_rows(db, "SELECT id FROM users WHERE is_expert = 1 AND disabled = 0 AND region LIKE ? "
-                                 "AND id <> ?", "ss", prov, asker);
+    json_t *experts = kj_db_rows(db, "SELECT id FROM users WHERE is_expert = 1 AND disabled = 0 AND region IN "
+                                 KJ_REGION_SUBTREE_SQL " AND id <> ?", "ss", province ? province : region, asker);
     json_array_foreach(experts, i, r) json_object_set_new(done, kj_ps_str(r, "id"), json_true());
     json_decref(experts);
     const char *uid;

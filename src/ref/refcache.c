@@ -4,6 +4,7 @@
 #include "ref/refcache.h"
 #include "core/json_util.h"
 #include "ref/refdata.h"
+#include "ref/regions.h"
 #include "core/buf.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 struct kj_refcache {
     json_t *rows[KJ_REF_N];    /* [{code, parent, name_zh, name_en, desc_zh, desc_en}] in display order */
     json_t *index[KJ_REF_N];   /* code → the same row objects */
-    json_t *tree;              /* regions as a tree (kj_refdata_region_options), for their menu */
+    kj_regions *regions;       /* the region tree (regions.h): not JSON, ~44k rows */
     json_t *menu[KJ_REF_N][2]; /* kj_refcache_menu: [list][0 Chinese, 1 English] */
 };
 
@@ -22,7 +23,7 @@ static const struct { const char *name, *sql; } lists[KJ_REF_N] = {
     [KJ_REF_COOP_MODES] = { "coop_modes", "SELECT code, name_zh, name_en FROM coop_modes ORDER BY seq" },
     [KJ_REF_IP_TYPES] = { "ip_types", "SELECT code, name_zh, name_en FROM ip_types ORDER BY seq" },
     [KJ_REF_TRL_LEVELS] = { "trl_levels", "SELECT level AS code, name_zh, name_en, desc_zh, desc_en FROM trl_levels ORDER BY level" },
-    [KJ_REF_REGIONS] = { "regions", "SELECT code, parent, name_zh, name_en FROM regions ORDER BY code" },
+    [KJ_REF_REGIONS] = { "regions", NULL },   /* kj_regions */
 };
 
 static bool is_en(const char *lang) { return lang && !strcmp(lang, "en"); }
@@ -33,8 +34,10 @@ kj_refcache *kj_refcache_load(kj_db *db, char *err, size_t errlen)
 {
     kj_refcache *r = calloc(1, sizeof *r);
     if (!r) { snprintf(err, errlen, "out of memory"); return NULL; }
+    r->regions = kj_regions_load(db, err, errlen);
+    if (!r->regions) { kj_refcache_free(r); return NULL; }
     for (int i = 0; i < KJ_REF_N; i++) {
-        r->rows[i] = kj_db_rows(db, lists[i].sql, "");
+        r->rows[i] = lists[i].sql ? kj_db_rows(db, lists[i].sql, "") : json_array();
         r->index[i] = json_object();
         if (!r->rows[i] || !r->index[i]) {
             snprintf(err, errlen, "cannot read reference table %s: %s", lists[i].name, kj_db_errmsg(db));
@@ -46,19 +49,8 @@ kj_refcache *kj_refcache_load(kj_db *db, char *err, size_t errlen)
         json_array_foreach(r->rows[i], k, row)
             if (kj_jstr(row, "code")) json_object_set(r->index[i], kj_jstr(row, "code"), row);
     }
-    r->tree = kj_refdata_region_options(db);
     for (int i = 0; i < KJ_REF_N; i++)
-        for (int en = 0; en < 2; en++) {
-            if (i == KJ_REF_REGIONS) {
-                /* The menu walks the tree, not the code order. */
-                json_t *flat = r->rows[i];
-                r->rows[i] = r->tree;
-                r->menu[i][en] = build_menu(r, i, en);
-                r->rows[i] = flat;
-            } else {
-                r->menu[i][en] = build_menu(r, i, en);
-            }
-        }
+        for (int en = 0; en < 2; en++) r->menu[i][en] = build_menu(r, i, en);
     return r;
 }
 
@@ -71,7 +63,7 @@ void kj_refcache_free(kj_refcache *r)
         json_decref(r->menu[i][0]);
         json_decref(r->menu[i][1]);
     }
-    json_decref(r->tree);
+    kj_regions_free(r->regions);
     free(r);
 }
 
@@ -82,6 +74,10 @@ static json_t *row_of(const kj_refcache *r, kj_ref_list list, const char *code)
 
 const char *kj_refcache_name(const kj_refcache *r, kj_ref_list list, const char *code, const char *lang)
 {
+    if (list == KJ_REF_REGIONS) {
+        const kj_region *g = kj_regions_get(r ? r->regions : NULL, code);
+        return !g ? NULL : is_en(lang) && *g->name_en ? g->name_en : g->name_zh;
+    }
     return kj_jstr(row_of(r, list, code), is_en(lang) ? "name_en" : "name_zh");
 }
 
@@ -90,10 +86,45 @@ const char *kj_refcache_trl_desc(const kj_refcache *r, const char *level, const 
     return kj_jstr(row_of(r, KJ_REF_TRL_LEVELS, level), is_en(lang) ? "desc_en" : "desc_zh");
 }
 
+/* The regions' flat menu: every province, and the cities and counties of
+ * 四川 and 青海 under theirs (the menu the forms had before the cascading
+ * picker; no longer all of them: the tree has 44k rows). */
+static void region_menu(const kj_regions *t, const char *parent, int depth, bool en, json_t *out)
+{
+    static const char *const indent[] = { "", "\xe3\x80\x80", "\xe3\x80\x80\xe3\x80\x80" };
+    const kj_region *const *kids;
+    size_t n = kj_regions_children(t, parent, &kids);
+    for (size_t i = 0; i < n; i++) {
+        const kj_region *g = kids[i];
+        kj_buf label = { 0 };
+        kj_buf_printf(&label, "%s%s", indent[depth < 3 ? depth : 2], en && *g->name_en ? g->name_en : g->name_zh);
+        json_array_append_new(out, json_pack("{s:s, s:s, s:b, s:b}", "code", g->code, "label", label.data ? label.data : "",
+                                             "child", depth > 0, "selected", 0));
+        kj_buf_free(&label);
+        if (depth < 2 && (depth > 0 || !strcmp(g->code, "510000") || !strcmp(g->code, "630000")))
+            region_menu(t, g->code, depth + 1, en, out);
+    }
+}
+
 /* One select's choices (see kj_refcache_menu). */
 static json_t *build_menu(const kj_refcache *r, kj_ref_list list, bool en)
 {
     json_t *out = json_array();
+    if (list == KJ_REF_REGIONS) {
+        /* Sichuan and Qinghai first, as before. */
+        json_t *rest = json_array();
+        region_menu(r->regions, NULL, 0, en, rest);
+        size_t i;
+        json_t *o;
+        for (int pass = 0; pass < 2; pass++)
+            json_array_foreach(rest, i, o) {
+                const char *c = kj_jstr(o, "code");
+                bool ours = !strncmp(c, "51", 2) || !strncmp(c, "63", 2);
+                if (ours == !pass) json_array_append(out, o);
+            }
+        json_decref(rest);
+        return out;
+    }
     size_t i;
     json_t *row;
     json_array_foreach(r->rows[list], i, row) {
@@ -107,14 +138,6 @@ static json_t *build_menu(const kj_refcache *r, kj_ref_list list, bool en)
             kj_buf_free(&label);
             const char *help = kj_jstr(row, en ? "desc_en" : "desc_zh");
             if (help) json_object_set_new(o, "help", json_string(help));
-        } else if (list == KJ_REF_REGIONS) {
-            /* The tree's rows carry their depth: indented by full-width spaces. */
-            static const char *const indent[] = { "", "\xe3\x80\x80", "\xe3\x80\x80\xe3\x80\x80" };
-            int depth = (int)json_integer_value(json_object_get(row, "depth"));
-            kj_buf label = { 0 };
-            kj_buf_printf(&label, "%s%s", indent[depth < 0 ? 0 : depth < 3 ? depth : 2], kj_jstr(row, en ? "en" : "zh"));
-            json_object_set_new(o, "label", json_string(label.data ? label.data : ""));
-            kj_buf_free(&label);
         } else {
             json_object_set_new(o, "label", json_string(name));
         }
@@ -133,19 +156,7 @@ const json_t *kj_refcache_menu(const kj_refcache *r, kj_ref_list list, const cha
 
 char *kj_refcache_region_label(const kj_refcache *r, const char *code, const char *lang)
 {
-    /* Up the tree from the region itself; regions are at most three deep
-     * (province, city, district): the bound only guards a cycle in data. */
-    const char *names[8];
-    int n = 0;
-    bool en = is_en(lang);
-    for (json_t *row = row_of(r, KJ_REF_REGIONS, code); row && n < 8; row = row_of(r, KJ_REF_REGIONS, kj_jstr(row, "parent")))
-        names[n++] = kj_jstr(row, en ? "name_en" : "name_zh");
-    if (!n) return NULL;
-    kj_buf b = { 0 };
-    /* Chinese from the province down, English from the district up. */
-    for (int i = 0; i < n; i++) {
-        if (i) kj_buf_puts(&b, en ? ", " : " \xc2\xb7 ");
-        kj_buf_puts(&b, names[en ? i : n - 1 - i]);
-    }
-    return kj_buf_steal(&b, NULL);
+    return kj_region_full_name(r ? r->regions : NULL, code, lang);
 }
+
+const kj_regions *kj_refcache_regions(const kj_refcache *r) { return r ? r->regions : NULL; }

@@ -39,7 +39,9 @@ void kj_refcache_free(kj_refcache *r);
 const char *kj_refcache_name(const kj_refcache *r, kj_ref_list list, const char *code, const char *lang);
 /** A TRL level's description in lang, or NULL. */
 const char *kj_refcache_trl_desc(const kj_refcache *r, const char *level, const char *lang);
-/** The choices of a form's or filter's select for list, in lang, in
+/** The choices of a form's or filter's select for list (regions: only the
+ *  provinces, and 四川's and 青海's cities and counties — forms ask with
+ *  the cascading picker, web/region_picker.h), in lang, in
  *  display order (domains by code, modes and IP types by their sequence,
  *  TRL by level, regions as a tree: province, its cities, their districts):
  *  [{code, label, child, selected: false[, help]}] — TRL labels "N · name"
@@ -52,8 +54,10 @@ const char *kj_refcache_trl_desc(const kj_refcache *r, const char *level, const 
  *  page's time once its queries were 3 (perf at 100k listings: malloc
  *  and jansson 70 % of the signed-in page). */
 const json_t *kj_refcache_menu(const kj_refcache *r, kj_ref_list list, const char *lang);
-/** A region's path for display (malloc'd) or NULL when unknown: Chinese
- *  "四川省 · 成都市 · 武侯区", English "Wuhou, Chengdu, Sichuan" — the same
- *  text kj_region_label (account.h) reads from the database. */
+/** A region's full name for display (malloc'd) or NULL when unknown:
+ *  kj_region_full_name (regions.h), "成都市武侯区" / "Wuhou District,
+ *  Chengdu". */
 char *kj_refcache_region_label(const kj_refcache *r, const char *code, const char *lang);
+/** The region tree (regions.h), borrowed; lives as long as r. */
+const struct kj_regions *kj_refcache_regions(const kj_refcache *r);
 #endif

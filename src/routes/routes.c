@@ -24,14 +24,16 @@ static const kj_field register_fields[] = {
     { "password", KJ_F_PASSWORD, KJ_REQUIRED, 0, 1024, NULL },
     { "name", KJ_F_TEXT, KJ_REQUIRED, 1, 60, NULL },
     { "role", KJ_F_ENUM, KJ_REQUIRED, 0, 0, self_roles },
-    { "region", KJ_F_TEXT, 0, 0, 12, NULL },
+    { "region", KJ_F_TEXT, 0, 0, 32, NULL },
     { "org_name", KJ_F_TEXT, 0, 0, 100, NULL },
     { "org_type", KJ_F_ENUM, 0, 0, 0, org_types },
-    { "org_region", KJ_F_TEXT, 0, 0, 12, NULL },
+    { "org_region", KJ_F_TEXT, 0, 0, 32, NULL },
     { "org_credit_code", KJ_F_TEXT, 0, 0, 40, NULL },
     KJ_FIELDS_END
 };
 
+/* A region code (refdata.h: kj_region_code_ok, checked by the handler). */
+static const kj_field region_query_fields[] = { { "parent", KJ_F_TEXT, 0, 0, 32, NULL }, KJ_FIELDS_END };
 static const kj_field login_fields[] = {
     { "email", KJ_F_TEXT, KJ_REQUIRED, 0, 254, NULL },
     { "password", KJ_F_PASSWORD, KJ_REQUIRED, 0, 1024, NULL },
@@ -48,7 +50,7 @@ static const kj_field profile_fields[] = {
     { "phone", KJ_F_TEXT, 0, 0, 30, NULL },
     { "title", KJ_F_TEXT, 0, 0, 60, NULL },
     { "bio", KJ_F_MULTILINE, 0, 0, 2000, NULL },
-    { "region", KJ_F_TEXT, 0, 0, 12, NULL },
+    { "region", KJ_F_TEXT, 0, 0, 32, NULL },
     KJ_FIELDS_END
 };
 
@@ -57,7 +59,7 @@ static const kj_field profile_patch_fields[] = {
     { "phone", KJ_F_TEXT, 0, 0, 30, NULL },
     { "title", KJ_F_TEXT, 0, 0, 60, NULL },
     { "bio", KJ_F_MULTILINE, 0, 0, 2000, NULL },
-    { "region", KJ_F_TEXT, 0, 0, 12, NULL },
+    { "region", KJ_F_TEXT, 0, 0, 32, NULL },
     KJ_FIELDS_END
 };
 
@@ -120,7 +122,7 @@ const kj_route kj_routes_core[] = {
     { KJ_PATCH, "/api/v1/me",              kj_api_me_patch,        KJ_SIGNED_IN, KJ_API, profile_patch_fields, "api_me" },
     { KJ_POST, "/api/v1/me/password",      kj_api_password,        KJ_SIGNED_IN, KJ_API | KJ_HEAVY, password_fields, "api_password" },
     { KJ_GET,  "/api/v1/orgs/{id}",        kj_api_org,             KJ_PUBLIC,    KJ_API, NULL, "api_org" },
-    { KJ_GET,  "/api/v1/regions",          kj_api_regions,         KJ_PUBLIC,    KJ_API, NULL, "api_regions" },
+    { KJ_GET,  "/api/v1/regions",          kj_api_regions,         KJ_PUBLIC,    KJ_API, region_query_fields, "api_regions" },
     { KJ_GET,  "/api/v1/admin/users",      kj_api_admin_users,     KJ_R_ADMIN,   KJ_API, page_fields, "api_admin_users" },
     { KJ_POST, "/api/v1/admin/users/{id}/role", kj_api_admin_role, KJ_R_ADMIN,   KJ_API, role_fields, "api_admin_role" },
     { KJ_GET,  "/api/v1/openapi.json",     kj_ops_openapi,         KJ_PUBLIC,    KJ_API, NULL, "openapi" },

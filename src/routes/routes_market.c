@@ -36,7 +36,7 @@ static const kj_field api_browse_fields[] = { { "kind", KJ_F_ENUM, 0, 0, 0, kind
     { "description", KJ_F_MULTILINE, 0, 0, 20000, NULL }, \
     { "domain", KJ_F_TEXT, 0, 0, 10, NULL }, \
     { "keywords", KJ_F_LIST, 0, 0, 200, NULL }, \
-    { "region", KJ_F_TEXT, 0, 0, 6, NULL }, \
+    { "region", KJ_F_TEXT, 0, 0, 32, NULL }, \
     { "valid_until", KJ_F_DATE, 0, 0, 0, NULL }, \
     { "contact_name", KJ_F_TEXT, 0, 0, 30, NULL }, \
     { "contact_phone", KJ_F_TEXT, 0, 0, 30, NULL }, \

@@ -44,13 +44,13 @@ static const kj_field notice_form[] = {
     { "body", KJ_F_MULTILINE, 0, 0, 200000, NULL },
     { "topic", KJ_F_TEXT, 0, 0, 32, NULL },
     { "audience", KJ_F_ENUM, 0, 0, 0, audiences },
-    { "region", KJ_F_TEXT, 0, 0, 12, NULL },
+    { "region", KJ_F_TEXT, 0, 0, 32, NULL },
     { "hours", KJ_F_INT, 0, 1, 24 * 30, NULL },
     KJ_FIELDS_END
 };
 static const kj_field list_fields[] = {
     { "topic", KJ_F_TEXT, 0, 0, 32, NULL },
-    { "region", KJ_F_TEXT, 0, 0, 12, NULL },
+    { "region", KJ_F_TEXT, 0, 0, 32, NULL },
     { "page", KJ_F_INT, 0, 1, 100000, NULL },
     { "per_page", KJ_F_INT, 0, 1, 100, NULL },
     { "limit", KJ_F_INT, 0, 1, 50, NULL },
@@ -65,7 +65,7 @@ static const kj_field review_fields[] = {
 static const kj_field note_fields[] = { { "note", KJ_F_MULTILINE, 0, 0, 2000, NULL }, KJ_FIELDS_END };
 static const kj_field profile_form[] = {
     { "topics", KJ_F_LIST, 0, 0, 32, NULL },
-    { "region", KJ_F_TEXT, 0, 0, 12, NULL },
+    { "region", KJ_F_TEXT, 0, 0, 32, NULL },
     { "crops", KJ_F_TEXT, 0, 0, 800, NULL },
     { "audience", KJ_F_ENUM, 0, 0, 0, audiences },
     KJ_FIELDS_END
@@ -74,7 +74,7 @@ static const kj_field ask_fields[] = {
     { "title", KJ_F_TEXT, 0, 0, 480, NULL },
     { "body", KJ_F_MULTILINE, 0, 0, 20000, NULL },
     { "topic", KJ_F_TEXT, 0, 0, 32, NULL },
-    { "region", KJ_F_TEXT, 0, 0, 12, NULL },
+    { "region", KJ_F_TEXT, 0, 0, 32, NULL },
     KJ_FIELDS_END
 };
 static const kj_field answer_fields[] = { { "body", KJ_F_MULTILINE, 0, 0, 20000, NULL }, KJ_FIELDS_END };

@@ -18,7 +18,7 @@
     { "name", KJ_F_TEXT, name_flags, 0, 4 * KJ_STUDIO_NAME_MAX, NULL }, \
     { "intro", KJ_F_MULTILINE, 0, 0, 4 * KJ_STUDIO_INTRO_MAX, NULL }, \
     { "affiliation", KJ_F_TEXT, 0, 0, 4 * KJ_STUDIO_AFFILIATION_MAX, NULL }, \
-    { "region", KJ_F_TEXT, 0, 0, 12, NULL }
+    { "region", KJ_F_TEXT, 0, 0, 32, NULL }
 
 /* Lists: pages send a text area (one item per line); the API a JSON
  * array of strings or such a text. */
@@ -43,12 +43,12 @@ static const kj_field api_patch_fields[] = {
     KJ_FIELDS_END
 };
 static const kj_field list_fields[] = {
-    { "region", KJ_F_TEXT, 0, 0, 12, NULL },
+    { "region", KJ_F_TEXT, 0, 0, 32, NULL },
     { "page", KJ_F_INT, 0, 1, 100000, NULL },
     KJ_FIELDS_END
 };
 static const kj_field api_list_fields[] = {
-    { "region", KJ_F_TEXT, 0, 0, 12, NULL },
+    { "region", KJ_F_TEXT, 0, 0, 32, NULL },
     { "page", KJ_F_INT, 0, 1, 100000, NULL },
     { "per_page", KJ_F_INT, 0, 1, 100, NULL },
     KJ_FIELDS_END

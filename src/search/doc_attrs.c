@@ -10,6 +10,7 @@
  * fields, and read with acquire order before them.
  */
 #include "search/doc_attrs.h"
+#include "ref/regions.h"
 #include "core/clock.h"
 #include <jansson.h>
 #include <pthread.h>
@@ -250,9 +251,11 @@ bool kj_doc_filter_compile(const kj_listing_query *q, bool studios, int64_t now_
     if (q->domain) f->domain1 = strlen(q->domain) == 3 ? filter_code(f, KJ_CODES_DOMAIN1, q->domain) : 0;
     if (q->domain && strlen(q->domain) != 3) f->domain = filter_code(f, KJ_CODES_DOMAIN, q->domain);
     if (q->region) {
-        size_t len = strlen(q->region);
-        if (len == 6 && !strcmp(q->region + 2, "0000")) f->province = filter_code(f, KJ_CODES_PROVINCE, q->region);
-        else if (len == 6 && !strcmp(q->region + 4, "00")) f->city = filter_code(f, KJ_CODES_CITY, q->region);
+        /* Province and city by the tree's depth (ref/regions.h), as the
+         * listing's region_province / region_city columns were filled. */
+        int depth = kj_region_depth(q->region);
+        if (depth == 0) f->province = filter_code(f, KJ_CODES_PROVINCE, q->region);
+        else if (depth == 1) f->city = filter_code(f, KJ_CODES_CITY, q->region);
         else f->region = filter_code(f, KJ_CODES_REGION, q->region);
     }
     if (q->mode) {

@@ -14,6 +14,7 @@
  * is what keeps publishing incremental.
  */
 #include "search/search.h"
+#include "ref/regions.h"
 #include "core/json_util.h"
 #include "search/scan.h"
 #include "core/clock.h"
@@ -107,8 +108,11 @@ static double region_fit(const char *r1, const char *r2, json_t *agree, json_t *
 {
     if (!r1 || !r2 || strlen(r1) != 6 || strlen(r2) != 6) return 0;
     if (!strcmp(r1, r2)) { note(agree, "region", "same_district"); return weight("region_district"); }
-    if (!strncmp(r1, r2, 4)) { note(agree, "region", "same_city"); return weight("region_city"); }
-    if (!strncmp(r1, r2, 2)) { note(agree, "region", "same_province"); return weight("region_province"); }
+    /* Same city or province by the tree (ref/regions.h), not by prefixes. */
+    const char *c1 = kj_region_ancestor_code(r1, 1), *c2 = kj_region_ancestor_code(r2, 1);
+    if (c1 && c2 && !strcmp(c1, c2)) { note(agree, "region", "same_city"); return weight("region_city"); }
+    const char *p1 = kj_region_ancestor_code(r1, 0), *p2 = kj_region_ancestor_code(r2, 0);
+    if (p1 && p2 && !strcmp(p1, p2)) { note(agree, "region", "same_province"); return weight("region_province"); }
     note(disagree, "region", "elsewhere");
     return 0;
 }

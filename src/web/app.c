@@ -11,6 +11,8 @@
 #include "web/i18n.h"
 #include "ref/refdata.h"
 #include "ref/refcache.h"
+#include "ref/regions.h"
+#include "authz/authz.h"
 #include "market/market.h"
 #include "search/search.h"
 #include "search/backend.h"
@@ -75,8 +77,21 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     if (kj_store_migrate(app->store, dir, err, errlen) < 0) return -1;
     kj_db *db = kj_store_acquire(app->store);
     snprintf(app->instance_id, sizeof app->instance_id, "%s", kj_instance_id(db));
-    int rc = kj_refdata_seed(db, cfg->root, err, errlen);
-    if (rc == 0) app->region_options = kj_refdata_region_options(db);
+    int rc = kj_refdata_seed(db, cfg->root, cfg->data, err, errlen);
+    /* After the seed, so the snapshot holds what it wrote (refcache.h).
+     * Commands too: domain code places regions in the tree (a listing's
+     * province and city, who covers what) whoever calls it — the search
+     * index's rebuild below included. Single thread still (kj_app is built
+     * before any server or worker thread): the tree is published for
+     * domain code and authz. */
+    if (rc == 0) {
+        app->ref = kj_refcache_load(db, err, errlen);
+        if (!app->ref) rc = -1;
+        else {
+            kj_regions_install(kj_refcache_regions(app->ref));
+            kj_authz_set_region_lookup(kj_regions_lookup_parent);
+        }
+    }
     int reindexed = -1;
     if (rc == 0 && kj_search_ensure_format(db, &reindexed)) {
         snprintf(err, errlen, "cannot rebuild the search index in its new format: %s", kj_db_errmsg(db));
@@ -102,12 +117,6 @@ static void install_mail_hooks(void)
 int kj_app_open(kj_app *app, const kj_config *cfg, const kj_route *routes, char *err, size_t errlen)
 {
     if (kj_app_open_store(app, cfg, err, errlen)) return -1;
-    /* After the seed, so the snapshot holds what it wrote (refcache.h).
-     * Pages only: the commands, which share kj_app_open_store, show none. */
-    kj_db *db = kj_store_acquire(app->store);
-    app->ref = kj_refcache_load(db, err, errlen);
-    kj_store_release(app->store, db);
-    if (!app->ref) return -1;
     install_mail_hooks();
     char dir[2048];
     snprintf(dir, sizeof dir, "%s/i18n", cfg->root);
@@ -128,6 +137,14 @@ int kj_app_open(kj_app *app, const kj_config *cfg, const kj_route *routes, char 
     return 0;
 }
 
+void kj_app_close_ref(kj_app *app)
+{
+    kj_authz_set_region_lookup(NULL);
+    kj_regions_install(NULL);
+    kj_refcache_free(app->ref);
+    app->ref = NULL;
+}
+
 void kj_app_close(kj_app *app)
 {
     kj_resp_cache_free(app->page_cache);
@@ -138,8 +155,7 @@ void kj_app_close(kj_app *app)
     kj_search_set_rewriter(NULL);
     kj_rewriter_close(app->rewriter);
     kj_analyzer_close(app->analyzer);
-    json_decref(app->region_options);
-    kj_refcache_free(app->ref);
+    kj_app_close_ref(app);
     free(app->openapi);
     kj_i18n_free();
     memset(app, 0, sizeof *app);

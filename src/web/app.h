@@ -44,7 +44,6 @@ typedef struct kj_app {
     kj_static *statics;
     char *openapi;            /* the OpenAPI document, served as is */
     size_t openapi_len;
-    json_t *region_options;   /* [{code, level, zh, en, depth}] for selects */
     struct kj_refcache *ref;  /* reference tables in memory (ref/refcache.h); immutable once open */
     struct kj_analyzer *analyzer; /* text analysis for search (shared, immutable) */
     struct kj_rewriter *rewriter; /* query rewriting for search (shared, immutable) */
@@ -57,8 +56,12 @@ typedef struct kj_app {
  *  catalogs, static files, router. 0, or -1 with a one-line reason. */
 int  kj_app_open(kj_app *app, const kj_config *cfg, const kj_route *routes, char *err, size_t errlen);
 void kj_app_close(kj_app *app);
-/** Opens only the store (migrated, reference data loaded): for commands. */
+/** Opens only the store (migrated, reference data loaded, the region tree
+ *  installed: ref/regions.h): for commands. */
 int  kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errlen);
+/** Uninstalls the region tree and frees the reference cache (kj_app_close
+ *  does it; commands that used kj_app_open_store call it). */
+void kj_app_close_ref(kj_app *app);
 /** The server's dispatch and cleanup callbacks. */
 void kj_app_dispatch(kj_req *req);
 void kj_app_cleanup(kj_req *req);

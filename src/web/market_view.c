@@ -68,7 +68,10 @@ void kj_listing_decorate(kj_req *req, json_t *l, bool full)
     const char *dn = kj_jstr(l, en(req) ? "domain_en" : "domain_zh");
     if (dn) json_object_set_new(l, "domain_name", json_string(dn));
     const char *rn = kj_jstr(l, en(req) ? "region_en" : "region_zh");
-    if (full && kj_jstr(l, "region")) set_owned(l, "region_label", kj_refcache_region_label(kj_req_app(req)->ref, kj_jstr(l, "region"), req->lang));
+    /* Never the district alone (市中区 is in two cities): the full name
+     * from the city down, from memory (ref/regions.h). */
+    char *full_name = kj_jstr(l, "region") ? kj_refcache_region_label(kj_req_app(req)->ref, kj_jstr(l, "region"), req->lang) : NULL;
+    if (full_name) set_owned(l, "region_label", full_name);
     else if (rn) json_object_set_new(l, "region_label", json_string(rn));
     json_t *trl = json_object_get(l, "trl");
     if (!json_is_integer(trl)) trl = json_object_get(l, "trl_min");

@@ -20,6 +20,7 @@
 #include "market/studio.h"
 #include "web/pages_deal.h"
 #include "web/pages_studio.h"
+#include "web/market_view.h"
 #include "web/i18n.h"
 #include "web/nav.h"
 #include "market/market.h"
@@ -28,23 +29,7 @@
 #include <string.h>
 
 /* Region choices with the current value marked, for a <select>. */
-static json_t *region_choices(kj_req *req, const char *selected)
-{
-    json_t *src = kj_req_app(req)->region_options, *out = json_array();
-    size_t i;
-    json_t *r;
-    bool en = !strcmp(req->lang, "en");
-    json_array_foreach(src, i, r) {
-        const char *code = json_string_value(json_object_get(r, "code"));
-        int depth = (int)json_integer_value(json_object_get(r, "depth"));
-        const char *name = json_string_value(json_object_get(r, en ? "en" : "zh"));
-        static const char *indent[] = { "", "\xe3\x80\x80", "\xe3\x80\x80\xe3\x80\x80" }; /* ideographic spaces */
-        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", code,
-            "label", kj_arena_printf(req->arena, "%s%s", indent[depth < 3 ? depth : 2], name),
-            "selected", selected && !strcmp(selected, code)));
-    }
-    return out;
-}
+static json_t *region_choices(kj_req *req, const char *selected) { return kj_region_options(req, selected); }
 
 static json_t *choice_list(kj_req *req, const char *const *codes, const char *prefix, const char *selected)
 {

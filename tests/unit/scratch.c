@@ -48,7 +48,7 @@ void kj_scratch_close(kj_scratch *s)
     kj_search_set_rewriter(NULL);   /* and the query rewriter with it */
     kj_rewriter_close(s->app.rewriter);
     kj_analyzer_close(s->app.analyzer);
-    json_decref(s->app.region_options);
+    kj_app_close_ref(&s->app);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
     if (system(cmd)) {}

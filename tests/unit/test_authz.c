@@ -7,6 +7,7 @@
 #include "store/store.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static json_t *user(const char *role, const char *region, const char *jurisdiction, const char *org_id, const char *org_role)
 {
@@ -14,8 +15,57 @@ static json_t *user(const char *role, const char *region, const char *jurisdicti
                      "region", region, "jurisdiction", jurisdiction, "org_id", org_id, "org_role", org_role);
 }
 
+/* A small tree as the reference cache would hand it over: Chinese codes
+ * down to a township, and an instance's own (foreign) divisions whose
+ * codes share no digits with their parents. */
+static const char *const tree[][2] = {
+    { "510000", NULL }, { "510100", "510000" }, { "510107", "510100" }, { "510107001", "510107" },
+    { "511100", "510000" }, { "511102", "511100" }, { "511000", "510000" }, { "511002", "511000" },
+    { "630000", NULL }, { "630100", "630000" },
+    { "KZ", NULL }, { "KZ-ALA", "KZ" }, { "ALA-MED", "KZ-ALA" },
+};
+
+static bool fake_lookup(const char *code, const char **parent)
+{
+    for (size_t i = 0; i < sizeof tree / sizeof *tree; i++)
+        if (!strcmp(tree[i][0], code)) { *parent = tree[i][1]; return true; }
+    *parent = NULL;
+    return false;
+}
+
+static void with_tree(void) { kj_authz_set_region_lookup(fake_lookup); }
+
+TEST(authz_region_covers_townships_and_foreign_chains)
+{
+    with_tree();
+    /* A township is covered by its county, city and province. */
+    CHECK(kj_authz_region_covers("510107", "510107001"));
+    CHECK(kj_authz_region_covers("510100", "510107001"));
+    CHECK(kj_authz_region_covers("510000", "510107001"));
+    CHECK(kj_authz_region_covers("510107001", "510107001"));
+    CHECK(!kj_authz_region_covers("510107001", "510107"));
+    CHECK(!kj_authz_region_covers("511102", "510107001"));
+    /* Foreign codes by their own parents, not by prefixes. */
+    CHECK(kj_authz_region_covers("KZ", "ALA-MED"));
+    CHECK(kj_authz_region_covers("KZ-ALA", "ALA-MED"));
+    CHECK(!kj_authz_region_covers("510000", "ALA-MED"));
+    CHECK(!kj_authz_region_covers("ALA-MED", "KZ-ALA"));
+    /* An unknown code is covered by nothing, however its digits look. */
+    CHECK(!kj_authz_region_covers("510000", "510199"));
+    CHECK(!kj_authz_region_covers("510107", "510107999"));
+    CHECK(!kj_authz_region_covers("510199", "510199"));
+    /* Two districts named 市中区, one in each city. */
+    CHECK(kj_authz_region_covers("511100", "511102"));
+    CHECK(!kj_authz_region_covers("511000", "511102"));
+    /* No tree: nothing is known. */
+    kj_authz_set_region_lookup(NULL);
+    CHECK(!kj_authz_region_covers("510000", "510107"));
+    with_tree();
+}
+
 TEST(authz_region_tree)
 {
+    with_tree();
     CHECK(kj_authz_region_covers("510000", "510107"));
     CHECK(kj_authz_region_covers("510000", "510100"));
     CHECK(kj_authz_region_covers("510100", "510107"));
@@ -29,6 +79,7 @@ TEST(authz_region_tree)
 
 TEST(authz_review_uses_jurisdiction_never_home_region)
 {
+    with_tree();
     json_t *op = user("operator", "630100", "510100", NULL, NULL);
     CHECK(kj_authz_can_review_region(op, "510107"));
     CHECK(!kj_authz_can_review_region(op, "630100"));   /* the home region grants nothing */
@@ -44,6 +95,7 @@ TEST(authz_review_uses_jurisdiction_never_home_region)
 
 TEST(authz_org_roles_and_decisions)
 {
+    with_tree();
     json_t *org = json_pack("{s:s, s:s}", "id", "01HORGA0000000000000000000", "region", "510100");
     json_t *adm = user("org_member", NULL, NULL, "01HORGA0000000000000000000", "admin");
     json_t *mem = user("org_member", NULL, NULL, "01HORGA0000000000000000000", "member");

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#define TSV_MAX_ROWS 1024
+#define TSV_MAX_ROWS 65536
 #define TSV_MAX_COLS 8
 
 /* One parsed file. text owns every field; cell pointers point into it. */
@@ -159,11 +159,13 @@ static bool all_digits(const char *s, size_t n)
 
 enum { RG_CODE, RG_PARENT, RG_LEVEL, RG_ZH, RG_EN };
 
-static const char *parent_level_of(const char *level)
+/* A city's parent is a province; a county's a city, or the province for
+ * municipalities and counties a province governs directly (济源). */
+static bool parent_level_ok(const char *level, const char *parent_level)
 {
-    if (strcmp(level, "city") == 0) return "province";
-    if (strcmp(level, "district") == 0) return "city";
-    return NULL;
+    if (strcmp(level, "city") == 0) return strcmp(parent_level, "province") == 0;
+    if (strcmp(level, "district") == 0) return strcmp(parent_level, "city") == 0 || strcmp(parent_level, "province") == 0;
+    return false;
 }
 
 /* Counts rows of the given level whose code starts with prefix. */
@@ -191,11 +193,9 @@ TEST(refdata_regions)
             ok = ok && parent[0] == '\0' && strcmp(code + 2, "0000") == 0;
         } else {
             int p = tsv_find(t, RG_CODE, parent);
-            const char *want = parent_level_of(level);
-            /* A child shares its parent's leading digits: 2 for a city, 4 for a district. */
-            size_t shared = strcmp(level, "city") == 0 ? 2 : 4;
-            ok = ok && want && p >= 0 && strcmp(t->cell[p][RG_LEVEL], want) == 0 &&
-                 strncmp(code, parent, shared) == 0;
+            /* A child shares its parent's leading digits: 2 under a province, 4 under a city. */
+            size_t shared = p >= 0 && strcmp(t->cell[p][RG_LEVEL], "province") == 0 ? 2 : 4;
+            ok = ok && p >= 0 && parent_level_ok(level, t->cell[p][RG_LEVEL]) && strncmp(code, parent, shared) == 0;
         }
         if (!ok) { fprintf(stderr, "  regions row %s is inconsistent\n", code); CHECK(0); }
     }
@@ -204,13 +204,49 @@ TEST(refdata_regions)
     CHECK(count_level(t, "district", "51") >= 180);
     CHECK_INT(count_level(t, "city", "63"), 8);
     CHECK(count_level(t, "district", "63") >= 40);
-    /* Only Sichuan and Qinghai go below province level. */
-    CHECK_INT(count_level(t, "city", ""), 29);
+    /* All of China (2023 divisions, scripts/regions_gen.py). */
+    CHECK_INT(count_level(t, "city", ""), 333);
+    CHECK(count_level(t, "district", "") >= 2800);
+    int leshan_shizhong = tsv_find(t, RG_CODE, "511102"), neijiang_shizhong = tsv_find(t, RG_CODE, "511002");
+    REQUIRE(leshan_shizhong >= 0 && neijiang_shizhong >= 0);
+    CHECK_STR(t->cell[leshan_shizhong][RG_PARENT], "511100");
+    CHECK_STR(t->cell[neijiang_shizhong][RG_PARENT], "511000");
+    /* The official changes the file's header names hold. */
+    int jianyang = tsv_find(t, RG_CODE, "510185"), huili = tsv_find(t, RG_CODE, "513402");
+    REQUIRE(jianyang >= 0 && huili >= 0);
+    CHECK_STR(t->cell[jianyang][RG_PARENT], "510100");
+    CHECK_STR(t->cell[huili][RG_ZH], "会理市");
     int wuhou = tsv_find(t, RG_CODE, "510107");
     REQUIRE(wuhou >= 0);
     CHECK_STR(t->cell[wuhou][RG_ZH], "武侯区");
     CHECK_STR(t->cell[wuhou][RG_EN], "Wuhou District");
     tsv_free(t);
+}
+
+/* Townships: nine digits, each the child of the county its first six
+ * digits name, all of 四川 and 青海 there. */
+TEST(refdata_townships)
+{
+    static const char *const cols[] = { "code", "parent", "level", "name_zh", "name_en" };
+    tsv *t = tsv_load("data/townships.tsv"), *r = tsv_load("data/regions.tsv");
+    if (!r || !common_checks(t_failed_, t, cols, 5)) { tsv_free(t); tsv_free(r); return; }
+    int bad = 0;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *code = t->cell[i][RG_CODE], *parent = t->cell[i][RG_PARENT];
+        int p = tsv_find(r, RG_CODE, parent);
+        bool ok = all_digits(code, 9) && strcmp(t->cell[i][RG_LEVEL], "township") == 0 && p >= 0 &&
+                  strncmp(code, parent, 6) == 0 && *t->cell[i][RG_ZH];
+        if (!ok && bad++ < 5) fprintf(stderr, "  townships row %s is inconsistent\n", code);
+    }
+    CHECK_INT(bad, 0);
+    CHECK(count_level(t, "township", "51") >= 3000);
+    CHECK(count_level(t, "township", "63") >= 400);
+    CHECK(t->nrows >= 40000);
+    int jingyang = tsv_find(t, RG_CODE, "510603001");
+    REQUIRE(jingyang >= 0);
+    CHECK_STR(t->cell[jingyang][RG_ZH], "旌阳街道");
+    tsv_free(t);
+    tsv_free(r);
 }
 
 /* ---- domains ---- */

@@ -1,0 +1,155 @@
+"""Regions (issue 14 §1): the tree down to townships over GET /api/v1/regions,
+coverage through the tree in a real review queue and browse filter, an
+instance's own divisions from <datadir>/regions.d, full names on pages, and
+the cascading picker without JavaScript (one step at a time)."""
+import os
+import re
+import shutil
+import tempfile
+
+import subprocess
+
+from harness import BIN, ROOT, Client, Server, register
+from test_market_access import make_operator
+from test_market_lifecycle import create, ok_act, problem, field_errors, user, utitle
+
+
+def regions(c, parent=None):
+    return c.api("GET", "/api/v1/regions" + ("?parent=" + parent if parent is not None else ""))
+
+
+# ---- the API ----
+
+def test_top_level_is_the_provinces(server):
+    r = regions(Client(server))
+    assert r.status == 200, r
+    assert "max-age" in (r.header("Cache-Control") or ""), r.header("Cache-Control")
+    items = {x["code"]: x for x in r.json["items"]}
+    assert r.json["parent"] is None
+    assert len(items) == 34, len(items)
+    sc = items["510000"]
+    assert sc == {"code": "510000", "name_zh": "四川省", "name_en": "Sichuan", "level": "province",
+                  "has_children": True}, sc
+    assert items["710000"]["has_children"] is False    # Taiwan: a province row without children
+
+
+def test_children_of_sichuan_and_of_a_county(server):
+    c = Client(server)
+    r = regions(c, "510000")
+    assert r.status == 200 and r.json["parent"]["code"] == "510000", r
+    cities = {x["code"]: x for x in r.json["items"]}
+    assert len(cities) == 21 and cities["510600"]["name_zh"] == "德阳市" and cities["510600"]["level"] == "city"
+    counties = {x["code"]: x for x in regions(c, "510600").json["items"]}
+    assert counties["510603"]["name_zh"] == "旌阳区" and counties["510603"]["has_children"], counties["510603"]
+    towns = regions(c, "510603").json["items"]
+    assert len(towns) >= 10, towns
+    assert all(len(t["code"]) == 9 and t["code"].startswith("510603") and t["level"] == "township"
+               and t["has_children"] is False for t in towns), towns
+    assert regions(c, towns[0]["code"]).json["items"] == []   # a township is a leaf
+
+
+def test_unknown_and_malformed_parents(server):
+    c = Client(server)
+    problem(regions(c, "519999"), 404)
+    problem(regions(c, "510603999"), 404)
+    assert field_errors(regions(c, "51%2F00")) == {"parent": "err.region.code"}
+    assert "parent" in field_errors(regions(c, "9" * 40))
+
+
+# ---- coverage through townships ----
+
+def test_township_listing_reviewed_by_the_city_center_and_filtered_by_county(server):
+    admin, owner = user(server, "admin"), user(server, "scientist")
+    chengdu = user(server, "operator")            # jurisdiction 510100 (成都)
+    xining = user(server, "operator2")            # another center
+    county_op = make_operator(server, admin, "510107")
+    town = "510107001"                             # 浆洗街街道, 武侯区
+    lid = create(owner, "achievement", submit=True, region=town)["id"]
+    for op, sees in ((chengdu, True), (county_op, True), (xining, False)):
+        q = {x["id"] for x in op.api("GET", "/api/v1/review-queue").json["items"]}
+        assert (lid in q) == sees, (sees, lid)
+    r = xining.api("POST", "/api/v1/listings/%s/actions" % lid, {"action": "approve"})
+    assert r.status in (403, 404), r        # not theirs to see while submitted
+    ok_act(county_op, lid, "approve")
+    # Browse by the county, the city and the province finds it; by another county not.
+    anon = Client(server)
+    for region, found in (("510107", True), ("510100", True), ("510000", True), (town, True), ("510104", False)):
+        items = anon.api("GET", "/api/v1/listings?kind=achievement&per_page=100&region=" + region).json["items"]
+        assert (lid in [x["id"] for x in items]) == found, (region, found)
+
+
+# ---- full names ----
+
+def test_shizhong_districts_of_leshan_and_neijiang_are_told_apart(server):
+    admin, owner = user(server, "admin"), user(server, "scientist")
+    titles = {}
+    for code in ("511102", "511002"):              # 乐山市市中区, 内江市市中区
+        title = utitle("市中区")
+        lid = create(owner, "achievement", submit=True, region=code, title=title)["id"]
+        ok_act(admin, lid, "approve")
+        titles[code] = (lid, title)
+    anon = Client(server)
+    for code, city in (("511102", "乐山市市中区"), ("511002", "内江市市中区")):
+        lid, title = titles[code]
+        page = anon.get("/listings/" + lid).text
+        assert city in page, (city, page[:2000])
+        browse = anon.get("/achievements?region=" + code).text
+        at = browse.index(title)
+        card = browse[browse.rfind("<article", 0, at):at]
+        assert city in card, (city, card)
+    en = Client(server)
+    en.get("/lang/en")
+    assert "Shizhong District, Leshan" in en.get("/listings/" + titles["511102"][0]).text
+
+
+# ---- an instance's own divisions ----
+
+EXTENSION = """code\tparent\tlevel\tname_zh\tname_en
+# A Belt-and-Road instance's divisions: codes are not GB/T 2260 digits.
+KZ\t\tprovince\t哈萨克斯坦\tKazakhstan
+KZ-ALA\tKZ\tcity\t阿拉木图市\tAlmaty
+KZ-ALA-MED\tKZ-ALA\tdistrict\t麦德乌区\tMedeu District
+"""
+
+
+def test_foreign_divisions_from_the_data_dir_extend_the_tree(server):
+    d = tempfile.mkdtemp(prefix="kejiyun-regions-")
+    os.makedirs(os.path.join(d, "regions.d"))
+    with open(os.path.join(d, "regions.d", "kz.tsv"), "w", encoding="utf-8") as f:
+        f.write(EXTENSION)
+    srv = Server(data_dir=d, demo=False)      # no demo data: quick to start
+    try:
+        c = Client(srv)
+        top = {x["code"] for x in regions(c).json["items"]}
+        assert "KZ" in top and "510000" in top, top
+        kids = regions(c, "KZ-ALA").json
+        assert [x["code"] for x in kids["items"]] == ["KZ-ALA-MED"] and kids["parent"]["name_en"] == "Almaty", kids
+        # Coverage follows the foreign chain: an operator of KZ (given by the
+        # command line, as an installer would) reviews a listing in Medeu.
+        for email, juris in (("kz.op@example.kz", "KZ"), ("cd.op@example.cn", "510100")):
+            subprocess.run([BIN, "user", "add", "--data", d, "--email", email, "--name", "运营", "--role", "operator",
+                            "--password", "Operator-2026!", "--jurisdiction", juris], check=True,
+                           stdout=subprocess.DEVNULL, cwd=ROOT)
+        kz_op, chengdu = Client(srv), Client(srv)
+        kz_op.login("kz.op@example.kz", "Operator-2026!")
+        chengdu.login("cd.op@example.cn", "Operator-2026!")
+        owner, _ = register(srv, region="KZ-ALA")
+        lid = create(owner, "achievement", submit=True, region="KZ-ALA-MED")["id"]
+        assert lid in {x["id"] for x in kz_op.api("GET", "/api/v1/review-queue").json["items"]}
+        assert lid not in {x["id"] for x in chengdu.api("GET", "/api/v1/review-queue").json["items"]}
+        ok_act(kz_op, lid, "approve")
+        assert "阿拉木图市麦德乌区" in Client(srv).get("/listings/" + lid).text
+    finally:
+        srv.cleanup()
+    # A file naming an unknown parent stops the start with the reason.
+    d2 = tempfile.mkdtemp(prefix="kejiyun-regions-")
+    os.makedirs(os.path.join(d2, "regions.d"))
+    with open(os.path.join(d2, "regions.d", "bad.tsv"), "w", encoding="utf-8") as f:
+        f.write("code\tparent\tlevel\tname_zh\tname_en\nXX-1\tXX\tcity\t某市\tSome City\n")
+    try:
+        Server(data_dir=d2, demo=False)
+        assert False, "the server started with an orphan region"
+    except RuntimeError as e:
+        assert "XX-1" in str(e) and "unknown parent" in str(e), e
+    finally:
+        shutil.rmtree(d2, ignore_errors=True)
