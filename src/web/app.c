@@ -12,6 +12,7 @@
 #include "ref/refdata.h"
 #include "ref/refcache.h"
 #include "ref/regions.h"
+#include "web/region_picker.h"
 #include "authz/authz.h"
 #include "market/market.h"
 #include "search/search.h"
@@ -235,6 +236,20 @@ void kj_render(kj_req *req, int status, const char *tmpl, json_t *data)
     if (!json_object_get(data, "form") && req->form) json_object_set(data, "form", req->form);
     if (!json_object_get(data, "errors") && kj_has_errors(req)) json_object_set_new(data, "errors", translated_errors(req));
     if (kj_has_errors(req)) json_object_set_new(data, "has_errors", json_true());
+    /* A region picker's "next" step (region_picker.h) is no error: the
+     * form comes back with one more select, as a plain 200. */
+    const char *field;
+    json_t *key;
+    bool step = false;
+    json_object_foreach(req->errors, field, key)
+        if (!strcmp(json_string_value(key) ? json_string_value(key) : "", KJ_REGION_PICKER_STEP)) {
+            step = true;
+            json_object_del(json_object_get(data, "errors"), field);
+        }
+    if (step) {
+        if (!json_object_size(json_object_get(data, "errors"))) json_object_del(data, "has_errors");
+        if (status == 422) status = 200;
+    }
     kj_buf_reset(&req->body);
     if (kj_tmpl_render(app->tmpl, tmpl, data, kj_i18n_translate, (void *)req->lang, kj_buf_sink, &req->body) != 0) {
         kj_log_error("render %s failed", tmpl);
@@ -481,6 +496,7 @@ static void dispatch(kj_req *req)
         kj_error(req, 403, (req->route->flags & KJ_API) ? "err.csrf.api" : "err.csrf");
         return;
     }
+    kj_region_picker_inputs(req, raw);   /* NAME__k selects → NAME (region_picker.h) */
     int nerr = kj_validate_inputs(req, raw);
     char *cache_key = nerr ? NULL : page_cache_key(req, raw);
     json_decref(raw);

@@ -2,6 +2,7 @@
  * market_view.c — display fields for listings (see market_view.h).
  */
 #include "web/market_view.h"
+#include "ref/regions.h"
 #include "core/json_util.h"
 #include "account/account.h"
 #include "market/attach.h"
@@ -188,6 +189,9 @@ void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind)
             break;
         }
     }
+    /* A region the tree does not know is a mistake, not an empty result. */
+    if (q->region && *q->region && !kj_regions_get(kj_refcache_regions(kj_req_app(req)->ref), q->region))
+        kj_field_error(req, "region", "err.region.unknown");
     q->page = (int)kj_in_int(req, "page", 1);
     q->per_page = (int)kj_in_int(req, "per_page", 20);
     const char *cc = kj_req_header(req, "Cache-Control");

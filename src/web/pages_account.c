@@ -10,6 +10,7 @@
 #include "web/app.h"
 #include "web/pages_center.h"
 #include "center/center.h"
+#include "web/region_picker.h"
 #include "account/security.h"
 #include "web/pages_security.h"
 #include "authz/authz.h"
@@ -60,8 +61,8 @@ static void render_register(kj_req *req, int status)
 {
     const char *role = form_str(req, "role");
     json_t *d = json_object();
-    json_object_set_new(d, "regions", region_choices(req, form_str(req, "region")));
-    json_object_set_new(d, "org_regions", region_choices(req, form_str(req, "org_region")));
+    json_object_set_new(d, "region_picker", kj_region_picker(req, "region", form_str(req, "region"), "field.region"));
+    json_object_set_new(d, "org_region_picker", kj_region_picker(req, "org_region", form_str(req, "org_region"), "field.org_region"));
     json_object_set_new(d, "roles", choice_list(req, kj_self_roles, "role.", role ? role : "scientist"));
     json_object_set_new(d, "org_types", choice_list(req, kj_org_types, "org_type.", form_str(req, "org_type")));
     /* A refusal elsewhere (the address, the organization) keeps the
@@ -224,9 +225,9 @@ static void render_profile(kj_req *req, int status, bool saved)
             if (json_is_string(v)) json_object_set(form, fields[i], v);
         }
         json_object_set_new(d, "form", form);
-        json_object_set_new(d, "regions", region_choices(req, json_string_value(json_object_get(form, "region"))));
+        json_object_set_new(d, "region_picker", kj_region_picker(req, "region", json_string_value(json_object_get(form, "region")), "field.region"));
     } else {
-        json_object_set_new(d, "regions", region_choices(req, form_str(req, "region")));
+        json_object_set_new(d, "region_picker", kj_region_picker(req, "region", form_str(req, "region"), "field.region"));
     }
     json_object_set_new(d, "saved", json_boolean(saved));
     kj_verify_banner(req, d);

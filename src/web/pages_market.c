@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "web/app.h"
+#include "web/region_picker.h"
 #include "web/market_view.h"
 #include "web/chips.h"
 #include "web/nav.h"
@@ -69,7 +70,7 @@ static void browse(kj_req *req, const char *kind)
     json_object_set_new(d, "domains", kj_ref_options(req, "domains", json_object_get(req->in, "domain")));
     json_object_set_new(d, "modes", kj_ref_options(req, "coop_modes", json_object_get(req->in, "mode")));
     json_object_set_new(d, "trls", kj_ref_options(req, "trl_levels", NULL));
-    json_object_set_new(d, "regions", kj_region_options(req, kj_in_str(req, "region")));
+    json_object_set_new(d, "region_picker", kj_region_picker(req, "region", kj_in_str(req, "region"), "field.region"));
     json_object_set_new(d, "is_demand", json_boolean(!strcmp(kind, "demand")));
     static const char *const sort_names[] = { "newest", "deadline", "price_asc", "price_desc", NULL };
     json_t *sorts = json_array();
@@ -188,7 +189,7 @@ static void render_form(kj_req *req, int status, const char *kind, json_t *listi
     else tmin_sel = json_incref(tmin_sel);
     json_object_set_new(d, "trl_mins", kj_ref_options(req, "trl_levels", tmin_sel));
     json_decref(tmin_sel);
-    json_object_set_new(d, "regions", kj_region_options(req, kj_jstr(f, "region")));
+    json_object_set_new(d, "region_picker", kj_region_picker(req, "region", kj_jstr(f, "region"), "field.region"));
     static const char *const pk[] = { "negotiable", "fixed", "range", NULL };
     static const char *const dm[] = { "onsite", "remote", "hybrid", NULL };
     json_object_set_new(d, "price_kinds", simple_options(req, pk, "price_kind.", kj_jstr(f, "price_kind") ? kj_jstr(f, "price_kind") : "negotiable"));

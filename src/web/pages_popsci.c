@@ -19,6 +19,7 @@
 #include "media/video.h"
 #include "popsci/popsci.h"
 #include "web/app.h"
+#include "web/region_picker.h"
 #include "web/market_view.h"
 #include "web/media_view.h"
 #include <stdlib.h>
@@ -321,7 +322,7 @@ void kj_page_popsci_home(kj_req *req)
     json_t *d = page_data(req, "popsci.home.title");
     json_object_set_new(d, "items", items);
     json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
-    json_object_set_new(d, "regions", kj_region_options(req, region));
+    json_object_set_new(d, "region_picker", kj_region_picker(req, "region", region, "field.region"));
     json_object_set_new(d, "atom", json_string(kj_arena_printf(req->arena, "/feeds/popsci.atom%s%s%s%s",
                         topic || region ? "?" : "", topic ? "topic=" : "", or_empty(topic),
                         region ? kj_arena_printf(req->arena, "%sregion=%s", topic ? "&" : "", region) : "")));
@@ -667,7 +668,7 @@ static void render_profile(kj_req *req, int status)
     json_object_set_new(d, "topics", topic_options(req, topics.data));
     kj_buf_free(&topics);
     const char *region = kj_has_errors(req) && req->form ? kj_jstr(req->form, "region") : kj_jstr(p, "region");
-    json_object_set_new(d, "regions", kj_region_options(req, region));
+    json_object_set_new(d, "region_picker", kj_region_picker(req, "region", region, "field.region"));
     json_object_set_new(d, "audiences", audience_options(req, kj_has_errors(req) && req->form ? kj_jstr(req->form, "audience")
                                                                                               : kj_jstr(p, "audience")));
     json_object_set_new(d, "crops", json_string(or_empty(kj_has_errors(req) && req->form ? kj_jstr(req->form, "crops")
@@ -728,7 +729,7 @@ static void render_ask(kj_req *req, int status)
     const char *topic = req->form ? kj_jstr(req->form, "topic") : NULL;
     json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
     const char *region = req->form && kj_jstr(req->form, "region") ? kj_jstr(req->form, "region") : kj_jstr(req->user, "region");
-    json_object_set_new(d, "regions", kj_region_options(req, region));
+    json_object_set_new(d, "region_picker", kj_region_picker(req, "region", region, "field.region"));
     kj_render(req, status, "popsci_ask", d);
 }
 
@@ -736,6 +737,7 @@ void kj_page_popsci_ask_form(kj_req *req) { render_ask(req, 200); }
 
 void kj_page_popsci_ask(kj_req *req)
 {
+    if (kj_has_errors(req)) { render_ask(req, 422); return; }   /* a region picker's step too */
     kj_db *db = kj_popsci_db(req);
     kj_popsci_images *photos = NULL;                     /* decoded before the transaction */
     if (!kj_popsci_check_images(req, "photo", &photos)) { kj_popsci_images_free(photos); render_ask(req, 422); return; }
@@ -875,8 +877,8 @@ static void render_notice(kj_req *req, int status)
     json_object_set_new(d, "audiences", audience_options(req, req->form ? kj_jstr(req->form, "audience") : NULL));
     /* Preselect where the sender may send: the operator's jurisdiction. */
     const char *where = kj_jstr(req->user, "jurisdiction") ? kj_jstr(req->user, "jurisdiction") : kj_jstr(req->user, "region");
-    json_object_set_new(d, "regions", kj_region_options(req, req->form && kj_jstr(req->form, "region")
-                                                             ? kj_jstr(req->form, "region") : where));
+    json_object_set_new(d, "region_picker", kj_region_picker(req, "region", req->form && kj_jstr(req->form, "region")
+                                                             ? kj_jstr(req->form, "region") : where, "field.region"));
     kj_render(req, status, "popsci_notice", d);
 }
 

@@ -15,6 +15,7 @@
 #include "market/market.h"
 #include "market/studio.h"
 #include "web/app.h"
+#include "web/region_picker.h"
 #include "web/market_view.h"
 #include "web/pages_deal.h"
 #include <stdlib.h>
@@ -107,7 +108,7 @@ void kj_page_studios(kj_req *req)
     int pages = (int)((total + STUDIOS_PER_PAGE - 1) / STUDIOS_PER_PAGE);
     json_t *d = json_pack("{s:o, s:I, s:i, s:i, s:s, s:o}", "items", items, "total", (json_int_t)total,
                           "page", page, "pages", pages ? pages : 1, "page_title", kj_tr(req, "studio.list.title"),
-                          "regions", kj_region_options(req, region));
+                          "region_picker", kj_region_picker(req, "region", region, "field.region"));
     if (region) json_object_set_new(d, "region", json_string(region));
     if (page > 1) json_object_set_new(d, "prev_page", json_integer(page - 1));
     if (page < pages) json_object_set_new(d, "next_page", json_integer(page + 1));
@@ -166,7 +167,7 @@ static void render_form(kj_req *req, int status, json_t *studio)
 {
     json_t *d = json_object();
     json_t *form = form_values(req, studio);
-    json_object_set_new(d, "regions", kj_region_options(req, kj_jstr(form, "region")));
+    json_object_set_new(d, "region_picker", kj_region_picker(req, "region", kj_jstr(form, "region"), "field.region"));
     json_object_set_new(d, "form", form);
     if (studio) {
         const char *id = kj_jstr(studio, "id");

@@ -67,3 +67,16 @@ export async function pageFor(t, who, options) {
   await logInOn(page, t.base, who);
   return page;
 }
+
+/**
+ * Chooses codes (province first, then each level down) in the cascading
+ * region picker of field name (templates/_region_picker.html): with
+ * JavaScript each level's select appears once the one above is chosen.
+ */
+export async function pickRegion(page, name, codes) {
+  for (let i = 0; i < codes.length; i++) {
+    const sel = i ? `select[name="${name}__${i + 1}"]` : `#${name}`;
+    await page.locator(`${sel} option[value="${codes[i]}"]`).waitFor({ state: 'attached' });
+    await page.selectOption(sel, codes[i]);
+  }
+}

@@ -9,7 +9,7 @@ import tempfile
 
 import subprocess
 
-from harness import BIN, ROOT, Client, Server, register
+from harness import BIN, ROOT, Client, Server, register, unique_email, verify_email
 from test_market_access import make_operator
 from test_market_lifecycle import create, ok_act, problem, field_errors, user, utitle
 
@@ -153,3 +153,81 @@ def test_foreign_divisions_from_the_data_dir_extend_the_tree(server):
         assert "XX-1" in str(e) and "unknown parent" in str(e), e
     finally:
         shutil.rmtree(d2, ignore_errors=True)
+
+
+# ---- the picker without JavaScript: one level at a time ----
+
+def selects(html, name):
+    """{select name: [option values]} of the picker for field name."""
+    out = {}
+    for m in re.finditer(r'<select id="[^"]*" name="(%s__\d)"[^>]*>(.*?)</select>' % re.escape(name), html, re.S):
+        out[m.group(1)] = re.findall(r'<option value="([^"]*)"', m.group(2))
+    return out
+
+
+def selected(html, select_name):
+    m = re.search(r'name="%s"[^>]*>(.*?)</select>' % re.escape(select_name), html, re.S)
+    s = re.search(r'<option value="([^"]*)" selected', m.group(1)) if m else None
+    return s.group(1) if s else None
+
+
+def test_registration_picks_a_township_one_step_at_a_time(server):
+    c = Client(server)
+    page = c.get("/register").text
+    assert list(selects(page, "region")) == ["region__1"], selects(page, "region")   # provinces only
+    assert 'name="region__next"' in page
+    email = unique_email("picker")
+    form = {"name": "分步选择", "email": email, "password": "picker pw 1 long", "role": "scientist",
+            "org_name": "", "region__1": "510000"}
+    # Each "next" comes back 200 with the typed fields kept and one more select.
+    for step, (sel, code, expect) in enumerate((("region__1", "510000", "region__2"),
+                                               ("region__2", "510600", "region__3"),
+                                               ("region__3", "510603", "region__4"))):
+        form[sel] = code
+        r = c.post_form("/register", dict(form, region__next="1"))
+        assert r.status == 200, (step, r.status)
+        assert 'value="分步选择"' in r.text and email in r.text, step
+        assert expect in selects(r.text, "region"), (step, selects(r.text, "region"))
+        assert selected(r.text, sel) == code, (step, sel)
+        assert "field-error" not in r.text, step
+    town = selects(r.text, "region")["region__4"][1]
+    assert town.startswith("510603") and len(town) == 9
+    # A stale lower level (another province chosen without JavaScript) is dropped, not saved.
+    r = c.post_form("/register", dict(form, region__1="630000", region__next="1"))
+    assert r.status == 200 and selected(r.text, "region__1") == "630000"
+    assert selected(r.text, "region__2") is None and "region__3" not in selects(r.text, "region")
+    # The final submit saves the deepest level chosen.
+    r = c.post_form("/register", dict(form, region__4=town))
+    assert r.status == 303, r
+    verify_email(server, email)
+    u = Client(server)
+    u.login(email, "picker pw 1 long")
+    assert u.api("GET", "/api/v1/me").json["region"] == town
+
+
+def test_listing_form_picks_a_township_keeping_every_field(server):
+    owner = user(server, "scientist")
+    title = utitle("分步地区")
+    form = {"kind": "achievement", "title": title, "summary": "一句话摘要", "domain": "D0101", "trl": "5",
+            "coop_modes": "transfer", "price_kind": "negotiable", "action": "save", "region__1": "510000"}
+    r = owner.post_form("/listings", dict(form, region__next="1"))
+    assert r.status == 200 and title in r.text and "一句话摘要" in r.text, r.status
+    assert "region__2" in selects(r.text, "region")
+    form.update(region__2="511100", region__3="511102")
+    r = owner.post_form("/listings", dict(form, region__next="1"))
+    assert r.status == 200 and "region__4" in selects(r.text, "region")
+    assert "乐山市市中区" in r.text          # the choice so far, by its full name
+    town = selects(r.text, "region")["region__4"][1]
+    r = owner.post_form("/listings", dict(form, region__4=town))
+    assert r.status == 303, (r.status, r.text[-1500:])
+    lid = re.search(r"/listings/([0-9A-Z]{26})", r.header("Location")).group(1)
+    assert owner.api("GET", "/api/v1/listings/" + lid).json["region"] == town
+    # A bad code in a level is a clear field error, not a crash or a silent drop.
+    r = owner.post_form("/listings", dict(form, region__4="511102999"))
+    assert r.status == 422 and "未知的地区" in r.text, r.status
+
+
+def test_browse_filter_takes_the_picker_levels(server):
+    r = Client(server).get("/achievements?region__1=510000&region__2=510100")
+    assert r.status == 200
+    assert selected(r.text, "region__2") == "510100" and "region__3" in selects(r.text, "region")
