@@ -5,6 +5,7 @@
  * and the administrators' "appoint to a center" form on the users page.
  */
 #include "web/pages_center.h"
+#include "web/region_picker.h"
 #include "authz/authz.h"
 #include "center/center.h"
 #include "core/id.h"
@@ -113,8 +114,8 @@ void kj_page_centers(kj_req *req)
         json_array_append_new(levels, json_pack("{s:s, s:s, s:b}", "code", kj_center_levels[i], "label",
                                                 kj_tr(req, kj_arena_printf(req->arena, "center.level.%s", kj_center_levels[i])),
                                                 "selected", level && !strcmp(level, kj_center_levels[i])));
-    json_t *d = json_pack("{s:o, s:o, s:o, s:s, s:b, s:I}", "items", items, "levels", levels, "regions",
-                          kj_region_options(req, region), "page_title", kj_tr(req, "center.directory"), "may_create",
+    json_t *d = json_pack("{s:o, s:o, s:o, s:s, s:b, s:I}", "items", items, "levels", levels, "region_picker",
+                          kj_region_picker(req, "region", region, "field.region"), "page_title", kj_tr(req, "center.directory"), "may_create",
                           kj_authz_may_manage_centers(req->user), "total", (json_int_t)json_array_size(items));
     kj_render(req, status, "centers", d);
 }
@@ -166,8 +167,8 @@ static void render_new(kj_req *req, int status)
         json_array_append_new(levels, json_pack("{s:s, s:s, s:b}", "code", kj_center_levels[i], "label",
                                                 kj_tr(req, kj_arena_printf(req->arena, "center.level.%s", kj_center_levels[i])),
                                                 "selected", level && !strcmp(level, kj_center_levels[i])));
-    json_t *d = json_pack("{s:o, s:o, s:o, s:s}", "levels", levels, "regions",
-                          kj_region_options(req, req->form ? kj_jstr(req->form, "region") : NULL), "parents",
+    json_t *d = json_pack("{s:o, s:o, s:o, s:s}", "levels", levels, "region_picker",
+                          kj_region_picker(req, "region", req->form ? kj_jstr(req->form, "region") : NULL, "center.field.region"), "parents",
                           parent_options(req, req->form ? kj_jstr(req->form, "parent_id") : NULL), "page_title",
                           kj_tr(req, "center.new"));
     kj_render(req, status, "center_new", d);

@@ -19,6 +19,13 @@
 
 TEST(popsci_region_within)
 {
+    /* The real tree (data/regions.tsv, data/townships.tsv), installed by
+     * opening a store as the server does. */
+    kj_scratch sc;
+    REQUIRE(kj_scratch_open(&sc, "popsci-within") == 0);
+    CHECK(kj_popsci_region_within("510107", "510107001"));      /* a township of 武侯区 */
+    CHECK(kj_popsci_region_within("510000", "510107001"));
+    CHECK(!kj_popsci_region_within("511102", "511002"));        /* 乐山's 市中区 is not 内江's */
     CHECK(kj_popsci_region_within("510000", "510107"));
     CHECK(kj_popsci_region_within("510100", "510107"));
     CHECK(kj_popsci_region_within("510107", "510107"));
@@ -26,6 +33,7 @@ TEST(popsci_region_within)
     CHECK(!kj_popsci_region_within("511100", "510107"));
     CHECK(!kj_popsci_region_within(NULL, "510107"));
     CHECK(!kj_popsci_region_within("5101", "510107"));
+    kj_scratch_close(&sc);
 }
 
 TEST(popsci_lists)
