@@ -6,6 +6,7 @@
  * form. Every action form posts to /work-orders/{id}/act.
  */
 #include "web/pages_workorder.h"
+#include "web/region_picker.h"
 #include <stdio.h>
 #include <string.h>
 #include "center/center.h"
@@ -169,8 +170,8 @@ static void render_form(kj_req *req, int status)
 {
     const char *region = kj_in_str(req, "region");
     if (!region) region = kj_jstr(req->user, "region");
-    json_t *d = json_pack("{s:o, s:o, s:o, s:s}", "types", type_options(req, kj_in_str(req, "type")), "regions",
-                          kj_region_options(req, region), "centers", center_options(req, kj_in_str(req, "center_id"), NULL),
+    json_t *d = json_pack("{s:o, s:o, s:o, s:s}", "types", type_options(req, kj_in_str(req, "type")), "region_picker",
+                          kj_region_picker(req, "region", region, "workorder.field.region"), "centers", center_options(req, kj_in_str(req, "center_id"), NULL),
                           "page_title", kj_tr(req, "workorder.new.title"));
     kj_render(req, status, "workorder_form", d);
 }
