@@ -58,11 +58,18 @@
         if (box.kjSeq !== seq || !data.items || !data.items.length) return;
         addLevel(box, name, depth + 1, data.items);
       })
-      .catch(function () { box.classList.remove('js'); });  /* the button is back */
+      .catch(function () {   /* the no-JS way is back */
+        box.classList.remove('js');
+        if (box.kjNext && !box.kjNext.parentNode) box.appendChild(box.kjNext);
+      });
   }
 
   Array.prototype.forEach.call(document.querySelectorAll('fieldset.region-picker'), function (box) {
     box.classList.add('js');
+    /* Out of the form, not only hidden: it comes first in tree order, and
+       Enter in any field would press it instead of the form's own button. */
+    box.kjNext = box.querySelector('.region-next');
+    if (box.kjNext) box.kjNext.parentNode.removeChild(box.kjNext);
     box.addEventListener('change', function (e) {
       if (e.target && e.target.tagName === 'SELECT') changed(box, e.target);
     });

@@ -103,6 +103,7 @@ MATRIX = [
     ("GET", "/api/v1/admin/users", "api", ADMIN_ONLY),
     ("POST", "/api/v1/admin/users/{uid}/role", "api", ADMIN_ONLY, {"role": "scientist"}),
     ("GET", "/api/v1/regions", "api", PUBLIC),
+    ("GET", "/api/v1/regions?parent=510603", "api", PUBLIC),
     ("GET", "/healthz", "api", PUBLIC),
     # Organization membership (issue 12 item 1).
     ("GET", "/account/org-request", "page", SIGNED_IN),
