@@ -29,9 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Region choices with the current value marked, for a <select>. */
-static json_t *region_choices(kj_req *req, const char *selected) { return kj_region_options(req, selected); }
-
 static json_t *choice_list(kj_req *req, const char *const *codes, const char *prefix, const char *selected)
 {
     json_t *out = json_array();

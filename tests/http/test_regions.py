@@ -60,12 +60,18 @@ def test_unknown_and_malformed_parents(server):
 
 def test_township_listing_reviewed_by_the_city_center_and_filtered_by_county(server):
     admin, owner = user(server, "admin"), user(server, "scientist")
-    chengdu = user(server, "operator")            # jurisdiction 510100 (成都)
     xining = user(server, "operator2")            # another center
+    centers = {c["region"]: c["id"] for c in admin.api("GET", "/api/v1/service-centers").json["items"]}
+    if "510107" not in centers:      # a county center for 武侯区, under 成都's
+        r = admin.api("POST", "/api/v1/service-centers", {
+            "name_zh": "武侯区科技云服务中心", "name_en": "Wuhou", "level": "county", "region": "510107",
+            "parent_id": centers["510100"], "address": "武侯区", "phone": "028-1", "hours": "9-17", "intro": "县级中心"})
+        assert r.status == 201, r
     county_op = make_operator(server, admin, "510107")
     town = "510107001"                             # 浆洗街街道, 武侯区
     lid = create(owner, "achievement", submit=True, region=town)["id"]
-    for op, sees in ((chengdu, True), (county_op, True), (xining, False)):
+    # Routed to the lowest center covering the township: 武侯区's (成都's sees it only on escalation).
+    for op, sees in ((county_op, True), (xining, False)):
         q = {x["id"] for x in op.api("GET", "/api/v1/review-queue").json["items"]}
         assert (lid in q) == sees, (sees, lid)
     r = xining.api("POST", "/api/v1/listings/%s/actions" % lid, {"action": "approve"})
@@ -126,13 +132,20 @@ def test_foreign_divisions_from_the_data_dir_extend_the_tree(server):
         assert [x["code"] for x in kids["items"]] == ["KZ-ALA-MED"] and kids["parent"]["name_en"] == "Almaty", kids
         # Coverage follows the foreign chain: an operator of KZ (given by the
         # command line, as an installer would) reviews a listing in Medeu.
-        for email, juris in (("kz.op@example.kz", "KZ"), ("cd.op@example.cn", "510100")):
-            subprocess.run([BIN, "user", "add", "--data", d, "--email", email, "--name", "运营", "--role", "operator",
-                            "--password", "Operator-2026!", "--jurisdiction", juris], check=True,
-                           stdout=subprocess.DEVNULL, cwd=ROOT)
-        kz_op, chengdu = Client(srv), Client(srv)
-        kz_op.login("kz.op@example.kz", "Operator-2026!")
-        chengdu.login("cd.op@example.cn", "Operator-2026!")
+        def add(email, role, *more):
+            subprocess.run([BIN, "user", "add", "--data", d, "--email", email, "--name", "运营", "--role", role,
+                            "--password", "Operator-2026!", *more], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+            u = Client(srv)
+            u.login(email, "Operator-2026!")
+            return u
+        admin = add("admin@example.kz", "admin")
+        for region, name in (("KZ", "哈萨克斯坦科技云服务中心"), ("510000", "四川省科技云服务中心")):
+            r = admin.api("POST", "/api/v1/service-centers", {"name_zh": name, "name_en": region, "level": "province",
+                                                              "region": region, "address": "-", "phone": "-",
+                                                              "hours": "-", "intro": "-"})
+            assert r.status == 201, r
+        kz_op = add("kz.op@example.kz", "operator", "--center", "KZ")
+        chengdu = add("sc.op@example.cn", "operator", "--center", "510000")
         owner, _ = register(srv, region="KZ-ALA")
         lid = create(owner, "achievement", submit=True, region="KZ-ALA-MED")["id"]
         assert lid in {x["id"] for x in kz_op.api("GET", "/api/v1/review-queue").json["items"]}
