@@ -6,6 +6,8 @@
  * configuration (file < environment < flags) and runs the row.
  */
 #include "account/account.h"
+#include "account/admin.h"
+#include "core/json_util.h"
 #include "core/config.h"
 #include "core/heavy.h"
 #include "center/center.h"
@@ -326,6 +328,8 @@ static int cmd_audit(int argc, char **argv)
     return with_store(argc - 1, argv + 1, do_audit, NULL);
 }
 
+static int take_options(int argc, char **argv, const char *const *names, const char **vals, bool *partial);
+
 struct user_add { const char *email, *name, *role, *password, *center; };
 
 static int do_user_add(kj_app *app, kj_db *db, void *ctx)
@@ -363,9 +367,8 @@ static int do_user_add(kj_app *app, kj_db *db, void *ctx)
 
 /* user add --email E --name N --role R [--password P | env KEJIYUN_PASSWORD]
  *          [--center REGION]  (operators: staff of that region's service center, which is their jurisdiction) */
-static int cmd_user(int argc, char **argv)
+static int cmd_user_add(int argc, char **argv)
 {
-    if (argc < 1 || strcmp(argv[0], "add")) { fprintf(stderr, "usage: kejiyun user add --email E --name N --role ROLE [--password P] [--center REGION]\n"); return 2; }
     struct user_add u = { NULL, NULL, "scientist", getenv("KEJIYUN_PASSWORD"), NULL };
     int n = 0;
     char **rest = argv + 1;
@@ -381,6 +384,94 @@ static int cmd_user(int argc, char **argv)
         return 2;
     }
     return with_store(n, rest, do_user_add, &u);
+}
+
+/* The administration subcommands (account/admin.h), acting as "cli" in
+ * the audit log. */
+struct user_admin {
+    const char *action;                       /* list, disable, enable, set-role, reset-password */
+    const char *who, *role, *reason, *expert; /* who: e-mail address or id */
+    kj_user_filter filter;
+};
+
+static int user_admin_failed(const char *what, const kj_err *fail)
+{
+    /* The message key names the refusal (the catalogs are not loaded here). */
+    fprintf(stderr, "kejiyun: cannot %s: %s%s%s\n", what, fail->key ? fail->key : "error",
+            fail->field ? " " : "", fail->field ? fail->field : "");
+    return 1;
+}
+
+static int do_user_admin(kj_app *app, kj_db *db, void *ctx)
+{
+    struct user_admin *a = ctx;
+    kj_err fail = { 0 };
+    if (!strcmp(a->action, "list")) {
+        int64_t total = 0;
+        json_t *rows = kj_admin_users_find(db, &a->filter, &total, &fail);
+        if (!rows) return fail.kind ? user_admin_failed("list users", &fail) : 1;
+        size_t i;
+        json_t *u;
+        json_array_foreach(rows, i, u) {
+            const char *status = json_integer_value(json_object_get(u, "deleted")) ? "deleted" :
+                                 json_integer_value(json_object_get(u, "disabled")) ? "disabled" : "active";
+            printf("%s\t%s\t%s\t%s\t%s\t%s\n", kj_jstr_or_empty(u, "id"), kj_jstr_or_empty(u, "email"),
+                   kj_jstr_or_empty(u, "name"), kj_jstr_or_empty(u, "role"), status, kj_jstr_or_empty(u, "org_name"));
+        }
+        fprintf(stderr, "%lld users match (page %d)\n", (long long)total, a->filter.page < 1 ? 1 : a->filter.page);
+        json_decref(rows);
+        return 0;
+    }
+    char *id = kj_admin_user_lookup(db, a->who);
+    if (!id) { fprintf(stderr, "kejiyun: no user %s\n", a->who); return 1; }
+    int rc;
+    if (!strcmp(a->action, "disable")) rc = kj_admin_set_disabled(db, NULL, id, true, a->reason, &fail);
+    else if (!strcmp(a->action, "enable")) rc = kj_admin_set_disabled(db, NULL, id, false, a->reason, &fail);
+    else if (!strcmp(a->action, "set-role")) {
+        int expert = !a->expert ? -1 : (!strcmp(a->expert, "yes") || !strcmp(a->expert, "1") || !strcmp(a->expert, "true"));
+        rc = kj_admin_set_role(db, NULL, id, a->role, expert, a->reason, &fail);
+    } else rc = kj_admin_send_reset(db, NULL, id, &fail);
+    free(id);
+    if (rc) return user_admin_failed(a->action, &fail);
+    printf("%s: done\n", a->action);
+    return 0;
+}
+
+static int user_usage(void)
+{
+    fprintf(stderr, "usage: kejiyun user add --email E --name N --role ROLE [--password P] [--center REGION]\n"
+                    "       kejiyun user list [--q TEXT] [--org TEXT] [--role ROLE] [--region CODE] [--status active|disabled|deleted] [--page N]\n"
+                    "       kejiyun user disable EMAIL|ID --reason TEXT\n"
+                    "       kejiyun user enable EMAIL|ID [--reason TEXT]\n"
+                    "       kejiyun user set-role EMAIL|ID ROLE [--expert yes|no] [--reason TEXT]\n"
+                    "       kejiyun user reset-password EMAIL|ID\n");
+    return 2;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+    if (argc < 1) return user_usage();
+    if (!strcmp(argv[0], "add")) return cmd_user_add(argc, argv);
+    static const char *const actions[] = { "list", "disable", "enable", "set-role", "reset-password", NULL };
+    if (!kj_in_list(actions, argv[0])) return user_usage();
+    struct user_admin a = { .action = argv[0] };
+    int i = 1;
+    bool list = !strcmp(a.action, "list");
+    if (!list) {
+        if (argc < 2 || argv[1][0] == '-') return user_usage();
+        a.who = argv[i++];
+        if (!strcmp(a.action, "set-role")) {
+            if (argc < 3 || argv[2][0] == '-') return user_usage();
+            a.role = argv[i++];
+        }
+    }
+    static const char *const names[] = { "--reason", "--expert", "--q", "--org", "--role", "--region", "--status", "--page", NULL };
+    const char *vals[8] = { 0 };
+    int n = take_options(argc - i, argv + i, names, vals, NULL);
+    a.reason = vals[0];
+    a.expert = vals[1];
+    a.filter = (kj_user_filter){ vals[2], vals[3], vals[4], vals[5], vals[6], vals[7] ? atoi(vals[7]) : 1, 100 };
+    return with_store(n, argv + i, do_user_admin, &a);
 }
 
 /* Moves "--name VALUE" options listed in names (values into vals) and the
@@ -513,7 +604,9 @@ static const struct {
 } commands[] = {
     { "serve", cmd_serve, "serve [--listen HOST:PORT] [--data DIR] ...   run the web server" },
     { "migrate", cmd_migrate, "migrate [--data DIR]                          create or upgrade the database" },
-    { "user", cmd_user, "user add --email E --name N --role ROLE [--password P] [--center REGION]   add an account (any role; --center: an operator appointed staff of that region's service center, which is where they review)" },
+    { "user", cmd_user, "user add --email E --name N --role ROLE [--password P] [--center REGION]   add an account (any role; --center: an operator appointed to that region's service center)\n"
+                        "  user list [--q T] [--org T] [--role R] [--region C] [--status S] [--page N] | disable EMAIL --reason T | enable EMAIL\n"
+                        "  user set-role EMAIL ROLE [--expert yes|no] --reason T | reset-password EMAIL   administer accounts (audited as \"cli\")" },
     { "demo", cmd_demo, "demo [--data DIR]                             load demo data (prints the demo accounts)" },
     { "reindex", cmd_reindex, "reindex [--data DIR]                          rebuild the search index and all matches" },
     { "import", cmd_import, "import FILE [--owner EMAIL] [--partial] [--data DIR]   import listings (CSV or JSON)" },
@@ -528,7 +621,7 @@ static int cmd_help(int argc, char **argv)
 {
     printf("kejiyun — technology-service marketplace\n\nUsage: kejiyun COMMAND [options]\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) printf("  kejiyun %s\n", commands[i].usage);
-    printf("\nRoles for user add: scientist, org_member, operator, admin.\n\n");
+    printf("\nRoles for user add: scientist, org_member, resident, operator, admin.\n\n");
     kj_config_help(stdout);
     return 0;
 }

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const kj_roles[] = { "scientist", "org_member", "operator", "admin", NULL };
-const char *const kj_self_roles[] = { "scientist", "org_member", NULL };
+const char *const kj_roles[] = { "scientist", "org_member", "operator", "admin", "resident", NULL };
+const char *const kj_self_roles[] = { "scientist", "org_member", "resident", NULL };
 const char *const kj_org_types[] = { "enterprise", "university", "institute", "other", NULL };
 
 static int fail_with(kj_err *f, kj_err_kind kind, const char *field, const char *key)
@@ -153,10 +153,11 @@ enum kj_login_result kj_account_login(kj_db *db, const char *email, const char *
     enum kj_login_result gate = kj_login_reserve(db, email, ip ? ip : "", limits, retry_after_s);
     if (gate != KJ_LOGIN_OK) return gate;
     json_t *u = kj_db_row(db, "SELECT id, password_hash, disabled FROM users WHERE email = ?", "s", email);
-    bool ok;
+    bool ok, disabled = false;
     if (u) {
-        ok = kj_password_verify(json_string_value(json_object_get(u, "password_hash")), password) &&
-             json_integer_value(json_object_get(u, "disabled")) == 0;
+        ok = kj_password_verify(json_string_value(json_object_get(u, "password_hash")), password);
+        disabled = ok && json_integer_value(json_object_get(u, "disabled")) != 0;
+        ok = ok && !disabled;
     } else {
         kj_password_verify(dummy_hash(), password);
         ok = false;
@@ -164,7 +165,7 @@ enum kj_login_result kj_account_login(kj_db *db, const char *email, const char *
     if (ok) snprintf(user_id_out, KJ_ID_LEN + 1, "%s", json_string_value(json_object_get(u, "id")));
     json_decref(u);
     if (ok && kj_login_succeeded(db, email, ip ? ip : "")) return KJ_LOGIN_ERROR;
-    return ok ? KJ_LOGIN_OK : KJ_LOGIN_BAD;
+    return ok ? KJ_LOGIN_OK : disabled ? KJ_LOGIN_DISABLED : KJ_LOGIN_BAD;
 }
 
 int kj_session_create(kj_db *db, const char *user_id, const char *kind, long ttl_s, const char *ip,

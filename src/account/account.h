@@ -7,8 +7,8 @@
  * and API layers can show them next to the right input in the right
  * language, with the status they choose for the kind.
  *
- * Roles: "scientist", "org_member" (self-registration), "operator" and
- * "admin" (granted by an administrator or `kejiyun user add`).
+ * Roles: "scientist", "org_member", "resident" (self-registration),
+ * "operator" and "admin" (granted by an administrator or `kejiyun user add`).
  * Organization membership (users.org_id, org_role) is granted, never
  * claimed: see account/membership.h. An operator's jurisdiction is set by
  * an administrator; the profile's region is only the home region. Who may
@@ -70,7 +70,7 @@ int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, c
  *  an address (studio invitations, organization requests) asks this. */
 bool kj_account_email_verified(kj_db *db, const char *user_id);
 
-enum kj_login_result { KJ_LOGIN_OK, KJ_LOGIN_BAD, KJ_LOGIN_LIMITED, KJ_LOGIN_ERROR };
+enum kj_login_result { KJ_LOGIN_OK, KJ_LOGIN_BAD, KJ_LOGIN_LIMITED, KJ_LOGIN_ERROR, KJ_LOGIN_DISABLED };
 /** Failed-login throttling (throttle.c explains the design). */
 typedef struct {
     long per_pair;      /* free failures per (account, address) pair */
@@ -83,8 +83,9 @@ typedef struct {
 } kj_login_limits;
 /** Checks credentials under the throttle. On OK writes the user id. On
  *  LIMITED (no password was checked), *retry_after_s says when to try
- *  again. ERROR: the store failed. The result never tells whether an
- *  account exists. */
+ *  again. ERROR: the store failed. DISABLED: the password was right but an
+ *  administrator disabled the account (told only to whoever knows the
+ *  password). The result never tells whether an account exists. */
 enum kj_login_result kj_account_login(kj_db *db, const char *email, const char *password, const char *ip,
                                       const kj_login_limits *limits, char *user_id_out, long *retry_after_s);
 

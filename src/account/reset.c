@@ -20,6 +20,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+int kj_password_reset_issue(kj_db *db, const char *user_id, const char *addr)
+{
+    char token[64], th[65], link[128];
+    kj_random_token(token, sizeof token, 32);
+    kj_token_hash(token, th);
+    snprintf(link, sizeof link, "/password/reset?token=%s", token);
+    int64_t now = kj_now_ms();
+    /* A new link supersedes older ones, sent or still queued. */
+    int rc = kj_db_exec(db, "UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND purpose = 'reset' AND used_at IS NULL",
+                        "is", now, user_id);
+    if (rc >= 0) rc = kj_mail_withdraw_account(db, user_id, "reset");
+    if (rc >= 0)
+        rc = kj_db_exec(db, "INSERT INTO email_tokens(token_hash, user_id, email, created_at, expires_at, purpose) "
+                            "VALUES (?, ?, ?, ?, ?, 'reset')", "sssii", th, user_id, addr, now, now + KJ_RESET_TTL_MS);
+    if (rc == 1) rc = kj_mail_enqueue_account(db, user_id, "reset", link, now + KJ_RESET_TTL_MS);
+    else rc = -1;
+    sodium_memzero(token, sizeof token);
+    sodium_memzero(link, sizeof link);
+    return rc < 0 ? -1 : 0;
+}
+
 int kj_password_forgot(kj_db *db, const char *email)
 {
     if (!email || !*email || strlen(email) > 254) return 0;
@@ -29,10 +50,11 @@ int kj_password_forgot(kj_db *db, const char *email)
         addr[n] = (email[n] >= 'A' && email[n] <= 'Z') ? (char)(email[n] - 'A' + 'a') : email[n];
     addr[n] = 0;
     kj_token_hash(addr, ah);
+    /* Drawn and hashed whether or not the address has an account: the
+     * same work either way (kj_password_reset_issue draws the real one). */
     kj_random_token(token, sizeof token, 32);
     kj_token_hash(token, th);
-    char link[128];
-    snprintf(link, sizeof link, "/password/reset?token=%s", token);
+    sodium_memzero(token, sizeof token);
     int64_t now = kj_now_ms();
     if (kj_db_begin(db)) return -1;
     /* The throttle: one mail per address per window. A request inside the
@@ -43,21 +65,9 @@ int kj_password_forgot(kj_db *db, const char *email)
                                      "ON CONFLICT (address_hash) DO NOTHING", "si", ah, now);
     if (rc == 1) {
         char *uid = kj_db_text(db, "SELECT id FROM users WHERE email = ? AND NOT disabled", "s", addr);
-        if (uid) {
-            /* A new link supersedes older ones, sent or still queued. */
-            rc = kj_db_exec(db, "UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND purpose = 'reset' AND used_at IS NULL",
-                            "is", now, uid);
-            if (rc >= 0) rc = kj_mail_withdraw_account(db, uid, "reset");
-            if (rc >= 0)
-                rc = kj_db_exec(db, "INSERT INTO email_tokens(token_hash, user_id, email, created_at, expires_at, purpose) "
-                                    "VALUES (?, ?, ?, ?, ?, 'reset')", "sssii", th, uid, addr, now, now + KJ_RESET_TTL_MS);
-            if (rc == 1) rc = kj_mail_enqueue_account(db, uid, "reset", link, now + KJ_RESET_TTL_MS);
-            else rc = -1;
-            free(uid);
-        }
+        if (uid) rc = kj_password_reset_issue(db, uid, addr);
+        free(uid);
     }
-    sodium_memzero(token, sizeof token);
-    sodium_memzero(link, sizeof link);
     if (rc < 0 || kj_db_commit(db)) {
         kj_db_rollback(db);
         kj_log_error("password reset request: not recorded");

@@ -51,6 +51,11 @@ enum kj_resend_result kj_email_verification_resend(kj_db *db, const char *user_i
  *  address has an account, so the caller answers identically: 0 either
  *  way (also when throttled), -1 on a storage error only. */
 int kj_password_forgot(kj_db *db, const char *email);
+/** Inside the caller's transaction: voids user_id's older reset links
+ *  and queues a new one to addr (the account's address). No throttle:
+ *  kj_password_forgot and an administrator's "send a reset link"
+ *  (account/admin.h) decide when. 0 or -1. */
+int kj_password_reset_issue(kj_db *db, const char *user_id, const char *addr);
 /** Whether a reset link still serves: KJ_VERIFY_OK, _UNKNOWN (also for
  *  a link sent to an address the account no longer has), _USED,
  *  _EXPIRED or _ERROR. Changes nothing. */

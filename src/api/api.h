@@ -18,8 +18,6 @@ void kj_api_me_patch(kj_req *req);
 void kj_api_password(kj_req *req);
 void kj_api_org(kj_req *req);
 void kj_api_regions(kj_req *req);
-void kj_api_admin_users(kj_req *req);
-void kj_api_admin_role(kj_req *req);
 
 /* challenge lists and their entries (api_challenge.c) */
 void kj_api_challenge_lists(kj_req *req);

@@ -86,6 +86,10 @@ void kj_api_login(kj_req *req)
         kj_resp_problem(req, 401, kj_tr(req, "err.http.401"), kj_tr(req, "err.login.bad"), NULL);
         return;
     }
+    if (r == KJ_LOGIN_DISABLED) {
+        kj_resp_problem(req, 403, kj_tr(req, "err.http.403"), kj_tr(req, "err.login.disabled"), NULL);
+        return;
+    }
     char token[64];
     if (kj_login_session(req, user_id, "api", token)) { kj_error(req, 500, "err.internal"); return; }
     json_t *u = kj_user_get(kj_req_db(req), user_id);
@@ -140,33 +144,4 @@ void kj_api_org(kj_req *req)
     json_object_set_new(org, "members", kj_org_public_members(kj_req_db(req), id));
     json_object_set_new(org, "studios", kj_org_studios(kj_req_db(req), id));
     kj_resp_json(req, 200, org);
-}
-
-void kj_api_admin_users(kj_req *req)
-{
-    int page = (int)kj_in_int(req, "page", 1), per_page = (int)kj_in_int(req, "per_page", 20);
-    int64_t total = 0;
-    json_t *users = kj_account_list(kj_req_db(req), page, per_page, &total);
-    json_t *items = json_array();
-    size_t i;
-    json_t *u;
-    json_array_foreach(users, i, u) json_array_append_new(items, user_json(req, u));
-    json_decref(users);
-    kj_resp_json(req, 200, json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total,
-                                     "page", page, "per_page", per_page));
-}
-
-void kj_api_admin_role(kj_req *req)
-{
-    const char *id = kj_req_param(req, 0);
-    if (!kj_id_valid(id)) { kj_error(req, 404, "err.not_found"); return; }
-    kj_err fail = { 0 };
-    if (kj_account_set_role(kj_req_db(req), id, kj_in_str(req, "role"), kj_in_bool(req, "is_expert"), &fail)) {
-        if (!strcmp(fail.key, "err.not_found")) { kj_error(req, 404, fail.key); return; }
-        fail_422(req, &fail);
-        return;
-    }
-    json_t *u = kj_user_get(kj_req_db(req), id);
-    kj_resp_json(req, 200, user_json(req, u));
-    json_decref(u);
 }

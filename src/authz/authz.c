@@ -106,6 +106,19 @@ bool kj_authz_may_see_org_verification(json_t *user, json_t *org)
 {
     if (!user || !org) return false;
     return kj_authz_is_org_admin(user, kj_jstr_or_empty(org, "id")) || kj_authz_can_review_region(user, kj_jstr(org, "region"));
+bool kj_authz_may_administer_users(json_t *user) { return kj_authz_is_admin(user); }
+
+bool kj_authz_is_resident(json_t *user) { return user && !strcmp(kj_jstr_or_empty(user, "role"), "resident"); }
+
+bool kj_authz_may_publish(json_t *user)
+{
+    static const char *const publishers[] = { "scientist", "org_member", "operator", "admin", NULL };
+    return user && kj_in_list(publishers, kj_jstr_or_empty(user, "role"));
+}
+
+const char *kj_authz_publish_refusal(json_t *user)
+{
+    return kj_authz_is_resident(user) ? "err.resident.no_publish" : "err.auth.forbidden";
 }
 
 bool kj_authz_may_post_listing(json_t *user, const char *kind)

@@ -6,7 +6,8 @@
  * inside its write transaction) and never from a field its holder can
  * edit:
  *   role          set by an administrator (or `kejiyun user add`);
- *                 self-registration offers only scientist / org_member
+ *                 self-registration offers only scientist / org_member /
+ *                 resident
  *   org_id        an APPROVED membership only (a claim is an org_request,
  *                 see account/membership.h); NULL otherwise
  *   org_role      "admin" or "member" inside org_id, set by the
@@ -104,4 +105,20 @@ bool kj_authz_may_appoint_staff(json_t *user, const char *center_id, const char 
  *  review). Pages ask it to show "发布需求" / "发布成果" only to those who
  *  may; the market asks it when a listing is written. */
 bool kj_authz_may_post_listing(json_t *user, const char *kind);
+/** May find users, disable and re-enable accounts, set roles and the
+ *  expert flag, send reset links, and read the audit log: administrators. */
+bool kj_authz_may_administer_users(json_t *user);
+
+/** A resident (城乡群众, role "resident"): the public's light account. */
+bool kj_authz_is_resident(json_t *user);
+/** May publish on the marketplace: create listings, studios, 揭榜 lists
+ *  and entries (and apply to them), express interest and so enter deals.
+ *  Every account role but "resident" (residents read 科普, ask experts,
+ *  follow volunteer teams and open work orders). Each domain that creates
+ *  such a thing asks this inside its write and refuses with
+ *  kj_authz_publish_refusal's message key (FORBIDDEN). */
+bool kj_authz_may_publish(json_t *user);
+/** The message key explaining why user may not publish (for a resident:
+ *  "err.resident.no_publish"). */
+const char *kj_authz_publish_refusal(json_t *user);
 #endif

@@ -13,8 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-static const char *const self_roles[] = { "scientist", "org_member", NULL };
-static const char *const all_roles[] = { "scientist", "org_member", "operator", "admin", NULL };
+static const char *const self_roles[] = { "scientist", "org_member", "resident", NULL };
 static const char *const org_types[] = { "enterprise", "university", "institute", "other", NULL };
 
 #define NEXT_FIELD { "next", KJ_F_TEXT, 0, 0, 500, NULL }
@@ -69,18 +68,6 @@ static const kj_field password_fields[] = {
     KJ_FIELDS_END
 };
 
-static const kj_field page_fields[] = {
-    { "page", KJ_F_INT, 0, 1, 100000, NULL },
-    { "per_page", KJ_F_INT, 0, 1, 100, NULL },
-    KJ_FIELDS_END
-};
-
-static const kj_field role_fields[] = {
-    { "role", KJ_F_ENUM, KJ_REQUIRED, 0, 0, all_roles },
-    { "is_expert", KJ_F_BOOL, 0, 0, 0, NULL },
-    KJ_FIELDS_END
-};
-
 static const kj_field clock_fields[] = {
     { "offset_ms", KJ_F_INT, 0, -(1LL << 50), 1LL << 50, NULL },
     { "freeze_ms", KJ_F_INT, 0, 0, 1LL << 50, NULL },
@@ -111,8 +98,6 @@ const kj_route kj_routes_core[] = {
     { KJ_GET,  "/region",                  kj_page_region_choose,  KJ_PUBLIC,    0, region_choice_fields, "region_choose" },
     { KJ_GET,  "/orgs/{id}",               kj_page_org,            KJ_PUBLIC,    0, NULL, "org" },
     { KJ_GET,  "/help/roles",              kj_page_about_roles,    KJ_PUBLIC,    0, NULL, "help_roles" },
-    { KJ_GET,  "/admin/users",             kj_page_admin_users,    KJ_R_ADMIN,   0, page_fields, "admin_users" },
-    { KJ_POST, "/admin/users/{id}/role",   kj_page_admin_role_post, KJ_R_ADMIN,  0, role_fields, "admin_role" },
 
     /* API */
     { KJ_POST, "/api/v1/register",         kj_api_register,        KJ_PUBLIC,    KJ_API | KJ_HEAVY, register_fields, "api_register" },
@@ -123,8 +108,6 @@ const kj_route kj_routes_core[] = {
     { KJ_POST, "/api/v1/me/password",      kj_api_password,        KJ_SIGNED_IN, KJ_API | KJ_HEAVY, password_fields, "api_password" },
     { KJ_GET,  "/api/v1/orgs/{id}",        kj_api_org,             KJ_PUBLIC,    KJ_API, NULL, "api_org" },
     { KJ_GET,  "/api/v1/regions",          kj_api_regions,         KJ_PUBLIC,    KJ_API, region_query_fields, "api_regions" },
-    { KJ_GET,  "/api/v1/admin/users",      kj_api_admin_users,     KJ_R_ADMIN,   KJ_API, page_fields, "api_admin_users" },
-    { KJ_POST, "/api/v1/admin/users/{id}/role", kj_api_admin_role, KJ_R_ADMIN,   KJ_API, role_fields, "api_admin_role" },
     { KJ_GET,  "/api/v1/openapi.json",     kj_ops_openapi,         KJ_PUBLIC,    KJ_API, NULL, "openapi" },
 
     /* Operations */
@@ -167,6 +150,7 @@ static const kj_route *const route_tables[] = {
     kj_routes_orgverify,
     kj_routes_center,
     kj_routes_workorder,
+    kj_routes_admin,
     NULL,
 };
 

@@ -35,4 +35,5 @@ extern const kj_route kj_routes_org[];
 extern const kj_route kj_routes_orgverify[];
 extern const kj_route kj_routes_center[];
 extern const kj_route kj_routes_workorder[];
+extern const kj_route kj_routes_admin[];
 #endif

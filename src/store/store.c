@@ -526,8 +526,24 @@ static int apply_one(kj_db *db, const char *dir, const char *file, char *err, si
     char *sql = read_whole_file(path);
     if (!sql) { snprintf(err, errlen, "cannot read migration %s", path); return -1; }
     int version = atoi(file);
-    int rc = kj_db_begin(db);
+    /* A migration that rebuilds a table others refer to (SQLite changes a
+     * CHECK constraint only so) says "-- migrate: foreign_keys off": it
+     * runs without foreign-key enforcement (dropping the old table would
+     * otherwise cascade into the tables that refer to it), and every
+     * foreign key is checked before it commits. The bulk mode is the
+     * backend's switch for exactly that, and must be set outside a
+     * transaction. */
+    bool fk_off = strstr(sql, "\n-- migrate: foreign_keys off\n") != NULL;
+    int rc = fk_off ? kj_db_bulk(db, true) : 0;
+    if (rc == 0) rc = kj_db_begin(db);
     if (rc == 0) rc = BE(db)->exec_script(db, sql);
+    if (rc == 0 && fk_off && kj_db_int(db, 1, "SELECT count(*) FROM pragma_foreign_key_check", "") != 0) {
+        snprintf(err, errlen, "migration %s failed: it leaves foreign keys that point nowhere", file);
+        kj_db_rollback(db);
+        if (kj_db_bulk(db, false)) kj_log_error("migration %s: foreign keys not switched back on", file);
+        free(sql);
+        return -1;
+    }
     if (rc == 0)
         rc = kj_db_exec(db, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)",
                         "isi", (int64_t)version, file, kj_now_ms()) < 0 ? -1 : 0;
@@ -535,6 +551,10 @@ static int apply_one(kj_db *db, const char *dir, const char *file, char *err, si
     if (rc != 0) {
         snprintf(err, errlen, "migration %s failed: %s", file, kj_db_errmsg(db));
         kj_db_rollback(db);
+    }
+    if (fk_off && kj_db_bulk(db, false)) {
+        snprintf(err, errlen, "migration %s: cannot switch foreign keys back on", file);
+        rc = -1;
     }
     free(sql);
     return rc ? -1 : 0;

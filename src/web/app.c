@@ -189,7 +189,7 @@ int kj_req_role(kj_req *req)
 {
     static const struct { const char *role; int bit; } bits[] = {
         { "scientist", KJ_R_SCIENTIST }, { "org_member", KJ_R_ORG },
-        { "operator", KJ_R_OPERATOR }, { "admin", KJ_R_ADMIN },
+        { "operator", KJ_R_OPERATOR }, { "admin", KJ_R_ADMIN }, { "resident", KJ_R_RESIDENT },
     };
     const char *role = req->user ? json_string_value(json_object_get(req->user, "role")) : NULL;
     for (size_t i = 0; role && i < sizeof bits / sizeof *bits; i++)

@@ -27,7 +27,8 @@ enum kj_access {
     KJ_R_ORG = 2,
     KJ_R_OPERATOR = 4,
     KJ_R_ADMIN = 8,
-    KJ_SIGNED_IN = 15,
+    KJ_R_RESIDENT = 16,     /* 城乡群众: reads and asks; publishes nothing (authz/authz.h) */
+    KJ_SIGNED_IN = 31,
     KJ_STAFF = KJ_R_OPERATOR | KJ_R_ADMIN,
 };
 
@@ -137,8 +138,6 @@ void kj_page_profile_post(kj_req *req);
 void kj_page_password(kj_req *req);
 void kj_page_password_post(kj_req *req);
 void kj_page_lang(kj_req *req);
-void kj_page_admin_users(kj_req *req);
-void kj_page_admin_role_post(kj_req *req);
 void kj_page_org(kj_req *req);
 void kj_page_about_roles(kj_req *req);
 

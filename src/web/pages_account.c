@@ -138,6 +138,10 @@ void kj_page_login_post(kj_req *req)
         kj_render(req, 401, "login", json_pack("{s:s, s:b}", "next", next, "bad_login", 1));
         return;
     }
+    if (r == KJ_LOGIN_DISABLED) {
+        kj_render(req, 403, "login", json_pack("{s:s, s:b}", "next", next, "disabled_login", 1));
+        return;
+    }
     char token[64];
     if (kj_login_session(req, user_id, "web", token)) { kj_error(req, 500, "err.internal"); return; }
     /* A service center's staff start at their desk (issue 14 §8). */
@@ -289,59 +293,3 @@ void kj_page_lang(kj_req *req)
 /* kj_page_org (the public organization page) is in pages_orgverify.c. */
 
 void kj_page_about_roles(kj_req *req) { kj_render(req, 200, "help_roles", NULL); }
-
-void kj_page_admin_users(kj_req *req)
-{
-    int page = (int)kj_in_int(req, "page", 1);
-    int64_t total = 0;
-    json_t *users = kj_account_list(kj_req_db(req), page, 50, &total);
-    size_t i;
-    json_t *u;
-    json_array_foreach(users, i, u) {
-        const char *role = json_string_value(json_object_get(u, "role"));
-        json_object_set_new(u, "roles", choice_list(req, kj_roles, "role.", role));
-        json_t *verified = json_object_get(u, "email_verified_at");
-        json_object_set_new(u, "verified", json_boolean(verified && !json_is_null(verified)));
-        /* Only operators review: an administrator appoints them to a
-         * service center, whose region is their jurisdiction. */
-        if (role && !strcmp(role, "operator")) {
-            json_object_set_new(u, "centers", kj_center_choices(req, json_string_value(json_object_get(u, "center_id"))));
-            json_object_set_new(u, "may_appoint", json_true());
-            const char *crole = json_string_value(json_object_get(u, "center_role"));
-            json_object_set_new(u, "is_center_head", json_boolean(crole && !strcmp(crole, "head")));
-        }
-    }
-    json_t *log = kj_jurisdiction_log(kj_req_db(req), 50);
-    json_array_foreach(log, i, u) {
-        static const char *const cols[] = { "old_region", "new_region" };
-        for (int k = 0; k < 2; k++) {
-            const char *code = json_string_value(json_object_get(u, cols[k]));
-            char *label = code ? kj_region_label(kj_req_db(req), code, req->lang) : NULL;
-            json_object_set_new(u, k ? "new_label" : "old_label", json_string(label ? label : "—"));
-            free(label);
-        }
-        char when[32];
-        kj_format_date(json_integer_value(json_object_get(u, "created_at")), when, sizeof when);
-        json_object_set_new(u, "when", json_string(when));
-    }
-    json_t *d = json_pack("{s:o, s:I, s:i, s:o}", "users", users ? users : json_array(), "total", (json_int_t)total,
-                          "page", page, "jurisdiction_log", log ? log : json_array());
-    const char *resent = kj_req_query(req, "resent");
-    if (resent) json_object_set_new(d, !strcmp(resent, "soon") ? "resend_soon" : !strcmp(resent, "already") ? "resend_already" : "resent",
-                                    json_true());
-    if (page > 1) json_object_set_new(d, "prev_page", json_integer(page - 1));
-    if ((int64_t)page * 50 < total) json_object_set_new(d, "next_page", json_integer(page + 1));
-    kj_render(req, 200, "admin_users", d);
-}
-
-void kj_page_admin_role_post(kj_req *req)
-{
-    const char *id = kj_req_param(req, 0);
-    if (kj_has_errors(req) || !kj_id_valid(id)) { kj_error(req, 400, "err.form.check"); return; }
-    kj_err fail = { 0 };
-    if (kj_account_set_role(kj_req_db(req), id, kj_in_str(req, "role"), kj_in_bool(req, "is_expert"), &fail)) {
-        kj_error(req, strcmp(fail.key, "err.not_found") ? 400 : 404, fail.key);
-        return;
-    }
-    kj_resp_redirect(req, "/admin/users");
-}

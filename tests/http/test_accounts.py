@@ -199,11 +199,11 @@ def test_admin_grants_roles(server):
     email = unique_email("future.op")
     _, me = register(server, email, name="Op")
     uid = me["id"]
-    r = admin.api("POST", "/api/v1/admin/users/%s/role" % uid, {"role": "operator", "is_expert": True})
+    r = admin.api("POST", "/api/v1/admin/users/%s/role" % uid, {"role": "operator", "is_expert": True, "reason": "test"})
     assert r.status == 200 and r.json["role"] == "operator" and r.json["is_expert"] is True, r
     r = admin.get("/admin/users")
     assert r.status == 200 and email in r.text
-    r = admin.post_form("/admin/users/%s/role" % uid, {"role": "scientist"})
+    r = admin.post_form("/admin/users/%s/role" % uid, {"role": "scientist", "reason": "test"})
     assert r.status == 303
     r = admin.api("GET", "/api/v1/admin/users?per_page=100")
     assert any(u["id"] == uid and u["role"] == "scientist" and u["is_expert"] is False for u in r.json["items"])

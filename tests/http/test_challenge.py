@@ -349,7 +349,7 @@ def test_conflict_of_interest(server):
     rid = colleague.api("GET", "/api/v1/me").json["org_request"]["id"]
     assert login(server, "org_member").api("POST", "/api/v1/org-requests/%s/approve" % rid, {}).status == 200
     admin = login(server, "admin")
-    r = admin.api("POST", "/api/v1/admin/users/%s/role" % me(colleague), {"role": "org_member", "is_expert": True})
+    r = admin.api("POST", "/api/v1/admin/users/%s/role" % me(colleague), {"role": "org_member", "is_expert": True, "reason": "test"})
     assert r.status == 200, r
     # wang.fang's institute issues; liu.yang (the colleague's company) and li.na apply.
     lid, cid, issuer = published_entry(server, issuer="org_member2")

@@ -24,7 +24,7 @@ def make_operator(server, admin, region):
     signed-in client)."""
     email = unique_email("op" + region)
     _, me = register(server, email, "operator pw 1", "运营" + region, "scientist", region=region)
-    r = admin.api("POST", "/api/v1/admin/users/%s/role" % me["id"], {"role": "operator"})
+    r = admin.api("POST", "/api/v1/admin/users/%s/role" % me["id"], {"role": "operator", "reason": "test"})
     assert r.status == 200 and r.json["role"] == "operator" and r.json["region"] == region, r
     uid = r.json["id"]
     cid = [c["id"] for c in admin.api("GET", "/api/v1/service-centers").json["items"] if c["region"] == region][0]

@@ -235,7 +235,7 @@ def test_jurisdiction_comes_only_from_the_center_logged_and_review_rights_follow
     _, m = register(server, email, PW, "新运营", "scientist", region="630100")
     uid = m["id"]
     admin = login(server, "admin")
-    assert admin.api("POST", "/api/v1/admin/users/%s/role" % uid, {"role": "operator"}).status == 200
+    assert admin.api("POST", "/api/v1/admin/users/%s/role" % uid, {"role": "operator", "reason": "test"}).status == 200
     op = Client(server)
     op.login(email, PW)
     notice = {"title": "管辖测试", "body": "x", "topic": "disaster", "region": "630100"}
