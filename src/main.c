@@ -7,6 +7,7 @@
  */
 #include "account/account.h"
 #include "account/admin.h"
+#include "account/privacy.h"
 #include "core/json_util.h"
 #include "core/config.h"
 #include "core/heavy.h"
@@ -278,6 +279,13 @@ static int cmd_migrate(int argc, char **argv) { return with_store(argc, argv, do
 static int do_demo(kj_app *app, kj_db *db, void *ctx)
 {
     int rc = kj_demo_load(db, app->cfg.root, app->cfg.data, stdout);
+    /* The demo's accounts accept the documents in force (whoever loads the
+     * demo speaks for them); a later version asks them again. */
+    kj_policy_versions v = { app->cfg.terms_version, app->cfg.privacy_version };
+    if (rc >= 0 && kj_consent_accept_missing(db, &v) < 0) {
+        fprintf(stderr, "demo: cannot record the demo accounts' consent: %s\n", kj_db_errmsg(db));
+        return 1;
+    }
     return rc < 0 ? 1 : 0;
 }
 
@@ -335,7 +343,10 @@ struct user_add { const char *email, *name, *role, *password, *center; };
 static int do_user_add(kj_app *app, kj_db *db, void *ctx)
 {
     struct user_add *u = ctx;
-    kj_registration r = { .email = u->email, .password = u->password, .name = u->name, .role = u->role };
+    /* Made by whoever runs the command, who accepts the documents in
+     * force for the account (it is asked again when they change). */
+    kj_registration r = { .email = u->email, .password = u->password, .name = u->name, .role = u->role,
+                          .terms_version = app->cfg.terms_version, .privacy_version = app->cfg.privacy_version };
     char id[KJ_ID_LEN + 1];
     kj_err fail = { 0 };
     /* --center: the service center of exactly that region, checked first

@@ -64,3 +64,15 @@ CREATE TABLE consents (
 );
 -- An account with no row for the published version (made before this
 -- migration included) is asked at its next sign-in.
+CREATE INDEX consents_user ON consents(user_id, accepted_at);
+
+-- Following a 科技志愿服务队 (volunteer team): residents and everyone else
+-- keep up with the teams serving their area (issue 14 item 6). The
+-- follower's own, removed with the account.
+CREATE TABLE popsci_team_follows (
+    user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    team_id    TEXT NOT NULL REFERENCES popsci_teams(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, team_id)
+);
+CREATE INDEX popsci_team_follows_team ON popsci_team_follows(team_id);

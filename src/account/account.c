@@ -6,6 +6,7 @@
 #include "core/json_util.h"
 #include "account/security.h"
 #include "account/membership.h"
+#include "account/privacy.h"
 #include "core/clock.h"
 #include "core/heavy.h"
 #include "core/id.h"
@@ -128,6 +129,11 @@ int kj_account_register(kj_db *db, const kj_registration *r, bool allow_staff, c
     if (*org_id && !created && kj_org_request_insert(db, id.s, org_id, "", NULL, &inner)) {
         kj_db_rollback(db);
         return fail_with(fail, inner.kind, "org_credit_code", inner.key ? inner.key : "err.internal");
+    }
+    kj_policy_versions consent = { r->terms_version, r->privacy_version };
+    if ((consent.terms || consent.privacy) && kj_consent_write(db, id.s, &consent)) {
+        kj_db_rollback(db);
+        return fail_with(fail, KJ_E_INTERNAL, "email", "err.internal");
     }
     if (kj_db_commit(db)) { kj_db_rollback(db); return fail_with(fail, KJ_E_INTERNAL, "email", "err.internal"); }
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);

@@ -36,6 +36,10 @@ typedef struct {
      * (about 75 ms each) keeps `kejiyun demo` quick. The password itself
      * is still checked against the policy. */
     const char *password_hash;
+    /* The 用户协议 and 隐私政策 versions the registrant accepted (shown
+     * on the form, account/privacy.h); recorded with the account. NULL:
+     * none recorded (asked at the first sign-in). */
+    const char *terms_version, *privacy_version;
 } kj_registration;
 
 /** The instance id (origin of records created here); generated on first use. */

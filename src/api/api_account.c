@@ -11,6 +11,7 @@
 #include "core/id.h"
 #include "account/membership.h"
 #include "market/studio.h"
+#include "account/privacy.h"
 #include "web/pages_deal.h"
 #include <string.h>
 
@@ -36,6 +37,10 @@ static json_t *self_json(kj_req *req, json_t *u)
                                                           "org_name", json_object_get(p, "org_name"), "status", "pending")
                                               : json_null());
     json_decref(p);
+    /* Whether the 用户协议 / 隐私政策 in force wait for acceptance
+     * (POST /api/v1/me/consent): until then other calls answer 403. */
+    kj_policy_versions v = { kj_req_app(req)->cfg.terms_version, kj_req_app(req)->cfg.privacy_version };
+    json_object_set_new(out, "consent_required", json_boolean(id && kj_consent_needed(kj_req_db(req), id, &v)));
     return out;
 }
 
@@ -53,8 +58,16 @@ void kj_api_register(kj_req *req)
         .region = kj_in_str(req, "region"),
         .org_name = kj_in_str(req, "org_name"), .org_type = kj_in_str(req, "org_type"),
         .org_region = kj_in_str(req, "org_region"), .org_credit_code = kj_in_str(req, "org_credit_code"),
+        .terms_version = kj_req_app(req)->cfg.terms_version, .privacy_version = kj_req_app(req)->cfg.privacy_version,
     };
     kj_err fail = { 0 };
+    /* Registering accepts the 用户协议 and 隐私政策 in force (GET /terms,
+     * /privacy); a client may say so explicitly, and saying no is refused. */
+    if (json_object_get(req->in, "accept_terms") && !kj_in_bool(req, "accept_terms")) {
+        kj_field_error(req, "accept_terms", "err.consent.required");
+        kj_api_invalid(req);
+        return;
+    }
     if (kj_account_signup(kj_req_db(req), &r, &fail)) {
         if (fail.key && !strcmp(fail.key, "err.internal")) { kj_error(req, 500, "err.internal"); return; }
         fail_422(req, &fail);

@@ -106,6 +106,8 @@ bool kj_authz_may_see_org_verification(json_t *user, json_t *org)
 {
     if (!user || !org) return false;
     return kj_authz_is_org_admin(user, kj_jstr_or_empty(org, "id")) || kj_authz_can_review_region(user, kj_jstr(org, "region"));
+}
+
 bool kj_authz_may_administer_users(json_t *user) { return kj_authz_is_admin(user); }
 
 bool kj_authz_is_resident(json_t *user) { return user && !strcmp(kj_jstr_or_empty(user, "role"), "resident"); }

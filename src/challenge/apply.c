@@ -6,6 +6,7 @@
  * checked against the life-cycle table (challenge.c) first.
  */
 #include "challenge/internal.h"
+#include "authz/authz.h"
 #include "core/json_util.h"
 #include "account/account.h"
 #include "core/clock.h"
@@ -77,6 +78,7 @@ static int applicant_side(kj_db *db, json_t *user, json_t *in, const char **stud
 
 int kj_application_submit(kj_db *db, json_t *user, const char *challenge_id, json_t *in, char *id_out, kj_err *e)
 {
+    if (!kj_authz_may_publish(user)) return kj_err_set(e, KJ_E_FORBIDDEN, kj_authz_publish_refusal(user), NULL);
     json_t *ch = kj_ch_load(db, challenge_id);
     if (!ch) return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     int rc = -1, roles = kj_ch_roles(db, ch, user);

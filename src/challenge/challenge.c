@@ -441,6 +441,7 @@ static int issuer_org(kj_db *db, json_t *user, json_t *in, const char **org_id, 
 
 int kj_challenge_create(kj_db *db, json_t *user, const char *list_id, json_t *in, char *id_out, kj_err *e)
 {
+    if (!kj_authz_may_publish(user)) return kj_err_set(e, KJ_E_FORBIDDEN, kj_authz_publish_refusal(user), NULL);
     if (!list_id || !kj_id_valid(list_id) ||
         kj_db_int(db, 0, "SELECT count(*) FROM challenge_lists WHERE id = ?", "s", list_id) == 0)
         return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);

@@ -46,6 +46,8 @@ typedef struct kj_config {
     bool trust_proxy;
     bool secure_cookies;      /* force Secure on cookies (behind TLS) */
     long session_days;
+    char terms_version[32];   /* the 用户协议 and 隐私政策 in force (account/privacy.h) */
+    char privacy_version[32];
     long login_max_account;   /* free failures per (account, address) pair */
     long login_max_ip;        /* free failures per address */
     long login_max_account_total; /* free failures per account from all addresses */

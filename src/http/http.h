@@ -137,6 +137,10 @@ enum kj_route_flag {
     KJ_HEAVY = 32,         /* CPU-heavy (password hashing, image decoding, PDF rendering): the
                             * handler runs on the heavy worker pool (core/heavy.h), never on an
                             * HTTP thread; 503 with Retry-After when the pool's queue is full */
+    KJ_CONSENT_FREE = 64,  /* served to a signed-in user who has yet to accept the 用户协议 /
+                            * 隐私政策 in force (the documents, the consent itself, sign-out,
+                            * the user's own data and account deletion); every other route
+                            * sends them to accept first (web/app.c) */
 };
 
 struct kj_route {

@@ -8,6 +8,7 @@
  * the sender sees. Nobody else sees an EOI.
  */
 #include "market/market.h"
+#include "authz/authz.h"
 #include "core/json_util.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -25,6 +26,8 @@ static int refuse(kj_err *fail, const char *key, kj_err_kind kind)
 int kj_eoi_send(kj_db *db, json_t *user, const char *listing_id, const char *message, const char *related_id,
                 char *id_out, kj_err *fail)
 {
+    /* Interest leads to a deal: residents express none (authz/authz.h). */
+    if (!kj_authz_may_publish(user)) return refuse(fail, kj_authz_publish_refusal(user), KJ_E_FORBIDDEN);
     json_t *l = kj_listing_get(db, listing_id);
     if (!l) return refuse(fail, "err.not_found", KJ_E_NOT_FOUND);
     int rc = 0;

@@ -423,6 +423,8 @@ static int add_revision(kj_db *db, const char *listing_id, int rev, json_t *cont
 int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, const char *status,
                       char *id_out, json_t *errors)
 {
+    /* Residents publish nothing (authz/authz.h); the routes refuse first. */
+    if (!kj_authz_may_publish(user)) { err(errors, "form", kj_authz_publish_refusal(user)); return -1; }
     json_t *content = NULL;
     if (build_content(db, kind, in, user, errors, &content)) { json_decref(content); return -1; }
     kj_id id = kj_id_new();

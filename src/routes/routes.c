@@ -28,6 +28,7 @@ static const kj_field register_fields[] = {
     { "org_type", KJ_F_ENUM, 0, 0, 0, org_types },
     { "org_region", KJ_F_TEXT, 0, 0, 32, NULL },
     { "org_credit_code", KJ_F_TEXT, 0, 0, 40, NULL },
+    { "accept_terms", KJ_F_BOOL, 0, 0, 0, NULL },
     KJ_FIELDS_END
 };
 
@@ -88,13 +89,13 @@ const kj_route kj_routes_core[] = {
     { KJ_POST, "/register",                kj_page_register_post,  KJ_PUBLIC,    KJ_HEAVY, register_fields, "register" },
     { KJ_GET,  "/login",                   kj_page_login,          KJ_PUBLIC,    0, next_fields, "login" },
     { KJ_POST, "/login",                   kj_page_login_post,     KJ_PUBLIC,    KJ_HEAVY, login_fields, "login" },
-    { KJ_POST, "/logout",                  kj_page_logout,         KJ_PUBLIC,    0, NULL, "logout" },
+    { KJ_POST, "/logout",                  kj_page_logout,         KJ_PUBLIC,    KJ_CONSENT_FREE, NULL, "logout" },
     { KJ_GET,  "/dashboard",               kj_page_dashboard,      KJ_SIGNED_IN, 0, NULL, "dashboard" },
     { KJ_GET,  "/account/profile",         kj_page_profile,        KJ_SIGNED_IN, 0, NULL, "profile" },
     { KJ_POST, "/account/profile",         kj_page_profile_post,   KJ_SIGNED_IN, 0, profile_fields, "profile" },
     { KJ_GET,  "/account/password",        kj_page_password,       KJ_SIGNED_IN, 0, NULL, "password" },
     { KJ_POST, "/account/password",        kj_page_password_post,  KJ_SIGNED_IN, KJ_HEAVY, password_fields, "password" },
-    { KJ_GET,  "/lang/{code}",             kj_page_lang,           KJ_PUBLIC,    0, next_fields, "lang" },
+    { KJ_GET,  "/lang/{code}",             kj_page_lang,           KJ_PUBLIC,    KJ_CONSENT_FREE, next_fields, "lang" },
     { KJ_GET,  "/region",                  kj_page_region_choose,  KJ_PUBLIC,    0, region_choice_fields, "region_choose" },
     { KJ_GET,  "/orgs/{id}",               kj_page_org,            KJ_PUBLIC,    0, NULL, "org" },
     { KJ_GET,  "/help/roles",              kj_page_about_roles,    KJ_PUBLIC,    0, NULL, "help_roles" },
@@ -102,17 +103,17 @@ const kj_route kj_routes_core[] = {
     /* API */
     { KJ_POST, "/api/v1/register",         kj_api_register,        KJ_PUBLIC,    KJ_API | KJ_HEAVY, register_fields, "api_register" },
     { KJ_POST, "/api/v1/login",            kj_api_login,           KJ_PUBLIC,    KJ_API | KJ_HEAVY, login_fields, "api_login" },
-    { KJ_POST, "/api/v1/logout",           kj_api_logout,          KJ_PUBLIC,    KJ_API, NULL, "api_logout" },
-    { KJ_GET,  "/api/v1/me",               kj_api_me,              KJ_SIGNED_IN, KJ_API, NULL, "api_me" },
+    { KJ_POST, "/api/v1/logout",           kj_api_logout,          KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, NULL, "api_logout" },
+    { KJ_GET,  "/api/v1/me",               kj_api_me,              KJ_SIGNED_IN, KJ_API | KJ_CONSENT_FREE, NULL, "api_me" },
     { KJ_PATCH, "/api/v1/me",              kj_api_me_patch,        KJ_SIGNED_IN, KJ_API, profile_patch_fields, "api_me" },
     { KJ_POST, "/api/v1/me/password",      kj_api_password,        KJ_SIGNED_IN, KJ_API | KJ_HEAVY, password_fields, "api_password" },
     { KJ_GET,  "/api/v1/orgs/{id}",        kj_api_org,             KJ_PUBLIC,    KJ_API, NULL, "api_org" },
     { KJ_GET,  "/api/v1/regions",          kj_api_regions,         KJ_PUBLIC,    KJ_API, region_query_fields, "api_regions" },
-    { KJ_GET,  "/api/v1/openapi.json",     kj_ops_openapi,         KJ_PUBLIC,    KJ_API, NULL, "openapi" },
+    { KJ_GET,  "/api/v1/openapi.json",     kj_ops_openapi,         KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, NULL, "openapi" },
 
     /* Operations */
-    { KJ_GET,  "/healthz",                 kj_ops_healthz,         KJ_PUBLIC,    KJ_API, NULL, "healthz" },
-    { KJ_GET,  "/metrics",                 kj_ops_metrics,         KJ_PUBLIC,    0, NULL, "metrics" },
+    { KJ_GET,  "/healthz",                 kj_ops_healthz,         KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, NULL, "healthz" },
+    { KJ_GET,  "/metrics",                 kj_ops_metrics,         KJ_PUBLIC,    KJ_CONSENT_FREE, NULL, "metrics" },
     { KJ_GET,  "/static/*",                kj_ops_static,          KJ_PUBLIC,    0, NULL, "static" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };
@@ -121,17 +122,17 @@ const kj_route kj_routes_core[] = {
  * production server has no such route at all (404 as for any unknown path)
  * and `kejiyun routes` does not list them. */
 const kj_route kj_routes_test[] = {
-    { KJ_POST, "/__test/clock",            kj_ops_test_clock,      KJ_PUBLIC,    KJ_API, clock_fields, "test_clock" },
-    { KJ_POST, "/__test/tick",             kj_ops_test_tick,       KJ_PUBLIC,    KJ_API, NULL, "test_tick" },
-    { KJ_POST, "/__test/faults",           kj_ops_test_faults,     KJ_PUBLIC,    KJ_API, fault_fields, "test_faults" },
+    { KJ_POST, "/__test/clock",            kj_ops_test_clock,      KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, clock_fields, "test_clock" },
+    { KJ_POST, "/__test/tick",             kj_ops_test_tick,       KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, NULL, "test_tick" },
+    { KJ_POST, "/__test/faults",           kj_ops_test_faults,     KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, fault_fields, "test_faults" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };
 
 /* The operations listener (metrics_listen) answers only these: an address
  * reachable by the monitoring system alone, so no token. */
 const kj_route kj_routes_ops_listener[] = {
-    { KJ_GET,  "/healthz",                 kj_ops_healthz,         KJ_PUBLIC,    KJ_API, NULL, "healthz" },
-    { KJ_GET,  "/metrics",                 kj_ops_metrics_local,   KJ_PUBLIC,    0, NULL, "metrics" },
+    { KJ_GET,  "/healthz",                 kj_ops_healthz,         KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, NULL, "healthz" },
+    { KJ_GET,  "/metrics",                 kj_ops_metrics_local,   KJ_PUBLIC,    KJ_CONSENT_FREE, NULL, "metrics" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };
 
@@ -151,6 +152,7 @@ static const kj_route *const route_tables[] = {
     kj_routes_center,
     kj_routes_workorder,
     kj_routes_admin,
+    kj_routes_people,
     NULL,
 };
 

@@ -36,4 +36,5 @@ extern const kj_route kj_routes_orgverify[];
 extern const kj_route kj_routes_center[];
 extern const kj_route kj_routes_workorder[];
 extern const kj_route kj_routes_admin[];
+extern const kj_route kj_routes_people[];
 #endif

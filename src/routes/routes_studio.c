@@ -63,8 +63,8 @@ static const kj_field email_fields[] = {
 const kj_route kj_routes_studio[] = {
     /* Literal segments (new, mine) before {id}: the first match wins. */
     { KJ_GET,  "/studios",                      kj_page_studios,       KJ_PUBLIC, 0, list_fields, "studios" },
-    { KJ_POST, "/studios",                      kj_page_studio_create, SIGNED,    0, form_fields, "studio_new" },
-    { KJ_GET,  "/studios/new",                  kj_page_studio_new,    SIGNED,    0, NULL, "studio_new" },
+    { KJ_POST, "/studios",                      kj_page_studio_create, KJ_PUBLISHER,    0, form_fields, "studio_new" },
+    { KJ_GET,  "/studios/new",                  kj_page_studio_new,    KJ_PUBLISHER,    0, NULL, "studio_new" },
     { KJ_GET,  "/studios/mine",                 kj_page_studios_mine,  SIGNED,    0, NULL, "studios_mine" },
     { KJ_GET,  "/studios/{id}",                 kj_page_studio,        KJ_PUBLIC, 0, NULL, "studio" },
     { KJ_GET,  "/studios/{id}/edit",            kj_page_studio_edit,   SIGNED,    0, NULL, "studio_edit" },
@@ -76,7 +76,7 @@ const kj_route kj_routes_studio[] = {
     { KJ_GET,  "/files/{id}",                   kj_page_file,          KJ_PUBLIC, 0, NULL, "file" },
 
     { KJ_GET,   "/api/v1/studios",              kj_api_studios,        KJ_PUBLIC, KJ_API, api_list_fields, "api_studios" },
-    { KJ_POST,  "/api/v1/studios",              kj_api_studio_create,  SIGNED,    KJ_API, api_create_fields, "api_studios" },
+    { KJ_POST,  "/api/v1/studios",              kj_api_studio_create,  KJ_PUBLISHER,    KJ_API, api_create_fields, "api_studios" },
     { KJ_GET,   "/api/v1/studios/{id}",         kj_api_studio,         KJ_PUBLIC, KJ_API, NULL, "api_studio" },
     { KJ_PATCH, "/api/v1/studios/{id}",         kj_api_studio_patch,   SIGNED,    KJ_API, api_patch_fields, "api_studio" },
     { KJ_POST,  "/api/v1/studios/{id}/members", kj_api_studio_invite,  SIGNED,    KJ_API, email_fields, "api_studio_invite" },

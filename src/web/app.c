@@ -3,6 +3,9 @@
  */
 #include "web/app.h"
 #include "web/nav.h"
+#include "authz/authz.h"
+#include "account/privacy.h"
+#include "core/json_util.h"
 #include "http/resp_cache.h"
 #include "core/clock.h"
 #include "core/heavy.h"
@@ -442,6 +445,26 @@ static char *page_cache_key(kj_req *req, json_t *raw)
     return kj_buf_steal(&key, NULL);
 }
 
+/* The answer to a signed-in request before the user accepted the
+ * documents in force: pages go to the consent page (and come back),
+ * the API says what to do. */
+static void consent_required(kj_req *req)
+{
+    if (kj_wants_json(req)) {
+        json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", "https://kejiyun.cn/problems/consent-required",
+                              "title", kj_tr(req, "err.http.403"), "status", 403, "detail", kj_tr(req, "err.consent.new_version"),
+                              "code", "consent_required", "consent_url", "/api/v1/me/consent");
+        kj_resp_json(req, 403, p);
+        req->content_type = "application/problem+json; charset=utf-8";
+        return;
+    }
+    kj_buf to = { 0 };
+    kj_buf_puts(&to, "/account/consent?next=");
+    kj_url_encode(&to, (req->method & KJ_GET) ? req->path : "/dashboard");
+    kj_resp_redirect(req, to.data);
+    kj_buf_free(&to);
+}
+
 static void dispatch(kj_req *req)
 {
     /* Behind a TLS terminator that does not send X-Forwarded-Proto. */
@@ -488,7 +511,22 @@ static void dispatch(kj_req *req)
         kj_buf_free(&to);
         return;
     }
-    if (need && !(need & kj_req_role(req))) { kj_error(req, 403, "err.auth.forbidden"); return; }
+    if (need == KJ_PUBLISHER) {
+        if (!kj_authz_may_publish(req->user)) { kj_error(req, 403, kj_authz_publish_refusal(req->user)); return; }
+    } else if (need && !(need & kj_req_role(req))) {
+        kj_error(req, 403, "err.auth.forbidden");
+        return;
+    }
+
+    /* A new 用户协议 / 隐私政策: the user accepts it before going on. */
+    if (req->user && !(req->route->flags & KJ_CONSENT_FREE)) {
+        const kj_config *c = &kj_req_app(req)->cfg;
+        kj_policy_versions v = { c->terms_version, c->privacy_version };
+        if (kj_consent_needed(kj_req_db(req), kj_jstr_or_empty(req->user, "id"), &v)) {
+            consent_required(req);
+            return;
+        }
+    }
 
     json_t *raw = raw_inputs(req);
     if (!csrf_ok(req, raw)) {

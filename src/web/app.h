@@ -30,6 +30,10 @@ enum kj_access {
     KJ_R_RESIDENT = 16,     /* 城乡群众: reads and asks; publishes nothing (authz/authz.h) */
     KJ_SIGNED_IN = 31,
     KJ_STAFF = KJ_R_OPERATOR | KJ_R_ADMIN,
+    /* Routes that publish on the marketplace (listings, interest, studios,
+     * 揭榜 entries and applications, deals): decided by
+     * kj_authz_may_publish, not by these bits; a resident is told why. */
+    KJ_PUBLISHER = KJ_R_SCIENTIST | KJ_R_ORG | KJ_R_OPERATOR | KJ_R_ADMIN,
 };
 
 typedef struct kj_static kj_static;

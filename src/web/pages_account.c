@@ -82,6 +82,8 @@ static kj_registration registration_from(kj_req *req)
         .region = kj_in_str(req, "region"),
         .org_name = kj_in_str(req, "org_name"), .org_type = kj_in_str(req, "org_type"),
         .org_region = kj_in_str(req, "org_region"), .org_credit_code = kj_in_str(req, "org_credit_code"),
+        /* The form shows the documents in force; registering accepts them. */
+        .terms_version = kj_req_app(req)->cfg.terms_version, .privacy_version = kj_req_app(req)->cfg.privacy_version,
     };
     return r;
 }
@@ -195,6 +197,7 @@ void kj_page_dashboard(kj_req *req)
     json_object_set_new(d, "is_scientist", json_boolean(!strcmp(role, "scientist")));
     json_object_set_new(d, "is_org_member", json_boolean(!strcmp(role, "org_member")));
     json_object_set_new(d, "is_operator", json_boolean(!strcmp(role, "operator")));
+    json_object_set_new(d, "is_resident", json_boolean(kj_authz_is_resident(req->user)));
     const char *region = json_string_value(json_object_get(req->user, "region"));
     if (region) {
         char *label = kj_region_label(kj_req_db(req), region, req->lang);

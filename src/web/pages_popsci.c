@@ -10,6 +10,7 @@
 #include "web/pages_popsci.h"
 #include "web/pages_center.h"
 #include "core/json_util.h"
+#include "popsci/follow.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -959,6 +960,8 @@ static void render_team(kj_req *req, int status)
                                  !strcmp(or_empty(kj_jstr(req->user, "role")), "admin"));
     json_object_set_new(t, "can_manage", json_boolean(manager));
     json_object_del(t, "created_by");
+    json_object_set_new(t, "followers", json_integer(kj_team_followers(db, kj_req_param(req, 0))));
+    json_object_set_new(t, "following", json_boolean(kj_team_following(db, kj_user_id(req->user), kj_req_param(req, 0))));
     static const char *const notices[] = { "created", "added" };
     for (size_t k = 0; k < sizeof notices / sizeof *notices; k++)
         if (kj_req_query(req, notices[k])) json_object_set_new(t, notices[k], json_true());
@@ -966,6 +969,17 @@ static void render_team(kj_req *req, int status)
 }
 
 void kj_page_popsci_team(kj_req *req) { render_team(req, 200); }
+
+void kj_page_popsci_team_follow(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    kj_err e = { 0 };
+    if (kj_team_follow(kj_popsci_db(req), kj_user_id(req->user), id, kj_in_bool(req, "follow"), &e)) {
+        kj_error(req, kj_err_status(&e), e.key);
+        return;
+    }
+    kj_resp_redirect(req, path_id(req, "/popsci/teams/", id, ""));
+}
 
 void kj_page_popsci_team_member(kj_req *req)
 {

@@ -70,6 +70,7 @@ void kj_page_popsci_notice_form(kj_req *req); /* GET  /popsci/notices/new */
 void kj_page_popsci_notice(kj_req *req);      /* POST /popsci/notices */
 void kj_page_popsci_teams(kj_req *req);       /* GET  /popsci/teams */
 void kj_page_popsci_team(kj_req *req);        /* GET  /popsci/teams/{id} */
+void kj_page_popsci_team_follow(kj_req *req); /* POST /popsci/teams/{id}/follow (follow=1|0) */
 void kj_page_popsci_team_new(kj_req *req);    /* GET  /popsci/teams/new */
 void kj_page_popsci_team_create(kj_req *req); /* POST /popsci/teams name=&intro=&regions= */
 void kj_page_popsci_team_member(kj_req *req); /* POST /popsci/teams/{id}/members email= */

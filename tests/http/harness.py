@@ -35,6 +35,8 @@ DEMO = {
     # Staff (not heads) of the 德阳 and 旌阳区 centers (旌阳区 lies under 德阳).
     "center_staff": ("staff.deyang@demo.kejiyun.cn", "Operator-2026!"),
     "county_staff": ("staff.jingyang@demo.kejiyun.cn", "Operator-2026!"),
+    # A resident (城乡群众) of 德阳市旌阳区 (issue 14 §6).
+    "resident": ("chen.min@demo.kejiyun.cn", "Demo-2026!"),
 }
 
 # Credit codes of the demo organizations (src/demo/demo.c).

@@ -4,7 +4,7 @@ Expected outcome per role: "ok" (2xx/3xx to a non-login page), "login"
 (anonymous: redirect to /login or 401), "forbidden" (403), "missing" (404:
 not yours, not disclosed), "conflict" (409: allowed, but not in this state).
 
-Roles beyond the five account roles: "org_plain" is a plain member (not
+Roles beyond the account roles (resident: a 城乡群众 of 德阳市旌阳区, issue 14 §6): "org_plain" is a plain member (not
 admin) of org_member's organization, "another_org" the admin of another
 organization (org_member2), "another_center" the operator of another
 service center (Xining; org_member's organization is in Chengdu).
@@ -16,8 +16,8 @@ import base64
 
 from harness import Client, DEMO, ORG_CODE, multipart_body, register
 
-ROLES = ["anonymous", "scientist", "org_member", "org_plain", "another_org", "operator", "another_center", "center_staff",
-         "admin"]
+ROLES = ["anonymous", "resident", "scientist", "org_member", "org_plain", "another_org", "operator", "another_center",
+         "center_staff", "admin"]
 LOGIN_AS = {"another_org": "org_member2", "another_center": "operator2"}
 
 
@@ -93,7 +93,7 @@ MATRIX = [
     ("POST", "/account/sessions/end-others", "page", ANONYMOUS_ONLY),
     ("POST", "/account/verify-email", "page", SIGNED_IN),
     ("GET", "/admin/users", "page", ADMIN_ONLY),
-    ("POST", "/admin/users/{uid}/role", "page", ADMIN_ONLY, {"role": "scientist"}),
+    ("POST", "/admin/users/{uid}/role", "page", ADMIN_ONLY, {"role": "scientist", "reason": "matrix"}),
     ("GET", "/api/v1/me", "api", SIGNED_IN),
     ("PATCH", "/api/v1/me", "api", SIGNED_IN, {"bio": "x"}),
     ("GET", "/api/v1/me/sessions", "api", SIGNED_IN),
@@ -101,7 +101,39 @@ MATRIX = [
     ("POST", "/api/v1/me/sessions/end-others", "api", ANONYMOUS_ONLY),
     ("POST", "/api/v1/me/email-verification", "api", SIGNED_IN),
     ("GET", "/api/v1/admin/users", "api", ADMIN_ONLY),
-    ("POST", "/api/v1/admin/users/{uid}/role", "api", ADMIN_ONLY, {"role": "scientist"}),
+    ("POST", "/api/v1/admin/users/{uid}/role", "api", ADMIN_ONLY, {"role": "scientist", "reason": "matrix"}),
+    # Account administration (issue 14 §5): administrators only. {uid} stays
+    # enabled: re-enabling an enabled account is a conflict, disabling
+    # needs a reason the matrix does not give (422 for the admin).
+    ("GET", "/admin/users?role=scientist&status=active", "page", ADMIN_ONLY),
+    ("GET", "/admin/audit", "page", ADMIN_ONLY),
+    ("GET", "/api/v1/admin/audit-log", "api", ADMIN_ONLY),
+    ("POST", "/admin/users/{uid}/disable", "page", expect("forbidden", admin="invalid"), {}),
+    ("POST", "/api/v1/admin/users/{uid}/disable", "api", expect("forbidden", admin="invalid"), {}),
+    ("POST", "/admin/users/{uid}/enable", "page", expect("forbidden", admin="conflict"), {}),
+    ("POST", "/api/v1/admin/users/{uid}/enable", "api", expect("forbidden", admin="conflict"), {}),
+    ("POST", "/admin/users/{uid}/password-reset", "page", ADMIN_ONLY, {}),
+    ("POST", "/api/v1/admin/users/{uid}/password-reset", "api", ADMIN_ONLY),
+    # Residents (issue 14 §6): they publish nothing; everyone else may.
+    ("GET", "/listings/new", "page", expect("ok", resident="forbidden")),
+    ("POST", "/api/v1/listings", "api", expect("invalid", resident="forbidden"), {}),
+    ("PUT", "/api/v1/popsci/teams/01ARZ3NDEKTSV4RRFFQ69G5FAV/follow", "api", expect("missing")),
+    ("DELETE", "/api/v1/popsci/teams/01ARZ3NDEKTSV4RRFFQ69G5FAV/follow", "api", expect("missing")),
+    ("POST", "/popsci/teams/01ARZ3NDEKTSV4RRFFQ69G5FAV/follow", "page", expect("missing"), {"follow": "1"}),
+    # Personal information (issue 14 §7): the documents are public; the
+    # rest is the signed-in user's own. Deleting needs the password (a
+    # wrong one is refused for everyone, staff included).
+    ("GET", "/terms", "page", PUBLIC),
+    ("GET", "/privacy", "page", PUBLIC),
+    ("GET", "/account/consent", "page", SIGNED_IN),
+    ("POST", "/account/consent", "page", SIGNED_IN, {"accept": "1", "next": "/dashboard"}),
+    ("GET", "/account/privacy", "page", SIGNED_IN),
+    ("GET", "/account/export", "page", SIGNED_IN),
+    ("POST", "/account/delete", "page", expect("invalid"), {"password": "Not-The-Password-1"}),
+    ("GET", "/api/v1/me/consent", "api", SIGNED_IN),
+    ("POST", "/api/v1/me/consent", "api", SIGNED_IN, {"accept": True}),
+    ("GET", "/api/v1/me/export", "api", SIGNED_IN),
+    ("POST", "/api/v1/me/delete", "api", expect("invalid"), {"password": "Not-The-Password-1"}),
     ("GET", "/api/v1/regions", "api", PUBLIC),
     ("GET", "/api/v1/regions?parent=510603", "api", PUBLIC),
     ("GET", "/healthz", "api", PUBLIC),
@@ -305,6 +337,8 @@ def outcome(r):
         return "missing"
     if r.status == 409:
         return "conflict"
+    if r.status == 422:
+        return "invalid"
     if 200 <= r.status < 400:
         return "ok"
     return "status %d" % r.status
