@@ -208,7 +208,12 @@ json_t *kj_session_user(kj_db *db, const char *token)
     char th[65];
     kj_token_hash(token, th);
     int64_t now = kj_now_ms();
-    json_t *u = kj_db_row(db, "SELECT " USER_COLUMNS ", s.last_seen_at AS session_seen_at FROM sessions s "
+    /* consented: the documents and versions the user accepted, read with
+     * the session so that checking them costs no statement of its own
+     * (account/privacy.h, kj_consent_needed_for). */
+    json_t *u = kj_db_row(db, "SELECT " USER_COLUMNS ", s.last_seen_at AS session_seen_at, "
+                              "(SELECT ',' || group_concat(c.document || ':' || c.version, ',') || ',' FROM consents c "
+                              "WHERE c.user_id = u.id) AS consented FROM sessions s "
                               "JOIN users u ON u.id = s.user_id LEFT JOIN orgs o ON o.id = u.org_id "
                               "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0", "si", th, now);
     if (!u) return NULL;
@@ -268,23 +273,6 @@ int kj_account_update_profile(kj_db *db, const char *user_id, const char *name, 
                             "region = CASE WHEN ? IS NULL THEN region WHEN ? = '' THEN NULL ELSE ? END, updated_at = ? WHERE id = ?",
                         "sssssssis", name, phone, title, bio, region, region, region, kj_now_ms(), user_id);
     return rc < 0 ? fail_with(fail, KJ_E_INTERNAL, "name", "err.internal") : 0;
-}
-
-json_t *kj_account_list(kj_db *db, int page, int per_page, int64_t *total)
-{
-    *total = kj_db_int(db, 0, "SELECT count(*) FROM users", "");
-    return kj_db_rows(db, "SELECT " USER_COLUMNS " FROM users u LEFT JOIN orgs o ON o.id = u.org_id "
-                          "ORDER BY u.id DESC LIMIT ? OFFSET ?", "ii", (int64_t)per_page, (int64_t)(page - 1) * per_page);
-}
-
-int kj_account_set_role(kj_db *db, const char *user_id, const char *role, bool is_expert, kj_err *fail)
-{
-    if (!kj_in_list(kj_roles, role)) return fail_with(fail, KJ_E_INVALID, "role", "err.field.choice");
-    int rc = kj_db_exec(db, "UPDATE users SET role = ?, is_expert = ?, updated_at = ? WHERE id = ?", "sbis",
-                        role, (int)is_expert, kj_now_ms(), user_id);
-    if (rc < 0) return fail_with(fail, KJ_E_INTERNAL, "role", "err.internal");
-    if (rc == 0) return fail_with(fail, KJ_E_NOT_FOUND, "id", "err.not_found");
-    return 0;
 }
 
 json_t *kj_org_get(kj_db *db, const char *org_id)

@@ -115,10 +115,7 @@ int kj_account_change_password(kj_db *db, const char *user_id, const char *old_p
  *  region is the home region: it grants no authority (jurisdiction does). */
 int kj_account_update_profile(kj_db *db, const char *user_id, const char *name, const char *phone,
                               const char *title, const char *bio, const char *region, kj_err *fail);
-/** Administration: a page of users (newest first) with total count. */
-json_t *kj_account_list(kj_db *db, int page, int per_page, int64_t *total);
-/** Administration: sets role and expert flag. */
-int kj_account_set_role(kj_db *db, const char *user_id, const char *role, bool is_expert, kj_err *fail);
+/* Administration (find, disable, roles, reset links): account/admin.h. */
 /** Public organization profile {id, name, type, region, credit_code, intro,
  *  verified, verified_at, created_at} (new ref) or NULL. */
 json_t *kj_org_get(kj_db *db, const char *org_id);

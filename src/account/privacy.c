@@ -98,6 +98,18 @@ bool kj_consent_needed(kj_db *db, const char *user_id, const kj_policy_versions 
                      "sss", user_id, v->terms, v->privacy) < 2;
 }
 
+bool kj_consent_needed_for(json_t *session_user, const kj_policy_versions *v)
+{
+    const char *have = kj_jstr_or_empty(session_user, "consented");
+    const char *versions[] = { v->terms, v->privacy };
+    for (int i = 0; kj_policy_docs[i]; i++) {
+        char want[96];
+        snprintf(want, sizeof want, ",%s:%s,", kj_policy_docs[i], versions[i] ? versions[i] : "");
+        if (!strstr(have, want)) return true;
+    }
+    return false;
+}
+
 json_t *kj_consent_list(kj_db *db, const char *user_id)
 {
     json_t *rows = kj_db_rows(db, "SELECT document, version, accepted_at FROM consents WHERE user_id = ? "
@@ -221,43 +233,49 @@ int kj_account_delete(kj_db *db, const char *user_id, const char *password, kj_e
     kj_token_hash(email, addr_hash);
     snprintf(gone, sizeof gone, "deleted-%s@deleted.invalid", user_id);
     int64_t now = kj_now_ms();
-    /* An unusable hash: no password verifies against it. */
     static const char *const blank_msg = "[已注销用户的内容已删除 · removed: the account was deleted]";
-    struct { const char *sql, *types; } steps[] = {
-        { "DELETE FROM sessions WHERE user_id = ?1", "s" },
-        { "DELETE FROM email_tokens WHERE user_id = ?1", "s" },
-        { "DELETE FROM org_requests WHERE user_id = ?1", "s" },
-        { "DELETE FROM popsci_profiles WHERE user_id = ?1", "s" },
-        { "DELETE FROM popsci_events WHERE user_id = ?1", "s" },
-        { "DELETE FROM popsci_experts WHERE user_id = ?1", "s" },
-        { "DELETE FROM popsci_team_members WHERE user_id = ?1", "s" },
-        { "DELETE FROM popsci_team_follows WHERE user_id = ?1", "s" },
-        { "DELETE FROM favourites WHERE user_id = ?1", "s" },
-        { "DELETE FROM subscriptions WHERE user_id = ?1", "s" },
-        { "DELETE FROM notifications WHERE user_id = ?1", "s" },
-        { "DELETE FROM studio_members WHERE user_id = ?1 AND role <> 'owner'", "s" },
+    /* ?1 is the user; ?2, when a step has one, the text that replaces
+     * their words or the address that replaces theirs. */
+    enum { ONLY_USER, WITH_BLANK, WITH_GONE };
+    static const struct { const char *sql; int arg; } steps[] = {
+        { "DELETE FROM sessions WHERE user_id = ?1", ONLY_USER },
+        { "DELETE FROM email_tokens WHERE user_id = ?1", ONLY_USER },
+        { "DELETE FROM org_requests WHERE user_id = ?1", ONLY_USER },
+        { "DELETE FROM popsci_profiles WHERE user_id = ?1", ONLY_USER },
+        { "DELETE FROM popsci_events WHERE user_id = ?1", ONLY_USER },
+        { "DELETE FROM popsci_experts WHERE user_id = ?1", ONLY_USER },
+        { "DELETE FROM popsci_team_members WHERE user_id = ?1", ONLY_USER },
+        { "DELETE FROM popsci_team_follows WHERE user_id = ?1", ONLY_USER },
+        { "DELETE FROM favourites WHERE user_id = ?1", ONLY_USER },
+        { "DELETE FROM subscriptions WHERE user_id = ?1", ONLY_USER },
+        { "DELETE FROM notifications WHERE user_id = ?1", ONLY_USER },
+        { "DELETE FROM studio_members WHERE user_id = ?1 AND role <> 'owner'", ONLY_USER },
+        /* An owner's row stays (the studio needs one) without the address. */
+        { "UPDATE studio_members SET email = ?2 WHERE user_id = ?1", WITH_GONE },
         /* Mail not sent yet goes; sent mail loses body and address. */
-        { "DELETE FROM mail_queue WHERE user_id = ?1 AND status IN ('queued', 'digest')", "s" },
-        { "UPDATE mail_queue SET to_addr = '', body = '' WHERE user_id = ?1", "s" },
-        { "DELETE FROM mail_prefs WHERE user_id = ?1", "s" },
+        { "DELETE FROM mail_queue WHERE user_id = ?1 AND status IN ('queued', 'digest')", ONLY_USER },
+        { "UPDATE mail_queue SET to_addr = '', body = '' WHERE user_id = ?1", ONLY_USER },
+        { "DELETE FROM mail_prefs WHERE user_id = ?1", ONLY_USER },
         /* Interest notes and messages: blanked, except where a signed
          * contract makes the conversation part of the deal's record. */
         { "UPDATE eois SET message = ?2, status = CASE status WHEN 'pending' THEN 'withdrawn' ELSE status END "
-          "WHERE sender_id = ?1 AND id NOT IN (SELECT source_id FROM deals WHERE source = 'eoi' AND contract_hash IS NOT NULL)", "ss" },
+          "WHERE sender_id = ?1 AND id NOT IN (SELECT source_id FROM deals WHERE source = 'eoi' AND contract_hash IS NOT NULL)", WITH_BLANK },
         { "UPDATE messages SET body = ?2 WHERE sender_id = ?1 AND thread_id NOT IN "
-          "(SELECT thread_id FROM deals WHERE contract_hash IS NOT NULL)", "ss" },
+          "(SELECT thread_id FROM deals WHERE contract_hash IS NOT NULL)", WITH_BLANK },
         /* What never went public is withdrawn; published listings stay,
          * under the deleted account's name. */
-        { "UPDATE listings SET status = 'withdrawn' WHERE owner_id = ?1 AND status IN ('draft', 'submitted', 'rejected')", "s" },
+        { "UPDATE listings SET status = 'withdrawn' WHERE owner_id = ?1 AND status IN ('draft', 'submitted', 'rejected')", ONLY_USER },
     };
     for (size_t i = 0; i < sizeof steps / sizeof *steps && !st; i++) {
-        int rc = strchr(steps[i].types + 1, 's') ? kj_db_exec(db, steps[i].sql, steps[i].types, user_id, blank_msg)
-                                                 : kj_db_exec(db, steps[i].sql, steps[i].types, user_id);
+        int rc = steps[i].arg == ONLY_USER ? kj_db_exec(db, steps[i].sql, "s", user_id)
+                                           : kj_db_exec(db, steps[i].sql, "ss", user_id,
+                                                        steps[i].arg == WITH_GONE ? gone : blank_msg);
         if (rc < 0) st = fail_with(fail, KJ_E_INTERNAL, "form", "err.internal");
     }
     if (!st && (kj_db_exec(db, "DELETE FROM login_throttle WHERE account = ?", "s", email) < 0 ||
                 kj_db_exec(db, "DELETE FROM password_reset_asks WHERE address_hash = ?", "s", addr_hash) < 0))
         st = fail_with(fail, KJ_E_INTERNAL, "form", "err.internal");
+    /* password_hash '!': no password verifies against it. */
     if (!st && kj_db_exec(db, "UPDATE users SET name = ?, email = ?, password_hash = '!', phone = '', title = '', bio = '', "
                               "region = NULL, jurisdiction = NULL, org_id = NULL, org_role = NULL, is_expert = 0, disabled = 1, "
                               "email_verified_at = NULL, deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",

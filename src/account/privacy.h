@@ -46,6 +46,10 @@ int kj_consent_write(kj_db *db, const char *user_id, const kj_policy_versions *v
 int kj_consent_accept(kj_db *db, const char *user_id, const kj_policy_versions *v, kj_err *fail);
 /** Whether user_id has yet to accept a version in force (either document). */
 bool kj_consent_needed(kj_db *db, const char *user_id, const kj_policy_versions *v);
+/** The same from a session's user row (kj_session_user reads "consented",
+ *  ",terms:V,privacy:W,...", with the session: no statement of its own).
+ *  Pure function. */
+bool kj_consent_needed_for(json_t *session_user, const kj_policy_versions *v);
 /** user_id's consents, newest first: [{document, version, accepted_at}]. New ref. */
 json_t *kj_consent_list(kj_db *db, const char *user_id);
 /** Every account without any consent accepts v (the demo loader's

@@ -522,7 +522,7 @@ static void dispatch(kj_req *req)
     if (req->user && !(req->route->flags & KJ_CONSENT_FREE)) {
         const kj_config *c = &kj_req_app(req)->cfg;
         kj_policy_versions v = { c->terms_version, c->privacy_version };
-        if (kj_consent_needed(kj_req_db(req), kj_jstr_or_empty(req->user, "id"), &v)) {
+        if (kj_consent_needed_for(req->user, &v)) {
             consent_required(req);
             return;
         }

@@ -168,7 +168,7 @@ def test_operator_of_the_region_verifies_not_another_nor_own(server):
     # An operator who is a member of the organization: its founder made an
     # operator of this very region by an administrator.
     admin = login(server, "admin")
-    assert admin.api("POST", "/api/v1/admin/users/%s/role" % uid, {"role": "operator"}).status == 200
+    assert admin.api("POST", "/api/v1/admin/users/%s/role" % uid, {"role": "operator", "reason": "test"}).status == 200
     assert admin.api("PUT", "/api/v1/admin/users/%s/jurisdiction" % uid, {"jurisdiction": "510100"}).status == 200
     c = Client(server)
     c.login(me_email(server, uid), PW)
