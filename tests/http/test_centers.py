@@ -35,7 +35,7 @@ def new_operator(server, admin, name="新工作人员"):
     """A fresh operator account (role set by the administrator), in no
     center yet: (client, user id, e-mail)."""
     c, me = register(server, name="%s%d" % (name, next(_seq)))
-    r = admin.api("POST", "/api/v1/admin/users/%s/role" % me["id"], {"role": "operator"})
+    r = admin.api("POST", "/api/v1/admin/users/%s/role" % me["id"], {"role": "operator", "reason": "test"})
     assert r.status == 200, r
     return c, me["id"], me["email"]
 
