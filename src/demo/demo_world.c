@@ -7,6 +7,7 @@
 #include "demo/demo.h"
 #include "demo/demo_int.h"
 #include "account/account.h"
+#include "account/admin.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "popsci/popsci.h"
@@ -151,7 +152,7 @@ static int person_row(kj_demo_src *src, char **f, void *ctx)
         return kj_demo_fail(src, e.field ? e.field : "account", e.key);
     if (kj_account_update_profile(src->db, id, NULL, NULL, or_null(f[P_TITLE]), or_null(f[P_BIO]), NULL, &e))
         return kj_demo_fail(src, "profile", e.key);
-    if (!strcmp(f[P_EXPERT], "1") && kj_account_set_role(src->db, id, f[P_ROLE], true, &e))
+    if (!strcmp(f[P_EXPERT], "1") && kj_admin_set_role(src->db, NULL, id, f[P_ROLE], 1, NULL, &e))
         return kj_demo_fail(src, "expert", e.key);
     if (*f[P_TOPICS]) {
         json_t *fields = json_object();
