@@ -11,6 +11,7 @@
 #include "core/json_util.h"
 #include "web/i18n.h"
 #include "web/pages_center.h"
+#include "web/market_view.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,22 +26,6 @@ static json_t *choices(kj_req *req, const char *const *codes, const char *prefix
         snprintf(key, sizeof key, "%s%s", prefix, *codes);
         json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", *codes, "label", kj_tr(req, key),
                                              "selected", selected && !strcmp(selected, *codes)));
-    }
-    return out;
-}
-
-static json_t *region_choices(kj_req *req, const char *selected)
-{
-    json_t *out = json_array(), *r;
-    size_t i;
-    bool en = !strcmp(req->lang, "en");
-    json_array_foreach(kj_req_app(req)->region_options, i, r) {
-        const char *code = kj_jstr_or_empty(r, "code");
-        int depth = (int)json_integer_value(json_object_get(r, "depth"));
-        static const char *indent[] = { "", "\xe3\x80\x80", "\xe3\x80\x80\xe3\x80\x80" };
-        json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "code", code,
-            "label", kj_arena_printf(req->arena, "%s%s", indent[depth < 3 && depth >= 0 ? depth : 2], kj_jstr_or_empty(r, en ? "en" : "zh")),
-            "selected", selected && !strcmp(selected, code)));
     }
     return out;
 }
@@ -114,7 +99,7 @@ void kj_page_admin_users(kj_req *req)
                           "jurisdiction_log", log ? log : json_array(),
                           "role_filter", choices(req, kj_roles, "role.", f.role),
                           "status_filter", choices(req, kj_user_statuses, "admin.users.status.", f.status),
-                          "region_filter", region_choices(req, f.region),
+                          "region_filter", kj_region_options(req, f.region),
                           "q", in_or_empty(req, "q"), "org", in_or_empty(req, "org"),
                           "filter_query", filter_query(req, filter_names));
     const char *resent = kj_req_query(req, "resent");
