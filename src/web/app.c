@@ -98,7 +98,7 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     }
     int reindexed = -1;
     if (rc == 0 && kj_search_ensure_format(db, &reindexed)) {
-        snprintf(err, errlen, "cannot rebuild the search index in its new format: %s", kj_db_errmsg(db));
+        snprintf(err, errlen, "cannot rebuild the search index in its new format (the store's error is in the log)");
         rc = -1;
     } else if (reindexed >= 0) {
         fprintf(stderr, "kejiyun: the search index was rebuilt in its new format (%d documents)\n", reindexed);

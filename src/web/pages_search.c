@@ -164,8 +164,11 @@ void kj_page_search(kj_req *req)
     json_object_set_new(d, "chips", chips);
     json_object_set_new(d, "q", json_string(q.q ? q.q : ""));
     json_object_set_new(d, "searched", json_boolean(q.q && *q.q));
-    /* 科普 and questions too (issue 15 item 7), on the first page. */
-    if (q.q && *q.q && q.page <= 1 && !kj_has_errors(req)) {
+    /* 科普 and questions too (issue 15 item 7), on the first page of a
+     * search not narrowed to the market's kinds, domains, regions or TRL. */
+    bool narrowed = (kj_in_str(req, "kind") && *kj_in_str(req, "kind")) || (kj_in_str(req, "domain") && *kj_in_str(req, "domain")) ||
+                    (kj_in_str(req, "region") && *kj_in_str(req, "region")) || (kj_in_str(req, "trl_min") && *kj_in_str(req, "trl_min"));
+    if (q.q && *q.q && q.page <= 1 && !narrowed && !kj_has_errors(req)) {
         json_t *ps = kj_popsci_search(kj_req_db(req), kj_req_app(req)->analyzer, q.q, 5);
         json_t *it;
         size_t k;

@@ -169,7 +169,10 @@ def test_operator_of_the_region_verifies_not_another_nor_own(server):
     # operator of this very region by an administrator.
     admin = login(server, "admin")
     assert admin.api("POST", "/api/v1/admin/users/%s/role" % uid, {"role": "operator", "reason": "test"}).status == 200
-    assert admin.api("PUT", "/api/v1/admin/users/%s/jurisdiction" % uid, {"jurisdiction": "510100"}).status == 200
+    # Jurisdiction comes only from a center (issue 14 §2): staff of 成都's.
+    cids = {x["region"]: x["id"] for x in Client(server).api("GET", "/api/v1/service-centers").json["items"]}
+    r = admin.api("POST", "/api/v1/service-centers/%s/staff" % cids["510100"], {"user": uid, "role": "staff", "reason": "测试"})
+    assert r.status in (200, 201), r
     c = Client(server)
     c.login(me_email(server, uid), PW)
     r = act(c, oid, "verify")
