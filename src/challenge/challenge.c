@@ -7,6 +7,7 @@
  */
 #include "challenge/internal.h"
 #include "core/json_util.h"
+#include "core/lifecycle.h"
 #include "authz/authz.h"
 #include "account/account.h"
 #include "deal/deal.h"
@@ -22,39 +23,35 @@
 
 /* ---- the life-cycle table ---- */
 
-typedef struct {
-    const char *action, *from, *to;
-    int roles;
-    const char *via;   /* "actions" or the sub-resource performing it */
-} transition;
+typedef kj_transition transition;   /* core/lifecycle.h */
 
 static const transition transitions[] = {
-    { "approve",              "submitted", "published", CH_STAFF,             "actions" },
-    { "reject",               "submitted", "rejected",  CH_STAFF,             "actions" },
-    { "resubmit",             "rejected",  "submitted", CH_ISSUER,            "actions" },
-    { "edit",                 "submitted", "submitted", CH_ISSUER,            "edit" },
-    { "edit",                 "rejected",  "rejected",  CH_ISSUER,            "edit" },
-    { "setup_review",         "submitted", "submitted", CH_ISSUER | CH_STAFF, "reviewers" },
-    { "setup_review",         "published", "published", CH_ISSUER | CH_STAFF, "reviewers" },
-    { "setup_review",         "reviewing", "reviewing", CH_ISSUER | CH_STAFF, "reviewers" },
-    { "apply",                "published", "published", CH_USER,              "applications" },
-    { "edit_application",     "published", "published", CH_APPLICANT,         "applications" },
-    { "withdraw_application", "published", "published", CH_APPLICANT,         "applications" },
-    { "withdraw_application", "reviewing", "reviewing", CH_APPLICANT,         "applications" },
-    { "close_applications",   "published", "reviewing", CH_ISSUER | CH_STAFF | CH_SYSTEM, "actions" },
-    { "declare_coi",          "published", "published", CH_REVIEWER,          "reviews" },
-    { "declare_coi",          "reviewing", "reviewing", CH_REVIEWER,          "reviews" },
-    { "score",                "reviewing", "reviewing", CH_REVIEWER,          "reviews" },
-    { "select",               "reviewing", "publicity", CH_ISSUER,            "actions" },
-    { "no_award",             "reviewing", "no_award",  CH_ISSUER,            "actions" },
-    { "object",               "publicity", "publicity", CH_USER,              "objections" },
-    { "answer_objection",     "publicity", "publicity", CH_STAFF,             "objections" },
-    { "end_publicity",        "publicity", "agreement", CH_ISSUER | CH_STAFF | CH_SYSTEM, "actions" },
-    { "sign",                 "agreement", "executing", CH_ISSUER,            "actions" },
-    { "report_milestone",     "executing", "executing", CH_WINNER,            "milestones" },
-    { "accept_milestone",     "executing", "executing", CH_ISSUER,            "milestones" },
-    { "return_milestone",     "executing", "executing", CH_ISSUER,            "milestones" },
-    { "evaluate",             "executing", "completed", CH_ISSUER | CH_STAFF, "actions" },
+    { "approve",              "submitted", "published", CH_STAFF,             "actions", false },
+    { "reject",               "submitted", "rejected",  CH_STAFF,             "actions", false },
+    { "resubmit",             "rejected",  "submitted", CH_ISSUER,            "actions", false },
+    { "edit",                 "submitted", "submitted", CH_ISSUER,            "edit", false },
+    { "edit",                 "rejected",  "rejected",  CH_ISSUER,            "edit", false },
+    { "setup_review",         "submitted", "submitted", CH_ISSUER | CH_STAFF, "reviewers", false },
+    { "setup_review",         "published", "published", CH_ISSUER | CH_STAFF, "reviewers", false },
+    { "setup_review",         "reviewing", "reviewing", CH_ISSUER | CH_STAFF, "reviewers", false },
+    { "apply",                "published", "published", CH_USER,              "applications", false },
+    { "edit_application",     "published", "published", CH_APPLICANT,         "applications", false },
+    { "withdraw_application", "published", "published", CH_APPLICANT,         "applications", false },
+    { "withdraw_application", "reviewing", "reviewing", CH_APPLICANT,         "applications", false },
+    { "close_applications",   "published", "reviewing", CH_ISSUER | CH_STAFF | CH_SYSTEM, "actions", false },
+    { "declare_coi",          "published", "published", CH_REVIEWER,          "reviews", false },
+    { "declare_coi",          "reviewing", "reviewing", CH_REVIEWER,          "reviews", false },
+    { "score",                "reviewing", "reviewing", CH_REVIEWER,          "reviews", false },
+    { "select",               "reviewing", "publicity", CH_ISSUER,            "actions", false },
+    { "no_award",             "reviewing", "no_award",  CH_ISSUER,            "actions", false },
+    { "object",               "publicity", "publicity", CH_USER,              "objections", false },
+    { "answer_objection",     "publicity", "publicity", CH_STAFF,             "objections", false },
+    { "end_publicity",        "publicity", "agreement", CH_ISSUER | CH_STAFF | CH_SYSTEM, "actions", false },
+    { "sign",                 "agreement", "executing", CH_ISSUER,            "actions", false },
+    { "report_milestone",     "executing", "executing", CH_WINNER,            "milestones", false },
+    { "accept_milestone",     "executing", "executing", CH_ISSUER,            "milestones", false },
+    { "return_milestone",     "executing", "executing", CH_ISSUER,            "milestones", false },
+    { "evaluate",             "executing", "completed", CH_ISSUER | CH_STAFF, "actions", false },
 };
 #define NTRANSITIONS (sizeof transitions / sizeof *transitions)
 
@@ -62,31 +59,15 @@ static const char *const role_names[] = { "issuer", "staff", "applicant", "revie
 
 json_t *kj_challenge_transitions(void)
 {
-    json_t *out = json_array();
-    for (size_t i = 0; i < NTRANSITIONS; i++) {
-        const transition *t = &transitions[i];
-        json_t *roles = json_array();
-        for (size_t b = 0; b < sizeof role_names / sizeof *role_names; b++)
-            if (t->roles & (1 << b)) json_array_append_new(roles, json_string(role_names[b]));
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:o, s:s}", "action", t->action, "from", t->from,
-                                             "to", t->to, "roles", roles, "via", t->via));
-    }
-    return out;
+    return kj_transitions_json(transitions, NTRANSITIONS, role_names, sizeof role_names / sizeof *role_names, false);
 }
 
 static const transition *find(const char *action, const char *state)
 {
-    for (size_t i = 0; i < NTRANSITIONS; i++)
-        if (!strcmp(transitions[i].action, action) && !strcmp(transitions[i].from, state)) return &transitions[i];
-    return NULL;
+    return kj_transition_find(transitions, NTRANSITIONS, action, state);
 }
 
-static bool known_action(const char *action)
-{
-    for (size_t i = 0; i < NTRANSITIONS; i++)
-        if (!strcmp(transitions[i].action, action)) return true;
-    return false;
-}
+static bool known_action(const char *action) { return kj_transition_known(transitions, NTRANSITIONS, action); }
 
 bool kj_challenge_allowed(const char *action, const char *state)
 {

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/json_util.h"
+#include "core/lifecycle.h"
 #include "core/log.h"
 #include "core/validate.h"
 #include "market/attach.h"
@@ -28,43 +29,27 @@ const char *const kj_orgverify_actions[] = { "verify", "refuse", "revoke", NULL 
 enum { R_ORG_ADMIN = 1, R_STAFF = 2, R_ADMIN = 4 };
 static const char *const role_names[] = { "org_admin", "staff", "admin" };
 
-typedef struct {
-    const char *action, *from, *to;
-    int roles;
-    bool needs_reason;
-    const char *via;   /* the endpoint under /api/v1/orgs/{id}/verification */
-} transition;
+/* via: the endpoint under /api/v1/orgs/{id}/verification. */
+typedef kj_transition transition;   /* core/lifecycle.h */
 
 static const transition transitions[] = {
-    { "apply",  "none",     "pending",  R_ORG_ADMIN,       false, "apply" },
-    { "apply",  "refused",  "pending",  R_ORG_ADMIN,       false, "apply" },
-    { "apply",  "revoked",  "pending",  R_ORG_ADMIN,       false, "apply" },
-    { "verify", "pending",  "verified", R_STAFF | R_ADMIN, false, "actions" },
-    { "refuse", "pending",  "refused",  R_STAFF | R_ADMIN, true,  "actions" },
-    { "revoke", "verified", "revoked",  R_ADMIN,           true,  "actions" },
+    { "apply", "none", "pending", R_ORG_ADMIN, "apply", false },
+    { "apply", "refused", "pending", R_ORG_ADMIN, "apply", false },
+    { "apply", "revoked", "pending", R_ORG_ADMIN, "apply", false },
+    { "verify", "pending", "verified", R_STAFF | R_ADMIN, "actions", false },
+    { "refuse", "pending", "refused", R_STAFF | R_ADMIN, "actions", true },
+    { "revoke", "verified", "revoked", R_ADMIN, "actions", true },
 };
 #define NTRANSITIONS (sizeof transitions / sizeof *transitions)
 
 json_t *kj_orgverify_transitions(void)
 {
-    json_t *out = json_array();
-    for (size_t i = 0; i < NTRANSITIONS; i++) {
-        const transition *t = &transitions[i];
-        json_t *roles = json_array();
-        for (size_t b = 0; b < sizeof role_names / sizeof *role_names; b++)
-            if (t->roles & (1 << b)) json_array_append_new(roles, json_string(role_names[b]));
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:o, s:b, s:s}", "action", t->action, "from", t->from,
-                                             "to", t->to, "roles", roles, "reason_required", t->needs_reason,
-                                             "via", t->via));
-    }
-    return out;
+    return kj_transitions_json(transitions, NTRANSITIONS, role_names, sizeof role_names / sizeof *role_names, true);
 }
 
 static const transition *find(const char *action, const char *state)
 {
-    for (size_t i = 0; i < NTRANSITIONS; i++)
-        if (!strcmp(transitions[i].action, action) && !strcmp(transitions[i].from, state)) return &transitions[i];
-    return NULL;
+    return kj_transition_find(transitions, NTRANSITIONS, action, state);
 }
 
 static bool known_action(const char *action)

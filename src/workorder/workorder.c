@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/json_util.h"
+#include "core/lifecycle.h"
 #include "core/validate.h"
 #include "market/attach.h"
 #include "market/market.h"
@@ -24,47 +25,43 @@ const char *const kj_workorder_states[] = { "new", "accepted", "in_progress", "w
 enum { R_REQUESTER = 1, R_STAFF = 2, R_HEAD = 4, R_ADMIN = 8, R_SYSTEM = 16 };
 #define R_CENTER (R_STAFF | R_HEAD | R_ADMIN)
 
-typedef struct {
-    const char *action, *from, *to;
-    int roles;
-    const char *via;
-} transition;
+typedef kj_transition transition;   /* core/lifecycle.h */
 
 /* Rows that keep the state (a reply, a note, an assignment) are listed
  * per state, so that "may I do this now?" is always one lookup. */
-#define SAME(a, s, r) { a, s, s, r, "actions" }
+#define SAME(a, s, r) { a, s, s, r, "actions", false }
 #define OPEN_WORKED(a, r) SAME(a, "accepted", r), SAME(a, "in_progress", r), SAME(a, "waiting", r), SAME(a, "reopened", r)
 static const transition transitions[] = {
-    { "accept",   "new",         "accepted",    R_CENTER,    "actions" },
-    { "start",    "accepted",    "in_progress", R_CENTER,    "actions" },
-    { "start",    "reopened",    "in_progress", R_CENTER,    "actions" },
-    { "ask",      "in_progress", "waiting",     R_CENTER,    "actions" },
-    { "answer",   "waiting",     "in_progress", R_REQUESTER, "actions" },
-    { "resolve",  "in_progress", "resolved",    R_CENTER,    "actions" },
-    { "close",    "resolved",    "closed",      R_REQUESTER, "actions" },
-    { "reopen",   "resolved",    "reopened",    R_REQUESTER, "actions" },
+    { "accept",   "new",         "accepted",    R_CENTER,    "actions", false },
+    { "start",    "accepted",    "in_progress", R_CENTER,    "actions", false },
+    { "start",    "reopened",    "in_progress", R_CENTER,    "actions", false },
+    { "ask",      "in_progress", "waiting",     R_CENTER,    "actions", false },
+    { "answer",   "waiting",     "in_progress", R_REQUESTER, "actions", false },
+    { "resolve",  "in_progress", "resolved",    R_CENTER,    "actions", false },
+    { "close",    "resolved",    "closed",      R_REQUESTER, "actions", false },
+    { "reopen",   "resolved",    "reopened",    R_REQUESTER, "actions", false },
     SAME("reply", "new", R_REQUESTER | R_CENTER), OPEN_WORKED("reply", R_REQUESTER | R_CENTER),
     SAME("reply", "resolved", R_REQUESTER | R_CENTER),
     SAME("note", "new", R_CENTER), OPEN_WORKED("note", R_CENTER), SAME("note", "resolved", R_CENTER),
     SAME("note", "closed", R_CENTER),
     OPEN_WORKED("reassign", R_HEAD | R_ADMIN),
-    { "transfer", "new", "new", R_CENTER, "actions" },
-    { "transfer", "accepted", "new", R_CENTER, "actions" },
-    { "transfer", "in_progress", "new", R_CENTER, "actions" },
-    { "transfer", "waiting", "new", R_CENTER, "actions" },
-    { "transfer", "reopened", "new", R_CENTER, "actions" },
-    { "escalate", "new", "new", R_CENTER | R_SYSTEM, "actions" },
-    { "escalate", "accepted", "new", R_CENTER, "actions" },
-    { "escalate", "in_progress", "new", R_CENTER, "actions" },
-    { "escalate", "waiting", "new", R_CENTER, "actions" },
-    { "escalate", "reopened", "new", R_CENTER, "actions" },
+    { "transfer", "new", "new", R_CENTER, "actions", false },
+    { "transfer", "accepted", "new", R_CENTER, "actions", false },
+    { "transfer", "in_progress", "new", R_CENTER, "actions", false },
+    { "transfer", "waiting", "new", R_CENTER, "actions", false },
+    { "transfer", "reopened", "new", R_CENTER, "actions", false },
+    { "escalate", "new", "new", R_CENTER | R_SYSTEM, "actions", false },
+    { "escalate", "accepted", "new", R_CENTER, "actions", false },
+    { "escalate", "in_progress", "new", R_CENTER, "actions", false },
+    { "escalate", "waiting", "new", R_CENTER, "actions", false },
+    { "escalate", "reopened", "new", R_CENTER, "actions", false },
     OPEN_WORKED("prepare_listing", R_CENTER),
-    { "attach", "new", "new", R_REQUESTER | R_CENTER, "attachments" },
-    { "attach", "accepted", "accepted", R_REQUESTER | R_CENTER, "attachments" },
-    { "attach", "in_progress", "in_progress", R_REQUESTER | R_CENTER, "attachments" },
-    { "attach", "waiting", "waiting", R_REQUESTER | R_CENTER, "attachments" },
-    { "attach", "reopened", "reopened", R_REQUESTER | R_CENTER, "attachments" },
-    { "attach", "resolved", "resolved", R_REQUESTER | R_CENTER, "attachments" },
+    { "attach", "new", "new", R_REQUESTER | R_CENTER, "attachments", false },
+    { "attach", "accepted", "accepted", R_REQUESTER | R_CENTER, "attachments", false },
+    { "attach", "in_progress", "in_progress", R_REQUESTER | R_CENTER, "attachments", false },
+    { "attach", "waiting", "waiting", R_REQUESTER | R_CENTER, "attachments", false },
+    { "attach", "reopened", "reopened", R_REQUESTER | R_CENTER, "attachments", false },
+    { "attach", "resolved", "resolved", R_REQUESTER | R_CENTER, "attachments", false },
 };
 #define NTRANSITIONS (sizeof transitions / sizeof *transitions)
 
@@ -72,23 +69,12 @@ static const char *const role_names[] = { "requester", "staff", "head", "admin",
 
 json_t *kj_workorder_transitions(void)
 {
-    json_t *out = json_array();
-    for (size_t i = 0; i < NTRANSITIONS; i++) {
-        const transition *t = &transitions[i];
-        json_t *roles = json_array();
-        for (size_t b = 0; b < sizeof role_names / sizeof *role_names; b++)
-            if (t->roles & (1 << b)) json_array_append_new(roles, json_string(role_names[b]));
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:o, s:s}", "action", t->action, "from", t->from, "to",
-                                             t->to, "roles", roles, "via", t->via));
-    }
-    return out;
+    return kj_transitions_json(transitions, NTRANSITIONS, role_names, sizeof role_names / sizeof *role_names, false);
 }
 
 static const transition *find(const char *action, const char *state)
 {
-    for (size_t i = 0; i < NTRANSITIONS; i++)
-        if (!strcmp(transitions[i].action, action) && !strcmp(transitions[i].from, state)) return &transitions[i];
-    return NULL;
+    return kj_transition_find(transitions, NTRANSITIONS, action, state);
 }
 
 /* The "via" of an action, or NULL when the table does not know it. */
