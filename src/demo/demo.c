@@ -45,6 +45,8 @@ static const demo_user demo_users[] = {
      * comes from the appointment (demo_centers.c). */
     { "staff.deyang@demo.kejiyun.cn", "德阳市科技服务中心 李静", "operator", "510600", NULL, NULL, NULL, NULL, NULL },
     { "staff.jingyang@demo.kejiyun.cn", "旌阳区科技服务中心 赵磊", "operator", "510603", NULL, NULL, NULL, NULL, NULL },
+    /* Staff of the 孝泉镇 township station (under 旌阳区). */
+    { "staff.xiaoquan@demo.kejiyun.cn", "孝泉镇科技服务站 刘军", "operator", "510603101", NULL, NULL, NULL, NULL, NULL },
     /* A resident (城乡群众) of 德阳市旌阳区: reads 科普, asks, publishes nothing. */
     { "chen.min@demo.kejiyun.cn", "陈敏", "resident", "510603", NULL, NULL, NULL, NULL, NULL },
 };

@@ -27,6 +27,10 @@ static const demo_center centers[] = {
       "为旌阳区企业和乡镇提供上门科技服务，组织科普进村和农技咨询。", NULL, "staff.jingyang@demo.kejiyun.cn" },
     /* A second county center under 德阳 (township stations wait for the
      * township codes of the region tree). */
+    { "孝泉镇科技服务站", "Xiaoquan Township Station", "township", "510603101", "510603",
+      "德阳市旌阳区孝泉镇正街 21 号", "0838-260 0411", HOURS,
+      "镇上的科服保姆：帮村民和合作社找技术、说清需求、请专家进村讲科普，办不了的报旌阳区中心。", NULL,
+      "staff.xiaoquan@demo.kejiyun.cn" },
     { "罗江区科技云服务中心", "Luojiang District Tech Service Center", "county", "510604", "510600",
       "德阳市罗江区万安镇文化路 9 号", "0838-260 0451", HOURS,
       "面向罗江区农业企业和合作社，开展农技服务、科普进村和需求征集。", NULL, NULL },

@@ -1,15 +1,16 @@
 // tests/browser/workorder.mjs — issue 14's first journey, on phones (390
-// px): someone in a county (旌阳区) asks for help on the work-order form;
-// the county center's staff accept it and escalate it to the city center
-// (德阳市), whose staff answer and resolve it; the requester rates it.
-// Every page of the journey is checked for sideways scrolling. (A resident
-// account type does not exist yet: a demo scientist asks.)
+// px): a resident of a township (孝泉镇, 德阳市旌阳区) asks for help on the
+// work-order form; the township station's staff accept it and escalate it
+// (to 旌阳区, which passes it on to the city center 德阳市), whose staff
+// answer and resolve it; the resident rates it. Every page of the journey
+// is checked for sideways scrolling.
 
 import assert from 'node:assert/strict';
 import { follow, followTo, logInOn, pathOf, unique, pickRegion } from './pages.mjs';
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
-const REQUESTER = { email: 'li.na@demo.kejiyun.cn', password: 'Demo-2026!' };
+const REQUESTER = { email: 'chen.min@demo.kejiyun.cn', password: 'Demo-2026!' };          // a resident
+const TOWNSHIP = { email: 'staff.xiaoquan@demo.kejiyun.cn', password: 'Operator-2026!' };  // 孝泉镇 (510603101)
 const COUNTY = { email: 'staff.jingyang@demo.kejiyun.cn', password: 'Operator-2026!' };   // 旌阳区 (510603)
 const CITY = { email: 'staff.deyang@demo.kejiyun.cn', password: 'Operator-2026!' };       // 德阳市 (510600)
 
@@ -32,7 +33,7 @@ async function openFromQueue(t, page, title) {
 async function askEscalateResolveRate(t) {
   const title = `村里想办一场果树病虫害科普讲座 ${unique().slice(-5)}`;
 
-  // The requester asks on the form, in 旌阳区: the county center takes it.
+  // The resident asks on the form, in 孝泉镇: the township station takes it.
   const req = await t.newPage(PHONE);
   await logInOn(req, t.base, REQUESTER);
   await req.goto(`${t.base}/work-orders`);
@@ -42,31 +43,39 @@ async function askEscalateResolveRate(t) {
   await req.selectOption('#wo-type', 'popsci_village');
   await req.fill('#wo-title', title);
   await req.fill('#wo-description', '我们村种了三百亩梨树，今年病虫害严重，想请专家来村里讲一讲防治方法。');
-  await pickRegion(req, 'region', ['510000', '510600', '510603']);
+  await pickRegion(req, 'region', ['510000', '510600', '510603', '510603101']);
   await followTo(req, '#wo-submit', /^\/work-orders\/[0-9A-Z]{26}$/);
   const orderPath = pathOf(req);
   assert.equal(await stateOf(req), 'new');
-  assert.ok((await text(req.locator('#wo-center'))).includes('旌阳区'), 'the county center takes it');
+  assert.ok((await text(req.locator('#wo-center'))).includes('孝泉镇'), 'the township station takes it');
   await expectNoSideways(req, '/work-orders/{id} (new)');
 
-  // The county center's staff accept it, then pass it up to 德阳市.
+  // The township station's staff accept it, then pass it up.
+  const town = await t.newPage(PHONE);
+  await logInOn(town, t.base, TOWNSHIP);
+  await openFromQueue(t, town, title);
+  await follow(town, '#wo-act-accept');
+  assert.equal(await stateOf(town), 'accepted');
+  await town.fill('#wo-note-body', '需要植保专家，本站没有，建议上报。');
+  await follow(town, '#wo-act-note');
+  await town.fill('#wo-escalate-reason', '需要市级植保专家');
+  await followTo(town, '#wo-act-escalate', /^\/work-orders\/queue$/);
+  await town.locator('#wo-done').waitFor();
+  await expectNoSideways(town, '/work-orders/queue (after escalation)');
+
+  // 旌阳区 has no plant-protection expert either: on to 德阳市.
   const county = await t.newPage(PHONE);
   await logInOn(county, t.base, COUNTY);
   await openFromQueue(t, county, title);
-  await follow(county, '#wo-act-accept');
-  assert.equal(await stateOf(county), 'accepted');
-  await county.fill('#wo-note-body', '需要植保专家，本中心没有，建议上报市中心。');
-  await follow(county, '#wo-act-note');
-  await county.fill('#wo-escalate-reason', '需要市级植保专家');
+  await county.fill('#wo-escalate-reason', '区里也没有植保专家，请市中心安排');
   await followTo(county, '#wo-act-escalate', /^\/work-orders\/queue$/);
   await county.locator('#wo-done').waitFor();
-  await expectNoSideways(county, '/work-orders/queue (after escalation)');
 
   // The requester sees where it went, never the county's internal note.
   await req.goto(`${t.base}${orderPath}`);
   assert.ok((await text(req.locator('#wo-center'))).includes('德阳'), 'escalated to 德阳市');
   assert.equal(await req.locator('.wo-note').count(), 0, 'no internal note for the requester');
-  assert.ok(!(await req.content()).includes('本中心没有'), 'the note text is nowhere on the page');
+  assert.ok(!(await req.content()).includes('本站没有'), 'the note text is nowhere on the page');
 
   // 德阳市's staff accept, answer in the thread and resolve it.
   const city = await t.newPage(PHONE);
@@ -97,6 +106,6 @@ async function askEscalateResolveRate(t) {
 }
 
 export const tests = [
-  { name: 'workorder: county asks, county center accepts and escalates, city center resolves, requester rates (390 px)',
+  { name: 'workorder: a township resident asks, the station accepts and escalates, the city center resolves, the resident rates (390 px)',
     fn: askEscalateResolveRate, budget: 12 },
 ];
