@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { expectNoHorizontalOverflow } from './tests.mjs';
+import { pickRegion } from './pages.mjs';
 
 const QUERY = '植保无人机';      // a few listings of several kinds and domains
 const SUGGEST_PREFIX = '植保';   // typed key by key for the suggestions
@@ -360,10 +361,15 @@ async function linksKeepFilters(t) {
   const region = regions.filter((f) => f.n > PER_PAGE && f.n < total).sort((a, b) => b.n - a.n)[0];
   assert.ok(region, `a region facet with ${PER_PAGE + 1}–${total - 1} results for "${BROAD_QUERY}": ${JSON.stringify(regions)}`);
   await page.locator('details.filters-box summary').click();
-  await page.selectOption('#s-region', region.code);
+  // The one cascading picker: province, then the city (GB/T 2260 codes nest by digits).
+  const chain = [region.code.slice(0, 2) + '0000', region.code.slice(0, 4) + '00', region.code].filter((c, i, a) => a.indexOf(c) === i);
+  await pickRegion(page, 'region', chain);
   await follow(page, 'form.search-form button[type="submit"]');
   const want = { q: BROAD_QUERY, region: region.code };
-  assert.equal(paramOf(page, 'region'), region.code, 'region filter in the URL');
+  // The picker's form sends its levels (region__1, region__2 …); the deepest chosen is the filter.
+  const u = new URL(page.url());
+  const sent = [1, 2, 3, 4].map((k) => u.searchParams.get(`region__${k}`)).filter(Boolean).at(-1) || u.searchParams.get('region');
+  assert.equal(sent, region.code, 'region filter in the URL');
   const first = await resultsShown(page, t);
   assert.equal(first.total, region.n, `count for ${region.label}`);
 
@@ -399,7 +405,7 @@ async function searchOnPhone(t) {
   await expectNoHorizontalOverflow(page, PHONE_WIDTH);
   // The filter box opened: four controls in the grid.
   await page.locator('details.filters-box summary').click();
-  await page.locator('#s-region').waitFor({ state: 'visible' });
+  await page.locator('#region').waitFor({ state: 'visible' });
   await expectNoHorizontalOverflow(page, PHONE_WIDTH);
 }
 
