@@ -12,6 +12,7 @@
  * is KJ_CACHE), so the first page of most visits costs no statement.
  */
 #include "web/app.h"
+#include "web/region_picker.h"
 #include "center/center.h"
 #include "challenge/challenge.h"
 #include "core/clock.h"
@@ -99,7 +100,9 @@ static void centers(kj_req *req, json_t *d)
         json_object_set_new(c, "name", json_string(name && *name ? name : kj_jstr_or_empty(c, "name_zh")));
     }
     json_object_set_new(d, "centers", list ? list : json_array());
-    if (!req->user) json_object_set_new(d, "center_regions", kj_region_options(req, region));
+    /* The one cascading picker (its "下一级" step also lands here: /region
+     * keeps the deeper choice and comes back). */
+    if (!req->user) json_object_set_new(d, "center_picker", kj_region_picker(req, "code", region, "home.center_choose"));
 }
 
 void kj_page_region_choose(kj_req *req)
