@@ -19,7 +19,27 @@ from harness import Client, free_port
 from test_market_lifecycle import DAY_MS, publish, set_clock_offset, user
 from test_market_eoi import decide, send
 
-SMTP_PORT = free_port()
+def smtp_port():
+    """A port for this lane's SMTP sink, below the kernel's ephemeral range
+    (32768+), where free_port() finds the servers' ports: an unbound port
+    picked from that range at import could be handed to another lane's
+    server before the sink binds it (seen: the sink then cannot start).
+    Derived from the process id, so the lanes (processes) differ."""
+    import socket
+    for i in range(200):
+        port = 20000 + (os.getpid() * 7 + i * 131) % 12000
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    return free_port()
+
+
+SMTP_PORT = smtp_port()
 SERVER_ARGS = ["--smtp-host", "127.0.0.1", "--smtp-port", str(SMTP_PORT), "--smtp-tls", "none",
                "--mail-from", "noreply@kejiyun.test", "--public-url", "http://kejiyun.test"]
 HOUR_MS = 3600 * 1000
