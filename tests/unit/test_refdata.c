@@ -224,7 +224,7 @@ TEST(refdata_regions)
 }
 
 /* Townships: nine digits, each the child of the county its first six
- * digits name, all of 四川 and 青海 there. */
+ * digits name, all of 四川 and 青海 there (and only those). */
 TEST(refdata_townships)
 {
     static const char *const cols[] = { "code", "parent", "level", "name_zh", "name_en" };
@@ -241,7 +241,9 @@ TEST(refdata_townships)
     CHECK_INT(bad, 0);
     CHECK(count_level(t, "township", "51") >= 3000);
     CHECK(count_level(t, "township", "63") >= 400);
-    CHECK(t->nrows >= 40000);
+    /* Only 四川 and 青海 live in the repository (the rest of China is an
+     * instance extension the generator writes on request). */
+    CHECK(count_level(t, "township", "51") + count_level(t, "township", "63") == (int)t->nrows);
     int jingyang = tsv_find(t, RG_CODE, "510603001");
     REQUIRE(jingyang >= 0);
     CHECK_STR(t->cell[jingyang][RG_ZH], "旌阳街道");
