@@ -316,6 +316,20 @@ int kj_err_status(const kj_err *e)
     return e && (unsigned)e->kind < sizeof status / sizeof *status ? status[e->kind] : 500;
 }
 
+void kj_answer_err(kj_req *req, const kj_err *e)
+{
+    int status = kj_err_status(e);
+    const char *key = e->key ? e->key : "err.internal";
+    if (!kj_wants_json(req)) { kj_error(req, status, key); return; }
+    if (status == 422) {
+        kj_field_error(req, e->field ? e->field : "form", key);
+        kj_api_invalid(req);
+        return;
+    }
+    json_t *errors = json_pack("[{s:s, s:s, s:s}]", "field", e->field ? e->field : "", "code", key, "message", kj_tr(req, key));
+    kj_resp_problem(req, status, kj_tr(req, status_title_key(status)), kj_tr(req, key), errors);
+}
+
 void kj_req_fail(kj_req *req, const kj_err *f)
 {
     kj_field_error(req, f->field ? f->field : "form", f->key ? f->key : "err.internal");

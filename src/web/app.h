@@ -112,6 +112,10 @@ void kj_api_invalid(kj_req *req);
  *  kind → status table; KJ_E_NONE answers 500: an error without a kind is
  *  a bug, not a success). */
 int kj_err_status(const kj_err *e);
+/** Answers a domain failure as a whole response: an error page, or
+ *  problem+json naming the field and the message (422 with the field list
+ *  of kj_api_invalid). */
+void kj_answer_err(kj_req *req, const kj_err *e);
 /** Records a domain failure as a field error. */
 void kj_req_fail(kj_req *req, const kj_err *f);
 /** Starts a web session for user_id and sets the cookie; writes the token. */

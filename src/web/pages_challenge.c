@@ -447,28 +447,7 @@ void kj_page_challenge_object(kj_req *req)
     back_to_entry(req);
 }
 
-static const char *status_title(int status)
-{
-    static const struct { int status; const char *key; } titles[] = {
-        { 403, "err.http.403" }, { 404, "err.http.404" }, { 409, "err.http.409" }, { 422, "err.http.422" },
-    };
-    for (size_t i = 0; i < sizeof titles / sizeof *titles; i++) if (titles[i].status == status) return titles[i].key;
-    return "err.http.500";
-}
-
-void kj_challenge_fail(kj_req *req, const kj_err *e)
-{
-    int status = kj_err_status(e);
-    const char *key = e->key ? e->key : "err.internal";
-    if (!kj_wants_json(req)) { kj_error(req, status, key); return; }
-    if (status == 422) {
-        kj_field_error(req, e->field ? e->field : "form", key);
-        kj_api_invalid(req);
-        return;
-    }
-    json_t *errors = json_pack("[{s:s, s:s, s:s}]", "field", e->field ? e->field : "", "code", key, "message", kj_tr(req, key));
-    kj_resp_problem(req, status, kj_tr(req, status_title(status)), kj_tr(req, key), errors);
-}
+void kj_challenge_fail(kj_req *req, const kj_err *e) { kj_answer_err(req, e); }
 
 /* ---- review, objections, milestones (forms) ---- */
 

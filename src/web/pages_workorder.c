@@ -19,28 +19,7 @@
 
 int64_t kj_workorder_window_ms(kj_req *req) { return (int64_t)kj_req_app(req)->cfg.workorder_first_response_hours * 3600 * 1000; }
 
-static const char *status_title(int status)
-{
-    static const struct { int status; const char *key; } titles[] = {
-        { 403, "err.http.403" }, { 404, "err.http.404" }, { 409, "err.http.409" }, { 413, "err.http.413" }, { 422, "err.http.422" },
-    };
-    for (size_t i = 0; i < sizeof titles / sizeof *titles; i++) if (titles[i].status == status) return titles[i].key;
-    return "err.http.500";
-}
-
-void kj_workorder_fail(kj_req *req, const kj_err *e)
-{
-    int status = kj_err_status(e);
-    const char *key = e->key ? e->key : "err.internal";
-    if (!kj_wants_json(req)) { kj_error(req, status, key); return; }
-    if (status == 422) {
-        kj_field_error(req, e->field ? e->field : "form", key);
-        kj_api_invalid(req);
-        return;
-    }
-    json_t *errors = json_pack("[{s:s, s:s, s:s}]", "field", e->field ? e->field : "", "code", key, "message", kj_tr(req, key));
-    kj_resp_problem(req, status, kj_tr(req, status_title(status)), kj_tr(req, key), errors);
-}
+void kj_workorder_fail(kj_req *req, const kj_err *e) { kj_answer_err(req, e); }
 
 int kj_workorder_attach_uploads(kj_req *req, const char *id, bool internal, char *first, kj_err *e)
 {
