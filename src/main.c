@@ -16,6 +16,7 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "demo/demo.h"
+#include "instance/instance.h"
 #include "market/market.h"
 #include "media/image.h"
 #include "challenge/challenge.h"
@@ -92,6 +93,7 @@ static void *run_jobs(void *arg)
             kj_market_tick(db);
             kj_challenge_tick(db);
             kj_workorder_tick(db, app->cfg.workorder_first_response_hours * 3600 * 1000);
+            kj_instance_refresh(db);   /* edits another process made to the profile */
             /* Tells submitters (and the parent center) when an item waited
              * too long for review; who sees it is computed at read time. */
             kj_review_policy policy = { .escalate_days = app->cfg.review_escalate_days, .now = kj_now_ms() };

@@ -21,6 +21,16 @@ typedef struct kj_config {
     char config_file[1024];
     char site_name[128];      /* the name pages show (zh-CN, and en when site_name_en is empty) */
     char site_name_en[128];   /* the name English pages show */
+    /* The instance profile's defaults (instance/instance.h: an
+     * administrator's edits in the database win over these). */
+    char short_name[64], short_name_en[64];
+    char home_region[32];     /* region code this instance serves ("" = all) */
+    char default_language[16];
+    char languages[160];      /* offered catalog tags, comma-separated */
+    char color_primary[8], color_accent[8];
+    char footer_host[256], footer_contact[256], icp_record[64], police_record[96];
+    char operator_contact[256];
+    char demo_profile[16];    /* sichuan | qinghai: what `kejiyun demo` loads */
     char public_url[256];
     char time_zone[64];       /* the zone times are shown in (core/clock.h) */
     char contract_prefix[17]; /* human contract numbers: PREFIX-YYYY-NNNNNN */

@@ -23,6 +23,7 @@
 #include "challenge/challenge.h"
 #include "mail/mail.h"
 #include "popsci/popsci.h"
+#include "instance/instance.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,12 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
             kj_regions_install(kj_refcache_regions(app->ref));
             kj_authz_set_region_lookup(kj_regions_lookup_parent);
         }
+    }
+    /* The instance's identity and profile (instance/instance.h): published
+     * before any thread reads it. */
+    if (rc == 0 && kj_instance_load(db, cfg)) {
+        snprintf(err, errlen, "cannot read the instance profile (the store's error is in the log)");
+        rc = -1;
     }
     int reindexed = -1;
     if (rc == 0 && kj_search_ensure_format(db, &reindexed)) {

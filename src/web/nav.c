@@ -5,6 +5,7 @@
 #include "web/nav.h"
 #include "web/app.h"
 #include "authz/authz.h"
+#include "instance/instance.h"
 #include <string.h>
 
 /* Path prefixes of each tab's section, first match wins. A prefix matches
@@ -33,8 +34,8 @@ static const char *tab_of(const char *path)
 
 void kj_nav_context(kj_req *req, json_t *data)
 {
-    const kj_config *cfg = &kj_req_app(req)->cfg;
-    const char *name = req->lang && !strcmp(req->lang, "en") && cfg->site_name_en[0] ? cfg->site_name_en : cfg->site_name;
+    char name[128];
+    kj_instance_name(req->lang, name, sizeof name);
     json_object_set_new(data, "site_name", json_string(name));
     json_object_set_new(data, "instance_name", json_string(name));
     const char *tab = tab_of(req->path);
