@@ -30,6 +30,7 @@
 #include "web/app.h"
 #include "routes/routes.h"
 #include "workorder/workorder.h"
+#include "stats/stats.h"
 #include "deal/deal.h"  /* kj_ledger_verify (deal feature) */
 #include "mail/mail.h"  /* the e-mail worker (deal feature) */
 #include <signal.h>
@@ -82,7 +83,7 @@ static void *run_jobs(void *arg)
     int64_t last_tick_us = 0;
     /* Reading every indexed document's attributes for searches (about
      * 2 s a million), a batch a round so that a stop request waits little. */
-    int64_t warm_cursor = 0, warm_docs = 0, warm_start_us = kj_mono_us(), fast_tried_us = 0;
+    int64_t warm_cursor = 0, warm_docs = 0, warm_start_us = kj_mono_us(), fast_tried_us = 0, stats_tried_us = 0;
     bool warming = true;
     pthread_mutex_lock(&jobs_lock);
     while (!stop_jobs) {
@@ -99,6 +100,13 @@ static void *run_jobs(void *arg)
             kj_review_policy policy = { .escalate_days = app->cfg.review_escalate_days, .now = kj_now_ms() };
             if (kj_review_escalate(db, &policy) < 0) kj_log_error("review: an escalation could not be recorded (retried next round)");
             last_tick_us = t0;
+        }
+        /* The statistics' pre-counted figures (stats/stats.h); a failed
+         * rebuild is tried again a minute later, not every round. */
+        if (!warming && kj_mono_us() - stats_tried_us > 60LL * 1000000) {
+            int st = kj_stats_refresh_due(db, app->cfg.stats_refresh_minutes * 60 * 1000,
+                                          app->cfg.workorder_first_response_hours * 3600 * 1000);
+            if (st != 0) stats_tried_us = st < 0 ? kj_mono_us() : 0;
         }
         /* Small batches: a stop request waits for at most one batch, and a
          * match costs up to ≈200 ms at 1M listings (make bench). */

@@ -66,6 +66,7 @@ typedef struct kj_config {
     long review_escalate_days; /* working days before an unreviewed item climbs to the parent center (0 = never) */
     bool test_mode;           /* enables /__test endpoints (clock control) */
     long workorder_first_response_hours; /* work orders escalate when not accepted within this */
+    long stats_refresh_minutes;          /* statistics: facts rebuilt this often (stats/stats.h) */
     /* E-mail (src/mail): SMTP server for notifications; empty host = no sending. */
     char smtp_host[256];
     long smtp_port;

@@ -37,4 +37,5 @@ extern const kj_route kj_routes_center[];
 extern const kj_route kj_routes_workorder[];
 extern const kj_route kj_routes_admin[];
 extern const kj_route kj_routes_people[];
+extern const kj_route kj_routes_stats[];
 #endif

@@ -251,6 +251,23 @@ MATRIX = [
     # The center's desk (issue 14 §8): staff (operators) and administrators.
     ("GET", "/desk", "page", STAFF),
     ("GET", "/api/v1/desk", "api", STAFF),
+    # Statistics (issue 18): staff see their own jurisdiction (the default),
+    # administrators every region; another center's region is refused; the
+    # public data page is anyone's.
+    ("GET", "/stats", "page", STAFF),
+    ("GET", "/stats?region=510100", "page", CENTER_MANAGERS),
+    ("GET", "/stats?region=510600", "page", DEYANG_STAFF_VIEW),
+    ("GET", "/stats?region=510000", "page", ADMIN_ONLY),
+    ("GET", "/stats.csv?table=listings", "page", STAFF),
+    ("GET", "/stats.xlsx?region=510100", "page", CENTER_MANAGERS),
+    ("GET", "/stats/report.pdf?region=510600", "page", DEYANG_STAFF_VIEW),
+    ("GET", "/api/v1/stats", "api", STAFF),
+    ("GET", "/api/v1/stats?region=510100", "api", CENTER_MANAGERS),
+    ("GET", "/api/v1/stats.xlsx?region=510600", "api", DEYANG_STAFF_VIEW),
+    ("GET", "/data", "page", PUBLIC),
+    ("GET", "/data.csv?table=listings", "page", PUBLIC),
+    ("GET", "/data.xlsx", "page", PUBLIC),
+    ("GET", "/api/v1/stats/public", "api", PUBLIC),
 ]
 
 

@@ -1,0 +1,218 @@
+"""Issue 18: statistics — the center's and the province's page (/stats),
+the public data page (/data), the API (/api/v1/stats, .xlsx, /public),
+filters, authorization by jurisdiction, k-anonymity on every page, and the
+XLSX, CSV and PDF exports read back by a reader. Every figure against a
+hand-computed dataset: tests/unit/test_stats.c.
+
+Runs on its own server: it adds 科普 readers in one township and counts
+them exactly."""
+import io
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
+
+from harness import Client, DEMO, register, unique_email
+
+SERVER_ARGS = []
+# A township no demo resident lives in (西宁市城东区 东关大街街道).
+TOWNSHIP = "630102001"
+
+
+def login(server, who):
+    c = Client(server)
+    c.login(*DEMO[who])
+    return c
+
+
+def tick(server):
+    r = Client(server).api("POST", "/__test/tick", {})
+    assert r.status == 200 and r.json["stats_facts"] > 0, r
+
+
+def stats(c, qs=""):
+    r = c.api("GET", "/api/v1/stats" + qs)
+    assert r.status == 200, r
+    return r.json
+
+
+def test_center_page_shows_its_jurisdiction(server):
+    op = login(server, "operator")   # head of the 成都 center
+    page = op.get("/stats")
+    assert page.status == 200, page
+    assert 'id="stats-scope">成都市<' in page.text
+    assert "<svg" in page.text and 'id="table-listings"' in page.text and 'id="stats-fresh"' in page.text
+    # Every chart has its table beside it, and the charts come from the server (no script, no CDN).
+    assert page.text.count('class="stats-chart"') > 5 and "cdn" not in page.text.lower()
+    assert stats(op)["scope"]["code"] == "510100"
+    # Below its region (a district of 成都) it may look; elsewhere not.
+    assert stats(op, "?region=510104")["scope"]["code"] == "510104"
+    for path in ("/stats?region=630100", "/stats?region=510000", "/stats?region=510600"):
+        assert op.get(path).status == 403, path
+    assert op.api("GET", "/api/v1/stats?region=630100").status == 403
+    # An empty region (the picker left unchosen) is the default: the jurisdiction.
+    assert stats(op, "?region=")["scope"]["code"] == "510100"
+    # Another center's staff are refused 成都.
+    xining = login(server, "operator2")
+    r = xining.api("GET", "/api/v1/stats?region=510100")
+    assert r.status == 403 and r.json["errors"][0]["code"] == "err.stats.forbidden", r
+    assert stats(xining)["scope"]["code"] == "630100"
+    # Not staff at all: refused by the route.
+    sci = login(server, "scientist")
+    assert sci.get("/stats").status == 403 and sci.api("GET", "/api/v1/stats").status == 403
+    assert Client(server).api("GET", "/api/v1/stats").status == 401
+
+
+def test_province_page_drills_down(server):
+    admin = login(server, "admin")
+    page = admin.get("/stats?region=510000")
+    assert page.status == 200 and 'id="stats-scope">四川省<' in page.text
+    links = re.findall(r'href="(/stats\?[^"]*region=(\d+)[^"]*)"', page.text)
+    assert "510100" in [code for _, code in links], links   # 成都 among the cities
+    href = [h for h, code in links if code == "510100"][0].replace("&amp;", "&")
+    city = admin.get(href)
+    assert city.status == 200 and 'id="stats-scope">成都市<' in city.text
+    assert 'class="stats-crumbs"' in city.text and "四川省" in city.text
+    # The province's figures hold its cities' (the region tree's parent chain).
+    p, c = stats(admin, "?region=510000"), stats(admin, "?region=510100")
+    assert p["supply_demand"]["published"]["achievement"] >= c["supply_demand"]["published"]["achievement"]
+    drill = {d["code"]: d for d in p["drill"]}
+    assert drill["510100"]["listings"] == sum(c["supply_demand"]["published"].values())
+    # The whole instance, with the provinces to drill into.
+    top = stats(admin)
+    assert top["scope"]["code"] == "" and any(d["code"] == "510000" for d in top["drill"])
+
+
+def test_filters(server):
+    admin = login(server, "admin")
+    for qs, status, field in (("?from=2026-13", 422, "from"), ("?to=26-01", 422, "to"), ("?from=2026-05&to=2026-01", 422, "from"),
+                              ("?from=2010-01&to=2026-01", 422, "from"), ("?domain=D99", 422, "domain"),
+                              ("?region=999999", 404, "region")):
+        r = admin.api("GET", "/api/v1/stats" + qs)
+        assert r.status == status and r.json["errors"][0]["field"] == field, (qs, r)
+    assert admin.get("/stats?from=bad").status == 422
+    everything = stats(admin, "?from=2021-01&to=2030-12")
+    agri = stats(admin, "?from=2021-01&to=2030-12&domain=D10")
+    row = [d for d in everything["supply_demand"]["published_by_domain"] if d["code"] == "D10"][0]
+    assert agri["domain"]["code"] == "D10"
+    for kind in ("achievement", "service", "demand"):
+        assert agri["supply_demand"]["published"][kind] == row[kind]
+    assert agri["period"] == {"from": "2021-01", "to": "2030-12", "from_ms": agri["period"]["from_ms"],
+                              "to_ms": agri["period"]["to_ms"]}
+    # Default period: the 12 months ending this month; trends have a value per month.
+    d = stats(admin)
+    assert len(d["trends"]["months"]) == 12 and all(len(s["values"]) == 12 for s in d["trends"]["series"])
+    assert {r["figure"] for r in d["comparisons"]["rows"]} >= {"deals_signed", "listings_published", "readers"}
+    page = admin.get("/stats?from=2021-01&to=2030-12&domain=D10")
+    assert page.status == 200 and 'value="D10" selected' in page.text
+
+
+def test_figures_follow_the_records(server):
+    admin = login(server, "admin")
+    before = stats(admin, "?region=510100")["centers"]["workorders"]
+    c, _ = register(server, role="scientist", region="510104")
+    r = c.api("POST", "/api/v1/work-orders", {"type": "policy", "title": "统计测试", "description": "d", "region": "510104"})
+    assert r.status in (200, 201), r
+    tick(server)
+    after = stats(admin, "?region=510100")
+    assert after["centers"]["workorders"] == before + 1
+    assert after["freshness"]["built_at"] > 0
+    # The older endpoints answer as before.
+    assert admin.api("GET", "/api/v1/deals/stats").status == 200
+    assert admin.api("GET", "/api/v1/popsci/stats").status == 200
+
+
+def readers(server, n):
+    content = Client(server).api("GET", "/api/v1/popsci").json["items"][0]["id"]
+    for _ in range(n):
+        c, me = register(server, unique_email("reader"), name="读者", role="resident", region=TOWNSHIP)
+        assert me["region"] == TOWNSHIP
+        assert c.get("/popsci/%s" % content).status == 200
+
+
+def cells(figures):
+    return [x for x in figures["popsci"]["readers_by_audience_region"] if x["code"] == TOWNSHIP]
+
+
+def small_numbers(html):
+    """Integers 1..4 shown in table cells (a cell under k)."""
+    return [v for v in re.findall(r'<td class="num">([^<]*)</td>', html) if v.isdigit() and 0 < int(v) < 5]
+
+
+def test_no_cell_under_k(server):
+    admin = login(server, "admin")
+    readers(server, 2)
+    tick(server)
+    q = "?region=630100"
+    f = stats(admin, q)
+    assert cells(f) == [] and f["popsci"]["cells_suppressed"] >= 1
+    pub = Client(server).api("GET", "/api/v1/stats/public" + q)
+    assert pub.status == 200 and cells(pub.json) == [] and "centers" not in pub.json
+    page = Client(server).get("/data" + q)
+    assert page.status == 200 and 'id="stats-scope">西宁市<' in page.text
+    assert small_numbers(page.text) == [], small_numbers(page.text)
+    whole = Client(server).get("/data")
+    assert whole.status == 200 and small_numbers(whole.text) == []
+    # Five more readers: the cell reaches k and shows, with its exact count.
+    readers(server, 5)
+    tick(server)
+    assert [x["readers"] for x in cells(stats(admin, q))] == [7]
+    assert [x["readers"] for x in cells(Client(server).api("GET", "/api/v1/stats/public" + q).json)] == [7]
+    assert "东关大街街道" in Client(server).get("/data" + q).text
+
+
+def sheet_texts(book):
+    z = zipfile.ZipFile(io.BytesIO(book))
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    shared = [si.findtext(".//m:t", default="", namespaces=ns)
+              for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", ns)]
+    names = [s.get("name") for s in ET.fromstring(z.read("xl/workbook.xml")).find("m:sheets", ns)]
+    sheets = {}
+    for i, name in enumerate(names, 1):
+        root = ET.fromstring(z.read("xl/worksheets/sheet%d.xml" % i))
+        rows = []
+        for row in root.iter("{%s}row" % ns["m"]):
+            vals = []
+            for c in row.findall("m:c", ns):
+                v = c.findtext("m:v", default="", namespaces=ns)
+                vals.append(shared[int(v)] if c.get("t") == "s" else float(v))
+            rows.append(vals)
+        sheets[name] = rows
+    return sheets
+
+
+def test_xlsx_csv_pdf(server):
+    admin = login(server, "admin")
+    for path in ("/stats.xlsx?region=510000", "/api/v1/stats.xlsx?region=510000"):
+        r = admin.get(path)
+        assert r.status == 200 and r.header("Content-Type").startswith("application/vnd.openxmlformats"), r
+        sheets = sheet_texts(r.body)
+        listings = [v for k, v in sheets.items() if "成果、服务与需求" in k][0]
+        assert listings[0] == ["类别", "发布", "在架"]
+        f = stats(admin, "?region=510000")
+        assert listings[1] == ["科技成果", float(f["supply_demand"]["published"]["achievement"]),
+                               float(f["supply_demand"]["open"]["achievement"])]
+        assert sheets["about"][1] == ["地区: 四川省"]
+    csv = admin.get("/stats.csv?region=510000&table=contract_types")
+    assert csv.status == 200 and csv.header("Content-Type").startswith("text/csv")
+    lines = csv.body.decode("utf-8").splitlines()
+    assert lines[0] == "\ufeff合同类型,签约,金额（元）" and len(lines) == 6   # the five Civil-Code types
+    assert lines[1].startswith("技术开发合同,")
+    assert admin.get("/stats.csv?table=nope").status == 404
+    assert admin.get("/stats.csv").status == 422   # which table?
+    pdf = admin.get("/stats/report.pdf?region=510000")
+    assert pdf.status == 200 and pdf.body.startswith(b"%PDF") and pdf.header("Content-Type") == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.body, capture_output=True, check=True).stdout.decode()
+    assert "科技服务月度统计报告" in text and "四川省" in text and "成果、服务与需求" in text and "揭榜挂帅" in text
+    # The public exports: anyone, without the centers' tables.
+    pub = Client(server).get("/data.xlsx")
+    assert pub.status == 200 and not any("服务中心" in k for k in sheet_texts(pub.body))
+    assert Client(server).get("/data.csv?table=listings").status == 200
+    assert Client(server).get("/data.csv?table=centers").status == 404
+    assert Client(server).get("/stats.xlsx").status in (303, 401)
+
+
+def test_openapi_documents_stats(server):
+    doc = Client(server).api("GET", "/api/v1/openapi.json").json
+    assert "/api/v1/stats" in doc["paths"] and "/api/v1/stats.xlsx" in doc["paths"]
+    assert "Stats" in doc["components"]["schemas"]
