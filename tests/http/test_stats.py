@@ -216,3 +216,10 @@ def test_openapi_documents_stats(server):
     doc = Client(server).api("GET", "/api/v1/openapi.json").json
     assert "/api/v1/stats" in doc["paths"] and "/api/v1/stats.xlsx" in doc["paths"]
     assert "Stats" in doc["components"]["schemas"]
+
+
+def test_links_to_the_pages(server):
+    home = Client(server).get("/")
+    assert home.status == 200 and 'id="home-open-data"' in home.text and 'id="nav-data"' in home.text
+    assert 'id="nav-stats"' not in home.text
+    assert 'id="nav-stats"' in login(server, "operator").get("/").text
