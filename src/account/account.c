@@ -202,20 +202,23 @@ int kj_session_create(kj_db *db, const char *user_id, const char *kind, long ttl
  * session at most, not one per request. */
 #define SEEN_EVERY_MS (60LL * 1000)
 
-json_t *kj_session_user(kj_db *db, const char *token)
+json_t *kj_session_user(kj_db *db, const char *token, const kj_policy_versions *policy)
 {
     if (!token || strlen(token) > 128) return NULL;
     char th[65];
     kj_token_hash(token, th);
     int64_t now = kj_now_ms();
-    /* consented: the documents and versions the user accepted, read with
-     * the session so that checking them costs no statement of its own
-     * (account/privacy.h, kj_consent_needed_for). */
+    /* consented_now: how many of the documents in force the user accepted,
+     * read with the session so that checking them costs no statement of
+     * its own (account/privacy.h, kj_consent_needed_for). The versions are
+     * bound values: no joined string for a version's commas to break. */
+    const char *terms = policy && policy->terms ? policy->terms : "", *privacy = policy && policy->privacy ? policy->privacy : "";
     json_t *u = kj_db_row(db, "SELECT " USER_COLUMNS ", s.last_seen_at AS session_seen_at, "
-                              "(SELECT ',' || group_concat(c.document || ':' || c.version, ',') || ',' FROM consents c "
-                              "WHERE c.user_id = u.id) AS consented FROM sessions s "
+                              "(SELECT count(*) FROM consents c WHERE c.user_id = u.id AND "
+                              "((c.document = 'terms' AND c.version = ?) OR (c.document = 'privacy' AND c.version = ?))) "
+                              "AS consented_now FROM sessions s "
                               "JOIN users u ON u.id = s.user_id LEFT JOIN orgs o ON o.id = u.org_id "
-                              "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0", "si", th, now);
+                              "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0", "sssi", terms, privacy, th, now);
     if (!u) return NULL;
     if (now - json_integer_value(json_object_get(u, "session_seen_at")) >= SEEN_EVERY_MS)
         kj_db_exec_optional(db, "session last-seen time", "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? "

@@ -99,8 +99,12 @@ enum kj_login_result kj_account_login(kj_db *db, const char *email, const char *
 int kj_session_create(kj_db *db, const char *user_id, const char *kind, long ttl_s, const char *ip,
                       const char *user_agent, char *token_out);
 /** The user of a live session, without secrets (new ref), or NULL. Notes
- *  the session's use (last_seen_at) at most once a minute. */
-json_t *kj_session_user(kj_db *db, const char *token);
+ *  the session's use (last_seen_at) at most once a minute. With policy
+ *  (the 用户协议 / 隐私政策 versions in force; NULL: not asked) the row
+ *  also carries "consented_now", how many of them the user accepted, read
+ *  in the same statement (account/privacy.h, kj_consent_needed_for). */
+struct kj_policy_versions;
+json_t *kj_session_user(kj_db *db, const char *token, const struct kj_policy_versions *policy);
 /** Ends a session. */
 int kj_session_delete(kj_db *db, const char *token);
 /** Number of live sessions (for /metrics). */

@@ -100,14 +100,8 @@ bool kj_consent_needed(kj_db *db, const char *user_id, const kj_policy_versions 
 
 bool kj_consent_needed_for(json_t *session_user, const kj_policy_versions *v)
 {
-    const char *have = kj_jstr_or_empty(session_user, "consented");
-    const char *versions[] = { v->terms, v->privacy };
-    for (int i = 0; kj_policy_docs[i]; i++) {
-        char want[96];
-        snprintf(want, sizeof want, ",%s:%s,", kj_policy_docs[i], versions[i] ? versions[i] : "");
-        if (!strstr(have, want)) return true;
-    }
-    return false;
+    json_int_t want = (v->terms && *v->terms) + (v->privacy && *v->privacy);
+    return json_integer_value(json_object_get(session_user, "consented_now")) < want;
 }
 
 json_t *kj_consent_list(kj_db *db, const char *user_id)

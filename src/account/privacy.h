@@ -26,7 +26,7 @@
 #include <stdbool.h>
 
 /** The versions in force (strings from the settings). */
-typedef struct { const char *terms, *privacy; } kj_policy_versions;
+typedef struct kj_policy_versions { const char *terms, *privacy; } kj_policy_versions;
 
 /** The documents, for loops and the consents' CHECK. */
 extern const char *const kj_policy_docs[];   /* "terms", "privacy" */
@@ -46,9 +46,11 @@ int kj_consent_write(kj_db *db, const char *user_id, const kj_policy_versions *v
 int kj_consent_accept(kj_db *db, const char *user_id, const kj_policy_versions *v, kj_err *fail);
 /** Whether user_id has yet to accept a version in force (either document). */
 bool kj_consent_needed(kj_db *db, const char *user_id, const kj_policy_versions *v);
-/** The same from a session's user row (kj_session_user reads "consented",
- *  ",terms:V,privacy:W,...", with the session: no statement of its own).
- *  Pure function. */
+/** The same from a session's user row read with v (kj_session_user's
+ *  "consented_now": the documents whose version in force the user
+ *  accepted, compared in SQL with bound values, so a version may hold any
+ *  character — a comma or colon once broke a joined-string check). A
+ *  document with an empty version is not asked. Pure function. */
 bool kj_consent_needed_for(json_t *session_user, const kj_policy_versions *v);
 /** user_id's consents, newest first: [{document, version, accepted_at}]. New ref. */
 json_t *kj_consent_list(kj_db *db, const char *user_id);

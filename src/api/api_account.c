@@ -41,7 +41,7 @@ static json_t *self_json(kj_req *req, json_t *u)
      * (POST /api/v1/me/consent): until then other calls answer 403. */
     kj_policy_versions v = { kj_req_app(req)->cfg.terms_version, kj_req_app(req)->cfg.privacy_version };
     json_object_set_new(out, "consent_required", json_boolean(id && kj_consent_needed(kj_req_db(req), id, &v)));
-    json_object_del(out, "consented");
+    json_object_del(out, "consented_now");
     return out;
 }
 

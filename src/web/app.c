@@ -386,7 +386,9 @@ static void load_session(kj_req *req)
     if (auth && !strncasecmp(auth, "Bearer ", 7)) token = auth + 7;
     else token = kj_req_cookie(req, COOKIE_SESSION);
     if (!token || !*token) return;
-    req->user = kj_session_user(kj_req_db(req), token);
+    const kj_config *c = &kj_req_app(req)->cfg;
+    kj_policy_versions v = { c->terms_version, c->privacy_version };
+    req->user = kj_session_user(kj_req_db(req), token, &v);
     if (req->user) req->session_token = kj_arena_strdup(req->arena, token);
 }
 
