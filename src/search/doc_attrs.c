@@ -73,6 +73,14 @@ const char *kj_doc_code_name(kj_code_table t, int n)
     return s ? s : "";
 }
 
+int kj_doc_code_count(kj_code_table t)
+{
+    pthread_mutex_lock(&codes_lock);
+    int n = codes[t].n;
+    pthread_mutex_unlock(&codes_lock);
+    return n;
+}
+
 /* ---- the rowid table ---- */
 
 #define PAGE_BITS 12
@@ -237,6 +245,45 @@ static int filter_code(kj_doc_filter *f, kj_code_table t, const char *s)
     return n > 0 ? n : -1;
 }
 
+/* A region below the city: the region itself when nothing lies under it;
+ * else the codes seen so far of the region and of the places under it
+ * (townships under a county), by the installed tree's parent chain — what
+ * browse's KJ_REGION_SUBTREE_SQL selects. False when more codes than
+ * KJ_DOC_REGION_SET_MAX qualify (the caller searches with SQL). */
+static bool region_subtree(kj_doc_filter *f, const char *region, int depth)
+{
+    const kj_region *const *kids;
+    if (depth < 0 || !kj_regions_children(kj_regions_current(), region, &kids)) {
+        f->region = filter_code(f, KJ_CODES_REGION, region);
+        return true;
+    }
+    int n = kj_doc_code_count(KJ_CODES_REGION);
+    f->region_under = region;
+    f->region_depth = depth;
+    f->region_codes_n = n;
+    for (int c = 1; c <= n; c++) {
+        const char *name = kj_doc_code_name(KJ_CODES_REGION, c), *up = kj_region_ancestor_code(name, depth);
+        if (!up || strcmp(up, region)) continue;
+        if (f->region_set_n == KJ_DOC_REGION_SET_MAX) return false;
+        f->region_set[f->region_set_n++] = (uint16_t)c;
+    }
+    return true;
+}
+
+/* Whether a document's region code lies under f's region: by the set for
+ * codes known at compile time, by the tree for a code first met since (a
+ * township first seen by this very scan). */
+static bool in_region_set(const kj_doc_filter *f, uint16_t code)
+{
+    if (code > f->region_codes_n) {
+        const char *up = kj_region_ancestor_code(kj_doc_code_name(KJ_CODES_REGION, code), f->region_depth);
+        return up && !strcmp(up, f->region_under);
+    }
+    for (int i = 0; i < f->region_set_n; i++)
+        if (f->region_set[i] == code) return true;
+    return false;
+}
+
 bool kj_doc_filter_compile(const kj_listing_query *q, bool studios, int64_t now_ms, kj_doc_filter *f)
 {
     if (q->status || q->studio_id || q->org_id || q->owner_id || (q->q_title && *q->q_title)) return false;
@@ -256,7 +303,7 @@ bool kj_doc_filter_compile(const kj_listing_query *q, bool studios, int64_t now_
         int depth = kj_region_depth(q->region);
         if (depth == 0) f->province = filter_code(f, KJ_CODES_PROVINCE, q->region);
         else if (depth == 1) f->city = filter_code(f, KJ_CODES_CITY, q->region);
-        else f->region = filter_code(f, KJ_CODES_REGION, q->region);
+        else if (!region_subtree(f, q->region, depth)) return false;
     }
     if (q->mode) {
         int n = filter_code(f, KJ_CODES_MODE, q->mode);
@@ -264,7 +311,7 @@ bool kj_doc_filter_compile(const kj_listing_query *q, bool studios, int64_t now_
         else f->no_mode = true;
     }
     if (q->within_days > 0) f->published_since = now_ms - (int64_t)q->within_days * 86400000LL;
-    f->beyond_hot = f->domain || f->city || f->region || f->mode_bit || f->no_mode || f->price_min >= 0 || f->price_max >= 0 ||
+    f->beyond_hot = f->domain || f->city || f->region || f->region_under || f->mode_bit || f->no_mode || f->price_min >= 0 || f->price_max >= 0 ||
                     f->published_since != INT64_MIN;
     f->listings_only = (q->kind && strcmp(q->kind, "studio")) || q->domain || q->region || q->mode || q->trl_min ||
                        q->trl_max || q->within_days || q->price_min_fen >= 0 || q->price_max_fen >= 0;
@@ -295,7 +342,8 @@ bool kj_doc_filter_pass(const kj_doc_filter *f, const kj_doc_attrs *a)
     if (a->studio) return f->studios && !f->listings_only;
     if (!a->published || a->valid_until < f->today) return false;
     if (!code_passes(f->kind, a->kind) || !code_passes(f->domain1, a->domain1) || !code_passes(f->domain, a->domain) ||
-        !code_passes(f->province, a->province) || !code_passes(f->city, a->city) || !code_passes(f->region, a->region))
+        !code_passes(f->province, a->province) || !code_passes(f->city, a->city) || !code_passes(f->region, a->region) ||
+        (f->region_under && !in_region_set(f, a->region)))
         return false;
     if (f->trl_min > 0 && (!a->trl || a->trl < f->trl_min)) return false;
     if (f->trl_max > 0 && (!a->trl || a->trl > f->trl_max)) return false;

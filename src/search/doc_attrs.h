@@ -65,6 +65,8 @@ typedef struct {
 int kj_doc_code(kj_code_table t, const char *s, size_t len, bool add);
 /** The text of code n of table t ("" for 0 or an unknown number). */
 const char *kj_doc_code_name(kj_code_table t, int n);
+/** How many codes table t holds (numbers 1..count). */
+int kj_doc_code_count(kj_code_table t);
 
 /** The packed attributes of rowid, or NULL when they are not known yet.
  *  Lock-free; the entry stays valid (and unchanged) until kj_doc_attrs_bind
@@ -84,11 +86,23 @@ int64_t kj_doc_attrs_count(void);
  *  cache would be unsafe. */
 void kj_doc_attrs_bind(uint64_t store_serial);
 
+/* The most region codes a region filter below the city takes (a county
+ * and the townships seen under it); a region with more goes to SQL. */
+#define KJ_DOC_REGION_SET_MAX 128
+
 /* A browse filter compiled for kj_doc_filter_pass. */
 typedef struct {
     bool listings_only;          /* a listing filter is set: studios never pass */
     bool studios;                /* studios may pass (search includes them) */
     int kind, domain1, domain, province, city, region;   /* 0: not filtered; -1: nothing passes */
+    /* A region below the city with places under it (a county and its
+     * townships): the codes of the region and of every place seen under
+     * it, by the tree's parent chain as browse's SQL takes the subtree
+     * (region_codes_n: the codes known then; a later code is placed by
+     * the tree); region is 0 then, region_under the region (else NULL). */
+    const char *region_under;
+    int region_depth, region_codes_n, region_set_n;
+    uint16_t region_set[KJ_DOC_REGION_SET_MAX];
     uint64_t mode_bit;           /* 0: not filtered */
     bool no_mode;                /* a mode filter no document can pass */
     int trl_min, trl_max;

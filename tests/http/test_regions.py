@@ -11,7 +11,7 @@ import subprocess
 
 from harness import BIN, ROOT, Client, Server, register, unique_email, verify_email
 from test_market_access import make_operator
-from test_market_lifecycle import create, ok_act, problem, field_errors, user, utitle
+from test_market_lifecycle import RUN, create, ok_act, problem, field_errors, user, utitle
 
 
 def regions(c, parent=None):
@@ -69,7 +69,8 @@ def test_township_listing_reviewed_by_the_city_center_and_filtered_by_county(ser
         assert r.status == 201, r
     county_op = make_operator(server, admin, "510107")
     town = "510107001"                             # 浆洗街街道, 武侯区
-    lid = create(owner, "achievement", submit=True, region=town)["id"]
+    word = "townq%s" % RUN               # one word only this listing holds
+    lid = create(owner, "achievement", submit=True, region=town, title="乡镇成果 %s" % word)["id"]
     # Routed to the lowest center covering the township: 武侯区's (成都's sees it only on escalation).
     for op, sees in ((county_op, True), (xining, False)):
         q = {x["id"] for x in op.api("GET", "/api/v1/review-queue").json["items"]}
@@ -82,6 +83,11 @@ def test_township_listing_reviewed_by_the_city_center_and_filtered_by_county(ser
     for region, found in (("510107", True), ("510100", True), ("510000", True), (town, True), ("510104", False)):
         items = anon.api("GET", "/api/v1/listings?kind=achievement&per_page=100&region=" + region).json["items"]
         assert (lid in [x["id"] for x in items]) == found, (region, found)
+        # Search filtered by the same region follows the same chain (page and API).
+        hits = anon.api("GET", "/api/v1/search?q=%s&region=%s" % (word, region)).json["items"]
+        assert (lid in [x["id"] for x in hits]) == found, ("search", region, found)
+        page = anon.get("/search?q=%s&region=%s" % (word, region))
+        assert page.status == 200 and (("/listings/" + lid) in page.text) == found, ("search page", region, found)
 
 
 # ---- full names ----
