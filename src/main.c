@@ -97,7 +97,7 @@ static void *run_jobs(void *arg)
             kj_instance_refresh(db);   /* edits another process made to the profile */
             /* Tells submitters (and the parent center) when an item waited
              * too long for review; who sees it is computed at read time. */
-            kj_review_policy policy = { .escalate_days = app->cfg.review_escalate_days, .now = kj_now_ms() };
+            kj_review_policy policy = { .escalate_days = app->cfg.review_escalate_days, .now = kj_now_ms(), .holidays = app->holidays };
             if (kj_review_escalate(db, &policy) < 0) kj_log_error("review: an escalation could not be recorded (retried next round)");
             last_tick_us = t0;
         }

@@ -64,6 +64,7 @@ typedef struct kj_config {
     long login_window_s;      /* counters forget after this; longest wait */
     long login_delay_s;       /* first wait beyond the free failures (doubles)*/
     long review_escalate_days; /* working days before an unreviewed item climbs to the parent center (0 = never) */
+    char holidays[1024];      /* the working-day calendar file (core/workdays.h); "" = Monday to Friday */
     bool test_mode;           /* enables /__test endpoints (clock control) */
     long workorder_first_response_hours; /* work orders escalate when not accepted within this */
     long stats_refresh_minutes;          /* statistics: facts rebuilt this often (stats/stats.h) */

@@ -71,7 +71,7 @@ static json_t *route_one(kj_db *db, json_t *cache, json_t *it, const kj_review_p
     int64_t at = json_integer_value(json_object_get(it, "submitted_at"));
     int64_t step = p->escalate_days > 0 ? p->escalate_days * KJ_DAY_MS : 0;
     int off = offset_min(p->now);
-    int64_t elapsed = kj_workdays_elapsed(at, p->now, off);
+    int64_t elapsed = kj_workdays_elapsed(at, p->now, off, p->holidays);
     int64_t steps = step ? elapsed / step : 0;
     char *regions = strdup(kj_jstr_or_empty(it, "region"));
     bool primary = false;
@@ -95,7 +95,7 @@ static json_t *route_one(kj_db *db, json_t *cache, json_t *it, const kj_review_p
         json_object_set_new(it, "at_top", json_boolean(level == n - 1));
         if (step) {
             int64_t budget = (int64_t)(level + 1) * step;
-            json_object_set_new(it, "due_at", json_integer(kj_workdays_add(at, budget, off)));
+            json_object_set_new(it, "due_at", json_integer(kj_workdays_add(at, budget, off, p->holidays)));
             json_object_set_new(it, "left_ms", json_integer(budget - elapsed));
             json_object_set_new(it, "overdue", json_boolean(budget - elapsed <= 0));
         } else {

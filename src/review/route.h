@@ -5,7 +5,8 @@
  * A listing, 揭榜 entry or 科普 item waiting for review goes to the lowest
  * service center whose region covers the item's region (center/center.h
  * kj_center_covering). When nobody has acted within escalate_days working
- * days (core/workdays.h: Monday to Friday in the instance's time zone) it
+ * days (core/workdays.h: Monday to Friday in the instance's time zone, less
+ * the public holidays and plus the 调休 weekends of the calendar) it
  * escalates to that center's parent, then the grandparent after as many
  * more, up to the province center. The lower centers keep seeing it. A 科普
  * item naming several regions goes to each region's center.
@@ -45,6 +46,7 @@
 typedef struct kj_review_policy {
     long escalate_days;   /* working days per step; <= 0: never escalate */
     int64_t now;          /* kj_now_ms() */
+    const struct kj_workcal *holidays;  /* core/workdays.h; NULL: Monday to Friday */
 } kj_review_policy;
 
 /** The listing queue for user, routed: {items, counts} as kj_review_queue

@@ -9,6 +9,7 @@
 #include "http/resp_cache.h"
 #include "core/clock.h"
 #include "core/heavy.h"
+#include "core/workdays.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "web/i18n.h"
@@ -103,6 +104,18 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
         snprintf(err, errlen, "cannot read the instance profile (the store's error is in the log)");
         rc = -1;
     }
+    /* The working-day calendar: the setting's file (under ROOT when
+     * relative), then the instance's DATA/holidays.tsv over it. */
+    if (rc == 0) {
+        char shipped[2048], own[2048];
+        const char *h = cfg->holidays;
+        if (*h && *h != '/') snprintf(shipped, sizeof shipped, "%s/%s", cfg->root, h);
+        else snprintf(shipped, sizeof shipped, "%s", h);
+        snprintf(own, sizeof own, "%s/holidays.tsv", cfg->data);
+        const char *paths[] = { shipped, own };
+        app->holidays = kj_workcal_load(paths, 2, err, errlen);
+        if (!app->holidays) rc = -1;
+    }
     int reindexed = -1;
     if (rc == 0 && kj_search_ensure_format(db, &reindexed)) {
         snprintf(err, errlen, "cannot rebuild the search index in its new format (the store's error is in the log)");
@@ -154,6 +167,8 @@ void kj_app_close_ref(kj_app *app)
     kj_regions_install(NULL);
     kj_refcache_free(app->ref);
     app->ref = NULL;
+    kj_workcal_free(app->holidays);
+    app->holidays = NULL;
 }
 
 void kj_app_close(kj_app *app)

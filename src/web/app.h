@@ -50,6 +50,7 @@ typedef struct kj_app {
     char *openapi;            /* the OpenAPI document, served as is */
     size_t openapi_len;
     struct kj_refcache *ref;  /* reference tables in memory (ref/refcache.h); immutable once open */
+    struct kj_workcal *holidays;  /* the working-day calendar (core/workdays.h); immutable once open */
     struct kj_analyzer *analyzer; /* text analysis for search (shared, immutable) */
     struct kj_rewriter *rewriter; /* query rewriting for search (shared, immutable) */
     char instance_id[32];

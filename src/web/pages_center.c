@@ -361,7 +361,8 @@ void kj_page_admin_user_center(kj_req *req)
 
 kj_review_policy kj_req_review_policy(kj_req *req)
 {
-    return (kj_review_policy){ .escalate_days = kj_req_app(req)->cfg.review_escalate_days, .now = kj_now_ms() };
+    return (kj_review_policy){ .escalate_days = kj_req_app(req)->cfg.review_escalate_days, .now = kj_now_ms(),
+                                .holidays = kj_req_app(req)->holidays };
 }
 
 /* Working time left in words: days (rounded up) from a day on, hours

@@ -313,6 +313,37 @@ def test_escalation_climbs_to_the_province_and_starts_on_monday(server):
         freeze(server, 0)
 
 
+# Wednesday 2026-09-30, 10:00 Beijing time: the 国庆 holiday (1–7 October)
+# follows, and Saturday 10 October is worked (data/holidays.tsv).
+WED_0930_10 = int(datetime.datetime(2026, 9, 30, 2, 0, tzinfo=datetime.timezone.utc).timestamp() * 1000)
+
+
+def test_escalation_clock_stops_over_the_guoqing_holiday(server):
+    try:
+        freeze(server, WED_0930_10)
+        owner, _ = register(server, name="节前提交人")
+        title = "节前提交的成果-%d" % next(_seq)
+        lid = submit_listing(owner, "510603", title)
+        county, city = login(server, "county_staff"), login(server, "center_staff")
+        item = queue(county)[lid]
+        # 14 hours on the 30th, the 8th and 9th, 10 hours of the worked Saturday.
+        assert item["due_at"] == WED_0930_10 + 10 * DAY, (item["due_at"] - WED_0930_10) / DAY
+        # Thursday 8 October 10:00: one working day passed over eight calendar days.
+        freeze(server, WED_0930_10 + 8 * DAY)
+        tick(server)
+        item = queue(county)[lid]
+        assert not item["escalated"] and item["left_ms"] == 2 * DAY, item
+        assert lid not in queue(city) and not [n for n in notifications(owner, "review_escalated") if n["subject"] == title]
+        # Saturday 10 October 10:01 (调休上班): three working days, escalated to 德阳.
+        freeze(server, WED_0930_10 + 10 * DAY + 60000)
+        tick(server)
+        item = queue(city).get(lid)
+        assert item and item["escalated"], item
+        assert [n for n in notifications(owner, "review_escalated") if n["subject"] == title]
+    finally:
+        freeze(server, 0)
+
+
 def test_desk_is_the_staff_start_page(server):
     owner, _ = register(server, name="工作台提交人")
     title = "工作台待审成果-%d" % next(_seq)
