@@ -47,11 +47,12 @@ static int write_fields(kj_db *db, const char *id, json_t *f, bool draft)
         "UPDATE popsci_content SET title = ?, summary = ?, body = ?, topic = ?, audience = ?, regions = ?, lang = ?, "
         "source = ?, video_url = ?, transcript = ?, items = ?, video_id = NULLIF(?, ''), updated_at = ?, "
         "status = CASE WHEN ? THEN 'submitted' ELSE status END, "
+        "submitted_at = CASE WHEN ? AND status <> 'submitted' THEN ? ELSE submitted_at END, "
         "reject_reason = CASE WHEN ? THEN '' ELSE reject_reason END WHERE id = ?",
-        "ssssssssssss" "iiis", field(f, "title"), field(f, "summary"), field(f, "body"), field(f, "topic"),
+        "ssssssssssss" "iiiiis", field(f, "title"), field(f, "summary"), field(f, "body"), field(f, "topic"),
         *aud ? aud : "everyone", field(f, "regions"), *lang ? lang : "zh-CN", field(f, "source"),
         field(f, "video_url"), field(f, "transcript"), field(f, "items"), field(f, "video_id"), kj_now_ms(), (int64_t)draft,
-        (int64_t)draft, id) < 0 ? -1 : 0;
+        (int64_t)draft, kj_now_ms(), (int64_t)draft, id) < 0 ? -1 : 0;
 }
 
 /* Checks the note of an edit of published content. */

@@ -255,13 +255,14 @@ static int insert_content(kj_db *db, const char *uid, const char *kind, json_t *
     int rc = kj_db_exec(db,
         "INSERT INTO popsci_content(id, origin, kind, title, summary, body, topic, audience, regions, lang, source, "
         "video_url, transcript, items, author_id, status, reviewer_id, urgent_until, question_id, created_at, published_at, "
-        "video_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "sssssssssssssssss" "isii" "s", id.s, kj_instance_id(db), kind, content_in_str(in, "title"),
+        "video_id, submitted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "sssssssssssssssss" "isii" "si", id.s, kj_instance_id(db), kind, content_in_str(in, "title"),
         content_in_str(in, "summary"), content_in_str(in, "body"), content_in_str(in, "topic"),
         aud && *aud ? aud : "everyone", regions, lang && *lang ? lang : "zh-CN", content_in_str(in, "source"),
         content_in_str(in, "video_url"), content_in_str(in, "transcript"), items, uid, status,
         !strcmp(status, "published") ? uid : NULL, urgent_until, question_id, now,
-        !strcmp(status, "published") ? now : (int64_t)0, *content_in_str(in, "video_id") ? kj_ps_str(in, "video_id") : NULL);
+        !strcmp(status, "published") ? now : (int64_t)0, *content_in_str(in, "video_id") ? kj_ps_str(in, "video_id") : NULL,
+        !strcmp(status, "submitted") ? now : (int64_t)0);
     if (rc < 0) return -1;
     memcpy(id_out, id.s, KJ_ID_LEN + 1);
     return 0;
@@ -413,10 +414,13 @@ int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action
         char link[64];
         snprintf(link, sizeof link, "/popsci/%s", id);
         const char *to = submit ? "submitted" : !strcmp(action, "approve") ? "published" : "rejected";
+        /* Sent back for review: the review clock starts again (route.h). */
+        int64_t now = kj_now_ms();
         if (kj_db_exec(db, "UPDATE popsci_content SET status = ?, reject_reason = ?, reviewer_id = ?, "
-                       "published_at = CASE WHEN ? = 'published' THEN ? ELSE published_at END WHERE id = ?",
-                       "ssssis", to, !strcmp(to, "rejected") ? reason : "", submit ? NULL : kj_ps_uid(user), to,
-                       kj_now_ms(), id) < 0) { kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
+                       "published_at = CASE WHEN ? = 'published' THEN ? ELSE published_at END, "
+                       "submitted_at = CASE WHEN ? = 'submitted' THEN ? ELSE submitted_at END WHERE id = ?",
+                       "ssssisis", to, !strcmp(to, "rejected") ? reason : "", submit ? NULL : kj_ps_uid(user), to,
+                       now, to, now, id) < 0) { kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
         else if (!submit)
             kj_notify(db, kj_ps_str(c, "author_id"), !strcmp(to, "published") ? "popsci_published" : "popsci_rejected",
                       kj_ps_str(c, "title"), link);
@@ -476,10 +480,13 @@ json_t *kj_popsci_list(kj_db *db, const char *topic, const char *region, int lim
 
 json_t *kj_popsci_review_queue(kj_db *db, json_t *user)
 {
-    json_t *all = kj_db_rows(db, "SELECT " SUMMARY_COLS ", c.author_id, c.created_at AS submitted_at, "
+    /* submitted_at: the last submission (a rejected item sent back starts
+     * its review clock again); 0 before migration 034 knew it. */
+    json_t *all = kj_db_rows(db, "SELECT " SUMMARY_COLS ", c.author_id, "
+                             "CASE WHEN c.submitted_at > 0 THEN c.submitted_at ELSE c.created_at END AS submitted_at, "
                              "(SELECT u.name FROM users u WHERE u.id = c.author_id) AS author_name FROM popsci_content c "
                              "LEFT JOIN popsci_topics t ON t.code = c.topic WHERE c.status = 'submitted' "
-                             "ORDER BY c.created_at", "");
+                             "ORDER BY submitted_at", "");
     json_t *edits = kj_db_rows(db, "SELECT " SUMMARY_COLS ", c.author_id, 1 AS revision, r.created_at AS submitted_at, "
                                "(SELECT u.name FROM users u WHERE u.id = c.author_id) AS author_name FROM popsci_revisions r "
                                "JOIN popsci_content c ON c.id = r.content_id LEFT JOIN popsci_topics t ON t.code = c.topic "

@@ -389,3 +389,46 @@ def test_popsci_items_are_routed_too(server):
     assert item and item["center_id"] == center_id(server, "510603") and item["submitter_name"] == "科普作者", item
     assert cid not in popsci_queue("center_staff") and cid not in popsci_queue("operator")
     assert cid in popsci_queue("admin")
+
+
+def test_popsci_resubmission_restarts_the_review_clock(server):
+    try:
+        freeze(server, FRIDAY_10)
+        author, _ = register(server, name="重投作者")
+        r = author.api("POST", "/api/v1/popsci", {"title": "旌阳区小麦赤霉病防治-%d" % next(_seq), "summary": "摘要",
+                                                   "body": "正文", "topic": "rice", "audience": "rural", "regions": ["510603"]})
+        assert r.status == 201, r
+        cid = r.json["id"]
+        county = login(server, "county_staff")
+
+        def item(who=county):
+            q = who.api("GET", "/api/v1/popsci/review")
+            assert q.status == 200, q
+            return {i["id"]: i for i in q.json["items"]}.get(cid)
+        assert item()["submitted_at"] == FRIDAY_10 and item()["due_at"] == FRIDAY_10 + 5 * DAY
+        r = county.api("POST", "/api/v1/popsci/%s/review" % cid, {"action": "reject", "reason": "请补充用药剂量"})
+        assert r.status == 200, r
+        # Sent back a week later (Friday 18 December, 10:00): the clock starts
+        # again — three working days at 旌阳区, not escalated at once.
+        later = FRIDAY_10 + 7 * DAY
+        freeze(server, later)
+        r = author.api("POST", "/api/v1/popsci/%s/review" % cid, {"action": "submit"})
+        assert r.status == 200, r
+        it = item()
+        assert it and it["submitted_at"] == later and not it["escalated"] and it["level"] == 0, it
+        assert it["left_ms"] == 3 * DAY and it["due_at"] == later + 5 * DAY, it
+        assert item(login(server, "center_staff")) is None       # not at 德阳 yet
+        # Rejected again and edited back into review: the clock starts again too.
+        r = county.api("POST", "/api/v1/popsci/%s/review" % cid, {"action": "reject", "reason": "再补充"})
+        assert r.status == 200, r
+        again = later + 7 * DAY
+        freeze(server, again)
+        r = author.api("PUT", "/api/v1/popsci/" + cid, {"title": "旌阳区小麦赤霉病防治（修订）-%d" % next(_seq), "summary": "摘要",
+                                                       "body": "正文，用药剂量见表。", "topic": "rice", "audience": "rural",
+                                                       "regions": ["510603"]})
+        assert r.status == 200, r
+        it = item()
+        assert it and it["submitted_at"] == again and not it["escalated"], it
+    finally:
+        freeze(server, 0)
+
