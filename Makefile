@@ -6,7 +6,7 @@
 #   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 600)
 #   make fuzz-replay  each fuzz target over its corpus only (part of make test)
 
-PKGS    := libmicrohttpd sqlite3 libsodium jansson inih libutf8proc opencc \
+PKGS    := libmicrohttpd sqlite3 libsodium jansson inih libutf8proc opencc libqrencode \
            libcurl zlib md4c cairo pangocairo gdlib libexif
 CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE

@@ -14,6 +14,7 @@ build_pkgs=(
   libmd4c-dev libcurl4-openssl-dev libxlsxwriter-dev
   libmagic-dev zlib1g-dev libgd-dev libexif-dev   # images: resizing, EXIF orientation
   libzxcvbn-dev                                   # password strength (src/account/password.c)
+  libqrencode-dev                                 # QR codes on event tickets (src/event/ticket.c)
   libcairo2-dev libpango1.0-dev fonts-wqy-microhei   # contract PDFs: cairo + pango, CJK glyphs
   tzdata                                          # the instance time zone (setting time_zone)
 )

@@ -132,3 +132,8 @@ bool kj_authz_may_post_listing(json_t *user, const char *kind)
         return !strcmp(role, "scientist") || !strcmp(role, "org_member") || !strcmp(role, "admin");
     return false;
 }
+
+bool kj_authz_may_manage_event(json_t *user, const char *center_id)
+{
+    return kj_authz_is_admin(user) || kj_authz_is_center_staff(user, center_id);
+}

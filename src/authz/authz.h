@@ -109,6 +109,10 @@ bool kj_authz_may_post_listing(json_t *user, const char *kind);
  *  expert flag, send reset links, and read the audit log: administrators. */
 bool kj_authz_may_administer_users(json_t *user);
 
+/** May create and manage events (科创会, 对接会; event/event.h) organized
+ *  by center_id: its staff (any center role) and administrators. */
+bool kj_authz_may_manage_event(json_t *user, const char *center_id);
+
 /** A resident (城乡群众, role "resident"): the public's light account. */
 bool kj_authz_is_resident(json_t *user);
 /** May publish on the marketplace: create listings, studios, 揭榜 lists

@@ -432,8 +432,9 @@ bool kj_ch_review_complete(kj_db *db, const char *challenge_id)
     return complete;
 }
 
-/* A rubric: 1..10 criteria {name (1..60 chars), weight 1..100, max 1..100}. */
-static json_t *check_rubric(json_t *v)
+/* A rubric: 1..10 criteria {name (1..60 chars), weight 1..100, max 1..100}
+ * (challenge.h; the events' project review uses it too). */
+json_t *kj_challenge_rubric_check(json_t *v)
 {
     if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > 10) return NULL;
     json_t *out = json_array();
@@ -465,7 +466,7 @@ int kj_review_setup(kj_db *db, json_t *user, const char *challenge_id, json_t *r
         kj_err_set(e, KJ_E_CONFLICT, "err.challenge.scoring_started", NULL);
         goto out;
     }
-    rb = check_rubric(rubric);
+    rb = kj_challenge_rubric_check(rubric);
     if (!rb) { kj_err_set(e, KJ_E_INVALID, "err.challenge.rubric", "rubric"); goto out; }
     if (!json_is_array(reviewers) || !json_array_size(reviewers) || json_array_size(reviewers) > 30) {
         kj_err_set(e, KJ_E_INVALID, "err.challenge.reviewers_required", "reviewers");

@@ -58,6 +58,10 @@ bool kj_challenge_allowed(const char *action, const char *state);
  *  (UTC+8); -1 when the date is invalid. Pure. */
 int64_t kj_challenge_day_end_ms(const char *date);
 
+/** A rubric checked: 1..10 criteria {name (1..60 characters), weight
+ *  1..100, max 1..100}; a clean copy (new ref) or NULL when it breaks
+ *  these rules. Pure. */
+json_t *kj_challenge_rubric_check(json_t *v);
 /** Weighted total (0..100) of scores against rubric [{name, weight, max}];
  *  -1 when a score is missing, not a number, or outside [0, max]. Pure. */
 double kj_challenge_weighted(json_t *rubric, json_t *scores);

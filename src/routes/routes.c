@@ -151,6 +151,7 @@ static const kj_route *const route_tables[] = {
     kj_routes_orgverify,
     kj_routes_center,
     kj_routes_workorder,
+    kj_routes_event,
     kj_routes_admin,
     kj_routes_people,
     kj_routes_stats,

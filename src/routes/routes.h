@@ -35,6 +35,7 @@ extern const kj_route kj_routes_org[];
 extern const kj_route kj_routes_orgverify[];
 extern const kj_route kj_routes_center[];
 extern const kj_route kj_routes_workorder[];
+extern const kj_route kj_routes_event[];
 extern const kj_route kj_routes_admin[];
 extern const kj_route kj_routes_people[];
 extern const kj_route kj_routes_stats[];

@@ -224,7 +224,7 @@ void kj_api_suggest(kj_req *req)
 
 /* ---- matches ---- */
 
-static void explain(kj_req *req, json_t *m)
+void kj_match_explain(kj_req *req, json_t *m)
 {
     json_t *r = json_object_get(m, "reasons");
     json_t *lines = json_array();
@@ -269,7 +269,7 @@ void kj_page_matches(kj_req *req)
     size_t i;
     json_t *m;
     json_array_foreach(items, i, m) {
-        explain(req, m);
+        kj_match_explain(req, m);
         json_object_set(m, "lid", json_object_get(l, "id"));
     }
     json_t *d = json_pack("{s:o, s:o, s:s, s:O}", "listing", l, "items", items, "page_title", kj_tr(req, "match.title"),
@@ -287,7 +287,7 @@ void kj_api_matches(kj_req *req)
     json_t *items = kj_match_list(kj_req_db(req), id, (int)kj_in_int(req, "limit", 20));
     size_t i;
     json_t *m;
-    json_array_foreach(items, i, m) explain(req, m);
+    json_array_foreach(items, i, m) kj_match_explain(req, m);
     kj_resp_json(req, 200, json_pack("{s:o}", "items", items));
 }
 

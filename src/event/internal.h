@@ -1,0 +1,51 @@
+/*
+ * internal.h — what the files of src/event/ share (not for other folders):
+ * loading an event, the organizer test on a user row read in the caller's
+ * transaction, the meeting grid's times, and rescheduling.
+ */
+#ifndef KJ_EVENT_INTERNAL_H
+#define KJ_EVENT_INTERNAL_H
+#include "event/event.h"
+#include <string.h>
+#include "core/lifecycle.h"
+
+#define EV_COLUMNS                                                                                               \
+    "id, center_id, name_zh, name_en, summary_zh, summary_en, venue, online, online_url, region, time_zone, "  \
+    "starts_at, ends_at, state, reg_open, capacity, approval, questions__json, meeting_start, slot_minutes, "  \
+    "slots, tables_n, rubric__json, created_by, created_at, updated_at"
+
+static inline int64_t ev_int(json_t *o, const char *k, int64_t dflt)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
+}
+
+static inline bool ev_same(const char *a, const char *b) { return a && b && !strcmp(a, b); }
+
+/** The event row, or NULL. */
+json_t *kj_ev_load(kj_db *db, const char *id);
+/** Refuses a non-organizer: staff of another center FORBIDDEN
+ *  err.event.other_center, others FORBIDDEN err.auth.forbidden. */
+int kj_ev_refuse_manage(json_t *actor, kj_err *e);
+/** The start of grid slot s of ev (ms), or 0 when the event has no grid. */
+int64_t kj_ev_slot_start(json_t *ev, int64_t slot);
+int64_t kj_ev_slot_end(json_t *ev, int64_t slot);
+/** Places the accepted meetings of event_id that wait for a slot (inside
+ *  the caller's transaction). 0 or -1 (store failure). */
+int kj_ev_reschedule(kj_db *db, json_t *ev);
+/** Cancels user_id's open meetings at event_id as the system (inside the
+ *  caller's transaction), then reschedules. */
+int kj_ev_cancel_meetings_of(kj_db *db, json_t *ev, const char *user_id);
+/** The user's active registration row (approved or checked_in) or NULL. */
+json_t *kj_ev_active_reg(kj_db *db, const char *event_id, const char *user_id);
+/** The row of table for action in state if actor_roles hold one of its
+ *  roles; else NULL with e: INVALID err.event.action (unknown action),
+ *  CONFLICT state_key (not in this state), FORBIDDEN (not these roles). */
+const kj_transition *kj_ev_transition(const char *table, const char *action, const char *state, int actor_roles,
+                                      const char *state_key, kj_err *e);
+/** The actions of table that roles may take in state. New ref. */
+json_t *kj_ev_actions(const char *table, const char *state, int roles);
+/** The bit of a role name of the tables ("organizer", "participant",
+ *  "requester", "invitee", "system"). */
+int kj_ev_role(const char *name);
+#endif
