@@ -125,7 +125,8 @@ void kj_api_event_showcase(kj_req *req)
         fail(req, &e);
         return;
     }
-    kj_resp_json(req, 200, json_pack("{s:O}", "listings", json_object_get(req->in, "listings") ? json_object_get(req->in, "listings") : json_array()));
+    json_t *l = json_object_get(req->in, "listings");
+    kj_resp_json(req, 200, json_pack("{s:o}", "listings", l ? json_incref(l) : json_array()));
 }
 
 void kj_api_event_meetings(kj_req *req)

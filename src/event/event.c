@@ -108,6 +108,15 @@ const kj_transition *kj_ev_transition(const char *table, const char *action, con
         kj_err_set(e, KJ_E_INVALID, "err.event.action", "action");
         return NULL;
     }
+    /* An action none of the actor's roles ever takes is refused as such,
+     * whatever the state; one they take elsewhere is a state conflict. */
+    bool ever = false;
+    for (size_t i = 0; i < tables[t].n; i++)
+        if (ev_same(tables[t].rows[i].action, action) && (tables[t].rows[i].roles & actor_roles)) ever = true;
+    if (!ever) {
+        kj_err_set(e, KJ_E_FORBIDDEN, "err.auth.forbidden", NULL);
+        return NULL;
+    }
     const kj_transition *row = kj_transition_find(tables[t].rows, tables[t].n, action, state);
     if (!row) {
         kj_err_set(e, KJ_E_CONFLICT, state_key, NULL);

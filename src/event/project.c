@@ -73,17 +73,18 @@ out:
 
 int kj_event_review_setup(kj_db *db, json_t *user, const char *event_id, json_t *reviewers, json_t *rubric, kj_err *e)
 {
-    json_t *rb = kj_challenge_rubric_check(rubric);
-    if (!rb) return kj_err_set(e, KJ_E_INVALID, "err.challenge.rubric", "rubric");
-    if (!json_is_array(reviewers) || !json_array_size(reviewers) || json_array_size(reviewers) > 30) {
-        json_decref(rb);
-        return kj_err_set(e, KJ_E_INVALID, "err.event.reviewers", "reviewers");
-    }
-    if (kj_db_begin(db)) { json_decref(rb); return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); }
+    if (!kj_user_id(user)) return kj_err_set(e, KJ_E_FORBIDDEN, "err.auth.forbidden", NULL);
+    if (kj_db_begin(db)) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     int rc = -1;
-    json_t *ev = kj_ev_load(db, event_id), *actor = kj_user_get(db, kj_user_id(user));
+    json_t *ev = kj_ev_load(db, event_id), *actor = kj_user_get(db, kj_user_id(user)), *rb = NULL;
+    /* Who may not set it up learns that first, whatever they sent. */
     if (!ev) { kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); goto out; }
     if (!kj_event_is_organizer(actor, ev)) { kj_ev_refuse_manage(actor, e); goto out; }
+    if (!(rb = kj_challenge_rubric_check(rubric))) { kj_err_set(e, KJ_E_INVALID, "err.challenge.rubric", "rubric"); goto out; }
+    if (!json_is_array(reviewers) || !json_array_size(reviewers) || json_array_size(reviewers) > 30) {
+        kj_err_set(e, KJ_E_INVALID, "err.event.reviewers", "reviewers");
+        goto out;
+    }
     if (kj_db_int(db, 0, "SELECT count(*) FROM event_scores s JOIN event_projects p ON p.id = s.project_id WHERE p.event_id = ?", "s",
                   event_id) > 0) {
         kj_err_set(e, KJ_E_CONFLICT, "err.challenge.scoring_started", NULL);

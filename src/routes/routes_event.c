@@ -64,7 +64,8 @@ static const kj_field report_fields[] = { { "format", KJ_F_ENUM, 0, 0, 0, format
 static const kj_field project_fields[] = { { "source_kind", KJ_F_ENUM, KJ_REQUIRED, 0, 0, sources }, { "source_id", KJ_F_TEXT, 0, 0, 26, NULL },
                                            { "title", KJ_F_TEXT, 0, 0, 200, NULL }, { "summary", KJ_F_MULTILINE, 0, 0, 2000, NULL },
                                            { "domain", KJ_F_TEXT, 0, 0, 10, NULL }, KJ_FIELDS_END };
-static const kj_field review_fields[] = { { "reviewers", KJ_F_JSON, KJ_REQUIRED, 0, 0, NULL }, { "rubric", KJ_F_JSON, KJ_REQUIRED, 0, 0, NULL },
+/* Checked by the domain after the organizer test (kj_event_review_setup). */
+static const kj_field review_fields[] = { { "reviewers", KJ_F_JSON, 0, 0, 0, NULL }, { "rubric", KJ_F_JSON, 0, 0, 0, NULL },
                                           KJ_FIELDS_END };
 static const kj_field score_fields[] = { { "scores", KJ_F_JSON, KJ_REQUIRED, 0, 0, NULL }, { "comment", KJ_F_MULTILINE, 0, 0, 2000, NULL },
                                          KJ_FIELDS_END };

@@ -443,3 +443,132 @@ def test_session_of_one_user_cannot_act_as_another(server):
     forged = Client(server)
     forged.cookies["kj_session"] = "A" * 43
     assert forged.api("GET", "/api/v1/me").status == 401
+
+
+# Events (issue 19): {ev} is a published event of the 成都 center (operator
+# organizes it) with registration open, {draft} a draft of it; org_member
+# is registered ({reg}) and asked scientist2 for a meeting ({m}), and
+# submitted a roadshow project ({p}). Organizers: the center's staff and
+# administrators; staff of another center are refused (403); participants
+# act on their own; a draft does not exist for anyone else (404). The
+# entries before the registrations run while only org_member takes part;
+# then every signed-in role registers ({ev2} for the form) and may publish
+# its results.
+ORGANIZERS = expect("forbidden", operator="ok", admin="ok")
+EV_DRAFT = dict(expect("missing", operator="ok", admin="ok"), anonymous="missing")
+EV_PARTICIPANT = expect("forbidden", org_member="ok", operator="ok", admin="ok")
+EV_OWN = expect("forbidden", org_member="ok")
+EV_REG_ACT = expect("missing", org_member="forbidden", operator="conflict", admin="conflict", another_center="forbidden",
+                    center_staff="forbidden")
+EV_MEET_ACT = expect("missing", org_member="forbidden", operator="forbidden", admin="forbidden", another_center="forbidden",
+                     center_staff="forbidden")
+EV_TICKET = expect("missing", org_member="ok")
+EV_CHECKIN = expect("forbidden", operator="missing", admin="missing")
+EV_STAFF_422 = expect("forbidden", operator="status 422", another_center="status 422", center_staff="status 422", admin="status 422")
+EV_REGISTER = expect("ok", org_member="conflict")
+EV_SESSION = {"title_zh": "矩阵日程", "starts_at": "{day}T10:00", "ends_at": "{day}T11:00"}
+EVENT_MATRIX = [
+    ("GET", "/events", "page", PUBLIC),
+    ("GET", "/events/feed.atom", "page", PUBLIC),
+    ("GET", "/events/{ev}", "page", PUBLIC),
+    ("GET", "/events/{draft}", "page", EV_DRAFT),
+    ("GET", "/events/new", "page", STAFF),
+    ("POST", "/events", "page", EV_STAFF_422, {}),
+    ("POST", "/events/{ev}/act", "page", ORGANIZERS, {"action": "open_registration"}),
+    ("POST", "/events/{ev}/sessions", "page", ORGANIZERS, EV_SESSION),
+    ("GET", "/events/{ev}/registrations", "page", ORGANIZERS),
+    ("POST", "/events/{ev}/registrations/{reg}/act", "page", EV_REG_ACT, {"action": "decline"}),
+    ("GET", "/events/{ev}/participants", "page", EV_PARTICIPANT),
+    ("POST", "/events/{ev}/showcase", "page", EV_OWN, {}),
+    ("GET", "/events/{ev}/meetings", "page", SIGNED_IN),
+    ("POST", "/events/{ev}/meetings", "page", expect("forbidden", org_member="conflict"), {"invitee_id": "{victim}"}),
+    ("POST", "/events/{ev}/meetings/{m}/act", "page", EV_MEET_ACT, {"action": "accept"}),
+    ("GET", "/events/{ev}/agenda", "page", EV_OWN),
+    ("GET", "/events/{ev}/agenda.ics", "page", EV_OWN),
+    ("GET", "/events/{ev}/ticket", "page", EV_TICKET),
+    ("GET", "/events/{ev}/ticket.svg", "page", EV_TICKET),
+    ("GET", "/events/{ev}/checkin", "page", ORGANIZERS),
+    ("POST", "/events/{ev}/checkin", "page", EV_CHECKIN, {"code": "NOSUCHCODE"}),
+    ("GET", "/events/{ev}/report", "page", ORGANIZERS),
+    ("GET", "/events/{ev}/report.xlsx", "page", ORGANIZERS),
+    ("GET", "/api/v1/events", "api", PUBLIC),
+    ("GET", "/api/v1/events/lifecycle", "api", PUBLIC),
+    ("GET", "/api/v1/events/{ev}", "api", PUBLIC),
+    ("GET", "/api/v1/events/{draft}", "api", EV_DRAFT),
+    ("POST", "/api/v1/events", "api", EV_STAFF_422, {}),
+    ("POST", "/api/v1/events/{ev}/actions", "api", ORGANIZERS, {"action": "open_registration"}),
+    ("POST", "/api/v1/events/{ev}/sessions", "api", ORGANIZERS, EV_SESSION),
+    ("GET", "/api/v1/events/{ev}/registrations", "api", ORGANIZERS),
+    ("POST", "/api/v1/events/{ev}/registrations/{reg}/actions", "api", EV_REG_ACT, {"action": "decline"}),
+    ("GET", "/api/v1/events/{ev}/participants", "api", EV_PARTICIPANT),
+    ("GET", "/api/v1/events/{ev}/suggestions", "api", EV_PARTICIPANT),
+    ("PUT", "/api/v1/events/{ev}/showcase", "api", EV_OWN, {"listings": []}),
+    ("GET", "/api/v1/events/{ev}/meetings", "api", SIGNED_IN),
+    ("POST", "/api/v1/events/{ev}/meetings", "api", expect("forbidden", org_member="conflict"), {"invitee_id": "{victim}"}),
+    ("POST", "/api/v1/events/{ev}/meetings/{m}/actions", "api", EV_MEET_ACT, {"action": "accept"}),
+    ("GET", "/api/v1/events/{ev}/agenda", "api", EV_OWN),
+    ("GET", "/api/v1/events/{ev}/agenda.ics", "api", EV_OWN),
+    ("POST", "/api/v1/events/{ev}/checkins", "api", EV_CHECKIN, {"code": "NOSUCHCODE"}),
+    ("GET", "/api/v1/events/{ev}/report", "api", ORGANIZERS),
+    ("GET", "/api/v1/events/{ev}/projects", "api", PUBLIC),
+    ("POST", "/api/v1/events/{ev}/projects", "api", EV_PARTICIPANT, {"source_kind": "new", "title": "矩阵项目"}),
+    ("PUT", "/api/v1/events/{ev}/review", "api", expect("forbidden", operator="status 422", admin="status 422"),
+     {"reviewers": [], "rubric": []}),
+    ("POST", "/api/v1/events/{ev}/projects/{p}/scores", "api", expect("forbidden"), {"scores": [1]}),
+    ("POST", "/api/v1/events/{ev}/projects/{p}/placement", "api", ORGANIZERS, {"action": "reject"}),
+    # Everyone signed in registers now (org_member was already).
+    ("POST", "/api/v1/events/{ev}/registrations", "api", EV_REGISTER, {"country": "CN"}),
+    ("POST", "/events/{ev2}/register", "page", EV_REGISTER, {"country": "DE"}),
+    ("POST", "/events/{ev}/publish-results", "page", SIGNED_IN, {"publish": "1"}),
+]
+
+
+def test_event_authorization_matrix(server):
+    import datetime
+    op = client_for(server, "operator")
+    day = (datetime.datetime.utcnow() + datetime.timedelta(days=30)).strftime("%Y-%m-%d")
+    body = {"name_zh": "矩阵对接会", "starts_at": day + "T09:00", "ends_at": day + "T18:00", "meeting_start": day + "T14:00",
+            "slots": 3, "tables": 2}
+    ids = {}
+    for name in ("ev", "ev2", "draft"):
+        r = op.api("POST", "/api/v1/events", body)
+        assert r.status == 201, r
+        ids[name] = r.json["id"]
+        if name != "draft":
+            for action in ("publish", "open_registration"):
+                assert op.api("POST", "/api/v1/events/%s/actions" % ids[name], {"action": action}).status == 200
+    member, victim = client_for(server, "org_member"), client_for(server, "scientist2")
+    for c in (member, victim):
+        assert c.api("POST", "/api/v1/events/%s/registrations" % ids["ev"], {"country": "CN"}).status == 201
+    member.api("POST", "/api/v1/events/%s/registrations" % ids["ev2"], {"country": "CN"})
+    victim_id = victim.api("GET", "/api/v1/me").json["id"]
+    r = member.api("POST", "/api/v1/events/%s/meetings" % ids["ev"], {"invitee_id": victim_id})
+    assert r.status == 201, r
+    r2 = member.api("POST", "/api/v1/events/%s/projects" % ids["ev"], {"source_kind": "new", "title": "矩阵项目"})
+    assert r2.status == 201, r2
+    values = dict(ids, reg=member.api("GET", "/api/v1/events/%s" % ids["ev"]).json["my_registration"]["id"], m=r.json["id"],
+                  p=r2.json["id"], victim=victim_id, day=day)
+    failures = []
+    for role in ROLES:
+        c = client_for(server, role)
+        for entry in EVENT_MATRIX:
+            method, path, kind, exp = entry[:4]
+            if role not in exp:
+                continue
+            body = entry[4] if len(entry) > 4 else None
+            if isinstance(body, dict):
+                body = {k: v.format(**values) if isinstance(v, str) else v for k, v in body.items()}
+            p = path.format(**values)
+            if kind == "api":
+                r = c.api(method, p, body)
+            elif method == "POST":
+                r = c.post_form(p, body or {})
+            else:
+                r = c.get(p)
+            got = outcome(r)
+            if got != exp[role]:
+                failures.append("%s %s as %s: expected %s, got %s" % (method, p, role, exp[role], got))
+    assert not failures, "\n".join(failures)
+    # Refused attempts changed nothing: org_member's registration and meeting stand.
+    assert member.api("GET", "/api/v1/events/%s" % ids["ev"]).json["my_registration"]["state"] == "approved"
+    assert member.api("GET", "/api/v1/events/%s/meetings" % ids["ev"]).json["items"][0]["state"] == "requested"
