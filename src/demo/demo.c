@@ -119,6 +119,7 @@ int kj_demo_load(kj_db *db, const char *root, const char *data_dir, FILE *out)
     /* Match the demo listings now (freshness from their back-dated days),
      * so that a server started on the demo shows matches at once. */
     while (kj_match_drain(db, 500) > 0) {}
+    if (kj_demo_events(db, out)) return -1;   /* after matching: suggestions read the matches */
     if (kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('demo_loaded', '1') ON CONFLICT(key) DO NOTHING", "") < 0) {
         fprintf(stderr, "demo: cannot record that the demo is loaded: %s\n", kj_db_errmsg(db));
         return -1;

@@ -31,6 +31,11 @@ int kj_demo_listings(kj_db *db, const char *root, FILE *out);
  *  Qinghai province, 西宁) and appoints the demo operators as heads of
  *  theirs. 0, or -1 with the reason on stderr. The demo users must exist. */
 int kj_demo_centers(kj_db *db, FILE *out);
+/** Two events of the 成都 center (demo_events.c): a past 技术对接会 with
+ *  meetings held and a deal started, an upcoming 科创会 with
+ *  registrations, scheduled meetings and a roadshow. After the listings
+ *  are matched. 0, or -1 with the reason on stderr. */
+int kj_demo_events(kj_db *db, FILE *out);
 /** Operators appointed at the demo centers for work orders (demo_workorders.c). */
 int kj_demo_workorder_staff(kj_db *db, FILE *out);
 /** kj_demo_listings for another file of that format (file relative to

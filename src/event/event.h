@@ -137,8 +137,9 @@ int kj_event_showcase_set(kj_db *db, json_t *user, const char *event_id, json_t 
  *  FORBIDDEN err.event.not_registered otherwise. */
 json_t *kj_event_participants(kj_db *db, json_t *user, const char *event_id, kj_err *e);
 /** Whom user might meet: matches (search/match.c) between user's listings
- *  (those shown at the event, else all their published ones) and the
- *  listings of other participants, best first: [{user_id, name, org_name,
+ *  (those shown at the event, else their 20 newest published ones) and
+ *  the listings of other participants, best first, one per person (their
+ *  best match): [{user_id, name, org_name,
  *  country, listing_id, listing_title, kind, my_listing_id,
  *  my_listing_title, score, reasons}] (reasons as kj_match_list gives
  *  them). Empty when user is not a participant. */

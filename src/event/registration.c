@@ -402,7 +402,8 @@ json_t *kj_event_suggestions(kj_db *db, json_t *user, const char *event_id, int 
     }
     json_decref(mine);
     json_decref(theirs);
-    /* Best first; one line per (their listing), the best of my listings. */
+    /* Best first; one line per person (their best match), since the
+     * question is whom to meet. */
     size_t n = json_array_size(out);
     for (i = 1; i < n; i++)
         for (j = i; j > 0; j--) {
@@ -416,7 +417,7 @@ json_t *kj_event_suggestions(kj_db *db, json_t *user, const char *event_id, int 
     json_t *best = json_array();
     json_array_foreach(out, i, x) {
         bool seen = false;
-        json_array_foreach(best, j, t) seen = seen || ev_same(kj_jstr(t, "listing_id"), kj_jstr(x, "listing_id"));
+        json_array_foreach(best, j, t) seen = seen || ev_same(kj_jstr(t, "user_id"), kj_jstr(x, "user_id"));
         if (!seen && (limit <= 0 || (int)json_array_size(best) < limit)) json_array_append(best, x);
     }
     json_decref(out);

@@ -227,6 +227,11 @@ void kj_ev_send_ics(kj_req *req, const char *id)
     kj_buf b = { 0 };
     int64_t now = kj_now_ms();
     int rc = kj_ics_begin(&b, name);
+    /* The event itself, then its sessions, then the participant's meetings. */
+    const char *venue = json_is_true(json_object_get(ev, "online")) ? kj_jstr_or_empty(ev, "online_url") : kj_jstr_or_empty(ev, "venue");
+    if (!rc) rc = kj_ics_event(&b, kj_arena_printf(req->arena, "event-%s@%s", kj_jstr_or_empty(ev, "id"), h), now,
+                               json_integer_value(json_object_get(ev, "starts_at")), json_integer_value(json_object_get(ev, "ends_at")),
+                               name, venue, en && *kj_jstr_or_empty(ev, "summary_en") ? kj_jstr(ev, "summary_en") : kj_jstr(ev, "summary_zh"));
     size_t i;
     json_t *x;
     json_array_foreach(json_object_get(a, "sessions"), i, x) {

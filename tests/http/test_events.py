@@ -542,7 +542,8 @@ def test_agenda_ics(server):
         assert len(line) <= 75, line                           # folded at 75 octets
         line.decode("utf-8")                                   # never inside a character
     text = body.replace(b"\r\n ", b"").decode()
-    assert text.count("BEGIN:VEVENT") == 2                      # the session and the meeting
+    assert text.count("BEGIN:VEVENT") == 3                      # the event, its session, the meeting
+    assert "UID:event-%s@" % p.eid in text
     assert "DTSTART:" in text and re.search(r"DTSTART:\d{8}T\d{6}Z", text)
     assert "A\\,B\\;C\\\\D " in text, text                # TEXT escaping
     assert "UID:meeting-%s@" % mid in text
