@@ -90,7 +90,13 @@ static void *run_jobs(void *arg)
         pthread_mutex_unlock(&jobs_lock);
         kj_db *db = kj_store_acquire(app->store);
         int64_t t0 = kj_mono_us();
-        if (t0 - last_tick_us > 60LL * 1000000 || !last_tick_us) {
+        /* The jobs that change shared data run on one node at a time (the
+         * store's leader, store.h); each round asks, so a node takes over
+         * about a second after the leader died. The rest below (this
+         * node's memory, its database file) runs on every node. */
+        bool leader = kj_store_leader(app->store);
+        if (!leader) last_tick_us = 0;   /* a new leader ticks at once */
+        if (leader && (t0 - last_tick_us > 60LL * 1000000 || !last_tick_us)) {
             kj_market_tick(db);
             kj_challenge_tick(db);
             kj_workorder_tick(db, app->cfg.workorder_first_response_hours * 3600 * 1000);
@@ -110,7 +116,7 @@ static void *run_jobs(void *arg)
         }
         /* Small batches: a stop request waits for at most one batch, and a
          * match costs up to ≈200 ms at 1M listings (make bench). */
-        int matched = kj_match_drain(db, 5);
+        int matched = leader ? kj_match_drain(db, 5) : 0;
         if (warming) {
             int64_t n = kj_search_warm(db, &warm_cursor, 50000);
             warm_docs += n > 0 ? n : 0;
@@ -244,6 +250,15 @@ static int cmd_serve(int argc, char **argv)
     kj_mail_worker *mail = kj_mail_worker_start(app.store, &app.cfg);  /* deal feature: sends the e-mail queue */
     int sig = 0;
     sigwait(&stop, &sig);
+    /* Several nodes: /readyz answers 503 from now on, and the node keeps
+     * serving for drain_seconds so that the load balancer sees it and
+     * sends no new request here before the listener closes. */
+    atomic_store(&app.draining, true);
+    if (cfg.drain_s > 0) {
+        fprintf(stderr, "kejiyun: %s received, draining for %ld s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg.drain_s);
+        struct timespec left = { .tv_sec = cfg.drain_s };
+        while (nanosleep(&left, &left) != 0) {}
+    }
     fprintf(stderr, "kejiyun: %s received, finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     kj_server_stop(app.server, 10000);
     if (app.ops_server) { kj_server_stop(app.ops_server, 1000); kj_router_free(app.ops_router); }

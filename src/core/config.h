@@ -51,6 +51,7 @@ typedef struct kj_config {
     long body_min_rate;       /* ... plus a second per this many declared bytes */
     char metrics_token[128];  /* bearer token for /metrics on the public listener ("" = none) */
     char metrics_listen[128]; /* separate listener for /metrics and /healthz ("" = none) */
+    long drain_s;             /* seconds a stopping node keeps serving with /readyz at 503 */
     bool access_log;
     long page_cache_ms;       /* anonymous browse pages served from memory this long at most (0 = off) */
     bool trust_proxy;

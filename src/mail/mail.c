@@ -216,12 +216,22 @@ int kj_mail_send_due(kj_db *db, const kj_config *cfg, int max)
 {
     int64_t start = kj_now_ms();
     json_t *due = kj_db_rows(db, "SELECT id, to_addr, subject, body, attempts FROM mail_queue WHERE status = 'queued' "
-                                 "AND next_try_at <= ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY next_try_at, id LIMIT ?",
-                             "iii", start, start, (int64_t)max);
+                                 "AND next_try_at <= ? AND (expires_at IS NULL OR expires_at > ?) "
+                                 "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_try_at, id LIMIT ?",
+                             "iiii", start, start, start, (int64_t)max);
+    const char *node = kj_store_node_id(kj_db_store(db));
     int sent = 0;
     size_t i;
     json_t *m;
     json_array_foreach(due, i, m) {
+        /* The claim (migration 039): another node that became the leader
+         * while this one was sending skips the e-mail until the claim ends
+         * (longer than a send can take: the SMTP timeouts, smtp.c). */
+        int claimed = kj_db_exec(db, "UPDATE mail_queue SET claimed_by = ?, claimed_until = ? WHERE id = ? AND status = 'queued' "
+                                     "AND (claimed_until IS NULL OR claimed_until <= ?)",
+                                 "sisi", node, kj_now_ms() + KJ_MAIL_CLAIM_MS, kj_jstr(m, "id"), kj_now_ms());
+        if (claimed < 0) break;          /* the database is failing: the next round tries again */
+        if (claimed == 0) continue;      /* sent, withdrawn or claimed meanwhile */
         char err[256] = "";
         kj_buf body = { 0 };
         const char *p = kj_jstr(m, "body"), *q;
@@ -237,6 +247,7 @@ int kj_mail_send_due(kj_db *db, const kj_config *cfg, int max)
         if (rc == 0) {
             /* A one-time link has reached its owner: the queue keeps no copy. */
             if (kj_db_exec(db, "UPDATE mail_queue SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL, "
+                               "claimed_by = NULL, claimed_until = NULL, "
                                "body = CASE WHEN sensitive = 1 THEN ? ELSE body END WHERE id = ?",
                            "iss", now, KJ_MAIL_SECRET_REMOVED, kj_jstr(m, "id")) < 0)
                 kj_log_error("mail: %s sent but not marked sent; it may be sent again", kj_jstr(m, "id"));
@@ -250,6 +261,7 @@ int kj_mail_send_due(kj_db *db, const kj_config *cfg, int max)
              * attempt ran (status failed, its link removed) must not come
              * back to the queue and go out with the placeholder body. */
             if (kj_db_exec(db, "UPDATE mail_queue SET attempts = ?, next_try_at = ?, last_error = ?, status = ?, "
+                               "claimed_by = NULL, claimed_until = NULL, "
                                "body = CASE WHEN sensitive = 1 AND ? THEN ? ELSE body END WHERE id = ? AND status = 'queued'",
                            "iissbss",
                            attempts, now + delay, err, give_up ? "failed" : "queued", give_up, KJ_MAIL_SECRET_REMOVED, kj_jstr(m, "id")) < 0)

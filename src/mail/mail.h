@@ -66,10 +66,15 @@ int kj_mail_pref_set(kj_db *db, const char *user_id, const char *category, const
  *  abandons sensitive e-mails whose link expired unsent (body removed).
  *  Returns the number of e-mails queued. */
 int kj_mail_housekeeping(kj_db *db);
+/** How long a node's claim on an e-mail it sends lasts (ms): longer than
+ *  one send can take (smtp.c: 5 s to connect, 30 s in all). */
+#define KJ_MAIL_CLAIM_MS (60LL * 1000)
 /** Sends up to max due e-mails through cfg's SMTP server; failures are
  *  retried with growing delays (1 min, 2, 4 … up to 1 h; given up after
  *  20 attempts: status failed). Returns the number sent. Does not hold a
- *  transaction while talking to the server. */
+ *  transaction while talking to the server. Each e-mail is claimed for
+ *  this node (kj_store_node_id, KJ_MAIL_CLAIM_MS) before it is sent, so
+ *  two nodes running this at once (a leader change) send it once. */
 int kj_mail_send_due(kj_db *db, const kj_config *cfg, int max);
 
 /** Sends one message over SMTP (libcurl). 0, or -1 with a one-line reason

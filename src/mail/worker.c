@@ -24,10 +24,15 @@ static void *run(void *arg)
     pthread_mutex_lock(&w->lock);
     while (!w->stop) {
         pthread_mutex_unlock(&w->lock);
-        kj_db *db = kj_store_acquire(w->store);
-        kj_mail_housekeeping(db);
-        int sent = kj_mail_send_due(db, w->cfg, 20);
-        kj_store_release(w->store, db);
+        /* Only the job leader sends (store.h: kj_store_leader); the
+         * claims in kj_mail_send_due cover a change of leader mid-send. */
+        int sent = 0;
+        if (kj_store_leader(w->store)) {
+            kj_db *db = kj_store_acquire(w->store);
+            kj_mail_housekeeping(db);
+            sent = kj_mail_send_due(db, w->cfg, 20);
+            kj_store_release(w->store, db);
+        }
         pthread_mutex_lock(&w->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);

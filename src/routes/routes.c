@@ -113,6 +113,7 @@ const kj_route kj_routes_core[] = {
 
     /* Operations */
     { KJ_GET,  "/healthz",                 kj_ops_healthz,         KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, NULL, "healthz" },
+    { KJ_GET,  "/readyz",                  kj_ops_readyz,          KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, NULL, "readyz" },
     { KJ_GET,  "/metrics",                 kj_ops_metrics,         KJ_PUBLIC,    KJ_CONSENT_FREE, NULL, "metrics" },
     { KJ_GET,  "/static/*",                kj_ops_static,          KJ_PUBLIC,    0, NULL, "static" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
@@ -132,6 +133,7 @@ const kj_route kj_routes_test[] = {
  * reachable by the monitoring system alone, so no token. */
 const kj_route kj_routes_ops_listener[] = {
     { KJ_GET,  "/healthz",                 kj_ops_healthz,         KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, NULL, "healthz" },
+    { KJ_GET,  "/readyz",                  kj_ops_readyz,          KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, NULL, "readyz" },
     { KJ_GET,  "/metrics",                 kj_ops_metrics_local,   KJ_PUBLIC,    KJ_CONSENT_FREE, NULL, "metrics" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };

@@ -363,12 +363,16 @@ int kj_match_drain(kj_db *db, int max)
     json_array_foreach(due, i, r) {
         const char *id = kj_jstr(r, "listing_id");
         if (kj_db_begin(db)) break;
-        int rc = 0;
-        if (kj_search_backend_of(db)->doc_number(db, id)) {
+        /* The claim, first in the transaction: a node that drains at the
+         * same time (a job leader change) finds the row gone and skips it,
+         * so alerts go out once. */
+        int rc = kj_db_exec(db, "DELETE FROM match_queue WHERE listing_id = ?", "s", id);
+        if (rc == 0) { kj_db_rollback(db); continue; }
+        rc = rc < 0 ? -1 : 0;
+        if (rc == 0 && kj_search_backend_of(db)->doc_number(db, id)) {
             rc = kj_match_compute(db, id) < 0 ? -1 : 0;
             if (rc == 0 && json_integer_value(json_object_get(r, "notify"))) kj_alerts_for_new_listing(db, id);
         }
-        if (rc == 0) rc = kj_db_exec(db, "DELETE FROM match_queue WHERE listing_id = ?", "s", id) < 0 ? -1 : 0;
         if (rc || kj_db_commit(db)) { kj_db_rollback(db); break; }
         done++;
     }

@@ -29,10 +29,21 @@ kj_store *kj_store_open(const kj_store_backend *be, const char *uri, int pool_si
     s->hook_ctx = hook_ctx;
     pthread_mutex_init(&s->fault_lock, NULL);
     pthread_mutex_init(&s->meta_lock, NULL);
+    pthread_mutex_init(&s->listen_lock, NULL);
+    pthread_mutex_init(&s->leader_lock, NULL);
+    snprintf(s->node_id, sizeof s->node_id, "%s", kj_id_new().s);
     if (be->open(s, uri, pool_size, err, errlen) != 0) {
         pthread_mutex_destroy(&s->fault_lock);
         pthread_mutex_destroy(&s->meta_lock);
+        pthread_mutex_destroy(&s->listen_lock);
+        pthread_mutex_destroy(&s->leader_lock);
         free(s);
+        return NULL;
+    }
+    /* Other nodes' writes move this node's generation (store.h). */
+    if (be->listen && be->listen(s, KJ_CHANNEL_WRITES) != 0) {
+        snprintf(err, errlen, "cannot listen for other nodes' writes");
+        kj_store_close(s);
         return NULL;
     }
     return s;
@@ -44,6 +55,8 @@ void kj_store_close(kj_store *s)
     s->be->close(s);
     pthread_mutex_destroy(&s->fault_lock);
     pthread_mutex_destroy(&s->meta_lock);
+    pthread_mutex_destroy(&s->listen_lock);
+    pthread_mutex_destroy(&s->leader_lock);
     free(s);
 }
 
@@ -76,6 +89,8 @@ kj_db *kj_store_acquire(kj_store *s)
     h->tx_failed = false;
     h->fault_commits = h->fault_reads = 0;
     h->statements = h->statement_us = 0;
+    h->npending = 0;
+    h->tx_wrote = false;
     return db;
 }
 void kj_store_release(kj_store *s, kj_db *db) { if (db) s->be->release(s, db); }
@@ -83,6 +98,120 @@ int64_t kj_store_error_count(kj_store *s) { return __atomic_load_n(&s->errors, _
 uint64_t kj_store_serial(kj_store *s) { return s->serial; }
 uint64_t kj_store_generation(kj_store *s) { return __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE); }
 static void wrote(kj_db *db) { __atomic_add_fetch(&kj_db_store(db)->generation, 1, __ATOMIC_RELEASE); }
+
+/* ---- several nodes: change signals and the leader (store.h) ---- */
+
+static void failed(kj_db *db, const char *msg, const char *sql);
+
+const char *kj_store_node_id(kj_store *s) { return s->node_id; }
+
+static bool channel_ok(const char *c)
+{
+    size_t n = c ? strlen(c) : 0;
+    if (n == 0 || n > 47) return false;
+    return strspn(c, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+int kj_store_subscribe(kj_store *s, const char *channel, kj_change_listener fn, void *ctx)
+{
+    if (!fn || !channel_ok(channel)) return -1;
+    pthread_mutex_lock(&s->listen_lock);
+    int rc = -1;
+    bool heard = false;   /* the backend already listens on this channel */
+    for (int i = 0; i < s->nlisteners; i++) heard |= !strcmp(s->listeners[i].channel, channel);
+    if (s->nlisteners < KJ_LISTENERS_MAX &&
+        (heard || !strcmp(channel, KJ_CHANNEL_WRITES) || !s->be->listen || s->be->listen(s, channel) == 0)) {
+        snprintf(s->listeners[s->nlisteners].channel, sizeof s->listeners[0].channel, "%s", channel);
+        s->listeners[s->nlisteners].fn = fn;
+        s->listeners[s->nlisteners].ctx = ctx;
+        s->nlisteners++;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&s->listen_lock);
+    return rc;
+}
+
+/* Calls the listeners of channel. The lock is held during the calls:
+ * listeners are quick (store.h) and may not subscribe. */
+static void tell_listeners(kj_store *s, const char *channel, const char *payload, bool remote)
+{
+    pthread_mutex_lock(&s->listen_lock);
+    for (int i = 0; i < s->nlisteners; i++)
+        if (!strcmp(s->listeners[i].channel, channel)) s->listeners[i].fn(s->listeners[i].ctx, s, channel, payload, remote);
+    pthread_mutex_unlock(&s->listen_lock);
+}
+
+void kj_store_deliver(kj_store *s, const char *channel, const char *wire_payload)
+{
+    if (!channel || !wire_payload) return;
+    const char *sp = strchr(wire_payload, ' ');
+    size_t idlen = sp ? (size_t)(sp - wire_payload) : strlen(wire_payload);
+    if (idlen == strlen(s->node_id) && !strncmp(wire_payload, s->node_id, idlen)) return;   /* our own */
+    const char *payload = sp ? sp + 1 : "";
+    /* Before the listeners: one that reads the generation sees the move. */
+    if (!strcmp(channel, KJ_CHANNEL_WRITES)) __atomic_add_fetch(&s->generation, 1, __ATOMIC_RELEASE);
+    tell_listeners(s, channel, payload, true);
+}
+
+/* Sends one signal to the other nodes (inside the open transaction, or
+ * at once). */
+static int send_remote(kj_db *db, const char *channel, const char *payload)
+{
+    if (!BE(db)->notify) return 0;
+    char wire[256];
+    snprintf(wire, sizeof wire, "%s %s", kj_db_store(db)->node_id, payload);
+    int rc = BE(db)->notify(db, channel, wire);
+    if (rc != 0) failed(db, BE(db)->errmsg(db), "NOTIFY");
+    return rc;
+}
+
+int kj_db_publish(kj_db *db, const char *channel, const char *payload)
+{
+    struct kj_db_header *h = (struct kj_db_header *)db;
+    if (!payload) payload = "";
+    if (!channel_ok(channel) || strlen(payload) >= sizeof h->pending[0].payload) return -1;
+    if (!BE(db)->in_transaction(db)) {
+        if (send_remote(db, channel, payload) != 0) return -1;
+        tell_listeners(kj_db_store(db), channel, payload, false);
+        return 0;
+    }
+    for (int i = 0; i < h->npending; i++)   /* the same signal twice is one */
+        if (!strcmp(h->pending[i].channel, channel) && !strcmp(h->pending[i].payload, payload)) return 0;
+    if (h->npending == KJ_PUBLISH_MAX) return -1;
+    snprintf(h->pending[h->npending].channel, sizeof h->pending[0].channel, "%s", channel);
+    snprintf(h->pending[h->npending].payload, sizeof h->pending[0].payload, "%s", payload);
+    h->npending++;
+    return 0;
+}
+
+bool kj_store_leader(kj_store *s)
+{
+    if (!s->be->leader) return true;
+    pthread_mutex_lock(&s->leader_lock);
+    /* The clock of core/clock.h, so that tests control it; one set back
+     * (tests do) asks at once rather than never. */
+    int64_t now = kj_now_ms();
+    if (!s->leader_asked || now - s->leader_asked_ms >= 500 || now < s->leader_asked_ms) {
+        bool was = s->leader;
+        s->leader = s->be->leader(s) == 1;
+        s->leader_asked = true;
+        s->leader_asked_ms = now;
+        if (s->leader != was)
+            kj_log_info("node %s: %s", s->node_id, s->leader ? "now the job leader" : "no longer the job leader");
+    }
+    bool l = s->leader;
+    pthread_mutex_unlock(&s->leader_lock);
+    return l;
+}
+
+bool kj_store_leader_known(kj_store *s)
+{
+    if (!s->be->leader) return true;
+    pthread_mutex_lock(&s->leader_lock);
+    bool l = s->leader;
+    pthread_mutex_unlock(&s->leader_lock);
+    return l;
+}
 
 /* Every failure but a constraint violation: counted for /metrics, logged
  * (with the request id, see log.h), recorded on the connection for
@@ -312,8 +441,18 @@ static int vexec(kj_db *db, const char *sql, const char *types, va_list ap)
     kj_stmt_finish(db, st);
     if (rc < 0) return rc;
     int changed = (int)BE(db)->changes(db);
-    if (changed > 0) wrote(db);
+    if (changed > 0) {
+        wrote(db);
+        if (BE(db)->in_transaction(db)) H(db)->tx_wrote = true;
+    }
     return changed;
+}
+
+/* A write that changed rows outside a transaction (it committed on its
+ * own): the other nodes hear of it at once (store.h). */
+static void wrote_alone(kj_db *db, int changed)
+{
+    if (changed > 0 && BE(db)->notify && !BE(db)->in_transaction(db)) (void)send_remote(db, KJ_CHANNEL_WRITES, "");
 }
 
 int kj_db_exec(kj_db *db, const char *sql, const char *types, ...)
@@ -322,6 +461,7 @@ int kj_db_exec(kj_db *db, const char *sql, const char *types, ...)
     va_start(ap, types);
     int rc = vexec(db, sql, types, ap);
     va_end(ap);
+    wrote_alone(db, rc);
     return rc;
 }
 
@@ -437,6 +577,8 @@ int64_t kj_db_int_j(kj_db *db, int64_t dflt, const char *sql, json_t *params)
 int kj_db_begin(kj_db *db)
 {
     H(db)->tx_failed = false;
+    H(db)->npending = 0;
+    H(db)->tx_wrote = false;
     int64_t t0 = kj_mono_us();
     int rc = BE(db)->begin(db);
     counted(db, t0, true);
@@ -456,23 +598,40 @@ int kj_db_commit(kj_db *db)
         failed(db, "injected commit fault (test mode)", "COMMIT");
         rc = KJ_DB_ERROR;
     } else {
-        int64_t t0 = kj_mono_us();
-        rc = BE(db)->commit(db);
-        counted(db, t0, true);
-        if (rc != 0) failed(db, BE(db)->errmsg(db), "COMMIT");
+        /* The other nodes' signals go inside the transaction: they are
+         * sent by its commit, or not at all. */
+        struct kj_db_header *h = H(db);
+        rc = 0;
+        if (BE(db)->notify) {
+            if (h->tx_wrote) rc = send_remote(db, KJ_CHANNEL_WRITES, "");
+            for (int i = 0; rc == 0 && i < h->npending; i++) rc = send_remote(db, h->pending[i].channel, h->pending[i].payload);
+        }
+        if (rc == 0) {
+            int64_t t0 = kj_mono_us();
+            rc = BE(db)->commit(db);
+            counted(db, t0, true);
+            if (rc != 0) failed(db, BE(db)->errmsg(db), "COMMIT");
+        }
     }
     /* A failed commit (busy, disk full, I/O) may leave the transaction
      * open: end it, so that nothing of it remains and the next statement
      * does not run inside it. */
     if (rc != 0) BE(db)->rollback(db);
     H(db)->tx_failed = false;
+    H(db)->tx_wrote = false;
     wrote(db);   /* even when the commit failed: a rollback is a change too, for a cache */
+    /* This node's listeners, after the commit and only for a commit. */
+    int n = H(db)->npending;
+    H(db)->npending = 0;
+    for (int i = 0; rc == 0 && i < n; i++) tell_listeners(kj_db_store(db), H(db)->pending[i].channel, H(db)->pending[i].payload, false);
     return rc;
 }
 
 int kj_db_rollback(kj_db *db)
 {
     H(db)->tx_failed = false;
+    H(db)->npending = 0;   /* signals of what did not happen */
+    H(db)->tx_wrote = false;
     int64_t t0 = kj_mono_us();
     int rc = BE(db)->rollback(db);
     counted(db, t0, true);
@@ -490,6 +649,8 @@ int kj_db_run_script(kj_db *db, const char *sql)
     counted(db, t0, true);
     if (rc != 0) failed(db, BE(db)->errmsg(db), "script");
     wrote(db);
+    if (rc == 0 && BE(db)->in_transaction(db)) H(db)->tx_wrote = true;
+    else wrote_alone(db, rc == 0);
     return rc;
 }
 
@@ -586,10 +747,22 @@ int kj_store_migrate(kj_store *s, const char *dir, char *err, size_t errlen)
         int64_t have = kj_db_int(db, 0, "SELECT count(*) FROM schema_migrations WHERE version = ?",
                                  "i", (int64_t)atoi(names[i]));
         if (have) continue;
-        if (apply_one(db, dir, names[i], err, errlen) != 0) applied = -1;
-        else applied++;
+        if (apply_one(db, dir, names[i], err, errlen) == 0) applied++;
+        /* Several nodes starting at once on one database all try; the
+         * one whose transaction loses finds the migration applied by the
+         * winner (its own attempt rolled back whole). */
+        else if (kj_db_int(db, 0, "SELECT count(*) FROM schema_migrations WHERE version = ?", "i", (int64_t)atoi(names[i])) != 1)
+            applied = -1;
+        else kj_log_info("migration %s: applied by another node meanwhile", names[i]);
     }
+    if (n > 0) __atomic_store_n(&s->schema_known, (int64_t)atoi(names[n - 1]), __ATOMIC_RELAXED);
     kj_store_release(s, db);
     for (int i = 0; i < n; i++) free(names[i]);
     return applied;
+}
+
+bool kj_store_schema_current(kj_db *db)
+{
+    int64_t known = __atomic_load_n(&kj_db_store(db)->schema_known, __ATOMIC_RELAXED);
+    return known > 0 && kj_db_int(db, 0, "SELECT max(version) FROM schema_migrations", "") >= known;
 }

@@ -114,6 +114,22 @@ typedef struct kj_store_backend {
     char    *(*defer_indexes)(kj_db *db, const char *table);   /* see kj_db_defer_indexes; NULL: not offered */
     int64_t  (*changes)(kj_db *db);
     const char *(*errmsg)(kj_db *db);
+    /* Several nodes on one database (see "Several nodes" below). All three
+     * NULL for a database that only one process serves (SQLite): signals
+     * then stay in the process and the process is always the leader. */
+    /* Queues a signal to the other processes on this database: sent with
+     * the open transaction's commit (dropped by its rollback), at once
+     * outside one (PostgreSQL: pg_notify). 0 or < 0. */
+    int      (*notify)(kj_db *db, const char *channel, const char *payload);
+    /* From now on, hands every signal on channel, from any process, to
+     * kj_store_deliver (from a thread of the backend's own, on a
+     * connection of its own: PostgreSQL LISTEN). 0 or < 0. */
+    int      (*listen)(kj_store *s, const char *channel);
+    /* Whether this process holds the store-wide leadership lock, trying to
+     * take it when not (PostgreSQL: pg_try_advisory_lock on a connection
+     * of its own, which also proves that the lock is still held: a lost
+     * connection is lost leadership). 1, 0, or < 0 on error (not leader). */
+    int      (*leader)(kj_store *s);
 } kj_store_backend;
 
 /* The backends compiled in. */
@@ -148,6 +164,11 @@ uint64_t kj_store_serial(kj_store *s);
  *  order, each in its own transaction). Returns the number applied, or -1
  *  with a one-line reason in err. */
 int kj_store_migrate(kj_store *s, const char *dir, char *err, size_t errlen);
+
+/** Whether the database has every migration that kj_store_migrate found
+ *  in this process (a newer node may have applied more: that is fine).
+ *  False before kj_store_migrate ran, and when the read fails. */
+bool kj_store_schema_current(kj_db *db);
 
 /** Runs one statement; returns the number of rows changed (≥ 0) or a
  *  negative KJ_DB_ error. */
@@ -254,6 +275,63 @@ void kj_db_statements(kj_db *db, int64_t *count, int64_t *us);
  *  cannot give one. The app reads it at start-up, before serving. */
 const char *kj_store_instance_id(kj_db *db);
 
+/* ---- Several nodes ----
+ * Several processes (nodes) may serve one database (PostgreSQL). What one
+ * node keeps in memory about the data (response caches, memos, search
+ * attributes) must then learn of the others' writes, and the background
+ * jobs must run on one node at a time.
+ *
+ * Change signals: kj_db_publish(db, channel, payload) queues a signal on
+ * the connection; the commit of its transaction delivers it (a rollback
+ * or a failed commit drops it; outside a transaction it goes at once) to
+ * the listeners of this process (remote = false, on the committing
+ * thread, after the commit) and through the backend to every other node
+ * (remote = true, on the backend's listening thread). So a listener never
+ * hears of a write that did not happen, and each node hears of each
+ * signal once.
+ *
+ * The store publishes one signal itself: KJ_CHANNEL_WRITES after every
+ * committed write to the other nodes (never to itself). A node that
+ * hears it moves its kj_store_generation, exactly as its own writes do:
+ * every cache keyed by the generation (resp_cache, browse memo, figures)
+ * drops what it keeps on every node, with no listener to write. Finer
+ * signals (a listing's id, for a cache of listings) are the domains' own
+ * channels. One process (SQLite) needs nothing more: the generation is
+ * moved by every write, and the listeners are called in process. */
+#define KJ_CHANNEL_WRITES "kj_writes"
+/** At most this many signals queue in one transaction: a write that
+ *  would send more publishes a coarser one (kj_db_publish says -1). */
+#define KJ_PUBLISH_MAX 16
+/** A listener: must be quick and thread-safe (it runs on the thread that
+ *  committed, or on the backend's listening thread). channel and payload
+ *  are valid during the call only. */
+typedef void (*kj_change_listener)(void *ctx, kj_store *s, const char *channel, const char *payload, bool remote);
+/** Calls fn for every signal on channel (at most KJ_LISTENERS_MAX in a
+ *  store); from any thread. 0, or -1 when full or the backend cannot
+ *  listen. Channels: [a-z0-9_], at most 47 characters. */
+#define KJ_LISTENERS_MAX 16
+int kj_store_subscribe(kj_store *s, const char *channel, kj_change_listener fn, void *ctx);
+/** Queues a signal (see above); payload at most 180 bytes. 0 or -1 (too
+ *  many queued, a bad channel, a payload too long: nothing queued). */
+int kj_db_publish(kj_db *db, const char *channel, const char *payload);
+/** For backends: a signal from the database, as the other node sent it
+ *  (its node id, a space, the payload). Signals of this node are
+ *  ignored: they were delivered when their transaction committed. */
+void kj_store_deliver(kj_store *s, const char *channel, const char *wire_payload);
+/** This process's id among the nodes (a ULID made when the store opened). */
+const char *kj_store_node_id(kj_store *s);
+/** Whether this node is the one that runs the background jobs now. A
+ *  backend for one process: always. Otherwise the backend's lock, asked
+ *  at most every 500 ms (the answer in between is remembered): a node
+ *  that is not the leader calls this each round of its job loop (about
+ *  every second) and takes over within about a second of the leader's
+ *  death. Leadership can end between two calls (a lost connection) while
+ *  the old leader is still inside a job: jobs therefore claim their rows
+ *  inside their own transactions, and run correctly twice at once. */
+bool kj_store_leader(kj_store *s);
+/** Answers kj_store_leader from memory, without asking (for /readyz). */
+bool kj_store_leader_known(kj_store *s);
+
 /* ---- for backends only ---- */
 struct kj_store {
     const kj_store_backend *be;
@@ -271,6 +349,15 @@ struct kj_store {
     /* kj_store_instance_id: empty until first read, under meta_lock. */
     char instance_id[32];
     pthread_mutex_t meta_lock;
+    /* Several nodes (see above). */
+    char node_id[32];        /* written at open, then read-only */
+    pthread_mutex_t listen_lock;   /* guards listeners */
+    struct { char channel[48]; kj_change_listener fn; void *ctx; } listeners[KJ_LISTENERS_MAX];
+    int nlisteners;
+    pthread_mutex_t leader_lock;   /* guards the three below */
+    bool leader, leader_asked;
+    int64_t leader_asked_ms;
+    int64_t schema_known;    /* the last migration kj_store_migrate found (atomic) */
 };
 /* Per connection, used by the thread that borrowed it only. */
 struct kj_db_header {
@@ -281,5 +368,9 @@ struct kj_db_header {
     char fault_sql[128];
     int64_t statements;      /* see kj_db_statements; reset when acquired */
     int64_t statement_us;
+    /* Signals waiting for the open transaction's commit (kj_db_publish). */
+    int npending;
+    struct { char channel[48]; char payload[184]; } pending[KJ_PUBLISH_MAX];
+    bool tx_wrote;           /* the open transaction changed rows */
 };
 #endif

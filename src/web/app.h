@@ -19,6 +19,7 @@
 #include "http/http.h"
 #include "store/store.h"
 #include "web/tmpl.h"
+#include <stdatomic.h>
 
 /* Who may use a route (kj_route.access). 0 = anyone, signed in or not. */
 enum kj_access {
@@ -55,6 +56,9 @@ typedef struct kj_app {
     struct kj_rewriter *rewriter; /* query rewriting for search (shared, immutable) */
     char instance_id[32];
     struct kj_resp_cache *page_cache; /* KJ_CACHE routes for anonymous visitors; NULL: off */
+    /* Set once by the serving thread when a stop begins (and never
+     * cleared); read by /readyz from any thread. */
+    atomic_bool draining;
 } kj_app;
 
 
@@ -151,6 +155,9 @@ void kj_page_org(kj_req *req);
 void kj_page_about_roles(kj_req *req);
 
 void kj_ops_healthz(kj_req *req);
+/** /readyz: 200 when this node should get traffic (database answers, its
+ *  migrations applied, not draining for a stop), else 503; JSON either way. */
+void kj_ops_readyz(kj_req *req);
 /** /metrics on the public listener: only with the configured token, else 404. */
 void kj_ops_metrics(kj_req *req);
 /** /metrics on the operations listener (metrics_listen): no token. */

@@ -26,6 +26,27 @@ void kj_ops_healthz(kj_req *req)
     kj_resp_json(req, 200, json_pack("{s:s, s:s}", "status", "ok", "database", "ok"));
 }
 
+/* For a load balancer: whether this node should get requests. Not while
+ * it drains for a stop (SIGTERM, setting drain_seconds), not when the
+ * database does not answer, not when the database lacks a migration this
+ * binary has (it would ask for tables or columns that are not there).
+ * The node's id and whether it runs the background jobs come along, for
+ * the operator (and the multi-node test). */
+void kj_ops_readyz(kj_req *req)
+{
+    kj_app *app = kj_req_app(req);
+    kj_db *db = kj_req_db(req);
+    bool draining = atomic_load(&app->draining);
+    bool alive = kj_figures_db_alive(db);
+    bool current = alive && kj_store_schema_current(db);
+    bool ready = !draining && alive && current;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:b}", "status", ready ? "ready" : "not_ready",
+                          "database", alive ? "ok" : "unreachable", "schema", !alive ? "unknown" : current ? "current" : "behind",
+                          "draining", draining, "node", kj_store_node_id(app->store), "leader", kj_store_leader_known(app->store));
+    kj_resp_header(req, "Cache-Control", "no-store");
+    kj_resp_json(req, ready ? 200 : 503, o);
+}
+
 static void metrics(kj_req *req);
 
 /* The figures (user and session counts, routes, errors) help an attacker
@@ -57,6 +78,8 @@ static void metrics(kj_req *req)
     kj_buf_printf(&out, "# HELP kejiyun_sessions_active Live sessions.\n"
                         "# TYPE kejiyun_sessions_active gauge\nkejiyun_sessions_active %lld\n",
                   (long long)kj_session_count(db));
+    kj_buf_printf(&out, "# HELP kejiyun_job_leader Whether this node runs the background jobs (one node of several).\n"
+                        "# TYPE kejiyun_job_leader gauge\nkejiyun_job_leader %d\n", kj_store_leader_known(app->store) ? 1 : 0);
     kj_buf_printf(&out, "# TYPE kejiyun_users gauge\nkejiyun_users %lld\n",
                   (long long)kj_figures_users(db));
     int64_t hits, misses;

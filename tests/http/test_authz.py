@@ -137,6 +137,7 @@ MATRIX = [
     ("GET", "/api/v1/regions", "api", PUBLIC),
     ("GET", "/api/v1/regions?parent=510603", "api", PUBLIC),
     ("GET", "/healthz", "api", PUBLIC),
+    ("GET", "/readyz", "api", PUBLIC),
     # Organization membership (issue 12 item 1).
     ("GET", "/account/org-request", "page", SIGNED_IN),
     # Only org_member accounts in no organization may ask to join one.

@@ -31,6 +31,9 @@ def test_metrics_listener_serves_metrics_and_health_only(server):
     assert 'kejiyun_http_requests_total{route="home",status="200"}' in text, "the public listener's figures"
     status, text = ops_get("/healthz")
     assert status == 200 and '"ok"' in text
+    status, text = ops_get("/readyz")
+    assert status == 200 and '"ready"' in text, text
+    assert "kejiyun_job_leader 1" in ops_get("/metrics")[1]
     for path in ("/", "/login", "/api/v1/me", "/static/css/site.css"):
         status, _ = ops_get(path)
         assert status == 404, (path, status)
