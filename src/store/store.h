@@ -358,6 +358,7 @@ struct kj_store {
     bool leader, leader_asked;
     int64_t leader_asked_ms;
     int64_t schema_known;    /* the last migration kj_store_migrate found (atomic) */
+    void *nodes;             /* the backend's state for notify/listen/leader, or NULL */
 };
 /* Per connection, used by the thread that borrowed it only. */
 struct kj_db_header {
