@@ -33,6 +33,7 @@
 #include "stats/stats.h"
 #include "deal/deal.h"  /* kj_ledger_verify (deal feature) */
 #include "mail/mail.h"  /* the e-mail worker (deal feature) */
+#include "fed/fed.h"    /* federation: identity, peers, the sync worker */
 #include <signal.h>
 #include <sys/resource.h>
 #include <stdio.h>
@@ -178,6 +179,33 @@ static void fit_open_files(kj_config *cfg)
     }
 }
 
+/* Who this instance is to its peers: the one place federation asks.
+ * A stand-in until the instance profile (issue 17 §1) lands: the site's
+ * names and public_url from the settings. */
+static void instance_identity(const kj_app *app, const char **name_zh, const char **name_en, const char **url)
+{
+    *name_zh = app->cfg.site_name;
+    *name_en = app->cfg.site_name_en;
+    *url = app->cfg.public_url;
+}
+
+/* Federation's identity and key pair (DATA/federation.key), before any
+ * thread that uses them starts. */
+static int fed_open(const kj_app *app, kj_db *db)
+{
+    const char *zh, *en, *url;
+    instance_identity(app, &zh, &en, &url);
+    kj_fed_settings fs = { (int)app->cfg.fed_sync_ms, (int)app->cfg.fed_window_s, (int)app->cfg.fed_rate_per_min,
+                           (int)app->cfg.fed_page };
+    char err[512];
+    if (kj_fed_init(app->cfg.data, kj_store_instance_id(db), zh, en, url, &fs, err, sizeof err)) {
+        fprintf(stderr, "kejiyun: federation: %s\n", err);
+        return -1;
+    }
+    kj_listing_origin_names(zh, en, url);
+    return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     kj_config cfg;
@@ -193,6 +221,12 @@ static int cmd_serve(int argc, char **argv)
     if (kj_app_open(&app, &cfg, kj_route_table(cfg.test_mode), err, sizeof err)) {
         fprintf(stderr, "kejiyun: %s\n", err);
         return 1;
+    }
+    {
+        kj_db *db = kj_store_acquire(app.store);
+        int rc = fed_open(&app, db);
+        kj_store_release(app.store, db);
+        if (rc) { kj_app_close(&app); return 1; }
     }
     /* Block the stop signals in every thread; this one waits for them. */
     sigset_t stop;
@@ -248,6 +282,7 @@ static int cmd_serve(int argc, char **argv)
     pthread_t jobs;
     pthread_create(&jobs, NULL, run_jobs, &app);
     kj_mail_worker *mail = kj_mail_worker_start(app.store, &app.cfg);  /* deal feature: sends the e-mail queue */
+    kj_fed_worker *fed = kj_fed_worker_start(app.store);  /* harvests peers' feeds, pushes the federation outbox */
     int sig = 0;
     sigwait(&stop, &sig);
     /* Several nodes: /readyz answers 503 from now on, and the node keeps
@@ -268,6 +303,7 @@ static int cmd_serve(int argc, char **argv)
     pthread_mutex_unlock(&jobs_lock);
     pthread_join(jobs, NULL);
     kj_mail_worker_stop(mail);  /* deal feature */
+    kj_fed_worker_stop(fed);
     kj_app_close(&app);
     fprintf(stderr, "kejiyun: stopped\n");
     return 0;
@@ -617,6 +653,56 @@ static int cmd_export(int argc, char **argv)
     return with_store(n, argv, do_export, &a);
 }
 
+struct peer_args { const char *action, *url, *key, *reason; };
+
+static int do_peer(kj_app *app, kj_db *db, void *ctx)
+{
+    struct peer_args *a = ctx;
+    if (fed_open(app, db)) return 1;
+    const kj_fed_self *me = kj_fed_self_get();
+    if (!strcmp(a->action, "key")) {
+        printf("instance_id\t%s\npublic_key\t%s\nurl\t%s\n", me->instance_id, me->pk_b64, me->url);
+        return 0;
+    }
+    if (!strcmp(a->action, "list")) {
+        json_t *peers = kj_fed_peers(db);
+        size_t i;
+        json_t *p;
+        json_array_foreach(peers, i, p)
+            printf("%s\t%s\t%s\t%s\t%s\n", kj_jstr_or_empty(p, "id"), kj_jstr_or_empty(p, "state"), kj_jstr_or_empty(p, "url"),
+                   kj_jstr_or_empty(p, "instance_id"), kj_jstr_or_empty(p, "last_error"));
+        json_decref(peers);
+        return peers ? 0 : 1;
+    }
+    char id[KJ_ID_LEN + 1];
+    kj_err fail = { 0 };
+    int rc = !strcmp(a->action, "add") ? kj_fed_peer_add(db, NULL, a->url, a->key, a->reason ? a->reason : "kejiyun peer add", id, &fail)
+                                       : kj_fed_peer_set(db, NULL, a->url, a->action, a->reason, &fail);
+    if (rc) { fprintf(stderr, "kejiyun: cannot %s the peer: %s\n", a->action, fail.key ? fail.key : "error"); return 1; }
+    if (!strcmp(a->action, "add")) printf("%s\n", id);
+    else printf("%s: done\n", a->action);
+    return 0;
+}
+
+/* peer add URL KEY [--reason T] | peer suspend|resume ID [--reason T] | peer list | peer key */
+static int cmd_peer(int argc, char **argv)
+{
+    static const char *const names[] = { "--reason", NULL };
+    const char *vals[1] = { NULL };
+    struct peer_args a = { argc > 0 ? argv[0] : "" , NULL, NULL, NULL };
+    int need = !strcmp(a.action, "add") ? 2 : !strcmp(a.action, "suspend") || !strcmp(a.action, "resume") ? 1
+             : !strcmp(a.action, "list") || !strcmp(a.action, "key") ? 0 : -1;
+    if (need < 0 || argc < 1 + need || (need > 0 && argv[1][0] == '-') || (need > 1 && argv[2][0] == '-')) {
+        fprintf(stderr, "usage: kejiyun peer add URL PUBLIC_KEY [--reason T] | peer suspend|resume ID [--reason T] | peer list | peer key\n");
+        return 2;
+    }
+    if (need > 0) a.url = argv[1];
+    if (need > 1) a.key = argv[2];
+    int n = take_options(argc - 1 - need, argv + 1 + need, names, vals, NULL);
+    a.reason = vals[0];
+    return with_store(n, argv + 1 + need, do_peer, &a);
+}
+
 static int cmd_routes(int argc, char **argv)
 {
     static const struct { int bit; const char *name; } methods[] = {
@@ -647,6 +733,7 @@ static const struct {
     { "reindex", cmd_reindex, "reindex [--data DIR]                          rebuild the search index and all matches" },
     { "import", cmd_import, "import FILE [--owner EMAIL] [--partial] [--data DIR]   import listings (CSV or JSON)" },
     { "export", cmd_export, "export [--kind K] [--format csv|xlsx|json] [--out FILE]   export published listings" },
+    { "peer", cmd_peer, "peer add URL KEY [--reason T] | suspend|resume ID | list | key   federation: peer with another instance (both operators add each other), or print this instance's id and public key" },
     { "audit", cmd_audit, "audit verify [--data DIR]                     check the deal log's hash chain" },
     { "routes", cmd_routes, "routes [--test-mode]                          list every route (/__test/... only with --test-mode)" },
     { "version", cmd_version, "version                                       print the version" },

@@ -3,6 +3,7 @@
  * threads, favourites, notifications, review queue, reference lists).
  * Lists are paginated: {items, total, page, per_page}.
  */
+#include "fed/fed.h"
 #include "core/id.h"
 #include "api/api.h"
 #include "web/pages_center.h"
@@ -193,6 +194,7 @@ void kj_api_eoi(kj_req *req)
 {
     json_t *e = kj_eoi_get(kj_req_db(req), req->user, kj_req_param(req, 0));
     if (!e) { problem(req, 404, "err.not_found"); return; }
+    kj_fed_eoi_view(kj_req_db(req), e);   /* an EOI about a remote listing: where it went, what came back */
     kj_resp_json(req, 200, e);
 }
 

@@ -113,6 +113,10 @@ bool kj_authz_may_administer_users(json_t *user);
  *  by center_id: its staff (any center role) and administrators. */
 bool kj_authz_may_manage_event(json_t *user, const char *center_id);
 
+/** May peer with other instances, suspend peers, choose what is taken
+ *  from them and hide remote items (fed/fed.h): administrators. */
+bool kj_authz_may_manage_federation(json_t *user);
+
 /** A resident (城乡群众, role "resident"): the public's light account. */
 bool kj_authz_is_resident(json_t *user);
 /** May publish on the marketplace: create listings, studios, 揭榜 lists

@@ -90,6 +90,10 @@ static const setting settings[] = {
     S("stats", "stats_refresh_minutes", "KEJIYUN_STATS_REFRESH_MINUTES", "--stats-refresh-minutes", K_INT, stats_refresh_minutes, "10", "how often the statistics pages' pre-counted figures are rebuilt from the records, in minutes (the pages say when they were)"),
     S("review", "review_escalate_days", "KEJIYUN_REVIEW_ESCALATE_DAYS", "--review-escalate-days", K_INT, review_escalate_days, "3", "working days (Monday to Friday in time_zone, less public holidays, plus 调休 weekends: see holidays) a listing, 揭榜 entry or 科普 item may wait for review at a service center before it escalates to the parent center, each step telling the submitter (0 = never escalate)"),
     S("review", "holidays", "KEJIYUN_HOLIDAYS", "--holidays", K_STR, holidays, "data/holidays.tsv", "the working-day calendar: lines DATE<TAB>off|work<TAB>name (public holidays, 调休 working weekends; shipped: mainland China's official arrangements); a relative path is under ROOT; empty = Monday to Friday only; lines of DATA/holidays.tsv override it date by date"),
+    S("federation", "fed_sync_ms", "KEJIYUN_FED_SYNC_MS", "--fed-sync-ms", K_INT, fed_sync_ms, "15000", "how often each peer's change feed is harvested and the federation outbox pushed, in ms: a change at a peer shows here within about this"),
+    S("federation", "fed_window", "KEJIYUN_FED_WINDOW", "--fed-window", K_INT, fed_window_s, "300", "seconds a signed request between instances stays valid after it was made (its nonce is remembered that long)"),
+    S("federation", "fed_rate", "KEJIYUN_FED_RATE", "--fed-rate", K_INT, fed_rate_per_min, "600", "signed requests a peer may make per minute; more are refused (429) and logged"),
+    S("federation", "fed_page", "KEJIYUN_FED_PAGE", "--fed-page", K_INT, fed_page, "500", "items per page of the change feed this instance serves and asks for"),
     S("testing", "test_mode", "KEJIYUN_TEST_MODE", "--test-mode", K_BOOL, test_mode, "false", "enable /__test endpoints (clock control); never in production"),
 };
 #define NSETTINGS (sizeof settings / sizeof *settings)

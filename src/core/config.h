@@ -76,6 +76,11 @@ typedef struct kj_config {
     char smtp_user[256];
     char smtp_password[256];
     char mail_from[256];
+    /* Federation (fed/fed.h). */
+    long fed_sync_ms;         /* harvest and outbox round, ms */
+    long fed_window_s;        /* a signed request's validity */
+    long fed_rate_per_min;    /* requests a peer may make per minute */
+    long fed_page;            /* feed items per page */
 } kj_config;
 
 /** Fills c with defaults, then kejiyun.conf (path from --config, env

@@ -24,7 +24,8 @@
     "l.valid_until, l.deadline, l.published_at, l.anonymous, l.open_for_interest, l.status, " \
     "l.owner_id, l.studio_id, l.org_id, u.name AS owner_name, s.name AS studio_name, o.name AS org_name, " \
     "o.verified_at IS NOT NULL AS org_verified, " \
-    "d.name_zh AS domain_zh, d.name_en AS domain_en, r.name_zh AS region_zh, r.name_en AS region_en"
+    "d.name_zh AS domain_zh, d.name_en AS domain_en, r.name_zh AS region_zh, r.name_en AS region_en, " \
+    KJ_LISTING_ORIGIN_COLUMNS
 
 #define SUMMARY_FROM \
     " FROM listings l JOIN users u ON u.id = l.owner_id LEFT JOIN studios s ON s.id = l.studio_id " \

@@ -29,6 +29,7 @@ static void set_mode(kj_listing_query *q, const char *t, int64_t n) { (void)n; q
 static void set_price_min(kj_listing_query *q, const char *t, int64_t n) { (void)t; q->price_min_fen = n; }
 static void set_price_max(kj_listing_query *q, const char *t, int64_t n) { (void)t; q->price_max_fen = n; }
 static void set_within(kj_listing_query *q, const char *t, int64_t n) { (void)t; q->within_days = (int)n; }
+static void set_origin(kj_listing_query *q, const char *t, int64_t n) { (void)n; q->origin = t && *t ? t : NULL; }
 
 static bool on_domain(const kj_listing_query *q) { return q->domain; }
 static bool on_region(const kj_listing_query *q) { return q->region; }
@@ -38,6 +39,7 @@ static bool on_mode(const kj_listing_query *q) { return q->mode; }
 static bool on_price_min(const kj_listing_query *q) { return q->price_min_fen >= 0; }
 static bool on_price_max(const kj_listing_query *q) { return q->price_max_fen >= 0; }
 static bool on_within(const kj_listing_query *q) { return q->within_days; }
+static bool on_origin(const kj_listing_query *q) { return q->origin; }
 
 /* A first-level domain code (3 characters) takes its subdomains. */
 static void sql_domain(const kj_listing_query *q, kj_buf *sql, json_t *params)
@@ -89,6 +91,17 @@ static void sql_within(const kj_listing_query *q, kj_buf *sql, json_t *params)
     if (q->within_days > 0) where_i(sql, params, " AND l.published_at >= ?", kj_now_ms() - q->within_days * KJ_DAY_MS);
 }
 
+/* Federation (issue 17 §2): "local" is this instance's own listings (the
+ * meta row instance_id is their origin), "remote" those taken from peers,
+ * an instance id those of that instance. */
+static void sql_origin(const kj_listing_query *q, kj_buf *sql, json_t *params)
+{
+    if (!q->origin) return;
+    if (!strcmp(q->origin, "local")) kj_buf_puts(sql, " AND l.origin = (SELECT value FROM meta WHERE key = 'instance_id')");
+    else if (!strcmp(q->origin, "remote")) kj_buf_puts(sql, " AND l.origin <> (SELECT value FROM meta WHERE key = 'instance_id')");
+    else where_s(sql, params, " AND l.origin = ?", q->origin);
+}
+
 /* The facet groups and saved-search flags, per filter (the rest of each
  * row is KJ_LISTING_FILTERS). A saved search keeps no recency: "within 7
  * days" of when? */
@@ -100,6 +113,7 @@ static void sql_within(const kj_listing_query *q, kj_buf *sql, json_t *params)
 #define FACET_price_min NULL
 #define FACET_price_max NULL
 #define FACET_within NULL
+#define FACET_origin NULL
 
 #define ROW(name, value, lo, hi) \
     { #name, KJ_FILTER_##value, lo, hi, FACET_##name, !KJ_FILTER_NOT_SAVED_##name, on_##name, set_##name, sql_##name },
@@ -111,6 +125,7 @@ static void sql_within(const kj_listing_query *q, kj_buf *sql, json_t *params)
 #define KJ_FILTER_NOT_SAVED_price_min 0
 #define KJ_FILTER_NOT_SAVED_price_max 0
 #define KJ_FILTER_NOT_SAVED_within 1
+#define KJ_FILTER_NOT_SAVED_origin 0
 
 const kj_listing_filter kj_listing_filters[] = { KJ_LISTING_FILTERS(ROW) { NULL, 0, 0, 0, NULL, false, NULL, NULL, NULL } };
 

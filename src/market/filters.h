@@ -39,7 +39,8 @@
     X(mode,      TEXT,  0, 40)   \
     X(price_min, MONEY, 0, 20)   \
     X(price_max, MONEY, 0, 20)   \
-    X(within,    INT,   1, 3650)
+    X(within,    INT,   1, 3650)  \
+    X(origin,    TEXT,  0, 32)
 
 /* The number of filters (rows of KJ_LISTING_FILTERS). */
 #define KJ_FILTER_COUNT_ONE(name, value, lo, hi) +1

@@ -536,7 +536,7 @@ int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool 
     "l.extended, l.revision, l.pending_revision, l.published_at, l.created_at, l.updated_at, " \
     "u.name AS owner_name, s.name AS studio_name, o.name AS org_name, o.verified_at IS NOT NULL AS org_verified, " \
     "d.name_zh AS domain_zh, d.name_en AS domain_en, l.prepared_by, l.prepared_for_workorder, " \
-    "(SELECT pb.name FROM users pb WHERE pb.id = l.prepared_by) AS prepared_by_name"
+    "(SELECT pb.name FROM users pb WHERE pb.id = l.prepared_by) AS prepared_by_name, " KJ_LISTING_ORIGIN_COLUMNS
 
 #define LISTING_FROM \
     " FROM listings l JOIN users u ON u.id = l.owner_id LEFT JOIN studios s ON s.id = l.studio_id " \
@@ -569,8 +569,36 @@ static void org_object(json_t *l)
                                             "verified", verified));
 }
 
+/* Set once at start-up (kj_listing_origin_names), read-only after. */
+static const char *local_zh = "", *local_en = "", *local_url = "";
+
+void kj_listing_origin_names(const char *name_zh, const char *name_en, const char *url)
+{
+    local_zh = name_zh ? name_zh : "";
+    local_en = name_en && *name_en ? name_en : local_zh;
+    local_url = url ? url : "";
+}
+
+/* "origin" as an object (KJ_LISTING_ORIGIN_COLUMNS): a remote listing
+ * names its instance, which pages and the API label it with. */
+static void origin_object(json_t *l)
+{
+    const char *origin = kj_jstr(l, "origin");
+    json_t *remote = json_object_get(l, "origin_remote");
+    if (!origin) { json_object_del(l, "origin_remote"); return; }
+    bool is_remote = json_is_object(remote);
+    const char *zh = is_remote ? kj_jstr(remote, "zh") : local_zh, *en = is_remote ? kj_jstr(remote, "en") : local_en;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "instance_id", origin, "name", zh && *zh ? zh : origin,
+                          "name_en", en && *en ? en : (zh && *zh ? zh : origin),
+                          "url", is_remote ? kj_jstr_or_empty(remote, "url") : local_url, "local", !is_remote);
+    json_object_set_new(l, "origin", o);
+    json_object_set_new(l, "is_remote", json_boolean(is_remote));
+    json_object_del(l, "origin_remote");
+}
+
 void kj_listing_redact(json_t *l, bool can_see_private)
 {
+    origin_object(l);
     if (!can_see_private) {
         const char *const *fields = json_integer_value(json_object_get(l, "anonymous")) ? private_fields : contact_fields;
         for (; *fields; fields++) json_object_del(l, *fields);

@@ -102,6 +102,7 @@ typedef struct {
     int trl_min, trl_max, within_days;
     int64_t price_min_fen, price_max_fen;  /* -1 = unset */
     const char *studio_id, *org_id, *owner_id, *status; /* status: only for owner views */
+    const char *origin;   /* "local", "remote" or an instance id (federation) */
     int page, per_page;
     bool fresh;   /* count afresh, not from the memo (the visitor sent Cache-Control: no-cache) */
 } kj_listing_query;
@@ -114,6 +115,17 @@ void kj_listing_filter_sql(const kj_listing_query *q, kj_buf *sql, json_t *param
  *  where the organization is still shown, adds org: {id, name, verified}
  *  and makes org_verified a boolean (the verified-organization badge). */
 void kj_listing_redact(json_t *l, bool can_see_private);
+/** Where a listing comes from (federation, issue 17 §2): listings whose
+ *  origin is another instance are copies taken from a peer's feed. The
+ *  columns a query adds over the alias l for kj_listing_redact to build
+ *  "origin": {instance_id, name, name_en, url, local}. */
+#define KJ_LISTING_ORIGIN_COLUMNS \
+    "l.origin, (SELECT json_object('zh', fp.name_zh, 'en', fp.name_en, 'url', fp.url) FROM fed_peers fp " \
+    "WHERE fp.instance_id = l.origin) AS origin_remote__json"
+/** This instance's names and URL for the origin of local listings. Set
+ *  once at start-up, before threads serve (read without a lock after). */
+void kj_listing_origin_names(const char *name_zh, const char *name_en, const char *url);
+
 /** Published, current listings matching q, as public summaries (anonymous
  *  ones redacted). *total is the count without paging. New ref. */
 json_t *kj_listing_browse(kj_db *db, const kj_listing_query *q, int64_t *total);

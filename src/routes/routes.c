@@ -157,6 +157,7 @@ static const kj_route *const route_tables[] = {
     kj_routes_admin,
     kj_routes_people,
     kj_routes_stats,
+    kj_routes_fed,
     NULL,
 };
 

@@ -39,4 +39,5 @@ extern const kj_route kj_routes_event[];
 extern const kj_route kj_routes_admin[];
 extern const kj_route kj_routes_people[];
 extern const kj_route kj_routes_stats[];
+extern const kj_route kj_routes_fed[];
 #endif

@@ -91,7 +91,7 @@ typedef struct {
     "l.price_max_fen, l.coop_modes AS coop_modes__json, l.keywords AS keywords__json, l.valid_until, l.deadline, " \
     "l.published_at, l.anonymous, l.open_for_interest, l.status, l.owner_id, l.studio_id, l.org_id, " \
     "dm.name_zh AS domain_zh, dm.name_en AS domain_en, rg.name_zh AS region_zh, rg.name_en AS region_en, " \
-    "og.name AS org_name, og.verified_at IS NOT NULL AS org_verified"
+    "og.name AS org_name, og.verified_at IS NOT NULL AS org_verified, " KJ_LISTING_ORIGIN_COLUMNS
 #define KJ_SEARCH_HIT_STUDIO_COLUMNS "s.name AS studio_name, s.intro AS studio_intro, s.region AS studio_region"
 
 typedef struct kj_search_backend {

@@ -286,7 +286,8 @@ static bool in_region_set(const kj_doc_filter *f, uint16_t code)
 
 bool kj_doc_filter_compile(const kj_listing_query *q, bool studios, int64_t now_ms, kj_doc_filter *f)
 {
-    if (q->status || q->studio_id || q->org_id || q->owner_id || (q->q_title && *q->q_title)) return false;
+    /* The origin (federation) is not among the attributes kept in memory. */
+    if (q->status || q->studio_id || q->org_id || q->owner_id || q->origin || (q->q_title && *q->q_title)) return false;
     memset(f, 0, sizeof *f);
     f->studios = studios;
     f->price_min = q->price_min_fen;

@@ -8,6 +8,7 @@
 #include "market/attach.h"
 #include "ref/refcache.h"
 #include "core/validate.h"
+#include "core/id.h"
 #include "market/filters.h"
 #include "text/markdown.h"
 #include <stdlib.h>
@@ -51,11 +52,19 @@ void kj_listing_api_prices(json_t *l)
     if (json_is_integer(mx) && kj_format_fen_as_wan(json_integer_value(mx), a, sizeof a)) json_object_set_new(l, "price_max", json_string(a));
 }
 
+void kj_origin_label(kj_req *req, json_t *l)
+{
+    json_t *o = json_object_get(l, "origin");
+    if (!json_is_object(o) || json_is_true(json_object_get(o, "local"))) return;
+    json_object_set_new(l, "origin_label", json_string(kj_jstr_or_empty(o, en(req) ? "name_en" : "name")));
+}
+
 void kj_listing_decorate(kj_req *req, json_t *l, bool full)
 {
     char key[64];
     snprintf(key, sizeof key, "kind.%s", kj_jstr(l, "kind") ? kj_jstr(l, "kind") : "");
     json_object_set_new(l, "kind_label", json_string(kj_tr(req, key)));
+    kj_origin_label(req, l);
     if (kj_jstr(l, "status")) {
         snprintf(key, sizeof key, "status.%s", kj_jstr(l, "status"));
         json_object_set_new(l, "status_label", json_string(kj_tr(req, key)));
@@ -192,6 +201,9 @@ void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind)
     /* A region the tree does not know is a mistake, not an empty result. */
     if (q->region && *q->region && !kj_regions_get(kj_refcache_regions(kj_req_app(req)->ref), q->region))
         kj_field_error(req, "region", "err.region.unknown");
+    /* Federation: local, remote or an instance id (a ULID). */
+    if (q->origin && strcmp(q->origin, "local") && strcmp(q->origin, "remote") && !kj_id_valid(q->origin))
+        kj_field_error(req, "origin", "err.fed.origin");
     q->page = (int)kj_in_int(req, "page", 1);
     q->per_page = (int)kj_in_int(req, "per_page", 20);
     const char *cc = kj_req_header(req, "Cache-Control");

@@ -29,5 +29,8 @@ json_t *kj_ref_options(kj_req *req, const char *table, json_t *selected);
 /** Region options (see pages_account.c) with selected marked. */
 json_t *kj_region_options(kj_req *req, const char *selected);
 /** Fills a browse query from validated inputs (req->in). */
+/** l["origin_label"]: the name of the instance a remote listing comes
+ *  from, in the reader's language (federation); nothing for local ones. */
+void kj_origin_label(kj_req *req, json_t *l);
 void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind);
 #endif

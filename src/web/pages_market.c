@@ -3,6 +3,7 @@
  * edit forms, life-cycle actions, history, review queue, EOIs, threads,
  * favourites, notifications.
  */
+#include "fed/fed.h"
 #include "web/pages_market.h"
 #include "web/pages_center.h"
 #include "core/json_util.h"
@@ -526,6 +527,7 @@ void kj_page_eoi(kj_req *req)
 {
     json_t *e = kj_eoi_get(kj_req_db(req), req->user, kj_req_param(req, 0));
     if (!e) { kj_error(req, 404, "err.not_found"); return; }
+    kj_fed_eoi_view(kj_req_db(req), e);   /* an EOI about a remote listing: where it went, what came back */
     json_t *list = json_array();
     json_array_append(list, e);
     label_eois(req, list);

@@ -244,6 +244,7 @@ void kj_match_explain(kj_req *req, json_t *m)
     char key[32];
     snprintf(key, sizeof key, "kind.%s", kj_jstr(m, "kind"));
     json_object_set_new(m, "kind_label", json_string(kj_tr(req, key)));
+    kj_origin_label(req, m);
     json_object_set_new(m, "is_studio", json_boolean(!strcmp(kj_jstr(m, "kind"), "studio")));
 }
 

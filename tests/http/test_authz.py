@@ -114,6 +114,19 @@ MATRIX = [
     ("POST", "/api/v1/admin/users/{uid}/enable", "api", expect("forbidden", admin="conflict"), {}),
     ("POST", "/admin/users/{uid}/password-reset", "page", ADMIN_ONLY, {}),
     ("POST", "/api/v1/admin/users/{uid}/password-reset", "api", ADMIN_ONLY),
+    # Federation (issue 17 §2): peers and remote items are the
+    # administrators'; the instance document is public; the feed answers
+    # signed requests of peers only (no session of any role is a peer).
+    ("GET", "/admin/federation", "page", ADMIN_ONLY),
+    ("POST", "/admin/federation/peers", "page", expect("forbidden", admin="status 422"), {"url": "ftp://x", "public_key": "x"}),
+    ("POST", "/admin/federation/peers/{uid}/suspend", "page", expect("forbidden", admin="missing"), {}),
+    ("POST", "/admin/federation/items/{uid}/hide", "page", expect("forbidden", admin="missing"), {}),
+    ("GET", "/api/v1/federation/instance", "api", PUBLIC),
+    ("GET", "/api/v1/federation/feed", "api", {r: "forbidden" for r in ROLES}),
+    ("GET", "/api/v1/federation/peers", "api", ADMIN_ONLY),
+    ("POST", "/api/v1/federation/peers", "api", expect("forbidden", admin="status 422"), {"url": "ftp://x", "public_key": "x"}),
+    ("POST", "/api/v1/federation/peers/{uid}/resume", "api", expect("forbidden", admin="missing"), {}),
+    ("POST", "/api/v1/federation/items/{uid}/show", "api", expect("forbidden", admin="missing"), {}),
     # Residents (issue 14 §6): they publish nothing; everyone else may.
     ("GET", "/listings/new", "page", expect("ok", resident="forbidden")),
     ("POST", "/api/v1/listings", "api", expect("status 422", resident="forbidden"), {}),

@@ -1,0 +1,191 @@
+/*
+ * fed.h — the bridge between instances (issue 17 §2): peering, the signed
+ * change feed, harvesting it, and the expressions of interest that cross.
+ *
+ * Decisions (why):
+ *  - PULL for shared items. Each instance offers a change feed of what it
+ *    shares (GET /api/v1/federation/feed?cursor=), in the order its items
+ *    changed; a peer harvests it from a cursor it stores in the same
+ *    transaction as the items it took (as OAI-PMH harvesters do). A failed
+ *    round repeats from the same cursor and taking an item twice changes
+ *    nothing (versions only grow), so every item is applied exactly once
+ *    in effect, and an instance that was down catches up by itself. A push
+ *    inbox would need delivery queues, retries and ordering on the sender
+ *    for every item and every peer.
+ *  - PUSH only for what must reach one instance: an expression of interest
+ *    (EOI) in a remote listing goes to the listing's origin, and the
+ *    owner's decision back to the asker's instance (POST
+ *    /api/v1/federation/inbox), each retried from a small outbox until
+ *    taken, each idempotent by the EOI's id.
+ *  - Trust: every item is signed by its origin (Ed25519 over a canonical
+ *    form, kj_fed_item_sign), so a relay or a tampered response cannot
+ *    alter it; an item is taken only from the peer whose instance id is its
+ *    origin. Every request between instances is signed (HTTP Message
+ *    Signatures, RFC 9421, alg ed25519; httpsig.h) with created, expires
+ *    and a nonce: a stale or replayed request is refused.
+ *  - Peering needs both operators: each adds the other's URL and public key
+ *    (`kejiyun peer add URL KEY`, /admin/federation). A peer is 'pending'
+ *    until a signed exchange with it succeeds (it added us too), then
+ *    'active'; an operator may suspend it (nothing is served to it or taken
+ *    from it) and resume it.
+ *  - Shared: published, current, non-anonymous listings, without contacts,
+ *    patent numbers, owner, studio or attachments. Never drafts, reviews,
+ *    confidential fields or anonymous owners.
+ *
+ * Domain code: no HTTP types; the API layer hands over the request's
+ * method, target URI, headers and body (kj_fed_request).
+ */
+#ifndef KJ_FED_H
+#define KJ_FED_H
+#include "core/err.h"
+#include "store/store.h"
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---- this instance ---- */
+
+/** Who this instance is to its peers. */
+typedef struct {
+    char instance_id[32];
+    char name_zh[128], name_en[128];
+    char url[256];                /* public base URL, no trailing slash */
+    unsigned char pk[32], sk[64]; /* Ed25519 */
+    char pk_b64[48];              /* pk, standard base64 */
+} kj_fed_self;
+
+/** Settings (core/config.h [federation]). */
+typedef struct {
+    int sync_ms;          /* how often each active peer's feed is harvested */
+    int window_s;         /* a signed request is valid this long after created (and 30 s of clock skew before) */
+    int rate_per_min;     /* requests a peer may make per minute; more are refused (429) */
+    int page;             /* items per feed page */
+} kj_fed_settings;
+
+/** Loads this instance's key pair from DATA/federation.key (0600; created
+ *  at first use with a fresh Ed25519 key pair) and remembers who this
+ *  instance is. Called once by the thread that starts the server (or a
+ *  command), before any other thread runs; read without a lock after.
+ *  0, or -1 with a reason in err. */
+int kj_fed_init(const char *data_dir, const char *instance_id, const char *name_zh, const char *name_en,
+                const char *url, const kj_fed_settings *settings, char *err, size_t errlen);
+/** The identity kj_fed_init set (NULL before). */
+const kj_fed_self *kj_fed_self_get(void);
+const kj_fed_settings *kj_fed_settings_get(void);
+
+/** The public instance document: {instance_id, name: {zh-CN, en}, url,
+ *  public_key, shares: [...], protocol, signature} — signature over its
+ *  canonical form, so that a peer adding us can check it belongs to the
+ *  key it was given. New ref. */
+json_t *kj_fed_instance_doc(void);
+
+/* ---- items ---- */
+
+/** Canonical form of an item (without its "signature" member): compact
+ *  JSON, keys sorted, UTF-8 unescaped, integers and strings only; prefixed
+ *  by "kejiyun-item-v1\n". malloc'd. */
+char *kj_fed_item_canonical(json_t *item);
+/** Adds "signature" (base64 Ed25519 over the canonical form) to item. */
+int kj_fed_item_sign(json_t *item, const unsigned char sk[64]);
+/** Whether item's "signature" verifies with pk. */
+bool kj_fed_item_verify(json_t *item, const unsigned char pk[32]);
+/** Decodes a standard-base64 Ed25519 public key. */
+bool kj_fed_key_decode(const char *b64, unsigned char pk[32]);
+
+/* ---- peers ---- */
+
+/* Each write below takes the acting user's row (actor; NULL: the command
+ * line) and asks authz (kj_authz_may_manage_federation: administrators). */
+/** Adds a peer (state pending) by its base URL and public key. Audited (fed.peer.add). Writes the new id
+ *  (KJ_ID_LEN + 1). -1 with *fail: INVALID (url, public_key), CONFLICT
+ *  (the key is a peer already, or our own). */
+int kj_fed_peer_add(kj_db *db, json_t *actor, const char *url, const char *public_key, const char *reason,
+                    char *id_out, kj_err *fail);
+/** Sets a peer's state: "suspend" or "resume" (back to pending; the next
+ *  good exchange makes it active). Audited. */
+int kj_fed_peer_set(kj_db *db, json_t *actor, const char *peer_id, const char *action, const char *reason,
+                    kj_err *fail);
+/** Sets the item types taken from a peer (a subset of "listing"). Audited. */
+int kj_fed_peer_kinds(kj_db *db, json_t *actor, const char *peer_id, json_t *kinds, kj_err *fail);
+/** Every peer with its state, last sync, item count and recent refusals
+ *  and errors (for administrators). New ref. */
+json_t *kj_fed_peers(kj_db *db);
+json_t *kj_fed_peer_get(kj_db *db, const char *peer_id);
+/** An operator hides (hide true) or shows again a remote item here.
+ *  Audited (fed.item.hide / fed.item.show). */
+int kj_fed_item_hide(kj_db *db, json_t *actor, const char *item_id, bool hide, const char *reason, kj_err *fail);
+/** The origin of a listing as the API shows it: {instance_id, name, url,
+ *  local}. name is in lang ("zh-CN" / "en"). New ref. */
+json_t *kj_fed_origin(kj_db *db, const char *origin, const char *lang);
+
+/* ---- signed requests received ---- */
+
+typedef struct {
+    const char *method;            /* "GET", "POST" */
+    const char *target_uri;        /* as this instance is reached: public URL + path + query */
+    const char *signature_input;   /* headers, or NULL */
+    const char *signature;
+    const char *content_digest;
+    const char *body;
+    size_t body_len;
+} kj_fed_request;
+
+/** Checks a request from a peer: a signature by a known, not suspended
+ *  peer's key over @method, @target-uri (and content-digest when there is
+ *  a body, which must match it), created within the window, not expired,
+ *  a nonce not seen before, the peer within its rate. Refusals are logged
+ *  (fed_events and the log) and returned as *fail (FORBIDDEN: no or bad
+ *  signature, unknown key; BAD_REQUEST: stale, malformed; CONFLICT:
+ *  replayed; LIMITED: over the rate). On success returns the peer's row
+ *  (new ref) and records the nonce. */
+json_t *kj_fed_check_request(kj_db *db, const kj_fed_request *r, kj_err *fail);
+
+/* ---- the feed ---- */
+
+/** One page of this instance's change feed after cursor ("" from the
+ *  start): {instance_id, items: [signed items], next_cursor, more}. Items
+ *  changed in the last two seconds wait for the next page, so that a
+ *  write still committing with an earlier time is not skipped. */
+json_t *kj_fed_feed(kj_db *db, const char *cursor, int limit);
+/** Takes a page of peer's feed: every item must verify with the peer's
+ *  key and name the peer's instance as origin, else nothing is taken
+ *  (refusal logged, -1 with *fail). Applies items newer than what is held
+ *  and stores next_cursor, in one transaction. Returns items applied. */
+int kj_fed_ingest(kj_db *db, json_t *peer, json_t *page, kj_err *fail);
+/** Records the outcome of a sync round for peer (error NULL: success,
+ *  which also makes a pending peer active). Best effort. */
+void kj_fed_sync_result(kj_db *db, const char *peer_id, const char *error);
+/** Learns an unknown peer's instance id and names from its instance
+ *  document, checked against the key the operator gave. */
+int kj_fed_peer_learn(kj_db *db, const char *peer_id, json_t *doc, kj_err *fail);
+
+/* ---- expressions of interest across instances ---- */
+
+/** Messages waiting to be pushed: [{peer_id, url, eoi_id, body}] (new
+ *  ref): EOIs sent here about remote listings, not yet taken by their
+ *  origin, and decisions on EOIs received from peers, not yet sent back. */
+json_t *kj_fed_outbox(kj_db *db, int limit);
+/** Marks an outbox message as taken (ok) or failed (error). */
+void kj_fed_outbox_done(kj_db *db, const char *eoi_id, const char *peer_id, const char *kind, const char *error);
+/** Handles an inbox message from peer (checked by kj_fed_check_request):
+ *  {type: "eoi", ...} creates the EOI on our listing and tells its owner;
+ *  {type: "eoi_decision", ...} records the origin's decision on an EOI
+ *  sent from here and tells the asker. Idempotent by EOI id. */
+int kj_fed_inbox(kj_db *db, json_t *peer, json_t *msg, kj_err *fail);
+/** The asker's view of an EOI sent about a remote listing (e as
+ *  kj_eoi_get returns it): adds "remote" {name, name_en, url,
+ *  delivered_at, reveal} and, once accepted, shows as counterpart what the
+ *  owner revealed. Nothing for other EOIs. */
+void kj_fed_eoi_view(kj_db *db, json_t *e);
+
+/* ---- the worker (client.c) ---- */
+
+typedef struct kj_fed_worker kj_fed_worker;
+/** Starts the thread that harvests every active or pending peer every
+ *  sync_ms and pushes the outbox. */
+kj_fed_worker *kj_fed_worker_start(kj_store *store);
+void kj_fed_worker_stop(kj_fed_worker *w);
+/** One round now, on the calling thread (the bench, commands). Returns the
+ *  number of items applied, or -1 when a peer failed. */
+int kj_fed_sync_once(kj_store *store);
+#endif

@@ -1,0 +1,34 @@
+/*
+ * pages_fed.h — federation (issue 17 §2) over HTTP: the administrator's
+ * page (pages_fed.c) and the API (api/api_fed.c), including the endpoints
+ * other instances call (instance document, signed feed, signed inbox).
+ * Routes in routes/routes_fed.c; the domain is fed/fed.h.
+ */
+#ifndef KJ_PAGES_FED_H
+#define KJ_PAGES_FED_H
+#include "web/app.h"
+
+void kj_page_fed_admin(kj_req *req);
+void kj_page_fed_peer_add(kj_req *req);
+void kj_page_fed_peer_suspend(kj_req *req);
+void kj_page_fed_peer_resume(kj_req *req);
+void kj_page_fed_item_hide(kj_req *req);
+void kj_page_fed_item_show(kj_req *req);
+
+void kj_api_fed_instance(kj_req *req);
+void kj_api_fed_feed(kj_req *req);
+void kj_api_fed_inbox(kj_req *req);
+void kj_api_fed_peers(kj_req *req);
+void kj_api_fed_peer_add(kj_req *req);
+void kj_api_fed_peer_suspend(kj_req *req);
+void kj_api_fed_peer_resume(kj_req *req);
+void kj_api_fed_peer_kinds(kj_req *req);
+void kj_api_fed_item_hide(kj_req *req);
+void kj_api_fed_item_show(kj_req *req);
+
+/** The URI a request was sent to, as a signer names it (@target-uri):
+ *  public_url (or the scheme and Host header when it is unset), the path,
+ *  and the query rebuilt with its keys sorted and values percent-encoded.
+ *  Arena string. */
+const char *kj_fed_target_uri(kj_req *req);
+#endif

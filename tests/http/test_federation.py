@@ -1,0 +1,381 @@
+"""Federation between two instances on loopback (issue 17 §2).
+
+The module's own server is 四川 (A); a second server, 青海 (B), is started
+here with its own data directory. Both harvest their peers every 0.5 s
+(--fed-sync-ms), so that what takes at most a minute in production takes
+seconds here. The tests run in order: peering, a listing of A found in
+B's search with its origin, an EOI from B's enterprise reaching A's owner
+and the acceptance coming back, the withdrawal propagating; then refusals
+seen from a fake peer (this module, with its own Ed25519 key): unsigned,
+unknown key, wrong key, tampered request, replayed and stale requests,
+and a feed serving a tampered item and an item claiming another origin.
+"""
+import atexit
+import base64
+import hashlib
+import http.server
+import json
+import os
+import re
+import threading
+import time
+import urllib.parse
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives import serialization
+
+from harness import Client, Server
+from test_market_lifecycle import ok_act, publish, user
+
+SERVER_ARGS = ["--fed-sync-ms", "500", "--site-name", "四川科技云", "--site-name-en", "Sichuan Kejiyun"]
+B_ARGS = ["--fed-sync-ms", "500", "--site-name", "青海科创云", "--site-name-en", "Qinghai Kechuangyun"]
+RUN = "%x" % ((int(time.time() * 1000) ^ os.getpid()) & 0xffffff)
+
+state = {}
+
+
+def other(server):
+    """B, started once for the module (and stopped at exit)."""
+    if "b" not in state:
+        state["b"] = Server(B_ARGS)
+        atexit.register(state["b"].cleanup)
+    return state["b"]
+
+
+def wait_for(what, fn, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.25)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def public_key_bytes(b64):
+    return base64.b64decode(b64)
+
+
+def canonical(obj):
+    o = {k: v for k, v in obj.items() if k != "signature"}
+    return ("kejiyun-item-v1\n" + json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=False)).encode()
+
+
+def verify_signed(obj, pk_b64):
+    Ed25519PublicKey.from_public_bytes(public_key_bytes(pk_b64)).verify(base64.b64decode(obj["signature"]), canonical(obj))
+
+
+def sign_obj(obj, key):
+    obj = dict(obj)
+    obj.pop("signature", None)
+    obj["signature"] = base64.b64encode(key.sign(canonical(obj))).decode()
+    return obj
+
+
+def pk_of(key):
+    return base64.b64encode(key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
+
+
+def signed_headers(key, keyid, method, uri, body=None, created=None, expires=None, nonce=None):
+    """RFC 9421 headers as a peer sends them."""
+    created = int(time.time()) if created is None else created
+    expires = created + 60 if expires is None else expires
+    nonce = nonce or base64.urlsafe_b64encode(os.urandom(12)).decode().rstrip("=")
+    comps = '"@method" "@target-uri"'
+    lines = ['"@method": %s' % method, '"@target-uri": %s' % uri]
+    h = {}
+    if body:
+        digest = "sha-256=:%s:" % base64.b64encode(hashlib.sha256(body).digest()).decode()
+        h["Content-Digest"] = digest
+        comps += ' "content-digest"'
+        lines.append('"content-digest": %s' % digest)
+    params = '(%s);created=%d;expires=%d;nonce="%s";keyid="%s";alg="ed25519"' % (comps, created, expires, nonce, keyid)
+    lines.append('"@signature-params": %s' % params)
+    sig = base64.b64encode(key.sign("\n".join(lines).encode())).decode()
+    h["Signature-Input"] = "kj=" + params
+    h["Signature"] = "kj=:%s:" % sig
+    return h
+
+
+def admin_of(server):
+    return user(server, "admin")
+
+
+def peer_row(admin, key):
+    r = admin.api("GET", "/api/v1/federation/peers")
+    assert r.status == 200, r
+    return next((p for p in r.json["items"] if p["public_key"] == key), None)
+
+
+def test_instance_documents_are_signed(server):
+    b = other(server)
+    for s, name in ((server, "四川科技云"), (b, "青海科创云")):
+        doc = Client(s).api("GET", "/api/v1/federation/instance").json
+        assert doc["name"]["zh-CN"] == name and doc["algorithm"] == "ed25519", doc
+        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", doc["instance_id"]), doc
+        assert len(base64.b64decode(doc["public_key"])) == 32 and doc["shares"] == ["listing"], doc
+        verify_signed(doc, doc["public_key"])
+        state.setdefault("docs", {})[s.port] = doc
+    # The key pair is kept in the data directory, readable by the server's user only.
+    mode = os.stat(os.path.join(server.dir, "federation.key")).st_mode & 0o777
+    assert mode == 0o600, oct(mode)
+
+
+def test_peering_needs_both_operators(server):
+    b = other(server)
+    da, db_ = state["docs"][server.port], state["docs"][b.port]
+    a_admin, b_admin = admin_of(server), admin_of(b)
+    # A adds B first: pending (B refuses A's harvest until B adds A).
+    r = a_admin.api("POST", "/api/v1/federation/peers", {"url": "http://%s" % b.base, "public_key": db_["public_key"],
+                                                          "reason": "川青互联"})
+    assert r.status == 201 and r.json["state"] == "pending", r
+    assert a_admin.api("POST", "/api/v1/federation/peers", {"url": "http://%s" % b.base, "public_key": db_["public_key"]}).status == 409
+    assert a_admin.api("POST", "/api/v1/federation/peers", {"url": "http://x", "public_key": da["public_key"]}).status == 409
+    bad = a_admin.api("POST", "/api/v1/federation/peers", {"url": "ftp://x", "public_key": "abc"})
+    assert bad.status == 422, bad
+    time.sleep(1.5)
+    p = peer_row(a_admin, db_["public_key"])
+    assert p["state"] == "pending" and p["instance_id"] == db_["instance_id"], p
+    assert "403" in (p["last_error"] or ""), p
+    # B adds A (by the command line's twin, the admin page): both become active.
+    r = b_admin.post_form("/admin/federation/peers", {"url": "http://%s" % server.base, "public_key": da["public_key"]})
+    assert r.status == 303, r
+    wait_for("A to see B active", lambda: peer_row(a_admin, db_["public_key"])["state"] == "active", 30)
+    wait_for("B to see A active", lambda: peer_row(b_admin, da["public_key"])["state"] == "active", 30)
+    page = b_admin.get("/admin/federation").text
+    assert "四川科技云" in page and "已互联" in page, page[:2000]
+    audit = a_admin.api("GET", "/api/v1/admin/audit-log?action=fed.").json["items"]
+    assert any(e["action"] == "fed.peer.add" and e["reason"] == "川青互联" for e in audit), audit
+
+
+def test_listing_reaches_peer_search_with_origin(server):
+    b = other(server)
+    da = state["docs"][server.port]
+    owner, a_admin = user(server, "scientist"), admin_of(server)
+    title = "跨省共享高原光伏运维成果%s" % RUN
+    started = time.time()
+    listing = publish(owner, a_admin, title=title, keywords=["光伏", "运维" + RUN])
+    state["listing"] = listing
+    anon_b = Client(b)
+
+    def found():
+        r = anon_b.api("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": title, "origin": "remote"}))
+        assert r.status == 200, r
+        return next((h for h in r.json["items"] if h["id"] == listing["id"]), None)
+    hit = wait_for("the listing in B's search", found, 60)
+    print("  listing reached the peer's search in %.1f s" % (time.time() - started))
+    assert hit["origin"]["instance_id"] == da["instance_id"] and hit["origin"]["name"] == "四川科技云", hit
+    assert hit["origin"]["url"] == "http://%s" % server.base and hit["origin"]["local"] is False, hit
+    # Private fields never cross.
+    got = anon_b.api("GET", "/api/v1/listings/" + listing["id"]).json
+    assert got["title"] == title and got["origin"]["local"] is False and got["is_remote"] is True, got
+    assert "contact_email" not in got and "contact_phone" not in got, got
+    # The origin filter, on search and on browse lists.
+    assert not [h for h in anon_b.api("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": title, "origin": "local"})).json["items"]
+                if h["id"] == listing["id"]]
+    ids = lambda q: [x["id"] for x in anon_b.api("GET", "/api/v1/listings?" + urllib.parse.urlencode(q)).json["items"]]
+    assert listing["id"] in ids({"kind": "achievement", "origin": da["instance_id"], "per_page": 100})
+    assert listing["id"] not in ids({"kind": "achievement", "origin": "local", "per_page": 100})
+    bad = anon_b.api("GET", "/api/v1/listings?origin=nowhere")
+    assert bad.status == 422, bad
+    # Labelled on the pages.
+    html = anon_b.get("/listings/" + listing["id"]).text
+    assert "来自 四川科技云" in html and 'id="listing-origin"' in html, html[:3000]
+    html = anon_b.get("/search?" + urllib.parse.urlencode({"q": title})).text
+    assert "来自 四川科技云" in html
+    # A's own copy is not labelled remote.
+    assert Client(server).api("GET", "/api/v1/listings/" + listing["id"]).json["origin"]["local"] is True
+
+
+def test_eoi_round_trip(server):
+    b = other(server)
+    listing = state["listing"]
+    asker = user(b, "org_member2")          # 王芳, an institute of 青海 on B
+    r = asker.api("POST", "/api/v1/listings/%s/interest" % listing["id"], {"message": "我们在青海有高原光伏电站，希望合作运维。"})
+    assert r.status == 201, r
+    eid = r.json["id"]
+    owner = user(server, "scientist")       # 张伟 owns it on A
+
+    def received():
+        items = owner.api("GET", "/api/v1/eois").json["received"]
+        return next((e for e in items if e["id"] == eid), None)
+    e = wait_for("the EOI at the listing's origin", received, 30)
+    assert "王芳" in e["sender_name"] and e["message"].startswith("我们在青海"), e
+    notes = owner.api("GET", "/api/v1/notifications").json
+    notes = notes["items"] if isinstance(notes, dict) else notes
+    assert any(n["kind"] == "eoi_received" and n["subject"] == listing["title"] for n in notes), notes
+    # Before acceptance the owner sees no contact of the asker.
+    one = owner.api("GET", "/api/v1/eois/" + eid).json
+    assert "email" not in (one.get("counterpart") or {}), one
+    r = owner.api("POST", "/api/v1/eois/%s/decision" % eid, {"decision": "accept"})
+    assert r.status == 200, r
+
+    def accepted():
+        x = asker.api("GET", "/api/v1/eois/" + eid)
+        return x.json if x.status == 200 and x.json["status"] == "accepted" else None
+    got = wait_for("the acceptance back at the asker's instance", accepted, 30)
+    assert got["remote"]["reveal"]["owner_name"] == "张伟", got
+    notes = asker.api("GET", "/api/v1/notifications").json
+    notes = notes["items"] if isinstance(notes, dict) else notes
+    assert any(n["kind"] == "eoi_accepted" for n in notes), notes
+    html = asker.get("/eois/" + eid).text
+    assert "张伟" in html and "四川科技云" in html, html[:3000]
+
+
+def test_withdrawal_propagates(server):
+    b = other(server)
+    listing = state["listing"]
+    owner = user(server, "scientist")
+    ok_act(owner, listing["id"], "withdraw")
+    anon_b = Client(b)
+
+    def gone():
+        r = anon_b.api("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": listing["title"]}))
+        return listing["id"] not in [h["id"] for h in r.json["items"]]
+    wait_for("the withdrawal at the peer", gone, 60)
+    assert anon_b.api("GET", "/api/v1/listings/" + listing["id"]).status == 404
+
+
+class FakePeer:
+    """A peer run by this test: its own key, an instance document, and a
+    feed serving whatever items the test sets."""
+
+    def __init__(self):
+        self.key = Ed25519PrivateKey.generate()
+        self.pk = pk_of(self.key)
+        self.instance_id = "01J" + "".join("0123456789ABCDEFGHJKMNPQRSTVWXYZ"[b % 32] for b in os.urandom(23))
+        self.items = []
+        peer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                if self.path.startswith("/api/v1/federation/instance"):
+                    body = sign_obj({"instance_id": peer.instance_id, "name": {"zh-CN": "伪造平台", "en": "Fake"},
+                                     "url": "http://127.0.0.1:%d" % peer.port, "public_key": peer.pk, "algorithm": "ed25519",
+                                     "shares": ["listing"], "protocol": "kejiyun-federation-1", "feed": "/api/v1/federation/feed"},
+                                    peer.key)
+                elif self.path.startswith("/api/v1/federation/feed"):
+                    body = {"instance_id": peer.instance_id, "items": peer.items, "next_cursor": "1:" + "0" * 26, "more": False}
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = json.dumps(body, ensure_ascii=False).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def item(self, origin=None, title="伪造条目"):
+        lid = "01J" + "".join("0123456789ABCDEFGHJKMNPQRSTVWXYZ"[b % 32] for b in os.urandom(23))
+        data = {"kind": "achievement", "subtype": "", "title": title, "summary": "测试", "description": "", "domain": "D0101",
+                "keywords": [], "region": "630100", "valid_until": "2099-01-01", "trl": 5, "trl_min": None, "ip_type": None,
+                "coop_modes": [], "price_kind": "negotiable", "price_min_fen": None, "price_max_fen": None,
+                "delivery_mode": "", "duration": "", "indicators": [], "deadline": None, "open_for_interest": 1,
+                "published_at": 1, "org_name": None}
+        return sign_obj({"type": "listing", "origin": origin or self.instance_id, "id": lid, "version": 1, "deleted": False,
+                         "data": data}, self.key)
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_signed_requests_refused_and_logged(server):
+    fake = FakePeer()
+    try:
+        admin = admin_of(server)
+        anon = Client(server)
+        uri = "http://%s/api/v1/federation/feed?cursor=&limit=10" % server.base
+        path = "/api/v1/federation/feed?cursor=&limit=10"
+        # Unsigned, and signed by a key that is no peer's.
+        assert anon.api("GET", path).status == 403
+        assert anon.api("GET", path, headers=signed_headers(fake.key, fake.pk, "GET", uri)).status == 403
+        r = admin.api("POST", "/api/v1/federation/peers", {"url": "http://127.0.0.1:%d" % fake.port, "public_key": fake.pk})
+        assert r.status == 201, r
+        # Now a good request passes ...
+        h = signed_headers(fake.key, fake.pk, "GET", uri)
+        ok = anon.api("GET", path, headers=h)
+        assert ok.status == 200 and "items" in ok.json, ok
+        # ... and every feed item is signed by A.
+        da = state["docs"][server.port]
+        for it in ok.json["items"]:
+            verify_signed(it, da["public_key"])
+            assert it["origin"] == da["instance_id"]
+            assert "contact_email" not in (it.get("data") or {})
+        # Replayed: the same request again.
+        assert anon.api("GET", path, headers=h).status == 409
+        # Wrong key: signed by another key under the peer's keyid.
+        assert anon.api("GET", path, headers=signed_headers(Ed25519PrivateKey.generate(), fake.pk, "GET", uri)).status == 403
+        # Tampered: signed for another URI.
+        assert anon.api("GET", path, headers=signed_headers(fake.key, fake.pk, "GET", uri.replace("limit=10", "limit=11"))).status == 403
+        # Stale: made ten minutes ago.
+        old = int(time.time()) - 600
+        assert anon.api("GET", path, headers=signed_headers(fake.key, fake.pk, "GET", uri, created=old, expires=old + 60)).status == 400
+        # A body that does not match its digest (the inbox).
+        body = json.dumps({"type": "eoi"}).encode()
+        hh = signed_headers(fake.key, fake.pk, "POST", "http://%s/api/v1/federation/inbox" % server.base, body)
+        hh["Content-Type"] = "application/json"
+        r = anon.request("POST", "/api/v1/federation/inbox", body=body + b" ", headers=hh)
+        assert r.status == 403, r
+        p = peer_row(admin, fake.pk)
+        kinds = {e["kind"] for e in p["errors"]}
+        assert {"replayed", "forged_signature", "stale", "bad_digest"} <= kinds, p["errors"]
+    finally:
+        fake.close()
+
+
+def test_tampered_and_misattributed_items_refused(server):
+    fake = FakePeer()
+    try:
+        admin = admin_of(server)
+        assert admin.api("POST", "/api/v1/federation/peers", {"url": "http://127.0.0.1:%d" % fake.port,
+                                                              "public_key": fake.pk}).status == 201
+        tampered = fake.item(title="被篡改的条目" + RUN)
+        tampered["data"]["title"] = "篡改后的标题" + RUN
+        fake.items = [tampered]
+
+        def refused(kind):
+            p = peer_row(admin, fake.pk)
+            return p and any(e["kind"] == kind for e in p["errors"])
+        try:
+            wait_for("the tampered item refused", lambda: refused("forged_item"), 20)
+        except AssertionError:
+            raise AssertionError("no forged_item refusal: %r" % peer_row(admin, fake.pk))
+        fake.items = [fake.item(origin=state["docs"][server.port]["instance_id"], title="冒充来源的条目" + RUN)]
+        wait_for("the misattributed item refused", lambda: refused("wrong_origin"), 20)
+        anon = Client(server)
+        for t in ("篡改后的标题" + RUN, "冒充来源的条目" + RUN):
+            hits = anon.api("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": t})).json["items"]
+            assert not [h for h in hits if h["title"] in (t, "被篡改的条目" + RUN)], hits
+        # A good item is taken; the operator suspends the peer and hides it.
+        good = fake.item(title="合法的远程条目" + RUN)
+        fake.items = [good]
+        wait_for("the good item", lambda: anon.api("GET", "/api/v1/listings/" + good["id"]).status == 200, 20)
+        r = admin.api("POST", "/api/v1/federation/items/%s/hide" % good["id"], {"reason": "内容不当"})
+        assert r.status == 200, r
+        assert anon.api("GET", "/api/v1/listings/" + good["id"]).status == 404
+        pid = peer_row(admin, fake.pk)["id"]
+        r = admin.api("POST", "/api/v1/federation/peers/%s/suspend" % pid, {"reason": "测试暂停"})
+        assert r.status == 200 and r.json["state"] == "suspended", r
+        audit = admin.api("GET", "/api/v1/admin/audit-log?action=fed.").json["items"]
+        assert {"fed.item.hide", "fed.peer.suspend"} <= {e["action"] for e in audit}, audit
+    finally:
+        fake.close()
+
+
+def test_peer_stops_cleanly(server):
+    b = state.get("b")
+    if not b:
+        return
+    code, log = b.stop()
+    assert "ERROR: AddressSanitizer" not in log and "runtime error:" not in log, log[-3000:]
+    assert code == 0, log[-2000:]
