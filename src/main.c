@@ -179,30 +179,23 @@ static void fit_open_files(kj_config *cfg)
     }
 }
 
-/* Who this instance is to its peers: the one place federation asks.
- * A stand-in until the instance profile (issue 17 §1) lands: the site's
- * names and public_url from the settings. */
-static void instance_identity(const kj_app *app, const char **name_zh, const char **name_en, const char **url)
-{
-    *name_zh = app->cfg.site_name;
-    *name_en = app->cfg.site_name_en;
-    *url = app->cfg.public_url;
-}
+/* Federation's key pair (DATA/federation.key) and settings, before any
+ * thread that uses them starts; who this instance is comes from the
+ * instance profile (instance/instance.h), read when asked. */
+/* The instance's URL in the shape kj_listing_origin_source takes. */
+static const char *instance_url_text(const char *lang, char *out, size_t n) { (void)lang; return kj_instance_url(out, n); }
 
-/* Federation's identity and key pair (DATA/federation.key), before any
- * thread that uses them starts. */
 static int fed_open(const kj_app *app, kj_db *db)
 {
-    const char *zh, *en, *url;
-    instance_identity(app, &zh, &en, &url);
+    kj_listing_origin_source(kj_instance_name, instance_url_text);
     kj_fed_settings fs = { (int)app->cfg.fed_sync_ms, (int)app->cfg.fed_window_s, (int)app->cfg.fed_rate_per_min,
                            (int)app->cfg.fed_page };
     char err[512];
-    if (kj_fed_init(app->cfg.data, kj_store_instance_id(db), zh, en, url, &fs, err, sizeof err)) {
+    const char *id = *kj_instance_self_id() ? kj_instance_self_id() : kj_store_instance_id(db);
+    if (kj_fed_init(app->cfg.data, id, &fs, err, sizeof err)) {
         fprintf(stderr, "kejiyun: federation: %s\n", err);
         return -1;
     }
-    kj_listing_origin_names(zh, en, url);
     return 0;
 }
 
@@ -661,7 +654,8 @@ static int do_peer(kj_app *app, kj_db *db, void *ctx)
     if (fed_open(app, db)) return 1;
     const kj_fed_self *me = kj_fed_self_get();
     if (!strcmp(a->action, "key")) {
-        printf("instance_id\t%s\npublic_key\t%s\nurl\t%s\n", me->instance_id, me->pk_b64, me->url);
+        char url[256];
+        printf("instance_id\t%s\npublic_key\t%s\nurl\t%s\n", me->instance_id, me->pk_b64, kj_instance_url(url, sizeof url));
         return 0;
     }
     if (!strcmp(a->action, "list")) {

@@ -12,6 +12,7 @@
 #include "core/id.h"
 #include "core/json_util.h"
 #include "core/log.h"
+#include "instance/instance.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -68,16 +69,10 @@ static int load_or_create_key(const char *data_dir, char *err, size_t errlen)
     return 0;
 }
 
-int kj_fed_init(const char *data_dir, const char *instance_id, const char *name_zh, const char *name_en,
-                const char *url, const kj_fed_settings *s, char *err, size_t errlen)
+int kj_fed_init(const char *data_dir, const char *instance_id, const kj_fed_settings *s, char *err, size_t errlen)
 {
     if (load_or_create_key(data_dir, err, errlen)) return -1;
     snprintf(self.instance_id, sizeof self.instance_id, "%s", instance_id);
-    snprintf(self.name_zh, sizeof self.name_zh, "%s", name_zh ? name_zh : "");
-    snprintf(self.name_en, sizeof self.name_en, "%s", name_en && *name_en ? name_en : self.name_zh);
-    snprintf(self.url, sizeof self.url, "%s", url ? url : "");
-    size_t n = strlen(self.url);
-    while (n > 0 && self.url[n - 1] == '/') self.url[--n] = 0;
     kj_b64_encode(self.pk, sizeof self.pk, self.pk_b64, sizeof self.pk_b64);
     if (s) {
         settings = *s;
@@ -139,11 +134,16 @@ static const char *const shared_types[] = { "listing", NULL };
 
 json_t *kj_fed_instance_doc(void)
 {
+    if (!self_set) return NULL;
+    char zh[128], en[128], url[256];
+    kj_instance_name("zh-CN", zh, sizeof zh);
+    kj_instance_name("en", en, sizeof en);
+    kj_instance_url(url, sizeof url);
     json_t *shares = json_array();
     for (const char *const *t = shared_types; *t; t++) json_array_append_new(shares, json_string(*t));
     json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:o, s:s, s:s}",
-                            "instance_id", self.instance_id, "name", "zh-CN", self.name_zh, "en", self.name_en,
-                            "url", self.url, "public_key", self.pk_b64, "algorithm", "ed25519", "shares", shares,
+                            "instance_id", self.instance_id, "name", "zh-CN", zh, "en", en,
+                            "url", url, "public_key", self.pk_b64, "algorithm", "ed25519", "shares", shares,
                             "protocol", "kejiyun-federation-1", "feed", "/api/v1/federation/feed");
     kj_fed_item_sign(doc, self.sk);
     return doc;
@@ -285,9 +285,11 @@ json_t *kj_fed_peers(kj_db *db)
 json_t *kj_fed_origin(kj_db *db, const char *origin, const char *lang)
 {
     bool en = lang && !strcmp(lang, "en");
-    if (!origin || (self_set && !strcmp(origin, self.instance_id)) || !self_set)
-        return json_pack("{s:s?, s:s, s:s, s:b}", "instance_id", origin, "name", en ? self.name_en : self.name_zh,
-                         "url", self.url, "local", 1);
+    if (!origin || (self_set && !strcmp(origin, self.instance_id)) || !self_set) {
+        char name[128], url[256];
+        return json_pack("{s:s?, s:s, s:s, s:b}", "instance_id", origin, "name", kj_instance_name(lang ? lang : "zh-CN", name, sizeof name),
+                         "url", kj_instance_url(url, sizeof url), "local", 1);
+    }
     json_t *p = kj_db_row(db, "SELECT url, name_zh, name_en FROM fed_peers WHERE instance_id = ?", "s", origin);
     const char *name = p ? (en && *kj_jstr_or_empty(p, "name_en") ? kj_jstr(p, "name_en") : kj_jstr(p, "name_zh")) : NULL;
     json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "instance_id", origin, "name", name && *name ? name : origin,

@@ -45,11 +45,11 @@
 
 /* ---- this instance ---- */
 
-/** Who this instance is to its peers. */
+/** This instance's federation identity: its id and key pair. Its names
+ *  and URL are the instance profile's (instance/instance.h), read when a
+ *  document is made, so that an administrator's edit shows at once. */
 typedef struct {
     char instance_id[32];
-    char name_zh[128], name_en[128];
-    char url[256];                /* public base URL, no trailing slash */
     unsigned char pk[32], sk[64]; /* Ed25519 */
     char pk_b64[48];              /* pk, standard base64 */
 } kj_fed_self;
@@ -63,12 +63,11 @@ typedef struct {
 } kj_fed_settings;
 
 /** Loads this instance's key pair from DATA/federation.key (0600; created
- *  at first use with a fresh Ed25519 key pair) and remembers who this
- *  instance is. Called once by the thread that starts the server (or a
+ *  at first use with a fresh Ed25519 key pair) and remembers its id and the
+ *  settings. Called once by the thread that starts the server (or a
  *  command), before any other thread runs; read without a lock after.
  *  0, or -1 with a reason in err. */
-int kj_fed_init(const char *data_dir, const char *instance_id, const char *name_zh, const char *name_en,
-                const char *url, const kj_fed_settings *settings, char *err, size_t errlen);
+int kj_fed_init(const char *data_dir, const char *instance_id, const kj_fed_settings *settings, char *err, size_t errlen);
 /** The identity kj_fed_init set (NULL before). */
 const kj_fed_self *kj_fed_self_get(void);
 const kj_fed_settings *kj_fed_settings_get(void);

@@ -569,14 +569,13 @@ static void org_object(json_t *l)
                                             "verified", verified));
 }
 
-/* Set once at start-up (kj_listing_origin_names), read-only after. */
-static const char *local_zh = "", *local_en = "", *local_url = "";
+/* Set once at start-up (kj_listing_origin_source), read-only after. */
+static kj_origin_text_fn origin_name_fn, origin_url_fn;
 
-void kj_listing_origin_names(const char *name_zh, const char *name_en, const char *url)
+void kj_listing_origin_source(kj_origin_text_fn name, kj_origin_text_fn url)
 {
-    local_zh = name_zh ? name_zh : "";
-    local_en = name_en && *name_en ? name_en : local_zh;
-    local_url = url ? url : "";
+    origin_name_fn = name;
+    origin_url_fn = url;
 }
 
 /* "origin" as an object (KJ_LISTING_ORIGIN_COLUMNS): a remote listing
@@ -587,6 +586,12 @@ static void origin_object(json_t *l)
     json_t *remote = json_object_get(l, "origin_remote");
     if (!origin) { json_object_del(l, "origin_remote"); return; }
     bool is_remote = json_is_object(remote);
+    char local_zh[128] = "", local_en[128] = "", local_url[256] = "";
+    if (!is_remote && origin_name_fn) {
+        origin_name_fn("zh-CN", local_zh, sizeof local_zh);
+        origin_name_fn("en", local_en, sizeof local_en);
+    }
+    if (!is_remote && origin_url_fn) origin_url_fn(NULL, local_url, sizeof local_url);
     const char *zh = is_remote ? kj_jstr(remote, "zh") : local_zh, *en = is_remote ? kj_jstr(remote, "en") : local_en;
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "instance_id", origin, "name", zh && *zh ? zh : origin,
                           "name_en", en && *en ? en : (zh && *zh ? zh : origin),

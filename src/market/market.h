@@ -122,9 +122,14 @@ void kj_listing_redact(json_t *l, bool can_see_private);
 #define KJ_LISTING_ORIGIN_COLUMNS \
     "l.origin, (SELECT json_object('zh', fp.name_zh, 'en', fp.name_en, 'url', fp.url) FROM fed_peers fp " \
     "WHERE fp.instance_id = l.origin) AS origin_remote__json"
-/** This instance's names and URL for the origin of local listings. Set
- *  once at start-up, before threads serve (read without a lock after). */
-void kj_listing_origin_names(const char *name_zh, const char *name_en, const char *url);
+
+/** Where a local listing's origin takes this instance's name (in lang)
+ *  and URL from (the instance profile, which the market does not include:
+ *  the profile depends on the market). Writes into out, returns out. */
+typedef const char *(*kj_origin_text_fn)(const char *lang, char *out, size_t n);
+/** Set once at start-up, before threads serve (read without a lock after);
+ *  unset, local listings name only their instance id. */
+void kj_listing_origin_source(kj_origin_text_fn name, kj_origin_text_fn url);
 
 /** Published, current listings matching q, as public summaries (anonymous
  *  ones redacted). *total is the count without paging. New ref. */

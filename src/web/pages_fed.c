@@ -6,6 +6,7 @@
  */
 #include "web/pages_fed.h"
 #include "fed/fed.h"
+#include "instance/instance.h"
 #include "core/id.h"
 #include "core/json_util.h"
 #include <string.h>
@@ -29,8 +30,9 @@ static void render_admin(kj_req *req, int status)
         json_array_foreach(json_object_get(p, "errors"), j, e) kj_set_when(req, e, "created_at", "when");
     }
     const kj_fed_self *me = kj_fed_self_get();
+    char url[256];
     json_t *data = json_pack("{s:o, s:s, s:s, s:s}", "peers", peers, "instance_id", me ? me->instance_id : "",
-                             "public_key", me ? me->pk_b64 : "", "url", me ? me->url : "");
+                             "public_key", me ? me->pk_b64 : "", "url", kj_instance_url(url, sizeof url));
     kj_render(req, status, "admin_federation", data);
 }
 
