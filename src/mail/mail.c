@@ -21,7 +21,8 @@
  * sender knows, not the request that queued the e-mail. */
 #define BASE_MARK "@@BASE@@"
 
-const char *const kj_mail_categories[] = { "message", "offer", "contract", "milestone", "review", "alert", "notice", "challenge", NULL };
+const char *const kj_mail_categories[] = { "message", "offer", "contract", "milestone", "review", "alert", "notice", "challenge", "workorder",
+                                            "verification", NULL };
 const char *const kj_mail_modes[] = { "each", "digest", "off", NULL };
 
 /* Subject lines per category: {0} is the deal's title. */
@@ -34,6 +35,8 @@ static const struct { const char *category, *zh, *en; } subjects[] = {
     { "alert", "有新的发布符合你的订阅：", "New listing for your alert: " },
     { "notice", "紧急科普通知：", "Urgent notice: " },
     { "challenge", "揭榜挂帅项目有新进展：", "Challenge list update: " },
+    { "workorder", "服务工单有新进展：", "Work order update: " },
+    { "verification", "组织实名认证：", "Organization verification: " },
 };
 
 static const char *mode_of(kj_db *db, const char *user_id, const char *category)

@@ -9,7 +9,9 @@
  * sender: one thread, started from `kejiyun serve`.
  *
  * Categories: message, offer, contract, milestone, review, alert, notice,
- * challenge. Per user and
+ * challenge, workorder (服务工单 steps, both sides), verification
+ * (organization 实名认证: applications for staff, decisions for the
+ * applicant). Per user and
  * category the mode is "each" (default), "digest" (one e-mail a day with
  * everything) or "off".
  */

@@ -14,6 +14,8 @@
 #include "core/validate.h"
 #include "market/attach.h"
 #include "media/files.h"
+#include "center/center.h"
+#include "mail/mail.h"
 #include "notify/notify.h"
 #include <errno.h>
 #include <sodium.h>
@@ -118,6 +120,8 @@ static int err_of_upload(kj_err *fail, const char *key)
     return kj_err_set(fail, KJ_E_INVALID, key, "licence");
 }
 
+static int tell_staff(kj_db *db, json_t *org, const char *except);
+
 int kj_orgverify_apply(kj_db *db, const char *actor_id, const char *org_id, const char *legal_rep,
                        const kj_orgverify_licence_in *licence, char *id_out, kj_err *fail)
 {
@@ -181,6 +185,7 @@ int kj_orgverify_apply(kj_db *db, const char *actor_id, const char *org_id, cons
         /* The unique index of open applications: another one won the race. */
         if (rc == KJ_DB_CONSTRAINT) st = kj_err_set(fail, KJ_E_CONFLICT, "err.orgverify.state", NULL);
         else if (rc != 1) st = kj_err_set(fail, KJ_E_INTERNAL, "err.internal", NULL);
+        else if (tell_staff(db, org, actor_id)) st = kj_err_set(fail, KJ_E_INTERNAL, "err.internal", NULL);
     }
     json_decref(actor);
     json_decref(org);
@@ -193,6 +198,41 @@ int kj_orgverify_apply(kj_db *db, const char *actor_id, const char *org_id, cons
     }
     if (id_out) snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
     return 0;
+}
+
+/* Tells the staff who decide about org's application, in the caller's
+ * transaction: the lowest service center covering the org's region that
+ * has staff (its jurisdiction covers the org, so they may verify;
+ * center/center.h), in-app and by e-mail ("verification"). An org
+ * without a region, or a region no staffed center covers, is left to the
+ * administrators' queue. 0 or -1. */
+static int tell_staff(kj_db *db, json_t *org, const char *except)
+{
+    const char *region = kj_jstr(org, "region");
+    json_t *low = region && *region ? kj_center_covering(db, region) : NULL;
+    json_t *chain = low ? kj_center_chain(db, kj_jstr(low, "id")) : NULL;
+    json_decref(low);
+    char link[80];
+    snprintf(link, sizeof link, "/orgs/%s/verification", kj_jstr_or_empty(org, "id"));
+    int rc = 0;
+    size_t i, j;
+    json_t *c, *s;
+    json_array_foreach(chain, i, c) {
+        json_t *staff = kj_center_staff(db, kj_jstr(c, "id"));
+        if (!staff) { rc = -1; break; }
+        size_t n = json_array_size(staff);
+        json_array_foreach(staff, j, s) {
+            const char *uid = kj_jstr(s, "user_id");
+            if (rc || !uid || (except && !strcmp(uid, except))) continue;
+            if (kj_notify(db, uid, "orgverify_pending", kj_jstr(org, "name"), link) < 0 ||
+                kj_mail_enqueue(db, uid, "verification", kj_jstr(org, "name"), link) < 0)
+                rc = -1;
+        }
+        json_decref(staff);
+        if (n || rc) break;
+    }
+    json_decref(chain);
+    return rc;
 }
 
 /* Whether actor may take transition t on org (authz decides). */
@@ -244,7 +284,9 @@ int kj_orgverify_act(kj_db *db, const char *actor_id, const char *org_id, const 
         char link[80], kind[40];
         snprintf(link, sizeof link, "/orgs/%s/verification", org_id);
         snprintf(kind, sizeof kind, "orgverify_%s", t->to);
-        if (kj_notify(db, kj_jstr(last, "applicant_id"), kind, kj_jstr(org, "name"), link) < 0)
+        const char *applicant = kj_jstr(last, "applicant_id");
+        if (kj_notify(db, applicant, kind, kj_jstr(org, "name"), link) < 0 ||
+            (applicant && kj_mail_enqueue(db, applicant, "verification", kj_jstr(org, "name"), link) < 0))
             st = kj_err_set(fail, KJ_E_INTERNAL, "err.internal", NULL);
     }
     if (!st && audit(db, actor_id, t, org, last, reason)) st = kj_err_set(fail, KJ_E_INTERNAL, "err.internal", NULL);

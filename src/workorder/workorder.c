@@ -16,6 +16,7 @@
 #include "core/validate.h"
 #include "market/attach.h"
 #include "market/market.h"
+#include "mail/mail.h"
 #include "notify/notify.h"
 
 const char *const kj_workorder_states[] = { "new", "accepted", "in_progress", "waiting", "reopened", "resolved", "closed", NULL };
@@ -155,12 +156,15 @@ static int add_entry(kj_db *db, const char *wo_id, const char *kind, const char 
     return rc < 1 ? -1 : 0;
 }
 
+/* In-app and by e-mail (the mail queue, category "workorder", as the user
+ * chose: each, digest or off), in the caller's transaction. */
 static int notify_user(kj_db *db, const char *user_id, const char *except, const char *kind, json_t *wo)
 {
     if (!user_id || same(user_id, except)) return 0;
     char link[64];
     snprintf(link, sizeof link, "/work-orders/%s", kj_jstr(wo, "id"));
-    return kj_notify(db, user_id, kind, kj_jstr(wo, "title"), link) < 1 ? -1 : 0;
+    if (kj_notify(db, user_id, kind, kj_jstr(wo, "title"), link) < 1) return -1;
+    return kj_mail_enqueue(db, user_id, "workorder", kj_jstr(wo, "title"), link) < 0 ? -1 : 0;
 }
 
 /* Notifies every staff member of center_id except the actor. */
