@@ -47,6 +47,8 @@ static void send_center(kj_req *req, int status, const char *id)
 {
     json_t *c = kj_id_valid(id) ? kj_center_view(req, id, kj_center_may_see_staff(req, id)) : NULL;
     if (!c) { kj_error(req, 404, "err.not_found"); return; }
+    kj_center_add_figures(req, c);
+    json_object_del(json_object_get(c, "figures"), "rating_text");
     kj_resp_json(req, status, c);
 }
 

@@ -100,6 +100,16 @@ json_t *kj_center_view(kj_req *req, const char *id, bool manage)
     return c;
 }
 
+void kj_center_add_figures(kj_req *req, json_t *c)
+{
+    json_t *f = kj_workorder_center_figures(kj_req_db(req), kj_jstr(c, "id"));
+    if (!f) return;
+    json_t *avg = json_object_get(f, "rating_avg");
+    if (json_is_number(avg))
+        json_object_set_new(f, "rating_text", json_string(kj_arena_printf(req->arena, "%.1f", json_number_value(avg))));
+    json_object_set_new(c, "figures", f);
+}
+
 /* ---- the directory ---- */
 
 void kj_page_centers(kj_req *req)
@@ -135,6 +145,7 @@ void kj_page_center(kj_req *req)
     json_t *listings = kj_listing_browse(db, &q, &total);
     if (listings) kj_listing_decorate_all(req, listings);
     json_t *popsci = kj_popsci_list(db, NULL, kj_jstr(c, "region"), 6, 0);
+    kj_center_add_figures(req, c);
     json_t *d = json_pack("{s:o, s:o, s:o, s:I, s:s, s:b}", "center", c, "listings", listings ? listings : json_array(),
                           "popsci", popsci ? popsci : json_array(), "listing_total", (json_int_t)total, "page_title",
                           kj_jstr_or_empty(c, "name"), "may_manage",

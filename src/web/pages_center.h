@@ -38,6 +38,10 @@ void kj_api_desk(kj_req *req);                 /* GET    /api/v1/desk */
  *  its head's and staff's names; with manage (administrators, its own
  *  staff) also the staff's e-mail addresses and phones. */
 json_t *kj_center_view(kj_req *req, const char *id, bool manage);
+/** Adds c["figures"]: the center's public work-order figures
+ *  (workorder/workorder.h kj_workorder_center_figures) and, for pages,
+ *  rating_text. For the center's page and GET /api/v1/service-centers/{id}. */
+void kj_center_add_figures(kj_req *req, json_t *c);
 /** True when req's user may see a center's staff list with contacts:
  *  administrators and the center's own staff. */
 bool kj_center_may_see_staff(kj_req *req, const char *center_id);

@@ -642,6 +642,19 @@ json_t *kj_workorder_desk_counts(kj_db *db, const char *center_id)
                      "unassigned", json_object_get(states, "new"));
 }
 
+json_t *kj_workorder_center_figures(kj_db *db, const char *center_id)
+{
+    json_t *r = kj_db_row(db, "SELECT COALESCE(sum(CASE WHEN state IN ('resolved', 'closed') THEN 1 ELSE 0 END), 0) AS resolved, "
+                              "COALESCE(sum(CASE WHEN state IN ('resolved', 'closed') THEN 0 ELSE 1 END), 0) AS open, "
+                              "count(rating) AS rated, avg(rating) AS rating_avg FROM workorders WHERE center_id = ?",
+                          "s", center_id ? center_id : "");
+    if (!r) return NULL;
+    json_t *avg = json_object_get(r, "rating_avg");
+    if (json_is_number(avg)) json_object_set_new(r, "rating_avg", json_real((double)(int)(json_number_value(avg) * 10 + 0.5) / 10));
+    else json_object_set_new(r, "rating_avg", json_null());
+    return r;
+}
+
 /* ---- files ---- */
 
 static kj_err_kind attach_kind(const char *key)

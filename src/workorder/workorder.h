@@ -112,6 +112,13 @@ json_t *kj_workorder_list(kj_db *db, json_t *viewer, const char *scope, const ch
  *  deadline), unassigned (new)}. New ref. */
 json_t *kj_workorder_desk_counts(kj_db *db, const char *center_id);
 
+/** The public figures of center_id's work orders (its page and API, issue
+ *  14 §2): {resolved (resolved or closed there), open (not yet resolved),
+ *  rated (closed with a rating), rating_avg (their mean, 1–5, one decimal;
+ *  null when none)}. Counts only: no requester, title or text. One
+ *  statement. New ref, or NULL on a storage error. */
+json_t *kj_workorder_center_figures(kj_db *db, const char *center_id);
+
 /** Takes action on order id as user (NULL: the system). in holds the
  *  action's inputs: body (reply/note/ask/answer/reopen text; resolve's
  *  summary), assignee (accept, reassign), center_id (transfer), rating

@@ -438,3 +438,24 @@ def test_failed_commit_changes_nothing(server):
     assert r.status == 500 and r.header("X-Request-Id"), r
     after = login(server, "org_member").api("GET", "/api/v1/work-orders/%s" % w["id"]).json
     assert after["state"] == "new" and after["assignee_name"] is None and after["entries"] == w["entries"], after
+
+
+def test_center_page_and_api_count_resolved_work_orders(server):
+    cid = reach(server, "new")["center_id"]          # 成都's center (the requester's region)
+
+    def figures():
+        r = Client(server).api("GET", "/api/v1/service-centers/" + cid)
+        assert r.status == 200, r
+        return r.json["figures"]
+    before = figures()
+    assert set(before) == {"resolved", "open", "rated", "rating_avg"}, before
+    reach(server, "resolved")
+    reach(server, "closed")                           # rated 5
+    after = figures()
+    assert after["resolved"] == before["resolved"] + 2, (before, after)
+    assert after["rated"] == before["rated"] + 1 and 1 <= after["rating_avg"] <= 5, after
+    page = Client(server).get("/centers/" + cid)
+    assert page.status == 200 and 'id="center-figures"' in page.text, page
+    m = re.search(r'id="center-resolved">(\d+)<', page.text)
+    assert m and int(m.group(1)) == after["resolved"], page.text[:3000]
+    assert 'id="center-rating">%.1f / 5' % after["rating_avg"] in page.text
