@@ -68,6 +68,14 @@ int kj_ev_reschedule(kj_db *db, json_t *ev)
                            "WHERE id = ? AND state = 'accepted'", "iiis", (int64_t)m[i].slot, (int64_t)m[i].table,
                        kj_now_ms(), kj_jstr(r, "id")) != 1)
             rc = -1;
+        /* Both sides learn their meeting has a time and a table (the
+         * accepting side may be the actor; a waiting meeting placed after a
+         * cancellation has no actor at all). */
+        char link[80];
+        snprintf(link, sizeof link, "/events/%s/agenda", kj_jstr_or_empty(ev, "id"));
+        if (!rc && (kj_notify(db, kj_jstr(r, "requester_id"), "event_meeting_scheduled", kj_jstr(ev, "name_zh"), link) < 1 ||
+                    kj_notify(db, kj_jstr(r, "invitee_id"), "event_meeting_scheduled", kj_jstr(ev, "name_zh"), link) < 1))
+            rc = -1;
     }
     free(m);
     json_decref(rows);

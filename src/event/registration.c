@@ -164,8 +164,6 @@ int kj_event_reg_act(kj_db *db, json_t *user, const char *reg_id, const char *ac
         char code[11];
         ticket_code(code);
         bool approve = ev_same(action, "approve");
-        int64_t cap = ev_int(ev, "capacity", 0);
-        (void)cap;
         if (kj_db_exec(db, "UPDATE event_registrations SET state = ?, ticket_code = CASE WHEN ? = 1 THEN ? ELSE ticket_code END, "
                            "updated_at = ? WHERE id = ? AND state = ?", "sbsiss", row->to, approve, code, kj_now_ms(), reg_id,
                        row->from) != 1) {

@@ -112,8 +112,10 @@ void kj_ev_decorate(kj_req *req, json_t *ev)
         json_object_set_new(reg, "active", json_boolean(st && (!strcmp(st, "approved") || !strcmp(st, "checked_in"))));
         json_object_set_new(reg, "can_cancel", json_boolean(st && (!strcmp(st, "approved") || !strcmp(st, "pending"))));
     }
+    /* As the domain decides it (kj_event_register): published, open, not over. */
     json_object_set_new(ev, "reg_is_open", json_boolean(json_integer_value(json_object_get(ev, "reg_open")) &&
-                                                         kj_jstr(ev, "state") && !strcmp(kj_jstr(ev, "state"), "published")));
+                                                         kj_jstr(ev, "state") && !strcmp(kj_jstr(ev, "state"), "published") &&
+                                                         json_integer_value(json_object_get(ev, "ends_at")) >= kj_now_ms()));
     json_t *acts = json_array();
     json_array_foreach(json_object_get(ev, "actions"), i, x) {
         json_t *b = json_pack("{s:s}", "action", json_string_value(x));

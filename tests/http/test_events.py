@@ -18,6 +18,7 @@ import zipfile
 import io
 
 from harness import Client, DEMO, register
+from test_market_lifecycle import notifications
 
 _seq = itertools.count(1)
 _clients = {}
@@ -361,6 +362,10 @@ def test_grid_places_and_reschedules(server):
     assert p.act(0, m01, "cancel").json["state"] == "cancelled"
     m = p.people[2][0].api("GET", "/api/v1/events/%s/meetings" % p.eid).json["items"][0]
     assert m["id"] == m23 and m["state"] == "scheduled" and m["slot"] == 0 and m["table_no"] == 0, m
+    # Both sides of the meeting placed late are told (nobody acted on it).
+    for who in (2, 3):
+        assert any(n["kind"] == "event_meeting_scheduled" and n["link"] == "/events/%s/agenda" % p.eid
+                   for n in notifications(p.people[who][0])), who
     # A participant who cancels their registration frees their meetings.
     reg_id = p.people[3][0].api("GET", "/api/v1/events/%s" % p.eid).json["my_registration"]["id"]
     assert p.people[3][0].api("POST", "/api/v1/events/%s/registrations/%s/actions" % (p.eid, reg_id), {"action": "cancel"}).status == 200
