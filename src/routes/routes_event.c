@@ -72,6 +72,14 @@ static const kj_field score_fields[] = { { "scores", KJ_F_JSON, KJ_REQUIRED, 0, 
 static const kj_field place_fields[] = { { "action", KJ_F_TEXT, 0, 0, 20, NULL }, { "session_id", KJ_F_TEXT, 0, 0, 26, NULL },
                                          { "position", KJ_F_INT, 0, 1, 200, NULL }, LOCAL("slot_start", 0), LOCAL("slot_end", 0), KJ_FIELDS_END };
 
+/* The page forms of the roadshow: reviewers as checkboxes, the rubric one
+ * criterion a line ("name | weight | max"), scores one field a criterion. */
+static const kj_field page_review_fields[] = { { "reviewers", KJ_F_LIST, 0, 0, 26, NULL }, { "rubric_text", KJ_F_MULTILINE, 0, 0, 2000, NULL },
+                                               KJ_FIELDS_END };
+#define SCORE(n) { "score_" #n, KJ_F_INT, 0, 0, 100, NULL }
+static const kj_field page_score_fields[] = { SCORE(0), SCORE(1), SCORE(2), SCORE(3), SCORE(4), SCORE(5), SCORE(6), SCORE(7), SCORE(8),
+                                              SCORE(9), { "comment", KJ_F_MULTILINE, 0, 0, 2000, NULL }, KJ_FIELDS_END };
+
 #define SIGNED KJ_SIGNED_IN
 #define API KJ_API
 #define EV "/events/{id}"
@@ -103,6 +111,11 @@ const kj_route kj_routes_event[] = {
     { KJ_POST, EV "/checkin",                      kj_page_event_checkin,         KJ_STAFF,  0, checkin_fields, "event_checkin" },
     { KJ_GET,  EV "/report",                       kj_page_event_report,          KJ_STAFF,  0, NULL, "event_report" },
     { KJ_GET,  EV "/report.xlsx",                  kj_page_event_report_xlsx,     KJ_STAFF,  0, NULL, "event_report_xlsx" },
+    { KJ_GET,  EV "/projects",                     kj_page_event_projects,        KJ_PUBLIC, 0, NULL, "event_projects" },
+    { KJ_POST, EV "/projects",                     kj_page_event_project_submit,  SIGNED,    0, project_fields, "event_projects" },
+    { KJ_POST, EV "/review",                       kj_page_event_review_setup,    KJ_STAFF,  0, page_review_fields, "event_review" },
+    { KJ_POST, EV "/projects/{p}/score",           kj_page_event_project_score,   SIGNED,    0, page_score_fields, "event_project_score" },
+    { KJ_POST, EV "/projects/{p}/place",           kj_page_event_project_place,   KJ_STAFF,  0, place_fields, "event_project_place" },
 
     { KJ_GET,  "/api/v1/events",                   kj_api_events,                 KJ_PUBLIC, API, list_fields, "api_events" },
     { KJ_POST, "/api/v1/events",                   kj_api_event_create,           KJ_STAFF,  API, api_event_fields, "api_events" },

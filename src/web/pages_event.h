@@ -58,6 +58,11 @@ void kj_page_event_checkin_form(kj_req *req);
 void kj_page_event_checkin(kj_req *req);
 void kj_page_event_report(kj_req *req);
 void kj_page_event_report_xlsx(kj_req *req);
+void kj_page_event_projects(kj_req *req);
+void kj_page_event_project_submit(kj_req *req);
+void kj_page_event_review_setup(kj_req *req);
+void kj_page_event_project_score(kj_req *req);
+void kj_page_event_project_place(kj_req *req);
 
 /* API (api/api_event.c). */
 void kj_api_events(kj_req *req);

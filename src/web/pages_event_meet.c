@@ -19,6 +19,7 @@
 #include "event/ticket.h"
 #include "event/xlsx.h"
 #include "market/market.h"
+#include "popsci/popsci.h"
 #include "web/app.h"
 #include "web/pages_search.h"
 
@@ -453,3 +454,134 @@ void kj_ev_send_report_xlsx(kj_req *req, const char *id)
 }
 
 void kj_page_event_report_xlsx(kj_req *req) { kj_ev_send_report_xlsx(req, kj_req_param(req, 0)); }
+
+/* ---- projects and the roadshow ---- */
+
+/* "name | weight | max" lines to a rubric (the domain checks it). */
+static json_t *rubric_lines(const char *text)
+{
+    json_t *out = json_array();
+    const char *p = text ? text : "";
+    while (*p) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char line[256], name[256];
+        snprintf(line, sizeof line, "%.*s", (int)(len < 255 ? len : 255), p);
+        p += len + (end ? 1 : 0);
+        int weight = 0, max = 0;
+        char *bar = strchr(line, '|');
+        if (!bar) { if (strspn(line, " \t\r") < strlen(line)) json_array_append_new(out, json_pack("{s:s, s:i, s:i}", "name", "", "weight", 0, "max", 0)); continue; }
+        *bar = 0;
+        snprintf(name, sizeof name, "%s", line);
+        for (char *t = name + strlen(name); t > name && (t[-1] == ' ' || t[-1] == '\t'); t--) t[-1] = 0;
+        char *n = name;
+        while (*n == ' ') n++;
+        if (sscanf(bar + 1, "%d | %d", &weight, &max) < 1) weight = 0;
+        json_array_append_new(out, json_pack("{s:s, s:i, s:i}", "name", n, "weight", weight, "max", max));
+    }
+    return out;
+}
+
+void kj_page_event_projects(kj_req *req)
+{
+    json_t *ev = event_or_fail(req);
+    if (!ev) return;
+    kj_db *db = kj_req_db(req);
+    kj_err e = { 0 };
+    json_t *p = kj_event_projects(db, req->user, kj_req_param(req, 0), &e);
+    if (!p) { json_decref(ev); kj_answer_err(req, &e); return; }
+    const char *zone = kj_jstr(ev, "time_zone");
+    size_t i, j;
+    json_t *x, *c;
+    json_array_foreach(json_object_get(p, "lineup"), i, x) {
+        kj_ev_set_when(req, x, "slot_start", "starts_text", zone);
+        kj_ev_set_when(req, x, "slot_end", "ends_text", zone);
+    }
+    json_t *rubric = json_object_get(p, "rubric");
+    json_array_foreach(json_object_get(p, "projects"), i, x) {
+        label(req, x, "state_label", "event.project.state", kj_jstr(x, "state"));
+        json_t *avg = json_object_get(x, "average");
+        if (json_is_number(avg)) json_object_set_new(x, "average_text", json_string(kj_arena_printf(req->arena, "%.1f", json_number_value(avg))));
+        json_object_set(x, "ev_id", json_object_get(ev, "id"));
+        json_t *crit = json_array();
+        json_array_foreach(rubric, j, c)
+            json_array_append_new(crit, json_pack("{s:O, s:O, s:i}", "name", json_object_get(c, "name"), "max", json_object_get(c, "max"), "n", (int)j));
+        json_object_set_new(x, "criteria", crit);
+    }
+    /* The participant's own listings to submit from. */
+    json_t *mine = kj_user_id(req->user) ? kj_listing_mine(db, req->user) : json_array(), *opts = json_array();
+    json_array_foreach(mine, i, x)
+        if (!strcmp(kj_jstr_or_empty(x, "status"), "published"))
+            json_array_append_new(opts, json_pack("{s:O, s:O}", "id", json_object_get(x, "id"), "title", json_object_get(x, "title")));
+    json_decref(mine);
+    json_t *sessions = json_array();
+    json_array_foreach(json_object_get(ev, "all_sessions"), i, x) {
+        const char *en = kj_jstr(x, "title_en");
+        json_array_append_new(sessions, json_pack("{s:O, s:s}", "id", json_object_get(x, "id"), "title",
+                                                  !strcmp(req->lang, "en") && en && *en ? en : kj_jstr_or_empty(x, "title_zh")));
+    }
+    bool org = json_is_true(json_object_get(ev, "is_organizer"));
+    json_t *d = json_pack("{s:o, s:o, s:o, s:o, s:s, s:b}", "event", ev, "projects", p, "my_listings", opts, "sessions", sessions,
+                          "page_title", kj_tr(req, "event.roadshow.title"), "has_projects", json_object_get(p, "projects") != NULL);
+    if (org) json_object_set_new(d, "experts", kj_popsci_expert_directory(db, NULL, 100, 0));
+    json_object_set(d, "ev_id", json_object_get(ev, "id"));
+    const char *done = kj_req_query(req, "done");
+    if (done && *done) {
+        char key[64];
+        snprintf(key, sizeof key, "event.done.%.40s", done);
+        json_object_set_new(d, "done_text", json_string(kj_tr(req, key)));
+    }
+    kj_render(req, 200, "event_projects", d);
+}
+
+static void back_to_projects(kj_req *req, const char *done)
+{
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/events/%s/projects?done=%s", kj_req_param(req, 0), done));
+}
+
+void kj_page_event_project_submit(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_error(req, 422, "err.form.check"); return; }
+    char id[KJ_ID_LEN + 1];
+    kj_err e = { 0 };
+    if (kj_event_project_submit(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e)) { kj_answer_err(req, &e); return; }
+    back_to_projects(req, "project");
+}
+
+void kj_page_event_review_setup(kj_req *req)
+{
+    json_t *rubric = rubric_lines(kj_in_str(req, "rubric_text"));
+    json_t *ids = json_object_get(req->in, "reviewers");
+    ids = ids ? json_incref(ids) : json_array();
+    kj_err e = { 0 };
+    int rc = kj_event_review_setup(kj_req_db(req), req->user, kj_req_param(req, 0), ids, rubric, &e);
+    json_decref(rubric);
+    json_decref(ids);
+    if (rc) { kj_answer_err(req, &e); return; }
+    back_to_projects(req, "review");
+}
+
+void kj_page_event_project_score(kj_req *req)
+{
+    /* The form sends one field per criterion, score_0 .. score_9. */
+    json_t *scores = json_array();
+    for (int i = 0; i < 10; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "score_%d", i);
+        json_t *v = json_object_get(req->in, name);
+        if (!v) break;
+        json_array_append(scores, v);
+    }
+    kj_err e = { 0 };
+    int rc = kj_event_review_score(kj_req_db(req), req->user, kj_req_param(req, 1), scores, kj_in_str(req, "comment"), &e);
+    json_decref(scores);
+    if (rc) { kj_answer_err(req, &e); return; }
+    back_to_projects(req, "score");
+}
+
+void kj_page_event_project_place(kj_req *req)
+{
+    kj_err e = { 0 };
+    if (kj_event_project_place(kj_req_db(req), req->user, kj_req_param(req, 1), req->in, &e)) { kj_answer_err(req, &e); return; }
+    back_to_projects(req, "place");
+}

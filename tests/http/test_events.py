@@ -627,3 +627,55 @@ def test_roadshow_review_with_conflicts(server):
     page = Client(server).get("/events/%s" % ev["id"])
     assert 'id="ev-lineup"' in page.text and mine[0]["title"] in page.text
     assert sci_id
+
+
+def test_roadshow_conflict_of_interest_by_page(server):
+    """The 揭榜 rule through the event's pages: an expert who submitted a
+    project may not score it; another expert scores once; the organizer
+    places it and the line-up shows it."""
+    ev = make_event(server)
+    eid = ev["id"]
+    huang = Client(server)
+    huang.login("huang.zhiyuan@demo.kejiyun.cn", "Demo-2026!")
+    luo = Client(server)
+    luo.login("luo.xiuying@demo.kejiyun.cn", "Demo-2026!")
+    assert reg(huang, eid).status == 201
+    mine = [l for l in huang.api("GET", "/api/v1/my/listings").json["items"] if l["status"] == "published"]
+    assert huang.post_form("/events/%s/projects" % eid, {"source_kind": "listing", "source_id": mine[0]["id"]}).status == 303
+    op = login(server, "operator")
+    pid = op.api("GET", "/api/v1/events/%s/projects" % eid).json["projects"][0]["id"]
+    ids = [huang.api("GET", "/api/v1/me").json["id"], luo.api("GET", "/api/v1/me").json["id"]]
+    page = op.get("/events/%s/projects" % eid)
+    assert page.status == 200 and 'id="ev-review-form"' in page.text
+    r = op.post_form("/events/%s/review" % eid, {"reviewers": ids, "rubric_text": "创新性 | 60 | 10\n市场 | 40 | 10"})
+    assert r.status == 303, r
+    r = op.post_form("/events/%s/review" % eid, {"reviewers": ids, "rubric_text": "没有权重"})
+    assert r.status == 422, r
+    # The submitter, an expert reviewer: a conflict of interest.
+    r = huang.api("POST", "/api/v1/events/%s/projects/%s/scores" % (eid, pid), {"scores": [9, 9]})
+    assert r.status == 403 and codes(r) == ["err.event.review_conflict"], r
+    assert "err.event.review_conflict" not in huang.get("/events/%s/projects" % eid).text
+    # The other expert scores once, by the page.
+    assert luo.post_form("/events/%s/projects/%s/score" % (eid, pid), {"score_0": "8", "score_1": "6", "comment": "可行"}).status == 303
+    r = luo.api("POST", "/api/v1/events/%s/projects/%s/scores" % (eid, pid), {"scores": [1, 1]})
+    assert r.status == 409 and codes(r) == ["err.challenge.scored_twice"], r
+    r = luo.api("POST", "/api/v1/events/%s/projects/%s/scores" % (eid, pid), {"scores": [11, 1]})
+    assert r.status in (409, 422), r
+    p = op.api("GET", "/api/v1/events/%s/projects" % eid).json["projects"][0]
+    assert p["scored"] == 1 and abs(p["average"] - 72.0) < 0.01, p   # (8/10·60 + 6/10·40)
+    # Scoring is under way: the rubric can no longer change.
+    r = op.api("PUT", "/api/v1/events/%s/review" % eid, {"reviewers": ids, "rubric": [{"name": "x", "weight": 1, "max": 1}]})
+    assert r.status == 409 and codes(r) == ["err.challenge.scoring_started"], r
+    sid = op.api("POST", "/api/v1/events/%s/sessions" % eid, {"kind": "roadshow", "title_zh": "路演", "starts_at": local(10, 10),
+                                                              "ends_at": local(10, 12)}).json["id"]
+    r = op.post_form("/events/%s/projects/%s/place" % (eid, pid), {"session_id": sid, "position": "1", "slot_start": local(10, 10),
+                                                                  "slot_end": local(10, 10, 20)})
+    assert r.status == 303, r
+    # A second project may not take an overlapping time in the session.
+    assert huang.post_form("/events/%s/projects" % eid, {"source_kind": "new", "title": "第二个项目"}).status == 303
+    pid2 = [x for x in op.api("GET", "/api/v1/events/%s/projects" % eid).json["projects"] if x["id"] != pid][0]["id"]
+    r = op.api("POST", "/api/v1/events/%s/projects/%s/placement" % (eid, pid2), {"session_id": sid, "position": 2,
+                                                                              "slot_start": local(10, 10, 10), "slot_end": local(10, 10, 30)})
+    assert r.status == 409 and codes(r) == ["err.event.slot_taken"], r
+    page = Client(server).get("/events/%s/projects" % eid)
+    assert page.status == 200 and mine[0]["title"] in page.text and 'id="ev-review-form"' not in page.text
