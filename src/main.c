@@ -81,7 +81,7 @@ static bool stop_jobs;
 static void *run_jobs(void *arg)
 {
     kj_app *app = arg;
-    int64_t last_tick_us = 0;
+    int64_t last_tick_us = 0, last_refresh_us = 0;
     /* Reading every indexed document's attributes for searches (about
      * 2 s a million), a batch a round so that a stop request waits little. */
     int64_t warm_cursor = 0, warm_docs = 0, warm_start_us = kj_mono_us(), fast_tried_us = 0, stats_tried_us = 0;
@@ -97,11 +97,16 @@ static void *run_jobs(void *arg)
          * node's memory, its database file) runs on every node. */
         bool leader = kj_store_leader(app->store);
         if (!leader) last_tick_us = 0;   /* a new leader ticks at once */
+        /* This node's copy of the instance profile: edits another node (or
+         * process) made reach it within a minute, on every node. */
+        if (t0 - last_refresh_us > 60LL * 1000000 || !last_refresh_us) {
+            kj_instance_refresh(db);
+            last_refresh_us = t0;
+        }
         if (leader && (t0 - last_tick_us > 60LL * 1000000 || !last_tick_us)) {
             kj_market_tick(db);
             kj_challenge_tick(db);
             kj_workorder_tick(db, app->cfg.workorder_first_response_hours * 3600 * 1000);
-            kj_instance_refresh(db);   /* edits another process made to the profile */
             /* Tells submitters (and the parent center) when an item waited
              * too long for review; who sees it is computed at read time. */
             kj_review_policy policy = { .escalate_days = app->cfg.review_escalate_days, .now = kj_now_ms(), .holidays = app->holidays };
@@ -110,7 +115,7 @@ static void *run_jobs(void *arg)
         }
         /* The statistics' pre-counted figures (stats/stats.h); a failed
          * rebuild is tried again a minute later, not every round. */
-        if (!warming && kj_mono_us() - stats_tried_us > 60LL * 1000000) {
+        if (leader && !warming && kj_mono_us() - stats_tried_us > 60LL * 1000000) {
             int st = kj_stats_refresh_due(db, app->cfg.stats_refresh_minutes * 60 * 1000,
                                           app->cfg.workorder_first_response_hours * 3600 * 1000);
             if (st != 0) stats_tried_us = st < 0 ? kj_mono_us() : 0;

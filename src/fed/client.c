@@ -230,7 +230,9 @@ static void *worker_main(void *arg)
     pthread_mutex_lock(&w->lock);
     while (!w->stop) {
         pthread_mutex_unlock(&w->lock);
-        kj_fed_sync_once(w->store);
+        /* One node of several harvests and sends the outbox: the job
+         * leader (store.h). */
+        if (kj_store_leader(w->store)) kj_fed_sync_once(w->store);
         pthread_mutex_lock(&w->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
