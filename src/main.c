@@ -544,6 +544,117 @@ static int cmd_user(int argc, char **argv)
     return with_store(n, argv + i, do_user_admin, &a);
 }
 
+/* ---- kejiyun center: the service-center network from the command line
+ * (center/center.h; the audit log names the actor "cli", as the pages and
+ * API name the administrator) ---- */
+static const char *const center_names[] = { "--region", "--level", "--name-zh", "--name-en", "--parent", "--address", "--phone",
+                                            "--hours", "--intro", "--role", "--reason", NULL };
+enum { C_REGION, C_LEVEL, C_NAME_ZH, C_NAME_EN, C_PARENT, C_ADDRESS, C_PHONE, C_HOURS, C_INTRO, C_ROLE, C_REASON, C_NOPTIONS };
+struct center_args {
+    const char *action;                   /* list, create, appoint, remove */
+    const char *center, *who;             /* center: id or the region it covers exactly; who: e-mail or id */
+    const char *vals[C_NOPTIONS];         /* the options of center_names */
+};
+
+/* A center named by its id or by the region it covers exactly: its id (new string) or NULL. */
+static char *center_named(kj_db *db, const char *name)
+{
+    if (!name) return NULL;
+    json_t *c = kj_id_valid(name) ? kj_center_get(db, name) : kj_center_covering(db, name);
+    char *id = NULL;
+    if (c && (kj_id_valid(name) || !strcmp(kj_jstr_or_empty(c, "region"), name))) id = strdup(kj_jstr_or_empty(c, "id"));
+    json_decref(c);
+    return id;
+}
+
+static int do_center(kj_app *app, kj_db *db, void *ctx)
+{
+    (void)app;
+    struct center_args *a = ctx;
+    kj_err fail = { 0 };
+    if (!strcmp(a->action, "list")) {
+        json_t *rows = kj_center_list(db, a->vals[C_REGION], a->vals[C_LEVEL]);
+        if (!rows) return 1;
+        size_t i;
+        json_t *c;
+        json_array_foreach(rows, i, c)
+            printf("%s\t%s\t%s\t%s\t%lld staff\t%s\n", kj_jstr_or_empty(c, "id"), kj_jstr_or_empty(c, "level"),
+                   kj_jstr_or_empty(c, "region"), kj_jstr_or_empty(c, "name_zh"),
+                   (long long)json_integer_value(json_object_get(c, "staff_count")), kj_jstr_or_empty(c, "parent_id"));
+        fprintf(stderr, "%zu centers\n", json_array_size(rows));
+        json_decref(rows);
+        return 0;
+    }
+    if (!strcmp(a->action, "create")) {
+        char *parent = a->vals[C_PARENT] ? center_named(db, a->vals[C_PARENT]) : NULL;
+        if (a->vals[C_PARENT] && !parent) { fprintf(stderr, "kejiyun: no center %s (--parent)\n", a->vals[C_PARENT]); return 1; }
+        static const struct { int opt; const char *field; } map[] = {
+            { C_NAME_ZH, "name_zh" }, { C_NAME_EN, "name_en" }, { C_LEVEL, "level" }, { C_REGION, "region" },
+            { C_ADDRESS, "address" }, { C_PHONE, "phone" }, { C_HOURS, "hours" }, { C_INTRO, "intro" },
+        };
+        json_t *c = json_object();
+        for (size_t k = 0; k < sizeof map / sizeof *map; k++)
+            if (a->vals[map[k].opt]) json_object_set_new(c, map[k].field, json_string(a->vals[map[k].opt]));
+        if (parent) json_object_set_new(c, "parent_id", json_string(parent));
+        free(parent);
+        char id[KJ_ID_LEN + 1];
+        int rc = kj_center_create(db, NULL, c, id, &fail);
+        json_decref(c);
+        if (rc) return user_admin_failed("create the center", &fail);
+        printf("%s\n", id);
+        return 0;
+    }
+    char *center = center_named(db, a->center);
+    if (!center) { fprintf(stderr, "kejiyun: no center %s (an id, or the region a center covers)\n", a->center); return 1; }
+    char *user = kj_center_find_user(db, a->who);
+    if (!user) { fprintf(stderr, "kejiyun: no user %s\n", a->who); free(center); return 1; }
+    const char *reason = a->vals[C_REASON] ? a->vals[C_REASON] : "kejiyun center";
+    int rc;
+    if (!strcmp(a->action, "appoint")) {
+        rc = kj_center_appoint(db, NULL, center, user, a->vals[C_ROLE] ? a->vals[C_ROLE] : "staff", reason, &fail);
+    } else {
+        /* Only from the center named: a user working elsewhere is not touched. */
+        json_t *at = kj_center_of_user(db, user);
+        bool here = at && !strcmp(kj_jstr_or_empty(at, "center_id"), center);
+        json_decref(at);
+        if (!here) { fprintf(stderr, "kejiyun: %s does not work at that center\n", a->who); free(center); free(user); return 1; }
+        rc = kj_center_remove_staff(db, NULL, user, reason, &fail);
+    }
+    free(center);
+    free(user);
+    if (rc) return user_admin_failed(a->action, &fail);
+    printf("%s: done\n", a->action);
+    return 0;
+}
+
+static int center_usage(void)
+{
+    fprintf(stderr, "usage: kejiyun center list [--region CODE] [--level province|city|county|township]\n"
+                    "       kejiyun center create --name-zh N --level L --region CODE [--parent CENTER] [--name-en N]\n"
+                    "                             [--address A] [--phone P] [--hours H] [--intro T]\n"
+                    "       kejiyun center appoint CENTER EMAIL|ID [--role head|staff] [--reason T]\n"
+                    "       kejiyun center remove CENTER EMAIL|ID [--reason T]\n"
+                    "CENTER: a center's id, or the region code it covers\n");
+    return 2;
+}
+
+static int cmd_center(int argc, char **argv)
+{
+    static const char *const actions[] = { "list", "create", "appoint", "remove", NULL };
+    if (argc < 1 || !kj_in_list(actions, argv[0])) return center_usage();
+    struct center_args a = { .action = argv[0] };
+    int i = 1;
+    if (!strcmp(a.action, "appoint") || !strcmp(a.action, "remove")) {
+        if (argc < 3 || argv[1][0] == '-' || argv[2][0] == '-') return center_usage();
+        a.center = argv[1];
+        a.who = argv[2];
+        i = 3;
+    }
+    int n = take_options(argc - i, argv + i, center_names, a.vals, NULL);
+    if (!strcmp(a.action, "create") && (!a.vals[C_NAME_ZH] || !a.vals[C_LEVEL] || !a.vals[C_REGION])) return center_usage();
+    return with_store(n, argv + i, do_center, &a);
+}
+
 /* Moves "--name VALUE" options listed in names (values into vals) and the
  * flag --partial out of argv; configuration flags stay. Returns how many
  * arguments are left. */
@@ -728,6 +839,8 @@ static const struct {
     { "user", cmd_user, "user add --email E --name N --role ROLE [--password P] [--center REGION]   add an account (any role; --center: an operator appointed to that region's service center)\n"
                         "  user list [--q T] [--org T] [--role R] [--region C] [--status S] [--page N] | disable EMAIL --reason T | enable EMAIL\n"
                         "  user set-role EMAIL ROLE [--expert yes|no] --reason T | reset-password EMAIL   administer accounts (audited as \"cli\")" },
+    { "center", cmd_center, "center list [--region C] [--level L] | create --name-zh N --level L --region C [--parent CENTER] ...\n"
+                            "  center appoint CENTER EMAIL [--role head|staff] [--reason T] | remove CENTER EMAIL [--reason T]   the service centers (audited as \"cli\")" },
     { "demo", cmd_demo, "demo [--data DIR]                             load demo data (prints the demo accounts)" },
     { "reindex", cmd_reindex, "reindex [--data DIR]                          rebuild the search index and all matches" },
     { "import", cmd_import, "import FILE [--owner EMAIL] [--partial] [--data DIR]   import listings (CSV or JSON)" },

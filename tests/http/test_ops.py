@@ -4,6 +4,8 @@ import gzip
 import json
 import subprocess
 
+import harness
+
 from harness import BIN, METRICS_TOKEN, ROOT, Client, Server
 
 
@@ -158,6 +160,48 @@ def test_cli(server):
         bad = subprocess.run([BIN, "user", "add", "--data", server.dir, "--email", "op2@example.cn", "--name", "Op2",
                               "--password", "operator pass 2", *args], capture_output=True, text=True, cwd=ROOT)
         assert bad.returncode != 0, (args, bad.stdout)
+
+
+def test_center_cli(server):
+    """kejiyun center list | create | appoint | remove (issue 14 §2 from the
+    command line): the same domain calls and checks as the pages, audited."""
+    def run(*args):
+        return subprocess.run([BIN, "center", *args, "--data", server.dir], capture_output=True, text=True, cwd=ROOT)
+    listed = run("list", "--region", "510600")
+    assert listed.returncode == 0 and "\t510600\t" in listed.stdout and "德阳" in listed.stdout, listed
+    # 绵竹市 (510683) under 德阳: no other test makes a center there.
+    made = run("create", "--name-zh", "绵竹市科技云服务中心", "--name-en", "Mianzhu", "--level", "county",
+               "--region", "510683", "--parent", "510600", "--phone", "0838-1234567")
+    assert made.returncode == 0, made.stderr
+    cid = made.stdout.strip()
+    again = run("create", "--name-zh", "重复", "--level", "county", "--region", "510683", "--parent", "510600")
+    assert again.returncode == 1 and "err.center" in again.stderr, again
+    assert run("create", "--name-zh", "缺级别", "--region", "510683").returncode == 2
+    u = subprocess.run([BIN, "user", "add", "--data", server.dir, "--email", "head.mianzhu@example.cn", "--name", "绵竹负责人",
+                        "--role", "operator", "--password", "operator pass 3"], capture_output=True, text=True, cwd=ROOT)
+    assert u.returncode == 0, u.stderr
+    # Appointed by region code; the jurisdiction follows the center.
+    r = run("appoint", "510683", "head.mianzhu@example.cn", "--role", "head", "--reason", "县级中心成立")
+    assert r.returncode == 0, r.stderr
+    c = Client(server)
+    c.login("head.mianzhu@example.cn", "operator pass 3")
+    me = c.api("GET", "/api/v1/me").json
+    assert me["jurisdiction"] == "510683" and me["center_role"] == "head", me
+    page = Client(server).api("GET", "/api/v1/service-centers/" + cid).json
+    assert page["name_zh"] == "绵竹市科技云服务中心" and [s["name"] for s in page["staff"]] == ["绵竹负责人"], page
+    admin = Client(server)
+    admin.login_as("admin")
+    audit = admin.api("GET", "/api/v1/admin/audit-log?action=center.staff.appoint").json["items"]
+    assert any(e["action"] == "center.staff.appoint" and e.get("reason") == "县级中心成立" for e in audit), audit[:3]
+    # Refusals: a scientist cannot work at a center; removal only from the center named.
+    bad = run("appoint", cid, harness.DEMO["scientist"][0])
+    assert bad.returncode == 1 and "not_operator" in bad.stderr, bad
+    assert run("remove", "510600", "head.mianzhu@example.cn").returncode == 1
+    assert run("appoint", "513437", "head.mianzhu@example.cn").returncode == 1     # no center covers 雷波县 exactly
+    r = run("remove", cid, "head.mianzhu@example.cn", "--reason", "调任")
+    assert r.returncode == 0, r.stderr
+    assert c.api("GET", "/api/v1/me").json["jurisdiction"] is None
+    assert run("bogus").returncode == 2 and run("appoint", "510683").returncode == 2
 
 
 def test_bad_database_stops_startup(server):
