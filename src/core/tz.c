@@ -88,7 +88,7 @@ static const zone *get(const char *name)
     if (!name_ok(name)) return NULL;
     pthread_mutex_lock(&lock);
     for (int i = 0; i < ncache; i++)
-        if (!strcmp(cache[i].name, name)) { pthread_mutex_unlock(&lock); return cache[i].ok ? &cache[i] : NULL; }
+        if (!strcmp(cache[i].name, name)) { pthread_mutex_unlock(&lock); return &cache[i]; }
     zone z = { 0 };
     snprintf(z.name, sizeof z.name, "%s", name);
     char path[512];
@@ -101,13 +101,17 @@ static const zone *get(const char *name)
         z.ok = buf && parse(&z, buf, n);
         free(buf);
     }
-    if (!z.ok) { free(z.at); free(z.off); z.at = NULL; z.off = NULL; z.n = 0; }
     const zone *out = NULL;
-    if (ncache < KJ_TZ_CACHE) {
+    if (!z.ok) {
+        /* Unknown names are not kept: they would fill the cache and push
+         * out the zones that exist. */
+        free(z.at);
+        free(z.off);
+    } else if (ncache < KJ_TZ_CACHE) {
         cache[ncache] = z;
-        out = cache[ncache++].ok ? &cache[ncache - 1] : NULL;
+        out = &cache[ncache++];
     } else {
-        free(z.at); free(z.off);   /* full: answer from nothing (rare: 64 zones) */
+        free(z.at); free(z.off);   /* full: answer from nothing (64 distinct zones in use) */
     }
     pthread_mutex_unlock(&lock);
     return out;

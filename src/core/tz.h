@@ -3,7 +3,8 @@
  * for things that happen in a zone other than the instance's (an event in
  * Germany run from Chengdu). Reads the system's zone database
  * (/usr/share/zoneinfo, Debian's tzdata: TZif files) once per zone and
- * keeps what it read (under a lock; at most KJ_TZ_CACHE zones). Beyond the
+ * keeps what it read (under a lock; at most KJ_TZ_CACHE zones that exist;
+ * names it cannot find are looked up again each time). Beyond the
  * last transition a file lists (2037 for Debian's files), its last offset
  * holds. "UTC" and "Etc/UTC" need no file.
  */

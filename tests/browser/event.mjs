@@ -148,6 +148,10 @@ async function journey(t) {
   await expectNoSideways(staff, 'report');
   assert.equal((await staff.locator('#rp-deals').innerText()).trim(), '1');
   assert.equal((await staff.locator('#rp-attended').innerText()).trim(), '2');
+  for (const sub of ['registrations', 'projects', 'meetings?scope=all', 'participants']) {
+    await staff.goto(`${t.base}${eventPath}/${sub}`);
+    await expectNoSideways(staff, `${eventPath}/${sub}`);
+  }
 }
 
 export const tests = [
