@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "search/search.h"
 #include "text/analyzer.h"
+#include "text/rewrite.h"
 #include <pthread.h>
 #include <time.h>
 #include "web/app.h"
@@ -320,7 +321,8 @@ static int with_store(int argc, char **argv, int (*fn)(kj_app *app, kj_db *db, v
     kj_db *db = kj_store_acquire(app.store);
     int rc = fn(&app, db, ctx);
     kj_store_release(app.store, db);
-    kj_store_close(app.store);
+    kj_store_close(app.store);   /* and its search context, which reads with the two below */
+    kj_rewriter_close(app.rewriter);
     kj_analyzer_close(app.analyzer);
     kj_app_close_ref(&app);
     return rc;

@@ -250,18 +250,21 @@ static char *whitespace_expr(const char *text, query_info *qi)
     return pc.b.data ? kj_buf_steal(&pc.b, NULL) : NULL;
 }
 
+static kj_analyzer *analyzer;
+static kj_search_ctx *search_ctx;   /* the analyzer and rewriter, as a store's search context holds them */
+
 /* kejiyun: exactly what the product's search does (kj_search in search.c):
  * every term required first (product_strict_expr); the runner falls back to
  * this expression, any term, only when the strict one finds nothing. */
 static char *product_expr(const char *text, query_info *qi)
 {
-    return kj_search_match_expr(text, strlen(text), MAX_QUERY_TERMS, NULL);
+    return kj_search_match_expr(analyzer, text, strlen(text), MAX_QUERY_TERMS, NULL);
 }
 
 static char *product_strict_expr(const char *text, query_info *qi)
 {
     int n = 0;
-    char *expr = kj_search_expr(text, strlen(text), MAX_QUERY_TERMS, true, NULL, &n);
+    char *expr = kj_search_expr(analyzer, text, strlen(text), MAX_QUERY_TERMS, true, NULL, &n);
     if (n < 2) { free(expr); return NULL; }   /* one term: strict = relaxed */
     return expr;
 }
@@ -269,7 +272,6 @@ static char *product_strict_expr(const char *text, query_info *qi)
 /* ---- experimental query builders (tuning on aggregate figures only) ---- */
 
 /* Set in main before any query; read-only afterwards. */
-static kj_analyzer *analyzer;
 
 static int is_cjk_term(const char *t)
 {
@@ -629,7 +631,7 @@ static int run_one(runner *r, task_stats *ts, int q, const char *text, sqlite3_i
     int n = 0;
     double t0 = now_s();
     /* kejiyun reads the text as kj_search does (search.h: kj_search_rewrite). */
-    char *rewritten = r->vocab ? kj_search_rewrite(text, runner_df, r, r->ndocs, NULL) : NULL;
+    char *rewritten = r->vocab ? kj_search_rewrite(search_ctx, text, runner_df, r, r->ndocs, NULL) : NULL;
     if (rewritten && getenv("KJ_EVAL_TRACE") && strcmp(rewritten, text)) fprintf(stderr, "rewrite: %s -> %s\n", text, rewritten);
     if (rewritten) text = rewritten;
     char *expr = r->build_strict ? r->build_strict(text, &qi) : NULL;
@@ -1004,10 +1006,10 @@ int main(int argc, char **argv)
     if (o.queries && load_given(&o, &c)) return 1;
     analyzer = kj_analyzer_open(o.text, err, sizeof err);
     if (!analyzer) { fprintf(stderr, "analyzer: %s\n", err); return 1; }
-    kj_search_set_analyzer(analyzer);
     kj_rewriter *rewriter = kj_rewriter_open(analyzer, o.text, err, sizeof err);
     if (!rewriter) { fprintf(stderr, "rewriter: %s\n", err); return 1; }
-    kj_search_set_rewriter(rewriter);
+    search_ctx = kj_search_ctx_new(analyzer, rewriter);
+    if (!search_ctx) { fprintf(stderr, "out of memory\n"); return 1; }
     system_stats ss[NSYS];
     memset(ss, 0, sizeof ss);
     int rc = 0;
@@ -1030,7 +1032,7 @@ int main(int argc, char **argv)
         free(o.given[t]);
     }
     free_corpus(&c);
-    kj_search_set_rewriter(NULL);
+    kj_search_ctx_free(search_ctx);
     kj_rewriter_close(rewriter);
     kj_analyzer_close(analyzer);
     return rc ? 1 : 0;

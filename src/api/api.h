@@ -154,4 +154,66 @@ void kj_api_export_csv(kj_req *req);             /* GET /api/v1/export.csv */
 void kj_api_export_xlsx(kj_req *req);            /* GET /api/v1/export.xlsx */
 void kj_api_export_json(kj_req *req);            /* GET /api/v1/export.json */
 void kj_api_import(kj_req *req);                 /* POST /api/v1/import (multipart file, or {"format":"json","items":[...]}) */
+/* search, suggestions, matches and alerts (api_search.c) */
+void kj_api_search(kj_req *req);
+void kj_api_suggest(kj_req *req);
+void kj_api_matches(kj_req *req);
+void kj_api_match_not_relevant(kj_req *req);
+void kj_api_subscriptions(kj_req *req);
+void kj_api_subscribe(kj_req *req);
+void kj_api_unsubscribe(kj_req *req);
+
+/* admin (api_admin.c) */
+void kj_api_admin_users(kj_req *req);
+void kj_api_admin_role(kj_req *req);
+void kj_api_admin_disable(kj_req *req);
+void kj_api_admin_enable(kj_req *req);
+void kj_api_admin_reset(kj_req *req);
+void kj_api_admin_audit(kj_req *req);
+
+/* center (api_center.c) */
+void kj_api_centers(kj_req *req);              /* GET    /api/v1/service-centers */
+void kj_api_center(kj_req *req);               /* GET    /api/v1/service-centers/{id} */
+void kj_api_center_create(kj_req *req);        /* POST   /api/v1/service-centers */
+void kj_api_center_patch(kj_req *req);         /* PATCH  /api/v1/service-centers/{id} */
+void kj_api_center_staff(kj_req *req);         /* GET    /api/v1/service-centers/{id}/staff */
+void kj_api_center_staff_add(kj_req *req);     /* POST   /api/v1/service-centers/{id}/staff */
+void kj_api_center_staff_remove(kj_req *req);  /* DELETE /api/v1/service-centers/{id}/staff/{uid} */
+void kj_api_desk(kj_req *req);                 /* GET    /api/v1/desk */
+
+/* deal (api_deal.c) */
+void kj_api_deal_attach(kj_req *req);
+void kj_api_mail_prefs(kj_req *req);
+void kj_api_mail_prefs_put(kj_req *req);
+
+/* market (api_market.c) */
+void kj_api_listing_upload(kj_req *req);
+
+/* orgverify (api_orgverify.c) */
+void kj_api_org_public(kj_req *req);
+void kj_api_orgverify_lifecycle(kj_req *req);
+void kj_api_orgverify(kj_req *req);
+void kj_api_orgverify_apply(kj_req *req);
+void kj_api_orgverify_act(kj_req *req);
+void kj_api_orgverify_queue(kj_req *req);
+
+/* popsci (api_popsci.c) */
+void kj_api_expert_directory(kj_req *req);
+
+/* privacy (api_privacy.c) */
+void kj_api_consent(kj_req *req);
+void kj_api_consent_post(kj_req *req);
+void kj_api_account_export(kj_req *req);
+void kj_api_account_delete(kj_req *req);
+void kj_api_team_follow(kj_req *req);
+void kj_api_team_unfollow(kj_req *req);
+
+/* workorder (api_workorder.c) */
+void kj_api_workorder_create(kj_req *req);
+void kj_api_workorders(kj_req *req);
+void kj_api_workorder_lifecycle(kj_req *req);
+void kj_api_workorder(kj_req *req);
+void kj_api_workorder_act(kj_req *req);
+void kj_api_workorder_attach(kj_req *req);
+
 #endif

@@ -162,3 +162,5 @@ void kj_api_center_staff_remove(kj_req *req)
     req->status = 204;
     req->content_type = NULL;
 }
+
+void kj_api_desk(kj_req *req) { kj_resp_json(req, 200, kj_desk_data(req)); }

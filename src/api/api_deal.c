@@ -10,6 +10,8 @@
 #include "deal/deal.h"
 #include "api/api.h"
 #include "market/market.h"
+#include "mail/mail.h"
+#include "core/json_util.h"
 #include "web/app.h"
 #include "web/pages_deal.h"
 #include <string.h>
@@ -174,4 +176,19 @@ void kj_api_ratings(kj_req *req)
                                (int)kj_in_int(req, "limit", 20));
     if (!r) { problem(req, 404, "err.not_found"); return; }
     kj_resp_json(req, 200, r);
+}
+
+void kj_api_mail_prefs(kj_req *req) { kj_resp_json(req, 200, kj_mail_prefs(kj_req_db(req), kj_jstr(req->user, "id"))); }
+
+void kj_api_mail_prefs_put(kj_req *req)
+{
+    if (kj_mail_prefs_save_req(req)) { kj_error(req, 500, "err.internal"); return; }
+    kj_api_mail_prefs(req);
+}
+
+void kj_api_deal_attach(kj_req *req)
+{
+    char att[32];
+    if (kj_deal_attach_req(req, att)) return;
+    kj_resp_json(req, 201, json_pack("{s:s, s:o}", "id", att, "deal", kj_deal_get(kj_req_db(req), req->user, kj_req_param(req, 0))));
 }

@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "web/pages_center.h"
 #include "core/json_util.h"
+#include "market/attach.h"
 #include "web/app.h"
 #include "web/market_view.h"
 #include "web/pages_market.h"
@@ -266,4 +267,23 @@ void kj_api_notifications(kj_req *req)
 void kj_api_reference(kj_req *req)
 {
     kj_resp_json(req, 200, kj_refdata_tables(kj_req_db(req)));
+}
+
+void kj_api_listing_upload(kj_req *req)
+{
+    const char *id = kj_req_param(req, 0);
+    json_t *l = kj_listing_view(kj_req_db(req), id, req->user);
+    if (!l) { kj_error(req, 404, "err.not_found"); return; }
+    bool owner = json_is_true(json_object_get(l, "is_owner"));
+    json_decref(l);
+    if (!owner) { kj_error(req, 403, "err.auth.forbidden"); return; }
+    kj_err err = { 0 };
+    char first[KJ_ID_LEN + 1] = "";
+    if (kj_listing_store_uploads(req, id, kj_in_bool(req, "confidential"), &err, first) < 0) {
+        kj_error(req, kj_err_status(&err), err.key);   /* the reason as the answer's detail */
+        return;
+    }
+    json_t *a = kj_attach_get(kj_req_db(req), first);
+    json_object_del(a, "sha256");
+    kj_resp_json(req, 201, a);
 }

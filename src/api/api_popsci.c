@@ -298,3 +298,8 @@ void kj_api_answer_accept(kj_req *req)
     free(qid);
     kj_resp_json(req, 200, q ? q : json_object());
 }
+
+void kj_api_expert_directory(kj_req *req)
+{
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", kj_expert_directory_req(req, false)));
+}

@@ -298,11 +298,6 @@ json_t *kj_application_files(kj_db *db, const char *app_id)
 }
 
 /* The HTTP status of a refusal from market/attach.c. */
-static kj_err_kind attach_kind(const char *key)
-{
-    return !strcmp(key, "err.attach.too_large") ? KJ_E_TOO_LARGE : !strcmp(key, "err.internal") ? KJ_E_INTERNAL : KJ_E_INVALID;
-}
-
 int kj_application_attach(kj_db *db, json_t *user, const char *app_id, const char *data_dir, size_t max_size,
                           const char *filename, const void *data, size_t size, char *att_out, kj_err *e)
 {
@@ -314,10 +309,9 @@ int kj_application_attach(kj_db *db, json_t *user, const char *app_id, const cha
         kj_err_set(e, KJ_E_CONFLICT, "err.challenge.too_many_files", "file");
         goto out;
     }
-    const char *key = NULL;
     char att[KJ_ID_LEN + 1];
-    if (kj_attach_store(db, data_dir, max_size, kj_user_id(user), NULL, NULL, filename, data, size, true, att, &key)) {
-        kj_err_set(e, attach_kind(key), key, "file");
+    if (kj_attach_store(db, data_dir, max_size, kj_user_id(user), NULL, NULL, filename, data, size, true, att, e)) {
+        e->field = "file";
         goto out;
     }
     if (kj_db_begin(db)) {

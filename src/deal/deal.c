@@ -1125,10 +1125,8 @@ int kj_deal_attach(kj_db *db, json_t *user, const char *deal_id, const char *dat
     json_decref(d);
     if (!member) return refuse(derr, "err.deal.not_found", KJ_E_NOT_FOUND);
     char att[KJ_ID_LEN + 1];
-    const char *key = NULL;
-    if (kj_attach_store(db, data_dir, max_size, kj_jstr(user, "id"), NULL, NULL, filename, data, size, true, att, &key))
-        return refuse(derr, key, !strcmp(key, "err.attach.too_large") ? KJ_E_TOO_LARGE :
-                                 !strcmp(key, "err.internal") ? KJ_E_INTERNAL : KJ_E_INVALID);
+    if (kj_attach_store(db, data_dir, max_size, kj_jstr(user, "id"), NULL, NULL, filename, data, size, true, att, derr))
+        return -1;
     json_t *a = kj_attach_get(db, att);
     json_t *args = json_pack("{s:s, s:s}", "body", a ? json_string_value(json_object_get(a, "filename")) : "", "attachment_id", att);
     json_decref(a);

@@ -44,12 +44,12 @@ typedef struct {
 static int store_poster(kj_db *db, row_ctx *x, const char *id)
 {
     char att[KJ_ID_LEN + 1];
-    const char *key = NULL;
+    kj_err why = { 0 };
     if (kj_attach_store(db, x->src->data_dir, MEDIA_MAX, kj_user_id(x->author), NULL, NULL, x->f[M_POSTER], x->poster_data,
-                        x->poster_size, false, att, &key) ||
+                        x->poster_size, false, att, &why) ||
         kj_media_save_variants(db, x->src->data_dir, att, &x->poster) ||
         kj_popsci_image_link(db, att, kj_user_id(x->author), id, NULL, true))
-        return kj_demo_fail(x->src, "poster", key ? key : "err.internal");
+        return kj_demo_fail(x->src, "poster", why.key ? why.key : "err.internal");
     x->pictures++;
     return 0;
 }
@@ -70,10 +70,10 @@ static int steps(kj_db *db, void *ctx)
     int rc = 0;
     if (*x->f[M_VIDEO]) {
         char vid[KJ_ID_LEN + 1];
-        const char *key = NULL;
+        kj_err why = { 0 };
         if (!x->video_data) rc = kj_demo_fail(x->src, "video", x->f[M_VIDEO]);
-        else if (kj_video_store(db, x->src->data_dir, MEDIA_MAX, kj_user_id(x->author), x->video_data, x->video_size, vid, &key))
-            rc = kj_demo_fail(x->src, "video", key);
+        else if (kj_video_store(db, x->src->data_dir, MEDIA_MAX, kj_user_id(x->author), x->video_data, x->video_size, vid, &why))
+            rc = kj_demo_fail(x->src, "video", why.key);
         else { json_object_set_new(in, "video_id", json_string(vid)); x->videos++; }
     }
     if (rc == 0 && kj_popsci_create(db, x->author, in, x->new_id, &e))
@@ -96,14 +96,15 @@ static int media_row(kj_demo_src *src, char **f, void *c)
     x->author = author_id ? kj_user_get(src->db, author_id) : kj_demo_user(src->db, f[M_AUTHOR]);
     x->content_id = existing;
     const char *key = NULL;
+    kj_err why = { 0 };
     int rc = x->author ? 0 : kj_demo_fail(src, "author", f[M_AUTHOR]);
     if (rc == 0 && *f[M_POSTER]) {
         /* Type and variants as for an upload, outside the transaction. */
         x->poster_data = kj_demo_media(src->root, f[M_POSTER], &x->poster_size);
         if (!x->poster_data) rc = kj_demo_fail(src, "poster", f[M_POSTER]);
-        else if (!(x->poster_mime = kj_attach_sniff(x->poster_data, x->poster_size, &key)) || !kj_attach_is_inline(x->poster_mime) ||
+        else if (!(x->poster_mime = kj_attach_sniff(x->poster_data, x->poster_size, &why)) || !kj_attach_is_inline(x->poster_mime) ||
                  kj_image_variants(x->poster_data, x->poster_size, x->poster_mime, kj_image_widths, &x->poster, &key))
-            rc = kj_demo_fail(src, "poster", key ? key : "err.image.type");
+            rc = kj_demo_fail(src, "poster", key ? key : why.key ? why.key : "err.image.type");
     }
     if (rc == 0 && *f[M_VIDEO]) x->video_data = kj_demo_media(src->root, f[M_VIDEO], &x->video_size);
     if (rc == 0 && !existing) kj_demo_clock(atof(f[M_DAYS]) + 0.5);

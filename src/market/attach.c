@@ -57,7 +57,7 @@ bool kj_attach_is_inline(const char *mime) { const struct kind *k = kind_of(mime
 static pthread_mutex_t magic_lock = PTHREAD_MUTEX_INITIALIZER;
 static magic_t magic_cookie;
 
-const char *kj_attach_sniff(const void *data, size_t size, const char **err_key)
+const char *kj_attach_sniff(const void *data, size_t size, kj_err *e)
 {
     const char *found = NULL;
     bool broken = false;
@@ -77,7 +77,10 @@ const char *kj_attach_sniff(const void *data, size_t size, const char **err_key)
         if (k) found = k->mime;
     }
     pthread_mutex_unlock(&magic_lock);
-    if (!found && err_key) *err_key = broken ? "err.internal" : "err.attach.type";
+    if (!found && e) {
+        if (broken) kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
+        else kj_err_set(e, KJ_E_INVALID, "err.attach.type", NULL);
+    }
     return found;
 }
 
@@ -258,23 +261,21 @@ char *kj_attach_read(const char *data_dir, const char *id, size_t *len)
 
 #define ATTACH_COLUMNS "id, owner_id, listing_id, studio_id, filename, mime, size, sha256, confidential, created_at"
 
-static int fail(const char **err_key, const char *key) { if (err_key) *err_key = key; return -1; }
-
 int kj_attach_prepare(const void *data, size_t size, size_t max_size, const char **mime_out,
-                      kj_buf *stored, const char **err_key)
+                      kj_buf *stored, kj_err *e)
 {
-    if (!data || !size) return fail(err_key, "err.attach.empty");
-    if (size > max_size) return fail(err_key, "err.attach.too_large");
-    const char *mime = kj_attach_sniff(data, size, err_key);
+    if (!data || !size) return kj_err_set(e, KJ_E_INVALID, "err.attach.empty", NULL);
+    if (size > max_size) return kj_err_set(e, KJ_E_TOO_LARGE, "err.attach.too_large", NULL);
+    const char *mime = kj_attach_sniff(data, size, e);
     if (!mime) return -1;
     const struct kind *k = kind_of(mime);
     /* The pixel budget, from the header: whoever shows or decodes the
      * image later (a browser, libgd) pays for its pixels, not its bytes. */
     const char *pixels_key = NULL;
     if (kj_image_check_pixels(data, size, mime, &pixels_key))
-        return fail(err_key, !strcmp(pixels_key, "err.image.pixels") ? "err.attach.pixels" : "err.attach.corrupt");
+        return kj_err_set(e, KJ_E_INVALID, !strcmp(pixels_key, "err.image.pixels") ? "err.attach.pixels" : "err.attach.corrupt", NULL);
     int rc = k->strip ? k->strip(data, size, stored) : kj_buf_append(stored, data, size);
-    if (rc != 0) return fail(err_key, "err.attach.corrupt");
+    if (rc != 0) return kj_err_set(e, KJ_E_INVALID, "err.attach.corrupt", NULL);
     *mime_out = mime;
     return 0;
 }
@@ -282,11 +283,11 @@ int kj_attach_prepare(const void *data, size_t size, size_t max_size, const char
 int kj_attach_store(kj_db *db, const char *data_dir, size_t max_size,
                     const char *owner_id, const char *listing_id, const char *studio_id,
                     const char *filename, const void *data, size_t size, bool confidential,
-                    char *id_out, const char **err_key)
+                    char *id_out, kj_err *e)
 {
     const char *mime = NULL;
     kj_buf stored = { 0 };
-    if (kj_attach_prepare(data, size, max_size, &mime, &stored, err_key)) { kj_buf_free(&stored); return -1; }
+    if (kj_attach_prepare(data, size, max_size, &mime, &stored, e)) { kj_buf_free(&stored); return -1; }
     int rc;
 
     unsigned char digest[crypto_hash_sha256_BYTES];
@@ -297,7 +298,7 @@ int kj_attach_store(kj_db *db, const char *data_dir, size_t max_size,
     kj_attach_clean_name(filename, mime, name, sizeof name);
 
     kj_id id = kj_id_new();
-    if (kj_file_write(data_dir, id.s, stored.data, stored.len)) { kj_buf_free(&stored); return fail(err_key, "err.internal"); }
+    if (kj_file_write(data_dir, id.s, stored.data, stored.len)) { kj_buf_free(&stored); return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); }
     rc = kj_db_exec(db, "INSERT INTO attachments(id, origin, owner_id, listing_id, studio_id, filename, mime, size, "
                         "sha256, confidential, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "sssssssisbi",
                     id.s, kj_instance_id(db), owner_id, listing_id, studio_id, name, mime, (int64_t)stored.len,
@@ -307,7 +308,7 @@ int kj_attach_store(kj_db *db, const char *data_dir, size_t max_size,
         char path[2100];
         kj_file_path(data_dir, id.s, "", path, sizeof path);
         unlink(path);
-        return fail(err_key, "err.internal");
+        return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     }
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
     return 0;

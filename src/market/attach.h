@@ -18,6 +18,7 @@
 #ifndef KJ_ATTACH_H
 #define KJ_ATTACH_H
 #include "core/buf.h"
+#include "core/err.h"
 #include "store/store.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,9 +32,10 @@ extern const char *const kj_attach_mimes[];
 
 /** Detects the type of size bytes with libmagic. Returns the matching
  *  entry of kj_attach_mimes (static string) when the type is accepted,
- *  otherwise NULL and *err_key = "err.attach.type" (or "err.internal"
- *  when libmagic cannot be used). Thread-safe (serialised by a mutex). */
-const char *kj_attach_sniff(const void *data, size_t size, const char **err_key);
+ *  otherwise NULL and, when e is given, e filled: INVALID
+ *  "err.attach.type" (or INTERNAL "err.internal" when libmagic cannot be
+ *  used). Thread-safe (serialised by a mutex). */
+const char *kj_attach_sniff(const void *data, size_t size, kj_err *e);
 
 /** The file name extension for an accepted mime ("png", "jpg", "webp",
  *  "gif", "pdf"), "bin" for anything else. Static string. */
@@ -65,10 +67,10 @@ void kj_attach_clean_name(const char *filename, const char *mime, char *out, siz
  *  refuses an image beyond the pixel budget, strips image metadata. On
  *  success *mime_out is the detected type (static string) and stored
  *  (appended to; the caller frees it) the bytes to keep: 0. Otherwise -1
- *  with *err_key as for kj_attach_store; stored then holds nothing the
+ *  with e as for kj_attach_store; stored then holds nothing the
  *  caller may keep. */
 int kj_attach_prepare(const void *data, size_t size, size_t max_size, const char **mime_out,
-                      kj_buf *stored, const char **err_key);
+                      kj_buf *stored, kj_err *e);
 
 /** Stores an upload: checks size (1..max_size bytes), detects the type,
  *  refuses an image whose header declares more pixels than
@@ -77,13 +79,14 @@ int kj_attach_prepare(const void *data, size_t size, size_t max_size, const char
  *  missing; written to a temporary name, flushed, then renamed) and
  *  inserts the attachments row (owner_id required; listing_id and
  *  studio_id may be NULL). On success writes the new id (KJ_ID_LEN + 1
- *  bytes) and returns 0. On failure returns -1 with *err_key one of
- *  "err.attach.empty", "err.attach.too_large", "err.attach.type",
- *  "err.attach.pixels", "err.attach.corrupt", "err.internal"; nothing is left behind. */
+ *  bytes) and returns 0. On failure returns -1 with e (field NULL: the
+ *  caller names its input) TOO_LARGE "err.attach.too_large", INVALID
+ *  "err.attach.empty", "err.attach.type", "err.attach.pixels" or
+ *  "err.attach.corrupt", or INTERNAL "err.internal"; nothing is left behind. */
 int kj_attach_store(kj_db *db, const char *data_dir, size_t max_size,
                     const char *owner_id, const char *listing_id, const char *studio_id,
                     const char *filename, const void *data, size_t size, bool confidential,
-                    char *id_out, const char **err_key);
+                    char *id_out, kj_err *e);
 
 /** The attachments row {id, owner_id, listing_id, studio_id, filename,
  *  mime, size, sha256, confidential, created_at}, or NULL. New ref. */

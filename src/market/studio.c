@@ -86,7 +86,7 @@ static const char *add_item(json_t *out, const char *s, size_t n)
     return NULL;
 }
 
-json_t *kj_studio_parse_list(json_t *v, const char **err_key)
+json_t *kj_studio_parse_list(json_t *v, kj_err *e)
 {
     json_t *out = json_array();
     const char *bad = NULL;
@@ -108,7 +108,11 @@ json_t *kj_studio_parse_list(json_t *v, const char **err_key)
     } else if (v && !json_is_null(v)) {
         bad = "err.field.invalid";
     }
-    if (bad) { json_decref(out); if (err_key) *err_key = bad; return NULL; }
+    if (bad) {
+        json_decref(out);
+        if (e) kj_err_set(e, KJ_E_INVALID, bad, NULL);
+        return NULL;
+    }
     return out;
 }
 
@@ -147,9 +151,9 @@ static void checked_free(checked *c) { free(c->directions); free(c->skills); }
 static void check_list(json_t *v, const char *field, char **out, kj_err *e)
 {
     if (!v) return;
-    const char *bad = NULL;
-    json_t *list = kj_studio_parse_list(v, &bad);
-    if (!list) { refuse(e, KJ_E_INVALID, field, bad); return; }
+    kj_err why = { 0 };
+    json_t *list = kj_studio_parse_list(v, &why);
+    if (!list) { refuse(e, why.kind, field, why.key); return; }
     *out = join_lines(list);
     json_decref(list);
 }
@@ -409,29 +413,20 @@ int kj_studio_join(kj_db *db, json_t *user, const char *studio_id, kj_err *e)
 
 /* ---- avatar ---- */
 
-static kj_err_kind attach_kind(const char *key)
-{
-    static const struct { const char *key; kj_err_kind kind; } map[] = {
-        { "err.attach.too_large", KJ_E_TOO_LARGE }, { "err.internal", KJ_E_INTERNAL },
-    };
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++) if (!strcmp(map[i].key, key)) return map[i].kind;
-    return KJ_E_INVALID;
-}
-
 int kj_studio_set_avatar(kj_db *db, json_t *user, const char *studio_id, const char *data_dir, size_t max_size,
                          const char *filename, const void *data, size_t size, kj_err *e)
 {
     int st = owner_check(db, user, studio_id, e);
     if (st) return st;
-    const char *key = NULL;
     if (!data || !size) return refuse(e, KJ_E_INVALID, "avatar", "err.attach.empty");
     if (size > max_size) return refuse(e, KJ_E_TOO_LARGE, "avatar", "err.attach.too_large");
-    const char *mime = kj_attach_sniff(data, size, &key);
-    if (mime && strncmp(mime, "image/", 6)) key = "err.attach.not_image";
-    if (!mime || key) return refuse(e, attach_kind(key), "avatar", key);
+    kj_err why = { 0 };
+    const char *mime = kj_attach_sniff(data, size, &why);
+    if (!mime) return refuse(e, why.kind, "avatar", why.key);
+    if (strncmp(mime, "image/", 6)) return refuse(e, KJ_E_INVALID, "avatar", "err.attach.not_image");
     char id[KJ_ID_LEN + 1];
-    if (kj_attach_store(db, data_dir, max_size, kj_user_id(user), NULL, studio_id, filename, data, size, false, id, &key))
-        return refuse(e, attach_kind(key), "avatar", key);
+    if (kj_attach_store(db, data_dir, max_size, kj_user_id(user), NULL, studio_id, filename, data, size, false, id, &why))
+        return refuse(e, why.kind, "avatar", why.key);
     char *old = kj_db_text(db, "SELECT avatar_id FROM studios WHERE id = ?", "s", studio_id);
     if (kj_db_exec(db, "UPDATE studios SET avatar_id = ?, updated_at = ? WHERE id = ?", "sis", id, kj_now_ms(), studio_id) < 0) {
         kj_attach_delete(db, data_dir, id);

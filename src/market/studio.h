@@ -48,9 +48,10 @@ typedef struct {
 
 /** Checks and normalises a list given as text (one item per line) or a
  *  JSON array of strings: items trimmed, empty ones and repeats dropped.
- *  Returns a new array, or NULL with *err_key set ("err.field.invalid",
- *  "err.studio.list_too_long", "err.studio.item_too_long"). */
-json_t *kj_studio_parse_list(json_t *v, const char **err_key);
+ *  Returns a new array, or NULL with e (when given) INVALID
+ *  "err.field.invalid", "err.studio.list_too_long" or
+ *  "err.studio.item_too_long" (field NULL: the caller names it). */
+json_t *kj_studio_parse_list(json_t *v, kj_err *e);
 
 /** True when user is a scientist (the only role that has studios). */
 bool kj_studio_user_may_join(json_t *user);

@@ -23,7 +23,7 @@ static const char *const video_mimes[] = { "video/mp4", "video/webm", NULL };
 static pthread_mutex_t magic_lock = PTHREAD_MUTEX_INITIALIZER;
 static magic_t cookie;   /* guarded by magic_lock; opened on first use */
 
-const char *kj_video_sniff(const void *data, size_t size, const char **err_key)
+const char *kj_video_sniff(const void *data, size_t size, kj_err *e)
 {
     const char *found = NULL;
     bool broken = false;
@@ -37,7 +37,10 @@ const char *kj_video_sniff(const void *data, size_t size, const char **err_key)
     for (const char *const *v = video_mimes; m && *v; v++)
         if (!strcmp(*v, m)) found = *v;
     pthread_mutex_unlock(&magic_lock);
-    if (!found && err_key) *err_key = broken ? "err.internal" : "err.video.type";
+    if (!found && e) {
+        if (broken) kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
+        else kj_err_set(e, KJ_E_INVALID, "err.video.type", NULL);
+    }
     return found;
 }
 
@@ -46,23 +49,21 @@ static void file_path(const char *data_dir, const char *id, const char *suffix, 
     snprintf(out, n, "%s/files/%s%s", data_dir, id, suffix);
 }
 
-static int fail(const char **err_key, const char *key) { if (err_key) *err_key = key; return -1; }
-
 int kj_video_store(kj_db *db, const char *data_dir, size_t max_size, const char *owner_id, const void *data,
-                   size_t size, char *id_out, const char **err_key)
+                   size_t size, char *id_out, kj_err *e)
 {
-    if (!data || !size) return fail(err_key, "err.video.empty");
-    if (size > max_size) return fail(err_key, "err.video.too_large");
-    const char *mime = kj_video_sniff(data, size, err_key);
+    if (!data || !size) return kj_err_set(e, KJ_E_INVALID, "err.video.empty", NULL);
+    if (size > max_size) return kj_err_set(e, KJ_E_TOO_LARGE, "err.video.too_large", NULL);
+    const char *mime = kj_video_sniff(data, size, e);
     if (!mime) return -1;
     kj_id id = kj_id_new();
-    if (kj_file_write(data_dir, id.s, data, size)) return fail(err_key, "err.internal");
+    if (kj_file_write(data_dir, id.s, data, size)) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     if (kj_db_exec(db, "INSERT INTO media_videos(id, origin, owner_id, mime, size, created_at) VALUES (?,?,?,?,?,?)",
                    "ssssii", id.s, kj_instance_id(db), owner_id, mime, (int64_t)size, kj_now_ms()) < 0) {
         char path[2100];
         file_path(data_dir, id.s, "", path, sizeof path);
         unlink(path);
-        return fail(err_key, "err.internal");
+        return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     }
     memcpy(id_out, id.s, KJ_ID_LEN + 1);
     return 0;

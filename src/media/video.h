@@ -13,23 +13,26 @@
  */
 #ifndef KJ_MEDIA_VIDEO_H
 #define KJ_MEDIA_VIDEO_H
+#include "core/err.h"
 #include "store/store.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /** "video/mp4" or "video/webm" (static strings) when size bytes are one
- *  of them by content, else NULL with *err_key "err.video.type" (or
- *  "err.internal" when libmagic cannot be used). */
-const char *kj_video_sniff(const void *data, size_t size, const char **err_key);
+ *  of them by content, else NULL with e (when given) INVALID
+ *  "err.video.type" (or INTERNAL "err.internal" when libmagic cannot be
+ *  used). */
+const char *kj_video_sniff(const void *data, size_t size, kj_err *e);
 
 /** Stores an upload of owner_id: checks size (1..max_size bytes) and
  *  type, writes <data_dir>/files/<id> (temporary name, flushed, renamed)
  *  and the media_videos row. 0 with the id in id_out (KJ_ID_LEN + 1
- *  bytes), or -1 with *err_key "err.video.empty", "err.video.too_large",
- *  "err.video.type" or "err.internal"; nothing is left behind. */
+ *  bytes), or -1 with e: INVALID "err.video.empty" or "err.video.type",
+ *  TOO_LARGE "err.video.too_large", INTERNAL "err.internal" (field NULL);
+ *  nothing is left behind. */
 int kj_video_store(kj_db *db, const char *data_dir, size_t max_size, const char *owner_id, const void *data,
-                   size_t size, char *id_out, const char **err_key);
+                   size_t size, char *id_out, kj_err *e);
 
 /** The media_videos row {id, owner_id, mime, size, created_at} or NULL.
  *  New ref. */

@@ -112,14 +112,6 @@ static void remove_file(const char *data_dir, const char *name)
     if (unlink(path) != 0 && errno != ENOENT) kj_log_error("orgverify: unlink %s: %s", path, strerror(errno));
 }
 
-static int err_of_upload(kj_err *fail, const char *key)
-{
-    if (!key) key = "err.internal";
-    if (!strcmp(key, "err.internal")) return kj_err_set(fail, KJ_E_INTERNAL, key, "licence");
-    if (!strcmp(key, "err.attach.too_large")) return kj_err_set(fail, KJ_E_TOO_LARGE, key, "licence");
-    return kj_err_set(fail, KJ_E_INVALID, key, "licence");
-}
-
 static int tell_staff(kj_db *db, json_t *org, const char *except);
 
 int kj_orgverify_apply(kj_db *db, const char *actor_id, const char *org_id, const char *legal_rep,
@@ -146,11 +138,12 @@ int kj_orgverify_apply(kj_db *db, const char *actor_id, const char *org_id, cons
                       : kj_err_set(fail, KJ_E_NOT_FOUND, "err.not_found", NULL);
     }
 
-    const char *mime = NULL, *key = NULL;
+    const char *mime = NULL;
     kj_buf stored = { 0 };
-    if (kj_attach_prepare(licence->data, licence->size, licence->max_size, &mime, &stored, &key)) {
+    if (kj_attach_prepare(licence->data, licence->size, licence->max_size, &mime, &stored, fail)) {
         kj_buf_free(&stored);
-        return err_of_upload(fail, key);
+        fail->field = "licence";
+        return -1;
     }
     unsigned char digest[crypto_hash_sha256_BYTES];
     char hex[crypto_hash_sha256_BYTES * 2 + 1];

@@ -4,6 +4,7 @@
  * the audit log. Administrators only; the domain (account/admin.h) asks
  * authz again inside each write.
  */
+#include "api/api.h"
 #include "web/app.h"
 #include "routes/routes.h"
 #include "web/pages_admin.h"

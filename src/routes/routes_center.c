@@ -7,6 +7,7 @@
  * administrators), which center/center.h answers inside its write via
  * authz/authz.h; the handlers answer 403 otherwise.
  */
+#include "api/api.h"
 #include "web/app.h"
 #include "routes/routes.h"
 #include "center/center.h"

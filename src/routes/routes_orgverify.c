@@ -8,6 +8,7 @@
  * the handlers ask it through org/verify.h and answer 403 (404 for the
  * licence, never disclosed) otherwise.
  */
+#include "api/api.h"
 #include "web/app.h"
 #include "routes/routes.h"
 #include "web/pages_orgverify.h"

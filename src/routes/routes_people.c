@@ -6,6 +6,7 @@
  * documents in force may still reach (to read, accept, take their data or
  * leave).
  */
+#include "api/api.h"
 #include "web/app.h"
 #include "routes/routes.h"
 #include "web/pages_privacy.h"

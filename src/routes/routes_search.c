@@ -4,6 +4,7 @@
 #include "web/app.h"
 #include "routes/routes.h"
 #include "web/filter_fields.h"
+#include "api/api.h"
 #include "web/pages_search.h"
 
 static const char *const kinds[] = { "achievement", "service", "demand", "studio", NULL };

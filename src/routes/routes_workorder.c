@@ -4,6 +4,7 @@
  * inputs. Route-level checks are types and lengths; the workorder domain
  * checks the rest (life-cycle table, roles, centers, ratings).
  */
+#include "api/api.h"
 #include "web/app.h"
 #include "routes/routes.h"
 #include "web/pages_workorder.h"

@@ -37,7 +37,7 @@ static bool search_matches(kj_db *db, json_t *sub, const char *listing_id)
 {
     const char *query = kj_jstr(sub, "query");
     const kj_search_backend *sb = kj_search_backend_of(db);
-    char *expr = kj_search_expr_in(sb, query, strlen(query), 32, true, NULL, NULL);
+    char *expr = kj_search_expr_in(kj_search_analyzer(db), sb, query, strlen(query), 32, true, NULL, NULL);
     if (!expr) return false;
     kj_listing_query q;
     filters_to_query(json_object_get(sub, "filters"), &q);
@@ -81,20 +81,20 @@ int kj_alerts_for_new_listing(kj_db *db, const char *listing_id)
 }
 
 int kj_subscribe(kj_db *db, json_t *user, const char *kind, const char *query, json_t *filters,
-                 const char *listing_id, double threshold, char *id_out, const char **err_key)
+                 const char *listing_id, double threshold, char *id_out, kj_err *e)
 {
-    if (!kind || (strcmp(kind, "search") && strcmp(kind, "matches"))) { *err_key = "err.field.choice"; return -1; }
+    if (!kind || (strcmp(kind, "search") && strcmp(kind, "matches"))) return kj_err_set(e, KJ_E_INVALID, "err.field.choice", "type");
     if (!strcmp(kind, "search")) {
-        char *expr = query ? kj_search_match_expr(query, strlen(query), 32, NULL) : NULL;
-        if (!expr) { *err_key = "err.search.empty"; return -1; }
+        char *expr = query ? kj_search_match_expr(kj_search_analyzer(db), query, strlen(query), 32, NULL) : NULL;
+        if (!expr) return kj_err_set(e, KJ_E_INVALID, "err.search.empty", "q");
         free(expr);
     } else {
         json_t *l = listing_id ? kj_listing_get(db, listing_id) : NULL;
         bool owner = l && kj_listing_is_owner(db, l, user);
         json_decref(l);
-        if (!owner) { *err_key = "err.not_found"; return -1; }
+        if (!owner) return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", "listing_id");
     }
-    if (threshold < 0 || threshold > 1) { *err_key = "err.field.range"; return -1; }
+    if (threshold < 0 || threshold > 1) return kj_err_set(e, KJ_E_INVALID, "err.field.range", "threshold");
     /* The cap is counted by the insert itself (one statement, atomic):
      * requests racing for the last place cannot all pass a count made
      * before it. */
@@ -103,14 +103,8 @@ int kj_subscribe(kj_db *db, json_t *user, const char *kind, const char *query, j
                                "SELECT ?,?,?,?,?,?,?,? WHERE (SELECT count(*) FROM subscriptions WHERE user_id = ?2) < 100",
                            "ssssjsdi", id.s, kj_jstr(user, "id"), kind, query ? query : "",
                            filters, !strcmp(kind, "matches") ? listing_id : NULL, threshold, kj_now_ms());
-    if (added < 0) {
-        *err_key = "err.internal";
-        return -1;
-    }
-    if (added == 0) {
-        *err_key = "err.subscription.too_many";
-        return -1;
-    }
+    if (added < 0) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
+    if (added == 0) return kj_err_set(e, KJ_E_INVALID, "err.subscription.too_many", NULL);
     snprintf(id_out, KJ_ID_LEN + 1, "%s", id.s);
     return 0;
 }

@@ -20,9 +20,11 @@
  * in the index; rowids no longer in the index are never asked for, since
  * the full-text match is what yields them.
  *
- * Thread-safety: readers take no lock (an entry is published by a release
- * store of its state after its fields are written); writers and the code
- * tables take a mutex. Process-wide, for every connection of the server.
+ * Ownership and thread-safety: a kj_doc_cache belongs to one store's
+ * search context (search/context.h), for every connection of that store,
+ * and lives as long as the store. Readers take no lock (an entry is
+ * published by a release store of its state after its fields are
+ * written); writers and the code tables take the cache's mutexes.
  */
 #ifndef KJ_DOC_ATTRS_H
 #define KJ_DOC_ATTRS_H
@@ -30,6 +32,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The attributes and code tables of one store's indexed documents. */
+typedef struct kj_doc_cache kj_doc_cache;
+/** A new, empty cache; NULL when out of memory. */
+kj_doc_cache *kj_doc_cache_new(void);
+/** Frees a cache no thread reads any more. */
+void kj_doc_cache_free(kj_doc_cache *c);
 
 /* The small tables that turn codes into numbers (index 0 = none). */
 typedef enum { KJ_CODES_KIND, KJ_CODES_DOMAIN1, KJ_CODES_DOMAIN, KJ_CODES_PROVINCE, KJ_CODES_CITY,
@@ -62,29 +71,22 @@ typedef struct {
 /** The number of code for the text s (len bytes) in table t, added when
  *  add is true and it is new. 0 when s is empty or unknown (add false), -1
  *  when the table is full (the document then cannot be kept). */
-int kj_doc_code(kj_code_table t, const char *s, size_t len, bool add);
+int kj_doc_code(kj_doc_cache *c, kj_code_table t, const char *s, size_t len, bool add);
 /** The text of code n of table t ("" for 0 or an unknown number). */
-const char *kj_doc_code_name(kj_code_table t, int n);
+const char *kj_doc_code_name(kj_doc_cache *c, kj_code_table t, int n);
 /** How many codes table t holds (numbers 1..count). */
-int kj_doc_code_count(kj_code_table t);
+int kj_doc_code_count(kj_doc_cache *c, kj_code_table t);
 
 /** The packed attributes of rowid, or NULL when they are not known yet.
- *  Lock-free; the entry stays valid (and unchanged) until kj_doc_attrs_bind
- *  switches databases. */
-const kj_doc_hot *kj_doc_hot_find(int64_t rowid);
+ *  Lock-free; the entry stays valid (and unchanged) as long as the cache. */
+const kj_doc_hot *kj_doc_hot_find(kj_doc_cache *c, int64_t rowid);
 /** All the attributes of rowid, or NULL when they are not known yet. */
-const kj_doc_attrs *kj_doc_attrs_find(int64_t rowid);
+const kj_doc_attrs *kj_doc_attrs_find(kj_doc_cache *c, int64_t rowid);
 /** Keeps the attributes of rowid (see the invariants above for when a
  *  caller may). Rowids past the cache's range are not kept. */
-void kj_doc_attrs_put(int64_t rowid, const kj_doc_attrs *a);
+void kj_doc_attrs_put(kj_doc_cache *c, int64_t rowid, const kj_doc_attrs *a);
 /** How many rowids are known (for /metrics). */
-int64_t kj_doc_attrs_count(void);
-/** Makes the cache describe the database of store serial (kj_store_serial):
- *  when it described another, forgets everything first. Called before each
- *  use; the switch is for tests, which open many databases one after the
- *  other — a server has one, and a switch while another thread reads the
- *  cache would be unsafe. */
-void kj_doc_attrs_bind(uint64_t store_serial);
+int64_t kj_doc_attrs_count(kj_doc_cache *c);
 
 /* The most region codes a region filter below the city takes (a county
  * and the townships seen under it); a region with more goes to SQL. */
@@ -101,6 +103,7 @@ typedef struct {
      * (region_codes_n: the codes known then; a later code is placed by
      * the tree); region is 0 then, region_under the region (else NULL). */
     const char *region_under;
+    kj_doc_cache *docs;          /* the cache compiled against (codes first met during a scan) */
     int region_depth, region_codes_n, region_set_n;
     uint16_t region_set[KJ_DOC_REGION_SET_MAX];
     uint64_t mode_bit;           /* 0: not filtered */
@@ -120,13 +123,13 @@ typedef struct {
  *  A filter value that no document seen so far holds lets nothing pass and
  *  sets f->unknown: compile again once the scan's documents are all known;
  *  if the value is known then, scan again. */
-bool kj_doc_filter_compile(const kj_listing_query *q, bool studios, int64_t now_ms, kj_doc_filter *f);
+bool kj_doc_filter_compile(kj_doc_cache *c, const kj_listing_query *q, bool studios, int64_t now_ms, kj_doc_filter *f);
 /** Whether a document with attributes a passes filter f — exactly what
  *  kj_listing_filter_sql (browse.c) and search's studio rule select. */
 bool kj_doc_filter_pass(const kj_doc_filter *f, const kj_doc_attrs *a);
 /** The same for a known rowid whose packed attributes are h: reads the rest
  *  only when f filters on more than h holds. */
-bool kj_doc_filter_pass_hot(const kj_doc_filter *f, int64_t rowid, const kj_doc_hot *h);
+bool kj_doc_filter_pass_hot(kj_doc_cache *c, const kj_doc_filter *f, int64_t rowid, const kj_doc_hot *h);
 
 /** Fills *a from a document's columns, as read by search.c's attribute
  *  query (strings may be NULL; modes_csv: the mode codes, comma-separated).
@@ -145,7 +148,7 @@ typedef struct {
     bool has_price_min, has_price_max, has_published_at;
     int64_t price_min, price_max, published_at;
 } kj_doc_row;
-bool kj_doc_attrs_from_row(const kj_doc_row *r, kj_doc_attrs *a);
+bool kj_doc_attrs_from_row(kj_doc_cache *c, const kj_doc_row *r, kj_doc_attrs *a);
 /** Reads a record of SQLite-format varints (big-endian groups of 7 bits,
  *  the high bit set on all but the last; a ninth byte carries 8 bits), as
  *  FTS5 writes a row's token counts and its totals: the first max values

@@ -15,8 +15,7 @@ struct kj_fast_term {
 };
 
 struct kj_fast_index {
-    int refs;                /* under install_lock: installed (1) + readers */
-    uint64_t store_serial;
+    int refs;                /* under its slot's lock: installed (1) + readers */
     int64_t built_max;
     size_t nwords, bytes;
     json_t *by_term;         /* term → index in terms */
@@ -26,11 +25,10 @@ struct kj_fast_index {
     atomic_llong ndead, removed_seq;
 };
 
-kj_fast_index *kj_fast_new(int64_t built_max, uint64_t store_serial)
+kj_fast_index *kj_fast_new(int64_t built_max)
 {
     kj_fast_index *ix = calloc(1, sizeof *ix);
     if (!ix) return NULL;
-    ix->store_serial = store_serial;
     ix->built_max = built_max > 0 ? built_max : 0;
     ix->nwords = (size_t)(ix->built_max / 64 + 1);
     ix->by_term = json_object();
@@ -91,38 +89,48 @@ void kj_fast_free(kj_fast_index *ix)
 
 /* ---- the installed index ---- */
 
-static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
-static kj_fast_index *installed;   /* under install_lock */
+void kj_fast_slot_init(kj_fast_slot *slot)
+{
+    pthread_mutex_init(&slot->lock, NULL);
+    slot->installed = NULL;
+}
 
-static void drop(kj_fast_index *ix)   /* with install_lock held */
+static void drop(kj_fast_index *ix)   /* with the slot's lock held */
 {
     if (ix && --ix->refs == 0) kj_fast_free(ix);
 }
 
-void kj_fast_install(kj_fast_index *ix)
+void kj_fast_slot_destroy(kj_fast_slot *slot)
 {
-    pthread_mutex_lock(&install_lock);
-    drop(installed);
-    installed = ix;
-    if (ix) ix->refs = 1;
-    pthread_mutex_unlock(&install_lock);
+    drop(slot->installed);
+    slot->installed = NULL;
+    pthread_mutex_destroy(&slot->lock);
 }
 
-kj_fast_index *kj_fast_acquire(uint64_t store_serial)
+void kj_fast_install(kj_fast_slot *slot, kj_fast_index *ix)
 {
-    pthread_mutex_lock(&install_lock);
-    kj_fast_index *ix = installed && installed->store_serial == store_serial ? installed : NULL;
+    pthread_mutex_lock(&slot->lock);
+    drop(slot->installed);
+    slot->installed = ix;
+    if (ix) ix->refs = 1;
+    pthread_mutex_unlock(&slot->lock);
+}
+
+kj_fast_index *kj_fast_acquire(kj_fast_slot *slot)
+{
+    pthread_mutex_lock(&slot->lock);
+    kj_fast_index *ix = slot->installed;
     if (ix) ix->refs++;
-    pthread_mutex_unlock(&install_lock);
+    pthread_mutex_unlock(&slot->lock);
     return ix;
 }
 
-void kj_fast_release(kj_fast_index *ix)
+void kj_fast_release(kj_fast_slot *slot, kj_fast_index *ix)
 {
     if (!ix) return;
-    pthread_mutex_lock(&install_lock);
+    pthread_mutex_lock(&slot->lock);
     drop(ix);
-    pthread_mutex_unlock(&install_lock);
+    pthread_mutex_unlock(&slot->lock);
 }
 
 /* ---- reading ---- */

@@ -17,13 +17,15 @@
  * search only visits the documents its filter may keep.
  *
  * Lifetime: built whole by one thread (kj_fast_new, kj_fast_add_term), then
- * installed (kj_fast_install) and read by many; readers hold a reference
+ * installed in its store's slot (kj_fast_install; the slot belongs to the
+ * store's search context, search/context.h) and read by many; readers hold a reference
  * (kj_fast_acquire / kj_fast_release), so a rebuilt index can replace it
  * while searches still read the old one. Only kj_fast_mark_dead changes an
  * installed index (atomic OR, one word).
  */
 #ifndef KJ_FAST_TERMS_H
 #define KJ_FAST_TERMS_H
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,9 +33,8 @@
 typedef struct kj_fast_index kj_fast_index;
 typedef struct kj_fast_term kj_fast_term;
 
-/** A new, empty index for rowids 1..built_max, of the database of store
- *  serial (kj_store_serial). NULL when out of memory. */
-kj_fast_index *kj_fast_new(int64_t built_max, uint64_t store_serial);
+/** A new, empty index for rowids 1..built_max. NULL when out of memory. */
+kj_fast_index *kj_fast_new(int64_t built_max);
 /** Adds term with its n documents (rowids ascending, all ≤ built_max) and
  *  their weighted hits (NULL: a set of documents only, such as those of a
  *  filter value). 0, or -1 when out of memory. */
@@ -41,13 +42,21 @@ int kj_fast_add_term(kj_fast_index *ix, const char *term, const int64_t *rowids,
 /** Frees an index no one else holds (one never installed). */
 void kj_fast_free(kj_fast_index *ix);
 
-/** Makes ix the index searches use (NULL: none), dropping the previous
- *  one when its last reader releases it. */
-void kj_fast_install(kj_fast_index *ix);
-/** The installed index, held until kj_fast_release; NULL when there is
- *  none or it describes another database than store_serial. */
-kj_fast_index *kj_fast_acquire(uint64_t store_serial);
-void kj_fast_release(kj_fast_index *ix);
+/* Where one store's installed index is kept: the index and its
+ * references are only touched under lock. */
+typedef struct {
+    pthread_mutex_t lock;
+    kj_fast_index *installed;
+} kj_fast_slot;
+void kj_fast_slot_init(kj_fast_slot *slot);
+/** Drops the installed index (no reader may hold it any more). */
+void kj_fast_slot_destroy(kj_fast_slot *slot);
+/** Makes ix the index searches of the slot's store use (NULL: none),
+ *  dropping the previous one when its last reader releases it. */
+void kj_fast_install(kj_fast_slot *slot, kj_fast_index *ix);
+/** The installed index, held until kj_fast_release; NULL when there is none. */
+kj_fast_index *kj_fast_acquire(kj_fast_slot *slot);
+void kj_fast_release(kj_fast_slot *slot, kj_fast_index *ix);
 
 int64_t kj_fast_built_max(const kj_fast_index *ix);
 /** The number of terms with hits (filter values' bitmaps not counted). */

@@ -14,6 +14,7 @@
  * is what keeps publishing incremental.
  */
 #include "search/search.h"
+#include "search/context_impl.h"
 #include "ref/regions.h"
 #include "core/json_util.h"
 #include "search/scan.h"
@@ -148,7 +149,7 @@ static int rarest_first(const void *a, const void *b)
 static char *candidate_expr(kj_db *db, const char *text, size_t len, bool self_indexed, char **counts)
 {
     int n = 0;
-    char **terms = kj_analyze_terms(kj_search_analyzer(), KJ_ANALYZE_QUERY, text, (int)(len > 16000 ? 16000 : len), &n);
+    char **terms = kj_analyze_terms(kj_search_analyzer(db), KJ_ANALYZE_QUERY, text, (int)(len > 16000 ? 16000 : len), &n);
     if (!terms) return NULL;
     term_docs *td = calloc((size_t)n, sizeof *td);
     int m = 0;
@@ -218,7 +219,7 @@ static void candidate_scored(kj_search_scan *s, int64_t rowid, double score)
     if (w->n < CANDIDATE_WINDOW) w->c[w->n++] = (candidate){ score, rowid };
 }
 
-static int kind_code(const char *kind) { return kj_doc_code(KJ_CODES_KIND, kind, strlen(kind), false); }
+static int kind_code(kj_doc_cache *docs, const char *kind) { return kj_doc_code(docs, KJ_CODES_KIND, kind, strlen(kind), false); }
 
 /* The CANDIDATES most relevant documents on the other side (offers and
  * studios for a demand, demands for an offer or a studio) among the
@@ -229,15 +230,16 @@ static int kind_code(const char *kind) { return kj_doc_code(KJ_CODES_KIND, kind,
 static json_t *best_candidates(kj_db *db, const char *expr, const char *counts, const char *id, bool demand)
 {
     const kj_search_backend *sb = kj_search_backend_of(db);
+    kj_search_ctx *sc = kj_search_ctx_of(db);
+    if (!sc) return NULL;
     candidate_walk w = {
         .scan = { .visit = candidate_visit, .scored = candidate_scored, .counts = counts },
         .db = db, .self = sb->doc_number(db, id),
         .studios = demand, .c = malloc(CANDIDATE_WINDOW * sizeof(candidate)),
     };
     memcpy(w.scan.weights, kj_bm25_column_weights, sizeof w.scan.weights);
-    if (demand) { w.want[0] = kind_code("achievement"); w.want[1] = kind_code("service"); }
-    else w.want[0] = kind_code("demand");
-    kj_doc_attrs_bind(kj_store_serial(kj_db_store(db)));
+    if (demand) { w.want[0] = kind_code(sc->docs, "achievement"); w.want[1] = kind_code(sc->docs, "service"); }
+    else w.want[0] = kind_code(sc->docs, "demand");
     if (!w.c || sb->scan(db, expr, true, CANDIDATE_WINDOW, &w.scan) < 0) { free(w.c); return NULL; }
     qsort(w.c, (size_t)w.n, sizeof *w.c, most_relevant_first);
     json_t *out = json_array();

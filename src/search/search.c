@@ -13,6 +13,7 @@
  * (and rarer) terms first.
  */
 #include "search/search.h"
+#include "search/context_impl.h"
 #include "core/json_util.h"
 #include "search/backend.h"
 #include "market/filters.h"
@@ -27,25 +28,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Set once by kj_search_set_analyzer at start-up, before worker threads
- * exist; read-only afterwards. */
-static kj_analyzer *the_analyzer;
+/* The analyzer and rewriter are the store's search context's (context.h). */
+kj_analyzer *kj_search_analyzer(kj_db *db) { return kj_search_ctx_analyzer(kj_search_ctx_of(db)); }
 
-void kj_search_set_analyzer(kj_analyzer *a) { the_analyzer = a; }
-kj_analyzer *kj_search_analyzer(void) { return the_analyzer; }
-
-/* Set once by kj_search_set_rewriter at start-up; read-only afterwards. */
-static kj_rewriter *the_rewriter;
-
-void kj_search_set_rewriter(kj_rewriter *r) { the_rewriter = r; }
-
-char *kj_search_rewrite(const char *text, kj_df_fn df, void *ctx, int64_t docs, char **corrected)
+char *kj_search_rewrite(const kj_search_ctx *sc, const char *text, kj_df_fn df, void *ctx, int64_t docs, char **corrected)
 {
     if (corrected) *corrected = NULL;
     if (!text) text = "";
-    if (!the_rewriter) return strdup(text);
+    kj_rewriter *rw = kj_search_ctx_rewriter(sc);
+    if (!rw) return strdup(text);
     kj_rewritten w;
-    if (kj_rewrite_query(the_rewriter, text, strlen(text), df, ctx, docs, &w)) return NULL;
+    if (kj_rewrite_query(rw, text, strlen(text), df, ctx, docs, &w)) return NULL;
     char *out = w.text;
     if (corrected) *corrected = w.corrected;
     else free(w.corrected);
@@ -119,18 +112,22 @@ const kj_search_backend *kj_search_backend_of(kj_db *db)
 #define FAST_TERM_SHARE 0.01
 #define FAST_TERM_MIN_DOCS 1000
 
-/* Set once at start-up by tests (kj_search_set_scale), read-only after. */
-static int64_t large_index_docs = BM25_COUNTS_MIN_DOCS, fast_term_min_docs = FAST_TERM_MIN_DOCS;
+const int64_t kj_search_default_large_index = BM25_COUNTS_MIN_DOCS, kj_search_default_fast_term_docs = FAST_TERM_MIN_DOCS;
 
-void kj_search_set_scale(int64_t large_index, int64_t fast_term_docs)
+void kj_search_set_scale(kj_db *db, int64_t large_index, int64_t fast_term_docs)
 {
-    large_index_docs = large_index > 0 ? large_index : BM25_COUNTS_MIN_DOCS;
-    fast_term_min_docs = fast_term_docs > 0 ? fast_term_docs : FAST_TERM_MIN_DOCS;
+    kj_search_ctx *c = kj_search_ctx_of(db);
+    if (!c) return;
+    c->large_index_docs = large_index > 0 ? large_index : BM25_COUNTS_MIN_DOCS;
+    c->fast_term_min_docs = fast_term_docs > 0 ? fast_term_docs : FAST_TERM_MIN_DOCS;
 }
+
+/* The context's large-index threshold (the default without a context). */
+static int64_t large_index(kj_search_ctx *c) { return c ? c->large_index_docs : BM25_COUNTS_MIN_DOCS; }
 
 char *kj_search_bm25_counts(kj_db *db, json_t *terms)
 {
-    if (kj_search_doc_estimate(db) < large_index_docs) return NULL;
+    if (kj_search_doc_estimate(db) < large_index(kj_search_ctx_of(db))) return NULL;
     kj_buf out = { 0 };
     size_t i;
     json_t *t;
@@ -141,19 +138,19 @@ char *kj_search_bm25_counts(kj_db *db, json_t *terms)
     return out.len ? kj_buf_steal(&out, NULL) : (kj_buf_free(&out), NULL);
 }
 
-char *kj_search_expr(const char *text, size_t len, int max_terms, bool all, json_t *terms_out, int *nterms)
+char *kj_search_expr(kj_analyzer *a, const char *text, size_t len, int max_terms, bool all, json_t *terms_out, int *nterms)
 {
-    return kj_search_expr_in(&kj_search_fts5, text, len, max_terms, all, terms_out, nterms);
+    return kj_search_expr_in(a, &kj_search_fts5, text, len, max_terms, all, terms_out, nterms);
 }
 
-char *kj_search_expr_in(const kj_search_backend *sb, const char *text, size_t len, int max_terms, bool all,
+char *kj_search_expr_in(kj_analyzer *a, const kj_search_backend *sb, const char *text, size_t len, int max_terms, bool all,
                         json_t *terms_out, int *nterms)
 {
     if (nterms) *nterms = 0;
-    if (!the_analyzer || !text) return NULL;
+    if (!a || !text) return NULL;
     len = utf8_cut(text, len, MAX_QUERY_BYTES * 4);
     int n = 0;
-    char **terms = kj_analyze_terms(the_analyzer, KJ_ANALYZE_QUERY, text, (int)len, &n);
+    char **terms = kj_analyze_terms(a, KJ_ANALYZE_QUERY, text, (int)len, &n);
     if (!terms) return NULL;
     kj_buf expr = { 0 };
     int used = 0;
@@ -172,8 +169,8 @@ char *kj_search_expr_in(const kj_search_backend *sb, const char *text, size_t le
 /* ---- term statistics ----
  * How many documents hold a term: counting walks the term's whole doclist
  * (a term in 300,000 of 1M documents: 10–60 ms), and the answer moves
- * slowly. Two tables, both shared by all request threads and only touched
- * under df_lock:
+ * slowly. Two tables in the store's search context (context.h), both
+ * shared by all request threads and only touched under its df_lock:
  *  - frequent: every term held by at least FREQUENT_MIN documents, from one
  *    walk of the whole index (kj_search_refresh_term_stats, by the jobs
  *    thread: 2.5 s at 1M listings, every FREQUENT_TTL_MS). A term not in it
@@ -184,14 +181,11 @@ char *kj_search_expr_in(const kj_search_backend *sb, const char *text, size_t le
 #define DF_MAX_TERMS 50000
 #define FREQUENT_MIN 500
 #define FREQUENT_TTL_MS (15 * 60 * 1000)
-static pthread_mutex_t df_lock = PTHREAD_MUTEX_INITIALIZER;
-static json_t *df_cache;
-static json_t *frequent;          /* term → documents; NULL until the first walk */
-static int64_t frequent_at;       /* kj_now_ms of that walk */
-static uint64_t frequent_store;   /* kj_store_serial of its database */
 
 int kj_search_refresh_term_stats(kj_db *db)
 {
+    kj_search_ctx *c = kj_search_ctx_of(db);
+    if (!c) return -1;
     int64_t now = kj_now_ms();
     json_t *rows = kj_search_backend_of(db)->frequent_terms(db, FREQUENT_MIN);
     if (!rows) return -1;
@@ -202,45 +196,47 @@ int kj_search_refresh_term_stats(kj_db *db)
         json_object_set(terms, json_string_value(json_object_get(r, "term")), json_object_get(r, "doc"));
     json_decref(rows);
     int n = (int)json_object_size(terms);
-    pthread_mutex_lock(&df_lock);
-    json_decref(frequent);
-    frequent = terms;
-    frequent_at = now;
-    frequent_store = kj_store_serial(kj_db_store(db));
-    pthread_mutex_unlock(&df_lock);
+    pthread_mutex_lock(&c->df_lock);
+    json_decref(c->frequent);
+    c->frequent = terms;
+    c->frequent_at = now;
+    pthread_mutex_unlock(&c->df_lock);
     return n;
 }
 
 bool kj_search_term_stats_due(kj_db *db)
 {
-    pthread_mutex_lock(&df_lock);
-    bool due = !frequent || frequent_store != kj_store_serial(kj_db_store(db)) || kj_now_ms() - frequent_at >= FREQUENT_TTL_MS;
-    pthread_mutex_unlock(&df_lock);
+    kj_search_ctx *c = kj_search_ctx_of(db);
+    if (!c) return false;
+    pthread_mutex_lock(&c->df_lock);
+    bool due = !c->frequent || kj_now_ms() - c->frequent_at >= FREQUENT_TTL_MS;
+    pthread_mutex_unlock(&c->df_lock);
     return due;
 }
 
 int64_t kj_search_term_docs(kj_db *db, const char *term)
 {
+    kj_search_ctx *c = kj_search_ctx_of(db);
+    if (!c) return kj_search_backend_of(db)->term_docs(db, term);
     int64_t now = kj_now_ms(), docs = -1;
-    uint64_t store = kj_store_serial(kj_db_store(db));
-    pthread_mutex_lock(&df_lock);
-    if (frequent && frequent_store == store && now - frequent_at < FREQUENT_TTL_MS) {
-        json_t *n = json_object_get(frequent, term);
+    pthread_mutex_lock(&c->df_lock);
+    if (c->frequent && now - c->frequent_at < FREQUENT_TTL_MS) {
+        json_t *n = json_object_get(c->frequent, term);
         if (n) docs = json_integer_value(n);
     }
-    json_t *hit = docs < 0 && df_cache ? json_object_get(df_cache, term) : NULL;
+    json_t *hit = docs < 0 && c->df_cache ? json_object_get(c->df_cache, term) : NULL;
     if (hit && now - json_integer_value(json_array_get(hit, 1)) < DF_TTL_MS) docs = json_integer_value(json_array_get(hit, 0));
-    pthread_mutex_unlock(&df_lock);
+    pthread_mutex_unlock(&c->df_lock);
     if (docs >= 0) return docs;
     docs = kj_search_backend_of(db)->term_docs(db, term);
     if (docs < 0) return docs;
-    pthread_mutex_lock(&df_lock);
-    if (!df_cache || json_object_size(df_cache) >= DF_MAX_TERMS) {
-        json_decref(df_cache);
-        df_cache = json_object();
+    pthread_mutex_lock(&c->df_lock);
+    if (!c->df_cache || json_object_size(c->df_cache) >= DF_MAX_TERMS) {
+        json_decref(c->df_cache);
+        c->df_cache = json_object();
     }
-    json_object_set_new(df_cache, term, json_pack("[I, I]", (json_int_t)docs, (json_int_t)now));
-    pthread_mutex_unlock(&df_lock);
+    json_object_set_new(c->df_cache, term, json_pack("[I, I]", (json_int_t)docs, (json_int_t)now));
+    pthread_mutex_unlock(&c->df_lock);
     return docs;
 }
 
@@ -251,54 +247,52 @@ int64_t kj_search_term_docs(kj_db *db, const char *term)
  * pages; writes by other processes (an import command) within
  * ESTIMATE_TTL_US. It only chooses between ways of counting (thresholds of
  * thousands of documents): a second's lag changes nothing a user sees.
- * Guarded by estimate_lock. */
+ * Kept in the store's search context, under its estimate_lock. */
 #define ESTIMATE_TTL_US 1000000
-static struct { uint64_t serial, generation; int64_t at_us, docs; } estimate_memo;
-static pthread_mutex_t estimate_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int64_t kj_search_doc_estimate(kj_db *db)
 {
     kj_store *s = kj_db_store(db);
+    kj_search_ctx *c = kj_search_ctx_of(db);
     /* Inside a transaction the estimate may count its own uncommitted documents. */
-    bool memo = !kj_db_in_transaction(db);
-    uint64_t serial = kj_store_serial(s), generation = kj_store_generation(s);
+    bool memo = c && !kj_db_in_transaction(db);
+    uint64_t generation = kj_store_generation(s);
     int64_t now = kj_mono_us(), docs = -1;
     if (memo) {
-        pthread_mutex_lock(&estimate_lock);
-        if (estimate_memo.at_us && estimate_memo.serial == serial && estimate_memo.generation == generation &&
-            now - estimate_memo.at_us < ESTIMATE_TTL_US)
-            docs = estimate_memo.docs;
-        pthread_mutex_unlock(&estimate_lock);
+        pthread_mutex_lock(&c->estimate_lock);
+        if (c->estimate.set && c->estimate.generation == generation && now - c->estimate.at_us < ESTIMATE_TTL_US)
+            docs = c->estimate.docs;
+        pthread_mutex_unlock(&c->estimate_lock);
         if (docs >= 0) return docs;
     }
     int64_t n = kj_search_backend_of(db)->max_docno(db);
     docs = n > 0 ? n : 0;
     if (memo && n >= 0) {
-        pthread_mutex_lock(&estimate_lock);
-        estimate_memo.serial = serial;
-        estimate_memo.generation = generation;   /* read before: a write meanwhile leaves it stale at once */
-        estimate_memo.at_us = now;
-        estimate_memo.docs = docs;
-        pthread_mutex_unlock(&estimate_lock);
+        pthread_mutex_lock(&c->estimate_lock);
+        c->estimate.set = true;
+        c->estimate.generation = generation;   /* read before: a write meanwhile leaves it stale at once */
+        c->estimate.at_us = now;
+        c->estimate.docs = docs;
+        pthread_mutex_unlock(&c->estimate_lock);
     }
     return docs;
 }
 
-char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out)
+char *kj_search_match_expr(kj_analyzer *a, const char *text, size_t len, int max_terms, json_t *terms_out)
 {
-    return kj_search_expr(text, len, max_terms, false, terms_out, NULL);
+    return kj_search_expr(a, text, len, max_terms, false, terms_out, NULL);
 }
 
 /* Key terms of a document (title, keywords, summary): what a match
  * explanation can show as shared. */
-static json_t *key_terms(const char *title, const char *keywords_text, const char *summary)
+static json_t *key_terms(kj_analyzer *analyzer, const char *title, const char *keywords_text, const char *summary)
 {
     json_t *out = json_array();
-    if (!the_analyzer) return out;
+    if (!analyzer) return out;
     kj_buf b = { 0 };
     kj_buf_printf(&b, "%s\n%s\n%s", title ? title : "", keywords_text ? keywords_text : "", summary ? summary : "");
     int n = 0;
-    char **terms = kj_analyze_terms(the_analyzer, KJ_ANALYZE_QUERY, b.data, (int)b.len, &n);
+    char **terms = kj_analyze_terms(analyzer, KJ_ANALYZE_QUERY, b.data, (int)b.len, &n);
     /* A single CJK character or Latin letter explains nothing: keep words. */
     for (int i = 0; i < n && i < 64; i++) {
         size_t len = strlen(terms[i]);
@@ -321,7 +315,7 @@ json_t *kj_search_doc_terms(kj_db *db, const char *doc_id)
         ? kj_db_row(db, "SELECT name AS title, directions || ' ' || skills AS kw, affiliation AS summary FROM studios WHERE id = ?", "s", doc_id)
         : kj_db_row(db, "SELECT title, keywords AS kw, summary FROM listings WHERE id = ?", "s", doc_id);
     json_decref(row);
-    json_t *terms = key_terms(kj_jstr(src, "title"), kj_jstr(src, "kw"), kj_jstr(src, "summary"));
+    json_t *terms = key_terms(kj_search_analyzer(db), kj_jstr(src, "title"), kj_jstr(src, "kw"), kj_jstr(src, "summary"));
     json_decref(src);
     sb->terms_put(db, doc_id, terms);
     return terms;
@@ -503,8 +497,9 @@ int kj_search_optimize(kj_db *db)
 
 json_t *kj_search_stats(kj_db *db)
 {
+    kj_search_ctx *sc = kj_search_ctx_of(db);
     json_t *index = kj_search_backend_of(db)->stats(db);
-    json_t *out = json_pack("{s:I, s:O, s:O, s:O, s:I}", "in_memory", (json_int_t)kj_doc_attrs_count(),
+    json_t *out = json_pack("{s:I, s:O, s:O, s:O, s:I}", "in_memory", (json_int_t)(sc ? kj_doc_attrs_count(sc->docs) : 0),
         "documents", json_object_get(index, "documents"), "listings", json_object_get(index, "listings"),
         "studios", json_object_get(index, "studios"),
         "matches", (json_int_t)kj_db_int(db, 0, "SELECT count(*) FROM matches", ""));
@@ -641,14 +636,14 @@ static int64_t scan_matches(kj_db *db, const kj_search_query *q, const char *exp
  * set, the attributes of `only` are copied there. *last (optional)
  * receives the last number read. Returns the documents read (0: `only` is
  * gone or cannot be kept), -1 on error. */
-typedef struct { bool keep; int64_t only; kj_doc_attrs *out; int64_t *last; } attrs_sink;
+typedef struct { kj_doc_cache *docs; bool keep; int64_t only; kj_doc_attrs *out; int64_t *last; } attrs_sink;
 
 static bool attrs_row(void *ctx, int64_t docno, const kj_doc_row *r)
 {
     attrs_sink *k = ctx;
     kj_doc_attrs a;
-    bool ok = kj_doc_attrs_from_row(r, &a);
-    if (ok && k->keep) kj_doc_attrs_put(docno, &a);
+    bool ok = kj_doc_attrs_from_row(k->docs, r, &a);
+    if (ok && k->keep) kj_doc_attrs_put(k->docs, docno, &a);
     if (k->out && ok && docno == k->only) *k->out = a;
     if (k->last) *k->last = docno;
     return !(k->out && !ok);
@@ -656,7 +651,9 @@ static bool attrs_row(void *ctx, int64_t docno, const kj_doc_row *r)
 
 static int64_t load_attrs(kj_db *db, int64_t after, int64_t only, int64_t limit, kj_doc_attrs *out, int64_t *last)
 {
-    attrs_sink k = { !kj_db_in_transaction(db), only, out, last };
+    kj_search_ctx *c = kj_search_ctx_of(db);
+    if (!c) return -1;
+    attrs_sink k = { c->docs, !kj_db_in_transaction(db), only, out, last };
     return kj_search_backend_of(db)->attrs(db, after, only, limit, attrs_row, &k);
 }
 
@@ -666,7 +663,9 @@ static int64_t load_attrs(kj_db *db, int64_t after, int64_t only, int64_t limit,
 
 const kj_doc_hot *kj_search_doc_hot(kj_db *db, int64_t rowid, kj_doc_attrs *read)
 {
-    const kj_doc_hot *h = kj_doc_hot_find(rowid);
+    kj_search_ctx *c = kj_search_ctx_of(db);
+    if (!c) return NULL;
+    const kj_doc_hot *h = kj_doc_hot_find(c->docs, rowid);
     if (h) return h;
     /* Not met yet. The scan's statement is still stepping: SQLite runs
      * this one beside it. Inside a transaction nothing read is kept: this
@@ -677,7 +676,7 @@ const kj_doc_hot *kj_search_doc_hot(kj_db *db, int64_t rowid, kj_doc_attrs *read
      * first search after ten listings were published 13 statements). */
     if (!kj_db_in_transaction(db)) {
         if (load_attrs(db, rowid - 1, 0, ATTRS_CATCH_UP, NULL, NULL) < 0) return NULL;
-        if ((h = kj_doc_hot_find(rowid))) return h;
+        if ((h = kj_doc_hot_find(c->docs, rowid))) return h;
         /* Not kept (doc_attrs.h: beyond its pages, or out of memory): read for this walk alone. */
     }
     return load_attrs(db, 0, rowid, 1, read, NULL) > 0 ? &read->hot : NULL;
@@ -692,6 +691,7 @@ typedef struct {
 typedef struct {
     kj_search_scan scan;            /* first: the scan's callbacks get this walk */
     kj_db *db;
+    kj_doc_cache *docs;             /* the store's (context.h) */
     kj_doc_filter filter;
     code_counts *counts;
     top_k *best;
@@ -713,7 +713,7 @@ static int walk_visit(kj_search_scan *s, int64_t rowid, int *ntok)
     search_walk *w = (search_walk *)s;
     kj_doc_attrs read;
     const kj_doc_hot *a = kj_search_doc_hot(w->db, rowid, &read);
-    if (!a || !(a == &read.hot ? kj_doc_filter_pass(&w->filter, &read) : kj_doc_filter_pass_hot(&w->filter, rowid, a)))
+    if (!a || !(a == &read.hot ? kj_doc_filter_pass(&w->filter, &read) : kj_doc_filter_pass_hot(w->docs, &w->filter, rowid, a)))
         return 0;
     *ntok = a->tokens;
     walk_count(w, a);
@@ -725,7 +725,7 @@ static void walk_scored(kj_search_scan *s, int64_t rowid, double score)
     top_k_offer(((search_walk *)s)->best, score, rowid);
 }
 
-static void facets_from_codes(const code_counts *c, facet_counts *facets)
+static void facets_from_codes(kj_doc_cache *docs, const code_counts *c, facet_counts *facets)
 {
     struct { const int64_t *n; int len; kj_code_table table; int facet; } map[] = {
         { c->kind, 65, KJ_CODES_KIND, FACET_KIND }, { c->domain1, 4097, KJ_CODES_DOMAIN1, FACET_DOMAIN },
@@ -734,7 +734,7 @@ static void facets_from_codes(const code_counts *c, facet_counts *facets)
     for (size_t m = 0; m < sizeof map / sizeof *map; m++)
         for (int i = 1; i < map[m].len; i++)
             if (map[m].n[i]) {
-                const char *code = kj_doc_code_name(map[m].table, i);
+                const char *code = kj_doc_code_name(docs, map[m].table, i);
                 facet_add_n(&facets[map[m].facet], code, strlen(code), map[m].n[i]);
             }
     for (int t = 1; t < 256; t++)
@@ -835,26 +835,28 @@ static int fast_matches(kj_db *db, kj_fast_index *ix, search_walk *w, const char
 static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *expr, json_t *terms, bool every,
                             const char *counts, bool studios, facet_counts *facets, top_k *best)
 {
-    kj_doc_attrs_bind(kj_store_serial(kj_db_store(db)));
-    search_walk w = { .scan = { .visit = walk_visit, .scored = walk_scored, .weights = { BM25_WEIGHT_LIST }, .counts = counts }, .db = db, .best = best };
+    kj_search_ctx *c = kj_search_ctx_of(db);
+    if (!c) return -1;
+    search_walk w = { .scan = { .visit = walk_visit, .scored = walk_scored, .weights = { BM25_WEIGHT_LIST }, .counts = counts },
+                      .db = db, .docs = c->docs, .best = best };
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (!kj_doc_filter_compile(&q->filters, studios, kj_now_ms(), &w.filter)) return -2;
+        if (!kj_doc_filter_compile(c->docs, &q->filters, studios, kj_now_ms(), &w.filter)) return -2;
         if (attempt == 1 && w.filter.unknown) break;   /* still unknown: the first scan's answer stands */
         free(w.counts);
         w.counts = calloc(1, sizeof *w.counts);
         w.total = 0;
         best->len = 0;
         if (!w.counts) { w.total = -1; break; }
-        kj_fast_index *ix = every && !kj_db_in_transaction(db) ? kj_fast_acquire(kj_store_serial(kj_db_store(db))) : NULL;
+        kj_fast_index *ix = every && !kj_db_in_transaction(db) ? kj_fast_acquire(&c->fast) : NULL;
         int fast = ix ? fast_matches(db, ix, &w, expr, terms, counts) : 0;
-        kj_fast_release(ix);
+        kj_fast_release(&c->fast, ix);
         w.scan.after_docno = 0;
         if (fast < 0 || (fast == 0 && kj_search_backend_of(db)->scan(db, expr, false, 0, &w.scan) < 0)) { w.total = -1; break; }
         if (!w.filter.unknown) break;
         /* A filter value no document held when compiled: once more if one
          * does now (a document first met by this very scan, or meanwhile). */
     }
-    if (w.total >= 0) facets_from_codes(w.counts, facets);
+    if (w.total >= 0) facets_from_codes(c->docs, w.counts, facets);
     free(w.counts);
     return w.total;
 }
@@ -911,13 +913,13 @@ static bool rowid_push(rowid_list *l, int64_t r)
  * least t), the documents up to built_max holding it — and every rowid
  * whose fields were not in memory then, so that each is a superset of what
  * the filter keeps. 0 or -1. */
-static int add_filter_bitmaps(kj_fast_index *ix, int64_t built_max)
+static int add_filter_bitmaps(kj_doc_cache *docs, kj_fast_index *ix, int64_t built_max)
 {
     enum { KINDS = 65, DOMAINS = 4097, PROVINCES = 4097, LEVELS = 10, SETS = KINDS + DOMAINS + PROVINCES + LEVELS };
     rowid_list *sets = calloc(SETS, sizeof *sets), unknown = { 0 }, merged = { 0 };
     bool ok = sets != NULL;
     for (int64_t r = 1; ok && r <= built_max; r++) {
-        const kj_doc_hot *h = kj_doc_hot_find(r);
+        const kj_doc_hot *h = kj_doc_hot_find(docs, r);
         if (!h) { ok = rowid_push(&unknown, r); continue; }
         if (h->kind > 0 && h->kind < KINDS) ok = rowid_push(&sets[h->kind], r);
         if (ok && h->domain1 > 0 && h->domain1 < DOMAINS) ok = rowid_push(&sets[KINDS + h->domain1], r);
@@ -949,17 +951,18 @@ int kj_search_fast_build(kj_db *db)
 {
     for (int i = 0; i < 4; i++)
         if (kj_bm25_column_weights[i] != (double)(int)kj_bm25_column_weights[i]) return 0;   /* hits must be whole */
+    kj_search_ctx *sc = kj_search_ctx_of(db);
+    if (!sc) return -1;
     int64_t docs = kj_search_doc_estimate(db);
-    uint64_t serial = kj_store_serial(kj_db_store(db));
-    if (docs < large_index_docs) { kj_fast_install(NULL); return 0; }
+    if (docs < sc->large_index_docs) { kj_fast_install(&sc->fast, NULL); return 0; }
     /* The log position first: a removal after it is read by searches. */
     const kj_search_backend *sb = kj_search_backend_of(db);
     int64_t seq = sb->removed_seq(db);
     int64_t built_max = seq < 0 ? -1 : sb->max_docno(db);
     int64_t min_docs = (int64_t)(FAST_TERM_SHARE * (double)docs);
-    if (min_docs < fast_term_min_docs) min_docs = fast_term_min_docs;
+    if (min_docs < sc->fast_term_min_docs) min_docs = sc->fast_term_min_docs;
     json_t *terms = seq < 0 || built_max < 0 ? NULL : sb->frequent_terms(db, min_docs);
-    kj_fast_index *ix = terms ? kj_fast_new(built_max, serial) : NULL;
+    kj_fast_index *ix = terms ? kj_fast_new(built_max) : NULL;
     if (!ix) { json_decref(terms); return -1; }
     kj_fast_set_removed_seq(ix, seq);
     term_collect c = { .scan = { collect_visit, NULL, { BM25_WEIGHT_LIST }, NULL, collect_counted, 0, built_max } };
@@ -981,10 +984,10 @@ int kj_search_fast_build(kj_db *db)
     free(c.rowids);
     free(c.hits);
     int n = (int)kj_fast_term_count(ix);
-    if (rc == 0) rc = add_filter_bitmaps(ix, built_max);
+    if (rc == 0) rc = add_filter_bitmaps(sc->docs, ix, built_max);
     if (rc) { kj_fast_free(ix); return -1; }
     read_removals(db, ix);
-    kj_fast_install(ix);
+    kj_fast_install(&sc->fast, ix);
     /* Entries older than the bitmaps now in use are read by no one. */
     sb->removed_prune(db, seq);
     return n;
@@ -992,27 +995,29 @@ int kj_search_fast_build(kj_db *db)
 
 bool kj_search_fast_due(kj_db *db)
 {
-    kj_fast_index *ix = kj_fast_acquire(kj_store_serial(kj_db_store(db)));
-    if (!ix) return kj_search_doc_estimate(db) >= large_index_docs;
+    kj_search_ctx *sc = kj_search_ctx_of(db);
+    if (!sc) return false;
+    kj_fast_index *ix = kj_fast_acquire(&sc->fast);
+    if (!ix) return kj_search_doc_estimate(db) >= sc->large_index_docs;
     /* Rebuilt when a twentieth of the documents came after the build, or left. */
     int64_t built = kj_fast_built_max(ix), newest = kj_search_backend_of(db)->max_docno(db);
     bool due = newest - built > built / 20 + 100 || kj_fast_dead_count(ix) > built / 20 + 100;
-    kj_fast_release(ix);
+    kj_fast_release(&sc->fast, ix);
     return due;
 }
 
 json_t *kj_search_fast_stats(kj_db *db)
 {
-    kj_fast_index *ix = kj_fast_acquire(kj_store_serial(kj_db_store(db)));
+    kj_search_ctx *sc = kj_search_ctx_of(db);
+    kj_fast_index *ix = sc ? kj_fast_acquire(&sc->fast) : NULL;
     json_t *out = json_pack("{s:I, s:I, s:I}", "terms", (json_int_t)(ix ? kj_fast_term_count(ix) : 0),
                             "bytes", (json_int_t)(ix ? kj_fast_bytes(ix) : 0), "built_max", (json_int_t)(ix ? kj_fast_built_max(ix) : 0));
-    kj_fast_release(ix);
+    if (sc) kj_fast_release(&sc->fast, ix);
     return out;
 }
 
 int64_t kj_search_warm(kj_db *db, int64_t *cursor, int64_t limit)
 {
-    kj_doc_attrs_bind(kj_store_serial(kj_db_store(db)));
     int64_t last = *cursor;
     int64_t n = load_attrs(db, *cursor, 0, limit, NULL, &last);
     if (n > 0) *cursor = last;
@@ -1167,32 +1172,34 @@ static json_t *page_of_hits(kj_db *db, const char *expr, json_t *terms, const ra
     return hits;
 }
 
-/* Set by tests only, while no search runs (kj_search_set_memory). */
-static bool memory_walk = true;
+static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text, kj_err *e);
 
-static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text, const char **err_key);
-
-void kj_search_set_memory(bool on) { memory_walk = on; }
+void kj_search_set_memory(kj_db *db, bool on)
+{
+    kj_search_ctx *c = kj_search_ctx_of(db);
+    if (c) c->memory_walk = on;
+}
 
 /* The walk in memory when the filters allow, else the SQL scan. */
 static int64_t find_matches(kj_db *db, const kj_search_query *q, const char *expr, json_t *terms, bool every,
                             const char *counts, bool studios, facet_counts *facets, top_k *best)
 {
-    int64_t total = memory_walk ? walk_matches(db, q, expr, terms, every, counts, studios, facets, best) : -2;
+    kj_search_ctx *c = kj_search_ctx_of(db);
+    int64_t total = c && c->memory_walk ? walk_matches(db, q, expr, terms, every, counts, studios, facets, best) : -2;
     if (total != -2) return total;
     best->len = 0;
     return scan_matches(db, q, expr, counts, studios, facets, best);
 }
 
-json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
+json_t *kj_search(kj_db *db, const kj_search_query *q, kj_err *e)
 {
     /* What the user meant (text/rewrite.h): filler cut, English terms in
      * Chinese, a typo corrected — said in the answer, with what was typed. */
     char *corrected = NULL;
-    char *rewritten = kj_search_rewrite(q->q ? q->q : "", q->exact ? NULL : index_df, db,
+    char *rewritten = kj_search_rewrite(kj_search_ctx_of(db), q->q ? q->q : "", q->exact ? NULL : index_df, db,
                                         q->exact ? 0 : kj_search_doc_estimate(db), &corrected);
-    if (!rewritten) { *err_key = "err.search.failed"; return NULL; }
-    json_t *out = search_text(db, q, rewritten, err_key);
+    if (!rewritten) { kj_err_set(e, KJ_E_INTERNAL, "err.search.failed", NULL); return NULL; }
+    json_t *out = search_text(db, q, rewritten, e);
     if (out && corrected) {
         json_object_set_new(out, "corrected_query", json_string(corrected));
         json_object_set_new(out, "original_query", json_string(q->q ? q->q : ""));
@@ -1202,7 +1209,7 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key)
     return out;
 }
 
-static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text, const char **err_key)
+static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text, kj_err *e)
 {
     json_t *terms = json_array();
     int nterms = 0;
@@ -1213,7 +1220,7 @@ static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text
      * any-word alone). Strict keeps the result sets of common words, and so
      * the cost of counting and faceting them, proportionate. */
     const kj_search_backend *sb = kj_search_backend_of(db);
-    char *expr = kj_search_expr_in(sb, text, strlen(text), MAX_QUERY_TERMS, true, terms, &nterms);
+    char *expr = kj_search_expr_in(kj_search_analyzer(db), sb, text, strlen(text), MAX_QUERY_TERMS, true, terms, &nterms);
     json_t *out = json_object();
     json_object_set_new(out, "terms", terms);
     if (!expr) {
@@ -1237,7 +1244,7 @@ static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text
         memset(facets, 0, NFACETS * sizeof *facets);
         best.len = 0;
         free(expr);
-        expr = kj_search_expr_in(sb, text, strlen(text), MAX_QUERY_TERMS, false, NULL, NULL);
+        expr = kj_search_expr_in(kj_search_analyzer(db), sb, text, strlen(text), MAX_QUERY_TERMS, false, NULL, NULL);
         relaxed = true;
         total = expr ? find_matches(db, q, expr, terms, false, counts, studios, facets, &best) : -1;
     }
@@ -1252,7 +1259,7 @@ static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text
     if (!hits) {
         free(facets);
         json_decref(out);
-        *err_key = "err.search.failed";
+        kj_err_set(e, KJ_E_INTERNAL, "err.search.failed", NULL);
         return NULL;
     }
     json_object_set_new(out, "items", hits);
@@ -1269,11 +1276,11 @@ static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text
  * required, the last one as a prefix ("青" finds 青稞) unless the text ends
  * in a space (only when it is within the first 8), all within the title
  * and keywords. NULL when there are no terms. */
-static char *typing_expr(const kj_search_backend *sb, const char *text)
+static char *typing_expr(kj_analyzer *analyzer, const kj_search_backend *sb, const char *text)
 {
     size_t len = strlen(text);
     int n = 0;
-    char **terms = kj_analyze_terms(the_analyzer, KJ_ANALYZE_QUERY, text, (int)utf8_cut(text, len, 300), &n);
+    char **terms = kj_analyze_terms(analyzer, KJ_ANALYZE_QUERY, text, (int)utf8_cut(text, len, 300), &n);
     if (!terms) return NULL;
     char *expr = n ? sb->typing(terms, n < 8 ? n : 8, n <= 8 && len && text[len - 1] != ' ') : NULL;
     kj_terms_free(terms, n);
@@ -1288,7 +1295,8 @@ json_t *kj_search_suggest(kj_db *db, const char *prefix, int limit)
 {
     json_t *out = json_array();
     const kj_search_backend *sb = kj_search_backend_of(db);
-    char *expr = prefix && *prefix && the_analyzer ? typing_expr(sb, prefix) : NULL;
+    kj_analyzer *analyzer = kj_search_analyzer(db);
+    char *expr = prefix && *prefix && analyzer ? typing_expr(analyzer, sb, prefix) : NULL;
     if (!expr) return out;
     json_t *rows = sb->suggest(db, expr, SUGGEST_SCAN);
     free(expr);

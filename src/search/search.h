@@ -16,8 +16,11 @@
  * hears it), so a listing is searchable the moment it is published, and
  * its matches are recomputed then (only that listing's pairs).
  *
- * The analyzer is process-wide, set once at start-up by
- * kj_search_set_analyzer() before any thread serves requests.
+ * State: the analyzer, the query rewriter and every cache belong to the
+ * store's search context (context.h: made with kj_search_ctx_new and given
+ * to the store with kj_search_attach by whoever opens it, before it
+ * serves; destroyed with the store). Nothing here is process-wide, so two
+ * stores in one process search independently.
  */
 #ifndef KJ_SEARCH_H
 #define KJ_SEARCH_H
@@ -25,6 +28,8 @@
 #include "store/store.h"
 #include "text/analyzer.h"
 #include "text/rewrite.h"
+#include "search/context.h"
+#include "core/err.h"
 
 struct kj_search_backend;   /* search/backend.h */
 /** Registers the index's listener of listing changes with the market
@@ -33,19 +38,14 @@ struct kj_search_backend;   /* search/backend.h */
  *  idempotent. 0 or -1. */
 int kj_search_listen(void);
 
-/** Sets the analyzer used for queries and explanations (start-up only). */
-void kj_search_set_analyzer(kj_analyzer *a);
-kj_analyzer *kj_search_analyzer(void);
-/** Sets the query rewriter (text/rewrite.h: filler, English terms, typos)
- *  kj_search applies to a user's text before analyzing it (start-up only;
- *  NULL: queries are analyzed as typed). */
-void kj_search_set_rewriter(kj_rewriter *r);
-/** The text kj_search analyzes for a user's text: rewritten by the
- *  rewriter set (text/rewrite.h), typos corrected when df is given (docs:
+/** The analyzer of db's store's search context (NULL: none). */
+kj_analyzer *kj_search_analyzer(kj_db *db);
+/** The text kj_search analyzes for a user's text: rewritten by sc's
+ *  rewriter (text/rewrite.h; none: the text as typed), typos corrected when df is given (docs:
  *  the index's size). malloc'd; NULL when out of memory. *corrected
  *  (optional) receives the corrected query as the user reads it, malloc'd,
  *  or NULL when no typo was corrected. Thread-safe. */
-char *kj_search_rewrite(const char *text, kj_df_fn df, void *ctx, int64_t docs, char **corrected);
+char *kj_search_rewrite(const kj_search_ctx *sc, const char *text, kj_df_fn df, void *ctx, int64_t docs, char **corrected);
 
 /** Brings the index and matches of one listing up to date: indexed and
  *  matched when published and current, removed otherwise. Runs inside
@@ -102,22 +102,22 @@ json_t *kj_search_fast_stats(kj_db *db);
  *  the cached term counts and the bitmaps (default 50,000 documents), and
  *  the fewest documents a term needs for a bitmap (default 1,000, and at
  *  least 1 % of the documents). */
-void kj_search_set_scale(int64_t large_index_docs, int64_t fast_term_docs);
+void kj_search_set_scale(kj_db *db, int64_t large_index_docs, int64_t fast_term_docs);
 /** Index statistics for /metrics: {documents, listings, studios, matches,
  *  in_memory (documents whose attributes searches read from memory)}. */
 json_t *kj_search_stats(kj_db *db);
 
 /** The full-text expression for a user's text, in the syntax of backend
- *  sb (backend.h): its analyzed query terms (at most max_terms), each
+ *  sb (backend.h): its query terms analyzed by a (NULL: none) (at most max_terms), each
  *  quoted by the backend — so nothing a user types is the engine's syntax —
  *  joined with AND when all is true, else OR. malloc'd; NULL when the text
  *  has no terms. terms_out (optional) receives the terms as strings,
  *  *nterms (optional) their number. Thread-safe. */
-char *kj_search_expr_in(const struct kj_search_backend *sb, const char *text, size_t len, int max_terms, bool all,
+char *kj_search_expr_in(kj_analyzer *a, const struct kj_search_backend *sb, const char *text, size_t len, int max_terms, bool all,
                         json_t *terms_out, int *nterms);
 /** kj_search_expr_in for the FTS5 backend (what bench/search/eval.c runs
  *  on its own FTS5 tables). */
-char *kj_search_expr(const char *text, size_t len, int max_terms, bool all, json_t *terms_out, int *nterms);
+char *kj_search_expr(kj_analyzer *a, const char *text, size_t len, int max_terms, bool all, json_t *terms_out, int *nterms);
 /** kj_search answers with the documents holding every query term when there
  *  are at least this many, else relaxes the query to any term. */
 #define KJ_SEARCH_STRICT_MIN 10
@@ -125,7 +125,7 @@ char *kj_search_expr(const char *text, size_t len, int max_terms, bool all, json
  *  memory); later pages are empty, though "total" counts every match. */
 #define KJ_SEARCH_MAX_RANKED 2000
 /** How many indexed documents hold term (one analyzed term), from
- *  per-process caches refreshed every 10–15 minutes. Thread-safe. */
+ *  the store's caches (context.h) refreshed every 10–15 minutes. Thread-safe. */
 int64_t kj_search_term_docs(kj_db *db, const char *term);
 /** Counts, in one walk of the whole index, the documents of every term
  *  held by many (what kj_search_term_docs would otherwise count one term at
@@ -140,7 +140,7 @@ bool kj_search_term_stats_due(kj_db *db);
  *  second (writes by other processes): a search asks for it every time. */
 int64_t kj_search_doc_estimate(kj_db *db);
 /** kj_search_expr with OR: what matching and alerts rank candidates by. */
-char *kj_search_match_expr(const char *text, size_t len, int max_terms, json_t *terms_out);
+char *kj_search_match_expr(kj_analyzer *a, const char *text, size_t len, int max_terms, json_t *terms_out);
 /** The bm25() column weights of search_fts: title, keywords, summary, body. */
 extern const char *const kj_bm25_weights;
 /** BM25's length normalization b the product ranks with (kj_bm25's last
@@ -159,7 +159,7 @@ typedef struct {
  *  documents' attributes in memory (doc_attrs.h; the default) or joins the
  *  tables for each match (the SQL scan, which the walk must equal). For
  *  tests that compare the two: set it while no other thread searches. */
-void kj_search_set_memory(bool on);
+void kj_search_set_memory(kj_db *db, bool on);
 
 /** Searches. The text is rewritten first (kj_search_rewrite: filler cut,
  *  English terms mapped, typos corrected unless q->exact; when a typo was
@@ -169,9 +169,9 @@ void kj_search_set_memory(bool on);
  *  Returns a new object {items: [{id, doc_kind, kind, title, summary,
  *  snippet (text with \x02…\x03 around hits), score, ...listing summary
  *  fields}], total, relaxed, facets: {kind, domain, region, trl}, terms},
- *  or NULL with *err_key on a query that cannot be run. An empty or
- *  punctuation-only query gives zero hits. */
-json_t *kj_search(kj_db *db, const kj_search_query *q, const char **err_key);
+ *  or NULL with e (INTERNAL "err.search.failed": the store or memory
+ *  failed). An empty or punctuation-only query gives zero hits. */
+json_t *kj_search(kj_db *db, const kj_search_query *q, kj_err *e);
 /** Search-as-you-type: up to limit titles and keywords starting with or
  *  containing the typed text. New array [{text, id, kind}]. */
 json_t *kj_search_suggest(kj_db *db, const char *prefix, int limit);
@@ -197,9 +197,14 @@ void kj_match_timer_reset(void);
 /** Marks a proposed match not relevant (by the listing's owner). */
 int kj_match_feedback(kj_db *db, json_t *user, const char *listing_id, const char *other_id);
 
-/** Alerts. */
+/** Alerts. Saves a subscription of user: kind "search" (query, filters)
+ *  or "matches" (listing_id, one of user's, and threshold in 0..1). 0 with
+ *  its id in id_out, or -1 with e: INVALID "err.field.choice" (type),
+ *  "err.search.empty" (q), "err.field.range" (threshold),
+ *  "err.subscription.too_many" (100 kept); NOT_FOUND "err.not_found"
+ *  (not a listing of user's); INTERNAL. */
 int kj_subscribe(kj_db *db, json_t *user, const char *kind, const char *query, json_t *filters,
-                 const char *listing_id, double threshold, char *id_out, const char **err_key);
+                 const char *listing_id, double threshold, char *id_out, kj_err *e);
 json_t *kj_subscriptions(kj_db *db, json_t *user);
 int kj_unsubscribe(kj_db *db, json_t *user, const char *id);
 

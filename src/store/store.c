@@ -53,6 +53,8 @@ void kj_store_close(kj_store *s)
 {
     if (!s) return;
     s->be->close(s);
+    for (int i = 0; i < KJ_STORE_EXT_COUNT; i++)
+        if (s->ext[i] && s->ext_destroy[i]) s->ext_destroy[i](s->ext[i]);
     pthread_mutex_destroy(&s->fault_lock);
     pthread_mutex_destroy(&s->meta_lock);
     pthread_mutex_destroy(&s->listen_lock);
@@ -77,6 +79,21 @@ const char *kj_store_instance_id(kj_db *db)
     }
     pthread_mutex_unlock(&s->meta_lock);
     return s->instance_id;
+}
+
+void *kj_store_ext(kj_store *s, int slot, void *(*make)(void *arg), void *arg, void (*destroy)(void *))
+{
+    if (slot < 0 || slot >= KJ_STORE_EXT_COUNT) return NULL;
+    void *v = __atomic_load_n(&s->ext[slot], __ATOMIC_ACQUIRE);
+    if (v || !make) return v;
+    pthread_mutex_lock(&s->meta_lock);
+    v = __atomic_load_n(&s->ext[slot], __ATOMIC_ACQUIRE);
+    if (!v && (v = make(arg))) {
+        s->ext_destroy[slot] = destroy;
+        __atomic_store_n(&s->ext[slot], v, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&s->meta_lock);
+    return v;
 }
 
 static struct kj_db_header *H(kj_db *db) { return (struct kj_db_header *)db; }

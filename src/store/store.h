@@ -332,6 +332,17 @@ bool kj_store_leader(kj_store *s);
 /** Answers kj_store_leader from memory, without asking (for /readyz). */
 bool kj_store_leader_known(kj_store *s);
 
+/* State that a module above the store keeps per store (the search
+ * context: search/context.h), so that two stores in one process (tests, a
+ * node with a second database) never share it. One slot per owner. The
+ * store destroys what a slot holds in kj_store_close, after its
+ * connections are closed. */
+enum { KJ_STORE_EXT_SEARCH, KJ_STORE_EXT_COUNT };
+/** The slot's value; when it is empty and make is given, make(arg) fills
+ *  it first (under the store's meta_lock, so two threads asking at once get
+ *  one value) and destroy will free it. Thread-safe; lock-free once set. */
+void *kj_store_ext(kj_store *s, int slot, void *(*make)(void *arg), void *arg, void (*destroy)(void *));
+
 /* ---- for backends only ---- */
 struct kj_store {
     const kj_store_backend *be;
@@ -359,6 +370,10 @@ struct kj_store {
     int64_t leader_asked_ms;
     int64_t schema_known;    /* the last migration kj_store_migrate found (atomic) */
     void *nodes;             /* the backend's state for notify/listen/leader, or NULL */
+
+    /* kj_store_ext: set once under meta_lock, read with acquire order. */
+    void *ext[KJ_STORE_EXT_COUNT];
+    void (*ext_destroy[KJ_STORE_EXT_COUNT])(void *);
 };
 /* Per connection, used by the thread that borrowed it only. */
 struct kj_db_header {

@@ -64,11 +64,9 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     snprintf(dir, sizeof dir, "%s/data/text", cfg->root);
     app->analyzer = kj_analyzer_open(dir, err, errlen);
     if (!app->analyzer) return -1;
-    kj_search_set_analyzer(app->analyzer);
     /* Queries are read as people type them (filler, English terms, typos). */
     app->rewriter = kj_rewriter_open(app->analyzer, dir, err, errlen);
     if (!app->rewriter) return -1;
-    kj_search_set_rewriter(app->rewriter);
     /* The search index follows the market's listing changes (market.h). */
     if (kj_search_listen()) { snprintf(err, errlen, "cannot register the search index's listener"); return -1; }
     snprintf(path, sizeof path, "%s/kejiyun.db", cfg->data);
@@ -79,6 +77,14 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     app->store = kj_store_open(&kj_sqlite_backend, path, conns, kj_search_fts5.conn_hook,
                                app->analyzer, err, errlen);
     if (!app->store) return -1;
+    /* The store's search state (search/context.h): its caches, the
+     * analyzer and rewriter it reads text with; freed with the store. */
+    kj_search_ctx *sc = kj_search_ctx_new(app->analyzer, app->rewriter);
+    if (!sc || kj_search_attach(app->store, sc)) {
+        kj_search_ctx_free(sc);
+        snprintf(err, errlen, "cannot set up the search context");
+        return -1;
+    }
     snprintf(dir, sizeof dir, "%s/migrations/sqlite", cfg->root);
     if (kj_store_migrate(app->store, dir, err, errlen) < 0) return -1;
     kj_db *db = kj_store_acquire(app->store);
@@ -177,8 +183,7 @@ void kj_app_close(kj_app *app)
     kj_router_free(app->router);
     kj_static_free(app->statics);
     kj_tmpl_free(app->tmpl);
-    kj_store_close(app->store);
-    kj_search_set_rewriter(NULL);
+    kj_store_close(app->store);   /* and its search context, before the analyzer it reads with */
     kj_rewriter_close(app->rewriter);
     kj_analyzer_close(app->analyzer);
     kj_app_close_ref(app);

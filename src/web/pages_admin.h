@@ -15,10 +15,4 @@ void kj_page_admin_enable(kj_req *req);
 void kj_page_admin_reset(kj_req *req);
 void kj_page_admin_audit(kj_req *req);
 
-void kj_api_admin_users(kj_req *req);
-void kj_api_admin_role(kj_req *req);
-void kj_api_admin_disable(kj_req *req);
-void kj_api_admin_enable(kj_req *req);
-void kj_api_admin_reset(kj_req *req);
-void kj_api_admin_audit(kj_req *req);
 #endif

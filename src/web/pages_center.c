@@ -432,7 +432,7 @@ static void desk_workorders(kj_req *req, const char *center_id, json_t *desk)
     json_object_set_new(desk, "workorders", counts);
 }
 
-static json_t *desk_data(kj_req *req)
+json_t *kj_desk_data(kj_req *req)
 {
     kj_db *db = kj_req_db(req);
     const char *center = kj_jstr(req->user, "center_id");
@@ -474,10 +474,9 @@ static json_t *desk_data(kj_req *req)
 
 void kj_page_desk(kj_req *req)
 {
-    json_t *d = desk_data(req);
+    json_t *d = kj_desk_data(req);
     json_object_set_new(d, "page_title", json_string(kj_tr(req, "desk.title")));
     json_object_set_new(d, "no_center", json_boolean(!kj_jstr(req->user, "center_id") && !kj_authz_is_admin(req->user)));
     kj_render(req, 200, "desk", d);
 }
 
-void kj_api_desk(kj_req *req) { kj_resp_json(req, 200, desk_data(req)); }

@@ -24,14 +24,6 @@ void kj_page_center_staff_remove(kj_req *req); /* POST /centers/{id}/staff/{uid}
 void kj_page_admin_user_center(kj_req *req);   /* POST /admin/users/{id}/center */
 void kj_page_desk(kj_req *req);                /* GET  /desk */
 
-void kj_api_centers(kj_req *req);              /* GET    /api/v1/service-centers */
-void kj_api_center(kj_req *req);               /* GET    /api/v1/service-centers/{id} */
-void kj_api_center_create(kj_req *req);        /* POST   /api/v1/service-centers */
-void kj_api_center_patch(kj_req *req);         /* PATCH  /api/v1/service-centers/{id} */
-void kj_api_center_staff(kj_req *req);         /* GET    /api/v1/service-centers/{id}/staff */
-void kj_api_center_staff_add(kj_req *req);     /* POST   /api/v1/service-centers/{id}/staff */
-void kj_api_center_staff_remove(kj_req *req);  /* DELETE /api/v1/service-centers/{id}/staff/{uid} */
-void kj_api_desk(kj_req *req);                 /* GET    /api/v1/desk */
 
 /** A center as pages and the API show it to req's user (new ref), or NULL
  *  when unknown: the public fields, its chain of parents, its children,
@@ -64,4 +56,6 @@ extern const kj_desk_section_fn kj_desk_sections[];
 
 /** Checks a region filter or field: NULL/"" or a known region code. */
 bool kj_center_region_ok(kj_req *req, const char *code);
+/** The desk's data for the request's actor (GET /desk, GET /api/v1/desk). New ref. */
+json_t *kj_desk_data(kj_req *req);
 #endif

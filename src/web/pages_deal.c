@@ -302,7 +302,7 @@ void kj_page_mail_prefs(kj_req *req)
 }
 
 /* Stores each declared category present in the inputs. */
-static int save_prefs(kj_req *req)
+int kj_mail_prefs_save_req(kj_req *req)
 {
     for (const char *const *c = kj_mail_categories; *c; c++)
         if (kj_in_str(req, *c) && kj_mail_pref_set(kj_req_db(req), kj_jstr(req->user, "id"), *c, kj_in_str(req, *c))) return -1;
@@ -312,22 +312,14 @@ static int save_prefs(kj_req *req)
 void kj_page_mail_prefs_post(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_error(req, 422, "err.form.check"); return; }
-    if (save_prefs(req)) { kj_error(req, 500, "err.internal"); return; }
+    if (kj_mail_prefs_save_req(req)) { kj_error(req, 500, "err.internal"); return; }
     kj_resp_redirect(req, "/settings/mail?saved=1");
-}
-
-void kj_api_mail_prefs(kj_req *req) { kj_resp_json(req, 200, kj_mail_prefs(kj_req_db(req), kj_jstr(req->user, "id"))); }
-
-void kj_api_mail_prefs_put(kj_req *req)
-{
-    if (save_prefs(req)) { kj_error(req, 500, "err.internal"); return; }
-    kj_api_mail_prefs(req);
 }
 
 /* ---- files in the conversation ---- */
 
 /* Stores the request's first file; 0 with the attachment id, or -1 with the error sent. */
-static int attach_upload(kj_req *req, char *att)
+int kj_deal_attach_req(kj_req *req, char *att)
 {
     kj_upload *u = req->uploads;
     while (u && (!u->filename || !*u->filename)) u = u->next;
@@ -345,14 +337,7 @@ static int attach_upload(kj_req *req, char *att)
 void kj_page_deal_attach(kj_req *req)
 {
     char att[32];
-    if (attach_upload(req, att) == 0) kj_resp_redirect(req, kj_arena_printf(req->arena, "/deals/%s#messages", kj_req_param(req, 0)));
-}
-
-void kj_api_deal_attach(kj_req *req)
-{
-    char att[32];
-    if (attach_upload(req, att)) return;
-    kj_resp_json(req, 201, json_pack("{s:s, s:o}", "id", att, "deal", kj_deal_get(kj_req_db(req), req->user, kj_req_param(req, 0))));
+    if (kj_deal_attach_req(req, att) == 0) kj_resp_redirect(req, kj_arena_printf(req->arena, "/deals/%s#messages", kj_req_param(req, 0)));
 }
 
 void kj_page_deal_file(kj_req *req)

@@ -6,6 +6,7 @@
 #ifndef KJ_PAGES_DEAL_H
 #define KJ_PAGES_DEAL_H
 #include "http/http.h"
+#include <jansson.h>
 
 /** /deals: the user's deals and accepted EOIs that can start one. */
 void kj_page_deals(kj_req *req);
@@ -25,7 +26,6 @@ void kj_page_deal_contract_pdf(kj_req *req);
  *  conversation; GET /deals/{id}/files/{att}: its download (members only). */
 void kj_page_deal_attach(kj_req *req);
 void kj_page_deal_file(kj_req *req);
-void kj_api_deal_attach(kj_req *req);
 /** POST /eois/{id}/deal and /listings/{id}/order: start a deal. */
 void kj_page_deal_start_eoi(kj_req *req);
 void kj_page_deal_order(kj_req *req);
@@ -40,6 +40,9 @@ json_t *kj_ratings_summary(kj_req *req, const char *kind, const char *id);
 void kj_page_mail_prefs(kj_req *req);
 void kj_page_mail_prefs_post(kj_req *req);
 
-void kj_api_mail_prefs(kj_req *req);
-void kj_api_mail_prefs_put(kj_req *req);
+/** Saves the mail preferences the request sends; 0 or -1 (store failed). */
+int kj_mail_prefs_save_req(kj_req *req);
+/** Stores the request's first file in deal {0}'s conversation; 0 with the
+ *  attachment id in att (KJ_ID_LEN + 1 bytes), or -1 with the error sent. */
+int kj_deal_attach_req(kj_req *req, char *att);
 #endif

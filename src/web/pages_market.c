@@ -613,8 +613,8 @@ void kj_page_notifications(kj_req *req)
 /* ---- attachments ---- */
 
 /* Stores each uploaded file of the form for listing id (owner only).
- * Returns the number stored, or -1 with *err_key. */
-static int store_uploads(kj_req *req, const char *id, bool confidential, const char **err_key, char *first_id)
+ * Returns the number stored, or -1 with e. */
+int kj_listing_store_uploads(kj_req *req, const char *id, bool confidential, kj_err *e, char *first_id)
 {
     kj_app *app = kj_req_app(req);
     int n = 0;
@@ -622,12 +622,12 @@ static int store_uploads(kj_req *req, const char *id, bool confidential, const c
         if (!u->filename || !*u->filename) continue;
         char att[KJ_ID_LEN + 1];
         if (kj_attach_store(kj_req_db(req), app->cfg.data, (size_t)app->cfg.max_upload, user_id(req), id, NULL,
-                            u->filename, u->data, u->size, confidential, att, err_key))
+                            u->filename, u->data, u->size, confidential, att, e))
             return -1;
         if (!n && first_id) snprintf(first_id, KJ_ID_LEN + 1, "%s", att);
         n++;
     }
-    if (!n) *err_key = "err.attach.empty";
+    if (!n) kj_err_set(e, KJ_E_INVALID, "err.attach.empty", "file");
     return n ? n : -1;
 }
 
@@ -637,9 +637,9 @@ void kj_page_listing_upload(kj_req *req)
     json_t *l = own_listing(req, id);
     if (!l) return;
     json_decref(l);
-    const char *err = NULL;
-    if (store_uploads(req, id, kj_in_bool(req, "confidential"), &err, NULL) < 0) {
-        kj_error(req, !strcmp(err, "err.attach.too_large") ? 413 : 422, err);
+    kj_err err = { 0 };
+    if (kj_listing_store_uploads(req, id, kj_in_bool(req, "confidential"), &err, NULL) < 0) {
+        kj_error(req, kj_err_status(&err), err.key);   /* the reason as the answer's detail */
         return;
     }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s?saved=1", id));
@@ -663,21 +663,3 @@ void kj_page_listing_attachment_delete(kj_req *req)
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s", id));
 }
 
-void kj_api_listing_upload(kj_req *req)
-{
-    const char *id = kj_req_param(req, 0);
-    json_t *l = kj_listing_view(kj_req_db(req), id, req->user);
-    if (!l) { kj_error(req, 404, "err.not_found"); return; }
-    bool owner = json_is_true(json_object_get(l, "is_owner"));
-    json_decref(l);
-    if (!owner) { kj_error(req, 403, "err.auth.forbidden"); return; }
-    const char *err = NULL;
-    char first[KJ_ID_LEN + 1] = "";
-    if (store_uploads(req, id, kj_in_bool(req, "confidential"), &err, first) < 0) {
-        kj_error(req, !strcmp(err, "err.attach.too_large") ? 413 : 422, err);
-        return;
-    }
-    json_t *a = kj_attach_get(kj_req_db(req), first);
-    json_object_del(a, "sha256");
-    kj_resp_json(req, 201, a);
-}

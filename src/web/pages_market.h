@@ -3,7 +3,9 @@
  */
 #ifndef KJ_PAGES_MARKET_H
 #define KJ_PAGES_MARKET_H
+#include "core/err.h"
 #include "http/http.h"
+#include <stdbool.h>
 
 void kj_page_browse_achievements(kj_req *req);
 void kj_page_browse_services(kj_req *req);
@@ -28,6 +30,9 @@ void kj_page_favourites(kj_req *req);
 void kj_page_notifications(kj_req *req);
 void kj_page_listing_upload(kj_req *req);
 void kj_page_listing_attachment_delete(kj_req *req);
-void kj_api_listing_upload(kj_req *req);
 
+/** Stores each uploaded file of the request for listing id (the caller
+ *  checked the owner); the number stored (first_id: the first's id), or
+ *  -1 with e. */
+int kj_listing_store_uploads(kj_req *req, const char *id, bool confidential, kj_err *e, char *first_id);
 #endif

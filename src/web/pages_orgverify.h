@@ -15,13 +15,7 @@ void kj_page_orgverify_queue(kj_req *req);
 void kj_page_orgverify_licence(kj_req *req);
 
 void kj_page_org_public(kj_req *req);
-void kj_api_org_public(kj_req *req);
 
-void kj_api_orgverify_lifecycle(kj_req *req);
-void kj_api_orgverify(kj_req *req);
-void kj_api_orgverify_apply(kj_req *req);
-void kj_api_orgverify_act(kj_req *req);
-void kj_api_orgverify_queue(kj_req *req);
 
 /** The licence a form or multipart API body carries: the first file of
  *  field "licence" (data NULL when none), with the upload limit and data

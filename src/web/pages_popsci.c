@@ -89,7 +89,7 @@ bool kj_popsci_check_images(kj_req *req, const char *field, kj_popsci_images **o
         const char *key = NULL, *mime = NULL;
         if (!u->size) key = "err.attach.empty";
         else if (u->size > KJ_POPSCI_IMAGE_MAX) key = "popsci.err.image_large";
-        else if (!(mime = kj_attach_sniff(u->data, u->size, &key)) || !kj_attach_is_inline(mime)) key = "popsci.err.image_type";
+        else if (!(mime = kj_attach_sniff(u->data, u->size, NULL)) || !kj_attach_is_inline(mime)) key = "popsci.err.image_type";
         if (key) { kj_field_error(req, field, key); return false; }
         if (imgs->n == cap) {
             struct prepared *more = realloc(imgs->img, (size_t)(cap = cap ? 2 * cap : 4) * sizeof *more);
@@ -117,11 +117,11 @@ int kj_popsci_store_images(kj_req *req, const kj_popsci_images *imgs, const char
     for (int i = 0; i < imgs->n; i++) {
         const kj_upload *u = imgs->img[i].u;
         char id[KJ_ID_LEN + 1];
-        const char *key = NULL;
+        kj_err why = { 0 };
         int rc = kj_attach_store(kj_req_db(req), app->cfg.data, KJ_POPSCI_IMAGE_MAX, kj_user_id(req->user), NULL, NULL, u->filename,
-                                 u->data, u->size, false, id, &key);
+                                 u->data, u->size, false, id, &why);
         if (!rc) rc = kj_media_save_variants(kj_req_db(req), app->cfg.data, id, &imgs->img[i].set);
-        if (rc) { kj_field_error(req, imgs->field, key ? image_error_key(key) : "err.internal"); return -1; }
+        if (rc) { kj_field_error(req, imgs->field, why.key ? image_error_key(why.key) : "err.internal"); return -1; }
         if (kj_popsci_image_link(kj_req_db(req), id, kj_user_id(req->user), content_id, question_id, poster)) return -1;
         poster = false;
     }
@@ -140,9 +140,10 @@ static int store_video(kj_req *req, json_t *in)
     for (const kj_upload *u = req->uploads; u; u = u->next) {
         if (!u->field || strcmp(u->field, "video") || (!u->size && (!u->filename || !*u->filename))) continue;
         char id[KJ_ID_LEN + 1];
-        const char *key = NULL;
+        kj_err why = { 0 };
         if (kj_video_store(kj_req_db(req), app->cfg.data, (size_t)app->cfg.max_video, kj_user_id(req->user), u->data, u->size, id,
-                           &key)) {
+                           &why)) {
+            const char *key = why.key;
             for (size_t i = 0; i < sizeof map / sizeof *map; i++)
                 if (key && !strcmp(key, map[i][0])) key = map[i][1];
             kj_field_error(req, "video", key ? key : "err.internal");
@@ -1096,7 +1097,7 @@ void kj_page_popsci_atom(kj_req *req)
 
 /* ---- the public expert directory (issue 15 item 7) ---- */
 
-static json_t *directory(kj_req *req, bool labels)
+json_t *kj_expert_directory_req(kj_req *req, bool labels)
 {
     const char *topic = kj_in_str(req, "topic");
     json_t *items = kj_popsci_expert_directory(kj_popsci_db(req), topic, 100, 0);
@@ -1122,12 +1123,8 @@ void kj_page_expert_directory(kj_req *req)
 {
     json_t *d = page_data(req, "popsci.directory.title");
     const char *topic = kj_in_str(req, "topic");
-    json_object_set_new(d, "experts", directory(req, true));
+    json_object_set_new(d, "experts", kj_expert_directory_req(req, true));
     json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
     kj_render(req, 200, "expert_directory", d);
 }
 
-void kj_api_expert_directory(kj_req *req)
-{
-    kj_resp_json(req, 200, json_pack("{s:o}", "items", directory(req, false)));
-}

@@ -83,5 +83,7 @@ void kj_page_popsci_atom(kj_req *req);        /* GET  /feeds/popsci.atom?topic=&
 /** The public expert directory: GET /experts and GET /api/v1/experts
  *  (?topic=CODE). */
 void kj_page_expert_directory(kj_req *req);
-void kj_api_expert_directory(kj_req *req);
+/** The public expert directory of the request's filters (labels: with
+ *  display labels for the page). New ref. */
+json_t *kj_expert_directory_req(kj_req *req, bool labels);
 #endif

@@ -18,11 +18,5 @@ void kj_page_privacy_center(kj_req *req);
 void kj_page_account_export(kj_req *req);
 void kj_page_account_delete(kj_req *req);
 
-void kj_api_consent(kj_req *req);
-void kj_api_consent_post(kj_req *req);
-void kj_api_account_export(kj_req *req);
-void kj_api_account_delete(kj_req *req);
-void kj_api_team_follow(kj_req *req);
-void kj_api_team_unfollow(kj_req *req);
 
 #endif

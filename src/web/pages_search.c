@@ -1,6 +1,8 @@
 /*
- * pages_search.c — the search page and API, suggestions, the matches of a
- * listing with their reasons, "not relevant" feedback, and alerts.
+ * pages_search.c — the search page, the matches of a listing with their
+ * reasons, "not relevant" feedback, and alerts (pages; their JSON API is
+ * api/api_search.c, which shares the request helpers declared in
+ * pages_search.h).
  */
 #include "web/pages_search.h"
 #include "core/json_util.h"
@@ -16,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void query_from(kj_req *req, kj_search_query *q)
+void kj_search_query_from(kj_req *req, kj_search_query *q)
 {
     memset(q, 0, sizeof *q);
     q->q = kj_in_str(req, "q");
@@ -44,7 +46,7 @@ static void snippet_html(json_t *hit)
     kj_buf_free(&b);
 }
 
-static void strip_markers(json_t *hit)
+void kj_search_hit_plain(json_t *hit)
 {
     const char *s = kj_jstr(hit, "snippet");
     if (!s) return;
@@ -132,10 +134,10 @@ static void label_facets(kj_req *req, json_t *facets)
 void kj_page_search(kj_req *req)
 {
     kj_search_query q;
-    query_from(req, &q);
+    kj_search_query_from(req, &q);
     if (q.per_page > 50) q.per_page = 50;
     json_t *d = NULL;
-    const char *err = NULL;
+    kj_err err = { 0 };
     if (!kj_has_errors(req) && q.q && *q.q) d = kj_search(kj_req_db(req), &q, &err);
     if (!d) d = json_pack("{s:[], s:i, s:{}}", "items", "total", 0, "facets");
     size_t i;
@@ -197,31 +199,6 @@ void kj_page_search(kj_req *req)
     kj_render(req, kj_has_errors(req) ? 400 : 200, "search", d);
 }
 
-void kj_api_search(kj_req *req)
-{
-    kj_search_query q;
-    query_from(req, &q);
-    const char *err = NULL;
-    json_t *d = kj_search(kj_req_db(req), &q, &err);
-    if (!d) { kj_resp_problem(req, 400, kj_tr(req, "err.http.400"), kj_tr(req, err), NULL); return; }
-    size_t i;
-    json_t *h;
-    json_array_foreach(json_object_get(d, "items"), i, h) {
-        strip_markers(h);
-        kj_listing_api_prices(h);
-        json_object_set_new(h, "anonymous", json_boolean(json_integer_value(json_object_get(h, "anonymous"))));
-    }
-    json_object_set_new(d, "page", json_integer(q.page > 0 ? q.page : 1));
-    json_object_set_new(d, "per_page", json_integer(q.per_page > 0 ? q.per_page : 20));
-    if (q.q && *q.q && q.page <= 1) json_object_set_new(d, "popsci", kj_popsci_search(kj_req_db(req), kj_req_app(req)->analyzer, q.q, 5));
-    kj_resp_json(req, 200, d);
-}
-
-void kj_api_suggest(kj_req *req)
-{
-    kj_resp_json(req, 200, json_pack("{s:o}", "items", kj_search_suggest(kj_req_db(req), kj_in_str(req, "q"), 8)));
-}
-
 /* ---- matches ---- */
 
 void kj_match_explain(kj_req *req, json_t *m)
@@ -248,7 +225,7 @@ void kj_match_explain(kj_req *req, json_t *m)
     json_object_set_new(m, "is_studio", json_boolean(!strcmp(kj_jstr(m, "kind"), "studio")));
 }
 
-static json_t *visible_listing(kj_req *req, const char *id, int *status)
+json_t *kj_match_listing_visible(kj_req *req, const char *id, int *status)
 {
     json_t *l = kj_listing_view(kj_req_db(req), id, req->user);
     if (!l) *status = 404;
@@ -264,7 +241,7 @@ void kj_page_matches(kj_req *req)
 {
     const char *id = kj_req_param(req, 0);
     int status = 0;
-    json_t *l = visible_listing(req, id, &status);
+    json_t *l = kj_match_listing_visible(req, id, &status);
     if (!l) { kj_error(req, status ? status : 404, "err.not_found"); return; }
     json_t *items = kj_match_list(kj_req_db(req), id, 50);
     size_t i;
@@ -278,21 +255,7 @@ void kj_page_matches(kj_req *req)
     kj_render(req, 200, "matches", d);
 }
 
-void kj_api_matches(kj_req *req)
-{
-    const char *id = kj_req_param(req, 0);
-    int status = 0;
-    json_t *l = visible_listing(req, id, &status);
-    if (!l) { kj_error(req, 404, "err.not_found"); return; }
-    json_decref(l);
-    json_t *items = kj_match_list(kj_req_db(req), id, (int)kj_in_int(req, "limit", 20));
-    size_t i;
-    json_t *m;
-    json_array_foreach(items, i, m) kj_match_explain(req, m);
-    kj_resp_json(req, 200, json_pack("{s:o}", "items", items));
-}
-
-static int feedback(kj_req *req)
+int kj_match_feedback_req(kj_req *req)
 {
     const char *id = kj_req_param(req, 0), *other = kj_req_param(req, 1);
     if (!kj_id_valid(id) || !kj_id_valid(other) || kj_match_feedback(kj_req_db(req), req->user, id, other)) {
@@ -304,12 +267,7 @@ static int feedback(kj_req *req)
 
 void kj_page_match_not_relevant(kj_req *req)
 {
-    if (feedback(req) == 0) kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s/matches", kj_req_param(req, 0)));
-}
-
-void kj_api_match_not_relevant(kj_req *req)
-{
-    if (feedback(req) == 0) req->status = 204;
+    if (kj_match_feedback_req(req) == 0) kj_resp_redirect(req, kj_arena_printf(req->arena, "/listings/%s/matches", kj_req_param(req, 0)));
 }
 
 /* ---- alerts ---- */
@@ -327,7 +285,7 @@ static json_t *filters_of(kj_req *req)
     return f;
 }
 
-static int subscribe(kj_req *req, char *id, const char **err)
+int kj_subscribe_req(kj_req *req, char *id, kj_err *err)
 {
     double threshold = kj_in_str(req, "threshold") ? atof(kj_in_str(req, "threshold")) : 0.5;
     json_t *f = filters_of(req);
@@ -340,21 +298,10 @@ static int subscribe(kj_req *req, char *id, const char **err)
 void kj_page_subscribe(kj_req *req)
 {
     char id[KJ_ID_LEN + 1];
-    const char *err = NULL;
+    kj_err err = { 0 };
     if (kj_has_errors(req)) { kj_error(req, 422, "err.form.check"); return; }
-    if (subscribe(req, id, &err)) { kj_error(req, !strcmp(err, "err.not_found") ? 404 : 422, err); return; }
+    if (kj_subscribe_req(req, id, &err)) { kj_answer_err(req, &err); return; }
     kj_resp_redirect(req, "/subscriptions?saved=1");
-}
-
-void kj_api_subscribe(kj_req *req)
-{
-    char id[KJ_ID_LEN + 1];
-    const char *err = NULL;
-    if (subscribe(req, id, &err)) {
-        kj_resp_problem(req, !strcmp(err, "err.not_found") ? 404 : 422, kj_tr(req, "err.http.422"), kj_tr(req, err), NULL);
-        return;
-    }
-    kj_resp_json(req, 201, json_pack("{s:s}", "id", id));
 }
 
 void kj_page_subscriptions(kj_req *req)
@@ -367,11 +314,6 @@ void kj_page_subscriptions(kj_req *req)
                                                    "saved", kj_req_query(req, "saved") != NULL));
 }
 
-void kj_api_subscriptions(kj_req *req)
-{
-    kj_resp_json(req, 200, json_pack("{s:o}", "items", kj_subscriptions(kj_req_db(req), req->user)));
-}
-
 void kj_page_unsubscribe(kj_req *req)
 {
     if (!kj_id_valid(kj_req_param(req, 0)) || kj_unsubscribe(kj_req_db(req), req->user, kj_req_param(req, 0))) {
@@ -379,13 +321,4 @@ void kj_page_unsubscribe(kj_req *req)
         return;
     }
     kj_resp_redirect(req, "/subscriptions");
-}
-
-void kj_api_unsubscribe(kj_req *req)
-{
-    if (!kj_id_valid(kj_req_param(req, 0)) || kj_unsubscribe(kj_req_db(req), req->user, kj_req_param(req, 0))) {
-        kj_error(req, 404, "err.not_found");
-        return;
-    }
-    req->status = 204;
 }

@@ -30,10 +30,4 @@ void kj_page_workorder_attach(kj_req *req);
 void kj_page_workorder_file(kj_req *req);
 
 /* API. */
-void kj_api_workorder_create(kj_req *req);
-void kj_api_workorders(kj_req *req);
-void kj_api_workorder_lifecycle(kj_req *req);
-void kj_api_workorder(kj_req *req);
-void kj_api_workorder_act(kj_req *req);
-void kj_api_workorder_attach(kj_req *req);
 #endif

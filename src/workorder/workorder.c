@@ -657,11 +657,6 @@ json_t *kj_workorder_center_figures(kj_db *db, const char *center_id)
 
 /* ---- files ---- */
 
-static kj_err_kind attach_kind(const char *key)
-{
-    return !strcmp(key, "err.attach.too_large") ? KJ_E_TOO_LARGE : !strcmp(key, "err.internal") ? KJ_E_INTERNAL : KJ_E_INVALID;
-}
-
 int kj_workorder_attach(kj_db *db, json_t *user, const char *id, const char *data_dir, size_t max_size,
                         const char *filename, const void *data, size_t size, bool internal_file, char *att_out, kj_err *e)
 {
@@ -670,10 +665,11 @@ int kj_workorder_attach(kj_db *db, json_t *user, const char *id, const char *dat
     json_t *v = kj_workorder_view(db, user, id, &pre);
     if (!v) { *e = pre; return -1; }
     json_decref(v);
-    const char *key = NULL;
     char att[KJ_ID_LEN + 1];
-    if (kj_attach_store(db, data_dir, max_size, kj_user_id(user), NULL, NULL, filename, data, size, true, att, &key))
-        return kj_err_set(e, attach_kind(key), key, "file");
+    if (kj_attach_store(db, data_dir, max_size, kj_user_id(user), NULL, NULL, filename, data, size, true, att, e)) {
+        e->field = "file";
+        return -1;
+    }
     int rc = -1;
     json_t *wo = NULL, *actor = NULL;
     if (kj_db_begin(db)) { kj_attach_delete(db, data_dir, att); return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); }

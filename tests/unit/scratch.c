@@ -43,9 +43,7 @@ void kj_scratch_close(kj_scratch *s)
 {
     json_decref(s->admin);
     if (s->db) kj_store_release(s->app.store, s->db);
-    kj_store_close(s->app.store);
-    kj_search_set_analyzer(NULL);   /* the store set it process-wide; it goes now */
-    kj_search_set_rewriter(NULL);   /* and the query rewriter with it */
+    kj_store_close(s->app.store);   /* its search context with it */
     kj_rewriter_close(s->app.rewriter);
     kj_analyzer_close(s->app.analyzer);
     kj_app_close_ref(&s->app);

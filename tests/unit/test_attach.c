@@ -180,18 +180,19 @@ TEST(attach_sniff_by_content)
     bytes png = { .n = 0 };
     add(&png, png_sig, 8);
     png_chunk(&png, "IHDR", "\0\0\0\1\0\0\0\1\10\2\0\0\0", 13);
-    const char *key = NULL;
-    CHECK_STR(kj_attach_sniff(png.b, png.n, &key), "image/png");
+    kj_err e = { 0 };
+    CHECK_STR(kj_attach_sniff(png.b, png.n, &e), "image/png");
     static const char pdf[] = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
-    CHECK_STR(kj_attach_sniff(pdf, sizeof pdf - 1, &key), "application/pdf");
+    CHECK_STR(kj_attach_sniff(pdf, sizeof pdf - 1, &e), "application/pdf");
+    CHECK_INT(e.kind, KJ_E_NONE);
     static const char text[] = "just some text pretending to be a picture\n";
-    key = NULL;
-    CHECK(kj_attach_sniff(text, sizeof text - 1, &key) == NULL);
-    CHECK_STR(key, "err.attach.type");
+    CHECK(kj_attach_sniff(text, sizeof text - 1, &e) == NULL);
+    CHECK_STR(e.key, "err.attach.type");
+    CHECK_INT(e.kind, KJ_E_INVALID);
     static const char html[] = "<!doctype html><html><script>alert(1)</script></html>";
-    key = NULL;
-    CHECK(kj_attach_sniff(html, sizeof html - 1, &key) == NULL);
-    CHECK_STR(key, "err.attach.type");
+    e = (kj_err){ 0 };
+    CHECK(kj_attach_sniff(html, sizeof html - 1, &e) == NULL);
+    CHECK_STR(e.key, "err.attach.type");
 }
 
 TEST(attach_clean_name)

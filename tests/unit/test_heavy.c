@@ -75,13 +75,14 @@ TEST(heavy_every_attachment_keeps_the_budget)
     const char *owner = json_string_value(json_object_get(s.admin, "id"));
     unsigned char p[64];
     char id[32];
-    const char *err = NULL;
+    kj_err err = { 0 };
     size_t n = whole_png(p, 6000, 6000);
     CHECK_INT(kj_attach_store(s.db, s.dir, 1 << 20, owner, NULL, NULL, "bomb.png", p, n, false, id, &err), -1);
-    CHECK_STR(err, "err.attach.pixels");
+    CHECK_STR(err.key, "err.attach.pixels");
+    CHECK_INT(err.kind, KJ_E_INVALID);
     CHECK_INT(kj_db_int(s.db, -1, "SELECT count(*) FROM attachments", ""), 0);     /* nothing left behind */
     n = whole_png(p, 640, 480);
-    err = NULL;
+    err = (kj_err){ 0 };
     CHECK_INT(kj_attach_store(s.db, s.dir, 1 << 20, owner, NULL, NULL, "ok.png", p, n, false, id, &err), 0);
     kj_scratch_close(&s);
 }

@@ -67,7 +67,7 @@ TEST(fts5_backend_indexes_scans_and_counts)
     int64_t rows = 0, tokens = 0;
     CHECK_INT(sb->totals(s.db, &rows, &tokens), 0);
     CHECK_INT(rows, 2);
-    char *expr = kj_search_expr_in(sb, "电池", 6, 8, true, NULL, NULL);
+    char *expr = kj_search_expr_in(kj_search_analyzer(s.db), sb, "电池", 6, 8, true, NULL, NULL);
     REQUIRE(expr != NULL);
     collect c = { .scan = { collect_visit, collect_scored, { 15, 12, 10, 1 }, NULL } };
     CHECK_INT(sb->scan(s.db, expr, false, 0, &c.scan), 1);
@@ -153,13 +153,16 @@ TEST(saved_search_filters_read_back_through_the_table)
 
 TEST(doc_attrs_take_a_length_from_a_backend_without_fts5_records)
 {
+    kj_doc_cache *dc = kj_doc_cache_new();
+    REQUIRE(dc != NULL);
     kj_doc_row r = { .doc_kind = "listing", .kind = "achievement", .status = "published", .valid_until = "2030-01-31",
                      .tokens = 42 };
     kj_doc_attrs a;
-    CHECK(kj_doc_attrs_from_row(&r, &a));
+    CHECK(kj_doc_attrs_from_row(dc, &r, &a));
     CHECK_INT(a.tokens, 42);
     CHECK_INT(a.hot.tokens, 42);
     r.tokens = 0;   /* unknown: the ranking reads it from the index */
-    CHECK(kj_doc_attrs_from_row(&r, &a));
+    CHECK(kj_doc_attrs_from_row(dc, &r, &a));
     CHECK_INT(a.tokens, -1);
+    kj_doc_cache_free(dc);
 }
