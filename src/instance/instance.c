@@ -411,12 +411,12 @@ int kj_instance_set_image(kj_db *db, const char *data_dir, const char *actor_id,
     bool logo = !strcmp(which, "logo");
     if (!logo && strcmp(which, "favicon")) return kj_err_set(e, KJ_E_BAD_REQUEST, "err.instance.unknown", "file");
     if (!data || !size) return kj_err_set(e, KJ_E_INVALID, "err.attach.empty", "file");
-    const char *mime = NULL, *key = NULL;
+    const char *mime = NULL;
     kj_buf stored = { 0 };
-    if (kj_attach_prepare(data, size, max_size, &mime, &stored, &key)) {
+    if (kj_attach_prepare(data, size, max_size, &mime, &stored, e)) {
         kj_buf_free(&stored);
-        return kj_err_set(e, !strcmp(key ? key : "", "err.attach.too_large") ? KJ_E_TOO_LARGE : KJ_E_INVALID,
-                          key ? key : "err.attach.type", "file");
+        e->field = "file";
+        return -1;
     }
     if (strncmp(mime, "image/", 6)) { kj_buf_free(&stored); return kj_err_set(e, KJ_E_INVALID, "err.attach.not_image", "file"); }
     kj_id id = kj_id_new();
