@@ -210,7 +210,7 @@ bool kj_store_leader(kj_store *s)
     int64_t now = kj_now_ms();
     if (!s->leader_asked || now - s->leader_asked_ms >= 500 || now < s->leader_asked_ms) {
         bool was = s->leader;
-        s->leader = s->be->leader(s) == 1;
+        __atomic_store_n(&s->leader, s->be->leader(s) == 1, __ATOMIC_RELAXED);
         s->leader_asked = true;
         s->leader_asked_ms = now;
         if (s->leader != was)
@@ -223,11 +223,9 @@ bool kj_store_leader(kj_store *s)
 
 bool kj_store_leader_known(kj_store *s)
 {
-    if (!s->be->leader) return true;
-    pthread_mutex_lock(&s->leader_lock);
-    bool l = s->leader;
-    pthread_mutex_unlock(&s->leader_lock);
-    return l;
+    /* Without the lock: the asking may wait for a connection to a database
+     * that is down, and /readyz must not wait with it. */
+    return !s->be->leader || __atomic_load_n(&s->leader, __ATOMIC_RELAXED);
 }
 
 /* Every failure but a constraint violation: counted for /metrics, logged

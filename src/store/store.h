@@ -329,7 +329,8 @@ const char *kj_store_node_id(kj_store *s);
  *  the old leader is still inside a job: jobs therefore claim their rows
  *  inside their own transactions, and run correctly twice at once. */
 bool kj_store_leader(kj_store *s);
-/** Answers kj_store_leader from memory, without asking (for /readyz). */
+/** Answers kj_store_leader from memory, without asking and without
+ *  waiting (for /readyz and /metrics). */
 bool kj_store_leader_known(kj_store *s);
 
 /* State that a module above the store keeps per store (the search
@@ -365,7 +366,7 @@ struct kj_store {
     pthread_mutex_t listen_lock;   /* guards listeners */
     struct { char channel[48]; kj_change_listener fn; void *ctx; } listeners[KJ_LISTENERS_MAX];
     int nlisteners;
-    pthread_mutex_t leader_lock;   /* guards the three below */
+    pthread_mutex_t leader_lock;   /* guards the three below (leader: written under it, read atomically) */
     bool leader, leader_asked;
     int64_t leader_asked_ms;
     int64_t schema_known;    /* the last migration kj_store_migrate found (atomic) */
