@@ -16,7 +16,7 @@ const SIZES = [
   ['390 px', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }],
 ];
 
-async function axeBuilder() {
+export async function axeBuilder() {
   try {
     return (await import('@axe-core/playwright')).default;
   } catch (e) {
@@ -25,7 +25,7 @@ async function axeBuilder() {
 }
 
 /** The serious and critical violations on page, as readable lines. */
-async function violations(AxeBuilder, page) {
+export async function violations(AxeBuilder, page) {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${pathOf(page)}: ${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);

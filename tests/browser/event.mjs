@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { follow, followTo, logInOn, pathOf, unique } from './pages.mjs';
+import { axeBuilder, violations } from './axe.mjs';
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, acceptDownloads: true };
 const STAFF = { email: 'operator@demo.kejiyun.cn', password: 'Operator-2026!' };      // head of the 成都 center
@@ -154,7 +155,40 @@ async function journey(t) {
   }
 }
 
+/** axe-core on the event pages of the demo's upcoming event, anonymous, as
+ * a registered participant and as its organizer, at 390 px (the pages are
+ * phone-first; axe.mjs covers the shared layout at desktop width too). */
+async function axeEventPages(t) {
+  const AxeBuilder = await axeBuilder();
+  const found = [];
+  for (const [size, options] of [['390 px', PHONE]]) {
+    const anon = await t.newPage(options);
+    await anon.goto(`${t.base}/events`);
+    const href = await anon.locator('#ev-upcoming a').first().getAttribute('href');
+    for (const p of ['/events', href, `${href}/projects`]) {
+      await anon.goto(`${t.base}${p}`);
+      found.push(...(await violations(AxeBuilder, anon)).map((v) => `[${size}] ${v}`));
+    }
+    const user = await t.newPage(options);
+    await logInOn(user, t.base, ENTERPRISE);
+    for (const sub of ['', '/register', '/participants', '/meetings', '/agenda', '/ticket']) {
+      await user.goto(`${t.base}${href}${sub}`);
+      found.push(...(await violations(AxeBuilder, user)).map((v) => `[${size}] ${v}`));
+    }
+    const staff = await t.newPage(options);
+    await logInOn(staff, t.base, STAFF);
+    for (const sub of ['/checkin', '/report', '/registrations']) {
+      await staff.goto(`${t.base}${href}${sub}`);
+      found.push(...(await violations(AxeBuilder, staff)).map((v) => `[${size}] ${v}`));
+    }
+    await staff.goto(`${t.base}/events/new`);
+    found.push(...(await violations(AxeBuilder, staff)).map((v) => `[${size}] ${v}`));
+  }
+  assert.deepEqual(found, [], `axe found ${found.length} serious or critical violation(s):\n${found.join('\n')}`);
+}
+
 export const tests = [
   { name: 'event: staff create a 对接会; an enterprise registers, finds a scientist in the suggestions, books a meeting and downloads the agenda; the scientist accepts; staff check both in; both record an intention; a deal starts (390 px)',
     fn: journey, budget: 14 },
+  { name: 'event/axe: no serious or critical violation on the event pages at 390 px', fn: axeEventPages, budget: 12 },
 ];
