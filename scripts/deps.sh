@@ -19,6 +19,8 @@ build_pkgs=(
   tzdata                                          # the instance time zone (setting time_zone)
 )
 test_pkgs=( python3 chromium fonts-wqy-microhei sqlite3 python3-aiosmtpd poppler-utils )
+# haproxy: tests/http/test_multinode.py puts two nodes behind it.
+test_pkgs+=( haproxy )
 # Node.js may come from elsewhere than Debian (e.g. a newer build); only ask
 # Debian for it when no node/npm is on PATH.
 command -v node >/dev/null 2>&1 || test_pkgs+=( nodejs )

@@ -79,6 +79,7 @@ start)
   "${as[@]}" patroni "$dir/pg1.yml" >"$dir/pg1.log" 2>&1 &
   echo $! >"$dir/pg1.pid"
   for i in $(seq 120); do curl -fs http://127.0.0.1:18008/primary >/dev/null 2>&1 && break; sleep 0.5; done
+  curl -fs http://127.0.0.1:18008/primary >/dev/null 2>&1 || { tail -20 "$dir/pg1.log" >&2; echo "pg1 did not become the primary" >&2; exit 1; }
   "${as[@]}" patroni "$dir/pg2.yml" >"$dir/pg2.log" 2>&1 &
   echo $! >"$dir/pg2.pid"
   for i in $(seq 120); do curl -fs http://127.0.0.1:18009/replica >/dev/null 2>&1 && break; sleep 0.5; done
