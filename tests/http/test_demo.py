@@ -278,3 +278,20 @@ def test_demo_popsci_pictures_and_video_are_served(server):
         assert part.status == 206 and len(part.body) == 100, part
         assert part.header("Content-Range") == "bytes 0-99/%d" % size, part.header("Content-Range")
         assert "video.demo.kejiyun.cn" not in page.text
+
+
+def test_readme_lists_every_demo_account(server):
+    """The README's account table names every account the demo loader made
+    (issue 15: a visitor finds whom to sign in as, and what to try)."""
+    import os
+    import sqlite3
+    from harness import ROOT
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "kejiyun.db"), uri=True)
+    emails = [r[0] for r in db.execute("SELECT email FROM users WHERE email LIKE '%@demo.kejiyun.cn'")]
+    db.close()
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        rows = [line for line in f if line.startswith("| ") and "@demo.kejiyun.cn" in line]
+    assert len(emails) >= 39, emails
+    for e in emails:
+        row = [r for r in rows if r.startswith("| %s |" % e)]
+        assert row and row[0].count("|") == 5 and row[0].split("|")[4].strip(), (e, row)
