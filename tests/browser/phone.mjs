@@ -214,6 +214,39 @@ async function postDemandFromHome(t) {
   assert.equal(await sci.locator('#post-listing').count(), 0, 'no 发布需求 for a scientist');
 }
 
+/** Issue 15: on a 1280 px desktop the signed-in header stays one row
+ *  (it wrapped once centers, work orders, the desk and statistics had
+ *  links): for the administrator and a center head, the busiest headers. */
+async function desktopHeaderOneRow(t) {
+  const who = [
+    { email: 'admin@demo.kejiyun.cn', password: 'Admin-2026!' },
+    { email: 'operator@demo.kejiyun.cn', password: 'Operator-2026!' },
+    ENTERPRISE,
+  ];
+  for (const w of who) {
+    const page = await t.newPage({ viewport: { width: 1280, height: 800 } });
+    await logInOn(page, t.base, w);
+    await page.goto(`${t.base}/achievements`);
+    const rows = await page.evaluate(() => {
+      const row = document.querySelector('header .top-row');
+      const tops = [...row.querySelectorAll('a, button, input, summary')]
+        .filter((e) => e.checkVisibility({ contentVisibilityAuto: true, visibilityProperty: true }) && e.getBoundingClientRect().height > 0)
+        .map((e) => { const r = e.getBoundingClientRect(); return Math.round(r.top + r.height / 2); });
+      return { height: row.getBoundingClientRect().height, spread: Math.max(...tops) - Math.min(...tops), n: tops.length };
+    });
+    await page.screenshot({ path: path.join(t.artifacts, `header-1280-${w.email.split('@')[0]}.png`) });
+    assert.ok(rows.n >= 5, `${w.email}: header items visible (${rows.n})`);
+    assert.ok(rows.spread <= 8 && rows.height <= 64,
+      `${w.email}: the header is one row at 1280 px (height ${rows.height}, centres spread ${rows.spread} px)`);
+    // Every signed-in destination is still one click away from the header.
+    const mine = page.locator('#account-menu');
+    await mine.locator('summary').click();
+    for (const href of ['/dashboard', '/deals', '/work-orders'])
+      assert.ok(await mine.locator(`a[href="${href}"]`).isVisible(), `${w.email}: ${href} in the account menu`);
+    await page.context().close();
+  }
+}
+
 export const tests = [
   { name: 'phone/home: the home page shows listings, figures, 科普 and search at 360 px, each card a link', fn: homeWithContent, budget: 8 },
   { name: 'phone/home: the bottom tab bar leads to each section and marks the current one; the menu opens', fn: tabBar, budget: 8 },
@@ -221,4 +254,5 @@ export const tests = [
   { name: 'phone/home: search and a listing at 360 px, results before facets', fn: searchAndListing, budget: 8 },
   { name: 'phone/home: no main page scrolls sideways at 360 px', fn: noSidewaysScroll, budget: 12 },
   { name: 'phone/home: posting a demand from the home page ends in 已提交，等待审核', fn: postDemandFromHome, budget: 10 },
+  { name: 'desktop/header: the signed-in header is one row at 1280 px; the account links sit in one menu', fn: desktopHeaderOneRow, budget: 10 },
 ];

@@ -31,8 +31,16 @@ async function fillRegistration(page, { role, name, email }) {
 const submitForm = (page) => page.click('form.form button[type="submit"]');
 
 /** Asserts the header shows the logged-in navigation in the given catalog. */
+/** Opens the header's account drop-down when it is shown closed (wider screens). */
+export async function openAccountMenu(page) {
+  const menu = page.locator('#account-menu');
+  if (await menu.count() && await menu.locator('summary').isVisible() && !(await menu.evaluate((d) => d.open)))
+    await menu.locator('summary').click();
+}
+
 async function expectLoggedInNav(page, tr) {
   const nav = page.locator('header nav');
+  await openAccountMenu(page);
   await nav.getByRole('button', { name: tr('nav.logout') }).waitFor();
   assert.equal(await nav.getByRole('link', { name: tr('nav.dashboard'), exact: true }).count(), 1, 'dashboard link in nav');
   assert.equal(await nav.getByRole('link', { name: tr('nav.login'), exact: true }).count(), 0, 'no login link when logged in');
@@ -45,6 +53,7 @@ async function expectLoggedOutNav(page, tr) {
 }
 
 async function logOut(page, tr) {
+  await openAccountMenu(page);
   await page.locator('header nav').getByRole('button', { name: tr('nav.logout') }).click();
   await page.waitForURL((u) => u.pathname === '/');
   await expectLoggedOutNav(page, tr);
