@@ -31,6 +31,7 @@
 #include "web/app.h"
 #include "routes/routes.h"
 #include "workorder/workorder.h"
+#include "stats/export.h"
 #include "stats/stats.h"
 #include "deal/deal.h"  /* kj_ledger_verify (deal feature) */
 #include "mail/mail.h"  /* the e-mail worker (deal feature) */
@@ -120,6 +121,11 @@ static void *run_jobs(void *arg)
             int st = kj_stats_refresh_due(db, app->cfg.stats_refresh_minutes * 60 * 1000,
                                           app->cfg.workorder_first_response_hours * 3600 * 1000);
             if (st != 0) stats_tried_us = st < 0 ? kj_mono_us() : 0;
+            /* Last month's reports (whole instance, each center's region),
+             * each written once, after a rebuild (so at most every
+             * stats_refresh_minutes, never in a retry loop). */
+            if (st == 1 && kj_stats_reports_due(db, app->cfg.data, kj_i18n_translate, (void *)"zh-CN", 40) < 0)
+                kj_log_error("stats: the monthly reports could not be listed (tried after the next rebuild)");
         }
         /* Small batches: a stop request waits for at most one batch, and a
          * match costs up to ≈200 ms at 1M listings (make bench). */

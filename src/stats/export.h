@@ -8,6 +8,9 @@
 #ifndef KJ_STATS_EXPORT_H
 #define KJ_STATS_EXPORT_H
 #include "core/buf.h"
+#include "core/err.h"
+#include "stats/stats.h"
+#include "store/store.h"
 #include <jansson.h>
 #include <stddef.h>
 
@@ -31,4 +34,25 @@ unsigned char *kj_stats_xlsx(json_t *tables, json_t *about, kj_stats_tr tr, void
  *  first numeric column. Returns the bytes (malloc'd, *len) or NULL.
  *  Thread-safe (renders take turns on one lock, as contracts do). */
 unsigned char *kj_stats_pdf(const char *title, json_t *about, json_t *tables, kj_stats_tr tr, void *ctx, size_t *len);
+
+/* ---- the monthly report (report.c) ---- */
+
+/** The lines saying what a table set is (title, region, period, domain,
+ *  when the figures were built), in lang through tr (new ref). */
+json_t *kj_stats_about(json_t *figures, const kj_stats_query *q, const char *lang, kj_stats_tr tr, void *ctx);
+/** q's figures as the PDF report (title "monthly report YYYY-MM" of q->to).
+ *  Bytes (malloc'd, *len), or NULL with e (the figures' refusals, or
+ *  INTERNAL when rendering failed). */
+unsigned char *kj_stats_report(kj_db *db, const kj_stats_query *q, const char *lang, kj_stats_tr tr, void *ctx,
+                               size_t *len, kj_err *e);
+/** The monthly job: writes last month's report (zh-CN) of the whole
+ *  instance and of every service center's region that has none yet into
+ *  data_dir/reports/, at most max per call, recording each in
+ *  stats_reports. Returns how many it wrote, or -1 (tried again later). */
+int kj_stats_reports_due(kj_db *db, const char *data_dir, kj_stats_tr tr, void *ctx, int max);
+/** The stored report of region ("" the whole instance) for month, as a
+ *  path under the data directory (malloc'd), or NULL. */
+char *kj_stats_report_stored(kj_db *db, const char *region, int month);
+/** The stored reports of region, newest first: [{month, size, created_at}]. */
+json_t *kj_stats_reports(kj_db *db, const char *region);
 #endif

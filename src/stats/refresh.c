@@ -73,8 +73,11 @@ static const metric_def metrics[] = {
       "AND EXISTS (SELECT 1 FROM eois e WHERE e.listing_id = l.id AND e.status = 'accepted')" },
     { "d_solved", "",
       "SELECT " MONTH("l.published_at") " AS month, COALESCE(l.region, '') AS region, COALESCE(l.domain1, '') AS domain, "
-      "'' AS dim, '' AS dim2, 0 AS amount FROM listings l WHERE l.kind = 'demand' AND l.published_at IS NOT NULL "
-      "AND EXISTS (SELECT 1 FROM deals d JOIN " SIGNED " s ON s.deal_id = d.id WHERE d.listing_id = l.id)" },
+      "'' AS dim, '' AS dim2, 0 AS amount FROM listings l "
+      /* The signed deals' listings once (not a correlated aggregate per demand). */
+      "JOIN (SELECT DISTINCT d.listing_id FROM deals d JOIN " SIGNED " s ON s.deal_id = d.id "
+      "WHERE d.listing_id IS NOT NULL) sv ON sv.listing_id = l.id "
+      "WHERE l.kind = 'demand' AND l.published_at IS NOT NULL" },
     { "d_eoi_days", "",
       "SELECT " MONTH("l.published_at") " AS month, COALESCE(l.region, '') AS region, COALESCE(l.domain1, '') AS domain, "
       "CAST((f.at - l.published_at) / 86400000 AS TEXT) AS dim, '' AS dim2, 0 AS amount FROM listings l "

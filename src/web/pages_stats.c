@@ -313,6 +313,19 @@ static void render_page(kj_req *req, const kj_stats_query *q, json_t *f, bool pu
         kj_stats_query last = *q;
         last.from = last.to;
         json_object_set_new(d, "pdf", json_string(link_to(req, "/stats/report.pdf", &last, q->region)));
+        /* The monthly job's reports of this region. */
+        json_t *stored = kj_stats_reports(kj_req_db(req), q->region), *links = json_array();
+        json_t *rep;
+        json_array_foreach(stored, i, rep) {
+            kj_stats_query m = { .region = q->region, .from = (int)json_integer_value(json_object_get(rep, "month")) };
+            m.to = m.from;
+            char label[16];
+            snprintf(label, sizeof label, "%04d-%02d", m.from / 100 % 10000, m.from % 100);
+            json_array_append_new(links, json_pack("{s:s, s:s}", "label", kj_arena_strdup(req->arena, label), "href",
+                                                   link_to(req, "/stats/report.pdf", &m, q->region)));
+        }
+        json_decref(stored);
+        json_object_set_new(d, "reports", links);
     }
     json_decref(f);
     kj_render(req, 200, "stats", d);
@@ -372,36 +385,13 @@ static void send_csv(kj_req *req, bool public_view)
 void kj_page_stats_csv(kj_req *req) { send_csv(req, false); }
 void kj_page_stats_public_csv(kj_req *req) { send_csv(req, true); }
 
-/* The lines of the first sheet / the report's head: what, where, when. */
-static json_t *about_lines(kj_req *req, const kj_stats_query *q, json_t *f, bool public_view)
-{
-    json_t *about = json_array();
-    json_array_append_new(about, json_string(kj_tr(req, public_view ? "stats.public.title" : "stats.title")));
-    char line[256];
-    snprintf(line, sizeof line, "%s: %s", kj_tr(req, "stats.filter.region"),
-             *q->region ? region_name(req, json_object_get(f, "scope")) : kj_tr(req, "stats.everywhere"));
-    json_array_append_new(about, json_string(line));
-    snprintf(line, sizeof line, "%s: %04d-%02d – %04d-%02d", kj_tr(req, "stats.filter.period"), q->from / 100, q->from % 100,
-             q->to / 100, q->to % 100);
-    json_array_append_new(about, json_string(line));
-    json_t *dom = json_object_get(f, "domain");
-    snprintf(line, sizeof line, "%s: %s", kj_tr(req, "stats.filter.domain"),
-             dom && !json_is_null(dom) ? kj_jstr_or_empty(dom, !strcmp(req->lang, "en") ? "name_en" : "name_zh")
-                                       : kj_tr(req, "stats.filter.all_domains"));
-    json_array_append_new(about, json_string(line));
-    int64_t built = json_integer_value(json_object_get(json_object_get(f, "freshness"), "built_at"));
-    snprintf(line, sizeof line, "%s %s", kj_tr(req, "stats.fresh"), built ? kj_when_text(req, built) : kj_tr(req, "stats.fresh.never"));
-    json_array_append_new(about, json_string(line));
-    return about;
-}
-
 void kj_stats_send_xlsx(kj_req *req, bool public_view)
 {
     kj_stats_query q;
     if (kj_stats_req_query(req, &q, public_view)) return;
     json_t *f = kj_stats_req_figures(req, &q);
     if (!f) return;
-    json_t *tables = kj_stats_tables(f, req->lang), *about = about_lines(req, &q, f, public_view);
+    json_t *tables = kj_stats_tables(f, req->lang), *about = kj_stats_about(f, &q, req->lang, kj_i18n_translate, (void *)req->lang);
     json_decref(f);
     size_t len = 0;
     unsigned char *x = kj_stats_xlsx(tables, about, kj_i18n_translate, (void *)req->lang, &len);
@@ -416,21 +406,34 @@ void kj_stats_send_xlsx(kj_req *req, bool public_view)
 void kj_page_stats_xlsx(kj_req *req) { kj_stats_send_xlsx(req, false); }
 void kj_page_stats_public_xlsx(kj_req *req) { kj_stats_send_xlsx(req, true); }
 
+/* The monthly report: the stored one when the monthly job wrote it (a
+ * whole past month of the whole scope), made now otherwise. */
 void kj_page_stats_pdf(kj_req *req)
 {
     kj_stats_query q;
     if (kj_stats_req_query(req, &q, false)) return;
-    json_t *f = kj_stats_req_figures(req, &q);
-    if (!f) return;
-    json_t *tables = kj_stats_tables(f, req->lang), *about = about_lines(req, &q, f, false);
-    json_decref(f);
-    char title[128];
-    snprintf(title, sizeof title, "%s %04d-%02d", kj_tr(req, "stats.report.title"), q.to / 100, q.to % 100);
+    kj_app *app = kj_req_app(req);
+    char *stored = q.from == q.to && !q.domain ? kj_stats_report_stored(kj_req_db(req), q.region, q.to) : NULL;
+    unsigned char *pdf = NULL;
     size_t len = 0;
-    unsigned char *pdf = kj_stats_pdf(title, about, tables, kj_i18n_translate, (void *)req->lang, &len);
-    json_decref(tables);
-    json_decref(about);
-    if (!pdf) { kj_error(req, 500, "err.internal"); return; }
+    if (stored) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/%s", app->cfg.data, stored);
+        FILE *fp = fopen(path, "rb");
+        kj_buf b = { 0 };
+        char chunk[65536];
+        size_t n;
+        while (fp && (n = fread(chunk, 1, sizeof chunk, fp)) > 0) kj_buf_append(&b, chunk, n);
+        if (fp && !ferror(fp) && b.len) pdf = (unsigned char *)kj_buf_steal(&b, &len);
+        if (fp) fclose(fp);
+        kj_buf_free(&b);
+        free(stored);
+    }
+    if (!pdf) {
+        kj_err e = { 0 };
+        pdf = kj_stats_report(kj_req_db(req), &q, req->lang, kj_i18n_translate, (void *)req->lang, &len, &e);
+        if (!pdf) { kj_answer_err(req, &e); return; }
+    }
     char disp[96];
     snprintf(disp, sizeof disp, "attachment; filename=\"kejiyun-report-%04d-%02d.pdf\"", q.to / 100, q.to % 100);
     kj_resp_header(req, "Content-Disposition", kj_arena_strdup(req->arena, disp));

@@ -223,3 +223,24 @@ def test_links_to_the_pages(server):
     assert home.status == 200 and 'id="home-open-data"' in home.text and 'id="nav-data"' in home.text
     assert 'id="nav-stats"' not in home.text
     assert 'id="nav-stats"' in login(server, "operator").get("/").text
+
+
+def test_monthly_reports_by_the_job(server):
+    """The job writes last month's report of the whole instance and of every
+    center's region once, at its first rebuild; the page lists them and the
+    link serves the stored PDF."""
+    import time
+    admin = login(server, "admin")
+    for _ in range(120):
+        page = admin.get("/stats?region=510100")
+        if 'id="stats-reports"' in page.text:
+            break
+        time.sleep(0.5)
+    assert 'id="stats-reports"' in page.text, "no monthly report after 60 s"
+    href = re.search(r'id="stats-reports">[^<]*<a href="([^"]+)"', page.text).group(1).replace("&amp;", "&")
+    pdf = admin.get(href)
+    assert pdf.status == 200 and pdf.body.startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.body, capture_output=True, check=True).stdout.decode()
+    assert "成都市" in text and "科技服务月度统计报告" in text
+    # Another center's staff cannot fetch 成都's.
+    assert login(server, "operator2").get(href).status == 403
