@@ -202,18 +202,24 @@ static void take_fact(acc *a, const kj_stats_query *q, const char *metric, int m
     }
 }
 
+/* Before the period only the monthly series are needed (comparisons with
+ * the month before and a year before): the other metrics' rows of those
+ * months are not read at all. */
+#define SERIES_ONLY_BEFORE_FROM "AND (month = 0 OR month >= ? OR metric IN ('l_pub', 'd_solved', 'deal_signed', 'wo'))"
+
 static int read_facts(kj_db *db, const kj_stats_query *q, int lo, acc *a)
 {
     const char *region = q->region ? q->region : "";
     bool dom = q->domain && *q->domain;
-    json_t *p = json_pack("[s, i, i]", region, lo, q->to);
+    json_t *p = json_pack("[s, i, i, i]", region, lo, q->to, q->from);
     if (dom) json_array_append_new(p, json_string(q->domain));
     kj_stmt *st = kj_db_prepare_j(db, dom
         ? "SELECT metric, month, domain, dim, dim2, sum(n), sum(amount) FROM stats_facts "
-          "WHERE region = ? AND (month = 0 OR month BETWEEN ? AND ?) AND (domain = ? OR metric IN ('wo', 'wo_center')) "
-          "GROUP BY metric, month, domain, dim, dim2"
+          "WHERE region = ? AND (month = 0 OR month BETWEEN ? AND ?) " SERIES_ONLY_BEFORE_FROM " "
+          "AND (domain = ? OR metric IN ('wo', 'wo_center', 'deal_flow')) GROUP BY metric, month, domain, dim, dim2"
         : "SELECT metric, month, domain, dim, dim2, sum(n), sum(amount) FROM stats_facts "
-          "WHERE region = ? AND (month = 0 OR month BETWEEN ? AND ?) GROUP BY metric, month, domain, dim, dim2", p);
+          "WHERE region = ? AND (month = 0 OR month BETWEEN ? AND ?) " SERIES_ONLY_BEFORE_FROM " "
+          "GROUP BY metric, month, domain, dim, dim2", p);
     json_decref(p);
     if (!st) return -1;
     int rc;
@@ -455,6 +461,15 @@ static json_t *supply_demand(view *v, acc *a, json_t *names)
     return sd;
 }
 
+static int cmp_flow(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int64_t nx = json_integer_value(json_object_get(x, "deals")), ny = json_integer_value(json_object_get(y, "deals"));
+    if (nx != ny) return nx < ny ? 1 : -1;
+    int64_t vx = json_integer_value(json_object_get(x, "value_fen")), vy = json_integer_value(json_object_get(y, "value_fen"));
+    return vx < vy ? 1 : vx > vy ? -1 : 0;
+}
+
 static json_t *transactions(view *v, acc *a, json_t *names)
 {
     json_t *t = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "started", cnt(v, a->started), "signed", cnt(v, a->signed_n),
@@ -487,6 +502,17 @@ static json_t *transactions(view *v, acc *a, json_t *names)
                                                region_ref(sp ? sp + 1 : ""), "deals", (json_int_t)n,
                                                "value_fen", (json_int_t)get(o, "fen")));
     }
+    /* The largest flows first, at most 50 (a province has hundreds of city pairs). */
+    size_t nf = json_array_size(flows);
+    json_t **fv = calloc(nf ? nf : 1, sizeof *fv);
+    for (size_t i = 0; i < nf; i++) fv[i] = json_incref(json_array_get(flows, i));
+    qsort(fv, nf, sizeof *fv, cmp_flow);
+    json_array_clear(flows);
+    for (size_t i = 0; i < nf; i++) {
+        if (i < 50) json_array_append(flows, fv[i]);
+        json_decref(fv[i]);
+    }
+    free(fv);
     json_object_set_new(t, "flows", flows);
     return t;
 }

@@ -25,7 +25,7 @@
  *    here or on any page; the number of suppressed cells is).
  *
  * Metrics of stats_facts (dim / dim2; amount):
- *   l_pub       listings published in the month (by published_at): kind / TRL
+ *   l_pub       listings published in the month (by published_at): kind
  *   l_open      month 0: listings published and current when the job ran: kind / TRL
  *   d_matched   demands published in the month with a match scoring at least
  *               KJ_STATS_MATCH_MIN
@@ -36,6 +36,7 @@
  *   deal_signed deals signed (both signatures) in the month: contract type; amount fen
  *   deal_done   deals completed in the month: contract type; amount fen
  *   deal_flow   deals signed in the month: provider's city / client's city; amount fen
+ *               (all domains: the domain filter leaves flows as they are)
  *   ch_entry    揭榜 entries published in the month: state now; amount bounty fen
  *   ch_list     揭榜 entries published in the month: list id
  *   ch_app      applications (not withdrawn) made in the month, in the entry's region
