@@ -139,3 +139,9 @@ bool kj_authz_may_manage_event(json_t *user, const char *center_id)
 {
     return kj_authz_is_admin(user) || kj_authz_is_center_staff(user, center_id);
 }
+
+bool kj_authz_may_see_stats(json_t *user, const char *region)
+{
+    if (kj_authz_is_admin(user)) return true;
+    return region && *region && kj_authz_can_review_region(user, region);
+}

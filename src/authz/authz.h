@@ -117,6 +117,12 @@ bool kj_authz_may_manage_event(json_t *user, const char *center_id);
  *  from them and hide remote items (fed/fed.h): administrators. */
 bool kj_authz_may_manage_federation(json_t *user);
 
+/** May see the statistics of region (stats/stats.h; NULL or "": the whole
+ *  instance): administrators everywhere (the province page, 科协); center
+ *  staff in their jurisdiction's subtree. The public data page needs no
+ *  permission. */
+bool kj_authz_may_see_stats(json_t *user, const char *region);
+
 /** A resident (城乡群众, role "resident"): the public's light account. */
 bool kj_authz_is_resident(json_t *user);
 /** May publish on the marketplace: create listings, studios, 揭榜 lists

@@ -22,11 +22,7 @@ static const char *const kinds[] = { "achievement", "service", "demand", NULL };
 static const char *const contract_types[] = { "development", "transfer", "license", "consulting", "service", NULL };
 static const char *const awarded_states[] = { "publicity", "agreement", "executing", "completed", NULL };
 
-bool kj_stats_may_see(json_t *user, const char *region)
-{
-    if (kj_authz_is_admin(user)) return true;
-    return region && *region && kj_authz_can_review_region(user, region);
-}
+bool kj_stats_may_see(json_t *user, const char *region) { return kj_authz_may_see_stats(user, region); }
 
 int kj_stats_parse_month(const char *s)
 {

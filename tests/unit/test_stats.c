@@ -405,6 +405,23 @@ TEST(stats_figures_by_hand)
     kj_scratch_close(&s);
 }
 
+TEST(stats_who_may_see)
+{
+    kj_scratch s;   /* installs the region tree the jurisdiction is walked by */
+    REQUIRE(kj_scratch_open(&s, "statsauthz") == 0);
+    json_t *admin = json_pack("{s:s}", "role", "admin");
+    json_t *chengdu = json_pack("{s:s, s:s}", "role", "operator", "jurisdiction", "510100");
+    json_t *plain = json_pack("{s:s, s:s}", "role", "scientist", "region", "510100");
+    CHECK(kj_stats_may_see(admin, "") && kj_stats_may_see(admin, "630100"));
+    CHECK(kj_stats_may_see(chengdu, "510100") && kj_stats_may_see(chengdu, "510104"));
+    CHECK(!kj_stats_may_see(chengdu, "510000") && !kj_stats_may_see(chengdu, "") && !kj_stats_may_see(chengdu, "630100"));
+    CHECK(!kj_stats_may_see(plain, "510100"));   /* a home region grants nothing */
+    json_decref(admin);
+    json_decref(chengdu);
+    json_decref(plain);
+    kj_scratch_close(&s);
+}
+
 static const char *tr_keys(void *ctx, const char *key) { return key; }
 
 TEST(stats_exports)
