@@ -162,7 +162,7 @@ static void take_fact(acc *a, const kj_stats_query *q, const char *metric, int m
     } else if (!strcmp(metric, "d_matched")) a->matched += n;
     else if (!strcmp(metric, "d_answered")) a->answered += n;
     else if (!strcmp(metric, "d_solved")) a->solved += n;
-    else if (!strcmp(metric, "d_eoi_days")) add(a->eoi_days, dim, n);
+    else if (!strcmp(metric, "d_eoi_days") || !strcmp(metric, "d_eoi_days_all")) add(a->eoi_days, dim, n);
     else if (!strcmp(metric, "deal_new")) a->started += n;
     else if (!strcmp(metric, "deal_signed")) {
         a->signed_n += n;
@@ -201,13 +201,16 @@ static void take_fact(acc *a, const kj_stats_query *q, const char *metric, int m
 /* Before the period only the monthly series are needed (comparisons with
  * the month before and a year before): the other metrics' rows of those
  * months are not read at all. */
-#define SERIES_ONLY_BEFORE_FROM "AND (month = 0 OR month >= ? OR metric IN ('l_pub', 'd_solved', 'deal_signed', 'wo'))"
+#define SERIES_ONLY_BEFORE_FROM "AND (month = 0 OR month >= ? OR metric IN ('l_pub', 'd_solved', 'deal_signed', 'wo')) " \
+    "AND metric NOT IN ('deal_flow', ?)"
 
 static int read_facts(kj_db *db, const kj_stats_query *q, int lo, acc *a)
 {
     const char *region = q->region ? q->region : "";
     bool dom = q->domain && *q->domain;
-    json_t *p = json_pack("[s, i, i, i]", region, lo, q->to, q->from);
+    /* The median's histogram: per domain under a domain filter, else the
+     * one across all domains (stats.h); flows are read by read_flows. */
+    json_t *p = json_pack("[s, i, i, i, s]", region, lo, q->to, q->from, dom ? "d_eoi_days_all" : "d_eoi_days");
     if (dom) json_array_append_new(p, json_string(q->domain));
     kj_stmt *st = kj_db_prepare_j(db, dom
         ? "SELECT metric, month, domain, dim, dim2, sum(n), sum(amount) FROM stats_facts "
@@ -235,6 +238,28 @@ static int read_facts(kj_db *db, const kj_stats_query *q, int lo, acc *a)
     }
     kj_stmt_finish(db, st);
     return rc == KJ_DB_DONE ? 0 : -1;
+}
+
+/* Flows between cities: summed by the database, the largest 50 only (a
+ * province has thousands of city pairs over a year). */
+static int read_flows(kj_db *db, const kj_stats_query *q, acc *a)
+{
+    json_t *rows = kj_db_rows(db, "SELECT dim, dim2, sum(n) AS n, sum(amount) AS amount FROM stats_facts "
+                                  "WHERE region = ? AND metric = 'deal_flow' AND month BETWEEN ? AND ? GROUP BY dim, dim2 "
+                                  "ORDER BY sum(n) DESC, sum(amount) DESC, dim, dim2 LIMIT 50", "sii",
+                              q->region ? q->region : "", (int64_t)q->from, (int64_t)q->to);
+    if (!rows) return -1;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        char key[128];
+        snprintf(key, sizeof key, "%s %s", kj_jstr_or_empty(r, "dim"), kj_jstr_or_empty(r, "dim2"));
+        json_t *f = sub(a->flows, key);
+        add(f, "n", get(r, "n"));
+        add(f, "fen", get(r, "amount"));
+    }
+    json_decref(rows);
+    return 0;
 }
 
 /* The median of a histogram of integer days. */
@@ -727,6 +752,7 @@ json_t *kj_stats_figures(kj_db *db, const kj_stats_query *q, kj_err *e)
     int lo = q->from < kj_stats_month_add(q->to, -12) ? q->from : kj_stats_month_add(q->to, -12);
     if (lo < KJ_STATS_FIRST_MONTH) lo = KJ_STATS_FIRST_MONTH;
     read_facts(db, q, lo, &a);   /* a failed read fails the connection (the request answers 500) */
+    read_flows(db, q, &a);
     json_t *out = json_object();
     json_t *scope = region_ref(region);
     json_t *chain = json_array();

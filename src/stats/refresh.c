@@ -84,6 +84,14 @@ static const metric_def metrics[] = {
       "JOIN (SELECT listing_id, min(decided_at) AS at FROM eois WHERE status = 'accepted' AND decided_at IS NOT NULL "
       "GROUP BY listing_id) f ON f.listing_id = l.id "
       "WHERE l.kind = 'demand' AND l.published_at IS NOT NULL AND f.at >= l.published_at" },
+    /* The same across all domains (domain ''): the figure without a domain
+     * filter reads a few hundred rows instead of one set per domain. */
+    { "d_eoi_days_all", "",
+      "SELECT " MONTH("l.published_at") " AS month, COALESCE(l.region, '') AS region, '' AS domain, "
+      "CAST((f.at - l.published_at) / 86400000 AS TEXT) AS dim, '' AS dim2, 0 AS amount FROM listings l "
+      "JOIN (SELECT listing_id, min(decided_at) AS at FROM eois WHERE status = 'accepted' AND decided_at IS NOT NULL "
+      "GROUP BY listing_id) f ON f.listing_id = l.id "
+      "WHERE l.kind = 'demand' AND l.published_at IS NOT NULL AND f.at >= l.published_at" },
     { "deal_new", "",
       "SELECT " MONTH("d.created_at") " AS month, d.region AS region, " DOM1("d.domain") " AS domain, "
       "COALESCE(d.contract_type, '') AS dim, '' AS dim2, 0 AS amount FROM deals d" },

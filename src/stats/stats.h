@@ -32,6 +32,7 @@
  *   d_answered  … with an accepted expression of interest
  *   d_solved    … with a signed deal (both parties signed)
  *   d_eoi_days  … with an accepted EOI: days from publication to the first / —
+ *   d_eoi_days_all  the same, domain '' (all domains: read without a domain filter)
  *   deal_new    deals started in the month: contract type ('' before terms)
  *   deal_signed deals signed (both signatures) in the month: contract type; amount fen
  *   deal_done   deals completed in the month: contract type; amount fen
