@@ -2,11 +2,12 @@
 #   make          build ./kejiyun (release flags, warnings are errors)
 #   make run      install missing Debian packages, build, serve on :8080
 #   make test     the whole suite (unit + HTTP + browser), ASan+UBSan build
+#   make test-pg  the PostgreSQL lane alone (make test runs it too when PostgreSQL 15 is installed)
 #   make bench    benchmarks (not part of the test suite; also bench-search, bench-popsci)
 #   make fuzz     libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 600)
 #   make fuzz-replay  each fuzz target over its corpus only (part of make test)
 
-PKGS    := libmicrohttpd sqlite3 libsodium jansson inih libutf8proc opencc libqrencode \
+PKGS    := libmicrohttpd sqlite3 libpq libsodium jansson inih libutf8proc opencc libqrencode \
            libcurl zlib md4c cairo pangocairo gdlib libexif
 CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
@@ -34,7 +35,7 @@ SAN_FLAGS := $(CFLAGS_COMMON) -O1 -g -fsanitize=address,undefined \
              -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 .PHONY: fuzz fuzz-build fuzz-replay
-.PHONY: all install run test test-unit test-http test-browser bench bench-search bench-popsci clean deps san
+.PHONY: all install run test test-pg test-unit test-http test-browser bench bench-search bench-popsci clean deps san
 
 all: kejiyun
 
@@ -81,6 +82,14 @@ test:
 	@bash scripts/deps.sh --test
 	@$(MAKE) --no-print-directory kejiyun san fuzz-build
 	@bash tests/run
+
+# The PostgreSQL lane alone (tests/pg/run): a throw-away PostgreSQL 15
+# cluster, the schema equivalence test and the HTTP modules listed in
+# tests/pg/http_modules on --db postgresql://…
+test-pg:
+	@bash scripts/deps.sh --test
+	@$(MAKE) --no-print-directory san
+	@bash tests/pg/run
 
 test-unit: san
 	$(SAN_DIR)/unit

@@ -10,6 +10,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential pkg-config
   libmicrohttpd-dev libsqlite3-dev libsodium-dev libjansson-dev libinih-dev
+  libpq-dev                                       # the PostgreSQL backend (src/store/store_pg.c)
   libutf8proc-dev libopencc-dev opencc libfriso-dev friso-dict libstemmer-dev
   libmd4c-dev libcurl4-openssl-dev libxlsxwriter-dev
   libmagic-dev zlib1g-dev libgd-dev libexif-dev   # images: resizing, EXIF orientation
@@ -18,7 +19,8 @@ build_pkgs=(
   libcairo2-dev libpango1.0-dev fonts-wqy-microhei   # contract PDFs: cairo + pango, CJK glyphs
   tzdata                                          # the instance time zone (setting time_zone)
 )
-test_pkgs=( python3 chromium fonts-wqy-microhei sqlite3 python3-aiosmtpd poppler-utils )
+test_pkgs=( python3 chromium fonts-wqy-microhei sqlite3 python3-aiosmtpd poppler-utils
+            postgresql-15 )   # make test-pg (tests/pg): initdb, pg_ctl, psql
 # haproxy: tests/http/test_multinode.py puts two nodes behind it.
 test_pkgs+=( haproxy )
 # Node.js may come from elsewhere than Debian (e.g. a newer build); only ask

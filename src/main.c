@@ -336,7 +336,8 @@ static int with_store(int argc, char **argv, int (*fn)(kj_app *app, kj_db *db, v
 
 static int do_migrate(kj_app *app, kj_db *db, void *ctx)
 {
-    printf("database %s/kejiyun.db is at schema version %lld\n", app->cfg.data,
+    printf("database %s%s%s is at schema version %lld\n", *app->cfg.db ? app->cfg.db : app->cfg.data,
+           *app->cfg.db ? "" : "/", *app->cfg.db ? "" : "kejiyun.db",
            (long long)kj_db_int(db, 0, "SELECT max(version) FROM schema_migrations", ""));
     return 0;
 }

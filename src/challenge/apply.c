@@ -571,7 +571,7 @@ static json_t *ranking(kj_db *db, const char *challenge_id)
                            "JOIN users u ON u.id = a.applicant_id LEFT JOIN orgs o ON o.id = a.org_id "
                            "LEFT JOIN challenge_scores s ON s.application_id = a.id "
                            "WHERE a.challenge_id = ? AND a.status IN ('submitted','selected') "
-                           "GROUP BY a.id, u.name, o.name ORDER BY average DESC, a.created_at", "s", challenge_id);
+                           "GROUP BY a.id, u.name, o.name, o.verified_at ORDER BY average DESC, a.created_at", "s", challenge_id);
     size_t i;
     json_t *x;
     json_array_foreach(r, i, x) json_object_set_new(x, "rank", json_integer((json_int_t)i + 1));

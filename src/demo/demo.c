@@ -83,8 +83,11 @@ int kj_demo_load(kj_db *db, const char *root, const char *data_dir, FILE *out)
     /* The demo commits a few hundred small transactions (every domain call
      * has its own); with synchronous=FULL each waits for an fsync, which
      * made up most of the load time. NORMAL (WAL) is safe against
-     * corruption; a power cut while loading loses a demo, not user data. */
-    kj_db_exec_optional(db, "demo load: commits without fsync", "PRAGMA synchronous=NORMAL", "");
+     * corruption; a power cut while loading loses a demo, not user data.
+     * PostgreSQL's equivalent: commits that do not wait for the WAL flush. */
+    bool sqlite = !strcmp(kj_db_store(db)->be->name, "sqlite");
+    kj_db_exec_optional(db, "demo load: commits without fsync",
+                        sqlite ? "PRAGMA synchronous=NORMAL" : "SET synchronous_commit = off", "");
     fprintf(out, "Demo accounts (e-mail / password / role):\n");
     for (size_t i = 0; i < sizeof demo_users / sizeof *demo_users; i++) {
         const demo_user *u = &demo_users[i];
@@ -124,6 +127,7 @@ int kj_demo_load(kj_db *db, const char *root, const char *data_dir, FILE *out)
         fprintf(stderr, "demo: cannot record that the demo is loaded: %s\n", kj_db_errmsg(db));
         return -1;
     }
-    kj_db_exec_optional(db, "demo loaded: durable commits again", "PRAGMA synchronous=FULL", "");
+    kj_db_exec_optional(db, "demo loaded: durable commits again",
+                        sqlite ? "PRAGMA synchronous=FULL" : "SET synchronous_commit = on", "");
     return 0;
 }

@@ -140,7 +140,7 @@ json_t *kj_listing_newest(kj_db *db, const char *const *kinds, int per_kind)
     for (const char *const *k = kinds; k && *k && n < 3; k++, n++) {
         json_object_set_new(out, *k, json_array());
         kj_buf_printf(&sql, "%sSELECT id FROM (SELECT l.id FROM listings l WHERE l.status = 'published' AND l.kind = ? "
-                            "AND l.valid_until >= ? ORDER BY l.published_at DESC, l.id DESC LIMIT ?)", n ? " UNION ALL " : "");
+                            "AND l.valid_until >= ? ORDER BY l.published_at DESC, l.id DESC LIMIT ?) arm%d", n ? " UNION ALL " : "", n);
         json_array_append_new(params, json_string(*k));
         json_array_append_new(params, json_string(today));
         json_array_append_new(params, json_integer(per_kind));

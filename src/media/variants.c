@@ -43,8 +43,9 @@ int kj_media_save_variants(kj_db *db, const char *data_dir, const char *attach_i
     for (int i = 0; i < s->n; i++) {
         const kj_image_variant *v = &s->v[i];
         if (write_variant(data_dir, attach_id, v) ||
-            kj_db_exec(db, "INSERT OR REPLACE INTO media_variants(attach_id, width, height, mime, size) "
-                       "VALUES (?,?,?,?,?)", "siisi", attach_id, (int64_t)v->width, (int64_t)v->height, v->mime,
+            kj_db_exec(db, "INSERT INTO media_variants(attach_id, width, height, mime, size) VALUES (?,?,?,?,?) "
+                       "ON CONFLICT (attach_id, width) DO UPDATE SET height = excluded.height, mime = excluded.mime, "
+                       "size = excluded.size", "siisi", attach_id, (int64_t)v->width, (int64_t)v->height, v->mime,
                        (int64_t)v->data.len) < 0) {
             remove_variants(data_dir, attach_id, s, i + 1);
             return -1;

@@ -59,6 +59,6 @@ json_t *kj_popsci_expert_directory(kj_db *db, const char *topic, int limit, int 
 int kj_popsci_demo_experts_public(kj_db *db)
 {
     return kj_db_exec(db, "INSERT INTO popsci_expert_public(user_id, shown_at) "
-                          "SELECT DISTINCT user_id, ? FROM popsci_experts WHERE 1 ON CONFLICT(user_id) DO NOTHING",
+                          "SELECT DISTINCT user_id, ? FROM popsci_experts WHERE true ON CONFLICT(user_id) DO NOTHING",
                       "i", kj_now_ms()) < 0 ? -1 : 0;
 }

@@ -252,8 +252,9 @@ int kj_review_escalate(kj_db *db, const kj_review_policy *p)
             for (int64_t l = 1; l <= level; l++) {
                 const char *center = json_string_value(json_array_get(centers, (size_t)l));
                 if (kj_db_begin(db)) { failed = 1; continue; }
-                int n = kj_db_exec(db, "INSERT OR IGNORE INTO review_escalations(kind, item_id, submitted_at, level, "
-                                       "center_id, created_at) VALUES (?,?,?,?,?,?)", "ssiisi",
+                int n = kj_db_exec(db, "INSERT INTO review_escalations(kind, item_id, submitted_at, level, "
+                                       "center_id, created_at) VALUES (?,?,?,?,?,?) "
+                                       "ON CONFLICT (kind, item_id, submitted_at, level) DO NOTHING", "ssiisi",
                                    kj_jstr_or_empty(it, "review_kind"), kj_jstr_or_empty(it, "id"),
                                    json_integer_value(json_object_get(it, "submitted_at")), l, center, p->now);
                 if (n < 0 || (n == 1 && tell(db, it, center))) { kj_db_rollback(db); failed = 1; continue; }

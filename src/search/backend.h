@@ -200,6 +200,11 @@ typedef struct kj_search_backend {
 
 /* The backends compiled in. */
 extern const kj_search_backend kj_search_fts5;
+extern const kj_search_backend kj_search_none;   /* none.c: PostgreSQL until its search lands */
+
+/** The search backend for a store backend (by its name), for the
+ *  connection hook before any connection exists. */
+const kj_search_backend *kj_search_backend_for_store(const char *store);
 
 /** The search backend for db's store (by the store backend's name). Every
  *  store backend compiled in has one; the first is the fallback. */

@@ -91,14 +91,18 @@ const double kj_bm25_b = 0.0;
 const double kj_bm25_column_weights[4] = { BM25_WEIGHT_LIST };
 
 /* The backends compiled in, by the store backend they run on. */
-static const kj_search_backend *const backends[] = { &kj_search_fts5 };
+static const kj_search_backend *const backends[] = { &kj_search_fts5, &kj_search_none };
 
-const kj_search_backend *kj_search_backend_of(kj_db *db)
+const kj_search_backend *kj_search_backend_for_store(const char *store)
 {
-    const char *store = kj_db_store(db)->be->name;
     for (size_t i = 0; i < sizeof backends / sizeof *backends; i++)
         if (!strcmp(backends[i]->store, store)) return backends[i];
     return backends[0];
+}
+
+const kj_search_backend *kj_search_backend_of(kj_db *db)
+{
+    return kj_search_backend_for_store(kj_db_store(db)->be->name);
 }
 
 /* From this many documents on, rankings pass kj_bm25() the document count

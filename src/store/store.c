@@ -96,6 +96,13 @@ void *kj_store_ext(kj_store *s, int slot, void *(*make)(void *arg), void *arg, v
     return v;
 }
 
+const kj_store_backend *kj_store_backend_for(const char *url, const char **location)
+{
+    if (!strncmp(url, "sqlite:", 7) && url[7]) { *location = url + 7; return &kj_sqlite_backend; }
+    if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) { *location = url; return &kj_pg_backend; }
+    return NULL;
+}
+
 static struct kj_db_header *H(kj_db *db) { return (struct kj_db_header *)db; }
 
 kj_db *kj_store_acquire(kj_store *s)
@@ -754,7 +761,7 @@ int kj_store_migrate(kj_store *s, const char *dir, char *err, size_t errlen)
     kj_db *db = kj_store_acquire(s);
     int applied = 0;
     if (kj_db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                       "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)", "") < 0) {
+                       "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)", "") < 0) {
         snprintf(err, errlen, "cannot create schema_migrations: %s", kj_db_errmsg(db));
         applied = -1;
     }

@@ -134,6 +134,13 @@ typedef struct kj_store_backend {
 
 /* The backends compiled in. */
 extern const kj_store_backend kj_sqlite_backend;
+extern const kj_store_backend kj_pg_backend;     /* store_pg.c: name "postgresql" */
+
+/** The backend a database URL names, and in *location what to hand its
+ *  open(): "sqlite:PATH" → SQLite, PATH; "postgresql://…" or
+ *  "postgres://…" → PostgreSQL, the whole URL (a libpq connection URI).
+ *  NULL when the URL names no backend compiled in. */
+const kj_store_backend *kj_store_backend_for(const char *url, const char **location);
 
 /** Opens a store. uri is a backend-specific location (SQLite: a file
  *  path). hook, if set, runs on each new connection. On failure returns

@@ -69,12 +69,21 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     if (!app->rewriter) return -1;
     /* The search index follows the market's listing changes (market.h). */
     if (kj_search_listen()) { snprintf(err, errlen, "cannot register the search index's listener"); return -1; }
-    snprintf(path, sizeof path, "%s/kejiyun.db", cfg->data);
+    /* The database (--db): sqlite:PATH, postgresql://…; by default the
+     * data directory's kejiyun.db. */
+    if (*cfg->db) snprintf(path, sizeof path, "%s", cfg->db);
+    else snprintf(path, sizeof path, "sqlite:%s/kejiyun.db", cfg->data);
+    const char *location = NULL;
+    const kj_store_backend *be = kj_store_backend_for(path, &location);
+    if (!be) {
+        snprintf(err, errlen, "--db %s: not a database URL (sqlite:PATH or postgresql://…)", path);
+        return -1;
+    }
     /* One connection per HTTP thread and per heavy worker (both run
      * handlers), one for the metrics listener's thread when it has one,
      * and two for the background jobs. */
     int conns = cfg->threads + cfg->heavy_jobs + 2 + (*cfg->metrics_listen ? 1 : 0);
-    app->store = kj_store_open(&kj_sqlite_backend, path, conns, kj_search_fts5.conn_hook,
+    app->store = kj_store_open(be, location, conns, kj_search_backend_for_store(be->name)->conn_hook,
                                app->analyzer, err, errlen);
     if (!app->store) return -1;
     /* The store's search state (search/context.h): its caches, the
@@ -85,7 +94,9 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
         snprintf(err, errlen, "cannot set up the search context");
         return -1;
     }
-    snprintf(dir, sizeof dir, "%s/migrations/sqlite", cfg->root);
+    /* Each backend has its own migrations, one file per step with the
+     * same number and name (tests check both schemas stay equivalent). */
+    snprintf(dir, sizeof dir, "%s/migrations/%s", cfg->root, be->name);
     if (kj_store_migrate(app->store, dir, err, errlen) < 0) return -1;
     kj_db *db = kj_store_acquire(app->store);
     snprintf(app->instance_id, sizeof app->instance_id, "%s", kj_instance_id(db));

@@ -13,6 +13,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -59,6 +60,26 @@ def free_port():
     return port
 
 
+def pg_database(data_dir):
+    """On the PostgreSQL lane (KEJIYUN_TEST_PG: tests/pg/cluster.py), the
+    database of the server whose data directory is data_dir: a new one
+    for a new directory, the same one when a test starts a server again on
+    the same directory (its name is kept in the directory). None on SQLite."""
+    base = os.environ.get("KEJIYUN_TEST_PG")
+    if not base:
+        return None
+    keep = os.path.join(data_dir, "pg-database-url")
+    if os.path.exists(keep):
+        with open(keep) as f:
+            return f.read().strip()
+    sys.path.insert(0, os.path.join(ROOT, "tests", "pg"))
+    import cluster
+    url = cluster.create_database(base)
+    with open(keep, "w") as f:
+        f.write(url)
+    return url
+
+
 class Server:
     def __init__(self, extra_args=(), demo=True, env=None, data_dir=None, test_mode=True):
         self.dir = data_dir or tempfile.mkdtemp(prefix="kejiyun-test-")
@@ -67,6 +88,9 @@ class Server:
         self.log = open(os.path.join(self.dir, "server-%d.log" % self.port), "w+")
         environment = dict(os.environ)
         environment.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        self.db_url = pg_database(self.dir)
+        if self.db_url:
+            environment["KEJIYUN_DB"] = self.db_url
         environment.update(env or {})
         if demo:
             subprocess.run([BIN, "demo", "--data", self.dir], check=True, stdout=subprocess.DEVNULL,
@@ -120,6 +144,10 @@ class Server:
     def cleanup(self):
         self.stop()
         self.log.close()
+        if self.db_url:
+            sys.path.insert(0, os.path.join(ROOT, "tests", "pg"))
+            import cluster
+            cluster.drop_database(self.db_url)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

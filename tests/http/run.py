@@ -12,7 +12,8 @@ Lanes are balanced by the module times of the previous run
 (tests/artifacts/http-times.json), or by test count on a first run. Each
 lane's output is printed whole when it ends, so lines never interleave.
 
-Usage: run.py [PATTERN] [--jobs N]     (PATTERN: a substring of module names)
+Usage: run.py [PATTERN] [--jobs N] [--only NAME,NAME...]
+  PATTERN: a substring of module names; --only: exactly these modules.
 """
 import importlib.util
 import glob
@@ -29,7 +30,9 @@ import harness  # noqa: E402
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TIMES = os.path.join(HERE, "..", "artifacts", "http-times.json")
+# Module times of the previous run, per lane kind (the PostgreSQL lane,
+# tests/pg/run, keeps its own: its modules take other times).
+TIMES = os.environ.get("KEJIYUN_HTTP_TIMES") or os.path.join(HERE, "..", "artifacts", "http-times.json")
 
 
 def module_names(pattern):
@@ -107,16 +110,26 @@ def main():
     jobs = int(os.environ.get("KEJIYUN_HTTP_JOBS", "3"))
     lane = None
     pattern = None
+    only = None
     while argv:
         a = argv.pop(0)
         if a == "--jobs":
             jobs = int(argv.pop(0))
+        elif a == "--only":
+            only = [n for n in argv.pop(0).split(",") if n]
         elif a == "--lane":
             lane = argv.pop(0).split(",")
         else:
             pattern = a
     if lane is None:
         names = module_names(pattern)
+        if only is not None:
+            missing = sorted(set(only) - set(names))
+            if missing:
+                print("not ok - no such test module: %s" % ", ".join(missing))
+                print("http: 0 passed, 1 failed")
+                return 1
+            names = [n for n in names if n in only]
         if jobs > 1 and len(names) > 1:
             return parallel(names, min(jobs, len(names)))
         lane_names, tag = names, "http"

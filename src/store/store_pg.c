@@ -1,0 +1,742 @@
+/*
+ * store_pg.c — the PostgreSQL backend of the storage layer (libpq).
+ *
+ * Owns a fixed pool of libpq connections to one database, opened from a
+ * libpq connection string or URI (postgresql://user@host:port/db?...).
+ * Each connection keeps its prepared statements in a small hash table
+ * keyed by the SQL text, as the SQLite backend does; a statement already
+ * in use (nested use of the same SQL) gets a fresh, uncached one.
+ *
+ * The dialect differences this file takes care of — and the only ones: it
+ * is not a SQL-rewriting engine. Domain SQL is written portably (see
+ * /work notes: ON CONFLICT, COALESCE, lower() on both sides, times as
+ * integers computed in C); what remains is handled at prepare time:
+ *  - '?' placeholders become $1, $2, ... and SQLite's numbered ?NNN
+ *    become $NNN (outside quoted text and comments).
+ *  - A fixed table of SQLite function names becomes PostgreSQL's, only
+ *    where the name is followed by '(' outside quoted text:
+ *        json_object      → json_build_object
+ *        json_array       → json_build_array
+ *        json_group_array → json_agg    (NULL, not '[]', over no rows:
+ *                                        write COALESCE(…, '[]') if it matters)
+ *        group_concat     → string_agg  (the two-argument form only:
+ *                                        group_concat(x, ',') runs on both)
+ *        instr            → strpos      (the same: 1-based position, 0 if absent)
+ *        max(a, b, …)     → greatest    (the scalar forms, told from the
+ *        min(a, b, …)     → least        aggregates by their second argument;
+ *                                        no NULL arguments: PostgreSQL skips
+ *                                        them where SQLite answers NULL)
+ *  - Parameter types: the statement is prepared when first stepped, with
+ *    every parameter's type left to PostgreSQL's inference. Where it
+ *    cannot infer one (json_build_object('k', $1), $1 IS NULL, SELECT $1)
+ *    it names the parameter ("could not determine data type of parameter
+ *    $n"); that parameter then gets the type of the value bound to it
+ *    (bigint, double precision or text; NULL as text) and the statement
+ *    is prepared again. Where PostgreSQL infers text for a value that goes
+ *    into a typed column (INSERT … SELECT DISTINCT ?, …: "column is of
+ *    type bigint but expression is of type text"), every parameter gets
+ *    its value's type, once. A parameter inferred as integer (32 bits:
+ *    next to a literal, COALESCE(?, 0)) is made bigint. All values travel
+ *    as text, so a bigint bound where
+ *    PostgreSQL inferred text (or the reverse, for a digit string) works.
+ *  - Results: booleans (x IS NOT NULL AS flag) read as integers 0/1, as
+ *    SQLite gives them; numeric (sum() of bigint) reads as an integer when
+ *    it has no fraction, as SQLite's sum() does.
+ *
+ * Errors: SQLSTATE class 23 (unique, foreign-key, check, not-null
+ * violation) → KJ_DB_CONSTRAINT; serialization failure, deadlock, lock
+ * not available → KJ_DB_BUSY; everything else → KJ_DB_ERROR.
+ *
+ * Transactions keep store.h's semantics:
+ *  - kj_db_begin takes the write lock at once, as SQLite's BEGIN
+ *    IMMEDIATE does: BEGIN plus a transaction-scoped advisory lock that
+ *    every writing transaction of every node takes. Write transactions
+ *    are thus serialized (a check that decides a write, inside the
+ *    write's transaction, sees no concurrent writer: no check-then-act
+ *    race under READ COMMITTED); reads and single statements outside a
+ *    transaction run concurrently.
+ *  - A constraint violation inside a transaction is reported to the
+ *    caller, who may handle it and go on, as with SQLite (where only the
+ *    statement is undone). PostgreSQL would abort the whole transaction,
+ *    so each writing statement inside a transaction runs under a
+ *    savepoint (one extra round trip), rolled back to on a violation.
+ *  - Any other failure aborts the transaction (store.c refuses to commit
+ *    it, too); a COMMIT that PostgreSQL answers with ROLLBACK is an error.
+ *
+ * Bulk mode, checkpoints and deferred indexes are SQLite optimizations:
+ * no-ops here.
+ *
+ * Locking: the pool's free list is guarded by a mutex and condition
+ * variable; a borrowed connection is used by one thread only.
+ */
+#include "store/store.h"
+#include <ctype.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define STMT_CACHE 256      /* slots per connection (power of two) */
+#define MAX_PARAMS 1000
+
+/* Type OIDs (pg_type.h is a server header: the stable numbers). */
+#define OID_BOOL 16
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_TEXT 25
+#define OID_OID 26
+#define OID_FLOAT4 700
+#define OID_FLOAT8 701
+#define OID_NUMERIC 1700
+
+/* The advisory lock every write transaction takes (see above): any fixed
+ * number; "kejiyun" in ASCII. */
+#define WRITE_LOCK "6b656a6979756e"
+
+struct kj_stmt {
+    struct pg_conn *conn;
+    char *sql;             /* owned: the caller's text, the cache key */
+    char *pgsql;           /* owned: rewritten ($n, function names) */
+    char name[24];         /* server-side prepared statement, "" until prepared */
+    int nparams;
+    Oid *types;            /* per parameter; 0 = inferred */
+    char **values;         /* bound values as text (owned), NULL = SQL NULL */
+    int *lengths;
+    Oid *bound;            /* the type of what is bound (for a retry) */
+    bool is_write;         /* not a SELECT: runs under a savepoint in a transaction */
+    PGresult *res;
+    int row, nrows;
+    bool executed;
+    int in_use, cached;
+};
+
+typedef struct pg_conn {
+    struct kj_db_header hdr;  /* must come first: kj_db_store() reads it */
+    PGconn *pg;
+    struct kj_stmt *cache[STMT_CACHE];
+    unsigned next_name;
+    bool savepoint;           /* kj_sp is set in the open transaction */
+    int64_t changes;
+    char errmsg[512];
+    struct pg_conn *next_free;
+} pg_conn;
+
+typedef struct {
+    pg_conn *conns;
+    int n;
+    pg_conn *free_list;
+    pthread_mutex_t lock;
+    pthread_cond_t avail;
+} pg_pool;
+
+static void set_err(pg_conn *c, const char *msg)
+{
+    snprintf(c->errmsg, sizeof c->errmsg, "%s", msg ? msg : "?");
+    size_t n = strlen(c->errmsg);
+    while (n && (c->errmsg[n - 1] == '\n' || c->errmsg[n - 1] == ' ')) c->errmsg[--n] = 0;
+}
+
+/* The KJ_DB_ code of a failed result (recording its message). */
+static int map_error(pg_conn *c, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    set_err(c, res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg));
+    if (!state) return KJ_DB_ERROR;
+    if (!strncmp(state, "23", 2)) return KJ_DB_CONSTRAINT;
+    if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03")) return KJ_DB_BUSY;
+    return KJ_DB_ERROR;
+}
+
+/* Runs SQL without parameters; 0 or a KJ_DB_ error. */
+static int simple(pg_conn *c, const char *sql)
+{
+    PGresult *r = PQexec(c->pg, sql);
+    ExecStatusType s = PQresultStatus(r);
+    int rc = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? 0 : map_error(c, r);
+    PQclear(r);
+    return rc;
+}
+
+static void notice_quiet(void *arg, const char *msg) { (void)arg; (void)msg; }
+
+static int open_conn(kj_store *s, pg_conn *c, const char *uri, char *err, size_t errlen)
+{
+    c->hdr.store = s;
+    c->pg = PQconnectdb(uri);
+    if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %s", c->pg ? PQerrorMessage(c->pg) : "out of memory");
+        size_t n = strlen(err);
+        while (n && err[n - 1] == '\n') err[--n] = 0;
+        return -1;
+    }
+    /* Notices ("relation already exists, skipping") are not errors. */
+    PQsetNoticeProcessor(c->pg, notice_quiet, NULL);
+    /* Text values in UTF-8 whatever the server's default; times are
+     * integers computed in C, so the session time zone does not matter. */
+    if (PQsetClientEncoding(c->pg, "UTF8") != 0 ||
+        simple(c, "SET standard_conforming_strings = on; SET client_min_messages = warning") != 0) {
+        snprintf(err, errlen, "cannot configure the PostgreSQL connection: %s", c->errmsg);
+        return -1;
+    }
+    if (s->hook && s->hook(c->pg, s->hook_ctx) != 0) {
+        snprintf(err, errlen, "cannot initialise the PostgreSQL connection");
+        return -1;
+    }
+    return 0;
+}
+
+static void free_stmt(kj_stmt *st)
+{
+    if (!st) return;
+    PQclear(st->res);
+    for (int i = 0; i < st->nparams; i++) free(st->values[i]);
+    free(st->values);
+    free(st->lengths);
+    free(st->types);
+    free(st->bound);
+    free(st->sql);
+    free(st->pgsql);
+    free(st);
+}
+
+static void deallocate(kj_stmt *st)
+{
+    if (!st->name[0] || !st->conn->pg) return;
+    char sql[64];
+    snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
+    PQclear(PQexec(st->conn->pg, sql));
+    st->name[0] = 0;
+}
+
+static void close_conn(pg_conn *c)
+{
+    for (int i = 0; i < STMT_CACHE; i++) free_stmt(c->cache[i]);
+    if (c->pg) PQfinish(c->pg);
+    c->pg = NULL;
+}
+
+static int pg_open(kj_store *s, const char *uri, int pool_size, char *err, size_t errlen)
+{
+    if (!PQisthreadsafe()) { snprintf(err, errlen, "libpq built without thread support"); return -1; }
+    pg_pool *p = calloc(1, sizeof *p);
+    if (!p) { snprintf(err, errlen, "out of memory"); return -1; }
+    p->n = pool_size < 1 ? 1 : pool_size;
+    p->conns = calloc((size_t)p->n, sizeof *p->conns);
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->avail, NULL);
+    s->impl = p;
+    for (int i = 0; i < p->n; i++) {
+        if (open_conn(s, &p->conns[i], uri, err, errlen) != 0) {
+            for (int j = 0; j <= i; j++) close_conn(&p->conns[j]);
+            pthread_mutex_destroy(&p->lock);
+            pthread_cond_destroy(&p->avail);
+            free(p->conns);
+            free(p);
+            s->impl = NULL;
+            return -1;
+        }
+        p->conns[i].next_free = p->free_list;
+        p->free_list = &p->conns[i];
+    }
+    return 0;
+}
+
+static void pg_close(kj_store *s)
+{
+    pg_pool *p = s->impl;
+    if (!p) return;
+    for (int i = 0; i < p->n; i++) close_conn(&p->conns[i]);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->avail);
+    free(p->conns);
+    free(p);
+}
+
+static kj_db *pg_acquire(kj_store *s)
+{
+    pg_pool *p = s->impl;
+    pthread_mutex_lock(&p->lock);
+    while (!p->free_list) pthread_cond_wait(&p->avail, &p->lock);
+    pg_conn *c = p->free_list;
+    p->free_list = c->next_free;
+    pthread_mutex_unlock(&p->lock);
+    /* A connection the server dropped (restart, failover) is opened
+     * again; its prepared statements went with it. */
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        PQreset(c->pg);
+        for (int i = 0; i < STMT_CACHE; i++) if (c->cache[i]) c->cache[i]->name[0] = 0;
+        if (PQstatus(c->pg) == CONNECTION_OK) {
+            PQsetNoticeProcessor(c->pg, notice_quiet, NULL);
+            if (simple(c, "SET standard_conforming_strings = on; SET client_min_messages = warning") != 0) {}
+        }
+    }
+    return (kj_db *)c;
+}
+
+static int pg_rollback(kj_db *db);
+
+static void pg_release(kj_store *s, kj_db *db)
+{
+    pg_pool *p = s->impl;
+    pg_conn *c = (pg_conn *)db;
+    if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) pg_rollback(db);
+    pthread_mutex_lock(&p->lock);
+    c->next_free = p->free_list;
+    p->free_list = c;
+    pthread_cond_signal(&p->avail);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static unsigned hash_sql(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The fixed table of SQLite function names and their PostgreSQL names. */
+static const struct { const char *from, *to; } fn_names[] = {
+    { "json_group_array", "json_agg" },
+    { "json_object", "json_build_object" },
+    { "json_array", "json_build_array" },
+    { "group_concat", "string_agg" },
+    { "instr", "strpos" },
+};
+
+static bool ident_char(char ch) { return isalnum((unsigned char)ch) || ch == '_'; }
+
+/* Whether the parenthesized list opening at sql[open] has a comma at its
+ * own level (max(a, b) rather than the aggregate max(a)). */
+static bool several_args(const char *sql, size_t open)
+{
+    int depth = 0;
+    for (size_t i = open; sql[i]; i++) {
+        char ch = sql[i];
+        if (ch == '\'' || ch == '"') {
+            for (i++; sql[i] && sql[i] != ch; i++) {}
+            if (!sql[i]) return false;
+        } else if (ch == '(') depth++;
+        else if (ch == ')') { if (--depth == 0) return false; }
+        else if (ch == ',' && depth == 1) return true;
+    }
+    return false;
+}
+
+/* The SQL with $n placeholders and PostgreSQL function names (see the
+ * header); *nparams gets the number of placeholders. malloc'd. */
+static char *rewrite(const char *sql, int *nparams)
+{
+    size_t n = strlen(sql);
+    char *out = malloc(n * 2 + 64);
+    size_t o = 0, cap = n * 2 + 64;
+    int np = 0;
+    for (size_t i = 0; i < n;) {
+        char ch = sql[i];
+        if (o + 32 > cap) { cap *= 2; out = realloc(out, cap); }
+        if (ch == '\'' || ch == '"') {          /* quoted text or identifier: copied as is */
+            size_t j = i + 1;
+            while (j < n && !(sql[j] == ch && (j + 1 >= n || sql[j + 1] != ch))) j += (sql[j] == ch) ? 2 : 1;
+            size_t len = (j < n ? j + 1 : n) - i;
+            while (o + len + 32 > cap) { cap *= 2; out = realloc(out, cap); }
+            memcpy(out + o, sql + i, len);
+            o += len;
+            i += len;
+            continue;
+        }
+        if (ch == '-' && i + 1 < n && sql[i + 1] == '-') {   /* comment to the end of the line */
+            while (i < n && sql[i] != '\n') out[o++] = sql[i++];
+            continue;
+        }
+        if (ch == '?') {            /* ?NNN as SQLite numbers it; ? is one past the largest so far */
+            i++;
+            int num = 0;
+            while (i < n && isdigit((unsigned char)sql[i]) && num < 100000) num = num * 10 + (sql[i++] - '0');
+            if (!num) num = np + 1;
+            if (num > np) np = num;
+            o += (size_t)snprintf(out + o, cap - o, "$%d", num);
+            continue;
+        }
+        if (ident_char(ch) && (i == 0 || !ident_char(sql[i - 1]))) {
+            size_t j = i;
+            while (j < n && ident_char(sql[j])) j++;
+            size_t k = j;
+            while (k < n && (sql[k] == ' ' || sql[k] == '\n' || sql[k] == '\t')) k++;
+            const char *to = NULL;
+            if (k < n && sql[k] == '(' && (i == 0 || sql[i - 1] != '.')) {
+                for (size_t f = 0; f < sizeof fn_names / sizeof *fn_names; f++)
+                    if (strlen(fn_names[f].from) == j - i && !strncasecmp(sql + i, fn_names[f].from, j - i)) to = fn_names[f].to;
+                if (j - i == 3 && (!strncasecmp(sql + i, "max", 3) || !strncasecmp(sql + i, "min", 3)) && several_args(sql, k))
+                    to = tolower((unsigned char)sql[i + 1]) == 'a' ? "greatest" : "least";
+            }
+            size_t len = to ? strlen(to) : j - i;
+            while (o + len + 32 > cap) { cap *= 2; out = realloc(out, cap); }
+            memcpy(out + o, to ? to : sql + i, len);
+            o += len;
+            i = j;
+            continue;
+        }
+        out[o++] = ch;
+        i++;
+    }
+    out[o] = 0;
+    *nparams = np;
+    return out;
+}
+
+static bool starts_with_word(const char *sql, const char *word)
+{
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t' || *sql == '(') sql++;
+    size_t n = strlen(word);
+    return !strncasecmp(sql, word, n) && !ident_char(sql[n]);
+}
+
+static kj_stmt *new_stmt(pg_conn *c, const char *sql)
+{
+    kj_stmt *st = calloc(1, sizeof *st);
+    if (!st) return NULL;
+    st->conn = c;
+    st->sql = strdup(sql);
+    st->pgsql = rewrite(sql, &st->nparams);
+    if (st->nparams > MAX_PARAMS) {
+        set_err(c, "too many parameters");
+        free_stmt(st);
+        return NULL;
+    }
+    int np = st->nparams ? st->nparams : 1;
+    st->types = calloc((size_t)np, sizeof *st->types);
+    st->bound = calloc((size_t)np, sizeof *st->bound);
+    st->values = calloc((size_t)np, sizeof *st->values);
+    st->lengths = calloc((size_t)np, sizeof *st->lengths);
+    st->is_write = !starts_with_word(sql, "SELECT");
+    return st;
+}
+
+static kj_stmt *pg_prepare(kj_db *db, const char *sql)
+{
+    pg_conn *c = (pg_conn *)db;
+    unsigned h = hash_sql(sql);
+    for (int probe = 0; probe < 8; probe++) {
+        kj_stmt **slot = &c->cache[(h + (unsigned)probe) & (STMT_CACHE - 1)];
+        if (*slot && strcmp((*slot)->sql, sql) == 0) {
+            if ((*slot)->in_use) break;          /* nested use: fresh statement */
+            (*slot)->in_use = 1;
+            return *slot;
+        }
+        if (!*slot) {
+            kj_stmt *st = new_stmt(c, sql);
+            if (!st) return NULL;
+            st->cached = 1;
+            st->in_use = 1;
+            *slot = st;
+            return st;
+        }
+    }
+    kj_stmt *st = new_stmt(c, sql);
+    if (st) st->in_use = 1;
+    return st;
+}
+
+static int bind_value(kj_stmt *st, int i, char *v, int len, Oid type)
+{
+    if (i < 1 || i > st->nparams) {
+        free(v);
+        set_err(st->conn, "bind index out of range");
+        return KJ_DB_ERROR;
+    }
+    free(st->values[i - 1]);
+    st->values[i - 1] = v;
+    st->lengths[i - 1] = len;
+    st->bound[i - 1] = type;
+    return KJ_DB_OK;
+}
+
+static int pg_bind_text(kj_stmt *st, int i, const char *s, size_t n)
+{
+    char *v = malloc(n + 1);
+    if (!v) return KJ_DB_ERROR;
+    memcpy(v, s, n);
+    v[n] = 0;
+    return bind_value(st, i, v, (int)n, OID_TEXT);
+}
+
+static int pg_bind_int(kj_stmt *st, int i, int64_t x)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%lld", (long long)x);
+    return bind_value(st, i, strdup(buf), n, OID_INT8);
+}
+
+static int pg_bind_double(kj_stmt *st, int i, double x)
+{
+    char buf[40];
+    int n = snprintf(buf, sizeof buf, "%.17g", x);
+    return bind_value(st, i, strdup(buf), n, OID_FLOAT8);
+}
+
+static int pg_bind_null(kj_stmt *st, int i) { return bind_value(st, i, NULL, 0, 0); }
+
+/* Whether PostgreSQL inferred a 16- or 32-bit integer for a parameter
+ * (next to a literal: COALESCE(?, 0), ? + 1): such parameters are set to
+ * bigint, the type of every integer kejiyun binds (times in ms overflow
+ * 32 bits). Asks the server for the statement's parameter types. */
+static bool narrow_ints(kj_stmt *st)
+{
+    if (!st->nparams) return false;
+    PGresult *d = PQdescribePrepared(st->conn->pg, st->name);
+    bool narrow = false;
+    if (PQresultStatus(d) == PGRES_COMMAND_OK)
+        for (int i = 0; i < st->nparams && i < PQnparams(d); i++) {
+            Oid t = PQparamtype(d, i);
+            if (t == OID_INT2 || t == OID_INT4) { st->types[i] = OID_INT8; narrow = true; }
+        }
+    PQclear(d);
+    return narrow;
+}
+
+/* Prepares st on the server, naming the types of the parameters
+ * PostgreSQL cannot infer (see the header). 0 or a KJ_DB_ error. */
+static int server_prepare(kj_stmt *st)
+{
+    pg_conn *c = st->conn;
+    /* A failed PREPARE inside a transaction would abort it: under a
+     * savepoint, a retry (or a statement that does not compile, which the
+     * caller is told about) leaves the transaction as it was. Only on a
+     * connection's first use of each SQL text. */
+    bool in_tx = PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
+    if (in_tx && simple(c, "SAVEPOINT kj_prep") != 0) return KJ_DB_ERROR;
+    int rc = KJ_DB_ERROR;
+    bool all_bound = false, retry = false;
+    set_err(c, "cannot determine the parameters' types");
+    for (int attempt = 0; attempt < 2 * st->nparams + 3; attempt++) {
+        snprintf(st->name, sizeof st->name, "kj%u", ++c->next_name);
+        PGresult *r = PQprepare(c->pg, st->name, st->pgsql, st->nparams, st->types);
+        if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+            PQclear(r);
+            rc = 0;
+            if (narrow_ints(st)) {    /* prepared again with bigint for those */
+                deallocate(st);
+                retry = true;
+                rc = KJ_DB_ERROR;
+                continue;
+            }
+            break;
+        }
+        st->name[0] = 0;
+        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        const char *msg = PQresultErrorMessage(r);
+        const char *at = msg ? strstr(msg, "parameter $") : NULL;
+        int p = at ? atoi(at + 11) : 0;
+        retry = state && !strcmp(state, "42P18") && p >= 1 && p <= st->nparams && !st->types[p - 1];
+        if (retry) st->types[p - 1] = st->bound[p - 1] ? st->bound[p - 1] : OID_TEXT;
+        else if (state && !strcmp(state, "42804") && !all_bound) {
+            /* Inferred as text where the value goes into a typed column
+             * (INSERT … SELECT DISTINCT ?, …): every parameter gets the
+             * type of its value instead. */
+            for (int i = 0; i < st->nparams; i++) if (st->bound[i]) st->types[i] = st->bound[i];
+            all_bound = retry = true;
+        } else rc = map_error(c, r);
+        PQclear(r);
+        if (in_tx && simple(c, "ROLLBACK TO SAVEPOINT kj_prep") != 0) { rc = KJ_DB_ERROR; break; }
+        if (!retry) break;
+    }
+    if (in_tx && PQtransactionStatus(c->pg) == PQTRANS_INTRANS) {
+        char keep[sizeof c->errmsg];
+        memcpy(keep, c->errmsg, sizeof keep);
+        if (simple(c, "RELEASE SAVEPOINT kj_prep") != 0) rc = KJ_DB_ERROR;
+        else if (rc != 0) memcpy(c->errmsg, keep, sizeof keep);
+    }
+    if (rc != 0) st->name[0] = 0;
+    return rc;
+}
+
+static int pg_step(kj_stmt *st)
+{
+    pg_conn *c = st->conn;
+    if (st->executed) {
+        if (++st->row < st->nrows) return KJ_DB_ROW;
+        return KJ_DB_DONE;
+    }
+    st->executed = true;
+    c->changes = 0;
+    int rc;
+    if (!st->name[0] && (rc = server_prepare(st)) != 0) return rc;
+    bool in_tx = PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
+    if (st->is_write && in_tx) {
+        rc = simple(c, c->savepoint ? "RELEASE SAVEPOINT kj_sp; SAVEPOINT kj_sp" : "SAVEPOINT kj_sp");
+        if (rc != 0) return rc;
+        c->savepoint = true;
+    }
+    PQclear(st->res);
+    st->res = PQexecPrepared(c->pg, st->name, st->nparams, (const char *const *)st->values, st->lengths, NULL, 0);
+    ExecStatusType s = PQresultStatus(st->res);
+    if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
+        const char *t = PQcmdTuples(st->res);
+        c->changes = (t && *t) ? strtoll(t, NULL, 10) : 0;
+        st->nrows = s == PGRES_TUPLES_OK ? PQntuples(st->res) : 0;
+        st->row = 0;
+        return st->nrows > 0 ? KJ_DB_ROW : KJ_DB_DONE;
+    }
+    rc = map_error(c, st->res);
+    const char *state = PQresultErrorField(st->res, PG_DIAG_SQLSTATE);
+    /* The prepared statement is gone (a schema change, a reset): prepare
+     * it again next time. */
+    if (state && (!strcmp(state, "26000") || !strcmp(state, "0A000"))) st->name[0] = 0;
+    if (rc == KJ_DB_CONSTRAINT && st->is_write && in_tx && c->savepoint) {
+        char keep[sizeof c->errmsg];
+        memcpy(keep, c->errmsg, sizeof keep);
+        if (simple(c, "ROLLBACK TO SAVEPOINT kj_sp") != 0) rc = KJ_DB_ERROR;   /* the transaction is lost */
+        else memcpy(c->errmsg, keep, sizeof keep);
+    }
+    st->nrows = 0;
+    return rc;
+}
+
+static int pg_column_count(kj_stmt *st) { return st->res ? PQnfields(st->res) : 0; }
+static const char *pg_column_name(kj_stmt *st, int col) { return PQfname(st->res, col); }
+
+static bool has_row(kj_stmt *st, int col)
+{
+    return st->res && st->row < st->nrows && col >= 0 && col < PQnfields(st->res);
+}
+
+static int pg_column_type(kj_stmt *st, int col)
+{
+    if (!has_row(st, col) || PQgetisnull(st->res, st->row, col)) return KJ_COL_NULL;
+    switch (PQftype(st->res, col)) {
+    case OID_BOOL: case OID_INT2: case OID_INT4: case OID_INT8: case OID_OID: return KJ_COL_INT;
+    case OID_FLOAT4: case OID_FLOAT8: return KJ_COL_REAL;
+    case OID_NUMERIC: {
+        const char *v = PQgetvalue(st->res, st->row, col);
+        return strpbrk(v, ".eEN") ? KJ_COL_REAL : KJ_COL_INT;
+    }
+    default: return KJ_COL_TEXT;
+    }
+}
+
+static int64_t pg_column_int(kj_stmt *st, int col)
+{
+    if (!has_row(st, col) || PQgetisnull(st->res, st->row, col)) return 0;
+    const char *v = PQgetvalue(st->res, st->row, col);
+    if (PQftype(st->res, col) == OID_BOOL) return *v == 't';
+    if (strpbrk(v, ".eE")) return (int64_t)strtod(v, NULL);
+    return strtoll(v, NULL, 10);
+}
+
+static double pg_column_double(kj_stmt *st, int col)
+{
+    if (!has_row(st, col) || PQgetisnull(st->res, st->row, col)) return 0;
+    const char *v = PQgetvalue(st->res, st->row, col);
+    if (PQftype(st->res, col) == OID_BOOL) return *v == 't';
+    return strtod(v, NULL);
+}
+
+static const char *pg_column_text(kj_stmt *st, int col, size_t *len)
+{
+    if (!has_row(st, col) || PQgetisnull(st->res, st->row, col)) { *len = 0; return ""; }
+    if (PQftype(st->res, col) == OID_BOOL) {
+        *len = 1;
+        return *PQgetvalue(st->res, st->row, col) == 't' ? "1" : "0";
+    }
+    *len = (size_t)PQgetlength(st->res, st->row, col);
+    return PQgetvalue(st->res, st->row, col);
+}
+
+static void pg_finish(kj_stmt *st)
+{
+    PQclear(st->res);
+    st->res = NULL;
+    st->executed = false;
+    st->row = st->nrows = 0;
+    for (int i = 0; i < st->nparams; i++) {
+        free(st->values[i]);
+        st->values[i] = NULL;
+        st->lengths[i] = 0;
+        st->bound[i] = 0;
+    }
+    st->in_use = 0;
+    if (!st->cached) {
+        deallocate(st);
+        free_stmt(st);
+    }
+}
+
+static int pg_exec_script(kj_db *db, const char *sql)
+{
+    pg_conn *c = (pg_conn *)db;
+    int rc = simple(c, sql);
+    c->changes = 0;
+    return rc;
+}
+
+static int pg_begin(kj_db *db)
+{
+    pg_conn *c = (pg_conn *)db;
+    c->savepoint = false;
+    int rc = simple(c, "BEGIN; SELECT pg_advisory_xact_lock(x'" WRITE_LOCK "'::bigint)");
+    if (rc != 0 && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+        char keep[sizeof c->errmsg];
+        memcpy(keep, c->errmsg, sizeof keep);
+        if (simple(c, "ROLLBACK") != 0) {}
+        memcpy(c->errmsg, keep, sizeof keep);
+    }
+    return rc;
+}
+
+static int pg_commit(kj_db *db)
+{
+    pg_conn *c = (pg_conn *)db;
+    c->savepoint = false;
+    PGresult *r = PQexec(c->pg, "COMMIT");
+    int rc;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) rc = map_error(c, r);
+    else if (strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+        /* An aborted transaction "commits" as a rollback. */
+        set_err(c, "the transaction was aborted by an earlier error and has been rolled back");
+        rc = KJ_DB_ERROR;
+    } else rc = 0;
+    PQclear(r);
+    return rc;
+}
+
+static int pg_rollback(kj_db *db)
+{
+    pg_conn *c = (pg_conn *)db;
+    c->savepoint = false;
+    if (PQtransactionStatus(c->pg) == PQTRANS_IDLE) return 0;
+    char keep[sizeof c->errmsg];
+    memcpy(keep, c->errmsg, sizeof keep);
+    int rc = simple(c, "ROLLBACK");
+    memcpy(c->errmsg, keep, sizeof keep);   /* the error that led here is the one to report */
+    return rc;
+}
+
+static bool pg_in_transaction(kj_db *db)
+{
+    PGTransactionStatusType t = PQtransactionStatus(((pg_conn *)db)->pg);
+    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+static int64_t pg_changes(kj_db *db) { return ((pg_conn *)db)->changes; }
+static const char *pg_errmsg(kj_db *db) { return ((pg_conn *)db)->errmsg; }
+
+const kj_store_backend kj_pg_backend = {
+    .name = "postgresql",
+    .open = pg_open, .close = pg_close,
+    .acquire = pg_acquire, .release = pg_release,
+    .prepare = pg_prepare,
+    .bind_text = pg_bind_text, .bind_int = pg_bind_int,
+    .bind_double = pg_bind_double, .bind_null = pg_bind_null,
+    .step = pg_step,
+    .column_count = pg_column_count, .column_name = pg_column_name,
+    .column_type = pg_column_type, .column_int = pg_column_int,
+    .column_double = pg_column_double, .column_text = pg_column_text,
+    .finish = pg_finish,
+    .exec_script = pg_exec_script,
+    .begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback,
+    .bulk = NULL, .checkpoint = NULL, .in_transaction = pg_in_transaction,
+    .defer_indexes = NULL,
+    .changes = pg_changes, .errmsg = pg_errmsg,
+};
