@@ -834,6 +834,47 @@ static int cmd_routes(int argc, char **argv)
     return 0;
 }
 
+/* migrate-data --from URL --to URL: a whole instance into a new database
+ * (store.h kj_store_copy). Both are migrated to the current schema first;
+ * the files stay in the data directory. */
+static int cmd_migrate_data(int argc, char **argv)
+{
+    const char *from = NULL, *to = NULL;
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--from") && i + 1 < argc) from = argv[++i];
+        else if (!strcmp(argv[i], "--to") && i + 1 < argc) to = argv[++i];
+        else argv[n++] = argv[i];
+    }
+    if (!from || !to) {
+        fprintf(stderr, "usage: kejiyun migrate-data --from sqlite:PATH --to postgresql://… (or the reverse)\n");
+        return 2;
+    }
+    kj_config cfg;
+    if (load_config(&cfg, n, argv)) return 2;
+    const char *lf, *lt;
+    const kj_store_backend *bf = kj_store_backend_for(from, &lf), *bt = kj_store_backend_for(to, &lt);
+    if (!bf || !bt) {
+        fprintf(stderr, "kejiyun: %s: not a database URL (sqlite:PATH or postgresql://…)\n", bf ? to : from);
+        return 2;
+    }
+    char err[512], dir[2048];
+    kj_store *src = kj_store_open(bf, lf, 1, NULL, NULL, err, sizeof err), *dst = NULL;
+    snprintf(dir, sizeof dir, "%s/migrations/%s", cfg.root, bf->name);
+    int rc = src && kj_store_migrate(src, dir, err, sizeof err) >= 0 ? 0 : -1;
+    if (rc == 0) {
+        dst = kj_store_open(bt, lt, 1, NULL, NULL, err, sizeof err);
+        snprintf(dir, sizeof dir, "%s/migrations/%s", cfg.root, bt->name);
+        rc = dst && kj_store_migrate(dst, dir, err, sizeof err) >= 0 ? 0 : -1;
+    }
+    if (rc == 0) rc = kj_store_copy(src, dst, stdout, err, sizeof err);
+    if (rc) fprintf(stderr, "kejiyun: migrate-data: %s\n", err);
+    else printf("done: start kejiyun with --db %s (its search index is built at the first start)\n", bt == &kj_pg_backend ? "postgresql://…" : to);
+    kj_store_close(dst);
+    kj_store_close(src);
+    return rc ? 1 : 0;
+}
+
 static int cmd_version(int argc, char **argv) { printf("kejiyun %s\n", KEJIYUN_VERSION); return 0; }
 
 static int cmd_help(int argc, char **argv);
@@ -844,7 +885,8 @@ static const struct {
     const char *usage;
 } commands[] = {
     { "serve", cmd_serve, "serve [--listen HOST:PORT] [--data DIR] ...   run the web server" },
-    { "migrate", cmd_migrate, "migrate [--data DIR]                          create or upgrade the database" },
+    { "migrate", cmd_migrate, "migrate [--data DIR] [--db URL]               create or upgrade the database" },
+    { "migrate-data", cmd_migrate_data, "migrate-data --from sqlite:PATH --to postgresql://…   copy a whole instance into a new database (row counts verified)" },
     { "user", cmd_user, "user add --email E --name N --role ROLE [--password P] [--center REGION]   add an account (any role; --center: an operator appointed to that region's service center)\n"
                         "  user list [--q T] [--org T] [--role R] [--region C] [--status S] [--page N] | disable EMAIL --reason T | enable EMAIL\n"
                         "  user set-role EMAIL ROLE [--expert yes|no] --reason T | reset-password EMAIL   administer accounts (audited as \"cli\")" },

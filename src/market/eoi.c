@@ -287,6 +287,9 @@ json_t *kj_thread_list(kj_db *db, json_t *user)
                                   " AND m.created_at > tm.last_read_at) AS unread, "
                                   "(SELECT max(created_at) FROM messages m WHERE m.thread_id = t.id) AS last_message_at "
                                   "FROM threads t JOIN thread_members tm ON tm.thread_id = t.id AND tm.user_id = ? "
-                                  "ORDER BY coalesce(last_message_at, t.created_at) DESC", "ss", uid, uid);
+                                  /* The expression again: PostgreSQL orders by an output
+                                   * column's name only alone, not inside an expression. */
+                                  "ORDER BY coalesce((SELECT max(created_at) FROM messages m WHERE m.thread_id = t.id), "
+                                  "t.created_at) DESC", "ss", uid, uid);
     return rows ? rows : json_array();
 }

@@ -60,6 +60,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* A result that must be looked at: ignoring it is a compile error
  * (-Werror). See "Failing closed" above. */
@@ -176,6 +177,13 @@ int kj_store_migrate(kj_store *s, const char *dir, char *err, size_t errlen);
  *  in this process (a newer node may have applied more: that is fine).
  *  False before kj_store_migrate ran, and when the read fails. */
 bool kj_store_schema_current(kj_db *db);
+/** Copies a whole instance from src into dst (kejiyun migrate-data): both
+ *  migrated to the same schema version, dst new (no accounts). Every table
+ *  both have, parents before children, each in one transaction of dst,
+ *  then its rows counted on both sides; the search index is left for dst
+ *  to build at its first start. Prints one line per table on out. 0, or
+ *  -1 with a one-line reason in err (the tables committed so far stay). */
+int kj_store_copy(kj_store *src, kj_store *dst, FILE *out, char *err, size_t errlen);
 
 /** Runs one statement; returns the number of rows changed (≥ 0) or a
  *  negative KJ_DB_ error. */

@@ -608,10 +608,12 @@ json_t *kj_workorder_list(kj_db *db, json_t *viewer, const char *scope, const ch
         "(w.state = 'new' AND w.due_at IS NOT NULL AND w.due_at < ?1) AS breached "
         "FROM workorders w JOIN service_centers c ON c.id = w.center_id JOIN users rq ON rq.id = w.requester_id "
         "LEFT JOIN users a ON a.id = w.assignee_id "
-        "WHERE CASE WHEN ?2 THEN (?3 OR w.center_id = ?4) ELSE w.requester_id = ?5 END "
+        /* Flags compared to 1 and a CASE of integers: booleans are
+         * integers 0/1 in SQLite only (PostgreSQL has its own type). */
+        "WHERE CASE WHEN ?2 = 1 THEN (?3 = 1 OR w.center_id = ?4) ELSE w.requester_id = ?5 END "
         "AND (?6 = '' OR w.state = ?6) AND (?7 = '' OR w.type = ?7) "
-        "ORDER BY CASE WHEN ?2 THEN (w.state = 'new' AND w.due_at IS NOT NULL AND w.due_at < ?1) ELSE 0 END DESC, "
-        "CASE WHEN ?2 THEN w.created_at ELSE -w.updated_at END, w.id LIMIT 500",
+        "ORDER BY CASE WHEN ?2 = 1 AND w.state = 'new' AND w.due_at IS NOT NULL AND w.due_at < ?1 THEN 1 ELSE 0 END DESC, "
+        "CASE WHEN ?2 = 1 THEN w.created_at ELSE -w.updated_at END, w.id LIMIT 500",
         "ibbssss", now, (int)queue, (int)(admin && !center), center ? center : "", uid, state ? state : "",
         type ? type : "");
     if (!rows) return json_array();

@@ -144,6 +144,10 @@ class Server:
     def cleanup(self):
         self.stop()
         self.log.close()
+        keep = os.environ.get("KEJIYUN_TEST_KEEP_LOGS")   # a directory: server logs kept there
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            shutil.copy(self.log.name, os.path.join(keep, os.path.basename(self.dir) + "-" + os.path.basename(self.log.name)))
         if self.db_url:
             sys.path.insert(0, os.path.join(ROOT, "tests", "pg"))
             import cluster
@@ -330,12 +334,40 @@ def credit_code(seq, division="510107"):
 DEFAULT_PASSWORD = "Kj-Test-2026!"
 
 
-def mail_queue(server, where="1=1", *args):
+def _sql_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def db_rows(server, sql, *args):
+    """Rows (dicts) of a read-only query on the server's database, for
+    tests that look behind the API (the mail queue, say): SQLite through
+    sqlite3, PostgreSQL (the PostgreSQL lane) through psql, with the '?'
+    parameters written in as quoted literals (test-side only)."""
+    if getattr(server, "db_url", None):
+        parts = sql.split("?")
+        assert len(parts) == len(args) + 1, "parameters do not match the '?' of " + sql
+        text = parts[0] + "".join(_sql_literal(a) + p for a, p in zip(args, parts[1:]))
+        out = subprocess.run(["psql", "-X", "-q", "-A", "-t", server.db_url, "-c",
+                              "SELECT coalesce(json_agg(q), '[]') FROM (%s) q" % text],
+                             check=True, stdout=subprocess.PIPE, text=True).stdout
+        return jsonlib.loads(out)
     db = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "kejiyun.db"), uri=True)
     db.row_factory = sqlite3.Row
-    rows = [dict(r) for r in db.execute("SELECT * FROM mail_queue WHERE " + where + " ORDER BY created_at, rowid", args)]
+    rows = [dict(r) for r in db.execute(sql, args)]
     db.close()
     return rows
+
+
+def mail_queue(server, where="1=1", *args):
+    # Insertion order: SQLite's rowid; PostgreSQL has none, the ids (ULIDs) follow time.
+    order = "id" if getattr(server, "db_url", None) else "rowid"
+    return db_rows(server, "SELECT * FROM mail_queue WHERE " + where + " ORDER BY created_at, " + order, *args)
 
 
 def verification_token(server, email):

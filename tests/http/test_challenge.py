@@ -773,13 +773,8 @@ def test_attachment_limit_holds_under_concurrent_uploads(server):
 # ---- notifications of the automatic steps ----
 
 def mail_queue(server, where="1=1", *args):
-    import os
-    import sqlite3
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "kejiyun.db"), uri=True)
-    db.row_factory = sqlite3.Row
-    rows = [dict(r) for r in db.execute("SELECT * FROM mail_queue WHERE " + where + " ORDER BY created_at", args)]
-    db.close()
-    return rows
+    import harness
+    return harness.db_rows(server, "SELECT * FROM mail_queue WHERE " + where + " ORDER BY created_at", *args)
 
 
 def kinds_about(c, cid):

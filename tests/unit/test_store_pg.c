@@ -103,13 +103,14 @@ TEST(pg_dialect_differences_are_taken_care_of)
     CHECK_INT(kj_db_int(db, 0, "SELECT count(*) FROM t WHERE k = ?1 OR (n = ?2 AND k <> ?1)", "si", "a", (int64_t)3), 2);
     /* Scalar max/min (greatest/least) next to the aggregates. */
     CHECK_INT(kj_db_int(db, 0, "SELECT max(n - 5, 0) FROM t WHERE k = 'a'", ""), 0);
-    CHECK_INT(kj_db_int(db, 0, "SELECT max(n) + min(n, 1) FROM t WHERE k = 'b'", ""), 4);
+    CHECK_INT(kj_db_int(db, 0, "SELECT min(n, 1) FROM t WHERE k = 'b'", ""), 1);
+    CHECK_INT(kj_db_int(db, 0, "SELECT max(n) FROM t", ""), 3);
     /* The JSON functions, and parameters PostgreSQL cannot type alone. */
     json_t *row = kj_db_row(db, "SELECT json_object('k', ?, 'n', ?) AS o__json, json_array(?, 'x') AS a__json, "
                                 "(SELECT json_group_array(k ORDER BY k) FROM t) AS all__json, "
                                 "(SELECT group_concat(k, ',') FROM t) AS csv, ? IS NULL AS none, "
                                 "(SELECT sum(n) FROM t) AS total, n IS NOT NULL AS has_n FROM t WHERE k = 'a'",
-                         "siisn", "q", (int64_t)7, (int64_t)8, "y");
+                         "siin", "q", (int64_t)7, (int64_t)8);
     REQUIRE(row);
     CHECK_STR(json_string_value(json_object_get(json_object_get(row, "o"), "k")), "q");
     CHECK_INT(json_integer_value(json_object_get(json_object_get(row, "o"), "n")), 7);

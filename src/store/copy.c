@@ -1,0 +1,268 @@
+/*
+ * copy.c — moving a whole instance from one database to another
+ * (kejiyun migrate-data, see store.h kj_store_copy): SQLite to PostgreSQL
+ * when a deployment outgrows one machine, or back.
+ *
+ * Which tables, in which order: the tables both databases have (the
+ * destination was migrated to the same schema version), parents before
+ * the tables whose foreign keys point at them, read from each backend's
+ * catalog (the only backend-specific statements here, one per backend).
+ * The search index is not copied: its tables are the engine's own
+ * (FTS5 in SQLite), and the destination builds its index at its first
+ * start (the search format is left unset there, see search.h).
+ *
+ * Each table is copied in one transaction of the destination and its
+ * rows counted on both sides after the commit. A row refused for a
+ * foreign key to a row of its own table not copied yet (a center and its
+ * parent center) is tried again after the others, until no more go in.
+ */
+#include "store/store.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Tables never copied: the migration runner's own, and the search index
+ * (derived from the listings, rebuilt by the destination). */
+static bool skipped(const char *t)
+{
+    return !strcmp(t, "schema_migrations") || !strncmp(t, "search_", 7);
+}
+
+/* [{t, ref}] : every table of db and each table its foreign keys name. */
+static json_t *tables_and_parents(kj_db *db)
+{
+    if (!strcmp(kj_db_store(db)->be->name, "sqlite"))
+        return kj_db_rows(db, "SELECT m.name AS t, p.\"table\" AS ref FROM sqlite_master m "
+                              "LEFT JOIN pragma_foreign_key_list(m.name) p ON 1 = 1 WHERE m.type = 'table' "
+                              "AND m.name NOT LIKE 'sqlite_%' AND m.sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY m.name", "");
+    return kj_db_rows(db, "SELECT c.relname AS t, r.relname AS ref FROM pg_class c "
+                          "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema() "
+                          "LEFT JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f' "
+                          "LEFT JOIN pg_class r ON r.oid = k.confrelid WHERE c.relkind = 'r' ORDER BY c.relname", "");
+}
+
+/* The tables of both, parents first; NULL on error. */
+static json_t *copy_order(kj_db *from, kj_db *to, char *err, size_t errlen)
+{
+    json_t *src = tables_and_parents(from), *dst = tables_and_parents(to);
+    if (!src || !dst) {
+        snprintf(err, errlen, "cannot read the tables: %s", kj_db_errmsg(src ? to : from));
+        json_decref(src);
+        json_decref(dst);
+        return NULL;
+    }
+    json_t *parents = json_object(), *in_dst = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(dst, i, r) json_object_set_new(in_dst, json_string_value(json_object_get(r, "t")), json_true());
+    json_array_foreach(src, i, r) {
+        const char *t = json_string_value(json_object_get(r, "t")), *ref = json_string_value(json_object_get(r, "ref"));
+        if (!t || skipped(t) || !json_object_get(in_dst, t)) continue;
+        json_t *p = json_object_get(parents, t);
+        if (!p) json_object_set_new(parents, t, p = json_object());
+        if (ref && strcmp(ref, t) && !skipped(ref)) json_object_set_new(p, ref, json_true());
+    }
+    json_t *order = json_array(), *done = json_object();
+    for (bool progress = true; progress && json_array_size(order) < json_object_size(parents);) {
+        progress = false;
+        const char *t;
+        json_t *p;
+        json_object_foreach(parents, t, p) {
+            if (json_object_get(done, t)) continue;
+            bool ready = true;
+            const char *ref;
+            json_t *x;
+            json_object_foreach(p, ref, x) if (!json_object_get(done, ref) && json_object_get(parents, ref)) ready = false;
+            if (!ready) continue;
+            json_array_append_new(order, json_string(t));
+            json_object_set_new(done, t, json_true());
+            progress = true;
+        }
+    }
+    if (json_array_size(order) < json_object_size(parents)) {
+        snprintf(err, errlen, "the tables' foreign keys form a cycle: no order to copy them in");
+        json_decref(order);
+        order = NULL;
+    }
+    json_decref(src);
+    json_decref(dst);
+    json_decref(parents);
+    json_decref(in_dst);
+    json_decref(done);
+    return order;
+}
+
+/* The current row of st as a JSON array of its values, each of the type
+ * the source stored (SQLite's own typing: an integer stays one). */
+static json_t *row_values(kj_db *db, kj_stmt *st, int ncol)
+{
+    const kj_store_backend *be = kj_db_store(db)->be;
+    json_t *v = json_array();
+    for (int c = 0; c < ncol; c++) {
+        json_t *x;
+        switch (be->column_type(st, c)) {
+        case KJ_COL_INT: x = json_integer(be->column_int(st, c)); break;
+        case KJ_COL_REAL: x = json_real(be->column_double(st, c)); break;
+        case KJ_COL_TEXT: {
+            size_t len;
+            const char *txt = be->column_text(st, c, &len);
+            x = json_stringn(txt, len);
+            if (!x) x = json_stringn_nocheck(txt, len);   /* moved as it is */
+            break;
+        }
+        default: x = json_null(); break;
+        }
+        json_array_append_new(v, x);
+    }
+    return v;
+}
+
+/* Copies table t; returns the number of rows copied, or -1. */
+static int64_t copy_table(kj_db *from, kj_db *to, const char *t, char *err, size_t errlen)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", t);
+    kj_stmt *st = kj_db_prepare(from, sql, "");
+    if (!st) { snprintf(err, errlen, "%s: cannot read: %s", t, kj_db_errmsg(from)); return -1; }
+    char *insert = NULL;
+    size_t ilen = 0;
+    FILE *q = open_memstream(&insert, &ilen);
+    json_t *pending = json_array();
+    int64_t copied = 0;
+    int rc = kj_db_begin(to);
+    /* Rows the migrations wrote (reference values, such as work-order
+     * types): the source has them too, as it ran the same migrations. */
+    if (rc == 0) {
+        snprintf(sql, sizeof sql, "DELETE FROM \"%s\"", t);
+        rc = kj_db_exec(to, sql, "") < 0 ? -1 : 0;
+    }
+    int ncol = -1;
+    while (rc == 0 && (rc = kj_stmt_step(from, st)) == KJ_DB_ROW) {
+        rc = 0;
+        if (ncol < 0) {
+            ncol = kj_db_store(from)->be->column_count(st);
+            fprintf(q, "INSERT INTO \"%s\"(", t);
+            for (int c = 0; c < ncol; c++) fprintf(q, "%s\"%s\"", c ? ", " : "", kj_db_store(from)->be->column_name(st, c));
+            fprintf(q, ") VALUES (");
+            for (int c = 0; c < ncol; c++) fprintf(q, "%s?", c ? ", " : "");
+            fprintf(q, ")");
+            fflush(q);
+        }
+        json_t *v = row_values(from, st, ncol);
+        kj_stmt *ins = kj_db_prepare_j(to, insert, v);
+        int irc = ins ? kj_stmt_step(to, ins) : KJ_DB_ERROR;
+        kj_stmt_finish(to, ins);
+        if (irc == KJ_DB_CONSTRAINT) json_array_append(pending, v);   /* a parent in this table, later */
+        else if (irc < 0) { snprintf(err, errlen, "%s: cannot write a row: %s", t, kj_db_errmsg(to)); rc = -1; }
+        else copied++;
+        json_decref(v);
+    }
+    if (rc == KJ_DB_DONE) rc = 0;
+    else if (rc != 0 && !*err) snprintf(err, errlen, "%s: cannot read: %s", t, kj_db_errmsg(from));
+    kj_stmt_finish(from, st);
+    /* Rows refused for a parent of their own table: again, while some go in. */
+    for (bool progress = true; rc == 0 && progress && json_array_size(pending);) {
+        progress = false;
+        json_t *left = json_array();
+        size_t i;
+        json_t *v;
+        json_array_foreach(pending, i, v) {
+            kj_stmt *ins = kj_db_prepare_j(to, insert, v);
+            int irc = ins ? kj_stmt_step(to, ins) : KJ_DB_ERROR;
+            kj_stmt_finish(to, ins);
+            if (irc == KJ_DB_CONSTRAINT) json_array_append(left, v);
+            else if (irc < 0) { snprintf(err, errlen, "%s: cannot write a row: %s", t, kj_db_errmsg(to)); rc = -1; break; }
+            else { copied++; progress = true; }
+        }
+        json_decref(pending);
+        pending = left;
+    }
+    if (rc == 0 && json_array_size(pending)) {
+        snprintf(err, errlen, "%s: %zu rows refused by a constraint of the destination: %s", t,
+                 json_array_size(pending), kj_db_errmsg(to));
+        rc = -1;
+    }
+    json_decref(pending);
+    fclose(q);
+    free(insert);
+    if (rc == 0 && kj_db_commit(to) != 0) {
+        snprintf(err, errlen, "%s: the commit failed: %s", t, kj_db_errmsg(to));
+        return -1;
+    }
+    if (rc != 0) { kj_db_rollback(to); return -1; }
+    return copied;
+}
+
+/* PostgreSQL's identity columns go on after the largest value copied. */
+static int advance_sequences(kj_db *to, char *err, size_t errlen)
+{
+    if (strcmp(kj_db_store(to)->be->name, "postgresql")) return 0;
+    json_t *cols = kj_db_rows(to, "SELECT table_name AS t, column_name AS c FROM information_schema.columns "
+                                  "WHERE table_schema = current_schema() AND is_identity = 'YES'", "");
+    if (!cols) { snprintf(err, errlen, "cannot read the identity columns: %s", kj_db_errmsg(to)); return -1; }
+    size_t i;
+    json_t *r;
+    int rc = 0;
+    json_array_foreach(cols, i, r) {
+        const char *t = json_string_value(json_object_get(r, "t")), *c = json_string_value(json_object_get(r, "c"));
+        char sql[512];
+        snprintf(sql, sizeof sql, "SELECT setval(pg_get_serial_sequence(?, ?), COALESCE((SELECT max(\"%s\") FROM \"%s\"), 0) + 1, false)", c, t);
+        kj_stmt *st = kj_db_prepare(to, sql, "ss", t, c);
+        if (!st || kj_stmt_step(to, st) != KJ_DB_ROW) {
+            snprintf(err, errlen, "%s.%s: cannot move its sequence on: %s", t, c, kj_db_errmsg(to));
+            rc = -1;
+        }
+        kj_stmt_finish(to, st);
+        if (rc) break;
+    }
+    json_decref(cols);
+    return rc;
+}
+
+int kj_store_copy(kj_store *src, kj_store *dst, FILE *out, char *err, size_t errlen)
+{
+    *err = 0;
+    kj_db *from = kj_store_acquire(src), *to = kj_store_acquire(dst);
+    int rc = 0;
+    json_t *order = NULL;
+    int64_t vs = kj_db_int(from, -1, "SELECT max(version) FROM schema_migrations", "");
+    int64_t vd = kj_db_int(to, -2, "SELECT max(version) FROM schema_migrations", "");
+    if (vs != vd) {
+        snprintf(err, errlen, "the databases are at different schema versions (%lld and %lld)", (long long)vs, (long long)vd);
+        rc = -1;
+    }
+    if (rc == 0 && kj_db_int(to, 1, "SELECT count(*) FROM users", "") != 0) {
+        snprintf(err, errlen, "the destination already holds accounts: migrate-data copies into a new database only");
+        rc = -1;
+    }
+    if (rc == 0 && !(order = copy_order(from, to, err, errlen))) rc = -1;
+    size_t i;
+    json_t *tv;
+    int64_t total = 0;
+    json_array_foreach(order, i, tv) {
+        if (rc) break;
+        const char *t = json_string_value(tv);
+        int64_t n = copy_table(from, to, t, err, errlen);
+        if (n < 0) { rc = -1; break; }
+        char sql[300];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", t);
+        int64_t a = kj_db_int(from, -1, sql, ""), b = kj_db_int(to, -2, sql, "");
+        fprintf(out, "%-28s %8lld rows  %s\n", t, (long long)b, a == b ? "= source" : "DIFFERS from the source");
+        if (a != b) {
+            snprintf(err, errlen, "%s: %lld rows in the source, %lld in the destination", t, (long long)a, (long long)b);
+            rc = -1;
+        }
+        total += b;
+    }
+    if (rc == 0) rc = advance_sequences(to, err, errlen);
+    /* The destination's search index is built at its first start. */
+    if (rc == 0 && kj_db_exec(to, "DELETE FROM meta WHERE key = 'search_format'", "") < 0) {
+        snprintf(err, errlen, "cannot reset the search format: %s", kj_db_errmsg(to));
+        rc = -1;
+    }
+    if (rc == 0) fprintf(out, "%zu tables, %lld rows copied; counts verified\n", json_array_size(order), (long long)total);
+    json_decref(order);
+    kj_store_release(src, from);
+    kj_store_release(dst, to);
+    return rc;
+}
