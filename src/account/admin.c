@@ -156,7 +156,9 @@ char *kj_admin_user_lookup(kj_db *db, const char *email_or_id)
     return kj_db_text(db, "SELECT id FROM users WHERE email = lower(?)", "s", email_or_id);
 }
 
-/* "%part%" for LIKE, with the pattern characters of part escaped ('\'). */
+/* "%part%" for LIKE, with the pattern characters of part escaped ('\').
+ * Callers match lower() of both sides: LIKE ignores case in SQLite (ASCII),
+ * not in PostgreSQL. */
 static char *like_pattern(const char *part)
 {
     size_t n = strlen(part);
@@ -198,13 +200,13 @@ json_t *kj_admin_users_find(kj_db *db, const kj_user_filter *f, int64_t *total, 
     char *pat = NULL, *org_pat = NULL;
     if (!blank(f->q)) {
         pat = like_pattern(f->q);
-        kj_buf_puts(&sql, " AND (u.name LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\')");
+        kj_buf_puts(&sql, " AND (lower(u.name) LIKE lower(?) ESCAPE '\\' OR lower(u.email) LIKE lower(?) ESCAPE '\\')");
         json_array_append_new(params, json_string(pat ? pat : ""));
         json_array_append_new(params, json_string(pat ? pat : ""));
     }
     if (!blank(f->org)) {
         org_pat = like_pattern(f->org);
-        kj_buf_puts(&sql, " AND (u.org_id = ? OR o.name LIKE ? ESCAPE '\\')");
+        kj_buf_puts(&sql, " AND (u.org_id = ? OR lower(o.name) LIKE lower(?) ESCAPE '\\')");
         json_array_append_new(params, json_string(f->org));
         json_array_append_new(params, json_string(org_pat ? org_pat : ""));
     }

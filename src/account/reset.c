@@ -64,7 +64,7 @@ int kj_password_forgot(kj_db *db, const char *email)
     if (rc >= 0) rc = kj_db_exec(db, "INSERT INTO password_reset_asks(address_hash, last_at) VALUES (?, ?) "
                                      "ON CONFLICT (address_hash) DO NOTHING", "si", ah, now);
     if (rc == 1) {
-        char *uid = kj_db_text(db, "SELECT id FROM users WHERE email = ? AND NOT disabled", "s", addr);
+        char *uid = kj_db_text(db, "SELECT id FROM users WHERE email = ? AND disabled = 0", "s", addr);
         if (uid) rc = kj_password_reset_issue(db, uid, addr);
         free(uid);
     }
@@ -79,7 +79,7 @@ int kj_password_forgot(kj_db *db, const char *email)
 /* The reset token's row as {user_id, email, name}, or NULL with *res set. */
 static json_t *reset_token(kj_db *db, const char *th, enum kj_verify_result *res)
 {
-    json_t *t = kj_db_row(db, "SELECT t.user_id, t.expires_at, t.used_at, u.email, u.name, t.email = u.email AND NOT u.disabled AS live "
+    json_t *t = kj_db_row(db, "SELECT t.user_id, t.expires_at, t.used_at, u.email, u.name, (t.email = u.email AND u.disabled = 0) AS live "
                               "FROM email_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.purpose = 'reset'",
                           "s", th);
     *res = KJ_VERIFY_OK;

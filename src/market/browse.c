@@ -75,7 +75,7 @@ void kj_listing_filter_sql(const kj_listing_query *q, kj_buf *sql, json_t *param
             kj_buf_append(&like, p, 1);
         }
         kj_buf_puts(&like, "%");
-        where_s(sql, params, " AND l.title LIKE ? ESCAPE '\\'", like.data);
+        where_s(sql, params, " AND lower(l.title) LIKE lower(?) ESCAPE '\\'", like.data);
         kj_buf_free(&like);
     }
 }

@@ -55,13 +55,14 @@ static int cmp_hit(const void *a, const void *b)
     return (y->when > x->when) - (y->when < x->when);
 }
 
-/* "(col LIKE ?1 OR col LIKE ?2 ...)" over cols for n terms. */
+/* "(col LIKE ?1 OR col LIKE ?2 ...)" over cols for n terms, lower() on both
+ * sides (LIKE ignores ASCII case in SQLite only). */
 static void any_term(kj_buf *sql, const char *const *cols, int n)
 {
     kj_buf_puts(sql, "(");
     for (int i = 0; i < n; i++)
         for (int c = 0; cols[c]; c++)
-            kj_buf_printf(sql, "%s%s LIKE ?%d ESCAPE '\\'", i || c ? " OR " : "", cols[c], i + 1);
+            kj_buf_printf(sql, "%slower(%s) LIKE lower(?%d) ESCAPE '\\'", i || c ? " OR " : "", cols[c], i + 1);
     kj_buf_puts(sql, ")");
 }
 

@@ -36,7 +36,8 @@
  *    into a typed column (INSERT … SELECT DISTINCT ?, …: "column is of
  *    type bigint but expression is of type text"), every parameter gets
  *    its value's type, once. A parameter inferred as integer (32 bits:
- *    next to a literal, COALESCE(?, 0)) is made bigint. All values travel
+ *    next to a literal, COALESCE(?, 0)) is made bigint, unless a function
+ *    then has no such signature (substr(t, 1, ?)). All values travel
  *    as text, so a bigint bound where
  *    PostgreSQL inferred text (or the reverse, for a digit string) works.
  *  - Results: booleans (x IS NOT NULL AS flag) read as integers 0/1, as
@@ -59,7 +60,7 @@
  *    caller, who may handle it and go on, as with SQLite (where only the
  *    statement is undone). PostgreSQL would abort the whole transaction,
  *    so each writing statement inside a transaction runs under a
- *    savepoint (one extra round trip), rolled back to on a violation.
+ *    savepoint (one extra round trip), rolled back to when it fails.
  *  - Any other failure aborts the transaction (store.c refuses to commit
  *    it, too); a COMMIT that PostgreSQL answers with ROLLBACK is an error.
  *
@@ -482,7 +483,7 @@ static int pg_bind_null(kj_stmt *st, int i) { return bind_value(st, i, NULL, 0, 
  * (next to a literal: COALESCE(?, 0), ? + 1): such parameters are set to
  * bigint, the type of every integer kejiyun binds (times in ms overflow
  * 32 bits). Asks the server for the statement's parameter types. */
-static bool narrow_ints(kj_stmt *st)
+static bool narrow_ints(kj_stmt *st, bool *widened)
 {
     if (!st->nparams) return false;
     PGresult *d = PQdescribePrepared(st->conn->pg, st->name);
@@ -490,7 +491,7 @@ static bool narrow_ints(kj_stmt *st)
     if (PQresultStatus(d) == PGRES_COMMAND_OK)
         for (int i = 0; i < st->nparams && i < PQnparams(d); i++) {
             Oid t = PQparamtype(d, i);
-            if (t == OID_INT2 || t == OID_INT4) { st->types[i] = OID_INT8; narrow = true; }
+            if (t == OID_INT2 || t == OID_INT4) { st->types[i] = OID_INT8; widened[i] = narrow = true; }
         }
     PQclear(d);
     return narrow;
@@ -508,7 +509,8 @@ static int server_prepare(kj_stmt *st)
     bool in_tx = PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
     if (in_tx && simple(c, "SAVEPOINT kj_prep") != 0) return KJ_DB_ERROR;
     int rc = KJ_DB_ERROR;
-    bool all_bound = false, retry = false;
+    bool all_bound = false, retry = false, narrowed = false;
+    bool *widened = calloc((size_t)(st->nparams ? st->nparams : 1), sizeof *widened);
     set_err(c, "cannot determine the parameters' types");
     for (int attempt = 0; attempt < 2 * st->nparams + 3; attempt++) {
         snprintf(st->name, sizeof st->name, "kj%u", ++c->next_name);
@@ -516,7 +518,8 @@ static int server_prepare(kj_stmt *st)
         if (PQresultStatus(r) == PGRES_COMMAND_OK) {
             PQclear(r);
             rc = 0;
-            if (narrow_ints(st)) {    /* prepared again with bigint for those */
+            if (!narrowed && narrow_ints(st, widened)) {    /* prepared again with bigint for those */
+                narrowed = true;
                 deallocate(st);
                 retry = true;
                 rc = KJ_DB_ERROR;
@@ -531,7 +534,12 @@ static int server_prepare(kj_stmt *st)
         int p = at ? atoi(at + 11) : 0;
         retry = state && !strcmp(state, "42P18") && p >= 1 && p <= st->nparams && !st->types[p - 1];
         if (retry) st->types[p - 1] = st->bound[p - 1] ? st->bound[p - 1] : OID_TEXT;
-        else if (state && !strcmp(state, "42804") && !all_bound) {
+        else if (state && !strcmp(state, "42883") && narrowed) {
+            /* A function that takes only an integer (substr(t, 1, ?)):
+             * those parameters stay as PostgreSQL inferred them. */
+            for (int i = 0; i < st->nparams; i++) if (widened[i]) { st->types[i] = OID_INT4; widened[i] = false; retry = true; }
+            if (!retry) rc = map_error(c, r);
+        } else if (state && !strcmp(state, "42804") && !all_bound) {
             /* Inferred as text where the value goes into a typed column
              * (INSERT … SELECT DISTINCT ?, …): every parameter gets the
              * type of its value instead. */
@@ -549,6 +557,7 @@ static int server_prepare(kj_stmt *st)
         else if (rc != 0) memcpy(c->errmsg, keep, sizeof keep);
     }
     if (rc != 0) st->name[0] = 0;
+    free(widened);
     return rc;
 }
 
@@ -584,7 +593,11 @@ static int pg_step(kj_stmt *st)
     /* The prepared statement is gone (a schema change, a reset): prepare
      * it again next time. */
     if (state && (!strcmp(state, "26000") || !strcmp(state, "0A000"))) st->name[0] = 0;
-    if (rc == KJ_DB_CONSTRAINT && st->is_write && in_tx && c->savepoint) {
+    /* Only the statement is undone, as in SQLite: a constraint violation
+     * leaves the transaction to its caller; any other failure is recorded
+     * by store.c, which refuses to commit (unless the write was optional,
+     * kj_db_exec_optional, whose loss the transaction survives). */
+    if (st->is_write && in_tx && c->savepoint) {
         char keep[sizeof c->errmsg];
         memcpy(keep, c->errmsg, sizeof keep);
         if (simple(c, "ROLLBACK TO SAVEPOINT kj_sp") != 0) rc = KJ_DB_ERROR;   /* the transaction is lost */

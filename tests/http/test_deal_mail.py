@@ -9,7 +9,6 @@ import email.header
 import glob
 import json
 import os
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -102,11 +101,8 @@ class Smtp:
 
 
 def queue(server, where="1=1", *args):
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "kejiyun.db"), uri=True)
-    db.row_factory = sqlite3.Row
-    rows = [dict(r) for r in db.execute("SELECT * FROM mail_queue WHERE " + where + " ORDER BY created_at", args)]
-    db.close()
-    return rows
+    import harness
+    return harness.db_rows(server, "SELECT * FROM mail_queue WHERE " + where + " ORDER BY created_at", *args)
 
 
 def wait_until(fn, timeout=10):

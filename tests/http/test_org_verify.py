@@ -192,11 +192,8 @@ def test_operator_of_the_region_verifies_not_another_nor_own(server):
 
 
 def me_email(server, uid):
-    import sqlite3
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "kejiyun.db"), uri=True)
-    email = db.execute("SELECT email FROM users WHERE id = ?", (uid,)).fetchone()[0]
-    db.close()
-    return email
+    import harness
+    return harness.db_rows(server, "SELECT email FROM users WHERE id = ?", uid)[0]["email"]
 
 
 def test_refuse_with_reason_shown_then_reapply(server):
@@ -237,12 +234,12 @@ def test_refuse_with_reason_shown_then_reapply(server):
 
 
 def audit_rows(server, oid):
-    import sqlite3
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "kejiyun.db"), uri=True)
-    rows = db.execute("SELECT action, actor_id, reason, detail FROM audit_log WHERE target_type = 'org' AND target_id = ? "
-                      "ORDER BY created_at, rowid", (oid,)).fetchall()
-    db.close()
-    return rows
+    import harness
+    # Insertion order: SQLite's rowid; PostgreSQL has none, the ids (ULIDs) follow time.
+    order = "id" if server.db_url else "rowid"
+    rows = harness.db_rows(server, "SELECT action, actor_id, reason, detail FROM audit_log WHERE target_type = 'org' "
+                                   "AND target_id = ? ORDER BY created_at, " + order, oid)
+    return [(r["action"], r["actor_id"], r["reason"], r["detail"]) for r in rows]
 
 
 def test_licence_is_never_public(server):

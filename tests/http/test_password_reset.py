@@ -7,10 +7,10 @@ carrying such a link (and verification links) keep no copy of it in the
 queue once sent, and are abandoned unsent once it expired."""
 import os
 import re
-import sqlite3
 import statistics
 import time
 
+import harness
 from harness import Client, DEMO, mail_queue, register, unique_email
 import test_deal_mail
 from test_deal_mail import Smtp, wait_until
@@ -42,10 +42,7 @@ def queued_token(server, email):
 
 
 def stored_token_hashes(server):
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "kejiyun.db"), uri=True)
-    rows = [r[0] for r in db.execute("SELECT token_hash FROM email_tokens WHERE purpose = 'reset'")]
-    db.close()
-    return rows
+    return [r["token_hash"] for r in harness.db_rows(server, "SELECT token_hash FROM email_tokens WHERE purpose = 'reset'")]
 
 
 def test_reset_by_mail_single_use_ends_sessions_and_verifies(server):

@@ -6,7 +6,6 @@ all their data (and nobody else's) and deletes their account with their
 password: a signed deal and the hash-chained deal log stay intact and
 verifiable, everything else personal is removed or anonymized."""
 import os
-import sqlite3
 import subprocess
 
 import harness
@@ -20,11 +19,7 @@ VERSION = "2026-1"
 
 
 def db_rows(server, sql, *args):
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "kejiyun.db"), uri=True)
-    db.row_factory = sqlite3.Row
-    rows = [dict(r) for r in db.execute(sql, args)]
-    db.close()
-    return rows
+    return harness.db_rows(server, sql, *args)
 
 
 def test_policy_pages_and_consent_recorded_at_registration(server):

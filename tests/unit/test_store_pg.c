@@ -99,6 +99,10 @@ TEST(pg_dialect_differences_are_taken_care_of)
     CHECK(kj_db_exec(db, "INSERT INTO t(k, n, at) VALUES (?, ?, COALESCE(?, 0) + 1)", "sii", "a", (int64_t)2, big) == 1);
     CHECK(kj_db_exec(db, "INSERT INTO t(k, n, at) VALUES (?, ?, ?)", "sin", "b", (int64_t)3) == 1);
     CHECK_INT(kj_db_int(db, 0, "SELECT at FROM t WHERE k = ?", "s", "a"), big + 1);
+    /* ... unless a function takes only a 32-bit integer there. */
+    char *pre = kj_db_text(db, "SELECT substr(k || 'bc', 1, ?) FROM t WHERE k = 'a'", "i", (int64_t)2);
+    CHECK_STR(pre, "ab");
+    free(pre);
     /* SQLite's numbered parameters, used twice. */
     CHECK_INT(kj_db_int(db, 0, "SELECT count(*) FROM t WHERE k = ?1 OR (n = ?2 AND k <> ?1)", "si", "a", (int64_t)3), 2);
     /* Scalar max/min (greatest/least) next to the aggregates. */
