@@ -349,7 +349,9 @@ static int do_demo(kj_app *app, kj_db *db, void *ctx)
     int rc = kj_demo_load(db, app->cfg.root, app->cfg.data, stdout);
     /* The demo's accounts accept the documents in force (whoever loads the
      * demo speaks for them); a later version asks them again. */
-    kj_policy_versions v = { app->cfg.terms_version, app->cfg.privacy_version };
+    kj_instance_profile p;
+    kj_instance_get(&p);
+    kj_policy_versions v = { p.terms_version, p.privacy_version };
     if (rc >= 0 && kj_consent_accept_missing(db, &v) < 0) {
         fprintf(stderr, "demo: cannot record the demo accounts' consent: %s\n", kj_db_errmsg(db));
         return 1;
@@ -413,8 +415,10 @@ static int do_user_add(kj_app *app, kj_db *db, void *ctx)
     struct user_add *u = ctx;
     /* Made by whoever runs the command, who accepts the documents in
      * force for the account (it is asked again when they change). */
+    kj_instance_profile p;
+    kj_instance_get(&p);
     kj_registration r = { .email = u->email, .password = u->password, .name = u->name, .role = u->role,
-                          .terms_version = app->cfg.terms_version, .privacy_version = app->cfg.privacy_version };
+                          .terms_version = p.terms_version, .privacy_version = p.privacy_version };
     char id[KJ_ID_LEN + 1];
     kj_err fail = { 0 };
     /* --center: the service center of exactly that region, checked first

@@ -5,6 +5,7 @@
  * Errors are RFC 9457 problem details: 422 with per-field "errors" for
  * invalid input, 401/403 for access, 429 for rate limits.
  */
+#include "web/pages_instance.h"
 #include "web/app.h"
 #include "api/api.h"
 #include "account/security.h"
@@ -39,7 +40,7 @@ static json_t *self_json(kj_req *req, json_t *u)
     json_decref(p);
     /* Whether the 用户协议 / 隐私政策 in force wait for acceptance
      * (POST /api/v1/me/consent): until then other calls answer 403. */
-    kj_policy_versions v = { kj_req_app(req)->cfg.terms_version, kj_req_app(req)->cfg.privacy_version };
+    kj_policy_versions v = kj_req_policy_versions(req);
     json_object_set_new(out, "consent_required", json_boolean(id && kj_consent_needed(kj_req_db(req), id, &v)));
     json_object_del(out, "consented_now");
     return out;
@@ -59,7 +60,7 @@ void kj_api_register(kj_req *req)
         .region = kj_in_str(req, "region"),
         .org_name = kj_in_str(req, "org_name"), .org_type = kj_in_str(req, "org_type"),
         .org_region = kj_in_str(req, "org_region"), .org_credit_code = kj_in_str(req, "org_credit_code"),
-        .terms_version = kj_req_app(req)->cfg.terms_version, .privacy_version = kj_req_app(req)->cfg.privacy_version,
+        .terms_version = kj_req_policy_versions(req).terms, .privacy_version = kj_req_policy_versions(req).privacy,
     };
     kj_err fail = { 0 };
     /* Registering accepts the 用户协议 and 隐私政策 in force (GET /terms,

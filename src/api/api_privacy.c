@@ -8,13 +8,9 @@
 #include "core/json_util.h"
 #include "popsci/follow.h"
 #include <string.h>
+#include "web/pages_instance.h"
 
-static kj_policy_versions versions(kj_req *req)
-{
-    const kj_config *c = &kj_req_app(req)->cfg;
-    kj_policy_versions v = { c->terms_version, c->privacy_version };
-    return v;
-}
+static kj_policy_versions versions(kj_req *req) { return kj_req_policy_versions(req); }
 
 static json_t *keeps(kj_req *req)
 {

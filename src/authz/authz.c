@@ -112,6 +112,8 @@ bool kj_authz_may_administer_users(json_t *user) { return kj_authz_is_admin(user
 
 bool kj_authz_may_manage_federation(json_t *user) { return kj_authz_is_admin(user); }
 
+bool kj_authz_may_configure_instance(json_t *user) { return kj_authz_is_admin(user); }
+
 bool kj_authz_is_resident(json_t *user) { return user && !strcmp(kj_jstr_or_empty(user, "role"), "resident"); }
 
 bool kj_authz_may_publish(json_t *user)

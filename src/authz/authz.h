@@ -108,6 +108,10 @@ bool kj_authz_may_post_listing(json_t *user, const char *kind);
 /** May find users, disable and re-enable accounts, set roles and the
  *  expert flag, send reset links, and read the audit log: administrators. */
 bool kj_authz_may_administer_users(json_t *user);
+/** May edit the instance profile (names, logo, colours, footer, home
+ *  region, languages, policies: instance/instance.h), back up or export
+ *  it: administrators. */
+bool kj_authz_may_configure_instance(json_t *user);
 
 /** May create and manage events (科创会, 对接会; event/event.h) organized
  *  by center_id: its staff (any center role) and administrators. */

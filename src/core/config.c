@@ -98,6 +98,7 @@ static const setting settings[] = {
     S("testing", "test_mode", "KEJIYUN_TEST_MODE", "--test-mode", K_BOOL, test_mode, "false", "enable /__test endpoints (clock control); never in production"),
 };
 #define NSETTINGS (sizeof settings / sizeof *settings)
+_Static_assert(NSETTINGS <= sizeof ((kj_config *)0)->given, "kj_config.given holds a flag per setting");
 
 static int set_value(kj_config *c, const setting *s, const char *v, const char *where, char *err, size_t errlen)
 {
@@ -133,6 +134,7 @@ static int on_ini(void *user, const char *section, const char *name, const char 
         char where[300];
         snprintf(where, sizeof where, "%s: [%s] %s", x->path, section, name);
         if (set_value(x->c, &settings[i], value, where, x->err, x->errlen)) { x->failed = 1; return 0; }
+        x->c->given[i] = 1;
         return 1;
     }
     snprintf(x->err, x->errlen, "%s: unknown setting [%s] %s", x->path, section, name);
@@ -162,6 +164,7 @@ int kj_config_load(kj_config *c, int argc, char **argv, char *err, size_t errlen
     for (size_t i = 0; i < NSETTINGS; i++) {
         const char *v = getenv(settings[i].env);
         if (v && set_value(c, &settings[i], v, settings[i].env, err, errlen)) return -1;
+        if (v) c->given[i] = 1;
     }
 
     for (int i = 0; i < argc; i++) {
@@ -181,6 +184,7 @@ int kj_config_load(kj_config *c, int argc, char **argv, char *err, size_t errlen
         if (!s) { snprintf(err, errlen, "unknown option %s (see kejiyun help)", argv[i]); return -1; }
         if (!val) { snprintf(err, errlen, "option %s needs a value", argv[i]); return -1; }
         if (set_value(c, s, val, s->flag, err, errlen)) return -1;
+        c->given[s - settings] = 1;
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1) cores = 2;
@@ -194,6 +198,14 @@ int kj_config_load(kj_config *c, int argc, char **argv, char *err, size_t errlen
         return -1;
     }
     return 0;
+}
+
+bool kj_config_explicit(const kj_config *c, const char *key)
+{
+    size_t offset = (size_t)-1;
+    for (size_t i = 0; i < NSETTINGS; i++) if (!strcmp(settings[i].key, key)) offset = settings[i].offset;
+    for (size_t i = 0; i < NSETTINGS; i++) if (settings[i].offset == offset && c->given[i]) return true;
+    return false;
 }
 
 /* A directory is a data root when it holds both templates/ and

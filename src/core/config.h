@@ -82,6 +82,9 @@ typedef struct kj_config {
     long fed_window_s;        /* a signed request's validity */
     long fed_rate_per_min;    /* requests a peer may make per minute */
     long fed_page;            /* feed items per page */
+    /* Which settings the file, the environment or a flag gave (by row of
+     * the settings table): see kj_config_explicit. */
+    unsigned char given[128];
 } kj_config;
 
 /** Fills c with defaults, then kejiyun.conf (path from --config, env
@@ -90,6 +93,12 @@ typedef struct kj_config {
  *  "--listen 127.0.0.1:8080"). Unknown flags and bad values are errors:
  *  returns -1 with a one-line reason in err. */
 int kj_config_load(kj_config *c, int argc, char **argv, char *err, size_t errlen);
+/** Whether the setting with file key `key` (or another key for the same
+ *  value, such as instance_name for site_name) was given by the file, the
+ *  environment or a flag rather than left at its default. The instance
+ *  profile (instance/instance.h) lets such a value win over an
+ *  administrator's edit. */
+bool kj_config_explicit(const kj_config *c, const char *key);
 /** Prints every setting with its file key, variable, flag, default, help. */
 void kj_config_help(FILE *out);
 /** Finds the data root when the root setting is empty: next to the binary,

@@ -10,6 +10,7 @@
  */
 #include "instance/instance.h"
 #include "audit/audit.h"
+#include "authz/authz.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -30,6 +31,26 @@ static kj_instance_profile current;      /* under lock */
 static kj_instance_profile defaults;     /* under lock: the settings' part */
 static int64_t loaded_stamp = -1;        /* under lock: max(updated_at) of the rows loaded */
 static char self_id[32];                 /* written before readers exist (see above) */
+
+/* Which settings each profile key comes from. A key whose setting the
+ * file, the environment or a flag gave is locked: the deployment fixed it,
+ * and an administrator's row neither applies nor may be written. */
+static const struct { const char *key, *setting; } sources[] = {
+    { "name.zh-CN", "site_name" }, { "name.en", "site_name_en" }, { "short_name.zh-CN", "short_name" },
+    { "short_name.en", "short_name_en" }, { "home_region", "home_region" }, { "default_language", "default_language" },
+    { "languages", "languages" }, { "color_primary", "color_primary" }, { "color_accent", "color_accent" },
+    { "footer_host", "footer_host" }, { "footer_contact", "footer_contact" }, { "icp_record", "icp_record" },
+    { "police_record", "police_record" }, { "operator_contact", "operator_contact" },
+    { "terms_version", "terms_version" }, { "privacy_version", "privacy_version" },
+};
+#define NSOURCES (sizeof sources / sizeof *sources)
+static bool locked[NSOURCES];            /* under lock */
+
+static bool is_locked(const char *key)   /* caller holds lock */
+{
+    for (size_t i = 0; i < NSOURCES; i++) if (!strcmp(sources[i].key, key)) return locked[i];
+    return false;
+}
 
 const kj_instance_field kj_instance_fields[] = {
     { "home_region", KJ_IF_REGION, 32, "instance.f.home_region" },
@@ -118,9 +139,15 @@ static void from_config(kj_instance_profile *p, const kj_config *cfg)
     copy(p->privacy_version, sizeof p->privacy_version, cfg->privacy_version);
 }
 
-/* Builds defaults + rows into out; -1 when the rows could not be read. */
+/* Builds defaults + rows into out; -1 when the rows could not be read.
+ * Rows of locked keys are skipped (caller holds no lock: reads `locked`
+ * under it). */
 static int build(kj_db *db, const kj_instance_profile *dflt, kj_instance_profile *out, int64_t *stamp)
 {
+    bool lk[NSOURCES];
+    pthread_mutex_lock(&lock);
+    memcpy(lk, locked, sizeof lk);
+    pthread_mutex_unlock(&lock);
     *out = *dflt;
     json_t *rows = kj_db_rows(db, "SELECT key, value, updated_at FROM instance_settings ORDER BY key", "");
     if (!rows) return -1;
@@ -128,7 +155,10 @@ static int build(kj_db *db, const kj_instance_profile *dflt, kj_instance_profile
     json_t *r;
     int64_t max = 0;
     json_array_foreach(rows, i, r) {
-        apply(out, kj_jstr_or_empty(r, "key"), kj_jstr_or_empty(r, "value"));
+        const char *key = kj_jstr_or_empty(r, "key");
+        bool skip = false;
+        for (size_t k = 0; k < NSOURCES; k++) if (lk[k] && !strcmp(sources[k].key, key)) skip = true;
+        if (!skip) apply(out, key, kj_jstr_or_empty(r, "value"));
         int64_t t = json_integer_value(json_object_get(r, "updated_at"));
         if (t > max) max = t;
     }
@@ -142,6 +172,9 @@ int kj_instance_load(kj_db *db, const kj_config *cfg)
 {
     kj_instance_profile d, p;
     from_config(&d, cfg);
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < NSOURCES; i++) locked[i] = kj_config_explicit(cfg, sources[i].setting);
+    pthread_mutex_unlock(&lock);
     const char *id = kj_store_instance_id(db);
     copy(self_id, sizeof self_id, id);
     copy(d.id, sizeof d.id, id);
@@ -341,6 +374,45 @@ static const char *value_of(kj_instance_profile *p, const char *key)
     return "";
 }
 
+bool kj_instance_locked(const char *key)
+{
+    pthread_mutex_lock(&lock);
+    bool l = is_locked(key);
+    pthread_mutex_unlock(&lock);
+    return l;
+}
+
+int kj_instance_seed(kj_db *db, json_t *values)
+{
+    int64_t now = kj_now_ms();
+    json_t *written = json_object();
+    const char *key;
+    json_t *v;
+    if (kj_db_begin(db)) { json_decref(written); return -1; }
+    int rc = 0;
+    json_object_foreach(values, key, v) {
+        if (rc || !json_is_string(v) || kj_instance_locked(key)) continue;
+        int n = kj_db_exec(db, "INSERT INTO instance_settings(key, value, updated_at, updated_by) VALUES (?,?,?,NULL) "
+                               "ON CONFLICT (key) DO NOTHING", "ssi", key, json_string_value(v), now);
+        if (n < 0) rc = -1;
+        else if (n > 0) json_object_set(written, key, v);
+    }
+    if (rc == 0 && json_object_size(written))
+        rc = kj_audit_write(db, NULL, "instance.profile.seed", "instance", kj_instance_self_id(), "", written);
+    json_decref(written);
+    if (rc) { kj_db_rollback(db); return -1; }
+    if (kj_db_commit(db)) return -1;
+    reload(db, true);
+    return 0;
+}
+
+const char *kj_instance_field_value(const kj_instance_profile *p, const char *key)
+{
+    size_t n;
+    const char *f = field_ptr((kj_instance_profile *)p, key, &n);
+    return f ? f : "";
+}
+
 /* Saves changes (already checked) with one audit record and republishes. */
 static int save_checked(kj_db *db, const char *actor_id, const char *action, json_t *changes, kj_err *e)
 {
@@ -368,16 +440,29 @@ static int save_checked(kj_db *db, const char *actor_id, const char *action, jso
     return 0;
 }
 
-int kj_instance_save(kj_db *db, const char *actor_id, json_t *changes, const char *const *known_langs, kj_err *e)
+/* The field a refusal names, as a static string (the caller's keys die
+ * with its object): the table's key, or "name" / "short_name". */
+static const char *stable_field(const char *key)
 {
+    for (const kj_instance_field *x = kj_instance_fields; x->key; x++) if (!strcmp(x->key, key)) return x->key;
+    if (!strncmp(key, "name.", 5)) return "name";
+    if (!strncmp(key, "short_name.", 11)) return "short_name";
+    return "form";
+}
+
+int kj_instance_save(kj_db *db, json_t *actor, json_t *changes, const char *const *known_langs, kj_err *e)
+{
+    if (actor && !kj_authz_may_configure_instance(actor)) return kj_err_set(e, KJ_E_FORBIDDEN, "err.forbidden", NULL);
+    const char *actor_id = kj_user_id(actor);
     if (!json_is_object(changes)) return kj_err_set(e, KJ_E_BAD_REQUEST, "err.instance.unknown", NULL);
     const char *key;
     json_t *v;
     int bad = 0;
     json_object_foreach(changes, key, v) {
         const char *why = json_is_string(v) ? check(key, json_string_value(v), known_langs) : "err.instance.text";
+        if (!why && kj_instance_locked(key)) why = "err.instance.locked";
         if (!why) continue;
-        if (!bad) kj_err_set(e, KJ_E_INVALID, why, key);
+        if (!bad) kj_err_set(e, KJ_E_INVALID, why, stable_field(key));
         if (e->fields && !json_object_get(e->fields, key)) json_object_set_new(e->fields, key, json_string(why));
         bad = 1;
     }
@@ -405,9 +490,11 @@ int kj_instance_save(kj_db *db, const char *actor_id, json_t *changes, const cha
     return save_checked(db, actor_id, "instance.profile.update", changes, e);
 }
 
-int kj_instance_set_image(kj_db *db, const char *data_dir, const char *actor_id, const char *which,
+int kj_instance_set_image(kj_db *db, const char *data_dir, json_t *actor, const char *which,
                           const void *data, size_t size, size_t max_size, kj_err *e)
 {
+    if (actor && !kj_authz_may_configure_instance(actor)) return kj_err_set(e, KJ_E_FORBIDDEN, "err.forbidden", NULL);
+    const char *actor_id = kj_user_id(actor);
     bool logo = !strcmp(which, "logo");
     if (!logo && strcmp(which, "favicon")) return kj_err_set(e, KJ_E_BAD_REQUEST, "err.instance.unknown", "file");
     if (!data || !size) return kj_err_set(e, KJ_E_INVALID, "err.attach.empty", "file");
@@ -443,13 +530,15 @@ char *kj_instance_policy_text(kj_db *db, const char *doc, const char *lang)
                       "ssss", doc, version, lang ? lang : "zh-CN", lang ? lang : "zh-CN");
 }
 
-int kj_instance_policy_publish(kj_db *db, const char *actor_id, const char *doc, const char *lang,
+int kj_instance_policy_publish(kj_db *db, json_t *actor, const char *doc, const char *lang,
                                const char *version, const char *body, kj_err *e)
 {
+    if (actor && !kj_authz_may_configure_instance(actor)) return kj_err_set(e, KJ_E_FORBIDDEN, "err.forbidden", NULL);
+    const char *actor_id = kj_user_id(actor);
     if (!doc || (strcmp(doc, "terms") && strcmp(doc, "privacy"))) return kj_err_set(e, KJ_E_INVALID, "err.instance.unknown", "document");
     if (!version || !valid_version(version)) return kj_err_set(e, KJ_E_INVALID, "err.instance.version", "version");
     if (!lang || !*lang || strlen(lang) > 15) return kj_err_set(e, KJ_E_INVALID, "err.instance.lang", "lang");
-    if (!body || !*body) return kj_err_set(e, KJ_E_INVALID, "err.required", "body");
+    if (!body || !*body) return kj_err_set(e, KJ_E_INVALID, "err.field.required", "body");
     if (strlen(body) > 200000 || !kj_valid_utf8(body, strlen(body))) return kj_err_set(e, KJ_E_INVALID, "err.instance.too_long", "body");
     const char *key = !strcmp(doc, "terms") ? "terms_version" : "privacy_version";
     kj_instance_profile before;

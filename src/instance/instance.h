@@ -113,6 +113,22 @@ typedef struct {
 } kj_instance_field;
 extern const kj_instance_field kj_instance_fields[];   /* ends with key NULL */
 
+/* The writes below take the acting user (NULL: the command line or the
+ * demo loader) and refuse (KJ_E_FORBIDDEN) one that authz does not let
+ * configure the instance (kj_authz_may_configure_instance). */
+
+/** Whether key (a field's or "name.<tag>"...) is fixed by the settings
+ *  file, the environment or a flag: then the deployment's value applies,
+ *  an administrator's row is ignored and may not be written. */
+bool kj_instance_locked(const char *key);
+/** The demo loader's names and region (key → string): rows written only
+ *  where none exists and the key is not locked, audited as the command
+ *  line ("instance.profile.seed"). 0 or -1. */
+int kj_instance_seed(kj_db *db, json_t *values);
+
+/** The current value of a field of the table in p ("" for an unknown key). */
+const char *kj_instance_field_value(const kj_instance_profile *p, const char *key);
+
 /** Saves an administrator's edits in one transaction with its audit
  *  record: changes is an object of key → string (a field's key or
  *  "name.<tag>"/"short_name.<tag>"; "" clears the row, the file's value
@@ -121,13 +137,13 @@ extern const kj_instance_field kj_instance_fields[];   /* ends with key NULL */
  *  (ref/regions.h). Every value is checked before anything is written:
  *  KJ_E_INVALID naming the first bad key (e->fields collects all when the
  *  caller set it). Publishes the new profile after the commit. 0 or -1. */
-int kj_instance_save(kj_db *db, const char *actor_id, json_t *changes, const char *const *known_langs, kj_err *e);
+int kj_instance_save(kj_db *db, json_t *actor, json_t *changes, const char *const *known_langs, kj_err *e);
 
 /** Stores an uploaded image as the logo or the favicon (which: "logo" or
  *  "favicon"): type detected from the content (png, jpeg, webp), metadata
  *  stripped, at most max_size bytes, written under DATA/files, recorded and
  *  audited like kj_instance_save. 0 or -1 (INVALID/TOO_LARGE "file"). */
-int kj_instance_set_image(kj_db *db, const char *data_dir, const char *actor_id, const char *which,
+int kj_instance_set_image(kj_db *db, const char *data_dir, json_t *actor, const char *which,
                           const void *data, size_t size, size_t max_size, kj_err *e);
 
 /** The 用户协议/隐私政策 text an administrator published for doc ("terms"
@@ -138,6 +154,6 @@ char *kj_instance_policy_text(kj_db *db, const char *doc, const char *lang);
  *  lang, version (1-32 of [A-Za-z0-9._-]); the version in force becomes it
  *  (every user is asked to accept it at their next request). Audited as
  *  "instance.policy.publish". 0 or -1. */
-int kj_instance_policy_publish(kj_db *db, const char *actor_id, const char *doc, const char *lang,
+int kj_instance_policy_publish(kj_db *db, json_t *actor, const char *doc, const char *lang,
                                const char *version, const char *body, kj_err *e);
 #endif

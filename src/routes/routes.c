@@ -158,6 +158,7 @@ static const kj_route *const route_tables[] = {
     kj_routes_people,
     kj_routes_stats,
     kj_routes_fed,
+    kj_routes_instance,
     NULL,
 };
 

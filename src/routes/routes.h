@@ -40,4 +40,5 @@ extern const kj_route kj_routes_admin[];
 extern const kj_route kj_routes_people[];
 extern const kj_route kj_routes_stats[];
 extern const kj_route kj_routes_fed[];
+extern const kj_route kj_routes_instance[];
 #endif

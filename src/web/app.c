@@ -155,15 +155,44 @@ static void install_mail_hooks(void)
     kj_challenge_mail_hook = kj_mail_challenge;
 }
 
+/* The languages the profile offers are installed, exactly by tag (a typo
+ * in the settings file stops the start with its name, rather than a menu
+ * that silently lacks it). */
+static int check_languages(char *err, size_t errlen)
+{
+    kj_instance_profile p;
+    kj_instance_get(&p);
+    char list[sizeof p.languages + 1];
+    snprintf(list, sizeof list, "%s", p.languages);
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        const char *got = kj_i18n_supported(t);
+        if (!got || strcmp(got, t)) {
+            snprintf(err, errlen, "languages: %s has no catalog (i18n/%s.meta, or DATA/i18n/%s.meta)", t, t, t);
+            return -1;
+        }
+    }
+    if (!kj_i18n_offered(p.default_lang, p.languages) || strcmp(kj_i18n_offered(p.default_lang, p.languages), p.default_lang)) {
+        snprintf(err, errlen, "default_language: %s is not among the languages offered (%s)", p.default_lang, p.languages);
+        return -1;
+    }
+    return 0;
+}
+
 int kj_app_open(kj_app *app, const kj_config *cfg, const kj_route *routes, char *err, size_t errlen)
 {
     if (kj_app_open_store(app, cfg, err, errlen)) return -1;
     install_mail_hooks();
     char dir[2048];
+    /* The install's languages, then the instance's own (DATA/i18n). */
+    char extra[2048];
     snprintf(dir, sizeof dir, "%s/i18n", cfg->root);
-    if (kj_i18n_load(dir, err, errlen)) return -1;
+    snprintf(extra, sizeof extra, "%s/i18n", cfg->data);
+    if (kj_i18n_load_dirs(dir, extra, err, errlen)) return -1;
+    if (check_languages(err, errlen)) return -1;
+    /* The install's templates, each overridable by DATA/templates/NAME.html. */
     snprintf(dir, sizeof dir, "%s/templates", cfg->root);
-    app->tmpl = kj_tmpl_load_dir(dir, err, errlen);
+    snprintf(extra, sizeof extra, "%s/templates", cfg->data);
+    app->tmpl = kj_tmpl_load_dirs(dir, extra, err, errlen);
     if (!app->tmpl) return -1;
     snprintf(dir, sizeof dir, "%s/static", cfg->root);
     app->statics = kj_static_load(dir, err, errlen);
@@ -403,11 +432,14 @@ kj_login_limits kj_req_login_limits(kj_req *req)
 
 /* ---- pipeline ---- */
 
+/* The cookie's language when the instance offers it, else the browser's
+ * best offered one, else the instance's default (instance.h). */
 static void pick_language(kj_req *req)
 {
-    const char *lang = kj_i18n_supported(kj_req_cookie(req, COOKIE_LANG));
-    if (!lang) lang = kj_i18n_from_accept(kj_req_header(req, "Accept-Language"));
-    req->lang = lang;
+    kj_instance_profile p;
+    kj_instance_get(&p);
+    req->lang = kj_i18n_pick(kj_req_cookie(req, COOKIE_LANG), kj_req_header(req, "Accept-Language"), p.languages,
+                             p.default_lang);
 }
 
 static void load_session(kj_req *req)
@@ -574,8 +606,9 @@ static void dispatch(kj_req *req)
 
     /* A new 用户协议 / 隐私政策: the user accepts it before going on. */
     if (req->user && !(req->route->flags & KJ_CONSENT_FREE)) {
-        const kj_config *c = &kj_req_app(req)->cfg;
-        kj_policy_versions v = { c->terms_version, c->privacy_version };
+        kj_instance_profile p;
+        kj_instance_get(&p);
+        kj_policy_versions v = { p.terms_version, p.privacy_version };
         if (kj_consent_needed_for(req->user, &v)) {
             consent_required(req);
             return;

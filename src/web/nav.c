@@ -6,6 +6,7 @@
 #include "web/app.h"
 #include "authz/authz.h"
 #include "instance/instance.h"
+#include "web/pages_instance.h"
 #include <string.h>
 
 /* Path prefixes of each tab's section, first match wins. A prefix matches
@@ -38,6 +39,7 @@ void kj_nav_context(kj_req *req, json_t *data)
     kj_instance_name(req->lang, name, sizeof name);
     json_object_set_new(data, "site_name", json_string(name));
     json_object_set_new(data, "instance_name", json_string(name));
+    kj_instance_frame(req, data);
     const char *tab = tab_of(req->path);
     if (tab) json_object_set_new(data, "tab", json_pack("{s:b}", tab, 1));
 }

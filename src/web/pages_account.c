@@ -7,6 +7,8 @@
  * a template or redirect. A rejected form is re-rendered with what the
  * user typed (req->form) and a message next to each bad field.
  */
+#include "web/pages_instance.h"
+#include "instance/instance.h"
 #include "web/app.h"
 #include "web/pages_center.h"
 #include "center/center.h"
@@ -83,7 +85,7 @@ static kj_registration registration_from(kj_req *req)
         .org_name = kj_in_str(req, "org_name"), .org_type = kj_in_str(req, "org_type"),
         .org_region = kj_in_str(req, "org_region"), .org_credit_code = kj_in_str(req, "org_credit_code"),
         /* The form shows the documents in force; registering accepts them. */
-        .terms_version = kj_req_app(req)->cfg.terms_version, .privacy_version = kj_req_app(req)->cfg.privacy_version,
+        .terms_version = kj_req_policy_versions(req).terms, .privacy_version = kj_req_policy_versions(req).privacy,
     };
     return r;
 }
@@ -287,7 +289,9 @@ void kj_page_password_post(kj_req *req)
 
 void kj_page_lang(kj_req *req)
 {
-    const char *lang = kj_i18n_supported(kj_req_param(req, 0));
+    kj_instance_profile p;
+    kj_instance_get(&p);
+    const char *lang = kj_i18n_offered(kj_req_param(req, 0), p.languages);   /* only what the instance offers */
     if (!lang) { kj_error(req, 404, "err.lang.unknown"); return; }
     kj_resp_cookie(req, "kj_lang", lang, 365L * 86400, false);
     kj_resp_redirect(req, safe_next(kj_in_str(req, "next"), "/"));

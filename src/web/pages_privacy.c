@@ -5,18 +5,15 @@
  */
 #include "web/pages_privacy.h"
 #include "account/privacy.h"
+#include "instance/instance.h"
+#include "web/pages_instance.h"
 #include "core/clock.h"
 #include "core/json_util.h"
 #include "text/markdown.h"
 #include <stdlib.h>
 #include <string.h>
 
-static kj_policy_versions versions(kj_req *req)
-{
-    const kj_config *c = &kj_req_app(req)->cfg;
-    kj_policy_versions v = { c->terms_version, c->privacy_version };
-    return v;
-}
+static kj_policy_versions versions(kj_req *req) { return kj_req_policy_versions(req); }
 
 /* Local paths only, so that ?next= cannot send a user elsewhere. */
 static const char *local_next(const char *next)
@@ -28,7 +25,10 @@ static const char *local_next(const char *next)
 static void render_policy(kj_req *req, const char *doc)
 {
     const kj_config *c = &kj_req_app(req)->cfg;
-    char *md = kj_policy_text(c->data, c->root, doc, req->lang);
+    kj_policy_versions v = versions(req);
+    /* An administrator's published text (instance.h), else the files. */
+    char *md = kj_instance_policy_text(kj_req_db(req), doc, req->lang);
+    if (!md) md = kj_policy_text(c->data, c->root, doc, req->lang);
     if (!md) { kj_error(req, 500, "err.internal"); return; }
     size_t n = 0;
     char *html = kj_markdown_to_html(md, strlen(md), &n);
@@ -36,7 +36,7 @@ static void render_policy(kj_req *req, const char *doc)
     if (!html) { kj_error(req, 500, "err.internal"); return; }
     bool terms = !strcmp(doc, "terms");
     json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "doc", doc, "body_html", html,
-                          "version", terms ? c->terms_version : c->privacy_version,
+                          "version", terms ? v.terms : v.privacy,
                           "page_title", kj_tr(req, terms ? "privacy.terms" : "privacy.policy"));
     free(html);
     kj_render(req, 200, "policy", d);

@@ -1384,23 +1384,52 @@ static void run(render *r, const tmpl *t, uint32_t i, uint32_t end)
 
 kj_tmpl_set *kj_tmpl_load_dir(const char *dir, char *err, size_t errlen)
 {
+    return kj_tmpl_load_dirs(dir, NULL, err, errlen);
+}
+
+/* Replaces, in fl (sorted), the path of each template that over (another
+ * walk's list) names; a name fl lacks is an error (a typo would otherwise
+ * override nothing, silently). Takes over's strings. */
+static int apply_overrides(file_list *fl, file_list *over, const char *odir, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < over->n; i++) {
+        found_file key = { over->v[i].name, NULL };
+        found_file *hit = bsearch(&key, fl->v, fl->n, sizeof *fl->v, cmp_found);
+        if (!hit) {
+            set_err(err, errlen, over->v[i].path, ":0: overrides no template of the install (%s/%s.html)", odir,
+                    over->v[i].name);
+            return -1;
+        }
+        free(hit->path);
+        hit->path = over->v[i].path;
+        over->v[i].path = NULL;
+    }
+    return 0;
+}
+
+kj_tmpl_set *kj_tmpl_load_dirs(const char *dir, const char *override_dir, char *err, size_t errlen)
+{
     if (err && errlen) err[0] = '\0';
     if (!dir) {
         set_err(err, errlen, "(null)", ": no template directory");
         return NULL;
     }
-    file_list fl = {0};
+    file_list fl = {0}, over = {0};
     kj_tmpl_set *set = calloc(1, sizeof *set);
     if (!set) {
         set_err(err, errlen, dir, ": out of memory");
         return NULL;
     }
     int rc = walk(dir, "", 0, &fl, err, errlen);
-    if (rc == 0) {
-        qsort(fl.v, fl.n, sizeof *fl.v, cmp_found);
-        rc = load_files(set, &fl, err, errlen);
+    if (rc == 0) qsort(fl.v, fl.n, sizeof *fl.v, cmp_found);
+    struct stat st;
+    if (rc == 0 && override_dir && stat(override_dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+        rc = walk(override_dir, "", 0, &over, err, errlen);
+        if (rc == 0) rc = apply_overrides(&fl, &over, override_dir, err, errlen);
     }
+    if (rc == 0) rc = load_files(set, &fl, err, errlen);
     file_list_free(&fl);
+    file_list_free(&over);
     if (rc < 0) {
         kj_tmpl_free(set);
         return NULL;

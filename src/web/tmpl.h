@@ -54,6 +54,13 @@ typedef int (*kj_sink_fn)(void *ctx, const char *p, size_t n);
  * of threads may render from it concurrently. */
 kj_tmpl_set *kj_tmpl_load_dir(const char *dir, char *err, size_t errlen);
 
+/* Like kj_tmpl_load_dir, then every *.html under override_dir (NULL or
+ * missing: none) replaces the install's template of the same name before
+ * anything is compiled: an instance overrides one file at a time and every
+ * load-time check applies to the result (an override that names no
+ * template of dir is an error too). */
+kj_tmpl_set *kj_tmpl_load_dirs(const char *dir, const char *override_dir, char *err, size_t errlen);
+
 /* Frees the set and everything compiled into it. NULL is fine. Must not
  * race with renders of the same set. */
 void kj_tmpl_free(kj_tmpl_set *set);

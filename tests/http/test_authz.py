@@ -282,6 +282,21 @@ MATRIX = [
     ("GET", "/data.csv?table=listings", "page", PUBLIC),
     ("GET", "/data.xlsx", "page", PUBLIC),
     ("GET", "/api/v1/stats/public", "api", PUBLIC),
+    # The instance profile (issue 17 §1): administrators edit it (the
+    # bodies are refused as invalid, 422, so the shared server's profile
+    # stays as it is); its description, logo and theme are public (no logo
+    # is set on the demo: 404 for everyone).
+    ("GET", "/admin/instance", "page", ADMIN_ONLY),
+    ("POST", "/admin/instance", "page", expect("forbidden", admin="status 422"), {"color_primary": "red"}),
+    ("POST", "/admin/instance/names", "page", expect("forbidden", admin="status 422"), {"lang": "xx", "name": "x"}),
+    ("POST", "/admin/instance/images", "page", expect("forbidden", admin="status 422"), {"which": "logo"}),
+    ("POST", "/admin/instance/policies", "page", expect("forbidden", admin="status 422"), {"document": "terms", "lang": "zh-CN", "version": "bad version", "body": "x"}),
+    ("GET", "/api/v1/instance", "api", PUBLIC),
+    ("GET", "/theme/zh-CN.css", "page", PUBLIC),
+    ("GET", "/instance/logo", "page", {r: "missing" for r in ROLES}),
+    ("GET", "/api/v1/admin/instance", "api", ADMIN_ONLY),
+    ("PUT", "/api/v1/admin/instance", "api", expect("forbidden", admin="status 422"), {"color_primary": "red"}),
+    ("POST", "/api/v1/admin/instance/policies", "api", expect("forbidden", admin="status 422"), {"document": "terms", "lang": "zh-CN", "version": "bad version", "body": "x"}),
 ]
 
 

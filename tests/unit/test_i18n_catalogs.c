@@ -15,6 +15,7 @@ static void check_key(void *ctx, const char *key, const char *tmpl)
 {
     struct missing *m = ctx;
     for (int i = 0; i < kj_i18n_count(); i++) {
+        if (kj_i18n_partial(kj_i18n_lang(i))) continue;   /* falls back to zh-CN key by key */
         if (!kj_i18n_has(kj_i18n_lang(i), key)) {
             fprintf(stderr, "  template %s uses %s, missing in %s\n", tmpl, key, kj_i18n_lang(i));
             m->count++;
@@ -131,7 +132,7 @@ static void scan_source(const char *path, struct scan *sc)
         if (is_family(key)) continue;
         sc->keys++;
         for (int l = 0; l < kj_i18n_count(); l++)
-            if (!kj_i18n_has(kj_i18n_lang(l), key)) {
+            if (!kj_i18n_partial(kj_i18n_lang(l)) && !kj_i18n_has(kj_i18n_lang(l), key)) {
                 fprintf(stderr, "  %s uses \"%s\", missing in %s\n", path, key, kj_i18n_lang(l));
                 sc->missing++;
             }
@@ -190,6 +191,78 @@ TEST(i18n_duplicate_key_refused_at_load)
     fclose(f);
     CHECK(kj_i18n_load(dir, err, sizeof err) == -1);
     CHECK(strstr(err, "zh-CN.more.tsv:3") && strstr(err, "a.key"));
+    kj_i18n_free();
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* Languages are data (issue 17): the shipped partial catalog (bo) is
+ * installed by its .meta file, says its name, direction and fonts, holds
+ * only keys Chinese has, and falls back to Chinese key by key. */
+struct unknown { int count; const char *lang; };
+static void check_known(void *ctx, const char *key)
+{
+    struct unknown *u = ctx;
+    if (!kj_i18n_has("zh-CN", key)) { fprintf(stderr, "  %s has %s, which zh-CN lacks\n", u->lang, key); u->count++; }
+}
+
+TEST(i18n_partial_catalog_falls_back_key_by_key)
+{
+    char err[512];
+    REQUIRE(kj_i18n_load("i18n", err, sizeof err) == 0);
+    CHECK_STR(kj_i18n_supported("bo"), "bo");
+    CHECK_STR(kj_i18n_supported("bo-CN"), "bo");
+    CHECK_STR(kj_i18n_supported("EN-us"), "en");
+    CHECK(kj_i18n_partial("bo") && !kj_i18n_partial("en") && !kj_i18n_partial("zh-CN"));
+    CHECK_STR(kj_i18n_name("bo"), "བོད་ཡིག");
+    CHECK_STR(kj_i18n_dir("bo"), "ltr");
+    CHECK(strstr(kj_i18n_font("bo"), "Noto Sans Tibetan") != NULL);
+    CHECK_STR(kj_i18n_get("bo", "nav.home"), "གཙོ་ངོས།");
+    CHECK_STR(kj_i18n_get("bo", "err.internal"), kj_i18n_get("zh-CN", "err.internal"));
+    struct unknown u = { 0, "bo" };
+    for (int l = 0; l < kj_i18n_count(); l++) { u.lang = kj_i18n_lang(l); kj_i18n_each_key(u.lang, check_known, &u); }
+    CHECK_INT(u.count, 0);
+    /* Offered languages decide: bo is not offered unless listed. */
+    CHECK_STR(kj_i18n_pick("bo", NULL, "zh-CN,en", "zh-CN"), "zh-CN");
+    CHECK_STR(kj_i18n_pick("bo", NULL, "zh-CN,en,bo", "zh-CN"), "bo");
+    CHECK_STR(kj_i18n_pick(NULL, "fr, bo;q=0.8, en;q=0.5", "zh-CN,en,bo", "zh-CN"), "bo");
+    CHECK_STR(kj_i18n_pick(NULL, "fr", "zh-CN,en", "en"), "en");
+    kj_i18n_free();
+}
+
+/* A language added by an instance's directory alone: an RTL one. */
+TEST(i18n_instance_directory_adds_a_language)
+{
+    char dir[] = "/tmp/kj-i18n-XXXXXX", path[128], err[512];
+    REQUIRE(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/ar.meta", dir);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    fputs("name = العربية\ndir = rtl\nfont = \"Noto Naskh Arabic\", serif\npartial = true\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/ar.tsv", dir);
+    f = fopen(path, "w");
+    REQUIRE(f);
+    fputs("nav.home\tالرئيسية\n", f);
+    fclose(f);
+    REQUIRE(kj_i18n_load_dirs("i18n", dir, err, sizeof err) == 0);
+    CHECK_STR(kj_i18n_dir("ar"), "rtl");
+    CHECK_STR(kj_i18n_get("ar", "nav.home"), "الرئيسية");
+    CHECK_STR(kj_i18n_get("ar", "nav.login"), kj_i18n_get("zh-CN", "nav.login"));
+    kj_i18n_free();
+    /* A font stack that could close the stylesheet's rule is refused. */
+    f = fopen(path, "w");
+    REQUIRE(f);
+    fputs("nav.home\tx\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/ar.meta", dir);
+    f = fopen(path, "w");
+    REQUIRE(f);
+    fputs("name = x\nfont = serif} body{display:none\n", f);
+    fclose(f);
+    CHECK(kj_i18n_load_dirs("i18n", dir, err, sizeof err) == -1);
+    CHECK(strstr(err, "font") != NULL);
     kj_i18n_free();
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
