@@ -178,14 +178,14 @@ def test_csrf_rejected(server):
 def test_language_switch_and_accept_language(server):
     c = Client(server)
     r = c.get("/")
-    assert '<html lang="zh-CN">' in r.text and "首页" in r.text
+    assert '<html lang="zh-CN" dir="ltr">' in r.text and "首页" in r.text
     r = c.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
-    assert '<html lang="en">' in r.text and "Home" in r.text
+    assert '<html lang="en" dir="ltr">' in r.text and "Home" in r.text
     r = c.get("/lang/en?next=/login")
     assert r.status == 303 and r.header("Location") == "/login"
     assert c.cookies.get("kj_lang") == "en"
     r = c.get("/login")
-    assert '<html lang="en">' in r.text and "Log in" in r.text, "the switch is remembered"
+    assert '<html lang="en" dir="ltr">' in r.text and "Log in" in r.text, "the switch is remembered"
     r = c.api("POST", "/api/v1/login", {"email": "x@y.cn"})
     assert r.json["errors"][0]["message"] == "This field is required.", r
     c.get("/lang/zh-CN")
