@@ -449,8 +449,9 @@ static void load_session(kj_req *req)
     if (auth && !strncasecmp(auth, "Bearer ", 7)) token = auth + 7;
     else token = kj_req_cookie(req, COOKIE_SESSION);
     if (!token || !*token) return;
-    const kj_config *c = &kj_req_app(req)->cfg;
-    kj_policy_versions v = { c->terms_version, c->privacy_version };
+    kj_instance_profile p;   /* the versions in force: an administrator's publication, else the settings' */
+    kj_instance_get(&p);
+    kj_policy_versions v = { p.terms_version, p.privacy_version };
     req->user = kj_session_user(kj_req_db(req), token, &v);
     if (req->user) req->session_token = kj_arena_strdup(req->arena, token);
 }
