@@ -18,7 +18,8 @@
  *    rewriter themselves are thread-safe for reading and outlive the store
  *    (their owner closes them after kj_store_close).
  *  - scale thresholds and the memory walk switch (kj_search_set_scale,
- *    kj_search_set_memory): tests only, set while no search runs.
+ *    kj_search_set_memory): tests only, set while no search runs; the
+ *    outbox switch (outbox.h: kj_search_set_outbox): at start-up.
  *  - term counts (frequent terms, counted terms): under df_lock.
  *  - the index-size estimate: under estimate_lock.
  *  - the bitmaps: the slot's lock (fast_terms.h); the attributes: lock-free

@@ -17,6 +17,7 @@ struct kj_search_ctx {
     kj_rewriter *rewriter;          /* set at creation, read-only */
     int64_t large_index_docs, fast_term_min_docs;   /* tests set them while no search runs */
     bool memory_walk;               /* idem */
+    bool outbox;                    /* write search_outbox entries (outbox.h); set at start-up */
     pthread_mutex_t df_lock;        /* guards the four below */
     json_t *df_cache;               /* term → [documents, at ms] counted one by one */
     json_t *frequent;               /* term → documents; NULL until the first walk */

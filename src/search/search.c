@@ -20,6 +20,7 @@
 #include "search/doc_attrs.h"
 #include "search/scan.h"
 #include "search/fast_terms.h"
+#include "search/outbox.h"
 #include <math.h>
 #include "core/clock.h"
 #include "core/id.h"
@@ -407,6 +408,7 @@ static int index_live(kj_db *db, const char *listing_id, json_t *l, bool notify,
 
 static int sync_listing(kj_db *db, const char *listing_id, bool notify, bool defer)
 {
+    if (kj_search_outbox_put(db, listing_id, "listing")) return -1;
     json_t *l = kj_db_row(db, "SELECT id, kind, status, valid_until, title, keywords AS keywords__json, summary, description "
                               "FROM listings WHERE id = ?", "s", listing_id);
     if (remove_doc(db, listing_id)) { json_decref(l); return -1; }
@@ -422,11 +424,14 @@ static int sync_listing(kj_db *db, const char *listing_id, bool notify, bool def
 
 int kj_search_add_listing_deferred(kj_db *db, const char *listing_id, json_t *listing, bool notify)
 {
-    return is_live(listing) ? index_live(db, listing_id, listing, notify, true) : 0;
+    if (!is_live(listing)) return 0;
+    if (kj_search_outbox_put(db, listing_id, "listing")) return -1;
+    return index_live(db, listing_id, listing, notify, true);
 }
 
 int kj_search_sync_studio(kj_db *db, const char *studio_id)
 {
+    if (kj_search_outbox_put(db, studio_id, "studio")) return -1;
     json_t *s = kj_db_row(db, "SELECT id, name, directions, skills, intro, affiliation FROM studios WHERE id = ?", "s", studio_id);
     if (remove_doc(db, studio_id)) { json_decref(s); return -1; }
     int rc = 0;
@@ -445,7 +450,7 @@ int kj_search_reindex(kj_db *db)
 {
     if (kj_db_begin(db)) return -1;
     int n = 0;
-    int rc = kj_search_backend_of(db)->clear(db) < 0 || kj_db_exec(db, "DELETE FROM matches", "") < 0 || kj_db_exec(db, "DELETE FROM match_queue", "") < 0 ? -1 : 0;
+    int rc = kj_search_outbox_put(db, "*", "all") || kj_search_backend_of(db)->clear(db) < 0 || kj_db_exec(db, "DELETE FROM matches", "") < 0 || kj_db_exec(db, "DELETE FROM match_queue", "") < 0 ? -1 : 0;
     json_t *ids = rc ? NULL : kj_db_rows(db, "SELECT id FROM listings WHERE status = 'published'", "");
     json_t *studios = rc ? NULL : kj_db_rows(db, "SELECT id FROM studios", "");
     json_t *demands = json_array();   /* the demands indexed: matched below */
