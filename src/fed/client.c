@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -118,8 +119,10 @@ static void url_encode(kj_buf *b, const char *s)
     }
 }
 
-/* Harvests peer's feed from its cursor. Items applied, or -1 (err says why). */
-static int sync_peer(kj_db *db, json_t *peer, char *err, size_t errlen)
+/* Harvests peer's feed from its cursor, until it is read or *stop is set
+ * (a server stopping: the cursor is kept, the next start goes on). Items
+ * applied, or -1 (err says why). */
+static int sync_peer(kj_db *db, json_t *peer, const atomic_bool *stop, char *err, size_t errlen)
 {
     const char *pid = kj_jstr(peer, "id"), *url = kj_jstr(peer, "url");
     kj_buf b = { 0 }, u = { 0 };
@@ -143,7 +146,7 @@ static int sync_peer(kj_db *db, json_t *peer, char *err, size_t errlen)
         json_object_update(peer, again);
         json_decref(again);
     }
-    for (int page = 0; page < PAGES_PER_ROUND; page++) {
+    for (int page = 0; page < PAGES_PER_ROUND && !(stop && atomic_load(stop)); page++) {
         kj_buf_reset(&b);
         kj_buf_reset(&u);
         kj_buf_printf(&u, "%s/api/v1/federation/feed?cursor=", kj_jstr(peer, "url"));   /* the peer object was refreshed above */
@@ -192,7 +195,7 @@ static void push_outbox(kj_db *db)
     json_decref(box);
 }
 
-int kj_fed_sync_once(kj_store *store)
+static int sync_all(kj_store *store, const atomic_bool *stop)
 {
     if (!kj_fed_self_get()) return 0;
     kj_db *db = kj_store_acquire(store);
@@ -204,7 +207,10 @@ int kj_fed_sync_once(kj_store *store)
         json_t *peer = kj_fed_peer_get(db, kj_jstr(p, "id"));
         if (!peer) continue;
         char err[256] = "";
-        int n = sync_peer(db, peer, err, sizeof err);
+        int64_t t0 = kj_mono_us();
+        int n = sync_peer(db, peer, stop, err, sizeof err);
+        if (n > 0)
+            kj_log_info("federation: %d items from %s in %.1f s", n, kj_jstr_or_empty(peer, "url"), (double)(kj_mono_us() - t0) / 1e6);
         kj_fed_sync_result(db, kj_jstr(p, "id"), n < 0 ? err : NULL);
         if (n < 0) total = -1;
         else if (total >= 0) total += n;
@@ -216,12 +222,15 @@ int kj_fed_sync_once(kj_store *store)
     return total;
 }
 
+int kj_fed_sync_once(kj_store *store) { return sync_all(store, NULL); }
+
 struct kj_fed_worker {
     kj_store *store;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    bool stop;
+    bool stop;              /* under lock: the loop ends */
+    atomic_bool stopping;   /* read between feed pages: a long harvest ends early */
 };
 
 static void *worker_main(void *arg)
@@ -230,9 +239,11 @@ static void *worker_main(void *arg)
     pthread_mutex_lock(&w->lock);
     while (!w->stop) {
         pthread_mutex_unlock(&w->lock);
-        /* One node of several harvests and sends the outbox: the job
-         * leader (store.h). */
-        if (kj_store_leader(w->store)) kj_fed_sync_once(w->store);
+        /* Only the job leader harvests and pushes (store.h: kj_store_leader):
+         * with several nodes, one cursor per peer moves, and an outbox
+         * message leaves from one node (a second delivery would be taken
+         * once anyway: the inbox is idempotent by EOI id). */
+        if (kj_store_leader(w->store)) sync_all(w->store, &w->stopping);
         pthread_mutex_lock(&w->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -252,6 +263,7 @@ kj_fed_worker *kj_fed_worker_start(kj_store *store)
     kj_fed_worker *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->store = store;
+    atomic_init(&w->stopping, false);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
     if (pthread_create(&w->thread, NULL, worker_main, w)) {
@@ -265,6 +277,7 @@ kj_fed_worker *kj_fed_worker_start(kj_store *store)
 void kj_fed_worker_stop(kj_fed_worker *w)
 {
     if (!w) return;
+    atomic_store(&w->stopping, true);
     pthread_mutex_lock(&w->lock);
     w->stop = true;
     pthread_cond_signal(&w->wake);
