@@ -12,11 +12,12 @@
 
 static int by_key(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-const char *kj_fed_target_uri(kj_req *req)
+/* public_url's form, or (by_host) the scheme and Host header's. */
+static const char *target_uri(kj_req *req, bool by_host)
 {
     kj_app *app = kj_req_app(req);
     kj_buf b = { 0 };
-    if (*app->cfg.public_url) {
+    if (*app->cfg.public_url && !by_host) {
         kj_buf_puts(&b, app->cfg.public_url);
         while (b.len > 0 && b.data[b.len - 1] == '/') b.data[--b.len] = 0;
     } else {
@@ -50,11 +51,14 @@ const char *kj_fed_target_uri(kj_req *req)
     return out;
 }
 
+const char *kj_fed_target_uri(kj_req *req) { return target_uri(req, false); }
+
 /* The peer that signed this request, or NULL with the refusal answered. */
 static json_t *signed_peer(kj_req *req)
 {
     kj_fed_request r = {
         .method = req->method_name, .target_uri = kj_fed_target_uri(req),
+        .alt_target_uri = *kj_req_app(req)->cfg.public_url ? target_uri(req, true) : NULL,
         .signature_input = kj_req_header(req, "Signature-Input"), .signature = kj_req_header(req, "Signature"),
         .content_digest = kj_req_header(req, "Content-Digest"),
         .body = req->raw_body.data, .body_len = req->raw_body.len,

@@ -351,7 +351,8 @@ json_t *kj_fed_check_request(kj_db *db, const kj_fed_request *r, kj_err *fail)
     else if (!kj_httpsig_covers(&s, "@method") || !kj_httpsig_covers(&s, "@target-uri") ||
              (body && !kj_httpsig_covers(&s, "content-digest"))) {
         kind = "bad_signature"; snprintf(detail, sizeof detail, "required components not covered");
-    } else if (!kj_httpsig_verify(&s, r->method, r->target_uri, r->content_digest, pk)) {
+    } else if (!kj_httpsig_verify(&s, r->method, r->target_uri, r->content_digest, pk) &&
+               !(r->alt_target_uri && kj_httpsig_verify(&s, r->method, r->alt_target_uri, r->content_digest, pk))) {
         kind = "forged_signature"; snprintf(detail, sizeof detail, "signature does not verify over %s %s", r->method, r->target_uri);
     } else if (s.created < 0 || s.expires < 0 || !*s.nonce) {
         kind = "bad_signature"; ek = KJ_E_BAD_REQUEST; key = "err.fed.stale";

@@ -122,6 +122,8 @@ json_t *kj_fed_origin(kj_db *db, const char *origin, const char *lang);
 typedef struct {
     const char *method;            /* "GET", "POST" */
     const char *target_uri;        /* as this instance is reached: public URL + path + query */
+    const char *alt_target_uri;    /* the same with the scheme and Host the request came with (a peer that
+                                      was given another address of ours than public_url), or NULL */
     const char *signature_input;   /* headers, or NULL */
     const char *signature;
     const char *content_digest;

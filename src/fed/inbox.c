@@ -233,8 +233,10 @@ void kj_fed_eoi_view(kj_db *db, json_t *e)
 {
     const char *id = kj_jstr(e, "id");
     if (!kj_id_valid(id) || json_is_true(json_object_get(e, "is_owner"))) return;
+    /* Known as remote by its listing's origin, before the outbox delivered it too. */
     json_t *r = kj_db_row(db, "SELECT f.reveal AS reveal__json, f.delivered_at, p.name_zh AS name, p.name_en, p.url "
-                              "FROM fed_eois f JOIN fed_peers p ON p.id = f.peer_id WHERE f.eoi_id = ? AND f.direction = 'out'", "s", id);
+                              "FROM eois e JOIN listings l ON l.id = e.listing_id JOIN fed_peers p ON p.instance_id = l.origin "
+                              "LEFT JOIN fed_eois f ON f.eoi_id = e.id AND f.direction = 'out' WHERE e.id = ?", "s", id);
     if (!r) return;
     json_t *reveal = json_object_get(r, "reveal");
     if (json_is_object(reveal) && !strcmp(kj_jstr_or_empty(e, "status"), "accepted"))

@@ -29,6 +29,7 @@ void kj_api_fed_item_show(kj_req *req);
 /** The URI a request was sent to, as a signer names it (@target-uri):
  *  public_url (or the scheme and Host header when it is unset), the path,
  *  and the query rebuilt with its keys sorted and values percent-encoded.
- *  Arena string. */
+ *  Arena string. A request whose signature covers the scheme and Host it
+ *  came with is accepted too (a peer given another of our addresses). */
 const char *kj_fed_target_uri(kj_req *req);
 #endif
