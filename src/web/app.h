@@ -91,6 +91,11 @@ const char *kj_trf(kj_req *req, const char *key, const char *arg);
  *  in the request's language: "2026年12月5日 16:40" / "5 Dec 2026, 16:40".
  *  Arena string; "" for ms <= 0. Pages never show UTC or ISO text. */
 const char *kj_when_text(kj_req *req, int64_t ms);
+/** kj_when_text in a named zone (an IANA name, core/tz.h) instead of the
+ *  instance's: an event's times are read in the event's own zone. */
+const char *kj_when_text_in(kj_req *req, int64_t ms, const char *zone);
+/** "HH:MM" in a named zone (the end of a span on the same day). */
+const char *kj_clock_text_in(kj_req *req, int64_t ms, const char *zone);
 /** The day only: "2026年12月5日" / "5 Dec 2026". */
 const char *kj_day_text(kj_req *req, int64_t ms);
 /** Time left until ms, in words: "还剩 3 天" / "3 days left", hours under

@@ -22,27 +22,8 @@
 
 static bool is_en(kj_req *req) { return req->lang && !strcmp(req->lang, "en"); }
 
-static const char *const months_en[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-
-const char *kj_ev_when(kj_req *req, int64_t ms, const char *zone)
-{
-    if (ms <= 0) return "";
-    time_t t = (time_t)(ms / 1000 + kj_tz_offset(zone, ms));
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    if (is_en(req))
-        return kj_arena_printf(req->arena, "%d %s %d, %02d:%02d", tm.tm_mday, months_en[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
-    return kj_arena_printf(req->arena, "%d年%d月%d日 %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
-}
-
-/* "HH:MM" in the zone, for the end of a span on the same day. */
-static const char *clock_text(kj_req *req, int64_t ms, const char *zone)
-{
-    time_t t = (time_t)(ms / 1000 + kj_tz_offset(zone, ms));
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    return kj_arena_printf(req->arena, "%02d:%02d", tm.tm_hour, tm.tm_min);
-}
+/* An event's moments are in its own zone (web/when.c formats every moment). */
+const char *kj_ev_when(kj_req *req, int64_t ms, const char *zone) { return kj_when_text_in(req, ms, zone); }
 
 void kj_ev_set_when(kj_req *req, json_t *o, const char *key, const char *out, const char *zone)
 {
@@ -55,7 +36,7 @@ void kj_ev_set_when(kj_req *req, json_t *o, const char *key, const char *out, co
     snprintf(k, sizeof k, "%s_iso", out);
     json_object_set_new(o, k, json_string(iso));
     snprintf(k, sizeof k, "%s_clock", out);
-    json_object_set_new(o, k, json_string(clock_text(req, ms, zone)));
+    json_object_set_new(o, k, json_string(kj_clock_text_in(req, ms, zone)));
 }
 
 /* o[out] = the request language's one of o[zh] / o[en] (zh when en is empty). */

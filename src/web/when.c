@@ -7,6 +7,7 @@
 #include <string.h>
 #include "core/clock.h"
 #include "core/json_util.h"
+#include "core/tz.h"
 #include "web/app.h"
 
 static const char *const months_en[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -24,6 +25,32 @@ const char *kj_when_text(kj_req *req, int64_t ms)
                                tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
     return kj_arena_printf(req->arena, "%d年%d月%d日 %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                            tm.tm_hour, tm.tm_min);
+}
+
+/* ms broken down in zone: the zone's offset at that moment added, read as UTC. */
+static void zone_time(int64_t ms, const char *zone, struct tm *tm)
+{
+    time_t t = (time_t)(ms / 1000 + kj_tz_offset(zone, ms));
+    gmtime_r(&t, tm);
+}
+
+const char *kj_when_text_in(kj_req *req, int64_t ms, const char *zone)
+{
+    if (ms <= 0) return "";
+    struct tm tm;
+    zone_time(ms, zone, &tm);
+    if (is_en(req))
+        return kj_arena_printf(req->arena, "%d %s %d, %02d:%02d", tm.tm_mday, months_en[tm.tm_mon],
+                               tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
+    return kj_arena_printf(req->arena, "%d年%d月%d日 %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                           tm.tm_hour, tm.tm_min);
+}
+
+const char *kj_clock_text_in(kj_req *req, int64_t ms, const char *zone)
+{
+    struct tm tm;
+    zone_time(ms, zone, &tm);
+    return kj_arena_printf(req->arena, "%02d:%02d", tm.tm_hour, tm.tm_min);
 }
 
 const char *kj_day_text(kj_req *req, int64_t ms)
