@@ -71,6 +71,7 @@
  * variable; a borrowed connection is used by one thread only.
  */
 #include "store/store.h"
+#include "store/store_pg_nodes.h"
 #include <ctype.h>
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -219,6 +220,8 @@ static void close_conn(pg_conn *c)
     c->pg = NULL;
 }
 
+static void pg_close(kj_store *s);
+
 static int pg_open(kj_store *s, const char *uri, int pool_size, char *err, size_t errlen)
 {
     if (!PQisthreadsafe()) { snprintf(err, errlen, "libpq built without thread support"); return -1; }
@@ -242,11 +245,17 @@ static int pg_open(kj_store *s, const char *uri, int pool_size, char *err, size_
         p->conns[i].next_free = p->free_list;
         p->free_list = &p->conns[i];
     }
+    /* Several nodes (store_pg_nodes.c): connections of their own, opened
+     * when first needed. */
+    s->nodes = kj_pg_nodes_new(s, uri);
+    if (!s->nodes) { pg_close(s); snprintf(err, errlen, "out of memory"); return -1; }
     return 0;
 }
 
 static void pg_close(kj_store *s)
 {
+    kj_pg_nodes_free(s->nodes);
+    s->nodes = NULL;
     pg_pool *p = s->impl;
     if (!p) return;
     for (int i = 0; i < p->n; i++) close_conn(&p->conns[i]);
@@ -752,4 +761,5 @@ const kj_store_backend kj_pg_backend = {
     .bulk = NULL, .checkpoint = NULL, .in_transaction = pg_in_transaction,
     .defer_indexes = NULL,
     .changes = pg_changes, .errmsg = pg_errmsg,
+    .notify = kj_pg_notify, .listen = kj_pg_listen, .leader = kj_pg_leader,
 };
