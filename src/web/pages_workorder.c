@@ -217,8 +217,14 @@ static void render_order(kj_req *req, int status)
     }
     if (json_object_get(can, "transfer")) json_object_set_new(w, "centers", center_options(req, NULL, kj_jstr(w, "center_id")));
     if (json_object_get(can, "prepare_listing")) {
-        json_object_set_new(w, "domains", kj_ref_options(req, "domains", NULL));
-        json_object_set_new(w, "regions", kj_region_options(req, kj_jstr(w, "region")));
+        /* 代发布 with the one region picker: a re-rendered form (an error,
+         * or the picker's "下一级" step without JavaScript) keeps what was
+         * typed, and stays open. */
+        bool again = req->form && !strcmp(kj_jstr_or_empty(req->form, "action"), "prepare_listing");
+        json_object_set_new(w, "domains", kj_ref_options(req, "domains", again ? json_object_get(req->form, "l_domain") : NULL));
+        const char *region = again && kj_jstr(req->form, "l_region") ? kj_jstr(req->form, "l_region") : kj_jstr(w, "region");
+        json_object_set_new(w, "l_region_picker", kj_region_picker(req, "l_region", region, "workorder.field.region"));
+        json_object_set_new(w, "prepare_open", json_boolean(again));
     }
     json_object_set_new(w, "is_staff_view", json_boolean(staff));
     json_object_set_new(w, "can", can);

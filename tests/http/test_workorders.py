@@ -459,3 +459,27 @@ def test_center_page_and_api_count_resolved_work_orders(server):
     m = re.search(r'id="center-resolved">(\d+)<', page.text)
     assert m and int(m.group(1)) == after["resolved"], page.text[:3000]
     assert 'id="center-rating">%.1f / 5' % after["rating_avg"] in page.text
+
+
+def test_prepare_form_takes_the_region_picker_keeping_what_was_typed(server):
+    """代发布 on the page uses the one region picker: without JavaScript the
+    "下一级" step re-renders the form with every typed field and one more
+    select (down to the township)."""
+    org = login(server, "org_member")
+    w = create(org, type="state_demand", title="代发布选地区%d" % next(_seq))
+    op = login(server, "operator")
+    ok(op, w["id"], "accept")
+    page = op.get("/work-orders/%s" % w["id"]).text
+    assert 'id="l_region-picker"' in page and 'name="l_region__1"' in page, page[-4000:]
+    title = "德阳氢能装备检测需求%d" % next(_seq)
+    form = {"action": "prepare_listing", "l_title": title, "l_summary": "需要第三方检测电解槽部件。",
+            "l_domain": "D0401", "l_region__1": "510000", "l_region__next": "1"}
+    r = op.post_form("/work-orders/%s/act" % w["id"], form)
+    assert r.status == 200 and 'name="l_region__2"' in r.text, r.status
+    assert 'value="%s"' % title in r.text and "需要第三方检测电解槽部件。" in r.text and "<details id=\"wo-prepare\" open" in r.text
+    # A deeper step keeps the county chosen (the draft's own submission by
+    # page still needs cooperation modes and indicators, which this form
+    # does not ask for yet: see the API test above for a full draft).
+    form.update({"l_region__2": "510600", "l_region__3": "510603"})
+    r = op.post_form("/work-orders/%s/act" % w["id"], form)
+    assert r.status == 200 and 'name="l_region__4"' in r.text and "德阳市旌阳区" in r.text, r.status
