@@ -7,8 +7,10 @@
 /* A moment's month: the stats_months row it falls in (NULL outside). */
 #define MONTH(col) "(SELECT m.month FROM stats_months m WHERE m.start_ms <= " col \
                    " AND m.end_ms > " col " ORDER BY m.start_ms DESC LIMIT 1)"
-/* A domain code's first level ('' when unknown). */
-#define DOM1(col) "COALESCE((SELECT COALESCE(NULLIF(d.parent, ''), d.code) FROM domains d WHERE d.code = " col "), '')"
+/* A domain code's first level ('' when unknown). The alias is its own
+ * (callers' tables are d, s, c ...): PostgreSQL resolves d.domain in the
+ * subquery to the inner d, where SQLite looks outward. */
+#define DOM1(col) "COALESCE((SELECT COALESCE(NULLIF(dom1.parent, ''), dom1.code) FROM domains dom1 WHERE dom1.code = " col "), '')"
 /* A user's home region's city (the region itself above or without a city). */
 #define CITY(region) "COALESCE((SELECT u2.anc FROM stats_region_up u2 JOIN regions r2 ON r2.code = u2.anc " \
                      "WHERE u2.region = " region " AND r2.level = 'city'), " region ", '')"
