@@ -33,7 +33,8 @@ static const kj_field page_act_fields[] = {
     ACT_FIELDS, { "l_title", KJ_F_TEXT, 0, 0, 100, NULL }, { "l_summary", KJ_F_MULTILINE, 0, 0, 500, NULL },
     { "l_description", KJ_F_MULTILINE, 0, 0, 20000, NULL }, { "l_domain", KJ_F_TEXT, 0, 0, 10, NULL },
     { "l_region", KJ_F_TEXT, 0, 0, 12, NULL }, { "l_valid_until", KJ_F_DATE, 0, 0, 0, NULL },
-    { "l_deadline", KJ_F_DATE, 0, 0, 0, NULL }, KJ_FIELDS_END };
+    { "l_deadline", KJ_F_DATE, 0, 0, 0, NULL }, { "l_coop_modes", KJ_F_LIST, 0, 0, 40, NULL },
+    { "l_indicators", KJ_F_MULTILINE, 0, 0, 5000, NULL }, KJ_FIELDS_END };
 
 static const kj_field attach_fields[] = { { "internal", KJ_F_BOOL, 0, 0, 0, NULL }, KJ_FIELDS_END };
 

@@ -222,6 +222,7 @@ static void render_order(kj_req *req, int status)
          * typed, and stays open. */
         bool again = req->form && !strcmp(kj_jstr_or_empty(req->form, "action"), "prepare_listing");
         json_object_set_new(w, "domains", kj_ref_options(req, "domains", again ? json_object_get(req->form, "l_domain") : NULL));
+        json_object_set_new(w, "l_modes", kj_ref_options(req, "coop_modes", again ? json_object_get(req->form, "l_coop_modes") : NULL));
         const char *region = again && kj_jstr(req->form, "l_region") ? kj_jstr(req->form, "l_region") : kj_jstr(w, "region");
         json_object_set_new(w, "l_region_picker", kj_region_picker(req, "l_region", region, "workorder.field.region"));
         json_object_set_new(w, "prepare_open", json_boolean(again));
@@ -250,7 +251,8 @@ void kj_page_workorder_act(kj_req *req)
     json_t *in = json_deep_copy(req->in);
     if (action && !strcmp(action, "prepare_listing")) {
         json_t *l = json_object();
-        static const char *const f[] = { "title", "summary", "description", "domain", "region", "valid_until", "deadline", NULL };
+        static const char *const f[] = { "title", "summary", "description", "domain", "region", "valid_until", "deadline",
+                                         "coop_modes", "indicators", NULL };
         for (const char *const *k = f; *k; k++) {
             char name[32];
             snprintf(name, sizeof name, "l_%s", *k);

@@ -477,9 +477,22 @@ def test_prepare_form_takes_the_region_picker_keeping_what_was_typed(server):
     r = op.post_form("/work-orders/%s/act" % w["id"], form)
     assert r.status == 200 and 'name="l_region__2"' in r.text, r.status
     assert 'value="%s"' % title in r.text and "需要第三方检测电解槽部件。" in r.text and "<details id=\"wo-prepare\" open" in r.text
-    # A deeper step keeps the county chosen (the draft's own submission by
-    # page still needs cooperation modes and indicators, which this form
-    # does not ask for yet: see the API test above for a full draft).
+    # A deeper step keeps the county chosen.
     form.update({"l_region__2": "510600", "l_region__3": "510603"})
     r = op.post_form("/work-orders/%s/act" % w["id"], form)
     assert r.status == 200 and 'name="l_region__4"' in r.text and "德阳市旌阳区" in r.text, r.status
+    assert 'name="l_coop_modes"' in r.text and 'name="l_indicators"' in r.text
+    # The page alone makes a whole draft demand: cooperation modes and
+    # indicators are asked for there too (a draft without them is refused
+    # with the field named, and the form keeps what was typed).
+    del form["l_region__next"]
+    r = op.post_form("/work-orders/%s/act" % w["id"], form)
+    assert r.status == 422 and "wo-l-modes" in r.text and 'value="%s"' % title in r.text, r.status
+    form.update({"l_coop_modes": "joint_dev", "l_indicators": "电解槽效率 | ≥ 75 | %"})
+    r = op.post_form("/work-orders/%s/act" % w["id"], form)
+    assert r.status == 303 and "done=prepare_listing" in (r.header("Location") or ""), (r.status, r.text[-3000:])
+    got = op.api("GET", "/api/v1/work-orders/" + w["id"]).json
+    lid = [e for e in got["entries"] if e["action"] == "prepare_listing"][0]["detail"]["listing_id"]
+    l = org.api("GET", "/api/v1/listings/" + lid).json
+    assert l["title"] == title and l["region"] == "510603" and l["coop_modes"] == ["joint_dev"], l
+    assert [i["name"] for i in l["indicators"]] == ["电解槽效率"], l["indicators"]
