@@ -13,13 +13,6 @@
 const char *const kj_center_levels[] = { "province", "city", "county", "township", NULL };
 const char *const kj_center_roles[] = { "head", "staff", NULL };
 
-static bool in_list(const char *const *list, const char *v)
-{
-    for (; v && *list; list++)
-        if (!strcmp(*list, v)) return true;
-    return false;
-}
-
 #define CENTER_COLUMNS                                                                                          \
     "c.id, c.name_zh, c.name_en, c.level, c.region, r.name_zh AS region_name_zh, r.name_en AS region_name_en, " \
     "c.parent_id, p.name_zh AS parent_name_zh, p.name_en AS parent_name_en, c.address, c.phone, c.hours, "     \
@@ -162,7 +155,7 @@ int kj_center_create(kj_db *db, const char *actor_id, json_t *c, char *id_out, k
     const char *parent = kj_jstr(c, "parent_id");
     if (parent && !*parent) parent = NULL;
     if (!name || !*name || strlen(name) > 200) return kj_err_set(e, KJ_E_INVALID, "err.field.required", "name_zh");
-    if (!in_list(kj_center_levels, level)) return kj_err_set(e, KJ_E_INVALID, "err.center.level", "level");
+    if (!kj_in_list(kj_center_levels, level)) return kj_err_set(e, KJ_E_INVALID, "err.center.level", "level");
     if (!region || !*region) return kj_err_set(e, KJ_E_INVALID, "err.field.required", "region");
     if (strcmp(level, "province") && !parent) return kj_err_set(e, KJ_E_INVALID, "err.center.parent", "parent_id");
     if (parent && !kj_id_valid(parent)) return kj_err_set(e, KJ_E_INVALID, "err.center.parent", "parent_id");
@@ -228,7 +221,7 @@ int kj_center_appoint(kj_db *db, const char *actor_id, const char *center_id, co
 {
     if (!center_id || !kj_id_valid(center_id)) return kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", "center_id");
     if (!user_id || !kj_id_valid(user_id)) return kj_err_set(e, KJ_E_INVALID, "err.center.no_user", "user_id");
-    if (!in_list(kj_center_roles, role)) return kj_err_set(e, KJ_E_INVALID, "err.center.role", "role");
+    if (!kj_in_list(kj_center_roles, role)) return kj_err_set(e, KJ_E_INVALID, "err.center.role", "role");
     if (kj_db_begin(db)) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", "form");
     char *region = kj_db_text(db, "SELECT region FROM service_centers WHERE id = ?", "s", center_id);
     if (!region) return rollback_err(db, e, KJ_E_NOT_FOUND, "err.not_found", "center_id");

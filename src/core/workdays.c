@@ -1,5 +1,6 @@
 /* workdays.c — working-day arithmetic and the holiday calendar (see workdays.h). */
 #include "core/workdays.h"
+#include <time.h>
 #include "core/clock.h"
 #include <errno.h>
 #include <stdio.h>
@@ -114,18 +115,6 @@ int64_t kj_workdays_add(int64_t from_ms, int64_t working_ms, int offset_min, con
 
 /* ---- the calendar ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* "YYYY-MM-DD" exactly, a real date: its day number. */
 static bool parse_date(const char *s, size_t len, int64_t *day)
 {
@@ -137,7 +126,8 @@ static bool parse_date(const char *s, size_t len, int64_t *day)
     if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return false;
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (m == 2 && d == 29 && !leap) return false;
-    *day = days_from_civil(y, (unsigned)m, (unsigned)d);
+    struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d };
+    *day = (int64_t)timegm(&tm) / 86400;      /* days since 1970-01-01 (UTC, no zone) */
     return true;
 }
 
