@@ -91,10 +91,23 @@ def test_filters(server):
         r = admin.api("GET", "/api/v1/stats" + qs)
         assert r.status == status and r.json["errors"][0]["field"] == field, (qs, r)
     assert admin.get("/stats?from=bad").status == 422
-    everything = stats(admin, "?from=2021-01&to=2030-12")
-    agri = stats(admin, "?from=2021-01&to=2030-12&domain=D10")
-    row = [d for d in everything["supply_demand"]["published_by_domain"] if d["code"] == "D10"][0]
-    assert agri["domain"]["code"] == "D10"
+    # A domain that has listings: the demo's, or on a shared lane server
+    # whichever other modules filled most (the table may not list them all).
+    # (Polled, not ticked: the job's own first rebuild also writes the
+    # monthly reports that test_monthly_reports_by_the_job looks for.)
+    import time
+    for _ in range(120):
+        everything = stats(admin, "?from=2021-01&to=2030-12")
+        rows = [d for d in everything["supply_demand"]["published_by_domain"]
+                if d["achievement"] + d["service"] + d["demand"] > 0]
+        if rows:
+            break
+        time.sleep(0.5)
+    assert rows, everything["supply_demand"]
+    row = rows[0]
+    code = row["code"]
+    agri = stats(admin, "?from=2021-01&to=2030-12&domain=" + code)
+    assert agri["domain"]["code"] == code
     for kind in ("achievement", "service", "demand"):
         assert agri["supply_demand"]["published"][kind] == row[kind]
     assert agri["period"] == {"from": "2021-01", "to": "2030-12", "from_ms": agri["period"]["from_ms"],
@@ -103,8 +116,8 @@ def test_filters(server):
     d = stats(admin)
     assert len(d["trends"]["months"]) == 12 and all(len(s["values"]) == 12 for s in d["trends"]["series"])
     assert {r["figure"] for r in d["comparisons"]["rows"]} >= {"deals_signed", "listings_published", "readers"}
-    page = admin.get("/stats?from=2021-01&to=2030-12&domain=D10")
-    assert page.status == 200 and 'value="D10" selected' in page.text
+    page = admin.get("/stats?from=2021-01&to=2030-12&domain=" + code)
+    assert page.status == 200 and ('value="%s" selected' % code) in page.text
 
 
 def test_figures_follow_the_records(server):
