@@ -63,6 +63,22 @@ int kj_buf_html(kj_buf *b, const char *s)
     return 0;
 }
 
+int kj_buf_xml(kj_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        const char *e = NULL;
+        switch (*s) {
+        case '&': e = "&amp;"; break;
+        case '<': e = "&lt;"; break;
+        case '>': e = "&gt;"; break;
+        case '"': e = "&quot;"; break;
+        }
+        if (e) { if (kj_buf_puts(b, e)) return -1; }
+        else if (((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t') && kj_buf_append(b, s, 1)) return -1;
+    }
+    return 0;
+}
+
 void kj_buf_reset(kj_buf *b) { b->len = 0; if (b->data) b->data[0] = 0; }
 
 void kj_buf_free(kj_buf *b) { free(b->data); b->data = NULL; b->len = b->cap = 0; }

@@ -27,6 +27,10 @@ int  kj_buf_puts(kj_buf *b, const char *s);
 int  kj_buf_printf(kj_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Appends s with & < > " ' replaced by entities (for the rare HTML built outside templates). */
 int  kj_buf_html(kj_buf *b, const char *s);
+/** Appends s as XML character data (Atom feeds): & < > " escaped, and the
+ *  control characters XML 1.0 forbids (all below 0x20 but tab and newline)
+ *  dropped, so a stray byte in user text cannot make the document invalid. */
+int  kj_buf_xml(kj_buf *b, const char *s);
 /** Forgets the content but keeps the memory. */
 void kj_buf_reset(kj_buf *b);
 /** Releases the memory; the buffer is empty and reusable afterwards. */

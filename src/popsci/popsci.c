@@ -663,27 +663,11 @@ json_t *kj_popsci_stats(kj_db *db)
 
 /* ---- Atom ---- */
 
-static void xml_text(kj_buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': kj_buf_puts(b, "&lt;"); break;
-        case '>': kj_buf_puts(b, "&gt;"); break;
-        case '&': kj_buf_puts(b, "&amp;"); break;
-        case '"': kj_buf_puts(b, "&quot;"); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t') kj_buf_append(b, s, 1);
-        }
-    }
-}
-
+/* An Atom date: RFC 3339 in UTC. */
 static void atom_time(kj_buf *b, int64_t ms)
 {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
     char s[32];
-    strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    kj_format_iso(ms, s, sizeof s);
     kj_buf_puts(b, s);
 }
 
@@ -694,35 +678,35 @@ int kj_popsci_atom(kj_db *db, const char *base_url, const char *topic, const cha
     int64_t updated = json_array_size(items)
         ? json_integer_value(json_object_get(json_array_get(items, 0), "published_at")) : 0;
     kj_buf_puts(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");
-    xml_text(out, "科普 · kejiyun");
-    if (topic && *topic) { kj_buf_puts(out, " · "); xml_text(out, topic); }
-    if (region && *region) { kj_buf_puts(out, " · "); xml_text(out, region); }
+    kj_buf_xml(out, "科普 · kejiyun");
+    if (topic && *topic) { kj_buf_puts(out, " · "); kj_buf_xml(out, topic); }
+    if (region && *region) { kj_buf_puts(out, " · "); kj_buf_xml(out, region); }
     kj_buf_puts(out, "</title>\n<id>");
-    xml_text(out, base);
+    kj_buf_xml(out, base);
     kj_buf_puts(out, "/feeds/popsci.atom");
-    if (topic && *topic) { kj_buf_puts(out, "?topic="); xml_text(out, topic); }
+    if (topic && *topic) { kj_buf_puts(out, "?topic="); kj_buf_xml(out, topic); }
     kj_buf_puts(out, "</id>\n<updated>");
     atom_time(out, updated);
     kj_buf_puts(out, "</updated>\n<link rel=\"alternate\" href=\"");
-    xml_text(out, base);
+    kj_buf_xml(out, base);
     kj_buf_puts(out, "/popsci\"/>\n");
     size_t i;
     json_t *c;
     json_array_foreach(items, i, c) {
         kj_buf_puts(out, "<entry>\n<title>");
-        xml_text(out, kj_ps_str(c, "title"));
+        kj_buf_xml(out, kj_ps_str(c, "title"));
         kj_buf_puts(out, "</title>\n<id>urn:kejiyun:popsci:");
-        xml_text(out, kj_ps_str(c, "id"));
+        kj_buf_xml(out, kj_ps_str(c, "id"));
         kj_buf_puts(out, "</id>\n<link href=\"");
-        xml_text(out, base);
+        kj_buf_xml(out, base);
         kj_buf_puts(out, "/popsci/");
-        xml_text(out, kj_ps_str(c, "id"));
+        kj_buf_xml(out, kj_ps_str(c, "id"));
         kj_buf_puts(out, "\"/>\n<updated>");
         atom_time(out, json_integer_value(json_object_get(c, "published_at")));
         kj_buf_puts(out, "</updated>\n<category term=\"");
-        xml_text(out, kj_ps_str(c, "topic"));
+        kj_buf_xml(out, kj_ps_str(c, "topic"));
         kj_buf_puts(out, "\"/>\n<summary>");
-        xml_text(out, kj_ps_str(c, "summary"));
+        kj_buf_xml(out, kj_ps_str(c, "summary"));
         kj_buf_puts(out, "</summary>\n<author><name>kejiyun</name></author>\n</entry>\n");
     }
     kj_buf_puts(out, "</feed>\n");

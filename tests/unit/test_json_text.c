@@ -2,6 +2,7 @@
  * test_json_text.c — unit tests of src/core/json_text.c: the fast writer
  * must give jansson's own compact text, and text jansson reads back equal.
  */
+#include "core/buf.h"
 #include "t.h"
 #include "core/json_text.h"
 #include <stdlib.h>
@@ -75,5 +76,15 @@ TEST(json_text_refuses_null_and_too_deep)
     }
     CHECK(kj_json_text(&b, deep) == -1);
     json_decref(deep);
+    kj_buf_free(&b);
+}
+
+/* The Atom feeds' text (events, 科普): markup escaped, and the control
+ * characters XML 1.0 forbids dropped rather than written into the feed. */
+TEST(buf_xml_escapes_and_drops_forbidden_controls)
+{
+    kj_buf b = { 0 };
+    CHECK(kj_buf_xml(&b, "a<b>&\"c\"\x01\x1f\tz\n科普") == 0);
+    CHECK_STR(b.data, "a&lt;b&gt;&amp;&quot;c&quot;\tz\n科普");
     kj_buf_free(&b);
 }
