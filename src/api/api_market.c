@@ -55,6 +55,7 @@ void kj_api_listings(kj_req *req)
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
     int64_t total = 0;
     json_t *items = kj_listing_browse(kj_req_db(req), &q, &total);
+    kj_listing_translations_attach(kj_req_db(req), items, NULL);
     size_t i;
     json_t *l;
     json_array_foreach(items, i, l) api_listing(l);
@@ -103,7 +104,8 @@ void kj_api_listing_patch(kj_req *req)
     json_t *merged = json_object();
     static const char *const fields[] = { "title", "summary", "description", "domain", "keywords", "region", "valid_until",
         "contact_name", "contact_phone", "contact_email", "anonymous", "studio_id", "subtype", "trl", "trl_min", "ip_type",
-        "ip_numbers", "coop_modes", "price_kind", "price_min", "price_max", "delivery_mode", "duration", "indicators", "deadline" };
+        "ip_numbers", "coop_modes", "price_kind", "price_min", "price_max", "delivery_mode", "duration", "indicators", "deadline",
+        "translations" };
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         json_t *v = json_object_get(req->in, fields[i]);
         if (!v && json_object_get(req->form, fields[i])) v = json_null();   /* sent empty: cleared */

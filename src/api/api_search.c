@@ -5,6 +5,7 @@
  */
 #include "api/api.h"
 #include "core/id.h"
+#include "core/json_util.h"
 #include "popsci/popsci.h"
 #include "search/search.h"
 #include "web/app.h"
@@ -22,6 +23,12 @@ void kj_api_search(kj_req *req)
     if (!d) { kj_answer_err(req, &err); return; }
     size_t i;
     json_t *h;
+    /* Each listing's translations ({tag: {title, summary}}, issue 17 §1); studios have none. */
+    json_t *listings = json_array();
+    json_array_foreach(json_object_get(d, "items"), i, h)
+        if (strcmp(kj_jstr_or_empty(h, "doc_kind"), "studio")) json_array_append(listings, h);
+    kj_listing_translations_attach(kj_req_db(req), listings, NULL);
+    json_decref(listings);
     json_array_foreach(json_object_get(d, "items"), i, h) {
         kj_search_hit_plain(h);
         kj_listing_api_prices(h);

@@ -3,6 +3,7 @@
  * life-cycle table, review, confidentiality (see market.h).
  */
 #include "market/market.h"
+#include "market/translations.h"
 #include "ref/regions.h"
 #include "core/json_util.h"
 #include "authz/authz.h"
@@ -231,6 +232,9 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
     if (email && *email && !kj_valid_email(email)) err(errors, "contact_email", "err.field.email");
     static const char *const texts[] = { "title", "summary", "description", "contact_name", "contact_phone", "contact_email" };
     for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) json_object_set_new(c, texts[t], text_or_empty(in, texts[t]));
+    /* Title and summary in other languages: content like the rest, so an
+     * edit of a published listing's translation waits for review too. */
+    kj_listing_translations_build(in, c, errors);
 
     const char *domain = kj_jstr(in, "domain");
     if (!domain || !*domain) err(errors, "domain", "err.field.required");
@@ -394,6 +398,8 @@ static int apply_content(kj_db *db, const char *id, json_t *c)
         J("price_min_fen"), J("price_max_fen"), J("delivery_mode"), J("duration"), J("indicators"), J("deadline"),
         J("subtype"), J("anonymous"), J("studio_id"), kj_now_ms(), id);
     if (rc < 0) return -1;
+    /* A revision made before translations existed has none: the listing then has none. */
+    if (kj_listing_translations_write(db, id, J("translations")) < 0) return -1;
     if (kj_db_exec(db, "DELETE FROM listing_modes WHERE listing_id = ?", "s", id) < 0) return -1;
     size_t i;
     json_t *m;
@@ -454,6 +460,8 @@ int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, con
     json_array_foreach(J("coop_modes"), mi, mode)
         if (rc == 0 && kj_db_exec(db, "INSERT INTO listing_modes(listing_id, mode) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                   "sj", id.s, mode) < 0) rc = -1;
+    /* A new id has no rows yet: only what was given is inserted (nothing on the import path without translations). */
+    if (rc == 0 && json_object_size(J("translations")) && kj_listing_translations_write(db, id.s, J("translations")) < 0) rc = -1;
 #undef J
     /* Revision 1 of a new id: a plain INSERT. The upsert of add_revision
      * makes SQLite open a statement savepoint, and every savepoint makes
@@ -545,7 +553,11 @@ int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool 
 json_t *kj_listing_get(kj_db *db, const char *id)
 {
     if (!id || !kj_id_valid(id)) return NULL;
-    return kj_db_row(db, "SELECT " LISTING_COLUMNS LISTING_FROM " WHERE l.id = ?", "s", id);
+    json_t *l = kj_db_row(db, "SELECT " LISTING_COLUMNS LISTING_FROM " WHERE l.id = ?", "s", id);
+    if (!l) return NULL;
+    json_t *tr = kj_listing_translations(db, id);
+    json_object_set_new(l, "translations", tr ? tr : json_object());
+    return l;
 }
 
 /* Fields that identify or reach the owner. The patent/registration

@@ -131,6 +131,32 @@ typedef const char *(*kj_origin_text_fn)(const char *lang, char *out, size_t n);
  *  unset, local listings name only their instance id. */
 void kj_listing_origin_source(kj_origin_text_fn name, kj_origin_text_fn url);
 
+/* ---- translations (issue 17 §1) ----
+ * A listing may carry its title and summary in other offered languages than
+ * the one it was written in (the instance's default language): content
+ * field "translations": {tag: {title, summary}} in forms, the API and
+ * revisions. Readers see their language's text where there is one and the
+ * original otherwise; search indexes both. */
+
+/** Where the offered languages (comma-separated tags) and the original's
+ *  tag come from (the instance profile, which the market does not include).
+ *  Writes into the buffers. Set once at start-up, before threads serve;
+ *  unset: zh-CN, with en offered beside it. */
+typedef void (*kj_listing_langs_fn)(char *offered, size_t on, char *original, size_t gn);
+void kj_listing_language_source(kj_listing_langs_fn fn);
+/** The tag listings are written in (the instance's default language). */
+const char *kj_listing_original_lang(char *out, size_t n);
+/** The tags a translation may be in: the offered ones but the original's,
+ *  in menu order. New ref. */
+json_t *kj_listing_translation_langs(void);
+#define KJ_LISTING_MAX_TRANSLATIONS 8
+/** Listing id's translations {tag: {title, summary}} ({} when none), NULL
+ *  on a failed read. New ref. */
+json_t *kj_listing_translations(kj_db *db, const char *id);
+/** Sets "translations" on every item of items (objects with "id") that has
+ *  none yet, from one read; only lang's when lang is not NULL. 0 or -1. */
+int kj_listing_translations_attach(kj_db *db, json_t *items, const char *lang);
+
 /** Published, current listings matching q, as public summaries (anonymous
  *  ones redacted). *total is the count without paging. New ref. */
 json_t *kj_listing_browse(kj_db *db, const kj_listing_query *q, int64_t *total);

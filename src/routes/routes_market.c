@@ -57,15 +57,26 @@ static const kj_field api_browse_fields[] = { { "kind", KJ_F_ENUM, 0, 0, 0, kind
     { "indicators", KJ_F_JSON, 0, 0, 0, NULL }, \
     { "deadline", KJ_F_DATE, 0, 0, 0, NULL }
 
+/* Title and summary in other languages (issue 17 §1). The form posts one
+ * group per language, tr_lang/tr_title/tr_summary repeated in step (the
+ * page pairs them up; the market checks tags, lengths and duplicates);
+ * the API sends translations: {tag: {title, summary}}. */
+#define FORM_TRANSLATION_FIELDS \
+    { "tr_lang", KJ_F_JSON, 0, 0, 0, NULL }, \
+    { "tr_title", KJ_F_JSON, 0, 0, 0, NULL }, \
+    { "tr_summary", KJ_F_JSON, 0, 0, 0, NULL }
+
 static const kj_field new_form_fields[] = { { "kind", KJ_F_ENUM, 0, 0, 0, kinds }, KJ_FIELDS_END };
 static const kj_field create_fields[] = {
     { "kind", KJ_F_ENUM, KJ_REQUIRED, 0, 0, kinds }, { "action", KJ_F_ENUM, 0, 0, 0, form_actions },
-    LISTING_FIELDS, KJ_FIELDS_END };
-static const kj_field edit_fields[] = { { "action", KJ_F_ENUM, 0, 0, 0, form_actions }, LISTING_FIELDS, KJ_FIELDS_END };
+    LISTING_FIELDS, FORM_TRANSLATION_FIELDS, KJ_FIELDS_END };
+static const kj_field edit_fields[] = { { "action", KJ_F_ENUM, 0, 0, 0, form_actions }, LISTING_FIELDS, FORM_TRANSLATION_FIELDS,
+                                        KJ_FIELDS_END };
 static const kj_field api_create_fields[] = {
     { "kind", KJ_F_ENUM, KJ_REQUIRED, 0, 0, kinds }, { "submit", KJ_F_BOOL, 0, 0, 0, NULL },
-    LISTING_FIELDS, KJ_FIELDS_END };
-static const kj_field api_patch_fields[] = { { "submit", KJ_F_BOOL, 0, 0, 0, NULL }, LISTING_FIELDS, KJ_FIELDS_END };
+    LISTING_FIELDS, { "translations", KJ_F_JSON, 0, 0, 0, NULL }, KJ_FIELDS_END };
+static const kj_field api_patch_fields[] = { { "submit", KJ_F_BOOL, 0, 0, 0, NULL }, LISTING_FIELDS,
+                                             { "translations", KJ_F_JSON, 0, 0, 0, NULL }, KJ_FIELDS_END };
 static const kj_field act_fields[] = {
     { "action", KJ_F_TEXT, KJ_REQUIRED, 1, 40, NULL }, { "reason", KJ_F_MULTILINE, 0, 0, 1000, NULL }, KJ_FIELDS_END };
 static const kj_field interest_fields[] = {

@@ -388,13 +388,41 @@ static bool is_live(json_t *l)
     return status && vu && !strcmp(status, "published") && strcmp(vu, today) >= 0;
 }
 
-/* Indexes live listing l (title, keywords, summary, description), then
- * matches it now or queues the matching. */
+/* Indexes listing listing_id: l's title, keywords, summary and
+ * description, with its translations' titles beside the title and their
+ * summaries beside the summary (issue 17 §1: a reader searching in the
+ * translation's language finds it; a listing without translations is
+ * indexed exactly as before). translations: l's own "translations" when it
+ * has them (a content object), else read here. */
+static int add_listing_doc(kj_db *db, const char *listing_id, json_t *l)
+{
+    json_t *tr = json_incref(json_object_get(l, "translations"));
+    if (!json_is_object(tr)) { json_decref(tr); tr = kj_listing_translations(db, listing_id); }
+    if (!tr) return -1;
+    kj_buf title = { 0 }, summary = { 0 };
+    kj_buf_puts(&title, kj_jstr_or_empty(l, "title"));
+    kj_buf_puts(&summary, kj_jstr_or_empty(l, "summary"));
+    const char *tag;
+    json_t *e;
+    json_object_foreach(tr, tag, e) {
+        kj_buf_printf(&title, "\n%s", kj_jstr_or_empty(e, "title"));
+        if (*kj_jstr_or_empty(e, "summary")) kj_buf_printf(&summary, "\n%s", kj_jstr_or_empty(e, "summary"));
+    }
+    json_decref(tr);
+    char *kw = kj_listing_keywords_text(json_object_get(l, "keywords"));
+    int rc = add_doc(db, listing_id, "listing", title.data ? title.data : "", kw, summary.data ? summary.data : "",
+                     kj_jstr(l, "description"));
+    free(kw);
+    kj_buf_free(&title);
+    kj_buf_free(&summary);
+    return rc;
+}
+
+/* Indexes live listing l (add_listing_doc), then matches it now or
+ * queues the matching. */
 static int index_live(kj_db *db, const char *listing_id, json_t *l, bool notify, bool defer)
 {
-    char *kw = kj_listing_keywords_text(json_object_get(l, "keywords"));
-    int rc = add_doc(db, listing_id, "listing", kj_jstr(l, "title"), kw, kj_jstr(l, "summary"), kj_jstr(l, "description"));
-    free(kw);
+    int rc = add_listing_doc(db, listing_id, l);
     if (defer) {
         if (rc == 0) rc = kj_db_exec(db, "INSERT INTO match_queue(listing_id, notify, queued_at) VALUES (?,?,?) "
                                          "ON CONFLICT(listing_id) DO UPDATE SET notify = excluded.notify",
@@ -464,9 +492,7 @@ int kj_search_reindex(kj_db *db)
         char today[16];
         kj_format_date(kj_now_ms(), today, sizeof today);
         if (l && strcmp(kj_jstr(l, "valid_until"), today) >= 0) {
-            char *kw = kj_listing_keywords_text(json_object_get(l, "keywords"));
-            rc = add_doc(db, kj_jstr(r, "id"), "listing", kj_jstr(l, "title"), kw, kj_jstr(l, "summary"), kj_jstr(l, "description"));
-            free(kw);
+            rc = add_listing_doc(db, kj_jstr(r, "id"), l);
             if (kj_jstr(l, "kind") && !strcmp(kj_jstr(l, "kind"), "demand")) json_array_append(demands, json_object_get(r, "id"));
             n++;
         }

@@ -50,6 +50,16 @@ static char *read_file(const char *path, size_t *len)
     return p;
 }
 
+/* The instance's offered languages and its default (the language listings
+ * are written in), for the market (kj_listing_language_source). */
+static void listing_languages(char *offered, size_t on, char *original, size_t gn)
+{
+    kj_instance_profile p;
+    kj_instance_get(&p);
+    if (*p.languages) snprintf(offered, on, "%s", p.languages);
+    if (*p.default_lang) snprintf(original, gn, "%s", p.default_lang);
+}
+
 int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errlen)
 {
     app->cfg = *cfg;
@@ -124,6 +134,8 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
         snprintf(err, errlen, "cannot read the instance profile (the store's error is in the log)");
         rc = -1;
     }
+    /* Which languages a listing's translations may be in follows the profile. */
+    if (rc == 0) kj_listing_language_source(listing_languages);
     /* The working-day calendar: the setting's file (under ROOT when
      * relative), then the instance's DATA/holidays.tsv over it. */
     if (rc == 0) {

@@ -64,6 +64,14 @@ void kj_listing_decorate(kj_req *req, json_t *l, bool full)
     char key[64];
     snprintf(key, sizeof key, "kind.%s", kj_jstr(l, "kind") ? kj_jstr(l, "kind") : "");
     json_object_set_new(l, "kind_label", json_string(kj_tr(req, key)));
+    /* The language of the title and summary shown (templates' lang
+     * attributes): the original's unless kj_listing_localize chose. */
+    if (!json_object_get(l, "title_lang")) {
+        char original[32];
+        kj_listing_original_lang(original, sizeof original);
+        json_object_set_new(l, "title_lang", json_string(original));
+        json_object_set_new(l, "summary_lang", json_string(original));
+    }
     kj_origin_label(req, l);
     if (kj_jstr(l, "status")) {
         snprintf(key, sizeof key, "status.%s", kj_jstr(l, "status"));
@@ -118,6 +126,42 @@ void kj_listing_decorate(kj_req *req, json_t *l, bool full)
             if (*kj_jstr(l, "delivery_mode")) json_object_set_new(l, "delivery_label", json_string(kj_tr(req, key)));
         }
     }
+}
+
+void kj_listing_localize(kj_req *req, json_t *l)
+{
+    char original[32];
+    kj_listing_original_lang(original, sizeof original);
+    json_object_set_new(l, "title_lang", json_string(original));
+    json_object_set_new(l, "summary_lang", json_string(original));
+    json_t *mine = json_object_get(json_object_get(l, "translations"), req->lang);
+    if (!json_is_object(mine) || !*kj_jstr_or_empty(mine, "title")) return;
+    json_object_set(l, "original_title", json_object_get(l, "title"));
+    json_object_set(l, "original_summary", json_object_get(l, "summary"));
+    json_object_set_new(l, "original_lang", json_string(original));
+    json_object_set(l, "title", json_object_get(mine, "title"));
+    json_object_set_new(l, "title_lang", json_string(req->lang));
+    json_object_set_new(l, "translated", json_true());
+    if (*kj_jstr_or_empty(mine, "summary")) {
+        json_object_set(l, "summary", json_object_get(mine, "summary"));
+        json_object_set_new(l, "summary_lang", json_string(req->lang));
+    }
+}
+
+void kj_listing_localize_all(kj_req *req, json_t *items)
+{
+    char original[32];
+    kj_listing_original_lang(original, sizeof original);
+    json_t *listings = json_array();
+    size_t i;
+    json_t *l;
+    json_array_foreach(items, i, l)
+        if (json_is_object(l) && strcmp(kj_jstr_or_empty(l, "doc_kind"), "studio") && strcmp(kj_jstr_or_empty(l, "kind"), "studio"))
+            json_array_append(listings, l);
+    /* A failed read leaves the originals (the store records the failure). */
+    if (strcmp(req->lang, original)) kj_listing_translations_attach(kj_req_db(req), listings, req->lang);
+    json_array_foreach(listings, i, l) kj_listing_localize(req, l);
+    json_decref(listings);
 }
 
 void kj_listing_decorate_all(kj_req *req, json_t *list)

@@ -15,6 +15,17 @@
 void kj_listing_decorate(kj_req *req, json_t *l, bool full);
 /** Decorates every listing of an array. */
 void kj_listing_decorate_all(kj_req *req, json_t *list);
+/** The reader's language (issue 17 §1): where listing l has a translation
+ *  in req's language ("translations", see market.h), its title and summary
+ *  become that translation's (an empty translated summary keeps the
+ *  original's), the original's stay as original_title/original_summary, and
+ *  title_lang/summary_lang name the language of what is shown (the
+ *  templates' lang attributes). */
+void kj_listing_localize(kj_req *req, json_t *l);
+/** kj_listing_localize for every listing of items, their translations in
+ *  req's language read in one statement (none when the reader reads the
+ *  original's language). Studios (doc_kind "studio") are left alone. */
+void kj_listing_localize_all(kj_req *req, json_t *items);
 /** Answers with a confidential attachment row a ({id, mime, filename}, as
  *  the domain returned it after its access check): the stored bytes as a
  *  download, never cached, never sniffed, no active content. NULL (not

@@ -131,7 +131,7 @@ void kj_page_home(kj_req *req)
     json_t *newest = kj_listing_newest(db, kinds, HOME_LISTINGS);
     const char *k;
     json_t *list;
-    json_object_foreach(newest, k, list) kj_listing_decorate_all(req, list);
+    json_object_foreach(newest, k, list) { kj_listing_localize_all(req, list); kj_listing_decorate_all(req, list); }
     json_object_set_new(d, "newest", newest);
 
     json_t *lists = kj_challenge_lists_open(db, now, today, HOME_CHALLENGE_LISTS);

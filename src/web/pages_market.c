@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "web/app.h"
+#include "web/i18n.h"
 #include "web/region_picker.h"
 #include "web/market_view.h"
 #include "web/chips.h"
@@ -56,6 +57,7 @@ static void browse(kj_req *req, const char *kind)
     if (q.per_page > 50) q.per_page = 50;
     int64_t total = 0;
     json_t *items = kj_listing_browse(kj_req_db(req), &q, &total);
+    kj_listing_localize_all(req, items);
     kj_listing_decorate_all(req, items);
     int pages = (int)((total + q.per_page - 1) / q.per_page);
     json_t *d = json_pack("{s:o, s:I, s:i, s:i, s:s, s:s, s:o}", "items", items, "total", (json_int_t)total,
@@ -121,6 +123,32 @@ static json_t *indicators_text(json_t *v)
     return out;
 }
 
+/* The form's translation groups, tr_lang/tr_title/tr_summary repeated in
+ * step, as [{lang, title, summary}] (the shape kj_listing_create takes);
+ * NULL when the form had none. */
+static json_t *form_translations(json_t *src)
+{
+    json_t *langs = json_object_get(src, "tr_lang");
+    if (!langs) return NULL;
+    json_t *titles = json_object_get(src, "tr_title"), *summaries = json_object_get(src, "tr_summary");
+    size_t n = json_is_array(langs) ? json_array_size(langs) : 1;
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *l = json_is_array(langs) ? json_array_get(langs, i) : langs;
+        json_t *t = json_is_array(titles) ? json_array_get(titles, i) : i == 0 ? titles : NULL;
+        json_t *s = json_is_array(summaries) ? json_array_get(summaries, i) : i == 0 ? summaries : NULL;
+        json_array_append_new(out, json_pack("{s:O, s:O?, s:O?}", "lang", l, "title", t, "summary", s));
+    }
+    return out;
+}
+
+/* Puts the form's translation groups where the market reads them. */
+static void take_form_translations(kj_req *req)
+{
+    json_t *tr = form_translations(req->in);
+    if (tr) json_object_set_new(req->in, "translations", tr);
+}
+
 /* The form's values: what the user typed (after a refusal), or the listing. */
 static json_t *form_values(kj_req *req, json_t *listing)
 {
@@ -135,6 +163,7 @@ static json_t *form_values(kj_req *req, json_t *listing)
         json_object_set_new(f, "ip_numbers", string_or_join(json_object_get(listing, "ip_numbers")));
         json_object_set_new(f, "indicators", indicators_text(json_object_get(listing, "indicators")));
         json_object_set(f, "coop_modes", json_object_get(listing, "coop_modes"));
+        json_object_set(f, "translations", json_object_get(listing, "translations"));
         json_object_set(f, "trl", json_object_get(listing, "trl"));
         json_object_set(f, "trl_min", json_object_get(listing, "trl_min"));
         json_object_set_new(f, "anonymous", json_boolean(json_integer_value(json_object_get(listing, "anonymous"))));
@@ -148,6 +177,13 @@ static json_t *form_values(kj_req *req, json_t *listing)
         json_object_set_new(f, "indicators", indicators_text(json_object_get(req->form, "indicators")));
         json_t *m = json_object_get(req->form, "coop_modes");
         if (json_is_string(m)) { json_t *a = json_array(); json_array_append(a, m); json_object_set_new(f, "coop_modes", a); }
+        json_t *tr = form_translations(req->form), *by_lang = json_object();
+        size_t ti;
+        json_t *te;
+        json_array_foreach(tr, ti, te)
+            if (json_is_string(json_object_get(te, "lang"))) json_object_set(by_lang, kj_jstr(te, "lang"), te);
+        json_decref(tr);
+        json_object_set_new(f, "translations", by_lang);
         json_t *an = json_object_get(req->form, "anonymous");
         json_object_set_new(f, "anonymous", json_boolean(json_is_string(an) && *json_string_value(an) && strcmp(json_string_value(an), "0")));
     }
@@ -191,6 +227,28 @@ static void render_form(kj_req *req, int status, const char *kind, json_t *listi
     json_object_set_new(d, "trl_mins", kj_ref_options(req, "trl_levels", tmin_sel));
     json_decref(tmin_sel);
     json_object_set_new(d, "region_picker", kj_region_picker(req, "region", kj_jstr(f, "region"), "field.region"));
+    /* One group per offered language but the original's: optional, folded
+     * unless it holds text or an error. */
+    json_t *groups = json_array(), *tags = kj_listing_translation_langs();
+    size_t ti;
+    json_t *tag;
+    json_array_foreach(tags, ti, tag) {
+        const char *lang = json_string_value(tag);
+        json_t *cur = json_object_get(json_object_get(f, "translations"), lang);
+        json_t *g = json_pack("{s:s, s:s, s:s, s:s}", "lang", lang,
+                              "name", *kj_i18n_name(lang) ? kj_i18n_name(lang) : lang,
+                              "title", json_is_string(json_object_get(cur, "title")) ? kj_jstr(cur, "title") : "",
+                              "summary", json_is_string(json_object_get(cur, "summary")) ? kj_jstr(cur, "summary") : "");
+        const char *et = errors ? kj_jstr(errors, kj_arena_printf(req->arena, "translations.%s.title", lang)) : NULL;
+        const char *es = errors ? kj_jstr(errors, kj_arena_printf(req->arena, "translations.%s.summary", lang)) : NULL;
+        if (et) json_object_set_new(g, "err_title", json_string(kj_tr(req, et)));
+        if (es) json_object_set_new(g, "err_summary", json_string(kj_tr(req, es)));
+        json_object_set_new(g, "open", json_boolean(et || es || *kj_jstr(g, "title") || *kj_jstr(g, "summary")));
+        json_array_append_new(groups, g);
+    }
+    json_decref(tags);
+    json_object_set_new(d, "translations", groups);
+    json_object_set_new(d, "has_translations", json_boolean(json_array_size(groups) > 0));
     static const char *const pk[] = { "negotiable", "fixed", "range", NULL };
     static const char *const dm[] = { "onsite", "remote", "hybrid", NULL };
     json_object_set_new(d, "price_kinds", simple_options(req, pk, "price_kind.", kj_jstr(f, "price_kind") ? kj_jstr(f, "price_kind") : "negotiable"));
@@ -245,6 +303,7 @@ void kj_page_listing_create(kj_req *req)
     if (json_object_size(errors) == 0) {
         const char *action = kj_in_str(req, "action");
         bool submit = action && !strcmp(action, "submit");
+        take_form_translations(req);
         if (kj_listing_create(kj_req_db(req), req->user, kind, req->in, submit, id, errors) == 0) {
             json_decref(errors);
             /* Sent for review: say so ("已提交，等待审核"), not "已保存". */
@@ -289,6 +348,7 @@ void kj_page_listing_update(kj_req *req)
     if (json_object_size(errors) == 0) {
         const char *action = kj_in_str(req, "action");
         bool submit = action && !strcmp(action, "submit");
+        take_form_translations(req);
         if (kj_listing_update(kj_req_db(req), req->user, id, req->in, submit, errors) == 0) {
             json_decref(errors);
             json_decref(l);
@@ -336,6 +396,7 @@ void kj_page_listing(kj_req *req)
     kj_db *db = kj_req_db(req);
     json_t *l = kj_listing_view(db, kj_req_param(req, 0), req->user);
     if (!l) { kj_error(req, 404, "err.not_found"); return; }
+    kj_listing_localize(req, l);
     kj_listing_decorate(req, l, true);
     json_object_set_new(l, "page_title", json_string(kj_jstr(l, "title")));
     json_object_set_new(l, "saved", json_boolean(kj_req_query(req, "saved") != NULL));
@@ -437,6 +498,14 @@ void kj_page_listing_history(kj_req *req)
         json_t *data = json_object_get(x, "data");
         json_object_set(x, "title", json_object_get(data, "title"));
         json_object_set(x, "summary", json_object_get(data, "summary"));
+        /* The translations are content too: a reviewer reads what a revision changes in them. */
+        json_t *trs = json_array();
+        const char *tag;
+        json_t *e;
+        json_object_foreach(json_object_get(data, "translations"), tag, e)
+            json_array_append_new(trs, json_pack("{s:s, s:s, s:s, s:s}", "lang", tag, "name", *kj_i18n_name(tag) ? kj_i18n_name(tag) : tag,
+                                                 "title", kj_jstr_or_empty(e, "title"), "summary", kj_jstr_or_empty(e, "summary")));
+        json_object_set_new(x, "translations", trs);
     }
     json_object_set_new(h, "listing", l);
     kj_render(req, 200, "listing_history", h);

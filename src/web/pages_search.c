@@ -142,9 +142,14 @@ void kj_page_search(kj_req *req)
     if (!d) d = json_pack("{s:[], s:i, s:{}}", "items", "total", 0, "facets");
     size_t i;
     json_t *h;
+    kj_listing_localize_all(req, json_object_get(d, "items"));
     json_array_foreach(json_object_get(d, "items"), i, h) {
         if (strcmp(kj_jstr(h, "doc_kind"), "studio")) kj_listing_decorate(req, h, false);
-        else json_object_set_new(h, "is_studio", json_true());
+        else {
+            char original[32];
+            json_object_set_new(h, "is_studio", json_true());
+            json_object_set_new(h, "title_lang", json_string(kj_listing_original_lang(original, sizeof original)));
+        }
         snippet_html(h);
     }
     label_facets(req, json_object_get(d, "facets"));
