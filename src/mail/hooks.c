@@ -11,10 +11,13 @@
 void kj_mail_alert(kj_db *db, const char *user_id, const char *kind, const char *listing_id)
 {
     char *title = kj_db_text(db, "SELECT title FROM listings WHERE id = ?", "s", listing_id);
+    /* The e-mail is bilingual (mail.c): its English line takes the English title where the listing has one. */
+    char *title_en = kj_db_text(db, "SELECT title FROM listing_translations WHERE listing_id = ? AND lang = 'en'", "s", listing_id);
     char link[64];
     snprintf(link, sizeof link, "/listings/%s", listing_id);
-    kj_mail_enqueue(db, user_id, "alert", title ? title : "", link);
+    kj_mail_enqueue2(db, user_id, "alert", title ? title : "", title_en, link);
     free(title);
+    free(title_en);
 }
 
 void kj_mail_notice(kj_db *db, const char *user_id, const char *notice_id)

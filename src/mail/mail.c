@@ -63,6 +63,13 @@ static int insert(kj_db *db, const char *user_id, const char *to, const char *ca
 
 int kj_mail_enqueue(kj_db *db, const char *user_id, const char *category, const char *subject, const char *link)
 {
+    return kj_mail_enqueue2(db, user_id, category, subject, NULL, link);
+}
+
+int kj_mail_enqueue2(kj_db *db, const char *user_id, const char *category, const char *subject, const char *subject_en,
+                     const char *link)
+{
+    if (!subject_en || !*subject_en) subject_en = subject;
     size_t k = 0;
     while (k < sizeof subjects / sizeof *subjects && strcmp(subjects[k].category, category)) k++;
     if (k == sizeof subjects / sizeof *subjects) return -1;
@@ -72,7 +79,7 @@ int kj_mail_enqueue(kj_db *db, const char *user_id, const char *category, const 
     if (!to) return -1;
     kj_buf subj = { 0 }, body = { 0 };
     kj_buf_printf(&subj, "%s%s", subjects[k].zh, subject ? subject : "");
-    kj_buf_printf(&body, "%s%s\n%s%s\n\n%s%s\n", subjects[k].zh, subject ? subject : "", subjects[k].en, subject ? subject : "",
+    kj_buf_printf(&body, "%s%s\n%s%s\n\n%s%s\n", subjects[k].zh, subject ? subject : "", subjects[k].en, subject_en ? subject_en : "",
                   BASE_MARK, link ? link : "");
     int rc = insert(db, user_id, to, category, subj.data, body.data, !strcmp(mode, "digest") ? "digest" : "queued", 0);
     kj_buf_free(&subj);

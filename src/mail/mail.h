@@ -32,6 +32,11 @@ extern const char *const kj_mail_modes[];
  *  caller's transaction if any. 0, or -1 on a storage error (the caller
  *  decides; the in-app notification is independent). */
 int kj_mail_enqueue(kj_db *db, const char *user_id, const char *category, const char *subject, const char *link);
+/** kj_mail_enqueue with the English line's subject apart (subject_en; NULL
+ *  or "": subject): a listing's English title where it has one (issue 17
+ *  §1: the e-mail's English line reads in English). */
+int kj_mail_enqueue2(kj_db *db, const char *user_id, const char *category, const char *subject, const char *subject_en,
+                     const char *link);
 /** Queues an account-security e-mail to user_id's current address,
  *  whatever the user's preferences (these cannot be turned off; category
  *  "account.<what>"): what is "verify" (link: the verification link),

@@ -212,3 +212,17 @@ def test_the_form_asks_each_other_language_and_keeps_what_was_typed(server):
     base.update({"tr_lang": ["en", "en"], "tr_title": ["One English", "Two English"], "tr_summary": ["", ""]})
     r = owner.post_form("/listings/%s/edit" % lid, base)
     assert r.status == 422 and "同一种语言只能有一份译文" in r.text, r.status
+
+
+def test_an_alert_for_an_english_search_mails_the_english_title(server):
+    w = word("Brinex")
+    reader, me = register(server, role="scientist", name="订阅者")
+    r = reader.api("POST", "/api/v1/subscriptions", {"type": "search", "q": w})
+    assert r.status == 201, r
+    owner = scientist(server)
+    l = published(server, owner, {"en": {"title": "Brine lithium adsorbent " + w, "summary": ""}})
+    mails = [m for m in mail_queue(server, "user_id = ? AND category = 'alert'", me["id"])]
+    assert mails, "no alert e-mail"
+    body = mails[-1]["body"]
+    assert "有新的发布符合你的订阅：" + l["title"] in body, body
+    assert "New listing for your alert: Brine lithium adsorbent " + w in body, body
