@@ -6,6 +6,7 @@
  * own center). Refusals come from center/center.h as problem+json.
  */
 #include "web/app.h"
+#include "web/home_region.h"
 #include "api/api.h"
 #include "authz/authz.h"
 #include "center/center.h"
@@ -24,7 +25,8 @@ static void refuse(kj_req *req, int status, const kj_err *f)
 void kj_api_centers(kj_req *req)
 {
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
-    const char *region = kj_in_str(req, "region");
+    bool defaulted;   /* the home region, when the request names none (web/home_region.h) */
+    const char *region = kj_region_filter(req, "region", &defaulted);
     if (!kj_center_region_ok(req, region)) { kj_field_error(req, "region", "err.region.unknown"); kj_api_invalid(req); return; }
     json_t *items = kj_center_list(kj_req_db(req), region, kj_in_str(req, "level"));
     json_t *out = json_array();
@@ -40,7 +42,9 @@ void kj_api_centers(kj_req *req)
         json_array_append_new(out, v);
     }
     json_decref(items);
-    kj_resp_json(req, 200, json_pack("{s:o, s:I}", "items", out, "total", (json_int_t)json_array_size(out)));
+    json_t *body = json_pack("{s:o, s:I}", "items", out, "total", (json_int_t)json_array_size(out));
+    if (defaulted) json_object_set_new(body, "region_default", json_string(region));
+    kj_resp_json(req, 200, body);
 }
 
 static void send_center(kj_req *req, int status, const char *id)

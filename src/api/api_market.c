@@ -59,8 +59,10 @@ void kj_api_listings(kj_req *req)
     size_t i;
     json_t *l;
     json_array_foreach(items, i, l) api_listing(l);
-    kj_resp_json(req, 200, json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total,
-                                     "page", q.page, "per_page", q.per_page));
+    json_t *out = json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total, "page", q.page, "per_page", q.per_page);
+    /* The home region applied as the default (issue 17 §1): said, so a client knows region=all shows everything. */
+    if (q.region_defaulted) json_object_set_new(out, "region_default", json_string(q.region));
+    kj_resp_json(req, 200, out);
 }
 
 static void respond_listing(kj_req *req, const char *id, int status_code)

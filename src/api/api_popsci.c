@@ -7,6 +7,7 @@
  * 401/403 for access, 404, 409 for wrong states.
  */
 #include "web/app.h"
+#include "web/home_region.h"
 #include "core/json_util.h"
 #include "api/api.h"
 #include "web/pages_center.h"
@@ -36,13 +37,16 @@ static void created(kj_req *req, const char *prefix, const char *id, json_t *bod
 void kj_api_popsci_list(kj_req *req)
 {
     kj_db *db = kj_popsci_db(req);
-    const char *topic = kj_in_str(req, "topic"), *region = kj_in_str(req, "region");
+    bool defaulted;   /* the home region, when the request names none (web/home_region.h) */
+    const char *topic = kj_in_str(req, "topic"), *region = kj_region_filter(req, "region", &defaulted);
     if (topic && !kj_popsci_topic_known(db, topic)) kj_field_error(req, "topic", "popsci.err.topic_unknown");
     if (region && !kj_popsci_region_known(db, region)) kj_field_error(req, "region", "popsci.err.region_unknown");
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
     int page = (int)kj_in_int(req, "page", 1), per = (int)kj_in_int(req, "per_page", 20);
     json_t *items = kj_popsci_list(db, topic, region, per, (page - 1) * per);
-    kj_resp_json(req, 200, json_pack("{s:o, s:i, s:i}", "items", items, "page", page, "per_page", per));
+    json_t *out = json_pack("{s:o, s:i, s:i}", "items", items, "page", page, "per_page", per);
+    if (defaulted) json_object_set_new(out, "region_default", json_string(region));
+    kj_resp_json(req, 200, out);
 }
 
 void kj_api_popsci_create(kj_req *req)

@@ -7,6 +7,7 @@
  * string with an item per line, and always returned as arrays.
  */
 #include "web/app.h"
+#include "web/home_region.h"
 #include "api/api.h"
 #include "core/id.h"
 #include "market/studio.h"
@@ -54,10 +55,13 @@ void kj_api_studios(kj_req *req)
 {
     int page = (int)kj_in_int(req, "page", 1), per_page = (int)kj_in_int(req, "per_page", 20);
     int64_t total = 0;
-    json_t *items = kj_studio_list(kj_req_db(req), kj_in_str(req, "region"), page, per_page, &total);
+    bool defaulted;   /* the home region, when the request names none (web/home_region.h) */
+    const char *region = kj_region_filter(req, "region", &defaulted);
+    json_t *items = kj_studio_list(kj_req_db(req), region, page, per_page, &total);
     if (!items) { kj_error(req, 500, "err.internal"); return; }
-    kj_resp_json(req, 200, json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total,
-                                     "page", page, "per_page", per_page));
+    json_t *out = json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total, "page", page, "per_page", per_page);
+    if (defaulted) json_object_set_new(out, "region_default", json_string(region));
+    kj_resp_json(req, 200, out);
 }
 
 void kj_api_studio_create(kj_req *req)

@@ -105,6 +105,7 @@ typedef struct {
     const char *origin;   /* "local", "remote" or an instance id (federation) */
     int page, per_page;
     bool fresh;   /* count afresh, not from the memo (the visitor sent Cache-Control: no-cache) */
+    bool region_defaulted;   /* region is the instance's home region, the request named none (web/home_region.h) */
 } kj_listing_query;
 
 /** Appends q's filters as " AND ..." SQL fragments over the alias l

@@ -3,6 +3,7 @@
  */
 #include "web/chips.h"
 #include "web/app.h"
+#include "web/home_region.h"
 #include "core/json_util.h"
 #include "ref/refcache.h"
 #include <string.h>
@@ -13,6 +14,7 @@ static const char *chip_label(kj_req *req, const char *name, const char *value, 
     const kj_refcache *ref = kj_req_app(req)->ref;
     const char *shown = value;
     if (!strcmp(name, "domain")) shown = kj_refcache_name(ref, KJ_REF_DOMAINS, value, req->lang);
+    else if (!strcmp(name, "region") && !strcmp(value, KJ_REGION_ALL)) return NULL;   /* everything: no filter to remove */
     else if (!strcmp(name, "region")) shown = kj_refcache_name(ref, KJ_REF_REGIONS, value, req->lang);
     else if (!strcmp(name, "mode")) shown = kj_refcache_name(ref, KJ_REF_COOP_MODES, value, req->lang);
     else if (!strcmp(name, "kind")) shown = kj_tr(req, kj_arena_printf(req->arena, "kind.%s", value));

@@ -2,6 +2,7 @@
  * market_view.c — display fields for listings (see market_view.h).
  */
 #include "web/market_view.h"
+#include "web/home_region.h"
 #include "ref/regions.h"
 #include "core/json_util.h"
 #include "account/account.h"
@@ -130,6 +131,7 @@ void kj_listing_decorate(kj_req *req, json_t *l, bool full)
 
 void kj_listing_localize(kj_req *req, json_t *l)
 {
+    if (json_object_get(l, "title_lang")) return;   /* done already (once only: the original would be lost) */
     char original[32];
     kj_listing_original_lang(original, sizeof original);
     json_object_set_new(l, "title_lang", json_string(original));
@@ -168,6 +170,7 @@ void kj_listing_decorate_all(kj_req *req, json_t *list)
 {
     size_t i;
     json_t *l;
+    kj_listing_localize_all(req, list);
     json_array_foreach(list, i, l) kj_listing_decorate(req, l, false);
 }
 
@@ -242,6 +245,15 @@ void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind)
             break;
         }
     }
+    /* The home region when the request names none and asks for no peer's
+     * items (issue 17 §1, web/home_region.h); region=all: everything. */
+    bool defaulted = false;
+    if (!q->origin || !kj_in_str(req, "region")) {
+        const char *r = kj_region_filter(req, "region", &defaulted);
+        if (defaulted && q->origin) { r = NULL; defaulted = false; }
+        q->region = r;
+    }
+    q->region_defaulted = defaulted;
     /* A region the tree does not know is a mistake, not an empty result. */
     if (q->region && *q->region && !kj_regions_get(kj_refcache_regions(kj_req_app(req)->ref), q->region))
         kj_field_error(req, "region", "err.region.unknown");

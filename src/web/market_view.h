@@ -13,7 +13,8 @@
  *  trl_desc, modes (names), ip_type_name, price_text, and, when full,
  *  description_html (sanitized Markdown). */
 void kj_listing_decorate(kj_req *req, json_t *l, bool full);
-/** Decorates every listing of an array. */
+/** Decorates every listing of an array, in the reader's language
+ *  (kj_listing_localize_all first). */
 void kj_listing_decorate_all(kj_req *req, json_t *list);
 /** The reader's language (issue 17 §1): where listing l has a translation
  *  in req's language ("translations", see market.h), its title and summary

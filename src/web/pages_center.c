@@ -6,6 +6,7 @@
  */
 #include "web/pages_center.h"
 #include "web/region_picker.h"
+#include "web/home_region.h"
 #include "authz/authz.h"
 #include "center/center.h"
 #include "core/id.h"
@@ -114,7 +115,8 @@ void kj_center_add_figures(kj_req *req, json_t *c)
 
 void kj_page_centers(kj_req *req)
 {
-    const char *region = kj_in_str(req, "region"), *level = kj_in_str(req, "level");
+    bool defaulted;   /* the home region, when the request names none (web/home_region.h) */
+    const char *region = kj_region_filter(req, "region", &defaulted), *level = kj_in_str(req, "level");
     if (!kj_has_errors(req) && !kj_center_region_ok(req, region)) kj_field_error(req, "region", "err.region.unknown");
     int status = kj_has_errors(req) ? 422 : 200;
     json_t *items = status == 200 ? kj_center_list(kj_req_db(req), region, level) : json_array();
@@ -125,8 +127,9 @@ void kj_page_centers(kj_req *req)
                                                 kj_tr(req, kj_arena_printf(req->arena, "center.level.%s", kj_center_levels[i])),
                                                 "selected", level && !strcmp(level, kj_center_levels[i])));
     json_t *d = json_pack("{s:o, s:o, s:o, s:s, s:b, s:I}", "items", items, "levels", levels, "region_picker",
-                          kj_region_picker(req, "region", region, "field.region"), "page_title", kj_tr(req, "center.directory"), "may_create",
+                          kj_region_filter_picker(req, "region", region, "field.region"), "page_title", kj_tr(req, "center.directory"), "may_create",
                           kj_authz_may_manage_centers(req->user), "total", (json_int_t)json_array_size(items));
+    if (defaulted) kj_region_default_note(req, d, "/centers", "region");
     kj_render(req, status, "centers", d);
 }
 

@@ -13,6 +13,7 @@
  */
 #include "web/app.h"
 #include "web/region_picker.h"
+#include "web/home_region.h"
 #include "center/center.h"
 #include "challenge/challenge.h"
 #include "core/clock.h"
@@ -85,6 +86,10 @@ static void centers(kj_req *req, json_t *d)
     kj_db *db = kj_req_db(req);
     const char *region = req->user ? known_region(req, kj_jstr(req->user, "region")) : NULL;
     if (!req->user) region = known_region(req, kj_req_cookie(req, KJ_REGION_COOKIE));
+    /* Nobody said where they are: the instance's home region (issue 17 §1). */
+    char home[32];
+    if (!region && *kj_home_region(home, sizeof home) && kj_refcache_name(kj_req_app(req)->ref, KJ_REF_REGIONS, home, req->lang))
+        region = kj_arena_strdup(req->arena, home);
     json_t *list = NULL;
     if (region) {
         json_t *c = kj_center_covering(db, region);
@@ -131,7 +136,7 @@ void kj_page_home(kj_req *req)
     json_t *newest = kj_listing_newest(db, kinds, HOME_LISTINGS);
     const char *k;
     json_t *list;
-    json_object_foreach(newest, k, list) { kj_listing_localize_all(req, list); kj_listing_decorate_all(req, list); }
+    json_object_foreach(newest, k, list) kj_listing_decorate_all(req, list);
     json_object_set_new(d, "newest", newest);
 
     json_t *lists = kj_challenge_lists_open(db, now, today, HOME_CHALLENGE_LISTS);

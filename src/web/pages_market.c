@@ -13,6 +13,7 @@
 #include "web/app.h"
 #include "web/i18n.h"
 #include "web/region_picker.h"
+#include "web/home_region.h"
 #include "web/market_view.h"
 #include "web/chips.h"
 #include "web/nav.h"
@@ -57,7 +58,6 @@ static void browse(kj_req *req, const char *kind)
     if (q.per_page > 50) q.per_page = 50;
     int64_t total = 0;
     json_t *items = kj_listing_browse(kj_req_db(req), &q, &total);
-    kj_listing_localize_all(req, items);
     kj_listing_decorate_all(req, items);
     int pages = (int)((total + q.per_page - 1) / q.per_page);
     json_t *d = json_pack("{s:o, s:I, s:i, s:i, s:s, s:s, s:o}", "items", items, "total", (json_int_t)total,
@@ -73,7 +73,8 @@ static void browse(kj_req *req, const char *kind)
     json_object_set_new(d, "domains", kj_ref_options(req, "domains", json_object_get(req->in, "domain")));
     json_object_set_new(d, "modes", kj_ref_options(req, "coop_modes", json_object_get(req->in, "mode")));
     json_object_set_new(d, "trls", kj_ref_options(req, "trl_levels", NULL));
-    json_object_set_new(d, "region_picker", kj_region_picker(req, "region", kj_in_str(req, "region"), "field.region"));
+    json_object_set_new(d, "region_picker", kj_region_filter_picker(req, "region", q.region, "field.region"));
+    if (q.region_defaulted) kj_region_default_note(req, d, kj_jstr(d, "base"), "region");
     json_object_set_new(d, "is_demand", json_boolean(!strcmp(kind, "demand")));
     static const char *const sort_names[] = { "newest", "deadline", "price_asc", "price_desc", NULL };
     json_t *sorts = json_array();

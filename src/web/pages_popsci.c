@@ -21,6 +21,7 @@
 #include "popsci/popsci.h"
 #include "web/app.h"
 #include "web/region_picker.h"
+#include "web/home_region.h"
 #include "web/market_view.h"
 #include "web/media_view.h"
 #include <stdlib.h>
@@ -315,7 +316,8 @@ static void content_images(kj_req *req, json_t *c)
 void kj_page_popsci_home(kj_req *req)
 {
     kj_db *db = kj_popsci_db(req);
-    const char *topic = kj_in_str(req, "topic"), *region = kj_in_str(req, "region");
+    bool defaulted;   /* the home region, when the request names none (web/home_region.h) */
+    const char *topic = kj_in_str(req, "topic"), *region = kj_region_filter(req, "region", &defaulted);
     if (topic && !kj_popsci_topic_known(db, topic)) kj_field_error(req, "topic", "popsci.err.topic_unknown");
     if (region && !kj_popsci_region_known(db, region)) kj_field_error(req, "region", "popsci.err.region_unknown");
     int status = kj_has_errors(req) ? 422 : 200;
@@ -324,7 +326,8 @@ void kj_page_popsci_home(kj_req *req)
     json_t *d = page_data(req, "popsci.home.title");
     json_object_set_new(d, "items", items);
     json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
-    json_object_set_new(d, "region_picker", kj_region_picker(req, "region", region, "field.region"));
+    json_object_set_new(d, "region_picker", kj_region_filter_picker(req, "region", region, "field.region"));
+    if (defaulted) kj_region_default_note(req, d, "/popsci", "region");
     json_object_set_new(d, "atom", json_string(kj_arena_printf(req->arena, "/feeds/popsci.atom%s%s%s%s",
                         topic || region ? "?" : "", topic ? "topic=" : "", or_empty(topic),
                         region ? kj_arena_printf(req->arena, "%sregion=%s", topic ? "&" : "", region) : "")));
@@ -1084,7 +1087,8 @@ void kj_page_popsci_video(kj_req *req)
 void kj_page_popsci_atom(kj_req *req)
 {
     kj_db *db = kj_popsci_db(req);
-    const char *topic = kj_in_str(req, "topic"), *region = kj_in_str(req, "region");
+    bool defaulted;
+    const char *topic = kj_in_str(req, "topic"), *region = kj_region_filter(req, "region", &defaulted);
     const char *bad = topic && !kj_popsci_topic_known(db, topic) ? "popsci.err.topic_unknown"
                     : region && !kj_popsci_region_known(db, region) ? "popsci.err.region_unknown" : NULL;
     if (bad) { kj_resp_problem(req, 400, kj_tr(req, "err.http.400"), kj_tr(req, bad), NULL); return; }

@@ -191,7 +191,7 @@ void kj_page_search(kj_req *req)
     if ((int64_t)page * per < total && page * per < KJ_SEARCH_MAX_RANKED) json_object_set_new(d, "next_page", json_integer(page + 1));
     json_object_set_new(d, "page_title", json_string(kj_tr(req, "search.title")));
     json_object_set_new(d, "domains", kj_ref_options(req, "domains", json_object_get(req->in, "domain")));
-    json_object_set_new(d, "region_picker", kj_region_picker(req, "region", kj_in_str(req, "region"), "field.region"));
+    json_object_set_new(d, "region_picker", kj_region_filter_picker(req, "region", kj_in_str(req, "region"), "field.region"));
     static const char *const kinds[] = { "achievement", "service", "demand", "studio", NULL };
     json_t *kind_opts = json_array();
     for (const char *const *k = kinds; *k; k++) {

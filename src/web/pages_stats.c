@@ -265,7 +265,7 @@ static void render_page(kj_req *req, const kj_stats_query *q, json_t *f, bool pu
     snprintf(to, sizeof to, "%04d-%02d", q->to / 100, q->to % 100);
     json_object_set_new(d, "from", json_string(from));
     json_object_set_new(d, "to", json_string(to));
-    json_object_set_new(d, "region_picker", kj_region_picker(req, "region", q->region, "stats.filter.region"));
+    json_object_set_new(d, "region_picker", kj_region_filter_picker(req, "region", q->region, "stats.filter.region"));
     json_t *domains = kj_stats_domains(kj_req_db(req)), *opts = json_array();
     json_array_foreach(domains, i, k) {
         const char *code = kj_jstr_or_empty(k, "code");

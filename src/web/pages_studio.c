@@ -16,6 +16,7 @@
 #include "market/studio.h"
 #include "web/app.h"
 #include "web/region_picker.h"
+#include "web/home_region.h"
 #include "web/market_view.h"
 #include "web/pages_deal.h"
 #include <stdlib.h>
@@ -98,7 +99,8 @@ static json_t *owned_studio(kj_req *req)
 void kj_page_studios(kj_req *req)
 {
     int page = (int)kj_in_int(req, "page", 1);
-    const char *region = kj_in_str(req, "region");
+    bool defaulted;   /* the home region, when the request names none (web/home_region.h) */
+    const char *region = kj_region_filter(req, "region", &defaulted);
     int64_t total = 0;
     json_t *items = kj_studio_list(kj_req_db(req), region, page, STUDIOS_PER_PAGE, &total);
     if (!items) { kj_error(req, 500, "err.internal"); return; }
@@ -108,8 +110,9 @@ void kj_page_studios(kj_req *req)
     int pages = (int)((total + STUDIOS_PER_PAGE - 1) / STUDIOS_PER_PAGE);
     json_t *d = json_pack("{s:o, s:I, s:i, s:i, s:s, s:o}", "items", items, "total", (json_int_t)total,
                           "page", page, "pages", pages ? pages : 1, "page_title", kj_tr(req, "studio.list.title"),
-                          "region_picker", kj_region_picker(req, "region", region, "field.region"));
-    if (region) json_object_set_new(d, "region", json_string(region));
+                          "region_picker", kj_region_filter_picker(req, "region", region, "field.region"));
+    if (region && !defaulted) json_object_set_new(d, "region", json_string(region));
+    if (defaulted) kj_region_default_note(req, d, "/studios", "region");
     if (page > 1) json_object_set_new(d, "prev_page", json_integer(page - 1));
     if (page < pages) json_object_set_new(d, "next_page", json_integer(page + 1));
     json_object_set_new(d, "can_open", json_boolean(kj_studio_user_may_join(req->user)));

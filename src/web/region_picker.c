@@ -2,6 +2,7 @@
  * region_picker.c — the cascading region picker (see region_picker.h).
  */
 #include "web/region_picker.h"
+#include "web/home_region.h"
 #include "core/json_util.h"
 #include "ref/refcache.h"
 #include "ref/regions.h"
@@ -17,9 +18,17 @@ static const char *name_of(kj_req *req, const kj_region *g)
     return !strcmp(req->lang, "en") && *g->name_en ? g->name_en : g->name_zh;
 }
 
-json_t *kj_region_picker(kj_req *req, const char *name, const char *value, const char *label_key)
+/* filter: a list's filter (its blank choice is 全国, nothing preselected);
+ * else a form's field, which opens at the home region when empty. */
+static json_t *picker(kj_req *req, const char *name, const char *value, const char *label_key, bool filter)
 {
     const kj_regions *t = kj_refcache_regions(kj_req_app(req)->ref);
+    /* The instance's home region (issue 17 §1): a form opens on it (its
+     * path chosen, the next level to choose), and every picker lists the
+     * home region's own branch first at each level. */
+    char home_buf[32];
+    const kj_region *home = kj_regions_get(t, kj_home_region(home_buf, sizeof home_buf));
+    if (!filter && (!value || !*value) && home) value = home->code;
     /* The chosen region's path, province first. */
     const kj_region *path[PICKER_LEVELS];
     int n = 0;
@@ -32,12 +41,20 @@ json_t *kj_region_picker(kj_req *req, const char *name, const char *value, const
         size_t nk = kj_regions_children(t, k ? path[k - 1]->code : NULL, &kids);
         if (!nk) break;
         json_t *opts = json_array();
+        const kj_region *first = home && home->depth >= k ? kj_regions_ancestor(t, home->code, k) : NULL;
+        for (size_t i = 0; first && i < nk; i++)
+            if (kids[i] == first)
+                json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "code", kids[i]->code, "label", name_of(req, kids[i]),
+                                                      "selected", k < n && kids[i] == path[k]));
         for (size_t i = 0; i < nk; i++)
-            json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "code", kids[i]->code, "label", name_of(req, kids[i]),
-                                                  "selected", k < n && kids[i] == path[k]));
-        /* The prompt names the level its options are at ("选择区县"). */
+            if (kids[i] != first)
+                json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "code", kids[i]->code, "label", name_of(req, kids[i]),
+                                                      "selected", k < n && kids[i] == path[k]));
+        /* The prompt names the level its options are at ("选择区县"); a
+         * filter's top level says what choosing none means: 全国. */
         char key[64];
         snprintf(key, sizeof key, "region.picker.choose.%s", kids[0]->level);
+        if (filter && k == 0) snprintf(key, sizeof key, "region.all_country");
         json_array_append_new(levels, json_pack("{s:s, s:s, s:i, s:s, s:o}",
             "id", k ? kj_arena_printf(req->arena, "%s__%d", name, k + 1) : name,
             "select", kj_arena_printf(req->arena, "%s__%d", name, k + 1), "depth", k + 1,
@@ -49,6 +66,16 @@ json_t *kj_region_picker(kj_req *req, const char *name, const char *value, const
     const char *err = req->errors ? kj_jstr(req->errors, name) : NULL;
     if (err && !strcmp(err, KJ_REGION_PICKER_STEP)) json_object_set_new(p, "step", json_true());
     return p;
+}
+
+json_t *kj_region_picker(kj_req *req, const char *name, const char *value, const char *label_key)
+{
+    return picker(req, name, value, label_key, false);
+}
+
+json_t *kj_region_filter_picker(kj_req *req, const char *name, const char *value, const char *label_key)
+{
+    return picker(req, name, value, label_key, true);
 }
 
 void kj_region_picker_inputs(kj_req *req, json_t *raw)

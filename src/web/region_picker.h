@@ -24,6 +24,12 @@
  *  prompt, options: [{code, label, selected}]}], chosen, step}. The first
  *  select's id is name itself (a page's <label for=name> still works). */
 json_t *kj_region_picker(kj_req *req, const char *name, const char *value, const char *label_key);
+/* The home region (web/home_region.h): a form's picker without a value
+ * opens at the instance's home region (its path chosen, the next level to
+ * choose); every picker lists the home region's branch first. */
+/** The picker of a list's region filter: nothing preselected (value is
+ *  the filter in force), its blank top choice reads 全国 (everything). */
+json_t *kj_region_filter_picker(kj_req *req, const char *name, const char *value, const char *label_key);
 /** Pipeline step, before validation: NAME__k selects → NAME in raw. */
 void kj_region_picker_inputs(kj_req *req, json_t *raw);
 /** The error key a "next" press leaves on its field (see above). */

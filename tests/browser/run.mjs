@@ -42,6 +42,7 @@ import { tests as phoneTests } from './phone.mjs';
 import { tests as axeTests } from './axe.mjs';
 import { tests as statsTests } from './stats.mjs';
 import { tests as fedTests } from './fed.mjs';
+import { tests as langTests } from './lang.mjs';
 import { startMailSink } from './mail.mjs';
 import { startServer } from './server.mjs';
 
@@ -51,7 +52,7 @@ const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const ACTION_TIMEOUT_MS = Number(process.env.KEJIYUN_BROWSER_TIMEOUT_MS) || 20000;
 const DEFAULT_BUDGET = 6; // a test's time cap, in per-action timeouts
 const ONLY = process.env.KEJIYUN_BROWSER_ONLY ? new RegExp(process.env.KEJIYUN_BROWSER_ONLY) : null;
-const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests, ...dealTests, ...trustTests, ...orgverifyTests, ...workorderTests, ...eventTests, ...phoneTests, ...statsTests, ...axeTests, ...fedTests]
+const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests, ...dealTests, ...trustTests, ...orgverifyTests, ...workorderTests, ...eventTests, ...phoneTests, ...statsTests, ...axeTests, ...fedTests, ...langTests]
   .filter((test) => !ONLY || ONLY.test(test.name));
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',

@@ -226,3 +226,17 @@ def test_an_alert_for_an_english_search_mails_the_english_title(server):
     body = mails[-1]["body"]
     assert "有新的发布符合你的订阅：" + l["title"] in body, body
     assert "New listing for your alert: Brine lithium adsorbent " + w in body, body
+
+
+def test_no_home_region_no_default(server):
+    """The default server (no home region): lists are not narrowed, pickers open empty (issue 17 §1)."""
+    anon = Client(server)
+    j = anon.api("GET", "/api/v1/listings").json
+    assert "region_default" not in j
+    page = anon.get("/achievements").text
+    assert 'id="region-default"' not in page
+    owner = scientist(server)
+    form = owner.get("/listings/new?kind=achievement").text
+    top = re.search(r'<select id="region" name="region__1"[^>]*>(.*?)</select>', form, re.S).group(1)
+    assert "selected" not in top and 'id="region__2"' not in form
+    assert "region_default" not in anon.api("GET", "/api/v1/service-centers").json

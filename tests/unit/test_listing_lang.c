@@ -1,0 +1,75 @@
+/* Listing translations (issue 17 §1): what kj_listing_translations_build
+ * accepts, normalizes and refuses. */
+#include "t.h"
+#include "market/market.h"
+#include "market/translations.h"
+#include "core/json_util.h"
+#include <stdio.h>
+
+static void three_langs(char *offered, size_t on, char *original, size_t gn)
+{
+    snprintf(offered, on, "zh-CN,en,bo");
+    snprintf(original, gn, "zh-CN");
+}
+
+/* Builds from the JSON text; returns the errors (new ref), *content set. */
+static json_t *build(const char *text, json_t **content)
+{
+    json_t *in = json_loads(text, 0, NULL), *errors = json_object();
+    *content = json_object();
+    kj_listing_translations_build(in, *content, errors);
+    json_decref(in);
+    return errors;
+}
+
+static const char *error_of(const char *text, const char *field)
+{
+    static char out[64];
+    json_t *c, *e = build(text, &c);
+    snprintf(out, sizeof out, "%s", kj_jstr(e, field) ? kj_jstr(e, field) : "");
+    json_decref(e);
+    json_decref(c);
+    return out;
+}
+
+TEST(listing_translations_normalize_and_refuse)
+{
+    kj_listing_language_source(three_langs);
+    json_t *langs = kj_listing_translation_langs();
+    CHECK(json_array_size(langs) == 2);
+    CHECK_STR(json_string_value(json_array_get(langs, 0)), "en");
+    CHECK_STR(json_string_value(json_array_get(langs, 1)), "bo");
+    json_decref(langs);
+
+    json_t *c, *e = build("{\"translations\": {\"en\": {\"title\": \"  Drone vision  \", \"summary\": \"\"},"
+                          " \"bo\": {\"title\": \"\", \"summary\": \"\"}}}", &c);
+    CHECK(json_object_size(e) == 0);
+    json_t *tr = json_object_get(c, "translations");
+    CHECK(json_object_size(tr) == 1);   /* the empty Tibetan group is none */
+    CHECK_STR(kj_jstr(json_object_get(tr, "en"), "title"), "Drone vision");
+    json_decref(e);
+    json_decref(c);
+
+    /* Absent or null: none. */
+    e = build("{}", &c);
+    CHECK(json_object_size(e) == 0 && json_object_size(json_object_get(c, "translations")) == 0);
+    json_decref(e);
+    json_decref(c);
+
+    CHECK_STR(error_of("{\"translations\": {\"fr\": {\"title\": \"Un titre\"}}}", "translations"), "err.listing.translation_lang");
+    CHECK_STR(error_of("{\"translations\": {\"zh-CN\": {\"title\": \"中文标题\"}}}", "translations"),
+              "err.listing.translation_original");
+    CHECK_STR(error_of("{\"translations\": [{\"lang\": \"en\", \"title\": \"First one\"}, {\"lang\": \"en\", \"title\": \"Second one\"}]}",
+                       "translations"), "err.listing.translation_dup");
+    CHECK_STR(error_of("{\"translations\": \"en\"}", "translations"), "err.listing.translation_shape");
+    CHECK_STR(error_of("{\"translations\": [{\"title\": \"No language\"}]}", "translations"), "err.listing.translation_shape");
+    CHECK_STR(error_of("{\"translations\": {\"en\": {\"title\": \"abc\"}}}", "translations.en.title"), "err.field.too_short");
+    CHECK_STR(error_of("{\"translations\": {\"en\": {\"summary\": \"only\"}}}", "translations.en.title"), "err.field.required");
+    CHECK_STR(error_of("{\"translations\": {\"en\": {\"title\": \"Tab\\tinside\"}}}", "translations.en.title"), "err.field.control");
+    /* Title limit counts characters, not bytes: 100 Tibetan letters pass. */
+    char text[2048] = "{\"translations\": {\"bo\": {\"title\": \"";
+    for (int i = 0; i < 100; i++) strcat(text, "\xe0\xbd\x80");
+    strcat(text, "\"}}}");
+    CHECK_STR(error_of(text, "translations.bo.title"), "");
+    kj_listing_language_source(NULL);
+}
