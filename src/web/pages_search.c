@@ -23,6 +23,9 @@ void kj_search_query_from(kj_req *req, kj_search_query *q)
     memset(q, 0, sizeof *q);
     q->q = kj_in_str(req, "q");
     kj_listing_query_from(req, &q->filters, NULL);
+    /* Search is not narrowed to the home region (web/home_region.h): a typed
+     * query, and where peers' items are found. */
+    if (q->filters.region_defaulted) { q->filters.region = NULL; q->filters.region_defaulted = false; }
     q->filters.q_title = NULL;   /* q is the full-text query here, not a title filter */
     q->include_studios = true;
     q->exact = kj_in_bool(req, "exact");
