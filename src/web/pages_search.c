@@ -254,7 +254,14 @@ void kj_page_matches(kj_req *req)
     json_t *items = kj_match_list(kj_req_db(req), id, 50);
     size_t i;
     json_t *m;
+    /* In the reader's language where a listing has it (issue 17 §1). */
+    kj_listing_localize(req, l);
+    kj_listing_localize_all(req, items);
     json_array_foreach(items, i, m) {
+        if (!json_object_get(m, "title_lang")) {   /* a studio: its own text */
+            char original[32];
+            json_object_set_new(m, "title_lang", json_string(kj_listing_original_lang(original, sizeof original)));
+        }
         kj_match_explain(req, m);
         json_object_set(m, "lid", json_object_get(l, "id"));
     }
