@@ -52,6 +52,9 @@ static json_t *feed_item(const kj_fed_self *me, json_t *row)
             json_t *v = json_object_get(row, *f);
             json_object_set(data, *f, v ? v : json_null());
         }
+        /* Title and summary in other languages (issue 17 §1), only where there are any. */
+        json_t *tr = json_object_get(row, "translations");
+        if (json_object_size(tr)) json_object_set(data, "translations", tr);
         json_object_set_new(item, "data", data);
     }
     kj_fed_item_sign(item, me->sk);
@@ -79,7 +82,7 @@ json_t *kj_fed_feed(kj_db *db, const char *cursor, int limit)
                                   "WHERE l.origin = ? AND (l.updated_at > ? OR (l.updated_at = ? AND l.id > ?)) AND l.updated_at <= ? "
                                   "ORDER BY l.updated_at, l.id LIMIT ?",
                               "siisii", me->instance_id, (int64_t)after_t, (int64_t)after_t, after_id, until, (int64_t)limit + 1);
-    if (!rows) return NULL;
+    if (!rows || kj_listing_translations_attach(db, rows, NULL)) { json_decref(rows); return NULL; }
     bool more = json_array_size(rows) > (size_t)limit;
     json_t *items = json_array();
     char next[64];
@@ -197,6 +200,7 @@ static json_t *content_of(kj_db *db, json_t *d)
     json_object_set_new(c, "open_for_interest", json_integer(open && json_is_integer(open) && !json_integer_value(open) ? 0 : 1));
     json_t *pa = json_object_get(d, "published_at");
     json_object_set_new(c, "published_at", json_is_integer(pa) ? json_integer(json_integer_value(pa)) : json_integer(kj_now_ms()));
+    json_object_set_new(c, "translations", kj_listing_translations_sanitize(json_object_get(d, "translations")));
     return c;
 }
 
@@ -238,13 +242,15 @@ static int write_listing(kj_db *db, const char *id, const char *origin, const ch
     json_t *m;
     json_array_foreach(J("coop_modes"), i, m)
         if (rc >= 0) rc = kj_db_exec(db, "INSERT INTO listing_modes(listing_id, mode) VALUES (?, ?) ON CONFLICT DO NOTHING", "sj", id, m);
+    if (rc >= 0 && (exists || json_object_size(J("translations")))) rc = kj_listing_translations_replace(db, id, J("translations"));
     if (rc < 0) return -1;
     bool live = !strcmp(status, "published");
     *added = !exists && live;
     if (*added) {
         /* As imports do: searchable now, matched from the queue. */
-        json_t *row = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O}", "status", status, "valid_until", J("valid_until"),
-                                "title", J("title"), "keywords", J("keywords"), "summary", J("summary"), "description", J("description"));
+        json_t *row = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O}", "status", status, "valid_until", J("valid_until"),
+                                "title", J("title"), "keywords", J("keywords"), "summary", J("summary"), "description", J("description"),
+                                "translations", J("translations"));
         rc = kj_listing_publish(db, &(kj_listing_event){ .what = KJ_LISTING_ADDED, .id = id, .row = row, .notify = true });
         json_decref(row);
     } else if (exists) {

@@ -151,6 +151,17 @@ const char *kj_listing_original_lang(char *out, size_t n);
  *  in menu order. New ref. */
 json_t *kj_listing_translation_langs(void);
 #define KJ_LISTING_MAX_TRANSLATIONS 8
+/** A peer's translations of a listing it shares (federation), as this
+ *  instance keeps them: {tag: {title, summary}} entries whose tag is 1–15
+ *  letters, digits or '-', title 1–100 characters and summary at most 300
+ *  of valid UTF-8 without control characters (newlines allowed in a
+ *  summary); others dropped, at most KJ_LISTING_MAX_TRANSLATIONS. The
+ *  languages are the peer's: a reader here sees theirs where it matches.
+ *  New ref ({} for anything else). */
+json_t *kj_listing_translations_sanitize(json_t *in);
+/** Replaces listing id's translations by translations (as sanitized),
+ *  inside the caller's transaction; for copies of a peer's listings. 0/-1. */
+int kj_listing_translations_replace(kj_db *db, const char *id, json_t *translations);
 /** Listing id's translations {tag: {title, summary}} ({} when none), NULL
  *  on a failed read. New ref. */
 json_t *kj_listing_translations(kj_db *db, const char *id);

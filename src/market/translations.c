@@ -159,6 +159,33 @@ int kj_listing_translations_build(json_t *in, json_t *content, json_t *errors)
     return (int)(json_object_size(errors) - before);
 }
 
+json_t *kj_listing_translations_sanitize(json_t *in)
+{
+    json_t *out = json_object();
+    const char *tag;
+    json_t *e;
+    if (!json_is_object(in)) return out;
+    json_object_foreach(in, tag, e) {
+        if (json_object_size(out) >= KJ_LISTING_MAX_TRANSLATIONS) break;
+        size_t tl = strlen(tag);
+        if (!tl || tl > 15 || strspn(tag, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != tl) continue;
+        const char *t = json_is_string(json_object_get(e, "title")) ? kj_jstr(e, "title") : NULL;
+        const char *s = json_is_string(json_object_get(e, "summary")) ? kj_jstr(e, "summary") : "";
+        if (!t || !*t || text_problem(t, false) || kj_utf8_chars(t, strlen(t)) > 100) continue;
+        if (text_problem(s, true) || kj_utf8_chars(s, strlen(s)) > 300) continue;
+        json_object_set_new(out, tag, json_pack("{s:s, s:s}", "title", t, "summary", s));
+    }
+    return out;
+}
+
+int kj_listing_translations_replace(kj_db *db, const char *id, json_t *translations)
+{
+    json_t *clean = kj_listing_translations_sanitize(translations);
+    int rc = kj_listing_translations_write(db, id, clean);
+    json_decref(clean);
+    return rc;
+}
+
 int kj_listing_translations_write(kj_db *db, const char *id, json_t *translations)
 {
     if (kj_db_exec(db, "DELETE FROM listing_translations WHERE listing_id = ?", "s", id) < 0) return -1;

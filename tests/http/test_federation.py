@@ -187,6 +187,25 @@ def test_listing_reaches_peer_search_with_origin(server):
     assert Client(server).api("GET", "/api/v1/listings/" + listing["id"]).json["origin"]["local"] is True
 
 
+def test_translations_travel_with_the_listing(server):
+    """A listing's English title and summary (issue 17 §1) reach the peer, which shows them to its English readers
+    and finds the listing by them."""
+    b = other(server)
+    owner, a_admin = user(server, "scientist"), admin_of(server)
+    word = "Lithoquartz%s" % RUN
+    listing = publish(owner, a_admin, title="跨省双语成果%s" % RUN,
+                      translations={"en": {"title": "Bilingual shared achievement " + word, "summary": "Shared in English."}})
+    anon_b = Client(b)
+
+    def found():
+        r = anon_b.api("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": word}))
+        return next((h for h in r.json["items"] if h["id"] == listing["id"]), None)
+    hit = wait_for("the English title in B's search", found, 60)
+    assert hit["translations"]["en"]["title"] == "Bilingual shared achievement " + word, hit
+    page = anon_b.get("/listings/" + listing["id"], headers={"Accept-Language": "en"}).text
+    assert re.search(r'<h1 lang="en">Bilingual shared achievement %s</h1>' % word, page), page[:3000]
+
+
 def test_eoi_round_trip(server):
     b = other(server)
     listing = state["listing"]

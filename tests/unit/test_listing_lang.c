@@ -73,3 +73,20 @@ TEST(listing_translations_normalize_and_refuse)
     CHECK_STR(error_of(text, "translations.bo.title"), "");
     kj_listing_language_source(NULL);
 }
+
+TEST(listing_translations_from_a_peer_are_sanitized)
+{
+    json_t *in = json_loads("{\"en\": {\"title\": \"Kept title\", \"summary\": \"Kept.\"}, \"bad tag\": {\"title\": \"x\"},"
+                            " \"fr\": {\"title\": \"\"}, \"de\": {\"title\": 7}, \"bo\": {\"title\": \"Ctl\\u0001\"},"
+                            " \"ru\": {\"title\": \"Заголовок\", \"summary\": null}}", 0, NULL);
+    REQUIRE(in);
+    json_t *out = kj_listing_translations_sanitize(in);
+    CHECK(json_object_size(out) == 2);
+    CHECK_STR(kj_jstr(json_object_get(out, "en"), "summary"), "Kept.");
+    CHECK_STR(kj_jstr(json_object_get(out, "ru"), "summary"), "");
+    json_decref(out);
+    json_decref(in);
+    out = kj_listing_translations_sanitize(NULL);
+    CHECK(json_is_object(out) && json_object_size(out) == 0);
+    json_decref(out);
+}
