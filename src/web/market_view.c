@@ -248,11 +248,8 @@ void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind)
     /* The home region when the request names none and asks for no peer's
      * items (issue 17 §1, web/home_region.h); region=all: everything. */
     bool defaulted = false;
-    if (!q->origin || !kj_in_str(req, "region")) {
-        const char *r = kj_region_filter(req, "region", &defaulted);
-        if (defaulted && q->origin) { r = NULL; defaulted = false; }
-        q->region = r;
-    }
+    q->region = kj_region_filter(req, "region", &defaulted);
+    if (defaulted && q->origin) { q->region = NULL; defaulted = false; }
     q->region_defaulted = defaulted;
     /* A region the tree does not know is a mistake, not an empty result. */
     if (q->region && *q->region && !kj_regions_get(kj_refcache_regions(kj_req_app(req)->ref), q->region))

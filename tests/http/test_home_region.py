@@ -64,6 +64,8 @@ def test_browse_defaults_to_the_home_region_and_all_shows_everything(server):
     named = anon.api("GET", "/api/v1/listings?region=510000&per_page=100").json
     assert "region_default" not in named and sc in [x["id"] for x in named["items"]] and qh not in [x["id"] for x in named["items"]]
     assert "region_default" not in anon.api("GET", "/api/v1/listings?origin=local").json
+    r = anon.api("GET", "/api/v1/listings?origin=local&region=all")
+    assert r.status == 200 and "region_default" not in r.json, r
     # The page says so, and links to 全国.
     page = anon.get("/achievements").text
     assert 'id="region-default"' in page and "默认显示本平台服务的地区（青海省）" in page
