@@ -411,6 +411,18 @@ void kj_page_listing(kj_req *req)
                                                            strcmp(kj_jstr_or_empty(l, "status"), "published")));
     json_object_set_new(l, "review_new", json_boolean(reviewer && !strcmp(kj_jstr(l, "status"), "submitted")));
     json_object_set_new(l, "review_edit", json_boolean(reviewer && json_integer_value(json_object_get(l, "pending_revision"))));
+    /* Its owner and its reviewers read every translation (what approving
+     * publishes), whatever their own language (issue 17 §1). */
+    if (reviewer || json_is_true(json_object_get(l, "is_owner"))) {
+        json_t *all = json_array();
+        const char *tag;
+        json_t *e;
+        json_object_foreach(json_object_get(l, "translations"), tag, e)
+            json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:s}", "lang", tag, "name", *kj_i18n_name(tag) ? kj_i18n_name(tag) : tag,
+                                                 "title", kj_jstr_or_empty(e, "title"), "summary", kj_jstr_or_empty(e, "summary")));
+        if (json_array_size(all)) json_object_set_new(l, "all_translations", all);
+        else json_decref(all);
+    }
     json_t *sent = req->user ? kj_eoi_latest_sent(db, kj_jstr(l, "id"), user_id(req)) : NULL;
     bool pending = sent && !strcmp(kj_jstr(sent, "status"), "pending");
     /* One pending expression of interest at a time: no form while one waits. */

@@ -162,6 +162,13 @@ def test_a_changed_translation_of_a_published_listing_waits_for_review(server):
     assert r.status == 200
     ok_act(admin, lid, "reject_edit", "译文应保留")
     assert get_listing(anon, lid).json["translations"]["en"]["title"] == "The second English title"
+    # A submitted listing's reviewer reads every translation on its page (what approving publishes); the public does not get the list.
+    body = dict(listing_body("achievement"), submit=True, translations={"en": {"title": "Submitted English title", "summary": ""}})
+    sub = owner.api("POST", "/api/v1/listings", body).json
+    page = admin.get("/listings/" + sub["id"]).text
+    assert re.search(r'id="listing-translations".*<span lang="en" class="translation-title">Submitted English title</span>', page, re.S)
+    assert 'id="listing-translations"' in owner.get("/listings/" + sub["id"]).text
+    assert 'id="listing-translations"' not in anon.get("/listings/" + lid).text
     # A draft's translation changes in place, no review.
     d = owner.api("POST", "/api/v1/listings", dict(listing_body("achievement"), translations={"en": {"title": "Draft title"}})).json
     r = owner.api("PATCH", "/api/v1/listings/" + d["id"], {"translations": {"en": {"title": "Draft title two"}}})
