@@ -62,7 +62,12 @@ struct kj_search_scan {
     /** The row's BM25 (higher is better) after visit() returned 1. */
     void (*scored)(kj_search_scan *s, int64_t docno, double score);
     double weights[4];        /* per column: title, keywords, summary, body */
-    const char *counts;       /* the terms' document counts, "n1 n2 …" in the expression's order; NULL: counted */
+    /* The phrases' document counts, "n1 n2 …" in the expression's order
+     * (NULL: all counted; a negative one: that one counted), where a
+     * phrase may instead be tied to others: "~P@i+j" ranks it with P ‰ of
+     * the sum of the IDFs of phrases i, j, … (0-based, themselves not tied):
+     * how a Chinese term's English forms count (search.c). */
+    const char *counts;
     /** Optional, instead of scored(): each term's weighted hits in the row
      *  (the sum of the weights of the columns of its occurrences). */
     void (*counted)(kj_search_scan *s, int64_t docno, const double *hits, int nterm);
@@ -140,6 +145,15 @@ typedef struct kj_search_backend {
     /** Appends one analysed term to expr: joined to what expr holds by AND
      *  when all is true, else by OR. */
     void (*add_term)(kj_buf *expr, const char *term, bool all);
+    /** Optional (NULL: a query searches its terms alone). Appends a group
+     *  of alternatives, joined to what expr holds as add_term joins a term:
+     *  the analysed terms terms[0..n) (every one when all is true, else any)
+     *  OR any of the phrases forms[0..nforms) (each a normalized text whose
+     *  words must follow one another in a document, analysed by the
+     *  index's analyzer; search.c: a Chinese term's English forms). The
+     *  phrases of the expression are, in order, the terms then the forms
+     *  (what kj_search_scan.counts lists). */
+    void (*add_group)(kj_buf *expr, char *const *terms, int n, const char *const *forms, int nforms, bool all);
     /** The expression for text being typed: every term required, the last
      *  one as a prefix when last_prefix, in the title and keywords only.
      *  malloc'd; NULL when n is 0. */

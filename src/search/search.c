@@ -151,24 +151,159 @@ char *kj_search_expr(kj_analyzer *a, const char *text, size_t len, int max_terms
 char *kj_search_expr_in(kj_analyzer *a, const kj_search_backend *sb, const char *text, size_t len, int max_terms, bool all,
                         json_t *terms_out, int *nterms)
 {
+    return kj_search_expr_alt(a, NULL, sb, text, len, max_terms, all, NULL, NULL, terms_out, NULL, nterms);
+}
+
+/* ---- Chinese terms and their English forms (rewrite.h: "and back") ----
+ * A Chinese term of the bilingual list in the query (缺陷检测) is searched
+ * as it is, OR as any of its English forms ("defect detection"), so that a
+ * listing written in English is found by the Chinese query. The English
+ * forms rank below the Chinese term: each counts for ALT_IDF_PERMILLE ‰ of the
+ * IDF of the Chinese words it stands for (kj_search_tie_counts), so a
+ * listing that holds the query's own words comes first, and a query fully
+ * matched in Chinese is not pushed down by English hits. */
+#define ALT_IDF_PERMILLE 700
+#define MAX_ALTERNATES 16        /* Chinese terms per query */
+#define MAX_FORMS 4              /* English forms per Chinese term */
+#define MAX_PHRASES 64           /* everything a scan ranks (kj_search_scan: 64 phrases) */
+
+typedef struct { char *term; int start, end; } query_token;
+typedef struct { query_token v[MAX_PHRASES]; int n, max; } query_tokens;
+
+/* The query's terms (QUERY mode: position tokens only), each once, the
+ * first max of them, with their byte ranges. */
+static int collect_query_token(void *ctx, int flags, const char *tok, int len, int start, int end)
+{
+    query_tokens *q = ctx;
+    if ((flags & KJ_TOKEN_COLOCATED) || len <= 0 || q->n >= q->max) return 0;
+    for (int i = 0; i < q->n; i++)
+        if ((int)strlen(q->v[i].term) == len && !memcmp(q->v[i].term, tok, (size_t)len)) return 0;
+    char *t = strndup(tok, (size_t)len);
+    if (!t) return 1;
+    q->v[q->n++] = (query_token){ t, start, end };
+    return 0;
+}
+
+/* Whether English form en is worth searching beside the Chinese terms
+ * group[0..n): it analyzes into other terms (a synonym analyzes into the
+ * Chinese term itself, which the index holds for it already), and, when
+ * df is given, each of its words is in some document. */
+static bool form_useful(kj_analyzer *a, const char *en, char *const *group, int n, kj_df_fn df, void *dfctx)
+{
+    int m = 0;
+    char **t = kj_analyze_terms(a, KJ_ANALYZE_QUERY, en, -1, &m);
+    if (!t) return false;
+    bool same = m == n;
+    for (int i = 0; same && i < m; i++) same = !strcmp(t[i], group[i]);
+    bool useful = !same;
+    for (int i = 0; useful && df && i < m; i++) useful = df(dfctx, t[i]) != 0;
+    kj_terms_free(t, m);
+    return useful;
+}
+
+char *kj_search_expr_alt(kj_analyzer *a, const kj_rewriter *rw, const kj_search_backend *sb, const char *text, size_t len,
+                         int max_terms, bool all, kj_df_fn df, void *dfctx, json_t *terms_out, json_t *ties_out, int *nterms)
+{
     if (nterms) *nterms = 0;
     if (!a || !text) return NULL;
     len = utf8_cut(text, len, MAX_QUERY_BYTES * 4);
-    int n = 0;
-    char **terms = kj_analyze_terms(a, KJ_ANALYZE_QUERY, text, (int)len, &n);
-    if (!terms) return NULL;
-    kj_buf expr = { 0 };
-    int used = 0;
-    for (int i = 0; i < n && used < max_terms; i++) {
-        if (!*terms[i]) continue;
-        sb->add_term(&expr, terms[i], all);
-        used++;
-        if (terms_out) json_array_append_new(terms_out, json_string(terms[i]));
+    query_tokens q = { .max = max_terms < MAX_PHRASES ? max_terms : MAX_PHRASES };
+    if (kj_analyze(a, KJ_ANALYZE_QUERY, text, (int)len, collect_query_token, &q)) {
+        for (int i = 0; i < q.n; i++) free(q.v[i].term);
+        return NULL;
     }
-    kj_terms_free(terms, n);
+    /* Which terms each Chinese term of the list covers: exactly the terms
+     * from its first byte to its last (a term cut by a word edge is none). */
+    int group_of[MAX_PHRASES];
+    kj_alternate alt[MAX_ALTERNATES];
+    for (int i = 0; i < q.n; i++) group_of[i] = -1;
+    char *copy = rw && sb->add_group && q.n ? strndup(text, len) : NULL;
+    int nalt = copy ? kj_rewrite_alternates(rw, copy, alt, MAX_ALTERNATES) : 0;
+    free(copy);
+    for (int g = 0; g < nalt; g++) {
+        int first = -1, last = -1;
+        bool clean = true;
+        for (int i = 0; i < q.n; i++) {
+            bool inside = q.v[i].start >= alt[g].start && q.v[i].end <= alt[g].end;
+            bool overlaps = q.v[i].start < alt[g].end && q.v[i].end > alt[g].start;
+            if (overlaps && (!inside || group_of[i] >= 0)) clean = false;
+            if (!inside) continue;
+            if (first < 0) first = i;
+            else if (i != last + 1) clean = false;
+            last = i;
+        }
+        if (!clean || first < 0 || q.v[first].start != alt[g].start || q.v[last].end != alt[g].end) continue;
+        for (int i = first; i <= last; i++) group_of[i] = g;
+    }
+    kj_buf expr = { 0 };
+    int used = 0, phrases = q.n, at = 0;   /* terms of the text; phrases in all; phrases so far */
+    for (int i = 0; i < q.n; i++) {
+        int g = group_of[i];
+        if (g < 0) {
+            sb->add_term(&expr, q.v[i].term, all);
+            if (terms_out) json_array_append_new(terms_out, json_string(q.v[i].term));
+            if (ties_out) json_array_append_new(ties_out, json_null());
+            used++;
+            at++;
+            continue;
+        }
+        int n = 0;
+        char *group[MAX_PHRASES];
+        while (i + n < q.n && group_of[i + n] == g) { group[n] = q.v[i + n].term; n++; }
+        const char *forms[MAX_FORMS];
+        int nforms = 0;
+        for (int f = 0; f < alt[g].nen && nforms < MAX_FORMS && phrases < MAX_PHRASES; f++)
+            if (form_useful(a, alt[g].en[f], group, n, df, dfctx)) { forms[nforms++] = alt[g].en[f]; phrases++; }
+        if (nforms) sb->add_group(&expr, group, n, forms, nforms, all);
+        else
+            for (int k = 0; k < n; k++) sb->add_term(&expr, group[k], all);
+        for (int k = 0; k < n; k++) {
+            if (terms_out) json_array_append_new(terms_out, json_string(group[k]));
+            if (ties_out) json_array_append_new(ties_out, json_null());
+        }
+        for (int f = 0; f < nforms; f++) {
+            if (terms_out) json_array_append_new(terms_out, json_string(forms[f]));
+            if (ties_out) {
+                json_t *of = json_array();
+                for (int k = 0; k < n; k++) json_array_append_new(of, json_integer(at + k));
+                json_array_append_new(ties_out, of);
+            }
+        }
+        used += n;
+        at += n + nforms;
+        i += n - 1;
+    }
+    for (int i = 0; i < q.n; i++) free(q.v[i].term);
     if (nterms) *nterms = used;
     if (!used) { kj_buf_free(&expr); return NULL; }
     return kj_buf_steal(&expr, NULL);
+}
+
+char *kj_search_tie_counts(json_t *ties, const char *counts)
+{
+    bool any = false;
+    size_t i;
+    json_t *t;
+    json_array_foreach(ties, i, t) any = any || json_is_array(t);
+    if (!any) return counts ? strdup(counts) : NULL;
+    kj_buf out = { 0 };
+    const char *p = counts;
+    json_array_foreach(ties, i, t) {
+        long long n = -1;
+        if (p) {
+            char *end;
+            n = strtoll(p, &end, 10);
+            if (end == p) { p = NULL; n = -1; }
+            else p = end;
+        }
+        if (i) kj_buf_puts(&out, " ");
+        if (!json_is_array(t)) { kj_buf_printf(&out, "%lld", n); continue; }
+        kj_buf_printf(&out, "~%d@", ALT_IDF_PERMILLE);
+        size_t k;
+        json_t *of;
+        json_array_foreach(t, k, of) kj_buf_printf(&out, "%s%lld", k ? "+" : "", (long long)json_integer_value(of));
+    }
+    return kj_buf_steal(&out, NULL);
 }
 
 /* ---- term statistics ----
@@ -1255,10 +1390,16 @@ static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text
      * any-word alone). Strict keeps the result sets of common words, and so
      * the cost of counting and faceting them, proportionate. */
     const kj_search_backend *sb = kj_search_backend_of(db);
-    char *expr = kj_search_expr_in(kj_search_analyzer(db), sb, text, strlen(text), MAX_QUERY_TERMS, true, terms, &nterms);
+    /* A Chinese term of the bilingual list also searches its English forms
+     * (kj_search_expr_alt), those that some document holds. */
+    const kj_rewriter *rw = kj_search_ctx_rewriter(kj_search_ctx_of(db));
+    json_t *ties = json_array();
+    char *expr = kj_search_expr_alt(kj_search_analyzer(db), rw, sb, text, strlen(text), MAX_QUERY_TERMS, true, index_df, db,
+                                    terms, ties, &nterms);
     json_t *out = json_object();
     json_object_set_new(out, "terms", terms);
     if (!expr) {
+        json_decref(ties);
         json_object_set_new(out, "items", json_array());
         json_object_set_new(out, "total", json_integer(0));
         json_object_set_new(out, "relaxed", json_false());
@@ -1272,14 +1413,18 @@ static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text
     if (from > to) from = to;
     facet_counts *facets = calloc(NFACETS, sizeof *facets);
     top_k best = { calloc((size_t)to + 1, sizeof(ranked)), 0, to };
-    char *counts = kj_search_bm25_counts(db, terms);   /* strict and relaxed: the same terms in the same order */
+    char *cached = kj_search_bm25_counts(db, terms);   /* strict and relaxed: the same terms in the same order */
+    char *counts = kj_search_tie_counts(ties, cached);
+    free(cached);
+    json_decref(ties);
     int64_t total = facets && best.v ? find_matches(db, q, expr, terms, true, counts, studios, facets, &best) : -1;
     bool relaxed = false;
     if (total >= 0 && total < KJ_SEARCH_STRICT_MIN && nterms > 1) {
         memset(facets, 0, NFACETS * sizeof *facets);
         best.len = 0;
         free(expr);
-        expr = kj_search_expr_in(kj_search_analyzer(db), sb, text, strlen(text), MAX_QUERY_TERMS, false, NULL, NULL);
+        expr = kj_search_expr_alt(kj_search_analyzer(db), rw, sb, text, strlen(text), MAX_QUERY_TERMS, false, index_df, db,
+                                  NULL, NULL, NULL);
         relaxed = true;
         total = expr ? find_matches(db, q, expr, terms, false, counts, studios, facets, &best) : -1;
     }

@@ -115,6 +115,27 @@ json_t *kj_search_stats(kj_db *db);
  *  *nterms (optional) their number. Thread-safe. */
 char *kj_search_expr_in(kj_analyzer *a, const struct kj_search_backend *sb, const char *text, size_t len, int max_terms, bool all,
                         json_t *terms_out, int *nterms);
+/** kj_search_expr_in, and beside each Chinese term of rw's bilingual list
+ *  (NULL: none; text/rewrite.h kj_rewrite_alternates) its English forms:
+ *  the terms the Chinese term analyzes into OR any of its forms (backend
+ *  add_group; a backend without it gets the terms alone). A form is left
+ *  out when it analyzes into the Chinese term's own terms (a synonym: the
+ *  index holds those for it) or, when df is given, when one of its words
+ *  is in no document. text should be normalized (kj_search_rewrite's
+ *  output). terms_out receives every phrase of the expression in order —
+ *  the text's terms and the forms — and ties_out (optional, parallel)
+ *  null for a term of the text and, for a form, the array of the indexes
+ *  (in terms_out) of the terms it stands for; *nterms counts the text's
+ *  terms only. Thread-safe. */
+char *kj_search_expr_alt(kj_analyzer *a, const kj_rewriter *rw, const struct kj_search_backend *sb, const char *text, size_t len,
+                         int max_terms, bool all, kj_df_fn df, void *dfctx, json_t *terms_out, json_t *ties_out, int *nterms);
+/** The counts a scan ranks with (backend.h kj_search_scan.counts) for the
+ *  phrases of a kj_search_expr_alt expression: counts ("n1 n2 …" as
+ *  kj_search_bm25_counts gives, or NULL: every one counted by the engine)
+ *  with each English form tied to the terms it stands for, so that it
+ *  ranks below them. NULL when counts is NULL and there is no form.
+ *  Caller frees. */
+char *kj_search_tie_counts(json_t *ties, const char *counts);
 /** kj_search_expr_in for the FTS5 backend (what bench/search/eval.c runs
  *  on its own FTS5 tables). */
 char *kj_search_expr(kj_analyzer *a, const char *text, size_t len, int max_terms, bool all, json_t *terms_out, int *nterms);

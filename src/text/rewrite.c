@@ -3,6 +3,7 @@
  */
 #include "text/rewrite.h"
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 
 typedef struct { char *s; size_t len; bool at_start, at_end; } filler;
 typedef struct { char **words; int nwords; char *zh; } term;
+/* The other direction: a Chinese term and every English form listed for it. */
+typedef struct { char *zh; size_t len; char **en; int nen; } zh_term;
 
 struct kj_rewriter {
     kj_analyzer *a;
@@ -21,6 +24,8 @@ struct kj_rewriter {
     int nfill;
     term *terms;           /* most words first */
     int nterms;
+    zh_term *zh;           /* longest first (by bytes) */
+    int nzh;
     uint16_t *syl;         /* per character HAN_FIRST..HAN_LAST: its syllable + 1 (0: none) */
     char **homophones;     /* per syllable: its characters (UTF-8), most frequent first */
     int nsyl;
@@ -153,6 +158,47 @@ static int split_words(const char *s, char ***out)
     return n;
 }
 
+/* Whether text holds a Chinese character. */
+static bool has_han(const char *s)
+{
+    for (const char *p = s; *p;) {
+        uint32_t cp;
+        p += dec((const unsigned char *)p, &cp);
+        if (is_han(cp)) return true;
+    }
+    return false;
+}
+
+/* Lists the English words (one phrase) under Chinese term zh, once. A
+ * Chinese side without a Chinese character ("5g") has no other direction. */
+static int add_zh(kj_rewriter *r, const char *zh, char *const *words, int nwords)
+{
+    if (!has_han(zh)) return 0;
+    size_t n = 0;
+    for (int i = 0; i < nwords; i++) n += strlen(words[i]) + 1;
+    char *en = malloc(n), *w = en;
+    if (!en) return -1;
+    for (int i = 0; i < nwords; i++) w += sprintf(w, "%s%s", i ? " " : "", words[i]);
+    zh_term *z = NULL;
+    for (int i = 0; i < r->nzh && !z; i++)
+        if (!strcmp(r->zh[i].zh, zh)) z = &r->zh[i];
+    if (!z) {
+        zh_term *nz = realloc(r->zh, (size_t)(r->nzh + 1) * sizeof *nz);
+        char *zc = nz ? strdup(zh) : NULL;
+        if (nz) r->zh = nz;
+        if (!zc) { free(en); return -1; }
+        z = &r->zh[r->nzh++];
+        *z = (zh_term){ zc, strlen(zc), NULL, 0 };
+    }
+    for (int i = 0; i < z->nen; i++)
+        if (!strcmp(z->en[i], en)) { free(en); return 0; }
+    char **ne = realloc(z->en, (size_t)(z->nen + 1) * sizeof *ne);
+    if (!ne) { free(en); return -1; }
+    z->en = ne;
+    z->en[z->nen++] = en;
+    return 0;
+}
+
 static int add_term(kj_rewriter *r, char *line)
 {
     char *tab = strchr(line, '\t');
@@ -164,15 +210,23 @@ static int add_term(kj_rewriter *r, char *line)
     if (!en || !zhn) { free(en); free(zhn); return -1; }
     term t = { NULL, 0, zhn };
     t.nwords = split_words(en, &t.words);
-    free(en);
     if (!t.nwords || !*zhn) {
         for (int i = 0; i < t.nwords; i++) free(t.words[i]);
         free(t.words);
         free(zhn);
+        free(en);
         return 0;
     }
-    term *nt = realloc(r->terms, (size_t)(r->nterms + 1) * sizeof *nt);
-    if (!nt) return -1;
+    /* and back: the English words, space-separated as a phrase */
+    int rc = add_zh(r, zhn, t.words, t.nwords);
+    free(en);
+    term *nt = rc ? NULL : realloc(r->terms, (size_t)(r->nterms + 1) * sizeof *nt);
+    if (!nt) {
+        for (int i = 0; i < t.nwords; i++) free(t.words[i]);
+        free(t.words);
+        free(zhn);
+        return -1;
+    }
     r->terms = nt;
     r->terms[r->nterms++] = t;
     return 0;
@@ -207,6 +261,18 @@ static int most_words_first(const void *a, const void *b)
     return y->nwords - x->nwords;
 }
 
+static int longest_zh_first(const void *a, const void *b)
+{
+    const zh_term *x = a, *y = b;
+    return (x->len < y->len) - (x->len > y->len);
+}
+
+static void sort_terms(kj_rewriter *r)
+{
+    if (r->nterms) qsort(r->terms, (size_t)r->nterms, sizeof *r->terms, most_words_first);
+    if (r->nzh) qsort(r->zh, (size_t)r->nzh, sizeof *r->zh, longest_zh_first);
+}
+
 static int load(kj_rewriter *r, const char *dir, const char *name, int (*fn)(kj_rewriter *, char *), char *err, size_t errlen)
 {
     char path[4096];
@@ -239,8 +305,18 @@ kj_rewriter *kj_rewriter_open(kj_analyzer *a, const char *data_dir, char *err, s
         return NULL;
     }
     if (r->nfill) qsort(r->fill, (size_t)r->nfill, sizeof *r->fill, longest_filler_first);
-    if (r->nterms) qsort(r->terms, (size_t)r->nterms, sizeof *r->terms, most_words_first);
+    sort_terms(r);
     return r;
+}
+
+int kj_rewriter_add_terms(kj_rewriter *r, const char *dir, char *err, size_t errlen)
+{
+    char dummy[8];
+    if (!err) { err = dummy; errlen = sizeof dummy; }
+    if (!r || !dir) return 0;
+    if (load(r, dir, "terms-en-zh.tsv", add_term, err, errlen)) return -1;
+    sort_terms(r);
+    return 0;
 }
 
 void kj_rewriter_close(kj_rewriter *r)
@@ -254,6 +330,12 @@ void kj_rewriter_close(kj_rewriter *r)
         free(r->terms[i].zh);
     }
     free(r->terms);
+    for (int i = 0; i < r->nzh; i++) {
+        for (int j = 0; j < r->zh[i].nen; j++) free(r->zh[i].en[j]);
+        free(r->zh[i].en);
+        free(r->zh[i].zh);
+    }
+    free(r->zh);
     for (int i = 0; i < r->nsyl; i++) free(r->homophones[i]);
     free(r->homophones);
     free(r->syl);
@@ -426,6 +508,26 @@ char *kj_rewrite_terms(const kj_rewriter *r, const char *text, bool *changed)
         p += w;
     }
     return done(&o);
+}
+
+/* ---- and back: Chinese terms' English forms ---- */
+
+int kj_rewrite_alternates(const kj_rewriter *r, const char *text, kj_alternate *out, int max)
+{
+    int n = 0;
+    for (const char *p = text; *p && n < max;) {
+        uint32_t cp;
+        int step = dec((const unsigned char *)p, &cp);
+        const zh_term *hit = NULL;
+        /* at a Chinese character, or at the start of a word ("3d打印") */
+        bool start = is_han(cp) || (cp < 0x80 && isalnum((int)cp) && (p == text || !isalnum((unsigned char)p[-1])));
+        for (int i = 0; start && i < r->nzh && !hit; i++)
+            if (!strncmp(p, r->zh[i].zh, r->zh[i].len)) hit = &r->zh[i];
+        if (!hit) { p += step; continue; }
+        out[n++] = (kj_alternate){ (int)(p - text), (int)(p - text + (ptrdiff_t)hit->len), (const char *const *)hit->en, hit->nen };
+        p += hit->len;
+    }
+    return n;
 }
 
 /* ---- 3. typos ---- */

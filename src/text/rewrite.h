@@ -19,6 +19,14 @@
  *      plural -s/-es accepted; the longest term wins. (Synonyms that should
  *      hold in documents as well belong in synonyms.tsv, which the index
  *      uses too; this list is for queries only and needs no reindex.)
+ *      And back: the same list gives each Chinese term its English forms
+ *      (kj_rewrite_alternates), which the query builder searches beside
+ *      it (search.h kj_search_expr_alt), so that listings written in
+ *      English are found by a Chinese query (缺陷检测 also searches
+ *      "defect detection" and "defect inspection"). This is not a
+ *      rewrite of the text: the Chinese term stays what is searched first.
+ *      An instance adds lines of its own in its data directory
+ *      (kj_rewriter_add_terms), read after the shipped list.
  *   3. Typos (pinyin-zh.tsv, from scripts/gen_pinyin.py): a character whose
  *      two-character neighbourhood is (nearly) absent from the index while
  *      a homophone's is frequent is replaced by that homophone: 石墨稀 →
@@ -46,6 +54,10 @@ typedef struct kj_rewriter kj_rewriter;
  *  NULL with a message in err on a malformed file or out of memory. */
 kj_rewriter *kj_rewriter_open(kj_analyzer *a, const char *data_dir, char *err, size_t errlen);
 void kj_rewriter_close(kj_rewriter *r);
+/** Adds dir's terms-en-zh.tsv (an instance's own terms; a missing file
+ *  adds none) to the shipped list, both directions. Before the rewriter is
+ *  shared (it is immutable afterwards). 0, or -1 with a message in err. */
+int kj_rewriter_add_terms(kj_rewriter *r, const char *dir, char *err, size_t errlen);
 
 /** How many documents hold term (one analyzed term: here a bigram of two
  *  Chinese characters); < 0 when unknown. */
@@ -65,6 +77,15 @@ typedef struct {
 int kj_rewrite_query(const kj_rewriter *r, const char *text, size_t len, kj_df_fn df, void *ctx, int64_t docs,
                      kj_rewritten *out);
 void kj_rewritten_free(kj_rewritten *w);
+
+/** A Chinese term of the list found in a text: bytes [start, end) of the
+ *  text, and its English forms (each a normalized phrase: words separated
+ *  by one space; owned by the rewriter). */
+typedef struct { int start, end; const char *const *en; int nen; } kj_alternate;
+/** The list's Chinese terms in normalized text, left to right, the longest
+ *  at each place, not overlapping (at most max, into out). Returns their
+ *  number. Thread-safe. */
+int kj_rewrite_alternates(const kj_rewriter *r, const char *text, kj_alternate *out, int max);
 
 /* The steps one by one, on normalized text (for tests). Each returns a
  * malloc'd text (NULL when out of memory) and says whether it changed. */

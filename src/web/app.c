@@ -77,6 +77,8 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     /* Queries are read as people type them (filler, English terms, typos). */
     app->rewriter = kj_rewriter_open(app->analyzer, dir, err, errlen);
     if (!app->rewriter) return -1;
+    /* and the instance's own bilingual terms, DATA/terms-en-zh.tsv */
+    if (kj_rewriter_add_terms(app->rewriter, cfg->data, err, errlen)) return -1;
     /* The search index follows the market's listing changes (market.h). */
     if (kj_search_listen()) { snprintf(err, errlen, "cannot register the search index's listener"); return -1; }
     /* The database (--db): sqlite:PATH, postgresql://…; by default the

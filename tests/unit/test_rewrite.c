@@ -159,3 +159,68 @@ TEST(rewrite_typo_leaves_known_text)
      * and the replacement must be common in proportion */
     CHECK(kj_rewrite_typos(rewriter(), "石墨稀", fake_df, NULL, 1000000) == NULL);
 }
+
+/* ---- and back: a Chinese term's English forms ---- */
+
+/* The forms of the i-th Chinese term found in text, "a|b", and its bytes. */
+static const char *forms_at(kj_rewriter *r, const char *text, int i, int *start, int *end)
+{
+    static char buf[512];
+    kj_alternate alt[8];
+    int n = kj_rewrite_alternates(r, text, alt, 8);
+    buf[0] = '\0';
+    if (i >= n) return "";
+    *start = alt[i].start;
+    *end = alt[i].end;
+    for (int f = 0; f < alt[i].nen; f++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", f ? "|" : "", alt[i].en[f]);
+    return buf;
+}
+
+TEST(rewrite_alternates_chinese_to_english)
+{
+    REQUIRE(rewriter());
+    int s = -1, e = -1;
+    /* every English line of 缺陷检测, phrases of normalized words */
+    CHECK_STR(forms_at(rewriter(), "注塑件缺陷检测系统", 1, &s, &e), "defect detection|defect inspection");
+    CHECK_INT(s, 9);
+    CHECK_INT(e, 21);
+    /* the longest term at each place: 锂电池, not 电池; 表面缺陷, then no 缺陷检测 */
+    CHECK_STR(forms_at(rewriter(), "锂电池回收", 0, &s, &e), "lithium battery");
+    CHECK_STR(forms_at(rewriter(), "表面缺陷检测", 0, &s, &e), "surface defect");
+    /* left to right, not overlapping; a term after an English word */
+    CHECK_STR(forms_at(rewriter(), "机器视觉 注塑", 1, &s, &e), "injection molding|injection moulding");
+    /* a Chinese side without a Chinese character has no other direction */
+    kj_alternate alt[4];
+    CHECK_INT(kj_rewrite_alternates(rewriter(), "5g", alt, 4), 0);
+    CHECK_INT(kj_rewrite_alternates(rewriter(), "价格面议", alt, 4), 0);
+    /* at most max */
+    CHECK_INT(kj_rewrite_alternates(rewriter(), "光伏 储能 风电", alt, 2), 2);
+}
+
+TEST(rewriter_add_terms_from_an_instance_dir)
+{
+    char err[256], dir[] = "/tmp/kj-terms-XXXXXX", path[512];
+    REQUIRE(rewriter() && mkdtemp(dir));
+    kj_rewriter *r = kj_rewriter_open(an, data_dir(), err, sizeof err);
+    REQUIRE(r);
+    /* no file: nothing added, no error */
+    CHECK_INT(kj_rewriter_add_terms(r, dir, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/terms-en-zh.tsv", dir);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    fputs("# an instance's terms\ntidal stream\t潮流能\nDefect Detection\t缺陷检测\n", f);
+    fclose(f);
+    CHECK_INT(kj_rewriter_add_terms(r, dir, err, sizeof err), 0);
+    int s, e;
+    CHECK_STR(forms_at(r, "潮流能发电", 0, &s, &e), "tidal stream");
+    /* a line the shipped list has already is not listed twice */
+    CHECK_STR(forms_at(r, "缺陷检测", 0, &s, &e), "defect detection|defect inspection");
+    bool changed = false;
+    char *t = kj_rewrite_terms(r, "tidal streams", &changed);
+    CHECK(changed && t && strstr(t, "潮流能"));
+    free(t);
+    kj_rewriter_close(r);
+    unlink(path);
+    rmdir(dir);
+}

@@ -153,6 +153,33 @@ static void fts5_add_term(kj_buf *expr, const char *term, bool all)
     quote_term(expr, term, all ? " AND " : " OR ");
 }
 
+/* all: (("t1" AND "t2") OR "form one" OR "form two"); any: the same terms
+ * and forms OR'd into the rest. A quoted form of several words is a
+ * phrase (the tokenizer splits it). */
+static void fts5_add_group(kj_buf *expr, char *const *terms, int n, const char *const *forms, int nforms, bool all)
+{
+    if (!all) {
+        for (int i = 0; i < n; i++) quote_term(expr, terms[i], " OR ");
+        for (int i = 0; i < nforms; i++) quote_term(expr, forms[i], " OR ");
+        return;
+    }
+    kj_buf inner = { 0 };
+    for (int i = 0; i < n; i++) quote_term(&inner, terms[i], " AND ");
+    if (expr->len) kj_buf_puts(expr, " AND ");
+    kj_buf_puts(expr, "((");
+    if (inner.len) kj_buf_append(expr, inner.data, inner.len);
+    kj_buf_puts(expr, ")");
+    kj_buf_free(&inner);
+    for (int i = 0; i < nforms; i++) {
+        kj_buf_puts(expr, " OR ");
+        kj_buf form = { 0 };
+        quote_term(&form, forms[i], "");
+        kj_buf_append(expr, form.data, form.len);
+        kj_buf_free(&form);
+    }
+    kj_buf_puts(expr, ")");
+}
+
 static char *fts5_typing(char *const *terms, int n, bool last_prefix)
 {
     kj_buf expr = { 0 };
@@ -376,6 +403,7 @@ const kj_search_backend kj_search_fts5 = {
     .stats = fts5_stats,
     .attrs = fts5_attrs,
     .add_term = fts5_add_term,
+    .add_group = fts5_add_group,
     .typing = fts5_typing,
     .scan = kj_fts5_scan_run,
     .scan_filtered = fts5_scan_filtered,

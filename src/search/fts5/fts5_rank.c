@@ -29,6 +29,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
     int nphrase;
@@ -72,8 +73,17 @@ static bm25_query *bm25_setup(const Fts5ExtensionApi *api, Fts5Context *fts, con
     if (*rc == SQLITE_OK) *rc = api->xColumnTotalSize(fts, -1, &ntok);
     q->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
     const char *p = counts;
+    /* tie[i]: where phrase i's "~P@i+j" is in counts (NULL: not tied) */
+    const char **tie = calloc((size_t)np + 1, sizeof *tie);
+    if (!tie) *rc = SQLITE_NOMEM;
     for (int i = 0; *rc == SQLITE_OK && i < np; i++) {
         sqlite3_int64 hit = -1;
+        while (p && *p == ' ') p++;
+        if (p && *p == '~') {
+            tie[i] = p;
+            p = strchr(p, ' ');
+            continue;
+        }
         if (p) {
             char *end;
             long long v = strtoll(p, &end, 10);
@@ -87,6 +97,19 @@ static bm25_query *bm25_setup(const Fts5ExtensionApi *api, Fts5Context *fts, con
         double idf = log(((double)nrow - (double)hit + 0.5) / ((double)hit + 0.5));
         q->idf[i] = idf <= 0.0 ? 1e-6 : idf;
     }
+    for (int i = 0; *rc == SQLITE_OK && i < np; i++) {
+        if (!tie[i]) continue;
+        char *end;
+        double share = (double)strtol(tie[i] + 1, &end, 10) / 1000.0, sum = 0;
+        for (const char *t = *end == '@' ? end : ""; *t == '@' || *t == '+';) {
+            long j = strtol(t + 1, &end, 10);
+            if (end == t + 1) break;
+            if (j >= 0 && j < np && !tie[j]) sum += q->idf[j];
+            t = end;
+        }
+        q->idf[i] = share * sum > 1e-6 ? share * sum : 1e-6;
+    }
+    free(tie);
     if (*rc == SQLITE_OK) *rc = api->xSetAuxdata(fts, q, bm25_query_free);
     else bm25_query_free(q);
     return *rc == SQLITE_OK ? q : NULL;
