@@ -24,6 +24,7 @@
 #include "text/analyzer.h"
 #include "text/csv.h"
 #include "text/fts5_tokenizer.h"
+#include "search/backend.h"
 #include "search/search.h"
 #include <errno.h>
 #include <math.h>
@@ -255,16 +256,35 @@ static kj_search_ctx *search_ctx;   /* the analyzer and rewriter, as a store's s
 
 /* kejiyun: exactly what the product's search does (kj_search in search.c):
  * every term required first (product_strict_expr); the runner falls back to
- * this expression, any term, only when the strict one finds nothing. */
+ * this expression, any term, only when the strict one finds nothing. Both
+ * with the English forms of the query's Chinese terms (kj_search_expr_alt;
+ * --alternates off: none), whose ranking ties (kj_search_tie_counts) the
+ * runner passes to kj_bm25 with the expression. One query at a time. */
+static const kj_rewriter *alt_rewriter;   /* NULL: no English forms */
+static kj_df_fn alt_df;                   /* the runner's document counts (forms no document holds are left out) */
+static void *alt_df_ctx;
+static char *alt_counts;                  /* the last product expression's counts, for kj_bm25 */
+
+static char *product_alt_expr(const char *text, bool all, int *n)
+{
+    json_t *ties = json_array();
+    char *expr = kj_search_expr_alt(analyzer, alt_rewriter, &kj_search_fts5, text, strlen(text), MAX_QUERY_TERMS, all,
+                                    alt_df, alt_df_ctx, NULL, ties, n);
+    free(alt_counts);
+    alt_counts = expr ? kj_search_tie_counts(ties, NULL) : NULL;
+    json_decref(ties);
+    return expr;
+}
+
 static char *product_expr(const char *text, query_info *qi)
 {
-    return kj_search_match_expr(analyzer, text, strlen(text), MAX_QUERY_TERMS, NULL);
+    return product_alt_expr(text, false, NULL);
 }
 
 static char *product_strict_expr(const char *text, query_info *qi)
 {
     int n = 0;
-    char *expr = kj_search_expr(analyzer, text, strlen(text), MAX_QUERY_TERMS, true, NULL, &n);
+    char *expr = product_alt_expr(text, true, &n);
     if (n < 2) { free(expr); return NULL; }   /* one term: strict = relaxed */
     return expr;
 }
@@ -564,6 +584,7 @@ typedef struct {
     int blank_all;              /* --blank all: blank the column of every paper, not just the queried one */
     int parity;                 /* -1 all papers; 0 / 1: only even / odd ones (tune on one half, check on the other) */
     int no_rewrite;             /* --rewrite off: kejiyun analyzes the text as typed (no filler, terms, typos) */
+    int no_alternates;          /* --alternates off: no English forms of Chinese terms (kj_search_expr_alt) */
     int bm25f;                  /* --rank bm25f: kejiyun ranks by per-column-normalized BM25F (experiment) */
     double b;                   /* --b B: kejiyun's BM25 length normalization (default: the product's, kj_bm25_b) */
     const char *queries;        /* --queries FILE: "K|P<TAB>paper row<TAB>query" lines run instead (robustness sets) */
@@ -613,6 +634,7 @@ static int fetch(runner *r, task_stats *ts, const char *expr, sqlite3_int64 *row
 {
     int n = 0, rc;
     sqlite3_bind_text(r->search, 1, expr, -1, SQLITE_STATIC);
+    if (sqlite3_bind_parameter_count(r->search) >= 2) sqlite3_bind_text(r->search, 2, alt_counts, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(r->search)) == SQLITE_ROW && n < TOP_K) rows[n++] = sqlite3_column_int64(r->search, 0);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) { ts->errors++; n = 0; }
     sqlite3_reset(r->search);
@@ -634,6 +656,10 @@ static int run_one(runner *r, task_stats *ts, int q, const char *text, sqlite3_i
     char *rewritten = r->vocab ? kj_search_rewrite(search_ctx, text, runner_df, r, r->ndocs, NULL) : NULL;
     if (rewritten && getenv("KJ_EVAL_TRACE") && strcmp(rewritten, text)) fprintf(stderr, "rewrite: %s -> %s\n", text, rewritten);
     if (rewritten) text = rewritten;
+    free(alt_counts);
+    alt_counts = NULL;
+    alt_df = r->vocab ? runner_df : NULL;
+    alt_df_ctx = r;
     char *expr = r->build_strict ? r->build_strict(text, &qi) : NULL;
     if (expr) n = fetch(r, ts, expr, rows);
     if (n < KJ_SEARCH_STRICT_MIN) {
@@ -772,7 +798,7 @@ static int run_system(const system_def *sys, const corpus *c, kj_analyzer *a, co
     /* kejiyun ranks as the product does: kj_bm25 with the product's b
      * (search.h kj_bm25_b); the baselines with FTS5's bm25(). */
     char b[48];
-    snprintf(b, sizeof b, ", NULL, %.17g", o->b >= 0 ? o->b : kj_bm25_b);
+    snprintf(b, sizeof b, ", ?2, %.17g", o->b >= 0 ? o->b : kj_bm25_b);
     snprintf(sql, sizeof sql, "SELECT rowid FROM docs WHERE docs MATCH ?1 ORDER BY %s(docs, %s%s), rowid LIMIT %d",
              sys->is_kejiyun ? (o->bm25f ? "kj_bm25f" : "kj_bm25") : "bm25", sys->is_kejiyun ? o->weights : o->base_weights,
              sys->is_kejiyun && !o->bm25f ? b : "", TOP_K);
@@ -936,7 +962,7 @@ static void usage(void)
 {
     fputs("usage: eval --data CSL_DIR --text TEXT_DIR --tmp DIR --weights 'W,W,W,W' [--out FILE]\n"
           "            [--kw 2|3] [--base-weights 'W,W,W,W'] [--variant NAME] [--only SYSTEM]\n"
-          "            [--half even|odd] [--blank one|all] [--rewrite on|off] [--queries FILE]\n"
+          "            [--half even|odd] [--blank one|all] [--rewrite on|off] [--alternates on|off] [--queries FILE]\n"
           "  CSL_DIR   ../shared/data/csl (papers.tsv, titles.tsv)\n"
           "  TEXT_DIR  the analyzer's data (data/text)\n"
           "  --weights bm25() field weights of search.c (title, keywords, summary, body)\n"
@@ -966,6 +992,7 @@ static int parse_args(int argc, char **argv, options *o)
         else if (!strcmp(k, "--base-weights")) o->base_weights = *v ? v : NULL;
         else if (!strcmp(k, "--only")) o->only = *v ? v : NULL;
         else if (!strcmp(k, "--rewrite")) o->no_rewrite = !strcmp(v, "off");
+        else if (!strcmp(k, "--alternates")) o->no_alternates = !strcmp(v, "off");
         else if (!strcmp(k, "--queries")) o->queries = v;
         else if (!strcmp(k, "--rank")) o->bm25f = !strcmp(v, "bm25f");
         else if (!strcmp(k, "--b")) o->b = atof(v);
@@ -1008,6 +1035,7 @@ int main(int argc, char **argv)
     if (!analyzer) { fprintf(stderr, "analyzer: %s\n", err); return 1; }
     kj_rewriter *rewriter = kj_rewriter_open(analyzer, o.text, err, sizeof err);
     if (!rewriter) { fprintf(stderr, "rewriter: %s\n", err); return 1; }
+    alt_rewriter = o.no_rewrite || o.no_alternates ? NULL : rewriter;
     search_ctx = kj_search_ctx_new(analyzer, rewriter);
     if (!search_ctx) { fprintf(stderr, "out of memory\n"); return 1; }
     system_stats ss[NSYS];
@@ -1033,6 +1061,7 @@ int main(int argc, char **argv)
     }
     free_corpus(&c);
     kj_search_ctx_free(search_ctx);
+    free(alt_counts);
     kj_rewriter_close(rewriter);
     kj_analyzer_close(analyzer);
     return rc ? 1 : 0;

@@ -29,6 +29,16 @@ Perturbations (deterministic: random.Random(15) per set):
                part only when 2+ other characters remain in the keyword);
                only queries with at least one such keyword are written, to
                mixed.tsv, and their Chinese originals to mixed-clean.tsv.
+  en-docs      the other direction (Chinese query, documents in English):
+               for each paper with >= 3 keywords whose task-K query has a
+               keyword holding the Chinese side of a line of terms-en-zh.tsv
+               (as in mixed) and whose title or abstract holds that Chinese
+               term too, every occurrence of the term in its title, abstract
+               and keywords is written as the (first listed) English term,
+               spaced. The corpus with those papers changed goes to
+               en-docs/papers.tsv (titles.tsv copied), and their clean
+               Chinese K queries to en-docs.tsv: run on en-docs/ against the
+               same queries on the clean corpus.
 Usage: perturb.py --csl DIR --text DIR --out DIR
 """
 import argparse
@@ -37,6 +47,7 @@ import ctypes
 import ctypes.util
 import os
 import random
+import shutil
 import sys
 
 QUESTION_K = ["请问有没有{q}方面的技术？", "我们需要{q}相关的技术", "哪里有{q}的成果？",
@@ -136,6 +147,38 @@ def mixed(kw, terms):
     return " ".join(out), changed
 
 
+def english_docs(csl, papers, terms, out_dir):
+    """The en-docs corpus (see the module's docstring); returns its queries."""
+    with open(os.path.join(csl, "papers.tsv"), encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f, delimiter="\t")
+        header, rows = reader.fieldnames, list(reader)
+    queries = []
+    for i, kw, _ in papers:
+        if len(kw) < 3:
+            continue
+        used = []
+        for k in kw[:3]:
+            for zh, en in terms:
+                if zh in k and (k == zh or len(k) - len(zh) >= 2):
+                    used.append((zh, en))
+                    break
+        r = rows[i]
+        used = [(zh, en) for zh, en in used if zh in r["title"] or zh in r["abstract"]]
+        if not used:
+            continue
+        for zh, en in sorted(set(used), key=lambda t: -len(t[0])):
+            for col in ("title", "abstract", "keywords"):
+                r[col] = r[col].replace(zh, " " + en + " ")
+        queries.append(("K", i, " ".join(kw[:3])))
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "papers.tsv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=header, delimiter="\t", lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    shutil.copy(os.path.join(csl, "titles.tsv"), os.path.join(out_dir, "titles.tsv"))
+    return queries
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--csl", required=True)
@@ -164,8 +207,9 @@ def main():
     sets["mixed"] = mix
     sets["mixed-clean"] = mix_clean
     os.makedirs(a.out, exist_ok=True)
+    sets["en-docs"] = english_docs(a.csl, papers, terms, os.path.join(a.out, "en-docs"))
     for name, rows in sets.items():
-        changed = sum(1 for r, c in zip(rows, clean) if r != c) if name not in ("mixed", "mixed-clean") else len(rows)
+        changed = sum(1 for r, c in zip(rows, clean) if r != c) if name not in ("mixed", "mixed-clean", "en-docs") else len(rows)
         with open(os.path.join(a.out, name + ".tsv"), "w", encoding="utf-8") as f:
             for t, i, q in rows:
                 f.write("%s\t%d\t%s\n" % (t, i, q.replace("\t", " ").replace("\n", " ")))

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 int kj_search_conn_hook(void *raw_conn, void *ctx);
-extern const kj_search_backend kj_search_fts5;
 
 static kj_analyzer *bi_an;
 static kj_rewriter *bi_rw;
