@@ -38,7 +38,9 @@ Perturbations (deterministic: random.Random(15) per set):
                spaced. The corpus with those papers changed goes to
                en-docs/papers.tsv (titles.tsv copied), and their clean
                Chinese K queries to en-docs.tsv: run on en-docs/ against the
-               same queries on the clean corpus.
+               same queries on the clean corpus. en-terms.tsv: the same
+               papers queried by the Chinese terms alone (those written in
+               English in them), which no other word of theirs can find.
 Usage: perturb.py --csl DIR --text DIR --out DIR
 """
 import argparse
@@ -152,7 +154,7 @@ def english_docs(csl, papers, terms, out_dir):
     with open(os.path.join(csl, "papers.tsv"), encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f, delimiter="\t")
         header, rows = reader.fieldnames, list(reader)
-    queries = []
+    queries, terms_only = [], []
     for i, kw, _ in papers:
         if len(kw) < 3:
             continue
@@ -170,13 +172,14 @@ def english_docs(csl, papers, terms, out_dir):
             for col in ("title", "abstract", "keywords"):
                 r[col] = r[col].replace(zh, " " + en + " ")
         queries.append(("K", i, " ".join(kw[:3])))
+        terms_only.append(("K", i, " ".join(zh for zh, _ in used)))
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "papers.tsv"), "w", encoding="utf-8", newline="") as f:
         w = csv.DictWriter(f, fieldnames=header, delimiter="\t", lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
     shutil.copy(os.path.join(csl, "titles.tsv"), os.path.join(out_dir, "titles.tsv"))
-    return queries
+    return queries, terms_only
 
 
 def main():
@@ -207,9 +210,9 @@ def main():
     sets["mixed"] = mix
     sets["mixed-clean"] = mix_clean
     os.makedirs(a.out, exist_ok=True)
-    sets["en-docs"] = english_docs(a.csl, papers, terms, os.path.join(a.out, "en-docs"))
+    sets["en-docs"], sets["en-terms"] = english_docs(a.csl, papers, terms, os.path.join(a.out, "en-docs"))
     for name, rows in sets.items():
-        changed = sum(1 for r, c in zip(rows, clean) if r != c) if name not in ("mixed", "mixed-clean", "en-docs") else len(rows)
+        changed = sum(1 for r, c in zip(rows, clean) if r != c) if name not in ("mixed", "mixed-clean", "en-docs", "en-terms") else len(rows)
         with open(os.path.join(a.out, name + ".tsv"), "w", encoding="utf-8") as f:
             for t, i, q in rows:
                 f.write("%s\t%d\t%s\n" % (t, i, q.replace("\t", " ").replace("\n", " ")))
