@@ -57,7 +57,7 @@ void kj_api_event(kj_req *req)
 void kj_api_event_act(kj_req *req)
 {
     kj_err e = { 0 };
-    if (kj_event_act(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "action"), &e)) { fail(req, &e); return; }
+    if (kj_event_act(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "action"), kj_in_str(req, "reason"), &e)) { fail(req, &e); return; }
     kj_api_event(req);
 }
 
@@ -75,7 +75,12 @@ void kj_api_event_register(kj_req *req)
 {
     char id[KJ_ID_LEN + 1];
     kj_err e = { 0 };
-    if (kj_event_register(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e)) { fail(req, &e); return; }
+    /* The participant's e-mails are written in the language of this request. */
+    json_t *in = req->in ? json_deep_copy(req->in) : json_object();
+    json_object_set_new(in, "lang", json_string(req->lang));
+    int rc = kj_event_register(kj_req_db(req), req->user, kj_req_param(req, 0), in, id, &e);
+    json_decref(in);
+    if (rc) { fail(req, &e); return; }
     json_t *r = kj_event_my_registration(kj_req_db(req), req->user, kj_req_param(req, 0));
     kj_resp_header(req, "Location", kj_arena_printf(req->arena, "/api/v1/events/%s/registrations/%s", kj_req_param(req, 0), id));
     kj_resp_json(req, 201, r ? r : json_pack("{s:s}", "id", id));

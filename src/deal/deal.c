@@ -179,7 +179,7 @@ int kj_deal_create_from(kj_db *db, const char *source, const char *source_id, co
                         const char *region, const char *thread_id, json_t *terms, char *id_out,
                         kj_err *derr)
 {
-    static const char *const sources[] = { "eoi", "order", "challenge", NULL };
+    static const char *const sources[] = { "eoi", "order", "challenge", "event", NULL };
     if (!kj_in_list(sources, source) || !provider_id || !client_id || same(provider_id, client_id) || !title)
         return refuse(derr, "err.deal.create", KJ_E_INVALID);
     kj_id id = kj_id_new();

@@ -62,7 +62,8 @@ json_t *kj_deal_state_table(void);
 
 /** Creates a deal inside the caller's transaction (no begin/commit): for
  *  sources that already hold one (e.g. a challenge agreement accepted).
- *  source: "eoi", "order" or "challenge"; source_id its record; listing_id
+ *  source: "eoi", "order", "challenge" or "event" (an event meeting,
+ *  event/event.h); source_id its record; listing_id
  *  may be NULL; thread_id an existing conversation or NULL (one is
  *  opened); terms: NULL to start at "inquiry", or an offer object
  *  (contract_type, price_kind, amount_fen, instalments, entry_fee_fen,

@@ -134,8 +134,8 @@ static int create(ctx *c, json_t *in, char *id)
 {
     kj_err e = { 0 };
     if (kj_event_create(c->db, user(c, "operator@demo.kejiyun.cn"), in, id, &e)) return fail("create", &e);
-    if (kj_event_act(c->db, user(c, "operator@demo.kejiyun.cn"), id, "publish", &e) ||
-        kj_event_act(c->db, user(c, "operator@demo.kejiyun.cn"), id, "open_registration", &e))
+    if (kj_event_act(c->db, user(c, "operator@demo.kejiyun.cn"), id, "publish", NULL, &e) ||
+        kj_event_act(c->db, user(c, "operator@demo.kejiyun.cn"), id, "open_registration", NULL, &e))
         return fail("publish", &e);
     return 0;
 }

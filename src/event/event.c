@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "account/account.h"
+#include "audit/audit.h"
 #include "authz/authz.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -40,8 +41,11 @@ static const kj_transition event_rows[] = {
 static const kj_transition reg_rows[] = {
     { "approve",  "pending",  "approved",   R_ORGANIZER,                 "registrations/{r}/actions", false },
     { "decline",  "pending",  "declined",   R_ORGANIZER,                 "registrations/{r}/actions", false },
-    { "cancel",   "pending",  "cancelled",  R_ORGANIZER | R_PARTICIPANT, "registrations/{r}/actions", false },
-    { "cancel",   "approved", "cancelled",  R_ORGANIZER | R_PARTICIPANT, "registrations/{r}/actions", false },
+    { "cancel",   "pending",  "cancelled",  R_ORGANIZER | R_PARTICIPANT | R_SYSTEM, "registrations/{r}/actions", false },
+    { "cancel",   "approved", "cancelled",  R_ORGANIZER | R_PARTICIPANT | R_SYSTEM, "registrations/{r}/actions", false },
+    /* The system cancels every active registration, a checked-in one
+     * too, when the organizers cancel the event (kj_ev_cancel_all). */
+    { "cancel",   "checked_in", "cancelled", R_SYSTEM,                   "actions", false },
     { "check_in", "approved", "checked_in", R_ORGANIZER,                 "checkins", false },
 };
 static const kj_transition meeting_rows[] = {
@@ -201,34 +205,34 @@ json_t *kj_ev_active_reg(kj_db *db, const char *event_id, const char *user_id)
 static size_t chars(const char *s) { return s ? kj_utf8_chars(s, strlen(s)) : 0; }
 
 /* Records a field error (first per field) and remembers the first for e. */
-static void bad(kj_err *e, int *nbad, const char *field, const char *key)
+void kj_ev_bad(kj_err *e, int *nbad, const char *field, const char *key)
 {
     if (!*nbad) kj_err_set(e, KJ_E_INVALID, key, field);
     if (e->fields && !json_object_get(e->fields, field)) json_object_set_new(e->fields, field, json_string(key));
     (*nbad)++;
 }
 
-static void text_field(json_t *in, const char *name, size_t min, size_t max, kj_err *e, int *nbad)
+void kj_ev_text_field(json_t *in, const char *name, size_t min, size_t max, kj_err *e, int *nbad)
 {
     const char *v = kj_jstr(in, name);
     size_t n = chars(v);
-    if (n < min) bad(e, nbad, name, "err.field.required");
-    else if (n > max) bad(e, nbad, name, "err.field.too_long");
+    if (n < min) kj_ev_bad(e, nbad, name, "err.field.required");
+    else if (n > max) kj_ev_bad(e, nbad, name, "err.field.too_long");
 }
 
-static int64_t local_field(json_t *in, const char *name, const char *zone, bool required, kj_err *e, int *nbad)
+int64_t kj_ev_local_field(json_t *in, const char *name, const char *zone, bool required, kj_err *e, int *nbad)
 {
     const char *v = kj_jstr(in, name);
     if (!v || !*v) {
-        if (required) bad(e, nbad, name, "err.field.required");
+        if (required) kj_ev_bad(e, nbad, name, "err.field.required");
         return 0;
     }
     int64_t ms = kj_event_parse_local(v, zone);
-    if (ms < 0) bad(e, nbad, name, "err.event.datetime");
+    if (ms < 0) kj_ev_bad(e, nbad, name, "err.event.datetime");
     return ms < 0 ? 0 : ms;
 }
 
-static int64_t int_field(json_t *in, const char *name, int64_t dflt, int64_t min, int64_t max, kj_err *e, int *nbad)
+int64_t kj_ev_int_field(json_t *in, const char *name, int64_t dflt, int64_t min, int64_t max, kj_err *e, int *nbad)
 {
     json_t *v = json_object_get(in, name);
     if (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v))) return dflt;
@@ -237,13 +241,13 @@ static int64_t int_field(json_t *in, const char *name, int64_t dflt, int64_t min
     else if (json_is_string(v)) {
         char *end;
         x = strtoll(json_string_value(v), &end, 10);
-        if (*end) { bad(e, nbad, name, "err.field.int"); return dflt; }
-    } else { bad(e, nbad, name, "err.field.int"); return dflt; }
-    if (x < min || x > max) { bad(e, nbad, name, "err.field.range"); return dflt; }
+        if (*end) { kj_ev_bad(e, nbad, name, "err.field.int"); return dflt; }
+    } else { kj_ev_bad(e, nbad, name, "err.field.int"); return dflt; }
+    if (x < min || x > max) { kj_ev_bad(e, nbad, name, "err.field.range"); return dflt; }
     return x;
 }
 
-static bool truthy(json_t *v)
+bool kj_ev_truthy(json_t *v)
 {
     if (json_is_true(v)) return true;
     if (json_is_integer(v)) return json_integer_value(v) != 0;
@@ -253,11 +257,11 @@ static bool truthy(json_t *v)
 
 /* The registration questions: [{id (1–20 letters, digits, _), label_zh,
  * label_en, required}], at most 10. Normalized copy or NULL. */
-static json_t *check_questions(json_t *q, kj_err *e, int *nbad)
+json_t *kj_ev_check_questions(json_t *q, kj_err *e, int *nbad)
 {
     json_t *out = json_array();
     if (!q || json_is_null(q)) return out;
-    if (!json_is_array(q) || json_array_size(q) > 10) { bad(e, nbad, "questions", "err.event.questions"); return out; }
+    if (!json_is_array(q) || json_array_size(q) > 10) { kj_ev_bad(e, nbad, "questions", "err.event.questions"); return out; }
     size_t i;
     json_t *x;
     json_array_foreach(q, i, x) {
@@ -265,7 +269,7 @@ static json_t *check_questions(json_t *q, kj_err *e, int *nbad)
         bool ok = id && *id && strlen(id) <= 20 && zh && *zh && chars(zh) <= 200 && chars(en) <= 200;
         for (const char *p = id; ok && *p; p++)
             ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
-        if (!ok) { bad(e, nbad, "questions", "err.event.questions"); break; }
+        if (!ok) { kj_ev_bad(e, nbad, "questions", "err.event.questions"); break; }
         json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:b}", "id", id, "label_zh", zh, "label_en", en ? en : "",
                                              "required", json_is_true(json_object_get(x, "required"))));
     }
@@ -277,25 +281,25 @@ static json_t *check_questions(json_t *q, kj_err *e, int *nbad)
 static void check_sections(json_t *sections, const char *zone, int64_t starts, int64_t ends, kj_err *e, int *nbad)
 {
     if (!sections || json_is_null(sections)) return;
-    if (!json_is_array(sections) || json_array_size(sections) > 20) { bad(e, nbad, "sections", "err.event.sections"); return; }
+    if (!json_is_array(sections) || json_array_size(sections) > 20) { kj_ev_bad(e, nbad, "sections", "err.event.sections"); return; }
     size_t i, j;
     json_t *s, *x;
     json_array_foreach(sections, i, s) {
         const char *zh = kj_jstr(s, "name_zh");
-        if (!zh || !*zh || chars(zh) > 100 || chars(kj_jstr(s, "name_en")) > 100) { bad(e, nbad, "sections", "err.event.sections"); return; }
+        if (!zh || !*zh || chars(zh) > 100 || chars(kj_jstr(s, "name_en")) > 100) { kj_ev_bad(e, nbad, "sections", "err.event.sections"); return; }
         json_t *sess = json_object_get(s, "sessions");
-        if (sess && !json_is_array(sess)) { bad(e, nbad, "sections", "err.event.sections"); return; }
+        if (sess && !json_is_array(sess)) { kj_ev_bad(e, nbad, "sections", "err.event.sections"); return; }
         json_array_foreach(sess, j, x) {
             const char *kind = kj_jstr(x, "kind");
             int64_t a = kj_event_parse_local(kj_jstr(x, "starts_at"), zone), b = kj_event_parse_local(kj_jstr(x, "ends_at"), zone);
             if (!kj_in_list(kj_event_session_kinds, kind ? kind : "talk") || !kj_jstr(x, "title_zh") || !*kj_jstr(x, "title_zh") ||
                 chars(kj_jstr(x, "title_zh")) > 200 || chars(kj_jstr(x, "title_en")) > 200 || chars(kj_jstr(x, "room")) > 100 ||
                 chars(kj_jstr(x, "speakers")) > 500 || chars(kj_jstr(x, "description")) > 5000) {
-                bad(e, nbad, "sections", "err.event.sessions");
+                kj_ev_bad(e, nbad, "sections", "err.event.sessions");
                 return;
             }
             if (a < 0 || b < 0 || b <= a || (starts && a < starts) || (ends && b > ends)) {
-                bad(e, nbad, "sections", "err.event.session_time");
+                kj_ev_bad(e, nbad, "sections", "err.event.session_time");
                 return;
             }
         }
@@ -332,33 +336,33 @@ int kj_event_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *e
     /* The organizer center: given, or the actor's own. */
     if (!center_id || !*center_id) center_id = kj_jstr(user, "center_id");
     int nbad = 0;
-    if (!center_id || !kj_id_valid(center_id)) bad(e, &nbad, "center_id", "err.field.required");
-    text_field(in, "name_zh", 1, 120, e, &nbad);
-    text_field(in, "name_en", 0, 120, e, &nbad);
-    text_field(in, "summary_zh", 0, 5000, e, &nbad);
-    text_field(in, "summary_en", 0, 5000, e, &nbad);
-    text_field(in, "venue", 0, 200, e, &nbad);
-    text_field(in, "online_url", 0, 500, e, &nbad);
+    if (!center_id || !kj_id_valid(center_id)) kj_ev_bad(e, &nbad, "center_id", "err.field.required");
+    kj_ev_text_field(in, "name_zh", 1, 120, e, &nbad);
+    kj_ev_text_field(in, "name_en", 0, 120, e, &nbad);
+    kj_ev_text_field(in, "summary_zh", 0, 5000, e, &nbad);
+    kj_ev_text_field(in, "summary_en", 0, 5000, e, &nbad);
+    kj_ev_text_field(in, "venue", 0, 200, e, &nbad);
+    kj_ev_text_field(in, "online_url", 0, 500, e, &nbad);
     const char *url = kj_jstr(in, "online_url");
-    if (url && *url && strncmp(url, "https://", 8) && strncmp(url, "http://", 7)) bad(e, &nbad, "online_url", "err.event.url");
+    if (url && *url && strncmp(url, "https://", 8) && strncmp(url, "http://", 7)) kj_ev_bad(e, &nbad, "online_url", "err.event.url");
     const char *zone = kj_jstr(in, "time_zone");
     if (!zone || !*zone) zone = "Asia/Shanghai";
-    if (!kj_tz_valid(zone)) bad(e, &nbad, "time_zone", "err.event.time_zone");
+    if (!kj_tz_valid(zone)) kj_ev_bad(e, &nbad, "time_zone", "err.event.time_zone");
     const char *region = kj_jstr(in, "region");
-    if (region && *region && !kj_regions_lookup_parent(region, &(const char *){ NULL })) bad(e, &nbad, "region", "err.region.unknown");
-    int64_t starts = local_field(in, "starts_at", zone, true, e, &nbad), ends = local_field(in, "ends_at", zone, true, e, &nbad);
-    if (starts && ends && ends <= starts) bad(e, &nbad, "ends_at", "err.event.ends_before");
-    int64_t capacity = int_field(in, "capacity", 0, 0, 100000, e, &nbad);
+    if (region && *region && !kj_regions_lookup_parent(region, &(const char *){ NULL })) kj_ev_bad(e, &nbad, "region", "err.region.unknown");
+    int64_t starts = kj_ev_local_field(in, "starts_at", zone, true, e, &nbad), ends = kj_ev_local_field(in, "ends_at", zone, true, e, &nbad);
+    if (starts && ends && ends <= starts) kj_ev_bad(e, &nbad, "ends_at", "err.event.ends_before");
+    int64_t capacity = kj_ev_int_field(in, "capacity", 0, 0, 100000, e, &nbad);
     const char *approval = kj_jstr(in, "approval");
     if (!approval || !*approval) approval = "auto";
-    if (strcmp(approval, "auto") && strcmp(approval, "manual")) bad(e, &nbad, "approval", "err.field.choice");
-    json_t *questions = check_questions(json_object_get(in, "questions"), e, &nbad);
-    int64_t mstart = local_field(in, "meeting_start", zone, false, e, &nbad);
-    int64_t slot_minutes = int_field(in, "slot_minutes", 20, 5, 120, e, &nbad);
-    int64_t slots = int_field(in, "slots", 0, 0, 48, e, &nbad), ntables = int_field(in, "tables", 0, 0, 200, e, &nbad);
-    if ((slots > 0 || ntables > 0) && !mstart) bad(e, &nbad, "meeting_start", "err.event.grid");
+    if (strcmp(approval, "auto") && strcmp(approval, "manual")) kj_ev_bad(e, &nbad, "approval", "err.field.choice");
+    json_t *questions = kj_ev_check_questions(json_object_get(in, "questions"), e, &nbad);
+    int64_t mstart = kj_ev_local_field(in, "meeting_start", zone, false, e, &nbad);
+    int64_t slot_minutes = kj_ev_int_field(in, "slot_minutes", 20, 5, 120, e, &nbad);
+    int64_t slots = kj_ev_int_field(in, "slots", 0, 0, 48, e, &nbad), ntables = kj_ev_int_field(in, "tables", 0, 0, 200, e, &nbad);
+    if ((slots > 0 || ntables > 0) && !mstart) kj_ev_bad(e, &nbad, "meeting_start", "err.event.grid");
     if (mstart && starts && ends && (mstart < starts || mstart + slots * slot_minutes * 60000 > ends))
-        bad(e, &nbad, "meeting_start", "err.event.grid_outside");
+        kj_ev_bad(e, &nbad, "meeting_start", "err.event.grid_outside");
     json_t *sections = json_object_get(in, "sections");
     check_sections(sections, zone, starts, ends, e, &nbad);
     if (nbad) { json_decref(questions); return -1; }
@@ -380,7 +384,7 @@ int kj_event_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *e
                            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'draft',0,?,?,?,?,?,?,?,?,?,?)",
                        "sssssssbsssiiisjjiiisii", id.s, center_id, kj_jstr(in, "name_zh"), kj_jstr_or_empty(in, "name_en"),
                        kj_jstr_or_empty(in, "summary_zh"), kj_jstr_or_empty(in, "summary_en"), kj_jstr_or_empty(in, "venue"),
-                       truthy(json_object_get(in, "online")), url ? url : "", region ? region : "", zone, starts, ends, capacity,
+                       kj_ev_truthy(json_object_get(in, "online")), url ? url : "", region ? region : "", zone, starts, ends, capacity,
                        approval, questions, ms, slot_minutes, slots, ntables, uid, now, now);
         json_decref(ms);
         if (w == 1 && insert_sections(db, id.s, sections, zone) == 0) {
@@ -398,9 +402,10 @@ int kj_event_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *e
 
 /* ---- event actions ---- */
 
-int kj_event_act(kj_db *db, json_t *user, const char *id, const char *action, kj_err *e)
+int kj_event_act(kj_db *db, json_t *user, const char *id, const char *action, const char *reason, kj_err *e)
 {
     if (!kj_user_id(user)) return kj_err_set(e, KJ_E_FORBIDDEN, "err.auth.forbidden", NULL);
+    if (reason && chars(reason) > 500) return kj_err_set(e, KJ_E_INVALID, "err.field.too_long", "reason");
     if (kj_db_begin(db)) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     int rc = -1;
     json_t *ev = kj_ev_load(db, id), *actor = kj_user_get(db, kj_user_id(user));
@@ -410,18 +415,63 @@ int kj_event_act(kj_db *db, json_t *user, const char *id, const char *action, kj
         if (ev_same(kj_jstr(ev, "state"), "draft") && !kj_authz_is_operator(actor)) kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
         else kj_ev_refuse_manage(actor, e);
     } else if ((row = kj_ev_transition("events", action, kj_jstr(ev, "state"), R_ORGANIZER, "err.event.state", e))) {
+        bool cancel = ev_same(action, "cancel");
         int reg = ev_same(action, "open_registration") ? 1 : ev_same(action, "close_registration") ? 0 : (int)ev_int(ev, "reg_open", 0);
-        if (ev_same(action, "cancel")) reg = 0;
-        if (kj_db_exec(db, "UPDATE events SET state = ?, reg_open = ?, updated_at = ? WHERE id = ? AND state = ?", "siiss", row->to,
-                       (int64_t)reg, kj_now_ms(), id, row->from) == 1 &&
-            kj_db_commit(db) == 0)
+        if (cancel) reg = 0;
+        json_t *detail = json_pack("{s:s, s:s}", "from", row->from, "to", row->to);
+        char audit_action[64];
+        snprintf(audit_action, sizeof audit_action, "event.%s", action);
+        if (cancel && ev_int(ev, "ends_at", 0) < kj_now_ms())
+            kj_err_set(e, KJ_E_CONFLICT, "err.event.over", NULL);
+        else if (kj_db_exec(db, "UPDATE events SET state = ?, reg_open = ?, cancel_reason = CASE WHEN ? = 1 THEN ? ELSE cancel_reason END, "
+                                "updated_at = ? WHERE id = ? AND state = ?", "sibsiss", row->to, (int64_t)reg, cancel,
+                            reason ? reason : "", kj_now_ms(), id, row->from) == 1 &&
+                 (!cancel || kj_ev_cancel_all(db, ev, reason) == 0) &&
+                 kj_audit_write(db, kj_user_id(actor), audit_action, "event", id, reason ? reason : "", detail) == 0 &&
+                 kj_db_commit(db) == 0)
             rc = 0;
         else kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
+        json_decref(detail);
     }
     if (rc) kj_db_rollback(db);
     json_decref(ev);
     json_decref(actor);
     return rc;
+}
+
+/* "'a','b'": the states table's system may cancel from. */
+static void system_cancel_from(const char *table, char *out, size_t n)
+{
+    size_t k = 0;
+    out[0] = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) {
+        if (!ev_same(tables[t].name, table)) continue;
+        for (size_t i = 0; i < tables[t].n; i++)
+            if (ev_same(tables[t].rows[i].action, "cancel") && (tables[t].rows[i].roles & R_SYSTEM) && k + 20 < n)
+                k += (size_t)snprintf(out + k, n - k, "%s'%s'", k ? "," : "", tables[t].rows[i].from);
+    }
+}
+
+int kj_ev_cancel_all(kj_db *db, json_t *ev, const char *reason)
+{
+    const char *id = kj_jstr(ev, "id");
+    char link[80];
+    snprintf(link, sizeof link, "/events/%s", id);
+    int64_t now = kj_now_ms();
+    /* The states the system cancels from, as the tables say (state
+     * literals of the tables above, quoted into the statements). */
+    char regs[160], meets[160], sql[320];
+    system_cancel_from("registrations", regs, sizeof regs);
+    system_cancel_from("meetings", meets, sizeof meets);
+    /* Told first (while their registrations are still active, which is
+     * how they are found), then cancelled. */
+    if (kj_ev_tell_all(db, ev, regs, "event_cancelled", reason && *reason ? "mail.event.cancel_reason" : NULL, reason, link)) return -1;
+    snprintf(sql, sizeof sql, "UPDATE event_meetings SET state = 'cancelled', slot = NULL, table_no = NULL, updated_at = ? "
+                              "WHERE event_id = ? AND state IN (%s)", meets);
+    if (kj_db_exec(db, sql, "is", now, id) < 0) return -1;
+    snprintf(sql, sizeof sql, "UPDATE event_registrations SET state = 'cancelled', updated_at = ? WHERE event_id = ? AND state IN (%s)", regs);
+    if (kj_db_exec(db, sql, "is", now, id) < 0) return -1;
+    return 0;
 }
 
 /* ---- views ---- */
@@ -531,12 +581,12 @@ int kj_event_session_add(kj_db *db, json_t *user, const char *id, json_t *in, ch
     int nbad = 0;
     const char *kind = kj_jstr(in, "kind"), *section = kj_jstr(in, "section_id");
     if (!kind || !*kind) kind = "talk";
-    if (!kj_in_list(kj_event_session_kinds, kind)) bad(e, &nbad, "kind", "err.field.choice");
-    text_field(in, "title_zh", 1, 200, e, &nbad);
-    text_field(in, "title_en", 0, 200, e, &nbad);
-    text_field(in, "room", 0, 100, e, &nbad);
-    text_field(in, "speakers", 0, 500, e, &nbad);
-    text_field(in, "description", 0, 5000, e, &nbad);
+    if (!kj_in_list(kj_event_session_kinds, kind)) kj_ev_bad(e, &nbad, "kind", "err.field.choice");
+    kj_ev_text_field(in, "title_zh", 1, 200, e, &nbad);
+    kj_ev_text_field(in, "title_en", 0, 200, e, &nbad);
+    kj_ev_text_field(in, "room", 0, 100, e, &nbad);
+    kj_ev_text_field(in, "speakers", 0, 500, e, &nbad);
+    kj_ev_text_field(in, "description", 0, 5000, e, &nbad);
     if (section && !*section) section = NULL;
     if (nbad) return -1;
     if (kj_db_begin(db)) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
@@ -548,11 +598,11 @@ int kj_event_session_add(kj_db *db, json_t *user, const char *id, json_t *in, ch
     else if (ev_same(kj_jstr(ev, "state"), "cancelled")) kj_err_set(e, KJ_E_CONFLICT, "err.event.state", NULL);
     else {
         const char *zone = kj_jstr(ev, "time_zone");
-        int64_t a = local_field(in, "starts_at", zone, true, e, &nbad), b = local_field(in, "ends_at", zone, true, e, &nbad);
-        if (!nbad && (b <= a || a < ev_int(ev, "starts_at", 0) || b > ev_int(ev, "ends_at", 0))) bad(e, &nbad, "ends_at", "err.event.session_time");
+        int64_t a = kj_ev_local_field(in, "starts_at", zone, true, e, &nbad), b = kj_ev_local_field(in, "ends_at", zone, true, e, &nbad);
+        if (!nbad && (b <= a || a < ev_int(ev, "starts_at", 0) || b > ev_int(ev, "ends_at", 0))) kj_ev_bad(e, &nbad, "ends_at", "err.event.session_time");
         if (!nbad && section && (!kj_id_valid(section) ||
                                  !kj_db_int(db, 0, "SELECT count(*) FROM event_sections WHERE id = ? AND event_id = ?", "ss", section, id)))
-            bad(e, &nbad, "section_id", "err.event.section");
+            kj_ev_bad(e, &nbad, "section_id", "err.event.section");
         kj_id sid = kj_id_new();
         if (!nbad) {
             if (kj_db_exec(db, "INSERT INTO event_sessions(id, event_id, section_id, kind, title_zh, title_en, room, speakers, description, "

@@ -5,14 +5,17 @@
  * showcased listings and suggestions of whom to meet (search/match.c),
  * one-to-one meetings placed on the event's meeting grid
  * (event/scheduler.h), meeting outcomes that can start a deal
- * (deal/deal.h through an expression of interest, market/market.h), and
- * the organizer's report.
+ * (deal/deal.h, source "event": the meeting), and the organizer's report.
+ * Participants are told of every step that concerns them in-app and by
+ * e-mail (mail category "event"), in the language they registered in.
  *
  * Owns the tables of migration 038 and three life-cycle tables
  * (core/lifecycle.h), published by GET /api/v1/events/lifecycle:
  *   events         draft → published → cancelled
  *   registrations  pending → approved | declined; pending, approved →
- *                  cancelled; approved → checked_in (the ticket scanned)
+ *                  cancelled; approved → checked_in (the ticket scanned);
+ *                  pending, approved, checked_in → cancelled (system: the
+ *                  event cancelled)
  *   meetings       requested → accepted | declined | cancelled;
  *                  accepted → scheduled (the system, when a slot free for
  *                  both exists) | cancelled; scheduled → held (an outcome
@@ -52,6 +55,12 @@ extern const char *const kj_event_meeting_states[];
 extern const char *const kj_event_outcomes[];         /* no_interest, follow_up, intention */
 extern const char *const kj_event_session_kinds[];    /* talk, roadshow, matchmaking */
 
+/** The message catalog for the participants' e-mails (lang, key → text;
+ *  web/i18n's kj_i18n_get): set once by the application at start-up,
+ *  before any thread (the domain sees no web module). NULL (unit tests)
+ *  writes the keys themselves. */
+extern const char *(*kj_event_text_hook)(const char *lang, const char *key);
+
 /** The three tables as {events, registrations, meetings}, each
  *  {states[], transitions[{action, from, to, roles[], via}]}. New ref. */
 json_t *kj_event_lifecycle(void);
@@ -77,8 +86,12 @@ int64_t kj_event_parse_local(const char *text, const char *zone);
  *  the caller set it. Writes the id. */
 int kj_event_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *e);
 /** An event-level action: publish, open_registration, close_registration,
- *  cancel (organizers). */
-int kj_event_act(kj_db *db, json_t *user, const char *id, const char *action, kj_err *e);
+ *  cancel (organizers), audited (event.<action>, reason). Cancelling (not
+ *  after the event ended: CONFLICT err.event.over) cancels the active
+ *  registrations and open meetings in the same transaction, as the
+ *  system's rows of those tables, and tells every such participant in-app
+ *  and by e-mail with reason (0–500 characters; may be NULL). */
+int kj_event_act(kj_db *db, json_t *user, const char *id, const char *action, const char *reason, kj_err *e);
 /** The event as viewer sees it: its fields, sections [{id, name_zh,
  *  name_en, sessions[]}], sessions without section in "sessions", the
  *  grid slots [{slot, starts_at, ends_at}], counts {registered, capacity,
@@ -97,6 +110,37 @@ json_t *kj_event_list(kj_db *db, json_t *viewer, const char *when, int limit);
  *  of the event's), kind, title_zh, title_en, room, speakers, description,
  *  starts_at, ends_at (local text, within the event). Writes the id. */
 int kj_event_session_add(kj_db *db, json_t *user, const char *id, json_t *in, char *id_out, kj_err *e);
+/** Changes event id (organizers; not once cancelled: CONFLICT
+ *  err.event.cancelled). in holds only the fields to change, as for
+ *  kj_event_create (but center_id and sections). Refusals: field errors
+ *  as at creation, err.event.sessions_outside (new times leave a session
+ *  out); CONFLICT err.event.capacity_below (capacity under the
+ *  registrations taken), err.event.grid_in_use (placed meetings: the grid's
+ *  start and slot length stay, slots and tables cover them). Audited
+ *  (event.update, the fields changed); a published event's participants
+ *  are told (event_changed, in-app and by e-mail). */
+int kj_event_update(kj_db *db, json_t *user, const char *id, json_t *in, kj_err *e);
+/** Deletes a draft event with everything under it (audited event.delete,
+ *  *state_out "deleted"); a published one is cancelled instead
+ *  (kj_event_act "cancel" with reason; *state_out "cancelled"). */
+int kj_event_delete(kj_db *db, json_t *user, const char *id, const char *reason, const char **state_out, kj_err *e);
+/** Changes a session (fields as kj_event_session_add, only those given).
+ *  Refused (CONFLICT) when roadshow projects placed in it would fall
+ *  outside it or it stops being a roadshow (err.event.session_has_roadshow),
+ *  or when meetings placed in a matchmaking session would be left outside
+ *  every matchmaking session (err.event.session_has_meetings): the
+ *  organizer moves them first. NOT_FOUND err.event.session_unknown.
+ *  Audited; participants of a published event told. */
+int kj_event_session_update(kj_db *db, json_t *user, const char *id, const char *session_id, json_t *in, kj_err *e);
+/** Deletes a session, with the same refusals (nothing is dropped silently). */
+int kj_event_session_delete(kj_db *db, json_t *user, const char *id, const char *session_id, kj_err *e);
+/** Sections (板块): add (name_zh 1–100, name_en 0–100; at most 20),
+ *  rename, delete (refused while it has sessions: CONFLICT
+ *  err.event.section_has_sessions). NOT_FOUND err.event.section_unknown.
+ *  Audited; participants of a published event told. */
+int kj_event_section_add(kj_db *db, json_t *user, const char *id, json_t *in, char *id_out, kj_err *e);
+int kj_event_section_update(kj_db *db, json_t *user, const char *id, const char *section_id, json_t *in, kj_err *e);
+int kj_event_section_delete(kj_db *db, json_t *user, const char *id, const char *section_id, kj_err *e);
 /** The Atom feed of published events (newest change first, 50), links
  *  under base_url. 0 or -1 (store failure). */
 int kj_event_atom(kj_db *db, const char *base_url, kj_buf *out);
@@ -107,7 +151,9 @@ bool kj_event_is_organizer(json_t *user, json_t *event);
 
 /** Registers user for event id. in: org_name (0–100), country (ISO 3166
  *  alpha-2, required), answers {question id: text}, sections [section
- *  ids]. Refusals: CONFLICT err.event.reg_closed, err.event.full
+ *  ids], lang (the registrant's language tag, set by the caller from the
+ *  request: their e-mails are written in it; default zh-CN). Refusals:
+ *  CONFLICT err.event.reg_closed, err.event.full
  *  (capacity), err.event.registered (twice); INVALID err.event.country,
  *  err.event.answer_required (field answers.<id>), err.event.section.
  *  Automatic approval issues the ticket at once. Writes the id. */
@@ -161,9 +207,10 @@ int kj_event_meeting_request(kj_db *db, json_t *user, const char *event_id, json
  *  (in: outcome, note) by a side that attended (checked in): CONFLICT
  *  err.event.outcome_not_attended otherwise, FORBIDDEN
  *  err.event.not_party for anyone else; start_deal (a side, once both
- *  recorded "intention", the meeting about a listing: the non-owner's
- *  expression of interest, accepted by the owner, becomes a deal; the
- *  deal id goes to deal_out when not NULL). Accepting places the meeting
+ *  recorded "intention", the meeting about a listing: a deal whose source
+ *  is the meeting, the listing's offerer providing, written with the
+ *  meeting's deal id in one transaction; the deal id goes to deal_out
+ *  when not NULL). Accepting places the meeting
  *  when a slot is free for both; cancelling frees its slot, which the
  *  grid gives to a waiting meeting. */
 int kj_event_meeting_act(kj_db *db, json_t *user, const char *meeting_id, const char *action, json_t *in, char *deal_out,
@@ -190,7 +237,10 @@ json_t *kj_event_agenda(kj_db *db, json_t *user, const char *event_id, kj_err *e
 /** The organizer's report: {registrations {state: n}, registered,
  *  attended, meetings_requested, meetings_accepted, meetings_held,
  *  intentions, deals_started, deals_signed, by_section [{id, name_zh,
- *  name_en, registrations, attended}], by_domain [{domain, meetings, held,
+ *  name_en, registrations (chose it when registering), attended (checked-in
+ *  participants who held a meeting in one of its matchmaking sessions or
+ *  presented in one of its roadshow sessions), meetings_held (held
+ *  meetings whose slot starts in one of its matchmaking sessions)}], by_domain [{domain, meetings, held,
  *  intentions, deals}], by_country [{country, registrations}]}. FORBIDDEN
  *  for non-organizers. */
 json_t *kj_event_report(kj_db *db, json_t *user, const char *event_id, kj_err *e);

@@ -12,7 +12,7 @@
 #define EV_COLUMNS                                                                                               \
     "id, center_id, name_zh, name_en, summary_zh, summary_en, venue, online, online_url, region, time_zone, "  \
     "starts_at, ends_at, state, reg_open, capacity, approval, questions__json, meeting_start, slot_minutes, "  \
-    "slots, tables_n, rubric__json, created_by, created_at, updated_at"
+    "slots, tables_n, rubric__json, created_by, created_at, updated_at, cancel_reason"
 
 static inline int64_t ev_int(json_t *o, const char *k, int64_t dflt)
 {
@@ -48,4 +48,38 @@ json_t *kj_ev_actions(const char *table, const char *state, int roles);
 /** The bit of a role name of the tables ("organizer", "participant",
  *  "requester", "invitee", "system"). */
 int kj_ev_role(const char *name);
+/** Tells user_id about ev in-app (notify.<kind>, subject who or the
+ *  event's Chinese name) and by e-mail (category "event", honouring their
+ *  choice), the e-mail in the language of their registration: the
+ *  notification's line, the event's name, times and venue, the catalog
+ *  text detail_key with {0} = a0 and {1} = a1 (none when detail_key is
+ *  NULL), and link. In the caller's transaction. 0 or -1. */
+int kj_ev_tell(kj_db *db, json_t *ev, const char *user_id, const char *kind, const char *who, const char *detail_key, const char *a0,
+               const char *a1, const char *link);
+/** kj_ev_tell for every registration of ev in one of states_sql (a quoted
+ *  list of state literals written in code, e.g. "'pending','approved'"). */
+int kj_ev_tell_all(kj_db *db, json_t *ev, const char *states_sql, const char *kind, const char *detail_key, const char *a0,
+                   const char *link);
+/* Field checks of the event forms (event.c), shared by creation and
+ * editing (edit.c): each records the first error per field in
+ * e->fields when the caller set it, the first of all in e, and counts
+ * them in *nbad. */
+void kj_ev_bad(kj_err *e, int *nbad, const char *field, const char *key);
+void kj_ev_text_field(json_t *in, const char *name, size_t min, size_t max, kj_err *e, int *nbad);
+/** A local time of zone ("YYYY-MM-DDTHH:MM") as ms; 0 when absent or bad. */
+int64_t kj_ev_local_field(json_t *in, const char *name, const char *zone, bool required, kj_err *e, int *nbad);
+int64_t kj_ev_int_field(json_t *in, const char *name, int64_t dflt, int64_t min, int64_t max, kj_err *e, int *nbad);
+bool kj_ev_truthy(json_t *v);
+/** The registration questions, normalized (new ref). */
+json_t *kj_ev_check_questions(json_t *q, kj_err *e, int *nbad);
+/** The event's registrations still active (pending, approved, checked in)
+ *  are cancelled, its open meetings cancelled (the system's rows of the
+ *  tables), and every one of those participants told (event_cancelled,
+ *  with reason): inside the caller's transaction. 0 or -1. */
+int kj_ev_cancel_all(kj_db *db, json_t *ev, const char *reason);
+/** ms as "YYYY-MM-DD HH:MM" in ev's time zone. */
+void kj_ev_local_text(json_t *ev, int64_t ms, char *out, size_t n);
+/** The event's name in lang (English when lang is not zh-CN and there is
+ *  one, else the Chinese name). */
+const char *kj_ev_name_in(json_t *ev, const char *lang);
 #endif

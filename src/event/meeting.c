@@ -13,7 +13,6 @@
 #include "core/validate.h"
 #include "deal/deal.h"
 #include "event/scheduler.h"
-#include "market/market.h"
 #include "notify/notify.h"
 
 static size_t chars(const char *s) { return s ? kj_utf8_chars(s, strlen(s)) : 0; }
@@ -70,11 +69,15 @@ int kj_ev_reschedule(kj_db *db, json_t *ev)
             rc = -1;
         /* Both sides learn their meeting has a time and a table (the
          * accepting side may be the actor; a waiting meeting placed after a
-         * cancellation has no actor at all). */
-        char link[80];
+         * cancellation has no actor at all): in-app and by e-mail. */
+        char link[80], from[32], to[32], table[16];
         snprintf(link, sizeof link, "/events/%s/agenda", kj_jstr_or_empty(ev, "id"));
-        if (!rc && (kj_notify(db, kj_jstr(r, "requester_id"), "event_meeting_scheduled", kj_jstr(ev, "name_zh"), link) < 1 ||
-                    kj_notify(db, kj_jstr(r, "invitee_id"), "event_meeting_scheduled", kj_jstr(ev, "name_zh"), link) < 1))
+        kj_ev_local_text(ev, kj_ev_slot_start(ev, m[i].slot), from, sizeof from);
+        kj_ev_local_text(ev, kj_ev_slot_end(ev, m[i].slot), to, sizeof to);
+        snprintf(from + strlen(from), sizeof from - strlen(from), "–%s", to + 11);
+        snprintf(table, sizeof table, "%d", m[i].table + 1);
+        if (!rc && (kj_ev_tell(db, ev, kj_jstr(r, "requester_id"), "event_meeting_scheduled", NULL, "mail.event.slot", from, table, link) ||
+                    kj_ev_tell(db, ev, kj_jstr(r, "invitee_id"), "event_meeting_scheduled", NULL, "mail.event.slot", from, table, link)))
             rc = -1;
     }
     free(m);
@@ -170,7 +173,9 @@ int kj_event_meeting_request(kj_db *db, json_t *user, const char *event_id, json
                        listing, message ? message : "", pref, now, now);
     json_decref(pref);
     if (w != 1 ||
-        kj_notify(db, invitee, "event_meeting_requested", kj_jstr(user, "name"), link) < 1 || kj_db_commit(db)) {
+        kj_ev_tell(db, ev, invitee, "event_meeting_requested", kj_jstr(user, "name"), message && *message ? "mail.event.message" : NULL,
+                   message, NULL, link) ||
+        kj_db_commit(db)) {
         kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
@@ -213,52 +218,34 @@ static int record(kj_db *db, json_t *actor, json_t *m, const char *to, json_t *i
     return 0;
 }
 
-/* A deal from a meeting both sides left with an intention to cooperate:
- * the side who does not own the meeting's listing expresses interest in
- * it (market), its owner accepts, and the accepted interest becomes a deal
- * (deal/deal.h) — the platform's own path from interest to deal, so the
- * deal has its conversation, contract and log like any other. Runs its
- * steps in their own transactions (each module's), outside ours; the
- * meeting keeps the deal id, once. */
-static int start_deal(kj_db *db, json_t *actor, json_t *m, char *deal_out, kj_err *e)
+/* A deal from a meeting both sides left with an intention to cooperate,
+ * about the meeting's listing: its offerer provides (for a demand, the
+ * other side does), the deal's source is the meeting (one deal per
+ * meeting, deals_event), and the deal, its conversation, its first log
+ * entry (the hash chain, deal/ledger.c) and the meeting's deal id are
+ * written in the caller's transaction: all of it commits, or none. */
+static int start_deal(kj_db *db, json_t *m, char *deal_out, kj_err *e)
 {
     if (kj_jstr(m, "deal_id")) return kj_err_set(e, KJ_E_CONFLICT, "err.event.deal_exists", NULL);
     if (!kj_jstr(m, "listing_id")) return kj_err_set(e, KJ_E_CONFLICT, "err.event.deal_no_listing", NULL);
     if (kj_db_int(db, 0, "SELECT count(*) FROM event_outcomes WHERE meeting_id = ? AND outcome = 'intention'", "s", kj_jstr(m, "id")) < 2)
         return kj_err_set(e, KJ_E_CONFLICT, "err.event.deal_needs_intentions", NULL);
-    const char *owner_id = kj_jstr(m, "listing_owner");
+    json_t *l = kj_db_row(db, "SELECT kind, owner_id, title, domain, region FROM listings WHERE id = ?", "s", kj_jstr(m, "listing_id"));
+    if (!l) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
+    const char *owner_id = kj_jstr(l, "owner_id");
     const char *other_id = ev_same(owner_id, kj_jstr(m, "requester_id")) ? kj_jstr(m, "invitee_id") : kj_jstr(m, "requester_id");
-    json_t *owner = kj_user_get(db, owner_id), *other = kj_user_get(db, other_id);
-    char eoi[KJ_ID_LEN + 1], deal[KJ_ID_LEN + 1];
-    int rc = -1;
-    char *existing = kj_db_text(db, "SELECT id FROM eois WHERE listing_id = ? AND sender_id = ? ORDER BY created_at DESC LIMIT 1",
-                                "ss", kj_jstr(m, "listing_id"), other_id);
-    if (existing) snprintf(eoi, sizeof eoi, "%s", existing);
-    else if (kj_eoi_send(db, other, kj_jstr(m, "listing_id"), kj_jstr(m, "message") && *kj_jstr(m, "message") ? kj_jstr(m, "message") : "会上洽谈：有合作意向 / Met at the event: intention to cooperate",
-                         NULL, eoi, e))
-        goto out;
-    char *status = kj_db_text(db, "SELECT status FROM eois WHERE id = ?", "s", eoi);
-    bool accepted = ev_same(status, "accepted");
-    free(status);
-    if (!accepted && kj_eoi_decide(db, owner, eoi, true, NULL, NULL, e)) goto out;
-    char *have = kj_db_text(db, "SELECT id FROM deals WHERE source = 'eoi' AND source_id = ?", "s", eoi);
-    if (have) snprintf(deal, sizeof deal, "%s", have);
-    free(have);
-    if (!have && kj_deal_start_from_eoi(db, actor, eoi, deal, e)) goto out;
-    if (kj_db_begin(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
-    int n = kj_db_exec(db, "UPDATE event_meetings SET deal_id = ?, updated_at = ? WHERE id = ? AND deal_id IS NULL", "sis", deal,
-                       kj_now_ms(), kj_jstr(m, "id"));
-    if (n != 1 || kj_db_commit(db)) {
-        kj_db_rollback(db);
-        kj_err_set(e, n == 0 ? KJ_E_CONFLICT : KJ_E_INTERNAL, n == 0 ? "err.event.deal_exists" : "err.internal", NULL);
-        goto out;
+    bool demand = ev_same(kj_jstr(l, "kind"), "demand");
+    char deal[KJ_ID_LEN + 1];
+    int rc = kj_deal_create_from(db, "event", kj_jstr(m, "id"), kj_jstr(m, "listing_id"), demand ? other_id : owner_id,
+                                 demand ? owner_id : other_id, kj_jstr(l, "title"), kj_jstr(l, "domain"), kj_jstr(l, "region"), NULL,
+                                 NULL, deal, e);
+    if (rc == 0) {
+        int n = kj_db_exec(db, "UPDATE event_meetings SET deal_id = ?, updated_at = ? WHERE id = ? AND deal_id IS NULL", "sis", deal,
+                           kj_now_ms(), kj_jstr(m, "id"));
+        if (n != 1) rc = kj_err_set(e, n == 0 ? KJ_E_CONFLICT : KJ_E_INTERNAL, n == 0 ? "err.event.deal_exists" : "err.internal", NULL);
     }
-    if (deal_out) memcpy(deal_out, deal, KJ_ID_LEN + 1);
-    rc = 0;
-out:
-    free(existing);
-    json_decref(owner);
-    json_decref(other);
+    if (rc == 0 && deal_out) memcpy(deal_out, deal, KJ_ID_LEN + 1);
+    json_decref(l);
     return rc;
 }
 
@@ -293,11 +280,8 @@ int kj_event_meeting_act(kj_db *db, json_t *user, const char *meeting_id, const 
     snprintf(link, sizeof link, "/events/%s/meetings", kj_jstr(ev, "id"));
     const char *other = ev_same(kj_user_id(actor), kj_jstr(m, "requester_id")) ? kj_jstr(m, "invitee_id") : kj_jstr(m, "requester_id");
     if (ev_same(action, "start_deal")) {
-        kj_db_rollback(db);   /* the deal's steps run in their own transactions */
-        rc = start_deal(db, actor, m, deal_out, e);
-        goto done;
-    }
-    if (ev_same(action, "record")) {
+        if (start_deal(db, m, deal_out, e)) goto out;
+    } else if (ev_same(action, "record")) {
         if (record(db, actor, m, row->to, in, e)) goto out;
     } else {
         bool cancel = ev_same(action, "cancel");
@@ -312,13 +296,15 @@ int kj_event_meeting_act(kj_db *db, json_t *user, const char *meeting_id, const 
         if ((ev_same(action, "accept") || cancel) && kj_ev_reschedule(db, ev)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
         char kind[64];
         snprintf(kind, sizeof kind, "event_meeting_%s", action);
-        if (kj_notify(db, other, kind, kj_jstr(actor, "name"), link) < 1) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
+        if (kj_ev_tell(db, ev, other, kind, kj_jstr(actor, "name"), NULL, NULL, NULL, link)) {
+            kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
+            goto out;
+        }
     }
     if (kj_db_commit(db)) { kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL); goto out; }
     rc = 0;
 out:
     if (rc) kj_db_rollback(db);
-done:
     json_decref(m);
     json_decref(ev);
     json_decref(actor);

@@ -11,7 +11,6 @@
 #include "core/id.h"
 #include "core/json_util.h"
 #include "core/validate.h"
-#include "notify/notify.h"
 #include "search/search.h"
 
 static size_t chars(const char *s) { return s ? kj_utf8_chars(s, strlen(s)) : 0; }
@@ -88,6 +87,12 @@ int kj_event_register(kj_db *db, json_t *user, const char *event_id, json_t *in,
     if (!uid) return kj_err_set(e, KJ_E_FORBIDDEN, "err.auth.forbidden", NULL);
     if (!country || !kj_country_valid(country)) return kj_err_set(e, KJ_E_INVALID, "err.event.country", "country");
     if (chars(org_name) > 100) return kj_err_set(e, KJ_E_INVALID, "err.field.too_long", "org_name");
+    /* The language tag the handler took from the request (a loaded
+     * catalog's tag: letters and '-', short). */
+    const char *lang = kj_jstr(in, "lang");
+    bool lang_ok = lang && *lang && strlen(lang) <= 16;
+    for (const char *p = lang; lang_ok && *p; p++) lang_ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '-';
+    if (!lang_ok) lang = "zh-CN";
     if (kj_db_begin(db)) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     int rc = -1;
     json_t *ev = kj_ev_load(db, event_id), *answers = NULL, *sections = NULL, *prev = NULL;
@@ -114,13 +119,13 @@ int kj_event_register(kj_db *db, json_t *user, const char *event_id, json_t *in,
     kj_id id = kj_id_new();
     const char *rid = prev ? kj_jstr(prev, "id") : id.s;
     int w = prev ? kj_db_exec(db, "UPDATE event_registrations SET state = ?, org_name = ?, country = ?, answers__json = ?, "
-                                  "sections__json = ?, ticket_code = ?, checked_in_at = NULL, checked_in_by = NULL, updated_at = ? "
-                                  "WHERE id = ? AND state = 'cancelled'", "sssjjsis",
-                              automatic ? "approved" : "pending", org, country, answers, sections, automatic ? code : NULL, now, rid)
+                                  "sections__json = ?, ticket_code = ?, checked_in_at = NULL, checked_in_by = NULL, lang = ?, updated_at = ? "
+                                  "WHERE id = ? AND state = 'cancelled'", "sssjjssis",
+                              automatic ? "approved" : "pending", org, country, answers, sections, automatic ? code : NULL, lang, now, rid)
                  : kj_db_exec(db, "INSERT INTO event_registrations(id, event_id, user_id, state, org_name, country, answers__json, "
-                                  "sections__json, ticket_code, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                              "ssssssjjsii", id.s, event_id, uid, automatic ? "approved" : "pending", org, country, answers,
-                              sections, automatic ? code : NULL, now, now);
+                                  "sections__json, ticket_code, lang, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                              "ssssssjjssii", id.s, event_id, uid, automatic ? "approved" : "pending", org, country, answers,
+                              sections, automatic ? code : NULL, lang, now, now);
     if (w != 1) {
         /* Two registrations at once: the unique pair refuses the second. */
         kj_err_set(e, w == KJ_DB_CONSTRAINT ? KJ_E_CONFLICT : KJ_E_INTERNAL, w == KJ_DB_CONSTRAINT ? "err.event.registered" : "err.internal", NULL);
@@ -128,7 +133,9 @@ int kj_event_register(kj_db *db, json_t *user, const char *event_id, json_t *in,
     }
     char link[80];
     snprintf(link, sizeof link, "/events/%s", event_id);
-    if (kj_notify(db, uid, automatic ? "event_registered" : "event_reg_pending", kj_jstr(ev, "name_zh"), link) < 1 || kj_db_commit(db)) {
+    if (kj_ev_tell(db, ev, uid, automatic ? "event_registered" : "event_reg_pending", NULL, automatic ? "mail.event.ticket" : NULL, NULL,
+                   NULL, link) ||
+        kj_db_commit(db)) {
         kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
         goto out;
     }
@@ -177,9 +184,9 @@ int kj_event_reg_act(kj_db *db, json_t *user, const char *reg_id, const char *ac
         char link[80];
         snprintf(link, sizeof link, "/events/%s", kj_jstr(ev, "id"));
         if (!ev_same(kj_jstr(reg, "user_id"), kj_user_id(actor)) &&
-            kj_notify(db, kj_jstr(reg, "user_id"), approve ? "event_reg_approved" : ev_same(action, "decline") ? "event_reg_declined"
-                                                                                                               : "event_reg_cancelled",
-                      kj_jstr(ev, "name_zh"), link) < 1) {
+            kj_ev_tell(db, ev, kj_jstr(reg, "user_id"), approve ? "event_reg_approved" : ev_same(action, "decline") ? "event_reg_declined"
+                                                                                                                   : "event_reg_cancelled",
+                       NULL, approve ? "mail.event.ticket" : NULL, NULL, NULL, link)) {
             kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
             goto out;
         }

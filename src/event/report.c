@@ -42,24 +42,58 @@ json_t *kj_event_report(kj_db *db, json_t *user, const char *event_id, kj_err *e
         "ssssssss", event_id, event_id, event_id, event_id, event_id, event_id, event_id, event_id);
     if (!out) out = json_object();
     json_object_set_new(out, "registrations", states);
-    /* By section: the sections people chose when registering. */
+    /* By section: attendance, not intentions. A section's sessions are
+     * where its participants took part: a held meeting counts for the
+     * section whose matchmaking session holds its slot's start, and its
+     * two sides (checked in) attended that section; a roadshow project
+     * placed in one of its sessions makes its submitter (checked in) an
+     * attendee too. "registrations" keeps what people chose when
+     * registering (interest). */
     json_t *sections = kj_db_rows(db, "SELECT id, name_zh, name_en FROM event_sections WHERE event_id = ? ORDER BY sort, id", "s", event_id);
     json_t *regs = kj_db_rows(db, "SELECT state, sections__json FROM event_registrations WHERE event_id = ? "
                                   "AND state IN ('pending','approved','checked_in')", "s", event_id);
+    json_t *mm = kj_db_rows(db, "SELECT section_id, starts_at, ends_at FROM event_sessions WHERE event_id = ? AND kind = 'matchmaking' "
+                                "AND section_id IS NOT NULL ORDER BY starts_at, id", "s", event_id);
+    json_t *held = kj_db_rows(db, "SELECT m.slot, m.requester_id, m.invitee_id, "
+                                  "(SELECT count(*) FROM event_registrations r WHERE r.event_id = m.event_id AND r.user_id = m.requester_id "
+                                  "  AND r.state = 'checked_in') AS a_in, "
+                                  "(SELECT count(*) FROM event_registrations r WHERE r.event_id = m.event_id AND r.user_id = m.invitee_id "
+                                  "  AND r.state = 'checked_in') AS b_in "
+                                  "FROM event_meetings m WHERE m.event_id = ? AND m.state = 'held' AND m.slot IS NOT NULL", "s", event_id);
+    json_t *shows = kj_db_rows(db, "SELECT DISTINCT s.section_id, p.submitter_id FROM event_projects p "
+                                   "JOIN event_sessions s ON s.id = p.session_id "
+                                   "JOIN event_registrations r ON r.event_id = p.event_id AND r.user_id = p.submitter_id AND r.state = 'checked_in' "
+                                   "WHERE p.event_id = ? AND p.state = 'selected' AND s.section_id IS NOT NULL", "s", event_id);
     json_t *s;
     json_array_foreach(sections, i, s) {
-        int64_t n = 0, att = 0;
+        const char *sid = kj_jstr(s, "id");
+        int64_t chose = 0, nheld = 0;
+        json_t *people = json_object();   /* user id → true: distinct attendees */
         size_t j, k;
-        json_t *x, *sid;
-        json_array_foreach(regs, j, x) json_array_foreach(json_object_get(x, "sections"), k, sid)
-            if (ev_same(json_string_value(sid), kj_jstr(s, "id"))) {
-                n++;
-                if (ev_same(kj_jstr(x, "state"), "checked_in")) att++;
-            }
-        json_object_set_new(s, "registrations", json_integer(n));
-        json_object_set_new(s, "attended", json_integer(att));
+        json_t *x, *y;
+        json_array_foreach(regs, j, x) json_array_foreach(json_object_get(x, "sections"), k, y)
+            if (ev_same(json_string_value(y), sid)) chose++;
+        json_array_foreach(held, j, x) {
+            int64_t at = kj_ev_slot_start(ev, ev_int(x, "slot", 0));
+            const char *where = NULL;
+            json_array_foreach(mm, k, y)
+                if (!where && at >= ev_int(y, "starts_at", 0) && at < ev_int(y, "ends_at", 0)) where = kj_jstr(y, "section_id");
+            if (!ev_same(where, sid)) continue;
+            nheld++;
+            if (ev_int(x, "a_in", 0)) json_object_set_new(people, kj_jstr(x, "requester_id"), json_true());
+            if (ev_int(x, "b_in", 0)) json_object_set_new(people, kj_jstr(x, "invitee_id"), json_true());
+        }
+        json_array_foreach(shows, j, x)
+            if (ev_same(kj_jstr(x, "section_id"), sid)) json_object_set_new(people, kj_jstr(x, "submitter_id"), json_true());
+        json_object_set_new(s, "registrations", json_integer(chose));
+        json_object_set_new(s, "attended", json_integer((json_int_t)json_object_size(people)));
+        json_object_set_new(s, "meetings_held", json_integer(nheld));
+        json_decref(people);
     }
     json_decref(regs);
+    json_decref(mm);
+    json_decref(held);
+    json_decref(shows);
     json_object_set_new(out, "by_section", sections ? sections : json_array());
     json_t *domains = kj_db_rows(db,
         "SELECT COALESCE(l.domain, '') AS domain, count(*) AS meetings, "

@@ -22,7 +22,7 @@
 #define BASE_MARK "@@BASE@@"
 
 const char *const kj_mail_categories[] = { "message", "offer", "contract", "milestone", "review", "alert", "notice", "challenge", "workorder",
-                                            "verification", NULL };
+                                            "verification", "event", NULL };
 const char *const kj_mail_modes[] = { "each", "digest", "off", NULL };
 
 /* Subject lines per category: {0} is the deal's title. */
@@ -37,6 +37,7 @@ static const struct { const char *category, *zh, *en; } subjects[] = {
     { "challenge", "揭榜挂帅项目有新进展：", "Challenge list update: " },
     { "workorder", "服务工单有新进展：", "Work order update: " },
     { "verification", "组织实名认证：", "Organization verification: " },
+    { "event", "活动通知：", "Event update: " },
 };
 
 static const char *mode_of(kj_db *db, const char *user_id, const char *category)
@@ -84,6 +85,22 @@ int kj_mail_enqueue2(kj_db *db, const char *user_id, const char *category, const
     int rc = insert(db, user_id, to, category, subj.data, body.data, !strcmp(mode, "digest") ? "digest" : "queued", 0);
     kj_buf_free(&subj);
     kj_buf_free(&body);
+    free(to);
+    return rc;
+}
+
+int kj_mail_enqueue_text(kj_db *db, const char *user_id, const char *category, const char *subject, const char *body,
+                         const char *link)
+{
+    if (!kj_in_list(kj_mail_categories, category)) return -1;
+    const char *mode = mode_of(db, user_id, category);
+    if (!strcmp(mode, "off")) return 0;
+    char *to = kj_db_text(db, "SELECT email FROM users WHERE id = ?", "s", user_id);
+    if (!to) return -1;
+    kj_buf text = { 0 };
+    kj_buf_printf(&text, "%s\n\n%s%s\n", body ? body : "", BASE_MARK, link ? link : "");
+    int rc = insert(db, user_id, to, category, subject ? subject : "", text.data, !strcmp(mode, "digest") ? "digest" : "queued", 0);
+    kj_buf_free(&text);
     free(to);
     return rc;
 }

@@ -11,7 +11,9 @@
  * Categories: message, offer, contract, milestone, review, alert, notice,
  * challenge, workorder (服务工单 steps, both sides), verification
  * (organization 实名认证: applications for staff, decisions for the
- * applicant). Per user and
+ * applicant), event (registrations, meetings, changes and cancellation of
+ * an event one takes part in; written in the participant's language by
+ * event/, see kj_mail_enqueue_text). Per user and
  * category the mode is "each" (default), "digest" (one e-mail a day with
  * everything) or "off".
  */
@@ -37,6 +39,12 @@ int kj_mail_enqueue(kj_db *db, const char *user_id, const char *category, const 
  *  §1: the e-mail's English line reads in English). */
 int kj_mail_enqueue2(kj_db *db, const char *user_id, const char *category, const char *subject, const char *subject_en,
                      const char *link);
+/** Like kj_mail_enqueue, with the subject and body the caller wrote (in
+ *  the recipient's language, which only the caller knows): the body is
+ *  followed by the link. Same preference rules and transaction. 0 or -1
+ *  (unknown category, storage error). */
+int kj_mail_enqueue_text(kj_db *db, const char *user_id, const char *category, const char *subject, const char *body,
+                         const char *link);
 /** Queues an account-security e-mail to user_id's current address,
  *  whatever the user's preferences (these cannot be turned off; category
  *  "account.<what>"): what is "verify" (link: the verification link),

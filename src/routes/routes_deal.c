@@ -57,7 +57,8 @@ static const kj_field mail_pref_fields[] = {
     { "contract", KJ_F_ENUM, 0, 0, 0, mail_modes }, { "milestone", KJ_F_ENUM, 0, 0, 0, mail_modes },
     { "review", KJ_F_ENUM, 0, 0, 0, mail_modes }, { "alert", KJ_F_ENUM, 0, 0, 0, mail_modes },
     { "notice", KJ_F_ENUM, 0, 0, 0, mail_modes }, { "challenge", KJ_F_ENUM, 0, 0, 0, mail_modes },
-    { "workorder", KJ_F_ENUM, 0, 0, 0, mail_modes }, { "verification", KJ_F_ENUM, 0, 0, 0, mail_modes }, KJ_FIELDS_END };
+    { "workorder", KJ_F_ENUM, 0, 0, 0, mail_modes }, { "verification", KJ_F_ENUM, 0, 0, 0, mail_modes },
+    { "event", KJ_F_ENUM, 0, 0, 0, mail_modes }, KJ_FIELDS_END };
 
 static const kj_field ratings_fields[] = { { "limit", KJ_F_INT, 0, 1, 100, NULL }, KJ_FIELDS_END };
 

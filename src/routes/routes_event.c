@@ -34,13 +34,31 @@ static const kj_field api_event_fields[] = { EVENT_FIELDS, { "sections", KJ_F_JS
 static const kj_field page_event_fields[] = { EVENT_FIELDS, { "sections_text", KJ_F_MULTILINE, 0, 0, 4000, NULL },
                                               { "questions_text", KJ_F_MULTILINE, 0, 0, 4000, NULL }, KJ_FIELDS_END };
 
+/* Editing: every field optional (only those given change). */
+#define EVENT_EDIT_FIELDS                                                                                                       \
+    { "name_zh", KJ_F_TEXT, 0, 1, 120, NULL }, { "name_en", KJ_F_TEXT, 0, 0, 120, NULL },                                      \
+    { "summary_zh", KJ_F_MULTILINE, 0, 0, 5000, NULL }, { "summary_en", KJ_F_MULTILINE, 0, 0, 5000, NULL },                      \
+    { "venue", KJ_F_TEXT, 0, 0, 200, NULL }, { "online", KJ_F_BOOL, 0, 0, 0, NULL }, { "online_url", KJ_F_TEXT, 0, 0, 500, NULL }, \
+    { "region", KJ_F_TEXT, 0, 0, 12, NULL }, { "time_zone", KJ_F_TEXT, 0, 0, 64, NULL }, LOCAL("starts_at", 0), LOCAL("ends_at", 0), \
+    { "capacity", KJ_F_INT, 0, 0, 100000, NULL }, { "approval", KJ_F_ENUM, 0, 0, 0, approvals }, LOCAL("meeting_start", 0),     \
+    { "slot_minutes", KJ_F_INT, 0, 5, 120, NULL }, { "slots", KJ_F_INT, 0, 0, 48, NULL }, { "tables", KJ_F_INT, 0, 0, 200, NULL }
+static const kj_field api_event_edit_fields[] = { EVENT_EDIT_FIELDS, { "questions", KJ_F_JSON, 0, 0, 0, NULL }, KJ_FIELDS_END };
+static const kj_field page_event_edit_fields[] = { EVENT_EDIT_FIELDS, KJ_FIELDS_END };
+static const kj_field reason_fields[] = { { "reason", KJ_F_MULTILINE, 0, 0, 500, NULL }, KJ_FIELDS_END };
+static const kj_field section_fields[] = { { "name_zh", KJ_F_TEXT, 0, 1, 100, NULL }, { "name_en", KJ_F_TEXT, 0, 0, 100, NULL }, KJ_FIELDS_END };
+
 static const kj_field list_fields[] = { { "when", KJ_F_ENUM, 0, 0, 0, whens }, { "limit", KJ_F_INT, 0, 1, 200, NULL }, KJ_FIELDS_END };
 static const kj_field action_fields[] = { { "action", KJ_F_TEXT, KJ_REQUIRED, 1, 40, NULL }, { "back", KJ_F_TEXT, 0, 0, 10, NULL },
-                                          KJ_FIELDS_END };
+                                          { "reason", KJ_F_MULTILINE, 0, 0, 500, NULL }, KJ_FIELDS_END };
 static const kj_field session_fields[] = {
     { "section_id", KJ_F_TEXT, 0, 0, 26, NULL }, { "kind", KJ_F_ENUM, 0, 0, 0, kinds }, { "title_zh", KJ_F_TEXT, KJ_REQUIRED, 1, 200, NULL },
     { "title_en", KJ_F_TEXT, 0, 0, 200, NULL }, { "room", KJ_F_TEXT, 0, 0, 100, NULL }, { "speakers", KJ_F_TEXT, 0, 0, 500, NULL },
     { "description", KJ_F_MULTILINE, 0, 0, 5000, NULL }, LOCAL("starts_at", KJ_REQUIRED), LOCAL("ends_at", KJ_REQUIRED), KJ_FIELDS_END };
+
+static const kj_field session_edit_fields[] = {
+    { "section_id", KJ_F_TEXT, 0, 0, 26, NULL }, { "kind", KJ_F_ENUM, 0, 0, 0, kinds }, { "title_zh", KJ_F_TEXT, 0, 1, 200, NULL },
+    { "title_en", KJ_F_TEXT, 0, 0, 200, NULL }, { "room", KJ_F_TEXT, 0, 0, 100, NULL }, { "speakers", KJ_F_TEXT, 0, 0, 500, NULL },
+    { "description", KJ_F_MULTILINE, 0, 0, 5000, NULL }, LOCAL("starts_at", 0), LOCAL("ends_at", 0), KJ_FIELDS_END };
 
 #define REG_FIELDS { "org_name", KJ_F_TEXT, 0, 0, 100, NULL }, { "country", KJ_F_TEXT, KJ_REQUIRED, 1, 2, NULL }
 static const kj_field api_register_fields[] = { REG_FIELDS, { "answers", KJ_F_JSON, 0, 0, 0, NULL }, { "sections", KJ_F_JSON, 0, 0, 0, NULL },
@@ -93,6 +111,15 @@ const kj_route kj_routes_event[] = {
     { KJ_GET,  EV,                                 kj_page_event,                 KJ_PUBLIC, 0, NULL, "event" },
     { KJ_POST, EV "/act",                          kj_page_event_act,             KJ_STAFF,  0, action_fields, "event_act" },
     { KJ_POST, EV "/sessions",                     kj_page_event_session_add,     KJ_STAFF,  0, session_fields, "event_sessions" },
+    { KJ_GET,  EV "/edit",                         kj_page_event_edit_form,       KJ_STAFF,  0, NULL, "event_edit" },
+    { KJ_POST, EV "/edit",                         kj_page_event_edit,            KJ_STAFF,  0, page_event_edit_fields, "event_edit" },
+    { KJ_POST, EV "/delete",                       kj_page_event_delete,          KJ_STAFF,  0, reason_fields, "event_delete" },
+    { KJ_POST, EV "/sections",                     kj_page_event_section_add,     KJ_STAFF,  0, section_fields, "event_sections" },
+    { KJ_POST, EV "/sections/{s}/edit",            kj_page_event_section_edit,    KJ_STAFF,  0, section_fields, "event_section_edit" },
+    { KJ_POST, EV "/sections/{s}/delete",          kj_page_event_section_delete,  KJ_STAFF,  0, NULL, "event_section_delete" },
+    { KJ_GET,  EV "/sessions/{s}/edit",            kj_page_event_session_edit_form, KJ_STAFF, 0, NULL, "event_session_edit" },
+    { KJ_POST, EV "/sessions/{s}/edit",            kj_page_event_session_edit,    KJ_STAFF,  0, session_edit_fields, "event_session_edit" },
+    { KJ_POST, EV "/sessions/{s}/delete",          kj_page_event_session_delete,  KJ_STAFF,  0, NULL, "event_session_delete" },
     { KJ_GET,  EV "/register",                     kj_page_event_register_form,   SIGNED,    0, NULL, "event_register" },
     { KJ_POST, EV "/register",                     kj_page_event_register,        SIGNED,    0, page_register_fields, "event_register" },
     { KJ_GET,  EV "/registrations",                kj_page_event_registrations,   KJ_STAFF,  0, NULL, "event_registrations" },
@@ -121,6 +148,13 @@ const kj_route kj_routes_event[] = {
     { KJ_POST, "/api/v1/events",                   kj_api_event_create,           KJ_STAFF,  API, api_event_fields, "api_events" },
     { KJ_GET,  "/api/v1/events/lifecycle",         kj_api_event_lifecycle,        KJ_PUBLIC, API, NULL, "api_event_lifecycle" },
     { KJ_GET,  AEV,                                kj_api_event,                  KJ_PUBLIC, API, NULL, "api_event" },
+    { KJ_PATCH, AEV,                               kj_api_event_patch,            KJ_STAFF,  API, api_event_edit_fields, "api_event" },
+    { KJ_DELETE, AEV,                              kj_api_event_delete,           KJ_STAFF,  API, reason_fields, "api_event" },
+    { KJ_PATCH, AEV "/sessions/{s}",               kj_api_event_session_patch,    KJ_STAFF,  API, session_edit_fields, "api_event_session" },
+    { KJ_DELETE, AEV "/sessions/{s}",              kj_api_event_session_delete,   KJ_STAFF,  API, NULL, "api_event_session" },
+    { KJ_POST, AEV "/sections",                    kj_api_event_section_add,      KJ_STAFF,  API, section_fields, "api_event_sections" },
+    { KJ_PATCH, AEV "/sections/{s}",               kj_api_event_section_patch,    KJ_STAFF,  API, section_fields, "api_event_section" },
+    { KJ_DELETE, AEV "/sections/{s}",              kj_api_event_section_delete,   KJ_STAFF,  API, NULL, "api_event_section" },
     { KJ_POST, AEV "/actions",                     kj_api_event_act,              KJ_STAFF,  API, action_fields, "api_event_act" },
     { KJ_POST, AEV "/sessions",                    kj_api_event_sessions,         KJ_STAFF,  API, session_fields, "api_event_sessions" },
     { KJ_GET,  AEV "/registrations",               kj_api_event_registrations,    KJ_STAFF,  API, NULL, "api_event_registrations" },

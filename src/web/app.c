@@ -22,6 +22,7 @@
 #include "search/search.h"
 #include "search/backend.h"
 #include "challenge/challenge.h"
+#include "event/event.h"
 #include "mail/mail.h"
 #include "popsci/popsci.h"
 #include "instance/instance.h"
@@ -170,6 +171,7 @@ static void install_mail_hooks(void)
     kj_alert_hook = kj_mail_alert;
     kj_popsci_notice_hook = kj_mail_notice;
     kj_challenge_mail_hook = kj_mail_challenge;
+    kj_event_text_hook = kj_i18n_get;
 }
 
 /* The languages the profile offers are installed, exactly by tag (a typo

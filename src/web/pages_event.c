@@ -270,7 +270,7 @@ void kj_page_event(kj_req *req)
 void kj_page_event_act(kj_req *req)
 {
     kj_err e = { 0 };
-    if (kj_event_act(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "action"), &e)) { kj_answer_err(req, &e); return; }
+    if (kj_event_act(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "action"), kj_in_str(req, "reason"), &e)) { kj_answer_err(req, &e); return; }
     kj_resp_redirect(req, kj_arena_printf(req->arena, "/events/%s?done=%s", kj_req_param(req, 0), kj_in_str(req, "action")));
 }
 
@@ -355,6 +355,7 @@ void kj_page_event_register(kj_req *req)
     if (!ev) return;
     if (kj_has_errors(req)) { render_register(req, ev, 422); return; }
     json_t *in = kj_ev_register_input(req, ev);
+    json_object_set_new(in, "lang", json_string(req->lang));   /* the participant's e-mails are written in it */
     char id[KJ_ID_LEN + 1];
     kj_err e = { 0 };
     int rc = kj_event_register(kj_req_db(req), req->user, kj_req_param(req, 0), in, id, &e);

@@ -65,6 +65,27 @@ void kj_page_event_project_score(kj_req *req);
 void kj_page_event_project_place(kj_req *req);
 
 /* API (api/api_event.c). */
+/* pages_event_edit.c: changing an event after its creation. */
+/** An edit's input: req->in plus the fields submitted empty (as ""),
+ *  which the route validator leaves out: clearing a field is a change. New ref. */
+json_t *kj_ev_edit_input(kj_req *req);
+void kj_page_event_edit_form(kj_req *req);
+void kj_page_event_edit(kj_req *req);
+void kj_page_event_delete(kj_req *req);
+void kj_page_event_section_add(kj_req *req);
+void kj_page_event_section_edit(kj_req *req);
+void kj_page_event_section_delete(kj_req *req);
+void kj_page_event_session_edit_form(kj_req *req);
+void kj_page_event_session_edit(kj_req *req);
+void kj_page_event_session_delete(kj_req *req);
+/* api_event_edit.c */
+void kj_api_event_patch(kj_req *req);
+void kj_api_event_delete(kj_req *req);
+void kj_api_event_session_patch(kj_req *req);
+void kj_api_event_session_delete(kj_req *req);
+void kj_api_event_section_add(kj_req *req);
+void kj_api_event_section_patch(kj_req *req);
+void kj_api_event_section_delete(kj_req *req);
 void kj_api_events(kj_req *req);
 void kj_api_event_create(kj_req *req);
 void kj_api_event_lifecycle(kj_req *req);

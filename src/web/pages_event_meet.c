@@ -421,11 +421,11 @@ void kj_ev_send_report_xlsx(kj_req *req, const char *id)
     json_t *x;
     json_array_foreach(json_object_get(r, "reg_states"), i, x) json_array_append_new(summary, row2(kj_jstr(x, "label"), json_object_get(x, "n")));
     json_t *sections = json_array();
-    json_array_append_new(sections, json_pack("[s, s, s]", kj_tr(req, "event.report.section"), kj_tr(req, "event.report.registered"),
-                                              kj_tr(req, "event.report.attended")));
+    json_array_append_new(sections, json_pack("[s, s, s, s]", kj_tr(req, "event.report.section"), kj_tr(req, "event.report.section_chose"),
+                                              kj_tr(req, "event.report.section_attended"), kj_tr(req, "event.report.meetings_held")));
     json_array_foreach(json_object_get(r, "by_section"), i, x)
-        json_array_append_new(sections, json_pack("[s, O, O]", kj_jstr_or_empty(x, "name"), json_object_get(x, "registrations"),
-                                                  json_object_get(x, "attended")));
+        json_array_append_new(sections, json_pack("[s, O, O, O]", kj_jstr_or_empty(x, "name"), json_object_get(x, "registrations"),
+                                                  json_object_get(x, "attended"), json_object_get(x, "meetings_held")));
     json_t *domains = json_array();
     json_array_append_new(domains, json_pack("[s, s, s, s, s]", kj_tr(req, "event.report.domain"), kj_tr(req, "event.report.meetings_requested"),
                                              kj_tr(req, "event.report.meetings_held"), kj_tr(req, "event.report.intentions"),

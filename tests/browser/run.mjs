@@ -43,6 +43,7 @@ import { tests as axeTests } from './axe.mjs';
 import { tests as statsTests } from './stats.mjs';
 import { tests as fedTests } from './fed.mjs';
 import { tests as langTests } from './lang.mjs';
+import { tests as cameraTests } from './checkin_camera.mjs';
 import { startMailSink } from './mail.mjs';
 import { startServer } from './server.mjs';
 
@@ -52,7 +53,7 @@ const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const ACTION_TIMEOUT_MS = Number(process.env.KEJIYUN_BROWSER_TIMEOUT_MS) || 20000;
 const DEFAULT_BUDGET = 6; // a test's time cap, in per-action timeouts
 const ONLY = process.env.KEJIYUN_BROWSER_ONLY ? new RegExp(process.env.KEJIYUN_BROWSER_ONLY) : null;
-const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests, ...dealTests, ...trustTests, ...orgverifyTests, ...workorderTests, ...eventTests, ...phoneTests, ...statsTests, ...axeTests, ...fedTests, ...langTests]
+const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests, ...dealTests, ...trustTests, ...orgverifyTests, ...workorderTests, ...eventTests, ...phoneTests, ...statsTests, ...axeTests, ...fedTests, ...langTests, ...cameraTests]
   .filter((test) => !ONLY || ONLY.test(test.name));
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
@@ -218,7 +219,10 @@ async function main() {
   }
 
   if (browser) {
-    const env = { base: server.base, artifacts: ARTIFACTS, zh: loadCatalog('zh-CN'), en: loadCatalog('en'), mail };
+    // launch(args): a browser of the test's own with extra Chromium
+    // switches (checkin_camera.mjs: a fake camera playing a file); the test closes it.
+    const launch = (args) => pw.chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...args], timeout: 60000 });
+    const env = { base: server.base, artifacts: ARTIFACTS, zh: loadCatalog('zh-CN'), en: loadCatalog('en'), mail, launch };
     for (const test of tests) await runTest(browser, test, env);
     await browser.close().catch(() => {});
   }

@@ -496,7 +496,30 @@ EV_CHECKIN = expect("forbidden", operator="missing", admin="missing")
 EV_STAFF_422 = expect("forbidden", operator="status 422", another_center="status 422", center_staff="status 422", admin="status 422")
 EV_REGISTER = expect("ok", org_member="conflict")
 EV_SESSION = {"title_zh": "矩阵日程", "starts_at": "{day}T10:00", "ends_at": "{day}T11:00"}
+# Changing an event after its creation (edit.c): {ses} is a session of {ev}
+# in section {sec}, {cancelled} an event cancelled before the run, {nosuch}
+# a well-formed id of no session. Organizers' refusals (a cancelled event,
+# a section that still has sessions, an unknown session) show they passed
+# the access check without changing anything.
+EV_REFUSED_409 = expect("forbidden", operator="conflict", admin="conflict")
+EV_REFUSED_404 = expect("forbidden", operator="missing", admin="missing")
 EVENT_MATRIX = [
+    ("GET", "/events/{ev}/edit", "page", ORGANIZERS),
+    ("POST", "/events/{ev}/edit", "page", ORGANIZERS, {}),
+    ("POST", "/events/{cancelled}/delete", "page", EV_REFUSED_409, {"reason": "矩阵"}),
+    ("POST", "/events/{ev}/sections", "page", ORGANIZERS, {"name_zh": "矩阵板块页"}),
+    ("POST", "/events/{ev}/sections/{sec}/edit", "page", ORGANIZERS, {"name_zh": "矩阵板块"}),
+    ("POST", "/events/{ev}/sections/{sec}/delete", "page", EV_REFUSED_409, {}),
+    ("GET", "/events/{ev}/sessions/{ses}/edit", "page", ORGANIZERS),
+    ("POST", "/events/{ev}/sessions/{ses}/edit", "page", ORGANIZERS, {"room": "矩阵厅"}),
+    ("POST", "/events/{ev}/sessions/{nosuch}/delete", "page", EV_REFUSED_404, {}),
+    ("PATCH", "/api/v1/events/{ev}", "api", ORGANIZERS, {"venue": "矩阵会场"}),
+    ("DELETE", "/api/v1/events/{cancelled}", "api", EV_REFUSED_409, {"reason": "矩阵"}),
+    ("PATCH", "/api/v1/events/{ev}/sessions/{ses}", "api", ORGANIZERS, {"room": "矩阵厅"}),
+    ("DELETE", "/api/v1/events/{ev}/sessions/{nosuch}", "api", EV_REFUSED_404),
+    ("POST", "/api/v1/events/{ev}/sections", "api", ORGANIZERS, {"name_zh": "矩阵板块"}),
+    ("PATCH", "/api/v1/events/{ev}/sections/{sec}", "api", ORGANIZERS, {"name_en": "Matrix"}),
+    ("DELETE", "/api/v1/events/{ev}/sections/{sec}", "api", EV_REFUSED_409),
     ("GET", "/events", "page", PUBLIC),
     ("GET", "/events/feed.atom", "page", PUBLIC),
     ("GET", "/events/{ev}", "page", PUBLIC),
@@ -564,13 +587,19 @@ def test_event_authorization_matrix(server):
     body = {"name_zh": "矩阵对接会", "starts_at": day + "T09:00", "ends_at": day + "T18:00", "meeting_start": day + "T14:00",
             "slots": 3, "tables": 2}
     ids = {}
-    for name in ("ev", "ev2", "draft"):
-        r = op.api("POST", "/api/v1/events", body)
+    for name in ("ev", "ev2", "draft", "cancelled"):
+        r = op.api("POST", "/api/v1/events", dict(body, sections=[{"name_zh": "矩阵板块", "sessions": [
+            {"title_zh": "矩阵日程", "starts_at": day + "T09:00", "ends_at": day + "T10:00"}]}]))
         assert r.status == 201, r
         ids[name] = r.json["id"]
+        if name == "ev":
+            ids["sec"] = r.json["sections"][0]["id"]
+            ids["ses"] = r.json["sections"][0]["sessions"][0]["id"]
         if name != "draft":
             for action in ("publish", "open_registration"):
                 assert op.api("POST", "/api/v1/events/%s/actions" % ids[name], {"action": action}).status == 200
+    assert op.api("POST", "/api/v1/events/%s/actions" % ids["cancelled"], {"action": "cancel"}).status == 200
+    ids["nosuch"] = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
     member, victim = client_for(server, "org_member"), client_for(server, "scientist2")
     for c in (member, victim):
         assert c.api("POST", "/api/v1/events/%s/registrations" % ids["ev"], {"country": "CN"}).status == 201

@@ -197,7 +197,7 @@ def mail_preferences(server, smtp):
     # Defaults: each category by e-mail.
     r = provider.api("GET", "/api/v1/mail-prefs")
     assert r.status == 200 and r.json == {c: "each" for c in ("message", "offer", "contract", "milestone", "review", "alert", "notice", "challenge",
-                                                                   "workorder", "verification")}, r
+                                                                   "workorder", "verification", "event")}, r
     assert Client(server).api("GET", "/api/v1/mail-prefs").status == 401
     assert provider.api("PUT", "/api/v1/mail-prefs", {"message": "sometimes"}).status == 422
     r = client.api("PUT", "/api/v1/mail-prefs", {"message": "off", "offer": "digest"})

@@ -208,12 +208,22 @@ TEST(event_lifecycle_tables_shape)
             CHECK(kj_event_allowed("meetings", meeting_actions[a], *st) == listed);
         }
     /* Terminal states: nothing leaves declined or cancelled meetings, or
-     * declined, cancelled, checked-in registrations. */
+     * declined, cancelled registrations; a checked-in registration is
+     * cancelled only by the system (the event cancelled). */
     for (const char *const *a = meeting_actions; a < meeting_actions + 6; a++) {
         CHECK(!kj_event_allowed("meetings", *a, "declined"));
         CHECK(!kj_event_allowed("meetings", *a, "cancelled"));
     }
-    CHECK(!kj_event_allowed("registrations", "cancel", "checked_in"));
+    CHECK(kj_event_allowed("registrations", "cancel", "checked_in"));
+    size_t k;
+    json_t *row;
+    json_t *regs_rows = json_object_get(json_object_get(lc, "registrations"), "transitions");
+    json_array_foreach(regs_rows, k, row) if (!strcmp(kj_jstr(row, "action"), "cancel") && !strcmp(kj_jstr(row, "from"), "checked_in")) {
+        CHECK_INT(json_array_size(json_object_get(row, "roles")), 1);
+        CHECK(!strcmp(json_string_value(json_array_get(json_object_get(row, "roles"), 0)), "system"));
+    }
+    for (const char *const *st = kj_event_reg_states; *st; st++)
+        if (!strcmp(*st, "declined") || !strcmp(*st, "cancelled")) CHECK(!kj_event_allowed("registrations", "cancel", *st));
     CHECK(!kj_event_allowed("registrations", "check_in", "checked_in"));
     CHECK(!kj_event_allowed("registrations", "check_in", "pending"));
     CHECK(!kj_event_allowed("nosuch", "cancel", "pending"));
