@@ -6,7 +6,8 @@
 // agenda (.ics); the scientist accepts (the meeting gets a slot and a
 // table); the staff check both in by typing the codes from their tickets;
 // both record "intention to cooperate"; the enterprise starts a deal in
-// one step. Every page is checked for sideways scrolling.
+// one step. On the way the head moves the venue on the edit page. Every
+// page is checked for sideways scrolling.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -87,6 +88,14 @@ async function journey(t) {
   await follow(staff, '#ev-act-open_registration');
   assert.equal(await staff.locator('#ev-state').getAttribute('data-state'), 'published');
   await expectNoSideways(staff, 'event (organizer)');
+  // A change after publishing: the venue moves (nobody has registered yet).
+  await followTo(staff, '#ev-edit-link', /\/edit$/);
+  await expectNoSideways(staff, 'edit event');
+  assert.equal(await staff.inputValue('#ed-starts'), local(7, 9), 'the form shows the event\'s own local time');
+  await staff.fill('#ed-venue', '成都天府软件园 C 区');
+  await followTo(staff, '#ed-submit', /^\/events\/[0-9A-Z]{26}$/);
+  assert.match(await staff.locator('#ev-done').innerText(), new RegExp(t.zh('event.done.updated').slice(0, 5)));
+  assert.match(await staff.locator('#event').innerText(), /成都天府软件园 C 区/);
 
   // The scientist registers and shows an achievement.
   const sci = await t.newPage(PHONE);
@@ -177,7 +186,7 @@ async function axeEventPages(t) {
     }
     const staff = await t.newPage(options);
     await logInOn(staff, t.base, STAFF);
-    for (const sub of ['/checkin', '/report', '/registrations']) {
+    for (const sub of ['/checkin', '/report', '/registrations', '/edit']) {
       await staff.goto(`${t.base}${href}${sub}`);
       found.push(...(await violations(AxeBuilder, staff)).map((v) => `[${size}] ${v}`));
     }
