@@ -605,11 +605,19 @@ int kj_event_session_add(kj_db *db, json_t *user, const char *id, json_t *in, ch
             kj_ev_bad(e, &nbad, "section_id", "err.event.section");
         kj_id sid = kj_id_new();
         if (!nbad) {
-            if (kj_db_exec(db, "INSERT INTO event_sessions(id, event_id, section_id, kind, title_zh, title_en, room, speakers, description, "
-                               "starts_at, ends_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "sssssssssii", sid.s, id, section, kind,
-                           kj_jstr(in, "title_zh"), kj_jstr_or_empty(in, "title_en"), kj_jstr_or_empty(in, "room"),
-                           kj_jstr_or_empty(in, "speakers"), kj_jstr_or_empty(in, "description"), a, b) == 1 &&
-                kj_db_commit(db) == 0) {
+            json_t *detail = json_pack("{s:s, s:s}", "event_id", id, "title_zh", kj_jstr_or_empty(in, "title_zh"));
+            int w = kj_db_exec(db, "INSERT INTO event_sessions(id, event_id, section_id, kind, title_zh, title_en, room, speakers, description, "
+                                   "starts_at, ends_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "sssssssssii", sid.s, id, section, kind,
+                               kj_jstr(in, "title_zh"), kj_jstr_or_empty(in, "title_en"), kj_jstr_or_empty(in, "room"),
+                               kj_jstr_or_empty(in, "speakers"), kj_jstr_or_empty(in, "description"), a, b);
+            char link[80];
+            snprintf(link, sizeof link, "/events/%s", id);
+            /* Audited; the participants of a published event learn of it. */
+            bool ok = w == 1 && kj_audit_write(db, kj_user_id(actor), "event.session.add", "event_session", sid.s, "", detail) == 0 &&
+                      (!ev_same(kj_jstr(ev, "state"), "published") ||
+                       kj_ev_tell_all(db, ev, "'pending','approved','checked_in'", "event_changed", "mail.event.changed", NULL, link) == 0);
+            json_decref(detail);
+            if (ok && kj_db_commit(db) == 0) {
                 memcpy(id_out, sid.s, KJ_ID_LEN + 1);
                 rc = 0;
             } else kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);

@@ -144,7 +144,7 @@ void kj_page_event_edit(kj_req *req)
     if (kj_has_errors(req)) { render_edit(req, 422, NULL); return; }
     json_t *in = kj_ev_edit_input(req);
     /* A checkbox sends nothing when off: the form always says. */
-    json_object_set_new(in, "online", json_boolean(kj_in_str(req, "online") != NULL));
+    json_object_set_new(in, "online", json_boolean(json_is_true(json_object_get(req->in, "online"))));
     kj_err e = { .fields = json_object() };
     int rc = kj_event_update(kj_req_db(req), req->user, kj_req_param(req, 0), in, &e);
     json_decref(in);

@@ -105,6 +105,14 @@ def test_edit_by_page(server):
     assert r.status == 303 and r.header("Location").endswith("?done=updated"), r
     got = op.api("GET", "/api/v1/events/%s" % eid).json
     assert got["venue"] == "绵阳科技城" and got["approval"] == "manual" and got["name_zh"].endswith("（改）")
+    assert got["online"] == 0 and got["name_en"] == ""          # an emptied field is cleared
+    # The checkbox: ticked, then the form shows it ticked; unticked, off again.
+    assert op.post_form("/events/%s/edit" % eid, dict(form, online="1", online_url="https://meet.example.org/kj")).status == 303
+    got = op.api("GET", "/api/v1/events/%s" % eid).json
+    assert got["online"] == 1 and got["online_url"] == "https://meet.example.org/kj", got
+    assert 'id="ed-online" checked' in op.get("/events/%s/edit" % eid).text
+    assert op.post_form("/events/%s/edit" % eid, form).status == 303
+    assert op.api("GET", "/api/v1/events/%s" % eid).json["online"] == 0
     # A bad field comes back on the form, what was typed kept.
     r = op.post_form("/events/%s/edit" % eid, dict(form, ends_at=local(10, 8), venue="保留的输入"))
     assert r.status == 422 and "保留的输入" in r.text and "结束时间必须晚于开始时间" in r.text, r
