@@ -80,20 +80,71 @@ def pg_database(data_dir):
     return url
 
 
+def pg_demo_copy(data_dir, command, environment):
+    """On the PostgreSQL lane, data_dir's database as a copy of the demo
+    (CREATE DATABASE … TEMPLATE) with the demo's files: the demo (command,
+    run with KEJIYUN_DB) is loaded once per cluster and binary into a
+    template, which takes a second to copy where loading the demo through
+    PostgreSQL takes about as long as a module's tests. Returns the URL,
+    or None (not on that lane, or data_dir has its database already).
+    Every copy has the template's instance id: two instances that must
+    differ (federation) load their own demo (Server(fresh_demo=True))."""
+    base, scratch = os.environ.get("KEJIYUN_TEST_PG"), os.environ.get("KEJIYUN_TEST_PG_DIR")
+    if not base or not scratch or os.path.exists(os.path.join(data_dir, "pg-database-url")):
+        return None
+    import fcntl
+    import hashlib
+    sys.path.insert(0, os.path.join(ROOT, "tests", "pg"))
+    import cluster
+    st = os.stat(BIN)
+    key = hashlib.sha1(repr((BIN, st.st_mtime_ns, st.st_size, command[1:])).encode()).hexdigest()[:12]
+    tdir = os.path.join(scratch, "demo-" + key)
+    marker = os.path.join(tdir, "template-database")
+    # Lanes are processes: one makes the template, the others wait for it;
+    # the copies too are made one at a time (a template must have no
+    # other session while it is copied).
+    with open(tdir + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(marker):
+            shutil.rmtree(tdir, ignore_errors=True)
+            os.makedirs(tdir)
+            url = cluster.create_database(base, prefix="tpl")
+            subprocess.run([*command, "--data", tdir], check=True, stdout=subprocess.DEVNULL,
+                           env=dict(environment, KEJIYUN_DB=url), cwd=ROOT)
+            with open(marker, "w") as f:
+                f.write(url.rsplit("/", 1)[1])
+        with open(marker) as f:
+            template = f.read().strip()
+        url = cluster.create_database(base, template=template)
+    for name in os.listdir(tdir):
+        src = os.path.join(tdir, name)
+        if name == "template-database" or name.startswith("server-"):
+            continue
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(data_dir, name), dirs_exist_ok=True)
+        else:
+            shutil.copy(src, os.path.join(data_dir, name))
+    with open(os.path.join(data_dir, "pg-database-url"), "w") as f:
+        f.write(url)
+    return url
+
+
 class Server:
-    def __init__(self, extra_args=(), demo=True, env=None, data_dir=None, test_mode=True):
+    def __init__(self, extra_args=(), demo=True, env=None, data_dir=None, test_mode=True, fresh_demo=False):
         self.dir = data_dir or tempfile.mkdtemp(prefix="kejiyun-test-")
         self.port = free_port()
         self.base = "127.0.0.1:%d" % self.port
         self.log = open(os.path.join(self.dir, "server-%d.log" % self.port), "w+")
         environment = dict(os.environ)
         environment.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        demo_command = [BIN, "demo"]
+        copied = demo and not fresh_demo and pg_demo_copy(self.dir, demo_command, dict(environment, **(env or {})))
         self.db_url = pg_database(self.dir)
         if self.db_url:
             environment["KEJIYUN_DB"] = self.db_url
         environment.update(env or {})
-        if demo:
-            subprocess.run([BIN, "demo", "--data", self.dir], check=True, stdout=subprocess.DEVNULL,
+        if demo and not copied:
+            subprocess.run([*demo_command, "--data", self.dir], check=True, stdout=subprocess.DEVNULL,
                            env=environment, cwd=ROOT)
         # test_mode=False: a server as in production, without /__test routes.
         mode = ["--test-mode"] if test_mode else []
@@ -362,6 +413,105 @@ def db_rows(server, sql, *args):
     rows = [dict(r) for r in db.execute(sql, args)]
     db.close()
     return rows
+
+
+class DbError(Exception):
+    """A statement the database refused (db_exec): its message, from
+    either backend (a trigger's "… is append-only", say)."""
+
+
+def is_pg(server):
+    """True on the PostgreSQL lane: the server's database is PostgreSQL."""
+    return bool(getattr(server, "db_url", None))
+
+
+def db_exec(server, *statements):
+    """Writes behind the server's back, as an operator's SQL console would
+    (tests of what kejiyun does about such writes: a stale cache, a broken
+    hash chain, a missing migration). Each statement is (sql, args...) or a
+    bare sql string; all run in one transaction, on SQLite through sqlite3,
+    on PostgreSQL through psql (the '?' written in as quoted literals,
+    test-side only). A refused statement raises DbError and nothing is
+    kept. Portable SQL only: both backends run the same text."""
+    stmts = [(s, ()) if isinstance(s, str) else (s[0], tuple(s[1:])) for s in statements]
+    if is_pg(server):
+        texts = []
+        for sql, args in stmts:
+            parts = sql.split("?")
+            assert len(parts) == len(args) + 1, "parameters do not match the '?' of " + sql
+            texts.append(parts[0] + "".join(_sql_literal(a) + p for a, p in zip(args, parts[1:])))
+        # One -c string is one implicit transaction in PostgreSQL.
+        out = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", server.db_url, "-c", ";\n".join(texts)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if out.returncode != 0:
+            raise DbError(out.stderr.strip())
+        return
+    db = sqlite3.connect(os.path.join(server.dir, "kejiyun.db"), timeout=10)
+    try:
+        for sql, args in stmts:
+            db.execute(sql, args)
+        db.commit()
+    except sqlite3.DatabaseError as e:
+        db.rollback()
+        raise DbError(str(e))
+    finally:
+        db.close()
+
+
+def cli_env(data_dir):
+    """The environment for a kejiyun command on data_dir's instance: on the
+    PostgreSQL lane, KEJIYUN_DB names that directory's database (as for its
+    server), so a command reaches the same data as the server does."""
+    env = dict(os.environ)
+    url = pg_database(data_dir)
+    if url:
+        env["KEJIYUN_DB"] = url
+    return env
+
+
+def cli(target, *args, check=False, **kw):
+    """Runs `kejiyun ARGS...` (from the source tree, output captured as
+    text) on target's database: target is a Server or a data directory.
+    Pass --data in args where the command takes it."""
+    data_dir = getattr(target, "dir", target)
+    kw.setdefault("capture_output", True)
+    return subprocess.run([BIN, *args], text=True, cwd=ROOT, env=cli_env(data_dir), check=check, **kw)
+
+
+class Instance:
+    """A data directory and its database without a server (a copy to
+    tamper with): db_exec, db_rows and cli take it as they take a Server."""
+
+    def __init__(self, data_dir, db_url=None):
+        self.dir = data_dir
+        self.db_url = db_url
+
+
+def copy_database(server, dst_dir):
+    """Copies the (stopped) server's database for dst_dir and returns that
+    Instance: SQLite's files into the directory, or on PostgreSQL a new
+    database made from the server's as its template (recorded in dst_dir
+    as pg_database keeps it, so cli(dst_dir, ...) reaches it)."""
+    if is_pg(server):
+        sys.path.insert(0, os.path.join(ROOT, "tests", "pg"))
+        import cluster
+        url = cluster.create_database(os.environ["KEJIYUN_TEST_PG"], template=server.db_url.rsplit("/", 1)[1])
+        with open(os.path.join(dst_dir, "pg-database-url"), "w") as f:
+            f.write(url)
+        return Instance(dst_dir, url)
+    for name in os.listdir(server.dir):
+        if name.startswith("kejiyun.db"):
+            shutil.copy(os.path.join(server.dir, name), os.path.join(dst_dir, name))
+    return Instance(dst_dir)
+
+
+def drop_copy(instance):
+    """Removes a copy made by copy_database (its directory, its database)."""
+    if instance.db_url:
+        sys.path.insert(0, os.path.join(ROOT, "tests", "pg"))
+        import cluster
+        cluster.drop_database(instance.db_url)
+    shutil.rmtree(instance.dir, ignore_errors=True)
 
 
 def mail_queue(server, where="1=1", *args):

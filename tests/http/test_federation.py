@@ -37,7 +37,7 @@ state = {}
 def other(server):
     """B, started once for the module (and stopped at exit)."""
     if "b" not in state:
-        state["b"] = Server(B_ARGS)
+        state["b"] = Server(B_ARGS, fresh_demo=True)   # an instance id of its own (harness.pg_demo_copy)
         atexit.register(state["b"].cleanup)
     return state["b"]
 

@@ -5,21 +5,15 @@ at 503 while it still serves; an e-mail claimed by another node (the old
 job leader, still sending it) is not sent again until the claim ends, and
 then exactly once. The same rules across two real nodes on PostgreSQL
 behind haproxy: test_multinode.py."""
-import os
 import signal
-import sqlite3
 import time
 
 import harness
-from harness import Client
+from harness import Client, db_exec, db_rows
 from test_deal_mail import SMTP_PORT, Smtp
 
 SERVER_ARGS = ["--smtp-host", "127.0.0.1", "--smtp-port", str(SMTP_PORT), "--smtp-tls", "none",
                "--mail-from", "noreply@kejiyun.test", "--public-url", "http://kejiyun.test"]
-
-
-def db_path(server):
-    return os.path.join(server.dir, "kejiyun.db")
 
 
 def test_readyz_reports_a_ready_leader(server):
@@ -36,18 +30,15 @@ def test_readyz_reports_a_ready_leader(server):
 def test_readyz_not_ready_when_a_migration_is_missing(server):
     """A node whose binary has a migration that the database lacks would
     ask for tables or columns that are not there: no traffic for it."""
-    db = sqlite3.connect(db_path(server))
-    (top, name, at) = db.execute("SELECT version, name, applied_at FROM schema_migrations ORDER BY version DESC LIMIT 1").fetchone()
-    db.execute("DELETE FROM schema_migrations WHERE version = ?", (top,))
-    db.commit()
+    top = db_rows(server, "SELECT version, name, applied_at FROM schema_migrations ORDER BY version DESC LIMIT 1")[0]
+    db_exec(server, ("DELETE FROM schema_migrations WHERE version = ?", top["version"]))
     try:
         r = Client(server).get("/readyz")
         assert r.status == 503 and r.json["status"] == "not_ready" and r.json["schema"] == "behind", r
         assert Client(server).get("/healthz").status == 200   # the database itself answers
     finally:
-        db.execute("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)", (top, name, at))
-        db.commit()
-        db.close()
+        db_exec(server, ("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)",
+                         top["version"], top["name"], top["applied_at"]))
     assert Client(server).get("/readyz").status == 200
 
 
@@ -69,12 +60,13 @@ def test_stopping_node_drains_with_readyz_503(server):
         s.cleanup()
 
 
-def queue_mail(db, mail_id, subject, claimed_by=None, claimed_until=None):
+def queued_mail(server, mail_id, subject, claimed_by=None, claimed_until=None):
+    """The statement that queues an e-mail as another node would."""
     now = int(time.time() * 1000)
-    uid = db.execute("SELECT id FROM users ORDER BY created_at LIMIT 1").fetchone()[0]
-    db.execute("INSERT INTO mail_queue(id, user_id, to_addr, category, subject, body, status, next_try_at, created_at, "
-               "claimed_by, claimed_until) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-               (mail_id, uid, "claims@kejiyun.test", "notice", subject, "body", "queued", now, now, claimed_by, claimed_until))
+    uid = db_rows(server, "SELECT id FROM users ORDER BY created_at LIMIT 1")[0]["id"]
+    return ("INSERT INTO mail_queue(id, user_id, to_addr, category, subject, body, status, next_try_at, created_at, "
+            "claimed_by, claimed_until) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            mail_id, uid, "claims@kejiyun.test", "notice", subject, "body", "queued", now, now, claimed_by, claimed_until)
 
 
 def test_mail_claimed_by_another_node_waits_for_its_claim(server):
@@ -82,25 +74,21 @@ def test_mail_claimed_by_another_node_waits_for_its_claim(server):
     try:
         stamp = str(time.time_ns())
         claimed, free = "CLAIMED" + stamp, "FREE" + stamp
-        db = sqlite3.connect(db_path(server), timeout=10)
         now = int(time.time() * 1000)
-        queue_mail(db, "01MULTINODECLAIM" + stamp[-10:], claimed, "01OTHERNODE0000000000000000", now + 600000)
-        queue_mail(db, "01MULTINODEFREE0" + stamp[-10:], free)
-        db.commit()
+        db_exec(server, queued_mail(server, "01MULTINODECLAIM" + stamp[-10:], claimed, "01OTHERNODE0000000000000000", now + 600000),
+                queued_mail(server, "01MULTINODEFREE0" + stamp[-10:], free))
         smtp.wait_for(lambda m: m["subject"] == free)
         time.sleep(2.5)   # two more rounds of the worker
         assert not [m for m in smtp.messages() if m["subject"] == claimed], "sent while another node held it"
-        row = db.execute("SELECT status, claimed_by FROM mail_queue WHERE subject = ?", (claimed,)).fetchone()
-        assert row == ("queued", "01OTHERNODE0000000000000000"), row
+        row = db_rows(server, "SELECT status, claimed_by FROM mail_queue WHERE subject = ?", claimed)
+        assert row == [{"status": "queued", "claimed_by": "01OTHERNODE0000000000000000"}], row
         # The other node died during the send: its claim ends, the e-mail goes, once.
-        db.execute("UPDATE mail_queue SET claimed_until = ? WHERE subject = ?", (int(time.time() * 1000) - 1, claimed))
-        db.commit()
+        db_exec(server, ("UPDATE mail_queue SET claimed_until = ? WHERE subject = ?", int(time.time() * 1000) - 1, claimed))
         smtp.wait_for(lambda m: m["subject"] == claimed)
         time.sleep(2.5)
         assert len([m for m in smtp.messages() if m["subject"] == claimed]) == 1
         assert len([m for m in smtp.messages() if m["subject"] == free]) == 1
-        row = db.execute("SELECT status, claimed_by, claimed_until FROM mail_queue WHERE subject = ?", (claimed,)).fetchone()
-        assert row == ("sent", None, None), row
-        db.close()
+        row = db_rows(server, "SELECT status, claimed_by, claimed_until FROM mail_queue WHERE subject = ?", claimed)
+        assert row == [{"status": "sent", "claimed_by": None, "claimed_until": None}], row
     finally:
         smtp.stop()

@@ -134,11 +134,10 @@ def test_cli(server):
         assert word in h.stdout, word
     bad = subprocess.run([BIN, "serve", "--no-such-flag"], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "unknown option" in bad.stderr
-    m = subprocess.run([BIN, "migrate", "--data", server.dir], capture_output=True, text=True, cwd=ROOT)
+    m = harness.cli(server, "migrate", "--data", server.dir)
     assert m.returncode == 0 and "schema version" in m.stdout
-    u = subprocess.run([BIN, "user", "add", "--data", server.dir, "--email", "ops@example.cn", "--name", "Ops",
-                        "--role", "operator", "--password", "operator pass 1", "--center", "630100"],
-                       capture_output=True, text=True, cwd=ROOT)
+    u = harness.cli(server, "user", "add", "--data", server.dir, "--email", "ops@example.cn", "--name", "Ops",
+                    "--role", "operator", "--password", "operator pass 1", "--center", "630100")
     assert u.returncode == 0, u.stderr
     c = Client(server)
     c.login("ops@example.cn", "operator pass 1")
@@ -151,14 +150,13 @@ def test_cli(server):
     admin.login_as("admin")
     log = admin.api("GET", "/api/v1/admin/jurisdiction-log").json["items"]
     assert any(e["user_id"] == me["id"] and e["new_region"] == "630100" and e["actor_id"] is None for e in log), log
-    bad = subprocess.run([BIN, "user", "add", "--data", server.dir, "--email", "sci@example.cn", "--name", "Sci",
-                          "--role", "scientist", "--password", "scientist pass 1", "--center", "630100"],
-                         capture_output=True, text=True, cwd=ROOT)
+    bad = harness.cli(server, "user", "add", "--data", server.dir, "--email", "sci@example.cn", "--name", "Sci",
+                      "--role", "scientist", "--password", "scientist pass 1", "--center", "630100")
     assert bad.returncode == 1 and "--center" in bad.stderr, bad.stderr
     # 雷波县 (513437): no center there, and no test makes one (others make centers in 武侯区 and elsewhere).
     for args in (["--role", "operator", "--center", "513437"], ["--role", "operator", "--jurisdiction", "630100"]):
-        bad = subprocess.run([BIN, "user", "add", "--data", server.dir, "--email", "op2@example.cn", "--name", "Op2",
-                              "--password", "operator pass 2", *args], capture_output=True, text=True, cwd=ROOT)
+        bad = harness.cli(server, "user", "add", "--data", server.dir, "--email", "op2@example.cn", "--name", "Op2",
+                          "--password", "operator pass 2", *args)
         assert bad.returncode != 0, (args, bad.stdout)
 
 
@@ -166,7 +164,7 @@ def test_center_cli(server):
     """kejiyun center list | create | appoint | remove (issue 14 §2 from the
     command line): the same domain calls and checks as the pages, audited."""
     def run(*args):
-        return subprocess.run([BIN, "center", *args, "--data", server.dir], capture_output=True, text=True, cwd=ROOT)
+        return harness.cli(server, "center", *args, "--data", server.dir)
     listed = run("list", "--region", "510600")
     assert listed.returncode == 0 and "\t510600\t" in listed.stdout and "德阳" in listed.stdout, listed
     # 绵竹市 (510683) under 德阳: no other test makes a center there.
@@ -177,8 +175,8 @@ def test_center_cli(server):
     again = run("create", "--name-zh", "重复", "--level", "county", "--region", "510683", "--parent", "510600")
     assert again.returncode == 1 and "err.center" in again.stderr, again
     assert run("create", "--name-zh", "缺级别", "--region", "510683").returncode == 2
-    u = subprocess.run([BIN, "user", "add", "--data", server.dir, "--email", "head.mianzhu@example.cn", "--name", "绵竹负责人",
-                        "--role", "operator", "--password", "operator pass 3"], capture_output=True, text=True, cwd=ROOT)
+    u = harness.cli(server, "user", "add", "--data", server.dir, "--email", "head.mianzhu@example.cn", "--name", "绵竹负责人",
+                    "--role", "operator", "--password", "operator pass 3")
     assert u.returncode == 0, u.stderr
     # Appointed by region code; the jurisdiction follows the center.
     r = run("appoint", "510683", "head.mianzhu@example.cn", "--role", "head", "--reason", "县级中心成立")

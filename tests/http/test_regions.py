@@ -7,9 +7,8 @@ import re
 import shutil
 import tempfile
 
-import subprocess
 
-from harness import BIN, ROOT, Client, Server, register, unique_email, verify_email
+from harness import Client, Server, cli, register, unique_email, verify_email
 from test_market_access import make_operator
 from test_market_lifecycle import RUN, create, ok_act, problem, field_errors, user, utitle
 
@@ -142,8 +141,8 @@ def test_foreign_divisions_from_the_data_dir_extend_the_tree(server):
         # Coverage follows the foreign chain: an operator of KZ (given by the
         # command line, as an installer would) reviews a listing in Medeu.
         def add(email, role, *more):
-            subprocess.run([BIN, "user", "add", "--data", d, "--email", email, "--name", "运营", "--role", role,
-                            "--password", "Operator-2026!", *more], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+            cli(d, "user", "add", "--data", d, "--email", email, "--name", "运营", "--role", role,
+                "--password", "Operator-2026!", *more, check=True)
             u = Client(srv)
             u.login(email, "Operator-2026!")
             return u

@@ -6,7 +6,8 @@ creates a cluster in a temporary directory with Debian's postgresql-15
 (initdb, pg_ctl from /usr/lib/postgresql/15/bin), serving on a free
 loopback port only (and a Unix socket inside that directory), runs COMMAND
 with KEJIYUN_TEST_PG set to the cluster's base URL
-(postgresql://kejiyun@127.0.0.1:PORT/), stops the cluster and removes the
+(postgresql://kejiyun@127.0.0.1:PORT/) and KEJIYUN_TEST_PG_DIR to a
+scratch directory removed with it, stops the cluster and removes the
 directory, whatever COMMAND did. Exit status: COMMAND's.
 
 PostgreSQL refuses to run as root: when the tests run as root (a CI
@@ -85,11 +86,13 @@ class Cluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def create_database(base_url, prefix="kj"):
-    """A new empty database on the cluster at base_url; returns its URL."""
+def create_database(base_url, prefix="kj", template=None):
+    """A new database on the cluster at base_url, empty or a copy of the
+    database named template (which nobody may be connected to); returns
+    its URL."""
     name = "%s_%s" % (prefix, uuid.uuid4().hex[:16])
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", base_url + "postgres",
-                    "-c", "CREATE DATABASE %s" % name],
+                    "-c", "CREATE DATABASE %s" % name + (" TEMPLATE %s" % template if template else "")],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return base_url + name
 
@@ -116,7 +119,9 @@ def main():
         print("cluster.py: cannot start PostgreSQL:\n" + (e.stdout or ""), file=sys.stderr)
         c.stop()
         return 1
-    env = dict(os.environ, KEJIYUN_TEST_PG=c.url)
+    # KEJIYUN_TEST_PG_DIR: scratch space that goes with the cluster (the
+    # harness keeps its demo template there, see harness.pg_demo_copy).
+    env = dict(os.environ, KEJIYUN_TEST_PG=c.url, KEJIYUN_TEST_PG_DIR=c.dir)
     p = subprocess.Popen(argv[2:], env=env)
     try:
         code = p.wait()
