@@ -81,9 +81,10 @@ def pg_database(data_dir):
 
 
 def pg_demo_copy(data_dir, command, environment):
-    """On the PostgreSQL lane, data_dir's database as a copy of the demo
-    (CREATE DATABASE … TEMPLATE) with the demo's files: the demo (command,
-    run with KEJIYUN_DB) is loaded once per cluster and binary into a
+    """On the PostgreSQL lane, data_dir's database as a copy of a template
+    (CREATE DATABASE … TEMPLATE) with the files the command left: the
+    command (`kejiyun demo`, or `migrate` for a server without demo data,
+    run with KEJIYUN_DB) runs once per cluster and binary into the
     template, which takes a second to copy where loading the demo through
     PostgreSQL takes about as long as a module's tests. Returns the URL,
     or None (not on that lane, or data_dir has its database already).
@@ -138,7 +139,10 @@ class Server:
         environment = dict(os.environ)
         environment.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         demo_command = [BIN, "demo"]
-        copied = demo and not fresh_demo and pg_demo_copy(self.dir, demo_command, dict(environment, **(env or {})))
+        # On the PostgreSQL lane, a copy of a template: the demo, or an empty
+        # migrated database (migrations through PostgreSQL take long too).
+        copied = not fresh_demo and pg_demo_copy(self.dir, demo_command if demo else [BIN, "migrate"],
+                                                 dict(environment, **(env or {})))
         self.db_url = pg_database(self.dir)
         if self.db_url:
             environment["KEJIYUN_DB"] = self.db_url

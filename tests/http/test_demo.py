@@ -284,11 +284,8 @@ def test_readme_lists_every_demo_account(server):
     """The README's account table names every account the demo loader made
     (issue 15: a visitor finds whom to sign in as, and what to try)."""
     import os
-    import sqlite3
-    from harness import ROOT
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "kejiyun.db"), uri=True)
-    emails = [r[0] for r in db.execute("SELECT email FROM users WHERE email LIKE '%@demo.kejiyun.cn'")]
-    db.close()
+    from harness import ROOT, db_rows
+    emails = [r["email"] for r in db_rows(server, "SELECT email FROM users WHERE email LIKE '%@demo.kejiyun.cn'")]
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         rows = [line for line in f if line.startswith("| ") and "@demo.kejiyun.cn" in line]
     assert len(emails) >= 39, emails

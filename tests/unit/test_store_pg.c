@@ -87,6 +87,53 @@ TEST(pg_failed_statement_poisons_the_transaction)
     close_pg(s, url);
 }
 
+/* Bulk mode (kj_db_bulk): INSERTs go in batches, results read later; what
+ * a later statement reads includes them, and a failed one still fails the
+ * transaction — at the statement that reads the results, and at commit. */
+TEST(pg_bulk_mode_defers_inserts_and_still_fails_closed)
+{
+    char url[256];
+    kj_store *s = open_pg(url, sizeof url);
+    REQUIRE(s);
+    kj_db *db = kj_store_acquire(s);
+    REQUIRE(kj_db_exec(db, "CREATE TABLE t (k BIGINT PRIMARY KEY, v TEXT NOT NULL)", "") >= 0);
+    REQUIRE(kj_db_bulk(db, true) == 0);
+    REQUIRE(kj_db_begin(db) == 0);
+    int ok = 0;
+    for (int64_t k = 0; k < 1000; k++) ok += kj_db_exec(db, "INSERT INTO t(k, v) VALUES (?, ?)", "is", k, "x") == 1;
+    CHECK_INT(ok, 1000);
+    CHECK_INT(kj_db_int(db, -1, "SELECT count(*) FROM t", ""), 1000);   /* reads what was sent */
+    CHECK(kj_db_commit(db) == 0);
+    CHECK_INT(kj_db_int(db, -1, "SELECT count(*) FROM t", ""), 1000);
+    /* A duplicate key among deferred INSERTs: the read after it fails, and
+     * the commit is refused; nothing of the transaction stays. */
+    REQUIRE(kj_db_begin(db) == 0);
+    CHECK(kj_db_exec(db, "INSERT INTO t(k, v) VALUES (?, ?)", "is", (int64_t)5000, "y") == 1);
+    CHECK(kj_db_exec(db, "INSERT INTO t(k, v) VALUES (?, ?)", "is", (int64_t)7, "dup") == 1);   /* not known yet */
+    CHECK(kj_db_exec(db, "INSERT INTO t(k, v) VALUES (?, ?)", "is", (int64_t)5001, "z") == 1);
+    CHECK_INT(kj_db_int(db, -1, "SELECT count(*) FROM t", ""), -1);
+    CHECK(kj_db_failed(db));
+    CHECK(kj_db_commit(db) != 0);
+    CHECK(!kj_db_in_transaction(db));
+    /* The same, found only by the commit. */
+    REQUIRE(kj_db_begin(db) == 0);
+    CHECK(kj_db_exec(db, "INSERT INTO t(k, v) VALUES (?, ?)", "is", (int64_t)6000, "y") == 1);
+    CHECK(kj_db_exec(db, "INSERT INTO t(k, v) VALUES (?, ?)", "is", (int64_t)8, "dup") == 1);
+    CHECK(kj_db_commit(db) != 0);
+    CHECK(!kj_db_in_transaction(db));
+    REQUIRE(kj_db_bulk(db, false) == 0);
+    CHECK_INT(kj_db_int(db, -1, "SELECT count(*) FROM t", ""), 1000);
+    CHECK_INT(kj_db_int(db, -1, "SELECT count(*) FROM t WHERE k >= 5000", ""), 0);
+    /* Out of bulk mode, a constraint violation is the statement's again. */
+    REQUIRE(kj_db_begin(db) == 0);
+    CHECK(kj_db_exec(db, "INSERT INTO t(k, v) VALUES (?, ?)", "is", (int64_t)9, "dup") == KJ_DB_CONSTRAINT);
+    CHECK(kj_db_exec(db, "INSERT INTO t(k, v) VALUES (?, ?)", "is", (int64_t)9000, "w") == 1);
+    CHECK(kj_db_commit(db) == 0);
+    CHECK_INT(kj_db_int(db, -1, "SELECT count(*) FROM t", ""), 1001);
+    kj_store_release(s, db);
+    close_pg(s, url);
+}
+
 TEST(pg_dialect_differences_are_taken_care_of)
 {
     char url[256];
