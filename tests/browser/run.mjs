@@ -12,7 +12,7 @@
 // from inquiry to reviews) and trust.mjs (organization membership, sessions,
 // password reset, issue 12's pages on phones), orgverify.mjs (verified
 // organizations, issue 14), workorder.mjs (work orders, issue 14), event.mjs (events, issue 19), phone.mjs
-// (issue 15's first visit on a phone) and axe.mjs (axe-core on the main
+// (issue 15's first visit on a phone), widths.mjs (no page wider than a phone) and axe.mjs (axe-core on the main
 // pages), in that order, all against one
 // server, which sends its e-mails to a real SMTP server (mail.mjs): journeys
 // read them as t.mail.wait(pred).
@@ -39,6 +39,7 @@ import { tests as orgverifyTests } from './orgverify.mjs';
 import { tests as workorderTests } from './workorder.mjs';
 import { tests as eventTests } from './event.mjs';
 import { tests as phoneTests } from './phone.mjs';
+import { tests as widthTests } from './widths.mjs';
 import { tests as axeTests } from './axe.mjs';
 import { tests as statsTests } from './stats.mjs';
 import { tests as fedTests } from './fed.mjs';
@@ -53,7 +54,7 @@ const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const ACTION_TIMEOUT_MS = Number(process.env.KEJIYUN_BROWSER_TIMEOUT_MS) || 20000;
 const DEFAULT_BUDGET = 6; // a test's time cap, in per-action timeouts
 const ONLY = process.env.KEJIYUN_BROWSER_ONLY ? new RegExp(process.env.KEJIYUN_BROWSER_ONLY) : null;
-const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests, ...dealTests, ...trustTests, ...orgverifyTests, ...workorderTests, ...eventTests, ...phoneTests, ...statsTests, ...axeTests, ...fedTests, ...langTests, ...cameraTests]
+const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests, ...dealTests, ...trustTests, ...orgverifyTests, ...workorderTests, ...eventTests, ...phoneTests, ...widthTests, ...statsTests, ...axeTests, ...fedTests, ...langTests, ...cameraTests]
   .filter((test) => !ONLY || ONLY.test(test.name));
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
