@@ -201,7 +201,7 @@ static int fed_open(const kj_app *app, kj_db *db)
 {
     kj_listing_origin_source(kj_instance_name, instance_url_text);
     kj_fed_settings fs = { (int)app->cfg.fed_sync_ms, (int)app->cfg.fed_window_s, (int)app->cfg.fed_rate_per_min,
-                           (int)app->cfg.fed_page };
+                           (int)app->cfg.fed_page, (int)app->cfg.fed_timeout_ms };
     char err[512];
     const char *id = *kj_instance_self_id() ? kj_instance_self_id() : kj_store_instance_id(db);
     if (kj_fed_init(app->cfg.data, id, &fs, err, sizeof err)) {

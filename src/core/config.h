@@ -82,6 +82,7 @@ typedef struct kj_config {
     long fed_window_s;        /* a signed request's validity */
     long fed_rate_per_min;    /* requests a peer may make per minute */
     long fed_page;            /* feed items per page */
+    long fed_timeout_ms;      /* the longest one request to a peer may take */
     /* Which settings the file, the environment or a flag gave (by row of
      * the settings table): see kj_config_explicit. */
     unsigned char given[128];

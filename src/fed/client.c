@@ -23,8 +23,8 @@
 #include <string.h>
 #include <time.h>
 
-/* The longest a peer may take to answer one request. */
-#define REQUEST_TIMEOUT_S 20
+/* The longest a peer may take to answer one request is the setting
+ * fed_timeout_ms (kj_fed_settings.timeout_ms); connecting, at most 5 s of it. */
 /* Most feed pages taken from one peer in one round (a fresh peer with
  * 100,000 listings takes 200 pages of 500: the next rounds go on). */
 #define PAGES_PER_ROUND 400
@@ -41,7 +41,16 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 
 /* One request to a peer: signed unless sign is false. Returns the HTTP
  * status (0 when there was none) and the body in out. */
-static long call(const char *method, const char *url, const char *body, bool sign, kj_buf *out, char *err, size_t errlen)
+/* libcurl's progress callback: a server stopping aborts a request under way. */
+static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt; (void)dn; (void)ut; (void)un;
+    const atomic_bool *stop = ctx;
+    return stop && atomic_load(stop) ? 1 : 0;
+}
+
+static long call(const char *method, const char *url, const char *body, bool sign, kj_buf *out, const atomic_bool *stop,
+                 char *err, size_t errlen)
 {
     const kj_fed_self *me = kj_fed_self_get();
     CURL *c = curl_easy_init();
@@ -77,8 +86,12 @@ static long call(const char *method, const char *url, const char *body, bool sig
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hs);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)REQUEST_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+    long timeout_ms = kj_fed_settings_get()->timeout_ms;
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
@@ -130,7 +143,7 @@ static int sync_peer(kj_db *db, json_t *peer, const atomic_bool *stop, char *err
     if (!kj_jstr(peer, "instance_id")) {
         /* First contact: who it is, checked against the key we were given. */
         kj_buf_printf(&u, "%s/api/v1/federation/instance", url);
-        long st = call("GET", u.data, NULL, false, &b, err, errlen);
+        long st = call("GET", u.data, NULL, false, &b, stop, err, errlen);
         json_t *doc = st == 200 && b.data ? json_loads(b.data, 0, NULL) : NULL;
         kj_err fail = { 0 };
         if (st && st != 200) answer_error(st, &b, err, errlen);
@@ -146,20 +159,25 @@ static int sync_peer(kj_db *db, json_t *peer, const atomic_bool *stop, char *err
         json_object_update(peer, again);
         json_decref(again);
     }
+    int64_t bulk_since = 0;
+    int bulk_count = 0;
     for (int page = 0; page < PAGES_PER_ROUND && !(stop && atomic_load(stop)); page++) {
         kj_buf_reset(&b);
         kj_buf_reset(&u);
         kj_buf_printf(&u, "%s/api/v1/federation/feed?cursor=", kj_jstr(peer, "url"));   /* the peer object was refreshed above */
         url_encode(&u, kj_jstr_or_empty(peer, "cursor"));
         kj_buf_printf(&u, "&limit=%d", kj_fed_settings_get()->page);
-        long st = call("GET", u.data, NULL, true, &b, err, errlen);
+        long st = call("GET", u.data, NULL, true, &b, stop, err, errlen);
         if (st != 200) { if (st) answer_error(st, &b, err, errlen); total = -1; break; }
         json_t *fp = b.data ? json_loads(b.data, 0, NULL) : NULL;
         if (!fp) { snprintf(err, errlen, "its feed is not JSON"); total = -1; break; }
         kj_err fail = { 0 };
-        int n = kj_fed_ingest(db, peer, fp, &fail);
         bool more = json_is_true(json_object_get(fp, "more"));
+        int64_t t_page = kj_now_ms();
+        int n = kj_fed_ingest(db, peer, fp, &fail);
         if (n >= 0) {
+            if (more && !bulk_since) bulk_since = t_page;
+            if (more) bulk_count += n;
             total += n;
             json_object_set(peer, "cursor", json_object_get(fp, "next_cursor"));
         } else snprintf(err, errlen, "%s", fail.key);
@@ -167,22 +185,27 @@ static int sync_peer(kj_db *db, json_t *peer, const atomic_bool *stop, char *err
         if (n < 0) { total = -1; break; }
         if (!more) break;
     }
+    /* Also after a failed or stopped round: what was taken is matched. */
+    if (bulk_count > 0 && kj_fed_ingest_done(db, peer, bulk_since, bulk_count))
+        kj_log_error("federation: the matching of %d listings from %s could not be queued", bulk_count, url);
     kj_buf_free(&b);
     kj_buf_free(&u);
     return total;
 }
 
-static void push_outbox(kj_db *db)
+/* Pushes what waits for peer_id. */
+static void push_outbox(kj_db *db, const char *peer_id, const atomic_bool *stop)
 {
-    json_t *box = kj_fed_outbox(db, 50);
+    json_t *box = kj_fed_outbox(db, peer_id, 50);
     size_t i;
     json_t *m;
     json_array_foreach(box, i, m) {
+        if (stop && atomic_load(stop)) break;
         char *body = json_dumps(json_object_get(m, "body"), JSON_COMPACT);
         kj_buf u = { 0 }, b = { 0 };
         kj_buf_printf(&u, "%s/api/v1/federation/inbox", kj_jstr(m, "url"));
         char err[256] = "";
-        long st = body ? call("POST", u.data, body, true, &b, err, sizeof err) : 0;
+        long st = body ? call("POST", u.data, body, true, &b, stop, err, sizeof err) : 0;
         if (st >= 200 && st < 300) kj_fed_outbox_done(db, kj_jstr(m, "eoi_id"), kj_jstr(m, "peer_id"), kj_jstr(m, "kind"), NULL);
         else {
             if (st) answer_error(st, &b, err, sizeof err);
@@ -195,7 +218,27 @@ static void push_outbox(kj_db *db)
     json_decref(box);
 }
 
-static int sync_all(kj_store *store, const atomic_bool *stop)
+/* One peer's round: its feed, then what waits for it in the outbox; the
+ * outcome recorded (fed_peers: last sync, error, failures and the backoff
+ * that follows them). Items applied, or -1. */
+static int peer_round(kj_db *db, const char *peer_id, const atomic_bool *stop)
+{
+    json_t *peer = kj_fed_peer_get(db, peer_id);
+    if (!peer) return 0;
+    char err[256] = "";
+    int64_t t0 = kj_mono_us();
+    int n = sync_peer(db, peer, stop, err, sizeof err);
+    if (n > 0)
+        kj_log_info("federation: %d items from %s in %.1f s", n, kj_jstr_or_empty(peer, "url"), (double)(kj_mono_us() - t0) / 1e6);
+    if (!(stop && atomic_load(stop))) {
+        kj_fed_sync_result(db, peer_id, n < 0 ? err : NULL);
+        if (n >= 0) push_outbox(db, peer_id, stop);
+    }
+    json_decref(peer);
+    return n;
+}
+
+int kj_fed_sync_once(kj_store *store)
 {
     if (!kj_fed_self_get()) return 0;
     kj_db *db = kj_store_acquire(store);
@@ -204,25 +247,39 @@ static int sync_all(kj_store *store, const atomic_bool *stop)
     size_t i;
     json_t *p;
     json_array_foreach(peers, i, p) {
-        json_t *peer = kj_fed_peer_get(db, kj_jstr(p, "id"));
-        if (!peer) continue;
-        char err[256] = "";
-        int64_t t0 = kj_mono_us();
-        int n = sync_peer(db, peer, stop, err, sizeof err);
-        if (n > 0)
-            kj_log_info("federation: %d items from %s in %.1f s", n, kj_jstr_or_empty(peer, "url"), (double)(kj_mono_us() - t0) / 1e6);
-        kj_fed_sync_result(db, kj_jstr(p, "id"), n < 0 ? err : NULL);
+        int n = peer_round(db, kj_jstr(p, "id"), NULL);
         if (n < 0) total = -1;
         else if (total >= 0) total += n;
-        json_decref(peer);
     }
     json_decref(peers);
-    push_outbox(db);
     kj_store_release(store, db);
     return total;
 }
 
-int kj_fed_sync_once(kj_store *store) { return sync_all(store, NULL); }
+/* ---- the worker ----
+ * One scheduler thread; each peer's round runs on a thread of its own, so
+ * that a slow or unreachable peer (every request bounded by fed_timeout_ms,
+ * then backed off, fed.h: kj_fed_sync_result) delays nobody else. A peer
+ * is due sync_ms after its last round ended, or at its backoff time
+ * (fed_peers.next_sync_at) after failures. At most MAX_ROUNDS rounds run
+ * at once (each holds a database connection); more wait for a free one. */
+#define MAX_ROUNDS 4
+/* How often the scheduler looks for due peers (and a new peer is first
+ * harvested within this). */
+#define TICK_MS 200
+
+typedef struct {
+    kj_fed_worker *w;
+    char peer_id[32];
+    pthread_t thread;
+    bool used;              /* this slot holds a round (running or ended, not yet joined) */
+    atomic_bool ended;      /* the round thread is done: join it */
+} round_slot;
+
+/* Peers' next due time after a round (monotonic ms), in memory: the
+ * scheduler's own, read and written by it alone. */
+typedef struct { char peer_id[32]; int64_t due_ms; } due_entry;
+#define DUE_MAX 256
 
 struct kj_fed_worker {
     kj_store *store;
@@ -230,8 +287,76 @@ struct kj_fed_worker {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool stop;              /* under lock: the loop ends */
-    atomic_bool stopping;   /* read between feed pages: a long harvest ends early */
+    atomic_bool stopping;   /* read by rounds between requests and by libcurl: a long harvest ends early */
+    round_slot rounds[MAX_ROUNDS];   /* the scheduler thread's alone */
+    due_entry due[DUE_MAX];          /* the scheduler thread's alone */
+    int ndue;
 };
+
+static void *round_main(void *arg)
+{
+    round_slot *r = arg;
+    kj_db *db = kj_store_acquire(r->w->store);
+    peer_round(db, r->peer_id, &r->w->stopping);
+    kj_store_release(r->w->store, db);
+    atomic_store(&r->ended, true);
+    return NULL;
+}
+
+static due_entry *due_of(kj_fed_worker *w, const char *peer_id)
+{
+    for (int i = 0; i < w->ndue; i++) if (!strcmp(w->due[i].peer_id, peer_id)) return &w->due[i];
+    if (w->ndue == DUE_MAX) return NULL;
+    due_entry *d = &w->due[w->ndue++];
+    snprintf(d->peer_id, sizeof d->peer_id, "%s", peer_id);
+    d->due_ms = 0;
+    return d;
+}
+
+/* Joins the rounds that ended; each peer is next due sync_ms later. */
+static void reap(kj_fed_worker *w, bool wait_all)
+{
+    for (int i = 0; i < MAX_ROUNDS; i++) {
+        round_slot *r = &w->rounds[i];
+        if (!r->used || (!wait_all && !atomic_load(&r->ended))) continue;
+        pthread_join(r->thread, NULL);
+        r->used = false;
+        due_entry *d = due_of(w, r->peer_id);
+        if (d) d->due_ms = kj_mono_us() / 1000 + kj_fed_settings_get()->sync_ms;
+    }
+}
+
+static bool running(kj_fed_worker *w, const char *peer_id)
+{
+    for (int i = 0; i < MAX_ROUNDS; i++) if (w->rounds[i].used && !strcmp(w->rounds[i].peer_id, peer_id)) return true;
+    return false;
+}
+
+/* Starts a round for every due peer that has none running. */
+static void schedule(kj_fed_worker *w)
+{
+    kj_db *db = kj_store_acquire(w->store);
+    json_t *peers = kj_db_rows(db, "SELECT id FROM fed_peers WHERE state <> 'suspended' AND "
+                                   "(next_sync_at IS NULL OR next_sync_at <= ?) ORDER BY created_at", "i", kj_now_ms());
+    kj_store_release(w->store, db);
+    int64_t now = kj_mono_us() / 1000;
+    size_t i;
+    json_t *p;
+    json_array_foreach(peers, i, p) {
+        const char *id = kj_jstr(p, "id");
+        due_entry *d = id ? due_of(w, id) : NULL;
+        if (!d || d->due_ms > now || running(w, id)) continue;
+        round_slot *r = NULL;
+        for (int k = 0; k < MAX_ROUNDS && !r; k++) if (!w->rounds[k].used) r = &w->rounds[k];
+        if (!r) break;   /* all busy: the next tick */
+        r->w = w;
+        snprintf(r->peer_id, sizeof r->peer_id, "%s", id);
+        atomic_store(&r->ended, false);
+        if (pthread_create(&r->thread, NULL, round_main, r)) { kj_log_error("federation: cannot start a sync round"); break; }
+        r->used = true;
+    }
+    json_decref(peers);
+}
 
 static void *worker_main(void *arg)
 {
@@ -239,20 +364,23 @@ static void *worker_main(void *arg)
     pthread_mutex_lock(&w->lock);
     while (!w->stop) {
         pthread_mutex_unlock(&w->lock);
+        reap(w, false);
         /* Only the job leader harvests and pushes (store.h: kj_store_leader):
          * with several nodes, one cursor per peer moves, and an outbox
          * message leaves from one node (a second delivery would be taken
          * once anyway: the inbox is idempotent by EOI id). */
-        if (kj_store_leader(w->store)) sync_all(w->store, &w->stopping);
+        if (kj_store_leader(w->store)) schedule(w);
         pthread_mutex_lock(&w->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        int64_t ns = until.tv_nsec + (int64_t)kj_fed_settings_get()->sync_ms * 1000000;
+        int tick = kj_fed_settings_get()->sync_ms < TICK_MS ? kj_fed_settings_get()->sync_ms : TICK_MS;
+        int64_t ns = until.tv_nsec + (int64_t)tick * 1000000;
         until.tv_sec += (time_t)(ns / 1000000000);
         until.tv_nsec = (long)(ns % 1000000000);
         if (!w->stop) pthread_cond_timedwait(&w->wake, &w->lock, &until);
     }
     pthread_mutex_unlock(&w->lock);
+    reap(w, true);   /* stopping is set: every round ends at its next request boundary */
     return NULL;
 }
 
@@ -264,6 +392,7 @@ kj_fed_worker *kj_fed_worker_start(kj_store *store)
     if (!w) return NULL;
     w->store = store;
     atomic_init(&w->stopping, false);
+    for (int i = 0; i < MAX_ROUNDS; i++) atomic_init(&w->rounds[i].ended, false);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
     if (pthread_create(&w->thread, NULL, worker_main, w)) {

@@ -25,7 +25,7 @@
 
 /* Set once by kj_fed_init before other threads start; read-only after. */
 static kj_fed_self self;
-static kj_fed_settings settings = { 15000, 300, 600, 500 };
+static kj_fed_settings settings = { 15000, 300, 600, 500, 10000 };
 static bool self_set;
 
 const kj_fed_self *kj_fed_self_get(void) { return self_set ? &self : NULL; }
@@ -79,6 +79,7 @@ int kj_fed_init(const char *data_dir, const char *instance_id, const kj_fed_sett
         if (settings.sync_ms < 200) settings.sync_ms = 200;
         if (settings.window_s < 10) settings.window_s = 10;
         if (settings.page < 1 || settings.page > 5000) settings.page = 500;
+        if (settings.timeout_ms < 100) settings.timeout_ms = 10000;
     }
     self_set = true;
     return 0;
@@ -221,7 +222,8 @@ int kj_fed_peer_set(kj_db *db, json_t *actor, const char *peer_id, const char *a
     else if (suspend == !strcmp(state, "suspended")) rc = refuse(fail, KJ_E_CONFLICT, "err.fed.state", NULL);
     else {
         json_t *detail = json_pack("{s:s, s:s}", "from", state, "to", suspend ? "suspended" : "pending");
-        if (kj_db_exec(db, "UPDATE fed_peers SET state = ?, updated_at = ? WHERE id = ?", "sis",
+        /* Resumed: tried at once, its backoff forgotten. */
+        if (kj_db_exec(db, "UPDATE fed_peers SET state = ?, updated_at = ?, failures = 0, next_sync_at = NULL WHERE id = ?", "sis",
                        suspend ? "suspended" : "pending", kj_now_ms(), peer_id) < 0 ||
             kj_audit_write(db, kj_user_id(actor), suspend ? "fed.peer.suspend" : "fed.peer.resume", "fed_peer", peer_id,
                            reason ? reason : "", detail) || kj_db_commit(db))
@@ -259,7 +261,7 @@ int kj_fed_peer_kinds(kj_db *db, json_t *actor, const char *peer_id, json_t *kin
 }
 
 #define PEER_COLUMNS "id, url, public_key, instance_id, name_zh, name_en, state, accepted_kinds AS accepted_kinds__json, " \
-                     "cursor, proxy_user_id, items, last_sync_at, last_ok_at, last_error, created_at, updated_at"
+                     "cursor, proxy_user_id, items, last_sync_at, last_ok_at, last_error, failures, next_sync_at, created_at, updated_at"
 
 json_t *kj_fed_peer_get(kj_db *db, const char *peer_id)
 {

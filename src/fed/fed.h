@@ -60,6 +60,7 @@ typedef struct {
     int window_s;         /* a signed request is valid this long after created (and 30 s of clock skew before) */
     int rate_per_min;     /* requests a peer may make per minute; more are refused (429) */
     int page;             /* items per feed page */
+    int timeout_ms;       /* the longest one request to a peer may take (then the round fails, and the peer is backed off) */
 } kj_fed_settings;
 
 /** Loads this instance's key pair from DATA/federation.key (0600; created
@@ -151,10 +152,23 @@ json_t *kj_fed_feed(kj_db *db, const char *cursor, int limit);
 /** Takes a page of peer's feed: every item must verify with the peer's
  *  key and name the peer's instance as origin, else nothing is taken
  *  (refusal logged, -1 with *fail). Applies items newer than what is held
- *  and stores next_cursor, in one transaction. Returns items applied. */
+ *  and stores next_cursor, in one transaction. Returns items applied.
+ *  A page that says more follows is part of a catch-up (a fresh peer's
+ *  100,000 listings): its new listings are indexed but their matching is
+ *  not queued one by one — the harvester calls kj_fed_ingest_done when the
+ *  catch-up ends, which queues it all at once, so that the match queue's
+ *  transactions do not contend with the harvest's. */
 int kj_fed_ingest(kj_db *db, json_t *peer, json_t *page, kj_err *fail);
+/** The end of a catch-up of peer that began at since_ms and applied count
+ *  items: queues the matching of its listings changed since (and compacts
+ *  the search index after a large one). 0 or -1. */
+int kj_fed_ingest_done(kj_db *db, json_t *peer, int64_t since_ms, int count);
 /** Records the outcome of a sync round for peer (error NULL: success,
- *  which also makes a pending peer active). Best effort. */
+ *  which also makes a pending peer active and clears its failures). A
+ *  failure counts in fed_peers.failures and puts the next round off
+ *  (next_sync_at) by sync_ms × 2^failures, at most max(sync_ms, 60 s):
+ *  an unreachable peer is asked less and less often, and again within a
+ *  minute of coming back. Best effort. */
 void kj_fed_sync_result(kj_db *db, const char *peer_id, const char *error);
 /** Learns an unknown peer's instance id and names from its instance
  *  document, checked against the key the operator gave. */
@@ -162,10 +176,10 @@ int kj_fed_peer_learn(kj_db *db, const char *peer_id, json_t *doc, kj_err *fail)
 
 /* ---- expressions of interest across instances ---- */
 
-/** Messages waiting to be pushed: [{peer_id, url, eoi_id, body}] (new
+/** Messages waiting to be pushed to peer_id: [{peer_id, url, eoi_id, body}] (new
  *  ref): EOIs sent here about remote listings, not yet taken by their
  *  origin, and decisions on EOIs received from peers, not yet sent back. */
-json_t *kj_fed_outbox(kj_db *db, int limit);
+json_t *kj_fed_outbox(kj_db *db, const char *peer_id, int limit);
 /** Marks an outbox message as taken (ok) or failed (error). */
 void kj_fed_outbox_done(kj_db *db, const char *eoi_id, const char *peer_id, const char *kind, const char *error);
 /** Handles an inbox message from peer (checked by kj_fed_check_request):
@@ -183,7 +197,8 @@ void kj_fed_eoi_view(kj_db *db, json_t *e);
 
 typedef struct kj_fed_worker kj_fed_worker;
 /** Starts the thread that harvests every active or pending peer every
- *  sync_ms and pushes the outbox. */
+ *  sync_ms and pushes the outbox: each peer's round on a thread of its
+ *  own, so that a slow or unreachable peer delays no other (client.c). */
 kj_fed_worker *kj_fed_worker_start(kj_store *store);
 void kj_fed_worker_stop(kj_fed_worker *w);
 /** One round now, on the calling thread (the bench, commands). Returns the

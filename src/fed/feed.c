@@ -207,7 +207,7 @@ static json_t *content_of(kj_db *db, json_t *d)
 /* Writes (inserts or replaces) a remote listing's row; status is
  * 'published' or 'withdrawn' (hidden here, or withdrawn at the origin). */
 static int write_listing(kj_db *db, const char *id, const char *origin, const char *owner, json_t *c, const char *status,
-                         bool exists, bool *added)
+                         bool exists, bool bulk, bool *added)
 {
 #define J(k) json_object_get(c, k)
     int64_t now = kj_now_ms();
@@ -247,11 +247,14 @@ static int write_listing(kj_db *db, const char *id, const char *origin, const ch
     bool live = !strcmp(status, "published");
     *added = !exists && live;
     if (*added) {
-        /* As imports do: searchable now, matched from the queue. */
+        /* As imports do: searchable now, matched from the queue; in a
+         * catch-up (bulk), matched once it ends (kj_fed_ingest_done), and
+         * without alerts: a flood of a peer's backlog is not news. */
         json_t *row = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O}", "status", status, "valid_until", J("valid_until"),
                                 "title", J("title"), "keywords", J("keywords"), "summary", J("summary"), "description", J("description"),
                                 "translations", J("translations"));
-        rc = kj_listing_publish(db, &(kj_listing_event){ .what = KJ_LISTING_ADDED, .id = id, .row = row, .notify = true });
+        rc = kj_listing_publish(db, &(kj_listing_event){ .what = KJ_LISTING_ADDED, .id = id, .row = row, .notify = !bulk,
+                                                         .match_later = bulk });
         json_decref(row);
     } else if (exists) {
         rc = kj_listing_publish(db, &(kj_listing_event){ .what = KJ_LISTING_CHANGED, .id = id, .notify = false });
@@ -263,7 +266,7 @@ static int write_listing(kj_db *db, const char *id, const char *origin, const ch
 /* Applies one verified item of peer. 1 applied, 0 skipped (not newer, or
  * a type not taken), -1 failed (the transaction must roll back), -2 an
  * item that must be refused (its id is one of ours). */
-static int apply_item(kj_db *db, json_t *peer, json_t *item, const char *owner)
+static int apply_item(kj_db *db, json_t *peer, json_t *item, const char *owner, bool bulk)
 {
     const char *id = kj_jstr(item, "id"), *origin = kj_jstr(peer, "instance_id");
     json_int_t version = json_integer_value(json_object_get(item, "version"));
@@ -288,7 +291,7 @@ static int apply_item(kj_db *db, json_t *peer, json_t *item, const char *owner)
     } else {
         json_t *c = content_of(db, json_object_get(item, "data"));
         if (!c) return -3;
-        rc = write_listing(db, id, origin, owner, c, hidden ? "withdrawn" : "published", exists, &added);
+        rc = write_listing(db, id, origin, owner, c, hidden ? "withdrawn" : "published", exists, bulk, &added);
         json_decref(c);
     }
     if (rc == 0)
@@ -312,6 +315,7 @@ int kj_fed_ingest(kj_db *db, json_t *peer, json_t *page, kj_err *fail)
         return refuse(fail, KJ_E_BAD_REQUEST, "err.fed.bad_feed");
     }
     json_t *kinds = json_object_get(peer, "accepted_kinds");
+    bool bulk = json_is_true(json_object_get(page, "more"));   /* a backlog: more pages follow at once */
     /* Every item verified before anything is written: a page with one
      * forged or misattributed item is refused whole. */
     size_t i;
@@ -341,7 +345,7 @@ int kj_fed_ingest(kj_db *db, json_t *peer, json_t *page, kj_err *fail)
         json_t *kv;
         json_array_foreach(kinds, k, kv) if (json_is_string(kv) && !strcmp(json_string_value(kv), kj_jstr_or_empty(it, "type"))) taken = true;
         if (!taken) continue;
-        int r = apply_item(db, peer, it, owner);
+        int r = apply_item(db, peer, it, owner, bulk);
         if (r == -2 || r == -3) { bad = kj_jstr(it, "id"); rc = r; }
         else if (r < 0) rc = -1;
         else applied += r;
@@ -361,15 +365,29 @@ int kj_fed_ingest(kj_db *db, json_t *peer, json_t *page, kj_err *fail)
     return applied;
 }
 
+int kj_fed_ingest_done(kj_db *db, json_t *peer, int64_t since_ms, int count)
+{
+    json_t *row = json_pack("{s:I, s:i}", "since", (json_int_t)since_ms, "count", count);
+    int rc = kj_listing_publish(db, &(kj_listing_event){ .what = KJ_LISTINGS_LOADED, .id = kj_jstr(peer, "instance_id"), .row = row });
+    json_decref(row);
+    return rc;
+}
+
 void kj_fed_sync_result(kj_db *db, const char *peer_id, const char *error)
 {
     int64_t now = kj_now_ms();
     if (!error)
         kj_db_exec_optional(db, "federation sync status", "UPDATE fed_peers SET last_sync_at = ?, last_ok_at = ?, last_error = NULL, "
+                            "failures = 0, next_sync_at = NULL, "
                             "state = CASE WHEN state = 'pending' THEN 'active' ELSE state END WHERE id = ?", "iis", now, now, peer_id);
     else {
-        kj_db_exec_optional(db, "federation sync status", "UPDATE fed_peers SET last_sync_at = ?, last_error = ? WHERE id = ?",
-                            "iss", now, error, peer_id);
+        /* The backoff, computed here (portable SQL has no power function). */
+        int64_t failures = kj_db_int(db, 0, "SELECT failures FROM fed_peers WHERE id = ?", "s", peer_id) + 1;
+        int64_t sync = kj_fed_settings_get()->sync_ms, cap = sync > 60000 ? sync : 60000;
+        int64_t delay = sync << (failures < 16 ? failures : 16);
+        if (delay > cap || delay <= 0) delay = cap;
+        kj_db_exec_optional(db, "federation sync status", "UPDATE fed_peers SET last_sync_at = ?, last_error = ?, failures = ?, "
+                            "next_sync_at = ? WHERE id = ?", "isiis", now, error, failures, now + delay, peer_id);
     }
 }
 

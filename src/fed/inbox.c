@@ -25,7 +25,7 @@
 
 static int refuse(kj_err *fail, kj_err_kind kind, const char *key) { return kj_err_set(fail, kind, key, NULL); }
 
-json_t *kj_fed_outbox(kj_db *db, int limit)
+json_t *kj_fed_outbox(kj_db *db, const char *peer_id, int limit)
 {
     const kj_fed_self *me = kj_fed_self_get();
     json_t *out = json_array();
@@ -36,7 +36,7 @@ json_t *kj_fed_outbox(kj_db *db, int limit)
         "JOIN fed_peers p ON p.instance_id = l.origin JOIN users u ON u.id = e.sender_id LEFT JOIN orgs o ON o.id = u.org_id "
         "LEFT JOIN fed_eois f ON f.eoi_id = e.id "
         "WHERE l.origin <> ? AND p.state <> 'suspended' AND e.status = 'pending' AND f.delivered_at IS NULL "
-        "ORDER BY e.created_at LIMIT ?", "si", me->instance_id, (int64_t)limit);
+        "AND p.id = ? ORDER BY e.created_at LIMIT ?", "ssi", me->instance_id, peer_id, (int64_t)limit);
     size_t i;
     json_t *e;
     json_array_foreach(eois, i, e) {
@@ -54,7 +54,7 @@ json_t *kj_fed_outbox(kj_db *db, int limit)
         "JOIN fed_peers p ON p.id = f.peer_id JOIN listings l ON l.id = e.listing_id JOIN users ou ON ou.id = l.owner_id "
         "LEFT JOIN orgs og ON og.id = l.org_id "
         "WHERE f.direction = 'in' AND f.decided_sent_at IS NULL AND e.status IN ('accepted', 'declined') "
-        "AND p.state <> 'suspended' ORDER BY e.decided_at LIMIT ?", "i", (int64_t)limit);
+        "AND p.state <> 'suspended' AND p.id = ? ORDER BY e.decided_at LIMIT ?", "si", peer_id, (int64_t)limit);
     json_array_foreach(decided, i, e) {
         bool accepted = !strcmp(kj_jstr_or_empty(e, "status"), "accepted");
         json_t *body = json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "type", "eoi_decision", "id", kj_jstr(e, "id"),

@@ -239,7 +239,10 @@ typedef enum {
     KJ_LISTING_CHANGED,   /* id: live content or visibility changed; notify: it was just approved */
     KJ_LISTING_ADDED,     /* id, row: inserted already published in this transaction (bulk paths: imports, demo) */
     KJ_STUDIO_CHANGED,    /* id: a studio created or edited */
-    KJ_LISTINGS_LOADED,   /* a large import committed (id NULL): a time to compact what follows the listings */
+    KJ_LISTINGS_LOADED,   /* a large import committed (id NULL): a time to compact what follows the listings;
+                             or (id: an origin) a federation catch-up ended: the listings of that origin
+                             changed since row.since were ADDED with match_later, their matching is queued
+                             now (and, when row.count is large, the index compacted) */
 } kj_listing_change;
 
 typedef struct {
@@ -247,6 +250,8 @@ typedef struct {
     const char *id;
     json_t *row;          /* KJ_LISTING_ADDED: status, valid_until, title, keywords, summary, description */
     bool notify;          /* raise alerts for a newly published listing */
+    bool match_later;     /* KJ_LISTING_ADDED: indexed now, matching not queued (a bulk loader queues it at its end,
+                             KJ_LISTINGS_LOADED with its origin), so that matching does not contend with the load */
 } kj_listing_event;
 
 typedef int (*kj_listing_listener)(void *ctx, kj_db *db, const kj_listing_event *ev);

@@ -43,12 +43,12 @@ static int demo_row(void *c, char **f, int n, int lineno)
     kj_id id = kj_id_new();
     int rc = author && body ? kj_db_exec(x->db,
         "INSERT INTO popsci_content(id, origin, kind, title, summary, body, topic, audience, regions, source, video_url, "
-        "transcript, author_id, status, reviewer_id, created_at, published_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,'kejiyun 演示',?,?,?,'published',?,?,?)",
-        "sssssssssssssii", id.s, kj_instance_id(x->db), f[COL_KIND], f[COL_TITLE], f[COL_SUMMARY], body,
+        "transcript, author_id, status, reviewer_id, created_at, published_at, updated_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,'kejiyun 演示',?,?,?,'published',?,?,?,?)",
+        "sssssssssssssiii", id.s, kj_instance_id(x->db), f[COL_KIND], f[COL_TITLE], f[COL_SUMMARY], body,
         f[COL_TOPIC], f[COL_AUDIENCE], regions,
         "",   /* demo videos are files of the instance (demo_popsci_media.c), no outside host */
-        strcmp(f[COL_KIND], "video") ? "" : body, author, x->reviewer, at, at) : -1;
+        strcmp(f[COL_KIND], "video") ? "" : body, author, x->reviewer, at, at, at) : -1;
     if (rc < 0) { fprintf(stderr, "demo: data/demo/popsci.tsv:%d: cannot insert\n", lineno); x->failed = 1; }
     else x->n++;
     free(author);

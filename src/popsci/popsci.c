@@ -255,14 +255,14 @@ static int insert_content(kj_db *db, const char *uid, const char *kind, json_t *
     int rc = kj_db_exec(db,
         "INSERT INTO popsci_content(id, origin, kind, title, summary, body, topic, audience, regions, lang, source, "
         "video_url, transcript, items, author_id, status, reviewer_id, urgent_until, question_id, created_at, published_at, "
-        "video_id, submitted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "sssssssssssssssss" "isii" "si", id.s, kj_instance_id(db), kind, content_in_str(in, "title"),
+        "video_id, submitted_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "sssssssssssssssss" "isii" "sii", id.s, kj_instance_id(db), kind, content_in_str(in, "title"),
         content_in_str(in, "summary"), content_in_str(in, "body"), content_in_str(in, "topic"),
         aud && *aud ? aud : "everyone", regions, lang && *lang ? lang : "zh-CN", content_in_str(in, "source"),
         content_in_str(in, "video_url"), content_in_str(in, "transcript"), items, uid, status,
         !strcmp(status, "published") ? uid : NULL, urgent_until, question_id, now,
         !strcmp(status, "published") ? now : (int64_t)0, *content_in_str(in, "video_id") ? kj_ps_str(in, "video_id") : NULL,
-        !strcmp(status, "submitted") ? now : (int64_t)0);
+        !strcmp(status, "submitted") ? now : (int64_t)0, now);
     if (rc < 0) return -1;
     memcpy(id_out, id.s, KJ_ID_LEN + 1);
     return 0;
@@ -292,7 +292,7 @@ int kj_popsci_image_link(kj_db *db, const char *attach_id, const char *owner_id,
                    "VALUES (?,?,?,?,?)", "ssssi", attach_id, owner_id, content_id, question_id, kj_now_ms()) < 0)
         return -1;
     if (poster && content_id &&
-        kj_db_exec(db, "UPDATE popsci_content SET poster_id = ? WHERE id = ?", "ss", attach_id, content_id) < 0)
+        kj_db_exec(db, "UPDATE popsci_content SET poster_id = ?, updated_at = ? WHERE id = ?", "sis", attach_id, kj_now_ms(), content_id) < 0)
         return -1;
     return 0;
 }
@@ -416,10 +416,10 @@ int kj_popsci_review(kj_db *db, json_t *user, const char *id, const char *action
         const char *to = submit ? "submitted" : !strcmp(action, "approve") ? "published" : "rejected";
         /* Sent back for review: the review clock starts again (route.h). */
         int64_t now = kj_now_ms();
-        if (kj_db_exec(db, "UPDATE popsci_content SET status = ?, reject_reason = ?, reviewer_id = ?, "
+        if (kj_db_exec(db, "UPDATE popsci_content SET status = ?, reject_reason = ?, reviewer_id = ?, updated_at = ?, "
                        "published_at = CASE WHEN ? = 'published' THEN ? ELSE published_at END, "
                        "submitted_at = CASE WHEN ? = 'submitted' THEN ? ELSE submitted_at END WHERE id = ?",
-                       "ssssisis", to, !strcmp(to, "rejected") ? reason : "", submit ? NULL : kj_ps_uid(user), to,
+                       "sssisisis", to, !strcmp(to, "rejected") ? reason : "", submit ? NULL : kj_ps_uid(user), now, to,
                        now, to, now, id) < 0) { kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
         else if (!submit)
             kj_notify(db, kj_ps_str(c, "author_id"), !strcmp(to, "published") ? "popsci_published" : "popsci_rejected",

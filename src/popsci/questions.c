@@ -168,10 +168,10 @@ int kj_popsci_question_publish(kj_db *db, json_t *user, const char *question_id,
         int64_t now = kj_now_ms();
         int rc = kj_db_begin(db);
         if (rc >= 0) rc = kj_db_exec(db, "INSERT INTO popsci_content(id, origin, kind, title, summary, body, topic, audience, "
-                            "regions, source, author_id, status, reviewer_id, question_id, created_at, published_at) "
-                            "VALUES (?,?,'article',?,'',?,?,'rural',?,'农技问答',?,'published',?,?,?,?)",
-                            "sssssssssii", id.s, kj_instance_id(db), kj_ps_str(q, "title"), body.data,
-                            kj_ps_str(q, "topic"), "", kj_ps_uid(user), kj_ps_uid(user), question_id, now, now);
+                            "regions, source, author_id, status, reviewer_id, question_id, created_at, published_at, updated_at) "
+                            "VALUES (?,?,'article',?,'',?,?,'rural',?,'农技问答',?,'published',?,?,?,?,?)",
+                            "sssssssssiii", id.s, kj_instance_id(db), kj_ps_str(q, "title"), body.data,
+                            kj_ps_str(q, "topic"), "", kj_ps_uid(user), kj_ps_uid(user), question_id, now, now, now);
         if (rc >= 0) rc = kj_db_exec(db, "UPDATE popsci_questions SET content_id = ? WHERE id = ?", "ss", id.s, question_id);
         if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
         else memcpy(id_out, id.s, KJ_ID_LEN + 1);

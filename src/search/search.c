@@ -585,11 +585,25 @@ static int sync_listing(kj_db *db, const char *listing_id, bool notify, bool def
     return rc;
 }
 
-int kj_search_add_listing_deferred(kj_db *db, const char *listing_id, json_t *listing, bool notify)
+int kj_search_add_listing_deferred(kj_db *db, const char *listing_id, json_t *listing, bool notify, bool queue_match)
 {
     if (!is_live(listing)) return 0;
     if (kj_search_outbox_put(db, listing_id, "listing")) return -1;
+    if (!queue_match) {
+        char *kw = kj_listing_keywords_text(json_object_get(listing, "keywords"));
+        int rc = add_doc(db, listing_id, "listing", kj_jstr(listing, "title"), kw, kj_jstr(listing, "summary"),
+                         kj_jstr(listing, "description"));
+        free(kw);
+        return rc;
+    }
     return index_live(db, listing_id, listing, notify, true);
+}
+
+int kj_match_queue_origin(kj_db *db, const char *origin, int64_t since_ms)
+{
+    return kj_db_exec(db, "INSERT INTO match_queue(listing_id, notify, queued_at) SELECT id, 0, ? FROM listings "
+                          "WHERE origin = ? AND status = 'published' AND updated_at >= ? ON CONFLICT(listing_id) DO NOTHING",
+                      "isi", kj_now_ms(), origin, since_ms);
 }
 
 int kj_search_sync_studio(kj_db *db, const char *studio_id)

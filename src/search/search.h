@@ -60,7 +60,14 @@ int kj_search_sync_listing_deferred(kj_db *db, const char *listing_id, bool noti
  *  caller's transaction (so never indexed yet), given as its row or
  *  content: status, valid_until, title, keywords (JSON array), summary,
  *  description — it saves reading back what the caller has in hand. */
-int kj_search_add_listing_deferred(kj_db *db, const char *listing_id, json_t *listing, bool notify);
+int kj_search_add_listing_deferred(kj_db *db, const char *listing_id, json_t *listing, bool notify, bool queue_match);
+/** Queues the matching (no alerts) of every published listing of origin
+ *  changed since since_ms: what a bulk loader indexed with queue_match
+ *  false. The number queued, or -1. */
+int kj_match_queue_origin(kj_db *db, const char *origin, int64_t since_ms);
+/** Loads of at least this many listings are followed by compacting the
+ *  index (kj_search_optimize); smaller ones leave it to FTS5's own merging. */
+#define KJ_SEARCH_OPTIMIZE_ROWS 10000
 /** Computes the matches (and raises the alerts) of up to max queued
  *  listings, one transaction each. Returns how many were done. */
 int kj_match_drain(kj_db *db, int max);

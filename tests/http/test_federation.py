@@ -264,6 +264,7 @@ class FakePeer:
         self.pk = pk_of(self.key)
         self.instance_id = "01J" + "".join("0123456789ABCDEFGHJKMNPQRSTVWXYZ"[b % 32] for b in os.urandom(23))
         self.items = []
+        self.feed_delay = 0     # seconds every feed request hangs before answering (a slow peer)
         peer = self
 
         class H(http.server.BaseHTTPRequestHandler):
@@ -277,6 +278,8 @@ class FakePeer:
                                      "shares": ["listing"], "protocol": "kejiyun-federation-1", "feed": "/api/v1/federation/feed"},
                                     peer.key)
                 elif self.path.startswith("/api/v1/federation/feed"):
+                    if peer.feed_delay:
+                        time.sleep(peer.feed_delay)
                     body = {"instance_id": peer.instance_id, "items": peer.items, "next_cursor": "1:" + "0" * 26, "more": False}
                 else:
                     self.send_response(404)
@@ -290,6 +293,7 @@ class FakePeer:
                 self.wfile.write(data)
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.httpd.block_on_close = False     # a hanging feed request does not hold close()
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
@@ -389,6 +393,50 @@ def test_tampered_and_misattributed_items_refused(server):
         assert {"fed.item.hide", "fed.peer.suspend"} <= {e["action"] for e in audit}, audit
     finally:
         fake.close()
+
+
+def test_slow_peer_delays_no_other(server):
+    """A peer whose feed hangs (60 s a request) holds no other peer: B
+    keeps being harvested every round, a listing published at B reaches
+    A's search as quickly as before, and the slow peer's round ends at the
+    request timeout (fed_timeout_ms, 10 s) and is backed off."""
+    b = other(server)
+    db_ = state["docs"][b.port]
+    slow = FakePeer()
+    slow.feed_delay = 60
+    admin = admin_of(server)
+    try:
+        r = admin.api("POST", "/api/v1/federation/peers", {"url": "http://127.0.0.1:%d" % slow.port, "public_key": slow.pk})
+        assert r.status == 201, r
+        wait_for("the slow peer's instance document", lambda: peer_row(admin, slow.pk)["instance_id"], 20)
+        time.sleep(1)   # its first feed request now hangs
+        seen, until = set(), time.time() + 6
+        while time.time() < until:
+            seen.add(peer_row(admin, db_["public_key"])["last_ok_at"])
+            time.sleep(0.3)
+        assert len(seen) >= 3, "B was harvested %d times in 6 s while the slow peer hung" % len(seen)
+        owner, b_admin = user(b, "scientist"), admin_of(b)
+        title = "慢速对端不影响的青海盐湖提锂成果%s" % RUN
+        started = time.time()
+        listing = publish(owner, b_admin, title=title, keywords=["盐湖", "提锂" + RUN])
+        anon = Client(server)
+
+        def found():
+            r = anon.api("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": title, "origin": db_["instance_id"]}))
+            return any(h["id"] == listing["id"] for h in r.json["items"])
+        wait_for("B's listing at A while the slow peer hangs", found, 20)
+        print("  B's listing reached A in %.1f s with a hanging peer" % (time.time() - started))
+
+        def timed_out():
+            p = peer_row(admin, slow.pk)
+            return p if "timed out" in (p["last_error"] or "").lower() or "timeout" in (p["last_error"] or "").lower() else None
+        p = wait_for("the slow peer's round to time out", timed_out, 40)
+        assert p["failures"] >= 1 and p["next_sync_at"] > p["last_sync_at"], p
+        assert p["state"] == "active" or p["state"] == "pending", p
+        r = admin.api("POST", "/api/v1/federation/peers/%s/suspend" % p["id"], {"reason": "太慢"})
+        assert r.status == 200, r
+    finally:
+        slow.close()
 
 
 def test_peer_stops_cleanly(server):
