@@ -82,7 +82,9 @@ void kj_api_fed_feed(kj_req *req)
     json_t *peer = signed_peer(req);
     if (!peer) return;
     json_decref(peer);
-    json_t *page = kj_fed_feed(kj_req_db(req), kj_in_str(req, "cursor"), (int)kj_in_int(req, "limit", 0));
+    const char *type = kj_in_str(req, "type");
+    if (type && *type && !kj_fed_kind_known(type)) { kj_field_error(req, "type", "err.fed.kind"); kj_api_invalid(req); return; }
+    json_t *page = kj_fed_feed(kj_req_db(req), type, kj_in_str(req, "cursor"), (int)kj_in_int(req, "limit", 0));
     if (!page) { kj_field_error(req, "cursor", "err.fed.cursor"); kj_api_invalid(req); return; }
     kj_resp_json(req, 200, page);
 }

@@ -132,6 +132,83 @@ static void url_encode(kj_buf *b, const char *s)
     }
 }
 
+/* One feed page of peer after cursor: parsed, or NULL with err set. */
+static json_t *fetch_page(const char *base, const char *type, const char *cursor, const atomic_bool *stop, char *err, size_t errlen)
+{
+    kj_buf u = { 0 }, b = { 0 };
+    /* The query's keys in sorted order, as the receiver rebuilds @target-uri. */
+    kj_buf_printf(&u, "%s/api/v1/federation/feed?cursor=", base);
+    url_encode(&u, cursor ? cursor : "");
+    kj_buf_printf(&u, "&limit=%d", kj_fed_settings_get()->page);
+    if (strcmp(type, "listing")) kj_buf_printf(&u, "&type=%s", type);
+    long st = call("GET", u.data, NULL, true, &b, stop, err, errlen);
+    json_t *fp = NULL;
+    if (st != 200) { if (st) answer_error(st, &b, err, errlen); }
+    else if (!(fp = b.data ? json_loads(b.data, 0, NULL) : NULL)) snprintf(err, errlen, "its feed is not JSON");
+    kj_buf_free(&u);
+    kj_buf_free(&b);
+    return fp;
+}
+
+/* The next page, fetched on a thread of its own while this one is taken
+ * in: the origin makes and signs page n+1 while we verify and store page
+ * n, so that a catch-up costs about the longer of the two sides, not
+ * their sum. Its json_t objects are its own until joined. */
+typedef struct {
+    pthread_t thread;
+    const char *base, *type;
+    char cursor[64];
+    const atomic_bool *stop;
+    json_t *page;
+    char err[256];
+} prefetch;
+
+static void *prefetch_main(void *arg)
+{
+    prefetch *p = arg;
+    p->page = fetch_page(p->base, p->type, p->cursor, p->stop, p->err, sizeof p->err);
+    return NULL;
+}
+
+/* Harvests one kind of peer's feed from its cursor. Items applied, or -1. */
+static int sync_kind(kj_db *db, json_t *peer, const char *type, const atomic_bool *stop, char *err, size_t errlen)
+{
+    const char *base = kj_jstr(peer, "url");
+    char *cursor = kj_fed_cursor(db, peer, type);
+    if (!cursor) { snprintf(err, errlen, "cannot read the cursor"); return -1; }
+    json_t *fp = fetch_page(base, type, cursor, stop, err, errlen);
+    free(cursor);
+    int total = fp ? 0 : -1, bulk_count = 0;
+    int64_t bulk_since = 0;
+    for (int page = 0; fp; page++) {
+        bool more = json_is_true(json_object_get(fp, "more"));
+        const char *next = kj_jstr(fp, "next_cursor");
+        prefetch pf = { .base = base, .type = type, .stop = stop };
+        bool ahead = more && next && strlen(next) < sizeof pf.cursor && page + 1 < PAGES_PER_ROUND && !(stop && atomic_load(stop));
+        if (ahead) {
+            snprintf(pf.cursor, sizeof pf.cursor, "%s", next);
+            ahead = pthread_create(&pf.thread, NULL, prefetch_main, &pf) == 0;
+        }
+        kj_err fail = { 0 };
+        int64_t t_page = kj_now_ms();
+        int n = kj_fed_ingest(db, peer, type, fp, &fail);
+        json_decref(fp);
+        fp = NULL;
+        if (ahead) pthread_join(pf.thread, NULL);
+        if (n < 0) { snprintf(err, errlen, "%s", fail.key); json_decref(pf.page); total = -1; break; }
+        if (more && !bulk_since) bulk_since = t_page;
+        if (more) bulk_count += n;
+        total += n;
+        if (!ahead) { json_decref(pf.page); break; }   /* read to its end, or this round's pages are done */
+        if (!pf.page) { snprintf(err, errlen, "%s", pf.err); total = -1; break; }
+        fp = pf.page;
+    }
+    /* Also after a failed or stopped round: what was taken is matched. */
+    if (bulk_count > 0 && !strcmp(type, "listing") && kj_fed_ingest_done(db, peer, bulk_since, bulk_count))
+        kj_log_error("federation: the matching of %d listings from %s could not be queued", bulk_count, base);
+    return total;
+}
+
 /* Harvests peer's feed from its cursor, until it is read or *stop is set
  * (a server stopping: the cursor is kept, the next start goes on). Items
  * applied, or -1 (err says why). */
@@ -159,37 +236,18 @@ static int sync_peer(kj_db *db, json_t *peer, const atomic_bool *stop, char *err
         json_object_update(peer, again);
         json_decref(again);
     }
-    int64_t bulk_since = 0;
-    int bulk_count = 0;
-    for (int page = 0; page < PAGES_PER_ROUND && !(stop && atomic_load(stop)); page++) {
-        kj_buf_reset(&b);
-        kj_buf_reset(&u);
-        kj_buf_printf(&u, "%s/api/v1/federation/feed?cursor=", kj_jstr(peer, "url"));   /* the peer object was refreshed above */
-        url_encode(&u, kj_jstr_or_empty(peer, "cursor"));
-        kj_buf_printf(&u, "&limit=%d", kj_fed_settings_get()->page);
-        long st = call("GET", u.data, NULL, true, &b, stop, err, errlen);
-        if (st != 200) { if (st) answer_error(st, &b, err, errlen); total = -1; break; }
-        json_t *fp = b.data ? json_loads(b.data, 0, NULL) : NULL;
-        if (!fp) { snprintf(err, errlen, "its feed is not JSON"); total = -1; break; }
-        kj_err fail = { 0 };
-        bool more = json_is_true(json_object_get(fp, "more"));
-        int64_t t_page = kj_now_ms();
-        int n = kj_fed_ingest(db, peer, fp, &fail);
-        if (n >= 0) {
-            if (more && !bulk_since) bulk_since = t_page;
-            if (more) bulk_count += n;
-            total += n;
-            json_object_set(peer, "cursor", json_object_get(fp, "next_cursor"));
-        } else snprintf(err, errlen, "%s", fail.key);
-        json_decref(fp);
+    /* Each kind taken from this peer, from its own cursor. */
+    json_t *kinds = json_object_get(peer, "accepted_kinds");
+    size_t k;
+    json_t *kv;
+    json_array_foreach(kinds, k, kv) {
+        if (stop && atomic_load(stop)) break;
+        const char *type = json_string_value(kv);
+        if (!type || !kj_fed_kind_known(type)) continue;
+        int n = sync_kind(db, peer, type, stop, err, errlen);
         if (n < 0) { total = -1; break; }
-        if (!more) break;
+        total += n;
     }
-    /* Also after a failed or stopped round: what was taken is matched. */
-    if (bulk_count > 0 && kj_fed_ingest_done(db, peer, bulk_since, bulk_count))
-        kj_log_error("federation: the matching of %d listings from %s could not be queued", bulk_count, url);
-    kj_buf_free(&b);
-    kj_buf_free(&u);
     return total;
 }
 

@@ -130,8 +130,9 @@ bool kj_fed_key_decode(const char *b64, unsigned char pk[32])
     return b64 && strlen(b64) == 44 && kj_b64_decode(b64, buf, sizeof buf) == 32 && (memcpy(pk, buf, 32), true);
 }
 
-/* What this instance shares, as the instance document names it. */
-static const char *const shared_types[] = { "listing", NULL };
+/* What this instance shares, as the instance document names it: every
+ * kind (kinds.c). */
+static const char *const *const shared_types = kj_fed_kind_names;
 
 json_t *kj_fed_instance_doc(void)
 {
@@ -193,8 +194,12 @@ int kj_fed_peer_add(kj_db *db, json_t *actor, const char *url, const char *publi
     kj_id id = kj_id_new();
     int64_t now = kj_now_ms();
     if (kj_db_begin(db)) return refuse(fail, KJ_E_INTERNAL, "err.internal", NULL);
-    int rc = kj_db_exec(db, "INSERT INTO fed_peers(id, url, public_key, state, created_at, updated_at) VALUES (?,?,?,'pending',?,?)",
-                        "sssii", id.s, base, public_key, now, now);
+    /* Every kind is taken from a new peer; its operator may narrow that (kj_fed_peer_kinds). */
+    json_t *all = json_array();
+    for (const char *const *k = kj_fed_kind_names; *k; k++) json_array_append_new(all, json_string(*k));
+    int rc = kj_db_exec(db, "INSERT INTO fed_peers(id, url, public_key, state, accepted_kinds, created_at, updated_at) "
+                            "VALUES (?,?,?,'pending',?,?,?)", "sssjii", id.s, base, public_key, all, now, now);
+    json_decref(all);
     if (rc == KJ_DB_CONSTRAINT) { kj_db_rollback(db); return refuse(fail, KJ_E_CONFLICT, "err.fed.duplicate", "public_key"); }
     json_t *detail = json_pack("{s:s, s:s}", "url", base, "public_key", public_key);
     if (rc < 0 || kj_audit_write(db, kj_user_id(actor), "fed.peer.add", "fed_peer", id.s, reason ? reason : "", detail) ||
@@ -323,6 +328,70 @@ static bool rate_ok(const char *peer_id, int64_t now_s)
     return ok;
 }
 
+/* ---- nonces of signed reads, in memory ----
+ * A signed GET (a feed page) changes nothing: its nonce is remembered in
+ * this process only, so that serving a feed page writes nothing and never
+ * waits for the database's write lock (behind the match queue's
+ * transactions, that wait made a 100,000-listing harvest crawl). A replay
+ * is refused by this node; replayed at another node of a several-node
+ * deployment it would get a public feed page its signer may read anyway
+ * (and counts against the peer's rate). A POST (the inbox, which writes)
+ * keeps its nonce in the database, refused on every node.
+ * Open addressing over NONCE_SLOTS, guarded by nonce_lock; an entry is
+ * free once expired. When the table is too full of live nonces, the
+ * database is used instead (never a nonce forgotten early). */
+#define NONCE_SLOTS 16384
+typedef struct { uint64_t h; int64_t expires_ms; } nonce_slot;
+static nonce_slot nonces[NONCE_SLOTS];
+static int nonce_live;
+static pthread_mutex_t nonce_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t nonce_hash(const char *peer_id, const char *nonce)
+{
+    unsigned char h[8];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, sizeof h);
+    crypto_generichash_update(&st, (const unsigned char *)peer_id, strlen(peer_id) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)nonce, strlen(nonce));
+    crypto_generichash_final(&st, h, sizeof h);
+    uint64_t v;
+    memcpy(&v, h, sizeof v);
+    return v ? v : 1;
+}
+
+/* 1 taken (first use), 0 seen before, -1 no room (use the database). */
+static int nonce_take_memory(const char *peer_id, const char *nonce, int64_t expires_ms, int64_t now_ms)
+{
+    uint64_t h = nonce_hash(peer_id, nonce);
+    pthread_mutex_lock(&nonce_lock);
+    if (nonce_live > NONCE_SLOTS * 3 / 4) {
+        /* Forget the expired ones: the live ones are put in again, so that
+         * no probe chain is cut by an emptied slot. */
+        static nonce_slot keep[NONCE_SLOTS];   /* under nonce_lock */
+        int n = 0;
+        for (int i = 0; i < NONCE_SLOTS; i++)
+            if (nonces[i].h && nonces[i].expires_ms >= now_ms) keep[n++] = nonces[i];
+        memset(nonces, 0, sizeof nonces);
+        for (int k = 0; k < n; k++) {
+            size_t i = keep[k].h % NONCE_SLOTS;
+            while (nonces[i].h) i = (i + 1) % NONCE_SLOTS;
+            nonces[i].h = keep[k].h;
+            nonces[i].expires_ms = keep[k].expires_ms;
+        }
+        nonce_live = n;
+    }
+    int rc = -1;
+    if (nonce_live <= NONCE_SLOTS * 3 / 4) {
+        /* Linear probing; expired entries stay until the sweep above. */
+        for (size_t i = h % NONCE_SLOTS, n = 0; n < NONCE_SLOTS; i = (i + 1) % NONCE_SLOTS, n++) {
+            if (nonces[i].h == h) { rc = nonces[i].expires_ms >= now_ms ? 0 : 1; if (rc) nonces[i].expires_ms = expires_ms; break; }
+            if (!nonces[i].h) { nonces[i].h = h; nonces[i].expires_ms = expires_ms; nonce_live++; rc = 1; break; }
+        }
+    }
+    pthread_mutex_unlock(&nonce_lock);
+    return rc;
+}
+
 /* ---- signed requests received ---- */
 
 json_t *kj_fed_check_request(kj_db *db, const kj_fed_request *r, kj_err *fail)
@@ -374,7 +443,12 @@ json_t *kj_fed_check_request(kj_db *db, const kj_fed_request *r, kj_err *fail)
         kind = "rate_limited"; ek = KJ_E_LIMITED; key = "err.fed.rate";
         snprintf(detail, sizeof detail, "over %d requests a minute", settings.rate_per_min);
     }
-    if (!kind) {
+    int mem = -1;
+    if (!kind && !strcmp(r->method, "GET")) {
+        mem = nonce_take_memory(pid, s.nonce, (s.expires + 60) * 1000, kj_now_ms());
+        if (mem == 0) { kind = "replayed"; ek = KJ_E_CONFLICT; key = "err.fed.replayed"; snprintf(detail, sizeof detail, "nonce %s seen before", s.nonce); }
+    }
+    if (!kind && mem < 0) {
         /* The nonce: single use while the signature is valid. Expired ones go first. */
         int64_t now_ms = kj_now_ms();
         if (kj_db_exec(db, "DELETE FROM fed_nonces WHERE expires_at < ?", "i", now_ms) < 0) {

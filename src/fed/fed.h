@@ -144,11 +144,17 @@ json_t *kj_fed_check_request(kj_db *db, const kj_fed_request *r, kj_err *fail);
 
 /* ---- the feed ---- */
 
-/** One page of this instance's change feed after cursor ("" from the
- *  start): {instance_id, items: [signed items], next_cursor, more}. Items
- *  changed in the last two seconds wait for the next page, so that a
- *  write still committing with an earlier time is not skipped. */
-json_t *kj_fed_feed(kj_db *db, const char *cursor, int limit);
+/** The kinds of item shared (kinds.c): "listing", "studio" (public
+ *  profiles), "popsci" (published 科普 content), "challenge" (揭榜 of lists
+ *  taking applications). NULL-terminated. */
+extern const char *const kj_fed_kind_names[];
+bool kj_fed_kind_known(const char *type);
+/** One page of this instance's change feed of type (NULL: listing) after
+ *  cursor ("" from the start): {instance_id, type, items: [signed items],
+ *  next_cursor, more}. Items changed in the last two seconds wait for the
+ *  next page, so that a write still committing with an earlier time is
+ *  not skipped. NULL for a bad cursor or an unknown type. */
+json_t *kj_fed_feed(kj_db *db, const char *type, const char *cursor, int limit);
 /** Takes a page of peer's feed: every item must verify with the peer's
  *  key and name the peer's instance as origin, else nothing is taken
  *  (refusal logged, -1 with *fail). Applies items newer than what is held
@@ -158,7 +164,15 @@ json_t *kj_fed_feed(kj_db *db, const char *cursor, int limit);
  *  not queued one by one — the harvester calls kj_fed_ingest_done when the
  *  catch-up ends, which queues it all at once, so that the match queue's
  *  transactions do not contend with the harvest's. */
-int kj_fed_ingest(kj_db *db, json_t *peer, json_t *page, kj_err *fail);
+int kj_fed_ingest(kj_db *db, json_t *peer, const char *type, json_t *page, kj_err *fail);
+/** Where the next harvest of peer's feed of type starts. malloc'd ("" from
+ *  the start), NULL on a store failure. */
+char *kj_fed_cursor(kj_db *db, json_t *peer, const char *type);
+/** Remote items of type (not listings) held here and not hidden, newest
+ *  first: [{id, type, origin: {instance_id, name, url, local}, data,
+ *  received_at}], origin_filter "remote"/NULL (all) or an instance id.
+ *  New ref. */
+json_t *kj_fed_remote_items(kj_db *db, const char *type, const char *origin_filter, const char *lang, int limit, int offset);
 /** The end of a catch-up of peer that began at since_ms and applied count
  *  items: queues the matching of its listings changed since (and compacts
  *  the search index after a large one). 0 or -1. */

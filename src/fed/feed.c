@@ -61,10 +61,31 @@ static json_t *feed_item(const kj_fed_self *me, json_t *row)
     return item;
 }
 
-json_t *kj_fed_feed(kj_db *db, const char *cursor, int limit)
+static json_t *kind_item(const kj_fed_self *me, const kj_fed_kind *k, json_t *row)
+{
+    bool live = k->live(row);
+    json_t *item = json_pack("{s:s, s:s, s:s, s:I, s:b}", "type", k->type, "origin", me->instance_id,
+                             "id", kj_jstr(row, "id"), "version", json_integer_value(json_object_get(row, "updated_at")),
+                             "deleted", !live);
+    if (live) {
+        json_t *data = json_object();
+        for (const char *const *f = k->fields; *f; f++) {
+            json_t *v = json_object_get(row, *f);
+            json_object_set(data, *f, v ? v : json_null());
+        }
+        json_object_set_new(item, "data", data);
+    }
+    kj_fed_item_sign(item, me->sk);
+    return item;
+}
+
+json_t *kj_fed_feed(kj_db *db, const char *type, const char *cursor, int limit)
 {
     const kj_fed_self *me = kj_fed_self_get();
     if (!me) return NULL;
+    if (!type || !*type) type = "listing";
+    const kj_fed_kind *k = strcmp(type, "listing") ? kj_fed_kind_get(type) : NULL;
+    if (strcmp(type, "listing") && !k) return NULL;
     long long after_t = -1;
     char after_id[32] = "";
     if (cursor && *cursor) {
@@ -78,7 +99,7 @@ json_t *kj_fed_feed(kj_db *db, const char *cursor, int limit)
     int64_t until = kj_now_ms() - SETTLE_MS;
     /* Rows never published (drafts, rejected submissions) are walked past
      * but not served: a peer never held them. */
-    json_t *rows = kj_db_rows(db, "SELECT " FEED_COLUMNS " FROM listings l LEFT JOIN orgs o ON o.id = l.org_id "
+    json_t *rows = kj_db_rows(db, k ? k->select : "SELECT " FEED_COLUMNS " FROM listings l LEFT JOIN orgs o ON o.id = l.org_id "
                                   "WHERE l.origin = ? AND (l.updated_at > ? OR (l.updated_at = ? AND l.id > ?)) AND l.updated_at <= ? "
                                   "ORDER BY l.updated_at, l.id LIMIT ?",
                               "siisii", me->instance_id, (int64_t)after_t, (int64_t)after_t, after_id, until, (int64_t)limit + 1);
@@ -92,11 +113,16 @@ json_t *kj_fed_feed(kj_db *db, const char *cursor, int limit)
     json_array_foreach(rows, i, r) {
         if (i >= (size_t)limit) break;
         snprintf(next, sizeof next, "%lld:%s", (long long)json_integer_value(json_object_get(r, "updated_at")), kj_jstr(r, "id"));
+        if (k) {
+            if (k->ever(r)) json_array_append_new(items, kind_item(me, k, r));
+            continue;
+        }
         if (json_is_null(json_object_get(r, "published_at")) || !json_object_get(r, "published_at")) continue;
         json_array_append_new(items, feed_item(me, r));
     }
     json_decref(rows);
-    return json_pack("{s:s, s:o, s:s, s:b}", "instance_id", me->instance_id, "items", items, "next_cursor", next, "more", more);
+    return json_pack("{s:s, s:s, s:o, s:s, s:b}", "instance_id", me->instance_id, "type", type, "items", items, "next_cursor", next,
+                     "more", more);
 }
 
 /* ---- taking a peer's feed ---- */
@@ -303,8 +329,66 @@ static int apply_item(kj_db *db, json_t *peer, json_t *item, const char *owner, 
     return rc < 0 ? -1 : 1;
 }
 
-int kj_fed_ingest(kj_db *db, json_t *peer, json_t *page, kj_err *fail)
+/* Applies one verified item of a kind other than listing (apply_item's
+ * answers). Its checked content is kept in fed_items.data: what a hidden
+ * item is shown again from. */
+static int apply_kind(kj_db *db, json_t *peer, const kj_fed_kind *k, json_t *item, const char *owner)
 {
+    const char *id = kj_jstr(item, "id"), *origin = kj_jstr(peer, "instance_id");
+    json_int_t version = json_integer_value(json_object_get(item, "version"));
+    json_t *held = kj_db_row(db, "SELECT version, hidden, type FROM fed_items WHERE item_id = ?", "s", id);
+    if (held && strcmp(kj_jstr_or_empty(held, "type"), k->type)) { json_decref(held); return -2; }
+    if (held && json_integer_value(json_object_get(held, "version")) >= version) { json_decref(held); return 0; }
+    bool hidden = held && json_integer_value(json_object_get(held, "hidden")), had = held != NULL;
+    json_decref(held);
+    char *row_origin = kj_db_text(db, k->origin_sql, "s", id);
+    bool ours = row_origin && strcmp(row_origin, origin);
+    free(row_origin);
+    if (ours) return -2;
+    if (!had && kj_db_int(db, 0, "SELECT count(*) FROM listings WHERE id = ?", "s", id) > 0) return -2;
+    bool deleted = json_is_true(json_object_get(item, "deleted"));
+    json_t *c = deleted ? NULL : k->content(db, json_object_get(item, "data"));
+    if (!deleted && !c) return -3;
+    if (json_is_null(c)) { json_decref(c); return 0; }
+    int rc = deleted || hidden ? k->remove(db, id, origin) : k->write(db, id, origin, owner, c);
+    if (rc == 0)
+        rc = kj_db_exec(db, "INSERT INTO fed_items(item_id, origin, peer_id, type, version, origin_status, received_at, data) "
+                            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (item_id) DO UPDATE SET version = excluded.version, "
+                            "origin_status = excluded.origin_status, received_at = excluded.received_at, data = excluded.data",
+                        "ssssisij", id, origin, kj_jstr(peer, "id"), k->type, (int64_t)version, deleted ? "withdrawn" : "published",
+                        kj_now_ms(), c ? c : json_null()) < 0 ? -1 : 0;
+    json_decref(c);
+    return rc < 0 ? -1 : 1;
+}
+
+char *kj_fed_cursor(kj_db *db, json_t *peer, const char *type)
+{
+    if (!strcmp(type, "listing")) {
+        char *c = kj_db_text(db, "SELECT cursor FROM fed_peers WHERE id = ?", "s", kj_jstr(peer, "id"));
+        return c ? c : strdup("");
+    }
+    char *c = kj_db_text(db, "SELECT cursor FROM fed_cursors WHERE peer_id = ? AND type = ?", "ss", kj_jstr(peer, "id"), type);
+    return c ? c : strdup("");
+}
+
+json_t *kj_fed_remote_items(kj_db *db, const char *type, const char *origin_filter, const char *lang, int limit, int offset)
+{
+    bool all = !origin_filter || !strcmp(origin_filter, "remote");
+    json_t *rows = kj_db_rows(db, "SELECT item_id AS id, type, origin, data AS data__json, received_at FROM fed_items "
+                                  "WHERE type = ? AND hidden = 0 AND origin_status = 'published' AND (? = 1 OR origin = ?) "
+                                  "ORDER BY received_at DESC, item_id DESC LIMIT ? OFFSET ?",
+                              "sisii", type, (int64_t)all, all ? "" : origin_filter, (int64_t)limit, (int64_t)offset);
+    if (!rows) return json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) json_object_set_new(r, "origin", kj_fed_origin(db, kj_jstr(r, "origin"), lang));
+    return rows;
+}
+
+int kj_fed_ingest(kj_db *db, json_t *peer, const char *type, json_t *page, kj_err *fail)
+{
+    const kj_fed_kind *kind = strcmp(type, "listing") ? kj_fed_kind_get(type) : NULL;
+    if (strcmp(type, "listing") && !kind) return refuse(fail, KJ_E_INVALID, "err.fed.kind");
     const char *pid = kj_jstr(peer, "id"), *origin = kj_jstr(peer, "instance_id");
     unsigned char pk[32];
     if (!origin || !kj_fed_key_decode(kj_jstr(peer, "public_key"), pk)) return refuse(fail, KJ_E_CONFLICT, "err.fed.not_ready");
@@ -326,6 +410,7 @@ int kj_fed_ingest(kj_db *db, json_t *peer, json_t *page, kj_err *fail)
         if (!json_is_object(it) || !kj_id_valid(kj_jstr(it, "id")) || !json_is_integer(json_object_get(it, "version")))
             why = "malformed_item";
         else if (!kj_fed_item_verify(it, pk)) why = "forged_item";
+        else if (strcmp(kj_jstr_or_empty(it, "type"), type)) why = "malformed_item";
         else if (!kj_jstr(it, "origin") || strcmp(kj_jstr(it, "origin"), origin)) why = "wrong_origin";
         if (why) {
             snprintf(detail, sizeof detail, "item %s: %s", kj_jstr(it, "id") ? kj_jstr(it, "id") : "?",
@@ -345,12 +430,16 @@ int kj_fed_ingest(kj_db *db, json_t *peer, json_t *page, kj_err *fail)
         json_t *kv;
         json_array_foreach(kinds, k, kv) if (json_is_string(kv) && !strcmp(json_string_value(kv), kj_jstr_or_empty(it, "type"))) taken = true;
         if (!taken) continue;
-        int r = apply_item(db, peer, it, owner, bulk);
+        int r = kind ? apply_kind(db, peer, kind, it, owner) : apply_item(db, peer, it, owner, bulk);
         if (r == -2 || r == -3) { bad = kj_jstr(it, "id"); rc = r; }
         else if (r < 0) rc = -1;
         else applied += r;
     }
-    if (rc == 0 && kj_db_exec(db, "UPDATE fed_peers SET cursor = ?, items = items + ? WHERE id = ?", "sis", next, (int64_t)applied, pid) < 0)
+    if (rc == 0 && !kind && kj_db_exec(db, "UPDATE fed_peers SET cursor = ?, items = items + ? WHERE id = ?", "sis", next, (int64_t)applied, pid) < 0)
+        rc = -1;
+    if (rc == 0 && kind && (kj_db_exec(db, "INSERT INTO fed_cursors(peer_id, type, cursor) VALUES (?,?,?) ON CONFLICT (peer_id, type) "
+                                           "DO UPDATE SET cursor = excluded.cursor", "sss", pid, type, next) < 0 ||
+                            kj_db_exec(db, "UPDATE fed_peers SET items = items + ? WHERE id = ?", "is", (int64_t)applied, pid) < 0))
         rc = -1;
     if (rc == 0 && kj_db_commit(db)) rc = -1;
     if (rc) {
@@ -421,10 +510,24 @@ int kj_fed_item_hide(kj_db *db, json_t *actor, const char *item_id, bool hide, c
     if (actor && !kj_authz_may_manage_federation(actor)) return refuse(fail, KJ_E_FORBIDDEN, "err.auth.forbidden");
     if (!kj_id_valid(item_id)) return refuse(fail, KJ_E_NOT_FOUND, "err.not_found");
     if (kj_db_begin(db)) return refuse(fail, KJ_E_INTERNAL, "err.internal");
-    json_t *it = kj_db_row(db, "SELECT origin, origin_status, hidden FROM fed_items WHERE item_id = ?", "s", item_id);
+    json_t *it = kj_db_row(db, "SELECT f.origin, f.origin_status, f.hidden, f.type, f.data AS data__json, p.proxy_user_id "
+                               "FROM fed_items f JOIN fed_peers p ON p.id = f.peer_id WHERE f.item_id = ?", "s", item_id);
+    const kj_fed_kind *k = it ? kj_fed_kind_get(kj_jstr(it, "type")) : NULL;
     int rc = 0;
     if (!it) rc = refuse(fail, KJ_E_NOT_FOUND, "err.not_found");
-    else {
+    else if (k) {
+        /* A studio, 科普 item or 揭榜: its local copy removed, or written again from the data kept. */
+        bool live = !hide && !strcmp(kj_jstr_or_empty(it, "origin_status"), "published") && json_is_object(json_object_get(it, "data"));
+        json_t *detail = json_pack("{s:s, s:s}", "origin", kj_jstr_or_empty(it, "origin"), "type", k->type);
+        const char *origin = kj_jstr_or_empty(it, "origin");
+        if (kj_db_exec(db, "UPDATE fed_items SET hidden = ? WHERE item_id = ?", "bs", hide, item_id) < 0 ||
+            (live ? k->write(db, item_id, origin, kj_jstr_or_empty(it, "proxy_user_id"), json_object_get(it, "data"))
+                  : k->remove(db, item_id, origin)) ||
+            kj_audit_write(db, kj_user_id(actor), hide ? "fed.item.hide" : "fed.item.show", k->type, item_id, reason ? reason : "", detail) ||
+            kj_db_commit(db))
+            rc = refuse(fail, KJ_E_INTERNAL, "err.internal");
+        json_decref(detail);
+    } else {
         const char *status = hide || strcmp(kj_jstr_or_empty(it, "origin_status"), "published") ? "withdrawn" : "published";
         json_t *detail = json_pack("{s:s}", "origin", kj_jstr_or_empty(it, "origin"));
         if (kj_db_exec(db, "UPDATE fed_items SET hidden = ? WHERE item_id = ?", "bs", hide, item_id) < 0 ||

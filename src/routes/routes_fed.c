@@ -18,6 +18,7 @@
 static const kj_field feed_fields[] = {
     { "cursor", KJ_F_TEXT, 0, 0, 80, NULL },
     { "limit", KJ_F_INT, 0, 1, 5000, NULL },
+    { "type", KJ_F_TEXT, 0, 0, 20, NULL },
     KJ_FIELDS_END
 };
 
