@@ -6,6 +6,7 @@
  * Errors are RFC 9457 problem details: 422 with per-field "errors",
  * 401/403 for access, 404, 409 for wrong states.
  */
+#include "web/pages_fed.h"
 #include "web/app.h"
 #include "web/home_region.h"
 #include "core/json_util.h"
@@ -41,9 +42,17 @@ void kj_api_popsci_list(kj_req *req)
     const char *topic = kj_in_str(req, "topic"), *region = kj_region_filter(req, "region", &defaulted);
     if (topic && !kj_popsci_topic_known(db, topic)) kj_field_error(req, "topic", "popsci.err.topic_unknown");
     if (region && !kj_popsci_region_known(db, region)) kj_field_error(req, "region", "popsci.err.region_unknown");
+    const char *origin = kj_in_str(req, "origin");
+    if (origin && *origin && strcmp(origin, "local") && strcmp(origin, "remote") && !kj_id_valid(origin))
+        kj_field_error(req, "origin", "err.fed.origin");
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
     int page = (int)kj_in_int(req, "page", 1), per = (int)kj_in_int(req, "per_page", 20);
-    json_t *items = kj_popsci_list(db, topic, region, per, (page - 1) * per);
+    /* Peers' items are not of this instance's home region: its default does not narrow them. */
+    if (defaulted && origin && *origin && strcmp(origin, "local")) { region = NULL; defaulted = false; }
+    json_t *items = kj_popsci_list_from(db, topic, region, origin && *origin ? origin : NULL, per, (page - 1) * per);
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) kj_fed_label(req, it);
     json_t *out = json_pack("{s:o, s:i, s:i}", "items", items, "page", page, "per_page", per);
     if (defaulted) json_object_set_new(out, "region_default", json_string(region));
     kj_resp_json(req, 200, out);
@@ -64,6 +73,7 @@ void kj_api_popsci_get(kj_req *req)
 {
     json_t *c = kj_popsci_view(kj_popsci_db(req), kj_req_param(req, 0), req->user);
     if (!c) { kj_error(req, 404, "err.not_found"); return; }
+    kj_fed_label(req, c);
     kj_resp_json(req, 200, c);
 }
 

@@ -3,6 +3,7 @@
  * (/api/v1/search, /suggest, /listings/{id}/matches, /subscriptions).
  * Requests are read as the pages read them (web/pages_search.h).
  */
+#include "web/pages_fed.h"
 #include "api/api.h"
 #include "core/id.h"
 #include "core/json_util.h"
@@ -36,7 +37,11 @@ void kj_api_search(kj_req *req)
     }
     json_object_set_new(d, "page", json_integer(q.page > 0 ? q.page : 1));
     json_object_set_new(d, "per_page", json_integer(q.per_page > 0 ? q.per_page : 20));
-    if (q.q && *q.q && q.page <= 1) json_object_set_new(d, "popsci", kj_popsci_search(kj_req_db(req), kj_req_app(req)->analyzer, q.q, 5));
+    if (q.q && *q.q && q.page <= 1) {
+        json_t *ps = kj_popsci_search(kj_req_db(req), kj_req_app(req)->analyzer, q.q, 5);
+        kj_fed_label_filter(req, json_object_get(ps, "items"), q.filters.origin);
+        json_object_set_new(d, "popsci", ps);
+    }
     kj_resp_json(req, 200, d);
 }
 

@@ -29,8 +29,14 @@
  *    'active'; an operator may suspend it (nothing is served to it or taken
  *    from it) and resume it.
  *  - Shared: published, current, non-anonymous listings, without contacts,
- *    patent numbers, owner, studio or attachments. Never drafts, reviews,
- *    confidential fields or anonymous owners.
+ *    patent numbers, owner, studio or attachments; studios' public
+ *    profiles; published 科普 content; 揭榜 taking applications (kinds.c).
+ *    Never drafts, reviews, confidential fields or anonymous owners. Each
+ *    kind has its own feed (?type=) and cursor; which kinds are taken is
+ *    chosen per peer.
+ *  - Each peer is harvested on its own thread, every request bounded by
+ *    fed_timeout_ms, failures backed off (client.c): a slow or unreachable
+ *    peer delays nobody else.
  *
  * Domain code: no HTTP types; the API layer hands over the request's
  * method, target URI, headers and body (kj_fed_request).

@@ -247,7 +247,7 @@ static void add_avatar_url(json_t *o)
 json_t *kj_studio_get(kj_db *db, const char *id)
 {
     if (!kj_id_valid(id)) return NULL;
-    json_t *s = kj_db_row(db, "SELECT id, name, intro, directions, skills, affiliation, region, avatar_id, created_by, "
+    json_t *s = kj_db_row(db, "SELECT id, origin, name, intro, directions, skills, affiliation, region, avatar_id, created_by, "
                               "created_at, updated_at FROM studios WHERE id = ?", "s", id);
     if (!s) return NULL;
     json_object_set_new(s, "directions", split_lines(kj_jstr(s, "directions")));

@@ -449,15 +449,24 @@ int kj_popsci_correct(kj_db *db, json_t *user, const char *id, const char *note,
     return kj_ps_fail(perr, st);
 }
 
-#define SUMMARY_COLS "c.id, c.kind, c.title, c.summary, c.topic, c.audience, c.regions, c.published_at, " \
+#define SUMMARY_COLS "c.id, c.origin, c.kind, c.title, c.summary, c.topic, c.audience, c.regions, c.published_at, " \
                      "c.urgent_until, c.poster_id, c.status, t.name_zh AS topic_zh, t.name_en AS topic_en "
 
 json_t *kj_popsci_list(kj_db *db, const char *topic, const char *region, int limit, int offset)
+{
+    return kj_popsci_list_from(db, topic, region, NULL, limit, offset);
+}
+
+json_t *kj_popsci_list_from(kj_db *db, const char *topic, const char *region, const char *origin, int limit, int offset)
 {
     kj_buf sql = { 0 };
     json_t *p = json_array();
     kj_buf_puts(&sql, "SELECT " SUMMARY_COLS "FROM popsci_content c LEFT JOIN popsci_topics t ON t.code = c.topic "
                       "WHERE c.status = 'published'");
+    /* Federation: this instance's own (local), peers' (remote), or one instance's. */
+    if (origin && !strcmp(origin, "local")) kj_buf_puts(&sql, " AND c.origin = (SELECT value FROM meta WHERE key = 'instance_id')");
+    else if (origin && !strcmp(origin, "remote")) kj_buf_puts(&sql, " AND c.origin <> (SELECT value FROM meta WHERE key = 'instance_id')");
+    else if (origin && *origin) { kj_buf_puts(&sql, " AND c.origin = ?"); json_array_append_new(p, json_string(origin)); }
     if (topic && *topic) { kj_buf_puts(&sql, " AND c.topic = ?"); json_array_append_new(p, json_string(topic)); }
     if (region && *region) {
         /* Content for everywhere, or naming the region, one of its

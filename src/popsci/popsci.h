@@ -112,6 +112,9 @@ json_t *kj_popsci_revision(kj_db *db, const char *id);
 /** Published content, newest first, optionally by topic / within region;
  *  summaries only. New ref. */
 json_t *kj_popsci_list(kj_db *db, const char *topic, const char *region, int limit, int offset);
+/** The same, of one origin (federation): "local" (this instance's),
+ *  "remote" (peers'), an instance id, or NULL (all). */
+json_t *kj_popsci_list_from(kj_db *db, const char *topic, const char *region, const char *origin, int limit, int offset);
 /** Submitted content user may review, oldest first, then published
  *  content with a waiting edit (revision: true). New ref. */
 json_t *kj_popsci_review_queue(kj_db *db, json_t *user);

@@ -80,9 +80,9 @@ static void collect(kj_db *db, char **terms, int n, hit *hits, size_t *nhits)
     }
     kj_buf sql = { 0 };
     kj_buf_puts(&sql, "SELECT 'popsci' AS kind, id, title, summary, body, topic, kind AS content_kind, '' AS status, "
-                      "published_at AS at FROM popsci_content WHERE status = 'published' AND ");
+                      "published_at AS at, origin FROM popsci_content WHERE status = 'published' AND ");
     any_term(&sql, content_cols, n);
-    kj_buf_puts(&sql, " UNION ALL SELECT 'question', id, title, '', body, topic, '', status, created_at "
+    kj_buf_puts(&sql, " UNION ALL SELECT 'question', id, title, '', body, topic, '', status, created_at, origin "
                       "FROM popsci_questions WHERE ");
     any_term(&sql, question_cols, n);
     kj_buf_printf(&sql, " LIMIT %d", 2 * MAX_CANDIDATES);
@@ -104,6 +104,7 @@ static void collect(kj_db *db, char **terms, int n, hit *hits, size_t *nhits)
         json_t *o = json_pack("{s:s, s:O, s:O, s:O, s:O}", "kind", kind, "id", json_object_get(r, "id"), "title",
                               json_object_get(r, "title"), "summary", json_object_get(r, "summary"), "topic",
                               json_object_get(r, "topic"));
+        json_object_set(o, "origin", json_object_get(r, "origin"));   /* federation: a peer's content is labelled */
         if (!strcmp(kind, "popsci")) json_object_set(o, "content_kind", json_object_get(r, "content_kind"));
         else json_object_set(o, "status", json_object_get(r, "status"));
         hits[(*nhits)++] = (hit){ o, matched, score, json_integer_value(json_object_get(r, "at")) };

@@ -30,7 +30,18 @@ static const kj_field peer_fields[] = {
 };
 
 static const kj_field reason_fields[] = { REASON_FIELD, KJ_FIELDS_END };
-static const kj_field kinds_fields[] = { { "kinds", KJ_F_LIST, 0, 0, 8, NULL }, KJ_FIELDS_END };
+/* The admin page's check boxes, one per kind (fed.h: kj_fed_kind_names). */
+static const kj_field kind_boxes[] = {
+    { "kind_listing", KJ_F_TEXT, 0, 0, 5, NULL }, { "kind_studio", KJ_F_TEXT, 0, 0, 5, NULL },
+    { "kind_popsci", KJ_F_TEXT, 0, 0, 5, NULL }, { "kind_challenge", KJ_F_TEXT, 0, 0, 5, NULL },
+    KJ_FIELDS_END
+};
+static const kj_field remote_list_fields[] = {
+    { "origin", KJ_F_TEXT, 0, 0, 40, NULL },
+    { "page", KJ_F_INT, 0, 1, 10000, NULL },
+    KJ_FIELDS_END
+};
+static const kj_field kinds_fields[] = { { "kinds", KJ_F_LIST, 0, 0, 20, NULL }, KJ_FIELDS_END };
 
 #define A KJ_R_ADMIN
 const kj_route kj_routes_fed[] = {
@@ -38,6 +49,7 @@ const kj_route kj_routes_fed[] = {
     { KJ_POST, "/admin/federation/peers",                    kj_page_fed_peer_add,     A, 0, peer_fields, "fed_peer_add" },
     { KJ_POST, "/admin/federation/peers/{id}/suspend",       kj_page_fed_peer_suspend, A, 0, reason_fields, "fed_peer_suspend" },
     { KJ_POST, "/admin/federation/peers/{id}/resume",        kj_page_fed_peer_resume,  A, 0, reason_fields, "fed_peer_resume" },
+    { KJ_POST, "/admin/federation/peers/{id}/kinds",         kj_page_fed_peer_kinds,   A, 0, kind_boxes, "fed_peer_kinds" },
     { KJ_POST, "/admin/federation/items/{id}/hide",          kj_page_fed_item_hide,    A, 0, reason_fields, "fed_item_hide" },
     { KJ_POST, "/admin/federation/items/{id}/show",          kj_page_fed_item_show,    A, 0, reason_fields, "fed_item_show" },
 
@@ -50,6 +62,8 @@ const kj_route kj_routes_fed[] = {
     { KJ_POST, "/api/v1/federation/peers/{id}/resume",       kj_api_fed_peer_resume,   A, KJ_API, reason_fields, "api_fed_peer_resume" },
     { KJ_POST, "/api/v1/federation/peers/{id}/kinds",        kj_api_fed_peer_kinds,    A, KJ_API, kinds_fields, "api_fed_peer_kinds" },
     { KJ_POST, "/api/v1/federation/items/{id}/hide",         kj_api_fed_item_hide,     A, KJ_API, reason_fields, "api_fed_item_hide" },
+    { KJ_GET,  "/federation/challenges",                     kj_page_fed_challenges,   KJ_PUBLIC, 0, remote_list_fields, "fed_challenges" },
+    { KJ_GET,  "/api/v1/federation/challenges",              kj_api_fed_challenges,    KJ_PUBLIC, KJ_API, remote_list_fields, "api_fed_challenges" },
     { KJ_POST, "/api/v1/federation/items/{id}/show",         kj_api_fed_item_show,     A, KJ_API, reason_fields, "api_fed_item_show" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };

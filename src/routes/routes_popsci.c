@@ -54,6 +54,7 @@ static const kj_field list_fields[] = {
     { "page", KJ_F_INT, 0, 1, 100000, NULL },
     { "per_page", KJ_F_INT, 0, 1, 100, NULL },
     { "limit", KJ_F_INT, 0, 1, 50, NULL },
+    { "origin", KJ_F_TEXT, 0, 0, 40, NULL },
     KJ_FIELDS_END
 };
 static const kj_field mark_fields[] = { { "kind", KJ_F_ENUM, KJ_REQUIRED, 0, 0, events }, KJ_FIELDS_END };

@@ -9,6 +9,8 @@
 #include "instance/instance.h"
 #include "core/id.h"
 #include "core/json_util.h"
+#include "core/validate.h"
+#include <stdio.h>
 #include <string.h>
 
 static void render_admin(kj_req *req, int status)
@@ -25,18 +27,117 @@ static void render_admin(kj_req *req, int status)
         json_object_set_new(p, "name", json_string(name && *name ? name : kj_jstr_or_empty(p, "url")));
         kj_set_when(req, p, "last_ok_at", "last_ok_text");
         kj_set_when(req, p, "last_sync_at", "last_sync_text");
+        kj_set_when(req, p, "next_sync_at", "next_sync_text");
+        json_t *boxes = json_array();
+        for (const char *const *k = kj_fed_kind_names; *k; k++) {
+            bool on = false;
+            size_t j;
+            json_t *v;
+            json_array_foreach(json_object_get(p, "accepted_kinds"), j, v) if (json_is_string(v) && !strcmp(json_string_value(v), *k)) on = true;
+            json_array_append_new(boxes, json_pack("{s:s, s:s, s:b}", "kind", *k, "label",
+                                                   kj_tr(req, kj_arena_printf(req->arena, "fed.kind.%s", *k)), "checked", on));
+        }
+        json_object_set_new(p, "kind_boxes", boxes);
         size_t j;
         json_t *e;
         json_array_foreach(json_object_get(p, "errors"), j, e) kj_set_when(req, e, "created_at", "when");
     }
     const kj_fed_self *me = kj_fed_self_get();
     char url[256];
-    json_t *data = json_pack("{s:o, s:s, s:s, s:s}", "peers", peers, "instance_id", me ? me->instance_id : "",
-                             "public_key", me ? me->pk_b64 : "", "url", kj_instance_url(url, sizeof url));
+    json_t *shares = json_array();
+    for (const char *const *k = kj_fed_kind_names; *k; k++)
+        json_array_append_new(shares, json_string(kj_tr(req, kj_arena_printf(req->arena, "fed.kind.%s", *k))));
+    json_t *data = json_pack("{s:o, s:s, s:s, s:s, s:o}", "peers", peers, "instance_id", me ? me->instance_id : "",
+                             "public_key", me ? me->pk_b64 : "", "url", kj_instance_url(url, sizeof url), "shares", shares);
     kj_render(req, status, "admin_federation", data);
 }
 
 void kj_page_fed_admin(kj_req *req) { render_admin(req, 200); }
+
+void kj_fed_label(kj_req *req, json_t *o)
+{
+    const char *origin = kj_jstr(o, "origin");
+    if (!origin) return;
+    json_t *obj = kj_fed_origin(kj_req_db(req), origin, req->lang);
+    bool remote = !json_is_true(json_object_get(obj, "local"));
+    if (remote) json_object_set_new(o, "origin_label", json_string(kj_jstr_or_empty(obj, "name")));
+    json_object_set_new(o, "is_remote", json_boolean(remote));
+    json_object_set_new(o, "origin", obj);
+}
+
+void kj_fed_label_filter(kj_req *req, json_t *items, const char *origin)
+{
+    for (size_t i = 0; i < json_array_size(items);) {
+        json_t *it = json_array_get(items, i);
+        kj_fed_label(req, it);
+        json_t *o = json_object_get(it, "origin");
+        bool local = json_is_true(json_object_get(o, "local"));
+        bool keep = !origin || !*origin || (!strcmp(origin, "local") ? local : !strcmp(origin, "remote") ? !local
+                    : !strcmp(kj_jstr_or_empty(o, "instance_id"), origin));
+        if (keep) i++;
+        else json_array_remove(items, i);
+    }
+}
+
+void kj_page_fed_peer_kinds(kj_req *req)
+{
+    kj_err fail = { 0 };
+    json_t *kinds = json_array();
+    for (const char *const *k = kj_fed_kind_names; *k; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "kind_%s", *k);
+        const char *v = kj_in_str(req, name);
+        if (v && *v) json_array_append_new(kinds, json_string(*k));
+    }
+    int rc = kj_fed_peer_kinds(kj_req_db(req), req->user, kj_req_param(req, 0), kinds, &fail);
+    json_decref(kinds);
+    if (rc) { kj_answer_err(req, &fail); return; }
+    kj_resp_redirect(req, "/admin/federation?done=kinds");
+}
+
+/* The remote 揭榜 held here, for the page and the API. */
+static json_t *remote_challenges(kj_req *req, int *page_out)
+{
+    const char *origin = kj_in_str(req, "origin");
+    if (origin && *origin && strcmp(origin, "remote") && !kj_id_valid(origin)) kj_field_error(req, "origin", "err.fed.origin");
+    int page = (int)kj_in_int(req, "page", 1), per = 20;
+    *page_out = page;
+    if (kj_has_errors(req)) return NULL;
+    json_t *items = kj_fed_remote_items(kj_req_db(req), "challenge", origin && *origin ? origin : NULL, req->lang, per, (page - 1) * per);
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        json_t *o = json_object_get(it, "origin");
+        json_object_set_new(it, "origin_label", json_string(kj_jstr_or_empty(o, "name")));
+        json_object_set_new(it, "apply_url", json_string(kj_arena_printf(req->arena, "%s/challenges/%s", kj_jstr_or_empty(o, "url"),
+                                                                         kj_jstr_or_empty(it, "id"))));
+    }
+    return items;
+}
+
+void kj_api_fed_challenges(kj_req *req)
+{
+    int page;
+    json_t *items = remote_challenges(req, &page);
+    if (!items) { kj_api_invalid(req); return; }
+    kj_resp_json(req, 200, json_pack("{s:o, s:i}", "items", items, "page", page));
+}
+
+void kj_page_fed_challenges(kj_req *req)
+{
+    int page;
+    json_t *items = remote_challenges(req, &page);
+    if (!items) { kj_error(req, 422, "err.fed.origin"); return; }
+    size_t i;
+    json_t *it;
+    char wan[64];
+    json_array_foreach(items, i, it) {
+        json_t *d = json_object_get(it, "data");
+        if (kj_format_fen_as_wan(json_integer_value(json_object_get(d, "bounty_fen")), wan, sizeof wan))
+            json_object_set_new(d, "bounty", json_string(wan));
+    }
+    kj_render(req, 200, "fed_challenges", json_pack("{s:o, s:s}", "items", items, "page_title", kj_tr(req, "fed.challenges.title")));
+}
 
 void kj_page_fed_peer_add(kj_req *req)
 {

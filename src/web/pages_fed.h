@@ -26,6 +26,21 @@ void kj_api_fed_peer_kinds(kj_req *req);
 void kj_api_fed_item_hide(kj_req *req);
 void kj_api_fed_item_show(kj_req *req);
 
+/** Federation's label on anything that may come from a peer (a studio,
+ *  科普 content, a search hit): replaces o's "origin" (an instance id) by
+ *  {instance_id, name, url, local} (fed.h: kj_fed_origin, in the reader's
+ *  language) and sets is_remote, and for a peer's item origin_label (its
+ *  instance's name) for the templates' "来自 X". Nothing without origin. */
+void kj_fed_label(kj_req *req, json_t *o);
+/** kj_fed_label on every item of items, dropping those not of origin
+ *  ("local", "remote", an instance id; NULL keeps all). */
+void kj_fed_label_filter(kj_req *req, json_t *items, const char *origin);
+/** GET /federation/challenges and /api/v1/federation/challenges: the open
+ *  揭榜 of peers held here (origin=remote|<instance id>). */
+void kj_page_fed_challenges(kj_req *req);
+void kj_api_fed_challenges(kj_req *req);
+void kj_page_fed_peer_kinds(kj_req *req);
+
 /** The URI a request was sent to, as a signer names it (@target-uri):
  *  public_url (or the scheme and Host header when it is unset), the path,
  *  and the query rebuilt with its keys sorted and values percent-encoded.

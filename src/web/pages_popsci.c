@@ -20,6 +20,7 @@
 #include "media/video.h"
 #include "popsci/popsci.h"
 #include "web/app.h"
+#include "web/pages_fed.h"
 #include "web/region_picker.h"
 #include "web/home_region.h"
 #include "web/market_view.h"
@@ -222,6 +223,7 @@ static void label_rows(kj_req *req, json_t *rows)
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r) {
+        kj_fed_label(req, r);   /* a peer's content: "来自 X" */
         const char *t = kj_jstr(r, en ? "topic_en" : "topic_zh");
         if (t) json_object_set_new(r, "topic_label", json_string(t));
         char key[48];
@@ -535,6 +537,7 @@ void kj_page_popsci_show(kj_req *req)
         json_decref(ev.fields);
     }
     bool en = !strcmp(req->lang, "en");
+    kj_fed_label(req, c);
     json_object_set_new(c, "page_title", json_string(or_empty(kj_jstr(c, "title"))));
     json_object_set_new(c, "topic_label", json_string(or_empty(kj_jstr(c, en ? "topic_en" : "topic_zh"))));
     char key[48];

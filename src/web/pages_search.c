@@ -4,6 +4,7 @@
  * api/api_search.c, which shares the request helpers declared in
  * pages_search.h).
  */
+#include "web/pages_fed.h"
 #include "web/pages_search.h"
 #include "core/json_util.h"
 #include "core/id.h"
@@ -181,6 +182,7 @@ void kj_page_search(kj_req *req)
                     (kj_in_str(req, "region") && *kj_in_str(req, "region")) || (kj_in_str(req, "trl_min") && *kj_in_str(req, "trl_min"));
     if (q.q && *q.q && q.page <= 1 && !narrowed && !kj_has_errors(req)) {
         json_t *ps = kj_popsci_search(kj_req_db(req), kj_req_app(req)->analyzer, q.q, 5);
+        kj_fed_label_filter(req, json_object_get(ps, "items"), q.filters.origin);
         json_t *it;
         size_t k;
         json_array_foreach(json_object_get(ps, "items"), k, it)

@@ -15,6 +15,7 @@
 #include "market/market.h"
 #include "market/studio.h"
 #include "web/app.h"
+#include "web/pages_fed.h"
 #include "web/region_picker.h"
 #include "web/home_region.h"
 #include "web/market_view.h"
@@ -64,6 +65,7 @@ json_t *kj_studio_view(kj_req *req, const char *id)
     json_t *s = kj_studio_get(db, id);
     if (!s) return NULL;
     set_region_label(req, s);
+    kj_fed_label(req, s);   /* a peer's studio: "来自 X" */
     json_t *listings = kj_studio_listings(db, id);
     kj_showcase_decorate(req, listings);
     json_object_set_new(s, "listings", listings);

@@ -127,6 +127,9 @@ MATRIX = [
     ("POST", "/api/v1/federation/peers", "api", expect("forbidden", admin="status 422"), {"url": "ftp://x", "public_key": "x"}),
     ("POST", "/api/v1/federation/peers/{uid}/resume", "api", expect("forbidden", admin="missing"), {}),
     ("POST", "/api/v1/federation/items/{uid}/show", "api", expect("forbidden", admin="missing"), {}),
+    ("POST", "/admin/federation/peers/{uid}/kinds", "page", expect("forbidden", admin="missing"), {"kind_listing": "1"}),
+    ("GET", "/federation/challenges", "page", PUBLIC),
+    ("GET", "/api/v1/federation/challenges", "api", PUBLIC),
     # Residents (issue 14 §6): they publish nothing; everyone else may.
     ("GET", "/listings/new", "page", expect("ok", resident="forbidden")),
     ("POST", "/api/v1/listings", "api", expect("status 422", resident="forbidden"), {}),

@@ -6,6 +6,12 @@
 #include "t.h"
 #include "fed/fed.h"
 #include "fed/httpsig.h"
+#include "challenge/challenge.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/validate.h"
+#include "store/store.h"
+#include <stdio.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,4 +149,89 @@ TEST(fed_items_signed_over_canonical_form)
     kj_b64_encode(pk, 32, b64, sizeof b64);
     CHECK(kj_fed_key_decode(b64, dec) && !memcmp(dec, pk, 32));
     CHECK(!kj_fed_key_decode("abc", dec));
+}
+
+/* The feed of 揭榜 (kinds.c): a published entry is served with its public
+ * fields only; once its applications close it is served as deleted, so
+ * that peers withdraw their copy. */
+TEST(fed_feed_serves_closed_challenge_as_deleted)
+{
+    char dir[] = "/tmp/kj-fedfeed-XXXXXX", path[64], err[200], cmd[512];
+    REQUIRE(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    snprintf(cmd, sizeof cmd, "mkdir %s/m && cp migrations/sqlite/00[123]_*.sql migrations/sqlite/008_challenge.sql "
+             "migrations/sqlite/010_popsci.sql migrations/sqlite/014_popsci_more.sql migrations/sqlite/018_org_membership.sql "
+             "migrations/sqlite/026_org_verification.sql migrations/sqlite/036_federation.sql migrations/sqlite/046_fed17.sql %s/m/",
+             dir, dir);
+    REQUIRE(system(cmd) == 0);
+    char mdir[64];
+    snprintf(mdir, sizeof mdir, "%s/m", dir);
+    kj_store *store = kj_store_open(&kj_sqlite_backend, path, 1, NULL, NULL, err, sizeof err);
+    REQUIRE(store);
+    REQUIRE(kj_store_migrate(store, mdir, err, sizeof err) >= 0);
+    kj_db *db = kj_store_acquire(store);
+    /* The instance id the domains write as origin (meta, kj_instance_id). */
+    kj_id me = kj_id_new();
+    char *have = kj_db_text(db, "SELECT value FROM meta WHERE key = 'instance_id'", "");
+    if (have) { snprintf(me.s, sizeof me.s, "%s", have); free(have); }
+    else REQUIRE(kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('instance_id', ?)", "s", me.s) == 1);
+    REQUIRE(kj_fed_init(dir, me.s, NULL, err, sizeof err) == 0);
+    kj_id uid = kj_id_new(), aid = kj_id_new(), lid = kj_id_new();
+    REQUIRE(kj_db_exec(db, "INSERT INTO users(id, origin, email, name, password_hash, role, created_at, updated_at) "
+                       "VALUES (?, ?, 'sci@example.cn', '科学家', '-', 'scientist', 0, 0)", "ss", uid.s, me.s) == 1);
+    REQUIRE(kj_db_exec(db, "INSERT INTO users(id, origin, email, name, password_hash, role, created_at, updated_at) "
+                       "VALUES (?, ?, 'admin@example.cn', '管理员', '-', 'admin', 0, 0)", "ss", aid.s, me.s) == 1);
+    REQUIRE(kj_db_exec(db, "INSERT INTO challenge_lists(id, origin, title, period_start, period_end, created_by, created_at) "
+                       "VALUES (?, ?, '测试榜单', '2026-01-01', '2026-12-31', ?, 0)", "sss", lid.s, me.s, aid.s) == 1);
+    json_t *sci = json_pack("{s:s, s:s}", "id", uid.s, "role", "scientist");
+    json_t *admin = json_pack("{s:s, s:s}", "id", aid.s, "role", "admin");
+    char deadline[16], id[KJ_ID_LEN + 1];
+    kj_format_date(kj_now_ms() + 5 * 86400000LL, deadline, sizeof deadline);
+    json_t *in = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s}], s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+                           "direction", "market_wanted", "title", "成果找市场测试", "problem", "一项需要找到应用市场的成果说明。",
+                           "indicators", "name", "效率", "target", "90%", "verification", "检测报告",
+                           "deliverables", "样品", "bounty", "10", "payment_terms", "一次性", "task_period", "6 个月",
+                           "ip_terms", "transfer", "deadline", deadline, "contact", "科学家 13800000000");
+    kj_err e = { 0 };
+    REQUIRE(kj_challenge_create(db, sci, lid.s, in, id, &e) == 0);
+    kj_clock_set_offset(3000);   /* past the feed's settling time */
+    json_t *page = kj_fed_feed(db, "challenge", "", 10);
+    REQUIRE(page);
+    CHECK_INT((long long)json_array_size(json_object_get(page, "items")), 0);   /* submitted: never shared */
+    json_t *none = json_object();
+    REQUIRE(kj_challenge_act(db, admin, id, "approve", none, &e) == 0);
+    kj_clock_set_offset(6000);
+    json_t *page2 = kj_fed_feed(db, "challenge", json_string_value(json_object_get(page, "next_cursor")), 10);
+    REQUIRE(page2);
+    json_t *it = json_array_get(json_object_get(page2, "items"), 0);
+    REQUIRE(it);
+    CHECK_STR(json_string_value(json_object_get(it, "id")), id);
+    CHECK(json_is_false(json_object_get(it, "deleted")));
+    json_t *data = json_object_get(it, "data");
+    CHECK_STR(json_string_value(json_object_get(data, "list_title")), "测试榜单");
+    CHECK(json_object_get(data, "contact") == NULL);
+    CHECK(kj_fed_item_verify(it, kj_fed_self_get()->pk));
+    kj_clock_set_offset(6 * 86400000LL);
+    CHECK_INT(kj_challenge_tick(db), 1);
+    kj_clock_set_offset(6 * 86400000LL + 3000);
+    json_t *page3 = kj_fed_feed(db, "challenge", json_string_value(json_object_get(page2, "next_cursor")), 10);
+    REQUIRE(page3);
+    it = json_array_get(json_object_get(page3, "items"), 0);
+    REQUIRE(it);
+    CHECK_STR(json_string_value(json_object_get(it, "id")), id);
+    CHECK(json_is_true(json_object_get(it, "deleted")));
+    CHECK(json_object_get(it, "data") == NULL);
+    CHECK(kj_fed_feed(db, "bogus", "", 10) == NULL);
+    kj_clock_set_offset(0);
+    json_decref(page);
+    json_decref(page2);
+    json_decref(page3);
+    json_decref(none);
+    json_decref(in);
+    json_decref(sci);
+    json_decref(admin);
+    kj_store_release(store, db);
+    kj_store_close(store);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
 }
