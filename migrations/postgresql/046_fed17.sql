@@ -25,3 +25,24 @@ UPDATE popsci_content SET updated_at = GREATEST(updated_at, created_at, publishe
 CREATE INDEX popsci_content_fed_feed ON popsci_content(origin, updated_at, id);
 CREATE INDEX studios_fed_feed ON studios(origin, updated_at, id);
 CREATE INDEX challenges_fed_feed ON challenges(origin, updated_at, id);
+
+-- Questions to a peer's 科普 experts: 'out' a question asked here about a
+-- peer's 科普 content, delivered to that peer, whose experts answer it
+-- there; 'in' one received from a peer, whose answers go back to it.
+-- Delivered from an outbox like EOIs, idempotent by the question's id.
+CREATE TABLE fed_questions (
+    question_id  TEXT PRIMARY KEY REFERENCES popsci_questions(id),
+    peer_id      TEXT NOT NULL REFERENCES fed_peers(id),
+    direction    TEXT NOT NULL CHECK (direction IN ('out','in')),
+    delivered_at BIGINT,
+    attempts     BIGINT NOT NULL DEFAULT 0,
+    last_error   TEXT,
+    created_at   BIGINT NOT NULL
+);
+-- Answers given here to a question received from a peer, once sent back
+-- (an answer taken twice there is taken once: its id is the same there).
+CREATE TABLE fed_answers_sent (
+    answer_id TEXT PRIMARY KEY REFERENCES popsci_answers(id),
+    peer_id   TEXT NOT NULL REFERENCES fed_peers(id),
+    sent_at   BIGINT NOT NULL
+);

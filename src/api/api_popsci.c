@@ -7,6 +7,7 @@
  * 401/403 for access, 404, 409 for wrong states.
  */
 #include "web/pages_fed.h"
+#include "fed/fed.h"
 #include "web/app.h"
 #include "web/home_region.h"
 #include "core/json_util.h"
@@ -270,6 +271,7 @@ void kj_api_question(kj_req *req)
 {
     json_t *q = kj_popsci_question(kj_popsci_db(req), kj_req_param(req, 0), req->user);
     if (!q) { kj_error(req, 404, "err.not_found"); return; }
+    kj_fed_question_view(kj_req_db(req), q);
     kj_resp_json(req, 200, q);
 }
 

@@ -213,6 +213,21 @@ int kj_fed_inbox(kj_db *db, json_t *peer, json_t *msg, kj_err *fail);
  *  owner revealed. Nothing for other EOIs. */
 void kj_fed_eoi_view(kj_db *db, json_t *e);
 
+/* ---- questions to a peer's 科普 experts (questions.c) ---- */
+
+/** user asks the experts of the instance that shares 科普 content
+ *  content_id (a peer's, published here): a question here (topic: the
+ *  content's; region: its first, else this instance's home region),
+ *  delivered to that instance by the outbox, answered there by its experts
+ *  (who are told), each answer coming back to this question (the asker is
+ *  told). Writes the question's id. -1 with *fail: NOT_FOUND (no such
+ *  remote content), CONFLICT (its instance suspended), INVALID (title 5–120
+ *  characters, body 10–2000). */
+int kj_fed_ask(kj_db *db, json_t *user, const char *content_id, const char *title, const char *body, char *id_out, kj_err *fail);
+/** Adds "remote" {direction: out|in, delivered_at, name, name_en, url,
+ *  instance_id} to question q when it crossed between instances. */
+void kj_fed_question_view(kj_db *db, json_t *q);
+
 /* ---- the worker (client.c) ---- */
 
 typedef struct kj_fed_worker kj_fed_worker;

@@ -69,12 +69,17 @@ json_t *kj_fed_outbox(kj_db *db, const char *peer_id, int limit)
                                              "url", kj_jstr(e, "url"), "eoi_id", kj_jstr(e, "id"), "body", body));
     }
     json_decref(decided);
+    kj_fed_outbox_questions(db, peer_id, limit, out);
     return out;
 }
 
 void kj_fed_outbox_done(kj_db *db, const char *eoi_id, const char *peer_id, const char *kind, const char *error)
 {
     int64_t now = kj_now_ms();
+    if (!strcmp(kind, "question") || !strcmp(kind, "answer")) {
+        kj_fed_outbox_question_done(db, kind, eoi_id, peer_id, error);
+        return;
+    }
     if (!strcmp(kind, "eoi")) {
         json_t *at = error ? json_null() : json_integer(now);
         kj_db_exec_optional(db, "federation outbox (retried while not delivered)",
@@ -101,7 +106,7 @@ static const char *text(json_t *o, const char *k, size_t max)
 
 /* The account that stands here for a remote asker: one per (peer, remote
  * user), found again by its address; no password, disabled. */
-static int remote_sender(kj_db *db, json_t *peer, const char *remote_id, const char *name, const char *org, char *out)
+int kj_fed_remote_sender(kj_db *db, json_t *peer, const char *remote_id, const char *name, const char *org, char *out)
 {
     char email[128];
     snprintf(email, sizeof email, "r-%s-%s@federation.invalid", remote_id, kj_jstr(peer, "id"));
@@ -157,7 +162,7 @@ static int inbox_eoi(kj_db *db, json_t *peer, json_t *msg, kj_err *fail)
         char link[64];
         snprintf(link, sizeof link, "/eois/%s", id);
         int64_t now = kj_now_ms();
-        if (remote_sender(db, peer, sid, name, org, sender_id) ||
+        if (kj_fed_remote_sender(db, peer, sid, name, org, sender_id) ||
             kj_db_exec(db, "INSERT INTO eois(id, origin, listing_id, sender_id, message, status, created_at) VALUES (?,?,?,?,?,'pending',?)",
                        "sssssi", id, me->instance_id, listing_id, sender_id, message, now) < 0 ||
             kj_db_exec(db, "INSERT INTO fed_eois(eoi_id, peer_id, direction, created_at) VALUES (?,?,'in',?)", "ssi",
@@ -226,6 +231,8 @@ int kj_fed_inbox(kj_db *db, json_t *peer, json_t *msg, kj_err *fail)
     if (!kj_jstr(peer, "instance_id")) return refuse(fail, KJ_E_CONFLICT, "err.fed.not_ready");
     if (type && !strcmp(type, "eoi")) return inbox_eoi(db, peer, msg, fail);
     if (type && !strcmp(type, "eoi_decision")) return inbox_decision(db, peer, msg, fail);
+    if (type && !strcmp(type, "question")) return kj_fed_inbox_question(db, peer, msg, fail);
+    if (type && !strcmp(type, "answer")) return kj_fed_inbox_answer(db, peer, msg, fail);
     return refuse(fail, KJ_E_INVALID, "err.fed.bad_message");
 }
 

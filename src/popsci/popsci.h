@@ -175,6 +175,12 @@ json_t *kj_popsci_questions(kj_db *db, const char *topic, int limit);
 /** One question with answers (accepted first), photos, can_accept for
  *  viewer. NULL when absent. New ref. */
 json_t *kj_popsci_question(kj_db *db, const char *id, json_t *viewer);
+/** Tells the experts of topic whose regions cover region (and users with
+ *  is_expert in its province), never asker, of question qid: in-app
+ *  notices (popsci_question). Also for questions arriving from a peer
+ *  instance (fed/questions.c). */
+void kj_popsci_notify_experts(kj_db *db, const char *qid, const char *asker, const char *topic, const char *region,
+                              const char *title);
 /** An answer by user; notifies the asker. */
 int kj_popsci_answer(kj_db *db, json_t *user, const char *question_id, const char *body, char *id_out,
                      kj_err *e);

@@ -20,8 +20,8 @@
 
 /* Experts registered for the topic in a region containing the question's,
  * and users with is_expert in the same province; never the asker. */
-static void notify_experts(kj_db *db, const char *qid, const char *asker, const char *topic, const char *region,
-                           const char *title)
+void kj_popsci_notify_experts(kj_db *db, const char *qid, const char *asker, const char *topic, const char *region,
+                              const char *title)
 {
     char link[64];
     snprintf(link, sizeof link, "/popsci/questions/%s", qid);
@@ -63,7 +63,7 @@ int kj_popsci_ask(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *per
                    "VALUES (?,?,?,?,?,?,?,?)", "sssssssi", id.s, kj_instance_id(db), kj_ps_uid(user), title, body,
                    topic, region, kj_now_ms()) < 0)
         { kj_ps_err(errors, "form", "err.internal"); return kj_ps_fail(perr, KJ_E_INTERNAL); }
-    notify_experts(db, id.s, kj_ps_uid(user), topic, region, title);
+    kj_popsci_notify_experts(db, id.s, kj_ps_uid(user), topic, region, title);
     memcpy(id_out, id.s, KJ_ID_LEN + 1);
     return 0;
 }

@@ -36,6 +36,11 @@ static const kj_field kind_boxes[] = {
     { "kind_popsci", KJ_F_TEXT, 0, 0, 5, NULL }, { "kind_challenge", KJ_F_TEXT, 0, 0, 5, NULL },
     KJ_FIELDS_END
 };
+static const kj_field ask_fields[] = {
+    { "title", KJ_F_TEXT, KJ_REQUIRED, 1, 120, NULL },
+    { "body", KJ_F_MULTILINE, KJ_REQUIRED, 1, 2000, NULL },
+    KJ_FIELDS_END
+};
 static const kj_field remote_list_fields[] = {
     { "origin", KJ_F_TEXT, 0, 0, 40, NULL },
     { "page", KJ_F_INT, 0, 1, 10000, NULL },
@@ -62,6 +67,8 @@ const kj_route kj_routes_fed[] = {
     { KJ_POST, "/api/v1/federation/peers/{id}/resume",       kj_api_fed_peer_resume,   A, KJ_API, reason_fields, "api_fed_peer_resume" },
     { KJ_POST, "/api/v1/federation/peers/{id}/kinds",        kj_api_fed_peer_kinds,    A, KJ_API, kinds_fields, "api_fed_peer_kinds" },
     { KJ_POST, "/api/v1/federation/items/{id}/hide",         kj_api_fed_item_hide,     A, KJ_API, reason_fields, "api_fed_item_hide" },
+    { KJ_POST, "/popsci/{id}/ask-origin",                    kj_page_fed_ask,          KJ_SIGNED_IN, 0, ask_fields, "fed_ask" },
+    { KJ_POST, "/api/v1/popsci/{id}/ask-origin",             kj_api_fed_ask,           KJ_SIGNED_IN, KJ_API, ask_fields, "api_fed_ask" },
     { KJ_GET,  "/federation/challenges",                     kj_page_fed_challenges,   KJ_PUBLIC, 0, remote_list_fields, "fed_challenges" },
     { KJ_GET,  "/api/v1/federation/challenges",              kj_api_fed_challenges,    KJ_PUBLIC, KJ_API, remote_list_fields, "api_fed_challenges" },
     { KJ_POST, "/api/v1/federation/items/{id}/show",         kj_api_fed_item_show,     A, KJ_API, reason_fields, "api_fed_item_show" },

@@ -95,6 +95,34 @@ void kj_page_fed_peer_kinds(kj_req *req)
     kj_resp_redirect(req, "/admin/federation?done=kinds");
 }
 
+void kj_page_fed_ask(kj_req *req)
+{
+    const char *cid = kj_req_param(req, 0);
+    if (kj_has_errors(req)) { kj_error(req, 422, "err.fed.question_title"); return; }
+    char qid[KJ_ID_LEN + 1];
+    kj_err fail = { 0 };
+    if (kj_fed_ask(kj_req_db(req), req->user, cid, kj_in_str(req, "title"), kj_in_str(req, "body"), qid, &fail)) {
+        if (fail.kind == KJ_E_INVALID) { kj_error(req, 422, fail.key); return; }
+        kj_answer_err(req, &fail);
+        return;
+    }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/popsci/questions/%s?asked=1", qid));
+}
+
+void kj_api_fed_ask(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_api_invalid(req); return; }
+    char qid[KJ_ID_LEN + 1];
+    kj_err fail = { 0 };
+    if (kj_fed_ask(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "title"), kj_in_str(req, "body"), qid, &fail)) {
+        kj_answer_err(req, &fail);
+        return;
+    }
+    json_t *q = json_pack("{s:s, s:s}", "id", qid, "status", "open");
+    kj_fed_question_view(kj_req_db(req), q);
+    kj_resp_json(req, 201, q);
+}
+
 /* The remote 揭榜 held here, for the page and the API. */
 static json_t *remote_challenges(kj_req *req, int *page_out)
 {

@@ -40,6 +40,11 @@ void kj_fed_label_filter(kj_req *req, json_t *items, const char *origin);
 void kj_page_fed_challenges(kj_req *req);
 void kj_api_fed_challenges(kj_req *req);
 void kj_page_fed_peer_kinds(kj_req *req);
+/** POST /popsci/{id}/ask-origin and /api/v1/popsci/{id}/ask-origin: a
+ *  question to the experts of the instance a 科普 item comes from (fed.h:
+ *  kj_fed_ask). */
+void kj_page_fed_ask(kj_req *req);
+void kj_api_fed_ask(kj_req *req);
 
 /** The URI a request was sent to, as a signer names it (@target-uri):
  *  public_url (or the scheme and Host header when it is unset), the path,

@@ -21,6 +21,7 @@
 #include "popsci/popsci.h"
 #include "web/app.h"
 #include "web/pages_fed.h"
+#include "fed/fed.h"
 #include "web/region_picker.h"
 #include "web/home_region.h"
 #include "web/market_view.h"
@@ -782,6 +783,10 @@ void kj_page_popsci_question(kj_req *req)
         json_object_set_new(ph, "img_html", json_string(image_html(req, or_empty(kj_jstr(ph, "id")),
                                                                      kj_tr(req, "popsci.ask.photo_alt"))));
     json_object_set_new(q, "answered", json_boolean(!strcmp(or_empty(kj_jstr(q, "status")), "answered")));
+    kj_fed_question_view(db, q);   /* asked of (or from) a peer's experts */
+    json_t *rem = json_object_get(q, "remote");
+    if (rem) json_object_set_new(q, "remote_name", json_string(or_empty(kj_jstr(rem, en && *or_empty(kj_jstr(rem, "name_en")) ? "name_en" : "name"))));
+    if (rem) json_object_set_new(q, "remote_out", json_boolean(!strcmp(or_empty(kj_jstr(rem, "direction")), "out")));
     static const char *const notices[] = { "asked", "answered_now", "accepted" };
     for (size_t k = 0; k < sizeof notices / sizeof *notices; k++)
         if (kj_req_query(req, notices[k])) json_object_set_new(q, notices[k], json_true());

@@ -130,6 +130,8 @@ MATRIX = [
     ("POST", "/admin/federation/peers/{uid}/kinds", "page", expect("forbidden", admin="missing"), {"kind_listing": "1"}),
     ("GET", "/federation/challenges", "page", PUBLIC),
     ("GET", "/api/v1/federation/challenges", "api", PUBLIC),
+    ("POST", "/popsci/{uid}/ask-origin", "page", expect("missing"), {"title": "高原水稻育秧", "body": "早春育秧常遇低温怎么办"}),
+    ("POST", "/api/v1/popsci/{uid}/ask-origin", "api", expect("missing"), {"title": "高原水稻育秧", "body": "早春育秧常遇低温怎么办"}),
     # Residents (issue 14 §6): they publish nothing; everyone else may.
     ("GET", "/listings/new", "page", expect("ok", resident="forbidden")),
     ("POST", "/api/v1/listings", "api", expect("status 422", resident="forbidden"), {}),

@@ -272,7 +272,8 @@ def test_studio_popsci_and_challenge_reach_peer(server):
     assert r.status == 201, r
     sid = r.json["id"]
     ptitle = "高原冬小麦越冬管理要点" + RUN
-    cid = popsci_publish(server, popsci_create(sci, title=ptitle, summary="越冬管理", body="冬灌与镇压。" + RUN))
+    cid = popsci_publish(server, popsci_create(sci, title=ptitle, summary="越冬管理", body="冬灌与镇压。" + RUN, regions=["510100"]))
+    state["popsci"] = cid
     _, chid, _ = published_entry(server)
     anon_b = Client(b)
 
@@ -327,6 +328,52 @@ def test_studio_popsci_and_challenge_reach_peer(server):
     assert anon_b.api("GET", "/api/v1/popsci/" + cid).status == 404
     assert b_admin.api("POST", "/api/v1/federation/items/%s/show" % cid, {"reason": "已核实"}).status == 200
     assert at_b("/api/v1/popsci/" + cid)["title"] == ptitle
+
+
+def test_question_to_remote_expert_round_trip(server):
+    """On A's 科普 item held at B, B's user asks A's experts: the question
+    reaches A (its experts are told), an expert answers there, and the
+    answer comes back to the question at B (the asker is told). Only the
+    title, text and the asker's name cross."""
+    b = other(server)
+    cid = state["popsci"]
+    expert = user(server, "scientist2")
+    r = expert.api("PUT", "/api/v1/popsci/experts", {"topics": ["rice"], "regions": ["510100"]})
+    assert r.status == 200, r
+    asker = user(b, "org_member2")          # 王芳 on B
+    title = "高原水稻育秧怎样防低温" + RUN
+    bad = asker.api("POST", "/api/v1/popsci/%s/ask-origin" % cid, {"title": "短", "body": "青海的早春育秧常遇低温，怎么办？"})
+    assert bad.status == 422, bad
+    local = popsci_publish(b, popsci_create(asker, title="本地科普" + RUN))
+    assert asker.api("POST", "/api/v1/popsci/%s/ask-origin" % local, {"title": title, "body": "青海的早春育秧常遇低温。"}).status == 404
+    assert Client(b).api("POST", "/api/v1/popsci/%s/ask-origin" % cid, {"title": title, "body": "x" * 20}).status in (401, 403)
+    r = asker.api("POST", "/api/v1/popsci/%s/ask-origin" % cid, {"title": title, "body": "青海东部早春育秧常遇倒春寒，秧苗发黄，怎么办？"})
+    assert r.status == 201 and r.json["remote"]["direction"] == "out" and r.json["remote"]["name"] == "四川科技云", r
+    qid = r.json["id"]
+    html = asker.get("/popsci/questions/" + qid).text
+    assert 'id="question-remote"' in html and "四川科技云" in html, html[:3000]
+
+    def at_a():
+        x = Client(server).api("GET", "/api/v1/questions/" + qid)
+        return x.json if x.status == 200 else None
+    q = wait_for("the question at A", at_a, 30)
+    assert "王芳" in q["author_name"] and "青海科创云" in q["author_name"] and q["remote"]["direction"] == "in", q
+    assert "wang.fang" not in json.dumps(q), q   # no address crosses
+
+    def told(c, kind, subject):
+        notes = c.api("GET", "/api/v1/notifications").json
+        notes = notes["items"] if isinstance(notes, dict) else notes
+        return any(n["kind"] == kind and n["subject"] == subject for n in notes)
+    wait_for("A's expert told", lambda: told(expert, "popsci_question", title), 10)
+    r = expert.api("POST", "/api/v1/questions/%s/answers" % qid, {"body": "育秧棚夜间覆膜保温，秧苗发黄时追施少量速效氮肥。"})
+    assert r.status == 201, r
+
+    def answered():
+        x = asker.api("GET", "/api/v1/questions/" + qid).json
+        return next((a for a in x.get("answers", []) if a["body"].startswith("育秧棚夜间覆膜")), None)
+    a = wait_for("the answer back at B", answered, 30)
+    assert "四川科技云" in a["author_name"], a
+    wait_for("the asker told", lambda: told(asker, "popsci_answered", title), 10)
 
 
 def test_kinds_taken_are_chosen_per_peer(server):
