@@ -103,7 +103,7 @@ json_t *kj_fed_feed(kj_db *db, const char *type, const char *cursor, int limit)
                                   "WHERE l.origin = ? AND (l.updated_at > ? OR (l.updated_at = ? AND l.id > ?)) AND l.updated_at <= ? "
                                   "ORDER BY l.updated_at, l.id LIMIT ?",
                               "siisii", me->instance_id, (int64_t)after_t, (int64_t)after_t, after_id, until, (int64_t)limit + 1);
-    if (!rows || kj_listing_translations_attach(db, rows, NULL)) { json_decref(rows); return NULL; }
+    if (!rows || (!k && kj_listing_translations_attach(db, rows, NULL))) { json_decref(rows); return NULL; }   /* listings only */
     bool more = json_array_size(rows) > (size_t)limit;
     json_t *items = json_array();
     char next[64];
