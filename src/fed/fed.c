@@ -25,7 +25,7 @@
 
 /* Set once by kj_fed_init before other threads start; read-only after. */
 static kj_fed_self self;
-static kj_fed_settings settings = { 15000, 300, 600, 500, 10000 };
+static kj_fed_settings settings = { 15000, 300, 600, 2000, 10000 };
 static bool self_set;
 
 const kj_fed_self *kj_fed_self_get(void) { return self_set ? &self : NULL; }
@@ -78,7 +78,7 @@ int kj_fed_init(const char *data_dir, const char *instance_id, const kj_fed_sett
         settings = *s;
         if (settings.sync_ms < 200) settings.sync_ms = 200;
         if (settings.window_s < 10) settings.window_s = 10;
-        if (settings.page < 1 || settings.page > 5000) settings.page = 500;
+        if (settings.page < 1 || settings.page > 5000) settings.page = 2000;
         if (settings.timeout_ms < 100) settings.timeout_ms = 10000;
     }
     self_set = true;
