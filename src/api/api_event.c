@@ -9,6 +9,7 @@
 #include "core/json_util.h"
 #include "event/event.h"
 #include "web/app.h"
+#include "web/home_region.h"
 #include "web/pages_event.h"
 #include "web/pages_search.h"
 
@@ -26,8 +27,14 @@ static void fail(kj_req *req, kj_err *e)
 
 void kj_api_events(kj_req *req)
 {
-    json_t *items = kj_event_list(kj_req_db(req), req->user, kj_in_str(req, "when"), (int)kj_in_int(req, "limit", 100));
-    kj_resp_json(req, 200, json_pack("{s:o}", "items", items));
+    bool defaulted;   /* the home region, when the request names none (web/home_region.h) */
+    const char *region = kj_region_filter(req, "region", &defaulted);
+    if (!kj_has_errors(req) && !kj_region_filter_known(req, region)) kj_field_error(req, "region", "err.region.unknown");
+    if (kj_has_errors(req)) { kj_api_invalid(req); return; }
+    json_t *items = kj_event_list_in(kj_req_db(req), req->user, kj_in_str(req, "when"), region, (int)kj_in_int(req, "limit", 100));
+    json_t *out = json_pack("{s:o}", "items", items);
+    if (defaulted) json_object_set_new(out, "region_default", json_string(region));
+    kj_resp_json(req, 200, out);
 }
 
 void kj_api_event_create(kj_req *req)

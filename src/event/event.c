@@ -554,19 +554,24 @@ json_t *kj_event_view(kj_db *db, json_t *viewer, const char *id, kj_err *e)
     return ev;
 }
 
-json_t *kj_event_list(kj_db *db, json_t *viewer, const char *when, int limit)
+json_t *kj_event_list(kj_db *db, json_t *viewer, const char *when, int limit) { return kj_event_list_in(db, viewer, when, NULL, limit); }
+
+json_t *kj_event_list_in(kj_db *db, json_t *viewer, const char *when, const char *region, int limit)
 {
     int64_t now = kj_now_ms();
     const char *center = kj_authz_is_admin(viewer) ? "*" : kj_jstr(viewer, "center_id");
     bool past = ev_same(when, "past"), upcoming = ev_same(when, "upcoming");
     json_t *params = json_pack("[s, s]", center ? center : "", center ? center : "");
-    char sql[1024];
+    bool narrow = region && *region;
+    if (narrow) json_array_append_new(params, json_string(region));
+    char sql[1536];
     snprintf(sql, sizeof sql,
              "SELECT e.id, e.center_id, e.name_zh, e.name_en, e.summary_zh, e.summary_en, e.venue, e.online, e.region, "
              "e.starts_at, e.ends_at, e.time_zone, e.state, e.reg_open, e.capacity, "
              "(SELECT count(*) FROM event_registrations r WHERE r.event_id = e.id AND r.state IN ('pending','approved','checked_in')) AS registered "
-             "FROM events e WHERE (e.state = 'published' OR (e.state = 'draft' AND (? = '*' OR e.center_id = ?))) %s "
+             "FROM events e WHERE (e.state = 'published' OR (e.state = 'draft' AND (? = '*' OR e.center_id = ?))) %s %s "
              "ORDER BY e.starts_at %s LIMIT ?",
+             narrow ? "AND (e.region IN " KJ_REGION_SUBTREE_SQL " OR (e.online = 1 AND e.region = ''))" : "",
              past ? "AND e.ends_at < ?" : upcoming ? "AND e.ends_at >= ?" : "", past ? "DESC" : "ASC");
     if (past || upcoming) json_array_append_new(params, json_integer(now));
     json_array_append_new(params, json_integer(limit > 0 ? limit : 100));

@@ -106,6 +106,10 @@ json_t *kj_event_view(kj_db *db, json_t *viewer, const char *id, kj_err *e);
  *  venue, online, starts_at, ends_at, time_zone, state, reg_open,
  *  registered. New ref. */
 json_t *kj_event_list(kj_db *db, json_t *viewer, const char *when, int limit);
+/** kj_event_list narrowed to region (NULL/"": no narrowing): events held
+ *  in region's subtree (ref/regions.h), plus online events that name no
+ *  region (anyone anywhere can attend those). New ref. */
+json_t *kj_event_list_in(kj_db *db, json_t *viewer, const char *when, const char *region, int limit);
 /** Adds a session to event id (organizers). in: section_id (optional, one
  *  of the event's), kind, title_zh, title_en, room, speakers, description,
  *  starts_at, ends_at (local text, within the event). Writes the id. */

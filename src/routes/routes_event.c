@@ -47,7 +47,10 @@ static const kj_field page_event_edit_fields[] = { EVENT_EDIT_FIELDS, KJ_FIELDS_
 static const kj_field reason_fields[] = { { "reason", KJ_F_MULTILINE, 0, 0, 500, NULL }, KJ_FIELDS_END };
 static const kj_field section_fields[] = { { "name_zh", KJ_F_TEXT, 0, 1, 100, NULL }, { "name_en", KJ_F_TEXT, 0, 0, 100, NULL }, KJ_FIELDS_END };
 
-static const kj_field list_fields[] = { { "when", KJ_F_ENUM, 0, 0, 0, whens }, { "limit", KJ_F_INT, 0, 1, 200, NULL }, KJ_FIELDS_END };
+static const kj_field list_fields[] = { { "when", KJ_F_ENUM, 0, 0, 0, whens }, { "limit", KJ_F_INT, 0, 1, 200, NULL },
+                                        { "region", KJ_F_TEXT, 0, 0, 32, NULL }, KJ_FIELDS_END };
+/* The list page's region filter (the home region by default, web/home_region.h). */
+static const kj_field page_list_fields[] = { { "region", KJ_F_TEXT, 0, 0, 32, NULL }, KJ_FIELDS_END };
 static const kj_field action_fields[] = { { "action", KJ_F_TEXT, KJ_REQUIRED, 1, 40, NULL }, { "back", KJ_F_TEXT, 0, 0, 10, NULL },
                                           { "reason", KJ_F_MULTILINE, 0, 0, 500, NULL }, KJ_FIELDS_END };
 static const kj_field session_fields[] = {
@@ -104,7 +107,7 @@ static const kj_field page_score_fields[] = { SCORE(0), SCORE(1), SCORE(2), SCOR
 #define AEV "/api/v1/events/{id}"
 
 const kj_route kj_routes_event[] = {
-    { KJ_GET,  "/events",                          kj_page_events,                KJ_PUBLIC, 0, NULL, "events" },
+    { KJ_GET,  "/events",                          kj_page_events,                KJ_PUBLIC, 0, page_list_fields, "events" },
     { KJ_GET,  "/events/feed.atom",                kj_page_events_atom,           KJ_PUBLIC, 0, NULL, "events_atom" },
     { KJ_GET,  "/events/new",                      kj_page_event_new,             KJ_STAFF,  0, NULL, "event_new" },
     { KJ_POST, "/events",                          kj_page_event_create,          KJ_STAFF,  0, page_event_fields, "event_new" },

@@ -36,3 +36,12 @@ void kj_region_default_note(kj_req *req, json_t *d, const char *path, const char
                                                        "all_href", kj_arena_printf(req->arena, "%s?%s=" KJ_REGION_ALL, path, name)));
     free(label);
 }
+
+bool kj_region_filter_known(kj_req *req, const char *code)
+{
+    if (!code || !*code) return true;
+    char *label = kj_refcache_region_label(kj_req_app(req)->ref, code, "zh-CN");
+    bool ok = label != NULL;
+    free(label);
+    return ok;
+}

@@ -32,6 +32,10 @@ const char *kj_region_filter(kj_req *req, const char *name, bool *defaulted);
  *  {label, all_href} — the note that says so and the link to see
  *  everything (all_href = path?name=all). */
 void kj_region_default_note(kj_req *req, json_t *d, const char *path, const char *name);
+/** Whether code names a region of the installed tree (NULL/"" = everything:
+ *  true). A list answers an unknown code with err.region.unknown (422), not
+ *  with a silently empty list. */
+bool kj_region_filter_known(kj_req *req, const char *code);
 /** The home region's code ("" = none). */
 const char *kj_home_region(char *out, size_t n);
 #endif

@@ -18,6 +18,7 @@
 #include "core/tz.h"
 #include "event/event.h"
 #include "web/app.h"
+#include "web/home_region.h"
 #include "web/region_picker.h"
 
 static bool is_en(kj_req *req) { return req->lang && !strcmp(req->lang, "en"); }
@@ -110,15 +111,21 @@ void kj_ev_decorate(kj_req *req, json_t *ev)
 
 void kj_page_events(kj_req *req)
 {
-    json_t *up = kj_event_list(kj_req_db(req), req->user, "upcoming", 50);
-    json_t *past = kj_event_list(kj_req_db(req), req->user, "past", 20);
+    bool defaulted;   /* the home region, when the request names none (web/home_region.h) */
+    const char *region = kj_region_filter(req, "region", &defaulted);
+    if (!kj_has_errors(req) && !kj_region_filter_known(req, region)) kj_field_error(req, "region", "err.region.unknown");
+    int status = kj_has_errors(req) ? 422 : 200;
+    json_t *up = status == 200 ? kj_event_list_in(kj_req_db(req), req->user, "upcoming", region, 50) : json_array();
+    json_t *past = status == 200 ? kj_event_list_in(kj_req_db(req), req->user, "past", region, 20) : json_array();
     size_t i;
     json_t *e;
     json_array_foreach(up, i, e) kj_ev_decorate(req, e);
     json_array_foreach(past, i, e) kj_ev_decorate(req, e);
     json_t *d = json_pack("{s:o, s:o, s:s, s:b}", "upcoming", up, "past", past, "page_title", kj_tr(req, "event.list.title"),
                           "may_create", kj_jstr(req->user, "center_id") != NULL || (kj_req_role(req) & KJ_R_ADMIN));
-    kj_render(req, 200, "event_list", d);
+    json_object_set_new(d, "region_picker", kj_region_filter_picker(req, "region", status == 200 ? region : NULL, "field.region"));
+    if (defaulted) kj_region_default_note(req, d, "/events", "region");
+    kj_render(req, status, "event_list", d);
 }
 
 void kj_page_events_atom(kj_req *req)
