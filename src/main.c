@@ -24,6 +24,7 @@
 #include "web/i18n.h"
 #include "core/clock.h"
 #include "search/search.h"
+#include "search/local.h"
 #include "text/analyzer.h"
 #include "text/rewrite.h"
 #include <pthread.h>
@@ -113,6 +114,8 @@ static void *run_jobs(void *arg)
              * too long for review; who sees it is computed at read time. */
             kj_review_policy policy = { .escalate_days = app->cfg.review_escalate_days, .now = kj_now_ms(), .holidays = app->holidays };
             if (kj_review_escalate(db, &policy) < 0) kj_log_error("review: an escalation could not be recorded (retried next round)");
+            /* The search outbox keeps a day (search/local.h). */
+            kj_search_local_prune(db);
             last_tick_us = t0;
         }
         /* The statistics' pre-counted figures (stats/stats.h); a failed

@@ -28,6 +28,7 @@ static const setting settings[] = {
     S("server", "listen", "KEJIYUN_LISTEN", "--listen", K_STR, listen, "127.0.0.1:8080", "address to serve on, HOST:PORT (port 0 picks a free port)"),
     S("server", "data", "KEJIYUN_DATA", "--data", K_STR, data, "./data", "data directory: kejiyun.db and uploaded files"),
     S("server", "db", "KEJIYUN_DB", "--db", K_STR, db, "", "the database: sqlite:PATH (a file) or postgresql://USER@HOST:PORT/NAME?... (a libpq connection URI; postgres:// too); empty: sqlite:DATA/kejiyun.db"),
+    S("server", "search_dir", "KEJIYUN_SEARCH_DIR", "--search-dir", K_STR, search_dir, "", "PostgreSQL only: the directory of this node's own copy of the search index (index.db, built from the database and kept current from its search outbox); must be node-local, never shared between nodes; empty: DATA/search"),
     S("server", "root", "KEJIYUN_ROOT", "--root", K_STR, root, "", "directory with templates/, static/, i18n/, migrations/ and reference data (empty: found at start, see kj_config_find_root)"),
     S("server", "threads", "KEJIYUN_THREADS", "--threads", K_INT, threads, "0", "HTTP worker threads (0 = number of cores)"),
     S("server", "heavy_jobs", "KEJIYUN_HEAVY_JOBS", "--heavy-jobs", K_INT, heavy_jobs, "0", "worker threads for CPU-heavy requests (password hashing, image variants, contract PDFs), never the HTTP threads (0 = number of cores)"),

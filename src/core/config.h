@@ -18,6 +18,7 @@ typedef struct kj_config {
     char listen[128];
     char data[1024];          /* directory holding kejiyun.db and files/ */
     char db[1024];            /* the database: sqlite:PATH or postgresql://… ; "" = sqlite:DATA/kejiyun.db */
+    char search_dir[1024];    /* PostgreSQL: the node's local search index directory; "" = DATA/search */
     char root[1024];          /* directory holding templates/, static/, i18n/, migrations/, data files */
     char config_file[1024];
     char site_name[128];      /* the name pages show (zh-CN, and en when site_name_en is empty) */

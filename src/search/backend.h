@@ -5,8 +5,9 @@
  *
  * FTS5 is the first implementation (search/fts5/: fts5_backend.c for the
  * index, queries and statistics; fts5_rank.c for the tokenizer hook and the
- * ranking functions). A PostgreSQL deployment brings its own table
- * (tsvector or an extension) and adds it to kj_search_backend_of.
+ * ranking functions). On PostgreSQL, fts5_local.c runs the same FTS5
+ * backend on each node's local copy of the index (search/local.h), reading
+ * the rows a page shows from the database.
  *
  * What stays on this side of the seam (search.c, match.c): analysing a
  * user's text into terms, choosing strict or relaxed queries, the ranking
@@ -214,7 +215,7 @@ typedef struct kj_search_backend {
 
 /* The backends compiled in. */
 extern const kj_search_backend kj_search_fts5;
-extern const kj_search_backend kj_search_none;   /* none.c: PostgreSQL until its search lands */
+extern const kj_search_backend kj_search_local;  /* fts5/fts5_local.c: a shared database (PostgreSQL), on each node's local copy (search/local.h) */
 
 /** The search backend for a store backend (by its name), for the
  *  connection hook before any connection exists. */

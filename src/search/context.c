@@ -3,6 +3,7 @@
  * (see context.h for what it holds and its lock rule).
  */
 #include "search/context_impl.h"
+#include "search/local.h"
 #include <stdlib.h>
 
 kj_search_ctx *kj_search_ctx_new(kj_analyzer *a, kj_rewriter *r)
@@ -25,6 +26,7 @@ kj_search_ctx *kj_search_ctx_new(kj_analyzer *a, kj_rewriter *r)
 void kj_search_ctx_free(kj_search_ctx *c)
 {
     if (!c) return;
+    kj_search_local_free(c->local);
     kj_fast_slot_destroy(&c->fast);
     kj_doc_cache_free(c->docs);
     json_decref(c->df_cache);

@@ -26,6 +26,7 @@ struct kj_search_ctx {
     struct { uint64_t generation; int64_t at_us, docs; bool set; } estimate;
     kj_fast_slot fast;              /* the frequent terms' bitmaps in use */
     kj_doc_cache *docs;             /* the documents' attributes */
+    struct kj_search_local *local;  /* a node's local copy of the index (local.h); set at start-up; NULL: the index is in the store */
 };
 
 /** Defaults of the scale thresholds (search.c). */

@@ -21,6 +21,7 @@
 #include "search/scan.h"
 #include "search/fast_terms.h"
 #include "search/outbox.h"
+#include "search/local.h"
 #include <math.h>
 #include "core/clock.h"
 #include "core/id.h"
@@ -92,7 +93,7 @@ const double kj_bm25_b = 0.0;
 const double kj_bm25_column_weights[4] = { BM25_WEIGHT_LIST };
 
 /* The backends compiled in, by the store backend they run on. */
-static const kj_search_backend *const backends[] = { &kj_search_fts5, &kj_search_none };
+static const kj_search_backend *const backends[] = { &kj_search_fts5, &kj_search_local };
 
 const kj_search_backend *kj_search_backend_for_store(const char *store)
 {
@@ -492,6 +493,9 @@ int kj_match_drain(kj_db *db, int max)
 {
     json_t *due = kj_db_rows(db, "SELECT listing_id, notify FROM match_queue ORDER BY queued_at, listing_id LIMIT ?", "i", (int64_t)max);
     int done = 0;
+    /* On a node's local copy (local.h), listings queued by another node
+     * (an import there) must be in the copy before they are matched. */
+    if (json_array_size(due) && kj_search_local_on(db) && kj_search_local_catch_up(db) < 0) { json_decref(due); return 0; }
     size_t i;
     json_t *r;
     json_array_foreach(due, i, r) {
@@ -606,60 +610,90 @@ int kj_match_queue_origin(kj_db *db, const char *origin, int64_t since_ms)
                       "isi", kj_now_ms(), origin, since_ms);
 }
 
+/* The one way a studio's text becomes an index document, as
+ * add_listing_doc is a listing's (sync, rebuild, and a node's local copy:
+ * local.h), so that every path indexes the same words in the same columns. */
+static int add_studio_doc(kj_db *db, const char *studio_id, json_t *s)
+{
+    kj_buf kw = { 0 };
+    kj_buf_printf(&kw, "%s\n%s", kj_jstr(s, "directions") ? kj_jstr(s, "directions") : "", kj_jstr(s, "skills") ? kj_jstr(s, "skills") : "");
+    int rc = add_doc(db, studio_id, "studio", kj_jstr(s, "name"), kw.data ? kw.data : "", kj_jstr(s, "affiliation"), kj_jstr(s, "intro"));
+    kj_buf_free(&kw);
+    return rc;
+}
+
+#define STUDIO_DOC_SQL "SELECT id, name, directions, skills, intro, affiliation FROM studios"
+#define LISTING_DOC_SQL "SELECT id, kind, status, valid_until, title, keywords AS keywords__json, summary, description FROM listings"
+
 int kj_search_sync_studio(kj_db *db, const char *studio_id)
 {
     if (kj_search_outbox_put(db, studio_id, "studio")) return -1;
-    json_t *s = kj_db_row(db, "SELECT id, name, directions, skills, intro, affiliation FROM studios WHERE id = ?", "s", studio_id);
+    json_t *s = kj_db_row(db, STUDIO_DOC_SQL " WHERE id = ?", "s", studio_id);
     if (remove_doc(db, studio_id)) { json_decref(s); return -1; }
     int rc = 0;
     if (s) {
-        kj_buf kw = { 0 };
-        kj_buf_printf(&kw, "%s\n%s", kj_jstr(s, "directions") ? kj_jstr(s, "directions") : "", kj_jstr(s, "skills") ? kj_jstr(s, "skills") : "");
-        rc = add_doc(db, studio_id, "studio", kj_jstr(s, "name"), kw.data ? kw.data : "", kj_jstr(s, "affiliation"), kj_jstr(s, "intro"));
-        kj_buf_free(&kw);
+        rc = add_studio_doc(db, studio_id, s);
         if (rc == 0 && kj_match_compute(db, studio_id) < 0) rc = -1;
     }
     json_decref(s);
     return rc;
 }
 
+int kj_search_refresh_doc(kj_db *db, const char *doc_id, const char *doc_kind)
+{
+    bool studio = !strcmp(doc_kind, "studio");
+    json_t *row = kj_db_row(db, studio ? STUDIO_DOC_SQL " WHERE id = ?" : LISTING_DOC_SQL " WHERE id = ?", "s", doc_id);
+    if (kj_db_failed(db)) { json_decref(row); return -1; }
+    int rc = remove_doc(db, doc_id);
+    if (rc == 0 && row && (studio || is_live(row))) rc = studio ? add_studio_doc(db, doc_id, row) : add_listing_doc(db, doc_id, row);
+    json_decref(row);
+    return rc;
+}
+
+int kj_search_index_all(kj_db *db, json_t *demands)
+{
+    /* Read in pages of 1,000 in id order (one statement per page, not per
+     * document: on PostgreSQL each statement is a round trip). */
+    char today[16];
+    kj_format_date(kj_now_ms(), today, sizeof today);
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        char after[64] = "";
+        for (;;) {
+            json_t *rows = pass == 0
+                ? kj_db_rows(db, LISTING_DOC_SQL " WHERE status = 'published' AND valid_until >= ? AND id > ? ORDER BY id LIMIT 1000",
+                             "ss", today, after)
+                : kj_db_rows(db, STUDIO_DOC_SQL " WHERE id > ? ORDER BY id LIMIT 1000", "s", after);
+            if (!rows) return -1;
+            size_t i;
+            json_t *r;
+            json_array_foreach(rows, i, r) {
+                const char *id = kj_jstr(r, "id");
+                if ((pass == 0 ? add_listing_doc(db, id, r) : add_studio_doc(db, id, r)) < 0) { json_decref(rows); return -1; }
+                if (pass == 0 && demands && kj_jstr(r, "kind") && !strcmp(kj_jstr(r, "kind"), "demand"))
+                    json_array_append(demands, json_object_get(r, "id"));
+                snprintf(after, sizeof after, "%s", id);
+                n++;
+            }
+            size_t got = json_array_size(rows);
+            json_decref(rows);
+            if (got < 1000) break;
+        }
+    }
+    return n;
+}
+
 int kj_search_reindex(kj_db *db)
 {
     if (kj_db_begin(db)) return -1;
-    int n = 0;
     int rc = kj_search_outbox_put(db, "*", "all") || kj_search_backend_of(db)->clear(db) < 0 || kj_db_exec(db, "DELETE FROM matches", "") < 0 || kj_db_exec(db, "DELETE FROM match_queue", "") < 0 ? -1 : 0;
-    json_t *ids = rc ? NULL : kj_db_rows(db, "SELECT id FROM listings WHERE status = 'published'", "");
-    json_t *studios = rc ? NULL : kj_db_rows(db, "SELECT id FROM studios", "");
     json_t *demands = json_array();   /* the demands indexed: matched below */
     size_t i;
     json_t *r;
     /* Index everything first, then match, so that early documents see late ones. */
-    json_array_foreach(ids, i, r) {
-        if (rc) break;
-        json_t *l = kj_db_row(db, "SELECT kind, title, keywords AS keywords__json, summary, description, valid_until FROM listings "
-                                  "WHERE id = ?", "s", kj_jstr(r, "id"));
-        char today[16];
-        kj_format_date(kj_now_ms(), today, sizeof today);
-        if (l && strcmp(kj_jstr(l, "valid_until"), today) >= 0) {
-            rc = add_listing_doc(db, kj_jstr(r, "id"), l);
-            if (kj_jstr(l, "kind") && !strcmp(kj_jstr(l, "kind"), "demand")) json_array_append(demands, json_object_get(r, "id"));
-            n++;
-        }
-        json_decref(l);
-    }
-    json_array_foreach(studios, i, r) {
-        if (rc) break;
-        json_t *s = kj_db_row(db, "SELECT name, directions, skills, intro, affiliation FROM studios WHERE id = ?", "s", kj_jstr(r, "id"));
-        kj_buf kw = { 0 };
-        kj_buf_printf(&kw, "%s\n%s", kj_jstr(s, "directions") ? kj_jstr(s, "directions") : "", kj_jstr(s, "skills") ? kj_jstr(s, "skills") : "");
-        rc = add_doc(db, kj_jstr(r, "id"), "studio", kj_jstr(s, "name"), kw.data ? kw.data : "", kj_jstr(s, "affiliation"), kj_jstr(s, "intro"));
-        kj_buf_free(&kw);
-        json_decref(s);
-        n++;
-    }
+    int n = rc ? -1 : kj_search_index_all(db, demands);
+    if (n < 0 || kj_search_local_mark_rebuilt(db)) rc = -1;
     if (rc == 0) rc = kj_search_optimize(db);
-    json_decref(ids);
-    json_decref(studios);
     if (rc || kj_db_commit(db)) { kj_db_rollback(db); json_decref(demands); return -1; }
     /* Then the matches, in a second transaction: the index is committed, so
      * the documents' attributes can be read into memory first (doc_attrs.h
@@ -1532,6 +1566,8 @@ json_t *kj_search_suggest(kj_db *db, const char *prefix, int limit)
 int kj_search_ensure_format(kj_db *db, int *reindexed)
 {
     if (reindexed) *reindexed = -1;
+    /* A node's local copy (local.h) has its format in its own file. */
+    if (kj_search_local_on(db)) return kj_search_local_ensure(db, KJ_SEARCH_FORMAT, reindexed);
     char *v = kj_db_text(db, "SELECT value FROM meta WHERE key = 'search_format'", "");
     bool same = v && !strcmp(v, KJ_SEARCH_FORMAT);
     free(v);

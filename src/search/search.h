@@ -68,6 +68,15 @@ int kj_match_queue_origin(kj_db *db, const char *origin, int64_t since_ms);
 /** Loads of at least this many listings are followed by compacting the
  *  index (kj_search_optimize); smaller ones leave it to FTS5's own merging. */
 #define KJ_SEARCH_OPTIMIZE_ROWS 10000
+/** Brings one document of the index (doc_kind "listing" or "studio") up
+ *  to date with its table, as a sync does, but without matching, alerts
+ *  or an outbox entry: what a node's local copy applies for an outbox
+ *  entry (local.h). 0 or -1. */
+int kj_search_refresh_doc(kj_db *db, const char *doc_id, const char *doc_kind);
+/** Indexes every live listing and every studio (the index must be empty),
+ *  reading them in pages; appends the ids of the demands to demands when
+ *  given. The number of documents, or -1. Inside the caller's transaction. */
+int kj_search_index_all(kj_db *db, json_t *demands);
 /** Computes the matches (and raises the alerts) of up to max queued
  *  listings, one transaction each. Returns how many were done. */
 int kj_match_drain(kj_db *db, int max);

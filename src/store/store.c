@@ -117,7 +117,24 @@ kj_db *kj_store_acquire(kj_store *s)
     h->tx_wrote = false;
     return db;
 }
-void kj_store_release(kj_store *s, kj_db *db) { if (db) s->be->release(s, db); }
+void kj_store_release(kj_store *s, kj_db *db)
+{
+    if (!db) return;
+    /* The backend rolls an open transaction back: its pair must know. */
+    if (s->tx_end && s->be->in_transaction(db)) s->tx_end(s->tx_end_ctx, db, false);
+    s->be->release(s, db);
+}
+void **kj_db_pair_slot(kj_db *db) { return &H(db)->pair; }
+void kj_store_on_tx_end(kj_store *s, void (*fn)(void *ctx, kj_db *db, bool committed), void *ctx)
+{
+    s->tx_end = fn;
+    s->tx_end_ctx = ctx;
+}
+static void tx_ended(kj_db *db, bool committed)
+{
+    kj_store *s = kj_db_store(db);
+    if (s->tx_end) s->tx_end(s->tx_end_ctx, db, committed);
+}
 int64_t kj_store_error_count(kj_store *s) { return __atomic_load_n(&s->errors, __ATOMIC_RELAXED); }
 uint64_t kj_store_serial(kj_store *s) { return s->serial; }
 uint64_t kj_store_generation(kj_store *s) { return __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE); }
@@ -264,6 +281,7 @@ void kj_db_statements(kj_db *db, int64_t *count, int64_t *us)
 }
 
 bool kj_db_failed(kj_db *db) { return H(db)->failures > 0; }
+void kj_db_note_failure(kj_db *db, const char *what) { failed(db, what, "(paired store)"); }
 
 void kj_store_inject_faults(kj_store *s, int commits, int reads, const char *sql_part)
 {
@@ -642,6 +660,7 @@ int kj_db_commit(kj_db *db)
     H(db)->tx_failed = false;
     H(db)->tx_wrote = false;
     wrote(db);   /* even when the commit failed: a rollback is a change too, for a cache */
+    tx_ended(db, rc == 0);
     /* This node's listeners, after the commit and only for a commit. */
     int n = H(db)->npending;
     H(db)->npending = 0;
@@ -657,6 +676,7 @@ int kj_db_rollback(kj_db *db)
     int64_t t0 = kj_mono_us();
     int rc = BE(db)->rollback(db);
     counted(db, t0, true);
+    tx_ended(db, false);
     return rc;
 }
 char *kj_db_defer_indexes(kj_db *db, const char *table)

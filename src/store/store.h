@@ -359,6 +359,25 @@ enum { KJ_STORE_EXT_SEARCH, KJ_STORE_EXT_COUNT };
  *  one value) and destroy will free it. Thread-safe; lock-free once set. */
 void *kj_store_ext(kj_store *s, int slot, void *(*make)(void *arg), void *arg, void (*destroy)(void *));
 
+/* A resource a module above the store pairs with each connection: the
+ * search module's connection to the node's local index (search/local.h),
+ * whose writes follow the transaction of the connection they pair with.
+ * One owner per store (the search module); set up at start-up, before the
+ * store serves any thread. */
+/** The connection's slot for the paired resource (NULL until the owner
+ *  sets it; kept while the connection lives, across borrowings). Only the
+ *  thread that borrowed db touches it. */
+void **kj_db_pair_slot(kj_db *db);
+/** fn(ctx, db, committed) is called on the thread that ends each
+ *  transaction of the store's connections: after a commit (committed
+ *  true), after a failed commit or a rollback, and when a connection is
+ *  given back with a transaction open (false). Start-up only. */
+void kj_store_on_tx_end(kj_store *s, void (*fn)(void *ctx, kj_db *db, bool committed), void *ctx);
+/** Records, on db, a failure of a read or write that a module made for
+ *  db's caller elsewhere (the paired local index): kj_db_failed then
+ *  answers true, and a request answers 500, as for the store's own. */
+void kj_db_note_failure(kj_db *db, const char *what);
+
 /* ---- for backends only ---- */
 struct kj_store {
     const kj_store_backend *be;
@@ -390,6 +409,9 @@ struct kj_store {
     /* kj_store_ext: set once under meta_lock, read with acquire order. */
     void *ext[KJ_STORE_EXT_COUNT];
     void (*ext_destroy[KJ_STORE_EXT_COUNT])(void *);
+    /* kj_store_on_tx_end: set at start-up, then read-only. */
+    void (*tx_end)(void *ctx, kj_db *db, bool committed);
+    void *tx_end_ctx;
 };
 /* Per connection, used by the thread that borrowed it only. */
 struct kj_db_header {
@@ -404,5 +426,6 @@ struct kj_db_header {
     int npending;
     struct { char channel[48]; char payload[184]; } pending[KJ_PUBLISH_MAX];
     bool tx_wrote;           /* the open transaction changed rows */
+    void *pair;              /* kj_db_pair_slot (zeroed by the backend's calloc) */
 };
 #endif

@@ -20,6 +20,7 @@
 #include "authz/authz.h"
 #include "market/market.h"
 #include "search/search.h"
+#include "search/local.h"
 #include "search/backend.h"
 #include "challenge/challenge.h"
 #include "event/event.h"
@@ -111,10 +112,18 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
      * same number and name (tests check both schemas stay equivalent). */
     snprintf(dir, sizeof dir, "%s/migrations/%s", cfg->root, be->name);
     if (kj_store_migrate(app->store, dir, err, errlen) < 0) return -1;
+    /* Nodes of a shared database keep their own copies of the index
+     * (search/local.h), fed by the search outbox, which this turns on; one
+     * SQLite node searches its database. Each of the store's connections
+     * pairs with one of the copy's. */
+    if (strcmp(be->name, "sqlite")) {
+        char sdir[2048], mig[2048];
+        if (*cfg->search_dir) snprintf(sdir, sizeof sdir, "%s", cfg->search_dir);
+        else snprintf(sdir, sizeof sdir, "%s/search", cfg->data);
+        snprintf(mig, sizeof mig, "%s/migrations/sqlite", cfg->root);
+        if (kj_search_local_open(app->store, sdir, mig, conns + 2, err, errlen)) return -1;
+    }
     kj_db *db = kj_store_acquire(app->store);
-    /* The search outbox (search/outbox.h) stays off until the nodes' local
-     * indexes that read it exist: a /__test/tick on PostgreSQL answered 500
-     * with it on (not yet diagnosed). */
     snprintf(app->instance_id, sizeof app->instance_id, "%s", kj_instance_id(db));
     int rc = kj_refdata_seed(db, cfg->root, cfg->data, err, errlen);
     /* After the seed, so the snapshot holds what it wrote (refcache.h).
@@ -156,7 +165,9 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
         snprintf(err, errlen, "cannot rebuild the search index in its new format (the store's error is in the log)");
         rc = -1;
     } else if (reindexed >= 0) {
-        fprintf(stderr, "kejiyun: the search index was rebuilt in its new format (%d documents)\n", reindexed);
+        /* A node's local copy (search/local.h) is also built when new or behind. */
+        fprintf(stderr, kj_search_local_on(db) ? "kejiyun: this node's copy of the search index was built (it was new, behind, or in an older format: %d documents)\n"
+                                               : "kejiyun: the search index was rebuilt in its new format (%d documents)\n", reindexed);
     }
     kj_store_release(app->store, db);
     return rc;
@@ -223,6 +234,8 @@ int kj_app_open(kj_app *app, const kj_config *cfg, const kj_route *routes, char 
     app->page_cache = kj_resp_cache_new(PAGE_CACHE_SLOTS, cfg->page_cache_ms);
     /* Browse counts follow the response cache's rules (browse_memo.c). */
     kj_listing_count_memo_ttl(cfg->page_cache_ms);
+    /* A node's copy of the search index follows the database (search/local.h). */
+    if (kj_search_local_start(app->store)) { snprintf(err, errlen, "cannot start the search index's tailer"); return -1; }
     return 0;
 }
 
@@ -242,6 +255,7 @@ void kj_app_close(kj_app *app)
     kj_router_free(app->router);
     kj_static_free(app->statics);
     kj_tmpl_free(app->tmpl);
+    if (app->store) kj_search_local_stop(app->store);
     kj_store_close(app->store);   /* and its search context, before the analyzer it reads with */
     kj_rewriter_close(app->rewriter);
     kj_analyzer_close(app->analyzer);

@@ -2,6 +2,7 @@
  * ops.c — operations endpoints: health, metrics, OpenAPI, static files,
  * and the test-only clock control.
  */
+#include "search/local.h"
 #include "web/app.h"
 #include "http/resp_cache.h"
 #include "core/clock.h"
@@ -43,6 +44,11 @@ void kj_ops_readyz(kj_req *req)
     json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:b}", "status", ready ? "ready" : "not_ready",
                           "database", alive ? "ok" : "unreachable", "schema", !alive ? "unknown" : current ? "current" : "behind",
                           "draining", draining, "node", kj_store_node_id(app->store), "leader", kj_store_leader_known(app->store));
+    /* A node's copy of the search index (search/local.h): "building" while
+     * a rebuild runs (the old copy still answers, so the node stays ready). */
+    json_t *search = kj_search_local_status(app->store);
+    if (search) json_object_set(o, "search", json_object_get(search, "state"));
+    json_decref(search);
     kj_resp_header(req, "Cache-Control", "no-store");
     kj_resp_json(req, ready ? 200 : 503, o);
 }

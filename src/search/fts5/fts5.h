@@ -21,6 +21,11 @@ int64_t kj_fts5_scan_run(kj_db *db, const char *expr, bool newest_first, int64_t
 /** The number of rows of the index and of tokens in them (FTS5's totals
  *  record, search_fts_data row 1). 0, or -1. */
 int kj_fts5_totals(kj_db *db, int64_t *rows, int64_t *tokens);
+/** FTS5's query syntax (backend.h: add_term, typing), for the backend on
+ *  a node's local copy too (fts5_local.c). */
+void kj_fts5_add_term(kj_buf *expr, const char *term, bool all);
+void kj_fts5_add_group(kj_buf *expr, char *const *terms, int n, const char *const *forms, int nforms, bool all);
+char *kj_fts5_typing(char *const *terms, int n, bool last_prefix);
 /** The tokenizer and ranking functions on a new connection (backend.h
  *  conn_hook); also what test_rank.c sets up on its own database. */
 int kj_search_conn_hook(void *raw_conn, void *ctx);

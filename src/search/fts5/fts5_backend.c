@@ -148,7 +148,7 @@ static void quote_term(kj_buf *expr, const char *term, const char *op)
     kj_buf_puts(expr, "\"");
 }
 
-static void fts5_add_term(kj_buf *expr, const char *term, bool all)
+void kj_fts5_add_term(kj_buf *expr, const char *term, bool all)
 {
     quote_term(expr, term, all ? " AND " : " OR ");
 }
@@ -156,7 +156,7 @@ static void fts5_add_term(kj_buf *expr, const char *term, bool all)
 /* all: (("t1" AND "t2") OR "form one" OR "form two"); any: the same terms
  * and forms OR'd into the rest. A quoted form of several words is a
  * phrase (the tokenizer splits it). */
-static void fts5_add_group(kj_buf *expr, char *const *terms, int n, const char *const *forms, int nforms, bool all)
+void kj_fts5_add_group(kj_buf *expr, char *const *terms, int n, const char *const *forms, int nforms, bool all)
 {
     if (!all) {
         for (int i = 0; i < n; i++) quote_term(expr, terms[i], " OR ");
@@ -180,7 +180,7 @@ static void fts5_add_group(kj_buf *expr, char *const *terms, int n, const char *
     kj_buf_puts(expr, ")");
 }
 
-static char *fts5_typing(char *const *terms, int n, bool last_prefix)
+char *kj_fts5_typing(char *const *terms, int n, bool last_prefix)
 {
     kj_buf expr = { 0 };
     kj_buf_puts(&expr, "{title keywords} : (");
@@ -402,9 +402,9 @@ const kj_search_backend kj_search_fts5 = {
     .unindexed = fts5_unindexed,
     .stats = fts5_stats,
     .attrs = fts5_attrs,
-    .add_term = fts5_add_term,
-    .add_group = fts5_add_group,
-    .typing = fts5_typing,
+    .add_term = kj_fts5_add_term,
+    .add_group = kj_fts5_add_group,
+    .typing = kj_fts5_typing,
     .scan = kj_fts5_scan_run,
     .scan_filtered = fts5_scan_filtered,
     .hits = fts5_hits,

@@ -1,0 +1,430 @@
+/*
+ * local.c — a node's local copy of the search index on a shared database:
+ * opening it, pairing its connections with the database's, the tailer
+ * that applies the search outbox, full builds, pruning (see local.h).
+ */
+#include "search/local.h"
+#include "search/backend.h"
+#include "search/context_impl.h"
+#include "search/outbox.h"
+#include "search/search.h"
+#include "core/clock.h"
+#include "core/json_util.h"
+#include "core/log.h"
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Seqs applied lately, so that the look-back (outbox.h) does not apply
+ * them again each round. */
+typedef struct { int64_t seq, at_ms; } recent_seq;
+
+struct kj_search_local {
+    kj_store *store;             /* the copy (SQLite), written at open, then read-only */
+    kj_store *shared;            /* the database it derives from */
+    char path[1024];
+    pthread_mutex_t pairs_lock;  /* guards pairs (the copy's connections held, to give back at close) */
+    kj_db **pairs;
+    int npairs, cap;
+    pthread_mutex_t apply_lock;  /* one applier at a time; guards recent, nrecent, cursor */
+    recent_seq *recent;
+    int nrecent, caprecent;
+    int64_t cursor;              /* the copy's cursor as last read or written */
+    atomic_int building;         /* a full build is in progress */
+    atomic_llong builds, last_build_ms, last_applied_at_ms, applied;
+    _Atomic(pthread_t) builder;  /* the thread that builds (its index writes go to the copy) */
+    pthread_mutex_t wake_lock;   /* guards wake, stop, running */
+    pthread_cond_t wake_cond;
+    bool wake, stop, running;
+    pthread_t thread;
+};
+
+static struct kj_search_local *local_of_store(kj_store *s)
+{
+    kj_search_ctx *c = kj_store_ext(s, KJ_STORE_EXT_SEARCH, NULL, NULL, NULL);
+    return c ? c->local : NULL;
+}
+
+static struct kj_search_local *local_of(kj_db *db) { return local_of_store(kj_db_store(db)); }
+
+bool kj_search_local_on(kj_db *db) { return local_of(db) != NULL; }
+
+/* ---- pairing ---- */
+
+kj_db *kj_search_local_db(kj_db *db)
+{
+    struct kj_search_local *L = local_of(db);
+    if (!L) return NULL;
+    void **slot = kj_db_pair_slot(db);
+    if (!*slot) {
+        kj_db *l = kj_store_acquire(L->store);
+        pthread_mutex_lock(&L->pairs_lock);
+        if (L->npairs == L->cap) {
+            int cap = L->cap ? L->cap * 2 : 16;
+            kj_db **p = realloc(L->pairs, (size_t)cap * sizeof *p);
+            if (p) { L->pairs = p; L->cap = cap; }
+        }
+        if (L->npairs < L->cap) L->pairs[L->npairs++] = l;
+        pthread_mutex_unlock(&L->pairs_lock);
+        *slot = l;
+    }
+    return *slot;
+}
+
+void kj_search_local_check(kj_db *db, kj_db *l)
+{
+    if (!l || !kj_db_failed(l)) return;
+    kj_db_note_failure(db, "the node's local search index failed (its error is logged above)");
+    if (kj_db_in_transaction(l)) return;   /* renewed when the transaction ends */
+    /* A fresh borrowing forgets the failure (kj_db_failed). */
+    struct kj_search_local *L = local_of(db);
+    pthread_mutex_lock(&L->pairs_lock);
+    kj_store_release(L->store, l);
+    kj_db *n = kj_store_acquire(L->store);
+    for (int i = 0; i < L->npairs; i++) if (L->pairs[i] == l) L->pairs[i] = n;
+    pthread_mutex_unlock(&L->pairs_lock);
+    *kj_db_pair_slot(db) = n;
+}
+
+bool kj_search_local_write(kj_db *db, kj_db *l)
+{
+    struct kj_search_local *L = local_of(db);
+    if (atomic_load(&L->building) && !pthread_equal(atomic_load(&L->builder), pthread_self())) return false;
+    if (kj_db_in_transaction(db) && !kj_db_in_transaction(l) && kj_db_begin(l)) {
+        kj_db_note_failure(db, "cannot begin the local search index's transaction");
+        return false;
+    }
+    return true;
+}
+
+/* The database's transaction ended: so does the copy's paired one. */
+static void on_tx_end(void *ctx, kj_db *db, bool committed)
+{
+    (void)ctx;
+    kj_db *l = *kj_db_pair_slot(db);
+    if (!l || !kj_db_in_transaction(l)) return;
+    if (committed) {
+        /* The database has the change and its outbox entry: if the copy
+         * cannot take it now, the tailer applies the entry. */
+        if (kj_db_commit(l)) kj_log_error("search: the local index did not take a committed change (the tailer applies it)");
+    } else {
+        kj_db_rollback(l);
+    }
+}
+
+/* ---- opening ---- */
+
+int kj_search_local_open(kj_store *s, const char *dir, const char *migrations, int pool, char *err, size_t errlen)
+{
+    kj_search_ctx *c = kj_store_ext(s, KJ_STORE_EXT_SEARCH, NULL, NULL, NULL);
+    if (!c) { snprintf(err, errlen, "search_dir: the store has no search context"); return -1; }
+    if (mkdir(dir, 0750) && errno != EEXIST) { snprintf(err, errlen, "search_dir %s: %s", dir, strerror(errno)); return -1; }
+    struct kj_search_local *L = calloc(1, sizeof *L);
+    if (!L) { snprintf(err, errlen, "out of memory"); return -1; }
+    snprintf(L->path, sizeof L->path, "%s/index.db", dir);
+    const kj_search_backend *fts = kj_search_backend_for_store("sqlite");
+    L->store = kj_store_open(&kj_sqlite_backend, L->path, pool, fts->conn_hook, kj_search_ctx_analyzer(c), err, errlen);
+    if (!L->store) { free(L); return -1; }
+    if (kj_store_migrate(L->store, migrations, err, errlen) < 0) { kj_store_close(L->store); free(L); return -1; }
+    L->shared = s;
+    pthread_mutex_init(&L->pairs_lock, NULL);
+    pthread_mutex_init(&L->apply_lock, NULL);
+    pthread_mutex_init(&L->wake_lock, NULL);
+    pthread_cond_init(&L->wake_cond, NULL);
+    L->cursor = -1;
+    c->local = L;
+    c->outbox = true;
+    kj_store_on_tx_end(s, on_tx_end, NULL);
+    return 0;
+}
+
+void kj_search_local_free(struct kj_search_local *L)
+{
+    if (!L) return;
+    for (int i = 0; i < L->npairs; i++) kj_store_release(L->store, L->pairs[i]);
+    free(L->pairs);
+    free(L->recent);
+    kj_store_close(L->store);
+    pthread_mutex_destroy(&L->pairs_lock);
+    pthread_mutex_destroy(&L->apply_lock);
+    pthread_mutex_destroy(&L->wake_lock);
+    pthread_cond_destroy(&L->wake_cond);
+    free(L);
+}
+
+/* ---- the copy's meta ---- */
+
+static int64_t meta_int(kj_db *l, const char *key, int64_t dflt)
+{
+    char *v = kj_db_text(l, "SELECT value FROM meta WHERE key = ?", "s", key);
+    int64_t n = v ? strtoll(v, NULL, 10) : dflt;
+    free(v);
+    return n;
+}
+
+static int meta_put(kj_db *l, const char *key, const char *value)
+{
+    return kj_db_exec(l, "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", "ss",
+                      key, value) < 0 ? -1 : 0;
+}
+
+static int meta_put_int(kj_db *l, const char *key, int64_t v)
+{
+    char b[32];
+    snprintf(b, sizeof b, "%lld", (long long)v);
+    return meta_put(l, key, b);
+}
+
+/* ---- building ---- */
+
+/* The whole copy from the database, in one local transaction (readers
+ * keep the old copy until it commits). Under apply_lock. */
+static int build(struct kj_search_local *L, kj_db *db, const char *format)
+{
+    int64_t t0 = kj_mono_us();
+    kj_db *l = kj_search_local_db(db);
+    /* The cursor first: what commits while the build reads is applied after. */
+    int64_t top = kj_db_int(db, -1, "SELECT coalesce(max(seq), 0) FROM search_outbox", "");
+    if (top < 0 || kj_db_failed(db)) return -1;
+    atomic_store(&L->builder, pthread_self());
+    atomic_store(&L->building, 1);
+    int n = -1;
+    if (kj_db_begin(l) == 0) {
+        n = kj_search_backend_of(db)->clear(db) < 0 ? -1 : kj_search_index_all(db, NULL);
+        if (n >= 0 && kj_search_optimize(db)) n = -1;
+        if (n >= 0 && (meta_put_int(l, "search_outbox_seq", top) || meta_put_int(l, "search_rebuilt_ms", kj_now_ms()) ||
+                       (format && meta_put(l, "search_format", format))))
+            n = -1;
+        if (n < 0 || kj_db_commit(l)) { kj_db_rollback(l); n = -1; }
+    }
+    atomic_store(&L->building, 0);
+    kj_search_local_check(db, l);
+    if (n < 0) { kj_log_error("search: building the local index %s failed", L->path); return -1; }
+    L->cursor = top;
+    L->nrecent = 0;
+    atomic_fetch_add(&L->builds, 1);
+    atomic_store(&L->last_build_ms, (kj_mono_us() - t0) / 1000);
+    kj_log_info("search: local index %s built from the database: %d documents in %.2f s", L->path, n, (double)(kj_mono_us() - t0) / 1e6);
+    return n;
+}
+
+/* Whether the copy must be built again: behind the pruned outbox. */
+static bool behind(kj_db *db, int64_t cursor)
+{
+    char *v = kj_db_text(db, "SELECT value FROM meta WHERE key = 'search_outbox_pruned'", "");
+    int64_t pruned = v ? strtoll(v, NULL, 10) : 0;
+    free(v);
+    return cursor < pruned;
+}
+
+int kj_search_local_ensure(kj_db *db, const char *format, int *built)
+{
+    struct kj_search_local *L = local_of(db);
+    if (built) *built = -1;
+    if (!L) return 0;
+    kj_db *l = kj_search_local_db(db);
+    pthread_mutex_lock(&L->apply_lock);
+    char *v = kj_db_text(l, "SELECT value FROM meta WHERE key = 'search_format'", "");
+    int64_t cursor = meta_int(l, "search_outbox_seq", -1);
+    bool fine = v && !strcmp(v, format) && cursor >= 0 && !behind(db, cursor);
+    free(v);
+    int rc = 0;
+    if (fine) L->cursor = cursor;
+    else {
+        int n = build(L, db, format);
+        if (n < 0) rc = -1;
+        else if (built) *built = n;
+    }
+    pthread_mutex_unlock(&L->apply_lock);
+    return rc;
+}
+
+int kj_search_local_mark_rebuilt(kj_db *db)
+{
+    kj_db *l = kj_search_local_db(db);
+    if (!l || !kj_db_in_transaction(l)) return 0;
+    int rc = meta_put_int(l, "search_rebuilt_ms", kj_now_ms());
+    kj_search_local_check(db, l);
+    return rc;
+}
+
+/* ---- applying the outbox ---- */
+
+typedef struct {
+    struct kj_search_local *L;
+    kj_db *db;
+    int64_t now;
+    int applied;
+    bool all, failed;
+} apply_ctx;
+
+static bool seen_lately(struct kj_search_local *L, int64_t seq)
+{
+    for (int i = 0; i < L->nrecent; i++) if (L->recent[i].seq == seq) return true;
+    return false;
+}
+
+static int apply_one(void *ctx, int64_t seq, const char *doc_id, const char *doc_kind)
+{
+    apply_ctx *a = ctx;
+    struct kj_search_local *L = a->L;
+    if (seq <= L->cursor && seen_lately(L, seq)) return 0;
+    if (!strcmp(doc_kind, "all")) {
+        /* A rebuild on some node: this copy too, unless it was rebuilt
+         * since (by that very `kejiyun reindex` on this node's file). */
+        int64_t at = kj_db_int(a->db, 0, "SELECT at FROM search_outbox WHERE seq = ?", "i", seq);
+        if (at > meta_int(kj_search_local_db(a->db), "search_rebuilt_ms", 0)) a->all = true;
+    }
+    else if (kj_search_refresh_doc(a->db, doc_id, doc_kind)) { a->failed = true; return 1; }
+    if (L->nrecent == L->caprecent) {
+        int cap = L->caprecent ? L->caprecent * 2 : 64;
+        recent_seq *r = realloc(L->recent, (size_t)cap * sizeof *r);
+        if (!r) { a->failed = true; return 1; }
+        L->recent = r;
+        L->caprecent = cap;
+    }
+    L->recent[L->nrecent++] = (recent_seq){ seq, a->now };
+    a->applied++;
+    return 0;
+}
+
+/* Under apply_lock. */
+static int catch_up(struct kj_search_local *L, kj_db *db)
+{
+    kj_db *l = kj_search_local_db(db);
+    if (L->cursor < 0) L->cursor = meta_int(l, "search_outbox_seq", 0);
+    if (behind(db, L->cursor)) return build(L, db, NULL) < 0 ? -1 : 0;
+    int64_t now = kj_now_ms();
+    /* Forget what is older than the look-back (with a margin). */
+    int keep = 0;
+    for (int i = 0; i < L->nrecent; i++)
+        if (L->recent[i].at_ms >= now - KJ_SEARCH_OUTBOX_LOOKBACK_MS - 5000) L->recent[keep++] = L->recent[i];
+    L->nrecent = keep;
+    apply_ctx a = { L, db, now, 0, false, false };
+    if (kj_db_begin(l)) { kj_search_local_check(db, l); return -1; }
+    int64_t top = kj_search_outbox_read(db, L->cursor, now - KJ_SEARCH_OUTBOX_LOOKBACK_MS, 1000, apply_one, &a);
+    int rc = top < 0 || a.failed ? -1 : 0;
+    if (rc == 0 && top > L->cursor && meta_put_int(l, "search_outbox_seq", top)) rc = -1;
+    if (rc || kj_db_commit(l)) {
+        kj_db_rollback(l);
+        kj_search_local_check(db, l);
+        L->nrecent = 0;   /* nothing of this round stayed */
+        return -1;
+    }
+    if (top > L->cursor) L->cursor = top;
+    if (a.applied) {
+        atomic_fetch_add(&L->applied, a.applied);
+        atomic_store(&L->last_applied_at_ms, now);
+    }
+    if (a.all && build(L, db, NULL) < 0) return -1;
+    return a.applied;
+}
+
+int kj_search_local_catch_up(kj_db *db)
+{
+    struct kj_search_local *L = local_of(db);
+    if (!L) return 0;
+    pthread_mutex_lock(&L->apply_lock);
+    int n = catch_up(L, db);
+    pthread_mutex_unlock(&L->apply_lock);
+    return n;
+}
+
+/* ---- the tailer ---- */
+
+static void on_signal(void *ctx, kj_store *s, const char *channel, const char *payload, bool remote)
+{
+    (void)s; (void)channel; (void)payload;
+    struct kj_search_local *L = ctx;
+    /* This node's own commits are in the copy already (paired). */
+    if (!remote) return;
+    pthread_mutex_lock(&L->wake_lock);
+    L->wake = true;
+    pthread_cond_signal(&L->wake_cond);
+    pthread_mutex_unlock(&L->wake_lock);
+}
+
+static void *tailer(void *arg)
+{
+    struct kj_search_local *L = arg;
+    int failures = 0;
+    pthread_mutex_lock(&L->wake_lock);
+    while (!L->stop) {
+        L->wake = false;
+        pthread_mutex_unlock(&L->wake_lock);
+        kj_db *db = kj_store_acquire(L->shared);
+        int n;
+        do n = kj_search_local_catch_up(db);
+        while (n >= 1000);   /* a full page: more are waiting */
+        kj_store_release(L->shared, db);
+        /* A failure is logged by the store; say it once per run of them. */
+        if (n < 0 && failures++ == 0) kj_log_error("search: applying the search outbox failed (tried again every second)");
+        if (n >= 0) failures = 0;
+        pthread_mutex_lock(&L->wake_lock);
+        if (L->stop || L->wake) continue;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;   /* the poll, in case a signal was lost */
+        pthread_cond_timedwait(&L->wake_cond, &L->wake_lock, &until);
+    }
+    pthread_mutex_unlock(&L->wake_lock);
+    return NULL;
+}
+
+int kj_search_local_start(kj_store *s)
+{
+    struct kj_search_local *L = local_of_store(s);
+    if (!L || L->running) return 0;
+    /* A store without listening (none here) still polls. */
+    (void)kj_store_subscribe(s, KJ_SEARCH_CHANNEL, on_signal, L);
+    L->stop = false;
+    if (pthread_create(&L->thread, NULL, tailer, L)) return -1;
+    L->running = true;
+    return 0;
+}
+
+void kj_search_local_stop(kj_store *s)
+{
+    struct kj_search_local *L = local_of_store(s);
+    if (!L || !L->running) return;
+    pthread_mutex_lock(&L->wake_lock);
+    L->stop = true;
+    pthread_cond_signal(&L->wake_cond);
+    pthread_mutex_unlock(&L->wake_lock);
+    pthread_join(L->thread, NULL);
+    L->running = false;
+}
+
+/* ---- pruning ---- */
+
+void kj_search_local_prune(kj_db *db)
+{
+    if (!local_of(db)) return;
+    int64_t before = kj_now_ms() - KJ_SEARCH_OUTBOX_KEEP_MS;
+    int64_t top = kj_db_int(db, 0, "SELECT coalesce(max(seq), 0) FROM search_outbox WHERE at < ?", "i", before);
+    if (top <= 0) return;
+    /* The floor first, in the same transaction as the deletion: a node
+     * whose cursor is below it rebuilds. */
+    char b[32];
+    snprintf(b, sizeof b, "%lld", (long long)top);
+    if (kj_db_begin(db)) return;
+    if (kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('search_outbox_pruned', ?) "
+                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", "s", b) < 0 ||
+        kj_db_exec(db, "DELETE FROM search_outbox WHERE seq <= ?", "i", top) < 0 || kj_db_commit(db)) {
+        kj_db_rollback(db);
+        kj_log_error("search: pruning the search outbox failed (tried again later)");
+    }
+}
+
+json_t *kj_search_local_status(kj_store *s)
+{
+    struct kj_search_local *L = local_of_store(s);
+    if (!L) return NULL;
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "state", atomic_load(&L->building) ? "building" : "ready",
+                     "cursor", (json_int_t)L->cursor, "applied", (json_int_t)atomic_load(&L->applied),
+                     "builds", (json_int_t)atomic_load(&L->builds), "last_build_ms", (json_int_t)atomic_load(&L->last_build_ms),
+                     "path", L->path);
+}
