@@ -13,10 +13,12 @@
 #include "core/log.h"
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 /* Seqs applied lately, so that the look-back (outbox.h) does not apply
  * them again each round. */
@@ -125,6 +127,13 @@ int kj_search_local_open(kj_store *s, const char *dir, const char *migrations, i
     struct kj_search_local *L = calloc(1, sizeof *L);
     if (!L) { snprintf(err, errlen, "out of memory"); return -1; }
     snprintf(L->path, sizeof L->path, "%s/index.db", dir);
+    /* The copy is this node's alone: a file on a network mount is most
+     * likely the shared data directory (and SQLite's locks do not hold
+     * there). Said, not refused: an operator may know better. */
+    struct statfs fs;
+    if (!statfs(dir, &fs) && (fs.f_type == 0x6969 /* NFS */ || fs.f_type == 0xFF534D42 /* CIFS */ || fs.f_type == 0xFE534D42 /* SMB2 */))
+        kj_log_error("search_dir %s is on a network file system: each node needs its own copy of the search index on a local disk "
+                     "(set search_dir, see docs/deploy.md)", dir);
     const kj_search_backend *fts = kj_search_backend_for_store("sqlite");
     L->store = kj_store_open(&kj_sqlite_backend, L->path, pool, fts->conn_hook, kj_search_ctx_analyzer(c), err, errlen);
     if (!L->store) { free(L); return -1; }
@@ -134,7 +143,7 @@ int kj_search_local_open(kj_store *s, const char *dir, const char *migrations, i
     pthread_mutex_init(&L->apply_lock, NULL);
     pthread_mutex_init(&L->wake_lock, NULL);
     pthread_cond_init(&L->wake_cond, NULL);
-    L->cursor = -1;
+    __atomic_store_n(&L->cursor, -1, __ATOMIC_RELAXED);
     c->local = L;
     c->outbox = true;
     kj_store_on_tx_end(s, on_tx_end, NULL);
@@ -180,6 +189,18 @@ static int meta_put_int(kj_db *l, const char *key, int64_t v)
 
 /* ---- building ---- */
 
+/* The highest seq the leader pruned (0: none yet). */
+static int64_t pruned_seq(kj_db *db)
+{
+    char *v = kj_db_text(db, "SELECT value FROM meta WHERE key = 'search_outbox_pruned'", "");
+    int64_t pruned = v ? strtoll(v, NULL, 10) : 0;
+    free(v);
+    return pruned;
+}
+
+/* Whether the copy must be built again: behind the pruned outbox. */
+static bool behind(kj_db *db, int64_t cursor) { return cursor < pruned_seq(db); }
+
 /* The whole copy from the database, in one local transaction (readers
  * keep the old copy until it commits). Under apply_lock. */
 static int build(struct kj_search_local *L, kj_db *db, const char *format)
@@ -189,6 +210,8 @@ static int build(struct kj_search_local *L, kj_db *db, const char *format)
     /* The cursor first: what commits while the build reads is applied after. */
     int64_t top = kj_db_int(db, -1, "SELECT coalesce(max(seq), 0) FROM search_outbox", "");
     if (top < 0 || kj_db_failed(db)) return -1;
+    int64_t pruned = pruned_seq(db);
+    if (pruned > top) top = pruned;   /* never behind the floor it was built above */
     atomic_store(&L->builder, pthread_self());
     atomic_store(&L->building, 1);
     int n = -1;
@@ -203,7 +226,7 @@ static int build(struct kj_search_local *L, kj_db *db, const char *format)
     atomic_store(&L->building, 0);
     kj_search_local_check(db, l);
     if (n < 0) { kj_log_error("search: building the local index %s failed", L->path); return -1; }
-    L->cursor = top;
+    __atomic_store_n(&L->cursor, top, __ATOMIC_RELAXED);
     L->nrecent = 0;
     atomic_fetch_add(&L->builds, 1);
     atomic_store(&L->last_build_ms, (kj_mono_us() - t0) / 1000);
@@ -211,14 +234,6 @@ static int build(struct kj_search_local *L, kj_db *db, const char *format)
     return n;
 }
 
-/* Whether the copy must be built again: behind the pruned outbox. */
-static bool behind(kj_db *db, int64_t cursor)
-{
-    char *v = kj_db_text(db, "SELECT value FROM meta WHERE key = 'search_outbox_pruned'", "");
-    int64_t pruned = v ? strtoll(v, NULL, 10) : 0;
-    free(v);
-    return cursor < pruned;
-}
 
 int kj_search_local_ensure(kj_db *db, const char *format, int *built)
 {
@@ -232,7 +247,7 @@ int kj_search_local_ensure(kj_db *db, const char *format, int *built)
     bool fine = v && !strcmp(v, format) && cursor >= 0 && !behind(db, cursor);
     free(v);
     int rc = 0;
-    if (fine) L->cursor = cursor;
+    if (fine) __atomic_store_n(&L->cursor, cursor, __ATOMIC_RELAXED);
     else {
         int n = build(L, db, format);
         if (n < 0) rc = -1;
@@ -257,7 +272,7 @@ typedef struct {
     struct kj_search_local *L;
     kj_db *db;
     int64_t now;
-    int applied;
+    int applied, read;
     bool all, failed;
 } apply_ctx;
 
@@ -271,6 +286,7 @@ static int apply_one(void *ctx, int64_t seq, const char *doc_id, const char *doc
 {
     apply_ctx *a = ctx;
     struct kj_search_local *L = a->L;
+    a->read++;
     if (seq <= L->cursor && seen_lately(L, seq)) return 0;
     if (!strcmp(doc_kind, "all")) {
         /* A rebuild on some node: this copy too, unless it was rebuilt
@@ -291,11 +307,12 @@ static int apply_one(void *ctx, int64_t seq, const char *doc_id, const char *doc
     return 0;
 }
 
-/* Under apply_lock. */
-static int catch_up(struct kj_search_local *L, kj_db *db)
+/* Under apply_lock. *more: a full page was read (more are waiting). */
+static int catch_up(struct kj_search_local *L, kj_db *db, bool *more)
 {
+    *more = false;
     kj_db *l = kj_search_local_db(db);
-    if (L->cursor < 0) L->cursor = meta_int(l, "search_outbox_seq", 0);
+    if (L->cursor < 0) __atomic_store_n(&L->cursor, meta_int(l, "search_outbox_seq", 0), __ATOMIC_RELAXED);
     if (behind(db, L->cursor)) return build(L, db, NULL) < 0 ? -1 : 0;
     int64_t now = kj_now_ms();
     /* Forget what is older than the look-back (with a margin). */
@@ -303,18 +320,26 @@ static int catch_up(struct kj_search_local *L, kj_db *db)
     for (int i = 0; i < L->nrecent; i++)
         if (L->recent[i].at_ms >= now - KJ_SEARCH_OUTBOX_LOOKBACK_MS - 5000) L->recent[keep++] = L->recent[i];
     L->nrecent = keep;
-    apply_ctx a = { L, db, now, 0, false, false };
+    apply_ctx a = { L, db, now, 0, 0, false, false };
     if (kj_db_begin(l)) { kj_search_local_check(db, l); return -1; }
-    int64_t top = kj_search_outbox_read(db, L->cursor, now - KJ_SEARCH_OUTBOX_LOOKBACK_MS, 1000, apply_one, &a);
+    /* The entries after the cursor, a page at a time; then, apart, those
+     * of the look-back window that committed late (most were applied:
+     * seen_lately skips them), so that a burst in the window never hides
+     * the new ones behind a full page. */
+    int64_t top = kj_search_outbox_read(db, L->cursor, 0, 1000, apply_one, &a);
+    *more = a.read >= 1000;
     int rc = top < 0 || a.failed ? -1 : 0;
+    if (rc == 0 && kj_search_outbox_read(db, INT64_MAX, now - KJ_SEARCH_OUTBOX_LOOKBACK_MS, 20000, apply_one, &a) < 0) rc = -1;
+    if (rc == 0 && a.failed) rc = -1;
     if (rc == 0 && top > L->cursor && meta_put_int(l, "search_outbox_seq", top)) rc = -1;
     if (rc || kj_db_commit(l)) {
         kj_db_rollback(l);
         kj_search_local_check(db, l);
         L->nrecent = 0;   /* nothing of this round stayed */
+        *more = false;
         return -1;
     }
-    if (top > L->cursor) L->cursor = top;
+    if (top > L->cursor) __atomic_store_n(&L->cursor, top, __ATOMIC_RELAXED);
     if (a.applied) {
         atomic_fetch_add(&L->applied, a.applied);
         atomic_store(&L->last_applied_at_ms, now);
@@ -323,14 +348,22 @@ static int catch_up(struct kj_search_local *L, kj_db *db)
     return a.applied;
 }
 
+static int catch_up_locked(struct kj_search_local *L, kj_db *db, bool *more)
+{
+    pthread_mutex_lock(&L->apply_lock);
+    int n = catch_up(L, db, more);
+    pthread_mutex_unlock(&L->apply_lock);
+    return n;
+}
+
 int kj_search_local_catch_up(kj_db *db)
 {
     struct kj_search_local *L = local_of(db);
     if (!L) return 0;
-    pthread_mutex_lock(&L->apply_lock);
-    int n = catch_up(L, db);
-    pthread_mutex_unlock(&L->apply_lock);
-    return n;
+    bool more = true;
+    int n = 0, got = 0;
+    while (more && (got = catch_up_locked(L, db, &more)) >= 0) n += got;
+    return got < 0 ? -1 : n;
 }
 
 /* ---- the tailer ---- */
@@ -356,9 +389,7 @@ static void *tailer(void *arg)
         L->wake = false;
         pthread_mutex_unlock(&L->wake_lock);
         kj_db *db = kj_store_acquire(L->shared);
-        int n;
-        do n = kj_search_local_catch_up(db);
-        while (n >= 1000);   /* a full page: more are waiting */
+        int n = kj_search_local_catch_up(db);
         kj_store_release(L->shared, db);
         /* A failure is logged by the store; say it once per run of them. */
         if (n < 0 && failures++ == 0) kj_log_error("search: applying the search outbox failed (tried again every second)");
@@ -424,7 +455,7 @@ json_t *kj_search_local_status(kj_store *s)
     struct kj_search_local *L = local_of_store(s);
     if (!L) return NULL;
     return json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "state", atomic_load(&L->building) ? "building" : "ready",
-                     "cursor", (json_int_t)L->cursor, "applied", (json_int_t)atomic_load(&L->applied),
+                     "cursor", (json_int_t)__atomic_load_n(&L->cursor, __ATOMIC_RELAXED), "applied", (json_int_t)atomic_load(&L->applied),
                      "builds", (json_int_t)atomic_load(&L->builds), "last_build_ms", (json_int_t)atomic_load(&L->last_build_ms),
                      "path", L->path);
 }
