@@ -26,6 +26,7 @@
 #include "search/search.h"
 #include "search/local.h"
 #include "text/analyzer.h"
+#include "search/backend.h"
 #include "text/rewrite.h"
 #include <pthread.h>
 #include <time.h>
@@ -877,11 +878,16 @@ static int cmd_migrate_data(int argc, char **argv)
         return 2;
     }
     char err[512], dir[2048];
-    kj_store *src = kj_store_open(bf, lf, 1, NULL, NULL, err, sizeof err), *dst = NULL;
+    /* A SQLite side declares its search index with kejiyun's tokenizer
+     * (migration 006): its connections need the search backend's hook. */
+    snprintf(dir, sizeof dir, "%s/data/text", cfg.root);
+    kj_analyzer *an = kj_analyzer_open(dir, err, sizeof err);
+    if (!an) { fprintf(stderr, "kejiyun: migrate-data: %s\n", err); return 1; }
+    kj_store *src = kj_store_open(bf, lf, 1, kj_search_backend_for_store(bf->name)->conn_hook, an, err, sizeof err), *dst = NULL;
     snprintf(dir, sizeof dir, "%s/migrations/%s", cfg.root, bf->name);
     int rc = src && kj_store_migrate(src, dir, err, sizeof err) >= 0 ? 0 : -1;
     if (rc == 0) {
-        dst = kj_store_open(bt, lt, 1, NULL, NULL, err, sizeof err);
+        dst = kj_store_open(bt, lt, 1, kj_search_backend_for_store(bt->name)->conn_hook, an, err, sizeof err);
         snprintf(dir, sizeof dir, "%s/migrations/%s", cfg.root, bt->name);
         rc = dst && kj_store_migrate(dst, dir, err, sizeof err) >= 0 ? 0 : -1;
     }
@@ -890,6 +896,7 @@ static int cmd_migrate_data(int argc, char **argv)
     else printf("done: start kejiyun with --db %s (its search index is built at the first start)\n", bt == &kj_pg_backend ? "postgresql://…" : to);
     kj_store_close(dst);
     kj_store_close(src);
+    kj_analyzer_close(an);
     return rc ? 1 : 0;
 }
 
