@@ -102,9 +102,9 @@ int kj_search_local_start(kj_store *s);
 void kj_search_local_stop(kj_store *s);
 /** The leader's pruning of old outbox entries (best effort). */
 void kj_search_local_prune(kj_db *db);
-/** {state ("ready"/"building"), cursor, lag_ms (since the last entry
- *  applied was written: 0 when caught up), builds, last_build_ms, path}
- *  for /readyz and /metrics; NULL when s has no copy. New ref. */
+/** {state ("ready"/"building"), cursor (the last outbox seq applied),
+ *  applied (entries applied since start), builds, last_build_ms, path}
+ *  for /readyz; NULL when s has no copy. New ref. */
 json_t *kj_search_local_status(kj_store *s);
 
 /* For search/context.c: frees the copy (after s's connections closed). */

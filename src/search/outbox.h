@@ -3,8 +3,9 @@
  * keep their search indexes current (issue 16, "Search on PostgreSQL").
  *
  * The design chosen, (b): each node keeps a local FTS5 index, a derived
- * SQLite file in its data directory, fed from this outbox table in the
- * shared database, rather than (a) the analyzer's tokens in a weighted
+ * SQLite file in its own directory (search_dir; search/local.h: the copy,
+ * its tailer and its builds), fed from this outbox table in the shared
+ * database, rather than (a) the analyzer's tokens in a weighted
  * tsvector with a GIN index. Why: (b) ranks with the very code SQLite
  * deployments rank with (the FTS5 backend, kj_bm25 with the same column
  * weights, the in-memory attributes and frequent-term bitmaps), so the
