@@ -33,6 +33,7 @@
 #include "web/app.h"
 #include "routes/routes.h"
 #include "workorder/workorder.h"
+#include "event/event.h"
 #include "stats/export.h"
 #include "stats/stats.h"
 #include "deal/deal.h"  /* kj_ledger_verify (deal feature) */
@@ -111,6 +112,9 @@ static void *run_jobs(void *arg)
             kj_market_tick(db);
             kj_challenge_tick(db);
             kj_workorder_tick(db, app->cfg.workorder_first_response_hours * 3600 * 1000);
+            /* Reminders before events and meetings (logged and retried
+             * next round when one could not be sent). */
+            kj_event_remind_tick(db, KJ_EVENT_REMIND_EVENT_MS, KJ_EVENT_REMIND_MEETING_MS);
             /* Tells submitters (and the parent center) when an item waited
              * too long for review; who sees it is computed at read time. */
             kj_review_policy policy = { .escalate_days = app->cfg.review_escalate_days, .now = kj_now_ms(), .holidays = app->holidays };

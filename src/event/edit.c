@@ -23,7 +23,7 @@ static json_t *editable(kj_db *db, json_t *actor, const char *id, kj_err *e)
     json_t *ev = kj_ev_load(db, id);
     if (!ev) { kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); return NULL; }
     if (!kj_event_is_organizer(actor, ev)) {
-        if (ev_same(kj_jstr(ev, "state"), "draft") && !kj_authz_is_operator(actor)) kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
+        if (ev_same(kj_jstr(ev, "state"), "draft")) kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
         else kj_ev_refuse_manage(actor, e);
         json_decref(ev);
         return NULL;

@@ -412,7 +412,7 @@ int kj_event_act(kj_db *db, json_t *user, const char *id, const char *action, co
     const kj_transition *row = NULL;
     if (!ev) kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     else if (!kj_event_is_organizer(actor, ev)) {
-        if (ev_same(kj_jstr(ev, "state"), "draft") && !kj_authz_is_operator(actor)) kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
+        if (ev_same(kj_jstr(ev, "state"), "draft")) kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
         else kj_ev_refuse_manage(actor, e);
     } else if ((row = kj_ev_transition("events", action, kj_jstr(ev, "state"), R_ORGANIZER, "err.event.state", e))) {
         bool cancel = ev_same(action, "cancel");
@@ -597,7 +597,7 @@ int kj_event_session_add(kj_db *db, json_t *user, const char *id, json_t *in, ch
     if (kj_db_begin(db)) return kj_err_set(e, KJ_E_INTERNAL, "err.internal", NULL);
     int rc = -1;
     json_t *ev = kj_ev_load(db, id), *actor = kj_user_get(db, kj_user_id(user));
-    if (!ev || (ev_same(kj_jstr(ev, "state"), "draft") && !kj_event_is_organizer(actor, ev) && !kj_authz_is_operator(actor)))
+    if (!ev || (ev_same(kj_jstr(ev, "state"), "draft") && !kj_event_is_organizer(actor, ev)))
         kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     else if (!kj_event_is_organizer(actor, ev)) kj_ev_refuse_manage(actor, e);
     else if (ev_same(kj_jstr(ev, "state"), "cancelled")) kj_err_set(e, KJ_E_CONFLICT, "err.event.state", NULL);

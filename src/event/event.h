@@ -274,4 +274,21 @@ int kj_event_project_place(kj_db *db, json_t *user, const char *project_id, json
  *  position) for everyone; every project with scores and totals for
  *  organizers and reviewers. New ref or NULL with e. */
 json_t *kj_event_projects(kj_db *db, json_t *user, const char *event_id, kj_err *e);
+/** Reminders (remind.c), run by the job leader's tick: each active
+ *  participant (approved or checked in) of a published event is reminded
+ *  once when it starts within before_event_ms (kind event_reminder), and
+ *  both sides of a scheduled meeting once when its slot starts within
+ *  before_meeting_ms (event_meeting_reminder): in-app and by e-mail
+ *  (category "event") in the registration's language. Each reminder is
+ *  claimed in event_reminders in the transaction that enqueues it, so it
+ *  goes out exactly once across ticks, restarts and nodes. Returns the
+ *  number sent, or -1 when one could not be (retried next tick). */
+int kj_event_remind_tick(kj_db *db, int64_t before_event_ms, int64_t before_meeting_ms);
+/* A day before an event: 24 h, the same notice whatever hour it starts
+ * at in its zone (a fixed 09:00 the day before would give an event at
+ * 08:00 a day's notice but one at 20:00 a day and a half), and half an
+ * hour before a meeting: time to walk to its table. */
+#define KJ_EVENT_REMIND_EVENT_MS (24LL * 3600 * 1000)
+#define KJ_EVENT_REMIND_MEETING_MS (30LL * 60 * 1000)
+
 #endif

@@ -208,7 +208,7 @@ static json_t *organized(kj_db *db, json_t *user, const char *event_id, kj_err *
     json_t *ev = kj_ev_load(db, event_id);
     if (!ev) { kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); return NULL; }
     if (kj_event_is_organizer(user, ev)) return ev;
-    if (ev_same(kj_jstr(ev, "state"), "draft") && !kj_authz_is_operator(user)) kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
+    if (ev_same(kj_jstr(ev, "state"), "draft")) kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL);
     else kj_ev_refuse_manage(user, e);
     json_decref(ev);
     return NULL;

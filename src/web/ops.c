@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "workorder/workorder.h"
+#include "event/event.h"
 #include "core/log.h"
 #include "market/market.h"
 #include "challenge/challenge.h"
@@ -161,6 +162,8 @@ void kj_ops_test_tick(kj_req *req)
     int changed = kj_market_tick(kj_req_db(req)) + kj_challenge_tick(kj_req_db(req)) +
                   kj_workorder_tick(kj_req_db(req), kj_req_app(req)->cfg.workorder_first_response_hours * 3600 * 1000) +
                   (escalated > 0 ? escalated : 0);
+    int reminded = kj_event_remind_tick(kj_req_db(req), KJ_EVENT_REMIND_EVENT_MS, KJ_EVENT_REMIND_MEETING_MS);
+    if (reminded > 0) changed += reminded;
     /* The statistics' figures are pre-counted by the job: tests see their records at once. */
     int64_t facts = kj_stats_refresh(kj_req_db(req), kj_req_app(req)->cfg.workorder_first_response_hours * 3600 * 1000);
     kj_resp_json(req, 200, json_pack("{s:i, s:I}", "changed", changed, "stats_facts", (json_int_t)facts));

@@ -508,6 +508,10 @@ EV_SESSION = {"title_zh": "矩阵日程", "starts_at": "{day}T10:00", "ends_at":
 # the access check without changing anything.
 EV_REFUSED_409 = expect("forbidden", operator="conflict", admin="conflict")
 EV_REFUSED_404 = expect("forbidden", operator="missing", admin="missing")
+# A draft is invisible to whoever may not manage it, by page and API alike
+# (staff of another center included: 404, not 403, so that its existence
+# does not leak); its organizers act on it.
+EV_DRAFT_MANAGE = expect("missing", operator="ok", admin="ok")
 EVENT_MATRIX = [
     ("GET", "/events/{ev}/edit", "page", ORGANIZERS),
     ("POST", "/events/{ev}/edit", "page", ORGANIZERS, {}),
@@ -529,6 +533,9 @@ EVENT_MATRIX = [
     ("GET", "/events/feed.atom", "page", PUBLIC),
     ("GET", "/events/{ev}", "page", PUBLIC),
     ("GET", "/events/{draft}", "page", EV_DRAFT),
+    ("GET", "/events/{draft}/edit", "page", EV_DRAFT_MANAGE),
+    ("POST", "/events/{draft}/act", "page", EV_DRAFT_MANAGE, {"action": "open_registration"}),
+    ("GET", "/events/{draft}/registrations", "page", EV_DRAFT_MANAGE),
     ("GET", "/events/new", "page", STAFF),
     ("POST", "/events", "page", EV_STAFF_422, {}),
     ("POST", "/events/{ev}/act", "page", ORGANIZERS, {"action": "open_registration"}),
@@ -557,6 +564,9 @@ EVENT_MATRIX = [
     ("GET", "/api/v1/events/lifecycle", "api", PUBLIC),
     ("GET", "/api/v1/events/{ev}", "api", PUBLIC),
     ("GET", "/api/v1/events/{draft}", "api", EV_DRAFT),
+    ("PATCH", "/api/v1/events/{draft}", "api", EV_DRAFT_MANAGE, {"venue": "矩阵草稿会场"}),
+    ("POST", "/api/v1/events/{draft}/actions", "api", EV_DRAFT_MANAGE, {"action": "open_registration"}),
+    ("GET", "/api/v1/events/{draft}/registrations", "api", EV_DRAFT_MANAGE),
     ("POST", "/api/v1/events", "api", EV_STAFF_422, {}),
     ("POST", "/api/v1/events/{ev}/actions", "api", ORGANIZERS, {"action": "open_registration"}),
     ("POST", "/api/v1/events/{ev}/sessions", "api", ORGANIZERS, EV_SESSION),

@@ -86,6 +86,29 @@ def test_openapi_matches_routes(server):
         sorted(routed - documented), sorted(documented - routed))
 
 
+def test_openapi_mail_prefs_list_every_category(server):
+    """Issue 19: the documented mail-prefs schema names exactly the
+    categories the server has (its table answers GET /api/v1/mail-prefs),
+    so a new category cannot be left out of the document again; each is
+    accepted by PUT and an undocumented one refused."""
+    doc = Client(server).get("/api/v1/openapi.json").json
+    schema = doc["components"]["schemas"]["MailPrefs"]
+    ops = doc["paths"]["/api/v1/mail-prefs"]
+    ref = {"$ref": "#/components/schemas/MailPrefs"}
+    assert ops["get"]["responses"]["200"]["content"]["application/json"]["schema"] == ref
+    assert ops["put"]["requestBody"]["content"]["application/json"]["schema"] == ref
+    assert ops["put"]["responses"]["200"]["content"]["application/json"]["schema"] == ref
+    c, _ = harness.register(server, name="邮件偏好")
+    code = c.api("GET", "/api/v1/mail-prefs").json
+    assert set(schema["properties"]) == set(code), (sorted(set(code) - set(schema["properties"])),
+                                                     sorted(set(schema["properties"]) - set(code)))
+    for cat, prop in schema["properties"].items():
+        assert prop["enum"] == ["each", "digest", "off"], cat
+    r = c.api("PUT", "/api/v1/mail-prefs", {cat: "digest" for cat in schema["properties"]})
+    assert r.status == 200 and set(r.json.values()) == {"digest"}, r
+    assert c.api("PUT", "/api/v1/mail-prefs", {"nosuch": "off"}).status == 422
+
+
 def test_routes_list_test_routes_only_in_test_mode(server):
     """Issue 13: /__test routes exist only in test mode, also in `kejiyun routes`."""
     plain = subprocess.run([BIN, "routes"], capture_output=True, text=True, check=True, cwd=ROOT).stdout
