@@ -508,10 +508,11 @@ EV_SESSION = {"title_zh": "矩阵日程", "starts_at": "{day}T10:00", "ends_at":
 # the access check without changing anything.
 EV_REFUSED_409 = expect("forbidden", operator="conflict", admin="conflict")
 EV_REFUSED_404 = expect("forbidden", operator="missing", admin="missing")
-# A draft is invisible to whoever may not manage it, by page and API alike
-# (staff of another center included: 404, not 403, so that its existence
-# does not leak); its organizers act on it.
-EV_DRAFT_MANAGE = expect("missing", operator="ok", admin="ok")
+# A draft is invisible to the staff who may not manage it, by page and API
+# alike (another center's staff: 404, not 403, so that its existence does
+# not leak); roles that may manage no event are refused before any lookup
+# (403, which tells nothing about the draft); its organizers act on it.
+EV_DRAFT_MANAGE = expect("forbidden", operator="ok", admin="ok", another_center="missing", center_staff="missing")
 EVENT_MATRIX = [
     ("GET", "/events/{ev}/edit", "page", ORGANIZERS),
     ("POST", "/events/{ev}/edit", "page", ORGANIZERS, {}),
