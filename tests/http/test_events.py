@@ -102,10 +102,14 @@ def test_create_publish_and_see(server):
     assert Client(server).api("GET", "/api/v1/events/%s" % ev["id"]).status == 404
     assert login(server, "scientist").get("/events/%s" % ev["id"]).status == 404
     assert ev["id"] not in [e["id"] for e in Client(server).api("GET", "/api/v1/events").json["items"]]
-    # Staff of another center are told it is not theirs.
+    # Staff of another center: the draft does not exist for them, by API as
+    # by page (404); once published, they are told it is not theirs.
     r = login(server, "operator2").api("POST", "/api/v1/events/%s/actions" % ev["id"], {"action": "publish"})
-    assert r.status == 403 and codes(r) == ["err.event.other_center"], r
+    assert r.status == 404, r
+    assert login(server, "operator2").get("/events/%s" % ev["id"]).status == 404
     assert op.api("POST", "/api/v1/events/%s/actions" % ev["id"], {"action": "publish"}).status == 200
+    r = login(server, "operator2").api("POST", "/api/v1/events/%s/actions" % ev["id"], {"action": "open_registration"})
+    assert r.status == 403 and codes(r) == ["err.event.other_center"], r
     # Published, registration still closed.
     anon = Client(server)
     page = anon.get("/events/%s" % ev["id"])
