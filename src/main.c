@@ -82,6 +82,10 @@ static int load_config(kj_config *cfg, int argc, char **argv)
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t jobs_wake = PTHREAD_COND_INITIALIZER;
 static bool stop_jobs;
+/* Set once a stop signal came (before draining): long jobs ask it between
+ * and within their steps (the statistics rebuild), so that a shutdown does
+ * not wait for them. Atomic: read by the jobs thread without the lock. */
+static atomic_bool jobs_stopping;
 
 static void *run_jobs(void *arg)
 {
@@ -127,7 +131,7 @@ static void *run_jobs(void *arg)
          * rebuild is tried again a minute later, not every round. */
         if (leader && !warming && kj_mono_us() - stats_tried_us > 60LL * 1000000) {
             int st = kj_stats_refresh_due(db, app->cfg.stats_refresh_minutes * 60 * 1000,
-                                          app->cfg.workorder_first_response_hours * 3600 * 1000);
+                                          app->cfg.workorder_first_response_hours * 3600 * 1000, &jobs_stopping);
             if (st != 0) stats_tried_us = st < 0 ? kj_mono_us() : 0;
             /* Last month's reports (whole instance, each center's region),
              * each written once, after a rebuild (so at most every
@@ -298,6 +302,7 @@ static int cmd_serve(int argc, char **argv)
     kj_fed_worker *fed = kj_fed_worker_start(app.store);  /* harvests peers' feeds, pushes the federation outbox */
     int sig = 0;
     sigwait(&stop, &sig);
+    atomic_store(&jobs_stopping, true);
     /* Several nodes: /readyz answers 503 from now on, and the node keeps
      * serving for drain_seconds so that the load balancer sees it and
      * sends no new request here before the listener closes. */

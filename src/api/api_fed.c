@@ -7,6 +7,7 @@
 #include "fed/fed.h"
 #include "core/id.h"
 #include "core/json_util.h"
+#include "core/log.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,11 +82,14 @@ void kj_api_fed_feed(kj_req *req)
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
     json_t *peer = signed_peer(req);
     if (!peer) return;
-    json_decref(peer);
     const char *type = kj_in_str(req, "type");
-    if (type && *type && !kj_fed_kind_known(type)) { kj_field_error(req, "type", "err.fed.kind"); kj_api_invalid(req); return; }
+    if (type && *type && !kj_fed_kind_known(type)) { json_decref(peer); kj_field_error(req, "type", "err.fed.kind"); kj_api_invalid(req); return; }
     json_t *page = kj_fed_feed(kj_req_db(req), type, kj_in_str(req, "cursor"), (int)kj_in_int(req, "limit", 0));
-    if (!page) { kj_field_error(req, "cursor", "err.fed.cursor"); kj_api_invalid(req); return; }
+    if (!page) { json_decref(peer); kj_field_error(req, "cursor", "err.fed.cursor"); kj_api_invalid(req); return; }
+    /* Listings served: the statistics' "shared with" this peer (stats/). */
+    if (kj_fed_note_shared(kj_req_db(req), kj_jstr(peer, "id"), page) < 0)
+        kj_log_error("federation: the listings served to peer %s could not be counted", kj_jstr_or_empty(peer, "id"));
+    json_decref(peer);
     kj_resp_json(req, 200, page);
 }
 

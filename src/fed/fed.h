@@ -161,6 +161,11 @@ bool kj_fed_kind_known(const char *type);
  *  next page, so that a write still committing with an earlier time is
  *  not skipped. NULL for a bad cursor or an unknown type. */
 json_t *kj_fed_feed(kj_db *db, const char *type, const char *cursor, int limit);
+/** Records that peer_id was served page's listings (fed_shared, the first
+ *  time each; pages without listings write nothing), in one transaction:
+ *  the statistics' "shared with" figure. 0 or -1 (nothing recorded; the
+ *  page may still be served: losing the count is harmless). */
+int kj_fed_note_shared(kj_db *db, const char *peer_id, json_t *page);
 /** Takes a page of peer's feed: every item must verify with the peer's
  *  key and name the peer's instance as origin, else nothing is taken
  *  (refusal logged, -1 with *fail). Applies items newer than what is held

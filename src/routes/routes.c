@@ -79,6 +79,7 @@ static const kj_field fault_fields[] = {
     { "commits", KJ_F_INT, 0, 0, 1000, NULL },
     { "reads", KJ_F_INT, 0, 0, 1000, NULL },
     { "sql", KJ_F_TEXT, 0, 0, 120, NULL },
+    { "stats_delay_ms", KJ_F_INT, 0, 0, 600000, NULL },   /* each statistics rebuild waits this long per metric */
     KJ_FIELDS_END
 };
 

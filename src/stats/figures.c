@@ -24,29 +24,41 @@ static const char *const awarded_states[] = { "publicity", "agreement", "executi
 
 bool kj_stats_may_see(json_t *user, const char *region) { return kj_authz_may_see_stats(user, region); }
 
-int kj_stats_parse_month(const char *s)
+int kj_stats_parse_day(const char *s, bool last)
 {
-    if (!s || strlen(s) != 7 || s[4] != '-') return 0;
-    for (int i = 0; i < 7; i++)
-        if (i != 4 && (s[i] < '0' || s[i] > '9')) return 0;
+    size_t n = s ? strlen(s) : 0;
+    if (n != 7 && n != 10) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((i == 4 || i == 7) ? s[i] != '-' : (s[i] < '0' || s[i] > '9')) return 0;
     int y = atoi(s), m = atoi(s + 5);
-    if (m < 1 || m > 12) return 0;
-    int v = y * 100 + m;
-    return v < KJ_STATS_FIRST_MONTH ? 0 : v;
+    if (m < 1 || m > 12 || y * 100 + m < KJ_STATS_FIRST_MONTH) return 0;
+    if (n == 7) return last ? kj_stats_month_last_day(y * 100 + m) : (y * 100 + m) * 100 + 1;
+    int d = atoi(s + 8);
+    if (d < 1 || d > kj_stats_month_last_day(y * 100 + m) % 100) return 0;
+    return (y * 100 + m) * 100 + d;
 }
-
-static int months_between(int a, int b) { return (b / 100 - a / 100) * 12 + (b % 100 - a % 100); }
 
 int kj_stats_period(kj_stats_query *q, const char *from, const char *to, kj_err *e)
 {
-    int t = to && *to ? kj_stats_parse_month(to) : kj_stats_month_of(kj_now_ms());
-    if (!t) return kj_err_set(e, KJ_E_INVALID, "err.stats.month", "to");
-    int f = from && *from ? kj_stats_parse_month(from) : kj_stats_month_add(t, -11);
-    if (!f) return kj_err_set(e, KJ_E_INVALID, "err.stats.month", "from");
-    if (f > t || months_between(f, t) >= 120) return kj_err_set(e, KJ_E_INVALID, "err.stats.period", "from");
+    int t = to && *to ? kj_stats_parse_day(to, true) : kj_stats_day_of(kj_now_ms());
+    if (!t) return kj_err_set(e, KJ_E_BAD_REQUEST, "err.stats.date", "to");
+    int f = from && *from ? kj_stats_parse_day(from, false) : kj_stats_month_add(t / 100, -11) * 100 + 1;
+    if (!f) return kj_err_set(e, KJ_E_BAD_REQUEST, "err.stats.date", "from");
+    if (f < KJ_STATS_FIRST_MONTH * 100 + 1) f = KJ_STATS_FIRST_MONTH * 100 + 1;
+    if (f > t || kj_stats_days_between(f, t) >= KJ_STATS_MAX_DAYS)
+        return kj_err_set(e, KJ_E_BAD_REQUEST, "err.stats.period", "from");
     q->from = f;
     q->to = t;
     return 0;
+}
+
+void kj_stats_compare_periods(const kj_stats_query *q, int *pfrom, int *pto, int *yfrom, int *yto)
+{
+    int len = kj_stats_days_between(q->from, q->to) + 1;
+    *pto = kj_stats_day_add(q->from, -1);
+    *pfrom = kj_stats_day_add(q->from, -len);
+    *yfrom = kj_stats_day_year_before(q->from);
+    *yto = kj_stats_day_year_before(q->to);
 }
 
 /* ---- small accumulators (JSON objects of integers) ---- */
@@ -67,6 +79,7 @@ static json_t *sub(json_t *o, const char *key)
 }
 
 static void month_text(int m, char *out, size_t n) { snprintf(out, n, "%04d-%02d", m / 100, m % 100); }
+static void day_text(int d, char *out, size_t n) { snprintf(out, n, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100); }
 
 /* Counts and amounts as the view may show them: a count under k is null in
  * the public view (and so is the amount it sums: one deal's value is that
@@ -127,30 +140,40 @@ typedef struct {
     json_t *rev_n, *rev_ms;        /* approved|rejected → */
     json_t *wo_type, *wo_state;
     json_t *centers;               /* center id → measure → {n, amount} */
-    json_t *series;                /* figure → month text → n */
+    json_t *series;                /* figure → month text → n (days of the period only) */
+    json_t *cmp;                   /* figure → this|previous|year_ago → n */
+    json_t *fed;                   /* peer id → received|shared|eoi_… → n */
+    int pfrom, pto, yfrom, yto;    /* the periods compared with (kj_stats_compare_periods) */
 } acc;
 
-static void series_add(acc *a, const char *figure, int month, int64_t v)
+static void series_add(acc *a, const kj_stats_query *q, const char *figure, int day, int64_t v)
 {
-    char m[40];
-    month_text(month, m, sizeof m);
-    add(sub(a->series, figure), m, v);
+    json_t *c = sub(a->cmp, figure);
+    if (day >= q->from && day <= q->to) {
+        char m[40];
+        month_text(day / 100, m, sizeof m);
+        add(sub(a->series, figure), m, v);
+        add(c, "this", v);
+    }
+    if (day >= a->pfrom && day <= a->pto) add(c, "previous", v);
+    if (day >= a->yfrom && day <= a->yto) add(c, "year_ago", v);
 }
 
-static void take_fact(acc *a, const kj_stats_query *q, const char *metric, int month, const char *domain,
+static void take_fact(acc *a, const kj_stats_query *q, const char *metric, int day, const char *domain,
                       const char *dim, const char *dim2, int64_t n, int64_t amount)
 {
-    bool in = month == 0 || (month >= q->from && month <= q->to);
-    /* Monthly series (trends and comparisons) over every month read. */
-    if (month) {
+    bool in = day == 0 || (day >= q->from && day <= q->to);
+    /* Monthly trends (the period's days) and the comparisons (the period,
+     * the one before it, the same dates a year before). */
+    if (day) {
         if (!strcmp(metric, "l_pub")) {
-            series_add(a, "listings_published", month, n);
-            if (!strcmp(dim, "demand")) series_add(a, "demands_published", month, n);
-        } else if (!strcmp(metric, "d_solved")) series_add(a, "demands_solved", month, n);
+            series_add(a, q, "listings_published", day, n);
+            if (!strcmp(dim, "demand")) series_add(a, q, "demands_published", day, n);
+        } else if (!strcmp(metric, "d_solved")) series_add(a, q, "demands_solved", day, n);
         else if (!strcmp(metric, "deal_signed")) {
-            series_add(a, "deals_signed", month, n);
-            series_add(a, "contract_value_fen", month, amount);
-        } else if (!strcmp(metric, "wo")) series_add(a, "workorders", month, n);
+            series_add(a, q, "deals_signed", day, n);
+            series_add(a, q, "contract_value_fen", day, amount);
+        } else if (!strcmp(metric, "wo")) series_add(a, q, "workorders", day, n);
     }
     if (!in) return;
     if (!strcmp(metric, "l_pub")) {
@@ -174,12 +197,6 @@ static void take_fact(acc *a, const kj_stats_query *q, const char *metric, int m
     } else if (!strcmp(metric, "deal_done")) {
         a->done += n;
         a->done_fen += amount;
-    } else if (!strcmp(metric, "deal_flow")) {
-        char key[128];
-        snprintf(key, sizeof key, "%s %s", dim, dim2);
-        json_t *f = sub(a->flows, key);
-        add(f, "n", n);
-        add(f, "fen", amount);
     } else if (!strcmp(metric, "ch_entry")) {
         add(a->ch_state, dim, n);
         add(a->ch_bounty, dim, amount);
@@ -195,41 +212,39 @@ static void take_fact(acc *a, const kj_stats_query *q, const char *metric, int m
         json_t *c = sub(sub(a->centers, dim), dim2);
         add(c, "n", n);
         add(c, "amount", amount);
-    }
+    } else if (!strcmp(metric, "fed")) add(sub(a->fed, dim), dim2, n);
 }
 
-/* Before the period only the monthly series are needed (comparisons with
- * the month before and a year before): the other metrics' rows of those
- * months are not read at all. */
-#define SERIES_ONLY_BEFORE_FROM "AND (month = 0 OR month >= ? OR metric IN ('l_pub', 'd_solved', 'deal_signed', 'wo')) " \
-    "AND metric NOT IN ('deal_flow', ?)"
+/* Outside the period only the compared series are needed: the other
+ * metrics' rows of those days are not read at all. The series' rows are
+ * summed over domains by the database unless a domain is asked. */
+#define SERIES "('l_pub', 'd_solved', 'deal_signed', 'wo')"
 
-static int read_facts(kj_db *db, const kj_stats_query *q, int lo, acc *a)
+static int read_facts(kj_db *db, const kj_stats_query *q, int64_t gen, int lo, acc *a)
 {
     const char *region = q->region ? q->region : "";
     bool dom = q->domain && *q->domain;
     /* The median's histogram: per domain under a domain filter, else the
      * one across all domains (stats.h); flows are read by read_flows. */
-    json_t *p = json_pack("[s, i, i, i, s]", region, lo, q->to, q->from, dom ? "d_eoi_days_all" : "d_eoi_days");
+    json_t *p = json_pack("[I, s, i, i, s]", (json_int_t)gen, region, q->from, q->to, dom ? "d_eoi_days_all" : "d_eoi_days");
     if (dom) json_array_append_new(p, json_string(q->domain));
     kj_stmt *st = kj_db_prepare_j(db, dom
-        ? "SELECT metric, month, domain, dim, dim2, sum(n), sum(amount) FROM stats_facts "
-          "WHERE region = ? AND (month = 0 OR month BETWEEN ? AND ?) " SERIES_ONLY_BEFORE_FROM " "
-          "AND (domain = ? OR metric IN ('wo', 'wo_center', 'deal_flow')) GROUP BY metric, month, domain, dim, dim2"
-        : "SELECT metric, month, domain, dim, dim2, sum(n), sum(amount) FROM stats_facts "
-          "WHERE region = ? AND (month = 0 OR month BETWEEN ? AND ?) " SERIES_ONLY_BEFORE_FROM " "
-          "GROUP BY metric, month, domain, dim, dim2", p);
+        ? "SELECT metric, day, domain, dim, dim2, n, amount FROM stats_facts "
+          "WHERE gen = ? AND region = ? AND (day = 0 OR day BETWEEN ? AND ?) AND metric NOT IN ('deal_flow', ?) "
+          "AND (domain = ? OR metric IN ('wo', 'wo_center'))"
+        : "SELECT metric, day, domain, dim, dim2, n, amount FROM stats_facts "
+          "WHERE gen = ? AND region = ? AND (day = 0 OR day BETWEEN ? AND ?) AND metric NOT IN ('deal_flow', ?)", p);
     json_decref(p);
     if (!st) return -1;
     int rc;
     while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
-        const char *t[5];
-        int cols[5] = { 0, 2, 3, 4 };
+        const char *t[4];
+        int cols[4] = { 0, 2, 3, 4 };
         char *copy[4];
         for (int i = 0; i < 4; i++) {
             size_t len;
-            const char *s = kj_stmt_text(db, st, cols[i], &len);
-            copy[i] = strndup(s ? s : "", s ? len : 0);
+            const char *x = kj_stmt_text(db, st, cols[i], &len);
+            copy[i] = strndup(x ? x : "", x ? len : 0);
             t[i] = copy[i];
         }
         take_fact(a, q, t[0], (int)kj_stmt_int(db, st, 1, 0), t[1], t[2], t[3], kj_stmt_int(db, st, 5, 0),
@@ -237,16 +252,41 @@ static int read_facts(kj_db *db, const kj_stats_query *q, int lo, acc *a)
         for (int i = 0; i < 4; i++) free(copy[i]);
     }
     kj_stmt_finish(db, st);
+    if (rc != KJ_DB_DONE) return -1;
+    /* The compared periods' series (days before the period), by day. */
+    if (lo >= q->from) return 0;
+    p = json_pack("[I, s, i, i]", (json_int_t)gen, region, lo, kj_stats_day_add(q->from, -1));
+    if (dom) json_array_append_new(p, json_string(q->domain));
+    st = kj_db_prepare_j(db, dom
+        ? "SELECT metric, day, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END AS dim, sum(n), sum(amount) FROM stats_facts "
+          "WHERE gen = ? AND region = ? AND metric IN " SERIES " AND day BETWEEN ? AND ? "
+          "AND (domain = ? OR metric = 'wo') GROUP BY metric, day, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END"
+        : "SELECT metric, day, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END AS dim, sum(n), sum(amount) FROM stats_facts "
+          "WHERE gen = ? AND region = ? AND metric IN " SERIES " AND day BETWEEN ? AND ? "
+          "GROUP BY metric, day, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END", p);
+    json_decref(p);
+    if (!st) return -1;
+    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
+        size_t len;
+        const char *x = kj_stmt_text(db, st, 0, &len);
+        char metric[32], dim[32];
+        snprintf(metric, sizeof metric, "%.*s", x ? (int)len : 0, x ? x : "");
+        x = kj_stmt_text(db, st, 2, &len);
+        snprintf(dim, sizeof dim, "%.*s", x ? (int)len : 0, x ? x : "");
+        take_fact(a, q, metric, (int)kj_stmt_int(db, st, 1, 0), "", dim, "", kj_stmt_int(db, st, 3, 0),
+                  kj_stmt_int(db, st, 4, 0));
+    }
+    kj_stmt_finish(db, st);
     return rc == KJ_DB_DONE ? 0 : -1;
 }
 
 /* Flows between cities: summed by the database, the largest 50 only (a
  * province has thousands of city pairs over a year). */
-static int read_flows(kj_db *db, const kj_stats_query *q, acc *a)
+static int read_flows(kj_db *db, const kj_stats_query *q, int64_t gen, acc *a)
 {
     json_t *rows = kj_db_rows(db, "SELECT dim, dim2, sum(n) AS n, sum(amount) AS amount FROM stats_facts "
-                                  "WHERE region = ? AND metric = 'deal_flow' AND month BETWEEN ? AND ? GROUP BY dim, dim2 "
-                                  "ORDER BY sum(n) DESC, sum(amount) DESC, dim, dim2 LIMIT 50", "sii",
+                                  "WHERE gen = ? AND region = ? AND metric = 'deal_flow' AND day BETWEEN ? AND ? GROUP BY dim, dim2 "
+                                  "ORDER BY sum(n) DESC, sum(amount) DESC, dim, dim2 LIMIT 50", "isii", gen,
                               q->region ? q->region : "", (int64_t)q->from, (int64_t)q->to);
     if (!rows) return -1;
     size_t i;
@@ -293,10 +333,18 @@ static json_t *median_days(view *v, json_t *hist)
  * region) for the whole instance, else readers of a region under it. */
 #define IN_SCOPE(col) "(? = '' OR " col " IN (SELECT region FROM stats_region_up WHERE anc = ?))"
 
-static json_t *popsci_figures(kj_db *db, const kj_stats_query *q, view *v, int lo, json_t *series)
+/* Distinct readers of the scope from from_ms to to_ms (excluded). */
+static int64_t readers_between(kj_db *db, const char *region, int64_t from_ms, int64_t to_ms)
+{
+    return kj_db_int(db, 0, "SELECT count(DISTINCT e.user_id) FROM popsci_events e WHERE e.kind = 'open' "
+                            "AND e.at >= ? AND e.at < ? AND " IN_SCOPE("e.region"), "iiss", from_ms, to_ms, region, region);
+}
+
+static json_t *popsci_figures(kj_db *db, const kj_stats_query *q, view *v, acc *a)
 {
     const char *region = q->region ? q->region : "";
-    int64_t from_ms = kj_stats_month_start(q->from), to_ms = kj_stats_month_start(kj_stats_month_add(q->to, 1));
+    json_t *series = a->series;
+    int64_t from_ms = kj_stats_day_start(q->from), to_ms = kj_stats_day_start(kj_stats_day_add(q->to, 1));
     json_t *out = json_object();
     json_t *topics = kj_db_rows(db, "SELECT c.topic, t.name_zh, t.name_en, count(*) AS n FROM popsci_content c "
                                     "LEFT JOIN popsci_topics t ON t.code = c.topic WHERE c.status = 'published' "
@@ -312,9 +360,14 @@ static json_t *popsci_figures(kj_db *db, const kj_stats_query *q, view *v, int l
     json_decref(topics);
     json_object_set_new(out, "published_by_topic", by_topic);
 
-    int64_t readers = kj_db_int(db, 0, "SELECT count(DISTINCT e.user_id) FROM popsci_events e WHERE e.kind = 'open' "
-                                       "AND e.at >= ? AND e.at < ? AND " IN_SCOPE("e.region"), "iiss",
-                                from_ms, to_ms, region, region);
+    int64_t readers = readers_between(db, region, from_ms, to_ms);
+    /* The comparisons' readers: distinct people per period, never summed. */
+    json_t *rc = sub(a->cmp, "readers");
+    json_object_set_new(rc, "this", json_integer(readers));
+    json_object_set_new(rc, "previous", json_integer(readers_between(db, region, kj_stats_day_start(a->pfrom),
+                                                                     kj_stats_day_start(kj_stats_day_add(a->pto, 1)))));
+    json_object_set_new(rc, "year_ago", json_integer(readers_between(db, region, kj_stats_day_start(a->yfrom),
+                                                                     kj_stats_day_start(kj_stats_day_add(a->yto, 1)))));
     json_object_set_new(out, "readers", people(v, readers));
     json_t *cells = kj_db_rows(db, "SELECT c.audience, e.region, count(DISTINCT e.user_id) AS people FROM popsci_events e "
                                    "JOIN popsci_content c ON c.id = e.content_id WHERE e.kind = 'open' AND e.at >= ? "
@@ -335,11 +388,11 @@ static json_t *popsci_figures(kj_db *db, const kj_stats_query *q, view *v, int l
     json_object_set_new(out, "readers_by_audience_region", shown);
     json_object_set_new(out, "cells_suppressed", json_integer(hidden));
 
-    /* Monthly readers for the trend (distinct per month). */
-    json_t *monthly = kj_db_rows(db, "SELECT x.month, count(DISTINCT x.user_id) AS people FROM (SELECT " MONTH("e.at")
-                                     " AS month, e.user_id FROM popsci_events e WHERE e.kind = 'open' AND e.at >= ? "
-                                     "AND e.at < ? AND " IN_SCOPE("e.region") ") x WHERE x.month IS NOT NULL GROUP BY x.month",
-                                 "iiss", kj_stats_month_start(lo), to_ms, region, region);
+    /* Monthly readers for the trend (distinct per month, the period's days only). */
+    json_t *monthly = kj_db_rows(db, "SELECT x.day / 100 AS month, count(DISTINCT x.user_id) AS people FROM (SELECT " DAY("e.at")
+                                     " AS day, e.user_id FROM popsci_events e WHERE e.kind = 'open' AND e.at >= ? "
+                                     "AND e.at < ? AND " IN_SCOPE("e.region") ") x WHERE x.day IS NOT NULL GROUP BY x.day / 100",
+                                 "iiss", from_ms, to_ms, region, region);
     json_t *rs = sub(series, "readers");
     json_array_foreach(monthly, i, r) {
         char m[40];
@@ -615,17 +668,15 @@ static const char *const series_names[] = { "listings_published", "demands_publi
 
 static json_t *trends_and_comparisons(view *v, const kj_stats_query *q, acc *a, json_t **cmp_out)
 {
+    /* Trends stay monthly: the calendar months the period touches, each
+     * counting the period's days only. */
     json_t *months = json_array();
-    for (int m = q->from; m <= q->to; m = kj_stats_month_add(m, 1)) {
+    for (int m = q->from / 100; m <= q->to / 100; m = kj_stats_month_add(m, 1)) {
         char t[40];
         month_text(m, t, sizeof t);
         json_array_append_new(months, json_string(t));
     }
     json_t *series = json_array();
-    char cur[40], prev[40], year[40];
-    month_text(q->to, cur, sizeof cur);
-    month_text(kj_stats_month_add(q->to, -1), prev, sizeof prev);
-    month_text(kj_stats_month_add(q->to, -12), year, sizeof year);
     json_t *cmp = json_array();
     for (const char *const *s = series_names; *s; s++) {
         if (v->q->public_view && (!strcmp(*s, "workorders"))) continue;
@@ -634,12 +685,18 @@ static json_t *trends_and_comparisons(view *v, const kj_stats_query *q, acc *a, 
         json_t *m;
         json_array_foreach(months, i, m) json_array_append_new(vals, json_integer(get(src, json_string_value(m))));
         json_array_append_new(series, json_pack("{s:s, s:o}", "figure", *s, "values", vals));
-        bool money = !strcmp(*s, "contract_value_fen");
-        int64_t c = get(src, cur), p = get(src, prev), y = get(src, year);
+        bool money = !strcmp(*s, "contract_value_fen"), persons = !strcmp(*s, "readers");
+        json_t *cs = json_object_get(a->cmp, *s);
+        int64_t c = get(cs, "this"), p = get(cs, "previous"), y = get(cs, "year_ago");
         json_t *row = json_pack("{s:s}", "figure", *s);
-        json_object_set_new(row, "this", money ? json_integer(c) : cnt(v, c));
-        json_object_set_new(row, "previous", money ? json_integer(p) : cnt(v, p));
-        json_object_set_new(row, "year_ago", money ? json_integer(y) : cnt(v, y));
+        json_object_set_new(row, "this", money ? json_integer(c) : persons ? people(v, c) : cnt(v, c));
+        json_object_set_new(row, "previous", money ? json_integer(p) : persons ? people(v, p) : cnt(v, p));
+        json_object_set_new(row, "year_ago", money ? json_integer(y) : persons ? people(v, y) : cnt(v, y));
+        /* Readers under k would show through a percentage. */
+        if (persons && (c < KJ_POPSCI_K || p < KJ_POPSCI_K || y < KJ_POPSCI_K)) {
+            if (c < KJ_POPSCI_K || p < KJ_POPSCI_K) p = 0;
+            if (c < KJ_POPSCI_K || y < KJ_POPSCI_K) y = 0;
+        }
         /* A change from nothing has no percentage: the key is left out. */
         if (p) json_object_set_new(row, "change_pct", json_real(round((double)(c - p) * 1000 / (double)p) / 10));
         if (y) json_object_set_new(row, "yoy_pct", json_real(round((double)(c - y) * 1000 / (double)y) / 10));
@@ -676,26 +733,62 @@ static json_t *trends_and_comparisons(view *v, const kj_stats_query *q, acc *a, 
                 if (d && json_is_null(json_object_get(d, cols[c]))) json_object_set_new(s, cols[c], json_null());
         }
     }
-    *cmp_out = json_pack("{s:s, s:s, s:s, s:o}", "month", cur, "previous", prev, "year_ago", year, "rows", cmp);
+    char t[4][16];
+    day_text(a->pfrom, t[0], sizeof t[0]);
+    day_text(a->pto, t[1], sizeof t[1]);
+    day_text(a->yfrom, t[2], sizeof t[2]);
+    day_text(a->yto, t[3], sizeof t[3]);
+    *cmp_out = json_pack("{s:{s:s, s:s}, s:{s:s, s:s}, s:o}", "previous", "from", t[0], "to", t[1], "year_ago", "from", t[2],
+                         "to", t[3], "rows", cmp);
     return json_pack("{s:o, s:o}", "months", months, "series", series);
 }
 
-static json_t *drill(kj_db *db, view *v, const kj_stats_query *q)
+/* Flows between instances by peer (stats.h, metric fed): every peer this
+ * instance knows, with what went each way in the period. Peers' names are
+ * public (their signed instance documents); the counts follow the view. */
+static const char *const fed_measures[] = { "received", "shared", "eoi_sent", "eoi_received", "eoi_sent_accepted",
+                                            "eoi_received_accepted", NULL };
+
+static json_t *federation(kj_db *db, view *v, acc *a)
+{
+    json_t *peers = kj_db_rows(db, "SELECT id, url, name_zh, name_en, state FROM fed_peers ORDER BY created_at, id", "");
+    json_t *out = json_array(), *totals = json_object();
+    size_t i;
+    json_t *p;
+    json_array_foreach(peers, i, p) {
+        json_t *m = json_object_get(a->fed, kj_jstr_or_empty(p, "id"));
+        json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", kj_jstr_or_empty(p, "id"), "url", kj_jstr_or_empty(p, "url"),
+                                "name_zh", kj_jstr_or_empty(p, "name_zh"), "name_en", kj_jstr_or_empty(p, "name_en"),
+                                "state", kj_jstr_or_empty(p, "state"));
+        for (const char *const *k = fed_measures; *k; k++) {
+            json_object_set_new(row, *k, cnt(v, get(m, *k)));
+            add(totals, *k, get(m, *k));
+        }
+        json_array_append_new(out, row);
+    }
+    json_decref(peers);
+    json_t *total = json_object();
+    for (const char *const *k = fed_measures; *k; k++) json_object_set_new(total, *k, cnt(v, get(totals, *k)));
+    json_decref(totals);
+    return json_pack("{s:o, s:o}", "peers", out, "total", total);
+}
+
+static json_t *drill(kj_db *db, view *v, const kj_stats_query *q, int64_t gen)
 {
     const char *region = q->region ? q->region : "";
     const kj_region *const *kids = NULL;
     size_t nk = kj_regions_children(kj_regions_current(), *region ? region : NULL, &kids);
     bool dom = q->domain && *q->domain;
-    json_t *p = json_pack("[s, s, i, i]", region, region, q->from, q->to);
+    json_t *p = json_pack("[I, s, s, i, i]", (json_int_t)gen, region, region, q->from, q->to);
     if (dom) json_array_append_new(p, json_string(q->domain));
     json_t *rows = kj_db_rows_j(db, dom
         ? "SELECT f.region, f.metric, f.dim, sum(f.n) AS n, sum(f.amount) AS amount FROM stats_facts f "
-          "WHERE f.region IN (SELECT code FROM regions WHERE (? = '' AND parent IS NULL) OR parent = ?) "
-          "AND f.month BETWEEN ? AND ? AND f.metric IN ('l_pub', 'd_solved', 'deal_signed') AND f.domain = ? "
+          "WHERE f.gen = ? AND f.region IN (SELECT code FROM regions WHERE (? = '' AND parent IS NULL) OR parent = ?) "
+          "AND f.day BETWEEN ? AND ? AND f.metric IN ('l_pub', 'd_solved', 'deal_signed') AND f.domain = ? "
           "GROUP BY f.region, f.metric, f.dim"
         : "SELECT f.region, f.metric, f.dim, sum(f.n) AS n, sum(f.amount) AS amount FROM stats_facts f "
-          "WHERE f.region IN (SELECT code FROM regions WHERE (? = '' AND parent IS NULL) OR parent = ?) "
-          "AND f.month BETWEEN ? AND ? AND f.metric IN ('l_pub', 'd_solved', 'deal_signed') "
+          "WHERE f.gen = ? AND f.region IN (SELECT code FROM regions WHERE (? = '' AND parent IS NULL) OR parent = ?) "
+          "AND f.day BETWEEN ? AND ? AND f.metric IN ('l_pub', 'd_solved', 'deal_signed') "
           "GROUP BY f.region, f.metric, f.dim", p);
     json_decref(p);
     json_t *by = json_object();
@@ -746,13 +839,17 @@ json_t *kj_stats_figures(kj_db *db, const kj_stats_query *q, kj_err *e)
               .eoi_days = json_object(), .type_n = json_object(), .type_fen = json_object(), .dom_n = json_object(),
               .dom_fen = json_object(), .flows = json_object(), .ch_state = json_object(), .ch_bounty = json_object(),
               .ch_lists = json_object(), .rev_n = json_object(), .rev_ms = json_object(), .wo_type = json_object(),
-              .wo_state = json_object(), .centers = json_object(), .series = json_object() };
+              .wo_state = json_object(), .centers = json_object(), .series = json_object(), .cmp = json_object(),
+              .fed = json_object() };
+    kj_stats_compare_periods(q, &a.pfrom, &a.pto, &a.yfrom, &a.yto);
     view v = { .q = q };
-    /* Year on year needs the to month of a year before. */
-    int lo = q->from < kj_stats_month_add(q->to, -12) ? q->from : kj_stats_month_add(q->to, -12);
-    if (lo < KJ_STATS_FIRST_MONTH) lo = KJ_STATS_FIRST_MONTH;
-    read_facts(db, q, lo, &a);   /* a failed read fails the connection (the request answers 500) */
-    read_flows(db, q, &a);
+    /* The rebuild shown (stats.h): its gen, when it was built. */
+    json_t *state = kj_db_row(db, "SELECT gen, building, built_at, took_ms FROM stats_state WHERE name = 'facts'", "");
+    int64_t gen = state ? json_integer_value(json_object_get(state, "gen")) : 0;
+    /* The comparisons need the period before and the same dates a year before. */
+    int lo = a.pfrom < a.yfrom ? a.pfrom : a.yfrom;
+    read_facts(db, q, gen, lo, &a);   /* a failed read fails the connection (the request answers 500) */
+    read_flows(db, q, gen, &a);
     json_t *out = json_object();
     json_t *scope = region_ref(region);
     json_t *chain = json_array();
@@ -765,31 +862,34 @@ json_t *kj_stats_figures(kj_db *db, const kj_stats_query *q, kj_err *e)
     json_object_set_new(scope, "parents", chain);
     json_object_set_new(out, "scope", scope);
     char f[40], t[40];
-    month_text(q->from, f, sizeof f);
-    month_text(q->to, t, sizeof t);
-    json_object_set_new(out, "period", json_pack("{s:s, s:s, s:I, s:I}", "from", f, "to", t, "from_ms",
-                                                 (json_int_t)kj_stats_month_start(q->from), "to_ms",
-                                                 (json_int_t)kj_stats_month_start(kj_stats_month_add(q->to, 1))));
+    day_text(q->from, f, sizeof f);
+    day_text(q->to, t, sizeof t);
+    json_object_set_new(out, "period", json_pack("{s:s, s:s, s:I, s:I, s:i}", "from", f, "to", t, "from_ms",
+                                                 (json_int_t)kj_stats_day_start(q->from), "to_ms",
+                                                 (json_int_t)kj_stats_day_start(kj_stats_day_add(q->to, 1)), "days",
+                                                 kj_stats_days_between(q->from, q->to) + 1));
     json_object_set_new(out, "domain", q->domain && *q->domain ? domain_ref(names, q->domain) : json_null());
-    json_t *state = kj_db_row(db, "SELECT built_at, took_ms FROM stats_state WHERE name = 'facts'", "");
-    json_object_set_new(out, "freshness", json_pack("{s:O, s:O}", "built_at",
-                                                   state ? json_object_get(state, "built_at") : json_null(), "took_ms",
-                                                   state ? json_object_get(state, "took_ms") : json_null()));
+    /* built_at 0: a rebuild under way that never finished one yet. */
+    int64_t built = state ? json_integer_value(json_object_get(state, "built_at")) : 0;
+    json_object_set_new(out, "freshness", json_pack("{s:o, s:o, s:b}", "built_at", built ? json_integer(built) : json_null(),
+                                                   "took_ms", built ? json_incref(json_object_get(state, "took_ms")) : json_null(),
+                                                   "building", state && json_integer_value(json_object_get(state, "building")) > 0));
     json_decref(state);
     json_object_set_new(out, "public", json_boolean(q->public_view));
     json_object_set_new(out, "supply_demand", supply_demand(&v, &a, names));
     json_object_set_new(out, "transactions", transactions(&v, &a, names));
     json_object_set_new(out, "challenges", challenges(&v, &a));
+    json_object_set_new(out, "federation", federation(db, &v, &a));
     if (!q->public_view) json_object_set_new(out, "centers", centers(db, &v, &a));
-    json_object_set_new(out, "popsci", popsci_figures(db, q, &v, lo, a.series));
+    json_object_set_new(out, "popsci", popsci_figures(db, q, &v, &a));
     json_t *cmp = NULL;
     json_object_set_new(out, "trends", trends_and_comparisons(&v, q, &a, &cmp));
     json_object_set_new(out, "comparisons", cmp);
-    json_object_set_new(out, "drill", drill(db, &v, q));
+    json_object_set_new(out, "drill", drill(db, &v, q, gen));
     json_object_set_new(out, "suppressed", json_integer(v.suppressed));
     json_object_set_new(out, "k", json_integer(KJ_POPSCI_K));
     json_t *accs[] = { a.pub, a.open, a.pub_dom, a.open_trl, a.eoi_days, a.type_n, a.type_fen, a.dom_n, a.dom_fen, a.flows,
-                       a.ch_state, a.ch_bounty, a.ch_lists, a.rev_n, a.rev_ms, a.wo_type, a.wo_state, a.centers, a.series };
+                       a.ch_state, a.ch_bounty, a.ch_lists, a.rev_n, a.rev_ms, a.wo_type, a.wo_state, a.centers, a.series, a.cmp, a.fed };
     for (size_t i = 0; i < sizeof accs / sizeof *accs; i++) json_decref(accs[i]);
     json_decref(names);
     return out;

@@ -27,8 +27,8 @@ json_t *kj_stats_about(json_t *f, const kj_stats_query *q, const char *lang, kj_
     snprintf(line, sizeof line, "%s: %s", tr(ctx, "stats.filter.region"),
              q->region && *q->region ? (name && *name ? name : q->region) : tr(ctx, "stats.everywhere"));
     json_array_append_new(about, json_string(line));
-    snprintf(line, sizeof line, "%s: %04d-%02d – %04d-%02d", tr(ctx, "stats.filter.period"), q->from / 100, q->from % 100,
-             q->to / 100, q->to % 100);
+    snprintf(line, sizeof line, "%s: %04d-%02d-%02d – %04d-%02d-%02d", tr(ctx, "stats.filter.period"), q->from / 10000,
+             q->from / 100 % 100, q->from % 100, q->to / 10000, q->to / 100 % 100, q->to % 100);
     json_array_append_new(about, json_string(line));
     json_t *dom = json_object_get(f, "domain");
     snprintf(line, sizeof line, "%s: %s", tr(ctx, "stats.filter.domain"),
@@ -50,7 +50,7 @@ unsigned char *kj_stats_report(kj_db *db, const kj_stats_query *q, const char *l
     json_t *tables = kj_stats_tables(f, lang), *about = kj_stats_about(f, q, lang, tr, ctx);
     json_decref(f);
     char title[160];
-    snprintf(title, sizeof title, "%s %04d-%02d", tr(ctx, "stats.report.title"), q->to / 100, q->to % 100);
+    snprintf(title, sizeof title, "%s %04d-%02d", tr(ctx, "stats.report.title"), q->to / 10000, q->to / 100 % 100);
     unsigned char *pdf = kj_stats_pdf(title, about, tables, tr, ctx, len);
     json_decref(tables);
     json_decref(about);
@@ -106,7 +106,7 @@ int kj_stats_reports_due(kj_db *db, const char *data_dir, kj_stats_tr tr, void *
         if (made >= max) break;
         const char *region = kj_jstr_or_empty(r, "region");
         if (*region && !kj_regions_get(kj_regions_current(), region)) continue;
-        kj_stats_query q = { .region = region, .from = month, .to = month };
+        kj_stats_query q = { .region = region, .from = month * 100 + 1, .to = kj_stats_month_last_day(month) };
         kj_err e = { 0 };
         size_t len = 0;
         unsigned char *pdf = kj_stats_report(db, &q, "zh-CN", tr, ctx, &len, &e);

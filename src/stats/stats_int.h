@@ -4,9 +4,9 @@
  */
 #ifndef KJ_STATS_INT_H
 #define KJ_STATS_INT_H
-/* A moment's month: the stats_months row it falls in (NULL outside). */
-#define MONTH(col) "(SELECT m.month FROM stats_months m WHERE m.start_ms <= " col \
-                   " AND m.end_ms > " col " ORDER BY m.start_ms DESC LIMIT 1)"
+/* A moment's day (YYYYMMDD): the stats_days row it falls in (NULL outside). */
+#define DAY(col) "(SELECT sd.day FROM stats_days sd WHERE sd.start_ms <= " col \
+                 " AND sd.end_ms > " col " ORDER BY sd.start_ms DESC LIMIT 1)"
 /* A domain code's first level ('' when unknown). The alias is its own
  * (callers' tables are d, s, c ...): PostgreSQL resolves d.domain in the
  * subquery to the inner d, where SQLite looks outward. */

@@ -117,6 +117,17 @@ json_t *kj_stats_tables(json_t *f, const char *lang)
         row(rows, name(json_object_get(r, "from"), lang), name(json_object_get(r, "to"), lang), cell(r, "deals"),
             yuan(r, "value_fen"), NULL);
 
+    /* Flows between instances, by peer (the peer's name, else its address). */
+    rows = table(t, "federation", "bar", (const char *[]){ "peer", "fed_received", "fed_shared", "fed_eoi_sent",
+                                                           "fed_eoi_received", "fed_eoi_sent_accepted",
+                                                           "fed_eoi_received_accepted", NULL });
+    json_array_foreach(json_object_get(json_object_get(f, "federation"), "peers"), i, r) {
+        const char *n = kj_jstr(r, !strcmp(lang, "en") ? "name_en" : "name_zh");
+        if (!n || !*n) n = kj_jstr(r, "name_zh");
+        row(rows, json_string(n && *n ? n : kj_jstr_or_empty(r, "url")), cell(r, "received"), cell(r, "shared"),
+            cell(r, "eoi_sent"), cell(r, "eoi_received"), cell(r, "eoi_sent_accepted"), cell(r, "eoi_received_accepted"), NULL);
+    }
+
     rows = table(t, "challenges", "bar", (const char *[]){ "figure", "value", NULL });
     static const char *const cfig[] = { "lists", "entries", "applications", "applications_per_entry", "awarded", "no_award",
                                         "completed", NULL };
@@ -160,7 +171,7 @@ json_t *kj_stats_tables(json_t *f, const char *lang)
         row(rows, name(r, lang), key("popsci.aud.", kj_jstr(r, "audience")), cell(r, "readers"), NULL);
 
     json_t *cmp = json_object_get(f, "comparisons");
-    rows = table(t, "comparisons", "", (const char *[]){ "figure", "this_month", "previous_month", "change_pct",
+    rows = table(t, "comparisons", "", (const char *[]){ "figure", "this_period", "previous_period", "change_pct",
                                                         "year_ago", "yoy_pct", NULL });
     json_array_foreach(json_object_get(cmp, "rows"), i, r) {
         bool money = !strcmp(kj_jstr_or_empty(r, "figure"), "contract_value_fen");

@@ -697,6 +697,7 @@ int kj_db_run_script(kj_db *db, const char *sql)
 }
 
 bool kj_db_in_transaction(kj_db *db) { return BE(db)->in_transaction(db); }
+void kj_db_set_stop(kj_db *db, const atomic_bool *stop) { if (BE(db)->set_stop) BE(db)->set_stop(db, stop); }
 int kj_db_bulk(kj_db *db, bool on) { return BE(db)->bulk ? BE(db)->bulk(db, on) : 0; }
 int kj_db_checkpoint(kj_db *db) { return BE(db)->checkpoint ? BE(db)->checkpoint(db) : 0; }
 const char *kj_db_errmsg(kj_db *db) { return BE(db)->errmsg(db); }

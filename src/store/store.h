@@ -57,6 +57,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -112,6 +113,7 @@ typedef struct kj_store_backend {
     int      (*bulk)(kj_db *db, bool on);              /* see kj_db_bulk */
     int      (*checkpoint)(kj_db *db);                 /* see kj_db_checkpoint */
     bool     (*in_transaction)(kj_db *db);             /* see kj_db_in_transaction */
+    void     (*set_stop)(kj_db *db, const atomic_bool *stop);   /* see kj_db_set_stop; NULL: not offered */
     char    *(*defer_indexes)(kj_db *db, const char *table);   /* see kj_db_defer_indexes; NULL: not offered */
     int64_t  (*changes)(kj_db *db);
     const char *(*errmsg)(kj_db *db);
@@ -254,6 +256,14 @@ KJ_MUST_USE int kj_db_run_script(kj_db *db, const char *sql);
 /** Whether a transaction is open on this connection: what it reads may
  *  then include its own writes, which a rollback can still undo. */
 bool kj_db_in_transaction(kj_db *db);
+/** Makes this connection's statements give up once *stop is true (asked
+ *  every few thousand steps of a statement, so within a long one): the
+ *  statement then fails like any error, and the caller rolls back. NULL
+ *  removes it; set it around one job's work only (the connection goes back
+ *  to the pool). For a long job a shutdown must not wait for (the
+ *  statistics rebuild). A backend that cannot (PostgreSQL) ignores it: the
+ *  caller also checks *stop between its statements. */
+void kj_db_set_stop(kj_db *db, const atomic_bool *stop);
 /** The backend's last error message for this connection. */
 const char *kj_db_errmsg(kj_db *db);
 /** Low-level access for code that streams rows (e.g. exports): prepare and
@@ -353,7 +363,7 @@ bool kj_store_leader_known(kj_store *s);
  * node with a second database) never share it. One slot per owner. The
  * store destroys what a slot holds in kj_store_close, after its
  * connections are closed. */
-enum { KJ_STORE_EXT_SEARCH, KJ_STORE_EXT_COUNT };
+enum { KJ_STORE_EXT_SEARCH, KJ_STORE_EXT_STATS, KJ_STORE_EXT_COUNT };
 /** The slot's value; when it is empty and make is given, make(arg) fills
  *  it first (under the store's meta_lock, so two threads asking at once get
  *  one value) and destroy will free it. Thread-safe; lock-free once set. */

@@ -166,6 +166,7 @@ static void sq_release(kj_store *s, kj_db *db)
     sq_pool *p = s->impl;
     sq_conn *c = (sq_conn *)db;
     if (c->in_tx) sq_rollback(db);
+    sqlite3_progress_handler(c->db, 0, NULL, NULL);   /* kj_db_set_stop holds for one borrower only */
     pthread_mutex_lock(&p->lock);
     c->next_free = p->free_list;
     p->free_list = c;
@@ -338,6 +339,15 @@ static char *sq_defer_indexes(kj_db *db, const char *table)
     return script;
 }
 
+/* Asked by SQLite every STOP_STEPS virtual-machine steps: non-zero ends
+ * the statement (SQLITE_INTERRUPT). About a millisecond between asks. */
+#define STOP_STEPS 10000
+static int sq_stop_asked(void *flag) { return atomic_load((const atomic_bool *)flag) ? 1 : 0; }
+static void sq_set_stop(kj_db *db, const atomic_bool *stop)
+{
+    sqlite3_progress_handler(((sq_conn *)db)->db, stop ? STOP_STEPS : 0, stop ? sq_stop_asked : NULL, (void *)stop);
+}
+
 static bool sq_in_transaction(kj_db *db) { return !sqlite3_get_autocommit(((sq_conn *)db)->db); }
 static int64_t sq_changes(kj_db *db) { return sqlite3_changes64(((sq_conn *)db)->db); }
 static const char *sq_errmsg(kj_db *db) { return sqlite3_errmsg(((sq_conn *)db)->db); }
@@ -357,6 +367,7 @@ const kj_store_backend kj_sqlite_backend = {
     .exec_script = sq_exec_script,
     .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
     .bulk = sq_bulk, .checkpoint = sq_checkpoint, .in_transaction = sq_in_transaction,
+    .set_stop = sq_set_stop,
     .defer_indexes = sq_defer_indexes,
     .changes = sq_changes, .errmsg = sq_errmsg,
 };

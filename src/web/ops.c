@@ -151,6 +151,9 @@ void kj_ops_test_faults(kj_req *req)
     int commits = (int)json_integer_value(json_object_get(req->in, "commits"));
     int reads = (int)json_integer_value(json_object_get(req->in, "reads"));
     kj_store_inject_faults(kj_req_app(req)->store, commits, reads, json_string_value(json_object_get(req->in, "sql")));
+    /* A slow statistics rebuild, for the test of a shutdown during one. */
+    json_t *delay = json_object_get(req->in, "stats_delay_ms");
+    if (delay) kj_stats_test_delay((int)json_integer_value(delay));
     kj_resp_json(req, 200, json_pack("{s:i, s:i}", "commits", commits, "reads", reads));
 }
 
@@ -165,6 +168,6 @@ void kj_ops_test_tick(kj_req *req)
     int reminded = kj_event_remind_tick(kj_req_db(req), KJ_EVENT_REMIND_EVENT_MS, KJ_EVENT_REMIND_MEETING_MS);
     if (reminded > 0) changed += reminded;
     /* The statistics' figures are pre-counted by the job: tests see their records at once. */
-    int64_t facts = kj_stats_refresh(kj_req_db(req), kj_req_app(req)->cfg.workorder_first_response_hours * 3600 * 1000);
+    int64_t facts = kj_stats_refresh(kj_req_db(req), kj_req_app(req)->cfg.workorder_first_response_hours * 3600 * 1000, NULL);
     kj_resp_json(req, 200, json_pack("{s:i, s:I}", "changed", changed, "stats_facts", (json_int_t)facts));
 }

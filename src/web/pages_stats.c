@@ -58,7 +58,7 @@ int kj_stats_req_query(kj_req *req, kj_stats_query *q, bool public_view)
 json_t *kj_stats_req_figures(kj_req *req, const kj_stats_query *q)
 {
     kj_err e = { 0 };
-    json_t *f = kj_stats_figures(kj_req_db(req), q, &e);
+    json_t *f = kj_stats_figures_cached(kj_req_db(req), q, &e);
     if (!f) kj_answer_err(req, &e);
     return f;
 }
@@ -208,7 +208,8 @@ static json_t *table_view(kj_req *req, json_t *t, const char *csv_base)
 /* The filters as a query string (without "?"), for export and drill links. */
 static void filter_qs(kj_buf *b, const kj_stats_query *q, const char *region)
 {
-    kj_buf_printf(b, "from=%04d-%02d&to=%04d-%02d", q->from / 100, q->from % 100, q->to / 100, q->to % 100);
+    kj_buf_printf(b, "from=%04d-%02d-%02d&to=%04d-%02d-%02d", q->from / 10000, q->from / 100 % 100, q->from % 100,
+                  q->to / 10000, q->to / 100 % 100, q->to % 100);
     if (region && *region) { kj_buf_puts(b, "&region="); kj_url_encode(b, region); }
     if (q->domain) { kj_buf_puts(b, "&domain="); kj_url_encode(b, q->domain); }
 }
@@ -261,8 +262,8 @@ static void render_page(kj_req *req, const kj_stats_query *q, json_t *f, bool pu
     json_object_set_new(d, "children", kids);
     /* Filters. */
     char from[16], to[16];
-    snprintf(from, sizeof from, "%04d-%02d", q->from / 100, q->from % 100);
-    snprintf(to, sizeof to, "%04d-%02d", q->to / 100, q->to % 100);
+    snprintf(from, sizeof from, "%04d-%02d-%02d", q->from / 10000, q->from / 100 % 100, q->from % 100);
+    snprintf(to, sizeof to, "%04d-%02d-%02d", q->to / 10000, q->to / 100 % 100, q->to % 100);
     json_object_set_new(d, "from", json_string(from));
     json_object_set_new(d, "to", json_string(to));
     json_object_set_new(d, "region_picker", kj_region_filter_picker(req, "region", q->region, "stats.filter.region"));
@@ -275,13 +276,15 @@ static void render_page(kj_req *req, const kj_stats_query *q, json_t *f, bool pu
     }
     json_decref(domains);
     json_object_set_new(d, "domains", opts);
-    /* Quick periods: this month, last month, this year, the last 12 months. */
-    int now = kj_stats_month_of(kj_now_ms());
+    /* Quick periods (days, both included): this month so far, last month,
+     * the last 30 days, this year so far, the last 12 calendar months. */
+    int today = kj_stats_day_of(kj_now_ms()), now = today / 100, last = kj_stats_month_add(now, -1);
     struct { const char *key; int from, to; } quick[] = {
-        { "stats.period.this_month", now, now },
-        { "stats.period.last_month", kj_stats_month_add(now, -1), kj_stats_month_add(now, -1) },
-        { "stats.period.this_year", (now / 100) * 100 + 1, now },
-        { "stats.period.last_12", kj_stats_month_add(now, -11), now },
+        { "stats.period.this_month", now * 100 + 1, today },
+        { "stats.period.last_month", last * 100 + 1, kj_stats_month_last_day(last) },
+        { "stats.period.last_30", kj_stats_day_add(today, -29), today },
+        { "stats.period.this_year", (today / 10000) * 10000 + 101, today },
+        { "stats.period.last_12", kj_stats_month_add(now, -11) * 100 + 1, today },
     };
     json_t *periods = json_array();
     for (size_t p = 0; p < sizeof quick / sizeof *quick; p++) {
@@ -310,17 +313,19 @@ static void render_page(kj_req *req, const kj_stats_query *q, json_t *f, bool pu
     json_object_set_new(d, "tables", views);
     json_object_set_new(d, "xlsx", json_string(link_to(req, public_view ? "/data.xlsx" : "/stats.xlsx", q, q->region)));
     if (!public_view) {
-        kj_stats_query last = *q;
-        last.from = last.to;
-        json_object_set_new(d, "pdf", json_string(link_to(req, "/stats/report.pdf", &last, q->region)));
+        /* The report of the month the period ends in. */
+        kj_stats_query month = *q;
+        month.from = q->to / 100 * 100 + 1;
+        month.to = kj_stats_month_last_day(q->to / 100);
+        json_object_set_new(d, "pdf", json_string(link_to(req, "/stats/report.pdf", &month, q->region)));
         /* The monthly job's reports of this region. */
         json_t *stored = kj_stats_reports(kj_req_db(req), q->region), *links = json_array();
         json_t *rep;
         json_array_foreach(stored, i, rep) {
-            kj_stats_query m = { .region = q->region, .from = (int)json_integer_value(json_object_get(rep, "month")) };
-            m.to = m.from;
+            int ym = (int)json_integer_value(json_object_get(rep, "month"));
+            kj_stats_query m = { .region = q->region, .from = ym * 100 + 1, .to = kj_stats_month_last_day(ym) };
             char label[16];
-            snprintf(label, sizeof label, "%04d-%02d", m.from / 100 % 10000, m.from % 100);
+            snprintf(label, sizeof label, "%04d-%02d", ym / 100 % 10000, ym % 100);
             json_array_append_new(links, json_pack("{s:s, s:s}", "label", kj_arena_strdup(req->arena, label), "href",
                                                    link_to(req, "/stats/report.pdf", &m, q->region)));
         }
@@ -413,7 +418,9 @@ void kj_page_stats_pdf(kj_req *req)
     kj_stats_query q;
     if (kj_stats_req_query(req, &q, false)) return;
     kj_app *app = kj_req_app(req);
-    char *stored = q.from == q.to && !q.domain ? kj_stats_report_stored(kj_req_db(req), q.region, q.to) : NULL;
+    /* A whole calendar month: the stored report, when there is one. */
+    bool whole_month = q.from == q.to / 100 * 100 + 1 && q.to == kj_stats_month_last_day(q.to / 100);
+    char *stored = whole_month && !q.domain ? kj_stats_report_stored(kj_req_db(req), q.region, q.to / 100) : NULL;
     unsigned char *pdf = NULL;
     size_t len = 0;
     if (stored) {
@@ -435,7 +442,8 @@ void kj_page_stats_pdf(kj_req *req)
         if (!pdf) { kj_answer_err(req, &e); return; }
     }
     char disp[96];
-    snprintf(disp, sizeof disp, "attachment; filename=\"kejiyun-report-%04d-%02d.pdf\"", q.to / 100, q.to % 100);
+    if (whole_month) snprintf(disp, sizeof disp, "attachment; filename=\"kejiyun-report-%04d-%02d.pdf\"", q.to / 10000, q.to / 100 % 100);
+    else snprintf(disp, sizeof disp, "attachment; filename=\"kejiyun-report-%08d-%08d.pdf\"", q.from, q.to);
     kj_resp_header(req, "Content-Disposition", kj_arena_strdup(req->arena, disp));
     kj_resp_text(req, 200, "application/pdf", (const char *)pdf, len);
     free(pdf);

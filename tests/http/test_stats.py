@@ -85,12 +85,15 @@ def test_province_page_drills_down(server):
 
 def test_filters(server):
     admin = login(server, "admin")
-    for qs, status, field in (("?from=2026-13", 422, "from"), ("?to=26-01", 422, "to"), ("?from=2026-05&to=2026-01", 422, "from"),
-                              ("?from=2010-01&to=2026-01", 422, "from"), ("?domain=D99", 422, "domain"),
-                              ("?region=999999", 404, "region")):
+    for qs, status, field in (("?from=2026-13", 400, "from"), ("?to=26-01", 400, "to"), ("?from=2026-05&to=2026-01", 400, "from"),
+                              ("?from=2010-01&to=2026-01", 400, "from"), ("?from=2026-02-30", 400, "from"),
+                              ("?to=2026-02-1", 400, "to"), ("?from=2026-03-02&to=2026-03-01", 400, "from"),
+                              ("?domain=D99", 422, "domain"), ("?region=999999", 404, "region")):
         r = admin.api("GET", "/api/v1/stats" + qs)
         assert r.status == status and r.json["errors"][0]["field"] == field, (qs, r)
-    assert admin.get("/stats?from=bad").status == 422
+        assert r.header("Content-Type").startswith("application/problem+json"), r
+    bad = admin.get("/stats?from=bad")
+    assert bad.status == 400 and "YYYY-MM-DD" in bad.text
     # A domain that has listings: the demo's, or on a shared lane server
     # whichever other modules filled most (the table may not list them all).
     # (Polled, not ticked: the job's own first rebuild also writes the
@@ -110,14 +113,15 @@ def test_filters(server):
     assert agri["domain"]["code"] == code
     for kind in ("achievement", "service", "demand"):
         assert agri["supply_demand"]["published"][kind] == row[kind]
-    assert agri["period"] == {"from": "2021-01", "to": "2030-12", "from_ms": agri["period"]["from_ms"],
-                              "to_ms": agri["period"]["to_ms"]}
+    assert agri["period"] == {"from": "2021-01-01", "to": "2030-12-31", "from_ms": agri["period"]["from_ms"],
+                              "to_ms": agri["period"]["to_ms"], "days": 3652}
     # Default period: the 12 months ending this month; trends have a value per month.
     d = stats(admin)
     assert len(d["trends"]["months"]) == 12 and all(len(s["values"]) == 12 for s in d["trends"]["series"])
     assert {r["figure"] for r in d["comparisons"]["rows"]} >= {"deals_signed", "listings_published", "readers"}
     page = admin.get("/stats?from=2021-01&to=2030-12&domain=" + code)
     assert page.status == 200 and ('value="%s" selected' % code) in page.text
+    assert 'name="from" value="2021-01-01"' in page.text and 'name="to" value="2030-12-31"' in page.text
 
 
 def test_figures_follow_the_records(server):
@@ -257,3 +261,110 @@ def test_monthly_reports_by_the_job(server):
     assert "成都市" in text and "科技服务月度统计报告" in text
     # Another center's staff cannot fetch 成都's.
     assert login(server, "operator2").get(href).status == 403
+
+
+def ms(iso):
+    import calendar
+    import time as t
+    return calendar.timegm(t.strptime(iso, "%Y-%m-%dT%H:%M:%SZ")) * 1000
+
+
+def test_days_in_beijing_time(server):
+    """Periods are days in Beijing time, both ends included: a work order at
+    23:59:59 Beijing time (15:59:59 UTC) counts on that day, one a second
+    later on the next; comparisons take the period of the same length just
+    before and the same dates a year before; trends stay monthly."""
+    admin = login(server, "admin")
+    c, _ = register(server, role="scientist", region="510104")
+    clock = Client(server)
+    try:
+        for at in ("2026-01-31T15:59:59Z", "2026-01-31T16:00:00Z"):
+            assert clock.api("POST", "/__test/clock", {"freeze_ms": ms(at)}).status == 200
+            r = c.api("POST", "/api/v1/work-orders", {"type": "policy", "title": "跨日统计", "description": "d", "region": "510104"})
+            assert r.status in (200, 201), r
+    finally:
+        clock.api("POST", "/__test/clock", {"freeze_ms": 0})
+    tick(server)
+
+    def wo(qs):
+        return stats(admin, "?region=510104&" + qs)["centers"]["workorders"]
+    assert wo("from=2026-01-31&to=2026-01-31") == 1
+    assert wo("from=2026-02-01&to=2026-02-01") == 1
+    assert wo("from=2026-01-31&to=2026-02-01") == 2
+    assert wo("from=2026-01-30&to=2026-01-30") == 0
+    assert wo("from=2026-01&to=2026-01") == 1          # a month: its first to its last day
+    f = stats(admin, "?region=510104&from=2026-02-01&to=2026-02-01")
+    assert f["period"]["from_ms"] == ms("2026-01-31T16:00:00Z") and f["period"]["to_ms"] == ms("2026-02-01T16:00:00Z")
+    assert f["comparisons"]["previous"] == {"from": "2026-01-31", "to": "2026-01-31"}
+    assert f["comparisons"]["year_ago"] == {"from": "2025-02-01", "to": "2025-02-01"}
+    row = [r for r in f["comparisons"]["rows"] if r["figure"] == "workorders"][0]
+    assert (row["this"], row["previous"], row["year_ago"]) == (1, 1, 0) and row["change_pct"] == 0
+    t = stats(admin, "?region=510104&from=2026-01-15&to=2026-02-10")["trends"]
+    assert t["months"] == ["2026-01", "2026-02"]
+    assert [s["values"] for s in t["series"] if s["figure"] == "workorders"] == [[1, 1]]
+    page = admin.get("/stats?region=510104&from=2026-01-31&to=2026-02-01")
+    assert page.status == 200 and 'name="from" value="2026-01-31"' in page.text and 'id="stats-period-note"' in page.text
+
+
+def test_figures_kept_until_the_next_rebuild(server):
+    """The figures of a query are computed once per rebuild: a record added
+    after it shows only once the job (here the tick) has run again."""
+    admin = login(server, "admin")
+    q = "?region=510104&from=2026-03-01&to=2026-03-31"
+    tick(server)
+    before = stats(admin, q)["centers"]["workorders"]
+    c, _ = register(server, role="scientist", region="510104")
+    clock = Client(server)
+    try:
+        clock.api("POST", "/__test/clock", {"freeze_ms": ms("2026-03-10T02:00:00Z")})
+        assert c.api("POST", "/api/v1/work-orders", {"type": "policy", "title": "缓存", "description": "d",
+                                                     "region": "510104"}).status in (200, 201)
+    finally:
+        clock.api("POST", "/__test/clock", {"freeze_ms": 0})
+    assert stats(admin, q)["centers"]["workorders"] == before      # as of the last rebuild
+    tick(server)
+    assert stats(admin, q)["centers"]["workorders"] == before + 1
+
+
+def test_shutdown_does_not_wait_for_a_rebuild(server):
+    """SIGTERM during a statistics rebuild: the rebuild stops between
+    metrics (here slowed by the test hook to minutes), the server exits
+    promptly, and after a restart the figures are those of the last whole
+    rebuild."""
+    import time
+    from harness import Server
+    s = Server()
+    try:
+        admin = login(s, "admin")
+        for _ in range(240):
+            first = stats(admin, "?region=510000")
+            if first["freshness"]["built_at"]:
+                break
+            time.sleep(0.5)
+        assert first["freshness"]["built_at"], "no rebuild at start"
+        # 5 s before each of the ~20 metrics: a rebuild of well over a minute.
+        assert Client(s).api("POST", "/__test/faults", {"stats_delay_ms": 5000}).status == 200
+        # Eleven minutes on: the figures are due again (every 10 minutes).
+        assert Client(s).api("POST", "/__test/clock", {"offset_ms": 11 * 60 * 1000}).status == 200
+        for _ in range(60):
+            if stats(admin, "?region=510000")["freshness"]["building"]:
+                break
+            time.sleep(0.5)
+        assert stats(admin, "?region=510000")["freshness"]["building"], "the job did not start a rebuild"
+        t0 = time.time()
+        code, log = s.stop()
+        took = time.time() - t0
+        assert code == 0 and took < 8, (code, took, log[-2000:])
+        assert "rebuild stopped" in log, log[-2000:]
+        again = Server(data_dir=s.dir, demo=False)
+        try:
+            after = stats(login(again, "admin"), "?region=510000")
+            assert after["freshness"]["built_at"] == first["freshness"]["built_at"]
+            assert not after["freshness"]["building"]
+            for part in ("supply_demand", "transactions", "challenges", "drill"):
+                assert after[part] == first[part], part
+        finally:
+            again.stop()
+            again.log.close()
+    finally:
+        s.cleanup()

@@ -203,6 +203,9 @@ static int load(kj_db *db)
 
 static json_t *fig(kj_db *db, const char *region, int from, int to, const char *domain, bool pub)
 {
+    /* Months (YYYYMM) mean the whole month; days (YYYYMMDD) as they are. */
+    if (from < 1000000) from = from * 100 + 1;
+    if (to < 1000000) to = kj_stats_month_last_day(to);
     kj_stats_query q = { .region = region, .from = from, .to = to, .domain = domain, .public_view = pub };
     kj_err e = { 0 };
     return kj_stats_figures(db, &q, &e);
@@ -229,25 +232,54 @@ static json_t *row_with(json_t *arr, const char *key, const char *value)
     return NULL;
 }
 
-TEST(stats_months_in_beijing_time)
+TEST(stats_days_in_beijing_time)
 {
     char err[128];
     REQUIRE(kj_clock_set_zone("Asia/Shanghai", err, sizeof err) == 0);
     CHECK_INT(kj_stats_month_of(at("2026-01-31T15:30")), 202601);
     CHECK_INT(kj_stats_month_of(at("2026-01-31T16:10")), 202602);
+    CHECK_INT(kj_stats_day_of(at("2026-01-31T15:59")), 20260131);
+    CHECK_INT(kj_stats_day_of(at("2026-01-31T16:00")), 20260201);   /* Beijing midnight */
     CHECK_INT(kj_stats_month_start(202602), at("2026-01-31T16:00"));
+    CHECK_INT(kj_stats_day_start(20260301), at("2026-02-28T16:00"));
     CHECK_INT(kj_stats_month_add(202601, -1), 202512);
     CHECK_INT(kj_stats_month_add(202612, 1), 202701);
     CHECK_INT(kj_stats_month_add(202603, -14), 202501);
-    CHECK_INT(kj_stats_parse_month("2026-02"), 202602);
-    CHECK_INT(kj_stats_parse_month("2026-13"), 0);
-    CHECK_INT(kj_stats_parse_month("2014-12"), 0);
-    CHECK_INT(kj_stats_parse_month("2026-2"), 0);
+    CHECK_INT(kj_stats_day_add(20260228, 1), 20260301);
+    CHECK_INT(kj_stats_day_add(20240228, 1), 20240229);
+    CHECK_INT(kj_stats_day_add(20260101, -1), 20251231);
+    CHECK_INT(kj_stats_days_between(20260101, 20261231), 364);
+    CHECK_INT(kj_stats_month_last_day(202402), 20240229);
+    CHECK_INT(kj_stats_day_year_before(20240229), 20230228);
+    CHECK_INT(kj_stats_parse_day("2026-02-28", false), 20260228);
+    CHECK_INT(kj_stats_parse_day("2024-02-29", false), 20240229);
+    CHECK_INT(kj_stats_parse_day("2026-02-29", false), 0);          /* not a date */
+    CHECK_INT(kj_stats_parse_day("2026-02-00", false), 0);
+    CHECK_INT(kj_stats_parse_day("2026-2-01", false), 0);
+    CHECK_INT(kj_stats_parse_day("2026-02-1x", false), 0);
+    CHECK_INT(kj_stats_parse_day("2026-02", false), 20260201);      /* a month: its first day … */
+    CHECK_INT(kj_stats_parse_day("2026-02", true), 20260228);       /* … or its last */
+    CHECK_INT(kj_stats_parse_day("2026-13", false), 0);
+    CHECK_INT(kj_stats_parse_day("2014-12-31", false), 0);
     kj_stats_query q = { 0 };
     kj_err e = { 0 };
-    CHECK(kj_stats_period(&q, "2026-03", "2026-02", &e) == -1 && e.kind == KJ_E_INVALID);
-    CHECK(kj_stats_period(&q, "2016-01", "2026-02", &e) == -1);   /* over 120 months */
-    CHECK(kj_stats_period(&q, NULL, "2026-02", &e) == 0 && q.from == 202503 && q.to == 202602);
+    CHECK(kj_stats_period(&q, "2026-03-02", "2026-03-01", &e) == -1 && e.kind == KJ_E_BAD_REQUEST && !strcmp(e.field, "from"));
+    CHECK(kj_stats_period(&q, "2016-01-01", "2026-02-01", &e) == -1);   /* over KJ_STATS_MAX_DAYS */
+    CHECK(kj_stats_period(&q, "2026-02-30", NULL, &e) == -1 && !strcmp(e.key, "err.stats.date") && !strcmp(e.field, "from"));
+    CHECK(kj_stats_period(&q, NULL, "26-02", &e) == -1 && !strcmp(e.field, "to"));
+    CHECK(kj_stats_period(&q, NULL, "2026-02", &e) == 0 && q.from == 20250301 && q.to == 20260228);
+    CHECK(kj_stats_period(&q, "2026-02-01", "2026-02-01", &e) == 0 && q.from == 20260201 && q.to == 20260201);
+    kj_clock_freeze(at("2026-03-10T17:00"));   /* 03-11 01:00 in Beijing */
+    CHECK(kj_stats_period(&q, NULL, NULL, &e) == 0 && q.from == 20250401 && q.to == 20260311);
+    kj_clock_freeze(0);
+    /* The comparisons: the period of the same length just before, the same dates a year before. */
+    int pf, pt, yf, yt;
+    q.from = 20260301, q.to = 20260331;
+    kj_stats_compare_periods(&q, &pf, &pt, &yf, &yt);
+    CHECK(pf == 20260129 && pt == 20260228 && yf == 20250301 && yt == 20250331);
+    q.from = 20240229, q.to = 20240229;
+    kj_stats_compare_periods(&q, &pf, &pt, &yf, &yt);
+    CHECK(pf == 20240228 && pt == 20240228 && yf == 20230228 && yt == 20230228);
 }
 
 TEST(stats_figures_by_hand)
@@ -258,7 +290,7 @@ TEST(stats_figures_by_hand)
     REQUIRE(kj_scratch_open(&s, "stats") == 0);
     kj_clock_freeze(at("2026-03-10T00:00"));
     REQUIRE(load(s.db) == 0);
-    REQUIRE(kj_stats_refresh(s.db, 48 * H) > 0);
+    REQUIRE(kj_stats_refresh(s.db, 48 * H, NULL) > 0);
 
     /* 四川, February 2026. */
     json_t *f = fig(s.db, "510000", 202602, 202602, NULL, false);
@@ -328,7 +360,7 @@ TEST(stats_figures_by_hand)
     CHECK(fabs(real(f, "popsci.questions.answer_hours_avg") - 5.0) < 1e-9);
     CHECK_INT(num(f, "popsci.teams_active"), 1);
 
-    /* Comparisons for February: January before it, February 2025 a year before. */
+    /* Comparisons for February: the 28 days before it (01-04 … 01-31), February 2025 a year before. */
     json_t *cmp = path(f, "comparisons.rows");
     json_t *ds = row_with(cmp, "figure", "deals_signed"), *dp = row_with(cmp, "figure", "demands_published");
     CHECK(ds && num(ds, "this") == 1 && num(ds, "previous") == 1 && num(ds, "year_ago") == 0);
@@ -395,12 +427,129 @@ TEST(stats_figures_by_hand)
     json_decref(f);
 
     /* Unknown region and domain are refused. */
-    kj_stats_query q = { .region = "999999", .from = 202602, .to = 202602 };
+    /* Single days at the Beijing midnight: L1 (01-31 23:30) and L2 (02-01 00:10). */
+    f = fig(s.db, "510000", 20260131, 20260131, NULL, false);
+    CHECK_INT(num(f, "supply_demand.published.achievement"), 1);
+    CHECK_INT(num(f, "supply_demand.published.demand"), 0);
+    CHECK_STR(kj_jstr(path(f, "period"), "from"), "2026-01-31");
+    CHECK_INT(num(f, "period.from_ms"), at("2026-01-30T16:00"));
+    CHECK_INT(num(f, "period.to_ms"), at("2026-01-31T16:00"));   /* the next day's start, excluded */
+    CHECK_INT(num(f, "period.days"), 1);
+    json_decref(f);
+    f = fig(s.db, "510000", 20260201, 20260201, NULL, false);
+    CHECK_INT(num(f, "supply_demand.published.achievement"), 1);   /* L2 */
+    CHECK_INT(num(f, "supply_demand.published.demand"), 1);        /* D1 (08:00 in Beijing) */
+    json_t *lp = row_with(path(f, "comparisons.rows"), "figure", "listings_published");
+    CHECK(lp && num(lp, "this") == 2 && num(lp, "previous") == 1 && num(lp, "year_ago") == 0);   /* previous: 01-31, L1 */
+    CHECK_STR(kj_jstr(path(f, "comparisons.previous"), "from"), "2026-01-31");
+    CHECK_STR(kj_jstr(path(f, "comparisons.year_ago"), "to"), "2025-02-01");
+    json_decref(f);
+    /* A period across a month's end: trends stay monthly, each month
+     * counting the period's days only (01-15 … 02-10). */
+    f = fig(s.db, "510000", 20260115, 20260210, NULL, false);
+    CHECK_INT(json_array_size(path(f, "trends.months")), 2);
+    CHECK_STR(json_string_value(path(f, "trends.months.0")), "2026-01");
+    json_t *ser = row_with(path(f, "trends.series"), "figure", "listings_published");
+    CHECK(ser && num(ser, "values.0") == 1 && num(ser, "values.1") == 4);   /* L1; L2, D1, D2, L3 (02-10 08:00) */
+    CHECK_INT(num(f, "supply_demand.published.service"), 1);
+    json_decref(f);
+
+    kj_stats_query q = { .region = "999999", .from = 20260201, .to = 20260228 };
     kj_err e = { 0 };
     CHECK(kj_stats_figures(s.db, &q, &e) == NULL && e.kind == KJ_E_NOT_FOUND);
     q.region = "510000";
     q.domain = "D99";
     CHECK(kj_stats_figures(s.db, &q, &e) == NULL && e.kind == KJ_E_INVALID);
+    kj_clock_freeze(0);
+    kj_scratch_close(&s);
+}
+
+/* A rebuild asked to stop (shutdown) gives up between metrics and within a
+ * statement, and the figures shown stay those of the last whole rebuild. */
+TEST(stats_rebuild_stops_and_keeps_the_figures_shown)
+{
+    char err[128];
+    REQUIRE(kj_clock_set_zone("Asia/Shanghai", err, sizeof err) == 0);
+    kj_scratch s;
+    REQUIRE(kj_scratch_open(&s, "statsstop") == 0);
+    kj_clock_freeze(at("2026-03-10T00:00"));
+    REQUIRE(load(s.db) == 0);
+    REQUIRE(kj_stats_refresh(s.db, 48 * H, NULL) > 0);
+    int64_t gen = kj_db_int(s.db, -1, "SELECT gen FROM stats_state WHERE name = 'facts'", "");
+    int64_t rows = kj_db_int(s.db, -1, "SELECT count(*) FROM stats_facts", "");
+    json_t *before = fig(s.db, "510000", 202602, 202602, NULL, false);
+    REQUIRE(listing(s.db, "L9", "service", "D02", 0, "510104", "published", at("2026-02-12T00:00")) == 0);
+    atomic_bool stop = true;
+    CHECK_INT(kj_stats_refresh(s.db, 48 * H, &stop), -2);
+    CHECK_INT(kj_db_int(s.db, -1, "SELECT gen FROM stats_state WHERE name = 'facts'", ""), gen);
+    json_t *after = fig(s.db, "510000", 202602, 202602, NULL, false);
+    CHECK(json_equal(path(before, "supply_demand"), path(after, "supply_demand")));   /* L9 not counted: nothing changed */
+    CHECK_INT(kj_db_int(s.db, -1, "SELECT count(*) FROM stats_facts", ""), rows);
+    json_decref(after);
+    /* Stopped half-way: the rows a rebuild wrote under its gen are never
+     * read, and the next rebuild clears them. */
+    REQUIRE(kj_db_exec(s.db, "INSERT INTO stats_facts(gen, metric, day, region, domain, dim, dim2, n, amount) "
+                             "VALUES (?, 'l_pub', 20260205, '510000', 'D02', 'service', '', 99, 0)", "i", gen + 1) == 1);
+    REQUIRE(kj_db_exec(s.db, "UPDATE stats_state SET building = ?", "i", gen + 1) == 1);
+    after = fig(s.db, "510000", 202602, 202602, NULL, false);
+    CHECK(json_equal(path(before, "supply_demand"), path(after, "supply_demand")));
+    json_decref(after);
+    stop = false;
+    REQUIRE(kj_stats_refresh(s.db, 48 * H, NULL) > 0);
+    CHECK_INT(kj_db_int(s.db, -1, "SELECT gen FROM stats_state WHERE name = 'facts'", ""), gen + 2);
+    CHECK_INT(kj_db_int(s.db, -1, "SELECT count(*) FROM stats_facts WHERE gen <> ?", "i", gen + 2), 0);
+    after = fig(s.db, "510000", 202602, 202602, NULL, false);
+    CHECK_INT(num(after, "supply_demand.published.service"), num(before, "supply_demand.published.service") + 1);
+    json_decref(after);
+    json_decref(before);
+    /* Within one statement: a long query gives up once the flag is set. */
+    stop = true;
+    kj_db_set_stop(s.db, &stop);
+    int64_t t0 = kj_mono_us();
+    int64_t n = kj_db_int(s.db, -1, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100000000) "
+                                    "SELECT count(*) FROM c", "");
+    CHECK_INT(n, -1);
+    CHECK((kj_mono_us() - t0) < 1000000);
+    kj_db_set_stop(s.db, NULL);
+    kj_clock_freeze(0);
+    kj_scratch_close(&s);
+}
+
+/* The figures are computed once per rebuild: a record added later shows
+ * only after the next rebuild, whose signal empties the cache; the cache
+ * holds a bounded number of answers. */
+TEST(stats_cache_until_the_next_rebuild)
+{
+    char err[128];
+    REQUIRE(kj_clock_set_zone("Asia/Shanghai", err, sizeof err) == 0);
+    kj_scratch s;
+    REQUIRE(kj_scratch_open(&s, "statscache") == 0);
+    kj_clock_freeze(at("2026-03-10T00:00"));
+    REQUIRE(load(s.db) == 0);
+    REQUIRE(kj_stats_refresh(s.db, 48 * H, NULL) > 0);
+    kj_stats_query q = { .region = "510000", .from = 20260201, .to = 20260228 };
+    kj_err e = { 0 };
+    json_t *a = kj_stats_figures_cached(s.db, &q, &e);
+    CHECK_INT(kj_stats_cache_size(s.db), 1);
+    REQUIRE(listing(s.db, "L9", "service", "D02", 0, "510104", "published", at("2026-02-12T00:00")) == 0);
+    json_t *b = kj_stats_figures_cached(s.db, &q, &e);
+    CHECK(a && b && json_equal(a, b));   /* the same answer until the job runs */
+    CHECK_INT(kj_stats_cache_size(s.db), 1);
+    json_t *direct = kj_stats_figures(s.db, &q, &e);
+    CHECK(json_equal(a, direct));        /* and the cached answer is the computed one */
+    REQUIRE(kj_stats_refresh(s.db, 48 * H, NULL) > 0);
+    CHECK_INT(kj_stats_cache_size(s.db), 0);   /* the rebuild's signal */
+    json_t *c = kj_stats_figures_cached(s.db, &q, &e);
+    CHECK_INT(num(c, "supply_demand.published.service"), num(a, "supply_demand.published.service") + 1);
+    for (int i = 0; i < 300; i++) {
+        kj_stats_query d = { .region = "510000", .from = kj_stats_day_add(20250101, i), .to = 20260228 };
+        json_decref(kj_stats_figures_cached(s.db, &d, &e));
+    }
+    CHECK(kj_stats_cache_size(s.db) <= 256);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    json_decref(direct);
     kj_clock_freeze(0);
     kj_scratch_close(&s);
 }
