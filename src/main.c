@@ -136,7 +136,7 @@ static void *run_jobs(void *arg)
             /* Last month's reports (whole instance, each center's region),
              * each written once, after a rebuild (so at most every
              * stats_refresh_minutes, never in a retry loop). */
-            if (st == 1 && kj_stats_reports_due(db, app->cfg.data, kj_i18n_translate, (void *)"zh-CN", 40) < 0)
+            if (st == 1 && kj_stats_reports_due(db, app->cfg.data, kj_i18n_translate, (void *)"zh-CN", 40, &jobs_stopping) < 0)
                 kj_log_error("stats: the monthly reports could not be listed (tried after the next rebuild)");
         }
         /* Small batches: a stop request waits for at most one batch, and a

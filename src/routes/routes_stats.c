@@ -9,9 +9,11 @@
 #include "routes/routes.h"
 #include "web/pages_stats.h"
 
+/* Dates (YYYY-MM-DD or YYYY-MM) are read by stats/ (kj_stats_period: 400 when
+ * malformed); the length here only bounds what reaches it. */
 #define FILTERS \
-    { "region", KJ_F_TEXT, 0, 0, 12, NULL }, { "from", KJ_F_TEXT, 0, 0, 7, NULL }, \
-    { "to", KJ_F_TEXT, 0, 0, 7, NULL }, { "domain", KJ_F_TEXT, 0, 0, 10, NULL }
+    { "region", KJ_F_TEXT, 0, 0, 12, NULL }, { "from", KJ_F_TEXT, 0, 0, 40, NULL }, \
+    { "to", KJ_F_TEXT, 0, 0, 40, NULL }, { "domain", KJ_F_TEXT, 0, 0, 10, NULL }
 
 static const kj_field filter_fields[] = { FILTERS, KJ_FIELDS_END };
 static const kj_field table_fields[] = { FILTERS, { "table", KJ_F_TEXT, KJ_REQUIRED, 1, 40, NULL }, KJ_FIELDS_END };

@@ -49,7 +49,7 @@ unsigned char *kj_stats_report(kj_db *db, const kj_stats_query *q, const char *l
  *  instance and of every service center's region that has none yet into
  *  data_dir/reports/, at most max per call, recording each in
  *  stats_reports. Returns how many it wrote, or -1 (tried again later). */
-int kj_stats_reports_due(kj_db *db, const char *data_dir, kj_stats_tr tr, void *ctx, int max);
+int kj_stats_reports_due(kj_db *db, const char *data_dir, kj_stats_tr tr, void *ctx, int max, const atomic_bool *stop);
 /** The stored report of region ("" the whole instance) for month, as a
  *  path under the data directory (malloc'd), or NULL. */
 char *kj_stats_report_stored(kj_db *db, const char *region, int month);

@@ -146,36 +146,39 @@ typedef struct {
     int pfrom, pto, yfrom, yto;    /* the periods compared with (kj_stats_compare_periods) */
 } acc;
 
-static void series_add(acc *a, const kj_stats_query *q, const char *figure, int day, int64_t v)
+/* Where a fact's sum goes: the period (by its month: trends, and "this"
+ * of the comparisons), or only the comparisons' other periods. */
+enum { IN_PERIOD, PREVIOUS, YEAR_AGO };
+static const char *const cmp_keys[] = { "this", "previous", "year_ago" };
+
+static void series_add(acc *a, const char *figure, int where, int month, int64_t v)
 {
-    json_t *c = sub(a->cmp, figure);
-    if (day >= q->from && day <= q->to) {
+    add(sub(a->cmp, figure), cmp_keys[where], v);
+    if (where == IN_PERIOD) {
         char m[40];
-        month_text(day / 100, m, sizeof m);
+        month_text(month, m, sizeof m);
         add(sub(a->series, figure), m, v);
-        add(c, "this", v);
     }
-    if (day >= a->pfrom && day <= a->pto) add(c, "previous", v);
-    if (day >= a->yfrom && day <= a->yto) add(c, "year_ago", v);
 }
 
-static void take_fact(acc *a, const kj_stats_query *q, const char *metric, int day, const char *domain,
+/* One sum of facts: month is the month (YYYYMM) of the days summed, or 0
+ * for a state counted when the job ran. */
+static void take_fact(acc *a, int where, const char *metric, int month, const char *domain,
                       const char *dim, const char *dim2, int64_t n, int64_t amount)
 {
-    bool in = day == 0 || (day >= q->from && day <= q->to);
     /* Monthly trends (the period's days) and the comparisons (the period,
      * the one before it, the same dates a year before). */
-    if (day) {
+    if (month) {
         if (!strcmp(metric, "l_pub")) {
-            series_add(a, q, "listings_published", day, n);
-            if (!strcmp(dim, "demand")) series_add(a, q, "demands_published", day, n);
-        } else if (!strcmp(metric, "d_solved")) series_add(a, q, "demands_solved", day, n);
+            series_add(a, "listings_published", where, month, n);
+            if (!strcmp(dim, "demand")) series_add(a, "demands_published", where, month, n);
+        } else if (!strcmp(metric, "d_solved")) series_add(a, "demands_solved", where, month, n);
         else if (!strcmp(metric, "deal_signed")) {
-            series_add(a, q, "deals_signed", day, n);
-            series_add(a, q, "contract_value_fen", day, amount);
-        } else if (!strcmp(metric, "wo")) series_add(a, q, "workorders", day, n);
+            series_add(a, "deals_signed", where, month, n);
+            series_add(a, "contract_value_fen", where, month, amount);
+        } else if (!strcmp(metric, "wo")) series_add(a, "workorders", where, month, n);
     }
-    if (!in) return;
+    if (where != IN_PERIOD) return;
     if (!strcmp(metric, "l_pub")) {
         add(a->pub, dim, n);
         add(sub(a->pub_dom, domain), dim, n);
@@ -215,12 +218,34 @@ static void take_fact(acc *a, const kj_stats_query *q, const char *metric, int d
     } else if (!strcmp(metric, "fed")) add(sub(a->fed, dim), dim2, n);
 }
 
-/* Outside the period only the compared series are needed: the other
- * metrics' rows of those days are not read at all. The series' rows are
- * summed over domains by the database unless a domain is asked. */
+/* The series compared with the periods before (stats.h). */
 #define SERIES "('l_pub', 'd_solved', 'deal_signed', 'wo')"
+/* A day's month, and 0 for a state (day 0). */
+#define MONTH_OF_DAY "CASE WHEN day = 0 THEN 0 ELSE day / 100 END"
 
-static int read_facts(kj_db *db, const kj_stats_query *q, int64_t gen, int lo, acc *a)
+/* Reads stmt's rows (metric, month, domain, dim, dim2, n, amount) into a. */
+static int take_rows(kj_db *db, kj_stmt *st, acc *a, int where)
+{
+    int rc;
+    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
+        char t[4][64];
+        int cols[4] = { 0, 2, 3, 4 };
+        for (int i = 0; i < 4; i++) {
+            size_t len;
+            const char *x = kj_stmt_text(db, st, cols[i], &len);
+            snprintf(t[i], sizeof t[i], "%.*s", x ? (int)len : 0, x ? x : "");
+        }
+        take_fact(a, where, t[0], (int)kj_stmt_int(db, st, 1, 0), t[1], t[2], t[3], kj_stmt_int(db, st, 5, 0),
+                  kj_stmt_int(db, st, 6, 0));
+    }
+    kj_stmt_finish(db, st);
+    return rc == KJ_DB_DONE ? 0 : -1;
+}
+
+/* The facts of the period, summed by month by the database (a year of a
+ * province is some hundred thousand day rows; what comes back is a few
+ * thousand), then the compared periods' series, summed whole. */
+static int read_facts(kj_db *db, const kj_stats_query *q, int64_t gen, acc *a)
 {
     const char *region = q->region ? q->region : "";
     bool dom = q->domain && *q->domain;
@@ -229,55 +254,30 @@ static int read_facts(kj_db *db, const kj_stats_query *q, int64_t gen, int lo, a
     json_t *p = json_pack("[I, s, i, i, s]", (json_int_t)gen, region, q->from, q->to, dom ? "d_eoi_days_all" : "d_eoi_days");
     if (dom) json_array_append_new(p, json_string(q->domain));
     kj_stmt *st = kj_db_prepare_j(db, dom
-        ? "SELECT metric, day, domain, dim, dim2, n, amount FROM stats_facts "
+        ? "SELECT metric, " MONTH_OF_DAY " AS m, domain, dim, dim2, sum(n), sum(amount) FROM stats_facts "
           "WHERE gen = ? AND region = ? AND (day = 0 OR day BETWEEN ? AND ?) AND metric NOT IN ('deal_flow', ?) "
-          "AND (domain = ? OR metric IN ('wo', 'wo_center'))"
-        : "SELECT metric, day, domain, dim, dim2, n, amount FROM stats_facts "
-          "WHERE gen = ? AND region = ? AND (day = 0 OR day BETWEEN ? AND ?) AND metric NOT IN ('deal_flow', ?)", p);
+          "AND (domain = ? OR metric IN ('wo', 'wo_center')) GROUP BY metric, " MONTH_OF_DAY ", domain, dim, dim2"
+        : "SELECT metric, " MONTH_OF_DAY " AS m, domain, dim, dim2, sum(n), sum(amount) FROM stats_facts "
+          "WHERE gen = ? AND region = ? AND (day = 0 OR day BETWEEN ? AND ?) AND metric NOT IN ('deal_flow', ?) "
+          "GROUP BY metric, " MONTH_OF_DAY ", domain, dim, dim2", p);
     json_decref(p);
-    if (!st) return -1;
-    int rc;
-    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
-        const char *t[4];
-        int cols[4] = { 0, 2, 3, 4 };
-        char *copy[4];
-        for (int i = 0; i < 4; i++) {
-            size_t len;
-            const char *x = kj_stmt_text(db, st, cols[i], &len);
-            copy[i] = strndup(x ? x : "", x ? len : 0);
-            t[i] = copy[i];
-        }
-        take_fact(a, q, t[0], (int)kj_stmt_int(db, st, 1, 0), t[1], t[2], t[3], kj_stmt_int(db, st, 5, 0),
-                  kj_stmt_int(db, st, 6, 0));
-        for (int i = 0; i < 4; i++) free(copy[i]);
+    if (!st || take_rows(db, st, a, IN_PERIOD)) return -1;
+    /* The compared periods (the one before, a year before): each a sum. */
+    const int ranges[2][3] = { { PREVIOUS, a->pfrom, a->pto }, { YEAR_AGO, a->yfrom, a->yto } };
+    for (int r = 0; r < 2; r++) {
+        p = json_pack("[I, s, i, i]", (json_int_t)gen, region, ranges[r][1], ranges[r][2]);
+        if (dom) json_array_append_new(p, json_string(q->domain));
+        st = kj_db_prepare_j(db, dom
+            ? "SELECT metric, 1 AS m, '' AS domain, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END AS dim, '' AS dim2, "
+              "sum(n), sum(amount) FROM stats_facts WHERE gen = ? AND region = ? AND metric IN " SERIES " "
+              "AND day BETWEEN ? AND ? AND (domain = ? OR metric = 'wo') GROUP BY metric, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END"
+            : "SELECT metric, 1 AS m, '' AS domain, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END AS dim, '' AS dim2, "
+              "sum(n), sum(amount) FROM stats_facts WHERE gen = ? AND region = ? AND metric IN " SERIES " "
+              "AND day BETWEEN ? AND ? GROUP BY metric, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END", p);
+        json_decref(p);
+        if (!st || take_rows(db, st, a, ranges[r][0])) return -1;
     }
-    kj_stmt_finish(db, st);
-    if (rc != KJ_DB_DONE) return -1;
-    /* The compared periods' series (days before the period), by day. */
-    if (lo >= q->from) return 0;
-    p = json_pack("[I, s, i, i]", (json_int_t)gen, region, lo, kj_stats_day_add(q->from, -1));
-    if (dom) json_array_append_new(p, json_string(q->domain));
-    st = kj_db_prepare_j(db, dom
-        ? "SELECT metric, day, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END AS dim, sum(n), sum(amount) FROM stats_facts "
-          "WHERE gen = ? AND region = ? AND metric IN " SERIES " AND day BETWEEN ? AND ? "
-          "AND (domain = ? OR metric = 'wo') GROUP BY metric, day, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END"
-        : "SELECT metric, day, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END AS dim, sum(n), sum(amount) FROM stats_facts "
-          "WHERE gen = ? AND region = ? AND metric IN " SERIES " AND day BETWEEN ? AND ? "
-          "GROUP BY metric, day, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END", p);
-    json_decref(p);
-    if (!st) return -1;
-    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
-        size_t len;
-        const char *x = kj_stmt_text(db, st, 0, &len);
-        char metric[32], dim[32];
-        snprintf(metric, sizeof metric, "%.*s", x ? (int)len : 0, x ? x : "");
-        x = kj_stmt_text(db, st, 2, &len);
-        snprintf(dim, sizeof dim, "%.*s", x ? (int)len : 0, x ? x : "");
-        take_fact(a, q, metric, (int)kj_stmt_int(db, st, 1, 0), "", dim, "", kj_stmt_int(db, st, 3, 0),
-                  kj_stmt_int(db, st, 4, 0));
-    }
-    kj_stmt_finish(db, st);
-    return rc == KJ_DB_DONE ? 0 : -1;
+    return 0;
 }
 
 /* Flows between cities: summed by the database, the largest 50 only (a
@@ -846,9 +846,7 @@ json_t *kj_stats_figures(kj_db *db, const kj_stats_query *q, kj_err *e)
     /* The rebuild shown (stats.h): its gen, when it was built. */
     json_t *state = kj_db_row(db, "SELECT gen, building, built_at, took_ms FROM stats_state WHERE name = 'facts'", "");
     int64_t gen = state ? json_integer_value(json_object_get(state, "gen")) : 0;
-    /* The comparisons need the period before and the same dates a year before. */
-    int lo = a.pfrom < a.yfrom ? a.pfrom : a.yfrom;
-    read_facts(db, q, gen, lo, &a);   /* a failed read fails the connection (the request answers 500) */
+    read_facts(db, q, gen, &a);   /* a failed read fails the connection (the request answers 500) */
     read_flows(db, q, gen, &a);
     json_t *out = json_object();
     json_t *scope = region_ref(region);

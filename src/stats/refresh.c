@@ -10,6 +10,7 @@
 #include "stats/stats_int.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -202,9 +203,10 @@ static const metric_def metrics[] = {
 };
 
 /* Groups a metric's records by their leaf region first (few rows), then
- * spreads each group over the regions covering it, under the rebuild's gen. */
+ * spreads each group over the regions covering it, under the rebuild's gen,
+ * into the connection's own table stats_build (see write_metric). */
 static const char wrap_head[] =
-    "INSERT INTO stats_facts(gen, metric, day, region, domain, dim, dim2, n, amount) "
+    "INSERT INTO stats_build(gen, metric, day, region, domain, dim, dim2, n, amount) "
     "SELECT ?, ?, x.day, COALESCE(u.anc, ''), x.domain, x.dim, x.dim2, sum(x.n), sum(x.amount) FROM ("
     "SELECT r.day, r.region, r.domain, r.dim, r.dim2, count(*) AS n, COALESCE(sum(r.amount), 0) AS amount FROM (";
 static const char wrap_tail[] =
@@ -275,28 +277,75 @@ static int fill_region_up(kj_db *db)
                           "SELECT region, anc FROM up UNION ALL SELECT code, '' FROM regions", "") < 0 ? -1 : 0;
 }
 
-/* One metric written under gen in its own transaction: at 1M listings a
- * rebuild takes a minute or more, and one transaction would hold the write
- * lock (every publication, every sign-in) for all of it; this way the
- * longest wait is one metric's. Readers meanwhile read the gen shown. */
-static int write_metric(kj_db *db, int64_t gen, const char *metric, int64_t now, const char *today, int64_t window)
+/* Where a metric is counted before it is copied into stats_facts: a
+ * temporary table of this connection, whose writes take no lock on the
+ * database. Counting (the grouping of a million records) is the long part;
+ * done here it blocks no one. */
+static int build_table(kj_db *db)
 {
-    if (kj_db_begin(db) < 0) return -1;
-    int rc = 0;
+    if (kj_db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS stats_build (gen INTEGER NOT NULL, metric TEXT NOT NULL, "
+                       "day INTEGER NOT NULL, region TEXT NOT NULL, domain TEXT NOT NULL, dim TEXT NOT NULL, "
+                       "dim2 TEXT NOT NULL, n INTEGER NOT NULL, amount INTEGER NOT NULL)", "") < 0 ||
+        kj_db_exec(db, "CREATE INDEX IF NOT EXISTS stats_build_region ON stats_build(region)", "") < 0)
+        return -1;
+    return kj_db_exec(db, "DELETE FROM stats_build", "") < 0 ? -1 : 0;
+}
+
+/* The copy into stats_facts goes by ranges of region codes (their first
+ * two characters), each in its own short transaction: the write lock
+ * (every publication, every sign-in waits for it) is held for a fraction
+ * of a second at a time, never for a whole metric. '' and codes before
+ * "10" are the first range, codes from ":" on (after the digits) the last. */
+#define COPY_RANGES 92
+#define COPY_AT_ONCE 50000
+static void copy_range(int i, char *lo, char *hi)
+{
+    if (i == 0) { strcpy(lo, ""); strcpy(hi, "10"); return; }
+    if (i == COPY_RANGES - 1) { strcpy(lo, ":"); strcpy(hi, ""); return; }
+    snprintf(lo, 4, "%02d", (9 + i) % 100);
+    if (i + 10 <= 99) snprintf(hi, 4, "%02d", (10 + i) % 100);
+    else strcpy(hi, ":");
+}
+
+static bool stopped(const atomic_bool *stop) { return stop && atomic_load(stop); }
+
+/* One metric: counted into stats_build, then copied under gen. Readers
+ * meanwhile read the gen shown. */
+static int write_metric(kj_db *db, int64_t gen, const char *metric, int64_t now, const char *today, int64_t window,
+                        const atomic_bool *stop)
+{
+    int rc = build_table(db);
     for (size_t i = 0; !rc && i < sizeof metrics / sizeof *metrics; i++)
         if (!strcmp(metrics[i].metric, metric)) rc = fill_metric(db, gen, &metrics[i], now, today, window);
-    if (rc) {
-        kj_db_rollback(db);
-        return -1;
+    /* Up to COPY_AT_ONCE rows go in one transaction (a commit each costs a
+     * disk flush: ranges for a small instance would cost more than they save). */
+    int64_t rows = rc ? 0 : kj_db_int(db, -1, "SELECT count(*) FROM stats_build", "");
+    if (rows < 0) rc = -1;
+    int ranges = rows > COPY_AT_ONCE ? COPY_RANGES : 1;
+    for (int r = 0; !rc && r < ranges; r++) {
+        if (stopped(stop)) return -1;
+        char lo[4] = "", hi[4] = "";
+        if (ranges > 1) copy_range(r, lo, hi);
+        if (kj_db_begin(db) < 0) return -1;
+        int n = *hi ? kj_db_exec(db, "INSERT INTO stats_facts(gen, metric, day, region, domain, dim, dim2, n, amount) "
+                                     "SELECT gen, metric, day, region, domain, dim, dim2, n, amount FROM stats_build "
+                                     "WHERE region >= ? AND region < ?", "ss", lo, hi)
+                    : kj_db_exec(db, "INSERT INTO stats_facts(gen, metric, day, region, domain, dim, dim2, n, amount) "
+                                     "SELECT gen, metric, day, region, domain, dim, dim2, n, amount FROM stats_build "
+                                     "WHERE region >= ?", "s", lo);
+        if (n < 0) {
+            kj_db_rollback(db);
+            return -1;
+        }
+        if (kj_db_commit(db) < 0) return -1;
     }
-    return kj_db_commit(db) < 0 ? -1 : 0;
+    if (kj_db_exec(db, "DELETE FROM stats_build", "") < 0) rc = -1;   /* memory back */
+    return rc;
 }
 
 /* Test hook (stats.h): ms to wait before each metric. */
 static atomic_int test_delay_ms;
 void kj_stats_test_delay(int ms) { atomic_store(&test_delay_ms, ms); }
-
-static bool stopped(const atomic_bool *stop) { return stop && atomic_load(stop); }
 
 /* Waits the test hook's delay, asking stop every 20 ms. */
 static bool delay_stopped(const atomic_bool *stop)
@@ -310,27 +359,43 @@ static bool delay_stopped(const atomic_bool *stop)
 }
 
 /* Deletes the facts of every gen but keep (those of the gen replaced, of a
- * rebuild stopped half-way), a province's codes at a time so that no one
- * transaction holds the write lock long. Stops (leaving the rest for the
- * next rebuild) when asked. */
+ * rebuild stopped half-way), a range of region codes at a time (as the
+ * copy) so that no one statement holds the write lock long. Stops (leaving
+ * the rest for the next rebuild) when asked. */
 static int clear_other_gens(kj_db *db, int64_t keep, const atomic_bool *stop)
 {
-    if (!kj_db_int(db, 0, "SELECT count(*) FROM (SELECT 1 FROM stats_facts WHERE gen <> ? LIMIT 1) x", "i", keep))
-        return 0;
-    static const char *const ranges[] = { "", "1", "2", "3", "4", "5", "6", "7", "8", "9", ":" };
-    for (size_t i = 0; i + 1 < sizeof ranges / sizeof *ranges; i++) {
-        if (stopped(stop)) return -1;
-        /* Codes from ranges[i] (inclusive) to ranges[i+1]; the last takes every code after "9". */
-        bool last = i + 2 == sizeof ranges / sizeof *ranges;
-        if (kj_db_exec(db, last ? "DELETE FROM stats_facts WHERE gen <> ? AND region >= ?"
-                                : "DELETE FROM stats_facts WHERE gen <> ? AND region >= ? AND region < ?",
-                       last ? "is" : "iss", keep, ranges[i], ranges[i + 1]) < 0)
-            return -1;
+    for (int rounds = 0; rounds < 8; rounds++) {   /* bounded: another node may be writing one */
+        /* Another gen, found by the index (gen first): below keep, else above. */
+        int64_t g = kj_db_int(db, -1, "SELECT gen FROM stats_facts WHERE gen < ? ORDER BY gen DESC LIMIT 1", "i", keep);
+        if (g < 0) g = kj_db_int(db, -1, "SELECT gen FROM stats_facts WHERE gen > ? ORDER BY gen LIMIT 1", "i", keep);
+        if (g < 0) return 0;   /* none (or the read failed: then the next rebuild clears them) */
+        for (int r = 0; r < COPY_RANGES; r++) {
+            if (stopped(stop)) return -1;
+            char lo[4], hi[4];
+            copy_range(r, lo, hi);
+            if ((*hi ? kj_db_exec(db, "DELETE FROM stats_facts WHERE gen = ? AND region >= ? AND region < ?", "iss", g, lo, hi)
+                     : kj_db_exec(db, "DELETE FROM stats_facts WHERE gen = ? AND region >= ?", "is", g, lo)) < 0)
+                return -1;
+        }
     }
     return 0;
 }
 
+/* One rebuild at a time in this process (the job and /__test/tick would
+ * otherwise write beside each other); across nodes only the leader runs
+ * the job, and a rebuild whose gen was taken over gives up at the switch. */
+static pthread_mutex_t rebuild_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t refresh_locked(kj_db *db, int64_t first_response_ms, const atomic_bool *stop);
+
 int64_t kj_stats_refresh(kj_db *db, int64_t first_response_ms, const atomic_bool *stop)
+{
+    pthread_mutex_lock(&rebuild_lock);
+    int64_t rows = refresh_locked(db, first_response_ms, stop);
+    pthread_mutex_unlock(&rebuild_lock);
+    return rows;
+}
+
+static int64_t refresh_locked(kj_db *db, int64_t first_response_ms, const atomic_bool *stop)
 {
     int64_t t0 = kj_mono_us(), now = kj_now_ms();
     char today[40];
@@ -360,7 +425,7 @@ int64_t kj_stats_refresh(kj_db *db, int64_t first_response_ms, const atomic_bool
     for (size_t i = 0; !rc && i < sizeof metrics / sizeof *metrics; i++) {
         if (i && !strcmp(metrics[i].metric, metrics[i - 1].metric)) continue;   /* a metric's statements are adjacent */
         if (delay_stopped(stop)) { rc = -2; break; }
-        if (write_metric(db, gen, metrics[i].metric, now, today, first_response_ms)) {
+        if (write_metric(db, gen, metrics[i].metric, now, today, first_response_ms, stop)) {
             rc = stopped(stop) ? -2 : -1;
             if (rc == -1) kj_log_error("stats: metric %s could not be counted: %s", metrics[i].metric, kj_db_errmsg(db));
         }

@@ -92,7 +92,7 @@ static int write_file(const char *data_dir, const char *rel, const unsigned char
     return 0;
 }
 
-int kj_stats_reports_due(kj_db *db, const char *data_dir, kj_stats_tr tr, void *ctx, int max)
+int kj_stats_reports_due(kj_db *db, const char *data_dir, kj_stats_tr tr, void *ctx, int max, const atomic_bool *stop)
 {
     int month = kj_stats_month_add(kj_stats_month_of(kj_now_ms()), -1);
     json_t *regions = kj_db_rows(db, "SELECT '' AS region UNION SELECT DISTINCT region FROM service_centers "
@@ -103,7 +103,7 @@ int kj_stats_reports_due(kj_db *db, const char *data_dir, kj_stats_tr tr, void *
     size_t i;
     json_t *r;
     json_array_foreach(regions, i, r) {
-        if (made >= max) break;
+        if (made >= max || (stop && atomic_load(stop))) break;   /* a shutdown waits for one report at most */
         const char *region = kj_jstr_or_empty(r, "region");
         if (*region && !kj_regions_get(kj_regions_current(), region)) continue;
         kj_stats_query q = { .region = region, .from = month * 100 + 1, .to = kj_stats_month_last_day(month) };

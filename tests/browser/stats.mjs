@@ -42,7 +42,9 @@ async function centerStatsOnPhone(t) {
 
   // A period chip: last month.
   await follow(page, '#stats-periods a:nth-child(2)');
-  assert.ok(new URL(page.url()).searchParams.get('from') === new URL(page.url()).searchParams.get('to'), 'one month');
+  const sp = new URL(page.url()).searchParams;
+  // Days, both included: the first and the last day of one calendar month.
+  assert.ok(/^\d{4}-\d{2}-01$/.test(sp.get('from')) && sp.get('to').slice(0, 7) === sp.get('from').slice(0, 7), `one month: ${sp}`);
   await expectFits(page, '/stats (last month)');
 
   // The region picker and a domain: 锦江区, 现代农业.

@@ -245,6 +245,55 @@ def test_eoi_round_trip(server):
     assert "张伟" in html and "四川科技云" in html, html[:3000]
 
 
+def test_flows_between_instances_in_the_statistics(server):
+    """Issue 18: the statistics count, by peer, the listings received from
+    it and shared with it and the expressions of interest sent and received
+    (and accepted), on the province page, the public page (k = 5), the API
+    and the workbook. By hand, after the round trip above: A served its
+    listings to B and B holds them; one EOI went from B's enterprise to A's
+    listing and was accepted; nothing went the other way."""
+    import io
+    import zipfile
+    b = other(server)
+    da, db_ = state["docs"][server.port], state["docs"][b.port]
+    a_admin, b_admin = admin_of(server), admin_of(b)
+    for s in (server, b):
+        r = Client(s).api("POST", "/__test/tick", {})
+        assert r.status == 200 and r.json["stats_facts"] > 0, r
+    b_on_a = peer_row(a_admin, db_["public_key"])["id"]
+    a_on_b = peer_row(b_admin, da["public_key"])["id"]
+
+    def flows(c, peer, path="/api/v1/stats"):
+        r = c.api("GET", path)
+        assert r.status == 200, r
+        return next(p for p in r.json["federation"]["peers"] if p["id"] == peer)
+    at_a, at_b = flows(a_admin, b_on_a), flows(b_admin, a_on_b)
+    assert at_a["name_zh"] == "青海科创云" and at_b["name_zh"] == "四川科技云", (at_a, at_b)
+    assert (at_a["eoi_received"], at_a["eoi_received_accepted"], at_a["eoi_sent"], at_a["eoi_sent_accepted"]) == (1, 1, 0, 0), at_a
+    assert (at_b["eoi_sent"], at_b["eoi_sent_accepted"], at_b["eoi_received"], at_b["eoi_received_accepted"]) == (1, 1, 0, 0), at_b
+    # What A shared with B is what B received from A (B shares nothing A took: B's demo
+    # listings reached A too, the other way).
+    assert at_a["shared"] == at_b["received"] and at_a["shared"] >= 1, (at_a, at_b)
+    assert at_b["shared"] == at_a["received"], (at_a, at_b)
+    # The region of the listing concerned: the EOI counts in 四川 (A's listing), not in 青海.
+    listing = Client(server).api("GET", "/api/v1/listings/" + state["listing"]["id"]).json
+    prov = (listing.get("region") or "")[:2] + "0000"
+    assert flows(a_admin, b_on_a, "/api/v1/stats?region=" + prov)["eoi_received"] == 1
+    assert flows(a_admin, b_on_a, "/api/v1/stats?region=630000")["eoi_received"] == 0
+    # The public figures: a count under k is null (one EOI), larger counts show.
+    pub = flows(Client(server), b_on_a, "/api/v1/stats/public")
+    assert pub["eoi_received"] is None and pub["eoi_received_accepted"] is None, pub
+    assert pub["shared"] == (at_a["shared"] if at_a["shared"] >= 5 else None), pub
+    # The province page and the public page show the table; the workbook has the sheet.
+    page = a_admin.get("/stats")
+    assert page.status == 200 and 'id="table-federation"' in page.text and "青海科创云" in page.text
+    assert 'id="table-federation"' in Client(server).get("/data").text
+    book = a_admin.get("/api/v1/stats.xlsx")
+    assert book.status == 200
+    z = zipfile.ZipFile(io.BytesIO(book.body))
+    assert "青海科创云" in z.read("xl/sharedStrings.xml").decode() and "实例间流动" in z.read("xl/workbook.xml").decode()
+
+
 def test_withdrawal_propagates(server):
     b = other(server)
     listing = state["listing"]
