@@ -282,6 +282,7 @@ MATRIX = [
     ("GET", "/stats/report.pdf?region=510600", "page", DEYANG_STAFF_VIEW),
     ("GET", "/api/v1/stats", "api", STAFF),
     ("GET", "/api/v1/stats?region=510100", "api", CENTER_MANAGERS),
+    ("GET", "/api/v1/stats?region=510100&from=2026-01-31&to=2026-02-01", "api", CENTER_MANAGERS),
     ("GET", "/api/v1/stats.xlsx?region=510600", "api", DEYANG_STAFF_VIEW),
     ("GET", "/data", "page", PUBLIC),
     ("GET", "/data.csv?table=listings", "page", PUBLIC),
