@@ -359,7 +359,7 @@ static int cmd_migrate(int argc, char **argv) { return with_store(argc, argv, do
 
 static int do_demo(kj_app *app, kj_db *db, void *ctx)
 {
-    int rc = kj_demo_load(db, app->cfg.root, app->cfg.data, stdout);
+    int rc = kj_demo_load(db, app->cfg.root, app->cfg.data, app->cfg.demo_profile, stdout);
     /* The demo's accounts accept the documents in force (whoever loads the
      * demo speaks for them); a later version asks them again. */
     kj_instance_profile p;
@@ -926,7 +926,7 @@ static const struct {
                         "  user set-role EMAIL ROLE [--expert yes|no] --reason T | reset-password EMAIL   administer accounts (audited as \"cli\")" },
     { "center", cmd_center, "center list [--region C] [--level L] | create --name-zh N --level L --region C [--parent CENTER] ...\n"
                             "  center appoint CENTER EMAIL [--role head|staff] [--reason T] | remove CENTER EMAIL [--reason T]   the service centers (audited as \"cli\")" },
-    { "demo", cmd_demo, "demo [--data DIR]                             load demo data (prints the demo accounts)" },
+    { "demo", cmd_demo, "demo [--profile sichuan|qinghai] [--data DIR]   load a province's demo data (data/demo/<profile>/; prints the demo accounts)" },
     { "reindex", cmd_reindex, "reindex [--data DIR]                          rebuild the search index and all matches" },
     { "import", cmd_import, "import FILE [--owner EMAIL] [--partial] [--data DIR]   import listings (CSV or JSON)" },
     { "export", cmd_export, "export [--kind K] [--format csv|xlsx|json] [--out FILE]   export published listings" },

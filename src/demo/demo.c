@@ -1,8 +1,12 @@
 /*
- * demo.c — the demo data set: organizations, scientists, an operator and
- * an administrator in Sichuan and Qinghai. Accounts are made through the
- * same domain calls as real registrations, so demo data obeys every rule;
- * the marketplace listings come from data/demo/listings.tsv (demo_listings.c).
+ * demo.c — the demo data set as profiles: data/demo/<profile>/ holds one
+ * province's demo (sichuan, qinghai; see data/demo/README.md). The
+ * profile's profile.tsv names the instance and its home region; its
+ * accounts.tsv makes the first accounts (administrator, operators,
+ * scientists, organizations) through the same domain calls as real
+ * registrations, so demo data obeys every rule; the other files (centers,
+ * listings, 科普, people, studios, questions, 揭榜, deals, events) are
+ * loaded when the profile has them, each by its loader in src/demo/.
  */
 #include "demo/demo.h"
 #include "search/search.h"
@@ -10,46 +14,12 @@
 #include "account/membership.h"
 #include "core/id.h"
 #include "popsci/popsci.h"
+#include "demo/demo_int.h"
+#include "instance/instance.h"
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
-
-typedef struct {
-    const char *email, *name, *role, *region;
-    const char *org_name, *org_type, *org_region, *org_code;
-    const char *jurisdiction;   /* operators: documentation only; their jurisdiction comes from the
-                                 * center demo_centers.c appoints them to */
-} demo_user;
-
-/* Credit codes are valid per GB 32100-2015 (check digits computed), but
- * made up: they belong to no real organization. */
-static const demo_user demo_users[] = {
-    { "admin@demo.kejiyun.cn", "平台管理员", "admin", "510000", NULL, NULL, NULL, NULL, NULL },
-    { "operator@demo.kejiyun.cn", "成都市科技服务中心 王敏", "operator", "510100", NULL, NULL, NULL, NULL, "510100" },
-    { "zhang.wei@demo.kejiyun.cn", "张伟", "scientist", "510107", NULL, NULL, NULL, NULL, NULL },
-    { "li.na@demo.kejiyun.cn", "李娜", "scientist", "511102", NULL, NULL, NULL, NULL, NULL },
-    { "chen.jie@demo.kejiyun.cn", "陈杰", "scientist", "510703", NULL, NULL, NULL, NULL, NULL },
-    { "ma.lin@demo.kejiyun.cn", "马琳", "scientist", "630104", NULL, NULL, NULL, NULL, NULL },
-    { "liu.yang@demo.kejiyun.cn", "刘洋", "org_member", "510100",
-      "成都天翼低空科技有限公司", "enterprise", "510100", "91510100MA61RE0Q7E", NULL },
-    { "zhao.min@demo.kejiyun.cn", "赵敏", "org_member", "510107",
-      "四川蜀禾农业科技有限公司", "enterprise", "510107", "91510107MA6CFJ3P6C", NULL },
-    { "wang.fang@demo.kejiyun.cn", "王芳", "org_member", "630000",
-      "青海高原生态研究院", "institute", "630000", "12630000MB1K7T2N9R", NULL },
-    { "sun.hao@demo.kejiyun.cn", "孙浩", "org_member", "630100",
-      "西宁锂能新材料有限公司", "enterprise", "630100", "91630100MA7527HJ8N", NULL },
-    /* Added later: the positions above decide who is an expert (i % 2). */
-    { "operator.xining@demo.kejiyun.cn", "西宁市科技服务中心 韩雪", "operator", "630100", NULL, NULL, NULL, NULL, "630100" },
-    /* Names 刘洋's company: asks to join it, and 刘洋 (its admin) approves below. */
-    { "zhou.qiang@demo.kejiyun.cn", "周强", "org_member", "510100",
-      "成都天翼低空科技有限公司", "enterprise", "510100", "91510100MA61RE0Q7E", NULL },
-    /* Staff (not heads) of the 德阳 and 旌阳区 centers: their jurisdiction
-     * comes from the appointment (demo_centers.c). */
-    { "staff.deyang@demo.kejiyun.cn", "德阳市科技服务中心 李静", "operator", "510600", NULL, NULL, NULL, NULL, NULL },
-    { "staff.jingyang@demo.kejiyun.cn", "旌阳区科技服务中心 赵磊", "operator", "510603", NULL, NULL, NULL, NULL, NULL },
-    /* Staff of the 孝泉镇 township station (under 旌阳区). */
-    { "staff.xiaoquan@demo.kejiyun.cn", "孝泉镇科技服务站 刘军", "operator", "510603101", NULL, NULL, NULL, NULL, NULL },
-    /* A resident (城乡群众) of 德阳市旌阳区: reads 科普, asks, publishes nothing. */
-    { "chen.min@demo.kejiyun.cn", "陈敏", "resident", "510603", NULL, NULL, NULL, NULL, NULL },
-};
 
 /* The first registrant of each demo organization founded it and is its
  * admin; a later one is a member once an admin approves the request. */
@@ -74,10 +44,93 @@ static const char *demo_password(const char *role)
     return "Demo-2026!";
 }
 
-int kj_demo_load(kj_db *db, const char *root, const char *data_dir, FILE *out)
+const char *kj_demo_password_for(const char *role) { return demo_password(role); }
+
+/* ---- accounts.tsv ---- */
+
+enum { A_EMAIL, A_NAME, A_ROLE, A_REGION, A_ORG, A_ORG_TYPE, A_ORG_REGION, A_ORG_CODE, A_EXPERT, A_NCOLS };
+static const char *const account_cols[A_NCOLS] = {
+    "email", "name", "role", "region", "org_name", "org_type", "org_region", "org_code", "expert",
+};
+
+static const char *or_null(const char *s) { return s && *s ? s : NULL; }
+
+static int account_row(kj_demo_src *src, char **f, void *ctx)
 {
+    FILE *out = ctx;
+    const char *pw = demo_password(f[A_ROLE]);
+    kj_registration r = {
+        .email = f[A_EMAIL], .password = pw, .name = f[A_NAME], .role = f[A_ROLE], .region = f[A_REGION],
+        .org_name = or_null(f[A_ORG]), .org_type = or_null(f[A_ORG_TYPE]), .org_region = or_null(f[A_ORG_REGION]),
+        .org_credit_code = or_null(f[A_ORG_CODE]), .password_hash = kj_demo_password_hash(pw),
+    };
+    char id[KJ_ID_LEN + 1];
+    kj_err fail = { 0 };
+    if (kj_account_register(src->db, &r, true, id, &fail)) {
+        if (fail.key && !strcmp(fail.key, "err.email.taken")) return 0;
+        return kj_demo_fail(src, fail.field ? fail.field : "account", fail.key);
+    }
+    if (!strcmp(f[A_EXPERT], "1") && kj_db_exec(src->db, "UPDATE users SET is_expert = 1 WHERE id = ?", "s", id) < 0)
+        return kj_demo_fail(src, "expert", kj_db_errmsg(src->db));
+    /* A second registrant of an organization asked to join it: its
+     * admin (the first) approves, as in the demo's story. */
+    if (approve_pending(src->db, f[A_EMAIL])) return -1;
+    fprintf(out, "  %-32s %-16s %s\n", f[A_EMAIL], pw, f[A_ROLE]);
+    return 0;
+}
+
+/* ---- profile.tsv ---- */
+
+static int profile_row(kj_demo_src *src, char **f, void *ctx)
+{
+    if (!*f[0]) return kj_demo_fail(src, "key", "empty");
+    json_object_set_new(ctx, f[0], json_string(f[1]));
+    return 0;
+}
+
+/* The profiles there are (directories of data/demo with a profile.tsv),
+ * for the error message. */
+static void list_profiles(const char *root, char *buf, size_t n)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/data/demo", root && *root ? root : ".");
+    DIR *d = opendir(path);
+    buf[0] = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        char p[2400];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s/profile.tsv", path, e->d_name);
+        if (stat(p, &st)) continue;
+        size_t len = strlen(buf);
+        snprintf(buf + len, n - len, "%s%s", len ? ", " : "", e->d_name);
+    }
+    if (d) closedir(d);
+}
+
+bool kj_demo_profile_name_ok(const char *p)
+{
+    return p && *p && strlen(p) < 32 && strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_-") == strlen(p);
+}
+
+int kj_demo_load(kj_db *db, const char *root, const char *data_dir, const char *profile, FILE *out)
+{
+    if (!profile || !*profile) profile = "sichuan";
+    kj_demo_src src = { .db = db, .root = root, .data_dir = data_dir };
+    snprintf(src.dir, sizeof src.dir, "data/demo/%s", profile);
+    if (!kj_demo_profile_name_ok(profile) || !kj_demo_open(&src, "profile.tsv")) {
+        char have[512];
+        list_profiles(root, have, sizeof have);
+        fprintf(stderr, "demo: no demo profile \"%s\" (a directory data/demo/<profile>/ with a profile.tsv); the profiles are: %s\n",
+                profile, *have ? have : "none");
+        return -1;
+    }
+    json_t *settings = json_object();
+    static const char *const profile_cols[] = { "key", "value" };
+    if (kj_demo_tsv(&src, profile_cols, 2, profile_row, settings)) { json_decref(settings); return -1; }
     if (kj_db_int(db, 0, "SELECT count(*) FROM meta WHERE key = 'demo_loaded'", "") > 0) {
         fprintf(out, "demo data already loaded\n");
+        json_decref(settings);
         return 1;
     }
     /* The demo commits a few hundred small transactions (every domain call
@@ -88,46 +141,48 @@ int kj_demo_load(kj_db *db, const char *root, const char *data_dir, FILE *out)
     bool sqlite = !strcmp(kj_db_store(db)->be->name, "sqlite");
     kj_db_exec_optional(db, "demo load: commits without fsync",
                         sqlite ? "PRAGMA synchronous=NORMAL" : "SET synchronous_commit = off", "");
-    fprintf(out, "Demo accounts (e-mail / password / role):\n");
-    for (size_t i = 0; i < sizeof demo_users / sizeof *demo_users; i++) {
-        const demo_user *u = &demo_users[i];
-        kj_registration r = {
-            .email = u->email, .password = demo_password(u->role), .name = u->name, .role = u->role,
-            .region = u->region, .org_name = u->org_name, .org_type = u->org_type,
-            .org_region = u->org_region, .org_credit_code = u->org_code,
-            .password_hash = kj_demo_password_hash(demo_password(u->role)),
-        };
-        char id[KJ_ID_LEN + 1];
-        kj_err fail = { 0 };
-        if (kj_account_register(db, &r, true, id, &fail)) {
-            if (fail.key && !strcmp(fail.key, "err.email.taken")) continue;
-            fprintf(stderr, "demo: cannot create %s: %s %s\n", u->email, fail.field, fail.key);
-            return -1;
-        }
-        if (!strcmp(u->role, "scientist") && i % 2 == 0 &&
-            kj_db_exec(db, "UPDATE users SET is_expert = 1 WHERE id = ?", "s", id) < 0) {
-            fprintf(stderr, "demo: cannot mark %s as an expert: %s\n", u->email, kj_db_errmsg(db));
-            return -1;
-        }
-        fprintf(out, "  %-32s %-16s %s\n", u->email, demo_password(u->role), u->role);
-    }
-    if (approve_pending(db, "zhou.qiang@demo.kejiyun.cn")) return -1;
-    if (kj_demo_centers(db, out)) return -1;
-    if (kj_demo_workorder_staff(db, out)) return -1;
+    int rc = -1;
+    char path[600];
+    const char *reviewer = json_string_value(json_object_get(settings, "popsci_reviewer"));
+    const char *events = json_string_value(json_object_get(settings, "events"));
+    fprintf(out, "Demo profile %s. Demo accounts (e-mail / password / role):\n", profile);
+    static const char *const *cols = account_cols;
+    if (!kj_demo_open(&src, "accounts.tsv")) { kj_demo_fail(&src, "file", "missing (every profile has accounts)"); goto done; }
+    if (kj_demo_tsv(&src, cols, A_NCOLS, account_row, out)) goto done;
+    if (kj_demo_centers(&src, out)) goto done;
     fprintf(out, "Demo marketplace:\n");
-    if (kj_demo_listings(db, root, out)) return -1;
-    if (kj_popsci_demo(db, root, out)) return -1;
-    if (kj_demo_world(db, root, data_dir, out)) return -1;
-    if (kj_popsci_demo_experts_public(db)) return -1;   /* after the world: its experts too */
+    if (kj_demo_open(&src, "listings.tsv") && kj_demo_listings_file(db, root, src.file, out)) goto done;
+    snprintf(path, sizeof path, "%s/popsci.tsv", src.dir);
+    if (kj_demo_open(&src, "popsci.tsv") && kj_popsci_demo(db, root, path, reviewer ? reviewer : "", out)) goto done;
+    if (kj_demo_world(&src, out)) goto done;
+    if (kj_popsci_demo_experts_public(db)) goto done;   /* after the world: its experts too */
     /* Match the demo listings now (freshness from their back-dated days),
      * so that a server started on the demo shows matches at once. */
     while (kj_match_drain(db, 500) > 0) {}
-    if (kj_demo_events(db, out)) return -1;   /* after matching: suggestions read the matches */
-    if (kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('demo_loaded', '1') ON CONFLICT(key) DO NOTHING", "") < 0) {
+    /* After matching: suggestions read the matches. The 成都 center's two
+     * events are written as code (demo_events.c); other profiles' events
+     * are rows of their events.tsv (demo_events_tsv.c). */
+    if (events && !strcmp(events, "chengdu") && kj_demo_events(db, out)) goto done;
+    if (kj_demo_open(&src, "events.tsv") && kj_demo_events_tsv(&src, out)) goto done;
+    /* The instance's names and home region, where the operator has not set
+     * them (rows written only where none exists). */
+    json_t *seed = json_object();
+    const char *key;
+    json_t *v;
+    json_object_foreach(settings, key, v)
+        if (!strncmp(key, "instance.", 9)) json_object_set(seed, key + 9, v);
+    int st = json_object_size(seed) ? kj_instance_seed(db, seed) : 0;
+    json_decref(seed);
+    if (st) { fprintf(stderr, "demo: cannot record the instance's names: %s\n", kj_db_errmsg(db)); goto done; }
+    if (kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('demo_loaded', ?) ON CONFLICT(key) DO NOTHING", "s", profile) < 0) {
         fprintf(stderr, "demo: cannot record that the demo is loaded: %s\n", kj_db_errmsg(db));
-        return -1;
+        goto done;
     }
+    rc = 0;
+done:
+    kj_demo_clock_now();
+    json_decref(settings);
     kj_db_exec_optional(db, "demo loaded: durable commits again",
                         sqlite ? "PRAGMA synchronous=FULL" : "SET synchronous_commit = on", "");
-    return 0;
+    return rc;
 }

@@ -14,12 +14,20 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Where a loader reports to: the file and line it reads. */
+/* Where a loader reports to: the file and line it reads. dir is the
+ * profile's directory relative to root ("data/demo/qinghai"); path holds
+ * the file kj_demo_open chose. */
 typedef struct {
     kj_db *db;
     const char *root, *data_dir, *file;
     int lineno;
+    char dir[64];
+    char path[160];
 } kj_demo_src;
+
+/** Points src->file at <dir>/<name> and says whether that file exists: a
+ *  profile loads only the files it has. */
+bool kj_demo_open(kj_demo_src *src, const char *name);
 
 /** Called with each data line's fields (exactly the header's count). 0 goes
  *  on, -1 stops the file (after printing why with kj_demo_fail). */
@@ -49,6 +57,21 @@ void kj_demo_clock_now(void);
 /** Reads root/data/demo/media/<name> into a malloc'd buffer. NULL when
  *  unreadable. */
 char *kj_demo_media(const char *root, const char *name, size_t *size);
+
+/** The living platform on top of the first demo wave (demo_world.c), for
+ *  the files the profile has: more people (people.tsv), studios with
+ *  members, avatars and listings, 农技问答, 揭榜挂帅 lists with entries in
+ *  every state, deals at several stages with contracts and reviews, and
+ *  pictures and a video for the 科普 items. Everything goes through the
+ *  domain functions, with the clock (core/clock.h) set back so that steps
+ *  happen on believable days; the clock is restored before returning. 0,
+ *  or -1 after printing why to stderr. */
+int kj_demo_world(kj_demo_src *src, FILE *out);
+/** The service centers of centers.tsv, each under the center covering
+ *  its parent region, with the heads and staff it names appointed. */
+int kj_demo_centers(kj_demo_src *src, FILE *out);
+/** The events of events.tsv (demo_events_tsv.c). */
+int kj_demo_events_tsv(kj_demo_src *src, FILE *out);
 
 /* The parts of kj_demo_world, in the order it runs them. */
 int kj_demo_people(kj_demo_src *src, FILE *out);

@@ -1,6 +1,6 @@
 /*
  * demo_listings.c — the demo marketplace: achievements, services and
- * demands read from <root>/data/demo/listings.tsv and published through
+ * demands read from a profile's listings.tsv (data/demo/<profile>/) and published through
  * kj_listing_insert, so that demo listings pass exactly the checks a real
  * listing passes. Owns the TSV format of that file (columns below) and
  * the back-dating of demo listings to believable publication dates.
@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEMO_LISTINGS_FILE "data/demo/listings.tsv"
 #define C_STUDIO NCOLS     /* optional last column: the studio's name */
 #define MAX_DAYS_AGO 300
 
@@ -232,11 +231,6 @@ static int load_lines(demo_reader *r, FILE *f)
     }
     free(line);
     return rc;
-}
-
-int kj_demo_listings(kj_db *db, const char *root, FILE *out)
-{
-    return kj_demo_listings_file(db, root, DEMO_LISTINGS_FILE, out);
 }
 
 int kj_demo_listings_file(kj_db *db, const char *root, const char *file, FILE *out)

@@ -65,8 +65,9 @@ static int studio_row(kj_demo_src *src, char **f, void *ctx)
     char *avatar = NULL;
     int rc = kj_studio_create(src->db, owner, &in, id, &e) ? kj_demo_fail(src, "studio", e.key) : 0;
     if (rc == 0) rc = add_members(src, owner, id, f[S_MEMBERS]);
-    if (rc == 0 && !(avatar = kj_demo_media(src->root, f[S_AVATAR], &size))) rc = kj_demo_fail(src, "avatar", f[S_AVATAR]);
-    if (rc == 0 && kj_studio_set_avatar(src->db, owner, id, src->data_dir, AVATAR_MAX, f[S_AVATAR], avatar, size, &e))
+    /* An empty avatar cell: the studio shows its initial, as a new one does. */
+    if (rc == 0 && *f[S_AVATAR] && !(avatar = kj_demo_media(src->root, f[S_AVATAR], &size))) rc = kj_demo_fail(src, "avatar", f[S_AVATAR]);
+    if (rc == 0 && avatar && kj_studio_set_avatar(src->db, owner, id, src->data_dir, AVATAR_MAX, f[S_AVATAR], avatar, size, &e))
         rc = kj_demo_fail(src, "avatar", e.key);
     free(avatar);
     json_decref(directions);
@@ -79,9 +80,9 @@ static int studio_row(kj_demo_src *src, char **f, void *ctx)
 int kj_demo_studios(kj_demo_src *src, FILE *out)
 {
     int n = 0;
-    src->file = "data/demo/studios.tsv";
+    if (!kj_demo_open(src, "studios.tsv")) return 0;
     if (kj_demo_tsv(src, studio_cols, S_NCOLS, studio_row, &n)) return -1;
     kj_demo_clock_now();
     fprintf(out, "  %d demo studios\n", n);
-    return kj_demo_listings_file(src->db, src->root, "data/demo/studio_listings.tsv", out);
+    return kj_demo_open(src, "studio_listings.tsv") ? kj_demo_listings_file(src->db, src->root, src->file, out) : 0;
 }

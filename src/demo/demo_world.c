@@ -13,6 +13,7 @@
 #include "popsci/popsci.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_COLS 32
 
@@ -171,7 +172,7 @@ static int person_row(kj_demo_src *src, char **f, void *ctx)
 int kj_demo_people(kj_demo_src *src, FILE *out)
 {
     int n = 0;
-    src->file = "data/demo/people.tsv";
+    if (!kj_demo_open(src, "people.tsv")) return 0;
     if (kj_demo_tsv(src, people_cols, P_NCOLS, person_row, &n)) return -1;
     fprintf(out, "  %d more demo people (password %s), e.g. huang.zhiyuan@demo.kejiyun.cn (studio owner)\n", n, DEMO_PASSWORD);
     return 0;
@@ -179,15 +180,23 @@ int kj_demo_people(kj_demo_src *src, FILE *out)
 
 /* ---- the whole ---- */
 
-int kj_demo_world(kj_db *db, const char *root, const char *data_dir, FILE *out)
+bool kj_demo_open(kj_demo_src *src, const char *name)
 {
-    kj_demo_src src = { .db = db, .root = root, .data_dir = data_dir };
+    snprintf(src->path, sizeof src->path, "%s/%s", src->dir, name);
+    src->file = src->path;
+    char full[2048];
+    snprintf(full, sizeof full, "%s/%s", src->root && *src->root ? src->root : ".", src->path);
+    return access(full, R_OK) == 0;
+}
+
+int kj_demo_world(kj_demo_src *src, FILE *out)
+{
     int (*const parts[])(kj_demo_src *, FILE *) = {
         kj_demo_people, kj_demo_studios, kj_demo_questions, kj_demo_challenges,
         kj_demo_deals, kj_demo_popsci_media,
     };
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sizeof parts / sizeof *parts; i++) rc = parts[i](&src, out);
+    for (size_t i = 0; rc == 0 && i < sizeof parts / sizeof *parts; i++) rc = parts[i](src, out);
     kj_demo_clock_now();
     return rc;
 }

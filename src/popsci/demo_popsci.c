@@ -1,6 +1,6 @@
 /*
  * demo_popsci.c — demo data for popular science: the content of
- * data/demo/popsci.tsv (published and back-dated), an expert registration
+ * a demo profile's popsci.tsv (published and back-dated), an expert registration
  * and a volunteer team, so that a fresh demo server shows a feed, the
  * ask-an-expert service and a team page.
  */
@@ -16,7 +16,7 @@
 
 enum { COL_KIND, COL_AUTHOR, COL_TOPIC, COL_AUDIENCE, COL_REGIONS, COL_DAYS, COL_TITLE, COL_SUMMARY, COL_BODY, NCOLS };
 
-struct demo_ctx { kj_db *db; const char *reviewer; int n, failed; };
+struct demo_ctx { kj_db *db; const char *reviewer, *file; int n, failed; };
 
 /* "\n" in the TSV cell means a line break. */
 static char *unescape(const char *s)
@@ -34,7 +34,7 @@ static char *unescape(const char *s)
 static int demo_row(void *c, char **f, int n, int lineno)
 {
     struct demo_ctx *x = c;
-    if (n < NCOLS) { fprintf(stderr, "demo: data/demo/popsci.tsv:%d: %d columns\n", lineno, n); x->failed = 1; return -1; }
+    if (n < NCOLS) { fprintf(stderr, "demo: %s:%d: %d columns\n", x->file, lineno, n); x->failed = 1; return -1; }
     char *author = kj_db_text(x->db, "SELECT id FROM users WHERE email = ?", "s", f[COL_AUTHOR]);
     char *body = unescape(f[COL_BODY]);
     int64_t at = kj_now_ms() - atoll(f[COL_DAYS]) * 86400000LL;
@@ -49,20 +49,20 @@ static int demo_row(void *c, char **f, int n, int lineno)
         f[COL_TOPIC], f[COL_AUDIENCE], regions,
         "",   /* demo videos are files of the instance (demo_popsci_media.c), no outside host */
         strcmp(f[COL_KIND], "video") ? "" : body, author, x->reviewer, at, at, at) : -1;
-    if (rc < 0) { fprintf(stderr, "demo: data/demo/popsci.tsv:%d: cannot insert\n", lineno); x->failed = 1; }
+    if (rc < 0) { fprintf(stderr, "demo: %s:%d: cannot insert\n", x->file, lineno); x->failed = 1; }
     else x->n++;
     free(author);
     free(body);
     return rc < 0 ? -1 : 0;
 }
 
-int kj_popsci_demo(kj_db *db, const char *root, FILE *out)
+int kj_popsci_demo(kj_db *db, const char *root, const char *file, const char *reviewer_email, FILE *out)
 {
     if (kj_popsci_ensure_topics(db, root)) { fprintf(stderr, "demo: cannot read data/popsci_topics.tsv\n"); return -1; }
-    char *reviewer = kj_db_text(db, "SELECT id FROM users WHERE email = 'operator@demo.kejiyun.cn'", "");
-    struct demo_ctx x = { db, reviewer, 0, 0 };
+    char *reviewer = kj_db_text(db, "SELECT id FROM users WHERE email = ?", "s", reviewer_email);
+    struct demo_ctx x = { db, reviewer, file, 0, 0 };
     char path[1200];
-    snprintf(path, sizeof path, "%s/data/demo/popsci.tsv", root);
+    snprintf(path, sizeof path, "%s/%s", root, file);
     int rc = kj_db_begin(db) ? -1 : kj_tsv_each(path, demo_row, &x);
     if (!rc && !x.failed) {
         char *expert = kj_db_text(db, "SELECT id FROM users WHERE email = 'li.na@demo.kejiyun.cn'", "");
