@@ -150,6 +150,9 @@ int kj_demo_load(kj_db *db, const char *root, const char *data_dir, const char *
     if (!kj_demo_open(&src, "accounts.tsv")) { kj_demo_fail(&src, "file", "missing (every profile has accounts)"); goto done; }
     if (kj_demo_tsv(&src, cols, A_NCOLS, account_row, out)) goto done;
     if (kj_demo_centers(&src, out)) goto done;
+    /* The second wave of people before the listings: a profile's experts
+     * publish achievements too. */
+    if (kj_demo_people(&src, out)) goto done;
     fprintf(out, "Demo marketplace:\n");
     if (kj_demo_open(&src, "listings.tsv") && kj_demo_listings_file(db, root, src.file, out)) goto done;
     snprintf(path, sizeof path, "%s/popsci.tsv", src.dir);

@@ -47,9 +47,16 @@ static json_t *sections_of(char **f, int offset)
     json_t *sessions = json_array();
     char *save = NULL;
     for (char *item = strtok_r(f[E_SESSIONS], "|", &save); item; item = strtok_r(NULL, "|", &save)) {
-        char *p[7], *s2 = NULL;
+        char *p[7];
         int k = 0;
-        for (char *x = strtok_r(item, "~", &s2); x && k < 7; x = strtok_r(NULL, "~", &s2)) p[k++] = x;
+        /* Split on '~' keeping empty fields (a matchmaking slot has no speakers). */
+        for (char *x = item; k < 7; k++) {
+            p[k] = x;
+            char *t = strchr(x, '~');
+            if (!t) { k++; break; }
+            *t = 0;
+            x = t + 1;
+        }
         if (k != 7 || strlen(p[5]) != 5 || strlen(p[6]) != 5) { json_decref(sessions); return NULL; }
         char a[64], b[64];
         json_array_append_new(sessions, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", p[0], "title_zh", p[1],

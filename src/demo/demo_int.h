@@ -23,6 +23,7 @@ typedef struct {
     int lineno;
     char dir[64];
     char path[160];
+    char example[96];   /* an account of people.tsv, for the summary line */
 } kj_demo_src;
 
 /** Points src->file at <dir>/<name> and says whether that file exists: a
@@ -74,7 +75,7 @@ int kj_demo_centers(kj_demo_src *src, FILE *out);
 int kj_demo_events_tsv(kj_demo_src *src, FILE *out);
 
 /* The parts of kj_demo_world, in the order it runs them. */
-int kj_demo_people(kj_demo_src *src, FILE *out);
+int kj_demo_people(kj_demo_src *src, FILE *out);   /* run by kj_demo_load before the listings */
 int kj_demo_studios(kj_demo_src *src, FILE *out);
 int kj_demo_questions(kj_demo_src *src, FILE *out);
 int kj_demo_challenges(kj_demo_src *src, FILE *out);

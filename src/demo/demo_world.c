@@ -142,6 +142,7 @@ static const char *or_null(const char *s) { return s && *s ? s : NULL; }
 static int person_row(kj_demo_src *src, char **f, void *ctx)
 {
     int *n = ctx;
+    if (*n == 0) snprintf(src->example, sizeof src->example, "%s", f[P_EMAIL]);
     kj_registration r = {
         .email = f[P_EMAIL], .password = DEMO_PASSWORD, .password_hash = kj_demo_password_hash(DEMO_PASSWORD),
         .name = f[P_NAME], .role = f[P_ROLE], .region = f[P_REGION], .org_name = or_null(f[P_ORG]),
@@ -160,10 +161,12 @@ static int person_row(kj_demo_src *src, char **f, void *ctx)
         kj_err pe = { .fields = fields };
         json_t *topics = json_string(f[P_TOPICS]), *regions = json_string(f[P_EXPERT_REGION]);
         int rc = kj_popsci_expert_set(src->db, id, topics, regions, &pe);
+        /* pe.key may live in fields: report before letting it go. */
+        if (rc) rc = kj_demo_fail(src, "expert_topics", pe.key ? pe.key : "popsci.err.topic_unknown");
         json_decref(topics);
         json_decref(regions);
         json_decref(fields);
-        if (rc) return kj_demo_fail(src, "expert_topics", pe.key ? pe.key : "popsci.err.topic_unknown");
+        if (rc) return -1;
     }
     (*n)++;
     return 0;
@@ -172,9 +175,11 @@ static int person_row(kj_demo_src *src, char **f, void *ctx)
 int kj_demo_people(kj_demo_src *src, FILE *out)
 {
     int n = 0;
+    /* Experts register for 科普 topics: the topic table first. */
+    if (kj_popsci_ensure_topics(src->db, src->root)) return kj_demo_fail(src, "data/popsci_topics.tsv", "cannot read");
     if (!kj_demo_open(src, "people.tsv")) return 0;
     if (kj_demo_tsv(src, people_cols, P_NCOLS, person_row, &n)) return -1;
-    fprintf(out, "  %d more demo people (password %s), e.g. huang.zhiyuan@demo.kejiyun.cn (studio owner)\n", n, DEMO_PASSWORD);
+    fprintf(out, "  %d more demo people (password %s), e.g. %s\n", n, DEMO_PASSWORD, src->example);
     return 0;
 }
 
@@ -192,7 +197,7 @@ bool kj_demo_open(kj_demo_src *src, const char *name)
 int kj_demo_world(kj_demo_src *src, FILE *out)
 {
     int (*const parts[])(kj_demo_src *, FILE *) = {
-        kj_demo_people, kj_demo_studios, kj_demo_questions, kj_demo_challenges,
+        kj_demo_studios, kj_demo_questions, kj_demo_challenges,
         kj_demo_deals, kj_demo_popsci_media,
     };
     int rc = 0;

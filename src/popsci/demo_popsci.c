@@ -64,6 +64,7 @@ int kj_popsci_demo(kj_db *db, const char *root, const char *file, const char *re
     char path[1200];
     snprintf(path, sizeof path, "%s/%s", root, file);
     int rc = kj_db_begin(db) ? -1 : kj_tsv_each(path, demo_row, &x);
+    bool team_made = false;
     if (!rc && !x.failed) {
         char *expert = kj_db_text(db, "SELECT id FROM users WHERE email = 'li.na@demo.kejiyun.cn'", "");
         json_t *topics = json_pack("[s, s]", "plantprot", "rice");
@@ -73,6 +74,7 @@ int kj_popsci_demo(kj_db *db, const char *root, const char *file, const char *re
                        "ON CONFLICT DO NOTHING", "sssi", expert, json_string_value(json_array_get(topics, i)),
                        "510000", kj_now_ms()) < 0) x.failed = 1;
         kj_id team = kj_id_new();
+        team_made = expert != NULL;
         if (expert) {
             if (kj_db_exec(db, "INSERT INTO popsci_teams(id, origin, name, intro, regions, created_by, created_at) "
                            "VALUES (?,?,'四川农技服务队','水稻、油菜病虫害诊断与飞防指导。',' 510100 511100 ',?,?)",
@@ -85,7 +87,7 @@ int kj_popsci_demo(kj_db *db, const char *root, const char *file, const char *re
         json_decref(topics);
     }
     if (rc || x.failed || kj_db_commit(db)) { kj_db_rollback(db); free(reviewer); return -1; }
-    fprintf(out, "  %d demo popular-science items, 1 volunteer team\n", x.n);
+    fprintf(out, "  %d demo popular-science items%s\n", x.n, team_made ? ", 1 volunteer team" : "");
     free(reviewer);
     return 0;
 }

@@ -138,7 +138,10 @@ class Server:
         self.log = open(os.path.join(self.dir, "server-%d.log" % self.port), "w+")
         environment = dict(os.environ)
         environment.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
-        demo_command = [BIN, "demo"]
+        # A server started with --profile P loads that province's demo.
+        args = list(extra_args)
+        profile = ["--profile", args[args.index("--profile") + 1]] if "--profile" in args else []
+        demo_command = [BIN, "demo", *profile]
         # On the PostgreSQL lane, a copy of a template: the demo, or an empty
         # migrated database (migrations through PostgreSQL take long too).
         copied = not fresh_demo and pg_demo_copy(self.dir, demo_command if demo else [BIN, "migrate"],

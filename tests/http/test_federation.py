@@ -31,8 +31,9 @@ from test_challenge import published_entry
 
 KINDS = ["listing", "studio", "popsci", "challenge"]
 
-SERVER_ARGS = ["--fed-sync-ms", "500", "--site-name", "四川科技云", "--site-name-en", "Sichuan Kejiyun"]
-B_ARGS = ["--fed-sync-ms", "500", "--site-name", "青海科创云", "--site-name-en", "Qinghai Kechuangyun"]
+# A is the 四川 demo profile, B the 青海 one (kejiyun demo --profile, issue 17 §1).
+SERVER_ARGS = ["--profile", "sichuan", "--fed-sync-ms", "500", "--site-name", "四川科技云", "--site-name-en", "Sichuan Kejiyun"]
+B_ARGS = ["--profile", "qinghai", "--fed-sync-ms", "500", "--site-name", "青海科创云", "--site-name-en", "Qinghai Kechuangyun"]
 RUN = "%x" % ((int(time.time() * 1000) ^ os.getpid()) & 0xffffff)
 
 state = {}
