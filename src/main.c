@@ -39,6 +39,11 @@
 #include "deal/deal.h"  /* kj_ledger_verify (deal feature) */
 #include "mail/mail.h"  /* the e-mail worker (deal feature) */
 #include "fed/fed.h"    /* federation: identity, peers, the sync worker */
+#include "ops/backup.h" /* backup / restore */
+#include "audit/audit.h"
+#include <libgen.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <stdio.h>
@@ -909,6 +914,138 @@ static int cmd_migrate_data(int argc, char **argv)
     return rc ? 1 : 0;
 }
 
+/* ---- backup / restore (ops/backup.h) ---- */
+
+/* The SQLite file of cfg ("" when the database is not SQLite), and
+ * whether it lies in the data directory (then the archive's files leave
+ * its name out: the consistent copy stands for it). */
+static const char *sqlite_file(const kj_config *cfg, char *buf, size_t n)
+{
+    const char *loc = NULL;
+    if (!*cfg->db) { snprintf(buf, n, "%s/kejiyun.db", cfg->data); return buf; }
+    const kj_store_backend *be = kj_store_backend_for(cfg->db, &loc);
+    snprintf(buf, n, "%s", be == &kj_sqlite_backend && loc ? loc : "");
+    return buf;
+}
+
+static const char *db_name_in_data(const kj_config *cfg, char *buf, size_t n)
+{
+    char file[2048], a[PATH_MAX], b[PATH_MAX], dir[2048];
+    sqlite_file(cfg, file, sizeof file);
+    if (!*file) return NULL;
+    snprintf(dir, sizeof dir, "%s", file);
+    if (!realpath(dirname(dir), a) || !realpath(cfg->data, b) || strcmp(a, b)) return NULL;
+    snprintf(dir, sizeof dir, "%s", file);
+    snprintf(buf, n, "%s", basename(dir));
+    return buf;
+}
+
+static int do_backup(kj_app *app, kj_db *db, void *ctx)
+{
+    const char *out = ctx;
+    char err[1024], name[256];
+    json_t *m = NULL;
+    int rc = kj_backup_write(db, app->cfg.data, db_name_in_data(&app->cfg, name, sizeof name), out, KEJIYUN_VERSION, &m, err, sizeof err);
+    if (rc < 0) { fprintf(stderr, "kejiyun: backup: %s\n", err); return 1; }
+    struct stat st;
+    json_int_t size = stat(out, &st) == 0 ? (json_int_t)st.st_size : -1;
+    size_t nfiles = json_array_size(json_object_get(m, "files"));
+    if (rc == 1)
+        printf("The database is on PostgreSQL: back it up with pg_dump (a logical copy: pg_dump -Fc) or pgBackRest "
+               "(physical, with point-in-time recovery); see docs/deploy.md. This archive holds the data directory's files.\n");
+    /* A record that the instance was copied (who holds the archive holds every account's data). */
+    json_t *detail = json_pack("{s:s, s:I, s:I, s:b}", "file", out, "bytes", size, "files", (json_int_t)nfiles, "database", rc == 0);
+    int a = kj_db_begin(db) ? -1 : kj_audit_write(db, NULL, "instance.backup", "instance", kj_instance_self_id(), "", detail);
+    if (a == 0) a = kj_db_commit(db);
+    else kj_db_rollback(db);
+    json_decref(detail);
+    json_decref(m);
+    if (a) { fprintf(stderr, "kejiyun: backup: written, but the audit record failed: %s\n", kj_db_errmsg(db)); return 1; }
+    printf("backup written: %s (%lld bytes; %s%zu files)\n", out, (long long)size, rc == 0 ? "database and " : "", nfiles);
+    return 0;
+}
+
+/* backup --out FILE [--data DIR] [--db URL] */
+static int cmd_backup(int argc, char **argv)
+{
+    const char *out = NULL;
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else argv[n++] = argv[i];
+    }
+    if (!out || !*out) {
+        fprintf(stderr, "usage: kejiyun backup --out FILE [--data DIR] [--db URL]   (a tar archive: database copy, data files, manifest)\n");
+        return 2;
+    }
+    struct stat st;
+    if (stat(out, &st) == 0) { fprintf(stderr, "kejiyun: backup: %s exists: choose a new file name\n", out); return 1; }
+    return with_store(n, argv, do_backup, (void *)out);
+}
+
+typedef struct { const char *archive; json_t *manifest; } restore_ctx;
+
+static int do_restore_check(kj_app *app, kj_db *db, void *ctx)
+{
+    restore_ctx *r = ctx;
+    int64_t bad_seq = 0;
+    char bad_id[32] = "", why[256] = "";
+    int64_t n = kj_ledger_verify(db, &bad_seq, bad_id, why, sizeof why);
+    if (n < 0) printf("deal log BROKEN at entry seq %lld (id %s): %s\n", (long long)bad_seq, *bad_id ? bad_id : "?", why);
+    else printf("deal log intact: %lld entries verified\n", (long long)n);
+    json_t *detail = json_pack("{s:s, s:O, s:O, s:I}", "archive", r->archive, "created_at_ms",
+                               json_object_get(r->manifest, "created_at_ms") ? json_object_get(r->manifest, "created_at_ms") : json_null(),
+                               "from_instance", json_object_get(r->manifest, "instance_id") ? json_object_get(r->manifest, "instance_id") : json_null(),
+                               "ledger_entries", (json_int_t)n);
+    int a = kj_db_begin(db) ? -1 : kj_audit_write(db, NULL, "instance.restore", "instance", kj_instance_self_id(), "", detail);
+    if (a == 0) a = kj_db_commit(db);
+    else kj_db_rollback(db);
+    json_decref(detail);
+    if (a) { fprintf(stderr, "kejiyun: restore: the audit record failed: %s\n", kj_db_errmsg(db)); return 1; }
+    return n < 0 ? 1 : 0;
+}
+
+/* restore FILE [--data DIR] [--db URL] [--force] */
+static int cmd_restore(int argc, char **argv)
+{
+    const char *archive = NULL;
+    bool force = false;
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--force")) force = true;
+        else if (argv[i][0] != '-' && !archive && (i == 0 || argv[i - 1][0] != '-' || !strcmp(argv[i - 1], "--force"))) archive = argv[i];
+        else argv[n++] = argv[i];
+    }
+    if (!archive) {
+        fprintf(stderr, "usage: kejiyun restore FILE [--data DIR] [--db URL] [--force]   (into an empty data directory; --force moves what is there aside)\n");
+        return 2;
+    }
+    kj_config cfg;
+    if (load_config(&cfg, n, argv)) return 2;
+    char file[2048], err[1024];
+    sqlite_file(&cfg, file, sizeof file);
+    json_t *m = NULL;
+    if (kj_backup_restore(archive, cfg.data, *file ? file : NULL, force, &m, err, sizeof err)) {
+        fprintf(stderr, "kejiyun: restore: %s\n", err);
+        return 1;
+    }
+    char taken[40];
+    kj_format_iso((int64_t)json_integer_value(json_object_get(m, "created_at_ms")), taken, sizeof taken);
+    printf("restored %zu files%s into %s from %s (taken %s by kejiyun %s)\n", json_array_size(json_object_get(m, "files")),
+           *file ? " and the database" : "", cfg.data, archive, taken, json_string_value(json_object_get(m, "kejiyun")));
+    if (!*file)
+        printf("The database is on PostgreSQL: restore it with pg_restore (from pg_dump -Fc) or pgBackRest before starting kejiyun.\n");
+    if (*file && kj_sqlite_file_check(file, err, sizeof err)) {
+        fprintf(stderr, "kejiyun: restore: the restored database fails its check: %s\n", err);
+        return 1;
+    }
+    if (*file) printf("database integrity_check: ok\n");
+    restore_ctx r = { archive, m };
+    int rc = *file ? with_store(n, argv, do_restore_check, &r) : 0;
+    json_decref(m);
+    return rc;
+}
+
 static int cmd_version(int argc, char **argv) { printf("kejiyun %s\n", KEJIYUN_VERSION); return 0; }
 
 static int cmd_help(int argc, char **argv);
@@ -926,6 +1063,8 @@ static const struct {
                         "  user set-role EMAIL ROLE [--expert yes|no] --reason T | reset-password EMAIL   administer accounts (audited as \"cli\")" },
     { "center", cmd_center, "center list [--region C] [--level L] | create --name-zh N --level L --region C [--parent CENTER] ...\n"
                             "  center appoint CENTER EMAIL [--role head|staff] [--reason T] | remove CENTER EMAIL [--reason T]   the service centers (audited as \"cli\")" },
+    { "backup", cmd_backup, "backup --out FILE [--data DIR] [--db URL]     archive the instance while it serves: a consistent database copy (SQLite) and the data directory's files (docs/deploy.md)" },
+    { "restore", cmd_restore, "restore FILE [--data DIR] [--db URL] [--force]   put a backup into an empty data directory (--force: move what is there aside), then check it" },
     { "demo", cmd_demo, "demo [--profile sichuan|qinghai] [--data DIR]   load a province's demo data (data/demo/<profile>/; prints the demo accounts)" },
     { "reindex", cmd_reindex, "reindex [--data DIR]                          rebuild the search index and all matches" },
     { "import", cmd_import, "import FILE [--owner EMAIL] [--partial] [--data DIR]   import listings (CSV or JSON)" },

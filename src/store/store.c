@@ -700,6 +700,15 @@ bool kj_db_in_transaction(kj_db *db) { return BE(db)->in_transaction(db); }
 void kj_db_set_stop(kj_db *db, const atomic_bool *stop) { if (BE(db)->set_stop) BE(db)->set_stop(db, stop); }
 int kj_db_bulk(kj_db *db, bool on) { return BE(db)->bulk ? BE(db)->bulk(db, on) : 0; }
 int kj_db_checkpoint(kj_db *db) { return BE(db)->checkpoint ? BE(db)->checkpoint(db) : 0; }
+
+/* store_sqlite.c: the SQLite half of kj_db_snapshot. */
+int kj_sqlite_snapshot(kj_db *db, const char *path, char *err, size_t errlen);
+
+int kj_db_snapshot(kj_db *db, const char *path, char *err, size_t errlen)
+{
+    if (strcmp(BE(db)->name, "sqlite")) return 1;
+    return kj_sqlite_snapshot(db, path, err, errlen);
+}
 const char *kj_db_errmsg(kj_db *db) { return BE(db)->errmsg(db); }
 
 /* ---- migrations ---- */

@@ -187,6 +187,18 @@ bool kj_store_schema_current(kj_db *db);
  *  -1 with a one-line reason in err (the tables committed so far stay). */
 int kj_store_copy(kj_store *src, kj_store *dst, FILE *out, char *err, size_t errlen);
 
+/** A consistent copy of the whole database in the SQLite file path
+ *  (kejiyun backup), made while the instance serves: SQLite's online
+ *  backup API copies every page in one step, inside one read transaction,
+ *  so the copy is the database as of one commit while writers go on (WAL).
+ *  The copy is then opened and must pass PRAGMA integrity_check. path must
+ *  not exist. 0; 1 when the backend offers no such copy (PostgreSQL: use
+ *  pg_dump or pgBackRest); -1 with a one-line reason in err. */
+int kj_db_snapshot(kj_db *db, const char *path, char *err, size_t errlen);
+/** PRAGMA integrity_check of the SQLite file path, opened read-only: 0
+ *  when it answers "ok", else -1 with its first complaint in err. */
+int kj_sqlite_file_check(const char *path, char *err, size_t errlen);
+
 /** Runs one statement; returns the number of rows changed (≥ 0) or a
  *  negative KJ_DB_ error. */
 KJ_MUST_USE int kj_db_exec(kj_db *db, const char *sql, const char *types, ...);

@@ -352,6 +352,59 @@ static bool sq_in_transaction(kj_db *db) { return !sqlite3_get_autocommit(((sq_c
 static int64_t sq_changes(kj_db *db) { return sqlite3_changes64(((sq_conn *)db)->db); }
 static const char *sq_errmsg(kj_db *db) { return sqlite3_errmsg(((sq_conn *)db)->db); }
 
+/* ---- backup (kj_db_snapshot, store.h) ---- */
+
+int kj_sqlite_file_check(const char *path, char *err, size_t errlen)
+{
+    sqlite3 *d = NULL;
+    int rc = sqlite3_open_v2(path, &d, SQLITE_OPEN_READONLY, NULL);
+    sqlite3_stmt *st = NULL;
+    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(d, "PRAGMA integrity_check", -1, &st, NULL);
+    int out = -1;
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        if (v && !strcmp(v, "ok")) out = 0;
+        else snprintf(err, errlen, "integrity_check: %s", v ? v : "?");
+    } else {
+        snprintf(err, errlen, "%s: %s", path, d ? sqlite3_errmsg(d) : "cannot open");
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(d);
+    return out;
+}
+
+int kj_sqlite_snapshot(kj_db *db, const char *path, char *err, size_t errlen)
+{
+    sq_conn *c = (sq_conn *)db;
+    sqlite3 *dst = NULL;
+    if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, dst ? sqlite3_errmsg(dst) : "cannot create");
+        sqlite3_close(dst);
+        return -1;
+    }
+    /* All pages in one step: one read transaction of the source, hence one
+     * commit's state; in WAL mode writers are not held up meanwhile. A
+     * BUSY (a writer checkpointing) is tried again a few times. */
+    int rc = SQLITE_ERROR;
+    for (int tries = 0; tries < 50; tries++) {
+        sqlite3_backup *b = sqlite3_backup_init(dst, "main", c->db, "main");
+        if (!b) break;
+        rc = sqlite3_backup_step(b, -1);
+        sqlite3_backup_finish(b);
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) break;
+        sqlite3_sleep(100);
+    }
+    if (rc != SQLITE_DONE) snprintf(err, errlen, "backup: %s", sqlite3_errmsg(dst));
+    /* The copy stands alone: no write-ahead log beside it. */
+    if (rc == SQLITE_DONE && sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "backup: %s", sqlite3_errmsg(dst));
+        rc = SQLITE_ERROR;
+    }
+    sqlite3_close(dst);
+    if (rc != SQLITE_DONE) return -1;
+    return kj_sqlite_file_check(path, err, errlen);
+}
+
 const kj_store_backend kj_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open, .close = sq_close,

@@ -1,0 +1,451 @@
+/*
+ * backup.c — kejiyun backup / restore (backup.h): the archive of an
+ * instance, its manifest, and the careful way back in.
+ */
+#include "ops/backup.h"
+#include "ops/tar.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_DEPTH 16
+
+/* a/b into out; -1 when it does not fit (then out holds a truncated path
+ * nobody uses: callers check). */
+static int join(char *out, size_t n, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la + 1 + lb + 1 > n) { if (n) out[0] = 0; return -1; }
+    memcpy(out, a, la);
+    out[la] = '/';
+    memcpy(out + la + 1, b, lb + 1);
+    return 0;
+}
+
+static void hex(const unsigned char *d, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* ---- the files of the data directory ---- */
+
+/* Top-level names never archived: the live database (its consistent copy
+ * stands for it) and what a restore leaves beside the data. */
+static bool skipped_top(const char *name, const char *db_file)
+{
+    if (db_file && !strncmp(name, db_file, strlen(db_file))) return true;   /* kejiyun.db, -wal, -shm, -journal */
+    return !strncmp(name, ".restore-", 9) || !strncmp(name, ".replaced-", 10);
+}
+
+/* Appends to list the relative paths of the regular files under dir/rel,
+ * sorted by name at each level (a stable archive order). Symbolic links
+ * and other special files are left out (see docs/deploy.md). */
+static int walk(const char *root, const char *rel, int depth, const char *db_file, const char *skip_real, json_t *list,
+                char *err, size_t errlen)
+{
+    if (depth > MAX_DEPTH) { snprintf(err, errlen, "%s: directories nested too deep", rel); return -1; }
+    char path[4096];
+    snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
+    struct dirent **names = NULL;
+    int n = scandir(path, &names, NULL, alphasort);
+    if (n < 0) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); return -1; }
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *nm = names[i]->d_name;
+        if (rc == 0 && strcmp(nm, ".") && strcmp(nm, "..") && !(depth == 0 && skipped_top(nm, db_file))) {
+            char sub[4096], full[4096];
+            snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", nm);
+            join(full, sizeof full, root, sub);
+            struct stat st;
+            char real[PATH_MAX];
+            if (lstat(full, &st) == 0) {
+                if (S_ISDIR(st.st_mode)) rc = walk(root, sub, depth + 1, db_file, skip_real, list, err, errlen);
+                else if (S_ISREG(st.st_mode) && !(skip_real && realpath(full, real) && !strcmp(real, skip_real)))
+                    json_array_append_new(list, json_string(sub));
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* Reads a whole file into memory (the archive header needs its length
+ * before its bytes, and a file being replaced must be read once). */
+static unsigned char *slurp(const char *path, size_t *len, unsigned *mode, int64_t *mtime)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    struct stat st;
+    unsigned char *buf = NULL;
+    size_t cap = 0, n = 0;
+    if (fstat(fd, &st) == 0) {
+        *mode = st.st_mode & 0777;
+        *mtime = st.st_mtime;
+        cap = (size_t)st.st_size + 1;
+        buf = malloc(cap);
+        while (buf) {
+            if (n == cap) {
+                unsigned char *b = realloc(buf, cap *= 2);
+                if (!b) { free(buf); buf = NULL; break; }
+                buf = b;
+            }
+            ssize_t r = read(fd, buf + n, cap - n);
+            if (r < 0) { free(buf); buf = NULL; break; }
+            if (r == 0) break;
+            n += (size_t)r;
+        }
+    }
+    close(fd);
+    if (buf) *len = n;
+    return buf;
+}
+
+/* Adds the file at path to the archive as name and its line to files. */
+static int add_file(FILE *out, const char *path, const char *name, json_t *files, char *err, size_t errlen)
+{
+    size_t len = 0;
+    unsigned mode = 0644;
+    int64_t mtime = 0;
+    unsigned char *data = slurp(path, &len, &mode, &mtime);
+    if (!data) {
+        if (errno == ENOENT) return 0;   /* removed since the walk: nothing to keep */
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    unsigned char d[crypto_hash_sha256_BYTES];
+    char h[2 * crypto_hash_sha256_BYTES + 1];
+    crypto_hash_sha256(d, data, len);
+    hex(d, sizeof d, h);
+    int rc = kj_tar_add(out, name, data, len, mode, mtime);
+    free(data);
+    if (rc) { snprintf(err, errlen, "cannot write the archive entry %s (name too long, or disk full)", name); return -1; }
+    char m[8];
+    snprintf(m, sizeof m, "%04o", mode);
+    json_array_append_new(files, json_pack("{s:s, s:I, s:s, s:s}", "path", name, "size", (json_int_t)len, "sha256", h, "mode", m));
+    return 0;
+}
+
+int kj_backup_write(kj_db *db, const char *data_dir, const char *db_file, const char *out_path, const char *version,
+                    json_t **manifest, char *err, size_t errlen)
+{
+    *manifest = NULL;
+    char partial[4096], snap[4096];
+    snprintf(partial, sizeof partial, "%s.partial", out_path);
+    snprintf(snap, sizeof snap, "%s.db-snapshot", out_path);
+    struct stat st;
+    if (stat(data_dir, &st) || !S_ISDIR(st.st_mode)) { snprintf(err, errlen, "%s: not a data directory", data_dir); return -1; }
+    unlink(snap);
+    FILE *out = fopen(partial, "wbx");
+    if (!out) { snprintf(err, errlen, "%s: %s", partial, strerror(errno)); return -1; }
+    json_t *m = json_pack("{s:s, s:i, s:s, s:I, s:s, s:s, s:I}", "format", KJ_BACKUP_FORMAT, "version", KJ_BACKUP_VERSION,
+                          "kejiyun", version ? version : "", "created_at_ms", (json_int_t)kj_now_ms(),
+                          "instance_id", kj_store_instance_id(db) ? kj_store_instance_id(db) : "",
+                          "backend", kj_db_store(db)->be->name,
+                          "schema_version", (json_int_t)kj_db_int(db, 0, "SELECT max(version) FROM schema_migrations", ""));
+    json_t *files = json_array();
+    int rc = 0, with_db = 0;
+    /* 1. The database, as of one commit. */
+    int s = kj_db_snapshot(db, snap, err, errlen);
+    if (s < 0) rc = -1;
+    if (s == 0) {
+        with_db = 1;
+        rc = add_file(out, snap, "kejiyun.db", files, err, errlen);
+        if (rc == 0) {
+            json_t *d = json_array_get(files, json_array_size(files) - 1);
+            json_object_set(m, "database", d);
+            json_object_set_new(d, "integrity_check", json_string("ok"));
+        }
+    }
+    unlink(snap);
+    if (s == 1) json_object_set_new(m, "database", json_null());
+    /* 2. The files, read after the copy was taken. */
+    json_t *list = json_array();
+    char real_out[PATH_MAX];
+    const char *skip = realpath(partial, real_out) ? real_out : NULL;
+    if (rc == 0) rc = walk(data_dir, "", 0, db_file, skip, list, err, errlen);
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p) {
+        if (rc) break;
+        char full[4096], name[4096];
+        join(full, sizeof full, data_dir, json_string_value(p));
+        snprintf(name, sizeof name, "data/%s", json_string_value(p));
+        rc = add_file(out, full, name, files, err, errlen);
+    }
+    json_decref(list);
+    /* 3. The manifest, last: what every entry before it must be. */
+    json_t *entries = json_array();
+    json_array_foreach(files, i, p) if (strcmp(json_string_value(json_object_get(p, "path")), "kejiyun.db")) json_array_append(entries, p);
+    json_object_set_new(m, "files", entries);
+    json_decref(files);
+    char *text = rc ? NULL : json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    if (rc == 0 && (!text || kj_tar_add(out, "manifest.json", text, strlen(text), 0644, kj_now_ms() / 1000) || kj_tar_end(out)))
+        rc = -1, snprintf(err, errlen, "%s: cannot write the archive (disk full?)", partial);
+    free(text);
+    if (fflush(out) || fsync(fileno(out))) { if (rc == 0) snprintf(err, errlen, "%s: %s", partial, strerror(errno)); rc = -1; }
+    if (fclose(out) && rc == 0) { snprintf(err, errlen, "%s: %s", partial, strerror(errno)); rc = -1; }
+    if (rc == 0 && rename(partial, out_path)) { snprintf(err, errlen, "%s: %s", out_path, strerror(errno)); rc = -1; }
+    if (rc) { unlink(partial); json_decref(m); return -1; }
+    *manifest = m;
+    return with_db ? 0 : 1;
+}
+
+/* ---- restore ---- */
+
+typedef struct {
+    const char *stage;
+    json_t *seen;                 /* entry name -> {size, sha256} */
+    json_t *manifest;
+    char *manifest_text;
+    size_t manifest_len, manifest_cap;
+    int fd;                       /* the file being written, or -1 */
+    bool in_manifest;
+    char name[260];
+    uint64_t size;
+    crypto_hash_sha256_state sha;
+} unpack;
+
+/* Makes the directories of stage/name's parents. */
+static int make_parents(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0755) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+static int u_begin(void *ctx, const char *name, unsigned mode, uint64_t size, char *err, size_t errlen)
+{
+    unpack *u = ctx;
+    if (u->manifest) { snprintf(err, errlen, "entry \"%.100s\" after the manifest (the manifest is the last entry)", name); return -1; }
+    if (json_object_get(u->seen, name)) { snprintf(err, errlen, "entry \"%.100s\" twice", name); return -1; }
+    snprintf(u->name, sizeof u->name, "%s", name);
+    u->size = size;
+    crypto_hash_sha256_init(&u->sha);
+    if (!strcmp(name, "manifest.json")) {
+        if (size > 64u << 20) { snprintf(err, errlen, "manifest.json is implausibly large"); return -1; }
+        u->in_manifest = true;
+        u->manifest_len = 0;
+        return 0;
+    }
+    if (strcmp(name, "kejiyun.db") && strncmp(name, "data/", 5)) {
+        snprintf(err, errlen, "entry \"%.100s\" is not part of a kejiyun backup", name);
+        return -1;
+    }
+    char path[4096];
+    join(path, sizeof path, u->stage, name);
+    if (make_parents(path)) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); return -1; }
+    u->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (u->fd < 0) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); return -1; }
+    if (fchmod(u->fd, (mode & 0777) | 0200)) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); return -1; }
+    return 0;
+}
+
+static int u_data(void *ctx, const void *buf, size_t n, char *err, size_t errlen)
+{
+    unpack *u = ctx;
+    crypto_hash_sha256_update(&u->sha, buf, n);
+    if (u->in_manifest) {
+        if (u->manifest_len + n + 1 > u->manifest_cap) {
+            size_t cap = (u->manifest_len + n + 1) * 2;
+            char *t = realloc(u->manifest_text, cap);
+            if (!t) { snprintf(err, errlen, "out of memory"); return -1; }
+            u->manifest_text = t;
+            u->manifest_cap = cap;
+        }
+        memcpy(u->manifest_text + u->manifest_len, buf, n);
+        u->manifest_len += n;
+        return 0;
+    }
+    for (const char *p = buf; n;) {
+        ssize_t w = write(u->fd, p, n);
+        if (w <= 0) { snprintf(err, errlen, "%s: %s", u->name, w < 0 ? strerror(errno) : "short write"); return -1; }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int u_end(void *ctx, char *err, size_t errlen)
+{
+    unpack *u = ctx;
+    unsigned char d[crypto_hash_sha256_BYTES];
+    char h[2 * crypto_hash_sha256_BYTES + 1];
+    crypto_hash_sha256_final(&u->sha, d);
+    hex(d, sizeof d, h);
+    if (u->in_manifest) {
+        u->in_manifest = false;
+        json_error_t je;
+        u->manifest = u->manifest_text ? json_loadb(u->manifest_text, u->manifest_len, 0, &je) : NULL;
+        if (!json_is_object(u->manifest)) { snprintf(err, errlen, "manifest.json is not a JSON object"); return -1; }
+        return 0;
+    }
+    int rc = fsync(u->fd) || close(u->fd) ? -1 : 0;
+    u->fd = -1;
+    if (rc) { snprintf(err, errlen, "%s: %s", u->name, strerror(errno)); return -1; }
+    json_object_set_new(u->seen, u->name, json_pack("{s:I, s:s}", "size", (json_int_t)u->size, "sha256", h));
+    return 0;
+}
+
+/* Every entry the manifest names was unpacked with its size and hash, and
+ * nothing else was. */
+static int check_manifest(unpack *u, bool want_db, char *err, size_t errlen)
+{
+    json_t *m = u->manifest;
+    if (!m) { snprintf(err, errlen, "no manifest.json: not a complete kejiyun backup (truncated?)"); return -1; }
+    const char *format = json_string_value(json_object_get(m, "format"));
+    json_int_t version = json_integer_value(json_object_get(m, "version"));
+    if (!format || strcmp(format, KJ_BACKUP_FORMAT)) { snprintf(err, errlen, "not a kejiyun backup (format \"%s\")", format ? format : ""); return -1; }
+    if (version < 1 || version > KJ_BACKUP_VERSION) {
+        snprintf(err, errlen, "backup format version %lld: this kejiyun reads version %d (a newer kejiyun made it)", (long long)version, KJ_BACKUP_VERSION);
+        return -1;
+    }
+    json_t *want = json_array();
+    json_t *db = json_object_get(m, "database");
+    if (json_is_object(db)) json_array_append(want, db);
+    json_t *files = json_object_get(m, "files");
+    if (!json_is_array(files)) { json_decref(want); snprintf(err, errlen, "manifest.json: no file list"); return -1; }
+    json_array_extend(want, files);
+    int rc = 0;
+    size_t i;
+    json_t *f;
+    json_array_foreach(want, i, f) {
+        const char *p = json_string_value(json_object_get(f, "path"));
+        json_t *got = p ? json_object_get(u->seen, p) : NULL;
+        if (!got) { snprintf(err, errlen, "%s: named by the manifest but missing from the archive", p ? p : "?"); rc = -1; break; }
+        if (json_integer_value(json_object_get(got, "size")) != json_integer_value(json_object_get(f, "size")) ||
+            !json_equal(json_object_get(got, "sha256"), json_object_get(f, "sha256"))) {
+            snprintf(err, errlen, "%s: its contents differ from the manifest (damaged archive)", p);
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && json_object_size(u->seen) != json_array_size(want)) {
+        snprintf(err, errlen, "the archive holds entries the manifest does not name");
+        rc = -1;
+    }
+    if (rc == 0 && want_db && !json_is_object(db)) {
+        snprintf(err, errlen, "this backup holds no database (taken on PostgreSQL): restore the database with pg_restore or pgBackRest, and these files with --db postgresql://…");
+        rc = -1;
+    }
+    json_decref(want);
+    return rc;
+}
+
+/* rm -r of a staging directory this restore made (never anything else). */
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        for (struct dirent *e; (e = readdir(d));) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            char sub[4096];
+            join(sub, sizeof sub, path, e->d_name);
+            struct stat st;
+            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(sub);
+            else unlink(sub);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+/* The names in dir, "." and ".." aside (NULL on error). */
+static json_t *entries_of(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return NULL;
+    json_t *out = json_array();
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) json_array_append_new(out, json_string(e->d_name));
+    closedir(d);
+    return out;
+}
+
+int kj_backup_restore(const char *archive, const char *data_dir, const char *db_path, bool force, json_t **manifest,
+                      char *err, size_t errlen)
+{
+    *manifest = NULL;
+    if (mkdir(data_dir, 0750) && errno != EEXIST) { snprintf(err, errlen, "%s: %s", data_dir, strerror(errno)); return -1; }
+    json_t *there = entries_of(data_dir);
+    if (!there) { snprintf(err, errlen, "%s: %s", data_dir, strerror(errno)); return -1; }
+    struct stat st;
+    bool db_there = db_path && stat(db_path, &st) == 0;
+    if ((json_array_size(there) || db_there) && !force) {
+        snprintf(err, errlen, "%s is not empty (%zu entries%s): restore into a new, empty data directory, or add --force "
+                 "to move what is there aside (into %s/.replaced-…)", data_dir, json_array_size(there),
+                 db_there ? ", and a database" : "", data_dir);
+        json_decref(there);
+        return -1;
+    }
+    FILE *in = fopen(archive, "rb");
+    if (!in) { json_decref(there); snprintf(err, errlen, "%s: %s", archive, strerror(errno)); return -1; }
+    char stage[4096];
+    snprintf(stage, sizeof stage, "%s/.restore-XXXXXX", data_dir);
+    if (!mkdtemp(stage)) { fclose(in); json_decref(there); snprintf(err, errlen, "%s: %s", data_dir, strerror(errno)); return -1; }
+    unpack u = { .stage = stage, .seen = json_object(), .fd = -1 };
+    kj_tar_visitor v = { u_begin, u_data, u_end };
+    int rc = kj_tar_each(in, &v, &u, err, errlen);
+    fclose(in);
+    if (u.fd >= 0) close(u.fd);
+    if (rc == 0) rc = check_manifest(&u, db_path != NULL, err, errlen);
+    /* Into place: what was there aside (force), then the staged entries. */
+    char aside[4096] = "";
+    if (rc == 0 && force && (json_array_size(there) || db_there)) {
+        snprintf(aside, sizeof aside, "%s/.replaced-%lld", data_dir, (long long)kj_now_ms());
+        if (mkdir(aside, 0700)) { snprintf(err, errlen, "%s: %s", aside, strerror(errno)); rc = -1; }
+        size_t i;
+        json_t *e;
+        json_array_foreach(there, i, e) {
+            if (rc) break;
+            char from[4096], to[4096];
+            join(from, sizeof from, data_dir, json_string_value(e));
+            join(to, sizeof to, aside, json_string_value(e));
+            if (rename(from, to)) { snprintf(err, errlen, "cannot move %s aside: %s", from, strerror(errno)); rc = -1; }
+        }
+        if (rc == 0 && db_there && strncmp(db_path, data_dir, strlen(data_dir))) {
+            char to[4096];
+            snprintf(to, sizeof to, "%s/database-before-restore", aside);
+            if (rename(db_path, to)) { snprintf(err, errlen, "cannot move %s aside: %s", db_path, strerror(errno)); rc = -1; }
+        }
+    }
+    if (rc == 0) {
+        char from[4096];
+        json_t *staged;
+        join(from, sizeof from, stage, "data");
+        if ((staged = entries_of(from))) {
+            size_t i;
+            json_t *e;
+            json_array_foreach(staged, i, e) {
+                char a[4096], b[4096];
+                join(a, sizeof a, from, json_string_value(e));
+                join(b, sizeof b, data_dir, json_string_value(e));
+                if (rc == 0 && rename(a, b)) { snprintf(err, errlen, "cannot move %s into place: %s", b, strerror(errno)); rc = -1; }
+            }
+            json_decref(staged);
+        }
+        join(from, sizeof from, stage, "kejiyun.db");
+        if (rc == 0 && db_path && rename(from, db_path)) { snprintf(err, errlen, "cannot move the database to %s: %s", db_path, strerror(errno)); rc = -1; }
+    }
+    remove_tree(stage);
+    json_decref(there);
+    json_decref(u.seen);
+    free(u.manifest_text);
+    if (rc) { json_decref(u.manifest); return -1; }
+    *manifest = u.manifest;
+    return 0;
+}
