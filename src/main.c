@@ -933,9 +933,9 @@ static const char *db_name_in_data(const kj_config *cfg, char *buf, size_t n)
     char file[2048], a[PATH_MAX], b[PATH_MAX], dir[2048];
     sqlite_file(cfg, file, sizeof file);
     if (!*file) return NULL;
-    snprintf(dir, sizeof dir, "%s", file);
+    if ((size_t)snprintf(dir, sizeof dir, "%s", file) >= sizeof dir) return NULL;
     if (!realpath(dirname(dir), a) || !realpath(cfg->data, b) || strcmp(a, b)) return NULL;
-    snprintf(dir, sizeof dir, "%s", file);
+    if ((size_t)snprintf(dir, sizeof dir, "%s", file) >= sizeof dir) return NULL;
     snprintf(buf, n, "%s", basename(dir));
     return buf;
 }

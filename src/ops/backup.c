@@ -30,6 +30,9 @@ static int join(char *out, size_t n, const char *a, const char *b)
     return 0;
 }
 
+/* snprintf into an array, true when it fit (paths that do not fit are refused). */
+#define FITS(buf, ...) ((size_t)snprintf(buf, sizeof buf, __VA_ARGS__) < sizeof buf)
+
 static void hex(const unsigned char *d, size_t n, char *out)
 {
     for (size_t i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
@@ -53,7 +56,7 @@ static int walk(const char *root, const char *rel, int depth, const char *db_fil
 {
     if (depth > MAX_DEPTH) { snprintf(err, errlen, "%s: directories nested too deep", rel); return -1; }
     char path[4096];
-    snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
+    if (!FITS(path, "%s%s%s", root, *rel ? "/" : "", rel)) { snprintf(err, errlen, "%s: path too long", rel); return -1; }
     struct dirent **names = NULL;
     int n = scandir(path, &names, NULL, alphasort);
     if (n < 0) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); return -1; }
@@ -62,7 +65,7 @@ static int walk(const char *root, const char *rel, int depth, const char *db_fil
         const char *nm = names[i]->d_name;
         if (rc == 0 && strcmp(nm, ".") && strcmp(nm, "..") && !(depth == 0 && skipped_top(nm, db_file))) {
             char sub[4096], full[4096];
-            snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", nm);
+            if (!FITS(sub, "%s%s%s", rel, *rel ? "/" : "", nm)) { free(names[i]); continue; }
             join(full, sizeof full, root, sub);
             struct stat st;
             char real[PATH_MAX];
@@ -139,8 +142,10 @@ int kj_backup_write(kj_db *db, const char *data_dir, const char *db_file, const 
 {
     *manifest = NULL;
     char partial[4096], snap[4096];
-    snprintf(partial, sizeof partial, "%s.partial", out_path);
-    snprintf(snap, sizeof snap, "%s.db-snapshot", out_path);
+    if (!FITS(partial, "%s.partial", out_path) || !FITS(snap, "%s.db-snapshot", out_path)) {
+        snprintf(err, errlen, "the output path is too long");
+        return -1;
+    }
     struct stat st;
     if (stat(data_dir, &st) || !S_ISDIR(st.st_mode)) { snprintf(err, errlen, "%s: not a data directory", data_dir); return -1; }
     unlink(snap);
@@ -218,7 +223,7 @@ typedef struct {
 static int make_parents(const char *path)
 {
     char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
+    if (!FITS(buf, "%s", path)) return -1;
     for (char *p = buf + 1; *p; p++) {
         if (*p != '/') continue;
         *p = 0;
@@ -395,8 +400,7 @@ int kj_backup_restore(const char *archive, const char *data_dir, const char *db_
     FILE *in = fopen(archive, "rb");
     if (!in) { json_decref(there); snprintf(err, errlen, "%s: %s", archive, strerror(errno)); return -1; }
     char stage[4096];
-    snprintf(stage, sizeof stage, "%s/.restore-XXXXXX", data_dir);
-    if (!mkdtemp(stage)) { fclose(in); json_decref(there); snprintf(err, errlen, "%s: %s", data_dir, strerror(errno)); return -1; }
+    if (!FITS(stage, "%s/.restore-XXXXXX", data_dir) || !mkdtemp(stage)) { fclose(in); json_decref(there); snprintf(err, errlen, "%s: %s", data_dir, strerror(errno)); return -1; }
     unpack u = { .stage = stage, .seen = json_object(), .fd = -1 };
     kj_tar_visitor v = { u_begin, u_data, u_end };
     int rc = kj_tar_each(in, &v, &u, err, errlen);
@@ -406,8 +410,7 @@ int kj_backup_restore(const char *archive, const char *data_dir, const char *db_
     /* Into place: what was there aside (force), then the staged entries. */
     char aside[4096] = "";
     if (rc == 0 && force && (json_array_size(there) || db_there)) {
-        snprintf(aside, sizeof aside, "%s/.replaced-%lld", data_dir, (long long)kj_now_ms());
-        if (mkdir(aside, 0700)) { snprintf(err, errlen, "%s: %s", aside, strerror(errno)); rc = -1; }
+        if (!FITS(aside, "%s/.replaced-%lld", data_dir, (long long)kj_now_ms()) || mkdir(aside, 0700)) { snprintf(err, errlen, "%s: %s", aside, strerror(errno)); rc = -1; }
         size_t i;
         json_t *e;
         json_array_foreach(there, i, e) {
@@ -419,8 +422,7 @@ int kj_backup_restore(const char *archive, const char *data_dir, const char *db_
         }
         if (rc == 0 && db_there && strncmp(db_path, data_dir, strlen(data_dir))) {
             char to[4096];
-            snprintf(to, sizeof to, "%s/database-before-restore", aside);
-            if (rename(db_path, to)) { snprintf(err, errlen, "cannot move %s aside: %s", db_path, strerror(errno)); rc = -1; }
+            if (!FITS(to, "%s/database-before-restore", aside) || rename(db_path, to)) { snprintf(err, errlen, "cannot move %s aside: %s", db_path, strerror(errno)); rc = -1; }
         }
     }
     if (rc == 0) {

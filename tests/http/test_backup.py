@@ -1,0 +1,201 @@
+"""kejiyun backup / restore (issue 17 §1, docs/deploy.md).
+
+A backup taken while a writer keeps adding listings through the API is
+restored into a new data directory; a server started on it has every
+write acknowledged before the backup started, its database passes
+integrity_check, the deal log's hash chain verifies, and the data
+directory's files (pictures, the federation key) came back byte for
+byte. Then the refusals: a non-empty data directory (unless --force,
+which moves it aside), and damaged, truncated, tampered or hostile
+archives, each with a clear message and nothing written outside.
+"""
+import io
+import json
+import os
+import subprocess
+import tarfile
+import tempfile
+import threading
+import time
+
+from harness import BIN, ROOT, Client, Server
+from test_market_lifecycle import listing_body
+
+SERVER_ARGS = []   # a server of its own: its data directory is backed up while it serves
+
+
+def run(*args):
+    return subprocess.run([BIN, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def new_dir():
+    return tempfile.mkdtemp(prefix="kejiyun-test-")
+
+
+def backup_of(server):
+    out = os.path.join(new_dir(), "kejiyun-backup.tar")
+    r = run("backup", "--out", out, "--data", server.dir)
+    assert r.returncode == 0, r
+    return out, r
+
+
+def test_backup_while_writing_restores_every_acknowledged_write(server):
+    acked, stop, errors = [], threading.Event(), []
+
+    def writer():
+        c = Client(server)
+        c.login_as("scientist")
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                r = c.api("POST", "/api/v1/listings", listing_body(title="备份期间写入的成果 %d" % i))
+            except OSError as e:
+                errors.append(e)
+                continue
+            if r.status == 201:
+                acked.append((r.json["id"], time.time()))
+            else:
+                errors.append(r.status)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        deadline = time.time() + 60
+        while len(acked) < 20 and time.time() < deadline:
+            time.sleep(0.05)
+        started = time.time()
+        before = [lid for lid, at in acked if at < started]
+        out, r = backup_of(server)
+        finished = time.time()
+        time.sleep(0.3)   # writes go on after the backup too
+    finally:
+        stop.set()
+        t.join(30)
+    assert len(before) >= 20 and not errors, (len(before), errors[:5])
+    assert "database and" in r.stdout, r.stdout
+    during = [lid for lid, at in acked if started <= at < finished]
+    # The archive is a tar any tool lists, the manifest last.
+    with tarfile.open(out) as tf:
+        names = tf.getnames()
+        manifest = json.load(tf.extractfile("manifest.json"))
+    assert names[0] == "kejiyun.db" and names[-1] == "manifest.json", names[:3]
+    assert manifest["format"] == "kejiyun-backup" and manifest["version"] == 1, manifest
+    assert manifest["database"]["integrity_check"] == "ok"
+    assert any(n.startswith("data/files/") for n in names), names
+    assert "data/federation.key" in names and "data/kejiyun.db-wal" not in names, names
+    # The backup is in the live instance's audit log.
+    admin = Client(server)
+    admin.login_as("admin")
+    log = admin.api("GET", "/api/v1/admin/audit-log?action=instance.backup").json["items"]
+    assert log and log[0]["detail"]["file"] == out, log[:1]
+
+    target = new_dir()
+    r = run("restore", out, "--data", target)
+    assert r.returncode == 0, r
+    assert "integrity_check: ok" in r.stdout and "deal log intact" in r.stdout, r.stdout
+    assert run("audit", "verify", "--data", target).returncode == 0
+    with open(os.path.join(server.dir, "federation.key"), "rb") as a, open(os.path.join(target, "federation.key"), "rb") as b:
+        assert a.read() == b.read()
+    assert os.stat(os.path.join(target, "federation.key")).st_mode & 0o777 == 0o600
+    restored = Server(data_dir=target, demo=False)
+    try:
+        c = Client(restored)
+        c.login_as("scientist")
+        missing = [lid for lid in before if c.api("GET", "/api/v1/listings/" + lid).status != 200]
+        assert not missing, "acknowledged before the backup but not restored: %s" % missing
+        # Writes acknowledged while it ran are either in or out, never half: each one that is there is whole.
+        for lid in during:
+            g = c.api("GET", "/api/v1/listings/" + lid)
+            assert g.status in (200, 404) and (g.status == 404 or g.json["title"].startswith("备份期间")), g
+        # The pictures came back: a studio's avatar is served from the restored files.
+        studios = Client(restored).api("GET", "/api/v1/studios?per_page=50").json["items"]
+        pics = [s["avatar_url"] for s in studios if s.get("avatar_url")]
+        assert pics and Client(restored).get(pics[0]).status == 200, pics[:1]
+        # The restore is audited in the restored instance.
+        a = Client(restored)
+        a.login_as("admin")
+        assert a.api("GET", "/api/v1/admin/audit-log?action=instance.restore").json["items"]
+    finally:
+        restored.cleanup()
+
+
+def test_restore_refuses_a_non_empty_directory_unless_forced(server):
+    out, _ = backup_of(server)
+    target = new_dir()
+    with open(os.path.join(target, "notes.txt"), "w") as f:
+        f.write("operator's notes")
+    r = run("restore", out, "--data", target)
+    assert r.returncode == 1 and "is not empty" in r.stderr and "--force" in r.stderr, r
+    assert os.listdir(target) == ["notes.txt"]
+    r = run("restore", out, "--data", target, "--force")
+    assert r.returncode == 0, r
+    aside = [n for n in os.listdir(target) if n.startswith(".replaced-")]
+    assert len(aside) == 1 and os.path.exists(os.path.join(target, aside[0], "notes.txt")), os.listdir(target)
+    assert os.path.exists(os.path.join(target, "kejiyun.db"))
+
+
+def tar_bytes(entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        for name, data, kind in entries:
+            info = tarfile.TarInfo(name)
+            if kind == "symlink":
+                info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+            else:
+                info.size = len(data)
+            tf.addfile(info, io.BytesIO(data) if kind != "symlink" else None)
+    return buf.getvalue()
+
+
+def test_damaged_and_hostile_archives_are_refused(server):
+    out, _ = backup_of(server)
+    good = open(out, "rb").read()
+    workdir = new_dir()
+
+    def attempt(name, data, expect):
+        path = os.path.join(workdir, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        target = os.path.join(workdir, "into-" + name)
+        r = run("restore", path, "--data", target)
+        assert r.returncode == 1 and expect in r.stderr, (name, r.stderr)
+        assert not os.path.exists(target) or os.listdir(target) == [], (name, os.listdir(target))
+
+    attempt("random.tar", os.urandom(4096), "not a tar archive")
+    attempt("empty.tar", b"", "not a tar archive")
+    attempt("truncated.tar", good[: len(good) // 2], "truncated")
+    # One byte of the database copy changed: its hash no longer matches the manifest.
+    tampered = bytearray(good)
+    tampered[512 + 4096] ^= 0x01
+    attempt("tampered.tar", bytes(tampered), "differ from the manifest")
+    manifest = json.dumps({"format": "kejiyun-backup", "version": 1, "database": None, "files": []}).encode()
+    attempt("escape.tar", tar_bytes([("data/../../evil", b"x", "file"), ("manifest.json", manifest, "file")]), "unsafe path")
+    attempt("link.tar", tar_bytes([("data/link", b"", "symlink"), ("manifest.json", manifest, "file")]), "only regular files")
+    attempt("foreign.tar", tar_bytes([("etc/passwd", b"x", "file")]), "not part of a kejiyun backup")
+    future = json.dumps({"format": "kejiyun-backup", "version": 99, "database": None, "files": []}).encode()
+    attempt("future.tar", tar_bytes([("manifest.json", future, "file")]), "newer kejiyun")
+    attempt("nomanifest.tar", tar_bytes([("data/a.txt", b"x", "file")]), "no manifest.json")
+    assert not os.path.exists(os.path.join(workdir, "..", "evil"))
+    # A file missing from the archive yet named by the manifest.
+    short = json.dumps({"format": "kejiyun-backup", "version": 1, "database": None,
+                        "files": [{"path": "data/gone.txt", "size": 1, "sha256": "00"}]}).encode()
+    path = os.path.join(workdir, "short.tar")
+    with open(path, "wb") as f:
+        f.write(tar_bytes([("manifest.json", short, "file")]))
+    r = run("restore", path, "--data", os.path.join(workdir, "into-short"))
+    assert r.returncode == 1 and "missing from the archive" in r.stderr, r.stderr
+
+
+def test_backup_command_line(server):
+    r = run("backup")
+    assert r.returncode == 2 and "usage: kejiyun backup --out FILE" in r.stderr, r
+    out, _ = backup_of(server)
+    r = run("backup", "--out", out, "--data", server.dir)
+    assert r.returncode == 1 and "exists" in r.stderr, r
+    r = run("restore")
+    assert r.returncode == 2 and "usage: kejiyun restore FILE" in r.stderr, r
+    r = run("restore", os.path.join(new_dir(), "no-such.tar"), "--data", new_dir())
+    assert r.returncode == 1 and "No such file" in r.stderr, r
+    h = run("help").stdout
+    assert "kejiyun backup --out FILE" in h and "kejiyun restore FILE" in h, h[:500]
