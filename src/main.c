@@ -41,6 +41,7 @@
 #include "fed/fed.h"    /* federation: identity, peers, the sync worker */
 #include "ops/backup.h" /* backup / restore */
 #include "audit/audit.h"
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -1046,6 +1047,103 @@ static int cmd_restore(int argc, char **argv)
     return rc;
 }
 
+/* ---- export-instance / import-instance (ops/backup.h) ---- */
+
+/* Appends one audit record about the instance (actor: the command line). */
+static int audit_cli(kj_db *db, const char *action, const char *target, json_t *detail)
+{
+    int a = kj_db_begin(db) ? -1 : kj_audit_write(db, NULL, action, "instance", target, "", detail);
+    if (a == 0) a = kj_db_commit(db);
+    else kj_db_rollback(db);
+    if (a) fprintf(stderr, "kejiyun: the audit record failed: %s\n", kj_db_errmsg(db));
+    return a ? -1 : 0;
+}
+
+static int do_export_instance(kj_app *app, kj_db *db, void *ctx)
+{
+    const char *out = ctx;
+    char err[1024];
+    json_t *m = NULL;
+    if (kj_instance_export(db, app->cfg.data, out, KEJIYUN_VERSION, &m, err, sizeof err)) {
+        fprintf(stderr, "kejiyun: export-instance: %s\n", err);
+        return 1;
+    }
+    json_int_t rows = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(m, "tables"), i, t) rows += json_integer_value(json_object_get(t, "rows"));
+    size_t ntables = json_array_size(json_object_get(m, "tables")), nfiles = json_array_size(json_object_get(m, "files"));
+    json_t *detail = json_pack("{s:s, s:I, s:I, s:I}", "file", out, "tables", (json_int_t)ntables, "rows", rows, "files", (json_int_t)nfiles);
+    int a = audit_cli(db, "instance.export", kj_instance_self_id(), detail);
+    json_decref(detail);
+    json_decref(m);
+    if (a) return 1;
+    printf("instance exported: %s (%zu tables, %lld rows, %zu files)\n", out, ntables, (long long)rows, nfiles);
+    return 0;
+}
+
+/* export-instance --out FILE [--data DIR] [--db URL] */
+static int cmd_export_instance(int argc, char **argv)
+{
+    const char *out = NULL;
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else argv[n++] = argv[i];
+    }
+    if (!out || !*out) {
+        fprintf(stderr, "usage: kejiyun export-instance --out FILE [--data DIR] [--db URL]   (tables as JSON lines, files, manifest)\n");
+        return 2;
+    }
+    struct stat st;
+    if (stat(out, &st) == 0) { fprintf(stderr, "kejiyun: export-instance: %s exists: choose a new file name\n", out); return 1; }
+    return with_store(n, argv, do_export_instance, (void *)out);
+}
+
+static int do_import_instance(kj_app *app, kj_db *db, void *ctx)
+{
+    const char *archive = ctx;
+    char err[1024];
+    json_t *m = NULL;
+    if (kj_instance_import(archive, app->store, app->cfg.data, app->cfg.root, kj_search_backend_for_store("sqlite")->conn_hook,
+                           app->analyzer, stdout, &m, err, sizeof err)) {
+        fprintf(stderr, "kejiyun: import-instance: %s\n", err);
+        return 1;
+    }
+    const char *from = json_string_value(json_object_get(m, "instance_id"));
+    json_t *detail = json_pack("{s:s, s:s, s:O}", "archive", archive, "from_instance", from ? from : "",
+                               "exported_at_ms", json_object_get(m, "exported_at_ms") ? json_object_get(m, "exported_at_ms") : json_null());
+    int a = audit_cli(db, "instance.import", from ? from : "", detail);
+    json_decref(detail);
+    int64_t bad_seq = 0;
+    char bad_id[32] = "", why[256] = "";
+    int64_t n = kj_ledger_verify(db, &bad_seq, bad_id, why, sizeof why);
+    if (n < 0) printf("deal log BROKEN at entry seq %lld (id %s): %s\n", (long long)bad_seq, *bad_id ? bad_id : "?", why);
+    else printf("deal log intact: %lld entries verified\n", (long long)n);
+    printf("imported instance %s: start kejiyun on this data directory (its search index is built at the first start)\n", from ? from : "?");
+    json_decref(m);
+    return a || n < 0 ? 1 : 0;
+}
+
+/* import-instance FILE [--data DIR] [--db URL] */
+static int cmd_import_instance(int argc, char **argv)
+{
+    const char *archive = NULL;
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (argv[i][0] != '-' && !archive && (i == 0 || argv[i - 1][0] != '-')) archive = argv[i];
+        else argv[n++] = argv[i];
+    }
+    if (!archive) {
+        fprintf(stderr, "usage: kejiyun import-instance FILE [--data DIR] [--db URL]   (into a new, empty instance)\n");
+        return 2;
+    }
+    FILE *f = fopen(archive, "rb");
+    if (!f) { fprintf(stderr, "kejiyun: import-instance: %s: %s\n", archive, strerror(errno)); return 1; }
+    fclose(f);
+    return with_store(n, argv, do_import_instance, (void *)archive);
+}
+
 static int cmd_version(int argc, char **argv) { printf("kejiyun %s\n", KEJIYUN_VERSION); return 0; }
 
 static int cmd_help(int argc, char **argv);
@@ -1065,6 +1163,8 @@ static const struct {
                             "  center appoint CENTER EMAIL [--role head|staff] [--reason T] | remove CENTER EMAIL [--reason T]   the service centers (audited as \"cli\")" },
     { "backup", cmd_backup, "backup --out FILE [--data DIR] [--db URL]     archive the instance while it serves: a consistent database copy (SQLite) and the data directory's files (docs/deploy.md)" },
     { "restore", cmd_restore, "restore FILE [--data DIR] [--db URL] [--force]   put a backup into an empty data directory (--force: move what is there aside), then check it" },
+    { "export-instance", cmd_export_instance, "export-instance --out FILE [--data DIR] [--db URL]   carry the instance's data to a new deployment: tables as JSON lines, files, manifest (docs/deploy.md)" },
+    { "import-instance", cmd_import_instance, "import-instance FILE [--data DIR] [--db URL]   fill a new, empty instance (SQLite or PostgreSQL) from an export" },
     { "demo", cmd_demo, "demo [--profile sichuan|qinghai] [--data DIR]   load a province's demo data (data/demo/<profile>/; prints the demo accounts)" },
     { "reindex", cmd_reindex, "reindex [--data DIR]                          rebuild the search index and all matches" },
     { "import", cmd_import, "import FILE [--owner EMAIL] [--partial] [--data DIR]   import listings (CSV or JSON)" },

@@ -214,6 +214,7 @@ typedef struct {
     size_t manifest_len, manifest_cap;
     int fd;                       /* the file being written, or -1 */
     bool in_manifest;
+    bool instance;                /* an instance export (tables/, files/), not a backup */
     char name[260];
     uint64_t size;
     crypto_hash_sha256_state sha;
@@ -247,8 +248,10 @@ static int u_begin(void *ctx, const char *name, unsigned mode, uint64_t size, ch
         u->manifest_len = 0;
         return 0;
     }
-    if (strcmp(name, "kejiyun.db") && strncmp(name, "data/", 5)) {
-        snprintf(err, errlen, "entry \"%.100s\" is not part of a kejiyun backup", name);
+    bool ours = u->instance ? (!strncmp(name, "tables/", 7) || !strncmp(name, "files/", 6))
+                            : (!strcmp(name, "kejiyun.db") || !strncmp(name, "data/", 5));
+    if (!ours) {
+        snprintf(err, errlen, "entry \"%.100s\" is not part of a kejiyun %s", name, u->instance ? "instance export" : "backup");
         return -1;
     }
     char path[4096];
@@ -311,17 +314,22 @@ static int u_end(void *ctx, char *err, size_t errlen)
 static int check_manifest(unpack *u, bool want_db, char *err, size_t errlen)
 {
     json_t *m = u->manifest;
-    if (!m) { snprintf(err, errlen, "no manifest.json: not a complete kejiyun backup (truncated?)"); return -1; }
+    const char *what = u->instance ? "instance export" : "backup", *fmt = u->instance ? KJ_INSTANCE_FORMAT : KJ_BACKUP_FORMAT;
+    int max_version = u->instance ? KJ_INSTANCE_VERSION : KJ_BACKUP_VERSION;
+    if (!m) { snprintf(err, errlen, "no manifest.json: not a complete kejiyun %s (truncated?)", what); return -1; }
     const char *format = json_string_value(json_object_get(m, "format"));
     json_int_t version = json_integer_value(json_object_get(m, "version"));
-    if (!format || strcmp(format, KJ_BACKUP_FORMAT)) { snprintf(err, errlen, "not a kejiyun backup (format \"%s\")", format ? format : ""); return -1; }
-    if (version < 1 || version > KJ_BACKUP_VERSION) {
-        snprintf(err, errlen, "backup format version %lld: this kejiyun reads version %d (a newer kejiyun made it)", (long long)version, KJ_BACKUP_VERSION);
+    if (!format || strcmp(format, fmt)) { snprintf(err, errlen, "not a kejiyun %s (format \"%s\")", what, format ? format : ""); return -1; }
+    if (version < 1 || version > max_version) {
+        snprintf(err, errlen, "%s format version %lld: this kejiyun reads version %d (a newer kejiyun made it)", what, (long long)version, max_version);
         return -1;
     }
     json_t *want = json_array();
     json_t *db = json_object_get(m, "database");
     if (json_is_object(db)) json_array_append(want, db);
+    json_t *tables = json_object_get(m, "tables");
+    if (u->instance && !json_is_array(tables)) { json_decref(want); snprintf(err, errlen, "manifest.json: no table list"); return -1; }
+    if (u->instance) json_array_extend(want, tables);
     json_t *files = json_object_get(m, "files");
     if (!json_is_array(files)) { json_decref(want); snprintf(err, errlen, "manifest.json: no file list"); return -1; }
     json_array_extend(want, files);
@@ -445,6 +453,247 @@ int kj_backup_restore(const char *archive, const char *data_dir, const char *db_
     }
     remove_tree(stage);
     json_decref(there);
+    json_decref(u.seen);
+    free(u.manifest_text);
+    if (rc) { json_decref(u.manifest); return -1; }
+    *manifest = u.manifest;
+    return 0;
+}
+
+/* ---- export-instance / import-instance ---- */
+
+typedef struct {
+    FILE *f;
+    crypto_hash_sha256_state sha;
+    uint64_t size;
+} table_sink;
+
+static int sink_line(void *ctx, const char *line, size_t len)
+{
+    table_sink *t = ctx;
+    if (fwrite(line, 1, len, t->f) != len || fputc('\n', t->f) == EOF) return -1;
+    crypto_hash_sha256_update(&t->sha, (const unsigned char *)line, len);
+    crypto_hash_sha256_update(&t->sha, (const unsigned char *)"\n", 1);
+    t->size += len + 1;
+    return 0;
+}
+
+/* Dumps every exported table of src into the archive; the manifest's
+ * "tables" entries into tables. */
+static int export_tables(kj_db *src, FILE *out, json_t *tables, char *err, size_t errlen)
+{
+    json_t *names = kj_store_export_tables(src, err, errlen);
+    if (!names) return -1;
+    int rc = 0;
+    size_t i;
+    json_t *tn;
+    json_array_foreach(names, i, tn) {
+        const char *t = json_string_value(tn);
+        table_sink s = { .f = tmpfile() };
+        if (!s.f) { snprintf(err, errlen, "no temporary file: %s", strerror(errno)); rc = -1; break; }
+        crypto_hash_sha256_init(&s.sha);
+        json_t *cols = NULL;
+        int64_t rows = kj_store_dump_table(src, t, &cols, sink_line, &s, err, errlen);
+        char name[300], h[2 * crypto_hash_sha256_BYTES + 1];
+        unsigned char d[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256_final(&s.sha, d);
+        hex(d, sizeof d, h);
+        snprintf(name, sizeof name, "tables/%s.jsonl", t);
+        if (rows < 0 || fflush(s.f) || fseek(s.f, 0, SEEK_SET) || kj_tar_header(out, name, s.size, 0644, kj_now_ms() / 1000)) {
+            if (rows >= 0) snprintf(err, errlen, "%s: cannot write the archive", t);
+            rc = -1;
+        }
+        char buf[65536];
+        for (size_t n; rc == 0 && (n = fread(buf, 1, sizeof buf, s.f)) > 0;)
+            if (fwrite(buf, 1, n, out) != n) { snprintf(err, errlen, "cannot write the archive (disk full?)"); rc = -1; }
+        if (rc == 0 && kj_tar_pad(out, s.size)) rc = -1;
+        fclose(s.f);
+        if (rc == 0)
+            json_array_append_new(tables, json_pack("{s:s, s:s, s:o, s:I, s:I, s:s}", "name", t, "path", name, "columns", cols,
+                                                    "rows", (json_int_t)rows, "size", (json_int_t)s.size, "sha256", h));
+        else json_decref(cols);
+        if (rc) break;
+    }
+    json_decref(names);
+    return rc;
+}
+
+int kj_instance_export(kj_db *db, const char *data_dir, const char *out_path, const char *version, json_t **manifest,
+                       char *err, size_t errlen)
+{
+    *manifest = NULL;
+    char partial[4096], snap[4096];
+    if (!FITS(partial, "%s.partial", out_path) || !FITS(snap, "%s.db-snapshot", out_path)) {
+        snprintf(err, errlen, "the output path is too long");
+        return -1;
+    }
+    unlink(snap);
+    /* A consistent source: SQLite's copy, or one transaction on PostgreSQL. */
+    kj_store *copy = NULL;
+    kj_db *src = db;
+    int s = kj_db_snapshot(db, snap, err, errlen);
+    if (s < 0) { unlink(snap); return -1; }
+    if (s == 0) {
+        copy = kj_store_open(&kj_sqlite_backend, snap, 1, NULL, NULL, err, errlen);
+        if (!copy) { unlink(snap); return -1; }
+        src = kj_store_acquire(copy);
+    } else if (kj_db_begin(db)) {
+        snprintf(err, errlen, "cannot begin a transaction: %s", kj_db_errmsg(db));
+        return -1;
+    }
+    FILE *out = fopen(partial, "wbx");
+    int rc = out ? 0 : -1;
+    if (!out) snprintf(err, errlen, "%s: %s", partial, strerror(errno));
+    json_t *m = json_pack("{s:s, s:i, s:s, s:I, s:s, s:s, s:I}", "format", KJ_INSTANCE_FORMAT, "version", KJ_INSTANCE_VERSION,
+                          "kejiyun", version ? version : "", "exported_at_ms", (json_int_t)kj_now_ms(),
+                          "instance_id", kj_store_instance_id(db) ? kj_store_instance_id(db) : "",
+                          "source_backend", kj_db_store(db)->be->name,
+                          "schema_version", (json_int_t)kj_db_int(src, 0, "SELECT max(version) FROM schema_migrations", ""));
+    json_t *tables = json_array(), *files = json_array();
+    if (rc == 0) rc = export_tables(src, out, tables, err, errlen);
+    if (copy) { kj_store_release(copy, src); kj_store_close(copy); unlink(snap); }
+    else kj_db_rollback(db);
+    /* The uploaded files (the rows name them). */
+    json_t *list = json_array();
+    char fdir[4096];
+    struct stat st;
+    if (rc == 0 && FITS(fdir, "%s/files", data_dir) && stat(fdir, &st) == 0) rc = walk(data_dir, "files", 1, NULL, NULL, list, err, errlen);
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p) {
+        if (rc) break;
+        char full[4096];
+        join(full, sizeof full, data_dir, json_string_value(p));
+        rc = add_file(out, full, json_string_value(p), files, err, errlen);
+    }
+    json_decref(list);
+    json_object_set_new(m, "tables", tables);
+    json_object_set_new(m, "files", files);
+    char *text = rc ? NULL : json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    if (rc == 0 && (!text || kj_tar_add(out, "manifest.json", text, strlen(text), 0644, kj_now_ms() / 1000) || kj_tar_end(out)))
+        rc = -1, snprintf(err, errlen, "%s: cannot write the archive (disk full?)", partial);
+    free(text);
+    if (out) {
+        if (fflush(out) || fsync(fileno(out))) { if (rc == 0) snprintf(err, errlen, "%s: %s", partial, strerror(errno)); rc = -1; }
+        if (fclose(out) && rc == 0) { snprintf(err, errlen, "%s: %s", partial, strerror(errno)); rc = -1; }
+    }
+    if (rc == 0 && rename(partial, out_path)) { snprintf(err, errlen, "%s: %s", out_path, strerror(errno)); rc = -1; }
+    if (rc) { if (out) unlink(partial); json_decref(m); return -1; }
+    *manifest = m;
+    return 0;
+}
+
+/* Loads the staged tables/<t>.jsonl of every manifest table into stage_db. */
+static int load_tables(kj_db *sdb, const char *stage, json_t *tables, char *err, size_t errlen)
+{
+    if (kj_store_load_mode(sdb)) { snprintf(err, errlen, "the staging database refuses its load mode"); return -1; }
+    size_t i;
+    json_t *t;
+    json_array_foreach(tables, i, t) {
+        const char *name = json_string_value(json_object_get(t, "name")), *path = json_string_value(json_object_get(t, "path"));
+        json_t *cols = json_object_get(t, "columns");
+        char full[4096];
+        if (!name || !path || !json_is_array(cols)) { snprintf(err, errlen, "manifest.json: a table entry without name, path or columns"); return -1; }
+        join(full, sizeof full, stage, path);
+        FILE *f = fopen(full, "r");
+        if (!f) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); return -1; }
+        if (kj_store_load_begin(sdb, name, err, errlen)) { fclose(f); return -1; }
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
+        int64_t n = 0;
+        int rc = 0;
+        while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
+            json_error_t je;
+            json_t *v = json_loadb(line, (size_t)len, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &je);
+            if (!v) { snprintf(err, errlen, "%s:%lld: not a JSON row: %s", path, (long long)n + 1, je.text); rc = -1; }
+            else rc = kj_store_load_row(sdb, name, cols, v, err, errlen);
+            json_decref(v);
+            n++;
+        }
+        free(line);
+        fclose(f);
+        if (rc == 0 && n != json_integer_value(json_object_get(t, "rows"))) {
+            snprintf(err, errlen, "%s: %lld rows, the manifest says %lld", name, (long long)n, (long long)json_integer_value(json_object_get(t, "rows")));
+            rc = -1;
+        }
+        if (kj_store_load_end(sdb, rc == 0, err, errlen) || rc) return -1;
+    }
+    return 0;
+}
+
+int kj_instance_import(const char *archive, kj_store *dst, const char *data_dir, const char *root, kj_conn_hook hook,
+                       void *hook_ctx, FILE *out, json_t **manifest, char *err, size_t errlen)
+{
+    *manifest = NULL;
+    kj_db *to = kj_store_acquire(dst);
+    int64_t users = kj_db_int(to, -1, "SELECT count(*) FROM users", "");
+    int64_t schema = kj_db_int(to, -1, "SELECT max(version) FROM schema_migrations", "");
+    kj_store_release(dst, to);
+    if (users != 0) {
+        snprintf(err, errlen, users < 0 ? "cannot read the destination's accounts" :
+                 "the destination instance already holds %lld accounts: import-instance fills a new, empty instance only", (long long)users);
+        return -1;
+    }
+    char fdir[4096];
+    json_t *there = FITS(fdir, "%s/files", data_dir) ? entries_of(fdir) : NULL;
+    size_t nthere = json_array_size(there);
+    json_decref(there);
+    if (nthere) { snprintf(err, errlen, "%s holds %zu files: import-instance fills a new, empty instance only", fdir, nthere); return -1; }
+    FILE *in = fopen(archive, "rb");
+    if (!in) { snprintf(err, errlen, "%s: %s", archive, strerror(errno)); return -1; }
+    char stage[4096];
+    if (!FITS(stage, "%s/.import-XXXXXX", data_dir) || !mkdtemp(stage)) {
+        fclose(in);
+        snprintf(err, errlen, "%s: %s", data_dir, strerror(errno));
+        return -1;
+    }
+    unpack u = { .stage = stage, .seen = json_object(), .fd = -1, .instance = true };
+    kj_tar_visitor v = { u_begin, u_data, u_end };
+    int rc = kj_tar_each(in, &v, &u, err, errlen);
+    fclose(in);
+    if (u.fd >= 0) close(u.fd);
+    if (rc == 0) rc = check_manifest(&u, false, err, errlen);
+    json_int_t from_schema = u.manifest ? json_integer_value(json_object_get(u.manifest, "schema_version")) : 0;
+    if (rc == 0 && from_schema > schema) {
+        snprintf(err, errlen, "exported at schema version %lld, newer than this kejiyun's %lld: upgrade kejiyun first", (long long)from_schema, (long long)schema);
+        rc = -1;
+    }
+    /* The rows into a staging SQLite database of this version, then into dst. */
+    char sdb_path[4096], mig[4096];
+    kj_store *staging = NULL;
+    if (rc == 0 && (!FITS(sdb_path, "%s/staging.db", stage) || !FITS(mig, "%s/migrations/sqlite", root))) {
+        snprintf(err, errlen, "path too long");
+        rc = -1;
+    }
+    if (rc == 0 && !(staging = kj_store_open(&kj_sqlite_backend, sdb_path, 1, hook, hook_ctx, err, errlen))) rc = -1;
+    if (rc == 0 && kj_store_migrate(staging, mig, err, errlen) < 0) rc = -1;
+    if (rc == 0) {
+        kj_db *sdb = kj_store_acquire(staging);
+        rc = load_tables(sdb, stage, json_object_get(u.manifest, "tables"), err, errlen);
+        kj_store_release(staging, sdb);
+    }
+    if (rc == 0) rc = kj_store_copy(staging, dst, out, err, errlen);
+    kj_store_close(staging);
+    /* The files into place. */
+    if (rc == 0) {
+        char from[4096];
+        json_t *staged;
+        join(from, sizeof from, stage, "files");
+        if ((staged = entries_of(from))) {
+            if (mkdir(fdir, 0750) && errno != EEXIST) { snprintf(err, errlen, "%s: %s", fdir, strerror(errno)); rc = -1; }
+            size_t i;
+            json_t *e;
+            json_array_foreach(staged, i, e) {
+                char a[4096], b[4096];
+                join(a, sizeof a, from, json_string_value(e));
+                join(b, sizeof b, fdir, json_string_value(e));
+                if (rc == 0 && rename(a, b)) { snprintf(err, errlen, "cannot move %s into place: %s", b, strerror(errno)); rc = -1; }
+            }
+            json_decref(staged);
+        }
+    }
+    remove_tree(stage);
     json_decref(u.seen);
     free(u.manifest_text);
     if (rc) { json_decref(u.manifest); return -1; }

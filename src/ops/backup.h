@@ -30,6 +30,8 @@
 
 #define KJ_BACKUP_FORMAT "kejiyun-backup"
 #define KJ_BACKUP_VERSION 1
+#define KJ_INSTANCE_FORMAT "kejiyun-instance"
+#define KJ_INSTANCE_VERSION 1
 
 /** Writes the archive of data_dir (and of db where the backend can copy
  *  itself, see kj_db_snapshot) to out_path, first as out_path.partial,
@@ -53,4 +55,43 @@ int kj_backup_write(kj_db *db, const char *data_dir, const char *db_file, const 
  *  with a one-line reason in err (nothing in place changed). */
 int kj_backup_restore(const char *archive, const char *data_dir, const char *db_path, bool force, json_t **manifest,
                       char *err, size_t errlen);
+
+/*
+ * export-instance / import-instance: an instance's data carried to a new
+ * deployment, on SQLite or PostgreSQL, in a backend-neutral, versioned
+ * archive (docs/deploy.md), again a POSIX ustar file:
+ *   tables/<table>.jsonl  one JSON array per line: a row's values (integers,
+ *                         reals, text, null as stored), columns sorted by
+ *                         name, rows ordered by every column; every table
+ *                         of kj_store_export_tables, parents first
+ *   files/<path>          the uploaded files (data directory's files/)
+ *   manifest.json         last: format "kejiyun-instance", version 1, the
+ *                         instance id, schema version, and per table its
+ *                         name, columns, row count, size and SHA-256, and
+ *                         per file its size and SHA-256.
+ * Users, organizations, studios, listings, 揭榜, 科普, deals and all they
+ * depend on are rows of those tables; sessions, tokens, queues and derived
+ * figures are not carried (the new deployment makes its own).
+ */
+
+/** Writes the export of the instance db (with data_dir/files) to
+ *  out_path (via out_path.partial). SQLite: read from a consistent copy
+ *  (kj_db_snapshot), so writers go on; PostgreSQL: read inside one
+ *  transaction. *manifest gets the manifest (new ref). 0, or -1 with a
+ *  one-line reason in err. */
+int kj_instance_export(kj_db *db, const char *data_dir, const char *out_path, const char *version, json_t **manifest,
+                       char *err, size_t errlen);
+
+/** Imports an export into dst (migrated, without accounts: a new
+ *  instance; refused otherwise) and its files into data_dir/files (which
+ *  must be empty). Unpacks into a staging directory, checks every entry
+ *  against the manifest, loads the rows into a staging SQLite database
+ *  migrated from root/migrations/sqlite (its connections set up by hook,
+ *  e.g. the search tokenizer its schema names; row counts checked), then copies
+ *  them into dst table by table with kj_store_copy (parents first, counts
+ *  verified), then moves the files into place. Prints a line per table on
+ *  out. *manifest gets the manifest (new ref). 0, or -1 with a one-line
+ *  reason in err. */
+int kj_instance_import(const char *archive, kj_store *dst, const char *data_dir, const char *root, kj_conn_hook hook,
+                       void *hook_ctx, FILE *out, json_t **manifest, char *err, size_t errlen);
 #endif

@@ -328,3 +328,165 @@ int kj_store_copy(kj_store *src, kj_store *dst, FILE *out, char *err, size_t err
     kj_store_release(dst, to);
     return rc;
 }
+
+/* ---- export-instance / import-instance (store.h) ---- */
+
+/* Tables an export leaves out: the migration runner's own and the search
+ * index (as above), and what is derived, ephemeral or a secret of this
+ * deployment: sign-in sessions and throttles, one-time e-mail and reset
+ * tokens, federation nonces, queues (mail not yet sent, matches not yet
+ * computed) and derived figures: the matches (recomputed when the new
+ * deployment builds its search index at its first start; the owners'
+ * feedback on them, match_feedback, is carried) and the statistics'
+ * pre-counted figures (rebuilt by the job). */
+static bool not_exported(const char *t)
+{
+    static const char *const left_out[] = {
+        "sessions", "login_throttle", "email_tokens", "password_reset_asks", "fed_nonces", "mail_queue", "match_queue", "matches",
+        "stats_facts", "stats_months", "stats_region_up", "stats_state", "stats_reports", NULL,
+    };
+    if (skipped(t)) return true;
+    for (int i = 0; left_out[i]; i++) if (!strcmp(t, left_out[i])) return true;
+    return false;
+}
+
+json_t *kj_store_export_tables(kj_db *db, char *err, size_t errlen)
+{
+    json_t *all = copy_order(db, db, err, errlen), *out = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(all, i, t) if (!not_exported(json_string_value(t))) json_array_append(out, t);
+    if (!all) { json_decref(out); return NULL; }
+    json_decref(all);
+    return out;
+}
+
+/* The column names of table t, sorted by name (the same on both backends). */
+static json_t *columns_of(kj_db *db, const char *t)
+{
+    json_t *rows = !strcmp(kj_db_store(db)->be->name, "sqlite")
+        ? kj_db_rows(db, "SELECT name AS c FROM pragma_table_info(?) ORDER BY name", "s", t)
+        : kj_db_rows(db, "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() "
+                         "AND table_name = ? ORDER BY column_name", "s", t);
+    if (!rows) return NULL;
+    json_t *out = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) json_array_append(out, json_object_get(r, "c"));
+    json_decref(rows);
+    return out;
+}
+
+static bool plain_name(const char *s)
+{
+    return s && *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
+}
+
+int64_t kj_store_dump_table(kj_db *db, const char *t, json_t **columns, kj_row_sink sink, void *ctx, char *err, size_t errlen)
+{
+    *columns = NULL;
+    if (!plain_name(t)) { snprintf(err, errlen, "%s: not a table name", t ? t : "?"); return -1; }
+    json_t *cols = columns_of(db, t);
+    if (!cols || !json_array_size(cols)) {
+        snprintf(err, errlen, "%s: cannot read its columns: %s", t, kj_db_errmsg(db));
+        json_decref(cols);
+        return -1;
+    }
+    char *sql = NULL;
+    size_t len = 0;
+    FILE *q = open_memstream(&sql, &len);
+    fprintf(q, "SELECT ");
+    size_t i;
+    json_t *c;
+    json_array_foreach(cols, i, c) fprintf(q, "%s\"%s\"", i ? ", " : "", json_string_value(c));
+    fprintf(q, " FROM \"%s\"", t);
+    /* meta: the search format belongs to the deployment that built its index. */
+    if (!strcmp(t, "meta")) fprintf(q, " WHERE key <> 'search_format'");
+    fprintf(q, " ORDER BY ");
+    for (i = 0; i < json_array_size(cols); i++) fprintf(q, "%s%zu", i ? ", " : "", i + 1);
+    fclose(q);
+    kj_stmt *st = kj_db_prepare(db, sql, "");
+    free(sql);
+    if (!st) { snprintf(err, errlen, "%s: cannot read: %s", t, kj_db_errmsg(db)); json_decref(cols); return -1; }
+    int64_t n = 0;
+    int rc;
+    int ncol = (int)json_array_size(cols);
+    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
+        json_t *v = row_values(db, st, ncol);
+        char *line = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        json_decref(v);
+        if (!line) { snprintf(err, errlen, "%s: a value that is not valid UTF-8 text", t); rc = KJ_DB_ERROR; break; }
+        int s = sink(ctx, line, strlen(line));
+        free(line);
+        if (s) { snprintf(err, errlen, "%s: cannot write the export", t); rc = KJ_DB_ERROR; break; }
+        n++;
+    }
+    if (rc != KJ_DB_DONE && !*err) snprintf(err, errlen, "%s: cannot read: %s", t, kj_db_errmsg(db));
+    kj_stmt_finish(db, st);
+    if (rc != KJ_DB_DONE) { json_decref(cols); return -1; }
+    *columns = cols;
+    return n;
+}
+
+int kj_store_load_begin(kj_db *db, const char *t, char *err, size_t errlen)
+{
+    if (!plain_name(t)) { snprintf(err, errlen, "%s: not a table name", t ? t : "?"); return -1; }
+    if (kj_db_begin(db)) { snprintf(err, errlen, "%s: cannot begin: %s", t, kj_db_errmsg(db)); return -1; }
+    char sql[300];
+    snprintf(sql, sizeof sql, "DELETE FROM \"%s\"", t);   /* rows the migrations wrote: the export has them too */
+    if (kj_db_exec(db, sql, "") < 0) {
+        snprintf(err, errlen, "%s: %s", t, kj_db_errmsg(db));
+        kj_db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
+int kj_store_load_row(kj_db *db, const char *t, json_t *columns, json_t *values, char *err, size_t errlen)
+{
+    if (!json_is_array(values) || json_array_size(values) != json_array_size(columns)) {
+        snprintf(err, errlen, "%s: a row with %zu values for %zu columns", t, json_array_size(values), json_array_size(columns));
+        return -1;
+    }
+    char *sql = NULL;
+    size_t len = 0;
+    FILE *q = open_memstream(&sql, &len);
+    fprintf(q, "INSERT INTO \"%s\"(", t);
+    size_t i;
+    json_t *c;
+    bool ok = true;
+    json_array_foreach(columns, i, c) {
+        ok = ok && plain_name(json_string_value(c));
+        fprintf(q, "%s\"%s\"", i ? ", " : "", ok ? json_string_value(c) : "");
+    }
+    fprintf(q, ") VALUES (");
+    for (i = 0; i < json_array_size(columns); i++) fprintf(q, "%s?", i ? ", " : "");
+    fprintf(q, ")");
+    fclose(q);
+    json_t *v;
+    json_array_foreach(values, i, v)
+        ok = ok && (json_is_string(v) || json_is_integer(v) || json_is_real(v) || json_is_null(v));
+    if (!ok) { free(sql); snprintf(err, errlen, "%s: a column name or value of a kind a table cannot hold", t); return -1; }
+    kj_stmt *st = kj_db_prepare_j(db, sql, values);
+    free(sql);
+    int rc = st ? kj_stmt_step(db, st) : KJ_DB_ERROR;
+    kj_stmt_finish(db, st);
+    if (rc < 0) { snprintf(err, errlen, "%s: a row refused: %s", t, kj_db_errmsg(db)); return -1; }
+    return 0;
+}
+
+int kj_store_load_end(kj_db *db, bool ok, char *err, size_t errlen)
+{
+    if (!ok) { kj_db_rollback(db); return -1; }
+    if (kj_db_commit(db)) { snprintf(err, errlen, "commit: %s", kj_db_errmsg(db)); return -1; }
+    return 0;
+}
+
+int kj_store_load_mode(kj_db *db)
+{
+    /* The rows of one table arrive in column order, not parents first (a
+     * center before its parent center): the staging copy checks no keys;
+     * kj_store_copy into the real destination does, table by table. */
+    if (strcmp(kj_db_store(db)->be->name, "sqlite")) return -1;
+    return kj_db_exec(db, "PRAGMA foreign_keys=OFF", "") < 0 ? -1 : 0;
+}

@@ -187,6 +187,31 @@ bool kj_store_schema_current(kj_db *db);
  *  -1 with a one-line reason in err (the tables committed so far stay). */
 int kj_store_copy(kj_store *src, kj_store *dst, FILE *out, char *err, size_t errlen);
 
+/* ---- export-instance / import-instance (copy.c; ops/move.h uses them) ---- */
+
+/** The tables an instance export carries, parents first: every table
+ *  but the migration runner's, the search index, and what is derived,
+ *  ephemeral or a secret of the deployment (sessions, throttles, one-time
+ *  tokens, federation nonces, the mail and match queues, the matches and
+ *  the statistics' pre-counted figures, which the new deployment computes). New ref, or NULL with the reason in err. */
+json_t *kj_store_export_tables(kj_db *db, char *err, size_t errlen);
+/** Receives one exported row: a JSON array on one line (no newline). 0 or -1. */
+typedef int (*kj_row_sink)(void *ctx, const char *line, size_t len);
+/** Every row of table (meta: but the search format) as a compact JSON
+ *  array of its values (integers, reals, text, null as stored), columns
+ *  sorted by name (*columns gets them, new ref), rows ordered by every
+ *  column. The row count, or -1 with the reason in err. */
+int64_t kj_store_dump_table(kj_db *db, const char *table, json_t **columns, kj_row_sink sink, void *ctx, char *err, size_t errlen);
+/** Loading a table of an export into a staging SQLite database:
+ *  kj_store_load_mode once (no foreign-key checks on it; SQLite only, -1
+ *  otherwise), then per table load_begin (a transaction, the table
+ *  emptied), load_row for each row (columns as dumped), load_end (commit,
+ *  or rollback when !ok). 0 or -1 with the reason in err. */
+int kj_store_load_mode(kj_db *db);
+int kj_store_load_begin(kj_db *db, const char *table, char *err, size_t errlen);
+int kj_store_load_row(kj_db *db, const char *table, json_t *columns, json_t *values, char *err, size_t errlen);
+int kj_store_load_end(kj_db *db, bool ok, char *err, size_t errlen);
+
 /** A consistent copy of the whole database in the SQLite file path
  *  (kejiyun backup), made while the instance serves: SQLite's online
  *  backup API copies every page in one step, inside one read transaction,

@@ -91,11 +91,13 @@ def test_anonymous_listing_hides_owner(server):
 # ---- the living platform (src/demo/demo_world.c and data/demo/*.tsv) ----
 
 
-DEMO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "demo")
+# The default profile's files (kejiyun demo --profile sichuan); the media are shared.
+MEDIA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "demo", "media")
+DEMO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "demo", "sichuan")
 
 
 def demo_rows(name):
-    """The data rows of data/demo/NAME as dicts keyed by the header."""
+    """The data rows of data/demo/sichuan/NAME as dicts keyed by the header."""
     rows, header = [], None
     with open(os.path.join(DEMO_DIR, name), encoding="utf-8") as f:
         for line in f:
@@ -272,7 +274,7 @@ def test_demo_popsci_pictures_and_video_are_served(server):
         m = re.search(r'<video[^>]+src="(/popsci/videos/[0-9A-Z]{26})"', page.text)
         assert m, "the video plays in the page"
         r = c.get(m.group(1))
-        size = os.path.getsize(os.path.join(DEMO_DIR, "media", row["video"]))
+        size = os.path.getsize(os.path.join(MEDIA_DIR, row["video"]))
         assert r.status == 200 and r.header("Content-Type") == "video/mp4" and len(r.body) == size, r
         part = c.get(m.group(1), headers={"Range": "bytes=0-99"})
         assert part.status == 206 and len(part.body) == 100, part
