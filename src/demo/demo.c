@@ -118,7 +118,7 @@ int kj_demo_load(kj_db *db, const char *root, const char *data_dir, const char *
     if (!profile || !*profile) profile = "sichuan";
     kj_demo_src src = { .db = db, .root = root, .data_dir = data_dir };
     snprintf(src.dir, sizeof src.dir, "data/demo/%s", profile);
-    if (!kj_demo_profile_name_ok(profile) || !kj_demo_open(&src, "profile.tsv")) {
+    if (!kj_demo_profile_name_ok(profile) || !kj_demo_open(&src, "profile")) {
         char have[512];
         list_profiles(root, have, sizeof have);
         fprintf(stderr, "demo: no demo profile \"%s\" (a directory data/demo/<profile>/ with a profile.tsv); the profiles are: %s\n",
@@ -142,21 +142,19 @@ int kj_demo_load(kj_db *db, const char *root, const char *data_dir, const char *
     kj_db_exec_optional(db, "demo load: commits without fsync",
                         sqlite ? "PRAGMA synchronous=NORMAL" : "SET synchronous_commit = off", "");
     int rc = -1;
-    char path[600];
     const char *reviewer = json_string_value(json_object_get(settings, "popsci_reviewer"));
     const char *events = json_string_value(json_object_get(settings, "events"));
     fprintf(out, "Demo profile %s. Demo accounts (e-mail / password / role):\n", profile);
     static const char *const *cols = account_cols;
-    if (!kj_demo_open(&src, "accounts.tsv")) { kj_demo_fail(&src, "file", "missing (every profile has accounts)"); goto done; }
+    if (!kj_demo_open(&src, "accounts")) { kj_demo_fail(&src, "file", "missing (every profile has accounts)"); goto done; }
     if (kj_demo_tsv(&src, cols, A_NCOLS, account_row, out)) goto done;
     if (kj_demo_centers(&src, out)) goto done;
     /* The second wave of people before the listings: a profile's experts
      * publish achievements too. */
     if (kj_demo_people(&src, out)) goto done;
     fprintf(out, "Demo marketplace:\n");
-    if (kj_demo_open(&src, "listings.tsv") && kj_demo_listings_file(db, root, src.file, out)) goto done;
-    snprintf(path, sizeof path, "%s/popsci.tsv", src.dir);
-    if (kj_demo_open(&src, "popsci.tsv") && kj_popsci_demo(db, root, path, reviewer ? reviewer : "", out)) goto done;
+    if (kj_demo_open(&src, "listings") && kj_demo_listings_file(db, root, src.file, out)) goto done;
+    if (kj_demo_open(&src, "popsci") && kj_popsci_demo(db, root, src.file, reviewer ? reviewer : "", out)) goto done;
     if (kj_demo_world(&src, out)) goto done;
     if (kj_popsci_demo_experts_public(db)) goto done;   /* after the world: its experts too */
     /* Match the demo listings now (freshness from their back-dated days),
@@ -166,7 +164,7 @@ int kj_demo_load(kj_db *db, const char *root, const char *data_dir, const char *
      * events are written as code (demo_events.c); other profiles' events
      * are rows of their events.tsv (demo_events_tsv.c). */
     if (events && !strcmp(events, "chengdu") && kj_demo_events(db, out)) goto done;
-    if (kj_demo_open(&src, "events.tsv") && kj_demo_events_tsv(&src, out)) goto done;
+    if (kj_demo_open(&src, "events") && kj_demo_events_tsv(&src, out)) goto done;
     /* The instance's names and home region, where the operator has not set
      * them (rows written only where none exists). */
     json_t *seed = json_object();

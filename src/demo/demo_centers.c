@@ -49,7 +49,7 @@ static int center_row(kj_demo_src *src, char **f, void *ctx)
 int kj_demo_centers(kj_demo_src *src, FILE *out)
 {
     int n = 0;
-    if (!kj_demo_open(src, "centers.tsv")) return 0;
+    if (!kj_demo_open(src, "centers")) return 0;
     if (kj_demo_tsv(src, center_cols, C_NCOLS, center_row, &n)) return -1;
     fprintf(out, "  %d service centers\n", n);
     return 0;

@@ -281,9 +281,9 @@ int kj_demo_challenges(kj_demo_src *src, FILE *out)
 {
     ctx_t x = { .lists = json_object(), .states = json_object(), .admin = kj_demo_user(src->db, "admin@demo.kejiyun.cn") };
     int rc = x.admin ? 0 : -1;
-    bool have = kj_demo_open(src, "challenge_lists.tsv");
+    bool have = kj_demo_open(src, "challenge_lists");
     if (rc == 0 && have) rc = kj_demo_tsv(src, list_cols, L_NCOLS, list_row, &x);
-    if (rc == 0 && have && kj_demo_open(src, "challenges.tsv")) rc = kj_demo_tsv(src, entry_cols, E_NCOLS, entry_row, &x);
+    if (rc == 0 && have && kj_demo_open(src, "challenges")) rc = kj_demo_tsv(src, entry_cols, E_NCOLS, entry_row, &x);
     kj_demo_clock_now();
     if (rc == 0) fprintf(out, "  %zu 揭榜挂帅 lists, %d entries in %zu states\n", json_object_size(x.lists), x.entries,
                          json_object_size(x.states));

@@ -143,7 +143,7 @@ static int deal_row(kj_demo_src *src, char **f, void *c)
 int kj_demo_deals(kj_demo_src *src, FILE *out)
 {
     int n = 0;
-    if (!kj_demo_open(src, "deals.tsv")) return 0;
+    if (!kj_demo_open(src, "deals")) return 0;
     int rc = kj_demo_tsv(src, deal_cols, D_NCOLS, deal_row, &n);
     kj_demo_clock_now();
     if (rc == 0) fprintf(out, "  %d demo deals\n", n);

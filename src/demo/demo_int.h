@@ -26,8 +26,8 @@ typedef struct {
     char example[96];   /* an account of people.tsv, for the summary line */
 } kj_demo_src;
 
-/** Points src->file at <dir>/<name> and says whether that file exists: a
- *  profile loads only the files it has. */
+/** Points src->file at <dir>/<name>.tsv and says whether that file
+ *  exists: a profile loads only the files it has. */
 bool kj_demo_open(kj_demo_src *src, const char *name);
 
 /** Called with each data line's fields (exactly the header's count). 0 goes

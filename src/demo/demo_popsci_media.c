@@ -132,7 +132,7 @@ static int media_row(kj_demo_src *src, char **f, void *c)
 int kj_demo_popsci_media(kj_demo_src *src, FILE *out)
 {
     row_ctx x = { .src = src };
-    if (!kj_demo_open(src, "popsci_media.tsv")) return 0;
+    if (!kj_demo_open(src, "popsci_media")) return 0;
     int rc = kj_demo_tsv(src, media_cols, M_NCOLS, media_row, &x);
     kj_demo_clock_now();
     if (rc == 0) fprintf(out, "  %d 科普 pictures, %d video (served by this instance)\n", x.pictures, x.videos);

@@ -50,7 +50,7 @@ static int question_row(kj_demo_src *src, char **f, void *ctx)
 int kj_demo_questions(kj_demo_src *src, FILE *out)
 {
     int n = 0;
-    if (!kj_demo_open(src, "questions.tsv")) return 0;
+    if (!kj_demo_open(src, "questions")) return 0;
     int rc = kj_demo_tsv(src, question_cols, Q_NCOLS, question_row, &n);
     kj_demo_clock_now();
     if (rc) return -1;

@@ -80,9 +80,9 @@ static int studio_row(kj_demo_src *src, char **f, void *ctx)
 int kj_demo_studios(kj_demo_src *src, FILE *out)
 {
     int n = 0;
-    if (!kj_demo_open(src, "studios.tsv")) return 0;
+    if (!kj_demo_open(src, "studios")) return 0;
     if (kj_demo_tsv(src, studio_cols, S_NCOLS, studio_row, &n)) return -1;
     kj_demo_clock_now();
     fprintf(out, "  %d demo studios\n", n);
-    return kj_demo_open(src, "studio_listings.tsv") ? kj_demo_listings_file(src->db, src->root, src->file, out) : 0;
+    return kj_demo_open(src, "studio_listings") ? kj_demo_listings_file(src->db, src->root, src->file, out) : 0;
 }

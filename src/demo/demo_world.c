@@ -177,7 +177,7 @@ int kj_demo_people(kj_demo_src *src, FILE *out)
     int n = 0;
     /* Experts register for 科普 topics: the topic table first. */
     if (kj_popsci_ensure_topics(src->db, src->root)) return kj_demo_fail(src, "data/popsci_topics.tsv", "cannot read");
-    if (!kj_demo_open(src, "people.tsv")) return 0;
+    if (!kj_demo_open(src, "people")) return 0;
     if (kj_demo_tsv(src, people_cols, P_NCOLS, person_row, &n)) return -1;
     fprintf(out, "  %d more demo people (password %s), e.g. %s\n", n, DEMO_PASSWORD, src->example);
     return 0;
@@ -187,7 +187,7 @@ int kj_demo_people(kj_demo_src *src, FILE *out)
 
 bool kj_demo_open(kj_demo_src *src, const char *name)
 {
-    snprintf(src->path, sizeof src->path, "%s/%s", src->dir, name);
+    snprintf(src->path, sizeof src->path, "%s/%s.tsv", src->dir, name);
     src->file = src->path;
     char full[2048];
     snprintf(full, sizeof full, "%s/%s", src->root && *src->root ? src->root : ".", src->path);
