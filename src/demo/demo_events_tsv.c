@@ -93,7 +93,7 @@ static int event_row(kj_demo_src *src, char **f, void *ctx)
     kj_err e = { 0 };
     int rc = 0;
     if (kj_event_create(src->db, org, in, id, &e)) rc = event_fail(src, "create", &e);
-    else if (kj_event_act(src->db, org, id, "publish", &e) || kj_event_act(src->db, org, id, "open_registration", &e))
+    else if (kj_event_act(src->db, org, id, "publish", NULL, &e) || kj_event_act(src->db, org, id, "open_registration", NULL, &e))
         rc = event_fail(src, "publish", &e);
     json_decref(in);
     /* Registrations a few days after the announcement; a past event's
