@@ -607,7 +607,8 @@ def test_slow_peer_delays_no_other(server):
             seen.add(peer_row(admin, db_["public_key"])["last_ok_at"])
             time.sleep(0.3)
         assert len(seen) >= 3, "B was harvested %d times in 6 s while the slow peer hung" % len(seen)
-        owner, b_admin = user(b, "scientist"), admin_of(b)
+        owner, b_admin = Client(b), admin_of(b)
+        owner.login("zhuoma@demo.kejiyun.cn", "Demo-2026!")   # a scientist of B's 青海 demo profile
         title = "慢速对端不影响的青海盐湖提锂成果%s" % RUN
         started = time.time()
         listing = publish(owner, b_admin, title=title, keywords=["盐湖", "提锂" + RUN])
