@@ -966,22 +966,32 @@ static int do_backup(kj_app *app, kj_db *db, void *ctx)
     return 0;
 }
 
-/* backup --out FILE [--data DIR] [--db URL] */
-static int cmd_backup(int argc, char **argv)
+/* The "--out FILE" of backup and export-instance: takes it out of argv
+ * (the rest stays for with_store, *n of them) and refuses a missing name
+ * (usage, 2) or an existing file (1): neither command overwrites. */
+static int take_out_file(int argc, char **argv, const char *cmd, const char *what, const char **out, int *n)
 {
-    const char *out = NULL;
-    int n = 0;
+    *out = NULL;
+    *n = 0;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else argv[n++] = argv[i];
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) *out = argv[++i];
+        else argv[(*n)++] = argv[i];
     }
-    if (!out || !*out) {
-        fprintf(stderr, "usage: kejiyun backup --out FILE [--data DIR] [--db URL]   (a tar archive: database copy, data files, manifest)\n");
+    if (!*out || !**out) {
+        fprintf(stderr, "usage: kejiyun %s --out FILE [--data DIR] [--db URL]   %s\n", cmd, what);
         return 2;
     }
     struct stat st;
-    if (stat(out, &st) == 0) { fprintf(stderr, "kejiyun: backup: %s exists: choose a new file name\n", out); return 1; }
-    return with_store(n, argv, do_backup, (void *)out);
+    if (stat(*out, &st) == 0) { fprintf(stderr, "kejiyun: %s: %s exists: choose a new file name\n", cmd, *out); return 1; }
+    return 0;
+}
+
+/* backup --out FILE [--data DIR] [--db URL] */
+static int cmd_backup(int argc, char **argv)
+{
+    const char *out;
+    int n, rc = take_out_file(argc, argv, "backup", "(a tar archive: database copy, data files, manifest)", &out, &n);
+    return rc ? rc : with_store(n, argv, do_backup, (void *)out);
 }
 
 typedef struct { const char *archive; json_t *manifest; } restore_ctx;
@@ -1085,19 +1095,9 @@ static int do_export_instance(kj_app *app, kj_db *db, void *ctx)
 /* export-instance --out FILE [--data DIR] [--db URL] */
 static int cmd_export_instance(int argc, char **argv)
 {
-    const char *out = NULL;
-    int n = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else argv[n++] = argv[i];
-    }
-    if (!out || !*out) {
-        fprintf(stderr, "usage: kejiyun export-instance --out FILE [--data DIR] [--db URL]   (tables as JSON lines, files, manifest)\n");
-        return 2;
-    }
-    struct stat st;
-    if (stat(out, &st) == 0) { fprintf(stderr, "kejiyun: export-instance: %s exists: choose a new file name\n", out); return 1; }
-    return with_store(n, argv, do_export_instance, (void *)out);
+    const char *out;
+    int n, rc = take_out_file(argc, argv, "export-instance", "(tables as JSON lines, files, manifest)", &out, &n);
+    return rc ? rc : with_store(n, argv, do_export_instance, (void *)out);
 }
 
 static int do_import_instance(kj_app *app, kj_db *db, void *ctx)
