@@ -26,6 +26,9 @@ int kj_fts5_totals(kj_db *db, int64_t *rows, int64_t *tokens);
 void kj_fts5_add_term(kj_buf *expr, const char *term, bool all);
 void kj_fts5_add_group(kj_buf *expr, char *const *terms, int n, const char *const *forms, int nforms, bool all);
 char *kj_fts5_typing(char *const *terms, int n, bool last_prefix);
+/* The documents of a page as one JSON array text "[n1,n2,…]" for json_each
+ * (one statement text whatever their number). Caller frees; NULL on OOM. */
+char *kj_fts5_docno_list(const int64_t *docnos, int n);
 /** The tokenizer and ranking functions on a new connection (backend.h
  *  conn_hook); also what test_rank.c sets up on its own database. */
 int kj_search_conn_hook(void *raw_conn, void *ctx);

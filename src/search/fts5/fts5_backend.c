@@ -251,7 +251,7 @@ static int64_t fts5_scan_filtered(kj_db *db, const char *expr, const kj_listing_
 /* The documents of a page as one JSON array text, "[n1,n2,…]": a single
  * statement text whatever their number (json_each), which the connection's
  * statement cache keeps. */
-static char *docno_list(const int64_t *docnos, int n)
+char *kj_fts5_docno_list(const int64_t *docnos, int n)
 {
     kj_buf b = { 0 };
     kj_buf_puts(&b, "[");
@@ -284,7 +284,7 @@ static json_t *rows_by_docno(kj_db *db, kj_stmt *st, const int64_t *docnos, int 
 
 static json_t *fts5_hits(kj_db *db, const int64_t *docnos, int n)
 {
-    char *list = docno_list(docnos, n);
+    char *list = kj_fts5_docno_list(docnos, n);
     kj_stmt *st = kj_db_prepare(db, "SELECT d.doc_id AS id, d.doc_kind, "
                                     "f.title AS f0, f.keywords AS f1, f.summary AS f2, f.body AS f3, "
                                     KJ_SEARCH_HIT_LISTING_COLUMNS ", " KJ_SEARCH_HIT_STUDIO_COLUMNS ", d.rowid AS docno"
@@ -300,7 +300,7 @@ static json_t *fts5_hits(kj_db *db, const int64_t *docnos, int n)
 
 static json_t *fts5_snippets(kj_db *db, const char *expr, const int64_t *docnos, int n)
 {
-    char *list = docno_list(docnos, n);
+    char *list = kj_fts5_docno_list(docnos, n);
     kj_stmt *st = kj_db_prepare(db, "SELECT snippet(search_fts, -1, char(2), char(3), '…', 24) AS snippet, rowid AS docno "
                                     "FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
                                 "ss", expr, list);

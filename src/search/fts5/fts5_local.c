@@ -273,15 +273,6 @@ static void make_names(void)
     studio_names = column_names(KJ_SEARCH_HIT_STUDIO_COLUMNS);
 }
 
-static char *docno_list(const int64_t *docnos, int n)
-{
-    kj_buf b = { 0 };
-    kj_buf_puts(&b, "[");
-    for (int i = 0; i < n; i++) kj_buf_printf(&b, "%s%lld", i ? "," : "", (long long)docnos[i]);
-    kj_buf_puts(&b, "]");
-    return kj_buf_steal(&b, NULL);
-}
-
 static void copy_columns(json_t *to, json_t *from, json_t *names)
 {
     size_t i;
@@ -296,7 +287,7 @@ static json_t *local_hits(kj_db *db, const int64_t *docnos, int n)
 {
     pthread_once(&names_once, make_names);
     kj_db *l = LOCAL(db);
-    char *list = docno_list(docnos, n);
+    char *list = kj_fts5_docno_list(docnos, n);
     json_t *rows = kj_db_rows(l, "SELECT d.doc_id AS id, d.doc_kind, f.title AS f0, f.keywords AS f1, f.summary AS f2, f.body AS f3, "
                                  "d.rowid AS docno FROM search_docs d CROSS JOIN search_fts f ON f.rowid = d.rowid "
                                  "WHERE d.rowid IN (SELECT value FROM json_each(?))", "s", list);
@@ -416,7 +407,7 @@ static int64_t local_scan_filtered(kj_db *db, const char *expr, const kj_listing
     json_t *docs = NULL, *ids = json_array(), *rows = NULL, *where = json_array();
     kj_buf wsql = { 0 };
     if (local_scan(db, expr, false, 0, &c.scan) < 0 || c.oom) goto out;
-    char *list = docno_list(c.docno, (int)c.n);
+    char *list = kj_fts5_docno_list(c.docno, (int)c.n);
     kj_db *l = LOCAL(db);
     docs = kj_db_rows(l, "SELECT rowid AS docno, doc_id, doc_kind FROM search_docs WHERE rowid IN (SELECT value FROM json_each(?))", "s", list);
     free(list);
