@@ -13,18 +13,6 @@
 #include "web/pages_event.h"
 #include "web/pages_search.h"
 
-static void fail(kj_req *req, kj_err *e)
-{
-    if (e->fields && json_object_size(e->fields)) {
-        const char *k;
-        json_t *v;
-        json_object_foreach(e->fields, k, v) kj_field_error(req, kj_arena_strdup(req->arena, k), json_string_value(v));
-        kj_api_invalid(req);
-        return;
-    }
-    kj_answer_err(req, e);
-}
-
 void kj_api_events(kj_req *req)
 {
     bool defaulted;   /* the home region, when the request names none (web/home_region.h) */
@@ -42,7 +30,7 @@ void kj_api_event_create(kj_req *req)
     char id[KJ_ID_LEN + 1];
     kj_err e = { .fields = json_object() };
     int rc = kj_event_create(kj_req_db(req), req->user, req->in, id, &e);
-    if (rc) { fail(req, &e); json_decref(e.fields); return; }
+    if (rc) { kj_answer_err(req, &e); json_decref(e.fields); return; }
     json_decref(e.fields);
     kj_err ve = { 0 };
     json_t *v = kj_event_view(kj_req_db(req), req->user, id, &ve);
@@ -56,7 +44,7 @@ void kj_api_event(kj_req *req)
 {
     kj_err e = { 0 };
     json_t *v = kj_event_view(kj_req_db(req), req->user, kj_req_param(req, 0), &e);
-    if (!v) { fail(req, &e); return; }
+    if (!v) { kj_answer_err(req, &e); return; }
     /* The viewer's ticket code is theirs; nobody else's is in a view. */
     kj_resp_json(req, 200, v);
 }
@@ -64,7 +52,7 @@ void kj_api_event(kj_req *req)
 void kj_api_event_act(kj_req *req)
 {
     kj_err e = { 0 };
-    if (kj_event_act(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "action"), kj_in_str(req, "reason"), &e)) { fail(req, &e); return; }
+    if (kj_event_act(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "action"), kj_in_str(req, "reason"), &e)) { kj_answer_err(req, &e); return; }
     kj_api_event(req);
 }
 
@@ -73,7 +61,7 @@ void kj_api_event_sessions(kj_req *req)
     char id[KJ_ID_LEN + 1];
     kj_err e = { .fields = json_object() };
     int rc = kj_event_session_add(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e);
-    if (rc) { fail(req, &e); json_decref(e.fields); return; }
+    if (rc) { kj_answer_err(req, &e); json_decref(e.fields); return; }
     json_decref(e.fields);
     kj_resp_json(req, 201, json_pack("{s:s}", "id", id));
 }
@@ -87,7 +75,7 @@ void kj_api_event_register(kj_req *req)
     json_object_set_new(in, "lang", json_string(req->lang));
     int rc = kj_event_register(kj_req_db(req), req->user, kj_req_param(req, 0), in, id, &e);
     json_decref(in);
-    if (rc) { fail(req, &e); return; }
+    if (rc) { kj_answer_err(req, &e); return; }
     json_t *r = kj_event_my_registration(kj_req_db(req), req->user, kj_req_param(req, 0));
     kj_resp_header(req, "Location", kj_arena_printf(req->arena, "/api/v1/events/%s/registrations/%s", kj_req_param(req, 0), id));
     kj_resp_json(req, 201, r ? r : json_pack("{s:s}", "id", id));
@@ -97,14 +85,14 @@ void kj_api_event_registrations(kj_req *req)
 {
     kj_err e = { 0 };
     json_t *rows = kj_event_registrations(kj_req_db(req), req->user, kj_req_param(req, 0), &e);
-    if (!rows) { fail(req, &e); return; }
+    if (!rows) { kj_answer_err(req, &e); return; }
     kj_resp_json(req, 200, json_pack("{s:o}", "items", rows));
 }
 
 void kj_api_event_reg_act(kj_req *req)
 {
     kj_err e = { 0 };
-    if (kj_event_reg_act(kj_req_db(req), req->user, kj_req_param(req, 1), kj_in_str(req, "action"), &e)) { fail(req, &e); return; }
+    if (kj_event_reg_act(kj_req_db(req), req->user, kj_req_param(req, 1), kj_in_str(req, "action"), &e)) { kj_answer_err(req, &e); return; }
     kj_resp_json(req, 200, json_pack("{s:s, s:s}", "id", kj_req_param(req, 1), "action", kj_in_str(req, "action")));
 }
 
@@ -112,7 +100,7 @@ void kj_api_event_participants(kj_req *req)
 {
     kj_err e = { 0 };
     json_t *rows = kj_event_participants(kj_req_db(req), req->user, kj_req_param(req, 0), &e);
-    if (!rows) { fail(req, &e); return; }
+    if (!rows) { kj_answer_err(req, &e); return; }
     kj_resp_json(req, 200, json_pack("{s:o}", "items", rows));
 }
 
@@ -121,7 +109,7 @@ void kj_api_event_suggestions(kj_req *req)
     kj_err e = { 0 };
     /* Who may not see the participants may not see suggestions either. */
     json_t *people = kj_event_participants(kj_req_db(req), req->user, kj_req_param(req, 0), &e);
-    if (!people) { fail(req, &e); return; }
+    if (!people) { kj_answer_err(req, &e); return; }
     json_decref(people);
     json_t *items = kj_event_suggestions(kj_req_db(req), req->user, kj_req_param(req, 0), (int)kj_in_int(req, "limit", 10));
     size_t i;
@@ -134,7 +122,7 @@ void kj_api_event_showcase(kj_req *req)
 {
     kj_err e = { 0 };
     if (kj_event_showcase_set(kj_req_db(req), req->user, kj_req_param(req, 0), json_object_get(req->in, "listings"), &e)) {
-        fail(req, &e);
+        kj_answer_err(req, &e);
         return;
     }
     json_t *l = json_object_get(req->in, "listings");
@@ -145,7 +133,7 @@ void kj_api_event_meetings(kj_req *req)
 {
     kj_err e = { 0 };
     json_t *rows = kj_event_meetings(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "scope"), &e);
-    if (!rows) { fail(req, &e); return; }
+    if (!rows) { kj_answer_err(req, &e); return; }
     kj_resp_json(req, 200, json_pack("{s:o}", "items", rows));
 }
 
@@ -153,7 +141,7 @@ void kj_api_event_meeting_request(kj_req *req)
 {
     char id[KJ_ID_LEN + 1];
     kj_err e = { 0 };
-    if (kj_event_meeting_request(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e)) { fail(req, &e); return; }
+    if (kj_event_meeting_request(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e)) { kj_answer_err(req, &e); return; }
     kj_err ge = { 0 };
     json_t *m = kj_event_meeting_get(kj_req_db(req), req->user, id, &ge);
     kj_resp_header(req, "Location", kj_arena_printf(req->arena, "/api/v1/events/%s/meetings/%s", kj_req_param(req, 0), id));
@@ -165,7 +153,7 @@ void kj_api_event_meeting_act(kj_req *req)
     kj_err e = { 0 };
     char deal[KJ_ID_LEN + 1] = "";
     if (kj_event_meeting_act(kj_req_db(req), req->user, kj_req_param(req, 1), kj_in_str(req, "action"), req->in, deal, &e)) {
-        fail(req, &e);
+        kj_answer_err(req, &e);
         return;
     }
     kj_err ge = { 0 };
@@ -179,7 +167,7 @@ void kj_api_event_agenda(kj_req *req)
 {
     kj_err e = { 0 };
     json_t *a = kj_event_agenda(kj_req_db(req), req->user, kj_req_param(req, 0), &e);
-    if (!a) { fail(req, &e); return; }
+    if (!a) { kj_answer_err(req, &e); return; }
     kj_resp_json(req, 200, a);
 }
 
@@ -189,7 +177,7 @@ void kj_api_event_checkin(kj_req *req)
 {
     kj_err e = { 0 };
     json_t *who = NULL;
-    if (kj_event_checkin(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "code"), &who, &e)) { fail(req, &e); return; }
+    if (kj_event_checkin(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "code"), &who, &e)) { kj_answer_err(req, &e); return; }
     kj_resp_json(req, 200, who);
 }
 
@@ -198,7 +186,7 @@ void kj_api_event_report(kj_req *req)
     if (kj_in_str(req, "format") && !strcmp(kj_in_str(req, "format"), "xlsx")) { kj_ev_send_report_xlsx(req, kj_req_param(req, 0)); return; }
     kj_err e = { 0 };
     json_t *r = kj_event_report(kj_req_db(req), req->user, kj_req_param(req, 0), &e);
-    if (!r) { fail(req, &e); return; }
+    if (!r) { kj_answer_err(req, &e); return; }
     kj_resp_json(req, 200, r);
 }
 
@@ -208,7 +196,7 @@ void kj_api_event_projects(kj_req *req)
 {
     kj_err e = { 0 };
     json_t *p = kj_event_projects(kj_req_db(req), req->user, kj_req_param(req, 0), &e);
-    if (!p) { fail(req, &e); return; }
+    if (!p) { kj_answer_err(req, &e); return; }
     kj_resp_json(req, 200, p);
 }
 
@@ -216,7 +204,7 @@ void kj_api_event_project_submit(kj_req *req)
 {
     char id[KJ_ID_LEN + 1];
     kj_err e = { 0 };
-    if (kj_event_project_submit(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e)) { fail(req, &e); return; }
+    if (kj_event_project_submit(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e)) { kj_answer_err(req, &e); return; }
     kj_resp_json(req, 201, json_pack("{s:s, s:s}", "id", id, "state", "submitted"));
 }
 
@@ -225,7 +213,7 @@ void kj_api_event_review_setup(kj_req *req)
     kj_err e = { 0 };
     if (kj_event_review_setup(kj_req_db(req), req->user, kj_req_param(req, 0), json_object_get(req->in, "reviewers"),
                               json_object_get(req->in, "rubric"), &e)) {
-        fail(req, &e);
+        kj_answer_err(req, &e);
         return;
     }
     kj_resp_json(req, 200, json_pack("{s:O, s:O}", "reviewers", json_object_get(req->in, "reviewers"), "rubric", json_object_get(req->in, "rubric")));
@@ -236,7 +224,7 @@ void kj_api_event_project_score(kj_req *req)
     kj_err e = { 0 };
     if (kj_event_review_score(kj_req_db(req), req->user, kj_req_param(req, 1), json_object_get(req->in, "scores"),
                               kj_in_str(req, "comment"), &e)) {
-        fail(req, &e);
+        kj_answer_err(req, &e);
         return;
     }
     kj_resp_json(req, 201, json_pack("{s:s}", "project_id", kj_req_param(req, 1)));
@@ -245,6 +233,6 @@ void kj_api_event_project_score(kj_req *req)
 void kj_api_event_project_place(kj_req *req)
 {
     kj_err e = { 0 };
-    if (kj_event_project_place(kj_req_db(req), req->user, kj_req_param(req, 1), req->in, &e)) { fail(req, &e); return; }
+    if (kj_event_project_place(kj_req_db(req), req->user, kj_req_param(req, 1), req->in, &e)) { kj_answer_err(req, &e); return; }
     kj_api_event_projects(req);
 }

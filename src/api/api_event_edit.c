@@ -11,18 +11,6 @@
 #include "web/app.h"
 #include "web/pages_event.h"
 
-static void fail(kj_req *req, kj_err *e)
-{
-    if (e->kind == KJ_E_INVALID && e->fields && json_object_size(e->fields)) {
-        const char *k;
-        json_t *v;
-        json_object_foreach(e->fields, k, v) kj_field_error(req, kj_arena_strdup(req->arena, k), json_string_value(v));
-        kj_api_invalid(req);
-        return;
-    }
-    kj_answer_err(req, e);
-}
-
 /* The event as the actor sees it now (200). */
 static void answer_event(kj_req *req)
 {
@@ -38,7 +26,7 @@ void kj_api_event_patch(kj_req *req)
     json_t *in = kj_ev_edit_input(req);   /* emptied fields too */
     int rc = kj_event_update(kj_req_db(req), req->user, kj_req_param(req, 0), in, &e);
     json_decref(in);
-    if (rc) fail(req, &e);
+    if (rc) kj_answer_err(req, &e);
     json_decref(e.fields);
     if (!rc) answer_event(req);
 }
@@ -47,7 +35,7 @@ void kj_api_event_delete(kj_req *req)
 {
     kj_err e = { 0 };
     const char *state = NULL;
-    if (kj_event_delete(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "reason"), &state, &e)) { fail(req, &e); return; }
+    if (kj_event_delete(kj_req_db(req), req->user, kj_req_param(req, 0), kj_in_str(req, "reason"), &state, &e)) { kj_answer_err(req, &e); return; }
     kj_resp_json(req, 200, json_pack("{s:s, s:s}", "id", kj_req_param(req, 0), "state", state ? state : "deleted"));
 }
 
@@ -57,7 +45,7 @@ void kj_api_event_session_patch(kj_req *req)
     json_t *in = kj_ev_edit_input(req);   /* emptied fields too */
     int rc = kj_event_session_update(kj_req_db(req), req->user, kj_req_param(req, 0), kj_req_param(req, 1), in, &e);
     json_decref(in);
-    if (rc) fail(req, &e);
+    if (rc) kj_answer_err(req, &e);
     json_decref(e.fields);
     if (!rc) answer_event(req);
 }
@@ -65,7 +53,7 @@ void kj_api_event_session_patch(kj_req *req)
 void kj_api_event_session_delete(kj_req *req)
 {
     kj_err e = { 0 };
-    if (kj_event_session_delete(kj_req_db(req), req->user, kj_req_param(req, 0), kj_req_param(req, 1), &e)) { fail(req, &e); return; }
+    if (kj_event_session_delete(kj_req_db(req), req->user, kj_req_param(req, 0), kj_req_param(req, 1), &e)) { kj_answer_err(req, &e); return; }
     kj_resp_json(req, 200, json_pack("{s:s, s:b}", "id", kj_req_param(req, 1), "deleted", 1));
 }
 
@@ -74,7 +62,7 @@ void kj_api_event_section_add(kj_req *req)
     char id[KJ_ID_LEN + 1];
     kj_err e = { .fields = json_object() };
     int rc = kj_event_section_add(kj_req_db(req), req->user, kj_req_param(req, 0), req->in, id, &e);
-    if (rc) fail(req, &e);
+    if (rc) kj_answer_err(req, &e);
     json_decref(e.fields);
     if (!rc) kj_resp_json(req, 201, json_pack("{s:s}", "id", id));
 }
@@ -85,7 +73,7 @@ void kj_api_event_section_patch(kj_req *req)
     json_t *in = kj_ev_edit_input(req);   /* emptied fields too */
     int rc = kj_event_section_update(kj_req_db(req), req->user, kj_req_param(req, 0), kj_req_param(req, 1), in, &e);
     json_decref(in);
-    if (rc) fail(req, &e);
+    if (rc) kj_answer_err(req, &e);
     json_decref(e.fields);
     if (!rc) answer_event(req);
 }
@@ -93,6 +81,6 @@ void kj_api_event_section_patch(kj_req *req)
 void kj_api_event_section_delete(kj_req *req)
 {
     kj_err e = { 0 };
-    if (kj_event_section_delete(kj_req_db(req), req->user, kj_req_param(req, 0), kj_req_param(req, 1), &e)) { fail(req, &e); return; }
+    if (kj_event_section_delete(kj_req_db(req), req->user, kj_req_param(req, 0), kj_req_param(req, 1), &e)) { kj_answer_err(req, &e); return; }
     kj_resp_json(req, 200, json_pack("{s:s, s:b}", "id", kj_req_param(req, 1), "deleted", 1));
 }

@@ -141,6 +141,11 @@ enum kj_route_flag {
                             * 隐私政策 in force (the documents, the consent itself, sign-out,
                             * the user's own data and account deletion); every other route
                             * sends them to accept first (web/app.c) */
+    KJ_STRICT = 128,       /* a JSON body may name only the route's fields: any other key is
+                            * refused with err.field.unknown (422), so a client that misspells
+                            * a setting, or names one this version lacks, hears so instead of
+                            * a 200 that changed nothing. JSON bodies only: forms carry
+                            * _csrf and picker helpers, and browsers send what the page has. */
 };
 
 struct kj_route {

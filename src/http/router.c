@@ -298,5 +298,14 @@ int kj_validate_inputs(kj_req *req, json_t *raw)
     if (!req->errors) req->errors = json_object();
     const kj_field *f = req->route ? req->route->fields : NULL;
     for (; f && f->name; f++) validate_field(req, f, json_object_get(raw, f->name));
+    if (req->route && (req->route->flags & KJ_STRICT) && !strcmp(req->body_kind, "json") && json_is_object(raw)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(raw, key, v) {
+            bool named = false;
+            for (const kj_field *g = req->route->fields; g && g->name && !named; g++) named = !strcmp(g->name, key);
+            if (!named && !json_object_get(req->errors, key)) json_object_set_new(req->errors, key, json_string("err.field.unknown"));
+        }
+    }
     return (int)json_object_size(req->errors);
 }

@@ -106,7 +106,7 @@ const kj_route kj_routes_deal[] = {
     { KJ_POST, "/api/v1/deals/{id}/reviews/{r}/hide",  kj_api_deal_review_hide, KJ_STAFF, KJ_API, review_fields, "api_deal_review_hide" },
     { KJ_GET,  "/api/v1/deals/{id}/events",            kj_api_deal_events,    SIGNED,    KJ_API, NULL, "api_deal_events" },
     { KJ_GET,  "/api/v1/mail-prefs",                   kj_api_mail_prefs,     SIGNED,    KJ_API, NULL, "api_mail_prefs" },
-    { KJ_PUT,  "/api/v1/mail-prefs",                   kj_api_mail_prefs_put, SIGNED,    KJ_API, mail_pref_fields, "api_mail_prefs" },
+    { KJ_PUT,  "/api/v1/mail-prefs",                   kj_api_mail_prefs_put, SIGNED,    KJ_API | KJ_STRICT, mail_pref_fields, "api_mail_prefs" },
     { KJ_GET,  "/api/v1/ratings/{kind}/{id}",          kj_api_ratings,        KJ_PUBLIC, KJ_API, ratings_fields, "api_ratings" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };

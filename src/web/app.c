@@ -422,7 +422,14 @@ void kj_answer_err(kj_req *req, const kj_err *e)
     const char *key = e->key ? e->key : "err.internal";
     if (!kj_wants_json(req)) { kj_error(req, status, key); return; }
     if (status == 422) {
-        kj_field_error(req, e->field ? e->field : "form", key);
+        /* A form checked whole (err.h, fields): every refused input, not the first only. */
+        if (e->fields && json_object_size(e->fields)) {
+            const char *k;
+            json_t *v;
+            json_object_foreach(e->fields, k, v) kj_field_error(req, kj_arena_strdup(req->arena, k), json_string_value(v));
+        } else {
+            kj_field_error(req, e->field ? e->field : "form", key);
+        }
         kj_api_invalid(req);
         return;
     }

@@ -200,6 +200,10 @@ def mail_preferences(server, smtp):
                                                                    "workorder", "verification", "event")}, r
     assert Client(server).api("GET", "/api/v1/mail-prefs").status == 401
     assert provider.api("PUT", "/api/v1/mail-prefs", {"message": "sometimes"}).status == 422
+    # A category this version lacks (a typo) is refused by name, and nothing is changed.
+    r = provider.api("PUT", "/api/v1/mail-prefs", {"message": "off", "mesage": "off"})
+    assert r.status == 422 and [(e["field"], e["code"]) for e in r.json["errors"]] == [("mesage", "err.field.unknown")], r
+    assert provider.api("GET", "/api/v1/mail-prefs").json["message"] == "each"
     r = client.api("PUT", "/api/v1/mail-prefs", {"message": "off", "offer": "digest"})
     assert r.status == 200 and r.json["message"] == "off" and r.json["offer"] == "digest", r
     page = client.get("/settings/mail").text
