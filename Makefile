@@ -78,10 +78,13 @@ run: deps kejiyun
 
 # The suite runs against the sanitizer build; tests/run sums every part
 # into one closing line "N passed, N failed".
+# The build is the first line of the suite's timeline (tests/timeline.py).
+TIMELINE := $(CURDIR)/tests/artifacts/timeline.jsonl
 test:
 	@bash scripts/deps.sh --test
-	@$(MAKE) --no-print-directory kejiyun san fuzz-build
-	@bash tests/run
+	@mkdir -p tests/artifacts && : > $(TIMELINE)
+	@KEJIYUN_TIMELINE=$(TIMELINE) python3 tests/timeline.py run build -- $(MAKE) --no-print-directory kejiyun san fuzz-build
+	@KEJIYUN_TIMELINE=$(TIMELINE) bash tests/run
 
 # The PostgreSQL lane alone (tests/pg/run): a throw-away PostgreSQL 15
 # cluster, the schema equivalence test and the HTTP modules listed in

@@ -64,6 +64,22 @@ const SANITIZER_MARKERS = [/ERROR: AddressSanitizer/, /ERROR: LeakSanitizer/, /r
 
 let passed = 0;
 let failed = 0;
+// tests/timeline.py: one line per test in KEJIYUN_TIMELINE (when tests/run
+// keeps a timeline), with the server's CPU during the test.
+const TIMELINE = process.env.KEJIYUN_TIMELINE || null;
+let serverPid = null;
+const procCpu = (pid) => {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').pop().trim().split(/\s+/);
+    return (Number(f[11]) + Number(f[12])) / 100;   // USER_HZ, 100 on Linux
+  } catch { return 0; }
+};
+const timeline = (name, startMs, endMs, extra) => {
+  if (!TIMELINE) return;
+  try {
+    fs.appendFileSync(TIMELINE, JSON.stringify({ kind: 'browser', name, start: startMs / 1000, end: endMs / 1000, ...extra }) + '\n');
+  } catch { /* the timeline is a convenience */ }
+};
 const report = (name, error, ms) => {
   const took = ms === undefined ? '' : ` (${(ms / 1000).toFixed(1)} s)`;
   if (!error) { passed++; console.log(`ok - ${name}${took}`); return; }
@@ -145,6 +161,7 @@ async function runTest(browser, test, env) {
   };
   let error = null;
   const started = Date.now();
+  const cpu0 = serverPid ? procCpu(serverPid) : 0;
   try {
     await withTimeout(test.fn(t), (test.budget || DEFAULT_BUDGET) * ACTION_TIMEOUT_MS, 'test');
     if (t.problems.length) throw new Error(t.problems.join('; '));
@@ -165,6 +182,7 @@ async function runTest(browser, test, env) {
     for (const c of contexts) await c.close().catch(() => {});
   }
   report(test.name, error, Date.now() - started);
+  timeline(test.name, started, Date.now(), { server_cpu: serverPid ? Math.round((procCpu(serverPid) - cpu0) * 100) / 100 : 0 });
 }
 
 /** Screenshots of Chinese pages are useless without a CJK font (tofu boxes). */
@@ -202,6 +220,7 @@ async function main() {
     return;
   }
   let server;
+  const serverStarted = Date.now();
   try {
     server = await startServer(BIN, { healthTimeoutMs: Math.max(60000, 3 * ACTION_TIMEOUT_MS), extraArgs: [...mail.serverArgs, '--fed-sync-ms', '1000'] });  // fed.mjs: peers sync every second
   } catch (e) {
@@ -211,6 +230,7 @@ async function main() {
     return;
   }
 
+  timeline('setup: server (demo load, start to healthy)', serverStarted, Date.now(), {});
   let browser;
   try {
     browser = await pw.chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60000 });
@@ -223,6 +243,7 @@ async function main() {
     // launch(args): a browser of the test's own with extra Chromium
     // switches (checkin_camera.mjs: a fake camera playing a file); the test closes it.
     const launch = (args) => pw.chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...args], timeout: 60000 });
+    serverPid = server.pid;
     const env = { base: server.base, artifacts: ARTIFACTS, zh: loadCatalog('zh-CN'), en: loadCatalog('en'), mail, launch };
     for (const test of tests) await runTest(browser, test, env);
     await browser.close().catch(() => {});

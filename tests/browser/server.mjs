@@ -89,5 +89,5 @@ export async function startServer(bin, { healthTimeoutMs = 60000, extraArgs = []
     }
     await sleep(100);
   }
-  return { base, dataDir, logPath, log, stop };
+  return { base, dataDir, logPath, log, stop, pid: proc.pid };
 }

@@ -20,6 +20,14 @@ import urllib.parse
 import uuid
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import timeline  # noqa: E402
+
+# Set by run.py: the module (and lane) whose servers these are, for the
+# suite's timeline (tests/timeline.py).
+TIMELINE_MODULE = None
+TIMELINE_LANE = None
+TIMELINE_SUITE = "pg" if os.environ.get("KEJIYUN_TEST_PG") else "http"
 BIN = os.environ.get("KEJIYUN_BIN", os.path.join(ROOT, "build", "san", "kejiyun"))
 
 DEMO = {
@@ -132,6 +140,7 @@ def pg_demo_copy(data_dir, command, environment):
 
 class Server:
     def __init__(self, extra_args=(), demo=True, env=None, data_dir=None, test_mode=True, fresh_demo=False):
+        t_begin, cpu_begin = time.time(), timeline.children_cpu()
         self.dir = data_dir or tempfile.mkdtemp(prefix="kejiyun-test-")
         self.port = free_port()
         self.base = "127.0.0.1:%d" % self.port
@@ -153,6 +162,7 @@ class Server:
         if demo and not copied:
             subprocess.run([*demo_command, "--data", self.dir], check=True, stdout=subprocess.DEVNULL,
                            env=environment, cwd=ROOT)
+        t_serve, cpu_serve = time.time(), timeline.children_cpu()
         # test_mode=False: a server as in production, without /__test routes.
         mode = ["--test-mode"] if test_mode else []
         self.proc = subprocess.Popen(
@@ -177,6 +187,12 @@ class Server:
             try:
                 r = Client(self).get("/healthz")
                 if r.status == 200:
+                    timeline.record("server", " ".join(extra_args)[:80], t_begin, time.time(),
+                                    module=TIMELINE_MODULE, lane=TIMELINE_LANE, suite=TIMELINE_SUITE,
+                                    demo=round(t_serve - t_begin, 2) if demo else 0,
+                                    demo_cpu=round(cpu_serve - cpu_begin, 2) if demo else 0,
+                                    up=round(time.time() - t_serve, 2), up_cpu=round(timeline.proc_cpu(self.proc.pid), 2),
+                                    copied=bool(copied))
                     return
             except OSError:
                 pass

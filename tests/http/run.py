@@ -27,6 +27,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+import timeline  # noqa: E402  (tests/timeline.py, on the path through harness)
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -77,10 +78,11 @@ def parallel(names, jobs):
         load[i] += weight(name, times)
     started = time.time()
     procs = []
-    for lane in lanes:
+    for i, lane in enumerate(lanes):
         if lane:
             procs.append(subprocess.Popen([sys.executable, os.path.abspath(__file__), "--lane", ",".join(lane)],
-                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                          env=dict(os.environ, KEJIYUN_HTTP_LANE=str(i + 1))))
     passed = failed = 0
     for p in procs:
         out, _ = p.communicate()
@@ -138,8 +140,13 @@ def main():
     passed = failed = 0
     shared = None
     started = time.time()
+    lane_id = os.environ.get("KEJIYUN_HTTP_LANE", "0")
+    harness.TIMELINE_LANE = lane_id
     for mod in load_modules(lane_names):
         mod_started = time.time()
+        harness.TIMELINE_MODULE = mod.__name__
+        cpu0 = timeline.self_cpu() + timeline.children_cpu() + (timeline.proc_cpu(shared.proc.pid) if shared else 0)
+        took = []
         args = getattr(mod, "SERVER_ARGS", None)
         if args is None:
             if shared is None:
@@ -153,6 +160,7 @@ def main():
             t0 = time.time()
             try:
                 fn(server)
+                took.append((name, time.time() - t0))
                 passed += 1
                 print("ok - %s.%s (%.2fs)" % (mod.__name__, name, time.time() - t0), flush=True)
             except Exception as e:  # a failed assertion or an unexpected error
@@ -166,6 +174,11 @@ def main():
                 failed += 1
                 print("not ok - %s: sanitizer report in server log\n%s" % (mod.__name__, log[-4000:]))
         print("lane-time: %s %.1f" % (mod.__name__, time.time() - mod_started), flush=True)
+        cpu1 = timeline.self_cpu() + timeline.children_cpu() + (timeline.proc_cpu(shared.proc.pid) if shared else 0)
+        took.sort(key=lambda t: -t[1])
+        timeline.record("module", mod.__name__, mod_started, time.time(), cpu1 - cpu0, lane=lane_id,
+                        suite=harness.TIMELINE_SUITE, tests=len(tests), own_server=own,
+                        slowest=[(n, round(t, 1)) for n, t in took[:3]])
     if shared:
         code, log = shared.stop()
         if "ERROR: AddressSanitizer" in log or "runtime error:" in log or "LeakSanitizer" in log:
