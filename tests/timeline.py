@@ -168,8 +168,9 @@ def report(argv):
         all_demo = sum(s.get("demo", 0) for s in starts)
         all_demo_cpu = sum(s.get("demo_cpu", 0) for s in starts)
         all_up = sum(s.get("up", 0) for s in starts)
-        print("servers started: %d; demo loads %d, %.1f s wall, %.1f s CPU; start to healthy %.1f s wall in all" % (
-            len(starts), sum(1 for s in starts if s.get("demo")), all_demo, all_demo_cpu, all_up))
+        print("servers started: %d (%d on a demo copy); demo loads and copies %.1f s wall, %.1f s CPU; start to healthy %.1f s wall, %.1f s CPU" % (
+            len(starts), sum(1 for s in starts if s.get("copied")), all_demo, all_demo_cpu, all_up,
+            sum(s.get("up_cpu", 0) for s in starts)))
     tests = sorted((e for e in events if e["kind"] == "browser"), key=lambda e: -(e["end"] - e["start"]))
     if tests:
         print("\n== the %d slowest browser tests (wall; the server's CPU during the test)" % min(10, len(tests)))

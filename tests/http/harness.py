@@ -138,6 +138,44 @@ def pg_demo_copy(data_dir, command, environment):
     return url
 
 
+def sqlite_demo_copy(data_dir, command, environment):
+    """On SQLite, data_dir gets a copy of the demo (the database file and
+    the files it refers to) that `command` (`kejiyun demo [--profile P]`)
+    made once per binary and profile in the run's scratch directory
+    (KEJIYUN_TEST_SCRATCH, made by run.py): a copy takes milliseconds where
+    loading the demo under ASan costs about 3 s of CPU, and a run starts
+    some 80 servers. Returns True, or False where there is no scratch
+    directory. As on PostgreSQL (pg_demo_copy) every copy has the template's
+    instance id: an instance that must differ loads its own
+    (Server(fresh_demo=True))."""
+    scratch = os.environ.get("KEJIYUN_TEST_SCRATCH")
+    if not scratch or not os.path.isdir(scratch):
+        return False
+    import fcntl
+    import hashlib
+    st = os.stat(BIN)
+    key = hashlib.sha1(repr((BIN, st.st_mtime_ns, st.st_size, command[1:])).encode()).hexdigest()[:12]
+    tdir = os.path.join(scratch, "demo-" + key)
+    marker = os.path.join(scratch, "demo-" + key + ".done")
+    # Lanes are processes: the first makes the template, the others wait.
+    with open(tdir + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(marker):
+            shutil.rmtree(tdir, ignore_errors=True)
+            subprocess.run([*command, "--data", tdir], check=True, stdout=subprocess.DEVNULL,
+                           env=environment, cwd=ROOT)
+            with open(marker, "w") as f:
+                f.write(command[0])
+    os.makedirs(data_dir, exist_ok=True)
+    for name in os.listdir(tdir):
+        src = os.path.join(tdir, name)
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(data_dir, name), dirs_exist_ok=True)
+        else:
+            shutil.copy(src, os.path.join(data_dir, name))
+    return True
+
+
 class Server:
     def __init__(self, extra_args=(), demo=True, env=None, data_dir=None, test_mode=True, fresh_demo=False):
         t_begin, cpu_begin = time.time(), timeline.children_cpu()
@@ -159,6 +197,8 @@ class Server:
         if self.db_url:
             environment["KEJIYUN_DB"] = self.db_url
         environment.update(env or {})
+        if demo and not copied and not self.db_url and not fresh_demo and not env:
+            copied = sqlite_demo_copy(self.dir, demo_command, environment)
         if demo and not copied:
             subprocess.run([*demo_command, "--data", self.dir], check=True, stdout=subprocess.DEVNULL,
                            env=environment, cwd=ROOT)

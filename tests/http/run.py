@@ -56,6 +56,27 @@ def load_modules(names):
     return mods
 
 
+# Module times measured on a whole run (a fresh clone has no artifacts):
+# where tests/artifacts/http-times*.json does not know a module yet.
+# Section "sqlite" for these lanes, "pg" for the PostgreSQL lane.
+KNOWN_TIMES = os.path.join(HERE, "module-times.json")
+
+
+def load_times():
+    times = {}
+    try:
+        with open(KNOWN_TIMES, encoding="utf-8") as f:
+            times.update(json.load(f).get("pg" if os.environ.get("KEJIYUN_TEST_PG") else "sqlite", {}))
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        with open(TIMES, encoding="utf-8") as f:
+            times.update(json.load(f))
+    except (OSError, ValueError):
+        pass
+    return times
+
+
 def weight(name, times):
     if name in times:
         return times[name]
@@ -63,30 +84,46 @@ def weight(name, times):
         return 2.0 * len(re.findall(r"^def test_", f.read(), re.M))
 
 
+def take_next(queue):
+    """The next module name from the queue file (one per line, longest
+    first), removed under a lock: lanes are processes. None when empty."""
+    import fcntl
+    with open(queue, "r+", encoding="utf-8") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        names = [n for n in f.read().split("\n") if n]
+        if not names:
+            return None
+        f.seek(0)
+        f.truncate()
+        f.write("\n".join(names[1:]))
+        return names[0]
+
+
 def parallel(names, jobs):
-    """Runs names in `jobs` child lanes; returns the exit code."""
-    try:
-        with open(TIMES, encoding="utf-8") as f:
-            times = json.load(f)
-    except (OSError, ValueError):
-        times = {}
-    lanes = [[] for _ in range(jobs)]
-    load = [0.0] * jobs
-    for name in sorted(names, key=lambda n: -weight(n, times)):
-        i = load.index(min(load))
-        lanes[i].append(name)
-        load[i] += weight(name, times)
+    """Runs names in `jobs` child lanes; returns the exit code.
+
+    Lanes take modules from one queue, longest first (the last run's
+    times, else tests/http/module-times.json, else 2 s a test): a lane
+    that is done takes the next module, so the lanes end within about one
+    short module of each other whatever the estimates' errors, and any
+    list of modules is balanced, not only the one the times were
+    measured on."""
+    times = load_times()
+    order = sorted(names, key=lambda n: -weight(n, times))
+    queue = os.path.join(os.environ["KEJIYUN_TEST_SCRATCH"], "queue-%d" % os.getpid())
+    with open(queue, "w", encoding="utf-8") as f:
+        f.write("\n".join(order))
     started = time.time()
     procs = []
-    for i, lane in enumerate(lanes):
-        if lane:
-            procs.append(subprocess.Popen([sys.executable, os.path.abspath(__file__), "--lane", ",".join(lane)],
-                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                          env=dict(os.environ, KEJIYUN_HTTP_LANE=str(i + 1))))
+    for i in range(jobs):
+        procs.append(subprocess.Popen([sys.executable, os.path.abspath(__file__), "--queue", queue],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                      env=dict(os.environ, KEJIYUN_HTTP_LANE=str(i + 1))))
     passed = failed = 0
     for p in procs:
         out, _ = p.communicate()
         sys.stdout.write(out)
+        sys.stdout.flush()
         m = re.search(r"^lane: (\d+) passed, (\d+) failed$", out, re.M)
         if m:
             passed += int(m.group(1))
@@ -96,6 +133,10 @@ def parallel(names, jobs):
             print("not ok - a test lane ended without a summary (exit %s)" % p.returncode)
         for name, secs in re.findall(r"^lane-time: (\S+) ([0-9.]+)$", out, re.M):
             times[name] = float(secs)
+    left = take_next(queue)
+    if left:
+        failed += 1
+        print("not ok - modules never run (every lane ended): %s ..." % left)
     try:
         os.makedirs(os.path.dirname(TIMES), exist_ok=True)
         with open(TIMES, "w", encoding="utf-8") as f:
@@ -108,7 +149,21 @@ def parallel(names, jobs):
 
 
 def main():
-    argv = sys.argv[1:]
+    # The demo templates that servers copy (harness.sqlite_demo_copy): one
+    # scratch directory for the whole run, shared by its lanes.
+    if os.environ.get("KEJIYUN_TEST_SCRATCH"):
+        return run(sys.argv[1:])
+    import shutil
+    import tempfile
+    scratch = tempfile.mkdtemp(prefix="kejiyun-test-scratch-")
+    os.environ["KEJIYUN_TEST_SCRATCH"] = scratch
+    try:
+        return run(sys.argv[1:])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run(argv):
     jobs = int(os.environ.get("KEJIYUN_HTTP_JOBS", "3"))
     lane = None
     pattern = None
@@ -121,6 +176,8 @@ def main():
             only = [n for n in argv.pop(0).split(",") if n]
         elif a == "--lane":
             lane = argv.pop(0).split(",")
+        elif a == "--queue":
+            lane = argv.pop(0)
         else:
             pattern = a
     if lane is None:
@@ -142,7 +199,17 @@ def main():
     started = time.time()
     lane_id = os.environ.get("KEJIYUN_HTTP_LANE", "0")
     harness.TIMELINE_LANE = lane_id
-    for mod in load_modules(lane_names):
+    def modules():
+        if isinstance(lane_names, str):     # a queue file shared by the lanes
+            while True:
+                name = take_next(lane_names)
+                if name is None:
+                    return
+                yield load_modules([name])[0]
+        else:
+            yield from load_modules(lane_names)
+
+    for mod in modules():
         mod_started = time.time()
         harness.TIMELINE_MODULE = mod.__name__
         cpu0 = timeline.self_cpu() + timeline.children_cpu() + (timeline.proc_cpu(shared.proc.pid) if shared else 0)
