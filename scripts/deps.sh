@@ -19,7 +19,9 @@ build_pkgs=(
   libcairo2-dev libpango1.0-dev fonts-wqy-microhei   # contract PDFs: cairo + pango, CJK glyphs
   tzdata                                          # the instance time zone (setting time_zone)
 )
-test_pkgs=( python3 chromium fonts-wqy-microhei sqlite3 python3-aiosmtpd poppler-utils
+# chromium-headless-shell: the browser tests' Chromium (half the CPU of the
+# desktop one, tests/browser/run.mjs); chromium stays for CHROMIUM_BIN.
+test_pkgs=( python3 chromium chromium-headless-shell fonts-wqy-microhei sqlite3 python3-aiosmtpd poppler-utils
             postgresql-15 )   # make test-pg (tests/pg): initdb, pg_ctl, psql
 # haproxy: tests/http/test_multinode.py puts two nodes behind it.
 test_pkgs+=( haproxy )
