@@ -145,11 +145,12 @@ def sqlite_demo_copy(data_dir, command, environment):
     (KEJIYUN_TEST_SCRATCH, made by run.py): a copy takes milliseconds where
     loading the demo under ASan costs about 3 s of CPU, and a run starts
     some 80 servers. Returns True, or False where there is no scratch
-    directory. As on PostgreSQL (pg_demo_copy) every copy has the template's
+    directory (or KEJIYUN_TEST_DEMO_COPY=0: every server loads its own).
+    As on PostgreSQL (pg_demo_copy) every copy has the template's
     instance id: an instance that must differ loads its own
     (Server(fresh_demo=True))."""
     scratch = os.environ.get("KEJIYUN_TEST_SCRATCH")
-    if not scratch or not os.path.isdir(scratch):
+    if not scratch or not os.path.isdir(scratch) or os.environ.get("KEJIYUN_TEST_DEMO_COPY") == "0":
         return False
     import fcntl
     import hashlib
