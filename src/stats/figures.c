@@ -218,10 +218,99 @@ static void take_fact(acc *a, int where, const char *metric, int month, const ch
     } else if (!strcmp(metric, "fed")) add(sub(a->fed, dim), dim2, n);
 }
 
+/* ---- a period at its grains ---- */
+
+/* Test hook (stats.h): every period read from its day rows. */
+static atomic_bool days_only;
+void kj_stats_test_days_only(bool on) { atomic_store(&days_only, on); }
+
+bool kj_stats_has_months(const char *region)
+{
+    if (!region || !*region) return true;
+    const kj_region *r = kj_regions_get(kj_regions_current(), region);
+    return r && (!strcmp(r->level, "province") || !strcmp(r->level, "city"));   /* MONTH_LEVELS */
+}
+
+/* A range of the column day: days YYYYMMDD, months YYYYMM, or 0 (states). */
+typedef struct { int lo, hi; } range;
+
+/* The parts of the period from … to (days, both included) at the grains
+ * they are read at (stats.h, "grains"): the whole months in it from their
+ * month rows, the days of a month it covers only in part (at most one at
+ * each end) from their day rows. Writes 1 to 3 ranges; returns how many. */
+static int split(int from, int to, bool months, range part[3])
+{
+    int fm = from / 100, tm = to / 100, tm_last = kj_stats_month_last_day(tm);
+    int first = from % 100 == 1 ? fm : kj_stats_month_add(fm, 1);   /* the first whole month */
+    int last = to == tm_last ? tm : kj_stats_month_add(tm, -1);     /* the last one */
+    if (!months || atomic_load(&days_only) || first > last) {
+        part[0] = (range){ from, to };
+        return 1;
+    }
+    int n = 0;
+    if (from % 100 != 1) part[n++] = (range){ from, kj_stats_month_last_day(fm) };
+    part[n++] = (range){ first, last };
+    if (to != tm_last) part[n++] = (range){ tm * 100 + 1, to };
+    return n;
+}
+
+/* The facts of a period as SQL for a FROM clause (new string, or NULL):
+ * "SELECT cols FROM stats_facts WHERE cond AND day BETWEEN ? AND ?" for
+ * each part of from … to (split; months: the regions cond reads have month
+ * rows), and for the states (day 0) first when states, joined by UNION
+ * ALL: each part is one stretch of the table's key (gen, region, metric,
+ * day). Appends to params, for each part, cond's parameters (cp) and the
+ * part's range. cols and cond are literals of this file, never input. */
+static char *period_sql(const char *cols, const char *cond, json_t *cp, int from, int to, bool months, bool states,
+                        json_t *params)
+{
+    static const char sel[] = "SELECT ", frm[] = " FROM stats_facts WHERE ", rng[] = " AND day BETWEEN ? AND ?",
+                      uni[] = " UNION ALL ";
+    range part[4];
+    int n = 0;
+    if (states) part[n++] = (range){ 0, 0 };
+    n += split(from, to, months, part + n);
+    size_t len = (size_t)n * (strlen(sel) + strlen(cols) + strlen(frm) + strlen(cond) + strlen(rng) + strlen(uni)) + 1;
+    char *sql = malloc(len);
+    if (!sql) return NULL;
+    *sql = 0;
+    for (int i = 0; i < n; i++) {
+        if (i) strcat(sql, uni);
+        strcat(strcat(strcat(strcat(strcat(sql, sel), cols), frm), cond), rng);
+        size_t j;
+        json_t *x;
+        json_array_foreach(cp, j, x) json_array_append(params, x);
+        json_array_append_new(params, json_integer(part[i].lo));
+        json_array_append_new(params, json_integer(part[i].hi));
+    }
+    return sql;
+}
+
+/* Runs "head (period_sql ...) f tail" with params (both released). */
+static kj_stmt *prepare_period(kj_db *db, const char *head, char *facts, const char *tail, json_t *params)
+{
+    kj_stmt *st = NULL;
+    size_t len = facts ? strlen(head) + strlen(facts) + strlen(tail) + 8 : 0;
+    char *sql = len ? malloc(len) : NULL;
+    if (sql) {
+        snprintf(sql, len, "%s(%s) f %s", head, facts, tail);
+        st = kj_db_prepare_j(db, sql, params);
+    }
+    free(sql);
+    free(facts);
+    json_decref(params);
+    return st;
+}
+
+/* The metrics read for the period: all but the flows (read_flows) and one
+ * of the median's histograms (per domain under a domain filter, else the
+ * one across all domains: stats.h). */
+#define PERIOD_METRICS(eoi) "('l_pub', 'l_open', 'd_matched', 'd_answered', 'd_solved', '" eoi "', 'deal_new', " \
+    "'deal_signed', 'deal_done', 'ch_entry', 'ch_list', 'ch_app', 'rev', 'wo', 'wo_center', 'fed')"
 /* The series compared with the periods before (stats.h). */
 #define SERIES "('l_pub', 'd_solved', 'deal_signed', 'wo')"
-/* A day's month, and 0 for a state (day 0). */
-#define MONTH_OF_DAY "CASE WHEN day = 0 THEN 0 ELSE day / 100 END"
+/* A row's month: day rows YYYYMMDD, month rows YYYYMM, states 0. */
+#define MONTH_OF_DAY "CASE WHEN day >= 1000000 THEN day / 100 ELSE day END"
 
 /* Reads stmt's rows (metric, month, domain, dim, dim2, n, amount) into a. */
 static int take_rows(kj_db *db, kj_stmt *st, acc *a, int where)
@@ -242,41 +331,38 @@ static int take_rows(kj_db *db, kj_stmt *st, acc *a, int where)
     return rc == KJ_DB_DONE ? 0 : -1;
 }
 
-/* The facts of the period, summed by month by the database (a year of a
- * province is some hundred thousand day rows; what comes back is a few
- * thousand), then the compared periods' series, summed whole. */
+/* The facts of the period (its states, whole months and edge days), summed
+ * by month by the database, then the compared periods' series, summed
+ * whole. */
 static int read_facts(kj_db *db, const kj_stats_query *q, int64_t gen, acc *a)
 {
     const char *region = q->region ? q->region : "";
     bool dom = q->domain && *q->domain;
-    /* The median's histogram: per domain under a domain filter, else the
-     * one across all domains (stats.h); flows are read by read_flows. */
-    json_t *p = json_pack("[I, s, i, i, s]", (json_int_t)gen, region, q->from, q->to, dom ? "d_eoi_days_all" : "d_eoi_days");
-    if (dom) json_array_append_new(p, json_string(q->domain));
-    kj_stmt *st = kj_db_prepare_j(db, dom
-        ? "SELECT metric, " MONTH_OF_DAY " AS m, domain, dim, dim2, sum(n), sum(amount) FROM stats_facts "
-          "WHERE gen = ? AND region = ? AND (day = 0 OR day BETWEEN ? AND ?) AND metric NOT IN ('deal_flow', ?) "
-          "AND (domain = ? OR metric IN ('wo', 'wo_center')) GROUP BY metric, " MONTH_OF_DAY ", domain, dim, dim2"
-        : "SELECT metric, " MONTH_OF_DAY " AS m, domain, dim, dim2, sum(n), sum(amount) FROM stats_facts "
-          "WHERE gen = ? AND region = ? AND (day = 0 OR day BETWEEN ? AND ?) AND metric NOT IN ('deal_flow', ?) "
-          "GROUP BY metric, " MONTH_OF_DAY ", domain, dim, dim2", p);
-    json_decref(p);
-    if (!st || take_rows(db, st, a, IN_PERIOD)) return -1;
+    json_t *cp = json_pack("[I, s]", (json_int_t)gen, region);
+    if (dom) json_array_append_new(cp, json_string(q->domain));
+    json_t *p = json_array();
+    char *facts = period_sql("metric, day, domain, dim, dim2, n, amount",
+                             dom ? "gen = ? AND region = ? AND metric IN " PERIOD_METRICS("d_eoi_days")
+                                   " AND (domain = ? OR metric IN ('wo', 'wo_center'))"
+                                 : "gen = ? AND region = ? AND metric IN " PERIOD_METRICS("d_eoi_days_all"),
+                             cp, q->from, q->to, kj_stats_has_months(region), true, p);
+    kj_stmt *st = prepare_period(db, "SELECT metric, " MONTH_OF_DAY " AS m, domain, dim, dim2, sum(n), sum(amount) FROM ",
+                                 facts, "GROUP BY metric, " MONTH_OF_DAY ", domain, dim, dim2", p);
+    if (!st || take_rows(db, st, a, IN_PERIOD)) { json_decref(cp); return -1; }
     /* The compared periods (the one before, a year before): each a sum. */
     const int ranges[2][3] = { { PREVIOUS, a->pfrom, a->pto }, { YEAR_AGO, a->yfrom, a->yto } };
     for (int r = 0; r < 2; r++) {
-        p = json_pack("[I, s, i, i]", (json_int_t)gen, region, ranges[r][1], ranges[r][2]);
-        if (dom) json_array_append_new(p, json_string(q->domain));
-        st = kj_db_prepare_j(db, dom
-            ? "SELECT metric, 1 AS m, '' AS domain, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END AS dim, '' AS dim2, "
-              "sum(n), sum(amount) FROM stats_facts WHERE gen = ? AND region = ? AND metric IN " SERIES " "
-              "AND day BETWEEN ? AND ? AND (domain = ? OR metric = 'wo') GROUP BY metric, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END"
-            : "SELECT metric, 1 AS m, '' AS domain, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END AS dim, '' AS dim2, "
-              "sum(n), sum(amount) FROM stats_facts WHERE gen = ? AND region = ? AND metric IN " SERIES " "
-              "AND day BETWEEN ? AND ? GROUP BY metric, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END", p);
-        json_decref(p);
-        if (!st || take_rows(db, st, a, ranges[r][0])) return -1;
+        p = json_array();
+        facts = period_sql("metric, dim, n, amount",
+                           dom ? "gen = ? AND region = ? AND metric IN " SERIES " AND (domain = ? OR metric = 'wo')"
+                               : "gen = ? AND region = ? AND metric IN " SERIES,
+                           cp, ranges[r][1], ranges[r][2], kj_stats_has_months(region), false, p);
+        st = prepare_period(db, "SELECT metric, 1 AS m, '' AS domain, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END AS dim, "
+                                "'' AS dim2, sum(n), sum(amount) FROM ",
+                            facts, "GROUP BY metric, CASE WHEN metric = 'l_pub' THEN dim ELSE '' END", p);
+        if (!st || take_rows(db, st, a, ranges[r][0])) { json_decref(cp); return -1; }
     }
+    json_decref(cp);
     return 0;
 }
 
@@ -284,22 +370,25 @@ static int read_facts(kj_db *db, const kj_stats_query *q, int64_t gen, acc *a)
  * province has thousands of city pairs over a year). */
 static int read_flows(kj_db *db, const kj_stats_query *q, int64_t gen, acc *a)
 {
-    json_t *rows = kj_db_rows(db, "SELECT dim, dim2, sum(n) AS n, sum(amount) AS amount FROM stats_facts "
-                                  "WHERE gen = ? AND region = ? AND metric = 'deal_flow' AND day BETWEEN ? AND ? GROUP BY dim, dim2 "
-                                  "ORDER BY sum(n) DESC, sum(amount) DESC, dim, dim2 LIMIT 50", "isii", gen,
-                              q->region ? q->region : "", (int64_t)q->from, (int64_t)q->to);
-    if (!rows) return -1;
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r) {
+    json_t *cp = json_pack("[I, s]", (json_int_t)gen, q->region ? q->region : ""), *p = json_array();
+    char *facts = period_sql("dim, dim2, n, amount", "gen = ? AND region = ? AND metric = 'deal_flow'", cp, q->from, q->to,
+                             kj_stats_has_months(q->region), false, p);
+    json_decref(cp);
+    kj_stmt *st = prepare_period(db, "SELECT dim, dim2, sum(n), sum(amount) FROM ", facts,
+                                 "GROUP BY dim, dim2 ORDER BY sum(n) DESC, sum(amount) DESC, dim, dim2 LIMIT 50", p);
+    if (!st) return -1;
+    int rc;
+    while ((rc = kj_stmt_step(db, st)) == KJ_DB_ROW) {
+        size_t l1, l2;
+        const char *d1 = kj_stmt_text(db, st, 0, &l1), *d2 = kj_stmt_text(db, st, 1, &l2);
         char key[128];
-        snprintf(key, sizeof key, "%s %s", kj_jstr_or_empty(r, "dim"), kj_jstr_or_empty(r, "dim2"));
+        snprintf(key, sizeof key, "%.*s %.*s", d1 ? (int)l1 : 0, d1 ? d1 : "", d2 ? (int)l2 : 0, d2 ? d2 : "");
         json_t *f = sub(a->flows, key);
-        add(f, "n", get(r, "n"));
-        add(f, "fen", get(r, "amount"));
+        add(f, "n", kj_stmt_int(db, st, 2, 0));
+        add(f, "fen", kj_stmt_int(db, st, 3, 0));
     }
-    json_decref(rows);
-    return 0;
+    kj_stmt_finish(db, st);
+    return rc == KJ_DB_DONE ? 0 : -1;
 }
 
 /* The median of a histogram of integer days. */
@@ -779,17 +868,32 @@ static json_t *drill(kj_db *db, view *v, const kj_stats_query *q, int64_t gen)
     const kj_region *const *kids = NULL;
     size_t nk = kj_regions_children(kj_regions_current(), *region ? region : NULL, &kids);
     bool dom = q->domain && *q->domain;
-    json_t *p = json_pack("[I, s, s, i, i]", (json_int_t)gen, region, region, q->from, q->to);
-    if (dom) json_array_append_new(p, json_string(q->domain));
-    json_t *rows = kj_db_rows_j(db, dom
-        ? "SELECT f.region, f.metric, f.dim, sum(f.n) AS n, sum(f.amount) AS amount FROM stats_facts f "
-          "WHERE f.gen = ? AND f.region IN (SELECT code FROM regions WHERE (? = '' AND parent IS NULL) OR parent = ?) "
-          "AND f.day BETWEEN ? AND ? AND f.metric IN ('l_pub', 'd_solved', 'deal_signed') AND f.domain = ? "
-          "GROUP BY f.region, f.metric, f.dim"
-        : "SELECT f.region, f.metric, f.dim, sum(f.n) AS n, sum(f.amount) AS amount FROM stats_facts f "
-          "WHERE f.gen = ? AND f.region IN (SELECT code FROM regions WHERE (? = '' AND parent IS NULL) OR parent = ?) "
-          "AND f.day BETWEEN ? AND ? AND f.metric IN ('l_pub', 'd_solved', 'deal_signed') "
-          "GROUP BY f.region, f.metric, f.dim", p);
+    /* The children's own facts (each region has its rows: stats.h), at the
+     * period's grains: those with month rows (MONTH_LEVELS), then the
+     * others (a province's county-level cities beside its cities). */
+    json_t *cp = json_pack("[I, s, s]", (json_int_t)gen, region, region), *p = json_array();
+    if (dom) json_array_append_new(cp, json_string(q->domain));
+#define KIDS(in) "gen = ? AND region IN (SELECT code FROM regions WHERE ((? = '' AND parent IS NULL) OR parent = ?) " \
+                 "AND level " in " " MONTH_LEVELS ") AND metric IN ('l_pub', 'd_solved', 'deal_signed')"
+    char *with = period_sql("region, metric, dim, n, amount", dom ? KIDS("IN") " AND domain = ?" : KIDS("IN"), cp, q->from,
+                            q->to, true, false, p);
+    char *without = period_sql("region, metric, dim, n, amount", dom ? KIDS("NOT IN") " AND domain = ?" : KIDS("NOT IN"), cp,
+                               q->from, q->to, false, false, p);
+#undef KIDS
+    json_decref(cp);
+    json_t *rows = NULL;
+    if (with && without) {
+        size_t len = strlen(with) + strlen(without) + 200;
+        char *sql = malloc(len);
+        if (sql) {
+            snprintf(sql, len, "SELECT f.region, f.metric, f.dim, sum(f.n) AS n, sum(f.amount) AS amount FROM (%s UNION ALL %s) f "
+                               "GROUP BY f.region, f.metric, f.dim", with, without);
+            rows = kj_db_rows_j(db, sql, p);
+        }
+        free(sql);
+    }
+    free(with);
+    free(without);
     json_decref(p);
     json_t *by = json_object();
     size_t i;

@@ -16,6 +16,14 @@
  *    instance); a record without a known region only in ''. The periodic
  *    job calls kj_stats_refresh_due; the page says when the facts were
  *    built (freshness).
+ *  - Grains: beside its day rows (day = YYYYMMDD) each metric has month
+ *    rows (day = YYYYMM, the sums of its days; 6 digits never fall in a
+ *    range of 8-digit days, so every reader of days stays as it was). A
+ *    period is read as its whole months from month rows and the days of
+ *    the one or two months it covers only in part (its edges) from day
+ *    rows: a year of a province reads about 12 month sets and at most two
+ *    months of days instead of 365 days (issue 18: the first view of a
+ *    filter combination at 1M listings).
  *  - A rebuild writes its rows under a new gen beside the ones shown and
  *    then names its gen in stats_state in one small transaction: readers
  *    see all of one rebuild or all of the last, and a rebuild stopped
@@ -110,6 +118,9 @@ int64_t kj_stats_refresh(kj_db *db, int64_t first_response_ms, const atomic_bool
  *  never built). For the periodic job. 1 rebuilt, 0 not due, -1 failed,
  *  -2 stopped. */
 int kj_stats_refresh_due(kj_db *db, int64_t every_ms, int64_t first_response_ms, const atomic_bool *stop);
+/** Tests only: read every period from its day rows (no month rows), to
+ *  check that both grains give the same figures. */
+void kj_stats_test_days_only(bool on);
 /** Test mode only: kj_stats_refresh waits ms before each metric (asking
  *  its stop flag meanwhile), so that a test can stop a rebuild half-way. */
 void kj_stats_test_delay(int ms);

@@ -14,4 +14,13 @@
 /* A user's home region's city (the region itself above or without a city). */
 #define CITY(region) "COALESCE((SELECT u2.anc FROM stats_region_up u2 JOIN regions r2 ON r2.code = u2.anc " \
                      "WHERE u2.region = " region " AND r2.level = 'city'), " region ", '')"
+/* The regions with month rows (stats.h, "grains"): the whole instance ('')
+ * and these levels. Below them a region's records are few (a county of a
+ * 1M-listing instance has a few hundred a year), its day rows are nearly as
+ * few as month rows would be, and reading its days is fast: month rows
+ * there would only lengthen the rebuild. kj_stats_has_months says the same
+ * in C (figures.c); both must agree, or a period would miss its months. */
+#define MONTH_LEVELS "('province', 'city')"
+#include <stdbool.h>
+bool kj_stats_has_months(const char *region);
 #endif
