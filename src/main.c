@@ -819,6 +819,26 @@ static int do_peer(kj_app *app, kj_db *db, void *ctx)
     char id[KJ_ID_LEN + 1];
     kj_err fail = { 0 };
     int rc;
+    if (!strcmp(a->action, "shares")) {
+        /* peer shares [K1,K2|none]: what this instance offers every peer (fed/offer.c) */
+        if (a->url) {
+            json_t *kinds = json_array();
+            char buf[256];
+            snprintf(buf, sizeof buf, "%s", strcmp(a->url, "none") ? a->url : "");
+            for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+                json_array_append_new(kinds, json_string(t));
+            rc = kj_fed_set_offered(db, NULL, kinds, a->reason ? a->reason : "kejiyun peer shares", &fail);
+            json_decref(kinds);
+            if (rc) { fprintf(stderr, "kejiyun: cannot set what is shared: %s\n", fail.key ? fail.key : "error"); return 1; }
+        }
+        json_t *offered = kj_fed_offered(db);
+        size_t i;
+        json_t *k;
+        json_array_foreach(offered, i, k) printf("%s%s", i ? "," : "", json_string_value(k));
+        printf("%s\n", json_array_size(offered) ? "" : "none");
+        json_decref(offered);
+        return 0;
+    }
     if (!strcmp(a->action, "kinds")) {
         /* peer kinds ID listing,studio,popsci,challenge: what is taken from it */
         json_t *kinds = json_array();
@@ -844,9 +864,10 @@ static int cmd_peer(int argc, char **argv)
     const char *vals[1] = { NULL };
     struct peer_args a = { argc > 0 ? argv[0] : "" , NULL, NULL, NULL };
     int need = !strcmp(a.action, "add") || !strcmp(a.action, "kinds") ? 2 : !strcmp(a.action, "suspend") || !strcmp(a.action, "resume") ? 1
-             : !strcmp(a.action, "list") || !strcmp(a.action, "key") ? 0 : -1;
+             : !strcmp(a.action, "list") || !strcmp(a.action, "key") ? 0
+             : !strcmp(a.action, "shares") ? (argc > 1 && argv[1][0] != '-' ? 1 : 0) : -1;
     if (need < 0 || argc < 1 + need || (need > 0 && argv[1][0] == '-') || (need > 1 && argv[2][0] == '-')) {
-        fprintf(stderr, "usage: kejiyun peer add URL PUBLIC_KEY [--reason T] | peer suspend|resume ID [--reason T] | peer kinds ID listing,studio,popsci,challenge | peer list | peer key\n");
+        fprintf(stderr, "usage: kejiyun peer add URL PUBLIC_KEY [--reason T] | peer suspend|resume ID [--reason T] | peer kinds ID listing,studio,popsci,challenge | peer shares [listing,studio,popsci,challenge|none] | peer list | peer key\n");
         return 2;
     }
     if (need > 0) a.url = argv[1];
@@ -1169,7 +1190,7 @@ static const struct {
     { "reindex", cmd_reindex, "reindex [--data DIR]                          rebuild the search index and all matches" },
     { "import", cmd_import, "import FILE [--owner EMAIL] [--partial] [--data DIR]   import listings (CSV or JSON)" },
     { "export", cmd_export, "export [--kind K] [--format csv|xlsx|json] [--out FILE]   export published listings" },
-    { "peer", cmd_peer, "peer add URL KEY [--reason T] | suspend|resume ID | kinds ID K1,K2 | list | key   federation: peer with another instance (both operators add each other), or print this instance's id and public key" },
+    { "peer", cmd_peer, "peer add URL KEY [--reason T] | suspend|resume ID | kinds ID K1,K2 | shares [K1,K2|none] | list | key   federation: peer with another instance (both operators add each other), or print this instance's id and public key" },
     { "audit", cmd_audit, "audit verify [--data DIR]                     check the deal log's hash chain" },
     { "routes", cmd_routes, "routes [--test-mode]                          list every route (/__test/... only with --test-mode)" },
     { "version", cmd_version, "version                                       print the version" },

@@ -37,7 +37,10 @@ static bool app_belongs(kj_req *req)
 
 void kj_api_challenge_lists(kj_req *req)
 {
-    kj_resp_json(req, 200, json_pack("{s:o}", "items", kj_challenge_lists(kj_req_db(req))));
+    /* With peers' open 揭榜 by list (origin, url, challenges[].apply_url), pages_challenge.h. */
+    json_t *items = kj_challenge_lists_with_remote(req);
+    if (!items) { kj_api_invalid(req); return; }
+    kj_resp_json(req, 200, json_pack("{s:o}", "items", items));
 }
 
 void kj_api_challenge_list_create(kj_req *req)

@@ -72,7 +72,7 @@ static json_t *signed_peer(kj_req *req)
 
 void kj_api_fed_instance(kj_req *req)
 {
-    json_t *doc = kj_fed_instance_doc();
+    json_t *doc = kj_fed_instance_doc(kj_req_db(req));
     if (!doc) { kj_error(req, 503, "err.fed.off"); return; }
     kj_resp_json(req, 200, doc);
 }
@@ -84,6 +84,12 @@ void kj_api_fed_feed(kj_req *req)
     if (!peer) return;
     const char *type = kj_in_str(req, "type");
     if (type && *type && !kj_fed_kind_known(type)) { json_decref(peer); kj_field_error(req, "type", "err.fed.kind"); kj_api_invalid(req); return; }
+    if (!kj_fed_offers(kj_req_db(req), type)) {
+        /* Not shared (any more): peers drop what they hold of it (fed/offer.c). */
+        json_decref(peer);
+        kj_answer_err(req, &(kj_err){ .kind = KJ_E_NOT_FOUND, .key = "err.fed.not_shared", .field = "type" });
+        return;
+    }
     json_t *page = kj_fed_feed(kj_req_db(req), type, kj_in_str(req, "cursor"), (int)kj_in_int(req, "limit", 0));
     if (!page) { json_decref(peer); kj_field_error(req, "cursor", "err.fed.cursor"); kj_api_invalid(req); return; }
     /* Listings served: the statistics' "shared with" this peer (stats/). */
@@ -174,3 +180,16 @@ static void item_hide(kj_req *req, bool hide)
 
 void kj_api_fed_item_hide(kj_req *req) { item_hide(req, true); }
 void kj_api_fed_item_show(kj_req *req) { item_hide(req, false); }
+
+/* What this instance shares with every peer (fed/offer.c): {kinds, reason}. */
+void kj_api_fed_shares(kj_req *req)
+{
+    if (kj_has_errors(req)) { kj_api_invalid(req); return; }
+    kj_err fail = { 0 };
+    json_t *kinds = json_object_get(req->in, "kinds");
+    if (kj_fed_set_offered(kj_req_db(req), req->user, kinds ? kinds : json_array(), kj_in_str(req, "reason"), &fail)) {
+        kj_answer_err(req, &fail);
+        return;
+    }
+    kj_resp_json(req, 200, json_pack("{s:o}", "shares", kj_fed_offered(kj_req_db(req))));
+}

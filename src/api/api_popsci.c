@@ -43,14 +43,12 @@ void kj_api_popsci_list(kj_req *req)
     const char *topic = kj_in_str(req, "topic"), *region = kj_region_filter(req, "region", &defaulted);
     if (topic && !kj_popsci_topic_known(db, topic)) kj_field_error(req, "topic", "popsci.err.topic_unknown");
     if (region && !kj_popsci_region_known(db, region)) kj_field_error(req, "region", "popsci.err.region_unknown");
-    const char *origin = kj_in_str(req, "origin");
-    if (origin && *origin && strcmp(origin, "local") && strcmp(origin, "remote") && !kj_id_valid(origin))
-        kj_field_error(req, "origin", "err.fed.origin");
+    const char *origin = kj_fed_origin_param(req);   /* local|remote|<instance id> */
     if (kj_has_errors(req)) { kj_api_invalid(req); return; }
     int page = (int)kj_in_int(req, "page", 1), per = (int)kj_in_int(req, "per_page", 20);
     /* Peers' items are not of this instance's home region: its default does not narrow them. */
-    if (defaulted && origin && *origin && strcmp(origin, "local")) { region = NULL; defaulted = false; }
-    json_t *items = kj_popsci_list_from(db, topic, region, origin && *origin ? origin : NULL, per, (page - 1) * per);
+    if (defaulted && origin && strcmp(origin, "local")) { region = NULL; defaulted = false; }
+    json_t *items = kj_popsci_list_from(db, topic, region, origin, per, (page - 1) * per);
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it) kj_fed_label(req, it);

@@ -13,6 +13,7 @@
 #include "market/studio.h"
 #include "web/pages_deal.h"
 #include "web/pages_studio.h"
+#include "web/pages_fed.h"
 #include <string.h>
 
 /* A domain refusal as problem+json. */
@@ -57,8 +58,15 @@ void kj_api_studios(kj_req *req)
     int64_t total = 0;
     bool defaulted;   /* the home region, when the request names none (web/home_region.h) */
     const char *region = kj_region_filter(req, "region", &defaulted);
-    json_t *items = kj_studio_list(kj_req_db(req), region, page, per_page, &total);
+    const char *origin = kj_fed_origin_param(req);   /* federation: local|remote|<instance id> */
+    if (kj_has_errors(req)) { kj_api_invalid(req); return; }
+    /* Peers' studios are not of this instance's home region: its default does not narrow them. */
+    if (defaulted && origin && strcmp(origin, "local")) { region = NULL; defaulted = false; }
+    json_t *items = kj_studio_list(kj_req_db(req), region, origin, page, per_page, &total);
     if (!items) { kj_error(req, 500, "err.internal"); return; }
+    size_t i;
+    json_t *s;
+    json_array_foreach(items, i, s) kj_fed_label(req, s);   /* origin: {instance_id, name, url, local} */
     json_t *out = json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total, "page", page, "per_page", per_page);
     if (defaulted) json_object_set_new(out, "region_default", json_string(region));
     kj_resp_json(req, 200, out);

@@ -266,7 +266,7 @@ json_t *kj_challenge_review_queue(kj_db *db, json_t *user)
 
 json_t *kj_challenge_lists(kj_db *db)
 {
-    json_t *rows = kj_db_rows(db, "SELECT l.id, l.title, l.description, l.period_start, l.period_end, l.created_at, "
+    json_t *rows = kj_db_rows(db, "SELECT l.id, l.origin, l.title, l.description, l.period_start, l.period_end, l.created_at, "
                               "(SELECT count(*) FROM challenges c WHERE c.list_id = l.id AND c.status NOT IN "
                               "('submitted','rejected')) AS entries FROM challenge_lists l ORDER BY l.created_at DESC", "");
     return rows ? rows : json_array();

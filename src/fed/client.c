@@ -132,8 +132,21 @@ static void url_encode(kj_buf *b, const char *s)
     }
 }
 
-/* One feed page of peer after cursor: parsed, or NULL with err set. */
-static json_t *fetch_page(const char *base, const char *type, const char *cursor, const atomic_bool *stop, char *err, size_t errlen)
+/* Whether an answer is the origin's "this kind is not shared" (fed/offer.c):
+ * 404 with the problem code err.fed.not_shared. */
+static bool answer_not_shared(long status, kj_buf *b)
+{
+    if (status != 404 || !b->data) return false;
+    json_t *p = json_loads(b->data, 0, NULL);
+    bool yes = !strcmp(kj_jstr_or_empty(json_array_get(json_object_get(p, "errors"), 0), "code"), "err.fed.not_shared");
+    json_decref(p);
+    return yes;
+}
+
+/* One feed page of peer after cursor: parsed, or NULL with err set (and
+ * *not_shared set, when given, if the origin does not share type). */
+static json_t *fetch_page(const char *base, const char *type, const char *cursor, const atomic_bool *stop, char *err, size_t errlen,
+                          bool *not_shared)
 {
     kj_buf u = { 0 }, b = { 0 };
     /* The query's keys in sorted order, as the receiver rebuilds @target-uri. */
@@ -143,7 +156,10 @@ static json_t *fetch_page(const char *base, const char *type, const char *cursor
     if (strcmp(type, "listing")) kj_buf_printf(&u, "&type=%s", type);
     long st = call("GET", u.data, NULL, true, &b, stop, err, errlen);
     json_t *fp = NULL;
-    if (st != 200) { if (st) answer_error(st, &b, err, errlen); }
+    if (st != 200) {
+        if (st) answer_error(st, &b, err, errlen);
+        if (not_shared) *not_shared = answer_not_shared(st, &b);
+    }
     else if (!(fp = b.data ? json_loads(b.data, 0, NULL) : NULL)) snprintf(err, errlen, "its feed is not JSON");
     kj_buf_free(&u);
     kj_buf_free(&b);
@@ -166,7 +182,7 @@ typedef struct {
 static void *prefetch_main(void *arg)
 {
     prefetch *p = arg;
-    p->page = fetch_page(p->base, p->type, p->cursor, p->stop, p->err, sizeof p->err);
+    p->page = fetch_page(p->base, p->type, p->cursor, p->stop, p->err, sizeof p->err, NULL);
     return NULL;
 }
 
@@ -176,8 +192,15 @@ static int sync_kind(kj_db *db, json_t *peer, const char *type, const atomic_boo
     const char *base = kj_jstr(peer, "url");
     char *cursor = kj_fed_cursor(db, peer, type);
     if (!cursor) { snprintf(err, errlen, "cannot read the cursor"); return -1; }
-    json_t *fp = fetch_page(base, type, cursor, stop, err, errlen);
+    bool not_shared = false;
+    json_t *fp = fetch_page(base, type, cursor, stop, err, errlen, &not_shared);
     free(cursor);
+    if (not_shared) {
+        /* The origin stopped sharing type: no stale copy stays here (fed/offer.c). */
+        int dropped = kj_fed_drop_kind(db, peer, type);
+        if (dropped < 0) snprintf(err, errlen, "cannot drop the %s items it no longer shares", type);
+        return dropped < 0 ? -1 : 0;
+    }
     int total = fp ? 0 : -1, bulk_count = 0;
     int64_t bulk_since = 0;
     for (int page = 0; fp; page++) {

@@ -130,19 +130,17 @@ bool kj_fed_key_decode(const char *b64, unsigned char pk[32])
     return b64 && strlen(b64) == 44 && kj_b64_decode(b64, buf, sizeof buf) == 32 && (memcpy(pk, buf, 32), true);
 }
 
-/* What this instance shares, as the instance document names it: every
- * kind (kinds.c). */
+/* The kinds a peer's items may be taken as (kinds.c). */
 static const char *const *const shared_types = kj_fed_kind_names;
 
-json_t *kj_fed_instance_doc(void)
+json_t *kj_fed_instance_doc(kj_db *db)
 {
     if (!self_set) return NULL;
     char zh[128], en[128], url[256];
     kj_instance_name("zh-CN", zh, sizeof zh);
     kj_instance_name("en", en, sizeof en);
     kj_instance_url(url, sizeof url);
-    json_t *shares = json_array();
-    for (const char *const *t = shared_types; *t; t++) json_array_append_new(shares, json_string(*t));
+    json_t *shares = kj_fed_offered(db);   /* what the operator chose to share (offer.c) */
     json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:o, s:s, s:s}",
                             "instance_id", self.instance_id, "name", "zh-CN", zh, "en", en,
                             "url", url, "public_key", self.pk_b64, "algorithm", "ed25519", "shares", shares,
@@ -287,6 +285,23 @@ json_t *kj_fed_peers(kj_db *db)
                                                                       "s", kj_jstr(p, "id"))));
     }
     return rows;
+}
+
+json_t *kj_fed_peer_names(kj_db *db, const char *lang)
+{
+    bool en = lang && !strcmp(lang, "en");
+    json_t *rows = kj_db_rows(db, "SELECT instance_id, name_zh, name_en, url FROM fed_peers WHERE instance_id IS NOT NULL "
+                                  "ORDER BY name_zh, instance_id", "");
+    json_t *out = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        const char *name = en && *kj_jstr_or_empty(r, "name_en") ? kj_jstr(r, "name_en") : kj_jstr_or_empty(r, "name_zh");
+        json_array_append_new(out, json_pack("{s:s, s:s}", "instance_id", kj_jstr(r, "instance_id"),
+                                             "name", *name ? name : kj_jstr_or_empty(r, "url")));
+    }
+    json_decref(rows);
+    return out;
 }
 
 json_t *kj_fed_origin(kj_db *db, const char *origin, const char *lang)

@@ -80,10 +80,29 @@ const kj_fed_self *kj_fed_self_get(void);
 const kj_fed_settings *kj_fed_settings_get(void);
 
 /** The public instance document: {instance_id, name: {zh-CN, en}, url,
- *  public_key, shares: [...], protocol, signature} — signature over its
- *  canonical form, so that a peer adding us can check it belongs to the
- *  key it was given. New ref. */
-json_t *kj_fed_instance_doc(void);
+ *  public_key, shares: [...] (kj_fed_offered), protocol, signature} —
+ *  signature over its canonical form, so that a peer adding us can check
+ *  it belongs to the key it was given. New ref. */
+json_t *kj_fed_instance_doc(kj_db *db);
+
+/* ---- what this instance offers (offer.c) ---- */
+
+/** The kinds this instance shares with every peer (kj_fed_kind_names'
+ *  order): all of them until an operator chooses. New ref. */
+json_t *kj_fed_offered(kj_db *db);
+/** Whether kind type (NULL or "": listing) is offered. */
+bool kj_fed_offers(kj_db *db, const char *type);
+/** Sets the kinds offered (kinds: an array of kind names, possibly empty;
+ *  an unknown name is INVALID "kinds"). Administrators (authz); audited
+ *  (fed.offer, from and to). A kind no longer offered: its feed answers
+ *  404 err.fed.not_shared and peers drop their copies (kj_fed_drop_kind). */
+int kj_fed_set_offered(kj_db *db, json_t *actor, json_t *kinds, const char *reason, kj_err *fail);
+/** peer no longer offers type: every item of type held from it is removed
+ *  here (listings withdrawn, copies deleted) in one transaction, its
+ *  fed_items kept at version 0 (hidden ones stay hidden) and its cursor
+ *  reset, so that offered again, everything comes anew. Items dropped, or
+ *  -1. */
+int kj_fed_drop_kind(kj_db *db, json_t *peer, const char *type);
 
 /* ---- items ---- */
 
@@ -120,6 +139,10 @@ json_t *kj_fed_peer_get(kj_db *db, const char *peer_id);
 /** An operator hides (hide true) or shows again a remote item here.
  *  Audited (fed.item.hide / fed.item.show). */
 int kj_fed_item_hide(kj_db *db, json_t *actor, const char *item_id, bool hide, const char *reason, kj_err *fail);
+/** The peers a reader may filter by (origin=<instance id>): those whose
+ *  instance id is known, [{instance_id, name}] (name in lang), by name.
+ *  New ref (empty on error). */
+json_t *kj_fed_peer_names(kj_db *db, const char *lang);
 /** The origin of a listing as the API shows it: {instance_id, name, url,
  *  local}. name is in lang ("zh-CN" / "en"). New ref. */
 json_t *kj_fed_origin(kj_db *db, const char *origin, const char *lang);
@@ -184,6 +207,16 @@ char *kj_fed_cursor(kj_db *db, json_t *peer, const char *type);
  *  received_at}], origin_filter "remote"/NULL (all) or an instance id.
  *  New ref. */
 json_t *kj_fed_remote_items(kj_db *db, const char *type, const char *origin_filter, const char *lang, int limit, int offset);
+/** The open 揭榜 of peers held here, grouped by the list they belong to
+ *  at their origin, for the 揭榜 list page and API beside this instance's
+ *  lists: [{id (the list's id at its origin), title, origin: {...},
+ *  entries, next_deadline, url (the list at its origin), challenges:
+ *  [{id, title, direction, domain, deadline, bounty_fen, org_name, region,
+ *  apply_url (the entry at its origin, where one applies)}]}], the list
+ *  with the nearest deadline first. origin_filter as kj_fed_remote_items
+ *  ("local": none). Read-only here: applying happens at the origin. New
+ *  ref. */
+json_t *kj_fed_remote_challenge_lists(kj_db *db, const char *origin_filter, const char *lang);
 /** The end of a catch-up of peer that began at since_ms and applied count
  *  items: queues the matching of its listings changed since (and compacts
  *  the search index after a large one). 0 or -1. */

@@ -385,6 +385,66 @@ json_t *kj_fed_remote_items(kj_db *db, const char *type, const char *origin_filt
     return rows;
 }
 
+/* Lists by their next deadline ("YYYY-MM-DD" sorts as text), then title. */
+static int by_deadline(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int c = strcmp(kj_jstr_or_empty(x, "next_deadline"), kj_jstr_or_empty(y, "next_deadline"));
+    return c ? c : strcmp(kj_jstr_or_empty(x, "title"), kj_jstr_or_empty(y, "title"));
+}
+
+json_t *kj_fed_remote_challenge_lists(kj_db *db, const char *origin_filter, const char *lang)
+{
+    json_t *out = json_array();
+    if (origin_filter && !strcmp(origin_filter, "local")) return out;
+    /* A deployment holds a handful of peers' open 揭榜 (tens): grouped here. */
+    json_t *items = kj_fed_remote_items(db, "challenge", origin_filter, lang, 1000, 0), *groups = json_object();
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        json_t *d = json_object_get(it, "data"), *o = json_object_get(it, "origin");
+        const char *url = kj_jstr_or_empty(o, "url"), *list_id = kj_jstr_or_empty(d, "list_id");
+        char key[128];
+        snprintf(key, sizeof key, "%s/%s", kj_jstr_or_empty(o, "instance_id"), *list_id ? list_id : kj_jstr_or_empty(d, "list_title"));
+        json_t *g = json_object_get(groups, key);
+        if (!g) {
+            kj_buf u = { 0 };
+            if (*list_id) kj_buf_printf(&u, "%s/challenge-lists/%s", url, list_id);
+            else kj_buf_printf(&u, "%s/challenge-lists", url);
+            g = json_pack("{s:s, s:s, s:O, s:i, s:s, s:s, s:[], s:b}", "id", list_id, "title", kj_jstr_or_empty(d, "list_title"),
+                          "origin", o, "entries", 0, "next_deadline", kj_jstr_or_empty(d, "deadline"), "url", u.data,
+                          "challenges", "is_remote", 1);
+            kj_buf_free(&u);
+            json_object_set_new(groups, key, g);
+        }
+        kj_buf a = { 0 };
+        kj_buf_printf(&a, "%s/challenges/%s", url, kj_jstr_or_empty(it, "id"));
+        json_array_append_new(json_object_get(g, "challenges"),
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:O, s:s}", "id", kj_jstr_or_empty(it, "id"),
+                                        "title", kj_jstr_or_empty(d, "title"), "direction", kj_jstr_or_empty(d, "direction"),
+                                        "domain", kj_jstr_or_empty(d, "domain"), "deadline", kj_jstr_or_empty(d, "deadline"),
+                                        "bounty_fen", json_object_get(d, "bounty_fen") ? json_object_get(d, "bounty_fen") : json_null(),
+                                        "org_name", kj_jstr_or_empty(d, "org_name"),
+                                        "region", json_object_get(d, "region") ? json_object_get(d, "region") : json_null(),
+                                        "apply_url", a.data));
+        kj_buf_free(&a);
+        json_object_set_new(g, "entries", json_integer((json_int_t)json_array_size(json_object_get(g, "challenges"))));
+        if (strcmp(kj_jstr_or_empty(d, "deadline"), kj_jstr_or_empty(g, "next_deadline")) < 0)
+            json_object_set_new(g, "next_deadline", json_string(kj_jstr_or_empty(d, "deadline")));
+    }
+    json_decref(items);
+    size_t n = json_object_size(groups), k = 0;
+    json_t **sorted = n ? malloc(n * sizeof *sorted) : NULL;
+    const char *key;
+    json_t *g;
+    json_object_foreach(groups, key, g) if (sorted) sorted[k++] = g;
+    if (sorted) qsort(sorted, k, sizeof *sorted, by_deadline);
+    for (size_t j = 0; j < k; j++) json_array_append(out, sorted[j]);
+    free(sorted);
+    json_decref(groups);
+    return out;
+}
+
 int kj_fed_ingest(kj_db *db, json_t *peer, const char *type, json_t *page, kj_err *fail)
 {
     const kj_fed_kind *kind = strcmp(type, "listing") ? kj_fed_kind_get(type) : NULL;

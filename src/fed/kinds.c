@@ -8,7 +8,9 @@
  *    the peer's account; searchable as local studios are (the search index
  *    hears KJ_STUDIO_CHANGED), never editable here (it has no members).
  *  - popsci: a published row of popsci_content with that origin, held by
- *    the peer's account: feeds, topic lists and site search show it.
+ *    the peer's account: feeds, topic lists and site search show it. A
+ *    course (a list of the origin's articles and videos) carries its
+ *    items' ids; the items come on the same feed under the same ids.
  *  - challenge: kept in fed_items.data only. Applying to a 揭榜 happens at
  *    its origin (its review, conflicts of interest and agreement are the
  *    issuer's), so here it is listed, labelled and linked, never acted on.
@@ -88,13 +90,13 @@ static int studio_remove(kj_db *db, const char *id, const char *origin)
 /* ---- 科普 content ---- */
 
 static const char *const popsci_fields[] = { "kind", "title", "summary", "body", "topic", "audience", "regions", "lang",
-                                             "source", "video_url", "transcript", "published_at", NULL };
+                                             "source", "video_url", "transcript", "published_at", "items", NULL };
 static bool popsci_live(json_t *row) { return !strcmp(kj_jstr_or_empty(row, "status"), "published"); }
 static bool popsci_ever(json_t *row) { return json_integer_value(json_object_get(row, "published_at")) > 0; }
 
 static json_t *popsci_content(kj_db *db, json_t *d)
 {
-    static const char *const kinds[] = { "article", "video", "notice", NULL };
+    static const char *const kinds[] = { "article", "video", "notice", "course", NULL };
     static const char *const audiences[] = { "rural", "urban", "youth", "elderly", "everyone", NULL };
     const char *kind = kj_jstr(d, "kind"), *title = text(d, "title", 200), *summary = text(d, "summary", 1000),
                *body = text(d, "body", 100000), *topic = kj_jstr(d, "topic"), *aud = kj_jstr(d, "audience"),
@@ -119,11 +121,31 @@ static json_t *popsci_content(kj_db *db, json_t *d)
         p += n;
     }
     if (*video && strncmp(video, "https://", 8) && strncmp(video, "http://", 7)) video = "";
+    /* A course: the ids of its articles and videos, in order (" a b ", as
+     * popsci keeps them). They are the origin's items, which travel on this
+     * same feed under their own (global) ids: a course page here shows
+     * those of them held here and published (pages_popsci.c). Only ids;
+     * at most 100. */
+    kj_buf items = { 0 };
+    const char *it = text(d, "items", 100 * 27);
+    for (const char *p = it ? it : ""; *p && !strcmp(kind, "course");) {
+        while (*p == ' ') p++;
+        size_t n = strcspn(p, " ");
+        if (n == KJ_ID_LEN) {
+            char id[KJ_ID_LEN + 1];
+            memcpy(id, p, n);
+            id[n] = 0;
+            if (kj_id_valid(id)) kj_buf_printf(&items, "%s%s ", items.len ? "" : " ", id);
+        }
+        p += n;
+    }
     json_int_t pa = json_integer_value(json_object_get(d, "published_at"));
     json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "kind", kind, "title", title,
                           "summary", summary, "body", body, "topic", topic, "audience", kj_in_list(audiences, aud) ? aud : "everyone",
                           "regions", rs.data ? rs.data : "", "lang", *lang ? lang : "zh-CN", "source", source, "video_url", video,
                           "transcript", transcript, "published_at", pa > 0 ? pa : (json_int_t)kj_now_ms());
+    json_object_set_new(c, "items", json_string(items.data ? items.data : ""));
+    kj_buf_free(&items);
     kj_buf_free(&rs);
     return c;
 }
@@ -134,13 +156,13 @@ static int popsci_write(kj_db *db, const char *id, const char *origin, const cha
     int64_t now = kj_now_ms();
     return kj_db_exec(db,
         "INSERT INTO popsci_content(id, origin, kind, title, summary, body, topic, audience, regions, lang, source, video_url, "
-        "transcript, author_id, status, created_at, published_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'published',?,?,?) "
+        "transcript, items, author_id, status, created_at, published_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'published',?,?,?) "
         "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title, summary = excluded.summary, "
         "body = excluded.body, topic = excluded.topic, audience = excluded.audience, regions = excluded.regions, "
         "lang = excluded.lang, source = excluded.source, video_url = excluded.video_url, transcript = excluded.transcript, "
-        "status = 'published', updated_at = excluded.updated_at",
-        "ssssssssssssss" "iii", id, origin, S("kind"), S("title"), S("summary"), S("body"), S("topic"), S("audience"), S("regions"),
-        S("lang"), S("source"), S("video_url"), S("transcript"), owner, now,
+        "items = excluded.items, status = 'published', updated_at = excluded.updated_at",
+        "sssssssssssssss" "iii", id, origin, S("kind"), S("title"), S("summary"), S("body"), S("topic"), S("audience"), S("regions"),
+        S("lang"), S("source"), S("video_url"), S("transcript"), kj_jstr(c, "items") ? S("items") : "", owner, now,
         (int64_t)json_integer_value(json_object_get(c, "published_at")), now) < 0 ? -1 : 0;
 #undef S
 }
@@ -207,8 +229,8 @@ static const kj_fed_kind kinds[] = {
       studio_fields, always, always, studio_content, studio_write, studio_remove },
     { "popsci",
       "SELECT c.id, c.kind, c.title, c.summary, c.body, c.topic, c.audience, c.regions, c.lang, c.source, c.video_url, "
-      "c.transcript, c.status, c.published_at, c.updated_at FROM popsci_content c "
-      "WHERE c.origin = ? AND c.kind <> 'course' AND (c.updated_at > ? OR (c.updated_at = ? AND c.id > ?)) AND c.updated_at <= ? "
+      "c.transcript, c.items, c.status, c.published_at, c.updated_at FROM popsci_content c "
+      "WHERE c.origin = ? AND (c.updated_at > ? OR (c.updated_at = ? AND c.id > ?)) AND c.updated_at <= ? "
       "ORDER BY c.updated_at, c.id LIMIT ?",
       "SELECT origin FROM popsci_content WHERE id = ?",
       popsci_fields, popsci_live, popsci_ever, popsci_content, popsci_write, popsci_remove },

@@ -5,6 +5,7 @@
 #include "market/filters.h"
 #include "ref/regions.h"
 #include "core/clock.h"
+#include "core/origin.h"
 #include "core/validate.h"
 #include <string.h>
 
@@ -91,15 +92,11 @@ static void sql_within(const kj_listing_query *q, kj_buf *sql, json_t *params)
     if (q->within_days > 0) where_i(sql, params, " AND l.published_at >= ?", kj_now_ms() - q->within_days * KJ_DAY_MS);
 }
 
-/* Federation (issue 17 §2): "local" is this instance's own listings (the
- * meta row instance_id is their origin), "remote" those taken from peers,
- * an instance id those of that instance. */
+/* Federation (issue 17 §2): origin=local|remote|<instance id>, as every
+ * list takes it (core/origin.h). */
 static void sql_origin(const kj_listing_query *q, kj_buf *sql, json_t *params)
 {
-    if (!q->origin) return;
-    if (!strcmp(q->origin, "local")) kj_buf_puts(sql, " AND l.origin = (SELECT value FROM meta WHERE key = 'instance_id')");
-    else if (!strcmp(q->origin, "remote")) kj_buf_puts(sql, " AND l.origin <> (SELECT value FROM meta WHERE key = 'instance_id')");
-    else where_s(sql, params, " AND l.origin = ?", q->origin);
+    kj_origin_filter_sql(sql, params, "l.origin", q->origin);
 }
 
 /* The facet groups and saved-search flags, per filter (the rest of each

@@ -6,6 +6,8 @@
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
+#include "core/origin.h"
+#include "core/buf.h"
 #include "core/validate.h"
 #include "market/attach.h"
 #include "market/market.h"
@@ -297,22 +299,25 @@ json_t *kj_studio_roster(kj_db *db, const char *studio_id)
     return rows ? rows : json_array();
 }
 
-json_t *kj_studio_list(kj_db *db, const char *region, int page, int per_page, int64_t *total)
+json_t *kj_studio_list(kj_db *db, const char *region, const char *origin, int page, int per_page, int64_t *total)
 {
     json_t *params = json_array();
-    const char *where = "";
+    kj_buf where = { 0 };
+    kj_buf_puts(&where, " WHERE 1 = 1");
     if (region && *region) {
         /* The region and everything under it, by the tree (ref/regions.h). */
-        where = " WHERE s.region IN " KJ_REGION_SUBTREE_SQL;
+        kj_buf_puts(&where, " AND s.region IN " KJ_REGION_SUBTREE_SQL);
         json_array_append_new(params, json_string(region));
     }
+    kj_origin_filter_sql(&where, params, "s.origin", origin);   /* federation: local|remote|<instance id> */
     char sql[2048];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM studios s%s", where);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM studios s%s", where.data);
     *total = kj_db_int_j(db, 0, sql, params);
     snprintf(sql, sizeof sql,
-             "SELECT s.id, s.name, substr(s.intro, 1, 120) AS intro_excerpt, s.affiliation, s.region, s.avatar_id, "
+             "SELECT s.id, s.origin, s.name, substr(s.intro, 1, 120) AS intro_excerpt, s.affiliation, s.region, s.avatar_id, "
              "s.created_at, (SELECT count(*) FROM studio_members m WHERE m.studio_id = s.id AND m.status = 'active') "
-             "AS members FROM studios s%s ORDER BY s.created_at DESC, s.id DESC LIMIT ? OFFSET ?", where);
+             "AS members FROM studios s%s ORDER BY s.created_at DESC, s.id DESC LIMIT ? OFFSET ?", where.data);
+    kj_buf_free(&where);
     json_array_append_new(params, json_integer(per_page));
     json_array_append_new(params, json_integer((json_int_t)(page - 1) * per_page));
     json_t *rows = kj_db_rows_j(db, sql, params);

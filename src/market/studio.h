@@ -74,10 +74,11 @@ const char *kj_studio_relation(kj_db *db, const char *studio_id, json_t *user);
  *  user_id, name, role, status}], owners first. New ref. */
 json_t *kj_studio_roster(kj_db *db, const char *studio_id);
 /** A page of studios, newest first, optionally in region (a province or
- *  city code includes everything under it). Items: {id, name,
+ *  city code includes everything under it) and of origin (federation:
+ *  local|remote|<instance id>, core/origin.h; NULL: all). Items: {id, origin, name,
  *  intro_excerpt, affiliation, region, avatar_url?, members, created_at}.
  *  *total is the count without paging. New ref (NULL on db error). */
-json_t *kj_studio_list(kj_db *db, const char *region, int page, int per_page, int64_t *total);
+json_t *kj_studio_list(kj_db *db, const char *region, const char *origin, int page, int per_page, int64_t *total);
 /** The studios user belongs to and the invitations waiting for user's
  *  address: {studios: [{id, name, role}], invitations: [{id, name,
  *  invited_at}]}. New ref. */

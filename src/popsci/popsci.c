@@ -12,6 +12,7 @@
 #include "account/account.h"
 #include "core/clock.h"
 #include "core/id.h"
+#include "core/origin.h"
 #include "ref/refdata.h"
 #include "text/markdown.h"
 #include "notify/notify.h"
@@ -464,9 +465,7 @@ json_t *kj_popsci_list_from(kj_db *db, const char *topic, const char *region, co
     kj_buf_puts(&sql, "SELECT " SUMMARY_COLS "FROM popsci_content c LEFT JOIN popsci_topics t ON t.code = c.topic "
                       "WHERE c.status = 'published'");
     /* Federation: this instance's own (local), peers' (remote), or one instance's. */
-    if (origin && !strcmp(origin, "local")) kj_buf_puts(&sql, " AND c.origin = (SELECT value FROM meta WHERE key = 'instance_id')");
-    else if (origin && !strcmp(origin, "remote")) kj_buf_puts(&sql, " AND c.origin <> (SELECT value FROM meta WHERE key = 'instance_id')");
-    else if (origin && *origin) { kj_buf_puts(&sql, " AND c.origin = ?"); json_array_append_new(p, json_string(origin)); }
+    kj_origin_filter_sql(&sql, p, "c.origin", origin);   /* core/origin.h */
     if (topic && *topic) { kj_buf_puts(&sql, " AND c.topic = ?"); json_array_append_new(p, json_string(topic)); }
     if (region && *region) {
         /* Content for everywhere, or naming the region, one of its

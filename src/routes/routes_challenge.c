@@ -65,10 +65,13 @@ static const kj_field page_score_fields[] = {
 
 #define SIGNED KJ_SIGNED_IN
 #define API KJ_API
+/* The lists' origin filter (federation: local|remote|<instance id>). */
+static const kj_field origin_fields[] = { { "origin", KJ_F_TEXT, 0, 0, 40, NULL }, KJ_FIELDS_END };
+
 #define CH "/api/v1/challenges/{id}"
 
 const kj_route kj_routes_challenge[] = {
-    { KJ_GET,  "/challenge-lists",                kj_page_challenge_lists,       KJ_PUBLIC, 0, NULL, "challenge_lists" },
+    { KJ_GET,  "/challenge-lists",                kj_page_challenge_lists,       KJ_PUBLIC, 0, origin_fields, "challenge_lists" },
     { KJ_POST, "/challenge-lists",                kj_page_challenge_list_create, KJ_STAFF,  0, list_fields, "challenge_lists" },
     { KJ_GET,  "/challenge-lists/{id}",           kj_page_challenge_list,        KJ_PUBLIC, 0, NULL, "challenge_list" },
     { KJ_GET,  "/challenge-lists/{id}/new",       kj_page_challenge_new,         KJ_PUBLISHER,    0, NULL, "challenge_new" },
@@ -91,7 +94,7 @@ const kj_route kj_routes_challenge[] = {
     { KJ_POST, "/challenges/{id}/milestones/{m}/report", kj_page_challenge_report, SIGNED,   0, report_fields, "challenge_report" },
     { KJ_POST, "/challenges/{id}/milestones/{m}/decision", kj_page_challenge_decide, SIGNED, 0, decision_fields, "challenge_decide" },
 
-    { KJ_GET,  "/api/v1/challenge-lists",         kj_api_challenge_lists,        KJ_PUBLIC, API, NULL, "api_challenge_lists" },
+    { KJ_GET,  "/api/v1/challenge-lists",         kj_api_challenge_lists,        KJ_PUBLIC, API, origin_fields, "api_challenge_lists" },
     { KJ_POST, "/api/v1/challenge-lists",         kj_api_challenge_list_create,  KJ_STAFF,  API, list_fields, "api_challenge_lists" },
     { KJ_GET,  "/api/v1/challenge-lists/{id}",    kj_api_challenge_list,         KJ_PUBLIC, API, NULL, "api_challenge_list" },
     { KJ_POST, "/api/v1/challenge-lists/{id}/challenges", kj_api_challenge_create, KJ_PUBLISHER,  API, api_entry_fields, "api_challenge_create" },

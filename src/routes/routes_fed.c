@@ -36,6 +36,14 @@ static const kj_field kind_boxes[] = {
     { "kind_popsci", KJ_F_TEXT, 0, 0, 5, NULL }, { "kind_challenge", KJ_F_TEXT, 0, 0, 5, NULL },
     KJ_FIELDS_END
 };
+/* What this instance shares: the same boxes, and why. */
+static const kj_field share_boxes[] = {
+    { "kind_listing", KJ_F_TEXT, 0, 0, 5, NULL }, { "kind_studio", KJ_F_TEXT, 0, 0, 5, NULL },
+    { "kind_popsci", KJ_F_TEXT, 0, 0, 5, NULL }, { "kind_challenge", KJ_F_TEXT, 0, 0, 5, NULL },
+    REASON_FIELD,
+    KJ_FIELDS_END
+};
+static const kj_field shares_fields[] = { { "kinds", KJ_F_LIST, 0, 0, 20, NULL }, REASON_FIELD, KJ_FIELDS_END };
 static const kj_field ask_fields[] = {
     { "title", KJ_F_TEXT, KJ_REQUIRED, 1, 120, NULL },
     { "body", KJ_F_MULTILINE, KJ_REQUIRED, 1, 2000, NULL },
@@ -55,6 +63,7 @@ const kj_route kj_routes_fed[] = {
     { KJ_POST, "/admin/federation/peers/{id}/suspend",       kj_page_fed_peer_suspend, A, 0, reason_fields, "fed_peer_suspend" },
     { KJ_POST, "/admin/federation/peers/{id}/resume",        kj_page_fed_peer_resume,  A, 0, reason_fields, "fed_peer_resume" },
     { KJ_POST, "/admin/federation/peers/{id}/kinds",         kj_page_fed_peer_kinds,   A, 0, kind_boxes, "fed_peer_kinds" },
+    { KJ_POST, "/admin/federation/shares",                   kj_page_fed_shares,       A, 0, share_boxes, "fed_shares" },
     { KJ_POST, "/admin/federation/items/{id}/hide",          kj_page_fed_item_hide,    A, 0, reason_fields, "fed_item_hide" },
     { KJ_POST, "/admin/federation/items/{id}/show",          kj_page_fed_item_show,    A, 0, reason_fields, "fed_item_show" },
 
@@ -66,6 +75,7 @@ const kj_route kj_routes_fed[] = {
     { KJ_POST, "/api/v1/federation/peers/{id}/suspend",      kj_api_fed_peer_suspend,  A, KJ_API, reason_fields, "api_fed_peer_suspend" },
     { KJ_POST, "/api/v1/federation/peers/{id}/resume",       kj_api_fed_peer_resume,   A, KJ_API, reason_fields, "api_fed_peer_resume" },
     { KJ_POST, "/api/v1/federation/peers/{id}/kinds",        kj_api_fed_peer_kinds,    A, KJ_API, kinds_fields, "api_fed_peer_kinds" },
+    { KJ_POST, "/api/v1/federation/shares",                  kj_api_fed_shares,        A, KJ_API, shares_fields, "api_fed_shares" },
     { KJ_POST, "/api/v1/federation/items/{id}/hide",         kj_api_fed_item_hide,     A, KJ_API, reason_fields, "api_fed_item_hide" },
     { KJ_POST, "/popsci/{id}/ask-origin",                    kj_page_fed_ask,          KJ_SIGNED_IN, 0, ask_fields, "fed_ask" },
     { KJ_POST, "/api/v1/popsci/{id}/ask-origin",             kj_api_fed_ask,           KJ_SIGNED_IN, KJ_API, ask_fields, "api_fed_ask" },

@@ -44,11 +44,13 @@ static const kj_field api_patch_fields[] = {
 };
 static const kj_field list_fields[] = {
     { "region", KJ_F_TEXT, 0, 0, 32, NULL },
+    { "origin", KJ_F_TEXT, 0, 0, 40, NULL },
     { "page", KJ_F_INT, 0, 1, 100000, NULL },
     KJ_FIELDS_END
 };
 static const kj_field api_list_fields[] = {
     { "region", KJ_F_TEXT, 0, 0, 32, NULL },
+    { "origin", KJ_F_TEXT, 0, 0, 40, NULL },
     { "page", KJ_F_INT, 0, 1, 100000, NULL },
     { "per_page", KJ_F_INT, 0, 1, 100, NULL },
     KJ_FIELDS_END

@@ -98,7 +98,11 @@ typedef struct {
     "l.published_at, l.anonymous, l.open_for_interest, l.status, l.owner_id, l.studio_id, l.org_id, " \
     "dm.name_zh AS domain_zh, dm.name_en AS domain_en, rg.name_zh AS region_zh, rg.name_en AS region_en, " \
     "og.name AS org_name, og.verified_at IS NOT NULL AS org_verified, " KJ_LISTING_ORIGIN_COLUMNS
-#define KJ_SEARCH_HIT_STUDIO_COLUMNS "s.name AS studio_name, s.intro AS studio_intro, s.region AS studio_region"
+/* A studio's origin as the listing's (KJ_LISTING_ORIGIN_COLUMNS): a peer's
+ * studio is labelled "来自 X" in search too. */
+#define KJ_SEARCH_HIT_STUDIO_COLUMNS "s.name AS studio_name, s.intro AS studio_intro, s.region AS studio_region, " \
+    "s.origin AS studio_origin, (SELECT json_object('zh', sp.name_zh, 'en', sp.name_en, 'url', sp.url) FROM fed_peers sp " \
+    "WHERE sp.instance_id = s.origin) AS studio_origin_remote__json"
 
 typedef struct kj_search_backend {
     const char *name;                  /* "fts5" */

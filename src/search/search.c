@@ -730,8 +730,9 @@ json_t *kj_search_stats(kj_db *db)
 static bool has_listing_filters(const kj_listing_query *f)
 {
     if (f->kind && strcmp(f->kind, "studio")) return true;
+    /* The origin filters studios too (each backend's scan_filtered). */
     for (const kj_listing_filter *k = kj_listing_filters; k->name; k++)
-        if (k->active(f)) return true;
+        if (k->active(f) && strcmp(k->name, "origin")) return true;
     return false;
 }
 
@@ -1376,8 +1377,14 @@ static json_t *page_of_hits(kj_db *db, const char *expr, json_t *terms, const ra
             json_object_set(h, "summary", json_object_get(h, "studio_intro"));
             json_object_set(h, "region", json_object_get(h, "studio_region"));
             json_object_set_new(h, "kind", json_string("studio"));
+            /* Its origin, made an object by kj_listing_redact as a listing's is. */
+            json_object_set(h, "origin", json_object_get(h, "studio_origin"));
+            json_t *remote = json_object_get(h, "studio_origin_remote");
+            if (json_is_object(remote)) json_object_set(h, "origin_remote", remote);
+            else json_object_del(h, "origin_remote");
         }
-        for (const char *const *c = (const char *const[]){ "studio_name", "studio_intro", "studio_region", NULL }; *c; c++)
+        for (const char *const *c = (const char *const[]){ "studio_name", "studio_intro", "studio_region", "studio_origin",
+                                                           "studio_origin_remote", NULL }; *c; c++)
             json_object_del(h, *c);
         kj_listing_redact(h, false);
         json_array_append(hits, h);

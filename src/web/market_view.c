@@ -3,6 +3,7 @@
  */
 #include "web/market_view.h"
 #include "web/home_region.h"
+#include "web/pages_fed.h"
 #include "ref/regions.h"
 #include "core/json_util.h"
 #include "account/account.h"
@@ -254,9 +255,8 @@ void kj_listing_query_from(kj_req *req, kj_listing_query *q, const char *kind)
     /* A region the tree does not know is a mistake, not an empty result. */
     if (q->region && *q->region && !kj_regions_get(kj_refcache_regions(kj_req_app(req)->ref), q->region))
         kj_field_error(req, "region", "err.region.unknown");
-    /* Federation: local, remote or an instance id (a ULID). */
-    if (q->origin && strcmp(q->origin, "local") && strcmp(q->origin, "remote") && !kj_id_valid(q->origin))
-        kj_field_error(req, "origin", "err.fed.origin");
+    /* Federation: local, remote or an instance id (one reader, web/pages_fed.h). */
+    q->origin = kj_fed_origin_param(req);
     q->page = (int)kj_in_int(req, "page", 1);
     q->per_page = (int)kj_in_int(req, "per_page", 20);
     const char *cc = kj_req_header(req, "Cache-Control");

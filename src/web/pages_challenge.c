@@ -14,6 +14,9 @@
 #include "market/lookup.h"
 #include "web/app.h"
 #include "web/market_view.h"
+#include "web/pages_fed.h"
+#include "fed/fed.h"
+#include "core/validate.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,11 +42,43 @@ static void decorate_entry(kj_req *req, json_t *c)
 
 /* ---- lists ---- */
 
+/* This instance's lists and its peers' open 揭榜 grouped by list (issue 17
+ * §2: remote items in the lists, labelled, read-only, applied for at their
+ * origin), under origin=local|remote|<instance id>. NULL after a bad
+ * origin (a field error). */
+json_t *kj_challenge_lists_with_remote(kj_req *req)
+{
+    const char *origin = kj_fed_origin_param(req);
+    if (kj_in_str(req, "origin") && *kj_in_str(req, "origin") && !origin) return NULL;
+    json_t *items = kj_challenge_lists(kj_req_db(req));
+    kj_fed_label_filter(req, items, origin);   /* ours: origin {…, local: true} */
+    json_t *remote = kj_fed_remote_challenge_lists(kj_req_db(req), origin, req->lang);
+    size_t i;
+    json_t *g;
+    char wan[64];
+    json_array_foreach(remote, i, g) {
+        kj_origin_label(req, g);
+        size_t j;
+        json_t *c;
+        json_array_foreach(json_object_get(g, "challenges"), j, c)
+            if (json_is_integer(json_object_get(c, "bounty_fen")) &&
+                kj_format_fen_as_wan(json_integer_value(json_object_get(c, "bounty_fen")), wan, sizeof wan))
+                json_object_set_new(c, "bounty", json_string(wan));
+    }
+    json_array_extend(items, remote);
+    json_decref(remote);
+    return items;
+}
+
 void kj_page_challenge_lists(kj_req *req)
 {
-    json_t *d = json_pack("{s:o, s:s, s:b}", "items", kj_challenge_lists(kj_req_db(req)),
+    json_t *items = kj_challenge_lists_with_remote(req);
+    int status = items && !kj_has_errors(req) ? 200 : 422;
+    const char *origin = items ? kj_fed_origin_param(req) : NULL;
+    json_t *d = json_pack("{s:o, s:s, s:b}", "items", items ? items : json_array(),
                           "page_title", kj_tr(req, "challenge.lists.title"), "can_create", kj_req_role(req) & KJ_STAFF);
-    kj_render(req, kj_has_errors(req) ? 422 : 200, "challenge_lists", d);
+    kj_fed_origin_options(req, d, origin);
+    kj_render(req, status, "challenge_lists", d);
 }
 
 void kj_page_challenge_list_create(kj_req *req)

@@ -15,6 +15,12 @@ void kj_challenge_fail(kj_req *req, const kj_err *e);
 
 /* Pages. */
 void kj_page_challenge_lists(kj_req *req);
+/** The 揭榜 lists for the page and the API: this instance's (each with its
+ *  origin) and its peers' open 揭榜 grouped by list (fed.h:
+ *  kj_fed_remote_challenge_lists; is_remote, url, challenges[].apply_url),
+ *  filtered by origin=local|remote|<instance id>. NULL after a bad origin
+ *  (the field error is set). New ref. */
+json_t *kj_challenge_lists_with_remote(kj_req *req);
 void kj_page_challenge_list_create(kj_req *req);
 void kj_page_challenge_list(kj_req *req);
 void kj_page_challenge_new(kj_req *req);

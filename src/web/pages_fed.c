@@ -8,6 +8,7 @@
 #include "fed/fed.h"
 #include "instance/instance.h"
 #include "core/id.h"
+#include "core/origin.h"
 #include "core/json_util.h"
 #include "core/validate.h"
 #include <stdio.h>
@@ -44,9 +45,17 @@ static void render_admin(kj_req *req, int status)
     }
     const kj_fed_self *me = kj_fed_self_get();
     char url[256];
-    json_t *shares = json_array();
-    for (const char *const *k = kj_fed_kind_names; *k; k++)
-        json_array_append_new(shares, json_string(kj_tr(req, kj_arena_printf(req->arena, "fed.kind.%s", *k))));
+    /* What this instance shares with every peer (fed/offer.c): one box per kind. */
+    json_t *offered = kj_fed_offered(kj_req_db(req)), *shares = json_array();
+    for (const char *const *k = kj_fed_kind_names; *k; k++) {
+        bool on = false;
+        size_t j;
+        json_t *v;
+        json_array_foreach(offered, j, v) if (!strcmp(json_string_value(v), *k)) on = true;
+        json_array_append_new(shares, json_pack("{s:s, s:s, s:b}", "kind", *k, "label",
+                                                kj_tr(req, kj_arena_printf(req->arena, "fed.kind.%s", *k)), "checked", on));
+    }
+    json_decref(offered);
     json_t *data = json_pack("{s:o, s:s, s:s, s:s, s:o}", "peers", peers, "instance_id", me ? me->instance_id : "",
                              "public_key", me ? me->pk_b64 : "", "url", kj_instance_url(url, sizeof url), "shares", shares);
     kj_render(req, status, "admin_federation", data);
@@ -65,6 +74,33 @@ void kj_fed_label(kj_req *req, json_t *o)
     json_object_set_new(o, "origin", obj);
 }
 
+const char *kj_fed_origin_param(kj_req *req)
+{
+    const char *o = kj_in_str(req, "origin");
+    if (!o || !*o) return NULL;
+    if (!kj_origin_filter_valid(o)) { kj_field_error(req, "origin", "err.fed.origin"); return NULL; }
+    return o;
+}
+
+void kj_fed_origin_options(kj_req *req, json_t *d, const char *selected)
+{
+    json_t *peers = kj_fed_peer_names(kj_req_db(req), req->lang), *opts = json_array(), *p;
+    const char *sel = selected ? selected : "";
+    static const struct { const char *value, *key; } fixed[] = {
+        { "", "fed.filter.any" }, { "local", "fed.filter.local" }, { "remote", "fed.filter.remote" } };
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "value", fixed[i].value, "label", kj_tr(req, fixed[i].key),
+                                              "selected", !strcmp(sel, fixed[i].value)));
+    size_t i;
+    json_array_foreach(peers, i, p)
+        json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "value", kj_jstr(p, "instance_id"), "label",
+                                              kj_trf(req, "fed.from", kj_jstr(p, "name")), "selected",
+                                              !strcmp(sel, kj_jstr(p, "instance_id"))));
+    json_object_set_new(d, "origin_filter", json_boolean(json_array_size(peers) > 0 || *sel));
+    json_object_set_new(d, "origin_options", opts);
+    json_decref(peers);
+}
+
 void kj_fed_label_filter(kj_req *req, json_t *items, const char *origin)
 {
     for (size_t i = 0; i < json_array_size(items);) {
@@ -72,16 +108,15 @@ void kj_fed_label_filter(kj_req *req, json_t *items, const char *origin)
         kj_fed_label(req, it);
         json_t *o = json_object_get(it, "origin");
         bool local = json_is_true(json_object_get(o, "local"));
-        bool keep = !origin || !*origin || (!strcmp(origin, "local") ? local : !strcmp(origin, "remote") ? !local
-                    : !strcmp(kj_jstr_or_empty(o, "instance_id"), origin));
+        bool keep = kj_origin_filter_keeps(origin, kj_jstr(o, "instance_id"), local);
         if (keep) i++;
         else json_array_remove(items, i);
     }
 }
 
-void kj_page_fed_peer_kinds(kj_req *req)
+/* The kinds whose box is ticked in a form of kind_<name> boxes. New ref. */
+static json_t *ticked_kinds(kj_req *req)
 {
-    kj_err fail = { 0 };
     json_t *kinds = json_array();
     for (const char *const *k = kj_fed_kind_names; *k; k++) {
         char name[32];
@@ -89,10 +124,28 @@ void kj_page_fed_peer_kinds(kj_req *req)
         const char *v = kj_in_str(req, name);
         if (v && *v) json_array_append_new(kinds, json_string(*k));
     }
+    return kinds;
+}
+
+void kj_page_fed_peer_kinds(kj_req *req)
+{
+    kj_err fail = { 0 };
+    json_t *kinds = ticked_kinds(req);
     int rc = kj_fed_peer_kinds(kj_req_db(req), req->user, kj_req_param(req, 0), kinds, &fail);
     json_decref(kinds);
     if (rc) { kj_answer_err(req, &fail); return; }
     kj_resp_redirect(req, "/admin/federation?done=kinds");
+}
+
+void kj_page_fed_shares(kj_req *req)
+{
+    kj_err fail = { 0 };
+    json_t *kinds = ticked_kinds(req);
+    int rc = kj_has_errors(req) ? -1 : kj_fed_set_offered(kj_req_db(req), req->user, kinds, kj_in_str(req, "reason"), &fail);
+    json_decref(kinds);
+    if (rc && !fail.key) { render_admin(req, 422); return; }
+    if (rc) { kj_answer_err(req, &fail); return; }
+    kj_resp_redirect(req, "/admin/federation?done=shares");
 }
 
 void kj_page_fed_ask(kj_req *req)
@@ -126,12 +179,12 @@ void kj_api_fed_ask(kj_req *req)
 /* The remote 揭榜 held here, for the page and the API. */
 static json_t *remote_challenges(kj_req *req, int *page_out)
 {
-    const char *origin = kj_in_str(req, "origin");
-    if (origin && *origin && strcmp(origin, "remote") && !kj_id_valid(origin)) kj_field_error(req, "origin", "err.fed.origin");
+    const char *origin = kj_fed_origin_param(req);   /* "local" holds no peer's 揭榜: an empty list */
     int page = (int)kj_in_int(req, "page", 1), per = 20;
     *page_out = page;
     if (kj_has_errors(req)) return NULL;
-    json_t *items = kj_fed_remote_items(kj_req_db(req), "challenge", origin && *origin ? origin : NULL, req->lang, per, (page - 1) * per);
+    json_t *items = origin && !strcmp(origin, "local") ? json_array()
+                  : kj_fed_remote_items(kj_req_db(req), "challenge", origin, req->lang, per, (page - 1) * per);
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it) {
@@ -151,20 +204,13 @@ void kj_api_fed_challenges(kj_req *req)
     kj_resp_json(req, 200, json_pack("{s:o, s:i}", "items", items, "page", page));
 }
 
+/* The former separate page is now the 揭榜 list's origin=remote view
+ * (pages_challenge.c), where peers' 揭榜 are listed beside ours. */
 void kj_page_fed_challenges(kj_req *req)
 {
-    int page;
-    json_t *items = remote_challenges(req, &page);
-    if (!items) { kj_error(req, 422, "err.fed.origin"); return; }
-    size_t i;
-    json_t *it;
-    char wan[64];
-    json_array_foreach(items, i, it) {
-        json_t *d = json_object_get(it, "data");
-        if (kj_format_fen_as_wan(json_integer_value(json_object_get(d, "bounty_fen")), wan, sizeof wan))
-            json_object_set_new(d, "bounty", json_string(wan));
-    }
-    kj_render(req, 200, "fed_challenges", json_pack("{s:o, s:s}", "items", items, "page_title", kj_tr(req, "fed.challenges.title")));
+    const char *origin = kj_fed_origin_param(req);
+    if (kj_has_errors(req)) { kj_error(req, 422, "err.fed.origin"); return; }
+    kj_resp_redirect(req, kj_arena_printf(req->arena, "/challenge-lists?origin=%s", origin && strcmp(origin, "local") ? origin : "remote"));
 }
 
 void kj_page_fed_peer_add(kj_req *req)

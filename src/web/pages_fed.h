@@ -35,11 +35,25 @@ void kj_fed_label(kj_req *req, json_t *o);
 /** kj_fed_label on every item of items, dropping those not of origin
  *  ("local", "remote", an instance id; NULL keeps all). */
 void kj_fed_label_filter(kj_req *req, json_t *items, const char *origin);
+/** The origin filter of a list or search request ("origin":
+ *  local|remote|<instance id>, core/origin.h): NULL when absent or empty;
+ *  anything else is a field error (err.fed.origin) and NULL. The one
+ *  reader of the parameter for listings, studios, 科普, 揭榜 and search. */
+const char *kj_fed_origin_param(kj_req *req);
+/** Sets d's "origin_options" ([{value, label, selected}]: every origin,
+ *  this instance, peers, each peer by name) and "origin_filter" (true when
+ *  there is a peer, so that a page without peers shows no such control),
+ *  for templates/_origin_filter.html. */
+void kj_fed_origin_options(kj_req *req, json_t *d, const char *selected);
 /** GET /federation/challenges and /api/v1/federation/challenges: the open
  *  揭榜 of peers held here (origin=remote|<instance id>). */
 void kj_page_fed_challenges(kj_req *req);
 void kj_api_fed_challenges(kj_req *req);
 void kj_page_fed_peer_kinds(kj_req *req);
+/** POST /admin/federation/shares and /api/v1/federation/shares: what this
+ *  instance shares with every peer (fed.h: kj_fed_set_offered). */
+void kj_page_fed_shares(kj_req *req);
+void kj_api_fed_shares(kj_req *req);
 /** POST /popsci/{id}/ask-origin and /api/v1/popsci/{id}/ask-origin: a
  *  question to the experts of the instance a 科普 item comes from (fed.h:
  *  kj_fed_ask). */

@@ -323,10 +323,14 @@ void kj_page_popsci_home(kj_req *req)
     const char *topic = kj_in_str(req, "topic"), *region = kj_region_filter(req, "region", &defaulted);
     if (topic && !kj_popsci_topic_known(db, topic)) kj_field_error(req, "topic", "popsci.err.topic_unknown");
     if (region && !kj_popsci_region_known(db, region)) kj_field_error(req, "region", "popsci.err.region_unknown");
+    const char *origin = kj_fed_origin_param(req);   /* federation: local|remote|<instance id> */
+    /* Peers' items are not of this instance's home region: its default does not narrow them. */
+    if (defaulted && origin && strcmp(origin, "local")) { region = NULL; defaulted = false; }
     int status = kj_has_errors(req) ? 422 : 200;
-    json_t *items = status == 200 ? kj_popsci_list(db, topic, region, 30, 0) : json_array();
+    json_t *items = status == 200 ? kj_popsci_list_from(db, topic, region, origin, 30, 0) : json_array();
     label_rows(req, items);
     json_t *d = page_data(req, "popsci.home.title");
+    kj_fed_origin_options(req, d, origin);
     json_object_set_new(d, "items", items);
     json_object_set_new(d, "topics", topic_options(req, topic ? kj_arena_printf(req->arena, " %s ", topic) : NULL));
     json_object_set_new(d, "region_picker", kj_region_filter_picker(req, "region", region, "field.region"));

@@ -153,6 +153,7 @@ void kj_page_search(kj_req *req)
             char original[32];
             json_object_set_new(h, "is_studio", json_true());
             json_object_set_new(h, "title_lang", json_string(kj_listing_original_lang(original, sizeof original)));
+            kj_origin_label(req, h);   /* a peer's studio: "来自 X" */
         }
         snippet_html(h);
     }

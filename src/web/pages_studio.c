@@ -103,22 +103,31 @@ void kj_page_studios(kj_req *req)
     int page = (int)kj_in_int(req, "page", 1);
     bool defaulted;   /* the home region, when the request names none (web/home_region.h) */
     const char *region = kj_region_filter(req, "region", &defaulted);
+    const char *origin = kj_fed_origin_param(req);   /* federation: local|remote|<instance id> */
+    /* Peers' studios are not of this instance's home region: its default does not narrow them. */
+    if (defaulted && origin && strcmp(origin, "local")) { region = NULL; defaulted = false; }
+    int status = kj_has_errors(req) ? 422 : 200;   /* a bad origin: said on the page, nothing listed */
     int64_t total = 0;
-    json_t *items = kj_studio_list(kj_req_db(req), region, page, STUDIOS_PER_PAGE, &total);
+    json_t *items = status == 200 ? kj_studio_list(kj_req_db(req), region, origin, page, STUDIOS_PER_PAGE, &total) : json_array();
     if (!items) { kj_error(req, 500, "err.internal"); return; }
     size_t i;
     json_t *s;
-    json_array_foreach(items, i, s) set_region_label(req, s);
+    json_array_foreach(items, i, s) {
+        set_region_label(req, s);
+        kj_fed_label(req, s);   /* a peer's studio: "来自 X" */
+    }
     int pages = (int)((total + STUDIOS_PER_PAGE - 1) / STUDIOS_PER_PAGE);
     json_t *d = json_pack("{s:o, s:I, s:i, s:i, s:s, s:o}", "items", items, "total", (json_int_t)total,
                           "page", page, "pages", pages ? pages : 1, "page_title", kj_tr(req, "studio.list.title"),
                           "region_picker", kj_region_filter_picker(req, "region", region, "field.region"));
     if (region && !defaulted) json_object_set_new(d, "region", json_string(region));
+    if (origin) json_object_set_new(d, "origin", json_string(origin));
+    kj_fed_origin_options(req, d, origin);
     if (defaulted) kj_region_default_note(req, d, "/studios", "region");
     if (page > 1) json_object_set_new(d, "prev_page", json_integer(page - 1));
     if (page < pages) json_object_set_new(d, "next_page", json_integer(page + 1));
     json_object_set_new(d, "can_open", json_boolean(kj_studio_user_may_join(req->user)));
-    kj_render(req, 200, "studio_list", d);
+    kj_render(req, status, "studio_list", d);
 }
 
 /* ---- the form (open and edit) ---- */

@@ -128,6 +128,9 @@ MATRIX = [
     ("POST", "/api/v1/federation/peers/{uid}/resume", "api", expect("forbidden", admin="missing"), {}),
     ("POST", "/api/v1/federation/items/{uid}/show", "api", expect("forbidden", admin="missing"), {}),
     ("POST", "/admin/federation/peers/{uid}/kinds", "page", expect("forbidden", admin="missing"), {"kind_listing": "1"}),
+    # What this instance shares (fed17): administrators; the admin's request is refused for its input (nothing changes).
+    ("POST", "/admin/federation/shares", "page", expect("forbidden", admin="status 422"), {"kind_listing": "yes-too-long"}),
+    ("POST", "/api/v1/federation/shares", "api", expect("forbidden", admin="status 422"), {"kinds": ["bogus"]}),
     ("GET", "/federation/challenges", "page", PUBLIC),
     ("GET", "/api/v1/federation/challenges", "api", PUBLIC),
     ("POST", "/popsci/{uid}/ask-origin", "page", expect("missing"), {"title": "高原水稻育秧", "body": "早春育秧常遇低温怎么办"}),

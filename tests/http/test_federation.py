@@ -24,10 +24,10 @@ import urllib.parse
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives import serialization
 
-from harness import Client, Server
+from harness import Client, Server, cli, db_exec
 from test_market_lifecycle import ok_act, publish, user
 from test_popsci import create as popsci_create, publish as popsci_publish
-from test_challenge import published_entry
+from test_challenge import act, published_entry
 
 KINDS = ["listing", "studio", "popsci", "challenge"]
 
@@ -324,7 +324,7 @@ def test_studio_popsci_and_challenge_reach_peer(server):
     ptitle = "高原冬小麦越冬管理要点" + RUN
     cid = popsci_publish(server, popsci_create(sci, title=ptitle, summary="越冬管理", body="冬灌与镇压。" + RUN, regions=["510100"]))
     state["popsci"] = cid
-    _, chid, _ = published_entry(server)
+    lid, chid, _ = published_entry(server)
     anon_b = Client(b)
 
     def at_b(path):
@@ -352,11 +352,48 @@ def test_studio_popsci_and_challenge_reach_peer(server):
         return [x["id"] for x in r.json["items"]]
     assert cid in popsci_ids(da["instance_id"]) and cid in popsci_ids("remote") and cid not in popsci_ids("local")
     assert anon_b.api("GET", "/api/v1/popsci?origin=nowhere").status == 422
+    # The 科普 page takes the same filter (one reader of origin= for every list), with the "来自 X" label.
+    page = anon_b.get("/popsci?origin=" + da["instance_id"])
+    assert page.status == 200 and cid in page.text and "来自 四川科技云" in page.text, page.text[:3000]
+    assert cid not in anon_b.get("/popsci?origin=local").text
+    bad = anon_b.get("/popsci?origin=nowhere")
+    assert bad.status == 422 and 'id="origin-error"' in bad.text, bad
     # The studio: its public profile, labelled; never its members.
     st = wait_for("the studio at B", lambda: at_b("/api/v1/studios/" + sid), 30)
     assert st["name"] == name and st["origin"]["local"] is False and st["is_remote"] is True, st
     html = anon_b.get("/studios/" + sid).text
     assert 'id="studio-origin"' in html and "来自 四川科技云" in html, html[:3000]
+    state["studio"] = sid
+
+    # The studio list (page and API) and studio hits in site search take origin=local|remote|<instance id>.
+    def studio_ids(origin):
+        r = anon_b.api("GET", "/api/v1/studios?per_page=100&origin=" + origin)
+        assert r.status == 200, r
+        return {x["id"]: x for x in r.json["items"]}
+    listed = studio_ids(da["instance_id"])
+    assert sid in listed and listed[sid]["origin"]["local"] is False and listed[sid]["origin"]["name"] == "四川科技云", listed.get(sid)
+    assert sid in studio_ids("remote") and sid not in studio_ids("local")
+    assert all(x["origin"]["local"] for x in studio_ids("local").values())
+    bad = anon_b.api("GET", "/api/v1/studios?origin=nowhere")
+    assert bad.status == 422 and bad.json["errors"][0]["field"] == "origin", bad
+    page = anon_b.get("/studios?origin=remote")
+    assert page.status == 200 and sid in page.text and 'data-origin="%s"' % da["instance_id"] in page.text, page.text[:3000]
+    assert "来自 四川科技云" in page.text and 'id="origin-filter"' in page.text, page.text[:3000]
+    assert sid not in anon_b.get("/studios?origin=local").text
+    assert anon_b.get("/studios?origin=nowhere").status == 422
+
+    def studio_hit(origin):
+        q = {"q": name}
+        if origin:
+            q["origin"] = origin
+        r = anon_b.api("GET", "/api/v1/search?" + urllib.parse.urlencode(q))
+        assert r.status == 200, r
+        return next((h for h in r.json["items"] if h["id"] == sid), None)
+    hit = wait_for("the studio in B's search", lambda: studio_hit(None), 30)
+    assert hit["kind"] == "studio" and hit["origin"]["instance_id"] == da["instance_id"] and hit["origin"]["local"] is False, hit
+    assert studio_hit("remote") and studio_hit(da["instance_id"]) and not studio_hit("local")
+    html = anon_b.get("/search?" + urllib.parse.urlencode({"q": name, "origin": "remote"})).text
+    assert sid in html and "来自 四川科技云" in html, html[:3000]
 
     # The 揭榜: listed with its origin and a link to apply there, no contact.
     def challenge():
@@ -366,8 +403,23 @@ def test_studio_popsci_and_challenge_reach_peer(server):
     ch = wait_for("the 揭榜 at B", challenge, 30)
     assert ch["origin"]["name"] == "四川科技云" and ch["apply_url"] == "http://%s/challenges/%s" % (server.base, chid), ch
     assert "contact" not in ch["data"] and ch["data"]["title"], ch
-    assert "来自 四川科技云" in anon_b.get("/federation/challenges").text
     assert anon_b.api("GET", "/api/v1/federation/challenges?origin=nowhere").status == 422
+    # In B's 揭榜 list (page and API) beside B's own lists, grouped by A's list, labelled, read-only, applied for at A.
+    grp, entry = remote_challenge(anon_b, chid, da["instance_id"])
+    assert grp["is_remote"] is True and grp["id"] == lid and grp["origin"]["name"] == "四川科技云", grp
+    assert grp["url"] == "http://%s/challenge-lists/%s" % (server.base, lid), grp
+    assert entry["apply_url"] == "http://%s/challenges/%s" % (server.base, chid) and "contact" not in entry, entry
+    assert remote_challenge(anon_b, chid, "remote") and not remote_challenge(anon_b, chid, "local")
+    every = anon_b.api("GET", "/api/v1/challenge-lists").json["items"]
+    assert any(x["origin"]["local"] for x in every) and any(not x["origin"]["local"] for x in every), every
+    assert all(x["origin"]["local"] for x in anon_b.api("GET", "/api/v1/challenge-lists?origin=local").json["items"])
+    assert anon_b.api("GET", "/api/v1/challenge-lists?origin=nowhere").status == 422
+    html = anon_b.get("/challenge-lists").text
+    assert 'data-list="%s"' % lid in html and "来自 四川科技云" in html and 'href="http://%s/challenges/%s"' % (server.base, chid) in html, html[:4000]
+    assert anon_b.get("/challenge-lists?origin=nowhere").status == 422
+    # The former separate page is the origin=remote view of the 揭榜 list.
+    r = anon_b.get("/federation/challenges")
+    assert r.status == 303 and r.header("Location").endswith("/challenge-lists?origin=remote"), r
     # (A closed 揭榜 is served as deleted: unit test fed_feed_serves_closed_challenge_as_deleted;
     # closing needs the deadline passed, and moving A's clock would make its signatures stale here.)
     # B's operator hides the 揭榜 and the 科普 item, then shows the 科普 item again (from the data kept).
@@ -378,6 +430,64 @@ def test_studio_popsci_and_challenge_reach_peer(server):
     assert anon_b.api("GET", "/api/v1/popsci/" + cid).status == 404
     assert b_admin.api("POST", "/api/v1/federation/items/%s/show" % cid, {"reason": "已核实"}).status == 200
     assert at_b("/api/v1/popsci/" + cid)["title"] == ptitle
+
+
+def remote_challenge(client, chid, origin):
+    """(list, entry) of a peer's 揭榜 chid in client's 揭榜 list under origin=, or None."""
+    r = client.api("GET", "/api/v1/challenge-lists?origin=" + origin)
+    assert r.status == 200, r
+    for grp in r.json["items"]:
+        for c in grp.get("challenges") or []:
+            if c["id"] == chid:
+                return grp, c
+    return None
+
+
+def test_closing_a_challenge_at_the_origin_removes_it_at_the_peer(server):
+    """A 揭榜 whose applications close at A (its deadline passed, the issuer
+    or staff closes it) is served as deleted and leaves B's 揭榜 list within
+    a minute."""
+    b = other(server)
+    da = state["docs"][server.port]
+    _, chid, _ = published_entry(server)
+    anon_b = Client(b)
+    wait_for("the 揭榜 at B", lambda: remote_challenge(anon_b, chid, da["instance_id"]), 60)
+    # Its deadline passes at A (written behind A's back: moving A's clock would make its signatures stale).
+    yesterday = time.strftime("%Y-%m-%d", time.localtime(time.time() - 86400))
+    db_exec(server, ("UPDATE challenges SET deadline = ?, deadline_ms = ? WHERE id = ?", yesterday, int(time.time() * 1000) - 60000, chid))
+    r = act(admin_of(server), chid, "close_applications")
+    assert r.status == 200 and r.json["status"] == "reviewing", r
+    started = time.time()
+    wait_for("the closed 揭榜 gone at B", lambda: not remote_challenge(anon_b, chid, "remote"), 60)
+    print("  the closed 揭榜 left the peer in %.1f s" % (time.time() - started))
+    assert chid not in anon_b.get("/challenge-lists").text
+
+
+def test_course_travels_with_its_items(server):
+    """A 科普 course (a list of the origin's articles and videos) reaches B
+    with its items' ids; the items come on the same feed, and B's course
+    page links those it holds."""
+    b = other(server)
+    da = state["docs"][server.port]
+    sci = user(server, "scientist")
+    atitle = "高原温室番茄栽培要点" + RUN
+    art = popsci_publish(server, popsci_create(sci, title=atitle, summary="温室番茄", body="通风与补光。" + RUN))
+    ctitle = "高原设施农业入门课程" + RUN
+    course = popsci_publish(server, popsci_create(sci, kind="course", title=ctitle, body="", items=[art]))
+    anon_b = Client(b)
+
+    def at_b():
+        r = anon_b.api("GET", "/api/v1/popsci/" + course)
+        return r.json if r.status == 200 else None
+    got = wait_for("the course at B", at_b, 60)
+    assert got["kind"] == "course" and got["title"] == ctitle and got["items"] == [art], got
+    assert got["origin"]["instance_id"] == da["instance_id"] and got["is_remote"] is True, got
+
+    def linked():
+        html = anon_b.get("/popsci/" + course).text
+        return html if 'href="/popsci/%s"' % art in html else None
+    html = wait_for("the course's item linked at B", linked, 30)
+    assert atitle in html and "来自 四川科技云" in html, html[:3000]
 
 
 def test_question_to_remote_expert_round_trip(server):
@@ -445,6 +555,70 @@ def test_kinds_taken_are_chosen_per_peer(server):
     assert audit, audit
     # A feed of an unknown kind is refused (a signed request from B's side is not needed to see the validator).
     assert Client(server).api("GET", "/api/v1/federation/feed?type=bogus").status in (403, 422)
+
+
+def test_what_is_shared_is_chosen_and_peers_drop_the_rest(server):
+    """A's operator stops sharing studios (API): A's signed instance
+    document says so, a signed request for A's studio feed is refused
+    (404 err.fed.not_shared), and B drops the copy of A's studio it held
+    within a minute (page, API and search). Shared again from the admin
+    page, it comes back. The command line reads and sets the same list.
+    Administrators only; audited."""
+    b = other(server)
+    da = state["docs"][server.port]
+    a_admin, anon_b = admin_of(server), Client(b)
+    sid = state["studio"]
+    assert anon_b.api("GET", "/api/v1/studios/" + sid).status == 200
+    r = a_admin.api("POST", "/api/v1/federation/shares", {"kinds": ["listing", "bogus"]})
+    assert r.status == 422 and r.json["errors"][0]["field"] == "kinds", r
+    assert Client(server).api("POST", "/api/v1/federation/shares", {"kinds": ["listing"]}).status in (401, 403)
+    assert user(server, "scientist").api("POST", "/api/v1/federation/shares", {"kinds": ["listing"]}).status == 403
+    r = a_admin.api("POST", "/api/v1/federation/shares", {"kinds": ["popsci", "listing", "challenge"], "reason": "工作室资料待核"})
+    assert r.status == 200 and r.json["shares"] == ["listing", "popsci", "challenge"], r
+    started = time.time()
+    doc = Client(server).api("GET", "/api/v1/federation/instance").json
+    assert doc["shares"] == ["listing", "popsci", "challenge"], doc
+    verify_signed(doc, da["public_key"])
+    fake = FakePeer()
+    try:
+        r = a_admin.api("POST", "/api/v1/federation/peers", {"url": "http://127.0.0.1:%d" % fake.port, "public_key": fake.pk})
+        assert r.status == 201, r
+        anon = Client(server)
+
+        def feed(kind):
+            path = "/api/v1/federation/feed?cursor=&limit=10&type=" + kind
+            return anon.api("GET", path, headers=signed_headers(fake.key, fake.pk, "GET", "http://%s%s" % (server.base, path)))
+        r = feed("studio")
+        assert r.status == 404 and r.json["errors"][0]["code"] == "err.fed.not_shared" and r.json["errors"][0]["field"] == "type", r
+        assert feed("popsci").status == 200
+        pid = peer_row(a_admin, fake.pk)["id"]
+        assert a_admin.api("POST", "/api/v1/federation/peers/%s/suspend" % pid, {"reason": "测试结束"}).status == 200
+    finally:
+        fake.close()
+    wait_for("B to drop A's studio", lambda: anon_b.api("GET", "/api/v1/studios/" + sid).status == 404, 60)
+    print("  B dropped the studio A no longer shares in %.1f s" % (time.time() - started))
+    assert sid not in [x["id"] for x in anon_b.api("GET", "/api/v1/studios?per_page=100&origin=remote").json["items"]]
+    hits = anon_b.api("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": "高原储能运维工作室" + RUN})).json["items"]
+    assert sid not in [h["id"] for h in hits], hits
+    assert peer_row(admin_of(b), da["public_key"])["state"] == "active"   # not an error: the origin chose
+    # The admin page: one box per kind, studios unticked; shared again from it.
+    page = a_admin.get("/admin/federation").text
+    form = page[page.index('id="fed-shares"'):]
+    form = form[:form.index("</form>")]
+    assert 'name="kind_studio" value="1">' in form and 'name="kind_popsci" value="1" checked>' in form, form
+    r = a_admin.post_form("/admin/federation/shares", {"kind_listing": "1", "kind_studio": "1", "kind_popsci": "1",
+                                                       "kind_challenge": "1", "reason": "已核实"})
+    assert r.status == 303, r
+    assert Client(server).api("GET", "/api/v1/federation/instance").json["shares"] == KINDS
+    wait_for("B to take A's studio again", lambda: anon_b.api("GET", "/api/v1/studios/" + sid).status == 200, 60)
+    # The command line: what is shared, and setting it (an unknown kind refused).
+    out = cli(server, "peer", "shares", "--data", server.dir)
+    assert out.returncode == 0 and out.stdout.strip() == ",".join(KINDS), out
+    assert cli(server, "peer", "shares", "listing,bogus", "--data", server.dir).returncode == 1
+    out = cli(server, "peer", "shares", ",".join(KINDS), "--data", server.dir)
+    assert out.returncode == 0 and out.stdout.strip() == ",".join(KINDS), out
+    audit = a_admin.api("GET", "/api/v1/admin/audit-log?action=fed.offer").json["items"]
+    assert any(e["reason"] == "工作室资料待核" for e in audit) and any(e["reason"] == "已核实" for e in audit), audit
 
 
 class FakePeer:

@@ -222,6 +222,23 @@ TEST(fed_feed_serves_closed_challenge_as_deleted)
     CHECK(json_is_true(json_object_get(it, "deleted")));
     CHECK(json_object_get(it, "data") == NULL);
     CHECK(kj_fed_feed(db, "bogus", "", 10) == NULL);
+    /* What is offered (offer.c): every kind until chosen; a stored choice
+     * keeps the kinds this version knows, in their order. */
+    json_t *offered = kj_fed_offered(db);
+    CHECK_INT((long long)json_array_size(offered), 4);
+    json_decref(offered);
+    CHECK(kj_fed_offers(db, "challenge") && kj_fed_offers(db, NULL));
+    REQUIRE(kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('fed_shares', '[\"popsci\",\"bogus\",\"listing\"]')", "") == 1);
+    offered = kj_fed_offered(db);
+    CHECK_INT((long long)json_array_size(offered), 2);
+    CHECK_STR(json_string_value(json_array_get(offered, 0)), "listing");
+    CHECK_STR(json_string_value(json_array_get(offered, 1)), "popsci");
+    json_decref(offered);
+    CHECK(!kj_fed_offers(db, "challenge") && !kj_fed_offers(db, "studio") && kj_fed_offers(db, "") && kj_fed_offers(db, "popsci"));
+    json_t *doc = kj_fed_instance_doc(db);
+    CHECK_INT((long long)json_array_size(json_object_get(doc, "shares")), 2);
+    CHECK(kj_fed_item_verify(doc, kj_fed_self_get()->pk));
+    json_decref(doc);
     kj_clock_set_offset(0);
     json_decref(page);
     json_decref(page2);

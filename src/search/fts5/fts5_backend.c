@@ -10,6 +10,7 @@
  */
 #include "search/fts5/fts5.h"
 #include "core/clock.h"
+#include "core/origin.h"
 #include "search/search.h"
 #include <stdlib.h>
 #include <string.h>
@@ -216,7 +217,12 @@ static void search_where(const kj_listing_query *f, const char *expr, kj_buf *sq
                              : "CROSS JOIN listings l INDEXED BY listings_search ON l.id = d.doc_id AND d.doc_kind = 'listing' ");
     kj_buf_puts(sql, "WHERE search_fts MATCH ? AND (");
     json_array_append_new(params, json_string(expr));
-    if (studios) kj_buf_puts(sql, "d.doc_kind = 'studio' OR ");
+    if (studios && f->origin) {
+        /* A studio of the origin asked for (core/origin.h). */
+        kj_buf_puts(sql, "(d.doc_kind = 'studio' AND EXISTS (SELECT 1 FROM studios s WHERE s.id = d.doc_id");
+        kj_origin_filter_sql(sql, params, "s.origin", f->origin);
+        kj_buf_puts(sql, ")) OR ");
+    } else if (studios) kj_buf_puts(sql, "d.doc_kind = 'studio' OR ");
     kj_buf_puts(sql, "(d.doc_kind = 'listing'");
     kj_listing_filter_sql(f, sql, params);
     kj_buf_puts(sql, "))");

@@ -23,6 +23,7 @@
 #include "search/scan.h"
 #include "search/search.h"
 #include "core/json_util.h"
+#include "core/origin.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,8 +405,9 @@ static int64_t local_scan_filtered(kj_db *db, const char *expr, const kj_listing
     collect_scan c = { .scan = { .visit = collect_visit, .scored = collect_scored, .counts = counts } };
     memcpy(c.scan.weights, kj_bm25_column_weights, sizeof c.scan.weights);
     int64_t total = -1;
-    json_t *docs = NULL, *ids = json_array(), *rows = NULL, *where = json_array();
-    kj_buf wsql = { 0 };
+    json_t *docs = NULL, *ids = json_array(), *rows = NULL, *where = json_array(), *sids = json_array(), *srows = NULL,
+           *swhere = json_array();
+    kj_buf wsql = { 0 }, ssql = { 0 };
     if (local_scan(db, expr, false, 0, &c.scan) < 0 || c.oom) goto out;
     char *list = kj_fts5_docno_list(c.docno, (int)c.n);
     kj_db *l = LOCAL(db);
@@ -415,7 +417,13 @@ static int64_t local_scan_filtered(kj_db *db, const char *expr, const kj_listing
     if (!docs) goto out;
     size_t i;
     json_t *r;
-    json_array_foreach(docs, i, r) if (!strcmp(kj_jstr(r, "doc_kind"), "listing")) json_array_append(ids, json_object_get(r, "doc_id"));
+    json_array_foreach(docs, i, r) json_array_append(strcmp(kj_jstr(r, "doc_kind"), "listing") ? sids : ids, json_object_get(r, "doc_id"));
+    if (studios && f->origin) {
+        /* The studios of the origin asked for (core/origin.h). */
+        kj_origin_filter_sql(&ssql, swhere, "s.origin", f->origin);
+        srows = rows_by_id(db, "SELECT s.id AS kj_id FROM studios s WHERE s.id IN ", sids, ssql.data ? ssql.data : "", swhere);
+        if (!srows) goto out;
+    }
     kj_listing_filter_sql(f, &wsql, where);
     rows = rows_by_id(db, "SELECT l.id AS kj_id, l.kind, l.domain1, l.region_province, coalesce(l.trl, l.trl_min) AS trl FROM listings l WHERE l.id IN ",
                       ids, wsql.data ? wsql.data : "", where);
@@ -427,7 +435,7 @@ static int64_t local_scan_filtered(kj_db *db, const char *expr, const kj_listing
         if (!d) continue;
         bool studio = !strcmp(kj_jstr(d, "doc_kind"), "studio");
         json_t *row = studio ? NULL : json_object_get(rows, kj_jstr(d, "doc_id"));
-        if (studio ? !studios : !row) continue;
+        if (studio ? !studios || (srows && !json_object_get(srows, kj_jstr(d, "doc_id"))) : !row) continue;
         char trl[24] = "";
         json_t *t = json_object_get(row, "trl");
         if (json_is_integer(t)) snprintf(trl, sizeof trl, "%lld", (long long)json_integer_value(t));
@@ -444,7 +452,11 @@ out:
     json_decref(ids);
     json_decref(rows);
     json_decref(where);
+    json_decref(sids);
+    json_decref(srows);
+    json_decref(swhere);
     kj_buf_free(&wsql);
+    kj_buf_free(&ssql);
     return total;
 }
 
