@@ -59,7 +59,36 @@ const CHROMIUM = process.env.CHROMIUM_BIN
 const ACTION_TIMEOUT_MS = Number(process.env.KEJIYUN_BROWSER_TIMEOUT_MS) || 20000;
 const DEFAULT_BUDGET = 6; // a test's time cap, in per-action timeouts
 const ONLY = process.env.KEJIYUN_BROWSER_ONLY ? new RegExp(process.env.KEJIYUN_BROWSER_ONLY) : null;
-const tests = [...basicTests, ...marketTests, ...searchTests, ...popsciTests, ...challengeTests, ...dealTests, ...trustTests, ...orgverifyTests, ...workorderTests, ...eventTests, ...phoneTests, ...widthTests, ...statsTests, ...axeTests, ...fedTests, ...langTests, ...cameraTests]
+// The journey files in order, with the seconds each took on a whole run
+// (make test, 2 cores): KEJIYUN_BROWSER_SHARD=K/N runs the K-th of N
+// shares of the files (each file whole and in order, the shares balanced
+// by these times, longest first; a file not listed counts 5 s a test), so
+// that tests/run can run two browser suites side by side, each with a
+// server and a browser of its own. Without it, every file.
+const FILES = [
+  ['tests', basicTests, 6.9], ['market', marketTests, 14.6], ['search', searchTests, 10.6], ['popsci', popsciTests, 5.6],
+  ['challenge', challengeTests, 11.1], ['deal', dealTests, 8.3], ['trust', trustTests, 10.8], ['orgverify', orgverifyTests, 4.4],
+  ['workorder', workorderTests, 6.3], ['event', eventTests, 19.4], ['phone', phoneTests, 15.5], ['widths', widthTests, 15.9],
+  ['stats', statsTests, 1.9], ['axe', axeTests, 24.8], ['fed', fedTests, 12.2], ['lang', langTests, 1.8],
+  ['checkin_camera', cameraTests, 6.8],
+];
+const SHARD = (process.env.KEJIYUN_BROWSER_SHARD || '').match(/^(\d+)\/(\d+)$/);
+function shardOf(files) {
+  if (!SHARD) return files;
+  const [k, n] = [Number(SHARD[1]), Number(SHARD[2])];
+  const load = new Array(n).fill(0);
+  const mine = new Set();
+  const weight = ([, list, secs]) => secs ?? 5 * list.length;
+  for (const f of [...files].sort((a, b) => weight(b) - weight(a))) {
+    const i = load.indexOf(Math.min(...load));
+    load[i] += weight(f);
+    if (i === k - 1) mine.add(f[0]);
+  }
+  return files.filter((f) => mine.has(f[0]));
+}
+// The part's name in the closing line (tests/run counts "NAME: N passed, N failed").
+const PART = process.env.KEJIYUN_BROWSER_PART || 'browser';
+const tests = shardOf(FILES).flatMap(([, list]) => list)
   .filter((test) => !ONLY || ONLY.test(test.name));
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
@@ -94,7 +123,7 @@ const report = (name, error, ms) => {
 };
 
 function finish() {
-  console.log(`browser: ${passed} passed, ${failed} failed`);
+  console.log(`${PART}: ${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
 
@@ -201,8 +230,11 @@ function noteMissingCjkFont() {
 
 async function main() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  // Failure shots of an earlier run would be mistaken for this run's.
-  for (const f of fs.readdirSync(ARTIFACTS)) if (/^fail-.*\.png$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
+  // Failure shots of an earlier run would be mistaken for this run's (the
+  // first shard removes them: the others start with it).
+  if (!SHARD || SHARD[1] === '1') {
+    for (const f of fs.readdirSync(ARTIFACTS)) if (/^fail-.*\.png$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
+  }
   noteMissingCjkFont();
   const notRun = (reason) => {
     for (const test of tests) report(test.name, `not run: ${reason}`);
