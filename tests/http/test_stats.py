@@ -306,6 +306,49 @@ def test_days_in_beijing_time(server):
     assert page.status == 200 and 'name="from" value="2026-01-31"' in page.text and 'id="stats-period-note"' in page.text
 
 
+def test_whole_months_and_edge_days(server):
+    """A city's period is read as its whole months (month rows) and the days
+    of the months it covers only in part (day rows); a county's from day
+    rows only (stats.h, "grains"). Both count each record on its Beijing
+    day, at a period's edges as inside it, and a period is the sum of its
+    parts."""
+    admin = login(server, "admin")
+    periods = {"all": "from=2025-12-01&to=2026-03-05", "dec": "from=2025-12&to=2025-12",
+               "dec31": "from=2025-12-31&to=2025-12-31", "jan_feb": "from=2026-01&to=2026-02",
+               "mar": "from=2026-03-01&to=2026-03-05", "mid": "from=2025-12-15&to=2026-03-01",
+               "head": "from=2025-12-15&to=2025-12-31"}
+
+    def wo(region, qs):
+        return stats(admin, "?region=%s&%s" % (region, qs))["centers"]["workorders"]
+    tick(server)
+    before = {(r, k): wo(r, q) for r in ("510100", "510104") for k, q in periods.items()}
+    c, _ = register(server, role="scientist", region="510104")
+    clock = Client(server)
+    try:
+        # Beijing: 11-30 23:59:59 (out), 12-01 00:00, 12-15, 12-31 23:59:59, 01-20, 02-28 23:59:59,
+        # 03-01 00:00, 03-05 23:59:59, 03-06 00:00 (out).
+        for at in ("2025-11-30T15:59:59Z", "2025-11-30T16:00:00Z", "2025-12-15T04:00:00Z", "2025-12-31T15:59:59Z",
+                   "2026-01-20T00:00:00Z", "2026-02-28T15:59:59Z", "2026-02-28T16:00:00Z", "2026-03-05T15:59:59Z",
+                   "2026-03-05T16:00:00Z"):
+            assert clock.api("POST", "/__test/clock", {"freeze_ms": ms(at)}).status == 200
+            r = c.api("POST", "/api/v1/work-orders", {"type": "policy", "title": "整月统计", "description": "d",
+                                                      "region": "510104"})
+            assert r.status in (200, 201), r
+    finally:
+        clock.api("POST", "/__test/clock", {"freeze_ms": 0})
+    tick(server)
+    want = {"all": 7, "dec": 3, "dec31": 1, "jan_feb": 2, "mar": 2, "mid": 5, "head": 2}
+    for region in ("510100", "510104"):   # a city (months and days), a county (days)
+        got = {k: wo(region, q) - before[(region, k)] for k, q in periods.items()}
+        assert got == want, (region, got)
+        assert wo(region, periods["all"]) == wo(region, periods["dec"]) + wo(region, periods["jan_feb"]) + wo(region, periods["mar"])
+    # The monthly trend of a period with edges: each month counts the period's days only.
+    t = stats(admin, "?region=510100&" + periods["mid"])
+    series = [s["values"] for s in t["trends"]["series"] if s["figure"] == "workorders"][0]
+    assert t["trends"]["months"] == ["2025-12", "2026-01", "2026-02", "2026-03"]
+    assert sum(series) == t["centers"]["workorders"] and series[3] == wo("510100", "from=2026-03-01&to=2026-03-01")
+
+
 def test_figures_kept_until_the_next_rebuild(server):
     """The figures of a query are computed once per rebuild: a record added
     after it shows only once the job (here the tick) has run again."""
