@@ -561,6 +561,10 @@ static int add_listing_doc(kj_db *db, const char *listing_id, json_t *l)
  * queues the matching. */
 static int index_live(kj_db *db, const char *listing_id, json_t *l, bool notify, bool defer)
 {
+    /* A node's copy being rebuilt by another thread does not take this
+     * document now (local.h), and matching reads the listing's own terms
+     * from the index: the job leader matches it once its copy has it. */
+    if (!defer && kj_search_local_rebuilding(db)) defer = true;
     int rc = add_listing_doc(db, listing_id, l);
     if (defer) {
         if (rc == 0) rc = kj_db_exec(db, "INSERT INTO match_queue(listing_id, notify, queued_at) VALUES (?,?,?) "
@@ -665,6 +669,9 @@ int kj_search_index_all(kj_db *db, json_t *demands)
                              "ss", today, after)
                 : kj_db_rows(db, STUDIO_DOC_SQL " WHERE id > ? ORDER BY id LIMIT 1000", "s", after);
             if (!rows) return -1;
+            /* The page's translations in one read (add_listing_doc would
+             * read them per listing: 100k round trips on PostgreSQL). */
+            if (pass == 0 && kj_listing_translations_attach(db, rows, NULL)) { json_decref(rows); return -1; }
             size_t i;
             json_t *r;
             json_array_foreach(rows, i, r) {
