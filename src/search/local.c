@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 
 /* Seqs applied lately, so that the look-back (outbox.h) does not apply
  * them again each round. */
@@ -36,7 +37,7 @@ struct kj_search_local {
     int nrecent, caprecent;
     int64_t cursor;              /* the copy's cursor as last read or written */
     atomic_int building;         /* a full build is in progress */
-    atomic_llong builds, last_build_ms, last_applied_at_ms, applied;
+    atomic_llong builds, last_build_ms, last_applied_at_ms, applied, own;
     _Atomic(pthread_t) builder;  /* the thread that builds (its index writes go to the copy) */
     pthread_mutex_t wake_lock;   /* guards wake, stop, running */
     pthread_cond_t wake_cond;
@@ -101,6 +102,30 @@ bool kj_search_local_write(kj_db *db, kj_db *l)
     }
     return true;
 }
+
+int kj_search_local_own(kj_db *db, const char *token)
+{
+    struct kj_search_local *L = local_of(db);
+    /* Outside a transaction the copy's write would not be paired with the
+     * change's: the tailer applies such an entry. */
+    if (!L || !kj_db_in_transaction(db)) return 0;
+    kj_db *l = kj_search_local_db(db);
+    /* Not taken by the copy (a rebuild elsewhere): the tailer applies it. */
+    if (!kj_search_local_write(db, l)) return kj_db_failed(db) ? -1 : 0;
+    int rc = kj_db_exec(l, "INSERT INTO search_applied(token, at) VALUES (?, ?) ON CONFLICT(token) DO NOTHING", "si", token,
+                        kj_now_ms()) < 0 ? -1 : 0;
+    kj_search_local_check(db, l);
+    return rc;
+}
+
+bool kj_search_local_rebuilding(kj_db *db)
+{
+    struct kj_search_local *L = local_of(db);
+    return L && atomic_load(&L->building) && !pthread_equal(atomic_load(&L->builder), pthread_self());
+}
+
+static atomic_int test_build_delay_ms;
+void kj_search_local_test_delay(int ms) { atomic_store(&test_build_delay_ms, ms > 0 ? ms : 0); }
 
 /* The database's transaction ended: so does the copy's paired one. */
 static void on_tx_end(void *ctx, kj_db *db, bool committed)
@@ -216,7 +241,11 @@ static int build(struct kj_search_local *L, kj_db *db, const char *format)
     atomic_store(&L->building, 1);
     int n = -1;
     if (kj_db_begin(l) == 0) {
-        n = kj_search_backend_of(db)->clear(db) < 0 ? -1 : kj_search_index_all(db, NULL);
+        int delay = atomic_load(&test_build_delay_ms);
+        if (delay) nanosleep(&(struct timespec){ delay / 1000, (long)(delay % 1000) * 1000000L }, NULL);
+        /* Everything is read again: no entry is this node's own any more. */
+        n = kj_db_exec(l, "DELETE FROM search_applied", "") < 0 || kj_search_backend_of(db)->clear(db) < 0 ? -1
+                                                                 : kj_search_index_all(db, NULL);
         if (n >= 0 && kj_search_optimize(db)) n = -1;
         if (n >= 0 && (meta_put_int(l, "search_outbox_seq", top) || meta_put_int(l, "search_rebuilt_ms", kj_now_ms()) ||
                        (format && meta_put(l, "search_format", format))))
@@ -272,7 +301,8 @@ typedef struct {
     struct kj_search_local *L;
     kj_db *db;
     int64_t now;
-    int applied, read;
+    int64_t read_to;   /* the highest seq this round read after the cursor */
+    int applied, read, own;
     bool all, failed;
 } apply_ctx;
 
@@ -282,13 +312,24 @@ static bool seen_lately(struct kj_search_local *L, int64_t seq)
     return false;
 }
 
-static int apply_one(void *ctx, int64_t seq, const char *doc_id, const char *doc_kind)
+static int apply_one(void *ctx, int64_t seq, const char *doc_id, const char *doc_kind, const char *token)
 {
     apply_ctx *a = ctx;
     struct kj_search_local *L = a->L;
     a->read++;
-    if (seq <= L->cursor && seen_lately(L, seq)) return 0;
-    if (!strcmp(doc_kind, "all")) {
+    /* Seen lately (this round's first pass included): the look-back is for
+     * entries that committed late, not for those applied a moment ago. */
+    if ((seq <= L->cursor || seq <= a->read_to) && seen_lately(L, seq)) return 0;
+    bool own = false;
+    if (token) {
+        /* Written by this node, and its copy took it then (kj_search_local_own). */
+        kj_db *l = kj_search_local_db(a->db);
+        int64_t n = kj_db_int(l, -1, "SELECT count(*) FROM search_applied WHERE token = ?", "s", token);
+        if (n < 0 || kj_db_failed(l)) { a->failed = true; return 1; }
+        own = n > 0;
+    }
+    if (own) a->own++;
+    else if (!strcmp(doc_kind, "all")) {
         /* A rebuild on some node: this copy too, unless it was rebuilt
          * since (by that very `kejiyun reindex` on this node's file). */
         int64_t at = kj_db_int(a->db, 0, "SELECT at FROM search_outbox WHERE seq = ?", "i", seq);
@@ -303,7 +344,7 @@ static int apply_one(void *ctx, int64_t seq, const char *doc_id, const char *doc
         L->caprecent = cap;
     }
     L->recent[L->nrecent++] = (recent_seq){ seq, a->now };
-    a->applied++;
+    if (!own) a->applied++;
     return 0;
 }
 
@@ -320,7 +361,7 @@ static int catch_up(struct kj_search_local *L, kj_db *db, bool *more)
     for (int i = 0; i < L->nrecent; i++)
         if (L->recent[i].at_ms >= now - KJ_SEARCH_OUTBOX_LOOKBACK_MS - 5000) L->recent[keep++] = L->recent[i];
     L->nrecent = keep;
-    apply_ctx a = { L, db, now, 0, 0, false, false };
+    apply_ctx a = { L, db, now, 0, 0, 0, 0, false, false };
     if (kj_db_begin(l)) { kj_search_local_check(db, l); return -1; }
     /* The entries after the cursor, a page at a time; then, apart, those
      * of the look-back window that committed late (most were applied:
@@ -328,10 +369,16 @@ static int catch_up(struct kj_search_local *L, kj_db *db, bool *more)
      * the new ones behind a full page. */
     int64_t top = kj_search_outbox_read(db, L->cursor, 0, 1000, apply_one, &a);
     *more = a.read >= 1000;
+    a.read_to = top;
     int rc = top < 0 || a.failed ? -1 : 0;
     if (rc == 0 && kj_search_outbox_read(db, INT64_MAX, now - KJ_SEARCH_OUTBOX_LOOKBACK_MS, 20000, apply_one, &a) < 0) rc = -1;
     if (rc == 0 && a.failed) rc = -1;
     if (rc == 0 && top > L->cursor && meta_put_int(l, "search_outbox_seq", top)) rc = -1;
+    /* Tokens of entries read for the last time (past the cursor and the
+     * look-back): only when this round read something, so that an idle
+     * node's round writes nothing. */
+    if (rc == 0 && a.read && kj_db_exec(l, "DELETE FROM search_applied WHERE at < ?", "i",
+                                        now - KJ_SEARCH_OUTBOX_LOOKBACK_MS - 60000) < 0) rc = -1;
     if (rc || kj_db_commit(l)) {
         kj_db_rollback(l);
         kj_search_local_check(db, l);
@@ -344,6 +391,7 @@ static int catch_up(struct kj_search_local *L, kj_db *db, bool *more)
         atomic_fetch_add(&L->applied, a.applied);
         atomic_store(&L->last_applied_at_ms, now);
     }
+    if (a.own) atomic_fetch_add(&L->own, a.own);
     if (a.all && build(L, db, NULL) < 0) return -1;
     return a.applied;
 }
@@ -454,8 +502,9 @@ json_t *kj_search_local_status(kj_store *s)
 {
     struct kj_search_local *L = local_of_store(s);
     if (!L) return NULL;
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "state", atomic_load(&L->building) ? "building" : "ready",
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s}", "state", atomic_load(&L->building) ? "building" : "ready",
                      "cursor", (json_int_t)__atomic_load_n(&L->cursor, __ATOMIC_RELAXED), "applied", (json_int_t)atomic_load(&L->applied),
+                     "own", (json_int_t)atomic_load(&L->own),
                      "builds", (json_int_t)atomic_load(&L->builds), "last_build_ms", (json_int_t)atomic_load(&L->last_build_ms),
                      "path", L->path);
 }

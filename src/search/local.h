@@ -22,11 +22,15 @@
  *     the write's transaction and reads the new document from the index).
  *  2. Every node: the tailer, a thread per node, applies the outbox
  *     entries after its cursor, in order, by reading each named document's
- *     current state (applying twice is harmless, so the writer's own
- *     entries come again). It wakes on the outbox's signal (LISTEN/NOTIFY
- *     through the store) and polls every second in case one was lost.
- *     Entries that commit late (a lower seq seen after a higher one) are
- *     read again for KJ_SEARCH_OUTBOX_LOOKBACK_MS.
+ *     current state (applying twice is harmless). It skips the entries
+ *     this node wrote and applied itself (1.): each entry carries a token,
+ *     which the writer records in its copy (table search_applied) in the
+ *     paired local transaction, so a token is there exactly when the copy
+ *     took the change (migration 052; kj_search_local_own). It wakes on
+ *     the outbox's signal (LISTEN/NOTIFY through the store) and polls
+ *     every second in case one was lost. Entries that commit late (a lower
+ *     seq seen after a higher one) are read again for
+ *     KJ_SEARCH_OUTBOX_LOOKBACK_MS.
  *  3. A full build from the database: when the file is new or missing,
  *     when its format is older (kj_search_ensure_format), when the outbox
  *     was pruned past the copy's cursor (a node away longer than
@@ -41,7 +45,11 @@
  * searches keep reading the old copy until it commits, /readyz says
  * "search": "building" (still ready: the old copy answers), and index
  * writes of requests on this node skip the copy meanwhile (the outbox
- * brings them after the build).
+ * brings them after the build). Matching a listing needs its own terms
+ * from the index, so a request that would match a listing inline queues
+ * the matching instead while the copy is rebuilt (kj_search_local_rebuilding;
+ * the job leader's drain catches its copy up first, which waits for a
+ * build on that node to end).
  *
  * Cursor, format: in the file's meta table (search_outbox_seq,
  * search_format), written in the transaction of what they describe.
@@ -84,6 +92,20 @@ void kj_search_local_check(kj_db *db, kj_db *l);
  *  rebuilds it: the outbox brings the change after the build). */
 bool kj_search_local_write(kj_db *db, kj_db *l);
 
+/** For kj_search_outbox_put, inside the writing transaction: when db's
+ *  store has a copy and the copy takes this transaction's index writes
+ *  (kj_search_local_write), records token in the copy's paired
+ *  transaction, so that the tailer skips that entry. 0, or -1 (the copy
+ *  failed; told to db). */
+int kj_search_local_own(kj_db *db, const char *token);
+/** Whether db's store has a copy that another thread is rebuilding now
+ *  (this thread's index writes skip it: kj_search_local_write). */
+bool kj_search_local_rebuilding(kj_db *db);
+/** Tests only (/__test/faults "search_build_delay_ms"): each later full
+ *  build waits this long inside its transaction, so that a test can write
+ *  while one runs. 0: none. */
+void kj_search_local_test_delay(int ms);
+
 /** At start (kj_search_ensure_format on such a store): builds the copy
  *  when it is new, in an older format than format, or behind the pruned
  *  outbox. *built gets the documents indexed, or -1 when nothing was
@@ -103,7 +125,8 @@ void kj_search_local_stop(kj_store *s);
 /** The leader's pruning of old outbox entries (best effort). */
 void kj_search_local_prune(kj_db *db);
 /** {state ("ready"/"building"), cursor (the last outbox seq applied),
- *  applied (entries applied since start), builds, last_build_ms, path}
+ *  applied (entries applied since start), own (entries skipped since
+ *  start: this node had applied them), builds, last_build_ms, path}
  *  for /readyz; NULL when s has no copy. New ref. */
 json_t *kj_search_local_status(kj_store *s);
 

@@ -50,16 +50,22 @@ void kj_search_set_outbox(kj_db *db, bool on);
 
 /** Records, inside the caller's transaction, that document doc_id (kind
  *  "listing" or "studio"; "all" with doc_id "*": the whole index) changed
- *  in the index, and queues the change signal for the commit. Nothing when
- *  the outbox is off. 0, or -1 when the store failed. */
+ *  in the index, and queues the change signal for the commit. The entry
+ *  gets a fresh token; for a listing or studio, a node with a local copy
+ *  that takes the change in the paired local transaction records the token
+ *  there too (kj_search_local_own), so that its tailer skips the entry
+ *  (migration 052). Nothing when the outbox is off. 0, or -1 when the
+ *  store failed. */
 int kj_search_outbox_put(kj_db *db, const char *doc_id, const char *doc_kind);
 
 /** Calls fn, in seq order, for the entries after seq `after` and for those
- *  written at or after since_ms (0: none again), at most limit. Returns the
- *  highest seq read (after when none), or -1 on error (fn not called). fn
- *  returning non-zero stops the walk (that entry's seq is not counted). */
+ *  written at or after since_ms (0: none again), at most limit; token is
+ *  the entry's token (NULL for entries older than migration 052). Returns
+ *  the highest seq read (after when none), or -1 on error (fn not called).
+ *  fn returning non-zero stops the walk (that entry's seq is not counted). */
 int64_t kj_search_outbox_read(kj_db *db, int64_t after, int64_t since_ms, int limit,
-                              int (*fn)(void *ctx, int64_t seq, const char *doc_id, const char *doc_kind), void *ctx);
+                              int (*fn)(void *ctx, int64_t seq, const char *doc_id, const char *doc_kind, const char *token),
+                              void *ctx);
 
 /** Deletes the entries written before before_ms (outside a transaction;
  *  best effort: a failure is logged). Returns how many went, or -1. */

@@ -116,6 +116,22 @@ static void metrics(kj_req *req)
                   (long long)json_integer_value(json_object_get(fast, "bytes")));
     json_decref(idx);
     json_decref(fast);
+    /* A node's copy of the search index (search/local.h), on a shared database. */
+    json_t *local = kj_search_local_status(app->store);
+    if (local)
+        kj_buf_printf(&out, "# HELP kejiyun_search_local_applied_total Search outbox entries this node's copy applied since start.\n"
+                            "# TYPE kejiyun_search_local_applied_total counter\nkejiyun_search_local_applied_total %lld\n"
+                            "# HELP kejiyun_search_local_own_total Search outbox entries skipped since start: written and applied by this node.\n"
+                            "# TYPE kejiyun_search_local_own_total counter\nkejiyun_search_local_own_total %lld\n"
+                            "# HELP kejiyun_search_local_builds_total Full builds of this node's copy since start.\n"
+                            "# TYPE kejiyun_search_local_builds_total counter\nkejiyun_search_local_builds_total %lld\n"
+                            "# HELP kejiyun_search_local_last_build_seconds How long the last full build took.\n"
+                            "# TYPE kejiyun_search_local_last_build_seconds gauge\nkejiyun_search_local_last_build_seconds %.3f\n",
+                      (long long)json_integer_value(json_object_get(local, "applied")),
+                      (long long)json_integer_value(json_object_get(local, "own")),
+                      (long long)json_integer_value(json_object_get(local, "builds")),
+                      (double)json_integer_value(json_object_get(local, "last_build_ms")) / 1000.0);
+    json_decref(local);
     kj_resp_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "", out.len);
     kj_buf_free(&out);
 }
@@ -154,6 +170,9 @@ void kj_ops_test_faults(kj_req *req)
     /* A slow statistics rebuild, for the test of a shutdown during one. */
     json_t *delay = json_object_get(req->in, "stats_delay_ms");
     if (delay) kj_stats_test_delay((int)json_integer_value(delay));
+    /* A slow rebuild of a node's search copy, for writes during one. */
+    json_t *build_delay = json_object_get(req->in, "search_build_delay_ms");
+    if (build_delay) kj_search_local_test_delay((int)json_integer_value(build_delay));
     kj_resp_json(req, 200, json_pack("{s:i, s:i}", "commits", commits, "reads", reads));
 }
 

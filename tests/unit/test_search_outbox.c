@@ -9,6 +9,7 @@
 #include "t.h"
 #include "scratch.h"
 #include "core/clock.h"
+#include "core/id.h"
 #include "market/transfer.h"
 #include "search/outbox.h"
 #include "search/search.h"
@@ -16,14 +17,15 @@
 
 static int64_t entries(kj_db *db) { return kj_db_int(db, -1, "SELECT count(*) FROM search_outbox", ""); }
 
-typedef struct { int n; int64_t seqs[64]; char kinds[64][16]; } seen_t;
+typedef struct { int n; int64_t seqs[64]; char kinds[64][16]; char tokens[64][32]; } seen_t;
 
-static int seen(void *ctx, int64_t seq, const char *doc_id, const char *doc_kind)
+static int seen(void *ctx, int64_t seq, const char *doc_id, const char *doc_kind, const char *token)
 {
     seen_t *s = ctx;
     if (s->n < 64) {
         s->seqs[s->n] = seq;
         snprintf(s->kinds[s->n], sizeof s->kinds[s->n], "%s", doc_kind);
+        snprintf(s->tokens[s->n], sizeof s->tokens[s->n], "%s", token ? token : "");
     }
     s->n++;
     return 0;
@@ -91,6 +93,12 @@ TEST(search_outbox_follows_the_index_changes)
     CHECK(a.seqs[0] < a.seqs[1] && a.seqs[1] < a.seqs[2] && a.seqs[2] < a.seqs[3]);
     CHECK_INT(last, a.seqs[3]);
     CHECK_STR(a.kinds[0], "listing");
+    /* Each entry has a token of its own (migration 052: a writing node's
+     * tailer skips the entries it applied itself). */
+    for (int i = 0; i < 4; i++) {
+        CHECK_INT(strlen(a.tokens[i]), KJ_ID_LEN);
+        for (int j = 0; j < i; j++) CHECK(strcmp(a.tokens[i], a.tokens[j]) != 0);
+    }
     seen_t b = { 0 };
     CHECK_INT(kj_search_outbox_read(s.db, last, 0, 100, seen, &b), last);
     CHECK_INT(b.n, 0);
