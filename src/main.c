@@ -1090,12 +1090,15 @@ static int audit_cli(kj_db *db, const char *action, const char *target, json_t *
     return a ? -1 : 0;
 }
 
+typedef struct { const char *out; bool with_key; } export_ctx;
+
 static int do_export_instance(kj_app *app, kj_db *db, void *ctx)
 {
-    const char *out = ctx;
+    const export_ctx *x = ctx;
+    const char *out = x->out;
     char err[1024];
     json_t *m = NULL;
-    if (kj_instance_export(db, app->cfg.data, out, KEJIYUN_VERSION, &m, err, sizeof err)) {
+    if (kj_instance_export(db, app->cfg.data, out, KEJIYUN_VERSION, x->with_key, &m, err, sizeof err)) {
         fprintf(stderr, "kejiyun: export-instance: %s\n", err);
         return 1;
     }
@@ -1104,21 +1107,30 @@ static int do_export_instance(kj_app *app, kj_db *db, void *ctx)
     json_t *t;
     json_array_foreach(json_object_get(m, "tables"), i, t) rows += json_integer_value(json_object_get(t, "rows"));
     size_t ntables = json_array_size(json_object_get(m, "tables")), nfiles = json_array_size(json_object_get(m, "files"));
-    json_t *detail = json_pack("{s:s, s:I, s:I, s:I}", "file", out, "tables", (json_int_t)ntables, "rows", rows, "files", (json_int_t)nfiles);
+    json_t *detail = json_pack("{s:s, s:I, s:I, s:I, s:b}", "file", out, "tables", (json_int_t)ntables, "rows", rows, "files", (json_int_t)nfiles,
+                               "federation_key", x->with_key);
     int a = audit_cli(db, "instance.export", kj_instance_self_id(), detail);
     json_decref(detail);
     json_decref(m);
     if (a) return 1;
     printf("instance exported: %s (%zu tables, %lld rows, %zu files)\n", out, ntables, (long long)rows, nfiles);
+    printf(x->with_key ? "federation key included: the file now holds the instance's identity; keep it as you keep the key (0600), "
+                         "and stop this deployment once the new one serves\n"
+                       : "federation key not included (--with-key carries it): the new deployment gets a key of its own, which peers must add\n");
     return 0;
 }
 
-/* export-instance --out FILE [--data DIR] [--db URL] */
+/* export-instance --out FILE [--with-key] [--data DIR] [--db URL] */
 static int cmd_export_instance(int argc, char **argv)
 {
-    const char *out;
-    int n, rc = take_out_file(argc, argv, "export-instance", "(tables as JSON lines, files, manifest)", &out, &n);
-    return rc ? rc : with_store(n, argv, do_export_instance, (void *)out);
+    export_ctx x = { NULL, false };
+    int k = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--with-key")) x.with_key = true;
+        else argv[k++] = argv[i];
+    }
+    int n, rc = take_out_file(k, argv, "export-instance", "(tables as JSON lines, files, manifest; --with-key: the federation key too)", &x.out, &n);
+    return rc ? rc : with_store(n, argv, do_export_instance, &x);
 }
 
 static int do_import_instance(kj_app *app, kj_db *db, void *ctx)
@@ -1184,7 +1196,7 @@ static const struct {
                             "  center appoint CENTER EMAIL [--role head|staff] [--reason T] | remove CENTER EMAIL [--reason T]   the service centers (audited as \"cli\")" },
     { "backup", cmd_backup, "backup --out FILE [--data DIR] [--db URL]     archive the instance while it serves: a consistent database copy (SQLite) and the data directory's files (docs/deploy.md)" },
     { "restore", cmd_restore, "restore FILE [--data DIR] [--db URL] [--force]   put a backup into an empty data directory (--force: move what is there aside), then check it" },
-    { "export-instance", cmd_export_instance, "export-instance --out FILE [--data DIR] [--db URL]   carry the instance's data to a new deployment: tables as JSON lines, files, manifest (docs/deploy.md)" },
+    { "export-instance", cmd_export_instance, "export-instance --out FILE [--with-key] [--data DIR] [--db URL]   carry the instance's data to a new deployment: tables as JSON lines, files, manifest; --with-key: its federation key too (docs/deploy.md)" },
     { "import-instance", cmd_import_instance, "import-instance FILE [--data DIR] [--db URL]   fill a new, empty instance (SQLite or PostgreSQL) from an export" },
     { "demo", cmd_demo, "demo [--profile sichuan|qinghai] [--data DIR]   load a province's demo data (data/demo/<profile>/; prints the demo accounts)" },
     { "reindex", cmd_reindex, "reindex [--data DIR]                          rebuild the search index and all matches" },

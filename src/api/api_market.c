@@ -27,12 +27,14 @@ static void problem(kj_req *req, int status, const char *key)
                     kj_tr(req, key), NULL);
 }
 
-/* Domain errors (field → key) as a 422 problem with per-field messages. */
+/* Domain errors (field → key) as a 422 problem with per-field messages;
+ * 400 when the listing's lang is not a language this instance offers (a
+ * tag the client cannot fix by rewording, issue 17 §1). */
 static void invalid(kj_req *req, json_t *errors)
 {
     json_decref(req->errors);
     req->errors = json_incref(errors);
-    kj_api_invalid(req);
+    kj_api_invalid_status(req, json_object_get(errors, "lang") ? 400 : 422);
 }
 
 static json_t *api_listing(json_t *l)
@@ -107,7 +109,7 @@ void kj_api_listing_patch(kj_req *req)
     static const char *const fields[] = { "title", "summary", "description", "domain", "keywords", "region", "valid_until",
         "contact_name", "contact_phone", "contact_email", "anonymous", "studio_id", "subtype", "trl", "trl_min", "ip_type",
         "ip_numbers", "coop_modes", "price_kind", "price_min", "price_max", "delivery_mode", "duration", "indicators", "deadline",
-        "translations" };
+        "translations", "lang" };
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         json_t *v = json_object_get(req->in, fields[i]);
         if (!v && json_object_get(req->form, fields[i])) v = json_null();   /* sent empty: cleared */

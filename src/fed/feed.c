@@ -29,7 +29,7 @@
 /* The columns a shared listing carries (nothing private: no contacts,
  * patent numbers, owner, studio, attachments). */
 #define FEED_COLUMNS \
-    "l.id, l.kind, l.subtype, l.status, l.anonymous, l.published_at, l.updated_at, l.title, l.summary, l.description, " \
+    "l.id, l.kind, l.subtype, l.status, l.anonymous, l.published_at, l.updated_at, l.title, l.summary, l.lang, l.description, " \
     "l.domain, l.keywords AS keywords__json, l.region, l.valid_until, l.trl, l.trl_min, l.ip_type, " \
     "l.coop_modes AS coop_modes__json, l.price_kind, l.price_min_fen, l.price_max_fen, l.delivery_mode, l.duration, " \
     "l.indicators AS indicators__json, l.deadline, l.open_for_interest, o.name AS org_name"
@@ -52,6 +52,10 @@ static json_t *feed_item(const kj_fed_self *me, json_t *row)
             json_t *v = json_object_get(row, *f);
             json_object_set(data, *f, v ? v : json_null());
         }
+        /* The language title and summary are written in (migration 051;
+         * an unstamped row's is this instance's default). */
+        char lang[32];
+        json_object_set_new(data, "lang", json_string(kj_listing_lang_of(row, lang, sizeof lang)));
         /* Title and summary in other languages (issue 17 §1), only where there are any. */
         json_t *tr = json_object_get(row, "translations");
         if (json_object_size(tr)) json_object_set(data, "translations", tr);
@@ -227,6 +231,12 @@ static json_t *content_of(kj_db *db, json_t *d)
     json_t *pa = json_object_get(d, "published_at");
     json_object_set_new(c, "published_at", json_is_integer(pa) ? json_integer(json_integer_value(pa)) : json_integer(kj_now_ms()));
     json_object_set_new(c, "translations", kj_listing_translations_sanitize(json_object_get(d, "translations")));
+    /* The peer's language tag as it names it (a reader here sees lang="…"
+     * on the text); one of letters, digits and '-', else unknown (''). */
+    const char *lang = kj_jstr(d, "lang");
+    size_t ll = lang ? strlen(lang) : 0;
+    bool lang_ok = ll && ll <= 15 && strspn(lang, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") == ll;
+    json_object_set_new(c, "lang", json_string(lang_ok ? lang : ""));
     return c;
 }
 
@@ -243,25 +253,25 @@ static int write_listing(kj_db *db, const char *id, const char *origin, const ch
             "INSERT INTO listings(id, origin, kind, owner_id, status, open_for_interest, published_at, created_at, updated_at, "
             "title, summary, description, domain, domain1, keywords, region, region_city, region_province, valid_until, "
             "trl, trl_min, ip_type, coop_modes, price_kind, price_min_fen, price_max_fen, delivery_mode, duration, indicators, "
-            "deadline, subtype) VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,?, ?,?)",
-            "sssssjjii" "jjjjjjjjjj" "jjjjjjjjjj" "jj",
+            "deadline, subtype, lang) VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,?, ?,?,?)",
+            "sssssjjii" "jjjjjjjjjj" "jjjjjjjjjj" "jjj",
             id, origin, kj_jstr(c, "kind"), owner, status, J("open_for_interest"), J("published_at"), now, now,
             J("title"), J("summary"), J("description"), J("domain"), J("domain1"), J("keywords"), J("region"),
             J("region_city"), J("region_province"), J("valid_until"),
             J("trl"), J("trl_min"), J("ip_type"), J("coop_modes"), J("price_kind"), J("price_min_fen"), J("price_max_fen"),
-            J("delivery_mode"), J("duration"), J("indicators"), J("deadline"), J("subtype"));
+            J("delivery_mode"), J("duration"), J("indicators"), J("deadline"), J("subtype"), J("lang"));
     } else {
         rc = kj_db_exec(db,
             "UPDATE listings SET kind = ?, status = ?, open_for_interest = ?, updated_at = ?, title = ?, summary = ?, "
             "description = ?, domain = ?, domain1 = ?, keywords = ?, region = ?, region_city = ?, region_province = ?, "
             "valid_until = ?, trl = ?, trl_min = ?, ip_type = ?, coop_modes = ?, price_kind = ?, price_min_fen = ?, "
-            "price_max_fen = ?, delivery_mode = ?, duration = ?, indicators = ?, deadline = ?, subtype = ? "
+            "price_max_fen = ?, delivery_mode = ?, duration = ?, indicators = ?, deadline = ?, subtype = ?, lang = ? "
             "WHERE id = ? AND origin = ?",
-            "ssji" "jjjjjjjjj" "jjjjjjjjjjjj" "ss",
+            "ssji" "jjjjjjjjj" "jjjjjjjjjjjjj" "ss",
             kj_jstr(c, "kind"), status, J("open_for_interest"), now, J("title"), J("summary"),
             J("description"), J("domain"), J("domain1"), J("keywords"), J("region"), J("region_city"), J("region_province"),
             J("valid_until"), J("trl"), J("trl_min"), J("ip_type"), J("coop_modes"), J("price_kind"), J("price_min_fen"),
-            J("price_max_fen"), J("delivery_mode"), J("duration"), J("indicators"), J("deadline"), J("subtype"), id, origin);
+            J("price_max_fen"), J("delivery_mode"), J("duration"), J("indicators"), J("deadline"), J("subtype"), J("lang"), id, origin);
         if (rc >= 0) rc = kj_db_exec(db, "DELETE FROM listing_modes WHERE listing_id = ?", "s", id);
     }
     size_t i;

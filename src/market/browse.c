@@ -19,7 +19,7 @@
 #include <string.h>
 
 #define SUMMARY_COLUMNS \
-    "l.id, l.kind, l.subtype, l.title, l.summary, l.domain, l.region, l.trl, l.trl_min, l.price_kind, " \
+    "l.id, l.kind, l.subtype, l.title, l.summary, l.lang, l.domain, l.region, l.trl, l.trl_min, l.price_kind, " \
     "l.price_min_fen, l.price_max_fen, l.coop_modes AS coop_modes__json, l.keywords AS keywords__json, " \
     "l.valid_until, l.deadline, l.published_at, l.anonymous, l.open_for_interest, l.status, " \
     "l.owner_id, l.studio_id, l.org_id, u.name AS owner_name, s.name AS studio_name, o.name AS org_name, " \

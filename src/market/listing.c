@@ -232,6 +232,18 @@ static int build_content(kj_db *db, const char *kind, json_t *in, json_t *user, 
     if (email && *email && !kj_valid_email(email)) err(errors, "contact_email", "err.field.email");
     static const char *const texts[] = { "title", "summary", "description", "contact_name", "contact_phone", "contact_email" };
     for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) json_object_set_new(c, texts[t], text_or_empty(in, texts[t]));
+    /* The language title and summary are written in: one of the offered
+     * languages (the instance's default when none is named). Content like
+     * the rest: a change waits for review on a published listing. */
+    json_t *lang_in = json_object_get(in, "lang");
+    char lang[32];
+    if (!lang_in || json_is_null(lang_in) || (json_is_string(lang_in) && !*json_string_value(lang_in)))
+        kj_listing_original_lang(lang, sizeof lang);
+    else if (!json_is_string(lang_in) || !kj_listing_lang_offered(json_string_value(lang_in))) {
+        err(errors, "lang", "err.listing.lang");
+        kj_listing_original_lang(lang, sizeof lang);
+    } else snprintf(lang, sizeof lang, "%s", json_string_value(lang_in));
+    json_object_set_new(c, "lang", json_string(lang));
     /* Title and summary in other languages: content like the rest, so an
      * edit of a published listing's translation waits for review too. */
     kj_listing_translations_build(in, c, errors);
@@ -395,13 +407,13 @@ static int apply_content(kj_db *db, const char *id, json_t *c)
         "region = ?, region_city = ?, region_province = ?, valid_until = ?, contact_name = ?, contact_phone = ?, "
         "contact_email = ?, trl = ?, trl_min = ?, ip_type = ?, ip_numbers = ?, coop_modes = ?, price_kind = ?, "
         "price_min_fen = ?, price_max_fen = ?, delivery_mode = ?, duration = ?, indicators = ?, deadline = ?, "
-        "subtype = ?, anonymous = ?, studio_id = ?, updated_at = ? WHERE id = ?",
-        "jjjjjjjjjjjjjjjjjjjjjjjjjjjjis",
+        "subtype = ?, anonymous = ?, studio_id = ?, lang = COALESCE(?, lang), updated_at = ? WHERE id = ?",
+        "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjis",
         J("title"), J("summary"), J("description"), J("domain"), J("domain1"), J("keywords"),
         J("region"), J("region_city"), J("region_province"), J("valid_until"), J("contact_name"), J("contact_phone"),
         J("contact_email"), J("trl"), J("trl_min"), J("ip_type"), J("ip_numbers"), J("coop_modes"), J("price_kind"),
         J("price_min_fen"), J("price_max_fen"), J("delivery_mode"), J("duration"), J("indicators"), J("deadline"),
-        J("subtype"), J("anonymous"), J("studio_id"), kj_now_ms(), id);
+        J("subtype"), J("anonymous"), J("studio_id"), J("lang"), kj_now_ms(), id);
     if (rc < 0) return -1;
     /* A revision made before translations existed has none: the listing then has none. */
     if (kj_listing_translations_write(db, id, J("translations")) < 0) return -1;
@@ -449,16 +461,16 @@ int kj_listing_insert(kj_db *db, json_t *user, const char *kind, json_t *in, con
         "INSERT INTO listings(id, origin, kind, owner_id, org_id, status, published_at, created_at, updated_at, "
         "title, summary, description, domain, domain1, keywords, region, region_city, region_province, valid_until, "
         "contact_name, contact_phone, contact_email, trl, trl_min, ip_type, ip_numbers, coop_modes, price_kind, "
-        "price_min_fen, price_max_fen, delivery_mode, duration, indicators, deadline, subtype, anonymous, studio_id) "
-        "VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?)",
-        "ssssssjii" "jjjjjjjjjj" "jjjjjjjjj" "jjjjjjjjj",
+        "price_min_fen, price_max_fen, delivery_mode, duration, indicators, deadline, subtype, anonymous, studio_id, lang) "
+        "VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,?)",
+        "ssssssjii" "jjjjjjjjjj" "jjjjjjjjj" "jjjjjjjjjj",
         id.s, kj_instance_id(db), kind, kj_user_id(user), org, status, published_at, now, now,
         J("title"), J("summary"), J("description"), J("domain"), J("domain1"), J("keywords"), J("region"),
         J("region_city"), J("region_province"), J("valid_until"),
         J("contact_name"), J("contact_phone"), J("contact_email"), J("trl"), J("trl_min"), J("ip_type"),
         J("ip_numbers"), J("coop_modes"), J("price_kind"),
         J("price_min_fen"), J("price_max_fen"), J("delivery_mode"), J("duration"), J("indicators"), J("deadline"),
-        J("subtype"), J("anonymous"), J("studio_id")) < 0 ? -1 : 0;
+        J("subtype"), J("anonymous"), J("studio_id"), J("lang")) < 0 ? -1 : 0;
     json_decref(published_at);
     size_t mi;
     json_t *mode;
@@ -511,7 +523,16 @@ int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool 
         return -1;
     }
     json_t *content = NULL;
-    if (build_content(db, kj_jstr(l, "kind"), in, user, errors, &content)) { json_decref(content); json_decref(l); return -1; }
+    /* Not naming the language keeps the listing's (a revision or a client from before the field). */
+    json_t *given = json_incref(in);
+    if (!json_object_get(in, "lang") && kj_jstr(l, "lang") && *kj_jstr(l, "lang")) {
+        json_decref(given);
+        given = json_copy(in);
+        json_object_set_new(given, "lang", json_string(kj_jstr(l, "lang")));
+    }
+    int bad_content = build_content(db, kj_jstr(l, "kind"), given, user, errors, &content);
+    json_decref(given);
+    if (bad_content) { json_decref(content); json_decref(l); return -1; }
     int rev = (int)kj_db_int(db, 1, "SELECT max(rev) FROM listing_revisions WHERE listing_id = ?", "s", id) + 1;
     int rc = kj_db_begin(db);
     bool live = !strcmp(status, "published");
@@ -546,7 +567,7 @@ int kj_listing_update(kj_db *db, json_t *user, const char *id, json_t *in, bool 
     "l.valid_until, l.contact_name, l.contact_phone, l.contact_email, l.trl, l.trl_min, l.ip_type, " \
     "l.ip_numbers AS ip_numbers__json, l.coop_modes AS coop_modes__json, l.price_kind, l.price_min_fen, " \
     "l.price_max_fen, l.delivery_mode, l.duration, l.indicators AS indicators__json, l.deadline, l.reject_reason, " \
-    "l.extended, l.revision, l.pending_revision, l.published_at, l.created_at, l.updated_at, " \
+    "l.extended, l.revision, l.pending_revision, l.published_at, l.created_at, l.updated_at, l.lang, " \
     "u.name AS owner_name, s.name AS studio_name, o.name AS org_name, o.verified_at IS NOT NULL AS org_verified, " \
     "d.name_zh AS domain_zh, d.name_en AS domain_en, l.prepared_by, l.prepared_for_workorder, " \
     "(SELECT pb.name FROM users pb WHERE pb.id = l.prepared_by) AS prepared_by_name, " KJ_LISTING_ORIGIN_COLUMNS

@@ -145,11 +145,25 @@ void kj_listing_origin_source(kj_origin_text_fn name, kj_origin_text_fn url);
  *  unset: zh-CN, with en offered beside it. */
 typedef void (*kj_listing_langs_fn)(char *offered, size_t on, char *original, size_t gn);
 void kj_listing_language_source(kj_listing_langs_fn fn);
-/** The tag listings are written in (the instance's default language). */
+/** The instance's default language: what a listing is written in when its
+ *  author names none (and what rows older than the column were written in). */
 const char *kj_listing_original_lang(char *out, size_t n);
-/** The tags a translation may be in: the offered ones but the original's,
- *  in menu order. New ref. */
-json_t *kj_listing_translation_langs(void);
+/** The language listing l's title and summary are written in: its "lang"
+ *  (column listings.lang, migration 051) when set, else the instance's
+ *  default (a peer's item that named none). Writes into out, returns out. */
+const char *kj_listing_lang_of(json_t *l, char *out, size_t n);
+/** Whether tag is one of the instance's offered languages (exact tag). */
+bool kj_listing_lang_offered(const char *tag);
+/** The offered languages in menu order, as an array of tags. New ref. */
+json_t *kj_listing_offered_langs(void);
+/** The tags a translation may be in: the offered ones but original (NULL:
+ *  the instance's default), in menu order. New ref. */
+json_t *kj_listing_translation_langs(const char *original);
+/** Stamps local listings whose lang is still empty (written before
+ *  migration 051) with lang, the instance's default language; run once at
+ *  start (an index keeps it a look-up when none is left). Rows changed, or
+ *  -1 on a failed write. */
+int kj_listing_lang_stamp(kj_db *db, const char *lang);
 #define KJ_LISTING_MAX_TRANSLATIONS 8
 /** A peer's translations of a listing it shares (federation), as this
  *  instance keeps them: {tag: {title, summary}} entries whose tag is 1–15

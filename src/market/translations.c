@@ -10,6 +10,7 @@
  */
 #include "market/market.h"
 #include "market/translations.h"
+#include "account/account.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/json_util.h"
@@ -39,7 +40,7 @@ const char *kj_listing_original_lang(char *out, size_t n)
     return out;
 }
 
-json_t *kj_listing_translation_langs(void)
+json_t *kj_listing_offered_langs(void)
 {
     char offered[256], original[32];
     languages(offered, sizeof offered, original, sizeof original);
@@ -47,9 +48,54 @@ json_t *kj_listing_translation_langs(void)
     char *save = NULL;
     for (char *t = strtok_r(offered, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         while (*t == ' ') t++;
-        if (*t && strcmp(t, original)) json_array_append_new(out, json_string(t));
+        size_t n = strlen(t);
+        while (n && t[n - 1] == ' ') t[--n] = 0;
+        if (*t) json_array_append_new(out, json_string(t));
     }
+    /* The default language is always one a listing may be written in. */
+    bool has = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(out, i, v) if (!strcmp(json_string_value(v), original)) has = true;
+    if (!has) json_array_insert_new(out, 0, json_string(original));
     return out;
+}
+
+bool kj_listing_lang_offered(const char *tag)
+{
+    if (!tag || !*tag) return false;
+    json_t *all = kj_listing_offered_langs();
+    bool found = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(all, i, v) if (!strcmp(json_string_value(v), tag)) found = true;
+    json_decref(all);
+    return found;
+}
+
+const char *kj_listing_lang_of(json_t *l, char *out, size_t n)
+{
+    const char *tag = kj_jstr(l, "lang");
+    if (tag && *tag) snprintf(out, n, "%s", tag);
+    else kj_listing_original_lang(out, n);
+    return out;
+}
+
+json_t *kj_listing_translation_langs(const char *original)
+{
+    char dflt[32];
+    if (!original || !*original) original = kj_listing_original_lang(dflt, sizeof dflt);
+    json_t *all = kj_listing_offered_langs(), *out = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(all, i, v) if (strcmp(json_string_value(v), original)) json_array_append(out, v);
+    json_decref(all);
+    return out;
+}
+
+int kj_listing_lang_stamp(kj_db *db, const char *lang)
+{
+    return kj_db_exec(db, "UPDATE listings SET lang = ? WHERE lang = '' AND origin = ?", "ss", lang, kj_instance_id(db));
 }
 
 static bool offered_lang(json_t *langs, const char *tag)
@@ -92,12 +138,10 @@ static json_t *trimmed(json_t *v)
 /* One language's entry: checked like the main fields (title 4–100
  * characters, summary at most 300, optional: the original's shows where a
  * translation has none). Adds it to out unless both are empty. */
-static void one(const char *tag, json_t *title_in, json_t *summary_in, json_t *langs, json_t *out, json_t *errors)
+static void one(const char *tag, json_t *title_in, json_t *summary_in, json_t *langs, const char *original, json_t *out, json_t *errors)
 {
     char field[64];
     if (!*tag || strlen(tag) > 15 || !offered_lang(langs, tag)) {
-        char original[32];
-        kj_listing_original_lang(original, sizeof original);
         err(errors, "translations", !strcmp(tag, original) ? "err.listing.translation_original" : "err.listing.translation_lang");
         return;
     }
@@ -127,7 +171,11 @@ int kj_listing_translations_build(json_t *in, json_t *content, json_t *errors)
 {
     json_t *v = json_object_get(in, "translations");
     json_t *out = json_object();
-    json_t *langs = kj_listing_translation_langs();
+    /* Not in the language the listing is written in (content "lang", set
+     * before this is called; the instance's default when none). */
+    char original[32];
+    kj_listing_lang_of(content, original, sizeof original);
+    json_t *langs = kj_listing_translation_langs(original);
     size_t before = json_object_size(errors);
     if (json_is_object(v)) {
         if (json_object_size(v) > KJ_LISTING_MAX_TRANSLATIONS) err(errors, "translations", "err.listing.too_many");
@@ -136,7 +184,7 @@ int kj_listing_translations_build(json_t *in, json_t *content, json_t *errors)
         json_object_foreach(v, tag, e) {
             if (json_is_null(e)) continue;   /* {"en": null}: none in that language */
             if (!json_is_object(e)) { err(errors, "translations", "err.listing.translation_shape"); continue; }
-            one(tag, json_object_get(e, "title"), json_object_get(e, "summary"), langs, out, errors);
+            one(tag, json_object_get(e, "title"), json_object_get(e, "summary"), langs, original, out, errors);
         }
     } else if (json_is_array(v)) {
         /* [{lang, title, summary}]: the shape a form posts (and where a
@@ -149,7 +197,7 @@ int kj_listing_translations_build(json_t *in, json_t *content, json_t *errors)
                 err(errors, "translations", "err.listing.translation_shape");
                 continue;
             }
-            one(kj_jstr(e, "lang"), json_object_get(e, "title"), json_object_get(e, "summary"), langs, out, errors);
+            one(kj_jstr(e, "lang"), json_object_get(e, "title"), json_object_get(e, "summary"), langs, original, out, errors);
         }
     } else if (v && !json_is_null(v)) {
         err(errors, "translations", "err.listing.translation_shape");

@@ -6,6 +6,7 @@
 #include "ops/tar.h"
 #include "core/clock.h"
 #include "core/id.h"
+#include "core/json_util.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -248,7 +249,7 @@ static int u_begin(void *ctx, const char *name, unsigned mode, uint64_t size, ch
         u->manifest_len = 0;
         return 0;
     }
-    bool ours = u->instance ? (!strncmp(name, "tables/", 7) || !strncmp(name, "files/", 6))
+    bool ours = u->instance ? (!strncmp(name, "tables/", 7) || !strncmp(name, "files/", 6) || !strcmp(name, KJ_FED_KEY_FILE))
                             : (!strcmp(name, "kejiyun.db") || !strncmp(name, "data/", 5));
     if (!ours) {
         snprintf(err, errlen, "entry \"%.100s\" is not part of a kejiyun %s", name, u->instance ? "instance export" : "backup");
@@ -330,6 +331,15 @@ static int check_manifest(unpack *u, bool want_db, char *err, size_t errlen)
     json_t *tables = json_object_get(m, "tables");
     if (u->instance && !json_is_array(tables)) { json_decref(want); snprintf(err, errlen, "manifest.json: no table list"); return -1; }
     if (u->instance) json_array_extend(want, tables);
+    json_t *key = json_object_get(m, "federation_key");
+    if (u->instance && key) {
+        if (!json_is_object(key) || strcmp(kj_jstr_or_empty(key, "path"), KJ_FED_KEY_FILE)) {
+            json_decref(want);
+            snprintf(err, errlen, "manifest.json: a federation_key entry that is not " KJ_FED_KEY_FILE);
+            return -1;
+        }
+        json_array_append(want, key);
+    }
     json_t *files = json_object_get(m, "files");
     if (!json_is_array(files)) { json_decref(want); snprintf(err, errlen, "manifest.json: no file list"); return -1; }
     json_array_extend(want, files);
@@ -518,8 +528,8 @@ static int export_tables(kj_db *src, FILE *out, json_t *tables, char *err, size_
     return rc;
 }
 
-int kj_instance_export(kj_db *db, const char *data_dir, const char *out_path, const char *version, json_t **manifest,
-                       char *err, size_t errlen)
+int kj_instance_export(kj_db *db, const char *data_dir, const char *out_path, const char *version, bool with_key,
+                       json_t **manifest, char *err, size_t errlen)
 {
     *manifest = NULL;
     char partial[4096], snap[4096];
@@ -544,6 +554,8 @@ int kj_instance_export(kj_db *db, const char *data_dir, const char *out_path, co
     FILE *out = fopen(partial, "wbx");
     int rc = out ? 0 : -1;
     if (!out) snprintf(err, errlen, "%s: %s", partial, strerror(errno));
+    /* Holding the key, the archive is as secret as the key file. */
+    if (out && with_key && fchmod(fileno(out), 0600)) { snprintf(err, errlen, "%s: %s", partial, strerror(errno)); rc = -1; }
     json_t *m = json_pack("{s:s, s:i, s:s, s:I, s:s, s:s, s:I}", "format", KJ_INSTANCE_FORMAT, "version", KJ_INSTANCE_VERSION,
                           "kejiyun", version ? version : "", "exported_at_ms", (json_int_t)kj_now_ms(),
                           "instance_id", kj_store_instance_id(db) ? kj_store_instance_id(db) : "",
@@ -567,6 +579,18 @@ int kj_instance_export(kj_db *db, const char *data_dir, const char *out_path, co
         rc = add_file(out, full, json_string_value(p), files, err, errlen);
     }
     json_decref(list);
+    /* The instance's federation key, asked for (see backup.h): entry
+     * federation.key, 0600, named by the manifest's "federation_key". */
+    if (rc == 0 && with_key) {
+        char kpath[4096];
+        json_t *one = json_array();
+        join(kpath, sizeof kpath, data_dir, KJ_FED_KEY_FILE);
+        if (access(kpath, R_OK)) { snprintf(err, errlen, "%s: %s (--with-key: this instance has no federation key to carry)", kpath, strerror(errno)); rc = -1; }
+        if (rc == 0) rc = add_file(out, kpath, KJ_FED_KEY_FILE, one, err, errlen);
+        if (rc == 0 && json_array_size(one) != 1) { snprintf(err, errlen, "%s vanished while exporting", kpath); rc = -1; }
+        if (rc == 0) json_object_set(m, "federation_key", json_array_get(one, 0));
+        json_decref(one);
+    }
     json_object_set_new(m, "tables", tables);
     json_object_set_new(m, "files", files);
     char *text = rc ? NULL : json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
@@ -619,6 +643,44 @@ static int load_tables(kj_db *sdb, const char *stage, json_t *tables, char *err,
         }
         if (kj_store_load_end(sdb, rc == 0, err, errlen) || rc) return -1;
     }
+    return 0;
+}
+
+/* The federation key an export carried (entry federation.key, checked
+ * against the manifest already) into data_dir, 0600, in place of a key the
+ * new deployment made at a first start (kept beside it as
+ * federation.key.replaced-<ms>: it identified nobody's peer yet, but a key
+ * is never thrown away). Without one, says what the operator must do. */
+static int install_key(const char *stage, const char *data_dir, bool carried, FILE *out, char *err, size_t errlen)
+{
+    if (!carried) {
+        if (out) fprintf(out, "federation key: not in this export (made without --with-key): this deployment has a key of its own; "
+                              "peers must add it (kejiyun peer key) before they accept it\n");
+        return 0;
+    }
+    char from[4096], to[4096];
+    join(from, sizeof from, stage, KJ_FED_KEY_FILE);
+    join(to, sizeof to, data_dir, KJ_FED_KEY_FILE);
+    size_t a_len = 0, b_len = 0;
+    unsigned mode = 0;
+    int64_t mtime = 0;
+    unsigned char *a = slurp(from, &a_len, &mode, &mtime), *b = slurp(to, &b_len, &mode, &mtime);
+    bool same = a && b && a_len == b_len && !memcmp(a, b, a_len);
+    free(a);
+    free(b);
+    if (same) { if (out) fprintf(out, "federation key: the same key is in place already\n"); return 0; }
+    if (b) {
+        char keep[4200];
+        snprintf(keep, sizeof keep, "%s.replaced-%lld", to, (long long)kj_now_ms());
+        if (rename(to, keep)) { snprintf(err, errlen, "cannot set %s aside: %s", to, strerror(errno)); return -1; }
+        if (out) fprintf(out, "federation key: this deployment's own key set aside as %s\n", keep);
+    }
+    if (chmod(from, 0600) || rename(from, to) || chmod(to, 0600)) {
+        snprintf(err, errlen, "cannot put the federation key in place at %s: %s", to, strerror(errno));
+        return -1;
+    }
+    if (out) fprintf(out, "federation key: carried (0600): this deployment is the same instance to its peers; "
+                          "stop the old deployment before starting this one\n");
     return 0;
 }
 
@@ -693,6 +755,7 @@ int kj_instance_import(const char *archive, kj_store *dst, const char *data_dir,
             json_decref(staged);
         }
     }
+    if (rc == 0) rc = install_key(stage, data_dir, json_object_get(u.manifest, "federation_key") != NULL, out, err, errlen);
     remove_tree(stage);
     json_decref(u.seen);
     free(u.manifest_text);

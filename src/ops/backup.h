@@ -74,13 +74,24 @@ int kj_backup_restore(const char *archive, const char *data_dir, const char *db_
  * figures are not carried (the new deployment makes its own).
  */
 
+/* The instance's federation key (fed/fed.h: its Ed25519 secret key, the
+ * instance's identity to its peers). An export carries it only when asked
+ * (with_key, `export-instance --with-key`): the file is made to move the
+ * instance, but it is also what a test copy, a hand-over of the data or an
+ * analysis gets, and a copy holding the key can sign as this instance to
+ * every peer — two live instances with one identity. With it, the import
+ * puts it in DATA/federation.key (0600) and the new deployment keeps the
+ * instance's id and key: its peers accept it without re-adding anything.
+ * Without it, the new deployment makes its own key and peers add it. */
+#define KJ_FED_KEY_FILE "federation.key"
+
 /** Writes the export of the instance db (with data_dir/files) to
  *  out_path (via out_path.partial). SQLite: read from a consistent copy
  *  (kj_db_snapshot), so writers go on; PostgreSQL: read inside one
  *  transaction. *manifest gets the manifest (new ref). 0, or -1 with a
  *  one-line reason in err. */
-int kj_instance_export(kj_db *db, const char *data_dir, const char *out_path, const char *version, json_t **manifest,
-                       char *err, size_t errlen);
+int kj_instance_export(kj_db *db, const char *data_dir, const char *out_path, const char *version, bool with_key,
+                       json_t **manifest, char *err, size_t errlen);
 
 /** Imports an export into dst (migrated, without accounts: a new
  *  instance; refused otherwise) and its files into data_dir/files (which

@@ -55,7 +55,10 @@ static const kj_field api_browse_fields[] = { { "kind", KJ_F_ENUM, 0, 0, 0, kind
     { "delivery_mode", KJ_F_ENUM, 0, 0, 0, delivery }, \
     { "duration", KJ_F_TEXT, 0, 0, 30, NULL }, \
     { "indicators", KJ_F_JSON, 0, 0, 0, NULL }, \
-    { "deadline", KJ_F_DATE, 0, 0, 0, NULL }
+    { "deadline", KJ_F_DATE, 0, 0, 0, NULL }, \
+    /* the language of title and summary: the market checks it against the \
+     * offered ones (a tag not offered: 400 in the API, issue 17 §1) */ \
+    { "lang", KJ_F_JSON, 0, 0, 0, NULL }
 
 /* Title and summary in other languages (issue 17 §1). The form posts one
  * group per language, tr_lang/tr_title/tr_summary repeated in step (the

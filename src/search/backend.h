@@ -93,7 +93,7 @@ typedef struct {
  * and of a studio (s) that a search hit shows, for backends that read them
  * together with the hits' text in one statement (hits). */
 #define KJ_SEARCH_HIT_LISTING_COLUMNS \
-    "l.kind, l.subtype, l.title, l.summary, l.domain, l.region, l.trl, l.trl_min, l.price_kind, l.price_min_fen, " \
+    "l.kind, l.subtype, l.title, l.summary, l.lang, l.domain, l.region, l.trl, l.trl_min, l.price_kind, l.price_min_fen, " \
     "l.price_max_fen, l.coop_modes AS coop_modes__json, l.keywords AS keywords__json, l.valid_until, l.deadline, " \
     "l.published_at, l.anonymous, l.open_for_interest, l.status, l.owner_id, l.studio_id, l.org_id, " \
     "dm.name_zh AS domain_zh, dm.name_en AS domain_en, rg.name_zh AS region_zh, rg.name_en AS region_en, " \

@@ -350,7 +350,7 @@ json_t *kj_match_list(kj_db *db, const char *listing_id, int limit)
         "SELECT CASE WHEN m.demand_id = ? THEN m.offer_id ELSE m.demand_id END AS id, "
         "       CASE WHEN m.demand_id = ? THEN m.offer_kind ELSE 'demand' END AS kind, "
         "       m.score, m.reasons AS reasons__json, coalesce(l.title, s.name) AS title, "
-        "       coalesce(l.summary, s.intro) AS summary "
+        "       coalesce(l.summary, s.intro) AS summary, l.lang "
         "FROM matches m "
         "LEFT JOIN listings l ON l.id = CASE WHEN m.demand_id = ? THEN m.offer_id ELSE m.demand_id END "
         "LEFT JOIN studios s ON s.id = m.offer_id AND m.offer_kind = 'studio' "

@@ -214,8 +214,12 @@ char *kj_search_expr_alt(kj_analyzer *a, const kj_rewriter *rw, const kj_search_
         return NULL;
     }
     /* Which terms each Chinese term of the list covers: exactly the terms
-     * from its first byte to its last (a term cut by a word edge is none). */
-    int group_of[MAX_PHRASES];
+     * from its first byte to its last (a term cut by a word edge is none).
+     * Terms of the list may overlap (表面缺陷 and 缺陷检测 in 表面缺陷检测)
+     * or nest: overlapping ones make one group, the union of their terms,
+     * searched as those terms OR any form of any of them, each form tied to
+     * the terms of its own Chinese term (kj_search_tie_counts). */
+    int group_of[MAX_PHRASES], lo[MAX_ALTERNATES], hi[MAX_ALTERNATES];
     kj_alternate alt[MAX_ALTERNATES];
     for (int i = 0; i < q.n; i++) group_of[i] = -1;
     char *copy = rw && sb->add_group && q.n ? strndup(text, len) : NULL;
@@ -227,13 +231,22 @@ char *kj_search_expr_alt(kj_analyzer *a, const kj_rewriter *rw, const kj_search_
         for (int i = 0; i < q.n; i++) {
             bool inside = q.v[i].start >= alt[g].start && q.v[i].end <= alt[g].end;
             bool overlaps = q.v[i].start < alt[g].end && q.v[i].end > alt[g].start;
-            if (overlaps && (!inside || group_of[i] >= 0)) clean = false;
+            if (overlaps && !inside) clean = false;
             if (!inside) continue;
             if (first < 0) first = i;
             else if (i != last + 1) clean = false;
             last = i;
         }
+        lo[g] = hi[g] = -1;
         if (!clean || first < 0 || q.v[first].start != alt[g].start || q.v[last].end != alt[g].end) continue;
+        lo[g] = first;
+        hi[g] = last;
+        /* Joins the groups it overlaps (they become g's), then takes its terms. */
+        for (int i = first; i <= last; i++) {
+            int old = group_of[i];
+            if (old < 0 || old == g) continue;
+            for (int k = 0; k < q.n; k++) if (group_of[k] == old) group_of[k] = g;
+        }
         for (int i = first; i <= last; i++) group_of[i] = g;
     }
     kj_buf expr = { 0 };
@@ -251,10 +264,27 @@ char *kj_search_expr_alt(kj_analyzer *a, const kj_rewriter *rw, const kj_search_
         int n = 0;
         char *group[MAX_PHRASES];
         while (i + n < q.n && group_of[i + n] == g) { group[n] = q.v[i + n].term; n++; }
-        const char *forms[MAX_FORMS];
+        /* The forms of every Chinese term inside the group, in the order
+         * found (the longer first where two start together), at most
+         * MAX_FORMS each, each once. */
+        const char *forms[MAX_PHRASES];
+        int form_lo[MAX_PHRASES], form_hi[MAX_PHRASES];
         int nforms = 0;
-        for (int f = 0; f < alt[g].nen && nforms < MAX_FORMS && phrases < MAX_PHRASES; f++)
-            if (form_useful(a, alt[g].en[f], group, n, df, dfctx)) { forms[nforms++] = alt[g].en[f]; phrases++; }
+        for (int h = 0; h < nalt; h++) {
+            if (lo[h] < i || hi[h] < 0 || hi[h] >= i + n) continue;
+            int mine = 0;
+            for (int f = 0; f < alt[h].nen && mine < MAX_FORMS && phrases < MAX_PHRASES; f++) {
+                bool dup = false;
+                for (int k = 0; k < nforms && !dup; k++) dup = !strcmp(forms[k], alt[h].en[f]);
+                if (dup || !form_useful(a, alt[h].en[f], group + (lo[h] - i), hi[h] - lo[h] + 1, df, dfctx)) continue;
+                forms[nforms] = alt[h].en[f];
+                form_lo[nforms] = lo[h] - i;
+                form_hi[nforms] = hi[h] - i;
+                nforms++;
+                mine++;
+                phrases++;
+            }
+        }
         if (nforms) sb->add_group(&expr, group, n, forms, nforms, all);
         else
             for (int k = 0; k < n; k++) sb->add_term(&expr, group[k], all);
@@ -266,7 +296,7 @@ char *kj_search_expr_alt(kj_analyzer *a, const kj_rewriter *rw, const kj_search_
             if (terms_out) json_array_append_new(terms_out, json_string(forms[f]));
             if (ties_out) {
                 json_t *of = json_array();
-                for (int k = 0; k < n; k++) json_array_append_new(of, json_integer(at + k));
+                for (int k = form_lo[f]; k <= form_hi[f]; k++) json_array_append_new(of, json_integer(at + k));
                 json_array_append_new(ties_out, of);
             }
         }
@@ -1441,6 +1471,34 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, kj_err *e)
     return out;
 }
 
+/* The English forms searched beside the query's Chinese terms, said on
+ * the search page and in the API: [{"for": the Chinese term (its terms
+ * joined), "forms": [...]}], one entry per Chinese term, in query order. */
+static json_t *english_forms(json_t *terms, json_t *ties)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(ties, i, t) {
+        if (!json_is_array(t)) continue;
+        kj_buf zh = { 0 };
+        size_t k;
+        json_t *of;
+        json_array_foreach(t, k, of) {
+            const char *term = json_string_value(json_array_get(terms, (size_t)json_integer_value(of)));
+            kj_buf_puts(&zh, term ? term : "");
+        }
+        const char *form = json_string_value(json_array_get(terms, i));
+        json_t *last = json_array_get(out, json_array_size(out) ? json_array_size(out) - 1 : 0);
+        if (last && !strcmp(kj_jstr_or_empty(last, "for"), zh.data ? zh.data : ""))
+            json_array_append_new(json_object_get(last, "forms"), json_string(form ? form : ""));
+        else
+            json_array_append_new(out, json_pack("{s:s, s:[s]}", "for", zh.data ? zh.data : "", "forms", form ? form : ""));
+        kj_buf_free(&zh);
+    }
+    return out;
+}
+
 static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text, kj_err *e)
 {
     json_t *terms = json_array();
@@ -1460,6 +1518,7 @@ static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text
                                     terms, ties, &nterms);
     json_t *out = json_object();
     json_object_set_new(out, "terms", terms);
+    json_object_set_new(out, "english", english_forms(terms, ties));
     if (!expr) {
         json_decref(ties);
         json_object_set_new(out, "items", json_array());

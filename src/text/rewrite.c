@@ -518,14 +518,17 @@ int kj_rewrite_alternates(const kj_rewriter *r, const char *text, kj_alternate *
     for (const char *p = text; *p && n < max;) {
         uint32_t cp;
         int step = dec((const unsigned char *)p, &cp);
-        const zh_term *hit = NULL;
         /* at a Chinese character, or at the start of a word ("3d打印") */
         bool start = is_han(cp) || (cp < 0x80 && isalnum((int)cp) && (p == text || !isalnum((unsigned char)p[-1])));
-        for (int i = 0; start && i < r->nzh && !hit; i++)
-            if (!strncmp(p, r->zh[i].zh, r->zh[i].len)) hit = &r->zh[i];
-        if (!hit) { p += step; continue; }
-        out[n++] = (kj_alternate){ (int)(p - text), (int)(p - text + (ptrdiff_t)hit->len), (const char *const *)hit->en, hit->nen };
-        p += hit->len;
+        /* Every term starting here, longest first (r->zh is in that
+         * order); the next place is the next character, not the end of the
+         * match, so that a term overlapping or inside a longer one (缺陷检测
+         * in 表面缺陷检测) is found too. */
+        for (int i = 0; start && i < r->nzh && n < max; i++)
+            if (!strncmp(p, r->zh[i].zh, r->zh[i].len))
+                out[n++] = (kj_alternate){ (int)(p - text), (int)(p - text + (ptrdiff_t)r->zh[i].len), (const char *const *)r->zh[i].en,
+                                           r->zh[i].nen };
+        p += step;
     }
     return n;
 }

@@ -82,9 +82,11 @@ void kj_rewritten_free(kj_rewritten *w);
  *  text, and its English forms (each a normalized phrase: words separated
  *  by one space; owned by the rewriter). */
 typedef struct { int start, end; const char *const *en; int nen; } kj_alternate;
-/** The list's Chinese terms in normalized text, left to right, the longest
- *  at each place, not overlapping (at most max, into out). Returns their
- *  number. Thread-safe. */
+/** The list's Chinese terms in normalized text: every one, left to right
+ *  by where it starts, the longer first where several start at one place;
+ *  overlapping and nested ones included (表面缺陷检测: 表面缺陷, then
+ *  缺陷检测), so that a query searches the English forms of each. At most
+ *  max, into out. Returns their number. Thread-safe. */
 int kj_rewrite_alternates(const kj_rewriter *r, const char *text, kj_alternate *out, int max);
 
 /* The steps one by one, on normalized text (for tests). Each returns a

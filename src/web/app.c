@@ -148,6 +148,15 @@ int kj_app_open_store(kj_app *app, const kj_config *cfg, char *err, size_t errle
     }
     /* Which languages a listing's translations may be in follows the profile. */
     if (rc == 0) kj_listing_language_source(listing_languages);
+    /* Listings written before migration 051 named no language: they were
+     * in the instance's default one. */
+    if (rc == 0) {
+        char dflt[32];
+        if (kj_listing_lang_stamp(db, kj_listing_original_lang(dflt, sizeof dflt)) < 0) {
+            snprintf(err, errlen, "cannot record the language of older listings (the store's error is in the log)");
+            rc = -1;
+        }
+    }
     /* The working-day calendar: the setting's file (under ROOT when
      * relative), then the instance's DATA/holidays.tsv over it. */
     if (rc == 0) {
@@ -392,7 +401,9 @@ void kj_error(kj_req *req, int status, const char *msg_key)
     kj_render(req, status, "error", d);
 }
 
-void kj_api_invalid(kj_req *req)
+void kj_api_invalid(kj_req *req) { kj_api_invalid_status(req, 422); }
+
+void kj_api_invalid_status(kj_req *req, int status)
 {
     json_t *list = json_array();
     const char *field;
@@ -401,7 +412,7 @@ void kj_api_invalid(kj_req *req)
         json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "field", field,
                                               "code", json_string_value(key),
                                               "message", kj_tr(req, json_string_value(key))));
-    kj_resp_problem(req, 422, kj_tr(req, "err.http.422"), kj_tr(req, "err.form.check"), list);
+    kj_resp_problem(req, status, kj_tr(req, status == 400 ? "err.http.400" : "err.http.422"), kj_tr(req, "err.form.check"), list);
 }
 
 /* Domain modules say what kind of refusal it is (core/err.h); how HTTP

@@ -118,6 +118,9 @@ void kj_render(kj_req *req, int status, const char *tmpl, json_t *data);
 void kj_error(kj_req *req, int status, const char *msg_key);
 /** 422 problem+json listing req->errors (translated). */
 void kj_api_invalid(kj_req *req);
+/** The same with another status: 400 where a request names something the
+ *  server does not offer at all (a listing's lang). */
+void kj_api_invalid_status(kj_req *req, int status);
 /** The HTTP status that answers a domain error of e's kind (the one
  *  kind → status table; KJ_E_NONE answers 500: an error without a kind is
  *  a bug, not a success). */

@@ -70,7 +70,7 @@ void kj_listing_decorate(kj_req *req, json_t *l, bool full)
      * attributes): the original's unless kj_listing_localize chose. */
     if (!json_object_get(l, "title_lang")) {
         char original[32];
-        kj_listing_original_lang(original, sizeof original);
+        kj_listing_lang_of(l, original, sizeof original);
         json_object_set_new(l, "title_lang", json_string(original));
         json_object_set_new(l, "summary_lang", json_string(original));
     }
@@ -134,9 +134,11 @@ void kj_listing_localize(kj_req *req, json_t *l)
 {
     if (json_object_get(l, "title_lang")) return;   /* done already (once only: the original would be lost) */
     char original[32];
-    kj_listing_original_lang(original, sizeof original);
+    kj_listing_lang_of(l, original, sizeof original);
     json_object_set_new(l, "title_lang", json_string(original));
     json_object_set_new(l, "summary_lang", json_string(original));
+    /* Written in the reader's language: the original is what they read. */
+    if (!strcmp(original, req->lang)) return;
     json_t *mine = json_object_get(json_object_get(l, "translations"), req->lang);
     if (!json_is_object(mine) || !*kj_jstr_or_empty(mine, "title")) return;
     json_object_set(l, "original_title", json_object_get(l, "title"));
@@ -154,15 +156,17 @@ void kj_listing_localize(kj_req *req, json_t *l)
 void kj_listing_localize_all(kj_req *req, json_t *items)
 {
     char original[32];
-    kj_listing_original_lang(original, sizeof original);
     json_t *listings = json_array();
     size_t i;
     json_t *l;
+    bool other = false;   /* any listing written in another language than the reader's */
     json_array_foreach(items, i, l)
-        if (json_is_object(l) && strcmp(kj_jstr_or_empty(l, "doc_kind"), "studio") && strcmp(kj_jstr_or_empty(l, "kind"), "studio"))
+        if (json_is_object(l) && strcmp(kj_jstr_or_empty(l, "doc_kind"), "studio") && strcmp(kj_jstr_or_empty(l, "kind"), "studio")) {
             json_array_append(listings, l);
+            if (strcmp(kj_listing_lang_of(l, original, sizeof original), req->lang)) other = true;
+        }
     /* A failed read leaves the originals (the store records the failure). */
-    if (strcmp(req->lang, original)) kj_listing_translations_attach(kj_req_db(req), listings, req->lang);
+    if (other) kj_listing_translations_attach(kj_req_db(req), listings, req->lang);
     json_array_foreach(listings, i, l) kj_listing_localize(req, l);
     json_decref(listings);
 }

@@ -157,7 +157,7 @@ static json_t *form_values(kj_req *req, json_t *listing)
     if (listing) {
         static const char *const copy[] = { "title", "summary", "description", "domain", "region", "valid_until", "contact_name",
                                             "contact_phone", "contact_email", "ip_type", "price_kind", "delivery_mode", "duration",
-                                            "deadline", "subtype", "studio_id" };
+                                            "deadline", "subtype", "studio_id", "lang" };
         for (size_t i = 0; i < sizeof copy / sizeof *copy; i++)
             if (json_object_get(listing, copy[i])) json_object_set(f, copy[i], json_object_get(listing, copy[i]));
         json_object_set_new(f, "keywords", string_or_join(json_object_get(listing, "keywords")));
@@ -228,9 +228,29 @@ static void render_form(kj_req *req, int status, const char *kind, json_t *listi
     json_object_set_new(d, "trl_mins", kj_ref_options(req, "trl_levels", tmin_sel));
     json_decref(tmin_sel);
     json_object_set_new(d, "region_picker", kj_region_picker(req, "region", kj_jstr(f, "region"), "field.region"));
+    /* The language the title and summary are written in: the listing's,
+     * else what the author reads the site in (when offered), else the
+     * instance's default. Offered as a menu of the offered languages. */
+    char text_lang[32];
+    const char *fl = kj_jstr(f, "lang");
+    if (fl && *fl) snprintf(text_lang, sizeof text_lang, "%s", fl);
+    else if (kj_listing_lang_offered(req->lang)) snprintf(text_lang, sizeof text_lang, "%s", req->lang);
+    else kj_listing_original_lang(text_lang, sizeof text_lang);
+    json_t *offered = kj_listing_offered_langs(), *lang_opts = json_array();
+    size_t oi;
+    json_t *ot;
+    json_array_foreach(offered, oi, ot) {
+        const char *tag = json_string_value(ot);
+        json_array_append_new(lang_opts, json_pack("{s:s, s:s, s:b}", "code", tag, "label", *kj_i18n_name(tag) ? kj_i18n_name(tag) : tag,
+                                                   "selected", !strcmp(tag, text_lang)));
+    }
+    json_decref(offered);
+    json_object_set_new(d, "langs", lang_opts);
+    json_object_set_new(d, "lang_choice", json_boolean(json_array_size(lang_opts) > 1));
+    json_object_set_new(d, "text_lang", json_string(text_lang));
     /* One group per offered language but the original's: optional, folded
      * unless it holds text or an error. */
-    json_t *groups = json_array(), *tags = kj_listing_translation_langs();
+    json_t *groups = json_array(), *tags = kj_listing_translation_langs(kj_listing_lang_offered(text_lang) ? text_lang : NULL);
     size_t ti;
     json_t *tag;
     json_array_foreach(tags, ti, tag) {

@@ -185,10 +185,17 @@ TEST(rewrite_alternates_chinese_to_english)
     CHECK_STR(forms_at(rewriter(), "注塑件缺陷检测系统", 1, &s, &e), "defect detection|defect inspection");
     CHECK_INT(s, 9);
     CHECK_INT(e, 21);
-    /* the longest term at each place: 锂电池, not 电池; 表面缺陷, then no 缺陷检测 */
+    /* every term, the longer first where two start together: 锂电池, then 电池 inside it */
     CHECK_STR(forms_at(rewriter(), "锂电池回收", 0, &s, &e), "lithium battery");
+    CHECK_STR(forms_at(rewriter(), "锂电池回收", 1, &s, &e), "battery");
+    CHECK_INT(s, 3);
+    CHECK_INT(e, 9);
+    /* overlapping terms each: 表面缺陷, then 缺陷检测 (before: only the first) */
     CHECK_STR(forms_at(rewriter(), "表面缺陷检测", 0, &s, &e), "surface defect");
-    /* left to right, not overlapping; a term after an English word */
+    CHECK_STR(forms_at(rewriter(), "表面缺陷检测", 1, &s, &e), "defect detection|defect inspection");
+    CHECK_INT(s, 6);
+    CHECK_INT(e, 18);
+    /* left to right; a term after an English word */
     CHECK_STR(forms_at(rewriter(), "机器视觉 注塑", 1, &s, &e), "injection molding|injection moulding");
     /* a Chinese side without a Chinese character has no other direction */
     kj_alternate alt[4];
