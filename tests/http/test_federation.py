@@ -211,6 +211,32 @@ def test_translations_travel_with_the_listing(server):
     assert re.search(r'<h1 lang="en">Bilingual shared achievement %s</h1>' % word, page), page[:3000]
 
 
+def test_original_language_travels_with_the_listing(server):
+    """The language a listing is written in (issue 17 §1, `lang`) reaches the peer: its copy keeps it, its pages mark
+    the original with it, and a reader there gets the translation into their language."""
+    b = other(server)
+    owner, a_admin = user(server, "scientist"), admin_of(server)
+    word = "Brineolith%s" % RUN
+    listing = publish(owner, a_admin, title="Salt-lake lithium sorbent " + word, lang="en",
+                      summary="Takes lithium out of salt-lake brine.",
+                      translations={"zh-CN": {"title": "盐湖提锂吸附剂%s" % RUN, "summary": "从盐湖卤水中提锂。"}})
+    assert listing["lang"] == "en", listing
+    anon_b = Client(b)
+
+    def found():
+        r = anon_b.api("GET", "/api/v1/listings/" + listing["id"])
+        return r.json if r.status == 200 else None
+    got = wait_for("the English listing on B", found, 60)
+    assert got["lang"] == "en" and got["translations"]["zh-CN"]["title"] == "盐湖提锂吸附剂%s" % RUN, got
+    # B's Chinese reader: the translation, the English original beside it marked English.
+    page = anon_b.get("/listings/" + listing["id"]).text
+    assert re.search(r'<h1 lang="zh-CN">盐湖提锂吸附剂%s</h1>' % RUN, page), page[:3000]
+    assert re.search(r'id="original-title">[^<]*<span lang="en">Salt-lake lithium sorbent %s</span>' % word, page), page[:4000]
+    # B's English reader: the original, marked English.
+    page = anon_b.get("/listings/" + listing["id"], headers={"Accept-Language": "en"}).text
+    assert re.search(r'<h1 lang="en">Salt-lake lithium sorbent %s</h1>' % word, page), page[:3000]
+
+
 def test_eoi_round_trip(server):
     b = other(server)
     listing = state["listing"]

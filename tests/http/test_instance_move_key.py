@@ -19,7 +19,7 @@ import tempfile
 import time
 import urllib.parse
 
-from harness import BIN, ROOT, Client, Server
+from harness import BIN, ROOT, Client, Server, register
 from test_market_lifecycle import user, publish
 
 SERVER_ARGS = ["--profile", "sichuan", "--fed-sync-ms", "500"]
@@ -129,7 +129,8 @@ def test_moved_instance_keeps_its_identity_and_its_peers(server):
         assert (after["instance_id"], after["public_key"]) == (before["instance_id"], before["public_key"]), (after, before)
         # B, which added the old deployment, accepts the new one's signed harvest: B's new listing reaches it.
         title = "迁移后仍互联的青海成果%s" % RUN
-        listing = publish(user(b, "scientist"), user(b, "admin"), title=title, region="630100")
+        author, _ = register(b, role="scientist", name="青海作者")
+        listing = publish(author, user(b, "admin"), title=title, region="630100")
         anon = Client(moved)
 
         def found():
@@ -149,11 +150,11 @@ def test_without_the_key_the_new_deployment_has_its_own(server):
     r = run("import-instance", state["plain"], "--data", d)
     assert r.returncode == 0 and "peers must add it" in r.stdout, r
     assert not os.path.exists(os.path.join(d, "federation.key"))
-    other = Server([], demo=False, data_dir=d)
-    try:
-        mine, theirs = doc(other), doc(server)
-        assert mine["instance_id"] == theirs["instance_id"] and mine["public_key"] != theirs["public_key"], (mine, theirs)
-    finally:
-        other.stop()
-        other.log.close()
-
+    # What it would answer as (the command line's twin of GET /api/v1/federation/instance):
+    # the same instance id, a key of its own, made 0600 at first use.
+    r = run("peer", "key", "--data", d)
+    assert r.returncode == 0, r
+    mine = {k: v for k, _, v in (line.partition("\t") for line in r.stdout.splitlines())}
+    theirs = doc(server)
+    assert mine["instance_id"] == theirs["instance_id"] and mine["public_key"] != theirs["public_key"], (mine, theirs)
+    assert stat.S_IMODE(os.stat(os.path.join(d, "federation.key")).st_mode) == 0o600
