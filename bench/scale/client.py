@@ -204,6 +204,7 @@ def cmd_seq(a):
         c.request("GET", paths[i % len(paths)], headers=headers)
     truncated = 0
     statements, db_ms = [], []
+    each = open(a.each, "w", encoding="utf-8") if a.each else None
     for i in range(a.count):
         if a.budget and samples and spent() > a.budget:
             truncated = 1
@@ -220,6 +221,11 @@ def cmd_seq(a):
                 print("seq: %s -> %d %s" % (paths[i % len(paths)], status, body[:200]), file=sys.stderr)
         nbytes += len(body)
         samples.append(dt * 1000)
+        if each:
+            # one line a request: ms, the server's own account (Server-Timing), the path
+            each.write("%.2f\t%s\t%s\n" % (dt * 1000, c.headers.get("server-timing", ""), paths[i % len(paths)]))
+    if each:
+        each.close()
     db = stats(db_ms) if db_ms else {"p50_ms": "-"}
     result(errors=errors, avg_bytes=nbytes // max(1, len(samples)), truncated=truncated,
            statements=max(statements) if statements else "-", db_p50_ms=db["p50_ms"], **stats(samples))
@@ -335,6 +341,7 @@ def main():
     s.add_argument("--budget", type=float, default=0, help="seconds; 0 = no limit")
     s.add_argument("--timeout", type=float, default=300, help="per-request socket timeout, seconds")
     s.add_argument("--header", action="append", default=[], help="'Name: value' sent with every request")
+    s.add_argument("--each", help="FILE: one line per measured request (ms, Server-Timing, path)")
     t = sub.add_parser("total", help="the 'total' of an API browse answer")
     t.add_argument("base")
     t.add_argument("path")

@@ -143,6 +143,15 @@ const kj_doc_hot *kj_doc_hot_find(kj_doc_cache *c, int64_t rowid)
     return p && atomic_load_explicit(&p->state[i], memory_order_acquire) == 1 ? &p->hot[i] : NULL;
 }
 
+void kj_doc_hot_prefetch(kj_doc_cache *c, int64_t rowid)
+{
+    page *p = page_of(c, rowid);
+    if (!p) return;
+    int i = (int)(rowid & (PAGE_ROWS - 1));
+    __builtin_prefetch(&p->state[i]);
+    __builtin_prefetch(&p->hot[i]);
+}
+
 const kj_doc_attrs *kj_doc_attrs_find(kj_doc_cache *c, int64_t rowid)
 {
     page *p = page_of(c, rowid);

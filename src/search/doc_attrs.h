@@ -80,6 +80,10 @@ int kj_doc_code_count(kj_doc_cache *c, kj_code_table t);
 /** The packed attributes of rowid, or NULL when they are not known yet.
  *  Lock-free; the entry stays valid (and unchanged) as long as the cache. */
 const kj_doc_hot *kj_doc_hot_find(kj_doc_cache *c, int64_t rowid);
+/** Asks the processor to bring rowid's packed attributes towards its cache
+ *  (no effect on what anything reads): a walk that knows its next rowids
+ *  asks for them all first, so that the memory waits overlap. */
+void kj_doc_hot_prefetch(kj_doc_cache *c, int64_t rowid);
 /** All the attributes of rowid, or NULL when they are not known yet. */
 const kj_doc_attrs *kj_doc_attrs_find(kj_doc_cache *c, int64_t rowid);
 /** Keeps the attributes of rowid (see the invariants above for when a

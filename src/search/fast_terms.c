@@ -38,6 +38,32 @@ kj_fast_index *kj_fast_new(int64_t built_max)
     return ix;
 }
 
+/* Fills t (zeroed) with rowids/hits as kj_fast_add_term describes; the
+ * number of rowids kept, or -1 when out of memory. */
+static int64_t term_fill(const kj_fast_index *ix, kj_fast_term *t, const int64_t *rowids, const uint16_t *hits, size_t n)
+{
+    t->bits = calloc(ix->nwords, sizeof(uint64_t));
+    t->before = hits ? calloc(ix->nwords, sizeof(uint32_t)) : NULL;
+    t->hits = hits ? malloc((n ? n : 1) * sizeof(uint16_t)) : NULL;
+    if (!t->bits || (hits && (!t->before || !t->hits))) { free(t->bits); free(t->before); free(t->hits); return -1; }
+    size_t kept = 0;
+    int64_t last = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t r = rowids[i];
+        if (r <= last || r > ix->built_max) continue;   /* ascending and in range, or left out */
+        t->bits[r >> 6] |= 1ULL << (r & 63);
+        if (hits) t->hits[kept] = hits[i];
+        kept++;
+        last = r;
+    }
+    uint32_t seen = 0;
+    for (size_t w = 0; hits && w < ix->nwords; w++) {
+        t->before[w] = seen;
+        seen += (uint32_t)__builtin_popcountll(t->bits[w]);
+    }
+    return (int64_t)kept;
+}
+
 int kj_fast_add_term(kj_fast_index *ix, const char *term, const int64_t *rowids, const uint16_t *hits, size_t n)
 {
     if (ix->nterms == ix->cap) {
@@ -47,30 +73,31 @@ int kj_fast_add_term(kj_fast_index *ix, const char *term, const int64_t *rowids,
         ix->terms = t;
         ix->cap = cap;
     }
-    kj_fast_term t = { calloc(ix->nwords, sizeof(uint64_t)), hits ? calloc(ix->nwords, sizeof(uint32_t)) : NULL,
-                       hits ? malloc((n ? n : 1) * sizeof(uint16_t)) : NULL };
-    if (!t.bits || (hits && (!t.before || !t.hits))) { free(t.bits); free(t.before); free(t.hits); return -1; }
-    size_t kept = 0;
-    int64_t last = 0;
-    for (size_t i = 0; i < n; i++) {
-        int64_t r = rowids[i];
-        if (r <= last || r > ix->built_max) continue;   /* ascending and in range, or left out */
-        t.bits[r >> 6] |= 1ULL << (r & 63);
-        if (hits) t.hits[kept] = hits[i];
-        kept++;
-        last = r;
-    }
-    uint32_t seen = 0;
-    for (size_t w = 0; hits && w < ix->nwords; w++) {
-        t.before[w] = seen;
-        seen += (uint32_t)__builtin_popcountll(t.bits[w]);
-    }
+    kj_fast_term t = { 0 };
+    int64_t kept = term_fill(ix, &t, rowids, hits, n);
+    if (kept < 0) return -1;
     ix->terms[ix->nterms] = t;
     json_object_set_new(ix->by_term, term, json_integer((json_int_t)ix->nterms));
     ix->nterms++;
     if (hits) ix->nranked++;
-    ix->bytes += ix->nwords * sizeof(uint64_t) + (hits ? ix->nwords * sizeof(uint32_t) + kept * sizeof(uint16_t) : 0);
+    ix->bytes += ix->nwords * sizeof(uint64_t) + (hits ? ix->nwords * sizeof(uint32_t) + (size_t)kept * sizeof(uint16_t) : 0);
     return 0;
+}
+
+kj_fast_term *kj_fast_term_new(const kj_fast_index *ix, const int64_t *rowids, const uint16_t *hits, size_t n)
+{
+    kj_fast_term *t = calloc(1, sizeof *t);
+    if (t && term_fill(ix, t, rowids, hits, n) < 0) { free(t); t = NULL; }
+    return t;
+}
+
+void kj_fast_term_free(kj_fast_term *t)
+{
+    if (!t) return;
+    free(t->bits);
+    free(t->before);
+    free(t->hits);
+    free(t);
 }
 
 void kj_fast_free(kj_fast_index *ix)
@@ -157,19 +184,30 @@ void kj_fast_mark_dead(kj_fast_index *ix, int64_t rowid)
 
 int64_t kj_fast_dead_count(const kj_fast_index *ix) { return atomic_load(&((kj_fast_index *)ix)->ndead); }
 
-void kj_fast_and(const kj_fast_index *ix, const kj_fast_term *const *terms, int n, int nhits,
-                 int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits), void *ctx)
+void kj_fast_walk(const kj_fast_index *ix, const kj_fast_term *const *terms, int n, int nhits, bool any,
+                  void (*prefetch)(void *ctx, int64_t rowid), int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits),
+                  void *ctx)
 {
-    if (n < 1 || n > 64 || nhits > n) return;
+    if (n < 1 || n > 64 || nhits > n || (any && nhits < 1)) return;
     uint16_t hits[64];
     for (size_t w = 0; w < ix->nwords; w++) {
         uint64_t m = ~atomic_load_explicit(&ix->dead[w], memory_order_relaxed);
-        for (int t = 0; t < n && m; t++) m &= terms[t]->bits[w];
+        int t = 0;
+        if (any) {
+            uint64_t some = 0;
+            for (; t < nhits; t++) some |= terms[t]->bits[w];
+            m &= some;
+        }
+        for (; t < n && m; t++) m &= terms[t]->bits[w];
+        if (prefetch)
+            for (uint64_t p = m; p; p &= p - 1) prefetch(ctx, (int64_t)(w * 64 + (size_t)__builtin_ctzll(p)));
         while (m) {
             int b = __builtin_ctzll(m);
-            uint64_t below = (1ULL << b) - 1;
-            for (int t = 0; t < nhits; t++)
-                hits[t] = terms[t]->hits[terms[t]->before[w] + (uint32_t)__builtin_popcountll(terms[t]->bits[w] & below)];
+            uint64_t bit = 1ULL << b, below = bit - 1;
+            for (t = 0; t < nhits; t++) {
+                uint64_t word = terms[t]->bits[w];
+                hits[t] = !any || (word & bit) ? terms[t]->hits[terms[t]->before[w] + (uint32_t)__builtin_popcountll(word & below)] : 0;
+            }
             if (fn(ctx, (int64_t)(w * 64 + (size_t)b), hits)) return;
             m &= m - 1;
         }

@@ -75,7 +75,20 @@ int64_t kj_fast_dead_count(const kj_fast_index *ix);
 
 /** Calls fn for each live rowid held by all n terms (1 ≤ n ≤ 64), in
  *  ascending order, with the weighted hits of the first nhits terms (which
- *  must have them) in hits[0..nhits). Stops when fn returns non-zero. */
-void kj_fast_and(const kj_fast_index *ix, const kj_fast_term *const *terms, int n, int nhits,
-                 int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits), void *ctx);
+ *  must have them) in hits[0..nhits). With any true, a rowid needs only one
+ *  of the first nhits terms (an any-word query; the others, the filter
+ *  values', are still all required), and a term it lacks has 0 hits.
+ *  prefetch (optional) is called for the rowids of each 64-rowid word
+ *  before fn is called for them: fn's reads of other memory per rowid (the
+ *  documents' attributes) then overlap instead of waiting one by one.
+ *  Stops when fn returns non-zero. */
+void kj_fast_walk(const kj_fast_index *ix, const kj_fast_term *const *terms, int n, int nhits, bool any,
+                  void (*prefetch)(void *ctx, int64_t rowid), int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits),
+                  void *ctx);
+/** A term of ix's shape that is not in ix: rowids (ascending; those past
+ *  built_max are left out) with their weighted hits, for one search (an
+ *  any-word query's rare word, which has no bitmap). NULL when out of
+ *  memory. Freed with kj_fast_term_free. */
+kj_fast_term *kj_fast_term_new(const kj_fast_index *ix, const int64_t *rowids, const uint16_t *hits, size_t n);
+void kj_fast_term_free(kj_fast_term *t);
 #endif

@@ -1010,11 +1010,48 @@ static void facets_from_codes(kj_doc_cache *docs, const code_counts *c, facet_co
  * counts, the same sum in the same order); the documents added since come
  * from FTS5 as usual. */
 
+/* A term's matches with their weighted hits, in rowid order (collect_counted):
+ * what a bitmap is built from (kj_search_fast_build), and an any-word
+ * query's rare word (fast_matches). */
+typedef struct {
+    kj_search_scan scan;
+    int64_t *rowids;
+    uint16_t *hits;
+    size_t n, cap;
+    bool failed;
+} term_collect;
+
+static int collect_visit(kj_search_scan *s, int64_t rowid, int *ntok) { (void)s; (void)rowid; (void)ntok; return 1; }
+
+static void collect_counted(kj_search_scan *s, int64_t rowid, const double *hits, int nphrase)
+{
+    term_collect *c = (term_collect *)s;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        int64_t *r = realloc(c->rowids, cap * sizeof *r);
+        if (r) c->rowids = r;
+        uint16_t *h = r ? realloc(c->hits, cap * sizeof *h) : NULL;
+        if (h) c->hits = h;
+        if (!r || !h) { c->failed = true; return; }
+        c->cap = cap;
+    }
+    /* The weights are whole numbers, so the sum is exact; past 65,535 hits
+     * (never seen) the count saturates. */
+    double f = nphrase > 0 ? hits[0] : 0;
+    c->rowids[c->n] = rowid;
+    c->hits[c->n++] = f >= 65535 ? 65535 : (uint16_t)f;
+}
+
 typedef struct {
     search_walk *w;
     int n;
     double idf[64], avgdl;
 } fast_walk;
+
+static void fast_prefetch(void *ctx, int64_t rowid)
+{
+    kj_doc_hot_prefetch(((fast_walk *)ctx)->w->docs, rowid);
+}
 
 static int fast_row(void *ctx, int64_t rowid, const uint16_t *hits)
 {
@@ -1046,32 +1083,38 @@ static int read_removals(kj_db *db, kj_fast_index *ix)
     return 0;
 }
 
-/* The walk of w through ix's bitmaps for the all-words query of terms:
- * 1 when done, 0 when it does not apply (a word without a bitmap, counts
- * missing), -1 on error. */
-static int fast_matches(kj_db *db, kj_fast_index *ix, search_walk *w, const char *expr, json_t *terms, const char *counts)
+/* An any-word query's word without a bitmap is read from the engine into a
+ * bitmap of its own for the one search (kj_fast_term_new) when it is held
+ * by at most this many documents, as a word without a bitmap mostly is
+ * (FAST_TERM_SHARE); a commoner one (frequent since the bitmaps were built)
+ * leaves the query to the engine's own walk. */
+#define RARE_TERM_MAX_DOCS 20000
+
+/* The matches of term up to the bitmaps' last rowid, as a term of ix's
+ * shape (NULL: out of memory or the query failed; *failed says which). */
+static kj_fast_term *rare_term(kj_db *db, const kj_fast_index *ix, const char *term, bool *failed)
 {
-    fast_walk f = { .w = w, .n = (int)json_array_size(terms) };
-    const kj_fast_term *t[64];
-    if (f.n < 1 || f.n > 64 || !counts) return 0;
-    for (int i = 0; i < f.n; i++)
-        if (!(t[i] = kj_fast_term_find(ix, json_string_value(json_array_get(terms, i))))) return 0;
-    int64_t rows = 0, tokens = 0;
-    if (kj_search_backend_of(db)->totals(db, &rows, &tokens) || rows <= 0) return 0;
-    const char *p = counts;
-    for (int i = 0; i < f.n; i++) {
-        char *end;
-        long long hit = strtoll(p, &end, 10);
-        if (end == p || hit < 0) return 0;
-        p = end;
-        double idf = log(((double)rows - (double)hit + 0.5) / ((double)hit + 0.5));
-        f.idf[i] = idf <= 0.0 ? 1e-6 : idf;
-    }
-    f.avgdl = (double)tokens / (double)rows;
+    const kj_search_backend *sb = kj_search_backend_of(db);
+    term_collect c = { .scan = { collect_visit, NULL, { BM25_WEIGHT_LIST }, NULL, collect_counted, 0, kj_fast_built_max(ix) } };
+    kj_buf expr = { 0 };
+    sb->add_term(&expr, term, true);   /* the phrase a bitmap of the word would hold */
+    kj_fast_term *t = NULL;
+    if (sb->scan(db, expr.data, false, 0, &c.scan) < 0) *failed = true;
+    else if (!c.failed) t = kj_fast_term_new(ix, c.rowids, c.hits, c.n);
+    kj_buf_free(&expr);
+    free(c.rowids);
+    free(c.hits);
+    return t;
+}
+
+/* fast_matches' walk, once every word has a bitmap in t. */
+static int fast_walk_terms(kj_db *db, kj_fast_index *ix, search_walk *w, const char *expr, bool every, const kj_fast_term **t,
+                           fast_walk *f)
+{
     if (read_removals(db, ix)) return -1;
     /* The filter's own bitmaps, where there are: only the documents it may
      * keep are visited (walk_visit still checks each). */
-    int nall = f.n;
+    int nall = f->n;
     const struct { char field; int code; } narrow[] = {
         { 'k', w->filter.kind }, { 'd', w->filter.domain1 }, { 'p', w->filter.province },
         { 't', w->filter.trl_min > 0 && w->filter.trl_min <= 9 ? w->filter.trl_min : 0 },
@@ -1082,10 +1125,71 @@ static int fast_matches(kj_db *db, kj_fast_index *ix, search_walk *w, const char
         const kj_fast_term *ft = narrow[i].code > 0 ? kj_fast_term_find(ix, key) : NULL;
         if (ft) t[nall++] = ft;
     }
-    kj_fast_and(ix, t, nall, f.n, fast_row, &f);
+    kj_fast_walk(ix, t, nall, f->n, !every, fast_prefetch, fast_row, f);
     w->scan.after_docno = kj_fast_built_max(ix);
     /* The rest: the documents added since the bitmaps were built. */
     return kj_search_backend_of(db)->scan(db, expr, false, 0, &w->scan) < 0 ? -1 : 1;
+}
+
+/* The walk of w through ix's bitmaps for the query of terms — all of them
+ * (every) or any: 1 when done, 0 when it does not apply (an all-words
+ * query's word without a bitmap, a commoner one of an any-word query,
+ * counts missing), -1 on error. An any-word query's rare words get a
+ * bitmap for this search (rare_term): reading a few thousand documents of
+ * the engine's is cheap, walking the union of the common words' 200,000
+ * matches through it was not (60–140 ms at 1M listings). */
+static int fast_matches(kj_db *db, kj_fast_index *ix, search_walk *w, const char *expr, json_t *terms, bool every, const char *counts)
+{
+    fast_walk f = { .w = w, .n = (int)json_array_size(terms) };
+    const kj_fast_term *t[64];
+    kj_fast_term *own[64];
+    int nown = 0;
+    if (f.n < 1 || f.n > 64 || !counts) return 0;
+    int64_t rows = 0, tokens = 0;
+    if (kj_search_backend_of(db)->totals(db, &rows, &tokens) || rows <= 0) return 0;
+    const char *p = counts;
+    for (int i = 0; i < f.n; i++) {
+        char *end;
+        long long hit = strtoll(p, &end, 10);
+        if (end == p || hit < 0) return 0;
+        p = end;
+        double idf = log(((double)rows - (double)hit + 0.5) / ((double)hit + 0.5));
+        f.idf[i] = idf <= 0.0 ? 1e-6 : idf;
+        t[i] = kj_fast_term_find(ix, json_string_value(json_array_get(terms, i)));
+        if (!t[i] && (every || hit > RARE_TERM_MAX_DOCS)) return 0;
+    }
+    f.avgdl = (double)tokens / (double)rows;
+    int rc = 1;
+    for (int i = 0; i < f.n && rc == 1; i++) {
+        if (t[i]) continue;
+        bool failed = false;
+        own[nown] = rare_term(db, ix, json_string_value(json_array_get(terms, i)), &failed);
+        if (!own[nown]) rc = failed ? -1 : 0;
+        else t[i] = own[nown++];
+    }
+    if (rc == 1) rc = fast_walk_terms(db, ix, w, expr, every, t, &f);
+    for (int i = 0; i < nown; i++) kj_fast_term_free(own[i]);
+    return rc;
+}
+
+/* The calling thread's last search (search.h: kj_search_last_timing), and
+ * whether its last walk went through the bitmaps. Per thread: no lock. */
+static _Thread_local kj_search_timing last_timing;
+static _Thread_local bool last_walk_fast;
+
+const kj_search_timing *kj_search_last_timing(void) { return &last_timing; }
+
+void kj_search_timing_header(char *out, size_t n)
+{
+    const kj_search_timing *t = &last_timing;
+    int64_t all = t->rewrite_us + t->strict_us + (t->relaxed_us > 0 ? t->relaxed_us : 0) + t->page_us;
+    int k = snprintf(out, n, "search;dur=%.2f, rewrite;dur=%.2f, strict;dur=%.2f;desc=\"%lld matches%s\"",
+                     (double)all / 1000.0, (double)t->rewrite_us / 1000.0, (double)t->strict_us / 1000.0,
+                     (long long)t->strict_total, t->strict_fast ? " (bitmaps)" : "");
+    if (k > 0 && (size_t)k < n && t->relaxed_us >= 0)
+        k += snprintf(out + k, n - (size_t)k, ", relaxed;dur=%.2f;desc=\"%lld matches%s\"", (double)t->relaxed_us / 1000.0,
+                      (long long)t->relaxed_total, t->relaxed_fast ? " (bitmaps)" : "");
+    if (k > 0 && (size_t)k < n) snprintf(out + k, n - (size_t)k, ", hits;dur=%.2f", (double)t->page_us / 1000.0);
 }
 
 static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *expr, json_t *terms, bool every,
@@ -1103,9 +1207,10 @@ static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *exp
         w.total = 0;
         best->len = 0;
         if (!w.counts) { w.total = -1; break; }
-        kj_fast_index *ix = every && !kj_db_in_transaction(db) ? kj_fast_acquire(&c->fast) : NULL;
-        int fast = ix ? fast_matches(db, ix, &w, expr, terms, counts) : 0;
+        kj_fast_index *ix = !kj_db_in_transaction(db) ? kj_fast_acquire(&c->fast) : NULL;
+        int fast = ix ? fast_matches(db, ix, &w, expr, terms, every, counts) : 0;
         kj_fast_release(&c->fast, ix);
+        last_walk_fast = fast > 0;
         w.scan.after_docno = 0;
         if (fast < 0 || (fast == 0 && kj_search_backend_of(db)->scan(db, expr, false, 0, &w.scan) < 0)) { w.total = -1; break; }
         if (!w.filter.unknown) break;
@@ -1118,35 +1223,6 @@ static int64_t walk_matches(kj_db *db, const kj_search_query *q, const char *exp
 }
 
 /* ---- building the bitmaps ---- */
-
-typedef struct {
-    kj_search_scan scan;
-    int64_t *rowids;
-    uint16_t *hits;
-    size_t n, cap;
-    bool failed;
-} term_collect;
-
-static int collect_visit(kj_search_scan *s, int64_t rowid, int *ntok) { (void)s; (void)rowid; (void)ntok; return 1; }
-
-static void collect_counted(kj_search_scan *s, int64_t rowid, const double *hits, int nphrase)
-{
-    term_collect *c = (term_collect *)s;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 4096;
-        int64_t *r = realloc(c->rowids, cap * sizeof *r);
-        if (r) c->rowids = r;
-        uint16_t *h = r ? realloc(c->hits, cap * sizeof *h) : NULL;
-        if (h) c->hits = h;
-        if (!r || !h) { c->failed = true; return; }
-        c->cap = cap;
-    }
-    /* The weights are whole numbers, so the sum is exact; past 65,535 hits
-     * (never seen) the count saturates. */
-    double f = nphrase > 0 ? hits[0] : 0;
-    c->rowids[c->n] = rowid;
-    c->hits[c->n++] = f >= 65535 ? 65535 : (uint16_t)f;
-}
 
 typedef struct { int64_t *v; size_t n, cap; } rowid_list;
 
@@ -1447,6 +1523,7 @@ static int64_t find_matches(kj_db *db, const kj_search_query *q, const char *exp
                             const char *counts, bool studios, facet_counts *facets, top_k *best)
 {
     kj_search_ctx *c = kj_search_ctx_of(db);
+    last_walk_fast = false;
     int64_t total = c && c->memory_walk ? walk_matches(db, q, expr, terms, every, counts, studios, facets, best) : -2;
     if (total != -2) return total;
     best->len = 0;
@@ -1458,9 +1535,12 @@ json_t *kj_search(kj_db *db, const kj_search_query *q, kj_err *e)
     /* What the user meant (text/rewrite.h): filler cut, English terms in
      * Chinese, a typo corrected — said in the answer, with what was typed. */
     char *corrected = NULL;
+    last_timing = (kj_search_timing){ .relaxed_us = -1 };
+    int64_t t0 = kj_mono_us();
     char *rewritten = kj_search_rewrite(kj_search_ctx_of(db), q->q ? q->q : "", q->exact ? NULL : index_df, db,
                                         q->exact ? 0 : kj_search_doc_estimate(db), &corrected);
     if (!rewritten) { kj_err_set(e, KJ_E_INTERNAL, "err.search.failed", NULL); return NULL; }
+    last_timing.rewrite_us = kj_mono_us() - t0;
     json_t *out = search_text(db, q, rewritten, e);
     if (out && corrected) {
         json_object_set_new(out, "corrected_query", json_string(corrected));
@@ -1538,7 +1618,11 @@ static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text
     char *counts = kj_search_tie_counts(ties, cached);
     free(cached);
     json_decref(ties);
+    int64_t t0 = kj_mono_us();
     int64_t total = facets && best.v ? find_matches(db, q, expr, terms, true, counts, studios, facets, &best) : -1;
+    last_timing.strict_us = kj_mono_us() - t0;
+    last_timing.strict_total = total;
+    last_timing.strict_fast = last_walk_fast;
     bool relaxed = false;
     if (total >= 0 && total < KJ_SEARCH_STRICT_MIN && nterms > 1) {
         memset(facets, 0, NFACETS * sizeof *facets);
@@ -1547,13 +1631,19 @@ static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text
         expr = kj_search_expr_alt(kj_search_analyzer(db), rw, sb, text, strlen(text), MAX_QUERY_TERMS, false, index_df, db,
                                   NULL, NULL, NULL);
         relaxed = true;
+        t0 = kj_mono_us();
         total = expr ? find_matches(db, q, expr, terms, false, counts, studios, facets, &best) : -1;
+        last_timing.relaxed_us = kj_mono_us() - t0;
+        last_timing.relaxed_total = total;
+        last_timing.relaxed_fast = last_walk_fast;
     }
     json_t *hits = NULL;
+    t0 = kj_mono_us();
     if (total >= 0) {
         qsort(best.v, (size_t)best.len, sizeof *best.v, best_first);
         hits = page_of_hits(db, expr, terms, best.v, from < best.len ? from : best.len, to < best.len ? to : best.len);
     }
+    last_timing.page_us = kj_mono_us() - t0;
     free(best.v);
     free(expr);
     free(counts);

@@ -209,6 +209,24 @@ void kj_search_set_memory(kj_db *db, bool on);
  *  or NULL with e (INTERNAL "err.search.failed": the store or memory
  *  failed). An empty or punctuation-only query gives zero hits. */
 json_t *kj_search(kj_db *db, const kj_search_query *q, kj_err *e);
+/** Where the calling thread's last kj_search spent its time, for the
+ *  answer's Server-Timing (api/api_search.c) and bench/scale's list of the
+ *  slowest queries: microseconds rewriting the text, walking the strict
+ *  (every word) matches, the relaxed (any word) matches when it came to
+ *  that (-1: not run), and reading the page's hits; the matches each walk
+ *  met; and whether the strict walk went through the frequent terms'
+ *  bitmaps (fast_terms.h). Per thread, so no lock: a request's thread
+ *  reads what its own search wrote. */
+typedef struct {
+    int64_t rewrite_us, strict_us, relaxed_us, page_us;
+    int64_t strict_total, relaxed_total;
+    bool strict_fast, relaxed_fast;
+} kj_search_timing;
+const kj_search_timing *kj_search_last_timing(void);
+/** kj_search_last_timing as a Server-Timing value ("search;dur=…, …"),
+ *  into out (of size n). */
+void kj_search_timing_header(char *out, size_t n);
+
 /** Search-as-you-type: up to limit titles and keywords starting with or
  *  containing the typed text. New array [{text, id, kind}]. */
 json_t *kj_search_suggest(kj_db *db, const char *prefix, int limit);

@@ -143,6 +143,11 @@ void kj_page_search(kj_req *req)
     json_t *d = NULL;
     kj_err err = { 0 };
     if (!kj_has_errors(req) && q.q && *q.q) d = kj_search(kj_req_db(req), &q, &err);
+    if (d) {   /* where the search's time went, as the API says it */
+        char timing[256];
+        kj_search_timing_header(timing, sizeof timing);
+        kj_resp_header(req, "Server-Timing", timing);
+    }
     if (!d) d = json_pack("{s:[], s:i, s:{}}", "items", "total", 0, "facets");
     size_t i;
     json_t *h;
