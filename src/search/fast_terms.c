@@ -17,10 +17,12 @@ struct kj_fast_term {
 struct kj_fast_index {
     int refs;                /* under its slot's lock: installed (1) + readers */
     int64_t built_max;
+    uint32_t day;            /* kj_fast_set_day, before install */
     size_t nwords, bytes;
     json_t *by_term;         /* term → index in terms */
     kj_fast_term *terms;
     size_t nterms, cap, nranked;   /* nranked: the terms with hits (not filter values) */
+    uint64_t *codes;         /* kj_fast_set_codes: per rowid 0..built_max */
     _Atomic uint64_t *dead;  /* nwords */
     atomic_llong ndead, removed_seq;
 };
@@ -84,6 +86,15 @@ int kj_fast_add_term(kj_fast_index *ix, const char *term, const int64_t *rowids,
     return 0;
 }
 
+void kj_fast_set_codes(kj_fast_index *ix, uint64_t *codes)
+{
+    free(ix->codes);
+    ix->codes = codes;
+    if (codes) ix->bytes += (size_t)(ix->built_max + 1) * sizeof *codes;
+}
+
+const uint64_t *kj_fast_codes(const kj_fast_index *ix) { return ix->codes; }
+
 kj_fast_term *kj_fast_term_new(const kj_fast_index *ix, const int64_t *rowids, const uint16_t *hits, size_t n)
 {
     kj_fast_term *t = calloc(1, sizeof *t);
@@ -109,6 +120,7 @@ void kj_fast_free(kj_fast_index *ix)
         free(ix->terms[i].hits);
     }
     free(ix->terms);
+    free(ix->codes);
     free(ix->dead);
     json_decref(ix->by_term);
     free(ix);
@@ -172,6 +184,9 @@ const kj_fast_term *kj_fast_term_find(const kj_fast_index *ix, const char *term)
     return i ? &ix->terms[json_integer_value(i)] : NULL;
 }
 
+uint32_t kj_fast_day(const kj_fast_index *ix) { return ix->day; }
+void kj_fast_set_day(kj_fast_index *ix, uint32_t day) { ix->day = day; }
+
 int64_t kj_fast_removed_seq(const kj_fast_index *ix) { return atomic_load(&((kj_fast_index *)ix)->removed_seq); }
 void kj_fast_set_removed_seq(kj_fast_index *ix, int64_t seq) { atomic_store(&ix->removed_seq, seq); }
 
@@ -184,12 +199,18 @@ void kj_fast_mark_dead(kj_fast_index *ix, int64_t rowid)
 
 int64_t kj_fast_dead_count(const kj_fast_index *ix) { return atomic_load(&((kj_fast_index *)ix)->ndead); }
 
+static inline int popcount64(uint64_t v) { return __builtin_popcountll(v); }
+
+/* Built twice, the processor's popcnt instruction used where it has one:
+ * a walk counts bits of every 64-rowid word of several bitmaps. */
+__attribute__((target_clones("default", "popcnt")))
 void kj_fast_walk(const kj_fast_index *ix, const kj_fast_term *const *terms, int n, int nhits, bool any,
-                  void (*prefetch)(void *ctx, int64_t rowid), int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits),
-                  void *ctx)
+                  const kj_fast_split *split, void (*prefetch)(void *ctx, int64_t rowid, bool checked),
+                  int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits, bool checked), void *ctx)
 {
     if (n < 1 || n > 64 || nhits > n || (any && nhits < 1)) return;
     uint16_t hits[64];
+    const kj_fast_term *pass = split ? split->pass : NULL, *check = split ? split->check : NULL;
     for (size_t w = 0; w < ix->nwords; w++) {
         uint64_t m = ~atomic_load_explicit(&ix->dead[w], memory_order_relaxed);
         int t = 0;
@@ -199,17 +220,25 @@ void kj_fast_walk(const kj_fast_index *ix, const kj_fast_term *const *terms, int
             m &= some;
         }
         for (; t < n && m; t++) m &= terms[t]->bits[w];
+        if (!m) continue;
+        uint64_t checked = m;
+        if (pass) {
+            checked = check ? m & check->bits[w] : 0;
+            m &= pass->bits[w] | checked;
+        }
         if (prefetch)
-            for (uint64_t p = m; p; p &= p - 1) prefetch(ctx, (int64_t)(w * 64 + (size_t)__builtin_ctzll(p)));
-        while (m) {
+            for (uint64_t p = m; p; p &= p - 1) {
+                int b = __builtin_ctzll(p);
+                prefetch(ctx, (int64_t)(w * 64 + (size_t)b), (checked >> b) & 1);
+            }
+        for (; m; m &= m - 1) {
             int b = __builtin_ctzll(m);
             uint64_t bit = 1ULL << b, below = bit - 1;
             for (t = 0; t < nhits; t++) {
                 uint64_t word = terms[t]->bits[w];
-                hits[t] = !any || (word & bit) ? terms[t]->hits[terms[t]->before[w] + (uint32_t)__builtin_popcountll(word & below)] : 0;
+                hits[t] = !any || (word & bit) ? terms[t]->hits[terms[t]->before[w] + (uint32_t)popcount64(word & below)] : 0;
             }
-            if (fn(ctx, (int64_t)(w * 64 + (size_t)b), hits)) return;
-            m &= m - 1;
+            if (fn(ctx, (int64_t)(w * 64 + (size_t)b), hits, (checked & bit) != 0)) return;
         }
     }
 }

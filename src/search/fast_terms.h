@@ -66,6 +66,10 @@ size_t kj_fast_bytes(const kj_fast_index *ix);
 /** The term, or NULL when it is not one of the index's. */
 const kj_fast_term *kj_fast_term_find(const kj_fast_index *ix, const char *term);
 
+/** The day (YYYYMMDD) the index was built on, as its builder set it (0:
+ *  none): some of its bitmaps hold for that day only (search.c). */
+uint32_t kj_fast_day(const kj_fast_index *ix);
+void kj_fast_set_day(kj_fast_index *ix, uint32_t day);
 /** The removal log position the index has read up to (see search.c). */
 int64_t kj_fast_removed_seq(const kj_fast_index *ix);
 void kj_fast_set_removed_seq(kj_fast_index *ix, int64_t seq);
@@ -73,18 +77,36 @@ void kj_fast_set_removed_seq(kj_fast_index *ix, int64_t seq);
 void kj_fast_mark_dead(kj_fast_index *ix, int64_t rowid);
 int64_t kj_fast_dead_count(const kj_fast_index *ix);
 
+/** Gives ix, for each rowid 1..built_max, one word of the document's
+ *  values that a walk's caller counts (search.c packs a document's facet
+ *  codes): codes[0..built_max], malloc'd; ix owns it from here. */
+void kj_fast_set_codes(kj_fast_index *ix, uint64_t *codes);
+/** The words kj_fast_set_codes gave (NULL: none). */
+const uint64_t *kj_fast_codes(const kj_fast_index *ix);
+
+/* How a walk decides each rowid (kj_fast_walk): NULL pass, every rowid
+ * goes to fn to be checked; else the rowids of pass surely pass the
+ * caller's filter (fn gets them with checked false, to count and rank
+ * without reading anything but their codes), those of check go to fn to
+ * be checked, and the others are left out. */
+typedef struct {
+    const kj_fast_term *pass, *check;
+} kj_fast_split;
+
 /** Calls fn for each live rowid held by all n terms (1 ≤ n ≤ 64), in
  *  ascending order, with the weighted hits of the first nhits terms (which
  *  must have them) in hits[0..nhits). With any true, a rowid needs only one
  *  of the first nhits terms (an any-word query; the others, the filter
  *  values', are still all required), and a term it lacks has 0 hits.
- *  prefetch (optional) is called for the rowids of each 64-rowid word
- *  before fn is called for them: fn's reads of other memory per rowid (the
- *  documents' attributes) then overlap instead of waiting one by one.
- *  Stops when fn returns non-zero. */
+ *  split (optional) says which rowids fn must check (fn's checked true)
+ *  and which surely pass (checked false; see kj_fast_split). prefetch
+ *  (optional) is called for the rowids of each 64-rowid word before fn is
+ *  called for them: fn's reads of other memory per rowid (the documents'
+ *  attributes or codes) then overlap instead of waiting one by one. Stops
+ *  when fn returns non-zero. */
 void kj_fast_walk(const kj_fast_index *ix, const kj_fast_term *const *terms, int n, int nhits, bool any,
-                  void (*prefetch)(void *ctx, int64_t rowid), int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits),
-                  void *ctx);
+                  const kj_fast_split *split, void (*prefetch)(void *ctx, int64_t rowid, bool checked),
+                  int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits, bool checked), void *ctx);
 /** A term of ix's shape that is not in ix: rowids (ascending; those past
  *  built_max are left out) with their weighted hits, for one search (an
  *  any-word query's rare word, which has no bitmap). NULL when out of

@@ -1046,18 +1046,34 @@ typedef struct {
     search_walk *w;
     int n;
     double idf[64], avgdl;
+    const uint64_t *codes;     /* the bitmaps' packed facet codes (pack_codes), when the walk is split */
 } fast_walk;
 
-static void fast_prefetch(void *ctx, int64_t rowid)
+/* A document's facet codes in one word, as the bitmaps keep them for the
+ * documents a split walk never reads (fast_split). */
+static uint64_t pack_codes(const kj_doc_hot *h)
 {
-    kj_doc_hot_prefetch(((fast_walk *)ctx)->w->docs, rowid);
+    return (uint64_t)h->kind | (uint64_t)h->trl << 8 | (uint64_t)h->domain1 << 16 | (uint64_t)h->province << 32;
 }
 
-static int fast_row(void *ctx, int64_t rowid, const uint16_t *hits)
+static void fast_prefetch(void *ctx, int64_t rowid, bool checked)
+{
+    fast_walk *f = ctx;
+    if (checked) kj_doc_hot_prefetch(f->w->docs, rowid);
+    else if (f->codes) __builtin_prefetch(&f->codes[rowid]);
+}
+
+static int fast_row(void *ctx, int64_t rowid, const uint16_t *hits, bool checked)
 {
     fast_walk *f = ctx;
     int ntok = -1;
-    if (!walk_visit(&f->w->scan, rowid, &ntok)) return 0;
+    if (checked) {
+        if (!walk_visit(&f->w->scan, rowid, &ntok)) return 0;
+    } else {   /* it passes (fast_split): counted from its codes, as walk_count counts */
+        uint64_t p = f->codes[rowid];
+        kj_doc_hot h = { .kind = (uint8_t)p, .trl = (uint8_t)(p >> 8), .domain1 = (uint16_t)(p >> 16), .province = (uint16_t)(p >> 32) };
+        walk_count(f->w, &h);
+    }
     const double k1 = 1.2, b = kj_bm25_b;
     double sum = 0, norm = k1 * (1 - b + b * (double)(ntok >= 0 ? ntok : 0) / f->avgdl);
     for (int i = 0; i < f->n; i++) sum += f->idf[i] * ((double)hits[i] * (k1 + 1.0)) / ((double)hits[i] + norm);
@@ -1107,6 +1123,27 @@ static kj_fast_term *rare_term(kj_db *db, const kj_fast_index *ix, const char *t
     return t;
 }
 
+/* Whether the bitmaps alone decide filter f for the documents whose
+ * attributes were in memory when they were built (then *split names them):
+ * f filters on kind, first-level domain, province and a least TRL only,
+ * each value a bitmap narrows the walk to (all_narrowed), on the day the
+ * bitmaps were built (expiry), and the ranking needs no document length.
+ * Studios and documents not in memory then are still checked one by one. */
+static bool fast_split(const kj_fast_index *ix, const kj_doc_filter *f, bool all_narrowed, kj_fast_split *split)
+{
+    if (!all_narrowed || f->beyond_hot || f->unknown || f->trl_max > 0 || f->kind < 0 || f->domain1 < 0 || f->province < 0 ||
+        f->trl_min > 9 || kj_bm25_b != 0.0 || kj_fast_day(ix) != f->today || !kj_fast_codes(ix))
+        return false;
+    split->pass = kj_fast_term_find(ix, "\x01" "live");
+    split->check = kj_fast_term_find(ix, "\x01" "check");
+    return split->pass && split->check;
+}
+
+/* The calling thread's last search (search.h: kj_search_last_timing), and
+ * whether its last walk went through the bitmaps (and the filter was theirs alone). Per thread: no lock. */
+static _Thread_local kj_search_timing last_timing;
+static _Thread_local bool last_walk_fast, last_walk_split;
+
 /* fast_matches' walk, once every word has a bitmap in t. */
 static int fast_walk_terms(kj_db *db, kj_fast_index *ix, search_walk *w, const char *expr, bool every, const kj_fast_term **t,
                            fast_walk *f)
@@ -1119,13 +1156,21 @@ static int fast_walk_terms(kj_db *db, kj_fast_index *ix, search_walk *w, const c
         { 'k', w->filter.kind }, { 'd', w->filter.domain1 }, { 'p', w->filter.province },
         { 't', w->filter.trl_min > 0 && w->filter.trl_min <= 9 ? w->filter.trl_min : 0 },
     };
+    int narrowed = 0;   /* the filter values that should have a bitmap */
     for (size_t i = 0; i < sizeof narrow / sizeof *narrow && nall < 64; i++) {
         char key[24];
         snprintf(key, sizeof key, "\x01%c%d", narrow[i].field, narrow[i].code);
+        narrowed += narrow[i].code > 0;
         const kj_fast_term *ft = narrow[i].code > 0 ? kj_fast_term_find(ix, key) : NULL;
         if (ft) t[nall++] = ft;
     }
-    kj_fast_walk(ix, t, nall, f->n, !every, fast_prefetch, fast_row, f);
+    /* The documents the bitmaps alone decide (fast_split): counted from
+     * their packed codes, their attributes never read. */
+    kj_fast_split split = { 0 };
+    bool exact = fast_split(ix, &w->filter, nall - f->n == narrowed, &split);
+    f->codes = exact ? kj_fast_codes(ix) : NULL;
+    last_walk_split = exact;
+    kj_fast_walk(ix, t, nall, f->n, !every, exact ? &split : NULL, fast_prefetch, fast_row, f);
     w->scan.after_docno = kj_fast_built_max(ix);
     /* The rest: the documents added since the bitmaps were built. */
     return kj_search_backend_of(db)->scan(db, expr, false, 0, &w->scan) < 0 ? -1 : 1;
@@ -1172,10 +1217,6 @@ static int fast_matches(kj_db *db, kj_fast_index *ix, search_walk *w, const char
     return rc;
 }
 
-/* The calling thread's last search (search.h: kj_search_last_timing), and
- * whether its last walk went through the bitmaps. Per thread: no lock. */
-static _Thread_local kj_search_timing last_timing;
-static _Thread_local bool last_walk_fast;
 
 const kj_search_timing *kj_search_last_timing(void) { return &last_timing; }
 
@@ -1185,10 +1226,10 @@ void kj_search_timing_header(char *out, size_t n)
     int64_t all = t->rewrite_us + t->strict_us + (t->relaxed_us > 0 ? t->relaxed_us : 0) + t->page_us;
     int k = snprintf(out, n, "search;dur=%.2f, rewrite;dur=%.2f, strict;dur=%.2f;desc=\"%lld matches%s\"",
                      (double)all / 1000.0, (double)t->rewrite_us / 1000.0, (double)t->strict_us / 1000.0,
-                     (long long)t->strict_total, t->strict_fast ? " (bitmaps)" : "");
+                     (long long)t->strict_total, t->strict_split ? " (bitmaps, filter)" : t->strict_fast ? " (bitmaps)" : "");
     if (k > 0 && (size_t)k < n && t->relaxed_us >= 0)
         k += snprintf(out + k, n - (size_t)k, ", relaxed;dur=%.2f;desc=\"%lld matches%s\"", (double)t->relaxed_us / 1000.0,
-                      (long long)t->relaxed_total, t->relaxed_fast ? " (bitmaps)" : "");
+                      (long long)t->relaxed_total, t->relaxed_split ? " (bitmaps, filter)" : t->relaxed_fast ? " (bitmaps)" : "");
     if (k > 0 && (size_t)k < n) snprintf(out + k, n - (size_t)k, ", hits;dur=%.2f", (double)t->page_us / 1000.0);
 }
 
@@ -1244,15 +1285,24 @@ static bool rowid_push(rowid_list *l, int64_t r)
  * ('d') and province ('p') code, and per TRL level t ('t': a TRL of at
  * least t), the documents up to built_max holding it — and every rowid
  * whose fields were not in memory then, so that each is a superset of what
- * the filter keeps. 0 or -1. */
-static int add_filter_bitmaps(kj_doc_cache *docs, kj_fast_index *ix, int64_t built_max)
+ * the filter keeps. Then "\x01live": the listings in memory that are
+ * published and current on the build's day (today, YYYYMMDD), and
+ * "\x01check": the studios and the documents not in memory — with these,
+ * a filter on the values above is decided by the bitmaps alone for every
+ * document but those of check (fast_split), that day; and each document's
+ * facet codes packed in a word (pack_codes), for counting those. 0 or -1. */
+static int add_filter_bitmaps(kj_doc_cache *docs, kj_fast_index *ix, int64_t built_max, uint32_t today)
 {
     enum { KINDS = 65, DOMAINS = 4097, PROVINCES = 4097, LEVELS = 10, SETS = KINDS + DOMAINS + PROVINCES + LEVELS };
-    rowid_list *sets = calloc(SETS, sizeof *sets), unknown = { 0 }, merged = { 0 };
-    bool ok = sets != NULL;
+    rowid_list *sets = calloc(SETS, sizeof *sets), unknown = { 0 }, merged = { 0 }, live = { 0 }, check = { 0 };
+    uint64_t *codes = calloc((size_t)built_max + 1, sizeof *codes);
+    bool ok = sets && codes;
     for (int64_t r = 1; ok && r <= built_max; r++) {
         const kj_doc_hot *h = kj_doc_hot_find(docs, r);
-        if (!h) { ok = rowid_push(&unknown, r); continue; }
+        if (!h) { ok = rowid_push(&unknown, r) && rowid_push(&check, r); continue; }
+        codes[r] = pack_codes(h);
+        if (h->studio) ok = rowid_push(&check, r);
+        else if (h->published && h->valid_until >= today) ok = rowid_push(&live, r);
         if (h->kind > 0 && h->kind < KINDS) ok = rowid_push(&sets[h->kind], r);
         if (ok && h->domain1 > 0 && h->domain1 < DOMAINS) ok = rowid_push(&sets[KINDS + h->domain1], r);
         if (ok && h->province > 0 && h->province < PROVINCES) ok = rowid_push(&sets[KINDS + DOMAINS + h->province], r);
@@ -1272,10 +1322,19 @@ static int add_filter_bitmaps(kj_doc_cache *docs, kj_fast_index *ix, int64_t bui
         snprintf(name, sizeof name, "\x01%c%d", field, code);
         if (ok) ok = kj_fast_add_term(ix, name, merged.v, NULL, merged.n) == 0;
     }
+    if (ok) ok = kj_fast_add_term(ix, "\x01" "live", live.v, NULL, live.n) == 0 && kj_fast_add_term(ix, "\x01" "check", check.v, NULL, check.n) == 0;
+    if (ok) {
+        kj_fast_set_day(ix, today);
+        kj_fast_set_codes(ix, codes);
+        codes = NULL;
+    }
+    free(codes);
     for (int i = 0; sets && i < SETS; i++) free(sets[i].v);
     free(sets);
     free(unknown.v);
     free(merged.v);
+    free(live.v);
+    free(check.v);
     return ok ? 0 : -1;
 }
 
@@ -1316,7 +1375,11 @@ int kj_search_fast_build(kj_db *db)
     free(c.rowids);
     free(c.hits);
     int n = (int)kj_fast_term_count(ix);
-    if (rc == 0) rc = add_filter_bitmaps(sc->docs, ix, built_max);
+    /* The day, as a search's filter counts it (expiry). */
+    kj_listing_query none = { .price_min_fen = -1, .price_max_fen = -1 };
+    kj_doc_filter day;
+    if (rc == 0 && !kj_doc_filter_compile(sc->docs, &none, true, kj_now_ms(), &day)) rc = -1;
+    if (rc == 0) rc = add_filter_bitmaps(sc->docs, ix, built_max, day.today);
     if (rc) { kj_fast_free(ix); return -1; }
     read_removals(db, ix);
     kj_fast_install(&sc->fast, ix);
@@ -1331,9 +1394,14 @@ bool kj_search_fast_due(kj_db *db)
     if (!sc) return false;
     kj_fast_index *ix = kj_fast_acquire(&sc->fast);
     if (!ix) return kj_search_doc_estimate(db) >= sc->large_index_docs;
-    /* Rebuilt when a twentieth of the documents came after the build, or left. */
+    /* Rebuilt when a twentieth of the documents came after the build, or
+     * left, or on a new day (the bitmap of current listings is the build
+     * day's: until the rebuild, searches check each document's expiry). */
     int64_t built = kj_fast_built_max(ix), newest = kj_search_backend_of(db)->max_docno(db);
-    bool due = newest - built > built / 20 + 100 || kj_fast_dead_count(ix) > built / 20 + 100;
+    kj_listing_query none = { .price_min_fen = -1, .price_max_fen = -1 };
+    kj_doc_filter day;
+    bool due = newest - built > built / 20 + 100 || kj_fast_dead_count(ix) > built / 20 + 100 ||
+               (kj_doc_filter_compile(sc->docs, &none, true, kj_now_ms(), &day) && day.today != kj_fast_day(ix));
     kj_fast_release(&sc->fast, ix);
     return due;
 }
@@ -1523,7 +1591,7 @@ static int64_t find_matches(kj_db *db, const kj_search_query *q, const char *exp
                             const char *counts, bool studios, facet_counts *facets, top_k *best)
 {
     kj_search_ctx *c = kj_search_ctx_of(db);
-    last_walk_fast = false;
+    last_walk_fast = last_walk_split = false;
     int64_t total = c && c->memory_walk ? walk_matches(db, q, expr, terms, every, counts, studios, facets, best) : -2;
     if (total != -2) return total;
     best->len = 0;
@@ -1623,6 +1691,7 @@ static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text
     last_timing.strict_us = kj_mono_us() - t0;
     last_timing.strict_total = total;
     last_timing.strict_fast = last_walk_fast;
+    last_timing.strict_split = last_walk_split;
     bool relaxed = false;
     if (total >= 0 && total < KJ_SEARCH_STRICT_MIN && nterms > 1) {
         memset(facets, 0, NFACETS * sizeof *facets);
@@ -1636,6 +1705,7 @@ static json_t *search_text(kj_db *db, const kj_search_query *q, const char *text
         last_timing.relaxed_us = kj_mono_us() - t0;
         last_timing.relaxed_total = total;
         last_timing.relaxed_fast = last_walk_fast;
+        last_timing.relaxed_split = last_walk_split;
     }
     json_t *hits = NULL;
     t0 = kj_mono_us();

@@ -221,6 +221,9 @@ typedef struct {
     int64_t rewrite_us, strict_us, relaxed_us, page_us;
     int64_t strict_total, relaxed_total;
     bool strict_fast, relaxed_fast;
+    /* the bitmaps alone decided the filter for the documents in memory
+     * (none of their attributes read) */
+    bool strict_split, relaxed_split;
 } kj_search_timing;
 const kj_search_timing *kj_search_last_timing(void);
 /** kj_search_last_timing as a Server-Timing value ("search;dur=…, …"),

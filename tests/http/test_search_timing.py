@@ -2,7 +2,8 @@
 listings). The search API and page say it in Server-Timing beside the db
 entry every answer carries: search (the whole), rewrite, strict (the walk
 over documents holding every word, with how many it met and whether it went
-through the frequent terms' bitmaps), relaxed (the any-word walk, only when
+through the frequent terms' bitmaps, and whether these alone decided the
+filter: "bitmaps, filter"), relaxed (the any-word walk, only when
 the strict one met too few) and hits (reading the page). bench/scale/run
 lists the slowest queries with it; a query that turns slow says why."""
 import re
@@ -42,14 +43,14 @@ def test_search_answers_say_where_the_time_went(server):
     assert r.status == 200 and r.json["total"] == 3 and not r.json["relaxed"], r
     t = timing(r)
     assert {"search", "rewrite", "strict", "hits"} <= set(t) and "relaxed" not in t, t
-    assert re.fullmatch(r"3 matches( \(bitmaps\))?", t["strict"][1]), t
+    assert re.fullmatch(r"3 matches( \(bitmaps(, filter)?\))?", t["strict"][1]), t
     assert t["search"][0] >= t["strict"][0] + t["hits"][0] - 0.02, t   # the whole holds its parts (rounded to 0.01)
     # A word no listing holds beside it: the strict walk meets none, the
     # any-word walk the three, and the answer says so.
     r = c.api("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": "%s zq%sxv" % (MARK, RUN)}))
     assert r.status == 200 and r.json["total"] == 3 and r.json["relaxed"], r
     t = timing(r)
-    assert t["strict"][1] == "0 matches" and re.fullmatch(r"3 matches( \(bitmaps\))?", t["relaxed"][1]), t
+    assert t["strict"][1] == "0 matches" and re.fullmatch(r"3 matches( \(bitmaps(, filter)?\))?", t["relaxed"][1]), t
     # The page says it the same way.
     r = c.get("/search?" + urllib.parse.urlencode({"q": MARK}))
     assert r.status == 200 and MARK in r.text, r

@@ -103,10 +103,29 @@ TEST(search_walk_equals_sql_scan)
             CHECK(t->relaxed_us >= 0);          /* the strict query had too few matches */
             CHECK(t->relaxed_fast);             /* and the any-word walk used the bitmaps */
             CHECK(t->relaxed_total > 10);
+            CHECK(t->relaxed_split);            /* and the bitmaps decided the filter (studios checked one by one) */
             CHECK_STR(mem, sql);
             free(sql);
             free(mem);
         }
+    /* Filters the bitmaps alone decide (kind, first-level domain, province,
+     * least TRL: no document's attributes read), and one they do not (a
+     * city): the same answers as the SQL scan, above; here, which walk ran. */
+    struct { kj_listing_query f; bool split; } split_cases[] = {
+        { { .kind = "service", .price_min_fen = -1, .price_max_fen = -1 }, true },
+        { { .domain = "D04", .region = "510000", .trl_min = 3, .price_min_fen = -1, .price_max_fen = -1 }, true },
+        { { .region = "510100", .price_min_fen = -1, .price_max_fen = -1 }, false },
+        { { .trl_min = 4, .trl_max = 7, .price_min_fen = -1, .price_max_fen = -1 }, false },
+    };
+    for (size_t k = 0; k < sizeof split_cases / sizeof *split_cases; k++) {
+        kj_search_query q = { .q = "储能电池", .filters = split_cases[k].f, .page = 1, .per_page = 50 };
+        char *mem = answer(s.db, &q, true);
+        const kj_search_timing *t = kj_search_last_timing();
+        CHECK(t->strict_fast);
+        CHECK_INT(t->strict_split, split_cases[k].split);
+        CHECK(t->strict_total > 0);
+        free(mem);
+    }
     /* Documents leave (the removal log) and come (after the bitmaps' last
      * rowid): the bitmaps and FTS5 together still answer as the SQL scan. */
     json_t *gone = kj_db_rows(s.db, "SELECT id FROM listings ORDER BY id LIMIT 7", "");
