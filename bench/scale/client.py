@@ -231,6 +231,23 @@ def cmd_seq(a):
            statements=max(statements) if statements else "-", db_p50_ms=db["p50_ms"], **stats(samples))
 
 
+def cmd_slowest(a):
+    """The a.n slowest requests of a `seq --each` file, one line each: wall
+    ms, the query and its filter, and the server's own account of where the
+    search's time went (Server-Timing: search, strict/relaxed matches, hits,
+    db)."""
+    rows = []
+    for line in open(a.each, encoding="utf-8"):
+        ms, timing, path = line.rstrip("\n").split("\t")
+        rows.append((float(ms), timing, path))
+    rows.sort(key=lambda r: -r[0])
+    for ms, timing, path in rows[:a.n]:
+        params = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+        text = params.pop("q", [""])[0]
+        filt = "&".join("%s=%s" % (k, v[0]) for k, v in params.items())
+        print("%8.2f ms  %s  [%s]  %s" % (ms, text, filt, timing))
+
+
 # ---------------------------------------------------------------- total
 
 def cmd_total(a):
@@ -342,6 +359,9 @@ def main():
     s.add_argument("--timeout", type=float, default=300, help="per-request socket timeout, seconds")
     s.add_argument("--header", action="append", default=[], help="'Name: value' sent with every request")
     s.add_argument("--each", help="FILE: one line per measured request (ms, Server-Timing, path)")
+    w = sub.add_parser("slowest", help="the slowest requests of a seq --each file")
+    w.add_argument("each")
+    w.add_argument("--n", type=int, default=5)
     t = sub.add_parser("total", help="the 'total' of an API browse answer")
     t.add_argument("base")
     t.add_argument("path")
@@ -361,7 +381,7 @@ def main():
     d.add_argument("--admin", default="admin@demo.kejiyun.cn")
     d.add_argument("--admin-password", default="Admin-2026!")
     a = ap.parse_args()
-    {"queries": cmd_queries, "seq": cmd_seq, "total": cmd_total, "login": cmd_login, "demands": cmd_demands}[a.cmd](a)
+    {"queries": cmd_queries, "seq": cmd_seq, "slowest": cmd_slowest, "total": cmd_total, "login": cmd_login, "demands": cmd_demands}[a.cmd](a)
 
 
 if __name__ == "__main__":
