@@ -362,17 +362,26 @@ json_t *kj_store_export_tables(kj_db *db, char *err, size_t errlen)
 }
 
 /* The column names of table t, sorted by name (the same on both backends). */
-static json_t *columns_of(kj_db *db, const char *t)
+/* The columns of t by name, in byte order on both backends; *text gets,
+ * per column, whether it holds text (PostgreSQL; SQLite compares text by
+ * bytes whatever the column). */
+static json_t *columns_of(kj_db *db, const char *t, json_t **text)
 {
+    *text = NULL;
     json_t *rows = !strcmp(kj_db_store(db)->be->name, "sqlite")
-        ? kj_db_rows(db, "SELECT name AS c FROM pragma_table_info(?) ORDER BY name", "s", t)
-        : kj_db_rows(db, "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() "
-                         "AND table_name = ? ORDER BY column_name", "s", t);
+        ? kj_db_rows(db, "SELECT name AS c, 0 AS txt FROM pragma_table_info(?) ORDER BY name", "s", t)
+        : kj_db_rows(db, "SELECT column_name AS c, CASE WHEN data_type IN ('text', 'character varying') THEN 1 ELSE 0 END AS txt "
+                         "FROM information_schema.columns WHERE table_schema = current_schema() "
+                         "AND table_name = ? ORDER BY column_name COLLATE \"C\"", "s", t);
     if (!rows) return NULL;
     json_t *out = json_array();
+    *text = json_array();
     size_t i;
     json_t *r;
-    json_array_foreach(rows, i, r) json_array_append(out, json_object_get(r, "c"));
+    json_array_foreach(rows, i, r) {
+        json_array_append(out, json_object_get(r, "c"));
+        json_array_append_new(*text, json_boolean(json_integer_value(json_object_get(r, "txt")) != 0));
+    }
     json_decref(rows);
     return out;
 }
@@ -386,10 +395,11 @@ int64_t kj_store_dump_table(kj_db *db, const char *t, json_t **columns, kj_row_s
 {
     *columns = NULL;
     if (!plain_name(t)) { snprintf(err, errlen, "%s: not a table name", t ? t : "?"); return -1; }
-    json_t *cols = columns_of(db, t);
+    json_t *text = NULL, *cols = columns_of(db, t, &text);
     if (!cols || !json_array_size(cols)) {
         snprintf(err, errlen, "%s: cannot read its columns: %s", t, kj_db_errmsg(db));
         json_decref(cols);
+        json_decref(text);
         return -1;
     }
     char *sql = NULL;
@@ -402,8 +412,15 @@ int64_t kj_store_dump_table(kj_db *db, const char *t, json_t **columns, kj_row_s
     fprintf(q, " FROM \"%s\"", t);
     /* meta: the search format belongs to the deployment that built its index. */
     if (!strcmp(t, "meta")) fprintf(q, " WHERE key <> 'search_format'");
+    /* Rows in the same order from either backend, so that an export is
+     * the same bytes whatever the database it came from: NULLs first (as
+     * SQLite sorts them; PostgreSQL puts them last by default) and text
+     * by bytes (PostgreSQL would follow the database's locale). */
     fprintf(q, " ORDER BY ");
-    for (i = 0; i < json_array_size(cols); i++) fprintf(q, "%s%zu", i ? ", " : "", i + 1);
+    json_array_foreach(cols, i, c)
+        fprintf(q, "%s\"%s\"%s NULLS FIRST", i ? ", " : "", json_string_value(c),
+                json_is_true(json_array_get(text, i)) ? " COLLATE \"C\"" : "");
+    json_decref(text);
     fclose(q);
     kj_stmt *st = kj_db_prepare(db, sql, "");
     free(sql);

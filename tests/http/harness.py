@@ -226,7 +226,10 @@ class Server:
             [BIN, "serve", "--data", self.dir, "--listen", self.base, *mode,
              "--metrics-token", METRICS_TOKEN, *extra_args],
             stdout=self.log, stderr=self.log, env=environment, cwd=ROOT)
-        deadline = time.time() + 30
+        # Generous: under ASan at load 25-30 a start on PostgreSQL took over
+        # 30 s (nothing here measures start time).
+        started = time.time()
+        deadline = started + 90
         tries = 1
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -254,7 +257,10 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("server did not become healthy")
+        # Not left running when the test gives up on it.
+        self.proc.kill()
+        self.proc.wait()
+        raise RuntimeError("server did not become healthy in %.0f s:\n%s" % (time.time() - started, self.read_log()[-2000:]))
 
     def read_log(self):
         self.log.flush()

@@ -8,24 +8,45 @@ directory's files (pictures, the federation key) came back byte for
 byte. Then the refusals: a non-empty data directory (unless --force,
 which moves it aside), and damaged, truncated, tampered or hostile
 archives, each with a clear message and nothing written outside.
+
+On PostgreSQL (the PostgreSQL lane) the database is backed up with
+pg_dump, as docs/deploy.md says, and `kejiyun backup` archives the data
+directory's files and says so: the same writer, a pg_dump and a kejiyun
+backup while it writes, pg_restore into a new database and kejiyun restore
+of the files, and a server on both has every acknowledged write.
 """
 import io
 import json
 import os
 import subprocess
+import sys
 import tarfile
 import tempfile
 import threading
 import time
 
-from harness import BIN, ROOT, Client, Server
+from harness import BIN, ROOT, Client, Server, cli, is_pg
 from test_market_lifecycle import listing_body
 
 SERVER_ARGS = []   # a server of its own: its data directory is backed up while it serves
 
 
-def run(*args):
-    return subprocess.run([BIN, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+def run(*args, env=None):
+    """kejiyun ARGS; env None: on SQLite (the harness's lanes set no
+    KEJIYUN_DB for commands), else that environment."""
+    return subprocess.run([BIN, *args], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+
+
+def new_database():
+    """On the PostgreSQL lane, the environment of a command on a new, empty
+    database (not recorded in any directory: kejiyun restore wants an
+    empty one). None elsewhere."""
+    base = os.environ.get("KEJIYUN_TEST_PG")
+    if not base:
+        return None
+    sys.path.insert(0, os.path.join(ROOT, "tests", "pg"))
+    import cluster
+    return dict(os.environ, KEJIYUN_DB=cluster.create_database(base))
 
 
 def new_dir():
@@ -34,12 +55,15 @@ def new_dir():
 
 def backup_of(server):
     out = os.path.join(new_dir(), "kejiyun-backup.tar")
-    r = run("backup", "--out", out, "--data", server.dir)
+    r = cli(server, "backup", "--out", out, "--data", server.dir, timeout=300)   # the server's database
     assert r.returncode == 0, r
     return out, r
 
 
-def test_backup_while_writing_restores_every_acknowledged_write(server):
+def while_writing(server, take):
+    """Runs take() while a writer keeps adding listings through the API;
+    returns (take's result, ids acknowledged before take started, ids
+    acknowledged while it ran)."""
     acked, stop, errors = [], threading.Event(), []
 
     def writer():
@@ -66,15 +90,44 @@ def test_backup_while_writing_restores_every_acknowledged_write(server):
             time.sleep(0.05)
         started = time.time()
         before = [lid for lid, at in acked if at < started]
-        out, r = backup_of(server)
+        got = take()
         finished = time.time()
         time.sleep(0.3)   # writes go on after the backup too
     finally:
         stop.set()
         t.join(30)
     assert len(before) >= 20 and not errors, (len(before), errors[:5])
+    return got, before, [lid for lid, at in acked if started <= at < finished]
+
+
+def check_restored(restored, before, during, audited=True):
+    """A server on a restored instance: every write acknowledged before the
+    backup, each one acknowledged while it ran whole or absent, the
+    pictures, and the restore in its audit log (audited: on SQLite, where
+    kejiyun restore puts the database back itself)."""
+    c = Client(restored)
+    c.login_as("scientist")
+    missing = [lid for lid in before if c.api("GET", "/api/v1/listings/" + lid).status != 200]
+    assert not missing, "acknowledged before the backup but not restored: %s" % missing
+    # Writes acknowledged while it ran are either in or out, never half: each one that is there is whole.
+    for lid in during:
+        g = c.api("GET", "/api/v1/listings/" + lid)
+        assert g.status in (200, 404) and (g.status == 404 or g.json["title"].startswith("备份期间")), g
+    # The pictures came back: a studio's avatar is served from the restored files.
+    studios = Client(restored).api("GET", "/api/v1/studios?per_page=50").json["items"]
+    pics = [s["avatar_url"] for s in studios if s.get("avatar_url")]
+    assert pics and Client(restored).get(pics[0]).status == 200, pics[:1]
+    # The restore is audited in the restored instance.
+    a = Client(restored)
+    a.login_as("admin")
+    assert bool(a.api("GET", "/api/v1/admin/audit-log?action=instance.restore").json["items"]) == audited
+
+
+def test_backup_while_writing_restores_every_acknowledged_write(server):
+    if is_pg(server):
+        return backup_on_postgresql(server)
+    (out, r), before, during = while_writing(server, lambda: backup_of(server))
     assert "database and" in r.stdout, r.stdout
-    during = [lid for lid, at in acked if started <= at < finished]
     # The archive is a tar any tool lists, the manifest last.
     with tarfile.open(out) as tf:
         names = tf.getnames()
@@ -100,22 +153,55 @@ def test_backup_while_writing_restores_every_acknowledged_write(server):
     assert os.stat(os.path.join(target, "federation.key")).st_mode & 0o777 == 0o600
     restored = Server(data_dir=target, demo=False)
     try:
-        c = Client(restored)
-        c.login_as("scientist")
-        missing = [lid for lid in before if c.api("GET", "/api/v1/listings/" + lid).status != 200]
-        assert not missing, "acknowledged before the backup but not restored: %s" % missing
-        # Writes acknowledged while it ran are either in or out, never half: each one that is there is whole.
-        for lid in during:
-            g = c.api("GET", "/api/v1/listings/" + lid)
-            assert g.status in (200, 404) and (g.status == 404 or g.json["title"].startswith("备份期间")), g
-        # The pictures came back: a studio's avatar is served from the restored files.
-        studios = Client(restored).api("GET", "/api/v1/studios?per_page=50").json["items"]
-        pics = [s["avatar_url"] for s in studios if s.get("avatar_url")]
-        assert pics and Client(restored).get(pics[0]).status == 200, pics[:1]
-        # The restore is audited in the restored instance.
-        a = Client(restored)
-        a.login_as("admin")
-        assert a.api("GET", "/api/v1/admin/audit-log?action=instance.restore").json["items"]
+        check_restored(restored, before, during, audited=not is_pg(server))
+    finally:
+        restored.cleanup()
+
+
+def backup_on_postgresql(server):
+    """docs/deploy.md on PostgreSQL: pg_dump -Fc for the database, then
+    kejiyun backup for the data directory's files (it says where the
+    database goes); back: pg_restore into a new database, kejiyun restore
+    of the files with --db naming it."""
+    def take():
+        dump = os.path.join(new_dir(), "kejiyun.dump")
+        d = subprocess.run(["pg_dump", "-Fc", "-f", dump, server.db_url], capture_output=True, text=True, timeout=300)
+        assert d.returncode == 0, d
+        return dump, backup_of(server)
+    (dump, (out, r)), before, during = while_writing(server, take)
+    assert "The database is on PostgreSQL: back it up with pg_dump" in r.stdout and "pgBackRest" in r.stdout, r.stdout
+    assert "backup written" in r.stdout and "database and" not in r.stdout, r.stdout
+    with tarfile.open(out) as tf:
+        names = tf.getnames()
+        manifest = json.load(tf.extractfile("manifest.json"))
+    assert "kejiyun.db" not in names and names[-1] == "manifest.json", names[:3]
+    assert manifest["backend"] == "postgresql" and manifest["database"] is None, manifest
+    assert any(n.startswith("data/files/") for n in names) and "data/federation.key" in names, names
+    admin = Client(server)
+    admin.login_as("admin")
+    log = admin.api("GET", "/api/v1/admin/audit-log?action=instance.backup").json["items"]
+    assert log and log[0]["detail"]["file"] == out and log[0]["detail"]["database"] is False, log[:1]
+    # Restored without a PostgreSQL database to go with it: refused, saying what to do.
+    r = run("restore", out, "--data", new_dir())
+    assert r.returncode == 1 and "holds no database (taken on PostgreSQL)" in r.stderr and "pg_restore" in r.stderr, r
+    # The database first (pg_restore), then the files into a new data directory.
+    env = new_database()
+    p = subprocess.run(["pg_restore", "--no-owner", "-d", env["KEJIYUN_DB"], dump], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p
+    target = new_dir()
+    r = run("restore", out, "--data", target, env=env)
+    assert r.returncode == 0, r
+    assert "restore it with pg_restore" in r.stdout and "and the database" not in r.stdout, r.stdout
+    with open(os.path.join(server.dir, "federation.key"), "rb") as a, open(os.path.join(target, "federation.key"), "rb") as b:
+        assert a.read() == b.read()
+    # The harness finds a directory's database in its pg-database-url (the
+    # source's came back with the files): this one's is the restored one.
+    with open(os.path.join(target, "pg-database-url"), "w") as f:
+        f.write(env["KEJIYUN_DB"])
+    assert cli(target, "audit", "verify", "--data", target).returncode == 0
+    restored = Server(data_dir=target, demo=False)
+    try:
+        check_restored(restored, before, during, audited=not is_pg(server))
     finally:
         restored.cleanup()
 
@@ -125,14 +211,18 @@ def test_restore_refuses_a_non_empty_directory_unless_forced(server):
     target = new_dir()
     with open(os.path.join(target, "notes.txt"), "w") as f:
         f.write("operator's notes")
-    r = run("restore", out, "--data", target)
+    env = new_database()   # on PostgreSQL: the files go with a database restored by pg_restore
+    r = run("restore", out, "--data", target, env=env)
     assert r.returncode == 1 and "is not empty" in r.stderr and "--force" in r.stderr, r
     assert os.listdir(target) == ["notes.txt"]
-    r = run("restore", out, "--data", target, "--force")
+    r = run("restore", out, "--data", target, "--force", env=env)
     assert r.returncode == 0, r
     aside = [n for n in os.listdir(target) if n.startswith(".replaced-")]
     assert len(aside) == 1 and os.path.exists(os.path.join(target, aside[0], "notes.txt")), os.listdir(target)
-    assert os.path.exists(os.path.join(target, "kejiyun.db"))
+    if is_pg(server):
+        assert "restore it with pg_restore" in r.stdout and os.path.exists(os.path.join(target, "federation.key")), r.stdout
+    else:
+        assert os.path.exists(os.path.join(target, "kejiyun.db"))
 
 
 def tar_bytes(entries):
@@ -165,9 +255,12 @@ def test_damaged_and_hostile_archives_are_refused(server):
     attempt("random.tar", os.urandom(4096), "not a tar archive")
     attempt("empty.tar", b"", "not a tar archive")
     attempt("truncated.tar", good[: len(good) // 2], "truncated")
-    # One byte of the database copy changed: its hash no longer matches the manifest.
+    # One byte of the first entry (the database copy on SQLite, a file on
+    # PostgreSQL) changed: its hash no longer matches the manifest.
+    with tarfile.open(out) as tf:
+        first = tf.getmembers()[0]
     tampered = bytearray(good)
-    tampered[512 + 4096] ^= 0x01
+    tampered[first.offset_data + min(4096, first.size - 1)] ^= 0x01
     attempt("tampered.tar", bytes(tampered), "differ from the manifest")
     manifest = json.dumps({"format": "kejiyun-backup", "version": 1, "database": None, "files": []}).encode()
     attempt("escape.tar", tar_bytes([("data/../../evil", b"x", "file"), ("manifest.json", manifest, "file")]), "unsafe path")

@@ -61,16 +61,23 @@ class Node(Addr):
         search_dir = os.path.join(W["dir"], "search-%s" % name)
         self.proc = subprocess.Popen([BIN, "serve", "--data", data, "--listen", self.base, "--search-dir", search_dir] + NODE_ARGS,
                                      stdout=self.log, stderr=self.log, env=env, cwd=ROOT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
+        # Before it listens a node opens its pool and builds its copy of the
+        # search index (~1 s alone; at load 30+ with ASan a start took over
+        # 60 s): a generous bound, since no test here is about start time.
+        t0 = time.time()
+        while time.time() < t0 + 240:
             assert self.proc.poll() is None, "node %s exited:\n%s" % (name, self.read_log())
             try:
                 if Client(self).get("/readyz").status == 200:
+                    if time.time() - t0 > 20:
+                        print("NOTE: node %s was ready after %.1f s (load %s)" % (name, time.time() - t0, os.getloadavg()[0]))
                     return
             except OSError:
                 pass
             time.sleep(0.1)
-        raise AssertionError("node %s not ready:\n%s" % (name, self.read_log()))
+        self.proc.kill()   # not left running: the teardown knows only the nodes that started
+        self.proc.wait()
+        raise AssertionError("node %s not ready after %.0f s:\n%s" % (name, time.time() - t0, self.read_log()))
 
     def ready(self):
         return Client(self).get("/readyz").json
@@ -109,8 +116,14 @@ def wait(fn, timeout, step=0.1):
 
 HAPROXY_CFG = """global
     maxconn 512
+    # One line per request on haproxy's stdout (its log file here): the
+    # termination state says who ended a failed request (SH: the server
+    # closed before answering), for the kill test's message.
+    log stdout format raw local0
 defaults
     mode http
+    log global
+    option httplog
     timeout connect 1s
     timeout client 30s
     timeout server 30s
@@ -318,7 +331,8 @@ def test_kill_a_under_write_load(server):
         c = Client(lb)
         c.login_as(role)
         writers.append(c)
-    acked, registered, errors = [], [], []
+    # errors: (sent, answered, what, path), times from time.time().
+    acked, acked_at, registered, errors = [], [], [], []
     stop = threading.Event()
     lock = threading.Lock()
 
@@ -328,10 +342,14 @@ def test_kill_a_under_write_load(server):
             try:
                 r = c.api("POST", "/api/v1/listings", dict(listing_body("achievement"), submit=False))
                 with lock:
-                    (acked.append(r.json["id"]) if r.status == 201 else errors.append((t, r.status)))
+                    if r.status == 201:
+                        acked.append(r.json["id"])
+                        acked_at.append(time.time())
+                    else:
+                        errors.append((t, time.time(), r.status, "listing"))
             except Exception as e:  # a connection cut by the kill
                 with lock:
-                    errors.append((t, type(e).__name__))
+                    errors.append((t, time.time(), type(e).__name__, "listing"))
 
     def register():
         while not stop.is_set():
@@ -341,10 +359,10 @@ def test_kill_a_under_write_load(server):
                 r = Client(lb).api("POST", "/api/v1/register", {"email": email, "password": DEFAULT_PASSWORD,
                                                                 "name": "负载用户", "role": "scientist"})
                 with lock:
-                    (registered.append(email) if r.status == 202 else errors.append((t, r.status)))
+                    (registered.append(email) if r.status == 202 else errors.append((t, time.time(), r.status, "register")))
             except Exception as e:
                 with lock:
-                    errors.append((t, type(e).__name__))
+                    errors.append((t, time.time(), type(e).__name__, "register"))
             time.sleep(0.05)
 
     threads = [threading.Thread(target=write, args=(c,)) for c in writers] + [threading.Thread(target=register)]
@@ -354,19 +372,33 @@ def test_kill_a_under_write_load(server):
     killed_at = time.time()
     a.proc.send_signal(signal.SIGKILL)
     a.proc.wait()
+    dead_at = time.time()
     took = wait(lambda: b.ready()["leader"], 10)
     W["leader_moved_s"] = took
     time.sleep(max(0, 5 - took))
     stop.set()
     for t in threads:
         t.join(60)
-    after = [e for e in errors if e[0] >= killed_at - 0.5]
-    span = (max(e[0] for e in after) - killed_at) if after else 0.0
-    print("NOTE: %d listings and %d registrations acknowledged; %d errors (%d before the kill), the last %.2f s "
-          "after it; B led %.2f s after the kill" % (len(acked), len(registered), len(errors), len(errors) - len(after),
-                                                    span, took))
-    assert not [e for e in errors if e[0] < killed_at - 0.5], errors
-    assert len(acked) > 20 and len(registered) > 10, (len(acked), len(registered))
+    # The only requests allowed to fail are those A held when it died: sent
+    # before it was gone and answered after the kill (haproxy answers 502
+    # for a request a node took and never answered: it may have been
+    # written, so it is not retried). One sent before the kill is slow to
+    # answer under load (a registration hashes a password: over a second
+    # at load 17 with ASan) and fails with the kill; one answered before
+    # the kill, or sent after A was gone, must not fail: haproxy resends a
+    # refused connection to B (retry-on conn-failure, redispatch).
+    in_flight = [e for e in errors if e[0] <= dead_at and e[1] >= killed_at and e[2] in (502, "RemoteDisconnected", "ConnectionResetError")]
+    wrong = [e for e in errors if e not in in_flight]
+    print("NOTE: %d listings and %d registrations acknowledged; %d errors, each a request A held when killed (sent %s s "
+          "before the kill); B led %.2f s after the kill" % (len(acked), len(registered), len(in_flight),
+                                                            ", ".join("%.2f" % (killed_at - e[0]) for e in in_flight) or "-", took))
+    assert not wrong, ("failed requests A did not hold when it died (times from the kill)",
+                       [(round(e[0] - killed_at, 3), round(e[1] - killed_at, 3), e[2], e[3]) for e in wrong],
+                       [line for line in open(W["haproxy_log"].name).read().splitlines() if " 50" in line][-20:])
+    # A load on both sides of the kill (how much depends on the machine's
+    # load: a registration hashes a password, 10 in 8 s at load 25 with ASan).
+    after_kill = len([t for t in acked_at if t > dead_at])
+    assert len(acked) > 20 and after_kill > 5 and len(registered) >= 5, (len(acked), after_kill, len(registered))
     # Every acknowledged write is there.
     ids = ",".join("'%s'" % i for i in acked)
     assert int(psql("SELECT count(*) FROM listings WHERE id IN (%s)" % ids)) == len(acked)
