@@ -368,7 +368,12 @@ def test_kill_a_under_write_load(server):
     threads = [threading.Thread(target=write, args=(c,)) for c in writers] + [threading.Thread(target=register)]
     for t in threads:
         t.start()
-    time.sleep(3)
+    # A few seconds of load, and some registrations (a registration hashes
+    # a password: 4 in 8 s at load 25 with ASan) whose mail the next
+    # leader must send.
+    t0 = time.time()
+    while time.time() - t0 < 60 and (time.time() - t0 < 3 or len(registered) < 3):
+        time.sleep(0.1)
     killed_at = time.time()
     a.proc.send_signal(signal.SIGKILL)
     a.proc.wait()
@@ -376,6 +381,9 @@ def test_kill_a_under_write_load(server):
     took = wait(lambda: b.ready()["leader"], 10)
     W["leader_moved_s"] = took
     time.sleep(max(0, 5 - took))
+    t0 = time.time()
+    while time.time() - t0 < 60 and len([t for t in acked_at if t > dead_at]) < 10:
+        time.sleep(0.1)
     stop.set()
     for t in threads:
         t.join(60)
@@ -395,10 +403,9 @@ def test_kill_a_under_write_load(server):
     assert not wrong, ("failed requests A did not hold when it died (times from the kill)",
                        [(round(e[0] - killed_at, 3), round(e[1] - killed_at, 3), e[2], e[3]) for e in wrong],
                        [line for line in open(W["haproxy_log"].name).read().splitlines() if " 50" in line][-20:])
-    # A load on both sides of the kill (how much depends on the machine's
-    # load: a registration hashes a password, 10 in 8 s at load 25 with ASan).
+    # Writes on both sides of the kill: B took over.
     after_kill = len([t for t in acked_at if t > dead_at])
-    assert len(acked) > 20 and after_kill > 5 and len(registered) >= 5, (len(acked), after_kill, len(registered))
+    assert len(acked) > 20 and after_kill >= 10 and len(registered) >= 3, (len(acked), after_kill, len(registered))
     # Every acknowledged write is there.
     ids = ",".join("'%s'" % i for i in acked)
     assert int(psql("SELECT count(*) FROM listings WHERE id IN (%s)" % ids)) == len(acked)
