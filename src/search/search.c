@@ -347,7 +347,11 @@ char *kj_search_tie_counts(json_t *ties, const char *counts)
  *    thread: 2.5 s at 1M listings, every FREQUENT_TTL_MS). A term not in it
  *    held fewer documents then, so counting it is cheap.
  *  - df_cache: the terms counted one by one, kept for DF_TTL_MS, emptied
- *    when it grows past DF_MAX_TERMS. */
+ *    when it grows past DF_MAX_TERMS. A count under FREQUENT_MIN is kept
+ *    only while the store's generation is the one it was read at: such a
+ *    count is cheap to redo, and a stale 0 would hide a word that a new
+ *    listing brought (an English form is searched only when each of its
+ *    words is in some document: form_useful) for the whole DF_TTL_MS. */
 #define DF_TTL_MS (10 * 60 * 1000)
 #define DF_MAX_TERMS 50000
 #define FREQUENT_MIN 500
@@ -390,13 +394,18 @@ int64_t kj_search_term_docs(kj_db *db, const char *term)
     kj_search_ctx *c = kj_search_ctx_of(db);
     if (!c) return kj_search_backend_of(db)->term_docs(db, term);
     int64_t now = kj_now_ms(), docs = -1;
+    /* Read before the count: a write meanwhile leaves the entry stale at once. */
+    json_int_t generation = (json_int_t)kj_store_generation(kj_db_store(db));
     pthread_mutex_lock(&c->df_lock);
     if (c->frequent && now - c->frequent_at < FREQUENT_TTL_MS) {
         json_t *n = json_object_get(c->frequent, term);
         if (n) docs = json_integer_value(n);
     }
     json_t *hit = docs < 0 && c->df_cache ? json_object_get(c->df_cache, term) : NULL;
-    if (hit && now - json_integer_value(json_array_get(hit, 1)) < DF_TTL_MS) docs = json_integer_value(json_array_get(hit, 0));
+    if (hit && now - json_integer_value(json_array_get(hit, 1)) < DF_TTL_MS) {
+        json_int_t n = json_integer_value(json_array_get(hit, 0));
+        if (n >= FREQUENT_MIN || json_integer_value(json_array_get(hit, 2)) == generation) docs = n;
+    }
     pthread_mutex_unlock(&c->df_lock);
     if (docs >= 0) return docs;
     docs = kj_search_backend_of(db)->term_docs(db, term);
@@ -406,7 +415,7 @@ int64_t kj_search_term_docs(kj_db *db, const char *term)
         json_decref(c->df_cache);
         c->df_cache = json_object();
     }
-    json_object_set_new(c->df_cache, term, json_pack("[I, I]", (json_int_t)docs, (json_int_t)now));
+    json_object_set_new(c->df_cache, term, json_pack("[I, I, I]", (json_int_t)docs, (json_int_t)now, generation));
     pthread_mutex_unlock(&c->df_lock);
     return docs;
 }
