@@ -202,8 +202,16 @@ int64_t kj_fast_dead_count(const kj_fast_index *ix) { return atomic_load(&((kj_f
 static inline int popcount64(uint64_t v) { return __builtin_popcountll(v); }
 
 /* Built twice, the processor's popcnt instruction used where it has one:
- * a walk counts bits of every 64-rowid word of several bitmaps. */
-__attribute__((target_clones("default", "popcnt")))
+ * a walk counts bits of every 64-rowid word of several bitmaps. Not under
+ * clang (only the fuzz build uses it): Debian 12's clang 14 names the
+ * resolver kj_fast_walk.ifunc, and a caller in another file then fails to
+ * link ("undefined reference to kj_fast_walk"). */
+#if defined(__clang__)
+#define POPCNT_CLONES
+#else
+#define POPCNT_CLONES __attribute__((target_clones("default", "popcnt")))
+#endif
+POPCNT_CLONES
 void kj_fast_walk(const kj_fast_index *ix, const kj_fast_term *const *terms, int n, int nhits, bool any,
                   const kj_fast_split *split, void (*prefetch)(void *ctx, int64_t rowid, bool checked),
                   int (*fn)(void *ctx, int64_t rowid, const uint16_t *hits, bool checked), void *ctx)
