@@ -61,9 +61,18 @@ def test_every_answer_carries_the_db_entry(server):
     n, _ = db_timing(sci.get("/achievements"))
     assert n >= 1
     # A page from the response cache ran no statement (anonymous, repeated).
-    anon.get("/achievements?q=%s&page=1" % MARK)
-    n, _ = db_timing(anon.get("/achievements?q=%s&page=1" % MARK))
-    assert n <= 1
+    # Any write ends every cached page (the store's generation), and the
+    # server's own jobs write now and then (sessions, queues, the statistics
+    # job after start): under load one may fall between the two requests, so
+    # the pair is tried a few times. A cache that never answers still fails.
+    seen = []
+    for _ in range(5):
+        anon.get("/achievements?q=%s&page=1" % MARK)
+        n, _ = db_timing(anon.get("/achievements?q=%s&page=1" % MARK))
+        seen.append(n)
+        if n <= 1:
+            break
+    assert min(seen) <= 1, seen
 
 
 def test_signed_in_browse_page_runs_at_most_five_statements(server):
