@@ -20,6 +20,7 @@ import time
 import urllib.parse
 
 from harness import BIN, ROOT, Client, Server, register
+from test_federation import wait_for
 from test_market_lifecycle import user, publish
 
 SERVER_ARGS = ["--profile", "sichuan", "--fed-sync-ms", "500"]
@@ -35,16 +36,6 @@ def run(*args):
 
 def new_dir():
     return tempfile.mkdtemp(prefix="kejiyun-test-")
-
-
-def wait_for(what, fn, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.25)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def doc(s):
