@@ -55,6 +55,12 @@ static void sql_region(const kj_listing_query *q, kj_buf *sql, json_t *params)
 {
     if (!q->region) return;
     int depth = kj_region_depth(q->region);
+    /* A city names its province too: every browse index leads with the
+     * province, and without it a city's page 50 walked every listing of
+     * its kind (41 ms at 100k; 0.03 ms with it). The same value the
+     * listing's column was filled from (market/listing.c). */
+    const char *prov = depth == 1 ? kj_region_ancestor_code(q->region, 0) : NULL;
+    if (prov) where_s(sql, params, " AND l.region_province = ?", prov);
     const char *col = depth == 0 ? " AND l.region_province = ?" : depth == 1 ? " AND l.region_city = ?"
                     : depth > 1 ? " AND l.region IN " KJ_REGION_SUBTREE_SQL : " AND l.region = ?";
     where_s(sql, params, col, q->region);
