@@ -347,11 +347,13 @@ char *kj_search_tie_counts(json_t *ties, const char *counts)
  *    thread: 2.5 s at 1M listings, every FREQUENT_TTL_MS). A term not in it
  *    held fewer documents then, so counting it is cheap.
  *  - df_cache: the terms counted one by one, kept for DF_TTL_MS, emptied
- *    when it grows past DF_MAX_TERMS. A count under FREQUENT_MIN is kept
- *    only while the store's generation is the one it was read at: such a
- *    count is cheap to redo, and a stale 0 would hide a word that a new
- *    listing brought (an English form is searched only when each of its
- *    words is in some document: form_useful) for the whole DF_TTL_MS. */
+ *    when it grows past DF_MAX_TERMS. A count of 0 is kept only while the
+ *    store's generation is the one it was read at: it is cheap to redo, and
+ *    a stale 0 would hide a word that a new listing brought (an English
+ *    form is searched only when each of its words is in some document:
+ *    form_useful) for the whole DF_TTL_MS. Other counts keep their TTL:
+ *    renewing every small count at each write changed matching in a small
+ *    index (test_search_understanding's recall test lost its rank). */
 #define DF_TTL_MS (10 * 60 * 1000)
 #define DF_MAX_TERMS 50000
 #define FREQUENT_MIN 500
@@ -404,7 +406,7 @@ int64_t kj_search_term_docs(kj_db *db, const char *term)
     json_t *hit = docs < 0 && c->df_cache ? json_object_get(c->df_cache, term) : NULL;
     if (hit && now - json_integer_value(json_array_get(hit, 1)) < DF_TTL_MS) {
         json_int_t n = json_integer_value(json_array_get(hit, 0));
-        if (n >= FREQUENT_MIN || json_integer_value(json_array_get(hit, 2)) == generation) docs = n;
+        if (n > 0 || json_integer_value(json_array_get(hit, 2)) == generation) docs = n;
     }
     pthread_mutex_unlock(&c->df_lock);
     if (docs >= 0) return docs;

@@ -329,9 +329,10 @@ class Client:
         self.cookies = {}
         self.token = None   # bearer token, when set
         self.source = source
+        self.timeout = 30   # seconds per request; a test that waits on a whole job (a statistics rebuild) sets more
 
     def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection(self.server.base, timeout=30,
+        conn = http.client.HTTPConnection(self.server.base, timeout=self.timeout,
                                           source_address=(self.source, 0) if self.source else None)
         h = {"Accept-Language": "zh-CN"}
         if self.cookies:
