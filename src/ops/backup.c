@@ -399,6 +399,21 @@ static json_t *entries_of(const char *dir)
     return out;
 }
 
+/* Renames each of names from directory from into directory to; stops at the
+ * first failure and says which. */
+static int move_entries(json_t *names, const char *from, const char *to, char *err, size_t errlen)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(names, i, e) {
+        char a[4096], b[4096];
+        join(a, sizeof a, from, json_string_value(e));
+        join(b, sizeof b, to, json_string_value(e));
+        if (rename(a, b)) { snprintf(err, errlen, "cannot move %s into place: %s", b, strerror(errno)); return -1; }
+    }
+    return 0;
+}
+
 int kj_backup_restore(const char *archive, const char *data_dir, const char *db_path, bool force, json_t **manifest,
                       char *err, size_t errlen)
 {
@@ -448,14 +463,7 @@ int kj_backup_restore(const char *archive, const char *data_dir, const char *db_
         json_t *staged;
         join(from, sizeof from, stage, "data");
         if ((staged = entries_of(from))) {
-            size_t i;
-            json_t *e;
-            json_array_foreach(staged, i, e) {
-                char a[4096], b[4096];
-                join(a, sizeof a, from, json_string_value(e));
-                join(b, sizeof b, data_dir, json_string_value(e));
-                if (rc == 0 && rename(a, b)) { snprintf(err, errlen, "cannot move %s into place: %s", b, strerror(errno)); rc = -1; }
-            }
+            rc = move_entries(staged, from, data_dir, err, errlen);
             json_decref(staged);
         }
         join(from, sizeof from, stage, "kejiyun.db");
@@ -744,14 +752,7 @@ int kj_instance_import(const char *archive, kj_store *dst, const char *data_dir,
         join(from, sizeof from, stage, "files");
         if ((staged = entries_of(from))) {
             if (mkdir(fdir, 0750) && errno != EEXIST) { snprintf(err, errlen, "%s: %s", fdir, strerror(errno)); rc = -1; }
-            size_t i;
-            json_t *e;
-            json_array_foreach(staged, i, e) {
-                char a[4096], b[4096];
-                join(a, sizeof a, from, json_string_value(e));
-                join(b, sizeof b, fdir, json_string_value(e));
-                if (rc == 0 && rename(a, b)) { snprintf(err, errlen, "cannot move %s into place: %s", b, strerror(errno)); rc = -1; }
-            }
+            if (rc == 0) rc = move_entries(staged, from, fdir, err, errlen);
             json_decref(staged);
         }
     }
