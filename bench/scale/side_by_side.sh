@@ -23,7 +23,7 @@ python3 -c "import sys; sys.path.insert(0, '$ROOT/tests/pg'); import cluster; sy
 echo "scale: side by side at N=$N: SQLite first, then PostgreSQL (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 SCALE_BACKEND=sqlite SCALE_RESULTS=$SBS_SQ KEJIYUN_BENCH_SESSION=${KEJIYUN_BENCH_SESSION:-} bash "$HERE/run" "$N" \
   || { echo "scale: the SQLite half failed" >&2; exit 1; }
-python3 "$ROOT/tests/pg/cluster.py" run -- env SCALE_BACKEND=postgresql SCALE_RESULTS="$SBS_PG" \
+KEJIYUN_PG_DURABLE=1 python3 "$ROOT/tests/pg/cluster.py" run -- env SCALE_BACKEND=postgresql SCALE_RESULTS="$SBS_PG" \
     KEJIYUN_BENCH_SESSION="${KEJIYUN_BENCH_SESSION:-}" bash "$HERE/run" "$N" \
   || { echo "scale: the PostgreSQL half failed" >&2; exit 1; }
 
@@ -68,10 +68,16 @@ row("import (kejiyun import, one transaction)", "%s listings/s (%s s)" % (format
 for key, name in (("list_html", "browse, cached, wrk 64 conns"), ("list_html_fresh", "browse, computed (no-cache), wrk 64 conns")):
     row(name, fmt_wrk(wrk(sq, key)), fmt_wrk(wrk(pg, key)))
 ws, wp = wrk(sq, "list_html_signed"), wrk(pg, "list_html_signed")
+# Issue 16's latency targets are a visitor's wait for one page, measured
+# as the search target is: sequential, over one keep-alive connection. At
+# 64 connections on this 2-core box p50 is about 64 / throughput (Little's
+# law), so that row measures throughput; issue 13's targets for it (set
+# for SQLite) are shown beside the PostgreSQL figure for comparison.
 row("browse, signed-in, two filters, page 50, wrk 64 conns", fmt_wrk(ws), fmt_wrk(wp),
-    "%s p99 <= 50 ms; %s >= 2,000 req/s (issue 13)" % (verdict(wp and wp[2] <= 50), verdict(wp and wp[0] >= 2000)))
+    "issue 13's (SQLite): %s p99 <= 50 ms, %s >= 2,000 req/s" % (verdict(wp and wp[2] <= 50), verdict(wp and wp[0] >= 2000)))
 a, b = seq(sq, "list_html_signed"), seq(pg, "list_html_signed")
-row("browse, signed-in, sequential", "p50 %.2f ms, p99 %.2f ms" % a[:2], "p50 %.2f ms, p99 %.2f ms" % b[:2])
+row("browse, signed-in, sequential", "p50 %.2f ms, p99 %.2f ms" % a[:2], "p50 %.2f ms, p99 %.2f ms" % b[:2],
+    "%s p99 <= 50 ms" % verdict(b[1] <= 50))
 a, b = seq(sq, "search"), seq(pg, "search")
 row("search, sequential (2-4 words + a filter)", "p50 %.2f ms, p99 %.2f ms" % a[:2], "p50 %.2f ms, p99 %.2f ms" % b[:2],
     "%s p99 <= 50 ms" % verdict(b[1] <= 50))

@@ -66,9 +66,13 @@ class Cluster:
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         # Test settings: no fsync (the cluster is thrown away), enough
         # connections for parallel lanes of servers with a pool each.
+        # KEJIYUN_PG_DURABLE=1 (benches) keeps PostgreSQL's durable
+        # defaults: settings given on the command line outrank ALTER
+        # SYSTEM, so they cannot be turned back on later.
+        durable = os.environ.get("KEJIYUN_PG_DURABLE") == "1"
         opts = ("-c listen_addresses=127.0.0.1 -c port=%d -c unix_socket_directories=%s "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                "-c max_connections=400 -c shared_buffers=64MB" % (self.port, self.dir))
+                "%s-c max_connections=400 -c shared_buffers=64MB"
+                % (self.port, self.dir, "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "))
         self._run(os.path.join(BIN, "pg_ctl"), "-D", self.data, "-l", os.path.join(self.dir, "log"),
                   "-o", opts, "-w", "-t", "60", "start")
         return self
