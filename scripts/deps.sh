@@ -49,6 +49,21 @@ for arg in "$@"; do
   esac
 done
 
+# The browser tests' playwright-core needs Node.js 20 or newer and Debian 12's
+# nodejs is 18: say so here, where a newcomer looks, rather than only in the
+# browser part's failures (every other part runs without it). On exit, so
+# that a nodejs this script has just installed is checked too.
+node_check() {
+  command -v node >/dev/null 2>&1 || return 0
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -lt 20 ]; then
+    echo "deps: Node.js $(node --version) is too old for the browser tests (playwright-core needs 20 or newer;" \
+         "Debian 12's nodejs is 18): install Node.js 20 or newer, e.g. Debian 13's nodejs" >&2
+  fi
+}
+[[ " $* " == *" --test "* ]] && trap node_check EXIT
+
 missing=()
 for p in "${want[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -173,9 +173,9 @@ static void decorate_audit(kj_req *req, json_t *rows)
     size_t i;
     json_t *e;
     json_array_foreach(rows, i, e) {
-        char when[32];
-        kj_format_iso(json_integer_value(json_object_get(e, "at")), when, sizeof when);
-        json_object_set_new(e, "when", json_string(when));
+        /* In the instance's time zone and the reader's words, as every page
+         * shows times; the ISO form stays for <time datetime>. */
+        kj_set_when(req, e, "at", "when");
         const char *action = kj_jstr_or_empty(e, "action");
         const char *key = kj_arena_printf(req->arena, "audit.action.%s", action);
         const char *label = kj_tr(req, key);

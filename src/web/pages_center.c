@@ -466,7 +466,14 @@ json_t *kj_desk_data(kj_req *req)
         json_object_set_new(d, "center", c);
     }
     json_t *b = kj_deal_brokerable(db, req->user, 20);
-    json_array_foreach(json_object_get(b, "deals"), i, it) kj_set_when(req, it, "created_at", "created_text");
+    /* The desk names these deals without linking them: a deal is its
+     * parties' until they invite a broker (deal/deal.h), so the page would
+     * answer this operator 404. */
+    json_array_foreach(json_object_get(b, "deals"), i, it) {
+        kj_set_when(req, it, "created_at", "created_text");
+        json_object_set_new(it, "state_label", json_string(kj_tr(req, kj_arena_printf(req->arena, "deal.state.%s",
+                                                                                       kj_jstr_or_empty(it, "state")))));
+    }
     json_array_foreach(json_object_get(b, "matches"), i, it) kj_set_when(req, it, "decided_at", "decided_text");
     json_object_set(d, "deals", json_object_get(b, "deals"));
     json_object_set(d, "matches", json_object_get(b, "matches"));

@@ -6,6 +6,7 @@
  * use now: apply, object, life-cycle actions).
  */
 #include "web/pages_challenge.h"
+#include "authz/authz.h"
 #include "text/indicators.h"
 #include "core/json_util.h"
 #include "core/clock.h"
@@ -101,7 +102,8 @@ void kj_page_challenge_list(kj_req *req)
     json_t *c;
     json_array_foreach(json_object_get(l, "entries"), i, c) decorate_entry(req, c);
     json_object_set_new(l, "page_title", json_string(kj_jstr(l, "title")));
-    json_object_set_new(l, "can_submit", json_boolean(req->user != NULL));
+    /* Only to whoever may publish: a resident would follow it to a 403. */
+    json_object_set_new(l, "can_submit", json_boolean(kj_authz_may_publish(req->user)));
     kj_render(req, 200, "challenge_list", l);
 }
 

@@ -83,9 +83,7 @@ static void render_center(kj_req *req, int status)
     size_t i;
     json_t *c;
     json_array_foreach(consents, i, c) {
-        char when[32];
-        kj_format_iso(json_integer_value(json_object_get(c, "accepted_at")), when, sizeof when);
-        json_object_set_new(c, "when", json_string(when));
+        kj_set_when(req, c, "accepted_at", "when");
         json_object_set_new(c, "doc_label", json_string(kj_tr(req, !strcmp(kj_jstr_or_empty(c, "document"), "terms") ?
                                                                  "privacy.terms" : "privacy.policy")));
     }

@@ -242,15 +242,22 @@ static void render_page(kj_req *req, const kj_stats_query *q, json_t *f, bool pu
     json_object_set_new(d, "public", json_boolean(public_view));
     json_object_set_new(d, "base", json_string(base));
     /* Breadcrumb up, and the children to drill into. */
+    /* A region above the viewer's jurisdiction is named, not linked: its
+     * page would refuse them (403), and the whole instance's would fall
+     * back to their own region. */
     json_t *crumbs = json_array();
     if (*q->region) {
-        json_array_append_new(crumbs, json_pack("{s:s, s:s}", "name", kj_tr(req, "stats.everywhere"), "href",
-                                                link_to(req, base, q, "")));
+        bool all = public_view || kj_stats_may_see(req->user, "");
+        json_array_append_new(crumbs, json_pack("{s:s, s:s?}", "name", kj_tr(req, "stats.everywhere"), "href",
+                                                all ? link_to(req, base, q, "") : NULL));
         size_t i;
         json_t *p;
-        json_array_foreach(json_object_get(scope, "parents"), i, p)
-            json_array_append_new(crumbs, json_pack("{s:s, s:s}", "name", region_name(req, p), "href",
-                                                    link_to(req, base, q, kj_jstr_or_empty(p, "code"))));
+        json_array_foreach(json_object_get(scope, "parents"), i, p) {
+            const char *code = kj_jstr_or_empty(p, "code");
+            bool may = public_view || kj_stats_may_see(req->user, code);
+            json_array_append_new(crumbs, json_pack("{s:s, s:s?}", "name", region_name(req, p), "href",
+                                                    may ? link_to(req, base, q, code) : NULL));
+        }
     }
     json_object_set_new(d, "crumbs", crumbs);
     json_t *kids = json_array();

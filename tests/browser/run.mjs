@@ -12,8 +12,8 @@
 // from inquiry to reviews) and trust.mjs (organization membership, sessions,
 // password reset, issue 12's pages on phones), orgverify.mjs (verified
 // organizations, issue 14), workorder.mjs (work orders, issue 14), event.mjs (events, issue 19), phone.mjs
-// (issue 15's first visit on a phone), widths.mjs (no page wider than a phone) and axe.mjs (axe-core on the main
-// pages), in that order, all against one
+// (issue 15's first visit on a phone), widths.mjs (no page wider than a phone), axe.mjs (axe-core on the main
+// pages) and walk.mjs (every kind of user's pages on a 360 px phone: widths, 44 px controls, English in English), in that order, all against one
 // server, which sends its e-mails to a real SMTP server (mail.mjs): journeys
 // read them as t.mail.wait(pred).
 //
@@ -49,6 +49,7 @@ import { tests as statsTests } from './stats.mjs';
 import { tests as fedTests } from './fed.mjs';
 import { tests as langTests } from './lang.mjs';
 import { tests as cameraTests } from './checkin_camera.mjs';
+import { tests as walkTests } from './walk.mjs';
 import { startMailSink } from './mail.mjs';
 import { startServer } from './server.mjs';
 
@@ -70,7 +71,7 @@ const FILES = [
   ['challenge', challengeTests, 11.1], ['deal', dealTests, 8.3], ['trust', trustTests, 10.8], ['orgverify', orgverifyTests, 4.4],
   ['workorder', workorderTests, 6.3], ['event', eventTests, 19.4], ['phone', phoneTests, 15.5], ['widths', widthTests, 15.9],
   ['stats', statsTests, 1.9], ['axe', axeTests, 24.8], ['fed', fedTests, 12.2], ['lang', langTests, 1.8],
-  ['checkin_camera', cameraTests, 6.8],
+  ['checkin_camera', cameraTests, 6.8], ['walk', walkTests, 20],
 ];
 const SHARD = (process.env.KEJIYUN_BROWSER_SHARD || '').match(/^(\d+)\/(\d+)$/);
 function shardOf(files) {
@@ -131,6 +132,20 @@ function finish() {
 async function loadPlaywright() {
   if (!fs.existsSync(path.join(ROOT, 'node_modules', 'playwright-core'))) {
     return { reason: 'node_modules/playwright-core is missing: run "npm ci" (or "npm install") in the repository root' };
+  }
+  // playwright-core ends the process on a Node.js older than it supports
+  // (process.exit in its bootstrap), which would leave no closing line:
+  // say why instead (Debian 12's nodejs is 18; playwright-core 1.65 needs 20).
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'playwright-core', 'package.json'), 'utf8'));
+    const need = Number(((pkg.engines && pkg.engines.node) || '').replace(/^[^0-9]*/, '').split('.')[0]) || 0;
+    const have = Number(process.versions.node.split('.')[0]);
+    if (have < need) {
+      return { reason: `playwright-core ${pkg.version} needs Node.js ${need} or newer, this is ${process.versions.node}`
+        + ' (Debian 12 ships 18: install Node.js 20 or newer, see scripts/deps.sh)' };
+    }
+  } catch (e) {
+    return { reason: `cannot read node_modules/playwright-core/package.json: ${e.message}` };
   }
   try {
     const mod = await import('playwright-core');
