@@ -881,8 +881,21 @@ static int cmd_routes(int argc, char **argv)
 {
     static const struct { int bit; const char *name; } methods[] = {
         { KJ_GET, "GET" }, { KJ_POST, "POST" }, { KJ_PUT, "PUT" }, { KJ_PATCH, "PATCH" }, { KJ_DELETE, "DELETE" } };
+    /* --json: the table with kind, access, CSRF and flags (routes.h). */
+    bool as_json = false;
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) as_json = true;
+        else argv[n++] = argv[i];
+    }
     kj_config cfg;
-    if (load_config(&cfg, argc, argv)) return 2;
+    if (load_config(&cfg, n, argv)) return 2;
+    if (as_json) {
+        json_t *t = kj_route_table_json(cfg.test_mode);
+        int rc = json_dumpf(t, stdout, JSON_INDENT(1)) == 0 && putchar('\n') != EOF ? 0 : 1;
+        json_decref(t);
+        return rc;
+    }
     for (const kj_route *r = kj_route_table(cfg.test_mode); r->pattern; r++)
         for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
             if (r->methods & methods[i].bit) printf("%s %s\n", methods[i].name, r->pattern);
@@ -1204,7 +1217,7 @@ static const struct {
     { "export", cmd_export, "export [--kind K] [--format csv|xlsx|json] [--out FILE]   export published listings" },
     { "peer", cmd_peer, "peer add URL KEY [--reason T] | suspend|resume ID | kinds ID K1,K2 | shares [K1,K2|none] | list | key   federation: peer with another instance (both operators add each other), or print this instance's id and public key" },
     { "audit", cmd_audit, "audit verify [--data DIR]                     check the deal log's hash chain" },
-    { "routes", cmd_routes, "routes [--test-mode]                          list every route (/__test/... only with --test-mode)" },
+    { "routes", cmd_routes, "routes [--test-mode] [--json]                 list every route (/__test/... only with --test-mode; --json: kind, access, CSRF, flags)" },
     { "version", cmd_version, "version                                       print the version" },
     { "help", cmd_help, "help                                          this text and every setting" },
 };

@@ -463,7 +463,11 @@ int kj_challenge_update(kj_db *db, json_t *user, const char *id, json_t *in, kj_
     int rc = -1;
     int64_t fen, deadline_ms;
     json_t *ind = NULL;
-    if (kj_ch_rule("edit", kj_ch_str(ch, "status"), kj_ch_roles(db, ch, user), e)) goto out;
+    int roles = kj_ch_roles(db, ch, user);
+    /* An entry not yet public does not exist for those who may not see it
+     * (404 as for its page), before the table says who may edit. */
+    if (!kj_ch_visible(ch, roles)) { kj_err_set(e, KJ_E_NOT_FOUND, "err.not_found", NULL); goto out; }
+    if (kj_ch_rule("edit", kj_ch_str(ch, "status"), roles, e)) goto out;
     /* The direction decides who may issue; it stays as submitted. */
     json_object_set(in, "direction", json_object_get(ch, "direction"));
     if (check_entry(db, in, &fen, &deadline_ms, &ind, e)) goto out;

@@ -195,3 +195,37 @@ const kj_route *kj_route_table(bool test_mode)
     pthread_once(&all_routes_once, join_tables);
     return all_routes[test_mode ? 1 : 0];
 }
+
+json_t *kj_route_table_json(bool test_mode)
+{
+    static const struct { int bit; const char *name; } methods[] = {
+        { KJ_GET, "GET" }, { KJ_POST, "POST" }, { KJ_PUT, "PUT" }, { KJ_PATCH, "PATCH" }, { KJ_DELETE, "DELETE" } };
+    static const struct { int bit; const char *name; } roles[] = {
+        { KJ_R_SCIENTIST, "scientist" }, { KJ_R_ORG, "org" }, { KJ_R_OPERATOR, "operator" }, { KJ_R_ADMIN, "admin" },
+        { KJ_R_RESIDENT, "resident" } };
+    static const struct { int bit; const char *name; } flags[] = {
+        { KJ_NO_CSRF, "no_csrf" }, { KJ_UPLOAD, "upload" }, { KJ_UPLOAD_LARGE, "upload_large" }, { KJ_CACHE, "cache" },
+        { KJ_HEAVY, "heavy" }, { KJ_CONSENT_FREE, "consent_free" }, { KJ_STRICT, "strict" } };
+    json_t *out = json_array();
+    for (const kj_route *r = kj_route_table(test_mode); r->pattern; r++)
+        for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
+            if (!(r->methods & methods[i].bit)) continue;
+            json_t *access;
+            if (r->access == KJ_PUBLIC) access = json_string("public");
+            else if (r->access == KJ_SIGNED_IN) access = json_string("signed-in");
+            else {
+                access = json_array();
+                for (size_t k = 0; k < sizeof roles / sizeof *roles; k++)
+                    if (r->access & roles[k].bit) json_array_append_new(access, json_string(roles[k].name));
+            }
+            json_t *fl = json_array();
+            for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
+                if (r->flags & flags[k].bit) json_array_append_new(fl, json_string(flags[k].name));
+            bool unsafe = methods[i].bit != KJ_GET;
+            json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:o, s:b, s:o, s:s}", "method", methods[i].name,
+                                                 "pattern", r->pattern, "kind", (r->flags & KJ_API) ? "api" : "page",
+                                                 "access", access, "csrf", unsafe && !(r->flags & KJ_NO_CSRF), "flags", fl,
+                                                 "name", r->name ? r->name : r->pattern));
+        }
+    return out;
+}

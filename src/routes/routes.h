@@ -11,6 +11,7 @@
 #ifndef KJ_ROUTES_H
 #define KJ_ROUTES_H
 #include "http/http.h"
+#include <jansson.h>
 #include <stdbool.h>
 
 /** All routes: the feature tables joined (routes.c), and with test_mode
@@ -19,6 +20,17 @@
  *  (kj_routes_<feature>) to route_tables in routes.c. */
 const kj_route *kj_route_table(bool test_mode);
 extern const kj_route kj_routes_test[];
+/** The table as data for tools and tests (`kejiyun routes --json`): one
+ *  object per route and method, in matching order (the router takes the
+ *  first match): method, pattern, kind ("api" with KJ_API, else "page"),
+ *  access (the roles the table admits: "public", "signed-in", or a list of
+ *  "scientist", "org", "operator", "admin", "resident"), csrf (an unsafe
+ *  method the pipeline checks the token for: every one without
+ *  KJ_NO_CSRF), flags (names of the other kj_route_flag bits) and name.
+ *  The roles a route admits are the table's first gate only: domains ask
+ *  authz/authz.h for the object (the authorization matrix test covers
+ *  both). Caller frees. */
+json_t *kj_route_table_json(bool test_mode);
 extern const kj_route kj_routes_core[];
 extern const kj_route kj_routes_account[];
 /** The routes of the separate operations listener (metrics_listen): only

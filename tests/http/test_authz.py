@@ -595,6 +595,7 @@ EVENT_MATRIX = [
     ("POST", "/api/v1/events/{ev}/projects/{p}/placement", "api", ORGANIZERS, {"action": "reject"}),
     # Everyone signed in registers now (org_member was already).
     ("POST", "/api/v1/events/{ev}/registrations", "api", EV_REGISTER, {"country": "CN"}),
+    ("GET", "/events/{ev2}/register", "page", SIGNED_IN),
     ("POST", "/events/{ev2}/register", "page", EV_REGISTER, {"country": "DE"}),
     ("POST", "/events/{ev}/publish-results", "page", SIGNED_IN, {"publish": "1"}),
 ]
