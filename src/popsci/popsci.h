@@ -172,8 +172,8 @@ int kj_popsci_atom(kj_db *db, const char *base_url, const char *topic, const cha
 int kj_popsci_ask(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *e);
 /** Questions, newest first (topic filter optional). New ref. */
 json_t *kj_popsci_questions(kj_db *db, const char *topic, int limit);
-/** One question with answers (accepted first), photos, can_accept for
- *  viewer. NULL when absent. New ref. */
+/** One question with answers (accepted first), photos, can_accept and
+ *  can_publish for viewer. NULL when absent. New ref. */
 json_t *kj_popsci_question(kj_db *db, const char *id, json_t *viewer);
 /** Tells the experts of topic whose regions cover region (and users with
  *  is_expert in its province), never asker, of question qid: in-app
@@ -184,9 +184,13 @@ void kj_popsci_notify_experts(kj_db *db, const char *qid, const char *asker, con
 /** An answer by user; notifies the asker. */
 int kj_popsci_answer(kj_db *db, json_t *user, const char *question_id, const char *body, char *id_out,
                      kj_err *e);
-/** Marks an answer accepted (the asker or staff). */
+/** Marks an answer accepted: the asker, or for them the staff who may
+ *  review the question's region (kj_authz_can_review_region); anyone else
+ *  FORBIDDEN. */
 int kj_popsci_accept(kj_db *db, json_t *user, const char *answer_id, kj_err *e);
-/** Turns an answered question into a published article (operators). */
+/** Turns an answered question into a published article: the staff who
+ *  may review the question's region (FORBIDDEN otherwise; NOT_FOUND for
+ *  no such question; CONFLICT when not answered or already published). */
 int kj_popsci_question_publish(kj_db *db, json_t *user, const char *question_id, char *id_out,
                                kj_err *e);
 /** Registers user as a volunteer/expert for topics × regions (replaces

@@ -8,6 +8,7 @@
 #include "popsci/popsci_int.h"
 #include "ref/regions.h"
 #include "account/account.h"
+#include "authz/authz.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "notify/notify.h"
@@ -82,6 +83,16 @@ json_t *kj_popsci_questions(kj_db *db, const char *topic, int limit)
     return r ? r : json_array();
 }
 
+/* Staff who may act on a question for its asker (accept an answer,
+ * publish the question and its answer as content): the staff who may
+ * review the question's region (authz.h: administrators, operators whose
+ * jurisdiction covers it), as for content meant for a region; an operator
+ * of another center may not. */
+static bool may_moderate(json_t *user, const char *region)
+{
+    return kj_ps_staff(user) && kj_authz_can_review_region(user, region);
+}
+
 json_t *kj_popsci_question(kj_db *db, const char *id, json_t *viewer)
 {
     json_t *q = kj_db_row(db, "SELECT q.*, u.name AS author_name, t.name_zh AS topic_zh, t.name_en AS topic_en "
@@ -96,8 +107,9 @@ json_t *kj_popsci_question(kj_db *db, const char *id, json_t *viewer)
     json_object_set_new(q, "photos", p ? p : json_array());
     const char *uid = kj_ps_uid(viewer);
     bool asker = uid && !strcmp(uid, kj_ps_or(kj_ps_str(q, "author_id")));
-    json_object_set_new(q, "can_accept", json_boolean(asker || kj_ps_staff(viewer)));
-    json_object_set_new(q, "can_publish", json_boolean(kj_ps_staff(viewer) && !strcmp(kj_ps_or(kj_ps_str(q, "status")), "answered")
+    bool staff = may_moderate(viewer, kj_ps_str(q, "region"));
+    json_object_set_new(q, "can_accept", json_boolean(asker || staff));
+    json_object_set_new(q, "can_publish", json_boolean(staff && !strcmp(kj_ps_or(kj_ps_str(q, "status")), "answered")
                                                        && !kj_ps_str(q, "content_id")));
     return q;
 }
@@ -130,11 +142,11 @@ int kj_popsci_answer(kj_db *db, json_t *user, const char *question_id, const cha
 int kj_popsci_accept(kj_db *db, json_t *user, const char *answer_id, kj_err *perr)
 {
     json_t *errors = perr->fields;
-    json_t *a = kj_db_row(db, "SELECT a.question_id, a.author_id, q.author_id AS asker_id, q.title FROM popsci_answers a "
+    json_t *a = kj_db_row(db, "SELECT a.question_id, a.author_id, q.author_id AS asker_id, q.title, q.region FROM popsci_answers a "
                           "JOIN popsci_questions q ON q.id = a.question_id WHERE a.id = ?", "s", answer_id ? answer_id : "");
     if (!a) { kj_ps_err(errors, "form", "err.not_found"); return kj_ps_fail(perr, KJ_E_NOT_FOUND); }
     int st = 0;
-    if (strcmp(kj_ps_or(kj_ps_uid(user)), kj_ps_or(kj_ps_str(a, "asker_id"))) && !kj_ps_staff(user))
+    if (strcmp(kj_ps_or(kj_ps_uid(user)), kj_ps_or(kj_ps_str(a, "asker_id"))) && !may_moderate(user, kj_ps_str(a, "region")))
         { kj_ps_err(errors, "form", "err.forbidden"); st = KJ_E_FORBIDDEN; }
     else {
         int rc = kj_db_begin(db);
@@ -155,6 +167,11 @@ int kj_popsci_question_publish(kj_db *db, json_t *user, const char *question_id,
 {
     json_t *errors = perr->fields;
     if (!kj_ps_staff(user)) { kj_ps_err(errors, "form", "err.forbidden"); return kj_ps_fail(perr, KJ_E_FORBIDDEN); }
+    char *region = kj_db_text(db, "SELECT region FROM popsci_questions WHERE id = ?", "s", question_id ? question_id : "");
+    if (!region) { kj_ps_err(errors, "form", "err.not_found"); return kj_ps_fail(perr, KJ_E_NOT_FOUND); }
+    bool allowed = may_moderate(user, region);
+    free(region);
+    if (!allowed) { kj_ps_err(errors, "form", "err.forbidden"); return kj_ps_fail(perr, KJ_E_FORBIDDEN); }
     json_t *q = kj_db_row(db, "SELECT q.title, q.body, q.topic, q.region, q.content_id, a.body AS answer "
                           "FROM popsci_questions q JOIN popsci_answers a ON a.id = q.accepted_answer_id "
                           "WHERE q.id = ?", "s", question_id ? question_id : "");

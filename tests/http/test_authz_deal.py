@@ -14,13 +14,14 @@ application to it. The issuer's members and staff act on the entry; the
 applicant on the application."""
 import authz_matrix as M
 from test_authz import PUBLIC, SIGNED_IN, STAFF, expect
-from test_deal import Deal, to_negotiation
+from test_deal import Deal, reach, to_negotiation
 
 NOSUCH = M.NOSUCH
 PARTIES = expect("missing", scientist="ok", org_member="ok", admin="ok")
 PARTIES_409 = expect("missing", scientist="conflict", org_member="conflict", admin="conflict")
 PUBLISHERS = expect("ok", resident="forbidden")
 # The conversation is the parties' own: administrators see the deal, not its messages.
+MEDIATORS = expect("missing", scientist="ok", org_member="ok", operator="ok", admin="ok")
 CONVERSATION = expect("missing", scientist="ok", org_member="ok")
 
 DEAL_MATRIX = [
@@ -59,6 +60,13 @@ DEAL_MATRIX = [
     ("POST", "/api/v1/deals/{deal}/reviews/{nosuch}/hide", "api", expect("forbidden", operator="missing", another_center="missing",
                                                                         center_staff="missing", admin="conflict"), {"reason": "矩阵"}),
     ("GET", "/api/v1/deals/{deal}/events", "api", PARTIES),
+    # A disputed deal ({disp}, 成都): the staff of its region mediate and so see
+    # it; staff of other centers do not learn it exists.
+    ("GET", "/deals/{disp}", "page", MEDIATORS),
+    ("GET", "/api/v1/deals/{disp}", "api", MEDIATORS),
+    # Resolving needs a mediation first: 409 for those who may see it.
+    ("POST", "/api/v1/deals/{disp}/actions", "api", {r: ("conflict" if v == "ok" else v) for r, v in MEDIATORS.items()},
+     {"action": "resolve", "reason": "矩阵"}),
     ("POST", "/eois/{deal_eoi}/deal", "page", expect("missing", resident="forbidden", scientist="conflict", org_member="conflict"), {}),
     # An achievement is not ordered (fixed-price services are): refused for its kind.
     ("POST", "/listings/{deal_lst}/order", "page", expect("conflict", resident="forbidden"), {}),
@@ -162,7 +170,8 @@ CHALLENGE_MATRIX = [
 def test_deal_authorization_matrix(server):
     d = Deal(server)
     to_negotiation(d)
-    values = {"deal": d.id, "deal_eoi": d.eoi, "deal_lst": d.listing["id"], "nosuch": NOSUCH}
+    disp = reach(server, "disputed")
+    values = {"disp": disp.id, "deal": d.id, "deal_eoi": d.eoi, "deal_lst": d.listing["id"], "nosuch": NOSUCH}
     failures = M.run(server, DEAL_MATRIX, values)
     assert not failures, "\n".join(failures)
     assert d.state() == "negotiation"

@@ -14,7 +14,10 @@ AUTHOR = expect("forbidden", scientist="ok")
 # Staff may add corrections and team members too.
 AUTHOR_OR_STAFF_422 = expect("forbidden", scientist="status 422", operator="status 422", another_center="status 422",
                              center_staff="status 422", admin="status 422")
-ACCEPTERS = expect("forbidden", resident="ok", operator="ok", another_center="ok", center_staff="ok", admin="ok")
+# A question of 德阳市旌阳区: its asker, and for them the staff of its region
+# (the 德阳 center's staff, administrators). Operators of other centers (成都,
+# Xining) were allowed before (any operator): fixed.
+ACCEPTERS = expect("forbidden", resident="ok", center_staff="ok", admin="ok")
 STAFF_409 = expect("forbidden", operator="conflict", another_center="conflict", center_staff="conflict", admin="conflict")
 HIDDEN = dict(expect("missing", scientist="ok", operator="ok", another_center="ok", center_staff="ok", admin="ok"),
               anonymous="missing")
@@ -43,6 +46,10 @@ POPSCI_MATRIX = [
     # Reviewing: the staff; an approval of a published item is refused for its state.
     ("GET", "/popsci/review", "page", STAFF),
     ("GET", "/api/v1/popsci/review", "api", STAFF),
+    # Content meant for 德阳 ({ditem}): reviewed by the staff whose region contains it.
+    ("GET", "/api/v1/popsci/{ditem}", "api", dict(expect("missing", scientist="ok", center_staff="ok", admin="ok"), anonymous="missing")),
+    ("POST", "/api/v1/popsci/{ditem}/review", "api", expect("forbidden", center_staff="status 422", admin="status 422"),
+     {"action": "reject"}),
     ("POST", "/popsci/{item}/review", "page", expect("forbidden", operator="conflict", another_center="conflict",
                                                        center_staff="conflict", admin="conflict"), {"action": "approve"}),
     ("POST", "/api/v1/popsci/{item}/review", "api", expect("forbidden", operator="conflict", another_center="conflict",
@@ -76,9 +83,9 @@ POPSCI_MATRIX = [
     ("GET", "/api/v1/questions/{q}", "api", PUBLIC),
     ("POST", "/popsci/questions/{q}/answers", "page", SIGNED_IN, {"body": "矩阵回答：注意保温。"}),
     ("POST", "/api/v1/questions/{q}/answers", "api", SIGNED_IN, {"body": "矩阵回答：注意保温。"}),
-    # The first of the staff publishes the question; it is then published.
-    ("POST", "/popsci/questions/{q}/publish", "page", dict(STAFF_409, operator="ok"), {}),
-    ("POST", "/api/v1/questions/{q}/publish", "api", STAFF_409, {}),
+    # The staff of its region publish the answered question (the first does; then it is published).
+    ("POST", "/popsci/questions/{q}/publish", "page", expect("forbidden", center_staff="ok", admin="conflict"), {}),
+    ("POST", "/api/v1/questions/{q}/publish", "api", expect("forbidden", center_staff="conflict", admin="conflict"), {}),
     # The asker accepts an answer, or the staff for them (popsci/questions.c).
     ("POST", "/popsci/answers/{ans}/accept", "page", ACCEPTERS, {}),
     ("POST", "/api/v1/answers/{ans}/accept", "api", ACCEPTERS, {}),
@@ -113,7 +120,8 @@ def test_popsci_authorization_matrix(server):
     ans = r.json["answer_id"]
     r = author.api("POST", "/api/v1/popsci/teams", {"name": "矩阵志愿队", "intro": "授权矩阵", "regions": ["510107"]})
     assert r.status == 201, r
-    values = {"item": item, "pending": pending, "q": q, "ans": ans, "team": r.json["id"], "nosuch": NOSUCH}
+    ditem = create(author, regions=["510600"])
+    values = {"ditem": ditem, "item": item, "pending": pending, "q": q, "ans": ans, "team": r.json["id"], "nosuch": NOSUCH}
     failures = M.run(server, POPSCI_MATRIX, values)
     assert not failures, "\n".join(failures)
     assert M.client_for(server, "anonymous").api("GET", "/api/v1/popsci/%s" % pending).status == 404
