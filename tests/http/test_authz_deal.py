@@ -86,6 +86,7 @@ ISSUER_AND_STAFF = expect("forbidden", org_member="ok", org_plain="ok", operator
 APP_SEEN = expect("missing", org_member="forbidden", org_plain="forbidden", operator="forbidden", admin="forbidden")
 # Not yet public ({chs}, submitted): its issuer and the staff of its region only.
 ISSUER_AND_STAFF_422 = {r: ("status 422" if v == "ok" else v) for r, v in ISSUER_AND_STAFF.items()}
+STAFF_404 = expect("forbidden", operator="missing", another_center="missing", center_staff="missing", admin="missing")
 STAFF_422 = expect("forbidden", operator="status 422", another_center="status 422", center_staff="status 422", admin="status 422")
 SCORE = expect("missing", scientist="conflict", org_member="conflict", org_plain="conflict", operator="conflict", admin="conflict")
 SUBMITTED = dict(expect("missing", org_member="ok", org_plain="ok", operator="ok", admin="ok"), anonymous="missing")
@@ -93,10 +94,8 @@ SUBMITTED = dict(expect("missing", org_member="ok", org_plain="ok", operator="ok
 CHALLENGE_MATRIX = [
     ("GET", "/challenge-lists", "page", PUBLIC),
     ("GET", "/api/v1/challenge-lists", "api", PUBLIC),
-    ("POST", "/challenge-lists", "page", expect("forbidden", operator="status 422", another_center="status 422",
-                                                 center_staff="status 422", admin="status 422"), {"title": ""}),
-    ("POST", "/api/v1/challenge-lists", "api", expect("forbidden", operator="status 422", another_center="status 422",
-                                                       center_staff="status 422", admin="status 422"), {"title": ""}),
+    ("POST", "/challenge-lists", "page", STAFF_422, {"title": ""}),
+    ("POST", "/api/v1/challenge-lists", "api", STAFF_422, {"title": ""}),
     ("GET", "/challenge-lists/{list}", "page", PUBLIC),
     ("GET", "/api/v1/challenge-lists/{list}", "api", PUBLIC),
     ("GET", "/challenge-lists/{list}/new", "page", PUBLISHERS),
@@ -142,12 +141,16 @@ CHALLENGE_MATRIX = [
     ("POST", "/challenges/{ch}/applications/{app}/attachments/{nosuch}/delete", "page", dict(APP_SEEN, scientist="missing"), {}),
     ("DELETE", "/api/v1/challenges/{ch}/applications/{app}/attachments/{nosuch}", "api", dict(APP_SEEN, scientist="missing")),
     ("GET", "/challenges/{ch}/files/{nosuch}", "page", expect("missing")),
+    # An application's file: as the application ({appatt}, uploaded by scientist).
+    ("GET", "/challenges/{ch}/files/{appatt}", "page", expect("missing", scientist="ok", org_member="ok", org_plain="ok",
+                                                              operator="ok", admin="ok")),
     # Objections are taken during the publicity only (409 while published).
     ("POST", "/challenges/{ch}/objections", "page", expect("conflict"), {"body": "对结果有异议，请说明。"}),
     ("POST", "/api/v1/challenges/{ch}/objections", "api", expect("conflict"), {"body": "对结果有异议，请说明。"}),
     ("GET", "/api/v1/challenges/{ch}/objections", "api", PUBLIC),
-    ("POST", "/challenges/{ch}/objections/{nosuch}/answer", "page", STAFF_422, {"body": "矩阵答复"}),
-    ("POST", "/api/v1/challenges/{ch}/objections/{nosuch}/answer", "api", STAFF_422, {"body": "矩阵答复"}),
+    # Answering is the staff of the entry's region (checked on the objection's entry; none here).
+    ("POST", "/challenges/{ch}/objections/{nosuch}/answer", "page", STAFF_404, {"answer": "矩阵答复"}),
+    ("POST", "/api/v1/challenges/{ch}/objections/{nosuch}/answer", "api", STAFF_404, {"answer": "矩阵答复"}),
     ("POST", "/challenges/{ch}/reviewers", "page", ISSUER_AND_STAFF_422, {"reviewers": "{reviewer}", "rubric": "总体 | 1 | 10"}),
     ("PUT", "/api/v1/challenges/{ch}/reviewers", "api", ISSUER_AND_STAFF_422, {"reviewers": ["{reviewer}"], "rubric": [{"name": "总体", "weight": 1, "max": 10}]}),
     ("GET", "/api/v1/challenges/{ch}/reviews", "api", ISSUER_AND_STAFF),
@@ -182,10 +185,13 @@ def test_challenge_authorization_matrix(server):
     lid, cid, _ = published_entry(server)
     r = M.client_for(server, "scientist").api("POST", "/api/v1/challenges/%s/applications" % cid, APP)
     assert r.status == 201, r
+    r3 = M.send(M.client_for(server, "scientist"), "POST", "/api/v1/challenges/%s/applications/%s/attachments" % (cid, r.json["id"]),
+                "upload", {})
+    assert r3.status == 201, r3
     r2 = M.client_for(server, "org_member").api("POST", "/api/v1/challenge-lists/%s/challenges" % lid, entry_body())
     assert r2.status == 201, r2
     reviewer = M.client_for(server, "scientist2").api("GET", "/api/v1/me").json["id"]
-    values = {"list": lid, "ch": cid, "app": r.json["id"], "chs": r2.json["id"], "reviewer": reviewer, "nosuch": NOSUCH}
+    values = {"list": lid, "ch": cid, "app": r.json["id"], "chs": r2.json["id"], "reviewer": reviewer, "appatt": r3.json["id"], "nosuch": NOSUCH}
     failures = M.run(server, CHALLENGE_MATRIX, values)
     assert not failures, "\n".join(failures)
     assert M.client_for(server, "admin").api("GET", "/api/v1/challenges/%s" % cid).json["status"] == "published"

@@ -138,6 +138,14 @@ MARKET_MATRIX = [
     ("POST", "/api/v1/studios/{studio}/join", "api", OWNER, {}),
     ("POST", "/studios/{studio}/avatar", "upload", OWNER, {"_file": "avatar"}),
     ("GET", "/files/{nosuch}", "page", {r: "missing" for r in PUBLIC}),
+    # A listing's files: a public file of a published listing is anyone's; a
+    # confidential one its owner's, the staff's of its region and of those
+    # whose interest the owner accepted (org_member); a draft's its owner's
+    # and the staff's of its region. Nobody else learns they exist.
+    ("GET", "/files/{pubatt}", "page", PUBLIC),
+    ("GET", "/files/{confatt}", "page", dict(expect("missing", scientist="ok", org_member="ok", operator="ok", admin="ok"),
+                                             anonymous="missing")),
+    ("GET", "/files/{draftatt}", "page", HIDDEN),
 ]
 
 
@@ -171,6 +179,11 @@ def fixtures(server):
         r = M.send(owner, "POST", "/api/v1/listings/%s/attachments" % lst, "upload", {})
         assert r.status == 201, r
         atts.append(r.json["id"])
+    files = {}
+    for name, where, body in (("pubatt", lst, {}), ("confatt", lst, {"confidential": "1"}), ("draftatt", draft, {})):
+        r = M.send(owner, "POST", "/api/v1/listings/%s/attachments" % where, "upload", body)
+        assert r.status == 201, r
+        files[name] = r.json["id"]
     r = owner.api("POST", "/api/v1/studios", {"name": "矩阵工作室", "summary": "授权矩阵"})
     assert r.status == 201, r
     studio = r.json["id"]
@@ -180,7 +193,7 @@ def fixtures(server):
         assert r.status == 201, r
         subs.append(r.json["id"])
     return {"lst": lst, "draft": draft, "sub": sub, "demand": demand, "eoi": eoi, "thread": thread, "done": done,
-            "att1": atts[0], "att2": atts[1], "studio": studio, "subn": subs[0], "subn2": subs[1], "nosuch": NOSUCH}
+            "att1": atts[0], "att2": atts[1], "studio": studio, "subn": subs[0], "subn2": subs[1], "nosuch": NOSUCH, **files}
 
 
 def test_market_authorization_matrix(server):
