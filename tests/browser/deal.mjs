@@ -12,21 +12,31 @@
 // The studio and the listing (not what this test is about) are set up
 // through the JSON API with the users' own sessions; every deal step goes
 // through the pages, and ids are only read from URLs.
+//
+// Both parties are on phones (the scientist at 360 px, the enterprise user at
+// 390 px, touch), as most of them are (the outsider's phone walk): every page
+// the journey reaches must fit the phone (widths.mjs's measure).
 
 import assert from 'node:assert/strict';
 import { follow, pageFor, pathOf, unique } from './pages.mjs';
+import { expectFits } from './widths.mjs';
 
 const SCIENTIST = { email: 'zhang.wei@demo.kejiyun.cn', password: 'Demo-2026!', name: '张伟' };
 const OPERATOR = { email: 'operator@demo.kejiyun.cn', password: 'Operator-2026!' };
 const ENTERPRISE = { email: 'liu.yang@demo.kejiyun.cn', password: 'Demo-2026!', name: '刘洋' };
 
+const NARROW = { viewport: { width: 360, height: 780 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true };
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true };
+
 const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
 
-/** follow(), then no error may show on the page it leads to. */
+/** follow(), then no error may show on the page it leads to, and on a phone the page fits it. */
 async function followOk(page, target) {
   await follow(page, target);
   const errors = await page.locator('main [role="alert"], .field-error').allInnerTexts();
   assert.equal(errors.length, 0, `after clicking ${target}: ${errors.join(' | ')}`);
+  const width = page.viewportSize()?.width;
+  if (width && width < 500) await expectFits(page, width, `deal journey, after ${target}`);
 }
 
 /** A JSON API call with the page's session, carrying the CSRF token as a
@@ -60,9 +70,9 @@ async function act(page, t, button, state) {
 
 async function dealJourney(t) {
   const id = unique();
-  const scientist = await pageFor(t, SCIENTIST);
+  const scientist = await pageFor(t, SCIENTIST, NARROW);
   const operator = await pageFor(t, OPERATOR);
-  const enterprise = await pageFor(t, ENTERPRISE);
+  const enterprise = await pageFor(t, ENTERPRISE, PHONE);
 
   // Setup: a studio and a published achievement of the scientist.
   const studio = await api(scientist, t, 'POST', '/api/v1/studios',
