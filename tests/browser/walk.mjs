@@ -9,13 +9,15 @@
 //   - nothing is wider than the phone (widths.mjs's measure);
 //   - every control a thumb aims at is at least 44 × 44 px: the header's
 //     name, search box and menu button, buttons, fields and selects, folded
-//     sections' headings, filter and period chips, the pager (links inside
+//     sections' headings, filter and period chips, the pager, the labels of
+//     checkboxes and radio buttons (what a thumb aims at; links inside
 //     running text and card titles are not measured: they sit in text);
 //   - an English page shows no Chinese in its own words: labels, buttons,
 //     table heads, legends, folded headings, the tab bar (what users wrote,
 //     and names, are theirs and stay as written).
 // What the walk found and this keeps fixed: 32–41 px buttons, selects and
-// header controls, 19 px period chips, 26 px folded headings, the deal
+// header controls, 19 px period chips, 19–26 px checkbox labels, 26 px
+// folded headings, the deal
 // process table and a 科普 image's Markdown pushing pages to 472 px, and a
 // session's "End" button one letter wide in its table cell.
 
@@ -46,7 +48,7 @@ function inspect() {
   const small = [];
   const controls = 'header a, header input, header summary, header button, nav.tabbar a, main button, main .btn, main .btn-small, '
     + 'main input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]), main select, main summary, '
-    + 'main .filter-chips a, main .chip, main .pager a';
+    + 'main .filter-chips a, main .chip, main .pager a, main label:has(> input[type=checkbox]), main label:has(> input[type=radio])';
   for (const el of document.querySelectorAll(controls)) {
     // The header's links inside the closed menu are not shown on a phone.
     if (!shown(el) || el.closest('.menu:not([open]) .menu-panel')) continue;
