@@ -267,7 +267,7 @@ static int cmd_serve(int argc, char **argv)
         .max_conns = (int)cfg.max_conns, .max_conns_per_ip = (int)cfg.max_conns_per_ip,
         .header_timeout_s = (int)cfg.header_timeout_s, .body_timeout_s = (int)cfg.body_timeout_s,
         .body_min_rate = cfg.body_min_rate,
-        .access_log = cfg.access_log, .trust_proxy = cfg.trust_proxy,
+        .access_log = cfg.access_log, .trust_proxy = cfg.trust_proxy, .hsts_max_age = cfg.hsts_seconds,
         .heavy_jobs = cfg.heavy_jobs, .heavy_queue = (int)cfg.heavy_queue, .busy = kj_app_busy,
         .dispatch = kj_app_dispatch, .cleanup = kj_app_cleanup,
         .router = app.router, .app = &app,

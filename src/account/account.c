@@ -246,7 +246,7 @@ json_t *kj_user_get(kj_db *db, const char *user_id)
 }
 
 int kj_account_change_password(kj_db *db, const char *user_id, const char *old_pw, const char *new_pw,
-                               const char *keep_token, kj_err *fail)
+                               const kj_session_renewal *renew, kj_err *fail)
 {
     json_t *u = kj_db_row(db, "SELECT password_hash, email, name FROM users WHERE id = ?", "s", user_id);
     bool ok = u && kj_password_verify(kj_jstr(u, "password_hash"), old_pw);
@@ -257,11 +257,11 @@ int kj_account_change_password(kj_db *db, const char *user_id, const char *old_p
     if (bad) return fail_with(fail, KJ_E_INVALID, "new_password", bad);
     char nh[crypto_pwhash_STRBYTES];
     if (kj_password_hash(new_pw, nh, sizeof nh)) return fail_with(fail, KJ_E_INTERNAL, "new_password", "err.internal");
-    char th[65] = "";
-    if (keep_token) kj_token_hash(keep_token, th);
     if (kj_db_begin(db)) return fail_with(fail, KJ_E_INTERNAL, "new_password", "err.internal");
     int rc = kj_db_exec(db, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", "sis", nh, kj_now_ms(), user_id);
-    if (rc >= 0) rc = kj_db_exec(db, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", "ss", user_id, th);
+    if (rc >= 0) rc = kj_db_exec(db, "DELETE FROM sessions WHERE user_id = ?", "s", user_id);
+    if (rc >= 0 && renew && kj_session_create(db, user_id, renew->kind, renew->ttl_s, renew->ip, renew->user_agent, renew->token_out))
+        rc = -1;
     if (rc < 0 || kj_db_commit(db)) { kj_db_rollback(db); return fail_with(fail, KJ_E_INTERNAL, "new_password", "err.internal"); }
     return 0;
 }

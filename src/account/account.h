@@ -112,9 +112,20 @@ int64_t kj_session_count(kj_db *db);
 
 /** A user without secrets, with their organization embedded (new ref) or NULL. */
 json_t *kj_user_get(kj_db *db, const char *user_id);
-/** Changes a password after checking the old one; ends other sessions. */
+/** A session started in place of the one that asked (kj_account_change_password). */
+typedef struct kj_session_renewal {
+    const char *kind;           /* "web" or "api", as the session it replaces */
+    long ttl_s;
+    const char *ip, *user_agent;
+    char *token_out;            /* ≥ 64 bytes: the new session's token */
+} kj_session_renewal;
+/** Changes a password after checking the old one. Every session of the
+ *  account ends, the one that asked too: a thief holding a copy of that
+ *  very cookie or token is out as well (the reason people change a
+ *  password). With renew (NULL: none) a new session for the same client
+ *  starts in the same transaction, its token in renew->token_out. */
 int kj_account_change_password(kj_db *db, const char *user_id, const char *old_pw, const char *new_pw,
-                               const char *keep_token, kj_err *fail);
+                               const kj_session_renewal *renew, kj_err *fail);
 /** Updates the editable profile fields (NULL leaves a field unchanged).
  *  region is the home region: it grants no authority (jurisdiction does). */
 int kj_account_update_profile(kj_db *db, const char *user_id, const char *name, const char *phone,

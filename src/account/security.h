@@ -94,6 +94,13 @@ enum kj_login_result kj_login_reserve(kj_db *db, const char *account, const char
  *  out failures against others). 0 or -1. */
 int kj_login_succeeded(kj_db *db, const char *account, const char *ip);
 
+/* Per-address limits (address_limit.c). */
+/** Counts a hit of kind ("register", "forgot") from client address ip:
+ *  0 when it may go ahead (counted), 1 when ip has had max hits in the
+ *  current window of window_s (*retry_after_s: until the window ends;
+ *  nothing counted), -1 on a storage error. max <= 0: no limit (0). */
+int kj_address_limit_take(kj_db *db, const char *kind, const char *ip, long max, long window_s, long *retry_after_s);
+
 /** The stored form of a session or verification token: hex BLAKE2b-256. */
 void kj_token_hash(const char *token, char out[65]);
 /** A short description of a User-Agent ("Firefox · Windows", "curl") into

@@ -70,6 +70,7 @@ void kj_api_register(kj_req *req)
         kj_api_invalid(req);
         return;
     }
+    if (kj_address_limited(req, "register")) return;
     if (kj_account_signup(kj_req_db(req), &r, &fail)) {
         if (fail.key && !strcmp(fail.key, "err.internal")) { kj_error(req, 500, "err.internal"); return; }
         fail_422(req, &fail);
@@ -141,11 +142,23 @@ void kj_api_password(kj_req *req)
 {
     kj_err fail = { 0 };
     const char *uid = json_string_value(json_object_get(req->user, "id"));
+    /* Every session ends, the caller's too (account.h): a bearer client gets
+     * its new token in the answer, a cookie client a new cookie (never the
+     * token in a body its page's scripts could read). */
+    const char *auth = kj_req_header(req, "Authorization");
+    bool bearer = auth && !strncasecmp(auth, "Bearer ", 7);
+    char token[64];
+    kj_session_renewal renew = kj_req_session_renewal(req, bearer ? "api" : "web", token);
     if (kj_account_change_password(kj_req_db(req), uid, kj_in_str(req, "old_password"),
-                                   kj_in_str(req, "new_password"), req->session_token, &fail)) {
+                                   kj_in_str(req, "new_password"), &renew, &fail)) {
         fail_422(req, &fail);
         return;
     }
+    if (bearer) {
+        kj_resp_json(req, 200, json_pack("{s:s, s:s}", "token", token, "token_type", "Bearer"));
+        return;
+    }
+    kj_session_cookie(req, token);
     req->status = 204;
 }
 

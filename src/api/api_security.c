@@ -62,6 +62,7 @@ void kj_api_sessions_end_others(kj_req *req)
 /* The same 202 and body whether or not the address has an account. */
 void kj_api_password_forgot(kj_req *req)
 {
+    if (kj_address_limited(req, "forgot")) return;
     if (kj_password_forgot(kj_req_db(req), kj_in_str(req, "email"))) { kj_error(req, 500, "err.internal"); return; }
     kj_resp_json(req, 202, json_pack("{s:s, s:s}", "status", "reset_sent", "detail", kj_tr(req, "reset.sent")));
 }

@@ -58,6 +58,7 @@ typedef struct kj_config {
     long page_cache_ms;       /* anonymous browse pages served from memory this long at most (0 = off) */
     bool trust_proxy;
     bool secure_cookies;      /* force Secure on cookies (behind TLS) */
+    long hsts_seconds;        /* Strict-Transport-Security max-age over TLS (0 = none) */
     long session_days;
     char terms_version[32];   /* the 用户协议 and 隐私政策 in force (account/privacy.h) */
     char privacy_version[32];
@@ -66,6 +67,8 @@ typedef struct kj_config {
     long login_max_account_total; /* free failures per account from all addresses */
     long login_window_s;      /* counters forget after this; longest wait */
     long login_delay_s;       /* first wait beyond the free failures (doubles)*/
+    long register_max_ip;     /* registrations per client address per hour (0 = no limit) */
+    long reset_max_ip;        /* password-reset requests per client address per hour (0 = no limit) */
     long review_escalate_days; /* working days before an unreviewed item climbs to the parent center (0 = never) */
     char holidays[1024];      /* the working-day calendar file (core/workdays.h); "" = Monday to Friday */
     bool test_mode;           /* enables /__test endpoints (clock control) */

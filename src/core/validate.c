@@ -430,3 +430,11 @@ bool kj_format_fen_as_wan(int64_t fen, char *buf, size_t n)
     buf[len] = '\0';
     return true;
 }
+
+const char *kj_local_path(const char *next, const char *dflt)
+{
+    if (!next || next[0] != '/' || next[1] == '/' || strlen(next) > 1000) return dflt;
+    for (const unsigned char *p = (const unsigned char *)next; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '\\') return dflt;
+    return next;
+}

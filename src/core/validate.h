@@ -112,6 +112,17 @@ bool kj_valid_email(const char *s);
 bool kj_valid_utf8(const char *s, size_t len);
 
 /**
+ * A ?next= target a redirect may follow: a path on this site, or dflt.
+ * Accepted: starts with one '/', then no second '/' or '\' (both make a
+ * browser leave for another host: "//evil.example", "/\evil.example"), no
+ * backslash anywhere, no control character or DEL anywhere (a browser
+ * drops tab, CR and LF from URLs, so "/\t/evil.example" is "//evil…"), at
+ * most 1000 bytes. The one rule for every page that sends a user on
+ * (login, language, region, consent, organization pages).
+ */
+const char *kj_local_path(const char *next, const char *dflt);
+
+/**
  * Number of code points in len bytes of UTF-8, for limits such as
  * "at most 300 characters". Counts every byte that is not a continuation
  * byte, so the result is exact only for valid UTF-8: validate first.

@@ -17,6 +17,7 @@
 #include "core/json_util.h"
 #include "core/log.h"
 #include <curl/curl.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -47,6 +48,16 @@ static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
     (void)dt; (void)dn; (void)ut; (void)un;
     const atomic_bool *stop = ctx;
     return stop && atomic_load(stop) ? 1 : 0;
+}
+
+/* Every address libcurl is about to connect to passes netguard.c's check
+ * (a host name that resolves to a metadata address, say); a refused one
+ * is never connected to, and the round's error says why. */
+static curl_socket_t open_checked(void *ctx, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    (void)purpose;
+    if (kj_fed_addr_refused(&a->addr)) { *(bool *)ctx = true; return CURL_SOCKET_BAD; }
+    return socket(a->family, a->socktype, a->protocol);
 }
 
 static long call(const char *method, const char *url, const char *body, bool sign, kj_buf *out, const atomic_bool *stop,
@@ -94,6 +105,12 @@ static long call(const char *method, const char *url, const char *body, bool sig
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* No redirects are followed (libcurl's default, kept on purpose): a
+     * peer's answer is its own, never another host's. */
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    bool refused = false;
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &refused);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -102,6 +119,7 @@ static long call(const char *method, const char *url, const char *body, bool sig
     CURLcode rc = curl_easy_perform(c);
     long status = 0;
     if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    else if (refused) snprintf(err, errlen, "its address is one no peer may have (link-local, cloud metadata, multicast)");
     else snprintf(err, errlen, "%s", curl_easy_strerror(rc));
     curl_slist_free_all(hs);
     curl_easy_cleanup(c);

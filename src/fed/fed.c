@@ -183,6 +183,7 @@ int kj_fed_peer_add(kj_db *db, json_t *actor, const char *url, const char *publi
     unsigned char pk[32];
     if (actor && !kj_authz_may_manage_federation(actor)) return refuse(fail, KJ_E_FORBIDDEN, "err.auth.forbidden", NULL);
     if (!url_ok(url)) return refuse(fail, KJ_E_INVALID, "err.fed.url", "url");
+    if (kj_fed_url_refused(url)) return refuse(fail, KJ_E_INVALID, "err.fed.url_refused", "url");
     if (!kj_fed_key_decode(public_key, pk)) return refuse(fail, KJ_E_INVALID, "err.fed.key", "public_key");
     if (self_set && !memcmp(pk, self.pk, 32)) return refuse(fail, KJ_E_CONFLICT, "err.fed.own_key", "public_key");
     char base[256];

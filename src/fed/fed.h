@@ -117,6 +117,20 @@ bool kj_fed_item_verify(json_t *item, const unsigned char pk[32]);
 /** Decodes a standard-base64 Ed25519 public key. */
 bool kj_fed_key_decode(const char *b64, unsigned char pk[32]);
 
+/* ---- addresses (netguard.c) ---- */
+
+struct sockaddr;
+/** Whether a peer request may never connect to sa: link-local (cloud
+ *  metadata), 0.0.0.0/8 and ::, multicast, broadcast, Alibaba Cloud's
+ *  100.100.100.200, AWS's fd00:ec2::254, and IPv4-mapped forms of these.
+ *  Loopback and private networks are allowed (peers inside a province's
+ *  network; tests). NULL or another family: refused. */
+bool kj_fed_addr_refused(const struct sockaddr *sa);
+/** Whether url's host is an IP literal (any spelling a resolver reads,
+ *  [v6] included) that kj_fed_addr_refused refuses; a host name is not
+ *  (it is checked at connect time); a URL without "://" is. */
+bool kj_fed_url_refused(const char *url);
+
 /* ---- peers ---- */
 
 /* Each write below takes the acting user's row (actor; NULL: the command

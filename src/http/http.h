@@ -120,6 +120,8 @@ struct kj_req {
     size_t body_limit;
     size_t nfields;
     int parse_error;            /* a kj_status: set when the body could not be taken */
+    bool bad_target;            /* the request-target encodes a NUL (%00): libmicrohttpd's decoded
+                                 * path or argument would end there ("/a.css%00.png" read as "/a.css") */
     int heavy_state;            /* KJ_HEAVY routes: 0 not handed over, 1 on a worker, 2 handled */
     void *post_processor;
     kj_buf field_acc;           /* multipart: current field being accumulated */
@@ -230,7 +232,8 @@ typedef struct kj_server_config {
     int body_timeout_s;         /* its body within this after the headers (0 = 60) ... */
     long body_min_rate;         /* ... plus a second per this many declared bytes (0 = none) */
     bool access_log;
-    bool trust_proxy;           /* believe X-Forwarded-Proto / -For */
+    bool trust_proxy;           /* believe X-Forwarded-Proto / -For (the last entry of the last line) */
+    long hsts_max_age;          /* Strict-Transport-Security max-age on answers over TLS (0 = none) */
     /* The application: called once per request with the body parsed.
      * It must set a response. */
     void (*dispatch)(kj_req *req);

@@ -71,6 +71,7 @@ typedef struct kj_conn {
     int fd;
     int64_t deadline_us;   /* kj_mono_us() by which the current phase must end; 0 = none */
     size_t target_len;     /* raw request-target length of the current request */
+    bool nul_in_target;    /* it encodes a NUL ("%00"): refused (kj_req.bad_target) */
     bool reaped;
 } kj_conn;
 
@@ -250,7 +251,10 @@ static void *reaper_main(void *arg)
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     kj_conn *c = conn_of(conn);
-    if (c) c->target_len = uri ? strlen(uri) : 0;   /* only this connection's thread touches it */
+    if (c) {   /* only this connection's thread touches it */
+        c->target_len = uri ? strlen(uri) : 0;
+        c->nul_in_target = uri && strcasestr(uri, "%00");
+    }
     return NULL;
 }
 
@@ -313,6 +317,53 @@ char *kj_gzip_bytes(const char *src, size_t n, size_t *out_len)
 
 /* ---- response ---- */
 
+/* The headers every answer carries, whatever made it (page, API, file,
+ * static asset, error, 404/405, 503 busy): test_security_headers.py asks
+ * each kind. A handler's own Content-Security-Policy (files: "default-src
+ * 'none'") replaces the default one, and always forbids framing too
+ * (frame-ancestors is not covered by default-src). Strict-Transport-Security
+ * only on answers that went over TLS (a trusted proxy's X-Forwarded-Proto,
+ * or secure_cookies): on plain http it would be ignored, and sent from a
+ * test instance reached by its IP it would pin nothing useful. */
+static void add_security_headers(kj_server *s, kj_req *req, struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(resp, "X-Request-Id", req->id);
+    /* The check-in page's scanner uses the camera (static/js/checkin.js);
+     * nothing uses the rest. */
+    MHD_add_response_header(resp, "Permissions-Policy",
+                            "camera=(self), microphone=(), geolocation=(), payment=()");
+    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+    bool has_csp = false, has_xfo = false, has_cc = false;
+    for (struct kj_header *h = req->headers; h; h = h->next) {
+        if (!strcasecmp(h->name, "Cache-Control")) has_cc = true;
+        if (!strcasecmp(h->name, "Content-Security-Policy")) {
+            has_csp = true;
+            if (!strstr(h->value, "frame-ancestors")) {
+                char *v = kj_arena_printf(req->arena, "%s; frame-ancestors 'none'", h->value);
+                MHD_add_response_header(resp, h->name, v);
+                continue;
+            }
+        }
+        MHD_add_response_header(resp, h->name, h->value);
+        if (!strcasecmp(h->name, "X-Frame-Options")) has_xfo = true;
+    }
+    if (!has_csp)
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
+    if (!has_xfo) MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    /* What a signed-in request was answered (an API call's JSON: pages say
+     * no-store themselves) is nobody else's: never kept by a shared cache
+     * or the browser's disk. */
+    if (!has_cc && req->user) MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (req->tls && s->cfg.hsts_max_age > 0) {
+        char v[64];
+        snprintf(v, sizeof v, "max-age=%ld", s->cfg.hsts_max_age);
+        MHD_add_response_header(resp, "Strict-Transport-Security", v);
+    }
+}
+
 static enum MHD_Result queue_response(kj_server *s, kj_req *req, struct MHD_Connection *conn)
 {
     if (!req->status) kj_resp_problem(req, 500, "Internal error", "the handler produced no response", NULL);
@@ -329,19 +380,7 @@ static enum MHD_Result queue_response(kj_server *s, kj_req *req, struct MHD_Conn
     if (req->content_type) MHD_add_response_header(resp, "Content-Type", req->content_type);
     if (gz) MHD_add_response_header(resp, "Content-Encoding", "gzip");
     if (!req->no_gzip && is_text_type(req->content_type)) MHD_add_response_header(resp, "Vary", "Accept-Encoding");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
-    MHD_add_response_header(resp, "X-Request-Id", req->id);
-    bool has_csp = false, has_xfo = false;
-    for (struct kj_header *h = req->headers; h; h = h->next) {
-        MHD_add_response_header(resp, h->name, h->value);
-        if (!strcasecmp(h->name, "Content-Security-Policy")) has_csp = true;
-        if (!strcasecmp(h->name, "X-Frame-Options")) has_xfo = true;
-    }
-    if (!has_csp)
-        MHD_add_response_header(resp, "Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
-    if (!has_xfo) MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    add_security_headers(s, req, resp);
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)req->status, resp);
     MHD_destroy_response(resp);
     int64_t us = kj_mono_us() - req->start_us;
@@ -442,6 +481,41 @@ static const char *classify_body(const char *ct)
     return "other";
 }
 
+/* The client address a trusted proxy saw: the LAST entry of the LAST
+ * X-Forwarded-For line. Everything before it came from the client, who
+ * may write any address there (a fresh one per failed login would never
+ * be throttled): nginx's $proxy_add_x_forwarded_for appends to the
+ * client's header and haproxy's "option forwardfor" adds a line after
+ * the client's own, so only the last entry is the proxy's word. One
+ * proxy in front is the supported setup (docs/deploy.md). An entry that
+ * is not an IP address is ignored (false: keep the peer's address). */
+struct fwd_scan { const char *last; };
+
+static enum MHD_Result last_forwarded(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct fwd_scan *f = cls;
+    if (key && value && !strcasecmp(key, "X-Forwarded-For")) f->last = value;
+    return MHD_YES;
+}
+
+static bool forwarded_for(struct MHD_Connection *conn, char *out, size_t n)
+{
+    struct fwd_scan f = { NULL };
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, last_forwarded, &f);
+    if (!f.last) return false;
+    const char *e = f.last + strlen(f.last);
+    while (e > f.last && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == ',')) e--;
+    const char *b = e;
+    while (b > f.last && b[-1] != ',') b--;
+    while (b < e && (*b == ' ' || *b == '\t')) b++;
+    if (b == e || (size_t)(e - b) >= n) return false;
+    memcpy(out, b, (size_t)(e - b));
+    out[e - b] = 0;
+    unsigned char addr[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, out, addr) == 1 || inet_pton(AF_INET6, out, addr) == 1;
+}
+
 static kj_req *new_request(kj_server *s, struct MHD_Connection *conn, const char *url, const char *method)
 {
     kj_req *req = calloc(1, sizeof *req);
@@ -467,12 +541,11 @@ static kj_req *new_request(kj_server *s, struct MHD_Connection *conn, const char
             inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ci->client_addr)->sin6_addr, ip, sizeof ip);
     }
     req->client_ip = kj_arena_strdup(req->arena, ip);
+    kj_conn *kc = conn_of(conn);
+    req->bad_target = kc && kc->nul_in_target;
     if (s->cfg.trust_proxy) {
-        const char *fwd = kj_req_header(req, "X-Forwarded-For");
-        if (fwd && *fwd) {
-            const char *comma = strchr(fwd, ',');
-            req->client_ip = kj_arena_strndup(req->arena, fwd, comma ? (size_t)(comma - fwd) : strlen(fwd));
-        }
+        char fwd[INET6_ADDRSTRLEN];
+        if (forwarded_for(conn, fwd, sizeof fwd)) req->client_ip = kj_arena_strdup(req->arena, fwd);
         const char *proto = kj_req_header(req, "X-Forwarded-Proto");
         req->tls = proto && !strcasecmp(proto, "https");
     }

@@ -5,6 +5,7 @@
 #include "web/nav.h"
 #include "authz/authz.h"
 #include "account/privacy.h"
+#include "account/security.h"
 #include "core/json_util.h"
 #include "http/resp_cache.h"
 #include "core/clock.h"
@@ -465,13 +466,36 @@ void kj_csrf_rotate(kj_req *req)
 
 int kj_login_session(kj_req *req, const char *user_id, const char *kind, char *token_out)
 {
-    kj_app *app = kj_req_app(req);
-    long ttl = app->cfg.session_days * 86400;
-    if (kj_session_create(kj_req_db(req), user_id, kind, ttl, req->client_ip, kj_req_header(req, "User-Agent"), token_out))
-        return -1;
-    kj_resp_cookie(req, COOKIE_SESSION, token_out, ttl, true);
-    kj_csrf_rotate(req);
+    kj_session_renewal r = kj_req_session_renewal(req, kind, token_out);
+    if (kj_session_create(kj_req_db(req), user_id, kind, r.ttl_s, r.ip, r.user_agent, token_out)) return -1;
+    kj_session_cookie(req, token_out);
     return 0;
+}
+
+kj_session_renewal kj_req_session_renewal(kj_req *req, const char *kind, char *token_out)
+{
+    kj_session_renewal r = { kind, kj_req_app(req)->cfg.session_days * 86400, req->client_ip, kj_req_header(req, "User-Agent"),
+                             token_out };
+    return r;
+}
+
+void kj_session_cookie(kj_req *req, const char *token)
+{
+    kj_resp_cookie(req, COOKIE_SESSION, token, kj_req_app(req)->cfg.session_days * 86400, true);
+    req->session_token = kj_arena_strdup(req->arena, token);
+    kj_csrf_rotate(req);
+}
+
+bool kj_address_limited(kj_req *req, const char *kind)
+{
+    const kj_config *c = &kj_req_app(req)->cfg;
+    long max = !strcmp(kind, "register") ? c->register_max_ip : c->reset_max_ip, retry = 0;
+    int rc = kj_address_limit_take(kj_req_db(req), kind, req->client_ip, max, 3600, &retry);
+    if (rc == 0) return false;
+    if (rc < 0) { kj_error(req, 500, "err.internal"); return true; }
+    kj_error(req, 429, !strcmp(kind, "register") ? "err.limit.register" : "err.limit.forgot");
+    kj_resp_header(req, "Retry-After", kj_arena_printf(req->arena, "%ld", retry));
+    return true;
 }
 
 kj_login_limits kj_req_login_limits(kj_req *req)
@@ -609,6 +633,7 @@ static void dispatch(kj_req *req)
     if (kj_req_app(req)->cfg.secure_cookies) req->tls = true;
     pick_language(req);
     if (req->parse_error == 431) { kj_error(req, 431, "err.headers.too_large"); return; }
+    if (req->bad_target) { kj_error(req, 400, "err.url.nul"); return; }
     if (!req->method) { kj_error(req, 405, NULL); return; }
     if (!req->route) {
         int allowed = 0;
@@ -746,6 +771,7 @@ void kj_app_dispatch(kj_req *req)
 
 void kj_app_busy(kj_req *req)
 {
+    if (kj_req_app(req)->cfg.secure_cookies) req->tls = true;
     pick_language(req);
     kj_error(req, 503, "err.busy");
     char s[16];

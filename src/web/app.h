@@ -133,9 +133,20 @@ void kj_answer_err(kj_req *req, const kj_err *e);
 void kj_req_fail(kj_req *req, const kj_err *f);
 /** Starts a web session for user_id and sets the cookie; writes the token. */
 int kj_login_session(kj_req *req, const char *user_id, const char *kind, char *token_out);
+/** What a new session for this request's client is made of (kind "web" or
+ *  "api", the configured lifetime, address, browser), token_out ≥ 64 bytes. */
+kj_session_renewal kj_req_session_renewal(kj_req *req, const char *kind, char *token_out);
+/** Sets the session cookie to token (a session made elsewhere, e.g. by
+ *  kj_account_change_password) and a new CSRF cookie. */
+void kj_session_cookie(kj_req *req, const char *token);
 /** Sets a new CSRF cookie (and req->csrf): at login (kj_login_session
  *  does it) and logout. */
 void kj_csrf_rotate(kj_req *req);
+/** Counts this request against its client address's hourly limit of kind
+ *  ("register": register_max_ip, "forgot": reset_max_ip). True when it
+ *  answered instead of the handler: 429 with Retry-After (page or
+ *  problem+json), or 500 on a storage error. */
+bool kj_address_limited(kj_req *req, const char *kind);
 /** The failed-login throttle's settings (core/config.h). */
 kj_login_limits kj_req_login_limits(kj_req *req);
 

@@ -8,6 +8,7 @@
  * user typed (req->form) and a message next to each bad field.
  */
 #include "web/pages_instance.h"
+#include "core/validate.h"
 #include "instance/instance.h"
 #include "web/app.h"
 #include "web/pages_center.h"
@@ -50,11 +51,7 @@ static const char *form_str(kj_req *req, const char *name)
 }
 
 /* Local paths only, so that ?next= cannot send a user to another site. */
-static const char *safe_next(const char *next, const char *dflt)
-{
-    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n")) return dflt;
-    return next;
-}
+static const char *safe_next(const char *next, const char *dflt) { return kj_local_path(next, dflt); }
 
 static void render_register(kj_req *req, int status)
 {
@@ -93,6 +90,7 @@ static kj_registration registration_from(kj_req *req)
 void kj_page_register_post(kj_req *req)
 {
     if (kj_has_errors(req)) { render_register(req, 422); return; }
+    if (kj_address_limited(req, "register")) return;
     kj_registration r = registration_from(req);
     kj_err fail = { 0 };
     if (kj_account_signup(kj_req_db(req), &r, &fail)) {
@@ -278,12 +276,16 @@ void kj_page_password_post(kj_req *req)
     if (kj_has_errors(req)) { kj_render(req, 422, "password", NULL); return; }
     kj_err fail = { 0 };
     const char *uid = json_string_value(json_object_get(req->user, "id"));
+    char token[64];
+    kj_session_renewal renew = kj_req_session_renewal(req, "web", token);
     if (kj_account_change_password(kj_req_db(req), uid, kj_in_str(req, "old_password"),
-                                   kj_in_str(req, "new_password"), req->session_token, &fail)) {
+                                   kj_in_str(req, "new_password"), &renew, &fail)) {
         kj_req_fail(req, &fail);
         kj_render(req, 422, "password", NULL);
         return;
     }
+    /* Every session ended, this one too: the browser goes on with a new one. */
+    kj_session_cookie(req, token);
     kj_resp_redirect(req, "/account/password?saved=1");
 }
 

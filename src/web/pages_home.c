@@ -12,6 +12,7 @@
  * is KJ_CACHE), so the first page of most visits costs no statement.
  */
 #include "web/app.h"
+#include "core/validate.h"
 #include "web/region_picker.h"
 #include "web/home_region.h"
 #include "center/center.h"
@@ -116,9 +117,7 @@ void kj_page_region_choose(kj_req *req)
     if (code && *code && !known_region(req, code)) { kj_error(req, 400, "err.region.unknown"); return; }
     if (code && *code) kj_resp_cookie(req, KJ_REGION_COOKIE, code, 365L * 86400, true);
     else kj_resp_cookie(req, KJ_REGION_COOKIE, "", 0, true);
-    const char *next = kj_in_str(req, "next");
-    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n")) next = "/#centers-title";
-    kj_resp_redirect(req, next);
+    kj_resp_redirect(req, kj_local_path(kj_in_str(req, "next"), "/#centers-title"));
 }
 
 void kj_page_home(kj_req *req)

@@ -7,6 +7,7 @@
  * asking authz/authz.h); these handlers only render it.
  */
 #include "web/pages_org.h"
+#include "core/validate.h"
 #include "core/json_util.h"
 #include "account/membership.h"
 #include "authz/authz.h"
@@ -15,11 +16,7 @@
 #include <string.h>
 
 /* Local paths only, so that ?next= cannot send a user elsewhere. */
-static const char *local_next(const char *next, const char *dflt)
-{
-    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n")) return dflt;
-    return next;
-}
+static const char *local_next(const char *next, const char *dflt) { return kj_local_path(next, dflt); }
 
 static void refused(kj_req *req, int status, const kj_err *f)
 {

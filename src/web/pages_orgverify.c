@@ -10,6 +10,7 @@
  * authz/authz.h); these handlers only render it.
  */
 #include "web/pages_orgverify.h"
+#include "core/validate.h"
 #include "account/account.h"
 #include "account/membership.h"
 #include "authz/authz.h"
@@ -206,8 +207,8 @@ void kj_page_org_public(kj_req *req)
     }
     /* Back where the form was (a local path only, so that ?next= cannot
      * send anyone elsewhere), else to the organization's page. */
-    const char *next = kj_in_str(req, "next");
-    if (next && next[0] == '/' && next[1] != '/' && next[1] != '\\' && !strpbrk(next, "\r\n")) { kj_resp_redirect(req, next); return; }
+    const char *next = kj_local_path(kj_in_str(req, "next"), NULL);
+    if (next) { kj_resp_redirect(req, next); return; }
     const char *org_id = kj_jstr(req->user, "org_id");
     kj_resp_redirect(req, org_id ? kj_arena_printf(req->arena, "/orgs/%s#org-members", org_id) : "/dashboard");
 }

@@ -4,6 +4,7 @@
  * (see pages_privacy.h).
  */
 #include "web/pages_privacy.h"
+#include "core/validate.h"
 #include "account/privacy.h"
 #include "instance/instance.h"
 #include "web/pages_instance.h"
@@ -16,11 +17,7 @@
 static kj_policy_versions versions(kj_req *req) { return kj_req_policy_versions(req); }
 
 /* Local paths only, so that ?next= cannot send a user elsewhere. */
-static const char *local_next(const char *next)
-{
-    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n")) return "/dashboard";
-    return next;
-}
+static const char *local_next(const char *next) { return kj_local_path(next, "/dashboard"); }
 
 static void render_policy(kj_req *req, const char *doc)
 {

@@ -113,6 +113,7 @@ void kj_page_password_forgot_post(kj_req *req)
         kj_render(req, 422, "password_forgot", json_pack("{s:s}", "page_title", kj_tr(req, "reset.forgot_title")));
         return;
     }
+    if (kj_address_limited(req, "forgot")) return;
     if (kj_password_forgot(kj_req_db(req), kj_in_str(req, "email"))) { kj_error(req, 500, "err.internal"); return; }
     kj_resp_redirect(req, "/password/forgot?sent=1");
 }

@@ -46,8 +46,10 @@ export async function startServer(bin, { healthTimeoutMs = 60000, extraArgs = []
   const base = `http://127.0.0.1:${port}`;
   const logPath = path.join(dataDir, 'server.log');
   const logFd = fs.openSync(logPath, 'w');
+  // Every journey registers its own users from 127.0.0.1: no hourly
+  // per-address limits on this shared server (HTTP tests check them).
   const proc = spawn(bin, ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--test-mode', '--access-log', 'false',
-    ...extraArgs],
+    '--register-max-ip', '0', '--reset-max-ip', '0', ...extraArgs],
     { stdio: ['ignore', logFd, logFd] });
   fs.closeSync(logFd);
   let exit = null;
