@@ -81,6 +81,7 @@ static const setting settings[] = {
     S("accounts", "login_window", "KEJIYUN_LOGIN_WINDOW", "--login-window", K_INT, login_window_s, "900", "seconds without failures after which a failed-login count is forgotten; also the longest wait"),
     S("accounts", "register_max_ip", "KEJIYUN_REGISTER_MAX_IP", "--register-max-ip", K_INT, register_max_ip, "50", "registrations from one client address per hour (each may send a verification e-mail to the address typed); more wait for the hour's end (429); 0 = no limit"),
     S("accounts", "reset_max_ip", "KEJIYUN_RESET_MAX_IP", "--reset-max-ip", K_INT, reset_max_ip, "20", "password-reset requests from one client address per hour, whatever addresses they name (each known one gets an e-mail); more wait (429); 0 = no limit"),
+    S("limits", "search_max_ip", "KEJIYUN_SEARCH_MAX_IP", "--search-max-ip", K_INT, search_max_ip, "300", "searches (page and API) one client address may make per minute on one node, in bursts of a quarter of it; more get 429 with Retry-After; 0 = no limit"),
     S("accounts", "login_delay", "KEJIYUN_LOGIN_DELAY", "--login-delay", K_INT, login_delay_s, "30", "first wait, in seconds, once a failed-login count is over its limit; each further failure doubles it"),
     S("mail", "smtp_host", "KEJIYUN_SMTP_HOST", "--smtp-host", K_STR, smtp_host, "", "SMTP server for e-mail notifications (empty: e-mails stay queued)"),
     S("mail", "smtp_port", "KEJIYUN_SMTP_PORT", "--smtp-port", K_INT, smtp_port, "25", "SMTP port (587 for STARTTLS, 465 for TLS)"),

@@ -69,6 +69,7 @@ typedef struct kj_config {
     long login_delay_s;       /* first wait beyond the free failures (doubles)*/
     long register_max_ip;     /* registrations per client address per hour (0 = no limit) */
     long reset_max_ip;        /* password-reset requests per client address per hour (0 = no limit) */
+    long search_max_ip;       /* searches per client address per minute, per node (0 = no limit) */
     long review_escalate_days; /* working days before an unreviewed item climbs to the parent center (0 = never) */
     char holidays[1024];      /* the working-day calendar file (core/workdays.h); "" = Monday to Friday */
     bool test_mode;           /* enables /__test endpoints (clock control) */

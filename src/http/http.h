@@ -148,6 +148,9 @@ enum kj_route_flag {
                             * a setting, or names one this version lacks, hears so instead of
                             * a 200 that changed nothing. JSON bodies only: forms carry
                             * _csrf and picker helpers, and browsers send what the page has. */
+    KJ_RATED = 256,        /* counted against the client address's search_max_ip requests a
+                            * minute (in memory, per node: core/ratelimit.h); beyond, 429 with
+                            * Retry-After. For cheap public reads a scraper would hammer. */
 };
 
 struct kj_route {

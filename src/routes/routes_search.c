@@ -29,14 +29,14 @@ static const kj_field subscribe_fields[] = {
     SEARCH_FIELDS, KJ_FIELDS_END };
 
 const kj_route kj_routes_search[] = {
-    { KJ_GET,  "/search",                                   kj_page_search,             KJ_PUBLIC,    0, search_fields, "search" },
+    { KJ_GET,  "/search",                                   kj_page_search,             KJ_PUBLIC,    KJ_RATED, search_fields, "search" },
     { KJ_GET,  "/listings/{id}/matches",                    kj_page_matches,            KJ_PUBLIC,    0, NULL, "matches" },
     { KJ_POST, "/listings/{id}/matches/{other}/not-relevant", kj_page_match_not_relevant, KJ_SIGNED_IN, 0, NULL, "match_feedback" },
     { KJ_GET,  "/subscriptions",                            kj_page_subscriptions,      KJ_SIGNED_IN, 0, NULL, "subscriptions" },
     { KJ_POST, "/subscriptions",                            kj_page_subscribe,          KJ_SIGNED_IN, 0, subscribe_fields, "subscriptions" },
     { KJ_POST, "/subscriptions/{id}/delete",                kj_page_unsubscribe,        KJ_SIGNED_IN, 0, NULL, "unsubscribe" },
 
-    { KJ_GET,  "/api/v1/search",                            kj_api_search,              KJ_PUBLIC,    KJ_API, search_fields, "api_search" },
+    { KJ_GET,  "/api/v1/search",                            kj_api_search,              KJ_PUBLIC,    KJ_API | KJ_RATED, search_fields, "api_search" },
     { KJ_GET,  "/api/v1/suggest",                           kj_api_suggest,             KJ_PUBLIC,    KJ_API, suggest_fields, "api_suggest" },
     { KJ_GET,  "/api/v1/listings/{id}/matches",             kj_api_matches,             KJ_PUBLIC,    KJ_API, match_fields, "api_matches" },
     { KJ_POST, "/api/v1/listings/{id}/matches/{other}/not-relevant", kj_api_match_not_relevant, KJ_SIGNED_IN, KJ_API, NULL, "api_match_feedback" },

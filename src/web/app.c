@@ -10,6 +10,7 @@
 #include "http/resp_cache.h"
 #include "core/clock.h"
 #include "core/heavy.h"
+#include "core/ratelimit.h"
 #include "core/workdays.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -242,6 +243,8 @@ int kj_app_open(kj_app *app, const kj_config *cfg, const kj_route *routes, char 
     if (!app->openapi) { snprintf(err, errlen, "cannot read %s", dir); return -1; }
     app->router = kj_router_new(routes);   /* the caller's tables (routes/routes.h) */
     app->page_cache = kj_resp_cache_new(PAGE_CACHE_SLOTS, cfg->page_cache_ms);
+    app->rated = kj_ratelimit_new(16384);
+    if (!app->rated) { snprintf(err, errlen, "out of memory"); return -1; }
     /* Browse counts follow the response cache's rules (browse_memo.c). */
     kj_listing_count_memo_ttl(cfg->page_cache_ms);
     /* A node's copy of the search index follows the database (search/local.h). */
@@ -262,6 +265,7 @@ void kj_app_close_ref(kj_app *app)
 void kj_app_close(kj_app *app)
 {
     kj_resp_cache_free(app->page_cache);
+    kj_ratelimit_free(app->rated);
     kj_router_free(app->router);
     kj_static_free(app->statics);
     kj_tmpl_free(app->tmpl);
@@ -507,6 +511,20 @@ kj_login_limits kj_req_login_limits(kj_req *req)
 
 /* ---- pipeline ---- */
 
+/* A KJ_RATED request over its client address's budget: 429 with
+ * Retry-After. A burst of a quarter minute's worth (at least 10) is
+ * allowed: a person paging through results is never held up. */
+static bool rated_out(kj_req *req)
+{
+    kj_app *app = kj_req_app(req);
+    long per_minute = app->cfg.search_max_ip, retry = 0;
+    if (kj_ratelimit_take(app->rated, req->client_ip, per_minute, per_minute / 4 > 10 ? per_minute / 4 : 10, kj_now_ms(), &retry))
+        return false;
+    kj_error(req, 429, "err.limit.search");
+    kj_resp_header(req, "Retry-After", kj_arena_printf(req->arena, "%ld", retry));
+    return true;
+}
+
 /* The cookie's language when the instance offers it, else the browser's
  * best offered one, else the instance's default (instance.h). */
 static void pick_language(kj_req *req)
@@ -658,6 +676,7 @@ static void dispatch(kj_req *req)
         return;
     }
     if (req->route->handler == kj_ops_static) { req->route->handler(req); return; }
+    if ((req->route->flags & KJ_RATED) && rated_out(req)) return;
     if (!body_kind_allowed(req)) { kj_error(req, 415, "err.body.content_type"); return; }
     /* Pages always; API calls when they come with a session cookie, so that
      * a cookie client has the token its writes must echo. */

@@ -56,6 +56,7 @@ typedef struct kj_app {
     struct kj_rewriter *rewriter; /* query rewriting for search (shared, immutable) */
     char instance_id[32];
     struct kj_resp_cache *page_cache; /* KJ_CACHE routes for anonymous visitors; NULL: off */
+    struct kj_ratelimit *rated;   /* KJ_RATED routes' buckets per client address (core/ratelimit.h) */
     /* Set once by the serving thread when a stop begins (and never
      * cleared); read by /readyz from any thread. */
     atomic_bool draining;

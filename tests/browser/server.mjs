@@ -49,7 +49,7 @@ export async function startServer(bin, { healthTimeoutMs = 60000, extraArgs = []
   // Every journey registers its own users from 127.0.0.1: no hourly
   // per-address limits on this shared server (HTTP tests check them).
   const proc = spawn(bin, ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--test-mode', '--access-log', 'false',
-    '--register-max-ip', '0', '--reset-max-ip', '0', ...extraArgs],
+    '--register-max-ip', '0', '--reset-max-ip', '0', '--search-max-ip', '0', ...extraArgs],
     { stdio: ['ignore', logFd, logFd] });
   fs.closeSync(logFd);
   let exit = null;

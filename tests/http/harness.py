@@ -28,6 +28,14 @@ import timeline  # noqa: E402
 TIMELINE_MODULE = None
 TIMELINE_LANE = None
 TIMELINE_SUITE = "pg" if os.environ.get("KEJIYUN_TEST_PG") else "http"
+# Every module registers its own users and searches from 127.0.0.1, on
+# servers a lane shares or starts itself: no per-address limits on
+# registration, reset requests and search there (test_security_limits sets
+# its own with flags, which win over the environment). In os.environ, so
+# that every kejiyun a test starts (nodes, installs) inherits it.
+for _limit in ("KEJIYUN_REGISTER_MAX_IP", "KEJIYUN_RESET_MAX_IP", "KEJIYUN_SEARCH_MAX_IP"):
+    os.environ.setdefault(_limit, "0")
+
 BIN = os.environ.get("KEJIYUN_BIN", os.path.join(ROOT, "build", "san", "kejiyun"))
 
 DEMO = {
@@ -202,11 +210,6 @@ class Server:
         self.log = open(os.path.join(self.dir, "server-%d.log" % self.port), "w+")
         environment = dict(os.environ)
         environment.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
-        # Every module registers its own users from 127.0.0.1 on a server a
-        # lane shares: no hourly per-address limits there (test_security_limits
-        # sets its own with flags, which win over the environment).
-        environment.setdefault("KEJIYUN_REGISTER_MAX_IP", "0")
-        environment.setdefault("KEJIYUN_RESET_MAX_IP", "0")
         # A server started with --profile P loads that province's demo.
         args = list(extra_args)
         profile = ["--profile", args[args.index("--profile") + 1]] if "--profile" in args else []

@@ -1,10 +1,13 @@
 """Security review (sec), with low limits of its own: registrations and
 password-reset requests per client address per hour (each may make the
 instance mail an address the requester typed), page and API; another
-address is not held up; the hour's end lets the address go on."""
+address is not held up; the hour's end lets the address go on. Searches
+per address per minute (in memory, per node), with a burst of a quarter
+minute's worth."""
+import time
 from harness import Client, db_rows, unique_email
 
-SERVER_ARGS = ["--register-max-ip", "3", "--reset-max-ip", "2"]
+SERVER_ARGS = ["--register-max-ip", "3", "--reset-max-ip", "2", "--search-max-ip", "12"]
 
 
 def signup(c, email=None):
@@ -52,3 +55,17 @@ def test_reset_requests_per_address(server):
     assert r.status == 429 and "重置密码的次数太多" in r.text, r
     assert Client(server, source="127.0.0.24").api("POST", "/api/v1/password/forgot",
                                                    {"email": unique_email("fg")}).status == 202
+
+
+def test_searches_per_address(server):
+    c = Client(server, source="127.0.0.25")
+    codes = [c.api("GET", "/api/v1/search?q=%E6%A3%80%E6%B5%8B&page=" + str(i % 3 + 1)).status for i in range(10)]
+    assert codes == [200] * 10, codes
+    r = c.api("GET", "/api/v1/search?q=%E6%A3%80%E6%B5%8B")
+    assert r.status == 429 and 1 <= int(r.header("Retry-After")) <= 6 and "搜索太频繁" in r.json["detail"], r
+    r = c.get("/search?q=%E6%A3%80%E6%B5%8B", headers={"Accept-Language": "en"})
+    assert r.status == 429 and "Too many searches" in r.text, r
+    assert Client(server, source="127.0.0.26").get("/search?q=%E6%A3%80%E6%B5%8B").status == 200
+    assert c.get("/").status == 200 and c.api("GET", "/api/v1/listings").status == 200, "browsing is not counted"
+    time.sleep(int(r.header("Retry-After")) + 0.3)
+    assert c.get("/search?q=%E6%A3%80%E6%B5%8B").status == 200

@@ -11,6 +11,8 @@
 #include "fed/fed.h"
 #include "account/security.h"
 #include "market/attach.h"
+#include "core/ratelimit.h"
+#include <stdio.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -125,4 +127,28 @@ TEST(uploads_refuse_active_content)
     static const char poly[] = "GIF89a/*\x01\x00\x01\x00\x00\x00\x00;*/=alert(1);";
     const char *m = kj_attach_sniff(poly, sizeof poly - 1, &e);
     CHECK(m == NULL || !strcmp(m, "image/gif"));
+}
+
+TEST(ratelimit_buckets_refill_and_stay_bounded)
+{
+    kj_ratelimit *r = kj_ratelimit_new(64);
+    REQUIRE(r);
+    long retry = 0;
+    int64_t t = 1000000;
+    for (int i = 0; i < 10; i++) CHECK(kj_ratelimit_take(r, "203.0.113.7", 60, 10, t, &retry));
+    CHECK(!kj_ratelimit_take(r, "203.0.113.7", 60, 10, t, &retry));
+    CHECK(retry == 1);                                             /* one a second comes back */
+    CHECK(kj_ratelimit_take(r, "203.0.113.8", 60, 10, t, &retry)); /* another address: its own bucket */
+    CHECK(kj_ratelimit_take(r, "203.0.113.7", 60, 10, t + 1000, &retry));
+    CHECK(!kj_ratelimit_take(r, "203.0.113.7", 60, 10, t + 1000, &retry));
+    CHECK(kj_ratelimit_take(r, "203.0.113.7", 0, 10, t, &retry));  /* no limit */
+    /* A flood of new addresses: the table stays its size and every new one
+     * is served; the early address may start afresh, never be locked out. */
+    char a[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(a, sizeof a, "198.51.%d.%d", i / 250, i % 250);
+        CHECK(kj_ratelimit_take(r, a, 60, 10, t + 2000, &retry));
+    }
+    CHECK(kj_ratelimit_take(r, "203.0.113.8", 60, 10, t + 2000, &retry));
+    kj_ratelimit_free(r);
 }
