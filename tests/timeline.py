@@ -171,6 +171,14 @@ def report(argv):
         print("servers started: %d (%d on a demo copy); demo loads and copies %.1f s wall, %.1f s CPU; start to healthy %.1f s wall, %.1f s CPU" % (
             len(starts), sum(1 for s in starts if s.get("copied")), all_demo, all_demo_cpu, all_up,
             sum(s.get("up_cpu", 0) for s in starts)))
+    slow = sorted((e for e in events if e["kind"] == "request"), key=lambda e: -(e["end"] - e["start"]))
+    if slow:
+        # Requests of HTTP tests that took over harness.SLOW_REQUEST_S: the
+        # ones near their client's limit fail first on a busy machine.
+        print("\n== the %d slowest requests of HTTP tests (of %d over 3 s; the client's limit)" % (min(top, len(slow)), len(slow)))
+        for e in slow[:top]:
+            print("%6.1f s of %4s s  %-6s %-24s %s" % (e["end"] - e["start"], e.get("limit", "?"), e.get("suite", "http"),
+                                                    e.get("module") or "?", e["name"][:70]))
     tests = sorted((e for e in events if e["kind"] == "browser"), key=lambda e: -(e["end"] - e["start"]))
     if tests:
         print("\n== the %d slowest browser tests (wall; the server's CPU during the test)" % min(10, len(tests)))

@@ -99,6 +99,9 @@ const SANITIZER_MARKERS = [/ERROR: AddressSanitizer/, /ERROR: LeakSanitizer/, /r
 
 let passed = 0;
 let failed = 0;
+// "FAILED browser NAME: REASON" lines, printed again right above the closing
+// line (tests/failures.py): CI shows only the tail of the output.
+const failedLines = [];
 // tests/timeline.py: one line per test in KEJIYUN_TIMELINE (when tests/run
 // keeps a timeline), with the server's CPU during the test.
 const TIMELINE = process.env.KEJIYUN_TIMELINE || null;
@@ -121,9 +124,16 @@ const report = (name, error, ms) => {
   failed++;
   const reason = String(error && error.message ? error.message : error).replace(/\s+/g, ' ').trim();
   console.log(`not ok - ${name}${took}: ${reason}`);
+  const first = reason.length > 240 ? `${reason.slice(0, 239)}…` : reason;
+  failedLines.push(`FAILED browser ${name}: ${first}`);
 };
 
 function finish() {
+  if (failedLines.length) {
+    console.log(`failed (${failedLines.length}; screenshots in tests/artifacts/):`);
+    for (const line of failedLines.slice(0, 40)) console.log(line);
+    if (failedLines.length > 40) console.log(`FAILED ... and ${failedLines.length - 40} more (see the lines above)`);
+  }
   console.log(`${PART}: ${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }

@@ -230,10 +230,11 @@ class Server:
         t_serve, cpu_serve = time.time(), timeline.children_cpu()
         # test_mode=False: a server as in production, without /__test routes.
         mode = ["--test-mode"] if test_mode else []
-        self.proc = subprocess.Popen(
-            [BIN, "serve", "--data", self.dir, "--listen", self.base, *mode,
-             "--metrics-token", METRICS_TOKEN, *extra_args],
-            stdout=self.log, stderr=self.log, env=environment, cwd=ROOT)
+
+        def command():
+            return [BIN, "serve", "--data", self.dir, "--listen", self.base, *mode,
+                    "--metrics-token", METRICS_TOKEN, *extra_args]
+        self.proc = subprocess.Popen(command(), stdout=self.log, stderr=self.log, env=environment, cwd=ROOT)
         # Generous: under ASan at load 25-30 a start on PostgreSQL took over
         # 30 s (nothing here measures start time).
         started = time.time()
@@ -247,9 +248,9 @@ class Server:
                     tries += 1
                     self.port = free_port()
                     self.base = "127.0.0.1:%d" % self.port
-                    self.proc = subprocess.Popen(
-                        [BIN, "serve", "--data", self.dir, "--listen", self.base, *mode, *extra_args],
-                        stdout=self.log, stderr=self.log, env=environment, cwd=ROOT)
+                    # The same command as the first try (it once lacked the
+                    # metrics token: /metrics then answered 401 to the test).
+                    self.proc = subprocess.Popen(command(), stdout=self.log, stderr=self.log, env=environment, cwd=ROOT)
                     continue
                 raise RuntimeError("server exited early:\n" + self.read_log())
             try:
@@ -327,6 +328,10 @@ class Response:
         return "<%d %s>" % (self.status, self.text[:300])
 
 
+# A request that took longer than this is recorded in the timeline.
+SLOW_REQUEST_S = 3.0
+
+
 class Client:
     """One browser-like user: keeps cookies, knows the CSRF token. source
     is the local address to connect from (another loopback address, such
@@ -348,10 +353,25 @@ class Client:
         if self.token:
             h["Authorization"] = "Bearer " + self.token
         h.update(headers or {})
-        conn.request(method, path, body=body, headers=h)
-        r = conn.getresponse()
-        resp = Response(r.status, r.getheaders(), r.read())
-        conn.close()
+        t0 = time.time()
+        try:
+            conn.request(method, path, body=body, headers=h)
+            r = conn.getresponse()
+            resp = Response(r.status, r.getheaders(), r.read())
+        except TimeoutError as e:
+            # "timed out" alone names neither the request nor the limit:
+            # a failure report must say which answer was late.
+            raise TimeoutError("%s %s: no answer within the client's %s s (waited %.1f s)" % (
+                method, path.split("?")[0], self.timeout, time.time() - t0)) from e
+        finally:
+            conn.close()
+        took = time.time() - t0
+        if took > SLOW_REQUEST_S:
+            # Where requests come close to the client's limit under load
+            # (tests/timeline.py report lists them).
+            timeline.record("request", "%s %s" % (method, path.split("?")[0]), t0, t0 + took,
+                            module=TIMELINE_MODULE, lane=TIMELINE_LANE, suite=TIMELINE_SUITE,
+                            status=resp.status, limit=self.timeout)
         for v in resp.headers_all("Set-Cookie"):
             name, _, rest = v.partition("=")
             value = rest.split(";")[0]

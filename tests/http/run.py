@@ -31,6 +31,11 @@ import timeline  # noqa: E402  (tests/timeline.py, on the path through harness)
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Where the test modules are (a self-test runs throw-away ones from
+# elsewhere: test_suite_report.py) and where failures are kept.
+MODULES = os.environ.get("KEJIYUN_HTTP_MODULES") or HERE
+ARTIFACTS = os.environ.get("KEJIYUN_ARTIFACTS") or os.path.join(HERE, "..", "artifacts")
+BACKEND = "pg" if os.environ.get("KEJIYUN_TEST_PG") else "sqlite"
 # Module times of the previous run, per lane kind (the PostgreSQL lane,
 # tests/pg/run, keeps its own: its modules take other times).
 TIMES = os.environ.get("KEJIYUN_HTTP_TIMES") or os.path.join(HERE, "..", "artifacts", "http-times.json")
@@ -38,7 +43,7 @@ TIMES = os.environ.get("KEJIYUN_HTTP_TIMES") or os.path.join(HERE, "..", "artifa
 
 def module_names(pattern):
     names = []
-    for path in sorted(glob.glob(os.path.join(HERE, "test_*.py"))):
+    for path in sorted(glob.glob(os.path.join(MODULES, "test_*.py"))):
         name = os.path.splitext(os.path.basename(path))[0]
         if not pattern or pattern in name:
             names.append(name)
@@ -48,7 +53,7 @@ def module_names(pattern):
 def load_modules(names):
     mods = []
     for name in names:
-        path = os.path.join(HERE, name + ".py")
+        path = os.path.join(MODULES, name + ".py")
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
@@ -80,7 +85,7 @@ def load_times():
 def weight(name, times):
     if name in times:
         return times[name]
-    with open(os.path.join(HERE, name + ".py"), encoding="utf-8") as f:
+    with open(os.path.join(MODULES, name + ".py"), encoding="utf-8") as f:
         return 2.0 * len(re.findall(r"^def test_", f.read(), re.M))
 
 
@@ -120,23 +125,30 @@ def parallel(names, jobs):
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                       env=dict(os.environ, KEJIYUN_HTTP_LANE=str(i + 1))))
     passed = failed = 0
-    for p in procs:
+    failed_lines = []
+    for i, p in enumerate(procs):
         out, _ = p.communicate()
         sys.stdout.write(out)
         sys.stdout.flush()
+        failed_lines += re.findall(r"^lane-failed: (FAILED .*)$", out, re.M)
         m = re.search(r"^lane: (\d+) passed, (\d+) failed$", out, re.M)
         if m:
             passed += int(m.group(1))
             failed += int(m.group(2))
         else:
             failed += 1
-            print("not ok - a test lane ended without a summary (exit %s)" % p.returncode)
+            last = re.findall(r"^(?:ok|not ok) - (\S+?)[.:( ]", out, re.M)
+            what = "a test lane ended without a summary (exit %s; its last module: %s)" % (
+                p.returncode, last[-1] if last else "none")
+            print("not ok - " + what)
+            failed_lines.append("FAILED %s lane%d: %s" % (BACKEND, i + 1, what))
         for name, secs in re.findall(r"^lane-time: (\S+) ([0-9.]+)$", out, re.M):
             times[name] = float(secs)
     left = take_next(queue)
     if left:
         failed += 1
         print("not ok - modules never run (every lane ended): %s ..." % left)
+        failed_lines.append("FAILED %s modules never run (every lane ended): %s ..." % (BACKEND, left))
     try:
         os.makedirs(os.path.dirname(TIMES), exist_ok=True)
         with open(TIMES, "w", encoding="utf-8") as f:
@@ -144,8 +156,65 @@ def parallel(names, jobs):
     except OSError:
         pass
     print("http: took %.1fs in %d lanes" % (time.time() - started, len(procs)))
+    print_failures(failed_lines)
     print("http: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
+
+
+def failure_reason(e):
+    """The first line of a failure, and where it happened: the innermost
+    line of a test module (the assert, or the helper's raise) and, if
+    another, the test's own line. A bare assert has no message: the
+    exception's type and the asserted source line stand for it."""
+    frames = [f for f in traceback.extract_tb(e.__traceback__)
+              if os.path.basename(f.filename).startswith("test_")]
+    text = str(e).strip()
+    first = text.split("\n", 1)[0].strip()
+    if not first:
+        first = type(e).__name__ + (": " + frames[-1].line if frames and frames[-1].line else "")
+    elif not isinstance(e, AssertionError):
+        first = "%s: %s" % (type(e).__name__, first)
+    where = ""
+    if frames:
+        inner, outer = frames[-1], frames[0]
+        where = " [%s:%d" % (os.path.basename(inner.filename), inner.lineno)
+        if (inner.filename, inner.lineno) != (outer.filename, outer.lineno):
+            where += " from %s:%d" % (os.path.basename(outer.filename), outer.lineno)
+        where += "]"
+    return first + where
+
+
+def keep_failure(name, headline, detail, server):
+    """tests/artifacts/failed/BACKEND-MODULE.TEST.txt: the test's whole
+    output (the part's log interleaves lanes and is printed whole only at
+    the end) with the load at the time and the tail of its server's log."""
+    try:
+        d = os.path.join(ARTIFACTS, "failed")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, re.sub(r"[^A-Za-z0-9_.-]+", "-", "%s-%s" % (BACKEND, name)) + ".txt"), "w",
+                  encoding="utf-8") as f:
+            f.write("%s\n" % headline)
+            with open("/proc/loadavg") as la:
+                f.write("at %s UTC, load %s\n\n" % (time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+                                                     " ".join(la.read().split()[:3])))
+            f.write(detail)
+            if server is not None:
+                try:
+                    log = server.read_log().splitlines()[-400:]
+                    f.write("\n--- the server's log (%s, last %d lines)\n" % (server.log.name, len(log)))
+                    f.write("\n".join(log) + "\n")
+                except (OSError, ValueError):
+                    pass
+    except OSError:
+        pass
+
+
+def print_failures(lines):
+    """The FAILED lines (tests/failures.py) right before the closing line,
+    where a cut excerpt of the output's tail still shows them."""
+    sys.path.insert(0, os.path.join(HERE, ".."))
+    import failures
+    failures.print_listing(lines, "tests/artifacts/failed/")
 
 
 def main():
@@ -195,6 +264,7 @@ def run(argv):
     else:
         lane_names, tag = lane, "lane"
     passed = failed = 0
+    failed_lines = []   # FAILED lines (tests/failures.py): the lane prints them, the parent gathers them
     shared = None
     started = time.time()
     lane_id = os.environ.get("KEJIYUN_HTTP_LANE", "0")
@@ -215,7 +285,9 @@ def run(argv):
         cpu0 = timeline.self_cpu() + timeline.children_cpu() + (timeline.proc_cpu(shared.proc.pid) if shared else 0)
         took = []
         args = getattr(mod, "SERVER_ARGS", None)
-        if args is None:
+        if getattr(mod, "NO_SERVER", False):      # tests of the harness itself
+            server, own = None, False
+        elif args is None:
             if shared is None:
                 shared = harness.Server()
             server, own = shared, False
@@ -232,14 +304,22 @@ def run(argv):
                 print("ok - %s.%s (%.2fs)" % (mod.__name__, name, time.time() - t0), flush=True)
             except Exception as e:  # a failed assertion or an unexpected error
                 failed += 1
-                print("not ok - %s.%s: %s" % (mod.__name__, name, e), flush=True)
-                traceback.print_exc()
+                test = "%s.%s" % (mod.__name__, name)
+                headline = "%s: %s" % (test, failure_reason(e))
+                rest = str(e).strip().split("\n", 1)[1:]   # a long message's other lines, as before
+                detail = "".join(rest) + ("\n" if rest else "") + traceback.format_exc()
+                print("not ok - " + headline, flush=True)
+                sys.stdout.write(detail)
+                sys.stdout.flush()
+                keep_failure(test, "not ok - %s (after %.1f s)" % (headline, time.time() - t0), detail, server)
+                failed_lines.append("FAILED %s %s" % (BACKEND, headline))
         if own:
             code, log = server.stop()
             server.cleanup()
             if "ERROR: AddressSanitizer" in log or "runtime error:" in log:
                 failed += 1
                 print("not ok - %s: sanitizer report in server log\n%s" % (mod.__name__, log[-4000:]))
+                failed_lines.append("FAILED %s %s: sanitizer report in its server's log" % (BACKEND, mod.__name__))
         print("lane-time: %s %.1f" % (mod.__name__, time.time() - mod_started), flush=True)
         cpu1 = timeline.self_cpu() + timeline.children_cpu() + (timeline.proc_cpu(shared.proc.pid) if shared else 0)
         took.sort(key=lambda t: -t[1])
@@ -251,14 +331,21 @@ def run(argv):
         if "ERROR: AddressSanitizer" in log or "runtime error:" in log or "LeakSanitizer" in log:
             failed += 1
             print("not ok - shared server: sanitizer report in server log\n" + log[-4000:])
+            failed_lines.append("FAILED %s shared server of lane %s: sanitizer report in its log" % (BACKEND, lane_id))
         elif code != 0:
             failed += 1
             print("not ok - shared server exited with %s\n%s" % (code, log[-2000:]))
+            failed_lines.append("FAILED %s shared server of lane %s: exited with %s on SIGTERM" % (BACKEND, lane_id, code))
         else:
             passed += 1
             print("ok - shared server stopped cleanly on SIGTERM")
         shared.cleanup()
     print("%s: took %.1fs" % (tag, time.time() - started))
+    if tag == "lane":
+        for ln in failed_lines:      # gathered by the parent (parallel)
+            print("lane-failed: " + ln)
+    else:
+        print_failures(failed_lines)
     print("%s: %d passed, %d failed" % (tag, passed, failed))
     return 1 if failed else 0
 
