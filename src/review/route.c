@@ -232,6 +232,65 @@ static int tell(kj_db *db, json_t *it, const char *center_id)
     return rc;
 }
 
+/* The key of one escalation step (the table's primary key). */
+static void step_key(char *out, size_t n, const char *kind, const char *id, int64_t submitted_at, int64_t level)
+{
+    snprintf(out, n, "%s|%s|%lld|%lld", kind, id, (long long)submitted_at, (long long)level);
+}
+
+#define RECORDED_CHUNK 200
+
+/* The steps recorded already for the escalated items of lists (keys of
+ * step_key), in one read per RECORDED_CHUNK items: a round of the job that
+ * has nothing new to record writes nothing (it began, inserted nothing and
+ * committed per step: three round trips a step and the write lock on
+ * PostgreSQL, every minute, for every waiting item). NULL on a failed read. */
+static json_t *recorded_steps(kj_db *db, json_t *const *lists, int nlists)
+{
+    json_t *done = json_object(), *ids = json_array();
+    bool ok = true;
+    for (int k = 0; k <= nlists && ok; k++) {
+        size_t i;
+        json_t *it;
+        if (k < nlists)
+            json_array_foreach(lists[k], i, it)
+                if (json_integer_value(json_object_get(it, "level")) > 0 && kj_jstr(it, "id"))
+                    json_array_append_new(ids, json_string(kj_jstr(it, "id")));
+        /* A full chunk, or what is left after the last list. */
+        while (ok && (json_array_size(ids) >= RECORDED_CHUNK || (k == nlists && json_array_size(ids)))) {
+            size_t n = json_array_size(ids) < RECORDED_CHUNK ? json_array_size(ids) : RECORDED_CHUNK;
+            char sql[160 + 2 * RECORDED_CHUNK];
+            size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT kind, item_id, submitted_at, level FROM review_escalations "
+                                                           "WHERE item_id IN (");
+            json_t *params = json_array();
+            for (size_t j = 0; j < n; j++) {
+                len += (size_t)snprintf(sql + len, sizeof sql - len, j ? ",?" : "?");
+                json_array_append(params, json_array_get(ids, j));
+            }
+            snprintf(sql + len, sizeof sql - len, ")");
+            json_t *rows = kj_db_rows_j(db, sql, params);
+            json_decref(params);
+            if (!rows) ok = false;   /* NULL only on error (store.h) */
+            size_t r;
+            json_t *row;
+            json_array_foreach(rows, r, row) {
+                char key[256];
+                step_key(key, sizeof key, kj_jstr_or_empty(row, "kind"), kj_jstr_or_empty(row, "item_id"),
+                         json_integer_value(json_object_get(row, "submitted_at")), json_integer_value(json_object_get(row, "level")));
+                json_object_set_new(done, key, json_true());
+            }
+            json_decref(rows);
+            json_t *rest = json_array();
+            for (size_t j = n; j < json_array_size(ids); j++) json_array_append(rest, json_array_get(ids, j));
+            json_decref(ids);
+            ids = rest;
+        }
+    }
+    json_decref(ids);
+    if (!ok) { json_decref(done); return NULL; }
+    return done;
+}
+
 int kj_review_escalate(kj_db *db, const kj_review_policy *p)
 {
     if (p->escalate_days <= 0) return 0;
@@ -243,14 +302,23 @@ int kj_review_escalate(kj_db *db, const kj_review_policy *p)
     json_decref(lq);
     json_decref(system);
     int recorded = 0, failed = 0;
+    /* Each new step in a transaction of its own; the ones recorded (most
+     * rounds: all) are skipped unwritten. A step recorded meanwhile by
+     * another node is still not told twice: the INSERT decides. */
+    json_t *done = recorded_steps(db, lists, 3);
+    if (!done) failed = 1;
     for (int k = 0; k < 3; k++) {
         size_t i;
         json_t *it;
         json_array_foreach(lists[k], i, it) {
-            int64_t level = json_integer_value(json_object_get(it, "level"));
+            int64_t level = done ? json_integer_value(json_object_get(it, "level")) : 0;
             json_t *centers = json_object_get(it, "route_centers");
             for (int64_t l = 1; l <= level; l++) {
                 const char *center = json_string_value(json_array_get(centers, (size_t)l));
+                char key[256];
+                step_key(key, sizeof key, kj_jstr_or_empty(it, "review_kind"), kj_jstr_or_empty(it, "id"),
+                         json_integer_value(json_object_get(it, "submitted_at")), l);
+                if (json_object_get(done, key)) continue;
                 if (kj_db_begin(db)) { failed = 1; continue; }
                 int n = kj_db_exec(db, "INSERT INTO review_escalations(kind, item_id, submitted_at, level, "
                                        "center_id, created_at) VALUES (?,?,?,?,?,?) "
@@ -264,5 +332,6 @@ int kj_review_escalate(kj_db *db, const kj_review_policy *p)
         }
         json_decref(lists[k]);
     }
+    json_decref(done);
     return failed ? -1 : recorded;
 }

@@ -75,6 +75,12 @@ static const kj_field clock_fields[] = {
     KJ_FIELDS_END
 };
 
+/* A tick rebuilds the statistics only when asked (src/web/ops.c). */
+static const kj_field tick_fields[] = {
+    { "stats", KJ_F_BOOL, 0, 0, 0, NULL },
+    KJ_FIELDS_END
+};
+
 static const kj_field fault_fields[] = {
     { "commits", KJ_F_INT, 0, 0, 1000, NULL },
     { "reads", KJ_F_INT, 0, 0, 1000, NULL },
@@ -126,7 +132,7 @@ const kj_route kj_routes_core[] = {
  * and `kejiyun routes` does not list them. */
 const kj_route kj_routes_test[] = {
     { KJ_POST, "/__test/clock",            kj_ops_test_clock,      KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, clock_fields, "test_clock" },
-    { KJ_POST, "/__test/tick",             kj_ops_test_tick,       KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, NULL, "test_tick" },
+    { KJ_POST, "/__test/tick",             kj_ops_test_tick,       KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, tick_fields, "test_tick" },
     { KJ_POST, "/__test/faults",           kj_ops_test_faults,     KJ_PUBLIC,    KJ_API | KJ_CONSENT_FREE, fault_fields, "test_faults" },
     { 0, NULL, NULL, 0, 0, NULL, NULL },
 };

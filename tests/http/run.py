@@ -174,6 +174,8 @@ def failure_reason(e):
         first = type(e).__name__ + (": " + frames[-1].line if frames and frames[-1].line else "")
     elif not isinstance(e, AssertionError):
         first = "%s: %s" % (type(e).__name__, first)
+    if len(first) > 200:    # a reason that is a whole log: its start, and still where
+        first = first[:199] + "…"
     where = ""
     if frames:
         inner, outer = frames[-1], frames[0]
@@ -182,6 +184,12 @@ def failure_reason(e):
             where += " from %s:%d" % (os.path.basename(outer.filename), outer.lineno)
         where += "]"
     return first + where
+
+
+def short(text, limit=300):
+    """One line of at most limit characters (a reason may be a whole log)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def keep_failure(name, headline, detail, server):
@@ -312,7 +320,7 @@ def run(argv):
                 sys.stdout.write(detail)
                 sys.stdout.flush()
                 keep_failure(test, "not ok - %s (after %.1f s)" % (headline, time.time() - t0), detail, server)
-                failed_lines.append("FAILED %s %s" % (BACKEND, headline))
+                failed_lines.append("FAILED %s %s" % (BACKEND, short(headline)))
         if own:
             code, log = server.stop()
             server.cleanup()

@@ -285,7 +285,7 @@ def test_flows_between_instances_in_the_statistics(server):
     da, db_ = state["docs"][server.port], state["docs"][b.port]
     a_admin, b_admin = admin_of(server), admin_of(b)
     for s in (server, b):
-        r = Client(s).api("POST", "/__test/tick", {})
+        r = Client(s).api("POST", "/__test/tick", {"stats": True})
         assert r.status == 200 and r.json["stats_facts"] > 0, r
     b_on_a = peer_row(a_admin, db_["public_key"])["id"]
     a_on_b = peer_row(b_admin, da["public_key"])["id"]
