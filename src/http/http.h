@@ -259,8 +259,13 @@ typedef struct kj_server kj_server;
 kj_server *kj_server_start(const kj_server_config *cfg, char *err, size_t errlen);
 /** The port actually bound. */
 int kj_server_port(kj_server *s);
-/** Stops accepting, lets in-flight requests finish (up to grace_ms), stops. */
+/** Stops accepting, lets in-flight requests finish (up to grace_ms), stops.
+ *  A heavy request handed to the pool is always computed and answered
+ *  (its answer has up to 5 s more to go out), however long it took. */
 void kj_server_stop(kj_server *s, int grace_ms);
+/** Test mode only (POST /__test/faults heavy_delay_ms): every heavy request
+ *  of this process waits ms before its handler runs (0: off). */
+void kj_server_test_heavy_delay(int ms);
 
 /* ---- metrics (server.c counts; /metrics prints) ---- */
 

@@ -57,6 +57,9 @@ static const int counted_status[] = {
     200, 201, 204, 301, 302, 303, 304, 400, 401, 403, 404, 405, 409, 410,
     413, 415, 422, 429, 431, 500, 503,
 };
+/* After the pool stopped: how long the answers of the requests it held may
+ * take to go out (kj_server_stop). */
+#define HEAVY_FLUSH_MS 5000
 #define NSTATUS ((int)(sizeof counted_status / sizeof *counted_status) + 1)
 static const double latency_bounds_ms[] = { 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000 };
 #define NBUCKETS ((int)(sizeof latency_bounds_ms / sizeof *latency_bounds_ms))
@@ -89,6 +92,7 @@ struct kj_server {
     _Atomic long long reaped_total;     /* connections closed by a deadline */
     _Atomic long long open_conns;
     atomic_int in_flight;
+    atomic_int heavy_in_flight;   /* requests handed to the pool, until their answer is sent */
     int nroutes;
     _Atomic long long *counts;          /* [(nroutes+1) * NSTATUS] */
     _Atomic long long buckets[NBUCKETS + 1];
@@ -610,9 +614,17 @@ struct heavy_job { kj_server *s; kj_req *req; struct MHD_Connection *conn; };
 
 enum { HEAVY_NONE, HEAVY_RUNNING, HEAVY_HANDLED };
 
+/* Test mode only (kj_server_test_heavy_delay): each heavy job first waits
+ * this long, as a password hash does on a busy machine. */
+static atomic_int test_heavy_delay_ms;
+
+void kj_server_test_heavy_delay(int ms) { atomic_store(&test_heavy_delay_ms, ms > 0 ? ms : 0); }
+
 static void run_heavy(void *arg)
 {
     struct heavy_job *j = arg;
+    int delay = atomic_load(&test_heavy_delay_ms);
+    if (delay) usleep((useconds_t)delay * 1000);
     kj_log_set_request(j->req->id);
     j->s->cfg.dispatch(j->req);
     kj_log_set_request(NULL);
@@ -635,6 +647,7 @@ static int offload(kj_server *s, kj_req *req, struct MHD_Connection *conn)
     struct heavy_job *j = kj_arena_alloc(req->arena, sizeof *j);
     *j = (struct heavy_job){ s, req, conn };
     req->heavy_state = HEAVY_RUNNING;
+    atomic_fetch_add(&s->heavy_in_flight, 1);
     MHD_suspend_connection(conn);
     kj_heavy_submit(s->heavy, run_heavy, j);
     return 1;
@@ -712,6 +725,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         next_phase(s, conn_of(conn), (int64_t)s->cfg.header_timeout_s * 1000000);
     kj_req *req = *con_cls;
     if (!req) return;
+    if (req->heavy_state) atomic_fetch_sub(&s->heavy_in_flight, 1);
     if (s->cfg.cleanup) s->cfg.cleanup(req);
     free_request(req);
     *con_cls = NULL;
@@ -831,6 +845,12 @@ void kj_server_stop(kj_server *s, int grace_ms)
     /* Every suspended connection must be resumed before the daemon stops:
      * the pool finishes what it holds first. */
     kj_heavy_stop(s->heavy);
+    /* And their answers go out before the connections close: a login that
+     * outlasted the grace (a password hash at nice +5 took 13 s on a busy
+     * machine) was computed, so it is answered, not cut. Bounded, for a
+     * client that does not read its answer. */
+    deadline = kj_mono_us() + (int64_t)HEAVY_FLUSH_MS * 1000;
+    while (atomic_load(&s->heavy_in_flight) > 0 && kj_mono_us() < deadline) usleep(10000);
     if (s->reaper_started) {
         pthread_mutex_lock(&s->conns_lock);
         s->reaper_stop = true;

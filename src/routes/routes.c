@@ -87,6 +87,7 @@ static const kj_field fault_fields[] = {
     { "sql", KJ_F_TEXT, 0, 0, 120, NULL },
     { "stats_delay_ms", KJ_F_INT, 0, 0, 600000, NULL },   /* each statistics rebuild waits this long per metric */
     { "search_build_delay_ms", KJ_F_INT, 0, 0, 600000, NULL },   /* each build of a node's search copy waits this long */
+    { "heavy_delay_ms", KJ_F_INT, 0, 0, 600000, NULL },   /* each heavy request (a login's hash) waits this long */
     KJ_FIELDS_END
 };
 

@@ -241,8 +241,11 @@ static int build(struct kj_search_local *L, kj_db *db, const char *format)
     atomic_store(&L->building, 1);
     int n = -1;
     if (kj_db_begin(l) == 0) {
-        int delay = atomic_load(&test_build_delay_ms);
-        if (delay) nanosleep(&(struct timespec){ delay / 1000, (long)(delay % 1000) * 1000000L }, NULL);
+        /* The test hook's wait ends early when the test sets it to 0 (its
+         * writes are in the window then, however slow the machine). */
+        int64_t until = kj_mono_us() + (int64_t)atomic_load(&test_build_delay_ms) * 1000;
+        while (atomic_load(&test_build_delay_ms) && kj_mono_us() < until)
+            nanosleep(&(struct timespec){ 0, 20 * 1000000L }, NULL);
         /* Everything is read again: no entry is this node's own any more. */
         n = kj_db_exec(l, "DELETE FROM search_applied", "") < 0 || kj_search_backend_of(db)->clear(db) < 0 ? -1
                                                                  : kj_search_index_all(db, NULL);

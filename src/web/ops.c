@@ -173,6 +173,9 @@ void kj_ops_test_faults(kj_req *req)
     /* A slow rebuild of a node's search copy, for writes during one. */
     json_t *build_delay = json_object_get(req->in, "search_build_delay_ms");
     if (build_delay) kj_search_local_test_delay((int)json_integer_value(build_delay));
+    /* A slow heavy request (a password hash on a busy machine), for a stop during one. */
+    json_t *heavy_delay = json_object_get(req->in, "heavy_delay_ms");
+    if (heavy_delay) kj_server_test_heavy_delay((int)json_integer_value(heavy_delay));
     kj_resp_json(req, 200, json_pack("{s:i, s:i}", "commits", commits, "reads", reads));
 }
 

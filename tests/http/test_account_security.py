@@ -107,13 +107,21 @@ def test_register_answers_the_same_for_new_and_existing_address(server):
         return sorted(v.split("=")[0] for v in r.headers_all("Set-Cookie"))
 
     for send in (page, api):
-        (a, ta), (b, tb) = send(fresh if send is page else "api." + fresh), send(existing)
-        assert a.status == b.status and a.body == b.body, (a, b)
-        assert a.header("Location") == b.header("Location")
-        assert cookie_names(a) == cookie_names(b), (a.headers, b.headers)
-        assert "kj_session" not in cookie_names(a)
-        # Both hash the password: neither answers in a fraction of the other's time.
-        assert min(ta, tb) > 0.1 * max(ta, tb), (ta, tb)
+        # Both hash the password: neither answers in a fraction of the other's
+        # time. Each side's fastest of three, taken in turns: one sample each
+        # compared the machine's moments, not the two paths (a registration
+        # took 13.5 s at load 22, where it takes well under a second).
+        ta, tb = [], []
+        for i in range(3):
+            a, t = send(("%d." % i if i else "") + (fresh if send is page else "api." + fresh))
+            ta.append(t)
+            b, t = send(existing)
+            tb.append(t)
+            assert a.status == b.status and a.body == b.body, (a, b)
+            assert a.header("Location") == b.header("Location")
+            assert cookie_names(a) == cookie_names(b), (a.headers, b.headers)
+            assert "kj_session" not in cookie_names(a)
+        assert min(ta) > 0.1 * min(tb) and min(tb) > 0.1 * min(ta), (ta, tb)
     assert api(existing)[0].json == {"status": "verification_sent", "detail": api(fresh + ".cn")[0].json["detail"]}
     # The existing account is untouched and its owner is told (at most every
     # 10 minutes), instead of a verification link.

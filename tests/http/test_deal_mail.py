@@ -86,14 +86,20 @@ class Smtp:
             out.append({"to": m["rcpt"], "subject": subject, "body": body})
         return out
 
-    def wait_for(self, pred, timeout=15):
-        deadline = time.time() + timeout
+    def wait_for(self, pred, timeout=60):
+        """The e-mails pred accepts, once one has arrived. The limit is
+        liveness, not speed: the worker sends every second, but on a busy
+        machine (a lane at nice 5 beside the browser suites) a delivery
+        has taken many seconds; the timeline records waits over 3 s."""
+        t0 = time.time()
+        deadline = t0 + timeout
         while time.time() < deadline:
             found = [m for m in self.messages() if pred(m)]
             if found:
+                harness.note_wait("e-mail", t0, timeout)
                 return found
             time.sleep(0.2)
-        raise AssertionError("no such e-mail; got %r" % self.messages())
+        raise AssertionError("no such e-mail within %d s; got %r" % (timeout, self.messages()))
 
     def stop(self):
         self.proc.stdin.close()
@@ -105,14 +111,17 @@ def queue(server, where="1=1", *args):
     return harness.db_rows(server, "SELECT * FROM mail_queue WHERE " + where + " ORDER BY created_at", *args)
 
 
-def wait_until(fn, timeout=10):
-    deadline = time.time() + timeout
+def wait_until(fn, timeout=60):
+    """fn's first true value (liveness: see Smtp.wait_for)."""
+    t0 = time.time()
+    deadline = t0 + timeout
     while time.time() < deadline:
         v = fn()
         if v:
+            harness.note_wait("condition", t0, timeout)
             return v
         time.sleep(0.2)
-    raise AssertionError("condition not met")
+    raise AssertionError("condition not met within %d s" % timeout)
 
 
 def start_deal(server):
@@ -162,10 +171,14 @@ def test_milestone_due_reminder(server):
 
 def test_down_smtp_restart_and_delivery(server):
     provider, client, deal, title = start_deal(server)
-    # The SMTP server is down: the request is not slowed, the e-mail waits.
+    # The SMTP server is down: the request is not slowed, the e-mail waits
+    # (queued in the request, tried by the worker). The bound is loose: on
+    # a busy machine a write on PostgreSQL under ASan has taken seconds (an
+    # approval 26 s at load 20), and a closed port refuses a sender at once,
+    # so a tight one measured the machine, not this.
     t0 = time.time()
     r = client.api("POST", "/api/v1/deals/%s/messages" % deal, {"body": "邮件测试：请查收。"})
-    assert r.status == 201 and time.time() - t0 < 2, r
+    assert r.status == 201 and time.time() - t0 < 10, (r, time.time() - t0)
     rows = wait_until(lambda: [q for q in queue(server, "to_addr = ? AND category = 'message'", PROVIDER_EMAIL)
                                if q["attempts"] >= 1])
     assert rows[-1]["status"] == "queued" and rows[-1]["last_error"], rows

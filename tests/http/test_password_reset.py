@@ -7,7 +7,6 @@ carrying such a link (and verification links) keep no copy of it in the
 queue once sent, and are abandoned unsent once it expired."""
 import os
 import re
-import statistics
 import time
 
 import harness
@@ -121,9 +120,12 @@ def test_same_answer_for_unknown_address_and_throttle(server):
         assert a.status == b.status == 202 and a.body == b.body, (a, b)
         names = lambda r: sorted(k.lower() for k, _ in r.headers)
         assert names(a) == names(b), (a.headers, b.headers)
-    # No password is hashed either way: both answer quickly and alike.
-    tk, tu = statistics.median(t for _, t in k), statistics.median(t for _, t in u)
-    assert tk < 3 * tu + 0.02 and tu < 3 * tk + 0.02, (tk, tu)
+    # No password is hashed either way: both answer quickly and alike. Each
+    # side's fastest of five (asked in turns): a median of five still
+    # followed the machine's moments on a busy machine (where one PostgreSQL
+    # round trip waits behind the other lanes), the fastest is the path's cost.
+    tk, tu = min(t for _, t in k), min(t for _, t in u)
+    assert tk < 3 * tu + 0.02 and tu < 3 * tk + 0.02, (tk, tu, [t for _, t in k], [t for _, t in u])
     # The page form too: the same redirect.
     for e in (known[0], unknown[0]):
         r = Client(server).post_form("/password/forgot", {"email": e})
