@@ -152,7 +152,7 @@ async function loadPlaywright() {
     const have = Number(process.versions.node.split('.')[0]);
     if (have < need) {
       return { reason: `playwright-core ${pkg.version} needs Node.js ${need} or newer, this is ${process.versions.node}`
-        + ' (Debian 12 ships 18: install Node.js 20 or newer, see scripts/deps.sh)' };
+        + ` (Debian 12 ships 18: install Node.js ${need} or newer, see scripts/deps.sh)` };
     }
   } catch (e) {
     return { reason: `cannot read node_modules/playwright-core/package.json: ${e.message}` };
