@@ -10,13 +10,15 @@
 //   - every control a thumb aims at is at least 44 × 44 px: the header's
 //     name, search box and menu button, buttons, fields and selects, folded
 //     sections' headings, filter and period chips, the pager, the labels of
-//     checkboxes and radio buttons (what a thumb aims at; links inside
-//     running text and card titles are not measured: they sit in text);
+//     checkboxes and radio buttons (links inside running text are not
+//     measured: they sit in their sentence), and a listing card is one
+//     target: a tap anywhere on it opens the listing;
 //   - an English page shows no Chinese in its own words: labels, buttons,
 //     table heads, legends, folded headings, the tab bar (what users wrote,
 //     and names, are theirs and stay as written).
 // What the walk found and this keeps fixed: 32–41 px buttons, selects and
-// header controls, 19 px period chips, 19–26 px checkbox labels, 26 px
+// header controls, listing cards tappable only on their 20 px title line,
+// 19 px period chips, 19–26 px checkbox labels, 26 px
 // folded headings, the deal
 // process table and a 科普 image's Markdown pushing pages to 472 px, and a
 // session's "End" button one letter wide in its table cell.
@@ -55,6 +57,17 @@ function inspect() {
     const r = el.getBoundingClientRect();
     if (r.height < 43.5 || r.width < 43.5) small.push(`${name(el)} ${Math.round(r.width)}×${Math.round(r.height)}`);
   }
+  // A listing card is tapped anywhere (its title's link covers it): a tap
+  // near its bottom left corner lands on the title's link.
+  for (const card of [...document.querySelectorAll('main .listing-card')].slice(0, 3)) {
+    const link = card.querySelector('h3 a');
+    if (!link || !shown(card)) continue;
+    card.scrollIntoView({ block: 'center' });
+    const r = card.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + 6, r.bottom - 6);
+    if (!hit || hit.closest('a') !== link) small.push(`${name(link)}: only its title line is tappable (${hit ? name(hit) : 'nothing'} at the card's corner)`);
+  }
+  window.scrollTo(0, 0);
   const chinese = [];
   if (document.documentElement.lang === 'en') {
     const own = 'label, button, th, legend, summary, nav.tabbar, .btn, .pager';
