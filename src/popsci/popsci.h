@@ -200,7 +200,8 @@ int kj_popsci_expert_set(kj_db *db, const char *user_id, json_t *topics, json_t 
 json_t *kj_popsci_expert_get(kj_db *db, const char *user_id);
 /** Creates a team {name, intro, regions[]} with its creator as member. */
 int kj_popsci_team_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_err *e);
-/** Adds a member by e-mail (the team's creator or staff). */
+/** Adds a member by e-mail: the team's creator, or the staff who may
+ *  review one of its regions (any staff for a team of no region). */
 int kj_popsci_team_add(kj_db *db, json_t *user, const char *team_id, const char *email, kj_err *e);
 /** A team with members, service areas and what it did (answers given,
  *  accepted answers, content published by members; the ten latest

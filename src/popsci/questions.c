@@ -266,10 +266,14 @@ int kj_popsci_team_create(kj_db *db, json_t *user, json_t *in, char *id_out, kj_
 int kj_popsci_team_add(kj_db *db, json_t *user, const char *team_id, const char *email, kj_err *perr)
 {
     json_t *errors = perr->fields;
-    char *owner = kj_db_text(db, "SELECT created_by FROM popsci_teams WHERE id = ?", "s", team_id ? team_id : "");
-    if (!owner) { kj_ps_err(errors, "form", "err.not_found"); return kj_ps_fail(perr, KJ_E_NOT_FOUND); }
+    /* Its founder, or the staff who may review its regions (as for 科普
+     * content meant for them: kj_ps_may_review; a team for everywhere, any
+     * staff), not an operator of another center. */
+    json_t *team = kj_db_row(db, "SELECT created_by AS author_id, regions FROM popsci_teams WHERE id = ?", "s", team_id ? team_id : "");
+    if (!team) { kj_ps_err(errors, "form", "err.not_found"); return kj_ps_fail(perr, KJ_E_NOT_FOUND); }
     int st = 0;
-    if (strcmp(owner, kj_ps_or(kj_ps_uid(user))) && !kj_ps_staff(user)) { kj_ps_err(errors, "form", "err.forbidden"); st = KJ_E_FORBIDDEN; }
+    if (strcmp(kj_ps_or(kj_ps_str(team, "author_id")), kj_ps_or(kj_ps_uid(user))) && !kj_ps_may_review(user, team))
+        { kj_ps_err(errors, "form", "err.forbidden"); st = KJ_E_FORBIDDEN; }
     else {
         char *uid = kj_db_text(db, "SELECT id FROM users WHERE email = ?", "s", email ? email : "");
         if (!uid) { kj_ps_err(errors, "email", "popsci.err.user_unknown"); st = KJ_E_INVALID; }
@@ -277,7 +281,7 @@ int kj_popsci_team_add(kj_db *db, json_t *user, const char *team_id, const char 
                             "ss", team_id, uid) < 0) { kj_ps_err(errors, "form", "err.internal"); st = KJ_E_INTERNAL; }
         free(uid);
     }
-    free(owner);
+    json_decref(team);
     return kj_ps_fail(perr, st);
 }
 
