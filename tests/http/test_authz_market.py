@@ -206,3 +206,7 @@ def test_market_authorization_matrix(server):
     assert j["status"] == "published" and j["title"] != "x", j
     assert owner.api("GET", "/api/v1/eois/%s" % values["done"]).json["status"] == "declined"
     assert Client(server).api("GET", "/api/v1/studios/%s" % values["studio"]).json["name"] == "矩阵工作室"
+    # The review queue lists {sub} (成都) to the staff of its region only.
+    for role, sees in (("operator", True), ("admin", True), ("another_center", False), ("center_staff", False)):
+        queue = M.client_for(server, role).api("GET", "/api/v1/review-queue").json["items"]
+        assert (values["sub"] in [i["id"] for i in queue]) == sees, (role, sees)

@@ -128,3 +128,7 @@ def test_popsci_authorization_matrix(server):
     failures = M.run(server, POPSCI_MATRIX, values)
     assert not failures, "\n".join(failures)
     assert M.client_for(server, "anonymous").api("GET", "/api/v1/popsci/%s" % pending).status == 404
+    # The review queue lists 德阳's {ditem} to the staff of its region only.
+    for role, sees in (("center_staff", True), ("admin", True), ("operator", False), ("another_center", False)):
+        queue = M.client_for(server, role).api("GET", "/api/v1/popsci/review").json["items"]
+        assert (ditem in [i["id"] for i in queue]) == sees, (role, sees)
