@@ -212,7 +212,7 @@ json_t *kj_route_table_json(bool test_mode)
         { KJ_R_RESIDENT, "resident" } };
     static const struct { int bit; const char *name; } flags[] = {
         { KJ_NO_CSRF, "no_csrf" }, { KJ_UPLOAD, "upload" }, { KJ_UPLOAD_LARGE, "upload_large" }, { KJ_CACHE, "cache" },
-        { KJ_HEAVY, "heavy" }, { KJ_CONSENT_FREE, "consent_free" }, { KJ_STRICT, "strict" } };
+        { KJ_HEAVY, "heavy" }, { KJ_CONSENT_FREE, "consent_free" }, { KJ_STRICT, "strict" }, { KJ_RATED, "rated" } };
     json_t *out = json_array();
     for (const kj_route *r = kj_route_table(test_mode); r->pattern; r++)
         for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {

@@ -146,6 +146,7 @@ def test_the_table_lists_kind_and_access(server):
     assert routes[("GET", "/api/v1/me")]["kind"] == "api"
     assert routes[("GET", "/admin/users")]["access"] == ["admin"]
     assert routes[("GET", "/")]["access"] == "public" and "cache" in routes[("GET", "/")]["flags"]
+    assert "rated" in routes[("GET", "/api/v1/search")]["flags"]
     assert routes[("POST", "/api/v1/login")]["csrf"] is True
     assert not any(p.startswith("/__test") for _, p in routes)
     out = subprocess.run([BIN, "routes", "--json", "--test-mode"], capture_output=True, text=True, check=True, cwd=ROOT).stdout
