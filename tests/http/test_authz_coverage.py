@@ -130,6 +130,38 @@ def test_every_route_is_in_the_matrix(server):
         len(missing), "\n".join(missing))
 
 
+# The account role each matrix role signs in with (test_authz.py ROLES).
+ACCOUNT_ROLE = {"anonymous": None, "resident": "resident", "scientist": "scientist", "org_member": "org",
+                "org_plain": "org", "another_org": "org", "operator": "operator", "another_center": "operator",
+                "center_staff": "operator", "admin": "admin"}
+
+
+def test_the_matrix_agrees_with_the_table(server):
+    """A role the route table does not admit never passes in the matrix
+    (the pipeline refuses it before any handler: login for the anonymous,
+    403 otherwise), and an anonymous visitor passes only public routes.
+    An entry that expects more than the table admits is a wrong entry or a
+    table that admits too little; one that expects less is the domain's
+    own check (authz.h) and is fine."""
+    routes = route_table()
+    wrong = []
+    for mod, var, entry in matrices():
+        i = route_of(routes, entry[0], entry[1])
+        if i is None:
+            continue
+        access = routes[i]["access"]
+        for role, want in entry[3].items():
+            account = ACCOUNT_ROLE[role]
+            if access == "public" or (access == "signed-in" and account):
+                continue
+            admitted = account is not None and access != "signed-in" and account in access
+            if not admitted and want not in ("login", "forbidden", "missing"):
+                wrong.append("%s.%s: %s %s as %s expects %s, the table admits %s" % (mod, var, entry[0], entry[1], role, want, access))
+            if account is None and want != "login" and not (want == "missing" and access == "public"):
+                wrong.append("%s.%s: %s %s anonymous expects %s on a %s route" % (mod, var, entry[0], entry[1], want, access))
+    assert not wrong, "\n".join(wrong)
+
+
 def test_every_unsafe_route_checks_csrf(server):
     """The pipeline checks the CSRF token of every unsafe route the table
     does not exempt (web/app.c csrf_ok); the exemptions are named here."""
