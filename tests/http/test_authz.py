@@ -261,6 +261,8 @@ MATRIX = [
     ("POST", "/work-orders/{dwo}/act", "page", WO_SEEN_DY, {"action": "reply", "body": "矩阵回复"}),
     ("POST", "/work-orders/{wo}/attachments", "page", upload_of(WO_SEEN), {}),
     ("GET", "/work-orders/{wo}/files/{woatt}", "page", WO_FILE),
+    # A file is reached through its own order only (the 德阳 staff see {dwo}, not {wo}'s file).
+    ("GET", "/work-orders/{dwo}/files/{woatt}", "page", expect("missing")),
     ("POST", "/api/v1/work-orders", "api", SIGNED_IN, WO_NEW),
     ("GET", "/api/v1/work-orders", "api", SIGNED_IN),
     ("GET", "/api/v1/work-orders/lifecycle", "api", PUBLIC),

@@ -146,6 +146,11 @@ MARKET_MATRIX = [
     ("GET", "/files/{confatt}", "page", dict(expect("missing", scientist="ok", org_member="ok", operator="ok", admin="ok"),
                                              anonymous="missing")),
     ("GET", "/files/{draftatt}", "page", HIDDEN),
+    # A file is deleted through its own listing only: org_member owns {demand},
+    # not {lst}'s file; nobody else owns {demand}.
+    ("POST", "/listings/{demand}/attachments/{pubatt}/delete", "page", expect("forbidden", org_member="missing"), {}),
+    ("DELETE", "/api/v1/listings/{demand}/attachments/{pubatt}", "api", expect("forbidden", org_member="missing")),
+    ("GET", "/popsci/images/{confatt}", "page", {r: "missing" for r in PUBLIC}),
 ]
 
 
