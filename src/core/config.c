@@ -70,7 +70,7 @@ static const setting settings[] = {
     S("limits", "header_timeout", "KEJIYUN_HEADER_TIMEOUT", "--header-timeout", K_INT, header_timeout_s, "10", "seconds a connection has to send a request line and headers, however steadily it trickles (also how long a kept-alive connection may idle)"),
     S("limits", "body_timeout", "KEJIYUN_BODY_TIMEOUT", "--body-timeout", K_INT, body_timeout_s, "60", "seconds a request has to send its body after its headers, plus one second per body_min_rate bytes it declares"),
     S("limits", "body_min_rate", "KEJIYUN_BODY_MIN_RATE", "--body-min-rate", K_INT, body_min_rate, "16384", "slowest upload accepted in bytes per second (16 KiB/s: a 128 kbit/s mobile uplink), extending body_timeout for large bodies"),
-    S("limits", "max_fields", "KEJIYUN_MAX_FIELDS", "--max-fields", K_INT, max_fields, "200", "most form fields in one request (400 beyond)"),
+    S("limits", "max_fields", "KEJIYUN_MAX_FIELDS", "--max-fields", K_INT, max_fields, "200", "most form fields in one request (400 beyond), and most query arguments (414 beyond)"),
     S("accounts", "session_days", "KEJIYUN_SESSION_DAYS", "--session-days", K_INT, session_days, "30", "days a login stays valid"),
     S("accounts", "terms_version", "KEJIYUN_TERMS_VERSION", "--terms-version", K_STR, terms_version, "2026-1", "version of the 用户协议 (terms) in force; text from DATA/policies/terms.<lang>.md, else ROOT/data/policies/; publishing another version asks every user again at their next sign-in"),
     S("accounts", "privacy_version", "KEJIYUN_PRIVACY_VERSION", "--privacy-version", K_STR, privacy_version, "2026-1", "version of the 隐私政策 (privacy policy) in force; text from DATA/policies/privacy.<lang>.md, else ROOT/data/policies/; a new version asks again likewise"),

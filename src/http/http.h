@@ -120,8 +120,10 @@ struct kj_req {
     size_t body_limit;
     size_t nfields;
     int parse_error;            /* a kj_status: set when the body could not be taken */
-    bool bad_target;            /* the request-target encodes a NUL (%00): libmicrohttpd's decoded
+    bool bad_target;            /* the request-target holds or encodes a NUL (%00): libmicrohttpd's decoded
                                  * path or argument would end there ("/a.css%00.png" read as "/a.css") */
+    int target_error;           /* 414: more query arguments than max_fields; the query was
+                                 * never parsed (server.c, on_uri); parse_error holds it too */
     int heavy_state;            /* KJ_HEAVY routes: 0 not handed over, 1 on a worker, 2 handled */
     void *post_processor;
     kj_buf field_acc;           /* multipart: current field being accumulated */

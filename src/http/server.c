@@ -19,8 +19,12 @@
  * Limits: a request line plus headers beyond max_header bytes get 431
  * (counted here as "METHOD SP target SP version CRLF", "Name: value CRLF"
  * per header and the final CRLF; libmicrohttpd's per-connection memory
- * pool is larger, so that we, not it, draw the line); bodies beyond the
- * route's limit get 413; more than max_fields form fields get 400.
+ * pool holds twice that, so that we, not it, draw the line); a query of
+ * more than max_fields arguments gets 414 and a request target holding a
+ * NUL byte 400 (both refused before libmicrohttpd parses the query:
+ * on_uri); bodies beyond the route's limit get 413; more than max_fields
+ * form fields get 400. What libmicrohttpd itself refuses, because its pool
+ * is full, is in the note at MHD_OPTION_CONNECTION_MEMORY_LIMIT.
  *
  * Slow clients (slowloris): libmicrohttpd bounds connections in total
  * (max_conns) and per client address (max_conns_per_ip; off behind a
@@ -55,7 +59,7 @@
 /* Status codes we count per route; anything else is counted as "other". */
 static const int counted_status[] = {
     200, 201, 204, 301, 302, 303, 304, 400, 401, 403, 404, 405, 409, 410,
-    413, 415, 422, 429, 431, 500, 503,
+    413, 414, 415, 422, 429, 431, 500, 503,
 };
 /* After the pool stopped: how long the answers of the requests it held may
  * take to go out (kj_server_stop). */
@@ -74,7 +78,8 @@ typedef struct kj_conn {
     int fd;
     int64_t deadline_us;   /* kj_mono_us() by which the current phase must end; 0 = none */
     size_t target_len;     /* raw request-target length of the current request */
-    bool nul_in_target;    /* it encodes a NUL ("%00"): refused (kj_req.bad_target) */
+    bool nul_in_target;    /* it holds or encodes a NUL ("%00"): refused (kj_req.bad_target) */
+    int target_error;      /* 414 (more query arguments than max_fields) or 0 */
     bool reaped;
 } kj_conn;
 
@@ -249,16 +254,64 @@ static void *reaper_main(void *arg)
     return NULL;
 }
 
+/* Does the request target end at p? libmicrohttpd 0.9.x hands the target
+ * over inside its request line: the space before "HTTP/d.d" and the line
+ * end are NULs by then, and the version has been checked to be exactly
+ * those 8 bytes (parse_initial_message_line, read in its 0.9.75 source).
+ * A NUL elsewhere is the client's: 0.9.x keeps it, and still finds the
+ * query after it. Reads go byte by byte and stop at the first mismatch, so
+ * they never pass the version's own NUL. From 1.0 on a NUL in the request
+ * line closes the connection before this point, so the first NUL ends it. */
+static bool target_ends_at(const char *p)
+{
+#if MHD_VERSION >= 0x01000000
+    return *p == '\0';
+#else
+    return p[0] == '\0' && p[1] == 'H' && p[2] == 'T' && p[3] == 'T' && p[4] == 'P' && p[5] == '/' &&
+           p[6] >= '0' && p[6] <= '9' && p[7] == '.' && p[8] >= '0' && p[8] <= '9' && p[9] == '\0';
+#endif
+}
+
+/* Header fields and cookies the connection pool has records for beyond
+ * the query's max_fields (see MHD_OPTION_CONNECTION_MEMORY_LIMIT); what
+ * the read buffer does not use serves as records too. */
+#define HEADER_RECORDS 256
+
 /* libmicrohttpd reports the raw request target (with its query) as soon as
- * the request line is read: its length counts toward max_header. The
- * return value becomes the request's context, which must start NULL. */
+ * the request line is read, before it splits the query: its length counts
+ * toward max_header. libmicrohttpd stores a 64-byte record in the
+ * connection's pool for every query argument (one per "&", even empty),
+ * and when the pool runs out there it neither answers nor lets us answer
+ * (0.9.75 overwrites its own error state and closes the connection or
+ * leaves it hanging). So a query of more than max_fields arguments, or a
+ * target holding a NUL byte, is cut off right after its "?" here — the
+ * only moment anything can stop libmicrohttpd from parsing it — and the
+ * request is answered 414 (target_error) or 400 (bad_target, as for an
+ * encoded NUL). The target sits in
+ * libmicrohttpd's own read buffer, which it clobbers itself while parsing
+ * (the 'const' is the callback's signature, not the memory's). The return
+ * value becomes the request's context, which must start NULL. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    kj_conn *c = conn_of(conn);
-    if (c) {   /* only this connection's thread touches it */
-        c->target_len = uri ? strlen(uri) : 0;
-        c->nul_in_target = uri && strcasestr(uri, "%00");
+    kj_server *s = cls;
+    kj_conn *c = conn_of(conn);   /* only this connection's thread touches it */
+    if (!c) return NULL;
+    c->target_len = 0;
+    c->target_error = 0;
+    c->nul_in_target = false;
+    if (!uri) return NULL;
+    const char *p = uri, *query = NULL;
+    size_t args = 0;
+    bool nul = false;
+    for (; !target_ends_at(p); p++) {
+        if (*p == '?' && !query) { query = p; args = 1; }
+        else if (*p == '&' && query) args++;
+        else if (*p == '\0') nul = true;
     }
+    c->target_len = (size_t)(p - uri);
+    c->nul_in_target = nul || strcasestr(uri, "%00");
+    if (args > s->cfg.max_fields) c->target_error = 414;
+    if (query && (nul || c->target_error)) ((char *)query)[1] = '\0';
     return NULL;
 }
 
@@ -672,6 +725,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         start_request(s, req);
         if (s->cfg.max_header && header_bytes(conn, c, method, version) > s->cfg.max_header)
             req->parse_error = 431;   /* answered once the body (if any) has been skipped */
+        else if (c && c->target_error)
+            req->parse_error = req->target_error = c->target_error;   /* its query was cut off (on_uri) */
         /* The body is due body_timeout from now, plus a second per
          * body_min_rate bytes it may still bring (what it declares, up to
          * the route's limit: a refused body is skipped at the same pace). */
@@ -794,22 +849,40 @@ kj_server *kj_server_start(const kj_server_config *cfg, char *err, size_t errlen
      * a per-address limit would cap the whole site, so the proxy bounds
      * its clients instead (see README, "Slow clients"). */
     unsigned per_ip = cfg->trust_proxy ? 0 : (unsigned)cfg->max_conns_per_ip;
-    /* The memory pool holds the request line and headers, a 64-byte record
-     * for every header and query argument (a record per "&" of "/?&&&…":
-     * up to one per byte of the line), the response's header buffer and the
-     * first body bytes. Sized for the worst case so that our count (431)
-     * decides, never libmicrohttpd's pool: with max_header + 16 KiB, 250
-     * empty query arguments (500 bytes) were enough to make it close the
-     * connection unanswered (found by tests/fuzz, request target). A pool
-     * this large is mapped, not touched: a connection costs the pages its
-     * request really fills (a few KiB for an ordinary request). */
+    /* libmicrohttpd's per-connection memory pool holds the request line and
+     * headers as read, a 64-byte record per header field, cookie and query
+     * argument, a copy of the Cookie header, then the response's header
+     * and the first body bytes. libmicrohttpd 0.9.75 zeroes the WHOLE pool
+     * after every request on a kept-alive connection (MHD_pool_reset), so
+     * its size is paid at every request and stays resident while the
+     * connection is open. Until 05fa63f it was 64 x max_header + 64 KiB
+     * (1.1 MB), for a record per byte of a query of empty arguments: the
+     * zeroing was 11.6 % of the server's CPU on the signed-in browse page
+     * (perf, PostgreSQL, 100k) and 1,000 kept-alive connections held
+     * 1.09 MB each. Now a query beyond max_fields arguments never reaches
+     * libmicrohttpd's parser (on_uri), so the pool is sized for what our
+     * limits let through: max_header twice (the block, a cookie copy),
+     * records for max_fields arguments and HEADER_RECORDS header fields and
+     * cookies, and 16 KiB for the response's header and the first body
+     * bytes: 76.5 KiB at the defaults, 73 KiB resident per kept-alive
+     * connection (measured at 1,000).
+     * libmicrohttpd still answers by itself, with its own 431 page, and
+     * closes the connection when its pool runs out first: a header block
+     * far beyond max_header (ours up to about 64 KB, its own beyond), or
+     * more header fields than the pool's records (about 1,000 empty ones in
+     * one request; real clients send 10-30). A target that hides a NUL
+     * followed by "HTTP/d.d" and NUL, then a query, is the one request left
+     * unanswered (on_uri cannot see past it): the header deadline closes it.
+     * MHD_OPTION_CONNECTION_MEMORY_INCREMENT only sets how the read buffer
+     * grows; it changes none of this. */
+    size_t pool = 2 * cfg->max_header + 64 * (cfg->max_fields + HEADER_RECORDS) + 16 * 1024;
     s->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
         0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header * 64 + 64 * 1024,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_CONNECTION_LIMIT, total,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,

@@ -384,7 +384,7 @@ static const char *status_title_key(int status)
 {
     static const struct { int status; const char *key; } titles[] = {
         { 400, "err.http.400" }, { 401, "err.http.401" }, { 403, "err.http.403" }, { 404, "err.http.404" },
-        { 405, "err.http.405" }, { 409, "err.http.409" }, { 413, "err.http.413" }, { 415, "err.http.415" },
+        { 405, "err.http.405" }, { 409, "err.http.409" }, { 413, "err.http.413" }, { 414, "err.http.414" }, { 415, "err.http.415" },
         { 422, "err.http.422" }, { 429, "err.http.429" }, { 431, "err.http.431" }, { 500, "err.http.500" },
         { 503, "err.http.503" },
     };
@@ -652,6 +652,7 @@ static void dispatch(kj_req *req)
     pick_language(req);
     if (req->parse_error == 431) { kj_error(req, 431, "err.headers.too_large"); return; }
     if (req->bad_target) { kj_error(req, 400, "err.url.nul"); return; }
+    if (req->target_error == 414) { kj_error(req, 414, "err.query.too_many"); return; }   /* its query was never parsed */
     if (!req->method) { kj_error(req, 405, NULL); return; }
     if (!req->route) {
         int allowed = 0;
