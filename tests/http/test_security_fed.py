@@ -10,6 +10,7 @@ import http.server
 import os
 import threading
 import time
+import urllib.parse
 
 from harness import Client, db_exec
 
@@ -98,3 +99,40 @@ def test_a_metadata_address_is_never_connected_to(server):
     finally:
         parked.close()
         admin.api("POST", "/api/v1/federation/peers/%s/suspend" % peer(admin, key)["id"], {"reason": "测试结束"})
+
+
+def test_a_peers_text_is_shown_as_text(server):
+    """What a peer sends is text, whatever it looks like: a listing whose
+    title, summary and description carry markup and script arrives, and its
+    page, the search results and the API show it escaped; the description's
+    Markdown keeps no javascript: link and no raw HTML."""
+    from test_federation import FakePeer   # a signing peer of the test's own
+    fake = FakePeer()
+    admin = Client(server)
+    admin.login_as("admin")
+    run = "%x" % (int(time.time() * 1000) & 0xffffff)
+    try:
+        assert admin.api("POST", "/api/v1/federation/peers", {"url": "http://127.0.0.1:%d" % fake.port,
+                                                              "public_key": fake.pk}).status == 201
+        item = fake.item(title="远程<script>alert(1)</script>成果" + run)
+        item["data"]["summary"] = "摘要<img src=x onerror=alert(2)>"
+        item["data"]["description"] = "[点我](javascript:alert(3)) <script>alert(4)</script> <iframe src=//evil.example></iframe>"
+        from test_federation import sign_obj
+        item.pop("signature", None)
+        item = sign_obj(item, fake.key)
+        fake.items = [item]
+        anon = Client(server)
+        wait_for("the peer's listing", lambda: anon.api("GET", "/api/v1/listings/" + item["id"]).status == 200, 30)
+        page = anon.get("/listings/" + item["id"]).text
+        for raw in ["<script>alert", "<img src=x", "javascript:alert", "<iframe"]:
+            assert raw not in page, raw
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        results = anon.get("/search?q=" + urllib.parse.quote("远程成果" + run)).text
+        assert "<script>alert" not in results and "<img src=x" not in results
+        api = anon.api("GET", "/api/v1/listings/" + item["id"])
+        assert api.header("Content-Type").startswith("application/json") and api.json["title"].startswith("远程<script>")
+    finally:
+        fake.close()
+        p = next((p for p in admin.api("GET", "/api/v1/federation/peers").json["items"] if p["public_key"] == fake.pk), None)
+        if p:
+            admin.api("POST", "/api/v1/federation/peers/%s/suspend" % p["id"], {"reason": "测试结束"})
