@@ -190,6 +190,11 @@ static bool thread_member(kj_db *db, const char *thread_id, const char *user_id)
            kj_db_int(db, 0, "SELECT count(*) FROM thread_members WHERE thread_id = ? AND user_id = ?", "ss", thread_id, user_id) > 0;
 }
 
+bool kj_thread_is_member(kj_db *db, const char *thread_id, const char *user_id)
+{
+    return thread_id && user_id && thread_member(db, thread_id, user_id);
+}
+
 #define MSG_COLS "m.id, m.body, m.created_at, m.sender_id, u.name AS sender_name, (m.sender_id = ?) AS mine " \
                  "FROM messages m JOIN users u ON u.id = m.sender_id "
 

@@ -232,6 +232,10 @@ json_t *kj_thread_page(kj_db *db, json_t *user, const char *thread_id, const cha
  *  NULL), or -1 with *fail. */
 int kj_thread_post(kj_db *db, json_t *user, const char *thread_id, const char *body, char *id_out,
                    kj_err *fail);
+/** Whether user_id takes part in thread_id's conversation (the EOI's sender
+ *  and whoever accepted it; the listing's owner; a deal's broker). Another
+ *  member of the listing's studio sees the EOI but not its conversation. */
+bool kj_thread_is_member(kj_db *db, const char *thread_id, const char *user_id);
 /** One message of a thread user is a member of, or NULL. */
 json_t *kj_thread_message(kj_db *db, json_t *user, const char *message_id);
 /** The user's threads with unread counts. */

@@ -647,6 +647,10 @@ void kj_page_eoi(kj_req *req)
     char *deal = kj_deal_of_eoi(kj_req_db(req), kj_jstr(e, "id"));
     if (deal) json_object_set_new(e, "deal_id", json_string(deal));
     free(deal);
+    /* The conversation and the deal are their parties': another member of
+     * the listing's studio, who may see the EOI, would follow those links to 404. */
+    json_object_set_new(e, "in_thread", json_boolean(kj_thread_is_member(kj_req_db(req), kj_jstr(e, "thread_id"),
+                                                                         kj_user_id(req->user))));
     kj_render(req, 200, "eoi_detail", e);
 }
 

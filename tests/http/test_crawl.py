@@ -7,7 +7,9 @@ Found by the walk and fixed with this module: the service desk linked
 every deal without a broker (404 for the operator: a deal is its
 parties'), the statistics page's breadcrumb linked the province above an
 operator's city (403), the all-meetings page of an event linked its
-organizer to an agenda only participants have (403), a 揭榜 list offered
+organizer to an agenda only participants have (403) and to the meetings'
+deals (404), an EOI led another member of the listing's studio to its
+conversation and deal (404: they are the accepter's and the sender's), a 揭榜 list offered
 residents the entry form they may not use (403), and the audit log showed
 center and event actions as codes (center.create, event.publish).
 
@@ -35,15 +37,22 @@ SEEDS = {
                  "/events/new", "/org-requests"],
     "admin": ["/admin/users", "/admin/audit", "/admin/instance", "/admin/federation", "/admin/import", "/centers/new",
               "/stats", "/desk"],
+    # A member of a studio (川味发酵食品工作室) whose listing's EOI another
+    # member accepted: he sees the EOI, not its conversation or deal.
+    "studio_member": ["/eois", "/deals", "/studios/mine", "/dashboard"],
     "resident": ["/popsci/feed", "/popsci/questions/new", "/popsci/profile", "/popsci/teams", "/work-orders/new",
                  "/dashboard"],
 }
 KEYS = catalog_keys()
+# Demo people beyond harness.DEMO's roles.
+PEOPLE = {"studio_member": ("he.jianguo@demo.kejiyun.cn", "Demo-2026!")}
 
 
 def walk(server, role, lang):
     c = Client(server)
-    if role:
+    if role in PEOPLE:
+        c.login(*PEOPLE[role])
+    elif role:
         c.login_as(role)
     visited, problems = crawl(c, SEEDS[None if role is None else role] + ["/"], lang, keys=KEYS)
     who = role or "a visitor"
@@ -74,6 +83,10 @@ def test_service_center_staff(server):
 
 def test_administrator_in_english(server):
     walk(server, "admin", "en")
+
+
+def test_studio_member(server):
+    walk(server, "studio_member", "zh-CN")
 
 
 def test_resident(server):
