@@ -12,8 +12,8 @@ import re
 import time
 import urllib.parse
 
-from harness import Client, db_exec
-from test_market_lifecycle import RUN, publish, set_clock_offset, user
+from harness import Client, db_exec, db_rows
+from test_market_lifecycle import DAY_MS, RUN, create, publish, set_clock_offset, user
 
 SERVER_ARGS = ["--page-cache-ms", "60000"]
 MARK = "PGC%s" % RUN
@@ -151,3 +151,30 @@ def test_an_outside_write_shows_after_the_ttl_or_on_request(server):
     set_clock_offset(server, 61 * 1000)   # older than the time to live now
     assert "第三标题" in anon.get(browse(mark, sort="newest")).text
     set_clock_offset(server, 0)
+
+
+def test_an_idle_job_round_ends_no_cached_page(server):
+    """The jobs write only when they have something to do: a round with
+    nothing new (a tick after the escalation of a listing waiting for
+    review was recorded) ends no cached page. The escalation job began and
+    committed a transaction for every step already recorded, every round,
+    and a commit ends every cached page: each minute after any item had
+    waited past its first review deadline, and with it any test that
+    repeats a page (test_server_timing retried its pair for that)."""
+    sci = user(server, "scientist")
+    waiting = create(sci, "achievement", submit=True, title="%s-待审-%d" % (MARK, int(time.time())))["id"]
+    # Submitted a month ago (behind kejiyun's back: no cached page ends, and
+    # the clock stays, so the statistics are not due).
+    db_exec(server, ("UPDATE listings SET updated_at = updated_at - ? WHERE id = ?", 30 * DAY_MS, waiting))
+    r = Client(server).api("POST", "/__test/tick", {})
+    assert r.status == 200 and r.json["changed"] >= 1, r
+    steps = db_rows(server, "SELECT level FROM review_escalations WHERE item_id = ?", waiting)
+    assert len(steps) >= 1, steps                               # its escalations recorded
+    quiet(server)
+    anon = Client(server)
+    anon.get(browse(MARK + "-idle"))
+    h0, m0 = counts(server)
+    r = Client(server).api("POST", "/__test/tick", {})
+    assert r.status == 200 and r.json["changed"] == 0, r         # nothing new to do
+    anon.get(browse(MARK + "-idle"))
+    assert counts(server) == (h0 + 1, m0), (h0, m0, counts(server))
