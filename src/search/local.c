@@ -37,6 +37,8 @@ struct kj_search_local {
     int nrecent, caprecent;
     int64_t cursor;              /* the copy's cursor as last read or written */
     atomic_int building;         /* a full build is in progress */
+    atomic_int caught_up;        /* the tailer read the outbox to its end once since start */
+    atomic_int failures;         /* the tailer's rounds failed in a row (0: the last one worked) */
     atomic_llong builds, last_build_ms, last_applied_at_ms, applied, own;
     _Atomic(pthread_t) builder;  /* the thread that builds (its index writes go to the copy) */
     pthread_mutex_t wake_lock;   /* guards wake, stop, running */
@@ -304,7 +306,6 @@ typedef struct {
     struct kj_search_local *L;
     kj_db *db;
     int64_t now;
-    int64_t read_to;   /* the highest seq this round read after the cursor */
     int applied, read, own;
     bool all, failed;
 } apply_ctx;
@@ -321,8 +322,11 @@ static int apply_one(void *ctx, int64_t seq, const char *doc_id, const char *doc
     struct kj_search_local *L = a->L;
     a->read++;
     /* Seen lately (this round's first pass included): the look-back is for
-     * entries that committed late, not for those applied a moment ago. */
-    if ((seq <= L->cursor || seq <= a->read_to) && seen_lately(L, seq)) return 0;
+     * entries that committed late, not for those applied a moment ago. An
+     * entry past the cursor too: the look-back may have applied it ahead
+     * of the cursor (it reads by time), reading the document after the
+     * entry had committed; a node catching up re-applied a page of those. */
+    if (seen_lately(L, seq)) return 0;
     bool own = false;
     if (token) {
         /* Written by this node, and its copy took it then (kj_search_local_own). */
@@ -364,7 +368,7 @@ static int catch_up(struct kj_search_local *L, kj_db *db, bool *more)
     for (int i = 0; i < L->nrecent; i++)
         if (L->recent[i].at_ms >= now - KJ_SEARCH_OUTBOX_LOOKBACK_MS - 5000) L->recent[keep++] = L->recent[i];
     L->nrecent = keep;
-    apply_ctx a = { L, db, now, 0, 0, 0, 0, false, false };
+    apply_ctx a = { L, db, now, 0, 0, 0, false, false };
     if (kj_db_begin(l)) { kj_search_local_check(db, l); return -1; }
     /* The entries after the cursor, a page at a time; then, apart, those
      * of the look-back window that committed late (most were applied:
@@ -372,7 +376,6 @@ static int catch_up(struct kj_search_local *L, kj_db *db, bool *more)
      * the new ones behind a full page. */
     int64_t top = kj_search_outbox_read(db, L->cursor, 0, 1000, apply_one, &a);
     *more = a.read >= 1000;
-    a.read_to = top;
     int rc = top < 0 || a.failed ? -1 : 0;
     if (rc == 0 && kj_search_outbox_read(db, INT64_MAX, now - KJ_SEARCH_OUTBOX_LOOKBACK_MS, 20000, apply_one, &a) < 0) rc = -1;
     if (rc == 0 && a.failed) rc = -1;
@@ -444,7 +447,11 @@ static void *tailer(void *arg)
         kj_store_release(L->shared, db);
         /* A failure is logged by the store; say it once per run of them. */
         if (n < 0 && failures++ == 0) kj_log_error("search: applying the search outbox failed (tried again every second)");
-        if (n >= 0) failures = 0;
+        if (n >= 0) {
+            failures = 0;
+            atomic_store(&L->caught_up, 1);   /* read to the end: the node may serve search (/readyz) */
+        }
+        atomic_store(&L->failures, failures);
         pthread_mutex_lock(&L->wake_lock);
         if (L->stop || L->wake) continue;
         struct timespec until;
@@ -460,6 +467,16 @@ int kj_search_local_start(kj_store *s)
 {
     struct kj_search_local *L = local_of_store(s);
     if (!L || L->running) return 0;
+    /* One round before the node listens (a page of the outbox at most):
+     * what was written while it was down is usually less, and then the
+     * node is ready as soon as it listens. A node that was away longer
+     * (more than a page) listens at once, the tailer goes on reading, and
+     * /readyz says "catching_up" (not ready) until it has read to the end. */
+    kj_db *db = kj_store_acquire(s);
+    bool more = false;
+    int n = catch_up_locked(L, db, &more);
+    kj_store_release(s, db);
+    if (n >= 0 && !more) atomic_store(&L->caught_up, 1);
     /* A store without listening (none here) still polls. */
     (void)kj_store_subscribe(s, KJ_SEARCH_CHANNEL, on_signal, L);
     L->stop = false;
@@ -501,11 +518,22 @@ void kj_search_local_prune(kj_db *db)
     }
 }
 
+/* Rounds failed in a row before the node stops saying it is ready (about
+ * a second each): one failed round is a blip the next one mends. */
+#define FAILING_ROUNDS 3
+
 json_t *kj_search_local_status(kj_store *s)
 {
     struct kj_search_local *L = local_of_store(s);
     if (!L) return NULL;
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s}", "state", atomic_load(&L->building) ? "building" : "ready",
+    /* Serving: a background rebuild keeps the old copy answering (ready);
+     * a copy still reading what was written while its node was away, or
+     * one that cannot follow the outbox, would answer search without
+     * changes every other node shows (not ready). */
+    bool caught_up = atomic_load(&L->caught_up), failing = atomic_load(&L->failures) >= FAILING_ROUNDS;
+    const char *state = !caught_up ? "catching_up" : failing ? "failing" : atomic_load(&L->building) ? "building" : "ready";
+    bool serving = caught_up && !failing;
+    return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:s}", "state", state, "serving", serving,
                      "cursor", (json_int_t)__atomic_load_n(&L->cursor, __ATOMIC_RELAXED), "applied", (json_int_t)atomic_load(&L->applied),
                      "own", (json_int_t)atomic_load(&L->own),
                      "builds", (json_int_t)atomic_load(&L->builds), "last_build_ms", (json_int_t)atomic_load(&L->last_build_ms),

@@ -51,6 +51,12 @@
  * the job leader's drain catches its copy up first, which waits for a
  * build on that node to end).
  *
+ * Ready (/readyz): after the first build, a node reads the outbox entries
+ * written while it was down; it is ready once it has read to the end (one
+ * page is read before it listens, so a short absence costs nothing), and
+ * stops being ready while its tailer fails round after round: a node whose
+ * copy lags answers search without what every other node shows.
+ *
  * Cursor, format: in the file's meta table (search_outbox_seq,
  * search_format), written in the transaction of what they describe.
  * Pruning: the leader deletes entries older than KJ_SEARCH_OUTBOX_KEEP_MS
@@ -124,7 +130,8 @@ int kj_search_local_start(kj_store *s);
 void kj_search_local_stop(kj_store *s);
 /** The leader's pruning of old outbox entries (best effort). */
 void kj_search_local_prune(kj_db *db);
-/** {state ("ready"/"building"), cursor (the last outbox seq applied),
+/** {state ("ready", "building", "catching_up" or "failing"), serving
+ *  (whether the node should get traffic: caught up and following), cursor (the last outbox seq applied),
  *  applied (entries applied since start), own (entries skipped since
  *  start: this node had applied them), builds, last_build_ms, path}
  *  for /readyz; NULL when s has no copy. New ref. */

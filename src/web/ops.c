@@ -41,13 +41,17 @@ void kj_ops_readyz(kj_req *req)
     bool draining = atomic_load(&app->draining);
     bool alive = kj_figures_db_alive(db);
     bool current = alive && kj_store_schema_current(db);
-    bool ready = !draining && alive && current;
+    /* A node's copy of the search index (search/local.h) answers search
+     * only once it has read what was written while the node was down, and
+     * while it keeps up with the outbox: a node that cannot answer search
+     * as the others do gets no traffic. "building": a background rebuild,
+     * the old copy still answers (ready). */
+    json_t *search = kj_search_local_status(app->store);
+    bool search_ok = !search || json_is_true(json_object_get(search, "serving"));
+    bool ready = !draining && alive && current && search_ok;
     json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:b}", "status", ready ? "ready" : "not_ready",
                           "database", alive ? "ok" : "unreachable", "schema", !alive ? "unknown" : current ? "current" : "behind",
                           "draining", draining, "node", kj_store_node_id(app->store), "leader", kj_store_leader_known(app->store));
-    /* A node's copy of the search index (search/local.h): "building" while
-     * a rebuild runs (the old copy still answers, so the node stays ready). */
-    json_t *search = kj_search_local_status(app->store);
     if (search) json_object_set(o, "search", json_object_get(search, "state"));
     json_decref(search);
     kj_resp_header(req, "Cache-Control", "no-store");

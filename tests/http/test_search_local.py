@@ -268,3 +268,53 @@ def test_a_demand_approved_during_a_rebuild_is_matched_with_its_own_terms(server
         print("NOTE: the demand approved during a rebuild was matched %.2f s after the rebuild" % t)
     finally:
         s.cleanup()
+
+
+def test_a_restarted_node_is_ready_once_its_copy_has_read_what_it_missed(server):
+    """A node that was down while others wrote reads their outbox entries
+    when it starts: a page before it listens, the rest after. Until it has
+    read to the end it is not ready (/readyz 503, search "catching_up"), so
+    a balancer sends it nothing it would answer from an old copy; once it
+    is ready, it finds what was written while it was away."""
+    if not pg(server):
+        return
+    s = Server()
+    try:
+        owner, admin = Client(s), Client(s)
+        owner.login_as("scientist")
+        admin.login_as("admin")
+        stamp = int(time.time() * 1000) % 10 ** 9
+        old, new = "awayold%d" % stamp, "awaynew%d" % stamp
+        lid = new_listing(owner, "achievement", "停机期间改名的巡检无人机 %s" % old, "输电线路巡检无人机。", ["巡检"])
+        approve(admin, lid)
+        s.stop()
+        # While it is down, the others write: many entries (each other
+        # published listing eight times: a page of them is read before the
+        # node listens, the rest after), the renamed listing's last (an
+        # entry reads the document as it is now: any earlier one of it
+        # would bring the new title at once), written a minute ago (older
+        # than the tailer's look-back, which re-reads the last 10 s).
+        now = int(time.time() * 1000) - 60000
+        db_exec(s, ("INSERT INTO search_outbox(doc_id, doc_kind, at) SELECT l.id, 'listing', ? FROM listings l "
+                    "CROSS JOIN generate_series(1, 8) g WHERE l.status = 'published' AND l.id <> ? ORDER BY g, l.id", now, lid),
+                ("UPDATE listings SET title = ? WHERE id = ?", "停机期间改名的巡检无人机 " + new, lid),
+                ("INSERT INTO search_outbox(doc_id, doc_kind, at) VALUES (?, 'listing', ?)", lid, now))
+        s2 = Server(data_dir=s.dir, demo=False)
+        try:
+            seen, t0 = [], time.time()
+            while time.time() - t0 < 120:
+                r = Client(s2).get("/readyz")
+                seen.append((r.status, r.json.get("search")))
+                if r.status == 200:
+                    break
+                assert r.json["search"] == "catching_up" and r.json["database"] == "ok", r.json
+                time.sleep(0.05)
+            assert seen[-1][0] == 200, seen[-3:]
+            # Ready: the copy has what was written while the node was away.
+            assert [h["id"] for h in answer(s2, new)["items"]] == [lid]
+            assert answer(s2, old)["total"] == 0
+            print("NOTE: not ready (catching up) for %d checks, %.2f s after it answered /healthz" % (len(seen) - 1, time.time() - t0))
+        finally:
+            s2.stop()
+    finally:
+        s.cleanup()
