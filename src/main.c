@@ -1030,6 +1030,15 @@ static int cmd_backup(int argc, char **argv)
 
 typedef struct { const char *archive; json_t *manifest; } restore_ctx;
 
+/* After the files are in place, on either backend: the deal log's hash
+ * chain is verified (kj_ledger_verify, as `kejiyun audit verify` does) and
+ * the restore is recorded in the restored instance's audit log, a broken
+ * chain with it. A broken chain does not undo the restore: the database is
+ * in place already (SQLite: from the archive; PostgreSQL: by pg_restore,
+ * which kejiyun cannot undo), the backup may be the only one there is,
+ * and the changed entry is evidence to keep, not to throw away. It is
+ * reported, recorded (ledger_broken in the audit row), and the command
+ * exits 1, so that a script notices. */
 static int do_restore_check(kj_app *app, kj_db *db, void *ctx)
 {
     restore_ctx *r = ctx;
@@ -1038,16 +1047,64 @@ static int do_restore_check(kj_app *app, kj_db *db, void *ctx)
     int64_t n = kj_ledger_verify(db, &bad_seq, bad_id, why, sizeof why);
     if (n < 0) printf("deal log BROKEN at entry seq %lld (id %s): %s\n", (long long)bad_seq, *bad_id ? bad_id : "?", why);
     else printf("deal log intact: %lld entries verified\n", (long long)n);
-    json_t *detail = json_pack("{s:s, s:O, s:O, s:I}", "archive", r->archive, "created_at_ms",
+    json_t *detail = json_pack("{s:s, s:O, s:O, s:I, s:s}", "archive", r->archive, "created_at_ms",
                                json_object_get(r->manifest, "created_at_ms") ? json_object_get(r->manifest, "created_at_ms") : json_null(),
                                "from_instance", json_object_get(r->manifest, "instance_id") ? json_object_get(r->manifest, "instance_id") : json_null(),
-                               "ledger_entries", (json_int_t)n);
+                               "ledger_entries", (json_int_t)n, "backend", kj_db_store(db)->be->name);
+    if (n < 0) json_object_set_new(detail, "ledger_broken", json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)bad_seq, "id", bad_id, "why", why));
     int a = kj_db_begin(db) ? -1 : kj_audit_write(db, NULL, "instance.restore", "instance", kj_instance_self_id(), "", detail);
     if (a == 0) a = kj_db_commit(db);
     else kj_db_rollback(db);
     json_decref(detail);
     if (a) { fprintf(stderr, "kejiyun: restore: the audit record failed: %s\n", kj_db_errmsg(db)); return 1; }
-    return n < 0 ? 1 : 0;
+    if (n < 0) {
+        fprintf(stderr, "kejiyun: restore: done, but the deal log's hash chain is broken at entry seq %lld: an entry was changed, "
+                "deleted or moved after it was written. The restore is recorded with the break (audit log, instance.restore); "
+                "compare with an older backup before the instance serves again\n", (long long)bad_seq);
+        return 1;
+    }
+    return 0;
+}
+
+/* The database a restore on PostgreSQL puts the files beside. */
+typedef struct { const kj_store_backend *be; const char *location; int64_t version; char instance[64]; } restore_db;
+
+/* On PostgreSQL the database comes back first, by pg_restore (from
+ * pg_dump -Fc) or pgBackRest (docs/deploy.md); kejiyun restore then puts
+ * the files beside it. Asked before any file moves: the database must
+ * hold this backup's instance. An empty one (the pg_restore step
+ * forgotten) would be migrated into a new, empty instance with the old
+ * instance's files; another instance's would get files that are not its
+ * own. Either is refused, and nothing changes. */
+static int restore_db_check(void *ctx, json_t *manifest, char *err, size_t errlen)
+{
+    restore_db *r = ctx;
+    if (json_is_object(json_object_get(manifest, "database"))) {
+        snprintf(err, errlen, "this backup holds a SQLite database (kejiyun.db), and --db names PostgreSQL: restore it without "
+                 "--db (or with --db sqlite:PATH), then move it with kejiyun migrate-data --to postgresql://…; nothing was changed");
+        return -1;
+    }
+    char why[512];
+    kj_store *s = kj_store_open(r->be, r->location, 1, NULL, NULL, why, sizeof why);
+    if (!s) { snprintf(err, errlen, "cannot open the database --db names: %s; nothing was changed", why); return -1; }
+    kj_db *db = kj_store_acquire(s);
+    int rc = kj_store_probe(db, &r->version, r->instance, sizeof r->instance, why, sizeof why);
+    kj_store_release(s, db);
+    kj_store_close(s);
+    const char *want = json_string_value(json_object_get(manifest, "instance_id"));
+    if (rc) snprintf(err, errlen, "%s; nothing was changed", why);
+    else if (r->version == 0 || !*r->instance) {
+        snprintf(err, errlen, "the database --db names holds no kejiyun instance (%s): restore the database first, with "
+                 "pg_restore from the pg_dump -Fc taken with this backup (or with pgBackRest), then run kejiyun restore again "
+                 "(docs/deploy.md); nothing was changed", r->version == 0 ? "no kejiyun tables" : "tables, but no instance in them");
+        rc = -1;
+    } else if (want && *want && strcmp(want, r->instance)) {
+        snprintf(err, errlen, "the database --db names holds instance %s, and this backup was taken from instance %s: "
+                 "restore the pg_dump taken with this backup (pg_restore into a new database) and name that one with --db; "
+                 "nothing was changed", r->instance, want);
+        rc = -1;
+    }
+    return rc;
 }
 
 /* restore FILE [--data DIR] [--db URL] [--force] */
@@ -1069,8 +1126,14 @@ static int cmd_restore(int argc, char **argv)
     if (load_config(&cfg, n, argv)) return 2;
     char file[2048], err[1024];
     sqlite_file(&cfg, file, sizeof file);
+    /* Not SQLite: the database was restored on its own (restore_db_check). */
+    restore_db rdb = { 0 };
+    if (!*file && !(rdb.be = kj_store_backend_for(cfg.db, &rdb.location))) {
+        fprintf(stderr, "kejiyun: restore: --db %s: not a database URL (sqlite:PATH or postgresql://…)\n", cfg.db);
+        return 2;
+    }
     json_t *m = NULL;
-    if (kj_backup_restore(archive, cfg.data, *file ? file : NULL, force, &m, err, sizeof err)) {
+    if (kj_backup_restore(archive, cfg.data, *file ? file : NULL, force, *file ? NULL : restore_db_check, &rdb, &m, err, sizeof err)) {
         fprintf(stderr, "kejiyun: restore: %s\n", err);
         return 1;
     }
@@ -1079,14 +1142,16 @@ static int cmd_restore(int argc, char **argv)
     printf("restored %zu files%s into %s from %s (taken %s by kejiyun %s)\n", json_array_size(json_object_get(m, "files")),
            *file ? " and the database" : "", cfg.data, archive, taken, json_string_value(json_object_get(m, "kejiyun")));
     if (!*file)
-        printf("The database is on PostgreSQL: restore it with pg_restore (from pg_dump -Fc) or pgBackRest before starting kejiyun.\n");
+        printf("database: %s, instance %s at schema version %lld (restored beforehand, by pg_restore or pgBackRest)\n",
+               rdb.be->name, rdb.instance, (long long)rdb.version);
     if (*file && kj_sqlite_file_check(file, err, sizeof err)) {
         fprintf(stderr, "kejiyun: restore: the restored database fails its check: %s\n", err);
+        json_decref(m);
         return 1;
     }
     if (*file) printf("database integrity_check: ok\n");
     restore_ctx r = { archive, m };
-    int rc = *file ? with_store(n, argv, do_restore_check, &r) : 0;
+    int rc = with_store(n, argv, do_restore_check, &r);
     json_decref(m);
     return rc;
 }

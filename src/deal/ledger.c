@@ -67,7 +67,8 @@ int64_t kj_ledger_verify(kj_db *db, int64_t *bad_seq, char *bad_id, char *why, s
     int64_t result = 0;
     *bad_seq = 0;
     if (bad_id) bad_id[0] = 0;
-    while (kj_stmt_step(db, st) == KJ_DB_ROW) {
+    int step;
+    while ((step = kj_stmt_step(db, st)) == KJ_DB_ROW) {
         json_t *r = kj_stmt_row_json(db, st);
         long long seq = (long long)json_integer_value(json_object_get(r, "seq"));
         const char *id = json_string_value(json_object_get(r, "id"));
@@ -95,6 +96,12 @@ int64_t kj_ledger_verify(kj_db *db, int64_t *bad_seq, char *bad_id, char *why, s
         json_decref(r);
     }
     kj_stmt_finish(db, st);
+    /* A read that failed half-way verified only part of the log: never "intact". */
+    if (result == 0 && step < 0) {
+        *bad_seq = expect_seq;
+        snprintf(why, whylen, "cannot read deal_events past entry seq %lld: %s", (long long)(expect_seq - 1), kj_db_errmsg(db));
+        return -1;
+    }
     return result < 0 ? -1 : n;
 }
 

@@ -42,11 +42,16 @@ static void hex(const unsigned char *d, size_t n, char *out)
 /* ---- the files of the data directory ---- */
 
 /* Top-level names never archived: the live database (its consistent copy
- * stands for it) and what a restore leaves beside the data. */
+ * stands for it), what a restore leaves beside the data, and a node's copy
+ * of the search index on a shared database (search/local.h; the default
+ * search_dir): derived from the database, built again by the node that
+ * misses it, and a copy taken at another moment than the database's dump
+ * would hold changes the restored database does not (or lack some the
+ * outbox no longer brings). */
 static bool skipped_top(const char *name, const char *db_file)
 {
     if (db_file && !strncmp(name, db_file, strlen(db_file))) return true;   /* kejiyun.db, -wal, -shm, -journal */
-    return !strncmp(name, ".restore-", 9) || !strncmp(name, ".replaced-", 10);
+    return !strncmp(name, ".restore-", 9) || !strncmp(name, ".replaced-", 10) || !strcmp(name, "search");
 }
 
 /* Appends to list the relative paths of the regular files under dir/rel,
@@ -414,8 +419,8 @@ static int move_entries(json_t *names, const char *from, const char *to, char *e
     return 0;
 }
 
-int kj_backup_restore(const char *archive, const char *data_dir, const char *db_path, bool force, json_t **manifest,
-                      char *err, size_t errlen)
+int kj_backup_restore(const char *archive, const char *data_dir, const char *db_path, bool force, kj_restore_check check,
+                      void *check_ctx, json_t **manifest, char *err, size_t errlen)
 {
     *manifest = NULL;
     if (mkdir(data_dir, 0750) && errno != EEXIST) { snprintf(err, errlen, "%s: %s", data_dir, strerror(errno)); return -1; }
@@ -440,6 +445,7 @@ int kj_backup_restore(const char *archive, const char *data_dir, const char *db_
     fclose(in);
     if (u.fd >= 0) close(u.fd);
     if (rc == 0) rc = check_manifest(&u, db_path != NULL, err, errlen);
+    if (rc == 0 && check) rc = check(check_ctx, u.manifest, err, errlen);
     /* Into place: what was there aside (force), then the staged entries. */
     char aside[4096] = "";
     if (rc == 0 && force && (json_array_size(there) || db_there)) {

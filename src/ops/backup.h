@@ -53,8 +53,13 @@ int kj_backup_write(kj_db *db, const char *data_dir, const char *db_file, const 
  *  missing or extra, a format version this build reads) before anything
  *  is moved into place. *manifest gets the manifest (new ref). 0, or -1
  *  with a one-line reason in err (nothing in place changed). */
-int kj_backup_restore(const char *archive, const char *data_dir, const char *db_path, bool force, json_t **manifest,
-                      char *err, size_t errlen);
+typedef int (*kj_restore_check)(void *ctx, json_t *manifest, char *err, size_t errlen);
+/** check (may be NULL) is asked once the archive checked out, before
+ *  anything is moved into place: whether the files may go beside the
+ *  database (on PostgreSQL, one pg_restore filled with this backup's
+ *  instance). Its refusal (non-zero, the reason in err) changes nothing. */
+int kj_backup_restore(const char *archive, const char *data_dir, const char *db_path, bool force, kj_restore_check check,
+                      void *check_ctx, json_t **manifest, char *err, size_t errlen);
 
 /*
  * export-instance / import-instance: an instance's data carried to a new

@@ -228,6 +228,14 @@ static int64_t pruned_seq(kj_db *db)
 /* Whether the copy must be built again: behind the pruned outbox. */
 static bool behind(kj_db *db, int64_t cursor) { return cursor < pruned_seq(db); }
 
+/* The instance the database holds (meta 'instance_id', read now: a command
+ * may have replaced the database's rows since the store cached it). The
+ * copy records it at each build (meta 'search_source'): a copy built from
+ * another database's rows (the empty one `kejiyun import-instance` opened
+ * before it copied an instance in, or any other swap under the data
+ * directory) is not this database's copy, and is built again at start. */
+static char *source_of(kj_db *db) { return kj_db_text(db, "SELECT value FROM meta WHERE key = 'instance_id'", ""); }
+
 /* The whole copy from the database, in one local transaction (readers
  * keep the old copy until it commits). Under apply_lock. */
 static int build(struct kj_search_local *L, kj_db *db, const char *format)
@@ -242,6 +250,12 @@ static int build(struct kj_search_local *L, kj_db *db, const char *format)
     atomic_store(&L->builder, pthread_self());
     atomic_store(&L->building, 1);
     int n = -1;
+    /* Where the time goes, for the log: the database's reads, the copy's
+     * writes (SQLite, FTS5), the merge of its segments, and the rest
+     * (reading the text: analysis, tokens). */
+    int64_t db_n0, db_us0, l_n0, l_us0, opt_us = 0;
+    kj_db_statements(db, &db_n0, &db_us0);
+    kj_db_statements(l, &l_n0, &l_us0);
     if (kj_db_begin(l) == 0) {
         /* The test hook's wait ends early when the test sets it to 0 (its
          * writes are in the window then, however slow the machine). */
@@ -251,10 +265,14 @@ static int build(struct kj_search_local *L, kj_db *db, const char *format)
         /* Everything is read again: no entry is this node's own any more. */
         n = kj_db_exec(l, "DELETE FROM search_applied", "") < 0 || kj_search_backend_of(db)->clear(db) < 0 ? -1
                                                                  : kj_search_index_all(db, NULL);
+        int64_t t_opt = kj_mono_us();
         if (n >= 0 && kj_search_optimize(db)) n = -1;
+        opt_us = kj_mono_us() - t_opt;
+        char *source = n >= 0 ? source_of(db) : NULL;
         if (n >= 0 && (meta_put_int(l, "search_outbox_seq", top) || meta_put_int(l, "search_rebuilt_ms", kj_now_ms()) ||
-                       (format && meta_put(l, "search_format", format))))
+                       (format && meta_put(l, "search_format", format)) || meta_put(l, "search_source", source ? source : "")))
             n = -1;
+        free(source);
         if (n < 0 || kj_db_commit(l)) { kj_db_rollback(l); n = -1; }
     }
     atomic_store(&L->building, 0);
@@ -264,7 +282,15 @@ static int build(struct kj_search_local *L, kj_db *db, const char *format)
     L->nrecent = 0;
     atomic_fetch_add(&L->builds, 1);
     atomic_store(&L->last_build_ms, (kj_mono_us() - t0) / 1000);
-    kj_log_info("search: local index %s built from the database: %d documents in %.2f s", L->path, n, (double)(kj_mono_us() - t0) / 1e6);
+    int64_t db_n, db_us, l_n, l_us;
+    kj_db_statements(db, &db_n, &db_us);
+    kj_db_statements(l, &l_n, &l_us);
+    l_us -= l_us0 + opt_us;
+    if (l_us < 0) l_us = 0;
+    kj_log_info("search: local index %s built from the database: %d documents in %.2f s (database reads %.2f s in %lld statements, "
+                "index writes %.2f s, merge %.2f s, text analysis and the rest %.2f s)", L->path, n, (double)(kj_mono_us() - t0) / 1e6,
+                (double)(db_us - db_us0) / 1e6, (long long)(db_n - db_n0), (double)l_us / 1e6, (double)opt_us / 1e6,
+                (double)(kj_mono_us() - t0 - (db_us - db_us0) - l_us - opt_us) / 1e6);
     return n;
 }
 
@@ -277,9 +303,12 @@ int kj_search_local_ensure(kj_db *db, const char *format, int *built)
     kj_db *l = kj_search_local_db(db);
     pthread_mutex_lock(&L->apply_lock);
     char *v = kj_db_text(l, "SELECT value FROM meta WHERE key = 'search_format'", "");
+    char *from = kj_db_text(l, "SELECT value FROM meta WHERE key = 'search_source'", ""), *source = source_of(db);
     int64_t cursor = meta_int(l, "search_outbox_seq", -1);
-    bool fine = v && !strcmp(v, format) && cursor >= 0 && !behind(db, cursor);
+    bool fine = v && !strcmp(v, format) && cursor >= 0 && !behind(db, cursor) && from && source && !strcmp(from, source);
     free(v);
+    free(from);
+    free(source);
     int rc = 0;
     if (fine) __atomic_store_n(&L->cursor, cursor, __ATOMIC_RELAXED);
     else {

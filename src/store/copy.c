@@ -41,6 +41,31 @@ static json_t *tables_and_parents(kj_db *db)
                           "LEFT JOIN pg_class r ON r.oid = k.confrelid WHERE c.relkind = 'r' ORDER BY c.relname", "");
 }
 
+int kj_store_probe(kj_db *db, int64_t *version, char *instance_id, size_t n, char *err, size_t errlen)
+{
+    *version = 0;
+    if (n) *instance_id = 0;
+    /* Whether kejiyun's tables are there at all: a query of a missing table
+     * would be an error, which must not be mistaken for one of the store. */
+    int64_t ours = !strcmp(kj_db_store(db)->be->name, "sqlite")
+        ? kj_db_int(db, -1, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('schema_migrations', 'meta')", "")
+        : kj_db_int(db, -1, "SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
+                            "AND s.nspname = current_schema() WHERE c.relkind = 'r' AND c.relname IN ('schema_migrations', 'meta')", "");
+    if (ours < 0 || kj_db_failed(db)) { snprintf(err, errlen, "cannot read the database's tables: %s", kj_db_errmsg(db)); return -1; }
+    if (ours < 2) return 0;
+    int64_t v = kj_db_int(db, -1, "SELECT coalesce(max(version), 0) FROM schema_migrations", "");
+    char *id = kj_db_text(db, "SELECT value FROM meta WHERE key = 'instance_id'", "");
+    if (v < 0 || kj_db_failed(db)) {
+        free(id);
+        snprintf(err, errlen, "cannot read the database's schema version: %s", kj_db_errmsg(db));
+        return -1;
+    }
+    *version = v;
+    if (n) snprintf(instance_id, n, "%s", id ? id : "");
+    free(id);
+    return 0;
+}
+
 /* The tables of both, parents first; NULL on error. */
 static json_t *copy_order(kj_db *from, kj_db *to, char *err, size_t errlen)
 {

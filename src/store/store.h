@@ -187,6 +187,14 @@ bool kj_store_schema_current(kj_db *db);
  *  -1 with a one-line reason in err (the tables committed so far stay). */
 int kj_store_copy(kj_store *src, kj_store *dst, FILE *out, char *err, size_t errlen);
 
+/** What a database holds, read before anything migrates it (kejiyun
+ *  restore asks it of the database that pg_restore filled, which the
+ *  migrations would otherwise turn into a new, empty instance when the
+ *  operator forgot that step): *version, the last migration applied (0:
+ *  no kejiyun tables at all), and in instance_id the instance it records
+ *  (empty when none). Reads only. 0, or -1 with the reason in err. */
+int kj_store_probe(kj_db *db, int64_t *version, char *instance_id, size_t n, char *err, size_t errlen);
+
 /* ---- export-instance / import-instance (copy.c; ops/move.h uses them) ---- */
 
 /** The tables an instance export carries, parents first: every table

@@ -13,11 +13,18 @@ On PostgreSQL (the PostgreSQL lane) the database is backed up with
 pg_dump, as docs/deploy.md says, and `kejiyun backup` archives the data
 directory's files and says so: the same writer, a pg_dump and a kejiyun
 backup while it writes, pg_restore into a new database and kejiyun restore
-of the files, and a server on both has every acknowledged write.
+of the files, and a server on both has every acknowledged write. There
+kejiyun restore first asks the database whether it holds this backup's
+instance (an empty one, the pg_restore step forgotten, is refused and
+nothing changes), then verifies the deal log's hash chain and records the
+restore in the audit log, as on SQLite. A tampered deal record is reported
+on both backends: the restore stands, is recorded with the break, and the
+command exits 1.
 """
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -47,6 +54,28 @@ def new_database():
     sys.path.insert(0, os.path.join(ROOT, "tests", "pg"))
     import cluster
     return dict(os.environ, KEJIYUN_DB=cluster.create_database(base))
+
+
+def restored_database(server):
+    """On the PostgreSQL lane, the environment of a command on a new
+    database that pg_restore filled from a pg_dump -Fc of the server's (the
+    first half of a restore, docs/deploy.md). None elsewhere."""
+    env = new_database()
+    if env is None:
+        return None
+    dump = os.path.join(new_dir(), "kejiyun.dump")
+    d = subprocess.run(["pg_dump", "-Fc", "-f", dump, server.db_url], capture_output=True, text=True, timeout=300)
+    assert d.returncode == 0, d
+    p = subprocess.run(["pg_restore", "--no-owner", "-d", env["KEJIYUN_DB"], dump], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p
+    return env
+
+
+def psql(url, sql):
+    out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out
+    return out.stdout.strip()
 
 
 def new_dir():
@@ -100,11 +129,10 @@ def while_writing(server, take):
     return got, before, [lid for lid, at in acked if started <= at < finished]
 
 
-def check_restored(restored, before, during, audited=True):
+def check_restored(restored, before, during):
     """A server on a restored instance: every write acknowledged before the
     backup, each one acknowledged while it ran whole or absent, the
-    pictures, and the restore in its audit log (audited: on SQLite, where
-    kejiyun restore puts the database back itself)."""
+    pictures, and the restore in its audit log, with the deal log verified."""
     c = Client(restored)
     c.login_as("scientist")
     missing = [lid for lid in before if c.api("GET", "/api/v1/listings/" + lid).status != 200]
@@ -120,7 +148,8 @@ def check_restored(restored, before, during, audited=True):
     # The restore is audited in the restored instance.
     a = Client(restored)
     a.login_as("admin")
-    assert bool(a.api("GET", "/api/v1/admin/audit-log?action=instance.restore").json["items"]) == audited
+    log = a.api("GET", "/api/v1/admin/audit-log?action=instance.restore").json["items"]
+    assert len(log) == 1 and log[0]["detail"]["ledger_entries"] > 0 and "ledger_broken" not in log[0]["detail"], log
 
 
 def test_backup_while_writing_restores_every_acknowledged_write(server):
@@ -153,7 +182,7 @@ def test_backup_while_writing_restores_every_acknowledged_write(server):
     assert os.stat(os.path.join(target, "federation.key")).st_mode & 0o777 == 0o600
     restored = Server(data_dir=target, demo=False)
     try:
-        check_restored(restored, before, during, audited=not is_pg(server))
+        check_restored(restored, before, during)
     finally:
         restored.cleanup()
 
@@ -184,14 +213,24 @@ def backup_on_postgresql(server):
     # Restored without a PostgreSQL database to go with it: refused, saying what to do.
     r = run("restore", out, "--data", new_dir())
     assert r.returncode == 1 and "holds no database (taken on PostgreSQL)" in r.stderr and "pg_restore" in r.stderr, r
-    # The database first (pg_restore), then the files into a new data directory.
+    # The files first, beside a new, empty database (pg_restore forgotten):
+    # refused before anything is written, saying what to do; the database
+    # stays empty (the migrations would have made a new, empty instance).
     env = new_database()
-    p = subprocess.run(["pg_restore", "--no-owner", "-d", env["KEJIYUN_DB"], dump], capture_output=True, text=True, timeout=300)
-    assert p.returncode == 0, p
     target = new_dir()
     r = run("restore", out, "--data", target, env=env)
+    assert r.returncode == 1 and "holds no kejiyun instance" in r.stderr and "pg_restore" in r.stderr, r
+    assert os.listdir(target) == [], os.listdir(target)
+    assert psql(env["KEJIYUN_DB"], "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()") == "0"
+    # The database first (pg_restore), then the files into the new data
+    # directory: kejiyun restore names the instance, verifies the deal log
+    # and records the restore.
+    p = subprocess.run(["pg_restore", "--no-owner", "-d", env["KEJIYUN_DB"], dump], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p
+    r = run("restore", out, "--data", target, env=env)
     assert r.returncode == 0, r
-    assert "restore it with pg_restore" in r.stdout and "and the database" not in r.stdout, r.stdout
+    assert "and the database" not in r.stdout and "database: postgresql, instance %s" % manifest["instance_id"] in r.stdout, r.stdout
+    assert "deal log intact" in r.stdout, r.stdout
     with open(os.path.join(server.dir, "federation.key"), "rb") as a, open(os.path.join(target, "federation.key"), "rb") as b:
         assert a.read() == b.read()
     # The harness finds a directory's database in its pg-database-url (the
@@ -201,9 +240,55 @@ def backup_on_postgresql(server):
     assert cli(target, "audit", "verify", "--data", target).returncode == 0
     restored = Server(data_dir=target, demo=False)
     try:
-        check_restored(restored, before, during, audited=not is_pg(server))
+        check_restored(restored, before, during)
     finally:
         restored.cleanup()
+
+
+def test_a_tampered_deal_record_is_reported_and_recorded(server):
+    """A deal log entry changed behind kejiyun's back (the append-only
+    triggers dropped) before the backup: kejiyun restore names the first
+    broken entry, records the restore with the break in the restored
+    instance's audit log, and exits 1. The restore stands (on PostgreSQL
+    the database is in place already: pg_restore put it there)."""
+    out, _ = backup_of(server)
+    target = new_dir()
+    env = restored_database(server)
+    if env:
+        url = env["KEJIYUN_DB"]
+        on = " ON deal_events"   # PostgreSQL's triggers belong to a table
+        run_sql = lambda sql: psql(url, sql)
+    else:
+        # SQLite: the backup's database is restored, tampered with, and
+        # backed up again: the archive then holds the tampered log.
+        assert run("restore", out, "--data", target).returncode == 0
+        url = os.path.join(target, "kejiyun.db")
+        on = ""
+
+        def run_sql(sql):
+            db = sqlite3.connect(url)
+            try:
+                rows = db.execute(sql).fetchall()
+                db.commit()
+                return "\n".join("|".join(str(c) for c in r) for r in rows)
+            finally:
+                db.close()
+    seq = int(run_sql("SELECT min(seq) FROM deal_events"))
+    run_sql("DROP TRIGGER deal_events_no_update" + on)
+    run_sql("UPDATE deal_events SET data__json = '{\"amount_fen\":1}' WHERE seq = %d" % seq)
+    if not env:
+        out = os.path.join(new_dir(), "tampered.tar")
+        assert run("backup", "--out", out, "--data", target).returncode == 0
+        target = new_dir()
+        url = os.path.join(target, "kejiyun.db")
+    r = run("restore", out, "--data", target, env=env)
+    assert r.returncode == 1, r
+    assert "deal log BROKEN at entry seq %d " % seq in r.stdout and "content does not match its hash" in r.stdout, r.stdout
+    assert "hash chain is broken at entry seq %d" % seq in r.stderr and "recorded with the break" in r.stderr, r.stderr
+    assert os.path.exists(os.path.join(target, "federation.key"))   # the restore stands
+    detail = json.loads(run_sql("SELECT detail FROM audit_log WHERE action = 'instance.restore' ORDER BY id DESC LIMIT 1"))
+    assert detail["ledger_entries"] == -1 and detail["ledger_broken"]["seq"] == seq, detail
+    assert detail["backend"] == ("postgresql" if env else "sqlite"), detail
 
 
 def test_restore_refuses_a_non_empty_directory_unless_forced(server):
@@ -211,7 +296,7 @@ def test_restore_refuses_a_non_empty_directory_unless_forced(server):
     target = new_dir()
     with open(os.path.join(target, "notes.txt"), "w") as f:
         f.write("operator's notes")
-    env = new_database()   # on PostgreSQL: the files go with a database restored by pg_restore
+    env = restored_database(server)   # on PostgreSQL: the files go with a database restored by pg_restore
     r = run("restore", out, "--data", target, env=env)
     assert r.returncode == 1 and "is not empty" in r.stderr and "--force" in r.stderr, r
     assert os.listdir(target) == ["notes.txt"]
@@ -220,7 +305,7 @@ def test_restore_refuses_a_non_empty_directory_unless_forced(server):
     aside = [n for n in os.listdir(target) if n.startswith(".replaced-")]
     assert len(aside) == 1 and os.path.exists(os.path.join(target, aside[0], "notes.txt")), os.listdir(target)
     if is_pg(server):
-        assert "restore it with pg_restore" in r.stdout and os.path.exists(os.path.join(target, "federation.key")), r.stdout
+        assert "database: postgresql" in r.stdout and os.path.exists(os.path.join(target, "federation.key")), r.stdout
     else:
         assert os.path.exists(os.path.join(target, "kejiyun.db"))
 

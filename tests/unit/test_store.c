@@ -8,6 +8,7 @@
 #include "store/store.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static kj_store *open_scratch(char *dir, char *err, size_t errlen)
 {
@@ -230,6 +231,33 @@ TEST(store_never_commits_half_a_transaction)
     CHECK(kj_db_exec(db, "INSERT INTO t VALUES ('e')", "") == 1);
     CHECK(kj_db_commit(db) == 0);                                   /* used up */
     CHECK_INT(kj_db_int(db, -1, count, ""), 4);       /* a, c, d, e */
+    kj_store_release(store, db);
+    kj_store_close(store);
+    remove_scratch(dir);
+}
+
+/* kejiyun restore on PostgreSQL asks the database pg_restore filled what it
+ * holds before anything migrates it (store.h kj_store_probe): nothing in a
+ * new database, tables without an instance, then the instance. */
+TEST(store_probe_tells_an_empty_database_from_an_instance)
+{
+    char dir[] = "/tmp/kj-store-XXXXXX", err[200], id[64];
+    kj_store *store = open_scratch(dir, err, sizeof err);
+    REQUIRE(store);
+    kj_db *db = kj_store_acquire(store);
+    int64_t version = -1;
+    CHECK(kj_store_probe(db, &version, id, sizeof id, err, sizeof err) == 0);
+    CHECK(version == 0 && id[0] == 0);
+    REQUIRE(kj_db_exec(db, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)", "") >= 0);
+    CHECK(kj_store_probe(db, &version, id, sizeof id, err, sizeof err) == 0);
+    CHECK(version == 0);   /* one of the two tables: not kejiyun's schema */
+    REQUIRE(kj_db_exec(db, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)", "") >= 0);
+    REQUIRE(kj_db_exec(db, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (1, 'init', 0), (53, 'browse', 0)", "") == 2);
+    CHECK(kj_store_probe(db, &version, id, sizeof id, err, sizeof err) == 0);
+    CHECK(version == 53 && id[0] == 0);   /* migrated, no instance yet */
+    REQUIRE(kj_db_exec(db, "INSERT INTO meta(key, value) VALUES ('instance_id', '01HZZZZZZZZZZZZZZZZZZZZZZZ')", "") == 1);
+    CHECK(kj_store_probe(db, &version, id, sizeof id, err, sizeof err) == 0);
+    CHECK(version == 53 && !strcmp(id, "01HZZZZZZZZZZZZZZZZZZZZZZZ"));
     kj_store_release(store, db);
     kj_store_close(store);
     remove_scratch(dir);
