@@ -317,7 +317,7 @@ def test_avatar_png_served_with_safe_headers(server):
     assert f.header("Content-Type") == "image/png"
     assert f.header("X-Content-Type-Options") == "nosniff"
     assert f.header("Cache-Control").startswith("private")
-    assert f.header("Content-Security-Policy") == "default-src 'none'"
+    assert f.header("Content-Security-Policy") == "default-src 'none'; frame-ancestors 'none'"
     cd = f.header("Content-Disposition")
     assert cd.startswith("inline;") and "filename*=UTF-8''%E6%88%91%E7%9A%84%E5%A4%B4%E5%83%8F.png" in cd, cd
     assert f.body.startswith(b"\x89PNG") and b"tEXt" not in f.body and b"Zhang Wei" not in f.body
