@@ -64,9 +64,7 @@ void kj_api_studios(kj_req *req)
     if (defaulted && origin && strcmp(origin, "local")) { region = NULL; defaulted = false; }
     json_t *items = kj_studio_list(kj_req_db(req), region, origin, page, per_page, &total);
     if (!items) { kj_error(req, 500, "err.internal"); return; }
-    size_t i;
-    json_t *s;
-    json_array_foreach(items, i, s) kj_fed_label(req, s);   /* origin: {instance_id, name, url, local} */
+    kj_fed_label_all(req, items);   /* origin: {instance_id, name, url, local}; one query for all */
     json_t *out = json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total, "page", page, "per_page", per_page);
     if (defaulted) json_object_set_new(out, "region_default", json_string(region));
     kj_resp_json(req, 200, out);

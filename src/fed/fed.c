@@ -305,20 +305,52 @@ json_t *kj_fed_peer_names(kj_db *db, const char *lang)
     return out;
 }
 
+/* The origin object of a peer's item from its fed_peers row p (NULL: a
+ * peer not, or no longer, known here: named by its id). */
+static json_t *peer_origin(const char *origin, json_t *p, bool en)
+{
+    const char *name = p ? (en && *kj_jstr_or_empty(p, "name_en") ? kj_jstr(p, "name_en") : kj_jstr(p, "name_zh")) : NULL;
+    return json_pack("{s:s, s:s, s:s, s:b}", "instance_id", origin, "name", name && *name ? name : origin,
+                     "url", p ? kj_jstr_or_empty(p, "url") : "", "local", 0);
+}
+
+static bool origin_is_local(const char *origin)
+{
+    return !origin || !self_set || !strcmp(origin, self.instance_id);
+}
+
+static json_t *local_origin(const char *origin, const char *lang)
+{
+    char name[128], url[256];
+    return json_pack("{s:s?, s:s, s:s, s:b}", "instance_id", origin, "name", kj_instance_name(lang ? lang : "zh-CN", name, sizeof name),
+                     "url", kj_instance_url(url, sizeof url), "local", 1);
+}
+
 json_t *kj_fed_origin(kj_db *db, const char *origin, const char *lang)
 {
-    bool en = lang && !strcmp(lang, "en");
-    if (!origin || (self_set && !strcmp(origin, self.instance_id)) || !self_set) {
-        char name[128], url[256];
-        return json_pack("{s:s?, s:s, s:s, s:b}", "instance_id", origin, "name", kj_instance_name(lang ? lang : "zh-CN", name, sizeof name),
-                         "url", kj_instance_url(url, sizeof url), "local", 1);
-    }
+    if (origin_is_local(origin)) return local_origin(origin, lang);
     json_t *p = kj_db_row(db, "SELECT url, name_zh, name_en FROM fed_peers WHERE instance_id = ?", "s", origin);
-    const char *name = p ? (en && *kj_jstr_or_empty(p, "name_en") ? kj_jstr(p, "name_en") : kj_jstr(p, "name_zh")) : NULL;
-    json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "instance_id", origin, "name", name && *name ? name : origin,
-                          "url", p ? kj_jstr_or_empty(p, "url") : "", "local", 0);
+    json_t *o = peer_origin(origin, p, lang && !strcmp(lang, "en"));
     json_decref(p);
     return o;
+}
+
+json_t *kj_fed_origin_book(kj_db *db)
+{
+    json_t *rows = kj_db_rows(db, "SELECT instance_id, url, name_zh, name_en FROM fed_peers WHERE instance_id IS NOT NULL", "");
+    json_t *book = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) json_object_set(book, kj_jstr(r, "instance_id"), r);
+    json_decref(rows);
+    return book;
+}
+
+json_t *kj_fed_origin_in(kj_db *db, json_t **book, const char *origin, const char *lang)
+{
+    if (origin_is_local(origin)) return local_origin(origin, lang);
+    if (!*book) *book = kj_fed_origin_book(db);
+    return peer_origin(origin, json_object_get(*book, origin), lang && !strcmp(lang, "en"));
 }
 
 /* ---- per-peer rate limit ----

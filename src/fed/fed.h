@@ -100,8 +100,10 @@ int kj_fed_set_offered(kj_db *db, json_t *actor, json_t *kinds, const char *reas
 /** peer no longer offers type: every item of type held from it is removed
  *  here (listings withdrawn, copies deleted) in one transaction, its
  *  fed_items kept at version 0 (hidden ones stay hidden) and its cursor
- *  reset, so that offered again, everything comes anew. Items dropped, or
- *  -1. */
+ *  reset, so that offered again, everything comes anew. Asked again each
+ *  round while the origin keeps the kind off: what is already dropped is
+ *  not rewritten, and a round with nothing left to drop takes no write
+ *  transaction at all. Items dropped, or -1. */
 int kj_fed_drop_kind(kj_db *db, json_t *peer, const char *type);
 
 /* ---- items ---- */
@@ -160,6 +162,15 @@ json_t *kj_fed_peer_names(kj_db *db, const char *lang);
 /** The origin of a listing as the API shows it: {instance_id, name, url,
  *  local}. name is in lang ("zh-CN" / "en"). New ref. */
 json_t *kj_fed_origin(kj_db *db, const char *origin, const char *lang);
+/** kj_fed_origin for the items of a list: *book (NULL at first) is filled
+ *  on the first peer's item with every known peer in one query, and
+ *  answers the rest, so that a page of N remote items runs one query for
+ *  their origins, not N (the caller json_decrefs *book). An item of this
+ *  instance needs no query. New ref. */
+json_t *kj_fed_origin_in(kj_db *db, json_t **book, const char *origin, const char *lang);
+/** The known peers by instance id: {instance_id: {url, name_zh, name_en}}
+ *  (kj_fed_origin_in's book). One query. New ref. */
+json_t *kj_fed_origin_book(kj_db *db);
 
 /* ---- signed requests received ---- */
 

@@ -390,8 +390,9 @@ json_t *kj_fed_remote_items(kj_db *db, const char *type, const char *origin_filt
                               "sisii", type, (int64_t)all, all ? "" : origin_filter, (int64_t)limit, (int64_t)offset);
     if (!rows) return json_array();
     size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r) json_object_set_new(r, "origin", kj_fed_origin(db, kj_jstr(r, "origin"), lang));
+    json_t *r, *book = NULL;   /* one query for every row's origin (fed.h: kj_fed_origin_in) */
+    json_array_foreach(rows, i, r) json_object_set_new(r, "origin", kj_fed_origin_in(db, &book, kj_jstr(r, "origin"), lang));
+    json_decref(book);
     return rows;
 }
 

@@ -101,6 +101,18 @@ int kj_fed_drop_kind(kj_db *db, json_t *peer, const char *type)
     const char *pid = kj_jstr(peer, "id"), *origin = kj_jstr(peer, "instance_id");
     const kj_fed_kind *k = strcmp(type, "listing") ? kj_fed_kind_get(type) : NULL;
     if (!pid || !origin || (strcmp(type, "listing") && !k)) return -1;
+    /* Asked again every round while the origin keeps the kind off: once
+     * dropped, nothing is left to do, and a round that finds so writes
+     * nothing (no write lock, no commit that would end every response
+     * cache, no rewritten rows). The transaction below makes its own
+     * writes conditional on the same state, so an item taken in between
+     * (none can be: this peer's rounds are one thread's) would be dropped
+     * there or by the next round. */
+    int64_t left = kj_db_int(db, -1, "SELECT count(*) FROM fed_items WHERE peer_id = ? AND type = ? AND "
+                             "NOT (origin_status = 'withdrawn' AND version = 0)", "ss", pid, type);
+    int64_t cursor = k ? kj_db_int(db, -1, "SELECT count(*) FROM fed_cursors WHERE peer_id = ? AND type = ?", "ss", pid, type)
+                       : kj_db_int(db, -1, "SELECT count(*) FROM fed_peers WHERE id = ? AND cursor <> ''", "s", pid);
+    if (left == 0 && cursor == 0) return 0;
     if (kj_db_begin(db)) return -1;
     json_t *held = kj_db_rows(db, "SELECT item_id FROM fed_items WHERE peer_id = ? AND type = ? AND origin_status = 'published'",
                               "ss", pid, type);
@@ -117,11 +129,11 @@ int kj_fed_drop_kind(kj_db *db, json_t *peer, const char *type)
             rc = -1;
     }
     /* Version 0: offered again, every item is taken anew (from an empty cursor); hidden ones stay hidden. */
-    if (rc == 0 && kj_db_exec(db, "UPDATE fed_items SET origin_status = 'withdrawn', version = 0, received_at = ? WHERE peer_id = ? AND type = ?",
-                              "iss", now, pid, type) < 0)
+    if (rc == 0 && kj_db_exec(db, "UPDATE fed_items SET origin_status = 'withdrawn', version = 0, received_at = ? WHERE peer_id = ? AND type = ? "
+                              "AND NOT (origin_status = 'withdrawn' AND version = 0)", "iss", now, pid, type) < 0)
         rc = -1;
     if (rc == 0 && (k ? kj_db_exec(db, "DELETE FROM fed_cursors WHERE peer_id = ? AND type = ?", "ss", pid, type)
-                      : kj_db_exec(db, "UPDATE fed_peers SET cursor = '' WHERE id = ?", "s", pid)) < 0)
+                      : kj_db_exec(db, "UPDATE fed_peers SET cursor = '' WHERE id = ? AND cursor <> ''", "s", pid)) < 0)
         rc = -1;
     if (rc == 0 && kj_db_commit(db)) rc = -1;
     if (rc) { kj_db_rollback(db); json_decref(held); return -1; }

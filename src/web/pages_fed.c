@@ -63,15 +63,31 @@ static void render_admin(kj_req *req, int status)
 
 void kj_page_fed_admin(kj_req *req) { render_admin(req, 200); }
 
-void kj_fed_label(kj_req *req, json_t *o)
+/* kj_fed_label with the list's peer book (fed.h: kj_fed_origin_in). */
+static void label_in(kj_req *req, json_t *o, json_t **book)
 {
     const char *origin = kj_jstr(o, "origin");
     if (!origin) return;
-    json_t *obj = kj_fed_origin(kj_req_db(req), origin, req->lang);
+    json_t *obj = kj_fed_origin_in(kj_req_db(req), book, origin, req->lang);
     bool remote = !json_is_true(json_object_get(obj, "local"));
     if (remote) json_object_set_new(o, "origin_label", json_string(kj_jstr_or_empty(obj, "name")));
     json_object_set_new(o, "is_remote", json_boolean(remote));
     json_object_set_new(o, "origin", obj);
+}
+
+void kj_fed_label(kj_req *req, json_t *o)
+{
+    json_t *book = NULL;
+    label_in(req, o, &book);
+    json_decref(book);
+}
+
+void kj_fed_label_all(kj_req *req, json_t *items)
+{
+    json_t *book = NULL, *it;
+    size_t i;
+    json_array_foreach(items, i, it) label_in(req, it, &book);
+    json_decref(book);
 }
 
 const char *kj_fed_origin_param(kj_req *req)
@@ -103,15 +119,17 @@ void kj_fed_origin_options(kj_req *req, json_t *d, const char *selected)
 
 void kj_fed_label_filter(kj_req *req, json_t *items, const char *origin)
 {
+    json_t *book = NULL;
     for (size_t i = 0; i < json_array_size(items);) {
         json_t *it = json_array_get(items, i);
-        kj_fed_label(req, it);
+        label_in(req, it, &book);
         json_t *o = json_object_get(it, "origin");
         bool local = json_is_true(json_object_get(o, "local"));
         bool keep = kj_origin_filter_keeps(origin, kj_jstr(o, "instance_id"), local);
         if (keep) i++;
         else json_array_remove(items, i);
     }
+    json_decref(book);
 }
 
 /* The kinds whose box is ticked in a form of kind_<name> boxes. New ref. */

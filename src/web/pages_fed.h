@@ -32,7 +32,10 @@ void kj_api_fed_item_show(kj_req *req);
  *  language) and sets is_remote, and for a peer's item origin_label (its
  *  instance's name) for the templates' "来自 X". Nothing without origin. */
 void kj_fed_label(kj_req *req, json_t *o);
-/** kj_fed_label on every item of items, dropping those not of origin
+/** kj_fed_label on every item of a list: one query for all the peers'
+ *  names, however many of its items are remote (fed.h: kj_fed_origin_in). */
+void kj_fed_label_all(kj_req *req, json_t *items);
+/** kj_fed_label on every item of items (one query, as kj_fed_label_all), dropping those not of origin
  *  ("local", "remote", an instance id; NULL keeps all). */
 void kj_fed_label_filter(kj_req *req, json_t *items, const char *origin);
 /** The origin filter of a list or search request ("origin":

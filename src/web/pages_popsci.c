@@ -223,8 +223,8 @@ static void label_rows(kj_req *req, json_t *rows)
     bool en = !strcmp(req->lang, "en");
     size_t i;
     json_t *r;
+    kj_fed_label_all(req, rows);   /* a peer's content: "来自 X"; one query for all their origins */
     json_array_foreach(rows, i, r) {
-        kj_fed_label(req, r);   /* a peer's content: "来自 X" */
         const char *t = kj_jstr(r, en ? "topic_en" : "topic_zh");
         if (t) json_object_set_new(r, "topic_label", json_string(t));
         char key[48];

@@ -112,10 +112,8 @@ void kj_page_studios(kj_req *req)
     if (!items) { kj_error(req, 500, "err.internal"); return; }
     size_t i;
     json_t *s;
-    json_array_foreach(items, i, s) {
-        set_region_label(req, s);
-        kj_fed_label(req, s);   /* a peer's studio: "来自 X" */
-    }
+    json_array_foreach(items, i, s) set_region_label(req, s);
+    kj_fed_label_all(req, items);   /* a peer's studio: "来自 X"; one query for all their origins */
     int pages = (int)((total + STUDIOS_PER_PAGE - 1) / STUDIOS_PER_PAGE);
     json_t *d = json_pack("{s:o, s:I, s:i, s:i, s:s, s:o}", "items", items, "total", (json_int_t)total,
                           "page", page, "pages", pages ? pages : 1, "page_title", kj_tr(req, "studio.list.title"),

@@ -24,10 +24,11 @@ import urllib.parse
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives import serialization
 
-from harness import Client, Server, cli, db_exec
+from harness import Client, Server, cli, db_exec, db_rows
 from test_market_lifecycle import ok_act, publish, user
 from test_popsci import create as popsci_create, publish as popsci_publish
 from test_challenge import act, published_entry
+from test_server_timing import db_timing
 
 KINDS = ["listing", "studio", "popsci", "challenge"]
 
@@ -458,6 +459,28 @@ def test_studio_popsci_and_challenge_reach_peer(server):
     assert at_b("/api/v1/popsci/" + cid)["title"] == ptitle
 
 
+def test_remote_items_named_with_one_query_per_page(server):
+    """B's studio and 科普 lists, pages and API, name every remote item's
+    origin, and finding the names costs one query per page, not one per
+    item (Server-Timing's statement count: a page of 12 remote items runs
+    as many statements as a page of 1; the remote page at most one more
+    than the local one). Signed in, so that no cached page answers."""
+    b = other(server)
+    reader = admin_of(b)
+    for path in ("/api/v1/studios?origin=remote", "/api/v1/popsci?origin=remote"):
+        one, many = reader.api("GET", path + "&per_page=1"), reader.api("GET", path + "&per_page=12")
+        assert one.status == 200 and many.status == 200, (one, many)
+        items = many.json["items"]
+        assert len(items) >= 5, (path, len(items))   # A's demo studios and 科普 items, and this module's
+        assert all(x["origin"]["name"] == "四川科技云" and x["origin"]["local"] is False for x in items), items
+        assert db_timing(many)[0] == db_timing(one)[0], (path, db_timing(one), db_timing(many))
+    for path in ("/studios?origin=remote", "/popsci?origin=remote"):
+        page, local = reader.get(path), reader.get(path.replace("remote", "local"))
+        assert page.status == 200 and local.status == 200, (page, local)
+        assert page.text.count("来自 四川科技云") >= 5, path
+        assert db_timing(page)[0] <= db_timing(local)[0] + 1, (path, db_timing(page), db_timing(local))
+
+
 def remote_challenge(client, chid, origin):
     """(list, entry) of a peer's 揭榜 chid in client's 揭榜 list under origin=, or None."""
     r = client.api("GET", "/api/v1/challenge-lists?origin=" + origin)
@@ -623,6 +646,21 @@ def test_what_is_shared_is_chosen_and_peers_drop_the_rest(server):
         fake.close()
     wait_for("B to drop A's studio", lambda: anon_b.api("GET", "/api/v1/studios/" + sid).status == 404, 60)
     print("  B dropped the studio A no longer shares in %.1f s" % (time.time() - started))
+    # While A keeps studios off, B's next rounds find nothing left to drop and
+    # write nothing: its dropped copies stay as they are (each round used to
+    # rewrite every one of them, in a write transaction, for as long as the
+    # kind stayed off).
+    b_admin = admin_of(b)
+
+    def copies():
+        return db_rows(b, "SELECT item_id, origin_status, version, received_at FROM fed_items WHERE type = 'studio' AND origin = ? "
+                          "ORDER BY item_id", da["instance_id"])
+    before = copies()
+    assert sid in [r["item_id"] for r in before], before
+    assert all(r["origin_status"] == "withdrawn" and r["version"] == 0 for r in before), before
+    t0 = peer_row(b_admin, da["public_key"])["last_sync_at"]
+    wait_for("three more rounds at B", lambda: peer_row(b_admin, da["public_key"])["last_sync_at"] >= t0 + 1500, 30)
+    assert copies() == before
     assert sid not in [x["id"] for x in anon_b.api("GET", "/api/v1/studios?per_page=100&origin=remote").json["items"]]
     hits = anon_b.api("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": "高原储能运维工作室" + RUN})).json["items"]
     assert sid not in [h["id"] for h in hits], hits
