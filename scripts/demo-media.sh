@@ -21,4 +21,13 @@ mkdir -p "$out" "$tmp/frames"
 ffmpeg -loglevel error -y -framerate 12 -i "$tmp/frames/frame-%04d.png" \
   -c:v libx264 -profile:v baseline -pix_fmt yuv420p -crf 32 -preset veryslow \
   -movflags +faststart -an "$out/popsci-ai-scan.mp4"
+# The qinghai profile's (data/demo/qinghai/): its studios' avatars, its
+# 科普 posters and its video (光伏治沙), the same way.
+"$tmp/art" qinghai-avatars "$out"
+"$tmp/art" qinghai-posters "$out"
+rm -f "$tmp"/frames/*
+"$tmp/art" qinghai-frames "$tmp/frames" 120
+ffmpeg -loglevel error -y -framerate 12 -i "$tmp/frames/frame-%04d.png" \
+  -c:v libx264 -profile:v baseline -pix_fmt yuv420p -crf 32 -preset veryslow \
+  -movflags +faststart -an "$out/qh-pv-desert.mp4"
 ls -l "$out"

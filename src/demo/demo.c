@@ -144,6 +144,7 @@ int kj_demo_load(kj_db *db, const char *root, const char *data_dir, const char *
     int rc = -1;
     const char *reviewer = json_string_value(json_object_get(settings, "popsci_reviewer"));
     const char *events = json_string_value(json_object_get(settings, "events"));
+    src.reviewer = reviewer;
     fprintf(out, "Demo profile %s. Demo accounts (e-mail / password / role):\n", profile);
     static const char *const *cols = account_cols;
     if (!kj_demo_open(&src, "accounts")) { kj_demo_fail(&src, "file", "missing (every profile has accounts)"); goto done; }
@@ -155,6 +156,7 @@ int kj_demo_load(kj_db *db, const char *root, const char *data_dir, const char *
     fprintf(out, "Demo marketplace:\n");
     if (kj_demo_open(&src, "listings") && kj_demo_listings_file(db, root, src.file, out)) goto done;
     if (kj_demo_open(&src, "popsci") && kj_popsci_demo(db, root, src.file, reviewer ? reviewer : "", out)) goto done;
+    if (kj_demo_popsci_volunteers(&src, out)) goto done;
     if (kj_demo_world(&src, out)) goto done;
     if (kj_popsci_demo_experts_public(db)) goto done;   /* after the world: its experts too */
     /* Match the demo listings now (freshness from their back-dated days),

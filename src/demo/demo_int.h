@@ -24,6 +24,7 @@ typedef struct {
     char dir[64];
     char path[160];
     char example[96];   /* an account of people.tsv, for the summary line */
+    const char *reviewer;   /* profile.tsv's popsci_reviewer: who approves the profile's 科普 (e-mail) */
 } kj_demo_src;
 
 /** Points src->file at <dir>/<name>.tsv and says whether that file
@@ -81,4 +82,8 @@ int kj_demo_questions(kj_demo_src *src, FILE *out);
 int kj_demo_challenges(kj_demo_src *src, FILE *out);
 int kj_demo_deals(kj_demo_src *src, FILE *out);
 int kj_demo_popsci_media(kj_demo_src *src, FILE *out);
+/** The 科普 volunteers of popsci_experts.tsv (topics answered by people of
+ *  accounts.tsv) and popsci_teams.tsv (teams, their leaders and members),
+ *  run by kj_demo_load after the 科普 content (demo_popsci_teams.c). */
+int kj_demo_popsci_volunteers(kj_demo_src *src, FILE *out);
 #endif

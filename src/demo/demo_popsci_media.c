@@ -1,10 +1,10 @@
 /*
  * demo_popsci_media.c — pictures and the short video of the demo's 科普
- * (data/demo/popsci_media.tsv, files in data/demo/media/): posters go the
+ * (data/demo/<profile>/popsci_media.tsv, files in data/demo/media/): posters go the
  * way of an upload in the 科普 form (type from content, variants for
  * phones and desktops, linked as the item's poster); a video item is
  * stored as an uploaded video and submitted with its poster in one
- * transaction, then approved by the operator, so the page plays it from
+ * transaction, then approved by the profile's popsci_reviewer, so the page plays it from
  * the instance's own media store.
  */
 #include "demo/demo_int.h"
@@ -110,13 +110,14 @@ static int media_row(kj_demo_src *src, char **f, void *c)
     if (rc == 0 && !existing) kj_demo_clock(atof(f[M_DAYS]) + 0.5);
     if (rc == 0 && kj_popsci_atomic(src->db, steps, x)) rc = -1;
     if (rc == 0 && !existing) {
-        /* Approved by the Chengdu operator (content meant for everywhere:
-         * any operator reviews it), half a day later. */
-        json_t *op = kj_demo_user(src->db, "operator@demo.kejiyun.cn");
+        /* Approved by the profile's 科普 reviewer (profile.tsv's
+         * popsci_reviewer: the provincial operator), half a day later. */
+        json_t *op = kj_demo_user(src->db, src->reviewer);
         json_t *fields = json_object();
         kj_err e = { .fields = fields };
         kj_demo_clock(atof(f[M_DAYS]));
-        if (!op || kj_popsci_review(src->db, op, x->new_id, "approve", NULL, &e)) rc = kj_demo_fail(src, "review", e.key);
+        if (!op) rc = kj_demo_fail(src, "review", "profile.tsv names no popsci_reviewer account");
+        else if (kj_popsci_review(src->db, op, x->new_id, "approve", NULL, &e)) rc = kj_demo_fail(src, "review", e.key);
         json_decref(fields);
         json_decref(op);
     }

@@ -1,8 +1,8 @@
 /*
- * demo_popsci.c — demo data for popular science: the content of
- * a demo profile's popsci.tsv (published and back-dated), an expert registration
- * and a volunteer team, so that a fresh demo server shows a feed, the
- * ask-an-expert service and a team page.
+ * demo_popsci.c — demo data for popular science: the content of a demo
+ * profile's popsci.tsv (published and back-dated), so that a fresh demo
+ * server shows a feed. Its volunteers (expert registrations, teams) are
+ * the profile's data too (src/demo/demo_popsci_teams.c).
  */
 #include "popsci/popsci.h"
 #include "popsci/popsci_int.h"
@@ -64,30 +64,8 @@ int kj_popsci_demo(kj_db *db, const char *root, const char *file, const char *re
     char path[1200];
     snprintf(path, sizeof path, "%s/%s", root, file);
     int rc = kj_db_begin(db) ? -1 : kj_tsv_each(path, demo_row, &x);
-    bool team_made = false;
-    if (!rc && !x.failed) {
-        char *expert = kj_db_text(db, "SELECT id FROM users WHERE email = 'li.na@demo.kejiyun.cn'", "");
-        json_t *topics = json_pack("[s, s]", "plantprot", "rice");
-        if (expert && kj_db_exec(db, "DELETE FROM popsci_experts WHERE user_id = ?", "s", expert) < 0) x.failed = 1;
-        for (size_t i = 0; expert && i < json_array_size(topics); i++)
-            if (kj_db_exec(db, "INSERT INTO popsci_experts(user_id, topic, region, created_at) VALUES (?,?,?,?) "
-                       "ON CONFLICT DO NOTHING", "sssi", expert, json_string_value(json_array_get(topics, i)),
-                       "510000", kj_now_ms()) < 0) x.failed = 1;
-        kj_id team = kj_id_new();
-        team_made = expert != NULL;
-        if (expert) {
-            if (kj_db_exec(db, "INSERT INTO popsci_teams(id, origin, name, intro, regions, created_by, created_at) "
-                           "VALUES (?,?,'四川农技服务队','水稻、油菜病虫害诊断与飞防指导。',' 510100 511100 ',?,?)",
-                           "sssi", team.s, kj_instance_id(db), expert, kj_now_ms()) < 0 ||
-                kj_db_exec(db, "INSERT INTO popsci_team_members(team_id, user_id) SELECT ?, id FROM users WHERE email IN "
-                           "('li.na@demo.kejiyun.cn', 'zhang.wei@demo.kejiyun.cn')", "s", team.s) < 0)
-                x.failed = 1;
-        }
-        free(expert);
-        json_decref(topics);
-    }
     if (rc || x.failed || kj_db_commit(db)) { kj_db_rollback(db); free(reviewer); return -1; }
-    fprintf(out, "  %d demo popular-science items%s\n", x.n, team_made ? ", 1 volunteer team" : "");
+    fprintf(out, "  %d demo popular-science items\n", x.n);
     free(reviewer);
     return 0;
 }

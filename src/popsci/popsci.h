@@ -215,9 +215,8 @@ json_t *kj_popsci_teams(kj_db *db);
 /* ---- demo data (demo_popsci.c) ---- */
 
 /** Loads root/<file> (a demo profile's popsci.tsv: published, back-dated
- *  content, reviewed by the account reviewer_email), and when the profile
- *  has li.na@demo.kejiyun.cn, her expert registration (plantprot, rice in
- *  Sichuan) and a volunteer team, in one transaction. Demo users must exist. Prints a summary line
+ *  content, reviewed by the account reviewer_email) in one transaction.
+ *  Demo users must exist. Prints a summary line
  *  to out, problems to stderr. 0, or -1 (nothing loaded). Single-threaded
  *  use: from the demo command only. */
 int kj_popsci_demo(kj_db *db, const char *root, const char *file, const char *reviewer_email, FILE *out);

@@ -11,6 +11,8 @@ import { pickRegion } from './pages.mjs';
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { expectNoHorizontalOverflow } from './tests.mjs';
+import path from 'node:path';
+import { startServer } from './server.mjs';
 
 const SCIENTIST = { email: 'zhang.wei@demo.kejiyun.cn', password: 'Demo-2026!' };
 const OPERATOR = { email: 'operator@demo.kejiyun.cn', password: 'Operator-2026!' };
@@ -139,11 +141,46 @@ async function residentJourney(t) {
 /** The demo's 科普 video (data/demo/popsci_media.tsv) on a 390 px phone: the
  *  page embeds it from the instance's own store and the browser can play it. */
 async function demoVideoPlays(t) {
+  await videoPlaysAt390(t, t.base, '三分钟看懂人工智能如何识别病虫害');
+}
+
+/** The 青海 demo profile (data/demo/qinghai/, its own server): a 科普
+ *  article shows its drawn poster on a 390 px phone, and its video (光伏治沙)
+ *  plays there. */
+async function qinghaiPictureAndVideo(t) {
+  const bin = path.resolve(process.env.KEJIYUN_BIN || './kejiyun');
+  const qh = await startServer(bin, { demoArgs: ['--profile', 'qinghai'] });
+  try {
+    const page = await t.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const list = await (await page.request.get(`${qh.base}/api/v1/popsci?per_page=50`)).json();
+    const item = list.items.find((i) => i.title === '牦牛冷季补饲：什么时候补、补什么');
+    assert.ok(item, 'the Qinghai article is published');
+    await page.goto(`${qh.base}/popsci/${item.id}`);
+    const img = page.locator('img.popsci-img').first();
+    await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => { const i = document.querySelector('img.popsci-img'); return i && i.complete; });
+    const shown = await img.evaluate((e) => ({ natural: e.naturalWidth, width: e.getBoundingClientRect().width,
+                                               src: e.currentSrc }));
+    assert.ok(shown.natural > 0 && /\/popsci\/images\/[0-9A-Z]{26}/.test(shown.src), `the poster loads: ${JSON.stringify(shown)}`);
+    assert.ok(shown.width > 200 && shown.width <= 390, `the poster fits the phone: ${JSON.stringify(shown)}`);
+    await expectNoHorizontalOverflow(page, 390);
+    await page.close();
+    await videoPlaysAt390(t, qh.base, '光伏治沙：板上发电、板下种草、板间放羊');
+  } finally {
+    const { code, log } = await qh.stop();
+    assert.equal(code, 0, `the Qinghai server exited ${code}:\n${log.slice(-2000)}`);
+    assert.ok(!/AddressSanitizer|runtime error:/.test(log), `sanitizer report in its log:\n${log.slice(-3000)}`);
+  }
+}
+
+/** The 科普 video item titled title at base, on a 390 px phone: embedded
+ *  from that instance's own store, playing, fitting the screen. */
+async function videoPlaysAt390(t, base, title) {
   const page = await t.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  const list = await (await page.request.get(`${t.base}/api/v1/popsci?per_page=50`)).json();
-  const item = list.items.find((i) => i.title === '三分钟看懂人工智能如何识别病虫害');
-  assert.ok(item, 'the demo video item is published');
-  await page.goto(`${t.base}/popsci/${item.id}`);
+  const list = await (await page.request.get(`${base}/api/v1/popsci?per_page=50`)).json();
+  const item = list.items.find((i) => i.title === title);
+  assert.ok(item, `the demo video item is published: ${title}`);
+  await page.goto(`${base}/popsci/${item.id}`);
   const video = page.locator('#video-player');
   await video.waitFor();
   assert.match(await video.getAttribute('src'), /^\/popsci\/videos\/[0-9A-Z]{26}$/, 'served by this instance');
@@ -165,5 +202,6 @@ async function demoVideoPlays(t) {
 
 export const tests = [
   { name: 'popsci: the demo video plays in the page at 390 px', fn: demoVideoPlays, budget: 4 },
+  { name: 'popsci: the Qinghai profile shows a drawn poster and plays its video at 390 px', fn: qinghaiPictureAndVideo, budget: 12 },
   { name: 'popsci: article reviewed; resident at 360 px sets profile, reads from feed, marks useful, asks with photo', fn: residentJourney, budget: 20 },
 ];

@@ -28,15 +28,16 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Starts `bin demo` then `bin serve` on a free port. Resolves to a handle
  * { base, dataDir, logPath, log(), stop() }; the caller must call stop()
- * (extraArgs: more `serve` options, e.g. the SMTP server of mail.mjs)
+ * (extraArgs: more `serve` options, e.g. the SMTP server of mail.mjs;
+ * demoArgs: more `demo` options, e.g. ['--profile', 'qinghai'])
  * (also on failure paths) so the process and the data directory go away.
  * healthTimeoutMs is generous because the ASan build starts slowly.
  */
-export async function startServer(bin, { healthTimeoutMs = 60000, extraArgs = [] } = {}) {
+export async function startServer(bin, { healthTimeoutMs = 60000, extraArgs = [], demoArgs = [] } = {}) {
   if (!fs.existsSync(bin)) throw new Error(`server binary not found: ${bin} (build it with "make kejiyun")`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kejiyun-browser-'));
   const cleanup = () => fs.rmSync(dataDir, { recursive: true, force: true });
-  const demo = spawnSync(bin, ['demo', '--data', dataDir], { encoding: 'utf8', timeout: 120000 });
+  const demo = spawnSync(bin, ['demo', '--data', dataDir, ...demoArgs], { encoding: 'utf8', timeout: 120000 });
   if (demo.status !== 0) {
     cleanup();
     throw new Error(`"${bin} demo" failed (status ${demo.status}, ${demo.error || ''}):\n${demo.stdout}${demo.stderr}`);

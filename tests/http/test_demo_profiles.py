@@ -7,17 +7,45 @@ default profile (sichuan) is checked on a second server started here:
 unchanged content, no home region (its Qinghai partners show too), and the
 install's demo name.
 """
+import html as htmllib
 import json
 import os
+import re
 import subprocess
 import tempfile
 import urllib.parse
 
-from harness import BIN, ROOT, Client, Server
+from harness import BIN, ROOT, Client, Server, db_rows
 
 SERVER_ARGS = ["--profile", "qinghai"]
 
 SICHUAN_WORDS = ("四川", "成都", "德阳", "旌阳", "天府", "川南")
+MEDIA_DIR = os.path.join(ROOT, "data", "demo", "media")
+
+
+def profile_rows(profile, name):
+    """The data rows of data/demo/PROFILE/NAME as dicts keyed by the header."""
+    rows, header = [], None
+    with open(os.path.join(ROOT, "data", "demo", profile, name), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            cells = line.split("\t")
+            if header is None:
+                header = cells
+            else:
+                rows.append(dict(zip(header, cells)))
+    return rows
+
+
+def served(c, src, ctype):
+    """The bytes at src (a page's attribute value): 200, the Content-Type
+    starting with ctype, more than a placeholder's size."""
+    r = c.get(htmllib.unescape(src))
+    assert r.status == 200 and (r.header("Content-Type") or "").startswith(ctype), (src, r)
+    assert len(r.body) > 2000, (src, len(r.body))
+    return r
 
 
 def get(server, path):
@@ -111,6 +139,105 @@ def test_qinghai_studios_popsci_challenges_events(server):
     assert any("提锂" in json.dumps(d, ensure_ascii=False) for d in deals), deals
 
 
+def test_qinghai_popsci_pictures_and_video(server):
+    """Every row of data/demo/qinghai/popsci_media.tsv: the item is published
+    with its poster (page shows it, served as an image), the video item
+    plays from this instance (video/mp4, its file's size, ranges); the items
+    authored through the form were approved by the profile's reviewer."""
+    c = Client(server)
+    items = {i["title"]: i for i in all_items(server, "/api/v1/popsci")}
+    rows = profile_rows("qinghai", "popsci_media.tsv")
+    assert len(rows) >= 8 and len([r for r in rows if r["video"]]) == 1, rows
+    for row in rows:
+        assert row["title"] in items, row["title"]
+        page = c.get("/popsci/" + items[row["title"]]["id"])
+        assert page.status == 200, page
+        imgs = re.findall(r'<img[^>]+src="(/popsci/images/[^"]+)"', page.text)
+        assert imgs, row["title"]
+        for src in imgs[:2]:
+            served(c, src, "image/")
+        no_sichuan(row["title"] + items[row["title"]].get("summary", ""))
+        if not row["video"]:
+            continue
+        m = re.search(r'<video[^>]+src="(/popsci/videos/[0-9A-Z]{26})"[^>]*poster="([^"]+)"', page.text)
+        assert m, "the video plays in the page, with its poster"
+        size = os.path.getsize(os.path.join(MEDIA_DIR, row["video"]))
+        r = served(c, m.group(1), "video/mp4")
+        assert len(r.body) == size, (len(r.body), size)
+        served(c, m.group(2), "image/")
+        part = c.get(m.group(1), headers={"Range": "bytes=0-99"})
+        assert part.status == 206 and part.header("Content-Range") == "bytes 0-99/%d" % size, part
+    reviewed = {r["title"]: r["email"] for r in db_rows(
+        server, "SELECT c.title, u.email FROM popsci_content c JOIN users u ON u.id = c.reviewer_id WHERE c.status = 'published'")}
+    for row in rows:
+        if row["author"]:   # authored through the form: approved by profile.tsv's popsci_reviewer
+            assert reviewed.get(row["title"]) == "op.qinghai@demo.kejiyun.cn", (row["title"], reviewed.get(row["title"]))
+
+
+def test_qinghai_studio_avatars(server):
+    """Each studio of data/demo/qinghai/studios.tsv has its drawn avatar:
+    in the API, served as a PNG, on the studio list and the studio page."""
+    c = Client(server)
+    rows = profile_rows("qinghai", "studios.tsv")
+    assert rows and all(r["avatar"].startswith("qh-studio-") for r in rows), rows
+    studios = {s["name"]: s for s in all_items(server, "/api/v1/studios")}
+    listing = c.get("/studios").text
+    for row in rows:
+        s = studios[row["name"]]
+        url = s.get("avatar_url")
+        assert url, s
+        r = served(c, url, "image/")
+        assert r.body[:8] == b"\x89PNG\r\n\x1a\n", "the drawn PNG itself"
+        assert 'src="%s"' % url in listing, (row["name"], url)
+        assert 'class="studio-avatar" src="%s"' % url in c.get("/studios/" + s["id"]).text, row["name"]
+
+
+def test_qinghai_volunteer_teams(server):
+    """The teams of data/demo/qinghai/popsci_teams.tsv (data, not code):
+    their leaders and members, service areas, the answers and articles of
+    their members; listed and shown on the pages. Sichuan's team is not
+    here."""
+    teams = {t["name"]: t for t in get(server, "/api/v1/popsci/teams")["items"]}
+    rows = profile_rows("qinghai", "popsci_teams.tsv")
+    assert len(rows) == 2 and "四川农技服务队" not in teams, teams
+    names = {r["email"]: r["name"] for r in db_rows(server, "SELECT email, name FROM users WHERE email LIKE '%@demo.kejiyun.cn'")}
+    c = Client(server)
+    listing = c.get("/popsci/teams").text
+    for row in rows:
+        t = teams[row["name"]]
+        emails = [row["leader"]] + row["members"].split()
+        assert t["members"] == len(emails), t
+        d = get(server, "/api/v1/popsci/teams/" + t["id"])
+        assert sorted(d["members"] if isinstance(d["members"][0], str) else [m["name"] for m in d["members"]]) == \
+            sorted(names[e] for e in emails), d["members"]
+        assert d["regions"] == row["regions"].split(), d["regions"]
+        assert d["created_by"] == db_rows(server, "SELECT id FROM users WHERE email = ?", row["leader"])[0]["id"]
+        assert row["name"] in listing
+        page = c.get("/popsci/teams/" + t["id"]).text
+        assert all(names[e] in page for e in emails), row["name"]
+        no_sichuan(json.dumps(d, ensure_ascii=False))
+    herd = get(server, "/api/v1/popsci/teams/" + teams[rows[0]["name"]]["id"])
+    assert herd["answers"] >= 2 and herd["accepted"] >= 1 and herd["published"] >= 3, herd
+
+
+def test_demo_media_is_small_and_all_used(server):
+    """The demo's pictures and videos stay small in the repository (each
+    file at most 100 KB, all at most 900 KB), every file a profile names
+    exists, and no file is left that no profile uses."""
+    files = {f: os.path.getsize(os.path.join(MEDIA_DIR, f)) for f in os.listdir(MEDIA_DIR)}
+    assert all(n <= 100 * 1024 for n in files.values()), files
+    assert sum(files.values()) <= 900 * 1024, sum(files.values())
+    named = set()
+    for profile in ("sichuan", "qinghai"):
+        for r in profile_rows(profile, "studios.tsv"):
+            named.add(r["avatar"])
+        for r in profile_rows(profile, "popsci_media.tsv"):
+            named.update(x for x in (r["poster"], r["video"]) if x)
+    named.discard("")
+    assert named <= set(files), named - set(files)
+    assert set(files) <= named, set(files) - named
+
+
 def test_sichuan_is_the_default_and_unchanged(server):
     s = Server()   # no --profile: the default, sichuan
     try:
@@ -122,6 +249,16 @@ def test_sichuan_is_the_default_and_unchanged(server):
         c = Client(s)
         c.login_as("scientist")   # 张伟, as before
         assert "<title>科技云 (demo)</title>" in Client(s).get("/").text
+        # Its volunteers, now data (data/demo/sichuan/popsci_teams.tsv, popsci_experts.tsv): as before.
+        teams = {t["name"]: t for t in get(s, "/api/v1/popsci/teams")["items"]}
+        assert teams["四川农技服务队"]["members"] == 2, teams
+        regs = db_rows(s, "SELECT e.topic, e.region FROM popsci_experts e JOIN users u ON u.id = e.user_id "
+                          "WHERE u.email = 'li.na@demo.kejiyun.cn' ORDER BY e.topic")
+        assert [(r["topic"], r["region"]) for r in regs] == [("plantprot", "510000"), ("rice", "510000")], regs
+        # Its video approved by its own popsci_reviewer (the 成都 operator), Qinghai's pictures not used.
+        rev = db_rows(s, "SELECT u.email FROM popsci_content c JOIN users u ON u.id = c.reviewer_id WHERE c.title = ?",
+                      "三分钟看懂人工智能如何识别病虫害")
+        assert rev and rev[0]["email"] == "operator@demo.kejiyun.cn", rev
     finally:
         s.cleanup()
 
