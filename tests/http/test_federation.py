@@ -464,21 +464,24 @@ def test_remote_items_named_with_one_query_per_page(server):
     origin, and finding the names costs one query per page, not one per
     item (Server-Timing's statement count: a page of 12 remote items runs
     as many statements as a page of 1; the remote page at most one more
-    than the local one). Signed in, so that no cached page answers."""
+    (the peers' names) than the local one). Signed in, so that no cached page answers; one
+    statement of slack for the session's last-seen write (once a minute),
+    where one query per item made 11 more for 12 items than for 1."""
     b = other(server)
     reader = admin_of(b)
+    assert reader.api("GET", "/api/v1/me").status == 200   # the session's first last-seen write, out of the way
     for path in ("/api/v1/studios?origin=remote", "/api/v1/popsci?origin=remote"):
         one, many = reader.api("GET", path + "&per_page=1"), reader.api("GET", path + "&per_page=12")
         assert one.status == 200 and many.status == 200, (one, many)
         items = many.json["items"]
         assert len(items) >= 5, (path, len(items))   # A's demo studios and 科普 items, and this module's
         assert all(x["origin"]["name"] == "四川科技云" and x["origin"]["local"] is False for x in items), items
-        assert db_timing(many)[0] == db_timing(one)[0], (path, db_timing(one), db_timing(many))
+        assert db_timing(many)[0] <= db_timing(one)[0] + 1, (path, db_timing(one), db_timing(many))
     for path in ("/studios?origin=remote", "/popsci?origin=remote"):
         page, local = reader.get(path), reader.get(path.replace("remote", "local"))
         assert page.status == 200 and local.status == 200, (page, local)
         assert page.text.count("来自 四川科技云") >= 5, path
-        assert db_timing(page)[0] <= db_timing(local)[0] + 1, (path, db_timing(page), db_timing(local))
+        assert db_timing(page)[0] <= db_timing(local)[0] + 2, (path, db_timing(page), db_timing(local))
 
 
 def remote_challenge(client, chid, origin):
