@@ -251,8 +251,9 @@ static int build(struct kj_search_local *L, kj_db *db, const char *format)
     atomic_store(&L->building, 1);
     int n = -1;
     /* Where the time goes, for the log: the database's reads, the copy's
-     * writes (SQLite, FTS5), the merge of its segments, and the rest
-     * (reading the text: analysis, tokens). */
+     * writes (SQLite, FTS5, whose tokenizer is kejiyun's analyzer: the
+     * text's analysis is inside them), the merge of its segments, and the
+     * rest (the documents' fields and attributes, in this process). */
     int64_t db_n0, db_us0, l_n0, l_us0, opt_us = 0;
     kj_db_statements(db, &db_n0, &db_us0);
     kj_db_statements(l, &l_n0, &l_us0);
@@ -288,7 +289,7 @@ static int build(struct kj_search_local *L, kj_db *db, const char *format)
     l_us -= l_us0 + opt_us;
     if (l_us < 0) l_us = 0;
     kj_log_info("search: local index %s built from the database: %d documents in %.2f s (database reads %.2f s in %lld statements, "
-                "index writes %.2f s, merge %.2f s, text analysis and the rest %.2f s)", L->path, n, (double)(kj_mono_us() - t0) / 1e6,
+                "index writes with the text's analysis %.2f s, merge %.2f s, the rest %.2f s)", L->path, n, (double)(kj_mono_us() - t0) / 1e6,
                 (double)(db_us - db_us0) / 1e6, (long long)(db_n - db_n0), (double)l_us / 1e6, (double)opt_us / 1e6,
                 (double)(kj_mono_us() - t0 - (db_us - db_us0) - l_us - opt_us) / 1e6);
     return n;
