@@ -34,8 +34,10 @@
  * headers must be complete header_timeout seconds after it opened (or
  * after its previous response on a kept-alive connection), its body
  * body_timeout seconds (plus a second per body_min_rate bytes declared)
- * after its headers. A reaper thread shuts overdue sockets down; the
- * deadline is also checked when the headers and the body complete.
+ * after its headers. A reaper thread shuts overdue sockets down, unless
+ * bytes the client sent wait unread in the socket (then the server, not
+ * the client, is late); a phase that completes counts as overdue only if
+ * the reaper shut it down.
  */
 #include "http/http.h"
 #include "core/clock.h"
@@ -51,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -207,13 +210,16 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 }
 
 /* Starts the connection's next phase: its deadline becomes now + us (0 =
- * none). Returns false when the phase that ends now was already overdue. */
+ * none). Returns false when the phase that ends now was overdue: the reaper
+ * found it so (with nothing of the client's left unread) and shut it down.
+ * Comparing the clock here instead would blame the client for the time a
+ * busy worker thread took to read what had arrived in time. */
 static bool next_phase(kj_server *s, kj_conn *c, int64_t us)
 {
     if (!c) return true;
     int64_t now = kj_mono_us();
     pthread_mutex_lock(&s->conns_lock);
-    bool in_time = !c->reaped && (!c->deadline_us || now <= c->deadline_us);
+    bool in_time = !c->reaped;
     c->deadline_us = us > 0 ? now + us : 0;
     pthread_mutex_unlock(&s->conns_lock);
     return in_time;
@@ -222,9 +228,8 @@ static bool next_phase(kj_server *s, kj_conn *c, int64_t us)
 static bool phase_in_time(kj_server *s, kj_conn *c)
 {
     if (!c) return true;
-    int64_t now = kj_mono_us();
     pthread_mutex_lock(&s->conns_lock);
-    bool in_time = !c->reaped && (!c->deadline_us || now <= c->deadline_us);
+    bool in_time = !c->reaped;
     pthread_mutex_unlock(&s->conns_lock);
     return in_time;
 }
@@ -245,6 +250,17 @@ static void *reaper_main(void *arg)
         int64_t now = kj_mono_us();
         for (kj_conn *c = s->conns.next; c != &s->conns; c = c->next) {
             if (c->reaped || !c->deadline_us || now <= c->deadline_us || c->fd < 0) continue;
+            /* Bytes waiting in the socket: the client sent them and the
+             * server has not read them yet (its worker thread was busy with
+             * another connection's long request, or the machine is starved).
+             * The lateness is ours, not the client's: another period. A
+             * client that trickles is read as soon as it sends, so it never
+             * has bytes waiting here. */
+            int waiting = 0;
+            if (ioctl(c->fd, FIONREAD, &waiting) == 0 && waiting > 0) {
+                c->deadline_us = now + (int64_t)s->cfg.header_timeout_s * 1000000;
+                continue;
+            }
             shutdown(c->fd, SHUT_RDWR);
             c->reaped = true;
             atomic_fetch_add(&s->reaped_total, 1);

@@ -147,3 +147,45 @@ def test_a_prompt_keep_alive_client_is_unaffected(server):
         r.read()
         time.sleep(1)
     conn.close()
+
+
+def test_a_request_that_arrived_in_time_is_answered_when_the_server_was_busy(server):
+    """The header deadline is the client's, not the server's: a connection
+    whose request arrived in time but waited, unread, while its worker
+    thread ran another connection's long request (a busy machine, a slow
+    job) is answered afterwards, not shut down at the deadline. Before, the
+    reaper shut it down unanswered ("Remote end closed connection", seen in
+    test_federation at load 25)."""
+    import threading
+    from harness import Client, Server
+    s = Server(["--threads", "1", "--header-timeout", "2", "--access-log", "false"], fresh_demo=False)
+    try:
+        c = Client(s)
+        # A tick that rebuilds the statistics, each metric slowed by the test
+        # hook: the one worker thread is busy for several seconds.
+        assert c.api("POST", "/__test/faults", {"stats_delay_ms": 300}).status == 200
+        waiting = _open(s)
+        time.sleep(0.3)                       # accepted: its deadline runs from here
+        busy = threading.Thread(target=lambda: Client(s).api("POST", "/__test/tick", {"stats": True}))
+        t0 = time.time()
+        busy.start()
+        time.sleep(0.5)                       # the tick holds the worker thread
+        waiting.settimeout(60)
+        waiting.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while True:
+            try:
+                part = waiting.recv(4096)
+            except ConnectionResetError:
+                part = b""
+            if not part:
+                break
+            answer += part
+        took = time.time() - t0
+        busy.join(120)
+        waiting.close()
+        print("  answered after %.1f s (deadline 2 s; the tick held the thread)" % took)
+        assert answer.startswith(b"HTTP/1.1 200"), "closed unanswered after %.1f s: %r" % (took, answer[:200])
+        assert took > 2.5, "the tick did not hold the worker thread past the deadline (%.1f s): nothing tested" % took
+    finally:
+        s.stop()
