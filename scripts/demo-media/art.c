@@ -895,90 +895,80 @@ static int save(cairo_surface_t *s, const char *dir, const char *name)
     return 0;
 }
 
+typedef struct { const char *name; void (*draw)(C *, int, int); } poster_def;
+
+/* n avatars, 256 x 256, named by fmt (with the 1-based number). */
+static int avatars(const char *dir, int n, const char *fmt, void (*draw)(C *, int))
+{
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 256, 256);
+        C *c = cairo_create(s);
+        draw(c, i);
+        char name[32];
+        snprintf(name, sizeof name, fmt, i + 1);
+        rc = save(s, dir, name);
+        cairo_destroy(c);
+        cairo_surface_destroy(s);
+    }
+    return rc;
+}
+
+/* Posters at 720 x 405, each drawn on an 800 x 450 plan. */
+static int posters(const char *dir, const poster_def *p, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 720, 405);
+        C *c = cairo_create(s);
+        cairo_scale(c, 0.9, 0.9);
+        p[i].draw(c, 800, 450);
+        rc = save(s, dir, p[i].name);
+        cairo_destroy(c);
+        cairo_surface_destroy(s);
+    }
+    return rc;
+}
+
+/* n video frames at 640 x 360 of a scene drawn at progress 0..1. */
+static int frames(const char *dir, int n, void (*scene)(C *, int, int, double, bool))
+{
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 640, 360);
+        C *c = cairo_create(s);
+        scene(c, 640, 360, n > 1 ? (double)i / (n - 1) : 1.0, true);
+        char name[32];
+        snprintf(name, sizeof name, "frame-%04d.png", i + 1);
+        rc = save(s, dir, name);
+        cairo_destroy(c);
+        cairo_surface_destroy(s);
+    }
+    return rc;
+}
+
+static void poster_ai_scan(C *c, int w, int h) { phone_scene(c, w, h, 0.9, false); }
+
 int main(int argc, char **argv)
 {
     if (argc < 3) { fprintf(stderr, "usage: art avatars|posters|frames|qinghai-avatars|qinghai-posters|qinghai-frames DIR [N]\n"); return 2; }
     const char *what = argv[1], *dir = argv[2];
-    int rc = 0;
-    if (!strcmp(what, "avatars")) {
-        for (int i = 0; i < 12 && !rc; i++) {
-            cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 256, 256);
-            C *c = cairo_create(s);
-            avatar(c, i);
-            char name[32];
-            snprintf(name, sizeof name, "studio-%02d.png", i + 1);
-            rc = save(s, dir, name);
-            cairo_destroy(c);
-            cairo_surface_destroy(s);
-        }
-    } else if (!strcmp(what, "posters")) {
-        static const struct { const char *name; void (*draw)(C *, int, int); } posters[] = {
-            { "popsci-drone.png", poster_drone }, { "popsci-tiller.png", poster_tiller }, { "popsci-seeds.png", poster_seeds },
-            { "popsci-storm.png", poster_storm }, { "popsci-pills.png", poster_pills },
-        };
-        for (size_t i = 0; i <= sizeof posters / sizeof *posters && !rc; i++) {
-            cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 720, 405);
-            C *c = cairo_create(s);
-            cairo_scale(c, 0.9, 0.9);   /* drawn on an 800×450 plan */
-            if (i < sizeof posters / sizeof *posters) { posters[i].draw(c, 800, 450); rc = save(s, dir, posters[i].name); }
-            else { phone_scene(c, 800, 450, 0.9, false); rc = save(s, dir, "popsci-ai-scan.png"); }
-            cairo_destroy(c);
-            cairo_surface_destroy(s);
-        }
-    } else if (!strcmp(what, "frames") && argc > 3) {
-        int n = atoi(argv[3]);
-        for (int i = 0; i < n && !rc; i++) {
-            cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 640, 360);
-            C *c = cairo_create(s);
-            phone_scene(c, 640, 360, (double)i / (n - 1), true);
-            char name[32];
-            snprintf(name, sizeof name, "frame-%04d.png", i + 1);
-            rc = save(s, dir, name);
-            cairo_destroy(c);
-            cairo_surface_destroy(s);
-        }
-    } else if (!strcmp(what, "qinghai-avatars")) {
-        for (int i = 0; i < 3 && !rc; i++) {
-            cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 256, 256);
-            C *c = cairo_create(s);
-            qh_avatar(c, i);
-            char name[32];
-            snprintf(name, sizeof name, "qh-studio-%02d.png", i + 1);
-            rc = save(s, dir, name);
-            cairo_destroy(c);
-            cairo_surface_destroy(s);
-        }
-    } else if (!strcmp(what, "qinghai-posters")) {
-        static const struct { const char *name; void (*draw)(C *, int, int); } posters[] = {
-            { "qh-yak.png", qh_poster_yak }, { "qh-herbs.png", qh_poster_herbs }, { "qh-snow-pv.png", qh_poster_snow_pv },
-            { "qh-black-beach.png", qh_poster_black_beach }, { "qh-glacier.png", qh_poster_glacier },
-            { "qh-barley.png", qh_poster_barley }, { "qh-lithium.png", qh_poster_lithium },
-            { "qh-coldfish.png", qh_poster_coldfish }, { "qh-pv-desert.png", qh_poster_pv_desert },
-        };
-        for (size_t i = 0; i < sizeof posters / sizeof *posters && !rc; i++) {
-            cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 720, 405);
-            C *c = cairo_create(s);
-            cairo_scale(c, 0.9, 0.9);   /* drawn on an 800×450 plan, as Sichuan's */
-            posters[i].draw(c, 800, 450);
-            rc = save(s, dir, posters[i].name);
-            cairo_destroy(c);
-            cairo_surface_destroy(s);
-        }
-    } else if (!strcmp(what, "qinghai-frames") && argc > 3) {
-        int n = atoi(argv[3]);
-        for (int i = 0; i < n && !rc; i++) {
-            cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 640, 360);
-            C *c = cairo_create(s);
-            pv_desert_scene(c, 640, 360, (double)i / (n - 1), true);
-            char name[32];
-            snprintf(name, sizeof name, "frame-%04d.png", i + 1);
-            rc = save(s, dir, name);
-            cairo_destroy(c);
-            cairo_surface_destroy(s);
-        }
-    } else {
-        fprintf(stderr, "art: unknown command %s\n", what);
-        return 2;
-    }
-    return rc;
+    static const poster_def sichuan[] = {
+        { "popsci-drone.png", poster_drone }, { "popsci-tiller.png", poster_tiller }, { "popsci-seeds.png", poster_seeds },
+        { "popsci-storm.png", poster_storm }, { "popsci-pills.png", poster_pills }, { "popsci-ai-scan.png", poster_ai_scan },
+    };
+    static const poster_def qinghai[] = {
+        { "qh-yak.png", qh_poster_yak }, { "qh-herbs.png", qh_poster_herbs }, { "qh-snow-pv.png", qh_poster_snow_pv },
+        { "qh-black-beach.png", qh_poster_black_beach }, { "qh-glacier.png", qh_poster_glacier },
+        { "qh-barley.png", qh_poster_barley }, { "qh-lithium.png", qh_poster_lithium },
+        { "qh-coldfish.png", qh_poster_coldfish }, { "qh-pv-desert.png", qh_poster_pv_desert },
+    };
+    if (!strcmp(what, "avatars")) return avatars(dir, 12, "studio-%02d.png", avatar);
+    if (!strcmp(what, "qinghai-avatars")) return avatars(dir, 3, "qh-studio-%02d.png", qh_avatar);
+    if (!strcmp(what, "posters")) return posters(dir, sichuan, sizeof sichuan / sizeof *sichuan);
+    if (!strcmp(what, "qinghai-posters")) return posters(dir, qinghai, sizeof qinghai / sizeof *qinghai);
+    if (!strcmp(what, "frames") && argc > 3) return frames(dir, atoi(argv[3]), phone_scene);
+    if (!strcmp(what, "qinghai-frames") && argc > 3) return frames(dir, atoi(argv[3]), pv_desert_scene);
+    fprintf(stderr, "art: unknown command %s\n", what);
+    return 2;
 }

@@ -34,4 +34,17 @@ static inline bool kj_in_list(const char *const *list, const char *s)
         if (!strcmp(*list, s)) return true;
     return false;
 }
+
+/** Adds each row of rows (an array of objects) to into under its string
+ *  member key ("" when missing; a later row wins), then releases rows (the
+ *  rows live on in into). Returns into. For lookups by id or code of rows
+ *  read in one statement. */
+static inline json_t *kj_rows_index(json_t *into, json_t *rows, const char *key)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) json_object_set(into, kj_jstr_or_empty(r, key), r);
+    json_decref(rows);
+    return into;
+}
 #endif

@@ -337,13 +337,8 @@ json_t *kj_fed_origin(kj_db *db, const char *origin, const char *lang)
 
 json_t *kj_fed_origin_book(kj_db *db)
 {
-    json_t *rows = kj_db_rows(db, "SELECT instance_id, url, name_zh, name_en FROM fed_peers WHERE instance_id IS NOT NULL", "");
-    json_t *book = json_object();
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r) json_object_set(book, kj_jstr(r, "instance_id"), r);
-    json_decref(rows);
-    return book;
+    return kj_rows_index(json_object(), kj_db_rows(db, "SELECT instance_id, url, name_zh, name_en FROM fed_peers WHERE instance_id IS NOT NULL", ""),
+                         "instance_id");
 }
 
 json_t *kj_fed_origin_in(kj_db *db, json_t **book, const char *origin, const char *lang)

@@ -537,13 +537,8 @@ static void merge(json_t *dst, json_t *src)
 
 static json_t *domain_names(kj_db *db)
 {
-    json_t *rows = kj_db_rows(db, "SELECT code, name_zh, name_en FROM domains WHERE parent IS NULL OR parent = '' ORDER BY code", "");
-    json_t *m = json_object();
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r) json_object_set(m, kj_jstr_or_empty(r, "code"), r);
-    json_decref(rows);
-    return m;
+    return kj_rows_index(json_object(), kj_db_rows(db, "SELECT code, name_zh, name_en FROM domains WHERE parent IS NULL OR parent = '' ORDER BY code", ""),
+                         "code");
 }
 
 json_t *kj_stats_domains(kj_db *db)

@@ -149,7 +149,8 @@ static void fuzz_dispatch(kj_req *req)
     if (!req->method) { kj_resp_text(req, 405, "text/plain", "method", 6); return; }
     if (!req->route) { kj_resp_text(req, 404, "text/plain", "none", 4); return; }
     if (req->parse_error) {
-        FUZZ_CHECK(req->parse_error == 400 || req->parse_error == 413, "a body error is 400 or 413");
+        FUZZ_CHECK(req->parse_error == 400 || req->parse_error == 413 || req->parse_error == 414,
+                   "a request error is 400, 413 or 414 (a query of more than max_fields arguments)");
         kj_resp_text(req, req->parse_error, "text/plain", "body", 4);
         return;
     }
