@@ -216,10 +216,8 @@ int kj_market_tick(kj_db *db)
                             "is", kj_now_ms(), id);
         if (rc > 0 && kj_db_exec(db, "INSERT INTO listing_events(id, listing_id, actor_id, action, from_status, to_status, created_at) "
                                      "VALUES (?,?,NULL,'expire','published','expired',?)", "ssi", ev.s, id, kj_now_ms()) < 0) rc = -1;
-        if (rc > 0) {
-            kj_notify(db, kj_jstr(r, "owner_id"), "listing_expired", kj_jstr(r, "title"), link);
-            kj_listing_publish(db, &(kj_listing_event){ .what = KJ_LISTING_CHANGED, .id = id });
-        }
+        if (rc > 0 && kj_notify(db, kj_jstr(r, "owner_id"), "listing_expired", kj_jstr(r, "title"), link) < 0) rc = -1;
+        if (rc > 0) kj_listing_publish(db, &(kj_listing_event){ .what = KJ_LISTING_CHANGED, .id = id });
         /* No one to tell here: a failure is logged and the listing expires on a later round. */
         if (rc < 0) kj_db_rollback(db);
         if (rc < 0 || kj_db_commit(db)) kj_log_error("market: expiring listing %s failed; tried again next round", id);
@@ -228,13 +226,21 @@ int kj_market_tick(kj_db *db)
     json_decref(due);
     json_t *remind = kj_db_rows(db, "SELECT id, owner_id, title FROM listings WHERE status = 'published' AND reminder_sent = 0 "
                                     "AND valid_until <= ? AND valid_until >= ?", "ss", soon, today);
+    /* Each reminder is claimed (reminder_sent 0 -> 1) in the transaction
+     * that tells the owner: two rounds at once (the job and a test tick, or
+     * a round overlapping the next on a busy machine) both read the listing
+     * as not reminded, and only the one whose UPDATE changed the row tells.
+     * Telling first and marking after sent it twice (PostgreSQL lane). */
     json_array_foreach(remind, i, r) {
+        const char *id = kj_jstr(r, "id");
         char link[64];
-        snprintf(link, sizeof link, "/listings/%s", kj_jstr(r, "id"));
-        kj_notify(db, kj_jstr(r, "owner_id"), "listing_expiring", kj_jstr(r, "title"), link);
-        if (kj_db_exec(db, "UPDATE listings SET reminder_sent = 1 WHERE id = ?", "s", kj_jstr(r, "id")) < 0)
-            kj_log_error("market: reminder for listing %s not marked sent; it may be sent again", kj_jstr(r, "id"));
-        changed++;
+        snprintf(link, sizeof link, "/listings/%s", id);
+        if (kj_db_begin(db)) continue;
+        int rc = kj_db_exec(db, "UPDATE listings SET reminder_sent = 1 WHERE id = ? AND reminder_sent = 0", "s", id);
+        if (rc > 0 && kj_notify(db, kj_jstr(r, "owner_id"), "listing_expiring", kj_jstr(r, "title"), link) < 0) rc = -1;
+        if (rc < 0) kj_db_rollback(db);
+        if (rc < 0 || kj_db_commit(db)) kj_log_error("market: reminder for listing %s failed; tried again next round", id);
+        else if (rc > 0) changed++;
     }
     json_decref(remind);
     return changed;

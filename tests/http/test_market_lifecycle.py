@@ -547,6 +547,33 @@ def test_expiry_and_reminder(server):
         set_clock_offset(server, 0)
 
 
+def test_rounds_at_once_remind_each_owner_once(server):
+    """The expiry job and a tick (or two rounds overlapping on a busy
+    machine) at the same time: each listing's reminder is claimed in the
+    transaction that tells its owner, so it is told once. Before, both
+    rounds read the listing as not reminded and both told (seen once in the
+    PostgreSQL lane: "one reminder only, got 2")."""
+    import threading
+    ctx = Ctx(server)
+    now = server_now_ms(server)
+    titles = [publish(ctx.owner, ctx.admin, valid_until=date_plus(now, 9))["title"] for _ in range(12)]
+    errors = []
+
+    def one_round():
+        r = Client(server).api("POST", "/__test/tick")
+        if r.status != 200:
+            errors.append(r.status)
+    rounds = [threading.Thread(target=one_round) for _ in range(4)]
+    for t in rounds:
+        t.start()
+    for t in rounds:
+        t.join(300)
+    assert not errors, errors
+    told = [n["subject"] for n in notifications(ctx.owner) if n["kind"] == "listing_expiring"]
+    twice = [t for t in titles if told.count(t) != 1]
+    assert not twice, "reminded %s times: %s" % ([told.count(t) for t in twice], twice)
+
+
 # ---- validation ----
 
 
