@@ -56,12 +56,16 @@ def test_chinese_term_finds_the_english_listing_page_and_api(server):
 def test_a_chinese_query_keeps_chinese_hits_first(server):
     en, zh = listings(server)
     # every hit ranked above the English listing holds the query's words
-    # itself: the English form counts for less than the words it stands for
+    # itself: the English form counts for less than the words it stands
+    # for. Other modules' English listings on a shared server are found
+    # through the same English forms and may rank among ours (seen in a
+    # whole-suite run: "Weld defect detection by phased-array ultrasound"):
+    # they are peers of the English listing, not Chinese hits outranked.
     r = search(server, "缺陷检测", per_page="100")
     ids = ids_of(r)
     for h in r["items"][:ids.index(en)]:
         text = (h["title"] or "") + (h.get("summary") or "") + (h.get("snippet") or "")
-        assert "缺陷" in text or "检测" in text, h["title"]
+        assert "缺陷" in text or "检测" in text or "defect" in text.lower(), h["title"]
     # a word that is not in the list is searched as it is, with no English form
     r = search(server, "线阵相机")
     assert r["terms"] == ["线阵", "相机"] or all(t[0] >= "\u4e00" for t in r["terms"]), r["terms"]
