@@ -74,6 +74,9 @@ class Smtp:
         self.proc = subprocess.Popen(["/usr/bin/python3", script, self.dir, str(SMTP_PORT)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout.readline().strip() == "ready"
+        # While it runs, the harness reads one-time links from here too: the
+        # worker sends at once and then removes the link from the queue.
+        harness.SMTP_SINKS.append(self)
 
     def messages(self):
         out = []
@@ -102,6 +105,8 @@ class Smtp:
         raise AssertionError("no such e-mail within %d s; got %r" % (timeout, self.messages()))
 
     def stop(self):
+        if self in harness.SMTP_SINKS:
+            harness.SMTP_SINKS.remove(self)
         self.proc.stdin.close()
         self.proc.wait(10)
 
