@@ -129,14 +129,22 @@ static void paddy(C *c, int w, int h, double horizon, bool grains)
         }
 }
 
-static void text(C *c, const char *s, double x, double y, int px, unsigned color, bool centre)
+/* A layout of s in the demo's font at px pixels; *d is freed by the caller. */
+static PangoLayout *layout_of(C *c, const char *s, int px, PangoFontDescription **d)
 {
     PangoLayout *l = pango_cairo_create_layout(c);
     char font[64];
     snprintf(font, sizeof font, "WenQuanYi Micro Hei %dpx", px);
-    PangoFontDescription *d = pango_font_description_from_string(font);
-    pango_layout_set_font_description(l, d);
+    *d = pango_font_description_from_string(font);
+    pango_layout_set_font_description(l, *d);
     pango_layout_set_text(l, s, -1);
+    return l;
+}
+
+static void text(C *c, const char *s, double x, double y, int px, unsigned color, bool centre)
+{
+    PangoFontDescription *d;
+    PangoLayout *l = layout_of(c, s, px, &d);
     int tw, th;
     pango_layout_get_pixel_size(l, &tw, &th);
     rgb(c, color);
@@ -523,12 +531,8 @@ static void rhubarb(C *c, double x, double y, double s)
 
 static void label_box(C *c, const char *s, double x, double y, int px, unsigned fg, unsigned bg)
 {
-    PangoLayout *l = pango_cairo_create_layout(c);
-    char font[64];
-    snprintf(font, sizeof font, "WenQuanYi Micro Hei %dpx", px);
-    PangoFontDescription *d = pango_font_description_from_string(font);
-    pango_layout_set_font_description(l, d);
-    pango_layout_set_text(l, s, -1);
+    PangoFontDescription *d;
+    PangoLayout *l = layout_of(c, s, px, &d);
     int tw, th;
     pango_layout_get_pixel_size(l, &tw, &th);
     rgba(c, bg, 0.85);
